@@ -1,0 +1,187 @@
+// IKE (phase 1) and IPsec (phase 2) policy: the spec's algorithm tables, defaults, validation and
+// the proposal strings strongSwan understands. Pure: no framework, no I/O.
+import { isFqdn, isIpv4 } from '../../common/cidr';
+import { Checked, Violation, violation } from '../../common/violations';
+
+export const IKE_VERSIONS = ['v1', 'v2'] as const;
+export const IKE_AUTH_ALGORITHMS = ['md5', 'sha1', 'sha2-256'] as const;
+export const ENCRYPTION_ALGORITHMS = ['3des', 'aes128', 'aes192', 'aes256'] as const;
+export const IKE_EXCHANGE_MODES = ['main', 'aggressive'] as const;
+export const DH_GROUPS = [1, 2, 5, 14, 24] as const;
+export const IPSEC_PROTOCOLS = ['esp', 'ah'] as const;
+export const IPSEC_AUTH_ALGORITHMS = ['md5', 'sha1'] as const;
+export const PFS_GROUPS = [1, 2, 5, 14, 24, 'disable'] as const;
+export const LIFETIME_MIN_SECONDS = 3600;
+export const LIFETIME_MAX_SECONDS = 86400;
+
+export type IkeVersion = (typeof IKE_VERSIONS)[number];
+export type IkeAuthAlgorithm = (typeof IKE_AUTH_ALGORITHMS)[number];
+export type EncryptionAlgorithm = (typeof ENCRYPTION_ALGORITHMS)[number];
+export type IkeExchangeMode = (typeof IKE_EXCHANGE_MODES)[number];
+export type DhGroup = (typeof DH_GROUPS)[number];
+export type IpsecProtocol = (typeof IPSEC_PROTOCOLS)[number];
+export type IpsecAuthAlgorithm = (typeof IPSEC_AUTH_ALGORITHMS)[number];
+export type PfsGroup = (typeof PFS_GROUPS)[number];
+
+/** Phase 1 as stored: ids are resolved (defaults filled in), exchangeMode is null for IKEv2. */
+export interface IkePolicy {
+  version: IkeVersion;
+  authAlgorithm: IkeAuthAlgorithm;
+  encryptionAlgorithm: EncryptionAlgorithm;
+  exchangeMode: IkeExchangeMode | null;
+  dhGroup: DhGroup;
+  localId: string;
+  remoteId: string;
+  lifetimeSeconds: number;
+}
+
+/** Phase 2 as stored: encryptionAlgorithm is null for AH, which only authenticates. */
+export interface IpsecPolicy {
+  protocol: IpsecProtocol;
+  authAlgorithm: IpsecAuthAlgorithm;
+  encryptionAlgorithm: EncryptionAlgorithm | null;
+  pfsGroup: PfsGroup;
+  lifetimeSeconds: number;
+}
+
+export type IkePolicyInput = Partial<Record<keyof IkePolicy, unknown>>;
+export type IpsecPolicyInput = Partial<Record<keyof IpsecPolicy, unknown>>;
+
+/** The spec's defaults: IKEv2, sha1, aes128, main (v1 only), DH 2, 86400 s; ESP sha1 aes128 PFS 2. */
+export const IKE_DEFAULTS = {
+  version: 'v2',
+  authAlgorithm: 'sha1',
+  encryptionAlgorithm: 'aes128',
+  exchangeMode: 'main',
+  dhGroup: 2,
+  lifetimeSeconds: 86400,
+} as const;
+
+export const IPSEC_DEFAULTS = {
+  protocol: 'esp',
+  authAlgorithm: 'sha1',
+  encryptionAlgorithm: 'aes128',
+  pfsGroup: 2,
+  lifetimeSeconds: 86400,
+} as const;
+
+/** What the ids default to, and whether the peer is "any" (0.0.0.0). */
+export interface IdContext {
+  gatewayIp: string;
+  peerIp: string;
+}
+
+function oneOf<T extends string | number>(
+  field: string,
+  value: unknown,
+  allowed: readonly T[],
+  fallback: T,
+  problems: Violation[],
+): T {
+  if (value === undefined || value === null) return fallback;
+  if (!(allowed as readonly unknown[]).includes(value)) {
+    problems.push(violation(field, 'one_of', value, `${field} must be one of ${allowed.join(', ')}`));
+    return fallback;
+  }
+  return value as T;
+}
+
+function lifetime(field: string, value: unknown, problems: Violation[]): number {
+  if (value === undefined || value === null) return LIFETIME_MAX_SECONDS;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < LIFETIME_MIN_SECONDS || value > LIFETIME_MAX_SECONDS) {
+    problems.push(
+      violation(field, 'lifetime_range', value, `${field} must be an integer from ${LIFETIME_MIN_SECONDS} to ${LIFETIME_MAX_SECONDS} seconds`),
+    );
+  }
+  return value as number;
+}
+
+function identity(field: string, value: unknown, fallback: string, problems: Violation[]): string {
+  if (value === undefined || value === null || value === '') return fallback;
+  if (typeof value !== 'string' || !(isIpv4(value) || isFqdn(value))) {
+    problems.push(violation(field, 'ip_or_fqdn', value, `${field} must be an IPv4 address or a fully qualified domain name`));
+    return fallback;
+  }
+  return value;
+}
+
+/**
+ * Validates a phase 1 policy and fills the spec's defaults. `current` is the stored policy when
+ * editing (fields left out keep their value); ids default to the gateway and peer addresses.
+ */
+export function checkIkePolicy(input: IkePolicyInput, ids: IdContext, current?: IkePolicy, prefix = 'ikePolicy'): Checked<IkePolicy> {
+  const problems: Violation[] = [];
+  const base = current ?? { ...IKE_DEFAULTS, localId: ids.gatewayIp, remoteId: ids.peerIp };
+  const pick = (key: keyof IkePolicy) => (input[key] === undefined ? base[key] : input[key]);
+  const f = (name: string) => `${prefix}.${name}`;
+
+  const version = oneOf(f('version'), pick('version'), IKE_VERSIONS, IKE_DEFAULTS.version, problems);
+  const authAlgorithm = oneOf(f('authAlgorithm'), pick('authAlgorithm'), IKE_AUTH_ALGORITHMS, IKE_DEFAULTS.authAlgorithm, problems);
+  const encryptionAlgorithm = oneOf(f('encryptionAlgorithm'), pick('encryptionAlgorithm'), ENCRYPTION_ALGORITHMS, IKE_DEFAULTS.encryptionAlgorithm, problems);
+  const dhGroup = oneOf(f('dhGroup'), pick('dhGroup'), DH_GROUPS, IKE_DEFAULTS.dhGroup, problems);
+  const lifetimeSeconds = lifetime(f('lifetimeSeconds'), pick('lifetimeSeconds'), problems);
+
+  let exchangeMode: IkeExchangeMode | null = null;
+  if (version === 'v1') {
+    exchangeMode = oneOf(f('exchangeMode'), pick('exchangeMode') ?? IKE_DEFAULTS.exchangeMode, IKE_EXCHANGE_MODES, IKE_DEFAULTS.exchangeMode, problems);
+  } else if (input.exchangeMode !== undefined && input.exchangeMode !== null) {
+    // IKEv2 has no main/aggressive distinction: a mode sent with v2 is a misunderstanding, say so.
+    problems.push(violation(f('exchangeMode'), 'mode_only_for_ikev1', input.exchangeMode, 'exchangeMode applies to IKEv1 only; leave it out for IKEv2'));
+  }
+
+  const localId = identity(f('localId'), input.localId === undefined ? (current ? current.localId : undefined) : input.localId, ids.gatewayIp, problems);
+  const remoteDefault = ids.peerIp;
+  const remoteId = identity(f('remoteId'), input.remoteId === undefined ? (current ? current.remoteId : undefined) : input.remoteId, remoteDefault, problems);
+  if (ids.peerIp === '0.0.0.0' && (remoteId === '0.0.0.0' || !remoteId)) {
+    problems.push(
+      violation(f('remoteId'), 'remote_id_required_for_any_peer', input.remoteId ?? null,
+        'the peer gateway is 0.0.0.0 (any address): set remoteId to the real address or FQDN the remote device uses as its local id'),
+    );
+  }
+
+  if (problems.length) return { ok: false, violations: problems };
+  return { ok: true, value: { version, authAlgorithm, encryptionAlgorithm, exchangeMode, dhGroup, localId, remoteId, lifetimeSeconds } };
+}
+
+/** Validates a phase 2 policy and fills defaults; AH carries no encryption algorithm. */
+export function checkIpsecPolicy(input: IpsecPolicyInput, current?: IpsecPolicy, prefix = 'ipsecPolicy'): Checked<IpsecPolicy> {
+  const problems: Violation[] = [];
+  const base: IpsecPolicy = current ?? { ...IPSEC_DEFAULTS };
+  const f = (name: string) => `${prefix}.${name}`;
+  const pick = (key: keyof IpsecPolicy) => (input[key] === undefined ? base[key] : input[key]);
+
+  const protocol = oneOf(f('protocol'), pick('protocol'), IPSEC_PROTOCOLS, IPSEC_DEFAULTS.protocol, problems);
+  const authAlgorithm = oneOf(f('authAlgorithm'), pick('authAlgorithm'), IPSEC_AUTH_ALGORITHMS, IPSEC_DEFAULTS.authAlgorithm, problems);
+  const pfsGroup = oneOf(f('pfsGroup'), pick('pfsGroup'), PFS_GROUPS, IPSEC_DEFAULTS.pfsGroup, problems);
+  const lifetimeSeconds = lifetime(f('lifetimeSeconds'), pick('lifetimeSeconds'), problems);
+
+  let encryptionAlgorithm: EncryptionAlgorithm | null = null;
+  if (protocol === 'esp') {
+    encryptionAlgorithm = oneOf(f('encryptionAlgorithm'), pick('encryptionAlgorithm') ?? IPSEC_DEFAULTS.encryptionAlgorithm, ENCRYPTION_ALGORITHMS, IPSEC_DEFAULTS.encryptionAlgorithm, problems);
+  } else if (input.encryptionAlgorithm !== undefined && input.encryptionAlgorithm !== null) {
+    problems.push(violation(f('encryptionAlgorithm'), 'no_encryption_with_ah', input.encryptionAlgorithm, 'AH only authenticates: leave encryptionAlgorithm out, or choose protocol esp'));
+  }
+
+  if (problems.length) return { ok: false, violations: problems };
+  return { ok: true, value: { protocol, authAlgorithm, encryptionAlgorithm, pfsGroup, lifetimeSeconds } };
+}
+
+// --- strongSwan proposal keywords -------------------------------------------------------------
+
+const ENCRYPTION_KEYWORD: Record<EncryptionAlgorithm, string> = { '3des': '3des', aes128: 'aes128', aes192: 'aes192', aes256: 'aes256' };
+const INTEGRITY_KEYWORD: Record<IkeAuthAlgorithm, string> = { md5: 'md5', sha1: 'sha1', 'sha2-256': 'sha256' };
+export const DH_KEYWORD: Record<DhGroup, string> = { 1: 'modp768', 2: 'modp1024', 5: 'modp1536', 14: 'modp2048', 24: 'modp2048s256' };
+
+/** e.g. `aes128-sha1-modp1024`. An IKE proposal always carries a DH group. */
+export function ikeProposal(ike: IkePolicy): string {
+  return `${ENCRYPTION_KEYWORD[ike.encryptionAlgorithm]}-${INTEGRITY_KEYWORD[ike.authAlgorithm]}-${DH_KEYWORD[ike.dhGroup]}`;
+}
+
+/** e.g. `aes128-sha1-modp1024`, `aes128-sha1` (PFS off), `sha1-modp1024` (AH). */
+export function childProposal(ipsec: IpsecPolicy): string {
+  const parts: string[] = [];
+  if (ipsec.protocol === 'esp') parts.push(ENCRYPTION_KEYWORD[ipsec.encryptionAlgorithm ?? 'aes128']);
+  parts.push(INTEGRITY_KEYWORD[ipsec.authAlgorithm]);
+  if (ipsec.pfsGroup !== 'disable') parts.push(DH_KEYWORD[ipsec.pfsGroup]);
+  return parts.join('-');
+}
