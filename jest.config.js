@@ -1,6 +1,6 @@
 // Three tiers (STYLE.md): unit specs beside the code need no services; api tests talk HTTP to a
 // Nest app on a real PostgreSQL/Redis; e2e tests drive the running processes, charon and namespaces.
-const swc = ['@swc/jest', {
+const swcTs = ['@swc/jest', {
   jsc: {
     parser: { syntax: 'typescript', decorators: true },
     transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
@@ -8,7 +8,16 @@ const swc = ['@swc/jest', {
   },
   module: { type: 'commonjs' },
 }];
-const common = { transform: { '^.+\\.ts$': swc }, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };
+// NestJS 12 ships ES modules only; jest's module system (on Node 20) needs CommonJS, so those
+// packages are compiled to CommonJS for tests. Plain node runs them natively (require(esm)).
+const swcJs = ['@swc/jest', { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } }];
+const ESM_PACKAGES = ['@nestjs', 'file-type', 'strtok3', 'token-types', 'uint8array-extras', '@tokenizer', 'load-esm'];
+const common = {
+  transform: { '^.+\\.ts$': swcTs, '^.+\\.m?js$': swcJs },
+  transformIgnorePatterns: [`/node_modules/(?!(${ESM_PACKAGES.join('|')})/)`],
+  testEnvironment: 'node',
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
+};
 module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/agent/**/*.spec.ts', '<rootDir>/lab/**/*.spec.ts'] },

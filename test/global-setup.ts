@@ -1,2 +1,5 @@
-// Placeholder replaced by the database template setup (see test/support/database.ts).
-export default async function globalSetup(): Promise<void> {}
+import { prepareTemplate } from './support/database';
+
+export default async function globalSetup(): Promise<void> {
+  await prepareTemplate();
+}

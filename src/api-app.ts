@@ -1,0 +1,31 @@
+import { INestApplication, LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { AppModule } from './app.module';
+import { TenantsService } from './auth/tenants.service';
+import { createValidationPipe } from './common/http-error.filter';
+import { AppConfig } from './config/config';
+
+const LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
+  error: ['fatal', 'error'], warn: ['fatal', 'error', 'warn'], log: ['fatal', 'error', 'warn', 'log'], debug: ['fatal', 'error', 'warn', 'log', 'debug'],
+};
+
+export function openApiDocument(app: INestApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('IPsec VPN console API')
+    .setDescription('Site-to-site IPsec VPN as a service: VPN gateways, peer gateways, tunnels, inventory. Errors share one body: `code`, `message` and `violations` (field, rule, value).')
+    .setVersion('1')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key' })
+    .build();
+  return SwaggerModule.createDocument(app, config);
+}
+
+/** Builds the API application (used by main.ts and by the tests, which listen on port 0). */
+export async function createApiApp(config: AppConfig, opts: { logger?: LogLevel[] | false } = {}): Promise<INestApplication> {
+  const app = await NestFactory.create(AppModule.forRoot(config), { logger: opts.logger ?? LEVELS[config.logLevel] });
+  app.useGlobalPipes(createValidationPipe());
+  app.enableShutdownHooks();
+  SwaggerModule.setup('api/docs', app, openApiDocument(app), { jsonDocumentUrl: 'api/docs-json' });
+  await app.get(TenantsService).bootstrap();
+  return app;
+}

@@ -1,0 +1,40 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ApiKeyGuard } from './auth/api-key.guard';
+import { TenantsController } from './auth/tenants.controller';
+import { TenantsService } from './auth/tenants.service';
+import { HttpErrorFilter } from './common/http-error.filter';
+import { SecretBox } from './common/secret-box';
+import { APP_CONFIG, AppConfig } from './config/config';
+import { dataSourceOptions } from './database/data-source';
+import { ENTITIES } from './database/entities';
+import { HealthController } from './health/health.controller';
+import { INVENTORY_CONTROLLERS } from './inventory/inventory.controller';
+import { InventoryService } from './inventory/inventory.service';
+import { JobDispatcher } from './jobs/job-dispatcher';
+import { GatewayPlacementService } from './negotiation/gateway-placement.service';
+import { GatewaysController } from './vpn/gateways/gateways.controller';
+import { GatewaysService } from './vpn/gateways/gateways.service';
+import { PeersController } from './vpn/peers/peers.controller';
+import { PeersService } from './vpn/peers/peers.service';
+import { TunnelsController } from './vpn/tunnels/tunnels.controller';
+import { SECRET_BOX, TunnelsService } from './vpn/tunnels/tunnels.service';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl)), TypeOrmModule.forFeature(ENTITIES)],
+      controllers: [HealthController, TenantsController, ...INVENTORY_CONTROLLERS, GatewaysController, PeersController, TunnelsController],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: SECRET_BOX, useValue: new SecretBox(config.secretsKey) },
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+        { provide: APP_FILTER, useClass: HttpErrorFilter },
+        TenantsService, InventoryService, JobDispatcher, GatewayPlacementService, GatewaysService, PeersService, TunnelsService,
+      ],
+    };
+  }
+}

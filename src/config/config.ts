@@ -1,0 +1,73 @@
+// One typed configuration, read from the environment once at start and validated: a bad setting
+// stops the process with a message naming it. Services receive AppConfig; none reads process.env.
+import { createHash } from 'crypto';
+
+export type DataPlane = 'libipsec' | 'kernel';
+
+export interface AppConfig {
+  port: number;
+  databaseUrl: string;
+  redisUrl: string;
+  /** 32-byte key for AES-256-GCM encryption of pre-shared keys at rest. */
+  secretsKey: Buffer;
+  /** The first operator key, created (hashed) at start. */
+  adminApiKey: string;
+  /** If set, a tenant named `demo` with this API key is ensured at start (the lab and README use it). */
+  demoApiKey: string | null;
+  /** Where the built web console lives (served at /); null when not built. */
+  webRoot: string | null;
+  logLevel: 'error' | 'warn' | 'log' | 'debug';
+}
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function required(env: Env, name: string, problems: string[]): string {
+  const value = env[name];
+  if (!value) problems.push(`${name} is required`);
+  return value ?? '';
+}
+
+function parseKey(raw: string, problems: string[]): Buffer {
+  // Accept 64 hex characters or base64 of 32 bytes: both are what `openssl rand` prints.
+  if (/^[0-9a-fA-F]{64}$/.test(raw)) return Buffer.from(raw, 'hex');
+  const b64 = Buffer.from(raw, 'base64');
+  if (raw && b64.length === 32) return b64;
+  problems.push('SECRETS_KEY must be 32 bytes as 64 hex characters or base64 (e.g. `openssl rand -hex 32`)');
+  return Buffer.alloc(32);
+}
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  const problems: string[] = [];
+  const port = Number(env.PORT ?? '8080');
+  if (!Number.isInteger(port) || port < 1 || port > 65535) problems.push(`PORT must be an integer 1..65535 (got "${env.PORT}")`);
+
+  const databaseUrl = required(env, 'DATABASE_URL', problems);
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('DATABASE_URL must be a postgres:// URL');
+  const redisUrl = required(env, 'REDIS_URL', problems);
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) problems.push('REDIS_URL must be a redis:// URL');
+
+  const secretsKey = parseKey(required(env, 'SECRETS_KEY', problems), problems);
+  const adminApiKey = required(env, 'ADMIN_API_KEY', problems);
+  if (adminApiKey && adminApiKey.length < 24) problems.push('ADMIN_API_KEY must be at least 24 characters');
+  const demoApiKey = env.DEMO_API_KEY || null;
+  if (demoApiKey && demoApiKey.length < 24) problems.push('DEMO_API_KEY must be at least 24 characters');
+
+  const logLevel = (env.LOG_LEVEL ?? 'log') as AppConfig['logLevel'];
+  if (!['error', 'warn', 'log', 'debug'].includes(logLevel)) problems.push('LOG_LEVEL must be one of error, warn, log, debug');
+
+  if (problems.length) throw new ConfigError(problems);
+  return { port, databaseUrl, redisUrl, secretsKey, adminApiKey, demoApiKey, webRoot: env.WEB_ROOT || null, logLevel };
+}
+
+/** API keys are stored as SHA-256 digests: they are random and long, so no slow hash is needed. */
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,0 +1,84 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsIP, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { ListQueryDto } from '../common/list-query';
+
+export class CreateDataCenterDto {
+  @ApiProperty({ example: 'lab-dc1' }) @IsString() @Length(1, 64) name: string;
+  @ApiProperty({ example: 'lab' }) @IsString() @Length(1, 64) region: string;
+}
+export class CreateMachineTypeDto {
+  @ApiProperty({ example: 'x86' }) @IsString() @Length(1, 64) name: string;
+  @ApiProperty({ example: 'x86_64' }) @IsString() @Length(1, 32) architecture: string;
+}
+export class CreateVpcDto {
+  @ApiProperty({ example: 'tenant-k3j9x2ab' }) @IsString() tenantId: string;
+  @ApiProperty({ example: 'dc-k3j9x2ab' }) @IsString() dataCenterId: string;
+  @ApiProperty({ example: 'prod' }) @IsString() @Length(1, 64) name: string;
+  @ApiProperty({ example: '10.1.0.0/16' }) @IsString() cidr: string;
+}
+export class CreateSubnetDto {
+  @ApiProperty({ example: 'vpc-k3j9x2ab' }) @IsString() vpcId: string;
+  @ApiProperty({ example: 'web' }) @IsString() @Length(1, 64) name: string;
+  @ApiProperty({ example: '10.1.1.0/24' }) @IsString() cidr: string;
+}
+export class CreateExternalIpDto {
+  @ApiProperty({ example: 'tenant-k3j9x2ab' }) @IsString() tenantId: string;
+  @ApiProperty({ example: 'dc-k3j9x2ab' }) @IsString() dataCenterId: string;
+  @ApiProperty({ example: '198.51.100.10' }) @IsIP(4) address: string;
+  @ApiPropertyOptional({ example: 24, default: 24 }) @IsOptional() @IsInt() @Min(8) @Max(32) prefixLength?: number;
+  @ApiPropertyOptional({ example: '198.51.100.1', description: 'Upstream router; defaults to the first address of the segment' }) @IsOptional() @IsIP(4) routerIp?: string;
+}
+export class CreateInstanceDto {
+  @ApiProperty({ example: 'subnet-k3j9x2ab' }) @IsString() subnetId: string;
+  @ApiProperty({ example: 'web-1' }) @IsString() @Length(1, 64) name: string;
+  @ApiProperty({ example: '10.1.1.10' }) @IsIP(4) privateIp: string;
+}
+
+export class InventoryListQueryDto extends ListQueryDto {
+  @ApiPropertyOptional({ description: 'Operators only: one tenant' }) @IsOptional() @IsString() tenantId?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() vpcId?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() subnetId?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() dataCenterId?: string;
+}
+
+export class DataCenterDto {
+  @ApiProperty() id: string; @ApiProperty() name: string; @ApiProperty() region: string; @ApiProperty() createdAt: Date;
+}
+export class MachineTypeDto {
+  @ApiProperty() id: string; @ApiProperty() name: string; @ApiProperty() architecture: string; @ApiProperty() createdAt: Date;
+}
+export class VpcDto {
+  @ApiProperty() id: string; @ApiProperty() tenantId: string; @ApiProperty() dataCenterId: string;
+  @ApiProperty() name: string; @ApiProperty() cidr: string; @ApiProperty() createdAt: Date;
+}
+export class SubnetDto {
+  @ApiProperty() id: string; @ApiProperty() tenantId: string; @ApiProperty() vpcId: string;
+  @ApiProperty() name: string; @ApiProperty() cidr: string; @ApiProperty() createdAt: Date;
+}
+export class ExternalIpDto {
+  @ApiProperty() id: string; @ApiProperty() tenantId: string; @ApiProperty() dataCenterId: string;
+  @ApiProperty() address: string; @ApiProperty() prefixLength: number; @ApiProperty({ type: String, nullable: true }) routerIp: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'The VPN gateway holding the address' }) boundTo: string | null;
+  @ApiProperty() createdAt: Date;
+}
+export class InstanceDto {
+  @ApiProperty() id: string; @ApiProperty() tenantId: string; @ApiProperty() subnetId: string;
+  @ApiProperty() name: string; @ApiProperty() privateIp: string; @ApiProperty() createdAt: Date;
+}
+
+function pageOf<T>(item: new () => T, name: string) {
+  class PageDto {
+    @ApiProperty({ type: [item] }) @Type(() => item) items: T[];
+    @ApiProperty() total: number; @ApiProperty() offset: number; @ApiProperty() limit: number;
+  }
+  Object.defineProperty(PageDto, 'name', { value: name });
+  return PageDto;
+}
+export const DataCenterPageDto = pageOf(DataCenterDto, 'DataCenterPageDto');
+export const MachineTypePageDto = pageOf(MachineTypeDto, 'MachineTypePageDto');
+export const VpcPageDto = pageOf(VpcDto, 'VpcPageDto');
+export const SubnetPageDto = pageOf(SubnetDto, 'SubnetPageDto');
+export const ExternalIpPageDto = pageOf(ExternalIpDto, 'ExternalIpPageDto');
+export const InstancePageDto = pageOf(InstanceDto, 'InstancePageDto');
+export { pageOf };

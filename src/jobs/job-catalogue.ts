@@ -1,0 +1,35 @@
+// The typed catalogue of jobs (STYLE.md, after immich): one queue per gateway host, a payload type
+// per job name, deterministic ids so duplicates collapse. No NestJS here: the API and the worker
+// both import it.
+
+export const JOB_NAMES = ['gateway.sync', 'gateway.delete', 'tunnel.sync', 'tunnel.delete'] as const;
+export type JobName = (typeof JOB_NAMES)[number];
+
+export interface JobPayloads {
+  /** Provision or repair a gateway on its host: namespace, charon, then its tunnels. */
+  'gateway.sync': { gatewayId: string };
+  /** Tear a gateway down on its host, then delete its row and unbind its external IP. */
+  'gateway.delete': { gatewayId: string };
+  /** Make charon match the tunnel's row at `configVersion`: load, (re)initiate. */
+  'tunnel.sync': { tunnelId: string; configVersion: number };
+  /** Terminate and unload the tunnel, then delete its row. */
+  'tunnel.delete': { tunnelId: string };
+}
+
+export type JobPayload<N extends JobName> = JobPayloads[N];
+
+export function hostQueueName(hostId: string): string {
+  return `host.${hostId}`;
+}
+
+/** BullMQ ignores an add whose id exists: a second identical request becomes a no-op. */
+export function jobId<N extends JobName>(name: N, payload: JobPayloads[N]): string {
+  switch (name) {
+    case 'tunnel.sync':
+      return `tunnel.sync.${(payload as JobPayloads['tunnel.sync']).tunnelId}.v${(payload as JobPayloads['tunnel.sync']).configVersion}`;
+    case 'tunnel.delete':
+      return `tunnel.delete.${(payload as JobPayloads['tunnel.delete']).tunnelId}`;
+    default:
+      return `${name}.${(payload as { gatewayId: string }).gatewayId}`;
+  }
+}

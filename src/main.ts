@@ -1,0 +1,28 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { createApiApp } from './api-app';
+import { ConfigError, loadConfig } from './config/config';
+import { runMigrations } from './database/data-source';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const ran = await runMigrations(config.databaseUrl);
+  if (ran.length) Logger.log(`applied migrations: ${ran.join(', ')}`, 'Migrations');
+  const app = await createApiApp(config);
+  await app.listen(config.port, '0.0.0.0');
+  Logger.log(`API listening on http://127.0.0.1:${config.port} (docs at /api/docs)`, 'Main');
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

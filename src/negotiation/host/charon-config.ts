@@ -1,0 +1,118 @@
+// Pure rendering of a gateway charon's strongswan.conf and the paths of its private directory.
+import { join } from 'node:path';
+
+export const DEFAULT_GATEWAYS_DIR = '/var/lib/vpn-console/gateways';
+export const DEFAULT_CHARON_PATH = '/usr/lib/ipsec/charon';
+// Longest path a unix socket address can hold (sun_path is 108 bytes with the NUL).
+export const MAX_UNIX_SOCKET_PATH = 107;
+
+// IKE retransmission. charon waits timeout * base^n seconds after the n-th send and gives up
+// after `tries` retransmissions. The worker makes the spec's "3 tries" by calling `initiate` with
+// charon keyingtries=1 per call, so ONE try against a silent peer must fail fast:
+//   2 + 2*1.5 + 2*1.5^2 = 2 + 3 + 4.5 = 9.5 s per try (packets at t=0, 2, 5; give up at 9.5),
+//   3 tries ≈ 28.5 s to phase1_failed, then the 12 s retry cycle.
+// Three packets per try still rides out ordinary loss; IKEv2 DPD uses the same schedule, so a
+// dead peer is declared dpd_delay + 9.5 s after it went quiet (the default 5/4/1.8 takes ~165 s).
+export interface RetransmitSettings {
+  tries: number;
+  timeoutSeconds: number;
+  base: number;
+}
+export const DEFAULT_RETRANSMIT: RetransmitSettings = { tries: 2, timeoutSeconds: 2, base: 1.5 };
+
+export function retransmitGiveUpSeconds(r: RetransmitSettings): number {
+  let total = 0;
+  for (let n = 0; n <= r.tries; n++) total += r.timeoutSeconds * Math.pow(r.base, n);
+  return total;
+}
+
+// 'libipsec': ESP in charon through a TUN device (this lab's kernels have no ESP);
+// 'kernel': the kernel's XFRM (production hosts).
+export type DataPlane = 'libipsec' | 'kernel';
+
+export interface CharonPaths {
+  dir: string;
+  conf: string;
+  viciSocket: string;
+  log: string;
+  output: string;
+  pidFile: string;
+}
+
+export function charonPaths(baseDir: string, gatewayId: string): CharonPaths {
+  const dir = join(baseDir, gatewayId);
+  return {
+    dir,
+    conf: join(dir, 'strongswan.conf'),
+    viciSocket: join(dir, 'charon.vici'),
+    log: join(dir, 'charon.log'),
+    output: join(dir, 'charon.out'),
+    pidFile: join(dir, 'charon.pid'),
+  };
+}
+
+export function assertCharonPaths(paths: CharonPaths): void {
+  if (paths.viciSocket.length > MAX_UNIX_SOCKET_PATH) {
+    throw new Error(`VICI socket path too long for a unix socket (${paths.viciSocket.length} > ${MAX_UNIX_SOCKET_PATH}): ${paths.viciSocket}`);
+  }
+  // charon runs with a private tmpfs on /var/run (= /run): a directory there would be invisible to it.
+  if (/^\/(var\/)?run(\/|$)/.test(paths.dir)) {
+    throw new Error(`gateway directory ${paths.dir} must not be under /run: charon mounts a private /run`);
+  }
+  if (/["\n{}]/.test(paths.dir)) throw new Error(`gateway directory ${paths.dir} contains characters strongswan.conf cannot hold`);
+}
+
+export interface CharonConfOptions {
+  gatewayId: string;
+  paths: CharonPaths;
+  dataPlane?: DataPlane;
+  retransmit?: RetransmitSettings;
+}
+
+export function renderCharonConf(o: CharonConfOptions): string {
+  const r = o.retransmit ?? DEFAULT_RETRANSMIT;
+  const dataPlane = o.dataPlane ?? 'libipsec';
+  const giveUp = retransmitGiveUpSeconds(r);
+  return `# strongswan.conf of VPN gateway ${o.gatewayId}, written by the gateway host worker: edits are overwritten.
+charon {
+  # Routes to remote subnets (through libipsec's TUN device) are what forwards decrypted traffic.
+  install_routes = yes
+  # The spec offers IKEv1 aggressive mode with PSK; as a responder charon refuses it without this.
+  i_dont_care_about_security_and_use_aggressive_mode_psk = yes
+  # One try gives up after ${formatSeconds(giveUp)} s on a silent peer; the worker counts the tries.
+  retransmit_tries = ${r.tries}
+  retransmit_timeout = ${r.timeoutSeconds}
+  retransmit_base = ${r.base}
+  filelog {
+    gateway {
+      path = ${o.paths.log}
+      time_format = %Y-%m-%d %H:%M:%S
+      ike_name = yes
+      append = yes
+      flush_line = yes
+      default = 1
+      ike = 1
+      cfg = 1
+      knl = 0
+      net = 0
+      enc = 0
+    }
+  }
+  plugins {
+    include /etc/strongswan.d/charon/*.conf
+    # After the include, or the stock 'load = no' would win.
+    kernel-libipsec {
+      load = ${dataPlane === 'libipsec' ? 'yes' : 'no'}
+    }
+    vici {
+      load = yes
+      socket = unix://${o.paths.viciSocket}
+    }
+  }
+}
+`;
+}
+
+function formatSeconds(s: number): string {
+  return Number.isInteger(s) ? String(s) : s.toFixed(1);
+}

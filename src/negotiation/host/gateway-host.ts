@@ -1,0 +1,170 @@
+// The gateway host runtime: for each VPN gateway on this host, a namespace plugged into the
+// network by a driver and a supervised charon. The worker calls it; it knows nothing of tunnels.
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { charonPaths, DataPlane, DEFAULT_CHARON_PATH, DEFAULT_GATEWAYS_DIR, RetransmitSettings } from './charon-config';
+import { CharonProcess, consoleLogger, HostLogger } from './charon-process';
+import { ensureNamespace, listNamespaces, namespaceExists, removeNamespace } from './gateway-namespace';
+import { assertPlacement, GatewayNetworkDriver, GatewayPlacement } from './gateway-network';
+
+export const GATEWAY_ID_PATTERN = /^vpngw-[A-Za-z0-9_-]+$/;
+const PLACEMENT_FILE = 'placement.json';
+
+export interface GatewayHostRuntimeOptions {
+  network: GatewayNetworkDriver;
+  baseDir?: string;
+  charonPath?: string;
+  dataPlane?: DataPlane;
+  retransmit?: RetransmitSettings;
+  startTimeoutMs?: number;
+  stopTimeoutMs?: number;
+  restartBackoffMs?: readonly number[];
+  logger?: HostLogger;
+}
+
+export type CharonRestartListener = (gatewayId: string) => void;
+
+export class GatewayHostRuntime {
+  private readonly baseDir: string;
+  private readonly logger: HostLogger;
+  private readonly charons = new Map<string, CharonProcess>();
+  private readonly listeners = new Set<CharonRestartListener>();
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly options: GatewayHostRuntimeOptions) {
+    this.baseDir = options.baseDir ?? DEFAULT_GATEWAYS_DIR;
+    this.logger = options.logger ?? consoleLogger;
+  }
+
+  // Idempotent: namespace, network attachment and a running charon; repairs what is missing.
+  async ensureGateway(placement: GatewayPlacement): Promise<{ viciSocket: string }> {
+    assertPlacement(placement);
+    const id = placement.gatewayId;
+    return this.serialized(id, async () => {
+      const recreated = !namespaceExists(id);
+      // Saved first, so that even a half-done attach can be detached by a later removeGateway.
+      this.savePlacement(placement);
+      await ensureNamespace(id);
+      await this.options.network.attach(placement, id);
+      const charon = this.charonFor(id);
+      // A charon still running in a namespace that vanished serves nothing: start over.
+      if (recreated && charon.isRunning()) await charon.stop();
+      await charon.start();
+      return { viciSocket: charon.viciSocket };
+    });
+  }
+
+  // Stops charon, detaches, deletes the namespace and the gateway's directory. Works for a
+  // gateway this process never started (found by listLocalGateways after a worker restart).
+  async removeGateway(gatewayId: string): Promise<void> {
+    assertGatewayId(gatewayId);
+    await this.serialized(gatewayId, async () => {
+      const charon = this.charonFor(gatewayId);
+      await charon.stop();
+      this.charons.delete(gatewayId);
+      const placement = this.loadPlacement(gatewayId);
+      if (placement) await this.options.network.detach(placement, gatewayId);
+      await removeNamespace(gatewayId, { killProcesses: true });
+      rmSync(charonPaths(this.baseDir, gatewayId).dir, { recursive: true, force: true });
+    });
+  }
+
+  // Gateways present on this host: namespaces named vpngw-* and gateway directories.
+  async listLocalGateways(): Promise<string[]> {
+    const found = new Set((await listNamespaces()).filter((n) => GATEWAY_ID_PATTERN.test(n)));
+    if (existsSync(this.baseDir)) {
+      for (const entry of readdirSync(this.baseDir, { withFileTypes: true })) {
+        if (entry.isDirectory() && GATEWAY_ID_PATTERN.test(entry.name)) found.add(entry.name);
+      }
+    }
+    return [...found].sort();
+  }
+
+  isCharonRunning(gatewayId: string): boolean {
+    return this.charons.get(gatewayId)?.isRunning() ?? false;
+  }
+
+  viciSocketOf(gatewayId: string): string {
+    return charonPaths(this.baseDir, gatewayId).viciSocket;
+  }
+
+  // Fires after the supervisor restarted a charon that died: its connections and secrets are gone
+  // and must be loaded again. Returns an unsubscribe function.
+  onCharonRestart(listener: CharonRestartListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // Shutdown: stops every charon (SIGTERM, so peers are told) but keeps namespaces, links,
+  // addresses and directories. A restarted worker's ensureGateway then finds the network in place
+  // and only starts charon again; tearing the network down too would lengthen the outage and
+  // churn the lab/host network for nothing. Gateways that are no longer wanted are removed by the
+  // reconciler through listLocalGateways + removeGateway.
+  async stopAll(): Promise<void> {
+    const ids = [...this.charons.keys()];
+    await Promise.all(ids.map((id) => this.serialized(id, async () => this.charons.get(id)?.stop())));
+  }
+
+  private charonFor(gatewayId: string): CharonProcess {
+    let charon = this.charons.get(gatewayId);
+    if (!charon) {
+      charon = new CharonProcess({
+        gatewayId,
+        namespace: gatewayId,
+        baseDir: this.baseDir,
+        charonPath: this.options.charonPath ?? DEFAULT_CHARON_PATH,
+        dataPlane: this.options.dataPlane,
+        retransmit: this.options.retransmit,
+        startTimeoutMs: this.options.startTimeoutMs,
+        stopTimeoutMs: this.options.stopTimeoutMs,
+        restartBackoffMs: this.options.restartBackoffMs,
+        logger: this.logger,
+        onRestart: (id) => this.emitRestart(id),
+      });
+      this.charons.set(gatewayId, charon);
+    }
+    return charon;
+  }
+
+  private emitRestart(gatewayId: string): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(gatewayId);
+      } catch (e) {
+        this.logger.error(`onCharonRestart listener failed for ${gatewayId}: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  // The placement is kept beside the charon files so that a later worker process can detach a
+  // gateway it knows only by id.
+  private savePlacement(p: GatewayPlacement): void {
+    const dir = charonPaths(this.baseDir, p.gatewayId).dir;
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeFileSync(join(dir, PLACEMENT_FILE), `${JSON.stringify(p, null, 2)}\n`);
+  }
+
+  private loadPlacement(gatewayId: string): GatewayPlacement | null {
+    try {
+      return JSON.parse(readFileSync(join(charonPaths(this.baseDir, gatewayId).dir, PLACEMENT_FILE), 'utf8'));
+    } catch {
+      return null;
+    }
+  }
+
+  // One operation at a time per gateway (a job and the reconciler may race on the same one).
+  private serialized<T>(gatewayId: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(gatewayId) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(fn);
+    const tail = next.catch(() => undefined);
+    this.locks.set(gatewayId, tail);
+    void tail.then(() => {
+      if (this.locks.get(gatewayId) === tail) this.locks.delete(gatewayId);
+    });
+    return next;
+  }
+}
+
+function assertGatewayId(id: string): void {
+  if (!GATEWAY_ID_PATTERN.test(id)) throw new Error(`invalid gateway id '${id}' (expected vpngw-…)`);
+}

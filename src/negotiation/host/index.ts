@@ -1,0 +1,15 @@
+// The gateway host runtime's public surface, for the worker and the lab.
+export { GatewayHostRuntime, GATEWAY_ID_PATTERN } from './gateway-host';
+export type { GatewayHostRuntimeOptions, CharonRestartListener } from './gateway-host';
+export { LabNetworkDriver, assertPlacement } from './gateway-network';
+export type { GatewayPlacement, GatewayNetworkDriver, LabNetworkDriverOptions } from './gateway-network';
+export { CharonProcess, consoleLogger } from './charon-process';
+export type { CharonProcessOptions, HostLogger } from './charon-process';
+export {
+  renderCharonConf, charonPaths, DEFAULT_RETRANSMIT, retransmitGiveUpSeconds, DEFAULT_CHARON_PATH, DEFAULT_GATEWAYS_DIR,
+} from './charon-config';
+export type { CharonPaths, DataPlane, RetransmitSettings } from './charon-config';
+export { LabNames, DEFAULT_LAB_PREFIX } from './lab-names';
+export { viciVersion } from './vici-probe';
+export { run, ExecError } from './exec';
+export type { ExecOptions, ExecResult } from './exec';

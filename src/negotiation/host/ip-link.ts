@@ -1,0 +1,107 @@
+// Idempotent `ip` operations inside named network namespaces: each call converges one fact
+// (a link exists, is up, has exactly these addresses...) and succeeds when it already holds.
+import { run, ExecError } from './exec';
+import { namespaceExists } from './gateway-namespace';
+import { assertIfName } from './lab-names';
+
+export interface LinkInfo {
+  ifindex: number;
+  ifname: string;
+  link_index?: number;
+  master?: string;
+  ifalias?: string;
+  flags?: string[];
+  operstate?: string;
+  addr_info?: { family: string; local: string; prefixlen: number }[];
+}
+
+export interface LinkEnd {
+  namespace: string;
+  name: string;
+}
+
+function isMissingDevice(e: unknown): boolean {
+  return e instanceof ExecError && /does not exist|Cannot find device|No such device|Cannot open network namespace/.test(e.stderr);
+}
+
+export async function getLink(namespace: string, name: string): Promise<LinkInfo | null> {
+  if (!namespaceExists(namespace)) return null;
+  try {
+    const { stdout } = await run('ip', ['-n', namespace, '-j', 'addr', 'show', 'dev', name]);
+    const parsed = JSON.parse(stdout) as LinkInfo[];
+    return parsed[0] ?? null;
+  } catch (e) {
+    if (isMissingDevice(e)) return null;
+    throw e;
+  }
+}
+
+export async function deleteLink(namespace: string, name: string): Promise<void> {
+  if (!(await getLink(namespace, name))) return;
+  try {
+    await run('ip', ['-n', namespace, 'link', 'del', 'dev', name]);
+  } catch (e) {
+    // Deleting one end of a veth takes the other with it: a racing delete is fine.
+    if (!isMissingDevice(e)) throw e;
+  }
+}
+
+export async function setLinkUp(namespace: string, name: string): Promise<void> {
+  await run('ip', ['-n', namespace, 'link', 'set', 'dev', name, 'up']);
+}
+
+export async function ensureBridge(namespace: string, name: string): Promise<void> {
+  assertIfName(name);
+  if (!(await getLink(namespace, name))) {
+    await run('ip', ['-n', namespace, 'link', 'add', 'name', name, 'type', 'bridge']);
+  }
+  await setLinkUp(namespace, name);
+}
+
+// A veth pair with one end in each namespace, created directly there (never in the caller's
+// namespace, so host interface names cannot clash). `alias` tags end b with its owner: if end b
+// exists with another owner's alias, two owners derived the same short name and we refuse.
+export async function ensureVethPair(a: LinkEnd, b: LinkEnd, alias?: string): Promise<void> {
+  assertIfName(a.name);
+  assertIfName(b.name);
+  let la = await getLink(a.namespace, a.name);
+  let lb = await getLink(b.namespace, b.name);
+  if (lb && alias && lb.ifalias && lb.ifalias !== alias) {
+    throw new Error(`interface ${b.name} in ${b.namespace} belongs to '${lb.ifalias}', not '${alias}' (short-name collision)`);
+  }
+  const paired = la && lb && la.link_index === lb.ifindex && lb.link_index === la.ifindex;
+  if (!paired) {
+    // Half a pair or two unrelated links: start over.
+    if (la) await deleteLink(a.namespace, a.name);
+    if (lb) await deleteLink(b.namespace, b.name);
+    await run('ip', ['link', 'add', a.name, 'netns', a.namespace, 'type', 'veth', 'peer', 'name', b.name, 'netns', b.namespace]);
+    la = await getLink(a.namespace, a.name);
+    lb = await getLink(b.namespace, b.name);
+  }
+  if (alias && lb?.ifalias !== alias) await run('ip', ['-n', b.namespace, 'link', 'set', 'dev', b.name, 'alias', alias]);
+  await setLinkUp(a.namespace, a.name);
+  await setLinkUp(b.namespace, b.name);
+}
+
+export async function setMaster(namespace: string, name: string, bridge: string): Promise<void> {
+  const link = await getLink(namespace, name);
+  if (!link) throw new Error(`interface ${name} missing in namespace ${namespace}`);
+  if (link.master !== bridge) await run('ip', ['-n', namespace, 'link', 'set', 'dev', name, 'master', bridge]);
+}
+
+// Makes the IPv4 addresses of a link exactly `cidrs` (e.g. '198.51.100.10/24').
+export async function setAddresses(namespace: string, name: string, cidrs: readonly string[]): Promise<void> {
+  const link = await getLink(namespace, name);
+  if (!link) throw new Error(`interface ${name} missing in namespace ${namespace}`);
+  const current = (link.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`);
+  for (const cidr of current) {
+    if (!cidrs.includes(cidr)) await run('ip', ['-n', namespace, 'addr', 'del', cidr, 'dev', name]);
+  }
+  for (const cidr of cidrs) {
+    if (!current.includes(cidr)) await run('ip', ['-n', namespace, 'addr', 'add', cidr, 'dev', name]);
+  }
+}
+
+export async function replaceRoute(namespace: string, destination: string, via: string, dev: string): Promise<void> {
+  await run('ip', ['-n', namespace, 'route', 'replace', destination, 'via', via, 'dev', dev]);
+}

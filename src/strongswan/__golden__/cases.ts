@@ -1,0 +1,52 @@
+// The inputs of the golden files (and of the real-strongSwan e2e check): one tunnel per IKE/IPsec
+// combination that matters. Test data only.
+import { IKE_DEFAULTS, IPSEC_DEFAULTS, IkePolicy, IpsecPolicy } from '../../vpn/policy/policy';
+import { RenderableTunnel } from '../tunnel-model';
+
+export function tunnel(over: Partial<RenderableTunnel> & { ike?: Partial<IkePolicy>; ipsec?: Partial<IpsecPolicy> }): RenderableTunnel {
+  const gatewayIp = over.gatewayIp ?? '198.51.100.10';
+  const peerIp = over.peerIp ?? '203.0.113.20';
+  return {
+    id: 'vpntnl-k3j9x2ab',
+    name: 'office link',
+    localCidrs: ['10.0.192.0/20'],
+    remoteCidrs: ['10.23.0.0/16'],
+    psk: 'ucloud.1231',
+    ...over,
+    gatewayIp,
+    peerIp,
+    ike: { ...IKE_DEFAULTS, exchangeMode: null, localId: gatewayIp, remoteId: peerIp, ...over.ike },
+    ipsec: { ...IPSEC_DEFAULTS, ...over.ipsec },
+  };
+}
+
+const v1 = { version: 'v1', exchangeMode: 'main' } as const;
+
+export const CASES: Record<string, RenderableTunnel> = {
+  'ikev2-defaults': tunnel({}),
+  // The seed's public-cloud scenario: IKEv1 main, one local and two remote subnets.
+  'ikev1-main-two-remotes': tunnel({ ike: v1, remoteCidrs: ['10.23.0.0/16', '10.25.0.0/16'] }),
+  'ikev1-aggressive-fqdn': tunnel({ ike: { ...v1, exchangeMode: 'aggressive', remoteId: 'office.example.net' } }),
+  'ikev2-ah': tunnel({ ipsec: { protocol: 'ah', encryptionAlgorithm: null } }),
+  'ikev2-pfs-disabled': tunnel({ ipsec: { pfsGroup: 'disable' } }),
+  'ikev2-dh14-aes256-sha256': tunnel({
+    ike: { encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-256', dhGroup: 14, lifetimeSeconds: 28800 },
+    ipsec: { encryptionAlgorithm: 'aes256', pfsGroup: 14, lifetimeSeconds: 3600 },
+    localCidrs: ['10.0.192.0/20', '10.0.208.0/24'],
+    remoteCidrs: ['172.16.0.0/16', '192.168.10.0/24'],
+  }),
+  'ikev2-dh24': tunnel({ ike: { dhGroup: 24 }, ipsec: { pfsGroup: 24 } }),
+  'ikev1-3des-md5-dh5': tunnel({
+    ike: { ...v1, encryptionAlgorithm: '3des', authAlgorithm: 'md5', dhGroup: 5 },
+    ipsec: { encryptionAlgorithm: '3des', authAlgorithm: 'md5', pfsGroup: 5 },
+  }),
+  'ikev2-any-peer': tunnel({ peerIp: '0.0.0.0', ike: { remoteId: '203.0.113.77' } }),
+  // 2x2 subnets under IKEv1 behind a 0.0.0.0 peer, and a PSK that cannot be double-quoted.
+  'ikev1-any-peer-2x2-hex-psk': tunnel({
+    peerIp: '0.0.0.0',
+    ike: { ...v1, remoteId: 'branch.example.org' },
+    localCidrs: ['10.0.192.0/20', '10.0.208.0/24'],
+    remoteCidrs: ['10.23.0.0/16', '10.25.0.0/16'],
+    psk: 'a"b\\c#d\'e',
+  }),
+};

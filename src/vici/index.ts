@@ -1,0 +1,55 @@
+// Public API of the VICI client: protocol codec, socket session, command wrappers.
+export type { ViciSection, ViciValue } from './message';
+export {
+  decodeMessage,
+  decodePacket,
+  ElementType,
+  encodeFrame,
+  encodeMessage,
+  encodePacket,
+  MAX_DEPTH,
+  MAX_NAME_LENGTH,
+  MAX_PAYLOAD,
+  MAX_VALUE_LENGTH,
+  PacketType,
+} from './codec';
+export type { CodecOptions, PacketTypeCode, ViciPacket } from './codec';
+export { FrameReader } from './frame-reader';
+export type { FrameReaderOptions } from './frame-reader';
+export {
+  ViciCommandError,
+  ViciConnectionError,
+  ViciError,
+  ViciProtocolError,
+  ViciTimeoutError,
+  ViciUnknownCommandError,
+  ViciUnknownEventError,
+} from './errors';
+export type { ViciProtocolErrorCode } from './errors';
+export { ViciSession } from './session';
+export type {
+  ConnectionChange,
+  ReconnectOptions,
+  RequestOptions,
+  SessionState,
+  StreamOptions,
+  StreamResult,
+  ViciEventHandler,
+  ViciLogger,
+  ViciSessionOptions,
+  ViciSubscription,
+} from './session';
+export { ViciEventStream } from './event-stream';
+export { ViciCommands, parseControlLog } from './commands';
+export type { InitiateOptions, ListSasFilter, SharedSecret, TerminateOptions } from './commands';
+export type {
+  ChildSaInfo,
+  ConnEntry,
+  ControlLogLine,
+  ControlResult,
+  IkeSaEntry,
+  IkeSaInfo,
+  StatsInfo,
+  VersionInfo,
+} from './types';
+export { REDACTED, redactSecrets } from './redact';

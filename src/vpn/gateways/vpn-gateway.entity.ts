@@ -1,0 +1,39 @@
+import { Column, Entity, Index, JoinColumn, ManyToOne } from 'typeorm';
+import { Tenant } from '../../auth/tenant.entity';
+import { CreatedAt, IdColumn, RefColumn, UpdatedAt } from '../../database/columns';
+import { ExternalIp, MachineType, Subnet, Vpc } from '../../inventory/inventory.entities';
+import { GatewayHost } from '../../negotiation/gateway-host.entity';
+import { ChargeType, ResourceState } from '../states';
+
+@Entity('vpn_gateways')
+@Index(['tenantId', 'createdAt'])
+@Index(['subnetId', 'privateIp'], { unique: true })
+export class VpnGateway {
+  @IdColumn() id: string;
+  @Column(RefColumn()) tenantId: string;
+  @ManyToOne(() => Tenant, { onDelete: 'RESTRICT' }) @JoinColumn({ name: 'tenant_id' }) tenant?: Tenant;
+  @Column({ type: 'varchar', length: 64 }) name: string;
+  @Column({ type: 'varchar', length: 256, default: '' }) remark: string;
+  @Column(RefColumn()) machineTypeId: string;
+  @ManyToOne(() => MachineType, { onDelete: 'RESTRICT' }) @JoinColumn({ name: 'machine_type_id' }) machineType?: MachineType;
+  @Column(RefColumn()) @Index() vpcId: string;
+  @ManyToOne(() => Vpc, { onDelete: 'RESTRICT' }) @JoinColumn({ name: 'vpc_id' }) vpc?: Vpc;
+  @Column(RefColumn()) subnetId: string;
+  @ManyToOne(() => Subnet, { onDelete: 'RESTRICT' }) @JoinColumn({ name: 'subnet_id' }) subnet?: Subnet;
+  @Column(RefColumn({ unique: true })) externalIpId: string;
+  @ManyToOne(() => ExternalIp, { onDelete: 'RESTRICT' }) @JoinColumn({ name: 'external_ip_id' }) externalIp?: ExternalIp;
+  /** The gateway's own address in its subnet: the next hop instances route remote subnets to. */
+  @Column({ type: 'varchar', length: 15 }) privateIp: string;
+  @Column({ type: 'varchar', length: 16 }) chargeType: ChargeType;
+  @Column({ type: 'varchar', length: 16, default: 'creating' }) resourceState: ResourceState;
+  /** Why the gateway is in `error` (or what it is waiting for), shown to the user. */
+  @Column({ type: 'varchar', length: 512, nullable: true }) stateReason: string | null;
+  @Column({ type: 'varchar', length: 64, nullable: true }) hostId: string | null;
+  @ManyToOne(() => GatewayHost, { onDelete: 'SET NULL' }) @JoinColumn({ name: 'host_id' }) host?: GatewayHost;
+  @Column(RefColumn({ nullable: true })) alertTemplateId: string | null;
+  /** Maintained under the gateway's row lock, so the 20-tunnel limit holds under concurrency. */
+  @Column({ type: 'integer', default: 0 }) tunnelCount: number;
+  @CreatedAt() createdAt: Date;
+  @Column({ type: 'timestamptz', nullable: true }) expiresAt: Date | null;
+  @UpdatedAt() updatedAt: Date;
+}

@@ -1,0 +1,9 @@
+// Resource and connection states, as the spec names them (SPEC.md "States").
+export const RESOURCE_STATES = ['creating', 'running', 'deleting', 'error'] as const;
+export type ResourceState = (typeof RESOURCE_STATES)[number];
+
+export const CONNECTION_STATES = ['connecting', 'connected', 'phase1_failed', 'phase2_failed'] as const;
+export type ConnectionState = (typeof CONNECTION_STATES)[number];
+
+export const CHARGE_TYPES = ['hourly', 'monthly', 'yearly'] as const;
+export type ChargeType = (typeof CHARGE_TYPES)[number];

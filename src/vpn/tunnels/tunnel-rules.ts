@@ -1,0 +1,127 @@
+// The spec's tunnel rules as pure functions (SPEC.md "VPN tunnel"): subnets and the pre-shared key.
+import { cidrsOverlap, hasHostBits, normalizeCidr, parseCidr } from '../../common/cidr';
+import { Checked, Violation, violation } from '../../common/violations';
+
+export const MAX_TUNNELS_PER_GATEWAY = 20;
+export const MAX_TUNNELS_PER_PEER = 20;
+export const MAX_LOCAL_SUBNETS = 20;
+export const MAX_REMOTE_CIDRS = 20;
+export const PSK_MAX_LENGTH = 128;
+
+/** Printable ASCII without space and `?` (the console's rule; `?` breaks some vendors' CLIs). */
+const PSK_CHARSET = /^[\x21-\x3e\x40-\x7e]+$/;
+
+export function checkPsk(psk: unknown, field = 'psk'): Violation[] {
+  if (typeof psk !== 'string' || psk.length === 0) {
+    return [violation(field, 'required', '<redacted>', `${field} is required: 1 to ${PSK_MAX_LENGTH} characters`)];
+  }
+  if (psk.length > PSK_MAX_LENGTH) {
+    return [violation(field, 'max_length', '<redacted>', `${field} must be at most ${PSK_MAX_LENGTH} characters (got ${psk.length})`)];
+  }
+  if (!PSK_CHARSET.test(psk)) {
+    // Name the offending character class, never the key itself.
+    const bad = [...psk].find((c) => !PSK_CHARSET.test(c)) ?? '';
+    const what = bad === ' ' ? 'a space' : bad === '?' ? "'?'" : 'a non-printable or non-ASCII character';
+    return [violation(field, 'charset', '<redacted>', `${field} may use letters, digits and printable special characters except '?' and space; it contains ${what}`)];
+  }
+  return [];
+}
+
+export interface VpcSubnetRef {
+  id: string;
+  cidr: string;
+}
+
+export interface TunnelSubnetsInput {
+  localSubnetIds: unknown;
+  remoteCidrs: unknown;
+}
+
+export interface TunnelSubnets {
+  localSubnetIds: string[];
+  localCidrs: string[];
+  remoteCidrs: string[];
+}
+
+/**
+ * Local subnets: 1..20 subnets of the gateway's VPC. Remote CIDRs: 1..20 valid CIDRs, host bits
+ * cleared, no overlap within the list, with the local subnets, or with the VPC itself (instances
+ * would send their own VPC's traffic into the tunnel).
+ */
+export function checkTunnelSubnets(input: TunnelSubnetsInput, vpc: { cidr: string; subnets: VpcSubnetRef[] }): Checked<TunnelSubnets> {
+  const problems: Violation[] = [];
+  const localIds = input.localSubnetIds;
+  const remotes = input.remoteCidrs;
+  const localCidrs: string[] = [];
+  const remoteCidrs: string[] = [];
+
+  if (!Array.isArray(localIds) || localIds.length < 1 || localIds.length > MAX_LOCAL_SUBNETS) {
+    problems.push(violation('localSubnetIds', 'count_1_to_20', localIds, `localSubnetIds must list 1 to ${MAX_LOCAL_SUBNETS} subnets of the gateway's VPC`));
+  } else {
+    const seen = new Set<string>();
+    localIds.forEach((id, i) => {
+      const subnet = vpc.subnets.find((s) => s.id === id);
+      if (typeof id !== 'string' || !subnet) {
+        problems.push(violation(`localSubnetIds[${i}]`, 'subnet_of_gateway_vpc', id, `${String(id)} is not a subnet of the gateway's VPC`));
+      } else if (seen.has(id)) {
+        problems.push(violation(`localSubnetIds[${i}]`, 'no_duplicates', id, `${id} is listed twice`));
+      } else {
+        seen.add(id);
+        localCidrs.push(subnet.cidr);
+      }
+    });
+  }
+
+  if (!Array.isArray(remotes) || remotes.length < 1 || remotes.length > MAX_REMOTE_CIDRS) {
+    problems.push(violation('remoteCidrs', 'count_1_to_20', remotes, `remoteCidrs must list 1 to ${MAX_REMOTE_CIDRS} CIDRs`));
+  } else {
+    const vpcCidr = parseCidr(vpc.cidr);
+    remotes.forEach((raw, i) => {
+      const field = `remoteCidrs[${i}]`;
+      const normal = typeof raw === 'string' ? normalizeCidr(raw) : null;
+      if (!normal) {
+        problems.push(violation(field, 'cidr', raw, `${String(raw)} is not a valid IPv4 CIDR such as 192.168.2.0/24`));
+        return;
+      }
+      const cidr = parseCidr(normal)!;
+      const clash = remoteCidrs.find((other) => cidrsOverlap(cidr, parseCidr(other)!));
+      if (clash) {
+        problems.push(violation(field, 'no_overlap_within_remote', raw, `${normal} overlaps ${clash}, also in remoteCidrs`));
+        return;
+      }
+      const local = localCidrs.find((l) => cidrsOverlap(cidr, parseCidr(l)!));
+      if (local) {
+        problems.push(violation(field, 'no_overlap_with_local', raw, `${normal} overlaps the local subnet ${local}`));
+        return;
+      }
+      if (vpcCidr && cidrsOverlap(cidr, vpcCidr)) {
+        problems.push(violation(field, 'no_overlap_with_vpc', raw, `${normal} overlaps the VPC ${vpc.cidr}: its instances would route their own traffic into the tunnel`));
+        return;
+      }
+      remoteCidrs.push(normal);
+    });
+  }
+
+  if (problems.length) return { ok: false, violations: problems };
+  return { ok: true, value: { localSubnetIds: localIds as string[], localCidrs, remoteCidrs } };
+}
+
+/** Tells the caller which values were rewritten, so the API can say what it stored. */
+export function cidrsWithHostBits(cidrs: string[]): string[] {
+  return cidrs.filter((c) => hasHostBits(c));
+}
+
+export function checkName(value: unknown, field = 'name'): Violation[] {
+  if (typeof value !== 'string' || value.trim().length === 0 || value.length > 64 || /[\x00-\x1f]/.test(value)) {
+    return [violation(field, 'name', value, `${field} must be 1 to 64 printable characters`)];
+  }
+  return [];
+}
+
+export function checkRemark(value: unknown, field = 'remark'): Violation[] {
+  if (value === undefined || value === null) return [];
+  if (typeof value !== 'string' || value.length > 256 || /[\x00-\x09\x0b-\x1f]/.test(value)) {
+    return [violation(field, 'remark', value, `${field} must be at most 256 printable characters`)];
+  }
+  return [];
+}

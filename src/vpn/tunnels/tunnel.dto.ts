@@ -1,0 +1,119 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { Allow, IsBooleanString, IsIn, IsObject, IsOptional, IsString, Length, MaxLength, ValidateNested } from 'class-validator';
+import { ListQueryDto } from '../../common/list-query';
+import {
+  DH_GROUPS, ENCRYPTION_ALGORITHMS, IKE_AUTH_ALGORITHMS, IKE_EXCHANGE_MODES, IKE_VERSIONS, IPSEC_AUTH_ALGORITHMS, IPSEC_PROTOCOLS, PFS_GROUPS,
+} from '../policy/policy';
+import { CONNECTION_STATES, ConnectionState, RESOURCE_STATES, ResourceState } from '../states';
+import { AddressRefDto, CidrRefDto } from '../gateways/gateway.dto';
+
+// Policy fields are checked by the pure validators in policy.ts (one place for the spec's rules);
+// the DTOs only let them through and document them.
+
+export class IkePolicyDto {
+  @ApiPropertyOptional({ enum: IKE_VERSIONS, default: 'v2' }) @Allow() version?: unknown;
+  @ApiPropertyOptional({ enum: IKE_AUTH_ALGORITHMS, default: 'sha1' }) @Allow() authAlgorithm?: unknown;
+  @ApiPropertyOptional({ enum: ENCRYPTION_ALGORITHMS, default: 'aes128' }) @Allow() encryptionAlgorithm?: unknown;
+  @ApiPropertyOptional({ enum: IKE_EXCHANGE_MODES, default: 'main', description: 'IKEv1 only; must be left out for IKEv2' }) @Allow() exchangeMode?: unknown;
+  @ApiPropertyOptional({ enum: DH_GROUPS, default: 2 }) @Allow() dhGroup?: unknown;
+  @ApiPropertyOptional({ description: 'IP or FQDN; default: the gateway\'s external IP' }) @Allow() localId?: unknown;
+  @ApiPropertyOptional({ description: 'IP or FQDN; default: the peer\'s IP; required when the peer is 0.0.0.0' }) @Allow() remoteId?: unknown;
+  @ApiPropertyOptional({ minimum: 3600, maximum: 86400, default: 86400 }) @Allow() lifetimeSeconds?: unknown;
+}
+
+export class IpsecPolicyDto {
+  @ApiPropertyOptional({ enum: IPSEC_PROTOCOLS, default: 'esp' }) @Allow() protocol?: unknown;
+  @ApiPropertyOptional({ enum: IPSEC_AUTH_ALGORITHMS, default: 'sha1' }) @Allow() authAlgorithm?: unknown;
+  @ApiPropertyOptional({ enum: ENCRYPTION_ALGORITHMS, default: 'aes128', description: 'ESP only; must be left out for AH' }) @Allow() encryptionAlgorithm?: unknown;
+  @ApiPropertyOptional({ enum: PFS_GROUPS, default: 2 }) @Allow() pfsGroup?: unknown;
+  @ApiPropertyOptional({ minimum: 3600, maximum: 86400, default: 86400 }) @Allow() lifetimeSeconds?: unknown;
+}
+
+export class CreateTunnelDto {
+  @ApiProperty({ example: 'to-idc' }) @IsString() @Length(1, 64) name: string;
+  @ApiPropertyOptional({ maxLength: 256 }) @IsOptional() @IsString() @MaxLength(256) remark?: string;
+  @ApiProperty({ example: 'vpngw-k3j9x2ab' }) @IsString() gatewayId: string;
+  @ApiProperty({ example: 'rgw-k3j9x2ab' }) @IsString() peerId: string;
+  @ApiProperty({ type: [String], example: ['subnet-k3j9x2ab'], description: '1-20 subnets of the gateway\'s VPC' }) @Allow() localSubnetIds: unknown;
+  @ApiProperty({ type: [String], example: ['172.16.1.0/24'], description: '1-20 CIDRs; host bits are cleared' }) @Allow() remoteCidrs: unknown;
+  @ApiProperty({ example: 'Sup3r.Secret-Key', description: '1-128 printable characters, no "?" and no space', writeOnly: true }) @Allow() psk: unknown;
+  @ApiPropertyOptional({ type: IkePolicyDto }) @IsOptional() @IsObject() @ValidateNested() @Type(() => IkePolicyDto) ikePolicy?: IkePolicyDto;
+  @ApiPropertyOptional({ type: IpsecPolicyDto }) @IsOptional() @IsObject() @ValidateNested() @Type(() => IpsecPolicyDto) ipsecPolicy?: IpsecPolicyDto;
+}
+
+export class UpdateSubnetsDto {
+  @ApiProperty({ type: [String] }) @Allow() localSubnetIds: unknown;
+  @ApiProperty({ type: [String] }) @Allow() remoteCidrs: unknown;
+}
+
+export class UpdateIkePolicyDto extends IkePolicyDto {
+  @ApiPropertyOptional({ description: 'A new pre-shared key (the IKE policy dialog edits it too)', writeOnly: true }) @Allow() psk?: unknown;
+}
+
+export class TunnelListQueryDto extends ListQueryDto {
+  @ApiPropertyOptional() @IsOptional() @IsString() gatewayId?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() peerId?: string;
+  @ApiPropertyOptional({ enum: RESOURCE_STATES }) @IsOptional() @IsIn(RESOURCE_STATES) resourceState?: ResourceState;
+  @ApiPropertyOptional({ enum: CONNECTION_STATES }) @IsOptional() @IsIn(CONNECTION_STATES) connectionState?: ConnectionState;
+}
+
+export class TunnelDetailQueryDto {
+  @ApiPropertyOptional({ description: 'Return the pre-shared key (explicit request only)', enum: ['true', 'false'] }) @IsOptional() @IsBooleanString() includePsk?: string;
+}
+
+class EndpointRefDto {
+  @ApiProperty() id: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ description: 'Public IP' }) ip: string;
+}
+class FailureDto {
+  @ApiProperty({ example: 'psk_mismatch_or_id_mismatch' }) code: string;
+  @ApiProperty() message: string;
+}
+class IkePolicyViewDto {
+  @ApiProperty({ enum: IKE_VERSIONS }) version: string;
+  @ApiProperty({ enum: IKE_AUTH_ALGORITHMS }) authAlgorithm: string;
+  @ApiProperty({ enum: ENCRYPTION_ALGORITHMS }) encryptionAlgorithm: string;
+  @ApiProperty({ enum: IKE_EXCHANGE_MODES, nullable: true }) exchangeMode: string | null;
+  @ApiProperty({ enum: DH_GROUPS }) dhGroup: number;
+  @ApiProperty() localId: string;
+  @ApiProperty() remoteId: string;
+  @ApiProperty() lifetimeSeconds: number;
+}
+class IpsecPolicyViewDto {
+  @ApiProperty({ enum: IPSEC_PROTOCOLS }) protocol: string;
+  @ApiProperty({ enum: IPSEC_AUTH_ALGORITHMS }) authAlgorithm: string;
+  @ApiProperty({ enum: ENCRYPTION_ALGORITHMS, nullable: true }) encryptionAlgorithm: string | null;
+  @ApiProperty({ enum: PFS_GROUPS }) pfsGroup: number | string;
+  @ApiProperty() lifetimeSeconds: number;
+}
+
+export class TunnelDto {
+  @ApiProperty({ example: 'vpntnl-k3j9x2ab' }) id: string;
+  @ApiProperty() name: string;
+  @ApiProperty() remark: string;
+  @ApiProperty({ type: EndpointRefDto }) gateway: EndpointRefDto;
+  @ApiProperty({ type: EndpointRefDto }) peer: EndpointRefDto;
+  @ApiProperty({ type: [CidrRefDto] }) localSubnets: CidrRefDto[];
+  @ApiProperty({ type: [String] }) remoteCidrs: string[];
+  @ApiProperty({ type: IkePolicyViewDto }) ikePolicy: IkePolicyViewDto;
+  @ApiProperty({ type: IpsecPolicyViewDto }) ipsecPolicy: IpsecPolicyViewDto;
+  @ApiProperty({ enum: RESOURCE_STATES }) resourceState: ResourceState;
+  @ApiProperty({ enum: CONNECTION_STATES }) connectionState: ConnectionState;
+  @ApiProperty({ type: FailureDto, nullable: true }) failure: FailureDto | null;
+  @ApiProperty({ description: 'Incremented by every edit of subnets or policies' }) configVersion: number;
+  @ApiProperty({ type: String, nullable: true }) alertTemplateId: string | null;
+  @ApiProperty({ type: Date, nullable: true }) connectedAt: Date | null;
+  @ApiProperty() createdAt: Date;
+  @ApiPropertyOptional({ description: 'Only with ?includePsk=true on the detail endpoint' }) psk?: string;
+}
+
+export class TunnelPageDto {
+  @ApiProperty({ type: [TunnelDto] }) @Type(() => TunnelDto) items: TunnelDto[];
+  @ApiProperty() total: number;
+  @ApiProperty() offset: number;
+  @ApiProperty() limit: number;
+}
+
+export { AddressRefDto };

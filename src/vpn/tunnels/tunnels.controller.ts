@@ -1,0 +1,101 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal, Principal, Roles, tenantOf } from '../../auth/principal';
+import { ApiErrors } from '../../common/api-errors.decorator';
+import { resolveListQuery } from '../../common/list-query';
+import { BatchDeleteDto, BatchDeleteResultDto, UpdateNameRemarkDto } from '../gateways/gateway.dto';
+import { CreateTunnelDto, IpsecPolicyDto, TunnelDetailQueryDto, TunnelDto, TunnelListQueryDto, TunnelPageDto, UpdateIkePolicyDto, UpdateSubnetsDto } from './tunnel.dto';
+import { tunnelView } from './tunnel-view';
+import { TUNNEL_SORT, TunnelsService } from './tunnels.service';
+import { VpnTunnel } from './vpn-tunnel.entity';
+
+const RECONNECTS = 'Saving reconnects the tunnel: its connection state goes back to connecting.';
+
+@ApiTags('vpn-tunnels')
+@ApiBearerAuth()
+@Roles('tenant')
+@Controller('api/v1/vpn-tunnels')
+export class TunnelsController {
+  constructor(private readonly tunnels: TunnelsService) {}
+
+  private async view(t: VpnTunnel, psk?: string): Promise<TunnelDto> {
+    return tunnelView(t, await this.tunnels.subnetsById(t.localSubnetIds), psk);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List VPN tunnels', description: `Sort by ${Object.keys(TUNNEL_SORT).join(', ')}; q searches name, ID, gateway and peer names and IPs.` })
+  @ApiOkResponse({ type: TunnelPageDto })
+  @ApiErrors(400)
+  async list(@CurrentPrincipal() p: Principal, @Query() query: TunnelListQueryDto): Promise<TunnelPageDto> {
+    const page = await this.tunnels.list(tenantOf(p), resolveListQuery(query, TUNNEL_SORT), query);
+    const subnets = await this.tunnels.subnetsById(page.items.flatMap((t) => t.localSubnetIds));
+    return { ...page, items: page.items.map((t) => tunnelView(t, subnets)) };
+  }
+
+  @Post()
+  @ApiOperation({ summary: 'Create a tunnel; IKE and IPsec policies default to the spec\'s values' })
+  @ApiCreatedResponse({ type: TunnelDto })
+  @ApiErrors(400, 409)
+  async create(@CurrentPrincipal() p: Principal, @Body() body: CreateTunnelDto): Promise<TunnelDto> {
+    return this.view(await this.tunnels.create(tenantOf(p), body));
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Tunnel detail; the PSK only with includePsk=true' })
+  @ApiOkResponse({ type: TunnelDto })
+  @ApiErrors(404)
+  async get(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() query: TunnelDetailQueryDto): Promise<TunnelDto> {
+    const tenantId = tenantOf(p);
+    const tunnel = await this.tunnels.get(tenantId, id);
+    return this.view(tunnel, query.includePsk === 'true' ? await this.tunnels.revealPsk(tenantId, id) : undefined);
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Rename or change the remark (any state; does not reconnect)' })
+  @ApiOkResponse({ type: TunnelDto })
+  @ApiErrors(400, 404)
+  async rename(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body() body: UpdateNameRemarkDto): Promise<TunnelDto> {
+    return this.view(await this.tunnels.rename(tenantOf(p), id, body));
+  }
+
+  @Put(':id/subnets')
+  @ApiOperation({ summary: 'Replace local subnets and remote CIDRs', description: RECONNECTS })
+  @ApiOkResponse({ type: TunnelDto })
+  @ApiErrors(400, 404, 409)
+  async updateSubnets(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body() body: UpdateSubnetsDto): Promise<TunnelDto> {
+    return this.view(await this.tunnels.updateSubnets(tenantOf(p), id, body));
+  }
+
+  @Put(':id/ike-policy')
+  @ApiOperation({ summary: 'Change the IKE policy (and optionally the PSK); fields left out keep their value', description: RECONNECTS })
+  @ApiOkResponse({ type: TunnelDto })
+  @ApiErrors(400, 404, 409)
+  async updateIke(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body() body: UpdateIkePolicyDto): Promise<TunnelDto> {
+    return this.view(await this.tunnels.updateIkePolicy(tenantOf(p), id, body));
+  }
+
+  @Put(':id/ipsec-policy')
+  @ApiOperation({ summary: 'Change the IPsec policy; fields left out keep their value', description: RECONNECTS })
+  @ApiOkResponse({ type: TunnelDto })
+  @ApiErrors(400, 404, 409)
+  async updateIpsec(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body() body: IpsecPolicyDto): Promise<TunnelDto> {
+    return this.view(await this.tunnels.updateIpsecPolicy(tenantOf(p), id, body as Record<string, unknown>));
+  }
+
+  @Delete(':id')
+  @ApiOperation({ summary: 'Delete a tunnel: it goes down and its routes are withdrawn' })
+  @ApiOkResponse({ type: BatchDeleteResultDto })
+  @ApiErrors(404)
+  remove(@CurrentPrincipal() p: Principal, @Param('id') id: string): Promise<BatchDeleteResultDto> {
+    return this.tunnels.remove(tenantOf(p), [id]);
+  }
+
+  @Post('batch-delete')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Delete several tunnels: all or nothing' })
+  @ApiOkResponse({ type: BatchDeleteResultDto })
+  @ApiErrors(400)
+  batchRemove(@CurrentPrincipal() p: Principal, @Body() body: BatchDeleteDto): Promise<BatchDeleteResultDto> {
+    return this.tunnels.remove(tenantOf(p), body.ids);
+  }
+}

@@ -1,0 +1,204 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, EntityManager, In, Repository } from 'typeorm';
+import { Conflict, NotFound, ValidationFailed } from '../../common/errors';
+import { ID_PREFIX, newId } from '../../common/ids';
+import { pageQuery } from '../../common/list';
+import { Page, ResolvedListQuery } from '../../common/list-query';
+import { SecretBox } from '../../common/secret-box';
+import { Violation, violation } from '../../common/violations';
+import { Subnet, Vpc } from '../../inventory/inventory.entities';
+import { JobDispatcher } from '../../jobs/job-dispatcher';
+import { VpnGateway } from '../gateways/vpn-gateway.entity';
+import { PeerGateway } from '../peers/peer-gateway.entity';
+import { checkIkePolicy, checkIpsecPolicy, IkePolicy, IpsecPolicy } from '../policy/policy';
+import { checkPsk, checkTunnelSubnets, MAX_TUNNELS_PER_GATEWAY, MAX_TUNNELS_PER_PEER, TunnelSubnets } from './tunnel-rules';
+import { CreateTunnelDto, TunnelListQueryDto, UpdateIkePolicyDto, UpdateSubnetsDto } from './tunnel.dto';
+import { TunnelPair, VpnTunnel } from './vpn-tunnel.entity';
+import { finalizeTunnelDeletion, TunnelPairs } from './tunnel-pairs';
+
+export const SECRET_BOX = Symbol('SECRET_BOX');
+export const TUNNEL_SORT = { createdAt: 't.created_at', name: 't.name', connectionState: 't.connection_state', resourceState: 't.resource_state' };
+
+@Injectable()
+export class TunnelsService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @InjectRepository(VpnTunnel) private readonly tunnels: Repository<VpnTunnel>,
+    @Inject(SECRET_BOX) private readonly secrets: SecretBox,
+    private readonly jobs: JobDispatcher,
+  ) {}
+
+  private query(tenantId: string) {
+    return this.tunnels
+      .createQueryBuilder('t')
+      .innerJoinAndSelect('t.gateway', 'g')
+      .innerJoinAndSelect('g.externalIp', 'eip')
+      .innerJoinAndSelect('t.peer', 'p')
+      .where('t.tenant_id = :tenantId', { tenantId });
+  }
+
+  async list(tenantId: string, q: ResolvedListQuery, f: TunnelListQueryDto): Promise<Page<VpnTunnel>> {
+    const qb = this.query(tenantId);
+    if (f.gatewayId) qb.andWhere('t.gateway_id = :gatewayId', { gatewayId: f.gatewayId });
+    if (f.peerId) qb.andWhere('t.peer_id = :peerId', { peerId: f.peerId });
+    if (f.resourceState) qb.andWhere('t.resource_state = :rs', { rs: f.resourceState });
+    if (f.connectionState) qb.andWhere('t.connection_state = :cs', { cs: f.connectionState });
+    return pageQuery(qb, q, ['t.name', 't.id', 'eip.address', 'p.ip_address', 'g.name', 'p.name']);
+  }
+
+  async get(tenantId: string, id: string): Promise<VpnTunnel> {
+    const tunnel = await this.query(tenantId).andWhere('t.id = :id', { id }).getOne();
+    if (!tunnel) throw new NotFound('VPN tunnel', id);
+    return tunnel;
+  }
+
+  /** The plaintext key, for the detail endpoint on explicit request and for config rendering. */
+  async revealPsk(tenantId: string, id: string): Promise<string> {
+    const row = await this.tunnels.createQueryBuilder('t').addSelect('t.psk_sealed', 't_psk_sealed')
+      .where('t.id = :id AND t.tenant_id = :tenantId', { id, tenantId }).getOne();
+    if (!row) throw new NotFound('VPN tunnel', id);
+    return this.secrets.open(row.pskSealed);
+  }
+
+  /** Subnet refs (id, name, cidr) of the given ids, for views. */
+  async subnetsById(ids: string[]): Promise<Map<string, Subnet>> {
+    if (!ids.length) return new Map();
+    const rows = await this.db.getRepository(Subnet).find({ where: { id: In([...new Set(ids)]) } });
+    return new Map(rows.map((s) => [s.id, s]));
+  }
+
+  async create(tenantId: string, dto: CreateTunnelDto): Promise<VpnTunnel> {
+    const gateway = await this.db.getRepository(VpnGateway).findOne({ where: { id: dto.gatewayId, tenantId }, relations: { externalIp: true } });
+    const peer = await this.db.getRepository(PeerGateway).findOne({ where: { id: dto.peerId, tenantId } });
+    const absent: Violation[] = [];
+    if (!gateway) absent.push(violation('gatewayId', 'exists', dto.gatewayId, `VPN gateway ${dto.gatewayId} does not exist`));
+    if (!peer) absent.push(violation('peerId', 'exists', dto.peerId, `peer gateway ${dto.peerId} does not exist`));
+    if (absent.length) throw new ValidationFailed(absent);
+
+    const vpc = await this.vpcWithSubnets(gateway!.vpcId);
+    const subnets = checkTunnelSubnets(dto, vpc);
+    const ike = checkIkePolicy(dto.ikePolicy ?? {}, { gatewayIp: gateway!.externalIp!.address, peerIp: peer!.ipAddress });
+    const ipsec = checkIpsecPolicy(dto.ipsecPolicy ?? {});
+    const problems = [...(subnets.ok ? [] : subnets.violations), ...checkPsk(dto.psk), ...(ike.ok ? [] : ike.violations), ...(ipsec.ok ? [] : ipsec.violations)];
+    if (problems.length || !subnets.ok || !ike.ok || !ipsec.ok) throw new ValidationFailed(problems);
+
+    const id = newId(ID_PREFIX.tunnel);
+    await this.db.transaction(async (m) => {
+      // Lock order gateway -> peer everywhere, so concurrent creates and deletes cannot deadlock.
+      const g = await m.createQueryBuilder(VpnGateway, 'g').setLock('pessimistic_write').where('g.id = :id', { id: gateway!.id }).getOneOrFail();
+      const p = await m.createQueryBuilder(PeerGateway, 'p').setLock('pessimistic_write').where('p.id = :id', { id: peer!.id }).getOneOrFail();
+      if (g.resourceState === 'deleting') throw new Conflict('gateway_deleting', `VPN gateway ${g.id} is being deleted`, [violation('gatewayId', 'gateway_usable', g.id, `VPN gateway ${g.id} is being deleted`)]);
+      if (g.tunnelCount >= MAX_TUNNELS_PER_GATEWAY) {
+        throw new Conflict('tunnel_limit', `VPN gateway ${g.id} already has ${MAX_TUNNELS_PER_GATEWAY} tunnels`, [violation('gatewayId', 'max_20_tunnels_per_gateway', g.id, `VPN gateway ${g.id} already has ${MAX_TUNNELS_PER_GATEWAY} tunnels, the maximum`)]);
+      }
+      if (p.tunnelCount >= MAX_TUNNELS_PER_PEER) {
+        throw new Conflict('tunnel_limit', `peer gateway ${p.id} already has ${MAX_TUNNELS_PER_PEER} tunnels`, [violation('peerId', 'max_20_tunnels_per_peer', p.id, `peer gateway ${p.id} already has ${MAX_TUNNELS_PER_PEER} tunnels, the maximum`)]);
+      }
+      await m.insert(VpnTunnel, {
+        id, tenantId, name: dto.name, remark: dto.remark ?? '', gatewayId: g.id, peerId: p.id,
+        localSubnetIds: subnets.value.localSubnetIds, remoteCidrs: subnets.value.remoteCidrs, pskSealed: this.secrets.seal(dto.psk as string),
+        ikePolicy: ike.value, ipsecPolicy: ipsec.value, resourceState: 'creating', connectionState: 'connecting', configVersion: 1,
+        appliedVersion: null, failureCode: null, failureMessage: null, alertTemplateId: null, connectedAt: null,
+      });
+      await new TunnelPairs(m).claim(vpc.id, id, subnets.value);
+      await m.increment(VpnGateway, { id: g.id }, 'tunnelCount', 1);
+      await m.increment(PeerGateway, { id: p.id }, 'tunnelCount', 1);
+    });
+    await this.jobs.dispatch(gateway!.hostId, 'tunnel.sync', { tunnelId: id, configVersion: 1 });
+    return this.get(tenantId, id);
+  }
+
+  private async vpcWithSubnets(vpcId: string): Promise<{ id: string; cidr: string; subnets: Subnet[] }> {
+    const vpc = await this.db.getRepository(Vpc).findOneOrFail({ where: { id: vpcId } });
+    const subnets = await this.db.getRepository(Subnet).find({ where: { vpcId } });
+    return { id: vpc.id, cidr: vpc.cidr, subnets };
+  }
+
+  async rename(tenantId: string, id: string, dto: { name?: string; remark?: string }): Promise<VpnTunnel> {
+    const result = await this.tunnels.update({ id, tenantId }, { ...(dto.name !== undefined && { name: dto.name }), ...(dto.remark !== undefined && { remark: dto.remark }) });
+    if (!result.affected) throw new NotFound('VPN tunnel', id);
+    return this.get(tenantId, id);
+  }
+
+  async updateSubnets(tenantId: string, id: string, dto: UpdateSubnetsDto): Promise<VpnTunnel> {
+    return this.reconfigure(tenantId, id, async (m, t) => {
+      const gateway = await m.findOneOrFail(VpnGateway, { where: { id: t.gatewayId } });
+      const vpc = await this.vpcWithSubnets(gateway.vpcId);
+      const checked = checkTunnelSubnets(dto, vpc);
+      if (!checked.ok) throw new ValidationFailed(checked.violations);
+      await new TunnelPairs(m).replace(vpc.id, t.id, checked.value);
+      return { localSubnetIds: checked.value.localSubnetIds, remoteCidrs: checked.value.remoteCidrs };
+    });
+  }
+
+  async updateIkePolicy(tenantId: string, id: string, dto: UpdateIkePolicyDto): Promise<VpnTunnel> {
+    return this.reconfigure(tenantId, id, async (m, t) => {
+      const { psk, ...policy } = dto;
+      const gateway = await m.findOneOrFail(VpnGateway, { where: { id: t.gatewayId }, relations: { externalIp: true } });
+      const peer = await m.findOneOrFail(PeerGateway, { where: { id: t.peerId } });
+      const checked = checkIkePolicy(policy, { gatewayIp: gateway.externalIp!.address, peerIp: peer.ipAddress }, t.ikePolicy);
+      const problems = [...(checked.ok ? [] : checked.violations), ...(psk === undefined ? [] : checkPsk(psk))];
+      if (problems.length || !checked.ok) throw new ValidationFailed(problems);
+      return { ikePolicy: checked.value as IkePolicy, ...(psk !== undefined && { pskSealed: this.secrets.seal(psk as string) }) };
+    });
+  }
+
+  async updateIpsecPolicy(tenantId: string, id: string, dto: Record<string, unknown>): Promise<VpnTunnel> {
+    return this.reconfigure(tenantId, id, async (_m, t) => {
+      const checked = checkIpsecPolicy(dto, t.ipsecPolicy);
+      if (!checked.ok) throw new ValidationFailed(checked.violations);
+      return { ipsecPolicy: checked.value as IpsecPolicy };
+    });
+  }
+
+  /** An edit of subnets or policies: new config version, back to `connecting`, a sync job. */
+  private async reconfigure(tenantId: string, id: string, change: (m: EntityManager, t: VpnTunnel) => Promise<Partial<VpnTunnel>>): Promise<VpnTunnel> {
+    let hostId: string | null = null;
+    let version = 0;
+    await this.db.transaction(async (m) => {
+      const t = await m.createQueryBuilder(VpnTunnel, 't').setLock('pessimistic_write').where('t.id = :id AND t.tenant_id = :tenantId', { id, tenantId }).getOne();
+      if (!t) throw new NotFound('VPN tunnel', id);
+      if (t.resourceState === 'deleting') throw new Conflict('tunnel_deleting', `VPN tunnel ${id} is being deleted`);
+      const patch = await change(m, t);
+      version = t.configVersion + 1;
+      await m.update(VpnTunnel, { id }, { ...patch, configVersion: version, connectionState: 'connecting', failureCode: null, failureMessage: null });
+      hostId = (await m.findOneOrFail(VpnGateway, { where: { id: t.gatewayId } })).hostId;
+    });
+    await this.jobs.dispatch(hostId, 'tunnel.sync', { tunnelId: id, configVersion: version });
+    return this.get(tenantId, id);
+  }
+
+  /** All or nothing. Tunnels on a placed gateway go `deleting` and their host removes them. */
+  async remove(tenantId: string, ids: string[]): Promise<{ deleted: string[]; deleting: string[] }> {
+    const unique = [...new Set(ids)];
+    const deleted: string[] = [];
+    const deleting: { id: string; hostId: string | null }[] = [];
+    await this.db.transaction(async (m) => {
+      const rows = await m.find(VpnTunnel, { where: { id: In(unique.length ? unique : ['']), tenantId }, relations: { gateway: true }, order: { id: 'ASC' } });
+      const notFound = unique.filter((id) => !rows.some((r) => r.id === id));
+      if (notFound.length) {
+        if (unique.length === 1) throw new NotFound('VPN tunnel', notFound[0]);
+        throw new ValidationFailed(notFound.map((id) => violation('ids', 'exists', id, `VPN tunnel ${id} does not exist`)));
+      }
+      // Take every lock up front in the global order (gateways, then peers, each sorted by id).
+      const gatewayIds = [...new Set(rows.map((t) => t.gatewayId))].sort();
+      const peerIds = [...new Set(rows.map((t) => t.peerId))].sort();
+      for (const gid of gatewayIds) await m.createQueryBuilder(VpnGateway, 'g').setLock('pessimistic_write').where('g.id = :gid', { gid }).getOne();
+      for (const pid of peerIds) await m.createQueryBuilder(PeerGateway, 'p').setLock('pessimistic_write').where('p.id = :pid', { pid }).getOne();
+      for (const t of rows) {
+        if (t.gateway!.hostId) {
+          await m.update(VpnTunnel, { id: t.id }, { resourceState: 'deleting' });
+          deleting.push({ id: t.id, hostId: t.gateway!.hostId });
+        } else {
+          await finalizeTunnelDeletion(m, t.id);
+          deleted.push(t.id);
+        }
+      }
+    });
+    for (const t of deleting) await this.jobs.dispatch(t.hostId, 'tunnel.delete', { tunnelId: t.id });
+    return { deleted, deleting: deleting.map((t) => t.id) };
+  }
+}
+
+export type { TunnelSubnets, TunnelPair };

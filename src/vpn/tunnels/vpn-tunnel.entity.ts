@@ -1,0 +1,57 @@
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { Tenant } from '../../auth/tenant.entity';
+import { CreatedAt, IdColumn, RefColumn, UpdatedAt } from '../../database/columns';
+import { Subnet, Vpc } from '../../inventory/inventory.entities';
+import { IkePolicy, IpsecPolicy } from '../policy/policy';
+import { ConnectionState, ResourceState } from '../states';
+import { VpnGateway } from '../gateways/vpn-gateway.entity';
+import { PeerGateway } from '../peers/peer-gateway.entity';
+
+@Entity('vpn_tunnels')
+@Index(['tenantId', 'createdAt'])
+export class VpnTunnel {
+  @IdColumn() id: string;
+  @Column(RefColumn()) tenantId: string;
+  @ManyToOne(() => Tenant, { onDelete: 'RESTRICT' }) @JoinColumn({ name: 'tenant_id' }) tenant?: Tenant;
+  @Column({ type: 'varchar', length: 64 }) name: string;
+  @Column({ type: 'varchar', length: 256, default: '' }) remark: string;
+  @Column(RefColumn()) @Index() gatewayId: string;
+  @ManyToOne(() => VpnGateway, { onDelete: 'RESTRICT' }) @JoinColumn({ name: 'gateway_id' }) gateway?: VpnGateway;
+  @Column(RefColumn()) @Index() peerId: string;
+  @ManyToOne(() => PeerGateway, { onDelete: 'RESTRICT' }) @JoinColumn({ name: 'peer_id' }) peer?: PeerGateway;
+  /** Subnet ids of the gateway's VPC, in the order the user gave them. */
+  @Column({ type: 'varchar', array: true }) localSubnetIds: string[];
+  /** Normalised remote CIDRs, in the order the user gave them. */
+  @Column({ type: 'varchar', array: true }) remoteCidrs: string[];
+  /** AES-256-GCM sealed (common/secret-box.ts); never selected by list queries. */
+  @Column({ type: 'text', select: false }) pskSealed: string;
+  @Column({ type: 'jsonb' }) ikePolicy: IkePolicy;
+  @Column({ type: 'jsonb' }) ipsecPolicy: IpsecPolicy;
+  @Column({ type: 'varchar', length: 16, default: 'creating' }) resourceState: ResourceState;
+  @Column({ type: 'varchar', length: 16, default: 'connecting' }) connectionState: ConnectionState;
+  @Column({ type: 'varchar', length: 64, nullable: true }) failureCode: string | null;
+  @Column({ type: 'varchar', length: 1024, nullable: true }) failureMessage: string | null;
+  /** Bumped by every edit of subnets or policies: the worker reconnects when it sees a newer one. */
+  @Column({ type: 'integer', default: 1 }) configVersion: number;
+  /** The configVersion charon last had loaded (null: never loaded). */
+  @Column({ type: 'integer', nullable: true }) appliedVersion: number | null;
+  @Column(RefColumn({ nullable: true })) alertTemplateId: string | null;
+  @Column({ type: 'timestamptz', nullable: true }) connectedAt: Date | null;
+  @CreatedAt() createdAt: Date;
+  @UpdatedAt() updatedAt: Date;
+}
+
+/**
+ * One row per (local subnet, remote CIDR) of a tunnel. The primary key makes the spec's rule
+ * "a pair exists in only one tunnel of a VPC" hold even when two creates race.
+ */
+@Entity('vpn_tunnel_pairs')
+export class TunnelPair {
+  @PrimaryColumn({ type: 'varchar', length: 32 }) vpcId: string;
+  @ManyToOne(() => Vpc, { onDelete: 'RESTRICT' }) @JoinColumn({ name: 'vpc_id' }) vpc?: Vpc;
+  @PrimaryColumn({ type: 'varchar', length: 32 }) localSubnetId: string;
+  @ManyToOne(() => Subnet, { onDelete: 'RESTRICT' }) @JoinColumn({ name: 'local_subnet_id' }) localSubnet?: Subnet;
+  @PrimaryColumn({ type: 'varchar', length: 18 }) remoteCidr: string;
+  @Column(RefColumn()) @Index() tunnelId: string;
+  @ManyToOne(() => VpnTunnel, { onDelete: 'CASCADE' }) @JoinColumn({ name: 'tunnel_id' }) tunnel?: VpnTunnel;
+}

@@ -1,0 +1,206 @@
+// The spec's rules through HTTP and the real database: gateways, peers, tunnels.
+import { startTestApi, TestApi } from '../support/api';
+import { client, createTenantWorld, gatewayBody, TenantWorld, tunnelBody } from '../support/fixtures';
+
+let api: TestApi;
+let w: TenantWorld;
+let t: ReturnType<typeof client>;
+
+beforeAll(async () => {
+  api = await startTestApi();
+  w = await createTenantWorld(api, 'acme', 1, 4);
+  t = client(api, w.key);
+});
+afterAll(() => api?.close());
+
+describe('VPN gateways', () => {
+  it('creates a gateway in the VPC with an unbound external IP and a private address', async () => {
+    const gw = await t.ok(t.post('/api/v1/vpn-gateways', gatewayBody(w, 0)), 201);
+    expect(gw).toMatchObject({ name: 'gw-0', resourceState: 'creating', chargeType: 'monthly', tunnelCount: 0, vpc: { id: w.vpcId }, externalIp: { address: w.externalIps[0] } });
+    expect(gw.privateIp).toBe('10.1.1.254');
+    expect(new Date(gw.expiresAt).getTime()).toBeGreaterThan(Date.now() + 27 * 86400_000);
+    const eips = await t.ok(t.get(`/api/v1/external-ips?q=${w.externalIps[0]}`));
+    expect(eips.items[0].boundTo).toBe(gw.id);
+  });
+
+  it('refuses an external IP that is already bound (409) and changes nothing', async () => {
+    const before = await t.ok(t.get('/api/v1/vpn-gateways'));
+    const res = await t.post('/api/v1/vpn-gateways', gatewayBody(w, 0, { name: 'dup' }));
+    expect(res.status).toBe(409);
+    expect(res.body.violations[0]).toMatchObject({ field: 'externalIpId', rule: 'external_ip_unbound' });
+    expect((await t.ok(t.get('/api/v1/vpn-gateways'))).total).toBe(before.total);
+  });
+
+  it('refuses a subnet of another VPC and names the field and rule', async () => {
+    const admin = client(api, api.adminKey);
+    const other = await admin.ok(admin.post('/api/v1/vpcs', { tenantId: w.tenantId, dataCenterId: w.dataCenterId, name: 'other', cidr: '10.99.0.0/16' }), 201);
+    const sub = await admin.ok(admin.post('/api/v1/subnets', { vpcId: other.id, name: 'x', cidr: '10.99.1.0/24' }), 201);
+    const res = await t.post('/api/v1/vpn-gateways', gatewayBody(w, 1, { subnetId: sub.id }));
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ code: 'validation_failed', violations: [{ field: 'subnetId', rule: 'subnet_in_vpc', value: sub.id }] });
+  });
+
+  it('refuses an external IP of another data center', async () => {
+    const admin = client(api, api.adminKey);
+    const dc2 = await admin.ok(admin.post('/api/v1/data-centers', { name: 'far-away', region: 'x' }), 201);
+    const eip = await admin.ok(admin.post('/api/v1/external-ips', { tenantId: w.tenantId, dataCenterId: dc2.id, address: '198.51.100.200' }), 201);
+    const res = await t.post('/api/v1/vpn-gateways', gatewayBody(w, 1, { externalIpId: eip.id }));
+    expect(res.status).toBe(400);
+    expect(res.body.violations[0]).toMatchObject({ field: 'externalIpId', rule: 'same_data_center' });
+  });
+
+  it('validates charge type and period ranges', async () => {
+    const bad = await t.post('/api/v1/vpn-gateways', gatewayBody(w, 1, { chargeType: 'weekly' }));
+    expect(bad.status).toBe(400);
+    expect(bad.body.violations[0]).toMatchObject({ field: 'chargeType', value: 'weekly' });
+    const period = await t.post('/api/v1/vpn-gateways', gatewayBody(w, 1, { chargeType: 'monthly', period: 12 }));
+    expect(period.status).toBe(400);
+    expect(period.body.violations[0]).toMatchObject({ field: 'period', rule: 'period_range', value: 12 });
+  });
+
+  it('allows several gateways per VPC, renames in any state, lists with search and sort', async () => {
+    const gw = await t.ok(t.post('/api/v1/vpn-gateways', gatewayBody(w, 1, { name: 'second' })), 201);
+    const renamed = await t.ok(t.patch(`/api/v1/vpn-gateways/${gw.id}`, { name: 'renamed', remark: 'hello' }));
+    expect(renamed).toMatchObject({ name: 'renamed', remark: 'hello' });
+    const byIp = await t.ok(t.get(`/api/v1/vpn-gateways?q=${w.externalIps[1]}`));
+    expect(byIp.items.map((g: any) => g.id)).toEqual([gw.id]);
+    const byId = await t.ok(t.get(`/api/v1/vpn-gateways?q=${gw.id.slice(-5)}`));
+    expect(byId.items.map((g: any) => g.id)).toEqual([gw.id]);
+    const sorted = await t.ok(t.get('/api/v1/vpn-gateways?sort=name&order=asc'));
+    expect(sorted.items.map((g: any) => g.name)).toEqual([...sorted.items.map((g: any) => g.name)].sort());
+    const badSort = await t.get('/api/v1/vpn-gateways?sort=password');
+    expect(badSort.status).toBe(400);
+    expect(badSort.body.violations[0]).toMatchObject({ field: 'sort', rule: 'one_of' });
+  });
+});
+
+describe('peer gateways', () => {
+  it.each([
+    ['127.0.0.1', 'not_loopback'],
+    ['224.0.0.5', 'not_multicast'],
+    ['255.255.255.255', 'not_broadcast'],
+    ['300.1.1.1', 'ipv4'],
+  ])('refuses %s (%s)', async (ip, rule) => {
+    const res = await t.post('/api/v1/peer-gateways', { name: 'bad', ipAddress: ip });
+    expect(res.status).toBe(400);
+    expect(res.body.violations[0]).toMatchObject({ field: 'ipAddress', rule, value: ip });
+  });
+
+  it('accepts 0.0.0.0 (any peer) and a public address', async () => {
+    await t.ok(t.post('/api/v1/peer-gateways', { name: 'any', ipAddress: '0.0.0.0' }), 201);
+    const p = await t.ok(t.post('/api/v1/peer-gateways', { name: 'idc', ipAddress: '203.0.113.7', remark: 'r' }), 201);
+    expect(p).toMatchObject({ ipAddress: '203.0.113.7', tunnelCount: 0, remark: 'r' });
+  });
+});
+
+describe('VPN tunnels', () => {
+  let gw: any;
+  let peer: any;
+  beforeAll(async () => {
+    gw = await t.ok(t.post('/api/v1/vpn-gateways', gatewayBody(w, 2, { name: 'tunnels-gw' })), 201);
+    peer = await t.ok(t.post('/api/v1/peer-gateways', { name: 'site', ipAddress: '203.0.113.50' }), 201);
+  });
+
+  it('creates a tunnel with the spec defaults and never returns the PSK unless asked', async () => {
+    const tunnel = await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peer.id, w, { remoteCidrs: ['172.16.1.77/24'] })), 201);
+    expect(tunnel).toMatchObject({
+      resourceState: 'creating',
+      connectionState: 'connecting',
+      remoteCidrs: ['172.16.1.0/24'],
+      localSubnets: [{ id: w.subnetIds[0], cidr: '10.1.1.0/24' }],
+      gateway: { id: gw.id, ip: w.externalIps[2] },
+      peer: { id: peer.id, ip: '203.0.113.50' },
+      ikePolicy: { version: 'v2', authAlgorithm: 'sha1', encryptionAlgorithm: 'aes128', exchangeMode: null, dhGroup: 2, localId: w.externalIps[2], remoteId: '203.0.113.50', lifetimeSeconds: 86400 },
+      ipsecPolicy: { protocol: 'esp', authAlgorithm: 'sha1', encryptionAlgorithm: 'aes128', pfsGroup: 2, lifetimeSeconds: 86400 },
+    });
+    expect(tunnel.psk).toBeUndefined();
+    const detail = await t.ok(t.get(`/api/v1/vpn-tunnels/${tunnel.id}`));
+    expect(detail.psk).toBeUndefined();
+    const withPsk = await t.ok(t.get(`/api/v1/vpn-tunnels/${tunnel.id}?includePsk=true`));
+    expect(withPsk.psk).toBe('Sup3r.Secret-Key');
+    const g = await t.ok(t.get(`/api/v1/vpn-gateways/${gw.id}`));
+    expect(g.tunnelCount).toBe(1);
+  });
+
+  it('reports every broken rule of a bad create at once, and stores nothing', async () => {
+    const before = (await t.ok(t.get('/api/v1/vpn-tunnels'))).total;
+    const res = await t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peer.id, w, {
+      remoteCidrs: ['10.1.1.0/25', 'nonsense'],
+      psk: 'has space?',
+      ikePolicy: { version: 'v2', exchangeMode: 'aggressive', dhGroup: 3 },
+      ipsecPolicy: { protocol: 'ah', encryptionAlgorithm: 'aes128', lifetimeSeconds: 100 },
+    }));
+    expect(res.status).toBe(400);
+    const rules = res.body.violations.map((v: any) => `${v.field}:${v.rule}`).sort();
+    expect(rules).toEqual([
+      'ikePolicy.dhGroup:one_of', 'ikePolicy.exchangeMode:mode_only_for_ikev1',
+      'ipsecPolicy.encryptionAlgorithm:no_encryption_with_ah', 'ipsecPolicy.lifetimeSeconds:lifetime_range',
+      'psk:charset', 'remoteCidrs[0]:no_overlap_with_local', 'remoteCidrs[1]:cidr',
+    ]);
+    expect(JSON.stringify(res.body)).not.toContain('has space?');
+    expect((await t.ok(t.get('/api/v1/vpn-tunnels'))).total).toBe(before);
+  });
+
+  it('enforces the (local, remote) pair uniqueness across gateways of the same VPC', async () => {
+    const gw2 = await t.ok(t.post('/api/v1/vpn-gateways', gatewayBody(w, 3, { name: 'gw-same-vpc' })), 201);
+    const res = await t.post('/api/v1/vpn-tunnels', tunnelBody(gw2.id, peer.id, w, { remoteCidrs: ['172.16.1.0/24'] }));
+    expect(res.status).toBe(409);
+    expect(res.body).toMatchObject({ code: 'pair_in_use', violations: [{ field: 'remoteCidrs', rule: 'pair_unique_in_vpc', value: '172.16.1.0/24' }] });
+    // Another remote CIDR from the same subnet is fine.
+    await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw2.id, peer.id, w, { remoteCidrs: ['172.16.2.0/24'] })), 201);
+  });
+
+  it('requires a real remote id for a 0.0.0.0 peer', async () => {
+    const any = await t.ok(t.post('/api/v1/peer-gateways', { name: 'nat', ipAddress: '0.0.0.0' }), 201);
+    const res = await t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, any.id, w, { remoteCidrs: ['172.20.0.0/16'] }));
+    expect(res.status).toBe(400);
+    expect(res.body.violations[0]).toMatchObject({ field: 'ikePolicy.remoteId', rule: 'remote_id_required_for_any_peer' });
+    const ok = await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, any.id, w, { remoteCidrs: ['172.20.0.0/16'], ikePolicy: { remoteId: 'office.example.com' } })), 201);
+    expect(ok.ikePolicy.remoteId).toBe('office.example.com');
+  });
+
+  it('separate edits of subnets, IKE and IPsec bump the version and reconnect; rename does not', async () => {
+    const tunnel = await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peer.id, w, { name: 'edit-me', remoteCidrs: ['172.30.0.0/16'] })), 201);
+    const s = await t.ok(t.put(`/api/v1/vpn-tunnels/${tunnel.id}/subnets`, { localSubnetIds: [w.subnetIds[0], w.subnetIds[1]], remoteCidrs: ['172.30.0.0/16', '172.31.0.0/16'] }));
+    expect(s).toMatchObject({ configVersion: 2, connectionState: 'connecting', remoteCidrs: ['172.30.0.0/16', '172.31.0.0/16'] });
+    expect(s.localSubnets.map((l: any) => l.cidr)).toEqual(['10.1.1.0/24', '10.1.2.0/24']);
+    const ike = await t.ok(t.put(`/api/v1/vpn-tunnels/${tunnel.id}/ike-policy`, { version: 'v1', dhGroup: 14, psk: 'N3w-Key' }));
+    expect(ike).toMatchObject({ configVersion: 3, ikePolicy: { version: 'v1', exchangeMode: 'main', dhGroup: 14, authAlgorithm: 'sha1' } });
+    expect((await t.ok(t.get(`/api/v1/vpn-tunnels/${tunnel.id}?includePsk=true`))).psk).toBe('N3w-Key');
+    const ipsec = await t.ok(t.put(`/api/v1/vpn-tunnels/${tunnel.id}/ipsec-policy`, { protocol: 'ah', pfsGroup: 'disable' }));
+    expect(ipsec).toMatchObject({ configVersion: 4, ipsecPolicy: { protocol: 'ah', encryptionAlgorithm: null, pfsGroup: 'disable' } });
+    const renamed = await t.ok(t.patch(`/api/v1/vpn-tunnels/${tunnel.id}`, { name: 'renamed' }));
+    expect(renamed).toMatchObject({ name: 'renamed', configVersion: 4 });
+    const bad = await t.put(`/api/v1/vpn-tunnels/${tunnel.id}/ipsec-policy`, { authAlgorithm: 'sha2-256' });
+    expect(bad.status).toBe(400);
+    expect((await t.ok(t.get(`/api/v1/vpn-tunnels/${tunnel.id}`))).configVersion).toBe(4);
+  });
+
+  it('guards deletion of gateways and peers with tunnels (409 naming them), then deletes in order', async () => {
+    const g = await t.ok(t.get(`/api/v1/vpn-gateways/${gw.id}`));
+    const res = await t.delete(`/api/v1/vpn-gateways/${gw.id}`);
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe('gateway_has_tunnels');
+    const tunnels = await t.ok(t.get(`/api/v1/vpn-tunnels?gatewayId=${gw.id}&limit=100`));
+    expect(tunnels.total).toBe(g.tunnelCount);
+    for (const tn of tunnels.items) expect(res.body.message).toContain(tn.id);
+    const peerRes = await t.delete(`/api/v1/peer-gateways/${peer.id}`);
+    expect(peerRes.status).toBe(409);
+    expect(peerRes.body.code).toBe('peer_has_tunnels');
+
+    const del = await t.ok(t.post('/api/v1/vpn-tunnels/batch-delete', { ids: tunnels.items.map((x: any) => x.id) }));
+    expect(del.deleted.sort()).toEqual(tunnels.items.map((x: any) => x.id).sort());
+    expect((await t.ok(t.get(`/api/v1/vpn-gateways/${gw.id}`))).tunnelCount).toBe(0);
+    await t.ok(t.delete(`/api/v1/vpn-gateways/${gw.id}`));
+    expect((await t.get(`/api/v1/vpn-gateways/${gw.id}`)).status).toBe(404);
+    const eips = await t.ok(t.get(`/api/v1/external-ips?q=${w.externalIps[2]}`));
+    expect(eips.items[0].boundTo).toBeNull();
+  });
+
+  it('batch delete is all or nothing', async () => {
+    const p1 = await t.ok(t.post('/api/v1/peer-gateways', { name: 'p1', ipAddress: '203.0.113.61' }), 201);
+    const res = await t.post('/api/v1/peer-gateways/batch-delete', { ids: [p1.id, 'rgw-doesnotexist'] });
+    expect(res.status).toBe(400);
+    expect((await t.get(`/api/v1/peer-gateways/${p1.id}`)).status).toBe(200);
+  });
+});
