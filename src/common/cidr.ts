@@ -29,7 +29,7 @@ export function parseCidr(text: string): Cidr | null {
   const match = /^([0-9.]+)\/(\d{1,2})$/.exec(text.trim());
   if (!match || !isIpv4(match[1])) return null;
   const prefix = Number(match[2]);
-  if (prefix > 32 || String(prefix) !== match[2].replace(/^0(?=\d)/, '')) return null;
+  if (prefix > 32 || String(prefix) !== match[2]) return null; // no leading zeros: `/08` is not a prefix
   return { network: (ipToInt(match[1]) & maskOf(prefix)) >>> 0, prefix };
 }
 

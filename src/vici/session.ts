@@ -52,7 +52,9 @@ export type SessionState = 'idle' | 'connecting' | 'connected' | 'backoff' | 'cl
 
 export type ConnectionChange =
   | { state: 'connected'; reconnected: boolean }
-  | { state: 'disconnected'; error: ViciError };
+  | { state: 'disconnected'; error: ViciError }
+  /** Waiting `delayMs` before the next connection attempt. */
+  | { state: 'backoff'; delayMs: number };
 
 interface Job {
   label: string;
@@ -231,6 +233,7 @@ export class ViciSession {
     }
     this.stateValue = 'backoff';
     this.backoffTimer = setTimeout(() => void this.attempt(), delayMs);
+    this.notify({ state: 'backoff', delayMs });
   }
 
   private async attempt(): Promise<void> {
@@ -256,7 +259,7 @@ export class ViciSession {
     const reconnected = this.everConnected;
     this.everConnected = true;
     const wanted = new Set([...this.subscriptions].flatMap((s) => [...s.events]));
-    if (wanted.size > 0) {
+    if (wanted.size > 99) {
       // ahead of everything queued, so no command runs before the subscriptions are back
       this.queue.unshift(this.internalJob(`re-register ${[...wanted].join(',')}`, (conn) => registerEvents(conn, wanted)));
     }

@@ -3,7 +3,9 @@
 import { IKE_DEFAULTS, IPSEC_DEFAULTS, IkePolicy, IpsecPolicy } from '../../vpn/policy/policy';
 import { RenderableTunnel } from '../tunnel-model';
 
-export function tunnel(over: Partial<RenderableTunnel> & { ike?: Partial<IkePolicy>; ipsec?: Partial<IpsecPolicy> }): RenderableTunnel {
+export type TunnelOverrides = Partial<Omit<RenderableTunnel, 'ike' | 'ipsec'>> & { ike?: Partial<IkePolicy>; ipsec?: Partial<IpsecPolicy> };
+
+export function tunnel(over: TunnelOverrides = {}): RenderableTunnel {
   const gatewayIp = over.gatewayIp ?? '198.51.100.10';
   const peerIp = over.peerIp ?? '203.0.113.20';
   return {

@@ -1,0 +1,54 @@
+import { assertCharonPaths, charonPaths, DEFAULT_RETRANSMIT, renderCharonConf, retransmitGiveUpSeconds } from './charon-config';
+
+describe('charon configuration', () => {
+  const paths = charonPaths('/var/lib/vpn-console/gateways', 'vpngw-ab12cd34');
+
+  it('keeps every file of a gateway in its own directory', () => {
+    expect(paths).toEqual({
+      dir: '/var/lib/vpn-console/gateways/vpngw-ab12cd34',
+      conf: '/var/lib/vpn-console/gateways/vpngw-ab12cd34/strongswan.conf',
+      viciSocket: '/var/lib/vpn-console/gateways/vpngw-ab12cd34/charon.vici',
+      log: '/var/lib/vpn-console/gateways/vpngw-ab12cd34/charon.log',
+      output: '/var/lib/vpn-console/gateways/vpngw-ab12cd34/charon.out',
+      pidFile: '/var/lib/vpn-console/gateways/vpngw-ab12cd34/charon.pid',
+    });
+  });
+
+  it('gives up on a silent peer after 9.5 s per try with the default knobs', () => {
+    expect(DEFAULT_RETRANSMIT).toEqual({ tries: 2, timeoutSeconds: 2, base: 1.5 });
+    expect(retransmitGiveUpSeconds(DEFAULT_RETRANSMIT)).toBeCloseTo(9.5);
+    // charon's own defaults, for comparison: ~165 s.
+    expect(retransmitGiveUpSeconds({ tries: 5, timeoutSeconds: 4, base: 1.8 })).toBeCloseTo(165.0, 0);
+  });
+
+  it('renders libipsec after the stock include, the VICI socket, the log and the knobs', () => {
+    const conf = renderCharonConf({ gatewayId: 'vpngw-ab12cd34', paths });
+    const include = conf.indexOf('include /etc/strongswan.d/charon/*.conf');
+    const libipsec = conf.indexOf('kernel-libipsec {');
+    expect(include).toBeGreaterThan(0);
+    expect(libipsec).toBeGreaterThan(include);
+    expect(conf).toMatch(/kernel-libipsec \{\n\s+load = yes/);
+    expect(conf).toContain('socket = unix:///var/lib/vpn-console/gateways/vpngw-ab12cd34/charon.vici');
+    expect(conf).toContain('path = /var/lib/vpn-console/gateways/vpngw-ab12cd34/charon.log');
+    expect(conf).toMatch(/ike = 1\n\s+cfg = 1\n\s+knl = 0/);
+    expect(conf).toContain('install_routes = yes');
+    expect(conf).toContain('i_dont_care_about_security_and_use_aggressive_mode_psk = yes');
+    expect(conf).toContain('retransmit_tries = 2\n  retransmit_timeout = 2\n  retransmit_base = 1.5');
+    expect(conf).toContain('gives up after 9.5 s');
+    expect(conf.split('{').length).toBe(conf.split('}').length);
+  });
+
+  it('keeps the data plane a setting', () => {
+    const conf = renderCharonConf({ gatewayId: 'vpngw-x', paths, dataPlane: 'kernel', retransmit: { tries: 1, timeoutSeconds: 3, base: 2 } });
+    expect(conf).toMatch(/kernel-libipsec \{\n\s+load = no/);
+    expect(conf).toContain('retransmit_tries = 1');
+    expect(conf).toContain('gives up after 9 s');
+  });
+
+  it('refuses directories charon could not see or a socket path too long', () => {
+    expect(() => assertCharonPaths(charonPaths('/run/vpn', 'vpngw-x'))).toThrow(/must not be under \/run/);
+    expect(() => assertCharonPaths(charonPaths('/var/run/vpn', 'vpngw-x'))).toThrow(/must not be under \/run/);
+    expect(() => assertCharonPaths(charonPaths(`/var/lib/${'x'.repeat(100)}`, 'vpngw-x'))).toThrow(/too long/);
+    expect(() => assertCharonPaths(paths)).not.toThrow();
+  });
+});

@@ -1,0 +1,36 @@
+import { assertPlacement, GatewayPlacement, gatewaySysctls } from './gateway-network';
+
+const placement: GatewayPlacement = {
+  gatewayId: 'vpngw-ab12cd34',
+  externalIp: '198.51.100.10',
+  externalPrefixLength: 24,
+  externalRouterIp: '198.51.100.1',
+  vpcId: 'vpc-ab12cd34',
+  vpcCidr: '10.1.0.0/16',
+  subnetId: 'subnet-ab12cd34',
+  subnetCidr: '10.1.1.0/24',
+  subnetRouterIp: '10.1.1.1',
+  privateIp: '10.1.1.250',
+};
+
+describe('gateway placement', () => {
+  it('accepts a well-formed placement', () => {
+    expect(() => assertPlacement(placement)).not.toThrow();
+  });
+
+  it('names every bad field at once', () => {
+    expect(() => assertPlacement({ ...placement, gatewayId: 'gw-1', privateIp: '10.1.1', vpcCidr: '10.1.0.0/33' })).toThrow(
+      /gatewayId 'gw-1'.*privateIp '10.1.1'.*vpcCidr '10.1.0.0\/33'/,
+    );
+  });
+
+  it('forwards and disables reverse-path filtering on every leg', () => {
+    expect(gatewaySysctls(['eth0', 'eth1'])).toEqual({
+      'net.ipv4.ip_forward': 1,
+      'net.ipv4.conf.all.rp_filter': 0,
+      'net.ipv4.conf.default.rp_filter': 0,
+      'net.ipv4.conf.eth0.rp_filter': 0,
+      'net.ipv4.conf.eth1.rp_filter': 0,
+    });
+  });
+});

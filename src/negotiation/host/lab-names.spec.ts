@@ -1,0 +1,56 @@
+import { assertIfName, assertLabPrefix, LabNames, MAX_IFNAME, shortId, shortName } from './lab-names';
+
+describe('lab names', () => {
+  const names = new LabNames('vl');
+
+  it('derives short ids from the random tail of API ids', () => {
+    expect(shortId('subnet-ab12cd34')).toBe('ab12cd34');
+    expect(shortId('vpngw-AB12CD34')).toBe('ab12cd34');
+    expect(shortId('x-1')).toBe('x1');
+    expect(() => shortId('---')).toThrow(/cannot derive/);
+  });
+
+  it('keeps short plain names and digests the others, deterministically', () => {
+    expect(shortName('vm-a1')).toBe('vm-a1');
+    const long = shortName('a-very-long-instance-name');
+    expect(long).toMatch(/^[0-9a-f]{8}$/);
+    expect(shortName('a-very-long-instance-name')).toBe(long);
+    expect(shortName('UPPER')).not.toBe('UPPER');
+  });
+
+  it('names namespaces with the prefix and interfaces within 15 characters', () => {
+    expect(names.inetNamespace).toBe('vl-inet');
+    expect(names.vpcNamespace('vpc-ab12cd34')).toBe('vl-vpc-ab12cd34');
+    expect(names.subnetBridge('subnet-ab12cd34')).toBe('bab12cd34');
+    expect(names.instanceNamespace('vm-a1')).toBe('vl-vm-vm-a1');
+    expect(names.instancePort('vm-a1')).toBe('vvm-a1');
+    expect(names.siteRouterNamespace('hq')).toBe('vl-site-hq');
+    expect(names.siteHostNamespace('hq')).toBe('vl-sh-hq');
+    expect(names.gatewayPort('vpngw-ab12cd34')).toBe('gab12cd34');
+    expect(names.netnsEtcDir('vl-site-hq')).toBe('/etc/netns/vl-site-hq');
+    for (const n of [
+      names.subnetBridge('subnet-0123456789abcdef'),
+      names.instancePort('an-instance-with-a-long-name'),
+      names.sitePort('a-long-site-name-x'),
+      names.gatewayPort('vpngw-0123456789abcdef'),
+    ]) {
+      expect(n.length).toBeLessThanOrEqual(MAX_IFNAME);
+    }
+  });
+
+  it('lets a test lab use its own prefix without touching the demo lab', () => {
+    const test = new LabNames('lt3k9z');
+    expect(test.inetNamespace).toBe('lt3k9z-inet');
+    expect(test.ownsNamespace('lt3k9z-vm-vm-a1')).toBe(true);
+    expect(names.ownsNamespace('lt3k9z-inet')).toBe(false);
+    expect(names.ownsNamespace('vlx-inet')).toBe(false);
+  });
+
+  it('rejects bad prefixes, site names and interface names', () => {
+    expect(() => assertLabPrefix('VL')).toThrow();
+    expect(() => assertLabPrefix('toolongprefix')).toThrow();
+    expect(() => names.siteRouterNamespace('Bad Name')).toThrow(/invalid site name/);
+    expect(() => assertIfName('sixteen-chars-xx')).toThrow(/invalid interface name/);
+    expect(assertIfName('eth0')).toBe('eth0');
+  });
+});

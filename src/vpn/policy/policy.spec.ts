@@ -1,0 +1,389 @@
+import { Checked, Violation } from '../../common/violations';
+import {
+  checkIkePolicy,
+  checkIpsecPolicy,
+  childProposal,
+  DH_KEYWORD,
+  IKE_DEFAULTS,
+  IkePolicy,
+  ikeProposal,
+  IPSEC_DEFAULTS,
+  IpsecPolicy,
+} from './policy';
+
+const IDS = { gatewayIp: '198.51.100.10', peerIp: '203.0.113.7' };
+const ANY_PEER = { gatewayIp: '198.51.100.10', peerIp: '0.0.0.0' };
+
+function ok<T>(result: Checked<T>): T {
+  if (!result.ok) throw new Error(`expected ok, got ${JSON.stringify(result.violations)}`);
+  return result.value;
+}
+
+function bad<T>(result: Checked<T>): Violation[] {
+  if (result.ok) throw new Error(`expected violations, got ${JSON.stringify(result.value)}`);
+  return result.violations;
+}
+
+const storedIke = (over: Partial<IkePolicy> = {}): IkePolicy => ({
+  version: 'v1',
+  authAlgorithm: 'md5',
+  encryptionAlgorithm: 'aes256',
+  exchangeMode: 'aggressive',
+  dhGroup: 14,
+  localId: 'gw.example.com',
+  remoteId: 'office.example.net',
+  lifetimeSeconds: 7200,
+  ...over,
+});
+
+const storedIpsec = (over: Partial<IpsecPolicy> = {}): IpsecPolicy => ({
+  protocol: 'esp',
+  authAlgorithm: 'md5',
+  encryptionAlgorithm: '3des',
+  pfsGroup: 14,
+  lifetimeSeconds: 7200,
+  ...over,
+});
+
+describe('checkIkePolicy defaults', () => {
+  it('fills exactly the spec defaults: IKEv2, sha1, aes128, DH 2, 86400 s, ids = gateway / peer IP', () => {
+    expect(ok(checkIkePolicy({}, IDS))).toEqual({
+      version: 'v2',
+      authAlgorithm: 'sha1',
+      encryptionAlgorithm: 'aes128',
+      exchangeMode: null,
+      dhGroup: 2,
+      localId: '198.51.100.10',
+      remoteId: '203.0.113.7',
+      lifetimeSeconds: 86400,
+    });
+  });
+
+  it('exposes the same defaults as constants', () => {
+    expect(IKE_DEFAULTS).toEqual({ version: 'v2', authAlgorithm: 'sha1', encryptionAlgorithm: 'aes128', exchangeMode: 'main', dhGroup: 2, lifetimeSeconds: 86400 });
+  });
+
+  it('defaults the mode to main for IKEv1', () => {
+    expect(ok(checkIkePolicy({ version: 'v1' }, IDS)).exchangeMode).toBe('main');
+  });
+
+  it('treats an empty id as "use the default"', () => {
+    const value = ok(checkIkePolicy({ localId: '', remoteId: '' }, IDS));
+    expect(value.localId).toBe(IDS.gatewayIp);
+    expect(value.remoteId).toBe(IDS.peerIp);
+  });
+
+  it('takes the ids from the context it is given', () => {
+    const value = ok(checkIkePolicy({}, { gatewayIp: '192.0.2.1', peerIp: '192.0.2.2' }));
+    expect([value.localId, value.remoteId]).toEqual(['192.0.2.1', '192.0.2.2']);
+  });
+});
+
+describe('checkIkePolicy accepts every value of the spec table', () => {
+  it.each([
+    ['version', 'v1'],
+    ['version', 'v2'],
+    ['authAlgorithm', 'md5'],
+    ['authAlgorithm', 'sha1'],
+    ['authAlgorithm', 'sha2-256'],
+    ['encryptionAlgorithm', '3des'],
+    ['encryptionAlgorithm', 'aes128'],
+    ['encryptionAlgorithm', 'aes192'],
+    ['encryptionAlgorithm', 'aes256'],
+    ['dhGroup', 1],
+    ['dhGroup', 2],
+    ['dhGroup', 5],
+    ['dhGroup', 14],
+    ['dhGroup', 24],
+    ['lifetimeSeconds', 3600],
+    ['lifetimeSeconds', 3601],
+    ['lifetimeSeconds', 28800],
+    ['lifetimeSeconds', 86399],
+    ['lifetimeSeconds', 86400],
+  ])('%s = %p', (field, value) => {
+    expect(ok(checkIkePolicy({ [field]: value }, IDS))[field as keyof IkePolicy]).toBe(value);
+  });
+
+  it.each(['main', 'aggressive'])('exchangeMode %p with v1', (mode) => {
+    expect(ok(checkIkePolicy({ version: 'v1', exchangeMode: mode }, IDS)).exchangeMode).toBe(mode);
+  });
+});
+
+describe('checkIkePolicy rejects values outside the table', () => {
+  it.each([
+    ['version', 'v3'],
+    ['version', 'V2'],
+    ['version', 2],
+    ['version', 'ikev2'],
+    ['authAlgorithm', 'sha256'],
+    ['authAlgorithm', 'sha2-512'],
+    ['authAlgorithm', 'SHA1'],
+    ['authAlgorithm', ''],
+    ['encryptionAlgorithm', 'des'],
+    ['encryptionAlgorithm', 'aes'],
+    ['encryptionAlgorithm', 'aes-128'],
+    ['encryptionAlgorithm', 'aes128gcm16'],
+    ['dhGroup', 0],
+    ['dhGroup', 3],
+    ['dhGroup', 15],
+    ['dhGroup', 19],
+    ['dhGroup', '2'],
+    ['dhGroup', 'modp1024'],
+  ])('%s = %p -> one_of on ikePolicy.%s', (field, value) => {
+    const violations = bad(checkIkePolicy({ [field]: value }, IDS));
+    expect(violations).toEqual([expect.objectContaining({ field: `ikePolicy.${field}`, rule: 'one_of', value })]);
+    expect(violations[0].message).toContain(`ikePolicy.${field} must be one of`);
+  });
+
+  it.each(['fast', 'Main', 'quick', 1])('exchangeMode %p with v1 -> one_of', (mode) => {
+    expect(bad(checkIkePolicy({ version: 'v1', exchangeMode: mode }, IDS))).toEqual([
+      expect.objectContaining({ field: 'ikePolicy.exchangeMode', rule: 'one_of', value: mode }),
+    ]);
+  });
+
+  it('names the fields under a custom prefix', () => {
+    expect(bad(checkIkePolicy({ dhGroup: 3 }, IDS, undefined, 'ike'))[0].field).toBe('ike.dhGroup');
+  });
+
+  it('reports every broken rule, not only the first', () => {
+    const fields = bad(checkIkePolicy({ version: 'v9', authAlgorithm: 'x', encryptionAlgorithm: 'y', dhGroup: 7, lifetimeSeconds: 1 }, IDS)).map((v) => v.field);
+    expect(fields.sort()).toEqual(
+      ['ikePolicy.authAlgorithm', 'ikePolicy.dhGroup', 'ikePolicy.encryptionAlgorithm', 'ikePolicy.lifetimeSeconds', 'ikePolicy.version'].sort(),
+    );
+  });
+});
+
+describe('lifetimes (both phases): integers from 3600 to 86400 inclusive', () => {
+  const invalid: unknown[] = [3599, 86401, 0, -3600, 3600.5, 86399.9, '3600', '86400', NaN, Infinity, true, [3600], { s: 3600 }];
+
+  it.each(invalid)('IKE lifetime %p -> lifetime_range', (value) => {
+    expect(bad(checkIkePolicy({ lifetimeSeconds: value }, IDS))).toEqual([
+      expect.objectContaining({ field: 'ikePolicy.lifetimeSeconds', rule: 'lifetime_range' }),
+    ]);
+  });
+
+  it.each(invalid)('IPsec lifetime %p -> lifetime_range', (value) => {
+    expect(bad(checkIpsecPolicy({ lifetimeSeconds: value }))).toEqual([
+      expect.objectContaining({ field: 'ipsecPolicy.lifetimeSeconds', rule: 'lifetime_range' }),
+    ]);
+  });
+
+  it.each([3600, 43200, 86400])('IPsec lifetime %p is accepted', (value) => {
+    expect(ok(checkIpsecPolicy({ lifetimeSeconds: value })).lifetimeSeconds).toBe(value);
+  });
+});
+
+describe('exchangeMode is an IKEv1 setting', () => {
+  it.each(['main', 'aggressive', 'nonsense'])('exchangeMode %p with v2 -> mode_only_for_ikev1', (mode) => {
+    expect(bad(checkIkePolicy({ version: 'v2', exchangeMode: mode }, IDS))).toEqual([
+      expect.objectContaining({ field: 'ikePolicy.exchangeMode', rule: 'mode_only_for_ikev1', value: mode }),
+    ]);
+  });
+
+  it('also with the default version', () => {
+    expect(bad(checkIkePolicy({ exchangeMode: 'main' }, IDS))[0].rule).toBe('mode_only_for_ikev1');
+  });
+
+  it('null with v2 is the same as leaving it out', () => {
+    expect(ok(checkIkePolicy({ version: 'v2', exchangeMode: null }, IDS)).exchangeMode).toBeNull();
+  });
+
+  it('v2 stores no mode', () => {
+    expect(ok(checkIkePolicy({ version: 'v2' }, IDS)).exchangeMode).toBeNull();
+  });
+});
+
+describe('IKE identities: IP or FQDN', () => {
+  it.each(['192.0.2.1', 'vpn.example.com', 'gw-1.office.example.org.'])('accepts %p for both ids', (id) => {
+    const value = ok(checkIkePolicy({ localId: id, remoteId: id }, IDS));
+    expect([value.localId, value.remoteId]).toEqual([id, id]);
+  });
+
+  it.each(['localhost', 'user@example.com', '1.2.3', '256.1.1.1', 'bad_name.example.com', 'has space.com', 42, true, { id: 'x' }])(
+    'rejects %p with ip_or_fqdn',
+    (id) => {
+      for (const field of ['localId', 'remoteId']) {
+        expect(bad(checkIkePolicy({ [field]: id }, IDS))).toEqual([
+          expect.objectContaining({ field: `ikePolicy.${field}`, rule: 'ip_or_fqdn', value: id }),
+        ]);
+      }
+    },
+  );
+});
+
+describe('a 0.0.0.0 peer ("any address")', () => {
+  it('requires a real remoteId: the default 0.0.0.0 is refused', () => {
+    expect(bad(checkIkePolicy({}, ANY_PEER))).toEqual([
+      expect.objectContaining({ field: 'ikePolicy.remoteId', rule: 'remote_id_required_for_any_peer' }),
+    ]);
+  });
+
+  it.each(['0.0.0.0', ''])('refuses remoteId %p', (remoteId) => {
+    expect(bad(checkIkePolicy({ remoteId }, ANY_PEER)).map((v) => v.rule)).toContain('remote_id_required_for_any_peer');
+  });
+
+  it.each(['198.18.7.7', 'branch.example.com'])('accepts a real remoteId %p', (remoteId) => {
+    expect(ok(checkIkePolicy({ remoteId }, ANY_PEER)).remoteId).toBe(remoteId);
+  });
+
+  it('accepts an edit that keeps the stored real remoteId', () => {
+    expect(ok(checkIkePolicy({ dhGroup: 5 }, ANY_PEER, storedIke({ remoteId: 'branch.example.com' }))).remoteId).toBe('branch.example.com');
+  });
+
+  it('the rule keys on the peer address: a real peer is not held to it', () => {
+    expect(ok(checkIkePolicy({ remoteId: '0.0.0.0' }, IDS)).remoteId).toBe('0.0.0.0');
+  });
+});
+
+describe('editing an IKE policy (`current` given)', () => {
+  it('keeps every field the input leaves out', () => {
+    expect(ok(checkIkePolicy({}, IDS, storedIke()))).toEqual(storedIke());
+  });
+
+  it('changes only the fields given', () => {
+    expect(ok(checkIkePolicy({ dhGroup: 5, lifetimeSeconds: 3600 }, IDS, storedIke()))).toEqual(storedIke({ dhGroup: 5, lifetimeSeconds: 3600 }));
+  });
+
+  it('keeps stored ids rather than falling back to the addresses', () => {
+    const value = ok(checkIkePolicy({ authAlgorithm: 'sha1' }, IDS, storedIke()));
+    expect([value.localId, value.remoteId]).toEqual(['gw.example.com', 'office.example.net']);
+  });
+
+  it('switching v1 -> v2 drops the mode', () => {
+    const value = ok(checkIkePolicy({ version: 'v2' }, IDS, storedIke({ exchangeMode: 'aggressive' })));
+    expect(value.version).toBe('v2');
+    expect(value.exchangeMode).toBeNull();
+  });
+
+  it('switching v2 -> v1 defaults the mode to main', () => {
+    const value = ok(checkIkePolicy({ version: 'v1' }, IDS, storedIke({ version: 'v2', exchangeMode: null })));
+    expect(value.exchangeMode).toBe('main');
+  });
+
+  it('keeps a stored aggressive mode while staying on v1', () => {
+    expect(ok(checkIkePolicy({ dhGroup: 2 }, IDS, storedIke())).exchangeMode).toBe('aggressive');
+  });
+
+  it('still validates the new values', () => {
+    expect(bad(checkIkePolicy({ encryptionAlgorithm: 'blowfish' }, IDS, storedIke()))[0]).toMatchObject({ field: 'ikePolicy.encryptionAlgorithm', rule: 'one_of' });
+  });
+});
+
+describe('checkIpsecPolicy', () => {
+  it('fills exactly the spec defaults: ESP sha1 aes128 PFS 2 86400 s', () => {
+    expect(ok(checkIpsecPolicy({}))).toEqual({ protocol: 'esp', authAlgorithm: 'sha1', encryptionAlgorithm: 'aes128', pfsGroup: 2, lifetimeSeconds: 86400 });
+    expect(IPSEC_DEFAULTS).toEqual({ protocol: 'esp', authAlgorithm: 'sha1', encryptionAlgorithm: 'aes128', pfsGroup: 2, lifetimeSeconds: 86400 });
+  });
+
+  it.each([
+    ['protocol', 'esp'],
+    ['protocol', 'ah'],
+    ['authAlgorithm', 'md5'],
+    ['authAlgorithm', 'sha1'],
+    ['encryptionAlgorithm', '3des'],
+    ['encryptionAlgorithm', 'aes128'],
+    ['encryptionAlgorithm', 'aes192'],
+    ['encryptionAlgorithm', 'aes256'],
+    ['pfsGroup', 1],
+    ['pfsGroup', 2],
+    ['pfsGroup', 5],
+    ['pfsGroup', 14],
+    ['pfsGroup', 24],
+    ['pfsGroup', 'disable'],
+  ])('accepts %s = %p', (field, value) => {
+    expect(ok(checkIpsecPolicy({ [field]: value }))[field as keyof IpsecPolicy]).toBe(value);
+  });
+
+  it.each([
+    ['protocol', 'esp+ah'],
+    ['protocol', 'ESP'],
+    ['protocol', 'gre'],
+    ['authAlgorithm', 'sha2-256'], // phase 2 offers md5 and sha1 only
+    ['authAlgorithm', 'sha256'],
+    ['encryptionAlgorithm', 'null'],
+    ['encryptionAlgorithm', 'aes'],
+    ['pfsGroup', 'disabled'],
+    ['pfsGroup', 'none'],
+    ['pfsGroup', 0],
+    ['pfsGroup', 3],
+    ['pfsGroup', '2'],
+    ['pfsGroup', false],
+  ])('rejects %s = %p with one_of on ipsecPolicy.%s', (field, value) => {
+    expect(bad(checkIpsecPolicy({ [field]: value }))).toEqual([expect.objectContaining({ field: `ipsecPolicy.${field}`, rule: 'one_of', value })]);
+  });
+
+  it('names the fields under a custom prefix', () => {
+    expect(bad(checkIpsecPolicy({ pfsGroup: 3 }, undefined, 'p2'))[0].field).toBe('p2.pfsGroup');
+  });
+
+  describe('AH authenticates only', () => {
+    it('stores encryptionAlgorithm null', () => {
+      expect(ok(checkIpsecPolicy({ protocol: 'ah' }))).toEqual({ protocol: 'ah', authAlgorithm: 'sha1', encryptionAlgorithm: null, pfsGroup: 2, lifetimeSeconds: 86400 });
+    });
+
+    it.each(['aes128', '3des', 'nonsense'])('refuses encryptionAlgorithm %p with no_encryption_with_ah', (enc) => {
+      expect(bad(checkIpsecPolicy({ protocol: 'ah', encryptionAlgorithm: enc }))).toEqual([
+        expect.objectContaining({ field: 'ipsecPolicy.encryptionAlgorithm', rule: 'no_encryption_with_ah', value: enc }),
+      ]);
+    });
+
+    it('accepts an explicit null encryptionAlgorithm', () => {
+      expect(ok(checkIpsecPolicy({ protocol: 'ah', encryptionAlgorithm: null })).encryptionAlgorithm).toBeNull();
+    });
+
+    it('switching a stored ESP policy to AH drops its encryption', () => {
+      expect(ok(checkIpsecPolicy({ protocol: 'ah' }, storedIpsec())).encryptionAlgorithm).toBeNull();
+    });
+
+    it('switching a stored AH policy to ESP gets the default encryption', () => {
+      expect(ok(checkIpsecPolicy({ protocol: 'esp' }, storedIpsec({ protocol: 'ah', encryptionAlgorithm: null }))).encryptionAlgorithm).toBe('aes128');
+    });
+  });
+
+  it('editing keeps every field the input leaves out', () => {
+    expect(ok(checkIpsecPolicy({}, storedIpsec()))).toEqual(storedIpsec());
+    expect(ok(checkIpsecPolicy({ pfsGroup: 'disable' }, storedIpsec()))).toEqual(storedIpsec({ pfsGroup: 'disable' }));
+  });
+
+  it('editing validates new values', () => {
+    expect(bad(checkIpsecPolicy({ lifetimeSeconds: 100 }, storedIpsec()))[0].rule).toBe('lifetime_range');
+  });
+});
+
+describe('proposal strings', () => {
+  const ike = (over: Partial<IkePolicy> = {}): IkePolicy => ok(checkIkePolicy(over, IDS));
+  const esp = (over: Partial<IpsecPolicy> = {}): IpsecPolicy => ok(checkIpsecPolicy(over));
+
+  it('defaults give the seed proposal aes128-sha1-modp1024 for both phases', () => {
+    expect(ikeProposal(ike())).toBe('aes128-sha1-modp1024');
+    expect(childProposal(esp())).toBe('aes128-sha1-modp1024');
+  });
+
+  it.each([
+    [{ authAlgorithm: 'sha2-256' }, 'aes128-sha256-modp1024'],
+    [{ authAlgorithm: 'md5' }, 'aes128-md5-modp1024'],
+    [{ encryptionAlgorithm: '3des' }, '3des-sha1-modp1024'],
+    [{ encryptionAlgorithm: 'aes256', dhGroup: 14 }, 'aes256-sha1-modp2048'],
+    [{ encryptionAlgorithm: 'aes192', dhGroup: 5 }, 'aes192-sha1-modp1536'],
+    [{ dhGroup: 1 }, 'aes128-sha1-modp768'],
+    [{ dhGroup: 24 }, 'aes128-sha1-modp2048s256'],
+  ] as [Partial<IkePolicy>, string][])('IKE %p -> %s', (over, proposal) => {
+    expect(ikeProposal(ike(over))).toBe(proposal);
+  });
+
+  it.each([
+    [{ pfsGroup: 'disable' }, 'aes128-sha1'],
+    [{ pfsGroup: 5 }, 'aes128-sha1-modp1536'],
+    [{ pfsGroup: 24 }, 'aes128-sha1-modp2048s256'],
+    [{ authAlgorithm: 'md5', encryptionAlgorithm: 'aes256' }, 'aes256-md5-modp1024'],
+    [{ protocol: 'ah' }, 'sha1-modp1024'],
+    [{ protocol: 'ah', pfsGroup: 'disable' }, 'sha1'],
+    [{ protocol: 'ah', authAlgorithm: 'md5', pfsGroup: 14 }, 'md5-modp2048'],
+  ] as [Partial<IpsecPolicy>, string][])('child %p -> %s', (over, proposal) => {
+    expect(childProposal(esp(over))).toBe(proposal);
+  });
+
+  it('maps every DH group to its strongSwan keyword', () => {
+    expect(DH_KEYWORD).toEqual({ 1: 'modp768', 2: 'modp1024', 5: 'modp1536', 14: 'modp2048', 24: 'modp2048s256' });
+  });
+});

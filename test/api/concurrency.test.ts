@@ -1,0 +1,63 @@
+// Limits hold under concurrency: creation is transactional (row locks + a unique pair index).
+import { startTestApi, TestApi } from '../support/api';
+import { client, createTenantWorld, gatewayBody, TenantWorld, tunnelBody } from '../support/fixtures';
+
+let api: TestApi;
+let w: TenantWorld;
+let t: ReturnType<typeof client>;
+
+beforeAll(async () => {
+  api = await startTestApi();
+  w = await createTenantWorld(api, 'race', 1, 5);
+  t = client(api, w.key);
+});
+afterAll(() => api?.close());
+
+it('30 parallel creates on one gateway leave exactly 20 tunnels and 10 clear errors', async () => {
+  const gw = await t.ok(t.post('/api/v1/vpn-gateways', gatewayBody(w)), 201);
+  const peers = await Promise.all([0, 1].map((i) => t.ok(t.post('/api/v1/peer-gateways', { name: `p${i}`, ipAddress: `203.0.113.${i + 1}` }), 201)));
+  const results = await Promise.all(
+    Array.from({ length: 30 }, (_, i) => t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peers[i % 2].id, w, { name: `t${i}`, remoteCidrs: [`172.16.${i}.0/24`] }))),
+  );
+  const created = results.filter((r) => r.status === 201);
+  const refused = results.filter((r) => r.status !== 201);
+  expect(created).toHaveLength(20);
+  expect(refused).toHaveLength(10);
+  for (const r of refused) {
+    expect(r.status).toBe(409);
+    expect(r.body).toMatchObject({ code: 'tunnel_limit', violations: [{ field: 'gatewayId', rule: 'max_20_tunnels_per_gateway' }] });
+  }
+  expect((await t.ok(t.get(`/api/v1/vpn-gateways/${gw.id}`))).tunnelCount).toBe(20);
+  expect((await t.ok(t.get(`/api/v1/vpn-tunnels?gatewayId=${gw.id}`))).total).toBe(20);
+});
+
+it('30 parallel creates through one peer (spread over gateways) leave exactly 20', async () => {
+  const gws = [];
+  for (const i of [1, 2]) gws.push(await t.ok(t.post('/api/v1/vpn-gateways', gatewayBody(w, i, { subnetId: w.subnetIds[1] })), 201));
+  const peer = await t.ok(t.post('/api/v1/peer-gateways', { name: 'shared', ipAddress: '203.0.113.99' }), 201);
+  const results = await Promise.all(
+    Array.from({ length: 30 }, (_, i) => t.post('/api/v1/vpn-tunnels', tunnelBody(gws[i % 2].id, peer.id, w, { name: `u${i}`, localSubnetIds: [w.subnetIds[1]], remoteCidrs: [`172.17.${i}.0/24`] }))),
+  );
+  expect(results.filter((r) => r.status === 201)).toHaveLength(20);
+  const refused = results.filter((r) => r.status !== 201);
+  expect(refused).toHaveLength(10);
+  for (const r of refused) expect(r.body.violations[0]).toMatchObject({ field: 'peerId', rule: 'max_20_tunnels_per_peer' });
+  expect((await t.ok(t.get(`/api/v1/peer-gateways/${peer.id}`))).tunnelCount).toBe(20);
+});
+
+it('parallel creates of the same (local, remote) pair in one VPC: exactly one wins', async () => {
+  const gw = await t.ok(t.post('/api/v1/vpn-gateways', gatewayBody(w, 3, { subnetId: w.subnetIds[2] })), 201);
+  const peers = await Promise.all(Array.from({ length: 8 }, (_, i) => t.ok(t.post('/api/v1/peer-gateways', { name: `q${i}`, ipAddress: `203.0.113.${100 + i}` }), 201)));
+  const results = await Promise.all(peers.map((p, i) => t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, p.id, w, { name: `dup${i}`, localSubnetIds: [w.subnetIds[2]], remoteCidrs: ['192.168.50.0/24'] }))));
+  expect(results.filter((r) => r.status === 201)).toHaveLength(1);
+  for (const r of results.filter((r) => r.status !== 201)) {
+    expect(r.status).toBe(409);
+    expect(r.body.code).toBe('pair_in_use');
+  }
+});
+
+it('parallel gateway purchases of one external IP: exactly one binds it', async () => {
+  const results = await Promise.all(Array.from({ length: 6 }, (_, i) => t.post('/api/v1/vpn-gateways', { ...gatewayBody(w, 0), name: `g${i}`, externalIpId: w.externalIpIds[4] })));
+  expect(results.filter((r) => r.status === 201)).toHaveLength(1);
+  for (const r of results.filter((r) => r.status !== 201)) expect(r.body.violations[0]).toMatchObject({ field: 'externalIpId', rule: 'external_ip_unbound' });
+});
