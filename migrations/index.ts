@@ -1,5 +1,6 @@
 // Every migration in order. Listed explicitly (no glob) so the same list works compiled and under
 // jest. Never edit a migration that has landed: add a new one (npm run migration:generate -- Name).
 import { Initial1795310251105 } from './1795310251105-Initial';
+import { TunnelEvents1795310552459 } from './1795310552459-TunnelEvents';
 
-export const MIGRATIONS: Function[] = [Initial1795310251105];
+export const MIGRATIONS: Function[] = [Initial1795310251105, TunnelEvents1795310552459];

@@ -25,7 +25,7 @@ export class ConfigError extends Error {
   }
 }
 
-type Env = Record<string, string | undefined>;
+export type Env = Record<string, string | undefined>;
 
 function required(env: Env, name: string, problems: string[]): string {
   const value = env[name];
@@ -42,24 +42,35 @@ function parseKey(raw: string, problems: string[]): Buffer {
   return Buffer.alloc(32);
 }
 
-export function loadConfig(env: Env = process.env): AppConfig {
-  const problems: string[] = [];
-  const port = Number(env.PORT ?? '8080');
-  if (!Number.isInteger(port) || port < 1 || port > 65535) problems.push(`PORT must be an integer 1..65535 (got "${env.PORT}")`);
-
+/** The settings the API and the worker share: where state lives and how secrets are sealed. */
+export function readSharedSettings(env: Env, problems: string[]): Pick<AppConfig, 'databaseUrl' | 'redisUrl' | 'secretsKey' | 'logLevel'> {
   const databaseUrl = required(env, 'DATABASE_URL', problems);
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('DATABASE_URL must be a postgres:// URL');
   const redisUrl = required(env, 'REDIS_URL', problems);
   if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) problems.push('REDIS_URL must be a redis:// URL');
-
   const secretsKey = parseKey(required(env, 'SECRETS_KEY', problems), problems);
+  const logLevel = (env.LOG_LEVEL ?? 'log') as AppConfig['logLevel'];
+  if (!['error', 'warn', 'log', 'debug'].includes(logLevel)) problems.push('LOG_LEVEL must be one of error, warn, log, debug');
+  return { databaseUrl, redisUrl, secretsKey, logLevel };
+}
+
+/** An integer setting with bounds, or the default when unset. */
+export function intSetting(env: Env, name: string, fallback: number, min: number, max: number, problems: string[]): number {
+  const raw = env[name];
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) problems.push(`${name} must be an integer ${min}..${max} (got "${raw}")`);
+  return n;
+}
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  const problems: string[] = [];
+  const port = intSetting(env, 'PORT', 8080, 1, 65535, problems);
+  const { databaseUrl, redisUrl, secretsKey, logLevel } = readSharedSettings(env, problems);
   const adminApiKey = required(env, 'ADMIN_API_KEY', problems);
   if (adminApiKey && adminApiKey.length < 24) problems.push('ADMIN_API_KEY must be at least 24 characters');
   const demoApiKey = env.DEMO_API_KEY || null;
   if (demoApiKey && demoApiKey.length < 24) problems.push('DEMO_API_KEY must be at least 24 characters');
-
-  const logLevel = (env.LOG_LEVEL ?? 'log') as AppConfig['logLevel'];
-  if (!['error', 'warn', 'log', 'debug'].includes(logLevel)) problems.push('LOG_LEVEL must be one of error, warn, log, debug');
 
   if (problems.length) throw new ConfigError(problems);
   return { port, databaseUrl, redisUrl, secretsKey, adminApiKey, demoApiKey, webRoot: env.WEB_ROOT || null, logLevel };

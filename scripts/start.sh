@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Starts the whole product on this machine: installs what is missing, starts PostgreSQL and Redis if
+# needed, builds, migrates and runs the API. Ctrl-C stops everything it started.
+source "$(dirname "$0")/lib.sh"
+ensure_system_packages
+ensure_postgres
+ensure_redis
+ensure_node_modules
+build
+
+RUN_DIR="$ROOT/.run"
+mkdir -p "$RUN_DIR"
+# Keys are generated once and kept: the secrets key must survive restarts or stored PSKs are lost.
+if [ ! -f "$RUN_DIR/secrets.env" ]; then
+  umask 077
+  cat > "$RUN_DIR/secrets.env" <<KEYS
+SECRETS_KEY=$(openssl rand -hex 32)
+ADMIN_API_KEY=admin-$(openssl rand -hex 16)
+DEMO_API_KEY=demo-$(openssl rand -hex 16)
+KEYS
+fi
+set -a
+source "$RUN_DIR/secrets.env"
+DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/vpn_console}"
+REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/0}"
+PORT="${PORT:-8080}"
+set +a
+ensure_database "${DATABASE_URL##*/}"
+
+PIDS=()
+stop_all() {
+  log "stopping"
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait || true
+}
+trap stop_all EXIT INT TERM
+
+log "starting the API on :$PORT (log: .run/api.log)"
+node dist/src/main.js >"$RUN_DIR/api.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 1; done
+curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null || { tail -30 "$RUN_DIR/api.log"; exit 1; }
+
+cat <<INFO
+
+  API          http://127.0.0.1:$PORT/api/v1   (OpenAPI: http://127.0.0.1:$PORT/api/docs)
+  Tenant key   $DEMO_API_KEY   (tenant "demo"; also in .run/secrets.env)
+  Operator key $ADMIN_API_KEY
+
+  Try: export KEY=$DEMO_API_KEY; curl -s -H "Authorization: Bearer \$KEY" http://127.0.0.1:$PORT/api/v1/vpcs
+  Ctrl-C stops everything.
+INFO
+wait -n "${PIDS[@]}"

@@ -1,0 +1,79 @@
+// Why a negotiation failed, read from the lines charon logged during the attempt (VICI.md §5).
+// Pure: the worker passes the control-log lines of an `initiate` (or the daemon log of a passive
+// attempt) and gets a reason code, the phase and a sentence in the spirit of the seed's FAQ.
+
+export type FailureCode =
+  | 'psk_mismatch_or_id_mismatch'
+  | 'ike_proposal_mismatch'
+  | 'ike_version_or_mode_mismatch'
+  | 'peer_unreachable'
+  | 'ipsec_proposal_mismatch'
+  | 'traffic_selectors_mismatch'
+  | 'unknown';
+
+export interface FailureReason {
+  phase: 1 | 2;
+  code: FailureCode;
+  message: string;
+}
+
+export interface FailureContext {
+  localCidrs: string[];
+  remoteCidrs: string[];
+  localId: string;
+  remoteId: string;
+}
+
+const IKE_ESTABLISHED = /IKE_SA \S+\[\d+\] established between/;
+
+interface Rule {
+  code: FailureCode;
+  phase: 1 | 2 | 'any';
+  patterns: RegExp[];
+}
+
+// Order matters: the first rule whose pattern appears wins, most specific first.
+const RULES: Rule[] = [
+  { code: 'traffic_selectors_mismatch', phase: 'any', patterns: [/TS_UNACCEPTABLE/, /INVALID_ID_INFORMATION/, /traffic selectors .* unacceptable/i, /no matching CHILD_SA config found/] },
+  { code: 'ipsec_proposal_mismatch', phase: 2, patterns: [/NO_PROPOSAL_CHOSEN notify, no CHILD_SA built/, /no acceptable proposal found/, /no matching proposal found, sending NO_PROPOSAL_CHOSEN/] },
+  { code: 'psk_mismatch_or_id_mismatch', phase: 1, patterns: [/AUTHENTICATION_FAILED/, /MAC mismatched/, /no shared key found/, /calculated HASH does not match/, /decryption failed\?/, /no matching peer config found/, /peer authentication failed/, /tried \d+ shared key/] },
+  { code: 'ike_version_or_mode_mismatch', phase: 1, patterns: [/INVALID_MAJOR_VERSION/, /unsupported IKE version/, /Aggressive Mode PSK disabled/, /AGGRESSIVE mode .* not allowed/i, /received .* IKEv1 .* while expecting IKEv2/i, /INVALID_EXCHANGE_TYPE/] },
+  { code: 'ike_proposal_mismatch', phase: 1, patterns: [/NO_PROPOSAL_CHOSEN/, /received proposals unacceptable/, /no proposal found/, /INVALID_KE_PAYLOAD.*\bnot\b/] },
+  { code: 'peer_unreachable', phase: 1, patterns: [/giving up after \d+ retransmits/, /peer not responding/, /retransmit \d+ of request/] },
+];
+
+export function classifyFailure(lines: string[], ctx: FailureContext, errmsg = ''): FailureReason {
+  const text = [...lines, errmsg];
+  const ikeUp = text.some((l) => IKE_ESTABLISHED.test(l));
+  for (const rule of RULES) {
+    if (!rule.patterns.some((p) => text.some((l) => p.test(l)))) continue;
+    // A proposal refusal after the IKE SA is up concerns the CHILD_SA (IKEv1 Quick Mode says only NO_PROPOSAL_CHOSEN).
+    if (rule.code === 'ike_proposal_mismatch' && ikeUp) return reason('ipsec_proposal_mismatch', 2, ctx);
+    const phase = rule.phase === 'any' ? (ikeUp ? 2 : 1) : rule.phase;
+    return reason(rule.code, phase, ctx);
+  }
+  return reason('unknown', ikeUp ? 2 : 1, ctx, errmsg);
+}
+
+function reason(code: FailureCode, phase: 1 | 2, ctx: FailureContext, errmsg = ''): FailureReason {
+  return { code, phase, message: MESSAGES[code](ctx, errmsg) };
+}
+
+const MESSAGES: Record<FailureCode, (c: FailureContext, errmsg: string) => string> = {
+  psk_mismatch_or_id_mismatch: (c) =>
+    `Phase 1: the peer refused authentication. Check that both sides use the same pre-shared key, and that the ids are mirrored: ` +
+    `the remote's local id must be ${c.remoteId} and its remote id ${c.localId}.`,
+  ike_proposal_mismatch: () =>
+    'Phase 1: no common IKE proposal. Set the same IKE version, authentication and encryption algorithms and DH group on both sides.',
+  ike_version_or_mode_mismatch: () =>
+    'Phase 1: the IKE version or the IKEv1 negotiation mode (main/aggressive) differs between the two sides.',
+  peer_unreachable: () =>
+    'Phase 1: the peer does not answer. Check that the remote gateway is up and reachable, that UDP 500 and 4500 (and ESP) are open, ' +
+    'and, if the remote is behind NAT without a fixed address, use a peer gateway of 0.0.0.0 and let the remote initiate.',
+  ipsec_proposal_mismatch: () =>
+    'Phase 2: the IKE SA is up but the IPsec proposal was refused. Set the same protocol (ESP/AH), IPsec algorithms and PFS group on both sides.',
+  traffic_selectors_mismatch: (c) =>
+    `Phase 2: the subnets are not mirrored. The remote side must use local subnets ${c.remoteCidrs.join(', ')} ` +
+    `and remote subnets ${c.localCidrs.join(', ')} (the platform side's lists swapped).`,
+  unknown: (_c, errmsg) => `The negotiation failed${errmsg ? `: ${errmsg}` : ''}. See the connection log for charon's messages.`,
+};

@@ -1,0 +1,132 @@
+// One VPN gateway's charon seen from the worker: a command session, an event subscription on its
+// own connection, and a negotiator per tunnel. Events are routed to tunnels by connection name.
+import { connName } from '../strongswan/tunnel-model';
+import { ViciCommands, ViciEventStream, ViciSection, ViciSession, ViciSubscription } from '../vici';
+import { DesiredTunnel, NegotiationStore } from './negotiation-store';
+import { RetryTimings } from './retry-policy';
+import { TunnelNegotiator } from './tunnel-negotiator';
+
+const CONN_PREFIX = connName('');
+
+export interface GatewayAgentOptions {
+  gatewayId: string;
+  viciSocket: string;
+  store: NegotiationStore;
+  timings: RetryTimings;
+  initiateTimeoutMs: number;
+  log(message: string): void;
+}
+
+export class GatewayAgent {
+  private readonly session: ViciSession;
+  private readonly commands: ViciCommands;
+  private readonly events: ViciEventStream;
+  private subscription: ViciSubscription | null = null;
+  private readonly negotiators = new Map<string, TunnelNegotiator>();
+
+  constructor(private readonly o: GatewayAgentOptions) {
+    this.session = new ViciSession({ socketPath: o.viciSocket, timeoutMs: 30_000, reconnect: { initialDelayMs: 200, maxDelayMs: 5000 } });
+    this.commands = new ViciCommands(this.session);
+    this.events = new ViciEventStream({ socketPath: o.viciSocket, timeoutMs: 30_000, reconnect: { initialDelayMs: 200, maxDelayMs: 5000 } });
+  }
+
+  get gatewayId(): string {
+    return this.o.gatewayId;
+  }
+
+  async start(): Promise<void> {
+    await this.session.connect();
+    await this.events.connect();
+    this.subscription = await this.events.subscribe(['ike-updown', 'child-updown'], (name, message) => this.onEvent(name, message));
+    // Events may have been missed while the subscription was down: re-read every tunnel's SAs.
+    this.events.onConnectionChange((change) => {
+      if (change.state === 'connected' && change.reconnected) for (const n of this.negotiators.values()) void n.onSaEvent(false).catch(() => undefined);
+    });
+  }
+
+  private onEvent(name: string, message: ViciSection): void {
+    const up = message.up === 'yes';
+    for (const key of Object.keys(message)) {
+      if (!key.startsWith(CONN_PREFIX)) continue;
+      const negotiator = this.negotiators.get(key.slice(CONN_PREFIX.length));
+      if (negotiator) void negotiator.onSaEvent(up).catch((err) => this.o.log(`${negotiator.tunnelId}: ${name} handling failed: ${(err as Error).message}`));
+    }
+  }
+
+  private negotiator(tunnelId: string): TunnelNegotiator {
+    let n = this.negotiators.get(tunnelId);
+    if (!n) {
+      n = new TunnelNegotiator(tunnelId, {
+        commands: this.commands,
+        withSession: (fn) => this.withSession(fn),
+        store: this.o.store,
+        timings: this.o.timings,
+        initiateTimeoutMs: this.o.initiateTimeoutMs,
+        log: this.o.log,
+      });
+      this.negotiators.set(tunnelId, n);
+    }
+    return n;
+  }
+
+  private async withSession<T>(fn: (c: ViciCommands) => Promise<T>): Promise<T> {
+    const session = new ViciSession({ socketPath: this.o.viciSocket, timeoutMs: 60_000, reconnect: false });
+    try {
+      await session.connect();
+      return await fn(new ViciCommands(session));
+    } finally {
+      await session.close().catch(() => undefined);
+    }
+  }
+
+  /** Loads the tunnels whose version charon does not have yet (or all, with force). */
+  async applyTunnel(desired: DesiredTunnel, force = false): Promise<void> {
+    await this.negotiator(desired.render.id).apply(desired, { force });
+  }
+
+  async removeTunnel(tunnelId: string): Promise<void> {
+    const n = this.negotiators.get(tunnelId);
+    if (n) {
+      await n.remove();
+      this.negotiators.delete(tunnelId);
+    } else {
+      // Not known to this process (worker restarted): unload by name all the same.
+      const stranger = new TunnelNegotiator(tunnelId, { commands: this.commands, withSession: (fn) => this.withSession(fn), store: this.o.store, timings: this.o.timings, initiateTimeoutMs: this.o.initiateTimeoutMs, log: this.o.log });
+      await stranger.remove();
+    }
+  }
+
+  /**
+   * The reconciler's pass: every desired tunnel loaded at its version (and charon really has it),
+   * every connection charon has that nobody wants unloaded.
+   */
+  async converge(desired: DesiredTunnel[]): Promise<void> {
+    const loaded = new Set(await this.commands.getConns());
+    const wanted = new Set(desired.map((d) => d.render.id));
+    for (const d of desired) {
+      const n = this.negotiators.get(d.render.id);
+      const missing = !loaded.has(connName(d.render.id));
+      if (!n || n.version !== d.configVersion || missing) await this.applyTunnel(d, missing);
+    }
+    for (const name of loaded) {
+      if (name.startsWith(CONN_PREFIX) && !wanted.has(name.slice(CONN_PREFIX.length))) await this.removeTunnel(name.slice(CONN_PREFIX.length));
+    }
+    for (const id of [...this.negotiators.keys()]) if (!wanted.has(id)) await this.removeTunnel(id);
+  }
+
+  /** charon was restarted: it lost every connection and secret. */
+  async reloadAll(): Promise<void> {
+    for (const n of this.negotiators.values()) await n.reload();
+  }
+
+  tunnelIds(): string[] {
+    return [...this.negotiators.keys()];
+  }
+
+  async close(): Promise<void> {
+    for (const n of this.negotiators.values()) n.stop();
+    await this.subscription?.unsubscribe().catch(() => undefined);
+    await this.events.close().catch(() => undefined);
+    await this.session.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,133 @@
+// Everything a gateway host does, whoever asks: a job, the reconciler or a charon restart.
+// Desired state is read from PostgreSQL each time, so a duplicate, late or lost job is harmless.
+import { DataSource } from 'typeorm';
+import { VpnTunnel } from '../vpn/tunnels/vpn-tunnel.entity';
+import { GatewayAgent } from './gateway-agent';
+import { GatewayHostRuntime } from './host/gateway-host';
+import { KeyedMutex } from './keyed-mutex';
+import { NegotiationStore } from './negotiation-store';
+import { RetryTimings } from './retry-policy';
+
+export interface HostControllerOptions {
+  hostId: string;
+  capacity: number;
+  db: DataSource;
+  store: NegotiationStore;
+  runtime: GatewayHostRuntime;
+  timings: RetryTimings;
+  initiateTimeoutMs: number;
+  log(message: string): void;
+}
+
+export class HostController {
+  private readonly agents = new Map<string, GatewayAgent>();
+  private readonly mutex = new KeyedMutex();
+
+  constructor(private readonly o: HostControllerOptions) {
+    o.runtime.onCharonRestart((gatewayId) => {
+      o.log(`charon of ${gatewayId} restarted: reloading its tunnels`);
+      void this.mutex.run(gatewayId, async () => {
+        await this.agents.get(gatewayId)?.reloadAll();
+      }).catch((err) => o.log(`reload of ${gatewayId} failed: ${(err as Error).message}`));
+    });
+  }
+
+  /** Provision or repair a gateway, then converge all its tunnels. */
+  syncGateway(gatewayId: string): Promise<void> {
+    return this.mutex.run(gatewayId, () => this.syncGatewayLocked(gatewayId));
+  }
+
+  private async syncGatewayLocked(gatewayId: string): Promise<void> {
+    const g = await this.o.store.gateway(gatewayId);
+    if (!g || g.hostId !== this.o.hostId) return this.forgetLocked(gatewayId);
+    if (g.resourceState === 'deleting') return this.deleteGatewayLocked(gatewayId);
+    let agent = this.agents.get(gatewayId);
+    try {
+      const { viciSocket } = await this.o.runtime.ensureGateway(await this.o.store.placement(g));
+      if (!agent) {
+        agent = new GatewayAgent({ gatewayId, viciSocket, store: this.o.store, timings: this.o.timings, initiateTimeoutMs: this.o.initiateTimeoutMs, log: this.o.log });
+        await agent.start();
+        this.agents.set(gatewayId, agent);
+      }
+      if (g.resourceState !== 'running' || g.stateReason) await this.o.store.setGatewayState(gatewayId, 'running', null);
+    } catch (err) {
+      await this.o.store.setGatewayState(gatewayId, 'error', `provisioning failed: ${(err as Error).message}`.slice(0, 500));
+      throw err; // BullMQ retries the job with back-off
+    }
+    const desired = await this.o.store.desiredTunnels(gatewayId);
+    for (const d of desired.filter((t) => t.resourceState === 'deleting')) await this.deleteTunnelOn(agent, d.render.id);
+    await agent.converge(desired.filter((t) => t.resourceState !== 'deleting'));
+  }
+
+  deleteGateway(gatewayId: string): Promise<void> {
+    return this.mutex.run(gatewayId, () => this.deleteGatewayLocked(gatewayId));
+  }
+
+  private async deleteGatewayLocked(gatewayId: string): Promise<void> {
+    const g = await this.o.store.gateway(gatewayId);
+    await this.forgetLocked(gatewayId);
+    if (g && g.hostId === this.o.hostId && g.resourceState === 'deleting') await this.o.store.finishGatewayDeletion(gatewayId);
+  }
+
+  /** Stop serving a gateway here: close the agent, remove namespace and charon. */
+  private async forgetLocked(gatewayId: string): Promise<void> {
+    const agent = this.agents.get(gatewayId);
+    this.agents.delete(gatewayId);
+    await agent?.close();
+    await this.o.runtime.removeGateway(gatewayId);
+  }
+
+  async syncTunnel(tunnelId: string): Promise<void> {
+    const gatewayId = await this.gatewayOf(tunnelId);
+    if (!gatewayId) return; // deleted meanwhile
+    await this.mutex.run(gatewayId, async () => {
+      const agent = this.agents.get(gatewayId);
+      if (!agent) return this.syncGatewayLocked(gatewayId); // provisions and converges everything
+      const [desired] = await this.o.store.desiredTunnels(gatewayId, [tunnelId]);
+      if (!desired) return;
+      if (desired.resourceState === 'deleting') return this.deleteTunnelOn(agent, tunnelId);
+      await agent.applyTunnel(desired);
+    });
+  }
+
+  async deleteTunnel(tunnelId: string): Promise<void> {
+    const gatewayId = await this.gatewayOf(tunnelId);
+    if (!gatewayId) return;
+    await this.mutex.run(gatewayId, async () => {
+      const agent = this.agents.get(gatewayId);
+      await this.deleteTunnelOn(agent, tunnelId);
+    });
+  }
+
+  private async deleteTunnelOn(agent: GatewayAgent | undefined, tunnelId: string): Promise<void> {
+    await agent?.removeTunnel(tunnelId);
+    await this.o.store.finishTunnelDeletion(tunnelId);
+  }
+
+  private async gatewayOf(tunnelId: string): Promise<string | null> {
+    const t = await this.o.db.getRepository(VpnTunnel).findOne({ where: { id: tunnelId }, select: { id: true, gatewayId: true } });
+    return t?.gatewayId ?? null;
+  }
+
+  /**
+   * Converge this host with PostgreSQL: claim unplaced gateways, sync every gateway placed here,
+   * remove namespaces of gateways that are not (deleted while the worker was down).
+   */
+  async reconcile(): Promise<void> {
+    await this.o.store.claimUnplaced(this.o.hostId, this.o.capacity);
+    const mine = await this.o.store.gatewaysOfHost(this.o.hostId);
+    const wanted = new Set(mine.map((g) => g.id));
+    for (const g of mine) {
+      await this.syncGateway(g.id).catch((err) => this.o.log(`reconcile ${g.id}: ${(err as Error).message}`));
+    }
+    for (const local of await this.o.runtime.listLocalGateways()) {
+      if (!wanted.has(local)) await this.mutex.run(local, () => this.forgetLocked(local)).catch((err) => this.o.log(`cleanup ${local}: ${(err as Error).message}`));
+    }
+  }
+
+  async shutdown(): Promise<void> {
+    for (const agent of this.agents.values()) await agent.close();
+    this.agents.clear();
+    await this.o.runtime.stopAll();
+  }
+}

@@ -1,0 +1,183 @@
+// What the worker reads from and writes to PostgreSQL. Writes about a tunnel's connection are
+// guarded by its configVersion, so a late report from an older configuration never overwrites the
+// state of a newer one.
+import { DataSource, In, IsNull, Not } from 'typeorm';
+import { SecretBox } from '../common/secret-box';
+import { ExternalIp, Subnet, Vpc } from '../inventory/inventory.entities';
+import { RenderableTunnel } from '../strongswan/tunnel-model';
+import { VpnGateway } from '../vpn/gateways/vpn-gateway.entity';
+import { finalizeGatewayDeletion } from '../vpn/gateways/gateways.service';
+import { ConnectionState } from '../vpn/states';
+import { finalizeTunnelDeletion } from '../vpn/tunnels/tunnel-pairs';
+import { VpnTunnel } from '../vpn/tunnels/vpn-tunnel.entity';
+import { GatewayHost } from './gateway-host.entity';
+import { GatewayPlacement } from './host/gateway-network';
+import { TunnelEvent, TunnelEventKind } from './tunnel-event.entity';
+
+export interface DesiredTunnel {
+  render: RenderableTunnel;
+  configVersion: number;
+  appliedVersion: number | null;
+  resourceState: VpnTunnel['resourceState'];
+}
+
+export interface TunnelEventInput {
+  kind: TunnelEventKind;
+  result?: 'success' | 'failure' | null;
+  phase?: number | null;
+  reasonCode?: string | null;
+  message?: string | null;
+  configVersion?: number | null;
+  lines?: string[];
+}
+
+export class NegotiationStore {
+  constructor(private readonly db: DataSource, private readonly secrets: SecretBox) {}
+
+  async heartbeat(hostId: string, hostname: string, capacity: number): Promise<void> {
+    await this.db.query(
+      `INSERT INTO gateway_hosts (id, hostname, capacity, last_seen_at) VALUES ($1, $2, $3, now())
+       ON CONFLICT (id) DO UPDATE SET hostname = EXCLUDED.hostname, capacity = EXCLUDED.capacity, last_seen_at = now()`,
+      [hostId, hostname, capacity],
+    );
+  }
+
+  /** Takes gateways that no host serves yet (created while no worker was up). */
+  async claimUnplaced(hostId: string, capacity: number): Promise<string[]> {
+    const rows: { id: string }[] = await this.db.query(
+      `UPDATE vpn_gateways SET host_id = $1, state_reason = NULL
+        WHERE id IN (SELECT id FROM vpn_gateways WHERE host_id IS NULL ORDER BY created_at
+                     LIMIT GREATEST(0, $2 - (SELECT count(*) FROM vpn_gateways WHERE host_id = $1)) FOR UPDATE SKIP LOCKED)
+        RETURNING id`,
+      [hostId, capacity],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  gatewaysOfHost(hostId: string): Promise<VpnGateway[]> {
+    return this.db.getRepository(VpnGateway).find({ where: { hostId }, order: { id: 'ASC' } });
+  }
+
+  gateway(id: string): Promise<VpnGateway | null> {
+    return this.db.getRepository(VpnGateway).findOne({ where: { id } });
+  }
+
+  async placement(g: VpnGateway): Promise<GatewayPlacement> {
+    const eip = await this.db.getRepository(ExternalIp).findOneByOrFail({ id: g.externalIpId });
+    const vpc = await this.db.getRepository(Vpc).findOneByOrFail({ id: g.vpcId });
+    const subnet = await this.db.getRepository(Subnet).findOneByOrFail({ id: g.subnetId });
+    const routerOf = (cidr: string) => {
+      const [net] = cidr.split('/');
+      const parts = net.split('.').map(Number);
+      parts[3] += 1;
+      return parts.join('.');
+    };
+    return {
+      gatewayId: g.id,
+      externalIp: eip.address,
+      externalPrefixLength: eip.prefixLength,
+      externalRouterIp: eip.routerIp ?? routerOf(`${eip.address}/${eip.prefixLength}`),
+      vpcId: vpc.id,
+      vpcCidr: vpc.cidr,
+      subnetId: subnet.id,
+      subnetCidr: subnet.cidr,
+      subnetRouterIp: routerOf(subnet.cidr),
+      privateIp: g.privateIp,
+    };
+  }
+
+  async setGatewayState(id: string, state: VpnGateway['resourceState'], reason: string | null): Promise<void> {
+    await this.db.getRepository(VpnGateway).update({ id, resourceState: Not('deleting') }, { resourceState: state, stateReason: reason });
+  }
+
+  finishGatewayDeletion(id: string): Promise<void> {
+    return this.db.transaction((m) => finalizeGatewayDeletion(m, id));
+  }
+
+  finishTunnelDeletion(id: string): Promise<void> {
+    return this.db.transaction((m) => finalizeTunnelDeletion(m, id));
+  }
+
+  /** Everything needed to configure charon for the gateway's tunnels (PSKs decrypted in memory). */
+  async desiredTunnels(gatewayId: string, tunnelIds?: string[]): Promise<DesiredTunnel[]> {
+    const rows = await this.db
+      .getRepository(VpnTunnel)
+      .createQueryBuilder('t')
+      .addSelect('t.psk_sealed', 't_psk_sealed')
+      .innerJoinAndSelect('t.gateway', 'g')
+      .innerJoinAndSelect('g.externalIp', 'eip')
+      .innerJoinAndSelect('t.peer', 'p')
+      .where('t.gateway_id = :gatewayId', { gatewayId })
+      .andWhere(tunnelIds ? 't.id IN (:...ids)' : '1=1', { ids: tunnelIds?.length ? tunnelIds : [''] })
+      .orderBy('t.id')
+      .getMany();
+    const subnetIds = [...new Set(rows.flatMap((t) => t.localSubnetIds))];
+    const subnets = subnetIds.length ? await this.db.getRepository(Subnet).find({ where: { id: In(subnetIds) } }) : [];
+    const cidrOf = new Map(subnets.map((s) => [s.id, s.cidr]));
+    return rows.map((t) => ({
+      configVersion: t.configVersion,
+      appliedVersion: t.appliedVersion,
+      resourceState: t.resourceState,
+      render: {
+        id: t.id,
+        name: t.name,
+        gatewayIp: t.gateway!.externalIp!.address,
+        peerIp: t.peer!.ipAddress,
+        localCidrs: t.localSubnetIds.map((id) => cidrOf.get(id)!).filter(Boolean),
+        remoteCidrs: t.remoteCidrs,
+        psk: this.secrets.open(t.pskSealed),
+        ike: t.ikePolicy,
+        ipsec: t.ipsecPolicy,
+      },
+    }));
+  }
+
+  async markApplied(tunnelId: string, version: number): Promise<void> {
+    await this.db.getRepository(VpnTunnel).update(
+      { id: tunnelId, configVersion: version, resourceState: Not('deleting') },
+      { appliedVersion: version, resourceState: 'running' },
+    );
+  }
+
+  async markTunnelError(tunnelId: string, version: number, message: string): Promise<void> {
+    await this.db.getRepository(VpnTunnel).update(
+      { id: tunnelId, configVersion: version, resourceState: Not('deleting') },
+      { resourceState: 'error', failureCode: 'config_rejected', failureMessage: message.slice(0, 1000) },
+    );
+  }
+
+  /** Returns false when the row moved on (newer version, deleted): the caller then stops reporting. */
+  async setConnection(
+    tunnelId: string,
+    version: number,
+    state: ConnectionState,
+    failure: { code: string; message: string } | null,
+  ): Promise<boolean> {
+    const result = await this.db.getRepository(VpnTunnel).update(
+      { id: tunnelId, configVersion: version },
+      {
+        connectionState: state,
+        failureCode: failure?.code ?? null,
+        failureMessage: failure?.message ?? null,
+        ...(state === 'connected' ? { connectedAt: new Date() } : {}),
+      },
+    );
+    return !!result.affected;
+  }
+
+  async recordEvent(tunnelId: string, e: TunnelEventInput): Promise<void> {
+    // A tunnel deleted meanwhile has no log to write to: the FK refuses, which is fine.
+    await this.db.getRepository(TunnelEvent).insert({
+      tunnelId, kind: e.kind, result: e.result ?? null, phase: e.phase ?? null, reasonCode: e.reasonCode ?? null,
+      message: e.message?.slice(0, 1000) ?? null, configVersion: e.configVersion ?? null, lines: (e.lines ?? []).slice(-200),
+    }).catch(() => undefined);
+  }
+
+  hostIsRegistered(hostId: string): Promise<boolean> {
+    return this.db.getRepository(GatewayHost).exists({ where: { id: hostId } });
+  }
+
+  unplacedCount(): Promise<number> {
+    return this.db.getRepository(VpnGateway).count({ where: { hostId: IsNull() } });
+  }
+}

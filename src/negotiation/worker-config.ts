@@ -1,0 +1,53 @@
+import { hostname } from 'os';
+import { ConfigError, Env, intSetting, readSharedSettings } from '../config/config';
+import { DataPlane } from './host/charon-config';
+
+export interface WorkerConfig {
+  databaseUrl: string;
+  redisUrl: string;
+  secretsKey: Buffer;
+  logLevel: 'error' | 'warn' | 'log' | 'debug';
+  /** This gateway host's id: its queue is `host.<id>`. */
+  hostId: string;
+  /** Gateways this host accepts. */
+  capacity: number;
+  gatewaysDir: string;
+  /** How gateways are plugged into the internet and the VPCs; only the lab driver exists so far. */
+  networkDriver: 'lab';
+  labPrefix: string;
+  dataPlane: DataPlane;
+  retryIntervalMs: number;
+  quickRetryMs: number;
+  initiateTimeoutMs: number;
+  reconcileIntervalMs: number;
+  heartbeatIntervalMs: number;
+  jobConcurrency: number;
+}
+
+export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
+  const problems: string[] = [];
+  const shared = readSharedSettings(env, problems);
+  const hostId = env.HOST_ID ?? hostname().toLowerCase().replace(/[^a-z0-9-]/g, '-');
+  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(hostId)) problems.push('HOST_ID must be 1-63 lowercase letters, digits and hyphens');
+  const networkDriver = (env.NETWORK_DRIVER ?? 'lab') as 'lab';
+  if (networkDriver !== 'lab') problems.push('NETWORK_DRIVER must be "lab" (the only driver so far)');
+  const dataPlane = (env.DATA_PLANE ?? 'libipsec') as DataPlane;
+  if (!['libipsec', 'kernel'].includes(dataPlane)) problems.push('DATA_PLANE must be libipsec or kernel');
+  const config: WorkerConfig = {
+    ...shared,
+    hostId,
+    capacity: intSetting(env, 'HOST_CAPACITY', 50, 1, 1000, problems),
+    gatewaysDir: env.GATEWAYS_DIR ?? '/var/lib/vpn-console/gateways',
+    networkDriver,
+    labPrefix: env.LAB_PREFIX ?? 'vl',
+    dataPlane,
+    retryIntervalMs: intSetting(env, 'RETRY_INTERVAL_MS', 12_000, 100, 600_000, problems),
+    quickRetryMs: intSetting(env, 'QUICK_RETRY_MS', 1000, 0, 60_000, problems),
+    initiateTimeoutMs: intSetting(env, 'INITIATE_TIMEOUT_MS', 20_000, 1000, 120_000, problems),
+    reconcileIntervalMs: intSetting(env, 'RECONCILE_INTERVAL_MS', 30_000, 1000, 3_600_000, problems),
+    heartbeatIntervalMs: intSetting(env, 'HEARTBEAT_INTERVAL_MS', 5000, 500, 60_000, problems),
+    jobConcurrency: intSetting(env, 'JOB_CONCURRENCY', 8, 1, 64, problems),
+  };
+  if (problems.length) throw new ConfigError(problems);
+  return config;
+}
