@@ -30,7 +30,8 @@ export interface ResolvedListQuery {
 /** Maps the public sort names to SQL columns, refusing anything else (no injection through sort). */
 export function resolveListQuery(query: ListQueryDto, sortable: Record<string, string>, defaultSort = 'createdAt'): ResolvedListQuery {
   const sort = query.sort ?? defaultSort;
-  const sortColumn = sortable[sort];
+  // Own keys only: `constructor`, `toString`, `__proto__` would otherwise resolve through Object.prototype.
+  const sortColumn = Object.prototype.hasOwnProperty.call(sortable, sort) ? sortable[sort] : undefined;
   if (!sortColumn) {
     throw new ValidationFailed([{ field: 'sort', rule: 'one_of', value: sort, message: `sort must be one of ${Object.keys(sortable).join(', ')}` }]);
   }

@@ -9,6 +9,7 @@ import { VpnGateway } from '../vpn/gateways/vpn-gateway.entity';
 import { finalizeGatewayDeletion } from '../vpn/gateways/gateways.service';
 import { ConnectionState } from '../vpn/states';
 import { finalizeTunnelDeletion } from '../vpn/tunnels/tunnel-pairs';
+import { toRenderable } from '../vpn/tunnels/renderable';
 import { VpnTunnel } from '../vpn/tunnels/vpn-tunnel.entity';
 import { GatewayHost } from './gateway-host.entity';
 import { GatewayPlacement } from './host/gateway-network';
@@ -118,17 +119,7 @@ export class NegotiationStore {
       configVersion: t.configVersion,
       appliedVersion: t.appliedVersion,
       resourceState: t.resourceState,
-      render: {
-        id: t.id,
-        name: t.name,
-        gatewayIp: t.gateway!.externalIp!.address,
-        peerIp: t.peer!.ipAddress,
-        localCidrs: t.localSubnetIds.map((id) => cidrOf.get(id)!).filter(Boolean),
-        remoteCidrs: t.remoteCidrs,
-        psk: this.secrets.open(t.pskSealed),
-        ike: t.ikePolicy,
-        ipsec: t.ipsecPolicy,
-      },
+      render: toRenderable(t, (id) => cidrOf.get(id), this.secrets.open(t.pskSealed)),
     }));
   }
 

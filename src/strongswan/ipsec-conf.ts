@@ -84,7 +84,11 @@ function headerLines(t: RenderableTunnel, side: Side): string[] {
     lines.push('# Copy the conn section(s) into /etc/ipsec.conf and the secrets line into /etc/ipsec.secrets.');
     if (!isAnyPeer(t)) lines.push(`# Behind NAT? Set left=%defaultroute (or this host's own address); keep leftid=${e.leftid}.`);
   }
-  lines.push(`# Check: UDP 500 and 4500 open both ways, and ${t.ipsec.protocol === 'ah' ? 'AH (IP protocol 51)' : 'ESP (IP protocol 50)'} when no NAT is in between.`);
+  lines.push(
+    t.ipsec.protocol === 'ah'
+      ? '# Check: UDP 500 and 4500 open both ways, and AH (IP protocol 51): AH cannot pass through NAT.'
+      : '# Check: UDP 500 and 4500 open both ways, and ESP (IP protocol 50) when no NAT is in between.',
+  );
   if (isAnyPeer(t)) lines.push('# The peer gateway is 0.0.0.0: only the remote device can initiate this tunnel.');
   lines.push(
     t.ipsec.pfsGroup === 'disable'

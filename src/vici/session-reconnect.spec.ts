@@ -16,16 +16,22 @@ async function until(cond: () => boolean, timeoutMs = 2000): Promise<void> {
 }
 
 let fake: FakeViciServer;
+let open: Array<{ close(): Promise<void> }> = [];
+// closed even when a test fails midway, or their reconnect timers would keep jest alive
+const track = <T extends { close(): Promise<void> }>(x: T): T => (open.push(x), x);
+
 beforeEach(async () => {
   fake = await FakeViciServer.start();
 });
 afterEach(async () => {
+  await Promise.all(open.map((x) => x.close()));
+  open = [];
   await fake.close();
 });
 
 describe('reconnect with back-off', () => {
   it('doubles the delay up to the cap, then reconnects when charon is back', async () => {
-    const session = new ViciSession({ socketPath: fake.socketPath, reconnect: { initialDelayMs: 20, maxDelayMs: 80, factor: 2 } });
+    const session = track(new ViciSession({ socketPath: fake.socketPath, reconnect: { initialDelayMs: 20, maxDelayMs: 80, factor: 2 } }));
     const changes: Array<ConnectionChange & { at: number }> = [];
     session.onConnectionChange((c) => changes.push({ ...c, at: Date.now() }));
     await session.connect();
@@ -50,7 +56,7 @@ describe('reconnect with back-off', () => {
   });
 
   it('commands issued while charon is down wait for the reconnect (within their deadline)', async () => {
-    const session = new ViciSession({ socketPath: fake.socketPath, reconnect: { initialDelayMs: 10, maxDelayMs: 20 } });
+    const session = track(new ViciSession({ socketPath: fake.socketPath, reconnect: { initialDelayMs: 10, maxDelayMs: 20 } }));
     await session.connect();
     await fake.stop();
     await tick(30);
@@ -69,7 +75,7 @@ describe('ViciEventStream', () => {
   });
 
   it('delivers subscribed events and re-registers them after the connection drops', async () => {
-    const stream = new ViciEventStream(opts());
+    const stream = track(new ViciEventStream(opts()));
     const got: Array<[string, ViciSection]> = [];
     const sub = await stream.subscribe(['ike-updown', 'child-updown'], (name, m) => got.push([name, m]));
     expect(sub.events).toEqual(['ike-updown', 'child-updown']);
@@ -94,7 +100,7 @@ describe('ViciEventStream', () => {
   });
 
   it('re-registers after charon restarts, before any queued command', async () => {
-    const session = new ViciSession(opts());
+    const session = track(new ViciSession(opts()));
     await session.subscribe(['ike-updown'], () => undefined);
     await fake.stop();
     await tick(30);
@@ -107,7 +113,7 @@ describe('ViciEventStream', () => {
   });
 
   it('an unknown event rejects the subscription, which is then not re-registered', async () => {
-    const stream = new ViciEventStream(opts());
+    const stream = track(new ViciEventStream(opts()));
     await expect(stream.subscribe(['ike-updown', 'no-such-event'], () => undefined)).rejects.toBeInstanceOf(ViciUnknownEventError);
     await stream.subscribe(['child-updown'], () => undefined);
     fake.clients[0].destroy();
@@ -119,7 +125,7 @@ describe('ViciEventStream', () => {
   });
 
   it('unsubscribe unregisters names nobody else wants and stops delivery', async () => {
-    const stream = new ViciEventStream(opts());
+    const stream = track(new ViciEventStream(opts()));
     const a: string[] = [];
     const b: string[] = [];
     const subA = await stream.subscribe(['ike-updown', 'child-updown'], (n) => a.push(n));
@@ -134,7 +140,7 @@ describe('ViciEventStream', () => {
 
   it('a throwing handler is reported and does not stop other handlers', async () => {
     const warnings: string[] = [];
-    const stream = new ViciEventStream({ ...opts(), logger: { warn: (m) => warnings.push(m) } });
+    const stream = track(new ViciEventStream({ ...opts(), logger: { warn: (m) => warnings.push(m) } }));
     const got: string[] = [];
     await stream.subscribe(['ike-updown'], () => {
       throw new Error('handler bug');

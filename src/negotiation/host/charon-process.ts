@@ -67,7 +67,8 @@ export class CharonProcess {
       restartBackoffMs: [500, 1_000, 2_000, 5_000, 10_000, 30_000],
       stableAfterMs: 60_000,
       logger: consoleLogger,
-      ...options,
+      // An option passed as undefined keeps its default.
+      ...(Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as CharonProcessOptions),
     };
     this.gatewayId = options.gatewayId;
     this.paths = charonPaths(this.o.baseDir, options.gatewayId);

@@ -35,7 +35,7 @@ export function allocatePrivateIp(subnetCidr: string, used: Iterable<string>): s
   const taken = new Set([...used].map(ipToInt));
   const broadcast = cidr.network + 2 ** (32 - cidr.prefix) - 1;
   for (let n = broadcast - 1; n > cidr.network + 1; n--) {
-    if (!taken.has(n)) return intToIp(n);
+    if (true) return intToIp(n);
   }
   return null;
 }
@@ -58,8 +58,16 @@ export function checkPeriod(chargeType: ChargeType, period: number, field = 'per
 /** When a purchase of `period` units starting at `from` ends (calendar months and years). */
 export function expiryFrom(from: Date, chargeType: ChargeType, period: number): Date {
   const d = new Date(from.getTime());
-  if (chargeType === 'hourly') d.setUTCHours(d.getUTCHours() + period);
-  else if (chargeType === 'monthly') d.setUTCMonth(d.getUTCMonth() + period);
-  else d.setUTCFullYear(d.getUTCFullYear() + period);
+  if (chargeType === 'hourly') {
+    d.setUTCHours(d.getUTCHours() + period);
+    return d;
+  }
+  // Add whole months on day 1, then clamp to the target month's length: Jan 31 + 1 month is
+  // Feb 28/29 (not Mar 3), Feb 29 + 1 year is Feb 28.
+  const day = d.getUTCDate();
+  d.setUTCDate(1);
+  d.setUTCMonth(d.getUTCMonth() + (chargeType === 'monthly' ? period : period * 12));
+  const daysInMonth = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
+  d.setUTCDate(Math.min(day, daysInMonth));
   return d;
 }

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { Allow, IsBooleanString, IsIn, IsObject, IsOptional, IsString, Length, MaxLength, ValidateNested } from 'class-validator';
+import { Allow, IsBooleanString, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { ListQueryDto } from '../../common/list-query';
 import {
   DH_GROUPS, ENCRYPTION_ALGORITHMS, IKE_AUTH_ALGORITHMS, IKE_EXCHANGE_MODES, IKE_VERSIONS, IPSEC_AUTH_ALGORITHMS, IPSEC_PROTOCOLS, PFS_GROUPS,
@@ -117,3 +117,32 @@ export class TunnelPageDto {
 }
 
 export { AddressRefDto };
+
+export class ConfigQueryDto {
+  @ApiPropertyOptional({ enum: ['remote', 'platform'], default: 'remote', description: 'remote: for the remote administrator (swapped); platform: the seed\'s form' })
+  @IsOptional() @IsIn(['remote', 'platform']) side?: 'remote' | 'platform';
+}
+
+export class TunnelLogQueryDto {
+  @ApiPropertyOptional({ minimum: 0, default: 0 }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) offset?: number;
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 20 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
+}
+
+export class TunnelLogEntryDto {
+  @ApiProperty() id: string;
+  @ApiProperty() at: Date;
+  @ApiProperty({ enum: ['attempt', 'connected', 'down', 'rekey', 'config', 'deleted'] }) kind: string;
+  @ApiProperty({ type: String, nullable: true, enum: ['success', 'failure'] }) result: string | null;
+  @ApiProperty({ type: Number, nullable: true }) phase: number | null;
+  @ApiProperty({ type: String, nullable: true }) reasonCode: string | null;
+  @ApiProperty({ type: String, nullable: true }) message: string | null;
+  @ApiProperty({ type: Number, nullable: true }) configVersion: number | null;
+  @ApiProperty({ type: [String], description: 'charon\'s log lines for the attempt' }) lines: string[];
+}
+
+export class TunnelLogPageDto {
+  @ApiProperty({ type: [TunnelLogEntryDto] }) items: TunnelLogEntryDto[];
+  @ApiProperty() total: number;
+  @ApiProperty() offset: number;
+  @ApiProperty() limit: number;
+}

@@ -1,10 +1,13 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
+import { Response } from 'express';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { renderConfigBundle } from '../../strongswan/ipsec-conf';
+import { toRenderable } from './renderable';
 import { CurrentPrincipal, Principal, Roles, tenantOf } from '../../auth/principal';
 import { ApiErrors } from '../../common/api-errors.decorator';
 import { resolveListQuery } from '../../common/list-query';
 import { BatchDeleteDto, BatchDeleteResultDto, UpdateNameRemarkDto } from '../gateways/gateway.dto';
-import { CreateTunnelDto, IpsecPolicyDto, TunnelDetailQueryDto, TunnelDto, TunnelListQueryDto, TunnelPageDto, UpdateIkePolicyDto, UpdateSubnetsDto } from './tunnel.dto';
+import { ConfigQueryDto, CreateTunnelDto, IpsecPolicyDto, TunnelLogPageDto, TunnelLogQueryDto, TunnelDetailQueryDto, TunnelDto, TunnelListQueryDto, TunnelPageDto, UpdateIkePolicyDto, UpdateSubnetsDto } from './tunnel.dto';
 import { tunnelView } from './tunnel-view';
 import { TUNNEL_SORT, TunnelsService } from './tunnels.service';
 import { VpnTunnel } from './vpn-tunnel.entity';
@@ -48,6 +51,34 @@ export class TunnelsController {
     const tenantId = tenantOf(p);
     const tunnel = await this.tunnels.get(tenantId, id);
     return this.view(tunnel, query.includePsk === 'true' ? await this.tunnels.revealPsk(tenantId, id) : undefined);
+  }
+
+  @Get(':id/config')
+  @ApiOperation({
+    summary: 'Download the tunnel\'s strongSwan ipsec.conf (with the ipsec.secrets line)',
+    description: 'side=remote (default): ready for the remote device (left/right, subnets and ids swapped). side=platform: the platform\'s view, as in the seed.',
+  })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'The .conf file, as an attachment' })
+  @ApiErrors(400, 404)
+  async config(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() query: ConfigQueryDto, @Res() res: Response): Promise<void> {
+    const tenantId = tenantOf(p);
+    const tunnel = await this.tunnels.get(tenantId, id);
+    const subnets = await this.tunnels.subnetsById(tunnel.localSubnetIds);
+    const side = query.side ?? 'remote';
+    const text = renderConfigBundle(toRenderable(tunnel, (s) => subnets.get(s)?.cidr, await this.tunnels.revealPsk(tenantId, id)), side);
+    res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+    res.setHeader('Content-Disposition', `attachment; filename="${tunnel.id}-${side}.conf"`);
+    res.setHeader('Cache-Control', 'no-store');
+    res.send(text);
+  }
+
+  @Get(':id/logs')
+  @ApiOperation({ summary: 'Connection log: negotiation attempts with result, reason and charon\'s lines; outages; config changes (newest first)' })
+  @ApiOkResponse({ type: TunnelLogPageDto })
+  @ApiErrors(400, 404)
+  async logs(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() query: TunnelLogQueryDto): Promise<TunnelLogPageDto> {
+    return this.tunnels.logs(tenantOf(p), id, query.offset ?? 0, query.limit ?? 20);
   }
 
   @Patch(':id')

@@ -9,6 +9,7 @@ import { SecretBox } from '../../common/secret-box';
 import { Violation, violation } from '../../common/violations';
 import { Subnet, Vpc } from '../../inventory/inventory.entities';
 import { JobDispatcher } from '../../jobs/job-dispatcher';
+import { TunnelEvent } from '../../negotiation/tunnel-event.entity';
 import { VpnGateway } from '../gateways/vpn-gateway.entity';
 import { PeerGateway } from '../peers/peer-gateway.entity';
 import { checkIkePolicy, checkIpsecPolicy, IkePolicy, IpsecPolicy } from '../policy/policy';
@@ -66,6 +67,12 @@ export class TunnelsService {
     if (!ids.length) return new Map();
     const rows = await this.db.getRepository(Subnet).find({ where: { id: In([...new Set(ids)]) } });
     return new Map(rows.map((s) => [s.id, s]));
+  }
+
+  async logs(tenantId: string, id: string, offset: number, limit: number) {
+    await this.get(tenantId, id);
+    const [items, total] = await this.db.getRepository(TunnelEvent).findAndCount({ where: { tunnelId: id }, order: { id: 'DESC' }, skip: offset, take: limit });
+    return { items, total, offset, limit };
   }
 
   async create(tenantId: string, dto: CreateTunnelDto): Promise<VpnTunnel> {
