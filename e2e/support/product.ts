@@ -3,13 +3,24 @@
 // its inventory registered through the API. stop() removes everything, also after a failure.
 import { ChildProcess, spawn } from 'child_process';
 import { randomBytes } from 'crypto';
-import { createWriteStream, existsSync, mkdtempSync, rmSync } from 'fs';
+import { createWriteStream, existsSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { createServer } from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Lab } from '../../lab/lab';
 import { LabInventory } from '../../lab/lab-inventory';
 import { createTestDatabase } from '../../test/support/database';
+import { ExecError, ExecResult, run } from '../../src/negotiation/host/exec';
+
+/** Runs argv; with check=false a non-zero exit returns its output instead of throwing. */
+async function execArgv(argv: string[], check: boolean): Promise<ExecResult> {
+  try {
+    return await run(argv[0], argv.slice(1), { timeoutMs: 30_000 });
+  } catch (err) {
+    if (!check && err instanceof ExecError && !err.timedOut) return { stdout: err.stdout, stderr: err.stderr };
+    throw err;
+  }
+}
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -151,10 +162,16 @@ export class Product {
   /** Polls the tunnel until its connection state is one of `states`; returns the tunnel. */
   async waitForTunnel(id: string, states: string[], timeoutMs = 60_000): Promise<any> {
     let tunnel: any;
-    await this.waitFor(async () => {
-      tunnel = await this.ok('GET', `/api/v1/vpn-tunnels/${id}`);
-      return states.includes(tunnel.connectionState);
-    }, timeoutMs, `tunnel ${id} to be ${states.join('/')} (last: ${JSON.stringify(tunnel?.connectionState)} ${JSON.stringify(tunnel?.failure)})`);
+    try {
+      await this.waitFor(async () => {
+        tunnel = await this.ok('GET', `/api/v1/vpn-tunnels/${id}`);
+        return states.includes(tunnel.connectionState);
+      }, timeoutMs, `tunnel ${id} to be ${states.join('/')}`);
+    } catch (err) {
+      const log = await this.request('GET', `/api/v1/vpn-tunnels/${id}/logs?limit=3`).catch(() => null);
+      const lines = (log?.body?.items ?? []).map((e: any) => `${e.kind} ${e.result} ${e.reasonCode}\n    ${e.lines.join('\n    ')}`).join('\n  ');
+      throw new Error(`${(err as Error).message}; last: ${tunnel?.connectionState} ${JSON.stringify(tunnel?.failure)}\n  ${lines}`);
+    }
     return tunnel;
   }
 
@@ -165,6 +182,51 @@ export class Product {
       return gw.resourceState === state;
     }, timeoutMs, `gateway ${id} to be ${state} (last: ${gw?.resourceState} ${gw?.stateReason})`);
     return gw;
+  }
+
+  vmExec(instance: string, cmd: string[], options: { check?: boolean } = {}) {
+    const argv = this.lab.vmExecArgv(instance, cmd);
+    return execArgv(argv, options.check ?? true);
+  }
+
+  siteExec(site: string, cmd: string[], options: { router?: boolean; check?: boolean } = {}) {
+    const argv = this.lab.siteExecArgv(site, cmd, { router: options.router });
+    return execArgv(argv, options.check ?? true);
+  }
+
+  /** A ping of `count` packets; true when all came back. */
+  async vmPings(instance: string, target: string, count = 2): Promise<boolean> {
+    const r = await this.vmExec(instance, ['ping', '-c', String(count), '-W', '2', '-i', '0.3', target], { check: false });
+    return new RegExp(`${count} received`).test(r.stdout);
+  }
+
+  viciSocket(gatewayId: string): string {
+    return join(this.dir, 'gateways', gatewayId, 'charon.vici');
+  }
+
+  /** A gateway with the lab's first free external IP, in the given VPC/subnet; waits until running. */
+  async createGateway(name: string, vpcIndex = 0, subnetIndex = 0): Promise<any> {
+    const vpc = this.inventory.vpcs[vpcIndex];
+    const eips = await this.ok('GET', '/api/v1/external-ips?limit=100&sort=address&order=asc');
+    const eip = eips.items.find((e: any) => !e.boundTo);
+    const gw = await this.ok('POST', '/api/v1/vpn-gateways', {
+      name, machineTypeId: this.inventory.machineType.id, vpcId: vpc.id, subnetId: vpc.subnets[subnetIndex].id, externalIpId: eip.id, chargeType: 'hourly',
+    });
+    return this.waitForGateway(gw.id);
+  }
+
+  /** A remote site configured from the tunnel's downloaded remote-side file, optionally edited. */
+  async addSiteFromDownload(tunnelId: string, site: { name: string; publicIp: string; subnet: string }, edit?: (b: { conf: string; secrets: string }) => { conf: string; secrets: string }) {
+    const download = await this.request('GET', `/api/v1/vpn-tunnels/${tunnelId}/config?side=remote`);
+    if (download.status !== 200) throw new Error(`config download: ${download.status} ${download.text}`);
+    let bundle = splitConfigBundle(download.text);
+    if (edit) bundle = edit(bundle);
+    const confFile = join(this.dir, `${site.name}.conf`);
+    const secretsFile = join(this.dir, `${site.name}.secrets`);
+    writeFileSync(confFile, bundle.conf);
+    writeFileSync(secretsFile, bundle.secrets, { mode: 0o600 });
+    await this.lab.addSite({ ...site, confFile, secretsFile });
+    return { confFile, secretsFile, ...bundle };
   }
 
   logs(name: 'api' | 'worker'): string {

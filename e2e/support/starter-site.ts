@@ -125,18 +125,20 @@ const LAB_DIR = '/tmp/strongswan-conf-e2e-';
 
 /** Labs left by a test process that was killed (its pid is in the name): stop and delete them. */
 export function reapStaleLabs(): void {
-  for (const ns of sh('ip', 'netns', 'list').split('\n').map((l) => l.split(' ')[0])) {
-    const m = /^ssc(\d+)([pr])$/.exec(ns);
-    if (!m || !existsSync(`${LAB_DIR}ssc${m[1]}`)) continue;
+  const namespaces = sh('ip', 'netns', 'list').split('\n').map((l) => l.split(' ')[0]);
+  const tags = new Set(namespaces.map((ns) => /^(ssc\d+)[pr]$/.exec(ns)?.[1]).filter((t): t is string => !!t && existsSync(LAB_DIR + t)));
+  for (const tag of tags) {
     try {
-      process.kill(Number(m[1]), 0);
+      process.kill(Number(tag.slice(3)), 0);
       continue; // its test process is alive
     } catch {
       /* dead: reap */
     }
-    for (const pid of sh('ip', 'netns', 'pids', ns).split('\n').filter(Boolean)) process.kill(Number(pid), 'SIGKILL');
-    execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
-    if (m[2] === 'r') rmSync(`${LAB_DIR}ssc${m[1]}`, { recursive: true, force: true });
+    for (const ns of [`${tag}p`, `${tag}r`].filter((n) => namespaces.includes(n))) {
+      for (const pid of sh('ip', 'netns', 'pids', ns).split('\n').filter(Boolean)) process.kill(Number(pid), 'SIGKILL');
+      execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+    }
+    rmSync(LAB_DIR + tag, { recursive: true, force: true });
   }
 }
 

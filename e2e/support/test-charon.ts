@@ -11,6 +11,8 @@ import { randomBytes } from 'crypto';
 const CHARON = '/usr/lib/ipsec/charon';
 const namespaces = new Set<string>();
 const processes = new Set<ChildProcess>();
+const dirs = new Set<string>();
+const keepFiles = (): boolean => Boolean(process.env.KEEP_VICI_TEST); // keep logs for debugging
 
 function ip(...args: string[]): void {
   execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -119,6 +121,7 @@ function canConnect(socketPath: string): Promise<boolean> {
 /** Starts charon inside `ns` and waits until its VICI socket accepts connections. */
 export async function startCharon(ns: string, options: StartCharonOptions = {}): Promise<TestCharon> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vicitest-'));
+  dirs.add(dir);
   const conf = path.join(dir, 'strongswan.conf');
   fs.writeFileSync(conf, strongswanConf(dir, options.charonSettings ?? ''));
   const socketPath = path.join(dir, 'charon.vici');
@@ -142,7 +145,8 @@ export async function startCharon(ns: string, options: StartCharonOptions = {}):
       clearTimeout(timer);
     }
     processes.delete(child);
-    if (!process.env.KEEP_VICI_TEST) fs.rmSync(dir, { recursive: true, force: true });
+    if (!keepFiles()) fs.rmSync(dir, { recursive: true, force: true });
+    dirs.delete(dir);
   };
 
   const deadline = Date.now() + (options.startTimeoutMs ?? 10_000);
@@ -157,11 +161,13 @@ export async function startCharon(ns: string, options: StartCharonOptions = {}):
   return { ns, dir, socketPath, logPath, log, stop };
 }
 
-/** Kills every charon and deletes every namespace this module created. */
+/** Kills every charon, deletes every namespace and temp dir this module created. */
 export async function cleanupAll(): Promise<void> {
   for (const child of processes) child.kill('SIGKILL');
   processes.clear();
   for (const ns of [...namespaces]) deleteNamespace(ns);
+  if (!keepFiles()) for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+  dirs.clear();
 }
 
 // last resort if a test run is interrupted before afterAll

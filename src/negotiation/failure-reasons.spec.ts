@@ -35,6 +35,11 @@ describe('classifyFailure', () => {
     expect(r.message).toContain('local id must be 203.0.113.10');
   });
 
+  it('an IKE SA that is up (though not in this attempt\'s log) makes a failure phase 2', () => {
+    expect(classifyFailure(['received NO_PROPOSAL_CHOSEN notify, no CHILD_SA built'], ctx, '', true)).toMatchObject({ code: 'ipsec_proposal_mismatch', phase: 2 });
+    expect(classifyFailure(['establishing CHILD_SA failed'], ctx, '', true).phase).toBe(2);
+  });
+
   it('falls back to unknown with the errmsg, phase by whether the IKE SA came up', () => {
     expect(classifyFailure(['something odd'], ctx, 'CHILD_SA x not established after 5000ms')).toMatchObject({ code: 'unknown', phase: 1 });
     expect(classifyFailure([IKE_UP, 'something odd'], ctx).phase).toBe(2);

@@ -42,9 +42,10 @@ const RULES: Rule[] = [
   { code: 'peer_unreachable', phase: 1, patterns: [/giving up after \d+ retransmits/, /peer not responding/, /retransmit \d+ of request/] },
 ];
 
-export function classifyFailure(lines: string[], ctx: FailureContext, errmsg = ''): FailureReason {
+/** `ikeEstablished`: what charon's SA list says now (the IKE SA may predate this attempt's log). */
+export function classifyFailure(lines: string[], ctx: FailureContext, errmsg = '', ikeEstablished = false): FailureReason {
   const text = [...lines, errmsg];
-  const ikeUp = text.some((l) => IKE_ESTABLISHED.test(l));
+  const ikeUp = ikeEstablished || text.some((l) => IKE_ESTABLISHED.test(l));
   for (const rule of RULES) {
     if (!rule.patterns.some((p) => text.some((l) => p.test(l)))) continue;
     // A proposal refusal after the IKE SA is up concerns the CHILD_SA (IKEv1 Quick Mode says only NO_PROPOSAL_CHOSEN).

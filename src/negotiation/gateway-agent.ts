@@ -2,6 +2,7 @@
 // own connection, and a negotiator per tunnel. Events are routed to tunnels by connection name.
 import { connName } from '../strongswan/tunnel-model';
 import { ViciCommands, ViciEventStream, ViciSection, ViciSession, ViciSubscription } from '../vici';
+import { syncGatewayRoutes } from './gateway-routes';
 import { DesiredTunnel, NegotiationStore } from './negotiation-store';
 import { RetryTimings } from './retry-policy';
 import { TunnelNegotiator } from './tunnel-negotiator';
@@ -10,6 +11,8 @@ const CONN_PREFIX = connName('');
 
 export interface GatewayAgentOptions {
   gatewayId: string;
+  /** The gateway's address in its VPC subnet: the source of its routes into the tunnel. */
+  privateIp: string;
   viciSocket: string;
   store: NegotiationStore;
   timings: RetryTimings;
@@ -81,10 +84,21 @@ export class GatewayAgent {
 
   /** Loads the tunnels whose version charon does not have yet (or all, with force). */
   async applyTunnel(desired: DesiredTunnel, force = false): Promise<void> {
+    this.remoteCidrs.set(desired.render.id, desired.render.remoteCidrs);
+    await this.syncRoutes();
     await this.negotiator(desired.render.id).apply(desired, { force });
   }
 
+  /** Remote subnets of every tunnel on this gateway, routed into the TUN device. */
+  private readonly remoteCidrs = new Map<string, string[]>();
+
+  async syncRoutes(): Promise<void> {
+    await syncGatewayRoutes(this.o.gatewayId, this.o.privateIp, [...this.remoteCidrs.values()].flat());
+  }
+
   async removeTunnel(tunnelId: string): Promise<void> {
+    this.remoteCidrs.delete(tunnelId);
+    await this.syncRoutes().catch((err) => this.o.log(`${this.o.gatewayId}: route sync failed: ${(err as Error).message}`));
     const n = this.negotiators.get(tunnelId);
     if (n) {
       await n.remove();
@@ -101,6 +115,8 @@ export class GatewayAgent {
    * every connection charon has that nobody wants unloaded.
    */
   async converge(desired: DesiredTunnel[]): Promise<void> {
+    for (const d of desired) this.remoteCidrs.set(d.render.id, d.render.remoteCidrs);
+    await this.syncRoutes();
     const loaded = new Set(await this.commands.getConns());
     const wanted = new Set(desired.map((d) => d.render.id));
     for (const d of desired) {
@@ -116,6 +132,7 @@ export class GatewayAgent {
 
   /** charon was restarted: it lost every connection and secret. */
   async reloadAll(): Promise<void> {
+    await this.syncRoutes(); // the TUN device was recreated: its routes went with the old one
     for (const n of this.negotiators.values()) await n.reload();
   }
 

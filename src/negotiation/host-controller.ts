@@ -45,7 +45,7 @@ export class HostController {
     try {
       const { viciSocket } = await this.o.runtime.ensureGateway(await this.o.store.placement(g));
       if (!agent) {
-        agent = new GatewayAgent({ gatewayId, viciSocket, store: this.o.store, timings: this.o.timings, initiateTimeoutMs: this.o.initiateTimeoutMs, log: this.o.log });
+        agent = new GatewayAgent({ gatewayId, privateIp: g.privateIp, viciSocket, store: this.o.store, timings: this.o.timings, initiateTimeoutMs: this.o.initiateTimeoutMs, log: this.o.log });
         await agent.start();
         this.agents.set(gatewayId, agent);
       }

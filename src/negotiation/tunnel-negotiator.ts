@@ -145,7 +145,14 @@ export class TunnelNegotiator {
         await this.report(onSuccess(), { kind: 'attempt', result: 'success', message: 'IKE and IPsec SAs established', lines });
         return;
       }
-      const reason = classifyFailure(lines, failureContext(desired.render), failed.errmsg);
+      // The remote may have brought the SAs up itself meanwhile (both sides initiate: charon then
+      // refuses ours as a duplicate): what counts is whether the SAs are there now.
+      const sas = await this.saState();
+      if (sas.allInstalled) {
+        await this.report(onSuccess(), { kind: 'attempt', result: 'success', message: 'IKE and IPsec SAs established (by the remote\'s initiation)', lines });
+        return;
+      }
+      const reason = classifyFailure(lines, failureContext(desired.render), failed.errmsg, sas.ikeEstablished);
       const decision = onFailure(this.state, reason, this.deps.timings);
       await this.report(decision, { kind: 'attempt', result: 'failure', phase: reason.phase, reasonCode: reason.code, message: reason.message, lines });
     } catch (err) {
@@ -170,12 +177,14 @@ export class TunnelNegotiator {
     this.schedule(d.retryInMs);
   }
 
+  private async saState(): Promise<{ ikeEstablished: boolean; allInstalled: boolean }> {
+    const sas = (await this.deps.commands.listSas({ ike: this.conn, noblock: true })).filter((s) => s.sa.state === 'ESTABLISHED');
+    const installed = new Set(sas.flatMap((s) => s.children.filter((c) => c.state === 'INSTALLED').map((c) => c.name)));
+    return { ikeEstablished: sas.length > 0, allInstalled: childNames(this.desired!.render).every((n) => installed.has(n)) };
+  }
+
   private async allChildrenInstalled(): Promise<boolean> {
-    const sas = await this.deps.commands.listSas({ ike: this.conn, noblock: true });
-    const installed = new Set(
-      sas.filter((s) => s.sa.state === 'ESTABLISHED').flatMap((s) => s.children.filter((c) => c.state === 'INSTALLED').map((c) => c.name)),
-    );
-    return childNames(this.desired!.render).every((n) => installed.has(n));
+    return (await this.saState()).allInstalled;
   }
 
   private async refreshFromSas(): Promise<void> {

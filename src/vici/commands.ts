@@ -2,7 +2,8 @@
 // the reply. Field names follow charon's (VICI.md section 2); only the wrapping is ours.
 import { ViciCommandError } from './errors';
 import type { ViciSection } from './message';
-import type { RequestOptions, ViciSession } from './session';
+import type { ViciSession } from './session';
+import type { RequestOptions } from './session-types';
 import type { ChildSaInfo, ConnEntry, ControlLogLine, ControlResult, IkeSaEntry, IkeSaInfo, StatsInfo, VersionInfo } from './types';
 
 export interface SharedSecret {

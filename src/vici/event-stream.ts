@@ -2,15 +2,15 @@
 // connection would hold back nothing, but a slow event consumer there would delay command
 // replies, and unregistering a streamed command's event could cancel a subscription.
 import type { ViciSection } from './message';
-import {
+import { ViciSession } from './session';
+import type {
   ConnectionChange,
   RequestOptions,
   SessionState,
   ViciEventHandler,
-  ViciSession,
   ViciSessionOptions,
   ViciSubscription,
-} from './session';
+} from './session-types';
 
 export class ViciEventStream {
   private readonly session: ViciSession;

@@ -27,18 +27,18 @@ export {
 } from './errors';
 export type { ViciProtocolErrorCode } from './errors';
 export { ViciSession } from './session';
+export type { StreamResult } from './exchanges';
 export type {
   ConnectionChange,
   ReconnectOptions,
   RequestOptions,
   SessionState,
   StreamOptions,
-  StreamResult,
   ViciEventHandler,
   ViciLogger,
   ViciSessionOptions,
   ViciSubscription,
-} from './session';
+} from './session-types';
 export { ViciEventStream } from './event-stream';
 export { ViciCommands, parseControlLog } from './commands';
 export type { InitiateOptions, ListSasFilter, SharedSecret, TerminateOptions } from './commands';

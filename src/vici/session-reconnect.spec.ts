@@ -2,7 +2,8 @@ import { PacketType } from './codec';
 import { ViciUnknownEventError } from './errors';
 import { ViciEventStream } from './event-stream';
 import type { ViciSection } from './message';
-import { ConnectionChange, ViciSession } from './session';
+import { ViciSession } from './session';
+import type { ConnectionChange } from './session-types';
 import { FakeViciServer } from './testing/fake-vici-server';
 
 const tick = (ms = 10): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -66,6 +66,22 @@ describe('ViciSession commands', () => {
     expect(fake.clients[0].socket.destroyed || fake.clients[0].socket.readableEnded).toBe(true);
   });
 
+  it('timeoutMs: Infinity means no deadline (not the 1 ms setTimeout would make of it)', async () => {
+    let release: () => void = () => undefined;
+    fake.commands.set('slow', (c) => (release = () => c.respond({ done: 'yes' })));
+    const slow = session.request('slow', {}, { timeoutMs: Infinity });
+    await tick(50);
+    release();
+    await expect(slow).resolves.toEqual({ done: 'yes' });
+  });
+
+  it('an oversized frame header fails the command at once, without waiting for the body', async () => {
+    fake.commands.set('huge', (c) => c.sendRaw(Buffer.from([0, 0x10, 0, 0]))); // announces 1 MiB, sends nothing more
+    const started = Date.now();
+    await expect(session.request('huge')).rejects.toMatchObject({ code: 'oversized' });
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
   it('a queued command times out without being sent and without a reset', async () => {
     let release: () => void = () => undefined;
     fake.commands.set('slow', (c) => (release = () => c.respond({ done: 'yes' })));

@@ -1,60 +1,25 @@
 // A VICI session: one unix-socket connection to charon, a FIFO of operations (VICI allows one
 // outstanding command per connection), per-command timeouts, reconnect with back-off, and
 // event subscriptions that are re-registered after every reconnect.
-import type { CodecOptions } from './codec';
 import { ViciConnection } from './connection';
 import { ViciConnectionError, ViciError, ViciProtocolError, ViciTimeoutError } from './errors';
 import { registerEvents, runRequest, runStreamed, StreamResult, unregisterEvents } from './exchanges';
 import type { ViciSection } from './message';
 import { redactSecrets } from './redact';
+import type {
+  ConnectionChange,
+  ReconnectOptions,
+  RequestOptions,
+  SessionState,
+  StreamOptions,
+  ViciEventHandler,
+  ViciSessionOptions,
+  ViciSubscription,
+} from './session-types';
 
 export type { StreamResult } from './exchanges';
 
-export interface ReconnectOptions {
-  initialDelayMs?: number; // default 100
-  maxDelayMs?: number; // default 5000
-  factor?: number; // default 2
-}
-
-/** Optional sink for diagnostics. Messages never contain load-shared secrets. */
-export interface ViciLogger {
-  debug?(message: string): void;
-  warn?(message: string): void;
-}
-
-export interface ViciSessionOptions extends CodecOptions {
-  socketPath: string;
-  /** Default per-operation deadline, counted from the moment it is queued. Default 30 s. */
-  timeoutMs?: number;
-  /** Back-off for reconnecting after a lost connection; false: stay down until the next command. */
-  reconnect?: ReconnectOptions | false;
-  logger?: ViciLogger;
-}
-
-export interface RequestOptions {
-  /** Overrides the session's timeoutMs; Infinity disables the deadline. */
-  timeoutMs?: number;
-}
-
-export interface StreamOptions extends RequestOptions {
-  /** Called for each streamed event as it arrives (they are also returned in `events`). */
-  onEvent?(message: ViciSection): void;
-}
-
-export type ViciEventHandler = (name: string, message: ViciSection) => void;
-
-export interface ViciSubscription {
-  readonly events: readonly string[];
-  unsubscribe(): Promise<void>;
-}
-
-export type SessionState = 'idle' | 'connecting' | 'connected' | 'backoff' | 'closed';
-
-export type ConnectionChange =
-  | { state: 'connected'; reconnected: boolean }
-  | { state: 'disconnected'; error: ViciError }
-  /** Waiting `delayMs` before the next connection attempt. */
-  | { state: 'backoff'; delayMs: number };
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 interface Job {
   label: string;
@@ -168,11 +133,16 @@ export class ViciSession {
     const deadline = timeoutMs ?? this.timeoutMs;
     return new Promise<T>((resolve, reject) => {
       const job: Job = { label, run, resolve: resolve as (v: unknown) => void, reject, settled: false };
-      if (Number.isFinite(deadline)) job.timer = setTimeout(() => this.onTimeout(job, deadline), deadline);
+      this.arm(job, deadline);
       this.queue.push(job);
       if (this.stateValue === 'connected') void this.pump();
       else if (this.stateValue === 'idle') this.startConnect(0);
     });
+  }
+
+  private arm(job: Job, ms: number): void {
+    // setTimeout turns Infinity (and anything above 2^31-1 ms) into 1 ms: treat those as "no deadline"
+    if (ms <= MAX_TIMER_MS) job.timer = setTimeout(() => this.onTimeout(job, ms), ms);
   }
 
   private settle(job: Job, ok: boolean, value: unknown): void {
@@ -259,7 +229,7 @@ export class ViciSession {
     const reconnected = this.everConnected;
     this.everConnected = true;
     const wanted = new Set([...this.subscriptions].flatMap((s) => [...s.events]));
-    if (wanted.size > 99) {
+    if (wanted.size > 0) {
       // ahead of everything queued, so no command runs before the subscriptions are back
       this.queue.unshift(this.internalJob(`re-register ${[...wanted].join(',')}`, (conn) => registerEvents(conn, wanted)));
     }
@@ -306,7 +276,7 @@ export class ViciSession {
       reject: (err) => this.options.logger?.warn?.(`VICI ${label} failed: ${String(err)}`),
       settled: false,
     };
-    job.timer = setTimeout(() => this.onTimeout(job, this.timeoutMs), this.timeoutMs);
+    this.arm(job, this.timeoutMs);
     return job;
   }
 

@@ -32,7 +32,7 @@ it('30 parallel creates on one gateway leave exactly 20 tunnels and 10 clear err
 });
 
 it('30 parallel creates through one peer (spread over gateways) leave exactly 20', async () => {
-  const gws = [];
+  const gws: any[] = [];
   for (const i of [1, 2]) gws.push(await t.ok(t.post('/api/v1/vpn-gateways', gatewayBody(w, i, { subnetId: w.subnetIds[1] })), 201));
   const peer = await t.ok(t.post('/api/v1/peer-gateways', { name: 'shared', ipAddress: '203.0.113.99' }), 201);
   const results = await Promise.all(

@@ -75,8 +75,10 @@ export function renderCharonConf(o: CharonConfOptions): string {
   const giveUp = retransmitGiveUpSeconds(r);
   return `# strongswan.conf of VPN gateway ${o.gatewayId}, written by the gateway host worker: edits are overwritten.
 charon {
-  # Routes to remote subnets (through libipsec's TUN device) are what forwards decrypted traffic.
-  install_routes = yes
+  # The worker routes remote subnets into libipsec's TUN device itself (gateway-routes.ts): charon
+  # would refuse a CHILD_SA whose local subnet holds no address of the gateway (a VPC subnet other
+  # than the gateway's own), because it sources its route from the local traffic selector.
+  install_routes = no
   # The spec offers IKEv1 aggressive mode with PSK; as a responder charon refuses it without this.
   i_dont_care_about_security_and_use_aggressive_mode_psk = yes
   # One try gives up after ${formatSeconds(giveUp)} s on a silent peer; the worker counts the tries.

@@ -45,7 +45,9 @@ export function run(command: string, args: readonly string[], options: ExecOptio
         // A missing binary surfaces as ENOENT with no exit code.
         const exitCode = typeof e.code === 'number' ? e.code : null;
         const timedOut = Boolean(e.killed) && e.signal === 'SIGKILL';
-        const err = new ExecError(command, args, exitCode, e.signal ?? null, stderr || String(e.code ?? e.message), stdout, timedOut);
+        // Spawn failures (ENOENT...) have no stderr: the error message says what happened.
+        const why = stderr || (exitCode === null && !e.signal ? e.message : '');
+        const err = new ExecError(command, args, exitCode, e.signal ?? null, why, stdout, timedOut);
         reject(err);
       },
     );

@@ -20,6 +20,11 @@ export interface GatewayHostRuntimeOptions {
   stopTimeoutMs?: number;
   restartBackoffMs?: readonly number[];
   logger?: HostLogger;
+  // listLocalGateways also reports vpngw-* namespaces that have no directory under baseDir.
+  // Off by default: on a shared machine (tests, a second worker with another baseDir) those are
+  // someone else's gateways, and the reconciler would delete them. A directory is written before
+  // the namespace is created and removed after it is deleted, so our own gateways always have one.
+  claimForeignNamespaces?: boolean;
 }
 
 export type CharonRestartListener = (gatewayId: string) => void;
@@ -69,9 +74,13 @@ export class GatewayHostRuntime {
     });
   }
 
-  // Gateways present on this host: namespaces named vpngw-* and gateway directories.
+  // Gateways present on this host: gateway directories under baseDir (with or without a
+  // namespace) and, only with claimForeignNamespaces, every namespace named vpngw-*.
   async listLocalGateways(): Promise<string[]> {
-    const found = new Set((await listNamespaces()).filter((n) => GATEWAY_ID_PATTERN.test(n)));
+    const found = new Set<string>();
+    if (this.options.claimForeignNamespaces) {
+      for (const n of await listNamespaces()) if (GATEWAY_ID_PATTERN.test(n)) found.add(n);
+    }
     if (existsSync(this.baseDir)) {
       for (const entry of readdirSync(this.baseDir, { withFileTypes: true })) {
         if (entry.isDirectory() && GATEWAY_ID_PATTERN.test(entry.name)) found.add(entry.name);
