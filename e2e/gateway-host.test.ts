@@ -9,9 +9,9 @@ import { GatewayHostRuntime } from '../src/negotiation/host/gateway-host';
 import { ensureNamespace, namespaceExists, removeNamespace } from '../src/negotiation/host/gateway-namespace';
 import { GatewayPlacement, LabNetworkDriver } from '../src/negotiation/host/gateway-network';
 import { HostLogger } from '../src/negotiation/host/charon-process';
-import { isAlive, readPidFile, sleep } from '../src/negotiation/host/process-files';
+import { isAlive, readPidFile } from '../src/negotiation/host/process-files';
 import { viciVersion } from '../src/negotiation/host/vici-probe';
-import { forceCleanupPrefix, killIfAlive, linkExists, tempDir, uniqueGatewayId, uniqueLabPrefix, waitFor } from './support/lab-fixtures';
+import { forceCleanupPrefix, killIfAlive, linkExists, tempDir, uniqueGatewayId, uniqueLabPrefix, waitFor, withTimeout } from './support/lab-fixtures';
 import { gatewaySwanctlConf, siteIpsecConf, spawnStaleCharon } from './support/lab-gateway';
 
 jest.setTimeout(60_000);
@@ -86,11 +86,21 @@ test('attach repairs what went missing', async () => {
   await inGateway(['ping', '-c', '1', '-W', '1', '10.1.1.10']);
 });
 
+test('two gateways whose ids end alike are refused, not cross-wired', async () => {
+  const twin = `vpngw-x${gatewayId.slice('vpngw-'.length)}`; // same last 8 characters
+  await expect(runtime.ensureGateway({ ...placement, gatewayId: twin, externalIp: '198.51.100.12', privateIp: '10.1.1.249' })).rejects.toThrow(
+    /short-name collision/,
+  );
+  await runtime.removeGateway(twin);
+  expect(namespaceExists(twin)).toBe(false);
+  await inGateway(['ping', '-c', '1', '-W', '1', '198.51.100.1']); // the first one's port survived
+});
+
 test('a charon killed with -9 is restarted and the callback fires', async () => {
   const oldPid = readPidFile(pidFile)!;
   const restarted = new Promise<string>((resolve) => runtime.onCharonRestart(resolve));
   process.kill(oldPid, 'SIGKILL');
-  expect(await waitFor('the restart callback', async () => Promise.race([restarted, sleep(15_000).then(() => null)]))).toBe(gatewayId);
+  expect(await withTimeout(restarted, 15_000, 'the restart callback')).toBe(gatewayId);
   const newPid = readPidFile(pidFile)!;
   seenPids.push(newPid);
   expect(newPid).not.toBe(oldPid);

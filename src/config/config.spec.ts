@@ -1,4 +1,4 @@
-import { ConfigError, hashApiKey, loadConfig } from './config';
+import { ConfigError, hashApiKey, intSetting, loadConfig } from './config';
 
 const HEX_KEY = '00112233445566778899aabbccddeeff00112233445566778899AABBCCDDEEFF';
 const B64_KEY = Buffer.alloc(32, 7).toString('base64');
@@ -129,6 +129,22 @@ describe('loadConfig', () => {
 
   it('an empty environment is refused', () => {
     expect(() => loadConfig({})).toThrow(ConfigError);
+  });
+});
+
+describe('intSetting', () => {
+  it('returns the fallback when unset, the value when in bounds', () => {
+    const problems: string[] = [];
+    expect(intSetting({}, 'N', 7, 1, 10, problems)).toBe(7);
+    expect(intSetting({ N: '1' }, 'N', 7, 1, 10, problems)).toBe(1);
+    expect(intSetting({ N: '10' }, 'N', 7, 1, 10, problems)).toBe(10);
+    expect(problems).toEqual([]);
+  });
+
+  it.each(['0', '11', '2.5', 'ten', ''])('names the setting for %p', (raw) => {
+    const problems: string[] = [];
+    intSetting({ N: raw }, 'N', 7, 1, 10, problems);
+    expect(problems).toEqual([`N must be an integer 1..10 (got "${raw}")`]);
   });
 });
 

@@ -24,16 +24,27 @@ function isMissingDevice(e: unknown): boolean {
   return e instanceof ExecError && /does not exist|Cannot find device|No such device|Cannot open network namespace/.test(e.stderr);
 }
 
-export async function getLink(namespace: string, name: string): Promise<LinkInfo | null> {
+async function showJson(namespace: string, what: 'link' | 'addr', name: string): Promise<LinkInfo | null> {
   if (!namespaceExists(namespace)) return null;
   try {
-    const { stdout } = await run('ip', ['-n', namespace, '-j', 'addr', 'show', 'dev', name]);
+    const { stdout } = await run('ip', ['-n', namespace, '-j', what, 'show', 'dev', name]);
     const parsed = JSON.parse(stdout) as LinkInfo[];
     return parsed[0] ?? null;
   } catch (e) {
     if (isMissingDevice(e)) return null;
     throw e;
   }
+}
+
+// `link show` carries the alias and the peer's index; `addr show` carries neither, only addresses.
+export function getLink(namespace: string, name: string): Promise<LinkInfo | null> {
+  return showJson(namespace, 'link', name);
+}
+
+async function getAddresses(namespace: string, name: string): Promise<string[] | null> {
+  const info = await showJson(namespace, 'addr', name);
+  if (!info) return null;
+  return (info.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`);
 }
 
 export async function deleteLink(namespace: string, name: string): Promise<void> {
@@ -91,9 +102,8 @@ export async function setMaster(namespace: string, name: string, bridge: string)
 
 // Makes the IPv4 addresses of a link exactly `cidrs` (e.g. '198.51.100.10/24').
 export async function setAddresses(namespace: string, name: string, cidrs: readonly string[]): Promise<void> {
-  const link = await getLink(namespace, name);
-  if (!link) throw new Error(`interface ${name} missing in namespace ${namespace}`);
-  const current = (link.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`);
+  const current = await getAddresses(namespace, name);
+  if (!current) throw new Error(`interface ${name} missing in namespace ${namespace}`);
   for (const cidr of current) {
     if (!cidrs.includes(cidr)) await run('ip', ['-n', namespace, 'addr', 'del', cidr, 'dev', name]);
   }

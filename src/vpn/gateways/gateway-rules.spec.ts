@@ -63,7 +63,7 @@ describe('allocatePrivateIp', () => {
     // /29: .0 network, .1 router, .7 broadcast; hosts .2-.6
     const used: string[] = [];
     const handed: string[] = [];
-    for (;;) {
+    for (let i = 0; i < 10; i++) {
       const ip = allocatePrivateIp('10.0.0.0/29', used);
       if (!ip) break;
       handed.push(ip);

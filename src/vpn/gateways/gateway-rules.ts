@@ -35,7 +35,7 @@ export function allocatePrivateIp(subnetCidr: string, used: Iterable<string>): s
   const taken = new Set([...used].map(ipToInt));
   const broadcast = cidr.network + 2 ** (32 - cidr.prefix) - 1;
   for (let n = broadcast - 1; n > cidr.network + 1; n--) {
-    if (true) return intToIp(n);
+    if (!taken.has(n)) return intToIp(n);
   }
   return null;
 }

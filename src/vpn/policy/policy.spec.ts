@@ -73,6 +73,17 @@ describe('checkIkePolicy defaults', () => {
     expect(value.remoteId).toBe(IDS.peerIp);
   });
 
+  it.each([
+    ['version', 'v2'],
+    ['authAlgorithm', 'sha1'],
+    ['encryptionAlgorithm', 'aes128'],
+    ['dhGroup', 2],
+    ['lifetimeSeconds', 86400],
+  ])('null %s means the spec default (%p), also over a stored value', (field, fallback) => {
+    expect(ok(checkIkePolicy({ [field]: null }, IDS))[field as keyof IkePolicy]).toBe(fallback);
+    expect(ok(checkIkePolicy({ [field]: null }, IDS, storedIke({ version: 'v2', exchangeMode: null })))[field as keyof IkePolicy]).toBe(fallback);
+  });
+
   it('takes the ids from the context it is given', () => {
     const value = ok(checkIkePolicy({}, { gatewayIp: '192.0.2.1', peerIp: '192.0.2.2' }));
     expect([value.localId, value.remoteId]).toEqual(['192.0.2.1', '192.0.2.2']);
@@ -166,6 +177,11 @@ describe('lifetimes (both phases): integers from 3600 to 86400 inclusive', () =>
     expect(bad(checkIpsecPolicy({ lifetimeSeconds: value }))).toEqual([
       expect.objectContaining({ field: 'ipsecPolicy.lifetimeSeconds', rule: 'lifetime_range' }),
     ]);
+  });
+
+  it('a null lifetime means the spec default 86400 in both phases', () => {
+    expect(ok(checkIkePolicy({ lifetimeSeconds: null }, IDS)).lifetimeSeconds).toBe(86400);
+    expect(ok(checkIpsecPolicy({ lifetimeSeconds: null }, storedIpsec())).lifetimeSeconds).toBe(86400);
   });
 
   it.each([3600, 43200, 86400])('IPsec lifetime %p is accepted', (value) => {

@@ -67,7 +67,7 @@ describe('checkPsk', () => {
     ['密钥secret', 'charset', 'CJK characters'],
     ['nbsp\u00a0x', 'charset', 'a no-break space'],
     ['emoji😀', 'charset', 'an emoji'],
-  ])('rejects %p with rule %s (%s)', (psk, rule) => {
+  ] as [unknown, string, string][])('rejects %p with rule %s (%s)', (psk, rule) => {
     expect(checkPsk(psk)).toEqual([expect.objectContaining({ field: 'psk', rule })]);
   });
 
@@ -131,7 +131,7 @@ describe('checkTunnelSubnets', () => {
       [null, 'null'],
       ['subnet-a', 'a string instead of a list'],
       [{ 0: 'subnet-a' }, 'an object'],
-    ])('%p (%s) -> count_1_to_20', (localSubnetIds) => {
+    ] as [unknown, string][])('%p (%s) -> count_1_to_20', (localSubnetIds) => {
       expect(bad(checkTunnelSubnets({ localSubnetIds, remoteCidrs: ['192.168.0.0/24'] }, VPC))).toEqual([
         expect.objectContaining({ field: 'localSubnetIds', rule: 'count_1_to_20' }),
       ]);
@@ -142,7 +142,7 @@ describe('checkTunnelSubnets', () => {
       ['SUBNET-A', 'different case'],
       [42, 'a number'],
       [null, 'null'],
-    ])('rejects %p (%s) as not a subnet of the gateway VPC', (id) => {
+    ] as [unknown, string][])('rejects %p (%s) as not a subnet of the gateway VPC', (id) => {
       expect(bad(checkTunnelSubnets({ localSubnetIds: ['subnet-a', id], remoteCidrs: ['192.168.0.0/24'] }, VPC))).toEqual([
         expect.objectContaining({ field: 'localSubnetIds[1]', rule: 'subnet_of_gateway_vpc', value: id }),
       ]);
@@ -178,7 +178,7 @@ describe('checkTunnelSubnets', () => {
       [[], 'empty list'],
       [undefined, 'missing'],
       ['192.168.0.0/24', 'a string instead of a list'],
-    ])('%p (%s) -> count_1_to_20', (remoteCidrs) => {
+    ] as [unknown, string][])('%p (%s) -> count_1_to_20', (remoteCidrs) => {
       expect(bad(check(remoteCidrs))).toEqual([expect.objectContaining({ field: 'remoteCidrs', rule: 'count_1_to_20' })]);
     });
 
@@ -276,7 +276,7 @@ describe('checkName', () => {
     [undefined, 'missing'],
     [null, 'null'],
     [7, 'a number'],
-  ])('rejects %p (%s)', (name) => {
+  ] as [unknown, string][])('rejects %p (%s)', (name) => {
     expect(checkName(name)).toEqual([expect.objectContaining({ field: 'name', rule: 'name', value: name })]);
   });
 
@@ -295,7 +295,7 @@ describe('checkRemark', () => {
     ['cr\rlf', 'a carriage return'],
     [5, 'a number'],
     [['remark'], 'an array'],
-  ])('rejects %p (%s)', (remark) => {
+  ] as [unknown, string][])('rejects %p (%s)', (remark) => {
     expect(checkRemark(remark)).toEqual([expect.objectContaining({ field: 'remark', rule: 'remark', value: remark })]);
   });
 

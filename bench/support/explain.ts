@@ -1,0 +1,64 @@
+// EXPLAIN ANALYZE of the exact SQL the API runs for a list: the real service builds the query
+// (TypeORM), a logger captures it with its parameters, PostgreSQL explains each statement.
+import { DataSource, Logger } from 'typeorm';
+import { resolveListQuery } from '../../src/common/list-query';
+import { SecretBox } from '../../src/common/secret-box';
+import { dataSourceOptions } from '../../src/database/data-source';
+import { JobDispatcher } from '../../src/jobs/job-dispatcher';
+import { PEER_SORT, PeersService } from '../../src/vpn/peers/peers.service';
+import { PeerGateway } from '../../src/vpn/peers/peer-gateway.entity';
+import { TunnelListQueryDto } from '../../src/vpn/tunnels/tunnel.dto';
+import { TUNNEL_SORT, TunnelsService } from '../../src/vpn/tunnels/tunnels.service';
+import { VpnTunnel } from '../../src/vpn/tunnels/vpn-tunnel.entity';
+
+export interface Explained {
+  /** Which statement: the page (rows) or the total (count). */
+  statement: 'page' | 'count';
+  executionMs: number;
+  planningMs: number;
+  sql: string;
+  plan: string[];
+}
+
+class Capture implements Logger {
+  queries: { sql: string; params: unknown[] }[] = [];
+  on = false;
+  logQuery(sql: string, params?: unknown[]) {
+    if (this.on) this.queries.push({ sql, params: params ?? [] });
+  }
+  logQueryError() {}
+  logQuerySlow() {}
+  logSchemaBuild() {}
+  logMigration() {}
+  log() {}
+}
+
+export type ListKind = 'tunnels' | 'peers';
+
+/** Runs the service's list once, then EXPLAIN (ANALYZE, BUFFERS) on each SELECT it issued. */
+export async function explainList(url: string, tenantId: string, kind: ListKind, query: Record<string, string | number>): Promise<Explained[]> {
+  const capture = new Capture();
+  const ds = new DataSource(dataSourceOptions(url, { logging: ['query'], logger: capture }));
+  await ds.initialize();
+  try {
+    capture.on = true;
+    if (kind === 'tunnels') {
+      // Only list() is used: it needs neither the secret box nor the job queue.
+      const svc = new TunnelsService(ds, ds.getRepository(VpnTunnel), null as unknown as SecretBox, null as unknown as JobDispatcher);
+      await svc.list(tenantId, resolveListQuery(query, TUNNEL_SORT), query as unknown as TunnelListQueryDto);
+    } else {
+      await new PeersService(ds, ds.getRepository(PeerGateway)).list(tenantId, resolveListQuery(query, PEER_SORT));
+    }
+    capture.on = false;
+    const out: Explained[] = [];
+    for (const q of capture.queries.filter((x) => /^\s*SELECT/i.test(x.sql))) {
+      const rows: { 'QUERY PLAN': string }[] = await ds.query(`EXPLAIN (ANALYZE, BUFFERS) ${q.sql}`, q.params);
+      const plan = rows.map((r) => r['QUERY PLAN']);
+      const ms = (label: string) => Number(/([\d.]+) ms/.exec(plan.find((l) => l.startsWith(label)) ?? '')?.[1] ?? NaN);
+      out.push({ statement: /COUNT\(/i.test(q.sql) ? 'count' : 'page', executionMs: ms('Execution Time'), planningMs: ms('Planning Time'), sql: q.sql, plan });
+    }
+    return out;
+  } finally {
+    await ds.destroy();
+  }
+}

@@ -1,0 +1,70 @@
+// Issue 3 scenarios d, e, f: failure states with their reasons and the 12 s retry that heals them
+// without touching the platform, and a 0.0.0.0 peer that only the remote can bring up.
+import { readFileSync, writeFileSync } from 'fs';
+import { Product } from './support/product';
+
+const product = new Product({ labPrefix: 'e2c' });
+let gw: any;
+let subnetA1: any;
+
+beforeAll(async () => {
+  await product.start();
+  gw = await product.createGateway('failures-gw');
+  subnetA1 = product.inventory.vpcs[0].subnets[0];
+}, 120_000);
+afterAll(() => product.stop(), 60_000);
+
+async function tunnel(name: string, peerIp: string, remote: string, extra: object = {}) {
+  const peer = await product.ok('POST', '/api/v1/peer-gateways', { name, ipAddress: peerIp });
+  return product.ok('POST', '/api/v1/vpn-tunnels', { name, gatewayId: gw.id, peerId: peer.id, localSubnetIds: [subnetA1.id], remoteCidrs: [remote], psk: `right-${name}.Key`, ...extra });
+}
+
+it('d. a PSK mismatch ends in phase1_failed with the PSK/id reason after 3 tries; fixing the remote heals it by the 12 s retry', async () => {
+  const t = await tunnel('badpsk', '203.0.113.41', '172.16.41.0/24');
+  let rightSecrets = '';
+  const site = await product.addSiteFromDownload(t.id, { name: 'badpsk', publicIp: '203.0.113.41', subnet: '172.16.41.0/24' }, (b) => {
+    rightSecrets = b.secrets;
+    return { conf: b.conf, secrets: b.secrets.replace(/PSK .*$/m, 'PSK "wrong-key"') };
+  });
+  const failed = await product.waitForTunnel(t.id, ['phase1_failed'], 90_000);
+  expect(failed.failure.code).toBe('psk_mismatch_or_id_mismatch');
+  const logs = await product.ok('GET', `/api/v1/vpn-tunnels/${t.id}/logs?limit=50`);
+  const attempts = logs.items.filter((e: any) => e.kind === 'attempt' && e.result === 'failure');
+  expect(attempts.length).toBeGreaterThanOrEqual(3);
+  expect(attempts[0].lines.join('\n')).toMatch(/AUTHENTICATION_FAILED|MAC mismatched|no shared key/);
+
+  // The remote administrator fixes the key; the platform is not touched.
+  expect(readFileSync(site.secretsFile, 'utf8')).toContain('wrong-key');
+  writeFileSync(site.secretsFile, rightSecrets);
+  await product.lab.reloadSite('badpsk');
+  const fixedAt = Date.now();
+  const healed = await product.waitForTunnel(t.id, ['connected'], 40_000);
+  expect(healed.failure).toBeNull();
+  expect(Date.now() - fixedAt).toBeLessThan(30_000);
+});
+
+it('e. wrong mirrored subnets on the remote end in phase2_failed with the traffic-selector reason', async () => {
+  const t = await tunnel('badts', '203.0.113.42', '172.16.42.0/24');
+  await product.addSiteFromDownload(t.id, { name: 'badts', publicIp: '203.0.113.42', subnet: '172.16.42.0/24' }, (b) => ({
+    // The remote admin forgot to swap: it announces a subnet the platform does not expect.
+    conf: b.conf.replace('leftsubnet=172.16.42.0/24', 'leftsubnet=172.16.99.0/24'),
+    secrets: b.secrets,
+  }));
+  const failed = await product.waitForTunnel(t.id, ['phase2_failed'], 90_000);
+  expect(failed.failure.code).toBe('traffic_selectors_mismatch');
+  expect(failed.failure.message).toContain('local subnets 172.16.42.0/24');
+  expect(failed.failure.message).toContain(`remote subnets ${subnetA1.cidr}`);
+});
+
+it('f. peer 0.0.0.0: the platform waits, the remote initiates, the tunnel connects', async () => {
+  const t = await tunnel('nat', '0.0.0.0', '172.16.43.0/24', { ikePolicy: { remoteId: 'office.example.com' } });
+  await product.waitFor(async () => (await product.ok('GET', `/api/v1/vpn-tunnels/${t.id}`)).resourceState === 'running', 30_000, 'tunnel loaded');
+  const logs = await product.ok('GET', `/api/v1/vpn-tunnels/${t.id}/logs`);
+  expect(logs.items.some((e: any) => e.kind === 'attempt')).toBe(false); // never initiated towards "any"
+  expect(logs.items[0].message).toMatch(/waiting for the remote/);
+  const site = await product.addSiteFromDownload(t.id, { name: 'nat', publicIp: '203.0.113.43', subnet: '172.16.43.0/24' });
+  expect(site.conf).toMatch(/leftid=office\.example\.com/);
+  await product.waitForTunnel(t.id, ['connected'], 60_000);
+  await product.vmExec('vm-a1', ['ip', 'route', 'replace', '172.16.43.0/24', 'via', gw.privateIp]);
+  expect(await product.vmPings('vm-a1', '172.16.43.10')).toBe(true);
+});

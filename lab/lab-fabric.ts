@@ -1,0 +1,61 @@
+// The lab's region: the emulated internet (one router namespace, one bridge) and each VPC's
+// fabric (a router namespace with one bridge per subnet) with instances as namespaces.
+import { ensureNamespace, removeNamespace, setNamespaceSysctls } from '../src/negotiation/host/gateway-namespace';
+import { ensureBridge, ensureVethPair, replaceRoute, setAddresses, setMaster } from '../src/negotiation/host/ip-link';
+import { LabNames } from '../src/negotiation/host/lab-names';
+import { hostAddress, INTERNET_ROUTER_CIDRS, LabInventory, prefixLength } from './lab-inventory';
+import { LabState, recordNamespace } from './lab-state';
+
+// A router namespace forwards and, being a lab, does not filter on reverse paths.
+export const ROUTER_SYSCTLS = {
+  'net.ipv4.ip_forward': 1,
+  'net.ipv4.conf.all.rp_filter': 0,
+  'net.ipv4.conf.default.rp_filter': 0,
+};
+
+export async function ensureInternet(names: LabNames, state: LabState): Promise<void> {
+  const ns = names.inetNamespace;
+  await ensureNamespace(ns);
+  recordNamespace(state, ns);
+  await setNamespaceSysctls(ns, ROUTER_SYSCTLS);
+  await ensureBridge(ns, names.inetBridge);
+  await setAddresses(ns, names.inetBridge, INTERNET_ROUTER_CIDRS);
+}
+
+export async function ensureVpcs(names: LabNames, state: LabState, inventory: LabInventory): Promise<void> {
+  for (const vpc of inventory.vpcs) {
+    const vpcNs = names.vpcNamespace(vpc.id);
+    await ensureNamespace(vpcNs);
+    recordNamespace(state, vpcNs);
+    await setNamespaceSysctls(vpcNs, ROUTER_SYSCTLS);
+    for (const subnet of vpc.subnets) {
+      const bridge = names.subnetBridge(subnet.id);
+      await ensureBridge(vpcNs, bridge);
+      // The bridge holds the subnet's .1: the VPC router every instance uses as its gateway.
+      await setAddresses(vpcNs, bridge, [`${hostAddress(subnet.cidr, 1)}/${prefixLength(subnet.cidr)}`]);
+      for (const instance of subnet.instances) {
+        const ns = names.instanceNamespace(instance.name);
+        const port = names.instancePort(instance.name);
+        await ensureNamespace(ns);
+        recordNamespace(state, ns);
+        await ensureVethPair({ namespace: ns, name: 'eth0' }, { namespace: vpcNs, name: port }, instance.name);
+        await setMaster(vpcNs, port, bridge);
+        await setAddresses(ns, 'eth0', [`${instance.privateIp}/${prefixLength(subnet.cidr)}`]);
+        await replaceRoute(ns, 'default', hostAddress(subnet.cidr, 1), 'eth0');
+      }
+    }
+  }
+}
+
+// Namespaces of an inventory (to drop those of a previous inventory when ids changed).
+export function fabricNamespaces(names: LabNames, inventory: LabInventory | null): string[] {
+  if (!inventory) return [];
+  return inventory.vpcs.flatMap((vpc) => [
+    names.vpcNamespace(vpc.id),
+    ...vpc.subnets.flatMap((s) => s.instances.map((i) => names.instanceNamespace(i.name))),
+  ]);
+}
+
+export async function removeNamespaces(namespaces: readonly string[]): Promise<void> {
+  for (const ns of [...namespaces].reverse()) await removeNamespace(ns, { killProcesses: true });
+}
