@@ -41,13 +41,21 @@ PIDS+=($!)
 for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 1; done
 curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null || { tail -30 "$RUN_DIR/api.log"; exit 1; }
 
+log "building the lab (namespaces) and registering its inventory"
+LAB_API_URL="http://127.0.0.1:$PORT" node dist/lab/cli.js up >"$RUN_DIR/lab.log" 2>&1 || { cat "$RUN_DIR/lab.log"; exit 1; }
+
+log "starting the gateway-host worker (log: .run/worker.log)"
+HOST_ID="${HOST_ID:-local}" node dist/src/worker.js >"$RUN_DIR/worker.log" 2>&1 &
+PIDS+=($!)
+
 cat <<INFO
 
   API          http://127.0.0.1:$PORT/api/v1   (OpenAPI: http://127.0.0.1:$PORT/api/docs)
   Tenant key   $DEMO_API_KEY   (tenant "demo"; also in .run/secrets.env)
   Operator key $ADMIN_API_KEY
+  Lab          npm run lab -- status    (instances: vm-a1 vm-a2 vm-b1 in 10.1.0.0/16, vm-c1 in 192.168.0.0/16)
 
   Try: export KEY=$DEMO_API_KEY; curl -s -H "Authorization: Bearer \$KEY" http://127.0.0.1:$PORT/api/v1/vpcs
-  Ctrl-C stops everything.
+  Ctrl-C stops the API and the worker (the lab's namespaces stay: npm run lab -- down removes them).
 INFO
 wait -n "${PIDS[@]}"

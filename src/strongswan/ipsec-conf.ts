@@ -47,7 +47,7 @@ function ends(t: RenderableTunnel, side: Side): Ends {
   };
 }
 
-/** What each side does on its own (see the report/README): the remote must always come back. */
+/** What each side does by itself (local settings, the peers need not agree): the remote must always come back. */
 function behaviour(t: RenderableTunnel, side: Side) {
   if (side === 'remote') {
     return {

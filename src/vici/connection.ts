@@ -66,11 +66,11 @@ export class ViciConnection {
     return this.closeReason === undefined;
   }
 
-  /** Sends a packet and resolves with the next non-EVENT packet (the reply). */
-  exchange(packet: ViciPacket): Promise<ViciPacket> {
+  /** Sends a packet (or a pre-encoded frame) and resolves with the next non-EVENT packet. */
+  exchange(packet: ViciPacket | Buffer): Promise<ViciPacket> {
     if (this.closeReason) return Promise.reject(this.closeReason);
     if (this.waiter) return Promise.reject(new ViciProtocolError('unexpected_packet', 'an exchange is already in flight'));
-    const frame = encodeFrame(packet, this.codec); // throws before anything is written
+    const frame = Buffer.isBuffer(packet) ? packet : encodeFrame(packet, this.codec);
     return new Promise((resolve, reject) => {
       this.waiter = { resolve, reject };
       this.socket.write(frame);

@@ -16,9 +16,9 @@ function unexpected(what: string, packet: ViciPacket): ViciProtocolError {
   return new ViciProtocolError('unexpected_packet', `packet type ${packet.type} in reply to ${what}`);
 }
 
-/** CMD_REQUEST -> CMD_RESPONSE. */
-export async function runRequest(conn: ViciConnection, command: string, message: ViciSection): Promise<ViciSection> {
-  const reply = await conn.exchange({ type: PacketType.CMD_REQUEST, name: command, message });
+/** CMD_REQUEST (pre-encoded `request` frame) -> CMD_RESPONSE. */
+export async function runRequest(conn: ViciConnection, command: string, request: Buffer): Promise<ViciSection> {
+  const reply = await conn.exchange(request);
   if (reply.type === PacketType.CMD_RESPONSE) return reply.message;
   if (reply.type === PacketType.CMD_UNKNOWN) throw new ViciUnknownCommandError(command);
   throw unexpected(`command '${command}'`, reply);
@@ -55,7 +55,7 @@ export async function runStreamed(
   conn: ViciConnection,
   command: string,
   event: string,
-  message: ViciSection,
+  request: Buffer,
   onEvent?: (message: ViciSection) => void,
 ): Promise<StreamResult> {
   const owned = !conn.registered.has(event);
@@ -74,7 +74,7 @@ export async function runStreamed(
   };
   let reply: ViciPacket;
   try {
-    reply = await conn.exchange({ type: PacketType.CMD_REQUEST, name: command, message });
+    reply = await conn.exchange(request);
   } finally {
     conn.tap = undefined;
   }

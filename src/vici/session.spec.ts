@@ -48,6 +48,25 @@ describe('ViciSession commands', () => {
     await expect(Promise.all(results)).resolves.toEqual([{ echo: '1' }, { echo: '2' }, { echo: '3' }]);
   });
 
+  it('a message charon could not parse is rejected before sending and costs no reconnect', async () => {
+    await session.request('version');
+    await expect(session.request('load-conn', { x: 'v'.repeat(70_000) })).rejects.toMatchObject({ code: 'value_too_long' });
+    await expect(session.request('ünicode')).rejects.toMatchObject({ code: 'invalid_name' });
+    await expect(session.streamedRequest('list-sas', 'x'.repeat(300))).rejects.toMatchObject({ code: 'name_too_long' });
+    await expect(session.subscribe(['ike-updown', 'ü'], () => undefined)).rejects.toMatchObject({ code: 'invalid_name' });
+    await expect(session.request('version')).resolves.toHaveProperty('daemon', 'charon');
+    expect(fake.requests).toEqual(['version', 'version']);
+    expect(fake.clients).toHaveLength(1);
+  });
+
+  it('the message is captured when the command is issued', async () => {
+    fake.commands.set('echo', (c, m) => c.respond(m));
+    const message: ViciSection = { a: '1' };
+    const reply = session.request('echo', message);
+    message.a = 'changed';
+    await expect(reply).resolves.toEqual({ a: '1' });
+  });
+
   it('CMD_UNKNOWN gives ViciUnknownCommandError, and the session carries on', async () => {
     await expect(session.request('no-such-command')).rejects.toBeInstanceOf(ViciUnknownCommandError);
     await expect(session.request('version')).resolves.toHaveProperty('daemon', 'charon');

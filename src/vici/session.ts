@@ -1,6 +1,7 @@
 // A VICI session: one unix-socket connection to charon, a FIFO of operations (VICI allows one
 // outstanding command per connection), per-command timeouts, reconnect with back-off, and
 // event subscriptions that are re-registered after every reconnect.
+import { encodeFrame, PacketType } from './codec';
 import { ViciConnection } from './connection';
 import { ViciConnectionError, ViciError, ViciProtocolError, ViciTimeoutError } from './errors';
 import { registerEvents, runRequest, runStreamed, StreamResult, unregisterEvents } from './exchanges';
@@ -71,15 +72,16 @@ export class ViciSession {
   }
 
   /** A plain command: CMD_REQUEST -> CMD_RESPONSE. */
-  request(command: string, message: ViciSection = {}, options: RequestOptions = {}): Promise<ViciSection> {
-    this.log(command, message);
-    return this.enqueue(command, options.timeoutMs, (conn) => runRequest(conn, command, message));
+  async request(command: string, message: ViciSection = {}, options: RequestOptions = {}): Promise<ViciSection> {
+    const frame = this.encodeRequest(command, message);
+    return this.enqueue(command, options.timeoutMs, (conn) => runRequest(conn, command, frame));
   }
 
   /** A streamed command (list-sas, list-conns, initiate, terminate, ...). */
-  streamedRequest(command: string, event: string, message: ViciSection = {}, options: StreamOptions = {}): Promise<StreamResult> {
-    this.log(command, message);
-    return this.enqueue(command, options.timeoutMs, (conn) => runStreamed(conn, command, event, message, options.onEvent));
+  async streamedRequest(command: string, event: string, message: ViciSection = {}, options: StreamOptions = {}): Promise<StreamResult> {
+    encodeFrame({ type: PacketType.EVENT_REGISTER, name: event }); // validates the name now
+    const frame = this.encodeRequest(command, message);
+    return this.enqueue(command, options.timeoutMs, (conn) => runStreamed(conn, command, event, frame, options.onEvent));
   }
 
   /**
@@ -90,6 +92,7 @@ export class ViciSession {
    */
   async subscribe(events: readonly string[], handler: ViciEventHandler, options: RequestOptions = {}): Promise<ViciSubscription> {
     if (events.length === 0) throw new TypeError('subscribe() needs at least one event name');
+    for (const name of events) encodeFrame({ type: PacketType.EVENT_REGISTER, name }); // validates names now
     const sub: Subscription = { events: new Set(events), handler };
     this.subscriptions.add(sub); // before registering: events may precede EVENT_CONFIRM
     try {
@@ -315,7 +318,13 @@ export class ViciSession {
     for (const w of waiters) (err ? w.reject(err) : w.resolve());
   }
 
-  private log(command: string, message: ViciSection): void {
+  /**
+   * Encodes up front: a message charon could not parse is the caller's error, reported before
+   * queueing, so it never costs the connection; the snapshot also ignores later mutation.
+   */
+  private encodeRequest(command: string, message: ViciSection): Buffer {
+    const frame = encodeFrame({ type: PacketType.CMD_REQUEST, name: command, message }, this.options);
     this.options.logger?.debug?.(`VICI -> ${command} ${JSON.stringify(redactSecrets(message))}`);
+    return frame;
   }
 }
