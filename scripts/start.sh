@@ -30,10 +30,12 @@ ensure_database "${DATABASE_URL##*/}"
 PIDS=()
 stop_all() {
   log "stopping"
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   wait || true
 }
-trap stop_all EXIT INT TERM
+# Background children of a script ignore SIGINT: Ctrl-C reaches them only through this trap.
+trap stop_all EXIT
+trap 'exit 130' INT TERM
 
 log "starting the API on :$PORT (log: .run/api.log)"
 node dist/src/main.js >"$RUN_DIR/api.log" 2>&1 &

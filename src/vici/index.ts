@@ -1,4 +1,12 @@
 // Public API of the VICI client: protocol codec, socket session, command wrappers.
+//
+//   const session = new ViciSession({ socketPath: '/run/x/charon.vici', timeoutMs: 10_000 });
+//   const vici = new ViciCommands(session);
+//   await vici.loadConn(renderLoadConn(t));            // throws ViciCommandError(errmsg)
+//   const r = await vici.initiate({ child, ike, timeout: 10_000 }); // { success, errmsg?, log }
+//   const events = new ViciEventStream({ socketPath });  // its own connection
+//   await events.subscribe(['ike-updown', 'child-updown'], (name, msg) => ...);
+//   await Promise.all([events.close(), session.close()]);
 export type { ViciSection, ViciValue } from './message';
 export {
   decodeMessage,

@@ -7,6 +7,7 @@ import { ViciConnectionError, ViciError, ViciProtocolError, ViciTimeoutError } f
 import { registerEvents, runRequest, runStreamed, StreamResult, unregisterEvents } from './exchanges';
 import type { ViciSection } from './message';
 import { redactSecrets } from './redact';
+import { callSafely, Subscription, Subscriptions } from './subscriptions';
 import type {
   ConnectionChange,
   ReconnectOptions,
@@ -31,11 +32,6 @@ interface Job {
   timer?: NodeJS.Timeout;
 }
 
-interface Subscription {
-  events: ReadonlySet<string>;
-  handler: ViciEventHandler;
-}
-
 export class ViciSession {
   private stateValue: SessionState = 'idle';
   private conn: ViciConnection | undefined;
@@ -46,8 +42,7 @@ export class ViciSession {
   private backoffMs: number;
   private backoffTimer: NodeJS.Timeout | undefined;
   private connectWaiters: Array<{ resolve(): void; reject(err: ViciError): void }> = [];
-  private readonly subscriptions = new Set<Subscription>();
-  private readonly eventListeners = new Set<ViciEventHandler>();
+  private readonly subscriptions: Subscriptions;
   private readonly connectionListeners = new Set<(change: ConnectionChange) => void>();
   private readonly timeoutMs: number;
   private readonly reconnect: Required<ReconnectOptions> | false;
@@ -56,6 +51,7 @@ export class ViciSession {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.reconnect = options.reconnect === false ? false : { initialDelayMs: 100, maxDelayMs: 5000, factor: 2, ...options.reconnect };
     this.backoffMs = this.reconnect ? this.reconnect.initialDelayMs : 0;
+    this.subscriptions = new Subscriptions(options.logger?.warn?.bind(options.logger));
   }
 
   get state(): SessionState {
@@ -93,12 +89,11 @@ export class ViciSession {
   async subscribe(events: readonly string[], handler: ViciEventHandler, options: RequestOptions = {}): Promise<ViciSubscription> {
     if (events.length === 0) throw new TypeError('subscribe() needs at least one event name');
     for (const name of events) encodeFrame({ type: PacketType.EVENT_REGISTER, name }); // validates names now
-    const sub: Subscription = { events: new Set(events), handler };
-    this.subscriptions.add(sub); // before registering: events may precede EVENT_CONFIRM
+    const sub = this.subscriptions.add(events, handler); // before registering: events may precede EVENT_CONFIRM
     try {
       await this.enqueue(`register ${events.join(',')}`, options.timeoutMs, (conn) => registerEvents(conn, sub.events));
     } catch (err) {
-      this.subscriptions.delete(sub);
+      this.subscriptions.remove(sub);
       throw err;
     }
     return { events: [...sub.events], unsubscribe: () => this.unsubscribe(sub) };
@@ -106,8 +101,7 @@ export class ViciSession {
 
   /** Every event not consumed by a streamed command, subscribed or not. Returns a remover. */
   onEvent(listener: ViciEventHandler): () => void {
-    this.eventListeners.add(listener);
-    return () => this.eventListeners.delete(listener);
+    return this.subscriptions.listen(listener);
   }
 
   onConnectionChange(listener: (change: ConnectionChange) => void): () => void {
@@ -214,7 +208,7 @@ export class ViciSession {
     let opened: ViciConnection | undefined;
     try {
       opened = await ViciConnection.open(this.options.socketPath, this.options, {
-        onEvent: (name, message) => this.deliver(name, message),
+        onEvent: (name, message) => this.subscriptions.deliver(name, message),
         onClose: (reason) => {
           if (opened && opened === this.conn) this.onLost(reason);
         },
@@ -231,7 +225,7 @@ export class ViciSession {
     this.backoffMs = this.reconnect ? this.reconnect.initialDelayMs : 0;
     const reconnected = this.everConnected;
     this.everConnected = true;
-    const wanted = new Set([...this.subscriptions].flatMap((s) => [...s.events]));
+    const wanted = this.subscriptions.wanted();
     if (wanted.size > 0) {
       // ahead of everything queued, so no command runs before the subscriptions are back
       this.queue.unshift(this.internalJob(`re-register ${[...wanted].join(',')}`, (conn) => registerEvents(conn, wanted)));
@@ -284,32 +278,15 @@ export class ViciSession {
   }
 
   private async unsubscribe(sub: Subscription): Promise<void> {
-    if (!this.subscriptions.delete(sub)) return;
-    const stillWanted = new Set([...this.subscriptions].flatMap((s) => [...s.events]));
-    const unwanted = [...sub.events].filter((e) => !stillWanted.has(e));
+    const unwanted = this.subscriptions.remove(sub);
     // registrations die with the socket, so there is only something to undo while connected
     if (unwanted.length === 0 || this.stateValue !== 'connected') return;
     await this.enqueue(`unregister ${unwanted.join(',')}`, undefined, (conn) => unregisterEvents(conn, unwanted));
   }
 
-  private deliver(name: string, message: ViciSection): void {
-    for (const sub of this.subscriptions) {
-      if (sub.events.has(name)) this.safely(() => sub.handler(name, message));
-    }
-    for (const listener of this.eventListeners) this.safely(() => listener(name, message));
-  }
-
   private notify(change: ConnectionChange): void {
-    for (const listener of this.connectionListeners) this.safely(() => listener(change));
-  }
-
-  // a throwing handler must not break the socket's data loop
-  private safely(fn: () => void): void {
-    try {
-      fn();
-    } catch (err) {
-      this.options.logger?.warn?.(`VICI handler threw: ${String(err)}`);
-    }
+    const warn = this.options.logger?.warn?.bind(this.options.logger);
+    for (const listener of this.connectionListeners) callSafely(() => listener(change), warn);
   }
 
   private flushConnectWaiters(err?: ViciError): void {
