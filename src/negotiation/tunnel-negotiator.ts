@@ -178,7 +178,8 @@ export class TunnelNegotiator {
   }
 
   private async saState(): Promise<{ ikeEstablished: boolean; allInstalled: boolean }> {
-    const sas = (await this.deps.commands.listSas({ ike: this.conn, noblock: true })).filter((s) => s.sa.state === 'ESTABLISHED');
+    // Not noblock: charon would skip an IKE SA busy right after an initiate and we would read "down".
+    const sas = (await this.deps.commands.listSas({ ike: this.conn })).filter((s) => s.sa.state === 'ESTABLISHED');
     const installed = new Set(sas.flatMap((s) => s.children.filter((c) => c.state === 'INSTALLED').map((c) => c.name)));
     return { ikeEstablished: sas.length > 0, allInstalled: childNames(this.desired!.render).every((n) => installed.has(n)) };
   }

@@ -74,6 +74,12 @@ describe('message elements', () => {
     expect(Object.keys(decoded.m as ViciSection)).toEqual(['y', 'b']);
   });
 
+  it('cannot keep the order of integer-like keys (JS objects list them first): known model limit', () => {
+    const decoded = decodeMessage(msg(KV('b', '1'), KV('10', '2'), KV('2', '3')));
+    expect(Object.keys(decoded)).toEqual(['2', '10', 'b']);
+    expect(decoded).toEqual({ b: '1', 10: '2', 2: '3' }); // nothing is lost, only reordered
+  });
+
   it('handles 255-byte names and 65535-byte values at the limit', () => {
     const longName = 'n'.repeat(255);
     const longValue = 'v'.repeat(65535);

@@ -17,7 +17,7 @@ it('30 parallel creates on one gateway leave exactly 20 tunnels and 10 clear err
   const gw = await t.ok(t.post('/api/v1/vpn-gateways', gatewayBody(w)), 201);
   const peers = await Promise.all([0, 1].map((i) => t.ok(t.post('/api/v1/peer-gateways', { name: `p${i}`, ipAddress: `203.0.113.${i + 1}` }), 201)));
   const results = await Promise.all(
-    Array.from({ length: 30 }, (_, i) => t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peers[i % 2].id, w, { name: `t${i}`, remoteCidrs: [`172.16.${i}.0/24`] }))),
+    Array.from({ length: 30 }, (_, i) => t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peers[i % 2].id, w, { name: `t${i}`, remoteCidrs: [`172.16.${i}.0/24`], ikePolicy: { remoteId: `site${i}.example.com` } }))),
   );
   const created = results.filter((r) => r.status === 201);
   const refused = results.filter((r) => r.status !== 201);
@@ -36,7 +36,7 @@ it('30 parallel creates through one peer (spread over gateways) leave exactly 20
   for (const i of [1, 2]) gws.push(await t.ok(t.post('/api/v1/vpn-gateways', gatewayBody(w, i, { subnetId: w.subnetIds[1] })), 201));
   const peer = await t.ok(t.post('/api/v1/peer-gateways', { name: 'shared', ipAddress: '203.0.113.99' }), 201);
   const results = await Promise.all(
-    Array.from({ length: 30 }, (_, i) => t.post('/api/v1/vpn-tunnels', tunnelBody(gws[i % 2].id, peer.id, w, { name: `u${i}`, localSubnetIds: [w.subnetIds[1]], remoteCidrs: [`172.17.${i}.0/24`] }))),
+    Array.from({ length: 30 }, (_, i) => t.post('/api/v1/vpn-tunnels', tunnelBody(gws[i % 2].id, peer.id, w, { name: `u${i}`, localSubnetIds: [w.subnetIds[1]], remoteCidrs: [`172.17.${i}.0/24`], ikePolicy: { remoteId: `office${i}.example.com` } }))),
   );
   expect(results.filter((r) => r.status === 201)).toHaveLength(20);
   const refused = results.filter((r) => r.status !== 201);

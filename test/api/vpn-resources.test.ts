@@ -160,7 +160,7 @@ describe('VPN tunnels', () => {
   });
 
   it('separate edits of subnets, IKE and IPsec bump the version and reconnect; rename does not', async () => {
-    const tunnel = await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peer.id, w, { name: 'edit-me', remoteCidrs: ['172.30.0.0/16'] })), 201);
+    const tunnel = await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peer.id, w, { name: 'edit-me', remoteCidrs: ['172.30.0.0/16'], ikePolicy: { remoteId: 'edit-me.example.com' } })), 201);
     const s = await t.ok(t.put(`/api/v1/vpn-tunnels/${tunnel.id}/subnets`, { localSubnetIds: [w.subnetIds[0], w.subnetIds[1]], remoteCidrs: ['172.30.0.0/16', '172.31.0.0/16'] }));
     expect(s).toMatchObject({ configVersion: 2, connectionState: 'connecting', remoteCidrs: ['172.30.0.0/16', '172.31.0.0/16'] });
     expect(s.localSubnets.map((l: any) => l.cidr)).toEqual(['10.1.1.0/24', '10.1.2.0/24']);
@@ -174,6 +174,14 @@ describe('VPN tunnels', () => {
     const bad = await t.put(`/api/v1/vpn-tunnels/${tunnel.id}/ipsec-policy`, { authAlgorithm: 'sha2-256' });
     expect(bad.status).toBe(400);
     expect((await t.ok(t.get(`/api/v1/vpn-tunnels/${tunnel.id}`))).configVersion).toBe(4);
+  });
+
+  it('refuses a second tunnel between the same gateway and peer with the same IKE ids (charon could not tell them apart)', async () => {
+    const res = await t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peer.id, w, { name: 'same-ids', remoteCidrs: ['172.29.0.0/16'] }));
+    expect(res.status).toBe(409);
+    expect(res.body).toMatchObject({ code: 'ike_identity_in_use', violations: [{ field: 'ikePolicy.remoteId', rule: 'ike_identity_unique_per_gateway_and_peer' }] });
+    expect(res.body.message).toMatch(/add the subnets to that tunnel, or give this one different IKE ids/);
+    await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peer.id, w, { name: 'other-ids', remoteCidrs: ['172.29.0.0/16'], ikePolicy: { remoteId: 'branch.example.com' } })), 201);
   });
 
   it('guards deletion of gateways and peers with tunnels (409 naming them), then deletes in order', async () => {

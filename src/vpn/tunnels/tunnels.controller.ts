@@ -2,6 +2,8 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query
 import { Response } from 'express';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { renderConfigBundle } from '../../strongswan/ipsec-conf';
+import { RenderError } from '../../strongswan/tunnel-model';
+import { Conflict } from '../../common/errors';
 import { toRenderable } from './renderable';
 import { CurrentPrincipal, Principal, Roles, tenantOf } from '../../auth/principal';
 import { ApiErrors } from '../../common/api-errors.decorator';
@@ -66,7 +68,14 @@ export class TunnelsController {
     const tunnel = await this.tunnels.get(tenantId, id);
     const subnets = await this.tunnels.subnetsById(tunnel.localSubnetIds);
     const side = query.side ?? 'remote';
-    const text = renderConfigBundle(toRenderable(tunnel, (s) => subnets.get(s)?.cidr, await this.tunnels.revealPsk(tenantId, id)), side);
+    let text: string;
+    try {
+      text = renderConfigBundle(toRenderable(tunnel, (s) => subnets.get(s)?.cidr, await this.tunnels.revealPsk(tenantId, id)), side);
+    } catch (err) {
+      // Stored data the renderer refuses (it never puts the PSK in its message).
+      if (err instanceof RenderError) throw new Conflict('config_not_renderable', `the configuration cannot be rendered: ${err.message}`);
+      throw err;
+    }
     res.setHeader('Content-Type', 'text/plain; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="${tunnel.id}-${side}.conf"`);
     res.setHeader('Cache-Control', 'no-store');

@@ -102,6 +102,7 @@ export class TunnelsService {
       if (p.tunnelCount >= MAX_TUNNELS_PER_PEER) {
         throw new Conflict('tunnel_limit', `peer gateway ${p.id} already has ${MAX_TUNNELS_PER_PEER} tunnels`, [violation('peerId', 'max_20_tunnels_per_peer', p.id, `peer gateway ${p.id} already has ${MAX_TUNNELS_PER_PEER} tunnels, the maximum`)]);
       }
+      await assertIdentityFree(m, g.id, p.ipAddress, ike.value);
       await m.insert(VpnTunnel, {
         id, tenantId, name: dto.name, remark: dto.remark ?? '', gatewayId: g.id, peerId: p.id,
         localSubnetIds: subnets.value.localSubnetIds, remoteCidrs: subnets.value.remoteCidrs, pskSealed: this.secrets.seal(dto.psk as string),
@@ -147,6 +148,8 @@ export class TunnelsService {
       const checked = checkIkePolicy(policy, { gatewayIp: gateway.externalIp!.address, peerIp: peer.ipAddress }, t.ikePolicy);
       const problems = [...(checked.ok ? [] : checked.violations), ...(psk === undefined ? [] : checkPsk(psk))];
       if (problems.length || !checked.ok) throw new ValidationFailed(problems);
+      await m.createQueryBuilder(VpnGateway, 'g').setLock('pessimistic_write').where('g.id = :id', { id: gateway.id }).getOne();
+      await assertIdentityFree(m, gateway.id, peer.ipAddress, checked.value, t.id);
       return { ikePolicy: checked.value as IkePolicy, ...(psk !== undefined && { pskSealed: this.secrets.seal(psk as string) }) };
     });
   }
@@ -209,3 +212,23 @@ export class TunnelsService {
 }
 
 export type { TunnelSubnets, TunnelPair };
+
+/**
+ * Two tunnels of one gateway towards the same peer address with the same (local id, remote id)
+ * cannot both come up: charon picks the IKE config (and the PSK) by addresses and ids, so the
+ * second tunnel's CHILD_SA lands on the first one's IKE SA and is refused. Checked under the
+ * gateway's row lock.
+ */
+async function assertIdentityFree(m: EntityManager, gatewayId: string, peerIp: string, ike: IkePolicy, exceptTunnelId?: string): Promise<void> {
+  const clash: { id: string; name: string }[] = await m.query(
+    `SELECT t.id, t.name FROM vpn_tunnels t JOIN peer_gateways p ON p.id = t.peer_id
+      WHERE t.gateway_id = $1 AND p.ip_address = $2 AND t.ike_policy->>'localId' = $3 AND t.ike_policy->>'remoteId' = $4
+        AND ($5::varchar IS NULL OR t.id <> $5) LIMIT 1`,
+    [gatewayId, peerIp, ike.localId, ike.remoteId, exceptTunnelId ?? null],
+  );
+  if (clash.length) {
+    const message = `tunnel ${clash[0].id} (${clash[0].name}) already connects this gateway to ${peerIp} with local id ${ike.localId} and remote id ${ike.remoteId}: ` +
+      'add the subnets to that tunnel, or give this one different IKE ids';
+    throw new Conflict('ike_identity_in_use', message, [violation('ikePolicy.remoteId', 'ike_identity_unique_per_gateway_and_peer', ike.remoteId, message)]);
+  }
+}

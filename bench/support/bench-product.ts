@@ -1,0 +1,219 @@
+// The whole product for the negotiation benchmark, like e2e/support/product.ts (which cannot be
+// reused compiled: it finds dist/ relative to its own source directory): a private database
+// cloned from the test template, the compiled API and worker as child processes, and a private
+// lab (own prefix and state dir) with its inventory registered through the API.
+import { ChildProcess, spawn } from 'child_process';
+import { randomBytes } from 'crypto';
+import { createWriteStream, existsSync, mkdtempSync, readdirSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { Client } from 'pg';
+import { Lab } from '../../lab/lab';
+import { LabInventory } from '../../lab/lab-inventory';
+import { removeNamespace } from '../../src/negotiation/host/gateway-namespace';
+import { tailFile } from '../../src/negotiation/host/process-files';
+import { createTestDatabase, prepareTemplate } from '../../test/support/database';
+import { PG_ADMIN_URL, TEMPLATE_DB } from '../../test/support/env';
+import { MIGRATIONS } from '../../migrations';
+import { freePort, ROOT } from './server';
+
+const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
+
+/**
+ * The template every test database is cloned from. Rebuilt (prepareTemplate) only when missing or
+ * behind the migrations: dropping it while a concurrent test run clones it would break that run.
+ */
+export async function ensureTemplate(): Promise<void> {
+  const admin = new Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  let exists = false;
+  try {
+    exists = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [TEMPLATE_DB])).rowCount === 1;
+  } finally {
+    await admin.end();
+  }
+  if (exists) {
+    const c = new Client({ connectionString: PG_ADMIN_URL.replace(/\/[^/]*$/, `/${TEMPLATE_DB}`) });
+    await c.connect();
+    try {
+      const ran = await c.query('SELECT count(*)::int AS n FROM migrations').catch(() => ({ rows: [{ n: -1 }] }));
+      if (ran.rows[0].n === MIGRATIONS.length) return;
+    } finally {
+      await c.end();
+    }
+  }
+  log(`preparing the template database ${TEMPLATE_DB}`);
+  await prepareTemplate();
+}
+
+export interface BenchProductOptions {
+  labPrefix: string;
+  workerEnv?: Record<string, string>;
+}
+
+export class BenchProduct {
+  readonly dir = mkdtempSync(join(tmpdir(), 'vpn-bench-'));
+  readonly adminKey = `admin-${randomBytes(16).toString('hex')}`;
+  readonly tenantKey = `demo-${randomBytes(16).toString('hex')}`;
+  readonly hostId = `bench-${randomBytes(3).toString('hex')}`;
+  lab!: Lab;
+  inventory!: LabInventory;
+  baseUrl = '';
+  dbUrl = '';
+  private env: Record<string, string> = {};
+  private api: ChildProcess | null = null;
+  private worker: ChildProcess | null = null;
+  private dropDb: (() => Promise<void>) | null = null;
+
+  constructor(private readonly o: BenchProductOptions) {}
+
+  get gatewaysDir(): string {
+    return join(this.dir, 'gateways');
+  }
+
+  get workerPid(): number | null {
+    return this.worker?.pid ?? null;
+  }
+
+  async start(): Promise<void> {
+    if (!existsSync(join(ROOT, 'dist/src/main.js'))) throw new Error('dist/ is missing: run `npx tsc -p tsconfig.build.json` first');
+    const db = await createTestDatabase();
+    this.dropDb = db.drop;
+    this.dbUrl = db.url;
+    const port = await freePort();
+    this.baseUrl = `http://127.0.0.1:${port}`;
+    this.env = {
+      PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+      DATABASE_URL: db.url,
+      REDIS_URL: 'redis://127.0.0.1:6379/12',
+      SECRETS_KEY: randomBytes(32).toString('hex'),
+      ADMIN_API_KEY: this.adminKey,
+      DEMO_API_KEY: this.tenantKey,
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      HOST_ID: this.hostId,
+      GATEWAYS_DIR: this.gatewaysDir,
+      LAB_PREFIX: this.o.labPrefix,
+      ...this.o.workerEnv,
+    };
+    this.api = this.spawnLogged('api', 'dist/src/main.js');
+    await this.waitFor(async () => (await fetch(`${this.baseUrl}/healthz`).catch(() => null))?.ok === true, 30_000, 'API health');
+    this.lab = new Lab({ prefix: this.o.labPrefix, stateDir: join(this.dir, 'lab'), api: { baseUrl: this.baseUrl, adminKey: this.adminKey } });
+    this.inventory = (await this.lab.up()).inventory;
+  }
+
+  private spawnLogged(name: string, script: string): ChildProcess {
+    const out = createWriteStream(join(this.dir, `${name}.log`), { flags: 'a' });
+    const child = spawn(process.execPath, [join(ROOT, script)], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.pipe(out);
+    child.stderr!.pipe(out);
+    return child;
+  }
+
+  /** Spawns the worker; resolves once its heartbeat is in the database (it then reconciles). */
+  async startWorker(): Promise<void> {
+    const worker = this.spawnLogged('worker', 'dist/src/worker.js');
+    this.worker = worker;
+    await this.waitFor(async () => worker.exitCode === null && (await this.hostSeenWithin(10)), 30_000, 'worker heartbeat', 20);
+  }
+
+  killWorker(signal: NodeJS.Signals = 'SIGKILL'): void {
+    this.worker?.kill(signal);
+    this.worker = null;
+  }
+
+  /** Makes the API see this host as dead at once (instead of waiting out the 30 s liveness window). */
+  async markHostStale(): Promise<void> {
+    await this.sql(`UPDATE gateway_hosts SET last_seen_at = now() - interval '1 hour' WHERE id = $1`, [this.hostId]);
+  }
+
+  async sql<T = any>(text: string, params: unknown[] = []): Promise<T[]> {
+    const c = new Client({ connectionString: this.dbUrl });
+    await c.connect();
+    try {
+      return (await c.query(text, params)).rows as T[];
+    } finally {
+      await c.end();
+    }
+  }
+
+  private async hostSeenWithin(seconds: number): Promise<boolean> {
+    const rows = await this.sql(`SELECT 1 FROM gateway_hosts WHERE id = $1 AND last_seen_at > now() - make_interval(secs => $2)`, [this.hostId, seconds]);
+    return rows.length === 1;
+  }
+
+  async request(method: string, path: string, body?: unknown, key = this.tenantKey): Promise<{ status: number; body: any; text: string }> {
+    const res = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${key}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    let parsed: any = null;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = null;
+    }
+    return { status: res.status, body: parsed, text };
+  }
+
+  async ok(method: string, path: string, body?: unknown, key = this.tenantKey): Promise<any> {
+    const r = await this.request(method, path, body, key);
+    if (r.status !== 200 && r.status !== 201) throw new Error(`${method} ${path}: ${r.status} ${r.text}`);
+    return r.body;
+  }
+
+  async waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string, intervalMs = 250): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let lastError: unknown;
+    while (Date.now() < deadline) {
+      try {
+        if (await check()) return;
+      } catch (err) {
+        lastError = err;
+      }
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+    throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
+  }
+
+  logTail(name: 'api' | 'worker', lines = 30): string {
+    return tailFile(join(this.dir, `${name}.log`), lines);
+  }
+
+  /** Removes everything, also after a failure; safe to call twice. */
+  async stop(): Promise<void> {
+    const worker = this.worker;
+    this.killWorker('SIGTERM');
+    if (worker) await waitExit(worker, 15_000);
+    this.api?.kill('SIGTERM');
+    if (this.api) await waitExit(this.api, 5000);
+    this.api = null;
+    // Gateways are namespaces named by id, not by lab prefix: remove the ones this run made.
+    if (existsSync(this.gatewaysDir)) {
+      for (const entry of readdirSync(this.gatewaysDir)) {
+        if (/^vpngw-/.test(entry)) await removeNamespace(entry, { killProcesses: true }).catch(() => undefined);
+      }
+    }
+    await this.lab?.down().catch((e) => log(`lab down: ${(e as Error).message}`));
+    await this.dropDb?.().catch((e) => log(`drop database: ${(e as Error).message}`));
+    this.dropDb = null;
+    if (!process.env.KEEP_BENCH_DIR) rmSync(this.dir, { recursive: true, force: true });
+    else log(`kept ${this.dir}`);
+  }
+}
+
+function waitExit(child: ChildProcess, timeoutMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve();
+    }, timeoutMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}

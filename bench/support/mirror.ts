@@ -1,0 +1,197 @@
+// The benchmark's remote side: ONE namespace on the lab's internet bridge holding every remote
+// public address, with ONE charon that answers for all of them. Each platform tunnel gets its
+// mirrored connection loaded over VICI (sides, subnets and ids swapped, start_action none: the
+// mirror only responds). 50 legacy-starter sites would cost 50 charons on a 2-core machine.
+import { ChildProcess, spawn } from 'child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { RenderableTunnel } from '../../src/strongswan/tunnel-model';
+import { renderLoadConn, renderLoadShared, sharedSecretId, connName } from '../../src/strongswan/vici-conn';
+import { ViciCommands, ViciSession } from '../../src/vici';
+import { ensureNamespace, removeNamespace, setNamespaceSysctls } from '../../src/negotiation/host/gateway-namespace';
+import { deleteLink, ensureVethPair, getLink, replaceRoute, setMaster } from '../../src/negotiation/host/ip-link';
+import { run } from '../../src/negotiation/host/exec';
+import { LabNames } from '../../src/negotiation/host/lab-names';
+import { isAlive, sleep, tailFile, terminate } from '../../src/negotiation/host/process-files';
+import { viciVersion } from '../../src/negotiation/host/vici-probe';
+import { IKE_DEFAULTS, IPSEC_DEFAULTS } from '../../src/vpn/policy/policy';
+
+const CHARON = '/usr/lib/ipsec/charon';
+const LAUNCH = 'mount -t tmpfs none /var/run && STRONGSWAN_CONF="$1" exec "$2"';
+const IFACE = 'eth0';
+
+/** One platform tunnel as the bench creates it (default policies, one local subnet, one remote CIDR). */
+export interface TunnelPlan {
+  mirrorId: string; // the mirror's connection id (the platform id is not known before the POST)
+  gatewayIp: string;
+  peerIp: string;
+  localCidr: string;
+  remoteCidr: string;
+  psk: string;
+}
+
+/** The platform's view of the tunnel, as the worker renders it from the database. */
+export function platformView(p: TunnelPlan): RenderableTunnel {
+  return {
+    id: p.mirrorId, name: p.mirrorId, gatewayIp: p.gatewayIp, peerIp: p.peerIp, localCidrs: [p.localCidr], remoteCidrs: [p.remoteCidr], psk: p.psk,
+    ike: { ...IKE_DEFAULTS, exchangeMode: null, localId: p.gatewayIp, remoteId: p.peerIp },
+    ipsec: { ...IPSEC_DEFAULTS },
+  };
+}
+
+/** The remote's view: sides, subnets and ids swapped; same key and policies. */
+export function mirrored(t: RenderableTunnel): RenderableTunnel {
+  return {
+    ...t, gatewayIp: t.peerIp, peerIp: t.gatewayIp, localCidrs: t.remoteCidrs, remoteCidrs: t.localCidrs,
+    ike: { ...t.ike, localId: t.ike.remoteId, remoteId: t.ike.localId },
+  };
+}
+
+export function renderMirrorConf(dir: string, threads: number): string {
+  return `# strongswan.conf of the benchmark's mirror (remote side), written by bench/negotiation.ts
+charon {
+  install_routes = no
+  i_dont_care_about_security_and_use_aggressive_mode_psk = yes
+  threads = ${threads}
+  filelog {
+    mirror {
+      path = ${join(dir, 'charon.log')}
+      time_format = %H:%M:%S
+      append = no
+      default = 0
+      ike = 1
+    }
+  }
+  plugins {
+    include /etc/strongswan.d/charon/*.conf
+    kernel-libipsec {
+      load = yes
+    }
+    vici {
+      load = yes
+      socket = unix://${join(dir, 'charon.vici')}
+    }
+  }
+}
+`;
+}
+
+export interface MirrorOptions {
+  names: LabNames;
+  addresses: string[]; // e.g. 203.0.113.100-149
+  prefixLength: number; // 24
+  router: string; // 203.0.113.1
+  threads?: number;
+}
+
+export class Mirror {
+  readonly namespace: string;
+  readonly port: string;
+  readonly dir = mkdtempSync(join(tmpdir(), 'vpn-bench-mirror-'));
+  private child: ChildProcess | null = null;
+  private session: ViciSession | null = null;
+  private commands: ViciCommands | null = null;
+
+  constructor(private readonly o: MirrorOptions) {
+    this.namespace = `${o.names.prefix}-mirror`;
+    this.port = `m${o.names.prefix}mirror`.slice(0, 15);
+  }
+
+  get viciSocket(): string {
+    return join(this.dir, 'charon.vici');
+  }
+
+  get pid(): number | null {
+    return this.child?.pid ?? null;
+  }
+
+  async start(): Promise<void> {
+    const { names } = this.o;
+    const inet = names.inetNamespace;
+    if (!(await getLink(inet, names.inetBridge))) throw new Error(`lab internet ${inet} is not up`);
+    await ensureNamespace(this.namespace);
+    await ensureVethPair({ namespace: this.namespace, name: IFACE }, { namespace: inet, name: this.port }, 'bench-mirror');
+    await setMaster(inet, this.port, names.inetBridge);
+    // One batch instead of 50 `ip addr add`.
+    const batch = this.o.addresses.map((a) => `addr replace ${a}/${this.o.prefixLength} dev ${IFACE}`).join('\n');
+    await run('ip', ['-n', this.namespace, '-batch', '-'], { input: `${batch}\n` });
+    await replaceRoute(this.namespace, 'default', this.o.router, IFACE);
+    await setNamespaceSysctls(this.namespace, { 'net.ipv4.conf.all.rp_filter': 0, 'net.ipv4.conf.default.rp_filter': 0 });
+
+    mkdirSync(this.dir, { recursive: true });
+    const conf = join(this.dir, 'strongswan.conf');
+    writeFileSync(conf, renderMirrorConf(this.dir, this.o.threads ?? 32));
+    const out = openSync(join(this.dir, 'charon.out'), 'a');
+    try {
+      this.child = spawn('ip', ['netns', 'exec', this.namespace, 'unshare', '-m', 'sh', '-c', LAUNCH, 'sh', conf, CHARON], { stdio: ['ignore', out, out] });
+    } finally {
+      closeSync(out);
+    }
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      if (this.child.exitCode !== null) throw new Error(`mirror charon exited: ${tailFile(join(this.dir, 'charon.out'), 10)}`);
+      try {
+        await viciVersion(this.viciSocket, 1000);
+        break;
+      } catch (e) {
+        if (Date.now() > deadline) throw new Error(`mirror charon did not answer VICI: ${(e as Error).message}`);
+      }
+      await sleep(100);
+    }
+    this.session = new ViciSession({ socketPath: this.viciSocket, timeoutMs: 30_000 });
+    await this.session.connect();
+    this.commands = new ViciCommands(this.session);
+  }
+
+  /** Loads the mirrored connection and key of every planned platform tunnel. */
+  async load(plans: TunnelPlan[]): Promise<void> {
+    const c = this.requireCommands();
+    for (const p of plans) {
+      const m = mirrored(platformView(p));
+      await c.loadShared(renderLoadShared(m));
+      await c.loadConn(renderLoadConn(m, { autoStart: false }));
+    }
+  }
+
+  async unload(plans: TunnelPlan[]): Promise<void> {
+    const c = this.requireCommands();
+    for (const p of plans) {
+      await c.terminate({ ike: connName(p.mirrorId), force: true, timeout: -1 }).catch(() => undefined);
+      await c.unloadConn(connName(p.mirrorId)).catch(() => undefined);
+      await c.unloadShared(sharedSecretId(p.mirrorId)).catch(() => undefined);
+    }
+  }
+
+  async conns(): Promise<number> {
+    return (await this.requireCommands().getConns()).length;
+  }
+
+  /** IKE SAs the mirror holds with an installed CHILD_SA (a cross-check of the API's count). */
+  async installedChildren(): Promise<number> {
+    const sas = await this.requireCommands().listSas({ noblock: true });
+    return sas.reduce((n, s) => n + s.children.filter((ch) => ch.state === 'INSTALLED').length, 0);
+  }
+
+  logTail(lines = 20): string {
+    return tailFile(join(this.dir, 'charon.log'), lines);
+  }
+
+  private requireCommands(): ViciCommands {
+    if (!this.commands) throw new Error('mirror not started');
+    return this.commands;
+  }
+
+  /** Stops charon, removes the namespace, the port on the internet bridge and the directory. */
+  async stop(): Promise<void> {
+    await this.session?.close().catch(() => undefined);
+    this.session = null;
+    this.commands = null;
+    const pid = this.child?.pid;
+    if (pid && isAlive(pid)) await terminate(pid, 3000);
+    this.child = null;
+    await deleteLink(this.o.names.inetNamespace, this.port).catch(() => undefined);
+    await removeNamespace(this.namespace, { killProcesses: true }).catch(() => undefined);
+    if (!process.env.KEEP_BENCH_DIR) rmSync(this.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,83 @@
+// Small measurement helpers for the negotiation benchmark: /proc memory figures and percentiles.
+import { existsSync, readdirSync, readFileSync } from 'fs';
+import { join } from 'path';
+
+/** A field of /proc/<pid>/status in KiB (VmRSS, VmHWM ...), or null when the process is gone. */
+export function statusKb(pid: number, field: string): number | null {
+  try {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+function comm(pid: number): string | null {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return null;
+  }
+}
+
+/** The charons the worker started: the pid file in each gateway directory, checked to be a charon. */
+export function charonPids(gatewaysDir: string): number[] {
+  if (!existsSync(gatewaysDir)) return [];
+  const pids: number[] = [];
+  for (const entry of readdirSync(gatewaysDir)) {
+    try {
+      const pid = Number(readFileSync(join(gatewaysDir, entry, 'charon.pid'), 'utf8').trim());
+      if (pid > 0 && comm(pid) === 'charon') pids.push(pid);
+    } catch {
+      // no pid file (yet)
+    }
+  }
+  return pids;
+}
+
+export interface CharonMemory {
+  count: number;
+  totalRssKb: number;
+  maxRssKb: number;
+}
+
+export function charonMemory(gatewaysDir: string): CharonMemory {
+  const rss = charonPids(gatewaysDir).map((pid) => statusKb(pid, 'VmRSS') ?? 0);
+  return { count: rss.length, totalRssKb: rss.reduce((a, b) => a + b, 0), maxRssKb: Math.max(0, ...rss) };
+}
+
+export const mib = (kb: number | null): number | null => (kb === null ? null : Math.round((kb / 1024) * 10) / 10);
+
+/** Nearest-rank percentile of an unsorted sample. */
+export function percentile(values: number[], p: number): number {
+  if (!values.length) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+export const round = (n: number, digits = 1): number => Math.round(n * 10 ** digits) / 10 ** digits;
+
+export function summary(values: number[]): { n: number; min: number; p50: number; p95: number; max: number; mean: number } {
+  return {
+    n: values.length,
+    min: round(Math.min(...values)),
+    p50: round(percentile(values, 50)),
+    p95: round(percentile(values, 95)),
+    max: round(Math.max(...values)),
+    mean: round(values.reduce((a, b) => a + b, 0) / Math.max(1, values.length)),
+  };
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight. */
+export async function pool<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i], i);
+    }
+  });
+  await Promise.all(workers);
+  return out;
+}
