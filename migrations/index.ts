@@ -1,6 +1,7 @@
 // Every migration in order. Listed explicitly (no glob) so the same list works compiled and under
 // jest. Never edit a migration that has landed: add a new one (npm run migration:generate -- Name).
 import { Initial1795310251105 } from './1795310251105-Initial';
+import { SearchIndexes1795400000000 } from './1795400000000-SearchIndexes';
 import { TunnelEvents1795310552459 } from './1795310552459-TunnelEvents';
 
-export const MIGRATIONS: Function[] = [Initial1795310251105, TunnelEvents1795310552459];
+export const MIGRATIONS: Function[] = [Initial1795310251105, TunnelEvents1795310552459, SearchIndexes1795400000000];

@@ -45,7 +45,16 @@ export class TunnelsService {
     if (f.peerId) qb.andWhere('t.peer_id = :peerId', { peerId: f.peerId });
     if (f.resourceState) qb.andWhere('t.resource_state = :rs', { rs: f.resourceState });
     if (f.connectionState) qb.andWhere('t.connection_state = :cs', { cs: f.connectionState });
-    return pageQuery(qb, q, ['t.name', 't.id', 'eip.address', 'p.ip_address', 'g.name', 'p.name']);
+    if (q.like) {
+      // The search as conditions on vpn_tunnels alone, so PostgreSQL can OR four indexes (trigram on
+      // name and id, btree on gateway_id and peer_id) instead of testing every joined row. Same matches
+      // as ILIKE over t.name, t.id, g.name, eip.address, p.name, p.ip_address.
+      qb.andWhere(`(t.name ILIKE :like OR t.id ILIKE :like
+        OR t.gateway_id = ANY(ARRAY(SELECT sg.id FROM vpn_gateways sg JOIN external_ips se ON se.id = sg.external_ip_id
+                                    WHERE sg.tenant_id = :tenantId AND (sg.name ILIKE :like OR se.address ILIKE :like)))
+        OR t.peer_id = ANY(ARRAY(SELECT sp.id FROM peer_gateways sp WHERE sp.tenant_id = :tenantId AND (sp.name ILIKE :like OR sp.ip_address ILIKE :like))))`, { like: q.like });
+    }
+    return pageQuery(qb, { ...q, like: null }, []);
   }
 
   async get(tenantId: string, id: string): Promise<VpnTunnel> {

@@ -9,6 +9,9 @@ import { PeerGateway } from '../peers/peer-gateway.entity';
 
 @Entity('vpn_tunnels')
 @Index(['tenantId', 'createdAt'])
+// Trigram indexes for the list search (ILIKE '%q%'), created by migration SearchIndexes: TypeORM cannot express the operator class.
+@Index('IDX_vpn_tunnels_name_trgm', { synchronize: false })
+@Index('IDX_vpn_tunnels_id_trgm', { synchronize: false })
 export class VpnTunnel {
   @IdColumn() id: string;
   @Column(RefColumn()) tenantId: string;

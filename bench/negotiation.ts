@@ -1,0 +1,260 @@
+// Negotiation benchmark: how fast tunnels connect through the real product (API + worker + charon).
+//
+// Run (PostgreSQL and Redis running, root, strongSwan installed):
+//   npx tsc -p tsconfig.build.json && node dist/bench/negotiation.js > negotiation.json
+//
+// Prints ONE JSON object on stdout; progress goes to stderr. Two measurements:
+//  1. createToConnected: POST /vpn-tunnels -> the API shows connectionState=connected (polled every
+//     BENCH_POLL_MS), for BENCH_WARM_TUNNELS tunnels created one after another on a running gateway.
+//  2. coldStart1000: BENCH_GATEWAYS x BENCH_TUNNELS_PER_GATEWAY tunnels created while no worker runs;
+//     then the worker starts and we time until all are connected (or BENCH_COLD_TIMEOUT_MS passes),
+//     with the worker's peak RSS (VmHWM) and its charons' RSS at the end.
+// The remote side is ONE "mirror" namespace on the lab internet (203.0.113.100-149) with ONE
+// charon holding every tunnel's mirrored connection (bench/support/mirror.ts).
+//
+// Environment (all optional): BENCH_GATEWAYS 50, BENCH_TUNNELS_PER_GATEWAY 20, BENCH_WARM_TUNNELS 20,
+// BENCH_POLL_MS 25, BENCH_COLD_TIMEOUT_MS 300000, BENCH_SKIP_WARM=1, BENCH_SKIP_COLD=1,
+// BENCH_WORKER_ENV='JOB_CONCURRENCY=8,RECONCILE_INTERVAL_MS=5000' (extra worker settings),
+// KEEP_BENCH_DIR=1 (keep logs). Exit status: 0 measured (targets are reported, not enforced), 1 failure.
+import { cpus, loadavg } from 'os';
+import { intToIp, ipToInt } from '../src/common/cidr';
+import { LabNames } from '../src/negotiation/host/lab-names';
+import { BenchProduct, ensureTemplate } from './support/bench-product';
+import { Mirror, TunnelPlan } from './support/mirror';
+import { charonMemory, mib, percentile, pool, round, statusKb, summary } from './support/proc-stats';
+import { checkBuild } from './support/server';
+
+const env = process.env;
+const num = (name: string, fallback: number) => (env[name] ? Number(env[name]) : fallback);
+const GATEWAYS = num('BENCH_GATEWAYS', 50);
+const PER_GATEWAY = num('BENCH_TUNNELS_PER_GATEWAY', 20);
+const WARM = num('BENCH_WARM_TUNNELS', 20);
+const POLL_MS = num('BENCH_POLL_MS', 25);
+const COLD_TIMEOUT_MS = num('BENCH_COLD_TIMEOUT_MS', 300_000);
+const PREFIX = 'bn';
+const PEER_BASE = '203.0.113.100';
+const EXTRA_EIPS = ['198.51.100.50', '198.51.100.99'];
+const WARM_EIP = '198.51.100.99';
+const WORKER_ENV: Record<string, string> = {
+  RECONCILE_INTERVAL_MS: '5000',
+  HEARTBEAT_INTERVAL_MS: '1000',
+  HOST_CAPACITY: '100',
+  ...Object.fromEntries((env.BENCH_WORKER_ENV ?? '').split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string])),
+};
+
+const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 23)}] ${msg}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const ipPlus = (base: string, n: number) => intToIp(ipToInt(base) + n);
+
+const product = new BenchProduct({ labPrefix: PREFIX, workerEnv: WORKER_ENV });
+const mirror = new Mirror({ names: new LabNames(PREFIX), addresses: Array.from({ length: Math.max(GATEWAYS, 1) }, (_, g) => ipPlus(PEER_BASE, g)), prefixLength: 24, router: '203.0.113.1' });
+
+interface Setup {
+  subnets: { id: string; cidr: string }[];
+  eipId: Map<string, string>;
+  peerId: string[];
+}
+
+async function setup(): Promise<Setup> {
+  const inv = product.inventory;
+  const vpc = inv.vpcs.find((v) => v.name === 'demo-vpc-a')!;
+  // The demo tenant owns 198.51.100.10-49: register 50-99 so that 50 gateways (+1 warm) fit.
+  const extra = Array.from({ length: ipToInt(EXTRA_EIPS[1]) - ipToInt(EXTRA_EIPS[0]) + 1 }, (_, i) => ipPlus(EXTRA_EIPS[0], i));
+  await pool(extra, 4, (address) => product.ok('POST', '/api/v1/external-ips', { tenantId: inv.tenantId, dataCenterId: inv.dataCenter.id, address }, product.adminKey));
+  const eipId = new Map<string, string>();
+  const eips = await product.ok('GET', '/api/v1/external-ips?limit=100&sort=address&order=asc');
+  for (const e of eips.items) eipId.set(e.address, e.id);
+  const peerId = await pool(Array.from({ length: Math.max(GATEWAYS, 1) }, (_, g) => g), 4, async (g) =>
+    (await product.ok('POST', '/api/v1/peer-gateways', { name: `bn-peer-${g}`, ipAddress: ipPlus(PEER_BASE, g) })).id as string);
+  return { subnets: vpc.subnets.map((s) => ({ id: s.id, cidr: s.cidr })), eipId, peerId };
+}
+
+function gatewayBody(s: Setup, name: string, eip: string, subnetIndex: number) {
+  const id = s.eipId.get(eip);
+  if (!id) throw new Error(`external IP ${eip} is not registered`);
+  return { name, machineTypeId: product.inventory.machineType.id, vpcId: product.inventory.vpcs[0].id, subnetId: s.subnets[subnetIndex].id, externalIpId: id, chargeType: 'hourly' };
+}
+
+function tunnelBody(plan: TunnelPlan, gatewayId: string, peerId: string, s: Setup) {
+  const subnet = s.subnets.find((x) => x.cidr === plan.localCidr)!;
+  return { name: plan.mirrorId, gatewayId, peerId, localSubnetIds: [subnet.id], remoteCidrs: [plan.remoteCidr], psk: plan.psk };
+}
+
+async function waitGateway(id: string, timeoutMs = 60_000): Promise<any> {
+  let gw: any;
+  await product.waitFor(async () => (gw = await product.ok('GET', `/api/v1/vpn-gateways/${id}`)).resourceState === 'running', timeoutMs, `gateway ${id} running`, 100);
+  return gw;
+}
+
+/** 1. Create -> connected, one tunnel after another on a running gateway. */
+async function warm(s: Setup) {
+  const gw = await waitGateway((await product.ok('POST', '/api/v1/vpn-gateways', gatewayBody(s, 'bn-warm', WARM_EIP, 0))).id);
+  const plans: TunnelPlan[] = Array.from({ length: WARM }, (_, i) => ({
+    mirrorId: `bn-warm-${i}`, gatewayIp: WARM_EIP, peerIp: PEER_BASE, localCidr: s.subnets[i % 2].cidr, remoteCidr: `172.20.${i}.0/24`, psk: 'bench.warm-Key1',
+  }));
+  await mirror.load(plans);
+  const totals: number[] = [];
+  const posts: number[] = [];
+  const ids: string[] = [];
+  for (const plan of plans) {
+    const t0 = performance.now();
+    const t = await product.ok('POST', '/api/v1/vpn-tunnels', tunnelBody(plan, gw.id, s.peerId[0], s));
+    posts.push(performance.now() - t0);
+    ids.push(t.id);
+    let state = t.connectionState;
+    while (state !== 'connected') {
+      if (performance.now() - t0 > 60_000) throw new Error(`tunnel ${t.id} not connected after 60 s (last ${state})`);
+      await sleep(POLL_MS);
+      state = (await product.ok('GET', `/api/v1/vpn-tunnels/${t.id}`)).connectionState;
+    }
+    totals.push(performance.now() - t0);
+    log(`warm ${ids.length}/${WARM}: ${Math.round(totals[totals.length - 1])} ms`);
+  }
+  // Leave the host empty for the cold start (and the warm peer free of tunnels).
+  await product.ok('POST', '/api/v1/vpn-tunnels/batch-delete', { ids });
+  await product.waitFor(async () => (await product.ok('GET', `/api/v1/vpn-tunnels?gatewayId=${gw.id}&limit=1`)).total === 0, 60_000, 'warm tunnels deleted');
+  await product.ok('DELETE', `/api/v1/vpn-gateways/${gw.id}`);
+  await product.waitFor(async () => (await product.request('GET', `/api/v1/vpn-gateways/${gw.id}`)).status === 404, 60_000, 'warm gateway deleted');
+  await mirror.unload(plans);
+  const p50 = percentile(totals, 50);
+  return { tunnels: WARM, pollMs: POLL_MS, totalMs: summary(totals), postMs: summary(posts), targetP50Ms: 500, met: p50 < 500, samplesMs: totals.map((x) => Math.round(x)) };
+}
+
+/** 2. Cold start: everything created while no worker runs, then the worker starts. */
+async function cold(s: Setup) {
+  const total = GATEWAYS * PER_GATEWAY;
+  product.killWorker();
+  await product.markHostStale();
+  let t = performance.now();
+  const gateways = await pool(Array.from({ length: GATEWAYS }, (_, g) => g), 4, (g) =>
+    product.ok('POST', '/api/v1/vpn-gateways', gatewayBody(s, `bn-gw-${g}`, ipPlus('198.51.100.10', g), g % 2)));
+  const unplaced = gateways.filter((g) => g.stateReason === 'waiting for a gateway host').length;
+  if (unplaced !== GATEWAYS) throw new Error(`only ${unplaced}/${GATEWAYS} gateways wait unplaced: is another live host registered?`);
+  const createGatewaysMs = performance.now() - t;
+  const plans: { plan: TunnelPlan; g: number }[] = [];
+  for (let g = 0; g < GATEWAYS; g++) {
+    for (let i = 0; i < PER_GATEWAY; i++) {
+      const k = g * PER_GATEWAY + i; // unique remote /24 in the VPC: 172.16.0.0 - 172.19.231.0
+      plans.push({ g, plan: { mirrorId: `bn-g${g}-t${i}`, gatewayIp: ipPlus('198.51.100.10', g), peerIp: ipPlus(PEER_BASE, g), localCidr: s.subnets[i % 2].cidr, remoteCidr: `172.${16 + (k >> 8)}.${k & 255}.0/24`, psk: `bench.g${g}-Key` } });
+    }
+  }
+  t = performance.now();
+  await pool(plans, 4, ({ plan, g }) => product.ok('POST', '/api/v1/vpn-tunnels', tunnelBody(plan, gateways[g].id, s.peerId[g], s)));
+  const createTunnelsMs = performance.now() - t;
+  log(`created ${GATEWAYS} gateways (${Math.round(createGatewaysMs)} ms) and ${total} tunnels (${Math.round(createTunnelsMs)} ms)`);
+  t = performance.now();
+  await mirror.load(plans.map((p) => p.plan));
+  const mirrorLoadMs = performance.now() - t;
+  log(`mirror holds ${await mirror.conns()} connections (loaded in ${Math.round(mirrorLoadMs)} ms)`);
+  const count = async () => (await product.ok('GET', '/api/v1/vpn-tunnels?connectionState=connected&limit=1')).total as number;
+  if ((await count()) !== 0) throw new Error('tunnels are connected before the worker started');
+
+  await sleep(1000); // let the machine settle after the bulk creation
+  const load = loadavg()[0];
+  const wallStart = Date.now();
+  const t0 = performance.now();
+  await product.startWorker();
+  const heartbeatMs = performance.now() - t0;
+  const workerPid = product.workerPid!;
+  let connected = 0;
+  let lastLog = 0;
+  let peakCharonKb = 0;
+  while (connected < total && performance.now() - t0 < COLD_TIMEOUT_MS) {
+    await sleep(250);
+    connected = await count();
+    if (performance.now() - lastLog > 5000) {
+      lastLog = performance.now();
+      const m = charonMemory(product.gatewaysDir);
+      peakCharonKb = Math.max(peakCharonKb, m.totalRssKb);
+      log(`cold start ${round((performance.now() - t0) / 1000)} s: ${connected}/${total} connected, ${m.count} charons, worker RSS ${mib(statusKb(workerPid, 'VmRSS'))} MiB`);
+    }
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const charons = charonMemory(product.gatewaysDir);
+  const result = {
+    gateways: GATEWAYS, tunnels: total, connected, seconds: round(seconds, 2), timedOut: connected < total, timeoutSeconds: COLD_TIMEOUT_MS / 1000,
+    targetSeconds: 120, met: connected === total && seconds < 120, heartbeatSeconds: round(heartbeatMs / 1000, 2), loadAvg1mAtStart: round(load, 2),
+    memory: {
+      workerPeakRssMiB: mib(statusKb(workerPid, 'VmHWM')), workerRssEndMiB: mib(statusKb(workerPid, 'VmRSS')),
+      charonCount: charons.count, charonTotalRssMiB: mib(charons.totalRssKb), charonMaxRssMiB: mib(charons.maxRssKb),
+      charonTotalRssPeakSampledMiB: mib(Math.max(peakCharonKb, charons.totalRssKb)),
+      workerPlusCharonsMiB: mib((statusKb(workerPid, 'VmHWM') ?? 0) + charons.totalRssKb),
+      mirrorCharonRssMiB: mib(mirror.pid ? statusKb(mirror.pid, 'VmRSS') : null),
+    },
+    setup: { createGatewaysMs: Math.round(createGatewaysMs), createTunnelsMs: Math.round(createTunnelsMs), mirrorLoadMs: Math.round(mirrorLoadMs) },
+    profile: await profile(wallStart),
+    mirrorInstalledChildSas: await mirror.installedChildren().catch(() => null),
+  };
+  return result;
+}
+
+/** Where the cold start's time went, from the worker's own records (connected_at, tunnel events). */
+async function profile(wallStart: number) {
+  const rel = (ms: number) => round((ms - wallStart) / 1000, 2);
+  const connectedAt = (await product.sql<{ ms: number }>(`SELECT extract(epoch FROM connected_at) * 1000 AS ms FROM vpn_tunnels WHERE connection_state = 'connected'`)).map((r) => Number(r.ms));
+  const perGateway = await product.sql<{ first_load: number; last_load: number; last_connected: number | null }>(
+    `SELECT extract(epoch FROM min(e.at)) * 1000 AS first_load, extract(epoch FROM max(e.at)) * 1000 AS last_load,
+            extract(epoch FROM max(t.connected_at)) * 1000 AS last_connected
+       FROM vpn_tunnels t JOIN tunnel_events e ON e.tunnel_id = t.id AND e.kind = 'config' AND e.result = 'success'
+      GROUP BY t.gateway_id ORDER BY 1`);
+  const firstLoads = perGateway.map((r) => Number(r.first_load));
+  const gaps = firstLoads.slice(1).map((x, i) => x - firstLoads[i]);
+  const loadSpans = perGateway.map((r) => Number(r.last_load) - Number(r.first_load));
+  const attempts = await product.sql<{ result: string; reason: string | null; n: string }>(
+    `SELECT result, reason_code AS reason, count(*) AS n FROM tunnel_events WHERE kind = 'attempt' GROUP BY 1, 2 ORDER BY 3 DESC`);
+  const states = await product.sql<{ state: string; n: string }>(`SELECT connection_state AS state, count(*) AS n FROM vpn_tunnels GROUP BY 1`);
+  return {
+    connectedAtSeconds: Object.fromEntries([10, 25, 50, 75, 90, 100].map((p) => [`p${p}`, connectedAt.length ? rel(percentile(connectedAt, p)) : null])),
+    gatewaysConfigured: perGateway.length,
+    firstGatewayLoadedAtSeconds: firstLoads.length ? rel(firstLoads[0]) : null,
+    lastGatewayLoadedAtSeconds: firstLoads.length ? rel(firstLoads[firstLoads.length - 1]) : null,
+    msBetweenGatewayStarts: gaps.length ? summary(gaps) : null,
+    msToLoadOneGatewaysTunnels: loadSpans.length ? summary(loadSpans) : null,
+    attempts: attempts.map((a) => ({ result: a.result, reason: a.reason, n: Number(a.n) })),
+    connectionStates: Object.fromEntries(states.map((s) => [s.state, Number(s.n)])),
+  };
+}
+
+let cleaning: Promise<void> | null = null;
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    log('cleaning up');
+    await mirror.stop().catch((e) => log(`mirror stop: ${(e as Error).message}`));
+    await product.stop().catch((e) => log(`product stop: ${(e as Error).message}`));
+  })();
+  return cleaning;
+}
+
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(sig, () => {
+    log(`${sig}: stopping`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+async function main(): Promise<void> {
+  checkBuild();
+  const startedAt = new Date().toISOString();
+  const out: Record<string, unknown> = { bench: 'negotiation', startedAt, machine: { cpus: cpus().length, loadAvg1mAtStart: round(loadavg()[0], 2) }, workerEnv: WORKER_ENV };
+  try {
+    await ensureTemplate();
+    log(`starting the product (lab prefix ${PREFIX})`);
+    await product.start();
+    await product.startWorker();
+    await mirror.start();
+    const s = await setup();
+    log(`mirror ${mirror.namespace} up with ${GATEWAYS} addresses; ${s.eipId.size} external IPs registered`);
+    if (!env.BENCH_SKIP_WARM) out.createToConnected = await warm(s);
+    if (!env.BENCH_SKIP_COLD) out.coldStart1000 = await cold(s);
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  } catch (err) {
+    log(`FAILED: ${(err as Error).stack ?? err}`);
+    log(`worker log tail:\n${product.logTail('worker')}`);
+    log(`mirror log tail:\n${mirror.logTail()}`);
+    process.exitCode = 1;
+  } finally {
+    await cleanup();
+  }
+}
+
+void main();

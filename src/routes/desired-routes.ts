@@ -1,0 +1,109 @@
+// Which routes each instance (and each VPC router) must carry, derived from the tunnels. Pure.
+//
+// Hold-down: a tunnel contributes while it is connected, and for `holdDownMs` after it stopped
+// being connected (a rekey, a DPD blip, a reconnect after an edit). Withdrawing routes on every
+// flap would make traffic take the VPC's default route for a moment; keeping them forever would
+// black-hole traffic to a dead site. After the hold-down, they go.
+import { createHash } from 'crypto';
+import { cidrContainsIp, intToIp, parseCidr } from '../common/cidr';
+
+export interface RoutingTunnel {
+  id: string;
+  gatewayId: string;
+  gatewaySubnetId: string;
+  gatewayPrivateIp: string;
+  localSubnetIds: string[];
+  remoteCidrs: string[];
+  connectionState: string;
+  resourceState: string;
+  disconnectedAt: Date | null;
+}
+
+export interface RoutingSubnet {
+  id: string;
+  cidr: string;
+}
+
+export interface Route {
+  destination: string;
+  via: string;
+}
+
+export interface RouteConflict {
+  destination: string;
+  candidates: { via: string; tunnelId: string }[];
+  chosen: string;
+}
+
+export interface TargetRoutes {
+  version: string;
+  routes: Route[];
+  /** Tunnels that contributed, for push status. */
+  tunnelIds: string[];
+  conflicts: RouteConflict[];
+  /** When a contributing tunnel's hold-down ends (the set changes then without any event). */
+  holdDownEndsAt: Date | null;
+}
+
+export type RouteTargetRef = { kind: 'instance'; subnetId: string } | { kind: 'vpc_router' };
+
+export function isRoutable(t: RoutingTunnel, now: Date, holdDownMs: number): boolean {
+  if (t.resourceState === 'deleting' || t.resourceState === 'error') return false;
+  if (t.connectionState === 'connected') return true;
+  return !!t.disconnectedAt && now.getTime() - t.disconnectedAt.getTime() < holdDownMs;
+}
+
+/** The first host of a subnet: the VPC's router there. */
+export function subnetRouterIp(cidr: string): string {
+  return intToIp(parseCidr(cidr)!.network + 1);
+}
+
+export function desiredRoutes(target: RouteTargetRef, tunnels: RoutingTunnel[], subnets: RoutingSubnet[], now: Date, holdDownMs: number): TargetRoutes {
+  const cidrOf = new Map(subnets.map((s) => [s.id, s.cidr]));
+  const candidates = new Map<string, { via: string; tunnelId: string }[]>();
+  let holdDownEndsAt: Date | null = null;
+  for (const t of [...tunnels].sort((a, b) => a.id.localeCompare(b.id))) {
+    if (!isRoutable(t, now, holdDownMs)) continue;
+    if (t.connectionState !== 'connected' && t.disconnectedAt) {
+      const ends = new Date(t.disconnectedAt.getTime() + holdDownMs);
+      if (!holdDownEndsAt || ends < holdDownEndsAt) holdDownEndsAt = ends;
+    }
+    let via: string | null = null;
+    if (target.kind === 'instance') {
+      if (!t.localSubnetIds.includes(target.subnetId)) continue;
+      // On the gateway's own subnet the gateway is on-link; elsewhere the subnet's router is the
+      // next hop and the VPC router carries the route on to the gateway.
+      const cidr = cidrOf.get(target.subnetId);
+      via = target.subnetId === t.gatewaySubnetId || !cidr ? t.gatewayPrivateIp : subnetRouterIp(cidr);
+    } else {
+      if (!t.localSubnetIds.some((s) => s !== t.gatewaySubnetId)) continue;
+      via = t.gatewayPrivateIp;
+    }
+    for (const destination of t.remoteCidrs) {
+      const list = candidates.get(destination) ?? [];
+      list.push({ via, tunnelId: t.id });
+      candidates.set(destination, list);
+    }
+  }
+  const routes: Route[] = [];
+  const conflicts: RouteConflict[] = [];
+  const tunnelIds = new Set<string>();
+  for (const [destination, list] of [...candidates.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    const vias = [...new Set(list.map((c) => c.via))];
+    // Deterministic winner (the oldest id), so a conflict never makes the route flap.
+    const chosen = list[0];
+    if (vias.length > 1) conflicts.push({ destination, candidates: list, chosen: chosen.via });
+    routes.push({ destination, via: chosen.via });
+    for (const c of list) if (c.via === chosen.via) tunnelIds.add(c.tunnelId);
+  }
+  return { version: routeVersion(routes), routes, tunnelIds: [...tunnelIds], conflicts, holdDownEndsAt };
+}
+
+/** A short digest of the route set: equal sets, equal versions, whatever the order. */
+export function routeVersion(routes: Route[]): string {
+  const canonical = routes.map((r) => `${r.destination}>${r.via}`).sort().join(',');
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
+}
+
+/** Whether `ip` belongs to `cidr` (re-exported for callers that check instance placement). */
+export const inSubnet = (cidr: string, ip: string) => cidrContainsIp(parseCidr(cidr)!, ip);
