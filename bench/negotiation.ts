@@ -13,13 +13,13 @@
 // charon holding every tunnel's mirrored connection (bench/support/mirror.ts).
 //
 // Environment (all optional): BENCH_GATEWAYS 50, BENCH_TUNNELS_PER_GATEWAY 20, BENCH_WARM_TUNNELS 20,
-// BENCH_POLL_MS 25, BENCH_COLD_TIMEOUT_MS 300000, BENCH_SKIP_WARM=1, BENCH_SKIP_COLD=1,
+// BENCH_POLL_MS 25, BENCH_COLD_TIMEOUT_MS 300000, BENCH_SKIP_WARM=1, BENCH_SKIP_COLD=1, BENCH_CROSS_SUBNET=1,
 // BENCH_WORKER_ENV='JOB_CONCURRENCY=8,RECONCILE_INTERVAL_MS=5000' (extra worker settings),
 // KEEP_BENCH_DIR=1 (keep logs). Exit status: 0 measured (targets are reported, not enforced), 1 failure.
 import { cpus, loadavg } from 'os';
 import { intToIp, ipToInt } from '../src/common/cidr';
 import { LabNames } from '../src/negotiation/host/lab-names';
-import { BenchProduct, ensureTemplate } from './support/bench-product';
+import { BenchProduct } from './support/bench-product';
 import { Mirror, TunnelPlan } from './support/mirror';
 import { charonMemory, mib, percentile, pool, round, statusKb, summary } from './support/proc-stats';
 import { checkBuild } from './support/server';
@@ -35,6 +35,11 @@ const PREFIX = 'bn';
 const PEER_BASE = '203.0.113.100';
 const EXTRA_EIPS = ['198.51.100.50', '198.51.100.99'];
 const WARM_EIP = '198.51.100.99';
+// Local subnet of a tunnel: the gateway's own, or (BENCH_CROSS_SUBNET=1) alternating between the
+// VPC's two subnets. The latter fails today: libipsec refuses a CHILD_SA whose local subnet holds
+// no address of the gateway ("unable to install IPsec policies (SPD)"), install_routes=no or not.
+const CROSS_SUBNET = env.BENCH_CROSS_SUBNET === '1';
+const localSubnet = (gatewaySubnet: number, i: number) => (CROSS_SUBNET ? i % 2 : gatewaySubnet);
 const WORKER_ENV: Record<string, string> = {
   RECONCILE_INTERVAL_MS: '5000',
   HEARTBEAT_INTERVAL_MS: '1000',
@@ -77,7 +82,7 @@ function gatewayBody(s: Setup, name: string, eip: string, subnetIndex: number) {
 
 function tunnelBody(plan: TunnelPlan, gatewayId: string, peerId: string, s: Setup) {
   const subnet = s.subnets.find((x) => x.cidr === plan.localCidr)!;
-  return { name: plan.mirrorId, gatewayId, peerId, localSubnetIds: [subnet.id], remoteCidrs: [plan.remoteCidr], psk: plan.psk };
+  return { name: plan.mirrorId, gatewayId, peerId, localSubnetIds: [subnet.id], remoteCidrs: [plan.remoteCidr], psk: plan.psk, ikePolicy: { localId: plan.localId, remoteId: plan.remoteId } };
 }
 
 async function waitGateway(id: string, timeoutMs = 60_000): Promise<any> {
@@ -90,7 +95,8 @@ async function waitGateway(id: string, timeoutMs = 60_000): Promise<any> {
 async function warm(s: Setup) {
   const gw = await waitGateway((await product.ok('POST', '/api/v1/vpn-gateways', gatewayBody(s, 'bn-warm', WARM_EIP, 0))).id);
   const plans: TunnelPlan[] = Array.from({ length: WARM }, (_, i) => ({
-    mirrorId: `bn-warm-${i}`, gatewayIp: WARM_EIP, peerIp: PEER_BASE, localCidr: s.subnets[i % 2].cidr, remoteCidr: `172.20.${i}.0/24`, psk: 'bench.warm-Key1',
+    mirrorId: `bn-warm-${i}`, gatewayIp: WARM_EIP, peerIp: PEER_BASE, localCidr: s.subnets[localSubnet(0, i)].cidr, remoteCidr: `172.20.${i}.0/24`, psk: `bench.warm-Key${i}`,
+    localId: WARM_EIP, remoteId: `t${i}.warm.bench.example`,
   }));
   await mirror.load(plans);
   const totals: number[] = [];
@@ -126,7 +132,8 @@ async function cold(s: Setup) {
   product.killWorker();
   await product.markHostStale();
   let t = performance.now();
-  const gateways = await pool(Array.from({ length: GATEWAYS }, (_, g) => g), 4, (g) =>
+  // One at a time: concurrent purchases in one subnet race for the same private IP (the API answers 500).
+  const gateways = await pool(Array.from({ length: GATEWAYS }, (_, g) => g), 1, (g) =>
     product.ok('POST', '/api/v1/vpn-gateways', gatewayBody(s, `bn-gw-${g}`, ipPlus('198.51.100.10', g), g % 2)));
   const unplaced = gateways.filter((g) => g.stateReason === 'waiting for a gateway host').length;
   if (unplaced !== GATEWAYS) throw new Error(`only ${unplaced}/${GATEWAYS} gateways wait unplaced: is another live host registered?`);
@@ -135,7 +142,8 @@ async function cold(s: Setup) {
   for (let g = 0; g < GATEWAYS; g++) {
     for (let i = 0; i < PER_GATEWAY; i++) {
       const k = g * PER_GATEWAY + i; // unique remote /24 in the VPC: 172.16.0.0 - 172.19.231.0
-      plans.push({ g, plan: { mirrorId: `bn-g${g}-t${i}`, gatewayIp: ipPlus('198.51.100.10', g), peerIp: ipPlus(PEER_BASE, g), localCidr: s.subnets[i % 2].cidr, remoteCidr: `172.${16 + (k >> 8)}.${k & 255}.0/24`, psk: `bench.g${g}-Key` } });
+      plans.push({ g, plan: { mirrorId: `bn-g${g}-t${i}`, gatewayIp: ipPlus('198.51.100.10', g), peerIp: ipPlus(PEER_BASE, g), localCidr: s.subnets[localSubnet(g % 2, i)].cidr, remoteCidr: `172.${16 + (k >> 8)}.${k & 255}.0/24`,
+        psk: `bench.g${g}t${i}-Key`, localId: ipPlus('198.51.100.10', g), remoteId: `t${i}.g${g}.bench.example` } });
     }
   }
   t = performance.now();
@@ -235,9 +243,8 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 async function main(): Promise<void> {
   checkBuild();
   const startedAt = new Date().toISOString();
-  const out: Record<string, unknown> = { bench: 'negotiation', startedAt, machine: { cpus: cpus().length, loadAvg1mAtStart: round(loadavg()[0], 2) }, workerEnv: WORKER_ENV };
+  const out: Record<string, unknown> = { bench: 'negotiation', startedAt, machine: { cpus: cpus().length, loadAvg1mAtStart: round(loadavg()[0], 2) }, workerEnv: WORKER_ENV, crossSubnet: CROSS_SUBNET };
   try {
-    await ensureTemplate();
     log(`starting the product (lab prefix ${PREFIX})`);
     await product.start();
     await product.startWorker();

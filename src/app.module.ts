@@ -19,6 +19,9 @@ import { GatewaysService } from './vpn/gateways/gateways.service';
 import { PeersController } from './vpn/peers/peers.controller';
 import { PeersService } from './vpn/peers/peers.service';
 import { TunnelsController } from './vpn/tunnels/tunnels.controller';
+import { AgentController } from './routes/agent.controller';
+import { AgentsAdminController } from './routes/agents-admin.controller';
+import { RoutesService } from './routes/routes.service';
 import { SECRET_BOX, TunnelsService } from './vpn/tunnels/tunnels.service';
 
 @Module({})
@@ -27,13 +30,13 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl)), TypeOrmModule.forFeature(ENTITIES)],
-      controllers: [HealthController, TenantsController, ...INVENTORY_CONTROLLERS, GatewaysController, PeersController, TunnelsController],
+      controllers: [HealthController, TenantsController, ...INVENTORY_CONTROLLERS, GatewaysController, PeersController, TunnelsController, AgentController, AgentsAdminController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: SECRET_BOX, useValue: new SecretBox(config.secretsKey) },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
-        TenantsService, InventoryService, JobDispatcher, GatewayPlacementService, GatewaysService, PeersService, TunnelsService,
+        TenantsService, InventoryService, JobDispatcher, GatewayPlacementService, GatewaysService, PeersService, TunnelsService, RoutesService,
       ],
     };
   }

@@ -1,7 +1,7 @@
 // The whole product for the negotiation benchmark, like e2e/support/product.ts (which cannot be
-// reused compiled: it finds dist/ relative to its own source directory): a private database
-// cloned from the test template, the compiled API and worker as child processes, and a private
-// lab (own prefix and state dir) with its inventory registered through the API.
+// reused compiled: it finds dist/ relative to its own source directory): a private migrated
+// database, the compiled API and worker as child processes, and a private lab (own prefix and
+// state dir) with its inventory registered through the API.
 import { ChildProcess, spawn } from 'child_process';
 import { randomBytes } from 'crypto';
 import { createWriteStream, existsSync, mkdtempSync, readdirSync, rmSync } from 'fs';
@@ -12,38 +12,37 @@ import { Lab } from '../../lab/lab';
 import { LabInventory } from '../../lab/lab-inventory';
 import { removeNamespace } from '../../src/negotiation/host/gateway-namespace';
 import { tailFile } from '../../src/negotiation/host/process-files';
-import { createTestDatabase, prepareTemplate } from '../../test/support/database';
-import { PG_ADMIN_URL, TEMPLATE_DB } from '../../test/support/env';
-import { MIGRATIONS } from '../../migrations';
+import { runMigrations } from '../../src/database/data-source';
+import { databaseUrl, PG_ADMIN_URL } from '../../test/support/env';
 import { freePort, ROOT } from './server';
 
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 
 /**
- * The template every test database is cloned from. Rebuilt (prepareTemplate) only when missing or
- * behind the migrations: dropping it while a concurrent test run clones it would break that run.
+ * A private, freshly migrated database. Not a clone of the tests' template: rebuilding that one
+ * (prepareTemplate drops it) would break a concurrent test run that is cloning it.
  */
-export async function ensureTemplate(): Promise<void> {
-  const admin = new Client({ connectionString: PG_ADMIN_URL });
-  await admin.connect();
-  let exists = false;
-  try {
-    exists = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [TEMPLATE_DB])).rowCount === 1;
-  } finally {
-    await admin.end();
-  }
-  if (exists) {
-    const c = new Client({ connectionString: PG_ADMIN_URL.replace(/\/[^/]*$/, `/${TEMPLATE_DB}`) });
+export async function createBenchDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `vpn_bench_neg_${randomBytes(4).toString('hex')}`;
+  const admin = async (sql: string) => {
+    const c = new Client({ connectionString: PG_ADMIN_URL });
     await c.connect();
     try {
-      const ran = await c.query('SELECT count(*)::int AS n FROM migrations').catch(() => ({ rows: [{ n: -1 }] }));
-      if (ran.rows[0].n === MIGRATIONS.length) return;
+      await c.query(sql);
     } finally {
       await c.end();
     }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const url = databaseUrl(name);
+  const drop = () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  try {
+    await runMigrations(url);
+  } catch (err) {
+    await drop().catch(() => undefined);
+    throw err;
   }
-  log(`preparing the template database ${TEMPLATE_DB}`);
-  await prepareTemplate();
+  return { url, drop };
 }
 
 export interface BenchProductOptions {
@@ -77,7 +76,7 @@ export class BenchProduct {
 
   async start(): Promise<void> {
     if (!existsSync(join(ROOT, 'dist/src/main.js'))) throw new Error('dist/ is missing: run `npx tsc -p tsconfig.build.json` first');
-    const db = await createTestDatabase();
+    const db = await createBenchDatabase();
     this.dropDb = db.drop;
     this.dbUrl = db.url;
     const port = await freePort();

@@ -29,13 +29,17 @@ export interface TunnelPlan {
   localCidr: string;
   remoteCidr: string;
   psk: string;
+  // IKE ids as sent in ikePolicy. Tunnels between one gateway and one peer address need distinct
+  // ids (the API refuses a duplicate: charon picks the config and the key by addresses and ids).
+  localId: string;
+  remoteId: string;
 }
 
 /** The platform's view of the tunnel, as the worker renders it from the database. */
 export function platformView(p: TunnelPlan): RenderableTunnel {
   return {
     id: p.mirrorId, name: p.mirrorId, gatewayIp: p.gatewayIp, peerIp: p.peerIp, localCidrs: [p.localCidr], remoteCidrs: [p.remoteCidr], psk: p.psk,
-    ike: { ...IKE_DEFAULTS, exchangeMode: null, localId: p.gatewayIp, remoteId: p.peerIp },
+    ike: { ...IKE_DEFAULTS, exchangeMode: null, localId: p.localId, remoteId: p.remoteId },
     ipsec: { ...IPSEC_DEFAULTS },
   };
 }
@@ -46,6 +50,13 @@ export function mirrored(t: RenderableTunnel): RenderableTunnel {
     ...t, gatewayIp: t.peerIp, peerIp: t.gatewayIp, localCidrs: t.remoteCidrs, remoteCidrs: t.localCidrs,
     ike: { ...t.ike, localId: t.ike.remoteId, remoteId: t.ike.localId },
   };
+}
+
+function firstHost(cidr: string): string {
+  const [net] = cidr.split('/');
+  const parts = net.split('.').map(Number);
+  parts[3] += 1;
+  return parts.join('.');
 }
 
 export function renderMirrorConf(dir: string, threads: number): string {
@@ -59,8 +70,10 @@ charon {
       path = ${join(dir, 'charon.log')}
       time_format = %H:%M:%S
       append = no
-      default = 0
+      flush_line = yes
+      default = ${process.env.BENCH_MIRROR_LOGLEVEL ?? 0}
       ike = 1
+      knl = ${process.env.BENCH_MIRROR_LOGLEVEL ?? 0}
     }
   }
   plugins {
@@ -147,6 +160,11 @@ export class Mirror {
   /** Loads the mirrored connection and key of every planned platform tunnel. */
   async load(plans: TunnelPlan[]): Promise<void> {
     const c = this.requireCommands();
+    // libipsec routes each outbound policy into its TUN device sourced from a local address inside
+    // the local traffic selector (charon.install_routes = no does not stop it): without one, the
+    // CHILD_SA fails with "unable to install IPsec policies (SPD)". One /32 per remote subnet on lo.
+    const batch = plans.map((p) => `addr replace ${firstHost(p.remoteCidr)}/32 dev lo`).join('\n');
+    await run('ip', ['-n', this.namespace, '-batch', '-'], { input: `${batch}\n` });
     for (const p of plans) {
       const m = mirrored(platformView(p));
       await c.loadShared(renderLoadShared(m));

@@ -16,6 +16,7 @@ export const ID_PREFIX = {
   gateway: 'vpngw',
   peer: 'rgw',
   tunnel: 'vpntnl',
+  agentTarget: 'agt',
 } as const;
 
 export function newId(prefix: string, length = 8): string {

@@ -3,9 +3,10 @@ import { Tenant } from '../auth/tenant.entity';
 import { DataCenter, ExternalIp, Instance, MachineType, Subnet, Vpc } from '../inventory/inventory.entities';
 import { GatewayHost } from '../negotiation/gateway-host.entity';
 import { TunnelEvent } from '../negotiation/tunnel-event.entity';
+import { AgentTarget } from '../routes/agent-target.entity';
 import { VpnGateway } from '../vpn/gateways/vpn-gateway.entity';
 import { PeerGateway } from '../vpn/peers/peer-gateway.entity';
 import { TunnelPair, VpnTunnel } from '../vpn/tunnels/vpn-tunnel.entity';
 
 /** Every entity, in one list shared by the API, the worker, the migration tools and the tests. */
-export const ENTITIES = [Tenant, ApiKey, DataCenter, MachineType, Vpc, Subnet, ExternalIp, Instance, GatewayHost, VpnGateway, PeerGateway, VpnTunnel, TunnelPair, TunnelEvent];
+export const ENTITIES = [Tenant, ApiKey, DataCenter, MachineType, Vpc, Subnet, ExternalIp, Instance, GatewayHost, VpnGateway, PeerGateway, VpnTunnel, TunnelPair, TunnelEvent, AgentTarget];

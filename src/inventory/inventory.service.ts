@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { Principal } from '../auth/principal';
 import { Tenant } from '../auth/tenant.entity';
+import { AgentTarget } from '../routes/agent-target.entity';
 import { cidrContains, cidrContainsIp, cidrsOverlap, intToIp, ipToInt, normalizeCidr, parseCidr } from '../common/cidr';
 import { Conflict, NotFound, ValidationFailed } from '../common/errors';
 import { ID_PREFIX, newId } from '../common/ids';
@@ -28,6 +29,7 @@ export class InventoryService {
     @InjectRepository(ExternalIp) private readonly externalIps: Repository<ExternalIp>,
     @InjectRepository(Instance) private readonly instances: Repository<Instance>,
     @InjectRepository(Tenant) private readonly tenants: Repository<Tenant>,
+    @InjectRepository(AgentTarget) private readonly targets: Repository<AgentTarget>,
   ) {}
 
   async createDataCenter(dto: CreateDataCenterDto): Promise<DataCenter> {
@@ -47,7 +49,10 @@ export class InventoryService {
     }
     if (!(await this.tenants.exists({ where: { id: dto.tenantId } }))) throw missing('tenantId', dto.tenantId, 'tenant');
     if (!(await this.dataCenters.exists({ where: { id: dto.dataCenterId } }))) throw missing('dataCenterId', dto.dataCenterId, 'data center');
-    return this.vpcs.save(this.vpcs.create({ id: newId(ID_PREFIX.vpc), tenantId: dto.tenantId, dataCenterId: dto.dataCenterId, name: dto.name, cidr }));
+    const vpc = await this.vpcs.save(this.vpcs.create({ id: newId(ID_PREFIX.vpc), tenantId: dto.tenantId, dataCenterId: dto.dataCenterId, name: dto.name, cidr }));
+    // The VPC's router carries routes for subnets other than a gateway's own (routes/).
+    await this.targets.insert({ id: newId(ID_PREFIX.agentTarget), tenantId: vpc.tenantId, kind: 'vpc_router', vpcId: vpc.id, subnetId: null, instanceId: null });
+    return vpc;
   }
 
   async createSubnet(dto: CreateSubnetDto): Promise<Subnet> {
@@ -84,7 +89,9 @@ export class InventoryService {
       throw new ValidationFailed([violation('privateIp', 'host_in_subnet', dto.privateIp, `privateIp must be a host address of ${subnet.cidr} other than its router (.1)`)]);
     }
     if (await this.instances.findOne({ where: { subnetId: subnet.id, privateIp: dto.privateIp } })) throw unique('privateIp', dto.privateIp, `an instance with ${dto.privateIp}`);
-    return this.instances.save(this.instances.create({ id: newId(ID_PREFIX.instance), tenantId: subnet.tenantId, subnetId: subnet.id, name: dto.name, privateIp: dto.privateIp }));
+    const instance = await this.instances.save(this.instances.create({ id: newId(ID_PREFIX.instance), tenantId: subnet.tenantId, subnetId: subnet.id, name: dto.name, privateIp: dto.privateIp }));
+    await this.targets.insert({ id: newId(ID_PREFIX.agentTarget), tenantId: subnet.tenantId, kind: 'instance', vpcId: subnet.vpcId, subnetId: subnet.id, instanceId: instance.id });
+    return instance;
   }
 
   listDataCenters(q: ResolvedListQuery): Promise<Page<DataCenter>> {

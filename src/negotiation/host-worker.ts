@@ -9,6 +9,7 @@ import { hostQueueName, JOB_NAMES, JobName, JobPayloads } from '../jobs/job-cata
 import { HostController } from './host-controller';
 import { GatewayHostRuntime } from './host/gateway-host';
 import { LabNetworkDriver } from './host/gateway-network';
+import { publishRoutesChanged } from '../routes/route-notifier';
 import { NegotiationStore } from './negotiation-store';
 import { WorkerConfig } from './worker-config';
 
@@ -17,6 +18,7 @@ type Handlers = { [N in JobName]: (payload: JobPayloads[N]) => Promise<void> };
 export class HostWorker {
   private db!: DataSource;
   private redis!: IORedis;
+  private publisher!: IORedis;
   private worker!: Worker;
   private controller!: HostController;
   private timers: NodeJS.Timeout[] = [];
@@ -28,7 +30,9 @@ export class HostWorker {
     const c = this.config;
     this.db = new DataSource(dataSourceOptions(c.databaseUrl, { extra: { max: 10 } }));
     await this.db.initialize();
-    const store = new NegotiationStore(this.db, new SecretBox(c.secretsKey));
+    this.publisher = new IORedis(c.redisUrl, { maxRetriesPerRequest: 1 });
+    this.publisher.on('error', () => undefined);
+    const store = new NegotiationStore(this.db, new SecretBox(c.secretsKey), (vpcId) => publishRoutesChanged(this.publisher, vpcId).catch(() => undefined));
     await store.heartbeat(c.hostId, hostname(), c.capacity);
 
     const runtime = new GatewayHostRuntime({ network: new LabNetworkDriver({ prefix: c.labPrefix }), baseDir: c.gatewaysDir, dataPlane: c.dataPlane });
@@ -81,6 +85,7 @@ export class HostWorker {
     await this.worker?.close();
     await this.controller?.shutdown();
     this.redis?.disconnect();
+    this.publisher?.disconnect();
     await this.db?.destroy();
   }
 }

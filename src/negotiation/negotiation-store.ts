@@ -33,7 +33,12 @@ export interface TunnelEventInput {
 }
 
 export class NegotiationStore {
-  constructor(private readonly db: DataSource, private readonly secrets: SecretBox) {}
+  constructor(
+    private readonly db: DataSource,
+    private readonly secrets: SecretBox,
+    /** Tells the API's route long-polls that a VPC's routes may have changed. */
+    private readonly routesChanged: (vpcId: string) => Promise<void> = async () => undefined,
+  ) {}
 
   async heartbeat(hostId: string, hostname: string, capacity: number): Promise<void> {
     await this.db.query(
@@ -95,8 +100,10 @@ export class NegotiationStore {
     return this.db.transaction((m) => finalizeGatewayDeletion(m, id));
   }
 
-  finishTunnelDeletion(id: string): Promise<void> {
-    return this.db.transaction((m) => finalizeTunnelDeletion(m, id));
+  async finishTunnelDeletion(id: string): Promise<void> {
+    const row: { vpc_id: string }[] = await this.db.query('SELECT g.vpc_id FROM vpn_tunnels t JOIN vpn_gateways g ON g.id = t.gateway_id WHERE t.id = $1', [id]);
+    await this.db.transaction((m) => finalizeTunnelDeletion(m, id));
+    if (row[0]) await this.routesChanged(row[0].vpc_id);
   }
 
   /** Everything needed to configure charon for the gateway's tunnels (PSKs decrypted in memory). */
@@ -137,23 +144,31 @@ export class NegotiationStore {
     );
   }
 
-  /** Returns false when the row moved on (newer version, deleted): the caller then stops reporting. */
+  /**
+   * Returns false when the row moved on (newer version, deleted): the caller then stops reporting.
+   * Leaving `connected` stamps disconnected_at (the routes' hold-down starts there), and the VPC's
+   * route agents are told to look again.
+   */
   async setConnection(
     tunnelId: string,
     version: number,
     state: ConnectionState,
     failure: { code: string; message: string } | null,
   ): Promise<boolean> {
-    const result = await this.db.getRepository(VpnTunnel).update(
-      { id: tunnelId, configVersion: version },
-      {
-        connectionState: state,
-        failureCode: failure?.code ?? null,
-        failureMessage: failure?.message ?? null,
-        ...(state === 'connected' ? { connectedAt: new Date() } : {}),
-      },
+    const rows: { vpc_id: string }[] = await this.db.query(
+      `UPDATE vpn_tunnels t SET connection_state = $3, failure_code = $4, failure_message = $5, updated_at = now(),
+              connected_at = CASE WHEN $3 = 'connected' THEN now() ELSE t.connected_at END,
+              disconnected_at = CASE WHEN t.connection_state = 'connected' AND $3 <> 'connected' THEN now() ELSE t.disconnected_at END
+         FROM vpn_gateways g
+        WHERE t.id = $1 AND t.config_version = $2 AND g.id = t.gateway_id
+        RETURNING g.vpc_id`,
+      [tunnelId, version, state, failure?.code ?? null, failure?.message ?? null],
     );
-    return !!result.affected;
+    // TypeORM returns [rows, count] for UPDATE ... RETURNING on postgres.
+    const updated = Array.isArray(rows[0]) ? (rows[0] as unknown as { vpc_id: string }[]) : rows;
+    if (!updated.length) return false;
+    await this.routesChanged(updated[0].vpc_id);
+    return true;
   }
 
   async recordEvent(tunnelId: string, e: TunnelEventInput): Promise<void> {

@@ -7,6 +7,7 @@ import {
 } from '../policy/policy';
 import { CONNECTION_STATES, ConnectionState, RESOURCE_STATES, ResourceState } from '../states';
 import { AddressRefDto, CidrRefDto } from '../gateways/gateway.dto';
+import { RoutePushStatusDto } from '../../routes/routes.dto';
 
 // Policy fields are checked by the pure validators in policy.ts (one place for the spec's rules);
 // the DTOs only let them through and document them.
@@ -107,6 +108,7 @@ export class TunnelDto {
   @ApiProperty({ type: Date, nullable: true }) connectedAt: Date | null;
   @ApiProperty() createdAt: Date;
   @ApiPropertyOptional({ description: 'Only with ?includePsk=true on the detail endpoint' }) psk?: string;
+  @ApiPropertyOptional({ type: RoutePushStatusDto, description: 'Detail endpoint only: instances that applied the tunnel\'s routes' }) routePush?: RoutePushStatusDto;
 }
 
 export class TunnelPageDto {

@@ -5,6 +5,7 @@ import { renderConfigBundle } from '../../strongswan/ipsec-conf';
 import { RenderError } from '../../strongswan/tunnel-model';
 import { Conflict } from '../../common/errors';
 import { toRenderable } from './renderable';
+import { RoutesService } from '../../routes/routes.service';
 import { CurrentPrincipal, Principal, Roles, tenantOf } from '../../auth/principal';
 import { ApiErrors } from '../../common/api-errors.decorator';
 import { resolveListQuery } from '../../common/list-query';
@@ -21,7 +22,7 @@ const RECONNECTS = 'Saving reconnects the tunnel: its connection state goes back
 @Roles('tenant')
 @Controller('api/v1/vpn-tunnels')
 export class TunnelsController {
-  constructor(private readonly tunnels: TunnelsService) {}
+  constructor(private readonly tunnels: TunnelsService, private readonly routes: RoutesService) {}
 
   private async view(t: VpnTunnel, psk?: string): Promise<TunnelDto> {
     return tunnelView(t, await this.tunnels.subnetsById(t.localSubnetIds), psk);
@@ -52,7 +53,8 @@ export class TunnelsController {
   async get(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() query: TunnelDetailQueryDto): Promise<TunnelDto> {
     const tenantId = tenantOf(p);
     const tunnel = await this.tunnels.get(tenantId, id);
-    return this.view(tunnel, query.includePsk === 'true' ? await this.tunnels.revealPsk(tenantId, id) : undefined);
+    const view = await this.view(tunnel, query.includePsk === 'true' ? await this.tunnels.revealPsk(tenantId, id) : undefined);
+    return { ...view, routePush: await this.routes.pushStatus(tunnel) };
   }
 
   @Get(':id/config')

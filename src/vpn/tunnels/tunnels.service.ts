@@ -9,6 +9,7 @@ import { SecretBox } from '../../common/secret-box';
 import { Violation, violation } from '../../common/violations';
 import { Subnet, Vpc } from '../../inventory/inventory.entities';
 import { JobDispatcher } from '../../jobs/job-dispatcher';
+import { RoutesService } from '../../routes/routes.service';
 import { TunnelEvent } from '../../negotiation/tunnel-event.entity';
 import { VpnGateway } from '../gateways/vpn-gateway.entity';
 import { PeerGateway } from '../peers/peer-gateway.entity';
@@ -28,6 +29,7 @@ export class TunnelsService {
     @InjectRepository(VpnTunnel) private readonly tunnels: Repository<VpnTunnel>,
     @Inject(SECRET_BOX) private readonly secrets: SecretBox,
     private readonly jobs: JobDispatcher,
+    private readonly routes: RoutesService,
   ) {}
 
   private query(tenantId: string) {
@@ -116,7 +118,7 @@ export class TunnelsService {
         id, tenantId, name: dto.name, remark: dto.remark ?? '', gatewayId: g.id, peerId: p.id,
         localSubnetIds: subnets.value.localSubnetIds, remoteCidrs: subnets.value.remoteCidrs, pskSealed: this.secrets.seal(dto.psk as string),
         ikePolicy: ike.value, ipsecPolicy: ipsec.value, resourceState: 'creating', connectionState: 'connecting', configVersion: 1,
-        appliedVersion: null, failureCode: null, failureMessage: null, alertTemplateId: null, connectedAt: null,
+        appliedVersion: null, failureCode: null, failureMessage: null, alertTemplateId: null, connectedAt: null, disconnectedAt: null,
       });
       await new TunnelPairs(m).claim(vpc.id, id, subnets.value);
       await m.increment(VpnGateway, { id: g.id }, 'tunnelCount', 1);
@@ -174,6 +176,7 @@ export class TunnelsService {
   /** An edit of subnets or policies: new config version, back to `connecting`, a sync job. */
   private async reconfigure(tenantId: string, id: string, change: (m: EntityManager, t: VpnTunnel) => Promise<Partial<VpnTunnel>>): Promise<VpnTunnel> {
     let hostId: string | null = null;
+    let vpcId = '';
     let version = 0;
     await this.db.transaction(async (m) => {
       const t = await m.createQueryBuilder(VpnTunnel, 't').setLock('pessimistic_write').where('t.id = :id AND t.tenant_id = :tenantId', { id, tenantId }).getOne();
@@ -181,10 +184,17 @@ export class TunnelsService {
       if (t.resourceState === 'deleting') throw new Conflict('tunnel_deleting', `VPN tunnel ${id} is being deleted`);
       const patch = await change(m, t);
       version = t.configVersion + 1;
-      await m.update(VpnTunnel, { id }, { ...patch, configVersion: version, connectionState: 'connecting', failureCode: null, failureMessage: null });
-      hostId = (await m.findOneOrFail(VpnGateway, { where: { id: t.gatewayId } })).hostId;
+      await m.update(VpnTunnel, { id }, {
+        ...patch, configVersion: version, connectionState: 'connecting', failureCode: null, failureMessage: null,
+        // Reconnecting after an edit starts the routes' hold-down rather than withdrawing them.
+        ...(t.connectionState === 'connected' && { disconnectedAt: new Date() }),
+      });
+      const gateway = await m.findOneOrFail(VpnGateway, { where: { id: t.gatewayId } });
+      hostId = gateway.hostId;
+      vpcId = gateway.vpcId;
     });
     await this.jobs.dispatch(hostId, 'tunnel.sync', { tunnelId: id, configVersion: version });
+    await this.routes.changed(vpcId);
     return this.get(tenantId, id);
   }
 
@@ -193,6 +203,7 @@ export class TunnelsService {
     const unique = [...new Set(ids)];
     const deleted: string[] = [];
     const deleting: { id: string; hostId: string | null }[] = [];
+    const vpcIds = new Set<string>();
     await this.db.transaction(async (m) => {
       const rows = await m.find(VpnTunnel, { where: { id: In(unique.length ? unique : ['']), tenantId }, relations: { gateway: true }, order: { id: 'ASC' } });
       const notFound = unique.filter((id) => !rows.some((r) => r.id === id));
@@ -205,6 +216,7 @@ export class TunnelsService {
       const peerIds = [...new Set(rows.map((t) => t.peerId))].sort();
       for (const gid of gatewayIds) await m.createQueryBuilder(VpnGateway, 'g').setLock('pessimistic_write').where('g.id = :gid', { gid }).getOne();
       for (const pid of peerIds) await m.createQueryBuilder(PeerGateway, 'p').setLock('pessimistic_write').where('p.id = :pid', { pid }).getOne();
+      for (const t of rows) vpcIds.add(t.gateway!.vpcId);
       for (const t of rows) {
         if (t.gateway!.hostId) {
           await m.update(VpnTunnel, { id: t.id }, { resourceState: 'deleting' });
@@ -216,6 +228,8 @@ export class TunnelsService {
       }
     });
     for (const t of deleting) await this.jobs.dispatch(t.hostId, 'tunnel.delete', { tunnelId: t.id });
+    // Routes go at once, before charon has even torn the tunnel down.
+    for (const vpcId of vpcIds) await this.routes.changed(vpcId);
     return { deleted, deleting: deleting.map((t) => t.id) };
   }
 }

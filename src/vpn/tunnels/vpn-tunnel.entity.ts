@@ -40,6 +40,8 @@ export class VpnTunnel {
   @Column({ type: 'integer', nullable: true }) appliedVersion: number | null;
   @Column(RefColumn({ nullable: true })) alertTemplateId: string | null;
   @Column({ type: 'timestamptz', nullable: true }) connectedAt: Date | null;
+  /** When it last stopped being connected: its routes stay for the hold-down after this. */
+  @Column({ type: 'timestamptz', nullable: true }) disconnectedAt: Date | null;
   @CreatedAt() createdAt: Date;
   @UpdatedAt() updatedAt: Date;
 }

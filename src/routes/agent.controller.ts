@@ -1,0 +1,37 @@
+import { Body, Controller, Get, Headers, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Public } from '../auth/principal';
+import { ApiErrors } from '../common/api-errors.decorator';
+import { AgentReportDto, AgentRoutesDto, AgentRoutesQueryDto } from './routes.dto';
+import { RoutesService } from './routes.service';
+
+const bearer = (header?: string) => (header ? /^Bearer\s+(\S+)$/i.exec(header)?.[1] : undefined);
+
+/** What instance (and VPC router) agents call, with their own token rather than an API key. */
+@ApiTags('agent')
+@ApiBearerAuth()
+@Public()
+@Controller('api/v1/agent')
+export class AgentController {
+  constructor(private readonly routes: RoutesService) {}
+
+  @Get('routes')
+  @ApiOperation({ summary: 'Desired routes of the calling instance; long-polls while `version` is current (up to `wait` s)' })
+  @ApiOkResponse({ type: AgentRoutesDto })
+  @ApiErrors(400)
+  async desired(@Headers('authorization') auth: string | undefined, @Headers('x-agent-version') agentVersion: string | undefined, @Query() q: AgentRoutesQueryDto): Promise<AgentRoutesDto> {
+    const target = await this.routes.authenticate(bearer(auth));
+    const r = await this.routes.poll(target, q.version, q.wait ?? 0, agentVersion);
+    return { version: r.version, routes: r.routes, pollAfterSeconds: 0 };
+  }
+
+  @Post('report')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'The version the agent applied, and what failed' })
+  @ApiNoContentResponse()
+  @ApiErrors(400)
+  async report(@Headers('authorization') auth: string | undefined, @Body() body: AgentReportDto): Promise<void> {
+    const target = await this.routes.authenticate(bearer(auth));
+    await this.routes.report(target, body.appliedVersion, body.agentVersion, body.error ?? null);
+  }
+}

@@ -1,0 +1,64 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+
+export class RouteDto {
+  @ApiProperty({ example: '172.16.1.0/24' }) destination: string;
+  @ApiProperty({ example: '10.1.1.254' }) via: string;
+}
+
+export class AgentRoutesDto {
+  @ApiProperty({ description: 'Opaque version of the route set; send it back to wait for a change' }) version: string;
+  @ApiProperty({ type: [RouteDto] }) routes: RouteDto[];
+  @ApiProperty({ description: 'Poll again after this many seconds (0: at once)' }) pollAfterSeconds: number;
+}
+
+export class AgentRoutesQueryDto {
+  @ApiPropertyOptional({ description: 'The version the agent has; the server waits while it is current' }) @IsOptional() @IsString() @MaxLength(32) version?: string;
+  @ApiPropertyOptional({ minimum: 0, maximum: 30, default: 0 }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(30) wait?: number;
+}
+
+export class AgentReportDto {
+  @ApiProperty() @IsString() @MaxLength(32) appliedVersion: string;
+  @ApiProperty({ example: '1.0.0' }) @IsString() @MaxLength(32) agentVersion: string;
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'What failed while applying, or null' })
+  @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @MaxLength(1000) error?: string | null;
+}
+
+export class AgentTokenDto {
+  @ApiProperty({ description: 'Shown once; a new request replaces it' }) token: string;
+  @ApiPropertyOptional() instanceId?: string;
+  @ApiPropertyOptional() vpcId?: string;
+}
+
+export class AgentStatusDto {
+  @ApiProperty() id: string;
+  @ApiProperty({ enum: ['instance', 'vpc_router'] }) kind: string;
+  @ApiProperty() vpcId: string;
+  @ApiProperty({ type: String, nullable: true }) subnetId: string | null;
+  @ApiProperty({ type: String, nullable: true }) instanceId: string | null;
+  @ApiProperty({ type: String, nullable: true }) instanceName: string | null;
+  @ApiProperty() tokenIssued: boolean;
+  @ApiProperty({ type: String, nullable: true }) agentVersion: string | null;
+  @ApiProperty({ type: Date, nullable: true }) lastCheckInAt: Date | null;
+  @ApiProperty({ type: String, nullable: true }) appliedVersion: string | null;
+  @ApiProperty() desiredVersion: string;
+  @ApiProperty({ description: 'Applied the current routes without error' }) upToDate: boolean;
+  @ApiProperty({ type: String, nullable: true }) lastError: string | null;
+  @ApiProperty({ type: [RouteDto] }) routes: RouteDto[];
+  @ApiProperty({ description: 'Destinations claimed by several gateways (impossible by the pair rule; reported, not flapped)', type: 'array', items: { type: 'object' } }) conflicts: object[];
+}
+
+class PushTargetDto {
+  @ApiProperty() targetId: string;
+  @ApiProperty() name: string;
+}
+class PushFailureDto extends PushTargetDto {
+  @ApiProperty() error: string;
+}
+export class RoutePushStatusDto {
+  @ApiProperty({ description: 'Instances (and the VPC router) that must carry the tunnel\'s routes' }) targets: number;
+  @ApiProperty({ description: 'How many applied their current routes' }) applied: number;
+  @ApiProperty({ type: [PushFailureDto] }) failed: PushFailureDto[];
+  @ApiProperty({ type: [PushTargetDto] }) pending: PushTargetDto[];
+}

@@ -1,0 +1,175 @@
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import IORedis from 'ioredis';
+import { DataSource, In, IsNull, Not } from 'typeorm';
+import { APP_CONFIG, AppConfig, hashApiKey } from '../config/config';
+import { NotFound, Unauthorized } from '../common/errors';
+import { newSecretToken } from '../common/ids';
+import { Subnet } from '../inventory/inventory.entities';
+import { VpnGateway } from '../vpn/gateways/vpn-gateway.entity';
+import { VpnTunnel } from '../vpn/tunnels/vpn-tunnel.entity';
+import { AgentTarget } from './agent-target.entity';
+import { desiredRoutes, RoutingSubnet, RoutingTunnel, TargetRoutes } from './desired-routes';
+import { publishRoutesChanged, RouteChangeListener } from './route-notifier';
+
+/** How long a tunnel's routes outlive its leaving `connected` (see desired-routes.ts). */
+export const ROUTE_HOLD_DOWN_MS = 60_000;
+export const MAX_WAIT_SECONDS = 30;
+
+export interface VpcRouting {
+  tunnels: RoutingTunnel[];
+  subnets: RoutingSubnet[];
+}
+
+@Injectable()
+export class RoutesService implements OnModuleInit, OnModuleDestroy {
+  private readonly listener: RouteChangeListener;
+  private readonly publisher: IORedis;
+
+  constructor(@InjectDataSource() private readonly db: DataSource, @Inject(APP_CONFIG) config: AppConfig) {
+    this.listener = new RouteChangeListener(config.redisUrl);
+    this.publisher = new IORedis(config.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
+    this.publisher.on('error', () => undefined);
+  }
+
+  onModuleInit(): void {
+    this.listener.start();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.listener.stop();
+    this.publisher.disconnect();
+  }
+
+  /** Wakes the agents of a VPC here and in every other API replica. */
+  async changed(vpcId: string): Promise<void> {
+    this.listener.notify(vpcId);
+    await publishRoutesChanged(this.publisher, vpcId).catch(() => undefined);
+  }
+
+  async vpcRouting(vpcId: string): Promise<VpcRouting> {
+    const rows = await this.db.getRepository(VpnTunnel).createQueryBuilder('t')
+      .innerJoinAndSelect('t.gateway', 'g')
+      .where('g.vpc_id = :vpcId', { vpcId })
+      .getMany();
+    const subnets = await this.db.getRepository(Subnet).find({ where: { vpcId }, select: { id: true, cidr: true } });
+    return {
+      subnets,
+      tunnels: rows.map((t) => ({
+        id: t.id, gatewayId: t.gatewayId, gatewaySubnetId: t.gateway!.subnetId, gatewayPrivateIp: t.gateway!.privateIp,
+        localSubnetIds: t.localSubnetIds, remoteCidrs: t.remoteCidrs, connectionState: t.connectionState,
+        resourceState: t.gateway!.resourceState === 'deleting' ? 'deleting' : t.resourceState, disconnectedAt: t.disconnectedAt,
+      })),
+    };
+  }
+
+  routesOf(target: AgentTarget, routing: VpcRouting, now = new Date()): TargetRoutes {
+    const ref = target.kind === 'instance' ? { kind: 'instance' as const, subnetId: target.subnetId! } : { kind: 'vpc_router' as const };
+    return desiredRoutes(ref, routing.tunnels, routing.subnets, now, ROUTE_HOLD_DOWN_MS);
+  }
+
+  async authenticate(token: string | undefined): Promise<AgentTarget> {
+    if (!token) throw new Unauthorized('an agent token is required: Authorization: Bearer <token>');
+    const target = await this.db.getRepository(AgentTarget).findOne({ where: { tokenHash: hashApiKey(token) } });
+    if (!target) throw new Unauthorized('the agent token is unknown or revoked');
+    return target;
+  }
+
+  /**
+   * The agent's long poll: answers at once when its version is stale, otherwise when the VPC's
+   * routes change (or a hold-down ends) and the set really differs, or when the wait is over.
+   */
+  async poll(target: AgentTarget, version: string | undefined, waitSeconds: number, agentVersion: string | undefined): Promise<TargetRoutes> {
+    await this.db.getRepository(AgentTarget).update({ id: target.id }, { lastCheckInAt: new Date(), ...(agentVersion && { agentVersion: agentVersion.slice(0, 32) }) });
+    const deadline = Date.now() + Math.min(Math.max(waitSeconds, 0), MAX_WAIT_SECONDS) * 1000;
+    for (;;) {
+      const current = this.routesOf(target, await this.vpcRouting(target.vpcId));
+      const remaining = deadline - Date.now();
+      if (current.version !== version || remaining <= 0) return current;
+      const untilHoldDown = current.holdDownEndsAt ? current.holdDownEndsAt.getTime() - Date.now() + 50 : remaining;
+      await this.listener.waitForChange(target.vpcId, Math.min(remaining, untilHoldDown));
+    }
+  }
+
+  async report(target: AgentTarget, appliedVersion: string, agentVersion: string, error: string | null): Promise<void> {
+    await this.db.getRepository(AgentTarget).update({ id: target.id }, {
+      appliedVersion: appliedVersion.slice(0, 32), agentVersion: agentVersion.slice(0, 32),
+      lastError: error ? error.slice(0, 1000) : null, lastReportAt: new Date(), lastCheckInAt: new Date(),
+    });
+  }
+
+  // --- tokens (operators) --------------------------------------------------------------------
+
+  async issueInstanceToken(instanceId: string): Promise<string> {
+    const target = await this.db.getRepository(AgentTarget).findOne({ where: { instanceId } });
+    if (!target) throw new NotFound('instance', instanceId);
+    return this.issue(target);
+  }
+
+  async issueRouterToken(vpcId: string): Promise<string> {
+    const target = await this.db.getRepository(AgentTarget).findOne({ where: { vpcId, kind: 'vpc_router' } });
+    if (!target) throw new NotFound('VPC', vpcId);
+    return this.issue(target);
+  }
+
+  private async issue(target: AgentTarget): Promise<string> {
+    // A new token replaces the old one: rotation and re-issue are the same operation.
+    const token = newSecretToken('vpna');
+    await this.db.getRepository(AgentTarget).update({ id: target.id }, { tokenHash: hashApiKey(token), tokenPrefix: token.slice(0, 8), tokenIssuedAt: new Date() });
+    return token;
+  }
+
+  async revokeInstanceToken(instanceId: string): Promise<void> {
+    const r = await this.db.getRepository(AgentTarget).update({ instanceId, tokenHash: Not(IsNull()) }, { tokenHash: null, tokenPrefix: null });
+    if (!r.affected) throw new NotFound('agent token of instance', instanceId);
+  }
+
+  async revokeRouterToken(vpcId: string): Promise<void> {
+    const r = await this.db.getRepository(AgentTarget).update({ vpcId, kind: 'vpc_router', tokenHash: Not(IsNull()) }, { tokenHash: null, tokenPrefix: null });
+    if (!r.affected) throw new NotFound('router agent token of VPC', vpcId);
+  }
+
+  // --- status ------------------------------------------------------------------------------
+
+  /** Operator view: every agent with its check-in and whether it applied its current routes. */
+  async agents(filter: { vpcId?: string; tenantId?: string }) {
+    const where = { ...(filter.vpcId && { vpcId: filter.vpcId }), ...(filter.tenantId && { tenantId: filter.tenantId }) };
+    const targets = await this.db.getRepository(AgentTarget).find({ where, relations: { instance: true }, order: { vpcId: 'ASC', id: 'ASC' } });
+    const routing = new Map<string, VpcRouting>();
+    for (const vpcId of new Set(targets.map((t) => t.vpcId))) routing.set(vpcId, await this.vpcRouting(vpcId));
+    return targets.map((t) => {
+      const desired = this.routesOf(t, routing.get(t.vpcId)!);
+      return {
+        id: t.id, kind: t.kind, vpcId: t.vpcId, subnetId: t.subnetId, instanceId: t.instanceId, instanceName: t.instance?.name ?? null,
+        tokenIssued: !!t.tokenHash, agentVersion: t.agentVersion, lastCheckInAt: t.lastCheckInAt, appliedVersion: t.appliedVersion,
+        desiredVersion: desired.version, upToDate: t.appliedVersion === desired.version && !t.lastError, lastError: t.lastError,
+        routes: desired.routes, conflicts: desired.conflicts,
+      };
+    });
+  }
+
+  /** Per tunnel: the targets that must carry its routes, and which of them have them. */
+  async pushStatus(tunnel: VpnTunnel) {
+    const gateway = await this.db.getRepository(VpnGateway).findOneOrFail({ where: { id: tunnel.gatewayId } });
+    const routing = await this.vpcRouting(gateway.vpcId);
+    const concerned = await this.db.getRepository(AgentTarget).find({
+      where: [
+        { vpcId: gateway.vpcId, kind: 'instance', subnetId: In(tunnel.localSubnetIds.length ? tunnel.localSubnetIds : ['']) },
+        ...(tunnel.localSubnetIds.some((s) => s !== gateway.subnetId) ? [{ vpcId: gateway.vpcId, kind: 'vpc_router' as const }] : []),
+      ],
+      relations: { instance: true },
+      order: { id: 'ASC' },
+    });
+    const failed: { targetId: string; name: string; error: string }[] = [];
+    const pending: { targetId: string; name: string }[] = [];
+    let applied = 0;
+    for (const t of concerned) {
+      const name = t.instance?.name ?? `router of ${t.vpcId}`;
+      const desired = this.routesOf(t, routing);
+      if (t.lastError) failed.push({ targetId: t.id, name, error: t.lastError });
+      else if (t.appliedVersion === desired.version) applied++;
+      else pending.push({ targetId: t.id, name });
+    }
+    return { targets: concerned.length, applied, failed, pending };
+  }
+}

@@ -1,0 +1,116 @@
+// The agent API: tokens, tenant isolation, the desired routes and the long poll.
+import { Client } from 'pg';
+import { startTestApi, TestApi } from '../support/api';
+import { client, createTenantWorld, gatewayBody, TenantWorld, tunnelBody } from '../support/fixtures';
+
+let api: TestApi;
+let w: TenantWorld;
+let other: TenantWorld;
+let db: Client;
+const instanceIds: Record<string, string> = {};
+
+beforeAll(async () => {
+  api = await startTestApi();
+  w = await createTenantWorld(api, 'routed', 1);
+  other = await createTenantWorld(api, 'other', 2);
+  const admin = client(api, api.adminKey);
+  for (const [name, subnet, ip] of [['vm-a', 0, '10.1.1.10'], ['vm-b', 1, '10.1.2.10'], ['vm-c', 2, '10.1.3.10']] as const) {
+    instanceIds[name] = (await admin.ok(admin.post('/api/v1/instances', { subnetId: w.subnetIds[subnet], name, privateIp: ip }), 201)).id;
+  }
+  instanceIds.foreign = (await admin.ok(admin.post('/api/v1/instances', { subnetId: other.subnetIds[0], name: 'x', privateIp: '10.2.1.10' }), 201)).id;
+  db = new Client({ connectionString: api.databaseUrl });
+  await db.connect();
+});
+afterAll(async () => {
+  await db?.end();
+  await api?.close();
+});
+
+const agent = (token: string) => ({
+  routes: (q = '') => api.http().get(`/api/v1/agent/routes${q}`).set('Authorization', `Bearer ${token}`).set('X-Agent-Version', '1.0.0'),
+  report: (body: object) => api.http().post('/api/v1/agent/report').set('Authorization', `Bearer ${token}`).send(body),
+});
+
+async function issue(instance: string): Promise<string> {
+  const admin = client(api, api.adminKey);
+  return (await admin.ok(admin.post(`/api/v1/instances/${instanceIds[instance]}/agent-token`), 201)).token;
+}
+
+it('tokens: 401 without or with an unknown token; a rotated or revoked token stops working', async () => {
+  expect((await api.http().get('/api/v1/agent/routes')).status).toBe(401);
+  expect((await agent('nope').routes()).status).toBe(401);
+  const first = await issue('vm-a');
+  expect((await agent(first).routes()).status).toBe(200);
+  const second = await issue('vm-a');
+  expect((await agent(first).routes()).status).toBe(401);
+  expect((await agent(second).routes()).status).toBe(200);
+  const admin = client(api, api.adminKey);
+  await admin.ok(admin.delete(`/api/v1/instances/${instanceIds['vm-a']}/agent-token`), 204);
+  const res = await agent(second).routes();
+  expect(res.status).toBe(401);
+  expect(res.body.code).toBe('unauthorized');
+  // Tenants cannot issue tokens (operators do); an unknown instance is 404.
+  expect((await client(api, w.key).post(`/api/v1/instances/${instanceIds['vm-a']}/agent-token`)).status).toBe(403);
+  expect((await admin.post('/api/v1/instances/inst-nothere/agent-token')).status).toBe(404);
+});
+
+it('routes follow connected tunnels of the instance\'s subnet only; the long poll wakes on a change', async () => {
+  const t = client(api, w.key);
+  const gw = await t.ok(t.post('/api/v1/vpn-gateways', gatewayBody(w)), 201);
+  const peer = await t.ok(t.post('/api/v1/peer-gateways', { name: 'p', ipAddress: '203.0.113.5' }), 201);
+  const tunnel = await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peer.id, w, { localSubnetIds: [w.subnetIds[0], w.subnetIds[1]], remoteCidrs: ['172.16.1.0/24', '172.16.2.0/24'] })), 201);
+  const a = agent(await issue('vm-a'));
+  const b = agent(await issue('vm-b'));
+  const c = agent(await issue('vm-c'));
+  const foreign = agent(await issue('foreign'));
+
+  const before = await a.routes();
+  expect(before.body.routes).toEqual([]); // connecting: nothing yet
+
+  // A long poll with the current version waits; the tunnel turning connected (as the worker would
+  // report it) wakes it with the new set.
+  const started = Date.now();
+  const waiting = a.routes(`?version=${before.body.version}&wait=10`);
+  await new Promise((r) => setTimeout(r, 300));
+  await db.query("UPDATE vpn_tunnels SET connection_state = 'connected' WHERE id = $1", [tunnel.id]);
+  await (api.app.get((await import('../../src/routes/routes.service')).RoutesService)).changed(w.vpcId);
+  const woke = await waiting;
+  expect(Date.now() - started).toBeLessThan(5000);
+  expect(woke.body.routes).toEqual([
+    { destination: '172.16.1.0/24', via: gw.privateIp },
+    { destination: '172.16.2.0/24', via: gw.privateIp },
+  ]);
+  expect((await b.routes()).body.routes).toEqual([
+    { destination: '172.16.1.0/24', via: '10.1.2.1' },
+    { destination: '172.16.2.0/24', via: '10.1.2.1' },
+  ]);
+  expect((await c.routes()).body.routes).toEqual([]);
+  expect((await foreign.routes()).body.routes).toEqual([]);
+
+  // Push status: two instances and the VPC router must carry the routes; one reports it applied.
+  expect((await a.report({ appliedVersion: woke.body.version, agentVersion: '1.0.0', error: null })).status).toBe(204);
+  expect((await b.report({ appliedVersion: 'old', agentVersion: '1.0.0', error: 'RTNETLINK answers: Network is unreachable' })).status).toBe(204);
+  const detail = await t.ok(t.get(`/api/v1/vpn-tunnels/${tunnel.id}`));
+  expect(detail.routePush).toMatchObject({ targets: 3, applied: 1, failed: [{ name: 'vm-b', error: 'RTNETLINK answers: Network is unreachable' }] });
+  expect(detail.routePush.pending).toHaveLength(1);
+
+  const admin = client(api, api.adminKey);
+  const agents = await admin.ok(admin.get(`/api/v1/agents?vpcId=${w.vpcId}`));
+  const vmA = agents.find((x: any) => x.instanceName === 'vm-a');
+  expect(vmA).toMatchObject({ agentVersion: '1.0.0', upToDate: true, appliedVersion: woke.body.version });
+  expect(new Date(vmA.lastCheckInAt).getTime()).toBeGreaterThan(started - 1000);
+
+  // Editing remote subnets changes exactly the set; deleting the tunnel withdraws the routes.
+  await t.ok(t.put(`/api/v1/vpn-tunnels/${tunnel.id}/subnets`, { localSubnetIds: [w.subnetIds[0]], remoteCidrs: ['172.16.1.0/24', '172.16.3.0/24'] }));
+  expect((await a.routes()).body.routes.map((r: any) => r.destination)).toEqual(['172.16.1.0/24', '172.16.3.0/24']); // held down while it reconnects
+  expect((await b.routes()).body.routes).toEqual([]);
+  await t.ok(t.delete(`/api/v1/vpn-tunnels/${tunnel.id}`));
+  expect((await a.routes()).body.routes).toEqual([]);
+});
+
+it('a report with a bad body names the field', async () => {
+  const a = agent(await issue('vm-c'));
+  const res = await a.report({ agentVersion: '1' });
+  expect(res.status).toBe(400);
+  expect(res.body.violations[0]).toMatchObject({ field: 'appliedVersion' });
+});
