@@ -39,6 +39,9 @@ it('IKEv2 defaults: the tunnel connects and a VPC instance pings the remote host
   await vm(['ip', 'route', 'replace', SITE_SUBNET, 'via', gw.privateIp]);
   const ping = await vm(['ping', '-c', '3', '-W', '2', SITE_HOST]);
   expect(ping.stdout).toMatch(/3 received/);
+  // The FAQ: a gateway never gives the VPC internet access, even to an instance routing through it.
+  await vm(['ip', 'route', 'replace', '203.0.113.1/32', 'via', gw.privateIp]);
+  expect(await product.vmPings('vm-a1', '203.0.113.1', 1)).toBe(false);
 
   const logs = await product.ok('GET', `/api/v1/vpn-tunnels/${tunnel.id}/logs`);
   expect(logs.items.some((e: any) => e.kind === 'config' && e.result === 'success')).toBe(true);

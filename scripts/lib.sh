@@ -53,10 +53,12 @@ ensure_redis() {
 }
 
 ensure_node_modules() {
-  # npm ci when node_modules is missing or older than the lockfile.
+  # `npm install` with the committed lockfile (versions pinned there), when node_modules is missing
+  # or older than the lockfile. Not `npm ci`: the registry reached here lacks some other platforms'
+  # optional binaries (@swc/core-darwin-*, ...), which npm ci insists on finding in the lockfile.
   if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    log "npm ci"
-    npm ci --no-audit --no-fund --loglevel=error
+    log "npm install (locked versions)"
+    npm install --no-audit --no-fund --loglevel=error
   fi
 }
 

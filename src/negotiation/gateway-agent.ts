@@ -3,6 +3,7 @@
 import { connName } from '../strongswan/tunnel-model';
 import { ViciCommands, ViciEventStream, ViciSection, ViciSession, ViciSubscription } from '../vici';
 import { syncGatewayRoutes } from './gateway-routes';
+import { GATEWAY_VPC_IFACE } from './host/lab-names';
 import { DesiredTunnel, NegotiationStore } from './negotiation-store';
 import { RetryTimings } from './retry-policy';
 import { TunnelNegotiator } from './tunnel-negotiator';
@@ -93,7 +94,7 @@ export class GatewayAgent {
   private readonly remoteCidrs = new Map<string, string[]>();
 
   async syncRoutes(): Promise<void> {
-    await syncGatewayRoutes(this.o.gatewayId, this.o.privateIp, [...this.remoteCidrs.values()].flat());
+    await syncGatewayRoutes(this.o.gatewayId, GATEWAY_VPC_IFACE, this.o.privateIp, [...this.remoteCidrs.values()].flat());
   }
 
   async removeTunnel(tunnelId: string): Promise<void> {

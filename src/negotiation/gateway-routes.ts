@@ -1,10 +1,13 @@
-// Routes inside a gateway's namespace that steer traffic for remote subnets into libipsec's TUN
-// device, where its SPD picks the IPsec SA. The worker owns them (charon's install_routes is off):
-// one route per remote CIDR of every tunnel loaded on the gateway, sourced from the gateway's VPC
-// address. They are marked with our own routing protocol number so nothing else is touched.
+// Routing inside a gateway's namespace. Traffic arriving from the VPC leg is looked up in a table
+// of its own that holds only the tunnels' remote subnets (into libipsec's TUN device) and an
+// unreachable default: a gateway never forwards VPC traffic to the internet (the seed's FAQ), while
+// charon's own IKE packets still use the main table's default route. The worker owns these routes
+// (charon's install_routes is off) and marks them with its routing protocol number.
 import { run } from './host/exec';
 
 export const GATEWAY_ROUTE_PROTO = '252';
+export const GATEWAY_ROUTE_TABLE = '252';
+const RULE_PRIORITY = '100';
 
 export interface RouteSync {
   added: string[];
@@ -17,12 +20,22 @@ async function ipsecDevice(namespace: string): Promise<string | null> {
   return match ? match[1] : null;
 }
 
-/** Makes the namespace's routes into the TUN device exactly `cidrs`. */
-export async function syncGatewayRoutes(namespace: string, srcIp: string, cidrs: Iterable<string>): Promise<RouteSync> {
+/** Traffic from the VPC leg uses the tunnel table; nothing else is forwarded. Idempotent. */
+async function ensureVpcPolicy(namespace: string, vpcIface: string): Promise<void> {
+  const { stdout } = await run('ip', ['-n', namespace, 'rule', 'show', 'priority', RULE_PRIORITY]);
+  if (!stdout.includes(`iif ${vpcIface} lookup ${GATEWAY_ROUTE_TABLE}`)) {
+    await run('ip', ['-n', namespace, 'rule', 'add', 'priority', RULE_PRIORITY, 'iif', vpcIface, 'lookup', GATEWAY_ROUTE_TABLE]);
+  }
+  await run('ip', ['-n', namespace, 'route', 'replace', 'unreachable', 'default', 'table', GATEWAY_ROUTE_TABLE]);
+}
+
+/** Makes the tunnel table's routes into the TUN device exactly `cidrs`. */
+export async function syncGatewayRoutes(namespace: string, vpcIface: string, srcIp: string, cidrs: Iterable<string>): Promise<RouteSync> {
+  await ensureVpcPolicy(namespace, vpcIface);
   const device = await ipsecDevice(namespace);
   if (!device) return { added: [], removed: [] }; // charon not (yet) up: the next sync installs them
   const wanted = new Set(cidrs);
-  const { stdout } = await run('ip', ['-n', namespace, '-o', 'route', 'show', 'proto', GATEWAY_ROUTE_PROTO]);
+  const { stdout } = await run('ip', ['-n', namespace, '-o', 'route', 'show', 'table', GATEWAY_ROUTE_TABLE, 'proto', GATEWAY_ROUTE_PROTO]);
   const present = new Map<string, string>();
   for (const line of stdout.split('\n').filter(Boolean)) {
     const [dest] = line.split(' ');
@@ -32,12 +45,12 @@ export async function syncGatewayRoutes(namespace: string, srcIp: string, cidrs:
   const removed: string[] = [];
   for (const cidr of wanted) {
     if (present.get(cidr)?.includes(`dev ${device}`)) continue;
-    await run('ip', ['-n', namespace, 'route', 'replace', cidr, 'dev', device, 'src', srcIp, 'proto', GATEWAY_ROUTE_PROTO]);
+    await run('ip', ['-n', namespace, 'route', 'replace', cidr, 'dev', device, 'src', srcIp, 'table', GATEWAY_ROUTE_TABLE, 'proto', GATEWAY_ROUTE_PROTO]);
     added.push(cidr);
   }
   for (const cidr of present.keys()) {
     if (wanted.has(cidr)) continue;
-    await run('ip', ['-n', namespace, 'route', 'del', cidr, 'proto', GATEWAY_ROUTE_PROTO]).catch(() => undefined);
+    await run('ip', ['-n', namespace, 'route', 'del', cidr, 'table', GATEWAY_ROUTE_TABLE, 'proto', GATEWAY_ROUTE_PROTO]).catch(() => undefined);
     removed.push(cidr);
   }
   return { added, removed };
