@@ -91,13 +91,17 @@ async function waitGateway(id: string, timeoutMs = 60_000): Promise<any> {
   return gw;
 }
 
-/** 1. Create -> connected, one tunnel after another on a running gateway. */
-async function warm(s: Setup) {
-  const gw = await waitGateway((await product.ok('POST', '/api/v1/vpn-gateways', gatewayBody(s, 'bn-warm', WARM_EIP, 0))).id);
-  const plans: TunnelPlan[] = Array.from({ length: WARM }, (_, i) => ({
+/** The warm tunnels: all on one gateway (WARM_EIP), towards the first peer address. */
+function planWarm(s: Setup): TunnelPlan[] {
+  return Array.from({ length: WARM }, (_, i) => ({
     mirrorId: `bn-warm-${i}`, gatewayIp: WARM_EIP, peerIp: PEER_BASE, localCidr: s.subnets[localSubnet(0, i)].cidr, remoteCidr: `172.20.${i}.0/24`, psk: `bench.warm-Key${i}`,
     localId: WARM_EIP, remoteId: `t${i}.warm.bench.example`,
   }));
+}
+
+/** 1. Create -> connected, one tunnel after another on a running gateway. */
+async function warm(s: Setup, plans: TunnelPlan[]) {
+  const gw = await waitGateway((await product.ok('POST', '/api/v1/vpn-gateways', gatewayBody(s, 'bn-warm', WARM_EIP, 0))).id);
   await mirror.load(plans);
   const totals: number[] = [];
   const posts: number[] = [];
@@ -126,8 +130,21 @@ async function warm(s: Setup) {
   return { tunnels: WARM, pollMs: POLL_MS, totalMs: summary(totals), postMs: summary(posts), targetP50Ms: 500, met: p50 < 500, samplesMs: totals.map((x) => Math.round(x)) };
 }
 
+/** Gateway g (198.51.100.10+g) has PER_GATEWAY tunnels to peer g (203.0.113.100+g), distinct IKE ids. */
+function planCold(s: Setup): { plan: TunnelPlan; g: number }[] {
+  const plans: { plan: TunnelPlan; g: number }[] = [];
+  for (let g = 0; g < GATEWAYS; g++) {
+    for (let i = 0; i < PER_GATEWAY; i++) {
+      const k = g * PER_GATEWAY + i; // unique remote /24 in the VPC: 172.16.0.0 - 172.19.231.0
+      plans.push({ g, plan: { mirrorId: `bn-g${g}-t${i}`, gatewayIp: ipPlus('198.51.100.10', g), peerIp: ipPlus(PEER_BASE, g), localCidr: s.subnets[localSubnet(g % 2, i)].cidr, remoteCidr: `172.${16 + (k >> 8)}.${k & 255}.0/24`,
+        psk: `bench.g${g}t${i}-Key`, localId: ipPlus('198.51.100.10', g), remoteId: `t${i}.g${g}.bench.example` } });
+    }
+  }
+  return plans;
+}
+
 /** 2. Cold start: everything created while no worker runs, then the worker starts. */
-async function cold(s: Setup) {
+async function cold(s: Setup, plans: { plan: TunnelPlan; g: number }[]) {
   const total = GATEWAYS * PER_GATEWAY;
   product.killWorker();
   await product.markHostStale();
@@ -138,14 +155,6 @@ async function cold(s: Setup) {
   const unplaced = gateways.filter((g) => g.stateReason === 'waiting for a gateway host').length;
   if (unplaced !== GATEWAYS) throw new Error(`only ${unplaced}/${GATEWAYS} gateways wait unplaced: is another live host registered?`);
   const createGatewaysMs = performance.now() - t;
-  const plans: { plan: TunnelPlan; g: number }[] = [];
-  for (let g = 0; g < GATEWAYS; g++) {
-    for (let i = 0; i < PER_GATEWAY; i++) {
-      const k = g * PER_GATEWAY + i; // unique remote /24 in the VPC: 172.16.0.0 - 172.19.231.0
-      plans.push({ g, plan: { mirrorId: `bn-g${g}-t${i}`, gatewayIp: ipPlus('198.51.100.10', g), peerIp: ipPlus(PEER_BASE, g), localCidr: s.subnets[localSubnet(g % 2, i)].cidr, remoteCidr: `172.${16 + (k >> 8)}.${k & 255}.0/24`,
-        psk: `bench.g${g}t${i}-Key`, localId: ipPlus('198.51.100.10', g), remoteId: `t${i}.g${g}.bench.example` } });
-    }
-  }
   t = performance.now();
   await pool(plans, 4, ({ plan, g }) => product.ok('POST', '/api/v1/vpn-tunnels', tunnelBody(plan, gateways[g].id, s.peerId[g], s)));
   const createTunnelsMs = performance.now() - t;
@@ -210,6 +219,10 @@ async function profile(wallStart: number) {
   const loadSpans = perGateway.map((r) => Number(r.last_load) - Number(r.first_load));
   const attempts = await product.sql<{ result: string; reason: string | null; n: string }>(
     `SELECT result, reason_code AS reason, count(*) AS n FROM tunnel_events WHERE kind = 'attempt' GROUP BY 1, 2 ORDER BY 3 DESC`);
+  const kinds = await product.sql<{ kind: string; n: string }>(`SELECT kind, count(*) AS n FROM tunnel_events GROUP BY 1 ORDER BY 1`);
+  const failures = await product.sql<{ at: number; reason: string; message: string; lines: string[] }>(
+    `SELECT extract(epoch FROM at) * 1000 AS at, reason_code AS reason, message, lines FROM tunnel_events
+      WHERE kind = 'attempt' AND result = 'failure' ORDER BY at LIMIT 3`);
   const states = await product.sql<{ state: string; n: string }>(`SELECT connection_state AS state, count(*) AS n FROM vpn_tunnels GROUP BY 1`);
   return {
     connectedAtSeconds: Object.fromEntries([10, 25, 50, 75, 90, 100].map((p) => [`p${p}`, connectedAt.length ? rel(percentile(connectedAt, p)) : null])),
@@ -218,7 +231,9 @@ async function profile(wallStart: number) {
     lastGatewayLoadedAtSeconds: firstLoads.length ? rel(firstLoads[firstLoads.length - 1]) : null,
     msBetweenGatewayStarts: gaps.length ? summary(gaps) : null,
     msToLoadOneGatewaysTunnels: loadSpans.length ? summary(loadSpans) : null,
+    events: Object.fromEntries(kinds.map((k) => [k.kind, Number(k.n)])),
     attempts: attempts.map((a) => ({ result: a.result, reason: a.reason, n: Number(a.n) })),
+    failureExamples: failures.map((f) => ({ atSeconds: rel(Number(f.at)), reason: f.reason, message: f.message, lastLines: f.lines.slice(-4) })),
     connectionStates: Object.fromEntries(states.map((s) => [s.state, Number(s.n)])),
   };
 }
@@ -248,11 +263,13 @@ async function main(): Promise<void> {
     log(`starting the product (lab prefix ${PREFIX})`);
     await product.start();
     await product.startWorker();
-    await mirror.start();
     const s = await setup();
+    const warmPlans = env.BENCH_SKIP_WARM ? [] : planWarm(s);
+    const coldPlans = env.BENCH_SKIP_COLD ? [] : planCold(s);
+    await mirror.start([...warmPlans, ...coldPlans.map((p) => p.plan)]);
     log(`mirror ${mirror.namespace} up with ${GATEWAYS} addresses; ${s.eipId.size} external IPs registered`);
-    if (!env.BENCH_SKIP_WARM) out.createToConnected = await warm(s);
-    if (!env.BENCH_SKIP_COLD) out.coldStart1000 = await cold(s);
+    if (warmPlans.length) out.createToConnected = await warm(s, warmPlans);
+    if (coldPlans.length) out.coldStart1000 = await cold(s, coldPlans);
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
   } catch (err) {
     log(`FAILED: ${(err as Error).stack ?? err}`);

@@ -1,6 +1,6 @@
 // Command-line parsing for `lab`: pure, so it is unit-tested.
 export const VALUE_FLAGS = new Set(['state-dir', 'prefix', 'api-url', 'admin-key', 'public-ip', 'subnet', 'conf', 'secrets', 'kind']);
-export const BOOLEAN_FLAGS = new Set(['no-register', 'router', 'json', 'help']);
+export const BOOLEAN_FLAGS = new Set(['no-register', 'no-agents', 'router', 'json', 'help']);
 
 export interface ParsedArgs {
   positionals: string[];
@@ -51,7 +51,9 @@ export function requireFlag(args: ParsedArgs, name: string): string {
 
 export const USAGE = `usage: lab <verb> [options]
 
-  up [--no-register]            build the internet, the demo VPCs and instances; register them in the API
+  up [--no-register] [--no-agents]
+                                build the internet, the demo VPCs and instances; register them in the API;
+                                run a route agent per instance and VPC router (agents stop|start restart)
   down                          remove everything the lab made (sites, namespaces, /etc/netns files)
   status [--json]
   site add <name> --public-ip <ip> --subnet <cidr> [--conf <ipsec.conf>] [--secrets <ipsec.secrets>] [--kind starter]
@@ -59,6 +61,8 @@ export const USAGE = `usage: lab <verb> [options]
   site status <name>            ipsec statusall at the site
   site exec <name> [--router] -- <cmd...>   run on the site's host (or its router, beside the IKE daemon)
   vm exec <instance> -- <cmd...>
+  agents [--json]               route agents: pid, running, last log line (logs in <state dir>/agents/)
+  agents stop <name> | agents start <name>   by instance name, or VPC name for its router
 
 options: --state-dir DIR (env LAB_STATE_DIR, default /var/lib/vpn-console/lab)
          --prefix P      (env LAB_PREFIX, default vl): namespace prefix

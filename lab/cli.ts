@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { Lab } from './lab';
 import { ParsedArgs, parseArgs, requireFlag, stringFlag, USAGE } from './cli-args';
+import { formatAgents } from './lab-agents';
 import { formatSites, formatStatus } from './lab-status';
 import { SiteKind } from './lab-state';
 
@@ -79,6 +80,24 @@ async function site(lab: Lab, args: ParsedArgs, sub: string | undefined, name: s
   }
 }
 
+async function agents(lab: Lab, args: ParsedArgs, sub: string | undefined, name: string | undefined): Promise<number> {
+  if (!sub || sub === 'list') {
+    const list = lab.agentStatus();
+    console.log(args.flags.json ? JSON.stringify(list, null, 2) : formatAgents(list));
+    return 0;
+  }
+  if (!name) throw new Error(`lab agents ${sub} <name>`);
+  if (sub === 'stop') {
+    await lab.stopAgent(name);
+    console.log(`agent ${name} stopped (its routes stay)`);
+  } else if (sub === 'start') {
+    console.log(`agent ${name} started, pid ${await lab.startAgent(name)}`);
+  } else {
+    throw new Error(`unknown: lab agents ${sub}\n${USAGE}`);
+  }
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
   const [verb, sub, name] = args.positionals;
@@ -89,8 +108,9 @@ async function main(argv: string[]): Promise<number> {
   const lab = makeLab(args);
   switch (verb) {
     case 'up': {
-      const r = await lab.up({ register: args.flags['no-register'] !== true });
+      const r = await lab.up({ register: args.flags['no-register'] !== true, agents: args.flags['no-agents'] !== true });
       for (const c of r.created) console.log(`created ${c}`);
+      for (const w of r.warnings) console.error(`warning: ${w}`);
       if (r.newTenantApiKey) {
         // Shown once by the API: the only chance to see it.
         console.log(`demo tenant API key (shown once, keep it): ${r.newTenantApiKey}`);
@@ -109,6 +129,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'site':
       return site(lab, args, sub, name);
+    case 'agents':
+      return agents(lab, args, sub, name);
     case 'vm':
       if (sub !== 'exec' || !name) throw new Error('lab vm exec <instance> -- <cmd...>');
       return passthrough(lab.vmExecArgv(name, needCommand(args)));

@@ -23,6 +23,25 @@ export interface SiteState {
   pid?: number; // the daemon's pid while it runs
 }
 
+export type AgentKind = 'instance' | 'router';
+
+// What an agent acts for: an instance, or a VPC's router (the VPC fabric namespace).
+export interface AgentTarget {
+  name: string; // the instance's name, or the VPC's name for its router
+  kind: AgentKind;
+  targetId: string; // the API id the token belongs to
+  namespace: string;
+}
+
+// A route agent the lab runs (lab-agents.ts): files under <state dir>/agents/.
+export interface AgentState extends AgentTarget {
+  apiUrl: string;
+  tokenFile: string;
+  stateFile: string;
+  logFile: string;
+  pid?: number;
+}
+
 export interface LabState {
   version: 1;
   prefix: string;
@@ -31,10 +50,11 @@ export interface LabState {
   inventory: LabInventory | null;
   registered: boolean;
   sites: Record<string, SiteState>;
+  agents?: Record<string, AgentState>; // absent in state files written before agents existed
 }
 
 export function emptyState(prefix: string): LabState {
-  return { version: 1, prefix, namespaces: [], inventory: null, registered: false, sites: {} };
+  return { version: 1, prefix, namespaces: [], inventory: null, registered: false, sites: {}, agents: {} };
 }
 
 export class LabStateStore {
@@ -59,6 +79,10 @@ export class LabStateStore {
 
   remove(): void {
     rmSync(this.file, { force: true });
+  }
+
+  agentsDir(): string {
+    return join(this.dir, 'agents');
   }
 
   siteDir(name: string): string {

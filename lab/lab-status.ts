@@ -1,4 +1,5 @@
 // The lab's status report and its text rendering for `lab status`. Pure.
+import { AgentSummary, formatAgents } from './lab-agents';
 import { LabInventory } from './lab-inventory';
 import { SiteState } from './lab-state';
 
@@ -21,6 +22,7 @@ export interface LabStatus {
   namespaces: { name: string; exists: boolean }[];
   inventory: LabInventory | null;
   sites: SiteSummary[];
+  agents: AgentSummary[];
 }
 
 export function siteSummary(s: SiteState, running: boolean): SiteSummary {
@@ -58,5 +60,6 @@ export function formatStatus(st: LabStatus): string {
   const ips = st.inventory?.externalIps ?? [];
   if (ips.length) lines.push(`external IPs: ${ips[0]} - ${ips[ips.length - 1]} (${ips.length})`);
   lines.push('sites:', formatSites(st.sites));
+  lines.push('route agents:', formatAgents(st.agents));
   return lines.join('\n');
 }

@@ -1,11 +1,12 @@
 // The lab as a library: the CLI (lab/cli.ts) and the e2e tests call these operations. A lab is
 // identified by its state directory and namespace prefix, so a test can run a private lab beside
 // a developer's demo lab ('vl').
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { run, ExecResult } from '../src/negotiation/host/exec';
 import { namespaceExists } from '../src/negotiation/host/gateway-namespace';
 import { assertSiteName, DEFAULT_LAB_PREFIX, LabNames } from '../src/negotiation/host/lab-names';
 import { isAlive } from '../src/negotiation/host/process-files';
+import { AgentSummary, LabAgents } from './lab-agents';
 import { LabApiClient } from './lab-api';
 import { ensureInternet, ensureVpcs, fabricNamespaces, removeNamespaces } from './lab-fabric';
 import { demoInventory, findInstance, LabInventory } from './lab-inventory';
@@ -24,12 +25,14 @@ export interface LabOptions {
 
 export interface UpOptions {
   register?: boolean; // default true: register the inventory in the API first
+  agents?: boolean; // default true when registering: a route agent per instance and VPC router
 }
 
 export interface UpResult {
   inventory: LabInventory;
   created: string[];
   newTenantApiKey?: string;
+  warnings: string[]; // e.g. route agents that could not start (the lab itself is up)
 }
 
 export interface AddSiteOptions {
@@ -49,10 +52,12 @@ const EMPTY_CONF = 'config setup\n# no connections yet: lab site reload <name> a
 export class Lab {
   readonly names: LabNames;
   readonly store: LabStateStore;
+  readonly agents: LabAgents;
 
   constructor(private readonly o: LabOptions = {}) {
     this.names = new LabNames(o.prefix ?? DEFAULT_LAB_PREFIX);
     this.store = new LabStateStore(o.stateDir ?? DEFAULT_LAB_STATE_DIR);
+    this.agents = new LabAgents(this.store.agentsDir());
   }
 
   get prefix(): string {
@@ -62,14 +67,14 @@ export class Lab {
   async up(options: UpOptions = {}): Promise<UpResult> {
     const state = this.loadState() ?? emptyState(this.prefix);
     let result: UpResult;
-    if (options.register ?? true) {
-      if (!this.o.api) throw new Error('registering the inventory needs the API URL and admin key (or register: false)');
-      const r = await registerInventory(new LabApiClient(this.o.api), demoInventory());
-      result = { inventory: r.inventory, created: r.created, newTenantApiKey: r.newTenantApiKey };
+    const api = options.register ?? true ? this.apiClient('registering the inventory') : null;
+    if (api) {
+      const r = await registerInventory(api, demoInventory());
+      result = { inventory: r.inventory, created: r.created, newTenantApiKey: r.newTenantApiKey, warnings: [] };
       state.registered = true;
     } else {
       // Keep ids the API gave earlier: gateways already placed on those bridges keep working.
-      result = { inventory: state.inventory ?? demoInventory(), created: [] };
+      result = { inventory: state.inventory ?? demoInventory(), created: [], warnings: [] };
     }
     try {
       // Ids changed (e.g. a fresh database): drop the fabric built for the old ones.
@@ -82,6 +87,9 @@ export class Lab {
       await ensureVpcs(this.names, state, result.inventory);
       // Sites survive an `up` that rebuilt the internet bridge: re-plug them.
       for (const site of Object.values(state.sites)) await ensureSiteNetwork(this.names, site, siteAddressing(site.publicIp, site.subnet));
+      if (api && (options.agents ?? true)) {
+        result.warnings.push(...(await this.agents.ensure(state, result.inventory, this.names, api, this.o.api!.baseUrl)));
+      }
     } finally {
       this.store.save(state);
     }
@@ -92,6 +100,9 @@ export class Lab {
   async down(): Promise<void> {
     const state = this.loadState();
     if (!state) return;
+    // Agents run in the host namespace: removing namespaces would not stop them.
+    await this.agents.stopAll(state);
+    rmSync(this.agents.dir, { recursive: true, force: true });
     for (const site of Object.values(state.sites)) {
       await removeSiteEverything(this.names, site);
       delete state.sites[site.name];
@@ -209,6 +220,32 @@ export class Lab {
     return run(bin, args, { timeoutMs: options.timeoutMs });
   }
 
+  // --- route agents (lab-agents.ts): by target name, an instance's or a VPC's
+  agentPid(name: string): number | null {
+    const a = this.loadState()?.agents?.[name];
+    return a && this.agents.running(a) ? a.pid! : null;
+  }
+
+  async stopAgent(name: string): Promise<void> {
+    const state = this.requireState();
+    await this.agents.stop(this.requireAgent(state, name));
+    this.store.save(state);
+  }
+
+  // Restarts a stopped agent; issues a new token (through the API) only if its file is gone.
+  async startAgent(name: string): Promise<number> {
+    const state = this.requireState();
+    const a = this.requireAgent(state, name);
+    if (!existsSync(a.tokenFile)) await this.agents.issueToken(a, this.apiClient(`a new token for agent ${name}`));
+    a.pid = await this.agents.start(a);
+    this.store.save(state);
+    return a.pid;
+  }
+
+  agentStatus(): AgentSummary[] {
+    return this.agents.summaries(this.loadState());
+  }
+
   async status(): Promise<LabStatus> {
     const state = this.loadState();
     return {
@@ -219,6 +256,7 @@ export class Lab {
       namespaces: (state?.namespaces ?? []).map((n) => ({ name: n, exists: namespaceExists(n) })),
       inventory: state?.inventory ?? null,
       sites: Object.values(state?.sites ?? {}).map((s) => siteSummary(s, Boolean(s.pid && isAlive(s.pid)))),
+      agents: this.agents.summaries(state),
     };
   }
 
@@ -240,6 +278,17 @@ export class Lab {
     const state = this.loadState();
     if (!state) throw new Error(`no lab is up (no ${this.store.file}): run 'lab up' first`);
     return state;
+  }
+
+  private apiClient(purpose: string): LabApiClient {
+    if (!this.o.api) throw new Error(`${purpose} needs the API URL and admin key (or register: false)`);
+    return new LabApiClient(this.o.api);
+  }
+
+  private requireAgent(state: LabState, name: string) {
+    const a = state.agents?.[name];
+    if (!a) throw new Error(`no route agent '${name}' (agents: ${Object.keys(state.agents ?? {}).join(', ') || 'none'})`);
+    return a;
   }
 
   private requireSite(state: LabState, name: string): SiteState {

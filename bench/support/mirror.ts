@@ -63,6 +63,10 @@ export function renderMirrorConf(dir: string, threads: number): string {
   return `# strongswan.conf of the benchmark's mirror (remote side), written by bench/negotiation.ts
 charon {
   install_routes = no
+  # Every CHILD_SA makes libipsec add a route, and every route change makes charon "roam": send a
+  # MOBIKE address update on ALL its IKE SAs. Fine for a site with 20 SAs; a storm for a mirror
+  # with 1000, which then misses retransmit deadlines and drops SAs. Its addresses never change.
+  process_route = no
   i_dont_care_about_security_and_use_aggressive_mode_psk = yes
   threads = ${threads}
   filelog {
@@ -74,12 +78,16 @@ charon {
       default = ${process.env.BENCH_MIRROR_LOGLEVEL ?? 0}
       ike = 1
       knl = ${process.env.BENCH_MIRROR_LOGLEVEL ?? 0}
+      net = 1
     }
   }
   plugins {
     include /etc/strongswan.d/charon/*.conf
     kernel-libipsec {
       load = yes
+    }
+    kernel-netlink {
+      roam_events = no
     }
     vici {
       load = yes
@@ -119,7 +127,15 @@ export class Mirror {
     return this.child?.pid ?? null;
   }
 
-  async start(): Promise<void> {
+  /**
+   * Plugs the namespace in and starts charon. `plans`: every tunnel that will ever be loaded.
+   * libipsec routes each outbound policy into its TUN device sourced from a local address inside
+   * the local traffic selector (charon.install_routes = no does not stop it): without one, the
+   * CHILD_SA fails with "unable to install IPsec policies (SPD)". So the namespace gets one /32 per
+   * remote subnet on lo, BEFORE charon starts: added afterwards, 1000 addresses overflow charon's
+   * netlink event socket and it misses most of them (only ~240 of 1000 children came up).
+   */
+  async start(plans: TunnelPlan[]): Promise<void> {
     const { names } = this.o;
     const inet = names.inetNamespace;
     if (!(await getLink(inet, names.inetBridge))) throw new Error(`lab internet ${inet} is not up`);
@@ -130,6 +146,8 @@ export class Mirror {
     const batch = this.o.addresses.map((a) => `addr replace ${a}/${this.o.prefixLength} dev ${IFACE}`).join('\n');
     await run('ip', ['-n', this.namespace, '-batch', '-'], { input: `${batch}\n` });
     await replaceRoute(this.namespace, 'default', this.o.router, IFACE);
+    const locals = plans.map((p) => `addr replace ${firstHost(p.remoteCidr)}/32 dev lo`).join('\n');
+    if (plans.length) await run('ip', ['-n', this.namespace, '-batch', '-'], { input: `${locals}\n` });
     await setNamespaceSysctls(this.namespace, { 'net.ipv4.conf.all.rp_filter': 0, 'net.ipv4.conf.default.rp_filter': 0 });
 
     mkdirSync(this.dir, { recursive: true });
@@ -160,11 +178,6 @@ export class Mirror {
   /** Loads the mirrored connection and key of every planned platform tunnel. */
   async load(plans: TunnelPlan[]): Promise<void> {
     const c = this.requireCommands();
-    // libipsec routes each outbound policy into its TUN device sourced from a local address inside
-    // the local traffic selector (charon.install_routes = no does not stop it): without one, the
-    // CHILD_SA fails with "unable to install IPsec policies (SPD)". One /32 per remote subnet on lo.
-    const batch = plans.map((p) => `addr replace ${firstHost(p.remoteCidr)}/32 dev lo`).join('\n');
-    await run('ip', ['-n', this.namespace, '-batch', '-'], { input: `${batch}\n` });
     for (const p of plans) {
       const m = mirrored(platformView(p));
       await c.loadShared(renderLoadShared(m));

@@ -156,9 +156,9 @@ export class NegotiationStore {
     failure: { code: string; message: string } | null,
   ): Promise<boolean> {
     const rows: { vpc_id: string }[] = await this.db.query(
-      `UPDATE vpn_tunnels t SET connection_state = $3, failure_code = $4, failure_message = $5, updated_at = now(),
-              connected_at = CASE WHEN $3 = 'connected' THEN now() ELSE t.connected_at END,
-              disconnected_at = CASE WHEN t.connection_state = 'connected' AND $3 <> 'connected' THEN now() ELSE t.disconnected_at END
+      `UPDATE vpn_tunnels t SET connection_state = $3::varchar, failure_code = $4, failure_message = $5, updated_at = now(),
+              connected_at = CASE WHEN $3::varchar = 'connected' THEN now() ELSE t.connected_at END,
+              disconnected_at = CASE WHEN t.connection_state = 'connected' AND $3::varchar <> 'connected' THEN now() ELSE t.disconnected_at END
          FROM vpn_gateways g
         WHERE t.id = $1 AND t.config_version = $2 AND g.id = t.gateway_id
         RETURNING g.vpc_id`,
