@@ -201,6 +201,7 @@ async function cold(s: Setup, plans: { plan: TunnelPlan; g: number }[]) {
     setup: { createGatewaysMs: Math.round(createGatewaysMs), createTunnelsMs: Math.round(createTunnelsMs), mirrorLoadMs: Math.round(mirrorLoadMs) },
     profile: await profile(wallStart),
     mirrorInstalledChildSas: await mirror.installedChildren().catch(() => null),
+    mirrorUdp: await mirror.udpStats().catch(() => null),
   };
   return result;
 }

@@ -33,14 +33,11 @@ it('IKEv2 defaults: the tunnel connects and a VPC instance pings the remote host
   const connected = await product.waitForTunnel(tunnel.id, ['connected'], 60_000);
   expect(connected.resourceState).toBe('running');
 
-  // Until the route pusher (issue 4) lands, the test sets the instance's route itself.
-  const { run } = await import('../src/negotiation/host/exec');
-  const vm = (cmd: string[]) => run(product.lab.vmExecArgv('vm-a1', cmd)[0], product.lab.vmExecArgv('vm-a1', cmd).slice(1));
-  await vm(['ip', 'route', 'replace', SITE_SUBNET, 'via', gw.privateIp]);
-  const ping = await vm(['ping', '-c', '3', '-W', '2', SITE_HOST]);
-  expect(ping.stdout).toMatch(/3 received/);
+  // The instance's agent installs the route (no manual routes: the route pusher does it).
+  expect(await product.waitForPing('vm-a1', SITE_HOST)).toBe(true);
+  expect(await product.agentRoutes('vm-a1')).toEqual([`${SITE_SUBNET} via ${gw.privateIp}`]);
   // The FAQ: a gateway never gives the VPC internet access, even to an instance routing through it.
-  await vm(['ip', 'route', 'replace', '203.0.113.1/32', 'via', gw.privateIp]);
+  await product.vmExec('vm-a1', ['ip', 'route', 'replace', '203.0.113.1/32', 'via', gw.privateIp]);
   expect(await product.vmPings('vm-a1', '203.0.113.1', 1)).toBe(false);
 
   const logs = await product.ok('GET', `/api/v1/vpn-tunnels/${tunnel.id}/logs`);

@@ -26,11 +26,8 @@ async function tunnelWithSite(name: string, siteIp: string, remoteCidrs: string[
   return tunnel;
 }
 
-async function routeAndPing(cidrs: string[], target: string): Promise<boolean> {
-  // Until the route pusher (issue 4) lands, the test sets the instance's routes itself.
-  for (const cidr of cidrs) await product.vmExec('vm-a1', ['ip', 'route', 'replace', cidr, 'via', gw.privateIp]);
-  return product.vmPings('vm-a1', target);
-}
+/** The route to the remote subnets is pushed by vm-a1's agent once the tunnel is connected. */
+const routeAndPing = (_cidrs: string[], target: string) => product.waitForPing('vm-a1', target);
 
 it('b. IKEv1 main mode with two remote subnets (the seed\'s public-cloud scenario): both reachable', async () => {
   const remotes = ['10.23.0.0/16', '10.25.0.0/16'];
@@ -39,7 +36,7 @@ it('b. IKEv1 main mode with two remote subnets (the seed\'s public-cloud scenari
   await product.siteExec('ucloud', ['ip', 'addr', 'add', '10.25.0.1/16', 'dev', 'lo'], { router: true });
   await product.waitForTunnel(tunnel.id, ['connected']);
   expect(await routeAndPing(remotes, '10.23.0.10')).toBe(true);
-  expect(await product.vmPings('vm-a1', '10.25.0.1')).toBe(true);
+  expect(await product.waitForPing('vm-a1', '10.25.0.1')).toBe(true);
   const sas = await withVici(product.viciSocket(gw.id), (c) => c.listSas({ ike: `ipsvpn_${tunnel.id}` }));
   const children = sas.flatMap((s) => s.children.filter((c) => c.state === 'INSTALLED').map((c) => c.name)).sort();
   expect([...new Set(children)]).toEqual([`ipsvpn_${tunnel.id}-1`, `ipsvpn_${tunnel.id}-2`]);
@@ -101,11 +98,9 @@ it('g. VPC to VPC: two platform gateways, each the other\'s peer, connect and ca
   const bToA = await product.ok('POST', '/api/v1/vpn-tunnels', { name: 'b-to-a', gatewayId: gwB.id, peerId: peerToA.id, localSubnetIds: [vpcB.subnets[0].id], remoteCidrs: [vpcA.subnets[0].cidr], ...common });
   await product.waitForTunnel(aToB.id, ['connected']);
   await product.waitForTunnel(bToA.id, ['connected']);
-  // Until the route pusher (issue 4) lands, the test sets the instances' routes itself.
-  await product.vmExec(vmA.name, ['ip', 'route', 'replace', vpcB.subnets[0].cidr, 'via', gw.privateIp]);
-  await product.vmExec(vmC.name, ['ip', 'route', 'replace', vpcA.subnets[0].cidr, 'via', gwB.privateIp]);
-  expect(await product.vmPings(vmA.name, vmC.privateIp)).toBe(true);
-  expect(await product.vmPings(vmC.name, vmA.privateIp)).toBe(true);
+  // Both VPCs' instances get their routes from their own agents.
+  expect(await product.waitForPing(vmA.name, vmC.privateIp)).toBe(true);
+  expect(await product.waitForPing(vmC.name, vmA.privateIp)).toBe(true);
 });
 
 it('j. deleting the tunnel removes it from charon; deleting the gateway removes its namespace', async () => {

@@ -22,8 +22,8 @@ const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
  * A private, freshly migrated database. Not a clone of the tests' template: rebuilding that one
  * (prepareTemplate drops it) would break a concurrent test run that is cloning it.
  */
-export async function createBenchDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `vpn_bench_neg_${randomBytes(4).toString('hex')}`;
+export async function createBenchDatabase(prefix = 'vpn_bench_neg_'): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `${prefix}${randomBytes(4).toString('hex')}`;
   const admin = async (sql: string) => {
     const c = new Client({ connectionString: PG_ADMIN_URL });
     await c.connect();
@@ -48,10 +48,14 @@ export async function createBenchDatabase(): Promise<{ url: string; drop: () => 
 export interface BenchProductOptions {
   labPrefix: string;
   workerEnv?: Record<string, string>;
+  /** Name prefix of the run's directory under the system temp dir (default 'vpn-bench-'). */
+  dirPrefix?: string;
+  /** Name prefix of the run's database (default 'vpn_bench_neg_'). */
+  dbPrefix?: string;
 }
 
 export class BenchProduct {
-  readonly dir = mkdtempSync(join(tmpdir(), 'vpn-bench-'));
+  readonly dir: string;
   readonly adminKey = `admin-${randomBytes(16).toString('hex')}`;
   readonly tenantKey = `demo-${randomBytes(16).toString('hex')}`;
   readonly hostId = `bench-${randomBytes(3).toString('hex')}`;
@@ -64,7 +68,9 @@ export class BenchProduct {
   private worker: ChildProcess | null = null;
   private dropDb: (() => Promise<void>) | null = null;
 
-  constructor(private readonly o: BenchProductOptions) {}
+  constructor(private readonly o: BenchProductOptions) {
+    this.dir = mkdtempSync(join(tmpdir(), o.dirPrefix ?? 'vpn-bench-'));
+  }
 
   get gatewaysDir(): string {
     return join(this.dir, 'gateways');
@@ -74,9 +80,18 @@ export class BenchProduct {
     return this.worker?.pid ?? null;
   }
 
+  get apiPid(): number | null {
+    return this.api?.pid ?? null;
+  }
+
+  /** The API's and worker's Redis (route change notifications, the host's job queue). */
+  get redisUrl(): string {
+    return this.env.REDIS_URL;
+  }
+
   async start(): Promise<void> {
     if (!existsSync(join(ROOT, 'dist/src/main.js'))) throw new Error('dist/ is missing: run `npx tsc -p tsconfig.build.json` first');
-    const db = await createBenchDatabase();
+    const db = await createBenchDatabase(this.o.dbPrefix);
     this.dropDb = db.drop;
     this.dbUrl = db.url;
     const port = await freePort();

@@ -78,7 +78,7 @@ charon {
       default = ${process.env.BENCH_MIRROR_LOGLEVEL ?? 0}
       ike = 1
       knl = ${process.env.BENCH_MIRROR_LOGLEVEL ?? 0}
-      net = 1
+      net = ${process.env.BENCH_MIRROR_LOGLEVEL ?? 1}
     }
   }
   plugins {
@@ -202,6 +202,15 @@ export class Mirror {
   async installedChildren(): Promise<number> {
     const sas = await this.requireCommands().listSas({ noblock: true });
     return sas.reduce((n, s) => n + s.children.filter((ch) => ch.state === 'INSTALLED').length, 0);
+  }
+
+  /** The namespace's UDP counters: RcvbufErrors > 0 means IKE packets were dropped on arrival. */
+  async udpStats(): Promise<Record<string, number>> {
+    const { stdout } = await run('ip', ['netns', 'exec', this.namespace, 'cat', '/proc/net/snmp']);
+    const [names, values] = stdout.split('\n').filter((l) => l.startsWith('Udp:'));
+    const keys = names.split(/\s+/).slice(1);
+    const nums = values.split(/\s+/).slice(1).map(Number);
+    return Object.fromEntries(keys.map((k, i) => [k, nums[i]]).filter(([k]) => ['InDatagrams', 'InErrors', 'RcvbufErrors', 'OutDatagrams'].includes(k as string)));
   }
 
   logTail(lines = 20): string {

@@ -200,6 +200,22 @@ export class Product {
     return new RegExp(`${count} received`).test(r.stdout);
   }
 
+  /** Routes are pushed by the instances' agents: wait until the ping goes through. */
+  async waitForPing(instance: string, target: string, timeoutMs = 20_000): Promise<boolean> {
+    try {
+      await this.waitFor(() => this.vmPings(instance, target, 1), timeoutMs, `${instance} to reach ${target}`, 200);
+      return this.vmPings(instance, target, 2);
+    } catch {
+      return false;
+    }
+  }
+
+  /** The routes the instance's agent installed (its routing protocol 201). */
+  async agentRoutes(instance: string): Promise<string[]> {
+    const r = await this.vmExec(instance, ['ip', '-o', 'route', 'show', 'proto', '201']);
+    return r.stdout.split('\n').filter(Boolean).map((l) => l.split(' ').slice(0, 3).join(' ')).sort();
+  }
+
   viciSocket(gatewayId: string): string {
     return join(this.dir, 'gateways', gatewayId, 'charon.vici');
   }

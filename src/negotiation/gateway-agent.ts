@@ -2,7 +2,7 @@
 // own connection, and a negotiator per tunnel. Events are routed to tunnels by connection name.
 import { connName } from '../strongswan/tunnel-model';
 import { ViciCommands, ViciEventStream, ViciSection, ViciSession, ViciSubscription } from '../vici';
-import { syncGatewayRoutes } from './gateway-routes';
+import { syncGatewayRoutes, syncSubnetAnchors } from './gateway-routes';
 import { GATEWAY_VPC_IFACE } from './host/lab-names';
 import { DesiredTunnel, NegotiationStore } from './negotiation-store';
 import { RetryTimings } from './retry-policy';
@@ -14,6 +14,8 @@ export interface GatewayAgentOptions {
   gatewayId: string;
   /** The gateway's address in its VPC subnet: the source of its routes into the tunnel. */
   privateIp: string;
+  /** The CIDR of the gateway's own subnet. */
+  subnetCidr: string;
   viciSocket: string;
   store: NegotiationStore;
   timings: RetryTimings;
@@ -86,19 +88,24 @@ export class GatewayAgent {
   /** Loads the tunnels whose version charon does not have yet (or all, with force). */
   async applyTunnel(desired: DesiredTunnel, force = false): Promise<void> {
     this.remoteCidrs.set(desired.render.id, desired.render.remoteCidrs);
+    this.localCidrs.set(desired.render.id, desired.render.localCidrs);
     await this.syncRoutes();
     await this.negotiator(desired.render.id).apply(desired, { force });
   }
 
   /** Remote subnets of every tunnel on this gateway, routed into the TUN device. */
   private readonly remoteCidrs = new Map<string, string[]>();
+  /** Local subnets of every tunnel: each needs an address of the gateway (see syncSubnetAnchors). */
+  private readonly localCidrs = new Map<string, string[]>();
 
   async syncRoutes(): Promise<void> {
+    await syncSubnetAnchors(this.o.gatewayId, GATEWAY_VPC_IFACE, this.o.subnetCidr, [...this.localCidrs.values()].flat());
     await syncGatewayRoutes(this.o.gatewayId, GATEWAY_VPC_IFACE, this.o.privateIp, [...this.remoteCidrs.values()].flat());
   }
 
   async removeTunnel(tunnelId: string): Promise<void> {
     this.remoteCidrs.delete(tunnelId);
+    this.localCidrs.delete(tunnelId);
     await this.syncRoutes().catch((err) => this.o.log(`${this.o.gatewayId}: route sync failed: ${(err as Error).message}`));
     const n = this.negotiators.get(tunnelId);
     if (n) {
@@ -116,7 +123,10 @@ export class GatewayAgent {
    * every connection charon has that nobody wants unloaded.
    */
   async converge(desired: DesiredTunnel[]): Promise<void> {
-    for (const d of desired) this.remoteCidrs.set(d.render.id, d.render.remoteCidrs);
+    for (const d of desired) {
+      this.remoteCidrs.set(d.render.id, d.render.remoteCidrs);
+      this.localCidrs.set(d.render.id, d.render.localCidrs);
+    }
     await this.syncRoutes();
     const loaded = new Set(await this.commands.getConns());
     const wanted = new Set(desired.map((d) => d.render.id));

@@ -55,3 +55,24 @@ export async function syncGatewayRoutes(namespace: string, vpcIface: string, src
   }
   return { added, removed };
 }
+
+const ANCHOR_LABEL_SUFFIX = ':t';
+
+/**
+ * charon 5.9's libipsec refuses a CHILD_SA whose local subnet holds no address of the host ("error
+ * installing route with policy", fixed upstream in later releases). A VPN gateway serves VPC
+ * subnets besides its own, so it holds each such subnet's network address (unused by instances) as
+ * a /32 on its VPC leg, labelled as ours. Anchors of subnets no tunnel uses any more are removed.
+ */
+export async function syncSubnetAnchors(namespace: string, vpcIface: string, ownSubnet: string, localCidrs: Iterable<string>): Promise<void> {
+  const label = `${vpcIface}${ANCHOR_LABEL_SUFFIX}`;
+  const wanted = new Set([...localCidrs].filter((c) => c !== ownSubnet).map((c) => `${c.split('/')[0]}/32`));
+  const { stdout } = await run('ip', ['-n', namespace, '-o', '-4', 'addr', 'show', 'label', label]);
+  const present = new Set(stdout.split('\n').filter(Boolean).map((l) => /inet (\S+)/.exec(l)?.[1]).filter((a): a is string => !!a));
+  for (const addr of wanted) {
+    if (!present.has(addr)) await run('ip', ['-n', namespace, 'addr', 'add', addr, 'dev', vpcIface, 'label', label]);
+  }
+  for (const addr of present) {
+    if (!wanted.has(addr)) await run('ip', ['-n', namespace, 'addr', 'del', addr, 'dev', vpcIface]).catch(() => undefined);
+  }
+}

@@ -43,9 +43,10 @@ export class HostController {
     if (g.resourceState === 'deleting') return this.deleteGatewayLocked(gatewayId);
     let agent = this.agents.get(gatewayId);
     try {
-      const { viciSocket } = await this.o.runtime.ensureGateway(await this.o.store.placement(g));
+      const placement = await this.o.store.placement(g);
+      const { viciSocket } = await this.o.runtime.ensureGateway(placement);
       if (!agent) {
-        agent = new GatewayAgent({ gatewayId, privateIp: g.privateIp, viciSocket, store: this.o.store, timings: this.o.timings, initiateTimeoutMs: this.o.initiateTimeoutMs, log: this.o.log });
+        agent = new GatewayAgent({ gatewayId, privateIp: g.privateIp, subnetCidr: placement.subnetCidr, viciSocket, store: this.o.store, timings: this.o.timings, initiateTimeoutMs: this.o.initiateTimeoutMs, log: this.o.log });
         await agent.start();
         this.agents.set(gatewayId, agent);
       }
