@@ -4,9 +4,10 @@ import { DataCenter, ExternalIp, Instance, MachineType, Subnet, Vpc } from '../i
 import { GatewayHost } from '../negotiation/gateway-host.entity';
 import { TunnelEvent } from '../negotiation/tunnel-event.entity';
 import { AgentTarget } from '../routes/agent-target.entity';
+import { GatewaySample, TunnelSample } from '../monitoring/samples.entity';
 import { VpnGateway } from '../vpn/gateways/vpn-gateway.entity';
 import { PeerGateway } from '../vpn/peers/peer-gateway.entity';
 import { TunnelPair, VpnTunnel } from '../vpn/tunnels/vpn-tunnel.entity';
 
 /** Every entity, in one list shared by the API, the worker, the migration tools and the tests. */
-export const ENTITIES = [Tenant, ApiKey, DataCenter, MachineType, Vpc, Subnet, ExternalIp, Instance, GatewayHost, VpnGateway, PeerGateway, VpnTunnel, TunnelPair, TunnelEvent, AgentTarget];
+export const ENTITIES = [Tenant, ApiKey, DataCenter, MachineType, Vpc, Subnet, ExternalIp, Instance, GatewayHost, VpnGateway, PeerGateway, VpnTunnel, TunnelPair, TunnelEvent, AgentTarget, TunnelSample, GatewaySample];

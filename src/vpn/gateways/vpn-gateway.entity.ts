@@ -31,6 +31,8 @@ export class VpnGateway {
   @Column({ type: 'varchar', length: 64, nullable: true }) hostId: string | null;
   @ManyToOne(() => GatewayHost, { onDelete: 'SET NULL' }) @JoinColumn({ name: 'host_id' }) host?: GatewayHost;
   @Column(RefColumn({ nullable: true })) alertTemplateId: string | null;
+  /** Outbound bandwidth the gateway is sold with (Mbit/s): the base of its utilisation metric. */
+  @Column({ type: 'integer', default: 100 }) bandwidthMbps: number;
   /** Maintained under the gateway's row lock, so the 20-tunnel limit holds under concurrency. */
   @Column({ type: 'integer', default: 0 }) tunnelCount: number;
   @CreatedAt() createdAt: Date;

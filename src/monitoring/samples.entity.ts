@@ -1,0 +1,46 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+// Monitoring samples, one row per resource per collection period (10 s by default). Counters are
+// what charon / the kernel reported; rates are derived by the collector, never negative (a counter
+// that went backwards — rekey, charon restart — restarts the rate from zero, it does not spike).
+
+@Entity('tunnel_samples')
+@Index(['tenantId', 'at'])
+export class TunnelSample {
+  @PrimaryColumn({ type: 'varchar', length: 32 }) tunnelId: string;
+  @PrimaryColumn({ type: 'timestamptz' }) at: Date;
+  @Column({ type: 'varchar', length: 32 }) tenantId: string;
+  @Column({ type: 'varchar', length: 32 }) gatewayId: string;
+  /** 1 when every CHILD_SA of the tunnel is INSTALLED, else 0. */
+  @Column({ type: 'smallint' }) health: number;
+  @Column({ type: 'bigint' }) bytesIn: string;
+  @Column({ type: 'bigint' }) bytesOut: string;
+  @Column({ type: 'bigint' }) packetsIn: string;
+  @Column({ type: 'bigint' }) packetsOut: string;
+  /** Bits per second over the period. */
+  @Column({ type: 'double precision' }) bpsIn: number;
+  @Column({ type: 'double precision' }) bpsOut: number;
+  @Column({ type: 'double precision' }) ppsIn: number;
+  @Column({ type: 'double precision' }) ppsOut: number;
+  @Column({ type: 'varchar', length: 16, nullable: true }) ikeState: string | null;
+  @Column({ type: 'varchar', length: 16, nullable: true }) childState: string | null;
+}
+
+@Entity('gateway_samples')
+@Index(['tenantId', 'at'])
+export class GatewaySample {
+  @PrimaryColumn({ type: 'varchar', length: 32 }) gatewayId: string;
+  @PrimaryColumn({ type: 'timestamptz' }) at: Date;
+  @Column({ type: 'varchar', length: 32 }) tenantId: string;
+  /** The external NIC (eth0) counters and rates. */
+  @Column({ type: 'bigint' }) rxBytes: string;
+  @Column({ type: 'bigint' }) txBytes: string;
+  @Column({ type: 'bigint' }) rxPackets: string;
+  @Column({ type: 'bigint' }) txPackets: string;
+  @Column({ type: 'double precision' }) rxBps: number;
+  @Column({ type: 'double precision' }) txBps: number;
+  @Column({ type: 'double precision' }) rxPps: number;
+  @Column({ type: 'double precision' }) txPps: number;
+  /** Outbound bandwidth / the gateway's bandwidth, 0..1. */
+  @Column({ type: 'double precision' }) txUtilization: number;
+}
