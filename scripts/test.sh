@@ -12,6 +12,6 @@ npx tsc -p tsconfig.json --noEmit
 log "unit tests"
 npx jest --selectProjects unit --ci
 log "API tests (PostgreSQL, Redis)"
-npx jest --selectProjects api --ci
+npx jest --selectProjects api --ci --forceExit
 log "end-to-end tests (charon, namespaces)"
-npx jest --selectProjects e2e --ci --runInBand
+npx jest --selectProjects e2e --ci --runInBand --forceExit
