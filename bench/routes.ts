@@ -21,7 +21,7 @@
 //
 // Environment (optional): BENCH_INSTANCES 100, BENCH_ROUNDS 10, BENCH_AGENT_MODES library,process,
 // BENCH_POLL_MS 20, BENCH_SETTLE_MS 500, BENCH_TIMEOUT_MS 60000, BENCH_VERIFY 5 (namespaces checked
-// per phase), KEEP_BENCH_DIR=1. Exit status: 0 measured (the target is reported), 1 failure.
+// per phase), BENCH_PROFILE=0 (skip the profile: API fan-out alone, agents' ip work alone), KEEP_BENCH_DIR=1. Exit status: 0 measured (the target is reported), 1 failure.
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
 import { cpus, freemem, loadavg, release, totalmem } from 'os';
@@ -34,6 +34,7 @@ import { LabNames } from '../src/negotiation/host/lab-names';
 import { BenchProduct } from './support/bench-product';
 import { mib, round } from './support/proc-stats';
 import { AgentMode, Fleet } from './support/routes-fleet';
+import { ipWork, serverFanOut } from './support/routes-profile';
 import { expectedVersion, measure, RoundContext } from './support/routes-rounds';
 import { checkBuild } from './support/server';
 
@@ -65,6 +66,7 @@ async function createGateway(): Promise<any> {
   const gw = await product.ok('POST', '/api/v1/vpn-gateways', {
     name: 'br-gw', machineTypeId: inv.machineType.id, vpcId: inv.vpcs[0].id, subnetId: inv.vpcs[0].subnets[0].id, externalIpId: eip.id, chargeType: 'hourly',
   });
+  gatewayId = gw.id; // its namespace is named by it
   let last: any;
   await product.waitFor(async () => (last = await product.ok('GET', `/api/v1/vpn-gateways/${gw.id}`)).resourceState === 'running', 60_000, `gateway ${gw.id} running`, 100);
   return last;
@@ -91,6 +93,7 @@ async function crossCheck(c: RoundContext, cidr: string, version: string): Promi
 
 async function runMode(c: RoundContext, mode: AgentMode, index: number) {
   log(`mode ${mode}: starting ${INSTANCES} agents`);
+  const loadAvg1mAtStart = round(loadavg()[0], 2);
   const started = Date.now();
   await fleet.start(mode);
   await waitAllReported(started, 120_000);
@@ -107,6 +110,7 @@ async function runMode(c: RoundContext, mode: AgentMode, index: number) {
     withdraw: r.withdraw,
     target: { p95Ms: TARGET_P95_MS, met: r.apply.p95Ms < TARGET_P95_MS && r.withdraw.p95Ms < TARGET_P95_MS },
     namespacesVerified: r.namespacesVerified,
+    loadAvg1mAtStart,
     agentsStartToAllReportedMs: startMs,
     agentMemoryMiB: mib(rssKb),
     agentMemoryIs: mode === 'process' ? `sum of ${INSTANCES} agent processes' RSS` : 'RSS of the bench process holding all agents',
@@ -119,16 +123,17 @@ function cleanup(): Promise<void> {
     log('cleaning up');
     await fleet.remove().catch((e) => log(`fleet: ${(e as Error).message}`));
     await pg?.end().catch(() => undefined);
+    redis?.disconnect();
+    await product.stop().catch((e) => log(`product stop: ${(e as Error).message}`));
     if (product.redisUrl) {
-      // The tunnel's sync job waits on the (killed) worker's queue: remove the queue.
+      // The tunnel's sync job waited on the killed worker's queue: remove the queue (API stopped,
+      // so nothing writes it again).
       const connection = new IORedis(product.redisUrl, { maxRetriesPerRequest: null });
       const queue = new Queue(hostQueueName(product.hostId), { connection });
       await queue.obliterate({ force: true }).catch((e) => log(`queue: ${(e as Error).message}`));
       await queue.close().catch(() => undefined);
       connection.disconnect();
     }
-    redis?.disconnect();
-    await product.stop().catch((e) => log(`product stop: ${(e as Error).message}`));
     // Should the run's directory (lab state, gateway dirs) have gone missing, the names are known.
     const left = [...(gatewayId ? [gatewayId] : []), ...fabricNamespaces(names, product.inventory ?? null).reverse(), names.inetNamespace].filter(namespaceExists);
     for (const ns of left) await removeNamespace(ns, { killProcesses: true }).catch((e) => log(`namespace ${ns}: ${(e as Error).message}`));
@@ -154,12 +159,11 @@ async function main(): Promise<void> {
   try {
     if (!MODES.length || MODES.some((m) => m !== 'library' && m !== 'process')) throw new Error(`BENCH_AGENT_MODES: library and/or process, not '${env.BENCH_AGENT_MODES}'`);
     let t = Date.now();
-    log(`starting the product (lab prefix ${PREFIX})`);
+    log(`starting the product (lab prefix ${PREFIX}, host ${product.hostId}, dir ${product.dir})`);
     await product.start();
     for (const a of product.lab.agentStatus()) await product.lab.stopAgent(a.name); // only the bench's agents are measured
     await product.startWorker();
     const gw = await createGateway();
-    gatewayId = gw.id;
     product.killWorker(); // it would negotiate the tunnel (its peer does not exist) and write its state
     const vpc = product.inventory.vpcs[0];
     const subnet = vpc.subnets[0];
@@ -190,13 +194,19 @@ async function main(): Promise<void> {
     const results = [];
     for (const [i, mode] of MODES.entries()) results.push(await runMode(c, mode, i));
     const [first, ...others] = results;
+    let profile: Record<string, unknown> | null = null;
+    if (env.BENCH_PROFILE !== '0') {
+      log('profile: the API alone (raw long polls), then the agents\' ip work alone');
+      profile = { serverFanOut: await serverFanOut(c, 5, 150), ipWork: await ipWork(c, 3), loadAvg1mAtEnd: round(loadavg()[0], 2) };
+    }
     Object.assign(out, {
       agentMode: first.agentMode,
       apply: first.apply,
       withdraw: first.withdraw,
-      target: { ...first.target, allModesMet: results.every((r) => r.target.met) },
+      target: { ...first.target, allModesMet: results.every((r) => r.target.met), byMode: Object.fromEntries(results.map((r) => [r.agentMode, r.target.met])) },
       [first.agentMode]: first,
       ...Object.fromEntries(others.map((r) => [r.agentMode, r])),
+      profile,
       pollMs: c.pollMs, settleMs: c.settleMs,
       setupMs: { product: productMs, fleet: fleetMs },
       machine,

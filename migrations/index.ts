@@ -5,5 +5,6 @@ import { SearchIndexes1795400000000 } from './1795400000000-SearchIndexes';
 import { TunnelEvents1795310552459 } from './1795310552459-TunnelEvents';
 import { RouteAgents1795400001000 } from './1795400001000-RouteAgents';
 import { Monitoring1795400002000 } from './1795400002000-Monitoring';
+import { Alerts1795400003000 } from './1795400003000-Alerts';
 
-export const MIGRATIONS: Function[] = [Initial1795310251105, TunnelEvents1795310552459, SearchIndexes1795400000000, RouteAgents1795400001000, Monitoring1795400002000];
+export const MIGRATIONS: Function[] = [Initial1795310251105, TunnelEvents1795310552459, SearchIndexes1795400000000, RouteAgents1795400001000, Monitoring1795400002000, Alerts1795400003000];

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ALERT_CONTROLLERS, ALERT_PROVIDERS } from './alerts/alerts.module';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { TenantsController } from './auth/tenants.controller';
 import { TenantsService } from './auth/tenants.service';
@@ -13,6 +14,7 @@ import { HealthController } from './health/health.controller';
 import { INVENTORY_CONTROLLERS } from './inventory/inventory.controller';
 import { InventoryService } from './inventory/inventory.service';
 import { JobDispatcher } from './jobs/job-dispatcher';
+import { MONITORING_CONTROLLERS, MONITORING_PROVIDERS } from './monitoring';
 import { GatewayPlacementService } from './negotiation/gateway-placement.service';
 import { GatewaysController } from './vpn/gateways/gateways.controller';
 import { GatewaysService } from './vpn/gateways/gateways.service';
@@ -30,13 +32,13 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl)), TypeOrmModule.forFeature(ENTITIES)],
-      controllers: [HealthController, TenantsController, ...INVENTORY_CONTROLLERS, GatewaysController, PeersController, TunnelsController, AgentController, AgentsAdminController],
+      controllers: [HealthController, TenantsController, ...INVENTORY_CONTROLLERS, GatewaysController, PeersController, TunnelsController, AgentController, AgentsAdminController, ...ALERT_CONTROLLERS, ...MONITORING_CONTROLLERS],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: SECRET_BOX, useValue: new SecretBox(config.secretsKey) },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
-        TenantsService, InventoryService, JobDispatcher, GatewayPlacementService, GatewaysService, PeersService, TunnelsService, RoutesService,
+        TenantsService, InventoryService, JobDispatcher, GatewayPlacementService, GatewaysService, PeersService, TunnelsService, RoutesService, ...ALERT_PROVIDERS, ...MONITORING_PROVIDERS,
       ],
     };
   }

@@ -101,13 +101,27 @@ async function verify(c: RoundContext, expected: string[]): Promise<number> {
   return picks.size;
 }
 
-async function phase(c: RoundContext, sql: string, params: unknown[], version: string, expectedRoutes: string[]): Promise<{ p: Phase; verified: number }> {
+/**
+ * What the worker does when the tunnel connects (with `remoteCidr` as its remote subnet) or, with
+ * null, fails past the hold-down: its state write, then the Redis notification.
+ */
+export async function changeTunnel(c: RoundContext, remoteCidr: string | null): Promise<void> {
+  if (remoteCidr) {
+    await c.pg.query(`UPDATE vpn_tunnels SET remote_cidrs = ARRAY[$2]::varchar[], connection_state = 'connected', resource_state = 'running',
+        connected_at = now(), disconnected_at = NULL, failure_code = NULL, failure_message = NULL, updated_at = now() WHERE id = $1`, [c.tunnel.id, remoteCidr]);
+  } else {
+    await c.pg.query(`UPDATE vpn_tunnels SET connection_state = 'phase1_failed', disconnected_at = now() - interval '1 hour',
+        failure_code = 'bench', failure_message = 'bench: withdrawn', updated_at = now() WHERE id = $1`, [c.tunnel.id]);
+  }
+  await publishRoutesChanged(c.redis, c.vpcId);
+}
+
+async function phase(c: RoundContext, remoteCidr: string | null, version: string, expectedRoutes: string[]): Promise<{ p: Phase; verified: number }> {
   const api0 = procCpuMs(c.apiPid);
   const agents0 = c.fleet.agentCpuMs();
   const wall0 = Date.now();
   const t0 = performance.now();
-  await c.pg.query(sql, params);
-  await publishRoutesChanged(c.redis, c.vpcId);
+  await changeTunnel(c, remoteCidr);
   const done = await waitForVersion(c, version, wall0, t0);
   const api1 = procCpuMs(c.apiPid);
   const agents1 = c.fleet.agentCpuMs();
@@ -135,15 +149,9 @@ export async function measure(c: RoundContext, rounds: number, base: number, aft
   const via = c.tunnel.gatewayPrivateIp;
   for (let r = 0; r < rounds; r++) {
     const cidr = `172.20.${base + r}.0/24`;
-    const up = await phase(c,
-      `UPDATE vpn_tunnels SET remote_cidrs = ARRAY[$2]::varchar[], connection_state = 'connected', resource_state = 'running',
-              connected_at = now(), disconnected_at = NULL, failure_code = NULL, failure_message = NULL, updated_at = now() WHERE id = $1`,
-      [c.tunnel.id, cidr], expectedVersion(c, cidr), [`${cidr} via ${via}`]);
+    const up = await phase(c, cidr, expectedVersion(c, cidr), [`${cidr} via ${via}`]);
     await afterApply?.(cidr, expectedVersion(c, cidr));
-    const down = await phase(c,
-      `UPDATE vpn_tunnels SET connection_state = 'phase1_failed', disconnected_at = now() - interval '1 hour',
-              failure_code = 'bench', failure_message = 'bench: withdrawn', updated_at = now() WHERE id = $1`,
-      [c.tunnel.id], expectedVersion(c, null), []);
+    const down = await phase(c, null, expectedVersion(c, null), []);
     apply.push(up.p);
     withdraw.push(down.p);
     verified += up.verified + down.verified;

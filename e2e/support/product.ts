@@ -123,6 +123,18 @@ export class Product {
     }
   }
 
+  /** A query on the product's database (tests that look at stored rows, e.g. monitoring samples). */
+  async sql<T = any>(text: string, params: unknown[] = []): Promise<T[]> {
+    const { Client } = await import('pg');
+    const c = new Client({ connectionString: this.env.DATABASE_URL });
+    await c.connect();
+    try {
+      return (await c.query(text, params)).rows as T[];
+    } finally {
+      await c.end();
+    }
+  }
+
   async request(method: string, path: string, body?: unknown, key = this.tenantKey): Promise<{ status: number; body: any; text: string }> {
     const res = await fetch(`${this.baseUrl}${path}`, {
       method,

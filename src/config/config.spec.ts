@@ -33,6 +33,8 @@ describe('loadConfig', () => {
       demoApiKey: null,
       webRoot: null,
       logLevel: 'log',
+      alerts: { evaluationIntervalMs: 10_000, sampleMaxAgeMs: 30_000, webhookMaxAttempts: 5, webhookRetryBaseMs: 2000, webhookTimeoutMs: 5000 },
+      metricsToken: null,
     });
     expect(config.secretsKey).toHaveLength(32);
   });

@@ -1,6 +1,7 @@
 // One typed configuration, read from the environment once at start and validated: a bad setting
 // stops the process with a message naming it. Services receive AppConfig; none reads process.env.
 import { createHash } from 'crypto';
+import { AlertSettings, readAlertSettings } from '../alerts/alert-settings';
 
 export type DataPlane = 'libipsec' | 'kernel';
 
@@ -17,6 +18,10 @@ export interface AppConfig {
   /** Where the built web console lives (served at /); null when not built. */
   webRoot: string | null;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
+  /** Alert evaluation and webhook delivery (src/alerts/alert-settings.ts). */
+  alerts: AlertSettings;
+  /** If set, GET /metrics requires `Authorization: Bearer <token>`; unset, it is public. */
+  metricsToken: string | null;
 }
 
 export class ConfigError extends Error {
@@ -71,9 +76,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (adminApiKey && adminApiKey.length < 24) problems.push('ADMIN_API_KEY must be at least 24 characters');
   const demoApiKey = env.DEMO_API_KEY || null;
   if (demoApiKey && demoApiKey.length < 24) problems.push('DEMO_API_KEY must be at least 24 characters');
+  const alerts = readAlertSettings((name, fallback, min, max) => intSetting(env, name, fallback, min, max, problems), problems);
 
   if (problems.length) throw new ConfigError(problems);
-  return { port, databaseUrl, redisUrl, secretsKey, adminApiKey, demoApiKey, webRoot: env.WEB_ROOT || null, logLevel };
+  return { port, databaseUrl, redisUrl, secretsKey, adminApiKey, demoApiKey, webRoot: env.WEB_ROOT || null, logLevel, alerts, metricsToken: env.METRICS_TOKEN || null };
 }
 
 /** API keys are stored as SHA-256 digests: they are random and long, so no slow hash is needed. */

@@ -35,6 +35,11 @@ export class JobDispatcher implements OnModuleDestroy {
     });
   }
 
+  /** Jobs of a host's queue by state (waiting, active, delayed, prioritized, waiting-children, failed, completed), for /metrics. */
+  jobCounts(hostId: string): Promise<Record<string, number>> {
+    return this.queue(hostId).getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'failed', 'completed');
+  }
+
   async ping(): Promise<boolean> {
     if (this.connection.status === 'wait') await this.connection.connect();
     return (await this.connection.ping()) === 'PONG';

@@ -1,7 +1,8 @@
 // One VPN gateway's charon seen from the worker: a command session, an event subscription on its
 // own connection, and a negotiator per tunnel. Events are routed to tunnels by connection name.
 import { connName } from '../strongswan/tunnel-model';
-import { ViciCommands, ViciEventStream, ViciSection, ViciSession, ViciSubscription } from '../vici';
+import { IkeSaEntry, ViciCommands, ViciEventStream, ViciSection, ViciSession, ViciSubscription } from '../vici';
+import { describeRekey } from './rekey-events';
 import { syncGatewayRoutes, syncSubnetAnchors } from './gateway-routes';
 import { GATEWAY_VPC_IFACE } from './host/lab-names';
 import { DesiredTunnel, NegotiationStore } from './negotiation-store';
@@ -43,7 +44,7 @@ export class GatewayAgent {
   async start(): Promise<void> {
     await this.session.connect();
     await this.events.connect();
-    this.subscription = await this.events.subscribe(['ike-updown', 'child-updown'], (name, message) => this.onEvent(name, message));
+    this.subscription = await this.events.subscribe(['ike-updown', 'child-updown', 'ike-rekey', 'child-rekey'], (name, message) => this.onEvent(name, message));
     // Events may have been missed while the subscription was down: re-read every tunnel's SAs.
     this.events.onConnectionChange((change) => {
       if (change.state === 'connected' && change.reconnected) for (const n of this.negotiators.values()) void n.onSaEvent(false).catch(() => undefined);
@@ -55,7 +56,10 @@ export class GatewayAgent {
     for (const key of Object.keys(message)) {
       if (!key.startsWith(CONN_PREFIX)) continue;
       const negotiator = this.negotiators.get(key.slice(CONN_PREFIX.length));
-      if (negotiator) void negotiator.onSaEvent(up).catch((err) => this.o.log(`${negotiator.tunnelId}: ${name} handling failed: ${(err as Error).message}`));
+      if (!negotiator) continue;
+      const rekey = name === 'ike-rekey' || name === 'child-rekey' ? describeRekey(name, message[key]) : null;
+      const handled = rekey ? negotiator.onRekey(rekey) : negotiator.onSaEvent(up);
+      void handled.catch((err) => this.o.log(`${negotiator.tunnelId}: ${name} handling failed: ${(err as Error).message}`));
     }
   }
 
@@ -133,7 +137,9 @@ export class GatewayAgent {
     for (const d of desired) {
       const n = this.negotiators.get(d.render.id);
       const missing = !loaded.has(connName(d.render.id));
-      if (!n || n.version !== d.configVersion || missing) await this.applyTunnel(d, missing);
+      // Not applyTunnel: the routes of every desired tunnel were synced once above, and a re-sync per
+      // tunnel (4-5 `ip` processes each) made a cold start ~3x slower (bench/negotiation.ts).
+      if (!n || n.version !== d.configVersion || missing) await this.negotiator(d.render.id).apply(d, { force: missing });
     }
     for (const name of loaded) {
       if (name.startsWith(CONN_PREFIX) && !wanted.has(name.slice(CONN_PREFIX.length))) await this.removeTunnel(name.slice(CONN_PREFIX.length));
@@ -145,6 +151,16 @@ export class GatewayAgent {
   async reloadAll(): Promise<void> {
     await this.syncRoutes(); // the TUN device was recreated: its routes went with the old one
     for (const n of this.negotiators.values()) await n.reload();
+  }
+
+  /** This gateway's SAs, for monitoring (blocking list: an SA busy in an exchange is waited for, not skipped). */
+  listSas(timeoutMs: number): Promise<IkeSaEntry[]> {
+    return this.commands.listSas({ timeoutMs });
+  }
+
+  /** Per loaded tunnel, the CHILD_SAs it has when up. */
+  expectedChildren(): Map<string, string[]> {
+    return new Map([...this.negotiators].map(([id, n]) => [id, n.expectedChildren()]));
   }
 
   tunnelIds(): string[] {

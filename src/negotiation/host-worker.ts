@@ -11,6 +11,9 @@ import { GatewayHostRuntime } from './host/gateway-host';
 import { LabNetworkDriver } from './host/gateway-network';
 import { publishRoutesChanged } from '../routes/route-notifier';
 import { NegotiationStore } from './negotiation-store';
+import { MetricsCollector } from '../monitoring/collector';
+import { SampleStore } from '../monitoring/sample-store';
+import { connName } from '../strongswan/tunnel-model';
 import { WorkerConfig } from './worker-config';
 
 type Handlers = { [N in JobName]: (payload: JobPayloads[N]) => Promise<void> };
@@ -23,6 +26,7 @@ export class HostWorker {
   private controller!: HostController;
   private timers: NodeJS.Timeout[] = [];
   private reconciling: Promise<void> | null = null;
+  private metrics: MetricsCollector | null = null;
 
   constructor(private readonly config: WorkerConfig, private readonly log: (m: string) => void = (m) => console.log(`[worker] ${m}`)) {}
 
@@ -39,7 +43,7 @@ export class HostWorker {
     this.controller = new HostController({
       hostId: c.hostId, capacity: c.capacity, db: this.db, store, runtime,
       timings: { triesBeforeFailed: 3, quickRetryMs: c.quickRetryMs, failedRetryMs: c.retryIntervalMs },
-      initiateTimeoutMs: c.initiateTimeoutMs, log: this.log,
+      initiateTimeoutMs: c.initiateTimeoutMs, reconcileConcurrency: c.reconcileConcurrency, log: this.log,
     });
 
     // The typed catalogue: every job name has a handler, or the process refuses to start.
@@ -67,6 +71,11 @@ export class HostWorker {
 
     this.timers.push(setInterval(() => void store.heartbeat(c.hostId, hostname(), c.capacity).catch((e) => this.log(`heartbeat: ${e.message}`)), c.heartbeatIntervalMs));
     this.timers.push(setInterval(() => void this.reconcile(), c.reconcileIntervalMs));
+    this.metrics = new MetricsCollector({
+      hostId: c.hostId, store: new SampleStore(this.db), gateways: () => this.controller.runningAgents(), connPrefix: connName(''),
+      intervalMs: c.metricsIntervalMs, retentionDays: c.metricsRetentionDays, pruneIntervalMs: c.metricsPruneIntervalMs, log: this.log,
+    });
+    this.metrics.start();
     this.log(`gateway host ${c.hostId} ready (queue ${hostQueueName(c.hostId)})`);
   }
 
@@ -82,6 +91,7 @@ export class HostWorker {
 
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
+    await this.metrics?.stop();
     await this.worker?.close();
     await this.controller?.shutdown();
     this.redis?.disconnect();

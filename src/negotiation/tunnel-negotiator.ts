@@ -88,6 +88,17 @@ export class TunnelNegotiator {
     }
   }
 
+  /** charon rekeyed this tunnel's IKE_SA or a CHILD_SA: a line in its connection log. */
+  async onRekey(message: string): Promise<void> {
+    if (this.stopped || this.quiet || !this.desired) return;
+    await this.deps.store.recordEvent(this.tunnelId, { kind: 'rekey', result: 'success', message, configVersion: this.desired.configVersion });
+  }
+
+  /** The CHILD_SAs this tunnel has when it is up (monitoring's health); none before it is loaded. */
+  expectedChildren(): string[] {
+    return this.desired ? childNames(this.desired.render) : [];
+  }
+
   /** After a charon restart: everything it had is gone, load it again. */
   async reload(): Promise<void> {
     if (this.desired) await this.apply(this.desired, { force: true });

@@ -22,6 +22,12 @@ export interface WorkerConfig {
   reconcileIntervalMs: number;
   heartbeatIntervalMs: number;
   jobConcurrency: number;
+  /** Gateways one reconcile pass syncs at the same time (a cold start of a full host). */
+  reconcileConcurrency: number;
+  /** Monitoring: collection period, sample retention, how often old samples are deleted. */
+  metricsIntervalMs: number;
+  metricsRetentionDays: number;
+  metricsPruneIntervalMs: number;
 }
 
 export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
@@ -47,6 +53,10 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     reconcileIntervalMs: intSetting(env, 'RECONCILE_INTERVAL_MS', 30_000, 1000, 3_600_000, problems),
     heartbeatIntervalMs: intSetting(env, 'HEARTBEAT_INTERVAL_MS', 5000, 500, 60_000, problems),
     jobConcurrency: intSetting(env, 'JOB_CONCURRENCY', 8, 1, 64, problems),
+    reconcileConcurrency: intSetting(env, 'RECONCILE_CONCURRENCY', 4, 1, 32, problems),
+    metricsIntervalMs: intSetting(env, 'METRICS_INTERVAL_MS', 10_000, 500, 3_600_000, problems),
+    metricsRetentionDays: intSetting(env, 'METRICS_RETENTION_DAYS', 30, 1, 3650, problems),
+    metricsPruneIntervalMs: intSetting(env, 'METRICS_PRUNE_INTERVAL_MS', 3_600_000, 10_000, 86_400_000, problems),
   };
   if (problems.length) throw new ConfigError(problems);
   return config;

@@ -25,6 +25,8 @@ export interface VpcRouting {
 export class RoutesService implements OnModuleInit, OnModuleDestroy {
   private readonly listener: RouteChangeListener;
   private readonly publisher: IORedis;
+  /** Reads of a VPC's routing in progress, with the generation they started at. */
+  private readonly routingReads = new Map<string, { generation: number; read: Promise<VpcRouting> }>();
 
   constructor(@InjectDataSource() private readonly db: DataSource, @Inject(APP_CONFIG) config: AppConfig) {
     this.listener = new RouteChangeListener(config.redisUrl);
@@ -83,12 +85,31 @@ export class RoutesService implements OnModuleInit, OnModuleDestroy {
     await this.db.getRepository(AgentTarget).update({ id: target.id }, { lastCheckInAt: new Date(), ...(agentVersion && { agentVersion: agentVersion.slice(0, 32) }) });
     const deadline = Date.now() + Math.min(Math.max(waitSeconds, 0), MAX_WAIT_SECONDS) * 1000;
     for (;;) {
-      const current = this.routesOf(target, await this.vpcRouting(target.vpcId));
+      // Noted before reading: a change landing during the read wakes the wait below at once.
+      const generation = this.listener.generation(target.vpcId);
+      const current = this.routesOf(target, await this.sharedVpcRouting(target.vpcId, generation));
       const remaining = deadline - Date.now();
       if (current.version !== version || remaining <= 0) return current;
       const untilHoldDown = current.holdDownEndsAt ? current.holdDownEndsAt.getTime() - Date.now() + 50 : remaining;
-      await this.listener.waitForChange(target.vpcId, Math.min(remaining, untilHoldDown));
+      await this.listener.waitForChange(target.vpcId, Math.min(remaining, untilHoldDown), generation);
     }
+  }
+
+  /**
+   * vpcRouting, with one read shared by the polls that ask for the same VPC while it runs and
+   * know of no later change (a change wakes a VPC's waiting polls all at once). A read started
+   * at the same generation sees every change this process has heard of, as a new read would.
+   */
+  private sharedVpcRouting(vpcId: string, generation: number): Promise<VpcRouting> {
+    const running = this.routingReads.get(vpcId);
+    if (running && running.generation === generation) return running.read;
+    const read = this.vpcRouting(vpcId);
+    this.routingReads.set(vpcId, { generation, read });
+    const forget = () => {
+      if (this.routingReads.get(vpcId)?.read === read) this.routingReads.delete(vpcId);
+    };
+    read.then(forget, forget);
+    return read;
   }
 
   async report(target: AgentTarget, appliedVersion: string, agentVersion: string, error: string | null): Promise<void> {

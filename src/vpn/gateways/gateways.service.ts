@@ -10,6 +10,7 @@ import { ExternalIp, Instance, MachineType, Subnet, Vpc } from '../../inventory/
 import { JobDispatcher } from '../../jobs/job-dispatcher';
 import { GatewayPlacementService } from '../../negotiation/gateway-placement.service';
 import { VpnTunnel } from '../tunnels/vpn-tunnel.entity';
+import { defaultTemplateId } from '../../alerts/default-template';
 import { CreateGatewayDto, GatewayDto, GatewayListQueryDto, UpdateNameRemarkDto } from './gateway.dto';
 import { allocatePrivateIp, checkPeriod, checkPlacement, expiryFrom } from './gateway-rules';
 import { VpnGateway } from './vpn-gateway.entity';
@@ -92,7 +93,7 @@ export class GatewaysService {
       await m.insert(VpnGateway, {
         id, tenantId, name: dto.name, remark: dto.remark ?? '', machineTypeId: dto.machineTypeId, vpcId: vpc!.id, subnetId: subnet!.id,
         externalIpId: eip!.id, privateIp, chargeType: dto.chargeType, resourceState: 'creating',
-        stateReason: hostId ? null : 'waiting for a gateway host', hostId, tunnelCount: 0, alertTemplateId: null,
+        stateReason: hostId ? null : 'waiting for a gateway host', hostId, tunnelCount: 0, alertTemplateId: await defaultTemplateId(m, tenantId),
         createdAt: now, expiresAt: expiryFrom(now, dto.chargeType, period),
       });
       await m.update(ExternalIp, { id: eip!.id }, { boundTo: id });

@@ -11,6 +11,7 @@ import { Subnet, Vpc } from '../../inventory/inventory.entities';
 import { JobDispatcher } from '../../jobs/job-dispatcher';
 import { RoutesService } from '../../routes/routes.service';
 import { TunnelEvent } from '../../negotiation/tunnel-event.entity';
+import { defaultTemplateId } from '../../alerts/default-template';
 import { VpnGateway } from '../gateways/vpn-gateway.entity';
 import { PeerGateway } from '../peers/peer-gateway.entity';
 import { checkIkePolicy, checkIpsecPolicy, IkePolicy, IpsecPolicy } from '../policy/policy';
@@ -118,7 +119,7 @@ export class TunnelsService {
         id, tenantId, name: dto.name, remark: dto.remark ?? '', gatewayId: g.id, peerId: p.id,
         localSubnetIds: subnets.value.localSubnetIds, remoteCidrs: subnets.value.remoteCidrs, pskSealed: this.secrets.seal(dto.psk as string),
         ikePolicy: ike.value, ipsecPolicy: ipsec.value, resourceState: 'creating', connectionState: 'connecting', configVersion: 1,
-        appliedVersion: null, failureCode: null, failureMessage: null, alertTemplateId: null, connectedAt: null, disconnectedAt: null,
+        appliedVersion: null, failureCode: null, failureMessage: null, alertTemplateId: await defaultTemplateId(m, tenantId), connectedAt: null, disconnectedAt: null,
       });
       await new TunnelPairs(m).claim(vpc.id, id, subnets.value);
       await m.increment(VpnGateway, { id: g.id }, 'tunnelCount', 1);

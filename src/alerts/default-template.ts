@@ -1,0 +1,29 @@
+// Every tenant has one default template ("tunnel down for 3 periods", console channel), created
+// lazily the first time the tenant lists templates or creates a template, gateway or tunnel. New
+// gateways and tunnels are bound to it. Callable inside the caller's transaction.
+import { EntityManager } from 'typeorm';
+import { newId } from '../common/ids';
+import { DEFAULT_RULE } from './alert-metrics';
+import { ALERT_ID_PREFIX, AlertTemplate, StoredChannel } from './alert.entities';
+
+export const DEFAULT_TEMPLATE_NAME = 'Default';
+export const DEFAULT_TEMPLATE_DESCRIPTION = 'Created for every tenant: a tunnel down for 3 periods notifies in the console';
+
+export async function defaultTemplateId(m: EntityManager, tenantId: string): Promise<string> {
+  const existing = await m.findOne(AlertTemplate, { where: { tenantId, isDefault: true }, select: { id: true } });
+  if (existing) return existing.id;
+  const id = newId(ALERT_ID_PREFIX.template);
+  const channels: StoredChannel[] = [{ id: newId(ALERT_ID_PREFIX.channel), type: 'console' }];
+  // Two first requests may race: the partial unique index keeps one default, the loser reads it.
+  // The name gets the id appended only if the tenant already took "Default" for another template.
+  await m.query(
+    `INSERT INTO alert_templates (id, tenant_id, name, description, is_default, rules, channels)
+     SELECT $1::varchar, $2::varchar,
+            CASE WHEN EXISTS (SELECT 1 FROM alert_templates WHERE tenant_id = $2::varchar AND name = $3::varchar) THEN $3::varchar || ' ' || $1::varchar ELSE $3::varchar END,
+            $4::varchar, true, $5::jsonb, $6::jsonb
+     ON CONFLICT (tenant_id) WHERE is_default DO NOTHING`,
+    [id, tenantId, DEFAULT_TEMPLATE_NAME, DEFAULT_TEMPLATE_DESCRIPTION, JSON.stringify([DEFAULT_RULE]), JSON.stringify(channels)],
+  );
+  const row = await m.findOneOrFail(AlertTemplate, { where: { tenantId, isDefault: true }, select: { id: true } });
+  return row.id;
+}

@@ -1,0 +1,122 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { SecretBox } from '../common/secret-box';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { SECRET_BOX } from '../vpn/tunnels/tunnels.service';
+import { AlertSettings } from './alert-settings';
+import { DELIVERY_HEADER, deliveryOutcome, EVENT_HEADER, signBody, SIGNATURE_HEADER } from './webhook-signature';
+
+const POLL_MS = 1000;
+const BATCH = 20;
+
+interface ClaimedDelivery {
+  id: string;
+  url: string;
+  body: string;
+  event: string;
+  secret_sealed: string;
+  attempts: number;
+  max_attempts: number;
+}
+
+/**
+ * Drains `webhook_deliveries`: every replica polls; a due delivery is claimed with FOR UPDATE SKIP
+ * LOCKED by pushing its next attempt past the request timeout (a lease), then POSTed outside any
+ * transaction. A replica that dies mid-request loses only the lease: the delivery is retried later
+ * with the same id (at least once; receivers dedupe on X-VPN-Delivery).
+ */
+@Injectable()
+export class WebhookSender implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(WebhookSender.name);
+  private readonly settings: AlertSettings;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<number> | null = null;
+  private again = false;
+  private stopped = false;
+
+  constructor(@InjectDataSource() private readonly db: DataSource, @Inject(APP_CONFIG) config: AppConfig, @Inject(SECRET_BOX) private readonly secrets: SecretBox) {
+    this.settings = config.alerts;
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.settings.evaluationIntervalMs <= 0) return;
+    this.timer = setInterval(() => this.kick(), POLL_MS);
+    this.timer.unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+
+  /** Sends what is due now (at once after an evaluation created deliveries, else on the poll). */
+  kick(): void {
+    if (this.stopped || this.settings.evaluationIntervalMs <= 0) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.deliverDue().catch((err) => {
+      this.logger.error(`webhook delivery failed: ${(err as Error).message}`);
+      return 0;
+    }).finally(() => {
+      this.running = null;
+      if (this.again) {
+        this.again = false;
+        this.kick();
+      }
+    });
+  }
+
+  /** One pass: claims up to a batch of due deliveries and attempts each once. Returns how many. */
+  async deliverDue(now: Date = new Date()): Promise<number> {
+    const leaseUntil = new Date(now.getTime() + this.settings.webhookTimeoutMs + 5000);
+    const [rows] = (await this.db.query(
+      `UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = $2
+        WHERE id IN (SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $1
+                      ORDER BY next_attempt_at LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)
+        RETURNING id, url, body, event, secret_sealed, attempts, max_attempts`,
+      [now, leaseUntil],
+    )) as [ClaimedDelivery[], number];
+    await Promise.all(rows.map((d) => this.attempt(d, now)));
+    return rows.length;
+  }
+
+  private async attempt(d: ClaimedDelivery, now: Date): Promise<void> {
+    let status: number | null = null;
+    let error: string | null = null;
+    try {
+      const res = await fetch(d.url, {
+        method: 'POST',
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.settings.webhookTimeoutMs),
+        headers: {
+          'Content-Type': 'application/json',
+          'User-Agent': 'vpn-console-alerts/1',
+          [SIGNATURE_HEADER]: signBody(this.secrets.open(d.secret_sealed), d.body),
+          [DELIVERY_HEADER]: d.id,
+          [EVENT_HEADER]: d.event,
+        },
+        body: d.body,
+      });
+      status = res.status;
+      await res.body?.cancel().catch(() => undefined);
+      if (status < 200 || status >= 300) error = `HTTP ${status}`;
+    } catch (err) {
+      const e = err as Error & { cause?: { code?: string; message?: string } };
+      error = e.name === 'TimeoutError' ? `no answer within ${this.settings.webhookTimeoutMs} ms` : e.cause?.code ?? e.cause?.message ?? e.message;
+    }
+    const outcome = deliveryOutcome(status, d.attempts, d.max_attempts, this.settings.webhookRetryBaseMs);
+    const base = { lastStatusCode: status, lastError: error?.slice(0, 512) ?? null };
+    const patch = outcome.kind === 'delivered' ? { ...base, status: 'delivered', deliveredAt: new Date(), nextAttemptAt: null }
+      : outcome.kind === 'failed' ? { ...base, status: 'failed', nextAttemptAt: null }
+        : { ...base, nextAttemptAt: new Date(Math.max(now.getTime(), Date.now()) + outcome.delayMs) };
+    await this.db.query(
+      `UPDATE webhook_deliveries SET status = COALESCE($2, status), delivered_at = $3, next_attempt_at = $4, last_status_code = $5, last_error = $6 WHERE id = $1`,
+      [d.id, 'status' in patch ? patch.status : null, 'deliveredAt' in patch ? patch.deliveredAt : null, patch.nextAttemptAt, patch.lastStatusCode, patch.lastError],
+    );
+    if (outcome.kind === 'failed') this.logger.warn(`webhook ${d.id} to ${d.url} failed after ${d.attempts} attempts: ${error}`);
+  }
+}

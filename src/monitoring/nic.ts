@@ -1,0 +1,24 @@
+// A gateway's external NIC counters, read inside its namespace (`ip -n <gatewayId> -s -j link`).
+import { run } from '../negotiation/host/exec';
+import { GATEWAY_EXTERNAL_IFACE } from '../negotiation/host/lab-names';
+import { Traffic } from './rates';
+
+/** Parses `ip -s -j link show <iface>`: rx is "in" (from the internet), tx is "out". */
+export function parseLinkStats(json: string, iface: string): Traffic {
+  const links = JSON.parse(json) as { ifname?: string; stats64?: { rx?: Record<string, number>; tx?: Record<string, number> } }[];
+  const link = Array.isArray(links) ? links.find((l) => l.ifname === iface) : undefined;
+  const rx = link?.stats64?.rx;
+  const tx = link?.stats64?.tx;
+  const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : NaN);
+  const t = { bytesIn: n(rx?.bytes), bytesOut: n(tx?.bytes), packetsIn: n(rx?.packets), packetsOut: n(tx?.packets) };
+  if (Object.values(t).some(Number.isNaN)) throw new Error(`no counters for ${iface} in ip's answer`);
+  return t;
+}
+
+export type NicReader = (gatewayId: string) => Promise<Traffic>;
+
+/** The production reader: the gateway's namespace is named by its id, eth0 faces the internet. */
+export const readExternalNic: NicReader = async (gatewayId) => {
+  const { stdout } = await run('ip', ['-n', gatewayId, '-s', '-j', 'link', 'show', GATEWAY_EXTERNAL_IFACE], { timeoutMs: 5000 });
+  return parseLinkStats(stdout, GATEWAY_EXTERNAL_IFACE);
+};
