@@ -10,10 +10,13 @@
 //     then the worker starts and we time until all are connected (or BENCH_COLD_TIMEOUT_MS passes),
 //     with the worker's peak RSS (VmHWM) and its charons' RSS at the end.
 // The remote side is ONE "mirror" namespace on the lab internet (203.0.113.100-149) with ONE
-// charon holding every tunnel's mirrored connection (bench/support/mirror.ts).
+// charon holding every tunnel's mirrored connection (bench/support/mirror.ts). Gateway g
+// (198.51.100.10+g) has 20 tunnels to peer g (203.0.113.100+g); they carry distinct IKE remote ids
+// (t<i>.g<g>.bench.example): the API refuses two tunnels of one gateway to one peer address with
+// the same ids, because charon picks the config and the key by addresses and ids.
 //
 // Environment (all optional): BENCH_GATEWAYS 50, BENCH_TUNNELS_PER_GATEWAY 20, BENCH_WARM_TUNNELS 20,
-// BENCH_POLL_MS 25, BENCH_COLD_TIMEOUT_MS 300000, BENCH_SKIP_WARM=1, BENCH_SKIP_COLD=1, BENCH_CROSS_SUBNET=1,
+// BENCH_POLL_MS 25, BENCH_COLD_TIMEOUT_MS 300000, BENCH_SKIP_WARM=1, BENCH_SKIP_COLD=1, BENCH_SAME_SUBNET=1,
 // BENCH_WORKER_ENV='JOB_CONCURRENCY=8,RECONCILE_INTERVAL_MS=5000' (extra worker settings),
 // KEEP_BENCH_DIR=1 (keep logs). Exit status: 0 measured (targets are reported, not enforced), 1 failure.
 import { cpus, loadavg } from 'os';
@@ -35,10 +38,10 @@ const PREFIX = 'bn';
 const PEER_BASE = '203.0.113.100';
 const EXTRA_EIPS = ['198.51.100.50', '198.51.100.99'];
 const WARM_EIP = '198.51.100.99';
-// Local subnet of a tunnel: the gateway's own, or (BENCH_CROSS_SUBNET=1) alternating between the
-// VPC's two subnets. The latter fails today: libipsec refuses a CHILD_SA whose local subnet holds
-// no address of the gateway ("unable to install IPsec policies (SPD)"), install_routes=no or not.
-const CROSS_SUBNET = env.BENCH_CROSS_SUBNET === '1';
+// Local subnet of a tunnel: alternating between the VPC's two subnets, or (BENCH_SAME_SUBNET=1)
+// always the gateway's own. The former needs the gateway to hold an address in each served subnet
+// (charon 5.9's libipsec refuses the CHILD_SA otherwise: "unable to install IPsec policies (SPD)").
+const CROSS_SUBNET = env.BENCH_SAME_SUBNET !== '1';
 const localSubnet = (gatewaySubnet: number, i: number) => (CROSS_SUBNET ? i % 2 : gatewaySubnet);
 const WORKER_ENV: Record<string, string> = {
   RECONCILE_INTERVAL_MS: '5000',
@@ -264,6 +267,7 @@ async function main(): Promise<void> {
     log(`starting the product (lab prefix ${PREFIX})`);
     await product.start();
     await product.startWorker();
+    out.workerSettings = product.workerSettings();
     const s = await setup();
     const warmPlans = env.BENCH_SKIP_WARM ? [] : planWarm(s);
     const coldPlans = env.BENCH_SKIP_COLD ? [] : planCold(s);

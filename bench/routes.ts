@@ -21,7 +21,7 @@
 //
 // Environment (optional): BENCH_INSTANCES 100, BENCH_ROUNDS 10, BENCH_AGENT_MODES library,process,
 // BENCH_POLL_MS 20, BENCH_SETTLE_MS 500, BENCH_TIMEOUT_MS 60000, BENCH_VERIFY 5 (namespaces checked
-// per phase), BENCH_PROFILE=0 (skip the profile: API fan-out alone, agents' ip work alone), KEEP_BENCH_DIR=1. Exit status: 0 measured (the target is reported), 1 failure.
+// per phase), BENCH_EXPLAIN_MS 10000 (slower phases record their slowest agent's log), BENCH_PROFILE=0 (skip the profile: API fan-out alone, agents' ip work alone), KEEP_BENCH_DIR=1. Exit status: 0 measured (the target is reported), 1 failure.
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
 import { cpus, freemem, loadavg, release, totalmem } from 'os';
@@ -189,6 +189,7 @@ async function main(): Promise<void> {
         remoteCidrs: [], connectionState: 'connecting', resourceState: 'running', disconnectedAt: null,
       },
       pollMs: num('BENCH_POLL_MS', 20), settleMs: num('BENCH_SETTLE_MS', 500), timeoutMs: num('BENCH_TIMEOUT_MS', 60_000), verifySample: num('BENCH_VERIFY', 5),
+      explainMs: num('BENCH_EXPLAIN_MS', 10_000),
     };
     if (expectedVersion(c, null) === expectedVersion(c, '172.20.0.0/24')) throw new Error('route versions do not change with the routes');
     const results = [];

@@ -32,6 +32,21 @@ it('d. a PSK mismatch ends in phase1_failed with the PSK/id reason after 3 tries
   const attempts = logs.items.filter((e: any) => e.kind === 'attempt' && e.result === 'failure');
   expect(attempts.length).toBeGreaterThanOrEqual(3);
   expect(attempts[0].lines.join('\n')).toMatch(/AUTHENTICATION_FAILED|MAC mismatched|no shared key/);
+  expect(attempts.slice(0, 3).every((e: any) => e.reasonCode === 'psk_mismatch_or_id_mismatch' && e.phase === 1 && e.message)).toBe(true);
+  // The log pages newest first: two pages of two are disjoint, in order, and add up to the total.
+  const page1 = await product.ok('GET', `/api/v1/vpn-tunnels/${t.id}/logs?offset=0&limit=2`);
+  const page2 = await product.ok('GET', `/api/v1/vpn-tunnels/${t.id}/logs?offset=2&limit=2`);
+  expect(page1).toMatchObject({ offset: 0, limit: 2 });
+  expect(page2).toMatchObject({ offset: 2, limit: 2 });
+  expect(page1.total).toBeGreaterThanOrEqual(logs.total);
+  const ids = [...page1.items, ...page2.items].map((e: any) => Number(e.id));
+  expect(ids).toHaveLength(4);
+  expect([...ids].sort((x, y) => y - x)).toEqual(ids);
+  expect(new Set(ids).size).toBe(4);
+  const beyond = await product.ok('GET', `/api/v1/vpn-tunnels/${t.id}/logs?offset=${page1.total + 10}&limit=5`);
+  expect(beyond.items).toEqual([]);
+  expect((await product.request('GET', `/api/v1/vpn-tunnels/${t.id}/logs?limit=0`)).status).toBe(400);
+  expect((await product.request('GET', `/api/v1/vpn-tunnels/${t.id}/logs?limit=201`)).status).toBe(400);
 
   // The remote administrator fixes the key; the platform is not touched.
   expect(readFileSync(site.secretsFile, 'utf8')).toContain('wrong-key');

@@ -13,6 +13,7 @@ import { LabInventory } from '../../lab/lab-inventory';
 import { removeNamespace } from '../../src/negotiation/host/gateway-namespace';
 import { tailFile } from '../../src/negotiation/host/process-files';
 import { runMigrations } from '../../src/database/data-source';
+import { loadWorkerConfig } from '../../src/negotiation/worker-config';
 import { databaseUrl, PG_ADMIN_URL } from '../../test/support/env';
 import { freePort, ROOT } from './server';
 
@@ -129,6 +130,16 @@ export class BenchProduct {
     const worker = this.spawnLogged('worker', 'dist/src/worker.js');
     this.worker = worker;
     await this.waitFor(async () => worker.exitCode === null && (await this.hostSeenWithin(10)), 30_000, 'worker heartbeat', 20);
+  }
+
+  /** The worker's tunables as it reads them from this environment (defaults filled in). */
+  workerSettings(): Record<string, number> {
+    const c = loadWorkerConfig(this.env);
+    return {
+      jobConcurrency: c.jobConcurrency, reconcileConcurrency: c.reconcileConcurrency, reconcileIntervalMs: c.reconcileIntervalMs,
+      heartbeatIntervalMs: c.heartbeatIntervalMs, quickRetryMs: c.quickRetryMs, retryIntervalMs: c.retryIntervalMs,
+      initiateTimeoutMs: c.initiateTimeoutMs, capacity: c.capacity,
+    };
   }
 
   killWorker(signal: NodeJS.Signals = 'SIGKILL'): void {

@@ -26,6 +26,7 @@ export interface RoundContext {
   settleMs: number;
   timeoutMs: number;
   verifySample: number;
+  explainMs: number; // a phase slower than this records its slowest agent's log lines
 }
 
 export interface Phase {
@@ -35,6 +36,7 @@ export interface Phase {
   appliedLogMs: { p50: number; max: number } | null; // per agent: t0 -> its "applied version" log line
   apiCpuMs: number | null; // CPU the API process used between t0 and completion
   agentCpuMs: number | null;
+  slowest?: { agent: string; reportMs: number; log: string[] }; // only for phases slower than explainMs
 }
 
 const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 23)}] ${msg}\n`);
@@ -49,7 +51,7 @@ export function expectedVersion(c: RoundContext, remoteCidr: string | null): str
 }
 
 /** Waits until every instance target of the fleet reports `version`; throws on an agent error or timeout. */
-export async function waitForVersion(c: RoundContext, version: string, sinceWall: number, t0: number): Promise<{ ms: number; reportsMs: number[] }> {
+export async function waitForVersion(c: RoundContext, version: string, sinceWall: number, t0: number): Promise<{ ms: number; reportsMs: number[]; names: string[] }> {
   const ids = c.fleet.instances.map((i) => i.targetId);
   for (;;) {
     const { rows } = await c.pg.query<{ name: string; ok: boolean; last_error: string | null; rep: string | null }>(
@@ -57,7 +59,7 @@ export async function waitForVersion(c: RoundContext, version: string, sinceWall
          FROM agent_targets a JOIN instances i ON i.id = a.instance_id WHERE a.id = ANY($1)`, [ids, version]);
     const now = performance.now();
     if (rows.length === ids.length && rows.every((r) => r.ok)) {
-      return { ms: now - t0, reportsMs: rows.map((r) => Number(r.rep) - sinceWall) };
+      return { ms: now - t0, reportsMs: rows.map((r) => Number(r.rep) - sinceWall), names: rows.map((r) => r.name) };
     }
     const failed = rows.find((r) => r.last_error);
     if (failed) throw new Error(`agent ${failed.name} reported an error: ${failed.last_error}`);
@@ -128,6 +130,19 @@ async function phase(c: RoundContext, remoteCidr: string | null, version: string
   const verified = await verify(c, expectedRoutes);
   await sleep(c.settleMs); // the agents' next long polls are parked again, as before a real change
   const applied = appliedLogMs(c, version, wall0);
+  let slowest: Phase['slowest'];
+  if (done.ms > c.explainMs) {
+    const k = done.reportsMs.indexOf(Math.max(...done.reportsMs));
+    const agent = c.fleet.instances.find((i) => i.name === done.names[k])!;
+    let lines: string[] = [];
+    try {
+      lines = readFileSync(agent.agent.logFile, 'utf8').split('\n').filter((l) => Date.parse(l.slice(0, 24)) >= wall0 - 40_000);
+    } catch {
+      // no log
+    }
+    slowest = { agent: agent.name, reportMs: round(done.reportsMs[k]), log: lines.slice(-12) };
+    log(`slow phase (${round(done.ms)} ms): ${agent.name} reported at ${slowest.reportMs} ms; its log since t0 - 40 s:\n  ${slowest.log.join('\n  ')}`);
+  }
   return {
     verified,
     p: {
@@ -137,6 +152,7 @@ async function phase(c: RoundContext, remoteCidr: string | null, version: string
       appliedLogMs: applied ? { p50: round(percentile(applied, 50)), max: round(Math.max(...applied)) } : null,
       apiCpuMs: api0 !== null && api1 !== null ? round(api1 - api0) : null,
       agentCpuMs: agents0 !== null && agents1 !== null ? round(agents1 - agents0) : null,
+      slowest,
     },
   };
 }
@@ -174,5 +190,6 @@ function figures(ps: Phase[]) {
       appliedLogMaxMs: ps.every((p) => p.appliedLogMs) ? summary(ps.map((p) => p.appliedLogMs!.max)).p50 : null,
     },
     meanCpuMsDuringPhase: { api: mean(ps.map((p) => p.apiCpuMs)), agents: mean(ps.map((p) => p.agentCpuMs)) },
+    slowPhases: ps.flatMap((p, round) => (p.slowest ? [{ round: round + 1, ms: p.ms, ...p.slowest }] : [])),
   };
 }

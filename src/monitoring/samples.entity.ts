@@ -3,6 +3,8 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 // Monitoring samples, one row per resource per collection period (10 s by default). Counters are
 // what charon / the kernel reported; rates are derived by the collector, never negative (a counter
 // that went backwards — rekey, charon restart — restarts the rate from zero, it does not spike).
+// Migration MonitoringTwo makes both primary keys covering (INCLUDE the charted columns), which
+// TypeORM cannot express: see docs/monitoring.md.
 
 @Entity('tunnel_samples')
 @Index(['tenantId', 'at'])

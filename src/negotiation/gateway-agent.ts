@@ -137,8 +137,10 @@ export class GatewayAgent {
     for (const d of desired) {
       const n = this.negotiators.get(d.render.id);
       const missing = !loaded.has(connName(d.render.id));
-      // Not applyTunnel: the routes of every desired tunnel were synced once above, and a re-sync per
-      // tunnel (4-5 `ip` processes each) made a cold start ~3x slower (bench/negotiation.ts).
+      // Not applyTunnel: the routes of every desired tunnel were synced once above. A re-sync per
+      // tunnel cost 4-5 `ip` processes each (1.8 s instead of 0.3-0.6 s for a gateway's 20 tunnels),
+      // and each re-sync changes routes, which makes charon roam and send MOBIKE updates on the SAs
+      // already up: under load those timed out and tore SAs down (bench/negotiation.ts).
       if (!n || n.version !== d.configVersion || missing) await this.negotiator(d.render.id).apply(d, { force: missing });
     }
     for (const name of loaded) {
