@@ -61,3 +61,14 @@ it('parallel gateway purchases of one external IP: exactly one binds it', async 
   expect(results.filter((r) => r.status === 201)).toHaveLength(1);
   for (const r of results.filter((r) => r.status !== 201)) expect(r.body.violations[0]).toMatchObject({ field: 'externalIpId', rule: 'external_ip_unbound' });
 });
+
+it('parallel gateway purchases in one subnet get distinct private addresses', async () => {
+  const admin = client(api, api.adminKey);
+  const ips = [];
+  for (let i = 0; i < 4; i++) {
+    ips.push((await admin.ok(admin.post('/api/v1/external-ips', { tenantId: w.tenantId, dataCenterId: w.dataCenterId, address: `198.51.100.${200 + i}` }), 201)).id);
+  }
+  const results = await Promise.all(ips.map((eip, i) => t.post('/api/v1/vpn-gateways', { ...gatewayBody(w, 0), name: `par${i}`, subnetId: w.subnetIds[2], externalIpId: eip })));
+  expect(results.map((r) => r.status)).toEqual([201, 201, 201, 201]);
+  expect(new Set(results.map((r) => r.body.privateIp)).size).toBe(4);
+});

@@ -103,6 +103,8 @@ export class GatewaysService {
   }
 
   private async allocatePrivateIp(m: EntityManager, subnet: Subnet): Promise<string> {
+    // Two purchases in one subnet must not pick the same address: serialise on the subnet row.
+    await m.createQueryBuilder(Subnet, 's').setLock('pessimistic_write').where('s.id = :id', { id: subnet.id }).getOne();
     const instances = await m.find(Instance, { where: { subnetId: subnet.id }, select: { privateIp: true } });
     const gateways = await m.find(VpnGateway, { where: { subnetId: subnet.id }, select: { privateIp: true } });
     const ip = allocatePrivateIp(subnet.cidr, [...instances, ...gateways].map((r) => r.privateIp));
