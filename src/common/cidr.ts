@@ -49,6 +49,13 @@ export function hasHostBits(text: string): boolean {
   return !!match && !!cidr && ipToInt(match[1]) !== cidr.network;
 }
 
+/** The first host of a network (`10.1.2.0/24` -> `10.1.2.1`): where clouds put the router. */
+export function firstHost(text: string): string {
+  const cidr = parseCidr(text);
+  if (!cidr) throw new Error(`not a CIDR: ${text}`);
+  return intToIp(cidr.network + 1);
+}
+
 export function cidrSize(cidr: Cidr): number {
   return 2 ** (32 - cidr.prefix);
 }

@@ -4,7 +4,7 @@ import { Repository } from 'typeorm';
 import { Principal } from '../auth/principal';
 import { Tenant } from '../auth/tenant.entity';
 import { AgentTarget } from '../routes/agent-target.entity';
-import { cidrContains, cidrContainsIp, cidrsOverlap, intToIp, ipToInt, normalizeCidr, parseCidr } from '../common/cidr';
+import { cidrContains, cidrContainsIp, cidrsOverlap, firstHost, ipToInt, normalizeCidr, parseCidr } from '../common/cidr';
 import { Conflict, NotFound, ValidationFailed } from '../common/errors';
 import { ID_PREFIX, newId } from '../common/ids';
 import { pageQuery } from '../common/list';
@@ -73,8 +73,7 @@ export class InventoryService {
     if (!(await this.dataCenters.exists({ where: { id: dto.dataCenterId } }))) throw missing('dataCenterId', dto.dataCenterId, 'data center');
     if (await this.externalIps.findOne({ where: { address: dto.address } })) throw unique('address', dto.address, `external IP ${dto.address}`);
     const prefixLength = dto.prefixLength ?? 24;
-    const network = (ipToInt(dto.address) & (prefixLength === 32 ? 0xffffffff : ~(2 ** (32 - prefixLength) - 1))) >>> 0;
-    const routerIp = dto.routerIp ?? intToIp(network + 1);
+    const routerIp = dto.routerIp ?? firstHost(`${dto.address}/${prefixLength}`);
     return this.externalIps.save(
       this.externalIps.create({ id: newId(ID_PREFIX.externalIp), tenantId: dto.tenantId, dataCenterId: dto.dataCenterId, address: dto.address, prefixLength, routerIp, boundTo: null }),
     );

@@ -2,6 +2,7 @@
 // guarded by its configVersion, so a late report from an older configuration never overwrites the
 // state of a newer one.
 import { DataSource, In, IsNull, Not } from 'typeorm';
+import { firstHost } from '../common/cidr';
 import { SecretBox } from '../common/secret-box';
 import { ExternalIp, Subnet, Vpc } from '../inventory/inventory.entities';
 import { RenderableTunnel } from '../strongswan/tunnel-model';
@@ -72,22 +73,16 @@ export class NegotiationStore {
     const eip = await this.db.getRepository(ExternalIp).findOneByOrFail({ id: g.externalIpId });
     const vpc = await this.db.getRepository(Vpc).findOneByOrFail({ id: g.vpcId });
     const subnet = await this.db.getRepository(Subnet).findOneByOrFail({ id: g.subnetId });
-    const routerOf = (cidr: string) => {
-      const [net] = cidr.split('/');
-      const parts = net.split('.').map(Number);
-      parts[3] += 1;
-      return parts.join('.');
-    };
     return {
       gatewayId: g.id,
       externalIp: eip.address,
       externalPrefixLength: eip.prefixLength,
-      externalRouterIp: eip.routerIp ?? routerOf(`${eip.address}/${eip.prefixLength}`),
+      externalRouterIp: eip.routerIp ?? firstHost(`${eip.address}/${eip.prefixLength}`),
       vpcId: vpc.id,
       vpcCidr: vpc.cidr,
       subnetId: subnet.id,
       subnetCidr: subnet.cidr,
-      subnetRouterIp: routerOf(subnet.cidr),
+      subnetRouterIp: firstHost(subnet.cidr),
       privateIp: g.privateIp,
     };
   }

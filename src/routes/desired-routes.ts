@@ -5,7 +5,7 @@
 // flap would make traffic take the VPC's default route for a moment; keeping them forever would
 // black-hole traffic to a dead site. After the hold-down, they go.
 import { createHash } from 'crypto';
-import { cidrContainsIp, intToIp, parseCidr } from '../common/cidr';
+import { firstHost } from '../common/cidr';
 
 export interface RoutingTunnel {
   id: string;
@@ -54,9 +54,7 @@ export function isRoutable(t: RoutingTunnel, now: Date, holdDownMs: number): boo
 }
 
 /** The first host of a subnet: the VPC's router there. */
-export function subnetRouterIp(cidr: string): string {
-  return intToIp(parseCidr(cidr)!.network + 1);
-}
+export const subnetRouterIp = firstHost;
 
 export function desiredRoutes(target: RouteTargetRef, tunnels: RoutingTunnel[], subnets: RoutingSubnet[], now: Date, holdDownMs: number): TargetRoutes {
   const cidrOf = new Map(subnets.map((s) => [s.id, s.cidr]));
@@ -104,6 +102,3 @@ export function routeVersion(routes: Route[]): string {
   const canonical = routes.map((r) => `${r.destination}>${r.via}`).sort().join(',');
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }
-
-/** Whether `ip` belongs to `cidr` (re-exported for callers that check instance placement). */
-export const inSubnet = (cidr: string, ip: string) => cidrContainsIp(parseCidr(cidr)!, ip);

@@ -15,9 +15,9 @@ import { defaultTemplateId } from '../../alerts/default-template';
 import { VpnGateway } from '../gateways/vpn-gateway.entity';
 import { PeerGateway } from '../peers/peer-gateway.entity';
 import { checkIkePolicy, checkIpsecPolicy, IkePolicy, IpsecPolicy } from '../policy/policy';
-import { checkPsk, checkTunnelSubnets, MAX_TUNNELS_PER_GATEWAY, MAX_TUNNELS_PER_PEER, TunnelSubnets } from './tunnel-rules';
+import { checkPsk, checkTunnelSubnets, MAX_TUNNELS_PER_GATEWAY, MAX_TUNNELS_PER_PEER } from './tunnel-rules';
 import { CreateTunnelDto, TunnelListQueryDto, UpdateIkePolicyDto, UpdateSubnetsDto } from './tunnel.dto';
-import { TunnelPair, VpnTunnel } from './vpn-tunnel.entity';
+import { VpnTunnel } from './vpn-tunnel.entity';
 import { finalizeTunnelDeletion, TunnelPairs } from './tunnel-pairs';
 
 export const SECRET_BOX = Symbol('SECRET_BOX');
@@ -235,7 +235,6 @@ export class TunnelsService {
   }
 }
 
-export type { TunnelSubnets, TunnelPair };
 
 /**
  * Two tunnels of one gateway towards the same peer address with the same (local id, remote id)
