@@ -32,7 +32,9 @@ const routeAndPing = (_cidrs: string[], target: string) => product.waitForPing('
 it('b. IKEv1 main mode with two remote subnets (the seed\'s public-cloud scenario): both reachable', async () => {
   const remotes = ['10.23.0.0/16', '10.25.0.0/16'];
   const tunnel = await tunnelWithSite('ucloud', '203.0.113.31', remotes, { ikePolicy: { version: 'v1', exchangeMode: 'main' } });
-  // The site's second network: an address of the site router inside 10.25.0.0/16.
+  // The site's second network: an address of the site router inside 10.25.0.0/16. It is added after
+  // the site started, as a remote admin might: until then the site's charon (libipsec) cannot
+  // install the second pair and deletes it at once, and the platform must retry until it holds.
   await product.siteExec('ucloud', ['ip', 'addr', 'add', '10.25.0.1/16', 'dev', 'lo'], { router: true });
   await product.waitForTunnel(tunnel.id, ['connected']);
   expect(await routeAndPing(remotes, '10.23.0.10')).toBe(true);

@@ -9,6 +9,7 @@ export type FailureCode =
   | 'peer_unreachable'
   | 'ipsec_proposal_mismatch'
   | 'traffic_selectors_mismatch'
+  | 'remote_deleted_child_sa'
   | 'unknown';
 
 export interface FailureReason {
@@ -56,6 +57,11 @@ export function classifyFailure(lines: string[], ctx: FailureContext, errmsg = '
   return reason('unknown', ikeUp ? 2 : 1, ctx, errmsg);
 }
 
+/** The remote took a CHILD_SA and deleted it straight away (libipsec or a kernel refusing its policy). */
+export function remoteDeletedChildSa(ctx: FailureContext): FailureReason {
+  return reason('remote_deleted_child_sa', 2, ctx);
+}
+
 function reason(code: FailureCode, phase: 1 | 2, ctx: FailureContext, errmsg = ''): FailureReason {
   return { code, phase, message: MESSAGES[code](ctx, errmsg) };
 }
@@ -76,5 +82,9 @@ const MESSAGES: Record<FailureCode, (c: FailureContext, errmsg: string) => strin
   traffic_selectors_mismatch: (c) =>
     `Phase 2: the subnets are not mirrored. The remote side must use local subnets ${c.remoteCidrs.join(', ')} ` +
     `and remote subnets ${c.localCidrs.join(', ')} (the platform side's lists swapped).`,
+  remote_deleted_child_sa: (c) =>
+    `Phase 2: the remote accepted the IPsec SA and deleted it at once: it could not install it. Check that the remote device ` +
+    `has each of its local subnets (${c.remoteCidrs.join(', ')}) configured (an interface address or route) and that no other ` +
+    'tunnel there uses the same subnets.',
   unknown: (_c, errmsg) => `The negotiation failed${errmsg ? `: ${errmsg}` : ''}. See the connection log for charon's messages.`,
 };

@@ -5,7 +5,7 @@
 import { canInitiate, connName, RenderableTunnel } from '../strongswan/tunnel-model';
 import { childNames, renderLoadConn, renderLoadShared, sharedSecretId } from '../strongswan/vici-conn';
 import { ControlResult, ViciCommands } from '../vici';
-import { classifyFailure } from './failure-reasons';
+import { classifyFailure, remoteDeletedChildSa } from './failure-reasons';
 import { Decision, INITIAL, NegotiationState, onDown, onFailure, onSuccess, RetryTimings } from './retry-policy';
 import { DesiredTunnel, NegotiationStore } from './negotiation-store';
 
@@ -20,6 +20,13 @@ export interface NegotiatorDeps {
   log(message: string): void;
 }
 
+/**
+ * A CHILD_SA lost this soon after the tunnel connected was refused by the remote, not an outage:
+ * it counts as a failed try (backing off to the spec's 12 s) instead of an immediate reconnect,
+ * which would loop as fast as the round trip.
+ */
+export const FLAP_WINDOW_MS = 10_000;
+
 export class TunnelNegotiator {
   private desired: DesiredTunnel | null = null;
   private state: NegotiationState = { ...INITIAL };
@@ -28,6 +35,11 @@ export class TunnelNegotiator {
   private stopped = false;
   /** While we reload or tear down ourselves, charon's down events are ours, not an outage. */
   private quiet = false;
+  /** An up/down event came while an attempt ran: its outcome must be re-read once it is done. */
+  private eventDuringAttempt = false;
+  private connectedAt = 0;
+  /** The failed tries before the last connect: a flap continues that count instead of resetting it. */
+  private triesBeforeConnect = 0;
 
   constructor(readonly tunnelId: string, private readonly deps: NegotiatorDeps) {}
 
@@ -79,11 +91,19 @@ export class TunnelNegotiator {
   /** charon told us something changed for this tunnel: re-read its SAs and report. */
   async onSaEvent(up: boolean): Promise<void> {
     if (this.stopped || this.quiet || !this.desired) return;
+    // The attempt may report after this read (and overwrite what it finds): read again after it.
+    if (this.attempting) this.eventDuringAttempt = true;
     const installed = await this.allChildrenInstalled();
     if (installed && this.state.connection !== 'connected') {
       this.clearTimer();
       await this.report(onSuccess(), { kind: 'connected', message: up ? 'CHILD_SA up (charon event)' : 'CHILD_SA installed' });
     } else if (!installed && this.state.connection === 'connected') {
+      if (Date.now() - this.connectedAt < FLAP_WINDOW_MS) {
+        const reason = remoteDeletedChildSa(failureContext(this.desired.render));
+        const decision = onFailure({ ...this.state, failedTries: this.triesBeforeConnect }, reason, this.deps.timings);
+        await this.report(decision, { kind: 'down', result: 'failure', phase: 2, reasonCode: reason.code, message: reason.message });
+        return;
+      }
       await this.report(onDown(), { kind: 'down', message: 'the IPsec SA went down (dead peer detection, remote delete or expiry); reconnecting' });
     }
   }
@@ -153,7 +173,13 @@ export class TunnelNegotiator {
       const lines = results.flatMap((r) => r.log.map((l) => `[${l.group}] ${l.msg}`));
       const failed = results.find((r) => !r.success);
       if (!failed) {
-        await this.report(onSuccess(), { kind: 'attempt', result: 'success', message: 'IKE and IPsec SAs established', lines });
+        // charon answers success once a CHILD_SA is up; the remote may have deleted it since.
+        if ((await this.saState()).allInstalled) {
+          await this.report(onSuccess(), { kind: 'attempt', result: 'success', message: 'IKE and IPsec SAs established', lines });
+        } else {
+          const reason = remoteDeletedChildSa(failureContext(desired.render));
+          await this.report(onFailure(this.state, reason, this.deps.timings), { kind: 'attempt', result: 'failure', phase: 2, reasonCode: reason.code, message: reason.message, lines });
+        }
         return;
       }
       // The remote may have brought the SAs up itself meanwhile (both sides initiate: charon then
@@ -172,12 +198,20 @@ export class TunnelNegotiator {
       this.schedule(this.deps.timings.quickRetryMs);
     } finally {
       this.attempting = false;
+      if (this.eventDuringAttempt) {
+        this.eventDuringAttempt = false;
+        void this.onSaEvent(false).catch((err) => this.deps.log(`${this.tunnelId}: re-reading SAs failed: ${(err as Error).message}`));
+      }
     }
   }
 
   private async report(d: Decision, event: Parameters<NegotiationStore['recordEvent']>[1]): Promise<void> {
     const desired = this.desired!;
     const changed = d.next.connection !== this.state.connection || d.next.failure?.code !== this.state.failure?.code;
+    if (d.next.connection === 'connected' && this.state.connection !== 'connected') {
+      this.connectedAt = Date.now();
+      this.triesBeforeConnect = this.state.failedTries;
+    }
     this.state = d.next;
     await this.deps.store.recordEvent(this.tunnelId, { ...event, configVersion: desired.configVersion });
     if (changed || d.next.connection !== 'connecting') {
