@@ -32,29 +32,17 @@ import { Explained, explainList } from './support/explain';
 import { Call, Client, Figures } from './support/load';
 import { PARTNERS, SITES, seed, Seeded } from './support/seed';
 import { checkBuild, startApi } from './support/server';
+import { admin, ADMIN_URL, num, REDIS_URL, cleanupOnExit, runBench } from './support/bench-env';
 
 const env = process.env;
-const num = (name: string, fallback: number) => (env[name] ? Number(env[name]) : fallback);
 const GATEWAYS = num('BENCH_GATEWAYS', 500);
 const SEQUENTIAL = num('BENCH_SEQUENTIAL', 500);
 const CONCURRENT = num('BENCH_CONCURRENT', 1000);
 const CREATES = Math.min(num('BENCH_CREATES', 200), 200);
 const SPARE = 10;
 const TARGET_P99_MS = 50;
-const ADMIN_URL = env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS_URL = env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/14';
 
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
-
-async function admin(sql: string): Promise<void> {
-  const c = new Pg({ connectionString: ADMIN_URL });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
 
 /** Search terms that each match ~1/40 of the tunnels (a site name starts every tunnel name). */
 const TERMS = ['frankfurt', 'singapore', 'toronto', 'madrid', 'seoul'];
@@ -76,13 +64,16 @@ function listScenarios(s: Seeded): Record<string, { call: Call; probe: string }>
 }
 
 /** Tunnel k: spare gateway k%10, peer (k%10 + k/10)%10 (a Latin square: 20 per gateway and per peer,
- *  consecutive creates on different rows), one local subnet and a unique 192.168.k.0/24 remote. */
+ *  consecutive creates on different rows), one local subnet and a unique 192.168.k.0/24 remote.
+ *  From k = 100 each gateway/peer pair gets a second tunnel, which needs its own IKE identity
+ *  (409 ike_identity_in_use otherwise): every create names a remote id of its own. */
 function createCall(s: Seeded): Call {
   return (k) => ({
     method: 'POST', expect: 201, path: '/api/v1/vpn-tunnels',
     body: {
       name: `bench-new-${String(k).padStart(3, '0')}`, gatewayId: s.spareGateways[k % SPARE], peerId: s.sparePeers[(k % SPARE + Math.floor(k / SPARE)) % SPARE],
       localSubnetIds: [s.createSubnetId], remoteCidrs: [`192.168.${k}.0/24`], psk: `Bench.Create-Key.${k}`,
+      ikePolicy: { remoteId: `site-${k}.bench.example` },
     },
   });
 }
@@ -91,16 +82,7 @@ async function main(): Promise<number> {
   checkBuild();
   const dbName = `vpn_bench_${Date.now()}`;
   const url = ADMIN_URL.replace(/\/[^/]*$/, `/${dbName}`);
-  const cleanups: (() => Promise<void>)[] = [];
-  let cleaning: Promise<void> | null = null;
-  const cleanup = () => (cleaning ??= (async () => {
-    for (const f of cleanups.reverse()) await f().catch((err) => log(`cleanup: ${err}`));
-  })());
-  const onSignal = (sig: string) => {
-    log(`${sig}: cleaning up`);
-    void cleanup().then(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+  const { cleanups, cleanup } = cleanupOnExit(log);
 
   const started = Date.now();
   try {
@@ -205,10 +187,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    log(`error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-    process.exit(1);
-  },
-);
+runBench(main, log);

@@ -28,28 +28,16 @@ import { Client } from './support/load';
 import { round, summary } from './support/proc-stats';
 import { seed } from './support/seed';
 import { checkBuild, startApi } from './support/server';
+import { admin, ADMIN_URL, num, REDIS_URL, cleanupOnExit, runBench } from './support/bench-env';
 
 const env = process.env;
-const num = (name: string, fallback: number) => (env[name] ? Number(env[name]) : fallback);
 const TUNNELS = num('BENCH_TUNNELS', 1000);
 const HOURS = num('BENCH_HOURS', 24);
 const REQUESTS = num('BENCH_REQUESTS', 300);
 const INTERVAL_S = 10;
 const TARGET_MS = 100;
-const ADMIN_URL = env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS_URL = env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/14';
 
 const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
-
-async function admin(sql: string): Promise<void> {
-  const c = new Pg({ connectionString: ADMIN_URL });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
 
 /** A day of samples, an hour per statement, rounds in time order (as the collector inserts them). */
 async function seedSamples(pg: Pg, hours: number): Promise<{ tunnelRows: number; gatewayRows: number; ms: number; tableMb: number }> {
@@ -104,12 +92,7 @@ async function main(): Promise<number> {
   checkBuild();
   const dbName = `vpn_bench_metrics_${Date.now()}`;
   const url = ADMIN_URL.replace(/\/[^/]*$/, `/${dbName}`);
-  const cleanups: (() => Promise<void>)[] = [];
-  let cleaning: Promise<void> | null = null;
-  const cleanup = () => (cleaning ??= (async () => {
-    for (const f of cleanups.reverse()) await f().catch((err) => log(`cleanup: ${err}`));
-  })());
-  process.once('SIGINT', () => void cleanup().then(() => process.exit(130))).once('SIGTERM', () => void cleanup().then(() => process.exit(130)));
+  const { cleanups, cleanup } = cleanupOnExit(log);
   const started = Date.now();
   try {
     const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', memGb: round(totalmem() / 2 ** 30), freeGbAtStart: round(freemem() / 2 ** 30), loadAvg1mAtStart: round(loadavg()[0], 2), node: process.version };
@@ -194,10 +177,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    log(`error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-    process.exit(1);
-  },
-);
+runBench(main, log);

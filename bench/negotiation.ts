@@ -26,9 +26,9 @@ import { BenchProduct } from './support/bench-product';
 import { Mirror, TunnelPlan } from './support/mirror';
 import { charonMemory, mib, percentile, pool, round, statusKb, summary } from './support/proc-stats';
 import { checkBuild } from './support/server';
+import { num } from './support/bench-env';
 
 const env = process.env;
-const num = (name: string, fallback: number) => (env[name] ? Number(env[name]) : fallback);
 const GATEWAYS = num('BENCH_GATEWAYS', 50);
 const PER_GATEWAY = num('BENCH_TUNNELS_PER_GATEWAY', 20);
 const WARM = num('BENCH_WARM_TUNNELS', 20);

@@ -37,9 +37,9 @@ import { AgentMode, Fleet } from './support/routes-fleet';
 import { ipWork, serverFanOut } from './support/routes-profile';
 import { expectedVersion, measure, RoundContext } from './support/routes-rounds';
 import { checkBuild } from './support/server';
+import { num } from './support/bench-env';
 
 const env = process.env;
-const num = (name: string, fallback: number) => (env[name] ? Number(env[name]) : fallback);
 const INSTANCES = num('BENCH_INSTANCES', 100);
 const ROUNDS = num('BENCH_ROUNDS', 10);
 const MODES = (env.BENCH_AGENT_MODES ?? 'library,process').split(',').filter(Boolean) as AgentMode[];

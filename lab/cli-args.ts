@@ -56,9 +56,12 @@ export const USAGE = `usage: lab <verb> [options]
                                 run a route agent per instance and VPC router (agents stop|start restart)
   down                          remove everything the lab made (sites, namespaces, /etc/netns files)
   status [--json]
-  site add <name> --public-ip <ip> --subnet <cidr> [--conf <ipsec.conf>] [--secrets <ipsec.secrets>] [--kind starter]
+  site add <name> --public-ip <ip> --subnet <cidr> [--kind starter|swanctl] [--conf <file>] [--secrets <file>]
+                                starter: --conf is an ipsec.conf, --secrets an ipsec.secrets (legacy starter);
+                                swanctl: --conf is a swanctl.conf (connections and secrets), loaded with
+                                swanctl --load-all; --secrets (optional) extra swanctl secrets
   site rm <name> | site list | site reload <name> | site stop <name> | site start <name>
-  site status <name>            ipsec statusall at the site
+  site status <name>            ipsec statusall (starter) or swanctl --list-conns/--list-sas (swanctl)
   site exec <name> [--router] -- <cmd...>   run on the site's host (or its router, beside the IKE daemon)
   vm exec <instance> -- <cmd...>
   agents [--json]               route agents: pid, running, last log line (logs in <state dir>/agents/)

@@ -7,6 +7,7 @@ import { ParsedArgs, parseArgs, requireFlag, stringFlag, USAGE } from './cli-arg
 import { formatAgents } from './lab-agents';
 import { formatSites, formatStatus } from './lab-status';
 import { SiteKind } from './lab-state';
+import { SITE_KINDS } from './lab-site-daemon';
 
 function makeLab(args: ParsedArgs): Lab {
   const env = process.env;
@@ -33,6 +34,12 @@ function needCommand(args: ParsedArgs): string[] {
   return args.command;
 }
 
+function siteKind(value: string | undefined): SiteKind {
+  const kind = (value ?? 'starter') as SiteKind;
+  if (!SITE_KINDS.includes(kind)) throw new Error(`--kind must be one of ${SITE_KINDS.join(', ')} (got '${value}')`);
+  return kind;
+}
+
 async function site(lab: Lab, args: ParsedArgs, sub: string | undefined, name: string | undefined): Promise<number> {
   if (sub === 'list') {
     console.log(formatSites((await lab.status()).sites));
@@ -47,7 +54,7 @@ async function site(lab: Lab, args: ParsedArgs, sub: string | undefined, name: s
         name,
         publicIp: requireFlag(args, 'public-ip'),
         subnet: requireFlag(args, 'subnet'),
-        kind: (stringFlag(args, 'kind') ?? 'starter') as SiteKind,
+        kind: siteKind(stringFlag(args, 'kind')),
         confFile: conf ? resolve(conf) : undefined,
         secretsFile: secrets ? resolve(secrets) : undefined,
       });

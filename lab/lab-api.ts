@@ -35,6 +35,14 @@ export class LabApiClient {
     return (await this.request('POST', `/api/v1/${path}`, payload)) as ApiItem;
   }
 
+  async get(path: string): Promise<Record<string, unknown>> {
+    return (await this.request('GET', `/api/v1/${path}`)) as Record<string, unknown>;
+  }
+
+  async put(path: string, payload: Record<string, unknown>): Promise<Record<string, unknown>> {
+    return (await this.request('PUT', `/api/v1/${path}`, payload)) as Record<string, unknown>;
+  }
+
   // Finds the first listed item matching `match`, or creates it; a 409 (created meanwhile by
   // someone else) is answered by listing again.
   async findOrCreate(

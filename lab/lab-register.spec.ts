@@ -1,12 +1,13 @@
 import { LabApiClient } from './lab-api';
 import { demoInventory } from './lab-inventory';
-import { registerInventory } from './lab-register';
+import { LAB_BALANCE, LAB_PRICES, registerInventory } from './lab-register';
 
 // An in-memory API honouring the contract the lab codes against.
 function fakeApi(seedDemoTenant: boolean) {
   const store: Record<string, Record<string, unknown>[]> = {};
   let n = 0;
   const calls: string[] = [];
+  const balances: Record<string, number> = {};
   const prefixes: Record<string, string> = {
     'data-centers': 'dc', 'machine-types': 'mt', tenants: 'tenant', vpcs: 'vpc', subnets: 'subnet', instances: 'inst', 'external-ips': 'eip',
   };
@@ -16,6 +17,16 @@ function fakeApi(seedDemoTenant: boolean) {
     expect((init.headers as Record<string, string>).Authorization).toBe('Bearer admin-secret');
     const parts = u.pathname.replace('/api/v1/', '').split('/');
     calls.push(`${init.method} ${parts.join('/')}`);
+    // Billing: the price list, the tenant's account and its top-ups.
+    if (parts[0] === 'prices') {
+      if (init.method === 'PUT') (store.prices ??= []).push(...JSON.parse(String(init.body)).items);
+      return new Response(JSON.stringify({ items: store.prices ?? [] }), { status: 200 });
+    }
+    if (parts[2] === 'account') return new Response(JSON.stringify({ tenantId: parts[1], balance: balances[parts[1]] ?? 0, currency: 'CNY' }), { status: 200 });
+    if (parts[2] === 'top-ups') {
+      balances[parts[1]] = (balances[parts[1]] ?? 0) + JSON.parse(String(init.body)).amount;
+      return new Response(JSON.stringify({ entry: {}, account: { balance: balances[parts[1]] } }), { status: 201 });
+    }
     if (init.method === 'GET') {
       const q = u.searchParams.get('q') ?? '';
       const items = (store[parts[0]] ?? []).filter((i) => JSON.stringify(i).includes(q));
@@ -27,7 +38,7 @@ function fakeApi(seedDemoTenant: boolean) {
     (store[parts[0]] ??= []).push(item);
     return new Response(JSON.stringify(item), { status: 201 });
   }) as unknown as typeof fetch;
-  return { api: new LabApiClient({ baseUrl: 'http://api.test/', adminKey: 'admin-secret', fetchImpl }), store, calls };
+  return { api: new LabApiClient({ baseUrl: 'http://api.test/', adminKey: 'admin-secret', fetchImpl }), store, calls, balances };
 }
 
 describe('registering the lab inventory', () => {
@@ -46,8 +57,28 @@ describe('registering the lab inventory', () => {
     calls.length = 0;
     const second = await registerInventory(api, demoInventory());
     expect(second.created).toEqual([]);
-    expect(calls.filter((c) => c.startsWith('POST'))).toEqual([]);
+    expect(calls.filter((c) => c.startsWith('POST') || c.startsWith('PUT'))).toEqual([]);
     expect(second.inventory).toEqual(first.inventory);
+  });
+
+  it('prices the lab machine type where unpriced and keeps the demo tenant funded', async () => {
+    const { api, store, balances } = fakeApi(true);
+    store.prices = [{ machineTypeId: 'mt-00000002', chargeType: 'monthly', unitPrice: 999 }];
+    const first = await registerInventory(api, demoInventory());
+    const mt = first.inventory.machineType.id;
+    expect(mt).toBe('mt-00000002');
+    // The operator's monthly price is kept; hourly and yearly are added.
+    expect(store.prices).toEqual([
+      { machineTypeId: mt, chargeType: 'monthly', unitPrice: 999 },
+      { machineTypeId: mt, chargeType: 'hourly', unitPrice: LAB_PRICES.hourly },
+      { machineTypeId: mt, chargeType: 'yearly', unitPrice: LAB_PRICES.yearly },
+    ]);
+    expect(balances['tenant-00000001']).toBe(LAB_BALANCE);
+    // Spent below half: topped up to the full amount again, not beyond.
+    balances['tenant-00000001'] = 1000;
+    const again = await registerInventory(api, demoInventory());
+    expect(again.created).toEqual([`top-up of ${LAB_BALANCE - 1000} for the demo tenant`]);
+    expect(balances['tenant-00000001']).toBe(LAB_BALANCE);
   });
 
   it('creates the demo tenant and its key when the API did not seed it', async () => {

@@ -75,7 +75,30 @@ export async function registerInventory(api: LabApiClient, desired: LabInventory
   }
 
   await registerExternalIps(api, inv, tenantId, dc.id, created);
+  await fundDemo(api, mt.id, tenantId, created);
   return { inventory: inv, created, newTenantApiKey };
+}
+
+/** What the lab's machine type costs (minor units, in the API's billing currency). */
+export const LAB_PRICES: Record<string, number> = { hourly: 100, monthly: 20_000, yearly: 200_000 };
+/** The demo tenant is topped up to this balance whenever it has less than half of it. */
+export const LAB_BALANCE = 100_000_000;
+
+// Billing: the demo can buy gateways. Prices the lab machine type where it has no price (an
+// operator's own prices are kept) and tops the demo tenant up when it runs low.
+async function fundDemo(api: LabApiClient, machineTypeId: string, tenantId: string, created: string[]): Promise<void> {
+  const listed = await api.get(`prices?machineTypeId=${encodeURIComponent(machineTypeId)}`);
+  const priced = new Set(((listed.items as { chargeType?: string; machineTypeId?: string }[] | undefined) ?? []).filter((p) => p.machineTypeId === machineTypeId).map((p) => p.chargeType));
+  const missing = Object.entries(LAB_PRICES).filter(([chargeType]) => !priced.has(chargeType));
+  if (missing.length) {
+    await api.put('prices', { items: missing.map(([chargeType, unitPrice]) => ({ machineTypeId, chargeType, unitPrice })) });
+    created.push(`prices for ${missing.map(([c]) => c).join(', ')}`);
+  }
+  const balance = Number((await api.get(`tenants/${tenantId}/account`)).balance ?? 0);
+  if (balance < LAB_BALANCE / 2) {
+    await api.create(`tenants/${tenantId}/top-ups`, { amount: LAB_BALANCE - balance, description: 'lab demo funding' });
+    created.push(`top-up of ${LAB_BALANCE - balance} for the demo tenant`);
+  }
 }
 
 async function registerExternalIps(api: LabApiClient, inv: LabInventory, tenantId: string, dataCenterId: string, created: string[]) {

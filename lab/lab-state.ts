@@ -5,8 +5,8 @@ import { LabInventory } from './lab-inventory';
 
 export const DEFAULT_LAB_STATE_DIR = '/var/lib/vpn-console/lab';
 
-// How a remote site runs its IKE daemon. Only the legacy starter exists today; 'swanctl' (a
-// charon loaded through swanctl.conf) is the planned second kind: see lab-site-daemon.ts.
+// How a remote site runs its IKE daemon: the legacy starter (ipsec.conf) or charon loaded
+// through swanctl.conf: see lab-site-daemon.ts.
 export type SiteKind = 'starter' | 'swanctl';
 
 export interface SiteState {

@@ -47,8 +47,6 @@ export interface AddSiteOptions {
   secretsFile?: string;
 }
 
-const EMPTY_CONF = 'config setup\n# no connections yet: lab site reload <name> after editing\n';
-
 export class Lab {
   readonly names: LabNames;
   readonly store: LabStateStore;
@@ -261,7 +259,7 @@ export class Lab {
   }
 
   private configFor(site: SiteState, o: Pick<AddSiteOptions, 'conf' | 'secrets'>) {
-    const conf = o.conf ?? (site.confFile ? readFileSync(site.confFile, 'utf8') : EMPTY_CONF);
+    const conf = o.conf ?? (site.confFile ? readFileSync(site.confFile, 'utf8') : siteDaemonFor(site.kind).emptyConfig);
     const secrets = o.secrets ?? (site.secretsFile ? readFileSync(site.secretsFile, 'utf8') : '');
     return { conf, secrets };
   }

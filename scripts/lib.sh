@@ -67,10 +67,65 @@ build() {
   npx tsc -p tsconfig.build.json
 }
 
+# The browser tests and the console bench drive Debian's Chromium through playwright-core (which
+# never downloads a browser of its own).
+ensure_chromium() {
+  [ -x /usr/bin/chromium ] || apt_install chromium
+  # A CJK font, or the Chinese pages (and their screenshots) show empty boxes.
+  fc-list :lang=zh 2>/dev/null | grep -q . || apt_install fonts-wqy-microhei
+}
+
+# The web console's own dependencies (web/package-lock.json), like the root's: installed when
+# missing or older than the lockfile.
+ensure_web_modules() {
+  if [ ! -f web/node_modules/.package-lock.json ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
+    log "npm install in web/ (locked versions)"
+    (cd web && npm install --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+# web/dist, served by the API at / (the API shows how to build it while it is missing).
+build_web() {
+  ensure_web_modules
+  log "building the web console (web/dist)"
+  (cd web && npm run build --silent)
+}
+
 ensure_database() {
   local name="$1"
   if ! psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$name'" | grep -q 1; then
     log "creating database $name"
     psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE $name"
   fi
+}
+
+# libreswan's own config parser (addconn) and algorithm parser (algparse), for the test that checks
+# the libreswan export. libreswan conflicts with the strongSwan packages (installing it removes
+# charon), so its .deb is only unpacked into a private folder and its binaries run from there;
+# only its runtime libraries are installed system-wide (they do not conflict). Idempotent.
+LIBRESWAN_DIR="$ROOT/.cache/libreswan"
+ensure_libreswan_tools() {
+  local bins=("$LIBRESWAN_DIR/usr/libexec/ipsec/addconn" "$LIBRESWAN_DIR/usr/libexec/ipsec/algparse")
+  if [ ! -x "${bins[0]}" ] || [ ! -x "${bins[1]}" ]; then
+    log "unpacking libreswan (apt-get download + dpkg-deb -x) into $LIBRESWAN_DIR"
+    local tmp
+    tmp="$(mktemp -d)"
+    chmod 755 "$tmp" # apt's sandbox user writes the download here
+    if ! (cd "$tmp" && apt-get download -q libreswan >/dev/null 2>&1); then
+      if [ "$APT_UPDATED" = 0 ]; then DEBIAN_FRONTEND=noninteractive apt-get update -qq; APT_UPDATED=1; fi
+      (cd "$tmp" && apt-get download -q libreswan >/dev/null)
+    fi
+    rm -rf "$LIBRESWAN_DIR"
+    mkdir -p "$LIBRESWAN_DIR"
+    dpkg-deb -x "$tmp"/libreswan_*.deb "$LIBRESWAN_DIR"
+    rm -rf "$tmp"
+    # Never committed: a cache of a distribution package.
+    printf '*\n' > "$ROOT/.cache/.gitignore"
+  fi
+  if ldd "${bins[@]}" | grep -q 'not found'; then
+    apt_install libnss3 libnspr4 libevent-core-2.1-7 libevent-pthreads-2.1-7 libldns3 libunbound8 libcap-ng0 libaudit1 libcurl3-nss libldap-2.5-0
+  fi
+  local usage
+  usage="$("${bins[0]}" --help 2>&1 || true)" # prints its usage and exits non-zero
+  case "$usage" in *checkconfig*) ;; *) echo "libreswan's addconn in $LIBRESWAN_DIR does not run: $usage" >&2; exit 1 ;; esac
 }

@@ -7,11 +7,16 @@ ensure_system_packages
 ensure_postgres
 ensure_redis
 ensure_node_modules
+ensure_libreswan_tools
 log "type-checking"
 npx tsc -p tsconfig.json --noEmit
 log "unit tests"
 npx jest --selectProjects unit --ci
 log "API tests (PostgreSQL, Redis)"
 npx jest --selectProjects api --ci --forceExit
-log "end-to-end tests (charon, namespaces)"
+ensure_chromium
+build_web
+log "console unit tests (web/: message catalogues complete in zh and en)"
+(cd web && npm test --silent)
+log "end-to-end tests (charon, namespaces, the console in headless Chromium)"
 npx jest --selectProjects e2e --ci --runInBand --forceExit

@@ -5,6 +5,7 @@ import { AppModule } from './app.module';
 import { TenantsService } from './auth/tenants.service';
 import { createValidationPipe } from './common/http-error.filter';
 import { AppConfig } from './config/config';
+import { consoleMiddleware } from './web/console-static';
 
 const LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
   error: ['fatal', 'error'], warn: ['fatal', 'error', 'warn'], log: ['fatal', 'error', 'warn', 'log'], debug: ['fatal', 'error', 'warn', 'log', 'debug'],
@@ -26,6 +27,8 @@ export async function createApiApp(config: AppConfig, opts: { logger?: LogLevel[
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
   SwaggerModule.setup('api/docs', app, openApiDocument(app), { jsonDocumentUrl: 'api/docs-json' });
+  // The web console at / (before the routes: it passes /api, /metrics and /health* through).
+  app.use(consoleMiddleware(config.webRoot));
   await app.get(TenantsService).bootstrap();
   return app;
 }

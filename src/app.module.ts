@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ALERT_CONTROLLERS, ALERT_PROVIDERS } from './alerts/alerts.module';
+import { BILLING_CONTROLLERS, BILLING_PROVIDERS } from './billing/billing.module';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { TenantsController } from './auth/tenants.controller';
 import { TenantsService } from './auth/tenants.service';
@@ -15,12 +16,15 @@ import { INVENTORY_CONTROLLERS } from './inventory/inventory.controller';
 import { InventoryService } from './inventory/inventory.service';
 import { JobDispatcher } from './jobs/job-dispatcher';
 import { MONITORING_CONTROLLERS, MONITORING_PROVIDERS } from './monitoring';
+import { GatewayHostsController } from './negotiation/gateway-hosts.controller';
+import { GatewayHostsService } from './negotiation/gateway-hosts.service';
 import { GatewayPlacementService } from './negotiation/gateway-placement.service';
 import { GatewaysController } from './vpn/gateways/gateways.controller';
 import { GatewaysService } from './vpn/gateways/gateways.service';
 import { PeersController } from './vpn/peers/peers.controller';
 import { PeersService } from './vpn/peers/peers.service';
 import { TunnelsController } from './vpn/tunnels/tunnels.controller';
+import { RemoteConfigController } from './remote-config/remote-config.controller';
 import { AgentController } from './routes/agent.controller';
 import { AgentsAdminController } from './routes/agents-admin.controller';
 import { RoutesService } from './routes/routes.service';
@@ -32,13 +36,13 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl)), TypeOrmModule.forFeature(ENTITIES)],
-      controllers: [HealthController, TenantsController, ...INVENTORY_CONTROLLERS, GatewaysController, PeersController, TunnelsController, AgentController, AgentsAdminController, ...ALERT_CONTROLLERS, ...MONITORING_CONTROLLERS],
+      controllers: [HealthController, TenantsController, ...INVENTORY_CONTROLLERS, GatewaysController, PeersController, TunnelsController, RemoteConfigController, AgentController, AgentsAdminController, GatewayHostsController, ...ALERT_CONTROLLERS, ...MONITORING_CONTROLLERS, ...BILLING_CONTROLLERS],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: SECRET_BOX, useValue: new SecretBox(config.secretsKey) },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
-        TenantsService, InventoryService, JobDispatcher, GatewayPlacementService, GatewaysService, PeersService, TunnelsService, RoutesService, ...ALERT_PROVIDERS, ...MONITORING_PROVIDERS,
+        TenantsService, InventoryService, JobDispatcher, GatewayPlacementService, GatewayHostsService, GatewaysService, PeersService, TunnelsService, RoutesService, ...ALERT_PROVIDERS, ...MONITORING_PROVIDERS, ...BILLING_PROVIDERS,
       ],
     };
   }

@@ -2,6 +2,7 @@
 // reused compiled: it finds dist/ relative to its own source directory): a private migrated
 // database, the compiled API and worker as child processes, and a private lab (own prefix and
 // state dir) with its inventory registered through the API.
+import { API_NODE_FLAGS } from '../../src/config/api-node-flags';
 import { ChildProcess, spawn } from 'child_process';
 import { randomBytes } from 'crypto';
 import { createWriteStream, existsSync, mkdtempSync, readdirSync, rmSync } from 'fs';
@@ -119,7 +120,8 @@ export class BenchProduct {
 
   private spawnLogged(name: string, script: string): ChildProcess {
     const out = createWriteStream(join(this.dir, `${name}.log`), { flags: 'a' });
-    const child = spawn(process.execPath, [join(ROOT, script)], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const flags = script === 'dist/src/main.js' ? API_NODE_FLAGS : [];
+    const child = spawn(process.execPath, [...flags, join(ROOT, script)], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.pipe(out);
     child.stderr!.pipe(out);
     return child;

@@ -1,4 +1,5 @@
 // Starts the real, compiled API (dist/src/main.js) as a child process for the benchmark.
+import { API_NODE_FLAGS } from '../../src/config/api-node-flags';
 import { ChildProcess, spawn } from 'child_process';
 import { existsSync, readdirSync, statSync } from 'fs';
 import { createServer } from 'net';
@@ -36,13 +37,15 @@ export function freePort(): Promise<number> {
 
 export interface RunningApi {
   base: string;
+  /** The API process, for /proc figures (VmHWM ...). */
+  pid: number;
   stop: () => Promise<void>;
 }
 
 /** Spawns the API with the given environment and waits until /healthz answers 200. */
 export async function startApi(env: Record<string, string>, timeoutMs = 60_000): Promise<RunningApi> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [MAIN_JS], {
+  const child: ChildProcess = spawn(process.execPath, [...API_NODE_FLAGS, MAIN_JS], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -68,7 +71,7 @@ export async function startApi(env: Record<string, string>, timeoutMs = 60_000):
     try {
       const res = await fetch(`${base}/healthz`);
       await res.text();
-      if (res.status === 200) return { base, stop };
+      if (res.status === 200) return { base, pid: child.pid!, stop };
     } catch {
       // not listening yet
     }

@@ -146,6 +146,12 @@ export class FakeAgentApi {
     // The inventory the lab registers (the lab itself picks the matching item from a list).
     const items = this.inventory.get(path) ?? [];
     if (req.method === 'GET') return send(res, 200, { items, total: items.length });
+    // The lab prices its machine type (billing): kept, like the inventory.
+    if (req.method === 'PUT' && path === 'prices') {
+      const priced = ((raw ? JSON.parse(raw) : {}) as { items?: Record<string, unknown>[] }).items ?? [];
+      this.inventory.set(path, [...items, ...priced]);
+      return send(res, 200, { items: this.inventory.get(path) });
+    }
     if (req.method === 'POST') {
       const kind = path.split('/').pop()!.replace(/s$/, '').replace(/[^a-z]/g, '');
       const item = { ...(raw ? JSON.parse(raw) : {}), id: `${kind}-${randomBytes(4).toString('hex')}`, key: `key-${randomBytes(8).toString('hex')}` };

@@ -1,6 +1,7 @@
 // The whole product for an end-to-end test: a private database, the real API and worker as child
 // processes (so tests can kill them), and a private lab (own namespace prefix and state dir) with
 // its inventory registered through the API. stop() removes everything, also after a failure.
+import { API_NODE_FLAGS } from '../../src/config/api-node-flags';
 import { ChildProcess, spawn } from 'child_process';
 import { randomBytes } from 'crypto';
 import { createWriteStream, existsSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
@@ -84,7 +85,8 @@ export class Product {
 
   private spawnLogged(name: string, script: string): ChildProcess {
     const log = createWriteStream(join(this.dir, `${name}.log`), { flags: 'a' });
-    const child = spawn(process.execPath, [join(ROOT, script)], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const flags = script === 'dist/src/main.js' ? API_NODE_FLAGS : [];
+    const child = spawn(process.execPath, [...flags, join(ROOT, script)], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.pipe(log);
     child.stderr!.pipe(log);
     return child;

@@ -24,9 +24,12 @@ export async function observeTunnels(db: DataSource, now: Date, maxAgeMs: number
   const rows: Record<string, unknown>[] = await db.query(
     `SELECT t.id, t.tenant_id, t.name, t.alert_template_id, t.connection_state, s.health, s.bps_in, s.bps_out, s.pps_in, s.pps_out
        FROM vpn_tunnels t
+       JOIN vpn_gateways g ON g.id = t.gateway_id
        LEFT JOIN LATERAL (SELECT ts.health, ts.bps_in, ts.bps_out, ts.pps_in, ts.pps_out FROM tunnel_samples ts
                            WHERE ts.tunnel_id = t.id AND ts.at > $1 AND ts.at <= $2 ORDER BY ts.at DESC LIMIT 1) s ON true
-      WHERE t.alert_template_id IS NOT NULL AND t.resource_state <> 'deleting'`,
+      WHERE t.alert_template_id IS NOT NULL AND t.resource_state <> 'deleting'
+        -- Billing stopped it: not an outage to page anyone about (the tenant gets expiry notices).
+        AND g.resource_state NOT IN ('deleting', 'expired')`,
     [new Date(now.getTime() - maxAgeMs), now],
   );
   return rows.map((r) => ({

@@ -4,6 +4,8 @@ import { ListQueryDto } from '../common/list-query';
 import { AlertRuleDto } from './alert-template.dto';
 
 const RESOURCE_TYPES = ['gateway', 'tunnel'];
+/** Alert events, then the billing notices (src/billing NOTICE_KINDS) that share the channels. */
+const NOTIFICATION_EVENTS = ['firing', 'resolved', 'expiring', 'expired', 'renew_failed', 'renewed', 'released'];
 
 export class AlertResourceDto {
   @ApiProperty({ enum: RESOURCE_TYPES }) type: string;
@@ -42,7 +44,7 @@ export class AlertPageDto {
 
 export class NotificationDto {
   @ApiProperty({ example: 'ntf-k3j9x2ab' }) id: string;
-  @ApiProperty({ enum: ['firing', 'resolved'] }) event: string;
+  @ApiProperty({ enum: NOTIFICATION_EVENTS, description: 'firing/resolved: an alert (alertId is the alert); the others: billing notices (alertId is the notice)' }) event: string;
   @ApiProperty() alertId: string;
   @ApiProperty({ enum: RESOURCE_TYPES }) resourceType: string;
   @ApiProperty() resourceId: string;
@@ -74,7 +76,7 @@ export class WebhookDeliveryDto {
   @ApiProperty() alertId: string;
   @ApiProperty() templateId: string;
   @ApiProperty() channelId: string;
-  @ApiProperty({ enum: ['firing', 'resolved'] }) event: string;
+  @ApiProperty({ enum: NOTIFICATION_EVENTS }) event: string;
   @ApiProperty() url: string;
   @ApiProperty({ enum: ['pending', 'delivered', 'failed'] }) status: string;
   @ApiProperty() attempts: number;

@@ -14,14 +14,16 @@ export async function defaultTemplateId(m: EntityManager, tenantId: string): Pro
   if (existing) return existing.id;
   const id = newId(ALERT_ID_PREFIX.template);
   const channels: StoredChannel[] = [{ id: newId(ALERT_ID_PREFIX.channel), type: 'console' }];
-  // Two first requests may race: the partial unique index keeps one default, the loser reads it.
+  // Two first requests may race: the loser inserts nothing and reads the winner's row. Its conflict
+  // can surface on either unique index (one default per tenant; names unique per tenant), so the
+  // ON CONFLICT names none (a bench's concurrent first creates got a 500 from the name index).
   // The name gets the id appended only if the tenant already took "Default" for another template.
   await m.query(
     `INSERT INTO alert_templates (id, tenant_id, name, description, is_default, rules, channels)
      SELECT $1::varchar, $2::varchar,
             CASE WHEN EXISTS (SELECT 1 FROM alert_templates WHERE tenant_id = $2::varchar AND name = $3::varchar) THEN $3::varchar || ' ' || $1::varchar ELSE $3::varchar END,
             $4::varchar, true, $5::jsonb, $6::jsonb
-     ON CONFLICT (tenant_id) WHERE is_default DO NOTHING`,
+     ON CONFLICT DO NOTHING`,
     [id, tenantId, DEFAULT_TEMPLATE_NAME, DEFAULT_TEMPLATE_DESCRIPTION, JSON.stringify([DEFAULT_RULE]), JSON.stringify(channels)],
   );
   const row = await m.findOneOrFail(AlertTemplate, { where: { tenantId, isDefault: true }, select: { id: true } });

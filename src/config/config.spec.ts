@@ -1,4 +1,5 @@
-import { ConfigError, hashApiKey, intSetting, loadConfig } from './config';
+import { join } from 'path';
+import { ConfigError, defaultWebRoot, hashApiKey, intSetting, loadConfig } from './config';
 
 const HEX_KEY = '00112233445566778899aabbccddeeff00112233445566778899AABBCCDDEEFF';
 const B64_KEY = Buffer.alloc(32, 7).toString('base64');
@@ -31,7 +32,7 @@ describe('loadConfig', () => {
       secretsKey: Buffer.from(HEX_KEY, 'hex'),
       adminApiKey: GOOD.ADMIN_API_KEY,
       demoApiKey: null,
-      webRoot: null,
+      webRoot: join(__dirname, '..', '..', 'web', 'dist'),
       logLevel: 'log',
       alerts: { evaluationIntervalMs: 10_000, sampleMaxAgeMs: 30_000, webhookMaxAttempts: 5, webhookRetryBaseMs: 2000, webhookTimeoutMs: 5000 },
       metricsToken: null,
@@ -42,6 +43,11 @@ describe('loadConfig', () => {
   it('reads every optional setting', () => {
     const config = loadConfig({ ...GOOD, PORT: '3000', DEMO_API_KEY: 'd'.repeat(30), WEB_ROOT: '/srv/web', LOG_LEVEL: 'debug' });
     expect(config).toMatchObject({ port: 3000, demoApiKey: 'd'.repeat(30), webRoot: '/srv/web', logLevel: 'debug' });
+  });
+
+  it('finds web/dist from the compiled layout too (dist/src/config -> the repository root)', () => {
+    const root = join(__dirname, '..', '..');
+    expect(defaultWebRoot(join(root, 'dist', 'src', 'config'))).toBe(join(root, 'web', 'dist'));
   });
 
   it.each([

@@ -1,6 +1,8 @@
 // One typed configuration, read from the environment once at start and validated: a bad setting
 // stops the process with a message naming it. Services receive AppConfig; none reads process.env.
 import { createHash } from 'crypto';
+import { existsSync } from 'fs';
+import { dirname, join } from 'path';
 import { AlertSettings, readAlertSettings } from '../alerts/alert-settings';
 
 export type DataPlane = 'libipsec' | 'kernel';
@@ -15,8 +17,8 @@ export interface AppConfig {
   adminApiKey: string;
   /** If set, a tenant named `demo` with this API key is ensured at start (the lab and README use it). */
   demoApiKey: string | null;
-  /** Where the built web console lives (served at /); null when not built. */
-  webRoot: string | null;
+  /** Where the built web console lives (served at /): WEB_ROOT, by default the repository's web/dist. */
+  webRoot: string;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
   /** Alert evaluation and webhook delivery (src/alerts/alert-settings.ts). */
   alerts: AlertSettings;
@@ -79,7 +81,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const alerts = readAlertSettings((name, fallback, min, max) => intSetting(env, name, fallback, min, max, problems), problems);
 
   if (problems.length) throw new ConfigError(problems);
-  return { port, databaseUrl, redisUrl, secretsKey, adminApiKey, demoApiKey, webRoot: env.WEB_ROOT || null, logLevel, alerts, metricsToken: env.METRICS_TOKEN || null };
+  return { port, databaseUrl, redisUrl, secretsKey, adminApiKey, demoApiKey, webRoot: env.WEB_ROOT || defaultWebRoot(), logLevel, alerts, metricsToken: env.METRICS_TOKEN || null };
+}
+
+/** web/dist of the repository this code runs from (src/config or dist/src/config: the first parent with package.json). */
+export function defaultWebRoot(from = __dirname): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return join(dir, 'web', 'dist');
+    if (dirname(dir) === dir) return join(process.cwd(), 'web', 'dist');
+  }
 }
 
 /** API keys are stored as SHA-256 digests: they are random and long, so no slow hash is needed. */

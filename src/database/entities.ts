@@ -1,4 +1,5 @@
 import { ALERT_ENTITIES } from '../alerts/alert.entities';
+import { BILLING_ENTITIES } from '../billing/billing.entities';
 import { ApiKey } from '../auth/api-key.entity';
 import { Tenant } from '../auth/tenant.entity';
 import { DataCenter, ExternalIp, Instance, MachineType, Subnet, Vpc } from '../inventory/inventory.entities';
@@ -11,4 +12,4 @@ import { PeerGateway } from '../vpn/peers/peer-gateway.entity';
 import { TunnelPair, VpnTunnel } from '../vpn/tunnels/vpn-tunnel.entity';
 
 /** Every entity, in one list shared by the API, the worker, the migration tools and the tests. */
-export const ENTITIES = [Tenant, ApiKey, DataCenter, MachineType, Vpc, Subnet, ExternalIp, Instance, GatewayHost, VpnGateway, PeerGateway, VpnTunnel, TunnelPair, TunnelEvent, AgentTarget, TunnelSample, GatewaySample, ...ALERT_ENTITIES];
+export const ENTITIES = [Tenant, ApiKey, DataCenter, MachineType, Vpc, Subnet, ExternalIp, Instance, GatewayHost, VpnGateway, PeerGateway, VpnTunnel, TunnelPair, TunnelEvent, AgentTarget, TunnelSample, GatewaySample, ...ALERT_ENTITIES, ...BILLING_ENTITIES];

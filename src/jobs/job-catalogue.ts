@@ -22,6 +22,14 @@ export function hostQueueName(hostId: string): string {
   return `host.${hostId}`;
 }
 
+/** Job states that are still to be done (a queue's depth): not failed, not completed. */
+export const PENDING_JOB_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children'] as const;
+
+/** A queue's depth: its jobs in the pending states (`counts` as BullMQ's getJobCounts returns them). */
+export function queueDepth(counts: Record<string, number>): number {
+  return PENDING_JOB_STATES.reduce((n, state) => n + (counts[state] ?? 0), 0);
+}
+
 /** BullMQ ignores an add whose id exists: a second identical request becomes a no-op. */
 export function jobId<N extends JobName>(name: N, payload: JobPayloads[N]): string {
   switch (name) {

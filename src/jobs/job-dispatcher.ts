@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../config/config';
@@ -9,6 +9,7 @@ import { hostQueueName, JobName, JobPayloads, jobId } from './job-catalogue';
 export class JobDispatcher implements OnModuleDestroy {
   private readonly connection: IORedis;
   private readonly queues = new Map<string, Queue>();
+  private readonly logger = new Logger('Jobs');
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.connection = new IORedis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
@@ -18,6 +19,8 @@ export class JobDispatcher implements OnModuleDestroy {
     let queue = this.queues.get(hostId);
     if (!queue) {
       queue = new Queue(hostQueueName(hostId), { connection: this.connection });
+      // Without a listener BullMQ reports a Redis outage as an "Unhandled error" on the console.
+      queue.on('error', (err) => this.logger.warn(`queue ${hostQueueName(hostId)}: ${err.message}`));
       this.queues.set(hostId, queue);
     }
     return queue;
@@ -38,6 +41,16 @@ export class JobDispatcher implements OnModuleDestroy {
   /** Jobs of a host's queue by state (waiting, active, delayed, prioritized, waiting-children, failed, completed), for /metrics. */
   jobCounts(hostId: string): Promise<Record<string, number>> {
     return this.queue(hostId).getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'failed', 'completed');
+  }
+
+  /**
+   * The job counts of several hosts' queues (/metrics and GET /api/v1/gateway-hosts). Rejects when
+   * Redis has not answered them all within `timeoutMs`: a down Redis must not hang a read (ioredis
+   * would retry forever), the callers report the queues as unknown instead.
+   */
+  jobCountsOf(hostIds: string[], timeoutMs: number): Promise<Map<string, Record<string, number>>> {
+    const all = Promise.all(hostIds.map(async (id) => [id, await this.jobCounts(id)] as const)).then((pairs) => new Map(pairs));
+    return Promise.race([all, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), timeoutMs).unref())]);
   }
 
   async ping(): Promise<boolean> {

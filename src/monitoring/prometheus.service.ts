@@ -62,7 +62,8 @@ export class PrometheusService {
       this.logger.warn(`reading samples failed: ${(err as Error).message}`);
     }
     try {
-      snapshot.queues = await within(Promise.all(snapshot.hosts.map(async (h) => ({ host: h.host, queue: hostQueueName(h.host), counts: await this.jobs.jobCounts(h.host) }))), SOURCE_TIMEOUT_MS);
+      const counts = await this.jobs.jobCountsOf(snapshot.hosts.map((h) => h.host), SOURCE_TIMEOUT_MS);
+      snapshot.queues = snapshot.hosts.map((h) => ({ host: h.host, queue: hostQueueName(h.host), counts: counts.get(h.host) ?? {} }));
     } catch (err) {
       snapshot.sources.redis = false;
       this.logger.warn(`reading queue depths failed: ${(err as Error).message}`);

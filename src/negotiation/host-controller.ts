@@ -45,6 +45,7 @@ export class HostController {
     const g = await this.o.store.gateway(gatewayId);
     if (!g || g.hostId !== this.o.hostId) return this.forgetLocked(gatewayId);
     if (g.resourceState === 'deleting') return this.deleteGatewayLocked(gatewayId);
+    if (g.resourceState === 'expired') return this.stopExpiredLocked(gatewayId);
     let agent = this.agents.get(gatewayId);
     try {
       const placement = await this.o.store.placement(g);
@@ -72,6 +73,17 @@ export class HostController {
     const g = await this.o.store.gateway(gatewayId);
     await this.forgetLocked(gatewayId);
     if (g && g.hostId === this.o.hostId && g.resourceState === 'deleting') await this.o.store.finishGatewayDeletion(gatewayId);
+  }
+
+  /**
+   * Billing stopped the gateway: its tunnels go down with its charon and namespace (the row, its
+   * addresses and tunnels stay; a renewal makes it `creating` and the next sync provisions it
+   * again). Only touches the host when something is still running there.
+   */
+  private async stopExpiredLocked(gatewayId: string): Promise<void> {
+    if (!this.agents.has(gatewayId) && !(await this.o.runtime.listLocalGateways()).includes(gatewayId)) return;
+    this.o.log(`gateway ${gatewayId} expired: stopping it`);
+    await this.forgetLocked(gatewayId);
   }
 
   /** Stop serving a gateway here: close the agent, remove namespace and charon. */

@@ -88,7 +88,8 @@ export class NegotiationStore {
   }
 
   async setGatewayState(id: string, state: VpnGateway['resourceState'], reason: string | null): Promise<void> {
-    await this.db.getRepository(VpnGateway).update({ id, resourceState: Not('deleting') }, { resourceState: state, stateReason: reason });
+    // Never over a delete or an expiry (billing) that landed while the worker was busy.
+    await this.db.getRepository(VpnGateway).update({ id, resourceState: Not(In(['deleting', 'expired'])) }, { resourceState: state, stateReason: reason });
   }
 
   finishGatewayDeletion(id: string): Promise<void> {

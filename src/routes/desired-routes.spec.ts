@@ -54,6 +54,12 @@ describe('desiredRoutes', () => {
     expect(desiredRoutes({ kind: 'instance', subnetId: 's1' }, [tunnel({ resourceState: 'deleting' })], subnets, now, HOLD).routes).toEqual([]);
   });
 
+  it('a tunnel of an expired gateway loses its routes at once, without hold-down', () => {
+    const justDown = tunnel({ resourceState: 'expired', connectionState: 'connecting', disconnectedAt: new Date(now.getTime() - 1000) });
+    expect(desiredRoutes({ kind: 'instance', subnetId: 's1' }, [justDown], subnets, now, HOLD).routes).toEqual([]);
+    expect(desiredRoutes({ kind: 'instance', subnetId: 's1' }, [tunnel({ resourceState: 'expired' })], subnets, now, HOLD).routes).toEqual([]);
+  });
+
   it('reports a destination claimed through two gateways and keeps one stable winner instead of flapping', () => {
     const a = tunnel({ id: 'vpntnl-a', localSubnetIds: ['s1', 's2'] });
     const b = tunnel({ id: 'vpntnl-b', gatewayId: 'gw2', gatewaySubnetId: 's3', gatewayPrivateIp: '10.1.3.254', localSubnetIds: ['s3', 's2'] });

@@ -15,6 +15,12 @@ import { publishRoutesChanged, RouteChangeListener } from './route-notifier';
 /** How long a tunnel's routes outlive its leaving `connected` (see desired-routes.ts). */
 export const ROUTE_HOLD_DOWN_MS = 60_000;
 export const MAX_WAIT_SECONDS = 30;
+export const RECENT_ROUTING_MAX_AGE_MS = 2_000;
+
+interface VpcRoutingRow {
+  id: string; gateway_id: string; subnet_id: string; private_ip: string; local_subnet_ids: string[]; remote_cidrs: string[];
+  connection_state: string; resource_state: string; gateway_state: string; disconnected_at: Date | null;
+}
 
 export interface VpcRouting {
   tunnels: RoutingTunnel[];
@@ -27,6 +33,8 @@ export class RoutesService implements OnModuleInit, OnModuleDestroy {
   private readonly publisher: IORedis;
   /** Reads of a VPC's routing in progress, with the generation they started at. */
   private readonly routingReads = new Map<string, { generation: number; read: Promise<VpcRouting> }>();
+  /** Status views' reads of a VPC's routing (see recentRouting). */
+  private readonly recentReads = new Map<string, { generation: number; readAt: number; read: Promise<RecentRouting> }>();
 
   constructor(@InjectDataSource() private readonly db: DataSource, @Inject(APP_CONFIG) config: AppConfig) {
     this.listener = new RouteChangeListener(config.redisUrl);
@@ -50,17 +58,20 @@ export class RoutesService implements OnModuleInit, OnModuleDestroy {
   }
 
   async vpcRouting(vpcId: string): Promise<VpcRouting> {
-    const rows = await this.db.getRepository(VpnTunnel).createQueryBuilder('t')
-      .innerJoinAndSelect('t.gateway', 'g')
-      .where('g.vpc_id = :vpcId', { vpcId })
-      .getMany();
+    // Only the columns routing needs (not the policies): a VPC may hold thousands of tunnels.
+    const rows = await this.db.query(
+      `SELECT t.id, t.gateway_id, g.subnet_id, g.private_ip, t.local_subnet_ids, t.remote_cidrs, t.connection_state,
+              t.resource_state, g.resource_state AS gateway_state, t.disconnected_at
+         FROM vpn_tunnels t JOIN vpn_gateways g ON g.id = t.gateway_id WHERE g.vpc_id = $1`, [vpcId]);
     const subnets = await this.db.getRepository(Subnet).find({ where: { vpcId }, select: { id: true, cidr: true } });
     return {
       subnets,
-      tunnels: rows.map((t) => ({
-        id: t.id, gatewayId: t.gatewayId, gatewaySubnetId: t.gateway!.subnetId, gatewayPrivateIp: t.gateway!.privateIp,
-        localSubnetIds: t.localSubnetIds, remoteCidrs: t.remoteCidrs, connectionState: t.connectionState,
-        resourceState: t.gateway!.resourceState === 'deleting' ? 'deleting' : t.resourceState, disconnectedAt: t.disconnectedAt,
+      tunnels: rows.map((t: VpcRoutingRow) => ({
+        id: t.id, gatewayId: t.gateway_id, gatewaySubnetId: t.subnet_id, gatewayPrivateIp: t.private_ip,
+        localSubnetIds: t.local_subnet_ids, remoteCidrs: t.remote_cidrs, connectionState: t.connection_state,
+        // A deleting or expired gateway carries no traffic: its tunnels' routes go at once (no hold-down).
+        resourceState: t.gateway_state === 'deleting' || t.gateway_state === 'expired' ? t.gateway_state : t.resource_state,
+        disconnectedAt: t.disconnected_at,
       })),
     };
   }
@@ -156,10 +167,10 @@ export class RoutesService implements OnModuleInit, OnModuleDestroy {
   async agents(filter: { vpcId?: string; tenantId?: string }) {
     const where = { ...(filter.vpcId && { vpcId: filter.vpcId }), ...(filter.tenantId && { tenantId: filter.tenantId }) };
     const targets = await this.db.getRepository(AgentTarget).find({ where, relations: { instance: true }, order: { vpcId: 'ASC', id: 'ASC' } });
-    const routing = new Map<string, VpcRouting>();
-    for (const vpcId of new Set(targets.map((t) => t.vpcId))) routing.set(vpcId, await this.vpcRouting(vpcId));
+    const routing = new Map<string, RecentRouting>();
+    for (const vpcId of new Set(targets.map((t) => t.vpcId))) routing.set(vpcId, await this.recentRouting(vpcId));
     return targets.map((t) => {
-      const desired = this.routesOf(t, routing.get(t.vpcId)!);
+      const desired = routing.get(t.vpcId)!.routesOf(t);
       return {
         id: t.id, kind: t.kind, vpcId: t.vpcId, subnetId: t.subnetId, instanceId: t.instanceId, instanceName: t.instance?.name ?? null,
         tokenIssued: !!t.tokenHash, agentVersion: t.agentVersion, lastCheckInAt: t.lastCheckInAt, appliedVersion: t.appliedVersion,
@@ -169,10 +180,30 @@ export class RoutesService implements OnModuleInit, OnModuleDestroy {
     });
   }
 
+  /**
+   * A VPC's routing for status views (a tunnel's detail asks it on every load): one read reused
+   * while this process hears of no change in the VPC, for at most RECENT_ROUTING_MAX_AGE_MS (a lost
+   * Redis message costs that much staleness), with each target's routes computed once per read and
+   * again only when a hold-down it depends on ends. Agents' long polls do not use it.
+   */
+  private recentRouting(vpcId: string): Promise<RecentRouting> {
+    const generation = this.listener.generation(vpcId);
+    const now = Date.now();
+    const hit = this.recentReads.get(vpcId);
+    if (hit && hit.generation === generation && now - hit.readAt < RECENT_ROUTING_MAX_AGE_MS) return hit.read;
+    for (const [id, e] of this.recentReads) if (now - e.readAt >= RECENT_ROUTING_MAX_AGE_MS) this.recentReads.delete(id);
+    const entry = { generation, readAt: now, read: this.vpcRouting(vpcId).then((routing) => new RecentRouting(routing, this)) };
+    this.recentReads.set(vpcId, entry);
+    entry.read.catch(() => {
+      if (this.recentReads.get(vpcId) === entry) this.recentReads.delete(vpcId);
+    });
+    return entry.read;
+  }
+
   /** Per tunnel: the targets that must carry its routes, and which of them have them. */
   async pushStatus(tunnel: VpnTunnel) {
     const gateway = await this.db.getRepository(VpnGateway).findOneOrFail({ where: { id: tunnel.gatewayId } });
-    const routing = await this.vpcRouting(gateway.vpcId);
+    const recent = await this.recentRouting(gateway.vpcId);
     const concerned = await this.db.getRepository(AgentTarget).find({
       where: [
         { vpcId: gateway.vpcId, kind: 'instance', subnetId: In(tunnel.localSubnetIds.length ? tunnel.localSubnetIds : ['']) },
@@ -186,11 +217,27 @@ export class RoutesService implements OnModuleInit, OnModuleDestroy {
     let applied = 0;
     for (const t of concerned) {
       const name = t.instance?.name ?? `router of ${t.vpcId}`;
-      const desired = this.routesOf(t, routing);
+      const desired = recent.routesOf(t);
       if (t.lastError) failed.push({ targetId: t.id, name, error: t.lastError });
       else if (t.appliedVersion === desired.version) applied++;
       else pending.push({ targetId: t.id, name });
     }
     return { targets: concerned.length, applied, failed, pending };
+  }
+}
+
+/** One read of a VPC's routing with each target's desired routes memoised (until a hold-down ends). */
+class RecentRouting {
+  private readonly byTarget = new Map<string, TargetRoutes>();
+
+  constructor(private readonly routing: VpcRouting, private readonly service: Pick<RoutesService, 'routesOf'>) {}
+
+  routesOf(target: AgentTarget, now = new Date()): TargetRoutes {
+    const key = target.kind === 'instance' ? `instance:${target.subnetId}` : 'vpc_router';
+    const memo = this.byTarget.get(key);
+    if (memo && (!memo.holdDownEndsAt || now < memo.holdDownEndsAt)) return memo;
+    const desired = this.service.routesOf(target, this.routing, now);
+    this.byTarget.set(key, desired);
+    return desired;
   }
 }

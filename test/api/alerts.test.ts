@@ -27,9 +27,10 @@ afterAll(() => api?.close());
 
 describe('the default template', () => {
   it('is created on the first list: tunnel_health lt 1 for 3 periods, console channel; only once', async () => {
-    const [first, second] = await Promise.all([ca.ok(ca.get('/api/v1/alert-templates')), ca.ok(ca.get('/api/v1/alert-templates'))]);
+    // Racing first requests (a bench once lost one to a 500 here): all answer, one default.
+    const [first, ...others] = await Promise.all(Array.from({ length: 12 }, () => ca.ok(ca.get('/api/v1/alert-templates'))));
     expect(first.total).toBe(1);
-    expect(second.items[0].id).toBe(first.items[0].id);
+    for (const other of others) expect(other.items.map((t: { id: string }) => t.id)).toEqual([first.items[0].id]);
     expect(first.items[0]).toMatchObject({
       name: 'Default', isDefault: true, rules: [rule()], channels: [{ type: 'console' }],
     });

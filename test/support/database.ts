@@ -20,6 +20,15 @@ export async function prepareTemplate(): Promise<void> {
     await c.query(`CREATE DATABASE ${TEMPLATE_DB}`);
   });
   await runMigrations(databaseUrl(TEMPLATE_DB));
+  // Tests run the billing sweep themselves (POST /api/v1/billing/sweep) after moving expiry times:
+  // a timer sweeping in the background would race them.
+  const c = new Client({ connectionString: databaseUrl(TEMPLATE_DB) });
+  await c.connect();
+  try {
+    await c.query('UPDATE billing_settings SET sweep_interval_seconds = 0');
+  } finally {
+    await c.end();
+  }
 }
 
 export async function createTestDatabase(): Promise<{ name: string; url: string; drop: () => Promise<void> }> {

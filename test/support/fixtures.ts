@@ -31,6 +31,10 @@ export interface TenantWorld {
 
 let dcCounter = 0;
 
+/** What the fixtures' machine types cost (minor units, CNY), and what every test tenant is given. */
+export const FIXTURE_PRICES = { hourly: 100, monthly: 20_000, yearly: 200_000 } as const;
+export const FIXTURE_TOP_UP = 100_000_000;
+
 /** Operator registers a tenant with a key, a data center, a VPC with three subnets and external IPs. */
 export async function createTenantWorld(api: TestApi, name: string, octet = 1, externalIpCount = 3): Promise<TenantWorld> {
   const admin = client(api, api.adminKey);
@@ -38,6 +42,10 @@ export async function createTenantWorld(api: TestApi, name: string, octet = 1, e
   const key = await admin.ok(admin.post(`/api/v1/tenants/${tenant.id}/api-keys`, { name: 'test' }), 201);
   const dc = await admin.ok(admin.post('/api/v1/data-centers', { name: `dc-${name}-${dcCounter++}`, region: 'test' }), 201);
   const mt = await admin.ok(admin.post('/api/v1/machine-types', { name: `x86-${name}-${dcCounter++}`, architecture: 'x86_64' }), 201);
+  // Billing: the machine type is priced and the tenant funded, so buying gateways just works.
+  const items = Object.entries(FIXTURE_PRICES).map(([chargeType, unitPrice]) => ({ machineTypeId: mt.id, chargeType, unitPrice }));
+  await admin.ok(admin.put('/api/v1/prices', { items }));
+  await admin.ok(admin.post(`/api/v1/tenants/${tenant.id}/top-ups`, { amount: FIXTURE_TOP_UP, description: 'test fixture' }), 201);
   const vpc = await admin.ok(admin.post('/api/v1/vpcs', { tenantId: tenant.id, dataCenterId: dc.id, name: 'vpc', cidr: `10.${octet}.0.0/16` }), 201);
   const subnetIds: string[] = [];
   for (const n of [1, 2, 3]) {

@@ -1,4 +1,4 @@
-import { assertPlacement, GatewayPlacement, gatewaySysctls } from './gateway-network';
+import { assertPlacement, GatewayPlacement, gatewayMac, gatewaySysctls } from './gateway-network';
 
 const placement: GatewayPlacement = {
   gatewayId: 'vpngw-ab12cd34',
@@ -32,5 +32,14 @@ describe('gateway placement', () => {
       'net.ipv4.conf.eth0.rp_filter': 0,
       'net.ipv4.conf.eth1.rp_filter': 0,
     });
+  });
+
+  it('gives each leg a stable, locally administered unicast MAC derived from the gateway id', () => {
+    const vpc = gatewayMac('vpngw-ab12cd34', 'eth1');
+    expect(vpc).toMatch(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
+    expect(parseInt(vpc.slice(0, 2), 16) & 0x03).toBe(0x02); // local, not multicast
+    expect(gatewayMac('vpngw-ab12cd34', 'eth1')).toBe(vpc);
+    expect(gatewayMac('vpngw-ab12cd34', 'eth0')).not.toBe(vpc);
+    expect(gatewayMac('vpngw-ab12cd35', 'eth1')).not.toBe(vpc);
   });
 });

@@ -1,8 +1,9 @@
 // Where a gateway sits on the network, and the driver that plugs its namespace in. The LAB driver
 // wires the namespace into the lab's emulated internet and VPC bridges (lab/); a production
 // driver would attach to the host's real uplink and VPC overlay instead.
+import { createHash } from 'crypto';
 import { setNamespaceSysctls, namespaceExists } from './gateway-namespace';
-import { deleteLink, ensureVethPair, getLink, replaceRoute, setAddresses, setMaster } from './ip-link';
+import { deleteLink, ensureVethPair, getLink, replaceRoute, setAddresses, setMacAddress, setMaster } from './ip-link';
 import { GATEWAY_EXTERNAL_IFACE, GATEWAY_VPC_IFACE, LabNames } from './lab-names';
 
 export interface GatewayPlacement {
@@ -47,6 +48,19 @@ export function subnetPrefixLength(cidr: string): number {
   return Number(cidr.split('/')[1]);
 }
 
+/**
+ * A gateway leg's MAC address, derived from the gateway id (locally administered, unicast): the
+ * same on every (re)provisioning, so neighbours' ARP caches stay right when the namespace is
+ * recreated (a renewed expired gateway, a vanished namespace). With a random MAC, an instance
+ * kept sending to the old one and the gateway never learnt of it: no traffic until its ARP entry
+ * aged out.
+ */
+export function gatewayMac(gatewayId: string, iface: string): string {
+  const h = createHash('sha256').update(`${gatewayId}/${iface}`).digest();
+  const bytes = [(h[0] & 0xfc) | 0x02, h[1], h[2], h[3], h[4], h[5]];
+  return bytes.map((b) => b.toString(16).padStart(2, '0')).join(':');
+}
+
 // Sysctls of a gateway namespace: decrypted traffic is routed between the TUN device and the VPC
 // leg, and it arrives on an interface (TUN) other than the one its source routes through, so
 // strict reverse-path filtering would drop it.
@@ -88,11 +102,13 @@ export class LabNetworkDriver implements GatewayNetworkDriver {
 
     // External leg on the internet bridge.
     await ensureVethPair({ namespace, name: GATEWAY_EXTERNAL_IFACE }, { namespace: inetNs, name: port }, p.gatewayId);
+    await setMacAddress(namespace, GATEWAY_EXTERNAL_IFACE, gatewayMac(p.gatewayId, GATEWAY_EXTERNAL_IFACE));
     await setMaster(inetNs, port, this.names.inetBridge);
     await setAddresses(namespace, GATEWAY_EXTERNAL_IFACE, [`${p.externalIp}/${p.externalPrefixLength}`]);
 
     // VPC leg on the subnet's bridge.
     await ensureVethPair({ namespace, name: GATEWAY_VPC_IFACE }, { namespace: vpcNs, name: port }, p.gatewayId);
+    await setMacAddress(namespace, GATEWAY_VPC_IFACE, gatewayMac(p.gatewayId, GATEWAY_VPC_IFACE));
     await setMaster(vpcNs, port, bridge);
     await setAddresses(namespace, GATEWAY_VPC_IFACE, [`${p.privateIp}/${subnetPrefixLength(p.subnetCidr)}`]);
 

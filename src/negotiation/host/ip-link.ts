@@ -10,6 +10,7 @@ export interface LinkInfo {
   link_index?: number;
   master?: string;
   ifalias?: string;
+  address?: string;
   flags?: string[];
   operstate?: string;
   addr_info?: { family: string; local: string; prefixlen: number }[];
@@ -92,6 +93,13 @@ export async function ensureVethPair(a: LinkEnd, b: LinkEnd, alias?: string): Pr
   if (alias && lb?.ifalias !== alias) await run('ip', ['-n', b.namespace, 'link', 'set', 'dev', b.name, 'alias', alias]);
   await setLinkUp(a.namespace, a.name);
   await setLinkUp(b.namespace, b.name);
+}
+
+/** Gives a link a fixed MAC address (veth allows changing it while up). */
+export async function setMacAddress(namespace: string, name: string, mac: string): Promise<void> {
+  const link = await getLink(namespace, name);
+  if (!link) throw new Error(`interface ${name} missing in namespace ${namespace}`);
+  if (link.address?.toLowerCase() !== mac.toLowerCase()) await run('ip', ['-n', namespace, 'link', 'set', 'dev', name, 'address', mac]);
 }
 
 export async function setMaster(namespace: string, name: string, bridge: string): Promise<void> {

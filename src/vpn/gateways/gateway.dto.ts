@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, MaxLength } from 'class-validator';
 import { ListQueryDto } from '../../common/list-query';
-import { CHARGE_TYPES, ChargeType, RESOURCE_STATES, ResourceState } from '../states';
+import { CHARGE_TYPES, ChargeType, GATEWAY_STATES, GatewayState } from '../states';
 
 export class CreateGatewayDto {
   @ApiProperty({ example: 'gw-prod' }) @IsString() @Length(1, 64) name: string;
@@ -20,6 +20,10 @@ export class UpdateNameRemarkDto {
   @ApiPropertyOptional({ maxLength: 256 }) @IsOptional() @IsString() @MaxLength(256) remark?: string;
 }
 
+export class UpdateGatewayDto extends UpdateNameRemarkDto {
+  @ApiPropertyOptional({ description: 'Renew automatically (1 unit of the charge type) shortly before expiry, when the balance allows' }) @IsOptional() @IsBoolean() autoRenew?: boolean;
+}
+
 export class BatchDeleteDto {
   @ApiProperty({ type: [String], example: ['vpngw-k3j9x2ab'] }) @IsString({ each: true }) ids: string[];
 }
@@ -31,7 +35,7 @@ export class BatchDeleteResultDto {
 
 export class GatewayListQueryDto extends ListQueryDto {
   @ApiPropertyOptional() @IsOptional() @IsString() vpcId?: string;
-  @ApiPropertyOptional({ enum: RESOURCE_STATES }) @IsOptional() @IsIn(RESOURCE_STATES) resourceState?: ResourceState;
+  @ApiPropertyOptional({ enum: GATEWAY_STATES }) @IsOptional() @IsIn(GATEWAY_STATES) resourceState?: GatewayState;
 }
 
 export class RefDto {
@@ -56,12 +60,14 @@ export class GatewayDto {
   @ApiProperty({ type: AddressRefDto }) externalIp: AddressRefDto;
   @ApiProperty({ description: 'The gateway\'s address in its subnet: the next hop of pushed routes' }) privateIp: string;
   @ApiProperty({ enum: CHARGE_TYPES }) chargeType: ChargeType;
-  @ApiProperty({ enum: RESOURCE_STATES }) resourceState: ResourceState;
+  @ApiProperty({ enum: GATEWAY_STATES, description: 'expired: stopped for non-payment (tunnels down, routes withdrawn) until renewed or released' }) resourceState: GatewayState;
   @ApiProperty({ type: String, nullable: true }) stateReason: string | null;
   @ApiProperty() tunnelCount: number;
   @ApiProperty({ type: String, nullable: true }) alertTemplateId: string | null;
   @ApiProperty() createdAt: Date;
   @ApiProperty({ type: Date, nullable: true }) expiresAt: Date | null;
+  @ApiProperty({ description: 'Renewed automatically before expiry when the balance allows' }) autoRenew: boolean;
+  @ApiProperty({ type: Date, nullable: true, description: 'When it expired (state expired); released at the end of the retention period' }) expiredAt: Date | null;
 }
 
 export class GatewayPageDto {

@@ -1,10 +1,16 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { Response } from 'express';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Principal, Roles, tenantOf } from '../../auth/principal';
+import { ApiPaymentRequired } from '../../billing/api-payment-required';
 import { ApiErrors } from '../../common/api-errors.decorator';
 import { resolveListQuery } from '../../common/list-query';
-import { BatchDeleteDto, BatchDeleteResultDto, CreateGatewayDto, GatewayDto, GatewayListQueryDto, GatewayPageDto, UpdateNameRemarkDto } from './gateway.dto';
+import { BatchDeleteDto, BatchDeleteResultDto, CreateGatewayDto, GatewayDto, GatewayListQueryDto, GatewayPageDto, UpdateGatewayDto } from './gateway.dto';
 import { GATEWAY_SORT, GatewaysService, gatewayView } from './gateways.service';
+import { GatewayExportQueryDto } from '../../exports/export-query';
+import { resolveLang } from '../../exports/locale';
+import { GATEWAY_SHEET } from '../../exports/vpn-sheets';
+import { ApiXlsxExport, streamWorkbook } from '../../exports/workbook-stream';
 
 @ApiTags('vpn-gateways')
 @ApiBearerAuth()
@@ -22,10 +28,21 @@ export class GatewaysController {
     return { ...page, items: page.items.map(gatewayView) };
   }
 
+  // Declared before ':id', which would otherwise take "export.xlsx" for an id.
+  @Get('export.xlsx')
+  @ApiOperation({ summary: 'Download the whole list as Excel', description: `The list's q, filters and sort (${Object.keys(GATEWAY_SORT).join(', ')}), no paging; lang=zh|en (default: Accept-Language, else zh).` })
+  @ApiXlsxExport('The VPN gateways')
+  @ApiErrors(400)
+  async export(@CurrentPrincipal() p: Principal, @Query() query: GatewayExportQueryDto, @Headers('accept-language') acceptLanguage: string | undefined, @Res() res: Response): Promise<void> {
+    const rows = this.gateways.exportRows(tenantOf(p), resolveListQuery(query, GATEWAY_SORT), query);
+    await streamWorkbook(res, GATEWAY_SHEET, rows, { lang: resolveLang(query.lang, acceptLanguage) });
+  }
+
   @Post()
-  @ApiOperation({ summary: 'Create (buy) a VPN gateway: one per order' })
+  @ApiOperation({ summary: 'Create (buy) a VPN gateway: one per order, charged to the balance (quote first: POST /api/v1/vpn-gateways/quote)' })
   @ApiCreatedResponse({ type: GatewayDto })
   @ApiErrors(400, 409)
+  @ApiPaymentRequired()
   async create(@CurrentPrincipal() p: Principal, @Body() body: CreateGatewayDto): Promise<GatewayDto> {
     return gatewayView(await this.gateways.create(tenantOf(p), body));
   }
@@ -38,10 +55,10 @@ export class GatewaysController {
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: 'Rename or change the remark (any state)' })
+  @ApiOperation({ summary: 'Rename, change the remark or turn auto-renewal on/off (any state)' })
   @ApiOkResponse({ type: GatewayDto })
   @ApiErrors(400, 404)
-  async update(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body() body: UpdateNameRemarkDto): Promise<GatewayDto> {
+  async update(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body() body: UpdateGatewayDto): Promise<GatewayDto> {
     return gatewayView(await this.gateways.update(tenantOf(p), id, body));
   }
 

@@ -4,6 +4,8 @@ import { DataSource, EntityManager, In, Repository } from 'typeorm';
 import { Conflict, NotFound, ValidationFailed } from '../../common/errors';
 import { ID_PREFIX, newId } from '../../common/ids';
 import { pageQuery } from '../../common/list';
+import { keysetRawRows } from '../../exports/keyset';
+import type { GatewayExportRow } from '../../exports/vpn-sheets';
 import { Page, ResolvedListQuery } from '../../common/list-query';
 import { violation } from '../../common/violations';
 import { ExternalIp, Instance, MachineType, Subnet, Vpc } from '../../inventory/inventory.entities';
@@ -11,11 +13,13 @@ import { JobDispatcher } from '../../jobs/job-dispatcher';
 import { GatewayPlacementService } from '../../negotiation/gateway-placement.service';
 import { VpnTunnel } from '../tunnels/vpn-tunnel.entity';
 import { defaultTemplateId } from '../../alerts/default-template';
-import { CreateGatewayDto, GatewayDto, GatewayListQueryDto, UpdateNameRemarkDto } from './gateway.dto';
+import { chargeGateway } from '../../billing/ledger';
+import { CreateGatewayDto, GatewayDto, GatewayListQueryDto, UpdateGatewayDto } from './gateway.dto';
 import { allocatePrivateIp, checkPeriod, checkPlacement, expiryFrom } from './gateway-rules';
 import { VpnGateway } from './vpn-gateway.entity';
 
 export const GATEWAY_SORT = { createdAt: 'g.created_at', name: 'g.name', expiresAt: 'g.expires_at', tunnelCount: 'g.tunnel_count' };
+const GATEWAY_SEARCH = ['g.name', 'g.id', 'eip.address', 'g.private_ip', 'vpc.name'];
 
 const missing = (field: string, value: string, what: string) => violation(field, 'exists', value, `${what} ${value} does not exist`);
 
@@ -27,6 +31,7 @@ export function gatewayView(g: VpnGateway): GatewayDto {
     externalIp: { id: g.externalIpId, address: g.externalIp?.address ?? '' },
     privateIp: g.privateIp, chargeType: g.chargeType, resourceState: g.resourceState, stateReason: g.stateReason,
     tunnelCount: g.tunnelCount, alertTemplateId: g.alertTemplateId, createdAt: g.createdAt, expiresAt: g.expiresAt,
+    autoRenew: g.autoRenew, expiredAt: g.expiredAt,
   };
 }
 
@@ -48,11 +53,23 @@ export class GatewaysService {
       .where('g.tenant_id = :tenantId', { tenantId });
   }
 
-  async list(tenantId: string, q: ResolvedListQuery, f: GatewayListQueryDto): Promise<Page<VpnGateway>> {
+  private filtered(tenantId: string, f: Pick<GatewayListQueryDto, 'vpcId' | 'resourceState'>) {
     const qb = this.query(tenantId);
     if (f.vpcId) qb.andWhere('g.vpc_id = :vpcId', { vpcId: f.vpcId });
     if (f.resourceState) qb.andWhere('g.resource_state = :state', { state: f.resourceState });
-    return pageQuery(qb, q, ['g.name', 'g.id', 'eip.address', 'g.private_ip', 'vpc.name']);
+    return qb;
+  }
+
+  async list(tenantId: string, q: ResolvedListQuery, f: GatewayListQueryDto): Promise<Page<VpnGateway>> {
+    return pageQuery(this.filtered(tenantId, f), q, GATEWAY_SEARCH);
+  }
+
+  /** Every gateway the list would show, in its order, a page at a time: the Excel export's columns only. */
+  exportRows(tenantId: string, q: ResolvedListQuery, f: Pick<GatewayListQueryDto, 'vpcId' | 'resourceState'>): AsyncIterable<GatewayExportRow> {
+    return keysetRawRows<GatewayExportRow>(() => this.filtered(tenantId, f).select('g.id', 'id').addSelect('g.name', 'name')
+      .addSelect('vpc.name', 'vpcName').addSelect('vpc.cidr', 'vpcCidr').addSelect('subnet.name', 'subnetName').addSelect('subnet.cidr', 'subnetCidr')
+      .addSelect('eip.address', 'externalIp').addSelect('g.tunnel_count', 'tunnelCount').addSelect('g.created_at', 'createdAt')
+      .addSelect('g.expires_at', 'expiresAt').addSelect('g.charge_type', 'chargeType').addSelect('g.resource_state', 'resourceState'), q, GATEWAY_SEARCH);
   }
 
   async get(tenantId: string, id: string): Promise<VpnGateway> {
@@ -90,13 +107,20 @@ export class GatewaysService {
 
       const privateIp = await this.allocatePrivateIp(m, subnet!);
       const now = new Date();
+      const expiresAt = expiryFrom(now, dto.chargeType, period);
       await m.insert(VpnGateway, {
         id, tenantId, name: dto.name, remark: dto.remark ?? '', machineTypeId: dto.machineTypeId, vpcId: vpc!.id, subnetId: subnet!.id,
         externalIpId: eip!.id, privateIp, chargeType: dto.chargeType, resourceState: 'creating',
         stateReason: hostId ? null : 'waiting for a gateway host', hostId, tunnelCount: 0, alertTemplateId: await defaultTemplateId(m, tenantId),
-        createdAt: now, expiresAt: expiryFrom(now, dto.chargeType, period),
+        createdAt: now, expiresAt,
       });
       await m.update(ExternalIp, { id: eip!.id }, { boundTo: id });
+      // Paid in the same transaction (billing/ledger.ts): a refused charge leaves no gateway, no
+      // bound address, no order and no ledger entry.
+      await chargeGateway(m, {
+        tenantId, gateway: { id, name: dto.name, machineTypeId: dto.machineTypeId, chargeType: dto.chargeType },
+        kind: 'purchase', period, periodStart: now, periodEnd: expiresAt,
+      });
     });
     await this.jobs.dispatch(hostId, 'gateway.sync', { gatewayId: id });
     return this.get(tenantId, id);
@@ -112,8 +136,10 @@ export class GatewaysService {
     return ip;
   }
 
-  async update(tenantId: string, id: string, dto: UpdateNameRemarkDto): Promise<VpnGateway> {
-    const result = await this.gateways.update({ id, tenantId }, { ...(dto.name !== undefined && { name: dto.name }), ...(dto.remark !== undefined && { remark: dto.remark }) });
+  async update(tenantId: string, id: string, dto: UpdateGatewayDto): Promise<VpnGateway> {
+    const result = await this.gateways.update({ id, tenantId }, {
+      ...(dto.name !== undefined && { name: dto.name }), ...(dto.remark !== undefined && { remark: dto.remark }), ...(dto.autoRenew !== undefined && { autoRenew: dto.autoRenew }),
+    });
     if (!result.affected) throw new NotFound('VPN gateway', id);
     return this.get(tenantId, id);
   }

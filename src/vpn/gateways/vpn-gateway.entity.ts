@@ -3,7 +3,7 @@ import { Tenant } from '../../auth/tenant.entity';
 import { CreatedAt, IdColumn, RefColumn, UpdatedAt } from '../../database/columns';
 import { ExternalIp, MachineType, Subnet, Vpc } from '../../inventory/inventory.entities';
 import { GatewayHost } from '../../negotiation/gateway-host.entity';
-import { ChargeType, ResourceState } from '../states';
+import { ChargeType, GatewayState } from '../states';
 
 @Entity('vpn_gateways')
 @Index(['tenantId', 'createdAt'])
@@ -25,7 +25,7 @@ export class VpnGateway {
   /** The gateway's own address in its subnet: the next hop instances route remote subnets to. */
   @Column({ type: 'varchar', length: 15 }) privateIp: string;
   @Column({ type: 'varchar', length: 16 }) chargeType: ChargeType;
-  @Column({ type: 'varchar', length: 16, default: 'creating' }) resourceState: ResourceState;
+  @Column({ type: 'varchar', length: 16, default: 'creating' }) resourceState: GatewayState;
   /** Why the gateway is in `error` (or what it is waiting for), shown to the user. */
   @Column({ type: 'varchar', length: 512, nullable: true }) stateReason: string | null;
   @Column({ type: 'varchar', length: 64, nullable: true }) hostId: string | null;
@@ -36,6 +36,10 @@ export class VpnGateway {
   /** Maintained under the gateway's row lock, so the 20-tunnel limit holds under concurrency. */
   @Column({ type: 'integer', default: 0 }) tunnelCount: number;
   @CreatedAt() createdAt: Date;
-  @Column({ type: 'timestamptz', nullable: true }) expiresAt: Date | null;
+  @Column({ type: 'timestamptz', nullable: true }) @Index() expiresAt: Date | null;
+  /** Billing: renew automatically before expiry (when the balance allows). */
+  @Column({ type: 'boolean', default: false }) autoRenew: boolean;
+  /** Billing: when it expired (state `expired`); it is released `retentionHours` later. */
+  @Column({ type: 'timestamptz', nullable: true }) expiredAt: Date | null;
   @UpdatedAt() updatedAt: Date;
 }

@@ -1,4 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { Response } from 'express';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Principal, Roles, tenantOf } from '../../auth/principal';
 import { ApiErrors } from '../../common/api-errors.decorator';
@@ -6,6 +7,10 @@ import { ListQueryDto, resolveListQuery } from '../../common/list-query';
 import { BatchDeleteDto, BatchDeleteResultDto, UpdateNameRemarkDto } from '../gateways/gateway.dto';
 import { CreatePeerDto, PeerDto, PeerPageDto } from './peer.dto';
 import { PEER_SORT, PeersService, peerView } from './peers.service';
+import { PeerExportQueryDto } from '../../exports/export-query';
+import { resolveLang } from '../../exports/locale';
+import { PEER_SHEET } from '../../exports/vpn-sheets';
+import { ApiXlsxExport, streamWorkbook } from '../../exports/workbook-stream';
 
 @ApiTags('peer-gateways')
 @ApiBearerAuth()
@@ -21,6 +26,16 @@ export class PeersController {
   async list(@CurrentPrincipal() p: Principal, @Query() query: ListQueryDto): Promise<PeerPageDto> {
     const page = await this.peers.list(tenantOf(p), resolveListQuery(query, PEER_SORT));
     return { ...page, items: page.items.map(peerView) };
+  }
+
+  // Declared before ':id', which would otherwise take "export.xlsx" for an id.
+  @Get('export.xlsx')
+  @ApiOperation({ summary: 'Download the whole list as Excel', description: `The list's q and sort (${Object.keys(PEER_SORT).join(', ')}), no paging; lang=zh|en (default: Accept-Language, else zh).` })
+  @ApiXlsxExport('The peer gateways')
+  @ApiErrors(400)
+  async export(@CurrentPrincipal() p: Principal, @Query() query: PeerExportQueryDto, @Headers('accept-language') acceptLanguage: string | undefined, @Res() res: Response): Promise<void> {
+    const rows = this.peers.exportRows(tenantOf(p), resolveListQuery(query, PEER_SORT));
+    await streamWorkbook(res, PEER_SHEET, rows, { lang: resolveLang(query.lang, acceptLanguage) });
   }
 
   @Post()

@@ -4,6 +4,8 @@ import { DataSource, In, Repository } from 'typeorm';
 import { Conflict, NotFound, ValidationFailed } from '../../common/errors';
 import { ID_PREFIX, newId } from '../../common/ids';
 import { pageQuery } from '../../common/list';
+import { keysetRawRows } from '../../exports/keyset';
+import type { PeerExportRow } from '../../exports/vpn-sheets';
 import { Page, ResolvedListQuery } from '../../common/list-query';
 import { violation } from '../../common/violations';
 import { VpnTunnel } from '../tunnels/vpn-tunnel.entity';
@@ -13,6 +15,7 @@ import { PeerGateway } from './peer-gateway.entity';
 import { checkPeerIp } from './peer-rules';
 
 export const PEER_SORT = { createdAt: 'p.created_at', name: 'p.name', ipAddress: 'p.ip_address', tunnelCount: 'p.tunnel_count' };
+const PEER_SEARCH = ['p.name', 'p.id', 'p.ip_address'];
 
 export const peerView = (p: PeerGateway): PeerDto => ({
   id: p.id, name: p.name, remark: p.remark, ipAddress: p.ipAddress, tunnelCount: p.tunnelCount, createdAt: p.createdAt,
@@ -25,9 +28,18 @@ export class PeersService {
     @InjectRepository(PeerGateway) private readonly peers: Repository<PeerGateway>,
   ) {}
 
+  private filtered(tenantId: string) {
+    return this.peers.createQueryBuilder('p').where('p.tenant_id = :tenantId', { tenantId });
+  }
+
   list(tenantId: string, q: ResolvedListQuery): Promise<Page<PeerGateway>> {
-    const qb = this.peers.createQueryBuilder('p').where('p.tenant_id = :tenantId', { tenantId });
-    return pageQuery(qb, q, ['p.name', 'p.id', 'p.ip_address']);
+    return pageQuery(this.filtered(tenantId), q, PEER_SEARCH);
+  }
+
+  /** Every peer the list would show, in its order, a page at a time: the Excel export's columns only. */
+  exportRows(tenantId: string, q: ResolvedListQuery): AsyncIterable<PeerExportRow> {
+    return keysetRawRows<PeerExportRow>(() => this.filtered(tenantId).select('p.id', 'id').addSelect('p.name', 'name').addSelect('p.ip_address', 'ipAddress')
+      .addSelect('p.tunnel_count', 'tunnelCount').addSelect('p.created_at', 'createdAt'), q, PEER_SEARCH);
   }
 
   async get(tenantId: string, id: string): Promise<PeerGateway> {

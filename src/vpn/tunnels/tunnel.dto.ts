@@ -8,6 +8,7 @@ import {
 import { CONNECTION_STATES, ConnectionState, RESOURCE_STATES, ResourceState } from '../states';
 import { AddressRefDto, CidrRefDto } from '../gateways/gateway.dto';
 import { RoutePushStatusDto } from '../../routes/routes.dto';
+import { DEFAULT_VENDOR, VENDOR_IDS, VendorId } from '../../remote-config/vendors';
 
 // Policy fields are checked by the pure validators in policy.ts (one place for the spec's rules);
 // the DTOs only let them through and document them.
@@ -121,8 +122,11 @@ export class TunnelPageDto {
 export { AddressRefDto };
 
 export class ConfigQueryDto {
-  @ApiPropertyOptional({ enum: ['remote', 'platform'], default: 'remote', description: 'remote: for the remote administrator (swapped); platform: the seed\'s form' })
+  @ApiPropertyOptional({ enum: ['remote', 'platform'], default: 'remote', description: 'remote: for the remote administrator (swapped); platform: the seed\'s form. Only with vendor strongswan-ipsec.' })
   @IsOptional() @IsIn(['remote', 'platform']) side?: 'remote' | 'platform';
+
+  @ApiPropertyOptional({ enum: VENDOR_IDS, default: DEFAULT_VENDOR, description: 'The remote device\'s kind: GET /api/v1/remote-config/vendors lists them' })
+  @IsOptional() @IsIn(VENDOR_IDS) vendor?: VendorId;
 }
 
 export class TunnelLogQueryDto {

@@ -1,9 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
 import { Response } from 'express';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { renderConfigBundle } from '../../strongswan/ipsec-conf';
+import { configFileName, DEFAULT_VENDOR, renderRemoteConfig, vendorById } from '../../remote-config/vendors';
 import { RenderError } from '../../strongswan/tunnel-model';
-import { Conflict } from '../../common/errors';
+import { Conflict, ValidationFailed } from '../../common/errors';
+import { violation } from '../../common/violations';
 import { toRenderable } from './renderable';
 import { RoutesService } from '../../routes/routes.service';
 import { CurrentPrincipal, Principal, Roles, tenantOf } from '../../auth/principal';
@@ -13,6 +14,10 @@ import { BatchDeleteDto, BatchDeleteResultDto, UpdateNameRemarkDto } from '../ga
 import { ConfigQueryDto, CreateTunnelDto, IpsecPolicyDto, TunnelLogPageDto, TunnelLogQueryDto, TunnelDetailQueryDto, TunnelDto, TunnelListQueryDto, TunnelPageDto, UpdateIkePolicyDto, UpdateSubnetsDto } from './tunnel.dto';
 import { tunnelView } from './tunnel-view';
 import { TUNNEL_SORT, TunnelsService } from './tunnels.service';
+import { TunnelExportQueryDto } from '../../exports/export-query';
+import { resolveLang } from '../../exports/locale';
+import { TUNNEL_SHEET } from '../../exports/vpn-sheets';
+import { ApiXlsxExport, streamWorkbook } from '../../exports/workbook-stream';
 import { VpnTunnel } from './vpn-tunnel.entity';
 
 const RECONNECTS = 'Saving reconnects the tunnel: its connection state goes back to connecting.';
@@ -38,6 +43,16 @@ export class TunnelsController {
     return { ...page, items: page.items.map((t) => tunnelView(t, subnets)) };
   }
 
+  // Declared before ':id', which would otherwise take "export.xlsx" for an id.
+  @Get('export.xlsx')
+  @ApiOperation({ summary: 'Download the whole list as Excel (never the PSK)', description: `The list's q, filters and sort (${Object.keys(TUNNEL_SORT).join(', ')}), no paging; lang=zh|en (default: Accept-Language, else zh).` })
+  @ApiXlsxExport('The VPN tunnels')
+  @ApiErrors(400)
+  async export(@CurrentPrincipal() p: Principal, @Query() query: TunnelExportQueryDto, @Headers('accept-language') acceptLanguage: string | undefined, @Res() res: Response): Promise<void> {
+    const rows = this.tunnels.exportRows(tenantOf(p), resolveListQuery(query, TUNNEL_SORT), query);
+    await streamWorkbook(res, TUNNEL_SHEET, rows, { lang: resolveLang(query.lang, acceptLanguage) });
+  }
+
   @Post()
   @ApiOperation({ summary: 'Create a tunnel; IKE and IPsec policies default to the spec\'s values' })
   @ApiCreatedResponse({ type: TunnelDto })
@@ -59,27 +74,33 @@ export class TunnelsController {
 
   @Get(':id/config')
   @ApiOperation({
-    summary: 'Download the tunnel\'s strongSwan ipsec.conf (with the ipsec.secrets line)',
-    description: 'side=remote (default): ready for the remote device (left/right, subnets and ids swapped). side=platform: the platform\'s view, as in the seed.',
+    summary: 'Download the remote device\'s configuration for the tunnel (strongSwan, libreswan, Cisco IOS, Huawei)',
+    description: 'vendor (default strongswan-ipsec, the seed\'s ipsec.conf with the ipsec.secrets line): see GET /api/v1/remote-config/vendors. '
+      + 'side applies to strongswan-ipsec only: remote (default) is ready for the remote device (left/right, subnets and ids swapped); platform is the platform\'s view, as in the seed. '
+      + 'Every file is written from the remote device\'s point of view and contains the pre-shared key.',
   })
   @ApiProduces('text/plain')
-  @ApiOkResponse({ description: 'The .conf file, as an attachment' })
-  @ApiErrors(400, 404)
+  @ApiOkResponse({ description: 'The configuration file, as an attachment' })
+  @ApiErrors(400, 404, 409)
   async config(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() query: ConfigQueryDto, @Res() res: Response): Promise<void> {
+    const vendor = vendorById(query.vendor ?? DEFAULT_VENDOR)!;
+    if (query.side && !vendor.sides.includes(query.side)) {
+      throw new ValidationFailed([violation('side', 'side_only_for_strongswan_ipsec', query.side, `side=${query.side} applies to vendor strongswan-ipsec only; leave side out for ${vendor.id}`)]);
+    }
     const tenantId = tenantOf(p);
     const tunnel = await this.tunnels.get(tenantId, id);
     const subnets = await this.tunnels.subnetsById(tunnel.localSubnetIds);
     const side = query.side ?? 'remote';
     let text: string;
     try {
-      text = renderConfigBundle(toRenderable(tunnel, (s) => subnets.get(s)?.cidr, await this.tunnels.revealPsk(tenantId, id)), side);
+      text = renderRemoteConfig(vendor.id, toRenderable(tunnel, (s) => subnets.get(s)?.cidr, await this.tunnels.revealPsk(tenantId, id)), side);
     } catch (err) {
       // Stored data the renderer refuses (it never puts the PSK in its message).
       if (err instanceof RenderError) throw new Conflict('config_not_renderable', `the configuration cannot be rendered: ${err.message}`);
       throw err;
     }
-    res.setHeader('Content-Type', 'text/plain; charset=utf-8');
-    res.setHeader('Content-Disposition', `attachment; filename="${tunnel.id}-${side}.conf"`);
+    res.setHeader('Content-Type', vendor.contentType);
+    res.setHeader('Content-Disposition', `attachment; filename="${configFileName(vendor, tunnel.id, side)}"`);
     res.setHeader('Cache-Control', 'no-store');
     res.send(text);
   }

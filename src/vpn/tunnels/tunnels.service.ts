@@ -1,9 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, EntityManager, In, Repository } from 'typeorm';
+import { DataSource, EntityManager, In, Repository, SelectQueryBuilder } from 'typeorm';
 import { Conflict, NotFound, ValidationFailed } from '../../common/errors';
 import { ID_PREFIX, newId } from '../../common/ids';
-import { pageQuery } from '../../common/list';
+import { pageByIds } from '../../common/list';
+import { keysetRawRows } from '../../exports/keyset';
+import type { TunnelExportRow } from '../../exports/vpn-sheets';
 import { Page, ResolvedListQuery } from '../../common/list-query';
 import { SecretBox } from '../../common/secret-box';
 import { Violation, violation } from '../../common/violations';
@@ -22,6 +24,7 @@ import { finalizeTunnelDeletion, TunnelPairs } from './tunnel-pairs';
 
 export const SECRET_BOX = Symbol('SECRET_BOX');
 export const TUNNEL_SORT = { createdAt: 't.created_at', name: 't.name', connectionState: 't.connection_state', resourceState: 't.resource_state' };
+type TunnelFilters = Pick<TunnelListQueryDto, 'gatewayId' | 'peerId' | 'resourceState' | 'connectionState'>;
 
 @Injectable()
 export class TunnelsService {
@@ -43,7 +46,21 @@ export class TunnelsService {
   }
 
   async list(tenantId: string, q: ResolvedListQuery, f: TunnelListQueryDto): Promise<Page<VpnTunnel>> {
-    const qb = this.query(tenantId);
+    // Filters, search and sort are all on vpn_tunnels: page and count ids without the joins, then
+    // load the page's rows with them (sorting a thousand search hits joined is what made it slow).
+    const scope = this.filtered(this.tunnels.createQueryBuilder('t').where('t.tenant_id = :tenantId', { tenantId }), tenantId, q, f);
+    return pageByIds(scope, q, (ids) => this.query(tenantId).andWhere('t.id IN (:...ids)', { ids }).getMany());
+  }
+
+  /** Every tunnel the list would show, in its order, a page at a time: the Excel export's columns only (no PSK). */
+  exportRows(tenantId: string, q: ResolvedListQuery, f: TunnelFilters): AsyncIterable<TunnelExportRow> {
+    return keysetRawRows<TunnelExportRow>(() => this.filtered(this.query(tenantId), tenantId, q, f).select('t.id', 'id').addSelect('t.name', 'name')
+      .addSelect('g.name', 'gatewayName').addSelect('eip.address', 'gatewayIp').addSelect('p.name', 'peerName').addSelect('p.ip_address', 'peerIp')
+      .addSelect('t.created_at', 'createdAt').addSelect('t.resource_state', 'resourceState').addSelect('t.connection_state', 'connectionState'), { ...q, like: null }, []);
+  }
+
+  /** The list's scope, filters and search (the search is not pageQuery's: see below). */
+  private filtered(qb: SelectQueryBuilder<VpnTunnel>, tenantId: string, q: Pick<ResolvedListQuery, 'like'>, f: TunnelFilters) {
     if (f.gatewayId) qb.andWhere('t.gateway_id = :gatewayId', { gatewayId: f.gatewayId });
     if (f.peerId) qb.andWhere('t.peer_id = :peerId', { peerId: f.peerId });
     if (f.resourceState) qb.andWhere('t.resource_state = :rs', { rs: f.resourceState });
@@ -57,7 +74,7 @@ export class TunnelsService {
                                     WHERE sg.tenant_id = :tenantId AND (sg.name ILIKE :like OR se.address ILIKE :like)))
         OR t.peer_id = ANY(ARRAY(SELECT sp.id FROM peer_gateways sp WHERE sp.tenant_id = :tenantId AND (sp.name ILIKE :like OR sp.ip_address ILIKE :like))))`, { like: q.like });
     }
-    return pageQuery(qb, { ...q, like: null }, []);
+    return qb;
   }
 
   async get(tenantId: string, id: string): Promise<VpnTunnel> {
@@ -108,6 +125,7 @@ export class TunnelsService {
       const g = await m.createQueryBuilder(VpnGateway, 'g').setLock('pessimistic_write').where('g.id = :id', { id: gateway!.id }).getOneOrFail();
       const p = await m.createQueryBuilder(PeerGateway, 'p').setLock('pessimistic_write').where('p.id = :id', { id: peer!.id }).getOneOrFail();
       if (g.resourceState === 'deleting') throw new Conflict('gateway_deleting', `VPN gateway ${g.id} is being deleted`, [violation('gatewayId', 'gateway_usable', g.id, `VPN gateway ${g.id} is being deleted`)]);
+      if (g.resourceState === 'expired') throw new Conflict('gateway_expired', `VPN gateway ${g.id} has expired: renew it before adding tunnels`, [violation('gatewayId', 'gateway_usable', g.id, `VPN gateway ${g.id} has expired: renew it before adding tunnels`)]);
       if (g.tunnelCount >= MAX_TUNNELS_PER_GATEWAY) {
         throw new Conflict('tunnel_limit', `VPN gateway ${g.id} already has ${MAX_TUNNELS_PER_GATEWAY} tunnels`, [violation('gatewayId', 'max_20_tunnels_per_gateway', g.id, `VPN gateway ${g.id} already has ${MAX_TUNNELS_PER_GATEWAY} tunnels, the maximum`)]);
       }

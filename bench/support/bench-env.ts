@@ -1,0 +1,52 @@
+// What every bench script reads from its environment, and the one admin connection they use to
+// create and drop their throwaway databases.
+import { Client as Pg } from 'pg';
+
+const env = process.env;
+
+/** A numeric setting from the environment, or the fallback. */
+export const num = (name: string, fallback: number): number => (env[name] ? Number(env[name]) : fallback);
+
+/** A database to connect to for CREATE/DROP DATABASE. */
+export const ADMIN_URL = env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const REDIS_URL = env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/14';
+
+/** Runs one statement on the admin database (CREATE/DROP DATABASE). */
+export async function admin(sql: string): Promise<void> {
+  const c = new Pg({ connectionString: ADMIN_URL });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+/**
+ * Undo steps run last-in first-out, once, at the end of main() or on Ctrl-C/SIGTERM (the throwaway
+ * database, the API process, queues...): `cleanups.push(f)` as each thing is made.
+ */
+export function cleanupOnExit(log: (msg: string) => void): { cleanups: (() => Promise<void>)[]; cleanup: () => Promise<void> } {
+  const cleanups: (() => Promise<void>)[] = [];
+  let cleaning: Promise<void> | null = null;
+  const cleanup = () => (cleaning ??= (async () => {
+    for (const f of cleanups.reverse()) await f().catch((err) => log(`cleanup: ${err}`));
+  })());
+  const onSignal = (sig: NodeJS.Signals) => {
+    log(`${sig}: cleaning up`);
+    void cleanup().then(() => process.exit(sig === 'SIGTERM' ? 143 : 130));
+  };
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+  return { cleanups, cleanup };
+}
+
+/** Runs a bench's main(): exits with its code, or 1 with the error on stderr. */
+export function runBench(main: () => Promise<number>, log: (msg: string) => void): void {
+  main().then(
+    (code) => process.exit(code),
+    (err) => {
+      log(`error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,375 @@
+// Issue 7, the web console in a real browser against the real product: the API serving web/dist,
+// the worker, charon and a private lab. A tenant logs in with its API key, creates a gateway, a
+// peer and a tunnel through the wizards, downloads the remote side's configuration with the page's
+// button (that file is what configures the lab's remote site), watches the tunnel connect in the
+// list, sees the monitoring chart draw, edits the IPsec policy and sees it reconnect with the new
+// proposal, exports Excel, and deletes in the right order (the gateway's guard first). Every page
+// is screenshotted into artifacts/screenshots/ and checked in both languages.
+import ExcelJS from 'exceljs';
+import { copyFileSync, existsSync, mkdirSync } from 'fs';
+import { join } from 'path';
+import { withVici } from './support/vici';
+import { catalogues, ConsoleBrowser, languageProblems, pickOption, ROOT, settle, visibleStrings } from './support/browser';
+import { uniqueLabPrefix } from './support/lab-fixtures';
+import { Product, splitConfigBundle } from './support/product';
+
+const SITE = { name: 'wc-hq', publicIp: '203.0.113.91', subnet: '172.16.91.0/24' };
+const SITE_HOST = '172.16.91.10';
+const NAMES = { gateway: 'wc-gw-1', peer: 'wc-hq-peer', tunnel: 'wc-to-hq' };
+const PSK = 'Console.Key-2024';
+const product = new Product({
+  labPrefix: uniqueLabPrefix('wc'),
+  // Samples every second so the chart has points within seconds; quick retries for the reconnect.
+  workerEnv: { METRICS_INTERVAL_MS: '1000', RETRY_INTERVAL_MS: '3000' },
+});
+const web = () => new ConsoleBrowser({ baseUrl: product.baseUrl, lang: 'en' });
+let b: ConsoleBrowser;
+const ids: { gateway?: string; peer?: string; tunnel?: string } = {};
+const downloads = () => join(product.dir, 'downloads');
+
+beforeAll(async () => {
+  if (!existsSync(join(ROOT, 'web', 'dist', 'index.html'))) throw new Error('web/dist is missing: build the console first (cd web && npm install && npm run build; npm test does it)');
+  await product.start();
+  mkdirSync(downloads(), { recursive: true });
+  b = web();
+  await b.open();
+}, 150_000);
+
+afterAll(async () => {
+  await b?.close();
+  await product.stop();
+}, 90_000);
+
+afterEach(() => {
+  // Page errors and failed requests explain most browser failures: show each test's own.
+  const errors = b?.newErrors() ?? [];
+  if (errors.length) process.stderr.write(`[console] ${expect.getState().currentTestName}:\n  ${errors.join('\n  ')}\n`);
+});
+
+const page = () => b.page;
+/** A tab of the tunnel detail page, by its (English) label. */
+const openTab = (label: string) => page().getByRole('tab', { name: label, exact: true }).click();
+const row = (table: string, text: string) => page().getByTestId(table).locator('tr.ant-table-row', { hasText: text });
+
+it('serves the console at / and the API at /api from one origin', async () => {
+  const index = await fetch(`${product.baseUrl}/vpn-tunnels`);
+  expect(index.status).toBe(200);
+  expect(index.headers.get('cache-control')).toBe('no-cache');
+  expect(await index.text()).toMatch(/<div id="root">/);
+  const api = await fetch(`${product.baseUrl}/api/v1/vpcs`);
+  expect(api.status).toBe(401);
+});
+
+it('logs in with the tenant API key and lands on the gateway list', async () => {
+  await page().goto('/login');
+  await page().getByTestId('login-card').waitFor();
+  await b.screenshot('01-login');
+  // A wrong key is refused with a message, and nothing is stored.
+  await page().getByTestId('api-key-input').fill('not-a-key-of-this-platform-000000');
+  await page().getByTestId('login-submit').click();
+  await page().getByTestId('login-error').waitFor();
+  expect(await page().evaluate(() => (globalThis as any).sessionStorage.getItem('vpnConsole.apiKey'))).toBeNull();
+  await b.login(product.tenantKey);
+  expect(new URL(page().url()).pathname).toBe('/vpn-gateways');
+  await page().getByTestId('gateway-table').waitFor();
+  expect(await page().getByTestId('role-tag').innerText()).toMatch(/tenant/i);
+});
+
+it('creates a VPN gateway with the purchase wizard and sees it running', async () => {
+  const vpc = product.inventory.vpcs[0];
+  await page().getByTestId('create-button').click();
+  await page().waitForURL('**/vpn-gateways/new', { waitUntil: 'commit' });
+  await page().getByTestId('machine-type').getByText(product.inventory.machineType.name, { exact: false }).click();
+  await pickOption(page(), 'vpc-select', vpc.name);
+  await pickOption(page(), 'subnet-select', vpc.subnets[0].name);
+  await pickOption(page(), 'external-ip-select', /^198\.51\.100\./);
+  await page().getByTestId('wizard-next').click();
+  await page().getByTestId('name-input').fill(NAMES.gateway);
+  await page().getByTestId('quote-total').waitFor();
+  await b.screenshot('02-gateway-wizard');
+  await page().getByTestId('wizard-submit').click();
+  await page().waitForURL(/\/vpn-gateways\/vpngw-[0-9a-z]+$/, { waitUntil: 'commit' });
+  ids.gateway = page().url().split('/').pop()!;
+  expect(await page().getByTestId('detail-title').innerText()).toContain(NAMES.gateway);
+  // The detail page follows the gateway from creating to running (charon started by the worker).
+  await page().locator('[data-testid="resource-state"][data-state="running"]').first().waitFor({ timeout: 60_000 });
+  await b.screenshot('03-gateway-detail');
+  const stored = await product.ok('GET', `/api/v1/vpn-gateways/${ids.gateway}`);
+  expect(stored).toMatchObject({ name: NAMES.gateway, resourceState: 'running', vpc: { id: vpc.id }, subnet: { id: vpc.subnets[0].id } });
+});
+
+it('adds the peer gateway', async () => {
+  await page().goto('/peer-gateways');
+  await page().getByTestId('create-button').click();
+  const form = page().getByTestId('peer-form');
+  await form.getByTestId('name-input').fill(NAMES.peer);
+  await form.getByTestId('ip-input').fill(SITE.publicIp);
+  await page().getByTestId('peer-submit').click();
+  await row('peer-table', NAMES.peer).waitFor();
+  await b.screenshot('04-peer-list');
+  const peers = await product.ok('GET', `/api/v1/peer-gateways?q=${NAMES.peer}`);
+  expect(peers.items).toHaveLength(1);
+  expect(peers.items[0].ipAddress).toBe(SITE.publicIp);
+  ids.peer = peers.items[0].id;
+});
+
+it('creates the tunnel with the wizard (default policies)', async () => {
+  await page().goto('/vpn-tunnels');
+  await page().getByTestId('create-button').click();
+  await page().waitForURL('**/vpn-tunnels/new', { waitUntil: 'commit' });
+  const form = page().getByTestId('tunnel-form');
+  await form.getByTestId('name-input').fill(NAMES.tunnel);
+  await pickOption(page(), 'gateway-select', NAMES.gateway);
+  await pickOption(page(), 'peer-select', NAMES.peer);
+  await pickOption(page(), 'local-subnets', product.inventory.vpcs[0].subnets[0].name, { multiple: true });
+  await form.getByTestId('remote-cidrs').fill(SITE.subnet);
+  await form.getByTestId('psk-input').fill(PSK);
+  await b.screenshot('05-tunnel-wizard-basic');
+  await page().getByTestId('wizard-next').click();
+  await page().getByTestId('ipsec-fields').waitFor();
+  await b.screenshot('06-tunnel-wizard-policies');
+  await page().getByTestId('wizard-submit').click();
+  await page().waitForURL(/\/vpn-tunnels\/vpntnl-[0-9a-z]+$/, { waitUntil: 'commit' });
+  ids.tunnel = page().url().split('/').pop()!;
+  const stored = await product.ok('GET', `/api/v1/vpn-tunnels/${ids.tunnel}`);
+  expect(stored).toMatchObject({ name: NAMES.tunnel, gateway: { id: ids.gateway }, peer: { id: ids.peer }, remoteCidrs: [SITE.subnet] });
+  expect(stored.ikePolicy).toMatchObject({ version: 'v2', encryptionAlgorithm: 'aes128', dhGroup: 2 });
+  expect(stored.ipsecPolicy).toMatchObject({ encryptionAlgorithm: 'aes128' });
+});
+
+/** The remote side's strongSwan file through the list's download button (side remote, vendor strongSwan ipsec.conf). */
+async function downloadRemoteConfig(file: string) {
+  await page().goto('/vpn-tunnels');
+  await row('tunnel-table', NAMES.tunnel).getByTestId('row-download-config').click();
+  await page().getByTestId('config-side').getByText(/remote|对端/i).first().click();
+  if (await page().getByTestId('config-vendor').isVisible().catch(() => false)) {
+    await pickOption(page(), 'config-vendor', /strongSwan \(ipsec\.conf/);
+  }
+  return b.download(() => page().getByTestId('config-download-submit').click(), join(downloads(), file));
+}
+
+it('downloads the remote configuration with the page button; the remote site built from it connects; the list shows connected', async () => {
+  const got = await downloadRemoteConfig('remote-1.conf');
+  expect(got.filename).toMatch(/\.conf$/);
+  const text = got.body.toString('utf8');
+  expect(text).toContain(`leftsubnet=${SITE.subnet}`);
+  const { conf, secrets } = splitConfigBundle(text);
+  expect(secrets).toContain(PSK);
+  await product.lab.addSite({ ...SITE, conf, secrets });
+  // The list polls while a row is connecting: no reload needed.
+  await row('tunnel-table', NAMES.tunnel).locator('[data-testid="conn-state"][data-state="connected"]').waitFor({ timeout: 60_000 });
+  await b.screenshot('07-tunnel-list-connected');
+  expect((await product.ok('GET', `/api/v1/vpn-tunnels/${ids.tunnel}`)).connectionState).toBe('connected');
+  expect(await product.waitForPing('vm-a1', SITE_HOST)).toBe(true);
+});
+
+it('opens the detail page and the monitoring chart draws the samples', async () => {
+  // Traffic for the chart, and samples (one a second, in 10 s buckets over the last hour) to draw:
+  // at least three buckets, so the bandwidth chart has a line, not a lone point.
+  await product.vmExec('vm-a1', ['ping', '-q', '-c', '20', '-i', '0.05', '-s', '800', SITE_HOST], { check: false });
+  await product.waitFor(async () => {
+    const m = await product.ok('GET', `/api/v1/vpn-tunnels/${ids.tunnel}/metrics?range=1h`);
+    return m.series.bpsIn.length >= 3 && m.series.bpsIn.some((p: number[]) => p[1] > 0);
+  }, 60_000, 'three buckets of tunnel samples in the chart API, one with traffic');
+  await page().goto('/vpn-tunnels');
+  await row('tunnel-table', NAMES.tunnel).getByTestId('tunnel-link').click();
+  await page().waitForURL(`**/vpn-tunnels/${ids.tunnel}`, { waitUntil: 'commit' });
+  await page().locator('[data-testid="conn-state"][data-state="connected"]').first().waitFor();
+  await openTab(catalogues().en['metrics.title']);
+  const chart = page().getByTestId('metrics-chart').getByTestId('chart-bps');
+  await chart.locator('canvas').first().waitFor();
+  await settle(page());
+  // No "no data" overlay, and the plot area (inside the axes) has coloured pixels: the series' line
+  // and area. Grid lines and labels are grey, so an empty or single-point chart has none.
+  expect((await chart.innerText()).trim()).toBe('');
+  const coloured = await chart.locator('canvas').first().evaluate((c: any) => {
+    const ratio = c.width / c.clientWidth;
+    const ctx = c.getContext('2d');
+    const [x0, y0] = [Math.round(75 * ratio), Math.round(40 * ratio)];
+    const { data } = ctx.getImageData(x0, y0, c.width - x0 - Math.round(20 * ratio), c.height - y0 - Math.round(32 * ratio));
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) if (data[i + 3] > 0 && Math.max(data[i], data[i + 1], data[i + 2]) - Math.min(data[i], data[i + 1], data[i + 2]) > 60) n++;
+    return n;
+  });
+  expect(coloured).toBeGreaterThan(200);
+  await b.screenshot('08-tunnel-detail-monitoring');
+});
+
+it('exports the tunnel list to Excel with the list button', async () => {
+  await page().goto('/vpn-tunnels');
+  await row('tunnel-table', NAMES.tunnel).waitFor();
+  const got = await b.download(() => page().getByTestId('export-xlsx').click(), join(downloads(), 'tunnels.xlsx'));
+  expect(got.filename).toMatch(/\.xlsx$/);
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.load(got.body as any);
+  const ws = wb.worksheets[0];
+  const header = (ws.getRow(1).values as unknown[]).slice(1).map(String);
+  expect(header).toEqual(expect.arrayContaining(['Name', 'ID', 'VPN gateway', 'Peer gateway', 'Connection state']));
+  expect(ws.actualRowCount).toBe(2); // the header and our one tunnel
+  const values = (ws.getRow(2).values as unknown[]).map((v) => String(v ?? ''));
+  expect(values).toEqual(expect.arrayContaining([NAMES.tunnel, ids.tunnel, NAMES.gateway, NAMES.peer, 'Connected']));
+});
+
+it('edits the IPsec policy: the tunnel goes connecting, then connects again with the new proposal', async () => {
+  // The remote administrator takes the site down while the policy changes (maintenance window).
+  await product.lab.removeSite(SITE.name);
+  await page().goto(`/vpn-tunnels/${ids.tunnel}`);
+  await openTab(catalogues().en['tunnel.policies']);
+  await page().getByTestId('edit-ipsec').click();
+  const modal = page().locator('.ant-modal', { has: page().getByTestId('ipsec-fields') });
+  await modal.getByTestId('ipsec-fields').waitFor();
+  await b.screenshot('09-tunnel-edit-ipsec');
+  await pickOption(page(), 'ipsec-encryption', 'aes256', { scope: modal });
+  await page().getByTestId('editor-save').click();
+  await modal.waitFor({ state: 'hidden' });
+  expect(await page().getByTestId('tunnel-ipsec').innerText()).toContain('aes256');
+  await page().locator('[data-testid="conn-state"][data-state="connecting"]').first().waitFor({ timeout: 15_000 });
+  const edited = await product.ok('GET', `/api/v1/vpn-tunnels/${ids.tunnel}`);
+  expect(edited.ipsecPolicy.encryptionAlgorithm).toBe('aes256');
+  expect(edited.connectionState).toBe('connecting');
+
+  // The remote follows with the new file, downloaded again from the page.
+  const got = await downloadRemoteConfig('remote-2.conf');
+  const { conf, secrets } = splitConfigBundle(got.body.toString('utf8'));
+  expect(conf).toMatch(/^\s*esp=aes256-sha1-modp1024!$/m);
+  await product.lab.addSite({ ...SITE, conf, secrets });
+  await row('tunnel-table', NAMES.tunnel).locator('[data-testid="conn-state"][data-state="connected"]').waitFor({ timeout: 60_000 });
+  const sas = await withVici(product.viciSocket(ids.gateway!), (c) => c.listSas({ ike: `ipsvpn_${ids.tunnel}` }));
+  const child = sas.flatMap((s: any) => s.children).find((c: any) => c.state === 'INSTALLED');
+  expect(child['encr-alg']).toBe('AES_CBC');
+  expect(child['encr-keysize']).toBe('256');
+});
+
+// ----- every page in both languages: no raw message keys, no leftover words of the other language -----
+
+const TENANT_PAGES = () => [
+  { name: 'gateway-list', path: '/vpn-gateways', ready: 'gateway-table' },
+  { name: 'gateway-new', path: '/vpn-gateways/new', ready: 'gateway-form' },
+  { name: 'gateway-detail', path: `/vpn-gateways/${ids.gateway}`, ready: 'gateway-info' },
+  { name: 'peer-list', path: '/peer-gateways', ready: 'peer-table' },
+  { name: 'tunnel-list', path: '/vpn-tunnels', ready: 'tunnel-table' },
+  { name: 'tunnel-new', path: '/vpn-tunnels/new', ready: 'tunnel-form' },
+  { name: 'tunnel-detail', path: `/vpn-tunnels/${ids.tunnel}`, ready: 'conn-state' },
+  { name: 'alert-templates', path: '/alert-templates', ready: null },
+  { name: 'alerts', path: '/alerts', ready: null },
+  { name: 'billing', path: '/billing', ready: null },
+];
+const OPERATOR_PAGES = [
+  { name: 'operator-tenants', path: '/operator/tenants', ready: null },
+  { name: 'operator-inventory', path: '/operator/inventory', ready: null },
+  { name: 'operator-prices', path: '/operator/prices', ready: null },
+  { name: 'operator-hosts', path: '/operator/hosts', ready: null },
+  { name: 'operator-billing', path: '/billing', ready: null },
+];
+
+it('the language check catches raw keys and words of the other language (so a clean tour means something)', () => {
+  const cat = catalogues();
+  const [key, en] = Object.entries(cat.en).find(([k, v]) => k.startsWith('tunnel.') && /[A-Za-z]{4,}/.test(v) && v !== cat.zh[k] && !v.includes('{{'))!;
+  expect(languageProblems(`${cat.zh['app.title']}\n${key}`, 'zh', cat)).toEqual([`raw message key "${key}"`]);
+  expect(languageProblems(`${cat.zh['app.title']}\n${en}`, 'zh', cat).join()).toContain(`(en: `);
+  expect(languageProblems(`${cat.en['app.title']}\n${cat.zh[key]}`, 'en', cat).join()).toContain('Chinese text on the English page');
+  expect(languageProblems(`${cat.zh['app.title']}\n${cat.zh[key]}\nwc-gw-1 198.51.100.7`, 'zh', cat)).toEqual([]);
+  expect(languageProblems(`${cat.en['app.title']}\n${en}\nwc-gw-1 198.51.100.7`, 'en', cat)).toEqual([]);
+});
+
+/** Stored names and descriptions that pages show as they are (e.g. the default alert template's, written by the API). */
+async function storedStrings(key: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const path of ['/api/v1/alert-templates?limit=100', '/api/v1/tenants?limit=100']) {
+    const r = await product.request('GET', path, undefined, key);
+    for (const x of r.status === 200 ? r.body.items : []) out.push(x.name, x.description, x.remark);
+  }
+  return out.filter((x) => typeof x === 'string' && x.length > 0);
+}
+
+async function tourLanguages(browser: ConsoleBrowser, pages: { name: string; path: string; ready: string | null }[], key: string): Promise<string[]> {
+  const cat = catalogues();
+  const data = await storedStrings(key);
+  const problems: string[] = [];
+  for (const p of pages) {
+    await browser.page.goto(p.path);
+    if (p.ready) {
+      await browser.page.getByTestId(p.ready).first().waitFor().catch(async (err) => {
+        await browser.screenshot(`${p.name}-not-ready`);
+        throw new Error(`${p.path}: ${p.ready} never showed (screenshot ${p.name}-not-ready.png): ${err.message.split('\n')[0]}`);
+      });
+    }
+    await settle(browser.page);
+    for (const lang of ['zh', 'en'] as const) {
+      await browser.switchLanguage(lang);
+      await settle(browser.page);
+      const text = await visibleStrings(browser.page);
+      expect(text).toContain(cat[lang]['app.title']);
+      problems.push(...languageProblems(text, lang, cat, data).map((x) => `${p.path} [${lang}]: ${x}`));
+      await browser.screenshot(`${p.name}-${lang}`);
+    }
+  }
+  return problems;
+}
+
+it('tenant pages: switching the language changes every visible string (screenshots of each page in both)', async () => {
+  const problems = await tourLanguages(b, TENANT_PAGES(), product.tenantKey);
+  expect(problems).toEqual([]);
+});
+
+it('operator pages in both languages', async () => {
+  const op = web();
+  try {
+    await op.open();
+    await op.login(product.adminKey);
+    expect(new URL(op.page.url()).pathname).toBe('/operator/tenants');
+    const problems = await tourLanguages(op, OPERATOR_PAGES, product.adminKey);
+    expect(problems).toEqual([]);
+    expect(op.pageErrors).toEqual([]);
+  } finally {
+    await op.close();
+  }
+});
+
+// ----- deleting: the gateway's guard first, then tunnel, peer, gateway -----
+
+it('refuses to delete a gateway that still has tunnels, naming them', async () => {
+  await b.switchLanguage('en');
+  await page().goto('/vpn-gateways');
+  await row('gateway-table', NAMES.gateway).getByTestId('row-delete').click();
+  const blocked = page().getByTestId('delete-blocked');
+  await blocked.waitFor();
+  expect(await blocked.innerText()).toContain(NAMES.tunnel);
+  await b.screenshot('10-gateway-delete-blocked');
+  await page().locator('.ant-modal-confirm .ant-btn-primary').click();
+  // The API's own guard agrees.
+  const refused = await product.request('DELETE', `/api/v1/vpn-gateways/${ids.gateway}`);
+  expect(refused.status).toBe(409);
+  expect(refused.body.code).toBe('gateway_has_tunnels');
+});
+
+async function deleteRow(path: string, table: string, name: string): Promise<void> {
+  await page().goto(path);
+  await row(table, name).getByTestId('row-delete').click();
+  await page().getByTestId('confirm-delete').click();
+  await row(table, name).waitFor({ state: 'detached', timeout: 60_000 });
+}
+
+it('deletes the tunnel, then the peer, then the gateway', async () => {
+  await deleteRow('/vpn-tunnels', 'tunnel-table', NAMES.tunnel);
+  await product.waitFor(async () => (await product.request('GET', `/api/v1/vpn-tunnels/${ids.tunnel}`)).status === 404, 30_000, 'tunnel removed');
+  await deleteRow('/peer-gateways', 'peer-table', NAMES.peer);
+  expect((await product.request('GET', `/api/v1/peer-gateways/${ids.peer}`)).status).toBe(404);
+  await deleteRow('/vpn-gateways', 'gateway-table', NAMES.gateway);
+  await product.waitFor(async () => (await product.request('GET', `/api/v1/vpn-gateways/${ids.gateway}`)).status === 404, 30_000, 'gateway removed');
+});
+
+it('no page threw an uncaught exception during the whole flow', () => {
+  expect(b.pageErrors).toEqual([]);
+});
+
+afterAll(() => {
+  // The README's pictures: a few of this run's screenshots, committed under docs/screenshots/.
+  if (process.env.UPDATE_SCREENSHOTS !== '1') return;
+  const out = join(ROOT, 'docs', 'screenshots');
+  mkdirSync(out, { recursive: true });
+  for (const [from, to] of [['07-tunnel-list-connected', 'tunnel-list'], ['08-tunnel-detail-monitoring', 'tunnel-detail'], ['02-gateway-wizard', 'gateway-wizard'], ['tunnel-list-zh', 'tunnel-list-zh']]) {
+    const src = join(ROOT, 'artifacts', 'screenshots', `${from}.png`);
+    if (existsSync(src)) copyFileSync(src, join(out, `${to}.png`));
+  }
+});

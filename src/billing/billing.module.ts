@@ -1,0 +1,9 @@
+// The billing feature's Nest pieces, spread into AppModule (like alerts): prices, quotes,
+// accounts and the ledger, orders, renewals and the sweep that drives expiry.
+import { AccountController, BillingController, GatewayBillingController, LedgerController, OrdersController, PricesController, TenantAccountsController } from './billing.controllers';
+import { BillingService } from './billing.service';
+import { BillingSweeper } from './billing-sweeper.service';
+import { RenewalsService } from './renewals.service';
+
+export const BILLING_CONTROLLERS = [PricesController, GatewayBillingController, OrdersController, LedgerController, AccountController, TenantAccountsController, BillingController];
+export const BILLING_PROVIDERS = [BillingService, RenewalsService, BillingSweeper];

@@ -1,0 +1,34 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+/** How many gateways are placed on a host, in total and per resource state. */
+export class GatewayHostGatewaysDto {
+  @ApiProperty({ description: 'Every gateway placed on the host, whatever its state (counts against capacity)' }) total: number;
+  @ApiProperty() creating: number;
+  @ApiProperty() running: number;
+  @ApiProperty() deleting: number;
+  @ApiProperty() error: number;
+  @ApiProperty() expired: number;
+}
+
+/** The host's BullMQ queue (`host.<id>`) by job state. */
+export class GatewayHostQueueDto {
+  @ApiProperty({ example: 'host.gw-host-1' }) name: string;
+  @ApiProperty({ description: 'Jobs still to be done: waiting + active + delayed + prioritized + waiting-children' }) depth: number;
+  @ApiProperty() waiting: number;
+  @ApiProperty() active: number;
+  @ApiProperty() delayed: number;
+  @ApiProperty() prioritized: number;
+  @ApiProperty() waitingChildren: number;
+  @ApiProperty({ description: 'Failed jobs kept for inspection (the last 100)' }) failed: number;
+}
+
+export class GatewayHostDto {
+  @ApiProperty({ example: 'gw-host-1' }) id: string;
+  @ApiProperty({ example: 'vpn-node-1' }) hostname: string;
+  @ApiProperty({ description: 'How many gateways may be placed on the host' }) capacity: number;
+  @ApiProperty({ type: Date, description: 'The worker\'s last heartbeat' }) lastSeenAt: Date;
+  @ApiProperty({ description: 'The heartbeat is within the liveness window (`livenessSeconds`): new gateways are placed only on live hosts' }) live: boolean;
+  @ApiProperty({ example: 30, description: 'The liveness window in seconds' }) livenessSeconds: number;
+  @ApiProperty({ type: GatewayHostGatewaysDto }) gateways: GatewayHostGatewaysDto;
+  @ApiProperty({ type: GatewayHostQueueDto, nullable: true, description: 'null when Redis did not answer in time' }) queue: GatewayHostQueueDto | null;
+}

@@ -1,0 +1,70 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { hostQueueName, queueDepth } from '../jobs/job-catalogue';
+import { JobDispatcher } from '../jobs/job-dispatcher';
+import { GATEWAY_STATES, GatewayState } from '../vpn/states';
+import { HOST_LIVENESS_SECONDS } from './gateway-placement.service';
+import { GatewayHostDto, GatewayHostGatewaysDto } from './gateway-hosts.dto';
+
+/** Redis gets this long to report every host's queue; after that the queues are reported as unknown. */
+const QUEUE_TIMEOUT_MS = 3000;
+
+/** The operator's view of the gateway hosts: heartbeat, capacity, placed gateways, queue depth. */
+@Injectable()
+export class GatewayHostsService {
+  private readonly logger = new Logger('GatewayHosts');
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly jobs: JobDispatcher,
+  ) {}
+
+  async list(): Promise<GatewayHostDto[]> {
+    // `live` is the placement rule's (GatewayPlacementService.pickHost), judged by the database's clock.
+    const hosts: { id: string; hostname: string; capacity: number; last_seen_at: Date; live: boolean }[] = await this.db.query(
+      `SELECT id, hostname, capacity, last_seen_at, last_seen_at > now() - make_interval(secs => $1) AS live
+         FROM gateway_hosts ORDER BY id`,
+      [HOST_LIVENESS_SECONDS],
+    );
+    const counts: { host_id: string; resource_state: GatewayState; n: string }[] = await this.db.query(
+      `SELECT host_id, resource_state, count(*) AS n FROM vpn_gateways WHERE host_id IS NOT NULL GROUP BY host_id, resource_state`,
+    );
+    let queues: Map<string, Record<string, number>> | null = null;
+    try {
+      queues = await this.jobs.jobCountsOf(hosts.map((h) => h.id), QUEUE_TIMEOUT_MS);
+    } catch (err) {
+      this.logger.warn(`reading queue depths failed: ${(err as Error).message}`);
+    }
+    return hosts.map((h) => {
+      const gateways = { total: 0, ...Object.fromEntries(GATEWAY_STATES.map((s) => [s, 0])) } as GatewayHostGatewaysDto;
+      for (const c of counts) {
+        if (c.host_id !== h.id) continue;
+        gateways.total += Number(c.n);
+        if (c.resource_state in gateways) gateways[c.resource_state] += Number(c.n);
+      }
+      const q = queues?.get(h.id);
+      return {
+        id: h.id,
+        hostname: h.hostname,
+        capacity: h.capacity,
+        lastSeenAt: h.last_seen_at,
+        live: h.live,
+        livenessSeconds: HOST_LIVENESS_SECONDS,
+        gateways,
+        queue: q
+          ? {
+              name: hostQueueName(h.id),
+              depth: queueDepth(q),
+              waiting: q.waiting ?? 0,
+              active: q.active ?? 0,
+              delayed: q.delayed ?? 0,
+              prioritized: q.prioritized ?? 0,
+              waitingChildren: q['waiting-children'] ?? 0,
+              failed: q.failed ?? 0,
+            }
+          : null,
+      };
+    });
+  }
+}

@@ -1,0 +1,156 @@
+// Cisco IOS / IOS XE crypto-map configuration for the remote device (a router), from the tunnel's
+// real settings. IKEv1: isakmp policy + keyring + isakmp profile; IKEv2: proposal / policy /
+// keyring / profile, as in the seed's Cisco section (13.6.2). Both: transform-set, extended ACL,
+// crypto map entry, interface, routes. Pure.
+import { DhGroup, EncryptionAlgorithm, IkeAuthAlgorithm, IpsecAuthAlgorithm, PfsGroup } from '../vpn/policy/policy';
+import { RenderableTunnel, assertRenderable } from '../strongswan/tunnel-model';
+import { checklist, cidrParts, commentBlock, idIsIp, objectName, remotePairs, remoteView } from './remote-view';
+
+// IKEv1 `crypto isakmp policy`: encryption / hash keywords.
+const ISAKMP_ENC: Record<EncryptionAlgorithm, string> = { '3des': '3des', aes128: 'aes', aes192: 'aes 192', aes256: 'aes 256' };
+const ISAKMP_HASH: Record<IkeAuthAlgorithm, string> = { md5: 'md5', sha1: 'sha', 'sha2-256': 'sha256' };
+// IKEv2 `crypto ikev2 proposal`.
+const IKEV2_ENC: Record<EncryptionAlgorithm, string> = { '3des': '3des', aes128: 'aes-cbc-128', aes192: 'aes-cbc-192', aes256: 'aes-cbc-256' };
+const IKEV2_INTEG: Record<IkeAuthAlgorithm, string> = { md5: 'md5', sha1: 'sha1', 'sha2-256': 'sha256' };
+// `crypto ipsec transform-set` transforms.
+const ESP_ENC: Record<EncryptionAlgorithm, string> = { '3des': 'esp-3des', aes128: 'esp-aes', aes192: 'esp-aes 192', aes256: 'esp-aes 256' };
+const ESP_AUTH: Record<IpsecAuthAlgorithm, string> = { md5: 'esp-md5-hmac', sha1: 'esp-sha-hmac' };
+const AH_AUTH: Record<IpsecAuthAlgorithm, string> = { md5: 'ah-md5-hmac', sha1: 'ah-sha-hmac' };
+
+const EXAMPLE_INTERFACE = 'GigabitEthernet0/0';
+const ACL_SUFFIX = '-acl';
+
+function group(g: DhGroup): string {
+  return String(g);
+}
+
+function pfs(g: PfsGroup): string | null {
+  return g === 'disable' ? null : `group${g}`;
+}
+
+function transformSet(t: RenderableTunnel): string {
+  const p = t.ipsec;
+  if (p.protocol === 'ah') return AH_AUTH[p.authAlgorithm];
+  return `${ESP_ENC[p.encryptionAlgorithm ?? 'aes128']} ${ESP_AUTH[p.authAlgorithm]}`;
+}
+
+function block(head: string, body: (string | null | false)[]): string[] {
+  return [head, ...body.filter((l): l is string => typeof l === 'string').map((l) => ` ${l}`), '!'];
+}
+
+function ikev1(t: RenderableTunnel, name: string): string[] {
+  const v = remoteView(t);
+  const platformIsIp = idIsIp(v.platformId);
+  return [
+    '! --- Phase 1 (IKEv1 ISAKMP). Pick a policy number not used by another policy on this router.',
+    ...block('crypto isakmp policy 10', [
+      `encryption ${ISAKMP_ENC[t.ike.encryptionAlgorithm]}`,
+      `hash ${ISAKMP_HASH[t.ike.authAlgorithm]}`,
+      'authentication pre-share',
+      `group ${group(t.ike.dhGroup)}`,
+      `lifetime ${t.ike.lifetimeSeconds}`,
+    ]),
+    ...block(`crypto keyring ${name}`, [`pre-shared-key address ${v.platformAddress} key ${t.psk}`]),
+    ...block(`crypto isakmp profile ${name}`, [
+      `keyring ${name}`,
+      // IOS sends its interface address (address) or hostname.domain (fqdn) as IKEv1 identity.
+      idIsIp(v.myId) ? 'self-identity address' : 'self-identity fqdn',
+      platformIsIp ? `match identity address ${v.platformId} 255.255.255.255` : `match identity host ${v.platformId}`,
+      t.ike.exchangeMode === 'aggressive' ? 'initiate mode aggressive' : null,
+      'keepalive 10 retry 3',
+    ]),
+  ];
+}
+
+function ikev2(t: RenderableTunnel, name: string): string[] {
+  const v = remoteView(t);
+  return [
+    '! --- Phase 1 (IKEv2).',
+    ...block(`crypto ikev2 proposal ${name}`, [
+      `encryption ${IKEV2_ENC[t.ike.encryptionAlgorithm]}`,
+      `integrity ${IKEV2_INTEG[t.ike.authAlgorithm]}`,
+      `group ${group(t.ike.dhGroup)}`,
+    ]),
+    ...block(`crypto ikev2 policy ${name}`, [`proposal ${name}`]),
+    `crypto ikev2 keyring ${name}`,
+    ' peer platform',
+    `  address ${v.platformAddress}`,
+    `  pre-shared-key ${t.psk}`,
+    ' !',
+    '!',
+    ...block(`crypto ikev2 profile ${name}`, [
+      idIsIp(v.platformId) ? `match identity remote address ${v.platformId} 255.255.255.255` : `match identity remote fqdn ${v.platformId}`,
+      idIsIp(v.myId) ? `identity local address ${v.myId}` : `identity local fqdn ${v.myId}`,
+      'authentication remote pre-share',
+      'authentication local pre-share',
+      `keyring local ${name}`,
+      `lifetime ${t.ike.lifetimeSeconds}`,
+      'dpd 10 3 periodic',
+    ]),
+  ];
+}
+
+/** The configuration, in `configure terminal` order, `!` comments included. */
+export function renderCiscoIos(t: RenderableTunnel): string {
+  assertRenderable(t);
+  const v = remoteView(t);
+  const name = objectName(t);
+  const v1 = t.ike.version === 'v1';
+  const acl = `${name}${ACL_SUFFIX}`;
+
+  const notes = [
+    `Cisco IOS / IOS XE (crypto map; IKE${v1 ? 'v1: IOS 12.4 or later' : 'v2: IOS 15.1 / IOS XE 3.3 or later'}).`,
+    ...checklist(t),
+    '',
+    'Paste in `configure terminal`. Adapt before pasting:',
+    `- ${EXAMPLE_INTERFACE}: your internet-facing interface (the one with ${v.myAddress ?? 'the public address'});`,
+    `- the crypto map name: an interface takes one crypto map; if it already has one, add this entry`,
+    '  to that map under a free sequence number instead of applying a second map;',
+    '- <next hop>: your internet gateway, for the routes to the platform\'s subnets;',
+    '- NAT: deny the ACL\'s traffic in the ACL of your `ip nat inside source` rule (NAT exemption).',
+    'The pre-shared key appears in clear (type 0); `service password-encryption` / `password encryption aes` hides it in the running config.',
+  ];
+  if (v1 && !idIsIp(v.myId)) {
+    notes.push(`IKEv1 FQDN id: IOS sends <hostname>.<domain>; set \`hostname\` and \`ip domain name\` so that it reads ${v.myId}.`);
+  } else if (v1 && v.myAddress !== v.myId) {
+    notes.push(`IKEv1 address id: IOS sends its interface address; the platform expects ${v.myId}, so that must be the interface's address (no NAT in front).`);
+  }
+  if (!v1) notes.push('IKEv2: a `crypto ikev2 policy` without `match` serves every local address; if this router already has IKEv2 policies, add the proposal to the one that matches instead.');
+  if (t.ike.exchangeMode === 'aggressive') notes.push('Aggressive mode: `initiate mode aggressive` in the isakmp profile (this router initiates).');
+  if (t.ipsec.pfsGroup === 'disable') notes.push('PFS is off: no `set pfs` in the crypto map entry.');
+  if (v1 && remotePairs(v).length > 1) notes.push('IKEv1: IOS negotiates one SA per ACL line (subnet pair), like the platform.');
+
+  const lines = [
+    ...commentBlock('!', notes),
+    '!',
+    ...(v1 ? ikev1(t, name) : ikev2(t, name)),
+    '! --- Phase 2.',
+    ...block(`crypto ipsec transform-set ${name} ${transformSet(t)}`, ['mode tunnel']),
+    '! Traffic to protect: this side\'s subnets to the platform\'s subnets.',
+    ...block(
+      `ip access-list extended ${acl}`,
+      remotePairs(v).map(({ mine, theirs }) => {
+        const a = cidrParts(mine);
+        const b = cidrParts(theirs);
+        return `permit ip ${a.network} ${a.wildcard} ${b.network} ${b.wildcard}`;
+      }),
+    ),
+    ...block(`crypto map ${name}-map 10 ipsec-isakmp`, [
+      `set peer ${v.platformAddress}`,
+      `set transform-set ${name}`,
+      pfs(t.ipsec.pfsGroup) ? `set pfs ${pfs(t.ipsec.pfsGroup)}` : null,
+      `set security-association lifetime seconds ${t.ipsec.lifetimeSeconds}`,
+      v1 ? `set isakmp-profile ${name}` : `set ikev2-profile ${name}`,
+      `match address ${acl}`,
+    ]),
+    ...block(`interface ${EXAMPLE_INTERFACE}`, [`crypto map ${name}-map`]),
+    '! Routes to the platform\'s subnets, out of the crypto map interface.',
+    ...v.platformSubnets.map((c) => {
+      const p = cidrParts(c);
+      return `ip route ${p.network} ${p.mask} <next hop>`;
+    }),
+    'end',
+    '',
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,33 @@
+// Golden files: every remote-device vendor's file for each IKE/IPsec combination of the strongSwan
+// golden cases. Regenerate with UPDATE_GOLDEN=1, then review every diff by eye (docs/remote-configs.md
+// says what each vendor's file assumes); the swanctl and libreswan files are also checked by real
+// tools in e2e/remote-*.test.ts.
+import { existsSync, readFileSync, writeFileSync } from 'fs';
+import { join } from 'path';
+import { CASES } from '../strongswan/__golden__/cases';
+import { renderRemoteConfig, VendorId } from './vendors';
+
+const DIR = join(__dirname, '__golden__');
+const UPDATE = process.env.UPDATE_GOLDEN === '1';
+const GOLDEN_VENDORS: Record<Exclude<VendorId, 'strongswan-ipsec'>, string> = {
+  'strongswan-swanctl': 'swanctl.conf',
+  libreswan: 'libreswan.conf',
+  'cisco-ios': 'cisco-ios.txt',
+  huawei: 'huawei.txt',
+};
+
+function golden(file: string, actual: string): void {
+  const path = join(DIR, file);
+  if (UPDATE) {
+    writeFileSync(path, actual);
+    return;
+  }
+  if (!existsSync(path)) throw new Error(`missing golden file ${file}: run with UPDATE_GOLDEN=1 and review it`);
+  expect(actual).toBe(readFileSync(path, 'utf8'));
+}
+
+describe.each(Object.entries(CASES))('golden %s', (name, t) => {
+  it.each(Object.entries(GOLDEN_VENDORS))('%s', (vendor, suffix) => {
+    golden(`${name}.${suffix}`, renderRemoteConfig(vendor as VendorId, t));
+  });
+});

@@ -1,0 +1,133 @@
+// libreswan ipsec.conf (a conn for /etc/ipsec.d/) + ipsec.secrets line for the remote device.
+// libreswan differs from strongSwan's ipsec.conf: ikev2=insist|no instead of keyexchange=,
+// `;` before the DH group in ike=/phase2alg=, pfs=no, phase2=esp|ah, @ before FQDN ids, and
+// leftsubnets={...} for several subnets. Pure.
+import { DhGroup, EncryptionAlgorithm, IkeAuthAlgorithm, IpsecAuthAlgorithm } from '../vpn/policy/policy';
+import { formatPsk } from '../strongswan/ipsec-conf';
+import { RenderableTunnel, assertRenderable, connName, seconds } from '../strongswan/tunnel-model';
+import { checklist, commentBlock, idIsIp, remoteView } from './remote-view';
+
+const ENC: Record<EncryptionAlgorithm, string> = { '3des': '3des', aes128: 'aes128', aes192: 'aes192', aes256: 'aes256' };
+const IKE_INTEG: Record<IkeAuthAlgorithm, string> = { md5: 'md5', sha1: 'sha1', 'sha2-256': 'sha2_256' };
+const ESP_INTEG: Record<IpsecAuthAlgorithm, string> = { md5: 'md5', sha1: 'sha1' };
+const DH: Record<DhGroup, string> = { 1: 'modp768', 2: 'modp1024', 5: 'modp1536', 14: 'modp2048', 24: 'dh24' };
+
+/**
+ * DH groups a stock libreswan 4.x build refuses (verified with Debian 12's libreswan 4.10
+ * `algparse`): modp768 was removed, modp1024 is no longer compiled in, and the RFC 5114 group 24
+ * is not compiled in by default. libreswan 3.x still knows modp1024 (and dh24 only when built so).
+ */
+export const LIBRESWAN_MISSING_DH: Record<number, string> = {
+  1: 'modp768 (DH group 1) was removed from libreswan',
+  2: 'modp1024 (DH group 2) is not compiled into libreswan 4.x (3.x still has it)',
+  24: 'dh24 (DH group 24, modp2048s256) is not compiled into libreswan by default',
+};
+
+/** `@fqdn` (taken literally, never resolved), a plain IPv4 address as is. */
+export function libreswanId(id: string): string {
+  return idIsIp(id) ? id : `@${id}`;
+}
+
+export function libreswanIke(t: RenderableTunnel): string {
+  return `${ENC[t.ike.encryptionAlgorithm]}-${IKE_INTEG[t.ike.authAlgorithm]};${DH[t.ike.dhGroup]}`;
+}
+
+/** phase2alg=: `aes128-sha1;modp1536`, `aes128-sha1` (PFS off), `sha1;modp1536` (AH). */
+export function libreswanPhase2(t: RenderableTunnel): string {
+  const p = t.ipsec;
+  const algs = p.protocol === 'esp' ? `${ENC[p.encryptionAlgorithm ?? 'aes128']}-${ESP_INTEG[p.authAlgorithm]}` : ESP_INTEG[p.authAlgorithm];
+  return p.pfsGroup === 'disable' ? algs : `${algs};${DH[p.pfsGroup]}`;
+}
+
+/** Settings of this tunnel a stock libreswan 4.x cannot negotiate, as sentences. */
+export function libreswanLimits(t: RenderableTunnel): string[] {
+  const out: string[] = [];
+  const ike = LIBRESWAN_MISSING_DH[t.ike.dhGroup];
+  if (ike) out.push(`phase 1: ${ike}.`);
+  const pfs = t.ipsec.pfsGroup === 'disable' ? undefined : LIBRESWAN_MISSING_DH[t.ipsec.pfsGroup];
+  if (pfs) out.push(`phase 2 PFS: ${pfs}.`);
+  return out;
+}
+
+function subnets(side: 'left' | 'right', list: string[], several: boolean): string {
+  return several ? `${side}subnets={${list.join(',')}}` : `${side}subnet=${list[0]}`;
+}
+
+const IND = '    ';
+
+export function renderLibreswanConf(t: RenderableTunnel): string {
+  assertRenderable(t);
+  const v = remoteView(t);
+  const name = connName(t.id);
+  const v1 = t.ike.version === 'v1';
+  const several = v.mySubnets.length > 1 || v.platformSubnets.length > 1;
+  const limits = libreswanLimits(t);
+
+  const header = [
+    'libreswan ipsec.conf conn (libreswan 3.x and 4.x; checked with libreswan 4.10 `ipsec addconn --checkconfig`).',
+    ...checklist(t),
+    '',
+    `Install: save the conn below as /etc/ipsec.d/${name}.conf and the secrets line at the end`,
+    `(without its leading "# ") as /etc/ipsec.d/${name}.secrets (chmod 600), then`,
+    '`ipsec auto --rereadsecrets; ipsec auto --add ' + name + '; ipsec auto --up ' + name + '`.',
+  ];
+  if (v.myAddress) header.push(`Behind NAT? Set left=%defaultroute (or this host's own address); keep leftid=${libreswanId(v.myId)}.`);
+  if (v1) {
+    header.push('IKEv1: libreswan 4.x drops IKEv1 unless /etc/ipsec.conf has `ikev1-policy=accept` in its');
+    header.push('`config setup` section (the keyword does not exist in 3.x, which accepts IKEv1 by default).');
+  }
+  if (t.ike.exchangeMode === 'aggressive') header.push('Aggressive mode: ike= and phase2alg= each carry exactly one proposal, as libreswan requires.');
+  if (several) header.push('Several subnets: leftsubnets=/rightsubnets= make libreswan negotiate one SA per subnet pair.');
+  if (t.ipsec.pfsGroup === 'disable') header.push('PFS is off: pfs=no, and phase2alg= carries no DH group.');
+  if (limits.length) {
+    header.push('');
+    header.push('WARNING: a stock libreswan cannot negotiate this tunnel as configured:');
+    for (const l of limits) header.push(`- ${l}`);
+    header.push('Change the tunnel\'s DH group / PFS group on the platform to 5 or 14 (both ends must match),');
+    header.push('or use a libreswan built with these groups. As rendered, pluto refuses to load this conn.');
+  }
+
+  const body = [
+    'authby=secret',
+    'auto=start',
+    'type=tunnel',
+    `ikev2=${v1 ? 'no' : 'insist'}`,
+    ...(v1 ? [`aggressive=${t.ike.exchangeMode === 'aggressive' ? 'yes' : 'no'}`] : []),
+    `ike=${libreswanIke(t)}`,
+    `phase2=${t.ipsec.protocol}`,
+    `phase2alg=${libreswanPhase2(t)}`,
+    `pfs=${t.ipsec.pfsGroup === 'disable' ? 'no' : 'yes'}`,
+    `ikelifetime=${seconds(t.ike.lifetimeSeconds)}`,
+    `salifetime=${seconds(t.ipsec.lifetimeSeconds)}`,
+    // A 0.0.0.0 peer has no fixed address: this host's default-route address.
+    `left=${v.myAddress ?? '%defaultroute'}`,
+    `leftid=${libreswanId(v.myId)}`,
+    subnets('left', v.mySubnets, several),
+    `right=${v.platformAddress}`,
+    `rightid=${libreswanId(v.platformId)}`,
+    subnets('right', v.platformSubnets, several),
+    'dpddelay=8s',
+    'dpdtimeout=30s',
+    'dpdaction=restart',
+    'keyingtries=%forever',
+  ];
+  return [...commentBlock('#', header), '', `conn ${name}`, ...body.map((l) => IND + l), ''].join('\n');
+}
+
+/** `<this device's id> <platform's id> : PSK "<psk>"`, newline-terminated. */
+export function renderLibreswanSecrets(t: RenderableTunnel): string {
+  assertRenderable(t);
+  const v = remoteView(t);
+  return `${libreswanId(v.myId)} ${libreswanId(v.platformId)} : PSK ${formatPsk(t.psk)}\n`;
+}
+
+/** The downloadable file: the conn, then the secrets line commented out (the file still parses). */
+export function renderLibreswanBundle(t: RenderableTunnel): string {
+  return [
+    renderLibreswanConf(t),
+    '# ------------------------------------------------------------------------------------------',
+    `# ipsec.secrets: copy the next line WITHOUT its leading "# " into /etc/ipsec.d/${connName(t.id)}.secrets`,
+    '# (readable by root only).',
+    `# ${renderLibreswanSecrets(t)}`,
+  ].join('\n');
+}

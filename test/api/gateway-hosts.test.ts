@@ -1,0 +1,120 @@
+// GET /api/v1/gateway-hosts: every gateway host with its liveness (the placement rule's heartbeat
+// window), capacity, gateways per state and its BullMQ queue's depth; operators only.
+import { Queue } from 'bullmq';
+import { randomBytes } from 'crypto';
+import IORedis from 'ioredis';
+import { Client } from 'pg';
+import { hostQueueName } from '../../src/jobs/job-catalogue';
+import { HOST_LIVENESS_SECONDS } from '../../src/negotiation/gateway-placement.service';
+import { startTestApi, TestApi } from '../support/api';
+import { client, createTenantWorld, gatewayBody, TenantWorld } from '../support/fixtures';
+import { TEST_REDIS_URL } from '../support/env';
+
+let api: TestApi;
+let w: TenantWorld;
+let pg: Client;
+let redis: IORedis;
+let queue: Queue;
+const suffix = randomBytes(3).toString('hex');
+const FRESH = `gh-fresh-${suffix}`;
+const STALE = `gh-stale-${suffix}`;
+const IDLE = `gh-idle-${suffix}`;
+
+beforeAll(async () => {
+  api = await startTestApi();
+  w = await createTenantWorld(api, 'hosts', 1, 6);
+  const tenant = client(api, w.key);
+  // Bought while no host is live: the gateways stay unplaced until the test puts them on hosts.
+  const ids: string[] = [];
+  for (let i = 0; i < 6; i++) ids.push((await tenant.ok(tenant.post('/api/v1/vpn-gateways', gatewayBody(w, i, { name: `gw-${i}` })), 201)).id);
+  pg = new Client({ connectionString: api.databaseUrl });
+  await pg.connect();
+  await pg.query(
+    `INSERT INTO gateway_hosts (id, hostname, capacity, last_seen_at) VALUES
+       ($1, 'node-fresh', 10, now() - interval '2 seconds'),
+       ($2, 'node-stale', 3, now() - make_interval(secs => $4 + 60)),
+       ($3, 'node-idle', 50, now())`,
+    [FRESH, STALE, IDLE, HOST_LIVENESS_SECONDS],
+  );
+  const place = (id: string, host: string, state: string) => pg.query('UPDATE vpn_gateways SET host_id = $2, resource_state = $3 WHERE id = $1', [id, host, state]);
+  await place(ids[0], FRESH, 'running');
+  await place(ids[1], FRESH, 'running');
+  await place(ids[2], FRESH, 'error');
+  await place(ids[3], STALE, 'creating');
+  await place(ids[4], STALE, 'expired');
+  // ids[5] stays unplaced: it belongs to no host.
+  // The fresh host's queue: two waiting jobs and a delayed one (no worker consumes them in this tier).
+  redis = new IORedis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+  queue = new Queue(hostQueueName(FRESH), { connection: redis });
+  await queue.add('gateway.sync', { gatewayId: ids[0] }, { jobId: `t1-${suffix}` });
+  await queue.add('gateway.sync', { gatewayId: ids[1] }, { jobId: `t2-${suffix}` });
+  await queue.add('gateway.sync', { gatewayId: ids[2] }, { jobId: `t3-${suffix}`, delay: 3_600_000 });
+});
+afterAll(async () => {
+  await queue?.obliterate({ force: true }).catch(() => undefined);
+  await queue?.close();
+  redis?.disconnect();
+  await pg?.end();
+  await api?.close();
+});
+
+describe('GET /api/v1/gateway-hosts', () => {
+  it('lists every host with live flags, capacity, gateways per state and queue depth', async () => {
+    const admin = client(api, api.adminKey);
+    const hosts = await admin.ok(admin.get('/api/v1/gateway-hosts'));
+    expect(hosts.map((h: { id: string }) => h.id)).toEqual([FRESH, IDLE, STALE].sort());
+    const byId = Object.fromEntries(hosts.map((h: { id: string }) => [h.id, h]));
+
+    expect(byId[FRESH]).toMatchObject({
+      hostname: 'node-fresh', capacity: 10, live: true, livenessSeconds: HOST_LIVENESS_SECONDS,
+      gateways: { total: 3, running: 2, error: 1, creating: 0, deleting: 0, expired: 0 },
+      queue: { name: `host.${FRESH}`, depth: 3, waiting: 2, delayed: 1, active: 0, prioritized: 0, waitingChildren: 0, failed: 0 },
+    });
+    const age = Date.now() - Date.parse(byId[FRESH].lastSeenAt);
+    expect(age).toBeGreaterThanOrEqual(0);
+    expect(age).toBeLessThan(HOST_LIVENESS_SECONDS * 1000);
+
+    expect(byId[STALE]).toMatchObject({
+      hostname: 'node-stale', capacity: 3, live: false,
+      gateways: { total: 2, creating: 1, expired: 1, running: 0, deleting: 0, error: 0 },
+      queue: { depth: 0, waiting: 0 },
+    });
+    expect(Date.now() - Date.parse(byId[STALE].lastSeenAt)).toBeGreaterThan((HOST_LIVENESS_SECONDS + 59) * 1000);
+
+    expect(byId[IDLE]).toMatchObject({ live: true, capacity: 50, gateways: { total: 0, running: 0 }, queue: { depth: 0 } });
+  });
+
+  it('a host whose heartbeat ages past the window turns not live', async () => {
+    await pg.query('UPDATE gateway_hosts SET last_seen_at = now() - make_interval(secs => $2 + 1) WHERE id = $1', [IDLE, HOST_LIVENESS_SECONDS]);
+    const admin = client(api, api.adminKey);
+    const hosts = await admin.ok(admin.get('/api/v1/gateway-hosts'));
+    expect(hosts.find((h: { id: string }) => h.id === IDLE).live).toBe(false);
+    await pg.query('UPDATE gateway_hosts SET last_seen_at = now() WHERE id = $1', [IDLE]);
+    const again = await admin.ok(admin.get('/api/v1/gateway-hosts'));
+    expect(again.find((h: { id: string }) => h.id === IDLE).live).toBe(true);
+  });
+
+  it('a tenant key gets 403, no key or an unknown key 401', async () => {
+    const tenant = client(api, w.key);
+    const forbidden = await tenant.get('/api/v1/gateway-hosts');
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.body.message).toContain('admin');
+    expect(JSON.stringify(forbidden.body)).not.toContain(FRESH);
+    expect((await api.http().get('/api/v1/gateway-hosts')).status).toBe(401);
+    expect((await client(api, 'no-such-key').get('/api/v1/gateway-hosts')).status).toBe(401);
+  });
+});
+
+it('with Redis unreachable the hosts are still listed, their queues as unknown (null)', async () => {
+  const down = await startTestApi({ REDIS_URL: 'redis://127.0.0.1:1/0' });
+  try {
+    const c = new Client({ connectionString: down.databaseUrl });
+    await c.connect();
+    await c.query(`INSERT INTO gateway_hosts (id, hostname, capacity, last_seen_at) VALUES ('gh-lonely', 'node', 5, now())`).finally(() => c.end());
+    const admin = client(down, down.adminKey);
+    const hosts = await admin.ok(admin.get('/api/v1/gateway-hosts'));
+    expect(hosts).toEqual([expect.objectContaining({ id: 'gh-lonely', live: true, queue: null, gateways: expect.objectContaining({ total: 0 }) })]);
+  } finally {
+    await down.close();
+  }
+});

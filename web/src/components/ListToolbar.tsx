@@ -1,0 +1,67 @@
+import { DeleteOutlined, DownloadOutlined, PlusOutlined, ReloadOutlined } from '@ant-design/icons';
+import { Button, Input, Space, Tooltip } from 'antd';
+import { useTranslation } from 'react-i18next';
+
+export function ListToolbar(props: {
+  onCreate?: () => void;
+  createLabel?: string;
+  onSearch?: (q: string) => void;
+  onReload: () => void;
+  onBatchDelete?: () => void;
+  selectedCount?: number;
+  onExport?: () => void;
+  exporting?: boolean;
+  extra?: React.ReactNode;
+}) {
+  const { t } = useTranslation();
+  return (
+    <div style={{ display: 'flex', justifyContent: 'space-between', marginBottom: 16, gap: 8, flexWrap: 'wrap' }}>
+      <Space wrap>
+        {props.onCreate && (
+          <Button type="primary" icon={<PlusOutlined />} onClick={props.onCreate} data-testid="create-button">
+            {props.createLabel ?? t('common.create')}
+          </Button>
+        )}
+        {props.onBatchDelete && (
+          <Button danger icon={<DeleteOutlined />} disabled={!props.selectedCount} onClick={props.onBatchDelete} data-testid="batch-delete">
+            {t('common.batchDelete')}
+            {props.selectedCount ? ` (${props.selectedCount})` : ''}
+          </Button>
+        )}
+        {props.extra}
+      </Space>
+      <Space wrap>
+        {props.onSearch && (
+          <Input.Search data-testid="list-search" allowClear placeholder={t('common.searchPlaceholder')} onSearch={props.onSearch} style={{ width: 280 }} />
+        )}
+        <Tooltip title={t('common.reload')}>
+          <Button icon={<ReloadOutlined />} onClick={props.onReload} data-testid="reload" aria-label={t('common.reload')} />
+        </Tooltip>
+        {props.onExport && (
+          <Tooltip title={t('common.exportExcel')}>
+            <Button icon={<DownloadOutlined />} onClick={props.onExport} loading={props.exporting} data-testid="export-xlsx">
+              {t('common.excel')}
+            </Button>
+          </Tooltip>
+        )}
+      </Space>
+    </div>
+  );
+}
+
+/** antd Table pagination wired to useList's offset/limit. */
+export function pagination(
+  data: { total: number; offset: number; limit: number },
+  setPage: (page: number, size: number) => void,
+  t: (k: string, o?: Record<string, unknown>) => string,
+) {
+  return {
+    current: Math.floor(data.offset / data.limit) + 1,
+    pageSize: data.limit,
+    total: data.total,
+    showSizeChanger: true,
+    pageSizeOptions: [10, 20, 50, 100],
+    showTotal: (total: number) => t('common.total', { count: total }),
+    onChange: setPage,
+  };
+}

@@ -1,0 +1,145 @@
+// Monitoring charts (ECharts, loaded only by detail pages): ranges 1h/6h/12h/1d or a custom window.
+import { useEffect, useRef, useState } from 'react';
+import { Alert, Card, Col, DatePicker, Row, Segmented, Space, Spin } from 'antd';
+import type { Dayjs } from 'dayjs';
+import { LineChart } from 'echarts/charts';
+import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
+import * as echarts from 'echarts/core';
+import { CanvasRenderer } from 'echarts/renderers';
+import { useTranslation } from 'react-i18next';
+import { symbolOptions, timeAxis, windowSpanMs, withGaps, type Point } from './chartOptions';
+import { errorText } from './errors';
+import { fmtBps } from './format';
+
+echarts.use([LineChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
+
+export type RangeName = '1h' | '6h' | '12h' | '1d';
+export type MetricsWindow = { range: RangeName } | { from: string; to: string };
+
+export interface ChartSpec {
+  id: string;
+  title: string;
+  unit: 'bps' | 'pps' | 'ratio' | 'health';
+  series: { name: string; points: Point[] }[];
+}
+
+export function MetricsPanel({ load }: { load: (w: MetricsWindow) => Promise<{ stepSeconds: number; charts: ChartSpec[] }> }) {
+  const { t } = useTranslation();
+  const [range, setRange] = useState<RangeName | 'custom'>('1h');
+  const [custom, setCustom] = useState<[Dayjs, Dayjs] | null>(null);
+  const [data, setData] = useState<{ stepSeconds: number; charts: ChartSpec[]; spanMs: number } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [loading, setLoading] = useState(false);
+  const loadRef = useRef(load);
+  loadRef.current = load;
+
+  useEffect(() => {
+    const w: MetricsWindow | null = range !== 'custom' ? { range } : custom ? { from: custom[0].toISOString(), to: custom[1].toISOString() } : null;
+    if (!w) return;
+    let live = true;
+    const fetchIt = () => {
+      setLoading(true);
+      loadRef
+        .current(w)
+        .then((d) => live && (setData({ ...d, spanMs: windowSpanMs(w) }), setError(null)))
+        .catch((e) => live && setError(errorText(e)))
+        .finally(() => live && setLoading(false));
+    };
+    fetchIt();
+    // Ranges ending now refresh every 30 s.
+    const timer = range !== 'custom' ? setInterval(fetchIt, 30_000) : undefined;
+    return () => {
+      live = false;
+      if (timer) clearInterval(timer);
+    };
+  }, [range, custom]);
+
+  return (
+    <div data-testid="metrics-chart">
+      <Space style={{ marginBottom: 16 }} wrap>
+        <Segmented
+          data-testid="metrics-range"
+          value={range}
+          onChange={(v) => setRange(v as RangeName | 'custom')}
+          options={[
+            { label: t('metrics.1h'), value: '1h' },
+            { label: t('metrics.6h'), value: '6h' },
+            { label: t('metrics.12h'), value: '12h' },
+            { label: t('metrics.1d'), value: '1d' },
+            { label: t('metrics.custom'), value: 'custom' },
+          ]}
+        />
+        {range === 'custom' && (
+          <DatePicker.RangePicker
+            data-testid="metrics-custom"
+            showTime
+            value={custom}
+            onChange={(v) => setCustom(v && v[0] && v[1] ? [v[0], v[1]] : null)}
+          />
+        )}
+        {loading && <Spin size="small" />}
+      </Space>
+      {error && <Alert type="error" showIcon message={error} style={{ marginBottom: 16 }} />}
+      {range === 'custom' && !custom && <Alert type="info" showIcon message={t('metrics.pickRange')} />}
+      {data && (
+        <Row gutter={[16, 16]}>
+          {data.charts.map((c) => (
+            <Col xs={24} xl={12} key={c.id}>
+              <Card size="small" title={c.title}>
+                <Chart spec={c} stepSeconds={data.stepSeconds} spanMs={data.spanMs} noData={t('metrics.noData')} />
+              </Card>
+            </Col>
+          ))}
+        </Row>
+      )}
+    </div>
+  );
+}
+
+function fmt(unit: ChartSpec['unit'], v: number): string {
+  if (unit === 'bps') return fmtBps(v);
+  if (unit === 'pps') return `${v.toFixed(v < 10 ? 1 : 0)} pps`;
+  if (unit === 'ratio') return `${(v * 100).toFixed(1)} %`;
+  return v.toFixed(2);
+}
+
+function Chart({ spec, stepSeconds, spanMs, noData }: { spec: ChartSpec; stepSeconds: number; spanMs: number; noData: string }) {
+  const el = useRef<HTMLDivElement>(null);
+  const chart = useRef<echarts.ECharts | null>(null);
+  useEffect(() => {
+    if (!el.current) return;
+    chart.current = echarts.init(el.current);
+    const onResize = () => chart.current?.resize();
+    window.addEventListener('resize', onResize);
+    return () => {
+      window.removeEventListener('resize', onResize);
+      chart.current?.dispose();
+      chart.current = null;
+    };
+  }, []);
+  const empty = spec.series.every((s) => s.points.length === 0);
+  useEffect(() => {
+    chart.current?.setOption(
+      {
+        tooltip: { trigger: 'axis', valueFormatter: (v: unknown) => (typeof v === 'number' ? fmt(spec.unit, v) : '-') },
+        legend: { top: 0 },
+        grid: { left: 70, right: 16, top: 32, bottom: 28 },
+        xAxis: timeAxis(spanMs),
+        yAxis: { type: 'value', min: spec.unit === 'health' ? 0 : undefined, max: spec.unit === 'health' ? 1 : undefined, axisLabel: { formatter: (v: number) => fmt(spec.unit, v) } },
+        series: spec.series.map((s) => {
+          const data = withGaps(s.points, stepSeconds * 1000);
+          return { name: s.name, type: 'line', ...symbolOptions(data), connectNulls: false, step: spec.unit === 'health' ? 'end' : undefined, areaStyle: { opacity: 0.08 }, data };
+        }),
+      },
+      true,
+    );
+  }, [spec, stepSeconds, spanMs]);
+  return (
+    <div style={{ position: 'relative' }} data-testid={`chart-${spec.id}`}>
+      <div ref={el} style={{ height: 240 }} />
+      {empty && (
+        <div style={{ position: 'absolute', inset: 0, display: 'flex', alignItems: 'center', justifyContent: 'center', color: '#999', pointerEvents: 'none' }}>{noData}</div>
+      )}
+    </div>
+  );
+}

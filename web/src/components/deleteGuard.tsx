@@ -1,0 +1,40 @@
+// The spec's delete guard for gateways and peers: one with tunnels still attached is not deleted;
+// a dialog names those tunnels instead.
+import { App, Typography } from 'antd';
+import { useTranslation } from 'react-i18next';
+import { api, call } from '../api/client';
+
+type Owner = { id: string; name: string; tunnelCount: number };
+
+/** Resolves true (and shows the dialog) when any of `owners` still has tunnels. */
+export function useDeleteGuard(filter: 'gatewayId' | 'peerId', text: { title: string; body: string }) {
+  const { t } = useTranslation();
+  const { modal } = App.useApp();
+  return async (owners: Owner[]): Promise<boolean> => {
+    const busy = owners.filter((o) => o.tunnelCount > 0);
+    if (!busy.length) return false;
+    const lines: string[] = [];
+    for (const o of busy) {
+      try {
+        const page = await call(api.GET('/api/v1/vpn-tunnels', { params: { query: { [filter]: o.id, limit: 20 } } }));
+        lines.push(`${o.name}: ${page.items.map((x) => `${x.name} (${x.id})`).join(', ')}`);
+      } catch {
+        lines.push(`${o.name}: ${t('gateway.tunnelCountN', { count: o.tunnelCount })}`);
+      }
+    }
+    modal.warning({
+      title: text.title,
+      content: (
+        <div data-testid="delete-blocked">
+          <Typography.Paragraph>{text.body}</Typography.Paragraph>
+          <ul>
+            {lines.map((l) => (
+              <li key={l}>{l}</li>
+            ))}
+          </ul>
+        </div>
+      ),
+    });
+    return true;
+  };
+}

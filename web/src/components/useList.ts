@@ -1,0 +1,87 @@
+// Server-side paginated lists: offset/limit/q/sort go to the API; optional polling while some row
+// is in a transient state (live updates without reloading the page).
+import { useCallback, useEffect, useRef, useState } from 'react';
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  offset: number;
+  limit: number;
+}
+
+export interface ListParams {
+  offset: number;
+  limit: number;
+  q?: string;
+  sort?: string;
+  order?: 'asc' | 'desc';
+  [filter: string]: string | number | undefined;
+}
+
+export function useList<T>(
+  fetcher: (p: ListParams) => Promise<Page<T>>,
+  opts: {
+    pageSize?: number;
+    poll?: (items: T[]) => boolean;
+    pollMs?: number;
+    filters?: Record<string, string | undefined>;
+    /** Data for the first render (a prefetched first page): no loading state, no first request. */
+    initial?: () => Page<T> | null;
+  } = {},
+) {
+  const [params, setParams] = useState<ListParams>({ offset: 0, limit: opts.pageSize ?? 20 });
+  const [initial] = useState(() => opts.initial?.() ?? null);
+  const [data, setData] = useState<Page<T>>(initial ?? { items: [], total: 0, offset: 0, limit: params.limit });
+  const [loading, setLoading] = useState(!initial);
+  const skipFirst = useRef(!!initial);
+  const [error, setError] = useState<unknown>(null);
+  const seq = useRef(0);
+  const fetcherRef = useRef(fetcher);
+  fetcherRef.current = fetcher;
+  const filterKey = JSON.stringify(opts.filters ?? {});
+
+  const load = useCallback(
+    async (quiet = false) => {
+      const mine = ++seq.current;
+      if (!quiet) setLoading(true);
+      try {
+        const page = await fetcherRef.current({ ...params, ...(JSON.parse(filterKey) as Record<string, string>) });
+        if (mine === seq.current) {
+          setData(page);
+          setError(null);
+        }
+      } catch (e) {
+        if (mine === seq.current) setError(e);
+      } finally {
+        if (mine === seq.current && !quiet) setLoading(false);
+      }
+    },
+    [params, filterKey],
+  );
+
+  useEffect(() => {
+    if (skipFirst.current) {
+      skipFirst.current = false;
+      return;
+    }
+    void load();
+  }, [load]);
+
+  const shouldPoll = opts.poll ? opts.poll(data.items) : false;
+  useEffect(() => {
+    if (!shouldPoll) return;
+    const timer = setInterval(() => void load(true), opts.pollMs ?? 3000);
+    return () => clearInterval(timer);
+  }, [shouldPoll, load, opts.pollMs]);
+
+  return {
+    data,
+    loading,
+    error,
+    params,
+    reload: () => load(),
+    search: (q: string) => setParams((p) => ({ ...p, q: q.trim() || undefined, offset: 0 })),
+    setPage: (page: number, pageSize: number) => setParams((p) => ({ ...p, offset: (page - 1) * pageSize, limit: pageSize })),
+    setSort: (sort?: string, order?: 'asc' | 'desc') => setParams((p) => ({ ...p, sort, order, offset: 0 })),
+  };
+}

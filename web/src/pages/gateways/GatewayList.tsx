@@ -1,0 +1,129 @@
+import { useState } from 'react';
+import { App, Button, Space, Table, Typography, type TableColumnsType } from 'antd';
+import { useTranslation } from 'react-i18next';
+import { Link, useNavigate } from 'react-router';
+import { api, call, type Schemas } from '../../api/client';
+import { firstPageNow, takeFirstPage } from '../../api/prefetch';
+import { errorText } from '../../components/errors';
+import { exportList } from '../../components/exportList';
+import { fmtTime } from '../../components/format';
+import { ListToolbar, pagination } from '../../components/ListToolbar';
+import { isTransient, ResourceStateTag } from '../../components/state';
+import { useList, type Page } from '../../components/useList';
+import { RenewModal } from './RenewModal';
+import { useGatewayDelete } from './useGatewayDelete';
+
+type Gateway = Schemas['GatewayDto'];
+
+export default function GatewayList() {
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  const navigate = useNavigate();
+  const [selected, setSelected] = useState<string[]>([]);
+  const [exporting, setExporting] = useState(false);
+  const [renewing, setRenewing] = useState<Gateway | null>(null);
+  const list = useList<Gateway>(async (p) => (await takeFirstPage<Page<Gateway>>('/api/v1/vpn-gateways', p)) ?? call(api.GET('/api/v1/vpn-gateways', { params: { query: p } })), {
+    initial: () => firstPageNow<Page<Gateway>>('/api/v1/vpn-gateways'),
+    poll: (items) => items.some(isTransient),
+  });
+  const { confirmDelete, confirmBatchDelete } = useGatewayDelete(() => {
+    setSelected([]);
+    void list.reload();
+  });
+
+  const columns: TableColumnsType<Gateway> = [
+    {
+      title: t('gateway.nameId'),
+      dataIndex: 'name',
+      sorter: true,
+      render: (_, g) => (
+        <div>
+          <Link to={`/vpn-gateways/${g.id}`} data-testid="gateway-link">
+            {g.name}
+          </Link>
+          <div>
+            <Typography.Text type="secondary" copyable={{ text: g.id }} style={{ fontSize: 12 }}>
+              {g.id}
+            </Typography.Text>
+          </div>
+        </div>
+      ),
+    },
+    { title: t('gateway.vpc'), render: (_, g) => `${g.vpc.name} (${g.vpc.cidr})` },
+    { title: t('gateway.subnet'), render: (_, g) => `${g.subnet.name} (${g.subnet.cidr})` },
+    { title: t('gateway.externalIp'), render: (_, g) => g.externalIp?.address ?? '-' },
+    { title: t('gateway.tunnelCount'), dataIndex: 'tunnelCount', width: 100, sorter: true },
+    { title: t('common.createdAt'), dataIndex: 'createdAt', sorter: true, render: (v: string) => fmtTime(v) },
+    { title: t('gateway.expiresAt'), dataIndex: 'expiresAt', sorter: true, render: (v: string) => fmtTime(v) },
+    { title: t('gateway.chargeType'), dataIndex: 'chargeType', render: (v: Gateway['chargeType']) => t(`charge.${v}`) },
+    {
+      title: t('common.state'),
+      dataIndex: 'resourceState',
+      width: 110,
+      render: (_, g) => <ResourceStateTag state={g.resourceState} reason={g.stateReason} />,
+    },
+    {
+      title: t('common.actions'),
+      fixed: 'right',
+      width: 190,
+      render: (_, g) => (
+        <Space size={0}>
+          <Button type="link" size="small" onClick={() => navigate(`/vpn-gateways/${g.id}`)}>
+            {t('common.detail')}
+          </Button>
+          <Button type="link" size="small" data-testid="renew" onClick={() => setRenewing(g)} disabled={g.resourceState === 'deleting'}>
+            {t('gateway.renew')}
+          </Button>
+          <Button type="link" size="small" danger data-testid="row-delete" onClick={() => confirmDelete(g)} disabled={g.resourceState === 'deleting'}>
+            {t('common.delete')}
+          </Button>
+        </Space>
+      ),
+    },
+  ];
+
+  return (
+    <>
+      <Typography.Title level={4}>{t('menu.gateways')}</Typography.Title>
+      <Typography.Paragraph type="secondary">{t('gateway.intro')}</Typography.Paragraph>
+      <ListToolbar
+        onCreate={() => navigate('/vpn-gateways/new')}
+        createLabel={t('gateway.create')}
+        onSearch={list.search}
+        onReload={list.reload}
+        selectedCount={selected.length}
+        onBatchDelete={() => confirmBatchDelete(list.data.items.filter((g) => selected.includes(g.id)))}
+        exporting={exporting}
+        onExport={async () => {
+          setExporting(true);
+          try {
+            await exportList('vpn-gateways', { q: list.params.q }, 'vpn-gateways.xlsx');
+          } catch (e) {
+            void message.error(errorText(e));
+          } finally {
+            setExporting(false);
+          }
+        }}
+      />
+      <Table<Gateway>
+        data-testid="gateway-table"
+        rowKey="id"
+        size="middle"
+        loading={list.loading}
+        columns={columns}
+        dataSource={list.data.items}
+        scroll={{ x: 1400 }}
+        rowSelection={{ selectedRowKeys: selected, onChange: (keys) => setSelected(keys as string[]) }}
+        pagination={pagination(list.data, list.setPage, t)}
+        onChange={(_p, _f, sorter, extra) => {
+          // Table reports paging here too: only a sort changes the order (paging is the pagination's).
+          if (extra.action !== 'sort') return;
+          const s = Array.isArray(sorter) ? sorter[0] : sorter;
+          list.setSort(s?.order ? String(s.field) : undefined, s?.order === 'ascend' ? 'asc' : s?.order ? 'desc' : undefined);
+        }}
+        locale={{ emptyText: t('gateway.empty') }}
+      />
+      <RenewModal gateway={renewing} onClose={(changed) => { setRenewing(null); if (changed) void list.reload(); }} />
+    </>
+  );
+}

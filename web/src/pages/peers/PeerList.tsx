@@ -1,0 +1,197 @@
+import { useEffect, useState } from 'react';
+import { Alert, App, Button, Form, Input, Modal, Space, Table, Typography, type TableColumnsType } from 'antd';
+import { useTranslation } from 'react-i18next';
+import { api, call, type Schemas } from '../../api/client';
+import { firstPageNow, takeFirstPage } from '../../api/prefetch';
+import { errorText, reportError, validated } from '../../components/errors';
+import { exportList } from '../../components/exportList';
+import { fmtTime } from '../../components/format';
+import { ListToolbar, pagination } from '../../components/ListToolbar';
+import { nameRules, peerIpProblem, remarkRules } from '../../components/rules';
+import { useList, type Page } from '../../components/useList';
+import { useDeleteGuard } from '../../components/deleteGuard';
+
+type Peer = Schemas['PeerDto'];
+
+export default function PeerList() {
+  const { t } = useTranslation();
+  const { message, modal } = App.useApp();
+  const [selected, setSelected] = useState<string[]>([]);
+  const [exporting, setExporting] = useState(false);
+  const [editing, setEditing] = useState<Peer | 'new' | null>(null);
+  const list = useList<Peer>(async (p) => (await takeFirstPage<Page<Peer>>('/api/v1/peer-gateways', p)) ?? call(api.GET('/api/v1/peer-gateways', { params: { query: p } })), {
+    initial: () => firstPageNow<Page<Peer>>('/api/v1/peer-gateways'),
+  });
+
+  const blocked = useDeleteGuard('peerId', { title: t('peer.deleteBlockedTitle'), body: t('peer.deleteBlocked') });
+
+  const remove = async (peers: Peer[]) => {
+    if (!peers.length || (await blocked(peers))) return;
+    modal.confirm({
+      title: t('peer.deleteTitle'),
+      content: peers.length === 1 ? t('peer.deleteConfirm', { name: `${peers[0].name} (${peers[0].id})` }) : t('common.batchDeleteConfirm', { count: peers.length, names: peers.map((p) => p.name).join(', ') }),
+      okText: t('common.delete'),
+      okButtonProps: { danger: true, 'data-testid': 'confirm-delete' },
+      cancelText: t('common.cancel'),
+      onOk: async () => {
+        try {
+          if (peers.length === 1) await call(api.DELETE('/api/v1/peer-gateways/{id}', { params: { path: { id: peers[0].id } } }));
+          else await call(api.POST('/api/v1/peer-gateways/batch-delete', { body: { ids: peers.map((p) => p.id) } }));
+          void message.success(t('common.batchDeleted', { count: peers.length }));
+          setSelected([]);
+          void list.reload();
+        } catch (e) {
+          void message.error(errorText(e));
+        }
+      },
+    });
+  };
+
+  const columns: TableColumnsType<Peer> = [
+    { title: t('common.name'), dataIndex: 'name', sorter: true, render: (v: string, p) => <span title={p.remark ?? ''}>{v}</span> },
+    { title: t('common.id'), dataIndex: 'id', render: (v: string) => <Typography.Text copyable>{v}</Typography.Text> },
+    {
+      title: t('peer.ipAddress'),
+      dataIndex: 'ipAddress',
+      sorter: true,
+      render: (v: string) => (v === '0.0.0.0' ? <span title={t('peer.anyHint')}>0.0.0.0 ({t('peer.any')})</span> : v),
+    },
+    { title: t('gateway.tunnelCount'), dataIndex: 'tunnelCount', width: 100, sorter: true },
+    { title: t('common.remark'), dataIndex: 'remark', ellipsis: true },
+    { title: t('common.createdAt'), dataIndex: 'createdAt', sorter: true, render: (v: string) => fmtTime(v) },
+    {
+      title: t('common.actions'),
+      render: (_, p) => (
+        <Space size={0}>
+          <Button type="link" size="small" data-testid="row-edit" onClick={() => setEditing(p)}>
+            {t('common.edit')}
+          </Button>
+          <Button type="link" size="small" danger data-testid="row-delete" onClick={() => remove([p])}>
+            {t('common.delete')}
+          </Button>
+        </Space>
+      ),
+    },
+  ];
+
+  return (
+    <>
+      <Typography.Title level={4}>{t('menu.peers')}</Typography.Title>
+      <Typography.Paragraph type="secondary">{t('peer.intro')}</Typography.Paragraph>
+      <ListToolbar
+        onCreate={() => setEditing('new')}
+        createLabel={t('peer.create')}
+        onSearch={list.search}
+        onReload={list.reload}
+        selectedCount={selected.length}
+        onBatchDelete={() => remove(list.data.items.filter((p) => selected.includes(p.id)))}
+        exporting={exporting}
+        onExport={async () => {
+          setExporting(true);
+          try {
+            await exportList('peer-gateways', { q: list.params.q }, 'peer-gateways.xlsx');
+          } catch (e) {
+            void message.error(errorText(e));
+          } finally {
+            setExporting(false);
+          }
+        }}
+      />
+      <Table<Peer>
+        data-testid="peer-table"
+        rowKey="id"
+        size="middle"
+        loading={list.loading}
+        columns={columns}
+        dataSource={list.data.items}
+        rowSelection={{ selectedRowKeys: selected, onChange: (keys) => setSelected(keys as string[]) }}
+        pagination={pagination(list.data, list.setPage, t)}
+        onChange={(_p, _f, sorter, extra) => {
+          // Table reports paging here too: only a sort changes the order (paging is the pagination's).
+          if (extra.action !== 'sort') return;
+          const s = Array.isArray(sorter) ? sorter[0] : sorter;
+          list.setSort(s?.order ? String(s.field) : undefined, s?.order === 'ascend' ? 'asc' : s?.order ? 'desc' : undefined);
+        }}
+        locale={{ emptyText: t('peer.empty') }}
+      />
+      <PeerModal peer={editing} onClose={(changed) => { setEditing(null); if (changed) void list.reload(); }} />
+    </>
+  );
+}
+
+function PeerModal({ peer, onClose }: { peer: Peer | 'new' | null; onClose: (changed: boolean) => void }) {
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  const [form] = Form.useForm<{ name: string; remark?: string; ipAddress: string }>();
+  const [busy, setBusy] = useState(false);
+  const ip = Form.useWatch('ipAddress', form);
+  const isNew = peer === 'new';
+
+  useEffect(() => {
+    if (!peer) return;
+    form.resetFields();
+    if (peer !== 'new') form.setFieldsValue({ name: peer.name, remark: peer.remark ?? '', ipAddress: peer.ipAddress });
+  }, [peer, form]);
+
+  const submit = async () => {
+    const v = await validated(form);
+    if (!v) return;
+    setBusy(true);
+    try {
+      if (peer === 'new') {
+        const p = await call(api.POST('/api/v1/peer-gateways', { body: { name: v.name, remark: v.remark || undefined, ipAddress: v.ipAddress.trim() } }));
+        void message.success(t('common.createdOk', { name: p.name }));
+      } else if (peer) {
+        await call(api.PATCH('/api/v1/peer-gateways/{id}', { params: { path: { id: peer.id } }, body: { name: v.name, remark: v.remark ?? '' } }));
+        void message.success(t('common.saved'));
+      }
+      onClose(true);
+    } catch (e) {
+      reportError(message, e, form);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Modal
+      open={!!peer}
+      title={isNew ? t('peer.create') : t('peer.edit')}
+      onOk={submit}
+      onCancel={() => onClose(false)}
+      okText={isNew ? t('common.create') : t('common.save')}
+      cancelText={t('common.cancel')}
+      confirmLoading={busy}
+      okButtonProps={{ 'data-testid': 'peer-submit' }}
+      destroyOnHidden
+      forceRender
+    >
+      <Form form={form} layout="vertical" data-testid="peer-form">
+        <Form.Item name="name" label={t('common.name')} rules={nameRules(t)}>
+          <Input data-testid="name-input" maxLength={64} showCount />
+        </Form.Item>
+        <Form.Item
+          name="ipAddress"
+          label={t('peer.ipAddress')}
+          extra={t('peer.ipHint')}
+          rules={[
+            { required: true, message: t('validation.required') },
+            {
+              validator: async (_r, v: string | undefined) => {
+                if (!v) return;
+                const p = peerIpProblem(v.trim());
+                if (p) throw new Error(t(`validation.peerIp.${p}`));
+              },
+            },
+          ]}
+        >
+          <Input data-testid="ip-input" placeholder="203.0.113.7" disabled={!isNew} />
+        </Form.Item>
+        {ip?.trim() === '0.0.0.0' && <Alert type="info" showIcon message={t('peer.anyHint')} style={{ marginBottom: 16 }} data-testid="any-peer-hint" />}
+        <Form.Item name="remark" label={t('common.remark')} rules={remarkRules(t)}>
+          <Input.TextArea data-testid="remark-input" maxLength={256} showCount rows={2} />
+        </Form.Item>
+      </Form>
+    </Modal>
+  );
+}

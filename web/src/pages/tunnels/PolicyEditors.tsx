@@ -1,0 +1,129 @@
+// Edit dialogs of a tunnel's subnets, IKE policy (PSK included) and IPsec policy. Saving any of
+// them reconnects the tunnel (connecting -> connected): the dialogs say so before saving.
+import { useEffect, useMemo, useState } from 'react';
+import { Alert, App, Form, Input, Modal, Select } from 'antd';
+import { useTranslation } from 'react-i18next';
+import { api, call, type Schemas } from '../../api/client';
+import { reportError, validated } from '../../components/errors';
+import { remoteCidrProblems, splitLines } from '../../components/rules';
+import { IkePolicyFields, ikeBody, IpsecPolicyFields, ipsecBody, type IkeForm, type IpsecForm } from './policyFields';
+import { PskField } from './PskField';
+
+type Tunnel = Schemas['TunnelDto'];
+export type Editor = 'subnets' | 'ike' | 'ipsec' | null;
+
+export function PolicyEditors({ tunnel, editor, gatewayVpc, onClose }: { tunnel: Tunnel; editor: Editor; gatewayVpc?: { id: string; cidr: string }; onClose: (saved?: Tunnel) => void }) {
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  const [form] = Form.useForm();
+  const [busy, setBusy] = useState(false);
+  const [subnets, setSubnets] = useState<Schemas['SubnetDto'][]>([]);
+  const localIds = Form.useWatch('localSubnetIds', form) as string[] | undefined;
+
+  // Filled when a dialog opens, not on every refresh of the tunnel (the detail page polls): a
+  // refresh while the user edits must not throw their unsaved choices away.
+  useEffect(() => {
+    if (!editor) return;
+    form.resetFields();
+    if (editor === 'subnets') form.setFieldsValue({ localSubnetIds: tunnel.localSubnets.map((s) => s.id), remoteCidrs: tunnel.remoteCidrs.join('\n') });
+    if (editor === 'ike') form.setFieldsValue({ ikePolicy: { ...tunnel.ikePolicy, exchangeMode: tunnel.ikePolicy.exchangeMode ?? 'main' }, psk: undefined });
+    if (editor === 'ipsec') form.setFieldsValue({ ipsecPolicy: { ...tunnel.ipsecPolicy, encryptionAlgorithm: tunnel.ipsecPolicy.encryptionAlgorithm ?? undefined } });
+  }, [editor, tunnel.id, form]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  useEffect(() => {
+    if (editor !== 'subnets' || !gatewayVpc) return;
+    void call(api.GET('/api/v1/subnets', { params: { query: { vpcId: gatewayVpc.id, limit: 1000 } } })).then((p) => setSubnets(p.items)).catch(() => undefined);
+  }, [editor, gatewayVpc]);
+  const localCidrs = useMemo(() => subnets.filter((s) => (localIds ?? []).includes(s.id)).map((s) => s.cidr), [subnets, localIds]);
+
+  const save = async () => {
+    const v = await validated(form);
+    if (!v) return;
+    setBusy(true);
+    const path = { params: { path: { id: tunnel.id } } };
+    try {
+      let saved: Tunnel;
+      if (editor === 'subnets') {
+        saved = await call(api.PUT('/api/v1/vpn-tunnels/{id}/subnets', { ...path, body: { localSubnetIds: v.localSubnetIds as string[], remoteCidrs: splitLines(v.remoteCidrs as string) } }));
+      } else if (editor === 'ike') {
+        const body: Record<string, unknown> = { ...ikeBody(v.ikePolicy as IkeForm) };
+        if (v.psk) body.psk = v.psk;
+        saved = await call(api.PUT('/api/v1/vpn-tunnels/{id}/ike-policy', { ...path, body: body as Schemas['UpdateIkePolicyDto'] }));
+      } else {
+        saved = await call(api.PUT('/api/v1/vpn-tunnels/{id}/ipsec-policy', { ...path, body: ipsecBody(v.ipsecPolicy as IpsecForm) }));
+      }
+      void message.success(t('tunnel.savedReconnecting'));
+      onClose(saved);
+    } catch (e) {
+      // The API names fields without the policy prefix on these endpoints (e.g. "dhGroup").
+      const alias: Record<string, (string | number)[]> =
+        editor === 'ike'
+          ? Object.fromEntries(['version', 'authAlgorithm', 'encryptionAlgorithm', 'exchangeMode', 'dhGroup', 'localId', 'remoteId', 'lifetimeSeconds'].map((k) => [k, ['ikePolicy', k]]))
+          : editor === 'ipsec'
+            ? Object.fromEntries(['protocol', 'authAlgorithm', 'encryptionAlgorithm', 'pfsGroup', 'lifetimeSeconds'].map((k) => [k, ['ipsecPolicy', k]]))
+            : { remoteCidrs: ['remoteCidrs'], localSubnetIds: ['localSubnetIds'] };
+      reportError(message, e, form, alias);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const title = editor === 'subnets' ? t('tunnel.editSubnets') : editor === 'ike' ? t('tunnel.editIke') : t('tunnel.editIpsec');
+  return (
+    <Modal
+      open={!!editor}
+      title={title}
+      width={760}
+      onOk={save}
+      onCancel={() => onClose()}
+      okText={t('common.save')}
+      cancelText={t('common.cancel')}
+      confirmLoading={busy}
+      okButtonProps={{ 'data-testid': 'editor-save' }}
+      forceRender
+    >
+      <Alert type="warning" showIcon message={t('tunnel.reconnectWarning')} style={{ marginBottom: 16 }} data-testid="reconnect-warning" />
+      <Form form={form} layout="vertical">
+        {editor === 'subnets' && (
+          <>
+            <Form.Item
+              name="localSubnetIds"
+              label={t('tunnel.localSubnets')}
+              rules={[
+                { required: true, type: 'array', min: 1, message: t('validation.localCount') },
+                { type: 'array', max: 20, message: t('validation.localCount') },
+              ]}
+            >
+              <Select data-testid="local-subnets" mode="multiple" optionFilterProp="label" options={subnets.map((s) => ({ value: s.id, label: `${s.name} (${s.cidr})` }))} />
+            </Form.Item>
+            <Form.Item
+              name="remoteCidrs"
+              label={t('tunnel.remoteSubnets')}
+              extra={t('tunnel.remoteSubnetsHint')}
+              dependencies={['localSubnetIds']}
+              rules={[
+                { required: true, message: t('validation.remoteCount') },
+                {
+                  validator: async (_r, v: string | undefined) => {
+                    const problems = remoteCidrProblems(splitLines(v), localCidrs, gatewayVpc?.cidr, t);
+                    if (problems.length) throw new Error(problems.join('; '));
+                  },
+                },
+              ]}
+            >
+              <Input.TextArea data-testid="remote-cidrs" rows={4} />
+            </Form.Item>
+          </>
+        )}
+        {editor === 'ike' && (
+          <>
+            <IkePolicyFields gatewayIp={tunnel.gateway.ip} peerIp={tunnel.peer.ip} />
+            <PskField required={false} />
+            <Alert type="info" showIcon message={t('tunnel.pskKeepHint')} />
+          </>
+        )}
+        {editor === 'ipsec' && <IpsecPolicyFields />}
+      </Form>
+    </Modal>
+  );
+}

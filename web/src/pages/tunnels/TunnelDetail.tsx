@@ -1,0 +1,279 @@
+import { useCallback, useEffect, useState } from 'react';
+import { ArrowLeftOutlined, DownloadOutlined, EditOutlined } from '@ant-design/icons';
+import { Alert, App, Button, Card, Descriptions, Result, Space, Spin, Tabs, Tag, Typography } from 'antd';
+import { useTranslation } from 'react-i18next';
+import { Link, useNavigate, useParams } from 'react-router';
+import { api, ApiError, call, type Schemas } from '../../api/client';
+import { AlertTemplateBinding } from '../../components/AlertTemplateBinding';
+import { EditableText } from '../../components/EditableText';
+import { errorText } from '../../components/errors';
+import { fmtTime } from '../../components/format';
+import { MetricsPanel, type MetricsWindow } from '../../components/MetricsPanel';
+import { ConnStateTag, isTransient, ResourceStateTag } from '../../components/state';
+import { ConfigDownloadModal } from './ConfigDownloadModal';
+import { PolicyEditors, type Editor } from './PolicyEditors';
+import { TunnelLogs } from './TunnelLogs';
+
+type Tunnel = Schemas['TunnelDto'];
+const FAQ_CODES = ['psk_mismatch_or_id_mismatch', 'ike_proposal_mismatch', 'ike_version_or_mode_mismatch', 'peer_unreachable', 'ipsec_proposal_mismatch', 'traffic_selectors_mismatch', 'remote_deleted_child_sa', 'unknown'];
+
+export default function TunnelDetail() {
+  const { id = '' } = useParams();
+  const { t, i18n } = useTranslation();
+  const { modal, message } = App.useApp();
+  const navigate = useNavigate();
+  const [x, setX] = useState<Tunnel | null>(null);
+  const [vpc, setVpc] = useState<{ id: string; cidr: string } | undefined>(undefined);
+  const [error, setError] = useState<unknown>(null);
+  const [editor, setEditor] = useState<Editor>(null);
+  const [configOpen, setConfigOpen] = useState(false);
+  const [psk, setPsk] = useState<string | null>(null);
+
+  const load = useCallback(async () => {
+    try {
+      setX(await call(api.GET('/api/v1/vpn-tunnels/{id}', { params: { path: { id } } })));
+      setError(null);
+    } catch (e) {
+      setError(e);
+    }
+  }, [id]);
+  useEffect(() => {
+    void load();
+  }, [load]);
+  // Live: poll while connecting/creating/deleting, and slowly otherwise (failures and reconnects).
+  const transient = x ? isTransient(x) : false;
+  useEffect(() => {
+    const timer = setInterval(() => void load(), transient ? 2000 : 10000);
+    return () => clearInterval(timer);
+  }, [transient, load]);
+  const gatewayId = x?.gateway.id;
+  useEffect(() => {
+    if (!gatewayId) return;
+    void call(api.GET('/api/v1/vpn-gateways/{id}', { params: { path: { id: gatewayId } } }))
+      .then((g) => setVpc({ id: g.vpc.id, cidr: g.vpc.cidr }))
+      .catch(() => undefined);
+  }, [gatewayId]);
+
+  if (error instanceof ApiError && error.status === 404) {
+    return <Result status="404" title={t('common.notFound')} extra={<Button onClick={() => navigate('/vpn-tunnels')}>{t('common.back')}</Button>} />;
+  }
+  if (error && !x) return <Alert type="error" showIcon message={errorText(error)} />;
+  if (!x) return <Spin />;
+
+  const failure = x.failure as { code?: string; message?: string } | null;
+  const faqCode = failure?.code && FAQ_CODES.includes(failure.code) ? failure.code : 'unknown';
+  const routePush = x.routePush as Schemas['RoutePushStatusDto'] | undefined;
+
+  const remove = () =>
+    modal.confirm({
+      title: t('tunnel.deleteTitle'),
+      content: t('tunnel.deleteConfirm', { name: `${x.name} (${x.id})` }),
+      okText: t('common.delete'),
+      okButtonProps: { danger: true, 'data-testid': 'confirm-delete' },
+      cancelText: t('common.cancel'),
+      onOk: async () => {
+        try {
+          await call(api.DELETE('/api/v1/vpn-tunnels/{id}', { params: { path: { id: x.id } } }));
+          navigate('/vpn-tunnels');
+        } catch (e) {
+          void message.error(errorText(e));
+        }
+      },
+    });
+
+  const showPsk = async () => {
+    try {
+      const full = await call(api.GET('/api/v1/vpn-tunnels/{id}', { params: { path: { id }, query: { includePsk: 'true' } } }));
+      setPsk(full.psk ?? '');
+    } catch (e) {
+      void message.error(errorText(e));
+    }
+  };
+
+  const metrics = async (w: MetricsWindow) => {
+    const m = await call(api.GET('/api/v1/vpn-tunnels/{id}/metrics', { params: { path: { id }, query: w } }));
+    const s = m.series as unknown as Record<string, number[][]>;
+    return {
+      stepSeconds: m.stepSeconds,
+      charts: [
+        { id: 'bps', title: t('metrics.tunnelBps'), unit: 'bps' as const, series: [{ name: t('metrics.in'), points: s.bpsIn }, { name: t('metrics.out'), points: s.bpsOut }] },
+        { id: 'pps', title: t('metrics.tunnelPps'), unit: 'pps' as const, series: [{ name: t('metrics.in'), points: s.ppsIn }, { name: t('metrics.out'), points: s.ppsOut }] },
+        { id: 'health', title: t('metrics.health'), unit: 'health' as const, series: [{ name: t('metrics.health'), points: s.health }] },
+      ],
+    };
+  };
+
+  const ike = x.ikePolicy;
+  const ipsec = x.ipsecPolicy;
+  const editBtn = (which: Editor, testId: string) => (
+    <Button size="small" icon={<EditOutlined />} data-testid={testId} onClick={() => setEditor(which)} disabled={x.resourceState === 'deleting'}>
+      {t('common.edit')}
+    </Button>
+  );
+
+  return (
+    <>
+      <Space style={{ width: '100%', justifyContent: 'space-between', marginBottom: 16 }} wrap>
+        <Space>
+          <Button type="text" icon={<ArrowLeftOutlined />} onClick={() => navigate('/vpn-tunnels')} aria-label={t('common.back')} />
+          <Typography.Title level={4} style={{ margin: 0 }} data-testid="detail-title">
+            {x.name}
+          </Typography.Title>
+          <ResourceStateTag state={x.resourceState} />
+          <ConnStateTag state={x.connectionState} />
+        </Space>
+        <Space>
+          <Button icon={<DownloadOutlined />} data-testid="download-config" onClick={() => setConfigOpen(true)}>
+            {t('tunnel.downloadConfig')}
+          </Button>
+          <Button danger data-testid="detail-delete" onClick={remove} disabled={x.resourceState === 'deleting'}>
+            {t('common.delete')}
+          </Button>
+        </Space>
+      </Space>
+      {failure && (x.connectionState === 'phase1_failed' || x.connectionState === 'phase2_failed' || x.connectionState === 'connecting') && (
+        <Alert
+          type={x.connectionState === 'connecting' ? 'warning' : 'error'}
+          showIcon
+          style={{ marginBottom: 16 }}
+          data-testid="failure-reason"
+          // The API's reason is English prose with this tunnel's ids and subnets: shown as is in English,
+          // its translated summary in Chinese (the advice below is translated in both).
+          message={i18n.language === 'en' && failure.message ? failure.message : t(`failureTitle.${faqCode}`)}
+          description={
+            <div data-testid="failure-advice">
+              <div>{t(`faq.${faqCode}`)}</div>
+              <div style={{ marginTop: 4 }}>{t('faq.retrying')}</div>
+            </div>
+          }
+        />
+      )}
+      {x.connectionState === 'connecting' && !failure && <Alert type="info" showIcon style={{ marginBottom: 16 }} message={t('faq.connecting')} />}
+      <Tabs
+        data-testid="tunnel-tabs"
+        items={[
+          {
+            key: 'info',
+            label: t('common.basicInfo'),
+            children: (
+              <Space direction="vertical" style={{ width: '100%' }} size={16}>
+                <Card size="small" title={t('common.basicInfo')}>
+                  <Descriptions column={{ xs: 1, md: 2 }} size="small" data-testid="tunnel-info">
+                    <Descriptions.Item label={t('common.name')}>
+                      <EditableText testId="edit-name" value={x.name} max={64} required save={async (name) => setX(await call(api.PATCH('/api/v1/vpn-tunnels/{id}', { params: { path: { id } }, body: { name } })))} />
+                    </Descriptions.Item>
+                    <Descriptions.Item label={t('common.id')}>
+                      <Typography.Text copyable>{x.id}</Typography.Text>
+                    </Descriptions.Item>
+                    <Descriptions.Item label={t('common.remark')}>
+                      <EditableText testId="edit-remark" value={x.remark} max={256} save={async (remark) => setX(await call(api.PATCH('/api/v1/vpn-tunnels/{id}', { params: { path: { id } }, body: { remark } })))} />
+                    </Descriptions.Item>
+                    <Descriptions.Item label={t('tunnel.gateway')}>
+                      <Link to={`/vpn-gateways/${x.gateway.id}`}>{x.gateway.name}</Link> ({x.gateway.ip})
+                    </Descriptions.Item>
+                    <Descriptions.Item label={t('tunnel.peer')}>
+                      {x.peer.name} ({x.peer.ip})
+                    </Descriptions.Item>
+                    <Descriptions.Item label={t('tunnel.connectedAt')}>{fmtTime(x.connectedAt)}</Descriptions.Item>
+                    <Descriptions.Item label={t('common.createdAt')}>{fmtTime(x.createdAt)}</Descriptions.Item>
+                    <Descriptions.Item label={t('tunnel.configVersion')}>{x.configVersion}</Descriptions.Item>
+                    <Descriptions.Item label={t('alert.template')}>
+                      <AlertTemplateBinding kind="tunnel" id={x.id} value={x.alertTemplateId} onChanged={load} />
+                    </Descriptions.Item>
+                  </Descriptions>
+                </Card>
+                <Card size="small" title={t('tunnel.routePush')} data-testid="route-push">
+                  {routePush ? (
+                    <Space direction="vertical">
+                      <span>{t('tunnel.routePushSummary', { applied: routePush.applied, targets: routePush.targets })}</span>
+                      {routePush.pending.length > 0 && (
+                        <span>
+                          {t('tunnel.routePushPending')}: {routePush.pending.map((p) => p.name || p.targetId).join(', ')}
+                        </span>
+                      )}
+                      {routePush.failed.map((f) => (
+                        <Alert key={f.targetId} type="error" showIcon message={`${f.name || f.targetId}: ${f.error}`} />
+                      ))}
+                    </Space>
+                  ) : (
+                    <Typography.Text type="secondary">{t('tunnel.routePushNone')}</Typography.Text>
+                  )}
+                </Card>
+              </Space>
+            ),
+          },
+          {
+            key: 'policies',
+            label: t('tunnel.policies'),
+            children: (
+              <Space direction="vertical" style={{ width: '100%' }} size={16}>
+                <Card size="small" title={t('tunnel.subnets')} extra={editBtn('subnets', 'edit-subnets')}>
+                  <Descriptions column={1} size="small" data-testid="tunnel-subnets">
+                    <Descriptions.Item label={t('tunnel.localSubnets')}>
+                      <Space wrap>
+                        {x.localSubnets.map((s) => (
+                          <Tag key={s.id}>{`${s.name} ${s.cidr}`}</Tag>
+                        ))}
+                      </Space>
+                    </Descriptions.Item>
+                    <Descriptions.Item label={t('tunnel.remoteSubnets')}>
+                      <Space wrap>
+                        {x.remoteCidrs.map((c) => (
+                          <Tag key={c}>{c}</Tag>
+                        ))}
+                      </Space>
+                    </Descriptions.Item>
+                  </Descriptions>
+                </Card>
+                <Card size="small" title={t('policy.ikeTitle')} extra={editBtn('ike', 'edit-ike')}>
+                  <Descriptions column={{ xs: 1, md: 2 }} size="small" data-testid="tunnel-ike">
+                    <Descriptions.Item label={t('policy.ikeVersion')}>{ike.version === 'v1' ? 'IKEv1' : 'IKEv2'}</Descriptions.Item>
+                    <Descriptions.Item label={t('policy.exchangeMode')}>{ike.version === 'v1' && ike.exchangeMode ? t(`policy.mode.${ike.exchangeMode}`) : '-'}</Descriptions.Item>
+                    <Descriptions.Item label={t('policy.auth')}>{ike.authAlgorithm}</Descriptions.Item>
+                    <Descriptions.Item label={t('policy.encryption')}>{ike.encryptionAlgorithm}</Descriptions.Item>
+                    <Descriptions.Item label={t('policy.dhGroup')}>{ike.dhGroup}</Descriptions.Item>
+                    <Descriptions.Item label={t('policy.lifetime')}>{`${ike.lifetimeSeconds} ${t('policy.seconds')}`}</Descriptions.Item>
+                    <Descriptions.Item label={t('policy.localId')}>{ike.localId}</Descriptions.Item>
+                    <Descriptions.Item label={t('policy.remoteId')}>{ike.remoteId}</Descriptions.Item>
+                    <Descriptions.Item label={t('tunnel.psk')}>
+                      {psk === null ? (
+                        <Button size="small" type="link" data-testid="show-psk" onClick={showPsk}>
+                          {t('tunnel.showPsk')}
+                        </Button>
+                      ) : (
+                        <Typography.Text copyable code data-testid="psk-value">
+                          {psk}
+                        </Typography.Text>
+                      )}
+                    </Descriptions.Item>
+                  </Descriptions>
+                </Card>
+                <Card size="small" title={t('policy.ipsecTitle')} extra={editBtn('ipsec', 'edit-ipsec')}>
+                  <Descriptions column={{ xs: 1, md: 2 }} size="small" data-testid="tunnel-ipsec">
+                    <Descriptions.Item label={t('policy.protocol')}>{ipsec.protocol.toUpperCase()}</Descriptions.Item>
+                    <Descriptions.Item label={t('policy.auth')}>{ipsec.authAlgorithm}</Descriptions.Item>
+                    <Descriptions.Item label={t('policy.encryption')}>{ipsec.encryptionAlgorithm ?? '-'}</Descriptions.Item>
+                    <Descriptions.Item label={t('policy.pfs')}>{ipsec.pfsGroup === 'disable' ? t('policy.pfsDisable') : ipsec.pfsGroup}</Descriptions.Item>
+                    <Descriptions.Item label={t('policy.lifetime')}>{`${ipsec.lifetimeSeconds} ${t('policy.seconds')}`}</Descriptions.Item>
+                  </Descriptions>
+                </Card>
+              </Space>
+            ),
+          },
+          { key: 'logs', label: t('logs.title'), children: <TunnelLogs tunnelId={x.id} live={transient} /> },
+          { key: 'metrics', label: t('metrics.title'), children: <MetricsPanel load={metrics} /> },
+        ]}
+      />
+      <PolicyEditors
+        tunnel={x}
+        editor={editor}
+        gatewayVpc={vpc}
+        onClose={(saved) => {
+          setEditor(null);
+          if (saved) setX(saved);
+        }}
+      />
+      <ConfigDownloadModal tunnel={configOpen ? x : null} onClose={() => setConfigOpen(false)} />
+    </>
+  );
+}

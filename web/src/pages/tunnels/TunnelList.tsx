@@ -1,0 +1,182 @@
+import { lazy, Suspense, useState } from 'react';
+import { App, Button, Select, Space, Table, Tag, Typography, type TableColumnsType } from 'antd';
+import { useTranslation } from 'react-i18next';
+import { Link, useNavigate, useSearchParams } from 'react-router';
+import { api, call, type Schemas } from '../../api/client';
+import { firstPageNow, takeFirstPage } from '../../api/prefetch';
+import { errorText } from '../../components/errors';
+import { exportList } from '../../components/exportList';
+import { fmtTime } from '../../components/format';
+import { ListToolbar, pagination } from '../../components/ListToolbar';
+import { CONNECTION_STATES, ConnStateTag, isTransient, ResourceStateTag, type ConnectionState } from '../../components/state';
+import { useList, type Page } from '../../components/useList';
+
+// Loaded on the first "download" click: its form controls are not part of the list's first render.
+const ConfigDownloadModal = lazy(() => import('./ConfigDownloadModal').then((m) => ({ default: m.ConfigDownloadModal })));
+
+type Tunnel = Schemas['TunnelDto'];
+
+export function failureMessage(t: Tunnel): string | undefined {
+  const f = t.failure as { message?: string } | null | undefined;
+  return f?.message;
+}
+
+export default function TunnelList() {
+  const { t } = useTranslation();
+  const { message, modal } = App.useApp();
+  const navigate = useNavigate();
+  const [selected, setSelected] = useState<string[]>([]);
+  const [exporting, setExporting] = useState(false);
+  const [connFilter, setConnFilter] = useState<ConnectionState | undefined>(undefined);
+  const [configFor, setConfigFor] = useState<Tunnel | null>(null);
+  // ?gatewayId= / ?peerId= (links from a gateway's detail page) filter the list.
+  const [search] = useSearchParams();
+  const gatewayId = search.get('gatewayId') ?? undefined;
+  const peerId = search.get('peerId') ?? undefined;
+  const list = useList<Tunnel>(async (p) => (await takeFirstPage<Page<Tunnel>>('/api/v1/vpn-tunnels', p)) ?? call(api.GET('/api/v1/vpn-tunnels', { params: { query: p } })), {
+    initial: () => (gatewayId || peerId ? null : firstPageNow<Page<Tunnel>>('/api/v1/vpn-tunnels')),
+    poll: (items) => items.some(isTransient),
+    filters: { connectionState: connFilter, gatewayId, peerId },
+  });
+
+  const remove = (tunnels: Tunnel[]) => {
+    if (!tunnels.length) return;
+    modal.confirm({
+      title: t('tunnel.deleteTitle'),
+      content:
+        tunnels.length === 1
+          ? t('tunnel.deleteConfirm', { name: `${tunnels[0].name} (${tunnels[0].id})` })
+          : t('common.batchDeleteConfirm', { count: tunnels.length, names: tunnels.map((x) => x.name).join(', ') }),
+      okText: t('common.delete'),
+      okButtonProps: { danger: true, 'data-testid': 'confirm-delete' },
+      cancelText: t('common.cancel'),
+      onOk: async () => {
+        try {
+          if (tunnels.length === 1) await call(api.DELETE('/api/v1/vpn-tunnels/{id}', { params: { path: { id: tunnels[0].id } } }));
+          else await call(api.POST('/api/v1/vpn-tunnels/batch-delete', { body: { ids: tunnels.map((x) => x.id) } }));
+          void message.success(t('common.batchDeleted', { count: tunnels.length }));
+          setSelected([]);
+          void list.reload();
+        } catch (e) {
+          void message.error(errorText(e));
+        }
+      },
+    });
+  };
+
+  const columns: TableColumnsType<Tunnel> = [
+    {
+      title: t('tunnel.nameId'),
+      dataIndex: 'name',
+      sorter: true,
+      render: (_, x) => (
+        <div>
+          <Link to={`/vpn-tunnels/${x.id}`} data-testid="tunnel-link">
+            {x.name}
+          </Link>
+          <div className="sub">{x.id}</div>
+        </div>
+      ),
+    },
+    {
+      title: t('tunnel.gateway'),
+      render: (_, x) => (
+        <div>
+          <div>{x.gateway.name}</div>
+          <div className="sub">{x.gateway.ip}</div>
+        </div>
+      ),
+    },
+    {
+      title: t('tunnel.peer'),
+      render: (_, x) => (
+        <div>
+          <div>{x.peer.name}</div>
+          <div className="sub">{x.peer.ip}</div>
+        </div>
+      ),
+    },
+    { title: t('common.createdAt'), dataIndex: 'createdAt', sorter: true, render: (v: string) => fmtTime(v) },
+    { title: t('tunnel.resourceState'), dataIndex: 'resourceState', sorter: true, render: (_, x) => <ResourceStateTag state={x.resourceState} /> },
+    { title: t('tunnel.connectionState'), dataIndex: 'connectionState', sorter: true, render: (_, x) => <ConnStateTag state={x.connectionState} reason={failureMessage(x)} /> },
+    {
+      title: t('common.actions'),
+      render: (_, x) => (
+        <Space size={0}>
+          <Button type="link" size="small" data-testid="row-download-config" onClick={() => setConfigFor(x)}>
+            {t('tunnel.downloadConfig')}
+          </Button>
+          <Button type="link" size="small" danger data-testid="row-delete" disabled={x.resourceState === 'deleting'} onClick={() => remove([x])}>
+            {t('common.delete')}
+          </Button>
+        </Space>
+      ),
+    },
+  ];
+
+  return (
+    <>
+      <Typography.Title level={4}>{t('menu.tunnels')}</Typography.Title>
+      <Typography.Paragraph type="secondary">{t('tunnel.intro')}</Typography.Paragraph>
+      <ListToolbar
+        onCreate={() => navigate('/vpn-tunnels/new')}
+        createLabel={t('tunnel.create')}
+        onSearch={list.search}
+        onReload={list.reload}
+        selectedCount={selected.length}
+        onBatchDelete={() => remove(list.data.items.filter((x) => selected.includes(x.id)))}
+        exporting={exporting}
+        extra={
+          <>
+          {(gatewayId || peerId) && (
+            <Tag closable onClose={() => navigate('/vpn-tunnels')} data-testid="list-filter">
+              {gatewayId ? `${t('tunnel.gateway')}: ${gatewayId}` : `${t('tunnel.peer')}: ${peerId}`}
+            </Tag>
+          )}
+          <Select
+            data-testid="conn-filter"
+            allowClear
+            placeholder={t('tunnel.connectionState')}
+            style={{ width: 180 }}
+            value={connFilter}
+            onChange={(v) => setConnFilter(v)}
+            options={CONNECTION_STATES.map((s) => ({ value: s, label: t(`state.connection.${s}`) }))}
+          />
+          </>
+        }
+        onExport={async () => {
+          setExporting(true);
+          try {
+            await exportList('vpn-tunnels', { q: list.params.q, connectionState: connFilter, gatewayId, peerId }, 'vpn-tunnels.xlsx');
+          } catch (e) {
+            void message.error(errorText(e));
+          } finally {
+            setExporting(false);
+          }
+        }}
+      />
+      <Table<Tunnel>
+        data-testid="tunnel-table"
+        rowKey="id"
+        size="middle"
+        loading={list.loading}
+        columns={columns}
+        dataSource={list.data.items}
+        rowSelection={{ selectedRowKeys: selected, onChange: (keys) => setSelected(keys as string[]) }}
+        pagination={pagination(list.data, list.setPage, t)}
+        onChange={(_p, _f, sorter, extra) => {
+          // Table reports paging here too: only a sort changes the order (paging is the pagination's).
+          if (extra.action !== 'sort') return;
+          const s = Array.isArray(sorter) ? sorter[0] : sorter;
+          list.setSort(s?.order ? String(s.field) : undefined, s?.order === 'ascend' ? 'asc' : s?.order ? 'desc' : undefined);
+        }}
+        locale={{ emptyText: t('tunnel.empty') }}
+      />
+      {configFor && (
+        <Suspense fallback={null}>
+          <ConfigDownloadModal tunnel={configFor} onClose={() => setConfigFor(null)} />
+        </Suspense>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,55 @@
+import { Table, Tag, Typography, type TableColumnsType } from 'antd';
+import { useTranslation } from 'react-i18next';
+import { api, call, type Schemas } from '../../api/client';
+import { fmtTime } from '../../components/format';
+import { pagination } from '../../components/ListToolbar';
+import { useList } from '../../components/useList';
+
+type Entry = Schemas['TunnelLogEntryDto'];
+
+/** The connection log: what each negotiation did and why it failed, with charon's lines. */
+export function TunnelLogs({ tunnelId, live }: { tunnelId: string; live: boolean }) {
+  const { t, i18n } = useTranslation();
+  const list = useList<Entry>(
+    (p) => call(api.GET('/api/v1/vpn-tunnels/{id}/logs', { params: { path: { id: tunnelId }, query: { offset: p.offset, limit: Math.min(p.limit, 200) } } })),
+    { poll: () => live, pollMs: 5000 },
+  );
+  const columns: TableColumnsType<Entry> = [
+    { title: t('logs.at'), dataIndex: 'at', width: 180, render: (v: string) => fmtTime(v) },
+    { title: t('logs.kind'), dataIndex: 'kind', width: 110, render: (v: Entry['kind']) => t(`logs.kinds.${v}`) },
+    {
+      title: t('logs.result'),
+      dataIndex: 'result',
+      width: 100,
+      render: (v: Entry['result'] | null) => (v ? <Tag color={v === 'success' ? 'success' : 'error'}>{t(`logs.results.${v}`)}</Tag> : '-'),
+    },
+    { title: t('logs.phase'), dataIndex: 'phase', width: 80, render: (v: number | null) => v ?? '-' },
+    {
+      title: t('logs.message'),
+      dataIndex: 'message',
+      // Failures carry a reason code: its translated summary in Chinese, the API's sentence in English.
+      render: (v: string | null, e) => (e.reasonCode && (i18n.language !== 'en' || !v) ? t(`failureTitle.${e.reasonCode}`, { defaultValue: v ?? e.reasonCode }) : (v ?? '-')),
+    },
+    { title: t('logs.configVersion'), dataIndex: 'configVersion', width: 110, render: (v: number | null) => v ?? '-' },
+  ];
+  return (
+    <Table<Entry>
+      data-testid="tunnel-logs"
+      rowKey="id"
+      size="small"
+      loading={list.loading}
+      columns={columns}
+      dataSource={list.data.items}
+      pagination={pagination(list.data, list.setPage, t)}
+      expandable={{
+        rowExpandable: (e) => e.lines.length > 0,
+        expandedRowRender: (e) => (
+          <Typography.Paragraph style={{ margin: 0 }}>
+            <pre style={{ margin: 0, maxHeight: 320, overflow: 'auto', fontSize: 12 }}>{e.lines.join('\n')}</pre>
+          </Typography.Paragraph>
+        ),
+      }}
+      locale={{ emptyText: t('logs.empty') }}
+    />
+  );
+}

@@ -1,0 +1,188 @@
+// IKE (phase 1) and IPsec (phase 2) policy fields with the spec's defaults (SPEC.md tables,
+// src/vpn/policy/policy.ts): mode only for IKEv1, no encryption with AH, lifetimes 3600-86400 s.
+import { useEffect } from 'react';
+import { Col, Form, Input, InputNumber, Row, Select } from 'antd';
+import { useTranslation } from 'react-i18next';
+import type { Schemas } from '../../api/client';
+import { isIpv4 } from '../../components/rules';
+
+type Ike = Schemas['IkePolicyViewDto'];
+type Ipsec = Schemas['IpsecPolicyViewDto'];
+
+export const IKE_VERSIONS = ['v1', 'v2'] as const;
+export const IKE_AUTH = ['md5', 'sha1', 'sha2-256'] as const;
+export const ENCRYPTION = ['3des', 'aes128', 'aes192', 'aes256'] as const;
+export const MODES = ['main', 'aggressive'] as const;
+export const DH_GROUPS = [1, 2, 5, 14, 24] as const;
+export const PROTOCOLS = ['esp', 'ah'] as const;
+export const IPSEC_AUTH = ['md5', 'sha1'] as const;
+export const PFS_GROUPS = [1, 2, 5, 14, 24, 'disable'] as const;
+const DH_NAMES: Record<number, string> = { 1: 'modp768', 2: 'modp1024', 5: 'modp1536', 14: 'modp2048', 24: 'modp2048s256' };
+
+export interface IkeForm {
+  version: Ike['version'];
+  authAlgorithm: Ike['authAlgorithm'];
+  encryptionAlgorithm: Ike['encryptionAlgorithm'];
+  exchangeMode: Ike['exchangeMode'];
+  dhGroup: Ike['dhGroup'];
+  localId?: string;
+  remoteId?: string;
+  lifetimeSeconds: number;
+}
+
+export interface IpsecForm {
+  protocol: Ipsec['protocol'];
+  authAlgorithm: Ipsec['authAlgorithm'];
+  encryptionAlgorithm?: Ipsec['encryptionAlgorithm'];
+  pfsGroup: Ipsec['pfsGroup'];
+  lifetimeSeconds: number;
+}
+
+export const IKE_DEFAULTS: IkeForm = { version: 'v2', authAlgorithm: 'sha1', encryptionAlgorithm: 'aes128', exchangeMode: 'main', dhGroup: 2, lifetimeSeconds: 86400 };
+export const IPSEC_DEFAULTS: IpsecForm = { protocol: 'esp', authAlgorithm: 'sha1', encryptionAlgorithm: 'aes128', pfsGroup: 2, lifetimeSeconds: 86400 };
+
+function isFqdn(text: string): boolean {
+  if (text.length > 253 || isIpv4(text)) return false;
+  const labels = text.replace(/\.$/, '').split('.');
+  return labels.length >= 2 && labels.every((l) => /^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/.test(l)) && /[a-zA-Z]/.test(labels[labels.length - 1]);
+}
+
+/** The body the API expects: no exchangeMode for IKEv2, empty ids left out (the API defaults them). */
+export function ikeBody(v: IkeForm): Schemas['IkePolicyDto'] {
+  const body: Record<string, unknown> = {
+    version: v.version,
+    authAlgorithm: v.authAlgorithm,
+    encryptionAlgorithm: v.encryptionAlgorithm,
+    dhGroup: v.dhGroup,
+    lifetimeSeconds: v.lifetimeSeconds,
+  };
+  if (v.version === 'v1') body.exchangeMode = v.exchangeMode ?? 'main';
+  if (v.localId?.trim()) body.localId = v.localId.trim();
+  if (v.remoteId?.trim()) body.remoteId = v.remoteId.trim();
+  return body as Schemas['IkePolicyDto'];
+}
+
+/** No encryptionAlgorithm with AH. */
+export function ipsecBody(v: IpsecForm): Schemas['IpsecPolicyDto'] {
+  const body: Record<string, unknown> = { protocol: v.protocol, authAlgorithm: v.authAlgorithm, pfsGroup: v.pfsGroup, lifetimeSeconds: v.lifetimeSeconds };
+  if (v.protocol === 'esp') body.encryptionAlgorithm = v.encryptionAlgorithm ?? 'aes128';
+  return body as Schemas['IpsecPolicyDto'];
+}
+
+const lifetimeRules = (t: (k: string) => string) => [
+  { required: true, message: t('validation.required') },
+  { type: 'integer' as const, min: 3600, max: 86400, message: t('validation.lifetime') },
+];
+
+export function IkePolicyFields({ prefix = 'ikePolicy', gatewayIp, peerIp }: { prefix?: string; gatewayIp?: string; peerIp?: string }) {
+  const { t } = useTranslation();
+  const form = Form.useFormInstance();
+  const version = Form.useWatch([prefix, 'version'], form) as IkeForm['version'] | undefined;
+  const anyPeer = peerIp === '0.0.0.0';
+  const idRule = (required: boolean) => [
+    ...(required ? [{ required: true, message: t('tunnel.remoteIdRequiredShort') }] : []),
+    {
+      validator: async (_r: unknown, v: string | undefined) => {
+        if (!v || !v.trim()) return;
+        if (!isIpv4(v.trim()) && !isFqdn(v.trim())) throw new Error(t('validation.ipOrFqdn'));
+        if (required && v.trim() === '0.0.0.0') throw new Error(t('tunnel.remoteIdRequiredShort'));
+      },
+    },
+  ];
+  return (
+    <Row gutter={16} data-testid="ike-fields">
+      <Col xs={24} md={12}>
+        <Form.Item name={[prefix, 'version']} label={t('policy.ikeVersion')} rules={[{ required: true }]}>
+          <Select data-testid="ike-version" options={IKE_VERSIONS.map((v) => ({ value: v, label: v === 'v1' ? 'IKEv1' : 'IKEv2' }))} />
+        </Form.Item>
+      </Col>
+      <Col xs={24} md={12}>
+        {version === 'v1' && (
+          <Form.Item name={[prefix, 'exchangeMode']} label={t('policy.exchangeMode')} rules={[{ required: true }]} extra={t('policy.modeHint')}>
+            <Select data-testid="ike-mode" options={MODES.map((m) => ({ value: m, label: t(`policy.mode.${m}`) }))} />
+          </Form.Item>
+        )}
+      </Col>
+      <Col xs={24} md={12}>
+        <Form.Item name={[prefix, 'authAlgorithm']} label={t('policy.auth')} rules={[{ required: true }]}>
+          <Select data-testid="ike-auth" options={IKE_AUTH.map((v) => ({ value: v, label: v }))} />
+        </Form.Item>
+      </Col>
+      <Col xs={24} md={12}>
+        <Form.Item name={[prefix, 'encryptionAlgorithm']} label={t('policy.encryption')} rules={[{ required: true }]}>
+          <Select data-testid="ike-encryption" options={ENCRYPTION.map((v) => ({ value: v, label: v }))} />
+        </Form.Item>
+      </Col>
+      <Col xs={24} md={12}>
+        <Form.Item name={[prefix, 'dhGroup']} label={t('policy.dhGroup')} rules={[{ required: true }]}>
+          <Select data-testid="ike-dh" options={DH_GROUPS.map((v) => ({ value: v, label: `${v} (${DH_NAMES[v]})` }))} />
+        </Form.Item>
+      </Col>
+      <Col xs={24} md={12}>
+        <Form.Item name={[prefix, 'lifetimeSeconds']} label={t('policy.lifetime')} rules={lifetimeRules(t)} extra={t('policy.lifetimeHint')}>
+          <InputNumber data-testid="ike-lifetime" min={3600} max={86400} precision={0} style={{ width: '100%' }} addonAfter={t('policy.seconds')} />
+        </Form.Item>
+      </Col>
+      <Col xs={24} md={12}>
+        <Form.Item name={[prefix, 'localId']} label={t('policy.localId')} rules={idRule(false)} extra={t('policy.localIdHint', { ip: gatewayIp ?? '-' })}>
+          <Input data-testid="ike-local-id" placeholder={gatewayIp} />
+        </Form.Item>
+      </Col>
+      <Col xs={24} md={12}>
+        <Form.Item
+          name={[prefix, 'remoteId']}
+          label={t('policy.remoteId')}
+          rules={idRule(anyPeer)}
+          extra={anyPeer ? t('tunnel.remoteIdRequired') : t('policy.remoteIdHint', { ip: peerIp ?? '-' })}
+        >
+          <Input data-testid="ike-remote-id" placeholder={anyPeer ? '' : peerIp} />
+        </Form.Item>
+      </Col>
+    </Row>
+  );
+}
+
+export function IpsecPolicyFields({ prefix = 'ipsecPolicy' }: { prefix?: string }) {
+  const { t } = useTranslation();
+  const form = Form.useFormInstance();
+  const protocol = Form.useWatch([prefix, 'protocol'], form) as IpsecForm['protocol'] | undefined;
+  const ah = protocol === 'ah';
+  // AH has no encryption: clear the field; back to ESP, preselect the default again.
+  useEffect(() => {
+    const current = form.getFieldValue([prefix, 'encryptionAlgorithm']) as string | undefined;
+    if (ah && current) form.setFieldValue([prefix, 'encryptionAlgorithm'], undefined);
+    if (protocol === 'esp' && !current) form.setFieldValue([prefix, 'encryptionAlgorithm'], IPSEC_DEFAULTS.encryptionAlgorithm);
+  }, [ah, protocol, form, prefix]);
+  return (
+    <Row gutter={16} data-testid="ipsec-fields">
+      <Col xs={24} md={12}>
+        <Form.Item name={[prefix, 'protocol']} label={t('policy.protocol')} rules={[{ required: true }]} extra={ah ? t('policy.ahHint') : undefined}>
+          <Select data-testid="ipsec-protocol" options={PROTOCOLS.map((v) => ({ value: v, label: v.toUpperCase() }))} />
+        </Form.Item>
+      </Col>
+      <Col xs={24} md={12}>
+        <Form.Item name={[prefix, 'authAlgorithm']} label={t('policy.auth')} rules={[{ required: true }]}>
+          <Select data-testid="ipsec-auth" options={IPSEC_AUTH.map((v) => ({ value: v, label: v }))} />
+        </Form.Item>
+      </Col>
+      <Col xs={24} md={12}>
+        <Form.Item name={[prefix, 'encryptionAlgorithm']} label={t('policy.encryption')} rules={ah ? [] : [{ required: true }]}>
+          <Select data-testid="ipsec-encryption" disabled={ah} placeholder={ah ? t('policy.noEncryptionAh') : undefined} options={ENCRYPTION.map((v) => ({ value: v, label: v }))} />
+        </Form.Item>
+      </Col>
+      <Col xs={24} md={12}>
+        <Form.Item name={[prefix, 'pfsGroup']} label={t('policy.pfs')} rules={[{ required: true }]}>
+          <Select
+            data-testid="ipsec-pfs"
+            options={PFS_GROUPS.map((v) => ({ value: v, label: v === 'disable' ? t('policy.pfsDisable') : `${v} (${DH_NAMES[v]})` }))}
+          />
+        </Form.Item>
+      </Col>
+      <Col xs={24} md={12}>
+        <Form.Item name={[prefix, 'lifetimeSeconds']} label={t('policy.lifetime')} rules={lifetimeRules(t)} extra={t('policy.lifetimeHint')}>
+          <InputNumber data-testid="ipsec-lifetime" min={3600} max={86400} precision={0} style={{ width: '100%' }} addonAfter={t('policy.seconds')} />
+        </Form.Item>
+      </Col>
+    </Row>
+  );
+}
