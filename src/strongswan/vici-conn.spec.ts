@@ -18,6 +18,7 @@ describe('renderLoadConn', () => {
     expect(c).not.toHaveProperty('aggressive'); // IKEv1 only
     expect(c).not.toHaveProperty('dpd_timeout'); // IKEv1 only
     expect(c).not.toHaveProperty('reauth_time');
+    expect(c.mobike).toBe('no'); // fixed gateway addresses: no address updates on route changes
     expect(c.local).toEqual({ auth: 'psk', id: '198.51.100.10' });
     expect(c.remote).toEqual({ auth: 'psk', id: '203.0.113.20' });
     expect(Object.keys(children(msg))).toEqual(['ipsvpn_vpntnl-k3j9x2ab']);

@@ -93,6 +93,9 @@ export function renderLoadConn(t: RenderableTunnel, opts: RenderOptions = {}): V
     dpd_delay: DPD_DELAY,
     ...(v1 ? { dpd_timeout: DPD_TIMEOUT } : {}),
     keyingtries: String(keyingtries),
+    // A gateway's address never moves (an external IP). With MOBIKE, every route change in its
+    // namespace made charon send address updates, and under load some timed out and took SAs down.
+    ...(v1 ? {} : { mobike: 'no' }),
     // unique stays at charon's default (no): several tunnels between the same two gateways share
     // the same ids, and replace would let one tunnel's IKE SA kill another's.
     local: { auth: 'psk', id: t.ike.localId },
