@@ -58,6 +58,7 @@ describe('message catalogue', () => {
       'policy.mode': ['main', 'aggressive'],
       'logs.kinds': ['attempt', 'connected', 'down', 'rekey', 'config', 'deleted'],
       'logs.results': ['success', 'failure'],
+      'logs.summaries': ['attempt', 'connected', 'down', 'rekey', 'config_success', 'config_failure', 'deleted'],
       faq: ['psk_mismatch_or_id_mismatch', 'ike_proposal_mismatch', 'ike_version_or_mode_mismatch', 'peer_unreachable', 'ipsec_proposal_mismatch', 'traffic_selectors_mismatch', 'remote_deleted_child_sa', 'unknown'],
       failureTitle: ['psk_mismatch_or_id_mismatch', 'ike_proposal_mismatch', 'ike_version_or_mode_mismatch', 'peer_unreachable', 'ipsec_proposal_mismatch', 'traffic_selectors_mismatch', 'remote_deleted_child_sa', 'unknown'],
       'validation.peerIp': ['ipv4', 'loopback', 'multicast', 'broadcast'],

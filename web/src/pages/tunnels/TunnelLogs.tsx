@@ -14,6 +14,11 @@ export function TunnelLogs({ tunnelId, live }: { tunnelId: string; live: boolean
     (p) => call(api.GET('/api/v1/vpn-tunnels/{id}/logs', { params: { path: { id: tunnelId }, query: { offset: p.offset, limit: Math.min(p.limit, 200) } } })),
     { poll: () => live, pollMs: 5000 },
   );
+  const summary = (e: Entry): string => {
+    if (e.reasonCode) return t(`failureTitle.${e.reasonCode}`, { defaultValue: e.message ?? e.reasonCode });
+    const key = e.kind === 'config' ? `config_${e.result ?? 'success'}` : e.kind;
+    return t(`logs.summaries.${key}`, { version: e.configVersion ?? '', defaultValue: e.message ?? '-' });
+  };
   const columns: TableColumnsType<Entry> = [
     { title: t('logs.at'), dataIndex: 'at', width: 180, render: (v: string) => fmtTime(v) },
     { title: t('logs.kind'), dataIndex: 'kind', width: 110, render: (v: Entry['kind']) => t(`logs.kinds.${v}`) },
@@ -27,8 +32,9 @@ export function TunnelLogs({ tunnelId, live }: { tunnelId: string; live: boolean
     {
       title: t('logs.message'),
       dataIndex: 'message',
-      // Failures carry a reason code: its translated summary in Chinese, the API's sentence in English.
-      render: (v: string | null, e) => (e.reasonCode && (i18n.language !== 'en' || !v) ? t(`failureTitle.${e.reasonCode}`, { defaultValue: v ?? e.reasonCode }) : (v ?? '-')),
+      // The API's sentence is English: other languages show the catalogue's summary of the entry
+      // (by reason code, else by kind), with the API's sentence on hover.
+      render: (v: string | null, e) => <span title={v ?? undefined}>{i18n.language === 'en' && v ? v : summary(e)}</span>,
     },
     { title: t('logs.configVersion'), dataIndex: 'configVersion', width: 110, render: (v: number | null) => v ?? '-' },
   ];
