@@ -49,6 +49,8 @@ it.each([
   ['v1-aggr', '203.0.113.32', '172.16.32.0/24', { ikePolicy: { version: 'v1', exchangeMode: 'aggressive' }, ipsecPolicy: { pfsGroup: 'disable' } }],
   ['dh14', '203.0.113.33', '172.16.33.0/24', { ikePolicy: { dhGroup: 14, encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-256' }, ipsecPolicy: { pfsGroup: 14, encryptionAlgorithm: 'aes256' } }],
   ['dh24', '203.0.113.34', '172.16.34.0/24', { ikePolicy: { dhGroup: 24 }, ipsecPolicy: { pfsGroup: 24 } }],
+  // The weakest the spec allows: the gateway's short plugin list must still carry them.
+  ['3des-md5-dh1', '203.0.113.37', '172.16.37.0/24', { ikePolicy: { encryptionAlgorithm: '3des', authAlgorithm: 'md5', dhGroup: 1 }, ipsecPolicy: { encryptionAlgorithm: '3des', authAlgorithm: 'md5', pfsGroup: 1 } }],
 ])('c. %s connects and carries traffic', async (name, ip, cidr, policies) => {
   const tunnel = await tunnelWithSite(name, ip, [cidr], policies);
   await product.waitForTunnel(tunnel.id, ['connected']);

@@ -1,4 +1,4 @@
-import { assertCharonPaths, charonPaths, DEFAULT_RETRANSMIT, renderCharonConf, retransmitGiveUpSeconds } from './charon-config';
+import { assertCharonPaths, charonPaths, charonPlugins, DEFAULT_RETRANSMIT, renderCharonConf, retransmitGiveUpSeconds } from './charon-config';
 
 describe('charon configuration', () => {
   const paths = charonPaths('/var/lib/vpn-console/gateways', 'vpngw-ab12cd34');
@@ -27,7 +27,12 @@ describe('charon configuration', () => {
     const libipsec = conf.indexOf('kernel-libipsec {');
     expect(include).toBeGreaterThan(0);
     expect(libipsec).toBeGreaterThan(include);
+    // A listed plugin whose own setting says no is skipped: the stock 'load = no' must be overridden.
     expect(conf).toMatch(/kernel-libipsec \{\n\s+load = yes/);
+    const load = conf.match(/^ {2}load = (.*)$/m)![1].split(' ');
+    expect(load).toEqual(expect.arrayContaining(['kernel-libipsec', 'kernel-netlink', 'socket-default', 'vici', 'openssl', 'gmp', 'random', 'nonce']));
+    expect(load).not.toContain('test-vectors');
+    expect(load).not.toContain('stroke');
     expect(conf).toContain('socket = unix:///var/lib/vpn-console/gateways/vpngw-ab12cd34/charon.vici');
     expect(conf).toContain('path = /var/lib/vpn-console/gateways/vpngw-ab12cd34/charon.log');
     expect(conf).toMatch(/ike = 1\n\s+cfg = 1\n\s+knl = 0/);
@@ -40,7 +45,9 @@ describe('charon configuration', () => {
 
   it('keeps the data plane a setting', () => {
     const conf = renderCharonConf({ gatewayId: 'vpngw-x', paths, dataPlane: 'kernel', retransmit: { tries: 1, timeoutSeconds: 3, base: 2 } });
+    expect(conf.match(/^ {2}load = (.*)$/m)![1].split(' ')).not.toContain('kernel-libipsec');
     expect(conf).toMatch(/kernel-libipsec \{\n\s+load = no/);
+    expect(charonPlugins('libipsec')).toContain('kernel-libipsec');
     expect(conf).toContain('retransmit_tries = 1');
     expect(conf).toContain('gives up after 9 s');
   });
