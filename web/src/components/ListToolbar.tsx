@@ -1,5 +1,5 @@
 import { DeleteOutlined, DownloadOutlined, PlusOutlined, ReloadOutlined } from '@ant-design/icons';
-import { Button, Input, Space, Tooltip } from 'antd';
+import { Button, Input, Space, Tooltip, type TableProps } from 'antd';
 import { useTranslation } from 'react-i18next';
 
 export function ListToolbar(props: {
@@ -63,5 +63,14 @@ export function pagination(
     pageSizeOptions: [10, 20, 50, 100],
     showTotal: (total: number) => t('common.total', { count: total }),
     onChange: setPage,
+  };
+}
+
+/** antd Table onChange wired to useList's sort: the Table reports paging here too, which is the pagination's. */
+export function sortChange<T>(setSort: (sort?: string, order?: 'asc' | 'desc') => void): TableProps<T>['onChange'] {
+  return (_p, _f, sorter, extra) => {
+    if (extra.action !== 'sort') return;
+    const s = Array.isArray(sorter) ? sorter[0] : sorter;
+    setSort(s?.order ? String(s.field) : undefined, s?.order === 'ascend' ? 'asc' : s?.order ? 'desc' : undefined);
   };
 }

@@ -5,8 +5,8 @@ import { Link } from 'react-router';
 import { api, call, type Schemas } from '../../api/client';
 import { money } from '../../components/money';
 import { getRole } from '../../auth';
-import { errorText, reportError, validated } from '../../components/errors';
-import { exportList } from '../../components/exportList';
+import { reportError, validated } from '../../components/errors';
+import { useExport } from '../../components/exportList';
 import { fmtTime } from '../../components/format';
 import { ListToolbar, pagination } from '../../components/ListToolbar';
 import { useList } from '../../components/useList';
@@ -41,24 +41,6 @@ export default function Billing() {
       />
     </>
   );
-}
-
-function useExport(resource: string, file: string) {
-  const { message } = App.useApp();
-  const [busy, setBusy] = useState(false);
-  return {
-    busy,
-    run: async (filters: Record<string, string | undefined>) => {
-      setBusy(true);
-      try {
-        await exportList(resource, filters, file);
-      } catch (e) {
-        void message.error(errorText(e));
-      } finally {
-        setBusy(false);
-      }
-    },
-  };
 }
 
 function OrdersTab({ operator }: { operator: boolean }) {

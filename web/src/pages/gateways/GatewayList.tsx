@@ -1,13 +1,12 @@
 import { useState } from 'react';
-import { App, Button, Space, Table, Typography, type TableColumnsType } from 'antd';
+import { Button, Space, Table, Typography, type TableColumnsType } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate } from 'react-router';
 import { api, call, type Schemas } from '../../api/client';
 import { firstPageNow, takeFirstPage } from '../../api/prefetch';
-import { errorText } from '../../components/errors';
-import { exportList } from '../../components/exportList';
+import { useExport } from '../../components/exportList';
 import { fmtTime } from '../../components/format';
-import { ListToolbar, pagination } from '../../components/ListToolbar';
+import { ListToolbar, pagination, sortChange } from '../../components/ListToolbar';
 import { isTransient, ResourceStateTag } from '../../components/state';
 import { useList, type Page } from '../../components/useList';
 import { RenewModal } from './RenewModal';
@@ -17,10 +16,9 @@ type Gateway = Schemas['GatewayDto'];
 
 export default function GatewayList() {
   const { t } = useTranslation();
-  const { message } = App.useApp();
   const navigate = useNavigate();
   const [selected, setSelected] = useState<string[]>([]);
-  const [exporting, setExporting] = useState(false);
+  const exporter = useExport('vpn-gateways', 'vpn-gateways.xlsx');
   const [renewing, setRenewing] = useState<Gateway | null>(null);
   const list = useList<Gateway>(async (p) => (await takeFirstPage<Page<Gateway>>('/api/v1/vpn-gateways', p)) ?? call(api.GET('/api/v1/vpn-gateways', { params: { query: p } })), {
     initial: () => firstPageNow<Page<Gateway>>('/api/v1/vpn-gateways'),
@@ -93,17 +91,8 @@ export default function GatewayList() {
         onReload={list.reload}
         selectedCount={selected.length}
         onBatchDelete={() => confirmBatchDelete(list.data.items.filter((g) => selected.includes(g.id)))}
-        exporting={exporting}
-        onExport={async () => {
-          setExporting(true);
-          try {
-            await exportList('vpn-gateways', { q: list.params.q }, 'vpn-gateways.xlsx');
-          } catch (e) {
-            void message.error(errorText(e));
-          } finally {
-            setExporting(false);
-          }
-        }}
+        exporting={exporter.busy}
+        onExport={() => exporter.run({ q: list.params.q })}
       />
       <Table<Gateway>
         data-testid="gateway-table"
@@ -115,12 +104,7 @@ export default function GatewayList() {
         scroll={{ x: 1400 }}
         rowSelection={{ selectedRowKeys: selected, onChange: (keys) => setSelected(keys as string[]) }}
         pagination={pagination(list.data, list.setPage, t)}
-        onChange={(_p, _f, sorter, extra) => {
-          // Table reports paging here too: only a sort changes the order (paging is the pagination's).
-          if (extra.action !== 'sort') return;
-          const s = Array.isArray(sorter) ? sorter[0] : sorter;
-          list.setSort(s?.order ? String(s.field) : undefined, s?.order === 'ascend' ? 'asc' : s?.order ? 'desc' : undefined);
-        }}
+        onChange={sortChange(list.setSort)}
         locale={{ emptyText: t('gateway.empty') }}
       />
       <RenewModal gateway={renewing} onClose={(changed) => { setRenewing(null); if (changed) void list.reload(); }} />

@@ -4,9 +4,9 @@ import { useTranslation } from 'react-i18next';
 import { api, call, type Schemas } from '../../api/client';
 import { firstPageNow, takeFirstPage } from '../../api/prefetch';
 import { errorText, reportError, validated } from '../../components/errors';
-import { exportList } from '../../components/exportList';
+import { useExport } from '../../components/exportList';
 import { fmtTime } from '../../components/format';
-import { ListToolbar, pagination } from '../../components/ListToolbar';
+import { ListToolbar, pagination, sortChange } from '../../components/ListToolbar';
 import { nameRules, peerIpProblem, remarkRules } from '../../components/rules';
 import { useList, type Page } from '../../components/useList';
 import { useDeleteGuard } from '../../components/deleteGuard';
@@ -17,7 +17,7 @@ export default function PeerList() {
   const { t } = useTranslation();
   const { message, modal } = App.useApp();
   const [selected, setSelected] = useState<string[]>([]);
-  const [exporting, setExporting] = useState(false);
+  const exporter = useExport('peer-gateways', 'peer-gateways.xlsx');
   const [editing, setEditing] = useState<Peer | 'new' | null>(null);
   const list = useList<Peer>(async (p) => (await takeFirstPage<Page<Peer>>('/api/v1/peer-gateways', p)) ?? call(api.GET('/api/v1/peer-gateways', { params: { query: p } })), {
     initial: () => firstPageNow<Page<Peer>>('/api/v1/peer-gateways'),
@@ -85,17 +85,8 @@ export default function PeerList() {
         onReload={list.reload}
         selectedCount={selected.length}
         onBatchDelete={() => remove(list.data.items.filter((p) => selected.includes(p.id)))}
-        exporting={exporting}
-        onExport={async () => {
-          setExporting(true);
-          try {
-            await exportList('peer-gateways', { q: list.params.q }, 'peer-gateways.xlsx');
-          } catch (e) {
-            void message.error(errorText(e));
-          } finally {
-            setExporting(false);
-          }
-        }}
+        exporting={exporter.busy}
+        onExport={() => exporter.run({ q: list.params.q })}
       />
       <Table<Peer>
         data-testid="peer-table"
@@ -106,12 +97,7 @@ export default function PeerList() {
         dataSource={list.data.items}
         rowSelection={{ selectedRowKeys: selected, onChange: (keys) => setSelected(keys as string[]) }}
         pagination={pagination(list.data, list.setPage, t)}
-        onChange={(_p, _f, sorter, extra) => {
-          // Table reports paging here too: only a sort changes the order (paging is the pagination's).
-          if (extra.action !== 'sort') return;
-          const s = Array.isArray(sorter) ? sorter[0] : sorter;
-          list.setSort(s?.order ? String(s.field) : undefined, s?.order === 'ascend' ? 'asc' : s?.order ? 'desc' : undefined);
-        }}
+        onChange={sortChange(list.setSort)}
         locale={{ emptyText: t('peer.empty') }}
       />
       <PeerModal peer={editing} onClose={(changed) => { setEditing(null); if (changed) void list.reload(); }} />

@@ -5,9 +5,9 @@ import { Link, useNavigate, useSearchParams } from 'react-router';
 import { api, call, type Schemas } from '../../api/client';
 import { firstPageNow, takeFirstPage } from '../../api/prefetch';
 import { errorText } from '../../components/errors';
-import { exportList } from '../../components/exportList';
+import { useExport } from '../../components/exportList';
 import { fmtTime } from '../../components/format';
-import { ListToolbar, pagination } from '../../components/ListToolbar';
+import { ListToolbar, pagination, sortChange } from '../../components/ListToolbar';
 import { CONNECTION_STATES, ConnStateTag, isTransient, ResourceStateTag, type ConnectionState } from '../../components/state';
 import { useList, type Page } from '../../components/useList';
 
@@ -26,7 +26,7 @@ export default function TunnelList() {
   const { message, modal } = App.useApp();
   const navigate = useNavigate();
   const [selected, setSelected] = useState<string[]>([]);
-  const [exporting, setExporting] = useState(false);
+  const exporter = useExport('vpn-tunnels', 'vpn-tunnels.xlsx');
   const [connFilter, setConnFilter] = useState<ConnectionState | undefined>(undefined);
   const [configFor, setConfigFor] = useState<Tunnel | null>(null);
   // ?gatewayId= / ?peerId= (links from a gateway's detail page) filter the list.
@@ -125,7 +125,7 @@ export default function TunnelList() {
         onReload={list.reload}
         selectedCount={selected.length}
         onBatchDelete={() => remove(list.data.items.filter((x) => selected.includes(x.id)))}
-        exporting={exporting}
+        exporting={exporter.busy}
         extra={
           <>
           {(gatewayId || peerId) && (
@@ -144,16 +144,7 @@ export default function TunnelList() {
           />
           </>
         }
-        onExport={async () => {
-          setExporting(true);
-          try {
-            await exportList('vpn-tunnels', { q: list.params.q, connectionState: connFilter, gatewayId, peerId }, 'vpn-tunnels.xlsx');
-          } catch (e) {
-            void message.error(errorText(e));
-          } finally {
-            setExporting(false);
-          }
-        }}
+        onExport={() => exporter.run({ q: list.params.q, connectionState: connFilter, gatewayId, peerId })}
       />
       <Table<Tunnel>
         data-testid="tunnel-table"
@@ -164,12 +155,7 @@ export default function TunnelList() {
         dataSource={list.data.items}
         rowSelection={{ selectedRowKeys: selected, onChange: (keys) => setSelected(keys as string[]) }}
         pagination={pagination(list.data, list.setPage, t)}
-        onChange={(_p, _f, sorter, extra) => {
-          // Table reports paging here too: only a sort changes the order (paging is the pagination's).
-          if (extra.action !== 'sort') return;
-          const s = Array.isArray(sorter) ? sorter[0] : sorter;
-          list.setSort(s?.order ? String(s.field) : undefined, s?.order === 'ascend' ? 'asc' : s?.order ? 'desc' : undefined);
-        }}
+        onChange={sortChange(list.setSort)}
         locale={{ emptyText: t('tunnel.empty') }}
       />
       {configFor && (
