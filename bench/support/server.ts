@@ -2,10 +2,11 @@
 import { API_NODE_FLAGS } from '../../src/config/api-node-flags';
 import { ChildProcess, spawn } from 'child_process';
 import { existsSync, readdirSync, statSync } from 'fs';
-import { createServer } from 'net';
 import { join } from 'path';
+import { freePort, REPO_ROOT } from '../../test/support/product-processes';
 
-export const ROOT = join(__dirname, '..', '..', '..'); // dist/bench/support -> repository root
+export { freePort };
+export const ROOT = REPO_ROOT;
 /** The API to run: this build's, or BENCH_API_MAIN (another build, e.g. to compare a candidate change). */
 export const MAIN_JS = process.env.BENCH_API_MAIN ?? join(ROOT, 'dist', 'src', 'main.js');
 
@@ -24,16 +25,6 @@ export function checkBuild(): void {
   if (!process.env.BENCH_API_MAIN && newest(join(ROOT, 'src')) > built) log('warning: src/ has changed since dist/ was built; figures are for the old build');
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export interface RunningApi {
   base: string;

@@ -1,16 +1,10 @@
-// The whole product for an end-to-end test: a private database, the real API and worker as child
-// processes (so tests can kill them), and a private lab (own namespace prefix and state dir) with
-// its inventory registered through the API. stop() removes everything, also after a failure.
-import { API_NODE_FLAGS } from '../../src/config/api-node-flags';
-import { ChildProcess, spawn } from 'child_process';
-import { randomBytes } from 'crypto';
-import { createWriteStream, existsSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
-import { createServer } from 'net';
-import { tmpdir } from 'os';
+// The whole product for an end-to-end test (test/support/product-processes.ts: a database cloned
+// from the tests' template, the API, the worker, a private lab) and what the tests do with it:
+// gateways, tunnels, remote sites from downloaded configs, pings from lab instances.
+import { existsSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
-import { Lab } from '../../lab/lab';
-import { LabInventory } from '../../lab/lab-inventory';
 import { createTestDatabase } from '../../test/support/database';
+import { ProductProcesses } from '../../test/support/product-processes';
 import { ExecError, ExecResult, run } from '../../src/negotiation/host/exec';
 
 /** Runs argv; with check=false a non-zero exit returns its output instead of throwing. */
@@ -23,154 +17,19 @@ async function execArgv(argv: string[], check: boolean): Promise<ExecResult> {
   }
 }
 
-const ROOT = join(__dirname, '..', '..');
-
 export interface ProductOptions {
   labPrefix: string;
   workerEnv?: Record<string, string>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
-export class Product {
-  readonly dir = mkdtempSync(join(tmpdir(), 'vpn-e2e-'));
-  readonly adminKey = `admin-${randomBytes(16).toString('hex')}`;
-  readonly tenantKey = `demo-${randomBytes(16).toString('hex')}`;
-  readonly hostId = `e2e-${randomBytes(3).toString('hex')}`;
-  lab!: Lab;
-  inventory!: LabInventory;
-  baseUrl = '';
-  private env: Record<string, string> = {};
-  private api: ChildProcess | null = null;
-  private worker: ChildProcess | null = null;
-  private dropDb: (() => Promise<void>) | null = null;
-
-  constructor(private readonly o: ProductOptions) {}
+export class Product extends ProductProcesses {
+  constructor(o: ProductOptions) {
+    super({ ...o, dirPrefix: 'vpn-e2e-', hostIdPrefix: 'e2e-', redisDb: 13, keepDirVariable: 'KEEP_E2E_DIR', createDatabase: createTestDatabase });
+  }
 
   async start(): Promise<void> {
-    if (!existsSync(join(ROOT, 'dist/src/main.js'))) throw new Error('dist/ is missing: run `npm run build` first (the test command does)');
-    const db = await createTestDatabase();
-    this.dropDb = db.drop;
-    const port = await freePort();
-    this.baseUrl = `http://127.0.0.1:${port}`;
-    this.env = {
-      PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
-      DATABASE_URL: db.url,
-      REDIS_URL: 'redis://127.0.0.1:6379/13',
-      SECRETS_KEY: randomBytes(32).toString('hex'),
-      ADMIN_API_KEY: this.adminKey,
-      DEMO_API_KEY: this.tenantKey,
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-      HOST_ID: this.hostId,
-      GATEWAYS_DIR: join(this.dir, 'gateways'),
-      LAB_PREFIX: this.o.labPrefix,
-      RECONCILE_INTERVAL_MS: '5000',
-      HEARTBEAT_INTERVAL_MS: '1000',
-      ...this.o.workerEnv,
-    };
-    await this.startApi();
-    this.lab = new Lab({ prefix: this.o.labPrefix, stateDir: join(this.dir, 'lab'), api: { baseUrl: this.baseUrl, adminKey: this.adminKey } });
-    this.inventory = (await this.lab.up()).inventory;
+    await this.startWithoutWorker();
     await this.startWorker();
-  }
-
-  private spawnLogged(name: string, script: string): ChildProcess {
-    const log = createWriteStream(join(this.dir, `${name}.log`), { flags: 'a' });
-    const flags = script === 'dist/src/main.js' ? API_NODE_FLAGS : [];
-    const child = spawn(process.execPath, [...flags, join(ROOT, script)], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout!.pipe(log);
-    child.stderr!.pipe(log);
-    return child;
-  }
-
-  async startApi(): Promise<void> {
-    this.api = this.spawnLogged('api', 'dist/src/main.js');
-    await this.waitFor(async () => (await fetch(`${this.baseUrl}/healthz`).catch(() => null))?.ok === true, 30_000, 'API health');
-  }
-
-  async startWorker(): Promise<void> {
-    this.worker = this.spawnLogged('worker', 'dist/src/worker.js');
-    // Ready when its heartbeat is in the database (gateways are then placed on it).
-    await this.waitFor(async () => this.worker!.exitCode === null && (await this.hostIsLive()), 30_000, 'worker heartbeat');
-  }
-
-  killWorker(signal: NodeJS.Signals = 'SIGKILL'): void {
-    this.worker?.kill(signal);
-    this.worker = null;
-  }
-
-  killApi(signal: NodeJS.Signals = 'SIGKILL'): void {
-    this.api?.kill(signal);
-    this.api = null;
-  }
-
-  private async hostIsLive(): Promise<boolean> {
-    const { Client } = await import('pg');
-    const c = new Client({ connectionString: this.env.DATABASE_URL });
-    await c.connect();
-    try {
-      const r = await c.query("SELECT 1 FROM gateway_hosts WHERE id = $1 AND last_seen_at > now() - interval '10 seconds'", [this.hostId]);
-      return r.rowCount === 1;
-    } finally {
-      await c.end();
-    }
-  }
-
-  /** A query on the product's database (tests that look at stored rows, e.g. monitoring samples). */
-  async sql<T = any>(text: string, params: unknown[] = []): Promise<T[]> {
-    const { Client } = await import('pg');
-    const c = new Client({ connectionString: this.env.DATABASE_URL });
-    await c.connect();
-    try {
-      return (await c.query(text, params)).rows as T[];
-    } finally {
-      await c.end();
-    }
-  }
-
-  async request(method: string, path: string, body?: unknown, key = this.tenantKey): Promise<{ status: number; body: any; text: string }> {
-    const res = await fetch(`${this.baseUrl}${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${key}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const text = await res.text();
-    let parsed: any = null;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = null;
-    }
-    return { status: res.status, body: parsed, text };
-  }
-
-  async ok(method: string, path: string, body?: unknown, expected = [200, 201]): Promise<any> {
-    const r = await this.request(method, path, body);
-    if (!expected.includes(r.status)) throw new Error(`${method} ${path}: ${r.status} ${r.text}`);
-    return r.body ?? r.text;
-  }
-
-  async waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string, intervalMs = 250): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    let lastError: unknown;
-    while (Date.now() < deadline) {
-      try {
-        if (await check()) return;
-      } catch (err) {
-        lastError = err;
-      }
-      await new Promise((r) => setTimeout(r, intervalMs));
-    }
-    throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
   }
 
   /** Polls the tunnel until its connection state is one of `states`; returns the tunnel. */
@@ -259,32 +118,9 @@ export class Product {
     return { confFile, secretsFile, ...bundle };
   }
 
+  /** The API's or the worker's whole log ('' before it has one). */
   logs(name: 'api' | 'worker'): string {
-    try {
-      return require('fs').readFileSync(join(this.dir, `${name}.log`), 'utf8');
-    } catch {
-      return '';
-    }
-  }
-
-  async stop(): Promise<void> {
-    this.killWorker('SIGTERM');
-    await new Promise((r) => setTimeout(r, 500));
-    this.killApi('SIGTERM');
-    // Gateways are namespaces named by id, not by lab prefix: remove the ones this run made.
-    await removeGatewayNamespacesUnder(join(this.dir, 'gateways'));
-    await this.lab?.down().catch(() => undefined);
-    await this.dropDb?.().catch(() => undefined);
-    if (!process.env.KEEP_E2E_DIR) rmSync(this.dir, { recursive: true, force: true });
-  }
-}
-
-async function removeGatewayNamespacesUnder(dir: string): Promise<void> {
-  const { readdirSync } = await import('fs');
-  const { removeNamespace } = await import('../../src/negotiation/host/gateway-namespace');
-  if (!existsSync(dir)) return;
-  for (const entry of readdirSync(dir)) {
-    if (/^vpngw-/.test(entry)) await removeNamespace(entry, { killProcesses: true }).catch(() => undefined);
+    return existsSync(join(this.dir, `${name}.log`)) ? readFileSync(join(this.dir, `${name}.log`), 'utf8') : '';
   }
 }
 

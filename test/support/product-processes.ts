@@ -1,0 +1,245 @@
+// The whole product as processes, shared by the end-to-end tests (e2e/support/product.ts) and the
+// benchmarks (bench/support/bench-product.ts): a private database, the compiled API and worker as
+// child processes (so callers can kill them), and a private lab (own namespace prefix and state
+// dir) with its inventory registered through the API. stop() removes everything, also after a
+// failure. Runs from the sources (jest) and compiled (dist/, the benchmarks) alike.
+import { ChildProcess, spawn } from 'child_process';
+import { randomBytes } from 'crypto';
+import { createWriteStream, existsSync, mkdtempSync, readdirSync, rmSync } from 'fs';
+import { createServer } from 'net';
+import { tmpdir } from 'os';
+import { dirname, join } from 'path';
+import { Client } from 'pg';
+import { Lab } from '../../lab/lab';
+import { LabInventory } from '../../lab/lab-inventory';
+import { API_NODE_FLAGS } from '../../src/config/api-node-flags';
+import { removeNamespace } from '../../src/negotiation/host/gateway-namespace';
+import { tailFile } from '../../src/negotiation/host/process-files';
+
+/** The repository root: the first folder up with a package.json (dist/ has none). */
+export const REPO_ROOT = ((): string => {
+  for (let d = __dirname; ; d = dirname(d)) {
+    if (existsSync(join(d, 'package.json'))) return d;
+    if (dirname(d) === d) throw new Error(`no package.json above ${__dirname}`);
+  }
+})();
+
+export interface ProductProcessOptions {
+  labPrefix: string;
+  /** Extra settings for the API and the worker (they read the same environment). */
+  workerEnv?: Record<string, string>;
+  /** Name prefix of the run's directory under the system temp dir. */
+  dirPrefix: string;
+  hostIdPrefix: string;
+  /** A Redis database of its own, so tests and benchmarks never see each other's queues. */
+  redisDb: number;
+  /** The environment variable that keeps the run's directory (logs) after stop(). */
+  keepDirVariable: string;
+  createDatabase(): Promise<{ url: string; drop: () => Promise<void> }>;
+}
+
+export interface ApiResponse {
+  status: number;
+  body: any;
+  text: string;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+export class ProductProcesses {
+  readonly dir: string;
+  readonly adminKey = `admin-${randomBytes(16).toString('hex')}`;
+  readonly tenantKey = `demo-${randomBytes(16).toString('hex')}`;
+  readonly hostId: string;
+  lab!: Lab;
+  inventory!: LabInventory;
+  baseUrl = '';
+  dbUrl = '';
+  protected env: Record<string, string> = {};
+  private api: ChildProcess | null = null;
+  private worker: ChildProcess | null = null;
+  private dropDb: (() => Promise<void>) | null = null;
+
+  constructor(protected readonly o: ProductProcessOptions) {
+    this.dir = mkdtempSync(join(tmpdir(), o.dirPrefix));
+    this.hostId = `${o.hostIdPrefix}${randomBytes(3).toString('hex')}`;
+  }
+
+  get gatewaysDir(): string {
+    return join(this.dir, 'gateways');
+  }
+
+  get workerPid(): number | null {
+    return this.worker?.pid ?? null;
+  }
+
+  get apiPid(): number | null {
+    return this.api?.pid ?? null;
+  }
+
+  /** The API's and worker's Redis (route change notifications, the host's job queue). */
+  get redisUrl(): string {
+    return this.env.REDIS_URL;
+  }
+
+  /** Database, API and lab; the worker is the caller's to start (a benchmark times its cold start). */
+  async startWithoutWorker(): Promise<void> {
+    if (!existsSync(join(REPO_ROOT, 'dist/src/main.js'))) throw new Error('dist/ is missing: run `npx tsc -p tsconfig.build.json` first (the test command builds it)');
+    const db = await this.o.createDatabase();
+    this.dropDb = db.drop;
+    this.dbUrl = db.url;
+    const port = await freePort();
+    this.baseUrl = `http://127.0.0.1:${port}`;
+    this.env = {
+      PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+      DATABASE_URL: db.url,
+      REDIS_URL: `redis://127.0.0.1:6379/${this.o.redisDb}`,
+      SECRETS_KEY: randomBytes(32).toString('hex'),
+      ADMIN_API_KEY: this.adminKey,
+      DEMO_API_KEY: this.tenantKey,
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      HOST_ID: this.hostId,
+      GATEWAYS_DIR: this.gatewaysDir,
+      LAB_PREFIX: this.o.labPrefix,
+      RECONCILE_INTERVAL_MS: '5000',
+      HEARTBEAT_INTERVAL_MS: '1000',
+      ...this.o.workerEnv,
+    };
+    await this.startApi();
+    this.lab = new Lab({ prefix: this.o.labPrefix, stateDir: join(this.dir, 'lab'), api: { baseUrl: this.baseUrl, adminKey: this.adminKey } });
+    this.inventory = (await this.lab.up()).inventory;
+  }
+
+  private spawnLogged(name: string, script: string): ChildProcess {
+    const log = createWriteStream(join(this.dir, `${name}.log`), { flags: 'a' });
+    const flags = script === 'dist/src/main.js' ? API_NODE_FLAGS : [];
+    const child = spawn(process.execPath, [...flags, join(REPO_ROOT, script)], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.pipe(log);
+    child.stderr!.pipe(log);
+    return child;
+  }
+
+  async startApi(): Promise<void> {
+    this.api = this.spawnLogged('api', 'dist/src/main.js');
+    await this.waitFor(async () => (await fetch(`${this.baseUrl}/healthz`).catch(() => null))?.ok === true, 30_000, 'API health');
+  }
+
+  /** Spawns the worker; resolves once its heartbeat is in the database (gateways are then placed on it). */
+  async startWorker(): Promise<void> {
+    const worker = this.spawnLogged('worker', 'dist/src/worker.js');
+    this.worker = worker;
+    await this.waitFor(async () => worker.exitCode === null && (await this.hostSeenWithin(10)), 30_000, 'worker heartbeat', 20);
+  }
+
+  killWorker(signal: NodeJS.Signals = 'SIGKILL'): void {
+    this.worker?.kill(signal);
+    this.worker = null;
+  }
+
+  killApi(signal: NodeJS.Signals = 'SIGKILL'): void {
+    this.api?.kill(signal);
+    this.api = null;
+  }
+
+  /** A query on the product's database (stored rows, samples, events). */
+  async sql<T = any>(text: string, params: unknown[] = []): Promise<T[]> {
+    const c = new Client({ connectionString: this.dbUrl });
+    await c.connect();
+    try {
+      return (await c.query(text, params)).rows as T[];
+    } finally {
+      await c.end();
+    }
+  }
+
+  private async hostSeenWithin(seconds: number): Promise<boolean> {
+    const rows = await this.sql(`SELECT 1 FROM gateway_hosts WHERE id = $1 AND last_seen_at > now() - make_interval(secs => $2)`, [this.hostId, seconds]);
+    return rows.length === 1;
+  }
+
+  async request(method: string, path: string, body?: unknown, key = this.tenantKey): Promise<ApiResponse> {
+    const res = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${key}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    let parsed: any = null;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = null;
+    }
+    return { status: res.status, body: parsed, text };
+  }
+
+  /** The body of a 200/201 answer (its text when it is not JSON); anything else throws with the answer. */
+  async ok(method: string, path: string, body?: unknown, key = this.tenantKey): Promise<any> {
+    const r = await this.request(method, path, body, key);
+    if (r.status !== 200 && r.status !== 201) throw new Error(`${method} ${path}: ${r.status} ${r.text}`);
+    return r.body ?? r.text;
+  }
+
+  async waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string, intervalMs = 250): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let lastError: unknown;
+    while (Date.now() < deadline) {
+      try {
+        if (await check()) return;
+      } catch (err) {
+        lastError = err;
+      }
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+    throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
+  }
+
+  /** The last lines of the API's or the worker's log ('' before it has one). */
+  logTail(name: 'api' | 'worker', lines = 30): string {
+    return tailFile(join(this.dir, `${name}.log`), lines);
+  }
+
+  /** Removes everything, also after a failure; safe to call twice. */
+  async stop(): Promise<void> {
+    const worker = this.worker;
+    this.killWorker('SIGTERM');
+    if (worker) await waitExit(worker, 15_000);
+    const api = this.api;
+    this.killApi('SIGTERM');
+    if (api) await waitExit(api, 5000);
+    // Gateways are namespaces named by id, not by lab prefix: remove the ones this run made.
+    if (existsSync(this.gatewaysDir)) {
+      for (const entry of readdirSync(this.gatewaysDir)) {
+        if (/^vpngw-/.test(entry)) await removeNamespace(entry, { killProcesses: true }).catch(() => undefined);
+      }
+    }
+    await this.lab?.down().catch((e) => process.stderr.write(`lab down: ${(e as Error).message}\n`));
+    await this.dropDb?.().catch((e) => process.stderr.write(`drop database: ${(e as Error).message}\n`));
+    this.dropDb = null;
+    if (!process.env[this.o.keepDirVariable]) rmSync(this.dir, { recursive: true, force: true });
+    else process.stderr.write(`kept ${this.dir}\n`);
+  }
+}
+
+function waitExit(child: ChildProcess, timeoutMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve();
+    }, timeoutMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
