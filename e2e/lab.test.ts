@@ -3,6 +3,8 @@
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Lab } from '../lab/lab';
+import { run } from '../src/negotiation/host/exec';
+import { namespaceExists, removeNamespace } from '../src/negotiation/host/gateway-namespace';
 import { isAlive } from '../src/negotiation/host/process-files';
 import { forceCleanupPrefix, namespacesWithPrefix, tempDir, uniqueLabPrefix, waitFor } from './support/lab-fixtures';
 
@@ -93,10 +95,23 @@ test('two remote sites build an IKEv2 PSK tunnel and route their LANs through it
   }
 });
 
-test('down removes every namespace, /etc/netns entry and daemon of this lab', async () => {
+test('down removes every namespace, /etc/netns entry and daemon of this lab, and gateway namespaces left plugged into nothing', async () => {
   const pids = lab.listSites().map((s) => s.pid).filter((p): p is number => Boolean(p));
   expect(pids.length).toBe(2);
-  await lab.down();
+  // A gateway namespace whose veth went with the lab, and one still plugged into something else.
+  const orphan = `vpngw-${prefix}o`;
+  const plugged = `vpngw-${prefix}p`;
+  await run('ip', ['netns', 'add', orphan]);
+  await run('ip', ['netns', 'add', plugged]);
+  try {
+    await run('ip', ['-n', plugged, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth1']);
+    await lab.down();
+    expect(namespaceExists(orphan)).toBe(false);
+    expect(namespaceExists(plugged)).toBe(true);
+  } finally {
+    await removeNamespace(orphan).catch(() => undefined);
+    await removeNamespace(plugged).catch(() => undefined);
+  }
   expect(await namespacesWithPrefix(prefix)).toEqual([]);
   expect(existsSync(`/etc/netns/${prefix}-site-a`)).toBe(false);
   expect(existsSync(`/etc/netns/${prefix}-site-b`)).toBe(false);

@@ -3,7 +3,7 @@
 // a developer's demo lab ('vl').
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { run, ExecResult } from '../src/negotiation/host/exec';
-import { namespaceExists } from '../src/negotiation/host/gateway-namespace';
+import { namespaceExists, removeOrphanGatewayNamespaces } from '../src/negotiation/host/gateway-namespace';
 import { assertSiteName, DEFAULT_LAB_PREFIX, LabNames } from '../src/negotiation/host/lab-names';
 import { isAlive } from '../src/negotiation/host/process-files';
 import { AgentSummary, LabAgents } from './lab-agents';
@@ -107,6 +107,8 @@ export class Lab {
       this.store.save(state);
     }
     await removeNamespaces(state.namespaces);
+    // The demo's gateways were plugged into this lab: their namespaces are empty shells now.
+    await removeOrphanGatewayNamespaces();
     this.store.remove();
     rmSync(`${this.store.dir}/sites`, { recursive: true, force: true });
   }

@@ -64,6 +64,6 @@ cat <<INFO
   Lab          npm run lab -- status    (instances: vm-a1 vm-a2 vm-b1 in 10.1.0.0/16, vm-c1 in 192.168.0.0/16)
 
   Try: export KEY=$DEMO_API_KEY; curl -s -H "Authorization: Bearer \$KEY" http://127.0.0.1:$PORT/api/v1/vpcs
-  Ctrl-C stops the API and the worker (the lab's namespaces stay: npm run lab -- down removes them).
+  Ctrl-C stops the API and the worker (the namespaces stay: npm run lab -- down removes the lab's and the gateways').
 INFO
 wait -n "${PIDS[@]}"
