@@ -97,7 +97,11 @@ export class Lab {
   // Removes every site, then every namespace the lab recorded, then the state file.
   async down(): Promise<void> {
     const state = this.loadState();
-    if (!state) return;
+    // The demo's gateways were plugged into a lab: once it is gone their namespaces are empty shells.
+    if (!state) {
+      await removeOrphanGatewayNamespaces();
+      return;
+    }
     // Agents run in the host namespace: removing namespaces would not stop them.
     await this.agents.stopAll(state);
     rmSync(this.agents.dir, { recursive: true, force: true });
@@ -107,7 +111,6 @@ export class Lab {
       this.store.save(state);
     }
     await removeNamespaces(state.namespaces);
-    // The demo's gateways were plugged into this lab: their namespaces are empty shells now.
     await removeOrphanGatewayNamespaces();
     this.store.remove();
     rmSync(`${this.store.dir}/sites`, { recursive: true, force: true });
