@@ -22,17 +22,15 @@
 //   BENCH_ENFORCE_TARGET=1  exit 3 when the p99 target is missed (default: report only)
 // Exit status: 0 measured; 1 failure or any unexpected status; 3 target missed (when enforced).
 import { randomBytes } from 'crypto';
-import { cpus, loadavg } from 'os';
 import { Client as Pg } from 'pg';
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
-import { runMigrations } from '../src/database/data-source';
 import { hostQueueName } from '../src/jobs/job-catalogue';
 import { Explained, explainList } from './support/explain';
 import { Call, Client, Figures } from './support/load';
-import { PARTNERS, SITES, seed, Seeded } from './support/seed';
+import { PARTNERS, SITES, seededDatabase, Seeded } from './support/seed';
 import { checkBuild, startApi } from './support/server';
-import { admin, ADMIN_URL, num, REDIS_URL, cleanupOnExit, runBench } from './support/bench-env';
+import { num, REDIS_URL, cleanupOnExit, runBench, machineInfo } from './support/bench-env';
 
 const env = process.env;
 const GATEWAYS = num('BENCH_GATEWAYS', 500);
@@ -80,22 +78,12 @@ function createCall(s: Seeded): Call {
 
 async function main(): Promise<number> {
   checkBuild();
-  const dbName = `vpn_bench_${Date.now()}`;
-  const url = ADMIN_URL.replace(/\/[^/]*$/, `/${dbName}`);
   const { cleanups, cleanup } = cleanupOnExit(log);
 
   const started = Date.now();
   try {
-    const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', node: process.version, loadAvg1mAtStart: Math.round(loadavg()[0] * 100) / 100 };
-    log(`creating database ${dbName}`);
-    await admin(`CREATE DATABASE ${dbName}`);
-    cleanups.push(async () => { await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`); log(`dropped ${dbName}`); });
-    await runMigrations(url);
-
-    const secretsKey = randomBytes(32);
-    const tenantKey = `bench_${randomBytes(24).toString('base64url')}`;
-    log(`seeding ${GATEWAYS * 20} tunnels`);
-    const s = await seed(url, { secretsKey, apiKey: tenantKey, gateways: GATEWAYS, spare: SPARE });
+    const machine = machineInfo();
+    const { url, secretsKey, tenantKey, seeded: s } = await seededDatabase('vpn_bench_', { gateways: GATEWAYS, spare: SPARE }, cleanups, log);
     log(`seeded in ${s.seedMs} ms`);
     cleanups.push(async () => {
       // The creates enqueue tunnel.sync jobs on the bench host's queue (no worker runs): remove it.

@@ -25,13 +25,12 @@
 // Exit status: 0 measured; 1 failure; 3 target missed (when enforced).
 import { randomBytes } from 'crypto';
 import { existsSync } from 'fs';
-import { cpus, loadavg } from 'os';
+import { loadavg } from 'os';
 import { join } from 'path';
 import { Browser, BrowserContext, chromium } from 'playwright-core';
-import { runMigrations } from '../src/database/data-source';
-import { TUNNELS_PER_GATEWAY, seed } from './support/seed';
+import { TUNNELS_PER_GATEWAY, seededDatabase } from './support/seed';
 import { ROOT, checkBuild, startApi } from './support/server';
-import { admin, ADMIN_URL, REDIS_URL, cleanupOnExit, runBench } from './support/bench-env';
+import { REDIS_URL, cleanupOnExit, runBench, machineInfo } from './support/bench-env';
 
 const env = process.env;
 const TUNNELS = Number(env.BENCH_TUNNELS ?? 1000);
@@ -133,21 +132,12 @@ async function main(): Promise<number> {
   if (!existsSync(join(WEB_ROOT, 'index.html'))) throw new Error(`${WEB_ROOT}/index.html is missing: build the console first (cd web && npm install && npm run build)`);
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
   if (TUNNELS % TUNNELS_PER_GATEWAY) throw new Error(`BENCH_TUNNELS must be a multiple of ${TUNNELS_PER_GATEWAY}`);
-  const dbName = `vpn_bench_console_${Date.now()}`;
-  const url = ADMIN_URL.replace(/\/[^/]*$/, `/${dbName}`);
   const { cleanups, cleanup } = cleanupOnExit(log);
 
   const started = Date.now();
   try {
-    const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', node: process.version, loadAvg1mAtStart: Math.round(loadavg()[0] * 100) / 100 };
-    log(`creating database ${dbName}`);
-    await admin(`CREATE DATABASE ${dbName}`);
-    cleanups.push(async () => { await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`); log(`dropped ${dbName}`); });
-    await runMigrations(url);
-    const secretsKey = randomBytes(32);
-    const tenantKey = `bench_${randomBytes(24).toString('base64url')}`;
-    log(`seeding ${TUNNELS} tunnels`);
-    const s = await seed(url, { secretsKey, apiKey: tenantKey, gateways: TUNNELS / TUNNELS_PER_GATEWAY, spare: 0 });
+    const machine = machineInfo();
+    const { url, secretsKey, tenantKey, seeded: s } = await seededDatabase('vpn_bench_console_', { gateways: TUNNELS / TUNNELS_PER_GATEWAY, spare: 0 }, cleanups, log);
 
     log(`starting the API serving ${WEB_ROOT}`);
     const api = await startApi({

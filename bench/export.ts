@@ -31,13 +31,11 @@
 import { API_NODE_FLAGS } from '../src/config/api-node-flags';
 import { randomBytes } from 'crypto';
 import { writeFileSync } from 'fs';
-import { cpus, loadavg } from 'os';
 import * as ExcelJS from 'exceljs';
-import { runMigrations } from '../src/database/data-source';
 import { mib, statusKb } from './support/proc-stats';
-import { seed } from './support/seed';
+import { seededDatabase } from './support/seed';
 import { checkBuild, startApi } from './support/server';
-import { admin, ADMIN_URL, num, REDIS_URL, cleanupOnExit, runBench } from './support/bench-env';
+import { num, REDIS_URL, cleanupOnExit, runBench, machineInfo } from './support/bench-env';
 
 const env = process.env;
 const GATEWAYS = num('BENCH_GATEWAYS', 500);
@@ -81,20 +79,11 @@ function resetPeak(pid: number): boolean {
 
 async function main(): Promise<number> {
   checkBuild();
-  const dbName = `vpn_bench_export_${Date.now()}`;
-  const url = ADMIN_URL.replace(/\/[^/]*$/, `/${dbName}`);
   const { cleanups, cleanup } = cleanupOnExit(log);
 
   try {
-    const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', node: process.version, loadAvg1mAtStart: Math.round(loadavg()[0] * 100) / 100 };
-    log(`creating database ${dbName}`);
-    await admin(`CREATE DATABASE ${dbName}`);
-    cleanups.push(async () => { await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`); log(`dropped ${dbName}`); });
-    await runMigrations(url);
-    const secretsKey = randomBytes(32);
-    const tenantKey = `bench_${randomBytes(24).toString('base64url')}`;
-    log(`seeding ${GATEWAYS * 20} tunnels`);
-    const s = await seed(url, { secretsKey, apiKey: tenantKey, gateways: GATEWAYS, spare: 0 });
+    const machine = machineInfo();
+    const { url, secretsKey, tenantKey, seeded: s } = await seededDatabase('vpn_bench_export_', { gateways: GATEWAYS, spare: 0 }, cleanups, log);
     log(`seeded in ${s.seedMs} ms`);
 
     log('starting the API');

@@ -1,5 +1,6 @@
 // What every bench script reads from its environment, and the one admin connection they use to
 // create and drop their throwaway databases.
+import { cpus, loadavg } from 'os';
 import { Client as Pg } from 'pg';
 
 const env = process.env;
@@ -49,4 +50,9 @@ export function runBench(main: () => Promise<number>, log: (msg: string) => void
       process.exit(1);
     },
   );
+}
+
+/** The machine a figure was measured on, with its load when the bench started. */
+export function machineInfo() {
+  return { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', node: process.version, loadAvg1mAtStart: Math.round(loadavg()[0] * 100) / 100 };
 }

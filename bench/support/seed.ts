@@ -2,7 +2,10 @@
 // tunnels): the API is only used for what is measured. Rows obey the API's own rules: 20 tunnels
 // per gateway and per peer, counts that match the rows, (local subnet, remote CIDR) pairs unique in
 // the VPC, a PSK sealed with the API's SECRETS_KEY, the default IKE/IPsec policies.
+import { randomBytes } from 'crypto';
 import { Client } from 'pg';
+import { runMigrations } from '../../src/database/data-source';
+import { admin, ADMIN_URL } from './bench-env';
 import { hashApiKey } from '../../src/config/config';
 import { SecretBox } from '../../src/common/secret-box';
 import { checkIkePolicy, checkIpsecPolicy } from '../../src/vpn/policy/policy';
@@ -148,4 +151,27 @@ export async function seed(url: string, opts: { secretsKey: Buffer; apiKey: stri
   } finally {
     await c.end();
   }
+}
+
+/**
+ * A throwaway database named `<prefix><timestamp>` (its DROP is pushed on `cleanups`), migrated and
+ * seeded, with the secrets key and the tenant key the API under test must be started with.
+ */
+export async function seededDatabase(
+  prefix: string,
+  opts: { gateways: number; spare: number },
+  cleanups: (() => Promise<void>)[],
+  log: (msg: string) => void,
+): Promise<{ url: string; secretsKey: Buffer; tenantKey: string; seeded: Seeded }> {
+  const dbName = `${prefix}${Date.now()}`;
+  const url = ADMIN_URL.replace(/\/[^/]*$/, `/${dbName}`);
+  log(`creating database ${dbName}`);
+  await admin(`CREATE DATABASE ${dbName}`);
+  cleanups.push(async () => { await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`); log(`dropped ${dbName}`); });
+  await runMigrations(url);
+  const secretsKey = randomBytes(32);
+  const tenantKey = `bench_${randomBytes(24).toString('base64url')}`;
+  log(`seeding ${opts.gateways * TUNNELS_PER_GATEWAY} tunnels`);
+  const seeded = await seed(url, { secretsKey, apiKey: tenantKey, gateways: opts.gateways, spare: opts.spare });
+  return { url, secretsKey, tenantKey, seeded };
 }
