@@ -23,7 +23,10 @@ export function openApiDocument(app: INestApplication): OpenAPIObject {
 
 /** Builds the API application (used by main.ts and by the tests, which listen on port 0). */
 export async function createApiApp(config: AppConfig, opts: { logger?: LogLevel[] | false } = {}): Promise<INestApplication> {
-  const app = await NestFactory.create(AppModule.forRoot(config), { logger: opts.logger ?? LEVELS[config.logLevel] });
+  // forceCloseConnections: route agents hold long polls (25 s) on keep-alive connections and poll
+  // again at once; without it SIGTERM never got the HTTP server closed. Agents retry and keep their
+  // routes while the API is away.
+  const app = await NestFactory.create(AppModule.forRoot(config), { logger: opts.logger ?? LEVELS[config.logLevel], forceCloseConnections: true });
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
   SwaggerModule.setup('api/docs', app, openApiDocument(app), { jsonDocumentUrl: 'api/docs-json' });

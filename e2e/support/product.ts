@@ -24,7 +24,9 @@ export interface ProductOptions {
 
 export class Product extends ProductProcesses {
   constructor(o: ProductOptions) {
-    super({ ...o, dirPrefix: 'vpn-e2e-', hostIdPrefix: 'e2e-', redisDb: 13, keepDirVariable: 'KEEP_E2E_DIR', createDatabase: createTestDatabase });
+    super({ ...o, dirPrefix: 'vpn-e2e-', hostIdPrefix: 'e2e-', redisDb: 13, keepDirVariable: 'KEEP_E2E_DIR', createDatabase: createTestDatabase,
+      // A test's peers go with it: waiting for charon's goodbyes cost ~4 s a file.
+      workerStopGraceMs: 500 });
   }
 
   async start(): Promise<void> {

@@ -36,6 +36,11 @@ export interface ProductProcessOptions {
   /** The environment variable that keeps the run's directory (logs) after stop(). */
   keepDirVariable: string;
   createDatabase(): Promise<{ url: string; drop: () => Promise<void> }>;
+  /**
+   * How long stop() lets the worker stop its charons (SIGTERM: they tell their peers) before it is
+   * killed; the namespaces and whatever still runs in them go next either way. Default 15 s.
+   */
+  workerStopGraceMs?: number;
 }
 
 export interface ApiResponse {
@@ -145,6 +150,16 @@ export class ProductProcesses {
     this.worker = null;
   }
 
+  /** SIGTERM, as an operator stops it; SIGKILL after `graceMs`. Says whether it left by itself. */
+  async stopApi(graceMs = 5000): Promise<{ exitedByItself: boolean; ms: number }> {
+    const api = this.api;
+    if (!api) return { exitedByItself: true, ms: 0 };
+    const started = Date.now();
+    this.killApi('SIGTERM');
+    const exitedByItself = await waitExit(api, graceMs);
+    return { exitedByItself, ms: Date.now() - started };
+  }
+
   killApi(signal: NodeJS.Signals = 'SIGKILL'): void {
     this.api?.kill(signal);
     this.api = null;
@@ -212,7 +227,7 @@ export class ProductProcesses {
   async stop(): Promise<void> {
     const worker = this.worker;
     this.killWorker('SIGTERM');
-    if (worker) await waitExit(worker, 15_000);
+    if (worker) await waitExit(worker, this.o.workerStopGraceMs ?? 15_000);
     const api = this.api;
     this.killApi('SIGTERM');
     if (api) await waitExit(api, 5000);
@@ -230,16 +245,17 @@ export class ProductProcesses {
   }
 }
 
-function waitExit(child: ChildProcess, timeoutMs: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+/** Waits for the child to exit; kills it after `timeoutMs`. True when it exited by itself. */
+function waitExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      resolve();
+      resolve(false);
     }, timeoutMs);
     child.once('exit', () => {
       clearTimeout(timer);
-      resolve();
+      resolve(true);
     });
   });
 }
