@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { createApiApp } from './api-app';
 import { ConfigError, loadConfig } from './config/config';
 import { runMigrations } from './database/data-source';
+import { assertSecretsKeyOpensStoredKeys, SecretsKeyMismatch } from './database/secrets-key-check';
 
 async function main(): Promise<void> {
   let config;
@@ -17,12 +18,17 @@ async function main(): Promise<void> {
   }
   const ran = await runMigrations(config.databaseUrl);
   if (ran.length) Logger.log(`applied migrations: ${ran.join(', ')}`, 'Migrations');
+  await assertSecretsKeyOpensStoredKeys(config.databaseUrl, config.secretsKey);
   const app = await createApiApp(config);
   await app.listen(config.port, '0.0.0.0');
   Logger.log(`API listening on http://127.0.0.1:${config.port} (docs at /api/docs)`, 'Main');
 }
 
 main().catch((err) => {
+  if (err instanceof SecretsKeyMismatch) {
+    console.error(err.message);
+    process.exit(2);
+  }
   console.error(err);
   process.exit(1);
 });

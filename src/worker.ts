@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { ConfigError } from './config/config';
+import { assertSecretsKeyOpensStoredKeys, SecretsKeyMismatch } from './database/secrets-key-check';
 import { HostWorker } from './negotiation/host-worker';
 import { loadWorkerConfig } from './negotiation/worker-config';
 
@@ -14,6 +15,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  await assertSecretsKeyOpensStoredKeys(config.databaseUrl, config.secretsKey);
   const worker = new HostWorker(config);
   await worker.start();
   const stop = async (signal: string) => {
@@ -26,6 +28,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
+  if (err instanceof SecretsKeyMismatch) {
+    console.error(err.message);
+    process.exit(2);
+  }
   console.error(err);
   process.exit(1);
 });
