@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Lab } from '../lab/lab';
 import { run } from '../src/negotiation/host/exec';
 import { namespaceExists, removeNamespace } from '../src/negotiation/host/gateway-namespace';
+import { LabNames } from '../src/negotiation/host/lab-names';
 import { isAlive } from '../src/negotiation/host/process-files';
 import { forceCleanupPrefix, namespacesWithPrefix, tempDir, uniqueLabPrefix, waitFor } from './support/lab-fixtures';
 
@@ -99,18 +100,21 @@ test('down removes every namespace, /etc/netns entry and daemon of this lab, and
   const pids = lab.listSites().map((s) => s.pid).filter((p): p is number => Boolean(p));
   expect(pids.length).toBe(2);
   // A gateway namespace whose veth went with the lab, and one still plugged into something else.
+  // Gateway namespaces: one plugged into this lab as the worker plugs them (its port on the lab's
+  // internet bridge), one whose veth already went, one plugged into something else.
+  const ours = `vpngw-${prefix}g`;
   const orphan = `vpngw-${prefix}o`;
-  const plugged = `vpngw-${prefix}p`;
-  await run('ip', ['netns', 'add', orphan]);
-  await run('ip', ['netns', 'add', plugged]);
+  const elsewhere = `vpngw-${prefix}p`;
+  for (const ns of [ours, orphan, elsewhere]) await run('ip', ['netns', 'add', ns]);
   try {
-    await run('ip', ['-n', plugged, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth1']);
+    await run('ip', ['-n', ours, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', new LabNames(prefix).gatewayPort(ours), 'netns', `${prefix}-inet`]);
+    await run('ip', ['-n', elsewhere, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth1']);
     await lab.down();
+    expect(namespaceExists(ours)).toBe(false);
     expect(namespaceExists(orphan)).toBe(false);
-    expect(namespaceExists(plugged)).toBe(true);
+    expect(namespaceExists(elsewhere)).toBe(true);
   } finally {
-    await removeNamespace(orphan).catch(() => undefined);
-    await removeNamespace(plugged).catch(() => undefined);
+    for (const ns of [ours, orphan, elsewhere]) await removeNamespace(ns).catch(() => undefined);
   }
   expect(await namespacesWithPrefix(prefix)).toEqual([]);
   expect(existsSync(`/etc/netns/${prefix}-site-a`)).toBe(false);

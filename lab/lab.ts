@@ -3,7 +3,8 @@
 // a developer's demo lab ('vl').
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { run, ExecResult } from '../src/negotiation/host/exec';
-import { namespaceExists, removeOrphanGatewayNamespaces } from '../src/negotiation/host/gateway-namespace';
+import { listNamespaces, namespaceExists, namespacePids, removeNamespace, removeOrphanGatewayNamespaces } from '../src/negotiation/host/gateway-namespace';
+import { getLink } from '../src/negotiation/host/ip-link';
 import { assertSiteName, DEFAULT_LAB_PREFIX, LabNames } from '../src/negotiation/host/lab-names';
 import { isAlive } from '../src/negotiation/host/process-files';
 import { AgentSummary, LabAgents } from './lab-agents';
@@ -110,10 +111,24 @@ export class Lab {
       delete state.sites[site.name];
       this.store.save(state);
     }
+    // Gateway namespaces (the worker's) plugged into this lab: found by their port on the lab's
+    // internet bridge now, removed after the lab's namespaces when no charon runs in them. Their
+    // veths die with the lab's namespaces only once the kernel has torn those down, later.
+    const plugged = await this.pluggedGatewayNamespaces();
     await removeNamespaces(state.namespaces);
+    for (const ns of plugged) if ((await namespacePids(ns)).length === 0) await removeNamespace(ns, { killProcesses: false });
     await removeOrphanGatewayNamespaces();
     this.store.remove();
     rmSync(`${this.store.dir}/sites`, { recursive: true, force: true });
+  }
+
+  private async pluggedGatewayNamespaces(): Promise<string[]> {
+    const gateways = (await listNamespaces()).filter((n) => n.startsWith('vpngw-'));
+    const plugged: string[] = [];
+    for (const ns of gateways) {
+      if (namespaceExists(this.names.inetNamespace) && (await getLink(this.names.inetNamespace, this.names.gatewayPort(ns)))) plugged.push(ns);
+    }
+    return plugged;
   }
 
   async addSite(o: AddSiteOptions): Promise<SiteState> {
