@@ -1,17 +1,16 @@
 // strongSwan swanctl.conf (connections {} and secrets {}) for the remote device: the same
 // connection the platform loads over VICI, mirrored (local/remote, subnets, ids swapped), with the
 // remote's own behaviour (it always comes back by itself). Pure.
-import { childProposal, ikeProposal } from '../vpn/policy/policy';
 import { formatPsk } from '../strongswan/ipsec-conf';
-import { RenderableTunnel, assertRenderable, connName, isAnyPeer, seconds, subnetPairs, timers, usesPairChildren } from '../strongswan/tunnel-model';
+import { RenderableTunnel, assertRenderable, connName, isAnyPeer, subnetPairs, usesPairChildren } from '../strongswan/tunnel-model';
+import { childSaSettings, ikeSaSettings, ikeVersionSettings } from '../strongswan/vici-conn';
+import { ViciSection } from '../vici/message';
 import { checklist, commentBlock, remoteView } from './remote-view';
 
 const IND = '    ';
 
-type Value = string | string[];
-interface Block {
-  [key: string]: Value | Block;
-}
+// swanctl.conf sections hold the same keys and values as VICI messages.
+type Block = ViciSection;
 
 function renderBlock(name: string, body: Block, depth: number): string[] {
   const pad = IND.repeat(depth);
@@ -26,16 +25,8 @@ function renderBlock(name: string, body: Block, depth: number): string[] {
 }
 
 function child(t: RenderableTunnel, local: string[], remote: string[]): Block {
-  const life = timers(t.ipsec.lifetimeSeconds);
-  const proposal = childProposal(t.ipsec);
   return {
-    local_ts: local,
-    remote_ts: remote,
-    ...(t.ipsec.protocol === 'ah' ? { ah_proposals: proposal } : { esp_proposals: proposal }),
-    mode: 'tunnel',
-    life_time: seconds(life.life),
-    rekey_time: seconds(life.rekey),
-    rand_time: seconds(life.margin),
+    ...childSaSettings(t, local, remote),
     // The remote always brings the tunnel back by itself (the platform cannot initiate towards
     // a 0.0.0.0 peer, and after an edit the platform closes the SA).
     start_action: 'start',
@@ -48,8 +39,6 @@ function child(t: RenderableTunnel, local: string[], remote: string[]): Block {
 export function renderSwanctlConf(t: RenderableTunnel): string {
   assertRenderable(t);
   const v = remoteView(t);
-  const v1 = t.ike.version === 'v1';
-  const ike = timers(t.ike.lifetimeSeconds);
   const name = connName(t.id);
 
   const children: Block = {};
@@ -59,17 +48,11 @@ export function renderSwanctlConf(t: RenderableTunnel): string {
     children[name] = child(t, v.mySubnets, v.platformSubnets);
   }
   const conn: Block = {
-    version: v1 ? '1' : '2',
-    ...(v1 ? { aggressive: t.ike.exchangeMode === 'aggressive' ? 'yes' : 'no' } : {}),
+    ...ikeVersionSettings(t),
     // A 0.0.0.0 peer has no fixed address: leave local_addrs at its default (%any).
     ...(v.myAddress ? { local_addrs: v.myAddress } : {}),
     remote_addrs: v.platformAddress,
-    proposals: ikeProposal(t.ike),
-    ...(v1 ? { reauth_time: seconds(ike.rekey) } : { rekey_time: seconds(ike.rekey) }),
-    over_time: seconds(ike.margin),
-    rand_time: seconds(ike.margin),
-    dpd_delay: '8s',
-    ...(v1 ? { dpd_timeout: '13s' } : {}),
+    ...ikeSaSettings(t),
     keyingtries: '0',
     local: { auth: 'psk', id: v.myId },
     remote: { auth: 'psk', id: v.platformId },

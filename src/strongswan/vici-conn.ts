@@ -45,7 +45,11 @@ function childActions(t: RenderableTunnel, opts: RenderOptions): ViciSection {
   return { start_action: 'none', dpd_action: 'clear', close_action: 'none' };
 }
 
-function renderChild(t: RenderableTunnel, local: string[], remote: string[], opts: RenderOptions): ViciSection {
+/**
+ * A child's selectors, proposal, mode and lifetimes: what both ends agree on. swanctl.conf uses the
+ * VICI keys, so the remote's file (remote-config/swanctl-conf.ts) takes these too.
+ */
+export function childSaSettings(t: RenderableTunnel, local: string[], remote: string[]): ViciSection {
   const proposal = [childProposal(t.ipsec)];
   const life = timers(t.ipsec.lifetimeSeconds);
   return {
@@ -57,7 +61,32 @@ function renderChild(t: RenderableTunnel, local: string[], remote: string[], opt
     life_time: seconds(life.life),
     rekey_time: seconds(life.rekey),
     rand_time: seconds(life.margin),
-    ...childActions(t, opts),
+  };
+}
+
+function renderChild(t: RenderableTunnel, local: string[], remote: string[], opts: RenderOptions): ViciSection {
+  return { ...childSaSettings(t, local, remote), ...childActions(t, opts) };
+}
+
+/** IKE version and, for IKEv1, the exchange mode (the first keys of a connection). */
+export function ikeVersionSettings(t: RenderableTunnel): ViciSection {
+  const v1 = t.ike.version === 'v1';
+  return { version: v1 ? '1' : '2', ...(v1 ? { aggressive: t.ike.exchangeMode === 'aggressive' ? 'yes' : 'no' } : {}) };
+}
+
+/** The IKE SA's proposal, rekey or reauthentication timers and dead peer detection: the same on both ends. */
+export function ikeSaSettings(t: RenderableTunnel): ViciSection {
+  const v1 = t.ike.version === 'v1';
+  const ike = timers(t.ike.lifetimeSeconds);
+  return {
+    proposals: [ikeProposal(t.ike)],
+    // IKEv1 cannot rekey an IKE SA, it reauthenticates; IKEv2 rekeys (no traffic gap). over_time
+    // makes the hard expiry exactly the configured lifetime; rand_time spreads rekeys like rekeyfuzz.
+    ...(v1 ? { reauth_time: seconds(ike.rekey) } : { rekey_time: seconds(ike.rekey) }),
+    over_time: seconds(ike.margin),
+    rand_time: seconds(ike.margin),
+    dpd_delay: DPD_DELAY,
+    ...(v1 ? { dpd_timeout: DPD_TIMEOUT } : {}),
   };
 }
 
@@ -68,7 +97,6 @@ function renderChild(t: RenderableTunnel, local: string[], remote: string[], opt
 export function renderLoadConn(t: RenderableTunnel, opts: RenderOptions = {}): ViciSection {
   assertRenderable(t);
   const v1 = t.ike.version === 'v1';
-  const ike = timers(t.ike.lifetimeSeconds);
   const keyingtries = opts.keyingtries ?? DEFAULT_KEYINGTRIES;
   if (!Number.isInteger(keyingtries) || keyingtries < 0) throw new RangeError('keyingtries must be a non-negative integer (0 = forever)');
 
@@ -80,18 +108,10 @@ export function renderLoadConn(t: RenderableTunnel, opts: RenderOptions = {}): V
   }
 
   const conn: ViciSection = {
-    version: v1 ? '1' : '2',
-    ...(v1 ? { aggressive: t.ike.exchangeMode === 'aggressive' ? 'yes' : 'no' } : {}),
+    ...ikeVersionSettings(t),
     local_addrs: [t.gatewayIp],
     remote_addrs: [canInitiate(t) ? t.peerIp : '%any'],
-    proposals: [ikeProposal(t.ike)],
-    // IKEv1 cannot rekey an IKE SA, it reauthenticates; IKEv2 rekeys (no traffic gap). over_time
-    // makes the hard expiry exactly the configured lifetime; rand_time spreads rekeys like rekeyfuzz.
-    ...(v1 ? { reauth_time: seconds(ike.rekey) } : { rekey_time: seconds(ike.rekey) }),
-    over_time: seconds(ike.margin),
-    rand_time: seconds(ike.margin),
-    dpd_delay: DPD_DELAY,
-    ...(v1 ? { dpd_timeout: DPD_TIMEOUT } : {}),
+    ...ikeSaSettings(t),
     keyingtries: String(keyingtries),
     // A gateway's address never moves (an external IP). With MOBIKE, every route change in its
     // namespace made charon send address updates, and under load some timed out and took SAs down.
