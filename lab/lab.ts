@@ -3,8 +3,8 @@
 // a developer's demo lab ('vl').
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { run, ExecResult } from '../src/negotiation/host/exec';
-import { listNamespaces, namespaceExists, namespacePids, removeNamespace, removeOrphanGatewayNamespaces } from '../src/negotiation/host/gateway-namespace';
-import { getLink } from '../src/negotiation/host/ip-link';
+import { listNamespaces, namespaceExists, namespacePids, removeNamespace } from '../src/negotiation/host/gateway-namespace';
+import { getLink, linkNames } from '../src/negotiation/host/ip-link';
 import { assertSiteName, DEFAULT_LAB_PREFIX, LabNames } from '../src/negotiation/host/lab-names';
 import { isAlive } from '../src/negotiation/host/process-files';
 import { AgentSummary, LabAgents } from './lab-agents';
@@ -95,14 +95,11 @@ export class Lab {
     return result;
   }
 
-  // Removes every site, then every namespace the lab recorded, then the state file.
+  // Removes every site, then every namespace the lab recorded, then the state file, then the
+  // gateway namespaces (the worker's) that were plugged into it.
   async down(): Promise<void> {
     const state = this.loadState();
-    // The demo's gateways were plugged into a lab: once it is gone their namespaces are empty shells.
-    if (!state) {
-      await removeOrphanGatewayNamespaces();
-      return;
-    }
+    if (!state) return removeIdleGatewayNamespaces(await bareGatewayNamespaces());
     // Agents run in the host namespace: removing namespaces would not stop them.
     await this.agents.stopAll(state);
     rmSync(this.agents.dir, { recursive: true, force: true });
@@ -111,23 +108,19 @@ export class Lab {
       delete state.sites[site.name];
       this.store.save(state);
     }
-    // Gateway namespaces (the worker's) plugged into this lab: found by their port on the lab's
-    // internet bridge now, removed after the lab's namespaces when no charon runs in them. Their
-    // veths die with the lab's namespaces only once the kernel has torn those down, later.
+    // Found by their port on the lab's internet bridge before it goes: their own veth ends vanish
+    // only once the kernel has torn the lab's namespaces down, some time after.
     const plugged = await this.pluggedGatewayNamespaces();
     await removeNamespaces(state.namespaces);
-    for (const ns of plugged) if ((await namespacePids(ns)).length === 0) await removeNamespace(ns, { killProcesses: false });
-    await removeOrphanGatewayNamespaces();
+    await removeIdleGatewayNamespaces([...plugged, ...(await bareGatewayNamespaces())]);
     this.store.remove();
     rmSync(`${this.store.dir}/sites`, { recursive: true, force: true });
   }
 
   private async pluggedGatewayNamespaces(): Promise<string[]> {
-    const gateways = (await listNamespaces()).filter((n) => n.startsWith('vpngw-'));
+    if (!namespaceExists(this.names.inetNamespace)) return [];
     const plugged: string[] = [];
-    for (const ns of gateways) {
-      if (namespaceExists(this.names.inetNamespace) && (await getLink(this.names.inetNamespace, this.names.gatewayPort(ns)))) plugged.push(ns);
-    }
+    for (const ns of await gatewayNamespaces()) if (await getLink(this.names.inetNamespace, this.names.gatewayPort(ns))) plugged.push(ns);
     return plugged;
   }
 
@@ -313,5 +306,24 @@ export class Lab {
     const site = state.sites[name];
     if (!site) throw new Error(`no site '${name}' (sites: ${Object.keys(state.sites).join(', ') || 'none'})`);
     return site;
+  }
+}
+
+/** The worker's gateway namespaces, named by gateway id. */
+async function gatewayNamespaces(): Promise<string[]> {
+  return (await listNamespaces()).filter((n) => n.startsWith('vpngw-'));
+}
+
+/** Gateway namespaces with no link but lo: plugged into a lab that is gone. */
+async function bareGatewayNamespaces(): Promise<string[]> {
+  const bare: string[] = [];
+  for (const ns of await gatewayNamespaces()) if ((await linkNames(ns).catch(() => ['gone'])).every((l) => l === 'lo')) bare.push(ns);
+  return bare;
+}
+
+/** Removes those of the namespaces where nothing runs (a running charon means its worker still serves it). */
+async function removeIdleGatewayNamespaces(namespaces: string[]): Promise<void> {
+  for (const ns of new Set(namespaces)) {
+    if ((await namespacePids(ns)).length === 0) await removeNamespace(ns, { killProcesses: false });
   }
 }

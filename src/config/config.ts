@@ -84,12 +84,17 @@ export function loadConfig(env: Env = process.env): AppConfig {
   return { port, databaseUrl, redisUrl, secretsKey, adminApiKey, demoApiKey, webRoot: env.WEB_ROOT || defaultWebRoot(), logLevel, alerts, metricsToken: env.METRICS_TOKEN || null };
 }
 
-/** web/dist of the repository this code runs from (src/config or dist/src/config: the first parent with package.json). */
-export function defaultWebRoot(from = __dirname): string {
+/** The repository this code runs from, sources or dist/ alike: the first folder up with a package.json. */
+export function repositoryRoot(from = __dirname): string | null {
   for (let dir = from; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json'))) return join(dir, 'web', 'dist');
-    if (dirname(dir) === dir) return join(process.cwd(), 'web', 'dist');
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return null;
   }
+}
+
+/** web/dist of the repository this code runs from (else of the working directory). */
+export function defaultWebRoot(from = __dirname): string {
+  return join(repositoryRoot(from) ?? process.cwd(), 'web', 'dist');
 }
 
 /** API keys are stored as SHA-256 digests: they are random and long, so no slow hash is needed. */

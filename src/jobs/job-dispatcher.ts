@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { hostQueueName, JobName, JobPayloads, jobId } from './job-catalogue';
+import { hostQueueName, JobName, JobPayloads, jobId, PENDING_JOB_STATES } from './job-catalogue';
 
 /** Enqueues jobs on a gateway host's queue. Desired state is already committed when this runs. */
 @Injectable()
@@ -40,7 +40,7 @@ export class JobDispatcher implements OnModuleDestroy {
 
   /** Jobs of a host's queue by state (waiting, active, delayed, prioritized, waiting-children, failed, completed), for /metrics. */
   jobCounts(hostId: string): Promise<Record<string, number>> {
-    return this.queue(hostId).getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'failed', 'completed');
+    return this.queue(hostId).getJobCounts(...PENDING_JOB_STATES, 'failed', 'completed');
   }
 
   /**

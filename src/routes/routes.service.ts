@@ -192,7 +192,7 @@ export class RoutesService implements OnModuleInit, OnModuleDestroy {
     const hit = this.recentReads.get(vpcId);
     if (hit && hit.generation === generation && now - hit.readAt < RECENT_ROUTING_MAX_AGE_MS) return hit.read;
     for (const [id, e] of this.recentReads) if (now - e.readAt >= RECENT_ROUTING_MAX_AGE_MS) this.recentReads.delete(id);
-    const entry = { generation, readAt: now, read: this.vpcRouting(vpcId).then((routing) => new RecentRouting(routing, this)) };
+    const entry = { generation, readAt: now, read: this.sharedVpcRouting(vpcId, generation).then((routing) => new RecentRouting(routing, this)) };
     this.recentReads.set(vpcId, entry);
     entry.read.catch(() => {
       if (this.recentReads.get(vpcId) === entry) this.recentReads.delete(vpcId);

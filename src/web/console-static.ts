@@ -39,12 +39,12 @@ export function isApiPath(path: string): boolean {
   return path === '/api' || path.startsWith('/api/') || path === '/metrics' || path.startsWith('/metrics/') || path.startsWith('/health');
 }
 
-const NOT_BUILT = `<!doctype html>
+const notBuiltPage = (webRoot: string) => `<!doctype html>
 <html><head><meta charset="utf-8"><title>IPsec VPN console: web console not built</title></head>
 <body style="font-family: sans-serif; max-width: 40em; margin: 3em auto">
 <h1>The web console is not built</h1>
 <p>The API is running (<a href="/api/docs">API documentation</a>), but the console's files were not found in
-<code>WEB_ROOT_PLACEHOLDER</code>.</p>
+<code>${escapeHtml(webRoot)}</code>.</p>
 <p>Build it with <code>npm start</code> (it builds everything), or by hand:</p>
 <pre>cd web &amp;&amp; npm install &amp;&amp; npm run build</pre>
 <p>then reload this page (no restart needed). Set <code>WEB_ROOT</code> to serve a build from elsewhere.</p>
@@ -115,7 +115,7 @@ export function consoleMiddleware(webRoot: string): (req: IncomingMessage, res: 
       res.statusCode = 503;
       res.setHeader('Content-Type', 'text/html; charset=utf-8');
       res.setHeader('Cache-Control', 'no-store');
-      res.end(NOT_BUILT.replace('WEB_ROOT_PLACEHOLDER', escapeHtml(root)));
+      res.end(notBuiltPage(root));
       return;
     }
     const file = resolveUnder(root, path);

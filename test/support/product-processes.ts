@@ -8,21 +8,17 @@ import { randomBytes } from 'crypto';
 import { createWriteStream, existsSync, mkdtempSync, readdirSync, rmSync } from 'fs';
 import { createServer } from 'net';
 import { tmpdir } from 'os';
-import { dirname, join } from 'path';
+import { join } from 'path';
 import { Client } from 'pg';
 import { Lab } from '../../lab/lab';
 import { LabInventory } from '../../lab/lab-inventory';
 import { API_NODE_FLAGS } from '../../src/config/api-node-flags';
+import { repositoryRoot } from '../../src/config/config';
 import { removeNamespace } from '../../src/negotiation/host/gateway-namespace';
 import { tailFile } from '../../src/negotiation/host/process-files';
 
-/** The repository root: the first folder up with a package.json (dist/ has none). */
-export const REPO_ROOT = ((): string => {
-  for (let d = __dirname; ; d = dirname(d)) {
-    if (existsSync(join(d, 'package.json'))) return d;
-    if (dirname(d) === d) throw new Error(`no package.json above ${__dirname}`);
-  }
-})();
+/** The repository root, whether this runs from its sources (jest) or compiled (dist/, the benches). */
+export const REPO_ROOT = repositoryRoot(__dirname) ?? process.cwd();
 
 export interface ProductProcessOptions {
   labPrefix: string;

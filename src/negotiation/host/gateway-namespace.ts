@@ -77,36 +77,6 @@ export async function removeNamespace(name: string, options: RemoveNamespaceOpti
   }
 }
 
-/** The interfaces in a namespace by name ('lo' included; a veth end without its '@peer' suffix). */
-export async function namespaceLinks(name: string): Promise<string[]> {
-  const { stdout } = await run('ip', ['-n', assertNamespaceName(name), '-o', 'link', 'show']);
-  return stdout
-    .split('\n')
-    .map((line) => line.split(':')[1]?.trim().split('@')[0])
-    .filter((n): n is string => Boolean(n));
-}
-
-/**
- * Gateway namespaces (named by gateway id) belong to the worker, not to a lab, and stay when it
- * stops. Their links are veth pairs into a lab's namespaces, so a lab taken down leaves them with
- * no link: one with no link but lo and no process in it is plugged into nothing and is removed.
- * Returns the names removed.
- */
-export async function removeOrphanGatewayNamespaces(): Promise<string[]> {
-  const removed: string[] = [];
-  for (const ns of (await listNamespaces()).filter((n) => n.startsWith('vpngw-'))) {
-    try {
-      if ((await namespacePids(ns)).length > 0) continue;
-      if ((await namespaceLinks(ns)).some((l) => l !== 'lo')) continue;
-      await removeNamespace(ns, { killProcesses: false });
-      removed.push(ns);
-    } catch {
-      // Removed meanwhile (its worker deleted the gateway): nothing to do.
-    }
-  }
-  return removed;
-}
-
 // Runs a sysctl inside a namespace (each namespace has its own net.* sysctls).
 export async function setNamespaceSysctls(name: string, values: Record<string, string | number>): Promise<void> {
   const args = Object.entries(values).map(([k, v]) => `${k}=${v}`);

@@ -42,6 +42,12 @@ export function getLink(namespace: string, name: string): Promise<LinkInfo | nul
   return showJson(namespace, 'link', name);
 }
 
+/** The names of every link in the namespace ('lo' included). */
+export async function linkNames(namespace: string): Promise<string[]> {
+  const { stdout } = await run('ip', ['-n', namespace, '-j', 'link', 'show']);
+  return (JSON.parse(stdout) as LinkInfo[]).map((l) => l.ifname);
+}
+
 async function getAddresses(namespace: string, name: string): Promise<string[] | null> {
   const info = await showJson(namespace, 'addr', name);
   if (!info) return null;
