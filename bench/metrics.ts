@@ -21,14 +21,14 @@ import { cpus, freemem, loadavg, totalmem } from 'os';
 import { performance } from 'perf_hooks';
 import { Client as Pg } from 'pg';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions, runMigrations } from '../src/database/data-source';
+import { dataSourceOptions } from '../src/database/data-source';
 import { seriesSqlFor } from '../src/monitoring/series-sql';
 import { SampleStore, TunnelSampleRow } from '../src/monitoring/sample-store';
 import { Client } from './support/load';
 import { round, summary } from './support/proc-stats';
-import { seed } from './support/seed';
+import { seededDatabase } from './support/seed';
 import { checkBuild, startApi } from './support/server';
-import { admin, ADMIN_URL, num, REDIS_URL, cleanupOnExit, runBench } from './support/bench-env';
+import { num, REDIS_URL, cleanupOnExit, runBench } from './support/bench-env';
 
 const env = process.env;
 const TUNNELS = num('BENCH_TUNNELS', 1000);
@@ -90,18 +90,11 @@ async function timed(n: number, fn: (i: number) => Promise<unknown>): Promise<Re
 
 async function main(): Promise<number> {
   checkBuild();
-  const dbName = `vpn_bench_metrics_${Date.now()}`;
-  const url = ADMIN_URL.replace(/\/[^/]*$/, `/${dbName}`);
   const { cleanups, cleanup } = cleanupOnExit(log);
   const started = Date.now();
   try {
     const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', memGb: round(totalmem() / 2 ** 30), freeGbAtStart: round(freemem() / 2 ** 30), loadAvg1mAtStart: round(loadavg()[0], 2), node: process.version };
-    await admin(`CREATE DATABASE ${dbName}`);
-    cleanups.push(async () => { await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`); log(`dropped ${dbName}`); });
-    await runMigrations(url);
-    const secretsKey = randomBytes(32);
-    const tenantKey = `bench_${randomBytes(24).toString('base64url')}`;
-    const s = await seed(url, { secretsKey, apiKey: tenantKey, gateways: TUNNELS / 20, spare: 0 });
+    const { url, secretsKey, tenantKey, seeded: s } = await seededDatabase('vpn_bench_metrics_', { gateways: TUNNELS / 20, spare: 0 }, cleanups, log);
     log(`seeded ${s.tunnels} tunnels; seeding ${HOURS} h of ${INTERVAL_S}-s samples`);
     const pg = new Pg({ connectionString: url });
     await pg.connect();

@@ -1,7 +1,9 @@
 // What every bench script reads from its environment, and the one admin connection they use to
 // create and drop their throwaway databases.
+import { randomBytes } from 'crypto';
 import { cpus, loadavg } from 'os';
 import { Client as Pg } from 'pg';
+import { runMigrations } from '../../src/database/data-source';
 
 const env = process.env;
 
@@ -21,6 +23,25 @@ export async function admin(sql: string): Promise<void> {
   } finally {
     await c.end();
   }
+}
+
+/**
+ * A private, freshly migrated database `<prefix><random>`, with the statement that drops it. Not a
+ * clone of the tests' template: rebuilding that one (prepareTemplate drops it) would break a
+ * concurrent test run that is cloning it.
+ */
+export async function createBenchDatabase(prefix: string): Promise<{ name: string; url: string; drop: () => Promise<void> }> {
+  const name = `${prefix}${randomBytes(4).toString('hex')}`;
+  await admin(`CREATE DATABASE ${name}`);
+  const url = ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
+  const drop = () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  try {
+    await runMigrations(url);
+  } catch (err) {
+    await drop().catch(() => undefined);
+    throw err;
+  }
+  return { name, url, drop };
 }
 
 /**

@@ -1,38 +1,8 @@
 // The whole product for the negotiation and route benchmarks (test/support/product-processes.ts,
 // shared with the end-to-end tests) on a private, freshly migrated database.
-import { randomBytes } from 'crypto';
-import { Client } from 'pg';
-import { runMigrations } from '../../src/database/data-source';
 import { loadWorkerConfig } from '../../src/negotiation/worker-config';
-import { databaseUrl, PG_ADMIN_URL } from '../../test/support/env';
 import { ProductProcesses } from '../../test/support/product-processes';
-
-/**
- * A private, freshly migrated database. Not a clone of the tests' template: rebuilding that one
- * (prepareTemplate drops it) would break a concurrent test run that is cloning it.
- */
-export async function createBenchDatabase(prefix = 'vpn_bench_neg_'): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `${prefix}${randomBytes(4).toString('hex')}`;
-  const admin = async (sql: string) => {
-    const c = new Client({ connectionString: PG_ADMIN_URL });
-    await c.connect();
-    try {
-      await c.query(sql);
-    } finally {
-      await c.end();
-    }
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  const url = databaseUrl(name);
-  const drop = () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  try {
-    await runMigrations(url);
-  } catch (err) {
-    await drop().catch(() => undefined);
-    throw err;
-  }
-  return { url, drop };
-}
+import { createBenchDatabase } from './bench-env';
 
 export interface BenchProductOptions {
   labPrefix: string;
@@ -48,7 +18,7 @@ export class BenchProduct extends ProductProcesses {
   constructor(o: BenchProductOptions) {
     super({
       labPrefix: o.labPrefix, workerEnv: o.workerEnv, dirPrefix: o.dirPrefix ?? 'vpn-bench-', hostIdPrefix: 'bench-', redisDb: 12,
-      keepDirVariable: 'KEEP_BENCH_DIR', createDatabase: () => createBenchDatabase(o.dbPrefix),
+      keepDirVariable: 'KEEP_BENCH_DIR', createDatabase: () => createBenchDatabase(o.dbPrefix ?? 'vpn_bench_neg_'),
     });
   }
 

@@ -4,8 +4,7 @@
 // the VPC, a PSK sealed with the API's SECRETS_KEY, the default IKE/IPsec policies.
 import { randomBytes } from 'crypto';
 import { Client } from 'pg';
-import { runMigrations } from '../../src/database/data-source';
-import { admin, ADMIN_URL } from './bench-env';
+import { createBenchDatabase } from './bench-env';
 import { hashApiKey } from '../../src/config/config';
 import { SecretBox } from '../../src/common/secret-box';
 import { checkIkePolicy, checkIpsecPolicy } from '../../src/vpn/policy/policy';
@@ -163,12 +162,9 @@ export async function seededDatabase(
   cleanups: (() => Promise<void>)[],
   log: (msg: string) => void,
 ): Promise<{ url: string; secretsKey: Buffer; tenantKey: string; seeded: Seeded }> {
-  const dbName = `${prefix}${Date.now()}`;
-  const url = ADMIN_URL.replace(/\/[^/]*$/, `/${dbName}`);
-  log(`creating database ${dbName}`);
-  await admin(`CREATE DATABASE ${dbName}`);
-  cleanups.push(async () => { await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`); log(`dropped ${dbName}`); });
-  await runMigrations(url);
+  const { name, url, drop } = await createBenchDatabase(prefix);
+  log(`created database ${name}`);
+  cleanups.push(async () => { await drop(); log(`dropped ${name}`); });
   const secretsKey = randomBytes(32);
   const tenantKey = `bench_${randomBytes(24).toString('base64url')}`;
   log(`seeding ${opts.gateways * TUNNELS_PER_GATEWAY} tunnels`);

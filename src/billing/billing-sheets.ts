@@ -1,7 +1,7 @@
 // The Excel sheets of the orders and the ledger (exports/workbook-stream.ts writes them). Amounts
 // are stored and served as integer minor units; the sheet shows them in the currency's unit
 // (123.45) with a number format, beside the currency, as a finance department reads them.
-import { Localized } from '../exports/locale';
+import { assertWordsForEveryCode, Localized } from '../exports/locale';
 import { SheetDef } from '../exports/sheet';
 import { CHARGE_TYPE_WORDS } from '../exports/vpn-sheets';
 import { LEDGER_KINDS, LedgerEntry, LedgerKind, Order, ORDER_KINDS, OrderKind } from './billing.entities';
@@ -18,10 +18,7 @@ export const LEDGER_KIND_WORDS: Record<LedgerKind, Localized> = {
   refund: { zh: '退款', en: 'Refund' },
 };
 
-for (const [codes, words] of [[ORDER_KINDS, ORDER_KIND_WORDS], [LEDGER_KINDS, LEDGER_KIND_WORDS]] as const) {
-  const missing = codes.filter((c) => !(c in words));
-  if (missing.length) throw new Error(`export words missing for ${missing.join(', ')}`);
-}
+assertWordsForEveryCode([ORDER_KINDS, ORDER_KIND_WORDS], [LEDGER_KINDS, LEDGER_KIND_WORDS]);
 
 const ZERO_DECIMAL = new Set(['JPY', 'KRW', 'VND', 'CLP', 'ISK']);
 /** Minor units -> the currency's unit, for display only (the exact value stays an integer in the API). */

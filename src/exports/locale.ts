@@ -7,6 +7,14 @@ export const DEFAULT_LANG: Lang = 'zh';
 /** A text in every language of the console. */
 export type Localized = Record<Lang, string>;
 
+/** Throws at load when a stored code has no words, so a new state or kind is never exported raw unnoticed. */
+export function assertWordsForEveryCode(...pairs: (readonly [readonly string[], Record<string, Localized>])[]): void {
+  for (const [codes, words] of pairs) {
+    const missing = codes.filter((c) => !(c in words));
+    if (missing.length) throw new Error(`export words missing for ${missing.join(', ')}`);
+  }
+}
+
 /**
  * The language of an export: the explicit `lang` parameter, else the most preferred supported
  * language of an Accept-Language header (q-values honoured, `zh-CN`/`en-US` match by prefix), else zh.

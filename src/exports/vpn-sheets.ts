@@ -1,7 +1,7 @@
 // The Excel sheets of the VPN lists: the spec's list columns (SPEC.md), headers and state words in
 // the console's words (the UCloudStack guide's, for Chinese). No PSK column, ever.
 import { CHARGE_TYPES, CONNECTION_STATES, ChargeType, ConnectionState, GATEWAY_STATES, GatewayState, RESOURCE_STATES, ResourceState } from '../vpn/states';
-import { Localized } from './locale';
+import { assertWordsForEveryCode, Localized } from './locale';
 import { SheetDef } from './sheet';
 
 export const RESOURCE_STATE_WORDS: Record<ResourceState, Localized> = {
@@ -30,11 +30,7 @@ export const CHARGE_TYPE_WORDS: Record<ChargeType, Localized> = {
   yearly: { zh: '按年', en: 'Yearly' },
 };
 
-// Every stored code has its words (checked at load, so a new state cannot be exported raw unnoticed).
-for (const [codes, words] of [[RESOURCE_STATES, RESOURCE_STATE_WORDS], [GATEWAY_STATES, GATEWAY_STATE_WORDS], [CONNECTION_STATES, CONNECTION_STATE_WORDS], [CHARGE_TYPES, CHARGE_TYPE_WORDS]] as const) {
-  const missing = codes.filter((c) => !(c in words));
-  if (missing.length) throw new Error(`export words missing for ${missing.join(', ')}`);
-}
+assertWordsForEveryCode([RESOURCE_STATES, RESOURCE_STATE_WORDS], [GATEWAY_STATES, GATEWAY_STATE_WORDS], [CONNECTION_STATES, CONNECTION_STATE_WORDS], [CHARGE_TYPES, CHARGE_TYPE_WORDS]);
 
 const NAME = { zh: '名称', en: 'Name' };
 const RESOURCE_ID = { zh: '资源 ID', en: 'ID' };
