@@ -5,6 +5,8 @@
 import { mkdirSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { Browser, BrowserContext, chromium, Download, Locator, Page } from 'playwright-core';
+// The console's own flattening (web/src/i18n/keys.ts), the one its catalogue test uses.
+import { flatten } from '../../web/src/i18n/keys';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const ROOT = join(__dirname, '..', '..');
@@ -206,18 +208,9 @@ export async function visibleStrings(page: Page): Promise<string> {
 
 export type Catalogue = Record<string, string>;
 
-function flatten(obj: Record<string, unknown>, prefix = '', out: Catalogue = {}): Catalogue {
-  for (const [k, v] of Object.entries(obj)) {
-    const key = prefix ? `${prefix}.${k}` : k;
-    if (v && typeof v === 'object') flatten(v as Record<string, unknown>, key, out);
-    else out[key] = String(v);
-  }
-  return out;
-}
-
 /** The console's message catalogues (web/src/i18n/{en,zh}.json), flattened to dotted keys. */
 export function catalogues(): { en: Catalogue; zh: Catalogue } {
-  const read = (lang: Lang) => flatten(JSON.parse(readFileSync(join(ROOT, 'web', 'src', 'i18n', `${lang}.json`), 'utf8')));
+  const read = (lang: Lang) => Object.fromEntries(flatten(JSON.parse(readFileSync(join(ROOT, 'web', 'src', 'i18n', `${lang}.json`), 'utf8'))));
   return { en: read('en'), zh: read('zh') };
 }
 
