@@ -7,12 +7,16 @@ cd "$ROOT"
 log() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
 
 APT_UPDATED=0
-apt_install() {
+apt_update_once() {
   if [ "$APT_UPDATED" = 0 ]; then
     log "apt-get update"
     DEBIAN_FRONTEND=noninteractive apt-get update -qq
     APT_UPDATED=1
   fi
+}
+
+apt_install() {
+  apt_update_once
   log "apt-get install $*"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
@@ -54,11 +58,13 @@ ensure_redis() {
 
 ensure_node_modules() {
   # `npm install` with the committed lockfile (versions pinned there), when node_modules is missing
-  # or older than the lockfile. Not `npm ci`: the registry reached here lacks some other platforms'
-  # optional binaries (@swc/core-darwin-*, ...), which npm ci insists on finding in the lockfile.
-  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    log "npm install (locked versions)"
-    npm install --no-audit --no-fund --loglevel=error
+  # or older than the lockfile; in the package folder $1 (default: the root). Not `npm ci`: the
+  # registry reached here lacks some other platforms' optional binaries (@swc/core-darwin-*, ...),
+  # which npm ci insists on finding in the lockfile.
+  local dir="${1:-.}"
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    log "npm install in ${dir} (locked versions)"
+    (cd "$dir" && npm install --no-audit --no-fund --loglevel=error)
   fi
 }
 
@@ -75,18 +81,9 @@ ensure_chromium() {
   fc-list :lang=zh 2>/dev/null | grep -q . || apt_install fonts-wqy-microhei
 }
 
-# The web console's own dependencies (web/package-lock.json), like the root's: installed when
-# missing or older than the lockfile.
-ensure_web_modules() {
-  if [ ! -f web/node_modules/.package-lock.json ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
-    log "npm install in web/ (locked versions)"
-    (cd web && npm install --no-audit --no-fund --loglevel=error)
-  fi
-}
-
 # web/dist, served by the API at / (the API shows how to build it while it is missing).
 build_web() {
-  ensure_web_modules
+  ensure_node_modules web
   log "building the web console (web/dist)"
   (cd web && npm run build --silent)
 }
@@ -112,7 +109,7 @@ ensure_libreswan_tools() {
     tmp="$(mktemp -d)"
     chmod 755 "$tmp" # apt's sandbox user writes the download here
     if ! (cd "$tmp" && apt-get download -q libreswan >/dev/null 2>&1); then
-      if [ "$APT_UPDATED" = 0 ]; then DEBIAN_FRONTEND=noninteractive apt-get update -qq; APT_UPDATED=1; fi
+      apt_update_once
       (cd "$tmp" && apt-get download -q libreswan >/dev/null)
     fi
     rm -rf "$LIBRESWAN_DIR"
