@@ -2,7 +2,7 @@
 // vendor file, plus the facts all vendor renderers share: the checklist in each file's header,
 // netmasks, names. Pure: no framework, no I/O.
 import { maskOf, parseCidr, intToIp, isIpv4 } from '../common/cidr';
-import { DhGroup, PfsGroup } from '../vpn/policy/policy';
+import { DH_KEYWORD, DhGroup, PfsGroup } from '../vpn/policy/policy';
 import { RenderableTunnel, commentSafe, connName, isAnyPeer } from '../strongswan/tunnel-model';
 
 export interface RemoteView {
@@ -43,11 +43,9 @@ export function remotePairs(v: RemoteView): { mine: string; theirs: string }[] {
   return v.mySubnets.flatMap((mine) => v.platformSubnets.map((theirs) => ({ mine, theirs })));
 }
 
-export const MODP_BITS: Record<DhGroup, string> = { 1: 'modp768', 2: 'modp1024', 5: 'modp1536', 14: 'modp2048', 24: 'modp2048s256' };
-
 /** One line naming the DH group both ways, for comments. */
 export function dhLabel(g: DhGroup | PfsGroup): string {
-  return g === 'disable' ? 'off' : `group ${g} (${MODP_BITS[g]})`;
+  return g === 'disable' ? 'off' : `group ${g} (${DH_KEYWORD[g]})`;
 }
 
 /**
