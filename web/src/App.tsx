@@ -1,4 +1,4 @@
-import { lazy, Suspense, useEffect, useState, type ReactNode } from 'react';
+import { lazy, Suspense, useEffect, type ReactNode } from 'react';
 import { App as AntApp, ConfigProvider, Spin } from 'antd';
 import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
@@ -50,18 +50,13 @@ const fallback = (
 );
 
 export function App() {
+  // useTranslation renders again when the language changes.
   const { i18n } = useTranslation();
-  const [lang, setLangState] = useState(i18n.language);
+  const lang = i18n.language;
   useEffect(() => {
-    const on = (l: string) => {
-      setLangState(l);
-      document.title = i18n.t('app.title');
-    };
-    i18n.on('languageChanged', on);
-    document.documentElement.lang = i18n.language === 'zh' ? 'zh-CN' : 'en';
+    document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
     document.title = i18n.t('app.title');
-    return () => i18n.off('languageChanged', on);
-  }, [i18n]);
+  }, [i18n, lang]);
   dayjs.locale(lang === 'zh' ? 'zh-cn' : 'en');
 
   const tenant = (el: ReactNode) => <RequireAuth role="tenant">{el}</RequireAuth>;

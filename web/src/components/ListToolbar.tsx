@@ -1,6 +1,7 @@
 import { DeleteOutlined, DownloadOutlined, PlusOutlined, ReloadOutlined } from '@ant-design/icons';
 import { Button, Input, Space, Tooltip, type TableProps } from 'antd';
 import { useTranslation } from 'react-i18next';
+import type { List } from './useList';
 
 export function ListToolbar(props: {
   onCreate?: () => void;
@@ -49,28 +50,33 @@ export function ListToolbar(props: {
   );
 }
 
-/** antd Table pagination wired to useList's offset/limit. */
-export function pagination(
-  data: { total: number; offset: number; limit: number },
-  setPage: (page: number, size: number) => void,
+/**
+ * The Table props of a useList list: rows keyed by id, its loading state, server-side pages, and
+ * sorting by the columns marked `sorter` (the Table reports paging to onChange too: that is the pagination's).
+ */
+export function listTableProps<T>(
+  list: List<T>,
   t: (k: string, o?: Record<string, unknown>) => string,
-) {
+): Pick<TableProps<T>, 'rowKey' | 'size' | 'loading' | 'dataSource' | 'pagination' | 'onChange'> {
+  const { data } = list;
   return {
-    current: Math.floor(data.offset / data.limit) + 1,
-    pageSize: data.limit,
-    total: data.total,
-    showSizeChanger: true,
-    pageSizeOptions: [10, 20, 50, 100],
-    showTotal: (total: number) => t('common.total', { count: total }),
-    onChange: setPage,
-  };
-}
-
-/** antd Table onChange wired to useList's sort: the Table reports paging here too, which is the pagination's. */
-export function sortChange<T>(setSort: (sort?: string, order?: 'asc' | 'desc') => void): TableProps<T>['onChange'] {
-  return (_p, _f, sorter, extra) => {
-    if (extra.action !== 'sort') return;
-    const s = Array.isArray(sorter) ? sorter[0] : sorter;
-    setSort(s?.order ? String(s.field) : undefined, s?.order === 'ascend' ? 'asc' : s?.order ? 'desc' : undefined);
+    rowKey: 'id',
+    size: 'middle',
+    loading: list.loading,
+    dataSource: data.items,
+    pagination: {
+      current: Math.floor(data.offset / data.limit) + 1,
+      pageSize: data.limit,
+      total: data.total,
+      showSizeChanger: true,
+      pageSizeOptions: [10, 20, 50, 100],
+      showTotal: (total: number) => t('common.total', { count: total }),
+      onChange: list.setPage,
+    },
+    onChange: (_p, _f, sorter, extra) => {
+      if (extra.action !== 'sort') return;
+      const s = Array.isArray(sorter) ? sorter[0] : sorter;
+      list.setSort(s?.order ? String(s.field) : undefined, s?.order === 'ascend' ? 'asc' : s?.order ? 'desc' : undefined);
+    },
   };
 }

@@ -1,8 +1,32 @@
-// The spec's delete guard for gateways and peers: one with tunnels still attached is not deleted;
-// a dialog names those tunnels instead.
+// Deleting: the confirmation every delete goes through, and the spec's delete guard for gateways
+// and peers: one with tunnels still attached is not deleted; a dialog names those tunnels instead.
+import type { ReactNode } from 'react';
 import { App, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { api, call } from '../api/client';
+import { errorText } from './errors';
+
+/** Asks before deleting (the OK button is `confirm-delete`); `run` goes on OK, its failure is shown as a message. */
+export function useConfirmDelete() {
+  const { t } = useTranslation();
+  const { modal, message } = App.useApp();
+  return (o: { title: string; content: ReactNode; okText?: string; run: () => Promise<unknown> }) => {
+    modal.confirm({
+      title: o.title,
+      content: o.content,
+      okText: o.okText ?? t('common.delete'),
+      okButtonProps: { danger: true, 'data-testid': 'confirm-delete' },
+      cancelText: t('common.cancel'),
+      onOk: async () => {
+        try {
+          await o.run();
+        } catch (e) {
+          void message.error(errorText(e));
+        }
+      },
+    });
+  };
+}
 
 type Owner = { id: string; name: string; tunnelCount: number };
 

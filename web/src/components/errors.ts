@@ -1,6 +1,7 @@
 // Shows the API's refusals: field violations go onto the form fields they name, the rest into a
 // message. `ikePolicy.dhGroup` -> ['ikePolicy','dhGroup']; `remoteCidrs[1]` -> ['remoteCidrs'].
-import type { FormInstance } from 'antd';
+import { useState } from 'react';
+import { App, type FormInstance } from 'antd';
 import type { MessageInstance } from 'antd/es/message/interface';
 import i18n from '../i18n';
 import { ApiError, type Violation } from '../api/client';
@@ -81,4 +82,26 @@ export async function validated<T>(form: FormInstance<T>, fields?: Parameters<Fo
   } catch {
     return null;
   }
+}
+
+/**
+ * A form's submit: validates, then runs `action` with the values while `busy`; the API's refusal
+ * goes onto the form's fields (reportError).
+ */
+export function useSubmit<T>(form: FormInstance<T>, action: (values: T) => Promise<unknown>, alias?: Record<string, (string | number)[]>) {
+  const { message } = App.useApp();
+  const [busy, setBusy] = useState(false);
+  const submit = async () => {
+    const v = await validated(form);
+    if (!v) return;
+    setBusy(true);
+    try {
+      await action(v);
+    } catch (e) {
+      reportError(message, e, form, alias);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, submit };
 }

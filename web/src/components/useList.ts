@@ -85,3 +85,5 @@ export function useList<T>(
     setSort: (sort?: string, order?: 'asc' | 'desc') => setParams((p) => ({ ...p, sort, order, offset: 0 })),
   };
 }
+
+export type List<T> = ReturnType<typeof useList<T>>;

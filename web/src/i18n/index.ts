@@ -7,7 +7,6 @@ import en from './en.json';
 import zh from './zh.json';
 
 export type Lang = 'zh' | 'en';
-export const LANGS: Lang[] = ['zh', 'en'];
 const STORE = 'vpnConsole.lang';
 
 export function initialLang(): Lang {

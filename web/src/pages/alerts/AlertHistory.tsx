@@ -4,7 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api, call, type Schemas } from '../../api/client';
 import { fmtTime } from '../../components/format';
-import { ListToolbar, pagination } from '../../components/ListToolbar';
+import { listTableProps, ListToolbar } from '../../components/ListToolbar';
 import { useList } from '../../components/useList';
 import { ruleText } from './AlertTemplates';
 
@@ -61,12 +61,8 @@ export default function AlertHistory() {
       />
       <Table<Alert>
         data-testid="alert-table"
-        rowKey="id"
-        size="middle"
-        loading={list.loading}
+        {...listTableProps(list, t)}
         columns={columns}
-        dataSource={list.data.items}
-        pagination={pagination(list.data, list.setPage, t)}
         locale={{ emptyText: t('alert.historyEmpty') }}
       />
     </>

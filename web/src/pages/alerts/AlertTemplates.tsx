@@ -3,9 +3,10 @@ import { DeleteOutlined, PlusOutlined } from '@ant-design/icons';
 import { App, Button, Card, Drawer, Form, Input, InputNumber, Select, Space, Switch, Table, Tag, Typography, type TableColumnsType } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { api, call, type Schemas } from '../../api/client';
-import { errorText, reportError, validated } from '../../components/errors';
+import { useConfirmDelete } from '../../components/deleteGuard';
+import { useSubmit } from '../../components/errors';
 import { fmtTime } from '../../components/format';
-import { ListToolbar, pagination } from '../../components/ListToolbar';
+import { listTableProps, ListToolbar } from '../../components/ListToolbar';
 import { nameRules } from '../../components/rules';
 import { useList } from '../../components/useList';
 
@@ -23,25 +24,19 @@ export function ruleText(r: Rule, t: (k: string, o?: Record<string, unknown>) =>
 
 export default function AlertTemplates() {
   const { t } = useTranslation();
-  const { message, modal } = App.useApp();
+  const { message } = App.useApp();
+  const confirmDelete = useConfirmDelete();
   const [editing, setEditing] = useState<Template | 'new' | null>(null);
   const list = useList<Template>((p) => call(api.GET('/api/v1/alert-templates', { params: { query: p } })));
 
   const remove = (x: Template) =>
-    modal.confirm({
+    confirmDelete({
       title: t('alert.deleteTitle'),
       content: t('alert.deleteConfirm', { name: x.name }),
-      okText: t('common.delete'),
-      okButtonProps: { danger: true, 'data-testid': 'confirm-delete' },
-      cancelText: t('common.cancel'),
-      onOk: async () => {
-        try {
-          await call(api.DELETE('/api/v1/alert-templates/{id}', { params: { path: { id: x.id } } }));
-          void message.success(t('common.deleted', { name: x.name }));
-          void list.reload();
-        } catch (e) {
-          void message.error(errorText(e));
-        }
+      run: async () => {
+        await call(api.DELETE('/api/v1/alert-templates/{id}', { params: { path: { id: x.id } } }));
+        void message.success(t('common.deleted', { name: x.name }));
+        void list.reload();
       },
     });
 
@@ -102,12 +97,8 @@ export default function AlertTemplates() {
       <ListToolbar onCreate={() => setEditing('new')} createLabel={t('alert.create')} onSearch={list.search} onReload={list.reload} />
       <Table<Template>
         data-testid="alert-template-table"
-        rowKey="id"
-        size="middle"
-        loading={list.loading}
+        {...listTableProps(list, t)}
         columns={columns}
-        dataSource={list.data.items}
-        pagination={pagination(list.data, list.setPage, t)}
         locale={{ emptyText: t('alert.empty') }}
       />
       <TemplateDrawer template={editing} onClose={(changed) => { setEditing(null); if (changed) void list.reload(); }} />
@@ -127,7 +118,6 @@ function TemplateDrawer({ template, onClose }: { template: Template | 'new' | nu
   const { t } = useTranslation();
   const { message } = App.useApp();
   const [form] = Form.useForm<FormValues>();
-  const [busy, setBusy] = useState(false);
   const isNew = template === 'new';
 
   useEffect(() => {
@@ -137,25 +127,16 @@ function TemplateDrawer({ template, onClose }: { template: Template | 'new' | nu
     else form.setFieldsValue({ name: template.name, description: template.description ?? '', isDefault: template.isDefault, rules: template.rules, channels: template.channels.map((c) => ({ id: c.id, type: c.type, url: c.url, secretSet: c.secretSet })) });
   }, [template, form]);
 
-  const submit = async () => {
-    const v = await validated(form);
-    if (!v) return;
+  const { busy, submit } = useSubmit(form, async (v) => {
     // type/id of a channel are not form items: read them from the whole store.
     const all = form.getFieldsValue(true) as FormValues;
     const channels = (all.channels ?? []).map((c) => ({ ...(c.id ? { id: c.id } : {}), type: c.type, ...(c.type === 'webhook' ? { url: c.url, ...(c.secret ? { secret: c.secret } : {}) } : {}) }));
     const body = { name: v.name, description: v.description ?? '', isDefault: v.isDefault, rules: v.rules, channels };
-    setBusy(true);
-    try {
-      if (template === 'new') await call(api.POST('/api/v1/alert-templates', { body }));
-      else if (template) await call(api.PATCH('/api/v1/alert-templates/{id}', { params: { path: { id: template.id } }, body }));
-      void message.success(t('common.saved'));
-      onClose(true);
-    } catch (e) {
-      reportError(message, e, form);
-    } finally {
-      setBusy(false);
-    }
-  };
+    if (template === 'new') await call(api.POST('/api/v1/alert-templates', { body }));
+    else if (template) await call(api.PATCH('/api/v1/alert-templates/{id}', { params: { path: { id: template.id } }, body }));
+    void message.success(t('common.saved'));
+    onClose(true);
+  });
 
   return (
     <Drawer

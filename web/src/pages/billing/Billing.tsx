@@ -5,10 +5,10 @@ import { Link } from 'react-router';
 import { api, call, type Schemas } from '../../api/client';
 import { money } from '../../components/money';
 import { getRole } from '../../auth';
-import { reportError, validated } from '../../components/errors';
+import { useSubmit } from '../../components/errors';
 import { useExport } from '../../components/exportList';
 import { fmtTime } from '../../components/format';
-import { ListToolbar, pagination } from '../../components/ListToolbar';
+import { listTableProps, ListToolbar } from '../../components/ListToolbar';
 import { useList } from '../../components/useList';
 
 type Order = Schemas['OrderDto'];
@@ -70,7 +70,7 @@ function OrdersTab({ operator }: { operator: boolean }) {
         exporting={exp.busy}
         extra={<Select allowClear placeholder={t('billing.kind')} style={{ width: 160 }} value={kind} onChange={setKind} options={(['purchase', 'renewal', 'auto_renewal'] as const).map((k) => ({ value: k, label: t(`billing.orderKinds.${k}`) }))} />}
       />
-      <Table<Order> data-testid="order-table" rowKey="id" size="middle" scroll={{ x: 1300 }} loading={list.loading} columns={columns} dataSource={list.data.items} pagination={pagination(list.data, list.setPage, t)} locale={{ emptyText: t('billing.noOrders') }} />
+      <Table<Order> data-testid="order-table" {...listTableProps(list, t)} scroll={{ x: 1300 }} columns={columns} locale={{ emptyText: t('billing.noOrders') }} />
     </>
   );
 }
@@ -98,7 +98,7 @@ function LedgerTab({ operator }: { operator: boolean }) {
         exporting={exp.busy}
         extra={<Select allowClear placeholder={t('billing.kind')} style={{ width: 160 }} value={kind} onChange={setKind} options={(['top_up', 'charge', 'refund'] as const).map((k) => ({ value: k, label: t(`billing.ledgerKinds.${k}`) }))} />}
       />
-      <Table<LedgerEntry> data-testid="ledger-table" rowKey="id" size="middle" loading={list.loading} columns={columns} dataSource={list.data.items} pagination={pagination(list.data, list.setPage, t)} locale={{ emptyText: t('billing.noLedger') }} />
+      <Table<LedgerEntry> data-testid="ledger-table" {...listTableProps(list, t)} columns={columns} locale={{ emptyText: t('billing.noLedger') }} />
     </>
   );
 }
@@ -132,51 +132,35 @@ function UsageTab() {
   );
 }
 
+// The integer settings: 0 up to max.
+const INT_SETTINGS = [
+  { name: 'retentionHours', label: 'billing.retentionHours', max: 8760 },
+  { name: 'noticeLeadHours', label: 'billing.noticeLeadHours', max: 720 },
+  { name: 'autoRenewLeadMinutes', label: 'billing.autoRenewLeadMinutes', max: 1440 },
+  { name: 'sweepIntervalSeconds', label: 'billing.sweepIntervalSeconds', max: 86400 },
+] as const;
+
 function SettingsTab() {
   const { t } = useTranslation();
   const { message } = App.useApp();
   const [form] = Form.useForm<Schemas['BillingSettingsDto']>();
-  const [busy, setBusy] = useState(false);
   useEffect(() => {
     void call(api.GET('/api/v1/billing/settings')).then((s) => form.setFieldsValue(s)).catch(() => undefined);
   }, [form]);
-  const save = async () => {
-    const v = await validated(form);
-    if (!v) return;
-    setBusy(true);
-    try {
-      form.setFieldsValue(await call(api.PUT('/api/v1/billing/settings', { body: v })));
-      void message.success(t('common.saved'));
-    } catch (e) {
-      reportError(message, e, form);
-    } finally {
-      setBusy(false);
-    }
-  };
-  const int = (min: number, max: number) => [{ required: true, message: t('validation.required') }, { type: 'integer' as const, min, max, message: t('billing.intRange', { min, max }) }];
+  const { busy, submit: save } = useSubmit(form, async (v) => {
+    form.setFieldsValue(await call(api.PUT('/api/v1/billing/settings', { body: v })));
+    void message.success(t('common.saved'));
+  });
   return (
     <Form form={form} layout="vertical" style={{ maxWidth: 560 }} data-testid="billing-settings">
       <Row gutter={16}>
-        <Col span={12}>
-          <Form.Item name="retentionHours" label={t('billing.retentionHours')} rules={int(0, 8760)}>
-            <InputNumber style={{ width: '100%' }} precision={0} />
-          </Form.Item>
-        </Col>
-        <Col span={12}>
-          <Form.Item name="noticeLeadHours" label={t('billing.noticeLeadHours')} rules={int(0, 720)}>
-            <InputNumber style={{ width: '100%' }} precision={0} />
-          </Form.Item>
-        </Col>
-        <Col span={12}>
-          <Form.Item name="autoRenewLeadMinutes" label={t('billing.autoRenewLeadMinutes')} rules={int(0, 1440)}>
-            <InputNumber style={{ width: '100%' }} precision={0} />
-          </Form.Item>
-        </Col>
-        <Col span={12}>
-          <Form.Item name="sweepIntervalSeconds" label={t('billing.sweepIntervalSeconds')} rules={int(0, 86400)}>
-            <InputNumber style={{ width: '100%' }} precision={0} />
-          </Form.Item>
-        </Col>
+        {INT_SETTINGS.map(({ name, label, max }) => (
+          <Col span={12} key={name}>
+            <Form.Item name={name} label={t(label)} rules={[{ required: true, message: t('validation.required') }, { type: 'integer', min: 0, max, message: t('billing.intRange', { min: 0, max }) }]}>
+              <InputNumber style={{ width: '100%' }} precision={0} />
+            </Form.Item>
+          </Col>
+        ))}
         <Col span={12}>
           <Form.Item name="currency" label={t('billing.currency')} rules={[{ required: true, pattern: /^[A-Z]{3}$/, message: t('billing.currencyRule') }]}>
             <Input maxLength={3} />

@@ -4,14 +4,14 @@ import { Alert, App, Button, Card, Col, Descriptions, Form, Input, InputNumber, 
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 import { api, call, type Schemas } from '../../api/client';
-import { money } from '../../components/money';
-
-type Quote = Schemas['QuoteDto'];
 import { reportError, validated } from '../../components/errors';
 import { fmtTime } from '../../components/format';
-import { CHARGE_TYPES, type ChargeType } from '../../components/state';
+import { money } from '../../components/money';
 import { nameRules, remarkRules } from '../../components/rules';
+import { CHARGE_TYPES, type ChargeType } from '../../components/state';
 import { periodOptions } from './periods';
+
+type Quote = Schemas['QuoteDto'];
 
 interface Values {
   machineTypeId: string;

@@ -6,7 +6,7 @@ import { api, call, type Schemas } from '../../api/client';
 import { firstPageNow, takeFirstPage } from '../../api/prefetch';
 import { useExport } from '../../components/exportList';
 import { fmtTime } from '../../components/format';
-import { ListToolbar, pagination, sortChange } from '../../components/ListToolbar';
+import { listTableProps, ListToolbar } from '../../components/ListToolbar';
 import { isTransient, ResourceStateTag } from '../../components/state';
 import { useList, type Page } from '../../components/useList';
 import { RenewModal } from './RenewModal';
@@ -96,15 +96,10 @@ export default function GatewayList() {
       />
       <Table<Gateway>
         data-testid="gateway-table"
-        rowKey="id"
-        size="middle"
-        loading={list.loading}
+        {...listTableProps(list, t)}
         columns={columns}
-        dataSource={list.data.items}
         scroll={{ x: 1400 }}
         rowSelection={{ selectedRowKeys: selected, onChange: (keys) => setSelected(keys as string[]) }}
-        pagination={pagination(list.data, list.setPage, t)}
-        onChange={sortChange(list.setSort)}
         locale={{ emptyText: t('gateway.empty') }}
       />
       <RenewModal gateway={renewing} onClose={(changed) => { setRenewing(null); if (changed) void list.reload(); }} />

@@ -1,14 +1,15 @@
 import { useEffect, useState } from 'react';
 import { App, Descriptions, Form, Modal, Select, Typography } from 'antd';
+import dayjs from 'dayjs';
 import { useTranslation } from 'react-i18next';
 import { api, call, type Schemas } from '../../api/client';
-import { money } from '../../components/money';
-
-type Quote = Schemas['QuoteDto'];
-import { reportError, validated } from '../../components/errors';
+import { useSubmit } from '../../components/errors';
 import { fmtTime } from '../../components/format';
+import { money } from '../../components/money';
 import { periodOptions } from './periods';
-import dayjs from 'dayjs';
+
+type Gateway = Schemas['GatewayDto'];
+type Quote = Schemas['QuoteDto'];
 
 /** Renewal starts where the paid time ends (or now when it already ended). */
 function renewedUntil(g: Gateway, period: number): string {
@@ -18,8 +19,6 @@ function renewedUntil(g: Gateway, period: number): string {
   return start.add(period, unit).toISOString();
 }
 
-type Gateway = Schemas['GatewayDto'];
-
 /** Renewal: hourly 1-24 h, monthly 1-11 months, yearly 1-5 years, in the gateway's own charge type. */
 export function RenewModal({ gateway, onClose }: { gateway: Gateway | null; onClose: (changed: boolean) => void }) {
   const { t } = useTranslation();
@@ -27,7 +26,6 @@ export function RenewModal({ gateway, onClose }: { gateway: Gateway | null; onCl
   const [form] = Form.useForm<{ period: number }>();
   const period = Form.useWatch('period', form);
   const [quote, setQuote] = useState<Quote | null>(null);
-  const [busy, setBusy] = useState(false);
 
   useEffect(() => {
     if (gateway) form.setFieldsValue({ period: 1 });
@@ -45,21 +43,12 @@ export function RenewModal({ gateway, onClose }: { gateway: Gateway | null; onCl
     };
   }, [gateway, period]);
 
-  const submit = async () => {
+  const { busy, submit } = useSubmit(form, async (v) => {
     if (!gateway) return;
-    const v = await validated(form);
-    if (!v) return;
-    setBusy(true);
-    try {
-      await call(api.POST('/api/v1/vpn-gateways/{id}/renew', { params: { path: { id: gateway.id } }, body: { period: v.period } }));
-      void message.success(t('gateway.renewed', { name: gateway.name }));
-      onClose(true);
-    } catch (e) {
-      reportError(message, e, form);
-    } finally {
-      setBusy(false);
-    }
-  };
+    await call(api.POST('/api/v1/vpn-gateways/{id}/renew', { params: { path: { id: gateway.id } }, body: { period: v.period } }));
+    void message.success(t('gateway.renewed', { name: gateway.name }));
+    onClose(true);
+  });
 
   return (
     <Modal

@@ -2,8 +2,9 @@
 import { useState, type ReactNode } from 'react';
 import { App, Button, Form, Modal, Table, type FormInstance, type TableColumnsType } from 'antd';
 import { useTranslation } from 'react-i18next';
-import { errorText, reportError, validated } from '../../components/errors';
-import { ListToolbar, pagination } from '../../components/ListToolbar';
+import { useConfirmDelete } from '../../components/deleteGuard';
+import { useSubmit } from '../../components/errors';
+import { listTableProps, ListToolbar } from '../../components/ListToolbar';
 import { useList, type ListParams, type Page } from '../../components/useList';
 
 export function CrudTab<T extends { id: string; name?: string; address?: string }>(props: {
@@ -18,28 +19,19 @@ export function CrudTab<T extends { id: string; name?: string; address?: string 
   extra?: ReactNode;
 }) {
   const { t } = useTranslation();
-  const { message, modal } = App.useApp();
+  const { message } = App.useApp();
+  const confirmDelete = useConfirmDelete();
   const [open, setOpen] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [form] = Form.useForm();
+  const [form] = Form.useForm<Record<string, unknown>>();
   const list = useList<T>(props.load, { filters: props.filters });
 
-  const submit = async () => {
-    const v = (await validated(form)) as Record<string, unknown> | null;
-    if (!v) return;
-    setBusy(true);
-    try {
-      await props.create(v);
-      void message.success(t('common.saved'));
-      setOpen(false);
-      form.resetFields();
-      void list.reload();
-    } catch (e) {
-      reportError(message, e, form);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, submit } = useSubmit(form, async (v) => {
+    await props.create(v);
+    void message.success(t('common.saved'));
+    setOpen(false);
+    form.resetFields();
+    void list.reload();
+  });
 
   const columns: TableColumnsType<T> = [
     ...props.columns,
@@ -55,19 +47,12 @@ export function CrudTab<T extends { id: string; name?: string; address?: string 
                 danger
                 data-testid="row-delete"
                 onClick={() =>
-                  modal.confirm({
+                  confirmDelete({
                     title: t('common.delete'),
                     content: t('op.deleteConfirm', { name: row.name ?? row.address ?? row.id }),
-                    okText: t('common.delete'),
-                    okButtonProps: { danger: true, 'data-testid': 'confirm-delete' },
-                    cancelText: t('common.cancel'),
-                    onOk: async () => {
-                      try {
-                        await props.remove!(row);
-                        void list.reload();
-                      } catch (e) {
-                        void message.error(errorText(e));
-                      }
+                    run: async () => {
+                      await props.remove!(row);
+                      void list.reload();
                     },
                   })
                 }
@@ -83,7 +68,7 @@ export function CrudTab<T extends { id: string; name?: string; address?: string 
   return (
     <>
       <ListToolbar onCreate={() => setOpen(true)} createLabel={props.createLabel} onSearch={list.search} onReload={list.reload} extra={props.extra} />
-      <Table<T> data-testid={props.testId} rowKey="id" size="middle" loading={list.loading} columns={columns} dataSource={list.data.items} pagination={pagination(list.data, list.setPage, t)} />
+      <Table<T> data-testid={props.testId} {...listTableProps(list, t)} columns={columns} />
       <Modal open={open} title={props.createLabel} onOk={submit} onCancel={() => setOpen(false)} okText={t('common.create')} cancelText={t('common.cancel')} confirmLoading={busy} forceRender>
         <Form form={form} layout="vertical">
           {props.fields(form)}

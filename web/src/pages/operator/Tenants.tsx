@@ -3,9 +3,10 @@ import { Alert, App, Button, Descriptions, Drawer, Form, Input, InputNumber, Mod
 import { useTranslation } from 'react-i18next';
 import { api, call, type Schemas } from '../../api/client';
 import { money } from '../../components/money';
-import { errorText, reportError, validated } from '../../components/errors';
+import { useConfirmDelete } from '../../components/deleteGuard';
+import { useSubmit } from '../../components/errors';
 import { fmtTime } from '../../components/format';
-import { ListToolbar, pagination } from '../../components/ListToolbar';
+import { listTableProps, ListToolbar } from '../../components/ListToolbar';
 import { nameRules } from '../../components/rules';
 import { useList } from '../../components/useList';
 
@@ -15,28 +16,18 @@ export default function Tenants() {
   const { t } = useTranslation();
   const { message } = App.useApp();
   const [creating, setCreating] = useState(false);
-  const [busy, setBusy] = useState(false);
   const [open, setOpen] = useState<Tenant | null>(null);
   const [form] = Form.useForm<{ name: string }>();
   const list = useList<Tenant>((p) => call(api.GET('/api/v1/tenants', { params: { query: p } })));
 
-  const create = async () => {
-    const v = await validated(form);
-    if (!v) return;
-    setBusy(true);
-    try {
-      const tenant = await call(api.POST('/api/v1/tenants', { body: v }));
-      void message.success(t('common.createdOk', { name: tenant.name }));
-      setCreating(false);
-      form.resetFields();
-      void list.reload();
-      setOpen(tenant);
-    } catch (e) {
-      reportError(message, e, form);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, submit: create } = useSubmit(form, async (v) => {
+    const tenant = await call(api.POST('/api/v1/tenants', { body: v }));
+    void message.success(t('common.createdOk', { name: tenant.name }));
+    setCreating(false);
+    form.resetFields();
+    void list.reload();
+    setOpen(tenant);
+  });
 
   const columns: TableColumnsType<Tenant> = [
     { title: t('common.name'), dataIndex: 'name' },
@@ -56,7 +47,7 @@ export default function Tenants() {
     <>
       <Typography.Title level={4}>{t('menu.tenants')}</Typography.Title>
       <ListToolbar onCreate={() => setCreating(true)} createLabel={t('op.createTenant')} onSearch={list.search} onReload={list.reload} />
-      <Table<Tenant> data-testid="tenant-table" rowKey="id" size="middle" loading={list.loading} columns={columns} dataSource={list.data.items} pagination={pagination(list.data, list.setPage, t)} />
+      <Table<Tenant> data-testid="tenant-table" {...listTableProps(list, t)} columns={columns} />
       <Modal open={creating} title={t('op.createTenant')} onOk={create} onCancel={() => setCreating(false)} okText={t('common.create')} cancelText={t('common.cancel')} confirmLoading={busy} forceRender>
         <Form form={form} layout="vertical">
           <Form.Item name="name" label={t('common.name')} rules={nameRules(t)}>
@@ -71,7 +62,8 @@ export default function Tenants() {
 
 function TenantDrawer({ tenant, onClose }: { tenant: Tenant | null; onClose: () => void }) {
   const { t } = useTranslation();
-  const { message, modal } = App.useApp();
+  const { message } = App.useApp();
+  const confirmDelete = useConfirmDelete();
   const [keys, setKeys] = useState<Schemas['ApiKeyDto'][]>([]);
   const [account, setAccount] = useState<{ balance: number; currency: string } | null>(null);
   const [issued, setIssued] = useState<string | null>(null);
@@ -92,33 +84,21 @@ function TenantDrawer({ tenant, onClose }: { tenant: Tenant | null; onClose: () 
     load();
   }, [load]);
 
-  const issue = async () => {
+  const { submit: issue } = useSubmit(keyForm, async (v) => {
     if (!tenant) return;
-    const v = await validated(keyForm);
-    if (!v) return;
-    try {
-      const k = await call(api.POST('/api/v1/tenants/{id}/api-keys', { params: { path: { id: tenant.id } }, body: v }));
-      setIssued(k.key);
-      keyForm.resetFields();
-      load();
-    } catch (e) {
-      reportError(message, e, keyForm);
-    }
-  };
+    const k = await call(api.POST('/api/v1/tenants/{id}/api-keys', { params: { path: { id: tenant.id } }, body: v }));
+    setIssued(k.key);
+    keyForm.resetFields();
+    load();
+  });
 
-  const topUp = async () => {
+  const { submit: topUp } = useSubmit(topUpForm, async (v) => {
     if (!tenant) return;
-    const v = await validated(topUpForm);
-    if (!v) return;
-    try {
-      await call(api.POST('/api/v1/tenants/{id}/top-ups', { params: { path: { id: tenant.id } }, body: { amount: Math.round(v.amount * 100), description: v.description || undefined } }));
-      void message.success(t('op.toppedUp'));
-      topUpForm.resetFields();
-      load();
-    } catch (e) {
-      reportError(message, e, topUpForm);
-    }
-  };
+    await call(api.POST('/api/v1/tenants/{id}/top-ups', { params: { path: { id: tenant.id } }, body: { amount: Math.round(v.amount * 100), description: v.description || undefined } }));
+    void message.success(t('op.toppedUp'));
+    topUpForm.resetFields();
+    load();
+  });
 
   const columns: TableColumnsType<Schemas['ApiKeyDto']> = [
     { title: t('common.name'), dataIndex: 'name' },
@@ -135,19 +115,13 @@ function TenantDrawer({ tenant, onClose }: { tenant: Tenant | null; onClose: () 
             size="small"
             data-testid="revoke-key"
             onClick={() =>
-              modal.confirm({
+              confirmDelete({
                 title: t('op.revoke'),
                 content: t('op.revokeConfirm', { name: k.name }),
                 okText: t('op.revoke'),
-                okButtonProps: { danger: true, 'data-testid': 'confirm-delete' },
-                cancelText: t('common.cancel'),
-                onOk: async () => {
-                  try {
-                    await call(api.DELETE('/api/v1/tenants/{id}/api-keys/{keyId}', { params: { path: { id: tenant!.id, keyId: k.id } } }));
-                    load();
-                  } catch (e) {
-                    void message.error(errorText(e));
-                  }
+                run: async () => {
+                  await call(api.DELETE('/api/v1/tenants/{id}/api-keys/{keyId}', { params: { path: { id: tenant!.id, keyId: k.id } } }));
+                  load();
                 },
               })
             }

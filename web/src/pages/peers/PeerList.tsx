@@ -3,19 +3,19 @@ import { Alert, App, Button, Form, Input, Modal, Space, Table, Typography, type 
 import { useTranslation } from 'react-i18next';
 import { api, call, type Schemas } from '../../api/client';
 import { firstPageNow, takeFirstPage } from '../../api/prefetch';
-import { errorText, reportError, validated } from '../../components/errors';
+import { useSubmit } from '../../components/errors';
 import { useExport } from '../../components/exportList';
 import { fmtTime } from '../../components/format';
-import { ListToolbar, pagination, sortChange } from '../../components/ListToolbar';
+import { listTableProps, ListToolbar } from '../../components/ListToolbar';
 import { nameRules, peerIpProblem, remarkRules } from '../../components/rules';
 import { useList, type Page } from '../../components/useList';
-import { useDeleteGuard } from '../../components/deleteGuard';
+import { useConfirmDelete, useDeleteGuard } from '../../components/deleteGuard';
 
 type Peer = Schemas['PeerDto'];
 
 export default function PeerList() {
   const { t } = useTranslation();
-  const { message, modal } = App.useApp();
+  const { message } = App.useApp();
   const [selected, setSelected] = useState<string[]>([]);
   const exporter = useExport('peer-gateways', 'peer-gateways.xlsx');
   const [editing, setEditing] = useState<Peer | 'new' | null>(null);
@@ -24,25 +24,19 @@ export default function PeerList() {
   });
 
   const blocked = useDeleteGuard('peerId', { title: t('peer.deleteBlockedTitle'), body: t('peer.deleteBlocked') });
+  const confirmDelete = useConfirmDelete();
 
   const remove = async (peers: Peer[]) => {
     if (!peers.length || (await blocked(peers))) return;
-    modal.confirm({
+    confirmDelete({
       title: t('peer.deleteTitle'),
       content: peers.length === 1 ? t('peer.deleteConfirm', { name: `${peers[0].name} (${peers[0].id})` }) : t('common.batchDeleteConfirm', { count: peers.length, names: peers.map((p) => p.name).join(', ') }),
-      okText: t('common.delete'),
-      okButtonProps: { danger: true, 'data-testid': 'confirm-delete' },
-      cancelText: t('common.cancel'),
-      onOk: async () => {
-        try {
-          if (peers.length === 1) await call(api.DELETE('/api/v1/peer-gateways/{id}', { params: { path: { id: peers[0].id } } }));
-          else await call(api.POST('/api/v1/peer-gateways/batch-delete', { body: { ids: peers.map((p) => p.id) } }));
-          void message.success(t('common.batchDeleted', { count: peers.length }));
-          setSelected([]);
-          void list.reload();
-        } catch (e) {
-          void message.error(errorText(e));
-        }
+      run: async () => {
+        if (peers.length === 1) await call(api.DELETE('/api/v1/peer-gateways/{id}', { params: { path: { id: peers[0].id } } }));
+        else await call(api.POST('/api/v1/peer-gateways/batch-delete', { body: { ids: peers.map((p) => p.id) } }));
+        void message.success(t('common.batchDeleted', { count: peers.length }));
+        setSelected([]);
+        void list.reload();
       },
     });
   };
@@ -90,14 +84,9 @@ export default function PeerList() {
       />
       <Table<Peer>
         data-testid="peer-table"
-        rowKey="id"
-        size="middle"
-        loading={list.loading}
+        {...listTableProps(list, t)}
         columns={columns}
-        dataSource={list.data.items}
         rowSelection={{ selectedRowKeys: selected, onChange: (keys) => setSelected(keys as string[]) }}
-        pagination={pagination(list.data, list.setPage, t)}
-        onChange={sortChange(list.setSort)}
         locale={{ emptyText: t('peer.empty') }}
       />
       <PeerModal peer={editing} onClose={(changed) => { setEditing(null); if (changed) void list.reload(); }} />
@@ -109,7 +98,6 @@ function PeerModal({ peer, onClose }: { peer: Peer | 'new' | null; onClose: (cha
   const { t } = useTranslation();
   const { message } = App.useApp();
   const [form] = Form.useForm<{ name: string; remark?: string; ipAddress: string }>();
-  const [busy, setBusy] = useState(false);
   const ip = Form.useWatch('ipAddress', form);
   const isNew = peer === 'new';
 
@@ -119,25 +107,16 @@ function PeerModal({ peer, onClose }: { peer: Peer | 'new' | null; onClose: (cha
     if (peer !== 'new') form.setFieldsValue({ name: peer.name, remark: peer.remark ?? '', ipAddress: peer.ipAddress });
   }, [peer, form]);
 
-  const submit = async () => {
-    const v = await validated(form);
-    if (!v) return;
-    setBusy(true);
-    try {
-      if (peer === 'new') {
-        const p = await call(api.POST('/api/v1/peer-gateways', { body: { name: v.name, remark: v.remark || undefined, ipAddress: v.ipAddress.trim() } }));
-        void message.success(t('common.createdOk', { name: p.name }));
-      } else if (peer) {
-        await call(api.PATCH('/api/v1/peer-gateways/{id}', { params: { path: { id: peer.id } }, body: { name: v.name, remark: v.remark ?? '' } }));
-        void message.success(t('common.saved'));
-      }
-      onClose(true);
-    } catch (e) {
-      reportError(message, e, form);
-    } finally {
-      setBusy(false);
+  const { busy, submit } = useSubmit(form, async (v) => {
+    if (peer === 'new') {
+      const p = await call(api.POST('/api/v1/peer-gateways', { body: { name: v.name, remark: v.remark || undefined, ipAddress: v.ipAddress.trim() } }));
+      void message.success(t('common.createdOk', { name: p.name }));
+    } else if (peer) {
+      await call(api.PATCH('/api/v1/peer-gateways/{id}', { params: { path: { id: peer.id } }, body: { name: v.name, remark: v.remark ?? '' } }));
+      void message.success(t('common.saved'));
     }
-  };
+    onClose(true);
+  });
 
   return (
     <Modal

@@ -4,7 +4,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { Alert, App, Form, Input, Modal, Select } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { api, call, type Schemas } from '../../api/client';
-import { reportError, validated } from '../../components/errors';
+import { useSubmit } from '../../components/errors';
 import { remoteCidrProblems, splitLines } from '../../components/rules';
 import { IkePolicyFields, ikeBody, IpsecPolicyFields, ipsecBody, type IkeForm, type IpsecForm } from './policyFields';
 import { PskField } from './PskField';
@@ -16,7 +16,6 @@ export function PolicyEditors({ tunnel, editor, gatewayVpc, onClose }: { tunnel:
   const { t } = useTranslation();
   const { message } = App.useApp();
   const [form] = Form.useForm();
-  const [busy, setBusy] = useState(false);
   const [subnets, setSubnets] = useState<Schemas['SubnetDto'][]>([]);
   const localIds = Form.useWatch('localSubnetIds', form) as string[] | undefined;
 
@@ -36,12 +35,17 @@ export function PolicyEditors({ tunnel, editor, gatewayVpc, onClose }: { tunnel:
   }, [editor, gatewayVpc]);
   const localCidrs = useMemo(() => subnets.filter((s) => (localIds ?? []).includes(s.id)).map((s) => s.cidr), [subnets, localIds]);
 
-  const save = async () => {
-    const v = await validated(form);
-    if (!v) return;
-    setBusy(true);
-    const path = { params: { path: { id: tunnel.id } } };
-    try {
+  // The API names fields without the policy prefix on these endpoints (e.g. "dhGroup").
+  const alias: Record<string, (string | number)[]> =
+    editor === 'ike'
+      ? Object.fromEntries(['version', 'authAlgorithm', 'encryptionAlgorithm', 'exchangeMode', 'dhGroup', 'localId', 'remoteId', 'lifetimeSeconds'].map((k) => [k, ['ikePolicy', k]]))
+      : editor === 'ipsec'
+        ? Object.fromEntries(['protocol', 'authAlgorithm', 'encryptionAlgorithm', 'pfsGroup', 'lifetimeSeconds'].map((k) => [k, ['ipsecPolicy', k]]))
+        : { remoteCidrs: ['remoteCidrs'], localSubnetIds: ['localSubnetIds'] };
+  const { busy, submit: save } = useSubmit(
+    form,
+    async (v) => {
+      const path = { params: { path: { id: tunnel.id } } };
       let saved: Tunnel;
       if (editor === 'subnets') {
         saved = await call(api.PUT('/api/v1/vpn-tunnels/{id}/subnets', { ...path, body: { localSubnetIds: v.localSubnetIds as string[], remoteCidrs: splitLines(v.remoteCidrs as string) } }));
@@ -54,19 +58,9 @@ export function PolicyEditors({ tunnel, editor, gatewayVpc, onClose }: { tunnel:
       }
       void message.success(t('tunnel.savedReconnecting'));
       onClose(saved);
-    } catch (e) {
-      // The API names fields without the policy prefix on these endpoints (e.g. "dhGroup").
-      const alias: Record<string, (string | number)[]> =
-        editor === 'ike'
-          ? Object.fromEntries(['version', 'authAlgorithm', 'encryptionAlgorithm', 'exchangeMode', 'dhGroup', 'localId', 'remoteId', 'lifetimeSeconds'].map((k) => [k, ['ikePolicy', k]]))
-          : editor === 'ipsec'
-            ? Object.fromEntries(['protocol', 'authAlgorithm', 'encryptionAlgorithm', 'pfsGroup', 'lifetimeSeconds'].map((k) => [k, ['ipsecPolicy', k]]))
-            : { remoteCidrs: ['remoteCidrs'], localSubnetIds: ['localSubnetIds'] };
-      reportError(message, e, form, alias);
-    } finally {
-      setBusy(false);
-    }
-  };
+    },
+    alias,
+  );
 
   const title = editor === 'subnets' ? t('tunnel.editSubnets') : editor === 'ike' ? t('tunnel.editIke') : t('tunnel.editIpsec');
   return (

@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, ApiError, call, type Schemas } from '../../api/client';
 import { AlertTemplateBinding } from '../../components/AlertTemplateBinding';
+import { useConfirmDelete } from '../../components/deleteGuard';
 import { EditableText } from '../../components/EditableText';
 import { errorText } from '../../components/errors';
 import { fmtTime } from '../../components/format';
@@ -20,7 +21,8 @@ const FAQ_CODES = ['psk_mismatch_or_id_mismatch', 'ike_proposal_mismatch', 'ike_
 export default function TunnelDetail() {
   const { id = '' } = useParams();
   const { t, i18n } = useTranslation();
-  const { modal, message } = App.useApp();
+  const { message } = App.useApp();
+  const confirmDelete = useConfirmDelete();
   const navigate = useNavigate();
   const [x, setX] = useState<Tunnel | null>(null);
   const [vpc, setVpc] = useState<{ id: string; cidr: string } | undefined>(undefined);
@@ -65,21 +67,18 @@ export default function TunnelDetail() {
   const routePush = x.routePush as Schemas['RoutePushStatusDto'] | undefined;
 
   const remove = () =>
-    modal.confirm({
+    confirmDelete({
       title: t('tunnel.deleteTitle'),
       content: t('tunnel.deleteConfirm', { name: `${x.name} (${x.id})` }),
-      okText: t('common.delete'),
-      okButtonProps: { danger: true, 'data-testid': 'confirm-delete' },
-      cancelText: t('common.cancel'),
-      onOk: async () => {
-        try {
-          await call(api.DELETE('/api/v1/vpn-tunnels/{id}', { params: { path: { id: x.id } } }));
-          navigate('/vpn-tunnels');
-        } catch (e) {
-          void message.error(errorText(e));
-        }
+      run: async () => {
+        await call(api.DELETE('/api/v1/vpn-tunnels/{id}', { params: { path: { id: x.id } } }));
+        navigate('/vpn-tunnels');
       },
     });
+
+  const patch = async (body: { name?: string; remark?: string }) => {
+    setX(await call(api.PATCH('/api/v1/vpn-tunnels/{id}', { params: { path: { id } }, body })));
+  };
 
   const showPsk = async () => {
     try {
@@ -160,13 +159,13 @@ export default function TunnelDetail() {
                 <Card size="small" title={t('common.basicInfo')}>
                   <Descriptions column={{ xs: 1, md: 2 }} size="small" data-testid="tunnel-info">
                     <Descriptions.Item label={t('common.name')}>
-                      <EditableText testId="edit-name" value={x.name} max={64} required save={async (name) => setX(await call(api.PATCH('/api/v1/vpn-tunnels/{id}', { params: { path: { id } }, body: { name } })))} />
+                      <EditableText testId="edit-name" value={x.name} max={64} required save={(name) => patch({ name })} />
                     </Descriptions.Item>
                     <Descriptions.Item label={t('common.id')}>
                       <Typography.Text copyable>{x.id}</Typography.Text>
                     </Descriptions.Item>
                     <Descriptions.Item label={t('common.remark')}>
-                      <EditableText testId="edit-remark" value={x.remark} max={256} save={async (remark) => setX(await call(api.PATCH('/api/v1/vpn-tunnels/{id}', { params: { path: { id } }, body: { remark } })))} />
+                      <EditableText testId="edit-remark" value={x.remark} max={256} save={(remark) => patch({ remark })} />
                     </Descriptions.Item>
                     <Descriptions.Item label={t('tunnel.gateway')}>
                       <Link to={`/vpn-gateways/${x.gateway.id}`}>{x.gateway.name}</Link> ({x.gateway.ip})

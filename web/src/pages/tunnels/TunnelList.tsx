@@ -4,10 +4,10 @@ import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { api, call, type Schemas } from '../../api/client';
 import { firstPageNow, takeFirstPage } from '../../api/prefetch';
-import { errorText } from '../../components/errors';
+import { useConfirmDelete } from '../../components/deleteGuard';
 import { useExport } from '../../components/exportList';
 import { fmtTime } from '../../components/format';
-import { ListToolbar, pagination, sortChange } from '../../components/ListToolbar';
+import { listTableProps, ListToolbar } from '../../components/ListToolbar';
 import { CONNECTION_STATES, ConnStateTag, isTransient, ResourceStateTag, type ConnectionState } from '../../components/state';
 import { useList, type Page } from '../../components/useList';
 
@@ -23,7 +23,8 @@ export function failureMessage(t: Tunnel): string | undefined {
 
 export default function TunnelList() {
   const { t } = useTranslation();
-  const { message, modal } = App.useApp();
+  const { message } = App.useApp();
+  const confirmDelete = useConfirmDelete();
   const navigate = useNavigate();
   const [selected, setSelected] = useState<string[]>([]);
   const exporter = useExport('vpn-tunnels', 'vpn-tunnels.xlsx');
@@ -41,25 +42,18 @@ export default function TunnelList() {
 
   const remove = (tunnels: Tunnel[]) => {
     if (!tunnels.length) return;
-    modal.confirm({
+    confirmDelete({
       title: t('tunnel.deleteTitle'),
       content:
         tunnels.length === 1
           ? t('tunnel.deleteConfirm', { name: `${tunnels[0].name} (${tunnels[0].id})` })
           : t('common.batchDeleteConfirm', { count: tunnels.length, names: tunnels.map((x) => x.name).join(', ') }),
-      okText: t('common.delete'),
-      okButtonProps: { danger: true, 'data-testid': 'confirm-delete' },
-      cancelText: t('common.cancel'),
-      onOk: async () => {
-        try {
-          if (tunnels.length === 1) await call(api.DELETE('/api/v1/vpn-tunnels/{id}', { params: { path: { id: tunnels[0].id } } }));
-          else await call(api.POST('/api/v1/vpn-tunnels/batch-delete', { body: { ids: tunnels.map((x) => x.id) } }));
-          void message.success(t('common.batchDeleted', { count: tunnels.length }));
-          setSelected([]);
-          void list.reload();
-        } catch (e) {
-          void message.error(errorText(e));
-        }
+      run: async () => {
+        if (tunnels.length === 1) await call(api.DELETE('/api/v1/vpn-tunnels/{id}', { params: { path: { id: tunnels[0].id } } }));
+        else await call(api.POST('/api/v1/vpn-tunnels/batch-delete', { body: { ids: tunnels.map((x) => x.id) } }));
+        void message.success(t('common.batchDeleted', { count: tunnels.length }));
+        setSelected([]);
+        void list.reload();
       },
     });
   };
@@ -148,14 +142,9 @@ export default function TunnelList() {
       />
       <Table<Tunnel>
         data-testid="tunnel-table"
-        rowKey="id"
-        size="middle"
-        loading={list.loading}
+        {...listTableProps(list, t)}
         columns={columns}
-        dataSource={list.data.items}
         rowSelection={{ selectedRowKeys: selected, onChange: (keys) => setSelected(keys as string[]) }}
-        pagination={pagination(list.data, list.setPage, t)}
-        onChange={sortChange(list.setSort)}
         locale={{ emptyText: t('tunnel.empty') }}
       />
       {configFor && (

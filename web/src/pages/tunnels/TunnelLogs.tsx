@@ -2,7 +2,7 @@ import { Table, Tag, Typography, type TableColumnsType } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { api, call, type Schemas } from '../../api/client';
 import { fmtTime } from '../../components/format';
-import { pagination } from '../../components/ListToolbar';
+import { listTableProps } from '../../components/ListToolbar';
 import { useList } from '../../components/useList';
 
 type Entry = Schemas['TunnelLogEntryDto'];
@@ -41,12 +41,9 @@ export function TunnelLogs({ tunnelId, live }: { tunnelId: string; live: boolean
   return (
     <Table<Entry>
       data-testid="tunnel-logs"
-      rowKey="id"
+      {...listTableProps(list, t)}
       size="small"
-      loading={list.loading}
       columns={columns}
-      dataSource={list.data.items}
-      pagination={pagination(list.data, list.setPage, t)}
       expandable={{
         rowExpandable: (e) => e.lines.length > 0,
         expandedRowRender: (e) => (
