@@ -59,6 +59,8 @@ it('2b. a remote that refuses a later rekey: a failure with its reason, a log en
   const t = await tunnel('rekey', '203.0.113.52', ['172.16.52.0/24'], { ikePolicy: { version: 'v1', exchangeMode: 'main' } });
   const site = await product.addSiteFromDownload(t.id, { name: 'rekey', publicIp: '203.0.113.52', subnet: '172.16.52.0/24' });
   await product.waitForTunnel(t.id, ['connected'], 60_000);
+  // Hours later in real life: past the window in which a lost CHILD_SA counts as a refused one.
+  await new Promise((r) => setTimeout(r, 11_000));
   // The remote admin changes the pre-shared key on the remote only, without restarting anything.
   writeFileSync(site.secretsFile, site.secrets.replace(/PSK ".*"/, 'PSK "changed-on-the-remote"'));
   await product.lab.reloadSite('rekey');
@@ -91,6 +93,8 @@ it('3. IKEv1, two remote subnets, one missing on the remote: SA counts stay equa
   expect(failed.failure.code).toBe('traffic_selectors_mismatch');
   expect(failed.subnetPairs).toEqual({ total: 2, up: 1, down: [{ localCidr: subnetA1.cidr, remoteCidr: '172.16.54.0/24' }] });
 
+  // Both ends initiate at first: charon destroys the duplicate IKE_SA (INITIAL_CONTACT) within seconds.
+  await product.waitFor(async () => (await platformChildSas(t.id)) === 1 && (await remoteChildSas('half')) === 1, 30_000, 'the initial duplicate to go');
   const SOAK_MS = 120_000;
   const ping = product.backgroundPing('vm-a1', '172.16.53.10', SOAK_MS / 200);
   const counts: { platform: number; remote: number }[] = [];

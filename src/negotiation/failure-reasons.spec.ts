@@ -9,6 +9,9 @@ describe('classifyFailure', () => {
     [['tried 1 shared key for \'198.51.100.10\' - \'203.0.113.10\', but MAC mismatched'], 'psk_mismatch_or_id_mismatch', 1],
     [['invalid HASH_V1 payload length, decryption failed?'], 'psk_mismatch_or_id_mismatch', 1],
     [['calculated HASH does not match HASH payload'], 'psk_mismatch_or_id_mismatch', 1],
+    // IKEv1 initiator, seen in the lab: the remote's notify is encrypted with other keys, then our retransmits go unanswered.
+    [['message parsing failed', 'ignore malformed INFORMATIONAL request', 'INFORMATIONAL_V1 request with message ID 3938840781 processing failed',
+      'giving up after 2 retransmits', 'establishing IKE_SA failed, peer not responding'], 'psk_mismatch_or_id_mismatch', 1],
     [['received NO_PROPOSAL_CHOSEN notify error'], 'ike_proposal_mismatch', 1],
     [['received proposals unacceptable'], 'ike_proposal_mismatch', 1],
     [['retransmit 2 of request with message ID 0', 'giving up after 2 retransmits', 'establishing IKE_SA failed, peer not responding'], 'peer_unreachable', 1],

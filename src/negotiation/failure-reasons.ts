@@ -38,7 +38,9 @@ interface Rule {
 const RULES: Rule[] = [
   { code: 'traffic_selectors_mismatch', phase: 'any', patterns: [/TS_UNACCEPTABLE/, /INVALID_ID_INFORMATION/, /traffic selectors .* unacceptable/i, /no matching CHILD_SA config found/] },
   { code: 'ipsec_proposal_mismatch', phase: 2, patterns: [/NO_PROPOSAL_CHOSEN notify, no CHILD_SA built/, /no acceptable proposal found/, /no matching proposal found, sending NO_PROPOSAL_CHOSEN/] },
-  { code: 'psk_mismatch_or_id_mismatch', phase: 1, patterns: [/AUTHENTICATION_FAILED/, /MAC mismatched/, /no shared key found/, /calculated HASH does not match/, /decryption failed\?/, /no matching peer config found/, /peer authentication failed/, /tried \d+ shared key/] },
+  { code: 'psk_mismatch_or_id_mismatch', phase: 1, patterns: [/AUTHENTICATION_FAILED/, /MAC mismatched/, /no shared key found/, /calculated HASH does not match/, /decryption failed\?/, /no matching peer config found/, /peer authentication failed/, /tried \d+ shared key/,
+    // IKEv1 initiator: the peer's encrypted error notify cannot be decrypted, so the keys (the PSK) differ.
+    /INFORMATIONAL_V1 request with message ID \d+ processing failed/] },
   { code: 'ike_version_or_mode_mismatch', phase: 1, patterns: [/INVALID_MAJOR_VERSION/, /unsupported IKE version/, /Aggressive Mode PSK disabled/, /AGGRESSIVE mode .* not allowed/i, /received .* IKEv1 .* while expecting IKEv2/i, /INVALID_EXCHANGE_TYPE/] },
   { code: 'ike_proposal_mismatch', phase: 1, patterns: [/NO_PROPOSAL_CHOSEN/, /received proposals unacceptable/, /no proposal found/, /INVALID_KE_PAYLOAD.*\bnot\b/] },
   // Not a lone "retransmit N of request": a try whose first packet was lost and whose answer then

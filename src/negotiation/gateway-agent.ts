@@ -65,7 +65,7 @@ export class GatewayAgent {
     const msg = typeof message.msg === 'string' ? message.msg : '';
     const ikeName = typeof message['ikesa-name'] === 'string' ? message['ikesa-name'] : '';
     if (ikeName.startsWith(CONN_PREFIX)) {
-      this.negotiators.get(ikeName.slice(CONN_PREFIX.length))?.onLogLine(msg);
+      this.negotiators.get(ikeName.slice(CONN_PREFIX.length))?.onLogLine(msg, typeof message.group === 'string' ? message.group : 'IKE');
       return;
     }
     // An IKE_SA that matched no connection (yet): charon logs where its packet came from, then

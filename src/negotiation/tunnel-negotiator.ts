@@ -33,6 +33,7 @@ export interface NegotiatorDeps {
 /** One line of charon's log about this tunnel (the VICI `log` event). */
 export interface TunnelLogLine {
   at: number;
+  group: string;
   msg: string;
 }
 
@@ -161,8 +162,8 @@ export class TunnelNegotiator {
   }
 
   /** A line charon logged about this tunnel (the gateway's `log` event stream). */
-  onLogLine(msg: string, at = Date.now()): void {
-    this.lines.push({ at, msg });
+  onLogLine(msg: string, group = 'IKE', at = Date.now()): void {
+    this.lines.push({ at, group, msg });
     if (this.lines.length > LOG_LINES_KEPT) this.lines.splice(0, this.lines.length - LOG_LINES_KEPT);
     if (this.stopped || this.quiet || !this.desired) return;
     if (this.rekeyWaiter) {
@@ -263,6 +264,7 @@ export class TunnelNegotiator {
     const desired = this.desired;
     // Only the children that are not up: re-initiating an installed one would leave a duplicate
     // SA beside it until it expires (IKEv1 multi-subnet retries leaked ~300 an hour).
+    const started = Date.now();
     const before = await this.saState();
     const missing = childNames(desired.render).filter((c) => !before.installed.has(c));
     const results: ControlResult[] = [];
@@ -274,7 +276,11 @@ export class TunnelNegotiator {
       if (!r.success) break;
     }
     if (this.stopped || this.desired !== desired) return; // re-configured meanwhile
-    const lines = results.flatMap((r) => r.log.map((l) => `[${l.group}] ${l.msg}`));
+    const controlLines = results.flatMap((r) => r.log.map((l) => `[${l.group}] ${l.msg}`));
+    // charon's lines about this tunnel during the attempt: an initiate that joined an IKE_SA charon
+    // was already negotiating (re-establishing after a failed reauthentication) streams none.
+    const ownLines = this.lines.filter((l) => l.at >= started).map((l) => `[${l.group}] ${l.msg}`);
+    const lines = controlLines.length ? controlLines : ownLines;
     const failed = results.find((r) => !r.success);
     // charon answers success once a CHILD_SA is up; the remote may have deleted it since, or
     // brought it up itself meanwhile (both sides initiate: charon then refuses ours as a duplicate).
@@ -286,7 +292,7 @@ export class TunnelNegotiator {
       return;
     }
     const ctx = failureContext(desired.render);
-    let reason = failed ? classifyFailure(lines, ctx, failed.errmsg, sas.ikeEstablished) : remoteDeletedChildSa(ctx);
+    let reason = failed ? classifyFailure([...controlLines, ...ownLines], ctx, failed.errmsg, sas.ikeEstablished) : remoteDeletedChildSa(ctx);
     const seen = this.deps.peerFlavour?.(desired.render.peerIp) ?? null;
     reason = versionOrModeMismatch(reason, flavourOf(desired.render), seen);
     await this.report(onFailure(this.state, reason, this.deps.timings), { kind: 'attempt', result: 'failure', phase: reason.phase, reasonCode: reason.code, message: reason.message, lines });
@@ -335,12 +341,12 @@ export class TunnelNegotiator {
     }
     const result = await outcome;
     this.rekeyWaiter = null;
-    return { outcome: result, lines: this.lines.filter((l) => l.at >= since).map((l) => `[IKE] ${l.msg}`) };
+    return { outcome: result, lines: this.lines.filter((l) => l.at >= since).map((l) => `[${l.group}] ${l.msg}`) };
   }
 
   private async onRekeyFailed(what: 'IKE_SA' | 'CHILD_SA'): Promise<void> {
     const desired = this.desired!;
-    const recent = this.lines.filter((l) => l.at >= Date.now() - 30_000).map((l) => `[IKE] ${l.msg}`);
+    const recent = this.lines.filter((l) => l.at >= Date.now() - 30_000).map((l) => `[${l.group}] ${l.msg}`);
     const reason = rekeyFailed(what, recent);
     const first = this.rekeyFailure === null;
     this.rekeyFailure = reason;
