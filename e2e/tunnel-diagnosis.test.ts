@@ -84,8 +84,9 @@ it('2b. a remote that refuses a later rekey: a failure with its reason, a log en
 it('3. IKEv1, two remote subnets, one missing on the remote: SA counts stay equal to the pairs up, the working pair\'s routes and ping never stop, the API shows 1 of 2', async () => {
   const t = await tunnel('half', '203.0.113.53', ['172.16.53.0/24', '172.16.54.0/24'], { ikePolicy: { version: 'v1', exchangeMode: 'main' } });
   await product.addSiteFromDownload(t.id, { name: 'half', publicIp: '203.0.113.53', subnet: '172.16.53.0/24' }, (b) => ({
-    // The remote admin has not added the second subnet yet: its conn for that pair is missing.
-    conf: b.conf.replace(new RegExp(`\\nconn ipsvpn_${t.id}-2\\n(    .*\\n)+`), '\n'),
+    // The remote admin has not added the second subnet yet: its conn for that pair is missing. The
+    // remote only answers (auto=add), so every CHILD_SA counted is one the platform's tries made.
+    conf: b.conf.replace(new RegExp(`\\nconn ipsvpn_${t.id}-2\\n(    .*\\n)+`), '\n').replace(/auto=start/g, 'auto=add'),
     secrets: b.secrets,
   }));
   expect(await product.waitForPing('vm-a1', '172.16.53.10', 60_000)).toBe(true);
@@ -93,8 +94,6 @@ it('3. IKEv1, two remote subnets, one missing on the remote: SA counts stay equa
   expect(failed.failure.code).toBe('traffic_selectors_mismatch');
   expect(failed.subnetPairs).toEqual({ total: 2, up: 1, down: [{ localCidr: subnetA1.cidr, remoteCidr: '172.16.54.0/24' }] });
 
-  // Both ends initiate at first: charon destroys the duplicate IKE_SA (INITIAL_CONTACT) within seconds.
-  await product.waitFor(async () => (await platformChildSas(t.id)) === 1 && (await remoteChildSas('half')) === 1, 30_000, 'the initial duplicate to go');
   const SOAK_MS = 120_000;
   const ping = product.backgroundPing('vm-a1', '172.16.53.10', SOAK_MS / 200);
   const counts: { platform: number; remote: number }[] = [];

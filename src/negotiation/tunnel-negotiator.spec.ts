@@ -202,4 +202,28 @@ describe('TunnelNegotiator', () => {
     await settle(150);
     expect(states.at(-1)).toEqual({ connection: 'phase1_failed', failure: { code: 'ike_version_or_mode_mismatch' } });
   });
+
+  it('a failed reauthentication drops the tunnel\'s SAs and says why; the reconnect then shows the reason', async () => {
+    const charon = new FakeCharon();
+    const terminated: string[] = [];
+    const commands = charon.commands();
+    (commands as any).terminate = async ({ ike }: { ike: string }) => {
+      terminated.push(ike);
+      charon.installed.clear();
+      return { success: true, log: [], response: {} };
+    };
+    const { store, events } = recordingStore();
+    n = new TunnelNegotiator(v1Two.id, {
+      commands, withSession: (fn) => fn(commands), store, timings: { triesBeforeFailed: 3, quickRetryMs: 20, failedRetryMs: 60 }, initiateTimeoutMs: 1000, log: () => undefined,
+    });
+    await n.apply({ render: v1Two, configVersion: 1, appliedVersion: null, resourceState: 'running' } as any);
+    await settle(50);
+    n.onLogLine('INFORMATIONAL_V1 request with message ID 322370619 processing failed');
+    n.onLogLine('giving up after 2 retransmits');
+    n.onLogLine('reauthentication failed, trying to reestablish IKE_SA');
+    await settle(20);
+    expect(terminated).toEqual([n.conn]);
+    expect(events.find((e) => e.kind === 'rekey')).toMatchObject({ result: 'failure', reasonCode: 'psk_mismatch_or_id_mismatch' });
+    expect(events.find((e) => e.kind === 'rekey')!.message).toMatch(/^Reauthenticating the IKE_SA .* failed/);
+  });
 });

@@ -50,6 +50,8 @@ const LOG_LINES_KEPT = 200;
 const REKEY_REFUSED = /CHILD_SA rekeying failed|no CHILD_SA built|not contained in any of our proposals|already retried with DH group/;
 /** A rekey of an established tunnel failed (charon retries it until the SA expires). */
 const REKEY_FAILED = /^(CHILD_SA|IKE_SA) rekeying failed/;
+/** A reauthentication (IKEv1's rekey) failed: its CHILD_SAs went with the new IKE_SA. */
+const REAUTH_FAILED = /^reauthentication failed/;
 
 type RekeyOutcome = 'rekeyed' | 'refused' | 'timeout';
 
@@ -173,6 +175,8 @@ export class TunnelNegotiator {
     const failed = REKEY_FAILED.exec(msg);
     if (failed && this.state.connection === 'connected') {
       void this.onRekeyFailed(failed[1] as 'IKE_SA' | 'CHILD_SA').catch((err) => this.deps.log(`${this.tunnelId}: recording a failed rekey: ${(err as Error).message}`));
+    } else if (REAUTH_FAILED.test(msg)) {
+      void this.onReauthFailed().catch((err) => this.deps.log(`${this.tunnelId}: recording a failed reauthentication: ${(err as Error).message}`));
     }
   }
 
@@ -352,6 +356,24 @@ export class TunnelNegotiator {
     this.rekeyFailure = reason;
     await this.deps.store.recordEvent(this.tunnelId, { kind: 'rekey', result: 'failure', phase: reason.phase, reasonCode: reason.code, message: reason.message, lines: recent, configVersion: desired.configVersion });
     if (first) await this.deps.store.setDegraded(this.tunnelId, desired.configVersion, { ...reason, tries: 1 });
+  }
+
+  /**
+   * The remote refused the new IKE_SA of a reauthentication (IKEv1 rekeys so; its configuration
+   * changed, say). The CHILD_SAs moved to that IKE_SA and are gone, and charon's own re-establishing
+   * try would hold up our initiates on a dead IKE_SA: drop every SA of the tunnel, say why in the
+   * log, and let the down event reconnect it the usual way (whose tries then show the reason).
+   */
+  private async onReauthFailed(): Promise<void> {
+    const desired = this.desired!;
+    const recent = this.lines.filter((l) => l.at >= Date.now() - 30_000).map((l) => `[${l.group}] ${l.msg}`);
+    const classified = classifyFailure(recent, failureContext(desired.render));
+    const reason = classified.code === 'unknown' ? rekeyFailed('IKE_SA', recent) : classified;
+    await this.terminate();
+    await this.deps.store.recordEvent(this.tunnelId, {
+      kind: 'rekey', result: 'failure', phase: 1, reasonCode: reason.code, configVersion: desired.configVersion, lines: recent,
+      message: `Reauthenticating the IKE_SA (the rekey of IKEv1) failed: ${reason.message}`,
+    });
   }
 
   private async report(d: Decision, event: Parameters<NegotiationStore['recordEvent']>[1]): Promise<void> {
