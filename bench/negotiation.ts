@@ -156,7 +156,14 @@ async function warm(s: Setup, plans: TunnelPlan[]) {
  * 3. Noisy neighbours: a gateway holding 19 tunnels whose peers never answer (branch offices
  * offline) still connects a new tunnel as fast as a quiet one. One at a time (a gateway holds 20).
  */
-async function noisyNeighbours(s: Setup, quietP50Ms: number | null) {
+function planNoisy(s: Setup): TunnelPlan[] {
+  return Array.from({ length: NOISY }, (_, i) => ({
+    mirrorId: `bn-noisy-${i}`, gatewayIp: NOISY_EIP, peerIp: PEER_BASE, localCidr: s.subnets[0].cidr, remoteCidr: `172.22.${i}.0/24`, psk: `bench.noisy-Key${i}`,
+    localId: NOISY_EIP, remoteId: `t${i}.noisy.bench.example`,
+  }));
+}
+
+async function noisyNeighbours(s: Setup, plans: TunnelPlan[], quietP50Ms: number | null) {
   const gw = await waitGateway((await product.ok('POST', '/api/v1/vpn-gateways', gatewayBody(s, 'bn-noisy', NOISY_EIP, 0))).id);
   const silentIds = await pool(Array.from({ length: SILENT_TUNNELS }, (_, i) => i), 4, async (i) => {
     const peer = await product.ok('POST', '/api/v1/peer-gateways', { name: `bn-silent-${i}`, ipAddress: ipPlus(SILENT_PEER_BASE, i) });
@@ -167,10 +174,6 @@ async function noisyNeighbours(s: Setup, quietP50Ms: number | null) {
   });
   // Every silent tunnel is in a try by now (each holds a charon thread for up to 9.5 s).
   await sleep(3000);
-  const plans: TunnelPlan[] = Array.from({ length: NOISY }, (_, i) => ({
-    mirrorId: `bn-noisy-${i}`, gatewayIp: NOISY_EIP, peerIp: PEER_BASE, localCidr: s.subnets[0].cidr, remoteCidr: `172.22.${i}.0/24`, psk: `bench.noisy-Key${i}`,
-    localId: NOISY_EIP, remoteId: `t${i}.noisy.bench.example`,
-  }));
   await mirror.load(plans);
   const totals: number[] = [];
   for (const plan of plans) {
@@ -331,12 +334,14 @@ async function main(): Promise<void> {
     const s = await setup();
     const warmPlans = env.BENCH_SKIP_WARM ? [] : planWarm(s);
     const coldPlans = env.BENCH_SKIP_COLD ? [] : planCold(s);
-    await mirror.start([...warmPlans, ...coldPlans.map((p) => p.plan)]);
+    const noisyPlans = env.BENCH_SKIP_NOISY ? [] : planNoisy(s);
+    // Every plan now: the mirror holds an address in each remote subnet before its charon starts.
+    await mirror.start([...warmPlans, ...noisyPlans, ...coldPlans.map((p) => p.plan)]);
     log(`mirror ${mirror.namespace} up with ${GATEWAYS} addresses; ${s.eipId.size} external IPs registered`);
     if (warmPlans.length) out.createToConnected = await warm(s, warmPlans);
-    if (!env.BENCH_SKIP_NOISY) {
+    if (noisyPlans.length) {
       const quiet = out.createToConnected as { totalMs: { p50: number } } | undefined;
-      out.noisyNeighbours = await noisyNeighbours(s, quiet ? quiet.totalMs.p50 : null);
+      out.noisyNeighbours = await noisyNeighbours(s, noisyPlans, quiet ? quiet.totalMs.p50 : null);
     }
     if (coldPlans.length) out.coldStart1000 = await cold(s, coldPlans);
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
