@@ -296,7 +296,7 @@ export class TunnelNegotiator {
       return;
     }
     const ctx = failureContext(desired.render);
-    let reason = failed ? classifyFailure([...controlLines, ...ownLines], ctx, failed.errmsg, sas.ikeEstablished) : remoteDeletedChildSa(ctx);
+    let reason = failed ? classifyFailure(lines, ctx, failed.errmsg, sas.ikeEstablished) : remoteDeletedChildSa(ctx);
     const seen = this.deps.peerFlavour?.(desired.render.peerIp) ?? null;
     reason = versionOrModeMismatch(reason, flavourOf(desired.render), seen);
     await this.report(onFailure(this.state, reason, this.deps.timings), { kind: 'attempt', result: 'failure', phase: reason.phase, reasonCode: reason.code, message: reason.message, lines });
