@@ -4,12 +4,13 @@
 // against an IKEv2 tunnel. Remote sites run strongSwan's starter with the downloaded file, edited as
 // a remote administrator would get it wrong.
 import { writeFileSync } from 'fs';
+import { uniqueLabPrefix } from './support/lab-fixtures';
 import { Product } from './support/product';
 import { withVici } from './support/vici';
 
 const PERIOD_MS = 2000;
 // Alerts are evaluated every 2 s on samples taken every second, so "health 0 for 3 periods" fires fast.
-const product = new Product({ labPrefix: 'e2d', workerEnv: { ALERT_EVALUATION_INTERVAL_MS: String(PERIOD_MS), METRICS_INTERVAL_MS: '1000' } });
+const product = new Product({ labPrefix: uniqueLabPrefix('dg'), workerEnv: { ALERT_EVALUATION_INTERVAL_MS: String(PERIOD_MS), METRICS_INTERVAL_MS: '1000' } });
 let gw: any;
 let subnetA1: any;
 

@@ -6,9 +6,10 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { viciVersion } from '../src/negotiation/host/vici-probe';
+import { uniqueLabPrefix } from './support/lab-fixtures';
 import { Product } from './support/product';
 
-const product = new Product({ labPrefix: 'e2s' });
+const product = new Product({ labPrefix: uniqueLabPrefix('sk') });
 const LIVE = 12;
 const SILENT = 8;
 const SOAK_MS = 110_000;
