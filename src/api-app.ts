@@ -4,6 +4,7 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
 import { TenantsService } from './auth/tenants.service';
 import { createValidationPipe } from './common/http-error.filter';
+import { InputGuardPipe } from './common/input-guard.pipe';
 import { AppConfig } from './config/config';
 import { consoleMiddleware } from './web/console-static';
 
@@ -27,7 +28,8 @@ export async function createApiApp(config: AppConfig, opts: { logger?: LogLevel[
   // again at once; without it SIGTERM never got the HTTP server closed. Agents retry and keep their
   // routes while the API is away.
   const app = await NestFactory.create(AppModule.forRoot(config), { logger: opts.logger ?? LEVELS[config.logLevel], forceCloseConnections: true });
-  app.useGlobalPipes(createValidationPipe());
+  // NUL and depth first: validation would recurse into a 5,000-level body and overflow the stack.
+  app.useGlobalPipes(new InputGuardPipe(), createValidationPipe());
   app.enableShutdownHooks();
   SwaggerModule.setup('api/docs', app, openApiDocument(app), { jsonDocumentUrl: 'api/docs-json' });
   // The web console at / (before the routes: it passes /api, /metrics and /health* through).

@@ -102,7 +102,7 @@ describe('GET /api/v1/vpn-tunnels/{id}/metrics', () => {
     const cases: [string, string[]][] = [
       ['range=1h&from=2025-01-01T00:00:00Z', ['range:exclusive']],
       ['range=2h', ['range:one_of']],
-      ['to=2025-01-01T00:00:00Z', ['from:required_with_to']],
+      ['to=2025-01-01T00:00:00Z', ['to:requires_from']],
       ['from=2025-01-02T00:00:00Z&to=2025-01-01T00:00:00Z', ['from:before_to']],
       ['from=2025-01-01T00:00:00Z&to=2025-03-01T00:00:00Z', ['to:max_31_days']],
       ['from=tomorrow', ['from:iso8601']],

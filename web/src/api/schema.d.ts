@@ -1190,7 +1190,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Billing settings: retention of expired gateways, notice lead time, auto-renewal lead time, sweep interval, currency */
+        /** Billing settings (operators): retention of expired gateways, notice lead time, auto-renewal lead time, sweep interval, currency */
         get: operations["BillingController_settings"];
         /** Change billing settings (operators); fields not sent are kept */
         put: operations["BillingController_updateSettings"];
@@ -1533,7 +1533,8 @@ export interface components {
         UpdateGatewayDto: {
             /** @example gw-prod */
             name?: string;
-            remark?: string;
+            /** @description null clears it */
+            remark?: string | null;
             /** @description Renew automatically (1 unit of the charge type) shortly before expiry, when the balance allows */
             autoRenew?: boolean;
         };
@@ -1579,7 +1580,8 @@ export interface components {
         UpdateNameRemarkDto: {
             /** @example gw-prod */
             name?: string;
-            remark?: string;
+            /** @description null clears it */
+            remark?: string | null;
         };
         EndpointRefDto: {
             id: string;
@@ -2010,7 +2012,8 @@ export interface components {
         CreateAlertTemplateDto: {
             /** @example production tunnels */
             name: string;
-            description?: string;
+            /** @description null clears it */
+            description?: string | null;
             /** @description 1-20 distinct rules */
             rules: components["schemas"]["AlertRuleDto"][];
             /** @description 0-10 channels; default: none (history only) */
