@@ -112,7 +112,7 @@ function knownBody(op: Op): Record<string, unknown> | null {
   if (key === 'POST /api/v1/vpn-gateways/{id}/renew') return { period: 1 };
   if (key === 'PUT /api/v1/vpn-tunnels/{id}/subnets') return { localSubnetIds: [w.subnetIds[0]], remoteCidrs: ['172.16.1.0/24'] };
   if (key === 'PUT /api/v1/vpn-tunnels/{id}/ike-policy') return { version: 'v2', dhGroup: 14 };
-  if (key === 'PUT /api/v1/vpn-tunnels/{id}/ipsec-policy') return { pfsDhGroup: 14 };
+  if (key === 'PUT /api/v1/vpn-tunnels/{id}/ipsec-policy') return { pfsGroup: 14 };
   if (key === 'POST /api/v1/agent/report') return { appliedVersion: '1', agentVersion: '1.0.0', error: null };
   if (key === 'POST /api/v1/vpn-gateways/quote') return { machineTypeId: w.machineTypeId, chargeType: 'monthly', period: 1 };
   return null;
