@@ -22,7 +22,7 @@ export interface AppConfig {
   logLevel: 'error' | 'warn' | 'log' | 'debug';
   /** Alert evaluation and webhook delivery (src/alerts/alert-settings.ts). */
   alerts: AlertSettings;
-  /** If set, GET /metrics requires `Authorization: Bearer <token>`; unset, it is public. */
+  /** GET /metrics takes an operator API key, or this scrape-only bearer token when set. */
   metricsToken: string | null;
 }
 

@@ -78,7 +78,7 @@ it('leaves API paths to the API: JSON errors, health, metrics and the API docs',
   const health = await api.http().get('/healthz');
   expect(health.status).toBe(200);
   expect(health.body.status).toBe('ok');
-  const metrics = await api.http().get('/metrics');
+  const metrics = await api.http().get('/metrics').set('Authorization', `Bearer ${api.adminKey}`);
   expect(metrics.status).toBe(200);
   expect(metrics.text).not.toContain('console-index-marker');
   const docs = await api.http().get('/api/docs/');

@@ -955,7 +955,7 @@ export interface paths {
         };
         /**
          * Prometheus exposition: per-tunnel and per-gateway traffic and health, queue depths, process metrics
-         * @description No API key. When the operator sets METRICS_TOKEN, send it as `Authorization: Bearer <token>`. Metric names: docs/monitoring.md.
+         * @description Operators only: `Authorization: Bearer <operator API key>`, or the scrape-only METRICS_TOKEN when the operator sets one. Metric names: docs/monitoring.md.
          */
         get: operations["PrometheusController_metrics"];
         put?: never;
@@ -6836,7 +6836,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description METRICS_TOKEN is set and was not sent */
+            /** @description Neither an operator key nor METRICS_TOKEN was sent */
             401: {
                 headers: {
                     [name: string]: unknown;
