@@ -7,6 +7,7 @@ import { createValidationPipe } from './common/http-error.filter';
 import { InputGuardPipe } from './common/input-guard.pipe';
 import { AppConfig } from './config/config';
 import { consoleMiddleware } from './web/console-static';
+import { securityHeaders } from './web/security-headers';
 
 const LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
   error: ['fatal', 'error'], warn: ['fatal', 'error', 'warn'], log: ['fatal', 'error', 'warn', 'log'], debug: ['fatal', 'error', 'warn', 'log', 'debug'],
@@ -29,6 +30,9 @@ export async function createApiApp(config: AppConfig, opts: { logger?: LogLevel[
   // routes while the API is away.
   const app = await NestFactory.create(AppModule.forRoot(config), { logger: opts.logger ?? LEVELS[config.logLevel], forceCloseConnections: true });
   // NUL and depth first: validation would recurse into a 5,000-level body and overflow the stack.
+  // Security headers on every answer (API, docs, console); no X-Powered-By.
+  app.getHttpAdapter().getInstance().disable('x-powered-by');
+  app.use(securityHeaders());
   app.useGlobalPipes(new InputGuardPipe(), createValidationPipe());
   app.enableShutdownHooks();
   SwaggerModule.setup('api/docs', app, openApiDocument(app), { jsonDocumentUrl: 'api/docs-json' });
