@@ -32,6 +32,8 @@ export async function createApiApp(config: AppConfig, opts: { logger?: LogLevel[
   // NUL and depth first: validation would recurse into a 5,000-level body and overflow the stack.
   // Security headers on every answer (API, docs, console); no X-Powered-By.
   app.getHttpAdapter().getInstance().disable('x-powered-by');
+  // Behind a load balancer, the client address (throttling, logs) comes from X-Forwarded-For.
+  if (config.trustProxy) app.getHttpAdapter().getInstance().set('trust proxy', config.trustProxy);
   app.use(securityHeaders());
   app.useGlobalPipes(new InputGuardPipe(), createValidationPipe());
   app.enableShutdownHooks();

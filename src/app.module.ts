@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ALERT_CONTROLLERS, ALERT_PROVIDERS } from './alerts/alerts.module';
 import { BILLING_CONTROLLERS, BILLING_PROVIDERS } from './billing/billing.module';
 import { ApiKeyGuard } from './auth/api-key.guard';
+import { AuthThrottle, RateLimiter } from './auth/rate-limiter';
 import { TenantsController } from './auth/tenants.controller';
 import { TenantsService } from './auth/tenants.service';
 import { HttpErrorFilter } from './common/http-error.filter';
@@ -42,7 +43,7 @@ export class AppModule {
         { provide: SECRET_BOX, useValue: new SecretBox(config.secretsKey) },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
-        TenantsService, InventoryService, JobDispatcher, GatewayPlacementService, GatewayHostsService, GatewaysService, PeersService, TunnelsService, RoutesService, ...ALERT_PROVIDERS, ...MONITORING_PROVIDERS, ...BILLING_PROVIDERS,
+        RateLimiter, AuthThrottle, TenantsService, InventoryService, JobDispatcher, GatewayPlacementService, GatewayHostsService, GatewaysService, PeersService, TunnelsService, RoutesService, ...ALERT_PROVIDERS, ...MONITORING_PROVIDERS, ...BILLING_PROVIDERS,
       ],
     };
   }

@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import { ApiProperty } from '@nestjs/swagger';
 import { Response } from 'express';
 import { EntityNotFoundError, QueryFailedError } from 'typeorm';
-import { DomainError, ValidationFailed } from './errors';
+import { DomainError, TooManyRequests, ValidationFailed } from './errors';
 import { Violation } from './violations';
 
 export class ViolationDto implements Violation {
@@ -126,6 +126,7 @@ export class HttpErrorFilter implements ExceptionFilter {
       this.logger.error(exception instanceof Error ? exception.stack : String(exception));
       body = { statusCode: 500, code: 'internal_error', message: 'internal error', violations: [] };
     }
+    if (exception instanceof TooManyRequests) res.setHeader('Retry-After', String(exception.retryAfterSeconds));
     res.status(body.statusCode).json(body);
   }
 }

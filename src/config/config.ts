@@ -24,6 +24,20 @@ export interface AppConfig {
   alerts: AlertSettings;
   /** GET /metrics takes an operator API key, or this scrape-only bearer token when set. */
   metricsToken: string | null;
+  /** Request throttling, counted in Redis so that it holds across API replicas. */
+  rateLimits: RateLimitSettings;
+  /** Express's `trust proxy` (e.g. `loopback`, `10.0.0.0/8`): who may set X-Forwarded-For; unset, nobody. */
+  trustProxy: string | null;
+  /** Webhooks may target private, loopback and link-local addresses (a lab or an on-premises receiver). */
+  webhookAllowPrivate: boolean;
+}
+
+export interface RateLimitSettings {
+  /** Failed authentications one client (address) may make per window before it gets 429. */
+  authFailures: number;
+  authWindowSeconds: number;
+  /** Requests one tenant may make per minute (all its keys together); operators are not limited. */
+  tenantPerMinute: number;
 }
 
 export class ConfigError extends Error {
@@ -70,6 +84,16 @@ export function intSetting(env: Env, name: string, fallback: number, min: number
   return n;
 }
 
+/** A true/false setting, or the default when unset. */
+export function boolSetting(env: Env, name: string, fallback: boolean, problems: string[]): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  problems.push(`${name} must be true or false (got "${raw}")`);
+  return fallback;
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const problems: string[] = [];
   const port = intSetting(env, 'PORT', 8080, 1, 65535, problems);
@@ -79,9 +103,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const demoApiKey = env.DEMO_API_KEY || null;
   if (demoApiKey && demoApiKey.length < 24) problems.push('DEMO_API_KEY must be at least 24 characters');
   const alerts = readAlertSettings((name, fallback, min, max) => intSetting(env, name, fallback, min, max, problems), problems);
+  const rateLimits: RateLimitSettings = {
+    authFailures: intSetting(env, 'AUTH_FAILURE_LIMIT', 20, 1, 1_000_000, problems),
+    authWindowSeconds: intSetting(env, 'AUTH_FAILURE_WINDOW_SECONDS', 300, 1, 86_400, problems),
+    tenantPerMinute: intSetting(env, 'TENANT_RATE_LIMIT_PER_MINUTE', 6000, 1, 100_000_000, problems),
+  };
+  const webhookAllowPrivate = boolSetting(env, 'WEBHOOK_ALLOW_PRIVATE', false, problems);
 
   if (problems.length) throw new ConfigError(problems);
-  return { port, databaseUrl, redisUrl, secretsKey, adminApiKey, demoApiKey, webRoot: env.WEB_ROOT || defaultWebRoot(), logLevel, alerts, metricsToken: env.METRICS_TOKEN || null };
+  return { port, databaseUrl, redisUrl, secretsKey, adminApiKey, demoApiKey, webRoot: env.WEB_ROOT || defaultWebRoot(), logLevel, alerts, metricsToken: env.METRICS_TOKEN || null, rateLimits, trustProxy: env.TRUST_PROXY || null, webhookAllowPrivate };
 }
 
 /** The repository this code runs from, sources or dist/ alike: the first folder up with a package.json. */

@@ -1,6 +1,7 @@
 import { CanActivate, createParamDecorator, ExecutionContext, Injectable } from '@nestjs/common';
 import { AgentTarget } from './agent-target.entity';
 import { RoutesService } from './routes.service';
+import { AuthThrottle, clientAddress } from '../auth/rate-limiter';
 
 const bearer = (header?: string) => (header ? /^Bearer\s+(\S+)$/i.exec(header)?.[1] : undefined);
 
@@ -10,11 +11,19 @@ const bearer = (header?: string) => (header ? /^Bearer\s+(\S+)$/i.exec(header)?.
  */
 @Injectable()
 export class AgentTokenGuard implements CanActivate {
-  constructor(private readonly routes: RoutesService) {}
+  constructor(private readonly routes: RoutesService, private readonly throttle: AuthThrottle) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest();
-    request.agentTarget = await this.routes.authenticate(bearer(request.headers['authorization']));
+    const token = bearer(request.headers['authorization']);
+    const client = clientAddress(request);
+    if (token) await this.throttle.assertNotBlocked(client);
+    try {
+      request.agentTarget = await this.routes.authenticate(token);
+    } catch (err) {
+      if (token) await this.throttle.failed(client, token, 'agent token');
+      throw err;
+    }
     return true;
   }
 }
