@@ -108,6 +108,8 @@ export class ProductProcesses {
       DEMO_API_KEY: this.tenantKey,
       PORT: String(port),
       LOG_LEVEL: 'warn',
+      // The tests' webhook receivers listen on this machine (127.0.0.1): the operator's opt-in.
+      WEBHOOK_ALLOW_PRIVATE: 'true',
       HOST_ID: this.hostId,
       GATEWAYS_DIR: this.gatewaysDir,
       LAB_PREFIX: this.o.labPrefix,
