@@ -1,6 +1,7 @@
 import { Subnet } from '../../inventory/inventory.entities';
 import { TunnelDto } from './tunnel.dto';
 import { VpnTunnel } from './vpn-tunnel.entity';
+import { tenantFailureMessage } from '../tenant-reasons';
 
 /** The API's view of a tunnel (never the PSK unless passed explicitly). */
 export function tunnelView(t: VpnTunnel, subnets: Map<string, Subnet>, psk?: string): TunnelDto {
@@ -16,7 +17,7 @@ export function tunnelView(t: VpnTunnel, subnets: Map<string, Subnet>, psk?: str
     ipsecPolicy: t.ipsecPolicy,
     resourceState: t.resourceState,
     connectionState: t.connectionState,
-    failure: t.failureCode ? { code: t.failureCode, message: t.failureMessage ?? '' } : null,
+    failure: t.failureCode ? { code: t.failureCode, message: tenantFailureMessage(t.failureCode, t.failureMessage) ?? '' } : null,
     configVersion: t.configVersion,
     alertTemplateId: t.alertTemplateId,
     connectedAt: t.connectedAt,

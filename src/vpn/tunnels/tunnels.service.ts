@@ -14,6 +14,7 @@ import { JobDispatcher } from '../../jobs/job-dispatcher';
 import { RoutesService } from '../../routes/routes.service';
 import { TunnelEvent } from '../../negotiation/tunnel-event.entity';
 import { defaultTemplateId } from '../../alerts/default-template';
+import { tenantFailureMessage } from '../tenant-reasons';
 import { VpnGateway } from '../gateways/vpn-gateway.entity';
 import { PeerGateway } from '../peers/peer-gateway.entity';
 import { checkIkePolicy, checkIpsecPolicy, IkePolicy, IpsecPolicy } from '../policy/policy';
@@ -101,6 +102,8 @@ export class TunnelsService {
   async logs(tenantId: string, id: string, offset: number, limit: number) {
     await this.get(tenantId, id);
     const [items, total] = await this.db.getRepository(TunnelEvent).findAndCount({ where: { tunnelId: id }, order: { id: 'DESC' }, skip: offset, take: limit });
+    // Configuration refusals carry the host's words: the tenant reads what it can act on.
+    for (const e of items) if (e.kind === 'config' && e.result === 'failure') e.message = tenantFailureMessage('config_rejected', e.message);
     return { items, total, offset, limit };
   }
 

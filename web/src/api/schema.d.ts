@@ -1918,6 +1918,14 @@ export interface components {
             /** @description Failed jobs kept for inspection (the last 100) */
             failed: number;
         };
+        GatewayHostProblemDto: {
+            /** @enum {string} */
+            kind: "gateway" | "tunnel";
+            id: string;
+            tenantId: string;
+            /** @description The detailed reason (host internals included): operators only */
+            reason: string;
+        };
         GatewayHostDto: {
             /** @example gw-host-1 */
             id: string;
@@ -1940,6 +1948,8 @@ export interface components {
             gateways: components["schemas"]["GatewayHostGatewaysDto"];
             /** @description null when Redis did not answer in time */
             queue: components["schemas"]["GatewayHostQueueDto"] | null;
+            /** @description Gateways and tunnels in state error on this host (at most 50), newest first */
+            problems: components["schemas"]["GatewayHostProblemDto"][];
         };
         AlertRuleDto: {
             /**
