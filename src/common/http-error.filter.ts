@@ -105,27 +105,30 @@ export function createValidationPipe(): ValidationPipe {
   });
 }
 
+/** The error body (and status) an exception answers with: the one mapping, used by the filter and the audit log. */
+export function toErrorBody(exception: unknown): ErrorBodyDto {
+  let dbBody: ErrorBodyDto | null;
+  if (exception instanceof DomainError) {
+    return { statusCode: exception.status, code: exception.code, message: truncate(exception.message, MAX_MESSAGE_CHARS), violations: exception.violations.slice(0, MAX_VIOLATIONS).map(redact) };
+  } else if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const code = status === HttpStatus.NOT_FOUND ? 'not_found' : status === HttpStatus.PAYLOAD_TOO_LARGE ? 'payload_too_large' : 'http_error';
+    return { statusCode: status, code, message: truncate(exception.message, MAX_MESSAGE_CHARS), violations: [] };
+  } else if ((dbBody = fromDatabase(exception))) {
+    return dbBody;
+  }
+  return { statusCode: 500, code: 'internal_error', message: 'internal error', violations: [] };
+}
+
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpError');
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
-    let body: ErrorBodyDto;
-    let dbBody: ErrorBodyDto | null;
-    if (exception instanceof DomainError) {
-      body = { statusCode: exception.status, code: exception.code, message: truncate(exception.message, MAX_MESSAGE_CHARS), violations: exception.violations.slice(0, MAX_VIOLATIONS).map(redact) };
-    } else if (exception instanceof HttpException) {
-      const status = exception.getStatus();
-      const code = status === HttpStatus.NOT_FOUND ? 'not_found' : status === HttpStatus.PAYLOAD_TOO_LARGE ? 'payload_too_large' : 'http_error';
-      body = { statusCode: status, code, message: truncate(exception.message, MAX_MESSAGE_CHARS), violations: [] };
-    } else if ((dbBody = fromDatabase(exception))) {
-      body = dbBody;
-    } else {
-      // Never echo internals (they may hold SQL or secrets); log the stack server-side.
-      this.logger.error(exception instanceof Error ? exception.stack : String(exception));
-      body = { statusCode: 500, code: 'internal_error', message: 'internal error', violations: [] };
-    }
+    const body = toErrorBody(exception);
+    // Never echo internals (they may hold SQL or secrets); log the stack server-side.
+    if (body.statusCode === 500) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
     if (exception instanceof TooManyRequests) res.setHeader('Retry-After', String(exception.retryAfterSeconds));
     res.status(body.statusCode).json(body);
   }

@@ -39,6 +39,7 @@ describe('loadConfig', () => {
       rateLimits: { authFailures: 20, authWindowSeconds: 300, tenantPerMinute: 6000 },
       trustProxy: null,
       webhookAllowPrivate: false,
+      auditRetentionDays: 400,
     });
     expect(config.secretsKey).toHaveLength(32);
   });

@@ -30,6 +30,8 @@ export interface AppConfig {
   trustProxy: string | null;
   /** Webhooks may target private, loopback and link-local addresses (a lab or an on-premises receiver). */
   webhookAllowPrivate: boolean;
+  /** Audit events older than this are deleted (hourly). */
+  auditRetentionDays: number;
 }
 
 export interface RateLimitSettings {
@@ -109,9 +111,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     tenantPerMinute: intSetting(env, 'TENANT_RATE_LIMIT_PER_MINUTE', 6000, 1, 100_000_000, problems),
   };
   const webhookAllowPrivate = boolSetting(env, 'WEBHOOK_ALLOW_PRIVATE', false, problems);
+  const auditRetentionDays = intSetting(env, 'AUDIT_RETENTION_DAYS', 400, 1, 36_500, problems);
 
   if (problems.length) throw new ConfigError(problems);
-  return { port, databaseUrl, redisUrl, secretsKey, adminApiKey, demoApiKey, webRoot: env.WEB_ROOT || defaultWebRoot(), logLevel, alerts, metricsToken: env.METRICS_TOKEN || null, rateLimits, trustProxy: env.TRUST_PROXY || null, webhookAllowPrivate };
+  return { port, databaseUrl, redisUrl, secretsKey, adminApiKey, demoApiKey, webRoot: env.WEB_ROOT || defaultWebRoot(), logLevel, alerts, metricsToken: env.METRICS_TOKEN || null, rateLimits, trustProxy: env.TRUST_PROXY || null, webhookAllowPrivate, auditRetentionDays };
 }
 
 /** The repository this code runs from, sources or dist/ alike: the first folder up with a package.json. */

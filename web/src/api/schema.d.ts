@@ -1218,6 +1218,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Audit log: every state-changing call (who, what, when, result); tenants see their own, operators all
+         * @description Sort: at (default, newest first). q searches route, resource id, key id and client address.
+         */
+        get: operations["AuditController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit-events/export.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download the audit log as Excel
+         * @description The list's filters and sort, no paging; lang=zh|en (default: Accept-Language, else zh).
+         */
+        get: operations["AuditController_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2715,6 +2755,35 @@ export interface components {
             autoRenewFailed: number;
             expired: number;
             released: number;
+        };
+        AuditEventDto: {
+            id: string;
+            /** Format: date-time */
+            at: string;
+            keyId: string;
+            /** @enum {string} */
+            role: "admin" | "tenant";
+            tenantId: string | null;
+            clientAddress: string;
+            /** @enum {string} */
+            method: "POST" | "PUT" | "PATCH" | "DELETE";
+            /** @example /api/v1/vpn-tunnels/:id/ike-policy */
+            route: string;
+            /** @example vpn-tunnels */
+            resource: string;
+            resourceId: string | null;
+            /** @description Batch calls: the ids named (at most 100) */
+            resourceIds: string[] | null;
+            statusCode: number;
+            /** @enum {string} */
+            result: "success" | "failure";
+            errorCode: string | null;
+        };
+        AuditEventPageDto: {
+            items: components["schemas"]["AuditEventDto"][];
+            total: number;
+            offset: number;
+            limit: number;
         };
     };
     responses: never;
@@ -7722,6 +7791,139 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SweepReportDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The key may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    AuditController_list: {
+        parameters: {
+            query?: {
+                offset?: number;
+                limit?: number;
+                /** @description Field to sort by (each endpoint lists its fields) */
+                sort?: string;
+                order?: "asc" | "desc";
+                /** @description Fuzzy search over name, ID and IP addresses */
+                q?: string;
+                /** @description Operators: one tenant's events (tenants always see only their own) */
+                tenantId?: string;
+                /** @description The API key that made the calls */
+                keyId?: string;
+                resource?: string;
+                resourceId?: string;
+                method?: "POST" | "PUT" | "PATCH" | "DELETE";
+                result?: "success" | "failure";
+                /** @description At or after (ISO 8601) */
+                from?: string;
+                /** @description Before (ISO 8601) */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEventPageDto"];
+                };
+            };
+            /** @description A field broke a rule: `violations` names each field, rule and value */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The key may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    AuditController_export: {
+        parameters: {
+            query?: {
+                /** @description Field to sort by (each endpoint lists its fields) */
+                sort?: string;
+                order?: "asc" | "desc";
+                /** @description Fuzzy search over name, ID and IP addresses */
+                q?: string;
+                /** @description Operators: one tenant's events (tenants always see only their own) */
+                tenantId?: string;
+                /** @description The API key that made the calls */
+                keyId?: string;
+                resource?: string;
+                resourceId?: string;
+                method?: "POST" | "PUT" | "PATCH" | "DELETE";
+                result?: "success" | "failure";
+                /** @description At or after (ISO 8601) */
+                from?: string;
+                /** @description Before (ISO 8601) */
+                to?: string;
+                /** @description Language of headers and state words; default: from Accept-Language (zh or en), else zh */
+                lang?: "zh" | "en";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The audit log as an Excel workbook (attachment; filename and UTF-8 filename*). One header row in the chosen language, then every matching row in the list's order; dates are Excel dates in UTC, states are words. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description A field broke a rule: `violations` names each field, rule and value */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
             /** @description Missing, unknown or revoked API key */
