@@ -2,6 +2,7 @@
 // answered with 429 + Retry-After, and recovers when the window ends; each tenant has a request
 // budget per minute. X-Forwarded-For (trusted from loopback here) gives each test its own client.
 import { randomBytes } from 'crypto';
+import request from 'supertest';
 import { startTestApi, TestApi } from '../support/api';
 import { createTenantWorld, TenantWorld } from '../support/fixtures';
 
@@ -12,8 +13,12 @@ const logged: string[] = [];
 
 beforeAll(async () => {
   api = await startTestApi({ AUTH_FAILURE_LIMIT: '3', AUTH_FAILURE_WINDOW_SECONDS: '2', TENANT_RATE_LIMIT_PER_MINUTE: '40', TRUST_PROXY: 'loopback' }, ['warn', 'error']);
-  w = await createTenantWorld(api, 'throttle', 1);
-  other = await createTenantWorld(api, 'unthrottled', 2);
+  // The other suites' wrong keys count against 127.0.0.1 in the shared Redis: the setup calls
+  // from an address of its own.
+  const setupClient = `198.18.250.${randomBytes(1)[0]}`;
+  const setup = { ...api, http: () => request.agent(api.app.getHttpServer()).set('X-Forwarded-For', setupClient) } as unknown as TestApi;
+  w = await createTenantWorld(setup, 'throttle', 1);
+  other = await createTenantWorld(setup, 'unthrottled', 2);
 });
 afterAll(() => api?.close());
 
