@@ -49,6 +49,9 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({ rateLimits: { authFailures: 5, authWindowSeconds: 60, tenantPerMinute: 100 }, trustProxy: 'loopback', webhookAllowPrivate: true });
     expect(() => loadConfig({ ...GOOD, TENANT_RATE_LIMIT_PER_MINUTE: '0' })).toThrow(/TENANT_RATE_LIMIT_PER_MINUTE must be an integer 1\.\.100000000/);
     expect(() => loadConfig({ ...GOOD, WEBHOOK_ALLOW_PRIVATE: 'yes' })).toThrow(/WEBHOOK_ALLOW_PRIVATE must be true or false/);
+    expect(loadConfig({ ...GOOD, TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ ...GOOD, TRUST_PROXY: '10.0.0.0/8, loopback' }).trustProxy).toBe('10.0.0.0/8, loopback');
+    expect(() => loadConfig({ ...GOOD, TRUST_PROXY: 'the-balancer' })).toThrow(/TRUST_PROXY must be a hop count/);
   });
 
   it('reads every optional setting', () => {

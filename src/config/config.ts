@@ -26,8 +26,8 @@ export interface AppConfig {
   metricsToken: string | null;
   /** Request throttling, counted in Redis so that it holds across API replicas. */
   rateLimits: RateLimitSettings;
-  /** Express's `trust proxy` (e.g. `loopback`, `10.0.0.0/8`): who may set X-Forwarded-For; unset, nobody. */
-  trustProxy: string | null;
+  /** Express's `trust proxy` (`loopback`, `10.0.0.0/8, 10.1.2.3`, or a hop count): who may set X-Forwarded-For; unset, nobody. */
+  trustProxy: string | number | null;
   /** Webhooks may target private, loopback and link-local addresses (a lab or an on-premises receiver). */
   webhookAllowPrivate: boolean;
   /** Audit events older than this are deleted (hourly). */
@@ -86,6 +86,19 @@ export function intSetting(env: Env, name: string, fallback: number, min: number
   return n;
 }
 
+/** TRUST_PROXY: a hop count, or addresses/subnets/names proxy-addr knows (checked here, not on the first request). */
+function readTrustProxy(raw: string | undefined, problems: string[]): string | number | null {
+  if (!raw) return null;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('proxy-addr').compile(raw.split(',').map((s) => s.trim()));
+  } catch {
+    problems.push(`TRUST_PROXY must be a hop count or a comma-separated list of addresses, subnets, loopback, linklocal or uniquelocal (got "${raw}")`);
+  }
+  return raw;
+}
+
 /** A true/false setting, or the default when unset. */
 export function boolSetting(env: Env, name: string, fallback: boolean, problems: string[]): boolean {
   const raw = env[name];
@@ -111,10 +124,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     tenantPerMinute: intSetting(env, 'TENANT_RATE_LIMIT_PER_MINUTE', 6000, 1, 100_000_000, problems),
   };
   const webhookAllowPrivate = boolSetting(env, 'WEBHOOK_ALLOW_PRIVATE', false, problems);
+  const trustProxy = readTrustProxy(env.TRUST_PROXY, problems);
   const auditRetentionDays = intSetting(env, 'AUDIT_RETENTION_DAYS', 400, 1, 36_500, problems);
 
   if (problems.length) throw new ConfigError(problems);
-  return { port, databaseUrl, redisUrl, secretsKey, adminApiKey, demoApiKey, webRoot: env.WEB_ROOT || defaultWebRoot(), logLevel, alerts, metricsToken: env.METRICS_TOKEN || null, rateLimits, trustProxy: env.TRUST_PROXY || null, webhookAllowPrivate, auditRetentionDays };
+  return { port, databaseUrl, redisUrl, secretsKey, adminApiKey, demoApiKey, webRoot: env.WEB_ROOT || defaultWebRoot(), logLevel, alerts, metricsToken: env.METRICS_TOKEN || null, rateLimits, trustProxy, webhookAllowPrivate, auditRetentionDays };
 }
 
 /** The repository this code runs from, sources or dist/ alike: the first folder up with a package.json. */
