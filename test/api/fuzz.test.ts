@@ -114,12 +114,17 @@ function knownBody(op: Op): Record<string, unknown> | null {
   if (key === 'PUT /api/v1/vpn-tunnels/{id}/ike-policy') return { version: 'v2', dhGroup: 14 };
   if (key === 'PUT /api/v1/vpn-tunnels/{id}/ipsec-policy') return { pfsGroup: 14 };
   if (key === 'POST /api/v1/agent/report') return { appliedVersion: '1', agentVersion: '1.0.0', error: null };
+  if (key === 'PATCH /api/v1/alert-templates/{id}') {
+    return { description: 'fuzzed', rules: [{ metric: 'tunnel_health', comparator: 'lt', threshold: 1, periods: 3 }], channels: [{ type: 'webhook', url: 'http://127.0.0.1:9/hook', secret: FIXTURE_WEBHOOK_SECRET }] };
+  }
   if (key === 'POST /api/v1/vpn-gateways/quote') return { machineTypeId: w.machineTypeId, chargeType: 'monthly', period: 1 };
   return null;
 }
 
 /** A valid id for each path parameter (deletes get absent ids: the fixtures must survive). */
 function pathValue(op: Op, name: string): string {
+  // The instance's agent token is what the /agent/* operations authenticate with: never rotate or revoke it.
+  if (op.path === '/api/v1/instances/{id}/agent-token') return 'absent-k3j9x2ab';
   if (op.method === 'DELETE' && !op.path.endsWith('-token')) return name === 'keyId' ? 'key-absent00' : op.path.includes('/tenants/') ? ids.tenantId : 'absent-k3j9x2ab';
   if (name === 'keyId') return ids.keyId;
   const resource = /\/api\/v1\/([a-z-]+)\/\{id\}/.exec(op.path)?.[1] ?? '';
@@ -192,7 +197,7 @@ beforeAll(async () => {
   ids = {
     tenantId: w.tenantId, dataCenterId: w.dataCenterId, machineTypeId: w.machineTypeId, vpcId: w.vpcId, subnetId: w.subnetIds[0], externalIpId: w.externalIpIds[3],
     gatewayId: gw.id, peerId: peer.id, tunnelId: tunnel.id, templateId: template.id, instanceId: instance.id, keyId: keys.items?.[0]?.id ?? keys[0]?.id, orderId: orders.items[0].id,
-    resourceId: tunnel.id, alertId: 'absent-k3j9x2ab',
+    resourceId: tunnel.id, alertId: 'absent-k3j9x2ab', alertTemplateId: template.id,
   };
 });
 afterAll(() => api?.close());
