@@ -9,6 +9,9 @@
 //  2. coldStart1000: BENCH_GATEWAYS x BENCH_TUNNELS_PER_GATEWAY tunnels created while no worker runs;
 //     then the worker starts and we time until all are connected (or BENCH_COLD_TIMEOUT_MS passes),
 //     with the worker's peak RSS (VmHWM) and its charons' RSS at the end.
+//  3. noisyNeighbours: createToConnected again, one tunnel at a time, on a gateway whose other 19
+//     tunnels go to silent peers (203.0.113.200-218: nothing answers, each try holds a charon
+//     thread for 9.5 s); the target is a p50 within 2x of the quiet figure of 1.
 // The remote side is ONE "mirror" namespace on the lab internet (203.0.113.100-149) with ONE
 // charon holding every tunnel's mirrored connection (bench/support/mirror.ts). Gateway g
 // (198.51.100.10+g) has 20 tunnels to peer g (203.0.113.100+g); they carry distinct IKE remote ids
@@ -16,7 +19,8 @@
 // the same ids, because charon picks the config and the key by addresses and ids.
 //
 // Environment (all optional): BENCH_GATEWAYS 50, BENCH_TUNNELS_PER_GATEWAY 20, BENCH_WARM_TUNNELS 20,
-// BENCH_POLL_MS 25, BENCH_COLD_TIMEOUT_MS 300000, BENCH_SKIP_WARM=1, BENCH_SKIP_COLD=1, BENCH_SAME_SUBNET=1,
+// BENCH_POLL_MS 25, BENCH_COLD_TIMEOUT_MS 300000, BENCH_NOISY_TUNNELS 10, BENCH_SKIP_WARM=1, BENCH_SKIP_COLD=1,
+// BENCH_SKIP_NOISY=1, BENCH_SAME_SUBNET=1,
 // BENCH_WORKER_ENV='JOB_CONCURRENCY=8,RECONCILE_INTERVAL_MS=5000' (extra worker settings),
 // KEEP_BENCH_DIR=1 (keep logs). Exit status: 0 measured (targets are reported, not enforced), 1 failure.
 import { cpus, loadavg } from 'os';
@@ -34,6 +38,10 @@ const PER_GATEWAY = num('BENCH_TUNNELS_PER_GATEWAY', 20);
 const WARM = num('BENCH_WARM_TUNNELS', 20);
 const POLL_MS = num('BENCH_POLL_MS', 25);
 const COLD_TIMEOUT_MS = num('BENCH_COLD_TIMEOUT_MS', 300_000);
+const NOISY = num('BENCH_NOISY_TUNNELS', 10);
+const NOISY_EIP = '198.51.100.98';
+const SILENT_PEER_BASE = '203.0.113.200';
+const SILENT_TUNNELS = 19;
 const PREFIX = 'bn';
 const PEER_BASE = '203.0.113.100';
 const EXTRA_EIPS = ['198.51.100.50', '198.51.100.99'];
@@ -102,6 +110,27 @@ function planWarm(s: Setup): TunnelPlan[] {
   }));
 }
 
+/** Create -> connected of one tunnel (ms): POST, then poll the API until it says connected. */
+async function createAndConnect(body: object): Promise<{ id: string; totalMs: number; postMs: number }> {
+  const t0 = performance.now();
+  const t = await product.ok('POST', '/api/v1/vpn-tunnels', body);
+  const postMs = performance.now() - t0;
+  let state = t.connectionState;
+  while (state !== 'connected') {
+    if (performance.now() - t0 > 60_000) throw new Error(`tunnel ${t.id} not connected after 60 s (last ${state})`);
+    await sleep(POLL_MS);
+    state = (await product.ok('GET', `/api/v1/vpn-tunnels/${t.id}`)).connectionState;
+  }
+  return { id: t.id, totalMs: performance.now() - t0, postMs };
+}
+
+async function deleteGateway(gatewayId: string, tunnelIds: string[]): Promise<void> {
+  if (tunnelIds.length) await product.ok('POST', '/api/v1/vpn-tunnels/batch-delete', { ids: tunnelIds });
+  await product.waitFor(async () => (await product.ok('GET', `/api/v1/vpn-tunnels?gatewayId=${gatewayId}&limit=1`)).total === 0, 60_000, 'tunnels deleted');
+  await product.ok('DELETE', `/api/v1/vpn-gateways/${gatewayId}`);
+  await product.waitFor(async () => (await product.request('GET', `/api/v1/vpn-gateways/${gatewayId}`)).status === 404, 60_000, 'gateway deleted');
+}
+
 /** 1. Create -> connected, one tunnel after another on a running gateway. */
 async function warm(s: Setup, plans: TunnelPlan[]) {
   const gw = await waitGateway((await product.ok('POST', '/api/v1/vpn-gateways', gatewayBody(s, 'bn-warm', WARM_EIP, 0))).id);
@@ -110,27 +139,61 @@ async function warm(s: Setup, plans: TunnelPlan[]) {
   const posts: number[] = [];
   const ids: string[] = [];
   for (const plan of plans) {
-    const t0 = performance.now();
-    const t = await product.ok('POST', '/api/v1/vpn-tunnels', tunnelBody(plan, gw.id, s.peerId[0], s));
-    posts.push(performance.now() - t0);
-    ids.push(t.id);
-    let state = t.connectionState;
-    while (state !== 'connected') {
-      if (performance.now() - t0 > 60_000) throw new Error(`tunnel ${t.id} not connected after 60 s (last ${state})`);
-      await sleep(POLL_MS);
-      state = (await product.ok('GET', `/api/v1/vpn-tunnels/${t.id}`)).connectionState;
-    }
-    totals.push(performance.now() - t0);
-    log(`warm ${ids.length}/${WARM}: ${Math.round(totals[totals.length - 1])} ms`);
+    const r = await createAndConnect(tunnelBody(plan, gw.id, s.peerId[0], s));
+    totals.push(r.totalMs);
+    posts.push(r.postMs);
+    ids.push(r.id);
+    log(`warm ${ids.length}/${WARM}: ${Math.round(r.totalMs)} ms`);
   }
   // Leave the host empty for the cold start (and the warm peer free of tunnels).
-  await product.ok('POST', '/api/v1/vpn-tunnels/batch-delete', { ids });
-  await product.waitFor(async () => (await product.ok('GET', `/api/v1/vpn-tunnels?gatewayId=${gw.id}&limit=1`)).total === 0, 60_000, 'warm tunnels deleted');
-  await product.ok('DELETE', `/api/v1/vpn-gateways/${gw.id}`);
-  await product.waitFor(async () => (await product.request('GET', `/api/v1/vpn-gateways/${gw.id}`)).status === 404, 60_000, 'warm gateway deleted');
+  await deleteGateway(gw.id, ids);
   await mirror.unload(plans);
   const p50 = percentile(totals, 50);
   return { tunnels: WARM, pollMs: POLL_MS, totalMs: summary(totals), postMs: summary(posts), targetP50Ms: 500, met: p50 < 500, samplesMs: totals.map((x) => Math.round(x)) };
+}
+
+/**
+ * 3. Noisy neighbours: a gateway holding 19 tunnels whose peers never answer (branch offices
+ * offline) still connects a new tunnel as fast as a quiet one. One at a time (a gateway holds 20).
+ */
+function planNoisy(s: Setup): TunnelPlan[] {
+  return Array.from({ length: NOISY }, (_, i) => ({
+    mirrorId: `bn-noisy-${i}`, gatewayIp: NOISY_EIP, peerIp: PEER_BASE, localCidr: s.subnets[0].cidr, remoteCidr: `172.22.${i}.0/24`, psk: `bench.noisy-Key${i}`,
+    localId: NOISY_EIP, remoteId: `t${i}.noisy.bench.example`,
+  }));
+}
+
+async function noisyNeighbours(s: Setup, plans: TunnelPlan[], quietP50Ms: number | null) {
+  const gw = await waitGateway((await product.ok('POST', '/api/v1/vpn-gateways', gatewayBody(s, 'bn-noisy', NOISY_EIP, 0))).id);
+  const silentIds = await pool(Array.from({ length: SILENT_TUNNELS }, (_, i) => i), 4, async (i) => {
+    const peer = await product.ok('POST', '/api/v1/peer-gateways', { name: `bn-silent-${i}`, ipAddress: ipPlus(SILENT_PEER_BASE, i) });
+    const t = await product.ok('POST', '/api/v1/vpn-tunnels', {
+      name: `bn-silent-${i}`, gatewayId: gw.id, peerId: peer.id, localSubnetIds: [s.subnets[0].id], remoteCidrs: [`172.21.${i}.0/24`], psk: `bench.silent-Key${i}`,
+    });
+    return t.id as string;
+  });
+  // Every silent tunnel is in a try by now (each holds a charon thread for up to 9.5 s).
+  await sleep(3000);
+  await mirror.load(plans);
+  const totals: number[] = [];
+  for (const plan of plans) {
+    const r = await createAndConnect(tunnelBody(plan, gw.id, s.peerId[0], s));
+    totals.push(r.totalMs);
+    log(`noisy ${totals.length}/${NOISY}: ${Math.round(r.totalMs)} ms`);
+    await product.ok('DELETE', `/api/v1/vpn-tunnels/${r.id}`);
+    await product.waitFor(async () => (await product.request('GET', `/api/v1/vpn-tunnels/${r.id}`)).status === 404, 60_000, 'noisy tunnel deleted');
+  }
+  const silentStates = await product.sql<{ state: string; n: string }>(`SELECT connection_state AS state, count(*) AS n FROM vpn_tunnels WHERE id = ANY($1) GROUP BY 1`, [silentIds]);
+  await deleteGateway(gw.id, silentIds);
+  await mirror.unload(plans);
+  const p50 = percentile(totals, 50);
+  const ratio = quietP50Ms ? round(p50 / quietP50Ms, 2) : null;
+  return {
+    silentTunnels: SILENT_TUNNELS, tunnels: NOISY, totalMs: summary(totals), quietP50Ms: quietP50Ms === null ? null : Math.round(quietP50Ms), ratioToQuiet: ratio,
+    targetRatio: 2, met: ratio !== null && ratio <= 2, silentStates: Object.fromEntries(silentStates.map((x) => [x.state, Number(x.n)])),
+    charonRestarts: (product.logTail('worker', 100_000).match(/restarted by the worker|exited unexpectedly/g) ?? []).length,
+    samplesMs: totals.map((x) => Math.round(x)),
+  };
 }
 
 /** Gateway g (198.51.100.10+g) has PER_GATEWAY tunnels to peer g (203.0.113.100+g), distinct IKE ids. */
@@ -271,9 +334,15 @@ async function main(): Promise<void> {
     const s = await setup();
     const warmPlans = env.BENCH_SKIP_WARM ? [] : planWarm(s);
     const coldPlans = env.BENCH_SKIP_COLD ? [] : planCold(s);
-    await mirror.start([...warmPlans, ...coldPlans.map((p) => p.plan)]);
+    const noisyPlans = env.BENCH_SKIP_NOISY ? [] : planNoisy(s);
+    // Every plan now: the mirror holds an address in each remote subnet before its charon starts.
+    await mirror.start([...warmPlans, ...noisyPlans, ...coldPlans.map((p) => p.plan)]);
     log(`mirror ${mirror.namespace} up with ${GATEWAYS} addresses; ${s.eipId.size} external IPs registered`);
     if (warmPlans.length) out.createToConnected = await warm(s, warmPlans);
+    if (noisyPlans.length) {
+      const quiet = out.createToConnected as { totalMs: { p50: number } } | undefined;
+      out.noisyNeighbours = await noisyNeighbours(s, noisyPlans, quiet ? quiet.totalMs.p50 : null);
+    }
     if (coldPlans.length) out.coldStart1000 = await cold(s, coldPlans);
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
   } catch (err) {

@@ -1,6 +1,7 @@
 // The whole product for an end-to-end test (test/support/product-processes.ts: a database cloned
 // from the tests' template, the API, the worker, a private lab) and what the tests do with it:
 // gateways, tunnels, remote sites from downloaded configs, pings from lab instances.
+import { ChildProcess, spawn } from 'child_process';
 import { existsSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { createTestDatabase } from '../../test/support/database';
@@ -22,7 +23,16 @@ export interface ProductOptions {
   workerEnv?: Record<string, string>;
 }
 
+export interface PingResult {
+  sent: number;
+  received: number;
+  /** When a reply was missing (ping's "no answer yet"), ISO time and sequence number. */
+  lostAt: string[];
+}
+
 export class Product extends ProductProcesses {
+  private readonly pings: ChildProcess[] = [];
+
   constructor(o: ProductOptions) {
     super({ ...o, dirPrefix: 'vpn-e2e-', hostIdPrefix: 'e2e-', redisDb: 13, keepDirVariable: 'KEEP_E2E_DIR', createDatabase: createTestDatabase,
       // A test's peers go with it: waiting for charon's goodbyes cost ~4 s a file.
@@ -73,6 +83,25 @@ export class Product extends ProductProcesses {
   async vmPings(instance: string, target: string, count = 2): Promise<boolean> {
     const r = await this.vmExec(instance, ['ping', '-c', String(count), '-W', '2', '-i', '0.3', target], { check: false });
     return new RegExp(`${count} received`).test(r.stdout);
+  }
+
+  /** A ping of `count` packets every `intervalS` running in the background (stopped by stop()). */
+  backgroundPing(instance: string, target: string, count: number, intervalS = 0.2): Promise<PingResult> {
+    const [bin, ...args] = this.lab.vmExecArgv(instance, ['ping', '-n', '-D', '-O', '-c', String(count), '-i', String(intervalS), '-W', '1', target]);
+    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    this.pings.push(child);
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    return new Promise((resolve) => child.on('exit', () => {
+      const m = /(\d+) packets transmitted, (\d+) received/.exec(out);
+      const lostAt = [...out.matchAll(/^\[(\d+\.\d+)\] no answer yet for icmp_seq=(\d+)/gm)].map((x) => `${new Date(Number(x[1]) * 1000).toISOString()} seq ${x[2]}`);
+      resolve({ sent: m ? Number(m[1]) : 0, received: m ? Number(m[2]) : 0, lostAt });
+    }));
+  }
+
+  override async stop(): Promise<void> {
+    for (const p of this.pings) p.kill('SIGKILL');
+    await super.stop();
   }
 
   /** Routes are pushed by the instances' agents: wait until the ping goes through. */

@@ -13,7 +13,7 @@ export interface MetricInfo {
 
 /** Every metric a rule may name. Tunnel metrics apply to bound tunnels, gateway metrics to bound gateways. */
 export const METRICS = {
-  tunnel_health: { resource: 'tunnel', description: 'tunnel health: 1 when every CHILD_SA is installed (connected), else 0', min: 0, max: 1 },
+  tunnel_health: { resource: 'tunnel', description: 'tunnel health: 1 when every CHILD_SA is installed (connected) and its last rekey did not fail, else 0', min: 0, max: 1 },
   tunnel_bps_in: { resource: 'tunnel', description: 'tunnel inbound bandwidth, bits/s', min: 0, max: null },
   tunnel_bps_out: { resource: 'tunnel', description: 'tunnel outbound bandwidth, bits/s', min: 0, max: null },
   tunnel_pps_in: { resource: 'tunnel', description: 'tunnel inbound packets/s', min: 0, max: null },

@@ -16,6 +16,8 @@ export interface MonitoredGateway {
   listSas(timeoutMs: number): Promise<IkeSaEntry[]>;
   /** Per tunnel loaded on this gateway, the names of the CHILD_SAs it should have. */
   expectedChildren(): Map<string, string[]>;
+  /** Connected tunnels whose last rekey failed: reported unhealthy (health 0) so alerts fire. */
+  degradedTunnels?(): Set<string>;
 }
 
 export interface CollectorOptions {
@@ -114,14 +116,14 @@ export class MetricsCollector {
         agent.listSas(listTimeoutMs).then((list) => ({ list, at: this.now() })),
         this.readNic(g.id).then((counters) => ({ counters, at: this.now() })),
       ]);
-      return { g, expected: agent.expectedChildren(), sas, nic };
+      return { g, expected: agent.expectedChildren(), degraded: agent.degradedTunnels?.() ?? new Set<string>(), sas, nic };
     });
     const gatewayRows: GatewaySampleRow[] = [];
     const tunnelRows: TunnelSampleRow[] = [];
-    for (const { g, expected, sas, nic } of observed) {
+    for (const { g, expected, degraded, sas, nic } of observed) {
       if (nic.status === 'fulfilled') gatewayRows.push(this.gatewaySample(g, nic.value.counters, nic.value.at));
       else this.o.log(`metrics: ${g.id} NIC counters: ${(nic.reason as Error).message}`);
-      tunnelRows.push(...this.tunnelSamples(g, expected, sas.status === 'fulfilled' ? sas.value : null));
+      tunnelRows.push(...this.tunnelSamples(g, expected, degraded, sas.status === 'fulfilled' ? sas.value : null));
     }
     await this.o.store.insertRound(at, gatewayRows, tunnelRows);
     this.forgetGone(rows);
@@ -139,7 +141,7 @@ export class MetricsCollector {
   }
 
   /** A failed listing (charon restarting): the tunnels are reported down, their baselines kept. */
-  private tunnelSamples(g: MonitoredGatewayRow, expected: Map<string, string[]>, sas: { list: IkeSaEntry[]; at: number } | null): TunnelSampleRow[] {
+  private tunnelSamples(g: MonitoredGatewayRow, expected: Map<string, string[]>, degraded: Set<string>, sas: { list: IkeSaEntry[]; at: number } | null): TunnelSampleRow[] {
     const views = sas ? tunnelSaViews(sas.list, this.o.connPrefix, expected) : null;
     return g.tunnelIds.map((tunnelId) => {
       const s = this.tunnels.get(tunnelId)!;
@@ -153,7 +155,7 @@ export class MetricsCollector {
         s.lastAt = sas.at;
       }
       return {
-        tunnelId, tenantId: g.tenantId, gatewayId: g.id, health: view?.health ?? 0, totals: s.total, ...rates,
+        tunnelId, tenantId: g.tenantId, gatewayId: g.id, health: degraded.has(tunnelId) ? 0 : view?.health ?? 0, totals: s.total, ...rates,
         ikeState: view?.ikeState ?? null, childState: view?.childState ?? null,
       };
     });

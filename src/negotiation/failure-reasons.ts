@@ -10,6 +10,7 @@ export type FailureCode =
   | 'ipsec_proposal_mismatch'
   | 'traffic_selectors_mismatch'
   | 'remote_deleted_child_sa'
+  | 'rekey_failed'
   | 'unknown';
 
 export interface FailureReason {
@@ -37,10 +38,14 @@ interface Rule {
 const RULES: Rule[] = [
   { code: 'traffic_selectors_mismatch', phase: 'any', patterns: [/TS_UNACCEPTABLE/, /INVALID_ID_INFORMATION/, /traffic selectors .* unacceptable/i, /no matching CHILD_SA config found/] },
   { code: 'ipsec_proposal_mismatch', phase: 2, patterns: [/NO_PROPOSAL_CHOSEN notify, no CHILD_SA built/, /no acceptable proposal found/, /no matching proposal found, sending NO_PROPOSAL_CHOSEN/] },
-  { code: 'psk_mismatch_or_id_mismatch', phase: 1, patterns: [/AUTHENTICATION_FAILED/, /MAC mismatched/, /no shared key found/, /calculated HASH does not match/, /decryption failed\?/, /no matching peer config found/, /peer authentication failed/, /tried \d+ shared key/] },
+  { code: 'psk_mismatch_or_id_mismatch', phase: 1, patterns: [/AUTHENTICATION_FAILED/, /MAC mismatched/, /no shared key found/, /calculated HASH does not match/, /decryption failed\?/, /no matching peer config found/, /peer authentication failed/, /tried \d+ shared key/,
+    // IKEv1 initiator: the peer's encrypted error notify cannot be decrypted, so the keys (the PSK) differ.
+    /INFORMATIONAL_V1 request with message ID \d+ processing failed/] },
   { code: 'ike_version_or_mode_mismatch', phase: 1, patterns: [/INVALID_MAJOR_VERSION/, /unsupported IKE version/, /Aggressive Mode PSK disabled/, /AGGRESSIVE mode .* not allowed/i, /received .* IKEv1 .* while expecting IKEv2/i, /INVALID_EXCHANGE_TYPE/] },
   { code: 'ike_proposal_mismatch', phase: 1, patterns: [/NO_PROPOSAL_CHOSEN/, /received proposals unacceptable/, /no proposal found/, /INVALID_KE_PAYLOAD.*\bnot\b/] },
-  { code: 'peer_unreachable', phase: 1, patterns: [/giving up after \d+ retransmits/, /peer not responding/, /retransmit \d+ of request/] },
+  // Not a lone "retransmit N of request": a try whose first packet was lost and whose answer then
+  // came (a refusal, say) retransmitted too, and was misread as an unreachable peer.
+  { code: 'peer_unreachable', phase: 1, patterns: [/giving up after \d+ retransmits/, /peer not responding/] },
 ];
 
 /** `ikeEstablished`: what charon's SA list says now (the IKE SA may predate this attempt's log). */
@@ -55,6 +60,57 @@ export function classifyFailure(lines: string[], ctx: FailureContext, errmsg = '
     return reason(rule.code, phase, ctx);
   }
   return reason('unknown', ikeUp ? 2 : 1, ctx, errmsg);
+}
+
+/** How a side negotiates phase 1: the IKE version and, for IKEv1, the exchange mode. */
+export type IkeFlavour = 'IKEv2' | 'IKEv1 main mode' | 'IKEv1 aggressive mode';
+
+/** The flavour of an IKE request charon parsed ("parsed ID_PROT request 0 [ SA V V ]"), or null. */
+export function flavourOfParsedRequest(msg: string): IkeFlavour | null {
+  const m = /^parsed (IKE_SA_INIT|ID_PROT|AGGRESSIVE) request 0 /.exec(msg);
+  if (!m) return null;
+  return m[1] === 'IKE_SA_INIT' ? 'IKEv2' : m[1] === 'ID_PROT' ? 'IKEv1 main mode' : 'IKEv1 aggressive mode';
+}
+
+/**
+ * A phase 1 failure against a peer that was seen initiating with another IKE version or mode: the
+ * wire only says NO_PROPOSAL_CHOSEN (or nothing), but the peer's own requests tell why.
+ */
+export function versionOrModeMismatch(reason: FailureReason, ours: IkeFlavour, seen: IkeFlavour | null): FailureReason {
+  if (!seen || seen === ours || reason.phase !== 1) return reason;
+  if (!['ike_proposal_mismatch', 'psk_mismatch_or_id_mismatch', 'peer_unreachable', 'unknown'].includes(reason.code)) return reason;
+  return {
+    code: 'ike_version_or_mode_mismatch', phase: 1,
+    message: `Phase 1: the remote initiates with ${seen}, but this tunnel uses ${ours}. Set the same IKE version ` +
+      '(and, for IKEv1, the same negotiation mode) on both sides: change the tunnel\'s IKE policy or the remote\'s configuration.',
+  };
+}
+
+/**
+ * IKEv2 builds the first CHILD_SA inside IKE_AUTH without a DH exchange, so a PFS mismatch only
+ * shows when the SA is rekeyed: the platform rekeys it at once to find out (tunnel-negotiator.ts).
+ */
+export function pfsMismatch(pfs: string): FailureReason {
+  const ours = pfs === 'disable' ? 'no PFS' : `PFS with DH group ${pfs}`;
+  return {
+    code: 'ipsec_proposal_mismatch', phase: 2,
+    message: `Phase 2: the IPsec SA came up but the remote refused to rekey it: the PFS setting differs. This tunnel uses ${ours}; ` +
+      'set the same PFS group (or disable PFS) on the remote, then download its new configuration.',
+  };
+}
+
+/** A rekey of an established tunnel failed: the SAs still carry traffic until they expire. */
+export function rekeyFailed(what: 'IKE_SA' | 'CHILD_SA', lines: string[]): FailureReason {
+  const refused = lines.some((l) => /NO_PROPOSAL_CHOSEN|no acceptable proposal|not contained in any of our proposals|already retried with DH group/.test(l));
+  const phase = what === 'IKE_SA' ? 1 : 2;
+  const why = refused
+    ? `the remote refused the ${what === 'IKE_SA' ? 'IKE proposal (its algorithms or DH group changed?)' : 'IPsec proposal (its algorithms or PFS group changed?)'}`
+    : 'the remote did not complete it';
+  return {
+    code: refused ? (what === 'IKE_SA' ? 'ike_proposal_mismatch' : 'ipsec_proposal_mismatch') : 'rekey_failed', phase,
+    message: `The tunnel is up, but rekeying its ${what} failed: ${why}. charon retries; traffic flows until the SA expires, then the tunnel goes down. ` +
+      'Check that the remote still has the configuration downloaded from the platform.',
+  };
 }
 
 /** The remote took a CHILD_SA and deleted it straight away (libipsec or a kernel refusing its policy). */
@@ -86,5 +142,6 @@ const MESSAGES: Record<FailureCode, (c: FailureContext, errmsg: string) => strin
     `Phase 2: the remote accepted the IPsec SA and deleted it at once: it could not install it. Check that the remote device ` +
     `has each of its local subnets (${c.remoteCidrs.join(', ')}) configured (an interface address or route) and that no other ` +
     'tunnel there uses the same subnets.',
+  rekey_failed: () => 'A rekey failed: the remote did not complete it. charon retries until the SA expires.',
   unknown: (_c, errmsg) => `The negotiation failed${errmsg ? `: ${errmsg}` : ''}. See the connection log for charon's messages.`,
 };

@@ -3,6 +3,7 @@
 import { connName } from '../strongswan/tunnel-model';
 import { IkeSaEntry, ViciCommands, ViciEventStream, ViciSection, ViciSession, ViciSubscription } from '../vici';
 import { describeRekey } from './rekey-events';
+import { flavourOfParsedRequest, IkeFlavour } from './failure-reasons';
 import { syncGatewayRoutes, syncSubnetAnchors } from './gateway-routes';
 import { GATEWAY_VPC_IFACE } from './host/lab-names';
 import { DesiredTunnel, NegotiationStore } from './negotiation-store';
@@ -30,6 +31,10 @@ export class GatewayAgent {
   private readonly events: ViciEventStream;
   private subscription: ViciSubscription | null = null;
   private readonly negotiators = new Map<string, TunnelNegotiator>();
+  /** Where the last packet of IKE_SAs not matched to a connection came from, by unique id. */
+  private readonly packetSources = new Map<string, string>();
+  /** What each peer address was last seen initiating with (a remote on another IKE version). */
+  private readonly peerFlavours = new Map<string, { flavour: IkeFlavour; at: number }>();
 
   constructor(private readonly o: GatewayAgentOptions) {
     this.session = new ViciSession({ socketPath: o.viciSocket, timeoutMs: 30_000, reconnect: { initialDelayMs: 200, maxDelayMs: 5000 } });
@@ -44,11 +49,45 @@ export class GatewayAgent {
   async start(): Promise<void> {
     await this.session.connect();
     await this.events.connect();
-    this.subscription = await this.events.subscribe(['ike-updown', 'child-updown', 'ike-rekey', 'child-rekey'], (name, message) => this.onEvent(name, message));
+    // `log` is charon's whole log at levels 0-1 (VICI.md): each tunnel's lines (a refused rekey,
+    // say) and the requests of peers that match no connection (another IKE version).
+    this.subscription = await this.events.subscribe(['ike-updown', 'child-updown', 'ike-rekey', 'child-rekey', 'log'], (name, message) => {
+      if (name === 'log') this.onLog(message);
+      else this.onEvent(name, message);
+    });
     // Events may have been missed while the subscription was down: re-read every tunnel's SAs.
     this.events.onConnectionChange((change) => {
       if (change.state === 'connected' && change.reconnected) for (const n of this.negotiators.values()) void n.onSaEvent(false).catch(() => undefined);
     });
+  }
+
+  private onLog(message: ViciSection): void {
+    const msg = typeof message.msg === 'string' ? message.msg : '';
+    const ikeName = typeof message['ikesa-name'] === 'string' ? message['ikesa-name'] : '';
+    if (ikeName.startsWith(CONN_PREFIX)) {
+      this.negotiators.get(ikeName.slice(CONN_PREFIX.length))?.onLogLine(msg, typeof message.group === 'string' ? message.group : 'IKE');
+      return;
+    }
+    // An IKE_SA that matched no connection (yet): charon logs where its packet came from, then
+    // what it parsed; together they say which IKE version and mode that peer initiates with.
+    const uniqueId = typeof message['ikesa-uniqueid'] === 'string' ? message['ikesa-uniqueid'] : '';
+    if (!uniqueId) return;
+    const from = /^received packet: from (\d+\.\d+\.\d+\.\d+)\[/.exec(msg);
+    if (from) {
+      this.packetSources.set(uniqueId, from[1]);
+      // A small, bounded memory: the oldest entries go first.
+      if (this.packetSources.size > 256) this.packetSources.delete(this.packetSources.keys().next().value!);
+      return;
+    }
+    const flavour = flavourOfParsedRequest(msg);
+    const source = this.packetSources.get(uniqueId);
+    if (flavour && source) this.peerFlavours.set(source, { flavour, at: Date.now() });
+  }
+
+  /** What the peer at this address was seen initiating with in the last 2 minutes, or null. */
+  peerFlavour(peerIp: string): IkeFlavour | null {
+    const seen = this.peerFlavours.get(peerIp);
+    return seen && Date.now() - seen.at < 120_000 ? seen.flavour : null;
   }
 
   private onEvent(name: string, message: ViciSection): void {
@@ -58,7 +97,7 @@ export class GatewayAgent {
       const negotiator = this.negotiators.get(key.slice(CONN_PREFIX.length));
       if (!negotiator) continue;
       const rekey = name === 'ike-rekey' || name === 'child-rekey' ? describeRekey(name, message[key]) : null;
-      const handled = rekey ? negotiator.onRekey(rekey) : negotiator.onSaEvent(up);
+      const handled = rekey ? negotiator.onRekey(rekey, name === 'ike-rekey' ? 'ike' : 'child') : negotiator.onSaEvent(up);
       void handled.catch((err) => this.o.log(`${negotiator.tunnelId}: ${name} handling failed: ${(err as Error).message}`));
     }
   }
@@ -72,6 +111,7 @@ export class GatewayAgent {
         store: this.o.store,
         timings: this.o.timings,
         initiateTimeoutMs: this.o.initiateTimeoutMs,
+        peerFlavour: (ip) => this.peerFlavour(ip),
         log: this.o.log,
       });
       this.negotiators.set(tunnelId, n);
@@ -163,6 +203,11 @@ export class GatewayAgent {
   /** Per loaded tunnel, the CHILD_SAs it has when up. */
   expectedChildren(): Map<string, string[]> {
     return new Map([...this.negotiators].map(([id, n]) => [id, n.expectedChildren()]));
+  }
+
+  /** Connected tunnels whose last rekey failed (monitoring reports them unhealthy). */
+  degradedTunnels(): Set<string> {
+    return new Set([...this.negotiators].filter(([, n]) => n.degraded).map(([id]) => id));
   }
 
   tunnelIds(): string[] {

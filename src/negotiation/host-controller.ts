@@ -34,6 +34,16 @@ export class HostController {
         await this.agents.get(gatewayId)?.reloadAll();
       }).catch((err) => o.log(`reload of ${gatewayId} failed: ${(err as Error).message}`));
     });
+    // A restart drops every SA of the gateway: each of its tunnels' logs says so, and why.
+    o.runtime.onCharonRestartNotice((gatewayId, reason) => {
+      o.log(`charon of ${gatewayId} restarted: ${reason}`);
+      for (const tunnelId of this.agents.get(gatewayId)?.tunnelIds() ?? []) {
+        void o.store.recordEvent(tunnelId, {
+          kind: 'down', result: 'failure', reasonCode: 'charon_restarted',
+          message: `The gateway's IKE daemon was restarted (${reason}); every tunnel of the gateway renegotiates.`,
+        });
+      }
+    });
   }
 
   /** Provision or repair a gateway, then converge all its tunnels. */

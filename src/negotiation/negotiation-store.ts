@@ -11,7 +11,7 @@ import { finalizeGatewayDeletion } from '../vpn/gateways/gateways.service';
 import { ConnectionState } from '../vpn/states';
 import { finalizeTunnelDeletion } from '../vpn/tunnels/tunnel-pairs';
 import { toRenderable } from '../vpn/tunnels/renderable';
-import { VpnTunnel } from '../vpn/tunnels/vpn-tunnel.entity';
+import { PairState, VpnTunnel } from '../vpn/tunnels/vpn-tunnel.entity';
 import { GatewayHost } from './gateway-host.entity';
 import { GatewayPlacement } from './host/gateway-network';
 import { TunnelEvent, TunnelEventKind } from './tunnel-event.entity';
@@ -21,6 +21,13 @@ export interface DesiredTunnel {
   configVersion: number;
   appliedVersion: number | null;
   resourceState: VpnTunnel['resourceState'];
+}
+
+export interface StoredFailure {
+  code: string;
+  message: string;
+  phase: number;
+  tries: number;
 }
 
 export interface TunnelEventInput {
@@ -129,7 +136,7 @@ export class NegotiationStore {
   async markApplied(tunnelId: string, version: number): Promise<void> {
     await this.db.getRepository(VpnTunnel).update(
       { id: tunnelId, configVersion: version, resourceState: Not('deleting') },
-      { appliedVersion: version, resourceState: 'running' },
+      { appliedVersion: version, resourceState: 'running', pairStates: null },
     );
   }
 
@@ -142,29 +149,52 @@ export class NegotiationStore {
 
   /**
    * Returns false when the row moved on (newer version, deleted): the caller then stops reporting.
-   * Leaving `connected` stamps disconnected_at (the routes' hold-down starts there), and the VPC's
-   * route agents are told to look again.
+   * Leaving `connected` stamps disconnected_at (the routes' hold-down starts there) and clears
+   * connected_at, and the VPC's route agents are told to look again. A failure is stamped with the
+   * time it was written (the latest failed try).
    */
-  async setConnection(
-    tunnelId: string,
-    version: number,
-    state: ConnectionState,
-    failure: { code: string; message: string } | null,
-  ): Promise<boolean> {
+  async setConnection(tunnelId: string, version: number, state: ConnectionState, failure: StoredFailure | null): Promise<boolean> {
     const rows: { vpc_id: string }[] = await this.db.query(
-      `UPDATE vpn_tunnels t SET connection_state = $3::varchar, failure_code = $4, failure_message = $5, updated_at = now(),
-              connected_at = CASE WHEN $3::varchar = 'connected' THEN now() ELSE t.connected_at END,
+      `UPDATE vpn_tunnels t SET connection_state = $3::varchar, failure_code = $4, failure_message = $5, failure_phase = $6, failure_tries = $7,
+              failure_at = CASE WHEN $4::varchar IS NULL THEN NULL ELSE now() END, updated_at = now(),
+              connected_at = CASE WHEN $3::varchar <> 'connected' THEN NULL
+                                  WHEN t.connection_state = 'connected' AND t.connected_at IS NOT NULL THEN t.connected_at ELSE now() END,
               disconnected_at = CASE WHEN t.connection_state = 'connected' AND $3::varchar <> 'connected' THEN now() ELSE t.disconnected_at END
          FROM vpn_gateways g
         WHERE t.id = $1 AND t.config_version = $2 AND g.id = t.gateway_id
         RETURNING g.vpc_id`,
-      [tunnelId, version, state, failure?.code ?? null, failure?.message ?? null],
+      [tunnelId, version, state, failure?.code ?? null, failure?.message.slice(0, 1000) ?? null, failure?.phase ?? null, failure?.tries ?? null],
     );
-    // TypeORM returns [rows, count] for UPDATE ... RETURNING on postgres.
-    const updated = Array.isArray(rows[0]) ? (rows[0] as unknown as { vpc_id: string }[]) : rows;
+    const updated = returnedRows(rows);
     if (!updated.length) return false;
     await this.routesChanged(updated[0].vpc_id);
     return true;
+  }
+
+  /**
+   * A connected tunnel whose rekey failed (or recovered): the failure is shown beside `connected`,
+   * since its SAs still carry traffic until they expire. Only while it is still connected.
+   */
+  async setDegraded(tunnelId: string, version: number, failure: StoredFailure | null): Promise<void> {
+    await this.db.query(
+      `UPDATE vpn_tunnels SET failure_code = $3, failure_message = $4, failure_phase = $5, failure_tries = $6,
+              failure_at = CASE WHEN $3::varchar IS NULL THEN NULL ELSE now() END, updated_at = now()
+        WHERE id = $1 AND config_version = $2 AND connection_state = 'connected'`,
+      [tunnelId, version, failure?.code ?? null, failure?.message.slice(0, 1000) ?? null, failure?.phase ?? null, failure?.tries ?? null],
+    );
+  }
+
+  /** Which subnet pairs have their CHILD_SA installed (IKEv1, one child per pair); routes follow them. */
+  async setPairStates(tunnelId: string, version: number, pairs: PairState[] | null): Promise<void> {
+    const rows: { vpc_id: string }[] = await this.db.query(
+      `UPDATE vpn_tunnels t SET pair_states = $3::jsonb, updated_at = now()
+         FROM vpn_gateways g
+        WHERE t.id = $1 AND t.config_version = $2 AND g.id = t.gateway_id
+        RETURNING g.vpc_id`,
+      [tunnelId, version, pairs === null ? null : JSON.stringify(pairs)],
+    );
+    const updated = returnedRows(rows);
+    if (updated.length) await this.routesChanged(updated[0].vpc_id);
   }
 
   async recordEvent(tunnelId: string, e: TunnelEventInput): Promise<void> {
@@ -182,4 +212,9 @@ export class NegotiationStore {
   unplacedCount(): Promise<number> {
     return this.db.getRepository(VpnGateway).count({ where: { hostId: IsNull() } });
   }
+}
+
+/** TypeORM returns [rows, count] for UPDATE ... RETURNING on postgres. */
+function returnedRows<T>(rows: T[]): T[] {
+  return Array.isArray(rows[0]) ? (rows[0] as unknown as T[]) : rows;
 }

@@ -9,49 +9,64 @@ import { TunnelNegotiator } from './tunnel-negotiator';
 
 const v1Two = tunnel({ ike: { version: 'v1', exchangeMode: 'main' }, remoteCidrs: ['10.23.0.0/16', '10.25.0.0/16'] });
 const [child1, child2] = childNames(v1Two);
+const v2 = tunnel({ remoteCidrs: ['10.26.0.0/16'] });
 
 /** Children the "remote" refuses stay installed until the negotiator looks again. */
 class FakeCharon {
   installed = new Set<string>();
   refused = new Set<string>();
   initiates: string[] = [];
+  rekeys: string[] = [];
   onInitiated: (child: string) => Promise<void> = async () => undefined;
+  /** What the remote does with a rekey: by default it takes it (charon then sends child-rekey). */
+  onRekey: (child: string) => void = () => undefined;
+  initiateResult: (child: string) => ControlResult = () => ({ success: true, log: [], response: {} });
 
   commands(): ViciCommands {
     const ok = async () => ({ success: true, log: [], response: {} });
     return {
       loadShared: ok, loadConn: ok, terminate: ok, unloadConn: ok, unloadShared: ok,
-      listSas: async () => [{ name: 'x', sa: { state: 'ESTABLISHED' }, children: [...this.installed].map((name) => ({ name, state: 'INSTALLED' })) }],
+      listSas: async () => (this.installed.size ? [{ name: 'x', sa: { state: 'ESTABLISHED' }, children: [...this.installed].map((name) => ({ name, state: 'INSTALLED' })) }] : []),
       initiate: async ({ child }: { child: string }): Promise<ControlResult> => {
         this.initiates.push(child);
-        this.installed.add(child);
+        const result = this.initiateResult(child);
+        if (result.success) this.installed.add(child);
         await this.onInitiated(child);
-        return { success: true, log: [], response: {} };
+        return result;
+      },
+      rekey: async ({ child }: { child: string }) => {
+        this.rekeys.push(child);
+        setImmediate(() => this.onRekey(child));
+        return { matches: this.installed.has(child) ? 1 : 0 };
       },
     } as unknown as ViciCommands;
   }
 }
 
 function recordingStore() {
-  const events: { kind: string; result?: string; reasonCode?: string }[] = [];
+  const events: { kind: string; result?: string; reasonCode?: string; message?: string; lines?: string[] }[] = [];
   const states: { connection: string; failure: { code: string } | null }[] = [];
+  const degraded: ({ code: string; message: string } | null)[] = [];
+  const pairs: unknown[] = [];
   const store = {
     markApplied: async () => undefined,
     markTunnelError: async () => undefined,
     recordEvent: async (_id: string, e: any) => void events.push(e),
     setConnection: async (_id: string, _v: number, connection: string, failure: any) => {
-      states.push({ connection, failure });
+      states.push({ connection, failure: failure && { code: failure.code } });
       return true;
     },
+    setDegraded: async (_id: string, _v: number, failure: any) => void degraded.push(failure),
+    setPairStates: async (_id: string, _v: number, p: unknown) => void pairs.push(p),
   } as unknown as NegotiationStore;
-  return { store, events, states };
+  return { store, events, states, degraded, pairs };
 }
 
-function negotiator(charon: FakeCharon, store: NegotiationStore) {
+function negotiator(charon: FakeCharon, store: NegotiationStore, extra: Partial<ConstructorParameters<typeof TunnelNegotiator>[1]> = {}, id = v1Two.id) {
   const commands = charon.commands();
-  return new TunnelNegotiator(v1Two.id, {
+  return new TunnelNegotiator(id, {
     commands, withSession: (fn) => fn(commands), store,
-    timings: { triesBeforeFailed: 3, quickRetryMs: 20, failedRetryMs: 60 }, initiateTimeoutMs: 1000, log: () => undefined,
+    timings: { triesBeforeFailed: 3, quickRetryMs: 20, failedRetryMs: 60 }, initiateTimeoutMs: 1000, rekeyCheckTimeoutMs: 200, log: () => undefined, ...extra,
   });
 }
 
@@ -122,5 +137,93 @@ describe('TunnelNegotiator', () => {
     expect(events.some((e) => e.reasonCode === 'remote_deleted_child_sa')).toBe(true);
     expect([...charon.installed].sort()).toEqual([child1, child2].sort());
     expect(states.at(-1)).toEqual({ connection: 'connected', failure: null });
+  });
+
+  it('a retry initiates only the children that are down: the installed pair is never duplicated', async () => {
+    const charon = new FakeCharon();
+    charon.initiateResult = (child) => (child === child2 ? { success: false, errmsg: 'establishing CHILD_SA failed', log: [{ group: 'IKE', level: 1, msg: 'received INVALID_ID_INFORMATION error notify' }], response: {} } : { success: true, log: [], response: {} });
+    const { store, states, pairs } = recordingStore();
+    n = negotiator(charon, store);
+    await n.apply({ render: v1Two, configVersion: 1, appliedVersion: null, resourceState: 'running' } as any);
+    await settle(400);
+    expect(charon.initiates.filter((c) => c === child1)).toEqual([child1]);
+    expect(charon.initiates.filter((c) => c === child2).length).toBeGreaterThanOrEqual(4);
+    expect(states.at(-1)).toEqual({ connection: 'phase2_failed', failure: { code: 'traffic_selectors_mismatch' } });
+    // The pair that is up is recorded as up, the other as down: routes follow pairs.
+    expect(pairs.at(-1)).toEqual([{ local: v1Two.localCidrs[0], remote: '10.23.0.0/16', up: true }, { local: v1Two.localCidrs[0], remote: '10.25.0.0/16', up: false }]);
+  });
+
+  it('IKEv2: a connect-time rekey the remote refuses (PFS mismatch) is a phase 2 failure naming PFS, never "connected"', async () => {
+    const charon = new FakeCharon();
+    const { store, states, events } = recordingStore();
+    n = negotiator(charon, store, {}, v2.id);
+    charon.onRekey = () => {
+      n!.onLogLine('received NO_PROPOSAL_CHOSEN notify, no CHILD_SA built');
+      n!.onLogLine('CHILD_SA rekeying failed, trying again in 15 seconds');
+    };
+    await n.apply({ render: v2, configVersion: 1, appliedVersion: null, resourceState: 'running' } as any);
+    await settle(300);
+    expect(charon.rekeys.length).toBeGreaterThanOrEqual(3);
+    expect(states.some((s) => s.connection === 'connected')).toBe(false);
+    expect(states.at(-1)).toEqual({ connection: 'phase2_failed', failure: { code: 'ipsec_proposal_mismatch' } });
+    const failure = events.filter((e) => e.result === 'failure').at(-1)!;
+    expect(failure.message).toMatch(/PFS setting differs/);
+    expect(failure.lines!.join('\n')).toMatch(/NO_PROPOSAL_CHOSEN/);
+  });
+
+  it('IKEv2: a rekey the remote takes connects; a later failed rekey shows beside "connected" until one succeeds', async () => {
+    const charon = new FakeCharon();
+    const { store, states, events, degraded } = recordingStore();
+    n = negotiator(charon, store, {}, v2.id);
+    charon.onRekey = () => void n!.onRekey('CHILD_SA rekeyed', 'child');
+    await n.apply({ render: v2, configVersion: 1, appliedVersion: null, resourceState: 'running' } as any);
+    await settle(100);
+    expect(states.at(-1)).toEqual({ connection: 'connected', failure: null });
+    expect(n.degraded).toBe(false);
+
+    n.onLogLine('received NO_PROPOSAL_CHOSEN notify, no CHILD_SA built');
+    n.onLogLine('CHILD_SA rekeying failed, trying again in 15 seconds');
+    await settle(20);
+    expect(n.degraded).toBe(true);
+    expect(degraded).toEqual([expect.objectContaining({ code: 'ipsec_proposal_mismatch', phase: 2, tries: 1 })]);
+    expect(events.at(-1)).toMatchObject({ kind: 'rekey', result: 'failure', reasonCode: 'ipsec_proposal_mismatch' });
+    // charon's own retry succeeds: the failure is cleared.
+    await n.onRekey('CHILD_SA rekeyed', 'child');
+    expect(n.degraded).toBe(false);
+    expect(degraded.at(-1)).toBeNull();
+  });
+
+  it('a phase 1 refusal from a peer seen initiating IKEv1 is reported as a version mismatch', async () => {
+    const charon = new FakeCharon();
+    charon.initiateResult = () => ({ success: false, errmsg: 'establishing CHILD_SA failed', log: [{ group: 'IKE', level: 1, msg: 'received NO_PROPOSAL_CHOSEN notify error' }], response: {} });
+    const { store, states } = recordingStore();
+    n = negotiator(charon, store, { peerFlavour: () => 'IKEv1 main mode' }, v2.id);
+    await n.apply({ render: v2, configVersion: 1, appliedVersion: null, resourceState: 'running' } as any);
+    await settle(150);
+    expect(states.at(-1)).toEqual({ connection: 'phase1_failed', failure: { code: 'ike_version_or_mode_mismatch' } });
+  });
+
+  it('a failed reauthentication drops the tunnel\'s SAs and says why; the reconnect then shows the reason', async () => {
+    const charon = new FakeCharon();
+    const terminated: string[] = [];
+    const commands = charon.commands();
+    (commands as any).terminate = async ({ ike }: { ike: string }) => {
+      terminated.push(ike);
+      charon.installed.clear();
+      return { success: true, log: [], response: {} };
+    };
+    const { store, events } = recordingStore();
+    n = new TunnelNegotiator(v1Two.id, {
+      commands, withSession: (fn) => fn(commands), store, timings: { triesBeforeFailed: 3, quickRetryMs: 20, failedRetryMs: 60 }, initiateTimeoutMs: 1000, log: () => undefined,
+    });
+    await n.apply({ render: v1Two, configVersion: 1, appliedVersion: null, resourceState: 'running' } as any);
+    await settle(50);
+    n.onLogLine('INFORMATIONAL_V1 request with message ID 322370619 processing failed');
+    n.onLogLine('giving up after 2 retransmits');
+    n.onLogLine('reauthentication failed, trying to reestablish IKE_SA');
+    await settle(20);
+    expect(terminated).toEqual([n.conn]);
+    expect(events.find((e) => e.kind === 'rekey')).toMatchObject({ result: 'failure', reasonCode: 'psk_mismatch_or_id_mismatch' });
+    expect(events.find((e) => e.kind === 'rekey')!.message).toMatch(/^Reauthenticating the IKE_SA .* failed/);
   });
 });

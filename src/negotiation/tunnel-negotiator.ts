@@ -1,23 +1,40 @@
 // One tunnel on one charon: loads its config and secret, initiates it (unless the peer is
-// 0.0.0.0), follows charon's up/down events, retries by the spec's policy and reports the
+// 0.0.0.0), follows charon's up/down events and log, retries by the spec's policy and reports the
 // connection state, its reason and each attempt's log. Desired state stays in PostgreSQL: this
 // object only converges charon towards the version it was given.
-import { canInitiate, connName, RenderableTunnel } from '../strongswan/tunnel-model';
+//
+// Work on charon's state (an attempt, re-reading the SAs after an event) runs one step at a time;
+// signals (rekey events, log lines) are taken at once, so an attempt can wait for them.
+import { canInitiate, connName, RenderableTunnel, subnetPairs, usesPairChildren } from '../strongswan/tunnel-model';
 import { childNames, renderLoadConn, renderLoadShared, sharedSecretId } from '../strongswan/vici-conn';
 import { ControlResult, ViciCommands } from '../vici';
-import { classifyFailure, remoteDeletedChildSa } from './failure-reasons';
+import { PairState } from '../vpn/tunnels/vpn-tunnel.entity';
+import {
+  classifyFailure, FailureReason, IkeFlavour, pfsMismatch, rekeyFailed, remoteDeletedChildSa, versionOrModeMismatch,
+} from './failure-reasons';
 import { Decision, INITIAL, NegotiationState, onDown, onFailure, onSuccess, RetryTimings } from './retry-policy';
-import { DesiredTunnel, NegotiationStore } from './negotiation-store';
+import { DesiredTunnel, NegotiationStore, StoredFailure } from './negotiation-store';
 
 export interface NegotiatorDeps {
-  /** The gateway's long-lived command session (load/unload/list). */
+  /** The gateway's long-lived command session (load/unload/list/rekey). */
   commands: ViciCommands;
   /** A short-lived session for one blocking initiate, so a silent peer never holds up others. */
   withSession<T>(fn: (c: ViciCommands) => Promise<T>): Promise<T>;
   store: NegotiationStore;
   timings: RetryTimings;
   initiateTimeoutMs: number;
+  /** How long the connect-time rekey (the IKEv2 PFS check) may take before it counts as passed. */
+  rekeyCheckTimeoutMs?: number;
+  /** The IKE version and mode the peer was last seen initiating with (from the gateway's log). */
+  peerFlavour?: (peerIp: string) => IkeFlavour | null;
   log(message: string): void;
+}
+
+/** One line of charon's log about this tunnel (the VICI `log` event). */
+export interface TunnelLogLine {
+  at: number;
+  group: string;
+  msg: string;
 }
 
 /**
@@ -26,20 +43,41 @@ export interface NegotiatorDeps {
  * which would loop as fast as the round trip.
  */
 export const FLAP_WINDOW_MS = 10_000;
+export const DEFAULT_REKEY_CHECK_TIMEOUT_MS = 10_000;
+const LOG_LINES_KEPT = 200;
+
+/** charon's lines that end a rekey of ours without a new SA. */
+const REKEY_REFUSED = /CHILD_SA rekeying failed|no CHILD_SA built|not contained in any of our proposals|already retried with DH group/;
+/** A rekey of an established tunnel failed (charon retries it until the SA expires). */
+const REKEY_FAILED = /^(CHILD_SA|IKE_SA) rekeying failed/;
+/** A reauthentication (IKEv1's rekey) failed: its CHILD_SAs went with the new IKE_SA. */
+const REAUTH_FAILED = /^reauthentication failed/;
+
+type RekeyOutcome = 'rekeyed' | 'refused' | 'timeout';
 
 export class TunnelNegotiator {
   private desired: DesiredTunnel | null = null;
   private state: NegotiationState = { ...INITIAL };
   private timer: NodeJS.Timeout | null = null;
-  private attempting = false;
+  /** A step (attempt or SA re-read) is running: others wait for it or are folded into it. */
+  private busy = false;
+  /** An attempt was due while a step ran: it starts when the step ends. */
+  private attemptDue = false;
+  /** An up/down event came while a step ran: the SAs are re-read when it ends. */
+  private eventDuringStep = false;
   private stopped = false;
   /** While we reload or tear down ourselves, charon's down events are ours, not an outage. */
   private quiet = false;
-  /** An up/down event came while an attempt ran: its outcome must be re-read once it is done. */
-  private eventDuringAttempt = false;
   private connectedAt = 0;
   /** The failed tries before the last connect: a flap continues that count instead of resetting it. */
   private triesBeforeConnect = 0;
+  /** charon's recent lines about this tunnel, newest last. */
+  private readonly lines: TunnelLogLine[] = [];
+  private rekeyWaiter: ((o: RekeyOutcome) => void) | null = null;
+  /** A rekey of the established tunnel failed: shown beside `connected` until a rekey succeeds. */
+  private rekeyFailure: FailureReason | null = null;
+  /** The pair states last written (IKEv1 with one child per pair), as a comparable key. */
+  private pairKey: string | null = null;
 
   constructor(readonly tunnelId: string, private readonly deps: NegotiatorDeps) {}
 
@@ -53,6 +91,16 @@ export class TunnelNegotiator {
 
   get conn(): string {
     return connName(this.tunnelId);
+  }
+
+  /** The peer's address (for routing the gateway's anonymous log lines to the tunnel). */
+  get peerIp(): string | null {
+    return this.desired?.render.peerIp ?? null;
+  }
+
+  /** Connected, but its last rekey failed: monitoring reports it unhealthy so alerts fire. */
+  get degraded(): boolean {
+    return this.state.connection === 'connected' && this.rekeyFailure !== null;
   }
 
   /** Loads the tunnel at this version into charon and (re)starts negotiating. */
@@ -78,6 +126,8 @@ export class TunnelNegotiator {
     }
     this.quiet = false;
     this.state = { ...INITIAL };
+    this.rekeyFailure = null;
+    this.pairKey = null;
     await this.deps.store.markApplied(this.tunnelId, desired.configVersion);
     await this.deps.store.setConnection(this.tunnelId, desired.configVersion, 'connecting', null);
     await this.deps.store.recordEvent(this.tunnelId, {
@@ -85,33 +135,49 @@ export class TunnelNegotiator {
       message: canInitiate(t) ? `configuration v${desired.configVersion} loaded; initiating` : `configuration v${desired.configVersion} loaded; waiting for the remote to initiate (peer 0.0.0.0)`,
     });
     if (canInitiate(t)) this.schedule(0);
-    else await this.refreshFromSas();
+    else await this.onSaEvent(false);
   }
 
   /** charon told us something changed for this tunnel: re-read its SAs and report. */
   async onSaEvent(up: boolean): Promise<void> {
     if (this.stopped || this.quiet || !this.desired) return;
-    // The attempt may report after this read (and overwrite what it finds): read again after it.
-    if (this.attempting) this.eventDuringAttempt = true;
-    const installed = await this.allChildrenInstalled();
-    if (installed && this.state.connection !== 'connected') {
-      this.clearTimer();
-      await this.report(onSuccess(), { kind: 'connected', message: up ? 'CHILD_SA up (charon event)' : 'CHILD_SA installed' });
-    } else if (!installed && this.state.connection === 'connected') {
-      if (Date.now() - this.connectedAt < FLAP_WINDOW_MS) {
-        const reason = remoteDeletedChildSa(failureContext(this.desired.render));
-        const decision = onFailure({ ...this.state, failedTries: this.triesBeforeConnect }, reason, this.deps.timings);
-        await this.report(decision, { kind: 'down', result: 'failure', phase: 2, reasonCode: reason.code, message: reason.message });
-        return;
-      }
-      await this.report(onDown(), { kind: 'down', message: 'the IPsec SA went down (dead peer detection, remote delete or expiry); reconnecting' });
+    if (this.busy) {
+      // The running step reports after this event: read again once it is done.
+      this.eventDuringStep = true;
+      return;
     }
+    await this.step(() => this.examine(up));
   }
 
   /** charon rekeyed this tunnel's IKE_SA or a CHILD_SA: a line in its connection log. */
-  async onRekey(message: string): Promise<void> {
+  async onRekey(message: string, kind: 'ike' | 'child' = 'child'): Promise<void> {
     if (this.stopped || this.quiet || !this.desired) return;
+    if (kind === 'child' && this.rekeyWaiter) {
+      this.rekeyWaiter('rekeyed');
+      return; // the check reports its own outcome
+    }
     await this.deps.store.recordEvent(this.tunnelId, { kind: 'rekey', result: 'success', message, configVersion: this.desired.configVersion });
+    if (this.rekeyFailure && this.state.connection === 'connected') {
+      this.rekeyFailure = null;
+      await this.deps.store.setDegraded(this.tunnelId, this.desired.configVersion, null);
+    }
+  }
+
+  /** A line charon logged about this tunnel (the gateway's `log` event stream). */
+  onLogLine(msg: string, group = 'IKE', at = Date.now()): void {
+    this.lines.push({ at, group, msg });
+    if (this.lines.length > LOG_LINES_KEPT) this.lines.splice(0, this.lines.length - LOG_LINES_KEPT);
+    if (this.stopped || this.quiet || !this.desired) return;
+    if (this.rekeyWaiter) {
+      if (REKEY_REFUSED.test(msg)) this.rekeyWaiter('refused');
+      return;
+    }
+    const failed = REKEY_FAILED.exec(msg);
+    if (failed && this.state.connection === 'connected') {
+      void this.onRekeyFailed(failed[1] as 'IKE_SA' | 'CHILD_SA').catch((err) => this.deps.log(`${this.tunnelId}: recording a failed rekey: ${(err as Error).message}`));
+    } else if (REAUTH_FAILED.test(msg)) {
+      void this.onReauthFailed().catch((err) => this.deps.log(`${this.tunnelId}: recording a failed reauthentication: ${(err as Error).message}`));
+    }
   }
 
   /** The CHILD_SAs this tunnel has when it is up (monitoring's health); none before it is loaded. */
@@ -136,6 +202,7 @@ export class TunnelNegotiator {
   stop(): void {
     this.stopped = true;
     this.clearTimer();
+    this.rekeyWaiter?.('timeout');
   }
 
   private async terminate(): Promise<void> {
@@ -147,7 +214,11 @@ export class TunnelNegotiator {
     if (ms === null || this.stopped || !this.desired || !canInitiate(this.desired.render)) return;
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.attempt().catch((err) => this.deps.log(`${this.tunnelId}: attempt crashed: ${(err as Error).message}`));
+      if (this.busy) {
+        this.attemptDue = true;
+        return;
+      }
+      this.step(() => this.attempt()).catch((err) => this.deps.log(`${this.tunnelId}: attempt crashed: ${(err as Error).message}`));
     }, ms);
   }
 
@@ -156,53 +227,153 @@ export class TunnelNegotiator {
     this.timer = null;
   }
 
-  private async attempt(): Promise<void> {
-    if (this.attempting || this.stopped || !this.desired) return;
-    this.attempting = true;
-    const desired = this.desired;
+  /** Runs one step; what came in meanwhile (an event, a due attempt) runs after it. */
+  private async step(fn: () => Promise<void>): Promise<void> {
+    this.busy = true;
     try {
-      const results: ControlResult[] = [];
-      for (const child of childNames(desired.render)) {
-        const r = await this.deps.withSession((c) =>
-          c.initiate({ child, ike: this.conn, timeout: this.deps.initiateTimeoutMs, loglevel: 1, timeoutMs: this.deps.initiateTimeoutMs + 5000 }),
-        );
-        results.push(r);
-        if (!r.success) break;
-      }
-      if (this.stopped || this.desired !== desired) return; // re-configured meanwhile
-      const lines = results.flatMap((r) => r.log.map((l) => `[${l.group}] ${l.msg}`));
-      const failed = results.find((r) => !r.success);
-      if (!failed) {
-        // charon answers success once a CHILD_SA is up; the remote may have deleted it since.
-        if ((await this.saState()).allInstalled) {
-          await this.report(onSuccess(), { kind: 'attempt', result: 'success', message: 'IKE and IPsec SAs established', lines });
-        } else {
-          const reason = remoteDeletedChildSa(failureContext(desired.render));
-          await this.report(onFailure(this.state, reason, this.deps.timings), { kind: 'attempt', result: 'failure', phase: 2, reasonCode: reason.code, message: reason.message, lines });
-        }
-        return;
-      }
-      // The remote may have brought the SAs up itself meanwhile (both sides initiate: charon then
-      // refuses ours as a duplicate): what counts is whether the SAs are there now.
-      const sas = await this.saState();
-      if (sas.allInstalled) {
-        await this.report(onSuccess(), { kind: 'attempt', result: 'success', message: 'IKE and IPsec SAs established (by the remote\'s initiation)', lines });
-        return;
-      }
-      const reason = classifyFailure(lines, failureContext(desired.render), failed.errmsg, sas.ikeEstablished);
-      const decision = onFailure(this.state, reason, this.deps.timings);
-      await this.report(decision, { kind: 'attempt', result: 'failure', phase: reason.phase, reasonCode: reason.code, message: reason.message, lines });
-    } catch (err) {
-      // The socket itself failed (charon restarting?): count nothing, try again a little later.
-      this.deps.log(`${this.tunnelId}: initiate failed: ${(err as Error).message}`);
-      this.schedule(this.deps.timings.quickRetryMs);
+      await fn();
     } finally {
-      this.attempting = false;
-      if (this.eventDuringAttempt) {
-        this.eventDuringAttempt = false;
+      this.busy = false;
+      if (this.eventDuringStep) {
+        this.eventDuringStep = false;
         void this.onSaEvent(false).catch((err) => this.deps.log(`${this.tunnelId}: re-reading SAs failed: ${(err as Error).message}`));
+      } else if (this.attemptDue) {
+        this.attemptDue = false;
+        this.schedule(0);
       }
     }
+  }
+
+  private async examine(up: boolean): Promise<void> {
+    if (this.stopped || this.quiet || !this.desired) return;
+    const desired = this.desired;
+    const sas = await this.saState();
+    await this.reportPairs(sas.installed);
+    if (sas.allInstalled && this.state.connection !== 'connected') {
+      this.clearTimer();
+      await this.confirmConnected({ kind: 'connected', message: up ? 'CHILD_SA up (charon event)' : 'CHILD_SA installed' }, []);
+    } else if (!sas.allInstalled && this.state.connection === 'connected') {
+      if (Date.now() - this.connectedAt < FLAP_WINDOW_MS) {
+        const reason = remoteDeletedChildSa(failureContext(desired.render));
+        const decision = onFailure({ ...this.state, failedTries: this.triesBeforeConnect }, reason, this.deps.timings);
+        await this.report(decision, { kind: 'down', result: 'failure', phase: 2, reasonCode: reason.code, message: reason.message });
+        return;
+      }
+      await this.report(onDown(), { kind: 'down', message: 'the IPsec SA went down (dead peer detection, remote delete or expiry); reconnecting' });
+    }
+  }
+
+  private async attempt(): Promise<void> {
+    if (this.stopped || !this.desired) return;
+    const desired = this.desired;
+    // Only the children that are not up: re-initiating an installed one would leave a duplicate
+    // SA beside it until it expires (IKEv1 multi-subnet retries leaked ~300 an hour).
+    const started = Date.now();
+    const before = await this.saState();
+    const missing = childNames(desired.render).filter((c) => !before.installed.has(c));
+    const results: ControlResult[] = [];
+    for (const child of missing) {
+      const r = await this.deps.withSession((c) =>
+        c.initiate({ child, ike: this.conn, timeout: this.deps.initiateTimeoutMs, loglevel: 1, timeoutMs: this.deps.initiateTimeoutMs + 5000 }),
+      );
+      results.push(r);
+      if (!r.success) break;
+    }
+    if (this.stopped || this.desired !== desired) return; // re-configured meanwhile
+    const controlLines = results.flatMap((r) => r.log.map((l) => `[${l.group}] ${l.msg}`));
+    // charon's lines about this tunnel during the attempt: an initiate that joined an IKE_SA charon
+    // was already negotiating (re-establishing after a failed reauthentication) streams none.
+    const ownLines = this.lines.filter((l) => l.at >= started).map((l) => `[${l.group}] ${l.msg}`);
+    const lines = controlLines.length ? controlLines : ownLines;
+    const failed = results.find((r) => !r.success);
+    // charon answers success once a CHILD_SA is up; the remote may have deleted it since, or
+    // brought it up itself meanwhile (both sides initiate: charon then refuses ours as a duplicate).
+    const sas = await this.saState();
+    await this.reportPairs(sas.installed);
+    if (sas.allInstalled) {
+      const message = failed ? 'IKE and IPsec SAs established (by the remote\'s initiation)' : 'IKE and IPsec SAs established';
+      await this.confirmConnected({ kind: 'attempt', result: 'success', message, lines }, lines);
+      return;
+    }
+    const ctx = failureContext(desired.render);
+    let reason = failed ? classifyFailure([...controlLines, ...ownLines], ctx, failed.errmsg, sas.ikeEstablished) : remoteDeletedChildSa(ctx);
+    const seen = this.deps.peerFlavour?.(desired.render.peerIp) ?? null;
+    reason = versionOrModeMismatch(reason, flavourOf(desired.render), seen);
+    await this.report(onFailure(this.state, reason, this.deps.timings), { kind: 'attempt', result: 'failure', phase: reason.phase, reasonCode: reason.code, message: reason.message, lines });
+  }
+
+  /**
+   * Every child is installed. IKEv2 built the first CHILD_SA inside IKE_AUTH without a DH
+   * exchange, so a PFS mismatch would only show at the first rekey, a day later: rekey it now
+   * (make-before-break, traffic unaffected) and treat a refusal as the phase 2 failure it is.
+   */
+  private async confirmConnected(event: Parameters<NegotiationStore['recordEvent']>[1], attemptLines: string[]): Promise<void> {
+    const desired = this.desired!;
+    if (desired.render.ike.version === 'v2') {
+      const check = await this.rekeyCheck();
+      if (this.stopped || this.desired !== desired) return;
+      if (check.outcome === 'refused') {
+        const reason = pfsMismatch(String(desired.render.ipsec.pfsGroup));
+        this.quiet = true;
+        await this.terminate();
+        this.quiet = false;
+        await this.report(onFailure(this.state, reason, this.deps.timings), {
+          kind: 'attempt', result: 'failure', phase: 2, reasonCode: reason.code, message: reason.message, lines: [...attemptLines, ...check.lines],
+        });
+        return;
+      }
+      if (check.outcome === 'timeout') this.deps.log(`${this.tunnelId}: the connect-time rekey had no outcome within its wait; taken as passed`);
+    }
+    await this.report(onSuccess(), event);
+  }
+
+  private async rekeyCheck(): Promise<{ outcome: RekeyOutcome; lines: string[] }> {
+    const since = Date.now();
+    const outcome = new Promise<RekeyOutcome>((resolve) => {
+      const timer = setTimeout(() => resolve('timeout'), this.deps.rekeyCheckTimeoutMs ?? DEFAULT_REKEY_CHECK_TIMEOUT_MS);
+      this.rekeyWaiter = (o) => {
+        clearTimeout(timer);
+        resolve(o);
+      };
+    });
+    try {
+      const { matches } = await this.deps.commands.rekey({ child: childNames(this.desired!.render)[0] });
+      if (!matches) this.rekeyWaiter?.('timeout');
+    } catch (err) {
+      this.deps.log(`${this.tunnelId}: connect-time rekey not sent: ${(err as Error).message}`);
+      this.rekeyWaiter?.('timeout');
+    }
+    const result = await outcome;
+    this.rekeyWaiter = null;
+    return { outcome: result, lines: this.lines.filter((l) => l.at >= since).map((l) => `[${l.group}] ${l.msg}`) };
+  }
+
+  private async onRekeyFailed(what: 'IKE_SA' | 'CHILD_SA'): Promise<void> {
+    const desired = this.desired!;
+    const recent = this.lines.filter((l) => l.at >= Date.now() - 30_000).map((l) => `[${l.group}] ${l.msg}`);
+    const reason = rekeyFailed(what, recent);
+    const first = this.rekeyFailure === null;
+    this.rekeyFailure = reason;
+    await this.deps.store.recordEvent(this.tunnelId, { kind: 'rekey', result: 'failure', phase: reason.phase, reasonCode: reason.code, message: reason.message, lines: recent, configVersion: desired.configVersion });
+    if (first) await this.deps.store.setDegraded(this.tunnelId, desired.configVersion, { ...reason, tries: 1 });
+  }
+
+  /**
+   * The remote refused the new IKE_SA of a reauthentication (IKEv1 rekeys so; its configuration
+   * changed, say). The CHILD_SAs moved to that IKE_SA and are gone, and charon's own re-establishing
+   * try would hold up our initiates on a dead IKE_SA: drop every SA of the tunnel, say why in the
+   * log, and let the down event reconnect it the usual way (whose tries then show the reason).
+   */
+  private async onReauthFailed(): Promise<void> {
+    const desired = this.desired!;
+    const recent = this.lines.filter((l) => l.at >= Date.now() - 30_000).map((l) => `[${l.group}] ${l.msg}`);
+    const classified = classifyFailure(recent, failureContext(desired.render));
+    const reason = classified.code === 'unknown' ? rekeyFailed('IKE_SA', recent) : classified;
+    await this.terminate();
+    await this.deps.store.recordEvent(this.tunnelId, {
+      kind: 'rekey', result: 'failure', phase: 1, reasonCode: reason.code, configVersion: desired.configVersion, lines: recent,
+      message: `Reauthenticating the IKE_SA (the rekey of IKEv1) failed: ${reason.message}`,
+    });
   }
 
   private async report(d: Decision, event: Parameters<NegotiationStore['recordEvent']>[1]): Promise<void> {
@@ -213,31 +384,41 @@ export class TunnelNegotiator {
       this.triesBeforeConnect = this.state.failedTries;
     }
     this.state = d.next;
+    if (d.next.connection !== 'connected') this.rekeyFailure = null;
     await this.deps.store.recordEvent(this.tunnelId, { ...event, configVersion: desired.configVersion });
     if (changed || d.next.connection !== 'connecting') {
-      const failure = d.next.connection === 'connected' ? null : d.next.failure ? { code: d.next.failure.code, message: d.next.failure.message } : null;
+      const failure: StoredFailure | null = d.next.connection === 'connected' || !d.next.failure ? null
+        : { code: d.next.failure.code, message: d.next.failure.message, phase: d.next.failure.phase, tries: d.next.failedTries };
       const current = await this.deps.store.setConnection(this.tunnelId, desired.configVersion, d.next.connection, failure);
       if (!current) return; // a newer version (or a delete) took over
     }
     this.schedule(d.retryInMs);
   }
 
-  private async saState(): Promise<{ ikeEstablished: boolean; allInstalled: boolean }> {
+  /** IKEv1 with one child per subnet pair: which pairs are up, written when it changes. */
+  private async reportPairs(installed: Set<string>): Promise<void> {
+    const t = this.desired!.render;
+    if (!usesPairChildren(t)) return;
+    const pairs: PairState[] = subnetPairs(t).map((p) => ({ local: p.local, remote: p.remote, up: installed.has(p.name) }));
+    const key = JSON.stringify(pairs);
+    if (key === this.pairKey) return;
+    this.pairKey = key;
+    await this.deps.store.setPairStates(this.tunnelId, this.desired!.configVersion, pairs);
+  }
+
+  private async saState(): Promise<{ ikeEstablished: boolean; allInstalled: boolean; installed: Set<string> }> {
     // Not noblock: charon would skip an IKE SA busy right after an initiate and we would read "down".
     const sas = (await this.deps.commands.listSas({ ike: this.conn })).filter((s) => s.sa.state === 'ESTABLISHED');
     const installed = new Set(sas.flatMap((s) => s.children.filter((c) => c.state === 'INSTALLED').map((c) => c.name)));
-    return { ikeEstablished: sas.length > 0, allInstalled: childNames(this.desired!.render).every((n) => installed.has(n)) };
-  }
-
-  private async allChildrenInstalled(): Promise<boolean> {
-    return (await this.saState()).allInstalled;
-  }
-
-  private async refreshFromSas(): Promise<void> {
-    if (await this.allChildrenInstalled()) await this.report(onSuccess(), { kind: 'connected', message: 'CHILD_SA installed' });
+    return { ikeEstablished: sas.length > 0, allInstalled: childNames(this.desired!.render).every((n) => installed.has(n)), installed };
   }
 }
 
 function failureContext(t: RenderableTunnel) {
   return { localCidrs: t.localCidrs, remoteCidrs: t.remoteCidrs, localId: t.ike.localId, remoteId: t.ike.remoteId };
+}
+
+function flavourOf(t: RenderableTunnel): IkeFlavour {
+  if (t.ike.version === 'v2') return 'IKEv2';
+  return t.ike.exchangeMode === 'aggressive' ? 'IKEv1 aggressive mode' : 'IKEv1 main mode';
 }

@@ -50,6 +50,23 @@ describe('desiredRoutes', () => {
     expect(desiredRoutes({ kind: 'instance', subnetId: 's1' }, [gone], subnets, now, HOLD).routes).toEqual([]);
   });
 
+  it('one failing subnet pair keeps the routes of the pairs that are up, per local subnet, after the hold-down', () => {
+    const pairStates = [
+      { local: '10.1.1.0/24', remote: '172.16.1.0/24', up: true },
+      { local: '10.1.1.0/24', remote: '172.16.2.0/24', up: false },
+      { local: '10.1.2.0/24', remote: '172.16.1.0/24', up: false },
+      { local: '10.1.2.0/24', remote: '172.16.2.0/24', up: true },
+    ];
+    const partial = tunnel({ localSubnetIds: ['s1', 's2'], remoteCidrs: ['172.16.1.0/24', '172.16.2.0/24'], connectionState: 'phase2_failed', disconnectedAt: new Date(now.getTime() - HOLD), pairStates });
+    expect(desiredRoutes({ kind: 'instance', subnetId: 's1' }, [partial], subnets, now, HOLD).routes).toEqual([{ destination: '172.16.1.0/24', via: '10.1.1.254' }]);
+    expect(desiredRoutes({ kind: 'instance', subnetId: 's2' }, [partial], subnets, now, HOLD).routes).toEqual([{ destination: '172.16.2.0/24', via: '10.1.2.1' }]);
+    expect(desiredRoutes({ kind: 'vpc_router' }, [partial], subnets, now, HOLD).routes).toEqual([{ destination: '172.16.2.0/24', via: '10.1.1.254' }]);
+    // Within the hold-down every route stays; a deleted tunnel keeps none, whatever its pairs say.
+    const blip = { ...partial, disconnectedAt: new Date(now.getTime() - 1000) };
+    expect(desiredRoutes({ kind: 'instance', subnetId: 's1' }, [blip], subnets, now, HOLD).routes).toHaveLength(2);
+    expect(desiredRoutes({ kind: 'instance', subnetId: 's1' }, [{ ...partial, resourceState: 'deleting' }], subnets, now, HOLD).routes).toEqual([]);
+  });
+
   it('a tunnel being deleted loses its routes at once, even when connected', () => {
     expect(desiredRoutes({ kind: 'instance', subnetId: 's1' }, [tunnel({ resourceState: 'deleting' })], subnets, now, HOLD).routes).toEqual([]);
   });

@@ -17,6 +17,8 @@ export interface RoutingTunnel {
   connectionState: string;
   resourceState: string;
   disconnectedAt: Date | null;
+  /** One CHILD_SA per subnet pair (IKEv1): which (local CIDR, remote CIDR) pairs are up; null: not tracked. */
+  pairStates?: { local: string; remote: string; up: boolean }[] | null;
 }
 
 export interface RoutingSubnet {
@@ -47,10 +49,26 @@ export interface TargetRoutes {
 
 export type RouteTargetRef = { kind: 'instance'; subnetId: string } | { kind: 'vpc_router' };
 
+function carriesTraffic(t: RoutingTunnel): boolean {
+  return !(t.resourceState === 'deleting' || t.resourceState === 'error' || t.resourceState === 'expired');
+}
+
+/** Every route of the tunnel stands: it is connected, or left `connected` within the hold-down. */
 export function isRoutable(t: RoutingTunnel, now: Date, holdDownMs: number): boolean {
-  if (t.resourceState === 'deleting' || t.resourceState === 'error' || t.resourceState === 'expired') return false;
+  if (!carriesTraffic(t)) return false;
   if (t.connectionState === 'connected') return true;
   return !!t.disconnectedAt && now.getTime() - t.disconnectedAt.getTime() < holdDownMs;
+}
+
+/**
+ * The remote CIDRs routed for these local subnet CIDRs: all of them while the tunnel is routable,
+ * otherwise those whose pair has its CHILD_SA installed (one failing pair of an IKEv1 tunnel must
+ * not withdraw the routes of the pairs that work).
+ */
+function routedRemotes(t: RoutingTunnel, localCidrs: string[], now: Date, holdDownMs: number): string[] {
+  if (isRoutable(t, now, holdDownMs)) return t.remoteCidrs;
+  if (!carriesTraffic(t) || !t.pairStates) return [];
+  return t.remoteCidrs.filter((r) => t.pairStates!.some((p) => p.up && p.remote === r && localCidrs.includes(p.local)));
 }
 
 /** The first host of a subnet: the VPC's router there. */
@@ -62,23 +80,27 @@ export function desiredRoutes(target: RouteTargetRef, tunnels: RoutingTunnel[], 
   let holdDownEndsAt: Date | null = null;
   // Plain code-unit order (ids are ASCII): a third of localeCompare's time on 10,000 tunnels.
   for (const t of [...tunnels].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
-    if (!isRoutable(t, now, holdDownMs)) continue;
-    if (t.connectionState !== 'connected' && t.disconnectedAt) {
+    if (!carriesTraffic(t)) continue;
+    if (isRoutable(t, now, holdDownMs) && t.connectionState !== 'connected' && t.disconnectedAt) {
       const ends = new Date(t.disconnectedAt.getTime() + holdDownMs);
       if (!holdDownEndsAt || ends < holdDownEndsAt) holdDownEndsAt = ends;
     }
     let via: string | null = null;
+    let localCidrs: string[];
     if (target.kind === 'instance') {
       if (!t.localSubnetIds.includes(target.subnetId)) continue;
       // On the gateway's own subnet the gateway is on-link; elsewhere the subnet's router is the
       // next hop and the VPC router carries the route on to the gateway.
       const cidr = cidrOf.get(target.subnetId);
       via = target.subnetId === t.gatewaySubnetId || !cidr ? t.gatewayPrivateIp : subnetRouterIp(cidr);
+      localCidrs = cidr ? [cidr] : [];
     } else {
-      if (!t.localSubnetIds.some((s) => s !== t.gatewaySubnetId)) continue;
+      const others = t.localSubnetIds.filter((s) => s !== t.gatewaySubnetId);
+      if (!others.length) continue;
       via = t.gatewayPrivateIp;
+      localCidrs = others.map((s) => cidrOf.get(s)).filter((c): c is string => !!c);
     }
-    for (const destination of t.remoteCidrs) {
+    for (const destination of routedRemotes(t, localCidrs, now, holdDownMs)) {
       const list = candidates.get(destination) ?? [];
       list.push({ via, tunnelId: t.id });
       candidates.set(destination, list);

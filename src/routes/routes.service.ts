@@ -20,6 +20,7 @@ export const RECENT_ROUTING_MAX_AGE_MS = 2_000;
 interface VpcRoutingRow {
   id: string; gateway_id: string; subnet_id: string; private_ip: string; local_subnet_ids: string[]; remote_cidrs: string[];
   connection_state: string; resource_state: string; gateway_state: string; disconnected_at: Date | null;
+  pair_states: RoutingTunnel['pairStates'];
 }
 
 export interface VpcRouting {
@@ -61,7 +62,7 @@ export class RoutesService implements OnModuleInit, OnModuleDestroy {
     // Only the columns routing needs (not the policies): a VPC may hold thousands of tunnels.
     const rows = await this.db.query(
       `SELECT t.id, t.gateway_id, g.subnet_id, g.private_ip, t.local_subnet_ids, t.remote_cidrs, t.connection_state,
-              t.resource_state, g.resource_state AS gateway_state, t.disconnected_at
+              t.resource_state, g.resource_state AS gateway_state, t.disconnected_at, t.pair_states
          FROM vpn_tunnels t JOIN vpn_gateways g ON g.id = t.gateway_id WHERE g.vpc_id = $1`, [vpcId]);
     const subnets = await this.db.getRepository(Subnet).find({ where: { vpcId }, select: { id: true, cidr: true } });
     return {
@@ -72,6 +73,7 @@ export class RoutesService implements OnModuleInit, OnModuleDestroy {
         // A deleting or expired gateway carries no traffic: its tunnels' routes go at once (no hold-down).
         resourceState: t.gateway_state === 'deleting' || t.gateway_state === 'expired' ? t.gateway_state : t.resource_state,
         disconnectedAt: t.disconnected_at,
+        pairStates: t.pair_states,
       })),
     };
   }

@@ -37,6 +37,14 @@ export interface TerminateOptions extends ControlCommon {
   force?: boolean;
 }
 
+export interface RekeyOptions extends RequestOptions {
+  child?: string;
+  ike?: string;
+  childId?: number | string;
+  ikeId?: number | string;
+  reauth?: boolean;
+}
+
 export interface ListSasFilter extends RequestOptions {
   noblock?: boolean;
   ike?: string;
@@ -159,6 +167,15 @@ export class ViciCommands {
       loglevel: options.loglevel,
     });
     return this.control('terminate', message, options);
+  }
+
+  /**
+   * Queues a rekey of the matching SAs and returns at once with how many matched: charon reports
+   * the outcome later, as a `child-rekey`/`ike-rekey` event or, when it fails, in its log.
+   */
+  async rekey(options: RekeyOptions): Promise<{ matches: number }> {
+    const r = await this.mutate('rekey', build({ child: options.child, ike: options.ike, 'child-id': options.childId, 'ike-id': options.ikeId, reauth: options.reauth }), options);
+    return { matches: Number(str(r, 'matches') ?? 0) || 0 };
   }
 
   /** One entry per IKE_SA (charon streams one list-sa event each). */

@@ -176,6 +176,45 @@ describe('VPN tunnels', () => {
     expect((await t.ok(t.get(`/api/v1/vpn-tunnels/${tunnel.id}`))).configVersion).toBe(4);
   });
 
+  it('edits say whether the remote must download its configuration again (issue 11)', async () => {
+    const tunnel = await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peer.id, w, { name: 'remote-follows', remoteCidrs: ['172.28.0.0/16'], ikePolicy: { remoteId: 'follows.example.com' } })), 201);
+    expect(tunnel.remoteMustUpdate).toBeUndefined();
+    const same = await t.ok(t.put(`/api/v1/vpn-tunnels/${tunnel.id}/ipsec-policy`, tunnel.ipsecPolicy));
+    expect(same.remoteMustUpdate).toBe(false);
+    expect((await t.ok(t.put(`/api/v1/vpn-tunnels/${tunnel.id}/ipsec-policy`, { pfsGroup: 14 }))).remoteMustUpdate).toBe(true);
+    expect((await t.ok(t.put(`/api/v1/vpn-tunnels/${tunnel.id}/ike-policy`, { psk: 'An0ther-Key' }))).remoteMustUpdate).toBe(true);
+    expect((await t.ok(t.put(`/api/v1/vpn-tunnels/${tunnel.id}/subnets`, { localSubnetIds: [w.subnetIds[0]], remoteCidrs: ['172.28.0.0/16', '172.27.0.0/16'] }))).remoteMustUpdate).toBe(true);
+  });
+
+  it('shows a failure with its phase, tries and time, the subnet pairs up, and a 0.0.0.0 peer waiting for its remote (issue 11)', async () => {
+    const { Client } = await import('pg');
+    const sql = new Client({ connectionString: api.databaseUrl });
+    await sql.connect();
+    try {
+      const tunnel = await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peer.id, w, { name: 'pairs', localSubnetIds: [w.subnetIds[0], w.subnetIds[1]], remoteCidrs: ['172.26.0.0/16'], ikePolicy: { version: 'v1', remoteId: 'pairs.example.com' } })), 201);
+      expect(tunnel.subnetPairs).toEqual({ total: 2, up: 0, down: [{ localCidr: '10.1.1.0/24', remoteCidr: '172.26.0.0/16' }, { localCidr: '10.1.2.0/24', remoteCidr: '172.26.0.0/16' }] });
+      // What the worker writes when one of the two IKEv1 pairs is up and the other failed 4 times.
+      await sql.query(
+        `UPDATE vpn_tunnels SET connection_state = 'phase2_failed', failure_code = 'traffic_selectors_mismatch', failure_message = 'Phase 2: ...',
+                failure_phase = 2, failure_tries = 4, failure_at = '2026-12-01T10:00:00Z', pair_states = $2 WHERE id = $1`,
+        [tunnel.id, JSON.stringify([{ local: '10.1.1.0/24', remote: '172.26.0.0/16', up: true }, { local: '10.1.2.0/24', remote: '172.26.0.0/16', up: false }])]);
+      const shown = await t.ok(t.get(`/api/v1/vpn-tunnels/${tunnel.id}`));
+      expect(shown.failure).toEqual({ code: 'traffic_selectors_mismatch', message: 'Phase 2: ...', phase: 2, tries: 4, at: '2026-12-01T10:00:00.000Z' });
+      expect(shown.subnetPairs).toEqual({ total: 2, up: 1, down: [{ localCidr: '10.1.2.0/24', remoteCidr: '172.26.0.0/16' }] });
+      expect(shown.connectedAt).toBeNull();
+
+      const any = await t.ok(t.post('/api/v1/peer-gateways', { name: 'nat-waiting', ipAddress: '0.0.0.0' }), 201);
+      const waiting = await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, any.id, w, { name: 'waiting', remoteCidrs: ['172.25.0.0/16'], ikePolicy: { remoteId: 'branch.example.com' } })), 201);
+      await sql.query(`UPDATE vpn_tunnels SET resource_state = 'running', disconnected_at = '2026-12-02T08:00:00Z' WHERE id = $1`, [waiting.id]);
+      const w8 = await t.ok(t.get(`/api/v1/vpn-tunnels/${waiting.id}`));
+      expect(w8.failure).toMatchObject({ code: 'waiting_for_remote', phase: 1, at: '2026-12-02T08:00:00.000Z' });
+      expect(w8.failure.message).toContain('last connected 2026-12-02T08:00:00.000Z');
+      expect(w8.disconnectedAt).toBe('2026-12-02T08:00:00.000Z');
+    } finally {
+      await sql.end();
+    }
+  });
+
   it('refuses a second tunnel between the same gateway and peer with the same IKE ids (charon could not tell them apart)', async () => {
     const res = await t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peer.id, w, { name: 'same-ids', remoteCidrs: ['172.29.0.0/16'] }));
     expect(res.status).toBe(409);

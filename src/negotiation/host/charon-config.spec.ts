@@ -37,6 +37,8 @@ describe('charon configuration', () => {
     expect(conf).toContain('path = /var/lib/vpn-console/gateways/vpngw-ab12cd34/charon.log');
     expect(conf).toMatch(/ike = 1\n\s+cfg = 1\n\s+knl = 0/);
     expect(conf).toContain('install_routes = no');
+    // 20 blocking initiates must leave threads for VICI: the stock 16 starved (issue 11).
+    expect(conf).toMatch(/^ {2}threads = 48$/m);
     expect(conf).toContain('i_dont_care_about_security_and_use_aggressive_mode_psk = yes');
     expect(conf).toContain('retransmit_tries = 2\n  retransmit_timeout = 2\n  retransmit_base = 1.5');
     expect(conf).toContain('gives up after 9.5 s');

@@ -83,6 +83,17 @@ export function charonPlugins(dataPlane: DataPlane): string[] {
   ];
 }
 
+/**
+ * charon's thread pool. Every VICI request is served by a pool thread, and a blocking `initiate`
+ * holds its thread until the try ends (up to the 9.5 s give-up above for a silent peer). The
+ * worker runs at most one initiate per tunnel at a time and a gateway has at most 20 tunnels
+ * (SPEC.md), so 20 threads may be parked in initiates; about 8 more are held for good by the
+ * receiver, the scheduler, the watcher, netlink and libipsec's ESP/TUN loops; the rest serve
+ * VICI (list-sas, events, the liveness probe), DPD and IKE messages. The stock 16 starved with
+ * 8 silent peers: VICI stopped answering and the worker restarted a charon that was only busy.
+ */
+export const CHARON_THREADS = 48;
+
 export function renderCharonConf(o: CharonConfOptions): string {
   const r = o.retransmit ?? DEFAULT_RETRANSMIT;
   const dataPlane = o.dataPlane ?? 'libipsec';
@@ -91,6 +102,8 @@ export function renderCharonConf(o: CharonConfOptions): string {
 charon {
   # An explicit list; a plugin in it is still skipped if its own 'load' says no (below).
   load = ${charonPlugins(dataPlane).join(' ')}
+  # 20 tunnels parked in blocking initiates + ~8 long-lived jobs + VICI, DPD and IKE (charon-config.ts).
+  threads = ${CHARON_THREADS}
   # The worker routes remote subnets into libipsec's TUN device itself (gateway-routes.ts): charon
   # would refuse a CHILD_SA whose local subnet holds no address of the gateway (a VPC subnet other
   # than the gateway's own), because it sources its route from the local traffic selector.

@@ -38,6 +38,14 @@ export interface CharonProcessOptions {
   // A charon that stayed up this long resets the back-off.
   stableAfterMs?: number;
   onRestart?: (gatewayId: string) => void;
+  /** Every restart, supervised or forced, with its reason: an operator-visible event. */
+  onRestartNotice?: (gatewayId: string, reason: string) => void;
+  /** How long VICI may stay unanswered (process alive, socket there) before charon counts as wedged. */
+  wedgedAfterMs?: number;
+  /** At most one forced restart (of a wedged charon) per this period. */
+  minForcedRestartIntervalMs?: number;
+  /** The liveness probe's wait for charon's answer to `version`. */
+  probeTimeoutMs?: number;
   logger?: HostLogger;
 }
 
@@ -48,14 +56,17 @@ const MAX_LOG_BYTES = 32 * 1024 * 1024;
 export class CharonProcess {
   readonly gatewayId: string;
   readonly paths: CharonPaths;
-  private readonly o: Required<Omit<CharonProcessOptions, 'onRestart' | 'retransmit'>> &
-    Pick<CharonProcessOptions, 'onRestart' | 'retransmit'>;
+  private readonly o: Required<Omit<CharonProcessOptions, 'onRestart' | 'onRestartNotice' | 'retransmit'>> &
+    Pick<CharonProcessOptions, 'onRestart' | 'onRestartNotice' | 'retransmit'>;
   private child: ChildProcess | null = null;
   private startedAt = 0;
   private stopping = false;
   private restartTimer: NodeJS.Timeout | null = null;
   private restartAttempt = 0;
   private starting: Promise<void> | null = null;
+  /** Since when VICI has not answered a liveness probe (0: it answered the last one). */
+  private unansweredSince = 0;
+  private lastForcedRestartAt = 0;
 
   constructor(options: CharonProcessOptions) {
     this.o = {
@@ -66,6 +77,9 @@ export class CharonProcess {
       stopTimeoutMs: 5_000,
       restartBackoffMs: [500, 1_000, 2_000, 5_000, 10_000, 30_000],
       stableAfterMs: 60_000,
+      wedgedAfterMs: 90_000,
+      minForcedRestartIntervalMs: 300_000,
+      probeTimeoutMs: 5_000,
       logger: consoleLogger,
       // An option passed as undefined keeps its default.
       ...(Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as CharonProcessOptions),
@@ -87,25 +101,54 @@ export class CharonProcess {
     return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  // Idempotent: resolves once charon answers on its VICI socket.
+  // Idempotent: resolves once charon answers on its VICI socket (or is alive and only busy).
   async start(): Promise<void> {
     this.stopping = false;
     if (this.starting) return this.starting;
     if (this.isRunning()) {
-      // Running is not enough: a wedged charon that no longer answers VICI is replaced.
-      try {
-        await viciVersion(this.paths.viciSocket, 2000);
-        return;
-      } catch (e) {
-        this.o.logger.warn(`charon ${this.gatewayId} does not answer VICI (${(e as Error).message}): restarting it`);
-        const child = this.child;
-        this.child = null;
-        if (child?.pid) await terminate(child.pid, this.o.stopTimeoutMs);
-      }
+      const wedged = await this.wedgedReason();
+      if (!wedged) return;
+      // Restarting drops every SA of the gateway: only for a charon that is really stuck.
+      this.o.logger.warn(`charon ${this.gatewayId} restarted by the worker: ${wedged}`);
+      this.lastForcedRestartAt = Date.now();
+      this.unansweredSince = 0;
+      const child = this.child;
+      this.child = null;
+      if (child?.pid) await terminate(child.pid, this.o.stopTimeoutMs);
+      this.notice(wedged);
     }
     this.clearRestartTimer();
     this.starting = this.launch().finally(() => (this.starting = null));
     return this.starting;
+  }
+
+  /**
+   * Why a running charon must be replaced, or null to keep it. A charon whose threads are all busy
+   * (blocking initiates towards silent peers, a burst of IKE) accepts the VICI connection and
+   * answers late: that is busy, not dead. Only a socket nobody listens on, or no answer for
+   * `wedgedAfterMs` across probes, is; and forced restarts are rate-limited.
+   */
+  private async wedgedReason(): Promise<string | null> {
+    try {
+      await viciVersion(this.paths.viciSocket, this.o.probeTimeoutMs);
+      this.unansweredSince = 0;
+      return null;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ECONNREFUSED' || code === 'ENOENT') return `its VICI socket is gone (${code}) while the process runs`;
+      const now = Date.now();
+      if (!this.unansweredSince) this.unansweredSince = now;
+      const unansweredMs = now - this.unansweredSince;
+      if (unansweredMs < this.o.wedgedAfterMs) {
+        this.o.logger.warn(`charon ${this.gatewayId} is busy: VICI did not answer within ${this.o.probeTimeoutMs} ms (unanswered for ${unansweredMs} ms); keeping it`);
+        return null;
+      }
+      if (now - this.lastForcedRestartAt < this.o.minForcedRestartIntervalMs) {
+        this.o.logger.warn(`charon ${this.gatewayId}: VICI unanswered for ${unansweredMs} ms, but it was restarted less than ${this.o.minForcedRestartIntervalMs} ms ago; keeping it`);
+        return null;
+      }
+      return `VICI unanswered for ${Math.round(unansweredMs / 1000)} s while the process runs`;
+    }
   }
 
   // SIGTERM (charon deletes its SAs), SIGKILL after the timeout; never restarted afterwards.
@@ -208,7 +251,9 @@ export class CharonProcess {
     if (this.stopping || this.starting) return; // start-up failures are reported by start()
     const upFor = Date.now() - this.startedAt;
     if (upFor >= this.o.stableAfterMs) this.restartAttempt = 0;
-    this.o.logger.warn(`charon ${this.gatewayId} exited unexpectedly (${signal ?? `code ${code}`}) after ${upFor} ms`);
+    const reason = `charon exited unexpectedly (${signal ?? `code ${code}`}) after ${upFor} ms`;
+    this.o.logger.warn(`charon ${this.gatewayId}: ${reason}`);
+    this.notice(reason);
     this.scheduleRestart();
   }
 
@@ -232,6 +277,14 @@ export class CharonProcess {
       );
     }, delay);
     this.restartTimer.unref();
+  }
+
+  private notice(reason: string): void {
+    try {
+      this.o.onRestartNotice?.(this.gatewayId, reason);
+    } catch (e) {
+      this.o.logger.error(`charon ${this.gatewayId}: onRestartNotice callback failed: ${(e as Error).message}`);
+    }
   }
 
   private fireRestart(): void {

@@ -28,12 +28,15 @@ export interface GatewayHostRuntimeOptions {
 }
 
 export type CharonRestartListener = (gatewayId: string) => void;
+/** Every charon restart with its reason (a crash, or a wedged charon the worker replaced). */
+export type CharonRestartNoticeListener = (gatewayId: string, reason: string) => void;
 
 export class GatewayHostRuntime {
   private readonly baseDir: string;
   private readonly logger: HostLogger;
   private readonly charons = new Map<string, CharonProcess>();
   private readonly listeners = new Set<CharonRestartListener>();
+  private readonly noticeListeners = new Set<CharonRestartNoticeListener>();
   private readonly locks = new Map<string, Promise<unknown>>();
 
   constructor(private readonly options: GatewayHostRuntimeOptions) {
@@ -114,6 +117,11 @@ export class GatewayHostRuntime {
     await Promise.all(ids.map((id) => this.serialized(id, async () => this.charons.get(id)?.stop())));
   }
 
+  onCharonRestartNotice(listener: CharonRestartNoticeListener): () => void {
+    this.noticeListeners.add(listener);
+    return () => this.noticeListeners.delete(listener);
+  }
+
   private charonFor(gatewayId: string): CharonProcess {
     let charon = this.charons.get(gatewayId);
     if (!charon) {
@@ -129,6 +137,9 @@ export class GatewayHostRuntime {
         restartBackoffMs: this.options.restartBackoffMs,
         logger: this.logger,
         onRestart: (id) => this.emitRestart(id),
+        onRestartNotice: (id, reason) => {
+          for (const listener of this.noticeListeners) listener(id, reason);
+        },
       });
       this.charons.set(gatewayId, charon);
     }

@@ -1,5 +1,6 @@
 import { Subnet } from '../../inventory/inventory.entities';
 import { TunnelDto } from './tunnel.dto';
+import { ANY_PEER } from '../../strongswan/tunnel-model';
 import { VpnTunnel } from './vpn-tunnel.entity';
 import { tenantFailureMessage } from '../tenant-reasons';
 
@@ -17,11 +18,41 @@ export function tunnelView(t: VpnTunnel, subnets: Map<string, Subnet>, psk?: str
     ipsecPolicy: t.ipsecPolicy,
     resourceState: t.resourceState,
     connectionState: t.connectionState,
-    failure: t.failureCode ? { code: t.failureCode, message: tenantFailureMessage(t.failureCode, t.failureMessage) ?? '' } : null,
+    failure: failureView(t),
     configVersion: t.configVersion,
     alertTemplateId: t.alertTemplateId,
     connectedAt: t.connectedAt,
+    disconnectedAt: t.disconnectedAt,
+    subnetPairs: subnetPairsView(t, subnets),
     createdAt: t.createdAt,
     ...(psk !== undefined && { psk }),
   };
+}
+
+function failureView(t: VpnTunnel): TunnelDto['failure'] {
+  if (t.failureCode) return { code: t.failureCode, message: tenantFailureMessage(t.failureCode, t.failureMessage) ?? '', phase: t.failurePhase ?? 1, tries: t.failureTries ?? 0, at: t.failureAt };
+  // A 0.0.0.0 peer is never initiated: until the remote does, say so and when it was last there.
+  if (t.peer?.ipAddress === ANY_PEER && t.connectionState === 'connecting' && t.resourceState === 'running') {
+    const lastSeen = t.disconnectedAt ? `last connected ${t.disconnectedAt.toISOString()}` : 'it has not connected yet';
+    return {
+      code: 'waiting_for_remote', phase: 1, tries: 0, at: t.disconnectedAt,
+      message: `Waiting for the remote to initiate (the peer gateway is 0.0.0.0, so the platform cannot): ${lastSeen}. Check that the remote device is up and configured with this tunnel.`,
+    };
+  }
+  return null;
+}
+
+function subnetPairsView(t: VpnTunnel, subnets: Map<string, Subnet>): TunnelDto['subnetPairs'] {
+  const locals = t.localSubnetIds.map((id) => subnets.get(id)?.cidr ?? '');
+  const pairs = locals.flatMap((localCidr) => t.remoteCidrs.map((remoteCidr) => ({ localCidr, remoteCidr })));
+  const isUp = (p: { localCidr: string; remoteCidr: string }) =>
+    t.pairStates ? t.pairStates.some((s) => s.up && s.local === p.localCidr && s.remote === p.remoteCidr) : t.connectionState === 'connected';
+  const down = pairs.filter((p) => !isUp(p));
+  return { total: pairs.length, up: pairs.length - down.length, down };
+}
+
+/** An edit the remote must follow: anything it negotiates (subnets, either policy) changed. */
+export function remoteMustUpdate(before: VpnTunnel, after: VpnTunnel): boolean {
+  const negotiated = (t: VpnTunnel) => JSON.stringify([t.localSubnetIds, t.remoteCidrs, t.ikePolicy, t.ipsecPolicy]);
+  return negotiated(before) !== negotiated(after);
 }

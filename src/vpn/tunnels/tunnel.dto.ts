@@ -71,8 +71,20 @@ class EndpointRefDto {
   @ApiProperty({ description: 'Public IP' }) ip: string;
 }
 class FailureDto {
-  @ApiProperty({ example: 'psk_mismatch_or_id_mismatch' }) code: string;
+  @ApiProperty({ example: 'psk_mismatch_or_id_mismatch', description: 'Also waiting_for_remote (a 0.0.0.0 peer that has not initiated) and, beside connected, a failed rekey' }) code: string;
   @ApiProperty() message: string;
+  @ApiProperty({ enum: [1, 2], description: 'IKE negotiation phase: 1 (IKE SA) or 2 (IPsec SA)' }) phase: number;
+  @ApiProperty({ description: 'Failed tries in a row when it was last written' }) tries: number;
+  @ApiProperty({ type: Date, nullable: true, description: 'When it was last seen (the latest failed try); for waiting_for_remote, when the remote was last connected' }) at: Date | null;
+}
+class SubnetPairDto {
+  @ApiProperty({ example: '10.1.1.0/24' }) localCidr: string;
+  @ApiProperty({ example: '172.16.1.0/24' }) remoteCidr: string;
+}
+class SubnetPairsDto {
+  @ApiProperty({ description: 'Local subnets x remote CIDRs' }) total: number;
+  @ApiProperty({ description: 'Pairs whose IPsec SA is installed (routes follow them)' }) up: number;
+  @ApiProperty({ type: [SubnetPairDto], description: 'The pairs that are not up' }) down: SubnetPairDto[];
 }
 class IkePolicyViewDto {
   @ApiProperty({ enum: IKE_VERSIONS }) version: string;
@@ -107,7 +119,10 @@ export class TunnelDto {
   @ApiProperty({ type: FailureDto, nullable: true }) failure: FailureDto | null;
   @ApiProperty({ description: 'Incremented by every edit of subnets or policies' }) configVersion: number;
   @ApiProperty({ type: String, nullable: true }) alertTemplateId: string | null;
-  @ApiProperty({ type: Date, nullable: true }) connectedAt: Date | null;
+  @ApiProperty({ type: Date, nullable: true, description: 'Since when it is connected; null while it is not' }) connectedAt: Date | null;
+  @ApiProperty({ type: Date, nullable: true, description: 'When it last stopped being connected' }) disconnectedAt: Date | null;
+  @ApiProperty({ type: SubnetPairsDto, description: 'Subnet pairs up: IKEv1 tunnels with several pairs negotiate one IPsec SA per pair, so some may be up while another fails' }) subnetPairs: SubnetPairsDto;
+  @ApiPropertyOptional({ description: 'Edit responses only: true when the remote device must load its new configuration (download it again), false when the edit changed nothing it negotiates' }) remoteMustUpdate?: boolean;
   @ApiProperty() createdAt: Date;
   @ApiPropertyOptional({ description: 'Only with ?includePsk=true on the detail endpoint' }) psk?: string;
   @ApiPropertyOptional({ type: RoutePushStatusDto, description: 'Detail endpoint only: instances that applied the tunnel\'s routes' }) routePush?: RoutePushStatusDto;

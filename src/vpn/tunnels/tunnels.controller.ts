@@ -12,7 +12,7 @@ import { ApiErrors } from '../../common/api-errors.decorator';
 import { resolveListQuery } from '../../common/list-query';
 import { BatchDeleteDto, BatchDeleteResultDto, UpdateNameRemarkDto } from '../gateways/gateway.dto';
 import { ConfigQueryDto, CreateTunnelDto, IpsecPolicyDto, TunnelLogPageDto, TunnelLogQueryDto, TunnelDetailQueryDto, TunnelDto, TunnelListQueryDto, TunnelPageDto, UpdateIkePolicyDto, UpdateSubnetsDto } from './tunnel.dto';
-import { tunnelView } from './tunnel-view';
+import { remoteMustUpdate, tunnelView } from './tunnel-view';
 import { TUNNEL_SORT, TunnelsService } from './tunnels.service';
 import { TunnelExportQueryDto } from '../../exports/export-query';
 import { resolveLang } from '../../exports/locale';
@@ -20,7 +20,7 @@ import { TUNNEL_SHEET } from '../../exports/vpn-sheets';
 import { ApiXlsxExport, streamWorkbook } from '../../exports/workbook-stream';
 import { VpnTunnel } from './vpn-tunnel.entity';
 
-const RECONNECTS = 'Saving reconnects the tunnel: its connection state goes back to connecting.';
+const RECONNECTS = 'Saving reconnects the tunnel: its connection state goes back to connecting. The answer\'s remoteMustUpdate says whether the remote device must download its new configuration.';
 
 @ApiTags('vpn-tunnels')
 @ApiBearerAuth()
@@ -31,6 +31,13 @@ export class TunnelsController {
 
   private async view(t: VpnTunnel, psk?: string): Promise<TunnelDto> {
     return tunnelView(t, await this.tunnels.subnetsById(t.localSubnetIds), psk);
+  }
+
+  /** An edit's answer: the new tunnel, and whether the remote must download its configuration again. */
+  private async edited(tenantId: string, id: string, edit: () => Promise<VpnTunnel>, newPsk = false): Promise<TunnelDto> {
+    const before = await this.tunnels.get(tenantId, id);
+    const after = await edit();
+    return { ...(await this.view(after)), remoteMustUpdate: newPsk || remoteMustUpdate(before, after) };
   }
 
   @Get()
@@ -126,7 +133,7 @@ export class TunnelsController {
   @ApiOkResponse({ type: TunnelDto })
   @ApiErrors(400, 404, 409)
   async updateSubnets(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body() body: UpdateSubnetsDto): Promise<TunnelDto> {
-    return this.view(await this.tunnels.updateSubnets(tenantOf(p), id, body));
+    return this.edited(tenantOf(p), id, () => this.tunnels.updateSubnets(tenantOf(p), id, body));
   }
 
   @Put(':id/ike-policy')
@@ -134,7 +141,7 @@ export class TunnelsController {
   @ApiOkResponse({ type: TunnelDto })
   @ApiErrors(400, 404, 409)
   async updateIke(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body() body: UpdateIkePolicyDto): Promise<TunnelDto> {
-    return this.view(await this.tunnels.updateIkePolicy(tenantOf(p), id, body));
+    return this.edited(tenantOf(p), id, () => this.tunnels.updateIkePolicy(tenantOf(p), id, body), body.psk !== undefined);
   }
 
   @Put(':id/ipsec-policy')
@@ -142,7 +149,7 @@ export class TunnelsController {
   @ApiOkResponse({ type: TunnelDto })
   @ApiErrors(400, 404, 409)
   async updateIpsec(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body() body: IpsecPolicyDto): Promise<TunnelDto> {
-    return this.view(await this.tunnels.updateIpsecPolicy(tenantOf(p), id, body as Record<string, unknown>));
+    return this.edited(tenantOf(p), id, () => this.tunnels.updateIpsecPolicy(tenantOf(p), id, body as Record<string, unknown>));
   }
 
   @Delete(':id')

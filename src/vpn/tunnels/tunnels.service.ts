@@ -216,7 +216,7 @@ export class TunnelsService {
       const patch = await change(m, t);
       version = t.configVersion + 1;
       await m.update(VpnTunnel, { id }, {
-        ...patch, configVersion: version, connectionState: 'connecting', failureCode: null, failureMessage: null,
+        ...patch, configVersion: version, connectionState: 'connecting', failureCode: null, failureMessage: null, failurePhase: null, failureTries: null, failureAt: null, pairStates: null, connectedAt: null,
         // Reconnecting after an edit starts the routes' hold-down rather than withdrawing them.
         ...(t.connectionState === 'connected' && { disconnectedAt: new Date() }),
       });

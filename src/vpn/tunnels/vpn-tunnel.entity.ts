@@ -7,6 +7,13 @@ import { ConnectionState, ResourceState } from '../states';
 import { VpnGateway } from '../gateways/vpn-gateway.entity';
 import { PeerGateway } from '../peers/peer-gateway.entity';
 
+/** A (local subnet, remote subnet) pair of a tunnel and whether its CHILD_SA is installed. */
+export interface PairState {
+  local: string;
+  remote: string;
+  up: boolean;
+}
+
 @Entity('vpn_tunnels')
 @Index(['tenantId', 'createdAt'])
 // Trigram indexes for the list search (ILIKE '%q%'), created by migration SearchIndexes: TypeORM cannot express the operator class.
@@ -34,6 +41,13 @@ export class VpnTunnel {
   @Column({ type: 'varchar', length: 16, default: 'connecting' }) connectionState: ConnectionState;
   @Column({ type: 'varchar', length: 64, nullable: true }) failureCode: string | null;
   @Column({ type: 'varchar', length: 1024, nullable: true }) failureMessage: string | null;
+  @Column({ type: 'smallint', nullable: true }) failurePhase: number | null;
+  /** Failed tries in a row when the failure was last written. */
+  @Column({ type: 'integer', nullable: true }) failureTries: number | null;
+  /** When the failure was last seen (the latest failed try). */
+  @Column({ type: 'timestamptz', nullable: true }) failureAt: Date | null;
+  /** One CHILD_SA per subnet pair (IKEv1): which pairs are installed; null when not tracked. */
+  @Column({ type: 'jsonb', nullable: true }) pairStates: PairState[] | null;
   /** Bumped by every edit of subnets or policies: the worker reconnects when it sees a newer one. */
   @Column({ type: 'integer', default: 1 }) configVersion: number;
   /** The configVersion charon last had loaded (null: never loaded). */

@@ -531,7 +531,7 @@ export interface paths {
         get?: never;
         /**
          * Replace local subnets and remote CIDRs
-         * @description Saving reconnects the tunnel: its connection state goes back to connecting.
+         * @description Saving reconnects the tunnel: its connection state goes back to connecting. The answer's remoteMustUpdate says whether the remote device must download its new configuration.
          */
         put: operations["TunnelsController_updateSubnets"];
         post?: never;
@@ -551,7 +551,7 @@ export interface paths {
         get?: never;
         /**
          * Change the IKE policy (and optionally the PSK); fields left out keep their value
-         * @description Saving reconnects the tunnel: its connection state goes back to connecting.
+         * @description Saving reconnects the tunnel: its connection state goes back to connecting. The answer's remoteMustUpdate says whether the remote device must download its new configuration.
          */
         put: operations["TunnelsController_updateIke"];
         post?: never;
@@ -571,7 +571,7 @@ export interface paths {
         get?: never;
         /**
          * Change the IPsec policy; fields left out keep their value
-         * @description Saving reconnects the tunnel: its connection state goes back to connecting.
+         * @description Saving reconnects the tunnel: its connection state goes back to connecting. The answer's remoteMustUpdate says whether the remote device must download its new configuration.
          */
         put: operations["TunnelsController_updateIpsec"];
         post?: never;
@@ -1656,9 +1656,38 @@ export interface components {
             lifetimeSeconds: number;
         };
         FailureDto: {
-            /** @example psk_mismatch_or_id_mismatch */
+            /**
+             * @description Also waiting_for_remote (a 0.0.0.0 peer that has not initiated) and, beside connected, a failed rekey
+             * @example psk_mismatch_or_id_mismatch
+             */
             code: string;
             message: string;
+            /**
+             * @description IKE negotiation phase: 1 (IKE SA) or 2 (IPsec SA)
+             * @enum {number}
+             */
+            phase: 1 | 2;
+            /** @description Failed tries in a row when it was last written */
+            tries: number;
+            /**
+             * Format: date-time
+             * @description When it was last seen (the latest failed try); for waiting_for_remote, when the remote was last connected
+             */
+            at: string | null;
+        };
+        SubnetPairDto: {
+            /** @example 10.1.1.0/24 */
+            localCidr: string;
+            /** @example 172.16.1.0/24 */
+            remoteCidr: string;
+        };
+        SubnetPairsDto: {
+            /** @description Local subnets x remote CIDRs */
+            total: number;
+            /** @description Pairs whose IPsec SA is installed (routes follow them) */
+            up: number;
+            /** @description The pairs that are not up */
+            down: components["schemas"]["SubnetPairDto"][];
         };
         PushFailureDto: {
             targetId: string;
@@ -1696,8 +1725,20 @@ export interface components {
             /** @description Incremented by every edit of subnets or policies */
             configVersion: number;
             alertTemplateId: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description Since when it is connected; null while it is not
+             */
             connectedAt: string | null;
+            /**
+             * Format: date-time
+             * @description When it last stopped being connected
+             */
+            disconnectedAt: string | null;
+            /** @description Subnet pairs up: IKEv1 tunnels with several pairs negotiate one IPsec SA per pair, so some may be up while another fails */
+            subnetPairs: components["schemas"]["SubnetPairsDto"];
+            /** @description Edit responses only: true when the remote device must load its new configuration (download it again), false when the edit changed nothing it negotiates */
+            remoteMustUpdate?: boolean;
             /** Format: date-time */
             createdAt: string;
             /** @description Only with ?includePsk=true on the detail endpoint */
@@ -1993,7 +2034,7 @@ export interface components {
         };
         AlertRuleDto: {
             /**
-             * @description Tunnel metrics apply to bound tunnels, gateway metrics to bound gateways. `tunnel_health`: tunnel health: 1 when every CHILD_SA is installed (connected), else 0; `tunnel_bps_in`: tunnel inbound bandwidth, bits/s; `tunnel_bps_out`: tunnel outbound bandwidth, bits/s; `tunnel_pps_in`: tunnel inbound packets/s; `tunnel_pps_out`: tunnel outbound packets/s; `gateway_rx_bps`: gateway external NIC receive bandwidth, bits/s; `gateway_tx_bps`: gateway external NIC transmit bandwidth, bits/s; `gateway_rx_pps`: gateway external NIC receive packets/s; `gateway_tx_pps`: gateway external NIC transmit packets/s; `gateway_tx_utilization`: outbound bandwidth utilisation, a fraction 0..1 of the gateway's bandwidth
+             * @description Tunnel metrics apply to bound tunnels, gateway metrics to bound gateways. `tunnel_health`: tunnel health: 1 when every CHILD_SA is installed (connected) and its last rekey did not fail, else 0; `tunnel_bps_in`: tunnel inbound bandwidth, bits/s; `tunnel_bps_out`: tunnel outbound bandwidth, bits/s; `tunnel_pps_in`: tunnel inbound packets/s; `tunnel_pps_out`: tunnel outbound packets/s; `gateway_rx_bps`: gateway external NIC receive bandwidth, bits/s; `gateway_tx_bps`: gateway external NIC transmit bandwidth, bits/s; `gateway_rx_pps`: gateway external NIC receive packets/s; `gateway_tx_pps`: gateway external NIC transmit packets/s; `gateway_tx_utilization`: outbound bandwidth utilisation, a fraction 0..1 of the gateway's bandwidth
              * @enum {string}
              */
             metric: "tunnel_health" | "tunnel_bps_in" | "tunnel_bps_out" | "tunnel_pps_in" | "tunnel_pps_out" | "gateway_rx_bps" | "gateway_tx_bps" | "gateway_rx_pps" | "gateway_tx_pps" | "gateway_tx_utilization";

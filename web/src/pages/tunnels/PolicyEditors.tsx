@@ -56,7 +56,9 @@ export function PolicyEditors({ tunnel, editor, gatewayVpc, onClose }: { tunnel:
       } else {
         saved = await call(api.PUT('/api/v1/vpn-tunnels/{id}/ipsec-policy', { ...path, body: ipsecBody(v.ipsecPolicy as IpsecForm) }));
       }
-      void message.success(t('tunnel.savedReconnecting'));
+      // An edit the remote negotiates (subnets, algorithms, PFS, key): it must load its new file too.
+      if (saved.remoteMustUpdate) void message.warning(t('tunnel.remoteMustUpdate'), 8);
+      else void message.success(t('tunnel.savedReconnecting'));
       onClose(saved);
     },
     alias,

@@ -16,7 +16,7 @@ import { PolicyEditors, type Editor } from './PolicyEditors';
 import { TunnelLogs } from './TunnelLogs';
 
 type Tunnel = Schemas['TunnelDto'];
-const FAQ_CODES = ['psk_mismatch_or_id_mismatch', 'ike_proposal_mismatch', 'ike_version_or_mode_mismatch', 'peer_unreachable', 'ipsec_proposal_mismatch', 'traffic_selectors_mismatch', 'remote_deleted_child_sa', 'unknown'];
+const FAQ_CODES = ['psk_mismatch_or_id_mismatch', 'ike_proposal_mismatch', 'ike_version_or_mode_mismatch', 'peer_unreachable', 'ipsec_proposal_mismatch', 'traffic_selectors_mismatch', 'remote_deleted_child_sa', 'waiting_for_remote', 'rekey_failed', 'unknown'];
 
 export default function TunnelDetail() {
   const { id = '' } = useParams();
@@ -130,9 +130,10 @@ export default function TunnelDetail() {
           </Button>
         </Space>
       </Space>
-      {failure && (x.connectionState === 'phase1_failed' || x.connectionState === 'phase2_failed' || x.connectionState === 'connecting') && (
+      {failure && (
         <Alert
-          type={x.connectionState === 'connecting' ? 'warning' : 'error'}
+          // Beside `connected` a failure is a failed rekey: traffic still flows until the SA expires.
+          type={x.connectionState === 'connecting' || x.connectionState === 'connected' ? 'warning' : 'error'}
           showIcon
           style={{ marginBottom: 16 }}
           data-testid="failure-reason"
@@ -142,12 +143,19 @@ export default function TunnelDetail() {
           description={
             <div data-testid="failure-advice">
               <div>{t(`faq.${faqCode}`)}</div>
-              <div style={{ marginTop: 4 }}>{t('faq.retrying')}</div>
+              {x.connectionState !== 'connected' && failure.code !== 'waiting_for_remote' && <div style={{ marginTop: 4 }}>{t('faq.retrying')}</div>}
             </div>
           }
         />
       )}
       {x.connectionState === 'connecting' && !failure && <Alert type="info" showIcon style={{ marginBottom: 16 }} message={t('faq.connecting')} />}
+      {x.subnetPairs.total > 1 && x.subnetPairs.up > 0 && x.subnetPairs.up < x.subnetPairs.total && (
+        <Alert
+          type="warning" showIcon style={{ marginBottom: 16 }} data-testid="subnet-pairs"
+          message={t('tunnel.pairsUp', { up: x.subnetPairs.up, total: x.subnetPairs.total })}
+          description={x.subnetPairs.down.map((p) => `${p.localCidr} ↔ ${p.remoteCidr}`).join(', ')}
+        />
+      )}
       <Tabs
         data-testid="tunnel-tabs"
         items={[

@@ -92,7 +92,17 @@ export default function TunnelList() {
     },
     { title: t('common.createdAt'), dataIndex: 'createdAt', sorter: true, render: (v: string) => fmtTime(v) },
     { title: t('tunnel.resourceState'), dataIndex: 'resourceState', sorter: true, render: (_, x) => <ResourceStateTag state={x.resourceState} /> },
-    { title: t('tunnel.connectionState'), dataIndex: 'connectionState', sorter: true, render: (_, x) => <ConnStateTag state={x.connectionState} reason={failureMessage(x)} /> },
+    {
+      title: t('tunnel.connectionState'), dataIndex: 'connectionState', sorter: true,
+      render: (_, x) => (
+        <>
+          <ConnStateTag state={x.connectionState} reason={failureMessage(x)} />
+          {x.subnetPairs.total > 1 && x.subnetPairs.up > 0 && x.subnetPairs.up < x.subnetPairs.total && (
+            <Tag color="warning" data-testid="pairs-partial">{t('tunnel.pairsShort', { up: x.subnetPairs.up, total: x.subnetPairs.total })}</Tag>
+          )}
+        </>
+      ),
+    },
     {
       title: t('common.actions'),
       render: (_, x) => (
