@@ -1,7 +1,7 @@
 // Fixed-window counters in Redis, shared by every API replica: failed authentications per client
 // address, requests per tenant. Redis being away must not take the API down with it: the limiter
 // then lets requests through (and says so in the log once a minute).
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import IORedis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { TooManyRequests } from '../common/errors';
@@ -19,7 +19,7 @@ export interface Hit {
 }
 
 @Injectable()
-export class RateLimiter implements OnModuleDestroy {
+export class RateLimiter implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('RateLimiter');
   private readonly redis: IORedis;
   private lastWarning = 0;
@@ -27,6 +27,11 @@ export class RateLimiter implements OnModuleDestroy {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     this.redis = new IORedis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true, commandTimeout: 1000 });
     this.redis.on('error', () => undefined);
+  }
+
+  /** Connects at start (without waiting: a Redis that is away must not stop the API starting). */
+  onModuleInit(): void {
+    this.redis.connect().catch(() => undefined);
   }
 
   async onModuleDestroy(): Promise<void> {
