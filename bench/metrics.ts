@@ -104,7 +104,9 @@ async function main(): Promise<number> {
     const serverVersion = (await pg.query('SHOW server_version')).rows[0].server_version;
     const sharedBuffers = (await pg.query('SHOW shared_buffers')).rows[0].shared_buffers;
 
-    const api = await startApi({ DATABASE_URL: url, REDIS_URL, SECRETS_KEY: secretsKey.toString('hex'), ADMIN_API_KEY: `bench-admin-${randomBytes(16).toString('hex')}`, LOG_LEVEL: 'warn' });
+    const adminKey = `bench-admin-${randomBytes(16).toString('hex')}`;
+    const api = await startApi({ DATABASE_URL: url, REDIS_URL, SECRETS_KEY: secretsKey.toString('hex'), ADMIN_API_KEY: adminKey, LOG_LEVEL: 'warn' });
+    const operator = { headers: { Authorization: `Bearer ${adminKey}` } };
     cleanups.push(api.stop);
     const http = new Client(api.base, tenantKey);
     const ids = (await pg.query('SELECT id FROM vpn_tunnels ORDER BY md5(id)')).rows.map((r) => r.id as string);
@@ -141,8 +143,8 @@ async function main(): Promise<number> {
     const gws = [...new Map(tunnelsOf.map(({ g }) => [g.id, g])).values()].map((g) => ({ gatewayId: g.id, tenantId: g.tenantId, totals: { bytesIn: 1, bytesOut: 2, packetsIn: 3, packetsOut: 4 }, ...rates, txUtilization: 0.002 }));
     const base = Date.now() + 60_000;
     const insertRound = await timed(30, (i) => store.insertRound(new Date(base + i * INTERVAL_S * 1000), gws, rows));
-    const scrape = await timed(20, async () => (await fetch(`${api.base}/metrics`)).text());
-    const scrapeText = await (await fetch(`${api.base}/metrics`)).text();
+    const scrape = await timed(20, async () => (await fetch(`${api.base}/metrics`, operator)).text());
+    const scrapeText = await (await fetch(`${api.base}/metrics`, operator)).text();
     const pruneExplain = (await pg.query(`EXPLAIN SELECT ctid FROM tunnel_samples WHERE tenant_id = ANY(ARRAY(SELECT id FROM tenants)) AND at < now() - make_interval(days => 1) LIMIT 50000`)).rows.map((r) => r['QUERY PLAN'] as string);
 
     const met = apiTunnel.p95Ms < TARGET_MS && firstTouch.p95 < TARGET_MS;

@@ -36,7 +36,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** One value of /metrics for the series whose labels contain `label`. */
 async function scrape(name: string, label: string): Promise<number> {
-  const res = await fetch(`${product.baseUrl}/metrics`);
+  const res = await fetch(`${product.baseUrl}/metrics`, { headers: { Authorization: `Bearer ${product.adminKey}` } });
   const text = await res.text();
   const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(label));
   if (!line) throw new Error(`${name} with ${label} not in /metrics`);

@@ -22,6 +22,8 @@ ADMIN_API_KEY=admin-$(openssl rand -hex 16)
 DEMO_API_KEY=demo-$(openssl rand -hex 16)
 KEYS
 fi
+# /metrics is operators only: a scrape-only token (kept with the keys; added to older files).
+grep -q '^METRICS_TOKEN=' "$RUN_DIR/secrets.env" || (umask 077; echo "METRICS_TOKEN=metrics-$(openssl rand -hex 16)" >>"$RUN_DIR/secrets.env")
 set -a
 source "$RUN_DIR/secrets.env"
 DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/vpn_console}"
@@ -61,6 +63,7 @@ cat <<INFO
   API          http://127.0.0.1:$PORT/api/v1   (OpenAPI: http://127.0.0.1:$PORT/api/docs)
   Tenant key   $DEMO_API_KEY   (tenant "demo"; also in .run/secrets.env)
   Operator key $ADMIN_API_KEY
+  Metrics      curl -H "Authorization: Bearer $METRICS_TOKEN" http://127.0.0.1:$PORT/metrics   (Prometheus: see docs/operations.md)
   Lab          npm run lab -- status    (instances: vm-a1 vm-a2 vm-b1 in 10.1.0.0/16, vm-c1 in 192.168.0.0/16)
 
   Try: export KEY=$DEMO_API_KEY; curl -s -H "Authorization: Bearer \$KEY" http://127.0.0.1:$PORT/api/v1/vpcs

@@ -4,8 +4,10 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
 import { TenantsService } from './auth/tenants.service';
 import { createValidationPipe } from './common/http-error.filter';
+import { InputGuardPipe } from './common/input-guard.pipe';
 import { AppConfig } from './config/config';
 import { consoleMiddleware } from './web/console-static';
+import { securityHeaders } from './web/security-headers';
 
 const LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
   error: ['fatal', 'error'], warn: ['fatal', 'error', 'warn'], log: ['fatal', 'error', 'warn', 'log'], debug: ['fatal', 'error', 'warn', 'log', 'debug'],
@@ -27,7 +29,13 @@ export async function createApiApp(config: AppConfig, opts: { logger?: LogLevel[
   // again at once; without it SIGTERM never got the HTTP server closed. Agents retry and keep their
   // routes while the API is away.
   const app = await NestFactory.create(AppModule.forRoot(config), { logger: opts.logger ?? LEVELS[config.logLevel], forceCloseConnections: true });
-  app.useGlobalPipes(createValidationPipe());
+  // NUL and depth first: validation would recurse into a 5,000-level body and overflow the stack.
+  // Security headers on every answer (API, docs, console); no X-Powered-By.
+  app.getHttpAdapter().getInstance().disable('x-powered-by');
+  // Behind a load balancer, the client address (throttling, logs) comes from X-Forwarded-For.
+  if (config.trustProxy) app.getHttpAdapter().getInstance().set('trust proxy', config.trustProxy);
+  app.use(securityHeaders());
+  app.useGlobalPipes(new InputGuardPipe(), createValidationPipe());
   app.enableShutdownHooks();
   SwaggerModule.setup('api/docs', app, openApiDocument(app), { jsonDocumentUrl: 'api/docs-json' });
   // The web console at / (before the routes: it passes /api, /metrics and /health* through).

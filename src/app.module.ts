@@ -1,9 +1,13 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { AuditController } from './audit/audit.controller';
+import { AuditInterceptor } from './audit/audit.interceptor';
+import { AuditService } from './audit/audit.service';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ALERT_CONTROLLERS, ALERT_PROVIDERS } from './alerts/alerts.module';
 import { BILLING_CONTROLLERS, BILLING_PROVIDERS } from './billing/billing.module';
 import { ApiKeyGuard } from './auth/api-key.guard';
+import { AuthThrottle, RateLimiter } from './auth/rate-limiter';
 import { TenantsController } from './auth/tenants.controller';
 import { TenantsService } from './auth/tenants.service';
 import { HttpErrorFilter } from './common/http-error.filter';
@@ -36,13 +40,15 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl)), TypeOrmModule.forFeature(ENTITIES)],
-      controllers: [HealthController, TenantsController, ...INVENTORY_CONTROLLERS, GatewaysController, PeersController, TunnelsController, RemoteConfigController, AgentController, AgentsAdminController, GatewayHostsController, ...ALERT_CONTROLLERS, ...MONITORING_CONTROLLERS, ...BILLING_CONTROLLERS],
+      controllers: [HealthController, TenantsController, ...INVENTORY_CONTROLLERS, GatewaysController, PeersController, TunnelsController, RemoteConfigController, AgentController, AgentsAdminController, GatewayHostsController, ...ALERT_CONTROLLERS, ...MONITORING_CONTROLLERS, ...BILLING_CONTROLLERS, AuditController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: SECRET_BOX, useValue: new SecretBox(config.secretsKey) },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
-        TenantsService, InventoryService, JobDispatcher, GatewayPlacementService, GatewayHostsService, GatewaysService, PeersService, TunnelsService, RoutesService, ...ALERT_PROVIDERS, ...MONITORING_PROVIDERS, ...BILLING_PROVIDERS,
+        { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
+        AuditService,
+        RateLimiter, AuthThrottle, TenantsService, InventoryService, JobDispatcher, GatewayPlacementService, GatewayHostsService, GatewaysService, PeersService, TunnelsService, RoutesService, ...ALERT_PROVIDERS, ...MONITORING_PROVIDERS, ...BILLING_PROVIDERS,
       ],
     };
   }

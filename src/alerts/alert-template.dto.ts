@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Allow, IsBoolean, IsOptional, IsString, Length, MaxLength, ValidateIf } from 'class-validator';
+import { Allow, IsBoolean, IsString, Length, MaxLength, ValidateIf } from 'class-validator';
 import { COMPARATORS, MAX_PERIODS, METRIC_NAMES, METRICS, MIN_PERIODS } from './alert-metrics';
 import { CHANNEL_TYPES, MAX_CHANNELS, MAX_RULES, SECRET_MAX_LENGTH, SECRET_MIN_LENGTH } from './template-rules';
+import { NullClears, Optional } from '../common/validators';
 
 // Rules and channels are checked by the pure validators in template-rules.ts (every broken field at
 // once, with its rule); the DTOs let them through and document them.
@@ -24,19 +25,19 @@ export class ChannelInputDto {
 
 export class CreateAlertTemplateDto {
   @ApiProperty({ example: 'production tunnels' }) @IsString() @Length(1, 64) name: string;
-  @ApiPropertyOptional({ maxLength: 256 }) @IsOptional() @IsString() @MaxLength(256) description?: string;
+  @ApiPropertyOptional({ maxLength: 256, nullable: true, description: 'null clears it' }) @NullClears() @Optional() @IsString() @MaxLength(256) description?: string;
   @ApiProperty({ type: [AlertRuleDto], description: `1-${MAX_RULES} distinct rules` }) @Allow() rules: unknown;
   @ApiPropertyOptional({ type: [ChannelInputDto], description: `0-${MAX_CHANNELS} channels; default: none (history only)` }) @Allow() channels?: unknown;
-  @ApiPropertyOptional({ description: 'Make it the tenant\'s default (bound to new gateways and tunnels)' }) @IsOptional() @IsBoolean() isDefault?: boolean;
+  @ApiPropertyOptional({ description: 'Make it the tenant\'s default (bound to new gateways and tunnels)' }) @Optional() @IsBoolean() isDefault?: boolean;
 }
 
 export class UpdateAlertTemplateDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 64) name?: string;
-  @ApiPropertyOptional({ maxLength: 256 }) @IsOptional() @IsString() @MaxLength(256) description?: string;
+  @ApiPropertyOptional() @Optional() @IsString() @Length(1, 64) name?: string;
+  @ApiPropertyOptional({ maxLength: 256 }) @Optional() @IsString() @MaxLength(256) description?: string;
   @ApiPropertyOptional({ type: [AlertRuleDto], description: 'Replaces the rules. Unchanged rules keep their alert state; changed or removed ones are cleared' }) @Allow() rules?: unknown;
   @ApiPropertyOptional({ type: [ChannelInputDto], description: 'Replaces the channels; name a stored webhook by id to keep its secret' }) @Allow() channels?: unknown;
   @ApiPropertyOptional({ description: 'true makes it the default (the previous default stays, as an ordinary template); false is refused on the default' })
-  @IsOptional() @IsBoolean() isDefault?: boolean;
+  @Optional() @IsBoolean() isDefault?: boolean;
 }
 
 export class ChannelDto {

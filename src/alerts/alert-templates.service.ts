@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { APP_CONFIG, AppConfig } from '../config/config';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { Conflict, NotFound, ValidationFailed } from '../common/errors';
 import { newId } from '../common/ids';
@@ -31,7 +32,7 @@ const nameTaken = (name: string) => new Conflict('name_taken', `an alert templat
 
 @Injectable()
 export class AlertTemplatesService {
-  constructor(@InjectDataSource() private readonly db: DataSource, @Inject(SECRET_BOX) private readonly secrets: SecretBox) {}
+  constructor(@InjectDataSource() private readonly db: DataSource, @Inject(SECRET_BOX) private readonly secrets: SecretBox, @Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
   async list(tenantId: string, q: ResolvedListQuery): Promise<Page<AlertTemplate>> {
     await defaultTemplateId(this.db.manager, tenantId);
@@ -47,7 +48,7 @@ export class AlertTemplatesService {
 
   async create(tenantId: string, dto: CreateAlertTemplateDto): Promise<AlertTemplate> {
     const rules = checkRules(dto.rules);
-    const channels = checkChannels(dto.channels ?? []);
+    const channels = checkChannels(dto.channels ?? [], new Map(), 'channels', this.config.webhookAllowPrivate);
     const problems = [...(rules.ok ? [] : rules.violations), ...(channels.ok ? [] : channels.violations)];
     if (problems.length || !rules.ok || !channels.ok) throw new ValidationFailed(problems);
     const id = newId(ALERT_ID_PREFIX.template);
@@ -72,7 +73,7 @@ export class AlertTemplatesService {
       if (!t) throw new NotFound('alert template', id);
       const existing = new Map<string, ChannelType>(t.channels.map((c) => [c.id, c.type]));
       const rules = dto.rules === undefined ? null : checkRules(dto.rules);
-      const channels = dto.channels === undefined ? null : checkChannels(dto.channels, existing);
+      const channels = dto.channels === undefined ? null : checkChannels(dto.channels, existing, 'channels', this.config.webhookAllowPrivate);
       const problems: Violation[] = [...(rules && !rules.ok ? rules.violations : []), ...(channels && !channels.ok ? channels.violations : [])];
       if (dto.isDefault === false && t.isDefault) {
         problems.push(violation('isDefault', 'default_required', false, 'a tenant always has a default template: make another template the default instead'));

@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBooleanString, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsBooleanString, IsIn, IsString, MaxLength } from 'class-validator';
 import { ListQueryDto } from '../common/list-query';
 import { AlertRuleDto } from './alert-template.dto';
+import { Optional } from '../common/validators';
 
 const RESOURCE_TYPES = ['gateway', 'tunnel'];
 /** Alert events, then the billing notices (src/billing NOTICE_KINDS) that share the channels. */
@@ -29,10 +30,10 @@ export class AlertDto {
 }
 
 export class AlertListQueryDto extends ListQueryDto {
-  @ApiPropertyOptional({ description: 'A gateway or tunnel id' }) @IsOptional() @IsString() @MaxLength(32) resourceId?: string;
-  @ApiPropertyOptional({ enum: RESOURCE_TYPES }) @IsOptional() @IsIn(RESOURCE_TYPES) resourceType?: string;
-  @ApiPropertyOptional({ enum: ['firing', 'resolved'] }) @IsOptional() @IsIn(['firing', 'resolved']) state?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(32) templateId?: string;
+  @ApiPropertyOptional({ description: 'A gateway or tunnel id' }) @Optional() @IsString() @MaxLength(32) resourceId?: string;
+  @ApiPropertyOptional({ enum: RESOURCE_TYPES }) @Optional() @IsIn(RESOURCE_TYPES) resourceType?: string;
+  @ApiPropertyOptional({ enum: ['firing', 'resolved'] }) @Optional() @IsIn(['firing', 'resolved']) state?: string;
+  @ApiPropertyOptional() @Optional() @IsString() @MaxLength(32) templateId?: string;
 }
 
 export class AlertPageDto {
@@ -55,8 +56,8 @@ export class NotificationDto {
 }
 
 export class NotificationListQueryDto extends ListQueryDto {
-  @ApiPropertyOptional({ enum: ['true', 'false'], description: 'true: unread only; false: read only' }) @IsOptional() @IsBooleanString() unread?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(32) resourceId?: string;
+  @ApiPropertyOptional({ enum: ['true', 'false'], description: 'true: unread only; false: read only' }) @Optional() @IsBooleanString() unread?: string;
+  @ApiPropertyOptional() @Optional() @IsString() @MaxLength(32) resourceId?: string;
 }
 
 export class NotificationPageDto {
@@ -89,8 +90,8 @@ export class WebhookDeliveryDto {
 }
 
 export class DeliveryListQueryDto extends ListQueryDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(32) alertId?: string;
-  @ApiPropertyOptional({ enum: ['pending', 'delivered', 'failed'] }) @IsOptional() @IsIn(['pending', 'delivered', 'failed']) status?: string;
+  @ApiPropertyOptional() @Optional() @IsString() @MaxLength(32) alertId?: string;
+  @ApiPropertyOptional({ enum: ['pending', 'delivered', 'failed'] }) @Optional() @IsIn(['pending', 'delivered', 'failed']) status?: string;
 }
 
 export class WebhookDeliveryPageDto {

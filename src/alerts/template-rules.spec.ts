@@ -42,7 +42,7 @@ describe('channels', () => {
   const hook = { type: 'webhook', url: 'https://hooks.example.com/vpn', secret: 'a-long-enough-secret' };
 
   it('accepts a console channel and webhooks over http(s)', () => {
-    expect(checkChannels([{ type: 'console' }, hook, { ...hook, url: 'http://127.0.0.1:9000/hook' }])).toEqual({
+    expect(checkChannels([{ type: 'console' }, hook, { ...hook, url: 'http://127.0.0.1:9000/hook' }], new Map(), 'channels', true)).toEqual({
       ok: true, value: [{ type: 'console' }, hook, { ...hook, url: 'http://127.0.0.1:9000/hook' }],
     });
     expect(checkChannels([])).toEqual({ ok: true, value: [] });

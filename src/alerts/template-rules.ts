@@ -1,6 +1,7 @@
 // Validation of an alert template's rules and notification channels. Pure: returns every broken
 // rule at once (field, rule, value, message); the service seals secrets and stores the result.
 import { Checked, Violation, violation } from '../common/violations';
+import { urlHostProblem } from './webhook-egress';
 import { AlertRule, COMPARATORS, Comparator, MAX_PERIODS, METRIC_NAMES, METRICS, Metric, MIN_PERIODS, ruleKey } from './alert-metrics';
 
 export const MAX_RULES = 20;
@@ -64,7 +65,7 @@ export function checkRules(input: unknown, field = 'rules'): Checked<AlertRule[]
   return problems.length ? { ok: false, violations: problems } : { ok: true, value: rules };
 }
 
-function checkUrl(url: unknown, f: string): Violation[] {
+function checkUrl(url: unknown, f: string, allowPrivate: boolean): Violation[] {
   if (typeof url !== 'string' || !url) return [violation(f, 'required', url ?? null, `${f} is required: an http:// or https:// URL`)];
   if (url.length > URL_MAX_LENGTH) return [violation(f, 'max_length', url.slice(0, 64), `${f} must be at most ${URL_MAX_LENGTH} characters`)];
   let parsed: URL;
@@ -74,6 +75,8 @@ function checkUrl(url: unknown, f: string): Violation[] {
     return [violation(f, 'url', url, `${f} must be an absolute http:// or https:// URL`)];
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return [violation(f, 'http_or_https', url, `${f} must use http or https (got ${parsed.protocol.replace(':', '')})`)];
+  const refused = urlHostProblem(url, allowPrivate);
+  if (refused) return [violation(f, 'public_address', url, `${f} points to ${refused}: webhooks go to receivers on the internet`)];
   return [];
 }
 
@@ -92,7 +95,7 @@ function checkSecret(secret: unknown, f: string, keepable: boolean): Violation[]
  * maps the ids of this template's stored channels to their type: a webhook naming one of them may
  * leave its secret out to keep it.
  */
-export function checkChannels(input: unknown, existing: Map<string, ChannelType> = new Map(), field = 'channels'): Checked<ChannelInput[]> {
+export function checkChannels(input: unknown, existing: Map<string, ChannelType> = new Map(), field = 'channels', allowPrivate = false): Checked<ChannelInput[]> {
   if (!Array.isArray(input) || input.length > MAX_CHANNELS) {
     return { ok: false, violations: [violation(field, 'count_0_to_10', input, `${field} must list 0 to ${MAX_CHANNELS} channels`)] };
   }
@@ -114,7 +117,7 @@ export function checkChannels(input: unknown, existing: Map<string, ChannelType>
     }
     if (type === 'console' && ++consoles > 1) local.push(violation(f, 'unique', raw, 'a template has at most one console channel'));
     if (type === 'webhook') {
-      local.push(...checkUrl(raw.url, `${f}.url`), ...checkSecret(raw.secret, `${f}.secret`, typeof id === 'string' && existing.get(id) === 'webhook'));
+      local.push(...checkUrl(raw.url, `${f}.url`, allowPrivate), ...checkSecret(raw.secret, `${f}.secret`, typeof id === 'string' && existing.get(id) === 'webhook'));
     }
     if (local.length) return problems.push(...local);
     channels.push(type === 'console'

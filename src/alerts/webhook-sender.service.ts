@@ -6,6 +6,13 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { SECRET_BOX } from '../vpn/tunnels/tunnels.service';
 import { AlertSettings } from './alert-settings';
 import { DELIVERY_HEADER, deliveryOutcome, EVENT_HEADER, signBody, SIGNATURE_HEADER } from './webhook-signature';
+import { EgressRefused, egressProblem, guardedLookup } from './webhook-egress';
+import { request as httpRequest } from 'http';
+import { request as httpsRequest } from 'https';
+import { isIP } from 'net';
+
+/** The one reason a tenant sees for any network failure (see attempt()). */
+export const NO_ANSWER = 'the receiver did not answer (connection failed or timed out)';
 
 const POLL_MS = 1000;
 const BATCH = 20;
@@ -35,8 +42,11 @@ export class WebhookSender implements OnApplicationBootstrap, OnModuleDestroy {
   private again = false;
   private stopped = false;
 
+  private readonly allowPrivate: boolean;
+
   constructor(@InjectDataSource() private readonly db: DataSource, @Inject(APP_CONFIG) config: AppConfig, @Inject(SECRET_BOX) private readonly secrets: SecretBox) {
     this.settings = config.alerts;
+    this.allowPrivate = config.webhookAllowPrivate;
   }
 
   onApplicationBootstrap(): void {
@@ -88,25 +98,14 @@ export class WebhookSender implements OnApplicationBootstrap, OnModuleDestroy {
     let status: number | null = null;
     let error: string | null = null;
     try {
-      const res = await fetch(d.url, {
-        method: 'POST',
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.settings.webhookTimeoutMs),
-        headers: {
-          'Content-Type': 'application/json',
-          'User-Agent': 'vpn-console-alerts/1',
-          [SIGNATURE_HEADER]: signBody(this.secrets.open(d.secret_sealed), d.body),
-          [DELIVERY_HEADER]: d.id,
-          [EVENT_HEADER]: d.event,
-        },
-        body: d.body,
-      });
-      status = res.status;
-      await res.body?.cancel().catch(() => undefined);
+      status = await this.post(d);
       if (status < 200 || status >= 300) error = `HTTP ${status}`;
     } catch (err) {
-      const e = err as Error & { cause?: { code?: string; message?: string } };
-      error = e.name === 'TimeoutError' ? `no answer within ${this.settings.webhookTimeoutMs} ms` : e.cause?.code ?? e.cause?.message ?? e.message;
+      const e = err as Error & { code?: string };
+      // What the tenant's record says: refused, reset, unresolvable and timed out all read the
+      // same, or the deliveries would map which internal ports answer. The log keeps the detail.
+      error = e instanceof EgressRefused ? `refused by the platform's egress policy: ${e.message}` : NO_ANSWER;
+      this.logger.warn(`webhook ${d.id} to ${d.url}: ${e.name === 'TimeoutError' ? `no answer within ${this.settings.webhookTimeoutMs} ms` : e.code ?? e.message}`);
     }
     const outcome = deliveryOutcome(status, d.attempts, d.max_attempts, this.settings.webhookRetryBaseMs);
     const base = { lastStatusCode: status, lastError: error?.slice(0, 512) ?? null };
@@ -118,5 +117,38 @@ export class WebhookSender implements OnApplicationBootstrap, OnModuleDestroy {
       [d.id, 'status' in patch ? patch.status : null, 'deliveredAt' in patch ? patch.deliveredAt : null, patch.nextAttemptAt, patch.lastStatusCode, patch.lastError],
     );
     if (outcome.kind === 'failed') this.logger.warn(`webhook ${d.id} to ${d.url} failed after ${d.attempts} attempts: ${error}`);
+  }
+
+  /** One POST, connecting only to an address the egress policy allows; resolves with the status. */
+  private post(d: ClaimedDelivery): Promise<number> {
+    const url = new URL(d.url);
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    // An IP literal is never looked up: check it here (a name is checked by guardedLookup).
+    const literal = isIP(host) ? egressProblem(host, this.allowPrivate) : null;
+    if (literal) return Promise.reject(new EgressRefused(`${host} is ${literal}`));
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const req = send(url, {
+        method: 'POST',
+        lookup: guardedLookup(this.allowPrivate) as never,
+        timeout: this.settings.webhookTimeoutMs,
+        headers: {
+          'Content-Type': 'application/json',
+          'Content-Length': Buffer.byteLength(d.body),
+          'User-Agent': 'vpn-console-alerts/1',
+          [SIGNATURE_HEADER]: signBody(this.secrets.open(d.secret_sealed), d.body),
+          [DELIVERY_HEADER]: d.id,
+          [EVENT_HEADER]: d.event,
+        },
+      }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      const deadline = setTimeout(() => req.destroy(Object.assign(new Error('timeout'), { name: 'TimeoutError' })), this.settings.webhookTimeoutMs);
+      req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { name: 'TimeoutError' })));
+      req.on('error', (err) => reject(err));
+      req.on('close', () => clearTimeout(deadline));
+      req.end(d.body);
+    });
   }
 }

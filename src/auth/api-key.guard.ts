@@ -1,9 +1,10 @@
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
-import { hashApiKey } from '../config/config';
-import { Forbidden, Unauthorized } from '../common/errors';
+import { APP_CONFIG, AppConfig, hashApiKey } from '../config/config';
+import { AuthThrottle, clientAddress, RateLimiter } from './rate-limiter';
+import { Forbidden, TooManyRequests, Unauthorized } from '../common/errors';
 import { ApiKey, Role } from './api-key.entity';
 import { IS_PUBLIC, Principal, ROLES } from './principal';
 
@@ -12,6 +13,9 @@ export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     @InjectRepository(ApiKey) private readonly keys: Repository<ApiKey>,
+    private readonly throttle: AuthThrottle,
+    private readonly limiter: RateLimiter,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -23,8 +27,13 @@ export class ApiKeyGuard implements CanActivate {
     const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
     if (!match) throw new Unauthorized();
 
+    const client = clientAddress(request);
+    await this.throttle.assertNotBlocked(client);
     const key = await this.keys.findOne({ where: { keyHash: hashApiKey(match[1]), revokedAt: IsNull() } });
-    if (!key) throw new Unauthorized('the API key is unknown or revoked');
+    if (!key) {
+      await this.throttle.failed(client, match[1], 'API key');
+      throw new Unauthorized('the API key is unknown or revoked');
+    }
 
     const principal: Principal = { keyId: key.id, role: key.role, tenantId: key.tenantId };
     request.principal = principal;
@@ -32,6 +41,13 @@ export class ApiKeyGuard implements CanActivate {
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES, targets);
     if (roles && !roles.includes(key.role)) {
       throw new Forbidden(`this operation needs a ${roles.join(' or ')} key`);
+    }
+    // The per-tenant budget (all the tenant's keys together); operators are the platform's own.
+    if (key.tenantId) {
+      const hit = await this.limiter.hit(`tenant:${key.tenantId}`, 60);
+      if (hit && hit.count > this.config.rateLimits.tenantPerMinute) {
+        throw new TooManyRequests(`this tenant sent more than ${this.config.rateLimits.tenantPerMinute} requests in a minute: retry in ${hit.retryAfterSeconds} s`, hit.retryAfterSeconds);
+      }
     }
     return true;
   }

@@ -197,7 +197,8 @@ export class BillingController {
   }
 
   @Get('settings')
-  @ApiOperation({ summary: 'Billing settings: retention of expired gateways, notice lead time, auto-renewal lead time, sweep interval, currency' })
+  @Roles('admin')
+  @ApiOperation({ summary: 'Billing settings (operators): retention of expired gateways, notice lead time, auto-renewal lead time, sweep interval, currency' })
   @ApiOkResponse({ type: BillingSettingsDto })
   @ApiErrors()
   async settings(): Promise<BillingSettingsDto> {

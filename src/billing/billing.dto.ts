@@ -1,11 +1,12 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType, OmitType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { Allow, ArrayMaxSize, IsArray, IsDateString, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { Allow, ArrayMaxSize, IsArray, IsIn, IsInt, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { ListQueryDto } from '../common/list-query';
 import { ExportLangDto } from '../exports/export-query';
 import { CHARGE_TYPES, ChargeType } from '../vpn/states';
 import { LEDGER_KINDS, ORDER_KINDS } from './billing.entities';
 import { MAX_TOP_UP, MAX_UNIT_PRICE } from './billing-rules';
+import { IsIsoDateTime, Optional } from '../common/validators';
 
 const MINOR = 'integer minor units of the currency (fen, cents): 12345 = 123.45';
 
@@ -23,7 +24,7 @@ export class PriceListDto {
 }
 
 export class PriceListQueryDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(32) machineTypeId?: string;
+  @ApiPropertyOptional() @Optional() @IsString() @MaxLength(32) machineTypeId?: string;
 }
 
 export class PriceEntryDto {
@@ -31,7 +32,7 @@ export class PriceEntryDto {
   @ApiProperty({ enum: CHARGE_TYPES }) @IsIn(CHARGE_TYPES) chargeType: ChargeType;
   @ApiProperty({ type: Number, nullable: true, example: 20000, description: `${MINOR}; 0 is free; null removes the price (the machine type is then not sold this way)`, maximum: MAX_UNIT_PRICE })
   @Allow() unitPrice: number | null;
-  @ApiPropertyOptional({ example: 'CNY', description: 'ISO 4217; default: the billing settings\' currency' }) @IsOptional() @IsString() currency?: string;
+  @ApiPropertyOptional({ example: 'CNY', description: 'ISO 4217; default: the billing settings\' currency' }) @Optional() @IsString() currency?: string;
 }
 
 export class PutPricesDto {
@@ -42,7 +43,7 @@ export class PutPricesDto {
 export class QuoteRequestDto {
   @ApiProperty({ example: 'mt-k3j9x2ab' }) @IsString() @MaxLength(32) machineTypeId: string;
   @ApiProperty({ enum: CHARGE_TYPES }) @IsIn(CHARGE_TYPES) chargeType: ChargeType;
-  @ApiPropertyOptional({ example: 1, default: 1, description: 'hourly 1-24, monthly 1-11, yearly 1-5' }) @IsOptional() @IsInt() period?: number;
+  @ApiPropertyOptional({ example: 1, default: 1, description: 'hourly 1-24, monthly 1-11, yearly 1-5' }) @Optional() @IsInt() period?: number;
 }
 
 export class QuoteDto {
@@ -84,18 +85,18 @@ export class OrderPageDto {
 }
 
 export class BillingListQueryDto extends ListQueryDto {
-  @ApiPropertyOptional({ description: 'Operators: one tenant (default all); tenants: ignored' }) @IsOptional() @IsString() @MaxLength(32) tenantId?: string;
-  @ApiPropertyOptional({ description: 'Created at or after (ISO 8601)' }) @IsOptional() @IsDateString() from?: string;
-  @ApiPropertyOptional({ description: 'Created before (ISO 8601)' }) @IsOptional() @IsDateString() to?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(32) gatewayId?: string;
+  @ApiPropertyOptional({ description: 'Operators: one tenant (default all); tenants: ignored' }) @Optional() @IsString() @MaxLength(32) tenantId?: string;
+  @ApiPropertyOptional({ description: 'Created at or after (ISO 8601)' }) @Optional() @IsIsoDateTime() from?: string;
+  @ApiPropertyOptional({ description: 'Created before (ISO 8601)' }) @Optional() @IsIsoDateTime() to?: string;
+  @ApiPropertyOptional() @Optional() @IsString() @MaxLength(32) gatewayId?: string;
 }
 
 export class OrderListQueryDto extends BillingListQueryDto {
-  @ApiPropertyOptional({ enum: ORDER_KINDS }) @IsOptional() @IsIn(ORDER_KINDS) kind?: string;
+  @ApiPropertyOptional({ enum: ORDER_KINDS }) @Optional() @IsIn(ORDER_KINDS) kind?: string;
 }
 
 export class LedgerListQueryDto extends BillingListQueryDto {
-  @ApiPropertyOptional({ enum: LEDGER_KINDS }) @IsOptional() @IsIn(LEDGER_KINDS) kind?: string;
+  @ApiPropertyOptional({ enum: LEDGER_KINDS }) @Optional() @IsIn(LEDGER_KINDS) kind?: string;
 }
 
 export class LedgerEntryDto {
@@ -127,14 +128,14 @@ export class AccountDto {
 
 export class TopUpDto {
   @ApiProperty({ example: 100000, description: `${MINOR}; positive`, minimum: 1, maximum: MAX_TOP_UP }) @Allow() amount: number;
-  @ApiPropertyOptional({ example: 'CNY', description: 'Must be the account\'s currency (default: it)' }) @IsOptional() @IsString() currency?: string;
-  @ApiPropertyOptional({ maxLength: 200, example: 'bank transfer 2026-11-21' }) @IsOptional() @IsString() @MaxLength(200) description?: string;
-  @ApiPropertyOptional({ maxLength: 100, description: 'A retry with the same key tops up once' }) @IsOptional() @IsString() @Matches(/^[\w.:-]{1,100}$/, { message: 'idempotencyKey must be 1-100 letters, digits, _ . : -' }) idempotencyKey?: string;
+  @ApiPropertyOptional({ example: 'CNY', description: 'Must be the account\'s currency (default: it)' }) @Optional() @IsString() currency?: string;
+  @ApiPropertyOptional({ maxLength: 200, example: 'bank transfer 2026-11-21' }) @Optional() @IsString() @MaxLength(200) description?: string;
+  @ApiPropertyOptional({ maxLength: 100, description: 'A retry with the same key tops up once' }) @Optional() @IsString() @Matches(/^[\w.:-]{1,100}$/, { message: 'idempotencyKey must be 1-100 letters, digits, _ . : -' }) idempotencyKey?: string;
 }
 
 export class RefundDto {
   @ApiPropertyOptional({ description: `${MINOR}; default: what is left of the order` }) @Allow() amount?: number;
-  @ApiPropertyOptional({ maxLength: 200 }) @IsOptional() @IsString() @MaxLength(200) reason?: string;
+  @ApiPropertyOptional({ maxLength: 200 }) @Optional() @IsString() @MaxLength(200) reason?: string;
 }
 
 export class LedgerResultDto {
@@ -162,11 +163,11 @@ export class BillingSettingsDto {
 }
 
 export class UpdateBillingSettingsDto {
-  @ApiPropertyOptional({ minimum: 0, maximum: 8760 }) @IsOptional() @IsInt() @Min(0) @Max(8760) retentionHours?: number;
-  @ApiPropertyOptional({ minimum: 0, maximum: 720 }) @IsOptional() @IsInt() @Min(0) @Max(720) noticeLeadHours?: number;
-  @ApiPropertyOptional({ minimum: 0, maximum: 1440 }) @IsOptional() @IsInt() @Min(0) @Max(1440) autoRenewLeadMinutes?: number;
-  @ApiPropertyOptional({ minimum: 0, maximum: 86400 }) @IsOptional() @IsInt() @Min(0) @Max(86400) sweepIntervalSeconds?: number;
-  @ApiPropertyOptional({ example: 'CNY' }) @IsOptional() @IsString() currency?: string;
+  @ApiPropertyOptional({ minimum: 0, maximum: 8760 }) @Optional() @IsInt() @Min(0) @Max(8760) retentionHours?: number;
+  @ApiPropertyOptional({ minimum: 0, maximum: 720 }) @Optional() @IsInt() @Min(0) @Max(720) noticeLeadHours?: number;
+  @ApiPropertyOptional({ minimum: 0, maximum: 1440 }) @Optional() @IsInt() @Min(0) @Max(1440) autoRenewLeadMinutes?: number;
+  @ApiPropertyOptional({ minimum: 0, maximum: 86400 }) @Optional() @IsInt() @Min(0) @Max(86400) sweepIntervalSeconds?: number;
+  @ApiPropertyOptional({ example: 'CNY' }) @Optional() @IsString() currency?: string;
 }
 
 export class SweepReportDto {
@@ -191,9 +192,9 @@ export class TenantUsageDto {
 }
 
 export class UsageQueryDto {
-  @ApiPropertyOptional({ description: 'Period start (ISO 8601); default: everything' }) @IsOptional() @IsDateString() from?: string;
-  @ApiPropertyOptional({ description: 'Period end, exclusive (ISO 8601)' }) @IsOptional() @IsDateString() to?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(32) tenantId?: string;
+  @ApiPropertyOptional({ description: 'Period start (ISO 8601); default: everything' }) @Optional() @IsIsoDateTime() from?: string;
+  @ApiPropertyOptional({ description: 'Period end, exclusive (ISO 8601)' }) @Optional() @IsIsoDateTime() to?: string;
+  @ApiPropertyOptional() @Optional() @IsString() @MaxLength(32) tenantId?: string;
 }
 
 export class UsageDto {

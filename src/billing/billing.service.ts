@@ -7,6 +7,7 @@ import { assertValid, Conflict, NotFound } from '../common/errors';
 import { pageQuery } from '../common/list';
 import { Page, ResolvedListQuery } from '../common/list-query';
 import { Violation, violation } from '../common/violations';
+import { parseIsoDateTime } from '../common/validators';
 import { keysetRows } from '../exports/keyset';
 import { MachineType } from '../inventory/inventory.entities';
 import { checkPeriod, expiryFrom } from '../vpn/gateways/gateway-rules';
@@ -138,8 +139,8 @@ export class BillingService {
     const a = qb.alias;
     const tenantId = p.tenantId ?? f.tenantId;
     if (tenantId) qb.andWhere(`${a}.tenant_id = :tenantId`, { tenantId });
-    if (f.from) qb.andWhere(`${a}.created_at >= :from`, { from: new Date(f.from) });
-    if (f.to) qb.andWhere(`${a}.created_at < :to`, { to: new Date(f.to) });
+    if (f.from) qb.andWhere(`${a}.created_at >= :from`, { from: parseIsoDateTime(f.from) });
+    if (f.to) qb.andWhere(`${a}.created_at < :to`, { to: parseIsoDateTime(f.to) });
     if (f.gatewayId) qb.andWhere(`${a}.gateway_id = :gatewayId`, { gatewayId: f.gatewayId });
     return qb;
   }
@@ -176,8 +177,8 @@ export class BillingService {
   // --- operator views and settings ------------------------------------------------------------
 
   async usage(f: UsageQueryDto): Promise<UsageDto> {
-    const from = f.from ? new Date(f.from) : null;
-    const to = f.to ? new Date(f.to) : null;
+    const from = f.from ? parseIsoDateTime(f.from) : null;
+    const to = f.to ? parseIsoDateTime(f.to) : null;
     const rows: { id: string; name: string; balance: string | null; currency: string | null; gateways: Record<string, number> | null; orders: string; charged: string; refunded: string; topped_up: string }[] = await this.db.query(
       `SELECT t.id, t.name, a.balance, a.currency,
               (SELECT jsonb_object_agg(s.resource_state, s.n) FROM (SELECT resource_state, count(*)::int AS n FROM vpn_gateways g WHERE g.tenant_id = t.id GROUP BY resource_state) s) AS gateways,

@@ -13,6 +13,7 @@ import {
   normalizeCidr,
   parseCidr,
   peerAddressProblem,
+  remoteCidrProblem,
 } from './cidr';
 
 const cidr = (text: string) => {
@@ -242,6 +243,8 @@ describe('peerAddressProblem', () => {
     ['230.1.2.3', 'multicast'],
     ['239.255.255.255', 'multicast'],
     ['255.255.255.255', 'broadcast'],
+    ['169.254.169.254', 'link_local'],
+    ['169.254.0.1', 'link_local'],
     ['', 'invalid_ipv4'],
     ['1.2.3', 'invalid_ipv4'],
     ['256.1.1.1', 'invalid_ipv4'],
@@ -249,6 +252,25 @@ describe('peerAddressProblem', () => {
     ['vpn.example.com', 'invalid_ipv4'],
     ['1.2.3.4/32', 'invalid_ipv4'],
   ])('%p -> %s', (ip, problem) => expect(peerAddressProblem(ip)).toBe(problem));
+});
+
+describe('remoteCidrProblem', () => {
+  it.each(['172.16.1.0/24', '192.168.0.0/16', '203.0.113.0/24', '10.0.0.0/8', '1.0.0.0/8', '223.255.255.0/24', '240.0.0.0/5'])('accepts %s', (c) => {
+    expect(remoteCidrProblem(parseCidr(c)!)).toBeNull();
+  });
+
+  it.each([
+    ['0.0.0.0/0', 'not_default_route'],
+    ['0.0.0.0/32', 'not_unspecified'],
+    ['0.0.0.0/1', 'not_unspecified'],
+    ['127.0.0.0/8', 'not_loopback'],
+    ['127.0.0.1/32', 'not_loopback'],
+    ['64.0.0.0/2', 'not_loopback'],
+    ['169.254.169.254/32', 'not_link_local'],
+    ['224.0.0.0/24', 'not_multicast'],
+    ['255.255.255.255/32', 'not_broadcast'],
+    ['248.0.0.0/5', 'not_broadcast'],
+  ])('%s -> %s', (c, rule) => expect(remoteCidrProblem(parseCidr(c)!)?.rule).toBe(rule));
 });
 
 describe('isFqdn', () => {

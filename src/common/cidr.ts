@@ -75,13 +75,33 @@ export function cidrContainsIp(cidr: Cidr, ip: string): boolean {
   return ((ipToInt(ip) & maskOf(cidr.prefix)) >>> 0) === cidr.network;
 }
 
-/** Why an address cannot be a peer's public IPv4, or null when it can. 0.0.0.0 means "any peer". */
-export function peerAddressProblem(ip: string): 'invalid_ipv4' | 'loopback' | 'multicast' | 'broadcast' | null {
+/**
+ * Why an address cannot be a peer's public IPv4, or null when it can. 0.0.0.0 means "any peer".
+ * Private addresses are allowed (VPC to VPC, an IDC behind a private line); link-local (with the
+ * metadata address 169.254.169.254) is not: it never leaves the host it is on.
+ */
+export function peerAddressProblem(ip: string): 'invalid_ipv4' | 'loopback' | 'multicast' | 'broadcast' | 'link_local' | null {
   if (!isIpv4(ip)) return 'invalid_ipv4';
   const n = ipToInt(ip);
   if (n >>> 24 === 127) return 'loopback';
   if (n >>> 28 === 0xe) return 'multicast';
   if (n === 0xffffffff) return 'broadcast';
+  if (n >>> 16 === 0xa9fe) return 'link_local';
+  return null;
+}
+
+// Ranges a remote subnet may not touch: nothing there is reachable through a tunnel.
+const NOT_ROUTABLE: [string, 'unspecified' | 'loopback' | 'link_local' | 'multicast' | 'broadcast'][] = [
+  ['0.0.0.0/8', 'unspecified'], ['127.0.0.0/8', 'loopback'], ['169.254.0.0/16', 'link_local'], ['224.0.0.0/4', 'multicast'], ['255.255.255.255/32', 'broadcast'],
+];
+
+/**
+ * Why a CIDR cannot be a tunnel's remote subnet, or null. 0.0.0.0/0 ("everything through the
+ * tunnel") is refused on its own: see docs/decisions.md.
+ */
+export function remoteCidrProblem(cidr: Cidr): { rule: string; range: string } | null {
+  if (cidr.prefix === 0) return { rule: 'not_default_route', range: '0.0.0.0/0' };
+  for (const [range, what] of NOT_ROUTABLE) if (cidrsOverlap(cidr, parseCidr(range)!)) return { rule: `not_${what}`, range };
   return null;
 }
 

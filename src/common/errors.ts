@@ -50,3 +50,10 @@ export class Unauthorized extends DomainError {
 export function assertValid(violations: Violation[]): void {
   if (violations.length) throw new ValidationFailed(violations);
 }
+
+/** 429: the caller sent too much; `retryAfterSeconds` becomes the Retry-After header. */
+export class TooManyRequests extends DomainError {
+  constructor(message: string, readonly retryAfterSeconds: number) {
+    super(HttpStatus.TOO_MANY_REQUESTS, 'too_many_requests', message);
+  }
+}

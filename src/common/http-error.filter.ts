@@ -1,7 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger, ValidationError, ValidationPipe } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { Response } from 'express';
-import { DomainError, ValidationFailed } from './errors';
+import { EntityNotFoundError, QueryFailedError } from 'typeorm';
+import { DomainError, TooManyRequests, ValidationFailed } from './errors';
 import { Violation } from './violations';
 
 export class ViolationDto implements Violation {
@@ -27,9 +28,59 @@ export class ErrorBodyDto {
 }
 
 const SECRET_FIELDS = /(^|\.)(psk|key|password|secret)$/i;
+const SECRET_KEY = /^(psk|key|password|secret|token|authorization)$/i;
+/** Echoed values are cut to this much: an error explains a field, it does not return the input. */
+const MAX_ECHO_CHARS = 200;
+const MAX_ECHO_ITEMS = 10;
+const MAX_VIOLATIONS = 50;
+const MAX_MESSAGE_CHARS = 2000;
+
+const truncate = (s: string, max: number) => (s.length > max ? `${s.slice(0, max)}…(${s.length} characters)` : s);
+
+/** A bounded copy of an offending value: secrets inside it redacted, long strings and arrays cut. */
+export function echoValue(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return truncate(value, MAX_ECHO_CHARS);
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= 3) return Array.isArray(value) ? '[…]' : '{…}';
+  if (Array.isArray(value)) {
+    const head = value.slice(0, MAX_ECHO_ITEMS).map((v) => echoValue(v, depth + 1));
+    return value.length > MAX_ECHO_ITEMS ? [...head, `…(${value.length} items)`] : head;
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value).slice(0, MAX_ECHO_ITEMS)) out[truncate(k, 64)] = SECRET_KEY.test(k) ? '<redacted>' : echoValue(v, depth + 1);
+  return out;
+}
 
 function redact(v: Violation): Violation {
-  return SECRET_FIELDS.test(v.field) ? { ...v, value: '<redacted>' } : v;
+  return {
+    field: truncate(v.field, MAX_ECHO_CHARS),
+    rule: v.rule,
+    value: SECRET_FIELDS.test(v.field) ? '<redacted>' : echoValue(v.value),
+    message: truncate(v.message, MAX_ECHO_CHARS * 2),
+  };
+}
+
+/** Database refusals a request can provoke by racing another one, as the 4xx they mean. */
+function fromDatabase(exception: unknown): ErrorBodyDto | null {
+  if (exception instanceof EntityNotFoundError) {
+    return { statusCode: 404, code: 'not_found', message: 'the resource was removed while this request ran', violations: [] };
+  }
+  if (!(exception instanceof QueryFailedError)) return null;
+  const err = exception.driverError as { code?: string; detail?: string };
+  if (err.code === '23505') {
+    // "Key (subnet_id, private_ip)=(…) already exists.": the last column is the one the caller chose.
+    const columns = /^Key \(([^)]*)\)=/.exec(err.detail ?? '')?.[1]?.split(',').map((c) => c.trim()) ?? [];
+    const field = (columns[columns.length - 1] ?? 'id').replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+    const message = `${field} is already used by another resource`;
+    return { statusCode: 409, code: 'duplicate', message, violations: [{ field, rule: 'unique', value: undefined, message }] };
+  }
+  if (err.code === '23503') {
+    return { statusCode: 409, code: 'reference_changed', message: 'a resource this request refers to was removed, or is still referenced, by a concurrent change: reload and try again', violations: [] };
+  }
+  if (err.code === '40P01' || err.code === '40001') {
+    return { statusCode: 409, code: 'concurrent_update', message: 'a concurrent change to the same resources won: reload and try again', violations: [] };
+  }
+  return null;
 }
 
 /** class-validator errors -> our violations, with dotted paths for nested objects. */
@@ -54,24 +105,31 @@ export function createValidationPipe(): ValidationPipe {
   });
 }
 
+/** The error body (and status) an exception answers with: the one mapping, used by the filter and the audit log. */
+export function toErrorBody(exception: unknown): ErrorBodyDto {
+  let dbBody: ErrorBodyDto | null;
+  if (exception instanceof DomainError) {
+    return { statusCode: exception.status, code: exception.code, message: truncate(exception.message, MAX_MESSAGE_CHARS), violations: exception.violations.slice(0, MAX_VIOLATIONS).map(redact) };
+  } else if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const code = status === HttpStatus.NOT_FOUND ? 'not_found' : status === HttpStatus.PAYLOAD_TOO_LARGE ? 'payload_too_large' : 'http_error';
+    return { statusCode: status, code, message: truncate(exception.message, MAX_MESSAGE_CHARS), violations: [] };
+  } else if ((dbBody = fromDatabase(exception))) {
+    return dbBody;
+  }
+  return { statusCode: 500, code: 'internal_error', message: 'internal error', violations: [] };
+}
+
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpError');
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
-    let body: ErrorBodyDto;
-    if (exception instanceof DomainError) {
-      body = { statusCode: exception.status, code: exception.code, message: exception.message, violations: exception.violations.map(redact) };
-    } else if (exception instanceof HttpException) {
-      const status = exception.getStatus();
-      const code = status === HttpStatus.NOT_FOUND ? 'not_found' : status === HttpStatus.PAYLOAD_TOO_LARGE ? 'payload_too_large' : 'http_error';
-      body = { statusCode: status, code, message: exception.message, violations: [] };
-    } else {
-      // Never echo internals (they may hold SQL or secrets); log the stack server-side.
-      this.logger.error(exception instanceof Error ? exception.stack : String(exception));
-      body = { statusCode: 500, code: 'internal_error', message: 'internal error', violations: [] };
-    }
+    const body = toErrorBody(exception);
+    // Never echo internals (they may hold SQL or secrets); log the stack server-side.
+    if (body.statusCode === 500) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+    if (exception instanceof TooManyRequests) res.setHeader('Retry-After', String(exception.retryAfterSeconds));
     res.status(body.statusCode).json(body);
   }
 }

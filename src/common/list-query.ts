@@ -1,15 +1,19 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
 import { ValidationFailed } from './errors';
+import { Optional } from '../common/validators';
+
+/** Deeper pages than this are refused (400 naming the range): PostgreSQL's OFFSET is a bigint, and a page that deep is never what a person wants. */
+export const MAX_OFFSET = 1_000_000;
 
 /** Query of every list endpoint: paging, sorting and a fuzzy search. */
 export class ListQueryDto {
-  @ApiPropertyOptional({ minimum: 0, default: 0 }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) offset?: number;
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 20 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
-  @ApiPropertyOptional({ description: 'Field to sort by (each endpoint lists its fields)', example: 'createdAt' }) @IsOptional() @IsString() sort?: string;
-  @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'desc' }) @IsOptional() @IsIn(['asc', 'desc']) order?: 'asc' | 'desc';
-  @ApiPropertyOptional({ description: 'Fuzzy search over name, ID and IP addresses', maxLength: 100 }) @IsOptional() @IsString() @MaxLength(100) q?: string;
+  @ApiPropertyOptional({ minimum: 0, maximum: MAX_OFFSET, default: 0 }) @Optional() @Type(() => Number) @IsInt() @Min(0) @Max(MAX_OFFSET) offset?: number;
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 20 }) @Optional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
+  @ApiPropertyOptional({ description: 'Field to sort by (each endpoint lists its fields)', example: 'createdAt' }) @Optional() @IsString() sort?: string;
+  @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'desc' }) @Optional() @IsIn(['asc', 'desc']) order?: 'asc' | 'desc';
+  @ApiPropertyOptional({ description: 'Fuzzy search over name, ID and IP addresses', maxLength: 100 }) @Optional() @IsString() @MaxLength(100) q?: string;
 }
 
 export interface Page<T> {

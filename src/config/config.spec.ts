@@ -36,8 +36,22 @@ describe('loadConfig', () => {
       logLevel: 'log',
       alerts: { evaluationIntervalMs: 10_000, sampleMaxAgeMs: 30_000, webhookMaxAttempts: 5, webhookRetryBaseMs: 2000, webhookTimeoutMs: 5000 },
       metricsToken: null,
+      rateLimits: { authFailures: 20, authWindowSeconds: 300, tenantPerMinute: 6000 },
+      trustProxy: null,
+      webhookAllowPrivate: false,
+      auditRetentionDays: 400,
     });
     expect(config.secretsKey).toHaveLength(32);
+  });
+
+  it('reads the rate limits, the proxy trust and the webhook egress setting, and names a bad one', () => {
+    const config = loadConfig({ ...GOOD, AUTH_FAILURE_LIMIT: '5', AUTH_FAILURE_WINDOW_SECONDS: '60', TENANT_RATE_LIMIT_PER_MINUTE: '100', TRUST_PROXY: 'loopback', WEBHOOK_ALLOW_PRIVATE: 'true' });
+    expect(config).toMatchObject({ rateLimits: { authFailures: 5, authWindowSeconds: 60, tenantPerMinute: 100 }, trustProxy: 'loopback', webhookAllowPrivate: true });
+    expect(() => loadConfig({ ...GOOD, TENANT_RATE_LIMIT_PER_MINUTE: '0' })).toThrow(/TENANT_RATE_LIMIT_PER_MINUTE must be an integer 1\.\.100000000/);
+    expect(() => loadConfig({ ...GOOD, WEBHOOK_ALLOW_PRIVATE: 'yes' })).toThrow(/WEBHOOK_ALLOW_PRIVATE must be true or false/);
+    expect(loadConfig({ ...GOOD, TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ ...GOOD, TRUST_PROXY: '10.0.0.0/8, loopback' }).trustProxy).toBe('10.0.0.0/8, loopback');
+    expect(() => loadConfig({ ...GOOD, TRUST_PROXY: 'the-balancer' })).toThrow(/TRUST_PROXY must be a hop count/);
   });
 
   it('reads every optional setting', () => {

@@ -22,8 +22,24 @@ export interface AppConfig {
   logLevel: 'error' | 'warn' | 'log' | 'debug';
   /** Alert evaluation and webhook delivery (src/alerts/alert-settings.ts). */
   alerts: AlertSettings;
-  /** If set, GET /metrics requires `Authorization: Bearer <token>`; unset, it is public. */
+  /** GET /metrics takes an operator API key, or this scrape-only bearer token when set. */
   metricsToken: string | null;
+  /** Request throttling, counted in Redis so that it holds across API replicas. */
+  rateLimits: RateLimitSettings;
+  /** Express's `trust proxy` (`loopback`, `10.0.0.0/8, 10.1.2.3`, or a hop count): who may set X-Forwarded-For; unset, nobody. */
+  trustProxy: string | number | null;
+  /** Webhooks may target private, loopback and link-local addresses (a lab or an on-premises receiver). */
+  webhookAllowPrivate: boolean;
+  /** Audit events older than this are deleted (hourly). */
+  auditRetentionDays: number;
+}
+
+export interface RateLimitSettings {
+  /** Failed authentications one client (address) may make per window before it gets 429. */
+  authFailures: number;
+  authWindowSeconds: number;
+  /** Requests one tenant may make per minute (all its keys together); operators are not limited. */
+  tenantPerMinute: number;
 }
 
 export class ConfigError extends Error {
@@ -70,6 +86,29 @@ export function intSetting(env: Env, name: string, fallback: number, min: number
   return n;
 }
 
+/** TRUST_PROXY: a hop count, or addresses/subnets/names proxy-addr knows (checked here, not on the first request). */
+function readTrustProxy(raw: string | undefined, problems: string[]): string | number | null {
+  if (!raw) return null;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('proxy-addr').compile(raw.split(',').map((s) => s.trim()));
+  } catch {
+    problems.push(`TRUST_PROXY must be a hop count or a comma-separated list of addresses, subnets, loopback, linklocal or uniquelocal (got "${raw}")`);
+  }
+  return raw;
+}
+
+/** A true/false setting, or the default when unset. */
+export function boolSetting(env: Env, name: string, fallback: boolean, problems: string[]): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  problems.push(`${name} must be true or false (got "${raw}")`);
+  return fallback;
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const problems: string[] = [];
   const port = intSetting(env, 'PORT', 8080, 1, 65535, problems);
@@ -79,9 +118,17 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const demoApiKey = env.DEMO_API_KEY || null;
   if (demoApiKey && demoApiKey.length < 24) problems.push('DEMO_API_KEY must be at least 24 characters');
   const alerts = readAlertSettings((name, fallback, min, max) => intSetting(env, name, fallback, min, max, problems), problems);
+  const rateLimits: RateLimitSettings = {
+    authFailures: intSetting(env, 'AUTH_FAILURE_LIMIT', 20, 1, 1_000_000, problems),
+    authWindowSeconds: intSetting(env, 'AUTH_FAILURE_WINDOW_SECONDS', 300, 1, 86_400, problems),
+    tenantPerMinute: intSetting(env, 'TENANT_RATE_LIMIT_PER_MINUTE', 6000, 1, 100_000_000, problems),
+  };
+  const webhookAllowPrivate = boolSetting(env, 'WEBHOOK_ALLOW_PRIVATE', false, problems);
+  const trustProxy = readTrustProxy(env.TRUST_PROXY, problems);
+  const auditRetentionDays = intSetting(env, 'AUDIT_RETENTION_DAYS', 400, 1, 36_500, problems);
 
   if (problems.length) throw new ConfigError(problems);
-  return { port, databaseUrl, redisUrl, secretsKey, adminApiKey, demoApiKey, webRoot: env.WEB_ROOT || defaultWebRoot(), logLevel, alerts, metricsToken: env.METRICS_TOKEN || null };
+  return { port, databaseUrl, redisUrl, secretsKey, adminApiKey, demoApiKey, webRoot: env.WEB_ROOT || defaultWebRoot(), logLevel, alerts, metricsToken: env.METRICS_TOKEN || null, rateLimits, trustProxy, webhookAllowPrivate, auditRetentionDays };
 }
 
 /** The repository this code runs from, sources or dist/ alike: the first folder up with a package.json. */

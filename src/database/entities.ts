@@ -8,8 +8,9 @@ import { TunnelEvent } from '../negotiation/tunnel-event.entity';
 import { AgentTarget } from '../routes/agent-target.entity';
 import { GatewaySample, TunnelSample } from '../monitoring/samples.entity';
 import { VpnGateway } from '../vpn/gateways/vpn-gateway.entity';
+import { AuditEvent } from '../audit/audit-event.entity';
 import { PeerGateway } from '../vpn/peers/peer-gateway.entity';
 import { TunnelPair, VpnTunnel } from '../vpn/tunnels/vpn-tunnel.entity';
 
 /** Every entity, in one list shared by the API, the worker, the migration tools and the tests. */
-export const ENTITIES = [Tenant, ApiKey, DataCenter, MachineType, Vpc, Subnet, ExternalIp, Instance, GatewayHost, VpnGateway, PeerGateway, VpnTunnel, TunnelPair, TunnelEvent, AgentTarget, TunnelSample, GatewaySample, ...ALERT_ENTITIES, ...BILLING_ENTITIES];
+export const ENTITIES = [Tenant, ApiKey, DataCenter, MachineType, Vpc, Subnet, ExternalIp, Instance, GatewayHost, VpnGateway, PeerGateway, VpnTunnel, TunnelPair, TunnelEvent, AgentTarget, TunnelSample, GatewaySample, ...ALERT_ENTITIES, ...BILLING_ENTITIES, AuditEvent];

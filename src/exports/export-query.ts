@@ -1,15 +1,16 @@
 // Query parameters of the export routes: exactly the list's search, filters and sort (no paging:
 // `offset`/`limit` answer 400 like any unknown parameter), plus the language of the workbook.
 import { ApiPropertyOptional, IntersectionType, OmitType } from '@nestjs/swagger';
-import { IsIn, IsOptional } from 'class-validator';
+import { IsIn } from 'class-validator';
 import { ListQueryDto } from '../common/list-query';
 import { GatewayListQueryDto } from '../vpn/gateways/gateway.dto';
 import { TunnelListQueryDto } from '../vpn/tunnels/tunnel.dto';
 import { Lang, LANGS } from './locale';
+import { Optional } from '../common/validators';
 
 export class ExportLangDto {
   @ApiPropertyOptional({ enum: LANGS, description: 'Language of headers and state words; default: from Accept-Language (zh or en), else zh' })
-  @IsOptional() @IsIn(LANGS) lang?: Lang;
+  @Optional() @IsIn(LANGS) lang?: Lang;
 }
 
 const PAGING = ['offset', 'limit'] as const;

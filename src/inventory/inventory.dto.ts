@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsIP, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { IsInt, IsIP, IsString, Length, Max, Min } from 'class-validator';
 import { ListQueryDto } from '../common/list-query';
+import { Optional } from '../common/validators';
 
 export class CreateDataCenterDto {
   @ApiProperty({ example: 'lab-dc1' }) @IsString() @Length(1, 64) name: string;
@@ -26,8 +27,8 @@ export class CreateExternalIpDto {
   @ApiProperty({ example: 'tenant-k3j9x2ab' }) @IsString() tenantId: string;
   @ApiProperty({ example: 'dc-k3j9x2ab' }) @IsString() dataCenterId: string;
   @ApiProperty({ example: '198.51.100.10' }) @IsIP(4) address: string;
-  @ApiPropertyOptional({ example: 24, default: 24 }) @IsOptional() @IsInt() @Min(8) @Max(32) prefixLength?: number;
-  @ApiPropertyOptional({ example: '198.51.100.1', description: 'Upstream router; defaults to the first address of the segment' }) @IsOptional() @IsIP(4) routerIp?: string;
+  @ApiPropertyOptional({ example: 24, default: 24 }) @Optional() @IsInt() @Min(8) @Max(32) prefixLength?: number;
+  @ApiPropertyOptional({ example: '198.51.100.1', description: 'Upstream router; defaults to the first address of the segment' }) @Optional() @IsIP(4) routerIp?: string;
 }
 export class CreateInstanceDto {
   @ApiProperty({ example: 'subnet-k3j9x2ab' }) @IsString() subnetId: string;
@@ -36,10 +37,10 @@ export class CreateInstanceDto {
 }
 
 export class InventoryListQueryDto extends ListQueryDto {
-  @ApiPropertyOptional({ description: 'Operators only: one tenant' }) @IsOptional() @IsString() tenantId?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() vpcId?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() subnetId?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() dataCenterId?: string;
+  @ApiPropertyOptional({ description: 'Operators only: one tenant' }) @Optional() @IsString() tenantId?: string;
+  @ApiPropertyOptional() @Optional() @IsString() vpcId?: string;
+  @ApiPropertyOptional() @Optional() @IsString() subnetId?: string;
+  @ApiPropertyOptional() @Optional() @IsString() dataCenterId?: string;
 }
 
 export class DataCenterDto {

@@ -62,10 +62,16 @@ export class InventoryService {
     if (!cidr || !cidrContains(parseCidr(vpc.cidr)!, parseCidr(cidr)!) || parseCidr(cidr)!.prefix > 29) {
       throw new ValidationFailed([violation('cidr', 'cidr_inside_vpc', dto.cidr, `cidr must be a CIDR of at least 8 addresses inside the VPC's ${vpc.cidr}`)]);
     }
-    const siblings = await this.subnets.find({ where: { vpcId: vpc.id } });
-    const clash = siblings.find((s) => cidrsOverlap(parseCidr(s.cidr)!, parseCidr(cidr)!));
-    if (clash) throw new Conflict('subnet_overlap', `${cidr} overlaps subnet ${clash.id} (${clash.cidr})`, [violation('cidr', 'no_overlap_with_subnets', dto.cidr, `${cidr} overlaps subnet ${clash.id} (${clash.cidr})`)]);
-    return this.subnets.save(this.subnets.create({ id: newId(ID_PREFIX.subnet), tenantId: vpc.tenantId, vpcId: vpc.id, name: dto.name, cidr }));
+    // Serialised per VPC (its row locked): parallel creates of 10.0.0.0/24 and 10.0.0.0/23 would
+    // each see no overlap and both be inserted.
+    return this.subnets.manager.transaction(async (m) => {
+      const locked = await m.createQueryBuilder(Vpc, 'v').setLock('pessimistic_write').where('v.id = :id', { id: vpc.id }).getOne();
+      if (!locked) throw missing('vpcId', dto.vpcId, 'VPC');
+      const siblings = await m.find(Subnet, { where: { vpcId: vpc.id } });
+      const clash = siblings.find((s) => cidrsOverlap(parseCidr(s.cidr)!, parseCidr(cidr)!));
+      if (clash) throw new Conflict('subnet_overlap', `${cidr} overlaps subnet ${clash.id} (${clash.cidr})`, [violation('cidr', 'no_overlap_with_subnets', dto.cidr, `${cidr} overlaps subnet ${clash.id} (${clash.cidr})`)]);
+      return m.save(m.create(Subnet, { id: newId(ID_PREFIX.subnet), tenantId: vpc.tenantId, vpcId: vpc.id, name: dto.name, cidr }));
+    });
   }
 
   async createExternalIp(dto: CreateExternalIpDto): Promise<ExternalIp> {

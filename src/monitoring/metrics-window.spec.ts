@@ -43,7 +43,7 @@ describe('resolveWindow', () => {
   it('refuses both forms, an unknown range, to without from, from >= to, more than 31 days, bad dates', () => {
     expect(rules({ range: '1h', from: '2025-03-10T12:00:00Z' })).toEqual(['range:exclusive']);
     expect(rules({ range: '2h' })).toEqual(['range:one_of']);
-    expect(rules({ to: '2025-03-10T12:00:00Z' })).toEqual(['from:required_with_to']);
+    expect(rules({ to: '2025-03-10T12:00:00Z' })).toEqual(['to:requires_from']);
     expect(rules({ from: '2025-03-10T12:00:00Z', to: '2025-03-10T12:00:00Z' })).toEqual(['from:before_to']);
     expect(rules({ from: '2025-03-10T13:00:00Z', to: '2025-03-10T12:00:00Z' })).toEqual(['from:before_to']);
     expect(rules({ from: '2025-02-01T00:00:00Z', to: '2025-03-05T00:00:00Z' })).toEqual(['to:max_31_days']);

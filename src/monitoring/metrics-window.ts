@@ -2,6 +2,7 @@
 // bucket starts aligned to multiples of the step (since the Unix epoch) so that the same bucket
 // always holds the same samples, whoever asks and when.
 import { Checked, violation, Violation } from '../common/violations';
+import { ISO_DATE_TIME_MESSAGE, parseIsoDateTime } from '../common/validators';
 
 export const PRESET_RANGES = { '1h': 3600, '6h': 6 * 3600, '12h': 12 * 3600, '1d': 86400 } as const;
 export type PresetRange = keyof typeof PRESET_RANGES;
@@ -34,9 +35,9 @@ export function bucketCount(fromMs: number, toMs: number, stepSeconds: number): 
 }
 
 function parse(field: string, raw: string, problems: Violation[]): number {
-  const ms = Date.parse(raw);
-  if (Number.isNaN(ms)) problems.push(violation(field, 'iso8601', raw, `${field} must be an ISO 8601 date-time, e.g. 2025-01-31T08:00:00Z`));
-  return ms;
+  const date = parseIsoDateTime(raw);
+  if (!date) problems.push(violation(field, 'iso8601', raw, `${field} ${ISO_DATE_TIME_MESSAGE}`));
+  return date ? date.getTime() : Number.NaN;
 }
 
 /**
@@ -48,10 +49,10 @@ export function resolveWindow(q: WindowQuery, now: Date): Checked<MetricsWindow>
   if (q.range !== undefined && (q.from !== undefined || q.to !== undefined)) {
     problems.push(violation('range', 'exclusive', q.range, 'give either range or from/to, not both'));
   }
-  if (q.range !== undefined && !(q.range in PRESET_RANGES)) {
+  if (q.range !== undefined && !Object.prototype.hasOwnProperty.call(PRESET_RANGES, q.range)) {
     problems.push(violation('range', 'one_of', q.range, `range must be one of ${RANGE_NAMES.join(', ')}`));
   }
-  if (q.to !== undefined && q.from === undefined) problems.push(violation('from', 'required_with_to', undefined, 'from is required when to is given'));
+  if (q.to !== undefined && q.from === undefined) problems.push(violation('to', 'requires_from', q.to, 'to needs from: give from (and optionally to), or range'));
   if (problems.length) return { ok: false, violations: problems };
 
   if (q.from === undefined) {

@@ -1,18 +1,19 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString } from 'class-validator';
+import { IsString } from 'class-validator';
 import { MAX_POINTS, MAX_SPAN_DAYS, RANGE_NAMES } from './metrics-window';
+import { Optional } from '../common/validators';
 
 // The window rules (one form or the other, from < to, 31 days) are checked by resolveWindow
 // (metrics-window.ts) so that every broken rule is reported at once; the DTO documents them.
 export class MetricsQueryDto {
   @ApiPropertyOptional({ enum: RANGE_NAMES, default: '1h', description: 'A window ending now. Not with from/to.' })
-  @IsOptional() @IsString() range?: string;
+  @Optional() @IsString() range?: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: `Start of a custom window (ISO 8601); required with to. At most ${MAX_SPAN_DAYS} days before to.` })
-  @IsOptional() @IsString() from?: string;
+  @Optional() @IsString() from?: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'End of a custom window (ISO 8601); default now.' })
-  @IsOptional() @IsString() to?: string;
+  @Optional() @IsString() to?: string;
 }
 
 const POINTS = {

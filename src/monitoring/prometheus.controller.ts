@@ -14,13 +14,13 @@ export class PrometheusController {
   @Get('metrics')
   @ApiOperation({
     summary: 'Prometheus exposition: per-tunnel and per-gateway traffic and health, queue depths, process metrics',
-    description: 'No API key. When the operator sets METRICS_TOKEN, send it as `Authorization: Bearer <token>`. Metric names: docs/monitoring.md.',
+    description: 'Operators only: `Authorization: Bearer <operator API key>`, or the scrape-only METRICS_TOKEN when the operator sets one. Metric names: docs/monitoring.md.',
   })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Prometheus text format 0.0.4' })
-  @ApiUnauthorizedResponse({ description: 'METRICS_TOKEN is set and was not sent', type: ErrorBodyDto })
+  @ApiUnauthorizedResponse({ description: 'Neither an operator key nor METRICS_TOKEN was sent', type: ErrorBodyDto })
   async metrics(@Headers('authorization') authorization: string | undefined, @Res() res: Response): Promise<void> {
-    this.prometheus.authorize(authorization);
+    await this.prometheus.authorize(authorization);
     const text = await this.prometheus.scrape();
     res.setHeader('Content-Type', this.prometheus.contentType);
     res.setHeader('Cache-Control', 'no-store');

@@ -4,8 +4,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash, timingSafeEqual } from 'crypto';
-import { DataSource } from 'typeorm';
-import { APP_CONFIG, AppConfig } from '../config/config';
+import { DataSource, IsNull } from 'typeorm';
+import { ApiKey } from '../auth/api-key.entity';
+import { APP_CONFIG, AppConfig, hashApiKey } from '../config/config';
 import { Unauthorized } from '../common/errors';
 import { JobDispatcher } from '../jobs/job-dispatcher';
 import { hostQueueName } from '../jobs/job-catalogue';
@@ -31,12 +32,16 @@ export class PrometheusService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** With METRICS_TOKEN set, the scraper must send it as a bearer token. */
-  authorize(header: string | undefined): void {
-    const token = this.config.metricsToken;
-    if (!token) return;
+  /**
+   * The exposition names every tenant's resources: the scraper sends an operator API key, or
+   * METRICS_TOKEN when the operator set one (a scrape-only secret), as a bearer token.
+   */
+  async authorize(header: string | undefined): Promise<void> {
     const given = header ? /^Bearer\s+(\S+)$/i.exec(header)?.[1] : undefined;
-    if (!given || !timingSafeEqual(digest(given), digest(token))) throw new Unauthorized('the metrics token is missing or wrong: Authorization: Bearer <METRICS_TOKEN>');
+    const token = this.config.metricsToken;
+    if (given && token && timingSafeEqual(digest(given), digest(token))) return;
+    if (given && (await this.db.getRepository(ApiKey).exists({ where: { keyHash: hashApiKey(given), role: 'admin', revokedAt: IsNull() } }))) return;
+    throw new Unauthorized('GET /metrics needs Authorization: Bearer <operator API key or METRICS_TOKEN>');
   }
 
   get contentType(): string {

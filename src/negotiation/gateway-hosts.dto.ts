@@ -22,6 +22,14 @@ export class GatewayHostQueueDto {
   @ApiProperty({ description: 'Failed jobs kept for inspection (the last 100)' }) failed: number;
 }
 
+/** A gateway or tunnel on the host in state error, with the worker's own words (tenants see a generic reason). */
+export class GatewayHostProblemDto {
+  @ApiProperty({ enum: ['gateway', 'tunnel'] }) kind: 'gateway' | 'tunnel';
+  @ApiProperty() id: string;
+  @ApiProperty() tenantId: string;
+  @ApiProperty({ description: 'The detailed reason (host internals included): operators only' }) reason: string;
+}
+
 export class GatewayHostDto {
   @ApiProperty({ example: 'gw-host-1' }) id: string;
   @ApiProperty({ example: 'vpn-node-1' }) hostname: string;
@@ -31,4 +39,5 @@ export class GatewayHostDto {
   @ApiProperty({ example: 30, description: 'The liveness window in seconds' }) livenessSeconds: number;
   @ApiProperty({ type: GatewayHostGatewaysDto }) gateways: GatewayHostGatewaysDto;
   @ApiProperty({ type: GatewayHostQueueDto, nullable: true, description: 'null when Redis did not answer in time' }) queue: GatewayHostQueueDto | null;
+  @ApiProperty({ type: [GatewayHostProblemDto], description: 'Gateways and tunnels in state error on this host (at most 50), newest first' }) problems: GatewayHostProblemDto[];
 }

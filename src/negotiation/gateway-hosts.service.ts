@@ -30,6 +30,13 @@ export class GatewayHostsService {
     const counts: { host_id: string; resource_state: GatewayState; n: string }[] = await this.db.query(
       `SELECT host_id, resource_state, count(*) AS n FROM vpn_gateways WHERE host_id IS NOT NULL GROUP BY host_id, resource_state`,
     );
+    const problems: { host_id: string; kind: 'gateway' | 'tunnel'; id: string; tenant_id: string; reason: string }[] = await this.db.query(
+      `SELECT * FROM (
+         SELECT host_id, 'gateway' AS kind, id, tenant_id, coalesce(state_reason, '') AS reason, created_at FROM vpn_gateways WHERE resource_state = 'error' AND host_id IS NOT NULL
+         UNION ALL
+         SELECT g.host_id, 'tunnel', t.id, t.tenant_id, coalesce(t.failure_message, ''), t.created_at FROM vpn_tunnels t JOIN vpn_gateways g ON g.id = t.gateway_id
+          WHERE t.resource_state = 'error' AND g.host_id IS NOT NULL) p ORDER BY created_at DESC LIMIT 500`,
+    );
     let queues: Map<string, Record<string, number>> | null = null;
     try {
       queues = await this.jobs.jobCountsOf(hosts.map((h) => h.id), QUEUE_TIMEOUT_MS);
@@ -52,6 +59,7 @@ export class GatewayHostsService {
         live: h.live,
         livenessSeconds: HOST_LIVENESS_SECONDS,
         gateways,
+        problems: problems.filter((p) => p.host_id === h.id).slice(0, 50).map((p) => ({ kind: p.kind, id: p.id, tenantId: p.tenant_id, reason: p.reason })),
         queue: q
           ? {
               name: hostQueueName(h.id),

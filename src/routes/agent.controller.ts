@@ -1,16 +1,17 @@
-import { Body, Controller, Get, Headers, HttpCode, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../auth/principal';
 import { ApiErrors } from '../common/api-errors.decorator';
 import { AgentReportDto, AgentRoutesDto, AgentRoutesQueryDto } from './routes.dto';
 import { RoutesService } from './routes.service';
-
-const bearer = (header?: string) => (header ? /^Bearer\s+(\S+)$/i.exec(header)?.[1] : undefined);
+import { AgentTarget } from './agent-target.entity';
+import { AgentTokenGuard, CurrentAgentTarget } from './agent-token.guard';
 
 /** What instance (and VPC router) agents call, with their own token rather than an API key. */
 @ApiTags('agent')
 @ApiBearerAuth()
 @Public()
+@UseGuards(AgentTokenGuard)
 @Controller('api/v1/agent')
 export class AgentController {
   constructor(private readonly routes: RoutesService) {}
@@ -19,8 +20,7 @@ export class AgentController {
   @ApiOperation({ summary: 'Desired routes of the calling instance; long-polls while `version` is current (up to `wait` s)' })
   @ApiOkResponse({ type: AgentRoutesDto })
   @ApiErrors(400)
-  async desired(@Headers('authorization') auth: string | undefined, @Headers('x-agent-version') agentVersion: string | undefined, @Query() q: AgentRoutesQueryDto): Promise<AgentRoutesDto> {
-    const target = await this.routes.authenticate(bearer(auth));
+  async desired(@CurrentAgentTarget() target: AgentTarget, @Headers('x-agent-version') agentVersion: string | undefined, @Query() q: AgentRoutesQueryDto): Promise<AgentRoutesDto> {
     const r = await this.routes.poll(target, q.version, q.wait ?? 0, agentVersion);
     return { version: r.version, routes: r.routes, pollAfterSeconds: 0 };
   }
@@ -30,8 +30,7 @@ export class AgentController {
   @ApiOperation({ summary: 'The version the agent applied, and what failed' })
   @ApiNoContentResponse()
   @ApiErrors(400)
-  async report(@Headers('authorization') auth: string | undefined, @Body() body: AgentReportDto): Promise<void> {
-    const target = await this.routes.authenticate(bearer(auth));
+  async report(@CurrentAgentTarget() target: AgentTarget, @Body() body: AgentReportDto): Promise<void> {
     await this.routes.report(target, body.appliedVersion, body.agentVersion, body.error ?? null);
   }
 }

@@ -1,14 +1,15 @@
 import { Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsOptional, IsString } from 'class-validator';
+import { IsString } from 'class-validator';
 import { Roles } from '../auth/principal';
 import { ApiErrors } from '../common/api-errors.decorator';
 import { AgentStatusDto, AgentTokenDto } from './routes.dto';
 import { RoutesService } from './routes.service';
+import { Optional } from '../common/validators';
 
 class AgentsQueryDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() vpcId?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() tenantId?: string;
+  @ApiPropertyOptional() @Optional() @IsString() vpcId?: string;
+  @ApiPropertyOptional() @Optional() @IsString() tenantId?: string;
 }
 
 /** Operators issue and revoke agent tokens and see every agent's state. */

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { IsInt, IsString, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { Optional } from '../common/validators';
 
 export class RouteDto {
   @ApiProperty({ example: '172.16.1.0/24' }) destination: string;
@@ -14,15 +15,15 @@ export class AgentRoutesDto {
 }
 
 export class AgentRoutesQueryDto {
-  @ApiPropertyOptional({ description: 'The version the agent has; the server waits while it is current' }) @IsOptional() @IsString() @MaxLength(32) version?: string;
-  @ApiPropertyOptional({ minimum: 0, maximum: 30, default: 0 }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(30) wait?: number;
+  @ApiPropertyOptional({ description: 'The version the agent has; the server waits while it is current' }) @Optional() @IsString() @MaxLength(32) version?: string;
+  @ApiPropertyOptional({ minimum: 0, maximum: 30, default: 0 }) @Optional() @Type(() => Number) @IsInt() @Min(0) @Max(30) wait?: number;
 }
 
 export class AgentReportDto {
   @ApiProperty() @IsString() @MaxLength(32) appliedVersion: string;
   @ApiProperty({ example: '1.0.0' }) @IsString() @MaxLength(32) agentVersion: string;
   @ApiPropertyOptional({ type: String, nullable: true, description: 'What failed while applying, or null' })
-  @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @MaxLength(1000) error?: string | null;
+  @Optional() @ValidateIf((_, v) => v !== null) @IsString() @MaxLength(1000) error?: string | null;
 }
 
 export class AgentTokenDto {

@@ -2,9 +2,10 @@
 // caching, every other non-API GET falling back to index.html (the console routes in the browser).
 // API paths are never touched, so an unknown /api/... still gets the API's JSON 404. When the
 // console is not built the API runs as usual and `/` says how to build it.
-import { createReadStream, statSync, Stats } from 'fs';
+import { createReadStream, readFileSync, statSync, Stats } from 'fs';
 import { extname, join, normalize, resolve, sep } from 'path';
 import type { IncomingMessage, ServerResponse } from 'http';
+import { contentSecurityPolicy, inlineScriptHashes } from './security-headers';
 
 type Next = (err?: unknown) => void;
 
@@ -77,8 +78,21 @@ export function resolveUnder(root: string, urlPath: string): string | null {
   return full === root || full.startsWith(root + sep) ? full : null;
 }
 
+// index.html's inline script hashes, per file version (etag).
+const pageHashes = new Map<string, { etag: string; hashes: string[] }>();
+
+function htmlPolicy(file: string, etag: string): string {
+  let cached = pageHashes.get(file);
+  if (cached?.etag !== etag) {
+    cached = { etag, hashes: inlineScriptHashes(readFileSync(file, 'utf8')) };
+    pageHashes.set(file, cached);
+  }
+  return contentSecurityPolicy(cached.hashes);
+}
+
 function send(req: IncomingMessage, res: ServerResponse, file: string, st: Stats, cacheControl: string): void {
   const etag = `W/"${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}"`;
+  if (extname(file).toLowerCase() === '.html') res.setHeader('Content-Security-Policy', htmlPolicy(file, etag));
   res.setHeader('Cache-Control', cacheControl);
   res.setHeader('ETag', etag);
   res.setHeader('Last-Modified', st.mtime.toUTCString());

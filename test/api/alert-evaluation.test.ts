@@ -5,7 +5,7 @@ import { createServer, IncomingMessage, Server } from 'http';
 import { AddressInfo } from 'net';
 import { Client } from 'pg';
 import { AlertEvaluator } from '../../src/alerts/alert-evaluator.service';
-import { WebhookSender } from '../../src/alerts/webhook-sender.service';
+import { NO_ANSWER, WebhookSender } from '../../src/alerts/webhook-sender.service';
 import { verifySignature } from '../../src/alerts/webhook-signature';
 import { startTestApi, TestApi } from '../support/api';
 import { client, createTenantWorld, gatewayBody, TenantWorld, tunnelBody } from '../support/fixtures';
@@ -48,7 +48,8 @@ async function newTunnel(templateId?: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  api = await startTestApi({ ALERT_EVALUATION_INTERVAL_MS: '0', WEBHOOK_RETRY_BASE_MS: '1000' });
+  // The receiver listens on 127.0.0.1: the operator setting that allows private receivers.
+  api = await startTestApi({ ALERT_EVALUATION_INTERVAL_MS: '0', WEBHOOK_RETRY_BASE_MS: '1000', WEBHOOK_ALLOW_PRIVATE: 'true' });
   evaluator = api.app.get(AlertEvaluator);
   sender = api.app.get(WebhookSender);
   db = new Client({ connectionString: api.databaseUrl });
@@ -227,7 +228,7 @@ describe('webhooks', () => {
     await periods(3);
     for (let i = 1; i <= 5; i++) await sender.deliverDue(new Date(clock + i * 3_600_000));
     const failed = (await c.ok(c.get('/api/v1/webhook-deliveries?status=failed'))).items;
-    expect(failed).toEqual([expect.objectContaining({ attempts: 5, maxAttempts: 5, lastStatusCode: null, lastError: 'ECONNREFUSED', url: nobody })]);
+    expect(failed).toEqual([expect.objectContaining({ attempts: 5, maxAttempts: 5, lastStatusCode: null, lastError: NO_ANSWER, url: nobody })]);
   });
 
   it('unbinding ends the open alert as cleared, without a notification', async () => {

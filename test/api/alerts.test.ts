@@ -17,7 +17,7 @@ const hook = (extra: object = {}) => ({ type: 'webhook', url: 'https://hooks.exa
 const rule = (extra: object = {}) => ({ metric: 'tunnel_health', comparator: 'lt', threshold: 1, periods: 3, ...extra });
 
 beforeAll(async () => {
-  api = await startTestApi({ ALERT_EVALUATION_INTERVAL_MS: '0' });
+  api = await startTestApi({ ALERT_EVALUATION_INTERVAL_MS: '0', WEBHOOK_ALLOW_PRIVATE: 'true' });
   a = await createTenantWorld(api, 'alpha', 1);
   b = await createTenantWorld(api, 'beta', 2);
   ca = client(api, a.key);

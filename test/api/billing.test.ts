@@ -433,8 +433,9 @@ describe('operator views and settings', () => {
     expect(bad.status).toBe(400);
   });
 
-  it('settings: everyone reads, operators change, bad values are refused', async () => {
-    const s = await c.ok(c.get('/api/v1/billing/settings'));
+  it('settings: operators read and change, tenants are refused, bad values are refused', async () => {
+    expect((await c.get('/api/v1/billing/settings')).status).toBe(403);
+    const s = await admin.ok(admin.get('/api/v1/billing/settings'));
     expect(s).toMatchObject({ retentionHours: 168, noticeLeadHours: 24, autoRenewLeadMinutes: 10, currency: 'CNY' });
     expect((await c.put('/api/v1/billing/settings', { retentionHours: 1 })).status).toBe(403);
     const bad = await admin.put('/api/v1/billing/settings', { retentionHours: -1, currency: 'rmb' });

@@ -94,6 +94,21 @@ describe('GET /api/v1/gateway-hosts', () => {
     expect(again.find((h: { id: string }) => h.id === IDLE).live).toBe(true);
   });
 
+  it('a gateway that failed on its host: the operator reads the host\'s words, the tenant an actionable reason', async () => {
+    const LAB = "provisioning failed: lab internet segment missing (namespace vl-inet, bridge vl-br0): run 'lab up'";
+    const [{ id }] = (await pg.query(`SELECT id FROM vpn_gateways WHERE host_id = $1 AND resource_state = 'error'`, [FRESH])).rows;
+    await pg.query('UPDATE vpn_gateways SET state_reason = $2 WHERE id = $1', [id, LAB]);
+    const admin = client(api, api.adminKey);
+    const fresh = (await admin.ok(admin.get('/api/v1/gateway-hosts'))).find((h: { id: string }) => h.id === FRESH);
+    expect(fresh.problems).toEqual([{ kind: 'gateway', id, tenantId: w.tenantId, reason: LAB }]);
+    const tenant = client(api, w.key);
+    const seen = await tenant.ok(tenant.get(`/api/v1/vpn-gateways/${id}`));
+    expect(seen.resourceState).toBe('error');
+    expect(seen.stateReason).toMatch(/could not start this gateway/);
+    const listed = JSON.stringify(await tenant.ok(tenant.get('/api/v1/vpn-gateways?limit=100')));
+    for (const internal of ['namespace', 'lab up', 'vl-inet', 'bridge']) expect(listed).not.toContain(internal);
+  });
+
   it('a tenant key gets 403, no key or an unknown key 401', async () => {
     const tenant = client(api, w.key);
     const forbidden = await tenant.get('/api/v1/gateway-hosts');

@@ -102,7 +102,7 @@ describe('GET /api/v1/vpn-tunnels/{id}/metrics', () => {
     const cases: [string, string[]][] = [
       ['range=1h&from=2025-01-01T00:00:00Z', ['range:exclusive']],
       ['range=2h', ['range:one_of']],
-      ['to=2025-01-01T00:00:00Z', ['from:required_with_to']],
+      ['to=2025-01-01T00:00:00Z', ['to:requires_from']],
       ['from=2025-01-02T00:00:00Z&to=2025-01-01T00:00:00Z', ['from:before_to']],
       ['from=2025-01-01T00:00:00Z&to=2025-03-01T00:00:00Z', ['to:max_31_days']],
       ['from=tomorrow', ['from:iso8601']],
@@ -137,8 +137,17 @@ describe('GET /api/v1/vpn-gateways/{id}/metrics', () => {
 });
 
 describe('GET /metrics', () => {
-  it('is public and exposes the latest sample of each live resource, host heartbeats, queue depths and process metrics', async () => {
-    const res = await api.http().get('/metrics');
+  it('refuses callers without an operator key: no key, a tenant key, a wrong key (401)', async () => {
+    for (const auth of [undefined, `Bearer ${a.key}`, 'Bearer wrong-0123456789']) {
+      const req = api.http().get('/metrics');
+      const res = await (auth ? req.set('Authorization', auth) : req);
+      expect(res.status).toBe(401);
+      expect(res.text).not.toContain('vpn_tunnel_up');
+    }
+  });
+
+  it('with an operator key, exposes the latest sample of each live resource, host heartbeats, queue depths and process metrics', async () => {
+    const res = await api.http().get('/metrics').set('Authorization', `Bearer ${api.adminKey}`);
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     const l = `tenant="${a.tenantId}",gateway="${gatewayId}",tunnel="${tunnelId}"`;
@@ -157,7 +166,7 @@ describe('GET /metrics', () => {
     expect(res.text).toMatch(/nodejs_heap_size_used_bytes \d/);
   });
 
-  it('with METRICS_TOKEN set, requires it as a bearer token', async () => {
+  it('with METRICS_TOKEN set, takes it (or an operator key) as a bearer token', async () => {
     const guarded = await startTestApi({ METRICS_TOKEN: 'scrape-token-0123456789' });
     try {
       expect((await guarded.http().get('/metrics')).status).toBe(401);
@@ -165,6 +174,7 @@ describe('GET /metrics', () => {
       const ok = await guarded.http().get('/metrics').set('Authorization', 'Bearer scrape-token-0123456789');
       expect(ok.status).toBe(200);
       expect(ok.text).toContain('vpn_metrics_source_up');
+      expect((await guarded.http().get('/metrics').set('Authorization', `Bearer ${guarded.adminKey}`)).status).toBe(200);
     } finally {
       await guarded.close();
     }

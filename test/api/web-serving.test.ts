@@ -1,6 +1,7 @@
 // The API serves the built web console at / (WEB_ROOT, a temporary dist here): hashed assets cached
 // for good, index.html revalidated, console routes falling back to index.html, API paths untouched,
 // nothing outside the dist directory reachable, and a helpful page at / while the console is not built.
+import { createHash } from 'crypto';
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -8,7 +9,8 @@ import { startTestApi, TestApi } from '../support/api';
 
 const base = mkdtempSync(join(tmpdir(), 'web-serving-'));
 const dist = join(base, 'dist');
-const INDEX = '<!doctype html><html><body><div id="root"></div><!-- console-index-marker --></body></html>';
+const INLINE = 'window.__firstPage = null; // the prefetch';
+const INDEX = `<!doctype html><html><head><script>${INLINE}</script></head><body><div id="root"></div><!-- console-index-marker --></body></html>`;
 const ASSET = 'console.log("asset-marker");';
 let api: TestApi;
 
@@ -78,7 +80,7 @@ it('leaves API paths to the API: JSON errors, health, metrics and the API docs',
   const health = await api.http().get('/healthz');
   expect(health.status).toBe(200);
   expect(health.body.status).toBe('ok');
-  const metrics = await api.http().get('/metrics');
+  const metrics = await api.http().get('/metrics').set('Authorization', `Bearer ${api.adminKey}`);
   expect(metrics.status).toBe(200);
   expect(metrics.text).not.toContain('console-index-marker');
   const docs = await api.http().get('/api/docs/');
@@ -117,4 +119,32 @@ it('without a build, / says how to build the console while the API keeps working
   const built = await api.http().get('/');
   expect(built.status).toBe(200);
   expect(built.text).toContain('console-index-marker');
+});
+
+describe('security headers', () => {
+  const common = (h: Record<string, string>) => {
+    expect(h['x-content-type-options']).toBe('nosniff');
+    expect(h['referrer-policy']).toBe('no-referrer');
+    expect(h['x-frame-options']).toBe('DENY');
+    expect(h['x-powered-by']).toBeUndefined();
+    expect(h['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(h['content-security-policy']).toMatch(/script-src 'self'/);
+    expect(h['content-security-policy']).not.toMatch(/script-src[^;]*unsafe-inline/);
+  };
+
+  it('the console page allows exactly its own inline script, by hash', async () => {
+    const res = await api.http().get('/vpn-tunnels');
+    expect(res.status).toBe(200);
+    common(res.headers);
+    const hash = createHash('sha256').update(INLINE).digest('base64');
+    expect(res.headers['content-security-policy']).toContain(`'sha256-${hash}'`);
+  });
+
+  it('API answers (success, 401, 404) and the docs carry them too', async () => {
+    for (const [path, status] of [['/healthz', 200], ['/api/v1/vpcs', 401], ['/api/v1/nothing', 404], ['/api/docs/', 200]] as const) {
+      const res = await api.http().get(path);
+      expect(res.status).toBe(status);
+      common(res.headers);
+    }
+  });
 });

@@ -108,6 +108,12 @@ export class ProductProcesses {
       DEMO_API_KEY: this.tenantKey,
       PORT: String(port),
       LOG_LEVEL: 'warn',
+      // The tests' webhook receivers listen on this machine (127.0.0.1): the operator's opt-in.
+      WEBHOOK_ALLOW_PRIVATE: 'true',
+      // Every e2e file calls from 127.0.0.1 on a shared Redis, some with wrong keys on purpose: the
+      // throttles are the API tier's to test (test/api/throttling.test.ts), not the lab's.
+      AUTH_FAILURE_LIMIT: '1000000',
+      TENANT_RATE_LIMIT_PER_MINUTE: '100000000',
       HOST_ID: this.hostId,
       GATEWAYS_DIR: this.gatewaysDir,
       LAB_PREFIX: this.o.labPrefix,

@@ -1,31 +1,32 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsString, Length, MaxLength } from 'class-validator';
 import { ListQueryDto } from '../../common/list-query';
 import { CHARGE_TYPES, ChargeType, GATEWAY_STATES, GatewayState } from '../states';
+import { NullClears, Optional } from '../../common/validators';
 
 export class CreateGatewayDto {
   @ApiProperty({ example: 'gw-prod' }) @IsString() @Length(1, 64) name: string;
-  @ApiPropertyOptional({ example: 'to the Shanghai IDC', maxLength: 256 }) @IsOptional() @IsString() @MaxLength(256) remark?: string;
+  @ApiPropertyOptional({ example: 'to the Shanghai IDC', maxLength: 256 }) @Optional() @IsString() @MaxLength(256) remark?: string;
   @ApiProperty({ example: 'mt-k3j9x2ab' }) @IsString() machineTypeId: string;
   @ApiProperty({ example: 'vpc-k3j9x2ab' }) @IsString() vpcId: string;
   @ApiProperty({ example: 'subnet-k3j9x2ab', description: 'The subnet of the VPC the gateway sits in' }) @IsString() subnetId: string;
   @ApiProperty({ example: 'eip-k3j9x2ab', description: 'An unbound external IP of the VPC\'s data center' }) @IsString() externalIpId: string;
   @ApiProperty({ enum: CHARGE_TYPES, example: 'monthly' }) @IsIn(CHARGE_TYPES) chargeType: ChargeType;
-  @ApiPropertyOptional({ example: 1, default: 1, description: 'hourly 1-24, monthly 1-11, yearly 1-5' }) @IsOptional() @IsInt() period?: number;
+  @ApiPropertyOptional({ example: 1, default: 1, description: 'hourly 1-24, monthly 1-11, yearly 1-5' }) @Optional() @IsInt() period?: number;
 }
 
 export class UpdateNameRemarkDto {
-  @ApiPropertyOptional({ example: 'gw-prod' }) @IsOptional() @IsString() @Length(1, 64) name?: string;
-  @ApiPropertyOptional({ maxLength: 256 }) @IsOptional() @IsString() @MaxLength(256) remark?: string;
+  @ApiPropertyOptional({ example: 'gw-prod' }) @Optional() @IsString() @Length(1, 64) name?: string;
+  @ApiPropertyOptional({ maxLength: 256, nullable: true, description: 'null clears it' }) @NullClears() @Optional() @IsString() @MaxLength(256) remark?: string;
 }
 
 export class UpdateGatewayDto extends UpdateNameRemarkDto {
-  @ApiPropertyOptional({ description: 'Renew automatically (1 unit of the charge type) shortly before expiry, when the balance allows' }) @IsOptional() @IsBoolean() autoRenew?: boolean;
+  @ApiPropertyOptional({ description: 'Renew automatically (1 unit of the charge type) shortly before expiry, when the balance allows' }) @Optional() @IsBoolean() autoRenew?: boolean;
 }
 
 export class BatchDeleteDto {
-  @ApiProperty({ type: [String], example: ['vpngw-k3j9x2ab'] }) @IsString({ each: true }) ids: string[];
+  @ApiProperty({ type: [String], example: ['vpngw-k3j9x2ab'], minItems: 1, maxItems: 1000 }) @IsArray() @ArrayMinSize(1) @ArrayMaxSize(1000) @IsString({ each: true }) @MaxLength(64, { each: true }) ids: string[];
 }
 
 export class BatchDeleteResultDto {
@@ -34,8 +35,8 @@ export class BatchDeleteResultDto {
 }
 
 export class GatewayListQueryDto extends ListQueryDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() vpcId?: string;
-  @ApiPropertyOptional({ enum: GATEWAY_STATES }) @IsOptional() @IsIn(GATEWAY_STATES) resourceState?: GatewayState;
+  @ApiPropertyOptional() @Optional() @IsString() vpcId?: string;
+  @ApiPropertyOptional({ enum: GATEWAY_STATES }) @Optional() @IsIn(GATEWAY_STATES) resourceState?: GatewayState;
 }
 
 export class RefDto {

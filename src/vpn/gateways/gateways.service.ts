@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { tenantGatewayReason } from '../tenant-reasons';
 import { DataSource, EntityManager, In, Repository } from 'typeorm';
 import { Conflict, NotFound, ValidationFailed } from '../../common/errors';
 import { ID_PREFIX, newId } from '../../common/ids';
@@ -29,7 +30,7 @@ export function gatewayView(g: VpnGateway): GatewayDto {
     vpc: { id: g.vpcId, name: g.vpc?.name ?? '', cidr: g.vpc?.cidr ?? '' },
     subnet: { id: g.subnetId, name: g.subnet?.name ?? '', cidr: g.subnet?.cidr ?? '' },
     externalIp: { id: g.externalIpId, address: g.externalIp?.address ?? '' },
-    privateIp: g.privateIp, chargeType: g.chargeType, resourceState: g.resourceState, stateReason: g.stateReason,
+    privateIp: g.privateIp, chargeType: g.chargeType, resourceState: g.resourceState, stateReason: tenantGatewayReason(g.stateReason),
     tunnelCount: g.tunnelCount, alertTemplateId: g.alertTemplateId, createdAt: g.createdAt, expiresAt: g.expiresAt,
     autoRenew: g.autoRenew, expiredAt: g.expiredAt,
   };

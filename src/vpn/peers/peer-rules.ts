@@ -6,6 +6,7 @@ const EXPLAIN = {
   loopback: 'is a loopback address: give the public address of the remote VPN device',
   multicast: 'is a multicast address: give the public unicast address of the remote VPN device',
   broadcast: 'is the broadcast address: give the public address of the remote VPN device',
+  link_local: 'is a link-local address (169.254.0.0/16, the metadata service among them): give the address of the remote VPN device',
 } as const;
 
 /** A peer is a public IPv4 of the remote device, or 0.0.0.0 for "any address" (remote behind NAT). */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, In, Repository } from 'typeorm';
+import { DataSource, In, Not, Repository } from 'typeorm';
 import { Conflict, NotFound, ValidationFailed } from '../../common/errors';
 import { ID_PREFIX, newId } from '../../common/ids';
 import { pageQuery } from '../../common/list';
@@ -13,6 +13,7 @@ import { UpdateNameRemarkDto } from '../gateways/gateway.dto';
 import { CreatePeerDto, PeerDto } from './peer.dto';
 import { PeerGateway } from './peer-gateway.entity';
 import { checkPeerIp } from './peer-rules';
+import { ExternalIp } from '../../inventory/inventory.entities';
 
 export const PEER_SORT = { createdAt: 'p.created_at', name: 'p.name', ipAddress: 'p.ip_address', tunnelCount: 'p.tunnel_count' };
 const PEER_SEARCH = ['p.name', 'p.id', 'p.ip_address'];
@@ -50,6 +51,10 @@ export class PeersService {
 
   async create(tenantId: string, dto: CreatePeerDto): Promise<PeerGateway> {
     const problems = checkPeerIp(dto.ipAddress);
+    // Another tenant's gateway address is not this tenant's remote site (its own are: VPC to VPC).
+    if (!problems.length && (await this.peers.manager.exists(ExternalIp, { where: { address: dto.ipAddress, tenantId: Not(tenantId) } }))) {
+      problems.push(violation('ipAddress', 'not_platform_address', dto.ipAddress, 'ipAddress is an external IP this platform gave another tenant: give the address of your remote VPN device'));
+    }
     if (problems.length) throw new ValidationFailed(problems);
     const peer = this.peers.create({ id: newId(ID_PREFIX.peer), tenantId, name: dto.name, remark: dto.remark ?? '', ipAddress: dto.ipAddress, tunnelCount: 0 });
     await this.peers.insert(peer);

@@ -113,7 +113,7 @@ export function checkIkePolicy(input: IkePolicyInput, ids: IdContext, current?: 
   const problems: Violation[] = [];
   const base = current ?? { ...IKE_DEFAULTS, localId: ids.gatewayIp, remoteId: ids.peerIp };
   const pick = (key: keyof IkePolicy) => (input[key] === undefined ? base[key] : input[key]);
-  const f = (name: string) => `${prefix}.${name}`;
+  const f = (name: string) => (prefix ? `${prefix}.${name}` : name);
 
   const version = oneOf(f('version'), pick('version'), IKE_VERSIONS, IKE_DEFAULTS.version, problems);
   const authAlgorithm = oneOf(f('authAlgorithm'), pick('authAlgorithm'), IKE_AUTH_ALGORITHMS, IKE_DEFAULTS.authAlgorithm, problems);
@@ -147,7 +147,7 @@ export function checkIkePolicy(input: IkePolicyInput, ids: IdContext, current?: 
 export function checkIpsecPolicy(input: IpsecPolicyInput, current?: IpsecPolicy, prefix = 'ipsecPolicy'): Checked<IpsecPolicy> {
   const problems: Violation[] = [];
   const base: IpsecPolicy = current ?? { ...IPSEC_DEFAULTS };
-  const f = (name: string) => `${prefix}.${name}`;
+  const f = (name: string) => (prefix ? `${prefix}.${name}` : name);
   const pick = (key: keyof IpsecPolicy) => (input[key] === undefined ? base[key] : input[key]);
 
   const protocol = oneOf(f('protocol'), pick('protocol'), IPSEC_PROTOCOLS, IPSEC_DEFAULTS.protocol, problems);

@@ -228,11 +228,21 @@ describe('checkTunnelSubnets', () => {
       ['10.10.1.128/25', 'inside the local subnet'],
       ['10.10.0.0/23', 'containing the local subnet'],
       ['10.0.0.0/8', 'much larger than the local subnet'],
-      ['0.0.0.0/0', 'everything'],
     ])('rejects %s (%s) as overlapping the local subnets', (raw) => {
       const violations = bad(check([raw]));
       expect(violations).toEqual([expect.objectContaining({ field: 'remoteCidrs[0]', rule: 'no_overlap_with_local', value: raw })]);
       expect(violations[0].message).toContain('10.10.1.0/24');
+    });
+
+    it.each([
+      ['0.0.0.0/0', 'not_default_route'],
+      ['0.0.0.0/32', 'not_unspecified'],
+      ['127.0.0.0/8', 'not_loopback'],
+      ['169.254.169.254/32', 'not_link_local'],
+      ['224.0.0.0/4', 'not_multicast'],
+      ['255.255.255.255/32', 'not_broadcast'],
+    ])('rejects %s (%s): not reachable through a tunnel', (raw, rule) => {
+      expect(bad(check([raw]))).toEqual([expect.objectContaining({ field: 'remoteCidrs[0]', rule, value: raw })]);
     });
 
     it('checks every local subnet, not only the first', () => {

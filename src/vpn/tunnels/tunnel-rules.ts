@@ -1,5 +1,5 @@
 // The spec's tunnel rules as pure functions (SPEC.md "VPN tunnel"): subnets and the pre-shared key.
-import { cidrsOverlap, hasHostBits, normalizeCidr, parseCidr } from '../../common/cidr';
+import { cidrsOverlap, hasHostBits, normalizeCidr, parseCidr, remoteCidrProblem } from '../../common/cidr';
 import { Checked, Violation, violation } from '../../common/violations';
 
 export const MAX_TUNNELS_PER_GATEWAY = 20;
@@ -84,6 +84,14 @@ export function checkTunnelSubnets(input: TunnelSubnetsInput, vpc: { cidr: strin
         return;
       }
       const cidr = parseCidr(normal)!;
+      const unroutable = remoteCidrProblem(cidr);
+      if (unroutable) {
+        const why = unroutable.rule === 'not_default_route'
+          ? `${normal} would send all traffic into the tunnel: list the remote site's subnets instead`
+          : `${normal} overlaps ${unroutable.range} (${unroutable.rule.slice(4).replace('_', '-')}), which is not reachable through a tunnel`;
+        problems.push(violation(field, unroutable.rule, raw, why));
+        return;
+      }
       const clash = remoteCidrs.find((other) => cidrsOverlap(cidr, parseCidr(other)!));
       if (clash) {
         problems.push(violation(field, 'no_overlap_within_remote', raw, `${normal} overlaps ${clash}, also in remoteCidrs`));

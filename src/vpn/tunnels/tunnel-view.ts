@@ -2,6 +2,7 @@ import { Subnet } from '../../inventory/inventory.entities';
 import { TunnelDto } from './tunnel.dto';
 import { ANY_PEER } from '../../strongswan/tunnel-model';
 import { VpnTunnel } from './vpn-tunnel.entity';
+import { tenantFailureMessage } from '../tenant-reasons';
 
 /** The API's view of a tunnel (never the PSK unless passed explicitly). */
 export function tunnelView(t: VpnTunnel, subnets: Map<string, Subnet>, psk?: string): TunnelDto {
@@ -29,7 +30,7 @@ export function tunnelView(t: VpnTunnel, subnets: Map<string, Subnet>, psk?: str
 }
 
 function failureView(t: VpnTunnel): TunnelDto['failure'] {
-  if (t.failureCode) return { code: t.failureCode, message: t.failureMessage ?? '', phase: t.failurePhase ?? 1, tries: t.failureTries ?? 0, at: t.failureAt };
+  if (t.failureCode) return { code: t.failureCode, message: tenantFailureMessage(t.failureCode, t.failureMessage) ?? '', phase: t.failurePhase ?? 1, tries: t.failureTries ?? 0, at: t.failureAt };
   // A 0.0.0.0 peer is never initiated: until the remote does, say so and when it was last there.
   if (t.peer?.ipAddress === ANY_PEER && t.connectionState === 'connecting' && t.resourceState === 'running') {
     const lastSeen = t.disconnectedAt ? `last connected ${t.disconnectedAt.toISOString()}` : 'it has not connected yet';

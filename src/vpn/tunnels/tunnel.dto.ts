@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { Allow, IsBooleanString, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
-import { ListQueryDto } from '../../common/list-query';
+import { Allow, IsBooleanString, IsIn, IsInt, IsObject, IsString, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ListQueryDto, MAX_OFFSET } from '../../common/list-query';
 import {
   DH_GROUPS, ENCRYPTION_ALGORITHMS, IKE_AUTH_ALGORITHMS, IKE_EXCHANGE_MODES, IKE_VERSIONS, IPSEC_AUTH_ALGORITHMS, IPSEC_PROTOCOLS, PFS_GROUPS,
 } from '../policy/policy';
@@ -9,6 +9,7 @@ import { CONNECTION_STATES, ConnectionState, RESOURCE_STATES, ResourceState } fr
 import { AddressRefDto, CidrRefDto } from '../gateways/gateway.dto';
 import { RoutePushStatusDto } from '../../routes/routes.dto';
 import { DEFAULT_VENDOR, VENDOR_IDS, VendorId } from '../../remote-config/vendors';
+import { Optional } from '../../common/validators';
 
 // Policy fields are checked by the pure validators in policy.ts (one place for the spec's rules);
 // the DTOs only let them through and document them.
@@ -34,14 +35,14 @@ export class IpsecPolicyDto {
 
 export class CreateTunnelDto {
   @ApiProperty({ example: 'to-idc' }) @IsString() @Length(1, 64) name: string;
-  @ApiPropertyOptional({ maxLength: 256 }) @IsOptional() @IsString() @MaxLength(256) remark?: string;
+  @ApiPropertyOptional({ maxLength: 256 }) @Optional() @IsString() @MaxLength(256) remark?: string;
   @ApiProperty({ example: 'vpngw-k3j9x2ab' }) @IsString() gatewayId: string;
   @ApiProperty({ example: 'rgw-k3j9x2ab' }) @IsString() peerId: string;
   @ApiProperty({ type: [String], example: ['subnet-k3j9x2ab'], description: '1-20 subnets of the gateway\'s VPC' }) @Allow() localSubnetIds: unknown;
   @ApiProperty({ type: [String], example: ['172.16.1.0/24'], description: '1-20 CIDRs; host bits are cleared' }) @Allow() remoteCidrs: unknown;
   @ApiProperty({ example: 'Sup3r.Secret-Key', description: '1-128 printable characters, no "?" and no space', writeOnly: true }) @Allow() psk: unknown;
-  @ApiPropertyOptional({ type: IkePolicyDto }) @IsOptional() @IsObject() @ValidateNested() @Type(() => IkePolicyDto) ikePolicy?: IkePolicyDto;
-  @ApiPropertyOptional({ type: IpsecPolicyDto }) @IsOptional() @IsObject() @ValidateNested() @Type(() => IpsecPolicyDto) ipsecPolicy?: IpsecPolicyDto;
+  @ApiPropertyOptional({ type: IkePolicyDto }) @Optional() @IsObject() @ValidateNested() @Type(() => IkePolicyDto) ikePolicy?: IkePolicyDto;
+  @ApiPropertyOptional({ type: IpsecPolicyDto }) @Optional() @IsObject() @ValidateNested() @Type(() => IpsecPolicyDto) ipsecPolicy?: IpsecPolicyDto;
 }
 
 export class UpdateSubnetsDto {
@@ -54,14 +55,14 @@ export class UpdateIkePolicyDto extends IkePolicyDto {
 }
 
 export class TunnelListQueryDto extends ListQueryDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() gatewayId?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() peerId?: string;
-  @ApiPropertyOptional({ enum: RESOURCE_STATES }) @IsOptional() @IsIn(RESOURCE_STATES) resourceState?: ResourceState;
-  @ApiPropertyOptional({ enum: CONNECTION_STATES }) @IsOptional() @IsIn(CONNECTION_STATES) connectionState?: ConnectionState;
+  @ApiPropertyOptional() @Optional() @IsString() gatewayId?: string;
+  @ApiPropertyOptional() @Optional() @IsString() peerId?: string;
+  @ApiPropertyOptional({ enum: RESOURCE_STATES }) @Optional() @IsIn(RESOURCE_STATES) resourceState?: ResourceState;
+  @ApiPropertyOptional({ enum: CONNECTION_STATES }) @Optional() @IsIn(CONNECTION_STATES) connectionState?: ConnectionState;
 }
 
 export class TunnelDetailQueryDto {
-  @ApiPropertyOptional({ description: 'Return the pre-shared key (explicit request only)', enum: ['true', 'false'] }) @IsOptional() @IsBooleanString() includePsk?: string;
+  @ApiPropertyOptional({ description: 'Return the pre-shared key (explicit request only)', enum: ['true', 'false'] }) @Optional() @IsBooleanString() includePsk?: string;
 }
 
 class EndpointRefDto {
@@ -138,15 +139,15 @@ export { AddressRefDto };
 
 export class ConfigQueryDto {
   @ApiPropertyOptional({ enum: ['remote', 'platform'], default: 'remote', description: 'remote: for the remote administrator (swapped); platform: the seed\'s form. Only with vendor strongswan-ipsec.' })
-  @IsOptional() @IsIn(['remote', 'platform']) side?: 'remote' | 'platform';
+  @Optional() @IsIn(['remote', 'platform']) side?: 'remote' | 'platform';
 
   @ApiPropertyOptional({ enum: VENDOR_IDS, default: DEFAULT_VENDOR, description: 'The remote device\'s kind: GET /api/v1/remote-config/vendors lists them' })
-  @IsOptional() @IsIn(VENDOR_IDS) vendor?: VendorId;
+  @Optional() @IsIn(VENDOR_IDS) vendor?: VendorId;
 }
 
 export class TunnelLogQueryDto {
-  @ApiPropertyOptional({ minimum: 0, default: 0 }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) offset?: number;
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 20 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
+  @ApiPropertyOptional({ minimum: 0, maximum: MAX_OFFSET, default: 0 }) @Optional() @Type(() => Number) @IsInt() @Min(0) @Max(MAX_OFFSET) offset?: number;
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 20 }) @Optional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
 }
 
 export class TunnelLogEntryDto {

@@ -14,6 +14,7 @@ import { JobDispatcher } from '../../jobs/job-dispatcher';
 import { RoutesService } from '../../routes/routes.service';
 import { TunnelEvent } from '../../negotiation/tunnel-event.entity';
 import { defaultTemplateId } from '../../alerts/default-template';
+import { tenantFailureMessage } from '../tenant-reasons';
 import { VpnGateway } from '../gateways/vpn-gateway.entity';
 import { PeerGateway } from '../peers/peer-gateway.entity';
 import { checkIkePolicy, checkIpsecPolicy, IkePolicy, IpsecPolicy } from '../policy/policy';
@@ -101,6 +102,8 @@ export class TunnelsService {
   async logs(tenantId: string, id: string, offset: number, limit: number) {
     await this.get(tenantId, id);
     const [items, total] = await this.db.getRepository(TunnelEvent).findAndCount({ where: { tunnelId: id }, order: { id: 'DESC' }, skip: offset, take: limit });
+    // Configuration refusals carry the host's words: the tenant reads what it can act on.
+    for (const e of items) if (e.kind === 'config' && e.result === 'failure') e.message = tenantFailureMessage('config_rejected', e.message);
     return { items, total, offset, limit };
   }
 
@@ -122,8 +125,11 @@ export class TunnelsService {
     const id = newId(ID_PREFIX.tunnel);
     await this.db.transaction(async (m) => {
       // Lock order gateway -> peer everywhere, so concurrent creates and deletes cannot deadlock.
-      const g = await m.createQueryBuilder(VpnGateway, 'g').setLock('pessimistic_write').where('g.id = :id', { id: gateway!.id }).getOneOrFail();
-      const p = await m.createQueryBuilder(PeerGateway, 'p').setLock('pessimistic_write').where('p.id = :id', { id: peer!.id }).getOneOrFail();
+      const g = await m.createQueryBuilder(VpnGateway, 'g').setLock('pessimistic_write').where('g.id = :id', { id: gateway!.id }).getOne();
+      const p = await m.createQueryBuilder(PeerGateway, 'p').setLock('pessimistic_write').where('p.id = :id', { id: peer!.id }).getOne();
+      // Deleted by a concurrent request after the checks above.
+      if (!g) throw new Conflict('reference_deleted', `VPN gateway ${gateway!.id} was deleted while the tunnel was being created`, [violation('gatewayId', 'exists', gateway!.id, `VPN gateway ${gateway!.id} was just deleted`)]);
+      if (!p) throw new Conflict('reference_deleted', `peer gateway ${peer!.id} was deleted while the tunnel was being created`, [violation('peerId', 'exists', peer!.id, `peer gateway ${peer!.id} was just deleted`)]);
       if (g.resourceState === 'deleting') throw new Conflict('gateway_deleting', `VPN gateway ${g.id} is being deleted`, [violation('gatewayId', 'gateway_usable', g.id, `VPN gateway ${g.id} is being deleted`)]);
       if (g.resourceState === 'expired') throw new Conflict('gateway_expired', `VPN gateway ${g.id} has expired: renew it before adding tunnels`, [violation('gatewayId', 'gateway_usable', g.id, `VPN gateway ${g.id} has expired: renew it before adding tunnels`)]);
       if (g.tunnelCount >= MAX_TUNNELS_PER_GATEWAY) {
@@ -175,18 +181,19 @@ export class TunnelsService {
       const { psk, ...policy } = dto;
       const gateway = await m.findOneOrFail(VpnGateway, { where: { id: t.gatewayId }, relations: { externalIp: true } });
       const peer = await m.findOneOrFail(PeerGateway, { where: { id: t.peerId } });
-      const checked = checkIkePolicy(policy, { gatewayIp: gateway.externalIp!.address, peerIp: peer.ipAddress }, t.ikePolicy);
+      // The body is the policy itself: its fields are named without the `ikePolicy.` prefix.
+      const checked = checkIkePolicy(policy, { gatewayIp: gateway.externalIp!.address, peerIp: peer.ipAddress }, t.ikePolicy, '');
       const problems = [...(checked.ok ? [] : checked.violations), ...(psk === undefined ? [] : checkPsk(psk))];
       if (problems.length || !checked.ok) throw new ValidationFailed(problems);
-      await m.createQueryBuilder(VpnGateway, 'g').setLock('pessimistic_write').where('g.id = :id', { id: gateway.id }).getOne();
-      await assertIdentityFree(m, gateway.id, peer.ipAddress, checked.value, t.id);
+      // The gateway's row is locked by reconfigure (the identity check needs that lock).
+      await assertIdentityFree(m, gateway.id, peer.ipAddress, checked.value, t.id, 'remoteId');
       return { ikePolicy: checked.value as IkePolicy, ...(psk !== undefined && { pskSealed: this.secrets.seal(psk as string) }) };
     });
   }
 
   async updateIpsecPolicy(tenantId: string, id: string, dto: Record<string, unknown>): Promise<VpnTunnel> {
     return this.reconfigure(tenantId, id, async (_m, t) => {
-      const checked = checkIpsecPolicy(dto, t.ipsecPolicy);
+      const checked = checkIpsecPolicy(dto, t.ipsecPolicy, '');
       if (!checked.ok) throw new ValidationFailed(checked.violations);
       return { ipsecPolicy: checked.value as IpsecPolicy };
     });
@@ -198,6 +205,11 @@ export class TunnelsService {
     let vpcId = '';
     let version = 0;
     await this.db.transaction(async (m) => {
+      // The one lock order (gateway -> peer -> tunnel, as create and delete take them): the tunnel's
+      // gateway first, then the tunnel. Locking the tunnel first deadlocked against a delete.
+      const ref = await m.findOne(VpnTunnel, { where: { id, tenantId }, select: { id: true, gatewayId: true } });
+      if (!ref) throw new NotFound('VPN tunnel', id);
+      await m.createQueryBuilder(VpnGateway, 'g').setLock('pessimistic_write').where('g.id = :id', { id: ref.gatewayId }).getOne();
       const t = await m.createQueryBuilder(VpnTunnel, 't').setLock('pessimistic_write').where('t.id = :id AND t.tenant_id = :tenantId', { id, tenantId }).getOne();
       if (!t) throw new NotFound('VPN tunnel', id);
       if (t.resourceState === 'deleting') throw new Conflict('tunnel_deleting', `VPN tunnel ${id} is being deleted`);
@@ -235,6 +247,13 @@ export class TunnelsService {
       const peerIds = [...new Set(rows.map((t) => t.peerId))].sort();
       for (const gid of gatewayIds) await m.createQueryBuilder(VpnGateway, 'g').setLock('pessimistic_write').where('g.id = :gid', { gid }).getOne();
       for (const pid of peerIds) await m.createQueryBuilder(PeerGateway, 'p').setLock('pessimistic_write').where('p.id = :pid', { pid }).getOne();
+      // Then the tunnels themselves, re-read under the locks: a concurrent delete may have won.
+      const locked = rows.length ? await m.createQueryBuilder(VpnTunnel, 't').setLock('pessimistic_write').where('t.id IN (:...ids)', { ids: rows.map((r) => r.id) }).orderBy('t.id').getMany() : [];
+      const gone = rows.filter((r) => !locked.some((l) => l.id === r.id));
+      if (gone.length) {
+        if (unique.length === 1) throw new NotFound('VPN tunnel', gone[0].id);
+        throw new ValidationFailed(gone.map((t) => violation('ids', 'exists', t.id, `VPN tunnel ${t.id} does not exist`)));
+      }
       for (const t of rows) vpcIds.add(t.gateway!.vpcId);
       for (const t of rows) {
         if (t.gateway!.hostId) {
@@ -260,7 +279,7 @@ export class TunnelsService {
  * second tunnel's CHILD_SA lands on the first one's IKE SA and is refused. Checked under the
  * gateway's row lock.
  */
-async function assertIdentityFree(m: EntityManager, gatewayId: string, peerIp: string, ike: IkePolicy, exceptTunnelId?: string): Promise<void> {
+async function assertIdentityFree(m: EntityManager, gatewayId: string, peerIp: string, ike: IkePolicy, exceptTunnelId?: string, field = 'ikePolicy.remoteId'): Promise<void> {
   const clash: { id: string; name: string }[] = await m.query(
     `SELECT t.id, t.name FROM vpn_tunnels t JOIN peer_gateways p ON p.id = t.peer_id
       WHERE t.gateway_id = $1 AND p.ip_address = $2 AND t.ike_policy->>'localId' = $3 AND t.ike_policy->>'remoteId' = $4
@@ -270,6 +289,6 @@ async function assertIdentityFree(m: EntityManager, gatewayId: string, peerIp: s
   if (clash.length) {
     const message = `tunnel ${clash[0].id} (${clash[0].name}) already connects this gateway to ${peerIp} with local id ${ike.localId} and remote id ${ike.remoteId}: ` +
       'add the subnets to that tunnel, or give this one different IKE ids';
-    throw new Conflict('ike_identity_in_use', message, [violation('ikePolicy.remoteId', 'ike_identity_unique_per_gateway_and_peer', ike.remoteId, message)]);
+    throw new Conflict('ike_identity_in_use', message, [violation(field, 'ike_identity_unique_per_gateway_and_peer', ike.remoteId, message)]);
   }
 }

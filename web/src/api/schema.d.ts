@@ -955,7 +955,7 @@ export interface paths {
         };
         /**
          * Prometheus exposition: per-tunnel and per-gateway traffic and health, queue depths, process metrics
-         * @description No API key. When the operator sets METRICS_TOKEN, send it as `Authorization: Bearer <token>`. Metric names: docs/monitoring.md.
+         * @description Operators only: `Authorization: Bearer <operator API key>`, or the scrape-only METRICS_TOKEN when the operator sets one. Metric names: docs/monitoring.md.
          */
         get: operations["PrometheusController_metrics"];
         put?: never;
@@ -1190,7 +1190,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Billing settings: retention of expired gateways, notice lead time, auto-renewal lead time, sweep interval, currency */
+        /** Billing settings (operators): retention of expired gateways, notice lead time, auto-renewal lead time, sweep interval, currency */
         get: operations["BillingController_settings"];
         /** Change billing settings (operators); fields not sent are kept */
         put: operations["BillingController_updateSettings"];
@@ -1212,6 +1212,46 @@ export interface paths {
         put?: never;
         /** Run the billing sweep now (operators): notices, auto-renewals, expiry, release. Safe to repeat: it charges and notifies once. */
         post: operations["BillingController_sweep"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Audit log: every state-changing call (who, what, when, result); tenants see their own, operators all
+         * @description Sort: at (default, newest first). q searches route, resource id, key id and client address.
+         */
+        get: operations["AuditController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit-events/export.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download the audit log as Excel
+         * @description The list's filters and sort, no paging; lang=zh|en (default: Accept-Language, else zh).
+         */
+        get: operations["AuditController_export"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1533,7 +1573,8 @@ export interface components {
         UpdateGatewayDto: {
             /** @example gw-prod */
             name?: string;
-            remark?: string;
+            /** @description null clears it */
+            remark?: string | null;
             /** @description Renew automatically (1 unit of the charge type) shortly before expiry, when the balance allows */
             autoRenew?: boolean;
         };
@@ -1579,7 +1620,8 @@ export interface components {
         UpdateNameRemarkDto: {
             /** @example gw-prod */
             name?: string;
-            remark?: string;
+            /** @description null clears it */
+            remark?: string | null;
         };
         EndpointRefDto: {
             id: string;
@@ -1957,6 +1999,14 @@ export interface components {
             /** @description Failed jobs kept for inspection (the last 100) */
             failed: number;
         };
+        GatewayHostProblemDto: {
+            /** @enum {string} */
+            kind: "gateway" | "tunnel";
+            id: string;
+            tenantId: string;
+            /** @description The detailed reason (host internals included): operators only */
+            reason: string;
+        };
         GatewayHostDto: {
             /** @example gw-host-1 */
             id: string;
@@ -1979,6 +2029,8 @@ export interface components {
             gateways: components["schemas"]["GatewayHostGatewaysDto"];
             /** @description null when Redis did not answer in time */
             queue: components["schemas"]["GatewayHostQueueDto"] | null;
+            /** @description Gateways and tunnels in state error on this host (at most 50), newest first */
+            problems: components["schemas"]["GatewayHostProblemDto"][];
         };
         AlertRuleDto: {
             /**
@@ -2051,7 +2103,8 @@ export interface components {
         CreateAlertTemplateDto: {
             /** @example production tunnels */
             name: string;
-            description?: string;
+            /** @description null clears it */
+            description?: string | null;
             /** @description 1-20 distinct rules */
             rules: components["schemas"]["AlertRuleDto"][];
             /** @description 0-10 channels; default: none (history only) */
@@ -2743,6 +2796,35 @@ export interface components {
             autoRenewFailed: number;
             expired: number;
             released: number;
+        };
+        AuditEventDto: {
+            id: string;
+            /** Format: date-time */
+            at: string;
+            keyId: string;
+            /** @enum {string} */
+            role: "admin" | "tenant";
+            tenantId: string | null;
+            clientAddress: string;
+            /** @enum {string} */
+            method: "POST" | "PUT" | "PATCH" | "DELETE";
+            /** @example /api/v1/vpn-tunnels/:id/ike-policy */
+            route: string;
+            /** @example vpn-tunnels */
+            resource: string;
+            resourceId: string | null;
+            /** @description Batch calls: the ids named (at most 100) */
+            resourceIds: string[] | null;
+            statusCode: number;
+            /** @enum {string} */
+            result: "success" | "failure";
+            errorCode: string | null;
+        };
+        AuditEventPageDto: {
+            items: components["schemas"]["AuditEventDto"][];
+            total: number;
+            offset: number;
+            limit: number;
         };
     };
     responses: never;
@@ -6874,7 +6956,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description METRICS_TOKEN is set and was not sent */
+            /** @description Neither an operator key nor METRICS_TOKEN was sent */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7750,6 +7832,139 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SweepReportDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The key may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    AuditController_list: {
+        parameters: {
+            query?: {
+                offset?: number;
+                limit?: number;
+                /** @description Field to sort by (each endpoint lists its fields) */
+                sort?: string;
+                order?: "asc" | "desc";
+                /** @description Fuzzy search over name, ID and IP addresses */
+                q?: string;
+                /** @description Operators: one tenant's events (tenants always see only their own) */
+                tenantId?: string;
+                /** @description The API key that made the calls */
+                keyId?: string;
+                resource?: string;
+                resourceId?: string;
+                method?: "POST" | "PUT" | "PATCH" | "DELETE";
+                result?: "success" | "failure";
+                /** @description At or after (ISO 8601) */
+                from?: string;
+                /** @description Before (ISO 8601) */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEventPageDto"];
+                };
+            };
+            /** @description A field broke a rule: `violations` names each field, rule and value */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The key may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    AuditController_export: {
+        parameters: {
+            query?: {
+                /** @description Field to sort by (each endpoint lists its fields) */
+                sort?: string;
+                order?: "asc" | "desc";
+                /** @description Fuzzy search over name, ID and IP addresses */
+                q?: string;
+                /** @description Operators: one tenant's events (tenants always see only their own) */
+                tenantId?: string;
+                /** @description The API key that made the calls */
+                keyId?: string;
+                resource?: string;
+                resourceId?: string;
+                method?: "POST" | "PUT" | "PATCH" | "DELETE";
+                result?: "success" | "failure";
+                /** @description At or after (ISO 8601) */
+                from?: string;
+                /** @description Before (ISO 8601) */
+                to?: string;
+                /** @description Language of headers and state words; default: from Accept-Language (zh or en), else zh */
+                lang?: "zh" | "en";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The audit log as an Excel workbook (attachment; filename and UTF-8 filename*). One header row in the chosen language, then every matching row in the list's order; dates are Excel dates in UTC, states are words. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description A field broke a rule: `violations` names each field, rule and value */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
             /** @description Missing, unknown or revoked API key */

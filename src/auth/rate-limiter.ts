@@ -1,0 +1,96 @@
+// Fixed-window counters in Redis, shared by every API replica: failed authentications per client
+// address, requests per tenant. Redis being away must not take the API down with it: the limiter
+// then lets requests through (and says so in the log once a minute).
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import IORedis from 'ioredis';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { TooManyRequests } from '../common/errors';
+
+// INCR, setting the window's expiry on the first hit; returns [count, milliseconds left].
+const HIT = `local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
+return {n, ttl}`;
+
+export interface Hit {
+  count: number;
+  retryAfterSeconds: number;
+}
+
+@Injectable()
+export class RateLimiter implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('RateLimiter');
+  private readonly redis: IORedis;
+  private lastWarning = 0;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    this.redis = new IORedis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true, commandTimeout: 1000 });
+    this.redis.on('error', () => undefined);
+  }
+
+  /** Connects at start (without waiting: a Redis that is away must not stop the API starting). */
+  onModuleInit(): void {
+    this.redis.connect().catch(() => undefined);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.redis.disconnect();
+  }
+
+  /** Counts one event against `key` in a window of `windowSeconds`; null when Redis did not answer. */
+  async hit(key: string, windowSeconds: number): Promise<Hit | null> {
+    try {
+      if (this.redis.status === 'wait') await this.redis.connect();
+      const [count, ttl] = (await this.redis.eval(HIT, 1, `vpn-console:rate:${key}`, String(windowSeconds * 1000))) as [number, number];
+      return { count, retryAfterSeconds: Math.max(1, Math.ceil(ttl / 1000)) };
+    } catch (err) {
+      if (Date.now() - this.lastWarning > 60_000) {
+        this.lastWarning = Date.now();
+        this.logger.warn(`rate limits not enforced: Redis did not answer (${(err as Error).message})`);
+      }
+      return null;
+    }
+  }
+
+  /** The failures recorded for a client so far in its window (without counting one). */
+  async peek(key: string): Promise<Hit | null> {
+    try {
+      if (this.redis.status === 'wait') await this.redis.connect();
+      const full = `vpn-console:rate:${key}`;
+      const [count, ttl] = await Promise.all([this.redis.get(full), this.redis.pttl(full)]);
+      return { count: Number(count ?? 0), retryAfterSeconds: Math.max(1, Math.ceil(ttl / 1000)) };
+    } catch {
+      return null;
+    }
+  }
+}
+
+/** Who is calling, for throttling and logs: the client address (X-Forwarded-For only behind TRUST_PROXY). */
+export function clientAddress(request: { ip?: string; socket?: { remoteAddress?: string } }): string {
+  return request.ip ?? request.socket?.remoteAddress ?? 'unknown';
+}
+
+/** Failed authentication: throttled per client address, logged with the key's first characters only. */
+@Injectable()
+export class AuthThrottle {
+  private readonly logger = new Logger('Auth');
+
+  constructor(private readonly limiter: RateLimiter, @Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  /** 429 before the credential is even checked, for a client that used up its failures. */
+  async assertNotBlocked(client: string): Promise<void> {
+    const seen = await this.limiter.peek(`authfail:${client}`);
+    if (seen && seen.count >= this.config.rateLimits.authFailures) {
+      throw new TooManyRequests(`too many failed authentications from this address: retry in ${seen.retryAfterSeconds} s`, seen.retryAfterSeconds);
+    }
+  }
+
+  /** Counts a presented credential that did not authenticate, and logs it without the secret. */
+  async failed(client: string, credential: string, kind: 'API key' | 'agent token'): Promise<void> {
+    const hit = await this.limiter.hit(`authfail:${client}`, this.config.rateLimits.authWindowSeconds);
+    // A prefix short enough to tell keys apart in a log, far too short to help guess one.
+    const prefix = credential.length >= 16 ? `${credential.slice(0, 4)}…` : '(short)';
+    this.logger.warn(`failed authentication from ${client}: unknown or revoked ${kind} ${prefix} (${hit?.count ?? '?'} in this window)`);
+  }
+}
