@@ -8,5 +8,6 @@ import { Monitoring1795400002000 } from './1795400002000-Monitoring';
 import { Alerts1795400003000 } from './1795400003000-Alerts';
 import { MonitoringTwo1795400004000 } from './1795400004000-MonitoringTwo';
 import { Billing1795400010000 } from './1795400010000-Billing';
+import { StateChangedAt1795400020000 } from './1795400020000-StateChangedAt';
 
-export const MIGRATIONS: Function[] = [Initial1795310251105, TunnelEvents1795310552459, SearchIndexes1795400000000, RouteAgents1795400001000, Monitoring1795400002000, Alerts1795400003000, MonitoringTwo1795400004000, Billing1795400010000];
+export const MIGRATIONS: Function[] = [Initial1795310251105, TunnelEvents1795310552459, SearchIndexes1795400000000, RouteAgents1795400001000, Monitoring1795400002000, Alerts1795400003000, MonitoringTwo1795400004000, Billing1795400010000, StateChangedAt1795400020000];

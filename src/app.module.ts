@@ -4,7 +4,10 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ALERT_CONTROLLERS, ALERT_PROVIDERS } from './alerts/alerts.module';
 import { BILLING_CONTROLLERS, BILLING_PROVIDERS } from './billing/billing.module';
 import { ApiKeyGuard } from './auth/api-key.guard';
+import { MeController } from './auth/me.controller';
 import { TenantsController } from './auth/tenants.controller';
+import { ChangesController } from './live/changes.controller';
+import { ChangesService } from './live/changes.service';
 import { TenantsService } from './auth/tenants.service';
 import { HttpErrorFilter } from './common/http-error.filter';
 import { SecretBox } from './common/secret-box';
@@ -36,13 +39,13 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl)), TypeOrmModule.forFeature(ENTITIES)],
-      controllers: [HealthController, TenantsController, ...INVENTORY_CONTROLLERS, GatewaysController, PeersController, TunnelsController, RemoteConfigController, AgentController, AgentsAdminController, GatewayHostsController, ...ALERT_CONTROLLERS, ...MONITORING_CONTROLLERS, ...BILLING_CONTROLLERS],
+      controllers: [HealthController, MeController, ChangesController, TenantsController, ...INVENTORY_CONTROLLERS, GatewaysController, PeersController, TunnelsController, RemoteConfigController, AgentController, AgentsAdminController, GatewayHostsController, ...ALERT_CONTROLLERS, ...MONITORING_CONTROLLERS, ...BILLING_CONTROLLERS],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: SECRET_BOX, useValue: new SecretBox(config.secretsKey) },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
-        TenantsService, InventoryService, JobDispatcher, GatewayPlacementService, GatewayHostsService, GatewaysService, PeersService, TunnelsService, RoutesService, ...ALERT_PROVIDERS, ...MONITORING_PROVIDERS, ...BILLING_PROVIDERS,
+        TenantsService, ChangesService, InventoryService, JobDispatcher, GatewayPlacementService, GatewayHostsService, GatewaysService, PeersService, TunnelsService, RoutesService, ...ALERT_PROVIDERS, ...MONITORING_PROVIDERS, ...BILLING_PROVIDERS,
       ],
     };
   }

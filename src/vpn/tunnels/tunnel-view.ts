@@ -20,6 +20,7 @@ export function tunnelView(t: VpnTunnel, subnets: Map<string, Subnet>, psk?: str
     configVersion: t.configVersion,
     alertTemplateId: t.alertTemplateId,
     connectedAt: t.connectedAt,
+    stateChangedAt: t.stateChangedAt,
     createdAt: t.createdAt,
     ...(psk !== undefined && { psk }),
   };

@@ -107,6 +107,7 @@ export class TunnelDto {
   @ApiProperty({ description: 'Incremented by every edit of subnets or policies' }) configVersion: number;
   @ApiProperty({ type: String, nullable: true }) alertTemplateId: string | null;
   @ApiProperty({ type: Date, nullable: true }) connectedAt: Date | null;
+  @ApiProperty({ description: 'When connectionState (or its failure reason) last changed; failure says why' }) stateChangedAt: Date;
   @ApiProperty() createdAt: Date;
   @ApiPropertyOptional({ description: 'Only with ?includePsk=true on the detail endpoint' }) psk?: string;
   @ApiPropertyOptional({ type: RoutePushStatusDto, description: 'Detail endpoint only: instances that applied the tunnel\'s routes' }) routePush?: RoutePushStatusDto;

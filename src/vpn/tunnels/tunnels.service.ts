@@ -205,6 +205,7 @@ export class TunnelsService {
       version = t.configVersion + 1;
       await m.update(VpnTunnel, { id }, {
         ...patch, configVersion: version, connectionState: 'connecting', failureCode: null, failureMessage: null,
+        ...((t.connectionState !== 'connecting' || t.failureCode) && { stateChangedAt: new Date() }),
         // Reconnecting after an edit starts the routes' hold-down rather than withdrawing them.
         ...(t.connectionState === 'connected' && { disconnectedAt: new Date() }),
       });

@@ -20,6 +20,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who this API key is: its role and tenant (the console's login reads it) */
+        get: operations["MeController_me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A version per topic, for the console's "changed since" poll
+         * @description Poll it (the console: every 3 s while visible) and fetch a list or detail again only when its topic's version changed.
+         */
+        get: operations["ChangesController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tenants": {
         parameters: {
             query?: never;
@@ -1230,6 +1267,29 @@ export interface components {
             /** @enum {string} */
             redis: "up" | "down";
         };
+        MeDto: {
+            /** @enum {string} */
+            role: "admin" | "tenant";
+            /** @description null for operator keys */
+            tenantId: string | null;
+            tenantName: string | null;
+            keyId: string;
+            keyName: string;
+        };
+        ChangeVersionsDto: {
+            /**
+             * @description Tenants: tunnels, gateways, peers, alerts. Operators: gateways, hosts, tenants. Opaque: compare for equality only.
+             * @example {
+             *       "tunnels": "1000.1796312345678901",
+             *       "gateways": "50.1796312345600000",
+             *       "peers": "50.1796312300000000",
+             *       "alerts": "3.1796312000000000.0"
+             *     }
+             */
+            versions: {
+                [key: string]: string;
+            };
+        };
         CreateTenantDto: {
             /** @example acme */
             name: string;
@@ -1656,6 +1716,11 @@ export interface components {
             alertTemplateId: string | null;
             /** Format: date-time */
             connectedAt: string | null;
+            /**
+             * Format: date-time
+             * @description When connectionState (or its failure reason) last changed; failure says why
+             */
+            stateChangedAt: string;
             /** Format: date-time */
             createdAt: string;
             /** @description Only with ?includePsk=true on the detail endpoint */
@@ -2735,6 +2800,44 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HealthDto"];
+                };
+            };
+        };
+    };
+    MeController_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeDto"];
+                };
+            };
+        };
+    };
+    ChangesController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangeVersionsDto"];
                 };
             };
         };
