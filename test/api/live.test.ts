@@ -85,6 +85,12 @@ describe('GET /api/v1/changes and stateChangedAt', () => {
     expect(Date.parse(other.stateChangedAt)).toBeGreaterThan(Date.parse(down.stateChangedAt));
   });
 
+  it('sorts the list by stateChangedAt (the NOC\'s "what changed last")', async () => {
+    const res = await t.get('/api/v1/vpn-tunnels?sort=stateChangedAt&order=desc');
+    expect(res.status).toBe(200);
+    expect(res.body.items[0].id).toBe(tunnelId);
+  });
+
   it('gives operators their own topics and never a tenant\'s', async () => {
     const v = await versions(api.adminKey);
     expect(Object.keys(v).sort()).toEqual(['gateways', 'hosts', 'tenants']);

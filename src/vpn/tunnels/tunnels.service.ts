@@ -23,7 +23,7 @@ import { VpnTunnel } from './vpn-tunnel.entity';
 import { finalizeTunnelDeletion, TunnelPairs } from './tunnel-pairs';
 
 export const SECRET_BOX = Symbol('SECRET_BOX');
-export const TUNNEL_SORT = { createdAt: 't.created_at', name: 't.name', connectionState: 't.connection_state', resourceState: 't.resource_state' };
+export const TUNNEL_SORT = { createdAt: 't.created_at', name: 't.name', connectionState: 't.connection_state', resourceState: 't.resource_state', stateChangedAt: 't.state_changed_at' };
 type TunnelFilters = Pick<TunnelListQueryDto, 'gatewayId' | 'peerId' | 'resourceState' | 'connectionState'>;
 
 @Injectable()

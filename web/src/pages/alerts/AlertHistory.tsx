@@ -16,8 +16,7 @@ export default function AlertHistory() {
   const [resourceType, setResourceType] = useState<'gateway' | 'tunnel' | undefined>(undefined);
   const list = useList<Alert>((p) => call(api.GET('/api/v1/alerts', { params: { query: p } })), {
     filters: { state, resourceType },
-    poll: (items) => items.some((a) => a.state === 'firing'),
-    pollMs: 10000,
+    live: ['alerts'],
   });
 
   const columns: TableColumnsType<Alert> = [

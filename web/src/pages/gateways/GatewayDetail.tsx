@@ -9,9 +9,10 @@ import { EditableText } from '../../components/EditableText';
 import { errorText } from '../../components/errors';
 import { fmtTime } from '../../components/format';
 import { MetricsPanel, type MetricsWindow } from '../../components/MetricsPanel';
-import { isTransient, ResourceStateTag } from '../../components/state';
+import { ResourceStateTag } from '../../components/state';
 import { RenewModal } from './RenewModal';
 import { useGatewayDelete } from './useGatewayDelete';
+import { useLive } from '../../components/live';
 
 type Gateway = Schemas['GatewayDto'];
 
@@ -42,11 +43,7 @@ export default function GatewayDetail() {
   useEffect(() => {
     void load();
   }, [load]);
-  useEffect(() => {
-    if (!g || !isTransient(g)) return;
-    const timer = setInterval(() => void load(), 3000);
-    return () => clearInterval(timer);
-  }, [g, load]);
+  useLive(['gateways'], () => void load());
 
   if (error instanceof ApiError && error.status === 404) {
     return <Result status="404" title={t('common.notFound')} extra={<Button onClick={() => navigate('/vpn-gateways')}>{t('common.back')}</Button>} />;

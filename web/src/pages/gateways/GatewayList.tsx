@@ -7,7 +7,7 @@ import { firstPageNow, takeFirstPage } from '../../api/prefetch';
 import { useExport } from '../../components/exportList';
 import { fmtTime } from '../../components/format';
 import { listTableProps, ListToolbar } from '../../components/ListToolbar';
-import { isTransient, ResourceStateTag } from '../../components/state';
+import { ResourceStateTag } from '../../components/state';
 import { useList, type Page } from '../../components/useList';
 import { RenewModal } from './RenewModal';
 import { useGatewayDelete } from './useGatewayDelete';
@@ -22,7 +22,7 @@ export default function GatewayList() {
   const [renewing, setRenewing] = useState<Gateway | null>(null);
   const list = useList<Gateway>(async (p) => (await takeFirstPage<Page<Gateway>>('/api/v1/vpn-gateways', p)) ?? call(api.GET('/api/v1/vpn-gateways', { params: { query: p } })), {
     initial: () => firstPageNow<Page<Gateway>>('/api/v1/vpn-gateways'),
-    poll: (items) => items.some(isTransient),
+    live: ['gateways'],
   });
   const { confirmDelete, confirmBatchDelete } = useGatewayDelete(() => {
     setSelected([]);
@@ -47,23 +47,39 @@ export default function GatewayList() {
         </div>
       ),
     },
-    { title: t('gateway.vpc'), render: (_, g) => `${g.vpc.name} (${g.vpc.cidr})` },
-    { title: t('gateway.subnet'), render: (_, g) => `${g.subnet.name} (${g.subnet.cidr})` },
-    { title: t('gateway.externalIp'), render: (_, g) => g.externalIp?.address ?? '-' },
-    { title: t('gateway.tunnelCount'), dataIndex: 'tunnelCount', width: 100, sorter: true },
-    { title: t('common.createdAt'), dataIndex: 'createdAt', sorter: true, render: (v: string) => fmtTime(v) },
-    { title: t('gateway.expiresAt'), dataIndex: 'expiresAt', sorter: true, render: (v: string) => fmtTime(v) },
-    { title: t('gateway.chargeType'), dataIndex: 'chargeType', render: (v: Gateway['chargeType']) => t(`charge.${v}`) },
+    // Columns by priority (issue 17): at 1024 px the creation time and the separate charge-type
+    // column give way (the charge type stays under the expiry); nothing scrolls sideways.
     {
       title: t('common.state'),
       dataIndex: 'resourceState',
-      width: 110,
       render: (_, g) => <ResourceStateTag state={g.resourceState} reason={g.stateReason} />,
     },
+    { title: t('gateway.externalIp'), render: (_, g) => g.externalIp?.address ?? '-' },
+    {
+      title: t('gateway.vpcSubnet'),
+      render: (_, g) => (
+        <div>
+          <div>{`${g.vpc.name} (${g.vpc.cidr})`}</div>
+          <div className="sub">{`${g.subnet.name} (${g.subnet.cidr})`}</div>
+        </div>
+      ),
+    },
+    { title: t('gateway.tunnelCount'), dataIndex: 'tunnelCount', sorter: true },
+    {
+      title: t('gateway.expiresAt'),
+      dataIndex: 'expiresAt',
+      sorter: true,
+      render: (v: string, g) => (
+        <div>
+          <div>{fmtTime(v)}</div>
+          <div className="sub">{t(`charge.${g.chargeType}`)}</div>
+        </div>
+      ),
+    },
+    { title: t('gateway.chargeType'), dataIndex: 'chargeType', responsive: ['xl'], render: (v: Gateway['chargeType']) => t(`charge.${v}`) },
+    { title: t('common.createdAt'), dataIndex: 'createdAt', sorter: true, responsive: ['xxl'], render: (v: string) => fmtTime(v) },
     {
       title: t('common.actions'),
-      fixed: 'right',
-      width: 190,
       render: (_, g) => (
         <Space size={0}>
           <Button type="link" size="small" onClick={() => navigate(`/vpn-gateways/${g.id}`)}>
@@ -98,7 +114,6 @@ export default function GatewayList() {
         data-testid="gateway-table"
         {...listTableProps(list, t)}
         columns={columns}
-        scroll={{ x: 1400 }}
         rowSelection={{ selectedRowKeys: selected, onChange: (keys) => setSelected(keys as string[]) }}
         locale={{ emptyText: t('gateway.empty') }}
       />

@@ -18,7 +18,7 @@ export default function Tenants() {
   const [creating, setCreating] = useState(false);
   const [open, setOpen] = useState<Tenant | null>(null);
   const [form] = Form.useForm<{ name: string }>();
-  const list = useList<Tenant>((p) => call(api.GET('/api/v1/tenants', { params: { query: p } })));
+  const list = useList<Tenant>((p) => call(api.GET('/api/v1/tenants', { params: { query: p } })), { live: ['tenants'] });
 
   const { busy, submit: create } = useSubmit(form, async (v) => {
     const tenant = await call(api.POST('/api/v1/tenants', { body: v }));

@@ -21,6 +21,7 @@ export default function PeerList() {
   const [editing, setEditing] = useState<Peer | 'new' | null>(null);
   const list = useList<Peer>(async (p) => (await takeFirstPage<Page<Peer>>('/api/v1/peer-gateways', p)) ?? call(api.GET('/api/v1/peer-gateways', { params: { query: p } })), {
     initial: () => firstPageNow<Page<Peer>>('/api/v1/peer-gateways'),
+    live: ['peers'],
   });
 
   const blocked = useDeleteGuard('peerId', { title: t('peer.deleteBlockedTitle'), body: t('peer.deleteBlocked') });

@@ -10,10 +10,11 @@ import { EditableText } from '../../components/EditableText';
 import { errorText } from '../../components/errors';
 import { fmtTime } from '../../components/format';
 import { MetricsPanel, type MetricsWindow } from '../../components/MetricsPanel';
-import { ConnStateTag, isTransient, ResourceStateTag } from '../../components/state';
+import { ConnStateTag, ResourceStateTag } from '../../components/state';
 import { ConfigDownloadModal } from './ConfigDownloadModal';
 import { PolicyEditors, type Editor } from './PolicyEditors';
 import { TunnelLogs } from './TunnelLogs';
+import { useLive } from '../../components/live';
 
 type Tunnel = Schemas['TunnelDto'];
 const FAQ_CODES = ['psk_mismatch_or_id_mismatch', 'ike_proposal_mismatch', 'ike_version_or_mode_mismatch', 'peer_unreachable', 'ipsec_proposal_mismatch', 'traffic_selectors_mismatch', 'remote_deleted_child_sa', 'unknown'];
@@ -42,12 +43,8 @@ export default function TunnelDetail() {
   useEffect(() => {
     void load();
   }, [load]);
-  // Live: poll while connecting/creating/deleting, and slowly otherwise (failures and reconnects).
-  const transient = x ? isTransient(x) : false;
-  useEffect(() => {
-    const timer = setInterval(() => void load(), transient ? 2000 : 10000);
-    return () => clearInterval(timer);
-  }, [transient, load]);
+  // Live: fetched again whenever the tenant's tunnels changed (live.ts), whatever the state.
+  useLive(['tunnels'], () => void load());
   const gatewayId = x?.gateway.id;
   useEffect(() => {
     if (!gatewayId) return;
@@ -259,7 +256,7 @@ export default function TunnelDetail() {
               </Space>
             ),
           },
-          { key: 'logs', label: t('logs.title'), children: <TunnelLogs tunnelId={x.id} live={transient} /> },
+          { key: 'logs', label: t('logs.title'), children: <TunnelLogs tunnelId={x.id} /> },
           { key: 'metrics', label: t('metrics.title'), children: <MetricsPanel load={metrics} /> },
         ]}
       />

@@ -1,14 +1,16 @@
 import { lazy, Suspense, useState } from 'react';
 import { App, Button, Select, Space, Table, Tag, Typography, type TableColumnsType } from 'antd';
 import { useTranslation } from 'react-i18next';
+import type { TFunction } from 'i18next';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { api, call, type Schemas } from '../../api/client';
 import { firstPageNow, takeFirstPage } from '../../api/prefetch';
 import { useConfirmDelete } from '../../components/deleteGuard';
 import { useExport } from '../../components/exportList';
 import { fmtTime } from '../../components/format';
+import { Since } from '../../components/since';
 import { listTableProps, ListToolbar } from '../../components/ListToolbar';
-import { CONNECTION_STATES, ConnStateTag, isTransient, ResourceStateTag, type ConnectionState } from '../../components/state';
+import { CONNECTION_STATES, ConnStateTag, ResourceStateTag, type ConnectionState } from '../../components/state';
 import { useList, type Page } from '../../components/useList';
 
 // Loaded on the first "download" click: its form controls are not part of the list's first render.
@@ -19,6 +21,14 @@ type Tunnel = Schemas['TunnelDto'];
 export function failureMessage(t: Tunnel): string | undefined {
   const f = t.failure as { message?: string } | null | undefined;
   return f?.message;
+}
+
+/** Why the tunnel is in its state, in the page's language: the failure's title, else what the state means. */
+export function stateReason(x: Tunnel, t: TFunction): string {
+  const f = x.failure as { code?: string; message?: string } | null | undefined;
+  if (f?.code) return t(`failureTitle.${f.code}`, { defaultValue: t('failureTitle.unknown') });
+  if (x.connectionState === 'connected') return t('tunnel.reasonUp');
+  return x.connectedAt ? t('tunnel.reasonReconnecting') : t('tunnel.reasonFirst');
 }
 
 export default function TunnelList() {
@@ -36,7 +46,7 @@ export default function TunnelList() {
   const peerId = search.get('peerId') ?? undefined;
   const list = useList<Tunnel>(async (p) => (await takeFirstPage<Page<Tunnel>>('/api/v1/vpn-tunnels', p)) ?? call(api.GET('/api/v1/vpn-tunnels', { params: { query: p } })), {
     initial: () => (gatewayId || peerId ? null : firstPageNow<Page<Tunnel>>('/api/v1/vpn-tunnels')),
-    poll: (items) => items.some(isTransient),
+    live: ['tunnels'],
     filters: { connectionState: connFilter, gatewayId, peerId },
   });
 
@@ -90,9 +100,21 @@ export default function TunnelList() {
         </div>
       ),
     },
-    { title: t('common.createdAt'), dataIndex: 'createdAt', sorter: true, render: (v: string) => fmtTime(v) },
-    { title: t('tunnel.resourceState'), dataIndex: 'resourceState', sorter: true, render: (_, x) => <ResourceStateTag state={x.resourceState} /> },
-    { title: t('tunnel.connectionState'), dataIndex: 'connectionState', sorter: true, render: (_, x) => <ConnStateTag state={x.connectionState} reason={failureMessage(x)} /> },
+    // Columns by priority (issue 17): the creation time only on wide screens, the resource state from 1200 px.
+    { title: t('common.createdAt'), dataIndex: 'createdAt', sorter: true, responsive: ['xxl'], render: (v: string) => fmtTime(v) },
+    { title: t('tunnel.resourceState'), dataIndex: 'resourceState', sorter: true, responsive: ['xl'], render: (_, x) => <ResourceStateTag state={x.resourceState} /> },
+    {
+      title: t('tunnel.connectionState'),
+      dataIndex: 'connectionState',
+      sorter: true,
+      render: (_, x) => (
+        <div>
+          <ConnStateTag state={x.connectionState} reason={failureMessage(x)} />
+          <div className="sub" data-testid="state-reason">{stateReason(x, t)}</div>
+        </div>
+      ),
+    },
+    { title: t('tunnel.stateSince'), dataIndex: 'stateChangedAt', sorter: true, render: (v: string) => <Since at={v} testId="state-since" /> },
     {
       title: t('common.actions'),
       render: (_, x) => (

@@ -8,11 +8,11 @@ import { useList } from '../../components/useList';
 type Entry = Schemas['TunnelLogEntryDto'];
 
 /** The connection log: what each negotiation did and why it failed, with charon's lines. */
-export function TunnelLogs({ tunnelId, live }: { tunnelId: string; live: boolean }) {
+export function TunnelLogs({ tunnelId }: { tunnelId: string }) {
   const { t, i18n } = useTranslation();
   const list = useList<Entry>(
     (p) => call(api.GET('/api/v1/vpn-tunnels/{id}/logs', { params: { path: { id: tunnelId }, query: { offset: p.offset, limit: Math.min(p.limit, 200) } } })),
-    { poll: () => live, pollMs: 5000 },
+    { live: ['tunnels'] },
   );
   const summary = (e: Entry): string => {
     if (e.reasonCode) return t(`failureTitle.${e.reasonCode}`, { defaultValue: e.message ?? e.reasonCode });
