@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString } from 'class-validator';
+import { IsIn, IsOptional, IsString } from 'class-validator';
+import { Aggregate, AGGREGATES } from './series-sql';
 import { MAX_POINTS, MAX_SPAN_DAYS, RANGE_NAMES } from './metrics-window';
 
 // The window rules (one form or the other, from < to, 31 days) are checked by resolveWindow
@@ -13,6 +14,9 @@ export class MetricsQueryDto {
 
   @ApiPropertyOptional({ format: 'date-time', description: 'End of a custom window (ISO 8601); default now.' })
   @IsOptional() @IsString() to?: string;
+
+  @ApiPropertyOptional({ enum: AGGREGATES, default: 'avg', description: 'How rates, health and utilisation are aggregated per bucket: the average, or the peak sample' })
+  @IsOptional() @IsIn(AGGREGATES) agg?: Aggregate;
 }
 
 const POINTS = {
@@ -51,6 +55,7 @@ class MetricsWindowDto {
   @ApiProperty({ description: 'Start of the first bucket (the requested start aligned down to a multiple of stepSeconds)' }) from: Date;
   @ApiProperty() to: Date;
   @ApiProperty({ description: `Bucket width; at most ${MAX_POINTS} buckets per series`, example: 10 }) stepSeconds: number;
+  @ApiProperty({ enum: AGGREGATES, description: 'The aggregate the rates were computed with (agg)' }) aggregate: Aggregate;
 }
 
 export class TunnelMetricsDto extends MetricsWindowDto {

@@ -470,7 +470,7 @@ export interface paths {
         };
         /**
          * List VPN tunnels
-         * @description Sort by createdAt, name, connectionState, resourceState; q searches name, ID, gateway and peer names and IPs.
+         * @description Sort by createdAt, name, connectionState, resourceState, stateChangedAt; q searches name, ID, gateway and peer names and IPs.
          */
         get: operations["TunnelsController_list"];
         put?: never;
@@ -491,7 +491,7 @@ export interface paths {
         };
         /**
          * Download the whole list as Excel (never the PSK)
-         * @description The list's q, filters and sort (createdAt, name, connectionState, resourceState), no paging; lang=zh|en (default: Accept-Language, else zh).
+         * @description The list's q, filters and sort (createdAt, name, connectionState, resourceState, stateChangedAt), no paging; lang=zh|en (default: Accept-Language, else zh).
          */
         get: operations["TunnelsController_export"];
         put?: never;
@@ -2344,6 +2344,11 @@ export interface components {
              * @example 10
              */
             stepSeconds: number;
+            /**
+             * @description The aggregate the rates were computed with (agg)
+             * @enum {string}
+             */
+            aggregate: "avg" | "max";
             tunnelId: string;
             series: components["schemas"]["TunnelSeriesDto"];
         };
@@ -2488,6 +2493,11 @@ export interface components {
              * @example 10
              */
             stepSeconds: number;
+            /**
+             * @description The aggregate the rates were computed with (agg)
+             * @enum {string}
+             */
+            aggregate: "avg" | "max";
             gatewayId: string;
             /**
              * @description The gateway's bandwidth, the base of txUtilization
@@ -6801,6 +6811,8 @@ export interface operations {
                 from?: string;
                 /** @description End of a custom window (ISO 8601); default now. */
                 to?: string;
+                /** @description How rates, health and utilisation are aggregated per bucket: the average, or the peak sample */
+                agg?: "avg" | "max";
             };
             header?: never;
             path: {
@@ -6865,6 +6877,8 @@ export interface operations {
                 from?: string;
                 /** @description End of a custom window (ISO 8601); default now. */
                 to?: string;
+                /** @description How rates, health and utilisation are aggregated per bucket: the average, or the peak sample */
+                agg?: "avg" | "max";
             };
             header?: never;
             path: {

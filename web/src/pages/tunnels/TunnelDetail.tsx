@@ -9,7 +9,7 @@ import { useConfirmDelete } from '../../components/deleteGuard';
 import { EditableText } from '../../components/EditableText';
 import { errorText } from '../../components/errors';
 import { fmtTime } from '../../components/format';
-import { MetricsPanel, type MetricsWindow } from '../../components/MetricsPanel';
+import { MetricsPanel, type Aggregate, type MetricsWindow } from '../../components/MetricsPanel';
 import { ConnStateTag, ResourceStateTag } from '../../components/state';
 import { ConfigDownloadModal } from './ConfigDownloadModal';
 import { PolicyEditors, type Editor } from './PolicyEditors';
@@ -86,10 +86,12 @@ export default function TunnelDetail() {
     }
   };
 
-  const metrics = async (w: MetricsWindow) => {
-    const m = await call(api.GET('/api/v1/vpn-tunnels/{id}/metrics', { params: { path: { id }, query: w } }));
+  const metrics = async (w: MetricsWindow, agg: Aggregate) => {
+    const m = await call(api.GET('/api/v1/vpn-tunnels/{id}/metrics', { params: { path: { id }, query: { ...w, agg } } }));
     const s = m.series as unknown as Record<string, number[][]>;
     return {
+      from: Date.parse(m.from),
+      to: Date.parse(m.to),
       stepSeconds: m.stepSeconds,
       charts: [
         { id: 'bps', title: t('metrics.tunnelBps'), unit: 'bps' as const, series: [{ name: t('metrics.in'), points: s.bpsIn }, { name: t('metrics.out'), points: s.bpsOut }] },
