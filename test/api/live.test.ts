@@ -97,3 +97,58 @@ describe('GET /api/v1/changes and stateChangedAt', () => {
     expect(v.gateways.startsWith('1.')).toBe(true);
   });
 });
+
+describe('GET /api/v1/vpn-tunnels/{id}/logs: collapse and filters', () => {
+  let tunnelId: string;
+  const base = Date.parse('2026-01-01T21:00:00Z');
+  beforeAll(async () => {
+    const gw = await t.ok(t.post('/api/v1/vpn-gateways', gatewayBody(w, 1, { name: 'gw-log' })), 201);
+    const peer = await t.ok(t.post('/api/v1/peer-gateways', { name: 'log-peer', ipAddress: '203.0.113.20' }), 201);
+    tunnelId = (await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peer.id, w, { name: 'log', remoteCidrs: ['172.16.9.0/24'] })), 201)).id;
+    const ds = api.app.get<DataSource>(getDataSourceToken());
+    // connected, then 40 identical unreachable failures from 21:02, 2 PSK failures, 3 more unreachable.
+    const rows: [number, string, string | null, string | null, string][] = [[0, 'connected', null, null, 'CHILD_SA installed']];
+    for (let i = 0; i < 40; i++) rows.push([120 + i * 12, 'attempt', 'failure', 'peer_unreachable', 'the peer does not answer']);
+    for (let i = 0; i < 2; i++) rows.push([700 + i * 12, 'attempt', 'failure', 'psk_mismatch_or_id_mismatch', 'AUTHENTICATION_FAILED from 203.0.113.20']);
+    for (let i = 0; i < 3; i++) rows.push([800 + i * 12, 'attempt', 'failure', 'peer_unreachable', 'the peer does not answer']);
+    for (const [s, kind, result, reason, message] of rows) {
+      await ds.query(`INSERT INTO tunnel_events (tunnel_id, at, kind, result, phase, reason_code, message, config_version, lines)
+                      VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8)`, [tunnelId, new Date(base + s * 1000), kind, result, result ? 1 : null, reason, message, [`line for ${message}`]]);
+    }
+  });
+  const logs = (query: string) => t.ok(t.get(`/api/v1/vpn-tunnels/${tunnelId}/logs?${query}`));
+
+  it('collapse=true folds each run of identical attempts into one entry with its count and first time', async () => {
+    const page = await logs('collapse=true');
+    expect(page.total).toBe(4);
+    expect(page.items.map((e: any) => [e.reasonCode, e.repeats])).toEqual([['peer_unreachable', 3], ['psk_mismatch_or_id_mismatch', 2], ['peer_unreachable', 40], [null, 1]]);
+    const run = page.items[2];
+    expect(run.firstAt).toBe(new Date(base + 120_000).toISOString());
+    expect(run.at).toBe(new Date(base + (120 + 39 * 12) * 1000).toISOString());
+    // Uncollapsed (the default) every entry stands for itself.
+    const plain = await logs('limit=5');
+    expect(plain.total).toBe(46);
+    expect(plain.items.every((e: any) => e.repeats === 1 && e.firstAt === e.at)).toBe(true);
+  });
+
+  it('filters by reason code, result, kind, time and text before collapsing', async () => {
+    const unreachable = await logs('collapse=true&reasonCode=peer_unreachable');
+    expect(unreachable.items.map((e: any) => e.repeats)).toEqual([43]); // the PSK failures filtered out: one run
+    expect((await logs('kind=connected')).items.map((e: any) => e.kind)).toEqual(['connected']);
+    expect((await logs('result=failure')).total).toBe(45);
+    expect((await logs(`from=${new Date(base + 790_000).toISOString()}`)).total).toBe(3);
+    expect((await logs(`to=${new Date(base + 60_000).toISOString()}`)).total).toBe(1);
+    const text = await logs('q=authentication_failed');
+    expect(text.total).toBe(2);
+    expect(text.items[0].reasonCode).toBe('psk_mismatch_or_id_mismatch');
+    expect((await logs('collapse=true&offset=10')).total).toBe(4); // past the end still counts
+  });
+
+  it('refuses a bad filter with a 400 naming the field', async () => {
+    for (const [query, field] of [['kind=nope', 'kind'], ['result=maybe', 'result'], ['from=yesterday', 'from'], ['collapse=yes', 'collapse']]) {
+      const res = await t.get(`/api/v1/vpn-tunnels/${tunnelId}/logs?${query}`);
+      expect(res.status).toBe(400);
+      expect(res.body.violations.map((v: any) => v.field)).toContain(field);
+    }
+  });
+});

@@ -1,10 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { Allow, IsBooleanString, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { Allow, IsBooleanString, IsIn, IsInt, IsISO8601, IsObject, IsOptional, IsString, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { ListQueryDto } from '../../common/list-query';
 import {
   DH_GROUPS, ENCRYPTION_ALGORITHMS, IKE_AUTH_ALGORITHMS, IKE_EXCHANGE_MODES, IKE_VERSIONS, IPSEC_AUTH_ALGORITHMS, IPSEC_PROTOCOLS, PFS_GROUPS,
 } from '../policy/policy';
+import { TUNNEL_EVENT_KINDS, TunnelEventKind } from '../../negotiation/tunnel-event.entity';
 import { CONNECTION_STATES, ConnectionState, RESOURCE_STATES, ResourceState } from '../states';
 import { AddressRefDto, CidrRefDto } from '../gateways/gateway.dto';
 import { RoutePushStatusDto } from '../../routes/routes.dto';
@@ -133,6 +134,14 @@ export class ConfigQueryDto {
 export class TunnelLogQueryDto {
   @ApiPropertyOptional({ minimum: 0, default: 0 }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) offset?: number;
   @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 20 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
+  @ApiPropertyOptional({ enum: TUNNEL_EVENT_KINDS }) @IsOptional() @IsIn(TUNNEL_EVENT_KINDS) kind?: TunnelEventKind;
+  @ApiPropertyOptional({ enum: ['success', 'failure'] }) @IsOptional() @IsIn(['success', 'failure']) result?: 'success' | 'failure';
+  @ApiPropertyOptional({ description: 'Only entries with this reason code (psk_mismatch_or_id_mismatch, peer_unreachable, …)' }) @IsOptional() @IsString() @Length(1, 64) reasonCode?: string;
+  @ApiPropertyOptional({ format: 'date-time', description: 'Entries at or after this time' }) @IsOptional() @IsISO8601() from?: string;
+  @ApiPropertyOptional({ format: 'date-time', description: 'Entries at or before this time' }) @IsOptional() @IsISO8601() to?: string;
+  @ApiPropertyOptional({ description: 'Case-insensitive text in the message or charon\'s lines' }) @IsOptional() @IsString() @Length(1, 200) q?: string;
+  @ApiPropertyOptional({ enum: ['true', 'false'], default: 'false', description: 'true: consecutive identical entries (kind, result, phase, reason, configuration version) are one entry with repeats and firstAt' })
+  @IsOptional() @IsIn(['true', 'false']) collapse?: 'true' | 'false';
 }
 
 export class TunnelLogEntryDto {
@@ -145,6 +154,8 @@ export class TunnelLogEntryDto {
   @ApiProperty({ type: String, nullable: true }) message: string | null;
   @ApiProperty({ type: Number, nullable: true }) configVersion: number | null;
   @ApiProperty({ type: [String], description: 'charon\'s log lines for the attempt' }) lines: string[];
+  @ApiProperty({ description: 'How many consecutive identical entries this one stands for (1 unless collapse=true); the fields are the newest one\'s' }) repeats: number;
+  @ApiProperty({ description: 'When the first of them happened (= at when repeats is 1)' }) firstAt: Date;
 }
 
 export class TunnelLogPageDto {

@@ -12,13 +12,13 @@ import { Violation, violation } from '../../common/violations';
 import { Subnet, Vpc } from '../../inventory/inventory.entities';
 import { JobDispatcher } from '../../jobs/job-dispatcher';
 import { RoutesService } from '../../routes/routes.service';
-import { TunnelEvent } from '../../negotiation/tunnel-event.entity';
 import { defaultTemplateId } from '../../alerts/default-template';
 import { VpnGateway } from '../gateways/vpn-gateway.entity';
 import { PeerGateway } from '../peers/peer-gateway.entity';
 import { checkIkePolicy, checkIpsecPolicy, IkePolicy, IpsecPolicy } from '../policy/policy';
 import { checkPsk, checkTunnelSubnets, MAX_TUNNELS_PER_GATEWAY, MAX_TUNNELS_PER_PEER } from './tunnel-rules';
-import { CreateTunnelDto, TunnelListQueryDto, UpdateIkePolicyDto, UpdateSubnetsDto } from './tunnel.dto';
+import { tunnelLogPage } from './tunnel-log';
+import { CreateTunnelDto, TunnelListQueryDto, TunnelLogQueryDto, UpdateIkePolicyDto, UpdateSubnetsDto } from './tunnel.dto';
 import { VpnTunnel } from './vpn-tunnel.entity';
 import { finalizeTunnelDeletion, TunnelPairs } from './tunnel-pairs';
 
@@ -98,10 +98,9 @@ export class TunnelsService {
     return new Map(rows.map((s) => [s.id, s]));
   }
 
-  async logs(tenantId: string, id: string, offset: number, limit: number) {
+  async logs(tenantId: string, id: string, q: TunnelLogQueryDto) {
     await this.get(tenantId, id);
-    const [items, total] = await this.db.getRepository(TunnelEvent).findAndCount({ where: { tunnelId: id }, order: { id: 'DESC' }, skip: offset, take: limit });
-    return { items, total, offset, limit };
+    return tunnelLogPage(this.db, id, q);
   }
 
   async create(tenantId: string, dto: CreateTunnelDto): Promise<VpnTunnel> {

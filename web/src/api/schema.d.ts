@@ -548,7 +548,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Connection log: negotiation attempts with result, reason and charon's lines; outages; config changes (newest first) */
+        /**
+         * Connection log: negotiation attempts with result, reason and charon's lines; outages; config changes (newest first)
+         * @description Filters kind, result, reasonCode, from/to and q (text) combine; collapse=true folds consecutive identical entries into one with repeats and firstAt.
+         */
         get: operations["TunnelsController_logs"];
         put?: never;
         post?: never;
@@ -1837,6 +1840,13 @@ export interface components {
             configVersion: number | null;
             /** @description charon's log lines for the attempt */
             lines: string[];
+            /** @description How many consecutive identical entries this one stands for (1 unless collapse=true); the fields are the newest one's */
+            repeats: number;
+            /**
+             * Format: date-time
+             * @description When the first of them happened (= at when repeats is 1)
+             */
+            firstAt: string;
         };
         TunnelLogPageDto: {
             items: components["schemas"]["TunnelLogEntryDto"][];
@@ -5404,6 +5414,18 @@ export interface operations {
             query?: {
                 offset?: number;
                 limit?: number;
+                kind?: "attempt" | "connected" | "down" | "rekey" | "config" | "deleted";
+                result?: "success" | "failure";
+                /** @description Only entries with this reason code (psk_mismatch_or_id_mismatch, peer_unreachable, …) */
+                reasonCode?: string;
+                /** @description Entries at or after this time */
+                from?: string;
+                /** @description Entries at or before this time */
+                to?: string;
+                /** @description Case-insensitive text in the message or charon's lines */
+                q?: string;
+                /** @description true: consecutive identical entries (kind, result, phase, reason, configuration version) are one entry with repeats and firstAt */
+                collapse?: "true" | "false";
             };
             header?: never;
             path: {
