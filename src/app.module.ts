@@ -8,6 +8,8 @@ import { MeController } from './auth/me.controller';
 import { TenantsController } from './auth/tenants.controller';
 import { ChangesController } from './live/changes.controller';
 import { ChangesService } from './live/changes.service';
+import { OverviewController } from './live/overview.controller';
+import { OverviewService } from './live/overview.service';
 import { TenantsService } from './auth/tenants.service';
 import { HttpErrorFilter } from './common/http-error.filter';
 import { SecretBox } from './common/secret-box';
@@ -39,13 +41,13 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl)), TypeOrmModule.forFeature(ENTITIES)],
-      controllers: [HealthController, MeController, ChangesController, TenantsController, ...INVENTORY_CONTROLLERS, GatewaysController, PeersController, TunnelsController, RemoteConfigController, AgentController, AgentsAdminController, GatewayHostsController, ...ALERT_CONTROLLERS, ...MONITORING_CONTROLLERS, ...BILLING_CONTROLLERS],
+      controllers: [HealthController, MeController, ChangesController, OverviewController, TenantsController, ...INVENTORY_CONTROLLERS, GatewaysController, PeersController, TunnelsController, RemoteConfigController, AgentController, AgentsAdminController, GatewayHostsController, ...ALERT_CONTROLLERS, ...MONITORING_CONTROLLERS, ...BILLING_CONTROLLERS],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: SECRET_BOX, useValue: new SecretBox(config.secretsKey) },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
-        TenantsService, ChangesService, InventoryService, JobDispatcher, GatewayPlacementService, GatewayHostsService, GatewaysService, PeersService, TunnelsService, RoutesService, ...ALERT_PROVIDERS, ...MONITORING_PROVIDERS, ...BILLING_PROVIDERS,
+        TenantsService, ChangesService, OverviewService, InventoryService, JobDispatcher, GatewayPlacementService, GatewayHostsService, GatewaysService, PeersService, TunnelsService, RoutesService, ...ALERT_PROVIDERS, ...MONITORING_PROVIDERS, ...BILLING_PROVIDERS,
       ],
     };
   }

@@ -152,3 +152,32 @@ describe('GET /api/v1/vpn-tunnels/{id}/logs: collapse and filters', () => {
     }
   });
 });
+
+describe('GET /api/v1/overview', () => {
+  it('counts by state, lists the failing tunnels with their reason, expiring gateways and the topology', async () => {
+    const ds = api.app.get<DataSource>(getDataSourceToken());
+    const o = await t.ok(t.get('/api/v1/overview'));
+    const tunnels = (await t.ok(t.get('/api/v1/vpn-tunnels?limit=100'))).items;
+    expect(Object.values(o.tunnelsByState).reduce((a: number, b: any) => a + b, 0)).toBe(tunnels.length);
+    expect(Object.keys(o.gatewaysByState).sort()).toEqual(['creating', 'deleting', 'error', 'expired', 'running']);
+    // The tunnel the store put in phase1_failed (psk) is failing, with its reason; a never-connected connecting one is not.
+    const failed = tunnels.filter((x: any) => x.connectionState === 'phase1_failed');
+    expect(failed.length).toBeGreaterThan(0);
+    expect(o.failingTotal).toBe(failed.length);
+    expect(o.failing[0]).toMatchObject({ id: failed[0].id, connectionState: 'phase1_failed', failure: { code: 'psk_mismatch_or_id_mismatch' }, peerIp: '203.0.113.10' });
+    // A gateway expiring in 2 days shows; one in 20 days does not.
+    const gateways = (await t.ok(t.get('/api/v1/vpn-gateways'))).items;
+    await ds.query(`UPDATE vpn_gateways SET expires_at = now() + interval '2 days' WHERE id = $1`, [gateways[0].id]);
+    await ds.query(`UPDATE vpn_gateways SET expires_at = now() + interval '20 days' WHERE id <> $1 AND tenant_id = $2`, [gateways[0].id, w.tenantId]);
+    const after = await t.ok(t.get('/api/v1/overview'));
+    expect(after.expiringSoon.map((g: any) => g.id)).toEqual([gateways[0].id]);
+    expect(after.topology.gateways.length).toBe(gateways.length);
+    expect(after.topology.tunnels.length).toBe(tunnels.length);
+    expect(after.topology.vpcs).toEqual([expect.objectContaining({ id: w.vpcId })]);
+    expect(new Set(after.topology.tunnels.map((x: any) => x.peerId))).toEqual(new Set(tunnels.map((x: any) => x.peer.id)));
+  });
+
+  it('is a tenant page: operators get 403', async () => {
+    expect((await client(api, api.adminKey).get('/api/v1/overview')).status).toBe(403);
+  });
+});

@@ -57,6 +57,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The landing page: counts by state, tunnels failing now with reasons, gateways expiring within 7 days, recent alerts, the topology */
+        get: operations["OverviewController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tenants": {
         parameters: {
             query?: never;
@@ -1293,6 +1310,156 @@ export interface components {
                 [key: string]: string;
             };
         };
+        OverviewFailureDto: {
+            code: string;
+            message: string;
+        };
+        OverviewTunnelDto: {
+            id: string;
+            name: string;
+            /** @enum {string} */
+            connectionState: "connecting" | "connected" | "phase1_failed" | "phase2_failed";
+            resourceState: string;
+            failure: components["schemas"]["OverviewFailureDto"] | null;
+            /** Format: date-time */
+            stateChangedAt: string;
+            /**
+             * Format: date-time
+             * @description null: never connected
+             */
+            connectedAt: string | null;
+            gatewayId: string;
+            gatewayName: string;
+            peerId: string;
+            peerName: string;
+            peerIp: string;
+        };
+        OverviewGatewayDto: {
+            id: string;
+            name: string;
+            resourceState: string;
+            stateReason: string | null;
+            externalIp: string;
+            vpcId: string;
+            /** Format: date-time */
+            expiresAt: string | null;
+            autoRenew: boolean;
+            chargeType: string;
+        };
+        AlertRuleDto: {
+            /**
+             * @description Tunnel metrics apply to bound tunnels, gateway metrics to bound gateways. `tunnel_health`: tunnel health: 1 when every CHILD_SA is installed (connected), else 0; `tunnel_bps_in`: tunnel inbound bandwidth, bits/s; `tunnel_bps_out`: tunnel outbound bandwidth, bits/s; `tunnel_pps_in`: tunnel inbound packets/s; `tunnel_pps_out`: tunnel outbound packets/s; `gateway_rx_bps`: gateway external NIC receive bandwidth, bits/s; `gateway_tx_bps`: gateway external NIC transmit bandwidth, bits/s; `gateway_rx_pps`: gateway external NIC receive packets/s; `gateway_tx_pps`: gateway external NIC transmit packets/s; `gateway_tx_utilization`: outbound bandwidth utilisation, a fraction 0..1 of the gateway's bandwidth
+             * @enum {string}
+             */
+            metric: "tunnel_health" | "tunnel_bps_in" | "tunnel_bps_out" | "tunnel_pps_in" | "tunnel_pps_out" | "gateway_rx_bps" | "gateway_tx_bps" | "gateway_rx_pps" | "gateway_tx_pps" | "gateway_tx_utilization";
+            /**
+             * @description value <comparator> threshold breaches: lt <, le <=, gt >, ge >=, eq =, ne !=
+             * @enum {string}
+             */
+            comparator: "lt" | "le" | "gt" | "ge" | "eq" | "ne";
+            /**
+             * @description health 0..1, utilisation 0..1 (a fraction), rates >= 0
+             * @example 1
+             */
+            threshold: number;
+            /**
+             * @description Consecutive breaching evaluation periods before the alert fires
+             * @example 3
+             */
+            periods: number;
+        };
+        AlertResourceDto: {
+            /** @enum {string} */
+            type: "gateway" | "tunnel";
+            /** @example vpntnl-k3j9x2ab */
+            id: string;
+            /** @description The name when the alert fired */
+            name: string;
+        };
+        AlertDto: {
+            /** @example alert-k3j9x2ab */
+            id: string;
+            /** @enum {string} */
+            state: "firing" | "resolved";
+            /**
+             * @description recovered: the metric came back (notified); cleared: the rule, binding or resource went away (not notified)
+             * @enum {string|null}
+             */
+            resolution: "recovered" | "cleared" | null;
+            rule: components["schemas"]["AlertRuleDto"];
+            templateId: string;
+            templateName: string;
+            resource: components["schemas"]["AlertResourceDto"];
+            /** @description The value of the period that fired it */
+            value: number;
+            /** @description The value of the period that resolved it */
+            resolvedValue: number | null;
+            /** Format: date-time */
+            firedAt: string;
+            /** Format: date-time */
+            resolvedAt: string | null;
+        };
+        OverviewVpcDto: {
+            id: string;
+            name: string;
+            cidr: string;
+        };
+        OverviewTopologyTunnelDto: {
+            id: string;
+            name: string;
+            gatewayId: string;
+            peerId: string;
+            /** @enum {string} */
+            connectionState: "connecting" | "connected" | "phase1_failed" | "phase2_failed";
+        };
+        OverviewPeerDto: {
+            id: string;
+            name: string;
+            ipAddress: string;
+        };
+        TopologyDto: {
+            vpcs: components["schemas"]["OverviewVpcDto"][];
+            gateways: components["schemas"]["OverviewGatewayDto"][];
+            tunnels: components["schemas"]["OverviewTopologyTunnelDto"][];
+            peers: components["schemas"]["OverviewPeerDto"][];
+        };
+        OverviewDto: {
+            /**
+             * @description Tunnels per connection state (every state present, 0 when none)
+             * @example {
+             *       "connecting": 3,
+             *       "connected": 950,
+             *       "phase1_failed": 40,
+             *       "phase2_failed": 7
+             *     }
+             */
+            tunnelsByState: {
+                [key: string]: number;
+            };
+            /**
+             * @description Gateways per resource state (every state present)
+             * @example {
+             *       "creating": 0,
+             *       "running": 50,
+             *       "deleting": 0,
+             *       "error": 0,
+             *       "expired": 0
+             *     }
+             */
+            gatewaysByState: {
+                [key: string]: number;
+            };
+            /** @description Failing now: phase 1/2 failed, or connecting after having been connected; most recent change first, at most 20 */
+            failing: components["schemas"]["OverviewTunnelDto"][];
+            /** @description How many tunnels are failing in all */
+            failingTotal: number;
+            /** @description Gateways expiring within 7 days or already expired, soonest first, at most 10 */
+            expiringSoon: components["schemas"]["OverviewGatewayDto"][];
+            /** @description The 5 most recent alerts */
+            recentAlerts: components["schemas"]["AlertDto"][];
+            /** @description VPCs -> gateways -> tunnels -> peers, for the topology (every gateway, tunnel and peer of the tenant) */
+            topology: components["schemas"]["TopologyDto"];
+        };
         CreateTenantDto: {
             /** @example acme */
             name: string;
@@ -2014,28 +2181,6 @@ export interface components {
             /** @description null when Redis did not answer in time */
             queue: components["schemas"]["GatewayHostQueueDto"] | null;
         };
-        AlertRuleDto: {
-            /**
-             * @description Tunnel metrics apply to bound tunnels, gateway metrics to bound gateways. `tunnel_health`: tunnel health: 1 when every CHILD_SA is installed (connected), else 0; `tunnel_bps_in`: tunnel inbound bandwidth, bits/s; `tunnel_bps_out`: tunnel outbound bandwidth, bits/s; `tunnel_pps_in`: tunnel inbound packets/s; `tunnel_pps_out`: tunnel outbound packets/s; `gateway_rx_bps`: gateway external NIC receive bandwidth, bits/s; `gateway_tx_bps`: gateway external NIC transmit bandwidth, bits/s; `gateway_rx_pps`: gateway external NIC receive packets/s; `gateway_tx_pps`: gateway external NIC transmit packets/s; `gateway_tx_utilization`: outbound bandwidth utilisation, a fraction 0..1 of the gateway's bandwidth
-             * @enum {string}
-             */
-            metric: "tunnel_health" | "tunnel_bps_in" | "tunnel_bps_out" | "tunnel_pps_in" | "tunnel_pps_out" | "gateway_rx_bps" | "gateway_tx_bps" | "gateway_rx_pps" | "gateway_tx_pps" | "gateway_tx_utilization";
-            /**
-             * @description value <comparator> threshold breaches: lt <, le <=, gt >, ge >=, eq =, ne !=
-             * @enum {string}
-             */
-            comparator: "lt" | "le" | "gt" | "ge" | "eq" | "ne";
-            /**
-             * @description health 0..1, utilisation 0..1 (a fraction), rates >= 0
-             * @example 1
-             */
-            threshold: number;
-            /**
-             * @description Consecutive breaching evaluation periods before the alert fires
-             * @example 3
-             */
-            periods: number;
-        };
         ChannelDto: {
             /** @example chn-k3j9x2ab */
             id: string;
@@ -2109,37 +2254,6 @@ export interface components {
              * @example alt-k3j9x2ab
              */
             alertTemplateId: string | null;
-        };
-        AlertResourceDto: {
-            /** @enum {string} */
-            type: "gateway" | "tunnel";
-            /** @example vpntnl-k3j9x2ab */
-            id: string;
-            /** @description The name when the alert fired */
-            name: string;
-        };
-        AlertDto: {
-            /** @example alert-k3j9x2ab */
-            id: string;
-            /** @enum {string} */
-            state: "firing" | "resolved";
-            /**
-             * @description recovered: the metric came back (notified); cleared: the rule, binding or resource went away (not notified)
-             * @enum {string|null}
-             */
-            resolution: "recovered" | "cleared" | null;
-            rule: components["schemas"]["AlertRuleDto"];
-            templateId: string;
-            templateName: string;
-            resource: components["schemas"]["AlertResourceDto"];
-            /** @description The value of the period that fired it */
-            value: number;
-            /** @description The value of the period that resolved it */
-            resolvedValue: number | null;
-            /** Format: date-time */
-            firedAt: string;
-            /** Format: date-time */
-            resolvedAt: string | null;
         };
         AlertPageDto: {
             items: components["schemas"]["AlertDto"][];
@@ -2858,6 +2972,25 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ChangeVersionsDto"];
+                };
+            };
+        };
+    };
+    OverviewController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OverviewDto"];
                 };
             };
         };

@@ -6,6 +6,7 @@ import {
   BellOutlined,
   ClusterOutlined,
   CloudServerOutlined,
+  DashboardOutlined,
   DollarOutlined,
   GlobalOutlined,
   LogoutOutlined,
@@ -39,6 +40,7 @@ export function LangSwitch() {
 }
 
 const SECTION: Record<string, string> = {
+  overview: 'menu.overview',
   'vpn-gateways': 'menu.gateways',
   'peer-gateways': 'menu.peers',
   'vpn-tunnels': 'menu.tunnels',
@@ -65,6 +67,7 @@ export function ConsoleLayout() {
         label: t('menu.vpn'),
         type: 'group' as const,
         children: [
+          { key: '/overview', icon: <DashboardOutlined />, label: t('menu.overview') },
           { key: '/vpn-gateways', icon: <CloudServerOutlined />, label: t('menu.gateways') },
           { key: '/peer-gateways', icon: <GlobalOutlined />, label: t('menu.peers') },
           { key: '/vpn-tunnels', icon: <NodeIndexOutlined />, label: t('menu.tunnels') },
