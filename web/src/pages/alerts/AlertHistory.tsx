@@ -53,8 +53,8 @@ export default function AlertHistory() {
         onReload={list.reload}
         extra={
           <>
-            <Select allowClear placeholder={t('alert.state')} style={{ width: 140 }} value={state} onChange={setState} options={(['firing', 'resolved'] as const).map((s) => ({ value: s, label: t(`alert.states.${s}`) }))} />
-            <Select allowClear placeholder={t('alert.resource')} style={{ width: 140 }} value={resourceType} onChange={setResourceType} options={(['gateway', 'tunnel'] as const).map((s) => ({ value: s, label: t(`alert.resourceTypes.${s}`) }))} />
+            <Select aria-label={t('alert.state')} allowClear placeholder={t('alert.state')} style={{ width: 140 }} value={state} onChange={setState} options={(['firing', 'resolved'] as const).map((s) => ({ value: s, label: t(`alert.states.${s}`) }))} />
+            <Select aria-label={t('alert.resource')} allowClear placeholder={t('alert.resource')} style={{ width: 140 }} value={resourceType} onChange={setResourceType} options={(['gateway', 'tunnel'] as const).map((s) => ({ value: s, label: t(`alert.resourceTypes.${s}`) }))} />
           </>
         }
       />

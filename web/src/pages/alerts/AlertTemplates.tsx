@@ -156,7 +156,7 @@ function TemplateDrawer({ template, onClose }: { template: Template | 'new' | nu
     >
       <Form form={form} layout="vertical" data-testid="alert-template-form">
         <Form.Item name="name" label={t('common.name')} rules={nameRules(t)}>
-          <Input data-testid="name-input" maxLength={64} />
+          <Input data-testid="name-input" maxLength={64} autoFocus />
         </Form.Item>
         <Form.Item name="description" label={t('alert.description')} rules={[{ max: 256, message: t('validation.remarkRule') }]}>
           <Input.TextArea maxLength={256} rows={2} />

@@ -18,7 +18,7 @@ type Failing = Schemas['OverviewTunnelDto'];
 type Gw = Schemas['OverviewGatewayDto'];
 type AlertRow = Schemas['AlertDto'];
 
-export const STATE_COLOUR: Record<ConnectionState, string> = { connected: '#52c41a', connecting: '#1677ff', phase1_failed: '#ff4d4f', phase2_failed: '#fa541c' };
+export const STATE_COLOUR: Record<ConnectionState, string> = { connected: '#237804', connecting: '#0958d9', phase1_failed: '#cf1322', phase2_failed: '#ad4e00' };
 
 export default function Overview() {
   const { t } = useTranslation();

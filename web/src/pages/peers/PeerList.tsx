@@ -134,7 +134,7 @@ function PeerModal({ peer, onClose }: { peer: Peer | 'new' | null; onClose: (cha
     >
       <Form form={form} layout="vertical" data-testid="peer-form">
         <Form.Item name="name" label={t('common.name')} rules={nameRules(t)}>
-          <Input data-testid="name-input" maxLength={64} showCount />
+          <Input data-testid="name-input" maxLength={64} showCount autoFocus />
         </Form.Item>
         <Form.Item
           name="ipAddress"

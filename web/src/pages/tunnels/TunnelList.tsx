@@ -151,6 +151,7 @@ export default function TunnelList() {
           )}
           <Select
             data-testid="conn-filter"
+            aria-label={t('tunnel.connectionState')}
             allowClear
             placeholder={t('tunnel.connectionState')}
             style={{ width: 180 }}
