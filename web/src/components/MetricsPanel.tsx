@@ -155,6 +155,10 @@ function Chart({ spec, stepSeconds, from, to, noData }: { spec: ChartSpec; stepS
       },
       true,
     );
+    // The axis ECharts actually drew, for the browser test ("the x axis spans the chosen window").
+    const axis = (chart.current as unknown as { getModel?: () => { getComponent: (k: string, i: number) => { axis?: { scale: { getExtent: () => number[] } } } } } | null)?.getModel?.().getComponent('xAxis', 0)?.axis;
+    const box = el.current?.parentElement;
+    if (axis && box) [box.dataset.xMin, box.dataset.xMax] = axis.scale.getExtent().map(String);
   }, [spec, stepSeconds, from, to]);
   return (
     <div style={{ position: 'relative' }} data-testid={`chart-${spec.id}`}>

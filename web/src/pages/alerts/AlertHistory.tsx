@@ -7,6 +7,7 @@ import { fmtTime } from '../../components/format';
 import { listTableProps, ListToolbar } from '../../components/ListToolbar';
 import { useList } from '../../components/useList';
 import { ruleText } from './AlertTemplates';
+import { templateName } from '../../components/systemText';
 
 type Alert = Schemas['AlertDto'];
 
@@ -40,7 +41,7 @@ export default function AlertHistory() {
     },
     { title: t('alert.rule'), render: (_, a) => ruleText(a.rule, t) },
     { title: t('alert.value'), render: (_, a) => (a.state === 'resolved' && a.resolvedValue !== null && a.resolvedValue !== undefined ? `${a.value} → ${a.resolvedValue}` : a.value) },
-    { title: t('alert.template'), dataIndex: 'templateName' },
+    { title: t('alert.template'), dataIndex: 'templateName', render: (v: string) => templateName(v, t) },
     { title: t('alert.firedAt'), dataIndex: 'firedAt', render: (v: string) => fmtTime(v) },
     { title: t('alert.resolvedAt'), dataIndex: 'resolvedAt', render: (v: string | null) => fmtTime(v) },
   ];

@@ -9,6 +9,7 @@ import { fmtTime } from '../../components/format';
 import { listTableProps, ListToolbar } from '../../components/ListToolbar';
 import { nameRules } from '../../components/rules';
 import { useList } from '../../components/useList';
+import { templateDescription, templateName } from '../../components/systemText';
 
 type Template = Schemas['AlertTemplateDto'];
 type Rule = Schemas['AlertRuleDto'];
@@ -46,12 +47,12 @@ export default function AlertTemplates() {
       dataIndex: 'name',
       render: (v: string, x) => (
         <Space>
-          {v}
+          {templateName(v, t)}
           {x.isDefault && <Tag color="blue">{t('alert.default')}</Tag>}
         </Space>
       ),
     },
-    { title: t('alert.description'), dataIndex: 'description', ellipsis: true },
+    { title: t('alert.description'), dataIndex: 'description', ellipsis: true, render: (v: string | null) => templateDescription(v, t) },
     {
       title: t('alert.rules'),
       render: (_, x) => (

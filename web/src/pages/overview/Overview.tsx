@@ -10,6 +10,7 @@ import { errorText } from '../../components/errors';
 import { fmtTime } from '../../components/format';
 import { useLive } from '../../components/live';
 import { Since } from '../../components/since';
+import { templateName } from '../../components/systemText';
 import { CONNECTION_STATES, ConnStateTag, RESOURCE_STATES, ResourceStateTag, type ConnectionState } from '../../components/state';
 import { stateReason } from '../tunnels/TunnelList';
 
@@ -60,7 +61,7 @@ export default function Overview() {
     { title: t('overview.autoRenew'), render: (_, g) => (g.autoRenew ? t('overview.yes') : t('overview.no')) },
   ];
   const alertColumns: TableColumnsType<AlertRow> = [
-    { title: t('overview.alertRule'), render: (_, a) => a.templateName },
+    { title: t('overview.alertRule'), render: (_, a) => templateName(a.templateName, t) },
     { title: t('overview.resource'), render: (_, a) => a.resource.name },
     { title: t('common.state'), render: (_, a) => <Tag color={a.state === 'firing' ? 'red' : 'default'}>{t(`alert.states.${a.state}`)}</Tag> },
     { title: t('overview.firedAt'), render: (_, a) => fmtTime(a.firedAt) },
