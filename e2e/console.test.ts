@@ -185,18 +185,19 @@ it('opens the detail page and the monitoring chart draws the samples', async () 
   await chart.locator('canvas').first().waitFor();
   await settle(page());
   // No "no data" overlay, and the plot area (inside the axes) has coloured pixels: the series' line
-  // and area. Grid lines and labels are grey, so an empty or single-point chart has none.
+  // and markers. Grid lines and labels are grey, so an empty chart has none. The x axis spans the
+  // whole hour, so a minute of samples is a short line at the right edge of the plot.
   expect((await chart.innerText()).trim()).toBe('');
   const coloured = await chart.locator('canvas').first().evaluate((c: any) => {
     const ratio = c.width / c.clientWidth;
     const ctx = c.getContext('2d');
     const [x0, y0] = [Math.round(75 * ratio), Math.round(40 * ratio)];
-    const { data } = ctx.getImageData(x0, y0, c.width - x0 - Math.round(20 * ratio), c.height - y0 - Math.round(32 * ratio));
+    const { data } = ctx.getImageData(x0, y0, c.width - x0 - Math.round(4 * ratio), c.height - y0 - Math.round(32 * ratio));
     let n = 0;
     for (let i = 0; i < data.length; i += 4) if (data[i + 3] > 0 && Math.max(data[i], data[i + 1], data[i + 2]) - Math.min(data[i], data[i + 1], data[i + 2]) > 60) n++;
     return n;
   });
-  expect(coloured).toBeGreaterThan(200);
+  expect(coloured).toBeGreaterThan(40);
   await b.screenshot('08-tunnel-detail-monitoring');
 
   // 6 hours: the x axis ECharts draws spans the whole window (the samples cover a minute of it),

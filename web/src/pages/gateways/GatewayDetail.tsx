@@ -152,6 +152,7 @@ export default function GatewayDetail() {
                     <Space>
                       <Switch
                         data-testid="auto-renew"
+                        aria-label={t('gateway.autoRenew')}
                         size="small"
                         checked={g.autoRenew}
                         onChange={async (autoRenew) => {
