@@ -1851,11 +1851,26 @@ export interface components {
         PushFailureDto: {
             targetId: string;
             name: string;
+            /** @description What the agent reported (ip's own words) */
             error: string;
+            /**
+             * @description The error as a code the console translates
+             * @enum {string}
+             */
+            errorCode: "network_unreachable" | "invalid_gateway" | "route_exists" | "no_device" | "not_permitted" | "no_such_process" | "unknown";
         };
         PushTargetDto: {
             targetId: string;
             name: string;
+        };
+        PushInstanceDto: {
+            targetId: string;
+            name: string;
+            /** @enum {string} */
+            status: "applied" | "pending" | "failed";
+            error: string | null;
+            /** @enum {string|null} */
+            errorCode: "network_unreachable" | "invalid_gateway" | "route_exists" | "no_device" | "not_permitted" | "no_such_process" | "unknown" | null;
         };
         RoutePushStatusDto: {
             /** @description Instances (and the VPC router) that must carry the tunnel's routes */
@@ -1864,6 +1879,14 @@ export interface components {
             applied: number;
             failed: components["schemas"]["PushFailureDto"][];
             pending: components["schemas"]["PushTargetDto"][];
+            /** @description Every target with its own status */
+            instances: components["schemas"]["PushInstanceDto"][];
+            /**
+             * @description routed: the tunnel is connected and its routes are wanted; hold_down: it dropped and its routes stay for holdDownSecondsLeft; not_connected: no routes are pushed
+             * @enum {string}
+             */
+            routing: "routed" | "hold_down" | "not_connected";
+            holdDownSecondsLeft: number | null;
         };
         TunnelDto: {
             /** @example vpntnl-k3j9x2ab */

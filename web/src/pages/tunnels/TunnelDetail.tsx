@@ -182,16 +182,27 @@ export default function TunnelDetail() {
                 </Card>
                 <Card size="small" title={t('tunnel.routePush')} data-testid="route-push">
                   {routePush ? (
-                    <Space direction="vertical">
-                      <span>{t('tunnel.routePushSummary', { applied: routePush.applied, targets: routePush.targets })}</span>
-                      {routePush.pending.length > 0 && (
-                        <span>
-                          {t('tunnel.routePushPending')}: {routePush.pending.map((p) => p.name || p.targetId).join(', ')}
-                        </span>
-                      )}
-                      {routePush.failed.map((f) => (
-                        <Alert key={f.targetId} type="error" showIcon message={`${f.name || f.targetId}: ${f.error}`} />
-                      ))}
+                    <Space direction="vertical" style={{ width: '100%' }}>
+                      <span data-testid="route-push-routing" data-routing={routePush.routing}>
+                        {routePush.routing === 'not_connected'
+                          ? t('tunnel.routePushNotConnected')
+                          : routePush.routing === 'hold_down'
+                            ? t('tunnel.routePushHoldDown', { seconds: routePush.holdDownSecondsLeft ?? 0 })
+                            : t('tunnel.routePushSummary', { applied: routePush.applied, targets: routePush.targets })}
+                      </span>
+                      {routePush.routing !== 'not_connected' &&
+                        routePush.instances.map((i) => (
+                          <div key={i.targetId} data-testid="route-push-instance" data-status={i.status}>
+                            <Tag color={i.status === 'applied' ? 'success' : i.status === 'failed' ? 'error' : 'processing'}>{t(`tunnel.pushStatus.${i.status}`)}</Tag>
+                            {i.name.startsWith('router of ') ? t('tunnel.vpcRouter') : i.name}
+                            {i.errorCode && (
+                              <span className="sub" title={i.error ?? undefined}>
+                                {' '}
+                                {t(`tunnel.pushError.${i.errorCode}`)}
+                              </span>
+                            )}
+                          </div>
+                        ))}
                     </Space>
                   ) : (
                     <Typography.Text type="secondary">{t('tunnel.routePushNone')}</Typography.Text>
