@@ -143,6 +143,9 @@ function Chart({ spec, stepSeconds, from, to, noData }: { spec: ChartSpec; stepS
   useEffect(() => {
     chart.current?.setOption(
       {
+        // No entry animation: it reveals the line from the left, so the newest samples (at the right
+        // edge of a window-wide axis) would appear last, and every 30-s refresh would replay it.
+        animation: false,
         tooltip: { trigger: 'axis', valueFormatter: (v: unknown) => (typeof v === 'number' ? fmtScaled(v, axisScale(spec.unit, v)) : '-') },
         legend: { top: 0 },
         grid: { left: 80, right: 16, top: 32, bottom: 28 },

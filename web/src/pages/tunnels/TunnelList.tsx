@@ -38,16 +38,26 @@ export default function TunnelList() {
   const navigate = useNavigate();
   const [selected, setSelected] = useState<string[]>([]);
   const exporter = useExport('vpn-tunnels', 'vpn-tunnels.xlsx');
-  const [connFilter, setConnFilter] = useState<ConnectionState | undefined>(undefined);
   const [configFor, setConfigFor] = useState<Tunnel | null>(null);
-  // ?gatewayId= / ?peerId= (links from a gateway's detail page) filter the list.
-  const [search] = useSearchParams();
+  // Search and filters live in the URL (a link or a reload keeps them): ?q=, ?connectionState=,
+  // ?gatewayId= / ?peerId= (links from a gateway's or peer's page).
+  const [search, setSearch] = useSearchParams();
   const gatewayId = search.get('gatewayId') ?? undefined;
   const peerId = search.get('peerId') ?? undefined;
+  const q = search.get('q') ?? undefined;
+  const connFilter = (CONNECTION_STATES as string[]).includes(search.get('connectionState') ?? '') ? (search.get('connectionState') as ConnectionState) : undefined;
+  const setParam = (name: string, value: string | undefined) =>
+    setSearch((s) => {
+      const next = new URLSearchParams(s);
+      if (value) next.set(name, value);
+      else next.delete(name);
+      return next;
+    });
+  const filtered = !!(gatewayId || peerId || q || connFilter);
   const list = useList<Tunnel>(async (p) => (await takeFirstPage<Page<Tunnel>>('/api/v1/vpn-tunnels', p)) ?? call(api.GET('/api/v1/vpn-tunnels', { params: { query: p } })), {
-    initial: () => (gatewayId || peerId ? null : firstPageNow<Page<Tunnel>>('/api/v1/vpn-tunnels')),
+    initial: () => (filtered ? null : firstPageNow<Page<Tunnel>>('/api/v1/vpn-tunnels')),
     live: ['tunnels'],
-    filters: { connectionState: connFilter, gatewayId, peerId },
+    filters: { connectionState: connFilter, gatewayId, peerId, q },
   });
 
   const remove = (tunnels: Tunnel[]) => {
@@ -137,7 +147,9 @@ export default function TunnelList() {
       <ListToolbar
         onCreate={() => navigate('/vpn-tunnels/new')}
         createLabel={t('tunnel.create')}
-        onSearch={list.search}
+        onSearch={(v) => setParam('q', v.trim() || undefined)}
+        searchDefault={q}
+        searchPlaceholder={t('tunnel.searchPlaceholder')}
         onReload={list.reload}
         selectedCount={selected.length}
         onBatchDelete={() => remove(list.data.items.filter((x) => selected.includes(x.id)))}
@@ -145,7 +157,7 @@ export default function TunnelList() {
         extra={
           <>
           {(gatewayId || peerId) && (
-            <Tag closable onClose={() => navigate('/vpn-tunnels')} data-testid="list-filter">
+            <Tag closable onClose={() => { setParam('gatewayId', undefined); setParam('peerId', undefined); }} data-testid="list-filter">
               {gatewayId ? `${t('tunnel.gateway')}: ${gatewayId}` : `${t('tunnel.peer')}: ${peerId}`}
             </Tag>
           )}
@@ -156,19 +168,36 @@ export default function TunnelList() {
             placeholder={t('tunnel.connectionState')}
             style={{ width: 180 }}
             value={connFilter}
-            onChange={(v) => setConnFilter(v)}
+            onChange={(v) => setParam('connectionState', v)}
             options={CONNECTION_STATES.map((s) => ({ value: s, label: t(`state.connection.${s}`) }))}
           />
           </>
         }
-        onExport={() => exporter.run({ q: list.params.q, connectionState: connFilter, gatewayId, peerId })}
+        onExport={() => exporter.run({ q, connectionState: connFilter, gatewayId, peerId })}
       />
       <Table<Tunnel>
         data-testid="tunnel-table"
         {...listTableProps(list, t)}
         columns={columns}
         rowSelection={{ selectedRowKeys: selected, onChange: (keys) => setSelected(keys as string[]) }}
-        locale={{ emptyText: t('tunnel.empty') }}
+        locale={{
+          emptyText: filtered ? (
+            <div data-testid="empty-filtered">
+              {t('common.nothingMatches')}{' '}
+              <Button type="link" size="small" data-testid="clear-filters" onClick={() => navigate('/vpn-tunnels')}>
+                {t('common.clearFilters')}
+              </Button>
+            </div>
+          ) : (
+            <div data-testid="empty-first-use">
+              <div>{t('tunnel.empty')}</div>
+              <div>
+                {t('tunnel.firstUse')} <Link to="/vpn-gateways/new">{t('gateway.create')}</Link> → <Link to="/peer-gateways">{t('menu.peers')}</Link> →{' '}
+                <Link to="/vpn-tunnels/new">{t('tunnel.create')}</Link>
+              </div>
+            </div>
+          ),
+        }}
       />
       {configFor && (
         <Suspense fallback={null}>
