@@ -2298,6 +2298,12 @@ export interface components {
             resourceId: string;
             /** @example VPN tunnel to-idc (vpntnl-k3j9x2ab): tunnel_health < 1 for 3 consecutive periods (value 0) */
             message: string;
+            /** @description Alert events: the resource's name when the alert fired */
+            resourceName: string | null;
+            /** @description Alert events: the alert template's name */
+            templateName: string | null;
+            /** @description Alert events: the rule that fired */
+            rule: components["schemas"]["AlertRuleDto"] | null;
             read: boolean;
             /** Format: date-time */
             readAt: string | null;
