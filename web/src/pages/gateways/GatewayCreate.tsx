@@ -213,7 +213,7 @@ export default function GatewayCreate() {
             </Descriptions>
             <div style={{ borderTop: '1px solid #f0f0f0', paddingTop: 12, display: 'flex', justifyContent: 'space-between', alignItems: 'baseline' }}>
               <Typography.Text>{t('gateway.total')}</Typography.Text>
-              <Typography.Text strong style={{ fontSize: 22, color: '#fa541c' }} data-testid="quote-total">
+              <Typography.Text strong style={{ fontSize: 22, color: '#d4380d' }} data-testid="quote-total">
                 {quote ? money(quote.amount, quote.currency) : '-'}
               </Typography.Text>
             </div>
