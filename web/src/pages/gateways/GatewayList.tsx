@@ -8,6 +8,7 @@ import { useExport } from '../../components/exportList';
 import { fmtTime } from '../../components/format';
 import { listTableProps, ListToolbar } from '../../components/ListToolbar';
 import { ResourceStateTag } from '../../components/state';
+import { ListEmpty, useUrlSearch } from '../../components/urlSearch';
 import { useList, type Page } from '../../components/useList';
 import { RenewModal } from './RenewModal';
 import { useGatewayDelete } from './useGatewayDelete';
@@ -20,8 +21,10 @@ export default function GatewayList() {
   const [selected, setSelected] = useState<string[]>([]);
   const exporter = useExport('vpn-gateways', 'vpn-gateways.xlsx');
   const [renewing, setRenewing] = useState<Gateway | null>(null);
+  const [q, setQ, clearSearch] = useUrlSearch();
   const list = useList<Gateway>(async (p) => (await takeFirstPage<Page<Gateway>>('/api/v1/vpn-gateways', p)) ?? call(api.GET('/api/v1/vpn-gateways', { params: { query: p } })), {
-    initial: () => firstPageNow<Page<Gateway>>('/api/v1/vpn-gateways'),
+    initial: () => (q ? null : firstPageNow<Page<Gateway>>('/api/v1/vpn-gateways')),
+    filters: { q },
     live: ['gateways'],
   });
   const { confirmDelete, confirmBatchDelete } = useGatewayDelete(() => {
@@ -103,19 +106,20 @@ export default function GatewayList() {
       <ListToolbar
         onCreate={() => navigate('/vpn-gateways/new')}
         createLabel={t('gateway.create')}
-        onSearch={list.search}
+        onSearch={setQ}
+        searchDefault={q}
         onReload={list.reload}
         selectedCount={selected.length}
         onBatchDelete={() => confirmBatchDelete(list.data.items.filter((g) => selected.includes(g.id)))}
         exporting={exporter.busy}
-        onExport={() => exporter.run({ q: list.params.q })}
+        onExport={() => exporter.run({ q })}
       />
       <Table<Gateway>
         data-testid="gateway-table"
         {...listTableProps(list, t)}
         columns={columns}
         rowSelection={{ selectedRowKeys: selected, onChange: (keys) => setSelected(keys as string[]) }}
-        locale={{ emptyText: t('gateway.empty') }}
+        locale={{ emptyText: <ListEmpty filtered={!!q} onClear={clearSearch} firstUse=<><div>{t('gateway.empty')}</div><div>{t('tunnel.firstUse')} <Link to="/vpn-gateways/new">{t('gateway.create')}</Link> → <Link to="/peer-gateways">{t('menu.peers')}</Link> → <Link to="/vpn-tunnels/new">{t('tunnel.create')}</Link></div></> /> }}
       />
       <RenewModal gateway={renewing} onClose={(changed) => { setRenewing(null); if (changed) void list.reload(); }} />
     </>
