@@ -21,7 +21,7 @@
 //   BENCH_RUNS          10   cold runs (and as many warm runs)
 //   WEB_ROOT            the console build to serve (default web/dist)
 //   CHROMIUM_PATH       /usr/bin/chromium
-//   BENCH_ENFORCE_TARGET=1  exit 3 when the cold p95 misses the 1,000 ms target (default: report only)
+//   BENCH_ENFORCE_TARGET=1  exit 3 when the cold p95 misses 600 ms or a cold load moves 700 kB or more (default: report only)
 // Exit status: 0 measured; 1 failure; 3 target missed (when enforced).
 import { randomBytes } from 'crypto';
 import { existsSync } from 'fs';
@@ -35,7 +35,9 @@ import { REDIS_URL, cleanupOnExit, runBench, machineInfo } from './support/bench
 const env = process.env;
 const TUNNELS = Number(env.BENCH_TUNNELS ?? 1000);
 const RUNS = Number(env.BENCH_RUNS ?? 10);
-const TARGET_MS = 1000;
+const TARGET_MS = 600;
+/** Issue 17: a cold load of the tunnel list moves less than this (the document, assets, favicon and API answers, as transferred). */
+const TARGET_BYTES = 700 * 1024;
 const WEB_ROOT = env.WEB_ROOT ?? join(ROOT, 'web', 'dist');
 const CHROMIUM = env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** The list's data rows: antd renders one tr.ant-table-row per row (the placeholder row has another class). */
@@ -87,6 +89,7 @@ interface Run {
   domContentLoadedMs: number;
   apiListMs: number | null;
   transferredKb: number;
+  transferredBytes: number;
   /** Main-thread busy time of the page's renderer until then (CDP TaskDuration): wall time far above it means the CPU was shared. */
   mainThreadMs: number;
   scriptMs: number;
@@ -118,6 +121,7 @@ async function measure(context: BrowserContext, base: string): Promise<Run> {
         domContentLoadedMs: nav ? nav.domContentLoadedEventEnd : NaN,
         apiListMs: list ? list.responseEnd - list.startTime : null,
         transferredKb: Math.round(transferred / 1024),
+        transferredBytes: transferred,
         timeline: [['document', 0, Math.round(nav?.responseEnd ?? 0)], ...resources.map((e) => [e.name.replace(w.location.origin, ''), Math.round(e.startTime), Math.round(e.responseEnd)])] as [string, number, number][],
       };
     });
@@ -192,6 +196,8 @@ async function main(): Promise<number> {
     }
 
     const coldFigures = figures(cold.map((r) => r.rowsMs));
+    const coldBytes = cold.map((r) => r.transferredBytes).sort((a, b) => a - b);
+    const bytesMet = coldBytes[coldBytes.length - 1] < TARGET_BYTES;
     const result = {
       bench: 'console-tunnel-list',
       tunnels: TUNNELS,
@@ -206,11 +212,13 @@ async function main(): Promise<number> {
       machine: { ...machine, loadAvg1mAtEnd: Math.round(loadavg()[0] * 100) / 100 },
       seedMs: s.seedMs,
       runMs: Date.now() - started,
-      target: { ms: TARGET_MS, on: 'cold p95', met: coldFigures.p95Ms < TARGET_MS },
+      coldBytes: { measured: 'sum of transferSize of the navigation and every resource until the rows show (compressed, headers included)', min: coldBytes[0], max: coldBytes[coldBytes.length - 1] },
+      target: { ms: TARGET_MS, on: 'cold p95', met: coldFigures.p95Ms < TARGET_MS, bytes: TARGET_BYTES, bytesOn: 'every cold load', bytesMet },
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     if (!result.target.met) log(`target missed: cold p95 ${coldFigures.p95Ms} ms >= ${TARGET_MS} ms`);
-    return !result.target.met && env.BENCH_ENFORCE_TARGET === '1' ? 3 : 0;
+    if (!bytesMet) log(`target missed: a cold load moved ${coldBytes[coldBytes.length - 1]} bytes >= ${TARGET_BYTES}`);
+    return (!result.target.met || !bytesMet) && env.BENCH_ENFORCE_TARGET === '1' ? 3 : 0;
   } finally {
     await cleanup();
   }

@@ -8,7 +8,12 @@ import { ALERT_CONTROLLERS, ALERT_PROVIDERS } from './alerts/alerts.module';
 import { BILLING_CONTROLLERS, BILLING_PROVIDERS } from './billing/billing.module';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { AuthThrottle, RateLimiter } from './auth/rate-limiter';
+import { MeController } from './auth/me.controller';
 import { TenantsController } from './auth/tenants.controller';
+import { ChangesController } from './live/changes.controller';
+import { ChangesService } from './live/changes.service';
+import { OverviewController } from './live/overview.controller';
+import { OverviewService } from './live/overview.service';
 import { TenantsService } from './auth/tenants.service';
 import { HttpErrorFilter } from './common/http-error.filter';
 import { SecretBox } from './common/secret-box';
@@ -40,7 +45,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl)), TypeOrmModule.forFeature(ENTITIES)],
-      controllers: [HealthController, TenantsController, ...INVENTORY_CONTROLLERS, GatewaysController, PeersController, TunnelsController, RemoteConfigController, AgentController, AgentsAdminController, GatewayHostsController, ...ALERT_CONTROLLERS, ...MONITORING_CONTROLLERS, ...BILLING_CONTROLLERS, AuditController],
+      controllers: [HealthController, MeController, ChangesController, OverviewController, TenantsController, ...INVENTORY_CONTROLLERS, GatewaysController, PeersController, TunnelsController, RemoteConfigController, AgentController, AgentsAdminController, GatewayHostsController, ...ALERT_CONTROLLERS, ...MONITORING_CONTROLLERS, ...BILLING_CONTROLLERS, AuditController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: SECRET_BOX, useValue: new SecretBox(config.secretsKey) },
@@ -48,7 +53,7 @@ export class AppModule {
         { provide: APP_FILTER, useClass: HttpErrorFilter },
         { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
         AuditService,
-        RateLimiter, AuthThrottle, TenantsService, InventoryService, JobDispatcher, GatewayPlacementService, GatewayHostsService, GatewaysService, PeersService, TunnelsService, RoutesService, ...ALERT_PROVIDERS, ...MONITORING_PROVIDERS, ...BILLING_PROVIDERS,
+        RateLimiter, AuthThrottle, TenantsService, ChangesService, OverviewService, InventoryService, JobDispatcher, GatewayPlacementService, GatewayHostsService, GatewaysService, PeersService, TunnelsService, RoutesService, ...ALERT_PROVIDERS, ...MONITORING_PROVIDERS, ...BILLING_PROVIDERS,
       ],
     };
   }

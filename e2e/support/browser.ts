@@ -259,3 +259,29 @@ export function languageProblems(text: string, lang: Lang, cat: { en: Catalogue;
   }
   return [...new Set(problems)];
 }
+
+/**
+ * Words of Latin letters a zh page may show: every one the zh catalogue itself uses (IPsec, IKE,
+ * VPC, Excel …), the language switch, units, and protocol/algorithm/vendor names the API sends as
+ * data. Anything with a digit, '-', '_', '.', ':' or '/' is an id, an address, a name or an
+ * algorithm (vpntnl-…, 198.51.100.7, aes128, sha1) and passes too.
+ */
+const LATIN_ALLOWED = [
+  'EN', 'bps', 'Kbps', 'Mbps', 'Gbps', 'pps', 'Kpps', 'Mpps', 'UTC', 'GMT', 'CNY', 'MB', 'GB',
+  'IKE', 'IKEv', 'IPsec', 'ESP', 'AH', 'PSK', 'DH', 'PFS', 'AES', 'SHA', 'MD', 'DES', 'CIDR', 'VPC', 'VPN', 'IP', 'ID', 'FQDN', 'DPD', 'SA',
+  'strongSwan', 'libreswan', 'swanctl', 'Cisco', 'IOS', 'Huawei', 'charon', 'ESTABLISHED', 'INSTALLED', 'modp', 'ecp', 'main', 'aggressive',
+];
+
+export function latinWords(text: string, data: string[] = []): string[] {
+  const cat = catalogues();
+  const allowed = new Set(LATIN_ALLOWED.map((w) => w.toLowerCase()));
+  for (const v of Object.values(cat.zh)) for (const w of v.match(/[A-Za-z]+/g) ?? []) allowed.add(w.toLowerCase());
+  const out = new Set<string>();
+  for (const token of text.match(/[A-Za-z][A-Za-z0-9_.:/-]*/g) ?? []) {
+    if (/[0-9_.:/-]/.test(token)) continue;
+    if (allowed.has(token.toLowerCase())) continue;
+    if (data.some((d) => d.includes(token))) continue;
+    out.add(token);
+  }
+  return [...out];
+}

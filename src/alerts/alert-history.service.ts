@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, In } from 'typeorm';
 import { NotFound } from '../common/errors';
 import { pageQuery } from '../common/list';
 import { Page, ResolvedListQuery } from '../common/list-query';
@@ -19,10 +19,12 @@ export function alertView(a: Alert): AlertDto {
   };
 }
 
-export function notificationView(n: Notification): NotificationDto {
+/** A notification with, for alert events, the alert's resource name, template name and rule (names, not ids). */
+export function notificationView(n: Notification, alert?: Alert): NotificationDto {
   return {
     id: n.id, event: n.event, alertId: n.alertId, resourceType: n.resourceType, resourceId: n.resourceId,
     message: n.message, read: n.read, readAt: n.readAt, createdAt: n.createdAt,
+    resourceName: alert?.resourceName ?? null, templateName: alert?.templateName ?? null, rule: alert?.rule ?? null,
   };
 }
 
@@ -54,13 +56,21 @@ export class AlertHistoryService {
     return a;
   }
 
-  async notifications(tenantId: string, q: ResolvedListQuery, f: NotificationListQueryDto): Promise<Page<Notification> & { unreadCount: number }> {
+  async notifications(tenantId: string, q: ResolvedListQuery, f: NotificationListQueryDto): Promise<Page<Notification> & { unreadCount: number; alerts: Map<string, Alert> }> {
     const qb = this.db.getRepository(Notification).createQueryBuilder('n').where('n.tenant_id = :tenantId', { tenantId });
     if (f.unread !== undefined) qb.andWhere('n.read = :read', { read: f.unread !== 'true' });
     if (f.resourceId) qb.andWhere('n.resource_id = :resourceId', { resourceId: f.resourceId });
     const page = await pageQuery(qb, q, ['n.message', 'n.resource_id']);
     const unreadCount = await this.db.getRepository(Notification).count({ where: { tenantId, read: false } });
-    return { ...page, unreadCount };
+    return { ...page, unreadCount, alerts: await this.alertsOf(tenantId, page.items) };
+  }
+
+  /** The alerts behind a page of notifications (billing notices have none), by id. */
+  async alertsOf(tenantId: string, items: Notification[]): Promise<Map<string, Alert>> {
+    const ids = items.filter((n) => n.event === 'firing' || n.event === 'resolved').map((n) => n.alertId);
+    if (!ids.length) return new Map();
+    const alerts = await this.db.getRepository(Alert).find({ where: { tenantId, id: In(ids) } });
+    return new Map(alerts.map((a) => [a.id, a]));
   }
 
   async markRead(tenantId: string, id: string): Promise<Notification> {

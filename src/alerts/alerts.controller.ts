@@ -45,7 +45,8 @@ export class NotificationsController {
   @ApiErrors(400)
   async list(@CurrentPrincipal() p: Principal, @Query() query: NotificationListQueryDto): Promise<NotificationPageDto> {
     const page = await this.history.notifications(tenantOf(p), resolveListQuery(query, NOTIFICATION_SORT), query);
-    return { ...page, items: page.items.map(notificationView) };
+    const { alerts, ...rest } = page;
+    return { ...rest, items: page.items.map((n) => notificationView(n, alerts.get(n.alertId))) };
   }
 
   @Post('read-all')
@@ -63,7 +64,8 @@ export class NotificationsController {
   @ApiOkResponse({ type: NotificationDto })
   @ApiErrors(404)
   async read(@CurrentPrincipal() p: Principal, @Param('id') id: string): Promise<NotificationDto> {
-    return notificationView(await this.history.markRead(tenantOf(p), id));
+    const n = await this.history.markRead(tenantOf(p), id);
+    return notificationView(n, (await this.history.alertsOf(tenantOf(p), [n])).get(n.alertId));
   }
 }
 

@@ -50,6 +50,9 @@ export class NotificationDto {
   @ApiProperty({ enum: RESOURCE_TYPES }) resourceType: string;
   @ApiProperty() resourceId: string;
   @ApiProperty({ example: 'VPN tunnel to-idc (vpntnl-k3j9x2ab): tunnel_health < 1 for 3 consecutive periods (value 0)' }) message: string;
+  @ApiProperty({ type: String, nullable: true, description: 'Alert events: the resource\'s name when the alert fired' }) resourceName: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Alert events: the alert template\'s name' }) templateName: string | null;
+  @ApiProperty({ type: AlertRuleDto, nullable: true, description: 'Alert events: the rule that fired' }) rule: AlertRuleDto | null;
   @ApiProperty() read: boolean;
   @ApiProperty({ type: Date, nullable: true }) readAt: Date | null;
   @ApiProperty() createdAt: Date;

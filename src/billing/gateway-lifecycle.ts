@@ -52,6 +52,7 @@ export async function expireGateway(m: EntityManager, g: VpnGateway, now: Date, 
       connectionState: 'connecting', failureCode: EXPIRED_FAILURE_CODE, failureMessage: 'the VPN gateway expired: renew it to reconnect',
       failurePhase: null, failureTries: null, failureAt: now, pairStates: null, connectedAt: null,
       disconnectedAt: () => "CASE WHEN connection_state = 'connected' THEN now() ELSE disconnected_at END",
+      stateChangedAt: () => 'now()',
     })
     .where('gateway_id = :id', { id: g.id })
     .execute();

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsString } from 'class-validator';
+import { IsIn, IsString } from 'class-validator';
+import { Aggregate, AGGREGATES } from './series-sql';
 import { MAX_POINTS, MAX_SPAN_DAYS, RANGE_NAMES } from './metrics-window';
 import { Optional } from '../common/validators';
 
@@ -14,6 +15,9 @@ export class MetricsQueryDto {
 
   @ApiPropertyOptional({ format: 'date-time', description: 'End of a custom window (ISO 8601); default now.' })
   @Optional() @IsString() to?: string;
+
+  @ApiPropertyOptional({ enum: AGGREGATES, default: 'avg', description: 'How rates, health and utilisation are aggregated per bucket: the average, or the peak sample' })
+  @Optional() @IsIn(AGGREGATES) agg?: Aggregate;
 }
 
 const POINTS = {
@@ -52,6 +56,7 @@ class MetricsWindowDto {
   @ApiProperty({ description: 'Start of the first bucket (the requested start aligned down to a multiple of stepSeconds)' }) from: Date;
   @ApiProperty() to: Date;
   @ApiProperty({ description: `Bucket width; at most ${MAX_POINTS} buckets per series`, example: 10 }) stepSeconds: number;
+  @ApiProperty({ enum: AGGREGATES, description: 'The aggregate the rates were computed with (agg)' }) aggregate: Aggregate;
 }
 
 export class TunnelMetricsDto extends MetricsWindowDto {

@@ -7,11 +7,12 @@ import { TunnelsService } from '../vpn/tunnels/tunnels.service';
 import { GatewayMetricsDto, GatewaySeriesDto, MetricsQueryDto, TunnelMetricsDto, TunnelSeriesDto } from './metrics.dto';
 import { MetricsWindow, resolveWindow } from './metrics-window';
 import { GATEWAY_SERIES, seriesSqlFor, TUNNEL_SERIES } from './series-sql';
+import type { Aggregate } from './series-sql';
 
 type Point = [number, number];
 
-const TUNNEL_SQL = seriesSqlFor('tunnel');
-const GATEWAY_SQL = seriesSqlFor('gateway');
+const TUNNEL_SQL = { avg: seriesSqlFor('tunnel', 'avg'), max: seriesSqlFor('tunnel', 'max') } satisfies Record<Aggregate, string>;
+const GATEWAY_SQL = { avg: seriesSqlFor('gateway', 'avg'), max: seriesSqlFor('gateway', 'max') } satisfies Record<Aggregate, string>;
 
 @Injectable()
 export class MonitoringService {
@@ -24,15 +25,17 @@ export class MonitoringService {
   async tunnelMetrics(tenantId: string, id: string, query: MetricsQueryDto): Promise<TunnelMetricsDto> {
     const w = this.window(query);
     await this.tunnels.get(tenantId, id); // 404 for another tenant's or a missing tunnel
-    const series = await this.series(TUNNEL_SQL, Object.keys(TUNNEL_SERIES), id, w);
-    return { tunnelId: id, ...w, series: series as unknown as TunnelSeriesDto };
+    const aggregate = query.agg ?? 'avg';
+    const series = await this.series(TUNNEL_SQL[aggregate], Object.keys(TUNNEL_SERIES), id, w);
+    return { tunnelId: id, ...w, aggregate, series: series as unknown as TunnelSeriesDto };
   }
 
   async gatewayMetrics(tenantId: string, id: string, query: MetricsQueryDto): Promise<GatewayMetricsDto> {
     const w = this.window(query);
     const gateway = await this.gateways.get(tenantId, id);
-    const series = await this.series(GATEWAY_SQL, Object.keys(GATEWAY_SERIES), id, w);
-    return { gatewayId: id, bandwidthMbps: gateway.bandwidthMbps, ...w, series: series as unknown as GatewaySeriesDto };
+    const aggregate = query.agg ?? 'avg';
+    const series = await this.series(GATEWAY_SQL[aggregate], Object.keys(GATEWAY_SERIES), id, w);
+    return { gatewayId: id, bandwidthMbps: gateway.bandwidthMbps, ...w, aggregate, series: series as unknown as GatewaySeriesDto };
   }
 
   private window(query: MetricsQueryDto): MetricsWindow {

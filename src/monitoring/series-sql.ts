@@ -14,10 +14,17 @@ export const GATEWAY_SERIES = {
   rxBytes: 'max(rx_bytes)', txBytes: 'max(tx_bytes)', rxPackets: 'max(rx_packets)', txPackets: 'max(tx_packets)',
 } satisfies Record<keyof GatewaySeriesDto, string>;
 
-/** Parameters: $1 resource id, $2 bucket seconds, $3 from, $4 to. Rows: ts (epoch ms) and one column per series. */
-export function seriesSqlFor(resource: 'tunnel' | 'gateway'): string {
+export const AGGREGATES = ['avg', 'max'] as const;
+export type Aggregate = (typeof AGGREGATES)[number];
+
+/**
+ * Parameters: $1 resource id, $2 bucket seconds, $3 from, $4 to. Rows: ts (epoch ms) and one column per series.
+ * `max` turns the averaged series (rates, health, utilisation) into each bucket's peak sample: a
+ * burst that an average over 4 minutes flattens stays visible. Counters are the bucket's last either way.
+ */
+export function seriesSqlFor(resource: 'tunnel' | 'gateway', aggregate: Aggregate = 'avg'): string {
   const [table, key, series] = resource === 'tunnel' ? ['tunnel_samples', 'tunnel_id', TUNNEL_SERIES] : ['gateway_samples', 'gateway_id', GATEWAY_SERIES];
-  const cols = Object.entries(series).map(([name, agg]) => `${agg}::float8 AS "${name}"`).join(', ');
+  const cols = Object.entries(series).map(([name, agg]) => `${aggregate === 'max' ? agg.replace(/^avg\(/, 'max(') : agg}::float8 AS "${name}"`).join(', ');
   return `SELECT (extract(epoch FROM date_bin(make_interval(secs => $2), at, 'epoch'::timestamptz)) * 1000)::float8 AS ts, ${cols}
             FROM ${table} WHERE ${key} = $1 AND at >= $3 AND at <= $4
            GROUP BY 1 ORDER BY 1`;

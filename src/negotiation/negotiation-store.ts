@@ -143,7 +143,7 @@ export class NegotiationStore {
   async markTunnelError(tunnelId: string, version: number, message: string): Promise<void> {
     await this.db.getRepository(VpnTunnel).update(
       { id: tunnelId, configVersion: version, resourceState: Not('deleting') },
-      { resourceState: 'error', failureCode: 'config_rejected', failureMessage: message.slice(0, 1000) },
+      { resourceState: 'error', failureCode: 'config_rejected', failureMessage: message.slice(0, 1000), stateChangedAt: new Date() },
     );
   }
 
@@ -159,7 +159,8 @@ export class NegotiationStore {
               failure_at = CASE WHEN $4::varchar IS NULL THEN NULL ELSE now() END, updated_at = now(),
               connected_at = CASE WHEN $3::varchar <> 'connected' THEN NULL
                                   WHEN t.connection_state = 'connected' AND t.connected_at IS NOT NULL THEN t.connected_at ELSE now() END,
-              disconnected_at = CASE WHEN t.connection_state = 'connected' AND $3::varchar <> 'connected' THEN now() ELSE t.disconnected_at END
+              disconnected_at = CASE WHEN t.connection_state = 'connected' AND $3::varchar <> 'connected' THEN now() ELSE t.disconnected_at END,
+              state_changed_at = CASE WHEN t.connection_state <> $3::varchar OR t.failure_code IS DISTINCT FROM $4::varchar THEN now() ELSE t.state_changed_at END
          FROM vpn_gateways g
         WHERE t.id = $1 AND t.config_version = $2 AND g.id = t.gateway_id
         RETURNING g.vpc_id`,

@@ -1,3 +1,4 @@
+import { PUSH_ERROR_CODES, PushErrorCode } from './push-errors';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsString, Max, MaxLength, Min, ValidateIf } from 'class-validator';
@@ -55,11 +56,21 @@ class PushTargetDto {
   @ApiProperty() name: string;
 }
 class PushFailureDto extends PushTargetDto {
-  @ApiProperty() error: string;
+  @ApiProperty({ description: 'What the agent reported (ip\'s own words)' }) error: string;
+  @ApiProperty({ enum: PUSH_ERROR_CODES, description: 'The error as a code the console translates' }) errorCode: PushErrorCode;
+}
+class PushInstanceDto extends PushTargetDto {
+  @ApiProperty({ enum: ['applied', 'pending', 'failed'] }) status: 'applied' | 'pending' | 'failed';
+  @ApiProperty({ type: String, nullable: true }) error: string | null;
+  @ApiProperty({ type: String, nullable: true, enum: PUSH_ERROR_CODES }) errorCode: PushErrorCode | null;
 }
 export class RoutePushStatusDto {
   @ApiProperty({ description: 'Instances (and the VPC router) that must carry the tunnel\'s routes' }) targets: number;
   @ApiProperty({ description: 'How many applied their current routes' }) applied: number;
   @ApiProperty({ type: [PushFailureDto] }) failed: PushFailureDto[];
   @ApiProperty({ type: [PushTargetDto] }) pending: PushTargetDto[];
+  @ApiProperty({ type: [PushInstanceDto], description: 'Every target with its own status' }) instances: PushInstanceDto[];
+  @ApiProperty({ enum: ['routed', 'hold_down', 'not_connected'], description: 'routed: the tunnel is connected and its routes are wanted; hold_down: it dropped and its routes stay for holdDownSecondsLeft; not_connected: no routes are pushed' })
+  routing: 'routed' | 'hold_down' | 'not_connected';
+  @ApiProperty({ type: Number, nullable: true }) holdDownSecondsLeft: number | null;
 }

@@ -1,3 +1,4 @@
+import { pushErrorCode, PushErrorCode } from './push-errors';
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import IORedis from 'ioredis';
@@ -214,17 +215,31 @@ export class RoutesService implements OnModuleInit, OnModuleDestroy {
       relations: { instance: true },
       order: { id: 'ASC' },
     });
-    const failed: { targetId: string; name: string; error: string }[] = [];
+    const failed: { targetId: string; name: string; error: string; errorCode: PushErrorCode }[] = [];
     const pending: { targetId: string; name: string }[] = [];
+    const instances: { targetId: string; name: string; status: 'applied' | 'pending' | 'failed'; error: string | null; errorCode: PushErrorCode | null }[] = [];
     let applied = 0;
     for (const t of concerned) {
       const name = t.instance?.name ?? `router of ${t.vpcId}`;
       const desired = recent.routesOf(t);
-      if (t.lastError) failed.push({ targetId: t.id, name, error: t.lastError });
-      else if (t.appliedVersion === desired.version) applied++;
-      else pending.push({ targetId: t.id, name });
+      if (t.lastError) {
+        const errorCode = pushErrorCode(t.lastError);
+        failed.push({ targetId: t.id, name, error: t.lastError, errorCode });
+        instances.push({ targetId: t.id, name, status: 'failed', error: t.lastError, errorCode });
+      } else if (t.appliedVersion === desired.version) {
+        applied++;
+        instances.push({ targetId: t.id, name, status: 'applied', error: null, errorCode: null });
+      } else {
+        pending.push({ targetId: t.id, name });
+        instances.push({ targetId: t.id, name, status: 'pending', error: null, errorCode: null });
+      }
     }
-    return { targets: concerned.length, applied, failed, pending };
+    // Whether the tunnel's routes are wanted at all: a tunnel that never connected has none to apply.
+    const now = Date.now();
+    const holdLeftMs = tunnel.connectionState !== 'connected' && tunnel.disconnectedAt ? ROUTE_HOLD_DOWN_MS - (now - tunnel.disconnectedAt.getTime()) : 0;
+    const routable = tunnel.resourceState !== 'deleting' && tunnel.resourceState !== 'error'; // as isRoutable
+    const routing = tunnel.connectionState === 'connected' && routable ? 'routed' as const : holdLeftMs > 0 && routable ? 'hold_down' as const : 'not_connected' as const;
+    return { targets: concerned.length, applied, failed, pending, instances, routing, holdDownSecondsLeft: routing === 'hold_down' ? Math.ceil(holdLeftMs / 1000) : null };
   }
 }
 

@@ -1,5 +1,7 @@
 // Serves the built web console (web/dist) from the API's own port: hashed assets with immutable
 // caching, every other non-API GET falling back to index.html (the console routes in the browser).
+// The build writes brotli (.br) and gzip (.gz) copies next to each text file (web/vite.config.ts):
+// they are sent as they are when the browser accepts them, never compressed per request.
 // API paths are never touched, so an unknown /api/... still gets the API's JSON 404. When the
 // console is not built the API runs as usual and `/` says how to build it.
 import { createReadStream, readFileSync, statSync, Stats } from 'fs';
@@ -90,10 +92,44 @@ function htmlPolicy(file: string, etag: string): string {
   return contentSecurityPolicy(cached.hashes);
 }
 
-function send(req: IncomingMessage, res: ServerResponse, file: string, st: Stats, cacheControl: string): void {
-  const etag = `W/"${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}"`;
-  if (extname(file).toLowerCase() === '.html') res.setHeader('Content-Security-Policy', htmlPolicy(file, etag));
+const ENCODINGS: { name: 'br' | 'gzip'; ext: string }[] = [
+  { name: 'br', ext: '.br' },
+  { name: 'gzip', ext: '.gz' },
+];
+
+/** The encodings a request's Accept-Encoding allows (q=0 refuses one; `*` allows all). */
+export function acceptedEncodings(header: string | string[] | undefined): Set<string> {
+  const out = new Set<string>();
+  for (const part of String(header ?? '').split(',')) {
+    const [name, ...params] = part.trim().toLowerCase().split(';');
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    if (!name || (q && Number(q.slice(2)) === 0)) continue;
+    if (name === '*') ENCODINGS.forEach((e) => out.add(e.name));
+    else out.add(name);
+  }
+  return out;
+}
+
+/** The precompressed copy to send instead of `file`, when there is one the browser accepts. */
+function precompressed(req: IncomingMessage, file: string): { path: string; st: Stats; encoding: string } | null {
+  const accepted = acceptedEncodings(req.headers['accept-encoding']);
+  for (const e of ENCODINGS) {
+    if (!accepted.has(e.name)) continue;
+    const st = fileStat(file + e.ext);
+    if (st) return { path: file + e.ext, st, encoding: e.name };
+  }
+  return null;
+}
+
+function send(req: IncomingMessage, res: ServerResponse, file: string, original: Stats, cacheControl: string): void {
+  const variant = precompressed(req, file);
+  const st = variant?.st ?? original;
+  const body = variant?.path ?? file;
+  const etag = `W/"${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}${variant ? `-${variant.encoding}` : ''}"`;
+  // The policy hashes the page's inline script, read from the uncompressed file.
+  if (extname(file).toLowerCase() === '.html') res.setHeader('Content-Security-Policy', htmlPolicy(file, `${original.size}-${original.mtimeMs}`));
   res.setHeader('Cache-Control', cacheControl);
+  res.setHeader('Vary', 'Accept-Encoding');
   res.setHeader('ETag', etag);
   res.setHeader('Last-Modified', st.mtime.toUTCString());
   res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -104,12 +140,13 @@ function send(req: IncomingMessage, res: ServerResponse, file: string, st: Stats
   }
   res.statusCode = 200;
   res.setHeader('Content-Type', TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream');
+  if (variant) res.setHeader('Content-Encoding', variant.encoding);
   res.setHeader('Content-Length', st.size);
   if (req.method === 'HEAD') {
     res.end();
     return;
   }
-  createReadStream(file).on('error', () => res.destroy()).pipe(res);
+  createReadStream(body).on('error', () => res.destroy()).pipe(res);
 }
 
 /**

@@ -93,6 +93,19 @@ it('routes follow connected tunnels of the instance\'s subnet only; the long pol
   const detail = await t.ok(t.get(`/api/v1/vpn-tunnels/${tunnel.id}`));
   expect(detail.routePush).toMatchObject({ targets: 3, applied: 1, failed: [{ name: 'vm-b', error: 'RTNETLINK answers: Network is unreachable' }] });
   expect(detail.routePush.pending).toHaveLength(1);
+  // Each instance with its status, the error as a code the console translates, and the routing state.
+  expect(detail.routePush.routing).toBe('routed');
+  expect(detail.routePush.failed[0].errorCode).toBe('network_unreachable');
+  expect(detail.routePush.instances.map((i: any) => [i.name, i.status, i.errorCode]).sort()).toEqual([['router of ' + w.vpcId, 'pending', null], ['vm-a', 'applied', null], ['vm-b', 'failed', 'network_unreachable']].sort());
+  // Dropped: the routes stay for the hold-down, and the detail says how long.
+  await db.query("UPDATE vpn_tunnels SET connection_state = 'connecting', disconnected_at = now() - interval '10 seconds' WHERE id = $1", [tunnel.id]);
+  const held = (await t.ok(t.get(`/api/v1/vpn-tunnels/${tunnel.id}`))).routePush;
+  expect(held.routing).toBe('hold_down');
+  expect(held.holdDownSecondsLeft).toBeGreaterThan(40);
+  expect(held.holdDownSecondsLeft).toBeLessThanOrEqual(50);
+  await db.query("UPDATE vpn_tunnels SET disconnected_at = now() - interval '2 minutes' WHERE id = $1", [tunnel.id]);
+  expect((await t.ok(t.get(`/api/v1/vpn-tunnels/${tunnel.id}`))).routePush).toMatchObject({ routing: 'not_connected', holdDownSecondsLeft: null });
+  await db.query("UPDATE vpn_tunnels SET connection_state = 'connected', disconnected_at = NULL WHERE id = $1", [tunnel.id]);
 
   const admin = client(api, api.adminKey);
   const agents = await admin.ok(admin.get(`/api/v1/agents?vpcId=${w.vpcId}`));

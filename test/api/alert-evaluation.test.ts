@@ -98,6 +98,8 @@ describe('the default template on a tunnel (health from the connection state, no
     expect(await alertsOf(tunnel)).toHaveLength(1);
     const notes = await notificationsOf(tunnel);
     expect(notes).toEqual([expect.objectContaining({ event: 'firing', alertId: alert.id, read: false, message: expect.stringContaining('[firing] VPN tunnel t1') })]);
+    // Names, not ids: the resource and the template, and the rule that fired (the console words them).
+    expect(notes[0]).toMatchObject({ resourceName: 't1', templateName: alert.templateName, rule: { metric: alert.rule.metric, comparator: alert.rule.comparator } });
   });
 
   it('resolves at the first healthy period, once; the history keeps the incident', async () => {
@@ -126,7 +128,7 @@ describe('the default template on a tunnel (health from the connection state, no
     expect(unread.total).toBe(2);
     expect(unread.unreadCount).toBeGreaterThanOrEqual(2);
     const first = await c.ok(c.post(`/api/v1/notifications/${unread.items[0].id}/read`), 200);
-    expect(first).toMatchObject({ read: true, readAt: expect.any(String) });
+    expect(first).toMatchObject({ read: true, readAt: expect.any(String), resourceName: expect.any(String), templateName: expect.any(String) });
     const again = await c.ok(c.post(`/api/v1/notifications/${unread.items[0].id}/read`), 200);
     expect(again.readAt).toBe(first.readAt);
     expect((await c.ok(c.get(`/api/v1/notifications?unread=true&resourceId=${tunnel}`))).total).toBe(1);

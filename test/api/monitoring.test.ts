@@ -86,6 +86,22 @@ describe('GET /api/v1/vpn-tunnels/{id}/metrics', () => {
     expect(health.some((v: number) => v > 0 && v < 1)).toBe(true);
   });
 
+  it('agg=max: each bucket\'s peak instead of its average (the outage minutes read as up in a 4-min bucket), and agg is checked', async () => {
+    const avg = await ca.ok(ca.get(`/api/v1/vpn-tunnels/${tunnelId}/metrics?range=1d`));
+    const max = await ca.ok(ca.get(`/api/v1/vpn-tunnels/${tunnelId}/metrics?range=1d&agg=max`));
+    expect(avg.aggregate).toBe('avg');
+    expect(max.aggregate).toBe('max');
+    expect(max.series.health.map(([t]: number[]) => t)).toEqual(avg.series.health.map(([t]: number[]) => t));
+    // Buckets that mixed up and down samples average below 1 but peak at 1.
+    const mixed = avg.series.health.filter(([, v]: number[]) => v > 0 && v < 1).map(([t]: number[]) => t);
+    expect(mixed.length).toBeGreaterThan(0);
+    for (const t of mixed) expect(max.series.health.find(([x]: number[]) => x === t)[1]).toBe(1);
+    expect(max.series.bytesIn).toEqual(avg.series.bytesIn); // counters: the bucket's last either way
+    const bad = await ca.get(`/api/v1/vpn-tunnels/${tunnelId}/metrics?range=1h&agg=p99`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.violations[0]).toMatchObject({ field: 'agg', value: 'p99' });
+  });
+
   it('from/to: a custom window', async () => {
     const from = new Date(NOW - 30 * 60_000).toISOString();
     const to = new Date(NOW - 10 * 60_000).toISOString();

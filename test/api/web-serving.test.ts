@@ -5,6 +5,7 @@ import { createHash } from 'crypto';
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import { brotliCompressSync, gzipSync } from 'zlib';
 import { startTestApi, TestApi } from '../support/api';
 
 const base = mkdtempSync(join(tmpdir(), 'web-serving-'));
@@ -20,6 +21,10 @@ beforeAll(async () => {
   writeFileSync(join(dist, 'assets', 'index-B4x9Qz1a.js'), ASSET);
   writeFileSync(join(dist, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
   writeFileSync(join(base, 'outside-secret.txt'), 'outside-marker');
+  // What the build's precompress step writes next to a text file (distinct bodies, to see which is sent).
+  writeFileSync(join(dist, 'assets', 'big-C0mpr3ss.js'), 'identity-body');
+  writeFileSync(join(dist, 'assets', 'big-C0mpr3ss.js.br'), brotliCompressSync('brotli-body'));
+  writeFileSync(join(dist, 'assets', 'big-C0mpr3ss.js.gz'), gzipSync('gzip-body'));
   api = await startTestApi({ WEB_ROOT: dist });
 });
 afterAll(async () => {
@@ -146,5 +151,35 @@ describe('security headers', () => {
       expect(res.status).toBe(status);
       common(res.headers);
     }
+  });
+});
+
+describe('precompressed assets', () => {
+  it('sends the brotli copy to a browser that accepts br, with the asset\'s type and long cache', async () => {
+    const res = await api.http().get('/assets/big-C0mpr3ss.js').set('Accept-Encoding', 'gzip, deflate, br');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-encoding']).toBe('br');
+    expect(res.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(res.headers.vary).toBe('Accept-Encoding');
+    expect(res.text).toBe('brotli-body');
+  });
+
+  it('falls back to gzip, then to the file itself, and honours q=0', async () => {
+    const gz = await api.http().get('/assets/big-C0mpr3ss.js').set('Accept-Encoding', 'gzip');
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gz.text).toBe('gzip-body');
+    const refused = await api.http().get('/assets/big-C0mpr3ss.js').set('Accept-Encoding', 'br;q=0, gzip');
+    expect(refused.headers['content-encoding']).toBe('gzip');
+    const plain = await api.http().get('/assets/big-C0mpr3ss.js').set('Accept-Encoding', 'identity');
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.text).toBe('identity-body');
+  });
+
+  it('gives each encoding its own ETag, so a cached gzip copy never revalidates a brotli request', async () => {
+    const br = await api.http().get('/assets/big-C0mpr3ss.js').set('Accept-Encoding', 'br');
+    const gz = await api.http().get('/assets/big-C0mpr3ss.js').set('Accept-Encoding', 'gzip');
+    expect(br.headers.etag).not.toBe(gz.headers.etag);
+    expect((await api.http().get('/assets/big-C0mpr3ss.js').set('Accept-Encoding', 'br').set('If-None-Match', gz.headers.etag)).status).toBe(200);
   });
 });

@@ -24,16 +24,16 @@ export function clearSession(): void {
 }
 
 /**
- * Which kind of key this is: operators may list tenants, tenant keys get 403 there, and an
+ * Which kind of key this is, from GET /api/v1/me (no failing request on a normal login); an
  * unknown or revoked key gets 401 (returned as null).
  */
 export async function probeRole(apiKey: string): Promise<Role | null | 'error'> {
   try {
-    const res = await fetch('/api/v1/tenants?limit=1', { headers: { Authorization: `Bearer ${apiKey}`, 'X-Login-Probe': '1' } });
-    if (res.status === 200) return 'operator';
-    if (res.status === 403) return 'tenant';
+    const res = await fetch('/api/v1/me', { headers: { Authorization: `Bearer ${apiKey}`, 'X-Login-Probe': '1' } });
     if (res.status === 401) return null;
-    return 'error';
+    if (!res.ok) return 'error';
+    const me = (await res.json()) as { role?: string };
+    return me.role === 'admin' ? 'operator' : me.role === 'tenant' ? 'tenant' : 'error';
   } catch {
     return 'error';
   }

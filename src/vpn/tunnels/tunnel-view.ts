@@ -24,6 +24,7 @@ export function tunnelView(t: VpnTunnel, subnets: Map<string, Subnet>, psk?: str
     connectedAt: t.connectedAt,
     disconnectedAt: t.disconnectedAt,
     subnetPairs: subnetPairsView(t, subnets),
+    stateChangedAt: t.stateChangedAt,
     createdAt: t.createdAt,
     ...(psk !== undefined && { psk }),
   };

@@ -1,10 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { Allow, IsBooleanString, IsIn, IsInt, IsObject, IsString, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { Allow, IsBooleanString, IsIn, IsInt, IsISO8601, IsObject, IsString, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { ListQueryDto, MAX_OFFSET } from '../../common/list-query';
 import {
   DH_GROUPS, ENCRYPTION_ALGORITHMS, IKE_AUTH_ALGORITHMS, IKE_EXCHANGE_MODES, IKE_VERSIONS, IPSEC_AUTH_ALGORITHMS, IPSEC_PROTOCOLS, PFS_GROUPS,
 } from '../policy/policy';
+import { TUNNEL_EVENT_KINDS, TunnelEventKind } from '../../negotiation/tunnel-event.entity';
 import { CONNECTION_STATES, ConnectionState, RESOURCE_STATES, ResourceState } from '../states';
 import { AddressRefDto, CidrRefDto } from '../gateways/gateway.dto';
 import { RoutePushStatusDto } from '../../routes/routes.dto';
@@ -123,6 +124,7 @@ export class TunnelDto {
   @ApiProperty({ type: Date, nullable: true, description: 'When it last stopped being connected' }) disconnectedAt: Date | null;
   @ApiProperty({ type: SubnetPairsDto, description: 'Subnet pairs up: IKEv1 tunnels with several pairs negotiate one IPsec SA per pair, so some may be up while another fails' }) subnetPairs: SubnetPairsDto;
   @ApiPropertyOptional({ description: 'Edit responses only: true when the remote device must load its new configuration (download it again), false when the edit changed nothing it negotiates' }) remoteMustUpdate?: boolean;
+  @ApiProperty({ description: 'When connectionState (or its failure reason) last changed; failure says why' }) stateChangedAt: Date;
   @ApiProperty() createdAt: Date;
   @ApiPropertyOptional({ description: 'Only with ?includePsk=true on the detail endpoint' }) psk?: string;
   @ApiPropertyOptional({ type: RoutePushStatusDto, description: 'Detail endpoint only: instances that applied the tunnel\'s routes' }) routePush?: RoutePushStatusDto;
@@ -148,6 +150,14 @@ export class ConfigQueryDto {
 export class TunnelLogQueryDto {
   @ApiPropertyOptional({ minimum: 0, maximum: MAX_OFFSET, default: 0 }) @Optional() @Type(() => Number) @IsInt() @Min(0) @Max(MAX_OFFSET) offset?: number;
   @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 20 }) @Optional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
+  @ApiPropertyOptional({ enum: TUNNEL_EVENT_KINDS }) @Optional() @IsIn(TUNNEL_EVENT_KINDS) kind?: TunnelEventKind;
+  @ApiPropertyOptional({ enum: ['success', 'failure'] }) @Optional() @IsIn(['success', 'failure']) result?: 'success' | 'failure';
+  @ApiPropertyOptional({ description: 'Only entries with this reason code (psk_mismatch_or_id_mismatch, peer_unreachable, …)' }) @Optional() @IsString() @Length(1, 64) reasonCode?: string;
+  @ApiPropertyOptional({ format: 'date-time', description: 'Entries at or after this time' }) @Optional() @IsISO8601() from?: string;
+  @ApiPropertyOptional({ format: 'date-time', description: 'Entries at or before this time' }) @Optional() @IsISO8601() to?: string;
+  @ApiPropertyOptional({ description: 'Case-insensitive text in the message or charon\'s lines' }) @Optional() @IsString() @Length(1, 200) q?: string;
+  @ApiPropertyOptional({ enum: ['true', 'false'], default: 'false', description: 'true: consecutive identical entries (kind, result, phase, reason, configuration version) are one entry with repeats and firstAt' })
+  @Optional() @IsIn(['true', 'false']) collapse?: 'true' | 'false';
 }
 
 export class TunnelLogEntryDto {
@@ -160,6 +170,8 @@ export class TunnelLogEntryDto {
   @ApiProperty({ type: String, nullable: true }) message: string | null;
   @ApiProperty({ type: Number, nullable: true }) configVersion: number | null;
   @ApiProperty({ type: [String], description: 'charon\'s log lines for the attempt' }) lines: string[];
+  @ApiProperty({ description: 'How many consecutive identical entries this one stands for (1 unless collapse=true); the fields are the newest one\'s' }) repeats: number;
+  @ApiProperty({ description: 'When the first of them happened (= at when repeats is 1)' }) firstAt: Date;
 }
 
 export class TunnelLogPageDto {

@@ -113,11 +113,11 @@ export class TunnelsController {
   }
 
   @Get(':id/logs')
-  @ApiOperation({ summary: 'Connection log: negotiation attempts with result, reason and charon\'s lines; outages; config changes (newest first)' })
+  @ApiOperation({ summary: 'Connection log: negotiation attempts with result, reason and charon\'s lines; outages; config changes (newest first)', description: 'Filters kind, result, reasonCode, from/to and q (text) combine; collapse=true folds consecutive identical entries into one with repeats and firstAt.' })
   @ApiOkResponse({ type: TunnelLogPageDto })
   @ApiErrors(400, 404)
   async logs(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() query: TunnelLogQueryDto): Promise<TunnelLogPageDto> {
-    return this.tunnels.logs(tenantOf(p), id, query.offset ?? 0, query.limit ?? 20);
+    return this.tunnels.logs(tenantOf(p), id, query);
   }
 
   @Patch(':id')

@@ -12,19 +12,19 @@ import { Violation, violation } from '../../common/violations';
 import { Subnet, Vpc } from '../../inventory/inventory.entities';
 import { JobDispatcher } from '../../jobs/job-dispatcher';
 import { RoutesService } from '../../routes/routes.service';
-import { TunnelEvent } from '../../negotiation/tunnel-event.entity';
 import { defaultTemplateId } from '../../alerts/default-template';
 import { tenantFailureMessage } from '../tenant-reasons';
 import { VpnGateway } from '../gateways/vpn-gateway.entity';
 import { PeerGateway } from '../peers/peer-gateway.entity';
 import { checkIkePolicy, checkIpsecPolicy, IkePolicy, IpsecPolicy } from '../policy/policy';
 import { checkPsk, checkTunnelSubnets, MAX_TUNNELS_PER_GATEWAY, MAX_TUNNELS_PER_PEER } from './tunnel-rules';
-import { CreateTunnelDto, TunnelListQueryDto, UpdateIkePolicyDto, UpdateSubnetsDto } from './tunnel.dto';
+import { tunnelLogPage } from './tunnel-log';
+import { CreateTunnelDto, TunnelListQueryDto, TunnelLogQueryDto, UpdateIkePolicyDto, UpdateSubnetsDto } from './tunnel.dto';
 import { VpnTunnel } from './vpn-tunnel.entity';
 import { finalizeTunnelDeletion, TunnelPairs } from './tunnel-pairs';
 
 export const SECRET_BOX = Symbol('SECRET_BOX');
-export const TUNNEL_SORT = { createdAt: 't.created_at', name: 't.name', connectionState: 't.connection_state', resourceState: 't.resource_state' };
+export const TUNNEL_SORT = { createdAt: 't.created_at', name: 't.name', connectionState: 't.connection_state', resourceState: 't.resource_state', stateChangedAt: 't.state_changed_at' };
 type TunnelFilters = Pick<TunnelListQueryDto, 'gatewayId' | 'peerId' | 'resourceState' | 'connectionState'>;
 
 @Injectable()
@@ -99,12 +99,12 @@ export class TunnelsService {
     return new Map(rows.map((s) => [s.id, s]));
   }
 
-  async logs(tenantId: string, id: string, offset: number, limit: number) {
+  async logs(tenantId: string, id: string, q: TunnelLogQueryDto) {
     await this.get(tenantId, id);
-    const [items, total] = await this.db.getRepository(TunnelEvent).findAndCount({ where: { tunnelId: id }, order: { id: 'DESC' }, skip: offset, take: limit });
+    const page = await tunnelLogPage(this.db, id, q);
     // Configuration refusals carry the host's words: the tenant reads what it can act on.
-    for (const e of items) if (e.kind === 'config' && e.result === 'failure') e.message = tenantFailureMessage('config_rejected', e.message);
-    return { items, total, offset, limit };
+    for (const e of page.items) if (e.kind === 'config' && e.result === 'failure') e.message = tenantFailureMessage('config_rejected', e.message);
+    return page;
   }
 
   async create(tenantId: string, dto: CreateTunnelDto): Promise<VpnTunnel> {
@@ -217,6 +217,7 @@ export class TunnelsService {
       version = t.configVersion + 1;
       await m.update(VpnTunnel, { id }, {
         ...patch, configVersion: version, connectionState: 'connecting', failureCode: null, failureMessage: null, failurePhase: null, failureTries: null, failureAt: null, pairStates: null, connectedAt: null,
+        ...((t.connectionState !== 'connecting' || t.failureCode) && { stateChangedAt: new Date() }),
         // Reconnecting after an edit starts the routes' hold-down rather than withdrawing them.
         ...(t.connectionState === 'connected' && { disconnectedAt: new Date() }),
       });

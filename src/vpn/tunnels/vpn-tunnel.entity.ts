@@ -56,6 +56,8 @@ export class VpnTunnel {
   @Column({ type: 'timestamptz', nullable: true }) connectedAt: Date | null;
   /** When it last stopped being connected: its routes stay for the hold-down after this. */
   @Column({ type: 'timestamptz', nullable: true }) disconnectedAt: Date | null;
+  /** When the connection state (or its failure reason) last changed: the list's "since" column. */
+  @Column({ type: 'timestamptz', default: () => 'now()' }) stateChangedAt: Date;
   @CreatedAt() createdAt: Date;
   @UpdatedAt() updatedAt: Date;
 }

@@ -20,6 +20,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who this API key is: its role and tenant (the console's login reads it) */
+        get: operations["MeController_me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A version per topic, for the console's "changed since" poll
+         * @description Poll it (the console: every 3 s while visible) and fetch a list or detail again only when its topic's version changed.
+         */
+        get: operations["ChangesController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The landing page: counts by state, tunnels failing now with reasons, gateways expiring within 7 days, recent alerts, the topology */
+        get: operations["OverviewController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tenants": {
         parameters: {
             query?: never;
@@ -433,7 +487,7 @@ export interface paths {
         };
         /**
          * List VPN tunnels
-         * @description Sort by createdAt, name, connectionState, resourceState; q searches name, ID, gateway and peer names and IPs.
+         * @description Sort by createdAt, name, connectionState, resourceState, stateChangedAt; q searches name, ID, gateway and peer names and IPs.
          */
         get: operations["TunnelsController_list"];
         put?: never;
@@ -454,7 +508,7 @@ export interface paths {
         };
         /**
          * Download the whole list as Excel (never the PSK)
-         * @description The list's q, filters and sort (createdAt, name, connectionState, resourceState), no paging; lang=zh|en (default: Accept-Language, else zh).
+         * @description The list's q, filters and sort (createdAt, name, connectionState, resourceState, stateChangedAt), no paging; lang=zh|en (default: Accept-Language, else zh).
          */
         get: operations["TunnelsController_export"];
         put?: never;
@@ -511,7 +565,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Connection log: negotiation attempts with result, reason and charon's lines; outages; config changes (newest first) */
+        /**
+         * Connection log: negotiation attempts with result, reason and charon's lines; outages; config changes (newest first)
+         * @description Filters kind, result, reasonCode, from/to and q (text) combine; collapse=true folds consecutive identical entries into one with repeats and firstAt.
+         */
         get: operations["TunnelsController_logs"];
         put?: never;
         post?: never;
@@ -1270,6 +1327,179 @@ export interface components {
             /** @enum {string} */
             redis: "up" | "down";
         };
+        MeDto: {
+            /** @enum {string} */
+            role: "admin" | "tenant";
+            /** @description null for operator keys */
+            tenantId: string | null;
+            tenantName: string | null;
+            keyId: string;
+            keyName: string;
+        };
+        ChangeVersionsDto: {
+            /**
+             * @description Tenants: tunnels, gateways, peers, alerts. Operators: gateways, hosts, tenants. Opaque: compare for equality only.
+             * @example {
+             *       "tunnels": "1000.1796312345678901",
+             *       "gateways": "50.1796312345600000",
+             *       "peers": "50.1796312300000000",
+             *       "alerts": "3.1796312000000000.0"
+             *     }
+             */
+            versions: {
+                [key: string]: string;
+            };
+        };
+        OverviewFailureDto: {
+            code: string;
+            message: string;
+        };
+        OverviewTunnelDto: {
+            id: string;
+            name: string;
+            /** @enum {string} */
+            connectionState: "connecting" | "connected" | "phase1_failed" | "phase2_failed";
+            resourceState: string;
+            failure: components["schemas"]["OverviewFailureDto"] | null;
+            /** Format: date-time */
+            stateChangedAt: string;
+            /**
+             * Format: date-time
+             * @description null: never connected
+             */
+            connectedAt: string | null;
+            gatewayId: string;
+            gatewayName: string;
+            peerId: string;
+            peerName: string;
+            peerIp: string;
+        };
+        OverviewGatewayDto: {
+            id: string;
+            name: string;
+            resourceState: string;
+            stateReason: string | null;
+            externalIp: string;
+            vpcId: string;
+            /** Format: date-time */
+            expiresAt: string | null;
+            autoRenew: boolean;
+            chargeType: string;
+        };
+        AlertRuleDto: {
+            /**
+             * @description Tunnel metrics apply to bound tunnels, gateway metrics to bound gateways. `tunnel_health`: tunnel health: 1 when every CHILD_SA is installed (connected) and its last rekey did not fail, else 0; `tunnel_bps_in`: tunnel inbound bandwidth, bits/s; `tunnel_bps_out`: tunnel outbound bandwidth, bits/s; `tunnel_pps_in`: tunnel inbound packets/s; `tunnel_pps_out`: tunnel outbound packets/s; `gateway_rx_bps`: gateway external NIC receive bandwidth, bits/s; `gateway_tx_bps`: gateway external NIC transmit bandwidth, bits/s; `gateway_rx_pps`: gateway external NIC receive packets/s; `gateway_tx_pps`: gateway external NIC transmit packets/s; `gateway_tx_utilization`: outbound bandwidth utilisation, a fraction 0..1 of the gateway's bandwidth
+             * @enum {string}
+             */
+            metric: "tunnel_health" | "tunnel_bps_in" | "tunnel_bps_out" | "tunnel_pps_in" | "tunnel_pps_out" | "gateway_rx_bps" | "gateway_tx_bps" | "gateway_rx_pps" | "gateway_tx_pps" | "gateway_tx_utilization";
+            /**
+             * @description value <comparator> threshold breaches: lt <, le <=, gt >, ge >=, eq =, ne !=
+             * @enum {string}
+             */
+            comparator: "lt" | "le" | "gt" | "ge" | "eq" | "ne";
+            /**
+             * @description health 0..1, utilisation 0..1 (a fraction), rates >= 0
+             * @example 1
+             */
+            threshold: number;
+            /**
+             * @description Consecutive breaching evaluation periods before the alert fires
+             * @example 3
+             */
+            periods: number;
+        };
+        AlertResourceDto: {
+            /** @enum {string} */
+            type: "gateway" | "tunnel";
+            /** @example vpntnl-k3j9x2ab */
+            id: string;
+            /** @description The name when the alert fired */
+            name: string;
+        };
+        AlertDto: {
+            /** @example alert-k3j9x2ab */
+            id: string;
+            /** @enum {string} */
+            state: "firing" | "resolved";
+            /**
+             * @description recovered: the metric came back (notified); cleared: the rule, binding or resource went away (not notified)
+             * @enum {string|null}
+             */
+            resolution: "recovered" | "cleared" | null;
+            rule: components["schemas"]["AlertRuleDto"];
+            templateId: string;
+            templateName: string;
+            resource: components["schemas"]["AlertResourceDto"];
+            /** @description The value of the period that fired it */
+            value: number;
+            /** @description The value of the period that resolved it */
+            resolvedValue: number | null;
+            /** Format: date-time */
+            firedAt: string;
+            /** Format: date-time */
+            resolvedAt: string | null;
+        };
+        OverviewVpcDto: {
+            id: string;
+            name: string;
+            cidr: string;
+        };
+        OverviewTopologyTunnelDto: {
+            id: string;
+            name: string;
+            gatewayId: string;
+            peerId: string;
+            /** @enum {string} */
+            connectionState: "connecting" | "connected" | "phase1_failed" | "phase2_failed";
+        };
+        OverviewPeerDto: {
+            id: string;
+            name: string;
+            ipAddress: string;
+        };
+        TopologyDto: {
+            vpcs: components["schemas"]["OverviewVpcDto"][];
+            gateways: components["schemas"]["OverviewGatewayDto"][];
+            tunnels: components["schemas"]["OverviewTopologyTunnelDto"][];
+            peers: components["schemas"]["OverviewPeerDto"][];
+        };
+        OverviewDto: {
+            /**
+             * @description Tunnels per connection state (every state present, 0 when none)
+             * @example {
+             *       "connecting": 3,
+             *       "connected": 950,
+             *       "phase1_failed": 40,
+             *       "phase2_failed": 7
+             *     }
+             */
+            tunnelsByState: {
+                [key: string]: number;
+            };
+            /**
+             * @description Gateways per resource state (every state present)
+             * @example {
+             *       "creating": 0,
+             *       "running": 50,
+             *       "deleting": 0,
+             *       "error": 0,
+             *       "expired": 0
+             *     }
+             */
+            gatewaysByState: {
+                [key: string]: number;
+            };
+            /** @description Failing now: phase 1/2 failed, or connecting after having been connected; most recent change first, at most 20 */
+            failing: components["schemas"]["OverviewTunnelDto"][];
+            /** @description How many tunnels are failing in all */
+            failingTotal: number;
+            /** @description Gateways expiring within 7 days or already expired, soonest first, at most 10 */
+            expiringSoon: components["schemas"]["OverviewGatewayDto"][];
+            /** @description The 5 most recent alerts */
+            recentAlerts: components["schemas"]["AlertDto"][];
+            /** @description VPCs -> gateways -> tunnels -> peers, for the topology (every gateway, tunnel and peer of the tenant) */
+            topology: components["schemas"]["TopologyDto"];
+        };
         CreateTenantDto: {
             /** @example acme */
             name: string;
@@ -1692,11 +1922,26 @@ export interface components {
         PushFailureDto: {
             targetId: string;
             name: string;
+            /** @description What the agent reported (ip's own words) */
             error: string;
+            /**
+             * @description The error as a code the console translates
+             * @enum {string}
+             */
+            errorCode: "network_unreachable" | "invalid_gateway" | "route_exists" | "no_device" | "not_permitted" | "no_such_process" | "unknown";
         };
         PushTargetDto: {
             targetId: string;
             name: string;
+        };
+        PushInstanceDto: {
+            targetId: string;
+            name: string;
+            /** @enum {string} */
+            status: "applied" | "pending" | "failed";
+            error: string | null;
+            /** @enum {string|null} */
+            errorCode: "network_unreachable" | "invalid_gateway" | "route_exists" | "no_device" | "not_permitted" | "no_such_process" | "unknown" | null;
         };
         RoutePushStatusDto: {
             /** @description Instances (and the VPC router) that must carry the tunnel's routes */
@@ -1705,6 +1950,14 @@ export interface components {
             applied: number;
             failed: components["schemas"]["PushFailureDto"][];
             pending: components["schemas"]["PushTargetDto"][];
+            /** @description Every target with its own status */
+            instances: components["schemas"]["PushInstanceDto"][];
+            /**
+             * @description routed: the tunnel is connected and its routes are wanted; hold_down: it dropped and its routes stay for holdDownSecondsLeft; not_connected: no routes are pushed
+             * @enum {string}
+             */
+            routing: "routed" | "hold_down" | "not_connected";
+            holdDownSecondsLeft: number | null;
         };
         TunnelDto: {
             /** @example vpntnl-k3j9x2ab */
@@ -1739,6 +1992,11 @@ export interface components {
             subnetPairs: components["schemas"]["SubnetPairsDto"];
             /** @description Edit responses only: true when the remote device must load its new configuration (download it again), false when the edit changed nothing it negotiates */
             remoteMustUpdate?: boolean;
+            /**
+             * Format: date-time
+             * @description When connectionState (or its failure reason) last changed; failure says why
+             */
+            stateChangedAt: string;
             /** Format: date-time */
             createdAt: string;
             /** @description Only with ?includePsk=true on the detail endpoint */
@@ -1855,6 +2113,13 @@ export interface components {
             configVersion: number | null;
             /** @description charon's log lines for the attempt */
             lines: string[];
+            /** @description How many consecutive identical entries this one stands for (1 unless collapse=true); the fields are the newest one's */
+            repeats: number;
+            /**
+             * Format: date-time
+             * @description When the first of them happened (= at when repeats is 1)
+             */
+            firstAt: string;
         };
         TunnelLogPageDto: {
             items: components["schemas"]["TunnelLogEntryDto"][];
@@ -2032,28 +2297,6 @@ export interface components {
             /** @description Gateways and tunnels in state error on this host (at most 50), newest first */
             problems: components["schemas"]["GatewayHostProblemDto"][];
         };
-        AlertRuleDto: {
-            /**
-             * @description Tunnel metrics apply to bound tunnels, gateway metrics to bound gateways. `tunnel_health`: tunnel health: 1 when every CHILD_SA is installed (connected) and its last rekey did not fail, else 0; `tunnel_bps_in`: tunnel inbound bandwidth, bits/s; `tunnel_bps_out`: tunnel outbound bandwidth, bits/s; `tunnel_pps_in`: tunnel inbound packets/s; `tunnel_pps_out`: tunnel outbound packets/s; `gateway_rx_bps`: gateway external NIC receive bandwidth, bits/s; `gateway_tx_bps`: gateway external NIC transmit bandwidth, bits/s; `gateway_rx_pps`: gateway external NIC receive packets/s; `gateway_tx_pps`: gateway external NIC transmit packets/s; `gateway_tx_utilization`: outbound bandwidth utilisation, a fraction 0..1 of the gateway's bandwidth
-             * @enum {string}
-             */
-            metric: "tunnel_health" | "tunnel_bps_in" | "tunnel_bps_out" | "tunnel_pps_in" | "tunnel_pps_out" | "gateway_rx_bps" | "gateway_tx_bps" | "gateway_rx_pps" | "gateway_tx_pps" | "gateway_tx_utilization";
-            /**
-             * @description value <comparator> threshold breaches: lt <, le <=, gt >, ge >=, eq =, ne !=
-             * @enum {string}
-             */
-            comparator: "lt" | "le" | "gt" | "ge" | "eq" | "ne";
-            /**
-             * @description health 0..1, utilisation 0..1 (a fraction), rates >= 0
-             * @example 1
-             */
-            threshold: number;
-            /**
-             * @description Consecutive breaching evaluation periods before the alert fires
-             * @example 3
-             */
-            periods: number;
-        };
         ChannelDto: {
             /** @example chn-k3j9x2ab */
             id: string;
@@ -2129,37 +2372,6 @@ export interface components {
              */
             alertTemplateId: string | null;
         };
-        AlertResourceDto: {
-            /** @enum {string} */
-            type: "gateway" | "tunnel";
-            /** @example vpntnl-k3j9x2ab */
-            id: string;
-            /** @description The name when the alert fired */
-            name: string;
-        };
-        AlertDto: {
-            /** @example alert-k3j9x2ab */
-            id: string;
-            /** @enum {string} */
-            state: "firing" | "resolved";
-            /**
-             * @description recovered: the metric came back (notified); cleared: the rule, binding or resource went away (not notified)
-             * @enum {string|null}
-             */
-            resolution: "recovered" | "cleared" | null;
-            rule: components["schemas"]["AlertRuleDto"];
-            templateId: string;
-            templateName: string;
-            resource: components["schemas"]["AlertResourceDto"];
-            /** @description The value of the period that fired it */
-            value: number;
-            /** @description The value of the period that resolved it */
-            resolvedValue: number | null;
-            /** Format: date-time */
-            firedAt: string;
-            /** Format: date-time */
-            resolvedAt: string | null;
-        };
         AlertPageDto: {
             items: components["schemas"]["AlertDto"][];
             total: number;
@@ -2180,6 +2392,12 @@ export interface components {
             resourceId: string;
             /** @example VPN tunnel to-idc (vpntnl-k3j9x2ab): tunnel_health < 1 for 3 consecutive periods (value 0) */
             message: string;
+            /** @description Alert events: the resource's name when the alert fired */
+            resourceName: string | null;
+            /** @description Alert events: the alert template's name */
+            templateName: string | null;
+            /** @description Alert events: the rule that fired */
+            rule: components["schemas"]["AlertRuleDto"] | null;
             read: boolean;
             /** Format: date-time */
             readAt: string | null;
@@ -2373,6 +2591,11 @@ export interface components {
              * @example 10
              */
             stepSeconds: number;
+            /**
+             * @description The aggregate the rates were computed with (agg)
+             * @enum {string}
+             */
+            aggregate: "avg" | "max";
             tunnelId: string;
             series: components["schemas"]["TunnelSeriesDto"];
         };
@@ -2517,6 +2740,11 @@ export interface components {
              * @example 10
              */
             stepSeconds: number;
+            /**
+             * @description The aggregate the rates were computed with (agg)
+             * @enum {string}
+             */
+            aggregate: "avg" | "max";
             gatewayId: string;
             /**
              * @description The gateway's bandwidth, the base of txUtilization
@@ -2858,6 +3086,63 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HealthDto"];
+                };
+            };
+        };
+    };
+    MeController_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeDto"];
+                };
+            };
+        };
+    };
+    ChangesController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangeVersionsDto"];
+                };
+            };
+        };
+    };
+    OverviewController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OverviewDto"];
                 };
             };
         };
@@ -5414,6 +5699,18 @@ export interface operations {
             query?: {
                 offset?: number;
                 limit?: number;
+                kind?: "attempt" | "connected" | "down" | "rekey" | "config" | "deleted";
+                result?: "success" | "failure";
+                /** @description Only entries with this reason code (psk_mismatch_or_id_mismatch, peer_unreachable, …) */
+                reasonCode?: string;
+                /** @description Entries at or after this time */
+                from?: string;
+                /** @description Entries at or before this time */
+                to?: string;
+                /** @description Case-insensitive text in the message or charon's lines */
+                q?: string;
+                /** @description true: consecutive identical entries (kind, result, phase, reason, configuration version) are one entry with repeats and firstAt */
+                collapse?: "true" | "false";
             };
             header?: never;
             path: {
@@ -6821,6 +7118,8 @@ export interface operations {
                 from?: string;
                 /** @description End of a custom window (ISO 8601); default now. */
                 to?: string;
+                /** @description How rates, health and utilisation are aggregated per bucket: the average, or the peak sample */
+                agg?: "avg" | "max";
             };
             header?: never;
             path: {
@@ -6885,6 +7184,8 @@ export interface operations {
                 from?: string;
                 /** @description End of a custom window (ISO 8601); default now. */
                 to?: string;
+                /** @description How rates, health and utilisation are aggregated per bucket: the average, or the peak sample */
+                agg?: "avg" | "max";
             };
             header?: never;
             path: {

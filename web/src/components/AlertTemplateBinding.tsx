@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api, call, type Schemas } from '../api/client';
 import { errorText } from './errors';
+import { templateName } from './systemText';
 
 /** The alert template of a gateway or tunnel, changeable in place. */
 export function AlertTemplateBinding({ kind, id, value, onChanged }: { kind: 'gateway' | 'tunnel'; id: string; value: string | null | undefined; onChanged: () => void }) {
@@ -25,7 +26,7 @@ export function AlertTemplateBinding({ kind, id, value, onChanged }: { kind: 'ga
   if (!editing) {
     return (
       <Space>
-        <span data-testid="alert-template-name">{current ? current.name : value ? value : t('alert.none')}</span>
+        <span data-testid="alert-template-name">{current ? templateName(current.name, t) : value ? value : t('alert.none')}</span>
         <Button type="link" size="small" data-testid="alert-template-change" onClick={() => setEditing(true)}>
           {t('common.change')}
         </Button>
@@ -55,7 +56,7 @@ export function AlertTemplateBinding({ kind, id, value, onChanged }: { kind: 'ga
         style={{ width: 240 }}
         value={choice}
         onChange={setChoice}
-        options={templates.map((x) => ({ value: x.id, label: x.isDefault ? `${x.name} (${t('alert.default')})` : x.name }))}
+        options={templates.map((x) => ({ value: x.id, label: x.isDefault ? `${templateName(x.name, t)} (${t('alert.default')})` : x.name }))}
         notFoundContent={<Link to="/alert-templates">{t('alert.createFirst')}</Link>}
       />
       <Button type="primary" size="small" loading={busy} onClick={save} data-testid="alert-template-save">

@@ -7,6 +7,9 @@ export function ListToolbar(props: {
   onCreate?: () => void;
   createLabel?: string;
   onSearch?: (q: string) => void;
+  /** The search box's starting text (a search kept in the URL) and a placeholder that fits the page. */
+  searchDefault?: string;
+  searchPlaceholder?: string;
   onReload: () => void;
   onBatchDelete?: () => void;
   selectedCount?: number;
@@ -33,7 +36,16 @@ export function ListToolbar(props: {
       </Space>
       <Space wrap>
         {props.onSearch && (
-          <Input.Search data-testid="list-search" allowClear placeholder={t('common.searchPlaceholder')} onSearch={props.onSearch} style={{ width: 280 }} />
+          <Input.Search
+            data-testid="list-search"
+            allowClear
+            aria-label={props.searchPlaceholder ?? t('common.searchPlaceholder')}
+            placeholder={props.searchPlaceholder ?? t('common.searchPlaceholder')}
+            defaultValue={props.searchDefault}
+            key={props.searchDefault ?? ''}
+            onSearch={props.onSearch}
+            style={{ width: 280 }}
+          />
         )}
         <Tooltip title={t('common.reload')}>
           <Button icon={<ReloadOutlined />} onClick={props.onReload} data-testid="reload" aria-label={t('common.reload')} />

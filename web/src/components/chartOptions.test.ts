@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FEW_POINTS, LONE_POINT_SPAN_MS, symbolOptions, timeAxis, timeAxisLabel, timeLabelFormat, windowSpanMs, withGaps, type ChartPoint } from './chartOptions';
+import { FEW_POINTS, symbolOptions, timeAxis, valueAxis, timeAxisLabel, timeLabelFormat, windowSpanMs, withGaps, type ChartPoint } from './chartOptions';
 
 const series = (n: number, stepMs = 10_000): number[][] => Array.from({ length: n }, (_, i) => [1_700_000_000_000 + i * stepMs, i]);
 
@@ -40,10 +40,29 @@ describe('time axis labels', () => {
     expect(timeAxisLabel(3 * 86_400_000).formatter(new Date(2026, 10, 22, 9, 5).getTime())).toBe('11-22 09:05');
   });
 
-  it('ticks at least a minute apart; a lone timestamp gets 10 minutes around it, other extents are kept', () => {
-    const axis = timeAxis(3_600_000);
+  it('the x axis spans the requested window, whatever the data covers; ticks at least a minute apart', () => {
+    const from = Date.parse('2026-12-04T12:00:00Z');
+    const axis = timeAxis({ from, to: from + 6 * 3_600_000 });
     expect(axis.minInterval).toBe(60_000);
-    expect([axis.min({ min: 1000, max: 1000 }), axis.max({ min: 1000, max: 1000 })]).toEqual([1000 - LONE_POINT_SPAN_MS / 2, 1000 + LONE_POINT_SPAN_MS / 2]);
-    expect([axis.min({ min: 1000, max: 31_000 }), axis.max({ min: 1000, max: 31_000 })]).toEqual([1000, 31_000]);
+    expect([axis.min, axis.max]).toEqual([from, from + 21_600_000]);
+    expect(axis.axisLabel.formatter(from)).toMatch(/^\d\d:\d\d$/);
+  });
+});
+
+describe('value axis', () => {
+  it('prints distinct labels in one sensible unit for small rates (was "1 bps 1 bps 1 bps 0 bps")', () => {
+    const axis = valueAxis('bps', [0.2, 1.4, 0.9]);
+    expect(axis.minInterval).toBe(1);
+    const labels = [0, 0.5, 1, 1.5].map(axis.axisLabel.formatter);
+    expect(new Set(labels).size).toBe(4);
+    expect(labels).toEqual(['0 bps', '0.5 bps', '1 bps', '1.5 bps']);
+  });
+
+  it('scales by the axis maximum: Kbps, Mbps, packets/s, percent', () => {
+    expect([0, 500_000, 1_000_000, 1_500_000].map(valueAxis('bps', [1_600_000]).axisLabel.formatter)).toEqual(['0 Mbps', '0.5 Mbps', '1 Mbps', '1.5 Mbps']);
+    expect(valueAxis('bps', [80_000]).axisLabel.formatter(20_000)).toBe('20 Kbps');
+    expect(valueAxis('pps', [3]).axisLabel.formatter(2.5)).toBe('2.5 pps');
+    expect(valueAxis('health', [1]).axisLabel.formatter(0.75)).toBe('75 %');
+    expect(valueAxis('ratio', [0.42]).axisLabel.formatter(0.1)).toBe('10 %');
   });
 });

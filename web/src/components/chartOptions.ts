@@ -49,23 +49,60 @@ export function timeAxisLabel(spanMs: number): { hideOverlap: boolean; formatter
 }
 
 const MINUTE_MS = 60_000;
-/** Around a lone timestamp the axis spans this much (ECharts would stretch it to two days). */
-export const LONE_POINT_SPAN_MS = 10 * MINUTE_MS;
-
-type Extent = { min: number; max: number };
 
 /**
- * The x axis for a window of `spanMs`: labels as above; ticks at least a minute apart (the labels'
- * resolution, so a few seconds of data never repeat one label along the axis); and when every point
- * has the same timestamp, 10 minutes around it instead of ECharts' two days.
+ * The x axis spans the window that was asked for (the answer's `from`..`to`), not the data's
+ * extent: 6 hours with 11 minutes of samples reads as 6 hours with a gap. Ticks at least a minute
+ * apart (the labels' resolution, so labels never repeat); labels as above.
  */
-export function timeAxis(spanMs: number) {
+export function timeAxis(window: { from: number; to: number }) {
   return {
     type: 'time' as const,
     minInterval: MINUTE_MS,
-    min: (e: Extent) => (e.min === e.max ? e.min - LONE_POINT_SPAN_MS / 2 : e.min),
-    max: (e: Extent) => (e.min === e.max ? e.max + LONE_POINT_SPAN_MS / 2 : e.max),
-    axisLabel: timeAxisLabel(spanMs),
+    min: window.from,
+    max: window.to,
+    axisLabel: timeAxisLabel(window.to - window.from),
+  };
+}
+
+export type Unit = 'bps' | 'pps' | 'ratio' | 'health';
+
+const SCALES: Record<Unit, { div: number; label: string }[]> = {
+  bps: [{ div: 1, label: 'bps' }, { div: 1e3, label: 'Kbps' }, { div: 1e6, label: 'Mbps' }, { div: 1e9, label: 'Gbps' }],
+  pps: [{ div: 1, label: 'pps' }, { div: 1e3, label: 'Kpps' }, { div: 1e6, label: 'Mpps' }],
+  ratio: [{ div: 0.01, label: '%' }],
+  health: [{ div: 0.01, label: '%' }],
+};
+
+/** The unit step of an axis whose largest value is `max`: every tick in one unit (0.5 Mbps, 1 Mbps, 1.5 Mbps). */
+export function axisScale(unit: Unit, max: number): { div: number; label: string } {
+  const scales = SCALES[unit];
+  let pick = scales[0];
+  for (const s of scales) if (Math.abs(max) >= s.div) pick = s;
+  return pick;
+}
+
+/**
+ * One value in the axis' unit with as many decimals as the value needs (at most 3): the ticks
+ * ECharts picks are "nice" numbers, so two distinct ticks never print the same text.
+ */
+export function fmtScaled(v: number, scale: { div: number; label: string }): string {
+  const n = v / scale.div;
+  const text = Number.isInteger(n) ? String(n) : String(Number(n.toFixed(Math.abs(n) >= 100 ? 0 : Math.abs(n) >= 10 ? 1 : 3)));
+  return scale.label === '%' ? `${text} %` : `${text} ${scale.label}`;
+}
+
+/** The y axis for a chart's series: one unit for every tick; rates never tick below 1 bps / 0.1 pps. */
+export function valueAxis(unit: Unit, values: number[]) {
+  const max = values.reduce((m, v) => (Number.isFinite(v) && v > m ? v : m), 0);
+  const scale = axisScale(unit, max);
+  const bounded = unit === 'health' || unit === 'ratio';
+  return {
+    type: 'value' as const,
+    min: 0,
+    max: unit === 'health' ? 1 : undefined,
+    minInterval: unit === 'bps' ? 1 : unit === 'pps' ? 0.1 : bounded ? 0.01 : undefined,
+    axisLabel: { formatter: (v: number) => fmtScaled(v, scale) },
   };
 }
 

@@ -32,8 +32,3 @@ export function ConnStateTag({ state, reason }: { state: ConnectionState; reason
   );
   return reason ? <Tooltip title={reason}>{tag}</Tooltip> : tag;
 }
-
-/** A state that will change by itself: lists poll while a row is in one. */
-export function isTransient(row: { resourceState?: string; connectionState?: string }): boolean {
-  return row.resourceState === 'creating' || row.resourceState === 'deleting' || row.connectionState === 'connecting';
-}

@@ -1,6 +1,7 @@
-// Server-side paginated lists: offset/limit/q/sort go to the API; optional polling while some row
-// is in a transient state (live updates without reloading the page).
+// Server-side paginated lists: offset/limit/q/sort go to the API; live updates follow the list's
+// topics (live.ts: fetched again when the server says they changed).
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { useLive, type Topic } from './live';
 
 export interface Page<T> {
   items: T[];
@@ -22,8 +23,8 @@ export function useList<T>(
   fetcher: (p: ListParams) => Promise<Page<T>>,
   opts: {
     pageSize?: number;
-    poll?: (items: T[]) => boolean;
-    pollMs?: number;
+    /** Topics whose changes make the list fetch its page again (live.ts). */
+    live?: readonly Topic[];
     filters?: Record<string, string | undefined>;
     /** Data for the first render (a prefetched first page): no loading state, no first request. */
     initial?: () => Page<T> | null;
@@ -67,12 +68,8 @@ export function useList<T>(
     void load();
   }, [load]);
 
-  const shouldPoll = opts.poll ? opts.poll(data.items) : false;
-  useEffect(() => {
-    if (!shouldPoll) return;
-    const timer = setInterval(() => void load(true), opts.pollMs ?? 3000);
-    return () => clearInterval(timer);
-  }, [shouldPoll, load, opts.pollMs]);
+  useLive(opts.live, () => void load(true));
+
 
   return {
     data,

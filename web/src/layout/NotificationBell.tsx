@@ -7,6 +7,8 @@ import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 import { api, call, type Schemas } from '../api/client';
 import { fmtTime } from '../components/format';
+import { ruleText } from '../components/ruleText';
+import { templateName } from '../components/systemText';
 
 type Notification = Schemas['NotificationDto'];
 
@@ -52,10 +54,15 @@ export function NotificationBell() {
                 title={
                   <span>
                     <Tag color={n.event === 'firing' ? 'error' : 'success'}>{t(`alert.states.${n.event}`)}</Tag>
-                    {t(`alert.resourceTypes.${n.resourceType}`)} <span className="sub">{n.resourceId}</span>
+                    {t(`alert.resourceTypes.${n.resourceType}`)} {n.resourceName ?? <span className="sub">{n.resourceId}</span>}
                   </span>
                 }
-                description={fmtTime(n.createdAt)}
+                description={
+                  <span data-testid="notification-rule">
+                    {n.templateName && n.rule ? `${templateName(n.templateName, t)}: ${ruleText(n.rule, t)} · ` : ''}
+                    {fmtTime(n.createdAt)}
+                  </span>
+                }
               />
             </List.Item>
           )}

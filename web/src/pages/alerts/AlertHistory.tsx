@@ -7,6 +7,7 @@ import { fmtTime } from '../../components/format';
 import { listTableProps, ListToolbar } from '../../components/ListToolbar';
 import { useList } from '../../components/useList';
 import { ruleText } from './AlertTemplates';
+import { templateName } from '../../components/systemText';
 
 type Alert = Schemas['AlertDto'];
 
@@ -16,8 +17,7 @@ export default function AlertHistory() {
   const [resourceType, setResourceType] = useState<'gateway' | 'tunnel' | undefined>(undefined);
   const list = useList<Alert>((p) => call(api.GET('/api/v1/alerts', { params: { query: p } })), {
     filters: { state, resourceType },
-    poll: (items) => items.some((a) => a.state === 'firing'),
-    pollMs: 10000,
+    live: ['alerts'],
   });
 
   const columns: TableColumnsType<Alert> = [
@@ -41,7 +41,7 @@ export default function AlertHistory() {
     },
     { title: t('alert.rule'), render: (_, a) => ruleText(a.rule, t) },
     { title: t('alert.value'), render: (_, a) => (a.state === 'resolved' && a.resolvedValue !== null && a.resolvedValue !== undefined ? `${a.value} → ${a.resolvedValue}` : a.value) },
-    { title: t('alert.template'), dataIndex: 'templateName' },
+    { title: t('alert.template'), dataIndex: 'templateName', render: (v: string) => templateName(v, t) },
     { title: t('alert.firedAt'), dataIndex: 'firedAt', render: (v: string) => fmtTime(v) },
     { title: t('alert.resolvedAt'), dataIndex: 'resolvedAt', render: (v: string | null) => fmtTime(v) },
   ];
@@ -54,8 +54,8 @@ export default function AlertHistory() {
         onReload={list.reload}
         extra={
           <>
-            <Select allowClear placeholder={t('alert.state')} style={{ width: 140 }} value={state} onChange={setState} options={(['firing', 'resolved'] as const).map((s) => ({ value: s, label: t(`alert.states.${s}`) }))} />
-            <Select allowClear placeholder={t('alert.resource')} style={{ width: 140 }} value={resourceType} onChange={setResourceType} options={(['gateway', 'tunnel'] as const).map((s) => ({ value: s, label: t(`alert.resourceTypes.${s}`) }))} />
+            <Select aria-label={t('alert.state')} allowClear placeholder={t('alert.state')} style={{ width: 140 }} value={state} onChange={setState} options={(['firing', 'resolved'] as const).map((s) => ({ value: s, label: t(`alert.states.${s}`) }))} />
+            <Select aria-label={t('alert.resource')} allowClear placeholder={t('alert.resource')} style={{ width: 140 }} value={resourceType} onChange={setResourceType} options={(['gateway', 'tunnel'] as const).map((s) => ({ value: s, label: t(`alert.resourceTypes.${s}`) }))} />
           </>
         }
       />

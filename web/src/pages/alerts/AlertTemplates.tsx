@@ -9,6 +9,8 @@ import { fmtTime } from '../../components/format';
 import { listTableProps, ListToolbar } from '../../components/ListToolbar';
 import { nameRules } from '../../components/rules';
 import { useList } from '../../components/useList';
+import { templateDescription, templateName } from '../../components/systemText';
+import { ruleText } from '../../components/ruleText';
 
 type Template = Schemas['AlertTemplateDto'];
 type Rule = Schemas['AlertRuleDto'];
@@ -16,11 +18,7 @@ type Rule = Schemas['AlertRuleDto'];
 export const METRICS: Rule['metric'][] = ['tunnel_health', 'tunnel_bps_in', 'tunnel_bps_out', 'tunnel_pps_in', 'tunnel_pps_out', 'gateway_rx_bps', 'gateway_tx_bps', 'gateway_rx_pps', 'gateway_tx_pps', 'gateway_tx_utilization'];
 export const COMPARATORS: Rule['comparator'][] = ['lt', 'le', 'gt', 'ge', 'eq', 'ne'];
 const BOUNDED: Partial<Record<Rule['metric'], number>> = { tunnel_health: 1, gateway_tx_utilization: 1 };
-const SYMBOL: Record<Rule['comparator'], string> = { lt: '<', le: '≤', gt: '>', ge: '≥', eq: '=', ne: '≠' };
-
-export function ruleText(r: Rule, t: (k: string, o?: Record<string, unknown>) => string): string {
-  return t('alert.ruleText', { metric: t(`alert.metrics.${r.metric}`), op: SYMBOL[r.comparator], threshold: r.threshold, periods: r.periods });
-}
+export { ruleText };
 
 export default function AlertTemplates() {
   const { t } = useTranslation();
@@ -46,12 +44,12 @@ export default function AlertTemplates() {
       dataIndex: 'name',
       render: (v: string, x) => (
         <Space>
-          {v}
+          {templateName(v, t)}
           {x.isDefault && <Tag color="blue">{t('alert.default')}</Tag>}
         </Space>
       ),
     },
-    { title: t('alert.description'), dataIndex: 'description', ellipsis: true },
+    { title: t('alert.description'), dataIndex: 'description', ellipsis: true, render: (v: string | null) => templateDescription(v, t) },
     {
       title: t('alert.rules'),
       render: (_, x) => (
@@ -156,7 +154,7 @@ function TemplateDrawer({ template, onClose }: { template: Template | 'new' | nu
     >
       <Form form={form} layout="vertical" data-testid="alert-template-form">
         <Form.Item name="name" label={t('common.name')} rules={nameRules(t)}>
-          <Input data-testid="name-input" maxLength={64} />
+          <Input data-testid="name-input" maxLength={64} autoFocus />
         </Form.Item>
         <Form.Item name="description" label={t('alert.description')} rules={[{ max: 256, message: t('validation.remarkRule') }]}>
           <Input.TextArea maxLength={256} rows={2} />

@@ -68,9 +68,9 @@ function OrdersTab({ operator }: { operator: boolean }) {
         onReload={list.reload}
         onExport={() => exp.run({ q: list.params.q, kind })}
         exporting={exp.busy}
-        extra={<Select allowClear placeholder={t('billing.kind')} style={{ width: 160 }} value={kind} onChange={setKind} options={(['purchase', 'renewal', 'auto_renewal'] as const).map((k) => ({ value: k, label: t(`billing.orderKinds.${k}`) }))} />}
+        extra={<Select aria-label={t('billing.kind')} allowClear placeholder={t('billing.kind')} style={{ width: 160 }} value={kind} onChange={setKind} options={(['purchase', 'renewal', 'auto_renewal'] as const).map((k) => ({ value: k, label: t(`billing.orderKinds.${k}`) }))} />}
       />
-      <Table<Order> data-testid="order-table" {...listTableProps(list, t)} scroll={{ x: 1300 }} columns={columns} locale={{ emptyText: t('billing.noOrders') }} />
+      <Table<Order> data-testid="order-table" {...listTableProps(list, t)} columns={columns} locale={{ emptyText: t('billing.noOrders') }} />
     </>
   );
 }
@@ -96,7 +96,7 @@ function LedgerTab({ operator }: { operator: boolean }) {
         onReload={list.reload}
         onExport={() => exp.run({ q: list.params.q, kind })}
         exporting={exp.busy}
-        extra={<Select allowClear placeholder={t('billing.kind')} style={{ width: 160 }} value={kind} onChange={setKind} options={(['top_up', 'charge', 'refund'] as const).map((k) => ({ value: k, label: t(`billing.ledgerKinds.${k}`) }))} />}
+        extra={<Select aria-label={t('billing.kind')} allowClear placeholder={t('billing.kind')} style={{ width: 160 }} value={kind} onChange={setKind} options={(['top_up', 'charge', 'refund'] as const).map((k) => ({ value: k, label: t(`billing.ledgerKinds.${k}`) }))} />}
       />
       <Table<LedgerEntry> data-testid="ledger-table" {...listTableProps(list, t)} columns={columns} locale={{ emptyText: t('billing.noLedger') }} />
     </>

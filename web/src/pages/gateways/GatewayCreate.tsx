@@ -49,7 +49,13 @@ export default function GatewayCreate() {
   const all = Form.useWatch([], form) as Partial<Values> | undefined;
 
   useEffect(() => {
-    void call(api.GET('/api/v1/machine-types', { params: { query: { limit: 1000 } } })).then((p) => setMachineTypes(p.items)).catch(() => undefined);
+    void call(api.GET('/api/v1/machine-types', { params: { query: { limit: 1000 } } }))
+      .then((p) => {
+        setMachineTypes(p.items);
+        // A single machine type is the only choice: preselected.
+        if (p.items.length === 1 && !form.getFieldValue('machineTypeId')) form.setFieldValue('machineTypeId', p.items[0].id);
+      })
+      .catch(() => undefined);
     void call(api.GET('/api/v1/vpcs', { params: { query: { limit: 1000 } } })).then((p) => setVpcs(p.items)).catch(() => undefined);
   }, []);
 
@@ -75,7 +81,11 @@ export default function GatewayCreate() {
     };
   }, [machineTypeId, chargeType, period]);
 
-  const freeIps = useMemo(() => ips.filter((ip) => !ip.boundTo), [ips]);
+  // Ascending by address (numerically: .9 before .10), searchable by typing part of it.
+  const freeIps = useMemo(() => {
+    const key = (a: string) => a.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+    return ips.filter((ip) => !ip.boundTo).sort((a, b) => key(a.address) - key(b.address));
+  }, [ips]);
 
   const next = async () => {
     if (!(await validated(form, STEP_FIELDS[step]))) return;
@@ -137,6 +147,8 @@ export default function GatewayCreate() {
               <Form.Item name="externalIpId" label={t('gateway.externalIp')} rules={[{ required: true, message: t('validation.required') }]} extra={t('gateway.externalIpHint')}>
                 <Select
                   data-testid="external-ip-select"
+                  showSearch
+                  optionFilterProp="label"
                   placeholder={t('common.select')}
                   disabled={!vpc}
                   notFoundContent={t('gateway.noFreeIp')}
@@ -201,7 +213,7 @@ export default function GatewayCreate() {
             </Descriptions>
             <div style={{ borderTop: '1px solid #f0f0f0', paddingTop: 12, display: 'flex', justifyContent: 'space-between', alignItems: 'baseline' }}>
               <Typography.Text>{t('gateway.total')}</Typography.Text>
-              <Typography.Text strong style={{ fontSize: 22, color: '#fa541c' }} data-testid="quote-total">
+              <Typography.Text strong style={{ fontSize: 22, color: '#d4380d' }} data-testid="quote-total">
                 {quote ? money(quote.amount, quote.currency) : '-'}
               </Typography.Text>
             </div>

@@ -8,10 +8,11 @@ import { AlertTemplateBinding } from '../../components/AlertTemplateBinding';
 import { EditableText } from '../../components/EditableText';
 import { errorText } from '../../components/errors';
 import { fmtTime } from '../../components/format';
-import { MetricsPanel, type MetricsWindow } from '../../components/MetricsPanel';
-import { isTransient, ResourceStateTag } from '../../components/state';
+import { MetricsPanel, type Aggregate, type MetricsWindow } from '../../components/MetricsPanel';
+import { ResourceStateTag } from '../../components/state';
 import { RenewModal } from './RenewModal';
 import { useGatewayDelete } from './useGatewayDelete';
+import { useLive } from '../../components/live';
 
 type Gateway = Schemas['GatewayDto'];
 
@@ -42,11 +43,7 @@ export default function GatewayDetail() {
   useEffect(() => {
     void load();
   }, [load]);
-  useEffect(() => {
-    if (!g || !isTransient(g)) return;
-    const timer = setInterval(() => void load(), 3000);
-    return () => clearInterval(timer);
-  }, [g, load]);
+  useLive(['gateways'], () => void load());
 
   if (error instanceof ApiError && error.status === 404) {
     return <Result status="404" title={t('common.notFound')} extra={<Button onClick={() => navigate('/vpn-gateways')}>{t('common.back')}</Button>} />;
@@ -58,10 +55,12 @@ export default function GatewayDetail() {
     setG(await call(api.PATCH('/api/v1/vpn-gateways/{id}', { params: { path: { id } }, body })));
   };
 
-  const metrics = async (w: MetricsWindow) => {
-    const m = await call(api.GET('/api/v1/vpn-gateways/{id}/metrics', { params: { path: { id }, query: w } }));
+  const metrics = async (w: MetricsWindow, agg: Aggregate) => {
+    const m = await call(api.GET('/api/v1/vpn-gateways/{id}/metrics', { params: { path: { id }, query: { ...w, agg } } }));
     const s = m.series as unknown as Record<string, number[][]>;
     return {
+      from: Date.parse(m.from),
+      to: Date.parse(m.to),
       stepSeconds: m.stepSeconds,
       charts: [
         { id: 'bps', title: t('metrics.nicBps'), unit: 'bps' as const, series: [{ name: t('metrics.in'), points: s.rxBps }, { name: t('metrics.out'), points: s.txBps }] },
@@ -153,6 +152,7 @@ export default function GatewayDetail() {
                     <Space>
                       <Switch
                         data-testid="auto-renew"
+                        aria-label={t('gateway.autoRenew')}
                         size="small"
                         checked={g.autoRenew}
                         onChange={async (autoRenew) => {

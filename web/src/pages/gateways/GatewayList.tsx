@@ -7,7 +7,8 @@ import { firstPageNow, takeFirstPage } from '../../api/prefetch';
 import { useExport } from '../../components/exportList';
 import { fmtTime } from '../../components/format';
 import { listTableProps, ListToolbar } from '../../components/ListToolbar';
-import { isTransient, ResourceStateTag } from '../../components/state';
+import { ResourceStateTag } from '../../components/state';
+import { ListEmpty, useUrlSearch } from '../../components/urlSearch';
 import { useList, type Page } from '../../components/useList';
 import { RenewModal } from './RenewModal';
 import { useGatewayDelete } from './useGatewayDelete';
@@ -20,9 +21,11 @@ export default function GatewayList() {
   const [selected, setSelected] = useState<string[]>([]);
   const exporter = useExport('vpn-gateways', 'vpn-gateways.xlsx');
   const [renewing, setRenewing] = useState<Gateway | null>(null);
+  const [q, setQ, clearSearch] = useUrlSearch();
   const list = useList<Gateway>(async (p) => (await takeFirstPage<Page<Gateway>>('/api/v1/vpn-gateways', p)) ?? call(api.GET('/api/v1/vpn-gateways', { params: { query: p } })), {
-    initial: () => firstPageNow<Page<Gateway>>('/api/v1/vpn-gateways'),
-    poll: (items) => items.some(isTransient),
+    initial: () => (q ? null : firstPageNow<Page<Gateway>>('/api/v1/vpn-gateways')),
+    filters: { q },
+    live: ['gateways'],
   });
   const { confirmDelete, confirmBatchDelete } = useGatewayDelete(() => {
     setSelected([]);
@@ -47,23 +50,39 @@ export default function GatewayList() {
         </div>
       ),
     },
-    { title: t('gateway.vpc'), render: (_, g) => `${g.vpc.name} (${g.vpc.cidr})` },
-    { title: t('gateway.subnet'), render: (_, g) => `${g.subnet.name} (${g.subnet.cidr})` },
-    { title: t('gateway.externalIp'), render: (_, g) => g.externalIp?.address ?? '-' },
-    { title: t('gateway.tunnelCount'), dataIndex: 'tunnelCount', width: 100, sorter: true },
-    { title: t('common.createdAt'), dataIndex: 'createdAt', sorter: true, render: (v: string) => fmtTime(v) },
-    { title: t('gateway.expiresAt'), dataIndex: 'expiresAt', sorter: true, render: (v: string) => fmtTime(v) },
-    { title: t('gateway.chargeType'), dataIndex: 'chargeType', render: (v: Gateway['chargeType']) => t(`charge.${v}`) },
+    // Columns by priority (issue 17): at 1024 px the creation time and the separate charge-type
+    // column give way (the charge type stays under the expiry); nothing scrolls sideways.
     {
       title: t('common.state'),
       dataIndex: 'resourceState',
-      width: 110,
       render: (_, g) => <ResourceStateTag state={g.resourceState} reason={g.stateReason} />,
     },
+    { title: t('gateway.externalIp'), render: (_, g) => g.externalIp?.address ?? '-' },
+    {
+      title: t('gateway.vpcSubnet'),
+      render: (_, g) => (
+        <div>
+          <div>{`${g.vpc.name} (${g.vpc.cidr})`}</div>
+          <div className="sub">{`${g.subnet.name} (${g.subnet.cidr})`}</div>
+        </div>
+      ),
+    },
+    { title: t('gateway.tunnelCount'), dataIndex: 'tunnelCount', sorter: true },
+    {
+      title: t('gateway.expiresAt'),
+      dataIndex: 'expiresAt',
+      sorter: true,
+      render: (v: string, g) => (
+        <div>
+          <div>{fmtTime(v)}</div>
+          <div className="sub">{t(`charge.${g.chargeType}`)}</div>
+        </div>
+      ),
+    },
+    { title: t('gateway.chargeType'), dataIndex: 'chargeType', responsive: ['xl'], render: (v: Gateway['chargeType']) => t(`charge.${v}`) },
+    { title: t('common.createdAt'), dataIndex: 'createdAt', sorter: true, responsive: ['xxl'], render: (v: string) => fmtTime(v) },
     {
       title: t('common.actions'),
-      fixed: 'right',
-      width: 190,
       render: (_, g) => (
         <Space size={0}>
           <Button type="link" size="small" onClick={() => navigate(`/vpn-gateways/${g.id}`)}>
@@ -87,20 +106,20 @@ export default function GatewayList() {
       <ListToolbar
         onCreate={() => navigate('/vpn-gateways/new')}
         createLabel={t('gateway.create')}
-        onSearch={list.search}
+        onSearch={setQ}
+        searchDefault={q}
         onReload={list.reload}
         selectedCount={selected.length}
         onBatchDelete={() => confirmBatchDelete(list.data.items.filter((g) => selected.includes(g.id)))}
         exporting={exporter.busy}
-        onExport={() => exporter.run({ q: list.params.q })}
+        onExport={() => exporter.run({ q })}
       />
       <Table<Gateway>
         data-testid="gateway-table"
         {...listTableProps(list, t)}
         columns={columns}
-        scroll={{ x: 1400 }}
         rowSelection={{ selectedRowKeys: selected, onChange: (keys) => setSelected(keys as string[]) }}
-        locale={{ emptyText: t('gateway.empty') }}
+        locale={{ emptyText: <ListEmpty filtered={!!q} onClear={clearSearch} firstUse=<><div>{t('gateway.empty')}</div><div>{t('tunnel.firstUse')} <Link to="/vpn-gateways/new">{t('gateway.create')}</Link> → <Link to="/peer-gateways">{t('menu.peers')}</Link> → <Link to="/vpn-tunnels/new">{t('tunnel.create')}</Link></div></> /> }}
       />
       <RenewModal gateway={renewing} onClose={(changed) => { setRenewing(null); if (changed) void list.reload(); }} />
     </>

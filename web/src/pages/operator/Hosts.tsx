@@ -6,6 +6,7 @@ import { errorText } from '../../components/errors';
 import { fmtTime } from '../../components/format';
 import { ListToolbar } from '../../components/ListToolbar';
 import { RESOURCE_STATES } from '../../components/state';
+import { useLive } from '../../components/live';
 
 type Host = Schemas['GatewayHostDto'];
 type QueueCount = 'waiting' | 'active' | 'delayed' | 'prioritized' | 'waitingChildren' | 'failed';
@@ -38,9 +39,8 @@ export default function Hosts() {
   };
   useEffect(() => {
     load();
-    const timer = setInterval(load, 15000);
-    return () => clearInterval(timer);
   }, []);
+  useLive(['hosts', 'gateways'], load);
 
   const now = Date.now();
   const up = (s: string | undefined) => <Badge status={s === 'up' || s === 'ok' ? 'success' : 'error'} text={s === 'up' || s === 'ok' ? t('op.up') : t('op.down')} />;

@@ -18,7 +18,7 @@ export default function Tenants() {
   const [creating, setCreating] = useState(false);
   const [open, setOpen] = useState<Tenant | null>(null);
   const [form] = Form.useForm<{ name: string }>();
-  const list = useList<Tenant>((p) => call(api.GET('/api/v1/tenants', { params: { query: p } })));
+  const list = useList<Tenant>((p) => call(api.GET('/api/v1/tenants', { params: { query: p } })), { live: ['tenants'] });
 
   const { busy, submit: create } = useSubmit(form, async (v) => {
     const tenant = await call(api.POST('/api/v1/tenants', { body: v }));
@@ -48,7 +48,7 @@ export default function Tenants() {
       <Typography.Title level={4}>{t('menu.tenants')}</Typography.Title>
       <ListToolbar onCreate={() => setCreating(true)} createLabel={t('op.createTenant')} onSearch={list.search} onReload={list.reload} />
       <Table<Tenant> data-testid="tenant-table" {...listTableProps(list, t)} columns={columns} />
-      <Modal open={creating} title={t('op.createTenant')} onOk={create} onCancel={() => setCreating(false)} okText={t('common.create')} cancelText={t('common.cancel')} confirmLoading={busy} forceRender>
+      <Modal open={creating} title={t('op.createTenant')} onOk={create} onCancel={() => setCreating(false)} okText={t('common.create')} cancelText={t('common.cancel')} confirmLoading={busy} forceRender afterOpenChange={(open) => open && document.querySelector<HTMLInputElement>('.ant-modal [data-testid="name-input"]')?.focus()}>
         <Form form={form} layout="vertical">
           <Form.Item name="name" label={t('common.name')} rules={nameRules(t)}>
             <Input data-testid="name-input" />

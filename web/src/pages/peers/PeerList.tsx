@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { Alert, App, Button, Form, Input, Modal, Space, Table, Typography, type TableColumnsType } from 'antd';
 import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
 import { api, call, type Schemas } from '../../api/client';
 import { firstPageNow, takeFirstPage } from '../../api/prefetch';
 import { useSubmit } from '../../components/errors';
@@ -8,6 +9,7 @@ import { useExport } from '../../components/exportList';
 import { fmtTime } from '../../components/format';
 import { listTableProps, ListToolbar } from '../../components/ListToolbar';
 import { nameRules, peerIpProblem, remarkRules } from '../../components/rules';
+import { ListEmpty, useUrlSearch } from '../../components/urlSearch';
 import { useList, type Page } from '../../components/useList';
 import { useConfirmDelete, useDeleteGuard } from '../../components/deleteGuard';
 
@@ -19,8 +21,11 @@ export default function PeerList() {
   const [selected, setSelected] = useState<string[]>([]);
   const exporter = useExport('peer-gateways', 'peer-gateways.xlsx');
   const [editing, setEditing] = useState<Peer | 'new' | null>(null);
+  const [q, setQ, clearSearch] = useUrlSearch();
   const list = useList<Peer>(async (p) => (await takeFirstPage<Page<Peer>>('/api/v1/peer-gateways', p)) ?? call(api.GET('/api/v1/peer-gateways', { params: { query: p } })), {
-    initial: () => firstPageNow<Page<Peer>>('/api/v1/peer-gateways'),
+    initial: () => (q ? null : firstPageNow<Page<Peer>>('/api/v1/peer-gateways')),
+    filters: { q },
+    live: ['peers'],
   });
 
   const blocked = useDeleteGuard('peerId', { title: t('peer.deleteBlockedTitle'), body: t('peer.deleteBlocked') });
@@ -75,19 +80,20 @@ export default function PeerList() {
       <ListToolbar
         onCreate={() => setEditing('new')}
         createLabel={t('peer.create')}
-        onSearch={list.search}
+        onSearch={setQ}
+        searchDefault={q}
         onReload={list.reload}
         selectedCount={selected.length}
         onBatchDelete={() => remove(list.data.items.filter((p) => selected.includes(p.id)))}
         exporting={exporter.busy}
-        onExport={() => exporter.run({ q: list.params.q })}
+        onExport={() => exporter.run({ q })}
       />
       <Table<Peer>
         data-testid="peer-table"
         {...listTableProps(list, t)}
         columns={columns}
         rowSelection={{ selectedRowKeys: selected, onChange: (keys) => setSelected(keys as string[]) }}
-        locale={{ emptyText: t('peer.empty') }}
+        locale={{ emptyText: <ListEmpty filtered={!!q} onClear={clearSearch} firstUse=<><div>{t('peer.empty')}</div><div>{t('tunnel.firstUse')} <Link to="/vpn-gateways/new">{t('gateway.create')}</Link> → <Link to="/peer-gateways">{t('menu.peers')}</Link> → <Link to="/vpn-tunnels/new">{t('tunnel.create')}</Link></div></> /> }}
       />
       <PeerModal peer={editing} onClose={(changed) => { setEditing(null); if (changed) void list.reload(); }} />
     </>
@@ -133,7 +139,7 @@ function PeerModal({ peer, onClose }: { peer: Peer | 'new' | null; onClose: (cha
     >
       <Form form={form} layout="vertical" data-testid="peer-form">
         <Form.Item name="name" label={t('common.name')} rules={nameRules(t)}>
-          <Input data-testid="name-input" maxLength={64} showCount />
+          <Input data-testid="name-input" maxLength={64} showCount autoFocus />
         </Form.Item>
         <Form.Item
           name="ipAddress"

@@ -1,5 +1,5 @@
-import { ThunderboltOutlined } from '@ant-design/icons';
-import { Button, Form, Input, Space } from 'antd';
+import { CopyOutlined, ThunderboltOutlined } from '@ant-design/icons';
+import { App, Button, Form, Input, Space } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { generatePsk, PSK_CHARSET, PSK_MAX } from '../../components/rules';
 
@@ -7,6 +7,7 @@ import { generatePsk, PSK_CHARSET, PSK_MAX } from '../../components/rules';
 export function PskField({ name = 'psk', required = true }: { name?: string; required?: boolean }) {
   const { t } = useTranslation();
   const form = Form.useFormInstance();
+  const { message } = App.useApp();
   return (
     <Form.Item label={t('tunnel.psk')} required={required} extra={t('tunnel.pskRule', { max: PSK_MAX })}>
       <Space.Compact style={{ width: '100%' }}>
@@ -23,7 +24,7 @@ export function PskField({ name = 'psk', required = true }: { name?: string; req
             },
           ]}
         >
-          <Input.Password data-testid="psk-input" autoComplete="new-password" visibilityToggle />
+          <Input.Password data-testid="psk-input" aria-label={t('tunnel.psk')} autoComplete="new-password" visibilityToggle />
         </Form.Item>
         <Button
           data-testid="psk-generate"
@@ -34,6 +35,17 @@ export function PskField({ name = 'psk', required = true }: { name?: string; req
           }}
         >
           {t('tunnel.pskGenerate')}
+        </Button>
+        <Button
+          data-testid="psk-copy"
+          icon={<CopyOutlined />}
+          aria-label={t('tunnel.pskCopy')}
+          onClick={() => {
+            const v = form.getFieldValue(name) as string | undefined;
+            if (v) void navigator.clipboard?.writeText(v).then(() => message.success(t('tunnel.pskCopied')), () => undefined);
+          }}
+        >
+          {t('tunnel.pskCopy')}
         </Button>
       </Space.Compact>
     </Form.Item>

@@ -9,11 +9,12 @@ import { useConfirmDelete } from '../../components/deleteGuard';
 import { EditableText } from '../../components/EditableText';
 import { errorText } from '../../components/errors';
 import { fmtTime } from '../../components/format';
-import { MetricsPanel, type MetricsWindow } from '../../components/MetricsPanel';
-import { ConnStateTag, isTransient, ResourceStateTag } from '../../components/state';
+import { MetricsPanel, type Aggregate, type MetricsWindow } from '../../components/MetricsPanel';
+import { ConnStateTag, ResourceStateTag } from '../../components/state';
 import { ConfigDownloadModal } from './ConfigDownloadModal';
 import { PolicyEditors, type Editor } from './PolicyEditors';
 import { TunnelLogs } from './TunnelLogs';
+import { useLive } from '../../components/live';
 
 type Tunnel = Schemas['TunnelDto'];
 const FAQ_CODES = ['psk_mismatch_or_id_mismatch', 'ike_proposal_mismatch', 'ike_version_or_mode_mismatch', 'peer_unreachable', 'ipsec_proposal_mismatch', 'traffic_selectors_mismatch', 'remote_deleted_child_sa', 'waiting_for_remote', 'rekey_failed', 'unknown'];
@@ -42,12 +43,8 @@ export default function TunnelDetail() {
   useEffect(() => {
     void load();
   }, [load]);
-  // Live: poll while connecting/creating/deleting, and slowly otherwise (failures and reconnects).
-  const transient = x ? isTransient(x) : false;
-  useEffect(() => {
-    const timer = setInterval(() => void load(), transient ? 2000 : 10000);
-    return () => clearInterval(timer);
-  }, [transient, load]);
+  // Live: fetched again whenever the tenant's tunnels changed (live.ts), whatever the state.
+  useLive(['tunnels'], () => void load());
   const gatewayId = x?.gateway.id;
   useEffect(() => {
     if (!gatewayId) return;
@@ -89,10 +86,12 @@ export default function TunnelDetail() {
     }
   };
 
-  const metrics = async (w: MetricsWindow) => {
-    const m = await call(api.GET('/api/v1/vpn-tunnels/{id}/metrics', { params: { path: { id }, query: w } }));
+  const metrics = async (w: MetricsWindow, agg: Aggregate) => {
+    const m = await call(api.GET('/api/v1/vpn-tunnels/{id}/metrics', { params: { path: { id }, query: { ...w, agg } } }));
     const s = m.series as unknown as Record<string, number[][]>;
     return {
+      from: Date.parse(m.from),
+      to: Date.parse(m.to),
       stepSeconds: m.stepSeconds,
       charts: [
         { id: 'bps', title: t('metrics.tunnelBps'), unit: 'bps' as const, series: [{ name: t('metrics.in'), points: s.bpsIn }, { name: t('metrics.out'), points: s.bpsOut }] },
@@ -191,16 +190,27 @@ export default function TunnelDetail() {
                 </Card>
                 <Card size="small" title={t('tunnel.routePush')} data-testid="route-push">
                   {routePush ? (
-                    <Space direction="vertical">
-                      <span>{t('tunnel.routePushSummary', { applied: routePush.applied, targets: routePush.targets })}</span>
-                      {routePush.pending.length > 0 && (
-                        <span>
-                          {t('tunnel.routePushPending')}: {routePush.pending.map((p) => p.name || p.targetId).join(', ')}
-                        </span>
-                      )}
-                      {routePush.failed.map((f) => (
-                        <Alert key={f.targetId} type="error" showIcon message={`${f.name || f.targetId}: ${f.error}`} />
-                      ))}
+                    <Space direction="vertical" style={{ width: '100%' }}>
+                      <span data-testid="route-push-routing" data-routing={routePush.routing}>
+                        {routePush.routing === 'not_connected'
+                          ? t('tunnel.routePushNotConnected')
+                          : routePush.routing === 'hold_down'
+                            ? t('tunnel.routePushHoldDown', { seconds: routePush.holdDownSecondsLeft ?? 0 })
+                            : t('tunnel.routePushSummary', { applied: routePush.applied, targets: routePush.targets })}
+                      </span>
+                      {routePush.routing !== 'not_connected' &&
+                        routePush.instances.map((i) => (
+                          <div key={i.targetId} data-testid="route-push-instance" data-status={i.status}>
+                            <Tag color={i.status === 'applied' ? 'success' : i.status === 'failed' ? 'error' : 'processing'}>{t(`tunnel.pushStatus.${i.status}`)}</Tag>
+                            {i.name.startsWith('router of ') ? t('tunnel.vpcRouter') : i.name}
+                            {i.errorCode && (
+                              <span className="sub" title={i.error ?? undefined}>
+                                {' '}
+                                {t(`tunnel.pushError.${i.errorCode}`)}
+                              </span>
+                            )}
+                          </div>
+                        ))}
                     </Space>
                   ) : (
                     <Typography.Text type="secondary">{t('tunnel.routePushNone')}</Typography.Text>
@@ -267,7 +277,7 @@ export default function TunnelDetail() {
               </Space>
             ),
           },
-          { key: 'logs', label: t('logs.title'), children: <TunnelLogs tunnelId={x.id} live={transient} /> },
+          { key: 'logs', label: t('logs.title'), children: <TunnelLogs tunnelId={x.id} /> },
           { key: 'metrics', label: t('metrics.title'), children: <MetricsPanel load={metrics} /> },
         ]}
       />

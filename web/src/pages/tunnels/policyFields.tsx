@@ -120,7 +120,7 @@ export function IkePolicyFields({ prefix = 'ikePolicy', gatewayIp, peerIp }: { p
       </Col>
       <Col xs={24} md={12}>
         <Form.Item name={[prefix, 'lifetimeSeconds']} label={t('policy.lifetime')} rules={lifetimeRules(t)} extra={t('policy.lifetimeHint')}>
-          <InputNumber data-testid="ike-lifetime" min={3600} max={86400} precision={0} style={{ width: '100%' }} addonAfter={t('policy.seconds')} />
+          <InputNumber data-testid="ike-lifetime" precision={0} style={{ width: '100%' }} addonAfter={t('policy.seconds')} />
         </Form.Item>
       </Col>
       <Col xs={24} md={12}>
@@ -180,7 +180,7 @@ export function IpsecPolicyFields({ prefix = 'ipsecPolicy' }: { prefix?: string 
       </Col>
       <Col xs={24} md={12}>
         <Form.Item name={[prefix, 'lifetimeSeconds']} label={t('policy.lifetime')} rules={lifetimeRules(t)} extra={t('policy.lifetimeHint')}>
-          <InputNumber data-testid="ipsec-lifetime" min={3600} max={86400} precision={0} style={{ width: '100%' }} addonAfter={t('policy.seconds')} />
+          <InputNumber data-testid="ipsec-lifetime" precision={0} style={{ width: '100%' }} addonAfter={t('policy.seconds')} />
         </Form.Item>
       </Col>
     </Row>
