@@ -179,7 +179,8 @@ export class NegotiationStore {
   async setDegraded(tunnelId: string, version: number, failure: StoredFailure | null): Promise<void> {
     await this.db.query(
       `UPDATE vpn_tunnels SET failure_code = $3, failure_message = $4, failure_phase = $5, failure_tries = $6,
-              failure_at = CASE WHEN $3::varchar IS NULL THEN NULL ELSE now() END, updated_at = now()
+              failure_at = CASE WHEN $3::varchar IS NULL THEN NULL ELSE now() END, updated_at = now(),
+              state_changed_at = CASE WHEN failure_code IS DISTINCT FROM $3::varchar THEN now() ELSE state_changed_at END
         WHERE id = $1 AND config_version = $2 AND connection_state = 'connected'`,
       [tunnelId, version, failure?.code ?? null, failure?.message.slice(0, 1000) ?? null, failure?.phase ?? null, failure?.tries ?? null],
     );
