@@ -56,6 +56,9 @@ it('serves the console at / and the API at /api from one origin', async () => {
   expect(index.status).toBe(200);
   expect(index.headers.get('cache-control')).toBe('no-cache');
   expect(await index.text()).toMatch(/<div id="root">/);
+  // The page runs under a policy that allows its one inline script by hash, and no framing.
+  expect(index.headers.get('content-security-policy')).toMatch(/script-src 'self' 'sha256-[^']+'/);
+  expect(index.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
   const api = await fetch(`${product.baseUrl}/api/v1/vpcs`);
   expect(api.status).toBe(401);
 });
@@ -500,6 +503,10 @@ it('deletes the tunnel, then the peer, then the gateway', async () => {
 
 it('no page threw an uncaught exception during the whole flow', () => {
   expect(b.pageErrors).toEqual([]);
+});
+
+it('the whole flow ran under the Content-Security-Policy without one refused script, style or request', () => {
+  expect(b.cspViolations).toEqual([]);
 });
 
 afterAll(() => {

@@ -33,6 +33,8 @@ export class ConsoleBrowser {
   page!: Page;
   /** Uncaught exceptions in the page (a test asserts there are none). */
   readonly pageErrors: string[] = [];
+  /** What the browser refused under the page's Content-Security-Policy (issue 14). */
+  readonly cspViolations: string[] = [];
   /** Console errors and failed requests (status >= 400), for failure messages. */
   readonly errors: string[] = [];
   private reported = 0;
@@ -61,6 +63,7 @@ export class ConsoleBrowser {
     this.page.on('console', (m) => {
       // Failed requests are logged with their URL below instead.
       if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) this.errors.push(`console: ${m.text()}`);
+      if (/Content Security Policy|Refused to (load|execute|apply|connect|frame|evaluate)/i.test(m.text())) this.cspViolations.push(`${this.page.url()}: ${m.text()}`);
     });
     this.page.on('response', (r) => {
       if (r.status() >= 400) this.errors.push(`${r.status()} ${r.request().method()} ${r.url().replace(this.o.baseUrl, '')}`);

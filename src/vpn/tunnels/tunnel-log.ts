@@ -1,6 +1,7 @@
 import { DataSource, In } from 'typeorm';
 import { TunnelEvent } from '../../negotiation/tunnel-event.entity';
 import type { TunnelLogEntryDto, TunnelLogQueryDto } from './tunnel.dto';
+import { parseIsoDateTime } from '../../common/validators';
 
 // What makes two consecutive entries "the same" for collapsing: a retry loop against a silent peer
 // writes the same kind, result, phase, reason and configuration version every 12 s.
@@ -23,8 +24,8 @@ export async function tunnelLogPage(db: DataSource, tunnelId: string, q: TunnelL
   if (q.kind) add('kind = ?', q.kind);
   if (q.result) add('result = ?', q.result);
   if (q.reasonCode) add('reason_code = ?', q.reasonCode);
-  if (q.from) add('at >= ?', new Date(q.from));
-  if (q.to) add('at <= ?', new Date(q.to));
+  if (q.from) add('at >= ?', parseIsoDateTime(q.from));
+  if (q.to) add('at <= ?', parseIsoDateTime(q.to));
   if (q.q) add(`(message ILIKE ? OR array_to_string(lines, E'\\n') ILIKE $${params.length + 1})`, `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
   const starts = q.collapse === 'true' ? `CASE WHEN ${SAME} THEN 0 ELSE 1 END` : '1';
   params.push(offset, limit);

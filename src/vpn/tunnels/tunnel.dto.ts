@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { Allow, IsBooleanString, IsIn, IsInt, IsISO8601, IsObject, IsString, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { Allow, IsBooleanString, IsIn, IsInt, IsObject, IsString, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { ListQueryDto, MAX_OFFSET } from '../../common/list-query';
 import {
   DH_GROUPS, ENCRYPTION_ALGORITHMS, IKE_AUTH_ALGORITHMS, IKE_EXCHANGE_MODES, IKE_VERSIONS, IPSEC_AUTH_ALGORITHMS, IPSEC_PROTOCOLS, PFS_GROUPS,
@@ -10,7 +10,7 @@ import { CONNECTION_STATES, ConnectionState, RESOURCE_STATES, ResourceState } fr
 import { AddressRefDto, CidrRefDto } from '../gateways/gateway.dto';
 import { RoutePushStatusDto } from '../../routes/routes.dto';
 import { DEFAULT_VENDOR, VENDOR_IDS, VendorId } from '../../remote-config/vendors';
-import { Optional } from '../../common/validators';
+import { IsIsoDateTime, Optional } from '../../common/validators';
 
 // Policy fields are checked by the pure validators in policy.ts (one place for the spec's rules);
 // the DTOs only let them through and document them.
@@ -153,8 +153,8 @@ export class TunnelLogQueryDto {
   @ApiPropertyOptional({ enum: TUNNEL_EVENT_KINDS }) @Optional() @IsIn(TUNNEL_EVENT_KINDS) kind?: TunnelEventKind;
   @ApiPropertyOptional({ enum: ['success', 'failure'] }) @Optional() @IsIn(['success', 'failure']) result?: 'success' | 'failure';
   @ApiPropertyOptional({ description: 'Only entries with this reason code (psk_mismatch_or_id_mismatch, peer_unreachable, …)' }) @Optional() @IsString() @Length(1, 64) reasonCode?: string;
-  @ApiPropertyOptional({ format: 'date-time', description: 'Entries at or after this time' }) @Optional() @IsISO8601() from?: string;
-  @ApiPropertyOptional({ format: 'date-time', description: 'Entries at or before this time' }) @Optional() @IsISO8601() to?: string;
+  @ApiPropertyOptional({ format: 'date-time', description: 'Entries at or after this time' }) @Optional() @IsIsoDateTime() from?: string;
+  @ApiPropertyOptional({ format: 'date-time', description: 'Entries at or before this time' }) @Optional() @IsIsoDateTime() to?: string;
   @ApiPropertyOptional({ description: 'Case-insensitive text in the message or charon\'s lines' }) @Optional() @IsString() @Length(1, 200) q?: string;
   @ApiPropertyOptional({ enum: ['true', 'false'], default: 'false', description: 'true: consecutive identical entries (kind, result, phase, reason, configuration version) are one entry with repeats and firstAt' })
   @Optional() @IsIn(['true', 'false']) collapse?: 'true' | 'false';
