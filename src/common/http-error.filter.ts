@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger, ValidationError, ValidationPipe } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { Response } from 'express';
+import { describeError, unavailableDependency } from './dependency-errors';
 import { DomainError, ValidationFailed } from './errors';
 import { Violation } from './violations';
 
@@ -54,6 +55,9 @@ export function createValidationPipe(): ValidationPipe {
   });
 }
 
+/** What a 503 during a dependency outage tells the client to wait. */
+export const RETRY_AFTER_SECONDS = 5;
+
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpError');
@@ -67,6 +71,11 @@ export class HttpErrorFilter implements ExceptionFilter {
       const status = exception.getStatus();
       const code = status === HttpStatus.NOT_FOUND ? 'not_found' : status === HttpStatus.PAYLOAD_TOO_LARGE ? 'payload_too_large' : 'http_error';
       body = { statusCode: status, code, message: exception.message, violations: [] };
+    } else if (unavailableDependency(exception)) {
+      // A dependency outage is not a bug: 503 with a retry hint, one log line, no stack.
+      this.logger.warn(`${host.switchToHttp().getRequest<{ method?: string; url?: string }>().method} ${host.switchToHttp().getRequest<{ url?: string }>().url}: ${describeError(exception)}`);
+      res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+      body = { statusCode: 503, code: 'service_unavailable', message: `${unavailableDependency(exception)} is unavailable; retry in a few seconds`, violations: [] };
     } else {
       // Never echo internals (they may hold SQL or secrets); log the stack server-side.
       this.logger.error(exception instanceof Error ? exception.stack : String(exception));

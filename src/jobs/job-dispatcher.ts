@@ -1,10 +1,18 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
+import { describeError } from '../common/dependency-errors';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { hostQueueName, JobName, JobPayloads, jobId, PENDING_JOB_STATES } from './job-catalogue';
 
-/** Enqueues jobs on a gateway host's queue. Desired state is already committed when this runs. */
+/** How long a request waits for Redis to take a job before it answers anyway. */
+export const DISPATCH_TIMEOUT_MS = 1000;
+
+/**
+ * Enqueues jobs on a gateway host's queue. Desired state is already committed when this runs, so
+ * a job is only a nudge: with Redis away the request answers all the same (the enqueue is given
+ * DISPATCH_TIMEOUT_MS, then logged), and the worker's reconciler applies the change.
+ */
 @Injectable()
 export class JobDispatcher implements OnModuleDestroy {
   private readonly connection: IORedis;
@@ -26,16 +34,32 @@ export class JobDispatcher implements OnModuleDestroy {
     return queue;
   }
 
-  async dispatch<N extends JobName>(hostId: string | null, name: N, payload: JobPayloads[N]): Promise<void> {
+  async dispatch<N extends JobName>(hostId: string | null, name: N, payload: JobPayloads[N], timeoutMs = DISPATCH_TIMEOUT_MS): Promise<void> {
     // A gateway not yet placed has no queue: the worker that claims it syncs everything it has.
     if (!hostId) return;
-    await this.queue(hostId).add(name, payload, {
-      jobId: jobId(name, payload),
+    const id = jobId(name, payload);
+    // Left running past the timeout: if Redis comes back, the job still lands (its id is
+    // deterministic, so a duplicate collapses).
+    const add = this.queue(hostId).add(name, payload, {
+      jobId: id,
       removeOnComplete: true,
       removeOnFail: 100,
       attempts: 5,
       backoff: { type: 'exponential', delay: 1000 },
     });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Redis did not take the job within ${timeoutMs} ms`)), timeoutMs);
+      timer.unref();
+    });
+    try {
+      await Promise.race([add, timeout]);
+    } catch (err) {
+      add.catch(() => undefined);
+      this.logger.warn(`job ${id} not enqueued: ${describeError(err, 'Redis')}; the worker's reconciler applies the change`);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Jobs of a host's queue by state (waiting, active, delayed, prioritized, waiting-children, failed, completed), for /metrics. */

@@ -8,7 +8,7 @@ import { syncGatewayRoutes, syncSubnetAnchors } from './gateway-routes';
 import { GATEWAY_VPC_IFACE } from './host/lab-names';
 import { DesiredTunnel, NegotiationStore } from './negotiation-store';
 import { RetryTimings } from './retry-policy';
-import { TunnelNegotiator } from './tunnel-negotiator';
+import { TunnelNegotiator, TunnelStateStore } from './tunnel-negotiator';
 
 const CONN_PREFIX = connName('');
 
@@ -20,6 +20,8 @@ export interface GatewayAgentOptions {
   subnetCidr: string;
   viciSocket: string;
   store: NegotiationStore;
+  /** Where negotiators write (the worker's write-behind front of `store`); default `store`. */
+  tunnelStore?: TunnelStateStore;
   timings: RetryTimings;
   initiateTimeoutMs: number;
   log(message: string): void;
@@ -108,7 +110,7 @@ export class GatewayAgent {
       n = new TunnelNegotiator(tunnelId, {
         commands: this.commands,
         withSession: (fn) => this.withSession(fn),
-        store: this.o.store,
+        store: this.o.tunnelStore ?? this.o.store,
         timings: this.o.timings,
         initiateTimeoutMs: this.o.initiateTimeoutMs,
         peerFlavour: (ip) => this.peerFlavour(ip),
@@ -157,14 +159,17 @@ export class GatewayAgent {
       this.negotiators.delete(tunnelId);
     } else {
       // Not known to this process (worker restarted): unload by name all the same.
-      const stranger = new TunnelNegotiator(tunnelId, { commands: this.commands, withSession: (fn) => this.withSession(fn), store: this.o.store, timings: this.o.timings, initiateTimeoutMs: this.o.initiateTimeoutMs, log: this.o.log });
+      const stranger = new TunnelNegotiator(tunnelId, { commands: this.commands, withSession: (fn) => this.withSession(fn), store: this.o.tunnelStore ?? this.o.store, timings: this.o.timings, initiateTimeoutMs: this.o.initiateTimeoutMs, log: this.o.log });
       await stranger.remove();
     }
   }
 
   /**
    * The reconciler's pass: every desired tunnel loaded at its version (and charon really has it),
-   * every connection charon has that nobody wants unloaded.
+   * every connection charon has that nobody wants unloaded, and every loaded tunnel's SAs checked
+   * against its state (TunnelNegotiator.audit). A tunnel this process does not know yet that
+   * charon holds at the version last applied (a charon taken over from a previous worker) is
+   * adopted as it runs, SAs and all.
    */
   async converge(desired: DesiredTunnel[]): Promise<void> {
     for (const d of desired) {
@@ -181,12 +186,24 @@ export class GatewayAgent {
       // tunnel cost 4-5 `ip` processes each (1.8 s instead of 0.3-0.6 s for a gateway's 20 tunnels),
       // and each re-sync changes routes, which makes charon roam and send MOBIKE updates on the SAs
       // already up: under load those timed out and tore SAs down (bench/negotiation.ts).
-      if (!n || n.version !== d.configVersion || missing) await this.negotiator(d.render.id).apply(d, { force: missing });
+      if (!n && !missing && d.appliedVersion === d.configVersion) {
+        await this.negotiator(d.render.id).adopt(d).catch((err) => this.o.log(`${d.render.id}: adopting failed: ${(err as Error).message}`));
+      } else if (!n || n.version !== d.configVersion || missing) {
+        await this.negotiator(d.render.id).apply(d, { force: missing });
+      } else {
+        // Not awaited: an audit that finds a tunnel to confirm may wait on its rekey check.
+        void n.audit(d.storedConnection).catch((err) => this.o.log(`${d.render.id}: audit failed: ${(err as Error).message}`));
+      }
     }
     for (const name of loaded) {
       if (name.startsWith(CONN_PREFIX) && !wanted.has(name.slice(CONN_PREFIX.length))) await this.removeTunnel(name.slice(CONN_PREFIX.length));
     }
     for (const id of [...this.negotiators.keys()]) if (!wanted.has(id)) await this.removeTunnel(id);
+  }
+
+  /** charon went away: negotiators ignore it until reloadAll (no false failures meanwhile). */
+  suspendAll(): void {
+    for (const n of this.negotiators.values()) n.suspend();
   }
 
   /** charon was restarted: it lost every connection and secret. */
