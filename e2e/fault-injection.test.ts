@@ -220,7 +220,9 @@ it('kill -9 of the API, the worker, charon, Redis and PostgreSQL, one by one and
   expect(product.logs('worker')).toMatch(/took over the running charon/);
   expect(product.logs('worker')).not.toMatch(/stopping charon pid \d+ left by a previous worker/);
 
-  // 3. charon: every tunnel of the gateway renegotiates (the one fault that costs packets by nature).
+  // 3. charon: every tunnel of the gateway renegotiates (the one fault that costs packets by nature),
+  // logged as `down` charon_restarted, with no false attempt failure ("CHILD_SA config not found").
+  const charonFrom = new Date();
   await phase('charon', async () => {
     process.kill(charonPid(), 'SIGKILL');
     await product.waitFor(async () => {
@@ -232,6 +234,11 @@ it('kill -9 of the API, the worker, charon, Redis and PostgreSQL, one by one and
     }, 30_000, 'charon restarted');
     return Date.now();
   });
+
+  const charonEvents = await product.sql<{ kind: string; result: string | null; reason_code: string | null; message: string }>(
+    `SELECT kind, result, reason_code, message FROM tunnel_events WHERE tunnel_id = ANY($1) AND at >= $2 AND kind IN ('attempt', 'down') ORDER BY id`, [tunnels.map((t) => t.id), charonFrom]);
+  expect(charonEvents.filter((e) => e.result === 'failure' && e.kind === 'attempt')).toEqual([]);
+  expect(charonEvents.filter((e) => e.reason_code === 'charon_restarted').length).toBe(tunnels.length);
 
   // 4. Redis: reads and committed writes answer (the job is a nudge; the reconciler applies it).
   let extra = '';
@@ -268,8 +275,10 @@ it('kill -9 of the API, the worker, charon, Redis and PostgreSQL, one by one and
   // 5. PostgreSQL for 30 s, the answer-only site restarted inside the outage: only our side can
   // bring that tunnel back, and it must not wait for PostgreSQL to do so.
   let pgBack = 0;
+  let pgDown = 0;
   const pgFault = await phase('postgresql', async () => {
     const down = Date.now();
+    pgDown = down;
     await pg.kill();
     await sleep(5000);
     await product.lab.stopSite(tunnels[2].site);
@@ -284,7 +293,17 @@ it('kill -9 of the API, the worker, charon, Redis and PostgreSQL, one by one and
   // The tunnel came back during the outage, not after it: its pings resumed before PostgreSQL did.
   const p3 = pingers[2];
   expect(p3.lostBetween(pgBack - 10_000, pgBack)).toBe(0);
+  // What the worker saw during the outage was kept and stored once PostgreSQL returned, within the
+  // same 15 s: the answer-only tunnel's drop and reconnection, stamped with when they happened.
+  await product.waitFor(async () => {
+    const rows = await product.sql<{ kind: string }>(`SELECT kind FROM tunnel_events WHERE tunnel_id = $1 AND at > $2 AND at < $3`, [tunnels[2].id, new Date(pgDown), new Date(pgBack)]);
+    return rows.some((r) => r.kind === 'down') && rows.some((r) => r.kind === 'attempt' || r.kind === 'connected');
+  }, Math.max(1000, pgBack + 15_000 - Date.now()), 'the events of the outage to be stored');
   await expectStoredEqualsCharon();
+  expect(product.logs('worker')).toMatch(/state writer: PostgreSQL unavailable .*tunnel state writes kept/);
+  expect(product.logs('worker')).toMatch(/state writer: PostgreSQL is back/);
+  expect(product.logs('api')).toMatch(/PostgreSQL unavailable/);
+  expect(product.logs('api')).not.toMatch(/internal_error|QueryFailedError/);
 
   // 6. Everything, in a random order, then back in another random order.
   const pieces = ['api', 'worker', 'charon', 'redis', 'postgresql'];

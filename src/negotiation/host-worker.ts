@@ -56,7 +56,9 @@ export class HostWorker {
     const tunnelStore = new WriteBehindStore(store, this.writer);
     await untilAvailable('worker: heartbeat', () => store.heartbeat(c.hostId, hostname(), c.capacity), this.log, { cancelled });
 
-    const runtime = new GatewayHostRuntime({ network: new LabNetworkDriver({ prefix: c.labPrefix }), baseDir: c.gatewaysDir, dataPlane: c.dataPlane });
+    // The charon supervisor's lines carry the component too ("[worker] charon vpngw-…: …").
+    const logger = { info: (m: string) => this.log(m), warn: (m: string) => this.log(m), error: (m: string) => this.log(m) };
+    const runtime = new GatewayHostRuntime({ network: new LabNetworkDriver({ prefix: c.labPrefix }), baseDir: c.gatewaysDir, dataPlane: c.dataPlane, logger });
     this.controller = new HostController({
       hostId: c.hostId, capacity: c.capacity, db: this.db, store, tunnelStore, runtime,
       timings: { triesBeforeFailed: 3, quickRetryMs: c.quickRetryMs, failedRetryMs: c.retryIntervalMs },
