@@ -121,6 +121,9 @@ export class HostWorker {
     await this.metrics?.stop();
     await this.worker?.close();
     await this.controller?.shutdown(opts);
+    // What PostgreSQL has not taken yet gets a moment; the rest is lost (the next worker's
+    // reconciler rewrites each tunnel's state from charon).
+    if (this.writer) await Promise.race([this.writer.idle(), new Promise((r) => setTimeout(r, 2000).unref())]);
     this.writer?.close();
     this.redis?.disconnect();
     this.publisher?.disconnect();
