@@ -230,6 +230,25 @@ describe('TunnelNegotiator', () => {
       expect(n.connection).toBe('connected');
     });
 
+    it('an edit is applied (terminate, then initiate) while every write hangs (a dependency that never answers)', async () => {
+      const charon = new FakeCharon();
+      const { store } = recordingStore();
+      const never = () => new Promise<never>(() => undefined);
+      Object.assign(store, { setConnection: never, recordEvent: never, setPairStates: never, markApplied: never, setDegraded: never });
+      n = negotiator(charon, store, {}, v2.id);
+      charon.onRekey = () => void n!.onRekey('CHILD_SA rekeyed', 'child');
+      await n.apply({ render: v2, configVersion: 1, appliedVersion: null, resourceState: 'running' } as any);
+      await settle(50);
+      expect(charon.initiates.length).toBe(1);
+      // The edit: the old SA goes, the new one comes at once, nothing waits on the hanging writes.
+      const applied = n.apply({ render: v2, configVersion: 2, appliedVersion: 1, resourceState: 'running' } as any);
+      charon.installed.clear();
+      await applied;
+      await settle(50);
+      expect(charon.initiates.length).toBe(2);
+      expect(n.connection).toBe('connected');
+    });
+
     it("the reconciler's audit initiates a tunnel that has no SA and no try pending", async () => {
       const charon = new FakeCharon();
       const { store } = recordingStore();
