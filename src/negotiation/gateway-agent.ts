@@ -38,6 +38,12 @@ export class GatewayAgent {
   /** What each peer address was last seen initiating with (a remote on another IKE version). */
   private readonly peerFlavours = new Map<string, { flavour: IkeFlavour; at: number }>();
 
+  private closed = false;
+  /** What fails after close() (sessions torn down under a running step) is not worth a line. */
+  private readonly log = (message: string): void => {
+    if (!this.closed) this.o.log(message);
+  };
+
   constructor(private readonly o: GatewayAgentOptions) {
     this.session = new ViciSession({ socketPath: o.viciSocket, timeoutMs: 30_000, reconnect: { initialDelayMs: 200, maxDelayMs: 5000 } });
     this.commands = new ViciCommands(this.session);
@@ -100,7 +106,7 @@ export class GatewayAgent {
       if (!negotiator) continue;
       const rekey = name === 'ike-rekey' || name === 'child-rekey' ? describeRekey(name, message[key]) : null;
       const handled = rekey ? negotiator.onRekey(rekey, name === 'ike-rekey' ? 'ike' : 'child') : negotiator.onSaEvent(up);
-      void handled.catch((err) => this.o.log(`${negotiator.tunnelId}: ${name} handling failed: ${(err as Error).message}`));
+      void handled.catch((err) => this.log(`${negotiator.tunnelId}: ${name} handling failed: ${(err as Error).message}`));
     }
   }
 
@@ -114,7 +120,7 @@ export class GatewayAgent {
         timings: this.o.timings,
         initiateTimeoutMs: this.o.initiateTimeoutMs,
         peerFlavour: (ip) => this.peerFlavour(ip),
-        log: this.o.log,
+        log: this.log,
       });
       this.negotiators.set(tunnelId, n);
     }
@@ -152,14 +158,14 @@ export class GatewayAgent {
   async removeTunnel(tunnelId: string): Promise<void> {
     this.remoteCidrs.delete(tunnelId);
     this.localCidrs.delete(tunnelId);
-    await this.syncRoutes().catch((err) => this.o.log(`${this.o.gatewayId}: route sync failed: ${(err as Error).message}`));
+    await this.syncRoutes().catch((err) => this.log(`${this.o.gatewayId}: route sync failed: ${(err as Error).message}`));
     const n = this.negotiators.get(tunnelId);
     if (n) {
       await n.remove();
       this.negotiators.delete(tunnelId);
     } else {
       // Not known to this process (worker restarted): unload by name all the same.
-      const stranger = new TunnelNegotiator(tunnelId, { commands: this.commands, withSession: (fn) => this.withSession(fn), store: this.o.tunnelStore ?? this.o.store, timings: this.o.timings, initiateTimeoutMs: this.o.initiateTimeoutMs, log: this.o.log });
+      const stranger = new TunnelNegotiator(tunnelId, { commands: this.commands, withSession: (fn) => this.withSession(fn), store: this.o.tunnelStore ?? this.o.store, timings: this.o.timings, initiateTimeoutMs: this.o.initiateTimeoutMs, log: this.log });
       await stranger.remove();
     }
   }
@@ -187,12 +193,12 @@ export class GatewayAgent {
       // and each re-sync changes routes, which makes charon roam and send MOBIKE updates on the SAs
       // already up: under load those timed out and tore SAs down (bench/negotiation.ts).
       if (!n && !missing && d.appliedVersion === d.configVersion) {
-        await this.negotiator(d.render.id).adopt(d).catch((err) => this.o.log(`${d.render.id}: adopting failed: ${(err as Error).message}`));
+        await this.negotiator(d.render.id).adopt(d).catch((err) => this.log(`${d.render.id}: adopting failed: ${(err as Error).message}`));
       } else if (!n || n.version !== d.configVersion || missing) {
         await this.negotiator(d.render.id).apply(d, { force: missing });
       } else {
         // Not awaited: an audit that finds a tunnel to confirm may wait on its rekey check.
-        void n.audit(d.storedConnection).catch((err) => this.o.log(`${d.render.id}: audit failed: ${(err as Error).message}`));
+        void n.audit(d.storedConnection).catch((err) => this.log(`${d.render.id}: audit failed: ${(err as Error).message}`));
       }
     }
     for (const name of loaded) {
@@ -232,6 +238,7 @@ export class GatewayAgent {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     for (const n of this.negotiators.values()) n.stop();
     await this.subscription?.unsubscribe().catch(() => undefined);
     await this.events.close().catch(() => undefined);
