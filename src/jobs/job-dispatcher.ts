@@ -21,6 +21,13 @@ export class JobDispatcher implements OnModuleDestroy {
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.connection = new IORedis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
+    // Without a listener ioredis prints "Unhandled error event" at every reconnect while Redis is away.
+    let lastWarned = 0;
+    this.connection.on('error', (err) => {
+      if (Date.now() - lastWarned < 10_000) return;
+      lastWarned = Date.now();
+      this.logger.warn(`job queue connection: ${describeError(err, 'Redis')}; writes still answer, the reconciler applies them`);
+    });
   }
 
   private queue(hostId: string): Queue {
@@ -28,7 +35,7 @@ export class JobDispatcher implements OnModuleDestroy {
     if (!queue) {
       queue = new Queue(hostQueueName(hostId), { connection: this.connection });
       // Without a listener BullMQ reports a Redis outage as an "Unhandled error" on the console.
-      queue.on('error', (err) => this.logger.warn(`queue ${hostQueueName(hostId)}: ${err.message}`));
+      queue.on('error', (err) => this.logger.warn(`queue ${hostQueueName(hostId)}: ${describeError(err, 'Redis')}`));
       this.queues.set(hostId, queue);
     }
     return queue;
