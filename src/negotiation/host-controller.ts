@@ -30,6 +30,8 @@ export const DEFAULT_RECONCILE_CONCURRENCY = 4;
 export class HostController {
   private readonly agents = new Map<string, GatewayAgent>();
   private readonly mutex = new KeyedMutex();
+  /** Shutting down: a reconcile cut short by it is not worth a line. */
+  private stopping = false;
 
   constructor(private readonly o: HostControllerOptions) {
     o.runtime.onCharonRestart((gatewayId) => {
@@ -159,7 +161,9 @@ export class HostController {
     await Promise.all(Array.from({ length: workers }, async () => {
       for (let g = queue.shift(); g; g = queue.shift()) {
         const id = g.id;
-        await this.syncGateway(id).catch((err) => this.o.log(`reconcile ${id}: ${describeError(err)}`));
+        await this.syncGateway(id).catch((err) => {
+          if (!this.stopping) this.o.log(`reconcile ${id}: ${describeError(err)}`);
+        });
       }
     }));
     for (const local of await this.o.runtime.listLocalGateways()) {
@@ -177,6 +181,7 @@ export class HostController {
    * next worker to take over; without, they are stopped (SIGTERM: peers are told).
    */
   async shutdown(opts: { keepCharons?: boolean } = {}): Promise<void> {
+    this.stopping = true;
     for (const agent of this.agents.values()) await agent.close();
     this.agents.clear();
     if (opts.keepCharons) this.o.runtime.detachAll();
