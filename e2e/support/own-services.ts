@@ -2,13 +2,17 @@
 // start them again (the shared ones are never touched). Each runs in its own process group:
 // killing the group is "the server crashed" (postmaster and backends at once).
 import { ChildProcess, execFileSync, spawn } from 'child_process';
-import { chownSync, mkdtempSync, openSync, closeSync, rmSync } from 'fs';
+import { chownSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Client } from 'pg';
 import { freePort } from '../../test/support/product-processes';
 
-const PG_BIN = '/usr/lib/postgresql/15/bin';
+/** The newest installed PostgreSQL's binaries (Debian: /usr/lib/postgresql/<major>/bin). */
+const PG_BIN = (() => {
+  const majors = existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql').filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(b) - Number(a)) : [];
+  return `/usr/lib/postgresql/${majors[0] ?? '15'}/bin`;
+})();
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
