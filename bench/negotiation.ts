@@ -12,6 +12,10 @@
 //  3. noisyNeighbours: createToConnected again, one tunnel at a time, on a gateway whose other 19
 //     tunnels go to silent peers (203.0.113.200-218: nothing answers, each try holds a charon
 //     thread for 9.5 s); the target is a p50 within 2x of the quiet figure of 1.
+//  4. workerRestart (after 2, unless BENCH_SKIP_RESTART=1): with every cold-start tunnel connected,
+//     the worker is killed (SIGKILL, then again with SIGTERM) and started again; counts the
+//     CHILD_SAs (by charon's unique id) that were up before and are gone after a reconcile pass,
+//     the charons replaced and the tunnels whose connectedAt changed. Target 0 (issue 12).
 // The remote side is ONE "mirror" namespace on the lab internet (203.0.113.100-149) with ONE
 // charon holding every tunnel's mirrored connection (bench/support/mirror.ts). Gateway g
 // (198.51.100.10+g) has 20 tunnels to peer g (203.0.113.100+g); they carry distinct IKE remote ids
@@ -20,12 +24,15 @@
 //
 // Environment (all optional): BENCH_GATEWAYS 50, BENCH_TUNNELS_PER_GATEWAY 20, BENCH_WARM_TUNNELS 20,
 // BENCH_POLL_MS 25, BENCH_COLD_TIMEOUT_MS 300000, BENCH_NOISY_TUNNELS 10, BENCH_SKIP_WARM=1, BENCH_SKIP_COLD=1,
-// BENCH_SKIP_NOISY=1, BENCH_SAME_SUBNET=1,
+// BENCH_SKIP_NOISY=1, BENCH_SKIP_RESTART=1, BENCH_SAME_SUBNET=1,
 // BENCH_WORKER_ENV='JOB_CONCURRENCY=8,RECONCILE_INTERVAL_MS=5000' (extra worker settings),
 // KEEP_BENCH_DIR=1 (keep logs). Exit status: 0 measured (targets are reported, not enforced), 1 failure.
 import { cpus, loadavg } from 'os';
 import { intToIp, ipToInt } from '../src/common/cidr';
+import { readFileSync } from 'fs';
+import { join } from 'path';
 import { LabNames } from '../src/negotiation/host/lab-names';
+import { ViciCommands, ViciSession } from '../src/vici';
 import { BenchProduct } from './support/bench-product';
 import { Mirror, TunnelPlan } from './support/mirror';
 import { charonMemory, mib, percentile, pool, round, statusKb, summary } from './support/proc-stats';
@@ -272,6 +279,55 @@ async function cold(s: Setup, plans: { plan: TunnelPlan; g: number }[]) {
   return result;
 }
 
+/** Per gateway: its charon's pid and the CHILD_SAs it has installed (name#uniqueid). */
+async function charonSnapshot(gatewayIds: string[]): Promise<Map<string, { pid: number; children: Set<string> }>> {
+  return new Map(await pool(gatewayIds, 4, async (id) => {
+    const pid = Number(readFileSync(join(product.gatewaysDir, id, 'charon.pid'), 'utf8').trim());
+    const session = new ViciSession({ socketPath: join(product.gatewaysDir, id, 'charon.vici'), timeoutMs: 30_000, reconnect: false });
+    await session.connect();
+    try {
+      const sas = await new ViciCommands(session).listSas();
+      const children = new Set(sas.flatMap((sa) => sa.children.filter((c) => c.state === 'INSTALLED').map((c) => `${c.name}#${c.uniqueid}`)));
+      return [id, { pid, children }] as const;
+    } finally {
+      await session.close().catch(() => undefined);
+    }
+  }));
+}
+
+/** 4. A worker restart (kill, start, one reconcile pass) with every tunnel up: what it tears down. */
+async function workerRestart(signal: 'SIGKILL' | 'SIGTERM') {
+  const gatewayIds = (await product.sql<{ id: string }>(`SELECT id FROM vpn_gateways WHERE name LIKE 'bn-gw-%' ORDER BY id`)).map((r) => r.id);
+  const connectedAt = async () => new Map((await product.sql<{ id: string; at: string | null }>(`SELECT id, connected_at::text AS at FROM vpn_tunnels`)).map((r) => [r.id, r.at]));
+  const before = await charonSnapshot(gatewayIds);
+  const atBefore = await connectedAt();
+  const since = (await product.sql<{ now: string }>('SELECT now()::text AS now'))[0].now;
+  const t0 = performance.now();
+  product.killWorker(signal);
+  await sleep(signal === 'SIGTERM' ? 3000 : 500);
+  await product.startWorker();
+  // Two reconcile periods: the start-up pass and one more (its SA audit).
+  await sleep(2 * Number(WORKER_ENV.RECONCILE_INTERVAL_MS ?? 30_000) + 1000);
+  const after = await charonSnapshot(gatewayIds);
+  const atAfter = await connectedAt();
+  let tornDown = 0;
+  let childSasBefore = 0;
+  let charonsReplaced = 0;
+  for (const [id, b] of before) {
+    childSasBefore += b.children.size;
+    const a = after.get(id)!;
+    if (a.pid !== b.pid) charonsReplaced++;
+    for (const c of b.children) if (!a.children.has(c)) tornDown++;
+  }
+  const downEvents = Number((await product.sql<{ n: string }>(`SELECT count(*) AS n FROM tunnel_events WHERE kind = 'down' AND at > $1::timestamptz`, [since]))[0].n);
+  const connected = Number((await product.sql<{ n: string }>(`SELECT count(*) AS n FROM vpn_tunnels WHERE connection_state = 'connected'`))[0].n);
+  return {
+    signal, gateways: gatewayIds.length, childSasBefore, childSasTornDown: tornDown, target: 0, met: tornDown === 0,
+    charonsReplaced, connectedAtChanged: [...atBefore].filter(([id, at]) => atAfter.get(id) !== at).length, downEvents, connectedAfter: connected,
+    seconds: round((performance.now() - t0) / 1000, 1),
+  };
+}
+
 /** Where the cold start's time went, from the worker's own records (connected_at, tunnel events). */
 async function profile(wallStart: number) {
   const rel = (ms: number) => round((ms - wallStart) / 1000, 2);
@@ -344,6 +400,10 @@ async function main(): Promise<void> {
       out.noisyNeighbours = await noisyNeighbours(s, noisyPlans, quiet ? quiet.totalMs.p50 : null);
     }
     if (coldPlans.length) out.coldStart1000 = await cold(s, coldPlans);
+    if (coldPlans.length && !env.BENCH_SKIP_RESTART) {
+      out.workerRestart = [await workerRestart('SIGKILL'), await workerRestart('SIGTERM')];
+      log(`worker restart: ${JSON.stringify(out.workerRestart)}`);
+    }
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
   } catch (err) {
     log(`FAILED: ${(err as Error).stack ?? err}`);

@@ -1,6 +1,6 @@
 // The gateway host runtime against a private lab: a gateway namespace wired into the lab's
 // internet and VPC bridges, a supervised charon answering VICI, restart after kill -9, a stale
-// charon from a "crashed worker", a real tunnel from a lab site to a VPC instance, and removal.
+// charon from a "crashed worker" (taken over), a real tunnel from a lab site to a VPC instance, and removal.
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Lab } from '../lab/lab';
@@ -146,23 +146,43 @@ test('listLocalGateways reports only this runtime\'s gateways unless told to cla
   }
 });
 
-test('a stale charon left by a crashed worker is replaced by the next worker', async () => {
+test('a charon left running by a previous worker is taken over when it runs our configuration, replaced when not', async () => {
   await runtime.stopAll(); // shutdown keeps the namespace and its network
   expect(runtime.isCharonRunning(gatewayId)).toBe(false);
   expect(namespaceExists(gatewayId)).toBe(true);
   await inGateway(['ping', '-c', '1', '-W', '1', '10.1.1.10']);
 
-  // A "previous worker" started this charon and died: only its pid file is left.
+  // A "previous worker" started this charon and died: its pid file and strongswan.conf are left.
   const stale = await spawnStaleCharon(gatewayId, join(baseDir, gatewayId));
   seenPids.push(stale);
   await waitFor('the stale charon to answer', async () => viciVersion(runtime.viciSocketOf(gatewayId)));
 
+  // Issue 12: the next worker keeps it (its SAs with it) instead of killing it.
   runtime = new GatewayHostRuntime(options); // the new worker process
+  await runtime.ensureGateway(placement);
+  expect(readPidFile(pidFile)).toBe(stale);
+  expect(isAlive(stale)).toBe(true);
+  expect(runtime.isCharonRunning(gatewayId)).toBe(true);
+  await expect(viciVersion(runtime.viciSocketOf(gatewayId))).resolves.toMatchObject({ daemon: 'charon' });
+
+  // The taken-over charon dies: the runtime notices without an exit event and starts a new one.
+  let restarted = '';
+  runtime.onCharonRestart((id) => (restarted = id));
+  process.kill(stale, 'SIGKILL');
+  await waitFor('the replacement charon', async () => restarted === gatewayId && readPidFile(pidFile) !== stale);
+  const replacement = readPidFile(pidFile)!;
+  seenPids.push(replacement);
+  await expect(viciVersion(runtime.viciSocketOf(gatewayId))).resolves.toMatchObject({ daemon: 'charon' });
+
+  // A worker with another charon configuration (an upgrade that changed it) replaces it.
+  runtime.detachAll();
+  writeFileSync(join(baseDir, gatewayId, 'strongswan.conf'), '# an older configuration\n', { flag: 'a' });
+  runtime = new GatewayHostRuntime(options);
   await runtime.ensureGateway(placement);
   const pid = readPidFile(pidFile)!;
   seenPids.push(pid);
-  expect(pid).not.toBe(stale);
-  expect(isAlive(stale)).toBe(false);
+  expect(pid).not.toBe(replacement);
+  expect(isAlive(replacement)).toBe(false);
   await expect(viciVersion(runtime.viciSocketOf(gatewayId))).resolves.toMatchObject({ daemon: 'charon' });
 });
 

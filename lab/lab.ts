@@ -112,7 +112,10 @@ export class Lab {
     // only once the kernel has torn the lab's namespaces down, some time after.
     const plugged = await this.pluggedGatewayNamespaces();
     await removeNamespaces(state.namespaces);
-    await removeIdleGatewayNamespaces([...plugged, ...(await bareGatewayNamespaces())]);
+    // Gateways plugged into this lab serve nothing once it is gone; their charons outlive a stopped
+    // worker (it leaves them for the next one), so they go with their namespace.
+    for (const ns of plugged) await removeNamespace(ns, { killProcesses: true });
+    await removeIdleGatewayNamespaces(await bareGatewayNamespaces());
     this.store.remove();
     rmSync(`${this.store.dir}/sites`, { recursive: true, force: true });
   }

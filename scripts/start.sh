@@ -33,6 +33,27 @@ set +a
 ensure_database "${DATABASE_URL##*/}"
 
 PIDS=()
+# Keeps a process up: one that exits (a crash, an OOM kill) is started again after 2 s. The API and
+# the worker wait for PostgreSQL and Redis themselves, so a dependency restart never stops them;
+# exit status 2 is a setting the operator must fix (named in the log), which stops the product.
+supervise() {
+  local name=$1 logfile=$2
+  shift 2
+  (
+    child=0
+    trap 'if [ "$child" -gt 0 ]; then kill -TERM "$child" 2>/dev/null; wait "$child" 2>/dev/null; fi; exit 0' TERM INT
+    while true; do
+      "$@" >>"$logfile" 2>&1 &
+      child=$!
+      wait "$child"
+      status=$?
+      if [ "$status" -eq 2 ]; then log "$name exited with status 2 (a setting: see $logfile); not restarting it"; exit 2; fi
+      log "$name exited (status $status); starting it again in 2 s (log: $logfile)"
+      sleep 2
+    done
+  ) &
+  PIDS+=($!)
+}
 stop_all() {
   log "stopping"
   for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
@@ -45,8 +66,8 @@ trap 'exit 130' INT TERM
 log "starting the API on :$PORT (log: .run/api.log)"
 # The API's V8 flags live in one place (src/config/api-node-flags.ts; the tests and benches use them too).
 read -r -a API_NODE_FLAGS <<<"$(node -p "require('./dist/src/config/api-node-flags').API_NODE_FLAGS.join(' ')")"
-node "${API_NODE_FLAGS[@]}" dist/src/main.js >"$RUN_DIR/api.log" 2>&1 &
-PIDS+=($!)
+: >"$RUN_DIR/api.log"
+supervise API "$RUN_DIR/api.log" node "${API_NODE_FLAGS[@]}" dist/src/main.js
 for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 1; done
 curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null || { tail -30 "$RUN_DIR/api.log"; exit 1; }
 
@@ -54,8 +75,9 @@ log "building the lab (namespaces) and registering its inventory"
 LAB_API_URL="http://127.0.0.1:$PORT" node dist/lab/cli.js up >"$RUN_DIR/lab.log" 2>&1 || { cat "$RUN_DIR/lab.log"; exit 1; }
 
 log "starting the gateway-host worker (log: .run/worker.log)"
-HOST_ID="${HOST_ID:-local}" node dist/src/worker.js >"$RUN_DIR/worker.log" 2>&1 &
-PIDS+=($!)
+: >"$RUN_DIR/worker.log"
+export HOST_ID="${HOST_ID:-local}"
+supervise worker "$RUN_DIR/worker.log" node dist/src/worker.js
 
 cat <<INFO
 
@@ -67,6 +89,7 @@ cat <<INFO
   Lab          npm run lab -- status    (instances: vm-a1 vm-a2 vm-b1 in 10.1.0.0/16, vm-c1 in 192.168.0.0/16)
 
   Try: export KEY=$DEMO_API_KEY; curl -s -H "Authorization: Bearer \$KEY" http://127.0.0.1:$PORT/api/v1/vpcs
-  Ctrl-C stops the API and the worker (the namespaces stay: npm run lab -- down removes the lab's and the gateways').
+  Ctrl-C stops the API and the worker; the gateways' charons keep their tunnels up and the next
+  start takes them over (npm run lab -- down removes the lab's and the gateways' namespaces and processes).
 INFO
 wait -n "${PIDS[@]}"

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { untilAvailable } from './common/dependency-wait';
 import { ConfigError } from './config/config';
 import { assertSecretsKeyOpensStoredKeys, SecretsKeyMismatch } from './database/secrets-key-check';
 import { HostWorker } from './negotiation/host-worker';
@@ -15,16 +16,19 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  await assertSecretsKeyOpensStoredKeys(config.databaseUrl, config.secretsKey);
-  const worker = new HostWorker(config);
-  await worker.start();
+  const log = (m: string) => console.log(`[worker] ${m}`);
+  // PostgreSQL away at start is waited for, not a reason to exit (a wrong key still is).
+  await untilAvailable('worker: PostgreSQL (secrets key check)', () => assertSecretsKeyOpensStoredKeys(config.databaseUrl, config.secretsKey), log);
+  const worker = new HostWorker(config, log);
   const stop = async (signal: string) => {
-    console.log(`[worker] ${signal}: stopping`);
-    await worker.stop();
+    // The charons and their SAs stay up: the next worker (a restart, an upgrade) takes them over.
+    console.log(`[worker] ${signal}: stopping (gateway charons keep running for the next worker)`);
+    await worker.stop({ keepCharons: true });
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  await worker.start();
 }
 
 main().catch((err) => {

@@ -21,6 +21,10 @@ async function execArgv(argv: string[], check: boolean): Promise<ExecResult> {
 export interface ProductOptions {
   labPrefix: string;
   workerEnv?: Record<string, string>;
+  /** A database of the test's own (default: a clone of the tests' template on the shared server). */
+  createDatabase?: () => Promise<{ url: string; drop: () => Promise<void> }>;
+  /** A Redis of the test's own (default: the shared one, database 13). */
+  redisUrl?: string;
 }
 
 export interface PingResult {
@@ -34,7 +38,7 @@ export class Product extends ProductProcesses {
   private readonly pings: ChildProcess[] = [];
 
   constructor(o: ProductOptions) {
-    super({ ...o, dirPrefix: 'vpn-e2e-', hostIdPrefix: 'e2e-', redisDb: 13, keepDirVariable: 'KEEP_E2E_DIR', createDatabase: createTestDatabase,
+    super({ ...o, dirPrefix: 'vpn-e2e-', hostIdPrefix: 'e2e-', redisDb: 13, keepDirVariable: 'KEEP_E2E_DIR', createDatabase: o.createDatabase ?? createTestDatabase,
       // A test's peers go with it: waiting for charon's goodbyes cost ~4 s a file.
       workerStopGraceMs: 500 });
   }

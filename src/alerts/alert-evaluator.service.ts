@@ -10,6 +10,7 @@ import { AlertSettings, periodMs } from './alert-settings';
 import { observeGateways, observeTunnels } from './alert-sources';
 import { AlertStore, stateKey } from './alert-store';
 import { WebhookSender } from './webhook-sender.service';
+import { describeError, unavailableDependency } from '../common/dependency-errors';
 
 export interface EvaluationReport {
   period: number;
@@ -56,7 +57,7 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
     // Just after the next boundary: replicas agree on the period, and periods are evenly spaced.
     this.timer = setTimeout(() => {
       this.running = this.evaluate(new Date())
-        .catch((err) => this.logger.error(`evaluation failed: ${(err as Error).stack ?? err}`))
+        .catch((err) => (unavailableDependency(err) ? this.logger.warn(`evaluation skipped: ${describeError(err)}`) : this.logger.error(`evaluation failed: ${(err as Error).stack ?? err}`)))
         .finally(() => {
           this.running = null;
           this.schedule();

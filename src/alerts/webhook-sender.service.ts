@@ -6,6 +6,7 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { SECRET_BOX } from '../vpn/tunnels/tunnels.service';
 import { AlertSettings } from './alert-settings';
 import { DELIVERY_HEADER, deliveryOutcome, EVENT_HEADER, signBody, SIGNATURE_HEADER } from './webhook-signature';
+import { describeError, unavailableDependency } from '../common/dependency-errors';
 import { EgressRefused, egressProblem, guardedLookup } from './webhook-egress';
 import { request as httpRequest } from 'http';
 import { request as httpsRequest } from 'https';
@@ -69,7 +70,8 @@ export class WebhookSender implements OnApplicationBootstrap, OnModuleDestroy {
       return;
     }
     this.running = this.deliverDue().catch((err) => {
-      this.logger.error(`webhook delivery failed: ${(err as Error).message}`);
+      if (unavailableDependency(err)) this.logger.warn(`webhook delivery skipped: ${describeError(err)}`);
+      else this.logger.error(`webhook delivery failed: ${(err as Error).message}`);
       return 0;
     }).finally(() => {
       this.running = null;

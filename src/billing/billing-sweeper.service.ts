@@ -11,6 +11,7 @@ import { sendNotice } from './billing-notices';
 import { formatMoney, releaseAt, sweepAction } from './billing-rules';
 import { expireGateway, lockGateway, releaseGateway, renewGateway } from './gateway-lifecycle';
 import { billingSettings } from './ledger';
+import { describeError, unavailableDependency } from '../common/dependency-errors';
 
 export interface SweepReport {
   checked: number;
@@ -68,13 +69,13 @@ export class BillingSweeper implements OnApplicationBootstrap, OnModuleDestroy {
       enabled = s.sweepIntervalSeconds > 0;
       if (enabled) intervalMs = s.sweepIntervalSeconds * 1000;
     } catch (err) {
-      this.logger.warn(`billing settings unreadable: ${(err as Error).message}`);
+      this.logger.warn(`billing settings unreadable: ${describeError(err)}`);
     }
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       this.timer = null;
       this.running = (enabled ? this.sweep() : Promise.resolve())
-        .catch((err) => this.logger.error(`billing sweep failed: ${(err as Error).stack ?? err}`))
+        .catch((err) => (unavailableDependency(err) ? this.logger.warn(`billing sweep skipped: ${describeError(err)}`) : this.logger.error(`billing sweep failed: ${(err as Error).stack ?? err}`)))
         .finally(() => {
           this.running = null;
           void this.schedule();

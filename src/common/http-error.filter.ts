@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import { ApiProperty } from '@nestjs/swagger';
 import { Response } from 'express';
 import { EntityNotFoundError, QueryFailedError } from 'typeorm';
+import { describeError, unavailableDependency } from './dependency-errors';
 import { DomainError, TooManyRequests, ValidationFailed } from './errors';
 import { Violation } from './violations';
 
@@ -105,15 +106,22 @@ export function createValidationPipe(): ValidationPipe {
   });
 }
 
+/** What a 503 during a dependency outage tells the client to wait. */
+export const RETRY_AFTER_SECONDS = 5;
+
 /** The error body (and status) an exception answers with: the one mapping, used by the filter and the audit log. */
 export function toErrorBody(exception: unknown): ErrorBodyDto {
   let dbBody: ErrorBodyDto | null;
+  let dependency: string | null;
   if (exception instanceof DomainError) {
     return { statusCode: exception.status, code: exception.code, message: truncate(exception.message, MAX_MESSAGE_CHARS), violations: exception.violations.slice(0, MAX_VIOLATIONS).map(redact) };
   } else if (exception instanceof HttpException) {
     const status = exception.getStatus();
     const code = status === HttpStatus.NOT_FOUND ? 'not_found' : status === HttpStatus.PAYLOAD_TOO_LARGE ? 'payload_too_large' : 'http_error';
     return { statusCode: status, code, message: truncate(exception.message, MAX_MESSAGE_CHARS), violations: [] };
+  } else if ((dependency = unavailableDependency(exception))) {
+    // A dependency outage is not a bug: 503 with a retry hint (the filter sets Retry-After).
+    return { statusCode: 503, code: 'service_unavailable', message: `${dependency} is unavailable; retry in a few seconds`, violations: [] };
   } else if ((dbBody = fromDatabase(exception))) {
     return dbBody;
   }
@@ -127,6 +135,12 @@ export class HttpErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     const body = toErrorBody(exception);
+    if (body.statusCode === 503) {
+      // One warning line, no stack: the dependency's name and what failed.
+      const req = host.switchToHttp().getRequest<{ method?: string; url?: string }>();
+      this.logger.warn(`${req.method} ${req.url}: ${describeError(exception)}`);
+      res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+    }
     // Never echo internals (they may hold SQL or secrets); log the stack server-side.
     if (body.statusCode === 500) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
     if (exception instanceof TooManyRequests) res.setHeader('Retry-After', String(exception.retryAfterSeconds));

@@ -1,10 +1,18 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
+import { describeError } from '../common/dependency-errors';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { hostQueueName, JobName, JobPayloads, jobId, PENDING_JOB_STATES } from './job-catalogue';
 
-/** Enqueues jobs on a gateway host's queue. Desired state is already committed when this runs. */
+/** How long a request waits for Redis to take a job before it answers anyway. */
+export const DISPATCH_TIMEOUT_MS = 1000;
+
+/**
+ * Enqueues jobs on a gateway host's queue. Desired state is already committed when this runs, so
+ * a job is only a nudge: with Redis away the request answers all the same (the enqueue is given
+ * DISPATCH_TIMEOUT_MS, then logged), and the worker's reconciler applies the change.
+ */
 @Injectable()
 export class JobDispatcher implements OnModuleDestroy {
   private readonly connection: IORedis;
@@ -13,6 +21,13 @@ export class JobDispatcher implements OnModuleDestroy {
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.connection = new IORedis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
+    // Without a listener ioredis prints "Unhandled error event" at every reconnect while Redis is away.
+    let lastWarned = 0;
+    this.connection.on('error', (err) => {
+      if (Date.now() - lastWarned < 10_000) return;
+      lastWarned = Date.now();
+      this.logger.warn(`job queue connection: ${describeError(err, 'Redis')}; writes still answer, the reconciler applies them`);
+    });
   }
 
   private queue(hostId: string): Queue {
@@ -20,22 +35,38 @@ export class JobDispatcher implements OnModuleDestroy {
     if (!queue) {
       queue = new Queue(hostQueueName(hostId), { connection: this.connection });
       // Without a listener BullMQ reports a Redis outage as an "Unhandled error" on the console.
-      queue.on('error', (err) => this.logger.warn(`queue ${hostQueueName(hostId)}: ${err.message}`));
+      queue.on('error', (err) => this.logger.warn(`queue ${hostQueueName(hostId)}: ${describeError(err, 'Redis')}`));
       this.queues.set(hostId, queue);
     }
     return queue;
   }
 
-  async dispatch<N extends JobName>(hostId: string | null, name: N, payload: JobPayloads[N]): Promise<void> {
+  async dispatch<N extends JobName>(hostId: string | null, name: N, payload: JobPayloads[N], timeoutMs = DISPATCH_TIMEOUT_MS): Promise<void> {
     // A gateway not yet placed has no queue: the worker that claims it syncs everything it has.
     if (!hostId) return;
-    await this.queue(hostId).add(name, payload, {
-      jobId: jobId(name, payload),
+    const id = jobId(name, payload);
+    // Left running past the timeout: if Redis comes back, the job still lands (its id is
+    // deterministic, so a duplicate collapses).
+    const add = this.queue(hostId).add(name, payload, {
+      jobId: id,
       removeOnComplete: true,
       removeOnFail: 100,
       attempts: 5,
       backoff: { type: 'exponential', delay: 1000 },
     });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Redis did not take the job within ${timeoutMs} ms`)), timeoutMs);
+      timer.unref();
+    });
+    try {
+      await Promise.race([add, timeout]);
+    } catch (err) {
+      add.catch(() => undefined);
+      this.logger.warn(`job ${id} not enqueued: ${describeError(err, 'Redis')}; the worker's reconciler applies the change`);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Jobs of a host's queue by state (waiting, active, delayed, prioritized, waiting-children, failed, completed), for /metrics. */

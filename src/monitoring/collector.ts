@@ -4,6 +4,7 @@
 // Stored counters are monotonic totals (continued from the latest stored sample after a worker
 // restart); rates are the period's traffic over the time between two looks at that gateway.
 import { performance } from 'perf_hooks';
+import { describeError } from '../common/dependency-errors';
 import type { IkeSaEntry } from '../vici';
 import { NicReader, readExternalNic } from './nic';
 import { accumulate, NO_TRAFFIC, nicTraffic, SaBaseline, toRates, Traffic, tunnelTraffic, utilization } from './rates';
@@ -96,7 +97,7 @@ export class MetricsCollector {
     if (!this.running) {
       this.running = this.collectOnce()
         .catch((err) => {
-          this.o.log(`metrics round failed: ${(err as Error).message}`);
+          this.o.log(`metrics round failed: ${describeError(err)}`);
           return null;
         })
         .finally(() => (this.running = null));

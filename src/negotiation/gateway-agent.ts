@@ -8,7 +8,7 @@ import { syncGatewayRoutes, syncSubnetAnchors } from './gateway-routes';
 import { GATEWAY_VPC_IFACE } from './host/lab-names';
 import { DesiredTunnel, NegotiationStore } from './negotiation-store';
 import { RetryTimings } from './retry-policy';
-import { TunnelNegotiator } from './tunnel-negotiator';
+import { TunnelNegotiator, TunnelStateStore } from './tunnel-negotiator';
 
 const CONN_PREFIX = connName('');
 
@@ -20,6 +20,8 @@ export interface GatewayAgentOptions {
   subnetCidr: string;
   viciSocket: string;
   store: NegotiationStore;
+  /** Where negotiators write (the worker's write-behind front of `store`); default `store`. */
+  tunnelStore?: TunnelStateStore;
   timings: RetryTimings;
   initiateTimeoutMs: number;
   log(message: string): void;
@@ -35,6 +37,12 @@ export class GatewayAgent {
   private readonly packetSources = new Map<string, string>();
   /** What each peer address was last seen initiating with (a remote on another IKE version). */
   private readonly peerFlavours = new Map<string, { flavour: IkeFlavour; at: number }>();
+
+  private closed = false;
+  /** What fails after close() (sessions torn down under a running step) is not worth a line. */
+  private readonly log = (message: string): void => {
+    if (!this.closed) this.o.log(message);
+  };
 
   constructor(private readonly o: GatewayAgentOptions) {
     this.session = new ViciSession({ socketPath: o.viciSocket, timeoutMs: 30_000, reconnect: { initialDelayMs: 200, maxDelayMs: 5000 } });
@@ -98,7 +106,7 @@ export class GatewayAgent {
       if (!negotiator) continue;
       const rekey = name === 'ike-rekey' || name === 'child-rekey' ? describeRekey(name, message[key]) : null;
       const handled = rekey ? negotiator.onRekey(rekey, name === 'ike-rekey' ? 'ike' : 'child') : negotiator.onSaEvent(up);
-      void handled.catch((err) => this.o.log(`${negotiator.tunnelId}: ${name} handling failed: ${(err as Error).message}`));
+      void handled.catch((err) => this.log(`${negotiator.tunnelId}: ${name} handling failed: ${(err as Error).message}`));
     }
   }
 
@@ -108,11 +116,11 @@ export class GatewayAgent {
       n = new TunnelNegotiator(tunnelId, {
         commands: this.commands,
         withSession: (fn) => this.withSession(fn),
-        store: this.o.store,
+        store: this.o.tunnelStore ?? this.o.store,
         timings: this.o.timings,
         initiateTimeoutMs: this.o.initiateTimeoutMs,
         peerFlavour: (ip) => this.peerFlavour(ip),
-        log: this.o.log,
+        log: this.log,
       });
       this.negotiators.set(tunnelId, n);
     }
@@ -150,21 +158,24 @@ export class GatewayAgent {
   async removeTunnel(tunnelId: string): Promise<void> {
     this.remoteCidrs.delete(tunnelId);
     this.localCidrs.delete(tunnelId);
-    await this.syncRoutes().catch((err) => this.o.log(`${this.o.gatewayId}: route sync failed: ${(err as Error).message}`));
+    await this.syncRoutes().catch((err) => this.log(`${this.o.gatewayId}: route sync failed: ${(err as Error).message}`));
     const n = this.negotiators.get(tunnelId);
     if (n) {
       await n.remove();
       this.negotiators.delete(tunnelId);
     } else {
       // Not known to this process (worker restarted): unload by name all the same.
-      const stranger = new TunnelNegotiator(tunnelId, { commands: this.commands, withSession: (fn) => this.withSession(fn), store: this.o.store, timings: this.o.timings, initiateTimeoutMs: this.o.initiateTimeoutMs, log: this.o.log });
+      const stranger = new TunnelNegotiator(tunnelId, { commands: this.commands, withSession: (fn) => this.withSession(fn), store: this.o.tunnelStore ?? this.o.store, timings: this.o.timings, initiateTimeoutMs: this.o.initiateTimeoutMs, log: this.log });
       await stranger.remove();
     }
   }
 
   /**
    * The reconciler's pass: every desired tunnel loaded at its version (and charon really has it),
-   * every connection charon has that nobody wants unloaded.
+   * every connection charon has that nobody wants unloaded, and every loaded tunnel's SAs checked
+   * against its state (TunnelNegotiator.audit). A tunnel this process does not know yet that
+   * charon holds at the version last applied (a charon taken over from a previous worker) is
+   * adopted as it runs, SAs and all.
    */
   async converge(desired: DesiredTunnel[]): Promise<void> {
     for (const d of desired) {
@@ -181,12 +192,24 @@ export class GatewayAgent {
       // tunnel cost 4-5 `ip` processes each (1.8 s instead of 0.3-0.6 s for a gateway's 20 tunnels),
       // and each re-sync changes routes, which makes charon roam and send MOBIKE updates on the SAs
       // already up: under load those timed out and tore SAs down (bench/negotiation.ts).
-      if (!n || n.version !== d.configVersion || missing) await this.negotiator(d.render.id).apply(d, { force: missing });
+      if (!n && !missing && d.appliedVersion === d.configVersion) {
+        await this.negotiator(d.render.id).adopt(d).catch((err) => this.log(`${d.render.id}: adopting failed: ${(err as Error).message}`));
+      } else if (!n || n.version !== d.configVersion || missing) {
+        await this.negotiator(d.render.id).apply(d, { force: missing });
+      } else {
+        // Not awaited: an audit that finds a tunnel to confirm may wait on its rekey check.
+        void n.audit(d.storedConnection).catch((err) => this.log(`${d.render.id}: audit failed: ${(err as Error).message}`));
+      }
     }
     for (const name of loaded) {
       if (name.startsWith(CONN_PREFIX) && !wanted.has(name.slice(CONN_PREFIX.length))) await this.removeTunnel(name.slice(CONN_PREFIX.length));
     }
     for (const id of [...this.negotiators.keys()]) if (!wanted.has(id)) await this.removeTunnel(id);
+  }
+
+  /** charon went away: negotiators ignore it until reloadAll (no false failures meanwhile). */
+  suspendAll(): void {
+    for (const n of this.negotiators.values()) n.suspend();
   }
 
   /** charon was restarted: it lost every connection and secret. */
@@ -215,6 +238,7 @@ export class GatewayAgent {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     for (const n of this.negotiators.values()) n.stop();
     await this.subscription?.unsubscribe().catch(() => undefined);
     await this.events.close().catch(() => undefined);

@@ -1,18 +1,22 @@
 // Everything a gateway host does, whoever asks: a job, the reconciler or a charon restart.
 // Desired state is read from PostgreSQL each time, so a duplicate, late or lost job is harmless.
 import { DataSource } from 'typeorm';
+import { describeError } from '../common/dependency-errors';
 import { VpnTunnel } from '../vpn/tunnels/vpn-tunnel.entity';
 import { GatewayAgent } from './gateway-agent';
 import { GatewayHostRuntime } from './host/gateway-host';
 import { KeyedMutex } from './keyed-mutex';
 import { NegotiationStore } from './negotiation-store';
 import { RetryTimings } from './retry-policy';
+import { TunnelStateStore } from './tunnel-negotiator';
 
 export interface HostControllerOptions {
   hostId: string;
   capacity: number;
   db: DataSource;
   store: NegotiationStore;
+  /** Where tunnel states and events are written without waiting (the worker's write-behind store). */
+  tunnelStore?: TunnelStateStore;
   runtime: GatewayHostRuntime;
   timings: RetryTimings;
   initiateTimeoutMs: number;
@@ -26,6 +30,8 @@ export const DEFAULT_RECONCILE_CONCURRENCY = 4;
 export class HostController {
   private readonly agents = new Map<string, GatewayAgent>();
   private readonly mutex = new KeyedMutex();
+  /** Shutting down: a reconcile cut short by it is not worth a line. */
+  private stopping = false;
 
   constructor(private readonly o: HostControllerOptions) {
     o.runtime.onCharonRestart((gatewayId) => {
@@ -37,8 +43,11 @@ export class HostController {
     // A restart drops every SA of the gateway: each of its tunnels' logs says so, and why.
     o.runtime.onCharonRestartNotice((gatewayId, reason) => {
       o.log(`charon of ${gatewayId} restarted: ${reason}`);
+      // Until its tunnels are reloaded, what fails against the old or new charon is not a failure
+      // of theirs ("CHILD_SA config not found" from a charon that lost its config).
+      this.agents.get(gatewayId)?.suspendAll();
       for (const tunnelId of this.agents.get(gatewayId)?.tunnelIds() ?? []) {
-        void o.store.recordEvent(tunnelId, {
+        void (o.tunnelStore ?? o.store).recordEvent(tunnelId, {
           kind: 'down', result: 'failure', reasonCode: 'charon_restarted',
           message: `The gateway's IKE daemon was restarted (${reason}); every tunnel of the gateway renegotiates.`,
         });
@@ -61,7 +70,7 @@ export class HostController {
       const placement = await this.o.store.placement(g);
       const { viciSocket } = await this.o.runtime.ensureGateway(placement);
       if (!agent) {
-        agent = new GatewayAgent({ gatewayId, privateIp: g.privateIp, subnetCidr: placement.subnetCidr, viciSocket, store: this.o.store, timings: this.o.timings, initiateTimeoutMs: this.o.initiateTimeoutMs, log: this.o.log });
+        agent = new GatewayAgent({ gatewayId, privateIp: g.privateIp, subnetCidr: placement.subnetCidr, viciSocket, store: this.o.store, tunnelStore: this.o.tunnelStore, timings: this.o.timings, initiateTimeoutMs: this.o.initiateTimeoutMs, log: this.o.log });
         await agent.start();
         this.agents.set(gatewayId, agent);
       }
@@ -152,7 +161,9 @@ export class HostController {
     await Promise.all(Array.from({ length: workers }, async () => {
       for (let g = queue.shift(); g; g = queue.shift()) {
         const id = g.id;
-        await this.syncGateway(id).catch((err) => this.o.log(`reconcile ${id}: ${(err as Error).message}`));
+        await this.syncGateway(id).catch((err) => {
+          if (!this.stopping) this.o.log(`reconcile ${id}: ${describeError(err)}`);
+        });
       }
     }));
     for (const local of await this.o.runtime.listLocalGateways()) {
@@ -165,9 +176,15 @@ export class HostController {
     return [...this.agents.values()];
   }
 
-  async shutdown(): Promise<void> {
+  /**
+   * With `keepCharons` (a worker restart or upgrade) charons keep running with their SAs for the
+   * next worker to take over; without, they are stopped (SIGTERM: peers are told).
+   */
+  async shutdown(opts: { keepCharons?: boolean } = {}): Promise<void> {
+    this.stopping = true;
     for (const agent of this.agents.values()) await agent.close();
     this.agents.clear();
-    await this.o.runtime.stopAll();
+    if (opts.keepCharons) this.o.runtime.detachAll();
+    else await this.o.runtime.stopAll();
   }
 }

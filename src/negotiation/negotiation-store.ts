@@ -3,6 +3,7 @@
 // state of a newer one.
 import { DataSource, In, IsNull, Not } from 'typeorm';
 import { firstHost } from '../common/cidr';
+import { unavailableDependency } from '../common/dependency-errors';
 import { SecretBox } from '../common/secret-box';
 import { ExternalIp, Subnet, Vpc } from '../inventory/inventory.entities';
 import { RenderableTunnel } from '../strongswan/tunnel-model';
@@ -21,6 +22,8 @@ export interface DesiredTunnel {
   configVersion: number;
   appliedVersion: number | null;
   resourceState: VpnTunnel['resourceState'];
+  /** The connection state stored when this was read (the reconciler corrects it from charon). */
+  storedConnection: ConnectionState;
 }
 
 export interface StoredFailure {
@@ -38,6 +41,8 @@ export interface TunnelEventInput {
   message?: string | null;
   configVersion?: number | null;
   lines?: string[];
+  /** When it happened (a write kept through a PostgreSQL outage lands later). Default now. */
+  at?: Date;
 }
 
 export class NegotiationStore {
@@ -47,6 +52,11 @@ export class NegotiationStore {
     /** Tells the API's route long-polls that a VPC's routes may have changed. */
     private readonly routesChanged: (vpcId: string) => Promise<void> = async () => undefined,
   ) {}
+
+  /** Never awaited: a Redis outage must not hold up a state write (nor what follows it). */
+  private notifyRoutes(vpcId: string): void {
+    void this.routesChanged(vpcId).catch(() => undefined);
+  }
 
   async heartbeat(hostId: string, hostname: string, capacity: number): Promise<void> {
     await this.db.query(
@@ -106,7 +116,7 @@ export class NegotiationStore {
   async finishTunnelDeletion(id: string): Promise<void> {
     const row: { vpc_id: string }[] = await this.db.query('SELECT g.vpc_id FROM vpn_tunnels t JOIN vpn_gateways g ON g.id = t.gateway_id WHERE t.id = $1', [id]);
     await this.db.transaction((m) => finalizeTunnelDeletion(m, id));
-    if (row[0]) await this.routesChanged(row[0].vpc_id);
+    if (row[0]) this.notifyRoutes(row[0].vpc_id);
   }
 
   /** Everything needed to configure charon for the gateway's tunnels (PSKs decrypted in memory). */
@@ -129,6 +139,7 @@ export class NegotiationStore {
       configVersion: t.configVersion,
       appliedVersion: t.appliedVersion,
       resourceState: t.resourceState,
+      storedConnection: t.connectionState,
       render: toRenderable(t, (id) => cidrOf.get(id), this.secrets.open(t.pskSealed)),
     }));
   }
@@ -151,24 +162,24 @@ export class NegotiationStore {
    * Returns false when the row moved on (newer version, deleted): the caller then stops reporting.
    * Leaving `connected` stamps disconnected_at (the routes' hold-down starts there) and clears
    * connected_at, and the VPC's route agents are told to look again. A failure is stamped with the
-   * time it was written (the latest failed try).
+   * time the negotiator saw it (`at`: a write kept through a PostgreSQL outage lands later).
    */
-  async setConnection(tunnelId: string, version: number, state: ConnectionState, failure: StoredFailure | null): Promise<boolean> {
+  async setConnection(tunnelId: string, version: number, state: ConnectionState, failure: StoredFailure | null, at: Date = new Date()): Promise<boolean> {
     const rows: { vpc_id: string }[] = await this.db.query(
       `UPDATE vpn_tunnels t SET connection_state = $3::varchar, failure_code = $4, failure_message = $5, failure_phase = $6, failure_tries = $7,
-              failure_at = CASE WHEN $4::varchar IS NULL THEN NULL ELSE now() END, updated_at = now(),
+              failure_at = CASE WHEN $4::varchar IS NULL THEN NULL ELSE $8::timestamptz END, updated_at = now(),
               connected_at = CASE WHEN $3::varchar <> 'connected' THEN NULL
-                                  WHEN t.connection_state = 'connected' AND t.connected_at IS NOT NULL THEN t.connected_at ELSE now() END,
-              disconnected_at = CASE WHEN t.connection_state = 'connected' AND $3::varchar <> 'connected' THEN now() ELSE t.disconnected_at END,
-              state_changed_at = CASE WHEN t.connection_state <> $3::varchar OR t.failure_code IS DISTINCT FROM $4::varchar THEN now() ELSE t.state_changed_at END
+                                  WHEN t.connection_state = 'connected' AND t.connected_at IS NOT NULL THEN t.connected_at ELSE $8::timestamptz END,
+              disconnected_at = CASE WHEN t.connection_state = 'connected' AND $3::varchar <> 'connected' THEN $8::timestamptz ELSE t.disconnected_at END,
+              state_changed_at = CASE WHEN t.connection_state <> $3::varchar OR t.failure_code IS DISTINCT FROM $4::varchar THEN $8::timestamptz ELSE t.state_changed_at END
          FROM vpn_gateways g
         WHERE t.id = $1 AND t.config_version = $2 AND g.id = t.gateway_id
         RETURNING g.vpc_id`,
-      [tunnelId, version, state, failure?.code ?? null, failure?.message.slice(0, 1000) ?? null, failure?.phase ?? null, failure?.tries ?? null],
+      [tunnelId, version, state, failure?.code ?? null, failure?.message.slice(0, 1000) ?? null, failure?.phase ?? null, failure?.tries ?? null, at],
     );
     const updated = returnedRows(rows);
     if (!updated.length) return false;
-    await this.routesChanged(updated[0].vpc_id);
+    this.notifyRoutes(updated[0].vpc_id);
     return true;
   }
 
@@ -196,15 +207,19 @@ export class NegotiationStore {
       [tunnelId, version, pairs === null ? null : JSON.stringify(pairs)],
     );
     const updated = returnedRows(rows);
-    if (updated.length) await this.routesChanged(updated[0].vpc_id);
+    if (updated.length) this.notifyRoutes(updated[0].vpc_id);
   }
 
   async recordEvent(tunnelId: string, e: TunnelEventInput): Promise<void> {
-    // A tunnel deleted meanwhile has no log to write to: the FK refuses, which is fine.
+    // A tunnel deleted meanwhile has no log to write to: the FK refuses, which is fine. PostgreSQL
+    // being away is not fine: the caller (the state writer) keeps the event and retries.
     await this.db.getRepository(TunnelEvent).insert({
       tunnelId, kind: e.kind, result: e.result ?? null, phase: e.phase ?? null, reasonCode: e.reasonCode ?? null,
       message: e.message?.slice(0, 1000) ?? null, configVersion: e.configVersion ?? null, lines: (e.lines ?? []).slice(-200),
-    }).catch(() => undefined);
+      ...(e.at ? { at: e.at } : {}),
+    }).catch((err) => {
+      if (unavailableDependency(err)) throw err;
+    });
   }
 
   hostIsRegistered(hostId: string): Promise<boolean> {

@@ -226,4 +226,132 @@ describe('TunnelNegotiator', () => {
     expect(events.find((e) => e.kind === 'rekey')).toMatchObject({ result: 'failure', reasonCode: 'psk_mismatch_or_id_mismatch' });
     expect(events.find((e) => e.kind === 'rekey')!.message).toMatch(/^Reauthenticating the IKE_SA .* failed/);
   });
+
+  describe('while PostgreSQL is away (issue 12)', () => {
+    const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+
+    it('a tunnel that drops is reconnected although every state write and event record fails', async () => {
+      const charon = new FakeCharon();
+      const { store, states } = recordingStore();
+      n = negotiator(charon, store, {}, v2.id);
+      charon.onRekey = () => void n!.onRekey('CHILD_SA rekeyed', 'child');
+      await n.apply({ render: v2, configVersion: 1, appliedVersion: null, resourceState: 'running' } as any);
+      await settle(100);
+      expect(states.at(-1)).toEqual({ connection: 'connected', failure: null });
+      const initiatesBefore = charon.initiates.length;
+
+      // PostgreSQL goes away; then the remote restarts and the SA is gone.
+      const failing = async () => {
+        throw refused();
+      };
+      Object.assign(store, { setConnection: failing, recordEvent: failing, setPairStates: failing, markApplied: failing, setDegraded: failing });
+      charon.installed.clear();
+      await n.onSaEvent(false);
+      await settle(100);
+      // The reconnect was scheduled and ran, whatever the writes did.
+      expect(charon.initiates.length).toBeGreaterThan(initiatesBefore);
+      expect(charon.installed.size).toBe(1);
+      expect(n.connection).toBe('connected');
+    });
+
+    it('an edit is applied (terminate, then initiate) while every write hangs (a dependency that never answers)', async () => {
+      const charon = new FakeCharon();
+      const { store } = recordingStore();
+      const never = () => new Promise<never>(() => undefined);
+      Object.assign(store, { setConnection: never, recordEvent: never, setPairStates: never, markApplied: never, setDegraded: never });
+      n = negotiator(charon, store, {}, v2.id);
+      charon.onRekey = () => void n!.onRekey('CHILD_SA rekeyed', 'child');
+      await n.apply({ render: v2, configVersion: 1, appliedVersion: null, resourceState: 'running' } as any);
+      await settle(50);
+      expect(charon.initiates.length).toBe(1);
+      // The edit: the old SA goes, the new one comes at once, nothing waits on the hanging writes.
+      const applied = n.apply({ render: v2, configVersion: 2, appliedVersion: 1, resourceState: 'running' } as any);
+      charon.installed.clear();
+      await applied;
+      await settle(50);
+      expect(charon.initiates.length).toBe(2);
+      expect(n.connection).toBe('connected');
+    });
+
+    it("the reconciler's audit initiates a tunnel that has no SA and no try pending", async () => {
+      const charon = new FakeCharon();
+      const { store } = recordingStore();
+      n = negotiator(charon, store, { timings: { triesBeforeFailed: 3, quickRetryMs: 20, failedRetryMs: 60_000 } }, v2.id);
+      charon.initiateResult = () => ({ success: false, errmsg: 'establishing CHILD_SA failed', log: [{ group: 'IKE', level: 1, msg: 'giving up after 2 retransmits' }], response: {} });
+      await n.apply({ render: v2, configVersion: 1, appliedVersion: null, resourceState: 'running' } as any);
+      await settle(150); // 3 tries, then the 60 s retry is pending
+      const tries = charon.initiates.length;
+      expect(tries).toBe(3);
+      // A pending retry is left alone.
+      await n.audit('phase1_failed');
+      await settle(20);
+      expect(charon.initiates.length).toBe(tries);
+      // A retry lost (n.stop-like: the timer gone), the remote back: the audit initiates.
+      (n as any).clearTimer();
+      charon.initiateResult = () => ({ success: true, log: [], response: {} });
+      charon.onRekey = () => void n!.onRekey('CHILD_SA rekeyed', 'child');
+      await n.audit('phase1_failed');
+      await settle(100);
+      expect(charon.initiates.length).toBe(tries + 1);
+      expect(n.connection).toBe('connected');
+    });
+
+    it('the audit corrects a stored state that differs from what charon has', async () => {
+      const charon = new FakeCharon();
+      const { store, states } = recordingStore();
+      n = negotiator(charon, store, {}, v2.id);
+      charon.onRekey = () => void n!.onRekey('CHILD_SA rekeyed', 'child');
+      await n.apply({ render: v2, configVersion: 1, appliedVersion: null, resourceState: 'running' } as any);
+      await settle(100);
+      const written = states.length;
+      await n.audit('connected'); // stored = known: nothing to write
+      expect(states.length).toBe(written);
+      await n.audit('connecting'); // a write was lost: rewritten
+      expect(states.at(-1)).toEqual({ connection: 'connected', failure: null });
+      expect(states.length).toBe(written + 1);
+    });
+  });
+
+  describe('a restarted worker adopting a running charon', () => {
+    it('takes an installed tunnel over without loading, terminating, initiating or rewriting it', async () => {
+      const charon = new FakeCharon();
+      const calls: string[] = [];
+      const commands = charon.commands();
+      for (const k of ['loadConn', 'loadShared', 'terminate', 'rekey'] as const) {
+        const orig = (commands as any)[k];
+        (commands as any)[k] = async (...a: unknown[]) => {
+          calls.push(k);
+          return orig(...a);
+        };
+      }
+      charon.installed.add(childNames(v2)[0]);
+      const { store, states, events } = recordingStore();
+      n = new TunnelNegotiator(v2.id, { commands, withSession: (fn) => fn(commands), store, timings: { triesBeforeFailed: 3, quickRetryMs: 20, failedRetryMs: 60 }, initiateTimeoutMs: 1000, log: () => undefined });
+      await n.adopt({ render: v2, configVersion: 1, appliedVersion: 1, resourceState: 'running', storedConnection: 'connected' });
+      await settle(50);
+      expect(n.connection).toBe('connected');
+      expect(calls).toEqual([]);
+      expect(charon.initiates).toEqual([]);
+      expect(states).toEqual([]); // connectedAt stays as stored
+      expect(events).toEqual([]);
+      // It then follows charon as usual: the SA drops, it reconnects at once.
+      charon.installed.clear();
+      charon.onRekey = () => void n!.onRekey('CHILD_SA rekeyed', 'child');
+      await n.onSaEvent(false);
+      await settle(100);
+      expect(charon.initiates.length).toBe(1);
+      expect(n.connection).toBe('connected');
+    });
+
+    it('initiates an adopted tunnel that has no SA', async () => {
+      const charon = new FakeCharon();
+      const { store, states } = recordingStore();
+      n = negotiator(charon, store, {}, v2.id);
+      charon.onRekey = () => void n!.onRekey('CHILD_SA rekeyed', 'child');
+      await n.adopt({ render: v2, configVersion: 1, appliedVersion: 1, resourceState: 'running', storedConnection: 'connected' });
+      await settle(100);
+      expect(charon.initiates.length).toBe(1);
+      expect(states.map((x) => x.connection)).toEqual(['connecting', 'connected']);
+    });
+  });
 });

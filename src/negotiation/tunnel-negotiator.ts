@@ -5,6 +5,10 @@
 //
 // Work on charon's state (an attempt, re-reading the SAs after an event) runs one step at a time;
 // signals (rekey events, log lines) are taken at once, so an attempt can wait for them.
+//
+// The data plane never waits on the control plane: every write to PostgreSQL (state, events) is
+// handed over and not awaited (the worker's StateWriter keeps and retries them while PostgreSQL is
+// away), and the next retry is scheduled before anything is written.
 import { canInitiate, connName, RenderableTunnel, subnetPairs, usesPairChildren } from '../strongswan/tunnel-model';
 import { childNames, renderLoadConn, renderLoadShared, sharedSecretId } from '../strongswan/vici-conn';
 import { ControlResult, ViciCommands } from '../vici';
@@ -13,14 +17,17 @@ import {
   classifyFailure, FailureReason, IkeFlavour, pfsMismatch, rekeyFailed, remoteDeletedChildSa, versionOrModeMismatch,
 } from './failure-reasons';
 import { Decision, INITIAL, NegotiationState, onDown, onFailure, onSuccess, RetryTimings } from './retry-policy';
-import { DesiredTunnel, NegotiationStore, StoredFailure } from './negotiation-store';
+import { DesiredTunnel, NegotiationStore, StoredFailure, TunnelEventInput } from './negotiation-store';
+
+/** What the negotiator writes about its tunnel (NegotiationStore, or its write-behind front). */
+export type TunnelStateStore = Pick<NegotiationStore, 'markApplied' | 'markTunnelError' | 'setConnection' | 'setDegraded' | 'setPairStates' | 'recordEvent'>;
 
 export interface NegotiatorDeps {
   /** The gateway's long-lived command session (load/unload/list/rekey). */
   commands: ViciCommands;
   /** A short-lived session for one blocking initiate, so a silent peer never holds up others. */
   withSession<T>(fn: (c: ViciCommands) => Promise<T>): Promise<T>;
-  store: NegotiationStore;
+  store: TunnelStateStore;
   timings: RetryTimings;
   initiateTimeoutMs: number;
   /** How long the connect-time rekey (the IKEv2 PFS check) may take before it counts as passed. */
@@ -120,22 +127,86 @@ export class TunnelNegotiator {
     } catch (err) {
       this.quiet = false;
       const message = `charon refused the configuration: ${(err as Error).message}`;
-      await this.deps.store.markTunnelError(this.tunnelId, desired.configVersion, message);
-      await this.deps.store.recordEvent(this.tunnelId, { kind: 'config', result: 'failure', message, configVersion: desired.configVersion });
+      this.write('config error', () => this.deps.store.markTunnelError(this.tunnelId, desired.configVersion, message));
+      this.event({ kind: 'config', result: 'failure', message, configVersion: desired.configVersion });
       return;
     }
     this.quiet = false;
     this.state = { ...INITIAL };
     this.rekeyFailure = null;
     this.pairKey = null;
-    await this.deps.store.markApplied(this.tunnelId, desired.configVersion);
-    await this.deps.store.setConnection(this.tunnelId, desired.configVersion, 'connecting', null);
-    await this.deps.store.recordEvent(this.tunnelId, {
+    if (canInitiate(t)) this.schedule(0);
+    const at = new Date();
+    this.write('applied version', () => this.deps.store.markApplied(this.tunnelId, desired.configVersion));
+    this.write('connection state', () => this.deps.store.setConnection(this.tunnelId, desired.configVersion, 'connecting', null, at));
+    this.event({
       kind: 'config', result: 'success', configVersion: desired.configVersion,
       message: canInitiate(t) ? `configuration v${desired.configVersion} loaded; initiating` : `configuration v${desired.configVersion} loaded; waiting for the remote to initiate (peer 0.0.0.0)`,
     });
-    if (canInitiate(t)) this.schedule(0);
-    else await this.onSaEvent(false);
+    if (!canInitiate(t)) await this.onSaEvent(false);
+  }
+
+  /**
+   * A worker that restarted finds charon running with this tunnel loaded at this version (its
+   * SAs up, its secret in place): it takes the tunnel over as it is. Nothing is reloaded or
+   * terminated; the state is read from charon's SAs, and an installed tunnel keeps its stored
+   * connectedAt. A tunnel charon holds without its SAs is initiated as after any outage.
+   */
+  async adopt(desired: DesiredTunnel): Promise<void> {
+    this.desired = desired;
+    this.stopped = false;
+    this.quiet = false;
+    this.clearTimer();
+    this.state = { ...INITIAL };
+    this.rekeyFailure = null;
+    this.pairKey = null;
+    await this.step(async () => {
+      const sas = await this.saState();
+      this.reportPairs(sas.installed);
+      if (sas.allInstalled) {
+        // Up before this process started: not a connect-time flap, and not a new connection.
+        this.state = { connection: 'connected', failedTries: 0, failure: null };
+        this.connectedAt = Date.now() - FLAP_WINDOW_MS;
+        if (desired.storedConnection !== 'connected') this.write('connection state', () => this.deps.store.setConnection(this.tunnelId, desired.configVersion, 'connected', null, new Date()));
+        return;
+      }
+      if (canInitiate(desired.render)) this.schedule(0);
+      if (desired.storedConnection === 'connected') {
+        this.write('connection state', () => this.deps.store.setConnection(this.tunnelId, desired.configVersion, 'connecting', null, new Date()));
+        this.event({ kind: 'down', message: 'the IPsec SA was down when the worker took the gateway over; reconnecting', configVersion: desired.configVersion });
+      }
+    });
+  }
+
+  /**
+   * The reconciler's look at SAs, not only configurations: a tunnel that should be up and has no
+   * SA, and no try pending (a retry lost to an error), is initiated; a `connected` tunnel without
+   * its CHILD_SAs is reported down; and the stored state is rewritten when it differs from what
+   * this negotiator knows from charon (writes lost while PostgreSQL was away).
+   */
+  async audit(stored: DesiredTunnel['storedConnection']): Promise<void> {
+    if (this.stopped || this.quiet || !this.desired || this.busy) return;
+    const desired = this.desired;
+    await this.step(async () => {
+      if (this.stopped || this.quiet || this.desired !== desired) return;
+      const sas = await this.saState();
+      this.reportPairs(sas.installed);
+      if (sas.allInstalled !== (this.state.connection === 'connected')) {
+        await this.examine(false);
+      } else if (!sas.allInstalled && !this.timer && canInitiate(desired.render)) {
+        this.deps.log(`${this.tunnelId}: reconciler: no SA and no try pending; initiating`);
+        this.schedule(0);
+      } else if (stored !== this.state.connection) {
+        this.writeState(new Date());
+      }
+    });
+  }
+
+  /** charon went away (a crash, a replacement): until it is reloaded, its events are not ours. */
+  suspend(): void {
+    this.quiet = true;
+    this.clearTimer();
+    this.rekeyWaiter?.('timeout');
   }
 
   /** charon told us something changed for this tunnel: re-read its SAs and report. */
@@ -156,10 +227,11 @@ export class TunnelNegotiator {
       this.rekeyWaiter('rekeyed');
       return; // the check reports its own outcome
     }
-    await this.deps.store.recordEvent(this.tunnelId, { kind: 'rekey', result: 'success', message, configVersion: this.desired.configVersion });
+    const version = this.desired.configVersion;
+    this.event({ kind: 'rekey', result: 'success', message, configVersion: version });
     if (this.rekeyFailure && this.state.connection === 'connected') {
       this.rekeyFailure = null;
-      await this.deps.store.setDegraded(this.tunnelId, this.desired.configVersion, null);
+      this.write('rekey recovered', () => this.deps.store.setDegraded(this.tunnelId, version, null));
     }
   }
 
@@ -174,9 +246,9 @@ export class TunnelNegotiator {
     }
     const failed = REKEY_FAILED.exec(msg);
     if (failed && this.state.connection === 'connected') {
-      void this.onRekeyFailed(failed[1] as 'IKE_SA' | 'CHILD_SA').catch((err) => this.deps.log(`${this.tunnelId}: recording a failed rekey: ${(err as Error).message}`));
+      this.onRekeyFailed(failed[1] as 'IKE_SA' | 'CHILD_SA');
     } else if (REAUTH_FAILED.test(msg)) {
-      void this.onReauthFailed().catch((err) => this.deps.log(`${this.tunnelId}: recording a failed reauthentication: ${(err as Error).message}`));
+      void this.onReauthFailed().catch((err) => this.deps.log(`${this.tunnelId}: handling a failed reauthentication: ${(err as Error).message}`));
     }
   }
 
@@ -218,7 +290,12 @@ export class TunnelNegotiator {
         this.attemptDue = true;
         return;
       }
-      this.step(() => this.attempt()).catch((err) => this.deps.log(`${this.tunnelId}: attempt crashed: ${(err as Error).message}`));
+      this.step(() => this.attempt()).catch((err) => {
+        // charon went away mid-attempt, or VICI timed out: not the tunnel's failure. Try again
+        // after the quick retry (a charon restart suspends us until it reloads the tunnel).
+        this.deps.log(`${this.tunnelId}: attempt interrupted (${(err as Error).message}); retrying in ${this.deps.timings.quickRetryMs} ms`);
+        if (!this.timer && !this.quiet) this.schedule(this.deps.timings.quickRetryMs);
+      });
     }, ms);
   }
 
@@ -248,7 +325,7 @@ export class TunnelNegotiator {
     if (this.stopped || this.quiet || !this.desired) return;
     const desired = this.desired;
     const sas = await this.saState();
-    await this.reportPairs(sas.installed);
+    this.reportPairs(sas.installed);
     if (sas.allInstalled && this.state.connection !== 'connected') {
       this.clearTimer();
       await this.confirmConnected({ kind: 'connected', message: up ? 'CHILD_SA up (charon event)' : 'CHILD_SA installed' }, []);
@@ -289,7 +366,7 @@ export class TunnelNegotiator {
     // charon answers success once a CHILD_SA is up; the remote may have deleted it since, or
     // brought it up itself meanwhile (both sides initiate: charon then refuses ours as a duplicate).
     const sas = await this.saState();
-    await this.reportPairs(sas.installed);
+    this.reportPairs(sas.installed);
     if (sas.allInstalled) {
       const message = failed ? 'IKE and IPsec SAs established (by the remote\'s initiation)' : 'IKE and IPsec SAs established';
       await this.confirmConnected({ kind: 'attempt', result: 'success', message, lines }, lines);
@@ -307,7 +384,7 @@ export class TunnelNegotiator {
    * exchange, so a PFS mismatch would only show at the first rekey, a day later: rekey it now
    * (make-before-break, traffic unaffected) and treat a refusal as the phase 2 failure it is.
    */
-  private async confirmConnected(event: Parameters<NegotiationStore['recordEvent']>[1], attemptLines: string[]): Promise<void> {
+  private async confirmConnected(event: TunnelEventInput, attemptLines: string[]): Promise<void> {
     const desired = this.desired!;
     if (desired.render.ike.version === 'v2') {
       const check = await this.rekeyCheck();
@@ -348,14 +425,14 @@ export class TunnelNegotiator {
     return { outcome: result, lines: this.lines.filter((l) => l.at >= since).map((l) => `[${l.group}] ${l.msg}`) };
   }
 
-  private async onRekeyFailed(what: 'IKE_SA' | 'CHILD_SA'): Promise<void> {
+  private onRekeyFailed(what: 'IKE_SA' | 'CHILD_SA'): void {
     const desired = this.desired!;
     const recent = this.lines.filter((l) => l.at >= Date.now() - 30_000).map((l) => `[${l.group}] ${l.msg}`);
     const reason = rekeyFailed(what, recent);
     const first = this.rekeyFailure === null;
     this.rekeyFailure = reason;
-    await this.deps.store.recordEvent(this.tunnelId, { kind: 'rekey', result: 'failure', phase: reason.phase, reasonCode: reason.code, message: reason.message, lines: recent, configVersion: desired.configVersion });
-    if (first) await this.deps.store.setDegraded(this.tunnelId, desired.configVersion, { ...reason, tries: 1 });
+    this.event({ kind: 'rekey', result: 'failure', phase: reason.phase, reasonCode: reason.code, message: reason.message, lines: recent, configVersion: desired.configVersion });
+    if (first) this.write('rekey failure', () => this.deps.store.setDegraded(this.tunnelId, desired.configVersion, { ...reason, tries: 1 }));
   }
 
   /**
@@ -370,13 +447,19 @@ export class TunnelNegotiator {
     const classified = classifyFailure(recent, failureContext(desired.render));
     const reason = classified.code === 'unknown' ? rekeyFailed('IKE_SA', recent) : classified;
     await this.terminate();
-    await this.deps.store.recordEvent(this.tunnelId, {
+    this.event({
       kind: 'rekey', result: 'failure', phase: 1, reasonCode: reason.code, configVersion: desired.configVersion, lines: recent,
       message: `Reauthenticating the IKE_SA (the rekey of IKEv1) failed: ${reason.message}`,
     });
   }
 
-  private async report(d: Decision, event: Parameters<NegotiationStore['recordEvent']>[1]): Promise<void> {
+  /**
+   * The retry (or reconnect) is scheduled first, whatever the writes below do: PostgreSQL being
+   * away must never leave a tunnel down (issue 12: a site restart during an outage stayed down).
+   * A newer version or a delete reaches this negotiator through apply/remove, and the writes are
+   * guarded by configVersion in SQL, so a stale report is harmless.
+   */
+  private async report(d: Decision, event: TunnelEventInput): Promise<void> {
     const desired = this.desired!;
     const changed = d.next.connection !== this.state.connection || d.next.failure?.code !== this.state.failure?.code;
     if (d.next.connection === 'connected' && this.state.connection !== 'connected') {
@@ -385,25 +468,46 @@ export class TunnelNegotiator {
     }
     this.state = d.next;
     if (d.next.connection !== 'connected') this.rekeyFailure = null;
-    await this.deps.store.recordEvent(this.tunnelId, { ...event, configVersion: desired.configVersion });
-    if (changed || d.next.connection !== 'connecting') {
-      const failure: StoredFailure | null = d.next.connection === 'connected' || !d.next.failure ? null
-        : { code: d.next.failure.code, message: d.next.failure.message, phase: d.next.failure.phase, tries: d.next.failedTries };
-      const current = await this.deps.store.setConnection(this.tunnelId, desired.configVersion, d.next.connection, failure);
-      if (!current) return; // a newer version (or a delete) took over
-    }
     this.schedule(d.retryInMs);
+    const at = new Date();
+    this.event({ ...event, configVersion: desired.configVersion }, at);
+    if (changed || d.next.connection !== 'connecting') this.writeState(at);
+  }
+
+  /** The connection state this negotiator holds, written (version-guarded) in the background. */
+  private writeState(at: Date): void {
+    const desired = this.desired!;
+    const s = this.state;
+    const failure: StoredFailure | null = s.connection === 'connected' || !s.failure ? null
+      : { code: s.failure.code, message: s.failure.message, phase: s.failure.phase, tries: s.failedTries };
+    this.write('connection state', () => this.deps.store.setConnection(this.tunnelId, desired.configVersion, s.connection, failure, at));
   }
 
   /** IKEv1 with one child per subnet pair: which pairs are up, written when it changes. */
-  private async reportPairs(installed: Set<string>): Promise<void> {
+  private reportPairs(installed: Set<string>): void {
     const t = this.desired!.render;
     if (!usesPairChildren(t)) return;
     const pairs: PairState[] = subnetPairs(t).map((p) => ({ local: p.local, remote: p.remote, up: installed.has(p.name) }));
     const key = JSON.stringify(pairs);
     if (key === this.pairKey) return;
     this.pairKey = key;
-    await this.deps.store.setPairStates(this.tunnelId, this.desired!.configVersion, pairs);
+    const version = this.desired!.configVersion;
+    this.write('pair states', () => this.deps.store.setPairStates(this.tunnelId, version, pairs));
+  }
+
+  /** A write handed over, not awaited: its failure is logged (the write-behind store retries it). */
+  private write(label: string, fn: () => Promise<unknown>): void {
+    let p: Promise<unknown>;
+    try {
+      p = fn();
+    } catch (err) {
+      p = Promise.reject(err);
+    }
+    p.catch((err) => this.deps.log(`${this.tunnelId}: ${label} not stored: ${(err as Error).message}`));
+  }
+
+  private event(e: TunnelEventInput, at = new Date()): void {
+    this.write('event', () => this.deps.store.recordEvent(this.tunnelId, { ...e, at }));
   }
 
   private async saState(): Promise<{ ikeEstablished: boolean; allInstalled: boolean; installed: Set<string> }> {

@@ -53,10 +53,13 @@ export class RoutesService implements OnModuleInit, OnModuleDestroy {
     this.publisher.disconnect();
   }
 
-  /** Wakes the agents of a VPC here and in every other API replica. */
+  /**
+   * Wakes the agents of a VPC here and in every other API replica. Not awaited: a Redis outage must
+   * not hold up a committed write (the other replicas' agents then see it at their poll's timeout).
+   */
   async changed(vpcId: string): Promise<void> {
     this.listener.notify(vpcId);
-    await publishRoutesChanged(this.publisher, vpcId).catch(() => undefined);
+    void publishRoutesChanged(this.publisher, vpcId).catch(() => undefined);
   }
 
   async vpcRouting(vpcId: string): Promise<VpcRouting> {

@@ -29,6 +29,8 @@ export interface ProductProcessOptions {
   hostIdPrefix: string;
   /** A Redis database of its own, so tests and benchmarks never see each other's queues. */
   redisDb: number;
+  /** Another Redis altogether (a test that kills its own Redis); default the shared one, `redisDb`. */
+  redisUrl?: string;
   /** The environment variable that keeps the run's directory (logs) after stop(). */
   keepDirVariable: string;
   createDatabase(): Promise<{ url: string; drop: () => Promise<void> }>;
@@ -102,7 +104,7 @@ export class ProductProcesses {
     this.env = {
       PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
       DATABASE_URL: db.url,
-      REDIS_URL: `redis://127.0.0.1:6379/${this.o.redisDb}`,
+      REDIS_URL: this.o.redisUrl ?? `redis://127.0.0.1:6379/${this.o.redisDb}`,
       SECRETS_KEY: randomBytes(32).toString('hex'),
       ADMIN_API_KEY: this.adminKey,
       DEMO_API_KEY: this.tenantKey,
@@ -135,16 +137,28 @@ export class ProductProcesses {
     return child;
   }
 
-  async startApi(): Promise<void> {
+  /** Spawns the API; with `wait` (default) resolves once /healthz says ready. */
+  async startApi(opts: { wait?: boolean } = {}): Promise<void> {
     this.api = this.spawnLogged('api', 'dist/src/main.js');
+    if (opts.wait === false) return;
     await this.waitFor(async () => (await fetch(`${this.baseUrl}/healthz`).catch(() => null))?.ok === true, 30_000, 'API health');
   }
 
-  /** Spawns the worker; resolves once its heartbeat is in the database (gateways are then placed on it). */
-  async startWorker(): Promise<void> {
+  /**
+   * Spawns the worker; with `wait` (default) resolves once its heartbeat is in the database
+   * (gateways are then placed on it).
+   */
+  async startWorker(opts: { wait?: boolean } = {}): Promise<void> {
     const worker = this.spawnLogged('worker', 'dist/src/worker.js');
     this.worker = worker;
+    if (opts.wait === false) return;
     await this.waitFor(async () => worker.exitCode === null && (await this.hostSeenWithin(10)), 30_000, 'worker heartbeat', 20);
+  }
+
+  /** Whether the API or the worker process is running (it did not exit). */
+  isRunning(name: 'api' | 'worker'): boolean {
+    const child = name === 'api' ? this.api : this.worker;
+    return child !== null && child.exitCode === null && child.signalCode === null;
   }
 
   killWorker(signal: NodeJS.Signals = 'SIGKILL'): void {

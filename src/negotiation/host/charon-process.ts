@@ -2,7 +2,7 @@
 // pid file path is compiled in), its own strongswan.conf and a VICI socket in the gateway's
 // directory, reachable from the worker outside the namespace.
 import { spawn, ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import {
   assertCharonPaths, charonPaths, CharonPaths, DataPlane, DEFAULT_CHARON_PATH, DEFAULT_GATEWAYS_DIR,
   renderCharonConf, RetransmitSettings,
@@ -46,6 +46,8 @@ export interface CharonProcessOptions {
   minForcedRestartIntervalMs?: number;
   /** The liveness probe's wait for charon's answer to `version`. */
   probeTimeoutMs?: number;
+  /** How often an adopted charon (not our child: no exit event) is checked for life. */
+  adoptedWatchMs?: number;
   logger?: HostLogger;
 }
 
@@ -67,6 +69,11 @@ export class CharonProcess {
   /** Since when VICI has not answered a liveness probe (0: it answered the last one). */
   private unansweredSince = 0;
   private lastForcedRestartAt = 0;
+  /** A charon a previous worker started, taken over as it runs (not our child). */
+  private adoptedPid: number | null = null;
+  private adoptedWatch: NodeJS.Timeout | null = null;
+  /** The last start() found a running charon and took it over (its SAs are intact). */
+  adopted = false;
 
   constructor(options: CharonProcessOptions) {
     this.o = {
@@ -80,6 +87,7 @@ export class CharonProcess {
       wedgedAfterMs: 90_000,
       minForcedRestartIntervalMs: 300_000,
       probeTimeoutMs: 5_000,
+      adoptedWatchMs: 1_000,
       logger: consoleLogger,
       // An option passed as undefined keeps its default.
       ...(Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as CharonProcessOptions),
@@ -94,10 +102,11 @@ export class CharonProcess {
   }
 
   get pid(): number | null {
-    return this.child?.pid ?? null;
+    return this.child?.pid ?? this.adoptedPid;
   }
 
   isRunning(): boolean {
+    if (this.adoptedPid !== null) return isAlive(this.adoptedPid);
     return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
   }
 
@@ -112,14 +121,84 @@ export class CharonProcess {
       this.o.logger.warn(`charon ${this.gatewayId} restarted by the worker: ${wedged}`);
       this.lastForcedRestartAt = Date.now();
       this.unansweredSince = 0;
-      const child = this.child;
+      const pid = this.pid;
       this.child = null;
-      if (child?.pid) await terminate(child.pid, this.o.stopTimeoutMs);
+      this.forgetAdopted();
+      if (pid) await terminate(pid, this.o.stopTimeoutMs);
       this.notice(wedged);
+    } else if (this.child === null && this.adoptedPid === null && (await this.adoptRunning())) {
+      return;
     }
     this.clearRestartTimer();
     this.starting = this.launch().finally(() => (this.starting = null));
     return this.starting;
+  }
+
+  /**
+   * A charon left running by a previous worker process (killed, restarted, upgraded) keeps the
+   * gateway's SAs: take it over when it answers VICI and runs the configuration this worker would
+   * write, instead of killing it (every tunnel of the gateway would renegotiate). Anything else
+   * (a different strongswan.conf, no answer) is stopped and replaced as before.
+   */
+  private async adoptRunning(): Promise<boolean> {
+    this.adopted = false;
+    const pid = this.stalePid();
+    if (!pid) return false;
+    let onDisk = '';
+    try {
+      onDisk = readFileSync(this.paths.conf, 'utf8');
+    } catch {
+      // no file: not ours to keep
+    }
+    if (onDisk !== this.renderConf()) {
+      this.o.logger.warn(`charon ${this.gatewayId}: the running charon (pid ${pid}) has another strongswan.conf than this worker writes; replacing it`);
+      return false;
+    }
+    try {
+      await viciVersion(this.paths.viciSocket, this.o.probeTimeoutMs);
+    } catch (e) {
+      this.o.logger.warn(`charon ${this.gatewayId}: the running charon (pid ${pid}) does not answer VICI (${(e as Error).message}); replacing it`);
+      return false;
+    }
+    this.adoptedPid = pid;
+    this.adopted = true;
+    this.startedAt = Date.now();
+    this.o.logger.info(`charon ${this.gatewayId}: took over the running charon pid ${pid} (left by a previous worker); its SAs are kept`);
+    this.adoptedWatch = setInterval(() => {
+      if (this.adoptedPid === pid && !isAlive(pid)) this.onAdoptedExit(pid);
+    }, this.o.adoptedWatchMs);
+    this.adoptedWatch.unref();
+    return true;
+  }
+
+  private onAdoptedExit(pid: number): void {
+    this.forgetAdopted();
+    if (this.stopping || this.starting) return;
+    const reason = `charon exited unexpectedly (pid ${pid}, taken over from a previous worker)`;
+    this.o.logger.warn(`charon ${this.gatewayId}: ${reason}`);
+    this.notice(reason);
+    this.scheduleRestart();
+  }
+
+  private forgetAdopted(): void {
+    if (this.adoptedWatch) clearInterval(this.adoptedWatch);
+    this.adoptedWatch = null;
+    this.adoptedPid = null;
+  }
+
+  private renderConf(): string {
+    return renderCharonConf({ gatewayId: this.gatewayId, paths: this.paths, dataPlane: this.o.dataPlane, retransmit: this.o.retransmit });
+  }
+
+  /**
+   * The worker is going away but the data plane is not: forget the charon without stopping it (a
+   * later worker takes it over). Its restart supervision ends with this process.
+   */
+  detach(): void {
+    this.stopping = true;
+    this.clearRestartTimer();
+    this.forgetAdopted();
+    this.child = null;
   }
 
   /**
@@ -156,7 +235,8 @@ export class CharonProcess {
     this.stopping = true;
     this.clearRestartTimer();
     await this.starting?.catch(() => undefined);
-    const pid = this.child?.pid ?? this.stalePid();
+    const pid = this.child?.pid ?? this.adoptedPid ?? this.stalePid();
+    this.forgetAdopted();
     if (pid) await terminate(pid, this.o.stopTimeoutMs);
     this.child = null;
     removeFile(this.paths.pidFile);
@@ -164,10 +244,7 @@ export class CharonProcess {
 
   private async launch(): Promise<void> {
     mkdirSync(this.paths.dir, { recursive: true, mode: 0o700 });
-    writeFileSync(
-      this.paths.conf,
-      renderCharonConf({ gatewayId: this.gatewayId, paths: this.paths, dataPlane: this.o.dataPlane, retransmit: this.o.retransmit }),
-    );
+    writeFileSync(this.paths.conf, this.renderConf());
     await this.killStale();
     // A socket file left by a dead charon would answer ECONNREFUSED and confuse nobody, but a
     // fresh path makes "the socket exists" mean "this charon made it".
@@ -239,7 +316,7 @@ export class CharonProcess {
   private async killStale(): Promise<void> {
     const pid = this.stalePid();
     if (pid) {
-      this.o.logger.warn(`charon ${this.gatewayId}: stopping stale charon pid ${pid} left by a previous worker`);
+      this.o.logger.warn(`charon ${this.gatewayId}: stopping charon pid ${pid} left by a previous worker (not taken over: see above)`);
       await terminate(pid, this.o.stopTimeoutMs);
     }
     removeFile(this.paths.pidFile);

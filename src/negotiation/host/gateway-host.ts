@@ -117,6 +117,13 @@ export class GatewayHostRuntime {
     await Promise.all(ids.map((id) => this.serialized(id, async () => this.charons.get(id)?.stop())));
   }
 
+  // Shutdown that leaves the data plane up: charons keep running with their SAs and the next
+  // worker process takes them over (CharonProcess.adoptRunning). Used for a worker restart or upgrade.
+  detachAll(): void {
+    for (const charon of this.charons.values()) charon.detach();
+    this.charons.clear();
+  }
+
   onCharonRestartNotice(listener: CharonRestartNoticeListener): () => void {
     this.noticeListeners.add(listener);
     return () => this.noticeListeners.delete(listener);
