@@ -8,7 +8,7 @@ import { syncGatewayRoutes, syncSubnetAnchors } from './gateway-routes';
 import { GATEWAY_VPC_IFACE } from './host/lab-names';
 import { DesiredTunnel, NegotiationStore } from './negotiation-store';
 import { RetryTimings } from './retry-policy';
-import { TunnelNegotiator, TunnelStateStore } from './tunnel-negotiator';
+import { NegotiatorDeps, TunnelNegotiator, TunnelStateStore } from './tunnel-negotiator';
 
 const CONN_PREFIX = connName('');
 
@@ -70,26 +70,24 @@ export class GatewayAgent {
   }
 
   private onLog(message: ViciSection): void {
-    const msg = typeof message.msg === 'string' ? message.msg : '';
-    const ikeName = typeof message['ikesa-name'] === 'string' ? message['ikesa-name'] : '';
+    const msg = text(message, 'msg');
+    const ikeName = text(message, 'ikesa-name');
     if (ikeName.startsWith(CONN_PREFIX)) {
-      this.negotiators.get(ikeName.slice(CONN_PREFIX.length))?.onLogLine(msg, typeof message.group === 'string' ? message.group : 'IKE');
+      this.negotiators.get(ikeName.slice(CONN_PREFIX.length))?.onLogLine(msg, text(message, 'group') || 'IKE');
       return;
     }
     // An IKE_SA that matched no connection (yet): charon logs where its packet came from, then
     // what it parsed; together they say which IKE version and mode that peer initiates with.
-    const uniqueId = typeof message['ikesa-uniqueid'] === 'string' ? message['ikesa-uniqueid'] : '';
+    const uniqueId = text(message, 'ikesa-uniqueid');
     if (!uniqueId) return;
     const from = /^received packet: from (\d+\.\d+\.\d+\.\d+)\[/.exec(msg);
     if (from) {
-      this.packetSources.set(uniqueId, from[1]);
-      // A small, bounded memory: the oldest entries go first.
-      if (this.packetSources.size > 256) this.packetSources.delete(this.packetSources.keys().next().value!);
+      remember(this.packetSources, uniqueId, from[1]);
       return;
     }
     const flavour = flavourOfParsedRequest(msg);
     const source = this.packetSources.get(uniqueId);
-    if (flavour && source) this.peerFlavours.set(source, { flavour, at: Date.now() });
+    if (flavour && source) remember(this.peerFlavours, source, { flavour, at: Date.now() });
   }
 
   /** What the peer at this address was seen initiating with in the last 2 minutes, or null. */
@@ -113,18 +111,22 @@ export class GatewayAgent {
   private negotiator(tunnelId: string): TunnelNegotiator {
     let n = this.negotiators.get(tunnelId);
     if (!n) {
-      n = new TunnelNegotiator(tunnelId, {
-        commands: this.commands,
-        withSession: (fn) => this.withSession(fn),
-        store: this.o.tunnelStore ?? this.o.store,
-        timings: this.o.timings,
-        initiateTimeoutMs: this.o.initiateTimeoutMs,
-        peerFlavour: (ip) => this.peerFlavour(ip),
-        log: this.log,
-      });
+      n = new TunnelNegotiator(tunnelId, this.negotiatorDeps());
       this.negotiators.set(tunnelId, n);
     }
     return n;
+  }
+
+  private negotiatorDeps(): NegotiatorDeps {
+    return {
+      commands: this.commands,
+      withSession: (fn) => this.withSession(fn),
+      store: this.o.tunnelStore ?? this.o.store,
+      timings: this.o.timings,
+      initiateTimeoutMs: this.o.initiateTimeoutMs,
+      peerFlavour: (ip) => this.peerFlavour(ip),
+      log: this.log,
+    };
   }
 
   private async withSession<T>(fn: (c: ViciCommands) => Promise<T>): Promise<T> {
@@ -165,7 +167,7 @@ export class GatewayAgent {
       this.negotiators.delete(tunnelId);
     } else {
       // Not known to this process (worker restarted): unload by name all the same.
-      const stranger = new TunnelNegotiator(tunnelId, { commands: this.commands, withSession: (fn) => this.withSession(fn), store: this.o.tunnelStore ?? this.o.store, timings: this.o.timings, initiateTimeoutMs: this.o.initiateTimeoutMs, log: this.log });
+      const stranger = new TunnelNegotiator(tunnelId, this.negotiatorDeps());
       await stranger.remove();
     }
   }
@@ -244,4 +246,16 @@ export class GatewayAgent {
     await this.events.close().catch(() => undefined);
     await this.session.close().catch(() => undefined);
   }
+}
+
+function text(message: ViciSection, key: string): string {
+  const v = message[key];
+  return typeof v === 'string' ? v : '';
+}
+
+/** Anonymous peers are anyone on the internet: a small, bounded memory, the oldest entries go first. */
+function remember<V>(map: Map<string, V>, key: string, value: V): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > 256) map.delete(map.keys().next().value!);
 }

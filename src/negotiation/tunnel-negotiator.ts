@@ -52,6 +52,8 @@ export interface TunnelLogLine {
 export const FLAP_WINDOW_MS = 10_000;
 export const DEFAULT_REKEY_CHECK_TIMEOUT_MS = 10_000;
 const LOG_LINES_KEPT = 200;
+/** The lines that explain a failed rekey or reauthentication: its exchange and retransmissions. */
+const RECENT_LINES_MS = 30_000;
 
 /** charon's lines that end a rekey of ours without a new SA. */
 const REKEY_REFUSED = /CHILD_SA rekeying failed|no CHILD_SA built|not contained in any of our proposals|already retried with DH group/;
@@ -98,11 +100,6 @@ export class TunnelNegotiator {
 
   get conn(): string {
     return connName(this.tunnelId);
-  }
-
-  /** The peer's address (for routing the gateway's anonymous log lines to the tunnel). */
-  get peerIp(): string | null {
-    return this.desired?.render.peerIp ?? null;
   }
 
   /** Connected, but its last rekey failed: monitoring reports it unhealthy so alerts fire. */
@@ -360,7 +357,7 @@ export class TunnelNegotiator {
     const controlLines = results.flatMap((r) => r.log.map((l) => `[${l.group}] ${l.msg}`));
     // charon's lines about this tunnel during the attempt: an initiate that joined an IKE_SA charon
     // was already negotiating (re-establishing after a failed reauthentication) streams none.
-    const ownLines = this.lines.filter((l) => l.at >= started).map((l) => `[${l.group}] ${l.msg}`);
+    const ownLines = this.linesSince(started);
     const lines = controlLines.length ? controlLines : ownLines;
     const failed = results.find((r) => !r.success);
     // charon answers success once a CHILD_SA is up; the remote may have deleted it since, or
@@ -422,12 +419,12 @@ export class TunnelNegotiator {
     }
     const result = await outcome;
     this.rekeyWaiter = null;
-    return { outcome: result, lines: this.lines.filter((l) => l.at >= since).map((l) => `[${l.group}] ${l.msg}`) };
+    return { outcome: result, lines: this.linesSince(since) };
   }
 
   private onRekeyFailed(what: 'IKE_SA' | 'CHILD_SA'): void {
     const desired = this.desired!;
-    const recent = this.lines.filter((l) => l.at >= Date.now() - 30_000).map((l) => `[${l.group}] ${l.msg}`);
+    const recent = this.linesSince(Date.now() - RECENT_LINES_MS);
     const reason = rekeyFailed(what, recent);
     const first = this.rekeyFailure === null;
     this.rekeyFailure = reason;
@@ -443,7 +440,7 @@ export class TunnelNegotiator {
    */
   private async onReauthFailed(): Promise<void> {
     const desired = this.desired!;
-    const recent = this.lines.filter((l) => l.at >= Date.now() - 30_000).map((l) => `[${l.group}] ${l.msg}`);
+    const recent = this.linesSince(Date.now() - RECENT_LINES_MS);
     const classified = classifyFailure(recent, failureContext(desired.render));
     const reason = classified.code === 'unknown' ? rekeyFailed('IKE_SA', recent) : classified;
     await this.terminate();
@@ -508,6 +505,11 @@ export class TunnelNegotiator {
 
   private event(e: TunnelEventInput, at = new Date()): void {
     this.write('event', () => this.deps.store.recordEvent(this.tunnelId, { ...e, at }));
+  }
+
+  /** charon's lines about this tunnel since `since`, as the connection log shows them. */
+  private linesSince(since: number): string[] {
+    return this.lines.filter((l) => l.at >= since).map((l) => `[${l.group}] ${l.msg}`);
   }
 
   private async saState(): Promise<{ ikeEstablished: boolean; allInstalled: boolean; installed: Set<string> }> {
