@@ -72,8 +72,6 @@ export class CharonProcess {
   /** A charon a previous worker started, taken over as it runs (not our child). */
   private adoptedPid: number | null = null;
   private adoptedWatch: NodeJS.Timeout | null = null;
-  /** The last start() found a running charon and took it over (its SAs are intact). */
-  adopted = false;
 
   constructor(options: CharonProcessOptions) {
     this.o = {
@@ -141,7 +139,6 @@ export class CharonProcess {
    * (a different strongswan.conf, no answer) is stopped and replaced as before.
    */
   private async adoptRunning(): Promise<boolean> {
-    this.adopted = false;
     const pid = this.stalePid();
     if (!pid) return false;
     let onDisk = '';
@@ -161,7 +158,6 @@ export class CharonProcess {
       return false;
     }
     this.adoptedPid = pid;
-    this.adopted = true;
     this.startedAt = Date.now();
     this.o.logger.info(`charon ${this.gatewayId}: took over the running charon pid ${pid} (left by a previous worker); its SAs are kept`);
     this.adoptedWatch = setInterval(() => {
