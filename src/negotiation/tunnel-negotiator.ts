@@ -63,6 +63,11 @@ const REKEY_FAILED = /^(CHILD_SA|IKE_SA) rekeying failed/;
 const REAUTH_FAILED = /^reauthentication failed/;
 
 type RekeyOutcome = 'rekeyed' | 'refused' | 'timeout';
+interface SaState {
+  ikeEstablished: boolean;
+  allInstalled: boolean;
+  installed: Set<string>;
+}
 
 export class TunnelNegotiator {
   private desired: DesiredTunnel | null = null;
@@ -189,7 +194,7 @@ export class TunnelNegotiator {
       const sas = await this.saState();
       this.reportPairs(sas.installed);
       if (sas.allInstalled !== (this.state.connection === 'connected')) {
-        await this.examine(false);
+        await this.examine(false, sas);
       } else if (!sas.allInstalled && !this.timer && canInitiate(desired.render)) {
         this.deps.log(`${this.tunnelId}: reconciler: no SA and no try pending; initiating`);
         this.schedule(0);
@@ -318,11 +323,12 @@ export class TunnelNegotiator {
     }
   }
 
-  private async examine(up: boolean): Promise<void> {
+  /** Reports what charon's SAs say; `known` is a listing the caller has just read (and reported pairs of). */
+  private async examine(up: boolean, known?: SaState): Promise<void> {
     if (this.stopped || this.quiet || !this.desired) return;
     const desired = this.desired;
-    const sas = await this.saState();
-    this.reportPairs(sas.installed);
+    const sas = known ?? (await this.saState());
+    if (!known) this.reportPairs(sas.installed);
     if (sas.allInstalled && this.state.connection !== 'connected') {
       this.clearTimer();
       await this.confirmConnected({ kind: 'connected', message: up ? 'CHILD_SA up (charon event)' : 'CHILD_SA installed' }, []);
@@ -512,7 +518,7 @@ export class TunnelNegotiator {
     return this.lines.filter((l) => l.at >= since).map((l) => `[${l.group}] ${l.msg}`);
   }
 
-  private async saState(): Promise<{ ikeEstablished: boolean; allInstalled: boolean; installed: Set<string> }> {
+  private async saState(): Promise<SaState> {
     // Not noblock: charon would skip an IKE SA busy right after an initiate and we would read "down".
     const sas = (await this.deps.commands.listSas({ ike: this.conn })).filter((s) => s.sa.state === 'ESTABLISHED');
     const installed = new Set(sas.flatMap((s) => s.children.filter((c) => c.state === 'INSTALLED').map((c) => c.name)));
