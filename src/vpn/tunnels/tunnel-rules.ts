@@ -1,6 +1,8 @@
 // The spec's tunnel rules as pure functions (SPEC.md "VPN tunnel"): subnets and the pre-shared key.
+import { isDeepStrictEqual } from 'node:util';
 import { cidrsOverlap, hasHostBits, normalizeCidr, parseCidr, remoteCidrProblem } from '../../common/cidr';
 import { Checked, Violation, violation } from '../../common/violations';
+import type { VpnTunnel } from './vpn-tunnel.entity';
 
 export const MAX_TUNNELS_PER_GATEWAY = 20;
 export const MAX_TUNNELS_PER_PEER = 20;
@@ -132,4 +134,19 @@ export function checkRemark(value: unknown, field = 'remark'): Violation[] {
     return [violation(field, 'remark', value, `${field} must be at most 256 printable characters`)];
   }
   return [];
+}
+
+/**
+ * An edit the remote device must follow: it changed something the remote negotiates (subnets,
+ * either policy) or the pre-shared key. Compared as stored values, so a no-op edit says false.
+ */
+export function remoteMustUpdate(
+  before: Pick<VpnTunnel, 'localSubnetIds' | 'remoteCidrs' | 'ikePolicy' | 'ipsecPolicy'>,
+  patch: Partial<Pick<VpnTunnel, 'localSubnetIds' | 'remoteCidrs' | 'ikePolicy' | 'ipsecPolicy' | 'pskSealed'>>,
+): boolean {
+  if (patch.pskSealed !== undefined) return true;
+  // As plain JSON values (no undefined keys), compared regardless of key order: PostgreSQL's jsonb
+  // stores the policies' keys in its own order.
+  const negotiated = (t: typeof before) => JSON.parse(JSON.stringify([t.localSubnetIds, t.remoteCidrs, t.ikePolicy, t.ipsecPolicy]));
+  return !isDeepStrictEqual(negotiated(before), negotiated({ ...before, ...patch }));
 }

@@ -51,9 +51,3 @@ function subnetPairsView(t: VpnTunnel, subnets: Map<string, Subnet>): TunnelDto[
   const down = pairs.filter((p) => !isUp(p));
   return { total: pairs.length, up: pairs.length - down.length, down };
 }
-
-/** An edit the remote must follow: anything it negotiates (subnets, either policy) changed. */
-export function remoteMustUpdate(before: VpnTunnel, after: VpnTunnel): boolean {
-  const negotiated = (t: VpnTunnel) => JSON.stringify([t.localSubnetIds, t.remoteCidrs, t.ikePolicy, t.ipsecPolicy]);
-  return negotiated(before) !== negotiated(after);
-}

@@ -12,8 +12,8 @@ import { ApiErrors } from '../../common/api-errors.decorator';
 import { resolveListQuery } from '../../common/list-query';
 import { BatchDeleteDto, BatchDeleteResultDto, UpdateNameRemarkDto } from '../gateways/gateway.dto';
 import { ConfigQueryDto, CreateTunnelDto, IpsecPolicyDto, TunnelLogPageDto, TunnelLogQueryDto, TunnelDetailQueryDto, TunnelDto, TunnelListQueryDto, TunnelPageDto, UpdateIkePolicyDto, UpdateSubnetsDto } from './tunnel.dto';
-import { remoteMustUpdate, tunnelView } from './tunnel-view';
-import { TUNNEL_SORT, TunnelsService } from './tunnels.service';
+import { tunnelView } from './tunnel-view';
+import { TUNNEL_SORT, TunnelEdit, TunnelsService } from './tunnels.service';
 import { TunnelExportQueryDto } from '../../exports/export-query';
 import { resolveLang } from '../../exports/locale';
 import { TUNNEL_SHEET } from '../../exports/vpn-sheets';
@@ -34,10 +34,9 @@ export class TunnelsController {
   }
 
   /** An edit's answer: the new tunnel, and whether the remote must download its configuration again. */
-  private async edited(tenantId: string, id: string, edit: () => Promise<VpnTunnel>, newPsk = false): Promise<TunnelDto> {
-    const before = await this.tunnels.get(tenantId, id);
-    const after = await edit();
-    return { ...(await this.view(after)), remoteMustUpdate: newPsk || remoteMustUpdate(before, after) };
+  private async edited(edit: Promise<TunnelEdit>): Promise<TunnelDto> {
+    const { tunnel, remoteMustUpdate } = await edit;
+    return { ...(await this.view(tunnel)), remoteMustUpdate };
   }
 
   @Get()
@@ -133,7 +132,7 @@ export class TunnelsController {
   @ApiOkResponse({ type: TunnelDto })
   @ApiErrors(400, 404, 409)
   async updateSubnets(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body() body: UpdateSubnetsDto): Promise<TunnelDto> {
-    return this.edited(tenantOf(p), id, () => this.tunnels.updateSubnets(tenantOf(p), id, body));
+    return this.edited(this.tunnels.updateSubnets(tenantOf(p), id, body));
   }
 
   @Put(':id/ike-policy')
@@ -141,7 +140,7 @@ export class TunnelsController {
   @ApiOkResponse({ type: TunnelDto })
   @ApiErrors(400, 404, 409)
   async updateIke(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body() body: UpdateIkePolicyDto): Promise<TunnelDto> {
-    return this.edited(tenantOf(p), id, () => this.tunnels.updateIkePolicy(tenantOf(p), id, body), body.psk !== undefined);
+    return this.edited(this.tunnels.updateIkePolicy(tenantOf(p), id, body));
   }
 
   @Put(':id/ipsec-policy')
@@ -149,7 +148,7 @@ export class TunnelsController {
   @ApiOkResponse({ type: TunnelDto })
   @ApiErrors(400, 404, 409)
   async updateIpsec(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body() body: IpsecPolicyDto): Promise<TunnelDto> {
-    return this.edited(tenantOf(p), id, () => this.tunnels.updateIpsecPolicy(tenantOf(p), id, body as Record<string, unknown>));
+    return this.edited(this.tunnels.updateIpsecPolicy(tenantOf(p), id, body as Record<string, unknown>));
   }
 
   @Delete(':id')

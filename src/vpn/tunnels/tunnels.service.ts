@@ -17,13 +17,19 @@ import { tenantFailureMessage } from '../tenant-reasons';
 import { VpnGateway } from '../gateways/vpn-gateway.entity';
 import { PeerGateway } from '../peers/peer-gateway.entity';
 import { checkIkePolicy, checkIpsecPolicy, IkePolicy, IpsecPolicy } from '../policy/policy';
-import { checkPsk, checkTunnelSubnets, MAX_TUNNELS_PER_GATEWAY, MAX_TUNNELS_PER_PEER } from './tunnel-rules';
+import { checkPsk, checkTunnelSubnets, MAX_TUNNELS_PER_GATEWAY, MAX_TUNNELS_PER_PEER, remoteMustUpdate } from './tunnel-rules';
 import { tunnelLogPage } from './tunnel-log';
 import { CreateTunnelDto, TunnelListQueryDto, TunnelLogQueryDto, UpdateIkePolicyDto, UpdateSubnetsDto } from './tunnel.dto';
 import { VpnTunnel } from './vpn-tunnel.entity';
 import { finalizeTunnelDeletion, TunnelPairs } from './tunnel-pairs';
 
 export const SECRET_BOX = Symbol('SECRET_BOX');
+
+/** An edit's outcome: the tunnel, and whether the remote device must load its new configuration. */
+export interface TunnelEdit {
+  tunnel: VpnTunnel;
+  remoteMustUpdate: boolean;
+}
 export const TUNNEL_SORT = { createdAt: 't.created_at', name: 't.name', connectionState: 't.connection_state', resourceState: 't.resource_state', stateChangedAt: 't.state_changed_at' };
 type TunnelFilters = Pick<TunnelListQueryDto, 'gatewayId' | 'peerId' | 'resourceState' | 'connectionState'>;
 
@@ -165,7 +171,7 @@ export class TunnelsService {
     return this.get(tenantId, id);
   }
 
-  async updateSubnets(tenantId: string, id: string, dto: UpdateSubnetsDto): Promise<VpnTunnel> {
+  async updateSubnets(tenantId: string, id: string, dto: UpdateSubnetsDto): Promise<TunnelEdit> {
     return this.reconfigure(tenantId, id, async (m, t) => {
       const gateway = await m.findOneOrFail(VpnGateway, { where: { id: t.gatewayId } });
       const vpc = await this.vpcWithSubnets(gateway.vpcId);
@@ -176,7 +182,7 @@ export class TunnelsService {
     });
   }
 
-  async updateIkePolicy(tenantId: string, id: string, dto: UpdateIkePolicyDto): Promise<VpnTunnel> {
+  async updateIkePolicy(tenantId: string, id: string, dto: UpdateIkePolicyDto): Promise<TunnelEdit> {
     return this.reconfigure(tenantId, id, async (m, t) => {
       const { psk, ...policy } = dto;
       const gateway = await m.findOneOrFail(VpnGateway, { where: { id: t.gatewayId }, relations: { externalIp: true } });
@@ -191,7 +197,7 @@ export class TunnelsService {
     });
   }
 
-  async updateIpsecPolicy(tenantId: string, id: string, dto: Record<string, unknown>): Promise<VpnTunnel> {
+  async updateIpsecPolicy(tenantId: string, id: string, dto: Record<string, unknown>): Promise<TunnelEdit> {
     return this.reconfigure(tenantId, id, async (_m, t) => {
       const checked = checkIpsecPolicy(dto, t.ipsecPolicy, '');
       if (!checked.ok) throw new ValidationFailed(checked.violations);
@@ -200,10 +206,11 @@ export class TunnelsService {
   }
 
   /** An edit of subnets or policies: new config version, back to `connecting`, a sync job. */
-  private async reconfigure(tenantId: string, id: string, change: (m: EntityManager, t: VpnTunnel) => Promise<Partial<VpnTunnel>>): Promise<VpnTunnel> {
+  private async reconfigure(tenantId: string, id: string, change: (m: EntityManager, t: VpnTunnel) => Promise<Partial<VpnTunnel>>): Promise<TunnelEdit> {
     let hostId: string | null = null;
     let vpcId = '';
     let version = 0;
+    let mustUpdate = false;
     await this.db.transaction(async (m) => {
       // The one lock order (gateway -> peer -> tunnel, as create and delete take them): the tunnel's
       // gateway first, then the tunnel. Locking the tunnel first deadlocked against a delete.
@@ -214,6 +221,7 @@ export class TunnelsService {
       if (!t) throw new NotFound('VPN tunnel', id);
       if (t.resourceState === 'deleting') throw new Conflict('tunnel_deleting', `VPN tunnel ${id} is being deleted`);
       const patch = await change(m, t);
+      mustUpdate = remoteMustUpdate(t, patch);
       version = t.configVersion + 1;
       await m.update(VpnTunnel, { id }, {
         ...patch, configVersion: version, connectionState: 'connecting', failureCode: null, failureMessage: null, failurePhase: null, failureTries: null, failureAt: null, pairStates: null, connectedAt: null,
@@ -227,7 +235,7 @@ export class TunnelsService {
     });
     await this.jobs.dispatch(hostId, 'tunnel.sync', { tunnelId: id, configVersion: version });
     await this.routes.changed(vpcId);
-    return this.get(tenantId, id);
+    return { tunnel: await this.get(tenantId, id), remoteMustUpdate: mustUpdate };
   }
 
   /** All or nothing. Tunnels on a placed gateway go `deleting` and their host removes them. */
