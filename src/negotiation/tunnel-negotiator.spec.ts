@@ -72,8 +72,15 @@ function negotiator(charon: FakeCharon, store: NegotiationStore, extra: Partial<
 
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The negotiator under test (stopped after each test). */
+let n: TunnelNegotiator | null = null;
+
+/** The remote takes the negotiator's rekeys: charon reports each as a child-rekey event. */
+function takesRekeys(charon: FakeCharon): void {
+  charon.onRekey = () => void n!.onRekey('CHILD_SA rekeyed', 'child');
+}
+
 describe('TunnelNegotiator', () => {
-  let n: TunnelNegotiator | null = null;
   afterEach(() => n?.stop());
 
   it('connects when every child is installed after the initiates', async () => {
@@ -175,7 +182,7 @@ describe('TunnelNegotiator', () => {
     const charon = new FakeCharon();
     const { store, states, events, degraded } = recordingStore();
     n = negotiator(charon, store, {}, v2.id);
-    charon.onRekey = () => void n!.onRekey('CHILD_SA rekeyed', 'child');
+    takesRekeys(charon);
     await n.apply({ render: v2, configVersion: 1, appliedVersion: null, resourceState: 'running' } as any);
     await settle(100);
     expect(states.at(-1)).toEqual({ connection: 'connected', failure: null });
@@ -234,7 +241,7 @@ describe('TunnelNegotiator', () => {
       const charon = new FakeCharon();
       const { store, states } = recordingStore();
       n = negotiator(charon, store, {}, v2.id);
-      charon.onRekey = () => void n!.onRekey('CHILD_SA rekeyed', 'child');
+      takesRekeys(charon);
       await n.apply({ render: v2, configVersion: 1, appliedVersion: null, resourceState: 'running' } as any);
       await settle(100);
       expect(states.at(-1)).toEqual({ connection: 'connected', failure: null });
@@ -260,7 +267,7 @@ describe('TunnelNegotiator', () => {
       const never = () => new Promise<never>(() => undefined);
       Object.assign(store, { setConnection: never, recordEvent: never, setPairStates: never, markApplied: never, setDegraded: never });
       n = negotiator(charon, store, {}, v2.id);
-      charon.onRekey = () => void n!.onRekey('CHILD_SA rekeyed', 'child');
+      takesRekeys(charon);
       await n.apply({ render: v2, configVersion: 1, appliedVersion: null, resourceState: 'running' } as any);
       await settle(50);
       expect(charon.initiates.length).toBe(1);
@@ -289,7 +296,7 @@ describe('TunnelNegotiator', () => {
       // A retry lost (n.stop-like: the timer gone), the remote back: the audit initiates.
       (n as any).clearTimer();
       charon.initiateResult = () => ({ success: true, log: [], response: {} });
-      charon.onRekey = () => void n!.onRekey('CHILD_SA rekeyed', 'child');
+      takesRekeys(charon);
       await n.audit('phase1_failed');
       await settle(100);
       expect(charon.initiates.length).toBe(tries + 1);
@@ -300,7 +307,7 @@ describe('TunnelNegotiator', () => {
       const charon = new FakeCharon();
       const { store, states } = recordingStore();
       n = negotiator(charon, store, {}, v2.id);
-      charon.onRekey = () => void n!.onRekey('CHILD_SA rekeyed', 'child');
+      takesRekeys(charon);
       await n.apply({ render: v2, configVersion: 1, appliedVersion: null, resourceState: 'running' } as any);
       await settle(100);
       const written = states.length;
@@ -336,7 +343,7 @@ describe('TunnelNegotiator', () => {
       expect(events).toEqual([]);
       // It then follows charon as usual: the SA drops, it reconnects at once.
       charon.installed.clear();
-      charon.onRekey = () => void n!.onRekey('CHILD_SA rekeyed', 'child');
+      takesRekeys(charon);
       await n.onSaEvent(false);
       await settle(100);
       expect(charon.initiates.length).toBe(1);
@@ -347,7 +354,7 @@ describe('TunnelNegotiator', () => {
       const charon = new FakeCharon();
       const { store, states } = recordingStore();
       n = negotiator(charon, store, {}, v2.id);
-      charon.onRekey = () => void n!.onRekey('CHILD_SA rekeyed', 'child');
+      takesRekeys(charon);
       await n.adopt({ render: v2, configVersion: 1, appliedVersion: 1, resourceState: 'running', storedConnection: 'connected' });
       await settle(100);
       expect(charon.initiates.length).toBe(1);
