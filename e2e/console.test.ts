@@ -338,6 +338,17 @@ it('the connection log collapses the repeated attempts and filters by reason', a
   expect(shown.length).toBeGreaterThan(0);
   expect(new Set(shown)).toEqual(new Set([reason]));
   await b.screenshot('13-tunnel-log-collapsed');
+  // The tab's Excel button exports what the filters show: every row has that reason.
+  const got = await b.download(() => page().getByTestId('log-export').click(), join(downloads(), 'tunnel-log.xlsx'));
+  expect(got.filename).toMatch(/^tunnel-log-.*\.xlsx$/);
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.load(got.body as any);
+  const ws = wb.worksheets[0];
+  const header = (ws.getRow(1).values as unknown[]).slice(1).map(String);
+  const reasonColumn = header.indexOf('Reason code') + 1;
+  expect(reasonColumn).toBeGreaterThan(0);
+  expect(ws.actualRowCount).toBeGreaterThan(1);
+  for (let r = 2; r <= ws.actualRowCount; r++) expect(String(ws.getRow(r).getCell(reasonColumn).value)).toBe(reason);
   // The site is reachable again: the tunnel reconnects by itself.
   await silenceSite(false);
   siteSilenced = false;

@@ -578,6 +578,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/vpn-tunnels/{id}/logs/export.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download the connection log as Excel
+         * @description The log's filters (kind, result, reasonCode, from/to, q) and collapse, every matching entry newest first, no paging; lang=zh|en (default: Accept-Language, else zh).
+         */
+        get: operations["TunnelsController_exportLogs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/vpn-tunnels/{id}/subnets": {
         parameters: {
             query?: never;
@@ -5726,6 +5746,79 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TunnelLogPageDto"];
+                };
+            };
+            /** @description A field broke a rule: `violations` names each field, rule and value */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The key may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    TunnelsController_exportLogs: {
+        parameters: {
+            query?: {
+                kind?: "attempt" | "connected" | "down" | "rekey" | "config" | "deleted";
+                result?: "success" | "failure";
+                /** @description Only entries with this reason code (psk_mismatch_or_id_mismatch, peer_unreachable, …) */
+                reasonCode?: string;
+                /** @description Entries at or after this time */
+                from?: string;
+                /** @description Entries at or before this time */
+                to?: string;
+                /** @description Case-insensitive text in the message or charon's lines */
+                q?: string;
+                /** @description true: consecutive identical entries (kind, result, phase, reason, configuration version) are one entry with repeats and firstAt */
+                collapse?: "true" | "false";
+                /** @description Language of headers and state words; default: from Accept-Language (zh or en), else zh */
+                lang?: "zh" | "en";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tunnel's connection log as an Excel workbook (attachment; filename and UTF-8 filename*). One header row in the chosen language, then every matching row in the list's order; dates are Excel dates in UTC, states are words. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
             /** @description A field broke a rule: `violations` names each field, rule and value */
