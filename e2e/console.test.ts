@@ -461,6 +461,16 @@ it('zh pages show no Latin-letter words outside the allow-list (ids, addresses, 
       await visit(b, p);
       found.push(...latinWords(await visibleStrings(page()), data).map((w) => `${p.path}: ${w}`));
     }
+    // The configuration dialog with its vendor list open: the vendors' names come from the API.
+    await visit(b, { path: '/vpn-tunnels', ready: 'tunnel-table' });
+    await row('tunnel-table', NAMES.tunnel).getByTestId('row-download-config').click();
+    await page().getByTestId('config-vendor').first().click();
+    const vendors = page().locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option');
+    await vendors.first().waitFor();
+    expect(await vendors.count()).toBeGreaterThanOrEqual(5);
+    found.push(...latinWords(await visibleStrings(page()), data).map((w) => `config dialog: ${w}`));
+    await page().keyboard.press('Escape');
+    await page().keyboard.press('Escape');
     expect(found).toEqual([]);
   } finally {
     await b.switchLanguage('en');
