@@ -800,6 +800,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/gateway-hosts/{id}/failed-jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The host queue's failed jobs with the worker's error, newest first (operators; the hosts page's drill-down)
+         * @description At most 50 of the last 100 the queue keeps. `available` is false when Redis did not answer within 3 s.
+         */
+        get: operations["GatewayHostsController_failedJobs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/alert-templates": {
         parameters: {
             query?: never;
@@ -2316,6 +2336,35 @@ export interface components {
             queue: components["schemas"]["GatewayHostQueueDto"] | null;
             /** @description Gateways and tunnels in state error on this host (at most 50), newest first */
             problems: components["schemas"]["GatewayHostProblemDto"][];
+        };
+        GatewayHostFailedJobDto: {
+            /** @example tunnel.sync.vpntnl-abc.v3 */
+            id: string;
+            /** @enum {string} */
+            name: "gateway.sync" | "gateway.delete" | "tunnel.sync" | "tunnel.delete";
+            /** @description The gateway or tunnel the job was for */
+            resourceId: string | null;
+            /** @description The worker's error (host internals included): operators only */
+            failedReason: string | null;
+            attemptsMade: number;
+            /**
+             * Format: date-time
+             * @description When the job was queued
+             */
+            queuedAt: string;
+            /**
+             * Format: date-time
+             * @description When its last attempt failed
+             */
+            failedAt: string | null;
+        };
+        GatewayHostFailedJobsDto: {
+            /** @example host.gw-host-1 */
+            queue: string;
+            /** @description false when Redis did not answer within 3 s (then jobs is empty) */
+            available: boolean;
+            /** @description Newest first, at most 50 (the queue keeps the last 100) */
+            jobs: components["schemas"]["GatewayHostFailedJobDto"][];
         };
         ChannelDto: {
             /** @example chn-k3j9x2ab */
@@ -6480,6 +6529,54 @@ export interface operations {
             };
             /** @description The key may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    GatewayHostsController_failedJobs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayHostFailedJobsDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The key may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource for this tenant */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -101,12 +101,14 @@ function TenantDrawer({ tenant, onClose }: { tenant: Tenant | null; onClose: () 
   });
 
   const columns: TableColumnsType<Schemas['ApiKeyDto']> = [
-    { title: t('common.name'), dataIndex: 'name' },
-    { title: t('op.keyPrefix'), dataIndex: 'keyPrefix', render: (v: string) => <code>{v}…</code> },
-    { title: t('common.createdAt'), dataIndex: 'createdAt', render: (v: string) => fmtTime(v) },
-    { title: t('common.state'), render: (_, k) => (k.revokedAt ? <Tag>{t('op.revoked')}</Tag> : <Tag color="success">{t('op.active')}</Tag>) },
+    // Widths that fit the drawer's 712 px of content (issue 17): a long key name is cut with an ellipsis, not the table.
+    { title: t('common.name'), dataIndex: 'name', ellipsis: { showTitle: true } },
+    { title: t('op.keyPrefix'), dataIndex: 'keyPrefix', width: 130, render: (v: string) => <code>{v}…</code> },
+    { title: t('common.createdAt'), dataIndex: 'createdAt', width: 170, render: (v: string) => fmtTime(v) },
+    { title: t('common.state'), width: 100, render: (_, k) => (k.revokedAt ? <Tag>{t('op.revoked')}</Tag> : <Tag color="success">{t('op.active')}</Tag>) },
     {
       title: t('common.actions'),
+      width: 90,
       render: (_, k) =>
         !k.revokedAt && (
           <Button
@@ -173,7 +175,7 @@ function TenantDrawer({ tenant, onClose }: { tenant: Tenant | null; onClose: () 
           </Button>
         </Form>
       </Space>
-      <Table data-testid="api-key-table" rowKey="id" size="small" columns={columns} dataSource={keys} pagination={false} />
+      <Table data-testid="api-key-table" rowKey="id" size="small" tableLayout="fixed" columns={columns} dataSource={keys} pagination={false} />
     </Drawer>
   );
 }
