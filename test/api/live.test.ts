@@ -244,6 +244,18 @@ describe('GET /api/v1/overview', () => {
     expect(new Set(after.topology.tunnels.map((x: any) => x.peerId))).toEqual(new Set(tunnels.map((x: any) => x.peer.id)));
   });
 
+  it('a tunnel that dropped and is reconnecting is failing; one negotiating for the first time is not', async () => {
+    const ds = api.app.get<DataSource>(getDataSourceToken());
+    const [fresh] = await ds.query(`SELECT id, config_version FROM vpn_tunnels WHERE tenant_id = $1 AND connection_state = 'connecting' AND disconnected_at IS NULL ORDER BY id LIMIT 1`, [w.tenantId]);
+    const failing = async () => (await t.ok(t.get('/api/v1/overview'))).failing.map((x: any) => x.id);
+    expect(await failing()).not.toContain(fresh.id);
+    await store.setConnection(fresh.id, fresh.config_version, 'connected', null);
+    await store.setConnection(fresh.id, fresh.config_version, 'connecting', null);
+    const o = await t.ok(t.get('/api/v1/overview'));
+    expect(o.failing.map((x: any) => x.id)).toContain(fresh.id);
+    expect(o.failing.find((x: any) => x.id === fresh.id)).toMatchObject({ connectionState: 'connecting', connectedAt: null, disconnectedAt: expect.any(String) });
+  });
+
   it('is a tenant page: operators get 403', async () => {
     expect((await client(api, api.adminKey).get('/api/v1/overview')).status).toBe(403);
   });
