@@ -1098,6 +1098,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/vpn-gateways/{id}/delete-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Before deleting a gateway: the paid time left, its pro-rata value, and what deleting refunds (nothing: the time is forfeited) and forfeits */
+        get: operations["GatewayBillingController_deletePreview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/vpn-gateways/{id}/renew": {
         parameters: {
             query?: never;
@@ -1405,9 +1422,14 @@ export interface components {
             stateChangedAt: string;
             /**
              * Format: date-time
-             * @description null: never connected
+             * @description Since when it is connected; null while it is not
              */
             connectedAt: string | null;
+            /**
+             * Format: date-time
+             * @description When it last stopped being connected; null: never connected
+             */
+            disconnectedAt: string | null;
             gatewayId: string;
             gatewayName: string;
             peerId: string;
@@ -2905,6 +2927,37 @@ export interface components {
             balance: number | null;
             /** @description Whether the balance covers the amount (null for operators) */
             affordable: boolean | null;
+        };
+        GatewayDeletePreviewDto: {
+            gatewayId: string;
+            /** @enum {string} */
+            chargeType: "hourly" | "monthly" | "yearly";
+            /** Format: date-time */
+            expiresAt: string | null;
+            /** @description Paid time left, in seconds (0 for an expired gateway) */
+            remainingSeconds: number;
+            /**
+             * @description The pro-rata value of that time: what was paid (less refunds) times the share of each paid period still ahead, integer minor units of the currency (fen, cents): 12345 = 123.45
+             * @example 13333
+             */
+            unusedValue: number;
+            /**
+             * @description What deleting refunds, integer minor units of the currency (fen, cents): 12345 = 123.45: always 0 (the policy)
+             * @example 0
+             */
+            refund: number;
+            /**
+             * @description What deleting forfeits, integer minor units of the currency (fen, cents): 12345 = 123.45: unusedValue - refund
+             * @example 13333
+             */
+            forfeited: number;
+            /** @example CNY */
+            currency: string;
+            /**
+             * @description forfeit: deleting ends the paid time without a refund (docs/billing.md); an operator can still refund an order
+             * @enum {string}
+             */
+            policy: "forfeit";
         };
         RenewDto: {
             /**
@@ -7606,6 +7659,54 @@ export interface operations {
             };
             /** @description The request conflicts with stored state (limits, references, uniqueness) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    GatewayBillingController_deletePreview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayDeletePreviewDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The key may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource for this tenant */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
