@@ -1,13 +1,13 @@
 import { useEffect, useState } from 'react';
 import { Alert, Badge, Card, Col, Descriptions, Row, Space, Table, Tag, Tooltip, Typography, type TableColumnsType } from 'antd';
 import { useTranslation } from 'react-i18next';
-import type { TFunction } from 'i18next';
 import { api, call, type Schemas } from '../../api/client';
 import { errorText } from '../../components/errors';
 import { fmtTime } from '../../components/format';
 import { ListToolbar } from '../../components/ListToolbar';
 import { RESOURCE_STATES } from '../../components/state';
 import { useLive } from '../../components/live';
+import { agentWhy } from './agentWhy';
 
 type Host = Schemas['GatewayHostDto'];
 type Agent = Schemas['AgentStatusDto'];
@@ -154,14 +154,6 @@ export default function Hosts() {
       </Card>
     </>
   );
-}
-
-/** Why an agent's routes are not up to date, most basic cause first. */
-export function agentWhy(a: Agent, t: TFunction): string {
-  if (!a.tokenIssued) return t('op.agentWhy.noToken');
-  if (!a.lastCheckInAt) return t('op.agentWhy.neverCheckedIn');
-  if (a.lastError) return t('op.agentWhy.error', { error: a.lastError });
-  return t('op.agentWhy.behind', { applied: a.appliedVersion ?? '-', desired: a.desiredVersion, at: fmtTime(a.lastCheckInAt) });
 }
 
 /** A host's gateways and tunnels in error (from the list) and its queue's failed jobs (asked when opened). */
