@@ -558,6 +558,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/vpn-tunnels/{id}/diagnose": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Diagnose the tunnel: a checklist of what can stop it, each with what was seen and what to do
+         * @description Runs on the gateway's host (up to 15 s): does the peer answer IKE on UDP 500/4500 from the gateway's own namespace, are the SAs established and do their counters move; with the gateway's state, the last attempt's reason and the instances' routes. Changes nothing.
+         */
+        post: operations["TunnelsController_diagnose"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/vpn-tunnels/{id}/check-remote-config": {
         parameters: {
             query?: never;
@@ -2118,6 +2138,25 @@ export interface components {
             psk: Record<string, never>;
             ikePolicy?: components["schemas"]["IkePolicyDto"];
             ipsecPolicy?: components["schemas"]["IpsecPolicyDto"];
+        };
+        DiagnosisCheckDto: {
+            /**
+             * @description gateway_running, host_answers (the gateway host ran the checks), peer_answers_ike (an IKE packet from the gateway's own namespace to the peer's UDP 500 and 4500), last_attempt, sa_established, traffic (SA counters over 2 s), routes_applied
+             * @enum {string}
+             */
+            id: "gateway_running" | "host_answers" | "peer_answers_ike" | "last_attempt" | "sa_established" | "traffic" | "routes_applied";
+            /** @enum {string} */
+            status: "pass" | "fail" | "warn" | "skip";
+            /** @example nothing answered IKE from 203.0.113.9 on UDP 500 or 4500 within 3 s */
+            detail: string;
+            /** @description What to do about it */
+            advice: string | null;
+        };
+        TunnelDiagnosisDto: {
+            /** Format: date-time */
+            ranAt: string;
+            /** @description In the order to look at them */
+            checks: components["schemas"]["DiagnosisCheckDto"][];
         };
         CheckRemoteConfigDto: {
             /** @description The remote device's configuration as text (pasted or a file's contents). A pre-shared key in it is compared with the tunnel's, never stored, logged or echoed. */
@@ -5755,6 +5794,54 @@ export interface operations {
                 };
                 content: {
                     "text/plain": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    TunnelsController_diagnose: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TunnelDiagnosisDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The key may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
         };
