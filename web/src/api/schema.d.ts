@@ -295,7 +295,7 @@ export interface paths {
         delete: operations["SubnetsController_remove"];
         options?: never;
         head?: never;
-        patch?: never;
+        patch: operations["SubnetsController_update"];
         trace?: never;
     };
     "/api/v1/external-ips": {
@@ -1715,6 +1715,11 @@ export interface components {
             name: string;
             /** @example 10.1.1.0/24 */
             cidr: string;
+            /**
+             * @description VXLAN network identifier of the segment carrying the subnet on the gateway hosts (the vxlan network driver); unique
+             * @example 10101
+             */
+            vni?: number;
         };
         SubnetDto: {
             id: string;
@@ -1722,6 +1727,8 @@ export interface components {
             vpcId: string;
             name: string;
             cidr: string;
+            /** @description VXLAN network identifier (null: not on a VXLAN fabric) */
+            vni: number | null;
             /** Format: date-time */
             createdAt: string;
         };
@@ -1730,6 +1737,13 @@ export interface components {
             total: number;
             offset: number;
             limit: number;
+        };
+        UpdateSubnetDto: {
+            /**
+             * @description VXLAN network identifier of the segment carrying the subnet on the gateway hosts (the vxlan network driver); unique; null clears it. Refused while a VPN gateway sits in the subnet (its host would keep the old segment).
+             * @example 10101
+             */
+            vni: number | null;
         };
         CreateExternalIpDto: {
             /** @example tenant-k3j9x2ab */
@@ -4286,6 +4300,76 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The key may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The request conflicts with stored state (limits, references, uniqueness) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    SubnetsController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateSubnetDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubnetDto"];
+                };
+            };
+            /** @description A field broke a rule: `violations` names each field, rule and value */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
             /** @description Missing, unknown or revoked API key */
             401: {
                 headers: {
