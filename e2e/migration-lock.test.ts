@@ -15,6 +15,7 @@ interface ApiProcess {
   child: ChildProcess;
   port: number;
   output: string[];
+  stdout: string[];
 }
 
 async function waitReady(p: ApiProcess, timeoutMs: number): Promise<void> {
@@ -39,6 +40,7 @@ it('three APIs started together on an empty database all become ready, and each 
     ADMIN_API_KEY: `admin-${randomBytes(16).toString('hex')}`,
     DEMO_API_KEY: `demo-${randomBytes(16).toString('hex')}`,
     LOG_LEVEL: 'log',
+    LOG_FORMAT: 'json',
   };
   // The test holds the migration lock first (as a running migration Job would), so that the three
   // APIs provably queue on it, then race for it once it is released.
@@ -50,9 +52,10 @@ it('three APIs started together on an empty database all become ready, and each 
       const port = await freePort();
       const child = spawn(process.execPath, [...API_NODE_FLAGS, join(REPO_ROOT, 'dist/src/main.js')], { env: { ...shared, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
       const output: string[] = [];
-      child.stdout!.on('data', (d) => output.push(String(d)));
+      const stdout: string[] = [];
+      child.stdout!.on('data', (d) => (output.push(String(d)), stdout.push(String(d))));
       child.stderr!.on('data', (d) => output.push(String(d)));
-      apis.push({ child, port, output });
+      apis.push({ child, port, output, stdout });
     }
     const waiting = async () => Number((await holder.query(`SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`)).rows[0].n);
     const deadline = Date.now() + 60_000;
@@ -71,6 +74,11 @@ it('three APIs started together on an empty database all become ready, and each 
     const appliers = apis.filter((p) => p.output.join('').includes('applied migrations'));
     expect(appliers).toHaveLength(1);
     for (const p of apis) expect(p.output.join('')).not.toMatch(/\berror\b|ERROR|unhandled/i);
+    // LOG_FORMAT=json: every line the API wrote is one JSON object with time, level and message.
+    const lines = apis.flatMap((p) => p.stdout.join('').split('\n').filter(Boolean));
+    expect(lines.length).toBeGreaterThan(10);
+    for (const line of lines) expect(JSON.parse(line)).toEqual(expect.objectContaining({ time: expect.any(String), level: expect.stringMatching(/^(log|warn|error|debug)$/), message: expect.any(String) }));
+    expect(lines.map((l) => JSON.parse(l)).filter((e) => e.context === 'Migrations')).toEqual([expect.objectContaining({ migrations: MIGRATIONS.map((m) => m.name) })]);
   } finally {
     for (const p of apis) p.child.kill('SIGKILL');
     await holder.end().catch(() => undefined);

@@ -1,5 +1,6 @@
 import { hostname } from 'os';
 import { ConfigError, Env, intSetting, readSharedSettings } from '../config/config';
+import { LogFormat } from '../common/structured-log';
 import { DataPlane } from './host/charon-config';
 import { VxlanSettings } from './host/vxlan-network-driver';
 
@@ -30,6 +31,7 @@ export interface WorkerConfig {
   redisUrl: string;
   secretsKey: Buffer;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
+  logFormat: LogFormat;
   /** This gateway host's id: its queue is `host.<id>`. */
   hostId: string;
   /** Gateways this host accepts. */
