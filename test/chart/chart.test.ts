@@ -70,7 +70,8 @@ describe.each([
     expect(pod.containers[0].securityContext.privileged).toBe(true);
     const env = Object.fromEntries(pod.containers[0].env.filter((e: any) => 'value' in e).map((e: any) => [e.name, e.value]));
     expect(env).toMatchObject({ NETWORK_DRIVER: 'vxlan', PUBLIC_BRIDGE: 'br-public' });
-    expect(pod.containers[0].env.find((e: any) => e.name === 'HOST_ID').valueFrom).toEqual({ fieldRef: { fieldPath: 'spec.nodeName' } });
+    // HOST_ID comes from the node's hostname (hostNetwork), sanitised by the worker.
+    expect(pod.containers[0].env.find((e: any) => e.name === 'HOST_ID')).toBeUndefined();
     expect(pod.containers[0].volumeMounts).toEqual(expect.arrayContaining([expect.objectContaining({ mountPath: '/var/run/netns', mountPropagation: 'Bidirectional' })]));
   });
 
