@@ -3,7 +3,7 @@
 // parts an installation depends on are there (the worker's privileges and placement, the migration
 // hook, the probes' paths). helm comes from scripts/lib.sh's ensure_helm (the test command runs it).
 import { execFileSync, spawnSync } from 'child_process';
-import { existsSync } from 'fs';
+import { existsSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { loadAll } from 'js-yaml';
 
@@ -112,4 +112,25 @@ it('values.schema.json refuses a bad value, naming it', () => {
   const r = spawnSync(HELM, ['template', 'vpn', CHART, '--set', 'worker.network.driver=bogus'], { encoding: 'utf8' });
   expect(r.status).not.toBe(0);
   expect(r.stderr).toMatch(/worker\.network\.driver/);
+});
+
+it('values.yaml documents every setting (a comment line above each key; Kubernetes objects below their documented key)', () => {
+  // Inside these the fields are Kubernetes' own (ResourceRequirements, SecurityContext, Probe).
+  const KUBERNETES_OBJECTS = new Set(['resources', 'podSecurityContext', 'securityContext', 'readinessProbe', 'livenessProbe']);
+  const lines = readFileSync(join(CHART, 'values.yaml'), 'utf8').split('\n');
+  const undocumented: string[] = [];
+  const stack: { indent: number; key: string }[] = [];
+  let previous = '';
+  lines.forEach((line, i) => {
+    const m = /^(\s*)([A-Za-z][\w.-]*):/.exec(line);
+    if (m) {
+      const indent = m[1].length;
+      while (stack.length && stack[stack.length - 1].indent >= indent) stack.pop();
+      const insideKubernetesObject = stack.some((s) => KUBERNETES_OBJECTS.has(s.key));
+      if (!insideKubernetesObject && !/^\s*#/.test(previous)) undocumented.push(`${i + 1}: ${line.trim()}`);
+      stack.push({ indent, key: m[2] });
+    }
+    if (line.trim()) previous = line;
+  });
+  expect(undocumented).toEqual([]);
 });
