@@ -12,6 +12,9 @@ log "type-checking"
 npx tsc -p tsconfig.json --noEmit
 log "unit tests"
 npx jest --selectProjects unit --ci
+ensure_helm
+log "Helm chart (helm lint, helm template, Kubernetes schemas)"
+npx jest --selectProjects chart --ci
 log "API tests (PostgreSQL, Redis)"
 npx jest --selectProjects api --ci --forceExit
 ensure_chromium

@@ -10,7 +10,7 @@ import { dataSourceOptions } from '../database/data-source';
 import { hostQueueName, JOB_NAMES, JobName, JobPayloads } from '../jobs/job-catalogue';
 import { HostController } from './host-controller';
 import { GatewayHostRuntime } from './host/gateway-host';
-import { LabNetworkDriver } from './host/gateway-network';
+import { createNetworkDriver } from './host/network-driver-factory';
 import { publishRoutesChanged } from '../routes/route-notifier';
 import { NegotiationStore } from './negotiation-store';
 import { StateWriter, WriteBehindStore } from './state-writer';
@@ -59,7 +59,7 @@ export class HostWorker {
 
     // The charon supervisor's lines carry the component too ("[worker] charon vpngw-…: …").
     const logger = { info: (m: string) => this.log(m), warn: (m: string) => this.log(m), error: (m: string) => this.log(m) };
-    const runtime = new GatewayHostRuntime({ network: new LabNetworkDriver({ prefix: c.labPrefix }), baseDir: c.gatewaysDir, dataPlane: c.dataPlane, logger });
+    const runtime = new GatewayHostRuntime({ network: createNetworkDriver(c), baseDir: c.gatewaysDir, dataPlane: c.dataPlane, logger });
     this.controller = new HostController({
       hostId: c.hostId, capacity: c.capacity, db: this.db, store, tunnelStore, runtime,
       timings: { triesBeforeFailed: 3, quickRetryMs: c.quickRetryMs, failedRetryMs: c.retryIntervalMs },

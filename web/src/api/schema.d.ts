@@ -4,6 +4,38 @@
  */
 
 export interface paths {
+    "/livez": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["HealthController_live"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["HealthController_ready"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -263,7 +295,7 @@ export interface paths {
         delete: operations["SubnetsController_remove"];
         options?: never;
         head?: never;
-        patch?: never;
+        patch: operations["SubnetsController_update"];
         trace?: never;
     };
     "/api/v1/external-ips": {
@@ -1359,6 +1391,23 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        LiveDto: {
+            /** @enum {string} */
+            status: "ok";
+        };
+        ReadyDto: {
+            /** @enum {string} */
+            status: "ok" | "degraded";
+            /** @enum {string} */
+            database: "up" | "down";
+            /** @enum {string} */
+            redis: "up" | "down";
+            /**
+             * @description every migration this build knows is applied (down: an older schema, or the database is away)
+             * @enum {string}
+             */
+            migrations: "up" | "down";
+        };
         HealthDto: {
             /** @enum {string} */
             status: "ok" | "degraded";
@@ -1686,6 +1735,11 @@ export interface components {
             name: string;
             /** @example 10.1.1.0/24 */
             cidr: string;
+            /**
+             * @description VXLAN network identifier of the segment carrying the subnet on the gateway hosts (the vxlan network driver); unique
+             * @example 10101
+             */
+            vni?: number;
         };
         SubnetDto: {
             id: string;
@@ -1693,6 +1747,8 @@ export interface components {
             vpcId: string;
             name: string;
             cidr: string;
+            /** @description VXLAN network identifier (null: not on a VXLAN fabric) */
+            vni: number | null;
             /** Format: date-time */
             createdAt: string;
         };
@@ -1701,6 +1757,13 @@ export interface components {
             total: number;
             offset: number;
             limit: number;
+        };
+        UpdateSubnetDto: {
+            /**
+             * @description VXLAN network identifier of the segment carrying the subnet on the gateway hosts (the vxlan network driver); unique; null clears it. Refused while a VPN gateway sits in the subnet (its host would keep the old segment).
+             * @example 10101
+             */
+            vni: number | null;
         };
         CreateExternalIpDto: {
             /** @example tenant-k3j9x2ab */
@@ -3167,6 +3230,52 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    HealthController_live: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveDto"];
+                };
+            };
+        };
+    };
+    HealthController_ready: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadyDto"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadyDto"];
+                };
+            };
+        };
+    };
     HealthController_health: {
         parameters: {
             query?: never;
@@ -4230,6 +4339,76 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The key may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The request conflicts with stored state (limits, references, uniqueness) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    SubnetsController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateSubnetDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubnetDto"];
+                };
+            };
+            /** @description A field broke a rule: `violations` names each field, rule and value */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
             /** @description Missing, unknown or revoked API key */
             401: {
                 headers: {
