@@ -4,6 +4,38 @@
  */
 
 export interface paths {
+    "/livez": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["HealthController_live"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["HealthController_ready"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -263,7 +295,7 @@ export interface paths {
         delete: operations["SubnetsController_remove"];
         options?: never;
         head?: never;
-        patch?: never;
+        patch: operations["SubnetsController_update"];
         trace?: never;
     };
     "/api/v1/external-ips": {
@@ -552,6 +584,46 @@ export interface paths {
         get: operations["TunnelsController_config"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/vpn-tunnels/{id}/diagnose": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Diagnose the tunnel: a checklist of what can stop it, each with what was seen and what to do
+         * @description Runs on the gateway's host (up to 15 s): does the peer answer IKE on UDP 500/4500 from the gateway's own namespace, are the SAs established and do their counters move; with the gateway's state, the last attempt's reason and the instances' routes. Changes nothing.
+         */
+        post: operations["TunnelsController_diagnose"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/vpn-tunnels/{id}/check-remote-config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check a remote device's configuration text against the tunnel
+         * @description Reads strongSwan ipsec.conf or swanctl.conf, libreswan ipsec.conf, Cisco IOS and Huawei VRP / H3C Comware 5 (the formats of GET .../config) and compares it with what that download would say for this tunnel: every difference (version, mode, proposals, PFS, lifetimes, addresses, ids, subnets, DPD, the PSK when present, left/right swapped) with the lines it came from and the line to write instead. A text in none of those formats is a 400, not a guess. Changes nothing.
+         */
+        post: operations["TunnelsController_checkRemoteConfig"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1376,6 +1448,23 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        LiveDto: {
+            /** @enum {string} */
+            status: "ok";
+        };
+        ReadyDto: {
+            /** @enum {string} */
+            status: "ok" | "degraded";
+            /** @enum {string} */
+            database: "up" | "down";
+            /** @enum {string} */
+            redis: "up" | "down";
+            /**
+             * @description every migration this build knows is applied (down: an older schema, or the database is away)
+             * @enum {string}
+             */
+            migrations: "up" | "down";
+        };
         HealthDto: {
             /** @enum {string} */
             status: "ok" | "degraded";
@@ -1708,6 +1797,11 @@ export interface components {
             name: string;
             /** @example 10.1.1.0/24 */
             cidr: string;
+            /**
+             * @description VXLAN network identifier of the segment carrying the subnet on the gateway hosts (the vxlan network driver); unique
+             * @example 10101
+             */
+            vni?: number;
         };
         SubnetDto: {
             id: string;
@@ -1715,6 +1809,8 @@ export interface components {
             vpcId: string;
             name: string;
             cidr: string;
+            /** @description VXLAN network identifier (null: not on a VXLAN fabric) */
+            vni: number | null;
             /** Format: date-time */
             createdAt: string;
         };
@@ -1723,6 +1819,13 @@ export interface components {
             total: number;
             offset: number;
             limit: number;
+        };
+        UpdateSubnetDto: {
+            /**
+             * @description VXLAN network identifier of the segment carrying the subnet on the gateway hosts (the vxlan network driver); unique; null clears it. Refused while a VPN gateway sits in the subnet (its host would keep the old segment).
+             * @example 10101
+             */
+            vni: number | null;
         };
         CreateExternalIpDto: {
             /** @example tenant-k3j9x2ab */
@@ -2160,6 +2263,70 @@ export interface components {
             psk: Record<string, never>;
             ikePolicy?: components["schemas"]["IkePolicyDto"];
             ipsecPolicy?: components["schemas"]["IpsecPolicyDto"];
+        };
+        DiagnosisCheckDto: {
+            /**
+             * @description gateway_running, host_answers (the gateway host ran the checks), peer_answers_ike (an IKE packet from the gateway's own namespace to the peer's UDP 500 and 4500), last_attempt, sa_established, traffic (SA counters over 2 s), routes_applied
+             * @enum {string}
+             */
+            id: "gateway_running" | "host_answers" | "peer_answers_ike" | "last_attempt" | "sa_established" | "traffic" | "routes_applied";
+            /** @enum {string} */
+            status: "pass" | "fail" | "warn" | "skip";
+            /** @example nothing answered IKE from 203.0.113.9 on UDP 500 or 4500 within 3 s */
+            detail: string;
+            /** @description What to do about it */
+            advice: string | null;
+        };
+        TunnelDiagnosisDto: {
+            /** Format: date-time */
+            ranAt: string;
+            /** @description In the order to look at them */
+            checks: components["schemas"]["DiagnosisCheckDto"][];
+        };
+        CheckRemoteConfigDto: {
+            /** @description The remote device's configuration as text (pasted or a file's contents). A pre-shared key in it is compared with the tunnel's, never stored, logged or echoed. */
+            config: string;
+            /**
+             * @description The text's format; detected from the text when left out
+             * @enum {string}
+             */
+            format?: "strongswan-ipsec" | "strongswan-swanctl" | "libreswan" | "cisco-ios" | "huawei";
+        };
+        RemoteConfigFindingDto: {
+            /** @enum {string} */
+            field: "ikeVersion" | "exchangeMode" | "ikeEncryption" | "ikeIntegrity" | "dhGroup" | "ikeLifetime" | "ipsecProtocol" | "ipsecEncryption" | "ipsecIntegrity" | "pfsGroup" | "ipsecLifetime" | "myAddress" | "myId" | "mySubnets" | "platformAddress" | "platformId" | "platformSubnets" | "psk" | "dpd" | "startAction";
+            /** @example IKE DH group */
+            label: string;
+            /**
+             * @description What the text says (null: nothing); never the PSK
+             * @example 14
+             */
+            yours: string | null;
+            /**
+             * @description What this tunnel needs; never the PSK
+             * @example 2
+             */
+            expected: string | null;
+            /** @description Lines of the text that set it (1-based); empty when it is missing */
+            lines: number[];
+            /**
+             * @description The line(s) of the tunnel's own export to write instead
+             * @example replace: proposals = aes128-sha1-modp1024
+             */
+            fix: string;
+        };
+        RemoteConfigCheckDto: {
+            /**
+             * @description The format the text was read as
+             * @enum {string}
+             */
+            format: "strongswan-ipsec" | "strongswan-swanctl" | "libreswan" | "cisco-ios" | "huawei";
+            /** @description false when the format given in the request is not the one the text looks like */
+            detected: boolean;
+            /** @description The fields this format carries for the tunnel: what was compared */
+            checked: ("ikeVersion" | "exchangeMode" | "ikeEncryption" | "ikeIntegrity" | "dhGroup" | "ikeLifetime" | "ipsecProtocol" | "ipsecEncryption" | "ipsecIntegrity" | "pfsGroup" | "ipsecLifetime" | "myAddress" | "myId" | "mySubnets" | "platformAddress" | "platformId" | "platformSubnets" | "psk" | "dpd" | "startAction")[];
+            /** @description Every difference; empty when the text matches the tunnel */
+            findings: components["schemas"]["RemoteConfigFindingDto"][];
         };
         TunnelLogEntryDto: {
             id: string;
@@ -3185,6 +3352,52 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    HealthController_live: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveDto"];
+                };
+            };
+        };
+    };
+    HealthController_ready: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadyDto"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadyDto"];
+                };
+            };
+        };
+    };
     HealthController_health: {
         parameters: {
             query?: never;
@@ -4248,6 +4461,76 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The key may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The request conflicts with stored state (limits, references, uniqueness) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    SubnetsController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateSubnetDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubnetDto"];
+                };
+            };
+            /** @description A field broke a rule: `violations` names each field, rule and value */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
             /** @description Missing, unknown or revoked API key */
             401: {
                 headers: {
@@ -5812,6 +6095,124 @@ export interface operations {
                 };
                 content: {
                     "text/plain": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    TunnelsController_diagnose: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TunnelDiagnosisDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The key may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    TunnelsController_checkRemoteConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckRemoteConfigDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemoteConfigCheckDto"];
+                };
+            };
+            /** @description A field broke a rule: `violations` names each field, rule and value */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The key may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The request conflicts with stored state (limits, references, uniqueness) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
         };
