@@ -269,6 +269,43 @@ it('edits the IPsec policy: the tunnel goes connecting, then connects again with
   expect(child['encr-keysize']).toBe('256');
 });
 
+it('diagnoses the connected tunnel from its page, and checks a pasted remote configuration line by line', async () => {
+  await page().goto(`/vpn-tunnels/${ids.tunnel}`);
+  await page().locator('[data-testid="conn-state"][data-state="connected"]').first().waitFor();
+  // Diagnose: the gateway's host probes the peer and the SAs; every check of this healthy tunnel passes
+  // (traffic may be idle at that moment: a warning, not a failure).
+  await page().getByTestId('diagnose').click();
+  const result = page().getByTestId('diagnose-result');
+  await result.waitFor({ timeout: 20_000 });
+  const checks = await result.getByTestId('diagnose-check').evaluateAll((els: any[]) => els.map((e) => [e.dataset.check, e.dataset.status]));
+  expect(checks.map(([id]: string[]) => id)).toEqual(['gateway_running', 'host_answers', 'peer_answers_ike', 'last_attempt', 'sa_established', 'traffic', 'routes_applied']);
+  for (const [id, status] of checks) expect([id, id === 'traffic' && status === 'warn' ? 'pass' : status]).toEqual([id, 'pass']);
+  await b.screenshot('09b-tunnel-diagnose');
+  await page().keyboard.press('Escape');
+  await result.waitFor({ state: 'hidden' });
+
+  // Check remote config: the downloaded file with one changed line names that setting and the line.
+  const got = await downloadRemoteConfig('remote-check.conf');
+  const text = got.body.toString('utf8').replace(/^(\s*)ike=aes128-sha1-modp1024!$/m, '$1ike=aes128-sha1-modp2048!');
+  expect(text).toContain('ike=aes128-sha1-modp2048!');
+  await page().goto(`/vpn-tunnels/${ids.tunnel}`);
+  await page().getByTestId('check-config').click();
+  await page().getByTestId('config-check-text').fill(text);
+  await page().getByTestId('config-check-submit').click();
+  const table = page().getByTestId('config-check-result');
+  await table.waitFor();
+  const rows = await table.locator('tr.ant-table-row').allInnerTexts();
+  expect(rows).toHaveLength(1);
+  expect(rows[0]).toContain(catalogues().en['configCheck.fields.dhGroup']);
+  expect(rows[0]).toContain('ike=aes128-sha1-modp1024!');
+  await b.screenshot('09c-tunnel-check-remote-config');
+  // The file as downloaded matches.
+  await page().getByTestId('config-check-text').fill(got.body.toString('utf8'));
+  await page().getByTestId('config-check-submit').click();
+  await table.locator('.ant-alert-success').waitFor();
+  await page().keyboard.press('Escape');
+});
+
 // ----- a NOC's view: live state, the overview, the connection log -----
 
 /**
