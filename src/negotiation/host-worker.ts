@@ -1,4 +1,5 @@
-// The gateway-host worker process, assembled: heartbeat, its BullMQ queue, the reconciler.
+// The gateway-host worker process, assembled: its lease (renewal, claims of lost hosts' gateways,
+// self-fencing), its BullMQ queue, the reconciler.
 import { Job, Worker } from 'bullmq';
 import IORedis from 'ioredis';
 import { hostname } from 'os';
@@ -11,6 +12,8 @@ import { hostQueueName, JOB_NAMES, JobName, JobPayloads } from '../jobs/job-cata
 import { HostController } from './host-controller';
 import { GatewayHostRuntime } from './host/gateway-host';
 import { LabNetworkDriver } from './host/gateway-network';
+import { hostTag } from './host/lab-names';
+import { FenceGuard, HostLease } from './host-lease';
 import { publishRoutesChanged } from '../routes/route-notifier';
 import { NegotiationStore } from './negotiation-store';
 import { StateWriter, WriteBehindStore } from './state-writer';
@@ -32,6 +35,11 @@ export class HostWorker {
   private metrics: MetricsCollector | null = null;
   private writer: StateWriter | null = null;
   private stopping = false;
+  private lease!: HostLease;
+  private fence!: FenceGuard;
+  private store!: NegotiationStore;
+  private ticking = false;
+  private cordoned = false;
   private readonly depLog = throttledLog((m) => this.log(m));
 
   constructor(private readonly config: WorkerConfig, private readonly log: (m: string) => void = (m) => console.log(`[worker] ${m}`)) {}
@@ -51,16 +59,20 @@ export class HostWorker {
     // time out and read again anyway).
     this.publisher = new IORedis(c.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 });
     this.publisher.on('error', (e) => this.depLog('redis-publisher', `route notifications: ${describeError(e, 'Redis')} (tunnels are not affected)`));
-    const store = new NegotiationStore(this.db, new SecretBox(c.secretsKey), (vpcId) => publishRoutesChanged(this.publisher, vpcId).catch(() => undefined));
+    const store = (this.store = new NegotiationStore(this.db, new SecretBox(c.secretsKey), (vpcId) => publishRoutesChanged(this.publisher, vpcId).catch(() => undefined)));
     this.writer = new StateWriter({ log: this.log });
     const tunnelStore = new WriteBehindStore(store, this.writer);
-    await untilAvailable('worker: heartbeat', () => store.heartbeat(c.hostId, hostname(), c.capacity), this.log, { cancelled });
+    this.lease = new HostLease({ ttlMs: c.leaseTtlMs, fenceMarginMs: c.leaseFenceMarginMs });
+    this.fence = new FenceGuard(this.lease);
+    await untilAvailable('worker: lease', () => this.renewLease(), this.log, { cancelled });
 
     // The charon supervisor's lines carry the component too ("[worker] charon vpngw-…: …").
     const logger = { info: (m: string) => this.log(m), warn: (m: string) => this.log(m), error: (m: string) => this.log(m) };
-    const runtime = new GatewayHostRuntime({ network: new LabNetworkDriver({ prefix: c.labPrefix }), baseDir: c.gatewaysDir, dataPlane: c.dataPlane, logger });
+    const tag = hostTag(c.hostId);
+    const runtime = new GatewayHostRuntime({ network: new LabNetworkDriver({ prefix: c.labPrefix, hostTag: tag }), baseDir: c.gatewaysDir, dataPlane: c.dataPlane, logger, hostTag: tag });
     this.controller = new HostController({
-      hostId: c.hostId, capacity: c.capacity, db: this.db, store, tunnelStore, runtime,
+      hostId: c.hostId, capacity: c.capacity, db: this.db, store, runtime,
+      tunnelStoreFor: (fence) => tunnelStore.fenced(fence), leaseValid: () => this.lease.isValid(),
       timings: { triesBeforeFailed: 3, quickRetryMs: c.quickRetryMs, failedRetryMs: c.retryIntervalMs },
       initiateTimeoutMs: c.initiateTimeoutMs, reconcileConcurrency: c.reconcileConcurrency, log: this.log,
     });
@@ -91,7 +103,9 @@ export class HostWorker {
     this.worker.on('failed', (job, err) => this.log(`job ${job?.id} failed: ${describeError(err)}`));
     this.worker.on('error', (err) => this.depLog('redis-worker', `job queue: ${describeError(err, 'Redis')}`));
 
-    this.timers.push(setInterval(() => void store.heartbeat(c.hostId, hostname(), c.capacity).catch((e) => this.depLog('heartbeat', `heartbeat: ${describeError(e)}`)), c.heartbeatIntervalMs));
+    this.timers.push(setInterval(() => void this.leaseTick(), c.leaseRenewMs));
+    // The watchdog needs nothing but the clock: a host cut off from PostgreSQL still fences in time.
+    this.timers.push(setInterval(() => this.watchLease(), Math.min(100, c.leaseRenewMs)));
     this.timers.push(setInterval(() => void this.reconcile(), c.reconcileIntervalMs));
     this.metrics = new MetricsCollector({
       hostId: c.hostId, store: new SampleStore(this.db), gateways: () => this.controller.runningAgents(), connPrefix: connName(''),
@@ -101,10 +115,46 @@ export class HostWorker {
     this.log(`gateway host ${c.hostId} ready (queue ${hostQueueName(c.hostId)})`);
   }
 
+  /** Renews the lease; the lease counts from when the renewal was sent (before the database's now()). */
+  private async renewLease(): Promise<void> {
+    const c = this.config;
+    const sentAt = this.lease.renewalStarted();
+    const flags = await this.store.renewLease(c.hostId, hostname(), c.capacity, c.leaseTtlMs);
+    this.lease.renewed(sentAt);
+    this.cordoned = flags.cordoned || flags.draining;
+  }
+
+  /** Renew, then (lease valid) claim lost hosts' gateways and drop copies that moved away. One at a time. */
+  private async leaseTick(): Promise<void> {
+    if (this.ticking || this.stopping) return;
+    this.ticking = true;
+    try {
+      await this.renewLease();
+      this.watchLease();
+      if (!this.fence.isFenced()) await this.controller.leaseTick({ cordoned: this.cordoned });
+    } catch (err) {
+      this.depLog('lease', `lease: ${describeError(err)} (${Math.max(0, Math.round(this.lease.msLeft()))} ms before this host fences itself)`);
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private watchLease(): void {
+    if (this.stopping) return;
+    const next = this.fence.next();
+    if (next === 'fence') {
+      this.log(`lease lapsed (not renewed in time): fencing, this host stops serving its gateways`);
+      void this.controller.fenceAll().then(() => this.log('fenced: every gateway unplugged, its charon stopped'));
+    } else if (next === 'resume') {
+      this.log('lease renewed again: serving the gateways still placed here, removing the others');
+      void this.reconcile();
+    }
+  }
+
   /** One reconcile at a time; a tick that finds one running skips. */
   reconcile(): Promise<void> {
     if (!this.reconciling) {
-      this.reconciling = this.controller.reconcile()
+      this.reconciling = this.controller.reconcile({ claim: !this.cordoned })
         .catch((err) => this.depLog('reconcile', `reconcile failed: ${describeError(err)}`))
         .finally(() => (this.reconciling = null));
     }

@@ -14,7 +14,7 @@ import { Lab } from '../../lab/lab';
 import { LabInventory } from '../../lab/lab-inventory';
 import { API_NODE_FLAGS } from '../../src/config/api-node-flags';
 import { repositoryRoot } from '../../src/config/config';
-import { removeNamespace } from '../../src/negotiation/host/gateway-namespace';
+import { listNamespaces, removeNamespace } from '../../src/negotiation/host/gateway-namespace';
 import { tailFile } from '../../src/negotiation/host/process-files';
 
 /** The repository root, whether this runs from its sources (jest) or compiled (dist/, the benches). */
@@ -70,6 +70,8 @@ export class ProductProcesses {
   private api: ChildProcess | null = null;
   private worker: ChildProcess | null = null;
   private dropDb: (() => Promise<void>) | null = null;
+  /** The gateway directories of further hosts (workers) a test started; stop() cleans up theirs too. */
+  protected readonly extraGatewayDirs: string[] = [];
 
   constructor(protected readonly o: ProductProcessOptions) {
     this.dir = mkdtempSync(join(tmpdir(), o.dirPrefix));
@@ -120,7 +122,7 @@ export class ProductProcesses {
       GATEWAYS_DIR: this.gatewaysDir,
       LAB_PREFIX: this.o.labPrefix,
       RECONCILE_INTERVAL_MS: '5000',
-      HEARTBEAT_INTERVAL_MS: '1000',
+      HOST_LEASE_RENEW_MS: '1000',
       ...this.o.workerEnv,
     };
     await this.startApi();
@@ -247,11 +249,14 @@ export class ProductProcesses {
     const api = this.api;
     this.killApi('SIGTERM');
     if (api) await waitExit(api, 5000);
-    // Gateways are namespaces named by id, not by lab prefix: remove the ones this run made.
-    if (existsSync(this.gatewaysDir)) {
-      for (const entry of readdirSync(this.gatewaysDir)) {
-        if (/^vpngw-/.test(entry)) await removeNamespace(entry, { killProcesses: true }).catch(() => undefined);
-      }
+    // Gateways are namespaces named by id and host (`<id>.<host tag>`), not by lab prefix: remove
+    // every copy of the gateways this run made, whichever host (worker) made it.
+    const gatewayIds = new Set<string>();
+    for (const dir of [this.gatewaysDir, ...this.extraGatewayDirs]) {
+      if (existsSync(dir)) for (const entry of readdirSync(dir)) if (/^vpngw-/.test(entry)) gatewayIds.add(entry);
+    }
+    for (const ns of await listNamespaces().catch(() => [] as string[])) {
+      if (gatewayIds.has(ns.split('.')[0])) await removeNamespace(ns, { killProcesses: true }).catch(() => undefined);
     }
     await this.lab?.down().catch((e) => process.stderr.write(`lab down: ${(e as Error).message}\n`));
     await this.dropDb?.().catch((e) => process.stderr.write(`drop database: ${(e as Error).message}\n`));
