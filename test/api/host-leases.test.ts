@@ -73,7 +73,7 @@ it('a lost host\'s gateways go to the live hosts in shares, each with a new epoc
 
   // The old owner's late writes (a write-behind queue flushing after a freeze) change nothing.
   const stale = { hostId: A, epoch: before.host_epoch };
-  expect(await store.setConnection(tunnelId, version, 'disconnected', { code: 'x', message: 'late', phase: 1, tries: 1 }, new Date(), stale)).toBe(false);
+  expect(await store.setConnection(tunnelId, version, 'phase1_failed', { code: 'x', message: 'late', phase: 1, tries: 1 }, new Date(), stale)).toBe(false);
   await store.setPairStates(tunnelId, version, [], stale);
   await store.markTunnelError(tunnelId, version, 'late', stale);
   await store.setGatewayState(gateways[0], 'error', 'late', stale);
@@ -84,11 +84,11 @@ it('a lost host\'s gateways go to the live hosts in shares, each with a new epoc
   expect((await row('SELECT resource_state FROM vpn_gateways WHERE id = $1', [gateways[0]])).resource_state).not.toBe('error');
   expect((await row(`SELECT count(*)::int AS n FROM tunnel_events WHERE tunnel_id = $1 AND message = 'late'`, [tunnelId])).n).toBe(0);
   // Even the old owner's epoch number under the new owner's name: no.
-  expect(await store.setConnection(tunnelId, version, 'disconnected', null, new Date(), { hostId: moved.host_id, epoch: before.host_epoch })).toBe(false);
+  expect(await store.setConnection(tunnelId, version, 'connecting', null, new Date(), { hostId: moved.host_id, epoch: before.host_epoch })).toBe(false);
 
   // The new owner writes under the new epoch.
   const fresh = { hostId: moved.host_id, epoch: moved.host_epoch };
-  expect(await store.setConnection(tunnelId, version, 'disconnected', null, new Date(), fresh)).toBe(true);
+  expect(await store.setConnection(tunnelId, version, 'connecting', null, new Date(), fresh)).toBe(true);
   expect(await store.setConnection(tunnelId, version, 'connected', null, new Date(), fresh)).toBe(true);
   const claim = [...byB, ...byC].find((c) => c.gatewayId === gateways[0])!;
   expect(await store.recordReconnections(claim, fresh)).toBe(0);
