@@ -103,7 +103,7 @@ export class HostController {
       const placement = await this.o.store.placement(g);
       const { viciSocket } = await this.o.runtime.ensureGateway(placement);
       if (!held) {
-        const agent = new GatewayAgent({ gatewayId, privateIp: g.privateIp, subnetCidr: placement.subnetCidr, viciSocket, store: this.o.store, tunnelStore: this.tunnelStoreFor(fence), timings: this.o.timings, initiateTimeoutMs: this.o.initiateTimeoutMs, log: this.o.log });
+        const agent = new GatewayAgent({ gatewayId, namespace: this.o.runtime.namespaceOf(gatewayId), privateIp: g.privateIp, subnetCidr: placement.subnetCidr, viciSocket, store: this.o.store, tunnelStore: this.tunnelStoreFor(fence), timings: this.o.timings, initiateTimeoutMs: this.o.initiateTimeoutMs, log: this.o.log });
         await agent.start();
         held = { agent, fence };
         this.agents.set(gatewayId, held);

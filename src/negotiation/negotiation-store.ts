@@ -160,7 +160,7 @@ export class NegotiationStore {
    * how many tunnels of the gateway are still not connected.
    */
   async recordReconnections(move: ClaimedGateway, fence: OwnershipFence): Promise<number> {
-    const why = move.reason === 'drain' ? 'drained off it' : `${move.fromHostId ?? 'its host'}'s lease expired`;
+    const why = move.reason === 'drain' ? `while ${move.fromHostId ?? 'its host'} was drained` : `after ${move.fromHostId ?? 'its host'}'s lease expired`;
     const rows: { waiting: string }[] = await this.db.query(
       `WITH mv AS (SELECT moved_at FROM gateway_moves WHERE id = $1),
             fresh AS (SELECT t.id, extract(epoch FROM t.connected_at - mv.moved_at)::float8 AS secs FROM vpn_tunnels t, mv, vpn_gateways g
@@ -168,7 +168,7 @@ export class NegotiationStore {
                          AND t.connection_state = 'connected' AND t.connected_at >= mv.moved_at
                          AND NOT EXISTS (SELECT 1 FROM tunnel_events e WHERE e.tunnel_id = t.id AND e.kind = 'failover' AND e.at >= mv.moved_at)),
             logged AS (INSERT INTO tunnel_events (tunnel_id, kind, result, reason_code, message)
-                       SELECT id, 'failover', 'success', $5, 'The gateway moved from host ' || $6 || ' to host ' || $3 || ' after ' || $7 || '; reconnected in ' || round(secs::numeric, 1) || ' s.' FROM fresh RETURNING 1)
+                       SELECT id, 'failover', 'success', $5, 'The gateway moved from host ' || $6 || ' to host ' || $3 || ' ' || $7 || '; reconnected in ' || round(secs::numeric, 1) || ' s.' FROM fresh RETURNING 1)
        SELECT (SELECT count(*) FROM vpn_tunnels t WHERE t.gateway_id = $2 AND t.resource_state <> 'deleting' AND t.connection_state <> 'connected') AS waiting,
               (SELECT count(*) FROM logged) AS logged`,
       [move.moveId, move.gatewayId, fence.hostId, fence.epoch, move.reason === 'drain' ? 'gateway_drained' : 'host_lease_expired', move.fromHostId ?? '(none)', why],
