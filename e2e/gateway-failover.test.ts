@@ -4,6 +4,7 @@
 // its stale copies, nothing flaps; c. freeze a host: after its lease the gateways run elsewhere
 // and at no 100 ms sample after the fence time are two copies of a gateway on the internet
 // bridge; unfrozen, the old host fences itself; d. a drain moves every gateway off a host.
+import { readFileSync } from 'fs';
 import { gatewayMac } from '../src/negotiation/host/gateway-network';
 import { gatewayNamespace, hostTag } from '../src/negotiation/host/lab-names';
 import { namespaceExists } from '../src/negotiation/host/gateway-namespace';
@@ -44,6 +45,7 @@ async function tunnelTo(n: number, gw: any, anyPeer: boolean) {
   const peer = await product.ok('POST', '/api/v1/peer-gateways', { name: `fo-site${n}`, ipAddress: anyPeer ? '0.0.0.0' : ip });
   const t = await product.ok('POST', '/api/v1/vpn-tunnels', {
     name: `fo-t${n}`, gatewayId: gw.id, peerId: peer.id, localSubnetIds: [product.inventory.vpcs[0].subnets[0].id], remoteCidrs: [subnet], psk: `failover-${n}.Key`,
+    ...(anyPeer ? { ikePolicy: { remoteId: ip } } : {}),
   });
   await product.addSiteFromDownload(t.id, { name: `fo${n}`, publicIp: ip, subnet });
   tunnels.push({ id: t.id, gatewayId: gw.id, subnet, anyPeer });
@@ -149,15 +151,16 @@ it('c. a frozen host loses its gateways after the lease TTL, never two copies on
   const violations: string[] = [];
   let samples = 0;
   let sampling = true;
+  // A sample every 100 ms (the next one starts on schedule, or at once when a sample ran late).
   const sampler = (async () => {
-    while (sampling) {
+    for (let k = 0, start = Date.now(); sampling; k++) {
       const at = Date.now();
       const legs = await externalLegs();
       if (at > fenceAt) {
         samples++;
         for (const [id, l] of legs) if (l.ports.length > 1 || l.fdbPorts.length > 1) violations.push(`${new Date(at).toISOString()} ${id}: ports ${l.ports} fdb ${l.fdbPorts}`);
       }
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, Math.max(0, start + (k + 1) * 100 - Date.now())));
     }
   })();
   const platform = tunnels.filter((t) => !t.anyPeer);
@@ -174,12 +177,16 @@ it('c. a frozen host loses its gateways after the lease TTL, never two copies on
   const tagB = hostTag(hostB);
   product.labHosts().revive(hostB);
   await product.waitFor(async () => gws.every((g) => !namespaceExists(gatewayNamespace(g.id, tagB))), 30_000, 'B to remove its stale copies');
+  await new Promise((r) => setTimeout(r, 1000)); // and a last second of samples with B awake
   sampling = false;
   await sampler;
-  expect(samples).toBeGreaterThan(20);
+  const sampledS = (Date.now() - fenceAt) / 1000;
+  process.stderr.write(`freeze: ${samples} samples of the internet bridge in ${sampledS.toFixed(1)} s after the fence time, ${violations.length} with two copies\n`);
+  expect(samples).toBeGreaterThan(sampledS * 5);
   expect(violations).toEqual([]);
-  const bLog = require('fs').readFileSync(product.labHosts().get(hostB)!.log, 'utf8') as string;
-  expect(bLog).toMatch(/lease lapsed \(not renewed in time\): fencing/);
+  // B unplugged what it lost by itself: by its watchdog (fence), or at its first renewal (moved away).
+  const bLog = readFileSync(product.labHosts().get(hostB)!.log, 'utf8');
+  expect(bLog).toMatch(/lease lapsed \(not renewed in time\): fencing|no longer placed here \(moved away\): unplugging/);
   expect(await Promise.all(gws.map((g) => hostOf(g.id)))).toEqual([hostA, hostA, hostA]);
   for (const t of platform) expect((await product.ok('GET', `/api/v1/vpn-tunnels/${t.id}`)).connectionState).toBe('connected');
   // Exactly one external leg per gateway, A's.

@@ -236,8 +236,14 @@ export class HostController {
   private async dropMovedAway(): Promise<void> {
     const present = [...this.agents.keys()];
     for (const id of await this.o.store.notOwned(this.o.hostId, present)) {
-      this.o.log(`gateway ${id} is no longer placed here: removing this host's copy`);
-      void this.mutex.run(id, () => this.forgetLocked(id)).catch((err) => this.o.log(`cleanup ${id}: ${(err as Error).message}`));
+      this.o.log(`gateway ${id} is no longer placed here (moved away): unplugging and removing this host's copy`);
+      const held = this.agents.get(id);
+      this.agents.delete(id);
+      // Unplugged at once, not after whatever holds the gateway's mutex (a sync, a negotiation step).
+      void this.o.runtime.fenceGateway(id)
+        .then(() => held?.agent.close())
+        .then(() => this.mutex.run(id, () => this.forgetLocked(id)))
+        .catch((err) => this.o.log(`cleanup ${id}: ${(err as Error).message}`));
     }
   }
 

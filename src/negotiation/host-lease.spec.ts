@@ -42,10 +42,10 @@ describe('FenceGuard: self-fence on a missed renewal', () => {
     const c = clock();
     const guard = new FenceGuard(new HostLease({ ttlMs: 4000, fenceMarginMs: 500 }, c.now));
     c.advance(60_000);
-    expect(guard.next()).toBe('none');
+    expect(guard.next(true)).toBe('none');
   });
 
-  it('fences once when renewals stop, and resumes once a renewal succeeds again', () => {
+  it('fences once when renewals stop while another host renews, and resumes once a renewal succeeds again', () => {
     const c = clock();
     const lease = new HostLease({ ttlMs: 4000, fenceMarginMs: 500 }, c.now);
     const guard = new FenceGuard(lease);
@@ -54,21 +54,36 @@ describe('FenceGuard: self-fence on a missed renewal', () => {
     for (let i = 0; i < 10; i++) {
       c.advance(1000);
       lease.renewed(lease.renewalStarted());
-      expect(guard.next()).toBe('none');
+      expect(guard.next(true)).toBe('none');
     }
-    // PostgreSQL unreachable (or the worker frozen): no renewal for 3.5 s -> fence, exactly once.
+    // Cut off from PostgreSQL (or frozen) while another host renews: no renewal for 3.5 s -> fence, exactly once.
     c.advance(3499);
-    expect(guard.next()).toBe('none');
+    expect(guard.next(true)).toBe('none');
     c.advance(1);
-    expect(guard.next()).toBe('fence');
+    expect(guard.next(true)).toBe('fence');
     expect(guard.isFenced()).toBe(true);
     c.advance(10_000);
-    expect(guard.next()).toBe('none');
+    expect(guard.next(true)).toBe('none');
     // A renewal gets through: serve again (the worker first rereads which gateways are its own).
     lease.renewed(lease.renewalStarted());
-    expect(guard.next()).toBe('resume');
+    expect(guard.next(true)).toBe('resume');
     expect(guard.isFenced()).toBe(false);
-    expect(guard.next()).toBe('none');
+    expect(guard.next(true)).toBe('none');
+  });
+
+  it('holds on (keeps serving) while no other host renews either: PostgreSQL is down for everyone', () => {
+    const c = clock();
+    const lease = new HostLease({ ttlMs: 4000, fenceMarginMs: 500 }, c.now);
+    const guard = new FenceGuard(lease);
+    lease.renewed(lease.renewalStarted());
+    c.advance(3500);
+    expect(guard.next(null)).toBe('none'); // not known yet
+    expect(guard.next(false)).toBe('hold');
+    c.advance(30_000);
+    expect(guard.next(false)).toBe('none');
+    expect(guard.isFenced()).toBe(false);
+    // Another host gets through to PostgreSQL (it may claim our gateways now): fence.
+    expect(guard.next(true)).toBe('fence');
   });
 });
 

@@ -53,20 +53,36 @@ export class HostLease {
 }
 
 /**
- * Fencing state of a worker: `fence` once when the lease lapses, `unfence` once a renewal
- * succeeds again (the worker then rereads which gateways are still its own).
+ * Fencing state of a worker. The lease lapsing means "this host could not reach PostgreSQL in
+ * time", which also happens when PostgreSQL is down for every host: then nobody can claim the
+ * gateways and fencing would only turn a control-plane outage into a data-plane one. So a lapsed
+ * lease fences only with evidence that another host is renewing its lease (it reaches PostgreSQL
+ * and may claim ours); without it the host holds on and keeps serving (a claimer's attach takes
+ * the addresses over anyway). A renewal that gets through again resumes.
  */
 export class FenceGuard {
   private fenced = false;
+  private holding = false;
 
   constructor(private readonly lease: HostLease) {}
 
-  /** What the watchdog tick must do now. */
-  next(): 'fence' | 'resume' | 'none' {
+  /**
+   * What the watchdog tick must do now, given whether another host renewed its lease recently
+   * (null: not known yet, decide later).
+   */
+  next(othersRenewing: boolean | null): 'fence' | 'hold' | 'resume' | 'none' {
     if (!this.fenced && this.lease.lapsed()) {
-      this.fenced = true;
-      return 'fence';
+      if (othersRenewing === null) return 'none';
+      if (othersRenewing) {
+        this.fenced = true;
+        this.holding = false;
+        return 'fence';
+      }
+      if (this.holding) return 'none';
+      this.holding = true;
+      return 'hold';
     }
+    this.holding = false;
     if (this.fenced && this.lease.isValid()) {
       this.fenced = false;
       return 'resume';

@@ -2,6 +2,7 @@
 // self-fencing), its BullMQ queue, the reconciler.
 import { Job, Worker } from 'bullmq';
 import IORedis from 'ioredis';
+import { createHash } from 'crypto';
 import { hostname } from 'os';
 import { DataSource } from 'typeorm';
 import { describeError } from '../common/dependency-errors';
@@ -24,6 +25,12 @@ import { WorkerConfig } from './worker-config';
 
 type Handlers = { [N in JobName]: (payload: JobPayloads[N]) => Promise<void> };
 
+/**
+ * How long a host's "I renewed my lease" mark lives in Redis: two renewals, far less than the TTL,
+ * so when PostgreSQL fails for every host the marks are gone before any lease lapses.
+ */
+const LEASE_EVIDENCE_RENEWALS = 2;
+
 export class HostWorker {
   private db!: DataSource;
   private redis!: IORedis;
@@ -40,6 +47,9 @@ export class HostWorker {
   private store!: NegotiationStore;
   private ticking = false;
   private cordoned = false;
+  /** Whether another host of this database is renewing its lease (Redis), checked after our lease lapsed; see FenceGuard. */
+  private othersRenewing: { at: number; others: boolean } | null = null;
+  private checkingOthers = false;
   private readonly depLog = throttledLog((m) => this.log(m));
 
   constructor(private readonly config: WorkerConfig, private readonly log: (m: string) => void = (m) => console.log(`[worker] ${m}`)) {}
@@ -121,7 +131,26 @@ export class HostWorker {
     const sentAt = this.lease.renewalStarted();
     const flags = await this.store.renewLease(c.hostId, hostname(), c.capacity, c.leaseTtlMs);
     this.lease.renewed(sentAt);
+    this.othersRenewing = null;
     this.cordoned = flags.cordoned || flags.draining;
+    // Best effort (no offline queue): the evidence other hosts' watchdogs look for.
+    void this.publisher.set(`${this.leaseMarkPrefix()}${c.hostId}`, '1', 'PX', c.leaseRenewMs * LEASE_EVIDENCE_RENEWALS).catch(() => undefined);
+  }
+
+  /** Lease marks are per database: other products sharing the Redis are not our peers. */
+  private leaseMarkPrefix(): string {
+    return `vpn:host-lease:${createHash('sha1').update(this.config.databaseUrl).digest('hex').slice(0, 12)}:`;
+  }
+
+  private checkOthersRenewing(): void {
+    if (this.checkingOthers) return;
+    this.checkingOthers = true;
+    const prefix = this.leaseMarkPrefix();
+    const timeout = new Promise<string[]>((_, reject) => setTimeout(() => reject(new Error('timeout')), 500).unref());
+    void Promise.race([this.publisher.keys(`${prefix}*`), timeout])
+      .then((keys) => (this.othersRenewing = { at: Date.now(), others: keys.some((k) => k !== `${prefix}${this.config.hostId}`) }))
+      .catch(() => (this.othersRenewing = { at: Date.now(), others: false }))
+      .finally(() => (this.checkingOthers = false));
   }
 
   /** Renew, then (lease valid) claim lost hosts' gateways and drop copies that moved away. One at a time. */
@@ -141,8 +170,13 @@ export class HostWorker {
 
   private watchLease(): void {
     if (this.stopping) return;
-    const next = this.fence.next();
-    if (next === 'fence') {
+    if (this.lease.lapsed() && !this.fence.isFenced()) this.checkOthersRenewing();
+    // Only an answer younger than a second counts (a check from before a freeze does not).
+    const evidence = this.othersRenewing && Date.now() - this.othersRenewing.at < 1000 ? this.othersRenewing.others : null;
+    const next = this.fence.next(evidence);
+    if (next === 'hold') {
+      this.log('lease lapsed (not renewed in time) but no other host is renewing either (PostgreSQL down for all?): still serving; fencing as soon as another host renews');
+    } else if (next === 'fence') {
       this.log(`lease lapsed (not renewed in time): fencing, this host stops serving its gateways`);
       void this.controller.fenceAll().then(() => this.log('fenced: every gateway unplugged, its charon stopped'));
     } else if (next === 'resume') {
