@@ -155,7 +155,11 @@ it('c. a frozen host loses its gateways after the lease TTL, never two copies on
   const sampler = (async () => {
     for (let k = 0, start = Date.now(); sampling; k++) {
       const at = Date.now();
-      const legs = await externalLegs();
+      const legs = await externalLegs().catch((e) => {
+        violations.push(`sample failed: ${(e as Error).message}`);
+        sampling = false;
+        return new Map();
+      });
       if (at > fenceAt) {
         samples++;
         for (const [id, l] of legs) if (l.ports.length > 1 || l.fdbPorts.length > 1) violations.push(`${new Date(at).toISOString()} ${id}: ports ${l.ports} fdb ${l.fdbPorts}`);

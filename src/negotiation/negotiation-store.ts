@@ -139,8 +139,16 @@ export class NegotiationStore {
             moved AS (UPDATE vpn_gateways g SET host_id = $1, host_epoch = g.host_epoch + 1 FROM picked WHERE g.id = picked.id
                       RETURNING g.id, picked.host_id AS from_host, g.host_epoch AS epoch),
             logged AS (INSERT INTO gateway_moves (gateway_id, from_host_id, to_host_id, reason, epoch)
-                       SELECT id, from_host, $1, $3, epoch FROM moved RETURNING id AS move_id, gateway_id)
-       SELECT moved.id, moved.from_host, moved.epoch, logged.move_id FROM moved JOIN logged ON logged.gateway_id = moved.id`,
+                       SELECT id, from_host, $1, $3, epoch FROM moved RETURNING id AS move_id, gateway_id),
+            -- Its tunnels are down until the new owner brings them up (the previous owner could not
+            -- say so): a connected tunnel starts its routes' hold-down now, and its next connected_at
+            -- is the reconnection's.
+            reset AS (UPDATE vpn_tunnels t SET connection_state = 'connecting', connected_at = NULL, updated_at = now(),
+                             disconnected_at = CASE WHEN t.connection_state = 'connected' THEN now() ELSE t.disconnected_at END,
+                             state_changed_at = CASE WHEN t.connection_state <> 'connecting' THEN now() ELSE t.state_changed_at END
+                        FROM moved WHERE t.gateway_id = moved.id AND t.connection_state <> 'connecting' RETURNING t.id)
+       SELECT moved.id, moved.from_host, moved.epoch, logged.move_id, (SELECT count(*) FROM reset) AS reset
+         FROM moved JOIN logged ON logged.gateway_id = moved.id`,
       [hostId, limit, reason, ...extra],
     );
     return rows.map((r) => ({ gatewayId: r.id, fromHostId: r.from_host, epoch: Number(r.epoch), moveId: String(r.move_id), reason }));

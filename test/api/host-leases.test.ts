@@ -70,6 +70,10 @@ it('a lost host\'s gateways go to the live hosts in shares, each with a new epoc
   expect(moved.host_epoch).toBe(before.host_epoch + 1);
   const moves = await pg.query('SELECT gateway_id, from_host_id, to_host_id, epoch FROM gateway_moves WHERE gateway_id = ANY($1)', [gateways]);
   expect(moves.rows).toHaveLength(5);
+  // The moved gateway's connected tunnel is down until the new owner says otherwise (the old one
+  // could not): its routes' hold-down starts at the move.
+  const reset = await row('SELECT connection_state, connected_at, disconnected_at > now() - interval \'1 minute\' AS recent FROM vpn_tunnels WHERE id = $1', [tunnelId]);
+  expect(reset).toMatchObject({ connection_state: 'connecting', connected_at: null, recent: true });
 
   // The old owner's late writes (a write-behind queue flushing after a freeze) change nothing.
   const stale = { hostId: A, epoch: before.host_epoch };
@@ -79,7 +83,7 @@ it('a lost host\'s gateways go to the live hosts in shares, each with a new epoc
   await store.setGatewayState(gateways[0], 'error', 'late', stale);
   await store.recordEvent(tunnelId, { kind: 'down', message: 'late' }, stale);
   const t = await row('SELECT connection_state, resource_state, pair_states FROM vpn_tunnels WHERE id = $1', [tunnelId]);
-  expect(t).toMatchObject({ connection_state: 'connected', pair_states: null });
+  expect(t).toMatchObject({ connection_state: 'connecting', pair_states: null });
   expect(t.resource_state).not.toBe('error');
   expect((await row('SELECT resource_state FROM vpn_gateways WHERE id = $1', [gateways[0]])).resource_state).not.toBe('error');
   expect((await row(`SELECT count(*)::int AS n FROM tunnel_events WHERE tunnel_id = $1 AND message = 'late'`, [tunnelId])).n).toBe(0);
