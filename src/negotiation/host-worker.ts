@@ -33,6 +33,12 @@ const LEASE_EVIDENCE_RENEWALS = 2;
 
 export class HostWorker {
   private db!: DataSource;
+  /**
+   * The lease's own connection: renewals must never queue behind the state writes and reconciles
+   * that fill the main pool when many tunnels come up at once (both hosts lost their leases under
+   * a 1,000-tunnel start when they shared it).
+   */
+  private leaseDb!: DataSource;
   private redis!: IORedis;
   private publisher!: IORedis;
   private worker!: Worker;
@@ -45,7 +51,8 @@ export class HostWorker {
   private lease!: HostLease;
   private fence!: FenceGuard;
   private store!: NegotiationStore;
-  private ticking = false;
+  private renewing = false;
+  private claiming = false;
   private cordoned = false;
   /** Whether another host of this database is renewing its lease (Redis), checked after our lease lapsed; see FenceGuard. */
   private othersRenewing: { at: number; others: boolean } | null = null;
@@ -69,6 +76,8 @@ export class HostWorker {
     // time out and read again anyway).
     this.publisher = new IORedis(c.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 });
     this.publisher.on('error', (e) => this.depLog('redis-publisher', `route notifications: ${describeError(e, 'Redis')} (tunnels are not affected)`));
+    this.leaseDb = new DataSource(dataSourceOptions(c.databaseUrl, { extra: { max: 1, connectionTimeoutMillis: Math.min(2000, c.leaseTtlMs), statement_timeout: c.leaseTtlMs } }));
+    await untilAvailable('worker: PostgreSQL (lease)', () => this.leaseDb.initialize(), this.log, { cancelled });
     const store = (this.store = new NegotiationStore(this.db, new SecretBox(c.secretsKey), (vpcId) => publishRoutesChanged(this.publisher, vpcId).catch(() => undefined)));
     this.writer = new StateWriter({ log: this.log });
     const tunnelStore = new WriteBehindStore(store, this.writer);
@@ -129,7 +138,7 @@ export class HostWorker {
   private async renewLease(): Promise<void> {
     const c = this.config;
     const sentAt = this.lease.renewalStarted();
-    const flags = await this.store.renewLease(c.hostId, hostname(), c.capacity, c.leaseTtlMs);
+    const flags = await this.store.renewLease(c.hostId, hostname(), c.capacity, c.leaseTtlMs, this.leaseDb);
     this.lease.renewed(sentAt);
     this.othersRenewing = null;
     this.cordoned = flags.cordoned || flags.draining;
@@ -153,19 +162,26 @@ export class HostWorker {
       .finally(() => (this.checkingOthers = false));
   }
 
-  /** Renew, then (lease valid) claim lost hosts' gateways and drop copies that moved away. One at a time. */
+  /**
+   * Renew (never two at once), then (lease valid) claim lost hosts' gateways and drop copies that
+   * moved away. The claim work runs beside the renewals, so a slow claim never delays the next one.
+   */
   private async leaseTick(): Promise<void> {
-    if (this.ticking || this.stopping) return;
-    this.ticking = true;
+    if (this.renewing || this.stopping) return;
+    this.renewing = true;
     try {
       await this.renewLease();
       this.watchLease();
-      if (!this.fence.isFenced()) await this.controller.leaseTick({ cordoned: this.cordoned });
     } catch (err) {
-      this.depLog('lease', `lease: ${describeError(err)} (${Math.max(0, Math.round(this.lease.msLeft()))} ms before this host fences itself)`);
+      this.depLog('lease', `lease: ${describeError(err)} (${Math.max(0, Math.round(this.lease.msLeft()))} ms before this host may fence itself)`);
     } finally {
-      this.ticking = false;
+      this.renewing = false;
     }
+    if (this.claiming || this.fence.isFenced() || !this.lease.isValid()) return;
+    this.claiming = true;
+    void this.controller.leaseTick({ cordoned: this.cordoned })
+      .catch((err) => this.depLog('claim', `claiming lost hosts' gateways: ${describeError(err)}`))
+      .finally(() => (this.claiming = false));
   }
 
   private watchLease(): void {
@@ -212,5 +228,6 @@ export class HostWorker {
     this.redis?.disconnect();
     this.publisher?.disconnect();
     await this.db?.destroy();
+    if (this.leaseDb?.isInitialized) await this.leaseDb.destroy();
   }
 }

@@ -64,10 +64,11 @@ export class NegotiationStore {
 
   /**
    * Registers the host and renews its lease until now() + ttl by the database's clock (the one
-   * clock every host agrees on). Says whether an operator cordoned or is draining the host.
+   * clock every host agrees on). Says whether an operator cordoned or is draining the host. `via`:
+   * the worker's lease connection (never queued behind other queries).
    */
-  async renewLease(hostId: string, hostname: string, capacity: number, ttlMs: number): Promise<HostFlags> {
-    const rows: { cordoned: boolean; draining: boolean }[] = await this.db.query(
+  async renewLease(hostId: string, hostname: string, capacity: number, ttlMs: number, via: Pick<DataSource, 'query'> = this.db): Promise<HostFlags> {
+    const rows: { cordoned: boolean; draining: boolean }[] = await via.query(
       `INSERT INTO gateway_hosts (id, hostname, capacity, last_seen_at, lease_expires_at, lease_ttl_ms) VALUES ($1, $2, $3, now(), now() + make_interval(secs => $4::float8 / 1000), $4)
        ON CONFLICT (id) DO UPDATE SET hostname = EXCLUDED.hostname, capacity = EXCLUDED.capacity, lease_expires_at = EXCLUDED.lease_expires_at, lease_ttl_ms = EXCLUDED.lease_ttl_ms,
          -- the "last seen" time moves every 5 s, not every renewal (the console's change feed watches it)
