@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-export class GatewayHostLeases1796508387906 implements MigrationInterface {
-  name = 'GatewayHostLeases1796508387906';
+export class GatewayHostLeases1796512195513 implements MigrationInterface {
+  name = 'GatewayHostLeases1796512195513';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query("CREATE TABLE \"gateway_moves\" (\"id\" BIGSERIAL NOT NULL, \"gateway_id\" character varying(32) NOT NULL, \"from_host_id\" character varying(64), \"to_host_id\" character varying(64) NOT NULL, \"reason\" character varying(16) NOT NULL, \"epoch\" integer NOT NULL, \"moved_at\" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), \"reconnected_at\" TIMESTAMP WITH TIME ZONE, CONSTRAINT \"PK_c15b6e7121915daf7ec8acb223e\" PRIMARY KEY (\"id\"))");
