@@ -12,9 +12,9 @@ import { dataSourceOptions } from '../database/data-source';
 import { hostQueueName, JOB_NAMES, JobName, JobPayloads } from '../jobs/job-catalogue';
 import { HostController } from './host-controller';
 import { GatewayHostRuntime } from './host/gateway-host';
-import { LabNetworkDriver } from './host/gateway-network';
 import { hostTag } from './host/lab-names';
 import { FenceGuard, HostLease } from './host-lease';
+import { createNetworkDriver } from './host/network-driver-factory';
 import { publishRoutesChanged } from '../routes/route-notifier';
 import { NegotiationStore } from './negotiation-store';
 import { StateWriter, WriteBehindStore } from './state-writer';
@@ -23,7 +23,8 @@ import { SampleStore } from '../monitoring/sample-store';
 import { connName } from '../strongswan/tunnel-model';
 import { WorkerConfig } from './worker-config';
 
-type Handlers = { [N in JobName]: (payload: JobPayloads[N]) => Promise<void> };
+// A handler's result is the job's return value (only tunnel.diagnose has one: the API waits for it).
+type Handlers = { [N in JobName]: (payload: JobPayloads[N]) => Promise<unknown> };
 
 /**
  * How long a host's "I renewed my lease" mark lives in Redis: two renewals, far less than the TTL,
@@ -88,7 +89,7 @@ export class HostWorker {
     // The charon supervisor's lines carry the component too ("[worker] charon vpngw-…: …").
     const logger = { info: (m: string) => this.log(m), warn: (m: string) => this.log(m), error: (m: string) => this.log(m) };
     const tag = hostTag(c.hostId);
-    const runtime = new GatewayHostRuntime({ network: new LabNetworkDriver({ prefix: c.labPrefix, hostTag: tag }), baseDir: c.gatewaysDir, dataPlane: c.dataPlane, logger, hostTag: tag });
+    const runtime = new GatewayHostRuntime({ network: createNetworkDriver(c, tag), baseDir: c.gatewaysDir, dataPlane: c.dataPlane, logger, hostTag: tag });
     this.controller = new HostController({
       hostId: c.hostId, capacity: c.capacity, db: this.db, store, runtime,
       tunnelStoreFor: (fence) => tunnelStore.fenced(fence), leaseValid: () => this.lease.isValid(),
@@ -102,6 +103,7 @@ export class HostWorker {
       'gateway.delete': (p) => this.controller.deleteGateway(p.gatewayId),
       'tunnel.sync': (p) => this.controller.syncTunnel(p.tunnelId),
       'tunnel.delete': (p) => this.controller.deleteTunnel(p.tunnelId),
+      'tunnel.diagnose': (p) => this.controller.diagnoseTunnel(p.tunnelId),
     };
     for (const name of JOB_NAMES) if (!handlers[name]) throw new Error(`no handler for job ${name}`);
 
@@ -113,9 +115,9 @@ export class HostWorker {
     this.worker = new Worker(
       hostQueueName(c.hostId),
       async (job: Job) => {
-        const handler = handlers[job.name as JobName] as (p: unknown) => Promise<void>;
+        const handler = handlers[job.name as JobName] as (p: unknown) => Promise<unknown>;
         if (!handler) throw new Error(`unknown job ${job.name}`);
-        await handler(job.data);
+        return handler(job.data);
       },
       { connection: this.redis, concurrency: c.jobConcurrency },
     );

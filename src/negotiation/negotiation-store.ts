@@ -19,6 +19,7 @@ import { GatewayHost } from './gateway-host.entity';
 import { GatewayMoveReason } from './gateway-move.entity';
 import { claimShare, LEASE_EXPIRED, OwnershipFence, PLACEABLE } from './host-lease';
 import { GatewayPlacement } from './host/gateway-network';
+import { SegmentPlacement } from './host/vxlan-network-driver';
 import { TunnelEvent, TunnelEventKind } from './tunnel-event.entity';
 
 export interface DesiredTunnel {
@@ -197,7 +198,7 @@ export class NegotiationStore {
     return this.db.getRepository(VpnGateway).findOne({ where: { id } });
   }
 
-  async placement(g: VpnGateway): Promise<GatewayPlacement> {
+  async placement(g: VpnGateway): Promise<SegmentPlacement> {
     const eip = await this.db.getRepository(ExternalIp).findOneByOrFail({ id: g.externalIpId });
     const vpc = await this.db.getRepository(Vpc).findOneByOrFail({ id: g.vpcId });
     const subnet = await this.db.getRepository(Subnet).findOneByOrFail({ id: g.subnetId });
@@ -212,6 +213,7 @@ export class NegotiationStore {
       subnetCidr: subnet.cidr,
       subnetRouterIp: firstHost(subnet.cidr),
       privateIp: g.privateIp,
+      vni: subnet.vni,
     };
   }
 
