@@ -70,8 +70,9 @@ beforeAll(async () => {
   await product.startWithoutWorker();
   hostA = `${product.hostId}a`;
   hostB = `${product.hostId}b`;
-  await product.addHost(hostA);
-  await product.addHost(hostB);
+  // Their logs at level log: the test reads B's fence and cleanup lines.
+  await product.addHost(hostA, { LOG_LEVEL: 'log' });
+  await product.addHost(hostB, { LOG_LEVEL: 'log' });
   // Equal spare capacity: placement alternates by host id, A, B, A.
   for (let i = 0; i < 3; i++) gws.push(await product.createGateway(`fo-gw${i}`));
   // The any-address peer's gateway stays on B in a and b; the remote initiates it.
