@@ -22,6 +22,7 @@ import { MetricsCollector } from '../monitoring/collector';
 import { SampleStore } from '../monitoring/sample-store';
 import { connName } from '../strongswan/tunnel-model';
 import { WorkerConfig } from './worker-config';
+import { workerHealthPath, writeWorkerHealth } from './worker-health';
 
 // A handler's result is the job's return value (only tunnel.diagnose has one: the API waits for it).
 type Handlers = { [N in JobName]: (payload: JobPayloads[N]) => Promise<unknown> };
@@ -44,6 +45,7 @@ export class HostWorker {
   private publisher!: IORedis;
   private worker!: Worker;
   private controller!: HostController;
+  private runtime!: GatewayHostRuntime;
   private timers: NodeJS.Timeout[] = [];
   private reconciling: Promise<void> | null = null;
   private metrics: MetricsCollector | null = null;
@@ -90,6 +92,7 @@ export class HostWorker {
     const logger = { info: (m: string) => this.log(m), warn: (m: string) => this.log(m), error: (m: string) => this.log(m) };
     const tag = hostTag(c.hostId);
     const runtime = new GatewayHostRuntime({ network: createNetworkDriver(c, tag), baseDir: c.gatewaysDir, dataPlane: c.dataPlane, logger, hostTag: tag });
+    this.runtime = runtime;
     this.controller = new HostController({
       hostId: c.hostId, capacity: c.capacity, db: this.db, store, runtime,
       tunnelStoreFor: (fence) => tunnelStore.fenced(fence), leaseValid: () => this.lease.isValid(),
@@ -125,6 +128,9 @@ export class HostWorker {
     this.worker.on('error', (err) => this.depLog('redis-worker', `job queue: ${describeError(err, 'Redis')}`));
 
     this.timers.push(setInterval(() => void this.leaseTick(), c.leaseRenewMs));
+    // The liveness file: rewritten on its own timer, so a stuck event loop (not a slow database) shows.
+    this.timers.push(setInterval(() => this.writeHealth(), c.leaseRenewMs));
+    this.writeHealth();
     // The watchdog needs nothing but the clock: a host cut off from PostgreSQL still fences in time.
     this.timers.push(setInterval(() => this.watchLease(), Math.min(100, c.leaseRenewMs)));
     this.timers.push(setInterval(() => void this.reconcile(), c.reconcileIntervalMs));
@@ -200,6 +206,19 @@ export class HostWorker {
     } else if (next === 'resume') {
       this.log('lease renewed again: serving the gateways still placed here, removing the others');
       void this.reconcile();
+    }
+  }
+
+  private writeHealth(): void {
+    const agents = this.controller.runningAgents();
+    try {
+      writeWorkerHealth(workerHealthPath(this.config.gatewaysDir), {
+        hostId: this.config.hostId, pid: process.pid, writtenAt: new Date().toISOString(),
+        lease: { held: this.lease.isValid(), msLeft: Math.max(0, Math.round(this.lease.msLeft())), fenced: this.fence.isFenced() },
+        gateways: { served: agents.length, charonsRunning: agents.filter((a) => this.runtime.isCharonRunning(a.gatewayId)).length },
+      });
+    } catch (err) {
+      this.depLog('health', `health file: ${describeError(err)}`);
     }
   }
 

@@ -73,6 +73,8 @@ describe.each([
     // HOST_ID comes from the node's hostname (hostNetwork), sanitised by the worker.
     expect(pod.containers[0].env.find((e: any) => e.name === 'HOST_ID')).toBeUndefined();
     expect(pod.containers[0].volumeMounts).toEqual(expect.arrayContaining([expect.objectContaining({ mountPath: '/var/run/netns', mountPropagation: 'Bidirectional' })]));
+    // Liveness: the worker's health file, judged by the CLI the image carries.
+    expect(pod.containers[0].livenessProbe.exec.command).toEqual(['node', 'dist/src/cli/worker-health.js', '--max-age-ms', '15000']);
   });
 
   it('migrations run as a pre-install/pre-upgrade hook Job', () => {

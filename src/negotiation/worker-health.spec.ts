@@ -1,0 +1,36 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { judgeWorkerHealth, WorkerHealth, writeWorkerHealth } from './worker-health';
+
+const at = Date.parse('2026-12-05T10:00:00Z');
+const health = (over: Partial<WorkerHealth> = {}): WorkerHealth => ({
+  hostId: 'h1', pid: 1, writtenAt: new Date(at).toISOString(), lease: { held: true, msLeft: 3000, fenced: false }, gateways: { served: 2, charonsRunning: 2 }, ...over,
+});
+
+describe('worker health', () => {
+  it('is healthy while rewritten recently; stale means stuck or gone', () => {
+    expect(judgeWorkerHealth(health(), at + 5000, 15_000)).toEqual({ ok: true, problems: [] });
+    expect(judgeWorkerHealth(health(), at + 16_000, 15_000)).toMatchObject({ ok: false, problems: [expect.stringContaining('not rewritten for 16 s')] });
+    expect(judgeWorkerHealth(health({ writtenAt: 'garbage' }), at, 15_000).ok).toBe(false);
+  });
+
+  it('a lapsed or fenced lease fails only when the lease is required (readiness), never liveness', () => {
+    const fenced = health({ lease: { held: false, msLeft: 0, fenced: true } });
+    expect(judgeWorkerHealth(fenced, at, 15_000).ok).toBe(true);
+    expect(judgeWorkerHealth(fenced, at, 15_000, true)).toMatchObject({ ok: false, problems: [expect.stringContaining('fenced')] });
+    expect(judgeWorkerHealth(health({ lease: { held: false, msLeft: 0, fenced: false } }), at, 15_000, true).problems).toEqual(['the lease is not held']);
+    // A charon down is the worker's to restart: reported, not a verdict.
+    expect(judgeWorkerHealth(health({ gateways: { served: 2, charonsRunning: 1 } }), at, 15_000, true).ok).toBe(true);
+  });
+
+  it('writes the file whole', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'worker-health-'));
+    try {
+      writeWorkerHealth(join(dir, 'h.json'), health());
+      expect(JSON.parse(readFileSync(join(dir, 'h.json'), 'utf8'))).toEqual(health());
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,46 @@
+// The gateway-host worker's health, as a file the worker rewrites every lease tick (about every
+// second) and `node dist/src/cli/worker-health.js` judges: the Helm chart's liveness probe, and
+// what an operator reads on the host. A worker has no HTTP server; a file needs none, and a worker
+// whose event loop is stuck stops rewriting it, which is exactly what liveness must catch.
+import { renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface WorkerHealth {
+  hostId: string;
+  pid: number;
+  writtenAt: string; // ISO
+  lease: { held: boolean; msLeft: number; fenced: boolean };
+  /** Gateways this worker serves, and how many of their charons are running (supervised). */
+  gateways: { served: number; charonsRunning: number };
+}
+
+export const WORKER_HEALTH_FILE = 'worker-health.json';
+
+export function workerHealthPath(gatewaysDir: string): string {
+  return join(gatewaysDir, WORKER_HEALTH_FILE);
+}
+
+/** Written whole or not at all (a reader never sees half a file). */
+export function writeWorkerHealth(path: string, health: WorkerHealth): void {
+  const tmp = `${path}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(health)}\n`);
+  renameSync(tmp, path);
+}
+
+export interface HealthVerdict {
+  ok: boolean;
+  problems: string[];
+}
+
+/**
+ * Healthy: rewritten within maxAgeMs (the process runs its timers). With requireLease, also holding
+ * its lease (a fenced or lapsed host serves nothing: not ready). Charons are supervised and
+ * restarted by the worker itself, so a stopped one is reported, not a reason to restart the worker.
+ */
+export function judgeWorkerHealth(h: WorkerHealth, nowMs: number, maxAgeMs: number, requireLease = false): HealthVerdict {
+  const problems: string[] = [];
+  const age = nowMs - Date.parse(h.writtenAt);
+  if (!(age <= maxAgeMs)) problems.push(`health file not rewritten for ${Math.round(age / 1000)} s (limit ${maxAgeMs / 1000} s): the worker is stuck or gone`);
+  if (requireLease && (!h.lease.held || h.lease.fenced)) problems.push(h.lease.fenced ? 'fenced: the lease lapsed and another host renews, this host serves nothing' : 'the lease is not held');
+  return { ok: problems.length === 0, problems };
+}
