@@ -2,36 +2,48 @@
 // real settings. IKEv1: isakmp policy + keyring + isakmp profile; IKEv2: proposal / policy /
 // keyring / profile, as in the seed's Cisco section (13.6.2). Both: transform-set, extended ACL,
 // crypto map entry, interface, routes. Pure.
-import { DhGroup, EncryptionAlgorithm, IkeAuthAlgorithm, IpsecAuthAlgorithm, PfsGroup } from '../vpn/policy/policy';
-import { RenderableTunnel, assertRenderable } from '../strongswan/tunnel-model';
+import { DhGroup, EncryptionAlgorithm, IkeAuthAlgorithm, IpsecAuthAlgorithm, PfsGroup, isAead } from '../vpn/policy/policy';
+import { RenderableTunnel, assertRenderable, keyword } from '../strongswan/tunnel-model';
 import { checklist, cidrParts, commentBlock, idIsIp, objectName, remotePairs, remoteView } from './remote-view';
 
-// IKEv1 `crypto isakmp policy`: encryption / hash keywords.
-const ISAKMP_ENC: Record<EncryptionAlgorithm, string> = { '3des': '3des', aes128: 'aes', aes192: 'aes 192', aes256: 'aes 256' };
-const ISAKMP_HASH: Record<IkeAuthAlgorithm, string> = { md5: 'md5', sha1: 'sha', 'sha2-256': 'sha256' };
-// IKEv2 `crypto ikev2 proposal`.
-const IKEV2_ENC: Record<EncryptionAlgorithm, string> = { '3des': '3des', aes128: 'aes-cbc-128', aes192: 'aes-cbc-192', aes256: 'aes-cbc-256' };
-const IKEV2_INTEG: Record<IkeAuthAlgorithm, string> = { md5: 'md5', sha1: 'sha1', 'sha2-256': 'sha256' };
-// `crypto ipsec transform-set` transforms.
-const ESP_ENC: Record<EncryptionAlgorithm, string> = { '3des': 'esp-3des', aes128: 'esp-aes', aes192: 'esp-aes 192', aes256: 'esp-aes 256' };
-const ESP_AUTH: Record<IpsecAuthAlgorithm, string> = { md5: 'esp-md5-hmac', sha1: 'esp-sha-hmac' };
-const AH_AUTH: Record<IpsecAuthAlgorithm, string> = { md5: 'ah-md5-hmac', sha1: 'ah-sha-hmac' };
+const VENDOR = 'Cisco IOS';
+// IKEv1 `crypto isakmp policy`: encryption / hash keywords (IKEv1 has no AES-GCM: the API refuses it).
+const ISAKMP_ENC: Partial<Record<EncryptionAlgorithm, string>> = { '3des': '3des', aes128: 'aes', aes192: 'aes 192', aes256: 'aes 256' };
+const ISAKMP_HASH: Record<IkeAuthAlgorithm, string> = { md5: 'md5', sha1: 'sha', 'sha2-256': 'sha256', 'sha2-384': 'sha384', 'sha2-512': 'sha512' };
+// IKEv2 `crypto ikev2 proposal`: with AES-GCM the hash is given as `prf` and there is no `integrity`.
+const IKEV2_ENC: Record<EncryptionAlgorithm, string> = {
+  '3des': '3des', aes128: 'aes-cbc-128', aes192: 'aes-cbc-192', aes256: 'aes-cbc-256', aes128gcm16: 'aes-gcm-128', aes256gcm16: 'aes-gcm-256',
+};
+const IKEV2_INTEG: Record<IkeAuthAlgorithm, string> = { md5: 'md5', sha1: 'sha1', 'sha2-256': 'sha256', 'sha2-384': 'sha384', 'sha2-512': 'sha512' };
+// `crypto ipsec transform-set` transforms (esp-gcm carries its own integrity).
+const ESP_ENC: Record<EncryptionAlgorithm, string> = {
+  '3des': 'esp-3des', aes128: 'esp-aes', aes192: 'esp-aes 192', aes256: 'esp-aes 256', aes128gcm16: 'esp-gcm 128', aes256gcm16: 'esp-gcm 256',
+};
+const ESP_AUTH: Record<IpsecAuthAlgorithm, string> = {
+  md5: 'esp-md5-hmac', sha1: 'esp-sha-hmac', 'sha2-256': 'esp-sha256-hmac', 'sha2-384': 'esp-sha384-hmac', 'sha2-512': 'esp-sha512-hmac',
+};
+const AH_AUTH: Record<IpsecAuthAlgorithm, string> = {
+  md5: 'ah-md5-hmac', sha1: 'ah-sha-hmac', 'sha2-256': 'ah-sha256-hmac', 'sha2-384': 'ah-sha384-hmac', 'sha2-512': 'ah-sha512-hmac',
+};
+// IOS / IOS XE crypto maps offer the MODP and ECP groups; curve25519 (31) is not among them.
+const GROUPS: Partial<Record<DhGroup, string>> = { 1: '1', 2: '2', 5: '5', 14: '14', 24: '24', 19: '19', 20: '20', 21: '21' };
 
 const EXAMPLE_INTERFACE = 'GigabitEthernet0/0';
 const ACL_SUFFIX = '-acl';
 
-function group(g: DhGroup): string {
-  return String(g);
+function group(g: DhGroup, phase: string): string {
+  return keyword(VENDOR, GROUPS, g, `${phase} DH group ${g} (curve25519)`);
 }
 
 function pfs(g: PfsGroup): string | null {
-  return g === 'disable' ? null : `group${g}`;
+  return g === 'disable' ? null : `group${group(g, 'the PFS')}`;
 }
 
 function transformSet(t: RenderableTunnel): string {
   const p = t.ipsec;
-  if (p.protocol === 'ah') return AH_AUTH[p.authAlgorithm];
-  return `${ESP_ENC[p.encryptionAlgorithm ?? 'aes128']} ${ESP_AUTH[p.authAlgorithm]}`;
+  if (p.protocol === 'ah') return AH_AUTH[p.authAlgorithm ?? 'sha1'];
+  const enc = ESP_ENC[p.encryptionAlgorithm ?? 'aes128'];
+  return p.authAlgorithm ? `${enc} ${ESP_AUTH[p.authAlgorithm]}` : enc;
 }
 
 function block(head: string, body: (string | null | false)[]): string[] {
@@ -44,10 +56,10 @@ function ikev1(t: RenderableTunnel, name: string): string[] {
   return [
     '! --- Phase 1 (IKEv1 ISAKMP). Pick a policy number not used by another policy on this router.',
     ...block('crypto isakmp policy 10', [
-      `encryption ${ISAKMP_ENC[t.ike.encryptionAlgorithm]}`,
+      `encryption ${keyword(VENDOR, ISAKMP_ENC, t.ike.encryptionAlgorithm, `IKEv1 encryption ${t.ike.encryptionAlgorithm}`)}`,
       `hash ${ISAKMP_HASH[t.ike.authAlgorithm]}`,
       'authentication pre-share',
-      `group ${group(t.ike.dhGroup)}`,
+      `group ${group(t.ike.dhGroup, 'the IKE')}`,
       `lifetime ${t.ike.lifetimeSeconds}`,
     ]),
     ...block(`crypto keyring ${name}`, [`pre-shared-key address ${v.platformAddress} key ${t.psk}`]),
@@ -68,8 +80,8 @@ function ikev2(t: RenderableTunnel, name: string): string[] {
     '! --- Phase 1 (IKEv2).',
     ...block(`crypto ikev2 proposal ${name}`, [
       `encryption ${IKEV2_ENC[t.ike.encryptionAlgorithm]}`,
-      `integrity ${IKEV2_INTEG[t.ike.authAlgorithm]}`,
-      `group ${group(t.ike.dhGroup)}`,
+      isAead(t.ike.encryptionAlgorithm) ? `prf ${IKEV2_INTEG[t.ike.authAlgorithm]}` : `integrity ${IKEV2_INTEG[t.ike.authAlgorithm]}`,
+      `group ${group(t.ike.dhGroup, 'the IKE')}`,
     ]),
     ...block(`crypto ikev2 policy ${name}`, [`proposal ${name}`]),
     `crypto ikev2 keyring ${name}`,

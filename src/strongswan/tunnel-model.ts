@@ -28,6 +28,24 @@ export class RenderError extends Error {
   }
 }
 
+/**
+ * A vendor's configuration language has no way to say one of the tunnel's settings (e.g. a cipher
+ * the device does not offer). The message names the setting and the vendor; the API answers 409.
+ */
+export class NotExpressible extends RenderError {
+  constructor(vendor: string, what: string) {
+    super(`${vendor} cannot express ${what}: choose another setting for this tunnel, or another vendor's file`);
+    this.name = 'NotExpressible';
+  }
+}
+
+/** `map[key]`, or NotExpressible naming `what` when the vendor has no keyword for it. */
+export function keyword<K extends string | number>(vendor: string, map: Partial<Record<K, string>>, key: K, what: string): string {
+  const k = map[key];
+  if (k === undefined) throw new NotExpressible(vendor, what);
+  return k;
+}
+
 export function isAnyPeer(t: RenderableTunnel): boolean {
   return t.peerIp === ANY_PEER;
 }

@@ -171,9 +171,41 @@ describe('VPN tunnels', () => {
     expect(ipsec).toMatchObject({ configVersion: 4, ipsecPolicy: { protocol: 'ah', encryptionAlgorithm: null, pfsGroup: 'disable' } });
     const renamed = await t.ok(t.patch(`/api/v1/vpn-tunnels/${tunnel.id}`, { name: 'renamed' }));
     expect(renamed).toMatchObject({ name: 'renamed', configVersion: 4 });
-    const bad = await t.put(`/api/v1/vpn-tunnels/${tunnel.id}/ipsec-policy`, { authAlgorithm: 'sha2-256' });
+    const bad = await t.put(`/api/v1/vpn-tunnels/${tunnel.id}/ipsec-policy`, { authAlgorithm: 'sha2-224' });
     expect(bad.status).toBe(400);
     expect((await t.ok(t.get(`/api/v1/vpn-tunnels/${tunnel.id}`))).configVersion).toBe(4);
+  });
+
+  it('modern cryptography (issue 16): AES-GCM, SHA-2 384/512, ECP and curve25519; GCM refused with IKEv1; a vendor that cannot say a setting answers 409 naming it', async () => {
+    const modern = { ikePolicy: { encryptionAlgorithm: 'aes256gcm16', authAlgorithm: 'sha2-384', dhGroup: 20, remoteId: 'modern.example.com' }, ipsecPolicy: { encryptionAlgorithm: 'aes256gcm16', pfsGroup: 20 } };
+    const tunnel = await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peer.id, w, { name: 'modern', remoteCidrs: ['172.24.0.0/16'], ...modern })), 201);
+    expect(tunnel.ikePolicy).toMatchObject({ version: 'v2', encryptionAlgorithm: 'aes256gcm16', authAlgorithm: 'sha2-384', dhGroup: 20 });
+    expect(tunnel.ipsecPolicy).toMatchObject({ protocol: 'esp', encryptionAlgorithm: 'aes256gcm16', authAlgorithm: null, pfsGroup: 20 });
+
+    const swanctl = await t.get(`/api/v1/vpn-tunnels/${tunnel.id}/config?vendor=strongswan-swanctl`);
+    expect(swanctl.status).toBe(200);
+    expect(swanctl.text).toContain('proposals = aes256gcm16-prfsha384-ecp384');
+    expect(swanctl.text).toContain('esp_proposals = aes256gcm16-ecp384');
+    const cisco = await t.get(`/api/v1/vpn-tunnels/${tunnel.id}/config?vendor=cisco-ios`);
+    expect(cisco.text).toContain(' encryption aes-gcm-256\n prf sha384\n group 20');
+    const huawei = await t.get(`/api/v1/vpn-tunnels/${tunnel.id}/config?vendor=huawei`);
+    expect(huawei.status).toBe(409);
+    expect(huawei.body).toMatchObject({ code: 'vendor_cannot_express' });
+    expect(huawei.body.message).toContain('IKE encryption aes256gcm16 (AES-GCM)');
+
+    const v1 = await t.put(`/api/v1/vpn-tunnels/${tunnel.id}/ike-policy`, { version: 'v1' });
+    expect(v1.status).toBe(400);
+    expect(v1.body.violations).toEqual([expect.objectContaining({ field: 'encryptionAlgorithm', rule: 'aead_only_for_ikev2', value: 'aes256gcm16' })]);
+    const withInteg = await t.put(`/api/v1/vpn-tunnels/${tunnel.id}/ipsec-policy`, { authAlgorithm: 'sha2-512' });
+    expect(withInteg.status).toBe(400);
+    expect(withInteg.body.violations[0]).toMatchObject({ field: 'authAlgorithm', rule: 'no_integrity_with_aead' });
+    expect((await t.ok(t.get(`/api/v1/vpn-tunnels/${tunnel.id}`))).configVersion).toBe(1);
+
+    const curve = await t.ok(t.put(`/api/v1/vpn-tunnels/${tunnel.id}/ike-policy`, { encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-512', dhGroup: 31 }));
+    expect(curve.ikePolicy).toMatchObject({ encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-512', dhGroup: 31 });
+    const ciscoCurve = await t.get(`/api/v1/vpn-tunnels/${tunnel.id}/config?vendor=cisco-ios`);
+    expect(ciscoCurve.status).toBe(409);
+    expect(ciscoCurve.body.message).toContain('DH group 31 (curve25519)');
   });
 
   it('edits say whether the remote must download its configuration again (issue 11)', async () => {

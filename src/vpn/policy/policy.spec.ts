@@ -97,15 +97,23 @@ describe('checkIkePolicy accepts every value of the spec table', () => {
     ['authAlgorithm', 'md5'],
     ['authAlgorithm', 'sha1'],
     ['authAlgorithm', 'sha2-256'],
+    ['authAlgorithm', 'sha2-384'],
+    ['authAlgorithm', 'sha2-512'],
     ['encryptionAlgorithm', '3des'],
     ['encryptionAlgorithm', 'aes128'],
     ['encryptionAlgorithm', 'aes192'],
     ['encryptionAlgorithm', 'aes256'],
+    ['encryptionAlgorithm', 'aes128gcm16'],
+    ['encryptionAlgorithm', 'aes256gcm16'],
     ['dhGroup', 1],
     ['dhGroup', 2],
     ['dhGroup', 5],
     ['dhGroup', 14],
     ['dhGroup', 24],
+    ['dhGroup', 19],
+    ['dhGroup', 20],
+    ['dhGroup', 21],
+    ['dhGroup', 31],
     ['lifetimeSeconds', 3600],
     ['lifetimeSeconds', 3601],
     ['lifetimeSeconds', 28800],
@@ -127,17 +135,19 @@ describe('checkIkePolicy rejects values outside the table', () => {
     ['version', 2],
     ['version', 'ikev2'],
     ['authAlgorithm', 'sha256'],
-    ['authAlgorithm', 'sha2-512'],
+    ['authAlgorithm', 'sha2-224'],
     ['authAlgorithm', 'SHA1'],
     ['authAlgorithm', ''],
     ['encryptionAlgorithm', 'des'],
     ['encryptionAlgorithm', 'aes'],
     ['encryptionAlgorithm', 'aes-128'],
-    ['encryptionAlgorithm', 'aes128gcm16'],
+    ['encryptionAlgorithm', 'aes256gcm'],
+    ['encryptionAlgorithm', 'aes128gcm8'],
     ['dhGroup', 0],
     ['dhGroup', 3],
     ['dhGroup', 15],
-    ['dhGroup', 19],
+    ['dhGroup', 30],
+    ['dhGroup', '19'],
     ['dhGroup', '2'],
     ['dhGroup', 'modp1024'],
   ])('%s = %p -> one_of on ikePolicy.%s', (field, value) => {
@@ -154,6 +164,17 @@ describe('checkIkePolicy rejects values outside the table', () => {
 
   it('names the fields under a custom prefix', () => {
     expect(bad(checkIkePolicy({ dhGroup: 3 }, IDS, undefined, 'ike'))[0].field).toBe('ike.dhGroup');
+  });
+
+  it.each(['aes128gcm16', 'aes256gcm16'])('refuses %s with IKEv1 (AES-GCM exists for IKEv2 only), naming the field and the rule', (enc) => {
+    const violations = bad(checkIkePolicy({ version: 'v1', encryptionAlgorithm: enc }, IDS));
+    expect(violations).toEqual([expect.objectContaining({ field: 'ikePolicy.encryptionAlgorithm', rule: 'aead_only_for_ikev2', value: enc })]);
+    expect(violations[0].message).toMatch(/IKEv2 only.*CBC cipher/);
+  });
+
+  it('refuses an edit that switches a stored GCM policy to IKEv1', () => {
+    const stored = ok(checkIkePolicy({ encryptionAlgorithm: 'aes256gcm16' }, IDS));
+    expect(bad(checkIkePolicy({ version: 'v1' }, IDS, stored))[0].rule).toBe('aead_only_for_ikev2');
   });
 
   it('reports every broken rule, not only the first', () => {
@@ -296,15 +317,24 @@ describe('checkIpsecPolicy', () => {
     ['protocol', 'ah'],
     ['authAlgorithm', 'md5'],
     ['authAlgorithm', 'sha1'],
+    ['authAlgorithm', 'sha2-256'],
+    ['authAlgorithm', 'sha2-384'],
+    ['authAlgorithm', 'sha2-512'],
     ['encryptionAlgorithm', '3des'],
     ['encryptionAlgorithm', 'aes128'],
     ['encryptionAlgorithm', 'aes192'],
     ['encryptionAlgorithm', 'aes256'],
+    ['encryptionAlgorithm', 'aes128gcm16'],
+    ['encryptionAlgorithm', 'aes256gcm16'],
     ['pfsGroup', 1],
     ['pfsGroup', 2],
     ['pfsGroup', 5],
     ['pfsGroup', 14],
     ['pfsGroup', 24],
+    ['pfsGroup', 19],
+    ['pfsGroup', 20],
+    ['pfsGroup', 21],
+    ['pfsGroup', 31],
     ['pfsGroup', 'disable'],
   ])('accepts %s = %p', (field, value) => {
     expect(ok(checkIpsecPolicy({ [field]: value }))[field as keyof IpsecPolicy]).toBe(value);
@@ -314,8 +344,8 @@ describe('checkIpsecPolicy', () => {
     ['protocol', 'esp+ah'],
     ['protocol', 'ESP'],
     ['protocol', 'gre'],
-    ['authAlgorithm', 'sha2-256'], // phase 2 offers md5 and sha1 only
     ['authAlgorithm', 'sha256'],
+    ['authAlgorithm', 'sha2-224'],
     ['encryptionAlgorithm', 'null'],
     ['encryptionAlgorithm', 'aes'],
     ['pfsGroup', 'disabled'],
@@ -356,6 +386,32 @@ describe('checkIpsecPolicy', () => {
     });
   });
 
+  describe('ESP with AES-GCM has no separate integrity algorithm', () => {
+    it('stores authAlgorithm null', () => {
+      expect(ok(checkIpsecPolicy({ encryptionAlgorithm: 'aes256gcm16', pfsGroup: 20 }))).toEqual({
+        protocol: 'esp', authAlgorithm: null, encryptionAlgorithm: 'aes256gcm16', pfsGroup: 20, lifetimeSeconds: 86400,
+      });
+    });
+
+    it('refuses an explicit authAlgorithm with no_integrity_with_aead', () => {
+      expect(bad(checkIpsecPolicy({ encryptionAlgorithm: 'aes128gcm16', authAlgorithm: 'sha1' }))).toEqual([
+        expect.objectContaining({ field: 'ipsecPolicy.authAlgorithm', rule: 'no_integrity_with_aead', value: 'sha1' }),
+      ]);
+    });
+
+    it('switching a stored CBC policy to GCM drops its integrity; back to CBC gets the default', () => {
+      const gcm = ok(checkIpsecPolicy({ encryptionAlgorithm: 'aes256gcm16' }, storedIpsec()));
+      expect(gcm.authAlgorithm).toBeNull();
+      expect(ok(checkIpsecPolicy({ encryptionAlgorithm: 'aes256' }, gcm)).authAlgorithm).toBe('sha1');
+    });
+
+    it('AH keeps its integrity (GCM is an ESP cipher)', () => {
+      expect(ok(checkIpsecPolicy({ protocol: 'ah', authAlgorithm: 'sha2-512' }, ok(checkIpsecPolicy({ encryptionAlgorithm: 'aes256gcm16' }))))).toMatchObject({
+        protocol: 'ah', authAlgorithm: 'sha2-512', encryptionAlgorithm: null,
+      });
+    });
+  });
+
   it('editing keeps every field the input leaves out', () => {
     expect(ok(checkIpsecPolicy({}, storedIpsec()))).toEqual(storedIpsec());
     expect(ok(checkIpsecPolicy({ pfsGroup: 'disable' }, storedIpsec()))).toEqual(storedIpsec({ pfsGroup: 'disable' }));
@@ -383,6 +439,13 @@ describe('proposal strings', () => {
     [{ encryptionAlgorithm: 'aes192', dhGroup: 5 }, 'aes192-sha1-modp1536'],
     [{ dhGroup: 1 }, 'aes128-sha1-modp768'],
     [{ dhGroup: 24 }, 'aes128-sha1-modp2048s256'],
+    [{ authAlgorithm: 'sha2-384', encryptionAlgorithm: 'aes256', dhGroup: 20 }, 'aes256-sha384-ecp384'],
+    [{ authAlgorithm: 'sha2-512', dhGroup: 21 }, 'aes128-sha512-ecp521'],
+    [{ dhGroup: 19 }, 'aes128-sha1-ecp256'],
+    [{ dhGroup: 31 }, 'aes128-sha1-curve25519'],
+    // AES-GCM: the hash is the PRF only.
+    [{ encryptionAlgorithm: 'aes256gcm16', authAlgorithm: 'sha2-384', dhGroup: 20 }, 'aes256gcm16-prfsha384-ecp384'],
+    [{ encryptionAlgorithm: 'aes128gcm16', authAlgorithm: 'sha2-256', dhGroup: 19 }, 'aes128gcm16-prfsha256-ecp256'],
   ] as [Partial<IkePolicy>, string][])('IKE %p -> %s', (over, proposal) => {
     expect(ikeProposal(ike(over))).toBe(proposal);
   });
@@ -395,11 +458,17 @@ describe('proposal strings', () => {
     [{ protocol: 'ah' }, 'sha1-modp1024'],
     [{ protocol: 'ah', pfsGroup: 'disable' }, 'sha1'],
     [{ protocol: 'ah', authAlgorithm: 'md5', pfsGroup: 14 }, 'md5-modp2048'],
+    [{ authAlgorithm: 'sha2-256', pfsGroup: 19 }, 'aes128-sha256-ecp256'],
+    [{ protocol: 'ah', authAlgorithm: 'sha2-512', pfsGroup: 31 }, 'sha512-curve25519'],
+    [{ encryptionAlgorithm: 'aes256gcm16', pfsGroup: 20 }, 'aes256gcm16-ecp384'],
+    [{ encryptionAlgorithm: 'aes128gcm16', pfsGroup: 'disable' }, 'aes128gcm16'],
   ] as [Partial<IpsecPolicy>, string][])('child %p -> %s', (over, proposal) => {
     expect(childProposal(esp(over))).toBe(proposal);
   });
 
   it('maps every DH group to its strongSwan keyword', () => {
-    expect(DH_KEYWORD).toEqual({ 1: 'modp768', 2: 'modp1024', 5: 'modp1536', 14: 'modp2048', 24: 'modp2048s256' });
+    expect(DH_KEYWORD).toEqual({
+      1: 'modp768', 2: 'modp1024', 5: 'modp1536', 14: 'modp2048', 24: 'modp2048s256', 19: 'ecp256', 20: 'ecp384', 21: 'ecp521', 31: 'curve25519',
+    });
   });
 });

@@ -4,13 +4,18 @@ import { isFqdn, isIpv4 } from '../../common/cidr';
 import { Checked, Violation, violation } from '../../common/violations';
 
 export const IKE_VERSIONS = ['v1', 'v2'] as const;
-export const IKE_AUTH_ALGORITHMS = ['md5', 'sha1', 'sha2-256'] as const;
-export const ENCRYPTION_ALGORITHMS = ['3des', 'aes128', 'aes192', 'aes256'] as const;
+// The spec's tables, extended (issue 16) with SHA-2 384/512, AES-GCM (16-byte ICV), the elliptic
+// curve groups 19/20/21 and curve25519 (31): the openssl and curve25519 plugins the gateways load
+// provide all of them.
+export const IKE_AUTH_ALGORITHMS = ['md5', 'sha1', 'sha2-256', 'sha2-384', 'sha2-512'] as const;
+export const ENCRYPTION_ALGORITHMS = ['3des', 'aes128', 'aes192', 'aes256', 'aes128gcm16', 'aes256gcm16'] as const;
 export const IKE_EXCHANGE_MODES = ['main', 'aggressive'] as const;
-export const DH_GROUPS = [1, 2, 5, 14, 24] as const;
+export const DH_GROUPS = [1, 2, 5, 14, 24, 19, 20, 21, 31] as const;
 export const IPSEC_PROTOCOLS = ['esp', 'ah'] as const;
-export const IPSEC_AUTH_ALGORITHMS = ['md5', 'sha1'] as const;
-export const PFS_GROUPS = [1, 2, 5, 14, 24, 'disable'] as const;
+export const IPSEC_AUTH_ALGORITHMS = ['md5', 'sha1', 'sha2-256', 'sha2-384', 'sha2-512'] as const;
+export const PFS_GROUPS = [1, 2, 5, 14, 24, 19, 20, 21, 31, 'disable'] as const;
+/** AEAD ciphers: they authenticate themselves, so ESP carries no integrity algorithm with them. */
+export const AEAD_ALGORITHMS = ['aes128gcm16', 'aes256gcm16'] as const;
 export const LIFETIME_MIN_SECONDS = 3600;
 export const LIFETIME_MAX_SECONDS = 86400;
 
@@ -23,7 +28,14 @@ export type IpsecProtocol = (typeof IPSEC_PROTOCOLS)[number];
 export type IpsecAuthAlgorithm = (typeof IPSEC_AUTH_ALGORITHMS)[number];
 export type PfsGroup = (typeof PFS_GROUPS)[number];
 
-/** Phase 1 as stored: ids are resolved (defaults filled in), exchangeMode is null for IKEv2. */
+export function isAead(alg: EncryptionAlgorithm | null | undefined): boolean {
+  return !!alg && (AEAD_ALGORITHMS as readonly string[]).includes(alg);
+}
+
+/**
+ * Phase 1 as stored: ids are resolved (defaults filled in), exchangeMode is null for IKEv2. With an
+ * AES-GCM encryption (IKEv2 only) authAlgorithm is the PRF alone: GCM is its own integrity.
+ */
 export interface IkePolicy {
   version: IkeVersion;
   authAlgorithm: IkeAuthAlgorithm;
@@ -35,10 +47,13 @@ export interface IkePolicy {
   lifetimeSeconds: number;
 }
 
-/** Phase 2 as stored: encryptionAlgorithm is null for AH, which only authenticates. */
+/**
+ * Phase 2 as stored: encryptionAlgorithm is null for AH, which only authenticates; authAlgorithm is
+ * null for ESP with AES-GCM, which authenticates itself.
+ */
 export interface IpsecPolicy {
   protocol: IpsecProtocol;
-  authAlgorithm: IpsecAuthAlgorithm;
+  authAlgorithm: IpsecAuthAlgorithm | null;
   encryptionAlgorithm: EncryptionAlgorithm | null;
   pfsGroup: PfsGroup;
   lifetimeSeconds: number;
@@ -121,6 +136,14 @@ export function checkIkePolicy(input: IkePolicyInput, ids: IdContext, current?: 
   const dhGroup = oneOf(f('dhGroup'), pick('dhGroup'), DH_GROUPS, IKE_DEFAULTS.dhGroup, problems);
   const lifetimeSeconds = lifetime(f('lifetimeSeconds'), pick('lifetimeSeconds'), problems);
 
+  if (version === 'v1' && isAead(encryptionAlgorithm)) {
+    // RFC 5282 defines AES-GCM for IKEv2's SK payload only; IKEv1 (and charon's IKEv1) has no AEAD.
+    problems.push(
+      violation(f('encryptionAlgorithm'), 'aead_only_for_ikev2', encryptionAlgorithm,
+        `${f('encryptionAlgorithm')} ${encryptionAlgorithm} (AES-GCM) exists for IKEv2 only: choose version v2, or a CBC cipher (aes128, aes192, aes256) for IKEv1`),
+    );
+  }
+
   let exchangeMode: IkeExchangeMode | null = null;
   if (version === 'v1') {
     exchangeMode = oneOf(f('exchangeMode'), pick('exchangeMode') ?? IKE_DEFAULTS.exchangeMode, IKE_EXCHANGE_MODES, IKE_DEFAULTS.exchangeMode, problems);
@@ -151,7 +174,6 @@ export function checkIpsecPolicy(input: IpsecPolicyInput, current?: IpsecPolicy,
   const pick = (key: keyof IpsecPolicy) => (input[key] === undefined ? base[key] : input[key]);
 
   const protocol = oneOf(f('protocol'), pick('protocol'), IPSEC_PROTOCOLS, IPSEC_DEFAULTS.protocol, problems);
-  const authAlgorithm = oneOf(f('authAlgorithm'), pick('authAlgorithm'), IPSEC_AUTH_ALGORITHMS, IPSEC_DEFAULTS.authAlgorithm, problems);
   const pfsGroup = oneOf(f('pfsGroup'), pick('pfsGroup'), PFS_GROUPS, IPSEC_DEFAULTS.pfsGroup, problems);
   const lifetimeSeconds = lifetime(f('lifetimeSeconds'), pick('lifetimeSeconds'), problems);
 
@@ -162,26 +184,46 @@ export function checkIpsecPolicy(input: IpsecPolicyInput, current?: IpsecPolicy,
     problems.push(violation(f('encryptionAlgorithm'), 'no_encryption_with_ah', input.encryptionAlgorithm, 'AH only authenticates: leave encryptionAlgorithm out, or choose protocol esp'));
   }
 
+  let authAlgorithm: IpsecAuthAlgorithm | null = null;
+  if (!isAead(encryptionAlgorithm)) {
+    authAlgorithm = oneOf(f('authAlgorithm'), pick('authAlgorithm') ?? IPSEC_DEFAULTS.authAlgorithm, IPSEC_AUTH_ALGORITHMS, IPSEC_DEFAULTS.authAlgorithm, problems);
+  } else if (input.authAlgorithm !== undefined && input.authAlgorithm !== null) {
+    // A stored integrity algorithm is dropped silently when the cipher becomes GCM; one sent with it is a misunderstanding.
+    problems.push(
+      violation(f('authAlgorithm'), 'no_integrity_with_aead', input.authAlgorithm,
+        `${encryptionAlgorithm} (AES-GCM) authenticates the packets itself: leave authAlgorithm out, or choose a CBC cipher`),
+    );
+  }
+
   if (problems.length) return { ok: false, violations: problems };
   return { ok: true, value: { protocol, authAlgorithm, encryptionAlgorithm, pfsGroup, lifetimeSeconds } };
 }
 
 // --- strongSwan proposal keywords -------------------------------------------------------------
 
-const ENCRYPTION_KEYWORD: Record<EncryptionAlgorithm, string> = { '3des': '3des', aes128: 'aes128', aes192: 'aes192', aes256: 'aes256' };
-const INTEGRITY_KEYWORD: Record<IkeAuthAlgorithm, string> = { md5: 'md5', sha1: 'sha1', 'sha2-256': 'sha256' };
-export const DH_KEYWORD: Record<DhGroup, string> = { 1: 'modp768', 2: 'modp1024', 5: 'modp1536', 14: 'modp2048', 24: 'modp2048s256' };
+const ENCRYPTION_KEYWORD: Record<EncryptionAlgorithm, string> = {
+  '3des': '3des', aes128: 'aes128', aes192: 'aes192', aes256: 'aes256', aes128gcm16: 'aes128gcm16', aes256gcm16: 'aes256gcm16',
+};
+// strongSwan's sha256/384/512 are HMAC_SHA2_*_128/192/256 (RFC 4868), which every vendor uses too.
+const INTEGRITY_KEYWORD: Record<IkeAuthAlgorithm, string> = { md5: 'md5', sha1: 'sha1', 'sha2-256': 'sha256', 'sha2-384': 'sha384', 'sha2-512': 'sha512' };
+export const DH_KEYWORD: Record<DhGroup, string> = {
+  1: 'modp768', 2: 'modp1024', 5: 'modp1536', 14: 'modp2048', 24: 'modp2048s256', 19: 'ecp256', 20: 'ecp384', 21: 'ecp521', 31: 'curve25519',
+};
 
-/** e.g. `aes128-sha1-modp1024`. An IKE proposal always carries a DH group. */
-export function ikeProposal(ike: IkePolicy): string {
-  return `${ENCRYPTION_KEYWORD[ike.encryptionAlgorithm]}-${INTEGRITY_KEYWORD[ike.authAlgorithm]}-${DH_KEYWORD[ike.dhGroup]}`;
+/**
+ * e.g. `aes128-sha1-modp1024`; with AES-GCM the hash is the PRF alone: `aes256gcm16-prfsha384-ecp384`.
+ * An IKE proposal always carries a DH group.
+ */
+export function ikeProposal(ike: Pick<IkePolicy, 'encryptionAlgorithm' | 'authAlgorithm' | 'dhGroup'>): string {
+  const hash = isAead(ike.encryptionAlgorithm) ? `prf${INTEGRITY_KEYWORD[ike.authAlgorithm]}` : INTEGRITY_KEYWORD[ike.authAlgorithm];
+  return `${ENCRYPTION_KEYWORD[ike.encryptionAlgorithm]}-${hash}-${DH_KEYWORD[ike.dhGroup]}`;
 }
 
-/** e.g. `aes128-sha1-modp1024`, `aes128-sha1` (PFS off), `sha1-modp1024` (AH). */
-export function childProposal(ipsec: IpsecPolicy): string {
+/** e.g. `aes128-sha1-modp1024`, `aes128-sha1` (PFS off), `sha1-modp1024` (AH), `aes256gcm16-ecp384` (GCM). */
+export function childProposal(ipsec: Pick<IpsecPolicy, 'protocol' | 'encryptionAlgorithm' | 'authAlgorithm' | 'pfsGroup'>): string {
   const parts: string[] = [];
   if (ipsec.protocol === 'esp') parts.push(ENCRYPTION_KEYWORD[ipsec.encryptionAlgorithm ?? 'aes128']);
-  parts.push(INTEGRITY_KEYWORD[ipsec.authAlgorithm]);
+  if (ipsec.authAlgorithm) parts.push(INTEGRITY_KEYWORD[ipsec.authAlgorithm]);
   if (ipsec.pfsGroup !== 'disable') parts.push(DH_KEYWORD[ipsec.pfsGroup]);
   return parts.join('-');
 }

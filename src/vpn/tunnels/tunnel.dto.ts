@@ -18,7 +18,7 @@ import { IsIsoDateTime, Optional } from '../../common/validators';
 export class IkePolicyDto {
   @ApiPropertyOptional({ enum: IKE_VERSIONS, default: 'v2' }) @Allow() version?: unknown;
   @ApiPropertyOptional({ enum: IKE_AUTH_ALGORITHMS, default: 'sha1' }) @Allow() authAlgorithm?: unknown;
-  @ApiPropertyOptional({ enum: ENCRYPTION_ALGORITHMS, default: 'aes128' }) @Allow() encryptionAlgorithm?: unknown;
+  @ApiPropertyOptional({ enum: ENCRYPTION_ALGORITHMS, default: 'aes128', description: 'aes128gcm16 / aes256gcm16 (AES-GCM): IKEv2 only; authAlgorithm is then the PRF' }) @Allow() encryptionAlgorithm?: unknown;
   @ApiPropertyOptional({ enum: IKE_EXCHANGE_MODES, default: 'main', description: 'IKEv1 only; must be left out for IKEv2' }) @Allow() exchangeMode?: unknown;
   @ApiPropertyOptional({ enum: DH_GROUPS, default: 2 }) @Allow() dhGroup?: unknown;
   @ApiPropertyOptional({ description: 'IP or FQDN; default: the gateway\'s external IP' }) @Allow() localId?: unknown;
@@ -28,7 +28,7 @@ export class IkePolicyDto {
 
 export class IpsecPolicyDto {
   @ApiPropertyOptional({ enum: IPSEC_PROTOCOLS, default: 'esp' }) @Allow() protocol?: unknown;
-  @ApiPropertyOptional({ enum: IPSEC_AUTH_ALGORITHMS, default: 'sha1' }) @Allow() authAlgorithm?: unknown;
+  @ApiPropertyOptional({ enum: IPSEC_AUTH_ALGORITHMS, default: 'sha1', description: 'Must be left out with an AES-GCM encryptionAlgorithm (GCM authenticates itself)' }) @Allow() authAlgorithm?: unknown;
   @ApiPropertyOptional({ enum: ENCRYPTION_ALGORITHMS, default: 'aes128', description: 'ESP only; must be left out for AH' }) @Allow() encryptionAlgorithm?: unknown;
   @ApiPropertyOptional({ enum: PFS_GROUPS, default: 2 }) @Allow() pfsGroup?: unknown;
   @ApiPropertyOptional({ minimum: 3600, maximum: 86400, default: 86400 }) @Allow() lifetimeSeconds?: unknown;
@@ -99,7 +99,7 @@ class IkePolicyViewDto {
 }
 class IpsecPolicyViewDto {
   @ApiProperty({ enum: IPSEC_PROTOCOLS }) protocol: string;
-  @ApiProperty({ enum: IPSEC_AUTH_ALGORITHMS }) authAlgorithm: string;
+  @ApiProperty({ enum: IPSEC_AUTH_ALGORITHMS, nullable: true, description: 'null with ESP AES-GCM' }) authAlgorithm: string | null;
   @ApiProperty({ enum: ENCRYPTION_ALGORITHMS, nullable: true }) encryptionAlgorithm: string | null;
   @ApiProperty({ enum: PFS_GROUPS }) pfsGroup: number | string;
   @ApiProperty() lifetimeSeconds: number;

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, P
 import { Response } from 'express';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { configFileName, DEFAULT_VENDOR, renderRemoteConfig, vendorById } from '../../remote-config/vendors';
-import { RenderError } from '../../strongswan/tunnel-model';
+import { NotExpressible, RenderError } from '../../strongswan/tunnel-model';
 import { Conflict, ValidationFailed } from '../../common/errors';
 import { violation } from '../../common/violations';
 import { toRenderable } from './renderable';
@@ -101,6 +101,8 @@ export class TunnelsController {
     try {
       text = renderRemoteConfig(vendor.id, toRenderable(tunnel, (s) => subnets.get(s)?.cidr, await this.tunnels.revealPsk(tenantId, id)), side);
     } catch (err) {
+      // A setting this vendor's language cannot say (e.g. AES-GCM on Huawei): named, so the user can choose.
+      if (err instanceof NotExpressible) throw new Conflict('vendor_cannot_express', err.message);
       // Stored data the renderer refuses (it never puts the PSK in its message).
       if (err instanceof RenderError) throw new Conflict('config_not_renderable', `the configuration cannot be rendered: ${err.message}`);
       throw err;

@@ -1863,13 +1863,13 @@ export interface components {
             /** @enum {string} */
             version: "v1" | "v2";
             /** @enum {string} */
-            authAlgorithm: "md5" | "sha1" | "sha2-256";
+            authAlgorithm: "md5" | "sha1" | "sha2-256" | "sha2-384" | "sha2-512";
             /** @enum {string} */
-            encryptionAlgorithm: "3des" | "aes128" | "aes192" | "aes256";
+            encryptionAlgorithm: "3des" | "aes128" | "aes192" | "aes256" | "aes128gcm16" | "aes256gcm16";
             /** @enum {string|null} */
             exchangeMode: "main" | "aggressive" | null;
             /** @enum {number} */
-            dhGroup: 1 | 2 | 5 | 14 | 24;
+            dhGroup: 1 | 2 | 5 | 14 | 24 | 19 | 20 | 21 | 31;
             localId: string;
             remoteId: string;
             lifetimeSeconds: number;
@@ -1877,12 +1877,15 @@ export interface components {
         IpsecPolicyViewDto: {
             /** @enum {string} */
             protocol: "esp" | "ah";
-            /** @enum {string} */
-            authAlgorithm: "md5" | "sha1";
+            /**
+             * @description null with ESP AES-GCM
+             * @enum {string|null}
+             */
+            authAlgorithm: "md5" | "sha1" | "sha2-256" | "sha2-384" | "sha2-512" | null;
             /** @enum {string|null} */
-            encryptionAlgorithm: "3des" | "aes128" | "aes192" | "aes256" | null;
+            encryptionAlgorithm: "3des" | "aes128" | "aes192" | "aes256" | "aes128gcm16" | "aes256gcm16" | null;
             /** @enum {string} */
-            pfsGroup: 1 | 2 | 5 | 14 | 24 | "disable";
+            pfsGroup: 1 | 2 | 5 | 14 | 24 | 19 | 20 | 21 | 31 | "disable";
             lifetimeSeconds: number;
         };
         FailureDto: {
@@ -2020,12 +2023,13 @@ export interface components {
              * @default sha1
              * @enum {string}
              */
-            authAlgorithm: "md5" | "sha1" | "sha2-256";
+            authAlgorithm: "md5" | "sha1" | "sha2-256" | "sha2-384" | "sha2-512";
             /**
+             * @description aes128gcm16 / aes256gcm16 (AES-GCM): IKEv2 only; authAlgorithm is then the PRF
              * @default aes128
              * @enum {string}
              */
-            encryptionAlgorithm: "3des" | "aes128" | "aes192" | "aes256";
+            encryptionAlgorithm: "3des" | "aes128" | "aes192" | "aes256" | "aes128gcm16" | "aes256gcm16";
             /**
              * @description IKEv1 only; must be left out for IKEv2
              * @default main
@@ -2036,7 +2040,7 @@ export interface components {
              * @default 2
              * @enum {number}
              */
-            dhGroup: 1 | 2 | 5 | 14 | 24;
+            dhGroup: 1 | 2 | 5 | 14 | 24 | 19 | 20 | 21 | 31;
             /** @description IP or FQDN; default: the gateway's external IP */
             localId?: Record<string, never>;
             /** @description IP or FQDN; default: the peer's IP; required when the peer is 0.0.0.0 */
@@ -2051,21 +2055,22 @@ export interface components {
              */
             protocol: "esp" | "ah";
             /**
+             * @description Must be left out with an AES-GCM encryptionAlgorithm (GCM authenticates itself)
              * @default sha1
              * @enum {string}
              */
-            authAlgorithm: "md5" | "sha1";
+            authAlgorithm: "md5" | "sha1" | "sha2-256" | "sha2-384" | "sha2-512";
             /**
              * @description ESP only; must be left out for AH
              * @default aes128
              * @enum {string}
              */
-            encryptionAlgorithm: "3des" | "aes128" | "aes192" | "aes256";
+            encryptionAlgorithm: "3des" | "aes128" | "aes192" | "aes256" | "aes128gcm16" | "aes256gcm16";
             /**
              * @default 2
              * @enum {string}
              */
-            pfsGroup: 1 | 2 | 5 | 14 | 24 | "disable";
+            pfsGroup: 1 | 2 | 5 | 14 | 24 | 19 | 20 | 21 | 31 | "disable";
             /** @default 86400 */
             lifetimeSeconds: Record<string, never>;
         };
@@ -2141,12 +2146,13 @@ export interface components {
              * @default sha1
              * @enum {string}
              */
-            authAlgorithm: "md5" | "sha1" | "sha2-256";
+            authAlgorithm: "md5" | "sha1" | "sha2-256" | "sha2-384" | "sha2-512";
             /**
+             * @description aes128gcm16 / aes256gcm16 (AES-GCM): IKEv2 only; authAlgorithm is then the PRF
              * @default aes128
              * @enum {string}
              */
-            encryptionAlgorithm: "3des" | "aes128" | "aes192" | "aes256";
+            encryptionAlgorithm: "3des" | "aes128" | "aes192" | "aes256" | "aes128gcm16" | "aes256gcm16";
             /**
              * @description IKEv1 only; must be left out for IKEv2
              * @default main
@@ -2157,7 +2163,7 @@ export interface components {
              * @default 2
              * @enum {number}
              */
-            dhGroup: 1 | 2 | 5 | 14 | 24;
+            dhGroup: 1 | 2 | 5 | 14 | 24 | 19 | 20 | 21 | 31;
             /** @description IP or FQDN; default: the gateway's external IP */
             localId?: Record<string, never>;
             /** @description IP or FQDN; default: the peer's IP; required when the peer is 0.0.0.0 */

@@ -10,14 +10,22 @@ type Ike = Schemas['IkePolicyViewDto'];
 type Ipsec = Schemas['IpsecPolicyViewDto'];
 
 export const IKE_VERSIONS = ['v1', 'v2'] as const;
-export const IKE_AUTH = ['md5', 'sha1', 'sha2-256'] as const;
-export const ENCRYPTION = ['3des', 'aes128', 'aes192', 'aes256'] as const;
+export const IKE_AUTH = ['md5', 'sha1', 'sha2-256', 'sha2-384', 'sha2-512'] as const;
+export const ENCRYPTION = ['3des', 'aes128', 'aes192', 'aes256', 'aes128gcm16', 'aes256gcm16'] as const;
+/** AES-GCM: IKEv2 only in phase 1; in ESP it carries its own integrity (no auth algorithm). */
+export const GCM = ['aes128gcm16', 'aes256gcm16'] as const;
 export const MODES = ['main', 'aggressive'] as const;
-export const DH_GROUPS = [1, 2, 5, 14, 24] as const;
+export const DH_GROUPS = [1, 2, 5, 14, 24, 19, 20, 21, 31] as const;
 export const PROTOCOLS = ['esp', 'ah'] as const;
-export const IPSEC_AUTH = ['md5', 'sha1'] as const;
-export const PFS_GROUPS = [1, 2, 5, 14, 24, 'disable'] as const;
-const DH_NAMES: Record<number, string> = { 1: 'modp768', 2: 'modp1024', 5: 'modp1536', 14: 'modp2048', 24: 'modp2048s256' };
+export const IPSEC_AUTH = ['md5', 'sha1', 'sha2-256', 'sha2-384', 'sha2-512'] as const;
+export const PFS_GROUPS = [1, 2, 5, 14, 24, 19, 20, 21, 31, 'disable'] as const;
+const DH_NAMES: Record<number, string> = {
+  1: 'modp768', 2: 'modp1024', 5: 'modp1536', 14: 'modp2048', 24: 'modp2048s256', 19: 'ecp256', 20: 'ecp384', 21: 'ecp521', 31: 'curve25519',
+};
+
+export function isGcm(enc: string | null | undefined): boolean {
+  return !!enc && (GCM as readonly string[]).includes(enc);
+}
 
 export interface IkeForm {
   version: Ike['version'];
@@ -32,7 +40,7 @@ export interface IkeForm {
 
 export interface IpsecForm {
   protocol: Ipsec['protocol'];
-  authAlgorithm: Ipsec['authAlgorithm'];
+  authAlgorithm?: Ipsec['authAlgorithm'];
   encryptionAlgorithm?: Ipsec['encryptionAlgorithm'];
   pfsGroup: Ipsec['pfsGroup'];
   lifetimeSeconds: number;
@@ -62,10 +70,11 @@ export function ikeBody(v: IkeForm): Schemas['IkePolicyDto'] {
   return body as Schemas['IkePolicyDto'];
 }
 
-/** No encryptionAlgorithm with AH. */
+/** No encryptionAlgorithm with AH; no authAlgorithm with ESP AES-GCM. */
 export function ipsecBody(v: IpsecForm): Schemas['IpsecPolicyDto'] {
-  const body: Record<string, unknown> = { protocol: v.protocol, authAlgorithm: v.authAlgorithm, pfsGroup: v.pfsGroup, lifetimeSeconds: v.lifetimeSeconds };
+  const body: Record<string, unknown> = { protocol: v.protocol, pfsGroup: v.pfsGroup, lifetimeSeconds: v.lifetimeSeconds };
   if (v.protocol === 'esp') body.encryptionAlgorithm = v.encryptionAlgorithm ?? 'aes128';
+  if (v.protocol === 'ah' || !isGcm(v.encryptionAlgorithm)) body.authAlgorithm = v.authAlgorithm ?? 'sha1';
   return body as Schemas['IpsecPolicyDto'];
 }
 
@@ -110,7 +119,7 @@ export function IkePolicyFields({ prefix = 'ikePolicy', gatewayIp, peerIp }: { p
       </Col>
       <Col xs={24} md={12}>
         <Form.Item name={[prefix, 'encryptionAlgorithm']} label={t('policy.encryption')} rules={[{ required: true }]}>
-          <Select data-testid="ike-encryption" options={ENCRYPTION.map((v) => ({ value: v, label: v }))} />
+          <Select data-testid="ike-encryption" options={ENCRYPTION.map((v) => ({ value: v, label: v, disabled: version === 'v1' && isGcm(v) }))} />
         </Form.Item>
       </Col>
       <Col xs={24} md={12}>
@@ -146,13 +155,17 @@ export function IpsecPolicyFields({ prefix = 'ipsecPolicy' }: { prefix?: string 
   const { t } = useTranslation();
   const form = Form.useFormInstance();
   const protocol = Form.useWatch([prefix, 'protocol'], form) as IpsecForm['protocol'] | undefined;
+  const encryption = Form.useWatch([prefix, 'encryptionAlgorithm'], form) as string | undefined;
   const ah = protocol === 'ah';
+  const gcm = !ah && isGcm(encryption);
   // AH has no encryption: clear the field; back to ESP, preselect the default again.
   useEffect(() => {
     const current = form.getFieldValue([prefix, 'encryptionAlgorithm']) as string | undefined;
     if (ah && current) form.setFieldValue([prefix, 'encryptionAlgorithm'], undefined);
     if (protocol === 'esp' && !current) form.setFieldValue([prefix, 'encryptionAlgorithm'], IPSEC_DEFAULTS.encryptionAlgorithm);
-  }, [ah, protocol, form, prefix]);
+    // Leaving AES-GCM (stored without integrity): preselect the default integrity again.
+    if (protocol && !gcm && !form.getFieldValue([prefix, 'authAlgorithm'])) form.setFieldValue([prefix, 'authAlgorithm'], IPSEC_DEFAULTS.authAlgorithm);
+  }, [ah, gcm, protocol, form, prefix]);
   return (
     <Row gutter={16} data-testid="ipsec-fields">
       <Col xs={24} md={12}>
@@ -161,8 +174,8 @@ export function IpsecPolicyFields({ prefix = 'ipsecPolicy' }: { prefix?: string 
         </Form.Item>
       </Col>
       <Col xs={24} md={12}>
-        <Form.Item name={[prefix, 'authAlgorithm']} label={t('policy.auth')} rules={[{ required: true }]}>
-          <Select data-testid="ipsec-auth" options={IPSEC_AUTH.map((v) => ({ value: v, label: v }))} />
+        <Form.Item name={[prefix, 'authAlgorithm']} label={t('policy.auth')} rules={gcm ? [] : [{ required: true }]}>
+          <Select data-testid="ipsec-auth" disabled={gcm} placeholder={gcm ? 'AES-GCM' : undefined} options={IPSEC_AUTH.map((v) => ({ value: v, label: v }))} />
         </Form.Item>
       </Col>
       <Col xs={24} md={12}>
