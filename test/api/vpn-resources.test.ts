@@ -114,6 +114,9 @@ describe('VPN tunnels', () => {
       ipsecPolicy: { protocol: 'esp', authAlgorithm: 'sha1', encryptionAlgorithm: 'aes128', pfsGroup: 2, lifetimeSeconds: 86400 },
     });
     expect(tunnel.psk).toBeUndefined();
+    // The spec's defaults are accepted but flagged (issue 16).
+    expect(tunnel.weak.map((x: any) => `${x.field}=${x.value}`)).toEqual(['ikePolicy.authAlgorithm=sha1', 'ikePolicy.dhGroup=2', 'ipsecPolicy.authAlgorithm=sha1', 'ipsecPolicy.pfsGroup=2']);
+    expect(tunnel.weak[1].reason).toContain('modp1024');
     const detail = await t.ok(t.get(`/api/v1/vpn-tunnels/${tunnel.id}`));
     expect(detail.psk).toBeUndefined();
     const withPsk = await t.ok(t.get(`/api/v1/vpn-tunnels/${tunnel.id}?includePsk=true`));
@@ -181,6 +184,7 @@ describe('VPN tunnels', () => {
     const tunnel = await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peer.id, w, { name: 'modern', remoteCidrs: ['172.24.0.0/16'], ...modern })), 201);
     expect(tunnel.ikePolicy).toMatchObject({ version: 'v2', encryptionAlgorithm: 'aes256gcm16', authAlgorithm: 'sha2-384', dhGroup: 20 });
     expect(tunnel.ipsecPolicy).toMatchObject({ protocol: 'esp', encryptionAlgorithm: 'aes256gcm16', authAlgorithm: null, pfsGroup: 20 });
+    expect(tunnel.weak).toEqual([]);
 
     const swanctl = await t.get(`/api/v1/vpn-tunnels/${tunnel.id}/config?vendor=strongswan-swanctl`);
     expect(swanctl.status).toBe(200);

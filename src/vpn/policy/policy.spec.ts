@@ -9,6 +9,8 @@ import {
   ikeProposal,
   IPSEC_DEFAULTS,
   IpsecPolicy,
+  RECOMMENDED,
+  weakChoices,
 } from './policy';
 
 const IDS = { gatewayIp: '198.51.100.10', peerIp: '203.0.113.7' };
@@ -470,5 +472,45 @@ describe('proposal strings', () => {
     expect(DH_KEYWORD).toEqual({
       1: 'modp768', 2: 'modp1024', 5: 'modp1536', 14: 'modp2048', 24: 'modp2048s256', 19: 'ecp256', 20: 'ecp384', 21: 'ecp521', 31: 'curve25519',
     });
+  });
+});
+
+describe('weak choices (issue 16)', () => {
+  const ike = (over: Partial<IkePolicy> = {}): IkePolicy => ok(checkIkePolicy(over, IDS));
+  const ipsec = (over: Partial<IpsecPolicy> = {}): IpsecPolicy => ok(checkIpsecPolicy(over));
+
+  it('flags the spec defaults: sha1 and DH 2 in both phases', () => {
+    expect(weakChoices(ike(), ipsec()).map((w) => `${w.field}=${w.value}`)).toEqual([
+      'ikePolicy.authAlgorithm=sha1', 'ikePolicy.dhGroup=2', 'ipsecPolicy.authAlgorithm=sha1', 'ipsecPolicy.pfsGroup=2',
+    ]);
+  });
+
+  it.each([
+    [{ authAlgorithm: 'md5' }, 'ikePolicy.authAlgorithm', /MD5/],
+    [{ encryptionAlgorithm: '3des' }, 'ikePolicy.encryptionAlgorithm', /Sweet32/],
+    [{ dhGroup: 1 }, 'ikePolicy.dhGroup', /modp768/],
+    [{ dhGroup: 5 }, 'ikePolicy.dhGroup', /modp1536/],
+    [{ dhGroup: 24 }, 'ikePolicy.dhGroup', /DH 24/],
+  ] as [Partial<IkePolicy>, string, RegExp][])('IKE %p is weak (%s)', (over, field, reason) => {
+    const sound = ike({ authAlgorithm: 'sha2-256', dhGroup: 14, ...over });
+    const weak = weakChoices(sound, ipsec({ authAlgorithm: 'sha2-256', pfsGroup: 14 }));
+    expect(weak).toEqual([{ field, value: Object.values(over)[0], reason: expect.stringMatching(reason) }]);
+  });
+
+  it('flags phase 2 alone: md5, 3des, PFS 5; AH has no cipher, PFS off and GCM have nothing to flag', () => {
+    const sound = ike({ authAlgorithm: 'sha2-512', dhGroup: 20 });
+    expect(weakChoices(sound, ipsec({ authAlgorithm: 'md5', encryptionAlgorithm: '3des', pfsGroup: 5 })).map((w) => w.field)).toEqual([
+      'ipsecPolicy.authAlgorithm', 'ipsecPolicy.encryptionAlgorithm', 'ipsecPolicy.pfsGroup',
+    ]);
+    expect(weakChoices(sound, ipsec({ protocol: 'ah', authAlgorithm: 'sha2-384', pfsGroup: 'disable' }))).toEqual([]);
+    expect(weakChoices(sound, ipsec({ encryptionAlgorithm: 'aes256gcm16', pfsGroup: 31 }))).toEqual([]);
+  });
+
+  it.each(['v1', 'v2'] as const)('the recommended %s preset is valid for its version and flags nothing', (version) => {
+    const r = RECOMMENDED[version];
+    const p1 = ike({ version, ...r.ike });
+    const { authAlgorithm, ...p2input } = r.ipsec;
+    const p2 = ipsec(authAlgorithm ? r.ipsec : p2input);
+    expect(weakChoices(p1, p2)).toEqual([]);
   });
 });

@@ -227,3 +227,55 @@ export function childProposal(ipsec: Pick<IpsecPolicy, 'protocol' | 'encryptionA
   if (ipsec.pfsGroup !== 'disable') parts.push(DH_KEYWORD[ipsec.pfsGroup]);
   return parts.join('-');
 }
+
+// --- weak choices (issue 16) -------------------------------------------------------------------
+
+/** A setting the spec makes us accept but that current peers refuse or that no longer protects. */
+export interface WeakChoice {
+  field: string; // e.g. 'ikePolicy.dhGroup'
+  value: string | number;
+  reason: string;
+}
+
+const WEAK_HASH: Partial<Record<IkeAuthAlgorithm, string>> = {
+  md5: 'MD5 is broken (collisions); many peers refuse it',
+  sha1: 'SHA-1 is deprecated (RFC 8247); libreswan and current firewalls refuse it more and more',
+};
+const WEAK_CIPHER: Partial<Record<EncryptionAlgorithm, string>> = { '3des': '3DES has a 64-bit block (Sweet32) and is deprecated (RFC 8221)' };
+const WEAK_GROUP: Partial<Record<DhGroup, string>> = {
+  1: 'modp768 (DH 1) is breakable today; libreswan removed it',
+  2: 'modp1024 (DH 2) is below 112-bit strength; libreswan 4.x no longer has it',
+  5: 'modp1536 (DH 5) is below 128-bit strength (RFC 8247: SHOULD NOT)',
+  24: 'modp2048s256 (DH 24) has a 256-bit subgroup of doubtful origin (RFC 8247: SHOULD NOT)',
+};
+
+/** Every weak choice of the two policies, in field order; empty when both are sound. */
+export function weakChoices(ike: IkePolicy, ipsec: IpsecPolicy): WeakChoice[] {
+  const out: WeakChoice[] = [];
+  const add = (field: string, value: string | number | null, reason: string | undefined) => {
+    if (value !== null && reason) out.push({ field, value, reason });
+  };
+  add('ikePolicy.authAlgorithm', ike.authAlgorithm, WEAK_HASH[ike.authAlgorithm]);
+  add('ikePolicy.encryptionAlgorithm', ike.encryptionAlgorithm, WEAK_CIPHER[ike.encryptionAlgorithm]);
+  add('ikePolicy.dhGroup', ike.dhGroup, WEAK_GROUP[ike.dhGroup]);
+  add('ipsecPolicy.authAlgorithm', ipsec.authAlgorithm, ipsec.authAlgorithm ? WEAK_HASH[ipsec.authAlgorithm] : undefined);
+  add('ipsecPolicy.encryptionAlgorithm', ipsec.encryptionAlgorithm, ipsec.encryptionAlgorithm ? WEAK_CIPHER[ipsec.encryptionAlgorithm] : undefined);
+  add('ipsecPolicy.pfsGroup', ipsec.pfsGroup, ipsec.pfsGroup === 'disable' ? undefined : WEAK_GROUP[ipsec.pfsGroup]);
+  return out;
+}
+
+/**
+ * The console's "recommended" preset, per IKE version. IKEv2: AES-256-GCM with a SHA-256 PRF and
+ * ECP 256 in both phases (what AWS, Azure and GCP offer). IKEv1: AES-256-CBC / SHA-256 / MODP 2048
+ * in both phases, because IKEv1 has no IKE GCM and libreswan's IKEv1 Quick Mode has no ECP PFS.
+ */
+export const RECOMMENDED = {
+  v2: {
+    ike: { encryptionAlgorithm: 'aes256gcm16', authAlgorithm: 'sha2-256', dhGroup: 19 },
+    ipsec: { protocol: 'esp', encryptionAlgorithm: 'aes256gcm16', authAlgorithm: null, pfsGroup: 19 },
+  },
+  v1: {
+    ike: { encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-256', dhGroup: 14 },
+    ipsec: { protocol: 'esp', encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-256', pfsGroup: 14 },
+  },
+} as const satisfies Record<IkeVersion, { ike: Partial<IkePolicy>; ipsec: Partial<IpsecPolicy> }>;

@@ -3,6 +3,7 @@ import { TunnelDto } from './tunnel.dto';
 import { ANY_PEER } from '../../strongswan/tunnel-model';
 import { VpnTunnel } from './vpn-tunnel.entity';
 import { tenantFailureMessage } from '../tenant-reasons';
+import { weakChoices } from '../policy/policy';
 
 /** The API's view of a tunnel (never the PSK unless passed explicitly). */
 export function tunnelView(t: VpnTunnel, subnets: Map<string, Subnet>, psk?: string): TunnelDto {
@@ -16,6 +17,7 @@ export function tunnelView(t: VpnTunnel, subnets: Map<string, Subnet>, psk?: str
     remoteCidrs: t.remoteCidrs,
     ikePolicy: t.ikePolicy,
     ipsecPolicy: t.ipsecPolicy,
+    weak: weakChoices(t.ikePolicy, t.ipsecPolicy),
     resourceState: t.resourceState,
     connectionState: t.connectionState,
     failure: failureView(t),

@@ -105,6 +105,12 @@ class IpsecPolicyViewDto {
   @ApiProperty() lifetimeSeconds: number;
 }
 
+class WeakChoiceDto {
+  @ApiProperty({ example: 'ikePolicy.dhGroup' }) field: string;
+  @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'number' }], example: 2 }) value: string | number;
+  @ApiProperty({ example: 'modp1024 (DH 2) is below 112-bit strength; libreswan 4.x no longer has it' }) reason: string;
+}
+
 export class TunnelDto {
   @ApiProperty({ example: 'vpntnl-k3j9x2ab' }) id: string;
   @ApiProperty() name: string;
@@ -115,6 +121,7 @@ export class TunnelDto {
   @ApiProperty({ type: [String] }) remoteCidrs: string[];
   @ApiProperty({ type: IkePolicyViewDto }) ikePolicy: IkePolicyViewDto;
   @ApiProperty({ type: IpsecPolicyViewDto }) ipsecPolicy: IpsecPolicyViewDto;
+  @ApiProperty({ type: [WeakChoiceDto], description: 'Weak choices the spec makes us accept (md5, sha1, 3des, DH 1/2/5/24): accepted, but flagged with why; empty when none' }) weak: WeakChoiceDto[];
   @ApiProperty({ enum: RESOURCE_STATES }) resourceState: ResourceState;
   @ApiProperty({ enum: CONNECTION_STATES }) connectionState: ConnectionState;
   @ApiProperty({ type: FailureDto, nullable: true }) failure: FailureDto | null;

@@ -1888,6 +1888,14 @@ export interface components {
             pfsGroup: 1 | 2 | 5 | 14 | 24 | 19 | 20 | 21 | 31 | "disable";
             lifetimeSeconds: number;
         };
+        WeakChoiceDto: {
+            /** @example ikePolicy.dhGroup */
+            field: string;
+            /** @example 2 */
+            value: string | number;
+            /** @example modp1024 (DH 2) is below 112-bit strength; libreswan 4.x no longer has it */
+            reason: string;
+        };
         FailureDto: {
             /**
              * @description Also waiting_for_remote (a 0.0.0.0 peer that has not initiated) and, beside connected, a failed rekey
@@ -1973,6 +1981,8 @@ export interface components {
             remoteCidrs: string[];
             ikePolicy: components["schemas"]["IkePolicyViewDto"];
             ipsecPolicy: components["schemas"]["IpsecPolicyViewDto"];
+            /** @description Weak choices the spec makes us accept (md5, sha1, 3des, DH 1/2/5/24): accepted, but flagged with why; empty when none */
+            weak: components["schemas"]["WeakChoiceDto"][];
             /** @enum {string} */
             resourceState: "creating" | "running" | "deleting" | "error";
             /** @enum {string} */

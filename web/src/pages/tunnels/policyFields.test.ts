@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ikeBody, ipsecBody } from './policyFields';
+import { ikeBody, ipsecBody, RECOMMENDED, weakLabels } from './policyFields';
 
 describe('policy bodies sent to the API', () => {
   it('ESP with AES-GCM sends no authAlgorithm (GCM authenticates itself; the API refuses one)', () => {
@@ -19,5 +19,21 @@ describe('policy bodies sent to the API', () => {
     expect(ikeBody({ version: 'v2', authAlgorithm: 'sha2-384', encryptionAlgorithm: 'aes256gcm16', exchangeMode: null, dhGroup: 20, lifetimeSeconds: 86400 })).toEqual({
       version: 'v2', authAlgorithm: 'sha2-384', encryptionAlgorithm: 'aes256gcm16', dhGroup: 20, lifetimeSeconds: 86400,
     });
+  });
+});
+
+describe('weak-crypto warning and the recommended preset', () => {
+  it('names the weak values of a phase (the spec defaults are weak)', () => {
+    expect(weakLabels({ auth: 'sha1', encryption: 'aes128', group: 2 })).toEqual(['sha1', 'DH 2']);
+    expect(weakLabels({ auth: 'md5', encryption: '3des', group: 24 })).toEqual(['md5', '3des', 'DH 24']);
+    expect(weakLabels({ auth: 'sha2-256', encryption: 'aes256gcm16', group: 19 })).toEqual([]);
+    expect(weakLabels({ auth: null, encryption: null, group: 'disable' })).toEqual([]);
+  });
+
+  it.each(['v1', 'v2'] as const)('the %s preset has nothing weak, and IKEv1 gets no IKE GCM', (v) => {
+    const r = RECOMMENDED[v];
+    expect(weakLabels({ auth: r.ike.authAlgorithm, encryption: r.ike.encryptionAlgorithm, group: r.ike.dhGroup })).toEqual([]);
+    expect(weakLabels({ auth: r.ipsec.authAlgorithm, encryption: r.ipsec.encryptionAlgorithm, group: r.ipsec.pfsGroup })).toEqual([]);
+    if (v === 'v1') expect(r.ike.encryptionAlgorithm).not.toMatch(/gcm/);
   });
 });
