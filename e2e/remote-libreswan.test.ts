@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { renderLibreswanBundle } from '../src/remote-config/libreswan-conf';
-import { tunnel } from '../src/strongswan/__golden__/cases';
+import { CASES, tunnel } from '../src/strongswan/__golden__/cases';
 import { NotExpressible, RenderableTunnel } from '../src/strongswan/tunnel-model';
 
 const BIN = join(__dirname, '..', '.cache', 'libreswan', 'usr', 'libexec', 'ipsec');
@@ -93,6 +93,9 @@ const SUPPORTED: Record<string, RenderableTunnel> = {
     ike: { ...v1, encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-512', dhGroup: 19 },
     ipsec: { encryptionAlgorithm: 'aes128', authAlgorithm: 'sha2-256', pfsGroup: 14 },
   }),
+  // Several proposals per phase: comma-separated lists.
+  'ikev2-two-proposals-each': CASES['ikev2-two-proposals-each'],
+  'ikev1-main-two-proposals-each': CASES['ikev1-main-two-proposals-each'],
   'ikev2-ah-sha384-dh19': tunnel({ ike: { dhGroup: 19 }, ipsec: { protocol: 'ah', encryptionAlgorithm: null, authAlgorithm: 'sha2-384', pfsGroup: 19 } }),
 };
 // The spec's defaults (DH 2) and the other groups libreswan 4.x lacks: the file must say so.

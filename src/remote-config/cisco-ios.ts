@@ -2,8 +2,10 @@
 // real settings. IKEv1: isakmp policy + keyring + isakmp profile; IKEv2: proposal / policy /
 // keyring / profile, as in the seed's Cisco section (13.6.2). Both: transform-set, extended ACL,
 // crypto map entry, interface, routes. Pure.
-import { DhGroup, EncryptionAlgorithm, IkeAuthAlgorithm, IpsecAuthAlgorithm, PfsGroup, isAead } from '../vpn/policy/policy';
-import { RenderableTunnel, assertRenderable, keyword } from '../strongswan/tunnel-model';
+import {
+  DhGroup, EncryptionAlgorithm, IkeAuthAlgorithm, IkeProposal, IpsecAuthAlgorithm, IpsecProposal, PfsGroup, ikeProposals, ipsecProposals, isAead,
+} from '../vpn/policy/policy';
+import { NotExpressible, RenderableTunnel, assertRenderable, keyword } from '../strongswan/tunnel-model';
 import { checklist, cidrParts, commentBlock, idIsIp, objectName, remotePairs, remoteView } from './remote-view';
 
 const VENDOR = 'Cisco IOS';
@@ -39,11 +41,22 @@ function pfs(g: PfsGroup): string | null {
   return g === 'disable' ? null : `group${group(g, 'the PFS')}`;
 }
 
-function transformSet(t: RenderableTunnel): string {
-  const p = t.ipsec;
-  if (p.protocol === 'ah') return AH_AUTH[p.authAlgorithm ?? 'sha1'];
+function transforms(t: RenderableTunnel, p: IpsecProposal): string {
+  if (t.ipsec.protocol === 'ah') return AH_AUTH[p.authAlgorithm ?? 'sha1'];
   const enc = ESP_ENC[p.encryptionAlgorithm ?? 'aes128'];
   return p.authAlgorithm ? `${enc} ${ESP_AUTH[p.authAlgorithm]}` : enc;
+}
+
+/** The n-th (0-based) object of a list: the first keeps the bare name, as before issue 16. */
+function nth(name: string, i: number): string {
+  return i === 0 ? name : `${name}-${i + 1}`;
+}
+
+/** A crypto map entry has one `set pfs`: every phase 2 proposal must use the same PFS group. */
+function onePfsGroup(t: RenderableTunnel): PfsGroup {
+  const groups = new Set(ipsecProposals(t.ipsec).map((p) => p.pfsGroup));
+  if (groups.size > 1) throw new NotExpressible(VENDOR, `phase 2 proposals with different PFS groups (${[...groups].join(', ')}): a crypto map entry has one \`set pfs\``);
+  return t.ipsec.pfsGroup;
 }
 
 function block(head: string, body: (string | null | false)[]): string[] {
@@ -53,15 +66,19 @@ function block(head: string, body: (string | null | false)[]): string[] {
 function ikev1(t: RenderableTunnel, name: string): string[] {
   const v = remoteView(t);
   const platformIsIp = idIsIp(v.platformId);
+  const policy = (p: IkeProposal, i: number) => block(`crypto isakmp policy ${(i + 1) * 10}`, [
+    `encryption ${keyword(VENDOR, ISAKMP_ENC, p.encryptionAlgorithm, `IKEv1 encryption ${p.encryptionAlgorithm}`)}`,
+    `hash ${ISAKMP_HASH[p.authAlgorithm]}`,
+    'authentication pre-share',
+    `group ${group(p.dhGroup, 'the IKE')}`,
+    `lifetime ${t.ike.lifetimeSeconds}`,
+  ]);
+  const all = ikeProposals(t.ike);
   return [
-    '! --- Phase 1 (IKEv1 ISAKMP). Pick a policy number not used by another policy on this router.',
-    ...block('crypto isakmp policy 10', [
-      `encryption ${keyword(VENDOR, ISAKMP_ENC, t.ike.encryptionAlgorithm, `IKEv1 encryption ${t.ike.encryptionAlgorithm}`)}`,
-      `hash ${ISAKMP_HASH[t.ike.authAlgorithm]}`,
-      'authentication pre-share',
-      `group ${group(t.ike.dhGroup, 'the IKE')}`,
-      `lifetime ${t.ike.lifetimeSeconds}`,
-    ]),
+    all.length > 1
+      ? '! --- Phase 1 (IKEv1 ISAKMP), one policy per proposal in order. Pick policy numbers not used by other policies on this router.'
+      : '! --- Phase 1 (IKEv1 ISAKMP). Pick a policy number not used by another policy on this router.',
+    ...all.flatMap(policy),
     ...block(`crypto keyring ${name}`, [`pre-shared-key address ${v.platformAddress} key ${t.psk}`]),
     ...block(`crypto isakmp profile ${name}`, [
       `keyring ${name}`,
@@ -76,14 +93,16 @@ function ikev1(t: RenderableTunnel, name: string): string[] {
 
 function ikev2(t: RenderableTunnel, name: string): string[] {
   const v = remoteView(t);
+  const all = ikeProposals(t.ike);
   return [
     '! --- Phase 1 (IKEv2).',
-    ...block(`crypto ikev2 proposal ${name}`, [
-      `encryption ${IKEV2_ENC[t.ike.encryptionAlgorithm]}`,
-      isAead(t.ike.encryptionAlgorithm) ? `prf ${IKEV2_INTEG[t.ike.authAlgorithm]}` : `integrity ${IKEV2_INTEG[t.ike.authAlgorithm]}`,
-      `group ${group(t.ike.dhGroup, 'the IKE')}`,
-    ]),
-    ...block(`crypto ikev2 policy ${name}`, [`proposal ${name}`]),
+    ...all.flatMap((p, i) => block(`crypto ikev2 proposal ${nth(name, i)}`, [
+      `encryption ${IKEV2_ENC[p.encryptionAlgorithm]}`,
+      isAead(p.encryptionAlgorithm) ? `prf ${IKEV2_INTEG[p.authAlgorithm]}` : `integrity ${IKEV2_INTEG[p.authAlgorithm]}`,
+      `group ${group(p.dhGroup, 'the IKE')}`,
+    ])),
+    // The policy's proposals are offered in the order listed.
+    ...block(`crypto ikev2 policy ${name}`, all.map((_, i) => `proposal ${nth(name, i)}`)),
     `crypto ikev2 keyring ${name}`,
     ' peer platform',
     `  address ${v.platformAddress}`,
@@ -137,7 +156,7 @@ export function renderCiscoIos(t: RenderableTunnel): string {
     '!',
     ...(v1 ? ikev1(t, name) : ikev2(t, name)),
     '! --- Phase 2.',
-    ...block(`crypto ipsec transform-set ${name} ${transformSet(t)}`, ['mode tunnel']),
+    ...ipsecProposals(t.ipsec).flatMap((p, i) => block(`crypto ipsec transform-set ${nth(name, i)} ${transforms(t, p)}`, ['mode tunnel'])),
     '! Traffic to protect: this side\'s subnets to the platform\'s subnets.',
     ...block(
       `ip access-list extended ${acl}`,
@@ -149,8 +168,8 @@ export function renderCiscoIos(t: RenderableTunnel): string {
     ),
     ...block(`crypto map ${name}-map 10 ipsec-isakmp`, [
       `set peer ${v.platformAddress}`,
-      `set transform-set ${name}`,
-      pfs(t.ipsec.pfsGroup) ? `set pfs ${pfs(t.ipsec.pfsGroup)}` : null,
+      `set transform-set ${ipsecProposals(t.ipsec).map((_, i) => nth(name, i)).join(' ')}`,
+      pfs(onePfsGroup(t)) ? `set pfs ${pfs(t.ipsec.pfsGroup)}` : null,
       `set security-association lifetime seconds ${t.ipsec.lifetimeSeconds}`,
       v1 ? `set isakmp-profile ${name}` : `set ikev2-profile ${name}`,
       `match address ${acl}`,

@@ -1,8 +1,8 @@
 // Huawei VRP (AR routers V200R008 and later; H3C Comware 5 uses the same objects) configuration for
 // the remote device: acl / ike proposal / ike peer / ipsec proposal / ipsec policy, applied to the
 // internet-facing interface, plus static routes. Pure.
-import { DhGroup, EncryptionAlgorithm, IkeAuthAlgorithm, IpsecAuthAlgorithm, PfsGroup } from '../vpn/policy/policy';
-import { RenderableTunnel, assertRenderable, keyword } from '../strongswan/tunnel-model';
+import { DhGroup, EncryptionAlgorithm, IkeAuthAlgorithm, IpsecAuthAlgorithm, PfsGroup, ikeProposals, ipsecProposals } from '../vpn/policy/policy';
+import { NotExpressible, RenderableTunnel, assertRenderable, keyword } from '../strongswan/tunnel-model';
 import { checklist, cidrParts, commentBlock, idIsIp, remotePairs, remoteView } from './remote-view';
 
 const VENDOR = 'Huawei VRP (AR V200R008-V200R010)';
@@ -82,6 +82,8 @@ export function renderHuaweiVrp(t: RenderableTunnel): string {
       return `rule ${(i + 1) * 5} permit ip source ${a.network} ${a.wildcard} destination ${b.network} ${b.wildcard}`;
     }),
   );
+  // An AR ike peer references one ike proposal: several IKE proposals cannot be said.
+  if (ikeProposals(t.ike).length > 1) throw new NotExpressible(VENDOR, 'several IKE proposals (an ike peer references one ike proposal)');
   const ikeProposal = section(`ike proposal ${IKE_PROPOSAL}`, [
     `encryption-algorithm ${enc(t.ike.encryptionAlgorithm, 'the IKE')}`,
     `authentication-algorithm ${IKE_AUTH[t.ike.authAlgorithm]}`,
@@ -104,16 +106,21 @@ export function renderHuaweiVrp(t: RenderableTunnel): string {
     `remote-address ${v.platformAddress}`,
     'dpd type periodic',
   ]);
-  const ipsecProposal = section(`ipsec proposal ${name}`, [
+  const phase2 = ipsecProposals(t.ipsec);
+  // One `pfs` per ipsec policy: every phase 2 proposal must use the same group.
+  if (new Set(phase2.map((p) => p.pfsGroup)).size > 1) throw new NotExpressible(VENDOR, 'phase 2 proposals with different PFS groups (an ipsec policy has one `pfs`)');
+  // Names stay within VRP's 15 characters: the first keeps the tunnel's name, then p2-<id>, p3-<id>.
+  const proposalName = (i: number) => (i === 0 ? name : `p${i + 1}-${name.slice('ipsvpn-'.length)}`);
+  const ipsecProposal = phase2.flatMap((p, i) => section(`ipsec proposal ${proposalName(i)}`, [
     `transform ${t.ipsec.protocol}`,
-    `${t.ipsec.protocol} authentication-algorithm ${IPSEC_AUTH[t.ipsec.authAlgorithm ?? 'sha1']}`,
-    t.ipsec.protocol === 'esp' ? `esp encryption-algorithm ${enc(t.ipsec.encryptionAlgorithm ?? 'aes128', 'the ESP')}` : null,
+    `${t.ipsec.protocol} authentication-algorithm ${IPSEC_AUTH[p.authAlgorithm ?? 'sha1']}`,
+    t.ipsec.protocol === 'esp' ? `esp encryption-algorithm ${enc(p.encryptionAlgorithm ?? 'aes128', 'the ESP')}` : null,
     'encapsulation-mode tunnel',
-  ]);
+  ]));
   const policy = section(`ipsec policy ${name} 10 isakmp`, [
     `security acl ${ACL_NUMBER}`,
     `ike-peer ${name}`,
-    `proposal ${name}`,
+    `proposal ${phase2.map((_, i) => proposalName(i)).join(' ')}`,
     pfs(t.ipsec.pfsGroup),
     `sa duration time-based ${t.ipsec.lifetimeSeconds}`,
   ]);

@@ -1,6 +1,6 @@
 // The downloadable strongSwan ipsec.conf (the seed's section 13.5.3 form) and its ipsec.secrets
 // line, from either side's point of view. Pure: text from arguments only.
-import { DH_KEYWORD, childProposal, ikeProposal } from '../vpn/policy/policy';
+import { DH_KEYWORD, childProposalList, ikeProposalList } from '../vpn/policy/policy';
 import {
   RenderableTunnel,
   assertRenderable,
@@ -106,7 +106,7 @@ function headerLines(t: RenderableTunnel, side: Side): string[] {
 function commonLines(t: RenderableTunnel, side: Side): string[] {
   const e = ends(t, side);
   const b = behaviour(t, side);
-  const proposal = childProposal(t.ipsec);
+  const proposal = childProposalList(t.ipsec).join(',');
   return [
     `keyingtries=${b.keyingtries}`,
     'authby=psk',
@@ -122,7 +122,7 @@ function commonLines(t: RenderableTunnel, side: Side): string[] {
     // The trailing ! forbids strongSwan from appending its default proposals.
     t.ipsec.protocol === 'ah' ? `ah=${proposal}!` : `esp=${proposal}!`,
     '',
-    `ike=${ikeProposal(t.ike)}!`,
+    `ike=${ikeProposalList(t.ike).join(',')}!`,
     `ikelifetime=${seconds(t.ike.lifetimeSeconds)}`,
     `lifetime=${seconds(t.ipsec.lifetimeSeconds)}`,
     `left=${e.left}`,

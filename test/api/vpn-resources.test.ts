@@ -212,6 +212,31 @@ describe('VPN tunnels', () => {
     expect(ciscoCurve.body.message).toContain('DH group 31 (curve25519)');
   });
 
+  it('several proposals per phase (issue 16): today\'s single-proposal body is unchanged, further ones are listed in order', async () => {
+    const tunnel = await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peer.id, w, {
+      name: 'proposals', remoteCidrs: ['172.23.0.0/16'],
+      ikePolicy: { remoteId: 'proposals.example.com', dhGroup: 14, additionalProposals: [{ encryptionAlgorithm: 'aes256gcm16', authAlgorithm: 'sha2-384', dhGroup: 20 }] },
+    })), 201);
+    expect(tunnel.ikePolicy).toMatchObject({ encryptionAlgorithm: 'aes128', authAlgorithm: 'sha1', dhGroup: 14, additionalProposals: [{ encryptionAlgorithm: 'aes256gcm16', authAlgorithm: 'sha2-384', dhGroup: 20 }] });
+    expect(tunnel.ipsecPolicy.additionalProposals).toEqual([]);
+    const conf = await t.get(`/api/v1/vpn-tunnels/${tunnel.id}/config?vendor=strongswan-swanctl`);
+    expect(conf.text).toContain('proposals = aes128-sha1-modp2048,aes256gcm16-prfsha384-ecp384');
+
+    const edited = await t.ok(t.put(`/api/v1/vpn-tunnels/${tunnel.id}/ipsec-policy`, { pfsGroup: 14, additionalProposals: [{ encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-256', pfsGroup: 19 }] }));
+    expect(edited.ipsecPolicy.additionalProposals).toEqual([{ encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-256', pfsGroup: 19 }]);
+    expect(edited.ikePolicy.additionalProposals).toHaveLength(1); // untouched by the IPsec edit
+    // A crypto map entry has one `set pfs`: Cisco cannot say two PFS groups.
+    const cisco = await t.get(`/api/v1/vpn-tunnels/${tunnel.id}/config?vendor=cisco-ios`);
+    expect(cisco.status).toBe(409);
+    expect(cisco.body.message).toContain('different PFS groups');
+
+    const dup = await t.put(`/api/v1/vpn-tunnels/${tunnel.id}/ike-policy`, { additionalProposals: [{ encryptionAlgorithm: 'aes128', authAlgorithm: 'sha1', dhGroup: 14 }] });
+    expect(dup.status).toBe(400);
+    expect(dup.body.violations[0]).toMatchObject({ field: 'additionalProposals[0]', rule: 'duplicate_proposal' });
+    const cleared = await t.ok(t.put(`/api/v1/vpn-tunnels/${tunnel.id}/ike-policy`, { additionalProposals: null }));
+    expect(cleared.ikePolicy.additionalProposals).toEqual([]);
+  });
+
   it('edits say whether the remote must download its configuration again (issue 11)', async () => {
     const tunnel = await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peer.id, w, { name: 'remote-follows', remoteCidrs: ['172.28.0.0/16'], ikePolicy: { remoteId: 'follows.example.com' } })), 201);
     expect(tunnel.remoteMustUpdate).toBeUndefined();

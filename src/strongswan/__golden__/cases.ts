@@ -59,6 +59,18 @@ export const CASES: Record<string, RenderableTunnel> = {
     ike: { encryptionAlgorithm: 'aes128gcm16', authAlgorithm: 'sha2-256', dhGroup: 21 },
     ipsec: { protocol: 'ah', encryptionAlgorithm: null, authAlgorithm: 'sha2-384', pfsGroup: 19 },
   }),
+  // Several proposals per phase, offered in order.
+  'ikev2-two-proposals-each': tunnel({
+    ike: { encryptionAlgorithm: 'aes256gcm16', authAlgorithm: 'sha2-384', dhGroup: 20, additionalProposals: [{ encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-256', dhGroup: 14 }] },
+    ipsec: { encryptionAlgorithm: 'aes256gcm16', authAlgorithm: null, pfsGroup: 14, additionalProposals: [{ encryptionAlgorithm: 'aes128', authAlgorithm: 'sha1', pfsGroup: 14 }] },
+  }),
+  'ikev1-main-two-proposals-each': tunnel({
+    ike: { ...v1, encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-256', dhGroup: 14, additionalProposals: [{ encryptionAlgorithm: 'aes128', authAlgorithm: 'sha1', dhGroup: 5 }] },
+    ipsec: { encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-256', pfsGroup: 14, additionalProposals: [{ encryptionAlgorithm: 'aes128', authAlgorithm: 'sha1', pfsGroup: 14 }] },
+  }),
+  'ikev2-three-esp-proposals': tunnel({
+    ipsec: { additionalProposals: [{ encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-256', pfsGroup: 2 }, { encryptionAlgorithm: '3des', authAlgorithm: 'md5', pfsGroup: 2 }] },
+  }),
   'ikev2-any-peer': tunnel({ peerIp: '0.0.0.0', ike: { remoteId: '203.0.113.77' } }),
   // 2x2 subnets under IKEv1 behind a 0.0.0.0 peer, and a PSK that cannot be double-quoted.
   'ikev1-any-peer-2x2-hex-psk': tunnel({

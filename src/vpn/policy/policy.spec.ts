@@ -11,6 +11,8 @@ import {
   IpsecPolicy,
   RECOMMENDED,
   weakChoices,
+  ikeProposalList,
+  childProposalList,
 } from './policy';
 
 const IDS = { gatewayIp: '198.51.100.10', peerIp: '203.0.113.7' };
@@ -512,5 +514,59 @@ describe('weak choices (issue 16)', () => {
     const { authAlgorithm, ...p2input } = r.ipsec;
     const p2 = ipsec(authAlgorithm ? r.ipsec : p2input);
     expect(weakChoices(p1, p2)).toEqual([]);
+  });
+});
+
+describe('several proposals per phase (issue 16)', () => {
+  const second = { encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-256', dhGroup: 14 };
+
+  it('one proposal keeps the stored shape of before: no additionalProposals key', () => {
+    expect(ok(checkIkePolicy({}, IDS))).not.toHaveProperty('additionalProposals');
+    expect(ok(checkIkePolicy({ additionalProposals: [] }, IDS))).not.toHaveProperty('additionalProposals');
+    expect(ok(checkIpsecPolicy({ additionalProposals: null }))).not.toHaveProperty('additionalProposals');
+  });
+
+  it('stores further IKE proposals in order and renders them as a strongSwan list after the first', () => {
+    const third = { encryptionAlgorithm: 'aes128gcm16', authAlgorithm: 'sha2-512', dhGroup: 31 };
+    const ike = ok(checkIkePolicy({ additionalProposals: [second, third] }, IDS));
+    expect(ike.additionalProposals).toEqual([second, third]);
+    expect(ikeProposalList(ike)).toEqual(['aes128-sha1-modp1024', 'aes256-sha256-modp2048', 'aes128gcm16-prfsha512-curve25519']);
+  });
+
+  it('an edit that leaves them out keeps them; null clears them', () => {
+    const stored = ok(checkIkePolicy({ additionalProposals: [second] }, IDS));
+    expect(ok(checkIkePolicy({ dhGroup: 19 }, IDS, stored)).additionalProposals).toEqual([second]);
+    expect(ok(checkIkePolicy({ additionalProposals: null }, IDS, stored))).not.toHaveProperty('additionalProposals');
+  });
+
+  it.each([
+    [{ additionalProposals: 'aes256' }, 'ikePolicy.additionalProposals', 'proposal_list'],
+    [{ additionalProposals: [second, { ...second, dhGroup: 19 }, { ...second, dhGroup: 20 }, { ...second, dhGroup: 21 }, { ...second, dhGroup: 31 }] }, 'ikePolicy.additionalProposals', 'proposal_list'],
+    [{ additionalProposals: [7] }, 'ikePolicy.additionalProposals[0]', 'proposal_object'],
+    [{ additionalProposals: [{ encryptionAlgorithm: 'aes256', dhGroup: 14 }] }, 'ikePolicy.additionalProposals[0].authAlgorithm', 'required'],
+    [{ additionalProposals: [{ ...second, dhGroup: 3 }] }, 'ikePolicy.additionalProposals[0].dhGroup', 'one_of'],
+    [{ additionalProposals: [second, second] }, 'ikePolicy.additionalProposals[1]', 'duplicate_proposal'],
+    [{ additionalProposals: [{ encryptionAlgorithm: 'aes128', authAlgorithm: 'sha1', dhGroup: 2 }] }, 'ikePolicy.additionalProposals[0]', 'duplicate_proposal'],
+    [{ version: 'v1', additionalProposals: [{ ...second, encryptionAlgorithm: 'aes256gcm16' }] }, 'ikePolicy.additionalProposals[0].encryptionAlgorithm', 'aead_only_for_ikev2'],
+    [{ version: 'v1', exchangeMode: 'aggressive', additionalProposals: [second] }, 'ikePolicy.additionalProposals', 'one_proposal_in_aggressive_mode'],
+  ] as [Record<string, unknown>, string, string][])('IKE %p -> %s %s', (input, field, rule) => {
+    expect(bad(checkIkePolicy(input, IDS))).toEqual([expect.objectContaining({ field, rule })]);
+  });
+
+  it('IPsec: ESP proposals follow the GCM rule, AH ones carry no cipher; rendered in order', () => {
+    const esp = ok(checkIpsecPolicy({ encryptionAlgorithm: 'aes256gcm16', pfsGroup: 20, additionalProposals: [{ encryptionAlgorithm: 'aes128', authAlgorithm: 'sha2-256', pfsGroup: 20 }] }));
+    expect(childProposalList(esp)).toEqual(['aes256gcm16-ecp384', 'aes128-sha256-ecp384']);
+    expect(bad(checkIpsecPolicy({ additionalProposals: [{ encryptionAlgorithm: 'aes128gcm16', authAlgorithm: 'sha1', pfsGroup: 2 }] }))).toEqual([
+      expect.objectContaining({ field: 'ipsecPolicy.additionalProposals[0].authAlgorithm', rule: 'no_integrity_with_aead' }),
+    ]);
+    const ah = ok(checkIpsecPolicy({ protocol: 'ah', additionalProposals: [{ authAlgorithm: 'sha2-512', pfsGroup: 'disable' }] }));
+    expect(childProposalList(ah)).toEqual(['sha1-modp1024', 'sha512']);
+    expect(bad(checkIpsecPolicy({ protocol: 'ah', additionalProposals: [{ encryptionAlgorithm: 'aes128', authAlgorithm: 'md5', pfsGroup: 2 }] }))[0].rule).toBe('no_encryption_with_ah');
+  });
+
+  it('flags weak choices in every proposal, naming its index', () => {
+    const ike = ok(checkIkePolicy({ authAlgorithm: 'sha2-256', dhGroup: 14, additionalProposals: [{ encryptionAlgorithm: '3des', authAlgorithm: 'sha2-256', dhGroup: 14 }] }, IDS));
+    const ipsec = ok(checkIpsecPolicy({ authAlgorithm: 'sha2-256', pfsGroup: 14 }));
+    expect(weakChoices(ike, ipsec).map((w) => w.field)).toEqual(['ikePolicy.additionalProposals[0].encryptionAlgorithm']);
   });
 });

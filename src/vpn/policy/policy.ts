@@ -45,7 +45,15 @@ export interface IkePolicy {
   localId: string;
   remoteId: string;
   lifetimeSeconds: number;
+  /**
+   * Further proposals, offered and accepted after the first (the three fields above), in order.
+   * Absent (not stored) when there are none: tunnels stored before issue 16 keep their exact shape.
+   */
+  additionalProposals?: IkeProposal[];
 }
+
+/** One IKE proposal: the first is the policy's own three fields. */
+export type IkeProposal = Pick<IkePolicy, 'encryptionAlgorithm' | 'authAlgorithm' | 'dhGroup'>;
 
 /**
  * Phase 2 as stored: encryptionAlgorithm is null for AH, which only authenticates; authAlgorithm is
@@ -57,6 +65,24 @@ export interface IpsecPolicy {
   encryptionAlgorithm: EncryptionAlgorithm | null;
   pfsGroup: PfsGroup;
   lifetimeSeconds: number;
+  /** Further proposals of the same protocol, after the first; absent when there are none. */
+  additionalProposals?: IpsecProposal[];
+}
+
+/** One IPsec proposal (protocol is the policy's, for all of them). */
+export type IpsecProposal = Pick<IpsecPolicy, 'encryptionAlgorithm' | 'authAlgorithm' | 'pfsGroup'>;
+
+/** At most this many proposals after the first (strongSwan takes more; the vendors' files do not). */
+export const MAX_ADDITIONAL_PROPOSALS = 4;
+
+/** Every IKE proposal of the policy, the first first. */
+export function ikeProposals(ike: IkePolicy): IkeProposal[] {
+  return [{ encryptionAlgorithm: ike.encryptionAlgorithm, authAlgorithm: ike.authAlgorithm, dhGroup: ike.dhGroup }, ...(ike.additionalProposals ?? [])];
+}
+
+/** Every IPsec proposal of the policy, the first first. */
+export function ipsecProposals(ipsec: IpsecPolicy): IpsecProposal[] {
+  return [{ encryptionAlgorithm: ipsec.encryptionAlgorithm, authAlgorithm: ipsec.authAlgorithm, pfsGroup: ipsec.pfsGroup }, ...(ipsec.additionalProposals ?? [])];
 }
 
 export type IkePolicyInput = Partial<Record<keyof IkePolicy, unknown>>;
@@ -120,6 +146,48 @@ function identity(field: string, value: unknown, fallback: string, problems: Vio
   return value;
 }
 
+/** A field every additional proposal must carry (no defaults: each proposal is spelled out). */
+function required<T extends string | number>(field: string, value: unknown, allowed: readonly T[], problems: Violation[]): T {
+  if (value === undefined || value === null) {
+    problems.push(violation(field, 'required', value ?? null, `${field} is required (one of ${allowed.join(', ')})`));
+    return allowed[0];
+  }
+  return oneOf(field, value, allowed, allowed[0], problems);
+}
+
+/**
+ * `additionalProposals`: null or [] means none; else an array of at most MAX_ADDITIONAL_PROPOSALS
+ * objects, each checked by `item`, none equal to the first proposal or to an earlier one.
+ */
+function checkAdditional<P extends object>(
+  field: string,
+  value: unknown,
+  problems: Violation[],
+  item: (raw: Record<string, unknown>, field: string) => P,
+  first: P,
+): P[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value) || value.length > MAX_ADDITIONAL_PROPOSALS) {
+    problems.push(violation(field, 'proposal_list', value, `${field} must be a list of at most ${MAX_ADDITIONAL_PROPOSALS} proposals (objects), offered after the first in order`));
+    return [];
+  }
+  const seen = [JSON.stringify(first)];
+  const out: P[] = [];
+  value.forEach((raw, i) => {
+    const at = `${field}[${i}]`;
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+      problems.push(violation(at, 'proposal_object', raw, `${at} must be an object with the proposal's algorithms`));
+      return;
+    }
+    const p = item(raw as Record<string, unknown>, at);
+    const key = JSON.stringify(p);
+    if (seen.includes(key)) problems.push(violation(at, 'duplicate_proposal', raw, `${at} repeats an earlier proposal of this phase`));
+    seen.push(key);
+    out.push(p);
+  });
+  return out;
+}
+
 /**
  * Validates a phase 1 policy and fills the spec's defaults. `current` is the stored policy when
  * editing (fields left out keep their value); ids default to the gateway and peer addresses.
@@ -152,6 +220,27 @@ export function checkIkePolicy(input: IkePolicyInput, ids: IdContext, current?: 
     problems.push(violation(f('exchangeMode'), 'mode_only_for_ikev1', input.exchangeMode, 'exchangeMode applies to IKEv1 only; leave it out for IKEv2'));
   }
 
+  const additionalProposals = checkAdditional<IkeProposal>(
+    f('additionalProposals'), input.additionalProposals === undefined ? current?.additionalProposals : input.additionalProposals, problems,
+    (item, field) => {
+      const p: IkeProposal = {
+        encryptionAlgorithm: required(`${field}.encryptionAlgorithm`, item.encryptionAlgorithm, ENCRYPTION_ALGORITHMS, problems),
+        authAlgorithm: required(`${field}.authAlgorithm`, item.authAlgorithm, IKE_AUTH_ALGORITHMS, problems),
+        dhGroup: required(`${field}.dhGroup`, item.dhGroup, DH_GROUPS, problems),
+      };
+      if (version === 'v1' && isAead(p.encryptionAlgorithm)) {
+        problems.push(violation(`${field}.encryptionAlgorithm`, 'aead_only_for_ikev2', p.encryptionAlgorithm, `${field}.encryptionAlgorithm ${p.encryptionAlgorithm} (AES-GCM) exists for IKEv2 only`));
+      }
+      return p;
+    },
+    { encryptionAlgorithm, authAlgorithm, dhGroup },
+  );
+  if (additionalProposals.length && exchangeMode === 'aggressive') {
+    // The first message of Aggressive Mode carries the KE payload: one proposal (libreswan insists on it).
+    problems.push(violation(f('additionalProposals'), 'one_proposal_in_aggressive_mode', input.additionalProposals ?? additionalProposals,
+      'IKEv1 aggressive mode negotiates exactly one proposal: leave additionalProposals out (or empty), or use main mode'));
+  }
+
   const localId = identity(f('localId'), input.localId === undefined ? (current ? current.localId : undefined) : input.localId, ids.gatewayIp, problems);
   const remoteDefault = ids.peerIp;
   const remoteId = identity(f('remoteId'), input.remoteId === undefined ? (current ? current.remoteId : undefined) : input.remoteId, remoteDefault, problems);
@@ -163,7 +252,10 @@ export function checkIkePolicy(input: IkePolicyInput, ids: IdContext, current?: 
   }
 
   if (problems.length) return { ok: false, violations: problems };
-  return { ok: true, value: { version, authAlgorithm, encryptionAlgorithm, exchangeMode, dhGroup, localId, remoteId, lifetimeSeconds } };
+  return {
+    ok: true,
+    value: { version, authAlgorithm, encryptionAlgorithm, exchangeMode, dhGroup, localId, remoteId, lifetimeSeconds, ...(additionalProposals.length ? { additionalProposals } : {}) },
+  };
 }
 
 /** Validates a phase 2 policy and fills defaults; AH carries no encryption algorithm. */
@@ -195,8 +287,26 @@ export function checkIpsecPolicy(input: IpsecPolicyInput, current?: IpsecPolicy,
     );
   }
 
+  const additionalProposals = checkAdditional<IpsecProposal>(
+    f('additionalProposals'), input.additionalProposals === undefined ? current?.additionalProposals : input.additionalProposals, problems,
+    (item, field) => {
+      let enc: EncryptionAlgorithm | null = null;
+      if (protocol === 'esp') enc = required(`${field}.encryptionAlgorithm`, item.encryptionAlgorithm, ENCRYPTION_ALGORITHMS, problems);
+      else if (item.encryptionAlgorithm !== undefined && item.encryptionAlgorithm !== null) {
+        problems.push(violation(`${field}.encryptionAlgorithm`, 'no_encryption_with_ah', item.encryptionAlgorithm, 'AH only authenticates: leave encryptionAlgorithm out'));
+      }
+      let auth: IpsecAuthAlgorithm | null = null;
+      if (!isAead(enc)) auth = required(`${field}.authAlgorithm`, item.authAlgorithm, IPSEC_AUTH_ALGORITHMS, problems);
+      else if (item.authAlgorithm !== undefined && item.authAlgorithm !== null) {
+        problems.push(violation(`${field}.authAlgorithm`, 'no_integrity_with_aead', item.authAlgorithm, `${enc} (AES-GCM) authenticates the packets itself: leave authAlgorithm out`));
+      }
+      return { encryptionAlgorithm: enc, authAlgorithm: auth, pfsGroup: required(`${field}.pfsGroup`, item.pfsGroup, PFS_GROUPS, problems) };
+    },
+    { encryptionAlgorithm, authAlgorithm, pfsGroup },
+  );
+
   if (problems.length) return { ok: false, violations: problems };
-  return { ok: true, value: { protocol, authAlgorithm, encryptionAlgorithm, pfsGroup, lifetimeSeconds } };
+  return { ok: true, value: { protocol, authAlgorithm, encryptionAlgorithm, pfsGroup, lifetimeSeconds, ...(additionalProposals.length ? { additionalProposals } : {}) } };
 }
 
 // --- strongSwan proposal keywords -------------------------------------------------------------
@@ -217,6 +327,16 @@ export const DH_KEYWORD: Record<DhGroup, string> = {
 export function ikeProposal(ike: Pick<IkePolicy, 'encryptionAlgorithm' | 'authAlgorithm' | 'dhGroup'>): string {
   const hash = isAead(ike.encryptionAlgorithm) ? `prf${INTEGRITY_KEYWORD[ike.authAlgorithm]}` : INTEGRITY_KEYWORD[ike.authAlgorithm];
   return `${ENCRYPTION_KEYWORD[ike.encryptionAlgorithm]}-${hash}-${DH_KEYWORD[ike.dhGroup]}`;
+}
+
+/** The IKE proposals in strongSwan's syntax, in order (VICI `proposals`, ipsec.conf `ike=` joined by commas). */
+export function ikeProposalList(ike: IkePolicy): string[] {
+  return ikeProposals(ike).map(ikeProposal);
+}
+
+/** The CHILD_SA proposals in strongSwan's syntax, in order. */
+export function childProposalList(ipsec: IpsecPolicy): string[] {
+  return ipsecProposals(ipsec).map((p) => childProposal({ protocol: ipsec.protocol, ...p }));
 }
 
 /** e.g. `aes128-sha1-modp1024`, `aes128-sha1` (PFS off), `sha1-modp1024` (AH), `aes256gcm16-ecp384` (GCM). */
@@ -255,12 +375,18 @@ export function weakChoices(ike: IkePolicy, ipsec: IpsecPolicy): WeakChoice[] {
   const add = (field: string, value: string | number | null, reason: string | undefined) => {
     if (value !== null && reason) out.push({ field, value, reason });
   };
-  add('ikePolicy.authAlgorithm', ike.authAlgorithm, WEAK_HASH[ike.authAlgorithm]);
-  add('ikePolicy.encryptionAlgorithm', ike.encryptionAlgorithm, WEAK_CIPHER[ike.encryptionAlgorithm]);
-  add('ikePolicy.dhGroup', ike.dhGroup, WEAK_GROUP[ike.dhGroup]);
-  add('ipsecPolicy.authAlgorithm', ipsec.authAlgorithm, ipsec.authAlgorithm ? WEAK_HASH[ipsec.authAlgorithm] : undefined);
-  add('ipsecPolicy.encryptionAlgorithm', ipsec.encryptionAlgorithm, ipsec.encryptionAlgorithm ? WEAK_CIPHER[ipsec.encryptionAlgorithm] : undefined);
-  add('ipsecPolicy.pfsGroup', ipsec.pfsGroup, ipsec.pfsGroup === 'disable' ? undefined : WEAK_GROUP[ipsec.pfsGroup]);
+  ikeProposals(ike).forEach((p, i) => {
+    const at = i === 0 ? 'ikePolicy' : `ikePolicy.additionalProposals[${i - 1}]`;
+    add(`${at}.authAlgorithm`, p.authAlgorithm, WEAK_HASH[p.authAlgorithm]);
+    add(`${at}.encryptionAlgorithm`, p.encryptionAlgorithm, WEAK_CIPHER[p.encryptionAlgorithm]);
+    add(`${at}.dhGroup`, p.dhGroup, WEAK_GROUP[p.dhGroup]);
+  });
+  ipsecProposals(ipsec).forEach((p, i) => {
+    const at = i === 0 ? 'ipsecPolicy' : `ipsecPolicy.additionalProposals[${i - 1}]`;
+    add(`${at}.authAlgorithm`, p.authAlgorithm, p.authAlgorithm ? WEAK_HASH[p.authAlgorithm] : undefined);
+    add(`${at}.encryptionAlgorithm`, p.encryptionAlgorithm, p.encryptionAlgorithm ? WEAK_CIPHER[p.encryptionAlgorithm] : undefined);
+    add(`${at}.pfsGroup`, p.pfsGroup, p.pfsGroup === 'disable' ? undefined : WEAK_GROUP[p.pfsGroup]);
+  });
   return out;
 }
 

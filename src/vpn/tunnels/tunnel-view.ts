@@ -15,8 +15,9 @@ export function tunnelView(t: VpnTunnel, subnets: Map<string, Subnet>, psk?: str
     peer: { id: t.peerId, name: t.peer?.name ?? '', ip: t.peer?.ipAddress ?? '' },
     localSubnets: t.localSubnetIds.map((id) => ({ id, name: subnets.get(id)?.name ?? '', cidr: subnets.get(id)?.cidr ?? '' })),
     remoteCidrs: t.remoteCidrs,
-    ikePolicy: t.ikePolicy,
-    ipsecPolicy: t.ipsecPolicy,
+    // Stored without the key when there is one proposal; the API always lists them.
+    ikePolicy: { ...t.ikePolicy, additionalProposals: t.ikePolicy.additionalProposals ?? [] },
+    ipsecPolicy: { ...t.ipsecPolicy, additionalProposals: t.ipsecPolicy.additionalProposals ?? [] },
     weak: weakChoices(t.ikePolicy, t.ipsecPolicy),
     resourceState: t.resourceState,
     connectionState: t.connectionState,

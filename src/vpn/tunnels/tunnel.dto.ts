@@ -15,6 +15,21 @@ import { IsIsoDateTime, Optional } from '../../common/validators';
 // Policy fields are checked by the pure validators in policy.ts (one place for the spec's rules);
 // the DTOs only let them through and document them.
 
+class IkeProposalDto {
+  @ApiProperty({ enum: ENCRYPTION_ALGORITHMS }) encryptionAlgorithm: string;
+  @ApiProperty({ enum: IKE_AUTH_ALGORITHMS, description: 'The PRF with an AES-GCM encryption' }) authAlgorithm: string;
+  @ApiProperty({ enum: DH_GROUPS }) dhGroup: number;
+}
+
+class IpsecProposalDto {
+  @ApiProperty({ enum: ENCRYPTION_ALGORITHMS, nullable: true, description: 'ESP only; null or left out for AH' }) encryptionAlgorithm: string | null;
+  @ApiProperty({ enum: IPSEC_AUTH_ALGORITHMS, nullable: true, description: 'null or left out with ESP AES-GCM' }) authAlgorithm: string | null;
+  @ApiProperty({ enum: PFS_GROUPS }) pfsGroup: number | string;
+}
+
+const ADDITIONAL = 'Further proposals, offered and accepted after the first (this policy\'s own algorithm fields) in order; at most 4, each spelled out in full, no repeats. '
+  + 'Left out on an edit: kept; null or []: none.';
+
 export class IkePolicyDto {
   @ApiPropertyOptional({ enum: IKE_VERSIONS, default: 'v2' }) @Allow() version?: unknown;
   @ApiPropertyOptional({ enum: IKE_AUTH_ALGORITHMS, default: 'sha1' }) @Allow() authAlgorithm?: unknown;
@@ -24,6 +39,7 @@ export class IkePolicyDto {
   @ApiPropertyOptional({ description: 'IP or FQDN; default: the gateway\'s external IP' }) @Allow() localId?: unknown;
   @ApiPropertyOptional({ description: 'IP or FQDN; default: the peer\'s IP; required when the peer is 0.0.0.0' }) @Allow() remoteId?: unknown;
   @ApiPropertyOptional({ minimum: 3600, maximum: 86400, default: 86400 }) @Allow() lifetimeSeconds?: unknown;
+  @ApiPropertyOptional({ type: [IkeProposalDto], description: `${ADDITIONAL} Not with IKEv1 aggressive mode.` }) @Allow() additionalProposals?: unknown;
 }
 
 export class IpsecPolicyDto {
@@ -32,6 +48,7 @@ export class IpsecPolicyDto {
   @ApiPropertyOptional({ enum: ENCRYPTION_ALGORITHMS, default: 'aes128', description: 'ESP only; must be left out for AH' }) @Allow() encryptionAlgorithm?: unknown;
   @ApiPropertyOptional({ enum: PFS_GROUPS, default: 2 }) @Allow() pfsGroup?: unknown;
   @ApiPropertyOptional({ minimum: 3600, maximum: 86400, default: 86400 }) @Allow() lifetimeSeconds?: unknown;
+  @ApiPropertyOptional({ type: [IpsecProposalDto], description: `${ADDITIONAL} The protocol is the policy's for all of them.` }) @Allow() additionalProposals?: unknown;
 }
 
 export class CreateTunnelDto {
@@ -96,6 +113,7 @@ class IkePolicyViewDto {
   @ApiProperty() localId: string;
   @ApiProperty() remoteId: string;
   @ApiProperty() lifetimeSeconds: number;
+  @ApiProperty({ type: [IkeProposalDto], description: 'Proposals after the first, in order (empty: one proposal)' }) additionalProposals: IkeProposalDto[];
 }
 class IpsecPolicyViewDto {
   @ApiProperty({ enum: IPSEC_PROTOCOLS }) protocol: string;
@@ -103,6 +121,7 @@ class IpsecPolicyViewDto {
   @ApiProperty({ enum: ENCRYPTION_ALGORITHMS, nullable: true }) encryptionAlgorithm: string | null;
   @ApiProperty({ enum: PFS_GROUPS }) pfsGroup: number | string;
   @ApiProperty() lifetimeSeconds: number;
+  @ApiProperty({ type: [IpsecProposalDto], description: 'Proposals after the first, in order (empty: one proposal)' }) additionalProposals: IpsecProposalDto[];
 }
 
 class WeakChoiceDto {

@@ -1859,6 +1859,17 @@ export interface components {
             /** @description Public IP */
             ip: string;
         };
+        IkeProposalDto: {
+            /** @enum {string} */
+            encryptionAlgorithm: "3des" | "aes128" | "aes192" | "aes256" | "aes128gcm16" | "aes256gcm16";
+            /**
+             * @description The PRF with an AES-GCM encryption
+             * @enum {string}
+             */
+            authAlgorithm: "md5" | "sha1" | "sha2-256" | "sha2-384" | "sha2-512";
+            /** @enum {number} */
+            dhGroup: 1 | 2 | 5 | 14 | 24 | 19 | 20 | 21 | 31;
+        };
         IkePolicyViewDto: {
             /** @enum {string} */
             version: "v1" | "v2";
@@ -1873,6 +1884,22 @@ export interface components {
             localId: string;
             remoteId: string;
             lifetimeSeconds: number;
+            /** @description Proposals after the first, in order (empty: one proposal) */
+            additionalProposals: components["schemas"]["IkeProposalDto"][];
+        };
+        IpsecProposalDto: {
+            /**
+             * @description ESP only; null or left out for AH
+             * @enum {string|null}
+             */
+            encryptionAlgorithm: "3des" | "aes128" | "aes192" | "aes256" | "aes128gcm16" | "aes256gcm16" | null;
+            /**
+             * @description null or left out with ESP AES-GCM
+             * @enum {string|null}
+             */
+            authAlgorithm: "md5" | "sha1" | "sha2-256" | "sha2-384" | "sha2-512" | null;
+            /** @enum {string} */
+            pfsGroup: 1 | 2 | 5 | 14 | 24 | 19 | 20 | 21 | 31 | "disable";
         };
         IpsecPolicyViewDto: {
             /** @enum {string} */
@@ -1887,6 +1914,8 @@ export interface components {
             /** @enum {string} */
             pfsGroup: 1 | 2 | 5 | 14 | 24 | 19 | 20 | 21 | 31 | "disable";
             lifetimeSeconds: number;
+            /** @description Proposals after the first, in order (empty: one proposal) */
+            additionalProposals: components["schemas"]["IpsecProposalDto"][];
         };
         WeakChoiceDto: {
             /** @example ikePolicy.dhGroup */
@@ -2057,6 +2086,8 @@ export interface components {
             remoteId?: Record<string, never>;
             /** @default 86400 */
             lifetimeSeconds: Record<string, never>;
+            /** @description Further proposals, offered and accepted after the first (this policy's own algorithm fields) in order; at most 4, each spelled out in full, no repeats. Left out on an edit: kept; null or []: none. Not with IKEv1 aggressive mode. */
+            additionalProposals?: components["schemas"]["IkeProposalDto"][];
         };
         IpsecPolicyDto: {
             /**
@@ -2083,6 +2114,8 @@ export interface components {
             pfsGroup: 1 | 2 | 5 | 14 | 24 | 19 | 20 | 21 | 31 | "disable";
             /** @default 86400 */
             lifetimeSeconds: Record<string, never>;
+            /** @description Further proposals, offered and accepted after the first (this policy's own algorithm fields) in order; at most 4, each spelled out in full, no repeats. Left out on an edit: kept; null or []: none. The protocol is the policy's for all of them. */
+            additionalProposals?: components["schemas"]["IpsecProposalDto"][];
         };
         CreateTunnelDto: {
             /** @example to-idc */
@@ -2180,6 +2213,8 @@ export interface components {
             remoteId?: Record<string, never>;
             /** @default 86400 */
             lifetimeSeconds: Record<string, never>;
+            /** @description Further proposals, offered and accepted after the first (this policy's own algorithm fields) in order; at most 4, each spelled out in full, no repeats. Left out on an edit: kept; null or []: none. Not with IKEv1 aggressive mode. */
+            additionalProposals?: components["schemas"]["IkeProposalDto"][];
             /** @description A new pre-shared key (the IKE policy dialog edits it too) */
             psk?: Record<string, never>;
         };
