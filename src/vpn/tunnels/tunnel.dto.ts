@@ -89,7 +89,7 @@ class EndpointRefDto {
   @ApiProperty({ description: 'Public IP' }) ip: string;
 }
 class FailureDto {
-  @ApiProperty({ example: 'psk_mismatch_or_id_mismatch', description: 'Also waiting_for_remote (a 0.0.0.0 peer that has not initiated) and, beside connected, a failed rekey' }) code: string;
+  @ApiProperty({ example: 'psk_mismatch_or_id_mismatch', description: 'psk_mismatch / remote_id_mismatch where charon\'s lines tell them apart (the peer\'s own try, seen as responder), else psk_mismatch_or_id_mismatch. Also waiting_for_remote (a 0.0.0.0 peer that has not initiated) and, beside connected, a failed rekey' }) code: string;
   @ApiProperty() message: string;
   @ApiProperty({ enum: [1, 2], description: 'IKE negotiation phase: 1 (IKE SA) or 2 (IPsec SA)' }) phase: number;
   @ApiProperty({ description: 'Failed tries in a row when it was last written' }) tries: number;

@@ -1927,7 +1927,7 @@ export interface components {
         };
         FailureDto: {
             /**
-             * @description Also waiting_for_remote (a 0.0.0.0 peer that has not initiated) and, beside connected, a failed rekey
+             * @description psk_mismatch / remote_id_mismatch where charon's lines tell them apart (the peer's own try, seen as responder), else psk_mismatch_or_id_mismatch. Also waiting_for_remote (a 0.0.0.0 peer that has not initiated) and, beside connected, a failed rekey
              * @example psk_mismatch_or_id_mismatch
              */
             code: string;
