@@ -237,6 +237,45 @@ describe('VPN tunnels', () => {
     expect(cleared.ikePolicy.additionalProposals).toEqual([]);
   });
 
+  it('reconnect now (issue 16): a new version of the same configuration, back to connecting with the failure cleared, and a tunnel.sync for the gateway\'s host', async () => {
+    const { Client } = await import('pg');
+    const { Queue } = await import('bullmq');
+    const IORedis = (await import('ioredis')).default;
+    const { hostQueueName } = await import('../../src/jobs/job-catalogue');
+    const { TEST_REDIS_URL } = await import('../support/env');
+    const sql = new Client({ connectionString: api.databaseUrl });
+    await sql.connect();
+    const redis = new IORedis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+    const host = `gh-reconnect-${Date.now()}`;
+    const queue = new Queue(hostQueueName(host), { connection: redis });
+    try {
+      // The tunnels' gateway on a host (for this test only): its jobs then land in that host's queue.
+      await sql.query(`INSERT INTO gateway_hosts (id, hostname, capacity, last_seen_at) VALUES ($1, 'node-reconnect', 10, now())`, [host]);
+      await sql.query(`UPDATE vpn_gateways SET host_id = $2 WHERE id = $1`, [gw.id, host]);
+      const tunnel = await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peer.id, w, { name: 'reconnect', remoteCidrs: ['172.22.0.0/16'], ikePolicy: { remoteId: 'reconnect.example.com' } })), 201);
+      await sql.query(`UPDATE vpn_tunnels SET connection_state = 'phase1_failed', failure_code = 'peer_unreachable', failure_message = 'x', failure_phase = 1, failure_tries = 4 WHERE id = $1`, [tunnel.id]);
+
+      const again = await t.ok(t.post(`/api/v1/vpn-tunnels/${tunnel.id}/reconnect`, {}));
+      expect(again).toMatchObject({ configVersion: 2, connectionState: 'connecting', failure: null, remoteMustUpdate: false, ikePolicy: tunnel.ikePolicy, ipsecPolicy: tunnel.ipsecPolicy });
+      const job = await queue.getJob(`tunnel.sync.${tunnel.id}.v2`);
+      expect(job?.name).toBe('tunnel.sync');
+      expect(job?.data).toEqual({ tunnelId: tunnel.id, configVersion: 2 });
+
+      expect((await t.post('/api/v1/vpn-tunnels/vpntnl-nothere/reconnect', {})).status).toBe(404);
+      // Another tenant's tunnel is not found either.
+      const other = await createTenantWorld(api, 'reconnect-other', 7, 1);
+      const o = client(api, other.key);
+      expect((await o.post(`/api/v1/vpn-tunnels/${tunnel.id}/reconnect`, {})).status).toBe(404);
+      expect((await t.ok(t.get(`/api/v1/vpn-tunnels/${tunnel.id}`))).configVersion).toBe(2);
+    } finally {
+      await sql.query('UPDATE vpn_gateways SET host_id = NULL WHERE id = $1', [gw.id]);
+      await queue.obliterate({ force: true }).catch(() => undefined);
+      await queue.close();
+      redis.disconnect();
+      await sql.end();
+    }
+  });
+
   it('edits say whether the remote must download its configuration again (issue 11)', async () => {
     const tunnel = await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peer.id, w, { name: 'remote-follows', remoteCidrs: ['172.28.0.0/16'], ikePolicy: { remoteId: 'follows.example.com' } })), 201);
     expect(tunnel.remoteMustUpdate).toBeUndefined();

@@ -153,6 +153,19 @@ export class TunnelsController {
     return this.edited(this.tunnels.updateIpsecPolicy(tenantOf(p), id, body as Record<string, unknown>));
   }
 
+  @Post(':id/reconnect')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Reconnect now: drop the tunnel\'s SAs and negotiate again at once, without editing it',
+    description: 'Queues the gateway\'s sync of the unchanged configuration as a new configVersion: the tunnel goes back to connecting and its failure is cleared until the new try reports. '
+      + 'For a 0.0.0.0 peer the platform cannot initiate: its SAs are dropped and the remote brings the tunnel back. remoteMustUpdate is false.',
+  })
+  @ApiOkResponse({ type: TunnelDto })
+  @ApiErrors(404, 409)
+  async reconnect(@CurrentPrincipal() p: Principal, @Param('id') id: string): Promise<TunnelDto> {
+    return this.edited(this.tunnels.reconnect(tenantOf(p), id));
+  }
+
   @Delete(':id')
   @ApiOperation({ summary: 'Delete a tunnel: it goes down and its routes are withdrawn' })
   @ApiOkResponse({ type: BatchDeleteResultDto })

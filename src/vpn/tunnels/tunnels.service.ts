@@ -205,6 +205,16 @@ export class TunnelsService {
     });
   }
 
+  /**
+   * "Reconnect now": the same configuration as a new version, so the gateway's worker reloads it,
+   * drops the tunnel's SAs and initiates at once (its retry timer, and any failure count, restart).
+   * The version guards of the worker and the state writes then apply as for an edit; the remote's
+   * configuration is unchanged (remoteMustUpdate false).
+   */
+  async reconnect(tenantId: string, id: string): Promise<TunnelEdit> {
+    return this.reconfigure(tenantId, id, async () => ({}));
+  }
+
   /** An edit of subnets or policies: new config version, back to `connecting`, a sync job. */
   private async reconfigure(tenantId: string, id: string, change: (m: EntityManager, t: VpnTunnel) => Promise<Partial<VpnTunnel>>): Promise<TunnelEdit> {
     let hostId: string | null = null;
