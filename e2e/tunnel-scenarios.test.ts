@@ -63,9 +63,12 @@ it.each([
 
 it('c. the IKE SA really uses the new algorithms: AES-GCM 256 with PRF SHA-384 and ECP 384 (issue 16)', async () => {
   const tunnels = await product.ok('GET', `/api/v1/vpn-tunnels?gatewayId=${gw.id}&q=gcm256-sha384-dh20`);
-  const sas = await withVici(product.viciSocket(gw.id), (c) => c.listSas({ ike: `ipsvpn_${tunnels.items[0].id}` }));
+  const list = () => withVici(product.viciSocket(gw.id), (c) => c.listSas({ ike: `ipsvpn_${tunnels.items[0].id}` }));
+  // Right after connecting, the connect-time rekey may be replacing the CHILD_SA: wait for an installed one.
+  await product.waitFor(async () => (await list()).some((s) => s.children.some((c) => c.state === 'INSTALLED')), 20_000, 'an installed CHILD_SA');
+  const sas = await list();
   expect(sas[0].sa).toMatchObject({ 'encr-alg': 'AES_GCM_16', 'encr-keysize': '256', 'prf-alg': 'PRF_HMAC_SHA2_384', 'dh-group': 'ECP_384' });
-  expect(sas[0].children.find((c) => c.state === 'INSTALLED')).toMatchObject({ 'encr-alg': 'AES_GCM_16', 'encr-keysize': '256' });
+  expect(sas.flatMap((s) => s.children).find((c) => c.state === 'INSTALLED')).toMatchObject({ 'encr-alg': 'AES_GCM_16', 'encr-keysize': '256' });
 });
 
 it('c. two proposals per phase where the peer accepts only the second (issue 16)', async () => {
@@ -103,6 +106,25 @@ it('c. AH is proposed and, where the data plane cannot carry AH, fails visibly i
   expect(logs.items.find((e: any) => e.kind === 'attempt').lines.join('\n')).toMatch(/NO_PROPOSAL_CHOSEN/);
   const download = await product.request('GET', `/api/v1/vpn-tunnels/${tunnel.id}/config?side=remote`);
   expect(download.text).toMatch(/^\s*ah=sha1-modp1024!$/m);
+});
+
+it('c. a peer offering aes256/sha256/modp2048 against the defaults: the reason names its proposal, ours, and what to set (issue 16)', async () => {
+  const name = 'offers-other';
+  const peer = await product.ok('POST', '/api/v1/peer-gateways', { name, ipAddress: '203.0.113.43' });
+  const tunnel = await product.ok('POST', '/api/v1/vpn-tunnels', { name, gatewayId: gw.id, peerId: peer.id, localSubnetIds: [subnetA1], remoteCidrs: ['172.16.43.0/24'], psk: `psk-${name}.1` });
+  await product.addSiteFromDownload(tunnel.id, { name, publicIp: '203.0.113.43', subnet: '172.16.43.0/24' }, (b) => ({
+    conf: b.conf.replace(/^(\s*)ike=.*$/m, '$1ike=aes256-sha256-modp2048!'), secrets: b.secrets,
+  }));
+  // The site initiates too: as its responder, charon logs what it offered (before the IKE_SA has our conn's name).
+  await product.waitFor(async () => {
+    const t = await product.ok('GET', `/api/v1/vpn-tunnels/${tunnel.id}`);
+    return t.failure?.code === 'ike_proposal_mismatch' && /peer offered/.test(t.failure.message);
+  }, 60_000, 'a proposal failure naming what the peer offered');
+  const t = await product.ok('GET', `/api/v1/vpn-tunnels/${tunnel.id}`);
+  expect(t.failure.message).toContain('The peer offered AES_CBC_256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048');
+  expect(t.failure.message).toMatch(/this tunnel accepts AES_CBC_128\/HMAC_SHA1_96\/PRF_HMAC_SHA1\/MODP_1024: set ike=aes128-sha1-modp1024 on the peer/);
+  await product.ok('DELETE', `/api/v1/vpn-tunnels/${tunnel.id}`);
+  await product.lab.removeSite(name);
 });
 
 it('h. editing the IPsec policy reconnects with the new proposal', async () => {

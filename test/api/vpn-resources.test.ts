@@ -232,7 +232,7 @@ describe('VPN tunnels', () => {
 
     const dup = await t.put(`/api/v1/vpn-tunnels/${tunnel.id}/ike-policy`, { additionalProposals: [{ encryptionAlgorithm: 'aes128', authAlgorithm: 'sha1', dhGroup: 14 }] });
     expect(dup.status).toBe(400);
-    expect(dup.body.violations[0]).toMatchObject({ field: 'additionalProposals[0]', rule: 'duplicate_proposal' });
+    expect(dup.body.violations[0]).toMatchObject({ field: 'additionalProposals.0', rule: 'duplicate_proposal' });
     const cleared = await t.ok(t.put(`/api/v1/vpn-tunnels/${tunnel.id}/ike-policy`, { additionalProposals: null }));
     expect(cleared.ikePolicy.additionalProposals).toEqual([]);
   });

@@ -542,12 +542,12 @@ describe('several proposals per phase (issue 16)', () => {
   it.each([
     [{ additionalProposals: 'aes256' }, 'ikePolicy.additionalProposals', 'proposal_list'],
     [{ additionalProposals: [second, { ...second, dhGroup: 19 }, { ...second, dhGroup: 20 }, { ...second, dhGroup: 21 }, { ...second, dhGroup: 31 }] }, 'ikePolicy.additionalProposals', 'proposal_list'],
-    [{ additionalProposals: [7] }, 'ikePolicy.additionalProposals[0]', 'proposal_object'],
-    [{ additionalProposals: [{ encryptionAlgorithm: 'aes256', dhGroup: 14 }] }, 'ikePolicy.additionalProposals[0].authAlgorithm', 'required'],
-    [{ additionalProposals: [{ ...second, dhGroup: 3 }] }, 'ikePolicy.additionalProposals[0].dhGroup', 'one_of'],
-    [{ additionalProposals: [second, second] }, 'ikePolicy.additionalProposals[1]', 'duplicate_proposal'],
-    [{ additionalProposals: [{ encryptionAlgorithm: 'aes128', authAlgorithm: 'sha1', dhGroup: 2 }] }, 'ikePolicy.additionalProposals[0]', 'duplicate_proposal'],
-    [{ version: 'v1', additionalProposals: [{ ...second, encryptionAlgorithm: 'aes256gcm16' }] }, 'ikePolicy.additionalProposals[0].encryptionAlgorithm', 'aead_only_for_ikev2'],
+    [{ additionalProposals: [7] }, 'ikePolicy.additionalProposals.0', 'proposal_object'],
+    [{ additionalProposals: [{ encryptionAlgorithm: 'aes256', dhGroup: 14 }] }, 'ikePolicy.additionalProposals.0.authAlgorithm', 'required'],
+    [{ additionalProposals: [{ ...second, dhGroup: 3 }] }, 'ikePolicy.additionalProposals.0.dhGroup', 'one_of'],
+    [{ additionalProposals: [second, second] }, 'ikePolicy.additionalProposals.1', 'duplicate_proposal'],
+    [{ additionalProposals: [{ encryptionAlgorithm: 'aes128', authAlgorithm: 'sha1', dhGroup: 2 }] }, 'ikePolicy.additionalProposals.0', 'duplicate_proposal'],
+    [{ version: 'v1', additionalProposals: [{ ...second, encryptionAlgorithm: 'aes256gcm16' }] }, 'ikePolicy.additionalProposals.0.encryptionAlgorithm', 'aead_only_for_ikev2'],
     [{ version: 'v1', exchangeMode: 'aggressive', additionalProposals: [second] }, 'ikePolicy.additionalProposals', 'one_proposal_in_aggressive_mode'],
   ] as [Record<string, unknown>, string, string][])('IKE %p -> %s %s', (input, field, rule) => {
     expect(bad(checkIkePolicy(input, IDS))).toEqual([expect.objectContaining({ field, rule })]);
@@ -557,7 +557,7 @@ describe('several proposals per phase (issue 16)', () => {
     const esp = ok(checkIpsecPolicy({ encryptionAlgorithm: 'aes256gcm16', pfsGroup: 20, additionalProposals: [{ encryptionAlgorithm: 'aes128', authAlgorithm: 'sha2-256', pfsGroup: 20 }] }));
     expect(childProposalList(esp)).toEqual(['aes256gcm16-ecp384', 'aes128-sha256-ecp384']);
     expect(bad(checkIpsecPolicy({ additionalProposals: [{ encryptionAlgorithm: 'aes128gcm16', authAlgorithm: 'sha1', pfsGroup: 2 }] }))).toEqual([
-      expect.objectContaining({ field: 'ipsecPolicy.additionalProposals[0].authAlgorithm', rule: 'no_integrity_with_aead' }),
+      expect.objectContaining({ field: 'ipsecPolicy.additionalProposals.0.authAlgorithm', rule: 'no_integrity_with_aead' }),
     ]);
     const ah = ok(checkIpsecPolicy({ protocol: 'ah', additionalProposals: [{ authAlgorithm: 'sha2-512', pfsGroup: 'disable' }] }));
     expect(childProposalList(ah)).toEqual(['sha1-modp1024', 'sha512']);
@@ -567,6 +567,6 @@ describe('several proposals per phase (issue 16)', () => {
   it('flags weak choices in every proposal, naming its index', () => {
     const ike = ok(checkIkePolicy({ authAlgorithm: 'sha2-256', dhGroup: 14, additionalProposals: [{ encryptionAlgorithm: '3des', authAlgorithm: 'sha2-256', dhGroup: 14 }] }, IDS));
     const ipsec = ok(checkIpsecPolicy({ authAlgorithm: 'sha2-256', pfsGroup: 14 }));
-    expect(weakChoices(ike, ipsec).map((w) => w.field)).toEqual(['ikePolicy.additionalProposals[0].encryptionAlgorithm']);
+    expect(weakChoices(ike, ipsec).map((w) => w.field)).toEqual(['ikePolicy.additionalProposals.0.encryptionAlgorithm']);
   });
 });

@@ -174,14 +174,16 @@ function checkAdditional<P extends object>(
   const seen = [JSON.stringify(first)];
   const out: P[] = [];
   value.forEach((raw, i) => {
-    const at = `${field}[${i}]`;
+    const at = `${field}.${i}`;
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
       problems.push(violation(at, 'proposal_object', raw, `${at} must be an object with the proposal's algorithms`));
       return;
     }
+    const before = problems.length;
     const p = item(raw as Record<string, unknown>, at);
     const key = JSON.stringify(p);
-    if (seen.includes(key)) problems.push(violation(at, 'duplicate_proposal', raw, `${at} repeats an earlier proposal of this phase`));
+    // (A proposal with a broken field is reported for that field, not compared.)
+    if (problems.length === before && seen.includes(key)) problems.push(violation(at, 'duplicate_proposal', raw, `${at} repeats an earlier proposal of this phase`));
     seen.push(key);
     out.push(p);
   });
@@ -376,13 +378,13 @@ export function weakChoices(ike: IkePolicy, ipsec: IpsecPolicy): WeakChoice[] {
     if (value !== null && reason) out.push({ field, value, reason });
   };
   ikeProposals(ike).forEach((p, i) => {
-    const at = i === 0 ? 'ikePolicy' : `ikePolicy.additionalProposals[${i - 1}]`;
+    const at = i === 0 ? 'ikePolicy' : `ikePolicy.additionalProposals.${i - 1}`;
     add(`${at}.authAlgorithm`, p.authAlgorithm, WEAK_HASH[p.authAlgorithm]);
     add(`${at}.encryptionAlgorithm`, p.encryptionAlgorithm, WEAK_CIPHER[p.encryptionAlgorithm]);
     add(`${at}.dhGroup`, p.dhGroup, WEAK_GROUP[p.dhGroup]);
   });
   ipsecProposals(ipsec).forEach((p, i) => {
-    const at = i === 0 ? 'ipsecPolicy' : `ipsecPolicy.additionalProposals[${i - 1}]`;
+    const at = i === 0 ? 'ipsecPolicy' : `ipsecPolicy.additionalProposals.${i - 1}`;
     add(`${at}.authAlgorithm`, p.authAlgorithm, p.authAlgorithm ? WEAK_HASH[p.authAlgorithm] : undefined);
     add(`${at}.encryptionAlgorithm`, p.encryptionAlgorithm, p.encryptionAlgorithm ? WEAK_CIPHER[p.encryptionAlgorithm] : undefined);
     add(`${at}.pfsGroup`, p.pfsGroup, p.pfsGroup === 'disable' ? undefined : WEAK_GROUP[p.pfsGroup]);
