@@ -127,6 +127,16 @@ it('c. a peer offering aes256/sha256/modp2048 against the defaults: the reason n
   await product.lab.removeSite(name);
 });
 
+it('c. response-only towards a known peer: the platform never initiates, the remote does and traffic flows (issue 16)', async () => {
+  const tunnel = await tunnelWithSite('responder', '203.0.113.44', ['172.16.44.0/24'], { initiatorMode: 'response-only' });
+  await product.waitForTunnel(tunnel.id, ['connected']);
+  expect(await product.waitForPing('vm-a1', '172.16.44.10')).toBe(true);
+  const logs = await product.ok('GET', `/api/v1/vpn-tunnels/${tunnel.id}/logs?limit=50`);
+  expect(logs.items.some((e: any) => e.kind === 'config' && /waiting for the remote to initiate \(response-only\)/.test(e.message))).toBe(true);
+  // No try of the platform's own: only the remote's initiation brought it up.
+  expect(logs.items.filter((e: any) => e.kind === 'attempt')).toEqual([]);
+});
+
 it('h. editing the IPsec policy reconnects with the new proposal', async () => {
   const tunnel = await tunnelWithSite('edit', '203.0.113.36', ['172.16.36.0/24']);
   await product.waitForTunnel(tunnel.id, ['connected']);

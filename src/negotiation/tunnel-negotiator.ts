@@ -149,7 +149,7 @@ export class TunnelNegotiator {
     this.write('connection state', () => this.deps.store.setConnection(this.tunnelId, desired.configVersion, 'connecting', null, at));
     this.event({
       kind: 'config', result: 'success', configVersion: desired.configVersion,
-      message: canInitiate(t) ? `configuration v${desired.configVersion} loaded; initiating` : `configuration v${desired.configVersion} loaded; waiting for the remote to initiate (peer 0.0.0.0)`,
+      message: canInitiate(t) ? `configuration v${desired.configVersion} loaded; initiating` : `configuration v${desired.configVersion} loaded; waiting for the remote to initiate (${t.peerIp === '0.0.0.0' ? 'peer 0.0.0.0' : 'response-only'})`,
     });
     if (!canInitiate(t)) await this.onSaEvent(false);
   }

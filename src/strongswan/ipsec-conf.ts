@@ -4,6 +4,7 @@ import { DH_KEYWORD, childProposalList, ikeProposalList } from '../vpn/policy/po
 import {
   RenderableTunnel,
   assertRenderable,
+  canInitiate,
   commentSafe,
   connName,
   isAnyPeer,
@@ -56,12 +57,12 @@ function behaviour(t: RenderableTunnel, side: Side) {
       // the seed's hold only retries when traffic arrives, 3 tries gives up after ~8 minutes.
       keyingtries: '%forever',
       dpdaction: 'restart',
-      // The platform cannot initiate towards a 0.0.0.0 peer: when it closes the tunnel (e.g. after
-      // an edit) the remote must bring it back. A fixed peer is re-initiated by the platform.
-      closeaction: isAnyPeer(t) ? 'restart' : null,
+      // The platform cannot (0.0.0.0 peer) or does not (response-only) initiate: when it closes the
+      // tunnel (e.g. after an edit) the remote must bring it back. Otherwise the platform re-initiates.
+      closeaction: canInitiate(t) ? null : 'restart',
     };
   }
-  if (isAnyPeer(t)) return { auto: 'add', keyingtries: '3', dpdaction: 'clear', closeaction: null };
+  if (!canInitiate(t)) return { auto: 'add', keyingtries: '3', dpdaction: 'clear', closeaction: null };
   return { auto: 'start', keyingtries: '3', dpdaction: 'restart', closeaction: null };
 }
 

@@ -14,7 +14,12 @@ export interface RenderableTunnel {
   psk: string; // plaintext, in memory only: never logged, never in an error message
   ike: IkePolicy; // ids already resolved (localId, remoteId)
   ipsec: IpsecPolicy;
+  /** response-only: the platform never initiates, even towards a known peer (default bidirectional). */
+  initiatorMode?: InitiatorMode;
 }
+
+export const INITIATOR_MODES = ['bidirectional', 'response-only'] as const;
+export type InitiatorMode = (typeof INITIATOR_MODES)[number];
 
 export const ANY_PEER = '0.0.0.0';
 
@@ -50,9 +55,12 @@ export function isAnyPeer(t: RenderableTunnel): boolean {
   return t.peerIp === ANY_PEER;
 }
 
-/** The platform can initiate only towards a known address; for 0.0.0.0 it waits for the remote. */
+/**
+ * The platform initiates only towards a known address and when the tunnel is not response-only;
+ * otherwise it waits for the remote (which always starts the tunnel from our downloadable files).
+ */
 export function canInitiate(t: RenderableTunnel): boolean {
-  return !isAnyPeer(t);
+  return !isAnyPeer(t) && t.initiatorMode !== 'response-only';
 }
 
 /** `ipsvpn_<id>`, the seed's naming: the same name in charon's logs and in the remote's file. */

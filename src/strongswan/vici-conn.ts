@@ -7,6 +7,7 @@ import {
   assertRenderable,
   canInitiate,
   connName,
+  isAnyPeer,
   seconds,
   subnetPairs,
   timers,
@@ -110,7 +111,8 @@ export function renderLoadConn(t: RenderableTunnel, opts: RenderOptions = {}): V
   const conn: ViciSection = {
     ...ikeVersionSettings(t),
     local_addrs: [t.gatewayIp],
-    remote_addrs: [canInitiate(t) ? t.peerIp : '%any'],
+    // A response-only tunnel to a known peer still answers that address only.
+    remote_addrs: [isAnyPeer(t) ? '%any' : t.peerIp],
     ...ikeSaSettings(t),
     keyingtries: String(keyingtries),
     // A gateway's address never moves (an external IP). With MOBIKE, every route change in its

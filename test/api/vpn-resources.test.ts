@@ -276,6 +276,28 @@ describe('VPN tunnels', () => {
     }
   });
 
+  it('initiator mode (issue 16): response-only towards a known peer, always so for 0.0.0.0; changing it reconnects and the remote must follow', async () => {
+    const tunnel = await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peer.id, w, { name: 'responder', remoteCidrs: ['172.21.0.0/16'], ikePolicy: { remoteId: 'responder.example.com' }, initiatorMode: 'response-only' })), 201);
+    expect(tunnel.initiatorMode).toBe('response-only');
+    const swanctl = await t.get(`/api/v1/vpn-tunnels/${tunnel.id}/config?vendor=strongswan-swanctl`);
+    expect(swanctl.text).toContain('the tunnel is response-only');
+    expect(swanctl.text).toContain('close_action = start');
+
+    const back = await t.ok(t.put(`/api/v1/vpn-tunnels/${tunnel.id}/options`, { initiatorMode: 'bidirectional' }));
+    expect(back).toMatchObject({ initiatorMode: 'bidirectional', configVersion: 2, connectionState: 'connecting', remoteMustUpdate: true });
+    const badValue = await t.put(`/api/v1/vpn-tunnels/${tunnel.id}/options`, { initiatorMode: 'passive' });
+    expect(badValue.status).toBe(400);
+    expect(badValue.body.violations[0]).toMatchObject({ field: 'initiatorMode', rule: 'one_of' });
+
+    const any = await t.ok(t.post('/api/v1/peer-gateways', { name: 'anywhere', ipAddress: '0.0.0.0' }), 201);
+    const refused = await t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, any.id, w, { name: 'any-bidi', remoteCidrs: ['172.19.0.0/16'], ikePolicy: { remoteId: 'anywhere.example.com' }, initiatorMode: 'bidirectional' }));
+    expect(refused.status).toBe(400);
+    expect(refused.body.violations[0]).toMatchObject({ field: 'initiatorMode', rule: 'any_peer_is_response_only' });
+    const anyTunnel = await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, any.id, w, { name: 'any-default', remoteCidrs: ['172.19.0.0/16'], ikePolicy: { remoteId: 'anywhere.example.com' } })), 201);
+    expect(anyTunnel.initiatorMode).toBe('response-only');
+    expect((await t.get(`/api/v1/vpn-tunnels/${tunnel.id}`)).body.configVersion).toBe(2);
+  });
+
   it('edits say whether the remote must download its configuration again (issue 11)', async () => {
     const tunnel = await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peer.id, w, { name: 'remote-follows', remoteCidrs: ['172.28.0.0/16'], ikePolicy: { remoteId: 'follows.example.com' } })), 201);
     expect(tunnel.remoteMustUpdate).toBeUndefined();

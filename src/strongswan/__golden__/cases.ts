@@ -71,6 +71,8 @@ export const CASES: Record<string, RenderableTunnel> = {
   'ikev2-three-esp-proposals': tunnel({
     ipsec: { additionalProposals: [{ encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-256', pfsGroup: 2 }, { encryptionAlgorithm: '3des', authAlgorithm: 'md5', pfsGroup: 2 }] },
   }),
+  // A known peer, but the platform never initiates: only the remote brings the tunnel up (and back).
+  'ikev2-response-only': tunnel({ initiatorMode: 'response-only' }),
   'ikev2-any-peer': tunnel({ peerIp: '0.0.0.0', ike: { remoteId: '203.0.113.77' } }),
   // 2x2 subnets under IKEv1 behind a 0.0.0.0 peer, and a PSK that cannot be double-quoted.
   'ikev1-any-peer-2x2-hex-psk': tunnel({

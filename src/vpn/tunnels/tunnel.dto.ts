@@ -11,6 +11,7 @@ import { AddressRefDto, CidrRefDto } from '../gateways/gateway.dto';
 import { RoutePushStatusDto } from '../../routes/routes.dto';
 import { DEFAULT_VENDOR, VENDOR_IDS, VendorId } from '../../remote-config/vendors';
 import { IsIsoDateTime, Optional } from '../../common/validators';
+import { INITIATOR_MODES } from '../../strongswan/tunnel-model';
 
 // Policy fields are checked by the pure validators in policy.ts (one place for the spec's rules);
 // the DTOs only let them through and document them.
@@ -61,6 +62,11 @@ export class CreateTunnelDto {
   @ApiProperty({ example: 'Sup3r.Secret-Key', description: '1-128 printable characters, no "?" and no space', writeOnly: true }) @Allow() psk: unknown;
   @ApiPropertyOptional({ type: IkePolicyDto }) @Optional() @IsObject() @ValidateNested() @Type(() => IkePolicyDto) ikePolicy?: IkePolicyDto;
   @ApiPropertyOptional({ type: IpsecPolicyDto }) @Optional() @IsObject() @ValidateNested() @Type(() => IpsecPolicyDto) ipsecPolicy?: IpsecPolicyDto;
+  @ApiPropertyOptional({ enum: INITIATOR_MODES, description: 'response-only: the platform never initiates, the remote does. Default bidirectional; a 0.0.0.0 peer is always response-only' }) @Allow() initiatorMode?: unknown;
+}
+
+export class UpdateTunnelOptionsDto {
+  @ApiProperty({ enum: INITIATOR_MODES, description: 'response-only: the platform never initiates, the remote does (a 0.0.0.0 peer is always response-only)' }) @Allow() initiatorMode: unknown;
 }
 
 export class UpdateSubnetsDto {
@@ -140,6 +146,7 @@ export class TunnelDto {
   @ApiProperty({ type: [String] }) remoteCidrs: string[];
   @ApiProperty({ type: IkePolicyViewDto }) ikePolicy: IkePolicyViewDto;
   @ApiProperty({ type: IpsecPolicyViewDto }) ipsecPolicy: IpsecPolicyViewDto;
+  @ApiProperty({ enum: INITIATOR_MODES, description: 'response-only: the platform never initiates (always so for a 0.0.0.0 peer)' }) initiatorMode: string;
   @ApiProperty({ type: [WeakChoiceDto], description: 'Weak choices the spec makes us accept (md5, sha1, 3des, DH 1/2/5/24): accepted, but flagged with why; empty when none' }) weak: WeakChoiceDto[];
   @ApiProperty({ enum: RESOURCE_STATES }) resourceState: ResourceState;
   @ApiProperty({ enum: CONNECTION_STATES }) connectionState: ConnectionState;

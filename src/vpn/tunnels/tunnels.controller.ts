@@ -11,7 +11,7 @@ import { CurrentPrincipal, Principal, Roles, tenantOf } from '../../auth/princip
 import { ApiErrors } from '../../common/api-errors.decorator';
 import { resolveListQuery } from '../../common/list-query';
 import { BatchDeleteDto, BatchDeleteResultDto, UpdateNameRemarkDto } from '../gateways/gateway.dto';
-import { ConfigQueryDto, CreateTunnelDto, IpsecPolicyDto, TunnelLogPageDto, TunnelLogQueryDto, TunnelDetailQueryDto, TunnelDto, TunnelListQueryDto, TunnelPageDto, UpdateIkePolicyDto, UpdateSubnetsDto } from './tunnel.dto';
+import { ConfigQueryDto, CreateTunnelDto, IpsecPolicyDto, TunnelLogPageDto, TunnelLogQueryDto, TunnelDetailQueryDto, TunnelDto, TunnelListQueryDto, TunnelPageDto, UpdateIkePolicyDto, UpdateSubnetsDto, UpdateTunnelOptionsDto } from './tunnel.dto';
 import { tunnelView } from './tunnel-view';
 import { TUNNEL_SORT, TunnelEdit, TunnelsService } from './tunnels.service';
 import { TunnelExportQueryDto } from '../../exports/export-query';
@@ -151,6 +151,14 @@ export class TunnelsController {
   @ApiErrors(400, 404, 409)
   async updateIpsec(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body() body: IpsecPolicyDto): Promise<TunnelDto> {
     return this.edited(this.tunnels.updateIpsecPolicy(tenantOf(p), id, body as Record<string, unknown>));
+  }
+
+  @Put(':id/options')
+  @ApiOperation({ summary: 'Change the tunnel options: initiatorMode (bidirectional | response-only)', description: RECONNECTS })
+  @ApiOkResponse({ type: TunnelDto })
+  @ApiErrors(400, 404, 409)
+  async updateOptions(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body() body: UpdateTunnelOptionsDto): Promise<TunnelDto> {
+    return this.edited(this.tunnels.updateOptions(tenantOf(p), id, body));
   }
 
   @Post(':id/reconnect')

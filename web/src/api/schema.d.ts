@@ -638,6 +638,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/vpn-tunnels/{id}/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Change the tunnel options: initiatorMode (bidirectional | response-only)
+         * @description Saving reconnects the tunnel: its connection state goes back to connecting. The answer's remoteMustUpdate says whether the remote device must download its new configuration.
+         */
+        put: operations["TunnelsController_updateOptions"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/vpn-tunnels/{id}/reconnect": {
         parameters: {
             query?: never;
@@ -2030,6 +2050,11 @@ export interface components {
             remoteCidrs: string[];
             ikePolicy: components["schemas"]["IkePolicyViewDto"];
             ipsecPolicy: components["schemas"]["IpsecPolicyViewDto"];
+            /**
+             * @description response-only: the platform never initiates (always so for a 0.0.0.0 peer)
+             * @enum {string}
+             */
+            initiatorMode: "bidirectional" | "response-only";
             /** @description Weak choices the spec makes us accept (md5, sha1, 3des, DH 1/2/5/24): accepted, but flagged with why; empty when none */
             weak: components["schemas"]["WeakChoiceDto"][];
             /** @enum {string} */
@@ -2166,6 +2191,11 @@ export interface components {
             psk: Record<string, never>;
             ikePolicy?: components["schemas"]["IkePolicyDto"];
             ipsecPolicy?: components["schemas"]["IpsecPolicyDto"];
+            /**
+             * @description response-only: the platform never initiates, the remote does. Default bidirectional; a 0.0.0.0 peer is always response-only
+             * @enum {string}
+             */
+            initiatorMode?: "bidirectional" | "response-only";
         };
         TunnelLogEntryDto: {
             id: string;
@@ -2237,6 +2267,13 @@ export interface components {
             additionalProposals?: components["schemas"]["IkeProposalDto"][];
             /** @description A new pre-shared key (the IKE policy dialog edits it too) */
             psk?: Record<string, never>;
+        };
+        UpdateTunnelOptionsDto: {
+            /**
+             * @description response-only: the platform never initiates, the remote does (a 0.0.0.0 peer is always response-only)
+             * @enum {string}
+             */
+            initiatorMode: "bidirectional" | "response-only";
         };
         RemoteConfigVendorDto: {
             /**
@@ -5989,6 +6026,76 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["IpsecPolicyDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TunnelDto"];
+                };
+            };
+            /** @description A field broke a rule: `violations` names each field, rule and value */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The key may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The request conflicts with stored state (limits, references, uniqueness) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    TunnelsController_updateOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateTunnelOptionsDto"];
             };
         };
         responses: {
