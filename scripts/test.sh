@@ -12,6 +12,9 @@ log "type-checking"
 npx tsc -p tsconfig.json --noEmit
 log "unit tests"
 npx jest --selectProjects unit --ci
+ensure_helm
+log "Helm chart (helm lint, helm template, Kubernetes schemas)"
+npx jest --selectProjects chart --ci
 log "API tests (PostgreSQL, Redis)"
 npx jest --selectProjects api --ci --forceExit
 ensure_chromium
@@ -19,4 +22,4 @@ build_web
 log "console unit tests (web/: message catalogues complete in zh and en)"
 (cd web && npm test --silent)
 log "end-to-end tests (charon, namespaces, the console in headless Chromium)"
-npx jest --selectProjects e2e --ci --runInBand --forceExit
+npx jest --selectProjects e2e --ci --maxWorkers=2 --forceExit

@@ -2,10 +2,17 @@ import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, P
 import { Response } from 'express';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { configFileName, DEFAULT_VENDOR, renderRemoteConfig, vendorById } from '../../remote-config/vendors';
+import { checkRemoteConfig, UnreadableConfigError } from '../../remote-config/config-check';
+import { CheckRemoteConfigDto, RemoteConfigCheckDto } from '../../remote-config/config-check.dto';
 import { NotExpressible, RenderError } from '../../strongswan/tunnel-model';
 import { Conflict, ValidationFailed } from '../../common/errors';
 import { violation } from '../../common/violations';
 import { toRenderable } from './renderable';
+import { randomUUID } from 'crypto';
+import { JobDispatcher } from '../../jobs/job-dispatcher';
+import type { TunnelProbe } from '../../negotiation/tunnel-probe';
+import { diagnosisChecklist } from './tunnel-diagnosis';
+import { TunnelDiagnosisDto } from './tunnel-diagnosis.dto';
 import { RoutesService } from '../../routes/routes.service';
 import { CurrentPrincipal, Principal, Roles, tenantOf } from '../../auth/principal';
 import { ApiErrors } from '../../common/api-errors.decorator';
@@ -14,11 +21,14 @@ import { BatchDeleteDto, BatchDeleteResultDto, UpdateNameRemarkDto } from '../ga
 import { ConfigQueryDto, CreateTunnelDto, IpsecPolicyDto, TunnelLogPageDto, TunnelLogQueryDto, TunnelDetailQueryDto, TunnelDto, TunnelListQueryDto, TunnelPageDto, UpdateIkePolicyDto, UpdateSubnetsDto, UpdateTunnelOptionsDto } from './tunnel.dto';
 import { tunnelView } from './tunnel-view';
 import { TUNNEL_SORT, TunnelEdit, TunnelsService } from './tunnels.service';
-import { TunnelExportQueryDto } from '../../exports/export-query';
+import { TunnelExportQueryDto, TunnelLogExportQueryDto } from '../../exports/export-query';
 import { resolveLang } from '../../exports/locale';
-import { TUNNEL_SHEET } from '../../exports/vpn-sheets';
+import { TUNNEL_LOG_SHEET, TUNNEL_SHEET } from '../../exports/vpn-sheets';
 import { ApiXlsxExport, streamWorkbook } from '../../exports/workbook-stream';
 import { VpnTunnel } from './vpn-tunnel.entity';
+
+/** How long a diagnose waits for the gateway host: its probe takes ~3 s, a busy queue adds to it. */
+const DIAGNOSE_TIMEOUT_MS = 15_000;
 
 const RECONNECTS = 'Saving reconnects the tunnel: its connection state goes back to connecting. The answer\'s remoteMustUpdate says whether the remote device must download its new configuration.';
 
@@ -27,7 +37,7 @@ const RECONNECTS = 'Saving reconnects the tunnel: its connection state goes back
 @Roles('tenant')
 @Controller('api/v1/vpn-tunnels')
 export class TunnelsController {
-  constructor(private readonly tunnels: TunnelsService, private readonly routes: RoutesService) {}
+  constructor(private readonly tunnels: TunnelsService, private readonly routes: RoutesService, private readonly jobs: JobDispatcher) {}
 
   private async view(t: VpnTunnel, psk?: string): Promise<TunnelDto> {
     return tunnelView(t, await this.tunnels.subnetsById(t.localSubnetIds), psk);
@@ -113,12 +123,75 @@ export class TunnelsController {
     res.send(text);
   }
 
+  @Post(':id/diagnose')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Diagnose the tunnel: a checklist of what can stop it, each with what was seen and what to do',
+    description: `Runs on the gateway's host (up to ${DIAGNOSE_TIMEOUT_MS / 1000} s): does the peer answer IKE on UDP 500/4500 from the gateway's own namespace, are the SAs established and do their counters move; with the gateway's state, the last attempt's reason and the instances' routes. Changes nothing.`,
+  })
+  @ApiOkResponse({ type: TunnelDiagnosisDto })
+  @ApiErrors(404)
+  async diagnose(@CurrentPrincipal() p: Principal, @Param('id') id: string): Promise<TunnelDiagnosisDto> {
+    const tunnel = await this.tunnels.get(tenantOf(p), id);
+    const gateway = tunnel.gateway!;
+    let probe: TunnelProbe | null = null;
+    let hostProblem: string | null = null;
+    if (!gateway.hostId) hostProblem = 'the gateway is not placed on a gateway host yet';
+    else {
+      try {
+        probe = (await this.jobs.ask(gateway.hostId, 'tunnel.diagnose', { tunnelId: id, requestId: randomUUID() }, DIAGNOSE_TIMEOUT_MS)) as TunnelProbe | null;
+        if (!probe) hostProblem = `gateway host ${gateway.hostId} does not serve this gateway right now`;
+      } catch (err) {
+        hostProblem = `gateway host ${gateway.hostId} did not answer within ${DIAGNOSE_TIMEOUT_MS / 1000} s (${(err as Error).message})`;
+      }
+    }
+    const routes = await this.routes.pushStatus(tunnel);
+    const checks = diagnosisChecklist({
+      gatewayState: gateway.resourceState, gatewayReason: gateway.stateReason, gatewayIp: gateway.externalIp!.address, peerIp: tunnel.peer!.ipAddress,
+      connectionState: tunnel.connectionState, failure: tunnel.failureCode ? { code: tunnel.failureCode, message: tunnel.failureMessage ?? '' } : null,
+      probe, hostProblem, routes,
+    });
+    return { ranAt: new Date().toISOString(), checks };
+  }
+
+  @Post(':id/check-remote-config')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Check a remote device\'s configuration text against the tunnel',
+    description: 'Reads strongSwan ipsec.conf or swanctl.conf, libreswan ipsec.conf, Cisco IOS and Huawei VRP / H3C Comware 5 (the formats of GET .../config) and compares it with what that download would say for this tunnel: every difference (version, mode, proposals, PFS, lifetimes, addresses, ids, subnets, DPD, the PSK when present, left/right swapped) with the lines it came from and the line to write instead. A text in none of those formats is a 400, not a guess. Changes nothing.',
+  })
+  @ApiOkResponse({ type: RemoteConfigCheckDto })
+  @ApiErrors(400, 404, 409)
+  async checkRemoteConfig(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body() body: CheckRemoteConfigDto): Promise<RemoteConfigCheckDto> {
+    const tenantId = tenantOf(p);
+    const tunnel = await this.tunnels.get(tenantId, id);
+    const subnets = await this.tunnels.subnetsById(tunnel.localSubnetIds);
+    const renderable = toRenderable(tunnel, (s) => subnets.get(s)?.cidr, await this.tunnels.revealPsk(tenantId, id));
+    try {
+      return checkRemoteConfig(renderable, body.config, body.format);
+    } catch (err) {
+      // The text is never echoed: it may hold the PSK.
+      if (err instanceof UnreadableConfigError) throw new ValidationFailed([violation('config', 'format_not_recognised', null, err.message)]);
+      if (err instanceof RenderError) throw new Conflict('config_not_renderable', `the tunnel's configuration cannot be rendered: ${err.message}`);
+      throw err;
+    }
+  }
+
   @Get(':id/logs')
   @ApiOperation({ summary: 'Connection log: negotiation attempts with result, reason and charon\'s lines; outages; config changes (newest first)', description: 'Filters kind, result, reasonCode, from/to and q (text) combine; collapse=true folds consecutive identical entries into one with repeats and firstAt.' })
   @ApiOkResponse({ type: TunnelLogPageDto })
   @ApiErrors(400, 404)
   async logs(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() query: TunnelLogQueryDto): Promise<TunnelLogPageDto> {
     return this.tunnels.logs(tenantOf(p), id, query);
+  }
+
+  @Get(':id/logs/export.xlsx')
+  @ApiOperation({ summary: 'Download the connection log as Excel', description: 'The log\'s filters (kind, result, reasonCode, from/to, q) and collapse, every matching entry newest first, no paging; lang=zh|en (default: Accept-Language, else zh).' })
+  @ApiXlsxExport('The tunnel\'s connection log')
+  @ApiErrors(400, 404)
+  async exportLogs(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() query: TunnelLogExportQueryDto, @Headers('accept-language') acceptLanguage: string | undefined, @Res() res: Response): Promise<void> {
+    const rows = await this.tunnels.logExportRows(tenantOf(p), id, query);
+    await streamWorkbook(res, TUNNEL_LOG_SHEET, rows, { lang: resolveLang(query.lang, acceptLanguage) });
   }
 
   @Patch(':id')

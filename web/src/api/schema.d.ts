@@ -4,6 +4,38 @@
  */
 
 export interface paths {
+    "/livez": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["HealthController_live"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["HealthController_ready"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -263,7 +295,7 @@ export interface paths {
         delete: operations["SubnetsController_remove"];
         options?: never;
         head?: never;
-        patch?: never;
+        patch: operations["SubnetsController_update"];
         trace?: never;
     };
     "/api/v1/external-ips": {
@@ -558,6 +590,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/vpn-tunnels/{id}/diagnose": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Diagnose the tunnel: a checklist of what can stop it, each with what was seen and what to do
+         * @description Runs on the gateway's host (up to 15 s): does the peer answer IKE on UDP 500/4500 from the gateway's own namespace, are the SAs established and do their counters move; with the gateway's state, the last attempt's reason and the instances' routes. Changes nothing.
+         */
+        post: operations["TunnelsController_diagnose"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/vpn-tunnels/{id}/check-remote-config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check a remote device's configuration text against the tunnel
+         * @description Reads strongSwan ipsec.conf or swanctl.conf, libreswan ipsec.conf, Cisco IOS and Huawei VRP / H3C Comware 5 (the formats of GET .../config) and compares it with what that download would say for this tunnel: every difference (version, mode, proposals, PFS, lifetimes, addresses, ids, subnets, DPD, the PSK when present, left/right swapped) with the lines it came from and the line to write instead. A text in none of those formats is a 400, not a guess. Changes nothing.
+         */
+        post: operations["TunnelsController_checkRemoteConfig"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/vpn-tunnels/{id}/logs": {
         parameters: {
             query?: never;
@@ -570,6 +642,26 @@ export interface paths {
          * @description Filters kind, result, reasonCode, from/to and q (text) combine; collapse=true folds consecutive identical entries into one with repeats and firstAt.
          */
         get: operations["TunnelsController_logs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/vpn-tunnels/{id}/logs/export.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download the connection log as Excel
+         * @description The log's filters (kind, result, reasonCode, from/to, q) and collapse, every matching entry newest first, no paging; lang=zh|en (default: Accept-Language, else zh).
+         */
+        get: operations["TunnelsController_exportLogs"];
         put?: never;
         post?: never;
         delete?: never;
@@ -812,6 +904,26 @@ export interface paths {
          * @description A host is live while its worker's heartbeat is younger than `livenessSeconds`; only live hosts get new gateways. `queue` is null when Redis did not answer within 3 s.
          */
         get: operations["GatewayHostsController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/gateway-hosts/{id}/failed-jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The host queue's failed jobs with the worker's error, newest first (operators; the hosts page's drill-down)
+         * @description At most 50 of the last 100 the queue keeps. `available` is false when Redis did not answer within 3 s.
+         */
+        get: operations["GatewayHostsController_failedJobs"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1098,6 +1210,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/vpn-gateways/{id}/delete-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Before deleting a gateway: the paid time left, its pro-rata value, and what deleting refunds (nothing: the time is forfeited) and forfeits */
+        get: operations["GatewayBillingController_deletePreview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/vpn-gateways/{id}/renew": {
         parameters: {
             query?: never;
@@ -1359,6 +1488,23 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        LiveDto: {
+            /** @enum {string} */
+            status: "ok";
+        };
+        ReadyDto: {
+            /** @enum {string} */
+            status: "ok" | "degraded";
+            /** @enum {string} */
+            database: "up" | "down";
+            /** @enum {string} */
+            redis: "up" | "down";
+            /**
+             * @description every migration this build knows is applied (down: an older schema, or the database is away)
+             * @enum {string}
+             */
+            migrations: "up" | "down";
+        };
         HealthDto: {
             /** @enum {string} */
             status: "ok" | "degraded";
@@ -1405,9 +1551,14 @@ export interface components {
             stateChangedAt: string;
             /**
              * Format: date-time
-             * @description null: never connected
+             * @description Since when it is connected; null while it is not
              */
             connectedAt: string | null;
+            /**
+             * Format: date-time
+             * @description When it last stopped being connected; null: never connected
+             */
+            disconnectedAt: string | null;
             gatewayId: string;
             gatewayName: string;
             peerId: string;
@@ -1686,6 +1837,11 @@ export interface components {
             name: string;
             /** @example 10.1.1.0/24 */
             cidr: string;
+            /**
+             * @description VXLAN network identifier of the segment carrying the subnet on the gateway hosts (the vxlan network driver); unique
+             * @example 10101
+             */
+            vni?: number;
         };
         SubnetDto: {
             id: string;
@@ -1693,6 +1849,8 @@ export interface components {
             vpcId: string;
             name: string;
             cidr: string;
+            /** @description VXLAN network identifier (null: not on a VXLAN fabric) */
+            vni: number | null;
             /** Format: date-time */
             createdAt: string;
         };
@@ -1701,6 +1859,13 @@ export interface components {
             total: number;
             offset: number;
             limit: number;
+        };
+        UpdateSubnetDto: {
+            /**
+             * @description VXLAN network identifier of the segment carrying the subnet on the gateway hosts (the vxlan network driver); unique; null clears it. Refused while a VPN gateway sits in the subnet (its host would keep the old segment).
+             * @example 10101
+             */
+            vni: number | null;
         };
         CreateExternalIpDto: {
             /** @example tenant-k3j9x2ab */
@@ -2197,6 +2362,70 @@ export interface components {
              */
             initiatorMode?: "bidirectional" | "response-only";
         };
+        DiagnosisCheckDto: {
+            /**
+             * @description gateway_running, host_answers (the gateway host ran the checks), peer_answers_ike (an IKE packet from the gateway's own namespace to the peer's UDP 500 and 4500), last_attempt, sa_established, traffic (SA counters over 2 s), routes_applied
+             * @enum {string}
+             */
+            id: "gateway_running" | "host_answers" | "peer_answers_ike" | "last_attempt" | "sa_established" | "traffic" | "routes_applied";
+            /** @enum {string} */
+            status: "pass" | "fail" | "warn" | "skip";
+            /** @example nothing answered IKE from 203.0.113.9 on UDP 500 or 4500 within 3 s */
+            detail: string;
+            /** @description What to do about it */
+            advice: string | null;
+        };
+        TunnelDiagnosisDto: {
+            /** Format: date-time */
+            ranAt: string;
+            /** @description In the order to look at them */
+            checks: components["schemas"]["DiagnosisCheckDto"][];
+        };
+        CheckRemoteConfigDto: {
+            /** @description The remote device's configuration as text (pasted or a file's contents). A pre-shared key in it is compared with the tunnel's, never stored, logged or echoed. */
+            config: string;
+            /**
+             * @description The text's format; detected from the text when left out
+             * @enum {string}
+             */
+            format?: "strongswan-ipsec" | "strongswan-swanctl" | "libreswan" | "cisco-ios" | "huawei";
+        };
+        RemoteConfigFindingDto: {
+            /** @enum {string} */
+            field: "ikeVersion" | "exchangeMode" | "ikeEncryption" | "ikeIntegrity" | "dhGroup" | "ikeLifetime" | "ipsecProtocol" | "ipsecEncryption" | "ipsecIntegrity" | "pfsGroup" | "ipsecLifetime" | "myAddress" | "myId" | "mySubnets" | "platformAddress" | "platformId" | "platformSubnets" | "psk" | "dpd" | "startAction";
+            /** @example IKE DH group */
+            label: string;
+            /**
+             * @description What the text says (null: nothing); never the PSK
+             * @example 14
+             */
+            yours: string | null;
+            /**
+             * @description What this tunnel needs; never the PSK
+             * @example 2
+             */
+            expected: string | null;
+            /** @description Lines of the text that set it (1-based); empty when it is missing */
+            lines: number[];
+            /**
+             * @description The line(s) of the tunnel's own export to write instead
+             * @example replace: proposals = aes128-sha1-modp1024
+             */
+            fix: string;
+        };
+        RemoteConfigCheckDto: {
+            /**
+             * @description The format the text was read as
+             * @enum {string}
+             */
+            format: "strongswan-ipsec" | "strongswan-swanctl" | "libreswan" | "cisco-ios" | "huawei";
+            /** @description false when the format given in the request is not the one the text looks like */
+            detected: boolean;
+            /** @description The fields this format carries for the tunnel: what was compared */
+            checked: ("ikeVersion" | "exchangeMode" | "ikeEncryption" | "ikeIntegrity" | "dhGroup" | "ikeLifetime" | "ipsecProtocol" | "ipsecEncryption" | "ipsecIntegrity" | "pfsGroup" | "ipsecLifetime" | "myAddress" | "myId" | "mySubnets" | "platformAddress" | "platformId" | "platformSubnets" | "psk" | "dpd" | "startAction")[];
+            /** @description Every difference; empty when the text matches the tunnel */
+            findings: components["schemas"]["RemoteConfigFindingDto"][];
+        };
         TunnelLogEntryDto: {
             id: string;
             /** Format: date-time */
@@ -2404,6 +2633,35 @@ export interface components {
             queue: components["schemas"]["GatewayHostQueueDto"] | null;
             /** @description Gateways and tunnels in state error on this host (at most 50), newest first */
             problems: components["schemas"]["GatewayHostProblemDto"][];
+        };
+        GatewayHostFailedJobDto: {
+            /** @example tunnel.sync.vpntnl-abc.v3 */
+            id: string;
+            /** @enum {string} */
+            name: "gateway.sync" | "gateway.delete" | "tunnel.sync" | "tunnel.delete";
+            /** @description The gateway or tunnel the job was for */
+            resourceId: string | null;
+            /** @description The worker's error (host internals included): operators only */
+            failedReason: string | null;
+            attemptsMade: number;
+            /**
+             * Format: date-time
+             * @description When the job was queued
+             */
+            queuedAt: string;
+            /**
+             * Format: date-time
+             * @description When its last attempt failed
+             */
+            failedAt: string | null;
+        };
+        GatewayHostFailedJobsDto: {
+            /** @example host.gw-host-1 */
+            queue: string;
+            /** @description false when Redis did not answer within 3 s (then jobs is empty) */
+            available: boolean;
+            /** @description Newest first, at most 50 (the queue keeps the last 100) */
+            jobs: components["schemas"]["GatewayHostFailedJobDto"][];
         };
         ChannelDto: {
             /** @example chn-k3j9x2ab */
@@ -2945,6 +3203,37 @@ export interface components {
             /** @description Whether the balance covers the amount (null for operators) */
             affordable: boolean | null;
         };
+        GatewayDeletePreviewDto: {
+            gatewayId: string;
+            /** @enum {string} */
+            chargeType: "hourly" | "monthly" | "yearly";
+            /** Format: date-time */
+            expiresAt: string | null;
+            /** @description Paid time left, in seconds (0 for an expired gateway) */
+            remainingSeconds: number;
+            /**
+             * @description The pro-rata value of that time: what was paid (less refunds) times the share of each paid period still ahead, integer minor units of the currency (fen, cents): 12345 = 123.45
+             * @example 13333
+             */
+            unusedValue: number;
+            /**
+             * @description What deleting refunds, integer minor units of the currency (fen, cents): 12345 = 123.45: always 0 (the policy)
+             * @example 0
+             */
+            refund: number;
+            /**
+             * @description What deleting forfeits, integer minor units of the currency (fen, cents): 12345 = 123.45: unusedValue - refund
+             * @example 13333
+             */
+            forfeited: number;
+            /** @example CNY */
+            currency: string;
+            /**
+             * @description forfeit: deleting ends the paid time without a refund (docs/billing.md); an operator can still refund an order
+             * @enum {string}
+             */
+            policy: "forfeit";
+        };
         RenewDto: {
             /**
              * @description Units of the gateway's charge type: hourly 1-24, monthly 1-11, yearly 1-5
@@ -3171,6 +3460,52 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    HealthController_live: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveDto"];
+                };
+            };
+        };
+    };
+    HealthController_ready: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadyDto"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadyDto"];
+                };
+            };
+        };
+    };
     HealthController_health: {
         parameters: {
             query?: never;
@@ -4234,6 +4569,76 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The key may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The request conflicts with stored state (limits, references, uniqueness) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    SubnetsController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateSubnetDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubnetDto"];
+                };
+            };
+            /** @description A field broke a rule: `violations` names each field, rule and value */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
             /** @description Missing, unknown or revoked API key */
             401: {
                 headers: {
@@ -5802,6 +6207,124 @@ export interface operations {
             };
         };
     };
+    TunnelsController_diagnose: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TunnelDiagnosisDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The key may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    TunnelsController_checkRemoteConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckRemoteConfigDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemoteConfigCheckDto"];
+                };
+            };
+            /** @description A field broke a rule: `violations` names each field, rule and value */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The key may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The request conflicts with stored state (limits, references, uniqueness) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
     TunnelsController_logs: {
         parameters: {
             query?: {
@@ -5834,6 +6357,79 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TunnelLogPageDto"];
+                };
+            };
+            /** @description A field broke a rule: `violations` names each field, rule and value */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The key may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    TunnelsController_exportLogs: {
+        parameters: {
+            query?: {
+                kind?: "attempt" | "connected" | "down" | "rekey" | "config" | "deleted";
+                result?: "success" | "failure";
+                /** @description Only entries with this reason code (psk_mismatch_or_id_mismatch, peer_unreachable, …) */
+                reasonCode?: string;
+                /** @description Entries at or after this time */
+                from?: string;
+                /** @description Entries at or before this time */
+                to?: string;
+                /** @description Case-insensitive text in the message or charon's lines */
+                q?: string;
+                /** @description true: consecutive identical entries (kind, result, phase, reason, configuration version) are one entry with repeats and firstAt */
+                collapse?: "true" | "false";
+                /** @description Language of headers and state words; default: from Accept-Language (zh or en), else zh */
+                lang?: "zh" | "en";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tunnel's connection log as an Excel workbook (attachment; filename and UTF-8 filename*). One header row in the chosen language, then every matching row in the list's order; dates are Excel dates in UTC, states are words. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
             /** @description A field broke a rule: `violations` names each field, rule and value */
@@ -6622,6 +7218,54 @@ export interface operations {
             };
             /** @description The key may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    GatewayHostsController_failedJobs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayHostFailedJobsDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The key may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource for this tenant */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7651,6 +8295,54 @@ export interface operations {
             };
             /** @description The request conflicts with stored state (limits, references, uniqueness) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    GatewayBillingController_deletePreview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayDeletePreviewDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The key may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource for this tenant */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
