@@ -59,3 +59,36 @@ it('pluto, configured from the libreswan download, negotiates the IKE SA and cho
   // ...so the platform never reports this tunnel connected here.
   expect((await product.ok('GET', `/api/v1/vpn-tunnels/${tunnel.id}`)).connectionState).not.toBe('connected');
 });
+
+it('the same with issue 16\'s algorithms: IKEv2 AES-GCM 256 / PRF SHA-384 / ECP 384 and ESP AES-GCM 256 / PFS ECP 384', async () => {
+  const inv = product.inventory;
+  const vpc = inv.vpcs[0];
+  const site = { name: 'lsw-gcm', publicIp: '203.0.113.85', subnet: '172.16.85.0/24' };
+  const eip = (await product.ok('GET', '/api/v1/external-ips?limit=100')).items.find((e: any) => !e.boundTo);
+  const gw = await product.ok('POST', '/api/v1/vpn-gateways', {
+    name: 'lsw-gcm-gw', machineTypeId: inv.machineType.id, vpcId: vpc.id, subnetId: vpc.subnets[0].id, externalIpId: eip.id, chargeType: 'hourly',
+  });
+  await product.waitForGateway(gw.id);
+  const peer = await product.ok('POST', '/api/v1/peer-gateways', { name: 'libreswan-gcm', ipAddress: site.publicIp });
+  const tunnel = await product.ok('POST', '/api/v1/vpn-tunnels', {
+    name: 'to-libreswan-gcm', gatewayId: gw.id, peerId: peer.id, localSubnetIds: [vpc.subnets[0].id], remoteCidrs: [site.subnet], psk: 'Libreswan.Live-20',
+    ikePolicy: { version: 'v2', encryptionAlgorithm: 'aes256gcm16', authAlgorithm: 'sha2-384', dhGroup: 20 },
+    ipsecPolicy: { encryptionAlgorithm: 'aes256gcm16', pfsGroup: 20 },
+  });
+  const text = (await product.request('GET', `/api/v1/vpn-tunnels/${tunnel.id}/config?vendor=libreswan`)).text as string;
+  expect(text).toMatch(/^\s+ike=aes_gcm256-sha2_384;dh20$/m);
+  expect(text).toMatch(/^\s+phase2alg=aes_gcm256;dh20$/m);
+  const secret = text.split('\n').find((l) => /^# \S+ \S+ : PSK /.test(l));
+  const lab = await product.lab.addSite({ ...site, kind: 'libreswan', conf: `config setup\n\n${text}`, secrets: `${secret!.slice(2)}\n` });
+
+  let ike: any;
+  await product.waitFor(async () => {
+    const sas = await withVici(product.viciSocket(gw.id), (c) => c.listSas()).catch(() => []);
+    ike = sas.find((s) => s.sa.state === 'ESTABLISHED');
+    return !!ike;
+  }, 60_000, 'an ESTABLISHED IKE SA on the platform gateway');
+  expect(ike.sa).toMatchObject({ version: '2', 'encr-alg': 'AES_GCM_16', 'encr-keysize': '256', 'prf-alg': 'PRF_HMAC_SHA2_384', 'dh-group': 'ECP_384', 'remote-host': site.publicIp });
+  const plutoLog = join(lab.dir, 'pluto.log');
+  await product.waitFor(async () => /chosen from remote proposals 1:ESP:ENCR=AES_GCM/.test(readFileSync(plutoLog, 'utf8')), 30_000, 'pluto to choose the AES-GCM ESP proposal');
+  expect(readFileSync(plutoLog, 'utf8')).toMatch(/established IKE SA; authenticated peer using authby=secret/);
+});

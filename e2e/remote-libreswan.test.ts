@@ -9,8 +9,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { renderLibreswanBundle } from '../src/remote-config/libreswan-conf';
-import { tunnel } from '../src/strongswan/__golden__/cases';
-import { RenderableTunnel } from '../src/strongswan/tunnel-model';
+import { CASES, tunnel } from '../src/strongswan/__golden__/cases';
+import { NotExpressible, RenderableTunnel } from '../src/strongswan/tunnel-model';
 
 const BIN = join(__dirname, '..', '.cache', 'libreswan', 'usr', 'libexec', 'ipsec');
 const ADDCONN = join(BIN, 'addconn');
@@ -79,6 +79,24 @@ const SUPPORTED: Record<string, RenderableTunnel> = {
   'ikev2-pfs-off-aes192': tunnel({ ike: { dhGroup: 5, encryptionAlgorithm: 'aes192' }, ipsec: { pfsGroup: 'disable', encryptionAlgorithm: 'aes192' } }),
   'ikev2-ah-dh14': tunnel({ ike: { dhGroup: 14 }, ipsec: { protocol: 'ah', encryptionAlgorithm: null, pfsGroup: 14 } }),
   'ikev2-any-peer-fqdn-ids': tunnel({ peerIp: '0.0.0.0', ike: { dhGroup: 5, localId: 'vpn.example.com', remoteId: 'branch.example.org' }, ipsec: { pfsGroup: 5 } }),
+  // Issue 16: AES-GCM (the hash is the PRF), SHA-2 384/512, ECP and curve25519 groups.
+  'ikev2-gcm256-prfsha384-dh20': tunnel({
+    ike: { encryptionAlgorithm: 'aes256gcm16', authAlgorithm: 'sha2-384', dhGroup: 20 },
+    ipsec: { encryptionAlgorithm: 'aes256gcm16', authAlgorithm: null, pfsGroup: 20 },
+  }),
+  'ikev2-curve25519-sha512-esp-gcm128': tunnel({
+    ike: { encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-512', dhGroup: 31 },
+    ipsec: { encryptionAlgorithm: 'aes128gcm16', authAlgorithm: null, pfsGroup: 31 },
+  }),
+  // IKEv1 takes ECP groups in phase 1 only: libreswan's Quick Mode has no ECP PFS (the export answers 409 then).
+  'ikev1-sha512-dh19-esp-sha256-dh14': tunnel({
+    ike: { ...v1, encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-512', dhGroup: 19 },
+    ipsec: { encryptionAlgorithm: 'aes128', authAlgorithm: 'sha2-256', pfsGroup: 14 },
+  }),
+  // Several proposals per phase: comma-separated lists.
+  'ikev2-two-proposals-each': CASES['ikev2-two-proposals-each'],
+  'ikev1-main-two-proposals-each': CASES['ikev1-main-two-proposals-each'],
+  'ikev2-ah-sha384-dh19': tunnel({ ike: { dhGroup: 19 }, ipsec: { protocol: 'ah', encryptionAlgorithm: null, authAlgorithm: 'sha2-384', pfsGroup: 19 } }),
 };
 // The spec's defaults (DH 2) and the other groups libreswan 4.x lacks: the file must say so.
 const LACKING: Record<string, [RenderableTunnel, RegExp]> = {
@@ -118,6 +136,13 @@ describe.each(Object.entries(LACKING))('libreswan export %s (a DH group libreswa
     const results = await algorithms(text);
     expect(results.some((r) => r.code !== 0 && /not supported/.test(r.out))).toBe(true);
   });
+});
+
+it('IKEv1 with an elliptic-curve PFS group: algparse refuses it, so the export refuses it too (409)', async () => {
+  const t = tunnel({ ike: { ...v1, dhGroup: 14 }, ipsec: { pfsGroup: 20 } });
+  expect(() => renderLibreswanBundle(t)).toThrow(NotExpressible);
+  const r = await exec(ALGPARSE, ['-v1', '-pfs=yes', 'esp=aes128-sha1;dh20']);
+  expect(r.out).toContain("ESP DH algorithm 'dh20' is not supported by IKEv1");
 });
 
 it('a broken file fails the same checks (so the checks can fail)', async () => {

@@ -73,7 +73,8 @@ it('2b. a remote that refuses a later rekey: a failure with its reason, a log en
   await product.waitFor(async () => (await product.ok('GET', `/api/v1/vpn-tunnels/${t.id}`)).failure !== null, 60_000, 'the tunnel to show a failure');
   const shown = await product.ok('GET', `/api/v1/vpn-tunnels/${t.id}`);
   // Beside `connected` any rekey reason; once down, the tries name the changed key.
-  expect(shown.failure.code).toEqual(shown.connectionState === 'connected' ? expect.any(String) : 'psk_mismatch_or_id_mismatch');
+  // (psk_mismatch when the reason came from the remote's own try, which charon's responder lines name: issue 16.)
+  if (shown.connectionState !== 'connected') expect(['psk_mismatch_or_id_mismatch', 'psk_mismatch']).toContain(shown.failure.code);
   const entries = (await logsOf(t.id)).filter((e) => Date.parse(e.at) >= rekeyedAt - 1000);
   expect(entries.some((e) => e.result === 'failure' && e.reasonCode)).toBe(true);
   // The tenant's default template (tunnel health < 1 for 3 periods) fires.

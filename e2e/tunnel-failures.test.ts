@@ -28,12 +28,16 @@ it('d. a PSK mismatch ends in phase1_failed with the PSK/id reason after 3 tries
     return { conf: b.conf, secrets: b.secrets.replace(/PSK .*$/m, 'PSK "wrong-key"') };
   });
   const failed = await product.waitForTunnel(t.id, ['phase1_failed'], 90_000);
-  expect(failed.failure.code).toBe('psk_mismatch_or_id_mismatch');
+  // Our initiate only reads the site's AUTHENTICATION_FAILED, which cannot say key or id: the
+  // combined code. When the reason comes from the site's own try (we are the responder), charon's
+  // "MAC mismatched" says the key: psk_mismatch (issue 16). Never an id mismatch here.
+  const PSK_CODES = ['psk_mismatch_or_id_mismatch', 'psk_mismatch'];
+  expect(PSK_CODES).toContain(failed.failure.code);
   const logs = await product.ok('GET', `/api/v1/vpn-tunnels/${t.id}/logs?limit=50`);
   const attempts = logs.items.filter((e: any) => e.kind === 'attempt' && e.result === 'failure');
   expect(attempts.length).toBeGreaterThanOrEqual(3);
   expect(attempts[0].lines.join('\n')).toMatch(/AUTHENTICATION_FAILED|MAC mismatched|no shared key/);
-  expect(attempts.slice(0, 3).every((e: any) => e.reasonCode === 'psk_mismatch_or_id_mismatch' && e.phase === 1 && e.message)).toBe(true);
+  expect(attempts.slice(0, 3).every((e: any) => PSK_CODES.includes(e.reasonCode) && e.phase === 1 && e.message)).toBe(true);
   // The log pages newest first: two pages of two are disjoint, in order, and add up to the total.
   const page1 = await product.ok('GET', `/api/v1/vpn-tunnels/${t.id}/logs?offset=0&limit=2`);
   const page2 = await product.ok('GET', `/api/v1/vpn-tunnels/${t.id}/logs?offset=2&limit=2`);

@@ -4,6 +4,8 @@
 
 export type FailureCode =
   | 'psk_mismatch_or_id_mismatch'
+  | 'psk_mismatch'
+  | 'remote_id_mismatch'
   | 'ike_proposal_mismatch'
   | 'ike_version_or_mode_mismatch'
   | 'peer_unreachable'
@@ -24,6 +26,10 @@ export interface FailureContext {
   remoteCidrs: string[];
   localId: string;
   remoteId: string;
+  /** This tunnel's proposals in strongSwan's syntax (what the peer's ike= / esp= must contain). */
+  ikeProposals?: string[];
+  childProposals?: string[];
+  childProtocol?: 'esp' | 'ah';
 }
 
 const IKE_ESTABLISHED = /IKE_SA \S+\[\d+\] established between/;
@@ -38,7 +44,12 @@ interface Rule {
 const RULES: Rule[] = [
   { code: 'traffic_selectors_mismatch', phase: 'any', patterns: [/TS_UNACCEPTABLE/, /INVALID_ID_INFORMATION/, /traffic selectors .* unacceptable/i, /no matching CHILD_SA config found/] },
   { code: 'ipsec_proposal_mismatch', phase: 2, patterns: [/NO_PROPOSAL_CHOSEN notify, no CHILD_SA built/, /no acceptable proposal found/, /no matching proposal found, sending NO_PROPOSAL_CHOSEN/] },
-  { code: 'psk_mismatch_or_id_mismatch', phase: 1, patterns: [/AUTHENTICATION_FAILED/, /MAC mismatched/, /no shared key found/, /calculated HASH does not match/, /decryption failed\?/, /no matching peer config found/, /peer authentication failed/, /tried \d+ shared key/,
+  // What the responder's lines can tell apart (issue 16): the peer's identity matches no connection
+  // (ike_auth.c / phase1.c), or it matched and the key is wrong (psk_authenticator.c). As the
+  // initiator we only read the peer's AUTHENTICATION_FAILED, which says neither: the combined code.
+  { code: 'remote_id_mismatch', phase: 1, patterns: [/no matching peer config found/, /^(\[\w+\] )?no peer config found/] },
+  { code: 'psk_mismatch', phase: 1, patterns: [/tried \d+ shared keys? for .*, but MAC mismatched/] },
+  { code: 'psk_mismatch_or_id_mismatch', phase: 1, patterns: [/AUTHENTICATION_FAILED/, /MAC mismatched/, /no shared key found/, /calculated HASH does not match/, /decryption failed\?/, /peer authentication failed/, /tried \d+ shared key/,
     // IKEv1 initiator: the peer's encrypted error notify cannot be decrypted, so the keys (the PSK) differ.
     /INFORMATIONAL_V1 request with message ID \d+ processing failed/] },
   { code: 'ike_version_or_mode_mismatch', phase: 1, patterns: [/INVALID_MAJOR_VERSION/, /unsupported IKE version/, /Aggressive Mode PSK disabled/, /AGGRESSIVE mode .* not allowed/i, /received .* IKEv1 .* while expecting IKEv2/i, /INVALID_EXCHANGE_TYPE/] },
@@ -55,9 +66,9 @@ export function classifyFailure(lines: string[], ctx: FailureContext, errmsg = '
   for (const rule of RULES) {
     if (!rule.patterns.some((p) => text.some((l) => p.test(l)))) continue;
     // A proposal refusal after the IKE SA is up concerns the CHILD_SA (IKEv1 Quick Mode says only NO_PROPOSAL_CHOSEN).
-    if (rule.code === 'ike_proposal_mismatch' && ikeUp) return reason('ipsec_proposal_mismatch', 2, ctx);
+    if (rule.code === 'ike_proposal_mismatch' && ikeUp) return reason('ipsec_proposal_mismatch', 2, ctx, '', text);
     const phase = rule.phase === 'any' ? (ikeUp ? 2 : 1) : rule.phase;
-    return reason(rule.code, phase, ctx);
+    return reason(rule.code, phase, ctx, '', text);
   }
   return reason('unknown', ikeUp ? 2 : 1, ctx, errmsg);
 }
@@ -78,7 +89,7 @@ export function flavourOfParsedRequest(msg: string): IkeFlavour | null {
  */
 export function versionOrModeMismatch(reason: FailureReason, ours: IkeFlavour, seen: IkeFlavour | null): FailureReason {
   if (!seen || seen === ours || reason.phase !== 1) return reason;
-  if (!['ike_proposal_mismatch', 'psk_mismatch_or_id_mismatch', 'peer_unreachable', 'unknown'].includes(reason.code)) return reason;
+  if (!['ike_proposal_mismatch', 'psk_mismatch_or_id_mismatch', 'remote_id_mismatch', 'peer_unreachable', 'unknown'].includes(reason.code)) return reason;
   return {
     code: 'ike_version_or_mode_mismatch', phase: 1,
     message: `Phase 1: the remote initiates with ${seen}, but this tunnel uses ${ours}. Set the same IKE version ` +
@@ -118,14 +129,79 @@ export function remoteDeletedChildSa(ctx: FailureContext): FailureReason {
   return reason('remote_deleted_child_sa', 2, ctx);
 }
 
-function reason(code: FailureCode, phase: 1 | 2, ctx: FailureContext, errmsg = ''): FailureReason {
+function reason(code: FailureCode, phase: 1 | 2, ctx: FailureContext, errmsg = '', lines: string[] = []): FailureReason {
+  if (code === 'ike_proposal_mismatch' || code === 'ipsec_proposal_mismatch') return { code, phase, message: proposalMessage(code, ctx, lines) };
+  if (code === 'remote_id_mismatch') return { code, phase, message: remoteIdMessage(ctx, lines) };
   return { code, phase, message: MESSAGES[code](ctx, errmsg) };
+}
+
+/** What charon logged when it found no common proposal (proposal.c): both lists as it printed them. */
+export interface ProposalsSeen {
+  received: string;
+  configured: string | null;
+}
+
+const MAX_PROPOSALS_TEXT = 300;
+
+/**
+ * The last "received proposals: ..." line of a phase (IKE:, or ESP:/AH:) and the "configured
+ * proposals: ..." line after it, without the protocol prefixes. charon logs both at level 1 when
+ * nothing matched (at level 2 when something did, which this level does not show).
+ */
+export function proposalsSeen(lines: string[], phase: 1 | 2): ProposalsSeen | null {
+  const proto = phase === 1 ? /^IKE:/ : /^(ESP|AH):/;
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const m = /received proposals: (.*)$/.exec(lines[i]);
+    if (!m || !proto.test(m[1])) continue;
+    const conf = lines.slice(i + 1, i + 3).map((l) => /configured proposals: (.*)$/.exec(l)).find(Boolean);
+    return { received: plainProposals(m[1]), configured: conf ? plainProposals(conf[1]) : null };
+  }
+  return null;
+}
+
+/** `IKE:AES_CBC_256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048, IKE:...` without the prefixes, bounded. */
+function plainProposals(list: string): string {
+  const text = list.replace(/(^|, )(IKE|ESP|AH):/g, '$1');
+  return text.length > MAX_PROPOSALS_TEXT ? `${text.slice(0, MAX_PROPOSALS_TEXT - 3)}...` : text;
+}
+
+function proposalMessage(code: 'ike_proposal_mismatch' | 'ipsec_proposal_mismatch', c: FailureContext, lines: string[]): string {
+  const phase = code === 'ike_proposal_mismatch' ? 1 : 2;
+  const ours = phase === 1 ? c.ikeProposals : c.childProposals;
+  const key = phase === 1 ? 'ike' : (c.childProtocol ?? 'esp');
+  const policy = phase === 1 ? 'the IKE policy' : 'the IPsec policy';
+  if (!ours?.length) return MESSAGES[code](c, '');
+  const fix = `set ${key}=${ours.join(',')} on the peer (strongSwan syntax; the downloadable configuration has it for each vendor) or change ${policy} here`;
+  const seen = proposalsSeen(lines, phase);
+  const head = phase === 1 ? 'Phase 1: no common IKE proposal' : 'Phase 2: the IKE SA is up but no common IPsec proposal';
+  if (seen) return `${head}. The peer offered ${seen.received}; this tunnel accepts ${seen.configured ?? ours.join(', ')}: ${fix}.`;
+  return `${head}: the peer refused this tunnel's proposals (${ours.join(', ')}): ${fix}.`;
+}
+
+/** The id the peer presented, from "looking for peer configs matching me[myid]...peer[peerid]". */
+export function presentedId(lines: string[]): string | null {
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const m = /looking for peer configs matching \S+\[[^\]]*\]\.\.\.\S+\[([^\]]*)\]/.exec(lines[i]);
+    if (m) return m[1];
+  }
+  return null;
+}
+
+function remoteIdMessage(c: FailureContext, lines: string[]): string {
+  const id = presentedId(lines);
+  const said = id ? `the peer identified itself as ${id}, which matches no connection here` : 'the peer\'s identity matches no connection here';
+  return `Phase 1: ${said}. This tunnel expects the remote id ${c.remoteId} (and the peer must expect ${c.localId} as this side's id): ` +
+    `set the peer's local id to ${c.remoteId}, or change this tunnel's remote id.`;
 }
 
 const MESSAGES: Record<FailureCode, (c: FailureContext, errmsg: string) => string> = {
   psk_mismatch_or_id_mismatch: (c) =>
     `Phase 1: the peer refused authentication. Check that both sides use the same pre-shared key, and that the ids are mirrored: ` +
     `the remote's local id must be ${c.remoteId} and its remote id ${c.localId}.`,
+  psk_mismatch: () =>
+    'Phase 1: the peer\'s identity matched this tunnel but its pre-shared key differs. Set the same pre-shared key on both sides ' +
+    '(edit it here, or load the downloaded configuration on the peer).',
+  remote_id_mismatch: (c) => remoteIdMessage(c, []),
   ike_proposal_mismatch: () =>
     'Phase 1: no common IKE proposal. Set the same IKE version, authentication and encryption algorithms and DH group on both sides.',
   ike_version_or_mode_mismatch: () =>

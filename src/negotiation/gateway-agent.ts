@@ -11,6 +11,9 @@ import { RetryTimings } from './retry-policy';
 import { NegotiatorDeps, TunnelNegotiator, TunnelStateStore } from './tunnel-negotiator';
 
 const CONN_PREFIX = connName('');
+// charon's lines before an IKE_SA has a connection's name that explain a refusal (proposal.c,
+// ike_init.c, ike_auth.c, phase1.c): kept per peer address for the tunnel's failure reason.
+const REFUSAL_LINE = /^(received proposals: |configured proposals: |received proposals unacceptable|no acceptable proposal found|looking for peer configs matching |no matching peer config found|no peer config found)/;
 
 export interface GatewayAgentOptions {
   gatewayId: string;
@@ -39,6 +42,8 @@ export class GatewayAgent {
   private readonly packetSources = new Map<string, string>();
   /** What each peer address was last seen initiating with (a remote on another IKE version). */
   private readonly peerFlavours = new Map<string, { flavour: IkeFlavour; at: number }>();
+  /** Lines of unmatched IKE_SAs that say why a peer's try was refused (its proposals, its id), by address. */
+  private readonly peerRefusals = new Map<string, { line: string; at: number }[]>();
 
   private closed = false;
   /** What fails after close() (sessions torn down under a running step) is not worth a line. */
@@ -94,6 +99,15 @@ export class GatewayAgent {
     const flavour = flavourOfParsedRequest(msg);
     const source = this.packetSources.get(uniqueId);
     if (flavour && source) remember(this.peerFlavours, source, { flavour, at: Date.now() });
+    if (source && REFUSAL_LINE.test(msg)) {
+      const kept = (this.peerRefusals.get(source) ?? []).slice(-7);
+      remember(this.peerRefusals, source, [...kept, { line: `[${text(message, 'group') || 'IKE'}] ${msg}`, at: Date.now() }]);
+    }
+  }
+
+  /** The refusal lines of this peer's own tries in the last 2 minutes (failure-reasons reads them). */
+  peerLines(peerIp: string): string[] {
+    return (this.peerRefusals.get(peerIp) ?? []).filter((l) => Date.now() - l.at < 120_000).map((l) => l.line);
   }
 
   /** What the peer at this address was seen initiating with in the last 2 minutes, or null. */
@@ -131,6 +145,7 @@ export class GatewayAgent {
       timings: this.o.timings,
       initiateTimeoutMs: this.o.initiateTimeoutMs,
       peerFlavour: (ip) => this.peerFlavour(ip),
+      peerLines: (ip) => this.peerLines(ip),
       log: this.log,
     };
   }

@@ -361,4 +361,19 @@ describe('TunnelNegotiator', () => {
       expect(states.map((x) => x.connection)).toEqual(['connecting', 'connected']);
     });
   });
+
+  it('a proposal refusal names what the peer offered in its own try (seen as responder before the conn was named) and what this tunnel accepts (issue 16)', async () => {
+    const charon = new FakeCharon();
+    charon.initiateResult = () => ({ success: false, errmsg: 'establishing CHILD_SA failed', log: [{ group: 'IKE', msg: 'received NO_PROPOSAL_CHOSEN notify error' }], response: {} } as unknown as ControlResult);
+    const { store, events } = recordingStore();
+    const peerLines = (ip: string) => ip === v2.peerIp
+      ? ['[CFG] received proposals: IKE:AES_CBC_256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048', '[CFG] configured proposals: IKE:AES_CBC_128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024', '[IKE] received proposals unacceptable']
+      : [];
+    n = negotiator(charon, store, { peerLines }, v2.id);
+    await n.apply({ render: v2, configVersion: 1, appliedVersion: null, resourceState: 'running' } as any);
+    await settle(30);
+    const attempt = events.find((e) => e.kind === 'attempt' && e.result === 'failure');
+    expect(attempt).toMatchObject({ reasonCode: 'ike_proposal_mismatch' });
+    expect(attempt!.message).toContain('The peer offered AES_CBC_256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048; this tunnel accepts AES_CBC_128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024: set ike=aes128-sha1-modp1024 on the peer');
+  });
 });

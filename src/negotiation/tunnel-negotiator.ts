@@ -13,8 +13,9 @@ import { canInitiate, connName, RenderableTunnel, subnetPairs, usesPairChildren 
 import { childNames, renderLoadConn, renderLoadShared, sharedSecretId } from '../strongswan/vici-conn';
 import { ControlResult, ViciCommands } from '../vici';
 import { PairState } from '../vpn/tunnels/vpn-tunnel.entity';
+import { childProposalList, ikeProposalList } from '../vpn/policy/policy';
 import {
-  classifyFailure, FailureReason, IkeFlavour, pfsMismatch, rekeyFailed, remoteDeletedChildSa, versionOrModeMismatch,
+  classifyFailure, FailureContext, FailureReason, IkeFlavour, pfsMismatch, rekeyFailed, remoteDeletedChildSa, versionOrModeMismatch,
 } from './failure-reasons';
 import { Decision, INITIAL, NegotiationState, onDown, onFailure, onSuccess, RetryTimings } from './retry-policy';
 import { DesiredTunnel, NegotiationStore, StoredFailure, TunnelEventInput } from './negotiation-store';
@@ -34,6 +35,11 @@ export interface NegotiatorDeps {
   rekeyCheckTimeoutMs?: number;
   /** The IKE version and mode the peer was last seen initiating with (from the gateway's log). */
   peerFlavour?: (peerIp: string) => IkeFlavour | null;
+  /**
+   * charon's recent lines about IKE_SAs from this peer that matched no connection: a responder's
+   * proposal refusal or an identity matching no config is logged before the conn name is known.
+   */
+  peerLines?: (peerIp: string) => string[];
   log(message: string): void;
 }
 
@@ -143,7 +149,7 @@ export class TunnelNegotiator {
     this.write('connection state', () => this.deps.store.setConnection(this.tunnelId, desired.configVersion, 'connecting', null, at));
     this.event({
       kind: 'config', result: 'success', configVersion: desired.configVersion,
-      message: canInitiate(t) ? `configuration v${desired.configVersion} loaded; initiating` : `configuration v${desired.configVersion} loaded; waiting for the remote to initiate (peer 0.0.0.0)`,
+      message: canInitiate(t) ? `configuration v${desired.configVersion} loaded; initiating` : `configuration v${desired.configVersion} loaded; waiting for the remote to initiate (${t.peerIp === '0.0.0.0' ? 'peer 0.0.0.0' : 'response-only'})`,
     });
     if (!canInitiate(t)) await this.onSaEvent(false);
   }
@@ -376,7 +382,9 @@ export class TunnelNegotiator {
       return;
     }
     const ctx = failureContext(desired.render);
-    let reason = failed ? classifyFailure(lines, ctx, failed.errmsg, sas.ikeEstablished) : remoteDeletedChildSa(ctx);
+    // The peer's own tries, seen as responder, say what it offered and which id it sent.
+    const peerLines = this.deps.peerLines?.(desired.render.peerIp) ?? [];
+    let reason = failed ? classifyFailure([...peerLines, ...lines], ctx, failed.errmsg, sas.ikeEstablished) : remoteDeletedChildSa(ctx);
     const seen = this.deps.peerFlavour?.(desired.render.peerIp) ?? null;
     reason = versionOrModeMismatch(reason, flavourOf(desired.render), seen);
     await this.report(onFailure(this.state, reason, this.deps.timings), { kind: 'attempt', result: 'failure', phase: reason.phase, reasonCode: reason.code, message: reason.message, lines });
@@ -526,8 +534,11 @@ export class TunnelNegotiator {
   }
 }
 
-function failureContext(t: RenderableTunnel) {
-  return { localCidrs: t.localCidrs, remoteCidrs: t.remoteCidrs, localId: t.ike.localId, remoteId: t.ike.remoteId };
+function failureContext(t: RenderableTunnel): FailureContext {
+  return {
+    localCidrs: t.localCidrs, remoteCidrs: t.remoteCidrs, localId: t.ike.localId, remoteId: t.ike.remoteId,
+    ikeProposals: ikeProposalList(t.ike), childProposals: childProposalList(t.ipsec), childProtocol: t.ipsec.protocol,
+  };
 }
 
 function flavourOf(t: RenderableTunnel): IkeFlavour {

@@ -2,36 +2,61 @@
 // real settings. IKEv1: isakmp policy + keyring + isakmp profile; IKEv2: proposal / policy /
 // keyring / profile, as in the seed's Cisco section (13.6.2). Both: transform-set, extended ACL,
 // crypto map entry, interface, routes. Pure.
-import { DhGroup, EncryptionAlgorithm, IkeAuthAlgorithm, IpsecAuthAlgorithm, PfsGroup } from '../vpn/policy/policy';
-import { RenderableTunnel, assertRenderable } from '../strongswan/tunnel-model';
+import {
+  DhGroup, EncryptionAlgorithm, IkeAuthAlgorithm, IkeProposal, IpsecAuthAlgorithm, IpsecProposal, PfsGroup, ikeProposals, ipsecProposals, isAead,
+} from '../vpn/policy/policy';
+import { NotExpressible, RenderableTunnel, assertRenderable, keyword } from '../strongswan/tunnel-model';
 import { checklist, cidrParts, commentBlock, idIsIp, objectName, remotePairs, remoteView } from './remote-view';
 
-// IKEv1 `crypto isakmp policy`: encryption / hash keywords.
-const ISAKMP_ENC: Record<EncryptionAlgorithm, string> = { '3des': '3des', aes128: 'aes', aes192: 'aes 192', aes256: 'aes 256' };
-const ISAKMP_HASH: Record<IkeAuthAlgorithm, string> = { md5: 'md5', sha1: 'sha', 'sha2-256': 'sha256' };
-// IKEv2 `crypto ikev2 proposal`.
-const IKEV2_ENC: Record<EncryptionAlgorithm, string> = { '3des': '3des', aes128: 'aes-cbc-128', aes192: 'aes-cbc-192', aes256: 'aes-cbc-256' };
-const IKEV2_INTEG: Record<IkeAuthAlgorithm, string> = { md5: 'md5', sha1: 'sha1', 'sha2-256': 'sha256' };
-// `crypto ipsec transform-set` transforms.
-const ESP_ENC: Record<EncryptionAlgorithm, string> = { '3des': 'esp-3des', aes128: 'esp-aes', aes192: 'esp-aes 192', aes256: 'esp-aes 256' };
-const ESP_AUTH: Record<IpsecAuthAlgorithm, string> = { md5: 'esp-md5-hmac', sha1: 'esp-sha-hmac' };
-const AH_AUTH: Record<IpsecAuthAlgorithm, string> = { md5: 'ah-md5-hmac', sha1: 'ah-sha-hmac' };
+const VENDOR = 'Cisco IOS';
+// IKEv1 `crypto isakmp policy`: encryption / hash keywords (IKEv1 has no AES-GCM: the API refuses it).
+const ISAKMP_ENC: Partial<Record<EncryptionAlgorithm, string>> = { '3des': '3des', aes128: 'aes', aes192: 'aes 192', aes256: 'aes 256' };
+const ISAKMP_HASH: Record<IkeAuthAlgorithm, string> = { md5: 'md5', sha1: 'sha', 'sha2-256': 'sha256', 'sha2-384': 'sha384', 'sha2-512': 'sha512' };
+// IKEv2 `crypto ikev2 proposal`: with AES-GCM the hash is given as `prf` and there is no `integrity`.
+const IKEV2_ENC: Record<EncryptionAlgorithm, string> = {
+  '3des': '3des', aes128: 'aes-cbc-128', aes192: 'aes-cbc-192', aes256: 'aes-cbc-256', aes128gcm16: 'aes-gcm-128', aes256gcm16: 'aes-gcm-256',
+};
+const IKEV2_INTEG: Record<IkeAuthAlgorithm, string> = { md5: 'md5', sha1: 'sha1', 'sha2-256': 'sha256', 'sha2-384': 'sha384', 'sha2-512': 'sha512' };
+// `crypto ipsec transform-set` transforms (esp-gcm carries its own integrity).
+const ESP_ENC: Record<EncryptionAlgorithm, string> = {
+  '3des': 'esp-3des', aes128: 'esp-aes', aes192: 'esp-aes 192', aes256: 'esp-aes 256', aes128gcm16: 'esp-gcm 128', aes256gcm16: 'esp-gcm 256',
+};
+const ESP_AUTH: Record<IpsecAuthAlgorithm, string> = {
+  md5: 'esp-md5-hmac', sha1: 'esp-sha-hmac', 'sha2-256': 'esp-sha256-hmac', 'sha2-384': 'esp-sha384-hmac', 'sha2-512': 'esp-sha512-hmac',
+};
+const AH_AUTH: Record<IpsecAuthAlgorithm, string> = {
+  md5: 'ah-md5-hmac', sha1: 'ah-sha-hmac', 'sha2-256': 'ah-sha256-hmac', 'sha2-384': 'ah-sha384-hmac', 'sha2-512': 'ah-sha512-hmac',
+};
+// IOS / IOS XE crypto maps offer the MODP and ECP groups; curve25519 (31) is not among them.
+const GROUPS: Partial<Record<DhGroup, string>> = { 1: '1', 2: '2', 5: '5', 14: '14', 24: '24', 19: '19', 20: '20', 21: '21' };
 
 const EXAMPLE_INTERFACE = 'GigabitEthernet0/0';
 const ACL_SUFFIX = '-acl';
 
-function group(g: DhGroup): string {
-  return String(g);
+function group(g: DhGroup, phase: string): string {
+  return keyword(VENDOR, GROUPS, g, `${phase} DH group ${g} (curve25519)`);
 }
 
 function pfs(g: PfsGroup): string | null {
-  return g === 'disable' ? null : `group${g}`;
+  return g === 'disable' ? null : `group${group(g, 'the PFS')}`;
 }
 
-function transformSet(t: RenderableTunnel): string {
-  const p = t.ipsec;
-  if (p.protocol === 'ah') return AH_AUTH[p.authAlgorithm];
-  return `${ESP_ENC[p.encryptionAlgorithm ?? 'aes128']} ${ESP_AUTH[p.authAlgorithm]}`;
+function transforms(t: RenderableTunnel, p: IpsecProposal): string {
+  if (t.ipsec.protocol === 'ah') return AH_AUTH[p.authAlgorithm ?? 'sha1'];
+  const enc = ESP_ENC[p.encryptionAlgorithm ?? 'aes128'];
+  return p.authAlgorithm ? `${enc} ${ESP_AUTH[p.authAlgorithm]}` : enc;
+}
+
+/** The n-th (0-based) object of a list: the first keeps the bare name, as before issue 16. */
+function nth(name: string, i: number): string {
+  return i === 0 ? name : `${name}-${i + 1}`;
+}
+
+/** A crypto map entry has one `set pfs`: every phase 2 proposal must use the same PFS group. */
+function onePfsGroup(t: RenderableTunnel): PfsGroup {
+  const groups = new Set(ipsecProposals(t.ipsec).map((p) => p.pfsGroup));
+  if (groups.size > 1) throw new NotExpressible(VENDOR, `phase 2 proposals with different PFS groups (${[...groups].join(', ')}): a crypto map entry has one \`set pfs\``);
+  return t.ipsec.pfsGroup;
 }
 
 function block(head: string, body: (string | null | false)[]): string[] {
@@ -41,15 +66,19 @@ function block(head: string, body: (string | null | false)[]): string[] {
 function ikev1(t: RenderableTunnel, name: string): string[] {
   const v = remoteView(t);
   const platformIsIp = idIsIp(v.platformId);
+  const policy = (p: IkeProposal, i: number) => block(`crypto isakmp policy ${(i + 1) * 10}`, [
+    `encryption ${keyword(VENDOR, ISAKMP_ENC, p.encryptionAlgorithm, `IKEv1 encryption ${p.encryptionAlgorithm}`)}`,
+    `hash ${ISAKMP_HASH[p.authAlgorithm]}`,
+    'authentication pre-share',
+    `group ${group(p.dhGroup, 'the IKE')}`,
+    `lifetime ${t.ike.lifetimeSeconds}`,
+  ]);
+  const all = ikeProposals(t.ike);
   return [
-    '! --- Phase 1 (IKEv1 ISAKMP). Pick a policy number not used by another policy on this router.',
-    ...block('crypto isakmp policy 10', [
-      `encryption ${ISAKMP_ENC[t.ike.encryptionAlgorithm]}`,
-      `hash ${ISAKMP_HASH[t.ike.authAlgorithm]}`,
-      'authentication pre-share',
-      `group ${group(t.ike.dhGroup)}`,
-      `lifetime ${t.ike.lifetimeSeconds}`,
-    ]),
+    all.length > 1
+      ? '! --- Phase 1 (IKEv1 ISAKMP), one policy per proposal in order. Pick policy numbers not used by other policies on this router.'
+      : '! --- Phase 1 (IKEv1 ISAKMP). Pick a policy number not used by another policy on this router.',
+    ...all.flatMap(policy),
     ...block(`crypto keyring ${name}`, [`pre-shared-key address ${v.platformAddress} key ${t.psk}`]),
     ...block(`crypto isakmp profile ${name}`, [
       `keyring ${name}`,
@@ -64,14 +93,16 @@ function ikev1(t: RenderableTunnel, name: string): string[] {
 
 function ikev2(t: RenderableTunnel, name: string): string[] {
   const v = remoteView(t);
+  const all = ikeProposals(t.ike);
   return [
     '! --- Phase 1 (IKEv2).',
-    ...block(`crypto ikev2 proposal ${name}`, [
-      `encryption ${IKEV2_ENC[t.ike.encryptionAlgorithm]}`,
-      `integrity ${IKEV2_INTEG[t.ike.authAlgorithm]}`,
-      `group ${group(t.ike.dhGroup)}`,
-    ]),
-    ...block(`crypto ikev2 policy ${name}`, [`proposal ${name}`]),
+    ...all.flatMap((p, i) => block(`crypto ikev2 proposal ${nth(name, i)}`, [
+      `encryption ${IKEV2_ENC[p.encryptionAlgorithm]}`,
+      isAead(p.encryptionAlgorithm) ? `prf ${IKEV2_INTEG[p.authAlgorithm]}` : `integrity ${IKEV2_INTEG[p.authAlgorithm]}`,
+      `group ${group(p.dhGroup, 'the IKE')}`,
+    ])),
+    // The policy's proposals are offered in the order listed.
+    ...block(`crypto ikev2 policy ${name}`, all.map((_, i) => `proposal ${nth(name, i)}`)),
     `crypto ikev2 keyring ${name}`,
     ' peer platform',
     `  address ${v.platformAddress}`,
@@ -125,7 +156,7 @@ export function renderCiscoIos(t: RenderableTunnel): string {
     '!',
     ...(v1 ? ikev1(t, name) : ikev2(t, name)),
     '! --- Phase 2.',
-    ...block(`crypto ipsec transform-set ${name} ${transformSet(t)}`, ['mode tunnel']),
+    ...ipsecProposals(t.ipsec).flatMap((p, i) => block(`crypto ipsec transform-set ${nth(name, i)} ${transforms(t, p)}`, ['mode tunnel'])),
     '! Traffic to protect: this side\'s subnets to the platform\'s subnets.',
     ...block(
       `ip access-list extended ${acl}`,
@@ -137,8 +168,8 @@ export function renderCiscoIos(t: RenderableTunnel): string {
     ),
     ...block(`crypto map ${name}-map 10 ipsec-isakmp`, [
       `set peer ${v.platformAddress}`,
-      `set transform-set ${name}`,
-      pfs(t.ipsec.pfsGroup) ? `set pfs ${pfs(t.ipsec.pfsGroup)}` : null,
+      `set transform-set ${ipsecProposals(t.ipsec).map((_, i) => nth(name, i)).join(' ')}`,
+      pfs(onePfsGroup(t)) ? `set pfs ${pfs(t.ipsec.pfsGroup)}` : null,
       `set security-association lifetime seconds ${t.ipsec.lifetimeSeconds}`,
       v1 ? `set isakmp-profile ${name}` : `set ikev2-profile ${name}`,
       `match address ${acl}`,

@@ -1,16 +1,32 @@
 // Huawei VRP (AR routers V200R008 and later; H3C Comware 5 uses the same objects) configuration for
 // the remote device: acl / ike proposal / ike peer / ipsec proposal / ipsec policy, applied to the
 // internet-facing interface, plus static routes. Pure.
-import { EncryptionAlgorithm, IkeAuthAlgorithm, IpsecAuthAlgorithm, PfsGroup } from '../vpn/policy/policy';
-import { RenderableTunnel, assertRenderable } from '../strongswan/tunnel-model';
+import { DhGroup, EncryptionAlgorithm, IkeAuthAlgorithm, IpsecAuthAlgorithm, PfsGroup, ikeProposals, ipsecProposals } from '../vpn/policy/policy';
+import { NotExpressible, RenderableTunnel, assertRenderable, keyword } from '../strongswan/tunnel-model';
 import { checklist, cidrParts, commentBlock, idIsIp, remotePairs, remoteView } from './remote-view';
 
-const ENC: Record<EncryptionAlgorithm, string> = { '3des': '3des', aes128: 'aes-128', aes192: 'aes-192', aes256: 'aes-256' };
-const IKE_AUTH: Record<IkeAuthAlgorithm, string> = { md5: 'md5', sha1: 'sha1', 'sha2-256': 'sha2-256' };
+const VENDOR = 'Huawei VRP (AR V200R008-V200R010)';
+// The AR releases this file is written for offer AES-CBC only (no AES-GCM) and no curve25519:
+// those settings answer 409 rather than render a keyword the device refuses.
+const ENC: Partial<Record<EncryptionAlgorithm, string>> = { '3des': '3des', aes128: 'aes-128', aes192: 'aes-192', aes256: 'aes-256' };
+const IKE_AUTH: Record<IkeAuthAlgorithm, string> = { md5: 'md5', sha1: 'sha1', 'sha2-256': 'sha2-256', 'sha2-384': 'sha2-384', 'sha2-512': 'sha2-512' };
 // IKEv2 only: the integrity and PRF algorithms matching the authentication algorithm.
-const IKEV2_INTEG: Record<IkeAuthAlgorithm, string> = { md5: 'hmac-md5-96', sha1: 'hmac-sha1-96', 'sha2-256': 'hmac-sha2-256' };
-const IKEV2_PRF: Record<IkeAuthAlgorithm, string> = { md5: 'hmac-md5', sha1: 'hmac-sha1', 'sha2-256': 'hmac-sha2-256' };
-const IPSEC_AUTH: Record<IpsecAuthAlgorithm, string> = { md5: 'md5', sha1: 'sha1' };
+const IKEV2_INTEG: Record<IkeAuthAlgorithm, string> = {
+  md5: 'hmac-md5-96', sha1: 'hmac-sha1-96', 'sha2-256': 'hmac-sha2-256', 'sha2-384': 'hmac-sha2-384', 'sha2-512': 'hmac-sha2-512',
+};
+const IKEV2_PRF: Record<IkeAuthAlgorithm, string> = {
+  md5: 'hmac-md5', sha1: 'hmac-sha1', 'sha2-256': 'hmac-sha2-256', 'sha2-384': 'hmac-sha2-384', 'sha2-512': 'hmac-sha2-512',
+};
+const IPSEC_AUTH: Record<IpsecAuthAlgorithm, string> = { md5: 'md5', sha1: 'sha1', 'sha2-256': 'sha2-256', 'sha2-384': 'sha2-384', 'sha2-512': 'sha2-512' };
+const GROUPS: Partial<Record<DhGroup, string>> = { 1: 'group1', 2: 'group2', 5: 'group5', 14: 'group14', 24: 'group24', 19: 'group19', 20: 'group20', 21: 'group21' };
+
+function enc(alg: EncryptionAlgorithm, phase: string): string {
+  return keyword(VENDOR, ENC, alg, `${phase} encryption ${alg} (AES-GCM)`);
+}
+
+function dh(g: DhGroup, phase: string): string {
+  return keyword(VENDOR, GROUPS, g, `${phase} DH group ${g} (curve25519)`);
+}
 
 const EXAMPLE_INTERFACE = 'GigabitEthernet0/0/1';
 const ACL_NUMBER = 3100;
@@ -22,7 +38,7 @@ export function huaweiName(t: RenderableTunnel): string {
 }
 
 function pfs(g: PfsGroup): string | null {
-  return g === 'disable' ? null : `pfs dh-group${g}`;
+  return g === 'disable' ? null : `pfs dh-${dh(g, 'the PFS')}`;
 }
 
 function section(head: string, body: (string | null)[]): string[] {
@@ -66,13 +82,15 @@ export function renderHuaweiVrp(t: RenderableTunnel): string {
       return `rule ${(i + 1) * 5} permit ip source ${a.network} ${a.wildcard} destination ${b.network} ${b.wildcard}`;
     }),
   );
+  // An AR ike peer references one ike proposal: several IKE proposals cannot be said.
+  if (ikeProposals(t.ike).length > 1) throw new NotExpressible(VENDOR, 'several IKE proposals (an ike peer references one ike proposal)');
   const ikeProposal = section(`ike proposal ${IKE_PROPOSAL}`, [
-    `encryption-algorithm ${ENC[t.ike.encryptionAlgorithm]}`,
+    `encryption-algorithm ${enc(t.ike.encryptionAlgorithm, 'the IKE')}`,
     `authentication-algorithm ${IKE_AUTH[t.ike.authAlgorithm]}`,
     v1 ? null : `integrity-algorithm ${IKEV2_INTEG[t.ike.authAlgorithm]}`,
     v1 ? null : `prf ${IKEV2_PRF[t.ike.authAlgorithm]}`,
     'authentication-method pre-share',
-    `dh group${t.ike.dhGroup}`,
+    `dh ${dh(t.ike.dhGroup, 'the IKE')}`,
     `sa duration ${t.ike.lifetimeSeconds}`,
   ]);
   const ikePeer = section(`ike peer ${name}`, [
@@ -88,16 +106,21 @@ export function renderHuaweiVrp(t: RenderableTunnel): string {
     `remote-address ${v.platformAddress}`,
     'dpd type periodic',
   ]);
-  const ipsecProposal = section(`ipsec proposal ${name}`, [
+  const phase2 = ipsecProposals(t.ipsec);
+  // One `pfs` per ipsec policy: every phase 2 proposal must use the same group.
+  if (new Set(phase2.map((p) => p.pfsGroup)).size > 1) throw new NotExpressible(VENDOR, 'phase 2 proposals with different PFS groups (an ipsec policy has one `pfs`)');
+  // Names stay within VRP's 15 characters: the first keeps the tunnel's name, then p2-<id>, p3-<id>.
+  const proposalName = (i: number) => (i === 0 ? name : `p${i + 1}-${name.slice('ipsvpn-'.length)}`);
+  const ipsecProposal = phase2.flatMap((p, i) => section(`ipsec proposal ${proposalName(i)}`, [
     `transform ${t.ipsec.protocol}`,
-    t.ipsec.protocol === 'esp' ? `esp authentication-algorithm ${IPSEC_AUTH[t.ipsec.authAlgorithm]}` : `ah authentication-algorithm ${IPSEC_AUTH[t.ipsec.authAlgorithm]}`,
-    t.ipsec.protocol === 'esp' ? `esp encryption-algorithm ${ENC[t.ipsec.encryptionAlgorithm ?? 'aes128']}` : null,
+    `${t.ipsec.protocol} authentication-algorithm ${IPSEC_AUTH[p.authAlgorithm ?? 'sha1']}`,
+    t.ipsec.protocol === 'esp' ? `esp encryption-algorithm ${enc(p.encryptionAlgorithm ?? 'aes128', 'the ESP')}` : null,
     'encapsulation-mode tunnel',
-  ]);
+  ]));
   const policy = section(`ipsec policy ${name} 10 isakmp`, [
     `security acl ${ACL_NUMBER}`,
     `ike-peer ${name}`,
-    `proposal ${name}`,
+    `proposal ${phase2.map((_, i) => proposalName(i)).join(' ')}`,
     pfs(t.ipsec.pfsGroup),
     `sa duration time-based ${t.ipsec.lifetimeSeconds}`,
   ]);

@@ -2,15 +2,19 @@
 // libreswan differs from strongSwan's ipsec.conf: ikev2=insist|no instead of keyexchange=,
 // `;` before the DH group in ike=/phase2alg=, pfs=no, phase2=esp|ah, @ before FQDN ids, and
 // leftsubnets={...} for several subnets. Pure.
-import { DhGroup, EncryptionAlgorithm, IkeAuthAlgorithm, IpsecAuthAlgorithm } from '../vpn/policy/policy';
+import { DhGroup, EncryptionAlgorithm, IkeAuthAlgorithm, IkeProposal, IpsecAuthAlgorithm, IpsecProposal, ikeProposals, ipsecProposals } from '../vpn/policy/policy';
 import { formatPsk } from '../strongswan/ipsec-conf';
-import { RenderableTunnel, assertRenderable, connName, seconds } from '../strongswan/tunnel-model';
+import { NotExpressible, RenderableTunnel, assertRenderable, connName, seconds } from '../strongswan/tunnel-model';
 import { checklist, commentBlock, idIsIp, remoteView } from './remote-view';
 
-const ENC: Record<EncryptionAlgorithm, string> = { '3des': '3des', aes128: 'aes128', aes192: 'aes192', aes256: 'aes256' };
-const IKE_INTEG: Record<IkeAuthAlgorithm, string> = { md5: 'md5', sha1: 'sha1', 'sha2-256': 'sha2_256' };
-const ESP_INTEG: Record<IpsecAuthAlgorithm, string> = { md5: 'md5', sha1: 'sha1' };
-const DH: Record<DhGroup, string> = { 1: 'modp768', 2: 'modp1024', 5: 'modp1536', 14: 'modp2048', 24: 'dh24' };
+// Checked with libreswan 4.10's algparse: `aes_gcm256-sha2_384;dh20` (IKEv2: the hash is the PRF
+// with GCM), `aes_gcm256;dh20` for ESP, dh19/20/21/31.
+const ENC: Record<EncryptionAlgorithm, string> = {
+  '3des': '3des', aes128: 'aes128', aes192: 'aes192', aes256: 'aes256', aes128gcm16: 'aes_gcm128', aes256gcm16: 'aes_gcm256',
+};
+const IKE_INTEG: Record<IkeAuthAlgorithm, string> = { md5: 'md5', sha1: 'sha1', 'sha2-256': 'sha2_256', 'sha2-384': 'sha2_384', 'sha2-512': 'sha2_512' };
+const ESP_INTEG: Record<IpsecAuthAlgorithm, string> = { md5: 'md5', sha1: 'sha1', 'sha2-256': 'sha2_256', 'sha2-384': 'sha2_384', 'sha2-512': 'sha2_512' };
+const DH: Record<DhGroup, string> = { 1: 'modp768', 2: 'modp1024', 5: 'modp1536', 14: 'modp2048', 24: 'dh24', 19: 'dh19', 20: 'dh20', 21: 'dh21', 31: 'dh31' };
 
 /**
  * DH groups a stock libreswan 4.x build refuses (verified with Debian 12's libreswan 4.10
@@ -23,29 +27,54 @@ export const LIBRESWAN_MISSING_DH: Record<number, string> = {
   24: 'dh24 (DH group 24, modp2048s256) is not compiled into libreswan by default',
 };
 
+/** PFS groups libreswan refuses in IKEv1 Quick Mode (checked with 4.10's algparse). */
+const IKEV1_PFS_MISSING: readonly number[] = [19, 20, 21, 31];
+
 /** `@fqdn` (taken literally, never resolved), a plain IPv4 address as is. */
 export function libreswanId(id: string): string {
   return idIsIp(id) ? id : `@${id}`;
 }
 
-export function libreswanIke(t: RenderableTunnel): string {
-  return `${ENC[t.ike.encryptionAlgorithm]}-${IKE_INTEG[t.ike.authAlgorithm]};${DH[t.ike.dhGroup]}`;
+function ikeOne(p: IkeProposal): string {
+  return `${ENC[p.encryptionAlgorithm]}-${IKE_INTEG[p.authAlgorithm]};${DH[p.dhGroup]}`;
 }
 
-/** phase2alg=: `aes128-sha1;modp1536`, `aes128-sha1` (PFS off), `sha1;modp1536` (AH). */
+/** ike=: the proposals in order, comma-separated. */
+export function libreswanIke(t: RenderableTunnel): string {
+  return ikeProposals(t.ike).map(ikeOne).join(',');
+}
+
+/** phase2alg=: `aes128-sha1;modp1536`, `aes128-sha1` (PFS off), `sha1;modp1536` (AH), `aes_gcm256;dh20` (GCM). */
 export function libreswanPhase2(t: RenderableTunnel): string {
-  const p = t.ipsec;
-  const algs = p.protocol === 'esp' ? `${ENC[p.encryptionAlgorithm ?? 'aes128']}-${ESP_INTEG[p.authAlgorithm]}` : ESP_INTEG[p.authAlgorithm];
+  const all = ipsecProposals(t.ipsec);
+  // pfs= is one setting of the conn: proposals with and without PFS cannot be mixed.
+  if (new Set(all.map((p) => p.pfsGroup === 'disable')).size > 1) {
+    throw new NotExpressible('libreswan', 'phase 2 proposals with and without PFS in one conn (pfs= is per conn)');
+  }
+  return all.map((p) => phase2One(t, p)).join(',');
+}
+
+function phase2One(t: RenderableTunnel, p: IpsecProposal): string {
+  // algparse -v1 -pfs: "ESP DH algorithm 'dh19' is not supported by IKEv1" (same for 20, 21, 31 and AH).
+  if (t.ike.version === 'v1' && typeof p.pfsGroup === 'number' && IKEV1_PFS_MISSING.includes(p.pfsGroup)) {
+    throw new NotExpressible('libreswan', `the IKEv1 PFS group ${p.pfsGroup} (its IKEv1 Quick Mode has no elliptic-curve or curve25519 PFS; use 14, or IKEv2)`);
+  }
+  const integ = p.authAlgorithm ? ESP_INTEG[p.authAlgorithm] : null;
+  const algs = t.ipsec.protocol === 'esp' ? [ENC[p.encryptionAlgorithm ?? 'aes128'], integ].filter(Boolean).join('-') : ESP_INTEG[p.authAlgorithm ?? 'sha1'];
   return p.pfsGroup === 'disable' ? algs : `${algs};${DH[p.pfsGroup]}`;
 }
 
 /** Settings of this tunnel a stock libreswan 4.x cannot negotiate, as sentences. */
 export function libreswanLimits(t: RenderableTunnel): string[] {
   const out: string[] = [];
-  const ike = LIBRESWAN_MISSING_DH[t.ike.dhGroup];
-  if (ike) out.push(`phase 1: ${ike}.`);
-  const pfs = t.ipsec.pfsGroup === 'disable' ? undefined : LIBRESWAN_MISSING_DH[t.ipsec.pfsGroup];
-  if (pfs) out.push(`phase 2 PFS: ${pfs}.`);
+  for (const g of new Set(ikeProposals(t.ike).map((p) => p.dhGroup))) {
+    const ike = LIBRESWAN_MISSING_DH[g];
+    if (ike) out.push(`phase 1: ${ike}.`);
+  }
+  for (const g of new Set(ipsecProposals(t.ipsec).map((p) => p.pfsGroup))) {
+    const pfs = g === 'disable' ? undefined : LIBRESWAN_MISSING_DH[g];
+    if (pfs) out.push(`phase 2 PFS: ${pfs}.`);
+  }
   return out;
 }
 

@@ -2,7 +2,7 @@
 // vendor file, plus the facts all vendor renderers share: the checklist in each file's header,
 // netmasks, names. Pure: no framework, no I/O.
 import { maskOf, parseCidr, intToIp, isIpv4 } from '../common/cidr';
-import { DH_KEYWORD, DhGroup, PfsGroup } from '../vpn/policy/policy';
+import { DH_KEYWORD, DhGroup, PfsGroup, isAead } from '../vpn/policy/policy';
 import { RenderableTunnel, commentSafe, connName, isAnyPeer } from '../strongswan/tunnel-model';
 
 export interface RemoteView {
@@ -69,9 +69,12 @@ export function checklist(t: RenderableTunnel): string[] {
     v.myAddress
       ? `- this device's public address is ${v.myAddress} and it identifies itself as ${v.myId} (behind NAT: keep the id, the address may differ);`
       : `- the peer gateway is 0.0.0.0 (any address): only this device can start the tunnel; it must identify itself as ${v.myId};`,
+    ...(!isAnyPeer(t) && t.initiatorMode === 'response-only'
+      ? ['- the tunnel is response-only: the platform never initiates, so this device must start it (and bring it back);']
+      : []),
     `- the pre-shared key is in this file: keep the file private and delete it once the key is configured.`,
-    `IKE ${t.ike.version}${t.ike.exchangeMode ? ` (${t.ike.exchangeMode} mode)` : ''}, phase 1 ${t.ike.encryptionAlgorithm}/${t.ike.authAlgorithm}/DH ${dhLabel(t.ike.dhGroup)}, ${t.ike.lifetimeSeconds} s;`,
-    `phase 2 ${t.ipsec.protocol}${t.ipsec.encryptionAlgorithm ? ` ${t.ipsec.encryptionAlgorithm}` : ''}/${t.ipsec.authAlgorithm}, PFS ${dhLabel(t.ipsec.pfsGroup)}, ${t.ipsec.lifetimeSeconds} s.`,
+    `IKE ${t.ike.version}${t.ike.exchangeMode ? ` (${t.ike.exchangeMode} mode)` : ''}, phase 1 ${t.ike.encryptionAlgorithm}/${isAead(t.ike.encryptionAlgorithm) ? 'prf ' : ''}${t.ike.authAlgorithm}/DH ${dhLabel(t.ike.dhGroup)}, ${t.ike.lifetimeSeconds} s;`,
+    `phase 2 ${t.ipsec.protocol}${t.ipsec.encryptionAlgorithm ? ` ${t.ipsec.encryptionAlgorithm}` : ''}${t.ipsec.authAlgorithm ? `/${t.ipsec.authAlgorithm}` : ''}, PFS ${dhLabel(t.ipsec.pfsGroup)}, ${t.ipsec.lifetimeSeconds} s.`,
   ];
   return lines;
 }

@@ -2,7 +2,7 @@
 // connection the platform loads over VICI, mirrored (local/remote, subnets, ids swapped), with the
 // remote's own behaviour (it always comes back by itself). Pure.
 import { formatPsk } from '../strongswan/ipsec-conf';
-import { RenderableTunnel, assertRenderable, connName, isAnyPeer, subnetPairs, usesPairChildren } from '../strongswan/tunnel-model';
+import { RenderableTunnel, assertRenderable, canInitiate, connName, subnetPairs, usesPairChildren } from '../strongswan/tunnel-model';
 import { childSaSettings, ikeSaSettings, ikeVersionSettings } from '../strongswan/vici-conn';
 import { ViciSection } from '../vici/message';
 import { checklist, commentBlock, remoteView } from './remote-view';
@@ -31,7 +31,7 @@ function child(t: RenderableTunnel, local: string[], remote: string[]): Block {
     // a 0.0.0.0 peer, and after an edit the platform closes the SA).
     start_action: 'start',
     dpd_action: 'restart',
-    close_action: isAnyPeer(t) ? 'start' : 'none',
+    close_action: canInitiate(t) ? 'none' : 'start',
   };
 }
 

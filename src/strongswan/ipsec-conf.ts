@@ -1,9 +1,10 @@
 // The downloadable strongSwan ipsec.conf (the seed's section 13.5.3 form) and its ipsec.secrets
 // line, from either side's point of view. Pure: text from arguments only.
-import { DH_KEYWORD, childProposal, ikeProposal } from '../vpn/policy/policy';
+import { DH_KEYWORD, childProposalList, ikeProposalList } from '../vpn/policy/policy';
 import {
   RenderableTunnel,
   assertRenderable,
+  canInitiate,
   commentSafe,
   connName,
   isAnyPeer,
@@ -56,12 +57,12 @@ function behaviour(t: RenderableTunnel, side: Side) {
       // the seed's hold only retries when traffic arrives, 3 tries gives up after ~8 minutes.
       keyingtries: '%forever',
       dpdaction: 'restart',
-      // The platform cannot initiate towards a 0.0.0.0 peer: when it closes the tunnel (e.g. after
-      // an edit) the remote must bring it back. A fixed peer is re-initiated by the platform.
-      closeaction: isAnyPeer(t) ? 'restart' : null,
+      // The platform cannot (0.0.0.0 peer) or does not (response-only) initiate: when it closes the
+      // tunnel (e.g. after an edit) the remote must bring it back. Otherwise the platform re-initiates.
+      closeaction: canInitiate(t) ? null : 'restart',
     };
   }
-  if (isAnyPeer(t)) return { auto: 'add', keyingtries: '3', dpdaction: 'clear', closeaction: null };
+  if (!canInitiate(t)) return { auto: 'add', keyingtries: '3', dpdaction: 'clear', closeaction: null };
   return { auto: 'start', keyingtries: '3', dpdaction: 'restart', closeaction: null };
 }
 
@@ -106,7 +107,7 @@ function headerLines(t: RenderableTunnel, side: Side): string[] {
 function commonLines(t: RenderableTunnel, side: Side): string[] {
   const e = ends(t, side);
   const b = behaviour(t, side);
-  const proposal = childProposal(t.ipsec);
+  const proposal = childProposalList(t.ipsec).join(',');
   return [
     `keyingtries=${b.keyingtries}`,
     'authby=psk',
@@ -122,7 +123,7 @@ function commonLines(t: RenderableTunnel, side: Side): string[] {
     // The trailing ! forbids strongSwan from appending its default proposals.
     t.ipsec.protocol === 'ah' ? `ah=${proposal}!` : `esp=${proposal}!`,
     '',
-    `ike=${ikeProposal(t.ike)}!`,
+    `ike=${ikeProposalList(t.ike).join(',')}!`,
     `ikelifetime=${seconds(t.ike.lifetimeSeconds)}`,
     `lifetime=${seconds(t.ipsec.lifetimeSeconds)}`,
     `left=${e.left}`,

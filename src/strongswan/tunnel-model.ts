@@ -14,7 +14,12 @@ export interface RenderableTunnel {
   psk: string; // plaintext, in memory only: never logged, never in an error message
   ike: IkePolicy; // ids already resolved (localId, remoteId)
   ipsec: IpsecPolicy;
+  /** response-only: the platform never initiates, even towards a known peer (default bidirectional). */
+  initiatorMode?: InitiatorMode;
 }
+
+export const INITIATOR_MODES = ['bidirectional', 'response-only'] as const;
+export type InitiatorMode = (typeof INITIATOR_MODES)[number];
 
 export const ANY_PEER = '0.0.0.0';
 
@@ -28,13 +33,34 @@ export class RenderError extends Error {
   }
 }
 
+/**
+ * A vendor's configuration language has no way to say one of the tunnel's settings (e.g. a cipher
+ * the device does not offer). The message names the setting and the vendor; the API answers 409.
+ */
+export class NotExpressible extends RenderError {
+  constructor(vendor: string, what: string) {
+    super(`${vendor} cannot express ${what}: choose another setting for this tunnel, or another vendor's file`);
+    this.name = 'NotExpressible';
+  }
+}
+
+/** `map[key]`, or NotExpressible naming `what` when the vendor has no keyword for it. */
+export function keyword<K extends string | number>(vendor: string, map: Partial<Record<K, string>>, key: K, what: string): string {
+  const k = map[key];
+  if (k === undefined) throw new NotExpressible(vendor, what);
+  return k;
+}
+
 export function isAnyPeer(t: RenderableTunnel): boolean {
   return t.peerIp === ANY_PEER;
 }
 
-/** The platform can initiate only towards a known address; for 0.0.0.0 it waits for the remote. */
+/**
+ * The platform initiates only towards a known address and when the tunnel is not response-only;
+ * otherwise it waits for the remote (which always starts the tunnel from our downloadable files).
+ */
 export function canInitiate(t: RenderableTunnel): boolean {
-  return !isAnyPeer(t);
+  return !isAnyPeer(t) && t.initiatorMode !== 'response-only';
 }
 
 /** `ipsvpn_<id>`, the seed's naming: the same name in charon's logs and in the remote's file. */

@@ -102,6 +102,14 @@ describe('renderLoadConn', () => {
     expect(canInitiate(CASES['ikev2-defaults'])).toBe(true);
   });
 
+  it('response-only towards a known peer (issue 16): only that address answers, and the platform never initiates, even with autoStart', () => {
+    const t = CASES['ikev2-response-only'];
+    const msg = renderLoadConn(t, { autoStart: true });
+    expect(conn(msg).remote_addrs).toEqual(['203.0.113.20']);
+    expect(child(msg, 'ipsvpn_vpntnl-k3j9x2ab')).toMatchObject({ start_action: 'none', dpd_action: 'clear', close_action: 'none' });
+    expect(canInitiate(t)).toBe(false);
+  });
+
   it('keyingtries is settable and validated', () => {
     expect(conn(renderLoadConn(CASES['ikev2-defaults'], { keyingtries: 1 })).keyingtries).toBe('1');
     expect(() => renderLoadConn(CASES['ikev2-defaults'], { keyingtries: -1 })).toThrow(RangeError);

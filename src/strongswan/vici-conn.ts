@@ -1,12 +1,13 @@
 // The VICI `load-conn` / `load-shared` messages for one tunnel (VICI.md section 3). Pure: the
 // worker sends what these return; nothing here talks to charon.
 import { ViciSection } from '../vici/message';
-import { childProposal, ikeProposal } from '../vpn/policy/policy';
+import { childProposalList, ikeProposalList } from '../vpn/policy/policy';
 import {
   RenderableTunnel,
   assertRenderable,
   canInitiate,
   connName,
+  isAnyPeer,
   seconds,
   subnetPairs,
   timers,
@@ -50,7 +51,7 @@ function childActions(t: RenderableTunnel, opts: RenderOptions): ViciSection {
  * VICI keys, so the remote's file (remote-config/swanctl-conf.ts) takes these too.
  */
 export function childSaSettings(t: RenderableTunnel, local: string[], remote: string[]): ViciSection {
-  const proposal = [childProposal(t.ipsec)];
+  const proposal = childProposalList(t.ipsec);
   const life = timers(t.ipsec.lifetimeSeconds);
   return {
     local_ts: local,
@@ -79,7 +80,7 @@ export function ikeSaSettings(t: RenderableTunnel): ViciSection {
   const v1 = t.ike.version === 'v1';
   const ike = timers(t.ike.lifetimeSeconds);
   return {
-    proposals: [ikeProposal(t.ike)],
+    proposals: ikeProposalList(t.ike),
     // IKEv1 cannot rekey an IKE SA, it reauthenticates; IKEv2 rekeys (no traffic gap). over_time
     // makes the hard expiry exactly the configured lifetime; rand_time spreads rekeys like rekeyfuzz.
     ...(v1 ? { reauth_time: seconds(ike.rekey) } : { rekey_time: seconds(ike.rekey) }),
@@ -110,7 +111,8 @@ export function renderLoadConn(t: RenderableTunnel, opts: RenderOptions = {}): V
   const conn: ViciSection = {
     ...ikeVersionSettings(t),
     local_addrs: [t.gatewayIp],
-    remote_addrs: [canInitiate(t) ? t.peerIp : '%any'],
+    // A response-only tunnel to a known peer still answers that address only.
+    remote_addrs: [isAnyPeer(t) ? '%any' : t.peerIp],
     ...ikeSaSettings(t),
     keyingtries: String(keyingtries),
     // A gateway's address never moves (an external IP). With MOBIKE, every route change in its

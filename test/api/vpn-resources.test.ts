@@ -114,6 +114,9 @@ describe('VPN tunnels', () => {
       ipsecPolicy: { protocol: 'esp', authAlgorithm: 'sha1', encryptionAlgorithm: 'aes128', pfsGroup: 2, lifetimeSeconds: 86400 },
     });
     expect(tunnel.psk).toBeUndefined();
+    // The spec's defaults are accepted but flagged (issue 16).
+    expect(tunnel.weak.map((x: any) => `${x.field}=${x.value}`)).toEqual(['ikePolicy.authAlgorithm=sha1', 'ikePolicy.dhGroup=2', 'ipsecPolicy.authAlgorithm=sha1', 'ipsecPolicy.pfsGroup=2']);
+    expect(tunnel.weak[1].reason).toContain('modp1024');
     const detail = await t.ok(t.get(`/api/v1/vpn-tunnels/${tunnel.id}`));
     expect(detail.psk).toBeUndefined();
     const withPsk = await t.ok(t.get(`/api/v1/vpn-tunnels/${tunnel.id}?includePsk=true`));
@@ -171,9 +174,128 @@ describe('VPN tunnels', () => {
     expect(ipsec).toMatchObject({ configVersion: 4, ipsecPolicy: { protocol: 'ah', encryptionAlgorithm: null, pfsGroup: 'disable' } });
     const renamed = await t.ok(t.patch(`/api/v1/vpn-tunnels/${tunnel.id}`, { name: 'renamed' }));
     expect(renamed).toMatchObject({ name: 'renamed', configVersion: 4 });
-    const bad = await t.put(`/api/v1/vpn-tunnels/${tunnel.id}/ipsec-policy`, { authAlgorithm: 'sha2-256' });
+    const bad = await t.put(`/api/v1/vpn-tunnels/${tunnel.id}/ipsec-policy`, { authAlgorithm: 'sha2-224' });
     expect(bad.status).toBe(400);
     expect((await t.ok(t.get(`/api/v1/vpn-tunnels/${tunnel.id}`))).configVersion).toBe(4);
+  });
+
+  it('modern cryptography (issue 16): AES-GCM, SHA-2 384/512, ECP and curve25519; GCM refused with IKEv1; a vendor that cannot say a setting answers 409 naming it', async () => {
+    const modern = { ikePolicy: { encryptionAlgorithm: 'aes256gcm16', authAlgorithm: 'sha2-384', dhGroup: 20, remoteId: 'modern.example.com' }, ipsecPolicy: { encryptionAlgorithm: 'aes256gcm16', pfsGroup: 20 } };
+    const tunnel = await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peer.id, w, { name: 'modern', remoteCidrs: ['172.24.0.0/16'], ...modern })), 201);
+    expect(tunnel.ikePolicy).toMatchObject({ version: 'v2', encryptionAlgorithm: 'aes256gcm16', authAlgorithm: 'sha2-384', dhGroup: 20 });
+    expect(tunnel.ipsecPolicy).toMatchObject({ protocol: 'esp', encryptionAlgorithm: 'aes256gcm16', authAlgorithm: null, pfsGroup: 20 });
+    expect(tunnel.weak).toEqual([]);
+
+    const swanctl = await t.get(`/api/v1/vpn-tunnels/${tunnel.id}/config?vendor=strongswan-swanctl`);
+    expect(swanctl.status).toBe(200);
+    expect(swanctl.text).toContain('proposals = aes256gcm16-prfsha384-ecp384');
+    expect(swanctl.text).toContain('esp_proposals = aes256gcm16-ecp384');
+    const cisco = await t.get(`/api/v1/vpn-tunnels/${tunnel.id}/config?vendor=cisco-ios`);
+    expect(cisco.text).toContain(' encryption aes-gcm-256\n prf sha384\n group 20');
+    const huawei = await t.get(`/api/v1/vpn-tunnels/${tunnel.id}/config?vendor=huawei`);
+    expect(huawei.status).toBe(409);
+    expect(huawei.body).toMatchObject({ code: 'vendor_cannot_express' });
+    expect(huawei.body.message).toContain('IKE encryption aes256gcm16 (AES-GCM)');
+
+    const v1 = await t.put(`/api/v1/vpn-tunnels/${tunnel.id}/ike-policy`, { version: 'v1' });
+    expect(v1.status).toBe(400);
+    expect(v1.body.violations).toEqual([expect.objectContaining({ field: 'encryptionAlgorithm', rule: 'aead_only_for_ikev2', value: 'aes256gcm16' })]);
+    const withInteg = await t.put(`/api/v1/vpn-tunnels/${tunnel.id}/ipsec-policy`, { authAlgorithm: 'sha2-512' });
+    expect(withInteg.status).toBe(400);
+    expect(withInteg.body.violations[0]).toMatchObject({ field: 'authAlgorithm', rule: 'no_integrity_with_aead' });
+    expect((await t.ok(t.get(`/api/v1/vpn-tunnels/${tunnel.id}`))).configVersion).toBe(1);
+
+    const curve = await t.ok(t.put(`/api/v1/vpn-tunnels/${tunnel.id}/ike-policy`, { encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-512', dhGroup: 31 }));
+    expect(curve.ikePolicy).toMatchObject({ encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-512', dhGroup: 31 });
+    const ciscoCurve = await t.get(`/api/v1/vpn-tunnels/${tunnel.id}/config?vendor=cisco-ios`);
+    expect(ciscoCurve.status).toBe(409);
+    expect(ciscoCurve.body.message).toContain('DH group 31 (curve25519)');
+  });
+
+  it('several proposals per phase (issue 16): today\'s single-proposal body is unchanged, further ones are listed in order', async () => {
+    const tunnel = await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peer.id, w, {
+      name: 'proposals', remoteCidrs: ['172.23.0.0/16'],
+      ikePolicy: { remoteId: 'proposals.example.com', dhGroup: 14, additionalProposals: [{ encryptionAlgorithm: 'aes256gcm16', authAlgorithm: 'sha2-384', dhGroup: 20 }] },
+    })), 201);
+    expect(tunnel.ikePolicy).toMatchObject({ encryptionAlgorithm: 'aes128', authAlgorithm: 'sha1', dhGroup: 14, additionalProposals: [{ encryptionAlgorithm: 'aes256gcm16', authAlgorithm: 'sha2-384', dhGroup: 20 }] });
+    expect(tunnel.ipsecPolicy.additionalProposals).toEqual([]);
+    const conf = await t.get(`/api/v1/vpn-tunnels/${tunnel.id}/config?vendor=strongswan-swanctl`);
+    expect(conf.text).toContain('proposals = aes128-sha1-modp2048,aes256gcm16-prfsha384-ecp384');
+
+    const edited = await t.ok(t.put(`/api/v1/vpn-tunnels/${tunnel.id}/ipsec-policy`, { pfsGroup: 14, additionalProposals: [{ encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-256', pfsGroup: 19 }] }));
+    expect(edited.ipsecPolicy.additionalProposals).toEqual([{ encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-256', pfsGroup: 19 }]);
+    expect(edited.ikePolicy.additionalProposals).toHaveLength(1); // untouched by the IPsec edit
+    // A crypto map entry has one `set pfs`: Cisco cannot say two PFS groups.
+    const cisco = await t.get(`/api/v1/vpn-tunnels/${tunnel.id}/config?vendor=cisco-ios`);
+    expect(cisco.status).toBe(409);
+    expect(cisco.body.message).toContain('different PFS groups');
+
+    const dup = await t.put(`/api/v1/vpn-tunnels/${tunnel.id}/ike-policy`, { additionalProposals: [{ encryptionAlgorithm: 'aes128', authAlgorithm: 'sha1', dhGroup: 14 }] });
+    expect(dup.status).toBe(400);
+    expect(dup.body.violations[0]).toMatchObject({ field: 'additionalProposals.0', rule: 'duplicate_proposal' });
+    const cleared = await t.ok(t.put(`/api/v1/vpn-tunnels/${tunnel.id}/ike-policy`, { additionalProposals: null }));
+    expect(cleared.ikePolicy.additionalProposals).toEqual([]);
+  });
+
+  it('reconnect now (issue 16): a new version of the same configuration, back to connecting with the failure cleared, and a tunnel.sync for the gateway\'s host', async () => {
+    const { Client } = await import('pg');
+    const { Queue } = await import('bullmq');
+    const IORedis = (await import('ioredis')).default;
+    const { hostQueueName } = await import('../../src/jobs/job-catalogue');
+    const { TEST_REDIS_URL } = await import('../support/env');
+    const sql = new Client({ connectionString: api.databaseUrl });
+    await sql.connect();
+    const redis = new IORedis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+    const host = `gh-reconnect-${Date.now()}`;
+    const queue = new Queue(hostQueueName(host), { connection: redis });
+    try {
+      // The tunnels' gateway on a host (for this test only): its jobs then land in that host's queue.
+      await sql.query(`INSERT INTO gateway_hosts (id, hostname, capacity, last_seen_at) VALUES ($1, 'node-reconnect', 10, now())`, [host]);
+      await sql.query(`UPDATE vpn_gateways SET host_id = $2 WHERE id = $1`, [gw.id, host]);
+      const tunnel = await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peer.id, w, { name: 'reconnect', remoteCidrs: ['172.22.0.0/16'], ikePolicy: { remoteId: 'reconnect.example.com' } })), 201);
+      await sql.query(`UPDATE vpn_tunnels SET connection_state = 'phase1_failed', failure_code = 'peer_unreachable', failure_message = 'x', failure_phase = 1, failure_tries = 4 WHERE id = $1`, [tunnel.id]);
+
+      const again = await t.ok(t.post(`/api/v1/vpn-tunnels/${tunnel.id}/reconnect`, {}));
+      expect(again).toMatchObject({ configVersion: 2, connectionState: 'connecting', failure: null, remoteMustUpdate: false, ikePolicy: tunnel.ikePolicy, ipsecPolicy: tunnel.ipsecPolicy });
+      const job = await queue.getJob(`tunnel.sync.${tunnel.id}.v2`);
+      expect(job?.name).toBe('tunnel.sync');
+      expect(job?.data).toEqual({ tunnelId: tunnel.id, configVersion: 2 });
+
+      expect((await t.post('/api/v1/vpn-tunnels/vpntnl-nothere/reconnect', {})).status).toBe(404);
+      // Another tenant's tunnel is not found either.
+      const other = await createTenantWorld(api, 'reconnect-other', 7, 1);
+      const o = client(api, other.key);
+      expect((await o.post(`/api/v1/vpn-tunnels/${tunnel.id}/reconnect`, {})).status).toBe(404);
+      expect((await t.ok(t.get(`/api/v1/vpn-tunnels/${tunnel.id}`))).configVersion).toBe(2);
+    } finally {
+      await sql.query('UPDATE vpn_gateways SET host_id = NULL WHERE id = $1', [gw.id]);
+      await queue.obliterate({ force: true }).catch(() => undefined);
+      await queue.close();
+      redis.disconnect();
+      await sql.end();
+    }
+  });
+
+  it('initiator mode (issue 16): response-only towards a known peer, always so for 0.0.0.0; changing it reconnects and the remote must follow', async () => {
+    const tunnel = await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peer.id, w, { name: 'responder', remoteCidrs: ['172.21.0.0/16'], ikePolicy: { remoteId: 'responder.example.com' }, initiatorMode: 'response-only' })), 201);
+    expect(tunnel.initiatorMode).toBe('response-only');
+    const swanctl = await t.get(`/api/v1/vpn-tunnels/${tunnel.id}/config?vendor=strongswan-swanctl`);
+    expect(swanctl.text).toContain('the tunnel is response-only');
+    expect(swanctl.text).toContain('close_action = start');
+
+    const back = await t.ok(t.put(`/api/v1/vpn-tunnels/${tunnel.id}/options`, { initiatorMode: 'bidirectional' }));
+    expect(back).toMatchObject({ initiatorMode: 'bidirectional', configVersion: 2, connectionState: 'connecting', remoteMustUpdate: true });
+    const badValue = await t.put(`/api/v1/vpn-tunnels/${tunnel.id}/options`, { initiatorMode: 'passive' });
+    expect(badValue.status).toBe(400);
+    expect(badValue.body.violations[0]).toMatchObject({ field: 'initiatorMode', rule: 'one_of' });
+
+    const any = await t.ok(t.post('/api/v1/peer-gateways', { name: 'anywhere', ipAddress: '0.0.0.0' }), 201);
+    const refused = await t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, any.id, w, { name: 'any-bidi', remoteCidrs: ['172.19.0.0/16'], ikePolicy: { remoteId: 'anywhere.example.com' }, initiatorMode: 'bidirectional' }));
+    expect(refused.status).toBe(400);
+    expect(refused.body.violations[0]).toMatchObject({ field: 'initiatorMode', rule: 'any_peer_is_response_only' });
+    const anyTunnel = await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, any.id, w, { name: 'any-default', remoteCidrs: ['172.19.0.0/16'], ikePolicy: { remoteId: 'anywhere.example.com' } })), 201);
+    expect(anyTunnel.initiatorMode).toBe('response-only');
+    expect((await t.get(`/api/v1/vpn-tunnels/${tunnel.id}`)).body.configVersion).toBe(2);
   });
 
   it('edits say whether the remote must download its configuration again (issue 11)', async () => {

@@ -42,6 +42,37 @@ export const CASES: Record<string, RenderableTunnel> = {
     ike: { ...v1, encryptionAlgorithm: '3des', authAlgorithm: 'md5', dhGroup: 5 },
     ipsec: { encryptionAlgorithm: '3des', authAlgorithm: 'md5', pfsGroup: 5 },
   }),
+  // Issue 16: AES-GCM, SHA-2 384/512 and the elliptic-curve groups.
+  'ikev2-gcm256-prfsha384-dh20': tunnel({
+    ike: { encryptionAlgorithm: 'aes256gcm16', authAlgorithm: 'sha2-384', dhGroup: 20 },
+    ipsec: { encryptionAlgorithm: 'aes256gcm16', authAlgorithm: null, pfsGroup: 20 },
+  }),
+  'ikev2-curve25519-sha512': tunnel({
+    ike: { encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-512', dhGroup: 31 },
+    ipsec: { encryptionAlgorithm: 'aes128gcm16', authAlgorithm: null, pfsGroup: 31 },
+  }),
+  'ikev1-aes256-sha512-dh14-esp-sha256': tunnel({
+    ike: { ...v1, encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-512', dhGroup: 14 },
+    ipsec: { encryptionAlgorithm: 'aes128', authAlgorithm: 'sha2-256', pfsGroup: 14 },
+  }),
+  'ikev2-gcm128-dh21-ah-sha384-pfs19': tunnel({
+    ike: { encryptionAlgorithm: 'aes128gcm16', authAlgorithm: 'sha2-256', dhGroup: 21 },
+    ipsec: { protocol: 'ah', encryptionAlgorithm: null, authAlgorithm: 'sha2-384', pfsGroup: 19 },
+  }),
+  // Several proposals per phase, offered in order.
+  'ikev2-two-proposals-each': tunnel({
+    ike: { encryptionAlgorithm: 'aes256gcm16', authAlgorithm: 'sha2-384', dhGroup: 20, additionalProposals: [{ encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-256', dhGroup: 14 }] },
+    ipsec: { encryptionAlgorithm: 'aes256gcm16', authAlgorithm: null, pfsGroup: 14, additionalProposals: [{ encryptionAlgorithm: 'aes128', authAlgorithm: 'sha1', pfsGroup: 14 }] },
+  }),
+  'ikev1-main-two-proposals-each': tunnel({
+    ike: { ...v1, encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-256', dhGroup: 14, additionalProposals: [{ encryptionAlgorithm: 'aes128', authAlgorithm: 'sha1', dhGroup: 5 }] },
+    ipsec: { encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-256', pfsGroup: 14, additionalProposals: [{ encryptionAlgorithm: 'aes128', authAlgorithm: 'sha1', pfsGroup: 14 }] },
+  }),
+  'ikev2-three-esp-proposals': tunnel({
+    ipsec: { additionalProposals: [{ encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-256', pfsGroup: 2 }, { encryptionAlgorithm: '3des', authAlgorithm: 'md5', pfsGroup: 2 }] },
+  }),
+  // A known peer, but the platform never initiates: only the remote brings the tunnel up (and back).
+  'ikev2-response-only': tunnel({ initiatorMode: 'response-only' }),
   'ikev2-any-peer': tunnel({ peerIp: '0.0.0.0', ike: { remoteId: '203.0.113.77' } }),
   // 2x2 subnets under IKEv1 behind a 0.0.0.0 peer, and a PSK that cannot be double-quoted.
   'ikev1-any-peer-2x2-hex-psk': tunnel({

@@ -9,6 +9,10 @@ import {
   ikeProposal,
   IPSEC_DEFAULTS,
   IpsecPolicy,
+  RECOMMENDED,
+  weakChoices,
+  ikeProposalList,
+  childProposalList,
 } from './policy';
 
 const IDS = { gatewayIp: '198.51.100.10', peerIp: '203.0.113.7' };
@@ -97,15 +101,23 @@ describe('checkIkePolicy accepts every value of the spec table', () => {
     ['authAlgorithm', 'md5'],
     ['authAlgorithm', 'sha1'],
     ['authAlgorithm', 'sha2-256'],
+    ['authAlgorithm', 'sha2-384'],
+    ['authAlgorithm', 'sha2-512'],
     ['encryptionAlgorithm', '3des'],
     ['encryptionAlgorithm', 'aes128'],
     ['encryptionAlgorithm', 'aes192'],
     ['encryptionAlgorithm', 'aes256'],
+    ['encryptionAlgorithm', 'aes128gcm16'],
+    ['encryptionAlgorithm', 'aes256gcm16'],
     ['dhGroup', 1],
     ['dhGroup', 2],
     ['dhGroup', 5],
     ['dhGroup', 14],
     ['dhGroup', 24],
+    ['dhGroup', 19],
+    ['dhGroup', 20],
+    ['dhGroup', 21],
+    ['dhGroup', 31],
     ['lifetimeSeconds', 3600],
     ['lifetimeSeconds', 3601],
     ['lifetimeSeconds', 28800],
@@ -127,17 +139,19 @@ describe('checkIkePolicy rejects values outside the table', () => {
     ['version', 2],
     ['version', 'ikev2'],
     ['authAlgorithm', 'sha256'],
-    ['authAlgorithm', 'sha2-512'],
+    ['authAlgorithm', 'sha2-224'],
     ['authAlgorithm', 'SHA1'],
     ['authAlgorithm', ''],
     ['encryptionAlgorithm', 'des'],
     ['encryptionAlgorithm', 'aes'],
     ['encryptionAlgorithm', 'aes-128'],
-    ['encryptionAlgorithm', 'aes128gcm16'],
+    ['encryptionAlgorithm', 'aes256gcm'],
+    ['encryptionAlgorithm', 'aes128gcm8'],
     ['dhGroup', 0],
     ['dhGroup', 3],
     ['dhGroup', 15],
-    ['dhGroup', 19],
+    ['dhGroup', 30],
+    ['dhGroup', '19'],
     ['dhGroup', '2'],
     ['dhGroup', 'modp1024'],
   ])('%s = %p -> one_of on ikePolicy.%s', (field, value) => {
@@ -154,6 +168,17 @@ describe('checkIkePolicy rejects values outside the table', () => {
 
   it('names the fields under a custom prefix', () => {
     expect(bad(checkIkePolicy({ dhGroup: 3 }, IDS, undefined, 'ike'))[0].field).toBe('ike.dhGroup');
+  });
+
+  it.each(['aes128gcm16', 'aes256gcm16'])('refuses %s with IKEv1 (AES-GCM exists for IKEv2 only), naming the field and the rule', (enc) => {
+    const violations = bad(checkIkePolicy({ version: 'v1', encryptionAlgorithm: enc }, IDS));
+    expect(violations).toEqual([expect.objectContaining({ field: 'ikePolicy.encryptionAlgorithm', rule: 'aead_only_for_ikev2', value: enc })]);
+    expect(violations[0].message).toMatch(/IKEv2 only.*CBC cipher/);
+  });
+
+  it('refuses an edit that switches a stored GCM policy to IKEv1', () => {
+    const stored = ok(checkIkePolicy({ encryptionAlgorithm: 'aes256gcm16' }, IDS));
+    expect(bad(checkIkePolicy({ version: 'v1' }, IDS, stored))[0].rule).toBe('aead_only_for_ikev2');
   });
 
   it('reports every broken rule, not only the first', () => {
@@ -296,15 +321,24 @@ describe('checkIpsecPolicy', () => {
     ['protocol', 'ah'],
     ['authAlgorithm', 'md5'],
     ['authAlgorithm', 'sha1'],
+    ['authAlgorithm', 'sha2-256'],
+    ['authAlgorithm', 'sha2-384'],
+    ['authAlgorithm', 'sha2-512'],
     ['encryptionAlgorithm', '3des'],
     ['encryptionAlgorithm', 'aes128'],
     ['encryptionAlgorithm', 'aes192'],
     ['encryptionAlgorithm', 'aes256'],
+    ['encryptionAlgorithm', 'aes128gcm16'],
+    ['encryptionAlgorithm', 'aes256gcm16'],
     ['pfsGroup', 1],
     ['pfsGroup', 2],
     ['pfsGroup', 5],
     ['pfsGroup', 14],
     ['pfsGroup', 24],
+    ['pfsGroup', 19],
+    ['pfsGroup', 20],
+    ['pfsGroup', 21],
+    ['pfsGroup', 31],
     ['pfsGroup', 'disable'],
   ])('accepts %s = %p', (field, value) => {
     expect(ok(checkIpsecPolicy({ [field]: value }))[field as keyof IpsecPolicy]).toBe(value);
@@ -314,8 +348,8 @@ describe('checkIpsecPolicy', () => {
     ['protocol', 'esp+ah'],
     ['protocol', 'ESP'],
     ['protocol', 'gre'],
-    ['authAlgorithm', 'sha2-256'], // phase 2 offers md5 and sha1 only
     ['authAlgorithm', 'sha256'],
+    ['authAlgorithm', 'sha2-224'],
     ['encryptionAlgorithm', 'null'],
     ['encryptionAlgorithm', 'aes'],
     ['pfsGroup', 'disabled'],
@@ -356,6 +390,32 @@ describe('checkIpsecPolicy', () => {
     });
   });
 
+  describe('ESP with AES-GCM has no separate integrity algorithm', () => {
+    it('stores authAlgorithm null', () => {
+      expect(ok(checkIpsecPolicy({ encryptionAlgorithm: 'aes256gcm16', pfsGroup: 20 }))).toEqual({
+        protocol: 'esp', authAlgorithm: null, encryptionAlgorithm: 'aes256gcm16', pfsGroup: 20, lifetimeSeconds: 86400,
+      });
+    });
+
+    it('refuses an explicit authAlgorithm with no_integrity_with_aead', () => {
+      expect(bad(checkIpsecPolicy({ encryptionAlgorithm: 'aes128gcm16', authAlgorithm: 'sha1' }))).toEqual([
+        expect.objectContaining({ field: 'ipsecPolicy.authAlgorithm', rule: 'no_integrity_with_aead', value: 'sha1' }),
+      ]);
+    });
+
+    it('switching a stored CBC policy to GCM drops its integrity; back to CBC gets the default', () => {
+      const gcm = ok(checkIpsecPolicy({ encryptionAlgorithm: 'aes256gcm16' }, storedIpsec()));
+      expect(gcm.authAlgorithm).toBeNull();
+      expect(ok(checkIpsecPolicy({ encryptionAlgorithm: 'aes256' }, gcm)).authAlgorithm).toBe('sha1');
+    });
+
+    it('AH keeps its integrity (GCM is an ESP cipher)', () => {
+      expect(ok(checkIpsecPolicy({ protocol: 'ah', authAlgorithm: 'sha2-512' }, ok(checkIpsecPolicy({ encryptionAlgorithm: 'aes256gcm16' }))))).toMatchObject({
+        protocol: 'ah', authAlgorithm: 'sha2-512', encryptionAlgorithm: null,
+      });
+    });
+  });
+
   it('editing keeps every field the input leaves out', () => {
     expect(ok(checkIpsecPolicy({}, storedIpsec()))).toEqual(storedIpsec());
     expect(ok(checkIpsecPolicy({ pfsGroup: 'disable' }, storedIpsec()))).toEqual(storedIpsec({ pfsGroup: 'disable' }));
@@ -383,6 +443,13 @@ describe('proposal strings', () => {
     [{ encryptionAlgorithm: 'aes192', dhGroup: 5 }, 'aes192-sha1-modp1536'],
     [{ dhGroup: 1 }, 'aes128-sha1-modp768'],
     [{ dhGroup: 24 }, 'aes128-sha1-modp2048s256'],
+    [{ authAlgorithm: 'sha2-384', encryptionAlgorithm: 'aes256', dhGroup: 20 }, 'aes256-sha384-ecp384'],
+    [{ authAlgorithm: 'sha2-512', dhGroup: 21 }, 'aes128-sha512-ecp521'],
+    [{ dhGroup: 19 }, 'aes128-sha1-ecp256'],
+    [{ dhGroup: 31 }, 'aes128-sha1-curve25519'],
+    // AES-GCM: the hash is the PRF only.
+    [{ encryptionAlgorithm: 'aes256gcm16', authAlgorithm: 'sha2-384', dhGroup: 20 }, 'aes256gcm16-prfsha384-ecp384'],
+    [{ encryptionAlgorithm: 'aes128gcm16', authAlgorithm: 'sha2-256', dhGroup: 19 }, 'aes128gcm16-prfsha256-ecp256'],
   ] as [Partial<IkePolicy>, string][])('IKE %p -> %s', (over, proposal) => {
     expect(ikeProposal(ike(over))).toBe(proposal);
   });
@@ -395,11 +462,111 @@ describe('proposal strings', () => {
     [{ protocol: 'ah' }, 'sha1-modp1024'],
     [{ protocol: 'ah', pfsGroup: 'disable' }, 'sha1'],
     [{ protocol: 'ah', authAlgorithm: 'md5', pfsGroup: 14 }, 'md5-modp2048'],
+    [{ authAlgorithm: 'sha2-256', pfsGroup: 19 }, 'aes128-sha256-ecp256'],
+    [{ protocol: 'ah', authAlgorithm: 'sha2-512', pfsGroup: 31 }, 'sha512-curve25519'],
+    [{ encryptionAlgorithm: 'aes256gcm16', pfsGroup: 20 }, 'aes256gcm16-ecp384'],
+    [{ encryptionAlgorithm: 'aes128gcm16', pfsGroup: 'disable' }, 'aes128gcm16'],
   ] as [Partial<IpsecPolicy>, string][])('child %p -> %s', (over, proposal) => {
     expect(childProposal(esp(over))).toBe(proposal);
   });
 
   it('maps every DH group to its strongSwan keyword', () => {
-    expect(DH_KEYWORD).toEqual({ 1: 'modp768', 2: 'modp1024', 5: 'modp1536', 14: 'modp2048', 24: 'modp2048s256' });
+    expect(DH_KEYWORD).toEqual({
+      1: 'modp768', 2: 'modp1024', 5: 'modp1536', 14: 'modp2048', 24: 'modp2048s256', 19: 'ecp256', 20: 'ecp384', 21: 'ecp521', 31: 'curve25519',
+    });
+  });
+});
+
+describe('weak choices (issue 16)', () => {
+  const ike = (over: Partial<IkePolicy> = {}): IkePolicy => ok(checkIkePolicy(over, IDS));
+  const ipsec = (over: Partial<IpsecPolicy> = {}): IpsecPolicy => ok(checkIpsecPolicy(over));
+
+  it('flags the spec defaults: sha1 and DH 2 in both phases', () => {
+    expect(weakChoices(ike(), ipsec()).map((w) => `${w.field}=${w.value}`)).toEqual([
+      'ikePolicy.authAlgorithm=sha1', 'ikePolicy.dhGroup=2', 'ipsecPolicy.authAlgorithm=sha1', 'ipsecPolicy.pfsGroup=2',
+    ]);
+  });
+
+  it.each([
+    [{ authAlgorithm: 'md5' }, 'ikePolicy.authAlgorithm', /MD5/],
+    [{ encryptionAlgorithm: '3des' }, 'ikePolicy.encryptionAlgorithm', /Sweet32/],
+    [{ dhGroup: 1 }, 'ikePolicy.dhGroup', /modp768/],
+    [{ dhGroup: 5 }, 'ikePolicy.dhGroup', /modp1536/],
+    [{ dhGroup: 24 }, 'ikePolicy.dhGroup', /DH 24/],
+  ] as [Partial<IkePolicy>, string, RegExp][])('IKE %p is weak (%s)', (over, field, reason) => {
+    const sound = ike({ authAlgorithm: 'sha2-256', dhGroup: 14, ...over });
+    const weak = weakChoices(sound, ipsec({ authAlgorithm: 'sha2-256', pfsGroup: 14 }));
+    expect(weak).toEqual([{ field, value: Object.values(over)[0], reason: expect.stringMatching(reason) }]);
+  });
+
+  it('flags phase 2 alone: md5, 3des, PFS 5; AH has no cipher, PFS off and GCM have nothing to flag', () => {
+    const sound = ike({ authAlgorithm: 'sha2-512', dhGroup: 20 });
+    expect(weakChoices(sound, ipsec({ authAlgorithm: 'md5', encryptionAlgorithm: '3des', pfsGroup: 5 })).map((w) => w.field)).toEqual([
+      'ipsecPolicy.authAlgorithm', 'ipsecPolicy.encryptionAlgorithm', 'ipsecPolicy.pfsGroup',
+    ]);
+    expect(weakChoices(sound, ipsec({ protocol: 'ah', authAlgorithm: 'sha2-384', pfsGroup: 'disable' }))).toEqual([]);
+    expect(weakChoices(sound, ipsec({ encryptionAlgorithm: 'aes256gcm16', pfsGroup: 31 }))).toEqual([]);
+  });
+
+  it.each(['v1', 'v2'] as const)('the recommended %s preset is valid for its version and flags nothing', (version) => {
+    const r = RECOMMENDED[version];
+    const p1 = ike({ version, ...r.ike });
+    const { authAlgorithm, ...p2input } = r.ipsec;
+    const p2 = ipsec(authAlgorithm ? r.ipsec : p2input);
+    expect(weakChoices(p1, p2)).toEqual([]);
+  });
+});
+
+describe('several proposals per phase (issue 16)', () => {
+  const second = { encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-256', dhGroup: 14 };
+
+  it('one proposal keeps the stored shape of before: no additionalProposals key', () => {
+    expect(ok(checkIkePolicy({}, IDS))).not.toHaveProperty('additionalProposals');
+    expect(ok(checkIkePolicy({ additionalProposals: [] }, IDS))).not.toHaveProperty('additionalProposals');
+    expect(ok(checkIpsecPolicy({ additionalProposals: null }))).not.toHaveProperty('additionalProposals');
+  });
+
+  it('stores further IKE proposals in order and renders them as a strongSwan list after the first', () => {
+    const third = { encryptionAlgorithm: 'aes128gcm16', authAlgorithm: 'sha2-512', dhGroup: 31 };
+    const ike = ok(checkIkePolicy({ additionalProposals: [second, third] }, IDS));
+    expect(ike.additionalProposals).toEqual([second, third]);
+    expect(ikeProposalList(ike)).toEqual(['aes128-sha1-modp1024', 'aes256-sha256-modp2048', 'aes128gcm16-prfsha512-curve25519']);
+  });
+
+  it('an edit that leaves them out keeps them; null clears them', () => {
+    const stored = ok(checkIkePolicy({ additionalProposals: [second] }, IDS));
+    expect(ok(checkIkePolicy({ dhGroup: 19 }, IDS, stored)).additionalProposals).toEqual([second]);
+    expect(ok(checkIkePolicy({ additionalProposals: null }, IDS, stored))).not.toHaveProperty('additionalProposals');
+  });
+
+  it.each([
+    [{ additionalProposals: 'aes256' }, 'ikePolicy.additionalProposals', 'proposal_list'],
+    [{ additionalProposals: [second, { ...second, dhGroup: 19 }, { ...second, dhGroup: 20 }, { ...second, dhGroup: 21 }, { ...second, dhGroup: 31 }] }, 'ikePolicy.additionalProposals', 'proposal_list'],
+    [{ additionalProposals: [7] }, 'ikePolicy.additionalProposals.0', 'proposal_object'],
+    [{ additionalProposals: [{ encryptionAlgorithm: 'aes256', dhGroup: 14 }] }, 'ikePolicy.additionalProposals.0.authAlgorithm', 'required'],
+    [{ additionalProposals: [{ ...second, dhGroup: 3 }] }, 'ikePolicy.additionalProposals.0.dhGroup', 'one_of'],
+    [{ additionalProposals: [second, second] }, 'ikePolicy.additionalProposals.1', 'duplicate_proposal'],
+    [{ additionalProposals: [{ encryptionAlgorithm: 'aes128', authAlgorithm: 'sha1', dhGroup: 2 }] }, 'ikePolicy.additionalProposals.0', 'duplicate_proposal'],
+    [{ version: 'v1', additionalProposals: [{ ...second, encryptionAlgorithm: 'aes256gcm16' }] }, 'ikePolicy.additionalProposals.0.encryptionAlgorithm', 'aead_only_for_ikev2'],
+    [{ version: 'v1', exchangeMode: 'aggressive', additionalProposals: [second] }, 'ikePolicy.additionalProposals', 'one_proposal_in_aggressive_mode'],
+  ] as [Record<string, unknown>, string, string][])('IKE %p -> %s %s', (input, field, rule) => {
+    expect(bad(checkIkePolicy(input, IDS))).toEqual([expect.objectContaining({ field, rule })]);
+  });
+
+  it('IPsec: ESP proposals follow the GCM rule, AH ones carry no cipher; rendered in order', () => {
+    const esp = ok(checkIpsecPolicy({ encryptionAlgorithm: 'aes256gcm16', pfsGroup: 20, additionalProposals: [{ encryptionAlgorithm: 'aes128', authAlgorithm: 'sha2-256', pfsGroup: 20 }] }));
+    expect(childProposalList(esp)).toEqual(['aes256gcm16-ecp384', 'aes128-sha256-ecp384']);
+    expect(bad(checkIpsecPolicy({ additionalProposals: [{ encryptionAlgorithm: 'aes128gcm16', authAlgorithm: 'sha1', pfsGroup: 2 }] }))).toEqual([
+      expect.objectContaining({ field: 'ipsecPolicy.additionalProposals.0.authAlgorithm', rule: 'no_integrity_with_aead' }),
+    ]);
+    const ah = ok(checkIpsecPolicy({ protocol: 'ah', additionalProposals: [{ authAlgorithm: 'sha2-512', pfsGroup: 'disable' }] }));
+    expect(childProposalList(ah)).toEqual(['sha1-modp1024', 'sha512']);
+    expect(bad(checkIpsecPolicy({ protocol: 'ah', additionalProposals: [{ encryptionAlgorithm: 'aes128', authAlgorithm: 'md5', pfsGroup: 2 }] }))[0].rule).toBe('no_encryption_with_ah');
+  });
+
+  it('flags weak choices in every proposal, naming its index', () => {
+    const ike = ok(checkIkePolicy({ authAlgorithm: 'sha2-256', dhGroup: 14, additionalProposals: [{ encryptionAlgorithm: '3des', authAlgorithm: 'sha2-256', dhGroup: 14 }] }, IDS));
+    const ipsec = ok(checkIpsecPolicy({ authAlgorithm: 'sha2-256', pfsGroup: 14 }));
+    expect(weakChoices(ike, ipsec).map((w) => w.field)).toEqual(['ikePolicy.additionalProposals.0.encryptionAlgorithm']);
   });
 });

@@ -13,5 +13,6 @@ export function toRenderable(t: VpnTunnel, cidrOfSubnet: (id: string) => string 
     psk,
     ike: t.ikePolicy,
     ipsec: t.ipsecPolicy,
+    initiatorMode: t.initiatorMode,
   };
 }

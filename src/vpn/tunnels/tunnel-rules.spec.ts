@@ -1,5 +1,6 @@
 import { Checked, Violation } from '../../common/violations';
 import {
+  checkInitiatorMode,
   checkName,
   checkPsk,
   checkRemark,
@@ -11,6 +12,7 @@ import {
   MAX_TUNNELS_PER_PEER,
   PSK_MAX_LENGTH,
   TunnelSubnets,
+  remoteMustUpdate,
 } from './tunnel-rules';
 
 function ok<T>(result: Checked<T>): T {
@@ -311,5 +313,24 @@ describe('checkRemark', () => {
 
   it('uses the field name it is given', () => {
     expect(checkRemark(5, 'note')[0].field).toBe('note');
+  });
+});
+
+describe('initiator mode (issue 16)', () => {
+  it('defaults to bidirectional, and to response-only for a 0.0.0.0 peer', () => {
+    expect(ok(checkInitiatorMode(undefined, '203.0.113.5'))).toBe('bidirectional');
+    expect(ok(checkInitiatorMode(null, '0.0.0.0'))).toBe('response-only');
+    expect(ok(checkInitiatorMode('response-only', '203.0.113.5'))).toBe('response-only');
+  });
+
+  it('refuses unknown values and bidirectional towards 0.0.0.0, naming the field and rule', () => {
+    expect(bad(checkInitiatorMode('passive', '203.0.113.5'))).toEqual([expect.objectContaining({ field: 'initiatorMode', rule: 'one_of', value: 'passive' })]);
+    expect(bad(checkInitiatorMode('bidirectional', '0.0.0.0'))).toEqual([expect.objectContaining({ field: 'initiatorMode', rule: 'any_peer_is_response_only' })]);
+  });
+
+  it('changing it is something the remote must follow (its file brings the tunnel back when the platform closes it)', () => {
+    const before = { localSubnetIds: ['s'], remoteCidrs: ['10.0.0.0/8'], ikePolicy: {} as any, ipsecPolicy: {} as any, initiatorMode: 'bidirectional' as const };
+    expect(remoteMustUpdate(before, { initiatorMode: 'response-only' })).toBe(true);
+    expect(remoteMustUpdate(before, { initiatorMode: 'bidirectional' })).toBe(false);
   });
 });

@@ -3,6 +3,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { cidrsOverlap, hasHostBits, normalizeCidr, parseCidr, remoteCidrProblem } from '../../common/cidr';
 import { Checked, Violation, violation } from '../../common/violations';
 import type { VpnTunnel } from './vpn-tunnel.entity';
+import { ANY_PEER, INITIATOR_MODES, InitiatorMode } from '../../strongswan/tunnel-model';
 
 export const MAX_TUNNELS_PER_GATEWAY = 20;
 export const MAX_TUNNELS_PER_PEER = 20;
@@ -141,12 +142,29 @@ export function checkRemark(value: unknown, field = 'remark'): Violation[] {
  * either policy) or the pre-shared key. Compared as stored values, so a no-op edit says false.
  */
 export function remoteMustUpdate(
-  before: Pick<VpnTunnel, 'localSubnetIds' | 'remoteCidrs' | 'ikePolicy' | 'ipsecPolicy'>,
-  patch: Partial<Pick<VpnTunnel, 'localSubnetIds' | 'remoteCidrs' | 'ikePolicy' | 'ipsecPolicy' | 'pskSealed'>>,
+  before: Pick<VpnTunnel, 'localSubnetIds' | 'remoteCidrs' | 'ikePolicy' | 'ipsecPolicy'> & Partial<Pick<VpnTunnel, 'initiatorMode'>>,
+  patch: Partial<Pick<VpnTunnel, 'localSubnetIds' | 'remoteCidrs' | 'ikePolicy' | 'ipsecPolicy' | 'pskSealed' | 'initiatorMode'>>,
 ): boolean {
   if (patch.pskSealed !== undefined) return true;
   // As plain JSON values (no undefined keys), compared regardless of key order: PostgreSQL's jsonb
   // stores the policies' keys in its own order.
-  const negotiated = (t: typeof before) => JSON.parse(JSON.stringify([t.localSubnetIds, t.remoteCidrs, t.ikePolicy, t.ipsecPolicy]));
+  // The initiator mode changes what the remote's file does when the platform closes the tunnel.
+  const negotiated = (t: typeof before) => JSON.parse(JSON.stringify([t.localSubnetIds, t.remoteCidrs, t.ikePolicy, t.ipsecPolicy, t.initiatorMode ?? null]));
   return !isDeepStrictEqual(negotiated(before), negotiated({ ...before, ...patch }));
+}
+
+/**
+ * Whether the platform initiates (issue 16). Left out: response-only for a 0.0.0.0 peer (it cannot
+ * initiate towards "any" address), else bidirectional; bidirectional with a 0.0.0.0 peer is a 400.
+ */
+export function checkInitiatorMode(value: unknown, peerIp: string, field = 'initiatorMode'): Checked<InitiatorMode> {
+  const anyPeer = peerIp === ANY_PEER;
+  if (value === undefined || value === null) return { ok: true, value: anyPeer ? 'response-only' : 'bidirectional' };
+  if (!(INITIATOR_MODES as readonly unknown[]).includes(value)) {
+    return { ok: false, violations: [violation(field, 'one_of', value, `${field} must be one of ${INITIATOR_MODES.join(', ')}`)] };
+  }
+  if (anyPeer && value === 'bidirectional') {
+    return { ok: false, violations: [violation(field, 'any_peer_is_response_only', value, 'the peer gateway is 0.0.0.0 (any address): the platform cannot initiate, so the tunnel is response-only')] };
+  }
+  return { ok: true, value: value as InitiatorMode };
 }

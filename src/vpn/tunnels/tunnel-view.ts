@@ -3,6 +3,7 @@ import { TunnelDto } from './tunnel.dto';
 import { ANY_PEER } from '../../strongswan/tunnel-model';
 import { VpnTunnel } from './vpn-tunnel.entity';
 import { tenantFailureMessage } from '../tenant-reasons';
+import { weakChoices } from '../policy/policy';
 
 /** The API's view of a tunnel (never the PSK unless passed explicitly). */
 export function tunnelView(t: VpnTunnel, subnets: Map<string, Subnet>, psk?: string): TunnelDto {
@@ -14,8 +15,11 @@ export function tunnelView(t: VpnTunnel, subnets: Map<string, Subnet>, psk?: str
     peer: { id: t.peerId, name: t.peer?.name ?? '', ip: t.peer?.ipAddress ?? '' },
     localSubnets: t.localSubnetIds.map((id) => ({ id, name: subnets.get(id)?.name ?? '', cidr: subnets.get(id)?.cidr ?? '' })),
     remoteCidrs: t.remoteCidrs,
-    ikePolicy: t.ikePolicy,
-    ipsecPolicy: t.ipsecPolicy,
+    // Stored without the key when there is one proposal; the API always lists them.
+    ikePolicy: { ...t.ikePolicy, additionalProposals: t.ikePolicy.additionalProposals ?? [] },
+    ipsecPolicy: { ...t.ipsecPolicy, additionalProposals: t.ipsecPolicy.additionalProposals ?? [] },
+    initiatorMode: t.initiatorMode,
+    weak: weakChoices(t.ikePolicy, t.ipsecPolicy),
     resourceState: t.resourceState,
     connectionState: t.connectionState,
     failure: failureView(t),
@@ -32,12 +36,14 @@ export function tunnelView(t: VpnTunnel, subnets: Map<string, Subnet>, psk?: str
 
 function failureView(t: VpnTunnel): TunnelDto['failure'] {
   if (t.failureCode) return { code: t.failureCode, message: tenantFailureMessage(t.failureCode, t.failureMessage) ?? '', phase: t.failurePhase ?? 1, tries: t.failureTries ?? 0, at: t.failureAt };
-  // A 0.0.0.0 peer is never initiated: until the remote does, say so and when it was last there.
-  if (t.peer?.ipAddress === ANY_PEER && t.connectionState === 'connecting' && t.resourceState === 'running') {
+  // A 0.0.0.0 peer or a response-only tunnel is never initiated: until the remote does, say so and when it was last there.
+  const anyPeer = t.peer?.ipAddress === ANY_PEER;
+  if ((anyPeer || t.initiatorMode === 'response-only') && t.connectionState === 'connecting' && t.resourceState === 'running') {
     const lastSeen = t.disconnectedAt ? `last connected ${t.disconnectedAt.toISOString()}` : 'it has not connected yet';
+    const why = anyPeer ? 'the peer gateway is 0.0.0.0, so the platform cannot' : 'the tunnel is response-only, so the platform does not';
     return {
       code: 'waiting_for_remote', phase: 1, tries: 0, at: t.disconnectedAt,
-      message: `Waiting for the remote to initiate (the peer gateway is 0.0.0.0, so the platform cannot): ${lastSeen}. Check that the remote device is up and configured with this tunnel.`,
+      message: `Waiting for the remote to initiate (${why}): ${lastSeen}. Check that the remote device is up and configured with this tunnel.`,
     };
   }
   return null;

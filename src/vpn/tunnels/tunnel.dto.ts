@@ -11,27 +11,45 @@ import { AddressRefDto, CidrRefDto } from '../gateways/gateway.dto';
 import { RoutePushStatusDto } from '../../routes/routes.dto';
 import { DEFAULT_VENDOR, VENDOR_IDS, VendorId } from '../../remote-config/vendors';
 import { IsIsoDateTime, Optional } from '../../common/validators';
+import { INITIATOR_MODES } from '../../strongswan/tunnel-model';
 
 // Policy fields are checked by the pure validators in policy.ts (one place for the spec's rules);
 // the DTOs only let them through and document them.
 
+class IkeProposalDto {
+  @ApiProperty({ enum: ENCRYPTION_ALGORITHMS }) encryptionAlgorithm: string;
+  @ApiProperty({ enum: IKE_AUTH_ALGORITHMS, description: 'The PRF with an AES-GCM encryption' }) authAlgorithm: string;
+  @ApiProperty({ enum: DH_GROUPS }) dhGroup: number;
+}
+
+class IpsecProposalDto {
+  @ApiProperty({ enum: ENCRYPTION_ALGORITHMS, nullable: true, description: 'ESP only; null or left out for AH' }) encryptionAlgorithm: string | null;
+  @ApiProperty({ enum: IPSEC_AUTH_ALGORITHMS, nullable: true, description: 'null or left out with ESP AES-GCM' }) authAlgorithm: string | null;
+  @ApiProperty({ enum: PFS_GROUPS }) pfsGroup: number | string;
+}
+
+const ADDITIONAL = 'Further proposals, offered and accepted after the first (this policy\'s own algorithm fields) in order; at most 4, each spelled out in full, no repeats. '
+  + 'Left out on an edit: kept; null or []: none.';
+
 export class IkePolicyDto {
   @ApiPropertyOptional({ enum: IKE_VERSIONS, default: 'v2' }) @Allow() version?: unknown;
   @ApiPropertyOptional({ enum: IKE_AUTH_ALGORITHMS, default: 'sha1' }) @Allow() authAlgorithm?: unknown;
-  @ApiPropertyOptional({ enum: ENCRYPTION_ALGORITHMS, default: 'aes128' }) @Allow() encryptionAlgorithm?: unknown;
+  @ApiPropertyOptional({ enum: ENCRYPTION_ALGORITHMS, default: 'aes128', description: 'aes128gcm16 / aes256gcm16 (AES-GCM): IKEv2 only; authAlgorithm is then the PRF' }) @Allow() encryptionAlgorithm?: unknown;
   @ApiPropertyOptional({ enum: IKE_EXCHANGE_MODES, default: 'main', description: 'IKEv1 only; must be left out for IKEv2' }) @Allow() exchangeMode?: unknown;
   @ApiPropertyOptional({ enum: DH_GROUPS, default: 2 }) @Allow() dhGroup?: unknown;
   @ApiPropertyOptional({ description: 'IP or FQDN; default: the gateway\'s external IP' }) @Allow() localId?: unknown;
   @ApiPropertyOptional({ description: 'IP or FQDN; default: the peer\'s IP; required when the peer is 0.0.0.0' }) @Allow() remoteId?: unknown;
   @ApiPropertyOptional({ minimum: 3600, maximum: 86400, default: 86400 }) @Allow() lifetimeSeconds?: unknown;
+  @ApiPropertyOptional({ type: [IkeProposalDto], description: `${ADDITIONAL} Not with IKEv1 aggressive mode.` }) @Allow() additionalProposals?: unknown;
 }
 
 export class IpsecPolicyDto {
   @ApiPropertyOptional({ enum: IPSEC_PROTOCOLS, default: 'esp' }) @Allow() protocol?: unknown;
-  @ApiPropertyOptional({ enum: IPSEC_AUTH_ALGORITHMS, default: 'sha1' }) @Allow() authAlgorithm?: unknown;
+  @ApiPropertyOptional({ enum: IPSEC_AUTH_ALGORITHMS, default: 'sha1', description: 'Must be left out with an AES-GCM encryptionAlgorithm (GCM authenticates itself)' }) @Allow() authAlgorithm?: unknown;
   @ApiPropertyOptional({ enum: ENCRYPTION_ALGORITHMS, default: 'aes128', description: 'ESP only; must be left out for AH' }) @Allow() encryptionAlgorithm?: unknown;
   @ApiPropertyOptional({ enum: PFS_GROUPS, default: 2 }) @Allow() pfsGroup?: unknown;
   @ApiPropertyOptional({ minimum: 3600, maximum: 86400, default: 86400 }) @Allow() lifetimeSeconds?: unknown;
+  @ApiPropertyOptional({ type: [IpsecProposalDto], description: `${ADDITIONAL} The protocol is the policy's for all of them.` }) @Allow() additionalProposals?: unknown;
 }
 
 export class CreateTunnelDto {
@@ -44,6 +62,11 @@ export class CreateTunnelDto {
   @ApiProperty({ example: 'Sup3r.Secret-Key', description: '1-128 printable characters, no "?" and no space', writeOnly: true }) @Allow() psk: unknown;
   @ApiPropertyOptional({ type: IkePolicyDto }) @Optional() @IsObject() @ValidateNested() @Type(() => IkePolicyDto) ikePolicy?: IkePolicyDto;
   @ApiPropertyOptional({ type: IpsecPolicyDto }) @Optional() @IsObject() @ValidateNested() @Type(() => IpsecPolicyDto) ipsecPolicy?: IpsecPolicyDto;
+  @ApiPropertyOptional({ enum: INITIATOR_MODES, description: 'response-only: the platform never initiates, the remote does. Default bidirectional; a 0.0.0.0 peer is always response-only' }) @Allow() initiatorMode?: unknown;
+}
+
+export class UpdateTunnelOptionsDto {
+  @ApiProperty({ enum: INITIATOR_MODES, description: 'response-only: the platform never initiates, the remote does (a 0.0.0.0 peer is always response-only)' }) @Allow() initiatorMode: unknown;
 }
 
 export class UpdateSubnetsDto {
@@ -72,7 +95,7 @@ class EndpointRefDto {
   @ApiProperty({ description: 'Public IP' }) ip: string;
 }
 class FailureDto {
-  @ApiProperty({ example: 'psk_mismatch_or_id_mismatch', description: 'Also waiting_for_remote (a 0.0.0.0 peer that has not initiated) and, beside connected, a failed rekey' }) code: string;
+  @ApiProperty({ example: 'psk_mismatch_or_id_mismatch', description: 'psk_mismatch / remote_id_mismatch where charon\'s lines tell them apart (the peer\'s own try, seen as responder), else psk_mismatch_or_id_mismatch. Also waiting_for_remote (a 0.0.0.0 peer that has not initiated) and, beside connected, a failed rekey' }) code: string;
   @ApiProperty() message: string;
   @ApiProperty({ enum: [1, 2], description: 'IKE negotiation phase: 1 (IKE SA) or 2 (IPsec SA)' }) phase: number;
   @ApiProperty({ description: 'Failed tries in a row when it was last written' }) tries: number;
@@ -96,13 +119,21 @@ class IkePolicyViewDto {
   @ApiProperty() localId: string;
   @ApiProperty() remoteId: string;
   @ApiProperty() lifetimeSeconds: number;
+  @ApiProperty({ type: [IkeProposalDto], description: 'Proposals after the first, in order (empty: one proposal)' }) additionalProposals: IkeProposalDto[];
 }
 class IpsecPolicyViewDto {
   @ApiProperty({ enum: IPSEC_PROTOCOLS }) protocol: string;
-  @ApiProperty({ enum: IPSEC_AUTH_ALGORITHMS }) authAlgorithm: string;
+  @ApiProperty({ enum: IPSEC_AUTH_ALGORITHMS, nullable: true, description: 'null with ESP AES-GCM' }) authAlgorithm: string | null;
   @ApiProperty({ enum: ENCRYPTION_ALGORITHMS, nullable: true }) encryptionAlgorithm: string | null;
   @ApiProperty({ enum: PFS_GROUPS }) pfsGroup: number | string;
   @ApiProperty() lifetimeSeconds: number;
+  @ApiProperty({ type: [IpsecProposalDto], description: 'Proposals after the first, in order (empty: one proposal)' }) additionalProposals: IpsecProposalDto[];
+}
+
+class WeakChoiceDto {
+  @ApiProperty({ example: 'ikePolicy.dhGroup' }) field: string;
+  @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'number' }], example: 2 }) value: string | number;
+  @ApiProperty({ example: 'modp1024 (DH 2) is below 112-bit strength; libreswan 4.x no longer has it' }) reason: string;
 }
 
 export class TunnelDto {
@@ -115,6 +146,8 @@ export class TunnelDto {
   @ApiProperty({ type: [String] }) remoteCidrs: string[];
   @ApiProperty({ type: IkePolicyViewDto }) ikePolicy: IkePolicyViewDto;
   @ApiProperty({ type: IpsecPolicyViewDto }) ipsecPolicy: IpsecPolicyViewDto;
+  @ApiProperty({ enum: INITIATOR_MODES, description: 'response-only: the platform never initiates (always so for a 0.0.0.0 peer)' }) initiatorMode: string;
+  @ApiProperty({ type: [WeakChoiceDto], description: 'Weak choices the spec makes us accept (md5, sha1, 3des, DH 1/2/5/24): accepted, but flagged with why; empty when none' }) weak: WeakChoiceDto[];
   @ApiProperty({ enum: RESOURCE_STATES }) resourceState: ResourceState;
   @ApiProperty({ enum: CONNECTION_STATES }) connectionState: ConnectionState;
   @ApiProperty({ type: FailureDto, nullable: true }) failure: FailureDto | null;

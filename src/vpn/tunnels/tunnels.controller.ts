@@ -4,7 +4,7 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProd
 import { configFileName, DEFAULT_VENDOR, renderRemoteConfig, vendorById } from '../../remote-config/vendors';
 import { checkRemoteConfig, UnreadableConfigError } from '../../remote-config/config-check';
 import { CheckRemoteConfigDto, RemoteConfigCheckDto } from '../../remote-config/config-check.dto';
-import { RenderError } from '../../strongswan/tunnel-model';
+import { NotExpressible, RenderError } from '../../strongswan/tunnel-model';
 import { Conflict, ValidationFailed } from '../../common/errors';
 import { violation } from '../../common/violations';
 import { toRenderable } from './renderable';
@@ -18,7 +18,7 @@ import { CurrentPrincipal, Principal, Roles, tenantOf } from '../../auth/princip
 import { ApiErrors } from '../../common/api-errors.decorator';
 import { resolveListQuery } from '../../common/list-query';
 import { BatchDeleteDto, BatchDeleteResultDto, UpdateNameRemarkDto } from '../gateways/gateway.dto';
-import { ConfigQueryDto, CreateTunnelDto, IpsecPolicyDto, TunnelLogPageDto, TunnelLogQueryDto, TunnelDetailQueryDto, TunnelDto, TunnelListQueryDto, TunnelPageDto, UpdateIkePolicyDto, UpdateSubnetsDto } from './tunnel.dto';
+import { ConfigQueryDto, CreateTunnelDto, IpsecPolicyDto, TunnelLogPageDto, TunnelLogQueryDto, TunnelDetailQueryDto, TunnelDto, TunnelListQueryDto, TunnelPageDto, UpdateIkePolicyDto, UpdateSubnetsDto, UpdateTunnelOptionsDto } from './tunnel.dto';
 import { tunnelView } from './tunnel-view';
 import { TUNNEL_SORT, TunnelEdit, TunnelsService } from './tunnels.service';
 import { TunnelExportQueryDto, TunnelLogExportQueryDto } from '../../exports/export-query';
@@ -111,6 +111,8 @@ export class TunnelsController {
     try {
       text = renderRemoteConfig(vendor.id, toRenderable(tunnel, (s) => subnets.get(s)?.cidr, await this.tunnels.revealPsk(tenantId, id)), side);
     } catch (err) {
+      // A setting this vendor's language cannot say (e.g. AES-GCM on Huawei): named, so the user can choose.
+      if (err instanceof NotExpressible) throw new Conflict('vendor_cannot_express', err.message);
       // Stored data the renderer refuses (it never puts the PSK in its message).
       if (err instanceof RenderError) throw new Conflict('config_not_renderable', `the configuration cannot be rendered: ${err.message}`);
       throw err;
@@ -222,6 +224,27 @@ export class TunnelsController {
   @ApiErrors(400, 404, 409)
   async updateIpsec(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body() body: IpsecPolicyDto): Promise<TunnelDto> {
     return this.edited(this.tunnels.updateIpsecPolicy(tenantOf(p), id, body as Record<string, unknown>));
+  }
+
+  @Put(':id/options')
+  @ApiOperation({ summary: 'Change the tunnel options: initiatorMode (bidirectional | response-only)', description: RECONNECTS })
+  @ApiOkResponse({ type: TunnelDto })
+  @ApiErrors(400, 404, 409)
+  async updateOptions(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body() body: UpdateTunnelOptionsDto): Promise<TunnelDto> {
+    return this.edited(this.tunnels.updateOptions(tenantOf(p), id, body));
+  }
+
+  @Post(':id/reconnect')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Reconnect now: drop the tunnel\'s SAs and negotiate again at once, without editing it',
+    description: 'Queues the gateway\'s sync of the unchanged configuration as a new configVersion: the tunnel goes back to connecting and its failure is cleared until the new try reports. '
+      + 'For a 0.0.0.0 peer the platform cannot initiate: its SAs are dropped and the remote brings the tunnel back. remoteMustUpdate is false.',
+  })
+  @ApiOkResponse({ type: TunnelDto })
+  @ApiErrors(404, 409)
+  async reconnect(@CurrentPrincipal() p: Principal, @Param('id') id: string): Promise<TunnelDto> {
+    return this.edited(this.tunnels.reconnect(tenantOf(p), id));
   }
 
   @Delete(':id')

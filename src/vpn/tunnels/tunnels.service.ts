@@ -17,9 +17,9 @@ import { tenantFailureMessage } from '../tenant-reasons';
 import { VpnGateway } from '../gateways/vpn-gateway.entity';
 import { PeerGateway } from '../peers/peer-gateway.entity';
 import { checkIkePolicy, checkIpsecPolicy, IkePolicy, IpsecPolicy } from '../policy/policy';
-import { checkPsk, checkTunnelSubnets, MAX_TUNNELS_PER_GATEWAY, MAX_TUNNELS_PER_PEER, remoteMustUpdate } from './tunnel-rules';
+import { checkInitiatorMode, checkPsk, checkTunnelSubnets, MAX_TUNNELS_PER_GATEWAY, MAX_TUNNELS_PER_PEER, remoteMustUpdate } from './tunnel-rules';
 import { tunnelLogPage } from './tunnel-log';
-import { CreateTunnelDto, TunnelListQueryDto, TunnelLogQueryDto, UpdateIkePolicyDto, UpdateSubnetsDto } from './tunnel.dto';
+import { CreateTunnelDto, TunnelListQueryDto, TunnelLogQueryDto, UpdateIkePolicyDto, UpdateSubnetsDto, UpdateTunnelOptionsDto } from './tunnel.dto';
 import { VpnTunnel } from './vpn-tunnel.entity';
 import { finalizeTunnelDeletion, TunnelPairs } from './tunnel-pairs';
 
@@ -143,8 +143,11 @@ export class TunnelsService {
     const subnets = checkTunnelSubnets(dto, vpc);
     const ike = checkIkePolicy(dto.ikePolicy ?? {}, { gatewayIp: gateway!.externalIp!.address, peerIp: peer!.ipAddress });
     const ipsec = checkIpsecPolicy(dto.ipsecPolicy ?? {});
-    const problems = [...(subnets.ok ? [] : subnets.violations), ...checkPsk(dto.psk), ...(ike.ok ? [] : ike.violations), ...(ipsec.ok ? [] : ipsec.violations)];
-    if (problems.length || !subnets.ok || !ike.ok || !ipsec.ok) throw new ValidationFailed(problems);
+    const mode = checkInitiatorMode(dto.initiatorMode, peer!.ipAddress);
+    const problems = [
+      ...(subnets.ok ? [] : subnets.violations), ...checkPsk(dto.psk), ...(ike.ok ? [] : ike.violations), ...(ipsec.ok ? [] : ipsec.violations), ...(mode.ok ? [] : mode.violations),
+    ];
+    if (problems.length || !subnets.ok || !ike.ok || !ipsec.ok || !mode.ok) throw new ValidationFailed(problems);
 
     const id = newId(ID_PREFIX.tunnel);
     await this.db.transaction(async (m) => {
@@ -166,7 +169,7 @@ export class TunnelsService {
       await m.insert(VpnTunnel, {
         id, tenantId, name: dto.name, remark: dto.remark ?? '', gatewayId: g.id, peerId: p.id,
         localSubnetIds: subnets.value.localSubnetIds, remoteCidrs: subnets.value.remoteCidrs, pskSealed: this.secrets.seal(dto.psk as string),
-        ikePolicy: ike.value, ipsecPolicy: ipsec.value, resourceState: 'creating', connectionState: 'connecting', configVersion: 1,
+        ikePolicy: ike.value, ipsecPolicy: ipsec.value, initiatorMode: mode.value, resourceState: 'creating', connectionState: 'connecting', configVersion: 1,
         appliedVersion: null, failureCode: null, failureMessage: null, alertTemplateId: await defaultTemplateId(m, tenantId), connectedAt: null, disconnectedAt: null,
       });
       await new TunnelPairs(m).claim(vpc.id, id, subnets.value);
@@ -221,6 +224,26 @@ export class TunnelsService {
       if (!checked.ok) throw new ValidationFailed(checked.violations);
       return { ipsecPolicy: checked.value as IpsecPolicy };
     });
+  }
+
+  /** Tunnel options (issue 16): whether the platform initiates. Reconnects like an edit. */
+  async updateOptions(tenantId: string, id: string, dto: UpdateTunnelOptionsDto): Promise<TunnelEdit> {
+    return this.reconfigure(tenantId, id, async (m, t) => {
+      const peer = await m.findOneOrFail(PeerGateway, { where: { id: t.peerId } });
+      const mode = checkInitiatorMode(dto.initiatorMode, peer.ipAddress);
+      if (!mode.ok) throw new ValidationFailed(mode.violations);
+      return { initiatorMode: mode.value };
+    });
+  }
+
+  /**
+   * "Reconnect now": the same configuration as a new version, so the gateway's worker reloads it,
+   * drops the tunnel's SAs and initiates at once (its retry timer, and any failure count, restart).
+   * The version guards of the worker and the state writes then apply as for an edit; the remote's
+   * configuration is unchanged (remoteMustUpdate false).
+   */
+  async reconnect(tenantId: string, id: string): Promise<TunnelEdit> {
+    return this.reconfigure(tenantId, id, async () => ({}));
   }
 
   /** An edit of subnets or policies: new config version, back to `connecting`, a sync job. */

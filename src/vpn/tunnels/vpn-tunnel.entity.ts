@@ -3,6 +3,7 @@ import { Tenant } from '../../auth/tenant.entity';
 import { CreatedAt, IdColumn, RefColumn, UpdatedAt } from '../../database/columns';
 import { Subnet, Vpc } from '../../inventory/inventory.entities';
 import { IkePolicy, IpsecPolicy } from '../policy/policy';
+import { InitiatorMode } from '../../strongswan/tunnel-model';
 import { ConnectionState, ResourceState } from '../states';
 import { VpnGateway } from '../gateways/vpn-gateway.entity';
 import { PeerGateway } from '../peers/peer-gateway.entity';
@@ -37,6 +38,8 @@ export class VpnTunnel {
   @Column({ type: 'text', select: false }) pskSealed: string;
   @Column({ type: 'jsonb' }) ikePolicy: IkePolicy;
   @Column({ type: 'jsonb' }) ipsecPolicy: IpsecPolicy;
+  /** response-only: the platform never initiates (always so for a 0.0.0.0 peer). */
+  @Column({ type: 'varchar', length: 16, default: 'bidirectional' }) initiatorMode: InitiatorMode;
   @Column({ type: 'varchar', length: 16, default: 'creating' }) resourceState: ResourceState;
   @Column({ type: 'varchar', length: 16, default: 'connecting' }) connectionState: ConnectionState;
   @Column({ type: 'varchar', length: 64, nullable: true }) failureCode: string | null;

@@ -730,6 +730,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/vpn-tunnels/{id}/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Change the tunnel options: initiatorMode (bidirectional | response-only)
+         * @description Saving reconnects the tunnel: its connection state goes back to connecting. The answer's remoteMustUpdate says whether the remote device must download its new configuration.
+         */
+        put: operations["TunnelsController_updateOptions"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/vpn-tunnels/{id}/reconnect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reconnect now: drop the tunnel's SAs and negotiate again at once, without editing it
+         * @description Queues the gateway's sync of the unchanged configuration as a new configVersion: the tunnel goes back to connecting and its failure is cleared until the new try reports. For a 0.0.0.0 peer the platform cannot initiate: its SAs are dropped and the remote brings the tunnel back. remoteMustUpdate is false.
+         */
+        post: operations["TunnelsController_reconnect"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/vpn-tunnels/batch-delete": {
         parameters: {
             query?: never;
@@ -2078,35 +2118,75 @@ export interface components {
             /** @description Public IP */
             ip: string;
         };
+        IkeProposalDto: {
+            /** @enum {string} */
+            encryptionAlgorithm: "3des" | "aes128" | "aes192" | "aes256" | "aes128gcm16" | "aes256gcm16";
+            /**
+             * @description The PRF with an AES-GCM encryption
+             * @enum {string}
+             */
+            authAlgorithm: "md5" | "sha1" | "sha2-256" | "sha2-384" | "sha2-512";
+            /** @enum {number} */
+            dhGroup: 1 | 2 | 5 | 14 | 24 | 19 | 20 | 21 | 31;
+        };
         IkePolicyViewDto: {
             /** @enum {string} */
             version: "v1" | "v2";
             /** @enum {string} */
-            authAlgorithm: "md5" | "sha1" | "sha2-256";
+            authAlgorithm: "md5" | "sha1" | "sha2-256" | "sha2-384" | "sha2-512";
             /** @enum {string} */
-            encryptionAlgorithm: "3des" | "aes128" | "aes192" | "aes256";
+            encryptionAlgorithm: "3des" | "aes128" | "aes192" | "aes256" | "aes128gcm16" | "aes256gcm16";
             /** @enum {string|null} */
             exchangeMode: "main" | "aggressive" | null;
             /** @enum {number} */
-            dhGroup: 1 | 2 | 5 | 14 | 24;
+            dhGroup: 1 | 2 | 5 | 14 | 24 | 19 | 20 | 21 | 31;
             localId: string;
             remoteId: string;
             lifetimeSeconds: number;
+            /** @description Proposals after the first, in order (empty: one proposal) */
+            additionalProposals: components["schemas"]["IkeProposalDto"][];
+        };
+        IpsecProposalDto: {
+            /**
+             * @description ESP only; null or left out for AH
+             * @enum {string|null}
+             */
+            encryptionAlgorithm: "3des" | "aes128" | "aes192" | "aes256" | "aes128gcm16" | "aes256gcm16" | null;
+            /**
+             * @description null or left out with ESP AES-GCM
+             * @enum {string|null}
+             */
+            authAlgorithm: "md5" | "sha1" | "sha2-256" | "sha2-384" | "sha2-512" | null;
+            /** @enum {string} */
+            pfsGroup: 1 | 2 | 5 | 14 | 24 | 19 | 20 | 21 | 31 | "disable";
         };
         IpsecPolicyViewDto: {
             /** @enum {string} */
             protocol: "esp" | "ah";
-            /** @enum {string} */
-            authAlgorithm: "md5" | "sha1";
+            /**
+             * @description null with ESP AES-GCM
+             * @enum {string|null}
+             */
+            authAlgorithm: "md5" | "sha1" | "sha2-256" | "sha2-384" | "sha2-512" | null;
             /** @enum {string|null} */
-            encryptionAlgorithm: "3des" | "aes128" | "aes192" | "aes256" | null;
+            encryptionAlgorithm: "3des" | "aes128" | "aes192" | "aes256" | "aes128gcm16" | "aes256gcm16" | null;
             /** @enum {string} */
-            pfsGroup: 1 | 2 | 5 | 14 | 24 | "disable";
+            pfsGroup: 1 | 2 | 5 | 14 | 24 | 19 | 20 | 21 | 31 | "disable";
             lifetimeSeconds: number;
+            /** @description Proposals after the first, in order (empty: one proposal) */
+            additionalProposals: components["schemas"]["IpsecProposalDto"][];
+        };
+        WeakChoiceDto: {
+            /** @example ikePolicy.dhGroup */
+            field: string;
+            /** @example 2 */
+            value: string | number;
+            /** @example modp1024 (DH 2) is below 112-bit strength; libreswan 4.x no longer has it */
+            reason: string;
         };
         FailureDto: {
             /**
-             * @description Also waiting_for_remote (a 0.0.0.0 peer that has not initiated) and, beside connected, a failed rekey
+             * @description psk_mismatch / remote_id_mismatch where charon's lines tell them apart (the peer's own try, seen as responder), else psk_mismatch_or_id_mismatch. Also waiting_for_remote (a 0.0.0.0 peer that has not initiated) and, beside connected, a failed rekey
              * @example psk_mismatch_or_id_mismatch
              */
             code: string;
@@ -2189,6 +2269,13 @@ export interface components {
             remoteCidrs: string[];
             ikePolicy: components["schemas"]["IkePolicyViewDto"];
             ipsecPolicy: components["schemas"]["IpsecPolicyViewDto"];
+            /**
+             * @description response-only: the platform never initiates (always so for a 0.0.0.0 peer)
+             * @enum {string}
+             */
+            initiatorMode: "bidirectional" | "response-only";
+            /** @description Weak choices the spec makes us accept (md5, sha1, 3des, DH 1/2/5/24): accepted, but flagged with why; empty when none */
+            weak: components["schemas"]["WeakChoiceDto"][];
             /** @enum {string} */
             resourceState: "creating" | "running" | "deleting" | "error";
             /** @enum {string} */
@@ -2239,12 +2326,13 @@ export interface components {
              * @default sha1
              * @enum {string}
              */
-            authAlgorithm: "md5" | "sha1" | "sha2-256";
+            authAlgorithm: "md5" | "sha1" | "sha2-256" | "sha2-384" | "sha2-512";
             /**
+             * @description aes128gcm16 / aes256gcm16 (AES-GCM): IKEv2 only; authAlgorithm is then the PRF
              * @default aes128
              * @enum {string}
              */
-            encryptionAlgorithm: "3des" | "aes128" | "aes192" | "aes256";
+            encryptionAlgorithm: "3des" | "aes128" | "aes192" | "aes256" | "aes128gcm16" | "aes256gcm16";
             /**
              * @description IKEv1 only; must be left out for IKEv2
              * @default main
@@ -2255,13 +2343,15 @@ export interface components {
              * @default 2
              * @enum {number}
              */
-            dhGroup: 1 | 2 | 5 | 14 | 24;
+            dhGroup: 1 | 2 | 5 | 14 | 24 | 19 | 20 | 21 | 31;
             /** @description IP or FQDN; default: the gateway's external IP */
             localId?: Record<string, never>;
             /** @description IP or FQDN; default: the peer's IP; required when the peer is 0.0.0.0 */
             remoteId?: Record<string, never>;
             /** @default 86400 */
             lifetimeSeconds: Record<string, never>;
+            /** @description Further proposals, offered and accepted after the first (this policy's own algorithm fields) in order; at most 4, each spelled out in full, no repeats. Left out on an edit: kept; null or []: none. Not with IKEv1 aggressive mode. */
+            additionalProposals?: components["schemas"]["IkeProposalDto"][];
         };
         IpsecPolicyDto: {
             /**
@@ -2270,23 +2360,26 @@ export interface components {
              */
             protocol: "esp" | "ah";
             /**
+             * @description Must be left out with an AES-GCM encryptionAlgorithm (GCM authenticates itself)
              * @default sha1
              * @enum {string}
              */
-            authAlgorithm: "md5" | "sha1";
+            authAlgorithm: "md5" | "sha1" | "sha2-256" | "sha2-384" | "sha2-512";
             /**
              * @description ESP only; must be left out for AH
              * @default aes128
              * @enum {string}
              */
-            encryptionAlgorithm: "3des" | "aes128" | "aes192" | "aes256";
+            encryptionAlgorithm: "3des" | "aes128" | "aes192" | "aes256" | "aes128gcm16" | "aes256gcm16";
             /**
              * @default 2
              * @enum {string}
              */
-            pfsGroup: 1 | 2 | 5 | 14 | 24 | "disable";
+            pfsGroup: 1 | 2 | 5 | 14 | 24 | 19 | 20 | 21 | 31 | "disable";
             /** @default 86400 */
             lifetimeSeconds: Record<string, never>;
+            /** @description Further proposals, offered and accepted after the first (this policy's own algorithm fields) in order; at most 4, each spelled out in full, no repeats. Left out on an edit: kept; null or []: none. The protocol is the policy's for all of them. */
+            additionalProposals?: components["schemas"]["IpsecProposalDto"][];
         };
         CreateTunnelDto: {
             /** @example to-idc */
@@ -2317,6 +2410,11 @@ export interface components {
             psk: Record<string, never>;
             ikePolicy?: components["schemas"]["IkePolicyDto"];
             ipsecPolicy?: components["schemas"]["IpsecPolicyDto"];
+            /**
+             * @description response-only: the platform never initiates, the remote does. Default bidirectional; a 0.0.0.0 peer is always response-only
+             * @enum {string}
+             */
+            initiatorMode?: "bidirectional" | "response-only";
         };
         DiagnosisCheckDto: {
             /**
@@ -2424,12 +2522,13 @@ export interface components {
              * @default sha1
              * @enum {string}
              */
-            authAlgorithm: "md5" | "sha1" | "sha2-256";
+            authAlgorithm: "md5" | "sha1" | "sha2-256" | "sha2-384" | "sha2-512";
             /**
+             * @description aes128gcm16 / aes256gcm16 (AES-GCM): IKEv2 only; authAlgorithm is then the PRF
              * @default aes128
              * @enum {string}
              */
-            encryptionAlgorithm: "3des" | "aes128" | "aes192" | "aes256";
+            encryptionAlgorithm: "3des" | "aes128" | "aes192" | "aes256" | "aes128gcm16" | "aes256gcm16";
             /**
              * @description IKEv1 only; must be left out for IKEv2
              * @default main
@@ -2440,15 +2539,24 @@ export interface components {
              * @default 2
              * @enum {number}
              */
-            dhGroup: 1 | 2 | 5 | 14 | 24;
+            dhGroup: 1 | 2 | 5 | 14 | 24 | 19 | 20 | 21 | 31;
             /** @description IP or FQDN; default: the gateway's external IP */
             localId?: Record<string, never>;
             /** @description IP or FQDN; default: the peer's IP; required when the peer is 0.0.0.0 */
             remoteId?: Record<string, never>;
             /** @default 86400 */
             lifetimeSeconds: Record<string, never>;
+            /** @description Further proposals, offered and accepted after the first (this policy's own algorithm fields) in order; at most 4, each spelled out in full, no repeats. Left out on an edit: kept; null or []: none. Not with IKEv1 aggressive mode. */
+            additionalProposals?: components["schemas"]["IkeProposalDto"][];
             /** @description A new pre-shared key (the IKE policy dialog edits it too) */
             psk?: Record<string, never>;
+        };
+        UpdateTunnelOptionsDto: {
+            /**
+             * @description response-only: the platform never initiates, the remote does (a 0.0.0.0 peer is always response-only)
+             * @enum {string}
+             */
+            initiatorMode: "bidirectional" | "response-only";
         };
         RemoteConfigVendorDto: {
             /**
@@ -6621,6 +6729,133 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The key may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The request conflicts with stored state (limits, references, uniqueness) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    TunnelsController_updateOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateTunnelOptionsDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TunnelDto"];
+                };
+            };
+            /** @description A field broke a rule: `violations` names each field, rule and value */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The key may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The request conflicts with stored state (limits, references, uniqueness) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    TunnelsController_reconnect: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TunnelDto"];
                 };
             };
             /** @description Missing, unknown or revoked API key */

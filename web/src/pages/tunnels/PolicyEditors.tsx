@@ -122,7 +122,7 @@ export function PolicyEditors({ tunnel, editor, gatewayVpc, onClose }: { tunnel:
             <Alert type="info" showIcon message={t('tunnel.pskKeepHint')} />
           </>
         )}
-        {editor === 'ipsec' && <IpsecPolicyFields />}
+        {editor === 'ipsec' && <IpsecPolicyFields ikeVersion={tunnel.ikePolicy.version} />}
       </Form>
       </div>
     </Modal>

@@ -19,7 +19,7 @@ import { TunnelLogs } from './TunnelLogs';
 import { useLive } from '../../components/live';
 
 type Tunnel = Schemas['TunnelDto'];
-const FAQ_CODES = ['psk_mismatch_or_id_mismatch', 'ike_proposal_mismatch', 'ike_version_or_mode_mismatch', 'peer_unreachable', 'ipsec_proposal_mismatch', 'traffic_selectors_mismatch', 'remote_deleted_child_sa', 'waiting_for_remote', 'rekey_failed', 'unknown'];
+const FAQ_CODES = ['psk_mismatch_or_id_mismatch', 'psk_mismatch', 'remote_id_mismatch', 'ike_proposal_mismatch', 'ike_version_or_mode_mismatch', 'peer_unreachable', 'ipsec_proposal_mismatch', 'traffic_selectors_mismatch', 'remote_deleted_child_sa', 'waiting_for_remote', 'rekey_failed', 'unknown'];
 
 export default function TunnelDetail() {
   const { id = '' } = useParams();
