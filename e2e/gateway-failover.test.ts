@@ -6,7 +6,7 @@
 // bridge; unfrozen, the old host fences itself; d. a drain moves every gateway off a host.
 import { readFileSync } from 'fs';
 import { gatewayMac } from '../src/negotiation/host/gateway-network';
-import { gatewayNamespace, hostTag } from '../src/negotiation/host/lab-names';
+import { gatewayNamespace, hostTag } from '../src/negotiation/host/gateway-names';
 import { namespaceExists } from '../src/negotiation/host/gateway-namespace';
 import { run } from '../src/negotiation/host/exec';
 import { Product } from './support/product';

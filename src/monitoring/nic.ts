@@ -1,6 +1,6 @@
 // A gateway's external NIC counters, read inside its namespace (`ip -n <gatewayId> -s -j link`).
 import { run } from '../negotiation/host/exec';
-import { GATEWAY_EXTERNAL_IFACE } from '../negotiation/host/lab-names';
+import { GATEWAY_EXTERNAL_IFACE } from '../negotiation/host/gateway-names';
 import { Traffic } from './rates';
 
 /** Parses `ip -s -j link show <iface>`: rx is "in" (from the internet), tx is "out". */

@@ -5,7 +5,7 @@ import { IkeSaEntry, ViciCommands, ViciEventStream, ViciSection, ViciSession, Vi
 import { describeRekey } from './rekey-events';
 import { flavourOfParsedRequest, IkeFlavour } from './failure-reasons';
 import { syncGatewayRoutes, syncSubnetAnchors } from './gateway-routes';
-import { GATEWAY_VPC_IFACE } from './host/lab-names';
+import { GATEWAY_VPC_IFACE } from './host/gateway-names';
 import { DesiredTunnel, NegotiationStore } from './negotiation-store';
 import { RetryTimings } from './retry-policy';
 import { NegotiatorDeps, TunnelNegotiator, TunnelStateStore } from './tunnel-negotiator';

@@ -12,7 +12,7 @@ import { dataSourceOptions } from '../database/data-source';
 import { hostQueueName, JOB_NAMES, JobName, JobPayloads } from '../jobs/job-catalogue';
 import { HostController } from './host-controller';
 import { GatewayHostRuntime } from './host/gateway-host';
-import { hostTag } from './host/lab-names';
+import { hostTag } from './host/gateway-names';
 import { FenceGuard, HostLease } from './host-lease';
 import { createNetworkDriver } from './host/network-driver-factory';
 import { publishRoutesChanged } from '../routes/route-notifier';

@@ -6,7 +6,7 @@ import { charonPaths, DataPlane, DEFAULT_CHARON_PATH, DEFAULT_GATEWAYS_DIR, Retr
 import { CharonProcess, consoleLogger, HostLogger } from './charon-process';
 import { ensureNamespace, listNamespaces, namespaceExists, removeNamespace } from './gateway-namespace';
 import { assertPlacement, GatewayNetworkDriver, GatewayPlacement } from './gateway-network';
-import { gatewayNamespace } from './lab-names';
+import { gatewayNamespace } from './gateway-names';
 
 export const GATEWAY_ID_PATTERN = /^vpngw-[A-Za-z0-9_-]+$/;
 const PLACEMENT_FILE = 'placement.json';

@@ -1,10 +1,7 @@
-// Where a gateway sits on the network, and the driver that plugs its namespace in. The LAB driver
-// wires the namespace into the lab's emulated internet and VPC bridges (lab/); a production
-// driver would attach to the host's real uplink and VPC overlay instead.
+// Where a gateway sits on the network, and the driver interface that plugs its namespace in:
+// lab-network-driver.ts (the lab's emulated internet and VPC bridges) and vxlan-network-driver.ts
+// (a host's public bridge and the VPC's VXLAN segments), chosen by network-driver-factory.ts.
 import { createHash } from 'crypto';
-import { setNamespaceSysctls, namespaceExists } from './gateway-namespace';
-import { deleteLink, ensureVethPair, getLink, linksWithAlias, replaceRoute, setAddresses, setMacAddress, setMaster } from './ip-link';
-import { GATEWAY_EXTERNAL_IFACE, GATEWAY_VPC_IFACE, LabNames } from './lab-names';
 
 export interface GatewayPlacement {
   gatewayId: string; // e.g. 'vpngw-ab12cd34' (also the namespace name)
@@ -89,94 +86,4 @@ export function gatewaySysctls(interfaces: readonly string[]): Record<string, nu
   };
   for (const i of interfaces) values[`net.ipv4.conf.${i}.rp_filter`] = 0;
   return values;
-}
-
-export interface LabNetworkDriverOptions {
-  // The lab's namespace prefix (see lab-names.ts); 'vl' for the demo lab.
-  prefix?: string;
-  // This host's tag (lab-names hostTag): in its ports' names, so several hosts share the lab's bridges.
-  hostTag?: string;
-}
-
-/**
- * The lab's floating IP: every host's copy of a gateway has its own ports on the internet bridge
- * and the subnet bridge, tagged (ifalias) with the gateway id. Taking the gateway over deletes
- * the other hosts' ports tagged with its id (a veth pair goes with either end, so the old copy's
- * eth0/eth1 vanish too) before plugging this host's.
- */
-export class LabNetworkDriver implements GatewayNetworkDriver {
-  private readonly names: LabNames;
-  private readonly hostTag: string | undefined;
-
-  constructor(options: LabNetworkDriverOptions = {}) {
-    this.names = new LabNames(options.prefix);
-    this.hostTag = options.hostTag;
-  }
-
-  async attach(p: GatewayPlacement, namespace: string): Promise<void> {
-    assertPlacement(p);
-    const inetNs = this.names.inetNamespace;
-    const vpcNs = this.names.vpcNamespace(p.vpcId);
-    const bridge = this.names.subnetBridge(p.subnetId);
-    const port = this.names.gatewayPort(p.gatewayId, this.hostTag);
-    if (!namespaceExists(namespace)) throw new Error(`gateway namespace ${namespace} does not exist`);
-    if (!(await getLink(inetNs, this.names.inetBridge))) {
-      throw new Error(`lab internet segment missing (namespace ${inetNs}, bridge ${this.names.inetBridge}): run 'lab up'`);
-    }
-    if (!(await getLink(vpcNs, bridge))) {
-      throw new Error(`lab subnet bridge ${bridge} for ${p.subnetId} missing in namespace ${vpcNs}: run 'lab up' with this inventory`);
-    }
-
-    // Take over: no other copy of this gateway stays plugged in.
-    await deleteOtherPorts(inetNs, p.gatewayId, port);
-    await deleteOtherPorts(vpcNs, p.gatewayId, port);
-
-    // External leg on the internet bridge.
-    await ensureVethPair({ namespace, name: GATEWAY_EXTERNAL_IFACE }, { namespace: inetNs, name: port }, p.gatewayId);
-    await setMacAddress(namespace, GATEWAY_EXTERNAL_IFACE, gatewayMac(p.gatewayId, GATEWAY_EXTERNAL_IFACE));
-    await setMaster(inetNs, port, this.names.inetBridge);
-    await setAddresses(namespace, GATEWAY_EXTERNAL_IFACE, [`${p.externalIp}/${p.externalPrefixLength}`]);
-
-    // VPC leg on the subnet's bridge.
-    await ensureVethPair({ namespace, name: GATEWAY_VPC_IFACE }, { namespace: vpcNs, name: port }, p.gatewayId);
-    await setMacAddress(namespace, GATEWAY_VPC_IFACE, gatewayMac(p.gatewayId, GATEWAY_VPC_IFACE));
-    await setMaster(vpcNs, port, bridge);
-    await setAddresses(namespace, GATEWAY_VPC_IFACE, [`${p.privateIp}/${subnetPrefixLength(p.subnetCidr)}`]);
-
-    await setNamespaceSysctls(namespace, gatewaySysctls([GATEWAY_EXTERNAL_IFACE, GATEWAY_VPC_IFACE]));
-    await replaceRoute(namespace, 'default', p.externalRouterIp, GATEWAY_EXTERNAL_IFACE);
-    // The rest of the VPC is behind its router; the gateway's own subnet stays on-link.
-    await replaceRoute(namespace, p.vpcCidr, p.subnetRouterIp, GATEWAY_VPC_IFACE);
-  }
-
-  async detach(p: GatewayPlacement, namespace: string): Promise<void> {
-    const port = this.names.gatewayPort(p.gatewayId, this.hostTag);
-    // Deleting either end removes the pair; delete both sides in case the namespace is gone
-    // (namespace teardown is asynchronous, a dying namespace's veth can linger briefly).
-    if (namespaceExists(namespace)) {
-      await deleteLink(namespace, GATEWAY_EXTERNAL_IFACE);
-      await deleteLink(namespace, GATEWAY_VPC_IFACE);
-    }
-    await deleteOwnedPort(this.names.inetNamespace, port, p.gatewayId);
-    await deleteOwnedPort(this.names.vpcNamespace(p.vpcId), port, p.gatewayId);
-  }
-
-  async release(p: GatewayPlacement): Promise<void> {
-    const port = this.names.gatewayPort(p.gatewayId, this.hostTag);
-    await deleteOwnedPort(this.names.inetNamespace, port, p.gatewayId);
-    await deleteOwnedPort(this.names.vpcNamespace(p.vpcId), port, p.gatewayId);
-  }
-}
-
-// Every port tagged with this gateway's id but another name: another host's copy.
-async function deleteOtherPorts(namespace: string, gatewayId: string, keep: string): Promise<void> {
-  for (const link of await linksWithAlias(namespace, gatewayId)) {
-    if (link.ifname !== keep) await deleteLink(namespace, link.ifname);
-  }
-}
-
-// Only delete a port tagged with this gateway's id: never another gateway's colliding short name.
-async function deleteOwnedPort(namespace: string, name: string, owner: string): Promise<void> {
-  const link = await getLink(namespace, name);
-  if (link && (!link.ifalias || link.ifalias === owner)) await deleteLink(namespace, name);
 }

@@ -1,8 +1,10 @@
 // The gateway host runtime's public surface, for the worker and the lab.
 export { GatewayHostRuntime, GATEWAY_ID_PATTERN } from './gateway-host';
 export type { GatewayHostRuntimeOptions, CharonRestartListener } from './gateway-host';
-export { LabNetworkDriver, assertPlacement } from './gateway-network';
-export type { GatewayPlacement, GatewayNetworkDriver, LabNetworkDriverOptions } from './gateway-network';
+export { assertPlacement } from './gateway-network';
+export type { GatewayPlacement, GatewayNetworkDriver } from './gateway-network';
+export { LabNetworkDriver } from './lab-network-driver';
+export type { LabNetworkDriverOptions } from './lab-network-driver';
 export { CharonProcess, consoleLogger } from './charon-process';
 export type { CharonProcessOptions, HostLogger } from './charon-process';
 export {

@@ -2,7 +2,7 @@
 // (a link exists, is up, has exactly these addresses...) and succeeds when it already holds.
 import { run, ExecError } from './exec';
 import { namespaceExists } from './gateway-namespace';
-import { assertIfName } from './lab-names';
+import { assertIfName } from './gateway-names';
 
 export interface LinkInfo {
   ifindex: number;

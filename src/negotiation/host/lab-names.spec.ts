@@ -1,4 +1,5 @@
-import { assertIfName, assertLabPrefix, gatewayNamespace, hostTag, LabNames, MAX_IFNAME, shortId, shortName } from './lab-names';
+import { assertLabPrefix, LabNames, shortId, shortName } from './lab-names';
+import { assertIfName, gatewayNamespace, hostTag, MAX_IFNAME } from './gateway-names';
 
 describe('lab names', () => {
   const names = new LabNames('vl');

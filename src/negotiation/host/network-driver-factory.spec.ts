@@ -1,4 +1,4 @@
-import { LabNetworkDriver } from './gateway-network';
+import { LabNetworkDriver } from './lab-network-driver';
 import { createNetworkDriver } from './network-driver-factory';
 import { VxlanNetworkDriver } from './vxlan-network-driver';
 

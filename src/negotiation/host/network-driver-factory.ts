@@ -1,7 +1,8 @@
 // The worker's network driver, chosen per gateway host by NETWORK_DRIVER: `vxlan` on real hosts
 // (a VXLAN VPC fabric and a public bridge), `lab` on the development lab's bridges.
 import type { WorkerConfig } from '../worker-config';
-import { GatewayNetworkDriver, LabNetworkDriver } from './gateway-network';
+import { GatewayNetworkDriver } from './gateway-network';
+import { LabNetworkDriver } from './lab-network-driver';
 import { VxlanNetworkDriver } from './vxlan-network-driver';
 
 // `hostTag` (lab-names hostTag) names the lab driver's ports, so several hosts share the lab's bridges.

@@ -17,7 +17,7 @@ import { assertPlacement, GatewayNetworkDriver, gatewayMac, GatewayPlacement, ga
 import { replaceRoute, setAddresses, setMacAddress } from './ip-link';
 // The two interface names inside every gateway namespace (monitoring and the agent read them too);
 // not lab topology, whatever file holds them today.
-import { GATEWAY_EXTERNAL_IFACE, GATEWAY_VPC_IFACE } from './lab-names';
+import { GATEWAY_EXTERNAL_IFACE, GATEWAY_VPC_IFACE } from './gateway-names';
 
 /** Where the gateway host's fabric is (worker settings: docs/operations.md#network-drivers). */
 export interface VxlanSettings {
