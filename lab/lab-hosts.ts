@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { charonPaths } from '../src/negotiation/host/charon-config';
 import { GatewayPlacement } from '../src/negotiation/host/gateway-network';
 import { deleteLink, getLink } from '../src/negotiation/host/ip-link';
-import { hostTag, LabNames } from '../src/negotiation/host/lab-names';
+import { LabNames } from '../src/negotiation/host/lab-names';
+import { hostTag } from '../src/negotiation/host/gateway-names';
 
 export interface LabHostState {
   id: string;

@@ -17,7 +17,7 @@ import { API_NODE_FLAGS } from '../../src/config/api-node-flags';
 import { repositoryRoot } from '../../src/config/config';
 import { listNamespaces, removeNamespace } from '../../src/negotiation/host/gateway-namespace';
 import { tailFile } from '../../src/negotiation/host/process-files';
-import { gatewayNamespace, hostTag } from '../../src/negotiation/host/lab-names';
+import { gatewayNamespace, hostTag } from '../../src/negotiation/host/gateway-names';
 
 /** The repository root, whether this runs from its sources (jest) or compiled (dist/, the benches). */
 export const REPO_ROOT = repositoryRoot(__dirname) ?? process.cwd();
