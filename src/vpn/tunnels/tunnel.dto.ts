@@ -15,23 +15,31 @@ import { IsIsoDateTime, Optional } from '../../common/validators';
 // Policy fields are checked by the pure validators in policy.ts (one place for the spec's rules);
 // the DTOs only let them through and document them.
 
+/** PFS: a DH group number, or "disable" (a union: one `enum` cannot mix the two types). */
+const PFS_GROUP_SCHEMA = {
+  oneOf: [
+    { type: 'integer', enum: PFS_GROUPS.filter((g) => typeof g === 'number') },
+    { type: 'string', enum: PFS_GROUPS.filter((g) => typeof g === 'string') },
+  ],
+};
+
 export class IkePolicyDto {
   @ApiPropertyOptional({ enum: IKE_VERSIONS, default: 'v2' }) @Allow() version?: unknown;
   @ApiPropertyOptional({ enum: IKE_AUTH_ALGORITHMS, default: 'sha1' }) @Allow() authAlgorithm?: unknown;
   @ApiPropertyOptional({ enum: ENCRYPTION_ALGORITHMS, default: 'aes128' }) @Allow() encryptionAlgorithm?: unknown;
   @ApiPropertyOptional({ enum: IKE_EXCHANGE_MODES, default: 'main', description: 'IKEv1 only; must be left out for IKEv2' }) @Allow() exchangeMode?: unknown;
   @ApiPropertyOptional({ enum: DH_GROUPS, default: 2 }) @Allow() dhGroup?: unknown;
-  @ApiPropertyOptional({ description: 'IP or FQDN; default: the gateway\'s external IP' }) @Allow() localId?: unknown;
-  @ApiPropertyOptional({ description: 'IP or FQDN; default: the peer\'s IP; required when the peer is 0.0.0.0' }) @Allow() remoteId?: unknown;
-  @ApiPropertyOptional({ minimum: 3600, maximum: 86400, default: 86400 }) @Allow() lifetimeSeconds?: unknown;
+  @ApiPropertyOptional({ type: String, description: 'IP or FQDN; default: the gateway\'s external IP' }) @Allow() localId?: unknown;
+  @ApiPropertyOptional({ type: String, description: 'IP or FQDN; default: the peer\'s IP; required when the peer is 0.0.0.0' }) @Allow() remoteId?: unknown;
+  @ApiPropertyOptional({ type: 'integer', minimum: 3600, maximum: 86400, default: 86400 }) @Allow() lifetimeSeconds?: unknown;
 }
 
 export class IpsecPolicyDto {
   @ApiPropertyOptional({ enum: IPSEC_PROTOCOLS, default: 'esp' }) @Allow() protocol?: unknown;
   @ApiPropertyOptional({ enum: IPSEC_AUTH_ALGORITHMS, default: 'sha1' }) @Allow() authAlgorithm?: unknown;
   @ApiPropertyOptional({ enum: ENCRYPTION_ALGORITHMS, default: 'aes128', description: 'ESP only; must be left out for AH' }) @Allow() encryptionAlgorithm?: unknown;
-  @ApiPropertyOptional({ enum: PFS_GROUPS, default: 2 }) @Allow() pfsGroup?: unknown;
-  @ApiPropertyOptional({ minimum: 3600, maximum: 86400, default: 86400 }) @Allow() lifetimeSeconds?: unknown;
+  @ApiPropertyOptional({ ...PFS_GROUP_SCHEMA, default: 2 }) @Allow() pfsGroup?: unknown;
+  @ApiPropertyOptional({ type: 'integer', minimum: 3600, maximum: 86400, default: 86400 }) @Allow() lifetimeSeconds?: unknown;
 }
 
 export class CreateTunnelDto {
@@ -41,7 +49,7 @@ export class CreateTunnelDto {
   @ApiProperty({ example: 'rgw-k3j9x2ab' }) @IsString() peerId: string;
   @ApiProperty({ type: [String], example: ['subnet-k3j9x2ab'], description: '1-20 subnets of the gateway\'s VPC' }) @Allow() localSubnetIds: unknown;
   @ApiProperty({ type: [String], example: ['172.16.1.0/24'], description: '1-20 CIDRs; host bits are cleared' }) @Allow() remoteCidrs: unknown;
-  @ApiProperty({ example: 'Sup3r.Secret-Key', description: '1-128 printable characters, no "?" and no space', writeOnly: true }) @Allow() psk: unknown;
+  @ApiProperty({ type: String, example: 'Sup3r.Secret-Key', description: '1-128 printable characters, no "?" and no space', writeOnly: true }) @Allow() psk: unknown;
   @ApiPropertyOptional({ type: IkePolicyDto }) @Optional() @IsObject() @ValidateNested() @Type(() => IkePolicyDto) ikePolicy?: IkePolicyDto;
   @ApiPropertyOptional({ type: IpsecPolicyDto }) @Optional() @IsObject() @ValidateNested() @Type(() => IpsecPolicyDto) ipsecPolicy?: IpsecPolicyDto;
 }
@@ -52,7 +60,7 @@ export class UpdateSubnetsDto {
 }
 
 export class UpdateIkePolicyDto extends IkePolicyDto {
-  @ApiPropertyOptional({ description: 'A new pre-shared key (the IKE policy dialog edits it too)', writeOnly: true }) @Allow() psk?: unknown;
+  @ApiPropertyOptional({ type: String, description: 'A new pre-shared key (the IKE policy dialog edits it too)', writeOnly: true }) @Allow() psk?: unknown;
 }
 
 export class TunnelListQueryDto extends ListQueryDto {
@@ -101,7 +109,7 @@ class IpsecPolicyViewDto {
   @ApiProperty({ enum: IPSEC_PROTOCOLS }) protocol: string;
   @ApiProperty({ enum: IPSEC_AUTH_ALGORITHMS }) authAlgorithm: string;
   @ApiProperty({ enum: ENCRYPTION_ALGORITHMS, nullable: true }) encryptionAlgorithm: string | null;
-  @ApiProperty({ enum: PFS_GROUPS }) pfsGroup: number | string;
+  @ApiProperty(PFS_GROUP_SCHEMA) pfsGroup: number | string;
   @ApiProperty() lifetimeSeconds: number;
 }
 

@@ -11,7 +11,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["HealthController_health"];
+        /** Get health */
+        get: operations["getHealth"];
         put?: never;
         post?: never;
         delete?: never;
@@ -28,7 +29,7 @@ export interface paths {
             cookie?: never;
         };
         /** Who this API key is: its role and tenant (the console's login reads it) */
-        get: operations["MeController_me"];
+        get: operations["getMe"];
         put?: never;
         post?: never;
         delete?: never;
@@ -48,7 +49,7 @@ export interface paths {
          * A version per topic, for the console's "changed since" poll
          * @description Poll it (the console: every 3 s while visible) and fetch a list or detail again only when its topic's version changed.
          */
-        get: operations["ChangesController_get"];
+        get: operations["getChanges"];
         put?: never;
         post?: never;
         delete?: never;
@@ -65,7 +66,7 @@ export interface paths {
             cookie?: never;
         };
         /** The landing page: counts by state, tunnels failing now with reasons, gateways expiring within 7 days, recent alerts, the topology */
-        get: operations["OverviewController_get"];
+        get: operations["getOverview"];
         put?: never;
         post?: never;
         delete?: never;
@@ -81,9 +82,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["TenantsController_list"];
+        /** List tenants */
+        get: operations["listTenants"];
         put?: never;
-        post: operations["TenantsController_create"];
+        /** Create tenant */
+        post: operations["createTenant"];
         delete?: never;
         options?: never;
         head?: never;
@@ -97,7 +100,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["TenantsController_get"];
+        /** Get tenant */
+        get: operations["getTenant"];
         put?: never;
         post?: never;
         delete?: never;
@@ -113,9 +117,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["TenantsController_listKeys"];
+        /** List tenant API keys */
+        get: operations["listTenantApiKeys"];
         put?: never;
-        post: operations["TenantsController_issueKey"];
+        /** Create tenant API key */
+        post: operations["createTenantApiKey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -132,7 +138,8 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        delete: operations["TenantsController_revokeKey"];
+        /** Delete tenant API key */
+        delete: operations["deleteTenantApiKey"];
         options?: never;
         head?: never;
         patch?: never;
@@ -145,9 +152,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["DataCentersController_list"];
+        /** List data centers */
+        get: operations["listDataCenters"];
         put?: never;
-        post: operations["DataCentersController_create"];
+        /** Create data center */
+        post: operations["createDataCenter"];
         delete?: never;
         options?: never;
         head?: never;
@@ -164,7 +173,8 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        delete: operations["DataCentersController_remove"];
+        /** Delete data center */
+        delete: operations["deleteDataCenter"];
         options?: never;
         head?: never;
         patch?: never;
@@ -177,9 +187,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["MachineTypesController_list"];
+        /** List machine types */
+        get: operations["listMachineTypes"];
         put?: never;
-        post: operations["MachineTypesController_create"];
+        /** Create machine type */
+        post: operations["createMachineType"];
         delete?: never;
         options?: never;
         head?: never;
@@ -196,7 +208,8 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        delete: operations["MachineTypesController_remove"];
+        /** Delete machine type */
+        delete: operations["deleteMachineType"];
         options?: never;
         head?: never;
         patch?: never;
@@ -209,9 +222,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["VpcsController_list"];
+        /** List VPCs */
+        get: operations["listVpcs"];
         put?: never;
-        post: operations["VpcsController_create"];
+        /** Create VPC */
+        post: operations["createVpc"];
         delete?: never;
         options?: never;
         head?: never;
@@ -225,10 +240,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["VpcsController_get"];
+        /** Get VPC */
+        get: operations["getVpc"];
         put?: never;
         post?: never;
-        delete: operations["VpcsController_remove"];
+        /** Delete VPC */
+        delete: operations["deleteVpc"];
         options?: never;
         head?: never;
         patch?: never;
@@ -241,9 +258,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["SubnetsController_list"];
+        /** List subnets */
+        get: operations["listSubnets"];
         put?: never;
-        post: operations["SubnetsController_create"];
+        /** Create subnet */
+        post: operations["createSubnet"];
         delete?: never;
         options?: never;
         head?: never;
@@ -260,7 +279,8 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        delete: operations["SubnetsController_remove"];
+        /** Delete subnet */
+        delete: operations["deleteSubnet"];
         options?: never;
         head?: never;
         patch?: never;
@@ -273,9 +293,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["ExternalIpsController_list"];
+        /** List external IPs */
+        get: operations["listExternalIps"];
         put?: never;
-        post: operations["ExternalIpsController_create"];
+        /** Create external IP */
+        post: operations["createExternalIp"];
         delete?: never;
         options?: never;
         head?: never;
@@ -292,7 +314,8 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        delete: operations["ExternalIpsController_remove"];
+        /** Delete external IP */
+        delete: operations["deleteExternalIp"];
         options?: never;
         head?: never;
         patch?: never;
@@ -305,9 +328,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["InstancesController_list"];
+        /** List instances */
+        get: operations["listInstances"];
         put?: never;
-        post: operations["InstancesController_create"];
+        /** Create instance */
+        post: operations["createInstance"];
         delete?: never;
         options?: never;
         head?: never;
@@ -324,7 +349,8 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        delete: operations["InstancesController_remove"];
+        /** Delete instance */
+        delete: operations["deleteInstance"];
         options?: never;
         head?: never;
         patch?: never;
@@ -341,10 +367,10 @@ export interface paths {
          * List VPN gateways
          * @description Sort by createdAt, name, expiresAt, tunnelCount; q searches name, ID and IPs.
          */
-        get: operations["GatewaysController_list"];
+        get: operations["listVpnGateways"];
         put?: never;
         /** Create (buy) a VPN gateway: one per order, charged to the balance (quote first: POST /api/v1/vpn-gateways/quote) */
-        post: operations["GatewaysController_create"];
+        post: operations["createVpnGateway"];
         delete?: never;
         options?: never;
         head?: never;
@@ -362,7 +388,7 @@ export interface paths {
          * Download the whole list as Excel
          * @description The list's q, filters and sort (createdAt, name, expiresAt, tunnelCount), no paging; lang=zh|en (default: Accept-Language, else zh).
          */
-        get: operations["GatewaysController_export"];
+        get: operations["exportVpnGateways"];
         put?: never;
         post?: never;
         delete?: never;
@@ -378,15 +404,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["GatewaysController_get"];
+        /** Get VPN gateway */
+        get: operations["getVpnGateway"];
         put?: never;
         post?: never;
         /** Delete a gateway without tunnels (409 names the tunnels otherwise) */
-        delete: operations["GatewaysController_remove"];
+        delete: operations["deleteVpnGateway"];
         options?: never;
         head?: never;
         /** Rename, change the remark or turn auto-renewal on/off (any state) */
-        patch: operations["GatewaysController_update"];
+        patch: operations["updateVpnGateway"];
         trace?: never;
     };
     "/api/v1/vpn-gateways/batch-delete": {
@@ -399,7 +426,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Delete several gateways: all or nothing */
-        post: operations["GatewaysController_batchRemove"];
+        post: operations["batchDeleteVpnGateways"];
         delete?: never;
         options?: never;
         head?: never;
@@ -417,9 +444,10 @@ export interface paths {
          * List peer gateways
          * @description Sort by createdAt, name, ipAddress, tunnelCount; q searches name, ID and IP.
          */
-        get: operations["PeersController_list"];
+        get: operations["listPeerGateways"];
         put?: never;
-        post: operations["PeersController_create"];
+        /** Create peer gateway */
+        post: operations["createPeerGateway"];
         delete?: never;
         options?: never;
         head?: never;
@@ -437,7 +465,7 @@ export interface paths {
          * Download the whole list as Excel
          * @description The list's q and sort (createdAt, name, ipAddress, tunnelCount), no paging; lang=zh|en (default: Accept-Language, else zh).
          */
-        get: operations["PeersController_export"];
+        get: operations["exportPeerGateways"];
         put?: never;
         post?: never;
         delete?: never;
@@ -453,13 +481,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["PeersController_get"];
+        /** Get peer gateway */
+        get: operations["getPeerGateway"];
         put?: never;
         post?: never;
-        delete: operations["PeersController_remove"];
+        /** Delete peer gateway */
+        delete: operations["deletePeerGateway"];
         options?: never;
         head?: never;
-        patch: operations["PeersController_update"];
+        /** Update peer gateway */
+        patch: operations["updatePeerGateway"];
         trace?: never;
     };
     "/api/v1/peer-gateways/batch-delete": {
@@ -471,7 +502,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["PeersController_batchRemove"];
+        /** Batch delete peer gateways */
+        post: operations["batchDeletePeerGateways"];
         delete?: never;
         options?: never;
         head?: never;
@@ -489,10 +521,10 @@ export interface paths {
          * List VPN tunnels
          * @description Sort by createdAt, name, connectionState, resourceState, stateChangedAt; q searches name, ID, gateway and peer names and IPs.
          */
-        get: operations["TunnelsController_list"];
+        get: operations["listVpnTunnels"];
         put?: never;
         /** Create a tunnel; IKE and IPsec policies default to the spec's values */
-        post: operations["TunnelsController_create"];
+        post: operations["createVpnTunnel"];
         delete?: never;
         options?: never;
         head?: never;
@@ -510,7 +542,7 @@ export interface paths {
          * Download the whole list as Excel (never the PSK)
          * @description The list's q, filters and sort (createdAt, name, connectionState, resourceState, stateChangedAt), no paging; lang=zh|en (default: Accept-Language, else zh).
          */
-        get: operations["TunnelsController_export"];
+        get: operations["exportVpnTunnels"];
         put?: never;
         post?: never;
         delete?: never;
@@ -527,15 +559,15 @@ export interface paths {
             cookie?: never;
         };
         /** Tunnel detail; the PSK only with includePsk=true */
-        get: operations["TunnelsController_get"];
+        get: operations["getVpnTunnel"];
         put?: never;
         post?: never;
         /** Delete a tunnel: it goes down and its routes are withdrawn */
-        delete: operations["TunnelsController_remove"];
+        delete: operations["deleteVpnTunnel"];
         options?: never;
         head?: never;
         /** Rename or change the remark (any state; does not reconnect) */
-        patch: operations["TunnelsController_rename"];
+        patch: operations["updateVpnTunnel"];
         trace?: never;
     };
     "/api/v1/vpn-tunnels/{id}/config": {
@@ -549,7 +581,7 @@ export interface paths {
          * Download the remote device's configuration for the tunnel (strongSwan, libreswan, Cisco IOS, Huawei)
          * @description vendor (default strongswan-ipsec, the seed's ipsec.conf with the ipsec.secrets line): see GET /api/v1/remote-config/vendors. side applies to strongswan-ipsec only: remote (default) is ready for the remote device (left/right, subnets and ids swapped); platform is the platform's view, as in the seed. Every file is written from the remote device's point of view and contains the pre-shared key.
          */
-        get: operations["TunnelsController_config"];
+        get: operations["getVpnTunnelConfig"];
         put?: never;
         post?: never;
         delete?: never;
@@ -569,7 +601,7 @@ export interface paths {
          * Connection log: negotiation attempts with result, reason and charon's lines; outages; config changes (newest first)
          * @description Filters kind, result, reasonCode, from/to and q (text) combine; collapse=true folds consecutive identical entries into one with repeats and firstAt.
          */
-        get: operations["TunnelsController_logs"];
+        get: operations["listVpnTunnelLogs"];
         put?: never;
         post?: never;
         delete?: never;
@@ -590,7 +622,7 @@ export interface paths {
          * Replace local subnets and remote CIDRs
          * @description Saving reconnects the tunnel: its connection state goes back to connecting. The answer's remoteMustUpdate says whether the remote device must download its new configuration.
          */
-        put: operations["TunnelsController_updateSubnets"];
+        put: operations["updateVpnTunnelSubnets"];
         post?: never;
         delete?: never;
         options?: never;
@@ -610,7 +642,7 @@ export interface paths {
          * Change the IKE policy (and optionally the PSK); fields left out keep their value
          * @description Saving reconnects the tunnel: its connection state goes back to connecting. The answer's remoteMustUpdate says whether the remote device must download its new configuration.
          */
-        put: operations["TunnelsController_updateIke"];
+        put: operations["updateVpnTunnelIkePolicy"];
         post?: never;
         delete?: never;
         options?: never;
@@ -630,7 +662,7 @@ export interface paths {
          * Change the IPsec policy; fields left out keep their value
          * @description Saving reconnects the tunnel: its connection state goes back to connecting. The answer's remoteMustUpdate says whether the remote device must download its new configuration.
          */
-        put: operations["TunnelsController_updateIpsec"];
+        put: operations["updateVpnTunnelIpsecPolicy"];
         post?: never;
         delete?: never;
         options?: never;
@@ -648,7 +680,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Delete several tunnels: all or nothing */
-        post: operations["TunnelsController_batchRemove"];
+        post: operations["batchDeleteVpnTunnels"];
         delete?: never;
         options?: never;
         head?: never;
@@ -666,7 +698,7 @@ export interface paths {
          * Remote devices a tunnel's configuration can be downloaded for
          * @description See docs/remote-configs.md for what each file assumes.
          */
-        get: operations["RemoteConfigController_vendors"];
+        get: operations["listRemoteConfigVendors"];
         put?: never;
         post?: never;
         delete?: never;
@@ -683,7 +715,7 @@ export interface paths {
             cookie?: never;
         };
         /** Desired routes of the calling instance; long-polls while `version` is current (up to `wait` s) */
-        get: operations["AgentController_desired"];
+        get: operations["getAgentRoutes"];
         put?: never;
         post?: never;
         delete?: never;
@@ -702,7 +734,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** The version the agent applied, and what failed */
-        post: operations["AgentController_report"];
+        post: operations["reportAgentStatus"];
         delete?: never;
         options?: never;
         head?: never;
@@ -719,8 +751,9 @@ export interface paths {
         get?: never;
         put?: never;
         /** Issue (or rotate) the instance's route agent token; shown once */
-        post: operations["AgentsAdminController_issueInstance"];
-        delete: operations["AgentsAdminController_revokeInstance"];
+        post: operations["createInstanceAgentToken"];
+        /** Delete instance agent token */
+        delete: operations["deleteInstanceAgentToken"];
         options?: never;
         head?: never;
         patch?: never;
@@ -736,8 +769,9 @@ export interface paths {
         get?: never;
         put?: never;
         /** Issue (or rotate) the token of the VPC router's agent; shown once */
-        post: operations["AgentsAdminController_issueRouter"];
-        delete: operations["AgentsAdminController_revokeRouter"];
+        post: operations["createVpcRouterToken"];
+        /** Delete VPC router token */
+        delete: operations["deleteVpcRouterToken"];
         options?: never;
         head?: never;
         patch?: never;
@@ -751,7 +785,7 @@ export interface paths {
             cookie?: never;
         };
         /** Every route agent: version, last check-in, applied vs desired route version, errors */
-        get: operations["AgentsAdminController_agents"];
+        get: operations["listAgents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -771,7 +805,7 @@ export interface paths {
          * Every gateway host: heartbeat and liveness, capacity, gateways placed per state, job queue depth (operators)
          * @description A host is live while its worker's heartbeat is younger than `livenessSeconds`; only live hosts get new gateways. `queue` is null when Redis did not answer within 3 s.
          */
-        get: operations["GatewayHostsController_list"];
+        get: operations["listGatewayHosts"];
         put?: never;
         post?: never;
         delete?: never;
@@ -791,10 +825,10 @@ export interface paths {
          * List alert templates
          * @description The tenant's default template ("tunnel_health lt 1 for 3 periods", console channel) is created on first use. Sort by createdAt, name, updatedAt; q searches name, ID and description.
          */
-        get: operations["AlertTemplatesController_list"];
+        get: operations["listAlertTemplates"];
         put?: never;
         /** Create an alert template: rules (metric, comparator, threshold, periods) and channels (webhook, console) */
-        post: operations["AlertTemplatesController_create"];
+        post: operations["createAlertTemplate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -808,15 +842,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["AlertTemplatesController_get"];
+        /** Get alert template */
+        get: operations["getAlertTemplate"];
         put?: never;
         post?: never;
         /** Delete a template: not the default, and not while gateways or tunnels are bound to it (409 names them) */
-        delete: operations["AlertTemplatesController_remove"];
+        delete: operations["deleteAlertTemplate"];
         options?: never;
         head?: never;
         /** Change name, description, rules or channels (each given list replaces the stored one), or make it the default */
-        patch: operations["AlertTemplatesController_update"];
+        patch: operations["updateAlertTemplate"];
         trace?: never;
     };
     "/api/v1/vpn-gateways/{id}/alert-template": {
@@ -831,7 +866,7 @@ export interface paths {
          * Bind the gateway to an alert template
          * @description alertTemplateId: a template of this tenant (another tenant's answers 400, rule exists), or null for no alerts. Open alerts of the previous template end as `cleared` at the next evaluation, without a notification.
          */
-        put: operations["GatewayAlertTemplateController_bind"];
+        put: operations["bindVpnGatewayAlertTemplate"];
         post?: never;
         delete?: never;
         options?: never;
@@ -851,7 +886,7 @@ export interface paths {
          * Bind the tunnel to an alert template (does not reconnect)
          * @description alertTemplateId: a template of this tenant (another tenant's answers 400, rule exists), or null for no alerts. Open alerts of the previous template end as `cleared` at the next evaluation, without a notification.
          */
-        put: operations["TunnelAlertTemplateController_bind"];
+        put: operations["bindVpnTunnelAlertTemplate"];
         post?: never;
         delete?: never;
         options?: never;
@@ -870,7 +905,7 @@ export interface paths {
          * Alert history: firing and resolved alerts, newest first
          * @description Sort by firedAt, resolvedAt; q searches resource name and ID, template name.
          */
-        get: operations["AlertsController_list"];
+        get: operations["listAlerts"];
         put?: never;
         post?: never;
         delete?: never;
@@ -886,7 +921,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["AlertsController_get"];
+        /** Get alert */
+        get: operations["getAlert"];
         put?: never;
         post?: never;
         delete?: never;
@@ -903,7 +939,7 @@ export interface paths {
             cookie?: never;
         };
         /** In-console notifications (console channels), newest first; unread=true for the unread ones */
-        get: operations["NotificationsController_list"];
+        get: operations["listNotifications"];
         put?: never;
         post?: never;
         delete?: never;
@@ -922,7 +958,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Mark every notification read */
-        post: operations["NotificationsController_readAll"];
+        post: operations["markAllNotificationsRead"];
         delete?: never;
         options?: never;
         head?: never;
@@ -939,7 +975,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Mark a notification read (idempotent) */
-        post: operations["NotificationsController_read"];
+        post: operations["markNotificationRead"];
         delete?: never;
         options?: never;
         head?: never;
@@ -954,7 +990,7 @@ export interface paths {
             cookie?: never;
         };
         /** Webhook deliveries and their attempts (retried with exponential back-off on non-2xx answers and network errors) */
-        get: operations["WebhookDeliveriesController_list"];
+        get: operations["listWebhookDeliveries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -974,7 +1010,7 @@ export interface paths {
          * Tunnel traffic and health for charts: bits/s and packets/s in and out, health, byte and packet counters
          * @description range=1h|6h|12h|1d (default 1h, ending now) or from/to (ISO 8601, from < to, at most 31 days). Series hold at most 360 points: 1h at 10 s, 6h at 60 s, 12h at 120 s, 1d at 240 s; custom windows the smallest readable step that fits. Samples are taken every 10 s by the gateway host and kept 30 days (operator settings).
          */
-        get: operations["MonitoringController_tunnel"];
+        get: operations["getVpnTunnelMetrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -994,7 +1030,7 @@ export interface paths {
          * Gateway external NIC traffic for charts: bits/s and packets/s received and sent, outbound utilisation of its bandwidth
          * @description range=1h|6h|12h|1d (default 1h, ending now) or from/to (ISO 8601, from < to, at most 31 days). Series hold at most 360 points: 1h at 10 s, 6h at 60 s, 12h at 120 s, 1d at 240 s; custom windows the smallest readable step that fits. Samples are taken every 10 s by the gateway host and kept 30 days (operator settings).
          */
-        get: operations["MonitoringController_gateway"];
+        get: operations["getVpnGatewayMetrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1014,7 +1050,7 @@ export interface paths {
          * Prometheus exposition: per-tunnel and per-gateway traffic and health, queue depths, process metrics
          * @description Operators only: `Authorization: Bearer <operator API key>`, or the scrape-only METRICS_TOKEN when the operator sets one. Metric names: docs/monitoring.md.
          */
-        get: operations["PrometheusController_metrics"];
+        get: operations["getPrometheusMetrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1031,9 +1067,9 @@ export interface paths {
             cookie?: never;
         };
         /** The price list: per machine type and charge type, the price of one unit (hour, month, year) in minor units */
-        get: operations["PricesController_list"];
+        get: operations["listPrices"];
         /** Set prices (operators): each entry is upserted, `unitPrice: null` removes it; entries not named are kept. All or nothing. */
-        put: operations["PricesController_put"];
+        put: operations["replacePrices"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1051,7 +1087,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Price a purchase before buying: quantity 1, unit price, period, amount, expiry, and whether the balance covers it */
-        post: operations["GatewayBillingController_quote"];
+        post: operations["quoteVpnGateway"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1068,7 +1104,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Renew a gateway for `period` units of its charge type (hourly 1-24, monthly 1-11, yearly 1-5); an expired gateway starts again */
-        post: operations["GatewayBillingController_renew"];
+        post: operations["renewVpnGateway"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1086,7 +1122,7 @@ export interface paths {
          * Orders (purchases and renewals), newest first; operators see every tenant (?tenantId= filters)
          * @description Sort by createdAt, amount, periodEnd; q searches order id, gateway id and name.
          */
-        get: operations["OrdersController_list"];
+        get: operations["listOrders"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1106,7 +1142,7 @@ export interface paths {
          * Download the orders as Excel
          * @description The list's filters (from/to period, kind, gatewayId, tenantId for operators, q) and sort, no paging; lang=zh|en (default: Accept-Language, else zh). Amounts in the currency's unit.
          */
-        get: operations["OrdersController_export"];
+        get: operations["exportOrders"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1125,7 +1161,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Refund (part of) an order to its tenant's balance (operators); never more than was paid */
-        post: operations["OrdersController_refund"];
+        post: operations["refundOrder"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1143,7 +1179,7 @@ export interface paths {
          * The account ledger (append-only: top-ups, charges, refunds, each with the balance after it); operators see every tenant
          * @description Sort by createdAt, amount.
          */
-        get: operations["LedgerController_list"];
+        get: operations["listLedgerEntries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1163,7 +1199,7 @@ export interface paths {
          * Download the ledger as Excel
          * @description The list's filters (from/to period, kind, gatewayId, tenantId for operators, q) and sort, no paging; lang=zh|en (default: Accept-Language, else zh). Amounts in the currency's unit.
          */
-        get: operations["LedgerController_export"];
+        get: operations["exportLedgerEntries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1180,7 +1216,7 @@ export interface paths {
             cookie?: never;
         };
         /** The tenant's balance (minor units) */
-        get: operations["AccountController_get"];
+        get: operations["getAccount"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1197,7 +1233,7 @@ export interface paths {
             cookie?: never;
         };
         /** A tenant's balance (operators) */
-        get: operations["TenantAccountsController_get"];
+        get: operations["getTenantAccount"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1216,7 +1252,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Top up a tenant's balance (operators); an idempotencyKey makes a retry harmless */
-        post: operations["TenantAccountsController_topUp"];
+        post: operations["topUpTenantAccount"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1231,7 +1267,7 @@ export interface paths {
             cookie?: never;
         };
         /** Every tenant's balance, gateways by state, orders and money moved in a period (operators) */
-        get: operations["BillingController_usage"];
+        get: operations["getBillingUsage"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1248,9 +1284,9 @@ export interface paths {
             cookie?: never;
         };
         /** Billing settings (operators): retention of expired gateways, notice lead time, auto-renewal lead time, sweep interval, currency */
-        get: operations["BillingController_settings"];
+        get: operations["getBillingSettings"];
         /** Change billing settings (operators); fields not sent are kept */
-        put: operations["BillingController_updateSettings"];
+        put: operations["updateBillingSettings"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1268,7 +1304,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Run the billing sweep now (operators): notices, auto-renewals, expiry, release. Safe to repeat: it charges and notifies once. */
-        post: operations["BillingController_sweep"];
+        post: operations["runBillingSweep"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1286,7 +1322,7 @@ export interface paths {
          * Audit log: every state-changing call (who, what, when, result); tenants see their own, operators all
          * @description Sort: at (default, newest first). q searches route, resource id, key id and client address.
          */
-        get: operations["AuditController_list"];
+        get: operations["listAuditEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1306,7 +1342,7 @@ export interface paths {
          * Download the audit log as Excel
          * @description The list's filters and sort, no paging; lang=zh|en (default: Accept-Language, else zh).
          */
-        get: operations["AuditController_export"];
+        get: operations["exportAuditEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1523,10 +1559,12 @@ export interface components {
              */
             rule: string;
             /**
-             * @description The offending value (secrets are never echoed)
+             * @description The offending value (secrets are never echoed; absent when there is none)
              * @example 3
              */
-            value: Record<string, never>;
+            value?: (string | null) | number | boolean | unknown[] | {
+                [key: string]: unknown;
+            };
             /** @example ikePolicy.dhGroup must be one of 1, 2, 5, 14, 24 */
             message: string;
         };
@@ -1881,8 +1919,7 @@ export interface components {
             authAlgorithm: "md5" | "sha1";
             /** @enum {string|null} */
             encryptionAlgorithm: "3des" | "aes128" | "aes192" | "aes256" | null;
-            /** @enum {string} */
-            pfsGroup: 1 | 2 | 5 | 14 | 24 | "disable";
+            pfsGroup: (1 | 2 | 5 | 14 | 24) | "disable";
             lifetimeSeconds: number;
         };
         FailureDto: {
@@ -2038,11 +2075,11 @@ export interface components {
              */
             dhGroup: 1 | 2 | 5 | 14 | 24;
             /** @description IP or FQDN; default: the gateway's external IP */
-            localId?: Record<string, never>;
+            localId?: string;
             /** @description IP or FQDN; default: the peer's IP; required when the peer is 0.0.0.0 */
-            remoteId?: Record<string, never>;
+            remoteId?: string;
             /** @default 86400 */
-            lifetimeSeconds: Record<string, never>;
+            lifetimeSeconds: number;
         };
         IpsecPolicyDto: {
             /**
@@ -2061,13 +2098,10 @@ export interface components {
              * @enum {string}
              */
             encryptionAlgorithm: "3des" | "aes128" | "aes192" | "aes256";
-            /**
-             * @default 2
-             * @enum {string}
-             */
-            pfsGroup: 1 | 2 | 5 | 14 | 24 | "disable";
+            /** @default 2 */
+            pfsGroup: (1 | 2 | 5 | 14 | 24) | "disable";
             /** @default 86400 */
-            lifetimeSeconds: Record<string, never>;
+            lifetimeSeconds: number;
         };
         CreateTunnelDto: {
             /** @example to-idc */
@@ -2095,7 +2129,7 @@ export interface components {
              * @description 1-128 printable characters, no "?" and no space
              * @example Sup3r.Secret-Key
              */
-            psk: Record<string, never>;
+            psk: string;
             ikePolicy?: components["schemas"]["IkePolicyDto"];
             ipsecPolicy?: components["schemas"]["IpsecPolicyDto"];
         };
@@ -2159,13 +2193,13 @@ export interface components {
              */
             dhGroup: 1 | 2 | 5 | 14 | 24;
             /** @description IP or FQDN; default: the gateway's external IP */
-            localId?: Record<string, never>;
+            localId?: string;
             /** @description IP or FQDN; default: the peer's IP; required when the peer is 0.0.0.0 */
-            remoteId?: Record<string, never>;
+            remoteId?: string;
             /** @default 86400 */
-            lifetimeSeconds: Record<string, never>;
+            lifetimeSeconds: number;
             /** @description A new pre-shared key (the IKE policy dialog edits it too) */
-            psk?: Record<string, never>;
+            psk?: string;
         };
         RemoteConfigVendorDto: {
             /**
@@ -2221,6 +2255,18 @@ export interface components {
             instanceId?: string;
             vpcId?: string;
         };
+        RouteCandidateDto: {
+            /** @description Next hop: the gateway's private IP */
+            via: string;
+            tunnelId: string;
+        };
+        RouteConflictDto: {
+            /** @example 172.16.1.0/24 */
+            destination: string;
+            candidates: components["schemas"]["RouteCandidateDto"][];
+            /** @description The next hop installed (the oldest tunnel's) */
+            chosen: string;
+        };
         AgentStatusDto: {
             id: string;
             /** @enum {string} */
@@ -2240,7 +2286,7 @@ export interface components {
             lastError: string | null;
             routes: components["schemas"]["RouteDto"][];
             /** @description Destinations claimed by several gateways (impossible by the pair rule; reported, not flapped) */
-            conflicts: Record<string, never>[];
+            conflicts: components["schemas"]["RouteConflictDto"][];
         };
         GatewayHostGatewaysDto: {
             /** @description Every gateway placed on the host, whatever its state (counts against capacity) */
@@ -2964,7 +3010,9 @@ export interface components {
              *       "expired": 1
              *     }
              */
-            gateways: Record<string, never>;
+            gateways: {
+                [key: string]: number;
+            };
             /** @description Orders in the period */
             orders: number;
             /** @description Charged in the period, integer minor units of the currency (fen, cents): 12345 = 123.45 */
@@ -3063,7 +3111,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    HealthController_health: {
+    getHealth: {
         parameters: {
             query?: never;
             header?: never;
@@ -3090,7 +3138,7 @@ export interface operations {
             };
         };
     };
-    MeController_me: {
+    getMe: {
         parameters: {
             query?: never;
             header?: never;
@@ -3109,7 +3157,7 @@ export interface operations {
             };
         };
     };
-    ChangesController_get: {
+    getChanges: {
         parameters: {
             query?: never;
             header?: never;
@@ -3128,7 +3176,7 @@ export interface operations {
             };
         };
     };
-    OverviewController_get: {
+    getOverview: {
         parameters: {
             query?: never;
             header?: never;
@@ -3147,7 +3195,7 @@ export interface operations {
             };
         };
     };
-    TenantsController_list: {
+    listTenants: {
         parameters: {
             query?: {
                 offset?: number;
@@ -3201,7 +3249,7 @@ export interface operations {
             };
         };
     };
-    TenantsController_create: {
+    createTenant: {
         parameters: {
             query?: never;
             header?: never;
@@ -3260,7 +3308,7 @@ export interface operations {
             };
         };
     };
-    TenantsController_get: {
+    getTenant: {
         parameters: {
             query?: never;
             header?: never;
@@ -3308,7 +3356,7 @@ export interface operations {
             };
         };
     };
-    TenantsController_listKeys: {
+    listTenantApiKeys: {
         parameters: {
             query?: never;
             header?: never;
@@ -3356,7 +3404,7 @@ export interface operations {
             };
         };
     };
-    TenantsController_issueKey: {
+    createTenantApiKey: {
         parameters: {
             query?: never;
             header?: never;
@@ -3417,7 +3465,7 @@ export interface operations {
             };
         };
     };
-    TenantsController_revokeKey: {
+    deleteTenantApiKey: {
         parameters: {
             query?: never;
             header?: never;
@@ -3458,7 +3506,7 @@ export interface operations {
             };
         };
     };
-    DataCentersController_list: {
+    listDataCenters: {
         parameters: {
             query?: {
                 offset?: number;
@@ -3512,7 +3560,7 @@ export interface operations {
             };
         };
     };
-    DataCentersController_create: {
+    createDataCenter: {
         parameters: {
             query?: never;
             header?: never;
@@ -3571,7 +3619,7 @@ export interface operations {
             };
         };
     };
-    DataCentersController_remove: {
+    deleteDataCenter: {
         parameters: {
             query?: never;
             header?: never;
@@ -3620,7 +3668,7 @@ export interface operations {
             };
         };
     };
-    MachineTypesController_list: {
+    listMachineTypes: {
         parameters: {
             query?: {
                 offset?: number;
@@ -3674,7 +3722,7 @@ export interface operations {
             };
         };
     };
-    MachineTypesController_create: {
+    createMachineType: {
         parameters: {
             query?: never;
             header?: never;
@@ -3733,7 +3781,7 @@ export interface operations {
             };
         };
     };
-    MachineTypesController_remove: {
+    deleteMachineType: {
         parameters: {
             query?: never;
             header?: never;
@@ -3782,7 +3830,7 @@ export interface operations {
             };
         };
     };
-    VpcsController_list: {
+    listVpcs: {
         parameters: {
             query?: {
                 offset?: number;
@@ -3841,7 +3889,7 @@ export interface operations {
             };
         };
     };
-    VpcsController_create: {
+    createVpc: {
         parameters: {
             query?: never;
             header?: never;
@@ -3900,7 +3948,7 @@ export interface operations {
             };
         };
     };
-    VpcsController_get: {
+    getVpc: {
         parameters: {
             query?: never;
             header?: never;
@@ -3948,7 +3996,7 @@ export interface operations {
             };
         };
     };
-    VpcsController_remove: {
+    deleteVpc: {
         parameters: {
             query?: never;
             header?: never;
@@ -3997,7 +4045,7 @@ export interface operations {
             };
         };
     };
-    SubnetsController_list: {
+    listSubnets: {
         parameters: {
             query?: {
                 offset?: number;
@@ -4056,7 +4104,7 @@ export interface operations {
             };
         };
     };
-    SubnetsController_create: {
+    createSubnet: {
         parameters: {
             query?: never;
             header?: never;
@@ -4115,7 +4163,7 @@ export interface operations {
             };
         };
     };
-    SubnetsController_remove: {
+    deleteSubnet: {
         parameters: {
             query?: never;
             header?: never;
@@ -4164,7 +4212,7 @@ export interface operations {
             };
         };
     };
-    ExternalIpsController_list: {
+    listExternalIps: {
         parameters: {
             query?: {
                 offset?: number;
@@ -4223,7 +4271,7 @@ export interface operations {
             };
         };
     };
-    ExternalIpsController_create: {
+    createExternalIp: {
         parameters: {
             query?: never;
             header?: never;
@@ -4282,7 +4330,7 @@ export interface operations {
             };
         };
     };
-    ExternalIpsController_remove: {
+    deleteExternalIp: {
         parameters: {
             query?: never;
             header?: never;
@@ -4331,7 +4379,7 @@ export interface operations {
             };
         };
     };
-    InstancesController_list: {
+    listInstances: {
         parameters: {
             query?: {
                 offset?: number;
@@ -4390,7 +4438,7 @@ export interface operations {
             };
         };
     };
-    InstancesController_create: {
+    createInstance: {
         parameters: {
             query?: never;
             header?: never;
@@ -4449,7 +4497,7 @@ export interface operations {
             };
         };
     };
-    InstancesController_remove: {
+    deleteInstance: {
         parameters: {
             query?: never;
             header?: never;
@@ -4498,7 +4546,7 @@ export interface operations {
             };
         };
     };
-    GatewaysController_list: {
+    listVpnGateways: {
         parameters: {
             query?: {
                 offset?: number;
@@ -4554,7 +4602,7 @@ export interface operations {
             };
         };
     };
-    GatewaysController_create: {
+    createVpnGateway: {
         parameters: {
             query?: never;
             header?: never;
@@ -4622,7 +4670,7 @@ export interface operations {
             };
         };
     };
-    GatewaysController_export: {
+    exportVpnGateways: {
         parameters: {
             query?: {
                 /** @description Field to sort by (each endpoint lists its fields) */
@@ -4679,7 +4727,7 @@ export interface operations {
             };
         };
     };
-    GatewaysController_get: {
+    getVpnGateway: {
         parameters: {
             query?: never;
             header?: never;
@@ -4727,7 +4775,7 @@ export interface operations {
             };
         };
     };
-    GatewaysController_remove: {
+    deleteVpnGateway: {
         parameters: {
             query?: never;
             header?: never;
@@ -4784,7 +4832,7 @@ export interface operations {
             };
         };
     };
-    GatewaysController_update: {
+    updateVpnGateway: {
         parameters: {
             query?: never;
             header?: never;
@@ -4845,7 +4893,7 @@ export interface operations {
             };
         };
     };
-    GatewaysController_batchRemove: {
+    batchDeleteVpnGateways: {
         parameters: {
             query?: never;
             header?: never;
@@ -4904,7 +4952,7 @@ export interface operations {
             };
         };
     };
-    PeersController_list: {
+    listPeerGateways: {
         parameters: {
             query?: {
                 offset?: number;
@@ -4958,7 +5006,7 @@ export interface operations {
             };
         };
     };
-    PeersController_create: {
+    createPeerGateway: {
         parameters: {
             query?: never;
             header?: never;
@@ -5008,7 +5056,7 @@ export interface operations {
             };
         };
     };
-    PeersController_export: {
+    exportPeerGateways: {
         parameters: {
             query?: {
                 /** @description Field to sort by (each endpoint lists its fields) */
@@ -5063,7 +5111,7 @@ export interface operations {
             };
         };
     };
-    PeersController_get: {
+    getPeerGateway: {
         parameters: {
             query?: never;
             header?: never;
@@ -5111,7 +5159,7 @@ export interface operations {
             };
         };
     };
-    PeersController_remove: {
+    deletePeerGateway: {
         parameters: {
             query?: never;
             header?: never;
@@ -5168,7 +5216,7 @@ export interface operations {
             };
         };
     };
-    PeersController_update: {
+    updatePeerGateway: {
         parameters: {
             query?: never;
             header?: never;
@@ -5229,7 +5277,7 @@ export interface operations {
             };
         };
     };
-    PeersController_batchRemove: {
+    batchDeletePeerGateways: {
         parameters: {
             query?: never;
             header?: never;
@@ -5288,7 +5336,7 @@ export interface operations {
             };
         };
     };
-    TunnelsController_list: {
+    listVpnTunnels: {
         parameters: {
             query?: {
                 offset?: number;
@@ -5346,7 +5394,7 @@ export interface operations {
             };
         };
     };
-    TunnelsController_create: {
+    createVpnTunnel: {
         parameters: {
             query?: never;
             header?: never;
@@ -5405,7 +5453,7 @@ export interface operations {
             };
         };
     };
-    TunnelsController_export: {
+    exportVpnTunnels: {
         parameters: {
             query?: {
                 /** @description Field to sort by (each endpoint lists its fields) */
@@ -5464,7 +5512,7 @@ export interface operations {
             };
         };
     };
-    TunnelsController_get: {
+    getVpnTunnel: {
         parameters: {
             query?: {
                 /** @description Return the pre-shared key (explicit request only) */
@@ -5515,7 +5563,7 @@ export interface operations {
             };
         };
     };
-    TunnelsController_remove: {
+    deleteVpnTunnel: {
         parameters: {
             query?: never;
             header?: never;
@@ -5563,7 +5611,7 @@ export interface operations {
             };
         };
     };
-    TunnelsController_rename: {
+    updateVpnTunnel: {
         parameters: {
             query?: never;
             header?: never;
@@ -5624,7 +5672,7 @@ export interface operations {
             };
         };
     };
-    TunnelsController_config: {
+    getVpnTunnelConfig: {
         parameters: {
             query?: {
                 /** @description remote: for the remote administrator (swapped); platform: the seed's form. Only with vendor strongswan-ipsec. */
@@ -5694,7 +5742,7 @@ export interface operations {
             };
         };
     };
-    TunnelsController_logs: {
+    listVpnTunnelLogs: {
         parameters: {
             query?: {
                 offset?: number;
@@ -5766,7 +5814,7 @@ export interface operations {
             };
         };
     };
-    TunnelsController_updateSubnets: {
+    updateVpnTunnelSubnets: {
         parameters: {
             query?: never;
             header?: never;
@@ -5836,7 +5884,7 @@ export interface operations {
             };
         };
     };
-    TunnelsController_updateIke: {
+    updateVpnTunnelIkePolicy: {
         parameters: {
             query?: never;
             header?: never;
@@ -5906,7 +5954,7 @@ export interface operations {
             };
         };
     };
-    TunnelsController_updateIpsec: {
+    updateVpnTunnelIpsecPolicy: {
         parameters: {
             query?: never;
             header?: never;
@@ -5976,7 +6024,7 @@ export interface operations {
             };
         };
     };
-    TunnelsController_batchRemove: {
+    batchDeleteVpnTunnels: {
         parameters: {
             query?: never;
             header?: never;
@@ -6026,7 +6074,7 @@ export interface operations {
             };
         };
     };
-    RemoteConfigController_vendors: {
+    listRemoteConfigVendors: {
         parameters: {
             query?: never;
             header?: never;
@@ -6063,7 +6111,7 @@ export interface operations {
             };
         };
     };
-    AgentController_desired: {
+    getAgentRoutes: {
         parameters: {
             query?: {
                 /** @description The version the agent has; the server waits while it is current */
@@ -6113,7 +6161,7 @@ export interface operations {
             };
         };
     };
-    AgentController_report: {
+    reportAgentStatus: {
         parameters: {
             query?: never;
             header?: never;
@@ -6161,7 +6209,7 @@ export interface operations {
             };
         };
     };
-    AgentsAdminController_issueInstance: {
+    createInstanceAgentToken: {
         parameters: {
             query?: never;
             header?: never;
@@ -6209,7 +6257,7 @@ export interface operations {
             };
         };
     };
-    AgentsAdminController_revokeInstance: {
+    deleteInstanceAgentToken: {
         parameters: {
             query?: never;
             header?: never;
@@ -6249,7 +6297,7 @@ export interface operations {
             };
         };
     };
-    AgentsAdminController_issueRouter: {
+    createVpcRouterToken: {
         parameters: {
             query?: never;
             header?: never;
@@ -6297,7 +6345,7 @@ export interface operations {
             };
         };
     };
-    AgentsAdminController_revokeRouter: {
+    deleteVpcRouterToken: {
         parameters: {
             query?: never;
             header?: never;
@@ -6337,7 +6385,7 @@ export interface operations {
             };
         };
     };
-    AgentsAdminController_agents: {
+    listAgents: {
         parameters: {
             query?: {
                 vpcId?: string;
@@ -6359,7 +6407,7 @@ export interface operations {
             };
         };
     };
-    GatewayHostsController_list: {
+    listGatewayHosts: {
         parameters: {
             query?: never;
             header?: never;
@@ -6396,7 +6444,7 @@ export interface operations {
             };
         };
     };
-    AlertTemplatesController_list: {
+    listAlertTemplates: {
         parameters: {
             query?: {
                 offset?: number;
@@ -6450,7 +6498,7 @@ export interface operations {
             };
         };
     };
-    AlertTemplatesController_create: {
+    createAlertTemplate: {
         parameters: {
             query?: never;
             header?: never;
@@ -6509,7 +6557,7 @@ export interface operations {
             };
         };
     };
-    AlertTemplatesController_get: {
+    getAlertTemplate: {
         parameters: {
             query?: never;
             header?: never;
@@ -6557,7 +6605,7 @@ export interface operations {
             };
         };
     };
-    AlertTemplatesController_remove: {
+    deleteAlertTemplate: {
         parameters: {
             query?: never;
             header?: never;
@@ -6612,7 +6660,7 @@ export interface operations {
             };
         };
     };
-    AlertTemplatesController_update: {
+    updateAlertTemplate: {
         parameters: {
             query?: never;
             header?: never;
@@ -6682,7 +6730,7 @@ export interface operations {
             };
         };
     };
-    GatewayAlertTemplateController_bind: {
+    bindVpnGatewayAlertTemplate: {
         parameters: {
             query?: never;
             header?: never;
@@ -6743,7 +6791,7 @@ export interface operations {
             };
         };
     };
-    TunnelAlertTemplateController_bind: {
+    bindVpnTunnelAlertTemplate: {
         parameters: {
             query?: never;
             header?: never;
@@ -6804,7 +6852,7 @@ export interface operations {
             };
         };
     };
-    AlertsController_list: {
+    listAlerts: {
         parameters: {
             query?: {
                 offset?: number;
@@ -6863,7 +6911,7 @@ export interface operations {
             };
         };
     };
-    AlertsController_get: {
+    getAlert: {
         parameters: {
             query?: never;
             header?: never;
@@ -6911,7 +6959,7 @@ export interface operations {
             };
         };
     };
-    NotificationsController_list: {
+    listNotifications: {
         parameters: {
             query?: {
                 offset?: number;
@@ -6968,7 +7016,7 @@ export interface operations {
             };
         };
     };
-    NotificationsController_readAll: {
+    markAllNotificationsRead: {
         parameters: {
             query?: never;
             header?: never;
@@ -7005,7 +7053,7 @@ export interface operations {
             };
         };
     };
-    NotificationsController_read: {
+    markNotificationRead: {
         parameters: {
             query?: never;
             header?: never;
@@ -7053,7 +7101,7 @@ export interface operations {
             };
         };
     };
-    WebhookDeliveriesController_list: {
+    listWebhookDeliveries: {
         parameters: {
             query?: {
                 offset?: number;
@@ -7109,7 +7157,7 @@ export interface operations {
             };
         };
     };
-    MonitoringController_tunnel: {
+    getVpnTunnelMetrics: {
         parameters: {
             query?: {
                 /** @description A window ending now. Not with from/to. */
@@ -7175,7 +7223,7 @@ export interface operations {
             };
         };
     };
-    MonitoringController_gateway: {
+    getVpnGatewayMetrics: {
         parameters: {
             query?: {
                 /** @description A window ending now. Not with from/to. */
@@ -7241,7 +7289,7 @@ export interface operations {
             };
         };
     };
-    PrometheusController_metrics: {
+    getPrometheusMetrics: {
         parameters: {
             query?: never;
             header?: never;
@@ -7268,7 +7316,7 @@ export interface operations {
             };
         };
     };
-    PricesController_list: {
+    listPrices: {
         parameters: {
             query?: {
                 machineTypeId?: string;
@@ -7316,7 +7364,7 @@ export interface operations {
             };
         };
     };
-    PricesController_put: {
+    replacePrices: {
         parameters: {
             query?: never;
             header?: never;
@@ -7366,7 +7414,7 @@ export interface operations {
             };
         };
     };
-    GatewayBillingController_quote: {
+    quoteVpnGateway: {
         parameters: {
             query?: never;
             header?: never;
@@ -7425,7 +7473,7 @@ export interface operations {
             };
         };
     };
-    GatewayBillingController_renew: {
+    renewVpnGateway: {
         parameters: {
             query?: never;
             header?: never;
@@ -7504,7 +7552,7 @@ export interface operations {
             };
         };
     };
-    OrdersController_list: {
+    listOrders: {
         parameters: {
             query?: {
                 offset?: number;
@@ -7566,7 +7614,7 @@ export interface operations {
             };
         };
     };
-    OrdersController_export: {
+    exportOrders: {
         parameters: {
             query?: {
                 /** @description Field to sort by (each endpoint lists its fields) */
@@ -7629,7 +7677,7 @@ export interface operations {
             };
         };
     };
-    OrdersController_refund: {
+    refundOrder: {
         parameters: {
             query?: never;
             header?: never;
@@ -7699,7 +7747,7 @@ export interface operations {
             };
         };
     };
-    LedgerController_list: {
+    listLedgerEntries: {
         parameters: {
             query?: {
                 offset?: number;
@@ -7761,7 +7809,7 @@ export interface operations {
             };
         };
     };
-    LedgerController_export: {
+    exportLedgerEntries: {
         parameters: {
             query?: {
                 /** @description Field to sort by (each endpoint lists its fields) */
@@ -7824,7 +7872,7 @@ export interface operations {
             };
         };
     };
-    AccountController_get: {
+    getAccount: {
         parameters: {
             query?: never;
             header?: never;
@@ -7861,7 +7909,7 @@ export interface operations {
             };
         };
     };
-    TenantAccountsController_get: {
+    getTenantAccount: {
         parameters: {
             query?: never;
             header?: never;
@@ -7909,7 +7957,7 @@ export interface operations {
             };
         };
     };
-    TenantAccountsController_topUp: {
+    topUpTenantAccount: {
         parameters: {
             query?: never;
             header?: never;
@@ -7979,7 +8027,7 @@ export interface operations {
             };
         };
     };
-    BillingController_usage: {
+    getBillingUsage: {
         parameters: {
             query?: {
                 /** @description Period start (ISO 8601); default: everything */
@@ -8031,7 +8079,7 @@ export interface operations {
             };
         };
     };
-    BillingController_settings: {
+    getBillingSettings: {
         parameters: {
             query?: never;
             header?: never;
@@ -8068,7 +8116,7 @@ export interface operations {
             };
         };
     };
-    BillingController_updateSettings: {
+    updateBillingSettings: {
         parameters: {
             query?: never;
             header?: never;
@@ -8118,7 +8166,7 @@ export interface operations {
             };
         };
     };
-    BillingController_sweep: {
+    runBillingSweep: {
         parameters: {
             query?: never;
             header?: never;
@@ -8155,7 +8203,7 @@ export interface operations {
             };
         };
     };
-    AuditController_list: {
+    listAuditEvents: {
         parameters: {
             query?: {
                 offset?: number;
@@ -8221,7 +8269,7 @@ export interface operations {
             };
         };
     };
-    AuditController_export: {
+    exportAuditEvents: {
         parameters: {
             query?: {
                 /** @description Field to sort by (each endpoint lists its fields) */

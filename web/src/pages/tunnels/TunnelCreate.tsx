@@ -76,7 +76,7 @@ export default function TunnelCreate() {
             peerId: v.peerId,
             localSubnetIds: v.localSubnetIds,
             remoteCidrs: splitLines(v.remoteCidrs),
-            psk: v.psk as unknown as Record<string, never>,
+            psk: v.psk,
             ikePolicy: ikeBody(v.ikePolicy),
             ipsecPolicy: ipsecBody(v.ipsecPolicy),
           },
