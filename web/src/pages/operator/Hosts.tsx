@@ -9,7 +9,7 @@ import { RESOURCE_STATES } from '../../components/state';
 import { useLive } from '../../components/live';
 
 type Host = Schemas['GatewayHostDto'];
-type QueueCount = 'waiting' | 'active' | 'delayed' | 'prioritized' | 'waitingChildren' | 'failed';
+type QueueCount = keyof Omit<Schemas['GatewayHostQueueDto'], 'name' | 'depth'>;
 const QUEUE_COUNTS: QueueCount[] = ['waiting', 'active', 'delayed', 'prioritized', 'waitingChildren', 'failed'];
 
 /** Gateway hosts (GET /api/v1/gateway-hosts: liveness, capacity, gateways per state, queue depth), platform health, route agents. */

@@ -6,7 +6,7 @@ import { fmtTime } from '../../components/format';
 import { isIpv4, nameRules, parseCidr } from '../../components/rules';
 import { CrudTab } from './CrudTab';
 
-type Ref = { id: string; name: string };
+type Ref = Pick<Schemas['TenantDto'] | Schemas['DataCenterDto'], 'id' | 'name'>;
 
 function useRefs() {
   const [tenants, setTenants] = useState<Ref[]>([]);
