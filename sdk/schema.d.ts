@@ -1711,7 +1711,7 @@ export interface components {
              * @default 24
              * @example 24
              */
-            prefixLength: number;
+            prefixLength?: number;
             /**
              * @description Upstream router; defaults to the first address of the segment
              * @example 198.51.100.1
@@ -1836,7 +1836,7 @@ export interface components {
              * @default 1
              * @example 1
              */
-            period: number;
+            period?: number;
         };
         UpdateGatewayDto: {
             /** @example gw-prod */
@@ -2052,56 +2052,56 @@ export interface components {
              * @default v2
              * @enum {string}
              */
-            version: "v1" | "v2";
+            version?: "v1" | "v2";
             /**
              * @default sha1
              * @enum {string}
              */
-            authAlgorithm: "md5" | "sha1" | "sha2-256";
+            authAlgorithm?: "md5" | "sha1" | "sha2-256";
             /**
              * @default aes128
              * @enum {string}
              */
-            encryptionAlgorithm: "3des" | "aes128" | "aes192" | "aes256";
+            encryptionAlgorithm?: "3des" | "aes128" | "aes192" | "aes256";
             /**
              * @description IKEv1 only; must be left out for IKEv2
              * @default main
              * @enum {string}
              */
-            exchangeMode: "main" | "aggressive";
+            exchangeMode?: "main" | "aggressive";
             /**
              * @default 2
              * @enum {number}
              */
-            dhGroup: 1 | 2 | 5 | 14 | 24;
+            dhGroup?: 1 | 2 | 5 | 14 | 24;
             /** @description IP or FQDN; default: the gateway's external IP */
             localId?: string;
             /** @description IP or FQDN; default: the peer's IP; required when the peer is 0.0.0.0 */
             remoteId?: string;
             /** @default 86400 */
-            lifetimeSeconds: number;
+            lifetimeSeconds?: number;
         };
         IpsecPolicyDto: {
             /**
              * @default esp
              * @enum {string}
              */
-            protocol: "esp" | "ah";
+            protocol?: "esp" | "ah";
             /**
              * @default sha1
              * @enum {string}
              */
-            authAlgorithm: "md5" | "sha1";
+            authAlgorithm?: "md5" | "sha1";
             /**
              * @description ESP only; must be left out for AH
              * @default aes128
              * @enum {string}
              */
-            encryptionAlgorithm: "3des" | "aes128" | "aes192" | "aes256";
+            encryptionAlgorithm?: "3des" | "aes128" | "aes192" | "aes256";
             /** @default 2 */
-            pfsGroup: (1 | 2 | 5 | 14 | 24) | "disable";
+            pfsGroup?: (1 | 2 | 5 | 14 | 24) | "disable";
             /** @default 86400 */
-            lifetimeSeconds: number;
+            lifetimeSeconds?: number;
         };
         CreateTunnelDto: {
             /** @example to-idc */
@@ -2170,34 +2170,34 @@ export interface components {
              * @default v2
              * @enum {string}
              */
-            version: "v1" | "v2";
+            version?: "v1" | "v2";
             /**
              * @default sha1
              * @enum {string}
              */
-            authAlgorithm: "md5" | "sha1" | "sha2-256";
+            authAlgorithm?: "md5" | "sha1" | "sha2-256";
             /**
              * @default aes128
              * @enum {string}
              */
-            encryptionAlgorithm: "3des" | "aes128" | "aes192" | "aes256";
+            encryptionAlgorithm?: "3des" | "aes128" | "aes192" | "aes256";
             /**
              * @description IKEv1 only; must be left out for IKEv2
              * @default main
              * @enum {string}
              */
-            exchangeMode: "main" | "aggressive";
+            exchangeMode?: "main" | "aggressive";
             /**
              * @default 2
              * @enum {number}
              */
-            dhGroup: 1 | 2 | 5 | 14 | 24;
+            dhGroup?: 1 | 2 | 5 | 14 | 24;
             /** @description IP or FQDN; default: the gateway's external IP */
             localId?: string;
             /** @description IP or FQDN; default: the peer's IP; required when the peer is 0.0.0.0 */
             remoteId?: string;
             /** @default 86400 */
-            lifetimeSeconds: number;
+            lifetimeSeconds?: number;
             /** @description A new pre-shared key (the IKE policy dialog edits it too) */
             psk?: string;
         };
@@ -2849,7 +2849,7 @@ export interface components {
              * @default 1
              * @example 1
              */
-            period: number;
+            period?: number;
         };
         QuoteDto: {
             /**
