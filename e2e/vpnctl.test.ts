@@ -70,6 +70,12 @@ tunnels:
   expect(JSON.parse(plan.stdout).steps).toEqual([
     { op: 'change', kind: 'tunnel', name: 'to-lab-site', id: expect.any(String), fields: [{ field: 'ikePolicy.lifetimeSeconds', from: 86400, to: 28800 }] },
   ]);
+  // `tunnel logs --follow` runs meanwhile and must print the edit's configuration load.
+  const follow = execFile(process.execPath, [join(REPO_ROOT, 'bin', 'vpnctl.js'), 'tunnel', 'logs', 'to-lab-site', '--follow', '--limit', '1', '-o', 'json'], {
+    env: { PATH: process.env.PATH ?? '', VPNCTL_API_URL: product.baseUrl, VPNCTL_API_KEY: product.tenantKey },
+  });
+  let followed = '';
+  follow.stdout?.on('data', (d: Buffer) => (followed += d.toString()));
   const edited = await vpnctl(['apply', '-f', file, '--yes', '--timeout', '90s']);
   expect(edited.stderr).toBe('');
   expect(edited.code).toBe(0);
@@ -80,4 +86,12 @@ tunnels:
   expect(tunnel).toMatchObject({ connectionState: 'connected', ikePolicy: { lifetimeSeconds: 28800 } });
   const events = await product.ok('GET', `/api/v1/vpn-tunnels/${tunnel.id}/logs?kind=config&limit=10`);
   expect(events.items.length).toBeGreaterThanOrEqual(2); // created, then the edit: the tunnel reconnected
+  try {
+    await product.waitFor(async () => followed.split('\n').filter(Boolean).length >= 2, 15_000, 'vpnctl tunnel logs --follow to print the new entries');
+  } finally {
+    follow.kill();
+  }
+  const lines = followed.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id: string; kind: string });
+  expect(new Set(lines.map((l) => l.id)).size).toBe(lines.length); // each entry once
+  expect(lines.slice(1).map((l) => l.kind)).toContain('config');
 }, 300_000);

@@ -62,8 +62,9 @@ export function tunnelCommands(program: Command): void {
         else if (format === 'yaml') print(render(fresh, 'yaml', []));
         else for (const e of fresh) print(logLine(e));
       };
+      // Following, every poll asks for all entries since the newest seen (the page's maximum).
       const read = async (from?: string) => (await vpn.call(vpn.api.GET('/api/v1/vpn-tunnels/{id}/logs', {
-        params: { path: { id: t.id }, query: { limit, ...(o.kind ? { kind: o.kind } : {}), ...(o.result ? { result: o.result } : {}), ...(from ? { from } : {}) } as never },
+        params: { path: { id: t.id }, query: { limit: from ? 200 : limit, ...(o.kind ? { kind: o.kind } : {}), ...(o.result ? { result: o.result } : {}), ...(from ? { from } : {}) } as never },
       }))).items;
       const first = await read();
       show(first);

@@ -154,6 +154,15 @@ describe('create from flags, get, describe, delete', () => {
     expect(wait.stderr).toMatch(/timed out: tunnel vpntnl-\w+ is connecting, not connected, after 2 s/);
   });
 
+  it('creates an alert template from flags and gets it by name', async () => {
+    const created = await vpnctl(['create', 'alert-template', '--name', 'down-3', '--rule', 'tunnel_health:lt:1:3', '--webhook', 'https://hooks.example.com/vpn', '--webhook-secret', 'a-signing-secret-0123', '--console', '-o', 'json'], as(w));
+    expect(created.stderr).toBe('');
+    expect(created.code).toBe(0);
+    expect(JSON.parse(created.stdout)).toMatchObject({ name: 'down-3', rules: [{ metric: 'tunnel_health', comparator: 'lt', threshold: 1, periods: 3 }] });
+    const got = await vpnctl(['get', 'alert-templates', 'down-3'], as(w));
+    expect(got.stdout).toMatch(/down-3 +- +tunnel_health lt 1 x3 +webhook,console/);
+  });
+
   it('tunnel config prints the remote side\'s file; delete removes the tunnel', async () => {
     const conf = await vpnctl(['tunnel', 'config', 'to-hq', '--side', 'remote', '--vendor', 'strongswan-ipsec'], as(w));
     expect(conf.code).toBe(0);
