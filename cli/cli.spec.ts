@@ -7,6 +7,7 @@ import { loadCredentials, normalizeApiUrl, saveCredentials } from './config';
 import { parseDuration } from './durations';
 import { describeError, EXIT, UsageError } from './errors';
 import { buildProgram } from './main';
+import { progressPrinter } from './progress';
 import { formatPlan, type Plan } from './site/plan';
 
 describe('config', () => {
@@ -72,4 +73,31 @@ it('completion scripts list every command (bash and zsh), and refuse another she
   expect(bash).toContain('complete -o default -F _vpnctl_complete vpnctl');
   expect(completionScript(program, 'zsh')).toContain('compdef _vpnctl_zsh vpnctl');
   expect(() => completionScript(program, 'fish')).toThrow(UsageError);
+});
+
+describe('wait progress', () => {
+  const tunnel = (connectionState: string, failure: object | null = null) => ({ id: 'vpntnl-1', name: 't', resourceState: 'running', connectionState, failure }) as never;
+  const stream = (isTTY: boolean) => {
+    const out: string[] = [];
+    return { out, s: { isTTY, write: (t: string) => out.push(t) } as unknown as NodeJS.WriteStream };
+  };
+
+  it('on a terminal rewrites one line in place (state, attempt, reason) and ends it', () => {
+    const { out, s } = stream(true);
+    const p = progressPrinter(s);
+    p.update(tunnel('phase1_failed', { code: 'peer_unreachable', tries: 2 }));
+    p.done();
+    expect(out[0]).toMatch(/^\r\x1b\[2Kt: running\/phase1_failed, attempt 2, reason peer_unreachable \(\d+ s\)$/);
+    expect(out[1]).toBe('\n');
+  });
+
+  it('piped prints a plain line per change, none for a repeat', () => {
+    const { out, s } = stream(false);
+    const p = progressPrinter(s);
+    p.update(tunnel('connecting'));
+    p.update(tunnel('connecting'));
+    p.update(tunnel('connected'));
+    p.done();
+    expect(out).toEqual(['t: running/connecting\n', 't: running/connected\n']);
+  });
 });
