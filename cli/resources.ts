@@ -159,11 +159,11 @@ export async function resolveMachineType(vpn: VpnClient, nameOrId: string): Prom
   return pick(all.filter((m) => m.id === nameOrId || m.name === nameOrId), 'machine type', nameOrId);
 }
 
-/** An external IP by address or id; `auto`: the first one bound to nothing. */
-export async function resolveExternalIp(vpn: VpnClient, addressOrId: string): Promise<Schemas['ExternalIpDto']> {
+/** An external IP by address or id; `auto`: the first one bound to nothing (and not in `taken`). */
+export async function resolveExternalIp(vpn: VpnClient, addressOrId: string, taken: ReadonlySet<string> = new Set()): Promise<Schemas['ExternalIpDto']> {
   const all = await listAll((page) => vpn.call(vpn.api.GET('/api/v1/external-ips', { params: { query: { ...page, sort: 'address', order: 'asc' } } })));
   if (addressOrId === 'auto') {
-    const free = all.find((e) => !e.boundTo);
+    const free = all.find((e) => !e.boundTo && !taken.has(e.id));
     if (!free) throw new CliError('externalIp auto: every external IP of the tenant is bound; ask the operator for another');
     return free;
   }

@@ -81,12 +81,15 @@ export async function makePlan(vpn: VpnClient, site: SiteSpec, current: Current,
 
   // Subnets of each gateway's VPC, by name/CIDR/id, for the tunnels' localSubnets.
   const vpcOfGateway = new Map<string, string>();
+  // External IPs this plan gives to new gateways: two `auto` gateways must not get the same one.
+  const eipsTaken = new Set<string>();
   for (const spec of site.gateways) {
     const have = byName(current.gateways, spec.name);
     if (!have) {
       const vpc = await resolveVpc(vpn, spec.vpc);
       const subnet = await resolveSubnet(vpn, vpc.id, spec.subnet);
-      const eip = await resolveExternalIp(vpn, spec.externalIp);
+      const eip = await resolveExternalIp(vpn, spec.externalIp, eipsTaken);
+      eipsTaken.add(eip.id);
       const machineType = await resolveMachineType(vpn, spec.machineType);
       vpcOfGateway.set(spec.name, vpc.id);
       const body = { machineTypeId: machineType.id, vpcId: vpc.id, subnetId: subnet.id, externalIpId: eip.id, chargeType: spec.chargeType, ...(spec.period ? { period: spec.period } : {}), ...(spec.remark ? { remark: spec.remark } : {}) };

@@ -260,6 +260,18 @@ ${withSecond ? `  - name: to-branch-b
     expect((await planJson(edited)).steps).toEqual([]);
   });
 
+  it('two new gateways with externalIp auto get two different addresses', async () => {
+    const two = file('site-two.yaml', `apiVersion: vpnctl/v1
+gateways:
+  - { name: gw-x, vpc: vpc, subnet: s2, externalIp: auto, machineType: ${w.machineTypeId}, chargeType: hourly }
+  - { name: gw-y, vpc: vpc, subnet: s3, externalIp: auto, machineType: ${w.machineTypeId}, chargeType: hourly }
+`);
+    const plan = await planJson(two);
+    const addresses = plan.steps.filter((s) => s.kind === 'gateway').map((s) => s.fields.find((f) => f.field === 'externalIp')!.to);
+    expect(addresses).toHaveLength(2);
+    expect(new Set(addresses).size).toBe(2);
+  });
+
   it('a changed PSK shows masked, never its value', async () => {
     const r = await vpnctl(['plan', '-f', site], { ...env(), BRANCH_PSK: 'Other.Secret-46' });
     expect(r.stdout).toContain('psk: (secret) -> (changed)');
