@@ -94,4 +94,14 @@ tunnels:
   const lines = followed.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id: string; kind: string });
   expect(new Set(lines.map((l) => l.id)).size).toBe(lines.length); // each entry once
   expect(lines.slice(1).map((l) => l.kind)).toContain('config');
+
+  // --prune with the tunnel and the gateway dropped: the tunnel is torn down by the host first
+  // (apply waits until it is gone), then the gateway goes; the peer stays.
+  writeFileSync(file, `apiVersion: vpnctl/v1\npeers:\n  - { name: lab-site, ipAddress: ${SITE_IP} }\n`);
+  const pruned = await vpnctl(['apply', '-f', file, '--prune', '--yes', '--timeout', '60s']);
+  expect(pruned.stderr).toBe('');
+  expect(pruned.code).toBe(0);
+  expect(pruned.stdout).toMatch(/- tunnel to-lab-site[^]*- gateway cli-gw[^]*Plan: 0 to create, 0 to change, 2 to delete\./);
+  expect(pruned.stdout).toMatch(/deleting tunnel to-lab-site \(vpntnl-\w+\)\n(deleting|deleted) gateway cli-gw/);
+  expect((await product.ok('GET', '/api/v1/vpn-tunnels')).total).toBe(0);
 }, 300_000);

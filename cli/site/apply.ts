@@ -41,12 +41,14 @@ export async function applyPlan(vpn: VpnClient, site: SiteSpec, current: Current
       opts.log(`changed ${label}: ${step.fields.map((f) => f.field).join(', ')}`);
     } else {
       const path = { params: { path: { id: step.id } } };
+      let result: { deleting: string[] };
       if (step.kind === 'tunnel') {
-        await vpn.call(vpn.api.DELETE('/api/v1/vpn-tunnels/{id}', path));
+        result = await vpn.call(vpn.api.DELETE('/api/v1/vpn-tunnels/{id}', path));
         deletedTunnels.push(step.id);
-      } else if (step.kind === 'gateway') await vpn.call(vpn.api.DELETE('/api/v1/vpn-gateways/{id}', path));
-      else await vpn.call(vpn.api.DELETE('/api/v1/peer-gateways/{id}', path));
-      opts.log(`deleted ${label} (${step.id})`);
+      } else if (step.kind === 'gateway') result = await vpn.call(vpn.api.DELETE('/api/v1/vpn-gateways/{id}', path));
+      else result = await vpn.call(vpn.api.DELETE('/api/v1/peer-gateways/{id}', path));
+      // On a running gateway the host tears it down first: the API answers `deleting`.
+      opts.log(`${result.deleting.includes(step.id) ? 'deleting' : 'deleted'} ${label} (${step.id})`);
     }
   }
   if (opts.wait) await waitForSite(vpn, site, opts);
