@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiError, AuthError, DesiredState, Report } from './api-client';
 import { Backoff } from './backoff';
-import { RouteTable } from './ip-route';
+import { RouteChange, RouteTable } from './ip-route';
 import { RouteAgent } from './route-agent';
 import { DesiredRoute, KernelRoute, RouteDelete } from './routes';
 import { saveStateFile } from './state-file';
@@ -17,14 +17,21 @@ class FakeTable implements RouteTable {
   async list() {
     return { owned: [...this.owned].map(([destination, via]) => ({ destination, via, metric: 0 })), foreign: this.foreign };
   }
-  async replace(r: DesiredRoute) {
-    this.calls.push(`replace ${r.destination}`);
-    if (this.failVia.has(r.via)) throw new Error(`ip route replace ${r.destination}: Error: Nexthop has invalid gateway.`);
-    this.owned.set(r.destination, r.via);
+  batches = 0;
+  async apply(changes: readonly RouteChange[]) {
+    this.batches++;
+    return changes.map((c) => (c.op === 'replace' ? this.replace(c.route) : this.remove(c.route)));
   }
-  async remove(r: RouteDelete) {
+  private replace(r: DesiredRoute): string | null {
+    this.calls.push(`replace ${r.destination}`);
+    if (this.failVia.has(r.via)) return `ip route replace ${r.destination}: Error: Nexthop has invalid gateway.`;
+    this.owned.set(r.destination, r.via);
+    return null;
+  }
+  private remove(r: RouteDelete): string | null {
     this.calls.push(`del ${r.destination}`);
     this.owned.delete(r.destination);
+    return null;
   }
 }
 
@@ -65,11 +72,15 @@ describe('RouteAgent.converge', () => {
     expect([...table.owned.keys()].sort()).toEqual(['172.16.1.0/24', '172.16.2.0/24']);
     expect(api.reports).toEqual([{ appliedVersion: 'v1', agentVersion: '1.0.0', error: null }]);
     expect(JSON.parse(readFileSync(stateFile, 'utf8'))).toMatchObject({ version: 'v1', routes: [r('172.16.1.0/24'), r('172.16.2.0/24')] });
+    // Two additions and a removal in one batch, additions first (no gap on a changed set).
+    expect(table.batches).toBe(1);
+    expect(table.calls).toEqual(['replace 172.16.1.0/24', 'replace 172.16.2.0/24', 'del 172.16.9.0/24']);
 
     // Unchanged: no ip commands, no second report.
     table.calls = [];
     await agent.runOnce();
     expect(table.calls).toEqual([]);
+    expect(table.batches).toBe(1);
     expect(api.reports).toHaveLength(1);
   });
 

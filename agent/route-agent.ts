@@ -3,7 +3,7 @@
 // is unreachable or refuses the token: the data path must not depend on the control plane.
 import { AuthError, DesiredState, Report } from './api-client';
 import { Backoff } from './backoff';
-import { RouteTable } from './ip-route';
+import { RouteChange, RouteTable } from './ip-route';
 import { diffRoutes, DesiredRoute, isEmptyDiff, KernelRoute, normalizeDesired, sortRoutes } from './routes';
 import { AgentStateFile, loadStateFile, saveStateFile } from './state-file';
 
@@ -130,8 +130,14 @@ export class RouteAgent {
       }
       attempted = !isEmptyDiff(diff);
       // Add before removing: a changed set never leaves a gap it does not have to.
-      for (const r of diff.replace) await this.tryApply(errors, () => this.o.table.replace(r), () => (hasOwned(owned, r.destination) ? result.changed : result.added).push(`${r.destination} via ${r.via}`));
-      for (const d of diff.remove) await this.tryApply(errors, () => this.o.table.remove(d), () => result.removed.push(d.destination));
+      const changes: RouteChange[] = [...diff.replace.map((route) => ({ op: 'replace' as const, route })), ...diff.remove.map((route) => ({ op: 'remove' as const, route }))];
+      const outcomes = changes.length ? await this.o.table.apply(changes) : [];
+      changes.forEach((c, i) => {
+        const failed = outcomes[i];
+        if (failed) errors.push(failed);
+        else if (c.op === 'remove') result.removed.push(c.route.destination);
+        else (hasOwned(owned, c.route.destination) ? result.changed : result.added).push(`${c.route.destination} via ${c.route.via}`);
+      });
     } catch (e) {
       errors.push((e as Error).message);
     }
@@ -145,15 +151,6 @@ export class RouteAgent {
     this.convergedOnce = true;
     await this.reportIfNeeded(result, attempted || versionMoved);
     return result;
-  }
-
-  private async tryApply(errors: string[], op: () => Promise<void>, onOk: () => void): Promise<void> {
-    try {
-      await op();
-      onOk();
-    } catch (e) {
-      errors.push((e as Error).message);
-    }
   }
 
   private async reportIfNeeded(result: ApplyResult, attempted: boolean): Promise<void> {
@@ -179,8 +176,10 @@ export class RouteAgent {
     let restored = 0;
     try {
       const { owned, foreign } = await this.o.table.list();
-      for (const r of diffRoutes(this.lastState.routes, owned, foreign).replace) {
-        await this.tryApply(errors, () => this.o.table.replace(r), () => restored++);
+      const outcomes = await this.o.table.apply(diffRoutes(this.lastState.routes, owned, foreign).replace.map((route) => ({ op: 'replace' as const, route })));
+      for (const failed of outcomes) {
+        if (failed) errors.push(failed);
+        else restored++;
       }
     } catch (e) {
       errors.push((e as Error).message);

@@ -12,7 +12,7 @@ export interface KernelRoute {
   via?: string;
   dev?: string;
   metric: number; // 0 when ip omits it
-  protocol?: string; // as printed by `ip -N` (a number), absent for `ip route show proto N`
+  protocol?: string; // as printed by `ip -N` (a number); absent for proto boot, which ip does not print
 }
 
 export interface RouteDelete {

@@ -6,10 +6,11 @@ import { createServer, IncomingHttpHeaders, Server } from 'http';
 import { AddressInfo } from 'net';
 import { verifySignature } from '../src/alerts/webhook-signature';
 import { Product } from './support/product';
+import { uniqueLabPrefix } from './support/lab-fixtures';
 
 const PERIOD_MS = 2000;
 // The harness gives this environment to the API and the worker alike; only the API reads these.
-const product = new Product({ labPrefix: 'e2l', workerEnv: { ALERT_EVALUATION_INTERVAL_MS: String(PERIOD_MS), WEBHOOK_RETRY_BASE_MS: '500' } });
+const product = new Product({ labPrefix: uniqueLabPrefix('el'), workerEnv: { ALERT_EVALUATION_INTERVAL_MS: String(PERIOD_MS), WEBHOOK_RETRY_BASE_MS: '500' } });
 const SITE = { name: 'hq', publicIp: '203.0.113.81', subnet: '172.16.81.0/24' };
 const SECRET = 'e2e-webhook-secret-0123';
 

@@ -54,7 +54,13 @@ it('expiry stops the gateway, a renewal restores it and its tunnel reconnects; r
   expect((await sweep()).expired).toBe(0);
   expect((await product.ok('GET', `/api/v1/vpn-gateways/${gw.id}`)).resourceState).toBe('expired');
   await product.waitFor(async () => !existsSync(product.viciSocket(gw.id)), 30_000, 'the expired gateway\'s charon to stop');
-  const down = await product.ok('GET', `/api/v1/vpn-tunnels/${tunnel.id}`);
+  // The worker writes tunnel states behind (never awaited on the data path): under load the write
+  // lands a moment after charon has stopped.
+  let down: any;
+  await product.waitFor(async () => {
+    down = await product.ok('GET', `/api/v1/vpn-tunnels/${tunnel.id}`);
+    return down.failure?.code === 'gateway_expired';
+  }, 15_000, 'the tunnel to show gateway_expired').catch(() => undefined);
   expect(down).toMatchObject({ connectionState: 'connecting', failure: { code: 'gateway_expired' } });
   await product.waitFor(async () => (await product.agentRoutes('vm-a1')).length === 0, 30_000, 'the route to be withdrawn');
   expect(await product.vmPings('vm-a1', SITE_HOST, 1)).toBe(false);

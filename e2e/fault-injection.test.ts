@@ -13,6 +13,7 @@ import { join } from 'path';
 import { OwnPostgres, OwnRedis } from './support/own-services';
 import { Product } from './support/product';
 import { withVici } from './support/vici';
+import { uniqueLabPrefix } from './support/lab-fixtures';
 
 const pg = new OwnPostgres();
 const redis = new OwnRedis();
@@ -145,7 +146,7 @@ beforeAll(async () => {
   await pg.init();
   await redis.start();
   product = new Product({
-    labPrefix: 'e2f',
+    labPrefix: uniqueLabPrefix('ef'),
     redisUrl: redis.url,
     createDatabase: async () => ({ url: pg.url(), drop: () => pg.destroy() }),
   });

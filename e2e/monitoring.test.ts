@@ -7,8 +7,9 @@ import { run } from '../src/negotiation/host/exec';
 import { LabNames } from '../src/negotiation/host/lab-names';
 import { ViciSession } from '../src/vici';
 import { Product } from './support/product';
+import { uniqueLabPrefix } from './support/lab-fixtures';
 
-const PREFIX = 'e2m';
+const PREFIX = uniqueLabPrefix('em');
 const product = new Product({ labPrefix: PREFIX, workerEnv: { METRICS_INTERVAL_MS: '1000' } });
 const SITE = { name: 'mon', publicIp: '203.0.113.71', subnet: '172.16.71.0/24' };
 const SITE_HOST = '172.16.71.10';

@@ -2,8 +2,9 @@
 // routes the platform pushes (real agents in the lab's instance and VPC-router namespaces, real
 // tunnels). Nobody types a route.
 import { Product } from './support/product';
+import { uniqueLabPrefix } from './support/lab-fixtures';
 
-const product = new Product({ labPrefix: 'e2r' });
+const product = new Product({ labPrefix: uniqueLabPrefix('er') });
 const SITE = { name: 'idc', publicIp: '203.0.113.61', subnet: '172.16.61.0/24' };
 const SITE_HOST = '172.16.61.10';
 const SECOND_NET = '172.16.62.0/24'; // a second network at the site (an address of its router)

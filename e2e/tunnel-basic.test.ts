@@ -1,8 +1,9 @@
 // Issue 3 scenario a: IKEv2 with the spec's defaults, everything created through the HTTP API and
 // the remote site configured from the downloaded remote-side .conf, as its administrator would.
 import { Product, splitConfigBundle } from './support/product';
+import { uniqueLabPrefix } from './support/lab-fixtures';
 
-const product = new Product({ labPrefix: 'e2a' });
+const product = new Product({ labPrefix: uniqueLabPrefix('ea') });
 const SITE_IP = '203.0.113.21';
 const SITE_SUBNET = '172.16.21.0/24';
 const SITE_HOST = '172.16.21.10';

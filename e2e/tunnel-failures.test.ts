@@ -2,8 +2,9 @@
 // without touching the platform, and a 0.0.0.0 peer that only the remote can bring up.
 import { readFileSync, writeFileSync } from 'fs';
 import { Product } from './support/product';
+import { uniqueLabPrefix } from './support/lab-fixtures';
 
-const product = new Product({ labPrefix: 'e2c' });
+const product = new Product({ labPrefix: uniqueLabPrefix('ec') });
 let gw: any;
 let subnetA1: any;
 

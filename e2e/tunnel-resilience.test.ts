@@ -4,8 +4,9 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 import { Product } from './support/product';
 import { withVici } from './support/vici';
+import { uniqueLabPrefix } from './support/lab-fixtures';
 
-const product = new Product({ labPrefix: 'e2d' });
+const product = new Product({ labPrefix: uniqueLabPrefix('ed') });
 let gw: any;
 
 beforeAll(async () => {

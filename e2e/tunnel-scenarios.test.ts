@@ -5,8 +5,9 @@ import { existsSync } from 'fs';
 import { namespaceExists } from '../src/negotiation/host/gateway-namespace';
 import { Product } from './support/product';
 import { withVici } from './support/vici';
+import { uniqueLabPrefix } from './support/lab-fixtures';
 
-const product = new Product({ labPrefix: 'e2b' });
+const product = new Product({ labPrefix: uniqueLabPrefix('eb') });
 let gw: any;
 let subnetA1: string;
 

@@ -6,9 +6,10 @@ import { execFile } from 'child_process';
 import { writeFileSync } from 'fs';
 import { join } from 'path';
 import { Product, splitConfigBundle } from './support/product';
+import { uniqueLabPrefix } from './support/lab-fixtures';
 import { REPO_ROOT } from '../test/support/product-processes';
 
-const product = new Product({ labPrefix: 'e2v' });
+const product = new Product({ labPrefix: uniqueLabPrefix('ev') });
 const SITE_IP = '203.0.113.30';
 const SITE_SUBNET = '172.16.30.0/24';
 

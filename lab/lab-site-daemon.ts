@@ -1,7 +1,8 @@
 // The IKE daemon of a remote site, run the way its administrator would: strongSwan's legacy
 // starter reading /etc/netns/<ns>/ipsec.conf + ipsec.secrets ('starter'), or charon with a
-// swanctl.conf loaded by `swanctl --load-all` ('swanctl', lab-site-swanctl.ts). siteDaemonFor()
-// is the only switch.
+// swanctl.conf loaded by `swanctl --load-all` ('swanctl', lab-site-swanctl.ts), or libreswan's pluto
+// ('libreswan', lab-site-libreswan.ts: negotiates, but cannot install SAs on this kernel).
+// siteDaemonFor() is the only switch.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAlive } from '../src/negotiation/host/process-files';
@@ -9,6 +10,7 @@ import { renderSiteStrongswanConf } from './lab-site-config';
 import { SiteProcess } from './lab-site-process';
 import { SiteKind, SiteState } from './lab-state';
 import { SwanctlSiteDaemon } from './lab-site-swanctl';
+import { LibreswanSiteDaemon } from './lab-site-libreswan';
 
 export interface SiteConfigFiles {
   conf: string; // ipsec.conf (starter) or swanctl.conf (swanctl) text
@@ -30,11 +32,12 @@ export interface SiteDaemon {
   execArgv(site: SiteState, cmd: readonly string[]): string[];
 }
 
-export const SITE_KINDS: readonly SiteKind[] = ['starter', 'swanctl'];
+export const SITE_KINDS: readonly SiteKind[] = ['starter', 'swanctl', 'libreswan'];
 
 export function siteDaemonFor(kind: SiteKind): SiteDaemon {
   if (kind === 'starter') return new StarterSiteDaemon();
   if (kind === 'swanctl') return new SwanctlSiteDaemon();
+  if (kind === 'libreswan') return new LibreswanSiteDaemon();
   throw new Error(`site kind '${kind}' is unknown (kinds: ${SITE_KINDS.join(', ')})`);
 }
 

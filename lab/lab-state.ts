@@ -7,7 +7,7 @@ export const DEFAULT_LAB_STATE_DIR = '/var/lib/vpn-console/lab';
 
 // How a remote site runs its IKE daemon: the legacy starter (ipsec.conf) or charon loaded
 // through swanctl.conf: see lab-site-daemon.ts.
-export type SiteKind = 'starter' | 'swanctl';
+export type SiteKind = 'starter' | 'swanctl' | 'libreswan';
 
 export interface SiteState {
   name: string;

@@ -102,8 +102,9 @@ ensure_database() {
 # only its runtime libraries are installed system-wide (they do not conflict). Idempotent.
 LIBRESWAN_DIR="$ROOT/.cache/libreswan"
 ensure_libreswan_tools() {
-  local bins=("$LIBRESWAN_DIR/usr/libexec/ipsec/addconn" "$LIBRESWAN_DIR/usr/libexec/ipsec/algparse")
-  if [ ! -x "${bins[0]}" ] || [ ! -x "${bins[1]}" ]; then
+  # addconn and algparse check the libreswan export; pluto and whack run a libreswan lab site.
+  local bins=("$LIBRESWAN_DIR/usr/libexec/ipsec/addconn" "$LIBRESWAN_DIR/usr/libexec/ipsec/algparse" "$LIBRESWAN_DIR/usr/libexec/ipsec/pluto" "$LIBRESWAN_DIR/usr/libexec/ipsec/whack")
+  if [ ! -x "${bins[0]}" ] || [ ! -x "${bins[1]}" ] || [ ! -x "${bins[2]}" ]; then
     log "unpacking libreswan (apt-get download + dpkg-deb -x) into $LIBRESWAN_DIR"
     local tmp
     tmp="$(mktemp -d)"
@@ -119,8 +120,9 @@ ensure_libreswan_tools() {
     # Never committed: a cache of a distribution package.
     printf '*\n' > "$ROOT/.cache/.gitignore"
   fi
-  if ldd "${bins[@]}" | grep -q 'not found'; then
-    apt_install libnss3 libnspr4 libevent-core-2.1-7 libevent-pthreads-2.1-7 libldns3 libunbound8 libcap-ng0 libaudit1 libcurl3-nss libldap-2.5-0
+  if ldd "${bins[@]}" | grep -q 'not found' || ! command -v certutil >/dev/null; then
+    # certutil (libnss3-tools) creates pluto's NSS database.
+    apt_install libnss3 libnspr4 libevent-core-2.1-7 libevent-pthreads-2.1-7 libldns3 libunbound8 libcap-ng0 libaudit1 libcurl3-nss libldap-2.5-0 libnss3-tools
   fi
   local usage
   usage="$("${bins[0]}" --help 2>&1 || true)" # prints its usage and exits non-zero

@@ -21,4 +21,4 @@ build_web
 log "console unit tests (web/: message catalogues complete in zh and en)"
 (cd web && npm test --silent)
 log "end-to-end tests (charon, namespaces, the console in headless Chromium)"
-npx jest --selectProjects e2e --ci --runInBand --forceExit
+npx jest --selectProjects e2e --ci --maxWorkers=2 --forceExit

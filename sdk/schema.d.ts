@@ -590,6 +590,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/vpn-tunnels/{id}/check-remote-config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check a remote device's configuration text against the tunnel
+         * @description Reads strongSwan ipsec.conf or swanctl.conf, libreswan ipsec.conf, Cisco IOS and Huawei VRP / H3C Comware 5 (the formats of GET .../config) and compares it with what that download would say for this tunnel: every difference (version, mode, proposals, PFS, lifetimes, addresses, ids, subnets, DPD, the PSK when present, left/right swapped) with the lines it came from and the line to write instead. A text in none of those formats is a 400, not a guess. Changes nothing.
+         */
+        post: operations["checkVpnTunnelRemoteConfig"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/vpn-tunnels/{id}/logs": {
         parameters: {
             query?: never;
@@ -2132,6 +2152,51 @@ export interface components {
             psk: string;
             ikePolicy?: components["schemas"]["IkePolicyDto"];
             ipsecPolicy?: components["schemas"]["IpsecPolicyDto"];
+        };
+        CheckRemoteConfigDto: {
+            /** @description The remote device's configuration as text (pasted or a file's contents). A pre-shared key in it is compared with the tunnel's, never stored, logged or echoed. */
+            config: string;
+            /**
+             * @description The text's format; detected from the text when left out
+             * @enum {string}
+             */
+            format?: "strongswan-ipsec" | "strongswan-swanctl" | "libreswan" | "cisco-ios" | "huawei";
+        };
+        RemoteConfigFindingDto: {
+            /** @enum {string} */
+            field: "ikeVersion" | "exchangeMode" | "ikeEncryption" | "ikeIntegrity" | "dhGroup" | "ikeLifetime" | "ipsecProtocol" | "ipsecEncryption" | "ipsecIntegrity" | "pfsGroup" | "ipsecLifetime" | "myAddress" | "myId" | "mySubnets" | "platformAddress" | "platformId" | "platformSubnets" | "psk" | "dpd" | "startAction";
+            /** @example IKE DH group */
+            label: string;
+            /**
+             * @description What the text says (null: nothing); never the PSK
+             * @example 14
+             */
+            yours: string | null;
+            /**
+             * @description What this tunnel needs; never the PSK
+             * @example 2
+             */
+            expected: string | null;
+            /** @description Lines of the text that set it (1-based); empty when it is missing */
+            lines: number[];
+            /**
+             * @description The line(s) of the tunnel's own export to write instead
+             * @example replace: proposals = aes128-sha1-modp1024
+             */
+            fix: string;
+        };
+        RemoteConfigCheckDto: {
+            /**
+             * @description The format the text was read as
+             * @enum {string}
+             */
+            format: "strongswan-ipsec" | "strongswan-swanctl" | "libreswan" | "cisco-ios" | "huawei";
+            /** @description false when the format given in the request is not the one the text looks like */
+            detected: boolean;
+            /** @description The fields this format carries for the tunnel: what was compared */
+            checked: ("ikeVersion" | "exchangeMode" | "ikeEncryption" | "ikeIntegrity" | "dhGroup" | "ikeLifetime" | "ipsecProtocol" | "ipsecEncryption" | "ipsecIntegrity" | "pfsGroup" | "ipsecLifetime" | "myAddress" | "myId" | "mySubnets" | "platformAddress" | "platformId" | "platformSubnets" | "psk" | "dpd" | "startAction")[];
+            /** @description Every difference; empty when the text matches the tunnel */
+            findings: components["schemas"]["RemoteConfigFindingDto"][];
         };
         TunnelLogEntryDto: {
             id: string;
@@ -5738,6 +5803,76 @@ export interface operations {
                 };
                 content: {
                     "text/plain": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    checkVpnTunnelRemoteConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckRemoteConfigDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemoteConfigCheckDto"];
+                };
+            };
+            /** @description A field broke a rule: `violations` names each field, rule and value */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The key may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The request conflicts with stored state (limits, references, uniqueness) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
         };

@@ -2,11 +2,11 @@
 //  - serverFanOut: the API alone. One long poll per instance token, parked on the current version,
 //    as the agents' are; then the tunnel change; time until each poll has its answer.
 //  - ipWork: the agents' kernel work alone. Per instance what an agent does for a change: list
-//    its routes and the table (two `ip -j route show`) and add or delete one route, all instances at
+//    the table (one `ip -N -j route show`) and apply the change (one `ip -batch`), all instances at
 //    once from this process (as the library agents do), through the agent's own IpRouteTable.
 import { readFileSync } from 'fs';
 import { IpRouteTable } from '../../agent';
-import { ip } from '../../agent/ip-route';
+import { RouteChange } from '../../agent/ip-route';
 import { percentile, round } from './proc-stats';
 import { changeTunnel, expectedVersion, RoundContext } from './routes-rounds';
 
@@ -50,36 +50,26 @@ export async function serverFanOut(c: RoundContext, rounds: number, base: number
 }
 
 /**
- * `repeats` x (add one route in every namespace, then delete it), each step all namespaces at once.
- * oneListAddAllMs: the same add with one listing (`ip -N -j route show` holds the protocol of every
- * route, ours included) instead of the agent's two: what two `ip` runs per change would cost.
+ * `repeats` x (add one route in every namespace, then delete it), each step all namespaces at once,
+ * as an agent does a change: one listing and one `ip -batch`, two processes per instance.
  */
 export async function ipWork(c: RoundContext, repeats: number) {
   const tables = c.fleet.instances.map((i) => new IpRouteTable(201, i.namespace));
   const route = { destination: '172.21.0.0/24', via: c.tunnel.gatewayPrivateIp };
   const add: number[] = [];
   const del: number[] = [];
-  const oneList: number[] = [];
+  const step = async (change: RouteChange) => {
+    const t0 = performance.now();
+    await Promise.all(tables.map(async (t) => {
+      await t.list();
+      const [failed] = await t.apply([change]);
+      if (failed) throw new Error(failed);
+    }));
+    return performance.now() - t0;
+  };
   for (let k = 0; k < repeats; k++) {
-    let t0 = performance.now();
-    await Promise.all(tables.map(async (t) => {
-      await t.list();
-      await t.replace(route);
-    }));
-    add.push(performance.now() - t0);
-    t0 = performance.now();
-    await Promise.all(tables.map(async (t) => {
-      await t.list();
-      await t.remove({ destination: route.destination, metric: 0 });
-    }));
-    del.push(performance.now() - t0);
-    t0 = performance.now();
-    await Promise.all(tables.map(async (t) => {
-      await ip(['-n', t.netns!, '-N', '-j', 'route', 'show']);
-      await t.replace(route);
-    }));
-    oneList.push(performance.now() - t0);
-    await Promise.all(tables.map((t) => t.remove({ destination: route.destination, metric: 0 })));
+    add.push(await step({ op: 'replace', route }));
+    del.push(await step({ op: 'remove', route: { destination: route.destination, metric: 0 } }));
   }
-  return { namespaces: tables.length, ipCallsPerStep: tables.length * 3, addAllMs: spread(add), deleteAllMs: spread(del), oneListAddAllMs: spread(oneList) };
+  return { namespaces: tables.length, ipProcessesPerStep: tables.length * 2, addAllMs: spread(add), deleteAllMs: spread(del) };
 }

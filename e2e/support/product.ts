@@ -6,6 +6,9 @@ import { existsSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { createTestDatabase } from '../../test/support/database';
 import { ProductProcesses } from '../../test/support/product-processes';
+import { splitConfigBundle } from '../../lab/config-bundle';
+
+export { splitConfigBundle };
 import { ExecError, ExecResult, run } from '../../src/negotiation/host/exec';
 
 /** Runs argv; with check=false a non-zero exit returns its output instead of throwing. */
@@ -157,12 +160,4 @@ export class Product extends ProductProcesses {
   logs(name: 'api' | 'worker'): string {
     return existsSync(join(this.dir, `${name}.log`)) ? readFileSync(join(this.dir, `${name}.log`), 'utf8') : '';
   }
-}
-
-/** The downloaded bundle holds the ipsec.conf and, commented, the ipsec.secrets line. */
-export function splitConfigBundle(text: string): { conf: string; secrets: string } {
-  const marker = text.indexOf('# ipsec.secrets:');
-  const secretLine = text.slice(marker).split('\n').find((l) => /^# \S+ \S+ : PSK /.test(l));
-  if (marker < 0 || !secretLine) throw new Error('no ipsec.secrets line in the downloaded configuration');
-  return { conf: text, secrets: `${secretLine.slice(2)}\n` };
 }

@@ -32,7 +32,8 @@ export class ErrorBodyDto {
   violations: ViolationDto[];
 }
 
-const SECRET_FIELDS = /(^|\.)(psk|key|password|secret)$/i;
+// `config`: a remote device's configuration text, which holds its pre-shared key.
+const SECRET_FIELDS = /(^|\.)(psk|key|password|secret|config)$/i;
 const SECRET_KEY = /^(psk|key|password|secret|token|authorization)$/i;
 /** Echoed values are cut to this much: an error explains a field, it does not return the input. */
 const MAX_ECHO_CHARS = 200;

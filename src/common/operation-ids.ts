@@ -56,6 +56,7 @@ const NAMED: Record<string, string> = {
   'TunnelsController.updateSubnets': 'updateVpnTunnelSubnets',
   'TunnelsController.updateIke': 'updateVpnTunnelIkePolicy',
   'TunnelsController.updateIpsec': 'updateVpnTunnelIpsecPolicy',
+  'TunnelsController.checkRemoteConfig': 'checkVpnTunnelRemoteConfig',
   'RemoteConfigController.vendors': 'listRemoteConfigVendors',
   'AgentController.desired': 'getAgentRoutes',
   'AgentController.report': 'reportAgentStatus',

@@ -45,6 +45,13 @@ describe('charon configuration', () => {
     expect(conf.split('{').length).toBe(conf.split('}').length);
   });
 
+  it('puts openssl before the portable crypto plugins (the first registered implementation wins)', () => {
+    const load = charonPlugins('libipsec');
+    for (const software of ['aes', 'sha1', 'sha2', 'md5', 'hmac', 'gmp']) {
+      expect(load.indexOf('openssl')).toBeLessThan(load.indexOf(software));
+    }
+  });
+
   it('keeps the data plane a setting', () => {
     const conf = renderCharonConf({ gatewayId: 'vpngw-x', paths, dataPlane: 'kernel', retransmit: { tries: 1, timeoutSeconds: 3, base: 2 } });
     expect(conf.match(/^ {2}load = (.*)$/m)![1].split(' ')).not.toContain('kernel-libipsec');

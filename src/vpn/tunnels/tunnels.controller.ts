@@ -2,6 +2,8 @@ import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, P
 import { Response } from 'express';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { configFileName, DEFAULT_VENDOR, renderRemoteConfig, vendorById } from '../../remote-config/vendors';
+import { checkRemoteConfig, UnreadableConfigError } from '../../remote-config/config-check';
+import { CheckRemoteConfigDto, RemoteConfigCheckDto } from '../../remote-config/config-check.dto';
 import { RenderError } from '../../strongswan/tunnel-model';
 import { Conflict, ValidationFailed } from '../../common/errors';
 import { violation } from '../../common/violations';
@@ -109,6 +111,29 @@ export class TunnelsController {
     res.setHeader('Content-Disposition', `attachment; filename="${configFileName(vendor, tunnel.id, side)}"`);
     res.setHeader('Cache-Control', 'no-store');
     res.send(text);
+  }
+
+  @Post(':id/check-remote-config')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Check a remote device\'s configuration text against the tunnel',
+    description: 'Reads strongSwan ipsec.conf or swanctl.conf, libreswan ipsec.conf, Cisco IOS and Huawei VRP / H3C Comware 5 (the formats of GET .../config) and compares it with what that download would say for this tunnel: every difference (version, mode, proposals, PFS, lifetimes, addresses, ids, subnets, DPD, the PSK when present, left/right swapped) with the lines it came from and the line to write instead. A text in none of those formats is a 400, not a guess. Changes nothing.',
+  })
+  @ApiOkResponse({ type: RemoteConfigCheckDto })
+  @ApiErrors(400, 404, 409)
+  async checkRemoteConfig(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body() body: CheckRemoteConfigDto): Promise<RemoteConfigCheckDto> {
+    const tenantId = tenantOf(p);
+    const tunnel = await this.tunnels.get(tenantId, id);
+    const subnets = await this.tunnels.subnetsById(tunnel.localSubnetIds);
+    const renderable = toRenderable(tunnel, (s) => subnets.get(s)?.cidr, await this.tunnels.revealPsk(tenantId, id));
+    try {
+      return checkRemoteConfig(renderable, body.config, body.format);
+    } catch (err) {
+      // The text is never echoed: it may hold the PSK.
+      if (err instanceof UnreadableConfigError) throw new ValidationFailed([violation('config', 'format_not_recognised', null, err.message)]);
+      if (err instanceof RenderError) throw new Conflict('config_not_renderable', `the tunnel's configuration cannot be rendered: ${err.message}`);
+      throw err;
+    }
   }
 
   @Get(':id/logs')

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { ArrowLeftOutlined, DownloadOutlined, EditOutlined } from '@ant-design/icons';
+import { ArrowLeftOutlined, DownloadOutlined, EditOutlined, FileSearchOutlined } from '@ant-design/icons';
 import { Alert, App, Button, Card, Descriptions, Result, Space, Spin, Tabs, Tag, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
@@ -12,6 +12,7 @@ import { fmtTime } from '../../components/format';
 import { MetricsPanel, type Aggregate, type MetricsWindow } from '../../components/MetricsPanel';
 import { ConnStateTag, ResourceStateTag } from '../../components/state';
 import { ConfigDownloadModal } from './ConfigDownloadModal';
+import { ConfigCheckModal } from './ConfigCheckModal';
 import { PolicyEditors, type Editor } from './PolicyEditors';
 import { TunnelLogs } from './TunnelLogs';
 import { useLive } from '../../components/live';
@@ -30,6 +31,7 @@ export default function TunnelDetail() {
   const [error, setError] = useState<unknown>(null);
   const [editor, setEditor] = useState<Editor>(null);
   const [configOpen, setConfigOpen] = useState(false);
+  const [checkOpen, setCheckOpen] = useState(false);
   const [psk, setPsk] = useState<string | null>(null);
 
   const load = useCallback(async () => {
@@ -123,6 +125,9 @@ export default function TunnelDetail() {
         <Space>
           <Button icon={<DownloadOutlined />} data-testid="download-config" onClick={() => setConfigOpen(true)}>
             {t('tunnel.downloadConfig')}
+          </Button>
+          <Button icon={<FileSearchOutlined />} data-testid="check-config" onClick={() => setCheckOpen(true)}>
+            {t('configCheck.button')}
           </Button>
           <Button danger data-testid="detail-delete" onClick={remove} disabled={x.resourceState === 'deleting'}>
             {t('common.delete')}
@@ -291,6 +296,7 @@ export default function TunnelDetail() {
         }}
       />
       <ConfigDownloadModal tunnel={configOpen ? x : null} onClose={() => setConfigOpen(false)} />
+      <ConfigCheckModal tunnel={checkOpen ? x : null} onClose={() => setCheckOpen(false)} />
     </>
   );
 }
