@@ -6,8 +6,15 @@ import { AGENT_USAGE, AgentConfig, ConfigError, displayUrl, parseAgentArgs } fro
 import { IpRouteTable } from './ip-route';
 import { RouteAgent } from './route-agent';
 import { AGENT_VERSION } from './version';
+import { createLogger, readLogSettings } from '../src/common/structured-log';
 
-const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
+// LOG_LEVEL and LOG_FORMAT (json|text) as for the API and the worker; a bad value falls back to the
+// defaults with a warning (an agent on an instance should run rather than stop over its log style).
+const logProblems: string[] = [];
+const logSettings = readLogSettings(process.env, logProblems);
+const logger = createLogger({ ...(logProblems.length ? {} : logSettings), context: 'route-agent' });
+for (const p of logProblems) logger.warn(`${p}: using the default`);
+const log = (line: string) => logger.log(line);
 
 // Re-read on every request, so writing a rotated token into the file needs no restart.
 function tokenSource(config: AgentConfig): () => string {
@@ -19,7 +26,7 @@ function tokenSource(config: AgentConfig): () => string {
 function checkTokenFile(file: string): void {
   const token = readFileSync(file, 'utf8').trim(); // fails early on a missing/unreadable file
   if (!token) throw new ConfigError(`token file ${file} is empty`);
-  if (statSync(file).mode & 0o077) log(`warning: token file ${file} is readable by others (chmod 600 it)`);
+  if (statSync(file).mode & 0o077) logger.warn(`token file ${file} is readable by others (chmod 600 it)`);
 }
 
 async function main(): Promise<number> {
@@ -77,7 +84,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (e: Error) => {
-    log(`fatal: ${e.message}`);
+    logger.error(`fatal: ${e.message}`);
     process.exit(1);
   },
 );

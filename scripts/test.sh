@@ -14,6 +14,9 @@ log "OpenAPI document lint (Redocly, redocly.yaml)"
 npm run --silent lint:openapi
 log "unit tests"
 npx jest --selectProjects unit --ci
+ensure_helm
+log "Helm chart (helm lint, helm template, Kubernetes schemas)"
+npx jest --selectProjects chart --ci
 log "API tests (PostgreSQL, Redis)"
 npx jest --selectProjects api --ci --forceExit
 ensure_chromium

@@ -4,6 +4,40 @@
  */
 
 export interface paths {
+    "/livez": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get liveness */
+        get: operations["getLiveness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get readiness */
+        get: operations["getReadiness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -283,7 +317,8 @@ export interface paths {
         delete: operations["deleteSubnet"];
         options?: never;
         head?: never;
-        patch?: never;
+        /** Update subnet */
+        patch: operations["updateSubnet"];
         trace?: never;
     };
     "/api/v1/external-ips": {
@@ -584,6 +619,26 @@ export interface paths {
         get: operations["getVpnTunnelConfig"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/vpn-tunnels/{id}/diagnose": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Diagnose the tunnel: a checklist of what can stop it, each with what was seen and what to do
+         * @description Runs on the gateway's host (up to 15 s): does the peer answer IKE on UDP 500/4500 from the gateway's own namespace, are the SAs established and do their counters move; with the gateway's state, the last attempt's reason and the instances' routes. Changes nothing.
+         */
+        post: operations["diagnoseVpnTunnel"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1375,6 +1430,23 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        LiveDto: {
+            /** @enum {string} */
+            status: "ok";
+        };
+        ReadyDto: {
+            /** @enum {string} */
+            status: "ok" | "degraded";
+            /** @enum {string} */
+            database: "up" | "down";
+            /** @enum {string} */
+            redis: "up" | "down";
+            /**
+             * @description every migration this build knows is applied (down: an older schema, or the database is away)
+             * @enum {string}
+             */
+            migrations: "up" | "down";
+        };
         HealthDto: {
             /** @enum {string} */
             status: "ok" | "degraded";
@@ -1704,6 +1776,11 @@ export interface components {
             name: string;
             /** @example 10.1.1.0/24 */
             cidr: string;
+            /**
+             * @description VXLAN network identifier of the segment carrying the subnet on the gateway hosts (the vxlan network driver); unique
+             * @example 10101
+             */
+            vni?: number;
         };
         SubnetDto: {
             id: string;
@@ -1711,6 +1788,8 @@ export interface components {
             vpcId: string;
             name: string;
             cidr: string;
+            /** @description VXLAN network identifier (null: not on a VXLAN fabric) */
+            vni: number | null;
             /** Format: date-time */
             createdAt: string;
         };
@@ -1719,6 +1798,13 @@ export interface components {
             total: number;
             offset: number;
             limit: number;
+        };
+        UpdateSubnetDto: {
+            /**
+             * @description VXLAN network identifier of the segment carrying the subnet on the gateway hosts (the vxlan network driver); unique; null clears it. Refused while a VPN gateway sits in the subnet (its host would keep the old segment).
+             * @example 10101
+             */
+            vni: number | null;
         };
         CreateExternalIpDto: {
             /** @example tenant-k3j9x2ab */
@@ -2152,6 +2238,25 @@ export interface components {
             psk: string;
             ikePolicy?: components["schemas"]["IkePolicyDto"];
             ipsecPolicy?: components["schemas"]["IpsecPolicyDto"];
+        };
+        DiagnosisCheckDto: {
+            /**
+             * @description gateway_running, host_answers (the gateway host ran the checks), peer_answers_ike (an IKE packet from the gateway's own namespace to the peer's UDP 500 and 4500), last_attempt, sa_established, traffic (SA counters over 2 s), routes_applied
+             * @enum {string}
+             */
+            id: "gateway_running" | "host_answers" | "peer_answers_ike" | "last_attempt" | "sa_established" | "traffic" | "routes_applied";
+            /** @enum {string} */
+            status: "pass" | "fail" | "warn" | "skip";
+            /** @example nothing answered IKE from 203.0.113.9 on UDP 500 or 4500 within 3 s */
+            detail: string;
+            /** @description What to do about it */
+            advice: string | null;
+        };
+        TunnelDiagnosisDto: {
+            /** Format: date-time */
+            ranAt: string;
+            /** @description In the order to look at them */
+            checks: components["schemas"]["DiagnosisCheckDto"][];
         };
         CheckRemoteConfigDto: {
             /** @description The remote device's configuration as text (pasted or a file's contents). A pre-shared key in it is compared with the tunnel's, never stored, logged or echoed. */
@@ -3176,6 +3281,52 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    getLiveness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveDto"];
+                };
+            };
+        };
+    };
+    getReadiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadyDto"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadyDto"];
+                };
+            };
+        };
+    };
     getHealth: {
         parameters: {
             query?: never;
@@ -4239,6 +4390,76 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The key may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The request conflicts with stored state (limits, references, uniqueness) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    updateSubnet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateSubnetDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubnetDto"];
+                };
+            };
+            /** @description A field broke a rule: `violations` names each field, rule and value */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
             /** @description Missing, unknown or revoked API key */
             401: {
                 headers: {
@@ -5803,6 +6024,54 @@ export interface operations {
                 };
                 content: {
                     "text/plain": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    diagnoseVpnTunnel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TunnelDiagnosisDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The key may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
         };

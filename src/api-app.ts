@@ -1,4 +1,4 @@
-import { INestApplication, LogLevel } from '@nestjs/common';
+import { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
@@ -26,7 +26,7 @@ export function openApiDocument(app: INestApplication): OpenAPIObject {
 }
 
 /** Builds the API application (used by main.ts and by the tests, which listen on port 0). */
-export async function createApiApp(config: AppConfig, opts: { logger?: LogLevel[] | false } = {}): Promise<INestApplication> {
+export async function createApiApp(config: AppConfig, opts: { logger?: LogLevel[] | false | LoggerService } = {}): Promise<INestApplication> {
   // forceCloseConnections: route agents hold long polls (25 s) on keep-alive connections and poll
   // again at once; without it SIGTERM never got the HTTP server closed. Agents retry and keep their
   // routes while the API is away.

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
 import { createApiApp } from './api-app';
+import { NestStructuredLogger } from './common/nest-log';
+import { createLogger } from './common/structured-log';
 import { untilAvailable } from './common/dependency-wait';
 import { ConfigError, loadConfig } from './config/config';
 import { runMigrations } from './database/data-source';
@@ -19,13 +20,16 @@ async function main(): Promise<void> {
   }
   // PostgreSQL away at start (a host reboot, a restart in any order): wait for it with back-off
   // instead of exiting; until then nothing listens, so readiness (/healthz) says not ready.
-  const log = (m: string) => Logger.warn(m, 'Dependencies');
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat });
+  const log = (m: string) => logger.child('Dependencies').warn(m);
+  // Under a PostgreSQL advisory lock: replicas starting together (and the Helm hook Job) take turns.
   const ran = await untilAvailable('API: PostgreSQL (migrations)', () => runMigrations(config.databaseUrl), log);
-  if (ran.length) Logger.log(`applied migrations: ${ran.join(', ')}`, 'Migrations');
+  if (ran.length) logger.child('Migrations').log(`applied migrations: ${ran.join(', ')}`, { migrations: ran });
   await untilAvailable('API: PostgreSQL (secrets key check)', () => assertSecretsKeyOpensStoredKeys(config.databaseUrl, config.secretsKey), log);
-  const app = await createApiApp(config);
+  // SIGTERM/SIGINT (enableShutdownHooks): stop accepting, close long polls and connections, exit.
+  const app = await createApiApp(config, { logger: new NestStructuredLogger(logger) });
   await app.listen(config.port, '0.0.0.0');
-  Logger.log(`API listening on http://127.0.0.1:${config.port} (docs at /api/docs)`, 'Main');
+  logger.child('Main').log(`API listening on http://127.0.0.1:${config.port} (docs at /api/docs)`, { port: config.port });
 }
 
 main().catch((err) => {

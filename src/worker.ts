@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { untilAvailable } from './common/dependency-wait';
+import { createLogger } from './common/structured-log';
 import { ConfigError } from './config/config';
 import { assertSecretsKeyOpensStoredKeys, SecretsKeyMismatch } from './database/secrets-key-check';
 import { HostWorker } from './negotiation/host-worker';
@@ -16,13 +17,15 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const log = (m: string) => console.log(`[worker] ${m}`);
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat, context: 'worker' });
+  // The worker's components take a line callback; their lines go to the one logger.
+  const log = (m: string) => logger.log(m);
   // PostgreSQL away at start is waited for, not a reason to exit (a wrong key still is).
   await untilAvailable('worker: PostgreSQL (secrets key check)', () => assertSecretsKeyOpensStoredKeys(config.databaseUrl, config.secretsKey), log);
   const worker = new HostWorker(config, log);
   const stop = async (signal: string) => {
     // The charons and their SAs stay up: the next worker (a restart, an upgrade) takes them over.
-    console.log(`[worker] ${signal}: stopping (gateway charons keep running for the next worker)`);
+    logger.log(`${signal}: stopping (gateway charons keep running for the next worker)`);
     await worker.stop({ keepCharons: true });
     process.exit(0);
   };

@@ -8,7 +8,7 @@ import { AuditService } from './audit.service';
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 // POSTs that change nothing: not audited.
-const READ_ONLY_POSTS = new Set(['/api/v1/vpn-gateways/quote', '/api/v1/vpn-tunnels/:id/check-remote-config']);
+const READ_ONLY_POSTS = new Set(['/api/v1/vpn-gateways/quote', '/api/v1/vpn-tunnels/:id/check-remote-config', '/api/v1/vpn-tunnels/:id/diagnose']);
 const MAX_IDS = 100;
 
 const cut = (s: string, n: number) => (s.length > n ? s.slice(0, n) : s);

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, Repository } from 'typeorm';
+import { EntityManager, IsNull, Repository } from 'typeorm';
 import { APP_CONFIG, AppConfig, hashApiKey } from '../config/config';
 import { Conflict, NotFound } from '../common/errors';
 import { ID_PREFIX, newId, newSecretToken } from '../common/ids';
@@ -9,6 +9,8 @@ import { ApiKey, Role } from './api-key.entity';
 import { Tenant } from './tenant.entity';
 
 export const DEMO_TENANT_NAME = 'demo';
+/** Serialises bootstrap across API replicas starting together ("vpnboot" in ASCII). */
+const BOOTSTRAP_LOCK_KEY = '33337666652041076';
 
 @Injectable()
 export class TenantsService {
@@ -22,19 +24,24 @@ export class TenantsService {
 
   /** At start: the operator key from configuration, and the demo tenant's key if configured. */
   async bootstrap(): Promise<void> {
-    await this.ensureKey(this.config.adminApiKey, 'admin', null, 'bootstrap admin');
-    if (this.config.demoApiKey) {
-      let demo = await this.tenants.findOne({ where: { name: DEMO_TENANT_NAME } });
-      if (!demo) demo = await this.tenants.save(this.tenants.create({ id: newId(ID_PREFIX.tenant), name: DEMO_TENANT_NAME }));
-      await this.ensureKey(this.config.demoApiKey, 'tenant', demo.id, 'demo');
-    }
+    // Several replicas starting at once each checked "no demo tenant yet" and inserted it: one won,
+    // the others crashed on the unique name. One bootstrap at a time, in one transaction.
+    await this.tenants.manager.transaction(async (m) => {
+      await m.query(`SELECT pg_advisory_xact_lock(${BOOTSTRAP_LOCK_KEY}::bigint)`);
+      await this.ensureKey(m, this.config.adminApiKey, 'admin', null, 'bootstrap admin');
+      if (this.config.demoApiKey) {
+        let demo = await m.findOne(Tenant, { where: { name: DEMO_TENANT_NAME } });
+        if (!demo) demo = await m.save(m.create(Tenant, { id: newId(ID_PREFIX.tenant), name: DEMO_TENANT_NAME }));
+        await this.ensureKey(m, this.config.demoApiKey, 'tenant', demo.id, 'demo');
+      }
+    });
   }
 
-  private async ensureKey(key: string, role: Role, tenantId: string | null, name: string): Promise<void> {
+  private async ensureKey(m: EntityManager, key: string, role: Role, tenantId: string | null, name: string): Promise<void> {
     const keyHash = hashApiKey(key);
-    const existing = await this.keys.findOne({ where: { keyHash } });
+    const existing = await m.findOne(ApiKey, { where: { keyHash } });
     if (existing) return;
-    await this.keys.insert({ id: newId(ID_PREFIX.apiKey), role, tenantId, name, keyHash, keyPrefix: key.slice(0, 8), revokedAt: null });
+    await m.insert(ApiKey, { id: newId(ID_PREFIX.apiKey), role, tenantId, name, keyHash, keyPrefix: key.slice(0, 8), revokedAt: null });
     this.logger.log(`created ${role} API key "${name}" (${key.slice(0, 8)}…)`);
   }
 

@@ -46,6 +46,8 @@ const VERBS: Record<string, (singular: string, plural: string) => string> = {
 /** Handlers outside the convention. */
 const NAMED: Record<string, string> = {
   'HealthController.health': 'getHealth',
+  'HealthController.live': 'getLiveness',
+  'HealthController.ready': 'getReadiness',
   'MeController.me': 'getMe',
   'TenantsController.issueKey': 'createTenantApiKey',
   'TenantsController.listKeys': 'listTenantApiKeys',

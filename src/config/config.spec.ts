@@ -34,6 +34,7 @@ describe('loadConfig', () => {
       demoApiKey: null,
       webRoot: join(__dirname, '..', '..', 'web', 'dist'),
       logLevel: 'log',
+      logFormat: 'text',
       alerts: { evaluationIntervalMs: 10_000, sampleMaxAgeMs: 30_000, webhookMaxAttempts: 5, webhookRetryBaseMs: 2000, webhookTimeoutMs: 5000 },
       metricsToken: null,
       rateLimits: { authFailures: 20, authWindowSeconds: 300, tenantPerMinute: 6000 },

@@ -4,6 +4,7 @@ import { createHash } from 'crypto';
 import { existsSync } from 'fs';
 import { dirname, join } from 'path';
 import { AlertSettings, readAlertSettings } from '../alerts/alert-settings';
+import { LogFormat, readLogSettings } from '../common/structured-log';
 
 export type DataPlane = 'libipsec' | 'kernel';
 
@@ -20,6 +21,8 @@ export interface AppConfig {
   /** Where the built web console lives (served at /): WEB_ROOT, by default the repository's web/dist. */
   webRoot: string;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
+  /** LOG_FORMAT: json (one object a line, for a log pipeline) or text (default). */
+  logFormat: LogFormat;
   /** Alert evaluation and webhook delivery (src/alerts/alert-settings.ts). */
   alerts: AlertSettings;
   /** GET /metrics takes an operator API key, or this scrape-only bearer token when set. */
@@ -66,15 +69,14 @@ function parseKey(raw: string, problems: string[]): Buffer {
 }
 
 /** The settings the API and the worker share: where state lives and how secrets are sealed. */
-export function readSharedSettings(env: Env, problems: string[]): Pick<AppConfig, 'databaseUrl' | 'redisUrl' | 'secretsKey' | 'logLevel'> {
+export function readSharedSettings(env: Env, problems: string[]): Pick<AppConfig, 'databaseUrl' | 'redisUrl' | 'secretsKey' | 'logLevel' | 'logFormat'> {
   const databaseUrl = required(env, 'DATABASE_URL', problems);
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('DATABASE_URL must be a postgres:// URL');
   const redisUrl = required(env, 'REDIS_URL', problems);
   if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) problems.push('REDIS_URL must be a redis:// URL');
   const secretsKey = parseKey(required(env, 'SECRETS_KEY', problems), problems);
-  const logLevel = (env.LOG_LEVEL ?? 'log') as AppConfig['logLevel'];
-  if (!['error', 'warn', 'log', 'debug'].includes(logLevel)) problems.push('LOG_LEVEL must be one of error, warn, log, debug');
-  return { databaseUrl, redisUrl, secretsKey, logLevel };
+  const { logLevel, logFormat } = readLogSettings(env, problems);
+  return { databaseUrl, redisUrl, secretsKey, logLevel, logFormat };
 }
 
 /** An integer setting with bounds, or the default when unset. */
@@ -112,7 +114,7 @@ export function boolSetting(env: Env, name: string, fallback: boolean, problems:
 export function loadConfig(env: Env = process.env): AppConfig {
   const problems: string[] = [];
   const port = intSetting(env, 'PORT', 8080, 1, 65535, problems);
-  const { databaseUrl, redisUrl, secretsKey, logLevel } = readSharedSettings(env, problems);
+  const { databaseUrl, redisUrl, secretsKey, logLevel, logFormat } = readSharedSettings(env, problems);
   const adminApiKey = required(env, 'ADMIN_API_KEY', problems);
   if (adminApiKey && adminApiKey.length < 24) problems.push('ADMIN_API_KEY must be at least 24 characters');
   const demoApiKey = env.DEMO_API_KEY || null;
@@ -128,7 +130,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const auditRetentionDays = intSetting(env, 'AUDIT_RETENTION_DAYS', 400, 1, 36_500, problems);
 
   if (problems.length) throw new ConfigError(problems);
-  return { port, databaseUrl, redisUrl, secretsKey, adminApiKey, demoApiKey, webRoot: env.WEB_ROOT || defaultWebRoot(), logLevel, alerts, metricsToken: env.METRICS_TOKEN || null, rateLimits, trustProxy, webhookAllowPrivate, auditRetentionDays };
+  return { port, databaseUrl, redisUrl, secretsKey, adminApiKey, demoApiKey, webRoot: env.WEB_ROOT || defaultWebRoot(), logLevel, logFormat, alerts, metricsToken: env.METRICS_TOKEN || null, rateLimits, trustProxy, webhookAllowPrivate, auditRetentionDays };
 }
 
 /** The repository this code runs from, sources or dist/ alike: the first folder up with a package.json. */

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Principal, Roles } from '../auth/principal';
 import { ApiErrors } from '../common/api-errors.decorator';
@@ -6,7 +6,7 @@ import { ListQueryDto, resolveListQuery } from '../common/list-query';
 import {
   CreateDataCenterDto, CreateExternalIpDto, CreateInstanceDto, CreateMachineTypeDto, CreateSubnetDto, CreateVpcDto,
   DataCenterDto, DataCenterPageDto, ExternalIpDto, ExternalIpPageDto, InstanceDto, InstancePageDto, InventoryListQueryDto,
-  MachineTypeDto, MachineTypePageDto, SubnetDto, SubnetPageDto, VpcDto, VpcPageDto,
+  MachineTypeDto, MachineTypePageDto, SubnetDto, SubnetPageDto, UpdateSubnetDto, VpcDto, VpcPageDto,
 } from './inventory.dto';
 import { InventoryService } from './inventory.service';
 
@@ -64,6 +64,8 @@ export class SubnetsController {
   create(@Body() dto: CreateSubnetDto) { return this.inventory.createSubnet(dto); }
   @Get() @ApiOkResponse({ type: SubnetPageDto }) @ApiErrors(400)
   list(@CurrentPrincipal() p: Principal, @Query() q: InventoryListQueryDto) { return this.inventory.listSubnets(p, resolveListQuery(q, SORT_BY_NAME()), q); }
+  @Patch(':id') @Roles('admin') @ApiOkResponse({ type: SubnetDto }) @ApiErrors(400, 404, 409)
+  update(@Param('id') id: string, @Body() dto: UpdateSubnetDto) { return this.inventory.updateSubnet(id, dto); }
   @Delete(':id') @Roles('admin') @HttpCode(204) @ApiErrors(404, 409)
   remove(@Param('id') id: string) { return this.inventory.remove('subnet', id); }
 }

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsIP, IsString, Length, Max, Min } from 'class-validator';
+import { IsInt, IsIP, IsString, Length, Max, Min, ValidateBy, ValidateIf } from 'class-validator';
 import { ListQueryDto } from '../common/list-query';
 import { Optional } from '../common/validators';
 
@@ -18,10 +18,30 @@ export class CreateVpcDto {
   @ApiProperty({ example: 'prod' }) @IsString() @Length(1, 64) name: string;
   @ApiProperty({ example: '10.1.0.0/16' }) @IsString() cidr: string;
 }
+/** A VXLAN network identifier is 24 bits; 0 is reserved. */
+export const VNI_MIN = 1;
+export const VNI_MAX = 16_777_215;
+/** One rule and one message (IsInt+Min+Max gave three contradictory ones for "7"). */
+function IsVni(): PropertyDecorator {
+  return ValidateBy({
+    name: 'vni_range',
+    validator: {
+      validate: (v: unknown) => Number.isInteger(v) && (v as number) >= VNI_MIN && (v as number) <= VNI_MAX,
+      defaultMessage: (a) => `${a?.property ?? 'vni'} must be an integer from ${VNI_MIN} to ${VNI_MAX}`,
+    },
+  });
+}
+const VNI_PROPERTY = { example: 10101, minimum: VNI_MIN, maximum: VNI_MAX, type: Number, description: 'VXLAN network identifier of the segment carrying the subnet on the gateway hosts (the vxlan network driver); unique' };
+
 export class CreateSubnetDto {
   @ApiProperty({ example: 'vpc-k3j9x2ab' }) @IsString() vpcId: string;
   @ApiProperty({ example: 'web' }) @IsString() @Length(1, 64) name: string;
   @ApiProperty({ example: '10.1.1.0/24' }) @IsString() cidr: string;
+  @ApiPropertyOptional({ ...VNI_PROPERTY }) @Optional() @IsVni() vni?: number;
+}
+export class UpdateSubnetDto {
+  @ApiProperty({ ...VNI_PROPERTY, nullable: true, description: `${VNI_PROPERTY.description}; null clears it. Refused while a VPN gateway sits in the subnet (its host would keep the old segment).` })
+  @ValidateIf((_o, v) => v !== null) @IsVni() vni: number | null;
 }
 export class CreateExternalIpDto {
   @ApiProperty({ example: 'tenant-k3j9x2ab' }) @IsString() tenantId: string;
@@ -55,7 +75,9 @@ export class VpcDto {
 }
 export class SubnetDto {
   @ApiProperty() id: string; @ApiProperty() tenantId: string; @ApiProperty() vpcId: string;
-  @ApiProperty() name: string; @ApiProperty() cidr: string; @ApiProperty() createdAt: Date;
+  @ApiProperty() name: string; @ApiProperty() cidr: string;
+  @ApiProperty({ type: Number, nullable: true, description: 'VXLAN network identifier (null: not on a VXLAN fabric)' }) vni: number | null;
+  @ApiProperty() createdAt: Date;
 }
 export class ExternalIpDto {
   @ApiProperty() id: string; @ApiProperty() tenantId: string; @ApiProperty() dataCenterId: string;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import { Principal } from '../auth/principal';
 import { Tenant } from '../auth/tenant.entity';
 import { AgentTarget } from '../routes/agent-target.entity';
@@ -10,7 +10,7 @@ import { ID_PREFIX, newId } from '../common/ids';
 import { pageQuery } from '../common/list';
 import { Page, ResolvedListQuery } from '../common/list-query';
 import { violation } from '../common/violations';
-import { CreateDataCenterDto, CreateExternalIpDto, CreateInstanceDto, CreateMachineTypeDto, CreateSubnetDto, CreateVpcDto, InventoryListQueryDto } from './inventory.dto';
+import { CreateDataCenterDto, CreateExternalIpDto, CreateInstanceDto, CreateMachineTypeDto, CreateSubnetDto, CreateVpcDto, InventoryListQueryDto, UpdateSubnetDto } from './inventory.dto';
 import { DataCenter, ExternalIp, Instance, MachineType, Subnet, Vpc } from './inventory.entities';
 
 type Filters = Pick<InventoryListQueryDto, 'tenantId' | 'vpcId' | 'subnetId' | 'dataCenterId'>;
@@ -70,8 +70,31 @@ export class InventoryService {
       const siblings = await m.find(Subnet, { where: { vpcId: vpc.id } });
       const clash = siblings.find((s) => cidrsOverlap(parseCidr(s.cidr)!, parseCidr(cidr)!));
       if (clash) throw new Conflict('subnet_overlap', `${cidr} overlaps subnet ${clash.id} (${clash.cidr})`, [violation('cidr', 'no_overlap_with_subnets', dto.cidr, `${cidr} overlaps subnet ${clash.id} (${clash.cidr})`)]);
-      return m.save(m.create(Subnet, { id: newId(ID_PREFIX.subnet), tenantId: vpc.tenantId, vpcId: vpc.id, name: dto.name, cidr }));
+      if (dto.vni !== undefined) await this.assertVniFree(m, dto.vni, null);
+      return m.save(m.create(Subnet, { id: newId(ID_PREFIX.subnet), tenantId: vpc.tenantId, vpcId: vpc.id, name: dto.name, cidr, vni: dto.vni ?? null }));
     });
+  }
+
+  /** Sets (or clears) a subnet's VNI: the segment its gateways join on the hosts' VXLAN fabric. */
+  async updateSubnet(id: string, dto: UpdateSubnetDto): Promise<Subnet> {
+    return this.subnets.manager.transaction(async (m) => {
+      const subnet = await m.createQueryBuilder(Subnet, 's').setLock('pessimistic_write').where('s.id = :id', { id }).getOne();
+      if (!subnet) throw new NotFound('subnet', id);
+      if (subnet.vni === dto.vni) return subnet;
+      // A placed gateway's host keeps the segment it attached to: moving it needs a re-placement, not an edit.
+      const [{ n }] = await m.query(`SELECT count(*)::int AS n FROM vpn_gateways WHERE subnet_id = $1`, [id]);
+      if (n > 0) throw new Conflict('subnet_in_use', `${id} has ${n} VPN gateway(s): its VNI cannot change under them`, [violation('vni', 'no_gateways_in_subnet', dto.vni, `subnet ${id} has VPN gateways; delete them before changing its VNI`)]);
+      if (dto.vni !== null) await this.assertVniFree(m, dto.vni, id);
+      subnet.vni = dto.vni;
+      return m.save(subnet);
+    });
+  }
+
+  private async assertVniFree(m: EntityManager, vni: number, exceptSubnetId: string | null): Promise<void> {
+    const other = await m.findOne(Subnet, { where: { vni } });
+    if (other && other.id !== exceptSubnetId) {
+      throw new Conflict('duplicate', `VNI ${vni} already carries subnet ${other.id}`, [violation('vni', 'unique', vni, `VNI ${vni} already carries subnet ${other.id}`)]);
+    }
   }
 
   async createExternalIp(dto: CreateExternalIpDto): Promise<ExternalIp> {

@@ -2,7 +2,7 @@
 // per job name, deterministic ids so duplicates collapse. No NestJS here: the API and the worker
 // both import it.
 
-export const JOB_NAMES = ['gateway.sync', 'gateway.delete', 'tunnel.sync', 'tunnel.delete'] as const;
+export const JOB_NAMES = ['gateway.sync', 'gateway.delete', 'tunnel.sync', 'tunnel.delete', 'tunnel.diagnose'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 export interface JobPayloads {
@@ -14,6 +14,8 @@ export interface JobPayloads {
   'tunnel.sync': { tunnelId: string; configVersion: number };
   /** Terminate and unload the tunnel, then delete its row. */
   'tunnel.delete': { tunnelId: string };
+  /** The host's checks for POST /vpn-tunnels/{id}/diagnose; the job's return value is a TunnelProbe. */
+  'tunnel.diagnose': { tunnelId: string; requestId: string };
 }
 
 export type JobPayload<N extends JobName> = JobPayloads[N];
@@ -37,6 +39,8 @@ export function jobId<N extends JobName>(name: N, payload: JobPayloads[N]): stri
       return `tunnel.sync.${(payload as JobPayloads['tunnel.sync']).tunnelId}.v${(payload as JobPayloads['tunnel.sync']).configVersion}`;
     case 'tunnel.delete':
       return `tunnel.delete.${(payload as JobPayloads['tunnel.delete']).tunnelId}`;
+    case 'tunnel.diagnose':
+      return `tunnel.diagnose.${(payload as JobPayloads['tunnel.diagnose']).requestId}`;
     default:
       return `${name}.${(payload as { gatewayId: string }).gatewayId}`;
   }

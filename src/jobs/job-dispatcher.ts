@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { Queue } from 'bullmq';
+import { Queue, QueueEvents } from 'bullmq';
 import IORedis from 'ioredis';
 import { describeError } from '../common/dependency-errors';
 import { APP_CONFIG, AppConfig } from '../config/config';
@@ -17,9 +17,14 @@ export const DISPATCH_TIMEOUT_MS = 1000;
 export class JobDispatcher implements OnModuleDestroy {
   private readonly connection: IORedis;
   private readonly queues = new Map<string, Queue>();
+  // Completion events of a host's queue, for the one job whose answer a request waits for.
+  private readonly events = new Map<string, QueueEvents>();
+  private readonly eventConnections: IORedis[] = [];
+  private readonly redisUrl: string;
   private readonly logger = new Logger('Jobs');
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    this.redisUrl = config.redisUrl;
     this.connection = new IORedis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
     // Without a listener ioredis prints "Unhandled error event" at every reconnect while Redis is away.
     let lastWarned = 0;
@@ -69,6 +74,31 @@ export class JobDispatcher implements OnModuleDestroy {
     }
   }
 
+  /**
+   * Enqueues a job and waits for the worker's answer (its handler's return value). Rejects after
+   * timeoutMs (the host is down or busy): the caller says so instead of waiting.
+   */
+  async ask<N extends JobName>(hostId: string, name: N, payload: JobPayloads[N], timeoutMs: number): Promise<unknown> {
+    let events = this.events.get(hostId);
+    if (!events) {
+      // A blocking reader: it needs a connection of its own.
+      const connection = new IORedis(this.redisUrl, { maxRetriesPerRequest: null });
+      this.eventConnections.push(connection);
+      events = new QueueEvents(hostQueueName(hostId), { connection });
+      events.on('error', (err) => this.logger.warn(`queue events ${hostQueueName(hostId)}: ${describeError(err, 'Redis')}`));
+      this.events.set(hostId, events);
+    }
+    const deadline = Date.now() + timeoutMs;
+    const within = <T>(p: Promise<T>, what: string) => {
+      let timer: NodeJS.Timeout | undefined;
+      return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${timeoutMs} ms`)), Math.max(0, deadline - Date.now()))))]).finally(() => clearTimeout(timer));
+    };
+    await within(events.waitUntilReady(), 'queue events');
+    // Kept a minute after completion, so the answer is still there if the event beat our listener.
+    const job = await within(this.queue(hostId).add(name, payload, { jobId: jobId(name, payload), attempts: 1, priority: 1, removeOnComplete: { age: 60 }, removeOnFail: { age: 60 } }), 'enqueue');
+    return within(job.waitUntilFinished(events, timeoutMs), hostQueueName(hostId));
+  }
+
   /** Jobs of a host's queue by state (waiting, active, delayed, prioritized, waiting-children, failed, completed), for /metrics. */
   jobCounts(hostId: string): Promise<Record<string, number>> {
     return this.queue(hostId).getJobCounts(...PENDING_JOB_STATES, 'failed', 'completed');
@@ -90,7 +120,8 @@ export class JobDispatcher implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    await Promise.all([...this.queues.values(), ...this.events.values()].map((q) => q.close()));
+    for (const c of this.eventConnections) c.disconnect();
     this.connection.disconnect();
   }
 }

@@ -9,6 +9,7 @@ import { KeyedMutex } from './keyed-mutex';
 import { NegotiationStore } from './negotiation-store';
 import { RetryTimings } from './retry-policy';
 import { TunnelStateStore } from './tunnel-negotiator';
+import { probeTunnel, TunnelProbe } from './tunnel-probe';
 
 export interface HostControllerOptions {
   hostId: string;
@@ -133,6 +134,16 @@ export class HostController {
       const agent = this.agents.get(gatewayId);
       await this.deleteTunnelOn(agent, tunnelId);
     });
+  }
+
+  /** The host's checks for a tunnel of a gateway served here (null: not served here, or deleted). */
+  async diagnoseTunnel(tunnelId: string): Promise<TunnelProbe | null> {
+    const gatewayId = await this.gatewayOf(tunnelId);
+    if (!gatewayId || !this.agents.has(gatewayId)) return null;
+    const [desired] = await this.o.store.desiredTunnels(gatewayId, [tunnelId]);
+    if (!desired) return null;
+    const runtime = this.o.runtime;
+    return probeTunnel({ hostId: this.o.hostId, namespaceOf: (g) => runtime.namespaceOf(g), viciSocketOf: (g) => runtime.viciSocketOf(g), isCharonRunning: (g) => runtime.isCharonRunning(g) }, gatewayId, desired);
   }
 
   private async deleteTunnelOn(agent: GatewayAgent | undefined, tunnelId: string): Promise<void> {

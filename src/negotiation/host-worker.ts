@@ -10,7 +10,7 @@ import { dataSourceOptions } from '../database/data-source';
 import { hostQueueName, JOB_NAMES, JobName, JobPayloads } from '../jobs/job-catalogue';
 import { HostController } from './host-controller';
 import { GatewayHostRuntime } from './host/gateway-host';
-import { LabNetworkDriver } from './host/gateway-network';
+import { createNetworkDriver } from './host/network-driver-factory';
 import { publishRoutesChanged } from '../routes/route-notifier';
 import { NegotiationStore } from './negotiation-store';
 import { StateWriter, WriteBehindStore } from './state-writer';
@@ -19,7 +19,8 @@ import { SampleStore } from '../monitoring/sample-store';
 import { connName } from '../strongswan/tunnel-model';
 import { WorkerConfig } from './worker-config';
 
-type Handlers = { [N in JobName]: (payload: JobPayloads[N]) => Promise<void> };
+// A handler's result is the job's return value (only tunnel.diagnose has one: the API waits for it).
+type Handlers = { [N in JobName]: (payload: JobPayloads[N]) => Promise<unknown> };
 
 export class HostWorker {
   private db!: DataSource;
@@ -58,7 +59,7 @@ export class HostWorker {
 
     // The charon supervisor's lines carry the component too ("[worker] charon vpngw-…: …").
     const logger = { info: (m: string) => this.log(m), warn: (m: string) => this.log(m), error: (m: string) => this.log(m) };
-    const runtime = new GatewayHostRuntime({ network: new LabNetworkDriver({ prefix: c.labPrefix }), baseDir: c.gatewaysDir, dataPlane: c.dataPlane, logger });
+    const runtime = new GatewayHostRuntime({ network: createNetworkDriver(c), baseDir: c.gatewaysDir, dataPlane: c.dataPlane, logger });
     this.controller = new HostController({
       hostId: c.hostId, capacity: c.capacity, db: this.db, store, tunnelStore, runtime,
       timings: { triesBeforeFailed: 3, quickRetryMs: c.quickRetryMs, failedRetryMs: c.retryIntervalMs },
@@ -71,6 +72,7 @@ export class HostWorker {
       'gateway.delete': (p) => this.controller.deleteGateway(p.gatewayId),
       'tunnel.sync': (p) => this.controller.syncTunnel(p.tunnelId),
       'tunnel.delete': (p) => this.controller.deleteTunnel(p.tunnelId),
+      'tunnel.diagnose': (p) => this.controller.diagnoseTunnel(p.tunnelId),
     };
     for (const name of JOB_NAMES) if (!handlers[name]) throw new Error(`no handler for job ${name}`);
 
@@ -82,9 +84,9 @@ export class HostWorker {
     this.worker = new Worker(
       hostQueueName(c.hostId),
       async (job: Job) => {
-        const handler = handlers[job.name as JobName] as (p: unknown) => Promise<void>;
+        const handler = handlers[job.name as JobName] as (p: unknown) => Promise<unknown>;
         if (!handler) throw new Error(`unknown job ${job.name}`);
-        await handler(job.data);
+        return handler(job.data);
       },
       { connection: this.redis, concurrency: c.jobConcurrency },
     );

@@ -14,7 +14,7 @@ import { finalizeTunnelDeletion } from '../vpn/tunnels/tunnel-pairs';
 import { toRenderable } from '../vpn/tunnels/renderable';
 import { PairState, VpnTunnel } from '../vpn/tunnels/vpn-tunnel.entity';
 import { GatewayHost } from './gateway-host.entity';
-import { GatewayPlacement } from './host/gateway-network';
+import { SegmentPlacement } from './host/vxlan-network-driver';
 import { TunnelEvent, TunnelEventKind } from './tunnel-event.entity';
 
 export interface DesiredTunnel {
@@ -86,7 +86,7 @@ export class NegotiationStore {
     return this.db.getRepository(VpnGateway).findOne({ where: { id } });
   }
 
-  async placement(g: VpnGateway): Promise<GatewayPlacement> {
+  async placement(g: VpnGateway): Promise<SegmentPlacement> {
     const eip = await this.db.getRepository(ExternalIp).findOneByOrFail({ id: g.externalIpId });
     const vpc = await this.db.getRepository(Vpc).findOneByOrFail({ id: g.vpcId });
     const subnet = await this.db.getRepository(Subnet).findOneByOrFail({ id: g.subnetId });
@@ -101,6 +101,7 @@ export class NegotiationStore {
       subnetCidr: subnet.cidr,
       subnetRouterIp: firstHost(subnet.cidr),
       privateIp: g.privateIp,
+      vni: subnet.vni,
     };
   }
 

@@ -39,7 +39,7 @@ export const REVALIDATE = 'no-cache';
 
 /** Paths the API owns: never answered from web/dist, not even by the index.html fallback. */
 export function isApiPath(path: string): boolean {
-  return path === '/api' || path.startsWith('/api/') || path === '/metrics' || path.startsWith('/metrics/') || path.startsWith('/health');
+  return path === '/api' || path.startsWith('/api/') || path === '/metrics' || path.startsWith('/metrics/') || path.startsWith('/health') || path === '/livez' || path === '/readyz';
 }
 
 const notBuiltPage = (webRoot: string) => `<!doctype html>

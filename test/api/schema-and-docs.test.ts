@@ -1,6 +1,7 @@
 // Migrations and entities agree; the committed OpenAPI document is current; /healthz works.
 import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
+import { DataSource } from 'typeorm';
 import { openApiDocument } from '../../src/api-app';
 import { pendingSchemaSql } from '../../src/cli/generate-migration';
 import { startTestApi, TestApi } from '../support/api';
@@ -66,6 +67,29 @@ describe('with the API', () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ status: 'ok', database: 'up', redis: 'up' });
   });
+
+  it('/livez answers without a key; /readyz adds that the schema is at head', async () => {
+    const live = await api.http().get('/livez');
+    expect(live.status).toBe(200);
+    expect(live.body).toEqual({ status: 'ok' });
+    const ready = await api.http().get('/readyz');
+    expect(ready.status).toBe(200);
+    expect(ready.body).toEqual({ status: 'ok', database: 'up', redis: 'up', migrations: 'up' });
+  });
+});
+
+it('/readyz answers 503 when a migration this build knows is not applied (an older schema)', async () => {
+  const api = await startTestApi();
+  try {
+    const db = api.app.get(DataSource);
+    await db.query('DELETE FROM migrations WHERE id = (SELECT max(id) FROM migrations)');
+    const res = await api.http().get('/readyz');
+    expect(res.status).toBe(503);
+    expect(res.body).toMatchObject({ status: 'degraded', database: 'up', redis: 'up', migrations: 'down' });
+    expect((await api.http().get('/livez')).status).toBe(200);
+  } finally {
+    await api.close();
+  }
 });
 
 it('/healthz answers 503 naming Redis when Redis is unreachable', async () => {

@@ -131,7 +131,10 @@ export class ProductProcesses {
   private spawnLogged(name: string, script: string): ChildProcess {
     const log = createWriteStream(join(this.dir, `${name}.log`), { flags: 'a' });
     const flags = script === 'dist/src/main.js' ? API_NODE_FLAGS : [];
-    const child = spawn(process.execPath, [...flags, join(REPO_ROOT, script)], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The API logs warnings and up (Nest's route lines are noise here); the worker's operational
+    // lines are what the tests read (LOG_LEVEL applies to both since the structured logger).
+    const env = name === 'worker' ? { ...this.env, LOG_LEVEL: this.o.workerEnv?.LOG_LEVEL ?? 'log' } : this.env;
+    const child = spawn(process.execPath, [...flags, join(REPO_ROOT, script)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.pipe(log);
     child.stderr!.pipe(log);
     return child;

@@ -92,6 +92,11 @@ export class GatewayHostRuntime {
     return [...found].sort();
   }
 
+  /** The namespace of this host's copy of the gateway. */
+  namespaceOf(gatewayId: string): string {
+    return gatewayId;
+  }
+
   isCharonRunning(gatewayId: string): boolean {
     return this.charons.get(gatewayId)?.isRunning() ?? false;
   }

@@ -8,6 +8,11 @@ import { RenderError } from '../../strongswan/tunnel-model';
 import { Conflict, ValidationFailed } from '../../common/errors';
 import { violation } from '../../common/violations';
 import { toRenderable } from './renderable';
+import { randomUUID } from 'crypto';
+import { JobDispatcher } from '../../jobs/job-dispatcher';
+import type { TunnelProbe } from '../../negotiation/tunnel-probe';
+import { diagnosisChecklist } from './tunnel-diagnosis';
+import { TunnelDiagnosisDto } from './tunnel-diagnosis.dto';
 import { RoutesService } from '../../routes/routes.service';
 import { CurrentPrincipal, Principal, Roles, tenantOf } from '../../auth/principal';
 import { ApiErrors } from '../../common/api-errors.decorator';
@@ -22,6 +27,9 @@ import { TUNNEL_SHEET } from '../../exports/vpn-sheets';
 import { ApiXlsxExport, streamWorkbook } from '../../exports/workbook-stream';
 import { VpnTunnel } from './vpn-tunnel.entity';
 
+/** How long a diagnose waits for the gateway host: its probe takes ~3 s, a busy queue adds to it. */
+const DIAGNOSE_TIMEOUT_MS = 15_000;
+
 const RECONNECTS = 'Saving reconnects the tunnel: its connection state goes back to connecting. The answer\'s remoteMustUpdate says whether the remote device must download its new configuration.';
 
 @ApiTags('vpn-tunnels')
@@ -29,7 +37,7 @@ const RECONNECTS = 'Saving reconnects the tunnel: its connection state goes back
 @Roles('tenant')
 @Controller('api/v1/vpn-tunnels')
 export class TunnelsController {
-  constructor(private readonly tunnels: TunnelsService, private readonly routes: RoutesService) {}
+  constructor(private readonly tunnels: TunnelsService, private readonly routes: RoutesService, private readonly jobs: JobDispatcher) {}
 
   private async view(t: VpnTunnel, psk?: string): Promise<TunnelDto> {
     return tunnelView(t, await this.tunnels.subnetsById(t.localSubnetIds), psk);
@@ -111,6 +119,37 @@ export class TunnelsController {
     res.setHeader('Content-Disposition', `attachment; filename="${configFileName(vendor, tunnel.id, side)}"`);
     res.setHeader('Cache-Control', 'no-store');
     res.send(text);
+  }
+
+  @Post(':id/diagnose')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Diagnose the tunnel: a checklist of what can stop it, each with what was seen and what to do',
+    description: `Runs on the gateway's host (up to ${DIAGNOSE_TIMEOUT_MS / 1000} s): does the peer answer IKE on UDP 500/4500 from the gateway's own namespace, are the SAs established and do their counters move; with the gateway's state, the last attempt's reason and the instances' routes. Changes nothing.`,
+  })
+  @ApiOkResponse({ type: TunnelDiagnosisDto })
+  @ApiErrors(404)
+  async diagnose(@CurrentPrincipal() p: Principal, @Param('id') id: string): Promise<TunnelDiagnosisDto> {
+    const tunnel = await this.tunnels.get(tenantOf(p), id);
+    const gateway = tunnel.gateway!;
+    let probe: TunnelProbe | null = null;
+    let hostProblem: string | null = null;
+    if (!gateway.hostId) hostProblem = 'the gateway is not placed on a gateway host yet';
+    else {
+      try {
+        probe = (await this.jobs.ask(gateway.hostId, 'tunnel.diagnose', { tunnelId: id, requestId: randomUUID() }, DIAGNOSE_TIMEOUT_MS)) as TunnelProbe | null;
+        if (!probe) hostProblem = `gateway host ${gateway.hostId} does not serve this gateway right now`;
+      } catch (err) {
+        hostProblem = `gateway host ${gateway.hostId} did not answer within ${DIAGNOSE_TIMEOUT_MS / 1000} s (${(err as Error).message})`;
+      }
+    }
+    const routes = await this.routes.pushStatus(tunnel);
+    const checks = diagnosisChecklist({
+      gatewayState: gateway.resourceState, gatewayReason: gateway.stateReason, gatewayIp: gateway.externalIp!.address, peerIp: tunnel.peer!.ipAddress,
+      connectionState: tunnel.connectionState, failure: tunnel.failureCode ? { code: tunnel.failureCode, message: tunnel.failureMessage ?? '' } : null,
+      probe, hostProblem, routes,
+    });
+    return { ranAt: new Date().toISOString(), checks };
   }
 
   @Post(':id/check-remote-config')
