@@ -685,6 +685,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/vpn-tunnels/{id}/logs/export.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download the connection log as Excel
+         * @description The log's filters (kind, result, reasonCode, from/to, q) and collapse, every matching entry newest first, no paging; lang=zh|en (default: Accept-Language, else zh).
+         */
+        get: operations["exportVpnTunnelLogs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/vpn-tunnels/{id}/subnets": {
         parameters: {
             query?: never;
@@ -881,6 +901,26 @@ export interface paths {
          * @description A host is live while its worker's heartbeat is younger than `livenessSeconds`; only live hosts get new gateways. `queue` is null when Redis did not answer within 3 s.
          */
         get: operations["listGatewayHosts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/gateway-hosts/{id}/failed-jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The host queue's failed jobs with the worker's error, newest first (operators; the hosts page's drill-down)
+         * @description At most 50 of the last 100 the queue keeps. `available` is false when Redis did not answer within 3 s.
+         */
+        get: operations["listGatewayHostFailedJobs"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1163,6 +1203,23 @@ export interface paths {
         put?: never;
         /** Price a purchase before buying: quantity 1, unit price, period, amount, expiry, and whether the balance covers it */
         post: operations["quoteVpnGateway"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/vpn-gateways/{id}/delete-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Before deleting a gateway: the paid time left, its pro-rata value, and what deleting refunds (nothing: the time is forfeited) and forfeits */
+        get: operations["getVpnGatewayDeletePreview"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1493,9 +1550,14 @@ export interface components {
             stateChangedAt: string;
             /**
              * Format: date-time
-             * @description null: never connected
+             * @description Since when it is connected; null while it is not
              */
             connectedAt: string | null;
+            /**
+             * Format: date-time
+             * @description When it last stopped being connected; null: never connected
+             */
+            disconnectedAt: string | null;
             gatewayId: string;
             gatewayName: string;
             peerId: string;
@@ -2513,6 +2575,35 @@ export interface components {
             /** @description Gateways and tunnels in state error on this host (at most 50), newest first */
             problems: components["schemas"]["GatewayHostProblemDto"][];
         };
+        GatewayHostFailedJobDto: {
+            /** @example tunnel.sync.vpntnl-abc.v3 */
+            id: string;
+            /** @enum {string} */
+            name: "gateway.sync" | "gateway.delete" | "tunnel.sync" | "tunnel.delete";
+            /** @description The gateway or tunnel the job was for */
+            resourceId: string | null;
+            /** @description The worker's error (host internals included): operators only */
+            failedReason: string | null;
+            attemptsMade: number;
+            /**
+             * Format: date-time
+             * @description When the job was queued
+             */
+            queuedAt: string;
+            /**
+             * Format: date-time
+             * @description When its last attempt failed
+             */
+            failedAt: string | null;
+        };
+        GatewayHostFailedJobsDto: {
+            /** @example host.gw-host-1 */
+            queue: string;
+            /** @description false when Redis did not answer within 3 s (then jobs is empty) */
+            available: boolean;
+            /** @description Newest first, at most 50 (the queue keeps the last 100) */
+            jobs: components["schemas"]["GatewayHostFailedJobDto"][];
+        };
         ChannelDto: {
             /** @example chn-k3j9x2ab */
             id: string;
@@ -3052,6 +3143,37 @@ export interface components {
             balance: number | null;
             /** @description Whether the balance covers the amount (null for operators) */
             affordable: boolean | null;
+        };
+        GatewayDeletePreviewDto: {
+            gatewayId: string;
+            /** @enum {string} */
+            chargeType: "hourly" | "monthly" | "yearly";
+            /** Format: date-time */
+            expiresAt: string | null;
+            /** @description Paid time left, in seconds (0 for an expired gateway) */
+            remainingSeconds: number;
+            /**
+             * @description The pro-rata value of that time: what was paid (less refunds) times the share of each paid period still ahead, integer minor units of the currency (fen, cents): 12345 = 123.45
+             * @example 13333
+             */
+            unusedValue: number;
+            /**
+             * @description What deleting refunds, integer minor units of the currency (fen, cents): 12345 = 123.45: always 0 (the policy)
+             * @example 0
+             */
+            refund: number;
+            /**
+             * @description What deleting forfeits, integer minor units of the currency (fen, cents): 12345 = 123.45: unusedValue - refund
+             * @example 13333
+             */
+            forfeited: number;
+            /** @example CNY */
+            currency: string;
+            /**
+             * @description forfeit: deleting ends the paid time without a refund (docs/billing.md); an operator can still refund an order
+             * @enum {string}
+             */
+            policy: "forfeit";
         };
         RenewDto: {
             /**
@@ -6218,6 +6340,79 @@ export interface operations {
             };
         };
     };
+    exportVpnTunnelLogs: {
+        parameters: {
+            query?: {
+                kind?: "attempt" | "connected" | "down" | "rekey" | "config" | "deleted";
+                result?: "success" | "failure";
+                /** @description Only entries with this reason code (psk_mismatch_or_id_mismatch, peer_unreachable, …) */
+                reasonCode?: string;
+                /** @description Entries at or after this time */
+                from?: string;
+                /** @description Entries at or before this time */
+                to?: string;
+                /** @description Case-insensitive text in the message or charon's lines */
+                q?: string;
+                /** @description true: consecutive identical entries (kind, result, phase, reason, configuration version) are one entry with repeats and firstAt */
+                collapse?: "true" | "false";
+                /** @description Language of headers and state words; default: from Accept-Language (zh or en), else zh */
+                lang?: "zh" | "en";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tunnel's connection log as an Excel workbook (attachment; filename and UTF-8 filename*). One header row in the chosen language, then every matching row in the list's order; dates are Excel dates in UTC, states are words. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description A field broke a rule: `violations` names each field, rule and value */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The key may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
     updateVpnTunnelSubnets: {
         parameters: {
             query?: never;
@@ -6839,6 +7034,54 @@ export interface operations {
             };
             /** @description The key may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    listGatewayHostFailedJobs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayHostFailedJobsDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The key may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource for this tenant */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7868,6 +8111,54 @@ export interface operations {
             };
             /** @description The request conflicts with stored state (limits, references, uniqueness) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    getVpnGatewayDeletePreview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayDeletePreviewDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The key may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource for this tenant */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,4 +1,4 @@
-import { checkCurrency, checkMinor, checkRenewalPeriod, formatMoney, orderAmount, renewalPeriod, sweepAction, SweepGateway } from './billing-rules';
+import { checkCurrency, checkMinor, checkRenewalPeriod, formatMoney, orderAmount, renewalPeriod, sweepAction, SweepGateway, unusedValue } from './billing-rules';
 
 const at = (iso: string) => new Date(iso);
 const settings = { retentionHours: 168, noticeLeadHours: 24, autoRenewLeadMinutes: 10 };
@@ -79,5 +79,20 @@ describe('sweepAction', () => {
   it('leaves deleting gateways and gateways without expiry alone', () => {
     expect(sweepAction(gw({ resourceState: 'deleting' }), settings, at('2027-01-01T00:00:00Z'))).toBeNull();
     expect(sweepAction(gw({ expiresAt: null }), settings, at('2027-01-01T00:00:00Z'))).toBeNull();
+  });
+});
+
+describe('unusedValue (the delete preview)', () => {
+  const order = (start: string, end: string, amount = 30_000, refundedAmount = 0) => ({ amount, refundedAmount, periodStart: at(start), periodEnd: at(end) });
+  it('is the share of each paid period still ahead, rounded down to minor units', () => {
+    expect(unusedValue([order('2026-01-01T00:00:00Z', '2026-01-31T00:00:00Z')], at('2026-01-11T00:00:00Z'))).toBe(20_000);
+    expect(unusedValue([order('2026-01-01T00:00:00Z', '2026-01-31T00:00:00Z', 10_000)], at('2026-01-11T00:00:00Z'))).toBe(6_666);
+  });
+  it('counts a period not started yet whole, a past one not at all, and refunds off', () => {
+    const now = at('2026-01-11T00:00:00Z');
+    expect(unusedValue([order('2026-01-31T00:00:00Z', '2026-03-02T00:00:00Z')], now)).toBe(30_000);
+    expect(unusedValue([order('2025-12-01T00:00:00Z', '2026-01-01T00:00:00Z')], now)).toBe(0);
+    expect(unusedValue([order('2026-01-01T00:00:00Z', '2026-01-31T00:00:00Z', 30_000, 15_000)], now)).toBe(10_000);
+    expect(unusedValue([], now)).toBe(0);
   });
 });

@@ -88,3 +88,27 @@ export function sweepAction(g: SweepGateway, s: SweepSettings, now: Date): Sweep
 export function releaseAt(expiredAt: Date, retentionHours: number): Date {
   return new Date(expiredAt.getTime() + retentionHours * HOUR);
 }
+
+/** What a paid period has left at `now`, for the delete preview (docs/billing.md "Deleting"). */
+export interface PaidPeriod {
+  amount: number;
+  refundedAmount: number;
+  periodStart: Date;
+  periodEnd: Date;
+}
+
+/**
+ * The pro-rata value of the paid time not yet used: for each order, what was paid and not refunded
+ * times the share of its period still ahead (a period not started yet counts whole), in minor
+ * units rounded down. Deleting forfeits it (docs/decisions.md: no refund on delete).
+ */
+export function unusedValue(orders: PaidPeriod[], now: Date): number {
+  let total = 0;
+  for (const o of orders) {
+    const length = o.periodEnd.getTime() - o.periodStart.getTime();
+    const left = o.periodEnd.getTime() - Math.max(now.getTime(), o.periodStart.getTime());
+    if (length <= 0 || left <= 0) continue;
+    total += Math.floor(((o.amount - o.refundedAmount) * Math.min(left, length)) / length);
+  }
+  return total;
+}

@@ -9,7 +9,7 @@ import { ApiXlsxExport, streamWorkbook } from '../exports/workbook-stream';
 import { LEDGER_SHEET, ORDER_SHEET } from './billing-sheets';
 import { LedgerEntry, Order } from './billing.entities';
 import {
-  AccountDto, BillingSettingsDto, LedgerEntryDto, LedgerExportQueryDto, LedgerListQueryDto, OrderExportQueryDto, LedgerPageDto, LedgerResultDto, OrderDto, OrderListQueryDto, OrderPageDto, PriceListDto,
+  AccountDto, BillingSettingsDto, GatewayDeletePreviewDto, LedgerEntryDto, LedgerExportQueryDto, LedgerListQueryDto, OrderExportQueryDto, LedgerPageDto, LedgerResultDto, OrderDto, OrderListQueryDto, OrderPageDto, PriceListDto,
   PriceListQueryDto, PutPricesDto, QuoteDto, QuoteRequestDto, RefundDto, RenewDto, RenewResultDto, SweepReportDto, TopUpDto, UpdateBillingSettingsDto, UsageDto, UsageQueryDto,
 } from './billing.dto';
 import { ApiPaymentRequired } from './api-payment-required';
@@ -65,6 +65,15 @@ export class GatewayBillingController {
   @ApiErrors(400, 409)
   quote(@CurrentPrincipal() p: Principal, @Body() body: QuoteRequestDto): Promise<QuoteDto> {
     return this.billing.quote(p, body);
+  }
+
+  @Get(':id/delete-preview')
+  @Roles('tenant')
+  @ApiOperation({ summary: 'Before deleting a gateway: the paid time left, its pro-rata value, and what deleting refunds (nothing: the time is forfeited) and forfeits' })
+  @ApiOkResponse({ type: GatewayDeletePreviewDto })
+  @ApiErrors(404)
+  deletePreview(@CurrentPrincipal() p: Principal, @Param('id') id: string): Promise<GatewayDeletePreviewDto> {
+    return this.billing.deletePreview(tenantOf(p), id);
   }
 
   @Post(':id/renew')

@@ -206,3 +206,15 @@ export class UsageDto {
 const PAGING = ['offset', 'limit'] as const;
 export class OrderExportQueryDto extends IntersectionType(OmitType(OrderListQueryDto, PAGING), ExportLangDto) {}
 export class LedgerExportQueryDto extends IntersectionType(OmitType(LedgerListQueryDto, PAGING), ExportLangDto) {}
+
+export class GatewayDeletePreviewDto {
+  @ApiProperty() gatewayId: string;
+  @ApiProperty({ enum: CHARGE_TYPES }) chargeType: ChargeType;
+  @ApiProperty({ type: Date, nullable: true }) expiresAt: Date | null;
+  @ApiProperty({ description: 'Paid time left, in seconds (0 for an expired gateway)' }) remainingSeconds: number;
+  @ApiProperty({ example: 13333, description: `The pro-rata value of that time: what was paid (less refunds) times the share of each paid period still ahead, ${MINOR}` }) unusedValue: number;
+  @ApiProperty({ example: 0, description: `What deleting refunds, ${MINOR}: always 0 (the policy)` }) refund: number;
+  @ApiProperty({ example: 13333, description: `What deleting forfeits, ${MINOR}: unusedValue - refund` }) forfeited: number;
+  @ApiProperty({ example: 'CNY' }) currency: string;
+  @ApiProperty({ enum: ['forfeit'], description: 'forfeit: deleting ends the paid time without a refund (docs/billing.md); an operator can still refund an order' }) policy: 'forfeit';
+}

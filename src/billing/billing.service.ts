@@ -10,13 +10,14 @@ import { Violation, violation } from '../common/violations';
 import { parseIsoDateTime } from '../common/validators';
 import { keysetRows } from '../exports/keyset';
 import { MachineType } from '../inventory/inventory.entities';
+import { VpnGateway } from '../vpn/gateways/vpn-gateway.entity';
 import { checkPeriod, expiryFrom } from '../vpn/gateways/gateway-rules';
 import { Account, BillingSettings, LedgerEntry, Order, Price } from './billing.entities';
 import {
-  AccountDto, BillingListQueryDto, LedgerListQueryDto, OrderListQueryDto, PriceDto, PutPricesDto, QuoteDto, QuoteRequestDto, RefundDto, TopUpDto, UpdateBillingSettingsDto,
+  AccountDto, BillingListQueryDto, GatewayDeletePreviewDto, LedgerListQueryDto, OrderListQueryDto, PriceDto, PutPricesDto, QuoteDto, QuoteRequestDto, RefundDto, TopUpDto, UpdateBillingSettingsDto,
   UsageDto, UsageQueryDto,
 } from './billing.dto';
-import { checkCurrency, checkMinor, formatMoney, MAX_TOP_UP, MAX_UNIT_PRICE, orderAmount } from './billing-rules';
+import { checkCurrency, checkMinor, formatMoney, MAX_TOP_UP, MAX_UNIT_PRICE, orderAmount, unusedValue } from './billing-rules';
 import { billingSettings, lockAccount, post, priceOf } from './ledger';
 
 export const ORDER_SORT = { createdAt: 'o.created_at', amount: 'o.amount', periodEnd: 'o.period_end' };
@@ -81,6 +82,26 @@ export class BillingService {
     return {
       quantity: 1, chargeType: dto.chargeType, unitPrice: price.unitPrice, period, amount, currency: price.currency,
       expiresAt: expiryFrom(now, dto.chargeType, period), balance, affordable: balance === null ? null : balance >= amount,
+    };
+  }
+
+  /**
+   * What deleting the gateway would do to its paid time, before the tenant confirms: the time left,
+   * its pro-rata value, and the policy (forfeit: no refund on delete, docs/billing.md "Deleting").
+   */
+  async deletePreview(tenantId: string, gatewayId: string, now = new Date()): Promise<GatewayDeletePreviewDto> {
+    const g = await this.db.getRepository(VpnGateway).findOne({ where: { id: gatewayId, tenantId } });
+    if (!g) throw new NotFound('VPN gateway', gatewayId);
+    const paid = await this.db.getRepository(Order).createQueryBuilder('o')
+      .where('o.gateway_id = :id AND o.tenant_id = :tenantId AND o.period_end > :now', { id: gatewayId, tenantId, now }).getMany();
+    const value = unusedValue(paid, now);
+    const expiresAt = g.expiresAt ?? null;
+    return {
+      gatewayId, chargeType: g.chargeType, expiresAt,
+      remainingSeconds: expiresAt && g.resourceState !== 'expired' ? Math.max(0, Math.floor((expiresAt.getTime() - now.getTime()) / 1000)) : 0,
+      unusedValue: value, refund: 0, forfeited: value,
+      currency: paid[0]?.currency ?? (await this.account(tenantId)).currency,
+      policy: 'forfeit',
     };
   }
 

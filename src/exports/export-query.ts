@@ -4,7 +4,7 @@ import { ApiPropertyOptional, IntersectionType, OmitType } from '@nestjs/swagger
 import { IsIn } from 'class-validator';
 import { ListQueryDto } from '../common/list-query';
 import { GatewayListQueryDto } from '../vpn/gateways/gateway.dto';
-import { TunnelListQueryDto } from '../vpn/tunnels/tunnel.dto';
+import { TunnelListQueryDto, TunnelLogQueryDto } from '../vpn/tunnels/tunnel.dto';
 import { Lang, LANGS } from './locale';
 import { Optional } from '../common/validators';
 
@@ -18,3 +18,5 @@ const PAGING = ['offset', 'limit'] as const;
 export class GatewayExportQueryDto extends IntersectionType(OmitType(GatewayListQueryDto, PAGING), ExportLangDto) {}
 export class PeerExportQueryDto extends IntersectionType(OmitType(ListQueryDto, PAGING), ExportLangDto) {}
 export class TunnelExportQueryDto extends IntersectionType(OmitType(TunnelListQueryDto, PAGING), ExportLangDto) {}
+/** A tunnel's connection log: the log tab's filters (kind, result, reasonCode, from/to, q, collapse), no paging. */
+export class TunnelLogExportQueryDto extends IntersectionType(OmitType(TunnelLogQueryDto, PAGING), ExportLangDto) {}

@@ -2,6 +2,7 @@
 // the console's words (the UCloudStack guide's, for Chinese). No PSK column, ever.
 import { CHARGE_TYPES, CONNECTION_STATES, ChargeType, ConnectionState, GATEWAY_STATES, GatewayState, RESOURCE_STATES, ResourceState } from '../vpn/states';
 import { assertWordsForEveryCode, Localized } from './locale';
+import type { TunnelEventKind } from '../negotiation/tunnel-event.entity';
 import { SheetDef } from './sheet';
 
 export const RESOURCE_STATE_WORDS: Record<ResourceState, Localized> = {
@@ -90,5 +91,38 @@ export const TUNNEL_SHEET: SheetDef<TunnelExportRow> = {
     { key: 'createdAt', type: 'date', header: CREATED },
     { key: 'resourceState', type: 'enum', header: { zh: '资源状态', en: 'Resource state' }, words: RESOURCE_STATE_WORDS },
     { key: 'connectionState', type: 'enum', header: { zh: '连接状态', en: 'Connection state' }, words: CONNECTION_STATE_WORDS },
+  ],
+};
+
+/** A connection-log entry as the log API answers it (GET /vpn-tunnels/:id/logs). */
+export interface TunnelLogExportRow {
+  at: Date; firstAt: Date; repeats: number; kind: string; result: string | null; phase: number | null;
+  reasonCode: string | null; message: string | null; configVersion: number | null; lines: string[];
+}
+
+export const TUNNEL_EVENT_KIND_WORDS: Record<TunnelEventKind, Localized> = {
+  attempt: { zh: '协商', en: 'Attempt' },
+  connected: { zh: '已连接', en: 'Connected' },
+  down: { zh: '断开', en: 'Down' },
+  rekey: { zh: '密钥更新', en: 'Rekey' },
+  config: { zh: '配置', en: 'Configuration' },
+  deleted: { zh: '已删除', en: 'Deleted' },
+};
+const RESULT_WORDS: Record<string, Localized> = { success: { zh: '成功', en: 'Success' }, failure: { zh: '失败', en: 'Failure' } };
+
+export const TUNNEL_LOG_SHEET: SheetDef<TunnelLogExportRow> = {
+  title: { zh: '连接日志', en: 'Connection log' },
+  fileName: 'tunnel-log',
+  columns: [
+    { key: 'at', type: 'date', header: { zh: '时间', en: 'Time' } },
+    { key: 'firstAt', type: 'date', header: { zh: '首次发生', en: 'First at' } },
+    { key: 'repeats', type: 'number', header: { zh: '次数', en: 'Repeats' } },
+    { key: 'kind', type: 'enum', header: { zh: '类型', en: 'Kind' }, words: TUNNEL_EVENT_KIND_WORDS },
+    { key: 'result', type: 'enum', header: { zh: '结果', en: 'Result' }, words: RESULT_WORDS },
+    { key: 'phase', type: 'number', header: { zh: '阶段', en: 'Phase' } },
+    { key: 'reasonCode', type: 'text', header: { zh: '原因代码', en: 'Reason code' } },
+    { key: 'message', type: 'text', header: { zh: '说明', en: 'Message' }, width: 60 },
+    { key: 'configVersion', type: 'number', header: { zh: '配置版本', en: 'Configuration version' } },
+    { key: 'lines', type: 'text', header: { zh: 'charon 日志', en: 'charon lines' }, width: 80, value: (e) => e.lines.join('\n') },
   ],
 };

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { Queue, QueueEvents } from 'bullmq';
+import { Job, Queue, QueueEvents } from 'bullmq';
 import IORedis from 'ioredis';
 import { describeError } from '../common/dependency-errors';
 import { APP_CONFIG, AppConfig } from '../config/config';
@@ -112,6 +112,14 @@ export class JobDispatcher implements OnModuleDestroy {
   jobCountsOf(hostIds: string[], timeoutMs: number): Promise<Map<string, Record<string, number>>> {
     const all = Promise.all(hostIds.map(async (id) => [id, await this.jobCounts(id)] as const)).then((pairs) => new Map(pairs));
     return Promise.race([all, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), timeoutMs).unref())]);
+  }
+
+  /**
+   * A host queue's failed jobs, newest first (the queue keeps the last 100: removeOnFail), for the
+   * operator's hosts page. Rejects when Redis has not answered within `timeoutMs`, as jobCountsOf.
+   */
+  failedJobs(hostId: string, limit: number, timeoutMs: number): Promise<Job[]> {
+    return Promise.race([this.queue(hostId).getFailed(0, limit - 1), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), timeoutMs).unref())]);
   }
 
   async ping(): Promise<boolean> {

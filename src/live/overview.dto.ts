@@ -14,7 +14,8 @@ export class OverviewTunnelDto {
   @ApiProperty() resourceState: string;
   @ApiProperty({ type: OverviewFailureDto, nullable: true }) failure: OverviewFailureDto | null;
   @ApiProperty() stateChangedAt: Date;
-  @ApiProperty({ type: Date, nullable: true, description: 'null: never connected' }) connectedAt: Date | null;
+  @ApiProperty({ type: Date, nullable: true, description: 'Since when it is connected; null while it is not' }) connectedAt: Date | null;
+  @ApiProperty({ type: Date, nullable: true, description: 'When it last stopped being connected; null: never connected' }) disconnectedAt: Date | null;
   @ApiProperty() gatewayId: string;
   @ApiProperty() gatewayName: string;
   @ApiProperty() peerId: string;

@@ -6,7 +6,7 @@ import { alertView } from '../alerts/alert-history.service';
 import { CONNECTION_STATES, GATEWAY_STATES } from '../vpn/states';
 import { OverviewDto, OverviewGatewayDto, OverviewTunnelDto } from './overview.dto';
 
-const FAILING = `(t.connection_state IN ('phase1_failed', 'phase2_failed') OR (t.connection_state = 'connecting' AND t.connected_at IS NOT NULL) OR t.resource_state = 'error')`;
+const FAILING = `(t.connection_state IN ('phase1_failed', 'phase2_failed') OR (t.connection_state = 'connecting' AND t.disconnected_at IS NOT NULL) OR t.resource_state = 'error')`;
 const EXPIRY_DAYS = 7;
 
 const gatewayView = (g: Record<string, any>): OverviewGatewayDto => ({
@@ -24,7 +24,7 @@ export class OverviewService {
     const [tunnelCounts, gatewayCounts, failing, failingTotal, gateways, tunnels, peers, vpcs, alerts] = await Promise.all([
       q<{ s: string; n: string }>('SELECT connection_state AS s, count(*) AS n FROM vpn_tunnels WHERE tenant_id = $1 GROUP BY 1'),
       q<{ s: string; n: string }>('SELECT resource_state AS s, count(*) AS n FROM vpn_gateways WHERE tenant_id = $1 GROUP BY 1'),
-      q(`SELECT t.id, t.name, t.connection_state, t.resource_state, t.failure_code, t.failure_message, t.state_changed_at, t.connected_at,
+      q(`SELECT t.id, t.name, t.connection_state, t.resource_state, t.failure_code, t.failure_message, t.state_changed_at, t.connected_at, t.disconnected_at,
                 g.id AS gateway_id, g.name AS gateway_name, p.id AS peer_id, p.name AS peer_name, p.ip_address AS peer_ip
            FROM vpn_tunnels t JOIN vpn_gateways g ON g.id = t.gateway_id JOIN peer_gateways p ON p.id = t.peer_id
           WHERE t.tenant_id = $1 AND ${FAILING} ORDER BY t.state_changed_at DESC, t.id LIMIT 20`),
@@ -45,7 +45,7 @@ export class OverviewService {
       failing: failing.map((t): OverviewTunnelDto => ({
         id: t.id, name: t.name, connectionState: t.connection_state, resourceState: t.resource_state,
         failure: t.failure_code ? { code: t.failure_code, message: t.failure_message ?? '' } : null,
-        stateChangedAt: t.state_changed_at, connectedAt: t.connected_at,
+        stateChangedAt: t.state_changed_at, connectedAt: t.connected_at, disconnectedAt: t.disconnected_at,
         gatewayId: t.gateway_id, gatewayName: t.gateway_name, peerId: t.peer_id, peerName: t.peer_name, peerIp: t.peer_ip,
       })),
       failingTotal: Number(failingTotal[0]?.n ?? 0),

@@ -41,3 +41,20 @@ export class GatewayHostDto {
   @ApiProperty({ type: GatewayHostQueueDto, nullable: true, description: 'null when Redis did not answer in time' }) queue: GatewayHostQueueDto | null;
   @ApiProperty({ type: [GatewayHostProblemDto], description: 'Gateways and tunnels in state error on this host (at most 50), newest first' }) problems: GatewayHostProblemDto[];
 }
+
+/** A job of the host's queue that failed after its attempts (GET /gateway-hosts/{id}/failed-jobs). */
+export class GatewayHostFailedJobDto {
+  @ApiProperty({ example: 'tunnel.sync.vpntnl-abc.v3' }) id: string;
+  @ApiProperty({ enum: ['gateway.sync', 'gateway.delete', 'tunnel.sync', 'tunnel.delete'] }) name: string;
+  @ApiProperty({ type: String, nullable: true, description: 'The gateway or tunnel the job was for' }) resourceId: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'The worker\'s error (host internals included): operators only' }) failedReason: string | null;
+  @ApiProperty() attemptsMade: number;
+  @ApiProperty({ type: Date, description: 'When the job was queued' }) queuedAt: Date;
+  @ApiProperty({ type: Date, nullable: true, description: 'When its last attempt failed' }) failedAt: Date | null;
+}
+
+export class GatewayHostFailedJobsDto {
+  @ApiProperty({ example: 'host.gw-host-1' }) queue: string;
+  @ApiProperty({ description: 'false when Redis did not answer within 3 s (then jobs is empty)' }) available: boolean;
+  @ApiProperty({ type: [GatewayHostFailedJobDto], description: 'Newest first, at most 50 (the queue keeps the last 100)' }) jobs: GatewayHostFailedJobDto[];
+}

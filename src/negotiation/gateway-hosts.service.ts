@@ -5,10 +5,13 @@ import { hostQueueName, queueDepth } from '../jobs/job-catalogue';
 import { JobDispatcher } from '../jobs/job-dispatcher';
 import { GATEWAY_STATES, GatewayState } from '../vpn/states';
 import { HOST_LIVENESS_SECONDS } from './gateway-placement.service';
-import { GatewayHostDto, GatewayHostGatewaysDto } from './gateway-hosts.dto';
+import { NotFound } from '../common/errors';
+import { GatewayHostDto, GatewayHostFailedJobsDto, GatewayHostGatewaysDto } from './gateway-hosts.dto';
 
 /** Redis gets this long to report every host's queue; after that the queues are reported as unknown. */
 const QUEUE_TIMEOUT_MS = 3000;
+/** The drill-down lists this many of the failed jobs the queue keeps (100). */
+const FAILED_JOBS_SHOWN = 50;
 
 /** The operator's view of the gateway hosts: heartbeat, capacity, placed gateways, queue depth. */
 @Injectable()
@@ -74,5 +77,31 @@ export class GatewayHostsService {
           : null,
       };
     });
+  }
+
+  /** The host queue's failed jobs (the hosts page's drill-down), newest first. */
+  async failedJobs(hostId: string): Promise<GatewayHostFailedJobsDto> {
+    const [host] = await this.db.query('SELECT id FROM gateway_hosts WHERE id = $1', [hostId]);
+    if (!host) throw new NotFound('gateway host', hostId);
+    const queue = hostQueueName(hostId);
+    try {
+      const jobs = await this.jobs.failedJobs(hostId, FAILED_JOBS_SHOWN, QUEUE_TIMEOUT_MS);
+      return {
+        queue,
+        available: true,
+        jobs: jobs.filter((j) => j).map((j) => ({
+          id: String(j.id),
+          name: j.name,
+          resourceId: (j.data as { gatewayId?: string; tunnelId?: string } | null)?.tunnelId ?? (j.data as { gatewayId?: string } | null)?.gatewayId ?? null,
+          failedReason: j.failedReason ?? null,
+          attemptsMade: j.attemptsMade,
+          queuedAt: new Date(j.timestamp),
+          failedAt: j.finishedOn ? new Date(j.finishedOn) : null,
+        })),
+      };
+    } catch (err) {
+      this.logger.warn(`reading ${queue}'s failed jobs failed: ${(err as Error).message}`);
+      return { queue, available: false, jobs: [] };
+    }
   }
 }

@@ -245,6 +245,48 @@ describe('renewal', () => {
   });
 });
 
+describe('delete preview (docs/billing.md "Deleting": the paid time is forfeited, no refund)', () => {
+  it('shows the paid time left and its pro-rata value as forfeited, and deleting indeed refunds nothing', async () => {
+    const gw = await buyGateway({ chargeType: 'monthly' });
+    const monthly = FIXTURE_PRICES.monthly;
+    const fresh = await c.ok(c.get(`/api/v1/vpn-gateways/${gw.id}/delete-preview`));
+    expect(fresh).toMatchObject({ gatewayId: gw.id, chargeType: 'monthly', refund: 0, policy: 'forfeit', currency: 'CNY' });
+    // Just bought: almost the whole month is left.
+    expect(fresh.unusedValue).toBeGreaterThan(monthly * 0.999);
+    expect(fresh.unusedValue).toBeLessThanOrEqual(monthly);
+    expect(fresh.forfeited).toBe(fresh.unusedValue);
+    expect(Math.abs(fresh.remainingSeconds - (Date.parse(gw.expiresAt) - Date.now()) / 1000)).toBeLessThan(60);
+
+    // Two thirds of a 30-day period ahead, and a renewal not started yet (counts whole).
+    await c.ok(c.post(`/api/v1/vpn-gateways/${gw.id}/renew`, { period: 1 }));
+    await db.query(`UPDATE orders SET period_start = now() - interval '10 days', period_end = now() + interval '20 days' WHERE gateway_id = $1 AND kind = 'purchase'`, [gw.id]);
+    await db.query(`UPDATE orders SET period_start = now() + interval '20 days', period_end = now() + interval '50 days' WHERE gateway_id = $1 AND kind = 'renewal'`, [gw.id]);
+    const later = await c.ok(c.get(`/api/v1/vpn-gateways/${gw.id}/delete-preview`));
+    const expected = Math.floor((monthly * 2) / 3) + monthly;
+    expect(Math.abs(later.unusedValue - expected)).toBeLessThanOrEqual(2);
+    // A partly refunded order counts what is left of it.
+    await db.query(`UPDATE orders SET refunded_amount = $2 WHERE gateway_id = $1 AND kind = 'renewal'`, [gw.id, monthly / 2]);
+    expect(Math.abs((await c.ok(c.get(`/api/v1/vpn-gateways/${gw.id}/delete-preview`))).unusedValue - (expected - monthly / 2))).toBeLessThanOrEqual(2);
+
+    const before = await balance();
+    expect((await c.delete(`/api/v1/vpn-gateways/${gw.id}`)).status).toBeLessThan(300);
+    expect(await balance()).toBe(before);
+    expect(await count(`SELECT count(*) AS n FROM ledger_entries WHERE gateway_id = $1 AND kind = 'refund'`, [gw.id])).toBe(0);
+  });
+
+  it('an expired gateway has nothing left; another tenant gets 404, operators 403', async () => {
+    const gw = await buyGateway({ chargeType: 'hourly' });
+    await db.query(`UPDATE orders SET period_start = now() - interval '2 hours', period_end = now() - interval '1 hour' WHERE gateway_id = $1`, [gw.id]);
+    await db.query(`UPDATE vpn_gateways SET resource_state = 'expired', expires_at = now() - interval '1 hour', expired_at = now() - interval '1 hour' WHERE id = $1`, [gw.id]);
+    expect(await c.ok(c.get(`/api/v1/vpn-gateways/${gw.id}/delete-preview`))).toMatchObject({ remainingSeconds: 0, unusedValue: 0, forfeited: 0, refund: 0 });
+    const other = await createTenantWorld(api, 'peeker', 11, 1);
+    const res = await client(api, other.key).get(`/api/v1/vpn-gateways/${gw.id}/delete-preview`);
+    expect(res.status).toBe(404);
+    expect(res.body.violations[0]).toMatchObject({ field: 'id', rule: 'exists' });
+    expect((await admin.get(`/api/v1/vpn-gateways/${gw.id}/delete-preview`)).status).toBe(403);
+  });
+});
+
 describe('the sweep', () => {
   it('expires a due gateway (tunnels down, routes withdrawn), a renewal restores it, and its notices go out once', async () => {
     const template = await c.ok(c.post('/api/v1/alert-templates', { name: 'billing-hooks', rules: [{ metric: 'tunnel_health', comparator: 'lt', threshold: 1, periods: 3 }], channels: [{ type: 'webhook', url: 'https://hooks.example.com/bill', secret: SECRET }] }), 201);

@@ -1,6 +1,6 @@
 // GET /api/v1/gateway-hosts: every gateway host with its liveness (the placement rule's heartbeat
 // window), capacity, gateways per state and its BullMQ queue's depth; operators only.
-import { Queue } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { randomBytes } from 'crypto';
 import IORedis from 'ioredis';
 import { Client } from 'pg';
@@ -120,6 +120,51 @@ describe('GET /api/v1/gateway-hosts', () => {
   });
 });
 
+describe('GET /api/v1/gateway-hosts/{id}/failed-jobs', () => {
+  it('lists the host queue\'s failed jobs with the worker\'s error and what they were for, newest first', async () => {
+    const staleQueue = new Queue(hostQueueName(STALE), { connection: redis });
+    const consumer = new IORedis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+    try {
+      await staleQueue.add('tunnel.sync', { tunnelId: 'vpntnl-failing', configVersion: 3 }, { jobId: `f1-${suffix}`, attempts: 1 });
+      await staleQueue.add('gateway.sync', { gatewayId: 'vpngw-failing' }, { jobId: `f2-${suffix}`, attempts: 1 });
+      // A worker whose every job fails, as a host whose charon refuses (no worker of the product runs in this tier).
+      let failed = 0;
+      const worker = new Worker(hostQueueName(STALE), async (job) => {
+        throw new Error(`cannot apply ${job.name}: charon refused the configuration`);
+      }, { connection: consumer, autorun: false });
+      const allFailed = new Promise<void>((resolve) => worker.on('failed', () => (++failed === 2 ? resolve() : undefined)));
+      void worker.run();
+      await allFailed;
+      await worker.close();
+
+      const admin = client(api, api.adminKey);
+      const got = await admin.ok(admin.get(`/api/v1/gateway-hosts/${STALE}/failed-jobs`));
+      expect(got).toMatchObject({ queue: `host.${STALE}`, available: true });
+      expect(got.jobs.map((j: any) => [j.id, j.name, j.resourceId, j.failedReason, j.attemptsMade])).toEqual([
+        [`f2-${suffix}`, 'gateway.sync', 'vpngw-failing', 'cannot apply gateway.sync: charon refused the configuration', 1],
+        [`f1-${suffix}`, 'tunnel.sync', 'vpntnl-failing', 'cannot apply tunnel.sync: charon refused the configuration', 1],
+      ]);
+      expect(Date.parse(got.jobs[0].failedAt)).toBeGreaterThanOrEqual(Date.parse(got.jobs[0].queuedAt));
+      // The list's count agrees, and a host without failures has none.
+      const stale = (await admin.ok(admin.get('/api/v1/gateway-hosts'))).find((h: { id: string }) => h.id === STALE);
+      expect(stale.queue.failed).toBe(2);
+      expect((await admin.ok(admin.get(`/api/v1/gateway-hosts/${IDLE}/failed-jobs`))).jobs).toEqual([]);
+    } finally {
+      await staleQueue.obliterate({ force: true }).catch(() => undefined);
+      await staleQueue.close();
+      consumer.disconnect();
+    }
+  });
+
+  it('404 for an unknown host, 403 for a tenant key', async () => {
+    const admin = client(api, api.adminKey);
+    const missing = await admin.get('/api/v1/gateway-hosts/gh-no-such-host/failed-jobs');
+    expect(missing.status).toBe(404);
+    expect(missing.body.violations).toEqual([expect.objectContaining({ field: 'id', rule: 'exists' })]);
+    expect((await client(api, w.key).get(`/api/v1/gateway-hosts/${STALE}/failed-jobs`)).status).toBe(403);
+  });
+});
+
 it('with Redis unreachable the hosts are still listed, their queues as unknown (null)', async () => {
   const down = await startTestApi({ REDIS_URL: 'redis://127.0.0.1:1/0' });
   try {
@@ -129,6 +174,8 @@ it('with Redis unreachable the hosts are still listed, their queues as unknown (
     const admin = client(down, down.adminKey);
     const hosts = await admin.ok(admin.get('/api/v1/gateway-hosts'));
     expect(hosts).toEqual([expect.objectContaining({ id: 'gh-lonely', live: true, queue: null, gateways: expect.objectContaining({ total: 0 }) })]);
+    // The drill-down says the queue could not be read rather than "no failed jobs".
+    expect(await admin.ok(admin.get('/api/v1/gateway-hosts/gh-lonely/failed-jobs'))).toEqual({ queue: 'host.gh-lonely', available: false, jobs: [] });
   } finally {
     await down.close();
   }

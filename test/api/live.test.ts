@@ -2,6 +2,7 @@
 // and each tunnel's stateChangedAt, moved only by real state changes reported by the worker's store.
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { randomBytes } from 'crypto';
+import * as ExcelJS from 'exceljs';
 import { DataSource } from 'typeorm';
 import { SecretBox } from '../../src/common/secret-box';
 import { NegotiationStore } from '../../src/negotiation/negotiation-store';
@@ -100,9 +101,11 @@ describe('GET /api/v1/changes and stateChangedAt', () => {
 
 describe('GET /api/v1/vpn-tunnels/{id}/logs: collapse and filters', () => {
   let tunnelId: string;
+  let logGatewayId: string;
   const base = Date.parse('2026-01-01T21:00:00Z');
   beforeAll(async () => {
     const gw = await t.ok(t.post('/api/v1/vpn-gateways', gatewayBody(w, 1, { name: 'gw-log' })), 201);
+    logGatewayId = gw.id;
     const peer = await t.ok(t.post('/api/v1/peer-gateways', { name: 'log-peer', ipAddress: '203.0.113.20' }), 201);
     tunnelId = (await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peer.id, w, { name: 'log', remoteCidrs: ['172.16.9.0/24'] })), 201)).id;
     const ds = api.app.get<DataSource>(getDataSourceToken());
@@ -151,6 +154,70 @@ describe('GET /api/v1/vpn-tunnels/{id}/logs: collapse and filters', () => {
       expect(res.body.violations.map((v: any) => v.field)).toContain(field);
     }
   });
+
+  /** The export's first sheet as rows of cell values (row 1 = headers). */
+  async function exported(query: string, id = tunnelId) {
+    const res = await t.get(`/api/v1/vpn-tunnels/${id}/logs/export.xlsx?${query}`).buffer(true).parse((r: any, cb: (err: Error | null, body: Buffer) => void) => {
+      const chunks: Buffer[] = [];
+      r.on('data', (d: Buffer) => chunks.push(d));
+      r.on('end', () => cb(null, Buffer.concat(chunks)));
+    });
+    if (res.status !== 200) throw new Error(`${query}: ${res.status} ${res.body.toString()}`);
+    expect(res.headers['content-type']).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(res.body as any);
+    const ws = wb.worksheets[0];
+    const rows: ExcelJS.CellValue[][] = [];
+    ws.eachRow((row) => rows.push(Array.from({ length: ws.columnCount }, (_, i) => row.getCell(i + 1).value)));
+    return { name: ws.name, header: rows[0].map(String), data: rows.slice(1), disposition: String(res.headers['content-disposition']) };
+  }
+
+  it('exports the log to Excel with the log tab\'s filters and collapse: one row per entry, newest first', async () => {
+    const all = await exported('lang=en');
+    expect(all.header).toEqual(['Time (UTC)', 'First at (UTC)', 'Repeats', 'Kind', 'Result', 'Phase', 'Reason code', 'Message', 'Configuration version', 'charon lines']);
+    expect(all.data).toHaveLength(46);
+    expect(all.disposition).toMatch(/filename="tunnel-log-\d{4}-\d{2}-\d{2}\.xlsx"/);
+    // Collapsed and filtered exactly as the page: the three runs of failures, with their counts.
+    const runs = await exported('lang=en&collapse=true&result=failure');
+    expect(runs.data.map((r) => [r[2], r[3], r[4], r[6]])).toEqual([
+      [3, 'Attempt', 'Failure', 'peer_unreachable'],
+      [2, 'Attempt', 'Failure', 'psk_mismatch_or_id_mismatch'],
+      [40, 'Attempt', 'Failure', 'peer_unreachable'],
+    ]);
+    const longRun = runs.data[2];
+    expect(longRun[0]).toEqual(new Date(base + (120 + 39 * 12) * 1000));
+    expect(longRun[1]).toEqual(new Date(base + 120_000));
+    expect(longRun[9]).toBe('line for the peer does not answer');
+    const byReason = await exported('reasonCode=psk_mismatch_or_id_mismatch&lang=zh');
+    expect(byReason.name).toBe('连接日志');
+    expect(byReason.header[3]).toBe('类型');
+    expect(byReason.data.map((r) => [r[3], r[4]])).toEqual([['协商', '失败'], ['协商', '失败']]);
+    expect((await exported(`q=authentication_failed&to=${new Date(base + 60_000).toISOString()}`)).data).toHaveLength(0);
+  });
+
+  it('exports a log longer than one read (450 entries) whole and in order', async () => {
+    const peer = await t.ok(t.post('/api/v1/peer-gateways', { name: 'log-peer-long', ipAddress: '203.0.113.21' }), 201);
+    const id = (await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(logGatewayId, peer.id, w, { name: 'log-long', remoteCidrs: ['172.16.10.0/24'] })), 201)).id;
+    const ds = api.app.get<DataSource>(getDataSourceToken());
+    await ds.query(`INSERT INTO tunnel_events (tunnel_id, at, kind, result, phase, reason_code, message, config_version, lines)
+                    SELECT $1, $2::timestamptz + n * interval '1 second', 'attempt', 'failure', 1, 'peer_unreachable', 'try ' || n, 1, ARRAY['line ' || n]
+                      FROM generate_series(1, 450) n`, [id, new Date(base)]);
+    const sheet = await exported('lang=en&kind=attempt', id);
+    expect(sheet.data).toHaveLength(450);
+    expect(sheet.data.map((r) => r[7])).toEqual(Array.from({ length: 450 }, (_, i) => `try ${450 - i}`));
+    expect((await exported('lang=en&kind=attempt&collapse=true', id)).data.map((r) => r[2])).toEqual([450]);
+  });
+
+  it('the export refuses bad filters and paging with a 400 naming the field, and another tenant\'s tunnel with a 404', async () => {
+    for (const [query, field] of [['kind=nope', 'kind'], ['from=yesterday', 'from'], ['offset=20', 'offset'], ['lang=fr', 'lang']]) {
+      const res = await t.get(`/api/v1/vpn-tunnels/${tunnelId}/logs/export.xlsx?${query}`);
+      expect(res.status).toBe(400);
+      expect(res.body.violations.map((v: any) => v.field)).toContain(field);
+    }
+    const other = await createTenantWorld(api, 'live-other', 3, 0);
+    const res = await client(api, other.key).get(`/api/v1/vpn-tunnels/${tunnelId}/logs/export.xlsx`);
+    expect(res.status).toBe(404);
+  });
 });
 
 describe('GET /api/v1/overview', () => {
@@ -175,6 +242,18 @@ describe('GET /api/v1/overview', () => {
     expect(after.topology.tunnels.length).toBe(tunnels.length);
     expect(after.topology.vpcs).toEqual([expect.objectContaining({ id: w.vpcId })]);
     expect(new Set(after.topology.tunnels.map((x: any) => x.peerId))).toEqual(new Set(tunnels.map((x: any) => x.peer.id)));
+  });
+
+  it('a tunnel that dropped and is reconnecting is failing; one negotiating for the first time is not', async () => {
+    const ds = api.app.get<DataSource>(getDataSourceToken());
+    const [fresh] = await ds.query(`SELECT id, config_version FROM vpn_tunnels WHERE tenant_id = $1 AND connection_state = 'connecting' AND disconnected_at IS NULL ORDER BY id LIMIT 1`, [w.tenantId]);
+    const failing = async () => (await t.ok(t.get('/api/v1/overview'))).failing.map((x: any) => x.id);
+    expect(await failing()).not.toContain(fresh.id);
+    await store.setConnection(fresh.id, fresh.config_version, 'connected', null);
+    await store.setConnection(fresh.id, fresh.config_version, 'connecting', null);
+    const o = await t.ok(t.get('/api/v1/overview'));
+    expect(o.failing.map((x: any) => x.id)).toContain(fresh.id);
+    expect(o.failing.find((x: any) => x.id === fresh.id)).toMatchObject({ connectionState: 'connecting', connectedAt: null, disconnectedAt: expect.any(String) });
   });
 
   it('is a tenant page: operators get 403', async () => {

@@ -21,9 +21,9 @@ import { BatchDeleteDto, BatchDeleteResultDto, UpdateNameRemarkDto } from '../ga
 import { ConfigQueryDto, CreateTunnelDto, IpsecPolicyDto, TunnelLogPageDto, TunnelLogQueryDto, TunnelDetailQueryDto, TunnelDto, TunnelListQueryDto, TunnelPageDto, UpdateIkePolicyDto, UpdateSubnetsDto } from './tunnel.dto';
 import { tunnelView } from './tunnel-view';
 import { TUNNEL_SORT, TunnelEdit, TunnelsService } from './tunnels.service';
-import { TunnelExportQueryDto } from '../../exports/export-query';
+import { TunnelExportQueryDto, TunnelLogExportQueryDto } from '../../exports/export-query';
 import { resolveLang } from '../../exports/locale';
-import { TUNNEL_SHEET } from '../../exports/vpn-sheets';
+import { TUNNEL_LOG_SHEET, TUNNEL_SHEET } from '../../exports/vpn-sheets';
 import { ApiXlsxExport, streamWorkbook } from '../../exports/workbook-stream';
 import { VpnTunnel } from './vpn-tunnel.entity';
 
@@ -181,6 +181,15 @@ export class TunnelsController {
   @ApiErrors(400, 404)
   async logs(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() query: TunnelLogQueryDto): Promise<TunnelLogPageDto> {
     return this.tunnels.logs(tenantOf(p), id, query);
+  }
+
+  @Get(':id/logs/export.xlsx')
+  @ApiOperation({ summary: 'Download the connection log as Excel', description: 'The log\'s filters (kind, result, reasonCode, from/to, q) and collapse, every matching entry newest first, no paging; lang=zh|en (default: Accept-Language, else zh).' })
+  @ApiXlsxExport('The tunnel\'s connection log')
+  @ApiErrors(400, 404)
+  async exportLogs(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() query: TunnelLogExportQueryDto, @Headers('accept-language') acceptLanguage: string | undefined, @Res() res: Response): Promise<void> {
+    const rows = await this.tunnels.logExportRows(tenantOf(p), id, query);
+    await streamWorkbook(res, TUNNEL_LOG_SHEET, rows, { lang: resolveLang(query.lang, acceptLanguage) });
   }
 
   @Patch(':id')

@@ -5,7 +5,7 @@ import { Conflict, NotFound, ValidationFailed } from '../../common/errors';
 import { ID_PREFIX, newId } from '../../common/ids';
 import { pageByIds } from '../../common/list';
 import { keysetRawRows } from '../../exports/keyset';
-import type { TunnelExportRow } from '../../exports/vpn-sheets';
+import type { TunnelExportRow, TunnelLogExportRow } from '../../exports/vpn-sheets';
 import { Page, ResolvedListQuery } from '../../common/list-query';
 import { SecretBox } from '../../common/secret-box';
 import { Violation, violation } from '../../common/violations';
@@ -109,8 +109,26 @@ export class TunnelsService {
     await this.get(tenantId, id);
     const page = await tunnelLogPage(this.db, id, q);
     // Configuration refusals carry the host's words: the tenant reads what it can act on.
-    for (const e of page.items) if (e.kind === 'config' && e.result === 'failure') e.message = tenantFailureMessage('config_rejected', e.message);
+    page.items = page.items.map(tenantLogEntry);
     return page;
+  }
+
+  /**
+   * The connection log for Excel: every entry the log tab's filters select (collapsed or not),
+   * newest first, read 200 at a time. The tunnel is checked first (a 404 before any byte of the
+   * file); the window ends when the export starts, so entries logged meanwhile cannot shift the pages.
+   */
+  async logExportRows(tenantId: string, id: string, q: Omit<TunnelLogQueryDto, 'offset' | 'limit'>): Promise<AsyncIterable<TunnelLogExportRow>> {
+    await this.get(tenantId, id);
+    const window = { ...q, to: q.to ?? new Date().toISOString() };
+    const db = this.db;
+    return (async function* () {
+      for (let offset = 0; ; offset += LOG_EXPORT_PAGE) {
+        const page = await tunnelLogPage(db, id, { ...window, offset, limit: LOG_EXPORT_PAGE });
+        for (const e of page.items) yield tenantLogEntry(e);
+        if (page.items.length < LOG_EXPORT_PAGE) return;
+      }
+    })();
   }
 
   async create(tenantId: string, dto: CreateTunnelDto): Promise<VpnTunnel> {
@@ -300,4 +318,11 @@ async function assertIdentityFree(m: EntityManager, gatewayId: string, peerIp: s
       'add the subnets to that tunnel, or give this one different IKE ids';
     throw new Conflict('ike_identity_in_use', message, [violation(field, 'ike_identity_unique_per_gateway_and_peer', ike.remoteId, message)]);
   }
+}
+
+const LOG_EXPORT_PAGE = 200;
+
+/** Configuration refusals carry the host's words: the tenant reads what it can act on. */
+function tenantLogEntry<E extends { kind: string; result: string | null; message: string | null }>(e: E): E {
+  return e.kind === 'config' && e.result === 'failure' ? { ...e, message: tenantFailureMessage('config_rejected', e.message) } : e;
 }

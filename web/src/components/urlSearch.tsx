@@ -31,3 +31,28 @@ export function ListEmpty({ filtered, onClear, firstUse }: { filtered: boolean; 
     </div>
   );
 }
+
+/**
+ * Named query parameters of the page's URL, read and written in place (history replaced, not
+ * pushed): filters, searches and the open tab survive a reload and travel in a shared link.
+ * Pages with several lists give each its own names (e.g. `ordersQ`, `ledgerKind`).
+ */
+export function useUrlParams<K extends string>(names: readonly K[]): [Partial<Record<K, string>>, (name: K, value: string | undefined) => void] {
+  const [search, setSearch] = useSearchParams();
+  const values: Partial<Record<K, string>> = {};
+  for (const n of names) {
+    const v = search.get(n);
+    if (v) values[n] = v;
+  }
+  const set = (name: K, value: string | undefined) =>
+    setSearch(
+      (s) => {
+        const next = new URLSearchParams(s);
+        if (value?.trim()) next.set(name, value.trim());
+        else next.delete(name);
+        return next;
+      },
+      { replace: true },
+    );
+  return [values, set];
+}

@@ -10,6 +10,7 @@ import { useExport } from '../../components/exportList';
 import { fmtTime } from '../../components/format';
 import { listTableProps, ListToolbar } from '../../components/ListToolbar';
 import { useList } from '../../components/useList';
+import { useUrlParams } from '../../components/urlSearch';
 
 type Order = Schemas['OrderDto'];
 type LedgerEntry = Schemas['LedgerEntryDto'];
@@ -19,6 +20,8 @@ export default function Billing() {
   const { t } = useTranslation();
   const operator = getRole() === 'operator';
   const [account, setAccount] = useState<Schemas['AccountDto'] | null>(null);
+  // The open tab and each list's search and kind live in the URL (?tab=ledger&ledgerKind=refund).
+  const [url, setUrl] = useUrlParams(['tab'] as const);
   useEffect(() => {
     if (!operator) void call(api.GET('/api/v1/account')).then(setAccount).catch(() => undefined);
   }, [operator]);
@@ -32,6 +35,8 @@ export default function Billing() {
         </Card>
       )}
       <Tabs
+        activeKey={url.tab}
+        onChange={(k) => setUrl('tab', k)}
         items={[
           ...(operator ? [{ key: 'usage', label: t('billing.usage'), children: <UsageTab /> }] : []),
           { key: 'orders', label: t('billing.orders'), children: <OrdersTab operator={operator} /> },
@@ -45,8 +50,11 @@ export default function Billing() {
 
 function OrdersTab({ operator }: { operator: boolean }) {
   const { t } = useTranslation();
-  const [kind, setKind] = useState<string | undefined>(undefined);
-  const list = useList<Order>((p) => call(api.GET('/api/v1/orders', { params: { query: p } })), { filters: { kind } });
+  const [url, setUrl] = useUrlParams(['ordersQ', 'ordersKind'] as const);
+  const q = url.ordersQ;
+  const kind = url.ordersKind;
+  const setKind = (v: string | undefined) => setUrl('ordersKind', v);
+  const list = useList<Order>((p) => call(api.GET('/api/v1/orders', { params: { query: p } })), { filters: { kind, q } });
   const exp = useExport('orders', 'orders.xlsx');
   const columns: TableColumnsType<Order> = [
     { title: t('billing.orderId'), dataIndex: 'id' },
@@ -64,9 +72,10 @@ function OrdersTab({ operator }: { operator: boolean }) {
   return (
     <>
       <ListToolbar
-        onSearch={list.search}
+        onSearch={(v) => setUrl('ordersQ', v)}
+        searchDefault={q}
         onReload={list.reload}
-        onExport={() => exp.run({ q: list.params.q, kind })}
+        onExport={() => exp.run({ q, kind })}
         exporting={exp.busy}
         extra={<Select aria-label={t('billing.kind')} allowClear placeholder={t('billing.kind')} style={{ width: 160 }} value={kind} onChange={setKind} options={(['purchase', 'renewal', 'auto_renewal'] as const).map((k) => ({ value: k, label: t(`billing.orderKinds.${k}`) }))} />}
       />
@@ -77,8 +86,11 @@ function OrdersTab({ operator }: { operator: boolean }) {
 
 function LedgerTab({ operator }: { operator: boolean }) {
   const { t } = useTranslation();
-  const [kind, setKind] = useState<string | undefined>(undefined);
-  const list = useList<LedgerEntry>((p) => call(api.GET('/api/v1/ledger', { params: { query: p } })), { filters: { kind } });
+  const [url, setUrl] = useUrlParams(['ledgerQ', 'ledgerKind'] as const);
+  const q = url.ledgerQ;
+  const kind = url.ledgerKind;
+  const setKind = (v: string | undefined) => setUrl('ledgerKind', v);
+  const list = useList<LedgerEntry>((p) => call(api.GET('/api/v1/ledger', { params: { query: p } })), { filters: { kind, q } });
   const exp = useExport('ledger', 'ledger.xlsx');
   const columns: TableColumnsType<LedgerEntry> = [
     { title: t('common.createdAt'), dataIndex: 'createdAt', render: (v: string) => fmtTime(v) },
@@ -92,9 +104,10 @@ function LedgerTab({ operator }: { operator: boolean }) {
   return (
     <>
       <ListToolbar
-        onSearch={list.search}
+        onSearch={(v) => setUrl('ledgerQ', v)}
+        searchDefault={q}
         onReload={list.reload}
-        onExport={() => exp.run({ q: list.params.q, kind })}
+        onExport={() => exp.run({ q, kind })}
         exporting={exp.busy}
         extra={<Select aria-label={t('billing.kind')} allowClear placeholder={t('billing.kind')} style={{ width: 160 }} value={kind} onChange={setKind} options={(['top_up', 'charge', 'refund'] as const).map((k) => ({ value: k, label: t(`billing.ledgerKinds.${k}`) }))} />}
       />

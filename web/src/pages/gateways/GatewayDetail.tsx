@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, ApiError, call, type Schemas } from '../../api/client';
 import { AlertTemplateBinding } from '../../components/AlertTemplateBinding';
+import { gatewayReason } from '../../components/systemText';
 import { EditableText } from '../../components/EditableText';
 import { errorText } from '../../components/errors';
 import { fmtTime } from '../../components/format';
@@ -78,7 +79,7 @@ export default function GatewayDetail() {
           <Typography.Title level={4} style={{ margin: 0 }} data-testid="detail-title">
             {g.name}
           </Typography.Title>
-          <ResourceStateTag state={g.resourceState} reason={g.stateReason} />
+          <ResourceStateTag state={g.resourceState} reason={gatewayReason(g.stateReason, t)} />
         </Space>
         <Space>
           <Button data-testid="renew" onClick={() => setRenewing(true)} disabled={g.resourceState === 'deleting'}>
@@ -103,7 +104,7 @@ export default function GatewayDetail() {
           }
         />
       )}
-      {g.resourceState === 'error' && g.stateReason && <Alert type="error" showIcon message={g.stateReason} style={{ marginBottom: 16 }} data-testid="state-reason" />}
+      {g.resourceState === 'error' && g.stateReason && <Alert type="error" showIcon message={gatewayReason(g.stateReason, t)} style={{ marginBottom: 16 }} data-testid="state-reason" />}
       <Tabs
         items={[
           {

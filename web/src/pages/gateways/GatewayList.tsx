@@ -5,6 +5,7 @@ import { Link, useNavigate } from 'react-router';
 import { api, call, type Schemas } from '../../api/client';
 import { firstPageNow, takeFirstPage } from '../../api/prefetch';
 import { useExport } from '../../components/exportList';
+import { gatewayReason } from '../../components/systemText';
 import { fmtTime } from '../../components/format';
 import { listTableProps, ListToolbar } from '../../components/ListToolbar';
 import { ResourceStateTag } from '../../components/state';
@@ -55,7 +56,7 @@ export default function GatewayList() {
     {
       title: t('common.state'),
       dataIndex: 'resourceState',
-      render: (_, g) => <ResourceStateTag state={g.resourceState} reason={g.stateReason} />,
+      render: (_, g) => <ResourceStateTag state={g.resourceState} reason={gatewayReason(g.stateReason, t)} />,
     },
     { title: t('gateway.externalIp'), render: (_, g) => g.externalIp?.address ?? '-' },
     {

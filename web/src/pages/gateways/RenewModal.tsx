@@ -1,9 +1,10 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { App, Descriptions, Form, Modal, Select, Typography } from 'antd';
 import dayjs from 'dayjs';
 import { useTranslation } from 'react-i18next';
 import { api, call, type Schemas } from '../../api/client';
 import { useSubmit } from '../../components/errors';
+import { focusFirstOnOpen } from '../../components/focusFirst';
 import { fmtTime } from '../../components/format';
 import { money } from '../../components/money';
 import { periodOptions } from './periods';
@@ -21,6 +22,7 @@ function renewedUntil(g: Gateway, period: number): string {
 
 /** Renewal: hourly 1-24 h, monthly 1-11 months, yearly 1-5 years, in the gateway's own charge type. */
 export function RenewModal({ gateway, onClose }: { gateway: Gateway | null; onClose: (changed: boolean) => void }) {
+  const bodyRef = useRef<HTMLDivElement>(null);
   const { t } = useTranslation();
   const { message } = App.useApp();
   const [form] = Form.useForm<{ period: number }>();
@@ -61,9 +63,10 @@ export function RenewModal({ gateway, onClose }: { gateway: Gateway | null; onCl
       confirmLoading={busy}
       okButtonProps={{ 'data-testid': 'renew-submit' }}
       destroyOnHidden
+      afterOpenChange={focusFirstOnOpen(bodyRef)}
     >
       {gateway && (
-        <>
+        <div ref={bodyRef}>
           <Descriptions column={1} size="small" style={{ marginBottom: 16 }}>
             <Descriptions.Item label={t('gateway.chargeType')}>{t(`charge.${gateway.chargeType}`)}</Descriptions.Item>
             <Descriptions.Item label={t('gateway.expiresAt')}>{fmtTime(gateway.expiresAt)}</Descriptions.Item>
@@ -82,7 +85,7 @@ export function RenewModal({ gateway, onClose }: { gateway: Gateway | null; onCl
             </Descriptions.Item>
             <Descriptions.Item label={t('gateway.newExpiry')}>{gateway && period ? fmtTime(renewedUntil(gateway, period)) : '-'}</Descriptions.Item>
           </Descriptions>
-        </>
+        </div>
       )}
     </Modal>
   );

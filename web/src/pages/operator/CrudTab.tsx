@@ -6,6 +6,7 @@ import { useConfirmDelete } from '../../components/deleteGuard';
 import { useSubmit } from '../../components/errors';
 import { listTableProps, ListToolbar } from '../../components/ListToolbar';
 import { useList, type ListParams, type Page } from '../../components/useList';
+import { useUrlParams } from '../../components/urlSearch';
 
 export function CrudTab<T extends { id: string; name?: string; address?: string }>(props: {
   testId: string;
@@ -23,7 +24,11 @@ export function CrudTab<T extends { id: string; name?: string; address?: string 
   const confirmDelete = useConfirmDelete();
   const [open, setOpen] = useState(false);
   const [form] = Form.useForm<Record<string, unknown>>();
-  const list = useList<T>(props.load, { filters: props.filters });
+  // Its search lives in the URL under a name of its own (?q-vpc=…): the inventory page holds several lists.
+  const searchKey = `q-${props.testId.replace(/-table$/, '')}`;
+  const [url, setUrl] = useUrlParams([searchKey]);
+  const q = url[searchKey];
+  const list = useList<T>(props.load, { filters: { ...props.filters, q } });
 
   const { busy, submit } = useSubmit(form, async (v) => {
     await props.create(v);
@@ -67,7 +72,7 @@ export function CrudTab<T extends { id: string; name?: string; address?: string 
 
   return (
     <>
-      <ListToolbar onCreate={() => setOpen(true)} createLabel={props.createLabel} onSearch={list.search} onReload={list.reload} extra={props.extra} />
+      <ListToolbar onCreate={() => setOpen(true)} createLabel={props.createLabel} onSearch={(v) => setUrl(searchKey, v)} searchDefault={q} onReload={list.reload} extra={props.extra} />
       <Table<T> data-testid={props.testId} {...listTableProps(list, t)} columns={columns} />
       <Modal open={open} title={props.createLabel} onOk={submit} onCancel={() => setOpen(false)} okText={t('common.create')} cancelText={t('common.cancel')} confirmLoading={busy} forceRender>
         <Form form={form} layout="vertical">

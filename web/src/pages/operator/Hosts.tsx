@@ -7,8 +7,11 @@ import { fmtTime } from '../../components/format';
 import { ListToolbar } from '../../components/ListToolbar';
 import { RESOURCE_STATES } from '../../components/state';
 import { useLive } from '../../components/live';
+import { agentWhy } from './agentWhy';
 
 type Host = Schemas['GatewayHostDto'];
+type Agent = Schemas['AgentStatusDto'];
+type FailedJobs = Schemas['GatewayHostFailedJobsDto'];
 type QueueCount = keyof Omit<Schemas['GatewayHostQueueDto'], 'name' | 'depth'>;
 const QUEUE_COUNTS: QueueCount[] = ['waiting', 'active', 'delayed', 'prioritized', 'waitingChildren', 'failed'];
 
@@ -75,7 +78,8 @@ export default function Hosts() {
     {
       title: t('op.gatewaysByState'),
       render: (_, h) => {
-        const tags = RESOURCE_STATES.filter((s) => h.gateways[s] > 0).map((s) => <Tag key={s}>{`${t(`state.resource.${s}`)}: ${h.gateways[s]}`}</Tag>);
+        const tags = RESOURCE_STATES.filter((s) => h.gateways[s] > 0).map((s) => <Tag key={s} color={s === 'error' ? 'error' : undefined}>{`${t(`state.resource.${s}`)}: ${h.gateways[s]}`}</Tag>);
+        if (h.problems.length) tags.push(<Tag key="problems" color="error" data-testid="host-problem-count">{t('op.drill.inError', { count: h.problems.length })}</Tag>);
         return tags.length ? <Space size={[0, 4]} wrap>{tags}</Space> : '-';
       },
     },
@@ -96,11 +100,22 @@ export default function Hosts() {
       },
     },
   ];
-  const agentColumns: TableColumnsType<Schemas['AgentStatusDto']> = [
+  const agentColumns: TableColumnsType<Agent> = [
     { title: t('op.agent'), render: (_, a) => a.instanceName || a.instanceId || a.vpcId },
     { title: t('op.agentKind'), dataIndex: 'kind', render: (v: string) => t(`op.agentKinds.${v}`, { defaultValue: v }) },
     { title: t('op.lastSeen'), dataIndex: 'lastCheckInAt', render: (v: string | null) => fmtTime(v) },
-    { title: t('op.upToDate'), render: (_, a) => (a.upToDate ? <Tag color="success">{t('op.yes')}</Tag> : <Tag color="warning">{t('op.no')}</Tag>) },
+    {
+      title: t('op.upToDate'),
+      render: (_, a) =>
+        a.upToDate ? (
+          <Tag color="success">{t('op.yes')}</Tag>
+        ) : (
+          <Space direction="vertical" size={0}>
+            <Tag color="warning">{t('op.no')}</Tag>
+            <Typography.Text type="secondary" data-testid="agent-why">{agentWhy(a, t)}</Typography.Text>
+          </Space>
+        ),
+    },
     { title: t('op.lastError'), dataIndex: 'lastError', ellipsis: true, render: (v: string | null) => v ?? '-' },
   ];
 
@@ -121,11 +136,72 @@ export default function Hosts() {
       </Row>
       <Card size="small" title={t('op.gatewayHosts')} style={{ marginBottom: 16 }}>
         {hostsError && <Alert type="error" showIcon message={t('op.hostsUnavailable', { error: hostsError })} style={{ marginBottom: 16 }} />}
-        <Table<Host> data-testid="host-table" rowKey="id" size="small" loading={loading} columns={columns} dataSource={hosts} pagination={false} locale={{ emptyText: t('op.noHosts') }} />
+        <Table<Host>
+          data-testid="host-table"
+          rowKey="id"
+          size="small"
+          loading={loading}
+          columns={columns}
+          dataSource={hosts}
+          pagination={false}
+          locale={{ emptyText: t('op.noHosts') }}
+          // The drill-down: what is in error on the host and the jobs that failed there, with the worker's words.
+          expandable={{ rowExpandable: (h) => h.problems.length > 0 || (h.queue?.failed ?? 0) > 0, expandedRowRender: (h) => <HostDrillDown host={h} /> }}
+        />
       </Card>
       <Card size="small" title={t('op.routeAgents')}>
         <Table data-testid="agent-table" rowKey="id" size="small" columns={agentColumns} dataSource={agents} pagination={{ pageSize: 20 }} />
       </Card>
     </>
+  );
+}
+
+/** A host's gateways and tunnels in error (from the list) and its queue's failed jobs (asked when opened). */
+function HostDrillDown({ host }: { host: Host }) {
+  const { t } = useTranslation();
+  const [failed, setFailed] = useState<FailedJobs | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    call(api.GET('/api/v1/gateway-hosts/{id}/failed-jobs', { params: { path: { id: host.id } } }))
+      .then(setFailed)
+      .catch((e) => setError(errorText(e)));
+  }, [host.id, host.queue?.failed]);
+  return (
+    <Space direction="vertical" style={{ width: '100%' }} data-testid="host-drill-down">
+      <Typography.Text strong>{t('op.drill.problems')}</Typography.Text>
+      <Table
+        data-testid="host-problems"
+        rowKey="id"
+        size="small"
+        pagination={false}
+        dataSource={host.problems}
+        locale={{ emptyText: t('op.drill.noProblems') }}
+        columns={[
+          { title: t('op.drill.kind'), dataIndex: 'kind', width: 90, render: (v: string) => t(`op.resourceKinds.${v}`, { defaultValue: v }) },
+          { title: t('op.drill.resource'), dataIndex: 'id', width: 200 },
+          { title: t('op.drill.tenant'), dataIndex: 'tenantId', width: 200 },
+          { title: t('op.drill.reason'), dataIndex: 'reason' },
+        ]}
+      />
+      <Typography.Text strong>{t('op.drill.failedJobs')}</Typography.Text>
+      {error && <Alert type="error" showIcon message={error} />}
+      {failed && !failed.available && <Alert type="warning" showIcon message={t('op.drill.queueUnavailable')} />}
+      <Table
+        data-testid="host-failed-jobs"
+        rowKey="id"
+        size="small"
+        pagination={false}
+        loading={!failed && !error}
+        dataSource={failed?.jobs ?? []}
+        locale={{ emptyText: t('op.drill.noFailedJobs') }}
+        columns={[
+          { title: t('op.drill.job'), dataIndex: 'name', width: 120 },
+          { title: t('op.drill.resource'), dataIndex: 'resourceId', width: 200, render: (v: string | null) => v ?? '-' },
+          { title: t('op.drill.attempts'), dataIndex: 'attemptsMade', width: 90 },
+          { title: t('op.drill.failedAt'), dataIndex: 'failedAt', width: 170, render: (v: string | null) => fmtTime(v) },
+          { title: t('op.drill.error'), dataIndex: 'failedReason', render: (v: string | null) => v ?? '-' },
+        ]}
+      />
+    </Space>
   );
 }

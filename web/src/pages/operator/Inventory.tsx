@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { api, call, type Schemas } from '../../api/client';
 import { fmtTime } from '../../components/format';
 import { isIpv4, nameRules, parseCidr } from '../../components/rules';
+import { useUrlParams } from '../../components/urlSearch';
 import { CrudTab } from './CrudTab';
 
 type Ref = Pick<Schemas['TenantDto'] | Schemas['DataCenterDto'], 'id' | 'name'>;
@@ -26,7 +27,10 @@ function useRefs() {
 export default function Inventory() {
   const { t } = useTranslation();
   const refs = useRefs();
-  const [tab, setTab] = useState('dcs');
+  // The open tab lives in the URL (?tab=vpcs), with each tab's search (CrudTab).
+  const [url, setUrl] = useUrlParams(['tab'] as const);
+  const tab = url.tab ?? 'dcs';
+  const setTab = (k: string) => setUrl('tab', k);
   const name = (list: Ref[], id: string) => list.find((x) => x.id === id)?.name ?? id;
   const req = [{ required: true, message: t('validation.required') }];
   const cidrRule = { validator: async (_r: unknown, v: string | undefined) => { if (v && !parseCidr(v)) throw new Error(t('validation.cidr', { value: v })); } };

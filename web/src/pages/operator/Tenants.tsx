@@ -9,6 +9,7 @@ import { fmtTime } from '../../components/format';
 import { listTableProps, ListToolbar } from '../../components/ListToolbar';
 import { nameRules } from '../../components/rules';
 import { useList } from '../../components/useList';
+import { useUrlSearch } from '../../components/urlSearch';
 
 type Tenant = Schemas['TenantDto'];
 
@@ -18,7 +19,9 @@ export default function Tenants() {
   const [creating, setCreating] = useState(false);
   const [open, setOpen] = useState<Tenant | null>(null);
   const [form] = Form.useForm<{ name: string }>();
-  const list = useList<Tenant>((p) => call(api.GET('/api/v1/tenants', { params: { query: p } })), { live: ['tenants'] });
+  // The search lives in the URL (?q=): a reload or a shared link shows the same tenants.
+  const [q, setQ] = useUrlSearch();
+  const list = useList<Tenant>((p) => call(api.GET('/api/v1/tenants', { params: { query: p } })), { live: ['tenants'], filters: { q } });
 
   const { busy, submit: create } = useSubmit(form, async (v) => {
     const tenant = await call(api.POST('/api/v1/tenants', { body: v }));
@@ -46,7 +49,7 @@ export default function Tenants() {
   return (
     <>
       <Typography.Title level={4}>{t('menu.tenants')}</Typography.Title>
-      <ListToolbar onCreate={() => setCreating(true)} createLabel={t('op.createTenant')} onSearch={list.search} onReload={list.reload} />
+      <ListToolbar onCreate={() => setCreating(true)} createLabel={t('op.createTenant')} onSearch={setQ} searchDefault={q} onReload={list.reload} />
       <Table<Tenant> data-testid="tenant-table" {...listTableProps(list, t)} columns={columns} />
       <Modal open={creating} title={t('op.createTenant')} onOk={create} onCancel={() => setCreating(false)} okText={t('common.create')} cancelText={t('common.cancel')} confirmLoading={busy} forceRender afterOpenChange={(open) => open && document.querySelector<HTMLInputElement>('.ant-modal [data-testid="name-input"]')?.focus()}>
         <Form form={form} layout="vertical">
@@ -101,12 +104,14 @@ function TenantDrawer({ tenant, onClose }: { tenant: Tenant | null; onClose: () 
   });
 
   const columns: TableColumnsType<Schemas['ApiKeyDto']> = [
-    { title: t('common.name'), dataIndex: 'name' },
-    { title: t('op.keyPrefix'), dataIndex: 'keyPrefix', render: (v: string) => <code>{v}…</code> },
-    { title: t('common.createdAt'), dataIndex: 'createdAt', render: (v: string) => fmtTime(v) },
-    { title: t('common.state'), render: (_, k) => (k.revokedAt ? <Tag>{t('op.revoked')}</Tag> : <Tag color="success">{t('op.active')}</Tag>) },
+    // Widths that fit the drawer's 712 px of content (issue 17): a long key name is cut with an ellipsis, not the table.
+    { title: t('common.name'), dataIndex: 'name', ellipsis: { showTitle: true } },
+    { title: t('op.keyPrefix'), dataIndex: 'keyPrefix', width: 130, render: (v: string) => <code>{v}…</code> },
+    { title: t('common.createdAt'), dataIndex: 'createdAt', width: 170, render: (v: string) => fmtTime(v) },
+    { title: t('common.state'), width: 100, render: (_, k) => (k.revokedAt ? <Tag>{t('op.revoked')}</Tag> : <Tag color="success">{t('op.active')}</Tag>) },
     {
       title: t('common.actions'),
+      width: 90,
       render: (_, k) =>
         !k.revokedAt && (
           <Button
@@ -173,7 +178,7 @@ function TenantDrawer({ tenant, onClose }: { tenant: Tenant | null; onClose: () 
           </Button>
         </Form>
       </Space>
-      <Table data-testid="api-key-table" rowKey="id" size="small" columns={columns} dataSource={keys} pagination={false} />
+      <Table data-testid="api-key-table" rowKey="id" size="small" tableLayout="fixed" columns={columns} dataSource={keys} pagination={false} />
     </Drawer>
   );
 }

@@ -4,6 +4,7 @@ import { Alert, App, Form, Modal, Radio, Select } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { api, call, download, qs, type Schemas } from '../../api/client';
 import { errorText } from '../../components/errors';
+import { vendorName } from '../../components/systemText';
 
 export type Vendor = Pick<Schemas['RemoteConfigVendorDto'], 'id' | 'name' | 'sides' | 'notes'> & { isDefault: boolean };
 
@@ -71,7 +72,7 @@ export function ConfigDownloadModal({ tunnel, onClose }: { tunnel: { id: string;
       <Form layout="vertical">
         {vendors.length > 0 && (
           <Form.Item label={t('tunnel.vendor')}>
-            <Select data-testid="config-vendor" value={vendor} onChange={setVendor} options={vendors.map((v) => ({ value: v.id, label: v.name }))} />
+            <Select data-testid="config-vendor" aria-label={t('tunnel.vendor')} value={vendor} onChange={setVendor} options={vendors.map((v) => ({ value: v.id, label: vendorName(v.id, v.name, t) }))} />
           </Form.Item>
         )}
         {sideApplies && (

@@ -1,10 +1,11 @@
 // Edit dialogs of a tunnel's subnets, IKE policy (PSK included) and IPsec policy. Saving any of
 // them reconnects the tunnel (connecting -> connected): the dialogs say so before saving.
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { Alert, App, Form, Input, Modal, Select } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { api, call, type Schemas } from '../../api/client';
 import { useSubmit } from '../../components/errors';
+import { focusFirstOnOpen } from '../../components/focusFirst';
 import { remoteCidrProblems, splitLines } from '../../components/rules';
 import { IkePolicyFields, ikeBody, IpsecPolicyFields, ipsecBody, type IkeForm, type IpsecForm } from './policyFields';
 import { PskField } from './PskField';
@@ -16,6 +17,7 @@ export function PolicyEditors({ tunnel, editor, gatewayVpc, onClose }: { tunnel:
   const { t } = useTranslation();
   const { message } = App.useApp();
   const [form] = Form.useForm();
+  const bodyRef = useRef<HTMLDivElement>(null);
   const [subnets, setSubnets] = useState<Schemas['SubnetDto'][]>([]);
   const localIds = Form.useWatch('localSubnetIds', form) as string[] | undefined;
 
@@ -77,8 +79,10 @@ export function PolicyEditors({ tunnel, editor, gatewayVpc, onClose }: { tunnel:
       confirmLoading={busy}
       okButtonProps={{ 'data-testid': 'editor-save' }}
       forceRender
+      afterOpenChange={focusFirstOnOpen(bodyRef)}
     >
       <Alert type="warning" showIcon message={t('tunnel.reconnectWarning')} style={{ marginBottom: 16 }} data-testid="reconnect-warning" />
+      <div ref={bodyRef}>
       <Form form={form} layout="vertical">
         {editor === 'subnets' && (
           <>
@@ -120,6 +124,7 @@ export function PolicyEditors({ tunnel, editor, gatewayVpc, onClose }: { tunnel:
         )}
         {editor === 'ipsec' && <IpsecPolicyFields />}
       </Form>
+      </div>
     </Modal>
   );
 }

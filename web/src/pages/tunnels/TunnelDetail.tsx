@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { ArrowLeftOutlined, DownloadOutlined, EditOutlined, FileSearchOutlined } from '@ant-design/icons';
+import { ArrowLeftOutlined, DownloadOutlined, EditOutlined, FileSearchOutlined, MedicineBoxOutlined } from '@ant-design/icons';
 import { Alert, App, Button, Card, Descriptions, Result, Space, Spin, Tabs, Tag, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
@@ -13,6 +13,7 @@ import { MetricsPanel, type Aggregate, type MetricsWindow } from '../../componen
 import { ConnStateTag, ResourceStateTag } from '../../components/state';
 import { ConfigDownloadModal } from './ConfigDownloadModal';
 import { ConfigCheckModal } from './ConfigCheckModal';
+import { DiagnoseModal } from './DiagnoseModal';
 import { PolicyEditors, type Editor } from './PolicyEditors';
 import { TunnelLogs } from './TunnelLogs';
 import { useLive } from '../../components/live';
@@ -32,6 +33,7 @@ export default function TunnelDetail() {
   const [editor, setEditor] = useState<Editor>(null);
   const [configOpen, setConfigOpen] = useState(false);
   const [checkOpen, setCheckOpen] = useState(false);
+  const [diagnoseOpen, setDiagnoseOpen] = useState(false);
   const [psk, setPsk] = useState<string | null>(null);
 
   const load = useCallback(async () => {
@@ -122,9 +124,12 @@ export default function TunnelDetail() {
           <ResourceStateTag state={x.resourceState} />
           <ConnStateTag state={x.connectionState} />
         </Space>
-        <Space>
+        <Space wrap>
           <Button icon={<DownloadOutlined />} data-testid="download-config" onClick={() => setConfigOpen(true)}>
             {t('tunnel.downloadConfig')}
+          </Button>
+          <Button icon={<MedicineBoxOutlined />} data-testid="diagnose" onClick={() => setDiagnoseOpen(true)}>
+            {t('diagnose.button')}
           </Button>
           <Button icon={<FileSearchOutlined />} data-testid="check-config" onClick={() => setCheckOpen(true)}>
             {t('configCheck.button')}
@@ -297,6 +302,7 @@ export default function TunnelDetail() {
       />
       <ConfigDownloadModal tunnel={configOpen ? x : null} onClose={() => setConfigOpen(false)} />
       <ConfigCheckModal tunnel={checkOpen ? x : null} onClose={() => setCheckOpen(false)} />
+      <DiagnoseModal tunnel={diagnoseOpen ? x : null} onClose={() => setDiagnoseOpen(false)} />
     </>
   );
 }

@@ -28,7 +28,8 @@ export function stateReason(x: Tunnel, t: TFunction): string {
   const f = x.failure as { code?: string; message?: string } | null | undefined;
   if (f?.code) return t(`failureTitle.${f.code}`, { defaultValue: t('failureTitle.unknown') });
   if (x.connectionState === 'connected') return t('tunnel.reasonUp');
-  return x.connectedAt ? t('tunnel.reasonReconnecting') : t('tunnel.reasonFirst');
+  // Leaving `connected` clears connectedAt and stamps disconnectedAt (the store): a tunnel that was up has one.
+  return x.disconnectedAt ? t('tunnel.reasonReconnecting') : t('tunnel.reasonFirst');
 }
 
 export default function TunnelList() {

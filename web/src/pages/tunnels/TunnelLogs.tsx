@@ -1,9 +1,11 @@
 import { useState } from 'react';
-import { DatePicker, Input, Select, Space, Switch, Table, Tag, Typography, type TableColumnsType } from 'antd';
+import { DownloadOutlined } from '@ant-design/icons';
+import { Button, DatePicker, Input, Select, Space, Switch, Table, Tag, Typography, type TableColumnsType } from 'antd';
 import type { Dayjs } from 'dayjs';
 import { useTranslation } from 'react-i18next';
 import { api, call, type Schemas } from '../../api/client';
 import { fmtShortTime, fmtTime } from '../../components/format';
+import { useExport } from '../../components/exportList';
 import { listTableProps } from '../../components/ListToolbar';
 import { useList } from '../../components/useList';
 
@@ -48,6 +50,8 @@ export function TunnelLogs({ tunnelId }: { tunnelId: string }) {
       ),
     { live: ['tunnels'], filters: { collapse: String(collapse), kind, result, reasonCode, q, from: range?.[0].toISOString(), to: range?.[1].toISOString() } },
   );
+  // Excel: what the table shows, whole (the same filters and collapse, no paging).
+  const exporter = useExport(`vpn-tunnels/${tunnelId}/logs`, `tunnel-log-${tunnelId}.xlsx`);
   const summary = (e: Entry): string => {
     if (e.reasonCode) return t(`failureTitle.${e.reasonCode}`, { defaultValue: e.message ?? e.reasonCode });
     const key = e.kind === 'config' ? `config_${e.result ?? 'success'}` : e.kind;
@@ -121,6 +125,14 @@ export function TunnelLogs({ tunnelId }: { tunnelId: string }) {
         />
         <DatePicker.RangePicker showTime size="middle" value={range} onChange={(v) => setRange(v && v[0] && v[1] ? [v[0], v[1]] : null)} data-testid="log-range" />
         <Input.Search aria-label={t('logs.search')} data-testid="log-search" allowClear placeholder={t('logs.search')} style={{ width: 220 }} onSearch={(v) => setQ(v.trim() || undefined)} />
+        <Button
+          icon={<DownloadOutlined />}
+          data-testid="log-export"
+          loading={exporter.busy}
+          onClick={() => exporter.run({ collapse: String(collapse), kind, result, reasonCode, q, from: range?.[0].toISOString(), to: range?.[1].toISOString() })}
+        >
+          {t('common.excel')}
+        </Button>
       </Space>
       <Table<Entry>
         data-testid="tunnel-logs"
