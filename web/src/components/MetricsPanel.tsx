@@ -14,7 +14,7 @@ import { fmtTime } from './format';
 
 echarts.use([LineChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
 
-export type RangeName = '1h' | '6h' | '12h' | '1d';
+export type RangeName = NonNullable<NonNullable<operations['getVpnTunnelMetrics']['parameters']['query']>['range']>;
 export type MetricsWindow = { range: RangeName } | { from: string; to: string };
 export type Aggregate = NonNullable<NonNullable<operations['getVpnTunnelMetrics']['parameters']['query']>['agg']>;
 type Loaded = { from: number; to: number; stepSeconds: number; charts: ChartSpec[] };
