@@ -60,7 +60,7 @@ const CROSS_SUBNET = env.BENCH_SAME_SUBNET !== '1';
 const localSubnet = (gatewaySubnet: number, i: number) => (CROSS_SUBNET ? i % 2 : gatewaySubnet);
 const WORKER_ENV: Record<string, string> = {
   RECONCILE_INTERVAL_MS: '5000',
-  HEARTBEAT_INTERVAL_MS: '1000',
+  HOST_LEASE_RENEW_MS: '1000',
   HOST_CAPACITY: '100',
   ...Object.fromEntries((env.BENCH_WORKER_ENV ?? '').split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string])),
 };

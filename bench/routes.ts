@@ -51,7 +51,7 @@ const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOStri
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // Own directory and database prefixes: other benchmarks' clean-ups remove 'vpn-bench-*' leftovers.
-const product = new BenchProduct({ labPrefix: PREFIX, dirPrefix: 'routes-bench-', dbPrefix: 'vpn_bench_routes_', workerEnv: { RECONCILE_INTERVAL_MS: '5000', HEARTBEAT_INTERVAL_MS: '1000' } });
+const product = new BenchProduct({ labPrefix: PREFIX, dirPrefix: 'routes-bench-', dbPrefix: 'vpn_bench_routes_', workerEnv: { RECONCILE_INTERVAL_MS: '5000', HOST_LEASE_RENEW_MS: '1000' } });
 const names = new LabNames(PREFIX);
 const fleet = new Fleet(product, names, join(product.dir, 'fleet'));
 let pg: Client | null = null;

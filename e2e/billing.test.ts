@@ -20,7 +20,7 @@ const admin = async (method: string, path: string, body?: unknown) => {
   return r.body;
 };
 const sweep = () => admin('POST', '/api/v1/billing/sweep');
-const vpcLegMac = async (gatewayId: string) => JSON.parse((await product.vmExec('vm-a1', ['ip', '-n', gatewayId, '-j', 'link', 'show', 'dev', 'eth1'])).stdout)[0].address as string;
+const vpcLegMac = async (gatewayId: string) => JSON.parse((await product.vmExec('vm-a1', ['ip', '-n', product.gatewayNamespace(gatewayId), '-j', 'link', 'show', 'dev', 'eth1'])).stdout)[0].address as string;
 /** Traffic flows through the tunnel: a ping from the VPC instance answers (one lost packet under load is not a failure). */
 const reachesSite = () => product.waitFor(() => product.vmPings('vm-a1', SITE_HOST, 1), 30_000, 'vm-a1 to reach the site through the tunnel', 200);
 

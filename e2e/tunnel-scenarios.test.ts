@@ -121,6 +121,6 @@ it('j. deleting the tunnel removes it from charon; deleting the gateway removes 
   await product.waitFor(async () => (await product.ok('GET', `/api/v1/vpn-tunnels?gatewayId=${gw.id}`)).total === 0, 30_000, 'tunnels removed');
   await product.ok('DELETE', `/api/v1/vpn-gateways/${gw.id}`);
   await product.waitFor(async () => (await product.request('GET', `/api/v1/vpn-gateways/${gw.id}`)).status === 404, 30_000, 'gateway row removed');
-  expect(namespaceExists(gw.id)).toBe(false);
+  expect(namespaceExists(product.gatewayNamespace(gw.id))).toBe(false);
   expect(existsSync(product.viciSocket(gw.id))).toBe(false);
 });

@@ -66,6 +66,12 @@ export const USAGE = `usage: lab <verb> [options]
   vm exec <instance> -- <cmd...>
   agents [--json]               route agents: pid, running, last log line (logs in <state dir>/agents/)
   agents stop <name> | agents start <name>   by instance name, or VPC name for its router
+  host add <id> [--capacity N]  start another gateway host (a worker) on this machine, with the shell's
+                                DATABASE_URL, REDIS_URL, SECRETS_KEY (source .run/secrets.env)
+  host kill <id>                power loss: SIGKILL the worker and its charons, cut its gateways' links
+  host freeze <id>              SIGSTOP the worker only (its charons keep running: split brain)
+  host revive <id>              continue a frozen worker, or start a killed one again
+  host list
 
 options: --state-dir DIR (env LAB_STATE_DIR, default /var/lib/vpn-console/lab)
          --prefix P      (env LAB_PREFIX, default vl): namespace prefix

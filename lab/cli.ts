@@ -1,10 +1,11 @@
 // `node dist/lab/cli.js <verb>`: the lab from a shell. Reads the environment here, at the edge;
 // the library (lab.ts) takes everything as options.
 import { spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Lab } from './lab';
 import { ParsedArgs, parseArgs, requireFlag, stringFlag, USAGE } from './cli-args';
 import { formatAgents } from './lab-agents';
+import { LabHosts } from './lab-hosts';
 import { formatSites, formatStatus } from './lab-status';
 import { SiteKind } from './lab-state';
 import { SITE_KINDS } from './lab-site-daemon';
@@ -105,6 +106,41 @@ async function agents(lab: Lab, args: ParsedArgs, sub: string | undefined, name:
   return 0;
 }
 
+// The worker next to this CLI (dist/lab/cli.js -> dist/src/worker.js), with the shell's
+// environment (DATABASE_URL, REDIS_URL, SECRETS_KEY...: `source .run/secrets.env` after npm start).
+async function host(lab: Lab, args: ParsedArgs, sub: string | undefined, id: string | undefined): Promise<number> {
+  const hosts = new LabHosts({ dir: join(lab.store.dir, 'hosts'), prefix: lab.prefix, workerScript: resolve(__dirname, '../src/worker.js'), baseEnv: process.env });
+  if (!sub || sub === 'list') {
+    for (const h of hosts.list()) console.log(`${h.id}\t${h.condition}\tpid ${h.pid}\tlog ${h.log}`);
+    return 0;
+  }
+  if (!id) throw new Error(`lab host ${sub} <id>`);
+  switch (sub) {
+    case 'add': {
+      const capacity = stringFlag(args, 'capacity');
+      const h = hosts.add(id, capacity ? { HOST_CAPACITY: capacity } : {});
+      console.log(`host ${id}: worker pid ${h.pid}, gateways in ${h.gatewaysDir}, log ${h.log}`);
+      return 0;
+    }
+    case 'kill': {
+      const r = await hosts.kill(id);
+      console.log(`host ${id} killed: worker and ${r.charons} charon(s) SIGKILLed, ${r.links} link(s) cut`);
+      return 0;
+    }
+    case 'freeze':
+      hosts.freeze(id);
+      console.log(`host ${id} frozen (worker stopped; its charons keep running)`);
+      return 0;
+    case 'revive': {
+      const h = hosts.revive(id);
+      console.log(`host ${id} running, worker pid ${h.pid}`);
+      return 0;
+    }
+    default:
+      throw new Error(`unknown: lab host ${sub}\n${USAGE}`);
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
   const [verb, sub, name] = args.positionals;
@@ -138,6 +174,8 @@ async function main(argv: string[]): Promise<number> {
       return site(lab, args, sub, name);
     case 'agents':
       return agents(lab, args, sub, name);
+    case 'host':
+      return host(lab, args, sub, name);
     case 'vm':
       if (sub !== 'exec' || !name) throw new Error('lab vm exec <instance> -- <cmd...>');
       return passthrough(lab.vmExecArgv(name, needCommand(args)));

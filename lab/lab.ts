@@ -123,7 +123,11 @@ export class Lab {
   private async pluggedGatewayNamespaces(): Promise<string[]> {
     if (!namespaceExists(this.names.inetNamespace)) return [];
     const plugged: string[] = [];
-    for (const ns of await gatewayNamespaces()) if (await getLink(this.names.inetNamespace, this.names.gatewayPort(ns))) plugged.push(ns);
+    for (const ns of await gatewayNamespaces()) {
+      // `<gatewayId>.<host tag>` (a worker's copy) or the bare gateway id.
+      const [gatewayId, tag] = ns.split('.');
+      if (await getLink(this.names.inetNamespace, this.names.gatewayPort(gatewayId, tag))) plugged.push(ns);
+    }
     return plugged;
   }
 
@@ -312,7 +316,7 @@ export class Lab {
   }
 }
 
-/** The worker's gateway namespaces, named by gateway id. */
+/** The workers' gateway namespaces, named by gateway id (and host tag). */
 async function gatewayNamespaces(): Promise<string[]> {
   return (await listNamespaces()).filter((n) => n.startsWith('vpngw-'));
 }

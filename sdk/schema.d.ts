@@ -897,12 +897,66 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Every gateway host: heartbeat and liveness, capacity, gateways placed per state, job queue depth (operators)
-         * @description A host is live while its worker's heartbeat is younger than `livenessSeconds`; only live hosts get new gateways. `queue` is null when Redis did not answer within 3 s.
+         * Every gateway host: lease, capacity, gateways per state, tunnels, failovers, cordon and drain, job queue depth (operators)
+         * @description A host is live while it holds its lease (renewed about every second, expiring after `livenessSeconds`); once it expires, live hosts take its gateways over. New gateways go to live hosts that are not cordoned. `queue` is null when Redis did not answer within 3 s.
          */
         get: operations["listGatewayHosts"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/gateway-hosts/{id}/cordon": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cordon a host: no new gateways are placed on it (its own keep running) */
+        post: operations["cordonGatewayHost"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/gateway-hosts/{id}/uncordon": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End a cordon or a drain: the host takes new gateways again */
+        post: operations["uncordonGatewayHost"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/gateway-hosts/{id}/drain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Drain a host: cordon it and move its gateways to other hosts, one at a time
+         * @description Each gateway moves once the previous one's tunnels are connected again; `drain` in the host list shows the progress.
+         */
+        post: operations["drainGatewayHost"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2370,7 +2424,7 @@ export interface components {
             /** Format: date-time */
             at: string;
             /** @enum {string} */
-            kind: "attempt" | "connected" | "down" | "rekey" | "config" | "deleted";
+            kind: "attempt" | "connected" | "down" | "rekey" | "config" | "deleted" | "failover";
             /** @enum {string|null} */
             result: "success" | "failure" | null;
             phase: number | null;
@@ -2520,6 +2574,27 @@ export interface components {
             /** @description Destinations claimed by several gateways (impossible by the pair rule; reported, not flapped) */
             conflicts: components["schemas"]["RouteConflictDto"][];
         };
+        GatewayHostDrainDto: {
+            /** Format: date-time */
+            startedAt: string;
+            /** @description Gateways moved off the host since the drain started */
+            moved: number;
+            /** @description Gateways still on the host */
+            remaining: number;
+            /** @description No gateway left on the host */
+            done: boolean;
+        };
+        GatewayHostFailoversDto: {
+            /** @description Gateways taken over from other hosts whose lease expired */
+            in: number;
+            /** @description Gateways other hosts took over after this host's lease expired */
+            out: number;
+            /**
+             * Format: date-time
+             * @description The last failover onto or off the host
+             */
+            lastAt: string | null;
+        };
         GatewayHostGatewaysDto: {
             /** @description Every gateway placed on the host, whatever its state (counts against capacity) */
             total: number;
@@ -2562,13 +2637,27 @@ export interface components {
              * @description The worker's last heartbeat
              */
             lastSeenAt: string;
-            /** @description The heartbeat is within the liveness window (`livenessSeconds`): new gateways are placed only on live hosts */
+            /** @description The host holds its lease (`leaseExpiresAt` is in the future): it serves its gateways. Once it expires, live hosts take them over */
             live: boolean;
             /**
-             * @description The liveness window in seconds
-             * @example 30
+             * @description The lease TTL in seconds (30 for a host that never held a lease: judged by its heartbeat)
+             * @example 4
              */
             livenessSeconds: number;
+            /**
+             * Format: date-time
+             * @description Until when the host's lease holds (renewed about every second)
+             */
+            leaseExpiresAt: string | null;
+            /** @description No new gateways are placed on the host (an operator cordoned it, or it is draining) */
+            cordoned: boolean;
+            /** @description null unless the host is draining */
+            drain: components["schemas"]["GatewayHostDrainDto"] | null;
+            /** @description Tunnels of the gateways placed on the host */
+            tunnels: number;
+            /** @description Of those, connected */
+            tunnelsConnected: number;
+            failovers: components["schemas"]["GatewayHostFailoversDto"];
             gateways: components["schemas"]["GatewayHostGatewaysDto"];
             /** @description null when Redis did not answer in time */
             queue: components["schemas"]["GatewayHostQueueDto"] | null;
@@ -6273,7 +6362,7 @@ export interface operations {
             query?: {
                 offset?: number;
                 limit?: number;
-                kind?: "attempt" | "connected" | "down" | "rekey" | "config" | "deleted";
+                kind?: "attempt" | "connected" | "down" | "rekey" | "config" | "deleted" | "failover";
                 result?: "success" | "failure";
                 /** @description Only entries with this reason code (psk_mismatch_or_id_mismatch, peer_unreachable, …) */
                 reasonCode?: string;
@@ -6343,7 +6432,7 @@ export interface operations {
     exportVpnTunnelLogs: {
         parameters: {
             query?: {
-                kind?: "attempt" | "connected" | "down" | "rekey" | "config" | "deleted";
+                kind?: "attempt" | "connected" | "down" | "rekey" | "config" | "deleted" | "failover";
                 result?: "success" | "failure";
                 /** @description Only entries with this reason code (psk_mismatch_or_id_mismatch, peer_unreachable, …) */
                 reasonCode?: string;
@@ -7034,6 +7123,150 @@ export interface operations {
             };
             /** @description The key may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    cordonGatewayHost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayHostDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The key may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    uncordonGatewayHost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayHostDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The key may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    drainGatewayHost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayHostDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The key may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource for this tenant */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -31,13 +31,13 @@ export class BenchProduct extends ProductProcesses {
     const c = loadWorkerConfig(this.env);
     return {
       jobConcurrency: c.jobConcurrency, reconcileConcurrency: c.reconcileConcurrency, reconcileIntervalMs: c.reconcileIntervalMs,
-      heartbeatIntervalMs: c.heartbeatIntervalMs, quickRetryMs: c.quickRetryMs, retryIntervalMs: c.retryIntervalMs,
+      leaseRenewMs: c.leaseRenewMs, leaseTtlMs: c.leaseTtlMs, quickRetryMs: c.quickRetryMs, retryIntervalMs: c.retryIntervalMs,
       initiateTimeoutMs: c.initiateTimeoutMs, capacity: c.capacity,
     };
   }
 
-  /** Makes the API see this host as dead at once (instead of waiting out the 30 s liveness window). */
+  /** Makes the API see this host as dead at once (instead of waiting for its lease to expire). */
   async markHostStale(): Promise<void> {
-    await this.sql(`UPDATE gateway_hosts SET last_seen_at = now() - interval '1 hour' WHERE id = $1`, [this.hostId]);
+    await this.sql(`UPDATE gateway_hosts SET last_seen_at = now() - interval '1 hour', lease_expires_at = now() - interval '1 hour' WHERE id = $1`, [this.hostId]);
   }
 }

@@ -5,6 +5,7 @@ import { Tenant } from '../auth/tenant.entity';
 import { DataCenter, ExternalIp, Instance, MachineType, Subnet, Vpc } from '../inventory/inventory.entities';
 import { GatewayHost } from '../negotiation/gateway-host.entity';
 import { TunnelEvent } from '../negotiation/tunnel-event.entity';
+import { GatewayMove } from '../negotiation/gateway-move.entity';
 import { AgentTarget } from '../routes/agent-target.entity';
 import { GatewaySample, TunnelSample } from '../monitoring/samples.entity';
 import { VpnGateway } from '../vpn/gateways/vpn-gateway.entity';
@@ -13,4 +14,4 @@ import { PeerGateway } from '../vpn/peers/peer-gateway.entity';
 import { TunnelPair, VpnTunnel } from '../vpn/tunnels/vpn-tunnel.entity';
 
 /** Every entity, in one list shared by the API, the worker, the migration tools and the tests. */
-export const ENTITIES = [Tenant, ApiKey, DataCenter, MachineType, Vpc, Subnet, ExternalIp, Instance, GatewayHost, VpnGateway, PeerGateway, VpnTunnel, TunnelPair, TunnelEvent, AgentTarget, TunnelSample, GatewaySample, ...ALERT_ENTITIES, ...BILLING_ENTITIES, AuditEvent];
+export const ENTITIES = [Tenant, ApiKey, DataCenter, MachineType, Vpc, Subnet, ExternalIp, Instance, GatewayHost, VpnGateway, PeerGateway, VpnTunnel, TunnelPair, TunnelEvent, GatewayMove, AgentTarget, TunnelSample, GatewaySample, ...ALERT_ENTITIES, ...BILLING_ENTITIES, AuditEvent];

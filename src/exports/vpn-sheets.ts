@@ -107,6 +107,7 @@ export const TUNNEL_EVENT_KIND_WORDS: Record<TunnelEventKind, Localized> = {
   rekey: { zh: '密钥更新', en: 'Rekey' },
   config: { zh: '配置', en: 'Configuration' },
   deleted: { zh: '已删除', en: 'Deleted' },
+  failover: { zh: '主机切换', en: 'Failover' },
 };
 const RESULT_WORDS: Record<string, Localized> = { success: { zh: '成功', en: 'Success' }, failure: { zh: '失败', en: 'Failure' } };
 

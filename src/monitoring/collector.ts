@@ -14,6 +14,8 @@ import { GatewaySampleRow, MonitoredGatewayRow, SampleStore, TunnelSampleRow } f
 /** What the collector needs from a gateway's agent (GatewayAgent implements it). */
 export interface MonitoredGateway {
   readonly gatewayId: string;
+  /** The gateway's namespace on this host (default: its id). */
+  readonly namespace?: string;
   listSas(timeoutMs: number): Promise<IkeSaEntry[]>;
   /** Per tunnel loaded on this gateway, the names of the CHILD_SAs it should have. */
   expectedChildren(): Map<string, string[]>;
@@ -115,7 +117,7 @@ export class MetricsCollector {
       const agent = agents.get(g.id)!;
       const [sas, nic] = await Promise.allSettled([
         agent.listSas(listTimeoutMs).then((list) => ({ list, at: this.now() })),
-        this.readNic(g.id).then((counters) => ({ counters, at: this.now() })),
+        this.readNic(agent.namespace ?? g.id).then((counters) => ({ counters, at: this.now() })),
       ]);
       return { g, expected: agent.expectedChildren(), degraded: agent.degradedTunnels?.() ?? new Set<string>(), sas, nic };
     });

@@ -15,10 +15,11 @@ export function parseLinkStats(json: string, iface: string): Traffic {
   return t;
 }
 
-export type NicReader = (gatewayId: string) => Promise<Traffic>;
+/** Reads a gateway's external NIC counters, given the namespace of its copy on this host. */
+export type NicReader = (namespace: string) => Promise<Traffic>;
 
-/** The production reader: the gateway's namespace is named by its id, eth0 faces the internet. */
-export const readExternalNic: NicReader = async (gatewayId) => {
-  const { stdout } = await run('ip', ['-n', gatewayId, '-s', '-j', 'link', 'show', GATEWAY_EXTERNAL_IFACE], { timeoutMs: 5000 });
+/** The production reader: eth0 of the gateway's namespace faces the internet. */
+export const readExternalNic: NicReader = async (namespace) => {
+  const { stdout } = await run('ip', ['-n', namespace, '-s', '-j', 'link', 'show', GATEWAY_EXTERNAL_IFACE], { timeoutMs: 5000 });
   return parseLinkStats(stdout, GATEWAY_EXTERNAL_IFACE);
 };

@@ -28,7 +28,8 @@ export interface LatestGatewaySample extends Rates {
 export interface MetricsSnapshot {
   tunnels: LatestTunnelSample[];
   gateways: LatestGatewaySample[];
-  hosts: { host: string; lastSeen: number }[];
+  /** `leaseHeld` 1/0; `failovers`: gateways taken over from the host after its lease expired, ever. */
+  hosts: { host: string; lastSeen: number; leaseHeld?: number; failovers?: number }[];
   queues: { host: string; queue: string; counts: Record<string, number> }[];
   sources: { database: boolean; redis: boolean };
 }
@@ -82,6 +83,8 @@ export class VpnMetrics {
 
   private readonly queueJobs = this.gauge('vpn_job_queue_jobs', 'Jobs in a gateway host\'s BullMQ queue by state', ['host', 'queue', 'state']);
   private readonly hostSeen = this.gauge('vpn_gateway_host_last_seen_timestamp_seconds', 'Last heartbeat of a gateway host (Unix time)', ['host']);
+  private readonly hostLease = this.gauge('vpn_gateway_host_lease_held', '1 while a gateway host holds its lease (it serves its gateways), 0 once it expired', ['host']);
+  private readonly failovers = this.counter('vpn_gateway_failovers_total', 'Gateways other hosts took over after this host\'s lease expired', ['host']);
   private readonly sourceUp = this.gauge('vpn_metrics_source_up', '1 when this scrape could read the source (database: samples and hosts; redis: queue depths)', ['source']);
 
   constructor() {
@@ -119,7 +122,11 @@ export class VpnMetrics {
       this.g.bandwidth.set(l, x.bandwidthMbps * 1_000_000);
       this.g.at.set(l, x.at);
     }
-    for (const h of s.hosts) this.hostSeen.set({ host: h.host }, h.lastSeen);
+    for (const h of s.hosts) {
+      this.hostSeen.set({ host: h.host }, h.lastSeen);
+      if (h.leaseHeld !== undefined) this.hostLease.set({ host: h.host }, h.leaseHeld);
+      if (h.failovers !== undefined) this.failovers.inc({ host: h.host }, h.failovers);
+    }
     for (const q of s.queues) for (const [state, n] of Object.entries(q.counts)) this.queueJobs.set({ host: q.host, queue: q.queue, state }, n);
     this.sourceUp.set({ source: 'database' }, s.sources.database ? 1 : 0);
     this.sourceUp.set({ source: 'redis' }, s.sources.redis ? 1 : 0);

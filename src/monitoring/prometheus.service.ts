@@ -9,6 +9,7 @@ import { ApiKey } from '../auth/api-key.entity';
 import { APP_CONFIG, AppConfig, hashApiKey } from '../config/config';
 import { Unauthorized } from '../common/errors';
 import { JobDispatcher } from '../jobs/job-dispatcher';
+import { LEASE_HELD } from '../negotiation/host-lease';
 import { hostQueueName } from '../jobs/job-catalogue';
 import { LatestGatewaySample, LatestTunnelSample, MetricsSnapshot, VpnMetrics } from './prometheus-metrics';
 
@@ -112,7 +113,11 @@ export class PrometheusService {
   }
 
   private async hosts(): Promise<MetricsSnapshot['hosts']> {
-    const rows: { id: string; seen: number }[] = await this.db.query('SELECT id, extract(epoch FROM last_seen_at)::float8 AS seen FROM gateway_hosts ORDER BY id');
-    return rows.map((r) => ({ host: r.id, lastSeen: Number(r.seen) }));
+    const rows: { id: string; seen: number; held: boolean; failovers: string }[] = await this.db.query(
+      `SELECT h.id, extract(epoch FROM h.last_seen_at)::float8 AS seen, coalesce(${LEASE_HELD}, false) AS held,
+              (SELECT count(*) FROM gateway_moves m WHERE m.from_host_id = h.id AND m.reason = 'lease_expired') AS failovers
+         FROM gateway_hosts h ORDER BY h.id`,
+    );
+    return rows.map((r) => ({ host: r.id, lastSeen: Number(r.seen), leaseHeld: r.held ? 1 : 0, failovers: Number(r.failovers) }));
   }
 }

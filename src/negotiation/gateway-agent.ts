@@ -14,6 +14,8 @@ const CONN_PREFIX = connName('');
 
 export interface GatewayAgentOptions {
   gatewayId: string;
+  /** The namespace of this host's copy of the gateway (default: the gateway id). */
+  namespace?: string;
   /** The gateway's address in its VPC subnet: the source of its routes into the tunnel. */
   privateIp: string;
   /** The CIDR of the gateway's own subnet. */
@@ -52,6 +54,10 @@ export class GatewayAgent {
 
   get gatewayId(): string {
     return this.o.gatewayId;
+  }
+
+  get namespace(): string {
+    return this.o.namespace ?? this.o.gatewayId;
   }
 
   async start(): Promise<void> {
@@ -153,8 +159,8 @@ export class GatewayAgent {
   private readonly localCidrs = new Map<string, string[]>();
 
   async syncRoutes(): Promise<void> {
-    await syncSubnetAnchors(this.o.gatewayId, GATEWAY_VPC_IFACE, this.o.subnetCidr, [...this.localCidrs.values()].flat());
-    await syncGatewayRoutes(this.o.gatewayId, GATEWAY_VPC_IFACE, this.o.privateIp, [...this.remoteCidrs.values()].flat());
+    await syncSubnetAnchors(this.namespace, GATEWAY_VPC_IFACE, this.o.subnetCidr, [...this.localCidrs.values()].flat());
+    await syncGatewayRoutes(this.namespace, GATEWAY_VPC_IFACE, this.o.privateIp, [...this.remoteCidrs.values()].flat());
   }
 
   async removeTunnel(tunnelId: string): Promise<void> {

@@ -30,13 +30,34 @@ export class GatewayHostProblemDto {
   @ApiProperty({ description: 'The detailed reason (host internals included): operators only' }) reason: string;
 }
 
+/** A drain in progress: the host's gateways move to other hosts one at a time. */
+export class GatewayHostDrainDto {
+  @ApiProperty({ type: Date }) startedAt: Date;
+  @ApiProperty({ description: 'Gateways moved off the host since the drain started' }) moved: number;
+  @ApiProperty({ description: 'Gateways still on the host' }) remaining: number;
+  @ApiProperty({ description: 'No gateway left on the host' }) done: boolean;
+}
+
+/** Gateways moved onto and off the host (failovers after a lost lease, and drains). */
+export class GatewayHostFailoversDto {
+  @ApiProperty({ description: 'Gateways taken over from other hosts whose lease expired' }) in: number;
+  @ApiProperty({ description: 'Gateways other hosts took over after this host\'s lease expired' }) out: number;
+  @ApiProperty({ type: Date, nullable: true, description: 'The last failover onto or off the host' }) lastAt: Date | null;
+}
+
 export class GatewayHostDto {
   @ApiProperty({ example: 'gw-host-1' }) id: string;
   @ApiProperty({ example: 'vpn-node-1' }) hostname: string;
   @ApiProperty({ description: 'How many gateways may be placed on the host' }) capacity: number;
   @ApiProperty({ type: Date, description: 'The worker\'s last heartbeat' }) lastSeenAt: Date;
-  @ApiProperty({ description: 'The heartbeat is within the liveness window (`livenessSeconds`): new gateways are placed only on live hosts' }) live: boolean;
-  @ApiProperty({ example: 30, description: 'The liveness window in seconds' }) livenessSeconds: number;
+  @ApiProperty({ description: 'The host holds its lease (`leaseExpiresAt` is in the future): it serves its gateways. Once it expires, live hosts take them over' }) live: boolean;
+  @ApiProperty({ example: 4, description: 'The lease TTL in seconds (30 for a host that never held a lease: judged by its heartbeat)' }) livenessSeconds: number;
+  @ApiProperty({ type: Date, nullable: true, description: 'Until when the host\'s lease holds (renewed about every second)' }) leaseExpiresAt: Date | null;
+  @ApiProperty({ description: 'No new gateways are placed on the host (an operator cordoned it, or it is draining)' }) cordoned: boolean;
+  @ApiProperty({ type: GatewayHostDrainDto, nullable: true, description: 'null unless the host is draining' }) drain: GatewayHostDrainDto | null;
+  @ApiProperty({ description: 'Tunnels of the gateways placed on the host' }) tunnels: number;
+  @ApiProperty({ description: 'Of those, connected' }) tunnelsConnected: number;
+  @ApiProperty({ type: GatewayHostFailoversDto }) failovers: GatewayHostFailoversDto;
   @ApiProperty({ type: GatewayHostGatewaysDto }) gateways: GatewayHostGatewaysDto;
   @ApiProperty({ type: GatewayHostQueueDto, nullable: true, description: 'null when Redis did not answer in time' }) queue: GatewayHostQueueDto | null;
   @ApiProperty({ type: [GatewayHostProblemDto], description: 'Gateways and tunnels in state error on this host (at most 50), newest first' }) problems: GatewayHostProblemDto[];

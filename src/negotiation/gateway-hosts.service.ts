@@ -4,8 +4,8 @@ import { DataSource } from 'typeorm';
 import { hostQueueName, queueDepth } from '../jobs/job-catalogue';
 import { JobDispatcher } from '../jobs/job-dispatcher';
 import { GATEWAY_STATES, GatewayState } from '../vpn/states';
-import { HOST_LIVENESS_SECONDS } from './gateway-placement.service';
 import { NotFound } from '../common/errors';
+import { LEASE_HELD, LEGACY_LIVENESS_SECONDS } from './host-lease';
 import { GatewayHostDto, GatewayHostFailedJobsDto, GatewayHostGatewaysDto } from './gateway-hosts.dto';
 
 /** Redis gets this long to report every host's queue; after that the queues are reported as unknown. */
@@ -13,7 +13,7 @@ const QUEUE_TIMEOUT_MS = 3000;
 /** The drill-down lists this many of the failed jobs the queue keeps (100). */
 const FAILED_JOBS_SHOWN = 50;
 
-/** The operator's view of the gateway hosts: heartbeat, capacity, placed gateways, queue depth. */
+/** The operator's view of the gateway hosts (lease, capacity, gateways, tunnels, failovers, queue depth) and their cordon and drain. */
 @Injectable()
 export class GatewayHostsService {
   private readonly logger = new Logger('GatewayHosts');
@@ -24,11 +24,19 @@ export class GatewayHostsService {
   ) {}
 
   async list(): Promise<GatewayHostDto[]> {
-    // `live` is the placement rule's (GatewayPlacementService.pickHost), judged by the database's clock.
-    const hosts: { id: string; hostname: string; capacity: number; last_seen_at: Date; live: boolean }[] = await this.db.query(
-      `SELECT id, hostname, capacity, last_seen_at, last_seen_at > now() - make_interval(secs => $1) AS live
-         FROM gateway_hosts ORDER BY id`,
-      [HOST_LIVENESS_SECONDS],
+    // `live` is the lease, judged by the database's clock (as placement and claims judge it).
+    const hosts: {
+      id: string; hostname: string; capacity: number; last_seen_at: Date; live: boolean; lease_expires_at: Date | null; lease_ttl_ms: number | null;
+      cordoned: boolean; drain_started_at: Date | null; tunnels: string; connected: string; f_in: string; f_out: string; f_last: Date | null; drained: string;
+    }[] = await this.db.query(
+      `SELECT h.id, h.hostname, h.capacity, h.last_seen_at, coalesce(${LEASE_HELD}, false) AS live, h.lease_expires_at, h.lease_ttl_ms, h.cordoned, h.drain_started_at,
+              (SELECT count(*) FROM vpn_tunnels t JOIN vpn_gateways g ON g.id = t.gateway_id WHERE g.host_id = h.id) AS tunnels,
+              (SELECT count(*) FROM vpn_tunnels t JOIN vpn_gateways g ON g.id = t.gateway_id WHERE g.host_id = h.id AND t.connection_state = 'connected') AS connected,
+              (SELECT count(*) FROM gateway_moves m WHERE m.to_host_id = h.id AND m.reason = 'lease_expired') AS f_in,
+              (SELECT count(*) FROM gateway_moves m WHERE m.from_host_id = h.id AND m.reason = 'lease_expired') AS f_out,
+              (SELECT max(moved_at) FROM gateway_moves m WHERE m.reason = 'lease_expired' AND (m.from_host_id = h.id OR m.to_host_id = h.id)) AS f_last,
+              (SELECT count(*) FROM gateway_moves m WHERE m.from_host_id = h.id AND m.reason = 'drain' AND m.moved_at >= h.drain_started_at) AS drained
+         FROM gateway_hosts h ORDER BY h.id`,
     );
     const counts: { host_id: string; resource_state: GatewayState; n: string }[] = await this.db.query(
       `SELECT host_id, resource_state, count(*) AS n FROM vpn_gateways WHERE host_id IS NOT NULL GROUP BY host_id, resource_state`,
@@ -60,7 +68,15 @@ export class GatewayHostsService {
         capacity: h.capacity,
         lastSeenAt: h.last_seen_at,
         live: h.live,
-        livenessSeconds: HOST_LIVENESS_SECONDS,
+        livenessSeconds: h.lease_ttl_ms ? Math.ceil(h.lease_ttl_ms / 1000) : LEGACY_LIVENESS_SECONDS,
+        leaseExpiresAt: h.lease_expires_at,
+        cordoned: h.cordoned || h.drain_started_at !== null,
+        drain: h.drain_started_at
+          ? { startedAt: h.drain_started_at, moved: Number(h.drained), remaining: gateways.total, done: gateways.total === 0 }
+          : null,
+        tunnels: Number(h.tunnels),
+        tunnelsConnected: Number(h.connected),
+        failovers: { in: Number(h.f_in), out: Number(h.f_out), lastAt: h.f_last },
         gateways,
         problems: problems.filter((p) => p.host_id === h.id).slice(0, 50).map((p) => ({ kind: p.kind, id: p.id, tenantId: p.tenant_id, reason: p.reason })),
         queue: q
@@ -77,6 +93,27 @@ export class GatewayHostsService {
           : null,
       };
     });
+  }
+
+  /** No new gateways on the host (its own keep running). Idempotent. */
+  async cordon(id: string): Promise<GatewayHostDto> {
+    await this.setFlags(id, 'cordoned = true');
+    return this.one(id);
+  }
+
+  /** Ends a cordon and a drain (gateways already moved stay where they are). Idempotent. */
+  async uncordon(id: string): Promise<GatewayHostDto> {
+    await this.setFlags(id, 'cordoned = false, drain_started_at = NULL');
+    return this.one(id);
+  }
+
+  /**
+   * Drains the host: cordoned, and the other hosts take its gateways one at a time (each waits
+   * until the previous one's tunnels reconnected). Progress is the host's `drain`. Idempotent.
+   */
+  async drain(id: string): Promise<GatewayHostDto> {
+    await this.setFlags(id, 'cordoned = true, drain_started_at = coalesce(drain_started_at, now())');
+    return this.one(id);
   }
 
   /** The host queue's failed jobs (the hosts page's drill-down), newest first. */
@@ -104,4 +141,20 @@ export class GatewayHostsService {
       return { queue, available: false, jobs: [] };
     }
   }
+
+  private async setFlags(id: string, assignments: string): Promise<void> {
+    const rows: unknown[] = await this.db.query(`UPDATE gateway_hosts SET ${assignments} WHERE id = $1 RETURNING id`, [id]);
+    if (!returned(rows).length) throw new NotFound('gateway host', id);
+  }
+
+  private async one(id: string): Promise<GatewayHostDto> {
+    const host = (await this.list()).find((h) => h.id === id);
+    if (!host) throw new NotFound('gateway host', id);
+    return host;
+  }
+}
+
+/** TypeORM returns [rows, count] for UPDATE ... RETURNING on postgres. */
+function returned<T>(rows: T[]): T[] {
+  return Array.isArray(rows[0]) ? (rows[0] as unknown as T[]) : rows;
 }

@@ -6,7 +6,9 @@ import { VpnTunnel } from '../vpn/tunnels/vpn-tunnel.entity';
 import { GatewayAgent } from './gateway-agent';
 import { GatewayHostRuntime } from './host/gateway-host';
 import { KeyedMutex } from './keyed-mutex';
-import { NegotiationStore } from './negotiation-store';
+import { OwnershipFence } from './host-lease';
+import { ClaimedGateway, NegotiationStore } from './negotiation-store';
+import { FencedStore } from './state-writer';
 import { RetryTimings } from './retry-policy';
 import { TunnelStateStore } from './tunnel-negotiator';
 import { probeTunnel, TunnelProbe } from './tunnel-probe';
@@ -16,8 +18,16 @@ export interface HostControllerOptions {
   capacity: number;
   db: DataSource;
   store: NegotiationStore;
-  /** Where tunnel states and events are written without waiting (the worker's write-behind store). */
-  tunnelStore?: TunnelStateStore;
+  /**
+   * Where a gateway's tunnel states and events are written under its ownership fence (the
+   * worker's write-behind store); default straight to `store`.
+   */
+  tunnelStoreFor?: (fence: OwnershipFence) => TunnelStateStore;
+  /**
+   * Whether this host holds its lease (HostLease.isValid): a gateway's addresses are taken over only
+   * while it does. Default: always (a single host without leases, the tests).
+   */
+  leaseValid?: () => boolean;
   runtime: GatewayHostRuntime;
   timings: RetryTimings;
   initiateTimeoutMs: number;
@@ -27,9 +37,13 @@ export interface HostControllerOptions {
 }
 
 export const DEFAULT_RECONCILE_CONCURRENCY = 4;
+/** A moved gateway whose tunnels have not all reconnected by then is no longer watched. */
+const MOVE_WATCH_MS = 5 * 60_000;
 
 export class HostController {
-  private readonly agents = new Map<string, GatewayAgent>();
+  private readonly agents = new Map<string, { agent: GatewayAgent; fence: OwnershipFence }>();
+  /** Gateways this host took over, until every tunnel connected again (their logs get the failover). */
+  private readonly moves = new Map<string, { move: ClaimedGateway; since: number }>();
   private readonly mutex = new KeyedMutex();
   /** Shutting down: a reconcile cut short by it is not worth a line. */
   private stopping = false;
@@ -38,7 +52,7 @@ export class HostController {
     o.runtime.onCharonRestart((gatewayId) => {
       o.log(`charon of ${gatewayId} restarted: reloading its tunnels`);
       void this.mutex.run(gatewayId, async () => {
-        await this.agents.get(gatewayId)?.reloadAll();
+        await this.agents.get(gatewayId)?.agent.reloadAll();
       }).catch((err) => o.log(`reload of ${gatewayId} failed: ${(err as Error).message}`));
     });
     // A restart drops every SA of the gateway: each of its tunnels' logs says so, and why.
@@ -46,14 +60,23 @@ export class HostController {
       o.log(`charon of ${gatewayId} restarted: ${reason}`);
       // Until its tunnels are reloaded, what fails against the old or new charon is not a failure
       // of theirs ("CHILD_SA config not found" from a charon that lost its config).
-      this.agents.get(gatewayId)?.suspendAll();
-      for (const tunnelId of this.agents.get(gatewayId)?.tunnelIds() ?? []) {
-        void (o.tunnelStore ?? o.store).recordEvent(tunnelId, {
+      const held = this.agents.get(gatewayId);
+      held?.agent.suspendAll();
+      for (const tunnelId of held?.agent.tunnelIds() ?? []) {
+        void this.tunnelStoreFor(held!.fence).recordEvent(tunnelId, {
           kind: 'down', result: 'failure', reasonCode: 'charon_restarted',
           message: `The gateway's IKE daemon was restarted (${reason}); every tunnel of the gateway renegotiates.`,
         });
       }
     });
+  }
+
+  private tunnelStoreFor(fence: OwnershipFence): TunnelStateStore {
+    return this.o.tunnelStoreFor ? this.o.tunnelStoreFor(fence) : new FencedStore(this.o.store, fence);
+  }
+
+  private leaseValid(): boolean {
+    return this.o.leaseValid ? this.o.leaseValid() : true;
   }
 
   /** Provision or repair a gateway, then converge all its tunnels. */
@@ -66,20 +89,32 @@ export class HostController {
     if (!g || g.hostId !== this.o.hostId) return this.forgetLocked(gatewayId);
     if (g.resourceState === 'deleting') return this.deleteGatewayLocked(gatewayId);
     if (g.resourceState === 'expired') return this.stopExpiredLocked(gatewayId);
-    let agent = this.agents.get(gatewayId);
+    // Without a valid lease this host must not take the gateway's addresses (another host may
+    // own it by now): the next sync after a renewal does.
+    if (!this.leaseValid()) throw new Error(`not serving ${gatewayId}: this host's lease is not valid`);
+    const fence: OwnershipFence = { hostId: this.o.hostId, epoch: g.hostEpoch };
+    let held = this.agents.get(gatewayId);
+    if (held && held.fence.epoch !== fence.epoch) {
+      // Moved away and back: the old agent writes under a stale epoch.
+      this.agents.delete(gatewayId);
+      await held.agent.close();
+      held = undefined;
+    }
     try {
       const placement = await this.o.store.placement(g);
       const { viciSocket } = await this.o.runtime.ensureGateway(placement);
-      if (!agent) {
-        agent = new GatewayAgent({ gatewayId, privateIp: g.privateIp, subnetCidr: placement.subnetCidr, viciSocket, store: this.o.store, tunnelStore: this.o.tunnelStore, timings: this.o.timings, initiateTimeoutMs: this.o.initiateTimeoutMs, log: this.o.log });
+      if (!held) {
+        const agent = new GatewayAgent({ gatewayId, namespace: this.o.runtime.namespaceOf(gatewayId), privateIp: g.privateIp, subnetCidr: placement.subnetCidr, viciSocket, store: this.o.store, tunnelStore: this.tunnelStoreFor(fence), timings: this.o.timings, initiateTimeoutMs: this.o.initiateTimeoutMs, log: this.o.log });
         await agent.start();
-        this.agents.set(gatewayId, agent);
+        held = { agent, fence };
+        this.agents.set(gatewayId, held);
       }
-      if (g.resourceState !== 'running' || g.stateReason) await this.o.store.setGatewayState(gatewayId, 'running', null);
+      if (g.resourceState !== 'running' || g.stateReason) await this.o.store.setGatewayState(gatewayId, 'running', null, fence);
     } catch (err) {
-      await this.o.store.setGatewayState(gatewayId, 'error', `provisioning failed: ${(err as Error).message}`.slice(0, 500));
+      await this.o.store.setGatewayState(gatewayId, 'error', `provisioning failed: ${(err as Error).message}`.slice(0, 500), fence);
       throw err; // BullMQ retries the job with back-off
     }
+    const agent = held.agent;
     const desired = await this.o.store.desiredTunnels(gatewayId);
     for (const d of desired.filter((t) => t.resourceState === 'deleting')) await this.deleteTunnelOn(agent, d.render.id);
     await agent.converge(desired.filter((t) => t.resourceState !== 'deleting'));
@@ -108,9 +143,10 @@ export class HostController {
 
   /** Stop serving a gateway here: close the agent, remove namespace and charon. */
   private async forgetLocked(gatewayId: string): Promise<void> {
-    const agent = this.agents.get(gatewayId);
+    const held = this.agents.get(gatewayId);
     this.agents.delete(gatewayId);
-    await agent?.close();
+    this.moves.delete(gatewayId);
+    await held?.agent.close();
     await this.o.runtime.removeGateway(gatewayId);
   }
 
@@ -118,7 +154,7 @@ export class HostController {
     const gatewayId = await this.gatewayOf(tunnelId);
     if (!gatewayId) return; // deleted meanwhile
     await this.mutex.run(gatewayId, async () => {
-      const agent = this.agents.get(gatewayId);
+      const agent = this.agents.get(gatewayId)?.agent;
       if (!agent) return this.syncGatewayLocked(gatewayId); // provisions and converges everything
       const [desired] = await this.o.store.desiredTunnels(gatewayId, [tunnelId]);
       if (!desired) return;
@@ -131,8 +167,7 @@ export class HostController {
     const gatewayId = await this.gatewayOf(tunnelId);
     if (!gatewayId) return;
     await this.mutex.run(gatewayId, async () => {
-      const agent = this.agents.get(gatewayId);
-      await this.deleteTunnelOn(agent, tunnelId);
+      await this.deleteTunnelOn(this.agents.get(gatewayId)?.agent, tunnelId);
     });
   }
 
@@ -157,34 +192,102 @@ export class HostController {
   }
 
   /**
-   * Converge this host with PostgreSQL: claim unplaced gateways, sync every gateway placed here,
-   * remove namespaces of gateways that are not (deleted while the worker was down).
+   * Converge this host with PostgreSQL: remove copies of gateways that are not placed here (moved
+   * to another host, deleted while the worker was down) BEFORE serving anything, claim unplaced
+   * gateways (with `claim`: not when cordoned), sync every gateway placed here.
    */
-  async reconcile(): Promise<void> {
-    await this.o.store.claimUnplaced(this.o.hostId, this.o.capacity);
+  async reconcile(opts: { claim?: boolean } = {}): Promise<void> {
+    if (!this.leaseValid()) return;
+    if (opts.claim ?? true) await this.o.store.claimUnplaced(this.o.hostId, this.o.capacity);
     const mine = await this.o.store.gatewaysOfHost(this.o.hostId);
     const wanted = new Set(mine.map((g) => g.id));
-    // Gateways converge independently (each under its own mutex key), a few at a time: one after
-    // another, a host restart with 50 gateways spends most of its time waiting on `ip`, charon
-    // start-up and PostgreSQL for one gateway while the CPU idles (bench/negotiation.ts).
-    const queue = [...mine];
-    const workers = Math.min(queue.length, Math.max(1, this.o.reconcileConcurrency ?? DEFAULT_RECONCILE_CONCURRENCY));
-    await Promise.all(Array.from({ length: workers }, async () => {
-      for (let g = queue.shift(); g; g = queue.shift()) {
-        const id = g.id;
-        await this.syncGateway(id).catch((err) => {
-          if (!this.stopping) this.o.log(`reconcile ${id}: ${describeError(err)}`);
-        });
-      }
-    }));
     for (const local of await this.o.runtime.listLocalGateways()) {
       if (!wanted.has(local)) await this.mutex.run(local, () => this.forgetLocked(local)).catch((err) => this.o.log(`cleanup ${local}: ${(err as Error).message}`));
     }
+    await this.syncAll(mine.map((g) => g.id));
+  }
+
+  // Gateways converge independently (each under its own mutex key), a few at a time: one after
+  // another, a host restart with 50 gateways spends most of its time waiting on `ip`, charon
+  // start-up and PostgreSQL for one gateway while the CPU idles (bench/negotiation.ts).
+  private async syncAll(ids: string[], concurrency = this.o.reconcileConcurrency ?? DEFAULT_RECONCILE_CONCURRENCY): Promise<void> {
+    const queue = [...ids];
+    const workers = Math.min(queue.length, Math.max(1, concurrency));
+    await Promise.all(Array.from({ length: workers }, async () => {
+      for (let id = queue.shift(); id; id = queue.shift()) {
+        const gatewayId = id;
+        await this.syncGateway(gatewayId).catch((err) => {
+          if (!this.stopping) this.o.log(`sync ${gatewayId}: ${describeError(err)}`);
+        });
+      }
+    }));
+  }
+
+  /**
+   * One lease tick (the lease was just renewed): drop copies of gateways that moved away, take
+   * (unless `cordoned`) this host's share of the gateways of hosts whose lease expired and one
+   * gateway of a draining host, serve them, and log reconnections of gateways moved here.
+   */
+  async leaseTick(opts: { cordoned: boolean }): Promise<void> {
+    if (!this.leaseValid() || this.stopping) return;
+    await this.dropMovedAway();
+    // A cordoned (or draining) host takes nothing new, moved gateways included.
+    const claimed = opts.cordoned ? [] : await this.o.store.claimOrphaned(this.o.hostId, this.o.capacity);
+    if (!opts.cordoned) claimed.push(...(await this.o.store.claimDrained(this.o.hostId, this.o.capacity)));
+    for (const c of claimed) {
+      this.o.log(`gateway ${c.gatewayId} moved here from ${c.fromHostId ?? '(none)'} (${c.reason === 'drain' ? 'drain' : 'its lease expired'}), epoch ${c.epoch}`);
+      this.moves.set(c.gatewayId, { move: c, since: Date.now() });
+    }
+    // Not awaited: a tick must not wait for provisioning (the next tick renews the lease meanwhile).
+    if (claimed.length) void this.syncAll(claimed.map((c) => c.gatewayId), Math.max(8, this.o.reconcileConcurrency ?? DEFAULT_RECONCILE_CONCURRENCY));
+    await this.watchMoves();
+  }
+
+  /** Copies here of gateways PostgreSQL places elsewhere now (a drain, a failover while we were away). */
+  private async dropMovedAway(): Promise<void> {
+    const present = [...this.agents.keys()];
+    for (const id of await this.o.store.notOwned(this.o.hostId, present)) {
+      this.o.log(`gateway ${id} is no longer placed here (moved away): unplugging and removing this host's copy`);
+      const held = this.agents.get(id);
+      this.agents.delete(id);
+      // Unplugged at once, not after whatever holds the gateway's mutex (a sync, a negotiation step).
+      void this.o.runtime.fenceGateway(id)
+        .then(() => held?.agent.close())
+        .then(() => this.mutex.run(id, () => this.forgetLocked(id)))
+        .catch((err) => this.o.log(`cleanup ${id}: ${(err as Error).message}`));
+    }
+  }
+
+  private async watchMoves(): Promise<void> {
+    for (const [gatewayId, { move, since }] of [...this.moves]) {
+      const held = this.agents.get(gatewayId);
+      if (!held) continue; // still being provisioned
+      const waiting = await this.o.store.recordReconnections(move, held.fence);
+      if (waiting === 0) {
+        await this.o.store.finishMove(move.moveId);
+        this.o.log(`gateway ${gatewayId}: every tunnel connected again ${((Date.now() - since) / 1000).toFixed(1)} s after the move`);
+        this.moves.delete(gatewayId);
+      } else if (Date.now() - since > MOVE_WATCH_MS) this.moves.delete(gatewayId);
+    }
+  }
+
+  /**
+   * The lease lapsed: stop serving every gateway at once, without PostgreSQL or Redis. Addresses
+   * are unplugged first, then charons stopped; namespaces stay until the reconciler learns (after
+   * a renewal) which gateways are still ours. Not under the gateways' mutexes: a sync stuck on a
+   * dead PostgreSQL must not delay the fence (a sync that gets further re-checks the lease).
+   */
+  async fenceAll(): Promise<void> {
+    const ids = new Set([...this.agents.keys(), ...(await this.o.runtime.listLocalGateways())]);
+    const held = [...this.agents.values()];
+    this.agents.clear();
+    await Promise.all([...ids].map((id) => this.o.runtime.fenceGateway(id).catch((err) => this.o.log(`fence ${id}: ${(err as Error).message}`))));
+    await Promise.all(held.map((h) => h.agent.close().catch(() => undefined)));
   }
 
   /** The gateways with a running agent on this host (the metrics collector's sources). */
   runningAgents(): GatewayAgent[] {
-    return [...this.agents.values()];
+    return [...this.agents.values()].map((h) => h.agent);
   }
 
   /**
@@ -193,7 +296,7 @@ export class HostController {
    */
   async shutdown(opts: { keepCharons?: boolean } = {}): Promise<void> {
     this.stopping = true;
-    for (const agent of this.agents.values()) await agent.close();
+    for (const held of this.agents.values()) await held.agent.close();
     this.agents.clear();
     if (opts.keepCharons) this.o.runtime.detachAll();
     else await this.o.runtime.stopAll();

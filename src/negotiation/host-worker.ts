@@ -1,6 +1,8 @@
-// The gateway-host worker process, assembled: heartbeat, its BullMQ queue, the reconciler.
+// The gateway-host worker process, assembled: its lease (renewal, claims of lost hosts' gateways,
+// self-fencing), its BullMQ queue, the reconciler.
 import { Job, Worker } from 'bullmq';
 import IORedis from 'ioredis';
+import { createHash } from 'crypto';
 import { hostname } from 'os';
 import { DataSource } from 'typeorm';
 import { describeError } from '../common/dependency-errors';
@@ -10,6 +12,8 @@ import { dataSourceOptions } from '../database/data-source';
 import { hostQueueName, JOB_NAMES, JobName, JobPayloads } from '../jobs/job-catalogue';
 import { HostController } from './host-controller';
 import { GatewayHostRuntime } from './host/gateway-host';
+import { hostTag } from './host/lab-names';
+import { FenceGuard, HostLease } from './host-lease';
 import { createNetworkDriver } from './host/network-driver-factory';
 import { publishRoutesChanged } from '../routes/route-notifier';
 import { NegotiationStore } from './negotiation-store';
@@ -22,8 +26,20 @@ import { WorkerConfig } from './worker-config';
 // A handler's result is the job's return value (only tunnel.diagnose has one: the API waits for it).
 type Handlers = { [N in JobName]: (payload: JobPayloads[N]) => Promise<unknown> };
 
+/**
+ * How long a host's "I renewed my lease" mark lives in Redis: two renewals, far less than the TTL,
+ * so when PostgreSQL fails for every host the marks are gone before any lease lapses.
+ */
+const LEASE_EVIDENCE_RENEWALS = 2;
+
 export class HostWorker {
   private db!: DataSource;
+  /**
+   * The lease's own connection: renewals must never queue behind the state writes and reconciles
+   * that fill the main pool when many tunnels come up at once (both hosts lost their leases under
+   * a 1,000-tunnel start when they shared it).
+   */
+  private leaseDb!: DataSource;
   private redis!: IORedis;
   private publisher!: IORedis;
   private worker!: Worker;
@@ -33,6 +49,15 @@ export class HostWorker {
   private metrics: MetricsCollector | null = null;
   private writer: StateWriter | null = null;
   private stopping = false;
+  private lease!: HostLease;
+  private fence!: FenceGuard;
+  private store!: NegotiationStore;
+  private renewing = false;
+  private claiming = false;
+  private cordoned = false;
+  /** Whether another host of this database is renewing its lease (Redis), checked after our lease lapsed; see FenceGuard. */
+  private othersRenewing: { at: number; others: boolean } | null = null;
+  private checkingOthers = false;
   private readonly depLog = throttledLog((m) => this.log(m));
 
   constructor(private readonly config: WorkerConfig, private readonly log: (m: string) => void = (m) => console.log(`[worker] ${m}`)) {}
@@ -52,16 +77,22 @@ export class HostWorker {
     // time out and read again anyway).
     this.publisher = new IORedis(c.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 });
     this.publisher.on('error', (e) => this.depLog('redis-publisher', `route notifications: ${describeError(e, 'Redis')} (tunnels are not affected)`));
-    const store = new NegotiationStore(this.db, new SecretBox(c.secretsKey), (vpcId) => publishRoutesChanged(this.publisher, vpcId).catch(() => undefined));
+    this.leaseDb = new DataSource(dataSourceOptions(c.databaseUrl, { extra: { max: 1, connectionTimeoutMillis: Math.min(2000, c.leaseTtlMs), statement_timeout: c.leaseTtlMs } }));
+    await untilAvailable('worker: PostgreSQL (lease)', () => this.leaseDb.initialize(), this.log, { cancelled });
+    const store = (this.store = new NegotiationStore(this.db, new SecretBox(c.secretsKey), (vpcId) => publishRoutesChanged(this.publisher, vpcId).catch(() => undefined)));
     this.writer = new StateWriter({ log: this.log });
     const tunnelStore = new WriteBehindStore(store, this.writer);
-    await untilAvailable('worker: heartbeat', () => store.heartbeat(c.hostId, hostname(), c.capacity), this.log, { cancelled });
+    this.lease = new HostLease({ ttlMs: c.leaseTtlMs, fenceMarginMs: c.leaseFenceMarginMs });
+    this.fence = new FenceGuard(this.lease);
+    await untilAvailable('worker: lease', () => this.renewLease(), this.log, { cancelled });
 
     // The charon supervisor's lines carry the component too ("[worker] charon vpngw-…: …").
     const logger = { info: (m: string) => this.log(m), warn: (m: string) => this.log(m), error: (m: string) => this.log(m) };
-    const runtime = new GatewayHostRuntime({ network: createNetworkDriver(c), baseDir: c.gatewaysDir, dataPlane: c.dataPlane, logger });
+    const tag = hostTag(c.hostId);
+    const runtime = new GatewayHostRuntime({ network: createNetworkDriver(c, tag), baseDir: c.gatewaysDir, dataPlane: c.dataPlane, logger, hostTag: tag });
     this.controller = new HostController({
-      hostId: c.hostId, capacity: c.capacity, db: this.db, store, tunnelStore, runtime,
+      hostId: c.hostId, capacity: c.capacity, db: this.db, store, runtime,
+      tunnelStoreFor: (fence) => tunnelStore.fenced(fence), leaseValid: () => this.lease.isValid(),
       timings: { triesBeforeFailed: 3, quickRetryMs: c.quickRetryMs, failedRetryMs: c.retryIntervalMs },
       initiateTimeoutMs: c.initiateTimeoutMs, reconcileConcurrency: c.reconcileConcurrency, log: this.log,
     });
@@ -93,7 +124,9 @@ export class HostWorker {
     this.worker.on('failed', (job, err) => this.log(`job ${job?.id} failed: ${describeError(err)}`));
     this.worker.on('error', (err) => this.depLog('redis-worker', `job queue: ${describeError(err, 'Redis')}`));
 
-    this.timers.push(setInterval(() => void store.heartbeat(c.hostId, hostname(), c.capacity).catch((e) => this.depLog('heartbeat', `heartbeat: ${describeError(e)}`)), c.heartbeatIntervalMs));
+    this.timers.push(setInterval(() => void this.leaseTick(), c.leaseRenewMs));
+    // The watchdog needs nothing but the clock: a host cut off from PostgreSQL still fences in time.
+    this.timers.push(setInterval(() => this.watchLease(), Math.min(100, c.leaseRenewMs)));
     this.timers.push(setInterval(() => void this.reconcile(), c.reconcileIntervalMs));
     this.metrics = new MetricsCollector({
       hostId: c.hostId, store: new SampleStore(this.db), gateways: () => this.controller.runningAgents(), connPrefix: connName(''),
@@ -103,10 +136,77 @@ export class HostWorker {
     this.log(`gateway host ${c.hostId} ready (queue ${hostQueueName(c.hostId)})`);
   }
 
+  /** Renews the lease; the lease counts from when the renewal was sent (before the database's now()). */
+  private async renewLease(): Promise<void> {
+    const c = this.config;
+    const sentAt = this.lease.renewalStarted();
+    const flags = await this.store.renewLease(c.hostId, hostname(), c.capacity, c.leaseTtlMs, this.leaseDb);
+    this.lease.renewed(sentAt);
+    this.othersRenewing = null;
+    this.cordoned = flags.cordoned || flags.draining;
+    // Best effort (no offline queue): the evidence other hosts' watchdogs look for.
+    void this.publisher.set(`${this.leaseMarkPrefix()}${c.hostId}`, '1', 'PX', c.leaseRenewMs * LEASE_EVIDENCE_RENEWALS).catch(() => undefined);
+  }
+
+  /** Lease marks are per database: other products sharing the Redis are not our peers. */
+  private leaseMarkPrefix(): string {
+    return `vpn:host-lease:${createHash('sha1').update(this.config.databaseUrl).digest('hex').slice(0, 12)}:`;
+  }
+
+  private checkOthersRenewing(): void {
+    if (this.checkingOthers) return;
+    this.checkingOthers = true;
+    const prefix = this.leaseMarkPrefix();
+    const timeout = new Promise<string[]>((_, reject) => setTimeout(() => reject(new Error('timeout')), 500).unref());
+    void Promise.race([this.publisher.keys(`${prefix}*`), timeout])
+      .then((keys) => (this.othersRenewing = { at: Date.now(), others: keys.some((k) => k !== `${prefix}${this.config.hostId}`) }))
+      .catch(() => (this.othersRenewing = { at: Date.now(), others: false }))
+      .finally(() => (this.checkingOthers = false));
+  }
+
+  /**
+   * Renew (never two at once), then (lease valid) claim lost hosts' gateways and drop copies that
+   * moved away. The claim work runs beside the renewals, so a slow claim never delays the next one.
+   */
+  private async leaseTick(): Promise<void> {
+    if (this.renewing || this.stopping) return;
+    this.renewing = true;
+    try {
+      await this.renewLease();
+      this.watchLease();
+    } catch (err) {
+      this.depLog('lease', `lease: ${describeError(err)} (${Math.max(0, Math.round(this.lease.msLeft()))} ms before this host may fence itself)`);
+    } finally {
+      this.renewing = false;
+    }
+    if (this.claiming || this.fence.isFenced() || !this.lease.isValid()) return;
+    this.claiming = true;
+    void this.controller.leaseTick({ cordoned: this.cordoned })
+      .catch((err) => this.depLog('claim', `claiming lost hosts' gateways: ${describeError(err)}`))
+      .finally(() => (this.claiming = false));
+  }
+
+  private watchLease(): void {
+    if (this.stopping) return;
+    if (this.lease.lapsed() && !this.fence.isFenced()) this.checkOthersRenewing();
+    // Only an answer younger than a second counts (a check from before a freeze does not).
+    const evidence = this.othersRenewing && Date.now() - this.othersRenewing.at < 1000 ? this.othersRenewing.others : null;
+    const next = this.fence.next(evidence);
+    if (next === 'hold') {
+      this.log('lease lapsed (not renewed in time) but no other host is renewing either (PostgreSQL down for all?): still serving; fencing as soon as another host renews');
+    } else if (next === 'fence') {
+      this.log(`lease lapsed (not renewed in time): fencing, this host stops serving its gateways`);
+      void this.controller.fenceAll().then(() => this.log('fenced: every gateway unplugged, its charon stopped'));
+    } else if (next === 'resume') {
+      this.log('lease renewed again: serving the gateways still placed here, removing the others');
+      void this.reconcile();
+    }
+  }
+
   /** One reconcile at a time; a tick that finds one running skips. */
   reconcile(): Promise<void> {
     if (!this.reconciling) {
-      this.reconciling = this.controller.reconcile()
+      this.reconciling = this.controller.reconcile({ claim: !this.cordoned })
         .catch((err) => this.depLog('reconcile', `reconcile failed: ${describeError(err)}`))
         .finally(() => (this.reconciling = null));
     }
@@ -130,5 +230,6 @@ export class HostWorker {
     this.redis?.disconnect();
     this.publisher?.disconnect();
     await this.db?.destroy();
+    if (this.leaseDb?.isInitialized) await this.leaseDb.destroy();
   }
 }

@@ -1,6 +1,8 @@
 // What the worker reads from and writes to PostgreSQL. Writes about a tunnel's connection are
 // guarded by its configVersion, so a late report from an older configuration never overwrites the
-// state of a newer one.
+// state of a newer one. Writes about a gateway and its tunnels may carry an OwnershipFence (the
+// host and the epoch it claimed the gateway under): then they land only while the gateway is still
+// that host's under that epoch, so a late write from a previous owner is ignored, never an error.
 import { DataSource, In, IsNull, Not } from 'typeorm';
 import { firstHost } from '../common/cidr';
 import { unavailableDependency } from '../common/dependency-errors';
@@ -14,6 +16,9 @@ import { finalizeTunnelDeletion } from '../vpn/tunnels/tunnel-pairs';
 import { toRenderable } from '../vpn/tunnels/renderable';
 import { PairState, VpnTunnel } from '../vpn/tunnels/vpn-tunnel.entity';
 import { GatewayHost } from './gateway-host.entity';
+import { GatewayMoveReason } from './gateway-move.entity';
+import { claimShare, LEASE_EXPIRED, OwnershipFence, PLACEABLE } from './host-lease';
+import { GatewayPlacement } from './host/gateway-network';
 import { SegmentPlacement } from './host/vxlan-network-driver';
 import { TunnelEvent, TunnelEventKind } from './tunnel-event.entity';
 
@@ -58,24 +63,131 @@ export class NegotiationStore {
     void this.routesChanged(vpcId).catch(() => undefined);
   }
 
-  async heartbeat(hostId: string, hostname: string, capacity: number): Promise<void> {
-    await this.db.query(
-      `INSERT INTO gateway_hosts (id, hostname, capacity, last_seen_at) VALUES ($1, $2, $3, now())
-       ON CONFLICT (id) DO UPDATE SET hostname = EXCLUDED.hostname, capacity = EXCLUDED.capacity, last_seen_at = now()`,
-      [hostId, hostname, capacity],
+  /**
+   * Registers the host and renews its lease until now() + ttl by the database's clock (the one
+   * clock every host agrees on). Says whether an operator cordoned or is draining the host. `via`:
+   * the worker's lease connection (never queued behind other queries).
+   */
+  async renewLease(hostId: string, hostname: string, capacity: number, ttlMs: number, via: Pick<DataSource, 'query'> = this.db): Promise<HostFlags> {
+    const rows: { cordoned: boolean; draining: boolean }[] = await via.query(
+      `INSERT INTO gateway_hosts (id, hostname, capacity, last_seen_at, lease_expires_at, lease_ttl_ms) VALUES ($1, $2, $3, now(), now() + make_interval(secs => $4::float8 / 1000), $4)
+       ON CONFLICT (id) DO UPDATE SET hostname = EXCLUDED.hostname, capacity = EXCLUDED.capacity, lease_expires_at = EXCLUDED.lease_expires_at, lease_ttl_ms = EXCLUDED.lease_ttl_ms,
+         -- the "last seen" time moves every 5 s, not every renewal (the console's change feed watches it)
+         last_seen_at = CASE WHEN gateway_hosts.last_seen_at < now() - interval '5 seconds' THEN now() ELSE gateway_hosts.last_seen_at END
+       RETURNING cordoned, drain_started_at IS NOT NULL AS draining`,
+      [hostId, hostname, capacity, ttlMs],
     );
+    return { cordoned: rows[0]?.cordoned ?? false, draining: rows[0]?.draining ?? false };
   }
 
-  /** Takes gateways that no host serves yet (created while no worker was up). */
+  /** Takes gateways that no host serves yet (created while no worker was up): a new epoch each. */
   async claimUnplaced(hostId: string, capacity: number): Promise<string[]> {
     const rows: { id: string }[] = await this.db.query(
-      `UPDATE vpn_gateways SET host_id = $1, state_reason = NULL
+      `UPDATE vpn_gateways SET host_id = $1, host_epoch = host_epoch + 1, state_reason = NULL
         WHERE id IN (SELECT id FROM vpn_gateways WHERE host_id IS NULL ORDER BY created_at
                      LIMIT GREATEST(0, $2 - (SELECT count(*) FROM vpn_gateways WHERE host_id = $1)) FOR UPDATE SKIP LOCKED)
         RETURNING id`,
       [hostId, capacity],
     );
-    return rows.map((r) => r.id);
+    return returnedRows(rows).map((r) => r.id);
+  }
+
+  /**
+   * Takes this host's share of the gateways whose host's lease expired (an equal share among the
+   * live, uncordoned hosts, within its spare capacity). Rows another claimer holds are skipped,
+   * each host walks the orphans in its own order, and every claimed gateway gets a new epoch and
+   * a move record in the same statement.
+   */
+  async claimOrphaned(hostId: string, capacity: number): Promise<ClaimedGateway[]> {
+    const [counts]: { orphans: string; live: string; mine: string }[] = await this.db.query(
+      `SELECT (SELECT count(*) FROM vpn_gateways g JOIN gateway_hosts h ON h.id = g.host_id WHERE ${LEASE_EXPIRED}) AS orphans,
+              (SELECT count(*) FROM gateway_hosts h WHERE ${PLACEABLE}) AS live,
+              (SELECT count(*) FROM vpn_gateways WHERE host_id = $1) AS mine`,
+      [hostId],
+    );
+    const share = claimShare(Number(counts.orphans), Number(counts.live), capacity - Number(counts.mine));
+    if (share === 0) return [];
+    return this.moveGateways(hostId, 'lease_expired', share,
+      `SELECT g.id, g.host_id FROM vpn_gateways g JOIN gateway_hosts h ON h.id = g.host_id
+        WHERE ${LEASE_EXPIRED} ORDER BY md5(g.id || $1) LIMIT $2 FOR UPDATE OF g SKIP LOCKED`);
+  }
+
+  /**
+   * Drain: takes ONE gateway of a draining host (live or not), unless a drained gateway is still
+   * reconnecting somewhere (one at a time, so a drain never costs more than one gateway's outage
+   * at once). The draining host's row lock serializes the claimers.
+   */
+  async claimDrained(hostId: string, capacity: number): Promise<ClaimedGateway[]> {
+    const [mine]: { n: string }[] = await this.db.query('SELECT count(*) AS n FROM vpn_gateways WHERE host_id = $1', [hostId]);
+    if (Number(mine.n) >= capacity) return [];
+    return this.db.transaction(async (m) => {
+      const draining: { id: string }[] = await m.query(
+        `SELECT id FROM gateway_hosts WHERE drain_started_at IS NOT NULL AND id <> $1 ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED`, [hostId]);
+      if (!draining.length) return [];
+      const busy: unknown[] = await m.query(
+        `SELECT 1 FROM gateway_moves WHERE reason = 'drain' AND from_host_id = $1 AND reconnected_at IS NULL AND moved_at > now() - interval '30 seconds'`, [draining[0].id]);
+      if (busy.length) return [];
+      return this.moveGateways(hostId, 'drain', 1,
+        `SELECT g.id, g.host_id FROM vpn_gateways g WHERE g.host_id = $4 ORDER BY g.id LIMIT $2 FOR UPDATE OF g SKIP LOCKED`,
+        [draining[0].id], (q, p) => m.query(q, p));
+    });
+  }
+
+  /** Moves the gateways `pick` selects ($1 this host, $2 the limit, $4... `extra`) here, recording each move. */
+  private async moveGateways(hostId: string, reason: GatewayMoveReason, limit: number, pick: string, extra: unknown[] = [],
+    query: (sql: string, params: unknown[]) => Promise<any> = (q, p) => this.db.query(q, p)): Promise<ClaimedGateway[]> {
+    const rows: { id: string; from_host: string | null; epoch: number; move_id: string }[] = await query(
+      `WITH picked AS (${pick}),
+            moved AS (UPDATE vpn_gateways g SET host_id = $1, host_epoch = g.host_epoch + 1 FROM picked WHERE g.id = picked.id
+                      RETURNING g.id, picked.host_id AS from_host, g.host_epoch AS epoch),
+            logged AS (INSERT INTO gateway_moves (gateway_id, from_host_id, to_host_id, reason, epoch)
+                       SELECT id, from_host, $1, $3, epoch FROM moved RETURNING id AS move_id, gateway_id),
+            -- Its tunnels are down until the new owner brings them up (the previous owner could not
+            -- say so): a connected tunnel starts its routes' hold-down now, and its next connected_at
+            -- is the reconnection's.
+            reset AS (UPDATE vpn_tunnels t SET connection_state = 'connecting', connected_at = NULL, updated_at = now(),
+                             disconnected_at = CASE WHEN t.connection_state = 'connected' THEN now() ELSE t.disconnected_at END,
+                             state_changed_at = CASE WHEN t.connection_state <> 'connecting' THEN now() ELSE t.state_changed_at END
+                        FROM moved WHERE t.gateway_id = moved.id AND t.connection_state <> 'connecting' RETURNING t.id)
+       SELECT moved.id, moved.from_host, moved.epoch, logged.move_id, (SELECT count(*) FROM reset) AS reset
+         FROM moved JOIN logged ON logged.gateway_id = moved.id`,
+      [hostId, limit, reason, ...extra],
+    );
+    return rows.map((r) => ({ gatewayId: r.id, fromHostId: r.from_host, epoch: Number(r.epoch), moveId: String(r.move_id), reason }));
+  }
+
+  /** Of these gateways (present on this host), the ones it no longer owns: stale copies. */
+  async notOwned(hostId: string, gatewayIds: string[]): Promise<string[]> {
+    if (!gatewayIds.length) return [];
+    const owned: { id: string }[] = await this.db.query('SELECT id FROM vpn_gateways WHERE id = ANY($1) AND host_id = $2', [gatewayIds, hostId]);
+    const mine = new Set(owned.map((r) => r.id));
+    return gatewayIds.filter((id) => !mine.has(id));
+  }
+
+  /**
+   * A moved gateway's tunnels that connected again since the move and have no failover record yet
+   * in their log: each gets one ("moved from host A to host B ...; reconnected in N s"). Returns
+   * how many tunnels of the gateway are still not connected.
+   */
+  async recordReconnections(move: ClaimedGateway, fence: OwnershipFence): Promise<number> {
+    const why = move.reason === 'drain' ? `while ${move.fromHostId ?? 'its host'} was drained` : `after ${move.fromHostId ?? 'its host'}'s lease expired`;
+    const rows: { waiting: string }[] = await this.db.query(
+      `WITH mv AS (SELECT moved_at FROM gateway_moves WHERE id = $1),
+            fresh AS (SELECT t.id, extract(epoch FROM t.connected_at - mv.moved_at)::float8 AS secs FROM vpn_tunnels t, mv, vpn_gateways g
+                       WHERE t.gateway_id = $2 AND g.id = t.gateway_id AND g.host_id = $3 AND g.host_epoch = $4
+                         AND t.connection_state = 'connected' AND t.connected_at >= mv.moved_at
+                         AND NOT EXISTS (SELECT 1 FROM tunnel_events e WHERE e.tunnel_id = t.id AND e.kind = 'failover' AND e.at >= mv.moved_at)),
+            logged AS (INSERT INTO tunnel_events (tunnel_id, kind, result, reason_code, message)
+                       SELECT id, 'failover', 'success', $5, 'The gateway moved from host ' || $6 || ' to host ' || $3 || ' ' || $7 || '; reconnected in ' || round(secs::numeric, 1) || ' s.' FROM fresh RETURNING 1)
+       SELECT (SELECT count(*) FROM vpn_tunnels t WHERE t.gateway_id = $2 AND t.resource_state <> 'deleting' AND t.connection_state <> 'connected') AS waiting,
+              (SELECT count(*) FROM logged) AS logged`,
+      [move.moveId, move.gatewayId, fence.hostId, fence.epoch, move.reason === 'drain' ? 'gateway_drained' : 'host_lease_expired', move.fromHostId ?? '(none)', why],
+    );
+    return Number(rows[0]?.waiting ?? 0);
+  }
+
+  async finishMove(moveId: string): Promise<void> {
+    await this.db.query('UPDATE gateway_moves SET reconnected_at = now() WHERE id = $1 AND reconnected_at IS NULL', [moveId]);
   }
 
   gatewaysOfHost(hostId: string): Promise<VpnGateway[]> {
@@ -105,9 +217,12 @@ export class NegotiationStore {
     };
   }
 
-  async setGatewayState(id: string, state: VpnGateway['resourceState'], reason: string | null): Promise<void> {
+  async setGatewayState(id: string, state: VpnGateway['resourceState'], reason: string | null, fence?: OwnershipFence): Promise<void> {
     // Never over a delete or an expiry (billing) that landed while the worker was busy.
-    await this.db.getRepository(VpnGateway).update({ id, resourceState: Not(In(['deleting', 'expired'])) }, { resourceState: state, stateReason: reason });
+    await this.db.getRepository(VpnGateway).update(
+      { id, resourceState: Not(In(['deleting', 'expired'])), ...(fence ? { hostId: fence.hostId, hostEpoch: fence.epoch } : {}) },
+      { resourceState: state, stateReason: reason },
+    );
   }
 
   finishGatewayDeletion(id: string): Promise<void> {
@@ -145,17 +260,19 @@ export class NegotiationStore {
     }));
   }
 
-  async markApplied(tunnelId: string, version: number): Promise<void> {
-    await this.db.getRepository(VpnTunnel).update(
-      { id: tunnelId, configVersion: version, resourceState: Not('deleting') },
-      { appliedVersion: version, resourceState: 'running', pairStates: null },
+  async markApplied(tunnelId: string, version: number, fence?: OwnershipFence): Promise<void> {
+    await this.db.query(
+      `UPDATE vpn_tunnels t SET applied_version = $2, resource_state = 'running', pair_states = NULL, updated_at = now()
+         FROM vpn_gateways g WHERE t.id = $1 AND t.config_version = $2 AND t.resource_state <> 'deleting' AND g.id = t.gateway_id AND ${FENCED(3)}`,
+      [tunnelId, version, ...fenceParams(fence)],
     );
   }
 
-  async markTunnelError(tunnelId: string, version: number, message: string): Promise<void> {
-    await this.db.getRepository(VpnTunnel).update(
-      { id: tunnelId, configVersion: version, resourceState: Not('deleting') },
-      { resourceState: 'error', failureCode: 'config_rejected', failureMessage: message.slice(0, 1000), stateChangedAt: new Date() },
+  async markTunnelError(tunnelId: string, version: number, message: string, fence?: OwnershipFence): Promise<void> {
+    await this.db.query(
+      `UPDATE vpn_tunnels t SET resource_state = 'error', failure_code = 'config_rejected', failure_message = $3, state_changed_at = now(), updated_at = now()
+         FROM vpn_gateways g WHERE t.id = $1 AND t.config_version = $2 AND t.resource_state <> 'deleting' AND g.id = t.gateway_id AND ${FENCED(4)}`,
+      [tunnelId, version, message.slice(0, 1000), ...fenceParams(fence)],
     );
   }
 
@@ -165,7 +282,7 @@ export class NegotiationStore {
    * connected_at, and the VPC's route agents are told to look again. A failure is stamped with the
    * time the negotiator saw it (`at`: a write kept through a PostgreSQL outage lands later).
    */
-  async setConnection(tunnelId: string, version: number, state: ConnectionState, failure: StoredFailure | null, at: Date = new Date()): Promise<boolean> {
+  async setConnection(tunnelId: string, version: number, state: ConnectionState, failure: StoredFailure | null, at: Date = new Date(), fence?: OwnershipFence): Promise<boolean> {
     const rows: { vpc_id: string }[] = await this.db.query(
       `UPDATE vpn_tunnels t SET connection_state = $3::varchar, failure_code = $4, failure_message = $5, failure_phase = $6, failure_tries = $7,
               failure_at = CASE WHEN $4::varchar IS NULL THEN NULL ELSE $8::timestamptz END, updated_at = now(),
@@ -174,9 +291,9 @@ export class NegotiationStore {
               disconnected_at = CASE WHEN t.connection_state = 'connected' AND $3::varchar <> 'connected' THEN $8::timestamptz ELSE t.disconnected_at END,
               state_changed_at = CASE WHEN t.connection_state <> $3::varchar OR t.failure_code IS DISTINCT FROM $4::varchar THEN $8::timestamptz ELSE t.state_changed_at END
          FROM vpn_gateways g
-        WHERE t.id = $1 AND t.config_version = $2 AND g.id = t.gateway_id
+        WHERE t.id = $1 AND t.config_version = $2 AND g.id = t.gateway_id AND ${FENCED(9)}
         RETURNING g.vpc_id`,
-      [tunnelId, version, state, failure?.code ?? null, failure?.message.slice(0, 1000) ?? null, failure?.phase ?? null, failure?.tries ?? null, at],
+      [tunnelId, version, state, failure?.code ?? null, failure?.message.slice(0, 1000) ?? null, failure?.phase ?? null, failure?.tries ?? null, at, ...fenceParams(fence)],
     );
     const updated = returnedRows(rows);
     if (!updated.length) return false;
@@ -188,30 +305,33 @@ export class NegotiationStore {
    * A connected tunnel whose rekey failed (or recovered): the failure is shown beside `connected`,
    * since its SAs still carry traffic until they expire. Only while it is still connected.
    */
-  async setDegraded(tunnelId: string, version: number, failure: StoredFailure | null): Promise<void> {
+  async setDegraded(tunnelId: string, version: number, failure: StoredFailure | null, fence?: OwnershipFence): Promise<void> {
     await this.db.query(
-      `UPDATE vpn_tunnels SET failure_code = $3, failure_message = $4, failure_phase = $5, failure_tries = $6,
+      `UPDATE vpn_tunnels t SET failure_code = $3, failure_message = $4, failure_phase = $5, failure_tries = $6,
               failure_at = CASE WHEN $3::varchar IS NULL THEN NULL ELSE now() END, updated_at = now(),
-              state_changed_at = CASE WHEN failure_code IS DISTINCT FROM $3::varchar THEN now() ELSE state_changed_at END
-        WHERE id = $1 AND config_version = $2 AND connection_state = 'connected'`,
-      [tunnelId, version, failure?.code ?? null, failure?.message.slice(0, 1000) ?? null, failure?.phase ?? null, failure?.tries ?? null],
+              state_changed_at = CASE WHEN t.failure_code IS DISTINCT FROM $3::varchar THEN now() ELSE t.state_changed_at END
+         FROM vpn_gateways g
+        WHERE t.id = $1 AND t.config_version = $2 AND t.connection_state = 'connected' AND g.id = t.gateway_id AND ${FENCED(7)}`,
+      [tunnelId, version, failure?.code ?? null, failure?.message.slice(0, 1000) ?? null, failure?.phase ?? null, failure?.tries ?? null, ...fenceParams(fence)],
     );
   }
 
   /** Which subnet pairs have their CHILD_SA installed (IKEv1, one child per pair); routes follow them. */
-  async setPairStates(tunnelId: string, version: number, pairs: PairState[] | null): Promise<void> {
+  async setPairStates(tunnelId: string, version: number, pairs: PairState[] | null, fence?: OwnershipFence): Promise<void> {
     const rows: { vpc_id: string }[] = await this.db.query(
       `UPDATE vpn_tunnels t SET pair_states = $3::jsonb, updated_at = now()
          FROM vpn_gateways g
-        WHERE t.id = $1 AND t.config_version = $2 AND g.id = t.gateway_id
+        WHERE t.id = $1 AND t.config_version = $2 AND g.id = t.gateway_id AND ${FENCED(4)}
         RETURNING g.vpc_id`,
-      [tunnelId, version, pairs === null ? null : JSON.stringify(pairs)],
+      [tunnelId, version, pairs === null ? null : JSON.stringify(pairs), ...fenceParams(fence)],
     );
     const updated = returnedRows(rows);
     if (updated.length) this.notifyRoutes(updated[0].vpc_id);
   }
 
-  async recordEvent(tunnelId: string, e: TunnelEventInput): Promise<void> {
+  async recordEvent(tunnelId: string, e: TunnelEventInput, fence?: OwnershipFence): Promise<void> {
+    // A previous owner's late events would interleave with the new owner's: dropped.
+    if (fence && !(await this.owns(tunnelId, fence))) return;
     // A tunnel deleted meanwhile has no log to write to: the FK refuses, which is fine. PostgreSQL
     // being away is not fine: the caller (the state writer) keeps the event and retries.
     await this.db.getRepository(TunnelEvent).insert({
@@ -223,6 +343,12 @@ export class NegotiationStore {
     });
   }
 
+  private async owns(tunnelId: string, fence: OwnershipFence): Promise<boolean> {
+    const rows: unknown[] = await this.db.query(
+      'SELECT 1 FROM vpn_tunnels t JOIN vpn_gateways g ON g.id = t.gateway_id WHERE t.id = $1 AND g.host_id = $2 AND g.host_epoch = $3', [tunnelId, fence.hostId, fence.epoch]);
+    return rows.length > 0;
+  }
+
   hostIsRegistered(hostId: string): Promise<boolean> {
     return this.db.getRepository(GatewayHost).exists({ where: { id: hostId } });
   }
@@ -230,6 +356,30 @@ export class NegotiationStore {
   unplacedCount(): Promise<number> {
     return this.db.getRepository(VpnGateway).count({ where: { hostId: IsNull() } });
   }
+}
+
+export interface HostFlags {
+  cordoned: boolean;
+  draining: boolean;
+}
+
+/** A gateway this host just took over, with its new epoch and the move's record. */
+export interface ClaimedGateway {
+  gatewayId: string;
+  fromHostId: string | null;
+  epoch: number;
+  moveId: string;
+  reason: GatewayMoveReason;
+}
+
+
+/** The fence condition on `g` (vpn_gateways) with the host at $n and the epoch at $n+1; no fence: always true. */
+function FENCED(n: number): string {
+  return `($${n}::varchar IS NULL OR (g.host_id = $${n}::varchar AND g.host_epoch = $${n + 1}::int))`;
+}
+
+function fenceParams(fence: OwnershipFence | undefined): [string | null, number | null] {
+  return fence ? [fence.hostId, fence.epoch] : [null, null];
 }
 
 /** TypeORM returns [rows, count] for UPDATE ... RETURNING on postgres. */

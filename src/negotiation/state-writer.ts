@@ -8,6 +8,7 @@ import { ConnectionState } from '../vpn/states';
 import { PairState } from '../vpn/tunnels/vpn-tunnel.entity';
 import { NegotiationStore, StoredFailure, TunnelEventInput } from './negotiation-store';
 import type { TunnelStateStore } from './tunnel-negotiator';
+import { OwnershipFence } from './host-lease';
 
 export interface StateWriterOptions {
   /** Delays between tries of a write PostgreSQL refused for being away; the last repeats. */
@@ -132,34 +133,70 @@ export class StateWriter {
 
 /**
  * The negotiator's store in the worker: the same calls as NegotiationStore, answered at once; the
- * writes run behind, per tunnel in order, kept and retried through a PostgreSQL outage.
+ * writes run behind, per tunnel in order, kept and retried through a PostgreSQL outage. With a
+ * fence (one store per gateway), every write lands only under that owner and epoch: a write kept
+ * through an outage during which the gateway moved is ignored when PostgreSQL returns.
  */
 export class WriteBehindStore implements TunnelStateStore {
-  constructor(private readonly store: NegotiationStore, private readonly writer: StateWriter) {}
+  constructor(private readonly store: NegotiationStore, private readonly writer: StateWriter, private readonly fence?: OwnershipFence) {}
+
+  /** The same writer for one gateway under one ownership epoch. */
+  fenced(fence: OwnershipFence): WriteBehindStore {
+    return new WriteBehindStore(this.store, this.writer, fence);
+  }
 
   async markApplied(tunnelId: string, version: number): Promise<void> {
-    this.writer.enqueue(tunnelId, `${tunnelId} applied v${version}`, () => this.store.markApplied(tunnelId, version));
+    this.writer.enqueue(tunnelId, `${tunnelId} applied v${version}`, () => this.store.markApplied(tunnelId, version, this.fence));
   }
 
   async markTunnelError(tunnelId: string, version: number, message: string): Promise<void> {
-    this.writer.enqueue(tunnelId, `${tunnelId} config error`, () => this.store.markTunnelError(tunnelId, version, message));
+    this.writer.enqueue(tunnelId, `${tunnelId} config error`, () => this.store.markTunnelError(tunnelId, version, message, this.fence));
   }
 
   async setConnection(tunnelId: string, version: number, state: ConnectionState, failure: StoredFailure | null, at: Date = new Date()): Promise<boolean> {
-    this.writer.enqueue(tunnelId, `${tunnelId} ${state}`, () => this.store.setConnection(tunnelId, version, state, failure, at));
+    this.writer.enqueue(tunnelId, `${tunnelId} ${state}`, () => this.store.setConnection(tunnelId, version, state, failure, at, this.fence));
     return true;
   }
 
   async setDegraded(tunnelId: string, version: number, failure: StoredFailure | null): Promise<void> {
-    this.writer.enqueue(tunnelId, `${tunnelId} degraded`, () => this.store.setDegraded(tunnelId, version, failure));
+    this.writer.enqueue(tunnelId, `${tunnelId} degraded`, () => this.store.setDegraded(tunnelId, version, failure, this.fence));
   }
 
   async setPairStates(tunnelId: string, version: number, pairs: PairState[] | null): Promise<void> {
-    this.writer.enqueue(tunnelId, `${tunnelId} pairs`, () => this.store.setPairStates(tunnelId, version, pairs), { coalesce: 'pairs' });
+    this.writer.enqueue(tunnelId, `${tunnelId} pairs`, () => this.store.setPairStates(tunnelId, version, pairs, this.fence), { coalesce: 'pairs' });
   }
 
   async recordEvent(tunnelId: string, e: TunnelEventInput): Promise<void> {
     const stamped = { ...e, at: e.at ?? new Date() };
-    this.writer.enqueue(tunnelId, `${tunnelId} event ${e.kind}`, () => this.store.recordEvent(tunnelId, stamped), { droppable: true });
+    this.writer.enqueue(tunnelId, `${tunnelId} event ${e.kind}`, () => this.store.recordEvent(tunnelId, stamped, this.fence), { droppable: true });
+  }
+}
+
+/** NegotiationStore's tunnel writes for one gateway under one ownership epoch, written at once. */
+export class FencedStore implements TunnelStateStore {
+  constructor(private readonly store: NegotiationStore, private readonly fence: OwnershipFence) {}
+
+  markApplied(tunnelId: string, version: number): Promise<void> {
+    return this.store.markApplied(tunnelId, version, this.fence);
+  }
+
+  markTunnelError(tunnelId: string, version: number, message: string): Promise<void> {
+    return this.store.markTunnelError(tunnelId, version, message, this.fence);
+  }
+
+  setConnection(tunnelId: string, version: number, state: ConnectionState, failure: StoredFailure | null, at: Date = new Date()): Promise<boolean> {
+    return this.store.setConnection(tunnelId, version, state, failure, at, this.fence);
+  }
+
+  setDegraded(tunnelId: string, version: number, failure: StoredFailure | null): Promise<void> {
+    return this.store.setDegraded(tunnelId, version, failure, this.fence);
+  }
+
+  setPairStates(tunnelId: string, version: number, pairs: PairState[] | null): Promise<void> {
+    return this.store.setPairStates(tunnelId, version, pairs, this.fence);
+  }
+
+  recordEvent(tunnelId: string, e: TunnelEventInput): Promise<void> {
+    return this.store.recordEvent(tunnelId, e, this.fence);
   }
 }

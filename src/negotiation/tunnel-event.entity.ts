@@ -1,7 +1,7 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { VpnTunnel } from '../vpn/tunnels/vpn-tunnel.entity';
 
-export const TUNNEL_EVENT_KINDS = ['attempt', 'connected', 'down', 'rekey', 'config', 'deleted'] as const;
+export const TUNNEL_EVENT_KINDS = ['attempt', 'connected', 'down', 'rekey', 'config', 'deleted', 'failover'] as const;
 export type TunnelEventKind = (typeof TUNNEL_EVENT_KINDS)[number];
 
 /**

@@ -48,7 +48,11 @@ export interface WorkerConfig {
   quickRetryMs: number;
   initiateTimeoutMs: number;
   reconcileIntervalMs: number;
-  heartbeatIntervalMs: number;
+  /** The host's lease in PostgreSQL: renewed every leaseRenewMs, valid for leaseTtlMs (database clock). */
+  leaseRenewMs: number;
+  leaseTtlMs: number;
+  /** The worker fences itself this long before its own (conservative) view of the lease's end. */
+  leaseFenceMarginMs: number;
   jobConcurrency: number;
   /** Gateways one reconcile pass syncs at the same time (a cold start of a full host). */
   reconcileConcurrency: number;
@@ -81,13 +85,19 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     quickRetryMs: intSetting(env, 'QUICK_RETRY_MS', 1000, 0, 60_000, problems),
     initiateTimeoutMs: intSetting(env, 'INITIATE_TIMEOUT_MS', 20_000, 1000, 120_000, problems),
     reconcileIntervalMs: intSetting(env, 'RECONCILE_INTERVAL_MS', 30_000, 1000, 3_600_000, problems),
-    heartbeatIntervalMs: intSetting(env, 'HEARTBEAT_INTERVAL_MS', 5000, 500, 60_000, problems),
+    leaseRenewMs: intSetting(env, 'HOST_LEASE_RENEW_MS', 1000, 200, 30_000, problems),
+    leaseTtlMs: intSetting(env, 'HOST_LEASE_TTL_MS', 4000, 1000, 300_000, problems),
+    leaseFenceMarginMs: intSetting(env, 'HOST_LEASE_FENCE_MARGIN_MS', 500, 0, 60_000, problems),
     jobConcurrency: intSetting(env, 'JOB_CONCURRENCY', 8, 1, 64, problems),
     reconcileConcurrency: intSetting(env, 'RECONCILE_CONCURRENCY', 4, 1, 32, problems),
     metricsIntervalMs: intSetting(env, 'METRICS_INTERVAL_MS', 10_000, 500, 3_600_000, problems),
     metricsRetentionDays: intSetting(env, 'METRICS_RETENTION_DAYS', 30, 1, 3650, problems),
     metricsPruneIntervalMs: intSetting(env, 'METRICS_PRUNE_INTERVAL_MS', 3_600_000, 10_000, 86_400_000, problems),
   };
+  // Renewals must fit in a lease, with the fence margin left over.
+  if (!problems.length && config.leaseRenewMs * 2 + config.leaseFenceMarginMs > config.leaseTtlMs) {
+    problems.push('HOST_LEASE_TTL_MS must be at least 2 x HOST_LEASE_RENEW_MS + HOST_LEASE_FENCE_MARGIN_MS');
+  }
   if (problems.length) throw new ConfigError(problems);
   return config;
 }

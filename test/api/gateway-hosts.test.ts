@@ -1,11 +1,11 @@
-// GET /api/v1/gateway-hosts: every gateway host with its liveness (the placement rule's heartbeat
-// window), capacity, gateways per state and its BullMQ queue's depth; operators only.
+// GET /api/v1/gateway-hosts: every gateway host with its liveness (its lease), capacity, gateways
+// per state, tunnels, failovers and its BullMQ queue's depth; cordon, uncordon and drain; operators only.
 import { Queue, Worker } from 'bullmq';
 import { randomBytes } from 'crypto';
 import IORedis from 'ioredis';
 import { Client } from 'pg';
 import { hostQueueName } from '../../src/jobs/job-catalogue';
-import { HOST_LIVENESS_SECONDS } from '../../src/negotiation/gateway-placement.service';
+import { LEGACY_LIVENESS_SECONDS } from '../../src/negotiation/host-lease';
 import { startTestApi, TestApi } from '../support/api';
 import { client, createTenantWorld, gatewayBody, TenantWorld } from '../support/fixtures';
 import { TEST_REDIS_URL } from '../support/env';
@@ -22,7 +22,7 @@ const IDLE = `gh-idle-${suffix}`;
 
 beforeAll(async () => {
   api = await startTestApi();
-  w = await createTenantWorld(api, 'hosts', 1, 6);
+  w = await createTenantWorld(api, 'hosts', 1, 8);
   const tenant = client(api, w.key);
   // Bought while no host is live: the gateways stay unplaced until the test puts them on hosts.
   const ids: string[] = [];
@@ -30,11 +30,11 @@ beforeAll(async () => {
   pg = new Client({ connectionString: api.databaseUrl });
   await pg.connect();
   await pg.query(
-    `INSERT INTO gateway_hosts (id, hostname, capacity, last_seen_at) VALUES
-       ($1, 'node-fresh', 10, now() - interval '2 seconds'),
-       ($2, 'node-stale', 3, now() - make_interval(secs => $4 + 60)),
-       ($3, 'node-idle', 50, now())`,
-    [FRESH, STALE, IDLE, HOST_LIVENESS_SECONDS],
+    `INSERT INTO gateway_hosts (id, hostname, capacity, last_seen_at, lease_expires_at, lease_ttl_ms) VALUES
+       ($1, 'node-fresh', 10, now() - interval '2 seconds', now() + interval '1 hour', 4000),
+       ($2, 'node-stale', 3, now() - make_interval(secs => $4 + 60), now() - interval '60 seconds', 4000),
+       ($3, 'node-idle', 50, now(), now() + interval '1 hour', 4000)`,
+    [FRESH, STALE, IDLE, LEGACY_LIVENESS_SECONDS],
   );
   const place = (id: string, host: string, state: string) => pg.query('UPDATE vpn_gateways SET host_id = $2, resource_state = $3 WHERE id = $1', [id, host, state]);
   await place(ids[0], FRESH, 'running');
@@ -66,30 +66,32 @@ describe('GET /api/v1/gateway-hosts', () => {
     const byId = Object.fromEntries(hosts.map((h: { id: string }) => [h.id, h]));
 
     expect(byId[FRESH]).toMatchObject({
-      hostname: 'node-fresh', capacity: 10, live: true, livenessSeconds: HOST_LIVENESS_SECONDS,
+      hostname: 'node-fresh', capacity: 10, live: true, livenessSeconds: 4, cordoned: false, drain: null, tunnels: 0, tunnelsConnected: 0,
+      failovers: { in: 0, out: 0, lastAt: null },
       gateways: { total: 3, running: 2, error: 1, creating: 0, deleting: 0, expired: 0 },
       queue: { name: `host.${FRESH}`, depth: 3, waiting: 2, delayed: 1, active: 0, prioritized: 0, waitingChildren: 0, failed: 0 },
     });
     const age = Date.now() - Date.parse(byId[FRESH].lastSeenAt);
     expect(age).toBeGreaterThanOrEqual(0);
-    expect(age).toBeLessThan(HOST_LIVENESS_SECONDS * 1000);
+    expect(age).toBeLessThan(LEGACY_LIVENESS_SECONDS * 1000);
+    expect(Date.parse(byId[FRESH].leaseExpiresAt)).toBeGreaterThan(Date.now());
 
     expect(byId[STALE]).toMatchObject({
       hostname: 'node-stale', capacity: 3, live: false,
       gateways: { total: 2, creating: 1, expired: 1, running: 0, deleting: 0, error: 0 },
       queue: { depth: 0, waiting: 0 },
     });
-    expect(Date.now() - Date.parse(byId[STALE].lastSeenAt)).toBeGreaterThan((HOST_LIVENESS_SECONDS + 59) * 1000);
+    expect(Date.now() - Date.parse(byId[STALE].lastSeenAt)).toBeGreaterThan((LEGACY_LIVENESS_SECONDS + 59) * 1000);
 
     expect(byId[IDLE]).toMatchObject({ live: true, capacity: 50, gateways: { total: 0, running: 0 }, queue: { depth: 0 } });
   });
 
-  it('a host whose heartbeat ages past the window turns not live', async () => {
-    await pg.query('UPDATE gateway_hosts SET last_seen_at = now() - make_interval(secs => $2 + 1) WHERE id = $1', [IDLE, HOST_LIVENESS_SECONDS]);
+  it('a host whose lease expired turns not live, however recent its last heartbeat', async () => {
+    await pg.query(`UPDATE gateway_hosts SET last_seen_at = now(), lease_expires_at = now() - interval '1 millisecond' WHERE id = $1`, [IDLE]);
     const admin = client(api, api.adminKey);
     const hosts = await admin.ok(admin.get('/api/v1/gateway-hosts'));
     expect(hosts.find((h: { id: string }) => h.id === IDLE).live).toBe(false);
-    await pg.query('UPDATE gateway_hosts SET last_seen_at = now() WHERE id = $1', [IDLE]);
+    await pg.query(`UPDATE gateway_hosts SET lease_expires_at = now() + interval '1 hour' WHERE id = $1`, [IDLE]);
     const again = await admin.ok(admin.get('/api/v1/gateway-hosts'));
     expect(again.find((h: { id: string }) => h.id === IDLE).live).toBe(true);
   });
@@ -107,6 +109,31 @@ describe('GET /api/v1/gateway-hosts', () => {
     expect(seen.stateReason).toMatch(/could not start this gateway/);
     const listed = JSON.stringify(await tenant.ok(tenant.get('/api/v1/vpn-gateways?limit=100')));
     for (const internal of ['namespace', 'lab up', 'vl-inet', 'bridge']) expect(listed).not.toContain(internal);
+  });
+
+  it('cordon keeps new gateways off a host, drain reports progress, uncordon ends both; unknown hosts 404', async () => {
+    const admin = client(api, api.adminKey);
+    const tenant = client(api, w.key);
+    const cordoned = await admin.ok(admin.post(`/api/v1/gateway-hosts/${IDLE}/cordon`));
+    expect(cordoned).toMatchObject({ id: IDLE, cordoned: true, drain: null });
+    // Only FRESH (7 spare) and IDLE (50 spare) are live: with IDLE cordoned a new gateway goes to FRESH.
+    const gw = await tenant.ok(tenant.post('/api/v1/vpn-gateways', gatewayBody(w, 6, { name: 'gw-cordon' })), 201);
+    const [placed] = (await pg.query('SELECT host_id FROM vpn_gateways WHERE id = $1', [gw.id])).rows;
+    expect(placed.host_id).toBe(FRESH);
+    const draining = await admin.ok(admin.post(`/api/v1/gateway-hosts/${FRESH}/drain`));
+    expect(draining).toMatchObject({ id: FRESH, cordoned: true, drain: { moved: 0, remaining: 4, done: false } });
+    // Nothing placeable left: the next gateway waits unplaced.
+    const waiting = await tenant.ok(tenant.post('/api/v1/vpn-gateways', gatewayBody(w, 7, { name: 'gw-waits' })), 201);
+    expect((await pg.query('SELECT host_id FROM vpn_gateways WHERE id = $1', [waiting.id])).rows[0].host_id).toBeNull();
+    expect(await admin.ok(admin.post(`/api/v1/gateway-hosts/${FRESH}/uncordon`))).toMatchObject({ cordoned: false, drain: null });
+    expect(await admin.ok(admin.post(`/api/v1/gateway-hosts/${IDLE}/uncordon`))).toMatchObject({ cordoned: false });
+    for (const verb of ['cordon', 'uncordon', 'drain']) {
+      const missing = await admin.post(`/api/v1/gateway-hosts/no-such-host/${verb}`);
+      expect(missing.status).toBe(404);
+      expect(missing.body.violations[0]).toMatchObject({ field: 'id', rule: 'exists' });
+    }
+    expect((await tenant.post(`/api/v1/gateway-hosts/${IDLE}/cordon`)).status).toBe(403);
+    for (const id of [gw.id, waiting.id]) await pg.query('DELETE FROM vpn_gateways WHERE id = $1', [id]).catch(() => undefined);
   });
 
   it('a tenant key gets 403, no key or an unknown key 401', async () => {
@@ -170,7 +197,7 @@ it('with Redis unreachable the hosts are still listed, their queues as unknown (
   try {
     const c = new Client({ connectionString: down.databaseUrl });
     await c.connect();
-    await c.query(`INSERT INTO gateway_hosts (id, hostname, capacity, last_seen_at) VALUES ('gh-lonely', 'node', 5, now())`).finally(() => c.end());
+    await c.query(`INSERT INTO gateway_hosts (id, hostname, capacity, last_seen_at, lease_expires_at) VALUES ('gh-lonely', 'node', 5, now(), now() + interval '1 hour')`).finally(() => c.end());
     const admin = client(down, down.adminKey);
     const hosts = await admin.ok(admin.get('/api/v1/gateway-hosts'));
     expect(hosts).toEqual([expect.objectContaining({ id: 'gh-lonely', live: true, queue: null, gateways: expect.objectContaining({ total: 0 }) })]);

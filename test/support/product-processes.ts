@@ -12,10 +12,12 @@ import { join } from 'path';
 import { Client } from 'pg';
 import { Lab } from '../../lab/lab';
 import { LabInventory } from '../../lab/lab-inventory';
+import { LabHosts, LabHostState } from '../../lab/lab-hosts';
 import { API_NODE_FLAGS } from '../../src/config/api-node-flags';
 import { repositoryRoot } from '../../src/config/config';
-import { removeNamespace } from '../../src/negotiation/host/gateway-namespace';
+import { listNamespaces, removeNamespace } from '../../src/negotiation/host/gateway-namespace';
 import { tailFile } from '../../src/negotiation/host/process-files';
+import { gatewayNamespace, hostTag } from '../../src/negotiation/host/lab-names';
 
 /** The repository root, whether this runs from its sources (jest) or compiled (dist/, the benches). */
 export const REPO_ROOT = repositoryRoot(__dirname) ?? process.cwd();
@@ -70,6 +72,10 @@ export class ProductProcesses {
   private api: ChildProcess | null = null;
   private worker: ChildProcess | null = null;
   private dropDb: (() => Promise<void>) | null = null;
+  /** The gateway directories of further hosts (workers) a test started; stop() cleans up theirs too. */
+  protected readonly extraGatewayDirs: string[] = [];
+  private readonly extraHosts: string[] = [];
+  private hostsControl: LabHosts | null = null;
 
   constructor(protected readonly o: ProductProcessOptions) {
     this.dir = mkdtempSync(join(tmpdir(), o.dirPrefix));
@@ -78,6 +84,11 @@ export class ProductProcesses {
 
   get gatewaysDir(): string {
     return join(this.dir, 'gateways');
+  }
+
+  /** The namespace of a gateway's copy on this product's (first) worker. */
+  gatewayNamespace(gatewayId: string): string {
+    return gatewayNamespace(gatewayId, hostTag(this.hostId));
   }
 
   get workerPid(): number | null {
@@ -120,7 +131,7 @@ export class ProductProcesses {
       GATEWAYS_DIR: this.gatewaysDir,
       LAB_PREFIX: this.o.labPrefix,
       RECONCILE_INTERVAL_MS: '5000',
-      HEARTBEAT_INTERVAL_MS: '1000',
+      HOST_LEASE_RENEW_MS: '1000',
       ...this.o.workerEnv,
     };
     await this.startApi();
@@ -156,6 +167,23 @@ export class ProductProcesses {
     this.worker = worker;
     if (opts.wait === false) return;
     await this.waitFor(async () => worker.exitCode === null && (await this.hostSeenWithin(10)), 30_000, 'worker heartbeat', 20);
+  }
+
+  /** Further gateway hosts on this machine (lab/lab-hosts.ts), with this product's settings. */
+  labHosts(): LabHosts {
+    this.hostsControl ??= new LabHosts({ dir: join(this.dir, 'hosts'), prefix: this.o.labPrefix, workerScript: join(REPO_ROOT, 'dist/src/worker.js'), baseEnv: this.env });
+    return this.hostsControl;
+  }
+
+  /** Starts another gateway host (worker) `id`; resolves once it holds its lease. stop() kills it. */
+  async addHost(id: string, env: Record<string, string> = {}): Promise<LabHostState> {
+    const h = this.labHosts().add(id, env);
+    if (!this.extraHosts.includes(id)) {
+      this.extraHosts.push(id);
+      this.extraGatewayDirs.push(h.gatewaysDir);
+    }
+    await this.waitFor(async () => (await this.sql('SELECT 1 FROM gateway_hosts WHERE id = $1 AND lease_expires_at > now()', [id])).length === 1, 30_000, `host ${id} to hold its lease`, 100);
+    return h;
   }
 
   /** Whether the API or the worker process is running (it did not exit). */
@@ -244,17 +272,21 @@ export class ProductProcesses {
 
   /** Removes everything, also after a failure; safe to call twice. */
   async stop(): Promise<void> {
+    for (const id of this.extraHosts) await this.labHosts().kill(id).catch((e) => process.stderr.write(`host ${id}: ${(e as Error).message}\n`));
     const worker = this.worker;
     this.killWorker('SIGTERM');
     if (worker) await waitExit(worker, this.o.workerStopGraceMs ?? 15_000);
     const api = this.api;
     this.killApi('SIGTERM');
     if (api) await waitExit(api, 5000);
-    // Gateways are namespaces named by id, not by lab prefix: remove the ones this run made.
-    if (existsSync(this.gatewaysDir)) {
-      for (const entry of readdirSync(this.gatewaysDir)) {
-        if (/^vpngw-/.test(entry)) await removeNamespace(entry, { killProcesses: true }).catch(() => undefined);
-      }
+    // Gateways are namespaces named by id and host (`<id>.<host tag>`), not by lab prefix: remove
+    // every copy of the gateways this run made, whichever host (worker) made it.
+    const gatewayIds = new Set<string>();
+    for (const dir of [this.gatewaysDir, ...this.extraGatewayDirs]) {
+      if (existsSync(dir)) for (const entry of readdirSync(dir)) if (/^vpngw-/.test(entry)) gatewayIds.add(entry);
+    }
+    for (const ns of await listNamespaces().catch(() => [] as string[])) {
+      if (gatewayIds.has(ns.split('.')[0])) await removeNamespace(ns, { killProcesses: true }).catch(() => undefined);
     }
     await this.lab?.down().catch((e) => process.stderr.write(`lab down: ${(e as Error).message}\n`));
     await this.dropDb?.().catch((e) => process.stderr.write(`drop database: ${(e as Error).message}\n`));

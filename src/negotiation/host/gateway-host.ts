@@ -6,6 +6,7 @@ import { charonPaths, DataPlane, DEFAULT_CHARON_PATH, DEFAULT_GATEWAYS_DIR, Retr
 import { CharonProcess, consoleLogger, HostLogger } from './charon-process';
 import { ensureNamespace, listNamespaces, namespaceExists, removeNamespace } from './gateway-namespace';
 import { assertPlacement, GatewayNetworkDriver, GatewayPlacement } from './gateway-network';
+import { gatewayNamespace } from './lab-names';
 
 export const GATEWAY_ID_PATTERN = /^vpngw-[A-Za-z0-9_-]+$/;
 const PLACEMENT_FILE = 'placement.json';
@@ -25,6 +26,9 @@ export interface GatewayHostRuntimeOptions {
   // someone else's gateways, and the reconciler would delete them. A directory is written before
   // the namespace is created and removed after it is deleted, so our own gateways always have one.
   claimForeignNamespaces?: boolean;
+  // The host's tag (lab-names hostTag): gateway namespaces are then `<gatewayId>.<tag>`, so another
+  // host's copy of the same gateway on this machine (the lab) is a different namespace.
+  hostTag?: string;
 }
 
 export type CharonRestartListener = (gatewayId: string) => void;
@@ -44,16 +48,23 @@ export class GatewayHostRuntime {
     this.logger = options.logger ?? consoleLogger;
   }
 
-  // Idempotent: namespace, network attachment and a running charon; repairs what is missing.
+  // The namespace of this host's copy of the gateway.
+  namespaceOf(gatewayId: string): string {
+    return gatewayNamespace(gatewayId, this.options.hostTag);
+  }
+
+  // Idempotent: namespace, network attachment (taking the gateway's addresses over from any other
+  // copy) and a running charon; repairs what is missing. Only for the gateway's current owner.
   async ensureGateway(placement: GatewayPlacement): Promise<{ viciSocket: string }> {
     assertPlacement(placement);
     const id = placement.gatewayId;
+    const ns = this.namespaceOf(id);
     return this.serialized(id, async () => {
-      const recreated = !namespaceExists(id);
+      const recreated = !namespaceExists(ns);
       // Saved first, so that even a half-done attach can be detached by a later removeGateway.
       this.savePlacement(placement);
-      await ensureNamespace(id);
-      await this.options.network.attach(placement, id);
+      await ensureNamespace(ns);
+      await this.options.network.attach(placement, ns);
       const charon = this.charonFor(id);
       // A charon still running in a namespace that vanished serves nothing: start over.
       if (recreated && charon.isRunning()) await charon.stop();
@@ -71,8 +82,8 @@ export class GatewayHostRuntime {
       await charon.stop();
       this.charons.delete(gatewayId);
       const placement = this.loadPlacement(gatewayId);
-      if (placement) await this.options.network.detach(placement, gatewayId);
-      await removeNamespace(gatewayId, { killProcesses: true });
+      if (placement) await this.options.network.detach(placement, this.namespaceOf(gatewayId));
+      await removeNamespace(this.namespaceOf(gatewayId), { killProcesses: true });
       rmSync(charonPaths(this.baseDir, gatewayId).dir, { recursive: true, force: true });
     });
   }
@@ -92,9 +103,17 @@ export class GatewayHostRuntime {
     return [...found].sort();
   }
 
-  /** The namespace of this host's copy of the gateway. */
-  namespaceOf(gatewayId: string): string {
-    return gatewayId;
+  // Fencing: unplugs the gateway's addresses first (nothing answers for them from here any more),
+  // then stops its charon (its goodbyes cannot leave any more). Keeps the namespace and
+  // the directory; the reconciler removes the copy once PostgreSQL says whether it is still ours.
+  async fenceGateway(gatewayId: string): Promise<void> {
+    assertGatewayId(gatewayId);
+    const placement = this.loadPlacement(gatewayId);
+    if (placement) await this.options.network.release(placement, this.namespaceOf(gatewayId));
+    await this.serialized(gatewayId, async () => {
+      await this.charonFor(gatewayId).stop();
+      this.charons.delete(gatewayId);
+    });
   }
 
   isCharonRunning(gatewayId: string): boolean {
@@ -139,7 +158,7 @@ export class GatewayHostRuntime {
     if (!charon) {
       charon = new CharonProcess({
         gatewayId,
-        namespace: gatewayId,
+        namespace: this.namespaceOf(gatewayId),
         baseDir: this.baseDir,
         charonPath: this.options.charonPath ?? DEFAULT_CHARON_PATH,
         dataPlane: this.options.dataPlane,

@@ -3,7 +3,7 @@
 // driver would attach to the host's real uplink and VPC overlay instead.
 import { createHash } from 'crypto';
 import { setNamespaceSysctls, namespaceExists } from './gateway-namespace';
-import { deleteLink, ensureVethPair, getLink, replaceRoute, setAddresses, setMacAddress, setMaster } from './ip-link';
+import { deleteLink, ensureVethPair, getLink, linksWithAlias, replaceRoute, setAddresses, setMacAddress, setMaster } from './ip-link';
 import { GATEWAY_EXTERNAL_IFACE, GATEWAY_VPC_IFACE, LabNames } from './lab-names';
 
 export interface GatewayPlacement {
@@ -19,11 +19,28 @@ export interface GatewayPlacement {
   privateIp: string; // the gateway's own address in its subnet, e.g. '10.1.1.250'
 }
 
+/**
+ * How a gateway's namespace is plugged into the internet (its external IP) and its VPC subnet (its
+ * private IP and MAC). Several hosts may hold a copy of one gateway (a failover, a drain, a host
+ * that came back): only the current owner's copy may be reachable, so `attach` takes the
+ * gateway's addresses over from wherever else they are attached (a floating-IP move), and
+ * `release` lets them go without the control plane (a host fencing itself).
+ */
 export interface GatewayNetworkDriver {
-  // Converges the namespace's links, addresses, routes and sysctls; safe to repeat.
+  /**
+   * Converges the namespace's links, addresses, routes and sysctls and takes the gateway's
+   * external IP (and VPC address) over: any other host's attachment of them is removed before
+   * this one is plugged. Called only by the gateway's current owner; safe to repeat.
+   */
   attach(placement: GatewayPlacement, namespace: string): Promise<void>;
-  // Removes what attach made outside the namespace too; succeeds when nothing is there.
+  /** Removes what attach made outside the namespace too; succeeds when nothing is there. */
   detach(placement: GatewayPlacement, namespace: string): Promise<void>;
+  /**
+   * Fencing: unplugs THIS host's attachment of the gateway's external IP and VPC address at once
+   * (the namespace and its charon may stay), so a host that lost its lease stops answering for
+   * the address. Must work with PostgreSQL and Redis unreachable; succeeds when nothing is there.
+   */
+  release(placement: GatewayPlacement, namespace: string): Promise<void>;
 }
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
@@ -77,13 +94,23 @@ export function gatewaySysctls(interfaces: readonly string[]): Record<string, nu
 export interface LabNetworkDriverOptions {
   // The lab's namespace prefix (see lab-names.ts); 'vl' for the demo lab.
   prefix?: string;
+  // This host's tag (lab-names hostTag): in its ports' names, so several hosts share the lab's bridges.
+  hostTag?: string;
 }
 
+/**
+ * The lab's floating IP: every host's copy of a gateway has its own ports on the internet bridge
+ * and the subnet bridge, tagged (ifalias) with the gateway id. Taking the gateway over deletes
+ * the other hosts' ports tagged with its id (a veth pair goes with either end, so the old copy's
+ * eth0/eth1 vanish too) before plugging this host's.
+ */
 export class LabNetworkDriver implements GatewayNetworkDriver {
   private readonly names: LabNames;
+  private readonly hostTag: string | undefined;
 
   constructor(options: LabNetworkDriverOptions = {}) {
     this.names = new LabNames(options.prefix);
+    this.hostTag = options.hostTag;
   }
 
   async attach(p: GatewayPlacement, namespace: string): Promise<void> {
@@ -91,7 +118,7 @@ export class LabNetworkDriver implements GatewayNetworkDriver {
     const inetNs = this.names.inetNamespace;
     const vpcNs = this.names.vpcNamespace(p.vpcId);
     const bridge = this.names.subnetBridge(p.subnetId);
-    const port = this.names.gatewayPort(p.gatewayId);
+    const port = this.names.gatewayPort(p.gatewayId, this.hostTag);
     if (!namespaceExists(namespace)) throw new Error(`gateway namespace ${namespace} does not exist`);
     if (!(await getLink(inetNs, this.names.inetBridge))) {
       throw new Error(`lab internet segment missing (namespace ${inetNs}, bridge ${this.names.inetBridge}): run 'lab up'`);
@@ -99,6 +126,10 @@ export class LabNetworkDriver implements GatewayNetworkDriver {
     if (!(await getLink(vpcNs, bridge))) {
       throw new Error(`lab subnet bridge ${bridge} for ${p.subnetId} missing in namespace ${vpcNs}: run 'lab up' with this inventory`);
     }
+
+    // Take over: no other copy of this gateway stays plugged in.
+    await deleteOtherPorts(inetNs, p.gatewayId, port);
+    await deleteOtherPorts(vpcNs, p.gatewayId, port);
 
     // External leg on the internet bridge.
     await ensureVethPair({ namespace, name: GATEWAY_EXTERNAL_IFACE }, { namespace: inetNs, name: port }, p.gatewayId);
@@ -119,7 +150,7 @@ export class LabNetworkDriver implements GatewayNetworkDriver {
   }
 
   async detach(p: GatewayPlacement, namespace: string): Promise<void> {
-    const port = this.names.gatewayPort(p.gatewayId);
+    const port = this.names.gatewayPort(p.gatewayId, this.hostTag);
     // Deleting either end removes the pair; delete both sides in case the namespace is gone
     // (namespace teardown is asynchronous, a dying namespace's veth can linger briefly).
     if (namespaceExists(namespace)) {
@@ -128,6 +159,19 @@ export class LabNetworkDriver implements GatewayNetworkDriver {
     }
     await deleteOwnedPort(this.names.inetNamespace, port, p.gatewayId);
     await deleteOwnedPort(this.names.vpcNamespace(p.vpcId), port, p.gatewayId);
+  }
+
+  async release(p: GatewayPlacement): Promise<void> {
+    const port = this.names.gatewayPort(p.gatewayId, this.hostTag);
+    await deleteOwnedPort(this.names.inetNamespace, port, p.gatewayId);
+    await deleteOwnedPort(this.names.vpcNamespace(p.vpcId), port, p.gatewayId);
+  }
+}
+
+// Every port tagged with this gateway's id but another name: another host's copy.
+async function deleteOtherPorts(namespace: string, gatewayId: string, keep: string): Promise<void> {
+  for (const link of await linksWithAlias(namespace, gatewayId)) {
+    if (link.ifname !== keep) await deleteLink(namespace, link.ifname);
   }
 }
 

@@ -1,4 +1,4 @@
-import { assertIfName, assertLabPrefix, LabNames, MAX_IFNAME, shortId, shortName } from './lab-names';
+import { assertIfName, assertLabPrefix, gatewayNamespace, hostTag, LabNames, MAX_IFNAME, shortId, shortName } from './lab-names';
 
 describe('lab names', () => {
   const names = new LabNames('vl');
@@ -52,5 +52,19 @@ describe('lab names', () => {
     expect(() => names.siteRouterNamespace('Bad Name')).toThrow(/invalid site name/);
     expect(() => assertIfName('sixteen-chars-xx')).toThrow(/invalid interface name/);
     expect(assertIfName('eth0')).toBe('eth0');
+  });
+
+  it('gives each host its own namespace and ports for one gateway (two copies side by side)', () => {
+    expect(hostTag('h1')).toBe('h1');
+    const long = hostTag('e2e-ab12cd');
+    expect(long).toMatch(/^[0-9a-f]{6}$/);
+    expect(hostTag('e2e-ab12cd')).toBe(long);
+    expect(hostTag('e2e-ab12ce')).not.toBe(long);
+    expect(gatewayNamespace('vpngw-ab12cd34', 'h1')).toBe('vpngw-ab12cd34.h1');
+    expect(gatewayNamespace('vpngw-ab12cd34', 'h2')).not.toBe(gatewayNamespace('vpngw-ab12cd34', 'h1'));
+    expect(gatewayNamespace('vpngw-ab12cd34')).toBe('vpngw-ab12cd34');
+    const port = names.gatewayPort('vpngw-ab12cd34', long);
+    expect(port.length).toBeLessThanOrEqual(MAX_IFNAME);
+    expect(port).not.toBe(names.gatewayPort('vpngw-ab12cd34', 'h2'));
   });
 });

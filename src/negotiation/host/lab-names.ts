@@ -25,6 +25,25 @@ export function shortName(name: string, max = 10): string {
   return createHash('sha1').update(name).digest('hex').slice(0, 8);
 }
 
+/**
+ * A gateway host's short tag (<= 6 characters): it goes into the names of the host's gateway
+ * namespaces and bridge ports, so two hosts' copies of one gateway can exist side by side on one
+ * machine (the lab's several hosts; a stale copy next to the new owner's). The id itself when it
+ * is that short and plain, otherwise a 6-hex digest of it.
+ */
+export function hostTag(hostId: string): string {
+  if (/^[a-z0-9][a-z0-9-]{0,5}$/.test(hostId)) return hostId;
+  return createHash('sha1').update(hostId).digest('hex').slice(0, 6);
+}
+
+/**
+ * The namespace of a gateway's copy on a host: `<gatewayId>.<hostTag>` (the dot keeps it from
+ * looking like a gateway id), or the gateway id alone for a runtime without a host tag.
+ */
+export function gatewayNamespace(gatewayId: string, tag?: string): string {
+  return tag ? `${gatewayId}.${tag}` : gatewayId;
+}
+
 export function assertIfName(name: string): string {
   if (name.length === 0 || name.length > MAX_IFNAME || /[\s/:]/.test(name)) {
     throw new Error(`invalid interface name '${name}' (1-${MAX_IFNAME} chars, no spaces, '/' or ':')`);
@@ -86,8 +105,9 @@ export class LabNames {
 
   // --- gateways (namespaces owned by the worker): their ports on the lab's bridges.
   // The same name is used in the inet namespace and in the VPC namespace (different namespaces).
-  gatewayPort(gatewayId: string): string {
-    return assertIfName(`g${shortId(gatewayId)}`);
+  // With a host tag (the worker's), each host's copy of the gateway has its own ports.
+  gatewayPort(gatewayId: string, tag?: string): string {
+    return assertIfName(`g${shortId(gatewayId)}${tag ?? ''}`);
   }
 
   // Files `ip netns exec` bind-mounts over /etc for a namespace.

@@ -4,10 +4,11 @@ import type { WorkerConfig } from '../worker-config';
 import { GatewayNetworkDriver, LabNetworkDriver } from './gateway-network';
 import { VxlanNetworkDriver } from './vxlan-network-driver';
 
-export function createNetworkDriver(c: Pick<WorkerConfig, 'networkDriver' | 'labPrefix' | 'vxlan'>): GatewayNetworkDriver {
+// `hostTag` (lab-names hostTag) names the lab driver's ports, so several hosts share the lab's bridges.
+export function createNetworkDriver(c: Pick<WorkerConfig, 'networkDriver' | 'labPrefix' | 'vxlan'>, hostTag?: string): GatewayNetworkDriver {
   if (c.networkDriver === 'vxlan') {
     if (!c.vxlan) throw new Error('NETWORK_DRIVER=vxlan without its settings');
     return new VxlanNetworkDriver(c.vxlan);
   }
-  return new LabNetworkDriver({ prefix: c.labPrefix });
+  return new LabNetworkDriver({ prefix: c.labPrefix, hostTag });
 }

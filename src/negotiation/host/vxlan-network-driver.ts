@@ -231,4 +231,9 @@ export class VxlanNetworkDriver implements GatewayNetworkDriver {
     const p = placement as SegmentPlacement;
     await this.runSteps(planDetach(p, await this.observe(p, namespace)));
   }
+
+  // Fencing (issue 13): this host's legs of the gateway go, as on detach; the namespace stays.
+  release(placement: GatewayPlacement, namespace: string): Promise<void> {
+    return this.detach(placement, namespace);
+  }
 }

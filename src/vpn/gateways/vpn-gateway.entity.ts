@@ -30,6 +30,12 @@ export class VpnGateway {
   @Column({ type: 'varchar', length: 512, nullable: true }) stateReason: string | null;
   @Column({ type: 'varchar', length: 64, nullable: true }) hostId: string | null;
   @ManyToOne(() => GatewayHost, { onDelete: 'SET NULL' }) @JoinColumn({ name: 'host_id' }) host?: GatewayHost;
+  /**
+   * The ownership epoch (fencing token): bumped on every move to another host. A host writes the
+   * gateway's and its tunnels' state only under the epoch it claimed, so a late write from a
+   * previous owner is ignored.
+   */
+  @Column({ type: 'integer', default: 0 }) hostEpoch: number;
   @Column(RefColumn({ nullable: true })) alertTemplateId: string | null;
   /** Outbound bandwidth the gateway is sold with (Mbit/s): the base of its utilisation metric. */
   @Column({ type: 'integer', default: 100 }) bandwidthMbps: number;

@@ -171,7 +171,7 @@ export class TunnelLogQueryDto {
 export class TunnelLogEntryDto {
   @ApiProperty() id: string;
   @ApiProperty() at: Date;
-  @ApiProperty({ enum: ['attempt', 'connected', 'down', 'rekey', 'config', 'deleted'] }) kind: string;
+  @ApiProperty({ enum: TUNNEL_EVENT_KINDS }) kind: string;
   @ApiProperty({ type: String, nullable: true, enum: ['success', 'failure'] }) result: string | null;
   @ApiProperty({ type: Number, nullable: true }) phase: number | null;
   @ApiProperty({ type: String, nullable: true }) reasonCode: string | null;
