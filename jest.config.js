@@ -20,7 +20,7 @@ const common = {
 };
 module.exports = {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/agent/**/*.spec.ts', '<rootDir>/lab/**/*.spec.ts'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/agent/**/*.spec.ts', '<rootDir>/lab/**/*.spec.ts', '<rootDir>/sdk/**/*.spec.ts', '<rootDir>/cli/**/*.spec.ts'] },
     { ...common, displayName: 'api', testMatch: ['<rootDir>/test/**/*.test.ts'], globalSetup: '<rootDir>/test/global-setup.ts', setupFilesAfterEnv: ['<rootDir>/test/support/setup.ts'] },
     // The Helm chart: helm lint/template and the Kubernetes schemas (needs helm: scripts/lib.sh ensure_helm).
     { ...common, displayName: 'chart', testMatch: ['<rootDir>/test/chart/**/*.test.ts'] },

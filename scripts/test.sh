@@ -10,6 +10,8 @@ ensure_node_modules
 ensure_libreswan_tools
 log "type-checking"
 npx tsc -p tsconfig.json --noEmit
+log "OpenAPI document lint (Redocly, redocly.yaml)"
+npm run --silent lint:openapi
 log "unit tests"
 npx jest --selectProjects unit --ci
 ensure_helm

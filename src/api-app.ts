@@ -5,6 +5,7 @@ import { AppModule } from './app.module';
 import { TenantsService } from './auth/tenants.service';
 import { createValidationPipe } from './common/http-error.filter';
 import { InputGuardPipe } from './common/input-guard.pipe';
+import { completeOperations, operationId } from './common/operation-ids';
 import { AppConfig } from './config/config';
 import { consoleMiddleware } from './web/console-static';
 import { securityHeaders } from './web/security-headers';
@@ -19,8 +20,9 @@ export function openApiDocument(app: INestApplication): OpenAPIObject {
     .setDescription('Site-to-site IPsec VPN as a service: VPN gateways, peer gateways, tunnels, inventory. Errors share one body: `code`, `message` and `violations` (field, rule, value).')
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key' })
+    .addServer('/', 'This API (paths are absolute)')
     .build();
-  return SwaggerModule.createDocument(app, config);
+  return completeOperations(SwaggerModule.createDocument(app, config, { operationIdFactory: operationId }));
 }
 
 /** Builds the API application (used by main.ts and by the tests, which listen on port 0). */

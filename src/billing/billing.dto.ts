@@ -184,7 +184,7 @@ export class TenantUsageDto {
   @ApiProperty() tenantName: string;
   @ApiProperty({ description: MINOR }) balance: number;
   @ApiProperty() currency: string;
-  @ApiProperty({ description: 'Gateways by state', example: { running: 2, expired: 1 } }) gateways: Record<string, number>;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' }, description: 'Gateways by state', example: { running: 2, expired: 1 } }) gateways: Record<string, number>;
   @ApiProperty({ description: 'Orders in the period' }) orders: number;
   @ApiProperty({ description: `Charged in the period, ${MINOR}` }) charged: number;
   @ApiProperty({ description: `Refunded in the period, ${MINOR}` }) refunded: number;

@@ -11,7 +11,11 @@ export class ViolationDto implements Violation {
   field: string;
   @ApiProperty({ example: 'one_of', description: 'Stable name of the rule' })
   rule: string;
-  @ApiProperty({ example: 3, description: 'The offending value (secrets are never echoed)' })
+  // Any JSON value: the schema names the types instead of leaving a bare `object`.
+  @ApiProperty({
+    oneOf: [{ type: 'string', nullable: true }, { type: 'number' }, { type: 'boolean' }, { type: 'array', items: {} }, { type: 'object', additionalProperties: true }],
+    required: false, example: 3, description: 'The offending value (secrets are never echoed; absent when there is none)',
+  })
   value: unknown;
   @ApiProperty({ example: 'ikePolicy.dhGroup must be one of 1, 2, 5, 14, 24' })
   message: string;

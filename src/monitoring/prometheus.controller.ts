@@ -1,11 +1,12 @@
 import { Controller, Get, Headers, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { Response } from 'express';
 import { Public } from '../auth/principal';
 import { ErrorBodyDto } from '../common/http-error.filter';
 import { PrometheusService } from './prometheus.service';
 
 @ApiTags('monitoring')
+@ApiBearerAuth()
 @Controller()
 export class PrometheusController {
   constructor(private readonly prometheus: PrometheusService) {}

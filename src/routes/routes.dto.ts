@@ -33,6 +33,17 @@ export class AgentTokenDto {
   @ApiPropertyOptional() vpcId?: string;
 }
 
+class RouteCandidateDto {
+  @ApiProperty({ description: 'Next hop: the gateway\'s private IP' }) via: string;
+  @ApiProperty() tunnelId: string;
+}
+
+class RouteConflictDto {
+  @ApiProperty({ example: '172.16.1.0/24' }) destination: string;
+  @ApiProperty({ type: [RouteCandidateDto] }) candidates: RouteCandidateDto[];
+  @ApiProperty({ description: 'The next hop installed (the oldest tunnel\'s)' }) chosen: string;
+}
+
 export class AgentStatusDto {
   @ApiProperty() id: string;
   @ApiProperty({ enum: ['instance', 'vpc_router'] }) kind: string;
@@ -48,7 +59,7 @@ export class AgentStatusDto {
   @ApiProperty({ description: 'Applied the current routes without error' }) upToDate: boolean;
   @ApiProperty({ type: String, nullable: true }) lastError: string | null;
   @ApiProperty({ type: [RouteDto] }) routes: RouteDto[];
-  @ApiProperty({ description: 'Destinations claimed by several gateways (impossible by the pair rule; reported, not flapped)', type: 'array', items: { type: 'object' } }) conflicts: object[];
+  @ApiProperty({ description: 'Destinations claimed by several gateways (impossible by the pair rule; reported, not flapped)', type: [RouteConflictDto] }) conflicts: RouteConflictDto[];
 }
 
 class PushTargetDto {

@@ -32,6 +32,25 @@ describe('with the API', () => {
     expect(readFileSync(OPENAPI_FILE, 'utf8')).toBe(current);
   });
 
+  it('types every property (no bare `object`), mixes no types in an enum and names operations with unique camelCase verbs', () => {
+    const doc = openApiDocument(api.app);
+    const problems: string[] = [];
+    const walk = (node: unknown, path: string): void => {
+      if (Array.isArray(node)) return node.forEach((n, i) => walk(n, `${path}/${i}`));
+      if (!node || typeof node !== 'object') return;
+      const s = node as Record<string, unknown>;
+      if (s.type === 'object' && !s.properties && !s.additionalProperties && !s.allOf) problems.push(`bare object at ${path}`);
+      if (Array.isArray(s.enum) && typeof s.type === 'string' && s.enum.some((v) => typeof v !== (s.type === 'string' ? 'string' : 'number'))) problems.push(`mixed enum at ${path}`);
+      for (const [k, v] of Object.entries(s)) walk(v, `${path}/${k}`);
+    };
+    walk(doc, '#');
+    expect(problems).toEqual([]);
+    const ids = Object.values(doc.paths).flatMap((item) => Object.values(item).map((op) => (op as { operationId: string }).operationId));
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.filter((id) => !/^[a-z]+[A-Z][A-Za-z]*$/.test(id))).toEqual([]);
+    expect(ids).toEqual(expect.arrayContaining(['listVpnTunnels', 'createVpnTunnel', 'getVpnTunnel', 'deleteVpnTunnel', 'listPeerGateways', 'createVpnGateway']));
+  });
+
   it('serves the OpenAPI document and Swagger UI without a key', async () => {
     const doc = await api.http().get('/api/docs-json');
     expect(doc.status).toBe(200);

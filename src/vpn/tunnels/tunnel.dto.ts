@@ -16,16 +16,24 @@ import { INITIATOR_MODES } from '../../strongswan/tunnel-model';
 // Policy fields are checked by the pure validators in policy.ts (one place for the spec's rules);
 // the DTOs only let them through and document them.
 
+/** PFS: a DH group number, or "disable" (a union: one `enum` cannot mix the two types). */
+const PFS_GROUP_SCHEMA = {
+  oneOf: [
+    { type: 'integer', enum: PFS_GROUPS.filter((g) => typeof g === 'number') },
+    { type: 'string', enum: PFS_GROUPS.filter((g) => typeof g === 'string') },
+  ],
+};
+
 class IkeProposalDto {
   @ApiProperty({ enum: ENCRYPTION_ALGORITHMS }) encryptionAlgorithm: string;
   @ApiProperty({ enum: IKE_AUTH_ALGORITHMS, description: 'The PRF with an AES-GCM encryption' }) authAlgorithm: string;
-  @ApiProperty({ enum: DH_GROUPS }) dhGroup: number;
+  @ApiProperty({ type: 'integer', enum: DH_GROUPS }) dhGroup: number;
 }
 
 class IpsecProposalDto {
   @ApiProperty({ enum: ENCRYPTION_ALGORITHMS, nullable: true, description: 'ESP only; null or left out for AH' }) encryptionAlgorithm: string | null;
   @ApiProperty({ enum: IPSEC_AUTH_ALGORITHMS, nullable: true, description: 'null or left out with ESP AES-GCM' }) authAlgorithm: string | null;
-  @ApiProperty({ enum: PFS_GROUPS }) pfsGroup: number | string;
+  @ApiProperty({ ...PFS_GROUP_SCHEMA }) pfsGroup: number | string;
 }
 
 const ADDITIONAL = 'Further proposals, offered and accepted after the first (this policy\'s own algorithm fields) in order; at most 4, each spelled out in full, no repeats. '
@@ -37,9 +45,9 @@ export class IkePolicyDto {
   @ApiPropertyOptional({ enum: ENCRYPTION_ALGORITHMS, default: 'aes128', description: 'aes128gcm16 / aes256gcm16 (AES-GCM): IKEv2 only; authAlgorithm is then the PRF' }) @Allow() encryptionAlgorithm?: unknown;
   @ApiPropertyOptional({ enum: IKE_EXCHANGE_MODES, default: 'main', description: 'IKEv1 only; must be left out for IKEv2' }) @Allow() exchangeMode?: unknown;
   @ApiPropertyOptional({ enum: DH_GROUPS, default: 2 }) @Allow() dhGroup?: unknown;
-  @ApiPropertyOptional({ description: 'IP or FQDN; default: the gateway\'s external IP' }) @Allow() localId?: unknown;
-  @ApiPropertyOptional({ description: 'IP or FQDN; default: the peer\'s IP; required when the peer is 0.0.0.0' }) @Allow() remoteId?: unknown;
-  @ApiPropertyOptional({ minimum: 3600, maximum: 86400, default: 86400 }) @Allow() lifetimeSeconds?: unknown;
+  @ApiPropertyOptional({ type: String, description: 'IP or FQDN; default: the gateway\'s external IP' }) @Allow() localId?: unknown;
+  @ApiPropertyOptional({ type: String, description: 'IP or FQDN; default: the peer\'s IP; required when the peer is 0.0.0.0' }) @Allow() remoteId?: unknown;
+  @ApiPropertyOptional({ type: 'integer', minimum: 3600, maximum: 86400, default: 86400 }) @Allow() lifetimeSeconds?: unknown;
   @ApiPropertyOptional({ type: [IkeProposalDto], description: `${ADDITIONAL} Not with IKEv1 aggressive mode.` }) @Allow() additionalProposals?: unknown;
 }
 
@@ -47,8 +55,8 @@ export class IpsecPolicyDto {
   @ApiPropertyOptional({ enum: IPSEC_PROTOCOLS, default: 'esp' }) @Allow() protocol?: unknown;
   @ApiPropertyOptional({ enum: IPSEC_AUTH_ALGORITHMS, default: 'sha1', description: 'Must be left out with an AES-GCM encryptionAlgorithm (GCM authenticates itself)' }) @Allow() authAlgorithm?: unknown;
   @ApiPropertyOptional({ enum: ENCRYPTION_ALGORITHMS, default: 'aes128', description: 'ESP only; must be left out for AH' }) @Allow() encryptionAlgorithm?: unknown;
-  @ApiPropertyOptional({ enum: PFS_GROUPS, default: 2 }) @Allow() pfsGroup?: unknown;
-  @ApiPropertyOptional({ minimum: 3600, maximum: 86400, default: 86400 }) @Allow() lifetimeSeconds?: unknown;
+  @ApiPropertyOptional({ ...PFS_GROUP_SCHEMA, default: 2 }) @Allow() pfsGroup?: unknown;
+  @ApiPropertyOptional({ type: 'integer', minimum: 3600, maximum: 86400, default: 86400 }) @Allow() lifetimeSeconds?: unknown;
   @ApiPropertyOptional({ type: [IpsecProposalDto], description: `${ADDITIONAL} The protocol is the policy's for all of them.` }) @Allow() additionalProposals?: unknown;
 }
 
@@ -59,7 +67,7 @@ export class CreateTunnelDto {
   @ApiProperty({ example: 'rgw-k3j9x2ab' }) @IsString() peerId: string;
   @ApiProperty({ type: [String], example: ['subnet-k3j9x2ab'], description: '1-20 subnets of the gateway\'s VPC' }) @Allow() localSubnetIds: unknown;
   @ApiProperty({ type: [String], example: ['172.16.1.0/24'], description: '1-20 CIDRs; host bits are cleared' }) @Allow() remoteCidrs: unknown;
-  @ApiProperty({ example: 'Sup3r.Secret-Key', description: '1-128 printable characters, no "?" and no space', writeOnly: true }) @Allow() psk: unknown;
+  @ApiProperty({ type: String, example: 'Sup3r.Secret-Key', description: '1-128 printable characters, no "?" and no space', writeOnly: true }) @Allow() psk: unknown;
   @ApiPropertyOptional({ type: IkePolicyDto }) @Optional() @IsObject() @ValidateNested() @Type(() => IkePolicyDto) ikePolicy?: IkePolicyDto;
   @ApiPropertyOptional({ type: IpsecPolicyDto }) @Optional() @IsObject() @ValidateNested() @Type(() => IpsecPolicyDto) ipsecPolicy?: IpsecPolicyDto;
   @ApiPropertyOptional({ enum: INITIATOR_MODES, description: 'response-only: the platform never initiates, the remote does. Default bidirectional; a 0.0.0.0 peer is always response-only' }) @Allow() initiatorMode?: unknown;
@@ -75,7 +83,7 @@ export class UpdateSubnetsDto {
 }
 
 export class UpdateIkePolicyDto extends IkePolicyDto {
-  @ApiPropertyOptional({ description: 'A new pre-shared key (the IKE policy dialog edits it too)', writeOnly: true }) @Allow() psk?: unknown;
+  @ApiPropertyOptional({ type: String, description: 'A new pre-shared key (the IKE policy dialog edits it too)', writeOnly: true }) @Allow() psk?: unknown;
 }
 
 export class TunnelListQueryDto extends ListQueryDto {
@@ -125,7 +133,7 @@ class IpsecPolicyViewDto {
   @ApiProperty({ enum: IPSEC_PROTOCOLS }) protocol: string;
   @ApiProperty({ enum: IPSEC_AUTH_ALGORITHMS, nullable: true, description: 'null with ESP AES-GCM' }) authAlgorithm: string | null;
   @ApiProperty({ enum: ENCRYPTION_ALGORITHMS, nullable: true }) encryptionAlgorithm: string | null;
-  @ApiProperty({ enum: PFS_GROUPS }) pfsGroup: number | string;
+  @ApiProperty(PFS_GROUP_SCHEMA) pfsGroup: number | string;
   @ApiProperty() lifetimeSeconds: number;
   @ApiProperty({ type: [IpsecProposalDto], description: 'Proposals after the first, in order (empty: one proposal)' }) additionalProposals: IpsecProposalDto[];
 }

@@ -1,11 +1,12 @@
-// The typed API client: openapi-fetch over the types generated from ../docs/openapi.json
-// (`npm run gen:api`). Every call goes through `call()` so errors arrive as one ApiError shape.
+// The typed API client: openapi-fetch over the SDK's types, generated from ../docs/openapi.json into
+// ../sdk/schema.d.ts (`npm run gen:api`). Every call goes through the SDK's `call()` so errors arrive
+// as its one ApiError shape.
 import createClient, { type Middleware } from 'openapi-fetch';
-import type { components, paths } from './schema';
+import type { paths } from '../../../sdk/schema';
+import { ApiError, type ErrorBody } from '../../../sdk/errors';
 import { getApiKey, clearSession } from '../auth';
 
-export type Schemas = components['schemas'];
-export type Violation = Schemas['ViolationDto'];
+export { ApiError, call, type ErrorBody, type Schemas, type Violation } from '../../../sdk/errors';
 
 export const api = createClient<paths>({ baseUrl: '' });
 
@@ -25,43 +26,6 @@ const auth: Middleware = {
   },
 };
 api.use(auth);
-
-export interface ErrorBody {
-  statusCode?: number;
-  code?: string;
-  message?: string;
-  violations?: Violation[];
-}
-
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: ErrorBody,
-  ) {
-    super(body.message ?? `HTTP ${status}`);
-  }
-  get code(): string | undefined {
-    return this.body.code;
-  }
-  get violations(): Violation[] {
-    return this.body.violations ?? [];
-  }
-}
-
-/** Unwraps an openapi-fetch result: the data, or throws ApiError with the API's body. */
-export async function call<T>(p: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
-  let result: { data?: T; error?: unknown; response: Response };
-  try {
-    result = await p;
-  } catch (e) {
-    throw new ApiError(0, { message: e instanceof Error ? e.message : String(e), code: 'network' });
-  }
-  if (result.error !== undefined || !result.response.ok) {
-    const body = (typeof result.error === 'object' && result.error ? result.error : { message: String(result.error ?? '') }) as ErrorBody;
-    throw new ApiError(result.response.status, body);
-  }
-  return result.data as T;
-}
 
 /**
  * Downloads a file that needs the Authorization header (Excel exports, tunnel configs): fetch it

@@ -7,15 +7,16 @@ import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/compon
 import * as echarts from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
 import { useTranslation } from 'react-i18next';
+import type { operations } from '../../../sdk/schema';
 import { axisScale, fmtScaled, symbolOptions, timeAxis, valueAxis, withGaps, type Point } from './chartOptions';
 import { errorText } from './errors';
 import { fmtTime } from './format';
 
 echarts.use([LineChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
 
-export type RangeName = '1h' | '6h' | '12h' | '1d';
+export type RangeName = NonNullable<NonNullable<operations['getVpnTunnelMetrics']['parameters']['query']>['range']>;
 export type MetricsWindow = { range: RangeName } | { from: string; to: string };
-export type Aggregate = 'avg' | 'max';
+export type Aggregate = NonNullable<NonNullable<operations['getVpnTunnelMetrics']['parameters']['query']>['agg']>;
 type Loaded = { from: number; to: number; stepSeconds: number; charts: ChartSpec[] };
 
 export interface ChartSpec {

@@ -3,7 +3,7 @@
 import type { ReactNode } from 'react';
 import { App, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
-import { api, call } from '../api/client';
+import { api, call, type Schemas } from '../api/client';
 import { errorText } from './errors';
 
 /** Asks before deleting (the OK button is `confirm-delete`); `run` goes on OK, its failure is shown as a message. */
@@ -28,7 +28,7 @@ export function useConfirmDelete() {
   };
 }
 
-type Owner = { id: string; name: string; tunnelCount: number };
+type Owner = Pick<Schemas['GatewayDto'] | Schemas['PeerDto'], 'id' | 'name' | 'tunnelCount'>;
 
 /** Resolves true (and shows the dialog) when any of `owners` still has tunnels. */
 export function useDeleteGuard(filter: 'gatewayId' | 'peerId', text: { title: string; body: string }) {

@@ -1,23 +1,16 @@
 // Server-side paginated lists: offset/limit/q/sort go to the API; live updates follow the list's
 // topics (live.ts: fetched again when the server says they changed).
 import { useCallback, useEffect, useRef, useState } from 'react';
+import type { operations } from '../../../sdk/schema';
+import type { Page } from '../../../sdk/paging';
 import { useLive, type Topic } from './live';
 
-export interface Page<T> {
-  items: T[];
-  total: number;
-  offset: number;
-  limit: number;
-}
+export type { Page };
 
-export interface ListParams {
-  offset: number;
-  limit: number;
-  q?: string;
-  sort?: string;
-  order?: 'asc' | 'desc';
-  [filter: string]: string | number | undefined;
-}
+/** Every list's query (paging, sort, search: the generated type), plus the page's own filters. */
+type ListQuery = NonNullable<operations['listVpnTunnels']['parameters']['query']>;
+export type ListParams = Required<Pick<ListQuery, 'offset' | 'limit'>> &
+  Pick<ListQuery, 'q' | 'sort' | 'order'> & { [filter: string]: string | number | undefined };
 
 export function useList<T>(
   fetcher: (p: ListParams) => Promise<Page<T>>,

@@ -104,13 +104,8 @@ export default function AlertTemplates() {
   );
 }
 
-interface FormValues {
-  name: string;
-  description?: string;
-  isDefault: boolean;
-  rules: Rule[];
-  channels: { id?: string; type: 'webhook' | 'console'; url?: string; secret?: string; secretSet?: boolean }[];
-}
+/** The template body as the form holds it (secretSet: a stored webhook secret the form does not show). */
+type FormValues = Omit<Schemas['CreateAlertTemplateDto'], 'isDefault' | 'channels'> & { isDefault: boolean; channels: (Schemas['ChannelInputDto'] & { secretSet?: boolean })[] };
 
 function TemplateDrawer({ template, onClose }: { template: Template | 'new' | null; onClose: (changed: boolean) => void }) {
   const { t } = useTranslation();

@@ -8,21 +8,13 @@ import { reportError, validated } from '../../components/errors';
 import { fmtTime } from '../../components/format';
 import { money } from '../../components/money';
 import { nameRules, remarkRules } from '../../components/rules';
-import { CHARGE_TYPES, type ChargeType } from '../../components/state';
+import { CHARGE_TYPES } from '../../components/state';
 import { periodOptions } from './periods';
 
 type Quote = Schemas['QuoteDto'];
 
-interface Values {
-  machineTypeId: string;
-  vpcId: string;
-  subnetId: string;
-  externalIpId: string;
-  name: string;
-  remark?: string;
-  chargeType: ChargeType;
-  period: number;
-}
+/** The create body (the form always holds a period). */
+type Values = Schemas['CreateGatewayDto'] & { period: number };
 
 const STEP_FIELDS: (keyof Values)[][] = [
   ['machineTypeId', 'vpcId', 'subnetId', 'externalIpId'],

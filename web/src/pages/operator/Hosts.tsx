@@ -12,7 +12,7 @@ import { agentWhy } from './agentWhy';
 type Host = Schemas['GatewayHostDto'];
 type Agent = Schemas['AgentStatusDto'];
 type FailedJobs = Schemas['GatewayHostFailedJobsDto'];
-type QueueCount = 'waiting' | 'active' | 'delayed' | 'prioritized' | 'waitingChildren' | 'failed';
+type QueueCount = keyof Omit<Schemas['GatewayHostQueueDto'], 'name' | 'depth'>;
 const QUEUE_COUNTS: QueueCount[] = ['waiting', 'active', 'delayed', 'prioritized', 'waitingChildren', 'failed'];
 
 /** Gateway hosts (GET /api/v1/gateway-hosts: liveness, capacity, gateways per state, queue depth), platform health, route agents. */

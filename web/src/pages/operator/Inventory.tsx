@@ -7,7 +7,7 @@ import { isIpv4, nameRules, parseCidr } from '../../components/rules';
 import { useUrlParams } from '../../components/urlSearch';
 import { CrudTab } from './CrudTab';
 
-type Ref = { id: string; name: string };
+type Ref = Pick<Schemas['TenantDto'] | Schemas['DataCenterDto'], 'id' | 'name'>;
 
 function useRefs() {
   const [tenants, setTenants] = useState<Ref[]>([]);

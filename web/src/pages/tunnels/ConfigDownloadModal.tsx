@@ -2,29 +2,11 @@
 import { useEffect, useState } from 'react';
 import { Alert, App, Form, Modal, Radio, Select } from 'antd';
 import { useTranslation } from 'react-i18next';
-import { api, call, download, qs } from '../../api/client';
+import { api, call, download, qs, type Schemas } from '../../api/client';
 import { errorText } from '../../components/errors';
 import { vendorName } from '../../components/systemText';
 
-export interface Vendor {
-  id: string;
-  name: string;
-  sides: string[];
-  isDefault: boolean;
-  notes?: string;
-}
-
-interface RawVendor {
-  id?: string;
-  vendor?: string;
-  key?: string;
-  name?: string;
-  label?: string;
-  title?: string;
-  sides?: string[];
-  default?: boolean;
-  notes?: string;
-}
+export type Vendor = Pick<Schemas['RemoteConfigVendorDto'], 'id' | 'name' | 'sides' | 'notes'> & { isDefault: boolean };
 
 let vendorCache: Vendor[] | null = null;
 
@@ -32,10 +14,7 @@ async function loadVendors(): Promise<Vendor[]> {
   if (vendorCache) return vendorCache;
   try {
     const raw = await call(api.GET('/api/v1/remote-config/vendors'));
-    const list = raw.items as RawVendor[];
-    vendorCache = list
-      .map((v) => ({ id: String(v.id ?? v.vendor ?? v.key ?? ''), name: String(v.name ?? v.label ?? v.title ?? v.id ?? v.vendor ?? ''), sides: v.sides ?? ['remote'], isDefault: !!v.default, notes: v.notes }))
-      .filter((v) => v.id);
+    vendorCache = raw.items.map((v) => ({ id: v.id, name: v.name, sides: v.sides, isDefault: v.default, notes: v.notes }));
   } catch {
     vendorCache = [];
   }

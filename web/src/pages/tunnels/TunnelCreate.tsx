@@ -8,17 +8,8 @@ import { nameRules, remarkRules, remoteCidrProblems, splitLines } from '../../co
 import { IKE_DEFAULTS, IkePolicyFields, ikeBody, IPSEC_DEFAULTS, IpsecPolicyFields, ipsecBody, type IkeForm, type IpsecForm } from './policyFields';
 import { PskField } from './PskField';
 
-interface Values {
-  name: string;
-  remark?: string;
-  gatewayId: string;
-  peerId: string;
-  localSubnetIds: string[];
-  remoteCidrs: string;
-  psk: string;
-  ikePolicy: IkeForm;
-  ipsecPolicy: IpsecForm;
-}
+/** The create body as the form holds it: remote CIDRs one per line, policies as form fields. */
+type Values = Omit<Schemas['CreateTunnelDto'], 'remoteCidrs' | 'ikePolicy' | 'ipsecPolicy'> & { remoteCidrs: string; ikePolicy: IkeForm; ipsecPolicy: IpsecForm };
 
 const STEP1: (keyof Values)[] = ['name', 'remark', 'gatewayId', 'peerId', 'localSubnetIds', 'remoteCidrs', 'psk'];
 
@@ -76,7 +67,7 @@ export default function TunnelCreate() {
             peerId: v.peerId,
             localSubnetIds: v.localSubnetIds,
             remoteCidrs: splitLines(v.remoteCidrs),
-            psk: v.psk as unknown as Record<string, never>,
+            psk: v.psk,
             ikePolicy: ikeBody(v.ikePolicy),
             ipsecPolicy: ipsecBody(v.ipsecPolicy),
           },

@@ -11,7 +11,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["HealthController_live"];
+        /** Get liveness */
+        get: operations["getLiveness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -27,7 +28,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["HealthController_ready"];
+        /** Get readiness */
+        get: operations["getReadiness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -43,7 +45,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["HealthController_health"];
+        /** Get health */
+        get: operations["getHealth"];
         put?: never;
         post?: never;
         delete?: never;
@@ -60,7 +63,7 @@ export interface paths {
             cookie?: never;
         };
         /** Who this API key is: its role and tenant (the console's login reads it) */
-        get: operations["MeController_me"];
+        get: operations["getMe"];
         put?: never;
         post?: never;
         delete?: never;
@@ -80,7 +83,7 @@ export interface paths {
          * A version per topic, for the console's "changed since" poll
          * @description Poll it (the console: every 3 s while visible) and fetch a list or detail again only when its topic's version changed.
          */
-        get: operations["ChangesController_get"];
+        get: operations["getChanges"];
         put?: never;
         post?: never;
         delete?: never;
@@ -97,7 +100,7 @@ export interface paths {
             cookie?: never;
         };
         /** The landing page: counts by state, tunnels failing now with reasons, gateways expiring within 7 days, recent alerts, the topology */
-        get: operations["OverviewController_get"];
+        get: operations["getOverview"];
         put?: never;
         post?: never;
         delete?: never;
@@ -113,9 +116,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["TenantsController_list"];
+        /** List tenants */
+        get: operations["listTenants"];
         put?: never;
-        post: operations["TenantsController_create"];
+        /** Create tenant */
+        post: operations["createTenant"];
         delete?: never;
         options?: never;
         head?: never;
@@ -129,7 +134,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["TenantsController_get"];
+        /** Get tenant */
+        get: operations["getTenant"];
         put?: never;
         post?: never;
         delete?: never;
@@ -145,9 +151,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["TenantsController_listKeys"];
+        /** List tenant API keys */
+        get: operations["listTenantApiKeys"];
         put?: never;
-        post: operations["TenantsController_issueKey"];
+        /** Create tenant API key */
+        post: operations["createTenantApiKey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -164,7 +172,8 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        delete: operations["TenantsController_revokeKey"];
+        /** Delete tenant API key */
+        delete: operations["deleteTenantApiKey"];
         options?: never;
         head?: never;
         patch?: never;
@@ -177,9 +186,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["DataCentersController_list"];
+        /** List data centers */
+        get: operations["listDataCenters"];
         put?: never;
-        post: operations["DataCentersController_create"];
+        /** Create data center */
+        post: operations["createDataCenter"];
         delete?: never;
         options?: never;
         head?: never;
@@ -196,7 +207,8 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        delete: operations["DataCentersController_remove"];
+        /** Delete data center */
+        delete: operations["deleteDataCenter"];
         options?: never;
         head?: never;
         patch?: never;
@@ -209,9 +221,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["MachineTypesController_list"];
+        /** List machine types */
+        get: operations["listMachineTypes"];
         put?: never;
-        post: operations["MachineTypesController_create"];
+        /** Create machine type */
+        post: operations["createMachineType"];
         delete?: never;
         options?: never;
         head?: never;
@@ -228,7 +242,8 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        delete: operations["MachineTypesController_remove"];
+        /** Delete machine type */
+        delete: operations["deleteMachineType"];
         options?: never;
         head?: never;
         patch?: never;
@@ -241,9 +256,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["VpcsController_list"];
+        /** List VPCs */
+        get: operations["listVpcs"];
         put?: never;
-        post: operations["VpcsController_create"];
+        /** Create VPC */
+        post: operations["createVpc"];
         delete?: never;
         options?: never;
         head?: never;
@@ -257,10 +274,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["VpcsController_get"];
+        /** Get VPC */
+        get: operations["getVpc"];
         put?: never;
         post?: never;
-        delete: operations["VpcsController_remove"];
+        /** Delete VPC */
+        delete: operations["deleteVpc"];
         options?: never;
         head?: never;
         patch?: never;
@@ -273,9 +292,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["SubnetsController_list"];
+        /** List subnets */
+        get: operations["listSubnets"];
         put?: never;
-        post: operations["SubnetsController_create"];
+        /** Create subnet */
+        post: operations["createSubnet"];
         delete?: never;
         options?: never;
         head?: never;
@@ -292,10 +313,12 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        delete: operations["SubnetsController_remove"];
+        /** Delete subnet */
+        delete: operations["deleteSubnet"];
         options?: never;
         head?: never;
-        patch: operations["SubnetsController_update"];
+        /** Update subnet */
+        patch: operations["updateSubnet"];
         trace?: never;
     };
     "/api/v1/external-ips": {
@@ -305,9 +328,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["ExternalIpsController_list"];
+        /** List external IPs */
+        get: operations["listExternalIps"];
         put?: never;
-        post: operations["ExternalIpsController_create"];
+        /** Create external IP */
+        post: operations["createExternalIp"];
         delete?: never;
         options?: never;
         head?: never;
@@ -324,7 +349,8 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        delete: operations["ExternalIpsController_remove"];
+        /** Delete external IP */
+        delete: operations["deleteExternalIp"];
         options?: never;
         head?: never;
         patch?: never;
@@ -337,9 +363,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["InstancesController_list"];
+        /** List instances */
+        get: operations["listInstances"];
         put?: never;
-        post: operations["InstancesController_create"];
+        /** Create instance */
+        post: operations["createInstance"];
         delete?: never;
         options?: never;
         head?: never;
@@ -356,7 +384,8 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        delete: operations["InstancesController_remove"];
+        /** Delete instance */
+        delete: operations["deleteInstance"];
         options?: never;
         head?: never;
         patch?: never;
@@ -373,10 +402,10 @@ export interface paths {
          * List VPN gateways
          * @description Sort by createdAt, name, expiresAt, tunnelCount; q searches name, ID and IPs.
          */
-        get: operations["GatewaysController_list"];
+        get: operations["listVpnGateways"];
         put?: never;
         /** Create (buy) a VPN gateway: one per order, charged to the balance (quote first: POST /api/v1/vpn-gateways/quote) */
-        post: operations["GatewaysController_create"];
+        post: operations["createVpnGateway"];
         delete?: never;
         options?: never;
         head?: never;
@@ -394,7 +423,7 @@ export interface paths {
          * Download the whole list as Excel
          * @description The list's q, filters and sort (createdAt, name, expiresAt, tunnelCount), no paging; lang=zh|en (default: Accept-Language, else zh).
          */
-        get: operations["GatewaysController_export"];
+        get: operations["exportVpnGateways"];
         put?: never;
         post?: never;
         delete?: never;
@@ -410,15 +439,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["GatewaysController_get"];
+        /** Get VPN gateway */
+        get: operations["getVpnGateway"];
         put?: never;
         post?: never;
         /** Delete a gateway without tunnels (409 names the tunnels otherwise) */
-        delete: operations["GatewaysController_remove"];
+        delete: operations["deleteVpnGateway"];
         options?: never;
         head?: never;
         /** Rename, change the remark or turn auto-renewal on/off (any state) */
-        patch: operations["GatewaysController_update"];
+        patch: operations["updateVpnGateway"];
         trace?: never;
     };
     "/api/v1/vpn-gateways/batch-delete": {
@@ -431,7 +461,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Delete several gateways: all or nothing */
-        post: operations["GatewaysController_batchRemove"];
+        post: operations["batchDeleteVpnGateways"];
         delete?: never;
         options?: never;
         head?: never;
@@ -449,9 +479,10 @@ export interface paths {
          * List peer gateways
          * @description Sort by createdAt, name, ipAddress, tunnelCount; q searches name, ID and IP.
          */
-        get: operations["PeersController_list"];
+        get: operations["listPeerGateways"];
         put?: never;
-        post: operations["PeersController_create"];
+        /** Create peer gateway */
+        post: operations["createPeerGateway"];
         delete?: never;
         options?: never;
         head?: never;
@@ -469,7 +500,7 @@ export interface paths {
          * Download the whole list as Excel
          * @description The list's q and sort (createdAt, name, ipAddress, tunnelCount), no paging; lang=zh|en (default: Accept-Language, else zh).
          */
-        get: operations["PeersController_export"];
+        get: operations["exportPeerGateways"];
         put?: never;
         post?: never;
         delete?: never;
@@ -485,13 +516,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["PeersController_get"];
+        /** Get peer gateway */
+        get: operations["getPeerGateway"];
         put?: never;
         post?: never;
-        delete: operations["PeersController_remove"];
+        /** Delete peer gateway */
+        delete: operations["deletePeerGateway"];
         options?: never;
         head?: never;
-        patch: operations["PeersController_update"];
+        /** Update peer gateway */
+        patch: operations["updatePeerGateway"];
         trace?: never;
     };
     "/api/v1/peer-gateways/batch-delete": {
@@ -503,7 +537,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["PeersController_batchRemove"];
+        /** Batch delete peer gateways */
+        post: operations["batchDeletePeerGateways"];
         delete?: never;
         options?: never;
         head?: never;
@@ -521,10 +556,10 @@ export interface paths {
          * List VPN tunnels
          * @description Sort by createdAt, name, connectionState, resourceState, stateChangedAt; q searches name, ID, gateway and peer names and IPs.
          */
-        get: operations["TunnelsController_list"];
+        get: operations["listVpnTunnels"];
         put?: never;
         /** Create a tunnel; IKE and IPsec policies default to the spec's values */
-        post: operations["TunnelsController_create"];
+        post: operations["createVpnTunnel"];
         delete?: never;
         options?: never;
         head?: never;
@@ -542,7 +577,7 @@ export interface paths {
          * Download the whole list as Excel (never the PSK)
          * @description The list's q, filters and sort (createdAt, name, connectionState, resourceState, stateChangedAt), no paging; lang=zh|en (default: Accept-Language, else zh).
          */
-        get: operations["TunnelsController_export"];
+        get: operations["exportVpnTunnels"];
         put?: never;
         post?: never;
         delete?: never;
@@ -559,15 +594,15 @@ export interface paths {
             cookie?: never;
         };
         /** Tunnel detail; the PSK only with includePsk=true */
-        get: operations["TunnelsController_get"];
+        get: operations["getVpnTunnel"];
         put?: never;
         post?: never;
         /** Delete a tunnel: it goes down and its routes are withdrawn */
-        delete: operations["TunnelsController_remove"];
+        delete: operations["deleteVpnTunnel"];
         options?: never;
         head?: never;
         /** Rename or change the remark (any state; does not reconnect) */
-        patch: operations["TunnelsController_rename"];
+        patch: operations["updateVpnTunnel"];
         trace?: never;
     };
     "/api/v1/vpn-tunnels/{id}/config": {
@@ -581,7 +616,7 @@ export interface paths {
          * Download the remote device's configuration for the tunnel (strongSwan, libreswan, Cisco IOS, Huawei)
          * @description vendor (default strongswan-ipsec, the seed's ipsec.conf with the ipsec.secrets line): see GET /api/v1/remote-config/vendors. side applies to strongswan-ipsec only: remote (default) is ready for the remote device (left/right, subnets and ids swapped); platform is the platform's view, as in the seed. Every file is written from the remote device's point of view and contains the pre-shared key.
          */
-        get: operations["TunnelsController_config"];
+        get: operations["getVpnTunnelConfig"];
         put?: never;
         post?: never;
         delete?: never;
@@ -603,7 +638,7 @@ export interface paths {
          * Diagnose the tunnel: a checklist of what can stop it, each with what was seen and what to do
          * @description Runs on the gateway's host (up to 15 s): does the peer answer IKE on UDP 500/4500 from the gateway's own namespace, are the SAs established and do their counters move; with the gateway's state, the last attempt's reason and the instances' routes. Changes nothing.
          */
-        post: operations["TunnelsController_diagnose"];
+        post: operations["diagnoseVpnTunnel"];
         delete?: never;
         options?: never;
         head?: never;
@@ -623,7 +658,7 @@ export interface paths {
          * Check a remote device's configuration text against the tunnel
          * @description Reads strongSwan ipsec.conf or swanctl.conf, libreswan ipsec.conf, Cisco IOS and Huawei VRP / H3C Comware 5 (the formats of GET .../config) and compares it with what that download would say for this tunnel: every difference (version, mode, proposals, PFS, lifetimes, addresses, ids, subnets, DPD, the PSK when present, left/right swapped) with the lines it came from and the line to write instead. A text in none of those formats is a 400, not a guess. Changes nothing.
          */
-        post: operations["TunnelsController_checkRemoteConfig"];
+        post: operations["checkVpnTunnelRemoteConfig"];
         delete?: never;
         options?: never;
         head?: never;
@@ -641,7 +676,7 @@ export interface paths {
          * Connection log: negotiation attempts with result, reason and charon's lines; outages; config changes (newest first)
          * @description Filters kind, result, reasonCode, from/to and q (text) combine; collapse=true folds consecutive identical entries into one with repeats and firstAt.
          */
-        get: operations["TunnelsController_logs"];
+        get: operations["listVpnTunnelLogs"];
         put?: never;
         post?: never;
         delete?: never;
@@ -661,7 +696,7 @@ export interface paths {
          * Download the connection log as Excel
          * @description The log's filters (kind, result, reasonCode, from/to, q) and collapse, every matching entry newest first, no paging; lang=zh|en (default: Accept-Language, else zh).
          */
-        get: operations["TunnelsController_exportLogs"];
+        get: operations["exportVpnTunnelLogs"];
         put?: never;
         post?: never;
         delete?: never;
@@ -682,7 +717,7 @@ export interface paths {
          * Replace local subnets and remote CIDRs
          * @description Saving reconnects the tunnel: its connection state goes back to connecting. The answer's remoteMustUpdate says whether the remote device must download its new configuration.
          */
-        put: operations["TunnelsController_updateSubnets"];
+        put: operations["updateVpnTunnelSubnets"];
         post?: never;
         delete?: never;
         options?: never;
@@ -702,7 +737,7 @@ export interface paths {
          * Change the IKE policy (and optionally the PSK); fields left out keep their value
          * @description Saving reconnects the tunnel: its connection state goes back to connecting. The answer's remoteMustUpdate says whether the remote device must download its new configuration.
          */
-        put: operations["TunnelsController_updateIke"];
+        put: operations["updateVpnTunnelIkePolicy"];
         post?: never;
         delete?: never;
         options?: never;
@@ -722,7 +757,7 @@ export interface paths {
          * Change the IPsec policy; fields left out keep their value
          * @description Saving reconnects the tunnel: its connection state goes back to connecting. The answer's remoteMustUpdate says whether the remote device must download its new configuration.
          */
-        put: operations["TunnelsController_updateIpsec"];
+        put: operations["updateVpnTunnelIpsecPolicy"];
         post?: never;
         delete?: never;
         options?: never;
@@ -742,7 +777,7 @@ export interface paths {
          * Change the tunnel options: initiatorMode (bidirectional | response-only)
          * @description Saving reconnects the tunnel: its connection state goes back to connecting. The answer's remoteMustUpdate says whether the remote device must download its new configuration.
          */
-        put: operations["TunnelsController_updateOptions"];
+        put: operations["updateOptionsVpnTunnel"];
         post?: never;
         delete?: never;
         options?: never;
@@ -763,7 +798,7 @@ export interface paths {
          * Reconnect now: drop the tunnel's SAs and negotiate again at once, without editing it
          * @description Queues the gateway's sync of the unchanged configuration as a new configVersion: the tunnel goes back to connecting and its failure is cleared until the new try reports. For a 0.0.0.0 peer the platform cannot initiate: its SAs are dropped and the remote brings the tunnel back. remoteMustUpdate is false.
          */
-        post: operations["TunnelsController_reconnect"];
+        post: operations["reconnectVpnTunnel"];
         delete?: never;
         options?: never;
         head?: never;
@@ -780,7 +815,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Delete several tunnels: all or nothing */
-        post: operations["TunnelsController_batchRemove"];
+        post: operations["batchDeleteVpnTunnels"];
         delete?: never;
         options?: never;
         head?: never;
@@ -798,7 +833,7 @@ export interface paths {
          * Remote devices a tunnel's configuration can be downloaded for
          * @description See docs/remote-configs.md for what each file assumes.
          */
-        get: operations["RemoteConfigController_vendors"];
+        get: operations["listRemoteConfigVendors"];
         put?: never;
         post?: never;
         delete?: never;
@@ -815,7 +850,7 @@ export interface paths {
             cookie?: never;
         };
         /** Desired routes of the calling instance; long-polls while `version` is current (up to `wait` s) */
-        get: operations["AgentController_desired"];
+        get: operations["getAgentRoutes"];
         put?: never;
         post?: never;
         delete?: never;
@@ -834,7 +869,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** The version the agent applied, and what failed */
-        post: operations["AgentController_report"];
+        post: operations["reportAgentStatus"];
         delete?: never;
         options?: never;
         head?: never;
@@ -851,8 +886,9 @@ export interface paths {
         get?: never;
         put?: never;
         /** Issue (or rotate) the instance's route agent token; shown once */
-        post: operations["AgentsAdminController_issueInstance"];
-        delete: operations["AgentsAdminController_revokeInstance"];
+        post: operations["createInstanceAgentToken"];
+        /** Delete instance agent token */
+        delete: operations["deleteInstanceAgentToken"];
         options?: never;
         head?: never;
         patch?: never;
@@ -868,8 +904,9 @@ export interface paths {
         get?: never;
         put?: never;
         /** Issue (or rotate) the token of the VPC router's agent; shown once */
-        post: operations["AgentsAdminController_issueRouter"];
-        delete: operations["AgentsAdminController_revokeRouter"];
+        post: operations["createVpcRouterToken"];
+        /** Delete VPC router token */
+        delete: operations["deleteVpcRouterToken"];
         options?: never;
         head?: never;
         patch?: never;
@@ -883,7 +920,7 @@ export interface paths {
             cookie?: never;
         };
         /** Every route agent: version, last check-in, applied vs desired route version, errors */
-        get: operations["AgentsAdminController_agents"];
+        get: operations["listAgents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -903,7 +940,7 @@ export interface paths {
          * Every gateway host: lease, capacity, gateways per state, tunnels, failovers, cordon and drain, job queue depth (operators)
          * @description A host is live while it holds its lease (renewed about every second, expiring after `livenessSeconds`); once it expires, live hosts take its gateways over. New gateways go to live hosts that are not cordoned. `queue` is null when Redis did not answer within 3 s.
          */
-        get: operations["GatewayHostsController_list"];
+        get: operations["listGatewayHosts"];
         put?: never;
         post?: never;
         delete?: never;
@@ -922,7 +959,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Cordon a host: no new gateways are placed on it (its own keep running) */
-        post: operations["GatewayHostsController_cordon"];
+        post: operations["cordonGatewayHost"];
         delete?: never;
         options?: never;
         head?: never;
@@ -939,7 +976,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** End a cordon or a drain: the host takes new gateways again */
-        post: operations["GatewayHostsController_uncordon"];
+        post: operations["uncordonGatewayHost"];
         delete?: never;
         options?: never;
         head?: never;
@@ -959,7 +996,7 @@ export interface paths {
          * Drain a host: cordon it and move its gateways to other hosts, one at a time
          * @description Each gateway moves once the previous one's tunnels are connected again; `drain` in the host list shows the progress.
          */
-        post: operations["GatewayHostsController_drain"];
+        post: operations["drainGatewayHost"];
         delete?: never;
         options?: never;
         head?: never;
@@ -977,7 +1014,7 @@ export interface paths {
          * The host queue's failed jobs with the worker's error, newest first (operators; the hosts page's drill-down)
          * @description At most 50 of the last 100 the queue keeps. `available` is false when Redis did not answer within 3 s.
          */
-        get: operations["GatewayHostsController_failedJobs"];
+        get: operations["listGatewayHostFailedJobs"];
         put?: never;
         post?: never;
         delete?: never;
@@ -997,10 +1034,10 @@ export interface paths {
          * List alert templates
          * @description The tenant's default template ("tunnel_health lt 1 for 3 periods", console channel) is created on first use. Sort by createdAt, name, updatedAt; q searches name, ID and description.
          */
-        get: operations["AlertTemplatesController_list"];
+        get: operations["listAlertTemplates"];
         put?: never;
         /** Create an alert template: rules (metric, comparator, threshold, periods) and channels (webhook, console) */
-        post: operations["AlertTemplatesController_create"];
+        post: operations["createAlertTemplate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1014,15 +1051,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["AlertTemplatesController_get"];
+        /** Get alert template */
+        get: operations["getAlertTemplate"];
         put?: never;
         post?: never;
         /** Delete a template: not the default, and not while gateways or tunnels are bound to it (409 names them) */
-        delete: operations["AlertTemplatesController_remove"];
+        delete: operations["deleteAlertTemplate"];
         options?: never;
         head?: never;
         /** Change name, description, rules or channels (each given list replaces the stored one), or make it the default */
-        patch: operations["AlertTemplatesController_update"];
+        patch: operations["updateAlertTemplate"];
         trace?: never;
     };
     "/api/v1/vpn-gateways/{id}/alert-template": {
@@ -1037,7 +1075,7 @@ export interface paths {
          * Bind the gateway to an alert template
          * @description alertTemplateId: a template of this tenant (another tenant's answers 400, rule exists), or null for no alerts. Open alerts of the previous template end as `cleared` at the next evaluation, without a notification.
          */
-        put: operations["GatewayAlertTemplateController_bind"];
+        put: operations["bindVpnGatewayAlertTemplate"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1057,7 +1095,7 @@ export interface paths {
          * Bind the tunnel to an alert template (does not reconnect)
          * @description alertTemplateId: a template of this tenant (another tenant's answers 400, rule exists), or null for no alerts. Open alerts of the previous template end as `cleared` at the next evaluation, without a notification.
          */
-        put: operations["TunnelAlertTemplateController_bind"];
+        put: operations["bindVpnTunnelAlertTemplate"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1076,7 +1114,7 @@ export interface paths {
          * Alert history: firing and resolved alerts, newest first
          * @description Sort by firedAt, resolvedAt; q searches resource name and ID, template name.
          */
-        get: operations["AlertsController_list"];
+        get: operations["listAlerts"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1092,7 +1130,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["AlertsController_get"];
+        /** Get alert */
+        get: operations["getAlert"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1109,7 +1148,7 @@ export interface paths {
             cookie?: never;
         };
         /** In-console notifications (console channels), newest first; unread=true for the unread ones */
-        get: operations["NotificationsController_list"];
+        get: operations["listNotifications"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1128,7 +1167,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Mark every notification read */
-        post: operations["NotificationsController_readAll"];
+        post: operations["markAllNotificationsRead"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1145,7 +1184,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Mark a notification read (idempotent) */
-        post: operations["NotificationsController_read"];
+        post: operations["markNotificationRead"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1160,7 +1199,7 @@ export interface paths {
             cookie?: never;
         };
         /** Webhook deliveries and their attempts (retried with exponential back-off on non-2xx answers and network errors) */
-        get: operations["WebhookDeliveriesController_list"];
+        get: operations["listWebhookDeliveries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1180,7 +1219,7 @@ export interface paths {
          * Tunnel traffic and health for charts: bits/s and packets/s in and out, health, byte and packet counters
          * @description range=1h|6h|12h|1d (default 1h, ending now) or from/to (ISO 8601, from < to, at most 31 days). Series hold at most 360 points: 1h at 10 s, 6h at 60 s, 12h at 120 s, 1d at 240 s; custom windows the smallest readable step that fits. Samples are taken every 10 s by the gateway host and kept 30 days (operator settings).
          */
-        get: operations["MonitoringController_tunnel"];
+        get: operations["getVpnTunnelMetrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1200,7 +1239,7 @@ export interface paths {
          * Gateway external NIC traffic for charts: bits/s and packets/s received and sent, outbound utilisation of its bandwidth
          * @description range=1h|6h|12h|1d (default 1h, ending now) or from/to (ISO 8601, from < to, at most 31 days). Series hold at most 360 points: 1h at 10 s, 6h at 60 s, 12h at 120 s, 1d at 240 s; custom windows the smallest readable step that fits. Samples are taken every 10 s by the gateway host and kept 30 days (operator settings).
          */
-        get: operations["MonitoringController_gateway"];
+        get: operations["getVpnGatewayMetrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1220,7 +1259,7 @@ export interface paths {
          * Prometheus exposition: per-tunnel and per-gateway traffic and health, queue depths, process metrics
          * @description Operators only: `Authorization: Bearer <operator API key>`, or the scrape-only METRICS_TOKEN when the operator sets one. Metric names: docs/monitoring.md.
          */
-        get: operations["PrometheusController_metrics"];
+        get: operations["getPrometheusMetrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1237,9 +1276,9 @@ export interface paths {
             cookie?: never;
         };
         /** The price list: per machine type and charge type, the price of one unit (hour, month, year) in minor units */
-        get: operations["PricesController_list"];
+        get: operations["listPrices"];
         /** Set prices (operators): each entry is upserted, `unitPrice: null` removes it; entries not named are kept. All or nothing. */
-        put: operations["PricesController_put"];
+        put: operations["replacePrices"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1257,7 +1296,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Price a purchase before buying: quantity 1, unit price, period, amount, expiry, and whether the balance covers it */
-        post: operations["GatewayBillingController_quote"];
+        post: operations["quoteVpnGateway"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1272,7 +1311,7 @@ export interface paths {
             cookie?: never;
         };
         /** Before deleting a gateway: the paid time left, its pro-rata value, and what deleting refunds (nothing: the time is forfeited) and forfeits */
-        get: operations["GatewayBillingController_deletePreview"];
+        get: operations["getVpnGatewayDeletePreview"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1291,7 +1330,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Renew a gateway for `period` units of its charge type (hourly 1-24, monthly 1-11, yearly 1-5); an expired gateway starts again */
-        post: operations["GatewayBillingController_renew"];
+        post: operations["renewVpnGateway"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1309,7 +1348,7 @@ export interface paths {
          * Orders (purchases and renewals), newest first; operators see every tenant (?tenantId= filters)
          * @description Sort by createdAt, amount, periodEnd; q searches order id, gateway id and name.
          */
-        get: operations["OrdersController_list"];
+        get: operations["listOrders"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1329,7 +1368,7 @@ export interface paths {
          * Download the orders as Excel
          * @description The list's filters (from/to period, kind, gatewayId, tenantId for operators, q) and sort, no paging; lang=zh|en (default: Accept-Language, else zh). Amounts in the currency's unit.
          */
-        get: operations["OrdersController_export"];
+        get: operations["exportOrders"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1348,7 +1387,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Refund (part of) an order to its tenant's balance (operators); never more than was paid */
-        post: operations["OrdersController_refund"];
+        post: operations["refundOrder"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1366,7 +1405,7 @@ export interface paths {
          * The account ledger (append-only: top-ups, charges, refunds, each with the balance after it); operators see every tenant
          * @description Sort by createdAt, amount.
          */
-        get: operations["LedgerController_list"];
+        get: operations["listLedgerEntries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1386,7 +1425,7 @@ export interface paths {
          * Download the ledger as Excel
          * @description The list's filters (from/to period, kind, gatewayId, tenantId for operators, q) and sort, no paging; lang=zh|en (default: Accept-Language, else zh). Amounts in the currency's unit.
          */
-        get: operations["LedgerController_export"];
+        get: operations["exportLedgerEntries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1403,7 +1442,7 @@ export interface paths {
             cookie?: never;
         };
         /** The tenant's balance (minor units) */
-        get: operations["AccountController_get"];
+        get: operations["getAccount"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1420,7 +1459,7 @@ export interface paths {
             cookie?: never;
         };
         /** A tenant's balance (operators) */
-        get: operations["TenantAccountsController_get"];
+        get: operations["getTenantAccount"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1439,7 +1478,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Top up a tenant's balance (operators); an idempotencyKey makes a retry harmless */
-        post: operations["TenantAccountsController_topUp"];
+        post: operations["topUpTenantAccount"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1454,7 +1493,7 @@ export interface paths {
             cookie?: never;
         };
         /** Every tenant's balance, gateways by state, orders and money moved in a period (operators) */
-        get: operations["BillingController_usage"];
+        get: operations["getBillingUsage"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1471,9 +1510,9 @@ export interface paths {
             cookie?: never;
         };
         /** Billing settings (operators): retention of expired gateways, notice lead time, auto-renewal lead time, sweep interval, currency */
-        get: operations["BillingController_settings"];
+        get: operations["getBillingSettings"];
         /** Change billing settings (operators); fields not sent are kept */
-        put: operations["BillingController_updateSettings"];
+        put: operations["updateBillingSettings"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1491,7 +1530,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Run the billing sweep now (operators): notices, auto-renewals, expiry, release. Safe to repeat: it charges and notifies once. */
-        post: operations["BillingController_sweep"];
+        post: operations["runBillingSweep"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1509,7 +1548,7 @@ export interface paths {
          * Audit log: every state-changing call (who, what, when, result); tenants see their own, operators all
          * @description Sort: at (default, newest first). q searches route, resource id, key id and client address.
          */
-        get: operations["AuditController_list"];
+        get: operations["listAuditEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1529,7 +1568,7 @@ export interface paths {
          * Download the audit log as Excel
          * @description The list's filters and sort, no paging; lang=zh|en (default: Accept-Language, else zh).
          */
-        get: operations["AuditController_export"];
+        get: operations["exportAuditEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1768,10 +1807,12 @@ export interface components {
              */
             rule: string;
             /**
-             * @description The offending value (secrets are never echoed)
+             * @description The offending value (secrets are never echoed; absent when there is none)
              * @example 3
              */
-            value: Record<string, never>;
+            value?: (string | null) | number | boolean | unknown[] | {
+                [key: string]: unknown;
+            };
             /** @example ikePolicy.dhGroup must be one of 1, 2, 5, 14, 24 */
             message: string;
         };
@@ -1932,7 +1973,7 @@ export interface components {
              * @default 24
              * @example 24
              */
-            prefixLength: number;
+            prefixLength?: number;
             /**
              * @description Upstream router; defaults to the first address of the segment
              * @example 198.51.100.1
@@ -2057,7 +2098,7 @@ export interface components {
              * @default 1
              * @example 1
              */
-            period: number;
+            period?: number;
         };
         UpdateGatewayDto: {
             /** @example gw-prod */
@@ -2126,7 +2167,7 @@ export interface components {
              * @enum {string}
              */
             authAlgorithm: "md5" | "sha1" | "sha2-256" | "sha2-384" | "sha2-512";
-            /** @enum {number} */
+            /** @enum {integer} */
             dhGroup: 1 | 2 | 5 | 14 | 24 | 19 | 20 | 21 | 31;
         };
         IkePolicyViewDto: {
@@ -2157,8 +2198,7 @@ export interface components {
              * @enum {string|null}
              */
             authAlgorithm: "md5" | "sha1" | "sha2-256" | "sha2-384" | "sha2-512" | null;
-            /** @enum {string} */
-            pfsGroup: 1 | 2 | 5 | 14 | 24 | 19 | 20 | 21 | 31 | "disable";
+            pfsGroup: (1 | 2 | 5 | 14 | 24 | 19 | 20 | 21 | 31) | "disable";
         };
         IpsecPolicyViewDto: {
             /** @enum {string} */
@@ -2170,8 +2210,7 @@ export interface components {
             authAlgorithm: "md5" | "sha1" | "sha2-256" | "sha2-384" | "sha2-512" | null;
             /** @enum {string|null} */
             encryptionAlgorithm: "3des" | "aes128" | "aes192" | "aes256" | "aes128gcm16" | "aes256gcm16" | null;
-            /** @enum {string} */
-            pfsGroup: 1 | 2 | 5 | 14 | 24 | 19 | 20 | 21 | 31 | "disable";
+            pfsGroup: (1 | 2 | 5 | 14 | 24 | 19 | 20 | 21 | 31) | "disable";
             lifetimeSeconds: number;
             /** @description Proposals after the first, in order (empty: one proposal) */
             additionalProposals: components["schemas"]["IpsecProposalDto"][];
@@ -2321,35 +2360,35 @@ export interface components {
              * @default v2
              * @enum {string}
              */
-            version: "v1" | "v2";
+            version?: "v1" | "v2";
             /**
              * @default sha1
              * @enum {string}
              */
-            authAlgorithm: "md5" | "sha1" | "sha2-256" | "sha2-384" | "sha2-512";
+            authAlgorithm?: "md5" | "sha1" | "sha2-256" | "sha2-384" | "sha2-512";
             /**
              * @description aes128gcm16 / aes256gcm16 (AES-GCM): IKEv2 only; authAlgorithm is then the PRF
              * @default aes128
              * @enum {string}
              */
-            encryptionAlgorithm: "3des" | "aes128" | "aes192" | "aes256" | "aes128gcm16" | "aes256gcm16";
+            encryptionAlgorithm?: "3des" | "aes128" | "aes192" | "aes256" | "aes128gcm16" | "aes256gcm16";
             /**
              * @description IKEv1 only; must be left out for IKEv2
              * @default main
              * @enum {string}
              */
-            exchangeMode: "main" | "aggressive";
+            exchangeMode?: "main" | "aggressive";
             /**
              * @default 2
              * @enum {number}
              */
-            dhGroup: 1 | 2 | 5 | 14 | 24 | 19 | 20 | 21 | 31;
+            dhGroup?: 1 | 2 | 5 | 14 | 24 | 19 | 20 | 21 | 31;
             /** @description IP or FQDN; default: the gateway's external IP */
-            localId?: Record<string, never>;
+            localId?: string;
             /** @description IP or FQDN; default: the peer's IP; required when the peer is 0.0.0.0 */
-            remoteId?: Record<string, never>;
+            remoteId?: string;
             /** @default 86400 */
-            lifetimeSeconds: Record<string, never>;
+            lifetimeSeconds?: number;
             /** @description Further proposals, offered and accepted after the first (this policy's own algorithm fields) in order; at most 4, each spelled out in full, no repeats. Left out on an edit: kept; null or []: none. Not with IKEv1 aggressive mode. */
             additionalProposals?: components["schemas"]["IkeProposalDto"][];
         };
@@ -2358,26 +2397,23 @@ export interface components {
              * @default esp
              * @enum {string}
              */
-            protocol: "esp" | "ah";
+            protocol?: "esp" | "ah";
             /**
              * @description Must be left out with an AES-GCM encryptionAlgorithm (GCM authenticates itself)
              * @default sha1
              * @enum {string}
              */
-            authAlgorithm: "md5" | "sha1" | "sha2-256" | "sha2-384" | "sha2-512";
+            authAlgorithm?: "md5" | "sha1" | "sha2-256" | "sha2-384" | "sha2-512";
             /**
              * @description ESP only; must be left out for AH
              * @default aes128
              * @enum {string}
              */
-            encryptionAlgorithm: "3des" | "aes128" | "aes192" | "aes256" | "aes128gcm16" | "aes256gcm16";
-            /**
-             * @default 2
-             * @enum {string}
-             */
-            pfsGroup: 1 | 2 | 5 | 14 | 24 | 19 | 20 | 21 | 31 | "disable";
+            encryptionAlgorithm?: "3des" | "aes128" | "aes192" | "aes256" | "aes128gcm16" | "aes256gcm16";
+            /** @default 2 */
+            pfsGroup?: (1 | 2 | 5 | 14 | 24 | 19 | 20 | 21 | 31) | "disable";
             /** @default 86400 */
-            lifetimeSeconds: Record<string, never>;
+            lifetimeSeconds?: number;
             /** @description Further proposals, offered and accepted after the first (this policy's own algorithm fields) in order; at most 4, each spelled out in full, no repeats. Left out on an edit: kept; null or []: none. The protocol is the policy's for all of them. */
             additionalProposals?: components["schemas"]["IpsecProposalDto"][];
         };
@@ -2407,7 +2443,7 @@ export interface components {
              * @description 1-128 printable characters, no "?" and no space
              * @example Sup3r.Secret-Key
              */
-            psk: Record<string, never>;
+            psk: string;
             ikePolicy?: components["schemas"]["IkePolicyDto"];
             ipsecPolicy?: components["schemas"]["IpsecPolicyDto"];
             /**
@@ -2517,39 +2553,39 @@ export interface components {
              * @default v2
              * @enum {string}
              */
-            version: "v1" | "v2";
+            version?: "v1" | "v2";
             /**
              * @default sha1
              * @enum {string}
              */
-            authAlgorithm: "md5" | "sha1" | "sha2-256" | "sha2-384" | "sha2-512";
+            authAlgorithm?: "md5" | "sha1" | "sha2-256" | "sha2-384" | "sha2-512";
             /**
              * @description aes128gcm16 / aes256gcm16 (AES-GCM): IKEv2 only; authAlgorithm is then the PRF
              * @default aes128
              * @enum {string}
              */
-            encryptionAlgorithm: "3des" | "aes128" | "aes192" | "aes256" | "aes128gcm16" | "aes256gcm16";
+            encryptionAlgorithm?: "3des" | "aes128" | "aes192" | "aes256" | "aes128gcm16" | "aes256gcm16";
             /**
              * @description IKEv1 only; must be left out for IKEv2
              * @default main
              * @enum {string}
              */
-            exchangeMode: "main" | "aggressive";
+            exchangeMode?: "main" | "aggressive";
             /**
              * @default 2
              * @enum {number}
              */
-            dhGroup: 1 | 2 | 5 | 14 | 24 | 19 | 20 | 21 | 31;
+            dhGroup?: 1 | 2 | 5 | 14 | 24 | 19 | 20 | 21 | 31;
             /** @description IP or FQDN; default: the gateway's external IP */
-            localId?: Record<string, never>;
+            localId?: string;
             /** @description IP or FQDN; default: the peer's IP; required when the peer is 0.0.0.0 */
-            remoteId?: Record<string, never>;
+            remoteId?: string;
             /** @default 86400 */
-            lifetimeSeconds: Record<string, never>;
+            lifetimeSeconds?: number;
             /** @description Further proposals, offered and accepted after the first (this policy's own algorithm fields) in order; at most 4, each spelled out in full, no repeats. Left out on an edit: kept; null or []: none. Not with IKEv1 aggressive mode. */
             additionalProposals?: components["schemas"]["IkeProposalDto"][];
             /** @description A new pre-shared key (the IKE policy dialog edits it too) */
-            psk?: Record<string, never>;
+            psk?: string;
         };
         UpdateTunnelOptionsDto: {
             /**
@@ -2612,6 +2648,18 @@ export interface components {
             instanceId?: string;
             vpcId?: string;
         };
+        RouteCandidateDto: {
+            /** @description Next hop: the gateway's private IP */
+            via: string;
+            tunnelId: string;
+        };
+        RouteConflictDto: {
+            /** @example 172.16.1.0/24 */
+            destination: string;
+            candidates: components["schemas"]["RouteCandidateDto"][];
+            /** @description The next hop installed (the oldest tunnel's) */
+            chosen: string;
+        };
         AgentStatusDto: {
             id: string;
             /** @enum {string} */
@@ -2631,7 +2679,7 @@ export interface components {
             lastError: string | null;
             routes: components["schemas"]["RouteDto"][];
             /** @description Destinations claimed by several gateways (impossible by the pair rule; reported, not flapped) */
-            conflicts: Record<string, never>[];
+            conflicts: components["schemas"]["RouteConflictDto"][];
         };
         GatewayHostDrainDto: {
             /** Format: date-time */
@@ -3258,7 +3306,7 @@ export interface components {
              * @default 1
              * @example 1
              */
-            period: number;
+            period?: number;
         };
         QuoteDto: {
             /**
@@ -3450,7 +3498,9 @@ export interface components {
              *       "expired": 1
              *     }
              */
-            gateways: Record<string, never>;
+            gateways: {
+                [key: string]: number;
+            };
             /** @description Orders in the period */
             orders: number;
             /** @description Charged in the period, integer minor units of the currency (fen, cents): 12345 = 123.45 */
@@ -3549,7 +3599,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    HealthController_live: {
+    getLiveness: {
         parameters: {
             query?: never;
             header?: never;
@@ -3568,7 +3618,7 @@ export interface operations {
             };
         };
     };
-    HealthController_ready: {
+    getReadiness: {
         parameters: {
             query?: never;
             header?: never;
@@ -3595,7 +3645,7 @@ export interface operations {
             };
         };
     };
-    HealthController_health: {
+    getHealth: {
         parameters: {
             query?: never;
             header?: never;
@@ -3622,7 +3672,7 @@ export interface operations {
             };
         };
     };
-    MeController_me: {
+    getMe: {
         parameters: {
             query?: never;
             header?: never;
@@ -3641,7 +3691,7 @@ export interface operations {
             };
         };
     };
-    ChangesController_get: {
+    getChanges: {
         parameters: {
             query?: never;
             header?: never;
@@ -3660,7 +3710,7 @@ export interface operations {
             };
         };
     };
-    OverviewController_get: {
+    getOverview: {
         parameters: {
             query?: never;
             header?: never;
@@ -3679,7 +3729,7 @@ export interface operations {
             };
         };
     };
-    TenantsController_list: {
+    listTenants: {
         parameters: {
             query?: {
                 offset?: number;
@@ -3733,7 +3783,7 @@ export interface operations {
             };
         };
     };
-    TenantsController_create: {
+    createTenant: {
         parameters: {
             query?: never;
             header?: never;
@@ -3792,7 +3842,7 @@ export interface operations {
             };
         };
     };
-    TenantsController_get: {
+    getTenant: {
         parameters: {
             query?: never;
             header?: never;
@@ -3840,7 +3890,7 @@ export interface operations {
             };
         };
     };
-    TenantsController_listKeys: {
+    listTenantApiKeys: {
         parameters: {
             query?: never;
             header?: never;
@@ -3888,7 +3938,7 @@ export interface operations {
             };
         };
     };
-    TenantsController_issueKey: {
+    createTenantApiKey: {
         parameters: {
             query?: never;
             header?: never;
@@ -3949,7 +3999,7 @@ export interface operations {
             };
         };
     };
-    TenantsController_revokeKey: {
+    deleteTenantApiKey: {
         parameters: {
             query?: never;
             header?: never;
@@ -3990,7 +4040,7 @@ export interface operations {
             };
         };
     };
-    DataCentersController_list: {
+    listDataCenters: {
         parameters: {
             query?: {
                 offset?: number;
@@ -4044,7 +4094,7 @@ export interface operations {
             };
         };
     };
-    DataCentersController_create: {
+    createDataCenter: {
         parameters: {
             query?: never;
             header?: never;
@@ -4103,7 +4153,7 @@ export interface operations {
             };
         };
     };
-    DataCentersController_remove: {
+    deleteDataCenter: {
         parameters: {
             query?: never;
             header?: never;
@@ -4152,7 +4202,7 @@ export interface operations {
             };
         };
     };
-    MachineTypesController_list: {
+    listMachineTypes: {
         parameters: {
             query?: {
                 offset?: number;
@@ -4206,7 +4256,7 @@ export interface operations {
             };
         };
     };
-    MachineTypesController_create: {
+    createMachineType: {
         parameters: {
             query?: never;
             header?: never;
@@ -4265,7 +4315,7 @@ export interface operations {
             };
         };
     };
-    MachineTypesController_remove: {
+    deleteMachineType: {
         parameters: {
             query?: never;
             header?: never;
@@ -4314,7 +4364,7 @@ export interface operations {
             };
         };
     };
-    VpcsController_list: {
+    listVpcs: {
         parameters: {
             query?: {
                 offset?: number;
@@ -4373,7 +4423,7 @@ export interface operations {
             };
         };
     };
-    VpcsController_create: {
+    createVpc: {
         parameters: {
             query?: never;
             header?: never;
@@ -4432,7 +4482,7 @@ export interface operations {
             };
         };
     };
-    VpcsController_get: {
+    getVpc: {
         parameters: {
             query?: never;
             header?: never;
@@ -4480,7 +4530,7 @@ export interface operations {
             };
         };
     };
-    VpcsController_remove: {
+    deleteVpc: {
         parameters: {
             query?: never;
             header?: never;
@@ -4529,7 +4579,7 @@ export interface operations {
             };
         };
     };
-    SubnetsController_list: {
+    listSubnets: {
         parameters: {
             query?: {
                 offset?: number;
@@ -4588,7 +4638,7 @@ export interface operations {
             };
         };
     };
-    SubnetsController_create: {
+    createSubnet: {
         parameters: {
             query?: never;
             header?: never;
@@ -4647,7 +4697,7 @@ export interface operations {
             };
         };
     };
-    SubnetsController_remove: {
+    deleteSubnet: {
         parameters: {
             query?: never;
             header?: never;
@@ -4696,7 +4746,7 @@ export interface operations {
             };
         };
     };
-    SubnetsController_update: {
+    updateSubnet: {
         parameters: {
             query?: never;
             header?: never;
@@ -4766,7 +4816,7 @@ export interface operations {
             };
         };
     };
-    ExternalIpsController_list: {
+    listExternalIps: {
         parameters: {
             query?: {
                 offset?: number;
@@ -4825,7 +4875,7 @@ export interface operations {
             };
         };
     };
-    ExternalIpsController_create: {
+    createExternalIp: {
         parameters: {
             query?: never;
             header?: never;
@@ -4884,7 +4934,7 @@ export interface operations {
             };
         };
     };
-    ExternalIpsController_remove: {
+    deleteExternalIp: {
         parameters: {
             query?: never;
             header?: never;
@@ -4933,7 +4983,7 @@ export interface operations {
             };
         };
     };
-    InstancesController_list: {
+    listInstances: {
         parameters: {
             query?: {
                 offset?: number;
@@ -4992,7 +5042,7 @@ export interface operations {
             };
         };
     };
-    InstancesController_create: {
+    createInstance: {
         parameters: {
             query?: never;
             header?: never;
@@ -5051,7 +5101,7 @@ export interface operations {
             };
         };
     };
-    InstancesController_remove: {
+    deleteInstance: {
         parameters: {
             query?: never;
             header?: never;
@@ -5100,7 +5150,7 @@ export interface operations {
             };
         };
     };
-    GatewaysController_list: {
+    listVpnGateways: {
         parameters: {
             query?: {
                 offset?: number;
@@ -5156,7 +5206,7 @@ export interface operations {
             };
         };
     };
-    GatewaysController_create: {
+    createVpnGateway: {
         parameters: {
             query?: never;
             header?: never;
@@ -5224,7 +5274,7 @@ export interface operations {
             };
         };
     };
-    GatewaysController_export: {
+    exportVpnGateways: {
         parameters: {
             query?: {
                 /** @description Field to sort by (each endpoint lists its fields) */
@@ -5281,7 +5331,7 @@ export interface operations {
             };
         };
     };
-    GatewaysController_get: {
+    getVpnGateway: {
         parameters: {
             query?: never;
             header?: never;
@@ -5329,7 +5379,7 @@ export interface operations {
             };
         };
     };
-    GatewaysController_remove: {
+    deleteVpnGateway: {
         parameters: {
             query?: never;
             header?: never;
@@ -5386,7 +5436,7 @@ export interface operations {
             };
         };
     };
-    GatewaysController_update: {
+    updateVpnGateway: {
         parameters: {
             query?: never;
             header?: never;
@@ -5447,7 +5497,7 @@ export interface operations {
             };
         };
     };
-    GatewaysController_batchRemove: {
+    batchDeleteVpnGateways: {
         parameters: {
             query?: never;
             header?: never;
@@ -5506,7 +5556,7 @@ export interface operations {
             };
         };
     };
-    PeersController_list: {
+    listPeerGateways: {
         parameters: {
             query?: {
                 offset?: number;
@@ -5560,7 +5610,7 @@ export interface operations {
             };
         };
     };
-    PeersController_create: {
+    createPeerGateway: {
         parameters: {
             query?: never;
             header?: never;
@@ -5610,7 +5660,7 @@ export interface operations {
             };
         };
     };
-    PeersController_export: {
+    exportPeerGateways: {
         parameters: {
             query?: {
                 /** @description Field to sort by (each endpoint lists its fields) */
@@ -5665,7 +5715,7 @@ export interface operations {
             };
         };
     };
-    PeersController_get: {
+    getPeerGateway: {
         parameters: {
             query?: never;
             header?: never;
@@ -5713,7 +5763,7 @@ export interface operations {
             };
         };
     };
-    PeersController_remove: {
+    deletePeerGateway: {
         parameters: {
             query?: never;
             header?: never;
@@ -5770,7 +5820,7 @@ export interface operations {
             };
         };
     };
-    PeersController_update: {
+    updatePeerGateway: {
         parameters: {
             query?: never;
             header?: never;
@@ -5831,7 +5881,7 @@ export interface operations {
             };
         };
     };
-    PeersController_batchRemove: {
+    batchDeletePeerGateways: {
         parameters: {
             query?: never;
             header?: never;
@@ -5890,7 +5940,7 @@ export interface operations {
             };
         };
     };
-    TunnelsController_list: {
+    listVpnTunnels: {
         parameters: {
             query?: {
                 offset?: number;
@@ -5948,7 +5998,7 @@ export interface operations {
             };
         };
     };
-    TunnelsController_create: {
+    createVpnTunnel: {
         parameters: {
             query?: never;
             header?: never;
@@ -6007,7 +6057,7 @@ export interface operations {
             };
         };
     };
-    TunnelsController_export: {
+    exportVpnTunnels: {
         parameters: {
             query?: {
                 /** @description Field to sort by (each endpoint lists its fields) */
@@ -6066,7 +6116,7 @@ export interface operations {
             };
         };
     };
-    TunnelsController_get: {
+    getVpnTunnel: {
         parameters: {
             query?: {
                 /** @description Return the pre-shared key (explicit request only) */
@@ -6117,7 +6167,7 @@ export interface operations {
             };
         };
     };
-    TunnelsController_remove: {
+    deleteVpnTunnel: {
         parameters: {
             query?: never;
             header?: never;
@@ -6165,7 +6215,7 @@ export interface operations {
             };
         };
     };
-    TunnelsController_rename: {
+    updateVpnTunnel: {
         parameters: {
             query?: never;
             header?: never;
@@ -6226,7 +6276,7 @@ export interface operations {
             };
         };
     };
-    TunnelsController_config: {
+    getVpnTunnelConfig: {
         parameters: {
             query?: {
                 /** @description remote: for the remote administrator (swapped); platform: the seed's form. Only with vendor strongswan-ipsec. */
@@ -6296,7 +6346,7 @@ export interface operations {
             };
         };
     };
-    TunnelsController_diagnose: {
+    diagnoseVpnTunnel: {
         parameters: {
             query?: never;
             header?: never;
@@ -6344,7 +6394,7 @@ export interface operations {
             };
         };
     };
-    TunnelsController_checkRemoteConfig: {
+    checkVpnTunnelRemoteConfig: {
         parameters: {
             query?: never;
             header?: never;
@@ -6414,7 +6464,7 @@ export interface operations {
             };
         };
     };
-    TunnelsController_logs: {
+    listVpnTunnelLogs: {
         parameters: {
             query?: {
                 offset?: number;
@@ -6486,7 +6536,7 @@ export interface operations {
             };
         };
     };
-    TunnelsController_exportLogs: {
+    exportVpnTunnelLogs: {
         parameters: {
             query?: {
                 kind?: "attempt" | "connected" | "down" | "rekey" | "config" | "deleted" | "failover";
@@ -6559,7 +6609,7 @@ export interface operations {
             };
         };
     };
-    TunnelsController_updateSubnets: {
+    updateVpnTunnelSubnets: {
         parameters: {
             query?: never;
             header?: never;
@@ -6629,7 +6679,7 @@ export interface operations {
             };
         };
     };
-    TunnelsController_updateIke: {
+    updateVpnTunnelIkePolicy: {
         parameters: {
             query?: never;
             header?: never;
@@ -6699,7 +6749,7 @@ export interface operations {
             };
         };
     };
-    TunnelsController_updateIpsec: {
+    updateVpnTunnelIpsecPolicy: {
         parameters: {
             query?: never;
             header?: never;
@@ -6769,7 +6819,7 @@ export interface operations {
             };
         };
     };
-    TunnelsController_updateOptions: {
+    updateOptionsVpnTunnel: {
         parameters: {
             query?: never;
             header?: never;
@@ -6839,7 +6889,7 @@ export interface operations {
             };
         };
     };
-    TunnelsController_reconnect: {
+    reconnectVpnTunnel: {
         parameters: {
             query?: never;
             header?: never;
@@ -6896,7 +6946,7 @@ export interface operations {
             };
         };
     };
-    TunnelsController_batchRemove: {
+    batchDeleteVpnTunnels: {
         parameters: {
             query?: never;
             header?: never;
@@ -6946,7 +6996,7 @@ export interface operations {
             };
         };
     };
-    RemoteConfigController_vendors: {
+    listRemoteConfigVendors: {
         parameters: {
             query?: never;
             header?: never;
@@ -6983,7 +7033,7 @@ export interface operations {
             };
         };
     };
-    AgentController_desired: {
+    getAgentRoutes: {
         parameters: {
             query?: {
                 /** @description The version the agent has; the server waits while it is current */
@@ -7033,7 +7083,7 @@ export interface operations {
             };
         };
     };
-    AgentController_report: {
+    reportAgentStatus: {
         parameters: {
             query?: never;
             header?: never;
@@ -7081,7 +7131,7 @@ export interface operations {
             };
         };
     };
-    AgentsAdminController_issueInstance: {
+    createInstanceAgentToken: {
         parameters: {
             query?: never;
             header?: never;
@@ -7129,7 +7179,7 @@ export interface operations {
             };
         };
     };
-    AgentsAdminController_revokeInstance: {
+    deleteInstanceAgentToken: {
         parameters: {
             query?: never;
             header?: never;
@@ -7169,7 +7219,7 @@ export interface operations {
             };
         };
     };
-    AgentsAdminController_issueRouter: {
+    createVpcRouterToken: {
         parameters: {
             query?: never;
             header?: never;
@@ -7217,7 +7267,7 @@ export interface operations {
             };
         };
     };
-    AgentsAdminController_revokeRouter: {
+    deleteVpcRouterToken: {
         parameters: {
             query?: never;
             header?: never;
@@ -7257,7 +7307,7 @@ export interface operations {
             };
         };
     };
-    AgentsAdminController_agents: {
+    listAgents: {
         parameters: {
             query?: {
                 vpcId?: string;
@@ -7279,7 +7329,7 @@ export interface operations {
             };
         };
     };
-    GatewayHostsController_list: {
+    listGatewayHosts: {
         parameters: {
             query?: never;
             header?: never;
@@ -7316,7 +7366,7 @@ export interface operations {
             };
         };
     };
-    GatewayHostsController_cordon: {
+    cordonGatewayHost: {
         parameters: {
             query?: never;
             header?: never;
@@ -7364,7 +7414,7 @@ export interface operations {
             };
         };
     };
-    GatewayHostsController_uncordon: {
+    uncordonGatewayHost: {
         parameters: {
             query?: never;
             header?: never;
@@ -7412,7 +7462,7 @@ export interface operations {
             };
         };
     };
-    GatewayHostsController_drain: {
+    drainGatewayHost: {
         parameters: {
             query?: never;
             header?: never;
@@ -7460,7 +7510,7 @@ export interface operations {
             };
         };
     };
-    GatewayHostsController_failedJobs: {
+    listGatewayHostFailedJobs: {
         parameters: {
             query?: never;
             header?: never;
@@ -7508,7 +7558,7 @@ export interface operations {
             };
         };
     };
-    AlertTemplatesController_list: {
+    listAlertTemplates: {
         parameters: {
             query?: {
                 offset?: number;
@@ -7562,7 +7612,7 @@ export interface operations {
             };
         };
     };
-    AlertTemplatesController_create: {
+    createAlertTemplate: {
         parameters: {
             query?: never;
             header?: never;
@@ -7621,7 +7671,7 @@ export interface operations {
             };
         };
     };
-    AlertTemplatesController_get: {
+    getAlertTemplate: {
         parameters: {
             query?: never;
             header?: never;
@@ -7669,7 +7719,7 @@ export interface operations {
             };
         };
     };
-    AlertTemplatesController_remove: {
+    deleteAlertTemplate: {
         parameters: {
             query?: never;
             header?: never;
@@ -7724,7 +7774,7 @@ export interface operations {
             };
         };
     };
-    AlertTemplatesController_update: {
+    updateAlertTemplate: {
         parameters: {
             query?: never;
             header?: never;
@@ -7794,7 +7844,7 @@ export interface operations {
             };
         };
     };
-    GatewayAlertTemplateController_bind: {
+    bindVpnGatewayAlertTemplate: {
         parameters: {
             query?: never;
             header?: never;
@@ -7855,7 +7905,7 @@ export interface operations {
             };
         };
     };
-    TunnelAlertTemplateController_bind: {
+    bindVpnTunnelAlertTemplate: {
         parameters: {
             query?: never;
             header?: never;
@@ -7916,7 +7966,7 @@ export interface operations {
             };
         };
     };
-    AlertsController_list: {
+    listAlerts: {
         parameters: {
             query?: {
                 offset?: number;
@@ -7975,7 +8025,7 @@ export interface operations {
             };
         };
     };
-    AlertsController_get: {
+    getAlert: {
         parameters: {
             query?: never;
             header?: never;
@@ -8023,7 +8073,7 @@ export interface operations {
             };
         };
     };
-    NotificationsController_list: {
+    listNotifications: {
         parameters: {
             query?: {
                 offset?: number;
@@ -8080,7 +8130,7 @@ export interface operations {
             };
         };
     };
-    NotificationsController_readAll: {
+    markAllNotificationsRead: {
         parameters: {
             query?: never;
             header?: never;
@@ -8117,7 +8167,7 @@ export interface operations {
             };
         };
     };
-    NotificationsController_read: {
+    markNotificationRead: {
         parameters: {
             query?: never;
             header?: never;
@@ -8165,7 +8215,7 @@ export interface operations {
             };
         };
     };
-    WebhookDeliveriesController_list: {
+    listWebhookDeliveries: {
         parameters: {
             query?: {
                 offset?: number;
@@ -8221,7 +8271,7 @@ export interface operations {
             };
         };
     };
-    MonitoringController_tunnel: {
+    getVpnTunnelMetrics: {
         parameters: {
             query?: {
                 /** @description A window ending now. Not with from/to. */
@@ -8287,7 +8337,7 @@ export interface operations {
             };
         };
     };
-    MonitoringController_gateway: {
+    getVpnGatewayMetrics: {
         parameters: {
             query?: {
                 /** @description A window ending now. Not with from/to. */
@@ -8353,7 +8403,7 @@ export interface operations {
             };
         };
     };
-    PrometheusController_metrics: {
+    getPrometheusMetrics: {
         parameters: {
             query?: never;
             header?: never;
@@ -8380,7 +8430,7 @@ export interface operations {
             };
         };
     };
-    PricesController_list: {
+    listPrices: {
         parameters: {
             query?: {
                 machineTypeId?: string;
@@ -8428,7 +8478,7 @@ export interface operations {
             };
         };
     };
-    PricesController_put: {
+    replacePrices: {
         parameters: {
             query?: never;
             header?: never;
@@ -8478,7 +8528,7 @@ export interface operations {
             };
         };
     };
-    GatewayBillingController_quote: {
+    quoteVpnGateway: {
         parameters: {
             query?: never;
             header?: never;
@@ -8537,7 +8587,7 @@ export interface operations {
             };
         };
     };
-    GatewayBillingController_deletePreview: {
+    getVpnGatewayDeletePreview: {
         parameters: {
             query?: never;
             header?: never;
@@ -8585,7 +8635,7 @@ export interface operations {
             };
         };
     };
-    GatewayBillingController_renew: {
+    renewVpnGateway: {
         parameters: {
             query?: never;
             header?: never;
@@ -8664,7 +8714,7 @@ export interface operations {
             };
         };
     };
-    OrdersController_list: {
+    listOrders: {
         parameters: {
             query?: {
                 offset?: number;
@@ -8726,7 +8776,7 @@ export interface operations {
             };
         };
     };
-    OrdersController_export: {
+    exportOrders: {
         parameters: {
             query?: {
                 /** @description Field to sort by (each endpoint lists its fields) */
@@ -8789,7 +8839,7 @@ export interface operations {
             };
         };
     };
-    OrdersController_refund: {
+    refundOrder: {
         parameters: {
             query?: never;
             header?: never;
@@ -8859,7 +8909,7 @@ export interface operations {
             };
         };
     };
-    LedgerController_list: {
+    listLedgerEntries: {
         parameters: {
             query?: {
                 offset?: number;
@@ -8921,7 +8971,7 @@ export interface operations {
             };
         };
     };
-    LedgerController_export: {
+    exportLedgerEntries: {
         parameters: {
             query?: {
                 /** @description Field to sort by (each endpoint lists its fields) */
@@ -8984,7 +9034,7 @@ export interface operations {
             };
         };
     };
-    AccountController_get: {
+    getAccount: {
         parameters: {
             query?: never;
             header?: never;
@@ -9021,7 +9071,7 @@ export interface operations {
             };
         };
     };
-    TenantAccountsController_get: {
+    getTenantAccount: {
         parameters: {
             query?: never;
             header?: never;
@@ -9069,7 +9119,7 @@ export interface operations {
             };
         };
     };
-    TenantAccountsController_topUp: {
+    topUpTenantAccount: {
         parameters: {
             query?: never;
             header?: never;
@@ -9139,7 +9189,7 @@ export interface operations {
             };
         };
     };
-    BillingController_usage: {
+    getBillingUsage: {
         parameters: {
             query?: {
                 /** @description Period start (ISO 8601); default: everything */
@@ -9191,7 +9241,7 @@ export interface operations {
             };
         };
     };
-    BillingController_settings: {
+    getBillingSettings: {
         parameters: {
             query?: never;
             header?: never;
@@ -9228,7 +9278,7 @@ export interface operations {
             };
         };
     };
-    BillingController_updateSettings: {
+    updateBillingSettings: {
         parameters: {
             query?: never;
             header?: never;
@@ -9278,7 +9328,7 @@ export interface operations {
             };
         };
     };
-    BillingController_sweep: {
+    runBillingSweep: {
         parameters: {
             query?: never;
             header?: never;
@@ -9315,7 +9365,7 @@ export interface operations {
             };
         };
     };
-    AuditController_list: {
+    listAuditEvents: {
         parameters: {
             query?: {
                 offset?: number;
@@ -9381,7 +9431,7 @@ export interface operations {
             };
         };
     };
-    AuditController_export: {
+    exportAuditEvents: {
         parameters: {
             query?: {
                 /** @description Field to sort by (each endpoint lists its fields) */
