@@ -21,7 +21,7 @@ const common = {
 module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/agent/**/*.spec.ts', '<rootDir>/lab/**/*.spec.ts', '<rootDir>/sdk/**/*.spec.ts', '<rootDir>/cli/**/*.spec.ts'] },
-    { ...common, displayName: 'api', testMatch: ['<rootDir>/test/**/*.test.ts'], globalSetup: '<rootDir>/test/global-setup.ts', setupFilesAfterEnv: ['<rootDir>/test/support/setup.ts'] },
+    { ...common, displayName: 'api', testMatch: ['<rootDir>/test/**/*.test.ts'], testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/chart/'], globalSetup: '<rootDir>/test/global-setup.ts', setupFilesAfterEnv: ['<rootDir>/test/support/setup.ts'] },
     // The Helm chart: helm lint/template and the Kubernetes schemas (needs helm: scripts/lib.sh ensure_helm).
     { ...common, displayName: 'chart', testMatch: ['<rootDir>/test/chart/**/*.test.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/e2e/**/*.test.ts'], globalSetup: '<rootDir>/test/e2e-global-setup.ts', setupFilesAfterEnv: ['<rootDir>/e2e/support/setup.ts'] },

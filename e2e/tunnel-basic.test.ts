@@ -1,6 +1,8 @@
 // Issue 3 scenario a: IKEv2 with the spec's defaults, everything created through the HTTP API and
 // the remote site configured from the downloaded remote-side .conf, as its administrator would.
 import { Product, splitConfigBundle } from './support/product';
+import { join } from 'path';
+import { run } from '../src/negotiation/host/exec';
 import { uniqueLabPrefix } from './support/lab-fixtures';
 
 const product = new Product({ labPrefix: uniqueLabPrefix('ea') });
@@ -43,4 +45,9 @@ it('IKEv2 defaults: the tunnel connects and a VPC instance pings the remote host
 
   const logs = await product.ok('GET', `/api/v1/vpn-tunnels/${tunnel.id}/logs`);
   expect(logs.items.some((e: any) => e.kind === 'config' && e.result === 'success')).toBe(true);
+
+  // The worker's health file, as the Helm chart's liveness probe judges it: fresh, the lease held,
+  // the gateway served with its charon running.
+  const health = await run(process.execPath, [join(__dirname, '..', 'dist', 'src', 'cli', 'worker-health.js'), '--file', join(product.gatewaysDir, 'worker-health.json'), '--require-lease']);
+  expect(JSON.parse(health.stdout)).toMatchObject({ ok: true, problems: [], health: { lease: { held: true, fenced: false }, gateways: { served: 1, charonsRunning: 1 } } });
 });
