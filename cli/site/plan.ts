@@ -56,9 +56,21 @@ export async function readCurrent(vpn: VpnClient, site: SiteSpec): Promise<Curre
 const sameSet = (a: string[], b: string[]) => a.length === b.length && [...a].sort().join(',') === [...b].sort().join(',');
 const byName = <T extends { name: string }>(list: T[], name: string): T | undefined => list.find((x) => x.name === name);
 
+/** Key order and "none" spelled as null, [] or absent do not make a change (policies' proposal lists). */
+function canonical(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]));
+  return v;
+}
+function same(a: unknown, b: unknown): boolean {
+  const none = (x: unknown) => x === undefined || x === null || (Array.isArray(x) && x.length === 0);
+  if (none(a) && none(b)) return true;
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
+
 function changed(fields: FieldChange[], field: string, from: unknown, to: unknown, secret = false): void {
   if (to === undefined) return; // not in the file: not managed
-  if (from === to) return;
+  if (same(from, to)) return;
   fields.push(secret ? { field, to: '(secret)', from: '(secret)', secret } : { field, from, to });
 }
 

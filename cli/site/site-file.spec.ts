@@ -36,7 +36,7 @@ tunnels:
   const e = failure(() => parseSite(text, 'site.yaml', {}));
   expect(e.details).toEqual(expect.arrayContaining([
     'tunnels[0].localSubnets: must NOT have fewer than 1 items [rule: minItems]',
-    'tunnels[0].ipsecPolicy.pfsGroup: must be equal to one of the allowed values: 1, 2, 5, 14, 24, disable [rule: enum]',
+    'tunnels[0].ipsecPolicy.pfsGroup: must be equal to one of the allowed values: 1, 2, 5, 14, 24, 19, 20, 21, 31, disable [rule: enum]',
     'tunnels[0].ipsecPolicy: must NOT have additional properties: colour [rule: additionalProperties]',
   ]));
 });
