@@ -94,6 +94,9 @@ it('3. IKEv1, two remote subnets, one missing on the remote: SA counts stay equa
   }));
   expect(await product.waitForPing('vm-a1', '172.16.53.10', 60_000)).toBe(true);
   const failed = await product.waitForTunnel(t.id, ['phase2_failed'], 60_000);
+  // Tries that started before the site existed fail as peer_unreachable (under load the lab takes
+  // longer than one try's 9.5 s to bring the site up): only what follows is the missing pair's.
+  const siteAnswering = Date.now();
   expect(failed.failure.code).toBe('traffic_selectors_mismatch');
   expect(failed.subnetPairs).toEqual({ total: 2, up: 1, down: [{ localCidr: subnetA1.cidr, remoteCidr: '172.16.54.0/24' }] });
 
@@ -114,7 +117,10 @@ it('3. IKEv1, two remote subnets, one missing on the remote: SA counts stay equa
   expect(await product.agentRoutes('vm-a1')).toContain(`172.16.53.0/24 via ${gw.privateIp}`);
   expect((await product.agentRoutes('vm-a1')).some((r) => r.startsWith('172.16.54.0/24'))).toBe(false);
   const logs = await logsOf(t.id);
-  expect(logs.filter((e) => e.kind === 'attempt' && e.result === 'failure').every((e) => e.reasonCode === 'traffic_selectors_mismatch')).toBe(true);
+  // Every failed try is the missing pair's (shown in full when one is not).
+  const otherFailures = logs.filter((e) => e.kind === 'attempt' && e.result === 'failure' && Date.parse(e.at) >= siteAnswering && e.reasonCode !== 'traffic_selectors_mismatch');
+  expect(logs.filter((e) => e.kind === 'attempt' && e.result === 'failure' && Date.parse(e.at) >= siteAnswering).length).toBeGreaterThan(3);
+  expect(otherFailures.map((e) => ({ at: e.at, reasonCode: e.reasonCode, message: e.message, lines: e.lines?.slice(-6) }))).toEqual([]);
   const list = await product.ok('GET', `/api/v1/vpn-tunnels?q=${t.id}`);
   expect(list.items[0].subnetPairs).toMatchObject({ total: 2, up: 1 });
 }, 240_000);
