@@ -300,7 +300,7 @@ gateways:
     const bad = file('site-bad.yaml', siteYaml('"none"').replace('dhGroup: 14', 'dhGroup: 3'));
     const r = await vpnctl(['plan', '-f', bad], { ...env(), VPNCTL_API_URL: 'http://127.0.0.1:1' });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('tunnels[0].ikePolicy.dhGroup: must be equal to one of the allowed values: 1, 2, 5, 14, 24 [rule: enum]');
+    expect(r.stderr).toContain('tunnels[0].ikePolicy.dhGroup: must be equal to one of the allowed values: 1, 2, 5, 14, 24, 19, 20, 21, 31 [rule: enum]');
     expect(r.stderr).toContain('tunnels[0].ipsecPolicy.pfsGroup');
     const missingEnv = await vpnctl(['plan', '-f', site], as(w));
     expect(missingEnv.code).toBe(1);
