@@ -12,7 +12,7 @@ import { useList } from '../../components/useList';
 type Entry = Schemas['TunnelLogEntryDto'];
 type Kind = NonNullable<Schemas['TunnelLogEntryDto']['kind']>;
 
-const KINDS: Kind[] = ['attempt', 'connected', 'down', 'rekey', 'config', 'deleted'];
+const KINDS: Kind[] = ['attempt', 'connected', 'down', 'rekey', 'config', 'deleted', 'failover'];
 const REASONS = ['psk_mismatch_or_id_mismatch', 'psk_mismatch', 'remote_id_mismatch', 'ike_proposal_mismatch', 'ike_version_or_mode_mismatch', 'peer_unreachable', 'ipsec_proposal_mismatch', 'traffic_selectors_mismatch', 'remote_deleted_child_sa', 'unknown'];
 
 /**
