@@ -77,7 +77,9 @@ suite('rendered strongSwan configs against real strongSwan 5.9', () => {
     if (t.ipsec.protocol === 'ah') {
       // Negotiation succeeds; libipsec implements ESP only, so the AH SA cannot be installed here
       // ("IPsec SA: protocol not supported"). A kernel with AH (and no NAT) installs it.
-      await waitFor('AH proposal selected', async () => /selected proposal: AH:HMAC_SHA1_96/.test(lab.platform.log()) || undefined);
+      const integrity = { md5: 'HMAC_MD5_96', sha1: 'HMAC_SHA1_96', 'sha2-256': 'HMAC_SHA2_256_128', 'sha2-384': 'HMAC_SHA2_384_192', 'sha2-512': 'HMAC_SHA2_512_256' }[t.ipsec.authAlgorithm as string];
+      expect(integrity).toBeDefined();
+      await waitFor(`AH proposal ${integrity} selected`, async () => lab.platform.log().includes(`selected proposal: AH:${integrity}`) || undefined);
       return;
     }
     // Both ends: the responder installs its SAs a moment before the initiator does.

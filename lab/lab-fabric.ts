@@ -1,7 +1,8 @@
 // The lab's region: the emulated internet (one router namespace, one bridge) and each VPC's
 // fabric (a router namespace with one bridge per subnet) with instances as namespaces.
 import { ensureNamespace, removeNamespace, setNamespaceSysctls } from '../src/negotiation/host/gateway-namespace';
-import { ensureBridge, ensureVethPair, replaceRoute, setAddresses, setMaster } from '../src/negotiation/host/ip-link';
+import { gatewayMac } from '../src/negotiation/host/gateway-network';
+import { ensureBridge, ensureVethPair, replaceRoute, setAddresses, setMacAddress, setMaster } from '../src/negotiation/host/ip-link';
 import { LabNames } from '../src/negotiation/host/lab-names';
 import { hostAddress, INTERNET_ROUTER_CIDRS, LabInventory, prefixLength } from './lab-inventory';
 import { LabState, recordNamespace } from './lab-state';
@@ -13,12 +14,23 @@ export const ROUTER_SYSCTLS = {
   'net.ipv4.conf.default.rp_filter': 0,
 };
 
+/**
+ * A router bridge with an address of its own. Left alone, a Linux bridge takes the lowest MAC of its
+ * ports, so a new site's (or gateway's) port can change it: the router's neighbour table is flushed
+ * and every host still sending to the old MAC loses packets until it re-resolves the router (live
+ * tunnels dropped a ping whenever sites came up). A MAC set once keeps it.
+ */
+async function ensureRouterBridge(namespace: string, bridge: string): Promise<void> {
+  await ensureBridge(namespace, bridge);
+  await setMacAddress(namespace, bridge, gatewayMac(namespace, bridge));
+}
+
 export async function ensureInternet(names: LabNames, state: LabState): Promise<void> {
   const ns = names.inetNamespace;
   await ensureNamespace(ns);
   recordNamespace(state, ns);
   await setNamespaceSysctls(ns, ROUTER_SYSCTLS);
-  await ensureBridge(ns, names.inetBridge);
+  await ensureRouterBridge(ns, names.inetBridge);
   await setAddresses(ns, names.inetBridge, INTERNET_ROUTER_CIDRS);
 }
 
@@ -30,7 +42,7 @@ export async function ensureVpcs(names: LabNames, state: LabState, inventory: La
     await setNamespaceSysctls(vpcNs, ROUTER_SYSCTLS);
     for (const subnet of vpc.subnets) {
       const bridge = names.subnetBridge(subnet.id);
-      await ensureBridge(vpcNs, bridge);
+      await ensureRouterBridge(vpcNs, bridge);
       // The bridge holds the subnet's .1: the VPC router every instance uses as its gateway.
       await setAddresses(vpcNs, bridge, [`${hostAddress(subnet.cidr, 1)}/${prefixLength(subnet.cidr)}`]);
       for (const instance of subnet.instances) {
