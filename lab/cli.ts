@@ -2,7 +2,7 @@
 // the library (lab.ts) takes everything as options.
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { Lab } from './lab';
+import { Lab, sweepIdleGatewayNamespaces } from './lab';
 import { ParsedArgs, parseArgs, requireFlag, stringFlag, USAGE } from './cli-args';
 import { formatAgents } from './lab-agents';
 import { LabHosts } from './lab-hosts';
@@ -163,6 +163,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'down':
       await lab.down();
+      // The explicit cleanup: gateway namespaces of labs that are gone (lab.down() leaves other labs' alone).
+      await sweepIdleGatewayNamespaces();
       console.log(`lab '${lab.prefix}' is down`);
       return 0;
     case 'status': {

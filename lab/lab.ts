@@ -99,7 +99,7 @@ export class Lab {
   // gateway namespaces (the worker's) that were plugged into it.
   async down(): Promise<void> {
     const state = this.loadState();
-    if (!state) return removeIdleGatewayNamespaces(await bareGatewayNamespaces());
+    if (!state) return sweepIdleGatewayNamespaces();
     // Agents run in the host namespace: removing namespaces would not stop them.
     await this.agents.stopAll(state);
     rmSync(this.agents.dir, { recursive: true, force: true });
@@ -115,7 +115,9 @@ export class Lab {
     // Gateways plugged into this lab serve nothing once it is gone; their charons outlive a stopped
     // worker (it leaves them for the next one), so they go with their namespace.
     for (const ns of plugged) await removeNamespace(ns, { killProcesses: true });
-    await removeIdleGatewayNamespaces(await bareGatewayNamespaces());
+    // Not the bare gateway namespaces of the machine: another lab running beside this one (two e2e
+    // files at once; a lab host that lost power) has bare ones of its own. The CLI's `lab down`
+    // sweeps them afterwards (sweepIdleGatewayNamespaces), an explicit cleanup.
     this.store.remove();
     rmSync(`${this.store.dir}/sites`, { recursive: true, force: true });
   }
@@ -328,9 +330,13 @@ async function bareGatewayNamespaces(): Promise<string[]> {
   return bare;
 }
 
-/** Removes those of the namespaces where nothing runs (a running charon means its worker still serves it). */
-async function removeIdleGatewayNamespaces(namespaces: string[]): Promise<void> {
-  for (const ns of new Set(namespaces)) {
+/**
+ * Removes every gateway namespace of the machine with no link but lo and nothing running in it
+ * (a running charon means its worker still serves it): what labs that are gone left behind. Global:
+ * only for an explicit cleanup (`lab down`), never while other labs may be running.
+ */
+export async function sweepIdleGatewayNamespaces(): Promise<void> {
+  for (const ns of new Set(await bareGatewayNamespaces())) {
     if ((await namespacePids(ns)).length === 0) await removeNamespace(ns, { killProcesses: false });
   }
 }
