@@ -238,7 +238,7 @@ export function IpsecPolicyFields({ prefix = 'ipsecPolicy', ikeVersion }: { pref
       </Col>
       <Col xs={24} md={12}>
         <Form.Item name={[prefix, 'authAlgorithm']} label={t('policy.auth')} rules={gcm ? [] : [{ required: true }]}>
-          <Select data-testid="ipsec-auth" disabled={gcm} placeholder={gcm ? 'AES-GCM' : undefined} options={IPSEC_AUTH.map((v) => ({ value: v, label: v }))} />
+          <Select data-testid="ipsec-auth" disabled={gcm} placeholder={gcm ? t('policy.authInGcm') : undefined} options={IPSEC_AUTH.map((v) => ({ value: v, label: v }))} />
         </Form.Item>
       </Col>
       <Col xs={24} md={12}>
