@@ -74,7 +74,7 @@ export class LabApiClient {
         signal: AbortSignal.timeout(this.o.timeoutMs ?? 10_000),
       });
     } catch (e) {
-      throw new Error(`cannot reach the API at ${this.o.baseUrl} (${(e as Error).message}); is it running? (or use --no-register)`);
+      throw new Error(`cannot reach the API at ${this.o.baseUrl} (${(e as Error).message}); is it running? (or use --no-register)`, { cause: e });
     }
     const text = await res.text();
     if (!res.ok) throw new LabApiError(method, path.split('?')[0], res.status, text);

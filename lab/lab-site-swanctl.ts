@@ -74,7 +74,7 @@ export class SwanctlSiteDaemon extends SiteProcess implements SiteDaemon {
       await this.inDaemon(site, ['swanctl', '--load-all', '--noprompt'], 15_000);
     } catch (e) {
       const detail = e instanceof ExecError ? `${e.stdout}${e.stderr}`.trim() : (e as Error).message;
-      throw new Error(`site ${site.name}: swanctl --load-all failed\n${detail}`);
+      throw new Error(`site ${site.name}: swanctl --load-all failed\n${detail}`, { cause: e });
     }
   }
 }

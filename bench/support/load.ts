@@ -63,7 +63,7 @@ export class Client {
         const c = call(i);
         const t0 = performance.now();
         let status = 0;
-        let text = '';
+        let text: string;
         try {
           ({ status, text } = await this.request(c.method ?? 'GET', c.path, c.body));
         } catch (err) {

@@ -172,7 +172,7 @@ export class Mirror {
         await viciVersion(this.viciSocket, 1000);
         break;
       } catch (e) {
-        if (Date.now() > deadline) throw new Error(`mirror charon did not answer VICI: ${(e as Error).message}`);
+        if (Date.now() > deadline) throw new Error(`mirror charon did not answer VICI: ${(e as Error).message}`, { cause: e });
       }
       await sleep(100);
     }

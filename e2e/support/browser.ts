@@ -168,7 +168,7 @@ export async function pickOption(page: Page, testId: string, label: string | Reg
     await option.click({ timeout: 10_000 });
   } catch (err) {
     const offered = await dropdown.locator('.ant-select-item-option').allInnerTexts().catch(() => []);
-    throw new Error(`no option ${label} in select ${testId} (offered: ${offered.join(' | ') || 'none'}): ${(err as Error).message.split('\n')[0]}`);
+    throw new Error(`no option ${label} in select ${testId} (offered: ${offered.join(' | ') || 'none'}): ${(err as Error).message.split('\n')[0]}`, { cause: err });
   }
   if (o.multiple) await page.keyboard.press('Escape');
   else {

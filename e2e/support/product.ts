@@ -62,7 +62,7 @@ export class Product extends ProductProcesses {
     } catch (err) {
       const log = await this.request('GET', `/api/v1/vpn-tunnels/${id}/logs?limit=3`).catch(() => null);
       const lines = (log?.body?.items ?? []).map((e: any) => `${e.kind} ${e.result} ${e.reasonCode}\n    ${e.lines.join('\n    ')}`).join('\n  ');
-      throw new Error(`${(err as Error).message}; last: ${tunnel?.connectionState} ${JSON.stringify(tunnel?.failure)}\n  ${lines}`);
+      throw new Error(`${(err as Error).message}; last: ${tunnel?.connectionState} ${JSON.stringify(tunnel?.failure)}\n  ${lines}`, { cause: err });
     }
     return tunnel;
   }

@@ -9,7 +9,10 @@ import { OverviewDto, OverviewGatewayDto, OverviewTunnelDto } from './overview.d
 const FAILING = `(t.connection_state IN ('phase1_failed', 'phase2_failed') OR (t.connection_state = 'connecting' AND t.disconnected_at IS NOT NULL) OR t.resource_state = 'error')`;
 const EXPIRY_DAYS = 7;
 
-const gatewayView = (g: Record<string, any>): OverviewGatewayDto => ({
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- pg's rows are untyped; the DTO mappings below give them their types
+type SqlRow = Record<string, any>;
+
+const gatewayView = (g: SqlRow): OverviewGatewayDto => ({
   id: g.id, name: g.name, resourceState: g.resource_state, stateReason: g.state_reason, externalIp: g.address, vpcId: g.vpc_id,
   expiresAt: g.expires_at, autoRenew: g.auto_renew, chargeType: g.charge_type,
 });
@@ -20,7 +23,7 @@ export class OverviewService {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   async forTenant(tenantId: string): Promise<OverviewDto> {
-    const q = <T = Record<string, any>>(sql: string, params: unknown[] = [tenantId]): Promise<T[]> => this.db.query(sql, params);
+    const q = <T = SqlRow>(sql: string, params: unknown[] = [tenantId]): Promise<T[]> => this.db.query(sql, params);
     const [tunnelCounts, gatewayCounts, failing, failingTotal, gateways, tunnels, peers, vpcs, alerts] = await Promise.all([
       q<{ s: string; n: string }>('SELECT connection_state AS s, count(*) AS n FROM vpn_tunnels WHERE tenant_id = $1 GROUP BY 1'),
       q<{ s: string; n: string }>('SELECT resource_state AS s, count(*) AS n FROM vpn_gateways WHERE tenant_id = $1 GROUP BY 1'),

@@ -18,7 +18,6 @@ import { PairState, VpnTunnel } from '../vpn/tunnels/vpn-tunnel.entity';
 import { GatewayHost } from './gateway-host.entity';
 import { GatewayMoveReason } from './gateway-move.entity';
 import { claimShare, LEASE_EXPIRED, OwnershipFence, PLACEABLE } from './host-lease';
-import { GatewayPlacement } from './host/gateway-network';
 import { SegmentPlacement } from './host/vxlan-network-driver';
 import { TunnelEvent, TunnelEventKind } from './tunnel-event.entity';
 
@@ -135,7 +134,7 @@ export class NegotiationStore {
 
   /** Moves the gateways `pick` selects ($1 this host, $2 the limit, $4... `extra`) here, recording each move. */
   private async moveGateways(hostId: string, reason: GatewayMoveReason, limit: number, pick: string, extra: unknown[] = [],
-    query: (sql: string, params: unknown[]) => Promise<any> = (q, p) => this.db.query(q, p)): Promise<ClaimedGateway[]> {
+    query: <Row>(sql: string, params: unknown[]) => Promise<Row[]> = (q, p) => this.db.query(q, p)): Promise<ClaimedGateway[]> {
     const rows: { id: string; from_host: string | null; epoch: number; move_id: string }[] = await query(
       `WITH picked AS (${pick}),
             moved AS (UPDATE vpn_gateways g SET host_id = $1, host_epoch = g.host_epoch + 1 FROM picked WHERE g.id = picked.id

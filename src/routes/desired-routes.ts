@@ -85,7 +85,7 @@ export function desiredRoutes(target: RouteTargetRef, tunnels: RoutingTunnel[], 
       const ends = new Date(t.disconnectedAt.getTime() + holdDownMs);
       if (!holdDownEndsAt || ends < holdDownEndsAt) holdDownEndsAt = ends;
     }
-    let via: string | null = null;
+    let via: string | null;
     let localCidrs: string[];
     if (target.kind === 'instance') {
       if (!t.localSubnetIds.includes(target.subnetId)) continue;

@@ -58,7 +58,6 @@ export interface CodecOptions {
 
 function encodeName(name: unknown): Buffer {
   if (typeof name !== 'string') throw new ViciProtocolError('invalid_name', 'name is not a string');
-  // eslint-disable-next-line no-control-regex
   if (!/^[\x00-\x7f]*$/.test(name)) throw new ViciProtocolError('invalid_name', `name is not ASCII: ${JSON.stringify(name)}`);
   if (name.length > MAX_NAME_LENGTH) {
     throw new ViciProtocolError('name_too_long', `name of ${name.length} bytes exceeds ${MAX_NAME_LENGTH}`);

@@ -292,7 +292,10 @@ export class ViciSession {
   private flushConnectWaiters(err?: ViciError): void {
     const waiters = this.connectWaiters;
     this.connectWaiters = [];
-    for (const w of waiters) (err ? w.reject(err) : w.resolve());
+    for (const w of waiters) {
+      if (err) w.reject(err);
+      else w.resolve();
+    }
   }
 
   /**

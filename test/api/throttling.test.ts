@@ -9,7 +9,6 @@ import { createTenantWorld, TenantWorld } from '../support/fixtures';
 let api: TestApi;
 let w: TenantWorld;
 let other: TenantWorld;
-const logged: string[] = [];
 
 beforeAll(async () => {
   api = await startTestApi({ AUTH_FAILURE_LIMIT: '3', AUTH_FAILURE_WINDOW_SECONDS: '2', TENANT_RATE_LIMIT_PER_MINUTE: '40', TRUST_PROXY: 'loopback' }, ['warn', 'error']);

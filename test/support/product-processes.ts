@@ -235,7 +235,7 @@ export class ProductProcesses {
       body: body ? JSON.stringify(body) : undefined,
     });
     const text = await res.text();
-    let parsed: any = null;
+    let parsed: any;
     try {
       parsed = JSON.parse(text);
     } catch {

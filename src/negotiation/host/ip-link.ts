@@ -89,7 +89,7 @@ export async function ensureBridge(namespace: string, name: string): Promise<voi
 export async function ensureVethPair(a: LinkEnd, b: LinkEnd, alias?: string): Promise<void> {
   assertIfName(a.name);
   assertIfName(b.name);
-  let la = await getLink(a.namespace, a.name);
+  const la = await getLink(a.namespace, a.name);
   let lb = await getLink(b.namespace, b.name);
   if (lb && alias && lb.ifalias && lb.ifalias !== alias) {
     throw new Error(`interface ${b.name} in ${b.namespace} belongs to '${lb.ifalias}', not '${alias}' (short-name collision)`);
@@ -100,7 +100,6 @@ export async function ensureVethPair(a: LinkEnd, b: LinkEnd, alias?: string): Pr
     if (la) await deleteLink(a.namespace, a.name);
     if (lb) await deleteLink(b.namespace, b.name);
     await run('ip', ['link', 'add', a.name, 'netns', a.namespace, 'type', 'veth', 'peer', 'name', b.name, 'netns', b.namespace]);
-    la = await getLink(a.namespace, a.name);
     lb = await getLink(b.namespace, b.name);
   }
   if (alias && lb?.ifalias !== alias) await run('ip', ['-n', b.namespace, 'link', 'set', 'dev', b.name, 'alias', alias]);

@@ -35,7 +35,7 @@ export async function download(path: string, fallbackName: string): Promise<void
   const key = getApiKey();
   const res = await fetch(path, { headers: key ? { Authorization: `Bearer ${key}` } : {} });
   if (!res.ok) {
-    let body: ErrorBody = {};
+    let body: ErrorBody;
     try {
       body = (await res.json()) as ErrorBody;
     } catch {

@@ -49,7 +49,7 @@ export default function GatewayCreate() {
       })
       .catch(() => undefined);
     void call(api.GET('/api/v1/vpcs', { params: { query: { limit: 1000 } } })).then((p) => setVpcs(p.items)).catch(() => undefined);
-  }, []);
+  }, [form]);
 
   const vpc = vpcs.find((v) => v.id === vpcId);
   useEffect(() => {
