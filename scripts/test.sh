@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: installs what is missing, starts PostgreSQL and Redis if
-# they are not running, type-checks, then runs unit, API and end-to-end tests (real services,
-# real charon, network namespaces).
+# they are not running, type-checks, lints (ESLint, Prettier), then runs unit, API and end-to-end tests (real services,
+# real charon, network namespaces). Lint and format checks come first: they fail in a minute, not after the long tiers.
 source "$(dirname "$0")/lib.sh"
 ensure_system_packages
 ensure_postgres
@@ -10,6 +10,11 @@ ensure_node_modules
 ensure_libreswan_tools
 log "type-checking"
 npx tsc -p tsconfig.json --noEmit
+ensure_node_modules web
+log "lint: ESLint (typescript-eslint) and Prettier, the server package and the console (web/)"
+npx eslint .
+npx prettier --check .
+(cd web && npx eslint . && npx prettier --check .)
 log "OpenAPI document lint (Redocly, redocly.yaml)"
 npm run --silent lint:openapi
 log "unit tests"

@@ -1,0 +1,62 @@
+// ESLint for the server package: the API and worker (src), the route agent, lab, CLI, benches,
+// migrations and the tests. web/ (the console) has its own config. Run: `npx eslint .`
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const nodeGlobals = { process: 'readonly', console: 'readonly', require: 'readonly', module: 'writable', __dirname: 'readonly', Buffer: 'readonly' };
+
+export default tseslint.config(
+  // Generated or byte-exact files: the SDK's types come from docs/openapi.json; golden files are compared byte for byte.
+  { ignores: ['dist/**', 'web/**', '.cache/**', 'coverage/**', 'artifacts/**', '.run/**', 'sdk/schema.d.ts', '**/__golden__/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      // The input rules reject control characters on purpose (input-guard, tunnel-rules, tunnel-model, the CLI's ANSI check).
+      'no-control-regex': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
+    },
+  },
+  {
+    // Production code does not reach into the lab, the tests or the benches (those are not shipped in the images).
+    files: ['src/**/*.ts'],
+    ignores: ['src/**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/lab/**', '**/e2e/**', '**/test/**', '**/bench/**'], message: 'src/ is shipped; the lab, tests and benches are not.' }] },
+      ],
+    },
+  },
+  {
+    // The route agent runs with plain Node on tenants' instances: of the server it takes only the dependency-free logger.
+    files: ['agent/**/*.ts'],
+    ignores: ['agent/**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^\\.\\./src/(?!common/structured-log$)', message: 'the route agent ships alone: only src/common/structured-log may be shared.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Tests, their harness and the benches read untyped JSON bodies and driver handles; `any` there is the honest type.
+    files: ['**/*.spec.ts', '**/*.test.ts', 'test/**/*.ts', 'e2e/**/*.ts', 'bench/**/*.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
+    // TypeORM's `migrations` option is typed Function[] (the migration classes).
+    files: ['migrations/index.ts'],
+    rules: { '@typescript-eslint/no-unsafe-function-type': 'off' },
+  },
+  {
+    // Plain CommonJS entry points and configs (bin/vpnctl.js, jest.config.js) and ES module helpers run by Node.
+    files: ['**/*.js', '**/*.mjs'],
+    languageOptions: { globals: nodeGlobals },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+);
