@@ -1,4 +1,4 @@
-// Three tiers (STYLE.md): unit specs beside the code need no services; api tests talk HTTP to a
+// Three tiers (after immich's): unit specs beside the code need no services; api tests talk HTTP to a
 // Nest app on a real PostgreSQL/Redis; e2e tests drive the running processes, charon and namespaces.
 const swcTs = ['@swc/jest', {
   jsc: {

@@ -1,4 +1,4 @@
-// The Excel sheets of the VPN lists: the spec's list columns (SPEC.md), headers and state words in
+// The Excel sheets of the VPN lists: the spec's list columns (docs/spec.md), headers and state words in
 // the console's words (the UCloudStack guide's, for Chinese). No PSK column, ever.
 import { CHARGE_TYPES, CONNECTION_STATES, ChargeType, ConnectionState, GATEWAY_STATES, GatewayState, RESOURCE_STATES, ResourceState } from '../vpn/states';
 import { assertWordsForEveryCode, Localized } from './locale';

@@ -1,4 +1,4 @@
-// The typed catalogue of jobs (STYLE.md, after immich): one queue per gateway host, a payload type
+// The typed catalogue of jobs (after immich's): one queue per gateway host, a payload type
 // per job name, deterministic ids so duplicates collapse. No NestJS here: the API and the worker
 // both import it.
 

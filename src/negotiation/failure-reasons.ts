@@ -1,4 +1,4 @@
-// Why a negotiation failed, read from the lines charon logged during the attempt (VICI.md §5).
+// Why a negotiation failed, read from the lines charon logged during the attempt (docs/vici.md, "Phase 1 or phase 2? What charon logs").
 // Pure: the worker passes the control-log lines of an `initiate` (or the daemon log of a passive
 // attempt) and gets a reason code, the phase and a sentence in the spirit of the seed's FAQ.
 

@@ -68,7 +68,7 @@ export class GatewayAgent {
   async start(): Promise<void> {
     await this.session.connect();
     await this.events.connect();
-    // `log` is charon's whole log at levels 0-1 (VICI.md): each tunnel's lines (a refused rekey,
+    // `log` is charon's whole log at levels 0-1 (docs/vici.md, "Commands"): each tunnel's lines (a refused rekey,
     // say) and the requests of peers that match no connection (another IKE version).
     this.subscription = await this.events.subscribe(['ike-updown', 'child-updown', 'ike-rekey', 'child-rekey', 'log'], (name, message) => {
       if (name === 'log') this.onLog(message);

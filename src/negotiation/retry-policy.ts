@@ -1,6 +1,6 @@
 // The spec's retry policy as a pure state machine: a failed negotiation is retried; after 3
 // failed tries the tunnel shows phase 1 / phase 2 failed, and the platform keeps retrying every
-// 12 seconds until it connects or is deleted (SPEC.md "States").
+// 12 seconds until it connects or is deleted (docs/spec.md, "States").
 import { ConnectionState } from '../vpn/states';
 import { FailureReason } from './failure-reasons';
 

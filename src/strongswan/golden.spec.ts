@@ -1,6 +1,6 @@
 // Golden files: the exact load-conn/load-shared JSON and both sides' downloadable .conf for each
 // IKE/IPsec combination that matters. Regenerate with UPDATE_GOLDEN=1, then review every diff by
-// eye against VICI.md and strongSwan's ipsec.conf(5) before committing it.
+// eye against docs/vici.md and strongSwan's ipsec.conf(5) before committing it.
 import { existsSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { renderConfigBundle } from './ipsec-conf';

@@ -1,4 +1,4 @@
-// VICI wire codec: packets and message elements (see /work/shared/VICI.md section 1).
+// VICI wire codec: packets and message elements (docs/vici.md, "Wire format").
 // Pure functions over Buffers; every malformed input ends in a ViciProtocolError with a code.
 import { ViciProtocolError } from './errors';
 import type { ViciSection, ViciValue } from './message';

@@ -1,5 +1,5 @@
 // Thin typed wrappers over ViciSession: each builds the ViciSection charon expects and shapes
-// the reply. Field names follow charon's (VICI.md section 2); only the wrapping is ours.
+// the reply. Field names follow charon's (docs/vici.md, "Commands"); only the wrapping is ours.
 import { ViciCommandError } from './errors';
 import type { ViciSection } from './message';
 import type { ViciSession } from './session';

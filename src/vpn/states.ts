@@ -1,4 +1,4 @@
-// Resource and connection states, as the spec names them (SPEC.md "States").
+// Resource and connection states, as the spec names them (docs/spec.md, "States").
 export const RESOURCE_STATES = ['creating', 'running', 'deleting', 'error'] as const;
 export type ResourceState = (typeof RESOURCE_STATES)[number];
 

@@ -91,7 +91,7 @@ export function charonPlugins(dataPlane: DataPlane): string[] {
  * charon's thread pool. Every VICI request is served by a pool thread, and a blocking `initiate`
  * holds its thread until the try ends (up to the 9.5 s give-up above for a silent peer). The
  * worker runs at most one initiate per tunnel at a time and a gateway has at most 20 tunnels
- * (SPEC.md), so 20 threads may be parked in initiates; about 8 more are held for good by the
+ * (docs/spec.md), so 20 threads may be parked in initiates; about 8 more are held for good by the
  * receiver, the scheduler, the watcher, netlink and libipsec's ESP/TUN loops; the rest serve
  * VICI (list-sas, events, the liveness probe), DPD and IKE messages. The stock 16 starved with
  * 8 silent peers: VICI stopped answering and the worker restarted a charon that was only busy.

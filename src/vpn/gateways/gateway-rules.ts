@@ -1,4 +1,4 @@
-// Pure rules for placing a VPN gateway (SPEC.md "VPN gateway").
+// Pure rules for placing a VPN gateway (docs/spec.md, "VPN gateway").
 import { intToIp, ipToInt, parseCidr } from '../../common/cidr';
 import { Violation, violation } from '../../common/violations';
 import { ChargeType } from '../states';
@@ -40,7 +40,7 @@ export function allocatePrivateIp(subnetCidr: string, used: Iterable<string>): s
   return null;
 }
 
-/** Purchase and renewal periods per charge type (SPEC.md "Renewal"). */
+/** Purchase and renewal periods per charge type (docs/spec.md, "Renewal"). */
 export const PERIOD_RANGE: Record<ChargeType, { min: number; max: number; unit: string }> = {
   hourly: { min: 1, max: 24, unit: 'hours' },
   monthly: { min: 1, max: 11, unit: 'months' },

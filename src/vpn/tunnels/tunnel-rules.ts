@@ -1,4 +1,4 @@
-// The spec's tunnel rules as pure functions (SPEC.md "VPN tunnel"): subnets and the pre-shared key.
+// The spec's tunnel rules as pure functions (docs/spec.md, "VPN tunnel"): subnets and the pre-shared key.
 import { isDeepStrictEqual } from 'node:util';
 import { cidrsOverlap, hasHostBits, normalizeCidr, parseCidr, remoteCidrProblem } from '../../common/cidr';
 import { Checked, Violation, violation } from '../../common/violations';

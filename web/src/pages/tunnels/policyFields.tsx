@@ -1,4 +1,4 @@
-// IKE (phase 1) and IPsec (phase 2) policy fields with the spec's defaults (SPEC.md tables,
+// IKE (phase 1) and IPsec (phase 2) policy fields with the spec's defaults (docs/spec.md tables,
 // src/vpn/policy/policy.ts): mode only for IKEv1, no encryption with AH, lifetimes 3600-86400 s.
 import { useEffect } from 'react';
 import { Alert, Button, Col, Form, Input, InputNumber, Row, Select } from 'antd';
