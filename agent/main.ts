@@ -15,6 +15,7 @@ const logSettings = readLogSettings(process.env, logProblems);
 const logger = createLogger({ ...(logProblems.length ? {} : logSettings), context: 'route-agent' });
 for (const p of logProblems) logger.warn(`${p}: using the default`);
 const log = (line: string) => logger.log(line);
+const warn = (line: string) => logger.warn(line);
 
 // Re-read on every request, so writing a rotated token into the file needs no restart.
 function tokenSource(config: AgentConfig): () => string {
@@ -51,6 +52,7 @@ async function main(): Promise<number> {
     authRetryMs: config.authRetrySeconds * 1000,
     stateFile: config.stateFile,
     log,
+    warn,
   });
   log(
     `route agent ${AGENT_VERSION}: api ${displayUrl(config.apiUrl)}, proto ${config.proto}, ` +

@@ -6,6 +6,7 @@ import { Backoff } from './backoff';
 import { RouteChange, RouteTable } from './ip-route';
 import { diffRoutes, DesiredRoute, isEmptyDiff, KernelRoute, normalizeDesired, sortRoutes } from './routes';
 import { AgentStateFile, loadStateFile, saveStateFile } from './state-file';
+import { createLogger } from '../src/common/structured-log';
 
 export interface RouteAgentApi {
   fetchRoutes(version: string | undefined, waitSeconds: number, signal?: AbortSignal): Promise<DesiredState>;
@@ -20,6 +21,8 @@ export interface RouteAgentOptions {
   authRetryMs?: number; // after a 401 (default 30 s)
   stateFile?: string;
   log?: (line: string) => void;
+  /** Failures it rides out (API unreachable, token refused, state file unusable); default `log`. */
+  warn?: (line: string) => void;
   backoff?: Backoff;
   // A long poll that comes back unchanged sooner than this waits out the rest (a server that
   // does not hold requests must not make the agent spin).
@@ -49,16 +52,19 @@ export class RouteAgent {
   private readonly abort = new AbortController();
   private wake: (() => void) | undefined;
   private readonly log: (line: string) => void;
+  private readonly warn: (line: string) => void;
   private readonly backoff: Backoff;
 
   constructor(private readonly o: RouteAgentOptions) {
-    this.log = o.log ?? ((line) => console.log(`${new Date().toISOString()} ${line}`));
+    const fallback = o.log ? undefined : createLogger({ context: 'route-agent' });
+    this.log = o.log ?? ((line) => fallback!.log(line));
+    this.warn = o.warn ?? (o.log ? this.log : (line) => fallback!.warn(line));
     this.backoff = o.backoff ?? new Backoff();
     if (o.stateFile) {
       try {
         this.lastState = loadStateFile(o.stateFile);
       } catch (e) {
-        this.log(`state file ignored: ${(e as Error).message}`);
+        this.warn(`state file ignored: ${(e as Error).message}`);
       }
       this.appliedVersion = this.lastState?.version;
     }
@@ -98,11 +104,11 @@ export class RouteAgent {
         await this.restoreFromStateFile();
         if (e instanceof AuthError) {
           const ms = this.o.authRetryMs ?? 30_000;
-          this.log(`API refused the agent token (${e.message}): token unknown or revoked; keeping routes, retrying in ${Math.round(ms / 1000)} s`);
+          this.warn(`API refused the agent token (${e.message}): token unknown or revoked; keeping routes, retrying in ${Math.round(ms / 1000)} s`);
           await this.sleep(ms);
         } else {
           const ms = this.backoff.next();
-          this.log(`API unreachable (${(e as Error).message}); keeping routes, retry ${this.backoff.failures} in ${(ms / 1000).toFixed(1)} s`);
+          this.warn(`API unreachable (${(e as Error).message}); keeping routes, retry ${this.backoff.failures} in ${(ms / 1000).toFixed(1)} s`);
           await this.sleep(ms);
         }
       }
@@ -163,7 +169,7 @@ export class RouteAgent {
       this.lastReport = key;
     } catch (e) {
       this.lastReport = undefined; // sent again after the next poll
-      if (!this.stopped) this.log(`report of version ${report.appliedVersion || '(none)'} failed: ${(e as Error).message}`);
+      if (!this.stopped) this.warn(`report of version ${report.appliedVersion || '(none)'} failed: ${(e as Error).message}`);
     }
   }
 
@@ -195,7 +201,7 @@ export class RouteAgent {
     try {
       saveStateFile(this.o.stateFile, this.lastState);
     } catch (e) {
-      this.log(`cannot write the state file: ${(e as Error).message}`);
+      this.warn(`cannot write the state file: ${(e as Error).message}`);
     }
   }
 

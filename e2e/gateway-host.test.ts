@@ -21,7 +21,7 @@ const prefix = uniqueLabPrefix('lg');
 const stateDir = tempDir('gwhost-lab');
 const baseDir = tempDir('gwhost-gateways');
 const lab = new Lab({ stateDir, prefix });
-const quiet: HostLogger = { info: () => undefined, warn: () => undefined, error: (m) => console.error(m) };
+const quiet: HostLogger = { log: () => undefined, warn: () => undefined, error: (m) => console.error(m) };
 const options = { network: new LabNetworkDriver({ prefix }), baseDir, restartBackoffMs: [200, 500], logger: quiet };
 let runtime = new GatewayHostRuntime(options);
 const gatewayId = uniqueGatewayId();

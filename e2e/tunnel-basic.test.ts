@@ -5,7 +5,9 @@ import { join } from 'path';
 import { run } from '../src/negotiation/host/exec';
 import { uniqueLabPrefix } from './support/lab-fixtures';
 
-const product = new Product({ labPrefix: uniqueLabPrefix('ea') });
+// The worker at debug: its log then carries every VICI request, load-shared (the PSK) included.
+const product = new Product({ labPrefix: uniqueLabPrefix('ea'), workerEnv: { LOG_LEVEL: 'debug' } });
+const PSK = 'e2e.Secret-1';
 const SITE_IP = '203.0.113.21';
 const SITE_SUBNET = '172.16.21.0/24';
 const SITE_HOST = '172.16.21.10';
@@ -24,7 +26,7 @@ it('IKEv2 defaults: the tunnel connects and a VPC instance pings the remote host
   await product.waitForGateway(gw.id);
   const peer = await product.ok('POST', '/api/v1/peer-gateways', { name: 'site-a', ipAddress: SITE_IP });
   const tunnel = await product.ok('POST', '/api/v1/vpn-tunnels', {
-    name: 'to-site-a', gatewayId: gw.id, peerId: peer.id, localSubnetIds: [vpc.subnets[0].id], remoteCidrs: [SITE_SUBNET], psk: 'e2e.Secret-1',
+    name: 'to-site-a', gatewayId: gw.id, peerId: peer.id, localSubnetIds: [vpc.subnets[0].id], remoteCidrs: [SITE_SUBNET], psk: PSK,
   });
 
   const download = await product.request('GET', `/api/v1/vpn-tunnels/${tunnel.id}/config?side=remote`);
@@ -50,4 +52,10 @@ it('IKEv2 defaults: the tunnel connects and a VPC instance pings the remote host
   // the gateway served with its charon running.
   const health = await run(process.execPath, [join(__dirname, '..', 'dist', 'src', 'cli', 'worker-health.js'), '--file', join(product.gatewaysDir, 'worker-health.json'), '--require-lease']);
   expect(JSON.parse(health.stdout)).toMatchObject({ ok: true, problems: [], health: { lease: { held: true, fenced: false }, gateways: { served: 1, charonsRunning: 1 } } });
+
+  // The PSK went to charon in a load-shared request, which the worker logged redacted, and nowhere else.
+  const workerLog = product.logs('worker');
+  expect(workerLog).toMatch(/VICI -> load-shared \{.*"data":"<redacted>"/);
+  expect(workerLog).not.toContain(PSK);
+  expect(product.logs('api')).not.toContain(PSK);
 });

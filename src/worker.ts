@@ -18,11 +18,9 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger({ level: config.logLevel, format: config.logFormat, context: 'worker' });
-  // The worker's components take a line callback; their lines go to the one logger.
-  const log = (m: string) => logger.log(m);
   // PostgreSQL away at start is waited for, not a reason to exit (a wrong key still is).
-  await untilAvailable('worker: PostgreSQL (secrets key check)', () => assertSecretsKeyOpensStoredKeys(config.databaseUrl, config.secretsKey), log);
-  const worker = new HostWorker(config, log);
+  await untilAvailable('worker: PostgreSQL (secrets key check)', () => assertSecretsKeyOpensStoredKeys(config.databaseUrl, config.secretsKey), (m) => logger.warn(m));
+  const worker = new HostWorker(config, logger);
   const stop = async (signal: string) => {
     // The charons and their SAs stay up: the next worker (a restart, an upgrade) takes them over.
     logger.log(`${signal}: stopping (gateway charons keep running for the next worker)`);

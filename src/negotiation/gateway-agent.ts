@@ -1,7 +1,7 @@
 // One VPN gateway's charon seen from the worker: a command session, an event subscription on its
 // own connection, and a negotiator per tunnel. Events are routed to tunnels by connection name.
 import { connName } from '../strongswan/tunnel-model';
-import { IkeSaEntry, ViciCommands, ViciEventStream, ViciSection, ViciSession, ViciSubscription } from '../vici';
+import { IkeSaEntry, ViciCommands, ViciEventStream, ViciLogger, ViciSection, ViciSession, ViciSubscription } from '../vici';
 import { describeRekey } from './rekey-events';
 import { flavourOfParsedRequest, IkeFlavour } from './failure-reasons';
 import { syncGatewayRoutes, syncSubnetAnchors } from './gateway-routes';
@@ -30,6 +30,7 @@ export interface GatewayAgentOptions {
   timings: RetryTimings;
   initiateTimeoutMs: number;
   log(message: string): void;
+  viciLogger?: ViciLogger;
 }
 
 export class GatewayAgent {
@@ -52,9 +53,9 @@ export class GatewayAgent {
   };
 
   constructor(private readonly o: GatewayAgentOptions) {
-    this.session = new ViciSession({ socketPath: o.viciSocket, timeoutMs: 30_000, reconnect: { initialDelayMs: 200, maxDelayMs: 5000 } });
+    this.session = new ViciSession({ socketPath: o.viciSocket, timeoutMs: 30_000, reconnect: { initialDelayMs: 200, maxDelayMs: 5000 }, logger: o.viciLogger });
     this.commands = new ViciCommands(this.session);
-    this.events = new ViciEventStream({ socketPath: o.viciSocket, timeoutMs: 30_000, reconnect: { initialDelayMs: 200, maxDelayMs: 5000 } });
+    this.events = new ViciEventStream({ socketPath: o.viciSocket, timeoutMs: 30_000, reconnect: { initialDelayMs: 200, maxDelayMs: 5000 }, logger: o.viciLogger });
   }
 
   get gatewayId(): string {
@@ -151,7 +152,7 @@ export class GatewayAgent {
   }
 
   private async withSession<T>(fn: (c: ViciCommands) => Promise<T>): Promise<T> {
-    const session = new ViciSession({ socketPath: this.o.viciSocket, timeoutMs: 60_000, reconnect: false });
+    const session = new ViciSession({ socketPath: this.o.viciSocket, timeoutMs: 60_000, reconnect: false, logger: this.o.viciLogger });
     try {
       await session.connect();
       return await fn(new ViciCommands(session));

@@ -12,6 +12,7 @@ import { FencedStore } from './state-writer';
 import { RetryTimings } from './retry-policy';
 import { TunnelStateStore } from './tunnel-negotiator';
 import { probeTunnel, TunnelProbe } from './tunnel-probe';
+import type { ViciLogger } from '../vici';
 
 export interface HostControllerOptions {
   hostId: string;
@@ -34,6 +35,8 @@ export interface HostControllerOptions {
   /** Gateways a reconcile pass syncs at the same time (default DEFAULT_RECONCILE_CONCURRENCY). */
   reconcileConcurrency?: number;
   log(message: string): void;
+  /** The gateways' VICI sessions: requests at debug (secrets redacted), failed event handlers at warn. */
+  viciLogger?: ViciLogger;
 }
 
 export const DEFAULT_RECONCILE_CONCURRENCY = 4;
@@ -104,7 +107,7 @@ export class HostController {
       const placement = await this.o.store.placement(g);
       const { viciSocket } = await this.o.runtime.ensureGateway(placement);
       if (!held) {
-        const agent = new GatewayAgent({ gatewayId, namespace: this.o.runtime.namespaceOf(gatewayId), privateIp: g.privateIp, subnetCidr: placement.subnetCidr, viciSocket, store: this.o.store, tunnelStore: this.tunnelStoreFor(fence), timings: this.o.timings, initiateTimeoutMs: this.o.initiateTimeoutMs, log: this.o.log });
+        const agent = new GatewayAgent({ gatewayId, namespace: this.o.runtime.namespaceOf(gatewayId), privateIp: g.privateIp, subnetCidr: placement.subnetCidr, viciSocket, store: this.o.store, tunnelStore: this.tunnelStoreFor(fence), timings: this.o.timings, initiateTimeoutMs: this.o.initiateTimeoutMs, log: this.o.log, viciLogger: this.o.viciLogger });
         await agent.start();
         held = { agent, fence };
         this.agents.set(gatewayId, held);

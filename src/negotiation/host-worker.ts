@@ -7,6 +7,7 @@ import { hostname } from 'os';
 import { DataSource } from 'typeorm';
 import { describeError } from '../common/dependency-errors';
 import { throttledLog, untilAvailable } from '../common/dependency-wait';
+import { createLogger, StructuredLogger } from '../common/structured-log';
 import { SecretBox } from '../common/secret-box';
 import { dataSourceOptions } from '../database/data-source';
 import { hostQueueName, JOB_NAMES, JobName, JobPayloads } from '../jobs/job-catalogue';
@@ -60,9 +61,12 @@ export class HostWorker {
   /** Whether another host of this database is renewing its lease (Redis), checked after our lease lapsed; see FenceGuard. */
   private othersRenewing: { at: number; others: boolean } | null = null;
   private checkingOthers = false;
-  private readonly depLog = throttledLog((m) => this.log(m));
+  // The worker's components take a line callback at level log; dependency outages are warnings.
+  private readonly log = (m: string) => this.logger.log(m);
+  private readonly warn = (m: string) => this.logger.warn(m);
+  private readonly depLog = throttledLog((m) => this.warn(m));
 
-  constructor(private readonly config: WorkerConfig, private readonly log: (m: string) => void = (m) => console.log(`[worker] ${m}`)) {}
+  constructor(private readonly config: WorkerConfig, private readonly logger: StructuredLogger = createLogger({ context: 'worker' })) {}
 
   async start(): Promise<void> {
     const c = this.config;
@@ -73,31 +77,32 @@ export class HostWorker {
       const db = new DataSource(dataSourceOptions(c.databaseUrl, { extra: { max: 10, connectionTimeoutMillis: 5000 } }));
       await db.initialize();
       return db;
-    }, this.log, { cancelled });
+    }, this.warn, { cancelled });
     // Route notifications are best effort and must never wait: no offline queue (a publish while
     // Redis is away fails at once instead of waiting for a reconnect; the agents' long polls
     // time out and read again anyway).
     this.publisher = new IORedis(c.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 });
     this.publisher.on('error', (e) => this.depLog('redis-publisher', `route notifications: ${describeError(e, 'Redis')} (tunnels are not affected)`));
     this.leaseDb = new DataSource(dataSourceOptions(c.databaseUrl, { extra: { max: 1, connectionTimeoutMillis: Math.min(2000, c.leaseTtlMs), statement_timeout: c.leaseTtlMs } }));
-    await untilAvailable('worker: PostgreSQL (lease)', () => this.leaseDb.initialize(), this.log, { cancelled });
+    await untilAvailable('worker: PostgreSQL (lease)', () => this.leaseDb.initialize(), this.warn, { cancelled });
     const store = (this.store = new NegotiationStore(this.db, new SecretBox(c.secretsKey), (vpcId) => publishRoutesChanged(this.publisher, vpcId).catch(() => undefined)));
     this.writer = new StateWriter({ log: this.log });
     const tunnelStore = new WriteBehindStore(store, this.writer);
     this.lease = new HostLease({ ttlMs: c.leaseTtlMs, fenceMarginMs: c.leaseFenceMarginMs });
     this.fence = new FenceGuard(this.lease);
-    await untilAvailable('worker: lease', () => this.renewLease(), this.log, { cancelled });
+    await untilAvailable('worker: lease', () => this.renewLease(), this.warn, { cancelled });
 
-    // The charon supervisor's lines carry the component too ("[worker] charon vpngw-…: …").
-    const logger = { info: (m: string) => this.log(m), warn: (m: string) => this.log(m), error: (m: string) => this.log(m) };
+    // The charon supervisor writes at its own levels (a replaced or crashed charon is a warning).
     const tag = hostTag(c.hostId);
-    const runtime = new GatewayHostRuntime({ network: createNetworkDriver(c, tag), baseDir: c.gatewaysDir, dataPlane: c.dataPlane, logger, hostTag: tag });
+    const runtime = new GatewayHostRuntime({ network: createNetworkDriver(c, tag), baseDir: c.gatewaysDir, dataPlane: c.dataPlane, logger: this.logger, hostTag: tag });
     this.runtime = runtime;
     this.controller = new HostController({
       hostId: c.hostId, capacity: c.capacity, db: this.db, store, runtime,
       tunnelStoreFor: (fence) => tunnelStore.fenced(fence), leaseValid: () => this.lease.isValid(),
       timings: { triesBeforeFailed: 3, quickRetryMs: c.quickRetryMs, failedRetryMs: c.retryIntervalMs },
       initiateTimeoutMs: c.initiateTimeoutMs, reconcileConcurrency: c.reconcileConcurrency, log: this.log,
+      // VICI requests at debug only when debug is on: rendering them (secrets redacted) costs on every command.
+      viciLogger: { warn: this.warn, ...(this.logger.enabled('debug') ? { debug: (m: string) => this.logger.debug(m) } : {}) },
     });
 
     // The typed catalogue: every job name has a handler, or the process refuses to start.
@@ -124,7 +129,7 @@ export class HostWorker {
       },
       { connection: this.redis, concurrency: c.jobConcurrency },
     );
-    this.worker.on('failed', (job, err) => this.log(`job ${job?.id} failed: ${describeError(err)}`));
+    this.worker.on('failed', (job, err) => this.warn(`job ${job?.id} failed: ${describeError(err)}`));
     this.worker.on('error', (err) => this.depLog('redis-worker', `job queue: ${describeError(err, 'Redis')}`));
 
     this.timers.push(setInterval(() => void this.leaseTick(), c.leaseRenewMs));
@@ -199,9 +204,9 @@ export class HostWorker {
     const evidence = this.othersRenewing && Date.now() - this.othersRenewing.at < 1000 ? this.othersRenewing.others : null;
     const next = this.fence.next(evidence);
     if (next === 'hold') {
-      this.log('lease lapsed (not renewed in time) but no other host is renewing either (PostgreSQL down for all?): still serving; fencing as soon as another host renews');
+      this.warn('lease lapsed (not renewed in time) but no other host is renewing either (PostgreSQL down for all?): still serving; fencing as soon as another host renews');
     } else if (next === 'fence') {
-      this.log(`lease lapsed (not renewed in time): fencing, this host stops serving its gateways`);
+      this.warn(`lease lapsed (not renewed in time): fencing, this host stops serving its gateways`);
       void this.controller.fenceAll().then(() => this.log('fenced: every gateway unplugged, its charon stopped'));
     } else if (next === 'resume') {
       this.log('lease renewed again: serving the gateways still placed here, removing the others');

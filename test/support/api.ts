@@ -1,4 +1,4 @@
-import { INestApplication, LogLevel } from '@nestjs/common';
+import { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
 import { randomBytes } from 'crypto';
 import request from 'supertest';
 import { createApiApp } from '../../src/api-app';
@@ -16,7 +16,7 @@ export interface TestApi {
 }
 
 /** A real API on a private, migrated database; Redis is the real one (database 15). */
-export async function startTestApi(overrides: Record<string, string> = {}, logger: LogLevel[] | false = false): Promise<TestApi> {
+export async function startTestApi(overrides: Record<string, string> = {}, logger: LogLevel[] | false | LoggerService = false): Promise<TestApi> {
   const db = await createTestDatabase();
   const adminKey = `admin-${randomBytes(16).toString('hex')}`;
   const config = loadConfig({

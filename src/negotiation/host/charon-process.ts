@@ -11,18 +11,13 @@ import {
   isAlive, processMentions, readPidFile, removeFile, rotateIfLarge, sleep, tailFile, terminate,
 } from './process-files';
 import { viciVersion } from './vici-probe';
+import { createLogger, StructuredLogger } from '../../common/structured-log';
 
-export interface HostLogger {
-  info(msg: string): void;
-  warn(msg: string): void;
-  error(msg: string): void;
-}
+/** The levels the gateway runtime writes at; the worker passes its structured logger. */
+export type HostLogger = Pick<StructuredLogger, 'log' | 'warn' | 'error'>;
 
-export const consoleLogger: HostLogger = {
-  info: (m) => console.log(m),
-  warn: (m) => console.warn(m),
-  error: (m) => console.error(m),
-};
+/** For a runtime built without the worker's logger (scripts, tests): the same structured lines at the default level. */
+export const defaultHostLogger: HostLogger = createLogger({ context: 'gateway-host' });
 
 export interface CharonProcessOptions {
   gatewayId: string;
@@ -86,7 +81,7 @@ export class CharonProcess {
       minForcedRestartIntervalMs: 300_000,
       probeTimeoutMs: 5_000,
       adoptedWatchMs: 1_000,
-      logger: consoleLogger,
+      logger: defaultHostLogger,
       // An option passed as undefined keeps its default.
       ...(Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as CharonProcessOptions),
     };
@@ -159,7 +154,7 @@ export class CharonProcess {
     }
     this.adoptedPid = pid;
     this.startedAt = Date.now();
-    this.o.logger.info(`charon ${this.gatewayId}: took over the running charon pid ${pid} (left by a previous worker); its SAs are kept`);
+    this.o.logger.log(`charon ${this.gatewayId}: took over the running charon pid ${pid} (left by a previous worker); its SAs are kept`);
     this.adoptedWatch = setInterval(() => {
       if (this.adoptedPid === pid && !isAlive(pid)) this.onAdoptedExit(pid);
     }, this.o.adoptedWatchMs);
@@ -340,7 +335,7 @@ export class CharonProcess {
       this.starting = this.launch().finally(() => (this.starting = null));
       this.starting.then(
         () => {
-          this.o.logger.info(`charon ${this.gatewayId} restarted (attempt ${this.restartAttempt})`);
+          this.o.logger.log(`charon ${this.gatewayId} restarted (attempt ${this.restartAttempt})`);
           this.fireRestart();
         },
         (e: Error) => {

@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { charonPaths, DataPlane, DEFAULT_CHARON_PATH, DEFAULT_GATEWAYS_DIR, RetransmitSettings } from './charon-config';
-import { CharonProcess, consoleLogger, HostLogger } from './charon-process';
+import { CharonProcess, defaultHostLogger, HostLogger } from './charon-process';
 import { ensureNamespace, listNamespaces, namespaceExists, removeNamespace } from './gateway-namespace';
 import { assertPlacement, GatewayNetworkDriver, GatewayPlacement } from './gateway-network';
 import { gatewayNamespace } from './gateway-names';
@@ -45,7 +45,7 @@ export class GatewayHostRuntime {
 
   constructor(private readonly options: GatewayHostRuntimeOptions) {
     this.baseDir = options.baseDir ?? DEFAULT_GATEWAYS_DIR;
-    this.logger = options.logger ?? consoleLogger;
+    this.logger = options.logger ?? defaultHostLogger;
   }
 
   // The namespace of this host's copy of the gateway.

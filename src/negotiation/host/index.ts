@@ -5,7 +5,7 @@ export { assertPlacement } from './gateway-network';
 export type { GatewayPlacement, GatewayNetworkDriver } from './gateway-network';
 export { LabNetworkDriver } from './lab-network-driver';
 export type { LabNetworkDriverOptions } from './lab-network-driver';
-export { CharonProcess, consoleLogger } from './charon-process';
+export { CharonProcess, defaultHostLogger } from './charon-process';
 export type { CharonProcessOptions, HostLogger } from './charon-process';
 export {
   renderCharonConf, charonPaths, DEFAULT_RETRANSMIT, retransmitGiveUpSeconds, DEFAULT_CHARON_PATH, DEFAULT_GATEWAYS_DIR,
