@@ -1,11 +1,12 @@
 // ESLint for the server package: the API and worker (src), the route agent, lab, CLI, benches,
 // migrations and the tests. web/ (the console) has its own config. Run: `npx eslint .`
 import js from '@eslint/js';
+import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 const nodeGlobals = { process: 'readonly', console: 'readonly', require: 'readonly', module: 'writable', __dirname: 'readonly', Buffer: 'readonly' };
 
-export default tseslint.config(
+export default defineConfig(
   // Generated or byte-exact files: the SDK's types come from docs/openapi.json; golden files are compared byte for byte.
   { ignores: ['dist/**', 'web/**', '.cache/**', 'coverage/**', 'artifacts/**', '.run/**', 'sdk/schema.d.ts', '**/__golden__/**'] },
   js.configs.recommended,

@@ -1,5 +1,6 @@
 // ESLint for the console (web/). Run from web/: `npx eslint .`
 import js from '@eslint/js';
+import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 
@@ -14,7 +15,7 @@ const browserGlobals = {
 };
 const nodeGlobals = { process: 'readonly', console: 'readonly', fetch: 'readonly', URL: 'readonly' };
 
-export default tseslint.config(
+export default defineConfig(
   { ignores: ['dist/**', '.api-dist/**', 'node_modules/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
