@@ -19,13 +19,20 @@ export default defineConfig(
     },
   },
   {
-    // Production code does not reach into the lab, the tests or the benches (those are not shipped in the images).
+    // The product (src/) does not depend on its harness: the lab, the tests and the benches.
     files: ['src/**/*.ts'],
     ignores: ['src/**/*.spec.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/lab/**', '**/e2e/**', '**/test/**', '**/bench/**'], message: 'src/ is shipped; the lab, tests and benches are not.' }] },
+        {
+          patterns: [
+            {
+              group: ['**/lab/**', '**/e2e/**', '**/test/**', '**/bench/**'],
+              message: 'src/ is the product; the lab, tests and benches are its harness and may import it, not the other way round.',
+            },
+          ],
+        },
       ],
     },
   },
