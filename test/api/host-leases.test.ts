@@ -114,19 +114,28 @@ it('an expired host gets no new gateways; a renewed lease makes it placeable aga
 it('a drain moves one gateway at a time, the next only once the previous reconnected', async () => {
   await store.renewLease(B, B, 3, 60_000);
   await store.renewLease(C, C, 3, 60_000);
-  const onC = (await pg.query('SELECT id FROM vpn_gateways WHERE host_id = $1', [C])).rows.length;
-  expect(onC).toBe(2);
+  const onCNow = (await pg.query('SELECT id FROM vpn_gateways WHERE host_id = $1', [C])).rows.map((r) => r.id as string);
+  expect(onCNow).toHaveLength(2);
   await pg.query('UPDATE gateway_hosts SET cordoned = true, drain_started_at = now() WHERE id = $1', [C]);
-  const first = await store.claimDrained(A, 10);
+  // The next gateway is named before anyone takes it (the taker prepares its copy first).
+  const next = await store.nextDrained(A, 10);
+  expect(next).toMatchObject({ fromHostId: C });
+  // Only a gateway still on the draining host can be claimed by name.
+  expect(await store.claimDrained(A, 10, gateways.find((g) => g !== next!.gatewayId && !onCNow.includes(g)) ?? 'vpngw-nope')).toEqual([]);
+  const first = await store.claimDrained(A, 10, next!.gatewayId);
   expect(first).toHaveLength(1);
-  expect(first[0]).toMatchObject({ fromHostId: C, reason: 'drain' });
-  // The first has not reconnected: nobody takes the next.
+  expect(first[0]).toMatchObject({ gatewayId: next!.gatewayId, fromHostId: C, reason: 'drain' });
+  // The first has not reconnected: nobody takes (or is told to prepare) the next.
+  expect(await store.nextDrained(A, 10)).toBeNull();
   expect(await store.claimDrained(A, 10)).toEqual([]);
   expect(await store.claimDrained(B, 10)).toEqual([]);
   await store.finishMove(first[0].moveId);
   // A host with no room takes nothing.
+  expect(await store.nextDrained(B, 3)).toBeNull();
   expect(await store.claimDrained(B, 3)).toEqual([]);
   const second = await store.claimDrained(A, 10);
   expect(second).toHaveLength(1);
   expect((await row('SELECT count(*)::int AS n FROM vpn_gateways WHERE host_id = $1', [C])).n).toBe(0);
+  expect(await store.nextDrained(A, 10)).toBeNull();
 });
+
