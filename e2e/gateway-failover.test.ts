@@ -116,6 +116,12 @@ it('a. two hosts share the gateways; killing the host with two brings their tunn
     const [e] = await failoverEvents(t.id);
     expect(e.message).toMatch(new RegExp(`moved from host ${hostA} to host ${hostB} after ${hostA}'s lease expired; reconnected in [0-9.]+ s`));
   }
+  // ... and in the moved gateways' own logs, which the tenant reads too.
+  for (const g of [gws[0], gws[2]]) {
+    const [entry] = (await product.ok('GET', `/api/v1/vpn-gateways/${g.id}/logs`)).items;
+    expect(entry).toMatchObject({ kind: 'failover', reasonCode: 'host_lease_expired', fromHost: hostA, toHost: hostB });
+  }
+  expect((await product.ok('GET', `/api/v1/vpn-gateways/${gws[1].id}/logs`)).items).toEqual([]);
   const hosts = await product.ok('GET', '/api/v1/gateway-hosts', undefined, product.adminKey);
   const b = hosts.find((h: any) => h.id === hostB);
   expect(b).toMatchObject({ live: true, failovers: { in: 2, out: 0 }, tunnels: 3, tunnelsConnected: 3, gateways: { total: 3 } });
