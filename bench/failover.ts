@@ -241,8 +241,9 @@ async function main(): Promise<void> {
     await product.start();
     hostA = `${product.hostId}a`;
     hostB = `${product.hostId}b`;
-    await product.addHost(hostA);
-    await product.addHost(hostB);
+    // At level log: the drain's breakdown is read from the hosts' take-over lines.
+    await product.addHost(hostA, { LOG_LEVEL: 'log' });
+    await product.addHost(hostB, { LOG_LEVEL: 'log' });
     out.workerSettings = product.workerSettings();
     const s = await setup();
     const plans = [...Array.from({ length: GATEWAYS }, (_, g) => plansOf(s, g, PER_GATEWAY)).flat(), ...plansOf(s, gatewayCount - 1, SINGLE_TUNNELS)];

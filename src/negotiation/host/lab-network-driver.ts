@@ -96,10 +96,12 @@ export class LabNetworkDriver implements GatewayNetworkDriver {
   }
 }
 
-// Every port tagged with this gateway's id but another name: another host's copy.
+// Every port tagged with this gateway's id but another name that is plugged in (in a bridge, or up):
+// another host's live copy. A copy being prepared for a drain (its ports down, outside the bridges)
+// answers for nothing and is left alone: the owner's every attach would otherwise delete it.
 async function deleteOtherPorts(namespace: string, gatewayId: string, keep: string): Promise<void> {
   for (const link of await linksWithAlias(namespace, gatewayId)) {
-    if (link.ifname !== keep) await deleteLink(namespace, link.ifname);
+    if (link.ifname !== keep && (link.master || link.flags?.includes('UP'))) await deleteLink(namespace, link.ifname);
   }
 }
 
