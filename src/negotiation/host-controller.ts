@@ -5,6 +5,7 @@ import { describeError } from '../common/dependency-errors';
 import { VpnTunnel } from '../vpn/tunnels/vpn-tunnel.entity';
 import { GatewayAgent } from './gateway-agent';
 import { GatewayHostRuntime } from './host/gateway-host';
+import { GatewayPlacement } from './host/gateway-network';
 import { preloadTunnels } from './tunnel-preload';
 import { KeyedMutex } from './keyed-mutex';
 import { OwnershipFence } from './host-lease';
@@ -87,7 +88,8 @@ export class HostController {
     return this.mutex.run(gatewayId, () => this.syncGatewayLocked(gatewayId));
   }
 
-  private async syncGatewayLocked(gatewayId: string): Promise<void> {
+  /** `prepared`: the placement of a copy prepareGateway built for a drain's move; only the take-over remains. */
+  private async syncGatewayLocked(gatewayId: string, prepared?: GatewayPlacement): Promise<void> {
     const g = await this.o.store.gateway(gatewayId);
     if (!g || g.hostId !== this.o.hostId) return this.forgetLocked(gatewayId);
     if (g.resourceState === 'deleting') return this.deleteGatewayLocked(gatewayId);
@@ -104,8 +106,8 @@ export class HostController {
       held = undefined;
     }
     try {
-      const placement = await this.o.store.placement(g);
-      const { viciSocket } = await this.o.runtime.ensureGateway(placement);
+      const placement = prepared ?? (await this.o.store.placement(g));
+      const { viciSocket } = prepared ? await this.o.runtime.takeOverPrepared(placement) : await this.o.runtime.ensureGateway(placement);
       if (!held) {
         const agent = new GatewayAgent({ gatewayId, namespace: this.o.runtime.namespaceOf(gatewayId), privateIp: g.privateIp, subnetCidr: placement.subnetCidr, viciSocket, store: this.o.store, tunnelStore: this.tunnelStoreFor(fence), timings: this.o.timings, initiateTimeoutMs: this.o.initiateTimeoutMs, log: this.o.log });
         await agent.start();
@@ -120,7 +122,7 @@ export class HostController {
     const agent = held.agent;
     const desired = await this.o.store.desiredTunnels(gatewayId);
     for (const d of desired.filter((t) => t.resourceState === 'deleting')) await this.deleteTunnelOn(agent, d.render.id);
-    await agent.converge(desired.filter((t) => t.resourceState !== 'deleting'));
+    await agent.converge(desired.filter((t) => t.resourceState !== 'deleting'), { routesInPlace: !!prepared });
   }
 
   deleteGateway(gatewayId: string): Promise<void> {
@@ -273,13 +275,13 @@ export class HostController {
       const started = Date.now();
       const g = await this.o.store.gateway(next.gatewayId);
       if (!g || g.hostId !== next.fromHostId) return;
-      let prepared = false;
+      let prepared: GatewayPlacement | undefined;
       if (g.resourceState === 'running') {
         try {
           const placement = await this.o.store.placement(g);
           const { viciSocket } = await this.o.runtime.prepareGateway(placement);
           await preloadTunnels({ namespace: this.o.runtime.namespaceOf(g.id), viciSocket, privateIp: g.privateIp, subnetCidr: placement.subnetCidr }, await this.o.store.desiredTunnels(g.id));
-          prepared = true;
+          prepared = placement;
         } catch (err) {
           this.o.log(`preparing ${g.id} before its move failed (${describeError(err)}): it moves unprepared`);
         }
@@ -290,7 +292,7 @@ export class HostController {
       if (!claim) return this.o.runtime.removeGateway(g.id);
       this.movedHere(claim);
       const movedAt = Date.now();
-      await this.syncGatewayLocked(g.id);
+      await this.syncGatewayLocked(g.id, prepared);
       this.o.log(`gateway ${g.id} taken over from ${next.fromHostId}: ${prepared ? `prepared in ${preparedMs} ms while it served there, ` : 'not prepared, '}serving here (plugged in, tunnels initiating) ${Date.now() - movedAt} ms after the move`);
     });
   }

@@ -75,7 +75,7 @@ export class GatewayHostRuntime {
 
   // A planned move's first half (make before break): the namespace, its legs built but not
   // plugged in (GatewayNetworkDriver.prepare) and a running charon, while the current owner still
-  // serves the gateway. The move's second half is ensureGateway, by the gateway's new owner.
+  // serves the gateway. The move's second half is takeOverPrepared, by the gateway's new owner.
   async prepareGateway(placement: GatewayPlacement): Promise<{ viciSocket: string }> {
     assertPlacement(placement);
     const id = placement.gatewayId;
@@ -89,6 +89,16 @@ export class GatewayHostRuntime {
       if (recreated && charon.isRunning()) await charon.stop();
       await charon.start();
       return { viciSocket: charon.viciSocket };
+    });
+  }
+
+  // A planned move's second half, right after the claim, for a copy prepareGateway built: only the
+  // network take-over (charon already runs with the connections loaded).
+  async takeOverPrepared(placement: GatewayPlacement): Promise<{ viciSocket: string }> {
+    const id = placement.gatewayId;
+    return this.serialized(id, async () => {
+      await this.options.network.takeOver(placement, this.namespaceOf(id));
+      return { viciSocket: this.charonFor(id).viciSocket };
     });
   }
 

@@ -38,6 +38,12 @@ export interface GatewayNetworkDriver {
    * gateway's current owner; safe to repeat.
    */
   attach(placement: GatewayPlacement, namespace: string): Promise<void>;
+  /**
+   * The last step of `attach`, for a copy `prepare` just built (a drain's move, right after the
+   * claim): unplugs every other copy and plugs this one, nothing else, so the move's outage is
+   * these few commands. `attach` is `prepare` then this.
+   */
+  takeOver(placement: GatewayPlacement, namespace: string): Promise<void>;
   /** Removes what attach made outside the namespace too; succeeds when nothing is there. */
   detach(placement: GatewayPlacement, namespace: string): Promise<void>;
   /**

@@ -66,11 +66,15 @@ export class LabNetworkDriver implements GatewayNetworkDriver {
 
   async attach(p: GatewayPlacement, namespace: string): Promise<void> {
     await this.prepare(p, namespace);
+    await this.takeOver(p);
+  }
+
+  async takeOver(p: GatewayPlacement): Promise<void> {
     const inetNs = this.names.inetNamespace;
     const vpcNs = this.names.vpcNamespace(p.vpcId);
     const port = this.names.gatewayPort(p.gatewayId, this.hostTag);
     // Take over: no other copy of this gateway stays plugged in, then this one is plugged (the
-    // outage of a prepared move is these four commands).
+    // outage of a prepared move is these six commands).
     await deleteOtherPorts(inetNs, p.gatewayId, port);
     await deleteOtherPorts(vpcNs, p.gatewayId, port);
     await plugIntoBridge(inetNs, port, this.names.inetBridge);

@@ -224,12 +224,15 @@ export class VxlanNetworkDriver implements GatewayNetworkDriver {
   }
 
   async attach(placement: GatewayPlacement, namespace: string): Promise<void> {
+    await this.prepare(placement, namespace);
+    await this.takeOver(placement, namespace);
+  }
+
+  /** Plugs the legs into their bridges and announces the external IP (other hosts' copies are theirs to unplug). */
+  async takeOver(placement: GatewayPlacement, namespace: string): Promise<void> {
     const p = placement as SegmentPlacement;
-    assertPlacement(p);
-    if (!namespaceExists(namespace)) throw new Error(`gateway namespace ${namespace} does not exist`);
     await this.runSteps(planAttach(p, namespace, this.s, await this.observe(p, namespace)));
-    await this.configureInside(p, namespace);
-    // Every attach announces the external IP (cheap, and a takeover is an attach on another host).
+    // Every take-over announces the external IP (cheap, and it is how the address moves hosts).
     const [cmd, ...args] = gratuitousArpArgv(namespace, p.externalIp);
     await run(cmd, args, { timeoutMs: 10_000 });
   }
