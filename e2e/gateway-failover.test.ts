@@ -24,15 +24,17 @@ const failoverEvents = async (tunnelId: string): Promise<any[]> =>
 const remoteRoutes = () => product.agentRoutes('vm-a1');
 
 /** The internet bridge's ports of each gateway (tagged with its id) and the ports its MAC was learnt on. */
-async function externalLegs(): Promise<Map<string, { ports: string[]; fdbPorts: string[] }>> {
+async function externalLegs(): Promise<Map<string, { ports: string[]; plugged: string[]; fdbPorts: string[] }>> {
   const inet = product.lab.names.inetNamespace;
-  const links = JSON.parse((await run('ip', ['-n', inet, '-j', 'link', 'show'])).stdout) as { ifname: string; ifalias?: string }[];
+  const links = JSON.parse((await run('ip', ['-n', inet, '-j', 'link', 'show'])).stdout) as { ifname: string; ifalias?: string; master?: string; flags?: string[] }[];
   const fdb = JSON.parse((await run('bridge', ['-n', inet, '-j', 'fdb', 'show', 'br', 'inet0'])).stdout) as { mac: string; ifname: string }[];
-  const legs = new Map<string, { ports: string[]; fdbPorts: string[] }>();
+  const legs = new Map<string, { ports: string[]; plugged: string[]; fdbPorts: string[] }>();
   for (const g of gws) {
     const mac = gatewayMac(g.id, 'eth0');
     legs.set(g.id, {
       ports: links.filter((l) => l.ifalias === g.id).map((l) => l.ifname),
+      // In the bridge and up: a copy that can answer (a drain's copy being prepared is neither).
+      plugged: links.filter((l) => l.ifalias === g.id && l.master === 'inet0' && l.flags?.includes('UP')).map((l) => l.ifname),
       fdbPorts: [...new Set(fdb.filter((e) => e.mac === mac).map((e) => e.ifname))],
     });
   }
@@ -116,6 +118,12 @@ it('a. two hosts share the gateways; killing the host with two brings their tunn
     const [e] = await failoverEvents(t.id);
     expect(e.message).toMatch(new RegExp(`moved from host ${hostA} to host ${hostB} after ${hostA}'s lease expired; reconnected in [0-9.]+ s`));
   }
+  // ... and in the moved gateways' own logs, which the tenant reads too.
+  for (const g of [gws[0], gws[2]]) {
+    const [entry] = (await product.ok('GET', `/api/v1/vpn-gateways/${g.id}/logs`)).items;
+    expect(entry).toMatchObject({ kind: 'failover', reasonCode: 'host_lease_expired', fromHost: hostA, toHost: hostB });
+  }
+  expect((await product.ok('GET', `/api/v1/vpn-gateways/${gws[1].id}/logs`)).items).toEqual([]);
   const hosts = await product.ok('GET', '/api/v1/gateway-hosts', undefined, product.adminKey);
   const b = hosts.find((h: any) => h.id === hostB);
   expect(b).toMatchObject({ live: true, failovers: { in: 2, out: 0 }, tunnels: 3, tunnelsConnected: 3, gateways: { total: 3 } });
@@ -163,7 +171,10 @@ it('c. a frozen host loses its gateways after the lease TTL, never two copies on
       });
       if (at > fenceAt) {
         samples++;
-        for (const [id, l] of legs) if (l.ports.length > 1 || l.fdbPorts.length > 1) violations.push(`${new Date(at).toISOString()} ${id}: ports ${l.ports} fdb ${l.fdbPorts}`);
+        // Two copies answer when two ports are plugged in (in the bridge and up) or the bridge
+        // learnt the gateway's MAC on two: the taker builds its own port unplugged before it
+        // unplugs the frozen copy's and plugs its own, so two tagged ports may exist meanwhile.
+        for (const [id, l] of legs) if (l.plugged.length > 1 || l.fdbPorts.length > 1) violations.push(`${new Date(at).toISOString()} ${id}: plugged ${l.plugged} of ports ${l.ports}, fdb ${l.fdbPorts}`);
       }
       await new Promise((r) => setTimeout(r, Math.max(0, start + (k + 1) * 100 - Date.now())));
     }
@@ -204,6 +215,21 @@ async function expectPingsOf(list: typeof tunnels): Promise<void> {
 
 it('d. a drain moves every gateway off a host, one at a time, tunnels connected', async () => {
   await product.waitFor(async () => (await product.sql('SELECT 1 FROM gateway_hosts WHERE id = $1 AND lease_expires_at > now()', [hostB])).length === 1, 20_000, 'B to hold its lease again');
+  // Sampled every 100 ms through the drain: never two plugged copies of one gateway, and the
+  // taker's copy exists (prepared, not plugged) before the move.
+  const violations: string[] = [];
+  let preparedSeen = 0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const at = new Date().toISOString();
+      for (const [id, l] of await externalLegs()) {
+        if (l.plugged.length > 1 || l.fdbPorts.length > 1) violations.push(`${at} ${id}: plugged ${l.plugged} fdb ${l.fdbPorts}`);
+        if (l.ports.length > l.plugged.length) preparedSeen++;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
   const startedAt = Date.now();
   const started = await product.ok('POST', `/api/v1/gateway-hosts/${hostA}/drain`, undefined, product.adminKey);
   expect(started).toMatchObject({ id: hostA, cordoned: true, drain: { remaining: 3, done: false } });
@@ -225,6 +251,13 @@ it('d. a drain moves every gateway off a host, one at a time, tunnels connected'
   for (let i = 1; i < moves.length; i++) {
     if (moves[i - 1].reconnected_at) expect(Date.parse(moves[i].moved_at)).toBeGreaterThanOrEqual(Date.parse(moves[i - 1].reconnected_at));
   }
+  sampling = false;
+  await sampler;
+  expect(violations).toEqual([]);
+  // Make before break: B prepared each copy while A served it, then took it over.
+  const bLog = readFileSync(product.labHosts().get(hostB)!.log, 'utf8');
+  for (const g of gws) expect(bLog).toMatch(new RegExp(`gateway ${g.id} taken over from ${hostA}: prepared in \\d+ ms while it served there`));
+  expect(preparedSeen).toBeGreaterThan(0);
   const a = (await product.ok('GET', '/api/v1/gateway-hosts', undefined, product.adminKey)).find((h: any) => h.id === hostA);
   expect(a).toMatchObject({ cordoned: true, gateways: { total: 0 }, drain: { moved: 3, remaining: 0, done: true } });
   await expectPingsOf(platform);

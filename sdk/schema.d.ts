@@ -451,6 +451,26 @@ export interface paths {
         patch: operations["updateVpnGateway"];
         trace?: never;
     };
+    "/api/v1/vpn-gateways/{id}/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The gateway's log: its moves between gateway hosts (a failover after its host was lost, a drain) and how long its tunnels took to reconnect (newest first)
+         * @description Filters reasonCode and from/to combine. Each tunnel's connection log has the same failover as an entry of its own.
+         */
+        get: operations["listVpnGatewayLogs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/vpn-gateways/batch-delete": {
         parameters: {
             query?: never;
@@ -1672,10 +1692,10 @@ export interface components {
         };
         AlertRuleDto: {
             /**
-             * @description Tunnel metrics apply to bound tunnels, gateway metrics to bound gateways. `tunnel_health`: tunnel health: 1 when every CHILD_SA is installed (connected) and its last rekey did not fail, else 0; `tunnel_bps_in`: tunnel inbound bandwidth, bits/s; `tunnel_bps_out`: tunnel outbound bandwidth, bits/s; `tunnel_pps_in`: tunnel inbound packets/s; `tunnel_pps_out`: tunnel outbound packets/s; `gateway_rx_bps`: gateway external NIC receive bandwidth, bits/s; `gateway_tx_bps`: gateway external NIC transmit bandwidth, bits/s; `gateway_rx_pps`: gateway external NIC receive packets/s; `gateway_tx_pps`: gateway external NIC transmit packets/s; `gateway_tx_utilization`: outbound bandwidth utilisation, a fraction 0..1 of the gateway's bandwidth
+             * @description Tunnel metrics apply to bound tunnels, gateway metrics to bound gateways. `tunnel_health`: tunnel health: 1 when every CHILD_SA is installed (connected) and its last rekey did not fail, else 0; `tunnel_bps_in`: tunnel inbound bandwidth, bits/s; `tunnel_bps_out`: tunnel outbound bandwidth, bits/s; `tunnel_pps_in`: tunnel inbound packets/s; `tunnel_pps_out`: tunnel outbound packets/s; `gateway_rx_bps`: gateway external NIC receive bandwidth, bits/s; `gateway_tx_bps`: gateway external NIC transmit bandwidth, bits/s; `gateway_rx_pps`: gateway external NIC receive packets/s; `gateway_tx_pps`: gateway external NIC transmit packets/s; `gateway_tx_utilization`: outbound bandwidth utilisation, a fraction 0..1 of the gateway's bandwidth; `gateway_failovers`: failovers of the gateway in the evaluation period: moves to another gateway host after its host was lost (an operator's drain does not count)
              * @enum {string}
              */
-            metric: "tunnel_health" | "tunnel_bps_in" | "tunnel_bps_out" | "tunnel_pps_in" | "tunnel_pps_out" | "gateway_rx_bps" | "gateway_tx_bps" | "gateway_rx_pps" | "gateway_tx_pps" | "gateway_tx_utilization";
+            metric: "tunnel_health" | "tunnel_bps_in" | "tunnel_bps_out" | "tunnel_pps_in" | "tunnel_pps_out" | "gateway_rx_bps" | "gateway_tx_bps" | "gateway_rx_pps" | "gateway_tx_pps" | "gateway_tx_utilization" | "gateway_failovers";
             /**
              * @description value <comparator> threshold breaches: lt <, le <=, gt >, ge >=, eq =, ne !=
              * @enum {string}
@@ -2099,6 +2119,36 @@ export interface components {
              * @example 1
              */
             period?: number;
+        };
+        GatewayLogEntryDto: {
+            id: string;
+            /**
+             * Format: date-time
+             * @description When the gateway moved
+             */
+            at: string;
+            /** @enum {string} */
+            kind: "failover";
+            /** @enum {string} */
+            reasonCode: "host_lease_expired" | "gateway_drained";
+            /** @description The gateway host it moved from (null: it had none) */
+            fromHost: string | null;
+            /** @description The gateway host it moved to */
+            toHost: string;
+            /**
+             * Format: date-time
+             * @description When every tunnel of the gateway was connected again (null: not yet, or tunnels that wait for their remote)
+             */
+            reconnectedAt: string | null;
+            /** @description Seconds from the move to reconnectedAt */
+            reconnectSeconds: number | null;
+            message: string;
+        };
+        GatewayLogPageDto: {
+            items: components["schemas"]["GatewayLogEntryDto"][];
+            total: number;
+            offset: number;
+            limit: number;
         };
         UpdateGatewayDto: {
             /** @example gw-prod */
@@ -5457,6 +5507,72 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["GatewayDto"];
+                };
+            };
+            /** @description A field broke a rule: `violations` names each field, rule and value */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The key may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    listVpnGatewayLogs: {
+        parameters: {
+            query?: {
+                offset?: number;
+                limit?: number;
+                /** @description Only failovers after a lost host (host_lease_expired) or only drains (gateway_drained) */
+                reasonCode?: "host_lease_expired" | "gateway_drained";
+                /** @description Entries at or after this time */
+                from?: string;
+                /** @description Entries at or before this time */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayLogPageDto"];
                 };
             };
             /** @description A field broke a rule: `violations` names each field, rule and value */

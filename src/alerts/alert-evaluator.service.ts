@@ -86,7 +86,7 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async evaluatePeriod(period: number, now: Date): Promise<EvaluationReport> {
     const maxAge = this.settings.sampleMaxAgeMs;
-    const observations = [...(await observeTunnels(this.db, now, maxAge)), ...(await observeGateways(this.db, now, maxAge))];
+    const observations = [...(await observeTunnels(this.db, now, maxAge)), ...(await observeGateways(this.db, now, maxAge, periodMs(this.settings)))];
     const templates = await this.store.loadTemplates(observations.map((o) => o.templateId));
     const states = await this.store.loadStates();
     const live = new Set<string>();

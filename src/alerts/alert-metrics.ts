@@ -23,6 +23,7 @@ export const METRICS = {
   gateway_rx_pps: { resource: 'gateway', description: 'gateway external NIC receive packets/s', min: 0, max: null },
   gateway_tx_pps: { resource: 'gateway', description: 'gateway external NIC transmit packets/s', min: 0, max: null },
   gateway_tx_utilization: { resource: 'gateway', description: 'outbound bandwidth utilisation, a fraction 0..1 of the gateway\'s bandwidth', min: 0, max: 1 },
+  gateway_failovers: { resource: 'gateway', description: 'failovers of the gateway in the evaluation period: moves to another gateway host after its host was lost (an operator\'s drain does not count)', min: 0, max: null },
 } as const satisfies Record<string, MetricInfo>;
 
 export type Metric = keyof typeof METRICS;

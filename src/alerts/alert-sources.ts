@@ -48,14 +48,19 @@ export async function observeTunnels(db: DataSource, now: Date, maxAgeMs: number
   }));
 }
 
-export async function observeGateways(db: DataSource, now: Date, maxAgeMs: number): Promise<Observation[]> {
+/**
+ * Gateway metrics come from samples, except failovers: the gateway's moves after a lost host in
+ * the period that ends `now` (the move records, so a count of 0 is a value, never missing).
+ */
+export async function observeGateways(db: DataSource, now: Date, maxAgeMs: number, periodMs: number): Promise<Observation[]> {
   const rows: Record<string, unknown>[] = await db.query(
-    `SELECT g.id, g.tenant_id, g.name, g.alert_template_id, s.rx_bps, s.tx_bps, s.rx_pps, s.tx_pps, s.tx_utilization
+    `SELECT g.id, g.tenant_id, g.name, g.alert_template_id, s.rx_bps, s.tx_bps, s.rx_pps, s.tx_pps, s.tx_utilization,
+            (SELECT count(*) FROM gateway_moves m WHERE m.gateway_id = g.id AND m.reason = 'lease_expired' AND m.moved_at > $3 AND m.moved_at <= $2) AS failovers
        FROM vpn_gateways g
        LEFT JOIN LATERAL (SELECT gs.rx_bps, gs.tx_bps, gs.rx_pps, gs.tx_pps, gs.tx_utilization FROM gateway_samples gs
                            WHERE gs.gateway_id = g.id AND gs.at > $1 AND gs.at <= $2 ORDER BY gs.at DESC LIMIT 1) s ON true
       WHERE g.alert_template_id IS NOT NULL AND g.resource_state <> 'deleting'`,
-    [new Date(now.getTime() - maxAgeMs), now],
+    [new Date(now.getTime() - maxAgeMs), now, new Date(now.getTime() - periodMs)],
   );
   return rows.map((r) => ({
     resourceType: 'gateway',
@@ -69,6 +74,7 @@ export async function observeGateways(db: DataSource, now: Date, maxAgeMs: numbe
       gateway_rx_pps: num(r.rx_pps),
       gateway_tx_pps: num(r.tx_pps),
       gateway_tx_utilization: num(r.tx_utilization),
+      gateway_failovers: Number(r.failovers),
     },
   }));
 }

@@ -60,6 +60,7 @@ const NAMED: Record<string, string> = {
   'TunnelsController.updateIpsec': 'updateVpnTunnelIpsecPolicy',
   'TunnelsController.checkRemoteConfig': 'checkVpnTunnelRemoteConfig',
   'TunnelsController.exportLogs': 'exportVpnTunnelLogs',
+  'GatewaysController.logs': 'listVpnGatewayLogs',
   'GatewayHostsController.failedJobs': 'listGatewayHostFailedJobs',
   'GatewayBillingController.deletePreview': 'getVpnGatewayDeletePreview',
   'RemoteConfigController.vendors': 'listRemoteConfigVendors',

@@ -201,12 +201,13 @@ export class GatewayAgent {
    * charon holds at the version last applied (a charon taken over from a previous worker) is
    * adopted as it runs, SAs and all.
    */
-  async converge(desired: DesiredTunnel[]): Promise<void> {
+  async converge(desired: DesiredTunnel[], opts: { routesInPlace?: boolean } = {}): Promise<void> {
     for (const d of desired) {
       this.remoteCidrs.set(d.render.id, d.render.remoteCidrs);
       this.localCidrs.set(d.render.id, d.render.localCidrs);
     }
-    await this.syncRoutes();
+    // A drain's prepared copy has them (tunnel-preload.ts): its tunnels initiate without waiting.
+    if (!opts.routesInPlace) await this.syncRoutes();
     const loaded = new Set(await this.commands.getConns());
     const wanted = new Set(desired.map((d) => d.render.id));
     for (const d of desired) {

@@ -5,6 +5,8 @@ import { describeError } from '../common/dependency-errors';
 import { VpnTunnel } from '../vpn/tunnels/vpn-tunnel.entity';
 import { GatewayAgent } from './gateway-agent';
 import { GatewayHostRuntime } from './host/gateway-host';
+import { GatewayPlacement } from './host/gateway-network';
+import { preloadTunnels } from './tunnel-preload';
 import { KeyedMutex } from './keyed-mutex';
 import { OwnershipFence } from './host-lease';
 import { ClaimedGateway, NegotiationStore } from './negotiation-store';
@@ -50,6 +52,8 @@ export class HostController {
   private readonly mutex = new KeyedMutex();
   /** Shutting down: a reconcile cut short by it is not worth a line. */
   private stopping = false;
+  /** A drain's planned move is under way here (one at a time). */
+  private handingOver = false;
 
   constructor(private readonly o: HostControllerOptions) {
     o.runtime.onCharonRestart((gatewayId) => {
@@ -87,7 +91,8 @@ export class HostController {
     return this.mutex.run(gatewayId, () => this.syncGatewayLocked(gatewayId));
   }
 
-  private async syncGatewayLocked(gatewayId: string): Promise<void> {
+  /** `prepared`: the placement of a copy prepareGateway built for a drain's move; only the take-over remains. */
+  private async syncGatewayLocked(gatewayId: string, prepared?: GatewayPlacement): Promise<void> {
     const g = await this.o.store.gateway(gatewayId);
     if (!g || g.hostId !== this.o.hostId) return this.forgetLocked(gatewayId);
     if (g.resourceState === 'deleting') return this.deleteGatewayLocked(gatewayId);
@@ -104,8 +109,8 @@ export class HostController {
       held = undefined;
     }
     try {
-      const placement = await this.o.store.placement(g);
-      const { viciSocket } = await this.o.runtime.ensureGateway(placement);
+      const placement = prepared ?? (await this.o.store.placement(g));
+      const { viciSocket } = prepared ? await this.o.runtime.takeOverPrepared(placement) : await this.o.runtime.ensureGateway(placement);
       if (!held) {
         const agent = new GatewayAgent({ gatewayId, namespace: this.o.runtime.namespaceOf(gatewayId), privateIp: g.privateIp, subnetCidr: placement.subnetCidr, viciSocket, store: this.o.store, tunnelStore: this.tunnelStoreFor(fence), timings: this.o.timings, initiateTimeoutMs: this.o.initiateTimeoutMs, log: this.o.log, viciLogger: this.o.viciLogger });
         await agent.start();
@@ -120,7 +125,7 @@ export class HostController {
     const agent = held.agent;
     const desired = await this.o.store.desiredTunnels(gatewayId);
     for (const d of desired.filter((t) => t.resourceState === 'deleting')) await this.deleteTunnelOn(agent, d.render.id);
-    await agent.converge(desired.filter((t) => t.resourceState !== 'deleting'));
+    await agent.converge(desired.filter((t) => t.resourceState !== 'deleting'), { routesInPlace: !!prepared });
   }
 
   deleteGateway(gatewayId: string): Promise<void> {
@@ -205,7 +210,12 @@ export class HostController {
     const mine = await this.o.store.gatewaysOfHost(this.o.hostId);
     const wanted = new Set(mine.map((g) => g.id));
     for (const local of await this.o.runtime.listLocalGateways()) {
-      if (!wanted.has(local)) await this.mutex.run(local, () => this.forgetLocked(local)).catch((err) => this.o.log(`cleanup ${local}: ${(err as Error).message}`));
+      if (wanted.has(local)) continue;
+      // Asked again under the gateway's mutex: a drain's copy being prepared (or just taken over)
+      // is not placed here when `mine` was read, and must not be removed.
+      await this.mutex.run(local, async () => {
+        if ((await this.o.store.gateway(local))?.hostId !== this.o.hostId) await this.forgetLocked(local);
+      }).catch((err) => this.o.log(`cleanup ${local}: ${(err as Error).message}`));
     }
     await this.syncAll(mine.map((g) => g.id));
   }
@@ -236,14 +246,58 @@ export class HostController {
     await this.dropMovedAway();
     // A cordoned (or draining) host takes nothing new, moved gateways included.
     const claimed = opts.cordoned ? [] : await this.o.store.claimOrphaned(this.o.hostId, this.o.capacity);
-    if (!opts.cordoned) claimed.push(...(await this.o.store.claimDrained(this.o.hostId, this.o.capacity)));
-    for (const c of claimed) {
-      this.o.log(`gateway ${c.gatewayId} moved here from ${c.fromHostId ?? '(none)'} (${c.reason === 'drain' ? 'drain' : 'its lease expired'}), epoch ${c.epoch}`);
-      this.moves.set(c.gatewayId, { move: c, since: Date.now() });
-    }
+    for (const c of claimed) this.movedHere(c);
     // Not awaited: a tick must not wait for provisioning (the next tick renews the lease meanwhile).
     if (claimed.length) void this.syncAll(claimed.map((c) => c.gatewayId), Math.max(8, this.o.reconcileConcurrency ?? DEFAULT_RECONCILE_CONCURRENCY));
+    if (!opts.cordoned && !this.handingOver) {
+      this.handingOver = true;
+      void this.takeDrained()
+        .catch((err) => { if (!this.stopping) this.o.log(`drain hand-over: ${describeError(err)}`); })
+        .finally(() => (this.handingOver = false));
+    }
     await this.watchMoves();
+  }
+
+  private movedHere(c: ClaimedGateway): void {
+    this.o.log(`gateway ${c.gatewayId} moved here from ${c.fromHostId ?? '(none)'} (${c.reason === 'drain' ? 'drain' : 'its lease expired'}), epoch ${c.epoch}`);
+    this.moves.set(c.gatewayId, { move: c, since: Date.now() });
+  }
+
+  /**
+   * A drain's planned move, make before break: this host builds its copy of the draining host's
+   * next gateway (namespace, legs not plugged in, charon with the tunnels' connections and secrets
+   * loaded) while the draining host still serves it; only then does it claim the gateway (a new
+   * epoch) and take it over (the driver unplugs the old copy, plugs this one; the tunnels initiate
+   * at once). A gateway that is not running moves without preparation. Lost the claim (another
+   * host took it, the drain was cancelled): the prepared copy is removed, nothing was plugged.
+   */
+  private async takeDrained(): Promise<void> {
+    const next = await this.o.store.nextDrained(this.o.hostId, this.o.capacity);
+    if (!next) return;
+    await this.mutex.run(next.gatewayId, async () => {
+      const started = Date.now();
+      const g = await this.o.store.gateway(next.gatewayId);
+      if (!g || g.hostId !== next.fromHostId) return;
+      let prepared: GatewayPlacement | undefined;
+      if (g.resourceState === 'running') {
+        try {
+          const placement = await this.o.store.placement(g);
+          const { viciSocket } = await this.o.runtime.prepareGateway(placement);
+          await preloadTunnels({ namespace: this.o.runtime.namespaceOf(g.id), viciSocket, privateIp: g.privateIp, subnetCidr: placement.subnetCidr }, await this.o.store.desiredTunnels(g.id));
+          prepared = placement;
+        } catch (err) {
+          this.o.log(`preparing ${g.id} before its move failed (${describeError(err)}): it moves unprepared`);
+        }
+      }
+      const preparedMs = Date.now() - started;
+      if (!this.leaseValid()) return this.o.runtime.removeGateway(g.id);
+      const [claim] = await this.o.store.claimDrained(this.o.hostId, this.o.capacity, g.id);
+      if (!claim) return this.o.runtime.removeGateway(g.id);
+      this.movedHere(claim);
+      const movedAt = Date.now();
+      await this.syncGatewayLocked(g.id, prepared);
+      this.o.log(`gateway ${g.id} taken over from ${next.fromHostId}: ${prepared ? `prepared in ${preparedMs} ms while it served there, ` : 'not prepared, '}serving here (plugged in, tunnels initiating) ${Date.now() - movedAt} ms after the move`);
+    });
   }
 
   /** Copies here of gateways PostgreSQL places elsewhere now (a drain, a failover while we were away). */

@@ -112,23 +112,41 @@ export class NegotiationStore {
   }
 
   /**
-   * Drain: takes ONE gateway of a draining host (live or not), unless a drained gateway is still
-   * reconnecting somewhere (one at a time, so a drain never costs more than one gateway's outage
-   * at once). The draining host's row lock serializes the claimers.
+   * The gateway a drain would move next (claimDrained's choice, read without taking it), so this
+   * host can prepare its copy while the draining host still serves it; null: none may move now.
    */
-  async claimDrained(hostId: string, capacity: number): Promise<ClaimedGateway[]> {
+  async nextDrained(hostId: string, capacity: number): Promise<{ gatewayId: string; fromHostId: string } | null> {
+    const rows: { gateway_id: string; from_host: string }[] = await this.db.query(
+      `SELECT g.id AS gateway_id, h.id AS from_host FROM gateway_hosts h JOIN vpn_gateways g ON g.host_id = h.id
+        WHERE h.drain_started_at IS NOT NULL AND h.id <> $1
+          AND (SELECT count(*) FROM vpn_gateways WHERE host_id = $1) < $2
+          AND NOT EXISTS (SELECT 1 FROM gateway_moves m WHERE m.reason = 'drain' AND m.from_host_id = h.id AND m.reconnected_at IS NULL AND m.moved_at > now() - interval '30 seconds')
+        ORDER BY h.id, g.id LIMIT 1`,
+      [hostId, capacity],
+    );
+    return rows[0] ? { gatewayId: rows[0].gateway_id, fromHostId: rows[0].from_host } : null;
+  }
+
+  /**
+   * Drain: takes ONE gateway of a draining host (live or not; `gatewayId`: that one, if it is still
+   * the draining host's), unless a drained gateway is still reconnecting somewhere (one at a time,
+   * so a drain never costs more than one gateway's outage at once). The draining host's row lock
+   * serializes the claimers.
+   */
+  async claimDrained(hostId: string, capacity: number, gatewayId: string | null = null): Promise<ClaimedGateway[]> {
     const [mine]: { n: string }[] = await this.db.query('SELECT count(*) AS n FROM vpn_gateways WHERE host_id = $1', [hostId]);
     if (Number(mine.n) >= capacity) return [];
     return this.db.transaction(async (m) => {
       const draining: { id: string }[] = await m.query(
-        `SELECT id FROM gateway_hosts WHERE drain_started_at IS NOT NULL AND id <> $1 ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED`, [hostId]);
+        `SELECT id FROM gateway_hosts WHERE drain_started_at IS NOT NULL AND id <> $1 AND ($2::varchar IS NULL OR id = (SELECT host_id FROM vpn_gateways WHERE id = $2))
+          ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED`, [hostId, gatewayId]);
       if (!draining.length) return [];
       const busy: unknown[] = await m.query(
         `SELECT 1 FROM gateway_moves WHERE reason = 'drain' AND from_host_id = $1 AND reconnected_at IS NULL AND moved_at > now() - interval '30 seconds'`, [draining[0].id]);
       if (busy.length) return [];
       return this.moveGateways(hostId, 'drain', 1,
-        `SELECT g.id, g.host_id FROM vpn_gateways g WHERE g.host_id = $4 ORDER BY g.id LIMIT $2 FOR UPDATE OF g SKIP LOCKED`,
-        [draining[0].id], (q, p) => m.query(q, p));
+        `SELECT g.id, g.host_id FROM vpn_gateways g WHERE g.host_id = $4 AND ($5::varchar IS NULL OR g.id = $5) ORDER BY g.id LIMIT $2 FOR UPDATE OF g SKIP LOCKED`,
+        [draining[0].id, gatewayId], (q, p) => m.query(q, p));
     });
   }
 
@@ -185,8 +203,15 @@ export class NegotiationStore {
     return Number(rows[0]?.waiting ?? 0);
   }
 
+  /**
+   * Every tunnel of the moved gateway is connected again: the move's reconnection time is its last
+   * tunnel's connected_at (not this call's time, which trails it by up to a lease tick).
+   */
   async finishMove(moveId: string): Promise<void> {
-    await this.db.query('UPDATE gateway_moves SET reconnected_at = now() WHERE id = $1 AND reconnected_at IS NULL', [moveId]);
+    await this.db.query(
+      `UPDATE gateway_moves m SET reconnected_at = coalesce(
+         (SELECT max(t.connected_at) FROM vpn_tunnels t WHERE t.gateway_id = m.gateway_id AND t.connected_at >= m.moved_at), now())
+        WHERE m.id = $1 AND m.reconnected_at IS NULL`, [moveId]);
   }
 
   gatewaysOfHost(hostId: string): Promise<VpnGateway[]> {

@@ -250,3 +250,21 @@ it('each period is evaluated once, whatever the number of replicas', async () =>
   expect(results.filter((r) => r !== null)).toHaveLength(1);
   expect(await evaluator.evaluate(new Date(clock - PERIOD))).toBeNull(); // an older period never runs late
 });
+
+describe('gateway failovers', () => {
+  it('gateway_failovers counts the moves after a lost host in the period (a drain does not count); the next quiet period resolves', async () => {
+    const tmpl = await c.ok(c.post('/api/v1/alert-templates', { name: 'failover', rules: [{ metric: 'gateway_failovers', comparator: 'ge', threshold: 1, periods: 1 }] }), 201);
+    const moved = (await c.ok(c.post('/api/v1/vpn-gateways', gatewayBody(w, 1)), 201)).id;
+    await c.ok(c.put(`/api/v1/vpn-gateways/${moved}/alert-template`, { alertTemplateId: tmpl.id }));
+    const move = (reason: string, at: number) => db.query(
+      `INSERT INTO gateway_moves (gateway_id, from_host_id, to_host_id, reason, epoch, moved_at) VALUES ($1, 'host-a', 'host-b', $2, 2, $3)`, [moved, reason, new Date(at)]);
+    await move('drain', clock + PERIOD - 2000);
+    await period();
+    expect(await alertsOf(moved)).toEqual([]);
+    await move('lease_expired', clock + PERIOD - 2000);
+    await period();
+    expect(await alertsOf(moved)).toEqual([expect.objectContaining({ state: 'firing', value: 1, rule: expect.objectContaining({ metric: 'gateway_failovers' }) })]);
+    await period(); // the failover is in an earlier period now
+    expect(await alertsOf(moved)).toEqual([expect.objectContaining({ state: 'resolved', resolvedValue: 0 })]);
+  });
+});

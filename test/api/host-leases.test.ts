@@ -19,6 +19,7 @@ const [A, B, C] = ['a', 'b', 'c'].map((x) => `lease-${x}-${sfx}`);
 const gateways: string[] = [];
 let tunnelId: string;
 let version: number;
+let drainedFirst: string;
 
 beforeAll(async () => {
   api = await startTestApi();
@@ -114,19 +115,47 @@ it('an expired host gets no new gateways; a renewed lease makes it placeable aga
 it('a drain moves one gateway at a time, the next only once the previous reconnected', async () => {
   await store.renewLease(B, B, 3, 60_000);
   await store.renewLease(C, C, 3, 60_000);
-  const onC = (await pg.query('SELECT id FROM vpn_gateways WHERE host_id = $1', [C])).rows.length;
-  expect(onC).toBe(2);
+  const onCNow = (await pg.query('SELECT id FROM vpn_gateways WHERE host_id = $1', [C])).rows.map((r) => r.id as string);
+  expect(onCNow).toHaveLength(2);
   await pg.query('UPDATE gateway_hosts SET cordoned = true, drain_started_at = now() WHERE id = $1', [C]);
-  const first = await store.claimDrained(A, 10);
+  // The next gateway is named before anyone takes it (the taker prepares its copy first).
+  const next = await store.nextDrained(A, 10);
+  expect(next).toMatchObject({ fromHostId: C });
+  // Only a gateway still on the draining host can be claimed by name.
+  expect(await store.claimDrained(A, 10, gateways.find((g) => g !== next!.gatewayId && !onCNow.includes(g)) ?? 'vpngw-nope')).toEqual([]);
+  const first = await store.claimDrained(A, 10, next!.gatewayId);
   expect(first).toHaveLength(1);
-  expect(first[0]).toMatchObject({ fromHostId: C, reason: 'drain' });
-  // The first has not reconnected: nobody takes the next.
+  expect(first[0]).toMatchObject({ gatewayId: next!.gatewayId, fromHostId: C, reason: 'drain' });
+  // The first has not reconnected: nobody takes (or is told to prepare) the next.
+  expect(await store.nextDrained(A, 10)).toBeNull();
   expect(await store.claimDrained(A, 10)).toEqual([]);
   expect(await store.claimDrained(B, 10)).toEqual([]);
   await store.finishMove(first[0].moveId);
   // A host with no room takes nothing.
+  expect(await store.nextDrained(B, 3)).toBeNull();
   expect(await store.claimDrained(B, 3)).toEqual([]);
   const second = await store.claimDrained(A, 10);
   expect(second).toHaveLength(1);
   expect((await row('SELECT count(*)::int AS n FROM vpn_gateways WHERE host_id = $1', [C])).n).toBe(0);
+  expect(await store.nextDrained(A, 10)).toBeNull();
+  drainedFirst = first[0].gatewayId;
+});
+
+it('a gateway\'s log lists its moves newest first, in the tenant\'s own words; another tenant gets 404, a bad filter 400', async () => {
+  const t = client(api, w.key);
+  const page = await t.ok(t.get(`/api/v1/vpn-gateways/${drainedFirst}/logs`));
+  expect(page.total).toBe(2);
+  expect(page.items.map((e: { reasonCode: string }) => e.reasonCode)).toEqual(['gateway_drained', 'host_lease_expired']);
+  expect(page.items[0]).toMatchObject({ kind: 'failover', fromHost: C, toHost: A, reconnectSeconds: expect.any(Number) });
+  expect(page.items[0].message).toMatch(new RegExp(`moved from host ${C} to host ${A} while ${C} was drained; every tunnel connected again in [0-9.]+ s`));
+  expect(page.items[1]).toMatchObject({ fromHost: A, toHost: C });
+  expect(page.items[1].message).toMatch(new RegExp(`moved from host ${A} to host ${C} after ${A}'s lease expired`));
+  const drains = await t.ok(t.get(`/api/v1/vpn-gateways/${drainedFirst}/logs?reasonCode=host_lease_expired&limit=1`));
+  expect(drains).toMatchObject({ total: 1, limit: 1, items: [expect.objectContaining({ reasonCode: 'host_lease_expired' })] });
+  const bad = await t.get(`/api/v1/vpn-gateways/${drainedFirst}/logs?reasonCode=meteor`);
+  expect(bad.status).toBe(400);
+  expect(JSON.stringify(bad.body)).toContain('reasonCode');
+  const other = await createTenantWorld(api, 'leases-other', 2, 1);
+  const o = client(api, other.key);
+  expect((await o.get(`/api/v1/vpn-gateways/${drainedFirst}/logs`)).status).toBe(404);
 });

@@ -73,6 +73,35 @@ export class GatewayHostRuntime {
     });
   }
 
+  // A planned move's first half (make before break): the namespace, its legs built but not
+  // plugged in (GatewayNetworkDriver.prepare) and a running charon, while the current owner still
+  // serves the gateway. The move's second half is takeOverPrepared, by the gateway's new owner.
+  async prepareGateway(placement: GatewayPlacement): Promise<{ viciSocket: string }> {
+    assertPlacement(placement);
+    const id = placement.gatewayId;
+    const ns = this.namespaceOf(id);
+    return this.serialized(id, async () => {
+      const recreated = !namespaceExists(ns);
+      this.savePlacement(placement);
+      await ensureNamespace(ns);
+      await this.options.network.prepare(placement, ns);
+      const charon = this.charonFor(id);
+      if (recreated && charon.isRunning()) await charon.stop();
+      await charon.start();
+      return { viciSocket: charon.viciSocket };
+    });
+  }
+
+  // A planned move's second half, right after the claim, for a copy prepareGateway built: only the
+  // network take-over (charon already runs with the connections loaded).
+  async takeOverPrepared(placement: GatewayPlacement): Promise<{ viciSocket: string }> {
+    const id = placement.gatewayId;
+    return this.serialized(id, async () => {
+      await this.options.network.takeOver(placement, this.namespaceOf(id));
+      return { viciSocket: this.charonFor(id).viciSocket };
+    });
+  }
+
   // Stops charon, detaches, deletes the namespace and the gateway's directory. Works for a
   // gateway this process never started (found by listLocalGateways after a worker restart).
   async removeGateway(gatewayId: string): Promise<void> {

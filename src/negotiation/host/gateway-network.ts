@@ -25,11 +25,25 @@ export interface GatewayPlacement {
  */
 export interface GatewayNetworkDriver {
   /**
+   * Builds this host's copy of the gateway's network without making it reachable: the namespace's
+   * legs, addresses, routes and sysctls, with nothing plugged in where the gateway's addresses
+   * live (a planned move prepares the new copy while the old one still serves). Never touches
+   * another host's copy, never unplugs this one; safe to repeat. `attach` then takes over.
+   */
+  prepare(placement: GatewayPlacement, namespace: string): Promise<void>;
+  /**
    * Converges the namespace's links, addresses, routes and sysctls and takes the gateway's
    * external IP (and VPC address) over: any other host's attachment of them is removed before
-   * this one is plugged. Called only by the gateway's current owner; safe to repeat.
+   * this one is plugged (after doing what `prepare` does, if not done yet). Called only by the
+   * gateway's current owner; safe to repeat.
    */
   attach(placement: GatewayPlacement, namespace: string): Promise<void>;
+  /**
+   * The last step of `attach`, for a copy `prepare` just built (a drain's move, right after the
+   * claim): unplugs every other copy and plugs this one, nothing else, so the move's outage is
+   * these few commands. `attach` is `prepare` then this.
+   */
+  takeOver(placement: GatewayPlacement, namespace: string): Promise<void>;
   /** Removes what attach made outside the namespace too; succeeds when nothing is there. */
   detach(placement: GatewayPlacement, namespace: string): Promise<void>;
   /**

@@ -86,7 +86,9 @@ export async function ensureBridge(namespace: string, name: string): Promise<voi
 // A veth pair with one end in each namespace, created directly there (never in the caller's
 // namespace, so host interface names cannot clash). `alias` tags end b with its owner: if end b
 // exists with another owner's alias, two owners derived the same short name and we refuse.
-export async function ensureVethPair(a: LinkEnd, b: LinkEnd, alias?: string): Promise<void> {
+// With `bUp: false` end b is left as it is (a new pair's end b stays down: nothing passes until
+// someone sets it up).
+export async function ensureVethPair(a: LinkEnd, b: LinkEnd, alias?: string, opts: { bUp?: boolean } = {}): Promise<void> {
   assertIfName(a.name);
   assertIfName(b.name);
   const la = await getLink(a.namespace, a.name);
@@ -104,7 +106,7 @@ export async function ensureVethPair(a: LinkEnd, b: LinkEnd, alias?: string): Pr
   }
   if (alias && lb?.ifalias !== alias) await run('ip', ['-n', b.namespace, 'link', 'set', 'dev', b.name, 'alias', alias]);
   await setLinkUp(a.namespace, a.name);
-  await setLinkUp(b.namespace, b.name);
+  if (opts.bUp ?? true) await setLinkUp(b.namespace, b.name);
 }
 
 /** Gives a link a fixed MAC address (veth allows changing it while up). */
@@ -118,6 +120,11 @@ export async function setMaster(namespace: string, name: string, bridge: string)
   const link = await getLink(namespace, name);
   if (!link) throw new Error(`interface ${name} missing in namespace ${namespace}`);
   if (link.master !== bridge) await run('ip', ['-n', namespace, 'link', 'set', 'dev', name, 'master', bridge]);
+}
+
+/** Plugs a port into a bridge and sets it up, in one command (a floating-IP move's last step). */
+export async function plugIntoBridge(namespace: string, name: string, bridge: string): Promise<void> {
+  await run('ip', ['-n', namespace, 'link', 'set', 'dev', name, 'master', bridge, 'up']);
 }
 
 // Makes the IPv4 addresses of a link exactly `cidrs` (e.g. '198.51.100.10/24').

@@ -4,7 +4,7 @@
 import { namespaceExists, setNamespaceSysctls } from './gateway-namespace';
 import { assertPlacement, GatewayNetworkDriver, gatewayMac, GatewayPlacement, gatewaySysctls, subnetPrefixLength } from './gateway-network';
 import { GATEWAY_EXTERNAL_IFACE, GATEWAY_VPC_IFACE } from './gateway-names';
-import { deleteLink, ensureVethPair, getLink, linksWithAlias, replaceRoute, setAddresses, setMacAddress, setMaster } from './ip-link';
+import { deleteLink, ensureVethPair, getLink, linksWithAlias, plugIntoBridge, replaceRoute, setAddresses, setMacAddress } from './ip-link';
 import { LabNames } from './lab-names';
 
 export interface LabNetworkDriverOptions {
@@ -16,7 +16,8 @@ export interface LabNetworkDriverOptions {
 
 /**
  * The lab's floating IP: every host's copy of a gateway has its own ports on the internet bridge
- * and the subnet bridge, tagged (ifalias) with the gateway id. Taking the gateway over deletes
+ * and the subnet bridge, tagged (ifalias) with the gateway id. `prepare` builds a copy that is
+ * not plugged in (its ports down, outside the bridges); taking the gateway over (`attach`) deletes
  * the other hosts' ports tagged with its id (a veth pair goes with either end, so the old copy's
  * eth0/eth1 vanish too) before plugging this host's.
  */
@@ -29,40 +30,55 @@ export class LabNetworkDriver implements GatewayNetworkDriver {
     this.hostTag = options.hostTag;
   }
 
-  async attach(p: GatewayPlacement, namespace: string): Promise<void> {
+  /**
+   * Builds this host's copy's legs without plugging them in: the ports on the internet and subnet
+   * bridges' side are created down and outside the bridges (a copy that was plugged stays so).
+   */
+  async prepare(p: GatewayPlacement, namespace: string): Promise<void> {
     assertPlacement(p);
     const inetNs = this.names.inetNamespace;
     const vpcNs = this.names.vpcNamespace(p.vpcId);
-    const bridge = this.names.subnetBridge(p.subnetId);
     const port = this.names.gatewayPort(p.gatewayId, this.hostTag);
     if (!namespaceExists(namespace)) throw new Error(`gateway namespace ${namespace} does not exist`);
     if (!(await getLink(inetNs, this.names.inetBridge))) {
       throw new Error(`lab internet segment missing (namespace ${inetNs}, bridge ${this.names.inetBridge}): run 'lab up'`);
     }
-    if (!(await getLink(vpcNs, bridge))) {
-      throw new Error(`lab subnet bridge ${bridge} for ${p.subnetId} missing in namespace ${vpcNs}: run 'lab up' with this inventory`);
+    if (!(await getLink(vpcNs, this.names.subnetBridge(p.subnetId)))) {
+      throw new Error(`lab subnet bridge ${this.names.subnetBridge(p.subnetId)} for ${p.subnetId} missing in namespace ${vpcNs}: run 'lab up' with this inventory`);
     }
 
-    // Take over: no other copy of this gateway stays plugged in.
-    await deleteOtherPorts(inetNs, p.gatewayId, port);
-    await deleteOtherPorts(vpcNs, p.gatewayId, port);
-
-    // External leg on the internet bridge.
-    await ensureVethPair({ namespace, name: GATEWAY_EXTERNAL_IFACE }, { namespace: inetNs, name: port }, p.gatewayId);
+    // External leg, facing the internet bridge.
+    await ensureVethPair({ namespace, name: GATEWAY_EXTERNAL_IFACE }, { namespace: inetNs, name: port }, p.gatewayId, { bUp: false });
     await setMacAddress(namespace, GATEWAY_EXTERNAL_IFACE, gatewayMac(p.gatewayId, GATEWAY_EXTERNAL_IFACE));
-    await setMaster(inetNs, port, this.names.inetBridge);
     await setAddresses(namespace, GATEWAY_EXTERNAL_IFACE, [`${p.externalIp}/${p.externalPrefixLength}`]);
 
-    // VPC leg on the subnet's bridge.
-    await ensureVethPair({ namespace, name: GATEWAY_VPC_IFACE }, { namespace: vpcNs, name: port }, p.gatewayId);
+    // VPC leg, facing the subnet's bridge.
+    await ensureVethPair({ namespace, name: GATEWAY_VPC_IFACE }, { namespace: vpcNs, name: port }, p.gatewayId, { bUp: false });
     await setMacAddress(namespace, GATEWAY_VPC_IFACE, gatewayMac(p.gatewayId, GATEWAY_VPC_IFACE));
-    await setMaster(vpcNs, port, bridge);
     await setAddresses(namespace, GATEWAY_VPC_IFACE, [`${p.privateIp}/${subnetPrefixLength(p.subnetCidr)}`]);
 
     await setNamespaceSysctls(namespace, gatewaySysctls([GATEWAY_EXTERNAL_IFACE, GATEWAY_VPC_IFACE]));
+    // Routes over a leg whose far end is down are accepted ("linkdown") and work once it is up.
     await replaceRoute(namespace, 'default', p.externalRouterIp, GATEWAY_EXTERNAL_IFACE);
     // The rest of the VPC is behind its router; the gateway's own subnet stays on-link.
     await replaceRoute(namespace, p.vpcCidr, p.subnetRouterIp, GATEWAY_VPC_IFACE);
+  }
+
+  async attach(p: GatewayPlacement, namespace: string): Promise<void> {
+    await this.prepare(p, namespace);
+    await this.takeOver(p);
+  }
+
+  async takeOver(p: GatewayPlacement): Promise<void> {
+    const inetNs = this.names.inetNamespace;
+    const vpcNs = this.names.vpcNamespace(p.vpcId);
+    const port = this.names.gatewayPort(p.gatewayId, this.hostTag);
+    // Take over: no other copy of this gateway stays plugged in, then this one is plugged (the
+    // outage of a prepared move is these six commands).
+    await deleteOtherPorts(inetNs, p.gatewayId, port);
+    await deleteOtherPorts(vpcNs, p.gatewayId, port);
+    await plugIntoBridge(inetNs, port, this.names.inetBridge);
+    await plugIntoBridge(vpcNs, port, this.names.subnetBridge(p.subnetId));
   }
 
   async detach(p: GatewayPlacement, namespace: string): Promise<void> {
@@ -84,10 +100,12 @@ export class LabNetworkDriver implements GatewayNetworkDriver {
   }
 }
 
-// Every port tagged with this gateway's id but another name: another host's copy.
+// Every port tagged with this gateway's id but another name that is plugged in (in a bridge, or up):
+// another host's live copy. A copy being prepared for a drain (its ports down, outside the bridges)
+// answers for nothing and is left alone: the owner's every attach would otherwise delete it.
 async function deleteOtherPorts(namespace: string, gatewayId: string, keep: string): Promise<void> {
   for (const link of await linksWithAlias(namespace, gatewayId)) {
-    if (link.ifname !== keep) await deleteLink(namespace, link.ifname);
+    if (link.ifname !== keep && (link.master || link.flags?.includes('UP'))) await deleteLink(namespace, link.ifname);
   }
 }
 

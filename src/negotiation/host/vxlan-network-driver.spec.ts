@@ -66,6 +66,28 @@ describe('planAttach', () => {
     ]);
   });
 
+  it('prepares (plug: false) the legs outside their bridges and down, and never unplugs a plugged leg', () => {
+    const p = placement();
+    const ports = gatewayHostPorts(p.gatewayId);
+    const prepared = text(planAttach(p, p.gatewayId, settings, bareHost(), { plug: false }));
+    expect(prepared.filter((s) => s.includes(ports.external) || s.includes(ports.vpc))).toEqual([
+      `ip link add ${ports.external} type veth peer name eth0 netns vpngw-aaaa1111`,
+      `ip link set ${ports.external} alias vpngw-aaaa1111`,
+      `ip link add ${ports.vpc} type veth peer name eth1 netns vpngw-aaaa1111`,
+      `ip link set ${ports.vpc} alias vpngw-aaaa1111`,
+    ]);
+    // Taking over after preparing only plugs the legs in.
+    const afterPrepare = apply(bareHost(), planAttach(p, p.gatewayId, settings, bareHost(), { plug: false }));
+    expect(text(planAttach(p, p.gatewayId, settings, afterPrepare))).toEqual([
+      `ip link set ${ports.external} master br-public`,
+      `ip link set ${ports.external} up`,
+      `ip link set ${ports.vpc} master vxbr5001`,
+      `ip link set ${ports.vpc} up`,
+    ]);
+    const attached = apply(bareHost(), planAttach(p, p.gatewayId, settings, bareHost()));
+    expect(planAttach(p, p.gatewayId, settings, attached, { plug: false })).toEqual([]);
+  });
+
   it('is idempotent: once applied, planning again yields nothing', () => {
     const p = placement();
     const after = apply(bareHost(), planAttach(p, p.gatewayId, settings, bareHost()));

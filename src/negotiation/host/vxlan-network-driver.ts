@@ -96,8 +96,13 @@ function assertOwned(link: HostLink | undefined, gatewayId: string): void {
   }
 }
 
-/** The host-side commands attach still needs, given what is there. Empty when all is in place. */
-export function planAttach(p: SegmentPlacement, namespace: string, s: VxlanSettings, obs: HostObservation): Step[] {
+/**
+ * The host-side commands attach still needs, given what is there. Empty when all is in place.
+ * With `plug: false` (prepare) the legs' host ends are created but left outside their bridges and
+ * down; a leg already plugged in stays so.
+ */
+export function planAttach(p: SegmentPlacement, namespace: string, s: VxlanSettings, obs: HostObservation, opts: { plug?: boolean } = {}): Step[] {
+  const plug = opts.plug ?? true;
   const vni = vniOf(p);
   const link = (name: string) => obs.links.find((l) => l.ifname === name);
   if (!link(s.publicBridge)) throw new Error(`public bridge ${s.publicBridge} missing on this host (setting PUBLIC_BRIDGE)`);
@@ -143,6 +148,7 @@ export function planAttach(p: SegmentPlacement, namespace: string, s: VxlanSetti
       steps.push({ tool: 'ip', args: ['link', 'add', hostEnd, 'type', 'veth', 'peer', 'name', inner, 'netns', namespace] });
     }
     if (!paired || host?.ifalias !== p.gatewayId) steps.push({ tool: 'ip', args: ['link', 'set', hostEnd, 'alias', p.gatewayId] });
+    if (!plug) continue;
     if (!paired || host?.master !== master) steps.push({ tool: 'ip', args: ['link', 'set', hostEnd, 'master', master] });
     if (!paired || !isUp(host)) steps.push({ tool: 'ip', args: ['link', 'set', hostEnd, 'up'] });
   }
@@ -208,12 +214,31 @@ export class VxlanNetworkDriver implements GatewayNetworkDriver {
     return { links, floodDestinations, gatewayLinks };
   }
 
-  async attach(placement: GatewayPlacement, namespace: string): Promise<void> {
+  /** The legs built, not plugged in (a planned move's new copy): no gratuitous ARP either. */
+  async prepare(placement: GatewayPlacement, namespace: string): Promise<void> {
     const p = placement as SegmentPlacement;
     assertPlacement(p);
     if (!namespaceExists(namespace)) throw new Error(`gateway namespace ${namespace} does not exist`);
-    await this.runSteps(planAttach(p, namespace, this.s, await this.observe(p, namespace)));
+    await this.runSteps(planAttach(p, namespace, this.s, await this.observe(p, namespace), { plug: false }));
+    await this.configureInside(p, namespace);
+  }
 
+  async attach(placement: GatewayPlacement, namespace: string): Promise<void> {
+    await this.prepare(placement, namespace);
+    await this.takeOver(placement, namespace);
+  }
+
+  /** Plugs the legs into their bridges and announces the external IP (other hosts' copies are theirs to unplug). */
+  async takeOver(placement: GatewayPlacement, namespace: string): Promise<void> {
+    const p = placement as SegmentPlacement;
+    await this.runSteps(planAttach(p, namespace, this.s, await this.observe(p, namespace)));
+    // Every take-over announces the external IP (cheap, and it is how the address moves hosts).
+    const [cmd, ...args] = gratuitousArpArgv(namespace, p.externalIp);
+    await run(cmd, args, { timeoutMs: 10_000 });
+  }
+
+  /** The gateway's side of its legs: MACs, addresses, sysctls, routes. */
+  private async configureInside(p: SegmentPlacement, namespace: string): Promise<void> {
     await setMacAddress(namespace, GATEWAY_EXTERNAL_IFACE, gatewayMac(p.gatewayId, GATEWAY_EXTERNAL_IFACE));
     await setMacAddress(namespace, GATEWAY_VPC_IFACE, gatewayMac(p.gatewayId, GATEWAY_VPC_IFACE));
     for (const iface of [GATEWAY_EXTERNAL_IFACE, GATEWAY_VPC_IFACE]) await run('ip', ['-n', namespace, 'link', 'set', iface, 'up']);
@@ -222,9 +247,6 @@ export class VxlanNetworkDriver implements GatewayNetworkDriver {
     await setNamespaceSysctls(namespace, gatewaySysctls([GATEWAY_EXTERNAL_IFACE, GATEWAY_VPC_IFACE]));
     await replaceRoute(namespace, 'default', p.externalRouterIp, GATEWAY_EXTERNAL_IFACE);
     await replaceRoute(namespace, p.vpcCidr, p.subnetRouterIp, GATEWAY_VPC_IFACE);
-    // Every attach announces the external IP (cheap, and a takeover is an attach on another host).
-    const [cmd, ...args] = gratuitousArpArgv(namespace, p.externalIp);
-    await run(cmd, args, { timeoutMs: 10_000 });
   }
 
   async detach(placement: GatewayPlacement, namespace: string): Promise<void> {

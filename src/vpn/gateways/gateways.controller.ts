@@ -7,6 +7,7 @@ import { ApiErrors } from '../../common/api-errors.decorator';
 import { resolveListQuery } from '../../common/list-query';
 import { BatchDeleteDto, BatchDeleteResultDto, CreateGatewayDto, GatewayDto, GatewayListQueryDto, GatewayPageDto, UpdateGatewayDto } from './gateway.dto';
 import { GATEWAY_SORT, GatewaysService, gatewayView } from './gateways.service';
+import { GatewayLogPageDto, GatewayLogQueryDto } from './gateway-log';
 import { GatewayExportQueryDto } from '../../exports/export-query';
 import { resolveLang } from '../../exports/locale';
 import { GATEWAY_SHEET } from '../../exports/vpn-sheets';
@@ -52,6 +53,14 @@ export class GatewaysController {
   @ApiErrors(404)
   async get(@CurrentPrincipal() p: Principal, @Param('id') id: string): Promise<GatewayDto> {
     return gatewayView(await this.gateways.get(tenantOf(p), id));
+  }
+
+  @Get(':id/logs')
+  @ApiOperation({ summary: 'The gateway\'s log: its moves between gateway hosts (a failover after its host was lost, a drain) and how long its tunnels took to reconnect (newest first)', description: 'Filters reasonCode and from/to combine. Each tunnel\'s connection log has the same failover as an entry of its own.' })
+  @ApiOkResponse({ type: GatewayLogPageDto })
+  @ApiErrors(400, 404)
+  async logs(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() query: GatewayLogQueryDto): Promise<GatewayLogPageDto> {
+    return this.gateways.logs(tenantOf(p), id, query);
   }
 
   @Patch(':id')

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { gatewayLogPage, GatewayLogPageDto, GatewayLogQueryDto } from './gateway-log';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { tenantGatewayReason } from '../tenant-reasons';
 import { DataSource, EntityManager, In, Repository } from 'typeorm';
@@ -77,6 +78,11 @@ export class GatewaysService {
     const gateway = await this.query(tenantId).andWhere('g.id = :id', { id }).getOne();
     if (!gateway) throw new NotFound('VPN gateway', id);
     return gateway;
+  }
+
+  async logs(tenantId: string, id: string, q: GatewayLogQueryDto): Promise<GatewayLogPageDto> {
+    await this.get(tenantId, id);
+    return gatewayLogPage(this.db, id, q);
   }
 
   async create(tenantId: string, dto: CreateGatewayDto): Promise<VpnGateway> {

@@ -63,7 +63,7 @@ describe('message catalogue', () => {
       faq: ['psk_mismatch_or_id_mismatch', 'psk_mismatch', 'remote_id_mismatch', 'ike_proposal_mismatch', 'ike_version_or_mode_mismatch', 'peer_unreachable', 'ipsec_proposal_mismatch', 'traffic_selectors_mismatch', 'remote_deleted_child_sa', 'unknown'],
       failureTitle: ['psk_mismatch_or_id_mismatch', 'psk_mismatch', 'remote_id_mismatch', 'ike_proposal_mismatch', 'ike_version_or_mode_mismatch', 'peer_unreachable', 'ipsec_proposal_mismatch', 'traffic_selectors_mismatch', 'remote_deleted_child_sa', 'unknown'],
       'validation.peerIp': ['ipv4', 'loopback', 'multicast', 'broadcast'],
-      'alert.metrics': ['tunnel_health', 'tunnel_bps_in', 'tunnel_bps_out', 'tunnel_pps_in', 'tunnel_pps_out', 'gateway_rx_bps', 'gateway_tx_bps', 'gateway_rx_pps', 'gateway_tx_pps', 'gateway_tx_utilization'],
+      'alert.metrics': ['tunnel_health', 'tunnel_bps_in', 'tunnel_bps_out', 'tunnel_pps_in', 'tunnel_pps_out', 'gateway_rx_bps', 'gateway_tx_bps', 'gateway_rx_pps', 'gateway_tx_pps', 'gateway_tx_utilization', 'gateway_failovers'],
       'alert.comparators': ['lt', 'le', 'gt', 'ge', 'eq', 'ne'],
       'alert.states': ['firing', 'resolved'],
       'alert.channelTypes': ['webhook', 'console'],

@@ -15,7 +15,7 @@ import { ruleText } from '../../components/ruleText';
 type Template = Schemas['AlertTemplateDto'];
 type Rule = Schemas['AlertRuleDto'];
 
-export const METRICS: Rule['metric'][] = ['tunnel_health', 'tunnel_bps_in', 'tunnel_bps_out', 'tunnel_pps_in', 'tunnel_pps_out', 'gateway_rx_bps', 'gateway_tx_bps', 'gateway_rx_pps', 'gateway_tx_pps', 'gateway_tx_utilization'];
+export const METRICS: Rule['metric'][] = ['tunnel_health', 'tunnel_bps_in', 'tunnel_bps_out', 'tunnel_pps_in', 'tunnel_pps_out', 'gateway_rx_bps', 'gateway_tx_bps', 'gateway_rx_pps', 'gateway_tx_pps', 'gateway_tx_utilization', 'gateway_failovers'];
 export const COMPARATORS: Rule['comparator'][] = ['lt', 'le', 'gt', 'ge', 'eq', 'ne'];
 const BOUNDED: Partial<Record<Rule['metric'], number>> = { tunnel_health: 1, gateway_tx_utilization: 1 };
 export { ruleText };

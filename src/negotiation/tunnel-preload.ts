@@ -1,0 +1,41 @@
+// A planned move's new copy of a gateway gets its tunnels' routes, connections and secrets before
+// it takes the gateway over: loaded exactly as the gateway's agent and negotiators load them, not
+// initiated (the copy is not plugged in yet). After the move the gateway's agent finds them loaded at the version last
+// applied and adopts them (GatewayAgent.converge), which initiates at once: the outage of the move
+// is the address move plus one IKE exchange, not a charon start and a configuration load.
+import { renderLoadConn, renderLoadShared } from '../strongswan/vici-conn';
+import { ViciCommands, ViciSession } from '../vici';
+import { syncGatewayRoutes, syncSubnetAnchors } from './gateway-routes';
+import { GATEWAY_VPC_IFACE } from './host/gateway-names';
+import { DesiredTunnel } from './negotiation-store';
+
+export interface PreloadTarget {
+  namespace: string;
+  viciSocket: string;
+  /** The gateway's VPC address and subnet (its routes' source, its own subnet's anchor). */
+  privateIp: string;
+  subnetCidr: string;
+}
+
+/** Returns how many tunnels were loaded. */
+export async function preloadTunnels(target: PreloadTarget, desired: DesiredTunnel[]): Promise<number> {
+  const live = desired.filter((d) => d.resourceState !== 'deleting');
+  // The agent's route sync after the move then finds them in place (GatewayAgent.syncRoutes).
+  await syncSubnetAnchors(target.namespace, GATEWAY_VPC_IFACE, target.subnetCidr, live.flatMap((d) => d.render.localCidrs));
+  await syncGatewayRoutes(target.namespace, GATEWAY_VPC_IFACE, target.privateIp, live.flatMap((d) => d.render.remoteCidrs));
+  const session = new ViciSession({ socketPath: target.viciSocket, timeoutMs: 30_000, reconnect: false });
+  await session.connect();
+  try {
+    const commands = new ViciCommands(session);
+    let loaded = 0;
+    for (const d of live) {
+      await commands.loadShared(renderLoadShared(d.render));
+      // keyingtries 1: the same connection the tunnel's negotiator loads (it retries by itself).
+      await commands.loadConn(renderLoadConn(d.render, { keyingtries: 1 }));
+      loaded++;
+    }
+    return loaded;
+  } finally {
+    await session.close().catch(() => undefined);
+  }
+}
