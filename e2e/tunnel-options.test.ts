@@ -18,7 +18,7 @@ beforeAll(async () => {
   subnetA1 = product.inventory.vpcs[0].subnets[0].id;
 }, 120_000);
 afterAll(async () => {
-  await silenceSite('dpd', false).catch(() => undefined);
+  for (const site of ['dpd', 'hold']) await silenceSite(site, false).catch(() => undefined);
   await product.stop();
 }, 60_000);
 
@@ -95,6 +95,34 @@ it('DPD restart with custom timers (2 s / 6 s): a silent site is declared dead w
   await silenceSite('dpd', false);
   await product.waitForTunnel(dpdTunnel.id, ['connected'], 90_000);
   expect(await product.waitForPing('vm-a1', '172.16.51.10', 30_000)).toBe(true);
+}, 240_000);
+
+it('DPD hold: after a silent site is declared dead the platform does not initiate again by itself; the tunnel comes back when the site does', async () => {
+  const tunnel = await tunnelWithSite('hold', '203.0.113.53', '172.16.53.0/24', {
+    ikePolicy: { version: 'v1', exchangeMode: 'main' }, dpd: { delaySeconds: 2, timeoutSeconds: 6, action: 'hold' },
+  });
+  await product.waitForTunnel(tunnel.id, ['connected'], 90_000);
+  expect(await product.waitForPing('vm-a1', '172.16.53.10')).toBe(true);
+  const { connectedAt } = await product.ok('GET', `/api/v1/vpn-tunnels/${tunnel.id}`);
+  await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(connectedAt) + 11_000 - Date.now())));
+  const silencedAt = Date.now();
+  await silenceSite('hold', true);
+  try {
+    let down: any;
+    await product.waitFor(async () => {
+      down = (await logs(tunnel.id)).find((e) => e.kind === 'down' && Date.parse(e.at) > silencedAt);
+      return Boolean(down);
+    }, 40_000, 'the DPD down entry');
+    expect(down.message).toContain('dpd action hold');
+    // With restart the worker would try at once (the test above); with hold it leaves the tunnel to
+    // charon's trap and the remote: no try of its own while the site stays silent.
+    await new Promise((r) => setTimeout(r, 15_000));
+    expect((await logs(tunnel.id)).filter((e) => e.kind === 'attempt' && Date.parse(e.at) > Date.parse(down.at))).toEqual([]);
+  } finally {
+    await silenceSite('hold', false);
+  }
+  await product.waitForTunnel(tunnel.id, ['connected'], 90_000);
+  expect(await product.waitForPing('vm-a1', '172.16.53.10', 30_000)).toBe(true);
 }, 240_000);
 
 it('IKE fragmentation: off, charon does not announce it (no FRAG_SUP); turned on, it does, and the remote must update', async () => {
