@@ -73,6 +73,7 @@ async function create(vpn: VpnClient, step: Extract<Step, { op: 'create' }>, ids
   const body = {
     name: s.name, gatewayId, peerId, localSubnetIds: step.localSubnetIds, remoteCidrs: s.remoteCidrs, psk: s.psk,
     ...(s.remark ? { remark: s.remark } : {}), ...(s.ikePolicy ? { ikePolicy: s.ikePolicy } : {}), ...(s.ipsecPolicy ? { ipsecPolicy: s.ipsecPolicy } : {}),
+    ...tunnelOptions(s),
   } as const;
   return (await vpn.call(vpn.api.POST('/api/v1/vpn-tunnels', { body: body as never }))).id;
 }
@@ -99,6 +100,18 @@ async function change(vpn: VpnClient, step: Extract<Step, { op: 'change' }>): Pr
     await vpn.call(vpn.api.PUT('/api/v1/vpn-tunnels/{id}/ike-policy', { params: path, body: body as never }));
   }
   if (touched('ipsecPolicy')) await vpn.call(vpn.api.PUT('/api/v1/vpn-tunnels/{id}/ipsec-policy', { params: path, body: s.ipsecPolicy as never }));
+  if (touched('dpd') || touched('ikeFragmentation') || touched('tcpMssClamp')) {
+    await vpn.call(vpn.api.PUT('/api/v1/vpn-tunnels/{id}/options', { params: path, body: tunnelOptions(s) as never }));
+  }
+}
+
+/** The tunnel options the file gives (left out: the API's defaults on create, kept on change). */
+function tunnelOptions(s: TunnelSpec): Pick<TunnelSpec, 'dpd' | 'ikeFragmentation' | 'tcpMssClamp'> {
+  return {
+    ...(s.dpd ? { dpd: s.dpd } : {}),
+    ...(s.ikeFragmentation !== undefined ? { ikeFragmentation: s.ikeFragmentation } : {}),
+    ...(s.tcpMssClamp !== undefined ? { tcpMssClamp: s.tcpMssClamp } : {}),
+  };
 }
 
 /** A deleted tunnel on a running gateway goes `deleting` first; its gateway cannot go until it is gone. */

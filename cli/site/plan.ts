@@ -147,6 +147,9 @@ export async function makePlan(vpn: VpnClient, site: SiteSpec, current: Current,
       ];
       for (const [k, v] of Object.entries(spec.ikePolicy ?? {})) fields.push({ field: `ikePolicy.${k}`, to: v });
       for (const [k, v] of Object.entries(spec.ipsecPolicy ?? {})) fields.push({ field: `ipsecPolicy.${k}`, to: v });
+      for (const [k, v] of Object.entries(spec.dpd ?? {})) fields.push({ field: `dpd.${k}`, to: v });
+      if (spec.ikeFragmentation !== undefined) fields.push({ field: 'ikeFragmentation', to: spec.ikeFragmentation });
+      if (spec.tcpMssClamp !== undefined) fields.push({ field: 'tcpMssClamp', to: spec.tcpMssClamp });
       plan.steps.push({ op: 'create', kind: 'tunnel', name: spec.name, spec, fields, localSubnetIds });
       continue;
     }
@@ -159,6 +162,9 @@ export async function makePlan(vpn: VpnClient, site: SiteSpec, current: Current,
     if (!sameSet(have.remoteCidrs, remoteCidrs)) fields.push({ field: 'remoteCidrs', from: have.remoteCidrs.join(', '), to: remoteCidrs.join(', ') });
     for (const [k, v] of Object.entries(spec.ikePolicy ?? {})) changed(fields, `ikePolicy.${k}`, (have.ikePolicy as Record<string, unknown>)[k], v);
     for (const [k, v] of Object.entries(spec.ipsecPolicy ?? {})) changed(fields, `ipsecPolicy.${k}`, (have.ipsecPolicy as Record<string, unknown>)[k], v);
+    for (const [k, v] of Object.entries(spec.dpd ?? {})) changed(fields, `dpd.${k}`, (have.dpd as Record<string, unknown>)[k], v);
+    if (spec.ikeFragmentation !== undefined) changed(fields, 'ikeFragmentation', have.ikeFragmentation, spec.ikeFragmentation);
+    if (spec.tcpMssClamp !== undefined) changed(fields, 'tcpMssClamp', have.tcpMssClamp, spec.tcpMssClamp);
     if (have.psk !== undefined && have.psk !== spec.psk) fields.push({ field: 'psk', from: '(secret)', to: '(changed)', secret: true });
     if (fields.length) plan.steps.push({ op: 'change', kind: 'tunnel', name: spec.name, id: have.id, spec, fields, localSubnetIds });
   }

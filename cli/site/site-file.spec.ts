@@ -58,4 +58,19 @@ it('the schema\'s policy enums are the API\'s (docs/openapi.json)', () => {
   expect(enums(tunnel.ipsecPolicy.properties as never)).toEqual(enums(api.IpsecPolicyDto.properties));
   expect(Object.keys(tunnel.ikePolicy.properties).sort()).toEqual(Object.keys(api.IkePolicyDto.properties).sort());
   expect(Object.keys(tunnel.ipsecPolicy.properties).sort()).toEqual(Object.keys(api.IpsecPolicyDto.properties).sort());
+  // Issue 16's tunnel options: the same fields and DPD actions as the create body.
+  expect(enums((tunnel as any).dpd.properties)).toEqual(enums(api.DpdOptionsDto.properties));
+  expect(Object.keys((tunnel as any).dpd.properties).sort()).toEqual(Object.keys(api.DpdOptionsDto.properties).sort());
+  for (const option of ['dpd', 'ikeFragmentation', 'tcpMssClamp']) expect(Object.keys(api.CreateTunnelDto.properties)).toContain(option);
+});
+
+it('tunnel options (issue 16): dpd, ikeFragmentation and tcpMssClamp are read; out-of-range values name the field and the rule', () => {
+  const base = 'apiVersion: vpnctl/v1\ntunnels:\n  - { name: t, gateway: g, peer: p, localSubnets: [s], remoteCidrs: [172.16.0.0/24], psk: k,';
+  const site = parseSite(`${base} dpd: { delaySeconds: 3, timeoutSeconds: 10, action: hold }, ikeFragmentation: false, tcpMssClamp: null }\n`, 'f', {});
+  expect(site.tunnels[0]).toMatchObject({ dpd: { delaySeconds: 3, timeoutSeconds: 10, action: 'hold' }, ikeFragmentation: false, tcpMssClamp: null });
+  const bad = failure(() => parseSite(`${base} dpd: { action: none }, tcpMssClamp: 9000 }\n`, 'f', {})).details;
+  expect(bad).toEqual(expect.arrayContaining([
+    'tunnels[0].dpd.action: must be equal to one of the allowed values: clear, hold, restart [rule: enum]',
+    'tunnels[0].tcpMssClamp: must be <= 1460 [rule: maximum]',
+  ]));
 });

@@ -49,6 +49,9 @@ export interface TunnelSpec {
   remark?: string;
   ikePolicy?: IkePolicySpec;
   ipsecPolicy?: IpsecPolicySpec;
+  dpd?: { delaySeconds?: number; timeoutSeconds?: number; action?: 'clear' | 'hold' | 'restart' };
+  ikeFragmentation?: boolean;
+  tcpMssClamp?: number | null;
 }
 export interface SiteSpec {
   apiVersion: 'vpnctl/v1';

@@ -183,7 +183,7 @@ describe('plan and apply a site file', () => {
     writeFileSync(path, text);
     return path;
   };
-  const siteYaml = (pfs: string | number, withSecond = true) => `apiVersion: vpnctl/v1
+  const siteYaml = (pfs: string | number, withSecond = true, options = '') => `apiVersion: vpnctl/v1
 peers:
   - name: branch
     ipAddress: 203.0.113.45
@@ -205,7 +205,7 @@ tunnels:
     psk: \${BRANCH_PSK}
     ikePolicy: { version: v2, dhGroup: 14, lifetimeSeconds: 28800 }
     ipsecPolicy: { pfsGroup: ${pfs} }
-${withSecond ? `  - name: to-branch-b
+${options}${withSecond ? `  - name: to-branch-b
     gateway: gw-site
     peer: branch-b
     localSubnets: [s2]
@@ -257,6 +257,19 @@ ${withSecond ? `  - name: to-branch-b
     const apply = await vpnctl(['apply', '-f', edited, '--no-wait', '--yes'], env());
     expect(apply.code).toBe(0);
     expect(apply.stdout).toContain('changed tunnel to-branch: ipsecPolicy.pfsGroup');
+    expect((await planJson(edited)).steps).toEqual([]);
+  });
+
+  it('tunnel options (issue 16) in a site file: plan shows the fields that differ, apply sets them through PUT .../options', async () => {
+    const edited = file('site-options.yaml', siteYaml(14, true, '    dpd: { delaySeconds: 5 }\n    tcpMssClamp: 1300\n'));
+    const plan = await planJson(edited);
+    expect(plan.steps).toEqual([{ op: 'change', kind: 'tunnel', name: 'to-branch', id: expect.stringMatching(/^vpntnl-/), fields: [
+      { field: 'dpd.delaySeconds', from: 8, to: 5 }, { field: 'tcpMssClamp', from: null, to: 1300 },
+    ] }]);
+    const apply = await vpnctl(['apply', '-f', edited, '--no-wait', '--yes'], env());
+    expect(apply.code).toBe(0);
+    const tunnels = await client(api, w.key).ok(client(api, w.key).get('/api/v1/vpn-tunnels?q=to-branch&sort=name'));
+    expect(tunnels.items.find((t: any) => t.name === 'to-branch')).toMatchObject({ dpd: { delaySeconds: 5, timeoutSeconds: 13, action: 'restart' }, tcpMssClamp: 1300, ikeFragmentation: true });
     expect((await planJson(edited)).steps).toEqual([]);
   });
 
