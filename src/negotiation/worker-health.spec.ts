@@ -33,4 +33,14 @@ describe('worker health', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('creates the gateways directory when the first tick comes before any gateway made it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'worker-health-'));
+    try {
+      writeWorkerHealth(join(dir, 'gateways', 'h.json'), health());
+      expect(JSON.parse(readFileSync(join(dir, 'gateways', 'h.json'), 'utf8'))).toEqual(health());
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -2,8 +2,8 @@
 // second) and `node dist/src/cli/worker-health.js` judges: the Helm chart's liveness probe, and
 // what an operator reads on the host. A worker has no HTTP server; a file needs none, and a worker
 // whose event loop is stuck stops rewriting it, which is exactly what liveness must catch.
-import { renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 export interface WorkerHealth {
   hostId: string;
@@ -20,8 +20,12 @@ export function workerHealthPath(gatewaysDir: string): string {
   return join(gatewaysDir, WORKER_HEALTH_FILE);
 }
 
-/** Written whole or not at all (a reader never sees half a file). */
+/**
+ * Written whole or not at all (a reader never sees half a file). The first tick comes before any
+ * gateway has made the gateways directory, so it is made here.
+ */
 export function writeWorkerHealth(path: string, health: WorkerHealth): void {
+  mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(health)}\n`);
   renameSync(tmp, path);
