@@ -774,8 +774,8 @@ export interface paths {
         };
         get?: never;
         /**
-         * Change the tunnel options: initiatorMode (bidirectional | response-only)
-         * @description Saving reconnects the tunnel: its connection state goes back to connecting. The answer's remoteMustUpdate says whether the remote device must download its new configuration.
+         * Change the tunnel options (initiatorMode, dpd, ikeFragmentation, tcpMssClamp); fields left out keep their value
+         * @description Saving reconnects the tunnel: its connection state goes back to connecting. The answer's remoteMustUpdate says whether the remote device must download its new configuration. A change of tcpMssClamp alone is applied in the gateway in place: no new configVersion, no reconnect, remoteMustUpdate false.
          */
         put: operations["updateOptionsVpnTunnel"];
         post?: never;
@@ -2215,6 +2215,12 @@ export interface components {
             /** @description Proposals after the first, in order (empty: one proposal) */
             additionalProposals: components["schemas"]["IpsecProposalDto"][];
         };
+        DpdOptionsViewDto: {
+            delaySeconds: number;
+            timeoutSeconds: number;
+            /** @enum {string} */
+            action: "clear" | "hold" | "restart";
+        };
         WeakChoiceDto: {
             /** @example ikePolicy.dhGroup */
             field: string;
@@ -2313,6 +2319,12 @@ export interface components {
              * @enum {string}
              */
             initiatorMode: "bidirectional" | "response-only";
+            /** @description Dead peer detection: after delaySeconds without traffic from the peer the platform checks that it is alive; with no answer within timeoutSeconds (IKEv1; IKEv2 declares it dead after its retransmissions, about 9.5 s after the check) it is dead, and action says what the platform does: clear (drop the SAs and wait for the remote), hold (drop them; traffic to the remote subnets brings the tunnel back) or restart (initiate again at once). */
+            dpd: components["schemas"]["DpdOptionsViewDto"];
+            /** @description IKE fragmentation (RFC 7383 for IKEv2): offered to the peer and used when it supports it, so large IKE messages survive paths that drop IP fragments. */
+            ikeFragmentation: boolean;
+            /** @description Clamp the MSS of TCP connections through the tunnel to this many bytes (536-1460) in the gateway, so they never send packets too large for the tunnel; null: off. */
+            tcpMssClamp: number | null;
             /** @description Weak choices the spec makes us accept (md5, sha1, 3des, DH 1/2/5/24): accepted, but flagged with why; empty when none */
             weak: components["schemas"]["WeakChoiceDto"][];
             /** @enum {string} */
@@ -2320,7 +2332,7 @@ export interface components {
             /** @enum {string} */
             connectionState: "connecting" | "connected" | "phase1_failed" | "phase2_failed";
             failure: components["schemas"]["FailureDto"] | null;
-            /** @description Incremented by every edit of subnets or policies */
+            /** @description Incremented by every edit of subnets, policies or options that changes charon's configuration (not by tcpMssClamp alone) */
             configVersion: number;
             alertTemplateId: string | null;
             /**
@@ -2417,6 +2429,20 @@ export interface components {
             /** @description Further proposals, offered and accepted after the first (this policy's own algorithm fields) in order; at most 4, each spelled out in full, no repeats. Left out on an edit: kept; null or []: none. The protocol is the policy's for all of them. */
             additionalProposals?: components["schemas"]["IpsecProposalDto"][];
         };
+        DpdOptionsDto: {
+            /** @default 8 */
+            delaySeconds?: number;
+            /**
+             * @description Greater than delaySeconds
+             * @default 13
+             */
+            timeoutSeconds?: number;
+            /**
+             * @default restart
+             * @enum {string}
+             */
+            action?: "clear" | "hold" | "restart";
+        };
         CreateTunnelDto: {
             /** @example to-idc */
             name: string;
@@ -2451,6 +2477,18 @@ export interface components {
              * @enum {string}
              */
             initiatorMode?: "bidirectional" | "response-only";
+            /** @description Dead peer detection: after delaySeconds without traffic from the peer the platform checks that it is alive; with no answer within timeoutSeconds (IKEv1; IKEv2 declares it dead after its retransmissions, about 9.5 s after the check) it is dead, and action says what the platform does: clear (drop the SAs and wait for the remote), hold (drop them; traffic to the remote subnets brings the tunnel back) or restart (initiate again at once). Fields left out take the defaults. */
+            dpd?: components["schemas"]["DpdOptionsDto"];
+            /**
+             * @description IKE fragmentation (RFC 7383 for IKEv2): offered to the peer and used when it supports it, so large IKE messages survive paths that drop IP fragments.
+             * @default true
+             */
+            ikeFragmentation?: boolean;
+            /**
+             * @description Clamp the MSS of TCP connections through the tunnel to this many bytes (536-1460) in the gateway, so they never send packets too large for the tunnel; null: off.
+             * @default null
+             */
+            tcpMssClamp?: number | null;
         };
         DiagnosisCheckDto: {
             /**
@@ -2592,7 +2630,13 @@ export interface components {
              * @description response-only: the platform never initiates, the remote does (a 0.0.0.0 peer is always response-only)
              * @enum {string}
              */
-            initiatorMode: "bidirectional" | "response-only";
+            initiatorMode?: "bidirectional" | "response-only";
+            /** @description Dead peer detection: after delaySeconds without traffic from the peer the platform checks that it is alive; with no answer within timeoutSeconds (IKEv1; IKEv2 declares it dead after its retransmissions, about 9.5 s after the check) it is dead, and action says what the platform does: clear (drop the SAs and wait for the remote), hold (drop them; traffic to the remote subnets brings the tunnel back) or restart (initiate again at once). Fields left out keep their value. */
+            dpd?: components["schemas"]["DpdOptionsDto"];
+            /** @description IKE fragmentation (RFC 7383 for IKEv2): offered to the peer and used when it supports it, so large IKE messages survive paths that drop IP fragments. */
+            ikeFragmentation?: boolean;
+            /** @description Clamp the MSS of TCP connections through the tunnel to this many bytes (536-1460) in the gateway, so they never send packets too large for the tunnel; null: off. Changing only this applies it in place: no new configVersion, no reconnect. */
+            tcpMssClamp?: number | null;
         };
         RemoteConfigVendorDto: {
             /**

@@ -3,6 +3,7 @@
 // Pure: no framework, no I/O.
 import { isFqdn, isIpv4, normalizeCidr } from '../common/cidr';
 import { IkePolicy, IpsecPolicy } from '../vpn/policy/policy';
+import { DEFAULT_TUNNEL_OPTIONS, TunnelOptions } from '../vpn/policy/tunnel-options';
 
 export interface RenderableTunnel {
   id: string; // e.g. 'vpntnl-k3j9x2ab': used in conn and child names
@@ -16,6 +17,13 @@ export interface RenderableTunnel {
   ipsec: IpsecPolicy;
   /** response-only: the platform never initiates, even towards a known peer (default bidirectional). */
   initiatorMode?: InitiatorMode;
+  /** DPD, IKE fragmentation, TCP MSS clamp (default: DEFAULT_TUNNEL_OPTIONS). */
+  options?: TunnelOptions;
+}
+
+/** The tunnel's options, the defaults where it has none. */
+export function optionsOf(t: RenderableTunnel): TunnelOptions {
+  return t.options ?? DEFAULT_TUNNEL_OPTIONS;
 }
 
 export const INITIATOR_MODES = ['bidirectional', 'response-only'] as const;

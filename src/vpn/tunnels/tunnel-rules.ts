@@ -4,6 +4,7 @@ import { cidrsOverlap, hasHostBits, normalizeCidr, parseCidr, remoteCidrProblem 
 import { Checked, Violation, violation } from '../../common/violations';
 import type { VpnTunnel } from './vpn-tunnel.entity';
 import { ANY_PEER, INITIATOR_MODES, InitiatorMode } from '../../strongswan/tunnel-model';
+import { charonOptionsChanged, checkTunnelOptions, tunnelOptionsOf, TunnelOptionsInput } from '../policy/tunnel-options';
 
 export const MAX_TUNNELS_PER_GATEWAY = 20;
 export const MAX_TUNNELS_PER_PEER = 20;
@@ -142,14 +143,15 @@ export function checkRemark(value: unknown, field = 'remark'): Violation[] {
  * either policy) or the pre-shared key. Compared as stored values, so a no-op edit says false.
  */
 export function remoteMustUpdate(
-  before: Pick<VpnTunnel, 'localSubnetIds' | 'remoteCidrs' | 'ikePolicy' | 'ipsecPolicy'> & Partial<Pick<VpnTunnel, 'initiatorMode'>>,
-  patch: Partial<Pick<VpnTunnel, 'localSubnetIds' | 'remoteCidrs' | 'ikePolicy' | 'ipsecPolicy' | 'pskSealed' | 'initiatorMode'>>,
+  before: Pick<VpnTunnel, 'localSubnetIds' | 'remoteCidrs' | 'ikePolicy' | 'ipsecPolicy'> & Partial<Pick<VpnTunnel, 'initiatorMode' | 'ikeFragmentation'>>,
+  patch: Partial<Pick<VpnTunnel, 'localSubnetIds' | 'remoteCidrs' | 'ikePolicy' | 'ipsecPolicy' | 'pskSealed' | 'initiatorMode' | 'ikeFragmentation'>>,
 ): boolean {
   if (patch.pskSealed !== undefined) return true;
   // As plain JSON values (no undefined keys), compared regardless of key order: PostgreSQL's jsonb
   // stores the policies' keys in its own order.
-  // The initiator mode changes what the remote's file does when the platform closes the tunnel.
-  const negotiated = (t: typeof before) => JSON.parse(JSON.stringify([t.localSubnetIds, t.remoteCidrs, t.ikePolicy, t.ipsecPolicy, t.initiatorMode ?? null]));
+  // The initiator mode changes what the remote's file does when the platform closes the tunnel;
+  // IKE fragmentation is offered by each end (DPD and the MSS clamp are each end's own).
+  const negotiated = (t: typeof before) => JSON.parse(JSON.stringify([t.localSubnetIds, t.remoteCidrs, t.ikePolicy, t.ipsecPolicy, t.initiatorMode ?? null, t.ikeFragmentation ?? true]));
   return !isDeepStrictEqual(negotiated(before), negotiated({ ...before, ...patch }));
 }
 
@@ -167,4 +169,33 @@ export function checkInitiatorMode(value: unknown, peerIp: string, field = 'init
     return { ok: false, violations: [violation(field, 'any_peer_is_response_only', value, 'the peer gateway is 0.0.0.0 (any address): the platform cannot initiate, so the tunnel is response-only')] };
   }
   return { ok: true, value: value as InitiatorMode };
+}
+
+/** An options edit: the columns to write, and whether charon's configuration changes (a new version, a reconnect). */
+export interface OptionsEdit {
+  patch: Partial<Pick<VpnTunnel, 'initiatorMode' | 'dpd' | 'ikeFragmentation' | 'tcpMssClamp'>>;
+  reconnect: boolean;
+}
+
+/**
+ * `PUT .../options`: every field optional, one left out keeps its value. The initiator mode, DPD
+ * and fragmentation are charon's (a new version); the MSS clamp alone is applied in place.
+ */
+export function checkOptionsEdit(
+  input: TunnelOptionsInput & { initiatorMode?: unknown },
+  t: Pick<VpnTunnel, 'initiatorMode' | 'dpd' | 'ikeFragmentation' | 'tcpMssClamp'>,
+  peerIp: string,
+): Checked<OptionsEdit> {
+  const before = tunnelOptionsOf(t);
+  const mode = input.initiatorMode === undefined ? ({ ok: true, value: t.initiatorMode } as const) : checkInitiatorMode(input.initiatorMode, peerIp);
+  const options = checkTunnelOptions(input, before);
+  if (!mode.ok || !options.ok) return { ok: false, violations: [...(mode.ok ? [] : mode.violations), ...(options.ok ? [] : options.violations)] };
+  const after = options.value;
+  return {
+    ok: true,
+    value: {
+      patch: { initiatorMode: mode.value, dpd: after.dpd, ikeFragmentation: after.ikeFragmentation, tcpMssClamp: after.tcpMssClamp },
+      reconnect: mode.value !== t.initiatorMode || charonOptionsChanged(before, after),
+    },
+  };
 }

@@ -5,6 +5,7 @@ import { VpnTunnel } from './vpn-tunnel.entity';
 import { tenantFailureMessage } from '../tenant-reasons';
 import { weakChoices } from '../policy/policy';
 import { WAITING_FOR_REMOTE } from '../../negotiation/failure-reasons';
+import { tunnelOptionsOf } from '../policy/tunnel-options';
 
 /** The API's view of a tunnel (never the PSK unless passed explicitly). */
 export function tunnelView(t: VpnTunnel, subnets: Map<string, Subnet>, psk?: string): TunnelDto {
@@ -20,6 +21,7 @@ export function tunnelView(t: VpnTunnel, subnets: Map<string, Subnet>, psk?: str
     ikePolicy: { ...t.ikePolicy, additionalProposals: t.ikePolicy.additionalProposals ?? [] },
     ipsecPolicy: { ...t.ipsecPolicy, additionalProposals: t.ipsecPolicy.additionalProposals ?? [] },
     initiatorMode: t.initiatorMode,
+    ...tunnelOptionsOf(t),
     weak: weakChoices(t.ikePolicy, t.ipsecPolicy),
     resourceState: t.resourceState,
     connectionState: t.connectionState,

@@ -12,6 +12,7 @@ import { RoutePushStatusDto } from '../../routes/routes.dto';
 import { DEFAULT_VENDOR, VENDOR_IDS, VendorId } from '../../remote-config/vendors';
 import { IsIsoDateTime, Optional } from '../../common/validators';
 import { INITIATOR_MODES } from '../../strongswan/tunnel-model';
+import { DEFAULT_TUNNEL_OPTIONS, DPD_ACTIONS, DPD_DELAY_RANGE, DPD_TIMEOUT_RANGE, TCP_MSS_RANGE } from '../policy/tunnel-options';
 
 // Policy fields are checked by the pure validators in policy.ts (one place for the spec's rules);
 // the DTOs only let them through and document them.
@@ -60,6 +61,25 @@ export class IpsecPolicyDto {
   @ApiPropertyOptional({ type: [IpsecProposalDto], description: `${ADDITIONAL} The protocol is the policy's for all of them.` }) @Allow() additionalProposals?: unknown;
 }
 
+const DPD_HELP = 'Dead peer detection: after delaySeconds without traffic from the peer the platform checks that it is alive; '
+  + 'with no answer within timeoutSeconds (IKEv1; IKEv2 declares it dead after its retransmissions, about 9.5 s after the check) it is dead, and action says what the platform does: '
+  + 'clear (drop the SAs and wait for the remote), hold (drop them; traffic to the remote subnets brings the tunnel back) or restart (initiate again at once).';
+
+export class DpdOptionsDto {
+  @ApiPropertyOptional({ type: 'integer', minimum: DPD_DELAY_RANGE.min, maximum: DPD_DELAY_RANGE.max, default: DEFAULT_TUNNEL_OPTIONS.dpd.delaySeconds }) @Allow() delaySeconds?: unknown;
+  @ApiPropertyOptional({ type: 'integer', minimum: DPD_TIMEOUT_RANGE.min, maximum: DPD_TIMEOUT_RANGE.max, default: DEFAULT_TUNNEL_OPTIONS.dpd.timeoutSeconds, description: 'Greater than delaySeconds' }) @Allow() timeoutSeconds?: unknown;
+  @ApiPropertyOptional({ enum: DPD_ACTIONS, default: DEFAULT_TUNNEL_OPTIONS.dpd.action }) @Allow() action?: unknown;
+}
+
+class DpdOptionsViewDto {
+  @ApiProperty({ type: 'integer' }) delaySeconds: number;
+  @ApiProperty({ type: 'integer' }) timeoutSeconds: number;
+  @ApiProperty({ enum: DPD_ACTIONS }) action: string;
+}
+
+const FRAGMENTATION_HELP = 'IKE fragmentation (RFC 7383 for IKEv2): offered to the peer and used when it supports it, so large IKE messages survive paths that drop IP fragments.';
+const MSS_HELP = `Clamp the MSS of TCP connections through the tunnel to this many bytes (${TCP_MSS_RANGE.min}-${TCP_MSS_RANGE.max}) in the gateway, so they never send packets too large for the tunnel; null: off.`;
+
 export class CreateTunnelDto {
   @ApiProperty({ example: 'to-idc' }) @IsString() @Length(1, 64) name: string;
   @ApiPropertyOptional({ maxLength: 256 }) @Optional() @IsString() @MaxLength(256) remark?: string;
@@ -71,10 +91,17 @@ export class CreateTunnelDto {
   @ApiPropertyOptional({ type: IkePolicyDto }) @Optional() @IsObject() @ValidateNested() @Type(() => IkePolicyDto) ikePolicy?: IkePolicyDto;
   @ApiPropertyOptional({ type: IpsecPolicyDto }) @Optional() @IsObject() @ValidateNested() @Type(() => IpsecPolicyDto) ipsecPolicy?: IpsecPolicyDto;
   @ApiPropertyOptional({ enum: INITIATOR_MODES, description: 'response-only: the platform never initiates, the remote does. Default bidirectional; a 0.0.0.0 peer is always response-only' }) @Allow() initiatorMode?: unknown;
+  @ApiPropertyOptional({ type: DpdOptionsDto, description: `${DPD_HELP} Fields left out take the defaults.` }) @Allow() dpd?: unknown;
+  @ApiPropertyOptional({ type: Boolean, default: DEFAULT_TUNNEL_OPTIONS.ikeFragmentation, description: FRAGMENTATION_HELP }) @Allow() ikeFragmentation?: unknown;
+  @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: TCP_MSS_RANGE.min, maximum: TCP_MSS_RANGE.max, default: null, description: MSS_HELP }) @Allow() tcpMssClamp?: unknown;
 }
 
+/** Every field optional: one left out keeps its value. */
 export class UpdateTunnelOptionsDto {
-  @ApiProperty({ enum: INITIATOR_MODES, description: 'response-only: the platform never initiates, the remote does (a 0.0.0.0 peer is always response-only)' }) @Allow() initiatorMode: unknown;
+  @ApiPropertyOptional({ enum: INITIATOR_MODES, description: 'response-only: the platform never initiates, the remote does (a 0.0.0.0 peer is always response-only)' }) @Allow() initiatorMode?: unknown;
+  @ApiPropertyOptional({ type: DpdOptionsDto, description: `${DPD_HELP} Fields left out keep their value.` }) @Allow() dpd?: unknown;
+  @ApiPropertyOptional({ type: Boolean, description: FRAGMENTATION_HELP }) @Allow() ikeFragmentation?: unknown;
+  @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: TCP_MSS_RANGE.min, maximum: TCP_MSS_RANGE.max, description: `${MSS_HELP} Changing only this applies it in place: no new configVersion, no reconnect.` }) @Allow() tcpMssClamp?: unknown;
 }
 
 export class UpdateSubnetsDto {
@@ -155,11 +182,14 @@ export class TunnelDto {
   @ApiProperty({ type: IkePolicyViewDto }) ikePolicy: IkePolicyViewDto;
   @ApiProperty({ type: IpsecPolicyViewDto }) ipsecPolicy: IpsecPolicyViewDto;
   @ApiProperty({ enum: INITIATOR_MODES, description: 'response-only: the platform never initiates (always so for a 0.0.0.0 peer)' }) initiatorMode: string;
+  @ApiProperty({ type: DpdOptionsViewDto, description: DPD_HELP }) dpd: DpdOptionsViewDto;
+  @ApiProperty({ description: FRAGMENTATION_HELP }) ikeFragmentation: boolean;
+  @ApiProperty({ type: 'integer', nullable: true, description: MSS_HELP }) tcpMssClamp: number | null;
   @ApiProperty({ type: [WeakChoiceDto], description: 'Weak choices the spec makes us accept (md5, sha1, 3des, DH 1/2/5/24): accepted, but flagged with why; empty when none' }) weak: WeakChoiceDto[];
   @ApiProperty({ enum: RESOURCE_STATES }) resourceState: ResourceState;
   @ApiProperty({ enum: CONNECTION_STATES }) connectionState: ConnectionState;
   @ApiProperty({ type: FailureDto, nullable: true }) failure: FailureDto | null;
-  @ApiProperty({ description: 'Incremented by every edit of subnets or policies' }) configVersion: number;
+  @ApiProperty({ description: 'Incremented by every edit of subnets, policies or options that changes charon\'s configuration (not by tcpMssClamp alone)' }) configVersion: number;
   @ApiProperty({ type: String, nullable: true }) alertTemplateId: string | null;
   @ApiProperty({ type: Date, nullable: true, description: 'Since when it is connected; null while it is not' }) connectedAt: Date | null;
   @ApiProperty({ type: Date, nullable: true, description: 'When it last stopped being connected' }) disconnectedAt: Date | null;

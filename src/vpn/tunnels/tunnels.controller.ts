@@ -227,7 +227,10 @@ export class TunnelsController {
   }
 
   @Put(':id/options')
-  @ApiOperation({ summary: 'Change the tunnel options: initiatorMode (bidirectional | response-only)', description: RECONNECTS })
+  @ApiOperation({
+    summary: 'Change the tunnel options (initiatorMode, dpd, ikeFragmentation, tcpMssClamp); fields left out keep their value',
+    description: `${RECONNECTS} A change of tcpMssClamp alone is applied in the gateway in place: no new configVersion, no reconnect, remoteMustUpdate false.`,
+  })
   @ApiOkResponse({ type: TunnelDto })
   @ApiErrors(400, 404, 409)
   async updateOptions(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body() body: UpdateTunnelOptionsDto): Promise<TunnelDto> {

@@ -17,7 +17,8 @@ import { tenantFailureMessage } from '../tenant-reasons';
 import { VpnGateway } from '../gateways/vpn-gateway.entity';
 import { PeerGateway } from '../peers/peer-gateway.entity';
 import { checkIkePolicy, checkIpsecPolicy, IkePolicy, IpsecPolicy } from '../policy/policy';
-import { checkInitiatorMode, checkPsk, checkTunnelSubnets, MAX_TUNNELS_PER_GATEWAY, MAX_TUNNELS_PER_PEER, remoteMustUpdate } from './tunnel-rules';
+import { checkInitiatorMode, checkOptionsEdit, checkPsk, checkTunnelSubnets, MAX_TUNNELS_PER_GATEWAY, MAX_TUNNELS_PER_PEER, remoteMustUpdate } from './tunnel-rules';
+import { checkTunnelOptions } from '../policy/tunnel-options';
 import { tunnelLogPage } from './tunnel-log';
 import { CreateTunnelDto, TunnelListQueryDto, TunnelLogQueryDto, UpdateIkePolicyDto, UpdateSubnetsDto, UpdateTunnelOptionsDto } from './tunnel.dto';
 import { VpnTunnel } from './vpn-tunnel.entity';
@@ -144,10 +145,12 @@ export class TunnelsService {
     const ike = checkIkePolicy(dto.ikePolicy ?? {}, { gatewayIp: gateway!.externalIp!.address, peerIp: peer!.ipAddress });
     const ipsec = checkIpsecPolicy(dto.ipsecPolicy ?? {});
     const mode = checkInitiatorMode(dto.initiatorMode, peer!.ipAddress);
+    const options = checkTunnelOptions(dto);
     const problems = [
       ...(subnets.ok ? [] : subnets.violations), ...checkPsk(dto.psk), ...(ike.ok ? [] : ike.violations), ...(ipsec.ok ? [] : ipsec.violations), ...(mode.ok ? [] : mode.violations),
+      ...(options.ok ? [] : options.violations),
     ];
-    if (problems.length || !subnets.ok || !ike.ok || !ipsec.ok || !mode.ok) throw new ValidationFailed(problems);
+    if (problems.length || !subnets.ok || !ike.ok || !ipsec.ok || !mode.ok || !options.ok) throw new ValidationFailed(problems);
 
     const id = newId(ID_PREFIX.tunnel);
     await this.db.transaction(async (m) => {
@@ -169,7 +172,7 @@ export class TunnelsService {
       await m.insert(VpnTunnel, {
         id, tenantId, name: dto.name, remark: dto.remark ?? '', gatewayId: g.id, peerId: p.id,
         localSubnetIds: subnets.value.localSubnetIds, remoteCidrs: subnets.value.remoteCidrs, pskSealed: this.secrets.seal(dto.psk as string),
-        ikePolicy: ike.value, ipsecPolicy: ipsec.value, initiatorMode: mode.value, resourceState: 'creating', connectionState: 'connecting', configVersion: 1,
+        ikePolicy: ike.value, ipsecPolicy: ipsec.value, initiatorMode: mode.value, ...options.value, resourceState: 'creating', connectionState: 'connecting', configVersion: 1,
         appliedVersion: null, failureCode: null, failureMessage: null, alertTemplateId: await defaultTemplateId(m, tenantId), connectedAt: null, disconnectedAt: null,
       });
       await new TunnelPairs(m).claim(vpc.id, id, subnets.value);
@@ -226,13 +229,13 @@ export class TunnelsService {
     });
   }
 
-  /** Tunnel options (issue 16): whether the platform initiates. Reconnects like an edit. */
+  /** Tunnel options (issue 16): initiator mode, DPD, fragmentation reconnect like an edit; the MSS clamp alone applies in place. */
   async updateOptions(tenantId: string, id: string, dto: UpdateTunnelOptionsDto): Promise<TunnelEdit> {
     return this.reconfigure(tenantId, id, async (m, t) => {
       const peer = await m.findOneOrFail(PeerGateway, { where: { id: t.peerId } });
-      const mode = checkInitiatorMode(dto.initiatorMode, peer.ipAddress);
-      if (!mode.ok) throw new ValidationFailed(mode.violations);
-      return { initiatorMode: mode.value };
+      const edit = checkOptionsEdit(dto, t, peer.ipAddress);
+      if (!edit.ok) throw new ValidationFailed(edit.violations);
+      return edit.value.reconnect ? edit.value.patch : { ...edit.value.patch, [IN_PLACE]: true };
     });
   }
 
@@ -246,9 +249,10 @@ export class TunnelsService {
     return this.reconfigure(tenantId, id, async () => ({}));
   }
 
-  /** An edit of subnets or policies: new config version, back to `connecting`, a sync job. */
-  private async reconfigure(tenantId: string, id: string, change: (m: EntityManager, t: VpnTunnel) => Promise<Partial<VpnTunnel>>): Promise<TunnelEdit> {
+  /** An edit of subnets, policies or options: new config version, back to `connecting`, a sync job (an IN_PLACE patch: only the row and a sync job). */
+  private async reconfigure(tenantId: string, id: string, change: (m: EntityManager, t: VpnTunnel) => Promise<Partial<VpnTunnel> & { [IN_PLACE]?: true }>): Promise<TunnelEdit> {
     let hostId: string | null = null;
+    let reconnected = false;
     let vpcId = '';
     let version = 0;
     let mustUpdate = false;
@@ -261,8 +265,17 @@ export class TunnelsService {
       const t = await m.createQueryBuilder(VpnTunnel, 't').setLock('pessimistic_write').where('t.id = :id AND t.tenant_id = :tenantId', { id, tenantId }).getOne();
       if (!t) throw new NotFound('VPN tunnel', id);
       if (t.resourceState === 'deleting') throw new Conflict('tunnel_deleting', `VPN tunnel ${id} is being deleted`);
-      const patch = await change(m, t);
+      const { [IN_PLACE]: inPlace, ...patch } = await change(m, t);
       mustUpdate = remoteMustUpdate(t, patch);
+      const gateway = await m.findOneOrFail(VpnGateway, { where: { id: t.gatewayId } });
+      hostId = gateway.hostId;
+      vpcId = gateway.vpcId;
+      if (inPlace) {
+        // Nothing charon has changes: same version, the worker re-syncs the gateway's namespace.
+        version = t.configVersion;
+        await m.update(VpnTunnel, { id }, patch);
+        return;
+      }
       version = t.configVersion + 1;
       await m.update(VpnTunnel, { id }, {
         ...patch, configVersion: version, connectionState: 'connecting', failureCode: null, failureMessage: null, failurePhase: null, failureTries: null, failureAt: null, pairStates: null, connectedAt: null,
@@ -270,12 +283,10 @@ export class TunnelsService {
         // Reconnecting after an edit starts the routes' hold-down rather than withdrawing them.
         ...(t.connectionState === 'connected' && { disconnectedAt: new Date() }),
       });
-      const gateway = await m.findOneOrFail(VpnGateway, { where: { id: t.gatewayId } });
-      hostId = gateway.hostId;
-      vpcId = gateway.vpcId;
+      reconnected = true;
     });
     await this.jobs.dispatch(hostId, 'tunnel.sync', { tunnelId: id, configVersion: version });
-    await this.routes.changed(vpcId);
+    if (reconnected) await this.routes.changed(vpcId);
     return { tunnel: await this.get(tenantId, id), remoteMustUpdate: mustUpdate };
   }
 
@@ -344,6 +355,9 @@ async function assertIdentityFree(m: EntityManager, gatewayId: string, peerIp: s
 }
 
 const LOG_EXPORT_PAGE = 200;
+
+/** Marks a reconfigure patch that charon does not see (the MSS clamp): written without a new version or a reconnect. */
+const IN_PLACE = Symbol('in place');
 
 /** Configuration refusals carry the host's words: the tenant reads what it can act on. */
 function tenantLogEntry<E extends { kind: string; result: string | null; message: string | null }>(e: E): E {

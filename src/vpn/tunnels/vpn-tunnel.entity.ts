@@ -4,6 +4,7 @@ import { CreatedAt, IdColumn, RefColumn, UpdatedAt } from '../../database/column
 import { Subnet, Vpc } from '../../inventory/inventory.entities';
 import { IkePolicy, IpsecPolicy } from '../policy/policy';
 import { InitiatorMode } from '../../strongswan/tunnel-model';
+import { DpdOptions } from '../policy/tunnel-options';
 import { ConnectionState, ResourceState } from '../states';
 import { VpnGateway } from '../gateways/vpn-gateway.entity';
 import { PeerGateway } from '../peers/peer-gateway.entity';
@@ -40,6 +41,11 @@ export class VpnTunnel {
   @Column({ type: 'jsonb' }) ipsecPolicy: IpsecPolicy;
   /** response-only: the platform never initiates (always so for a 0.0.0.0 peer). */
   @Column({ type: 'varchar', length: 16, default: 'bidirectional' }) initiatorMode: InitiatorMode;
+  /** Dead peer detection (policy/tunnel-options.ts); null (rows older than the option): the defaults. */
+  @Column({ type: 'jsonb', nullable: true }) dpd: DpdOptions | null;
+  @Column({ type: 'boolean', default: true }) ikeFragmentation: boolean;
+  /** TCP MSS clamp in the gateway's namespace, in bytes; null = off. */
+  @Column({ type: 'smallint', nullable: true }) tcpMssClamp: number | null;
   @Column({ type: 'varchar', length: 16, default: 'creating' }) resourceState: ResourceState;
   @Column({ type: 'varchar', length: 16, default: 'connecting' }) connectionState: ConnectionState;
   @Column({ type: 'varchar', length: 64, nullable: true }) failureCode: string | null;
