@@ -3,8 +3,10 @@
 // peer and a tunnel through the wizards, downloads the remote side's configuration with the page's
 // button (that file is what configures the lab's remote site), watches the tunnel connect in the
 // list, sees the monitoring chart draw, edits the IPsec policy and sees it reconnect with the new
-// proposal, exports Excel, and deletes in the right order (the gateway's guard first). Every page
-// is screenshotted into artifacts/screenshots/ and checked in both languages.
+// proposal, exports Excel, and deletes in the right order (the gateway's guard first). Issue 16's
+// console: AES-GCM, the recommended preset, an extra proposal and the weak warning in the policy
+// editors, Diagnose, the remote-config check, response-only, Reconnect and the tunnel options.
+// Every page is screenshotted into artifacts/screenshots/ and checked in both languages.
 import ExcelJS from 'exceljs';
 import { copyFileSync, existsSync, mkdirSync } from 'fs';
 import { join } from 'path';
@@ -417,6 +419,28 @@ it('response-only: the remote with its new file brings the tunnel up (the config
   await openTab(catalogues().en['tunnel.policies']);
   await setMode('bidirectional');
   await connected();
+});
+
+it('tunnel options: the DPD timeout must exceed the delay; the MSS clamp alone is saved without reconnecting', async () => {
+  await page().goto(`/vpn-tunnels/${ids.tunnel}`);
+  await connected();
+  await openTab(catalogues().en['tunnel.policies']);
+  const before = await product.ok('GET', `/api/v1/vpn-tunnels/${ids.tunnel}`);
+  expect(before).toMatchObject({ dpd: { delaySeconds: 8, timeoutSeconds: 13, action: 'restart' }, ikeFragmentation: true, tcpMssClamp: null });
+  await page().getByTestId('edit-options').click();
+  const options = dialog('options-fields');
+  const input = (id: string) => options.locator(`input[data-testid="${id}"], [data-testid="${id}"] input`).first();
+  await input('dpd-timeout').fill('5');
+  await page().getByTestId('editor-save').click();
+  await options.getByText(catalogues().en['options.timeoutAfterDelay']).waitFor();
+  await input('dpd-timeout').fill('13');
+  await input('tcp-mss-clamp').fill('1360');
+  await page().getByTestId('editor-save').click();
+  await options.waitFor({ state: 'hidden' });
+  await page().locator('.ant-message-notice', { hasText: catalogues().en['options.appliedInPlace'] }).waitFor();
+  expect(await page().getByTestId('mss-summary').innerText()).toBe(`1360 ${catalogues().en['options.bytes']}`);
+  const after = await product.ok('GET', `/api/v1/vpn-tunnels/${ids.tunnel}`);
+  expect(after).toMatchObject({ tcpMssClamp: 1360, dpd: before.dpd, configVersion: before.configVersion, connectionState: 'connected' });
 });
 
 // ----- a NOC's view: live state, the overview, the connection log -----

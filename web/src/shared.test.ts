@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { weakChoices, type IkePolicy, type IpsecPolicy } from '../../src/vpn/policy/policy';
 import {
-  DH_GROUPS, ENCRYPTION_ALGORITHMS, IKE_AUTH_ALGORITHMS, IKE_EXCHANGE_MODES, IKE_VERSIONS, INITIATOR_MODES, IPSEC_AUTH_ALGORITHMS, IPSEC_PROTOCOLS, PFS_GROUPS,
+  DH_GROUPS, DPD_ACTIONS, DPD_DELAY_RANGE, DPD_TIMEOUT_RANGE, ENCRYPTION_ALGORITHMS, IKE_AUTH_ALGORITHMS, IKE_EXCHANGE_MODES, IKE_VERSIONS, INITIATOR_MODES, IPSEC_AUTH_ALGORITHMS, IPSEC_PROTOCOLS, PFS_GROUPS, TCP_MSS_RANGE,
 } from './shared';
 import { weakLabels } from './pages/tunnels/policyFields';
 
@@ -43,8 +43,14 @@ describe('one source for the console\'s tables', () => {
       ['IpsecProposalDto', 'pfsGroup', PFS_GROUPS],
       ['TunnelDto', 'initiatorMode', INITIATOR_MODES],
       ['UpdateTunnelOptionsDto', 'initiatorMode', INITIATOR_MODES],
+      ['DpdOptionsDto', 'action', DPD_ACTIONS],
+      ['DpdOptionsViewDto', 'action', DPD_ACTIONS],
     ];
     for (const [dto, field, list] of expected) expect([dto, field, values(schema(dto)[field])]).toEqual([dto, field, [...list]]);
+    const bounds = (dto: string, field: string) => ({ min: schema(dto)[field].minimum, max: schema(dto)[field].maximum });
+    expect(bounds('DpdOptionsDto', 'delaySeconds')).toEqual({ ...DPD_DELAY_RANGE });
+    expect(bounds('DpdOptionsDto', 'timeoutSeconds')).toEqual({ ...DPD_TIMEOUT_RANGE });
+    expect(bounds('UpdateTunnelOptionsDto', 'tcpMssClamp')).toEqual({ ...TCP_MSS_RANGE });
   });
 
   it('the console flags exactly the values the API lists as weak', () => {

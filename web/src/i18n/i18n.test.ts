@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import en from './en.json';
 import zh from './zh.json';
 import { flatten, usedKeys } from './keys';
-import { FAILURE_CODES, IKE_EXCHANGE_MODES, INITIATOR_MODES, WAITING_FOR_REMOTE, type peerAddressProblem } from '../shared';
+import { DPD_ACTIONS, FAILURE_CODES, IKE_EXCHANGE_MODES, INITIATOR_MODES, WAITING_FOR_REMOTE, type peerAddressProblem } from '../shared';
 
 // Every problem the server's peer-address rule names (a new one fails the console's type-check here).
 const PEER_ADDRESS_PROBLEMS: Record<NonNullable<ReturnType<typeof peerAddressProblem>>, true> = { invalid_ipv4: true, loopback: true, multicast: true, broadcast: true, link_local: true };
@@ -65,6 +65,7 @@ describe('message catalogue', () => {
       'policy.mode': [...IKE_EXCHANGE_MODES],
       'options.mode': [...INITIATOR_MODES],
       'options.modeHint': [...INITIATOR_MODES],
+      'options.dpdActions': [...DPD_ACTIONS],
       'logs.kinds': ['attempt', 'connected', 'down', 'rekey', 'config', 'deleted'],
       'logs.results': ['success', 'failure'],
       'logs.summaries': ['attempt', 'connected', 'down', 'rekey', 'config_success', 'config_failure', 'deleted'],

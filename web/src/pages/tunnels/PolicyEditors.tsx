@@ -68,10 +68,12 @@ export function PolicyEditors({ tunnel, editor, gatewayVpc, onClose }: { tunnel:
       } else if (editor === 'ipsec') {
         saved = await call(api.PUT('/api/v1/vpn-tunnels/{id}/ipsec-policy', { ...path, body: ipsecBody(v.ipsecPolicy as IpsecForm) }));
       } else {
-        saved = await call(api.PUT('/api/v1/vpn-tunnels/{id}/options', { ...path, body: optionsBody(v as OptionsForm) }));
+        saved = await call(api.PUT('/api/v1/vpn-tunnels/{id}/options', { ...path, body: optionsBody(v as OptionsForm, tunnel.peer.ip) }));
       }
       // An edit the remote negotiates (subnets, algorithms, PFS, key): it must load its new file too.
       if (saved.remoteMustUpdate) void message.warning(t('tunnel.remoteMustUpdate'), 8);
+      // The MSS clamp alone is applied in the gateway in place: same configuration version, no reconnect.
+      else if (saved.configVersion === tunnel.configVersion) void message.success(t('options.appliedInPlace'));
       else void message.success(t('tunnel.savedReconnecting'));
       onClose(saved);
     },
@@ -93,7 +95,7 @@ export function PolicyEditors({ tunnel, editor, gatewayVpc, onClose }: { tunnel:
       forceRender
       afterOpenChange={focusFirstOnOpen(bodyRef)}
     >
-      <Alert type="warning" showIcon message={t('tunnel.reconnectWarning')} style={{ marginBottom: 16 }} data-testid="reconnect-warning" />
+      <Alert type="warning" showIcon message={editor === 'options' ? t('options.reconnectWarning') : t('tunnel.reconnectWarning')} style={{ marginBottom: 16 }} data-testid="reconnect-warning" />
       <div ref={bodyRef}>
       <Form form={form} layout="vertical">
         {editor === 'subnets' && (

@@ -10,7 +10,7 @@ import { PskField } from './PskField';
 import { OPTIONS_DEFAULTS, OptionsFields, optionsBody, type OptionsForm } from './optionsFields';
 
 /** The create body as the form holds it: remote CIDRs one per line, policies as form fields. */
-type Values = Omit<Schemas['CreateTunnelDto'], 'remoteCidrs' | 'ikePolicy' | 'ipsecPolicy' | 'initiatorMode'> & { remoteCidrs: string; ikePolicy: IkeForm; ipsecPolicy: IpsecForm } & OptionsForm;
+type Values = Omit<Schemas['CreateTunnelDto'], 'remoteCidrs' | 'ikePolicy' | 'ipsecPolicy' | 'initiatorMode' | 'dpd' | 'ikeFragmentation' | 'tcpMssClamp'> & { remoteCidrs: string; ikePolicy: IkeForm; ipsecPolicy: IpsecForm } & OptionsForm;
 
 const STEP1: (keyof Values)[] = ['name', 'remark', 'gatewayId', 'peerId', 'localSubnetIds', 'remoteCidrs', 'psk'];
 

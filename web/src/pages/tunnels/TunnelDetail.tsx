@@ -19,6 +19,7 @@ import { PolicyEditors, type Editor } from './PolicyEditors';
 import { TunnelLogs } from './TunnelLogs';
 import { useResource } from '../../components/useResource';
 import { proposalText } from './policyFields';
+import { optionsText } from './optionsFields';
 
 type Tunnel = Schemas['TunnelDto'];
 /** The reasons the console has a title and advice for (the i18n check holds both catalogues to them); any other code reads as unknown. */
@@ -109,6 +110,7 @@ export default function TunnelDetail() {
 
   const ike = x.ikePolicy;
   const ipsec = x.ipsecPolicy;
+  const options = optionsText(x, t);
   const editBtn = (which: Editor, testId: string) => (
     <Button size="small" icon={<EditOutlined />} data-testid={testId} onClick={() => setEditor(which)} disabled={x.resourceState === 'deleting'}>
       {t('common.edit')}
@@ -311,6 +313,13 @@ export default function TunnelDetail() {
                       <span data-testid="initiator-mode" data-mode={x.initiatorMode}>
                         {t(`options.mode.${x.initiatorMode}`)}
                       </span>
+                    </Descriptions.Item>
+                    <Descriptions.Item label={t('options.dpd')}>
+                      <span data-testid="dpd-summary">{options.dpd}</span>
+                    </Descriptions.Item>
+                    <Descriptions.Item label={t('options.ikeFragmentation')}>{options.ikeFragmentation}</Descriptions.Item>
+                    <Descriptions.Item label={t('options.tcpMssClamp')}>
+                      <span data-testid="mss-summary">{options.tcpMssClamp}</span>
                     </Descriptions.Item>
                   </Descriptions>
                 </Card>
