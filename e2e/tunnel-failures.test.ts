@@ -63,6 +63,29 @@ it('d. a PSK mismatch ends in phase1_failed with the PSK/id reason after 3 tries
   expect(Date.now() - fixedAt).toBeLessThan(30_000);
 });
 
+it('d. a remote that identifies itself with another id than the tunnel\'s remote id: remote_id_mismatch, told apart from a wrong PSK (issue 16)', async () => {
+  const t = await tunnel('badid', '203.0.113.44', '172.16.44.0/24');
+  expect(t.ikePolicy.remoteId).toBe('203.0.113.44');
+  const site = await product.addSiteFromDownload(t.id, { name: 'badid', publicIp: '203.0.113.44', subnet: '172.16.44.0/24' }, (b) => ({
+    // The remote admin typed another identity (and keyed the secret to it); the key itself is right.
+    // The conn's own line: the header's NAT hint also says "keep leftid=<id>" and must not be the one edited.
+    conf: b.conf.replace(/^(\s+)leftid=203\.0\.113\.44$/m, '$1leftid=wrong-site.example.com'),
+    secrets: b.secrets.replace(/^203\.0\.113\.44 /m, 'wrong-site.example.com '),
+  }));
+  expect(site.conf).toMatch(/^\s+leftid=wrong-site\.example\.com$/m);
+  expect(site.secrets).toMatch(/^wrong-site\.example\.com /m);
+  const failed = await product.waitForTunnel(t.id, ['phase1_failed'], 90_000);
+  expect(failed.failure.code).toBe('remote_id_mismatch');
+  expect(failed.failure.message).toContain('wrong-site.example.com');
+  const logs = await product.ok('GET', `/api/v1/vpn-tunnels/${t.id}/logs?limit=50`);
+  const attempts = logs.items.filter((e: any) => e.kind === 'attempt' && e.result === 'failure');
+  expect(attempts.some((e: any) => e.reasonCode === 'remote_id_mismatch')).toBe(true);
+  // Never taken for a key problem: that is test d's code.
+  expect(attempts.some((e: any) => e.reasonCode === 'psk_mismatch')).toBe(false);
+  await product.ok('DELETE', `/api/v1/vpn-tunnels/${t.id}`);
+  await product.lab.removeSite('badid');
+});
+
 it('e. wrong mirrored subnets on the remote end in phase2_failed with the traffic-selector reason', async () => {
   const t = await tunnel('badts', '203.0.113.42', '172.16.42.0/24');
   await product.addSiteFromDownload(t.id, { name: 'badts', publicIp: '203.0.113.42', subnet: '172.16.42.0/24' }, (b) => ({

@@ -34,6 +34,7 @@ ensure_system_packages() {
   command -v psql >/dev/null || missing+=(postgresql-client)
   command -v redis-cli >/dev/null || missing+=(redis-tools)
   command -v openssl >/dev/null || missing+=(openssl)
+  command -v nft >/dev/null || missing+=(nftables) # TCP MSS clamps in gateway namespaces (the worker runs nft)
   command -v jq >/dev/null || missing+=(jq)
   command -v curl >/dev/null || missing+=(curl)
   if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi

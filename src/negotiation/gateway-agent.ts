@@ -5,6 +5,8 @@ import { IkeSaEntry, ViciCommands, ViciEventStream, ViciSection, ViciSession, Vi
 import { describeRekey } from './rekey-events';
 import { flavourOfParsedRequest, IkeFlavour } from './failure-reasons';
 import { syncGatewayRoutes, syncSubnetAnchors } from './gateway-routes';
+import { MssClamp, syncMssClamps } from './mss-clamp';
+import { optionsOf } from '../strongswan/tunnel-model';
 import { GATEWAY_VPC_IFACE } from './host/gateway-names';
 import { DesiredTunnel, NegotiationStore } from './negotiation-store';
 import { RetryTimings } from './retry-policy';
@@ -162,8 +164,7 @@ export class GatewayAgent {
 
   /** Loads the tunnels whose version charon does not have yet (or all, with force). */
   async applyTunnel(desired: DesiredTunnel, force = false): Promise<void> {
-    this.remoteCidrs.set(desired.render.id, desired.render.remoteCidrs);
-    this.localCidrs.set(desired.render.id, desired.render.localCidrs);
+    this.track(desired);
     await this.syncRoutes();
     await this.negotiator(desired.render.id).apply(desired, { force });
   }
@@ -172,15 +173,38 @@ export class GatewayAgent {
   private readonly remoteCidrs = new Map<string, string[]>();
   /** Local subnets of every tunnel: each needs an address of the gateway (see syncSubnetAnchors). */
   private readonly localCidrs = new Map<string, string[]>();
+  /** The tunnels' TCP MSS clamps (mss-clamp.ts), by tunnel. */
+  private readonly mssClamps = new Map<string, MssClamp>();
+  /** What the namespace's clamp table last held: null before the first sync (a previous worker may have left one). */
+  private mssWritten: string | null = null;
+
+  private track(d: DesiredTunnel): void {
+    this.remoteCidrs.set(d.render.id, d.render.remoteCidrs);
+    this.localCidrs.set(d.render.id, d.render.localCidrs);
+    const mss = optionsOf(d.render).tcpMssClamp;
+    if (mss === null) this.mssClamps.delete(d.render.id);
+    else this.mssClamps.set(d.render.id, { tunnelId: d.render.id, remoteCidrs: d.render.remoteCidrs, mss });
+  }
 
   async syncRoutes(): Promise<void> {
     await syncSubnetAnchors(this.namespace, GATEWAY_VPC_IFACE, this.o.subnetCidr, [...this.localCidrs.values()].flat());
     await syncGatewayRoutes(this.namespace, GATEWAY_VPC_IFACE, this.o.privateIp, [...this.remoteCidrs.values()].flat());
+    await this.syncMss().catch((err) => this.log(`${this.o.gatewayId}: TCP MSS clamp sync failed: ${(err as Error).message}`));
+  }
+
+  /** Rewrites the clamp table when it changed (one `nft` run; none on a gateway without clamps). */
+  private async syncMss(): Promise<void> {
+    const clamps = [...this.mssClamps.values()].sort((a, b) => a.tunnelId.localeCompare(b.tunnelId));
+    const key = JSON.stringify(clamps);
+    if (key === this.mssWritten) return;
+    await syncMssClamps(this.namespace, clamps);
+    this.mssWritten = key;
   }
 
   async removeTunnel(tunnelId: string): Promise<void> {
     this.remoteCidrs.delete(tunnelId);
     this.localCidrs.delete(tunnelId);
+    this.mssClamps.delete(tunnelId);
     await this.syncRoutes().catch((err) => this.log(`${this.o.gatewayId}: route sync failed: ${(err as Error).message}`));
     const n = this.negotiators.get(tunnelId);
     if (n) {
@@ -201,10 +225,7 @@ export class GatewayAgent {
    * adopted as it runs, SAs and all.
    */
   async converge(desired: DesiredTunnel[]): Promise<void> {
-    for (const d of desired) {
-      this.remoteCidrs.set(d.render.id, d.render.remoteCidrs);
-      this.localCidrs.set(d.render.id, d.render.localCidrs);
-    }
+    for (const d of desired) this.track(d);
     await this.syncRoutes();
     const loaded = new Set(await this.commands.getConns());
     const wanted = new Set(desired.map((d) => d.render.id));
@@ -237,6 +258,7 @@ export class GatewayAgent {
 
   /** charon was restarted: it lost every connection and secret. */
   async reloadAll(): Promise<void> {
+    this.mssWritten = null; // the namespace may have been rebuilt with charon
     await this.syncRoutes(); // the TUN device was recreated: its routes went with the old one
     for (const n of this.negotiators.values()) await n.reload();
   }

@@ -35,5 +35,8 @@ describe('retry policy', () => {
     for (let i = 0; i < 3; i++) s = onFailure(s, phase1).next;
     expect(onSuccess().next).toEqual({ connection: 'connected', failedTries: 0, failure: null });
     expect(onDown()).toEqual({ next: INITIAL, retryInMs: 0 });
+    // DPD action clear / hold: the remote or charon's trap brings it back.
+    expect(onDown('clear')).toEqual({ next: INITIAL, retryInMs: null });
+    expect(onDown('hold')).toEqual({ next: INITIAL, retryInMs: null });
   });
 });

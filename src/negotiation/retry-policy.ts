@@ -3,6 +3,7 @@
 // 12 seconds until it connects or is deleted (SPEC.md "States").
 import { ConnectionState } from '../vpn/states';
 import { FailureReason } from './failure-reasons';
+import { DpdAction } from '../vpn/policy/tunnel-options';
 
 export interface RetryTimings {
   /** Tries before the state turns to phase1_failed / phase2_failed. */
@@ -42,7 +43,11 @@ export function onFailure(state: NegotiationState, reason: FailureReason, t: Ret
   return { next: { connection: reason.phase === 2 ? 'phase2_failed' : 'phase1_failed', failedTries, failure: reason }, retryInMs: t.failedRetryMs };
 }
 
-/** The SA went down (DPD, remote delete): back to connecting, a fresh count, retry at once. */
-export function onDown(): Decision {
-  return { next: { ...INITIAL }, retryInMs: 0 };
+/**
+ * The SA went down (DPD, remote delete): back to connecting, a fresh count, and retry at once
+ * unless the tunnel's DPD action is clear or hold (the remote, or traffic through charon's trap,
+ * brings it back: no retry from the worker).
+ */
+export function onDown(action: DpdAction = 'restart'): Decision {
+  return { next: { ...INITIAL }, retryInMs: action === 'restart' ? 0 : null };
 }

@@ -234,6 +234,48 @@ describe('TunnelNegotiator', () => {
     expect(events.find((e) => e.kind === 'rekey')!.message).toMatch(/^Reauthenticating the IKE_SA .* failed/);
   });
 
+  it.each(['clear', 'hold'] as const)('DPD action %s: a tunnel that went down is not re-initiated by the worker (nor by the audit) until the next version', async (action) => {
+    const charon = new FakeCharon();
+    const { store, events } = recordingStore();
+    const t = { ...v2, options: { dpd: { delaySeconds: 3, timeoutSeconds: 10, action }, ikeFragmentation: true, tcpMssClamp: null } };
+    n = negotiator(charon, store, {}, v2.id);
+    takesRekeys(charon);
+    await n.apply({ render: t, configVersion: 1, appliedVersion: null, resourceState: 'running' } as any);
+    await settle(100);
+    expect(n.connection).toBe('connected');
+    (n as any).connectedAt = Date.now() - 60_000; // long up: a down, not a connect-time flap
+    charon.installed.clear();
+    await n.onSaEvent(false);
+    await n.audit('connecting');
+    await settle(100);
+    expect(charon.initiates).toHaveLength(1);
+    expect(events.find((e) => e.kind === 'down')?.message).toContain(`dpd action ${action}`);
+    // The remote (or charon's trap) brings it back: followed as usual.
+    charon.installed.add(childNames(t)[0]);
+    await n.onSaEvent(true);
+    expect(n.connection).toBe('connected');
+    // The next version initiates again.
+    charon.installed.clear();
+    await n.apply({ render: t, configVersion: 2, appliedVersion: 1, resourceState: 'running' } as any);
+    await settle(100);
+    expect(charon.initiates).toHaveLength(2);
+  });
+
+  it('DPD action restart (the default): a tunnel that went down is re-initiated at once', async () => {
+    const charon = new FakeCharon();
+    const { store } = recordingStore();
+    n = negotiator(charon, store, {}, v2.id);
+    takesRekeys(charon);
+    await n.apply({ render: v2, configVersion: 1, appliedVersion: null, resourceState: 'running' } as any);
+    await settle(100);
+    (n as any).connectedAt = Date.now() - 60_000;
+    charon.installed.clear();
+    await n.onSaEvent(false);
+    await settle(100);
+    expect(charon.initiates).toHaveLength(2);
+    expect(n.connection).toBe('connected');
+  });
+
   describe('while PostgreSQL is away (issue 12)', () => {
     const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
 

@@ -9,7 +9,7 @@
 // The data plane never waits on the control plane: every write to PostgreSQL (state, events) is
 // handed over and not awaited (the worker's StateWriter keeps and retries them while PostgreSQL is
 // away), and the next retry is scheduled before anything is written.
-import { canInitiate, connName, RenderableTunnel, subnetPairs, usesPairChildren } from '../strongswan/tunnel-model';
+import { canInitiate, connName, optionsOf, RenderableTunnel, subnetPairs, usesPairChildren } from '../strongswan/tunnel-model';
 import { childNames, renderLoadConn, renderLoadShared, sharedSecretId } from '../strongswan/vici-conn';
 import { ControlResult, ViciCommands } from '../vici';
 import { PairState } from '../vpn/tunnels/vpn-tunnel.entity';
@@ -98,6 +98,8 @@ export class TunnelNegotiator {
   private rekeyFailure: FailureReason | null = null;
   /** The pair states last written (IKEv1 with one child per pair), as a comparable key. */
   private pairKey: string | null = null;
+  /** Down with DPD action clear or hold: the worker leaves it to the remote (or charon's trap) until the next version. */
+  private parked = false;
 
   constructor(readonly tunnelId: string, private readonly deps: NegotiatorDeps) {}
 
@@ -143,6 +145,7 @@ export class TunnelNegotiator {
     this.state = { ...INITIAL };
     this.rekeyFailure = null;
     this.pairKey = null;
+    this.parked = false;
     if (canInitiate(t)) this.schedule(0);
     const at = new Date();
     this.write('applied version', () => this.deps.store.markApplied(this.tunnelId, desired.configVersion));
@@ -168,6 +171,7 @@ export class TunnelNegotiator {
     this.state = { ...INITIAL };
     this.rekeyFailure = null;
     this.pairKey = null;
+    this.parked = false;
     await this.step(async () => {
       const sas = await this.saState();
       this.reportPairs(sas.installed);
@@ -201,7 +205,7 @@ export class TunnelNegotiator {
       this.reportPairs(sas.installed);
       if (sas.allInstalled !== (this.state.connection === 'connected')) {
         await this.examine(false, sas);
-      } else if (!sas.allInstalled && !this.timer && canInitiate(desired.render)) {
+      } else if (!sas.allInstalled && !this.timer && !this.parked && canInitiate(desired.render)) {
         this.deps.log(`${this.tunnelId}: reconciler: no SA and no try pending; initiating`);
         this.schedule(0);
       } else if (stored !== this.state.connection) {
@@ -337,6 +341,7 @@ export class TunnelNegotiator {
     if (!known) this.reportPairs(sas.installed);
     if (sas.allInstalled && this.state.connection !== 'connected') {
       this.clearTimer();
+      this.parked = false;
       await this.confirmConnected({ kind: 'connected', message: up ? 'CHILD_SA up (charon event)' : 'CHILD_SA installed' }, []);
     } else if (!sas.allInstalled && this.state.connection === 'connected') {
       if (Date.now() - this.connectedAt < FLAP_WINDOW_MS) {
@@ -345,7 +350,11 @@ export class TunnelNegotiator {
         await this.report(decision, { kind: 'down', result: 'failure', phase: 2, reasonCode: reason.code, message: reason.message });
         return;
       }
-      await this.report(onDown(), { kind: 'down', message: 'the IPsec SA went down (dead peer detection, remote delete or expiry); reconnecting' });
+      const { action } = optionsOf(desired.render).dpd;
+      this.parked = action !== 'restart' && canInitiate(desired.render);
+      const next = action === 'clear' ? 'dpd action clear: waiting for the remote to initiate'
+        : action === 'hold' ? 'dpd action hold: traffic to the remote subnets brings it back' : 'reconnecting';
+      await this.report(onDown(action), { kind: 'down', message: `the IPsec SA went down (dead peer detection, remote delete or expiry); ${next}` });
     }
   }
 

@@ -5,8 +5,8 @@
 import {
   DhGroup, EncryptionAlgorithm, IkeAuthAlgorithm, IkeProposal, IpsecAuthAlgorithm, IpsecProposal, PfsGroup, ikeProposals, ipsecProposals, isAead,
 } from '../vpn/policy/policy';
-import { NotExpressible, RenderableTunnel, assertRenderable, keyword } from '../strongswan/tunnel-model';
-import { checklist, cidrParts, commentBlock, idIsIp, objectName, remotePairs, remoteView } from './remote-view';
+import { NotExpressible, RenderableTunnel, assertRenderable, keyword, optionsOf } from '../strongswan/tunnel-model';
+import { checklist, cidrParts, commentBlock, idIsIp, objectName, remotePairs, remoteView, routerDpd } from './remote-view';
 
 const VENDOR = 'Cisco IOS';
 // IKEv1 `crypto isakmp policy`: encryption / hash keywords (IKEv1 has no AES-GCM: the API refuses it).
@@ -86,7 +86,7 @@ function ikev1(t: RenderableTunnel, name: string): string[] {
       idIsIp(v.myId) ? 'self-identity address' : 'self-identity fqdn',
       platformIsIp ? `match identity address ${v.platformId} 255.255.255.255` : `match identity host ${v.platformId}`,
       t.ike.exchangeMode === 'aggressive' ? 'initiate mode aggressive' : null,
-      'keepalive 10 retry 3',
+      `keepalive ${routerDpd(t).interval} retry ${routerDpd(t).retry}`,
     ]),
   ];
 }
@@ -96,6 +96,8 @@ function ikev2(t: RenderableTunnel, name: string): string[] {
   const all = ikeProposals(t.ike);
   return [
     '! --- Phase 1 (IKEv2).',
+    // Global on IOS: it only fragments towards peers that announce fragmentation, as the platform does.
+    ...(optionsOf(t).ikeFragmentation ? ['crypto ikev2 fragmentation', '!'] : []),
     ...all.flatMap((p, i) => block(`crypto ikev2 proposal ${nth(name, i)}`, [
       `encryption ${IKEV2_ENC[p.encryptionAlgorithm]}`,
       isAead(p.encryptionAlgorithm) ? `prf ${IKEV2_INTEG[p.authAlgorithm]}` : `integrity ${IKEV2_INTEG[p.authAlgorithm]}`,
@@ -116,7 +118,7 @@ function ikev2(t: RenderableTunnel, name: string): string[] {
       'authentication local pre-share',
       `keyring local ${name}`,
       `lifetime ${t.ike.lifetimeSeconds}`,
-      'dpd 10 3 periodic',
+      `dpd ${routerDpd(t).interval} ${routerDpd(t).retry} periodic`,
     ]),
   ];
 }
@@ -150,6 +152,12 @@ export function renderCiscoIos(t: RenderableTunnel): string {
   if (t.ike.exchangeMode === 'aggressive') notes.push('Aggressive mode: `initiate mode aggressive` in the isakmp profile (this router initiates).');
   if (t.ipsec.pfsGroup === 'disable') notes.push('PFS is off: no `set pfs` in the crypto map entry.');
   if (v1 && remotePairs(v).length > 1) notes.push('IKEv1: IOS negotiates one SA per ACL line (subnet pair), like the platform.');
+  const options = optionsOf(t);
+  if (v1 && options.ikeFragmentation) notes.push('IKE fragmentation: the platform offers it; IKEv1 on IOS has no standard form (the tunnel works without it).');
+  if (!options.ikeFragmentation) notes.push('IKE fragmentation is off for this tunnel: the platform does not announce it, so this router never fragments towards it.');
+  const dpd = routerDpd(t);
+  if (dpd.note) notes.push(dpd.note);
+  if (options.tcpMssClamp !== null) notes.push(`TCP MSS clamp ${options.tcpMssClamp}: the platform clamps TCP through the tunnel in its gateway; \`ip tcp adjust-mss\` on the interface does it here.`);
 
   const lines = [
     ...commentBlock('!', notes),
@@ -174,7 +182,10 @@ export function renderCiscoIos(t: RenderableTunnel): string {
       v1 ? `set isakmp-profile ${name}` : `set ikev2-profile ${name}`,
       `match address ${acl}`,
     ]),
-    ...block(`interface ${EXAMPLE_INTERFACE}`, [`crypto map ${name}-map`]),
+    ...block(`interface ${EXAMPLE_INTERFACE}`, [
+      optionsOf(t).tcpMssClamp !== null && `ip tcp adjust-mss ${optionsOf(t).tcpMssClamp}`,
+      `crypto map ${name}-map`,
+    ]),
     '! Routes to the platform\'s subnets, out of the crypto map interface.',
     ...v.platformSubnets.map((c) => {
       const p = cidrParts(c);

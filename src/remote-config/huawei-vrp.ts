@@ -2,8 +2,8 @@
 // the remote device: acl / ike proposal / ike peer / ipsec proposal / ipsec policy, applied to the
 // internet-facing interface, plus static routes. Pure.
 import { DhGroup, EncryptionAlgorithm, IkeAuthAlgorithm, IpsecAuthAlgorithm, PfsGroup, ikeProposals, ipsecProposals } from '../vpn/policy/policy';
-import { NotExpressible, RenderableTunnel, assertRenderable, keyword } from '../strongswan/tunnel-model';
-import { checklist, cidrParts, commentBlock, idIsIp, remotePairs, remoteView } from './remote-view';
+import { NotExpressible, RenderableTunnel, assertRenderable, keyword, optionsOf } from '../strongswan/tunnel-model';
+import { checklist, cidrParts, commentBlock, idIsIp, remotePairs, remoteView, routerDpd } from './remote-view';
 
 const VENDOR = 'Huawei VRP (AR V200R008-V200R010)';
 // The AR releases this file is written for offer AES-CBC only (no AES-GCM) and no curve25519:
@@ -73,6 +73,11 @@ export function renderHuaweiVrp(t: RenderableTunnel): string {
     notes.push(`IP id: VRP sends its interface address; the platform expects ${v.myId}, so that must be the interface's address (no NAT in front), or change the tunnel's remote id to an FQDN.`);
   }
   if (!myIdIsIp) notes.push(`This device identifies itself by FQDN ${v.myId} (local-id-type fqdn).`);
+  const options = optionsOf(t);
+  const dpd = routerDpd(t);
+  if (dpd.note) notes.push(dpd.note);
+  if (v1 && options.ikeFragmentation) notes.push('IKE fragmentation: the platform offers it; VRP fragments IKEv2 only (the tunnel works without it).');
+  if (options.tcpMssClamp !== null) notes.push(`TCP MSS clamp ${options.tcpMssClamp}: the platform clamps TCP through the tunnel in its gateway; \`tcp adjust-mss\` on the interface does it here.`);
 
   const acl = section(
     `acl number ${ACL_NUMBER}`,
@@ -105,6 +110,9 @@ export function renderHuaweiVrp(t: RenderableTunnel): string {
     platformIdIsIp ? null : `remote-id ${v.platformId}`,
     `remote-address ${v.platformAddress}`,
     'dpd type periodic',
+    `dpd idle-time ${dpd.interval}`,
+    `dpd retransmit-interval ${dpd.retry}`,
+    !v1 && options.ikeFragmentation ? 'ikev2 fragmentation' : null,
   ]);
   const phase2 = ipsecProposals(t.ipsec);
   // One `pfs` per ipsec policy: every phase 2 proposal must use the same group.
@@ -124,7 +132,7 @@ export function renderHuaweiVrp(t: RenderableTunnel): string {
     pfs(t.ipsec.pfsGroup),
     `sa duration time-based ${t.ipsec.lifetimeSeconds}`,
   ]);
-  const iface = section(`interface ${EXAMPLE_INTERFACE}`, [`ipsec policy ${name}`]);
+  const iface = section(`interface ${EXAMPLE_INTERFACE}`, [options.tcpMssClamp !== null ? `tcp adjust-mss ${options.tcpMssClamp}` : null, `ipsec policy ${name}`]);
   const routes = v.platformSubnets.map((c) => {
     const p = cidrParts(c);
     return `ip route-static ${p.network} ${p.prefix} <next hop>`;

@@ -4,7 +4,7 @@
 // leftsubnets={...} for several subnets. Pure.
 import { DhGroup, EncryptionAlgorithm, IkeAuthAlgorithm, IkeProposal, IpsecAuthAlgorithm, IpsecProposal, ikeProposals, ipsecProposals } from '../vpn/policy/policy';
 import { formatPsk } from '../strongswan/ipsec-conf';
-import { NotExpressible, RenderableTunnel, assertRenderable, connName, seconds } from '../strongswan/tunnel-model';
+import { NotExpressible, REMOTE_MSS_SENTENCE, RenderableTunnel, assertRenderable, connName, linuxMssClampNote, optionsOf, seconds } from '../strongswan/tunnel-model';
 import { checklist, commentBlock, idIsIp, remoteView } from './remote-view';
 
 // Checked with libreswan 4.10's algparse: `aes_gcm256-sha2_384;dh20` (IKEv2: the hash is the PRF
@@ -108,6 +108,7 @@ export function renderLibreswanConf(t: RenderableTunnel): string {
   if (t.ike.exchangeMode === 'aggressive') header.push('Aggressive mode: ike= and phase2alg= each carry exactly one proposal, as libreswan requires.');
   if (several) header.push('Several subnets: leftsubnets=/rightsubnets= make libreswan negotiate one SA per subnet pair.');
   if (t.ipsec.pfsGroup === 'disable') header.push('PFS is off: pfs=no, and phase2alg= carries no DH group.');
+  header.push(...linuxMssClampNote(t, v.platformSubnets, `${REMOTE_MSS_SENTENCE} (libreswan has no keyword for it):`));
   if (limits.length) {
     header.push('');
     header.push('WARNING: a stock libreswan cannot negotiate this tunnel as configured:');
@@ -135,10 +136,11 @@ export function renderLibreswanConf(t: RenderableTunnel): string {
     `right=${v.platformAddress}`,
     `rightid=${libreswanId(v.platformId)}`,
     subnets('right', v.platformSubnets, several),
-    'dpddelay=8s',
-    'dpdtimeout=30s',
+    `dpddelay=${seconds(optionsOf(t).dpd.delaySeconds)}`,
+    `dpdtimeout=${seconds(optionsOf(t).dpd.timeoutSeconds)}`,
     'dpdaction=restart',
     'keyingtries=%forever',
+    `fragmentation=${optionsOf(t).ikeFragmentation ? 'yes' : 'no'}`,
   ];
   return [...commentBlock('#', header), '', `conn ${name}`, ...body.map((l) => IND + l), ''].join('\n');
 }

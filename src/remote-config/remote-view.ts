@@ -3,7 +3,7 @@
 // netmasks, names. Pure: no framework, no I/O.
 import { maskOf, parseCidr, intToIp, isIpv4 } from '../common/cidr';
 import { DH_KEYWORD, DhGroup, PfsGroup, isAead } from '../vpn/policy/policy';
-import { RenderableTunnel, commentSafe, connName, isAnyPeer } from '../strongswan/tunnel-model';
+import { RenderableTunnel, commentSafe, connName, isAnyPeer, optionsOf, platformDpdNote } from '../strongswan/tunnel-model';
 
 export interface RemoteView {
   /** This device's public address, or null when the peer gateway is 0.0.0.0 (dynamic address). */
@@ -72,11 +72,27 @@ export function checklist(t: RenderableTunnel): string[] {
     ...(!isAnyPeer(t) && t.initiatorMode === 'response-only'
       ? ['- the tunnel is response-only: the platform never initiates, so this device must start it (and bring it back);']
       : []),
+    ...platformDpdNote(t).map((l) => `- ${l};`),
     `- the pre-shared key is in this file: keep the file private and delete it once the key is configured.`,
     `IKE ${t.ike.version}${t.ike.exchangeMode ? ` (${t.ike.exchangeMode} mode)` : ''}, phase 1 ${t.ike.encryptionAlgorithm}/${isAead(t.ike.encryptionAlgorithm) ? 'prf ' : ''}${t.ike.authAlgorithm}/DH ${dhLabel(t.ike.dhGroup)}, ${t.ike.lifetimeSeconds} s;`,
     `phase 2 ${t.ipsec.protocol}${t.ipsec.encryptionAlgorithm ? ` ${t.ipsec.encryptionAlgorithm}` : ''}${t.ipsec.authAlgorithm ? `/${t.ipsec.authAlgorithm}` : ''}, PFS ${dhLabel(t.ipsec.pfsGroup)}, ${t.ipsec.lifetimeSeconds} s.`,
   ];
   return lines;
+}
+
+/**
+ * A router's DPD (Cisco IOS, Huawei VRP: interval 10-3600 s, retry interval 2-60 s) from the
+ * tunnel's. DPD is each end's own (nothing is negotiated), so the router gets the nearest it has;
+ * `note` says so when that differs from the platform's timers.
+ */
+export function routerDpd(t: RenderableTunnel): { interval: number; retry: number; note: string | null } {
+  const { delaySeconds, timeoutSeconds } = optionsOf(t).dpd;
+  const interval = Math.min(3600, Math.max(10, delaySeconds));
+  const retry = Math.min(60, Math.max(2, timeoutSeconds - delaySeconds));
+  const note = interval !== delaySeconds
+    ? `DPD: the platform checks after ${delaySeconds} s idle and declares the peer dead after ${timeoutSeconds} s; this device's shortest DPD interval is 10 s. DPD is each end's own: the tunnel works with both.`
+    : null;
+  return { interval, retry, note };
 }
 
 /** Lines behind a comment marker (`#`, `!`). */

@@ -2,7 +2,7 @@
 // connection the platform loads over VICI, mirrored (local/remote, subnets, ids swapped), with the
 // remote's own behaviour (it always comes back by itself). Pure.
 import { formatPsk } from '../strongswan/ipsec-conf';
-import { RenderableTunnel, assertRenderable, canInitiate, connName, subnetPairs, usesPairChildren } from '../strongswan/tunnel-model';
+import { REMOTE_MSS_SENTENCE, RenderableTunnel, assertRenderable, canInitiate, connName, linuxMssClampNote, subnetPairs, usesPairChildren } from '../strongswan/tunnel-model';
 import { childSaSettings, ikeSaSettings, ikeVersionSettings } from '../strongswan/vici-conn';
 import { ViciSection } from '../vici/message';
 import { checklist, commentBlock, remoteView } from './remote-view';
@@ -77,6 +77,7 @@ export function renderSwanctlConf(t: RenderableTunnel): string {
   }
   if (usesPairChildren(t)) header.push('IKEv1 negotiates one subnet pair per SA: one child per (local, remote) pair below.');
   if (t.ipsec.pfsGroup === 'disable') header.push('PFS is off: no DH group in the child proposal.');
+  header.push(...linuxMssClampNote(t, v.platformSubnets, `${REMOTE_MSS_SENTENCE} (swanctl.conf has no keyword for it):`));
 
   return [
     ...commentBlock('#', header),

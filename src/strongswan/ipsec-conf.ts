@@ -8,6 +8,10 @@ import {
   commentSafe,
   connName,
   isAnyPeer,
+  linuxMssClampNote,
+  optionsOf,
+  platformDpdNote,
+  REMOTE_MSS_SENTENCE,
   seconds,
   subnetPairs,
   usesPairChildren,
@@ -63,7 +67,8 @@ function behaviour(t: RenderableTunnel, side: Side) {
     };
   }
   if (!canInitiate(t)) return { auto: 'add', keyingtries: '3', dpdaction: 'clear', closeaction: null };
-  return { auto: 'start', keyingtries: '3', dpdaction: 'restart', closeaction: null };
+  // The tunnel's DPD action is the platform's: ipsec.conf spells charon's trap `hold`.
+  return { auto: 'start', keyingtries: '3', dpdaction: optionsOf(t).dpd.action, closeaction: null };
 }
 
 const INDENT = '    ';
@@ -100,6 +105,11 @@ function headerLines(t: RenderableTunnel, side: Side): string[] {
   if (t.ike.exchangeMode === 'aggressive') {
     lines.push('# Aggressive mode: a strongSwan responder needs charon.i_dont_care_about_security_and_use_aggressive_mode_psk=yes.');
   }
+  if (side === 'remote') lines.push(...platformDpdNote(t).map((l) => `# The platform's side: ${l}.`));
+  const mss = side === 'platform'
+    ? linuxMssClampNote(t, t.remoteCidrs, 'the platform\'s gateway clamps the MSS of TCP connections through this tunnel to it, as these rules do (ipsec.conf has no keyword for it):')
+    : linuxMssClampNote(t, t.localCidrs, `${REMOTE_MSS_SENTENCE} (ipsec.conf has no keyword for it):`);
+  lines.push(...mss.map((l) => `# ${l}`));
   return lines;
 }
 
@@ -108,6 +118,7 @@ function commonLines(t: RenderableTunnel, side: Side): string[] {
   const e = ends(t, side);
   const b = behaviour(t, side);
   const proposal = childProposalList(t.ipsec).join(',');
+  const { dpd, ikeFragmentation } = optionsOf(t);
   return [
     `keyingtries=${b.keyingtries}`,
     'authby=psk',
@@ -131,8 +142,9 @@ function commonLines(t: RenderableTunnel, side: Side): string[] {
     `right=${e.right}`,
     `rightid=${e.rightid}`,
     `dpdaction=${b.dpdaction}`,
-    'dpddelay=8s',
-    'dpdtimeout=13s',
+    `dpddelay=${seconds(dpd.delaySeconds)}`,
+    `dpdtimeout=${seconds(dpd.timeoutSeconds)}`,
+    `fragmentation=${ikeFragmentation ? 'yes' : 'no'}`,
     ...(b.closeaction ? [`closeaction=${b.closeaction}`] : []),
   ];
 }

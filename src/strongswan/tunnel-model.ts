@@ -149,3 +149,32 @@ export function commentSafe(text: string, max = 80): string {
   const flat = text.replace(/[\x00-\x1f\x7f]+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max - 3)}...` : flat;
 }
+
+/**
+ * The MSS clamp for a Linux host's file (ipsec.conf, swanctl.conf, libreswan): neither strongSwan
+ * nor libreswan has a keyword for it, so the file gives the rules that clamp the same way towards
+ * `towards` (the other side's subnets). Comment text without the marker; empty when off.
+ */
+export function linuxMssClampNote(t: RenderableTunnel, towards: string[], sentence: string): string[] {
+  const mss = optionsOf(t).tcpMssClamp;
+  if (mss === null) return [];
+  return [
+    `TCP MSS clamp ${mss}: ${sentence}`,
+    ...towards.flatMap((c) => [
+      `  iptables -t mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN -d ${c} -j TCPMSS --set-mss ${mss}`,
+      `  iptables -t mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN -s ${c} -j TCPMSS --set-mss ${mss}`,
+    ]),
+  ];
+}
+
+/** What the platform does on a dead peer when it does not simply initiate again: the remote must know. */
+export function platformDpdNote(t: RenderableTunnel): string[] {
+  const { action } = optionsOf(t).dpd;
+  if (!canInitiate(t) || action === 'restart') return [];
+  return [action === 'clear'
+    ? 'after dead peer detection the platform drops the tunnel and waits (dpd action clear): this device must start it again'
+    : 'after dead peer detection the platform waits for traffic from its side before initiating (dpd action hold): this device should start it again'];
+}
+
+/** What the remote's own files say about the platform's clamp (every vendor's header). */
+export const REMOTE_MSS_SENTENCE = 'the platform\'s gateway clamps the MSS of TCP connections through this tunnel to it; clamp on this side too';

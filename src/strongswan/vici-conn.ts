@@ -8,6 +8,7 @@ import {
   canInitiate,
   connName,
   isAnyPeer,
+  optionsOf,
   seconds,
   subnetPairs,
   timers,
@@ -31,19 +32,30 @@ export interface RenderOptions {
 }
 
 export const DEFAULT_KEYINGTRIES = 3;
-export const DPD_DELAY = '8s';
-export const DPD_TIMEOUT = '13s'; // IKEv1 only: IKEv2 detects a dead peer by retransmission
 
 /** Names of the CHILD_SAs load-conn creates, in order: what the worker initiates/terminates. */
 export function childNames(t: RenderableTunnel): string[] {
   return usesPairChildren(t) ? subnetPairs(t).map((p) => p.name) : [connName(t.id)];
 }
 
+/**
+ * charon's dpd_action for the tunnel's DPD action. With the worker, restart is the worker's (charon
+ * clears, the worker initiates at once: one retry loop); hold is charon's trap (traffic to the
+ * remote subnets re-initiates). A tunnel the platform cannot initiate only clears.
+ */
+export function dpdActionOf(t: RenderableTunnel, opts: RenderOptions): 'clear' | 'trap' | 'restart' {
+  if (!canInitiate(t)) return 'clear';
+  const action = optionsOf(t).dpd.action;
+  if (action === 'hold') return 'trap';
+  return action === 'restart' && opts.autoStart ? 'restart' : 'clear';
+}
+
 function childActions(t: RenderableTunnel, opts: RenderOptions): ViciSection {
-  if (canInitiate(t) && opts.autoStart) return { start_action: 'start', dpd_action: 'restart', close_action: 'start' };
+  const dpd_action = dpdActionOf(t, opts);
+  if (canInitiate(t) && opts.autoStart) return { start_action: 'start', dpd_action, close_action: 'start' };
   // dpd clear: charon drops a dead tunnel and reports ike-updown/child-updown; the worker (or, for
-  // a 0.0.0.0 peer, the remote) brings it back. trap would need traffic and an initiatable peer.
-  return { start_action: 'none', dpd_action: 'clear', close_action: 'none' };
+  // a 0.0.0.0 peer, the remote) brings it back.
+  return { start_action: 'none', dpd_action, close_action: 'none' };
 }
 
 /**
@@ -75,10 +87,15 @@ export function ikeVersionSettings(t: RenderableTunnel): ViciSection {
   return { version: v1 ? '1' : '2', ...(v1 ? { aggressive: t.ike.exchangeMode === 'aggressive' ? 'yes' : 'no' } : {}) };
 }
 
-/** The IKE SA's proposal, rekey or reauthentication timers and dead peer detection: the same on both ends. */
+/**
+ * The IKE SA's proposal, rekey or reauthentication timers, dead peer detection and fragmentation:
+ * the same on both ends. dpd_timeout is IKEv1's: IKEv2 declares the peer dead when the DPD
+ * exchange's retransmissions give up (strongswan.conf's retransmit settings).
+ */
 export function ikeSaSettings(t: RenderableTunnel): ViciSection {
   const v1 = t.ike.version === 'v1';
   const ike = timers(t.ike.lifetimeSeconds);
+  const { dpd, ikeFragmentation } = optionsOf(t);
   return {
     proposals: ikeProposalList(t.ike),
     // IKEv1 cannot rekey an IKE SA, it reauthenticates; IKEv2 rekeys (no traffic gap). over_time
@@ -86,8 +103,9 @@ export function ikeSaSettings(t: RenderableTunnel): ViciSection {
     ...(v1 ? { reauth_time: seconds(ike.rekey) } : { rekey_time: seconds(ike.rekey) }),
     over_time: seconds(ike.margin),
     rand_time: seconds(ike.margin),
-    dpd_delay: DPD_DELAY,
-    ...(v1 ? { dpd_timeout: DPD_TIMEOUT } : {}),
+    dpd_delay: seconds(dpd.delaySeconds),
+    ...(v1 ? { dpd_timeout: seconds(dpd.timeoutSeconds) } : {}),
+    fragmentation: ikeFragmentation ? 'yes' : 'no',
   };
 }
 

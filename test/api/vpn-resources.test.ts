@@ -298,6 +298,56 @@ describe('VPN tunnels', () => {
     expect((await t.get(`/api/v1/vpn-tunnels/${tunnel.id}`)).body.configVersion).toBe(2);
   });
 
+  it('tunnel options (issue 16): dpd, ikeFragmentation, tcpMssClamp on create and PUT .../options; an MSS-only edit keeps the version, a fragmentation edit needs the remote', async () => {
+    const plain = await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peer.id, w, { name: 'opts-default', remoteCidrs: ['192.168.78.0/24'], ikePolicy: { remoteId: 'opts-default.example.com' } })), 201);
+    expect(plain).toMatchObject({ dpd: { delaySeconds: 8, timeoutSeconds: 13, action: 'restart' }, ikeFragmentation: true, tcpMssClamp: null });
+
+    const body = tunnelBody(gw.id, peer.id, w, {
+      name: 'opts', remoteCidrs: ['192.168.77.0/24'], ikePolicy: { remoteId: 'opts.example.com' },
+      dpd: { delaySeconds: 3, timeoutSeconds: 10, action: 'hold' }, ikeFragmentation: false, tcpMssClamp: 1300,
+    });
+    const tunnel = await t.ok(t.post('/api/v1/vpn-tunnels', body), 201);
+    expect(tunnel).toMatchObject({ dpd: { delaySeconds: 3, timeoutSeconds: 10, action: 'hold' }, ikeFragmentation: false, tcpMssClamp: 1300, configVersion: 1 });
+    expect(await t.ok(t.get(`/api/v1/vpn-tunnels/${tunnel.id}`))).toMatchObject({ dpd: { delaySeconds: 3, timeoutSeconds: 10, action: 'hold' }, tcpMssClamp: 1300 });
+
+    // Every export renders the options.
+    const cisco = (await t.get(`/api/v1/vpn-tunnels/${tunnel.id}/config?vendor=cisco-ios`)).text;
+    expect(cisco).toContain('ip tcp adjust-mss 1300');
+    expect(cisco).toContain('dpd 10 7 periodic');
+    const huawei = (await t.get(`/api/v1/vpn-tunnels/${tunnel.id}/config?vendor=huawei`)).text;
+    expect(huawei).toContain('tcp adjust-mss 1300');
+    expect(huawei).not.toContain('ikev2 fragmentation');
+    const swanctl = (await t.get(`/api/v1/vpn-tunnels/${tunnel.id}/config?vendor=strongswan-swanctl`)).text;
+    expect(swanctl).toMatch(/dpd_delay = 3s[\s\S]*fragmentation = no/);
+    expect(swanctl).toContain('--set-mss 1300');
+    const platform = (await t.get(`/api/v1/vpn-tunnels/${tunnel.id}/config?side=platform`)).text;
+    expect(platform).toMatch(/dpdaction=hold\n\s*dpddelay=3s\n\s*dpdtimeout=10s\n\s*fragmentation=no/);
+
+    // The clamp alone: applied in place, no new version, nothing for the remote.
+    const mss = await t.ok(t.put(`/api/v1/vpn-tunnels/${tunnel.id}/options`, { tcpMssClamp: 1200 }));
+    expect(mss).toMatchObject({ tcpMssClamp: 1200, configVersion: 1, remoteMustUpdate: false, dpd: { delaySeconds: 3, timeoutSeconds: 10, action: 'hold' }, ikeFragmentation: false, initiatorMode: 'bidirectional' });
+    // DPD is charon's (a new version) but each end's own: the remote need not follow. A partial dpd keeps the rest.
+    const dpd = await t.ok(t.put(`/api/v1/vpn-tunnels/${tunnel.id}/options`, { dpd: { action: 'restart' } }));
+    expect(dpd).toMatchObject({ dpd: { delaySeconds: 3, timeoutSeconds: 10, action: 'restart' }, configVersion: 2, remoteMustUpdate: false, tcpMssClamp: 1200 });
+    // Fragmentation is offered by each end: the remote must load its new file.
+    const frag = await t.ok(t.put(`/api/v1/vpn-tunnels/${tunnel.id}/options`, { ikeFragmentation: true, tcpMssClamp: null }));
+    expect(frag).toMatchObject({ ikeFragmentation: true, tcpMssClamp: null, configVersion: 3, remoteMustUpdate: true });
+    // The same values again: nothing changes.
+    const same = await t.ok(t.put(`/api/v1/vpn-tunnels/${tunnel.id}/options`, { dpd: frag.dpd, ikeFragmentation: true }));
+    expect(same).toMatchObject({ configVersion: 3, remoteMustUpdate: false });
+
+    // Bad input: a 400 naming the field and the rule, nothing stored.
+    const bad = await t.put(`/api/v1/vpn-tunnels/${tunnel.id}/options`, { dpd: { delaySeconds: 20, timeoutSeconds: 15 }, tcpMssClamp: 9000, ikeFragmentation: 'yes' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.violations.map((v: any) => [v.field, v.rule])).toEqual([
+      ['dpd.timeoutSeconds', 'timeout_greater_than_delay'], ['ikeFragmentation', 'boolean'], ['tcpMssClamp', 'integer_536_to_1460'],
+    ]);
+    const badCreate = await t.post('/api/v1/vpn-tunnels', { ...body, name: 'opts-bad', remoteCidrs: ['192.168.79.0/24'], ikePolicy: { remoteId: 'opts-bad.example.com' }, dpd: { action: 'none' } });
+    expect(badCreate.status).toBe(400);
+    expect(badCreate.body.violations[0]).toMatchObject({ field: 'dpd.action', rule: 'one_of' });
+    expect(await t.ok(t.get(`/api/v1/vpn-tunnels/${tunnel.id}`))).toMatchObject({ configVersion: 3, tcpMssClamp: null, dpd: { action: 'restart' } });
+  });
+
   it('edits say whether the remote must download its configuration again (issue 11)', async () => {
     const tunnel = await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peer.id, w, { name: 'remote-follows', remoteCidrs: ['172.28.0.0/16'], ikePolicy: { remoteId: 'follows.example.com' } })), 201);
     expect(tunnel.remoteMustUpdate).toBeUndefined();

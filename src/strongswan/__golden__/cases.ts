@@ -82,4 +82,12 @@ export const CASES: Record<string, RenderableTunnel> = {
     remoteCidrs: ['10.23.0.0/16', '10.25.0.0/16'],
     psk: 'a"b\\c#d\'e',
   }),
+  // Issue 16's tunnel options: DPD timers and action, IKE fragmentation off, a TCP MSS clamp.
+  'ikev2-dpd-hold-20-60-nofrag-mss1360': tunnel({ options: { dpd: { delaySeconds: 20, timeoutSeconds: 60, action: 'hold' }, ikeFragmentation: false, tcpMssClamp: 1360 } }),
+  // Shorter than a router's shortest DPD interval (10 s), IKEv1's dpd_timeout, two remote subnets.
+  'ikev1-dpd-clear-3-10-mss1300': tunnel({
+    ike: v1,
+    remoteCidrs: ['10.23.0.0/16', '10.25.0.0/16'],
+    options: { dpd: { delaySeconds: 3, timeoutSeconds: 10, action: 'clear' }, ikeFragmentation: true, tcpMssClamp: 1300 },
+  }),
 };
