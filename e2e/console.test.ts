@@ -641,6 +641,11 @@ it('zh pages show no Latin-letter words outside the allow-list (ids, addresses, 
       await visit(b, p);
       found.push(...latinWords(await visibleStrings(page()), data).map((w) => `${p.path}: ${w}`));
     }
+    // The tunnel's policies tab: proposals, the weak warning, the options card (issue 16).
+    await visit(b, { path: `/vpn-tunnels/${ids.tunnel}`, ready: 'conn-state' });
+    await openTab(catalogues().zh['tunnel.policies']);
+    await page().getByTestId('tunnel-options').waitFor();
+    found.push(...latinWords(await visibleStrings(page()), data).map((w) => `tunnel policies tab: ${w}`));
     // The configuration dialog with its vendor list open: the vendors' names come from the API.
     await visit(b, { path: '/vpn-tunnels', ready: 'tunnel-table' });
     await row('tunnel-table', NAMES.tunnel).getByTestId('row-download-config').click();
