@@ -3,8 +3,10 @@
 // peer and a tunnel through the wizards, downloads the remote side's configuration with the page's
 // button (that file is what configures the lab's remote site), watches the tunnel connect in the
 // list, sees the monitoring chart draw, edits the IPsec policy and sees it reconnect with the new
-// proposal, exports Excel, and deletes in the right order (the gateway's guard first). Every page
-// is screenshotted into artifacts/screenshots/ and checked in both languages.
+// proposal, exports Excel, and deletes in the right order (the gateway's guard first). Issue 16's
+// console: AES-GCM, the recommended preset, an extra proposal and the weak warning in the policy
+// editors, Diagnose, the remote-config check, response-only, Reconnect and the tunnel options.
+// Every page is screenshotted into artifacts/screenshots/ and checked in both languages.
 import ExcelJS from 'exceljs';
 import { copyFileSync, existsSync, mkdirSync } from 'fs';
 import { join } from 'path';
@@ -306,6 +308,141 @@ it('diagnoses the connected tunnel from its page, and checks a pasted remote con
   await page().keyboard.press('Escape');
 });
 
+/** A dialog of the tunnel page, by a test id inside it. */
+const dialog = (inside: string) => page().locator('.ant-modal', { has: page().getByTestId(inside) });
+const connected = () => page().locator('[data-testid="conn-state"][data-state="connected"]').first().waitFor({ timeout: 60_000 });
+
+it('the policy editors: AES-GCM with DH 20, the recommended preset, an extra proposal the unchanged site accepts, and the weak warning following them', async () => {
+  await page().goto(`/vpn-tunnels/${ids.tunnel}`);
+  await openTab(catalogues().en['tunnel.policies']);
+  // The spec's defaults (sha1, DH 2) are weak: flagged on the page and in the editor.
+  expect(await page().getByTestId('tunnel-weak').innerText()).toMatch(/sha1.*DH 2/);
+  await page().getByTestId('edit-ike').click();
+  const ike = dialog('ike-fields');
+  await ike.getByTestId('ike-fields').waitFor();
+  const ikeWeak = ike.getByTestId('ike-weak');
+  expect(await ikeWeak.innerText()).toMatch(/sha1, DH 2/);
+  // IKEv2 AES-GCM 256, PRF SHA-384, ECP 384 (DH 20): nothing weak left.
+  await pickOption(page(), 'ike-encryption', 'aes256gcm16', { scope: ike });
+  await pickOption(page(), 'ike-auth', 'sha2-384', { scope: ike });
+  await pickOption(page(), 'ike-dh', /^20 \(ecp384\)/, { scope: ike });
+  await ikeWeak.waitFor({ state: 'detached' });
+  // The site's own proposal, offered second: weak again, for that proposal.
+  await ike.getByTestId('ike-add-proposal').click();
+  await pickOption(page(), 'ike-extra-0-encryption', 'aes128', { scope: ike });
+  await pickOption(page(), 'ike-extra-0-auth', 'sha1', { scope: ike });
+  await pickOption(page(), 'ike-extra-0-dh', /^2 \(modp1024\)/, { scope: ike });
+  expect(await ikeWeak.innerText()).toMatch(/sha1, DH 2/);
+  await b.screenshot('09d-tunnel-edit-ike-proposals');
+  await page().getByTestId('editor-save').click();
+  await ike.waitFor({ state: 'hidden' });
+
+  // IPsec: the recommended preset (ESP AES-GCM 256, PFS 19; no integrity), then the site's proposal second.
+  await page().getByTestId('edit-ipsec').click();
+  const ipsec = dialog('ipsec-fields');
+  await ipsec.getByTestId('ipsec-fields').waitFor();
+  await ipsec.getByTestId('ipsec-recommended').click();
+  await ipsec.getByTestId('ipsec-weak').waitFor({ state: 'detached' });
+  expect(await ipsec.getByTestId('ipsec-pfs').innerText()).toMatch(/^19 \(ecp256\)/);
+  // AES-GCM carries its own integrity: the field is disabled.
+  expect(await ipsec.getByTestId('ipsec-auth').evaluate((el: any) => !!el.closest('.ant-select-disabled') || !!el.querySelector('input[disabled]'))).toBe(true);
+  await ipsec.getByTestId('ipsec-add-proposal').click();
+  await pickOption(page(), 'ipsec-extra-0-encryption', 'aes256', { scope: ipsec });
+  await pickOption(page(), 'ipsec-extra-0-auth', 'sha1', { scope: ipsec });
+  await pickOption(page(), 'ipsec-extra-0-pfs', /^2 \(modp1024\)/, { scope: ipsec });
+  expect(await ipsec.getByTestId('ipsec-weak').innerText()).toMatch(/sha1, DH 2/);
+  await page().getByTestId('editor-save').click();
+  await ipsec.waitFor({ state: 'hidden' });
+
+  const edited = await product.ok('GET', `/api/v1/vpn-tunnels/${ids.tunnel}`);
+  expect(edited.ikePolicy).toMatchObject({ encryptionAlgorithm: 'aes256gcm16', authAlgorithm: 'sha2-384', dhGroup: 20, additionalProposals: [{ encryptionAlgorithm: 'aes128', authAlgorithm: 'sha1', dhGroup: 2 }] });
+  expect(edited.ipsecPolicy).toMatchObject({ encryptionAlgorithm: 'aes256gcm16', authAlgorithm: null, pfsGroup: 19, additionalProposals: [{ encryptionAlgorithm: 'aes256', authAlgorithm: 'sha1', pfsGroup: 2 }] });
+  // Only the second proposals are weak now.
+  expect(edited.weak.map((w: any) => w.field).sort()).toEqual([
+    'ikePolicy.additionalProposals.0.authAlgorithm', 'ikePolicy.additionalProposals.0.dhGroup',
+    'ipsecPolicy.additionalProposals.0.authAlgorithm', 'ipsecPolicy.additionalProposals.0.pfsGroup',
+  ]);
+  expect(await page().getByTestId('ike-additional').innerText()).toBe('aes128 / sha1 / DH 2');
+
+  // The site still has its old file: it accepts only the second proposal of each phase, and connects.
+  await connected();
+  const sas = await withVici(product.viciSocket(ids.gateway!), (c) => c.listSas({ ike: `ipsvpn_${ids.tunnel}` }));
+  expect(sas[0].sa).toMatchObject({ 'encr-alg': 'AES_CBC', 'encr-keysize': '128', 'dh-group': 'MODP_1024' });
+  expect(sas.flatMap((s: any) => s.children).find((c: any) => c.state === 'INSTALLED')).toMatchObject({ 'encr-alg': 'AES_CBC', 'encr-keysize': '256' });
+});
+
+it('response-only: the remote with its new file brings the tunnel up (the config check agrees with that file); Reconnect drops it and the remote brings it back', async () => {
+  await page().goto(`/vpn-tunnels/${ids.tunnel}`);
+  await openTab(catalogues().en['tunnel.policies']);
+  expect(await page().getByTestId('initiator-mode').getAttribute('data-mode')).toBe('bidirectional');
+  const setMode = async (mode: 'bidirectional' | 'response-only') => {
+    await page().getByTestId('edit-options').click();
+    const options = dialog('options-fields');
+    await options.getByText(catalogues().en[`options.mode.${mode}`], { exact: true }).click();
+    await page().getByTestId('editor-save').click();
+    await options.waitFor({ state: 'hidden' });
+    await page().locator(`[data-testid="initiator-mode"][data-mode="${mode}"]`).waitFor();
+  };
+  await setMode('response-only');
+  expect((await product.ok('GET', `/api/v1/vpn-tunnels/${ids.tunnel}`)).initiatorMode).toBe('response-only');
+
+  // The remote must now initiate, and come back by itself after the platform closes the tunnel.
+  await product.lab.removeSite(SITE.name);
+  const got = await downloadRemoteConfig('remote-3.conf');
+  const text = got.body.toString('utf8');
+  const { conf, secrets } = splitConfigBundle(text);
+  expect(conf).toMatch(/^\s*ike=aes256gcm16-prfsha384-ecp384,aes128-sha1-modp1024!$/m);
+  expect(conf).toMatch(/^\s*closeaction=restart$/m);
+  await page().goto(`/vpn-tunnels/${ids.tunnel}`);
+  await page().getByTestId('check-config').click();
+  await page().getByTestId('config-check-text').fill(text);
+  await page().getByTestId('config-check-submit').click();
+  await page().getByTestId('config-check-result').locator('.ant-alert-success').waitFor();
+  await page().keyboard.press('Escape');
+  await product.lab.addSite({ ...SITE, conf, secrets });
+  await connected();
+  const before = (await product.ok('GET', `/api/v1/vpn-tunnels/${ids.tunnel}`)).connectedAt;
+  expect(before).toBeTruthy();
+
+  await page().getByTestId('reconnect').click();
+  await page().locator('.ant-message-notice', { hasText: catalogues().en['tunnel.reconnectQueued'] }).waitFor();
+  await b.screenshot('09e-tunnel-reconnect');
+  await product.waitFor(async () => {
+    const t = await product.ok('GET', `/api/v1/vpn-tunnels/${ids.tunnel}`);
+    return t.connectionState === 'connected' && Date.parse(t.connectedAt) > Date.parse(before);
+  }, 60_000, 'connected again after Reconnect (the remote re-initiated)');
+  const logs = await product.ok('GET', `/api/v1/vpn-tunnels/${ids.tunnel}/logs?limit=20`);
+  // Nothing of the platform's own since it became response-only: the remote initiated every time.
+  expect(logs.items.filter((e: any) => e.kind === 'attempt' && Date.parse(e.at) > Date.parse(before))).toEqual([]);
+
+  // Bidirectional again: the tests below rely on the platform's own retries.
+  await openTab(catalogues().en['tunnel.policies']);
+  await setMode('bidirectional');
+  await connected();
+});
+
+it('tunnel options: the DPD timeout must exceed the delay; the MSS clamp alone is saved without reconnecting', async () => {
+  await page().goto(`/vpn-tunnels/${ids.tunnel}`);
+  await connected();
+  await openTab(catalogues().en['tunnel.policies']);
+  const before = await product.ok('GET', `/api/v1/vpn-tunnels/${ids.tunnel}`);
+  expect(before).toMatchObject({ dpd: { delaySeconds: 8, timeoutSeconds: 13, action: 'restart' }, ikeFragmentation: true, tcpMssClamp: null });
+  await page().getByTestId('edit-options').click();
+  const options = dialog('options-fields');
+  const input = (id: string) => options.locator(`input[data-testid="${id}"], [data-testid="${id}"] input`).first();
+  await input('dpd-timeout').fill('5');
+  await page().getByTestId('editor-save').click();
+  await options.getByText(catalogues().en['options.timeoutAfterDelay']).waitFor();
+  await input('dpd-timeout').fill('13');
+  await input('tcp-mss-clamp').fill('1360');
+  await page().getByTestId('editor-save').click();
+  await options.waitFor({ state: 'hidden' });
+  await page().locator('.ant-message-notice', { hasText: catalogues().en['options.appliedInPlace'] }).waitFor();
+  expect(await page().getByTestId('mss-summary').innerText()).toBe(`1360 ${catalogues().en['options.bytes']}`);
+  const after = await product.ok('GET', `/api/v1/vpn-tunnels/${ids.tunnel}`);
+  expect(after).toMatchObject({ tcpMssClamp: 1360, dpd: before.dpd, configVersion: before.configVersion, connectionState: 'connected' });
+});
+
 // ----- a NOC's view: live state, the overview, the connection log -----
 
 /**
@@ -504,6 +641,11 @@ it('zh pages show no Latin-letter words outside the allow-list (ids, addresses, 
       await visit(b, p);
       found.push(...latinWords(await visibleStrings(page()), data).map((w) => `${p.path}: ${w}`));
     }
+    // The tunnel's policies tab: proposals, the weak warning, the options card (issue 16).
+    await visit(b, { path: `/vpn-tunnels/${ids.tunnel}`, ready: 'conn-state' });
+    await openTab(catalogues().zh['tunnel.policies']);
+    await page().getByTestId('tunnel-options').waitFor();
+    found.push(...latinWords(await visibleStrings(page()), data).map((w) => `tunnel policies tab: ${w}`));
     // The configuration dialog with its vendor list open: the vendors' names come from the API.
     await visit(b, { path: '/vpn-tunnels', ready: 'tunnel-table' });
     await row('tunnel-table', NAMES.tunnel).getByTestId('row-download-config').click();

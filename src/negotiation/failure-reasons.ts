@@ -2,18 +2,24 @@
 // Pure: the worker passes the control-log lines of an `initiate` (or the daemon log of a passive
 // attempt) and gets a reason code, the phase and a sentence in the spirit of the seed's FAQ.
 
-export type FailureCode =
-  | 'psk_mismatch_or_id_mismatch'
-  | 'psk_mismatch'
-  | 'remote_id_mismatch'
-  | 'ike_proposal_mismatch'
-  | 'ike_version_or_mode_mismatch'
-  | 'peer_unreachable'
-  | 'ipsec_proposal_mismatch'
-  | 'traffic_selectors_mismatch'
-  | 'remote_deleted_child_sa'
-  | 'rekey_failed'
-  | 'unknown';
+/** Every code the reasons below return; the console gives each its title and advice (one list for both). */
+export const FAILURE_CODES = [
+  'psk_mismatch_or_id_mismatch',
+  'psk_mismatch',
+  'remote_id_mismatch',
+  'ike_proposal_mismatch',
+  'ike_version_or_mode_mismatch',
+  'peer_unreachable',
+  'ipsec_proposal_mismatch',
+  'traffic_selectors_mismatch',
+  'remote_deleted_child_sa',
+  'rekey_failed',
+  'unknown',
+] as const;
+export type FailureCode = (typeof FAILURE_CODES)[number];
+
+/** Not read from charon's lines: the tunnel view's reason while a response-only tunnel (or a 0.0.0.0 peer) waits for the remote. */
+export const WAITING_FOR_REMOTE = 'waiting_for_remote';
 
 export interface FailureReason {
   phase: 1 | 2;

@@ -359,12 +359,12 @@ export interface WeakChoice {
   reason: string;
 }
 
-const WEAK_HASH: Partial<Record<IkeAuthAlgorithm, string>> = {
+export const WEAK_HASH: Partial<Record<IkeAuthAlgorithm, string>> = {
   md5: 'MD5 is broken (collisions); many peers refuse it',
   sha1: 'SHA-1 is deprecated (RFC 8247); libreswan and current firewalls refuse it more and more',
 };
-const WEAK_CIPHER: Partial<Record<EncryptionAlgorithm, string>> = { '3des': '3DES has a 64-bit block (Sweet32) and is deprecated (RFC 8221)' };
-const WEAK_GROUP: Partial<Record<DhGroup, string>> = {
+export const WEAK_CIPHER: Partial<Record<EncryptionAlgorithm, string>> = { '3des': '3DES has a 64-bit block (Sweet32) and is deprecated (RFC 8221)' };
+export const WEAK_GROUP: Partial<Record<DhGroup, string>> = {
   1: 'modp768 (DH 1) is breakable today; libreswan removed it',
   2: 'modp1024 (DH 2) is below 112-bit strength; libreswan 4.x no longer has it',
   5: 'modp1536 (DH 5) is below 128-bit strength (RFC 8247: SHOULD NOT)',

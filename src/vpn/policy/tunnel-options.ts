@@ -1,6 +1,6 @@
 // Tunnel options (issue 16): dead peer detection, IKE fragmentation and a TCP MSS clamp, as pure
-// types, defaults and the validator. The renderers and the gateway's namespace read these.
-import { isDeepStrictEqual } from 'node:util';
+// types, defaults and the validator. The renderers and the gateway's namespace read these, and the
+// console runs this file as it is (web/src/shared.ts): no Node API here.
 import { Checked, Violation, violation } from '../../common/violations';
 
 /**
@@ -104,7 +104,8 @@ export function checkTunnelOptions(input: TunnelOptionsInput, current: TunnelOpt
  * the gateway's namespace, applied in place.
  */
 export function charonOptionsChanged(before: TunnelOptions, after: TunnelOptions): boolean {
-  return !isDeepStrictEqual([before.dpd, before.ikeFragmentation], [after.dpd, after.ikeFragmentation]);
+  const [a, b] = [before.dpd, after.dpd];
+  return a.delaySeconds !== b.delaySeconds || a.timeoutSeconds !== b.timeoutSeconds || a.action !== b.action || before.ikeFragmentation !== after.ikeFragmentation;
 }
 
 /** The options of a stored tunnel (columns added by a migration: older rows carry the defaults). */

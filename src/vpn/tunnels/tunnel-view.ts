@@ -4,6 +4,7 @@ import { ANY_PEER } from '../../strongswan/tunnel-model';
 import { VpnTunnel } from './vpn-tunnel.entity';
 import { tenantFailureMessage } from '../tenant-reasons';
 import { weakChoices } from '../policy/policy';
+import { WAITING_FOR_REMOTE } from '../../negotiation/failure-reasons';
 import { tunnelOptionsOf } from '../policy/tunnel-options';
 
 /** The API's view of a tunnel (never the PSK unless passed explicitly). */
@@ -44,7 +45,7 @@ function failureView(t: VpnTunnel): TunnelDto['failure'] {
     const lastSeen = t.disconnectedAt ? `last connected ${t.disconnectedAt.toISOString()}` : 'it has not connected yet';
     const why = anyPeer ? 'the peer gateway is 0.0.0.0, so the platform cannot' : 'the tunnel is response-only, so the platform does not';
     return {
-      code: 'waiting_for_remote', phase: 1, tries: 0, at: t.disconnectedAt,
+      code: WAITING_FOR_REMOTE, phase: 1, tries: 0, at: t.disconnectedAt,
       message: `Waiting for the remote to initiate (${why}): ${lastSeen}. Check that the remote device is up and configured with this tunnel.`,
     };
   }

@@ -1,6 +1,8 @@
 // Form rules mirroring the API's (src/vpn/**/*-rules.ts and the DTOs): the API stays the judge
-// and its violations are shown on the fields when it refuses.
+// and its violations are shown on the fields when it refuses. The IPv4/CIDR maths is the server's
+// own module (../shared.ts); only the messages are the console's.
 import type { Rule } from 'antd/es/form';
+import { cidrsOverlap, normalizeCidr, parseCidr, remoteCidrProblem, type Cidr } from '../shared';
 
 type T = (k: string, o?: Record<string, unknown>) => string;
 
@@ -14,46 +16,6 @@ export const remarkRules = (t: T): Rule[] => [
   { max: 256, message: t('validation.remarkRule') },
   { pattern: /^[^\x00-\x09\x0b-\x1f]*$/, message: t('validation.remarkRule') },
 ];
-
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-
-export function isIpv4(s: string): boolean {
-  return IPV4.test(s);
-}
-
-export function ipToInt(s: string): number {
-  return s.split('.').reduce((acc, p) => acc * 256 + Number(p), 0);
-}
-
-/** A peer address: public IPv4 or 0.0.0.0 (any); loopback, multicast and broadcast are refused. */
-export function peerIpProblem(s: string): null | 'ipv4' | 'loopback' | 'multicast' | 'broadcast' {
-  if (!isIpv4(s)) return 'ipv4';
-  const first = Number(s.split('.')[0]);
-  if (first === 127) return 'loopback';
-  if (first >= 224 && first <= 239) return 'multicast';
-  if (s === '255.255.255.255') return 'broadcast';
-  return null;
-}
-
-export interface Cidr {
-  network: number;
-  prefix: number;
-}
-
-export function parseCidr(s: string): Cidr | null {
-  const m = /^(\d+\.\d+\.\d+\.\d+)\/(\d{1,2})$/.exec(s.trim());
-  if (!m || !isIpv4(m[1])) return null;
-  const prefix = Number(m[2]);
-  if (prefix > 32) return null;
-  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-  return { network: (ipToInt(m[1]) & mask) >>> 0, prefix };
-}
-
-export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
-  const p = Math.min(a.prefix, b.prefix);
-  const mask = p === 0 ? 0 : (0xffffffff << (32 - p)) >>> 0;
-  return ((a.network & mask) >>> 0) === ((b.network & mask) >>> 0);
-}
 
 /** PSK: printable ASCII without space and `?`, 1-128 characters (src/vpn/tunnels/tunnel-rules.ts). */
 export const PSK_CHARSET = /^[\x21-\x3e\x40-\x7e]+$/;
@@ -70,7 +32,7 @@ export function generatePsk(length = 32): string {
   return out;
 }
 
-/** Remote CIDRs typed one per line: the problems, per line, in the API's words. */
+/** Remote CIDRs typed one per line: the problems, per line, in the API's words (src/vpn/tunnels/tunnel-rules.ts checkTunnelSubnets). */
 export function remoteCidrProblems(lines: string[], localCidrs: string[], vpcCidr: string | undefined, t: T): string[] {
   const problems: string[] = [];
   if (lines.length < 1 || lines.length > 20) problems.push(t('validation.remoteCount'));
@@ -78,12 +40,15 @@ export function remoteCidrProblems(lines: string[], localCidrs: string[], vpcCid
   const locals = localCidrs.map(parseCidr).filter((c): c is Cidr => !!c);
   const vpc = vpcCidr ? parseCidr(vpcCidr) : null;
   for (const line of lines) {
-    const c = parseCidr(line);
+    const normal = normalizeCidr(line);
+    const c = normal ? parseCidr(normal) : null;
     if (!c) {
       problems.push(t('validation.cidr', { value: line }));
       continue;
     }
-    if (seen.some((s) => cidrsOverlap(s, c))) problems.push(t('validation.remoteOverlap', { value: line }));
+    const unroutable = remoteCidrProblem(c);
+    if (unroutable) problems.push(unroutable.rule === 'not_default_route' ? t('validation.defaultRoute', { value: line }) : t('validation.unroutable', { value: line, range: unroutable.range }));
+    else if (seen.some((s) => cidrsOverlap(s, c))) problems.push(t('validation.remoteOverlap', { value: line }));
     else if (locals.some((l) => cidrsOverlap(l, c))) problems.push(t('validation.localOverlap', { value: line }));
     else if (vpc && cidrsOverlap(vpc, c)) problems.push(t('validation.vpcOverlap', { value: line, vpc: vpcCidr }));
     seen.push(c);

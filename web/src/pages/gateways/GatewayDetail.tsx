@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { ArrowLeftOutlined } from '@ant-design/icons';
 import { Alert, App, Button, Card, Descriptions, Result, Space, Spin, Switch, Tabs, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
@@ -13,7 +13,7 @@ import { MetricsPanel, type Aggregate, type MetricsWindow } from '../../componen
 import { ResourceStateTag } from '../../components/state';
 import { RenewModal } from './RenewModal';
 import { useGatewayDelete } from './useGatewayDelete';
-import { useLive } from '../../components/live';
+import { useResource } from '../../components/useResource';
 
 type Gateway = Schemas['GatewayDto'];
 
@@ -21,8 +21,7 @@ export default function GatewayDetail() {
   const { id = '' } = useParams();
   const { t } = useTranslation();
   const navigate = useNavigate();
-  const [g, setG] = useState<Gateway | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const { data: g, error, reload: load, set: setG } = useResource<Gateway>(id, () => call(api.GET('/api/v1/vpn-gateways/{id}', { params: { path: { id } } })), ['gateways']);
   const [renewing, setRenewing] = useState(false);
   const { message } = App.useApp();
   const { confirmDelete } = useGatewayDelete(() => navigate('/vpn-gateways'));
@@ -33,18 +32,6 @@ export default function GatewayDetail() {
       .catch(() => undefined);
   }, []);
 
-  const load = useCallback(async () => {
-    try {
-      setG(await call(api.GET('/api/v1/vpn-gateways/{id}', { params: { path: { id } } })));
-      setError(null);
-    } catch (e) {
-      setError(e);
-    }
-  }, [id]);
-  useEffect(() => {
-    void load();
-  }, [load]);
-  useLive(['gateways'], () => void load());
 
   if (error instanceof ApiError && error.status === 404) {
     return <Result status="404" title={t('common.notFound')} extra={<Button onClick={() => navigate('/vpn-gateways')}>{t('common.back')}</Button>} />;

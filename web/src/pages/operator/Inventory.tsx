@@ -3,7 +3,8 @@ import { Form, Input, InputNumber, Select, Tabs, Tag, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { api, call, type Schemas } from '../../api/client';
 import { fmtTime } from '../../components/format';
-import { isIpv4, nameRules, parseCidr } from '../../components/rules';
+import { nameRules } from '../../components/rules';
+import { isIpv4, parseCidr } from '../../shared';
 import { useUrlParams } from '../../components/urlSearch';
 import { CrudTab } from './CrudTab';
 

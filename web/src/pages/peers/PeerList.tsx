@@ -8,7 +8,8 @@ import { useSubmit } from '../../components/errors';
 import { useExport } from '../../components/exportList';
 import { fmtTime } from '../../components/format';
 import { listTableProps, ListToolbar } from '../../components/ListToolbar';
-import { nameRules, peerIpProblem, remarkRules } from '../../components/rules';
+import { nameRules, remarkRules } from '../../components/rules';
+import { peerAddressProblem } from '../../shared';
 import { ListEmpty, useUrlSearch } from '../../components/urlSearch';
 import { useList, type Page } from '../../components/useList';
 import { useConfirmDelete, useDeleteGuard } from '../../components/deleteGuard';
@@ -150,7 +151,7 @@ function PeerModal({ peer, onClose }: { peer: Peer | 'new' | null; onClose: (cha
             {
               validator: async (_r, v: string | undefined) => {
                 if (!v) return;
-                const p = peerIpProblem(v.trim());
+                const p = peerAddressProblem(v.trim());
                 if (p) throw new Error(t(`validation.peerIp.${p}`));
               },
             },

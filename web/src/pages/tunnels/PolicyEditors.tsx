@@ -1,5 +1,5 @@
-// Edit dialogs of a tunnel's subnets, IKE policy (PSK included) and IPsec policy. Saving any of
-// them reconnects the tunnel (connecting -> connected): the dialogs say so before saving.
+// Edit dialogs of a tunnel's subnets, IKE policy (PSK included), IPsec policy and options. Saving
+// any of them reconnects the tunnel (connecting -> connected): the dialogs say so before saving.
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Alert, App, Form, Input, Modal, Select } from 'antd';
 import { useTranslation } from 'react-i18next';
@@ -8,10 +8,12 @@ import { useSubmit } from '../../components/errors';
 import { focusFirstOnOpen } from '../../components/focusFirst';
 import { remoteCidrProblems, splitLines } from '../../components/rules';
 import { IkePolicyFields, ikeBody, IpsecPolicyFields, ipsecBody, type IkeForm, type IpsecForm } from './policyFields';
+import { OptionsFields, optionsBody, optionsForm, type OptionsForm } from './optionsFields';
+import { MAX_ADDITIONAL_PROPOSALS } from '../../shared';
 import { PskField } from './PskField';
 
 type Tunnel = Schemas['TunnelDto'];
-export type Editor = 'subnets' | 'ike' | 'ipsec' | null;
+export type Editor = 'subnets' | 'ike' | 'ipsec' | 'options' | null;
 
 export function PolicyEditors({ tunnel, editor, gatewayVpc, onClose }: { tunnel: Tunnel; editor: Editor; gatewayVpc?: { id: string; cidr: string }; onClose: (saved?: Tunnel) => void }) {
   const { t } = useTranslation();
@@ -29,6 +31,7 @@ export function PolicyEditors({ tunnel, editor, gatewayVpc, onClose }: { tunnel:
     if (editor === 'subnets') form.setFieldsValue({ localSubnetIds: tunnel.localSubnets.map((s) => s.id), remoteCidrs: tunnel.remoteCidrs.join('\n') });
     if (editor === 'ike') form.setFieldsValue({ ikePolicy: { ...tunnel.ikePolicy, exchangeMode: tunnel.ikePolicy.exchangeMode ?? 'main' }, psk: undefined });
     if (editor === 'ipsec') form.setFieldsValue({ ipsecPolicy: { ...tunnel.ipsecPolicy, encryptionAlgorithm: tunnel.ipsecPolicy.encryptionAlgorithm ?? undefined } });
+    if (editor === 'options') form.setFieldsValue(optionsForm(tunnel));
   }, [editor, tunnel.id, form]); // eslint-disable-line react-hooks/exhaustive-deps
 
   useEffect(() => {
@@ -37,13 +40,20 @@ export function PolicyEditors({ tunnel, editor, gatewayVpc, onClose }: { tunnel:
   }, [editor, gatewayVpc]);
   const localCidrs = useMemo(() => subnets.filter((s) => (localIds ?? []).includes(s.id)).map((s) => s.cidr), [subnets, localIds]);
 
-  // The API names fields without the policy prefix on these endpoints (e.g. "dhGroup").
+  // The API names fields without the policy prefix on these endpoints (e.g. "dhGroup", "additionalProposals.1.dhGroup").
+  const policyAlias = (prefix: string, fields: string[], proposalFields: string[]) =>
+    Object.fromEntries([
+      ...fields.map((k) => [k, [prefix, k]]),
+      ...Array.from({ length: MAX_ADDITIONAL_PROPOSALS }, (_, i) => proposalFields.map((k) => [`additionalProposals.${i}.${k}`, [prefix, 'additionalProposals', i, k]])).flat(),
+    ]);
   const alias: Record<string, (string | number)[]> =
     editor === 'ike'
-      ? Object.fromEntries(['version', 'authAlgorithm', 'encryptionAlgorithm', 'exchangeMode', 'dhGroup', 'localId', 'remoteId', 'lifetimeSeconds'].map((k) => [k, ['ikePolicy', k]]))
+      ? policyAlias('ikePolicy', ['version', 'authAlgorithm', 'encryptionAlgorithm', 'exchangeMode', 'dhGroup', 'localId', 'remoteId', 'lifetimeSeconds'], ['encryptionAlgorithm', 'authAlgorithm', 'dhGroup'])
       : editor === 'ipsec'
-        ? Object.fromEntries(['protocol', 'authAlgorithm', 'encryptionAlgorithm', 'pfsGroup', 'lifetimeSeconds'].map((k) => [k, ['ipsecPolicy', k]]))
-        : { remoteCidrs: ['remoteCidrs'], localSubnetIds: ['localSubnetIds'] };
+        ? policyAlias('ipsecPolicy', ['protocol', 'authAlgorithm', 'encryptionAlgorithm', 'pfsGroup', 'lifetimeSeconds'], ['encryptionAlgorithm', 'authAlgorithm', 'pfsGroup'])
+        : editor === 'options'
+          ? {}
+          : { remoteCidrs: ['remoteCidrs'], localSubnetIds: ['localSubnetIds'] };
   const { busy, submit: save } = useSubmit(
     form,
     async (v) => {
@@ -55,18 +65,22 @@ export function PolicyEditors({ tunnel, editor, gatewayVpc, onClose }: { tunnel:
         const body: Record<string, unknown> = { ...ikeBody(v.ikePolicy as IkeForm) };
         if (v.psk) body.psk = v.psk;
         saved = await call(api.PUT('/api/v1/vpn-tunnels/{id}/ike-policy', { ...path, body: body as Schemas['UpdateIkePolicyDto'] }));
-      } else {
+      } else if (editor === 'ipsec') {
         saved = await call(api.PUT('/api/v1/vpn-tunnels/{id}/ipsec-policy', { ...path, body: ipsecBody(v.ipsecPolicy as IpsecForm) }));
+      } else {
+        saved = await call(api.PUT('/api/v1/vpn-tunnels/{id}/options', { ...path, body: optionsBody(v as OptionsForm, tunnel.peer.ip) }));
       }
       // An edit the remote negotiates (subnets, algorithms, PFS, key): it must load its new file too.
       if (saved.remoteMustUpdate) void message.warning(t('tunnel.remoteMustUpdate'), 8);
+      // The MSS clamp alone is applied in the gateway in place: same configuration version, no reconnect.
+      else if (saved.configVersion === tunnel.configVersion) void message.success(t('options.appliedInPlace'));
       else void message.success(t('tunnel.savedReconnecting'));
       onClose(saved);
     },
     alias,
   );
 
-  const title = editor === 'subnets' ? t('tunnel.editSubnets') : editor === 'ike' ? t('tunnel.editIke') : t('tunnel.editIpsec');
+  const title = editor === 'subnets' ? t('tunnel.editSubnets') : editor === 'ike' ? t('tunnel.editIke') : editor === 'ipsec' ? t('tunnel.editIpsec') : t('options.edit');
   return (
     <Modal
       open={!!editor}
@@ -81,7 +95,7 @@ export function PolicyEditors({ tunnel, editor, gatewayVpc, onClose }: { tunnel:
       forceRender
       afterOpenChange={focusFirstOnOpen(bodyRef)}
     >
-      <Alert type="warning" showIcon message={t('tunnel.reconnectWarning')} style={{ marginBottom: 16 }} data-testid="reconnect-warning" />
+      <Alert type="warning" showIcon message={editor === 'options' ? t('options.reconnectWarning') : t('tunnel.reconnectWarning')} style={{ marginBottom: 16 }} data-testid="reconnect-warning" />
       <div ref={bodyRef}>
       <Form form={form} layout="vertical">
         {editor === 'subnets' && (
@@ -123,6 +137,7 @@ export function PolicyEditors({ tunnel, editor, gatewayVpc, onClose }: { tunnel:
           </>
         )}
         {editor === 'ipsec' && <IpsecPolicyFields ikeVersion={tunnel.ikePolicy.version} />}
+        {editor === 'options' && <OptionsFields peerIp={tunnel.peer.ip} />}
       </Form>
       </div>
     </Modal>

@@ -7,9 +7,10 @@ import { reportError, validated } from '../../components/errors';
 import { nameRules, remarkRules, remoteCidrProblems, splitLines } from '../../components/rules';
 import { IKE_DEFAULTS, IkePolicyFields, ikeBody, IPSEC_DEFAULTS, IpsecPolicyFields, ipsecBody, type IkeForm, type IpsecForm } from './policyFields';
 import { PskField } from './PskField';
+import { OPTIONS_DEFAULTS, OptionsFields, optionsBody, type OptionsForm } from './optionsFields';
 
 /** The create body as the form holds it: remote CIDRs one per line, policies as form fields. */
-type Values = Omit<Schemas['CreateTunnelDto'], 'remoteCidrs' | 'ikePolicy' | 'ipsecPolicy'> & { remoteCidrs: string; ikePolicy: IkeForm; ipsecPolicy: IpsecForm };
+type Values = Omit<Schemas['CreateTunnelDto'], 'remoteCidrs' | 'ikePolicy' | 'ipsecPolicy' | 'initiatorMode' | 'dpd' | 'ikeFragmentation' | 'tcpMssClamp'> & { remoteCidrs: string; ikePolicy: IkeForm; ipsecPolicy: IpsecForm } & OptionsForm;
 
 const STEP1: (keyof Values)[] = ['name', 'remark', 'gatewayId', 'peerId', 'localSubnetIds', 'remoteCidrs', 'psk'];
 
@@ -70,6 +71,7 @@ export default function TunnelCreate() {
             psk: v.psk,
             ikePolicy: ikeBody(v.ikePolicy),
             ipsecPolicy: ipsecBody(v.ipsecPolicy),
+            ...optionsBody(v, peer?.ipAddress),
           },
         }),
       );
@@ -91,7 +93,7 @@ export default function TunnelCreate() {
         form={form}
         layout="vertical"
         style={{ maxWidth: 880 }}
-        initialValues={{ ikePolicy: IKE_DEFAULTS, ipsecPolicy: IPSEC_DEFAULTS, localSubnetIds: [] }}
+        initialValues={{ ikePolicy: IKE_DEFAULTS, ipsecPolicy: IPSEC_DEFAULTS, localSubnetIds: [], ...OPTIONS_DEFAULTS }}
         data-testid="tunnel-form"
       >
         <div style={{ display: step === 0 ? 'block' : 'none' }}>
@@ -164,6 +166,9 @@ export default function TunnelCreate() {
           </Card>
           <Card size="small" title={t('policy.ipsecTitle')} style={{ marginBottom: 16 }}>
             <IpsecPolicyFields />
+          </Card>
+          <Card size="small" title={t('options.title')} style={{ marginBottom: 16 }}>
+            <OptionsFields peerIp={peer?.ipAddress} />
           </Card>
         </div>
       </Form>

@@ -1,5 +1,5 @@
-import { useCallback, useEffect, useState } from 'react';
-import { ArrowLeftOutlined, DownloadOutlined, EditOutlined, FileSearchOutlined, MedicineBoxOutlined } from '@ant-design/icons';
+import { useEffect, useState } from 'react';
+import { ArrowLeftOutlined, DownloadOutlined, EditOutlined, FileSearchOutlined, MedicineBoxOutlined, SyncOutlined } from '@ant-design/icons';
 import { Alert, App, Button, Card, Descriptions, Result, Space, Spin, Tabs, Tag, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
@@ -8,6 +8,7 @@ import { AlertTemplateBinding } from '../../components/AlertTemplateBinding';
 import { useConfirmDelete } from '../../components/deleteGuard';
 import { EditableText } from '../../components/EditableText';
 import { errorText } from '../../components/errors';
+import { FAILURE_CODES, WAITING_FOR_REMOTE } from '../../shared';
 import { fmtTime } from '../../components/format';
 import { MetricsPanel, type Aggregate, type MetricsWindow } from '../../components/MetricsPanel';
 import { ConnStateTag, ResourceStateTag } from '../../components/state';
@@ -16,10 +17,13 @@ import { ConfigCheckModal } from './ConfigCheckModal';
 import { DiagnoseModal } from './DiagnoseModal';
 import { PolicyEditors, type Editor } from './PolicyEditors';
 import { TunnelLogs } from './TunnelLogs';
-import { useLive } from '../../components/live';
+import { useResource } from '../../components/useResource';
+import { proposalText } from './policyFields';
+import { optionsText } from './optionsFields';
 
 type Tunnel = Schemas['TunnelDto'];
-const FAQ_CODES = ['psk_mismatch_or_id_mismatch', 'psk_mismatch', 'remote_id_mismatch', 'ike_proposal_mismatch', 'ike_version_or_mode_mismatch', 'peer_unreachable', 'ipsec_proposal_mismatch', 'traffic_selectors_mismatch', 'remote_deleted_child_sa', 'waiting_for_remote', 'rekey_failed', 'unknown'];
+/** The reasons the console has a title and advice for (the i18n check holds both catalogues to them); any other code reads as unknown. */
+const ADVISED_CODES = new Set<string>([...FAILURE_CODES, WAITING_FOR_REMOTE]);
 
 export default function TunnelDetail() {
   const { id = '' } = useParams();
@@ -27,28 +31,14 @@ export default function TunnelDetail() {
   const { message } = App.useApp();
   const confirmDelete = useConfirmDelete();
   const navigate = useNavigate();
-  const [x, setX] = useState<Tunnel | null>(null);
+  const { data: x, error, reload: load, set: setX } = useResource<Tunnel>(id, () => call(api.GET('/api/v1/vpn-tunnels/{id}', { params: { path: { id } } })), ['tunnels']);
   const [vpc, setVpc] = useState<{ id: string; cidr: string } | undefined>(undefined);
-  const [error, setError] = useState<unknown>(null);
   const [editor, setEditor] = useState<Editor>(null);
   const [configOpen, setConfigOpen] = useState(false);
   const [checkOpen, setCheckOpen] = useState(false);
   const [diagnoseOpen, setDiagnoseOpen] = useState(false);
   const [psk, setPsk] = useState<string | null>(null);
-
-  const load = useCallback(async () => {
-    try {
-      setX(await call(api.GET('/api/v1/vpn-tunnels/{id}', { params: { path: { id } } })));
-      setError(null);
-    } catch (e) {
-      setError(e);
-    }
-  }, [id]);
-  useEffect(() => {
-    void load();
-  }, [load]);
-  // Live: fetched again whenever the tenant's tunnels changed (live.ts), whatever the state.
-  useLive(['tunnels'], () => void load());
+  const [reconnecting, setReconnecting] = useState(false);
   const gatewayId = x?.gateway.id;
   useEffect(() => {
     if (!gatewayId) return;
@@ -64,7 +54,7 @@ export default function TunnelDetail() {
   if (!x) return <Spin />;
 
   const failure = x.failure as { code?: string; message?: string } | null;
-  const faqCode = failure?.code && FAQ_CODES.includes(failure.code) ? failure.code : 'unknown';
+  const faqCode = failure?.code && ADVISED_CODES.has(failure.code) ? failure.code : 'unknown';
   const routePush = x.routePush as Schemas['RoutePushStatusDto'] | undefined;
 
   const remove = () =>
@@ -79,6 +69,19 @@ export default function TunnelDetail() {
 
   const patch = async (body: { name?: string; remark?: string }) => {
     setX(await call(api.PATCH('/api/v1/vpn-tunnels/{id}', { params: { path: { id } }, body })));
+  };
+
+  // "Reconnect now": the same configuration again, so the gateway drops the SAs and negotiates at once.
+  const reconnect = async () => {
+    setReconnecting(true);
+    try {
+      setX(await call(api.POST('/api/v1/vpn-tunnels/{id}/reconnect', { params: { path: { id } } })));
+      void message.success(t('tunnel.reconnectQueued'));
+    } catch (e) {
+      void message.error(errorText(e));
+    } finally {
+      setReconnecting(false);
+    }
   };
 
   const showPsk = async () => {
@@ -107,6 +110,7 @@ export default function TunnelDetail() {
 
   const ike = x.ikePolicy;
   const ipsec = x.ipsecPolicy;
+  const options = optionsText(x, t);
   const editBtn = (which: Editor, testId: string) => (
     <Button size="small" icon={<EditOutlined />} data-testid={testId} onClick={() => setEditor(which)} disabled={x.resourceState === 'deleting'}>
       {t('common.edit')}
@@ -127,6 +131,9 @@ export default function TunnelDetail() {
         <Space wrap>
           <Button icon={<DownloadOutlined />} data-testid="download-config" onClick={() => setConfigOpen(true)}>
             {t('tunnel.downloadConfig')}
+          </Button>
+          <Button icon={<SyncOutlined />} data-testid="reconnect" loading={reconnecting} onClick={reconnect} disabled={x.resourceState !== 'running'} title={t('tunnel.reconnectHint')}>
+            {t('tunnel.reconnect')}
           </Button>
           <Button icon={<MedicineBoxOutlined />} data-testid="diagnose" onClick={() => setDiagnoseOpen(true)}>
             {t('diagnose.button')}
@@ -234,6 +241,14 @@ export default function TunnelDetail() {
             label: t('tunnel.policies'),
             children: (
               <Space direction="vertical" style={{ width: '100%' }} size={16}>
+                {x.weak.length > 0 && (
+                  <Alert
+                    type="warning"
+                    showIcon
+                    data-testid="tunnel-weak"
+                    message={t('policy.weakWarning', { list: [...new Set(x.weak.map((w) => (typeof w.value === 'number' ? `DH ${w.value}` : w.value)))].join(', ') })}
+                  />
+                )}
                 <Card size="small" title={t('tunnel.subnets')} extra={editBtn('subnets', 'edit-subnets')}>
                   <Descriptions column={1} size="small" data-testid="tunnel-subnets">
                     <Descriptions.Item label={t('tunnel.localSubnets')}>
@@ -262,6 +277,9 @@ export default function TunnelDetail() {
                     <Descriptions.Item label={t('policy.lifetime')}>{`${ike.lifetimeSeconds} ${t('policy.seconds')}`}</Descriptions.Item>
                     <Descriptions.Item label={t('policy.localId')}>{ike.localId}</Descriptions.Item>
                     <Descriptions.Item label={t('policy.remoteId')}>{ike.remoteId}</Descriptions.Item>
+                    <Descriptions.Item label={t('policy.additionalProposals')}>
+                      <span data-testid="ike-additional">{ike.additionalProposals.length ? ike.additionalProposals.map((p) => proposalText(p, t)).join('; ') : t('policy.noAdditional')}</span>
+                    </Descriptions.Item>
                     <Descriptions.Item label={t('tunnel.psk')}>
                       {psk === null ? (
                         <Button size="small" type="link" data-testid="show-psk" onClick={showPsk}>
@@ -278,10 +296,31 @@ export default function TunnelDetail() {
                 <Card size="small" title={t('policy.ipsecTitle')} extra={editBtn('ipsec', 'edit-ipsec')}>
                   <Descriptions column={{ xs: 1, md: 2 }} size="small" data-testid="tunnel-ipsec">
                     <Descriptions.Item label={t('policy.protocol')}>{ipsec.protocol.toUpperCase()}</Descriptions.Item>
-                    <Descriptions.Item label={t('policy.auth')}>{ipsec.authAlgorithm}</Descriptions.Item>
+                    <Descriptions.Item label={t('policy.auth')}>{ipsec.authAlgorithm ?? '-'}</Descriptions.Item>
                     <Descriptions.Item label={t('policy.encryption')}>{ipsec.encryptionAlgorithm ?? '-'}</Descriptions.Item>
                     <Descriptions.Item label={t('policy.pfs')}>{ipsec.pfsGroup === 'disable' ? t('policy.pfsDisable') : ipsec.pfsGroup}</Descriptions.Item>
                     <Descriptions.Item label={t('policy.lifetime')}>{`${ipsec.lifetimeSeconds} ${t('policy.seconds')}`}</Descriptions.Item>
+                    <Descriptions.Item label={t('policy.additionalProposals')}>
+                      <span data-testid="ipsec-additional">
+                        {ipsec.additionalProposals.length ? ipsec.additionalProposals.map((p) => proposalText(p, t)).join('; ') : t('policy.noAdditional')}
+                      </span>
+                    </Descriptions.Item>
+                  </Descriptions>
+                </Card>
+                <Card size="small" title={t('options.title')} extra={editBtn('options', 'edit-options')}>
+                  <Descriptions column={{ xs: 1, md: 2 }} size="small" data-testid="tunnel-options">
+                    <Descriptions.Item label={t('options.initiatorMode')}>
+                      <span data-testid="initiator-mode" data-mode={x.initiatorMode}>
+                        {t(`options.mode.${x.initiatorMode}`)}
+                      </span>
+                    </Descriptions.Item>
+                    <Descriptions.Item label={t('options.dpd')}>
+                      <span data-testid="dpd-summary">{options.dpd}</span>
+                    </Descriptions.Item>
+                    <Descriptions.Item label={t('options.ikeFragmentation')}>{options.ikeFragmentation}</Descriptions.Item>
+                    <Descriptions.Item label={t('options.tcpMssClamp')}>
+                      <span data-testid="mss-summary">{options.tcpMssClamp}</span>
+                    </Descriptions.Item>
                   </Descriptions>
                 </Card>
               </Space>

@@ -8,12 +8,12 @@ import { fmtShortTime, fmtTime } from '../../components/format';
 import { useExport } from '../../components/exportList';
 import { listTableProps } from '../../components/ListToolbar';
 import { useList } from '../../components/useList';
+import { FAILURE_CODES } from '../../shared';
 
 type Entry = Schemas['TunnelLogEntryDto'];
 type Kind = NonNullable<Schemas['TunnelLogEntryDto']['kind']>;
 
 const KINDS: Kind[] = ['attempt', 'connected', 'down', 'rekey', 'config', 'deleted', 'failover'];
-const REASONS = ['psk_mismatch_or_id_mismatch', 'psk_mismatch', 'remote_id_mismatch', 'ike_proposal_mismatch', 'ike_version_or_mode_mismatch', 'peer_unreachable', 'ipsec_proposal_mismatch', 'traffic_selectors_mismatch', 'remote_deleted_child_sa', 'unknown'];
 
 /**
  * The connection log: what each negotiation did and why it failed, with charon's lines. Runs of
@@ -121,7 +121,7 @@ export function TunnelLogs({ tunnelId }: { tunnelId: string }) {
           value={reasonCode}
           onChange={setReasonCode}
           popupMatchSelectWidth={false}
-          options={REASONS.map((r) => ({ value: r, label: t(`failureTitle.${r}`) }))}
+          options={FAILURE_CODES.map((r) => ({ value: r, label: t(`failureTitle.${r}`) }))}
         />
         <DatePicker.RangePicker showTime size="middle" value={range} onChange={(v) => setRange(v && v[0] && v[1] ? [v[0], v[1]] : null)} data-testid="log-range" />
         <Input.Search aria-label={t('logs.search')} data-testid="log-search" allowClear placeholder={t('logs.search')} style={{ width: 220 }} onSearch={(v) => setQ(v.trim() || undefined)} />

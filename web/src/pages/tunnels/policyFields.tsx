@@ -1,59 +1,36 @@
-// IKE (phase 1) and IPsec (phase 2) policy fields with the spec's defaults (docs/spec.md tables,
-// src/vpn/policy/policy.ts): mode only for IKEv1, no encryption with AH, lifetimes 3600-86400 s.
-import { useEffect } from 'react';
-import { Alert, Button, Col, Form, Input, InputNumber, Row, Select } from 'antd';
+// IKE (phase 1) and IPsec (phase 2) policy fields. The tables, defaults, limits, weak set and the
+// recommended preset are the server's own (../../shared.ts): mode only for IKEv1, no encryption
+// with AH, no ESP integrity with AES-GCM, at most MAX_ADDITIONAL_PROPOSALS proposals after the first.
+import { useEffect, type ReactNode } from 'react';
+import { DeleteOutlined, PlusOutlined } from '@ant-design/icons';
+import { Alert, Button, Col, Form, Input, InputNumber, Row, Select, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import type { Schemas } from '../../api/client';
-import { isIpv4 } from '../../components/rules';
+import {
+  DH_GROUPS, DH_KEYWORD, ENCRYPTION_ALGORITHMS, IKE_AUTH_ALGORITHMS, IKE_DEFAULTS as POLICY_IKE_DEFAULTS, IKE_EXCHANGE_MODES, IKE_VERSIONS, IPSEC_AUTH_ALGORITHMS,
+  IPSEC_DEFAULTS as POLICY_IPSEC_DEFAULTS, IPSEC_PROTOCOLS, isAead, isFqdn, isIpv4, LIFETIME_MAX_SECONDS, LIFETIME_MIN_SECONDS, MAX_ADDITIONAL_PROPOSALS, PFS_GROUPS,
+  RECOMMENDED, WEAK_CIPHER, WEAK_GROUP, WEAK_HASH, type DhGroup, type EncryptionAlgorithm, type IkeAuthAlgorithm,
+} from '../../shared';
 
 type Ike = Schemas['IkePolicyViewDto'];
 type Ipsec = Schemas['IpsecPolicyViewDto'];
+type T = (k: string, o?: Record<string, unknown>) => string;
 
-export const IKE_VERSIONS = ['v1', 'v2'] as const;
-export const IKE_AUTH = ['md5', 'sha1', 'sha2-256', 'sha2-384', 'sha2-512'] as const;
-export const ENCRYPTION = ['3des', 'aes128', 'aes192', 'aes256', 'aes128gcm16', 'aes256gcm16'] as const;
-/** AES-GCM: IKEv2 only in phase 1; in ESP it carries its own integrity (no auth algorithm). */
-export const GCM = ['aes128gcm16', 'aes256gcm16'] as const;
-export const MODES = ['main', 'aggressive'] as const;
-export const DH_GROUPS = [1, 2, 5, 14, 24, 19, 20, 21, 31] as const;
-export const PROTOCOLS = ['esp', 'ah'] as const;
-export const IPSEC_AUTH = ['md5', 'sha1', 'sha2-256', 'sha2-384', 'sha2-512'] as const;
-export const PFS_GROUPS = [1, 2, 5, 14, 24, 19, 20, 21, 31, 'disable'] as const;
-const DH_NAMES: Record<number, string> = {
-  1: 'modp768', 2: 'modp1024', 5: 'modp1536', 14: 'modp2048', 24: 'modp2048s256', 19: 'ecp256', 20: 'ecp384', 21: 'ecp521', 31: 'curve25519',
-};
-
-export function isGcm(enc: string | null | undefined): boolean {
-  return !!enc && (GCM as readonly string[]).includes(enc);
-}
-
-// Accepted as the spec requires, flagged as the API's `weak` list does (src/vpn/policy/policy.ts).
-const WEAK_VALUES = new Set<string | number>(['md5', 'sha1', '3des', 1, 2, 5, 24]);
-
-/** The weak values among a phase's fields, for the console's warning ('sha1', 'DH 2'). */
+/** The weak values among a proposal's fields, for the console's warning ('sha1', 'DH 2'). */
 export function weakLabels(fields: { auth?: string | null; encryption?: string | null; group?: number | string | null }): string[] {
   const out: string[] = [];
-  if (fields.auth && WEAK_VALUES.has(fields.auth)) out.push(fields.auth);
-  if (fields.encryption && WEAK_VALUES.has(fields.encryption)) out.push(fields.encryption);
-  if (typeof fields.group === 'number' && WEAK_VALUES.has(fields.group)) out.push(`DH ${fields.group}`);
+  if (fields.auth && WEAK_HASH[fields.auth as IkeAuthAlgorithm]) out.push(fields.auth);
+  if (fields.encryption && WEAK_CIPHER[fields.encryption as EncryptionAlgorithm]) out.push(fields.encryption);
+  if (typeof fields.group === 'number' && WEAK_GROUP[fields.group as DhGroup]) out.push(`DH ${fields.group}`);
   return out;
 }
 
-/**
- * The "recommended" preset (the same as RECOMMENDED in src/vpn/policy/policy.ts, documented in
- * docs/decisions.md): IKEv2 AES-256-GCM / SHA-256 PRF / ECP 256 in both phases; IKEv1, which has no
- * IKE GCM and (libreswan) no ECP PFS, AES-256-CBC / SHA-256 / MODP 2048 in both phases.
- */
-export const RECOMMENDED = {
-  v2: {
-    ike: { encryptionAlgorithm: 'aes256gcm16', authAlgorithm: 'sha2-256', dhGroup: 19 },
-    ipsec: { protocol: 'esp', encryptionAlgorithm: 'aes256gcm16', authAlgorithm: undefined, pfsGroup: 19 },
-  },
-  v1: {
-    ike: { encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-256', dhGroup: 14 },
-    ipsec: { protocol: 'esp', encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-256', pfsGroup: 14 },
-  },
-} as const;
+/** Every weak value of a phase (first proposal and the additional ones), each named once. */
+function weakOfPhase(proposals: { auth?: string | null; encryption?: string | null; group?: number | string | null }[]): string[] {
+  return [...new Set(proposals.flatMap(weakLabels))];
+}
+
+const groupLabel = (g: number) => `${g} (${DH_KEYWORD[g as DhGroup]})`;
 
 function WeakWarning({ labels, onRecommended, testId }: { labels: string[]; onRecommended: () => void; testId: string }) {
   const { t } = useTranslation();
@@ -69,6 +46,18 @@ function WeakWarning({ labels, onRecommended, testId }: { labels: string[]; onRe
   );
 }
 
+export interface IkeProposalForm {
+  encryptionAlgorithm?: Ike['encryptionAlgorithm'];
+  authAlgorithm?: Ike['authAlgorithm'];
+  dhGroup?: Ike['dhGroup'];
+}
+
+export interface IpsecProposalForm {
+  encryptionAlgorithm?: Ipsec['encryptionAlgorithm'];
+  authAlgorithm?: Ipsec['authAlgorithm'];
+  pfsGroup?: Ipsec['pfsGroup'];
+}
+
 export interface IkeForm {
   version: Ike['version'];
   authAlgorithm: Ike['authAlgorithm'];
@@ -78,6 +67,7 @@ export interface IkeForm {
   localId?: string;
   remoteId?: string;
   lifetimeSeconds: number;
+  additionalProposals?: IkeProposalForm[];
 }
 
 export interface IpsecForm {
@@ -86,18 +76,13 @@ export interface IpsecForm {
   encryptionAlgorithm?: Ipsec['encryptionAlgorithm'];
   pfsGroup: Ipsec['pfsGroup'];
   lifetimeSeconds: number;
+  additionalProposals?: IpsecProposalForm[];
 }
 
-export const IKE_DEFAULTS: IkeForm = { version: 'v2', authAlgorithm: 'sha1', encryptionAlgorithm: 'aes128', exchangeMode: 'main', dhGroup: 2, lifetimeSeconds: 86400 };
-export const IPSEC_DEFAULTS: IpsecForm = { protocol: 'esp', authAlgorithm: 'sha1', encryptionAlgorithm: 'aes128', pfsGroup: 2, lifetimeSeconds: 86400 };
+export const IKE_DEFAULTS: IkeForm = { ...POLICY_IKE_DEFAULTS, additionalProposals: [] };
+export const IPSEC_DEFAULTS: IpsecForm = { ...POLICY_IPSEC_DEFAULTS, additionalProposals: [] };
 
-function isFqdn(text: string): boolean {
-  if (text.length > 253 || isIpv4(text)) return false;
-  const labels = text.replace(/\.$/, '').split('.');
-  return labels.length >= 2 && labels.every((l) => /^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/.test(l)) && /[a-zA-Z]/.test(labels[labels.length - 1]);
-}
-
-/** The body the API expects: no exchangeMode for IKEv2, empty ids left out (the API defaults them). */
+/** The body the API expects: no exchangeMode for IKEv2, empty ids left out (the API defaults them), the proposal list always (empty: none). */
 export function ikeBody(v: IkeForm): Schemas['IkePolicyDto'] {
   const body: Record<string, unknown> = {
     version: v.version,
@@ -105,6 +90,7 @@ export function ikeBody(v: IkeForm): Schemas['IkePolicyDto'] {
     encryptionAlgorithm: v.encryptionAlgorithm,
     dhGroup: v.dhGroup,
     lifetimeSeconds: v.lifetimeSeconds,
+    additionalProposals: (v.additionalProposals ?? []).map((p) => ({ encryptionAlgorithm: p.encryptionAlgorithm, authAlgorithm: p.authAlgorithm, dhGroup: p.dhGroup })),
   };
   if (v.version === 'v1') body.exchangeMode = v.exchangeMode ?? 'main';
   if (v.localId?.trim()) body.localId = v.localId.trim();
@@ -112,27 +98,56 @@ export function ikeBody(v: IkeForm): Schemas['IkePolicyDto'] {
   return body as Schemas['IkePolicyDto'];
 }
 
-/** No encryptionAlgorithm with AH; no authAlgorithm with ESP AES-GCM. */
-export function ipsecBody(v: IpsecForm): Schemas['IpsecPolicyDto'] {
-  const body: Record<string, unknown> = { protocol: v.protocol, pfsGroup: v.pfsGroup, lifetimeSeconds: v.lifetimeSeconds };
-  if (v.protocol === 'esp') body.encryptionAlgorithm = v.encryptionAlgorithm ?? 'aes128';
-  if (v.protocol === 'ah' || !isGcm(v.encryptionAlgorithm)) body.authAlgorithm = v.authAlgorithm ?? 'sha1';
-  return body as Schemas['IpsecPolicyDto'];
+/** One IPsec proposal as the API takes it: no encryption with AH, no integrity with ESP AES-GCM. */
+function ipsecProposalBody(protocol: IpsecForm['protocol'], p: IpsecProposalForm, defaults = false): Record<string, unknown> {
+  const out: Record<string, unknown> = { pfsGroup: p.pfsGroup };
+  const encryption = protocol === 'esp' ? (p.encryptionAlgorithm ?? (defaults ? POLICY_IPSEC_DEFAULTS.encryptionAlgorithm : undefined)) : undefined;
+  if (protocol === 'esp') out.encryptionAlgorithm = encryption;
+  if (protocol === 'ah' || !isAead(encryption)) out.authAlgorithm = p.authAlgorithm ?? (defaults ? POLICY_IPSEC_DEFAULTS.authAlgorithm : undefined);
+  return out;
 }
 
-const lifetimeRules = (t: (k: string) => string) => [
+export function ipsecBody(v: IpsecForm): Schemas['IpsecPolicyDto'] {
+  return {
+    protocol: v.protocol,
+    ...ipsecProposalBody(v.protocol, v, true),
+    lifetimeSeconds: v.lifetimeSeconds,
+    additionalProposals: (v.additionalProposals ?? []).map((p) => ipsecProposalBody(v.protocol, p)),
+  } as Schemas['IpsecPolicyDto'];
+}
+
+const lifetimeRules = (t: T) => [
   { required: true, message: t('validation.required') },
-  { type: 'integer' as const, min: 3600, max: 86400, message: t('validation.lifetime') },
+  { type: 'integer' as const, min: LIFETIME_MIN_SECONDS, max: LIFETIME_MAX_SECONDS, message: t('validation.lifetime', { min: LIFETIME_MIN_SECONDS, max: LIFETIME_MAX_SECONDS }) },
 ];
+
+/** A proposal that repeats the first or an earlier one: the API refuses it (duplicate_proposal), say so on the row. */
+function duplicateRule(t: T, prefix: string, index: number, key: (p: Record<string, unknown> | undefined) => string) {
+  return ({ getFieldValue }: { getFieldValue: (n: (string | number)[]) => unknown }) => ({
+    validator: async () => {
+      const first = getFieldValue([prefix]) as Record<string, unknown> | undefined;
+      const list = (getFieldValue([prefix, 'additionalProposals']) as Record<string, unknown>[] | undefined) ?? [];
+      const mine = key(list[index]);
+      if ([first, ...list.slice(0, index)].some((p) => key(p) === mine)) throw new Error(t('policy.duplicateProposal'));
+    },
+  });
+}
 
 export function IkePolicyFields({ prefix = 'ikePolicy', gatewayIp, peerIp }: { prefix?: string; gatewayIp?: string; peerIp?: string }) {
   const { t } = useTranslation();
   const form = Form.useFormInstance();
   const version = Form.useWatch([prefix, 'version'], form) as IkeForm['version'] | undefined;
+  const mode = Form.useWatch([prefix, 'exchangeMode'], form) as IkeForm['exchangeMode'] | undefined;
   const auth = Form.useWatch([prefix, 'authAlgorithm'], form) as string | undefined;
   const encryption = Form.useWatch([prefix, 'encryptionAlgorithm'], form) as string | undefined;
   const group = Form.useWatch([prefix, 'dhGroup'], form) as number | undefined;
+  const extra = (Form.useWatch([prefix, 'additionalProposals'], form) as IkeProposalForm[] | undefined) ?? [];
   const anyPeer = peerIp === '0.0.0.0';
+  // IKEv1 aggressive mode negotiates exactly one proposal (the API refuses more).
+  const oneProposal = version === 'v1' && mode === 'aggressive';
+  useEffect(() => {
+    if (oneProposal && (form.getFieldValue([prefix, 'additionalProposals']) as unknown[] | undefined)?.length) form.setFieldValue([prefix, 'additionalProposals'], []);
+  }, [oneProposal, form, prefix]);
   const idRule = (required: boolean) => [
     ...(required ? [{ required: true, message: t('tunnel.remoteIdRequiredShort') }] : []),
     {
@@ -143,49 +158,51 @@ export function IkePolicyFields({ prefix = 'ikePolicy', gatewayIp, peerIp }: { p
       },
     },
   ];
+  const encryptionOptions = ENCRYPTION_ALGORITHMS.map((v) => ({ value: v, label: v, disabled: version === 'v1' && isAead(v) }));
+  const ikeKey = (p: Record<string, unknown> | undefined) => JSON.stringify([p?.encryptionAlgorithm, p?.authAlgorithm, p?.dhGroup]);
   return (
     <Row gutter={16} data-testid="ike-fields">
       <WeakWarning
         testId="ike"
-        labels={weakLabels({ auth, encryption, group })}
+        labels={weakOfPhase([{ auth, encryption, group }, ...extra.map((p) => ({ auth: p?.authAlgorithm, encryption: p?.encryptionAlgorithm, group: p?.dhGroup }))])}
         onRecommended={() => {
           for (const [k, v] of Object.entries(RECOMMENDED[version ?? 'v2'].ike)) form.setFieldValue([prefix, k], v);
         }}
       />
       <Col xs={24} md={12}>
-        <Form.Item name={[prefix, 'version']} label={t('policy.ikeVersion')} rules={[{ required: true }]}>
+        <Form.Item name={[prefix, 'version']} label={t('policy.ikeVersion')} tooltip={t('policy.help.version')} rules={[{ required: true }]}>
           <Select data-testid="ike-version" options={IKE_VERSIONS.map((v) => ({ value: v, label: v === 'v1' ? 'IKEv1' : 'IKEv2' }))} />
         </Form.Item>
       </Col>
       <Col xs={24} md={12}>
         {version === 'v1' && (
-          <Form.Item name={[prefix, 'exchangeMode']} label={t('policy.exchangeMode')} rules={[{ required: true }]} extra={t('policy.modeHint')}>
-            <Select data-testid="ike-mode" options={MODES.map((m) => ({ value: m, label: t(`policy.mode.${m}`) }))} />
+          <Form.Item name={[prefix, 'exchangeMode']} label={t('policy.exchangeMode')} tooltip={t('policy.help.exchangeMode')} rules={[{ required: true }]} extra={t('policy.modeHint')}>
+            <Select data-testid="ike-mode" options={IKE_EXCHANGE_MODES.map((m) => ({ value: m, label: t(`policy.mode.${m}`) }))} />
           </Form.Item>
         )}
       </Col>
       <Col xs={24} md={12}>
-        <Form.Item name={[prefix, 'authAlgorithm']} label={t('policy.auth')} rules={[{ required: true }]}>
-          <Select data-testid="ike-auth" options={IKE_AUTH.map((v) => ({ value: v, label: v }))} />
+        <Form.Item name={[prefix, 'authAlgorithm']} label={t('policy.auth')} tooltip={t('policy.help.ikeAuth')} rules={[{ required: true }]}>
+          <Select data-testid="ike-auth" options={IKE_AUTH_ALGORITHMS.map((v) => ({ value: v, label: v }))} />
         </Form.Item>
       </Col>
       <Col xs={24} md={12}>
-        <Form.Item name={[prefix, 'encryptionAlgorithm']} label={t('policy.encryption')} rules={[{ required: true }]}>
-          <Select data-testid="ike-encryption" options={ENCRYPTION.map((v) => ({ value: v, label: v, disabled: version === 'v1' && isGcm(v) }))} />
+        <Form.Item name={[prefix, 'encryptionAlgorithm']} label={t('policy.encryption')} tooltip={t('policy.help.ikeEncryption')} rules={[{ required: true }]}>
+          <Select data-testid="ike-encryption" options={encryptionOptions} />
         </Form.Item>
       </Col>
       <Col xs={24} md={12}>
-        <Form.Item name={[prefix, 'dhGroup']} label={t('policy.dhGroup')} rules={[{ required: true }]}>
-          <Select data-testid="ike-dh" options={DH_GROUPS.map((v) => ({ value: v, label: `${v} (${DH_NAMES[v]})` }))} />
+        <Form.Item name={[prefix, 'dhGroup']} label={t('policy.dhGroup')} tooltip={t('policy.help.dhGroup')} rules={[{ required: true }]}>
+          <Select data-testid="ike-dh" options={DH_GROUPS.map((v) => ({ value: v, label: groupLabel(v) }))} />
         </Form.Item>
       </Col>
       <Col xs={24} md={12}>
-        <Form.Item name={[prefix, 'lifetimeSeconds']} label={t('policy.lifetime')} rules={lifetimeRules(t)} extra={t('policy.lifetimeHint')}>
+        <Form.Item name={[prefix, 'lifetimeSeconds']} label={t('policy.lifetime')} tooltip={t('policy.help.ikeLifetime')} rules={lifetimeRules(t)} extra={t('policy.lifetimeHint', { min: LIFETIME_MIN_SECONDS, max: LIFETIME_MAX_SECONDS })}>
           <InputNumber data-testid="ike-lifetime" precision={0} style={{ width: '100%' }} addonAfter={t('policy.seconds')} />
         </Form.Item>
       </Col>
       <Col xs={24} md={12}>
-        <Form.Item name={[prefix, 'localId']} label={t('policy.localId')} rules={idRule(false)} extra={t('policy.localIdHint', { ip: gatewayIp ?? '-' })}>
+        <Form.Item name={[prefix, 'localId']} label={t('policy.localId')} tooltip={t('policy.help.localId')} rules={idRule(false)} extra={t('policy.localIdHint', { ip: gatewayIp ?? '-' })}>
           <Input data-testid="ike-local-id" placeholder={gatewayIp} />
         </Form.Item>
       </Col>
@@ -193,13 +210,103 @@ export function IkePolicyFields({ prefix = 'ikePolicy', gatewayIp, peerIp }: { p
         <Form.Item
           name={[prefix, 'remoteId']}
           label={t('policy.remoteId')}
+          tooltip={t('policy.help.remoteId')}
           rules={idRule(anyPeer)}
           extra={anyPeer ? t('tunnel.remoteIdRequired') : t('policy.remoteIdHint', { ip: peerIp ?? '-' })}
         >
           <Input data-testid="ike-remote-id" placeholder={anyPeer ? '' : peerIp} />
         </Form.Item>
       </Col>
+      <Col span={24}>
+        <ProposalList
+          prefix={prefix}
+          testId="ike"
+          disabledHint={oneProposal ? t('policy.oneProposalAggressive') : undefined}
+          seed={(f) => ({ encryptionAlgorithm: f.encryptionAlgorithm, authAlgorithm: f.authAlgorithm, dhGroup: f.dhGroup })}
+        >
+          {(name, index) => (
+            <>
+              <Col xs={24} md={8}>
+                <Form.Item name={[name, 'encryptionAlgorithm']} label={t('policy.encryption')} rules={[{ required: true, message: t('validation.required') }]}>
+                  <Select data-testid={`ike-extra-${index}-encryption`} options={encryptionOptions} />
+                </Form.Item>
+              </Col>
+              <Col xs={24} md={8}>
+                <Form.Item name={[name, 'authAlgorithm']} label={t('policy.auth')} rules={[{ required: true, message: t('validation.required') }]}>
+                  <Select data-testid={`ike-extra-${index}-auth`} options={IKE_AUTH_ALGORITHMS.map((v) => ({ value: v, label: v }))} />
+                </Form.Item>
+              </Col>
+              <Col xs={24} md={8}>
+                <Form.Item
+                  name={[name, 'dhGroup']}
+                  label={t('policy.dhGroup')}
+                  dependencies={[[prefix, 'encryptionAlgorithm'], [prefix, 'authAlgorithm'], [prefix, 'dhGroup'], [prefix, 'additionalProposals']]}
+                  rules={[{ required: true, message: t('validation.required') }, duplicateRule(t, prefix, index, ikeKey)]}
+                >
+                  <Select data-testid={`ike-extra-${index}-dh`} options={DH_GROUPS.map((v) => ({ value: v, label: groupLabel(v) }))} />
+                </Form.Item>
+              </Col>
+            </>
+          )}
+        </ProposalList>
+      </Col>
     </Row>
+  );
+}
+
+/**
+ * The ordered list of proposals after the first: numbered rows (2, 3, ...), each removable, at most
+ * MAX_ADDITIONAL_PROPOSALS. A new row starts from the first proposal's values, to be changed.
+ */
+function ProposalList({ prefix, testId, disabledHint, seed, children }: {
+  prefix: string;
+  testId: string;
+  disabledHint?: string;
+  /** The new row's values, from the first proposal's. */
+  seed: (first: Record<string, unknown>) => Record<string, unknown>;
+  children: (name: number, index: number) => ReactNode;
+}) {
+  const { t } = useTranslation();
+  const form = Form.useFormInstance();
+  return (
+    <Form.List name={[prefix, 'additionalProposals']}>
+      {(fields, { add, remove }) => (
+        <div data-testid={`${testId}-proposals`}>
+          <Typography.Text strong>{t('policy.additionalProposals')}</Typography.Text>
+          <Typography.Paragraph type="secondary" style={{ marginBottom: 8 }}>
+            {disabledHint ?? t('policy.help.additionalProposals', { max: MAX_ADDITIONAL_PROPOSALS })}
+          </Typography.Paragraph>
+          {fields.map((f, index) => (
+            <Row gutter={16} key={f.key} align="bottom" data-testid={`${testId}-proposal`}>
+              <Col span={24}>
+                <Typography.Text type="secondary">{t('policy.proposalN', { n: index + 2 })}</Typography.Text>
+                <Button
+                  type="link"
+                  size="small"
+                  danger
+                  icon={<DeleteOutlined />}
+                  data-testid={`${testId}-extra-${index}-remove`}
+                  aria-label={t('policy.removeProposal', { n: index + 2 })}
+                  onClick={() => remove(f.name)}
+                />
+              </Col>
+              {children(f.name, index)}
+            </Row>
+          ))}
+          <Button
+            size="small"
+            icon={<PlusOutlined />}
+            data-testid={`${testId}-add-proposal`}
+            disabled={!!disabledHint || fields.length >= MAX_ADDITIONAL_PROPOSALS}
+            onClick={() => {
+              add(seed((form.getFieldValue([prefix]) ?? {}) as Record<string, unknown>));
+            }}
+          >
+            {t('policy.addProposal')}
+          </Button>
+        </div>
+      )}
+    </Form.List>
   );
 }
 
@@ -212,53 +319,103 @@ export function IpsecPolicyFields({ prefix = 'ipsecPolicy', ikeVersion }: { pref
   const pfs = Form.useWatch([prefix, 'pfsGroup'], form) as number | string | undefined;
   const protocol = Form.useWatch([prefix, 'protocol'], form) as IpsecForm['protocol'] | undefined;
   const encryption = Form.useWatch([prefix, 'encryptionAlgorithm'], form) as string | undefined;
+  const extra = (Form.useWatch([prefix, 'additionalProposals'], form) as IpsecProposalForm[] | undefined) ?? [];
   const ah = protocol === 'ah';
-  const gcm = !ah && isGcm(encryption);
+  const gcm = !ah && isAead(encryption as EncryptionAlgorithm | undefined);
   // AH has no encryption: clear the field; back to ESP, preselect the default again.
   useEffect(() => {
     const current = form.getFieldValue([prefix, 'encryptionAlgorithm']) as string | undefined;
     if (ah && current) form.setFieldValue([prefix, 'encryptionAlgorithm'], undefined);
-    if (protocol === 'esp' && !current) form.setFieldValue([prefix, 'encryptionAlgorithm'], IPSEC_DEFAULTS.encryptionAlgorithm);
+    if (protocol === 'esp' && !current) form.setFieldValue([prefix, 'encryptionAlgorithm'], POLICY_IPSEC_DEFAULTS.encryptionAlgorithm);
     // Leaving AES-GCM (stored without integrity): preselect the default integrity again.
-    if (protocol && !gcm && !form.getFieldValue([prefix, 'authAlgorithm'])) form.setFieldValue([prefix, 'authAlgorithm'], IPSEC_DEFAULTS.authAlgorithm);
+    if (protocol && !gcm && !form.getFieldValue([prefix, 'authAlgorithm'])) form.setFieldValue([prefix, 'authAlgorithm'], POLICY_IPSEC_DEFAULTS.authAlgorithm);
   }, [ah, gcm, protocol, form, prefix]);
+  const ipsecKey = (p: Record<string, unknown> | undefined) => JSON.stringify([ah ? null : p?.encryptionAlgorithm, isAead(p?.encryptionAlgorithm as EncryptionAlgorithm) && !ah ? null : p?.authAlgorithm, p?.pfsGroup]);
+  const pfsOptions = PFS_GROUPS.map((v) => ({ value: v, label: v === 'disable' ? t('policy.pfsDisable') : groupLabel(v) }));
   return (
     <Row gutter={16} data-testid="ipsec-fields">
       <WeakWarning
         testId="ipsec"
-        labels={weakLabels({ auth: gcm ? null : auth, encryption: ah ? null : encryption, group: pfs })}
+        labels={weakOfPhase([
+          { auth: gcm ? null : auth, encryption: ah ? null : encryption, group: pfs },
+          ...extra.map((p) => ({ auth: !ah && isAead(p?.encryptionAlgorithm) ? null : p?.authAlgorithm, encryption: ah ? null : p?.encryptionAlgorithm, group: p?.pfsGroup })),
+        ])}
         onRecommended={() => {
           for (const [k, v] of Object.entries(RECOMMENDED[ikeVersion ?? formIkeVersion ?? 'v2'].ipsec)) form.setFieldValue([prefix, k], v);
         }}
       />
       <Col xs={24} md={12}>
-        <Form.Item name={[prefix, 'protocol']} label={t('policy.protocol')} rules={[{ required: true }]} extra={ah ? t('policy.ahHint') : undefined}>
-          <Select data-testid="ipsec-protocol" options={PROTOCOLS.map((v) => ({ value: v, label: v.toUpperCase() }))} />
+        <Form.Item name={[prefix, 'protocol']} label={t('policy.protocol')} tooltip={t('policy.help.protocol')} rules={[{ required: true }]} extra={ah ? t('policy.ahHint') : undefined}>
+          <Select data-testid="ipsec-protocol" options={IPSEC_PROTOCOLS.map((v) => ({ value: v, label: v.toUpperCase() }))} />
         </Form.Item>
       </Col>
       <Col xs={24} md={12}>
-        <Form.Item name={[prefix, 'authAlgorithm']} label={t('policy.auth')} rules={gcm ? [] : [{ required: true }]}>
-          <Select data-testid="ipsec-auth" disabled={gcm} placeholder={gcm ? t('policy.authInGcm') : undefined} options={IPSEC_AUTH.map((v) => ({ value: v, label: v }))} />
+        <Form.Item name={[prefix, 'authAlgorithm']} label={t('policy.auth')} tooltip={t('policy.help.ipsecAuth')} rules={gcm ? [] : [{ required: true }]}>
+          <Select data-testid="ipsec-auth" disabled={gcm} placeholder={gcm ? t('policy.authInGcm') : undefined} options={IPSEC_AUTH_ALGORITHMS.map((v) => ({ value: v, label: v }))} />
         </Form.Item>
       </Col>
       <Col xs={24} md={12}>
-        <Form.Item name={[prefix, 'encryptionAlgorithm']} label={t('policy.encryption')} rules={ah ? [] : [{ required: true }]}>
-          <Select data-testid="ipsec-encryption" disabled={ah} placeholder={ah ? t('policy.noEncryptionAh') : undefined} options={ENCRYPTION.map((v) => ({ value: v, label: v }))} />
+        <Form.Item name={[prefix, 'encryptionAlgorithm']} label={t('policy.encryption')} tooltip={t('policy.help.ipsecEncryption')} rules={ah ? [] : [{ required: true }]}>
+          <Select data-testid="ipsec-encryption" disabled={ah} placeholder={ah ? t('policy.noEncryptionAh') : undefined} options={ENCRYPTION_ALGORITHMS.map((v) => ({ value: v, label: v }))} />
         </Form.Item>
       </Col>
       <Col xs={24} md={12}>
-        <Form.Item name={[prefix, 'pfsGroup']} label={t('policy.pfs')} rules={[{ required: true }]}>
-          <Select
-            data-testid="ipsec-pfs"
-            options={PFS_GROUPS.map((v) => ({ value: v, label: v === 'disable' ? t('policy.pfsDisable') : `${v} (${DH_NAMES[v]})` }))}
-          />
+        <Form.Item name={[prefix, 'pfsGroup']} label={t('policy.pfs')} tooltip={t('policy.help.pfs')} rules={[{ required: true }]}>
+          <Select data-testid="ipsec-pfs" options={pfsOptions} />
         </Form.Item>
       </Col>
       <Col xs={24} md={12}>
-        <Form.Item name={[prefix, 'lifetimeSeconds']} label={t('policy.lifetime')} rules={lifetimeRules(t)} extra={t('policy.lifetimeHint')}>
+        <Form.Item name={[prefix, 'lifetimeSeconds']} label={t('policy.lifetime')} tooltip={t('policy.help.ipsecLifetime')} rules={lifetimeRules(t)} extra={t('policy.lifetimeHint', { min: LIFETIME_MIN_SECONDS, max: LIFETIME_MAX_SECONDS })}>
           <InputNumber data-testid="ipsec-lifetime" precision={0} style={{ width: '100%' }} addonAfter={t('policy.seconds')} />
         </Form.Item>
       </Col>
+      <Col span={24}>
+        <ProposalList prefix={prefix} testId="ipsec" seed={(f) => ({ encryptionAlgorithm: f.encryptionAlgorithm, authAlgorithm: f.authAlgorithm, pfsGroup: f.pfsGroup })}>
+          {(name, index) => {
+            const rowGcm = !ah && isAead(extra[index]?.encryptionAlgorithm);
+            return (
+              <>
+                <Col xs={24} md={8}>
+                  <Form.Item name={[name, 'encryptionAlgorithm']} label={t('policy.encryption')} rules={ah ? [] : [{ required: true, message: t('validation.required') }]}>
+                    <Select
+                      data-testid={`ipsec-extra-${index}-encryption`}
+                      disabled={ah}
+                      placeholder={ah ? t('policy.noEncryptionAh') : undefined}
+                      options={ENCRYPTION_ALGORITHMS.map((v) => ({ value: v, label: v }))}
+                    />
+                  </Form.Item>
+                </Col>
+                <Col xs={24} md={8}>
+                  <Form.Item name={[name, 'authAlgorithm']} label={t('policy.auth')} rules={rowGcm ? [] : [{ required: true, message: t('validation.required') }]}>
+                    <Select
+                      data-testid={`ipsec-extra-${index}-auth`}
+                      disabled={rowGcm}
+                      placeholder={rowGcm ? t('policy.authInGcm') : undefined}
+                      options={IPSEC_AUTH_ALGORITHMS.map((v) => ({ value: v, label: v }))}
+                    />
+                  </Form.Item>
+                </Col>
+                <Col xs={24} md={8}>
+                  <Form.Item
+                    name={[name, 'pfsGroup']}
+                    label={t('policy.pfs')}
+                    dependencies={[[prefix, 'encryptionAlgorithm'], [prefix, 'authAlgorithm'], [prefix, 'pfsGroup'], [prefix, 'additionalProposals']]}
+                    rules={[{ required: true, message: t('validation.required') }, duplicateRule(t, prefix, index, ipsecKey)]}
+                  >
+                    <Select data-testid={`ipsec-extra-${index}-pfs`} options={pfsOptions} />
+                  </Form.Item>
+                </Col>
+              </>
+            );
+          }}
+        </ProposalList>
+      </Col>
     </Row>
   );
+}
+
+/** "aes128 / sha1 / DH 2" (IKE) or "aes256gcm16 / PFS 19" (IPsec): a proposal in one line for the detail page. */
+export function proposalText(p: { encryptionAlgorithm?: string | null; authAlgorithm?: string | null; dhGroup?: number; pfsGroup?: number | string }, t: T): string {
+  const group = p.dhGroup !== undefined ? `DH ${p.dhGroup}` : p.pfsGroup === 'disable' ? t('policy.pfsOff') : `PFS ${p.pfsGroup}`;
+  return [p.encryptionAlgorithm, p.authAlgorithm, group].filter(Boolean).join(' / ');
 }
