@@ -41,7 +41,7 @@ export async function syncMssClamps(namespace: string, clamps: MssClamp[]): Prom
   } catch (err) {
     const missing = err instanceof ExecError && /nft.*(No such file|not found)|exec of "nft" failed/i.test(err.message);
     if (missing && !clamps.length) return false;
-    if (missing) throw new Error(`the TCP MSS clamp needs nftables on this host (apt-get install nftables): ${err instanceof Error ? err.message : String(err)}`);
+    if (missing) throw new Error(`the TCP MSS clamp needs nftables on this host (apt-get install nftables): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     throw err;
   }
 }

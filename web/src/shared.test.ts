@@ -10,10 +10,12 @@ import {
 import { weakLabels } from './pages/tunnels/policyFields';
 
 const SRC = __dirname;
-const openapi = JSON.parse(readFileSync(join(SRC, '..', '..', 'docs', 'openapi.json'), 'utf8')) as { components: { schemas: Record<string, { properties: Record<string, any> }> } };
+/** The part of a schema property this test reads. */
+interface SchemaProperty { enum?: unknown[]; oneOf?: SchemaProperty[]; items?: SchemaProperty; minimum?: number; maximum?: number }
+const openapi = JSON.parse(readFileSync(join(SRC, '..', '..', 'docs', 'openapi.json'), 'utf8')) as { components: { schemas: Record<string, { properties: Record<string, SchemaProperty> }> } };
 const schema = (name: string) => openapi.components.schemas[name].properties;
 /** An enum of the document, its oneOf branches (pfsGroup: integers, then "disable") joined. */
-const values = (p: any): unknown[] => (p.oneOf ? p.oneOf.flatMap(values) : p.items ? values(p.items) : p.enum);
+const values = (p: SchemaProperty): unknown[] => (p.oneOf ? p.oneOf.flatMap(values) : p.items ? values(p.items) : (p.enum ?? []));
 
 function sources(dir: string): { path: string; text: string }[] {
   return readdirSync(dir).flatMap((name) => {
