@@ -13,7 +13,7 @@ import { TUNNEL_SORT, TunnelsService } from '../../src/vpn/tunnels/tunnels.servi
 import { VpnTunnel } from '../../src/vpn/tunnels/vpn-tunnel.entity';
 
 export interface Explained {
-  /** Which statement: the page's ids (with the total as a window count), the page's rows with their joins, or a count alone. */
+  /** Which statement: the page's ids, the total (count), or the page's rows with their joins. */
   statement: 'page' | 'rows' | 'count';
   executionMs: number;
   planningMs: number;
@@ -62,7 +62,8 @@ export async function listStatements(url: string, tenantId: string, kind: ListKi
   }
 }
 
-const statementOf = (sql: string): Explained['statement'] => (/OVER \(\)/i.test(sql) ? 'page' : /^\s*SELECT COUNT\(/i.test(sql) ? 'count' : 'rows');
+// The first SELECT that is not a count pages the ids; later ones load the page's rows.
+const isCount = (sql: string) => /^\s*SELECT COUNT\(/i.test(sql);
 
 /** Runs the service's list once, then EXPLAIN (ANALYZE, BUFFERS) on each SELECT it issued. */
 export async function explainList(url: string, tenantId: string, kind: ListKind, query: Record<string, string | number>): Promise<Explained[]> {
@@ -71,11 +72,14 @@ export async function explainList(url: string, tenantId: string, kind: ListKind,
   await ds.initialize();
   try {
     const out: Explained[] = [];
+    let paged = false;
     for (const q of statements) {
       const rows: { 'QUERY PLAN': string }[] = await ds.query(`EXPLAIN (ANALYZE, BUFFERS) ${q.sql}`, q.params);
       const plan = rows.map((r) => r['QUERY PLAN']);
       const ms = (label: string) => Number(/([\d.]+) ms/.exec(plan.find((l) => l.startsWith(label)) ?? '')?.[1] ?? NaN);
-      out.push({ statement: statementOf(q.sql), executionMs: ms('Execution Time'), planningMs: ms('Planning Time'), sql: q.sql, plan });
+      const statement = isCount(q.sql) ? 'count' : paged ? 'rows' : 'page';
+      if (statement === 'page') paged = true;
+      out.push({ statement, executionMs: ms('Execution Time'), planningMs: ms('Planning Time'), sql: q.sql, plan });
     }
     return out;
   } finally {

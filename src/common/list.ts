@@ -12,10 +12,8 @@ export async function pageQuery<T extends ObjectLiteral>(qb: SelectQueryBuilder<
 
 /**
  * Paging in two steps, for lists whose filters, search and sort all live on the main table: the
- * page's ids and the total come from `scope`, a builder without joins, in one statement (the
- * total as a window count over the same matches: a separate COUNT evaluated the search a second
- * time and took a second pooled connection per request), then `load` reads those rows with
- * whatever joins the view needs. PostgreSQL then sorts narrow rows, not joined ones.
+ * page's ids (and the total) come from `scope`, a builder without joins, then `load` reads those
+ * rows with whatever joins the view needs. PostgreSQL then sorts narrow rows, not joined ones.
  */
 export async function pageByIds<T extends ObjectLiteral & { id: string }>(
   scope: SelectQueryBuilder<T>,
@@ -23,10 +21,10 @@ export async function pageByIds<T extends ObjectLiteral & { id: string }>(
   load: (ids: string[]) => Promise<T[]>,
 ): Promise<Page<T>> {
   const id = `${scope.alias}.id`;
-  const rows = await scope.clone().select(id, 'id').addSelect('count(*) OVER ()', 'total')
-    .orderBy(q.sortColumn, q.order).addOrderBy(id, q.order).offset(q.offset).limit(q.limit).getRawMany<{ id: string; total: string }>();
-  // A page past the end has no row to carry the total: only then is it counted on its own.
-  const total = rows.length ? Number(rows[0].total) : q.offset > 0 ? await scope.clone().getCount() : 0;
+  const [rows, total] = await Promise.all([
+    scope.clone().select(id, 'id').orderBy(q.sortColumn, q.order).addOrderBy(id, q.order).offset(q.offset).limit(q.limit).getRawMany<{ id: string }>(),
+    scope.clone().getCount(),
+  ]);
   const ids = rows.map((r) => r.id);
   const byId = new Map((ids.length ? await load(ids) : []).map((row) => [row.id, row]));
   // A row deleted between the two reads is simply absent from the page.
