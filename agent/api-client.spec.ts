@@ -61,3 +61,39 @@ describe('AgentApiClient', () => {
     expect(err.message).not.toContain('tok-1');
   });
 });
+
+describe('AgentApiClient over node:http (the default, no fetch)', () => {
+  it('sends the request a real server sees and reads its answers; a closed port is ECONNREFUSED; stop() aborts a long poll', async () => {
+    const { createServer } = await import('node:http');
+    const seen: { method?: string; url?: string; auth?: string; body: string }[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c)).on('end', () => {
+        seen.push({ method: req.method, url: req.url, auth: req.headers.authorization, body });
+        if (req.url?.includes('wait=30')) return; // never answered: the caller aborts
+        if (req.method === 'POST') return res.writeHead(204).end();
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ version: 'v7', routes: [{ destination: '172.16.0.0/24', via: '10.0.0.1' }], pollAfterSeconds: 2 }));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const c = new AgentApiClient({ apiUrl: `http://127.0.0.1:${port}`, token: () => 'tok-2', agentVersion: '1.2.3' });
+      await expect(c.fetchRoutes('v 6', 1)).resolves.toEqual({ version: 'v7', routes: [{ destination: '172.16.0.0/24', via: '10.0.0.1' }], pollAfterSeconds: 2 });
+      await c.report({ appliedVersion: 'v7', agentVersion: '1.2.3', error: 'ip: ü' });
+      expect(seen[0]).toEqual({ method: 'GET', url: '/api/v1/agent/routes?version=v+6&wait=1', auth: 'Bearer tok-2', body: '' });
+      expect(seen[1]).toMatchObject({ method: 'POST', url: '/api/v1/agent/report', auth: 'Bearer tok-2' });
+      expect(JSON.parse(seen[1].body)).toEqual({ appliedVersion: 'v7', agentVersion: '1.2.3', error: 'ip: ü' });
+      const stop = new AbortController();
+      const parked = c.fetchRoutes('v7', 30, stop.signal);
+      setTimeout(() => stop.abort(), 100);
+      await expect(parked).rejects.toThrow();
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+    const refused = await new AgentApiClient({ apiUrl: `http://127.0.0.1:${port}`, token: () => 'tok-2', agentVersion: '1' }).fetchRoutes(undefined, 0).catch((e) => e);
+    expect(refused).toBeInstanceOf(ApiError);
+    expect(refused.message).toBe('GET /api/v1/agent/routes: ECONNREFUSED');
+  });
+});

@@ -1,5 +1,8 @@
 // The agent's side of the API contract: long-poll the desired routes, report what was applied.
-// Node's fetch only; the token comes from a callback so a rotated token file is picked up.
+// node:http through httpFetch (not the global fetch: see http-fetch.ts); the token comes from a
+// callback so a rotated token file is picked up.
+import { AgentFetch, AgentResponse, httpFetch } from './http-fetch';
+
 export interface RouteEntry {
   destination: string;
   via: string;
@@ -37,7 +40,7 @@ export interface AgentApiOptions {
   apiUrl: string;
   token: () => string;
   agentVersion: string;
-  fetchImpl?: typeof fetch;
+  fetchImpl?: AgentFetch;
   // Added to the long-poll wait before the client gives up on an answer.
   graceMs?: number;
 }
@@ -67,10 +70,10 @@ function detailOf(text: string): string {
 }
 
 export class AgentApiClient {
-  private readonly fetchImpl: typeof fetch;
+  private readonly fetchImpl: AgentFetch;
 
   constructor(private readonly o: AgentApiOptions) {
-    this.fetchImpl = o.fetchImpl ?? fetch;
+    this.fetchImpl = o.fetchImpl ?? httpFetch;
   }
 
   async fetchRoutes(version: string | undefined, waitSeconds: number, signal?: AbortSignal): Promise<DesiredState> {
@@ -97,7 +100,7 @@ export class AgentApiClient {
 
   private async request(method: string, path: string, payload: unknown, timeoutMs: number, signal: AbortSignal | undefined, ok: number): Promise<string> {
     const timeout = AbortSignal.timeout(timeoutMs);
-    let res: Response;
+    let res: AgentResponse;
     try {
       res = await this.fetchImpl(`${this.o.apiUrl}${path}`, {
         method,

@@ -13,8 +13,8 @@ import { TUNNEL_SORT, TunnelsService } from '../../src/vpn/tunnels/tunnels.servi
 import { VpnTunnel } from '../../src/vpn/tunnels/vpn-tunnel.entity';
 
 export interface Explained {
-  /** Which statement: the page (rows) or the total (count). */
-  statement: 'page' | 'count';
+  /** Which statement: the page's ids, the total (count), or the page's rows with their joins. */
+  statement: 'page' | 'rows' | 'count';
   executionMs: number;
   planningMs: number;
   sql: string;
@@ -36,27 +36,50 @@ class Capture implements Logger {
 
 export type ListKind = 'tunnels' | 'peers';
 
-/** Runs the service's list once, then EXPLAIN (ANALYZE, BUFFERS) on each SELECT it issued. */
-export async function explainList(url: string, tenantId: string, kind: ListKind, query: Record<string, string | number>): Promise<Explained[]> {
+/** The SELECT statements (SQL and parameters) one list request of the service issues, in order. */
+export async function listStatements(url: string, tenantId: string, kind: ListKind, queries: Record<string, string | number>[]): Promise<{ sql: string; params: unknown[] }[][]> {
   const capture = new Capture();
   const ds = new DataSource(dataSourceOptions(url, { logging: ['query'], logger: capture }));
   await ds.initialize();
   try {
-    capture.on = true;
-    if (kind === 'tunnels') {
-      // Only list() is used: it needs neither the secret box, the job queue nor the route notifier.
-      const svc = new TunnelsService(ds, ds.getRepository(VpnTunnel), null as unknown as SecretBox, null as unknown as JobDispatcher, null as unknown as RoutesService);
-      await svc.list(tenantId, resolveListQuery(query, TUNNEL_SORT), query as unknown as TunnelListQueryDto);
-    } else {
-      await new PeersService(ds, ds.getRepository(PeerGateway)).list(tenantId, resolveListQuery(query, PEER_SORT));
+    const out: { sql: string; params: unknown[] }[][] = [];
+    for (const query of queries) {
+      capture.queries = [];
+      capture.on = true;
+      if (kind === 'tunnels') {
+        // Only list() is used: it needs neither the secret box, the job queue nor the route notifier.
+        const svc = new TunnelsService(ds, ds.getRepository(VpnTunnel), null as unknown as SecretBox, null as unknown as JobDispatcher, null as unknown as RoutesService);
+        await svc.list(tenantId, resolveListQuery(query, TUNNEL_SORT), query as unknown as TunnelListQueryDto);
+      } else {
+        await new PeersService(ds, ds.getRepository(PeerGateway)).list(tenantId, resolveListQuery(query, PEER_SORT));
+      }
+      capture.on = false;
+      out.push(capture.queries.filter((x) => /^\s*SELECT/i.test(x.sql)));
     }
-    capture.on = false;
+    return out;
+  } finally {
+    await ds.destroy();
+  }
+}
+
+// The first SELECT that is not a count pages the ids; later ones load the page's rows.
+const isCount = (sql: string) => /^\s*SELECT COUNT\(/i.test(sql);
+
+/** Runs the service's list once, then EXPLAIN (ANALYZE, BUFFERS) on each SELECT it issued. */
+export async function explainList(url: string, tenantId: string, kind: ListKind, query: Record<string, string | number>): Promise<Explained[]> {
+  const [statements] = await listStatements(url, tenantId, kind, [query]);
+  const ds = new DataSource(dataSourceOptions(url));
+  await ds.initialize();
+  try {
     const out: Explained[] = [];
-    for (const q of capture.queries.filter((x) => /^\s*SELECT/i.test(x.sql))) {
+    let paged = false;
+    for (const q of statements) {
       const rows: { 'QUERY PLAN': string }[] = await ds.query(`EXPLAIN (ANALYZE, BUFFERS) ${q.sql}`, q.params);
       const plan = rows.map((r) => r['QUERY PLAN']);
       const ms = (label: string) => Number(/([\d.]+) ms/.exec(plan.find((l) => l.startsWith(label)) ?? '')?.[1] ?? NaN);
-      out.push({ statement: /COUNT\(/i.test(q.sql) ? 'count' : 'page', executionMs: ms('Execution Time'), planningMs: ms('Planning Time'), sql: q.sql, plan });
+      const statement = isCount(q.sql) ? 'count' : paged ? 'rows' : 'page';
+      if (statement === 'page') paged = true;
+      out.push({ statement, executionMs: ms('Execution Time'), planningMs: ms('Planning Time'), sql: q.sql, plan });
     }
     return out;
   } finally {

@@ -4,10 +4,16 @@
 //  - ipWork: the agents' kernel work alone. Per instance what an agent does for a change: list
 //    the table (one `ip -N -j route show`) and apply the change (one `ip -batch`), all instances at
 //    once from this process (as the library agents do), through the agent's own IpRouteTable.
+//  - netlinkAlone: the bare kernel work. One process (netlink-routes.py, Debian's python3) adds,
+//    then deletes, the route in every namespace through one netlink socket per namespace: no `ip`
+//    process, no HTTP. Fan-out + this is the floor a change can reach.
+import { execFile } from 'child_process';
 import { readFileSync } from 'fs';
+import { join } from 'path';
 import { IpRouteTable } from '../../agent';
 import { RouteChange } from '../../agent/ip-route';
 import { percentile, round } from './proc-stats';
+import { ROOT } from './server';
 import { changeTunnel, expectedVersion, RoundContext } from './routes-rounds';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -72,4 +78,27 @@ export async function ipWork(c: RoundContext, repeats: number) {
     del.push(await step({ op: 'remove', route: { destination: route.destination, metric: 0 } }));
   }
   return { namespaces: tables.length, ipProcessesPerStep: tables.length * 2, addAllMs: spread(add), deleteAllMs: spread(del) };
+}
+
+const NETLINK_SCRIPT = join(ROOT, 'bench', 'support', 'netlink-routes.py');
+
+function netlinkAll(op: 'add' | 'del', cidr: string, via: string, namespaces: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    execFile('python3', [NETLINK_SCRIPT, op, cidr, via, '201', ...namespaces], { encoding: 'utf8' }, (error, stdout, stderr) => {
+      if (error) return reject(new Error(`netlink-routes.py ${op}: ${stderr || stdout || error.message}`));
+      resolve((JSON.parse(stdout) as { ms: number }).ms);
+    });
+  });
+}
+
+/** `repeats` x (add one route in every namespace, then delete it) from one netlink process, its own timing (startup excluded: an agent is a running process). */
+export async function netlinkAlone(c: RoundContext, repeats: number) {
+  const namespaces = c.fleet.instances.map((i) => i.namespace);
+  const add: number[] = [];
+  const del: number[] = [];
+  for (let k = 0; k < repeats; k++) {
+    add.push(await netlinkAll('add', '172.21.1.0/24', c.tunnel.gatewayPrivateIp, namespaces));
+    del.push(await netlinkAll('del', '172.21.1.0/24', c.tunnel.gatewayPrivateIp, namespaces));
+  }
+  return { namespaces: namespaces.length, processesPerStep: 1, addAllMs: spread(add), deleteAllMs: spread(del) };
 }

@@ -395,6 +395,21 @@ describe('VPN tunnels', () => {
     await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peer.id, w, { name: 'other-ids', remoteCidrs: ['172.29.0.0/16'], ikePolicy: { remoteId: 'branch.example.com' } })), 201);
   });
 
+  it('tunnel list pages carry the total of all matches, on every page and past the last one', async () => {
+    const all = await t.ok(t.get(`/api/v1/vpn-tunnels?gatewayId=${gw.id}&limit=100&sort=name&order=asc`));
+    expect(all.total).toBeGreaterThanOrEqual(2);
+    expect(all.items).toHaveLength(all.total);
+    const second = await t.ok(t.get(`/api/v1/vpn-tunnels?gatewayId=${gw.id}&limit=1&offset=1&sort=name&order=asc`));
+    expect(second).toMatchObject({ total: all.total, offset: 1, limit: 1 });
+    expect(second.items.map((x: any) => x.id)).toEqual([all.items[1].id]);
+    for (const offset of [all.total, all.total + 5]) {
+      const past = await t.ok(t.get(`/api/v1/vpn-tunnels?gatewayId=${gw.id}&limit=1&offset=${offset}`));
+      expect(past).toMatchObject({ total: all.total, items: [], offset });
+    }
+    const none = await t.ok(t.get(`/api/v1/vpn-tunnels?gatewayId=${gw.id}&q=no-such-tunnel-name`));
+    expect(none).toMatchObject({ total: 0, items: [] });
+  });
+
   it('guards deletion of gateways and peers with tunnels (409 naming them), then deletes in order', async () => {
     const g = await t.ok(t.get(`/api/v1/vpn-gateways/${gw.id}`));
     const res = await t.delete(`/api/v1/vpn-gateways/${gw.id}`);

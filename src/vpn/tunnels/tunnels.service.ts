@@ -57,7 +57,16 @@ export class TunnelsService {
     // Filters, search and sort are all on vpn_tunnels: page and count ids without the joins, then
     // load the page's rows with them (sorting a thousand search hits joined is what made it slow).
     const scope = this.filtered(this.tunnels.createQueryBuilder('t').where('t.tenant_id = :tenantId', { tenantId }), tenantId, q, f);
-    return pageByIds(scope, q, (ids) => this.query(tenantId).andWhere('t.id IN (:...ids)', { ids }).getMany());
+    return pageByIds(scope, q, (ids) => this.listRows(tenantId, ids));
+  }
+
+  /** A page's tunnels with what the list shows of their gateway and peer (name and IP), not whole rows to read and hydrate. */
+  private listRows(tenantId: string, ids: string[]): Promise<VpnTunnel[]> {
+    return this.tunnels.createQueryBuilder('t')
+      .innerJoin('t.gateway', 'g').addSelect(['g.id', 'g.name'])
+      .innerJoin('g.externalIp', 'eip').addSelect(['eip.id', 'eip.address'])
+      .innerJoin('t.peer', 'p').addSelect(['p.id', 'p.name', 'p.ipAddress'])
+      .where('t.tenant_id = :tenantId', { tenantId }).andWhere('t.id IN (:...ids)', { ids }).getMany();
   }
 
   /** Every tunnel the list would show, in its order, a page at a time: the Excel export's columns only (no PSK). */
