@@ -37,7 +37,7 @@ import IORedis from 'ioredis';
 import { hostQueueName } from '../src/jobs/job-catalogue';
 import { Explained, explainList, listStatements } from './support/explain';
 import { Call, Client, Figures, percentile } from './support/load';
-import { PARTNERS, SITES, seededDatabase, Seeded } from './support/seed';
+import { PARTNERS, seededDatabase, Seeded } from './support/seed';
 import { checkBuild, startApi } from './support/server';
 import { num, REDIS_URL, cleanupOnExit, runBench, machineInfo } from './support/bench-env';
 
