@@ -4,7 +4,7 @@
 import { EntityManager } from 'typeorm';
 import { finalizeGatewayDeletion } from '../vpn/gateways/gateways.service';
 import { VpnGateway } from '../vpn/gateways/vpn-gateway.entity';
-import { finalizeTunnelDeletion } from '../vpn/tunnels/tunnel-pairs';
+import { finalizeTunnelDeletion } from '../vpn/tunnels/tunnels.queries';
 import { VpnTunnel } from '../vpn/tunnels/vpn-tunnel.entity';
 import { Order, OrderKind } from './billing.entities';
 import { renewalPeriod } from './billing-rules';

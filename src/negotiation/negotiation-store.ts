@@ -12,7 +12,7 @@ import { RenderableTunnel } from '../strongswan/tunnel-model';
 import { VpnGateway } from '../vpn/gateways/vpn-gateway.entity';
 import { finalizeGatewayDeletion } from '../vpn/gateways/gateways.service';
 import { ConnectionState } from '../vpn/states';
-import { finalizeTunnelDeletion } from '../vpn/tunnels/tunnel-pairs';
+import { finalizeTunnelDeletion } from '../vpn/tunnels/tunnels.queries';
 import { toRenderable } from '../vpn/tunnels/renderable';
 import { PairState, VpnTunnel } from '../vpn/tunnels/vpn-tunnel.entity';
 import { GatewayHost } from './gateway-host.entity';

@@ -21,7 +21,7 @@ import { checkInitiatorMode, checkPsk, checkTunnelSubnets, MAX_TUNNELS_PER_GATEW
 import { tunnelLogPage } from './tunnel-log';
 import { CreateTunnelDto, TunnelListQueryDto, TunnelLogQueryDto, UpdateIkePolicyDto, UpdateSubnetsDto, UpdateTunnelOptionsDto } from './tunnel.dto';
 import { VpnTunnel } from './vpn-tunnel.entity';
-import { finalizeTunnelDeletion, TunnelPairs } from './tunnel-pairs';
+import { finalizeTunnelDeletion, TunnelPairs } from './tunnels.queries';
 
 export const SECRET_BOX = Symbol('SECRET_BOX');
 
