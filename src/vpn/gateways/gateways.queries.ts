@@ -1,10 +1,10 @@
 import { DataSource, EntityManager, In } from 'typeorm';
 import { pageQuery } from '../../common/list';
+import { managerOf } from '../../database/manager';
 import { Page, ResolvedListQuery } from '../../common/list-query';
 import { keysetRawRows } from '../../exports/keyset';
 import type { GatewayExportRow } from '../../exports/vpn-sheets';
 import { ExternalIp, Instance, MachineType, Subnet, Vpc } from '../../inventory/inventory.entities';
-import { managerOf } from '../tunnels/tunnels.queries';
 import { VpnTunnel } from '../tunnels/vpn-tunnel.entity';
 import { GatewayListQueryDto } from './gateway.dto';
 import { VpnGateway } from './vpn-gateway.entity';

@@ -1,6 +1,7 @@
 import { DataSource, EntityManager, In, Not, SelectQueryBuilder } from 'typeorm';
 import { Conflict } from '../../common/errors';
 import { pageByIds } from '../../common/list';
+import { managerOf } from '../../database/manager';
 import { Page, ResolvedListQuery } from '../../common/list-query';
 import { violation } from '../../common/violations';
 import { keysetRawRows } from '../../exports/keyset';
@@ -15,11 +16,6 @@ import { TunnelPair, VpnTunnel } from './vpn-tunnel.entity';
 
 export const TUNNEL_SORT = { createdAt: 't.created_at', name: 't.name', connectionState: 't.connection_state', resourceState: 't.resource_state', stateChangedAt: 't.state_changed_at' };
 export type TunnelFilters = Pick<TunnelListQueryDto, 'gatewayId' | 'peerId' | 'resourceState' | 'connectionState'>;
-
-/** The manager of a transaction, or the data source's own (one statement at a time). */
-export function managerOf(db: DataSource | EntityManager): EntityManager {
-  return db instanceof EntityManager ? db : db.manager;
-}
 
 /** What TunnelsService reads and writes: the SQL of tunnels, their lock order and their checks under lock. */
 export class TunnelQueries {
