@@ -16,7 +16,7 @@ import { OverviewController } from './live/overview.controller';
 import { OverviewService } from './live/overview.service';
 import { TenantsService } from './auth/tenants.service';
 import { HttpErrorFilter } from './common/http-error.filter';
-import { SecretBox } from './common/secret-box';
+import { SECRET_BOX, SecretBox } from './common/secret-box';
 import { APP_CONFIG, AppConfig } from './config/config';
 import { dataSourceOptions } from './database/data-source';
 import { ENTITIES } from './database/entities';
@@ -37,7 +37,7 @@ import { RemoteConfigController } from './remote-config/remote-config.controller
 import { AgentController } from './routes/agent.controller';
 import { AgentsAdminController } from './routes/agents-admin.controller';
 import { RoutesService } from './routes/routes.service';
-import { SECRET_BOX, TunnelsService } from './vpn/tunnels/tunnels.service';
+import { TunnelsService } from './vpn/tunnels/tunnels.service';
 
 @Module({})
 export class AppModule {

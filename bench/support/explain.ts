@@ -3,8 +3,7 @@
 import { DataSource, Logger } from 'typeorm';
 import { resolveListQuery } from '../../src/common/list-query';
 import { dataSourceOptions } from '../../src/database/data-source';
-import { PEER_SORT, PeersService } from '../../src/vpn/peers/peers.service';
-import { PeerGateway } from '../../src/vpn/peers/peer-gateway.entity';
+import { PEER_SORT, PeerQueries } from '../../src/vpn/peers/peers.queries';
 import { TunnelListQueryDto } from '../../src/vpn/tunnels/tunnel.dto';
 import { TUNNEL_SORT, TunnelQueries } from '../../src/vpn/tunnels/tunnels.queries';
 
@@ -43,7 +42,7 @@ export async function explainList(url: string, tenantId: string, kind: ListKind,
       // TunnelsService.list is this query module's list, unchanged.
       await new TunnelQueries(ds).list(tenantId, resolveListQuery(query, TUNNEL_SORT), query as unknown as TunnelListQueryDto);
     } else {
-      await new PeersService(ds, ds.getRepository(PeerGateway)).list(tenantId, resolveListQuery(query, PEER_SORT));
+      await new PeerQueries(ds).list(tenantId, resolveListQuery(query, PEER_SORT));
     }
     capture.on = false;
     const out: Explained[] = [];

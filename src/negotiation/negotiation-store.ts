@@ -10,7 +10,7 @@ import { SecretBox } from '../common/secret-box';
 import { ExternalIp, Subnet, Vpc } from '../inventory/inventory.entities';
 import { RenderableTunnel } from '../strongswan/tunnel-model';
 import { VpnGateway } from '../vpn/gateways/vpn-gateway.entity';
-import { finalizeGatewayDeletion } from '../vpn/gateways/gateways.service';
+import { finalizeGatewayDeletion } from '../vpn/gateways/gateways.queries';
 import { ConnectionState } from '../vpn/states';
 import { finalizeTunnelDeletion } from '../vpn/tunnels/tunnels.queries';
 import { toRenderable } from '../vpn/tunnels/renderable';

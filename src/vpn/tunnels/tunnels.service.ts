@@ -5,7 +5,7 @@ import { Conflict, NotFound, ValidationFailed } from '../../common/errors';
 import { ID_PREFIX, newId } from '../../common/ids';
 import type { TunnelExportRow, TunnelLogExportRow } from '../../exports/vpn-sheets';
 import { Page, ResolvedListQuery } from '../../common/list-query';
-import { SecretBox } from '../../common/secret-box';
+import { SECRET_BOX, SecretBox } from '../../common/secret-box';
 import { Violation, violation } from '../../common/violations';
 import { Subnet } from '../../inventory/inventory.entities';
 import { JobDispatcher } from '../../jobs/job-dispatcher';
@@ -18,8 +18,6 @@ import { tunnelLogPage } from './tunnel-log';
 import { CreateTunnelDto, TunnelListQueryDto, TunnelLogQueryDto, UpdateIkePolicyDto, UpdateSubnetsDto, UpdateTunnelOptionsDto } from './tunnel.dto';
 import { VpnTunnel } from './vpn-tunnel.entity';
 import { finalizeTunnelDeletion, TunnelFilters, TunnelPairs, TunnelQueries } from './tunnels.queries';
-
-export const SECRET_BOX = Symbol('SECRET_BOX');
 
 /** An edit's outcome: the tunnel, and whether the remote device must load its new configuration. */
 export interface TunnelEdit {
