@@ -1,7 +1,7 @@
 import { DataSource, EntityManager, In, QueryFailedError } from 'typeorm';
 import { pageQuery } from '../common/list';
 import { Page, ResolvedListQuery } from '../common/list-query';
-import { managerOf } from '../database/manager';
+import { managerOf, returnedRows } from '../database/manager';
 import { Alert, AlertTemplate, Notification, WebhookDelivery } from './alert.entities';
 import { AlertListQueryDto, DeliveryListQueryDto, NotificationListQueryDto } from './alerts.dto';
 
@@ -122,7 +122,7 @@ export class AlertTemplateQueries {
     const table = kind === 'gateway' ? 'vpn_gateways' : 'vpn_tunnels';
     const rows: { id: string }[] = await this.m.query(
       `UPDATE ${table} SET alert_template_id = $3 WHERE id = $1 AND tenant_id = $2 RETURNING id`, [resourceId, tenantId, templateId]);
-    return returned(rows).length > 0;
+    return returnedRows(rows).length > 0;
   }
 }
 
@@ -186,9 +186,4 @@ export class AlertEvaluatorQueries {
     );
     return rows.length === 1;
   }
-}
-
-/** PostgreSQL UPDATE ... RETURNING comes back from TypeORM as [rows, affected]. */
-function returned<T>(result: T[] | [T[], number]): T[] {
-  return Array.isArray(result[0]) ? (result as [T[], number])[0] : (result as T[]);
 }

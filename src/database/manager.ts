@@ -8,3 +8,8 @@ import { DataSource, EntityManager } from 'typeorm';
 export function managerOf(db: DataSource | EntityManager): EntityManager {
   return db instanceof EntityManager ? db : db.manager;
 }
+
+/** The rows of an `UPDATE ... RETURNING`: TypeORM's postgres driver answers [rows, count] for an UPDATE, rows otherwise. */
+export function returnedRows<T>(rows: T[]): T[] {
+  return Array.isArray(rows[0]) ? (rows[0] as unknown as T[]) : rows;
+}

@@ -7,6 +7,7 @@ import { DataSource, In, IsNull, Not } from 'typeorm';
 import { firstHost } from '../common/cidr';
 import { unavailableDependency } from '../common/dependency-errors';
 import { SecretBox } from '../common/secret-box';
+import { returnedRows } from '../database/manager';
 import { ExternalIp, Subnet, Vpc } from '../inventory/inventory.entities';
 import { RenderableTunnel } from '../strongswan/tunnel-model';
 import { VpnGateway } from '../vpn/gateways/vpn-gateway.entity';
@@ -380,9 +381,4 @@ function FENCED(n: number): string {
 
 function fenceParams(fence: OwnershipFence | undefined): [string | null, number | null] {
   return fence ? [fence.hostId, fence.epoch] : [null, null];
-}
-
-/** TypeORM returns [rows, count] for UPDATE ... RETURNING on postgres. */
-function returnedRows<T>(rows: T[]): T[] {
-  return Array.isArray(rows[0]) ? (rows[0] as unknown as T[]) : rows;
 }
