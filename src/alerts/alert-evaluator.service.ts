@@ -6,7 +6,7 @@ import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { evaluateRule, INITIAL_STATE, sameState } from './alert-evaluation';
 import { METRICS, ruleKey } from './alert-metrics';
-import { AlertSettings, periodMs } from './alert-settings';
+import { AlertSettings, periodMs } from '../config/alert-settings';
 import { AlertEvaluatorQueries } from './alerts.queries';
 import { observeGateways, observeTunnels } from './alert-sources';
 import { AlertStore, stateKey } from './alert-store';

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { SECRET_BOX, SecretBox } from '../common/secret-box';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { AlertSettings } from './alert-settings';
+import { AlertSettings } from '../config/alert-settings';
 import { ClaimedDelivery, WebhookDeliveryQueries } from './alerts.queries';
 import { DELIVERY_HEADER, deliveryOutcome, EVENT_HEADER, signBody, SIGNATURE_HEADER } from './webhook-signature';
 import { describeError, unavailableDependency } from '../common/dependency-errors';

@@ -3,7 +3,7 @@
 import { createHash } from 'crypto';
 import { existsSync } from 'fs';
 import { dirname, join } from 'path';
-import { AlertSettings, readAlertSettings } from '../alerts/alert-settings';
+import { AlertSettings, readAlertSettings } from './alert-settings';
 import { LogFormat, readLogSettings } from '../common/structured-log';
 
 export type DataPlane = 'libipsec' | 'kernel';
