@@ -4,7 +4,7 @@ import { AuditController } from './audit/audit.controller';
 import { AuditInterceptor } from './audit/audit.interceptor';
 import { AuditService } from './audit/audit.service';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ALERT_CONTROLLERS, ALERT_PROVIDERS } from './alerts/alerts.module';
+import { ALERT_HISTORY_CONTROLLERS, ALERT_PROVIDERS, ALERT_TEMPLATE_CONTROLLERS } from './alerts/alerts.module';
 import { BILLING_CONTROLLERS, BILLING_PROVIDERS } from './billing/billing.module';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { AuthThrottle, RateLimiter } from './auth/rate-limiter';
@@ -28,6 +28,7 @@ import { MONITORING_CONTROLLERS, MONITORING_PROVIDERS } from './monitoring';
 import { GatewayHostsController } from './negotiation/gateway-hosts.controller';
 import { GatewayHostsService } from './negotiation/gateway-hosts.service';
 import { GatewayPlacementService } from './negotiation/gateway-placement.service';
+import { GatewayAlertTemplateController, TunnelAlertTemplateController } from './vpn/alert-bindings.controller';
 import { GatewaysController } from './vpn/gateways/gateways.controller';
 import { GatewaysService } from './vpn/gateways/gateways.service';
 import { PeersController } from './vpn/peers/peers.controller';
@@ -45,7 +46,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl)), TypeOrmModule.forFeature(ENTITIES)],
-      controllers: [HealthController, MeController, ChangesController, OverviewController, TenantsController, ...INVENTORY_CONTROLLERS, GatewaysController, PeersController, TunnelsController, RemoteConfigController, AgentController, AgentsAdminController, GatewayHostsController, ...ALERT_CONTROLLERS, ...MONITORING_CONTROLLERS, ...BILLING_CONTROLLERS, AuditController],
+      controllers: [HealthController, MeController, ChangesController, OverviewController, TenantsController, ...INVENTORY_CONTROLLERS, GatewaysController, PeersController, TunnelsController, RemoteConfigController, AgentController, AgentsAdminController, GatewayHostsController, ...ALERT_TEMPLATE_CONTROLLERS, GatewayAlertTemplateController, TunnelAlertTemplateController, ...ALERT_HISTORY_CONTROLLERS, ...MONITORING_CONTROLLERS, ...BILLING_CONTROLLERS, AuditController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: SECRET_BOX, useValue: new SecretBox(config.secretsKey) },
