@@ -3,7 +3,6 @@ import { Tenant } from '../auth/tenant.entity';
 import { pageQuery } from '../common/list';
 import { Page, ResolvedListQuery } from '../common/list-query';
 import { managerOf } from '../database/manager';
-import { AgentTarget } from '../routes/agent-target.entity';
 import { InventoryListQueryDto } from './inventory.dto';
 import { DataCenter, ExternalIp, Instance, MachineType, Subnet, Vpc } from './inventory.entities';
 
@@ -51,9 +50,13 @@ export class InventoryQueries {
     return this.m.findOne(Vpc, { where: tenantId === undefined ? { id } : { id, tenantId } });
   }
 
-  /** Where the route agent of a VPC router or an instance reports (routes/). */
-  async insertAgentTarget(row: Pick<AgentTarget, 'id' | 'tenantId' | 'kind' | 'vpcId' | 'subnetId' | 'instanceId'>): Promise<void> {
-    await this.m.insert(AgentTarget, row);
+  /**
+   * Where the route agent of a VPC router or an instance reports (routes/ owns the table; inventory
+   * only adds a target with each VPC and instance).
+   */
+  async insertAgentTarget(t: { id: string; tenantId: string; kind: 'instance' | 'vpc_router'; vpcId: string; subnetId: string | null; instanceId: string | null }): Promise<void> {
+    await this.m.query('INSERT INTO agent_targets (id, tenant_id, kind, vpc_id, subnet_id, instance_id) VALUES ($1, $2, $3, $4, $5, $6)',
+      [t.id, t.tenantId, t.kind, t.vpcId, t.subnetId, t.instanceId]);
   }
 
   /** The VPC's row, locked: subnet creates in one VPC are serialised on it. */
