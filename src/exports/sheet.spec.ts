@@ -1,5 +1,5 @@
 import { cellValue, columnLetter, contentDisposition, headerOf, numFmtOf, rowValues, SheetDef, worksheetName } from './sheet';
-import { CONNECTION_STATE_WORDS, GATEWAY_SHEET, PEER_SHEET, TUNNEL_SHEET } from './vpn-sheets';
+import { CONNECTION_STATE_WORDS, GATEWAY_SHEET, PEER_SHEET, TUNNEL_SHEET } from '../vpn/vpn-sheets';
 import { CONNECTION_STATES, GATEWAY_STATES } from '../vpn/states';
 
 interface Order { id: string; amount: string | number | null; at: Date | string | null; status: string; note?: string }

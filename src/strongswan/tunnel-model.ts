@@ -2,7 +2,7 @@
 // (names, subnet pairs, timers) so the VICI config and the downloadable ipsec.conf never drift.
 // Pure: no framework, no I/O.
 import { isFqdn, isIpv4, normalizeCidr } from '../common/cidr';
-import { IkePolicy, IpsecPolicy } from '../vpn/policy/policy';
+import { IkePolicy, IpsecPolicy } from '../policy/policy';
 
 export interface RenderableTunnel {
   id: string; // e.g. 'vpntnl-k3j9x2ab': used in conn and child names

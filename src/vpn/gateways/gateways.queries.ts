@@ -3,7 +3,7 @@ import { pageQuery } from '../../common/list';
 import { managerOf } from '../../database/manager';
 import { Page, ResolvedListQuery } from '../../common/list-query';
 import { keysetRawRows } from '../../exports/keyset';
-import type { GatewayExportRow } from '../../exports/vpn-sheets';
+import type { GatewayExportRow } from '../vpn-sheets';
 import { ExternalIp, Instance, MachineType, Subnet, Vpc } from '../../inventory/inventory.entities';
 import { VpnTunnel } from '../tunnels/vpn-tunnel.entity';
 import { GatewayListQueryDto } from './gateway.dto';

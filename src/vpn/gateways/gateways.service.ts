@@ -4,7 +4,7 @@ import { tenantGatewayReason } from '../tenant-reasons';
 import { DataSource } from 'typeorm';
 import { Conflict, NotFound, ValidationFailed } from '../../common/errors';
 import { ID_PREFIX, newId } from '../../common/ids';
-import type { GatewayExportRow } from '../../exports/vpn-sheets';
+import type { GatewayExportRow } from '../vpn-sheets';
 import { Page, ResolvedListQuery } from '../../common/list-query';
 import { violation } from '../../common/violations';
 import { Subnet } from '../../inventory/inventory.entities';

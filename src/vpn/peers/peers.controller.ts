@@ -8,9 +8,9 @@ import { BatchDeleteDto, BatchDeleteResultDto, UpdateNameRemarkDto } from '../ga
 import { CreatePeerDto, PeerDto, PeerPageDto } from './peer.dto';
 import { PEER_SORT } from './peers.queries';
 import { PeersService, peerView } from './peers.service';
-import { PeerExportQueryDto } from '../../exports/export-query';
+import { PeerExportQueryDto } from '../vpn-export.dto';
 import { resolveLang } from '../../exports/locale';
-import { PEER_SHEET } from '../../exports/vpn-sheets';
+import { PEER_SHEET } from '../vpn-sheets';
 import { ApiXlsxExport, streamWorkbook } from '../../exports/workbook-stream';
 
 @ApiTags('peer-gateways')

@@ -3,7 +3,7 @@ import { pageQuery } from '../../common/list';
 import { Page, ResolvedListQuery } from '../../common/list-query';
 import { managerOf } from '../../database/manager';
 import { keysetRawRows } from '../../exports/keyset';
-import type { PeerExportRow } from '../../exports/vpn-sheets';
+import type { PeerExportRow } from '../vpn-sheets';
 import { ExternalIp } from '../../inventory/inventory.entities';
 import { VpnTunnel } from '../tunnels/vpn-tunnel.entity';
 import { PeerGateway } from './peer-gateway.entity';

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Conflict, NotFound, ValidationFailed } from '../../common/errors';
 import { ID_PREFIX, newId } from '../../common/ids';
-import type { PeerExportRow } from '../../exports/vpn-sheets';
+import type { PeerExportRow } from '../vpn-sheets';
 import { Page, ResolvedListQuery } from '../../common/list-query';
 import { violation } from '../../common/violations';
 import { UpdateNameRemarkDto } from '../gateways/gateway.dto';

@@ -4,7 +4,7 @@ import { Allow, IsBooleanString, IsIn, IsInt, IsObject, IsString, Length, Max, M
 import { ListQueryDto, MAX_OFFSET } from '../../common/list-query';
 import {
   DH_GROUPS, ENCRYPTION_ALGORITHMS, IKE_AUTH_ALGORITHMS, IKE_EXCHANGE_MODES, IKE_VERSIONS, IPSEC_AUTH_ALGORITHMS, IPSEC_PROTOCOLS, PFS_GROUPS,
-} from '../policy/policy';
+} from '../../policy/policy';
 import { TUNNEL_EVENT_KINDS, TunnelEventKind } from '../../negotiation/tunnel-event.entity';
 import { CONNECTION_STATES, ConnectionState, RESOURCE_STATES, ResourceState } from '../states';
 import { AddressRefDto, CidrRefDto } from '../gateways/gateway.dto';

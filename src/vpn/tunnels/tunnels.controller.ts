@@ -22,9 +22,9 @@ import { ConfigQueryDto, CreateTunnelDto, IpsecPolicyDto, TunnelLogPageDto, Tunn
 import { tunnelView } from './tunnel-view';
 import { TUNNEL_SORT } from './tunnels.queries';
 import { TunnelEdit, TunnelsService } from './tunnels.service';
-import { TunnelExportQueryDto, TunnelLogExportQueryDto } from '../../exports/export-query';
+import { TunnelExportQueryDto, TunnelLogExportQueryDto } from '../vpn-export.dto';
 import { resolveLang } from '../../exports/locale';
-import { TUNNEL_LOG_SHEET, TUNNEL_SHEET } from '../../exports/vpn-sheets';
+import { TUNNEL_LOG_SHEET, TUNNEL_SHEET } from '../vpn-sheets';
 import { ApiXlsxExport, streamWorkbook } from '../../exports/workbook-stream';
 import { VpnTunnel } from './vpn-tunnel.entity';
 

@@ -1,5 +1,5 @@
 // IKE (phase 1) and IPsec (phase 2) policy fields with the spec's defaults (SPEC.md tables,
-// src/vpn/policy/policy.ts): mode only for IKEv1, no encryption with AH, lifetimes 3600-86400 s.
+// src/policy/policy.ts): mode only for IKEv1, no encryption with AH, lifetimes 3600-86400 s.
 import { useEffect } from 'react';
 import { Alert, Button, Col, Form, Input, InputNumber, Row, Select } from 'antd';
 import { useTranslation } from 'react-i18next';
@@ -27,7 +27,7 @@ export function isGcm(enc: string | null | undefined): boolean {
   return !!enc && (GCM as readonly string[]).includes(enc);
 }
 
-// Accepted as the spec requires, flagged as the API's `weak` list does (src/vpn/policy/policy.ts).
+// Accepted as the spec requires, flagged as the API's `weak` list does (src/policy/policy.ts).
 const WEAK_VALUES = new Set<string | number>(['md5', 'sha1', '3des', 1, 2, 5, 24]);
 
 /** The weak values among a phase's fields, for the console's warning ('sha1', 'DH 2'). */
@@ -40,7 +40,7 @@ export function weakLabels(fields: { auth?: string | null; encryption?: string |
 }
 
 /**
- * The "recommended" preset (the same as RECOMMENDED in src/vpn/policy/policy.ts, documented in
+ * The "recommended" preset (the same as RECOMMENDED in src/policy/policy.ts, documented in
  * docs/decisions.md): IKEv2 AES-256-GCM / SHA-256 PRF / ECP 256 in both phases; IKEv1, which has no
  * IKE GCM and (libreswan) no ECP PFS, AES-256-CBC / SHA-256 / MODP 2048 in both phases.
  */
