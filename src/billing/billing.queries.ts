@@ -7,7 +7,7 @@ import { managerOf } from '../database/manager';
 import { keysetRows } from '../exports/keyset';
 import { MachineType } from '../inventory/inventory.entities';
 import { VpnGateway } from '../vpn/gateways/vpn-gateway.entity';
-import { ChargeType } from '../vpn/states';
+import { ChargeType } from '../common/states';
 import { Account, BillingSettings, LedgerEntry, Order, Price } from './billing.entities';
 import { BillingListQueryDto, LedgerListQueryDto, OrderListQueryDto } from './billing.dto';
 

@@ -8,7 +8,7 @@ import { Conflict, DomainError } from '../common/errors';
 import { newId } from '../common/ids';
 import { managerOf } from '../database/manager';
 import { violation } from '../common/violations';
-import { ChargeType } from '../vpn/states';
+import { ChargeType } from '../common/states';
 import { Account, BILLING_ID_PREFIX, BillingSettings, LedgerEntry, LedgerKind, Order, OrderKind, Price } from './billing.entities';
 import { formatMoney, orderAmount } from './billing-rules';
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { alertView } from '../alerts/alert-history.service';
-import { CONNECTION_STATES, GATEWAY_STATES } from '../vpn/states';
+import { CONNECTION_STATES, GATEWAY_STATES } from '../common/states';
 import { OverviewDto, OverviewGatewayDto, OverviewTunnelDto } from './overview.dto';
 import { OverviewQueries } from './live.queries';
 

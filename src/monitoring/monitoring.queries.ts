@@ -1,7 +1,7 @@
 import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { ApiKey } from '../auth/api-key.entity';
 import { managerOf } from '../database/manager';
-import { LEASE_HELD } from '../negotiation/host-lease';
+import { LEASE_HELD } from '../hosts/host-lease';
 import { MetricsWindow } from './metrics-window';
 import { LatestGatewaySample, LatestTunnelSample, MetricsSnapshot } from './prometheus-metrics';
 

@@ -6,12 +6,13 @@ import { VpnTunnel } from '../vpn/tunnels/vpn-tunnel.entity';
 import { GatewayAgent } from './gateway-agent';
 import { GatewayHostRuntime } from './host/gateway-host';
 import { KeyedMutex } from './keyed-mutex';
-import { OwnershipFence } from './host-lease';
+import { OwnershipFence } from '../hosts/host-lease';
 import { ClaimedGateway, NegotiationStore } from './negotiation-store';
 import { FencedStore } from './state-writer';
 import { RetryTimings } from './retry-policy';
 import { TunnelStateStore } from './tunnel-negotiator';
-import { probeTunnel, TunnelProbe } from './tunnel-probe';
+import { TunnelProbe } from '../jobs/job-catalogue';
+import { probeTunnel } from './tunnel-probe';
 
 export interface HostControllerOptions {
   hostId: string;

@@ -12,16 +12,16 @@ import { ExternalIp, Subnet, Vpc } from '../inventory/inventory.entities';
 import { RenderableTunnel } from '../strongswan/tunnel-model';
 import { VpnGateway } from '../vpn/gateways/vpn-gateway.entity';
 import { finalizeGatewayDeletion } from '../vpn/gateways/gateways.queries';
-import { ConnectionState } from '../vpn/states';
+import { ConnectionState } from '../common/states';
 import { finalizeTunnelDeletion } from '../vpn/tunnels/tunnels.queries';
 import { toRenderable } from '../vpn/tunnels/renderable';
 import { PairState, VpnTunnel } from '../vpn/tunnels/vpn-tunnel.entity';
-import { GatewayHost } from './gateway-host.entity';
-import { GatewayMoveReason } from './gateway-move.entity';
-import { claimShare, LEASE_EXPIRED, OwnershipFence, PLACEABLE } from './host-lease';
+import { GatewayHost } from '../hosts/gateway-host.entity';
+import { GatewayMoveReason } from '../hosts/gateway-move.entity';
+import { claimShare, LEASE_EXPIRED, OwnershipFence, PLACEABLE } from '../hosts/host-lease';
 import { GatewayPlacement } from './host/gateway-network';
 import { SegmentPlacement } from './host/vxlan-network-driver';
-import { TunnelEvent, TunnelEventKind } from './tunnel-event.entity';
+import { TunnelEvent, TunnelEventKind } from '../vpn/tunnels/tunnel-event.entity';
 
 export interface DesiredTunnel {
   render: RenderableTunnel;

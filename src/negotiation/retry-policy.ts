@@ -1,7 +1,7 @@
 // The spec's retry policy as a pure state machine: a failed negotiation is retried; after 3
 // failed tries the tunnel shows phase 1 / phase 2 failed, and the platform keeps retrying every
 // 12 seconds until it connects or is deleted (SPEC.md "States").
-import { ConnectionState } from '../vpn/states';
+import { ConnectionState } from '../common/states';
 import { FailureReason } from './failure-reasons';
 
 export interface RetryTimings {

@@ -9,7 +9,7 @@ import { Page, ResolvedListQuery } from '../../common/list-query';
 import { violation } from '../../common/violations';
 import { Subnet } from '../../inventory/inventory.entities';
 import { JobDispatcher } from '../../jobs/job-dispatcher';
-import { GatewayPlacementService } from '../../negotiation/gateway-placement.service';
+import { GatewayPlacementService } from '../../hosts/gateway-placement.service';
 import { defaultTemplateId } from '../../alerts/default-template';
 import { chargeGateway } from '../../billing/ledger';
 import { CreateGatewayDto, GatewayDto, GatewayListQueryDto, UpdateGatewayDto } from './gateway.dto';

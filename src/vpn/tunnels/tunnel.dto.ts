@@ -5,8 +5,8 @@ import { ListQueryDto, MAX_OFFSET } from '../../common/list-query';
 import {
   DH_GROUPS, ENCRYPTION_ALGORITHMS, IKE_AUTH_ALGORITHMS, IKE_EXCHANGE_MODES, IKE_VERSIONS, IPSEC_AUTH_ALGORITHMS, IPSEC_PROTOCOLS, PFS_GROUPS,
 } from '../../policy/policy';
-import { TUNNEL_EVENT_KINDS, TunnelEventKind } from '../../negotiation/tunnel-event.entity';
-import { CONNECTION_STATES, ConnectionState, RESOURCE_STATES, ResourceState } from '../states';
+import { TUNNEL_EVENT_KINDS, TunnelEventKind } from './tunnel-event.entity';
+import { CONNECTION_STATES, ConnectionState, RESOURCE_STATES, ResourceState } from '../../common/states';
 import { AddressRefDto, CidrRefDto } from '../gateways/gateway.dto';
 import { RoutePushStatusDto } from '../../routes/routes.dto';
 import { DEFAULT_VENDOR, VENDOR_IDS, VendorId } from '../../remote-config/vendors';

@@ -10,7 +10,7 @@ import { violation } from '../../common/violations';
 import { toRenderable } from './renderable';
 import { randomUUID } from 'crypto';
 import { JobDispatcher } from '../../jobs/job-dispatcher';
-import type { TunnelProbe } from '../../negotiation/tunnel-probe';
+import type { TunnelProbe } from '../../jobs/job-catalogue';
 import { diagnosisChecklist } from './tunnel-diagnosis';
 import { TunnelDiagnosisDto } from './tunnel-diagnosis.dto';
 import { RoutesService } from '../../routes/routes.service';

@@ -4,7 +4,7 @@ import { CreatedAt, IdColumn, RefColumn, UpdatedAt } from '../../database/column
 import { Subnet, Vpc } from '../../inventory/inventory.entities';
 import { IkePolicy, IpsecPolicy } from '../../policy/policy';
 import { InitiatorMode } from '../../strongswan/tunnel-model';
-import { ConnectionState, ResourceState } from '../states';
+import { ConnectionState, ResourceState } from '../../common/states';
 import { VpnGateway } from '../gateways/vpn-gateway.entity';
 import { PeerGateway } from '../peers/peer-gateway.entity';
 

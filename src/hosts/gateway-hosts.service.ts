@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { hostQueueName, queueDepth } from '../jobs/job-catalogue';
 import { JobDispatcher } from '../jobs/job-dispatcher';
-import { GATEWAY_STATES } from '../vpn/states';
+import { GATEWAY_STATES } from '../common/states';
 import { NotFound } from '../common/errors';
 import { LEGACY_LIVENESS_SECONDS } from './host-lease';
 import { HostQueries } from './hosts.queries';

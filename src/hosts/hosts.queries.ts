@@ -1,6 +1,6 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { managerOf, returnedRows } from '../database/manager';
-import { GatewayState } from '../vpn/states';
+import { GatewayState } from '../common/states';
 import { LEASE_HELD, PLACEABLE } from './host-lease';
 
 /** A host's row of the operator's list, with its tunnel and failover counts (counts as PostgreSQL's text). */
