@@ -18,7 +18,7 @@ import { createNetworkDriver } from './host/network-driver-factory';
 import { publishRoutesChanged } from '../routes/route-notifier';
 import { NegotiationStore } from './negotiation-store';
 import { StateWriter, WriteBehindStore } from './state-writer';
-import { MetricsCollector } from '../monitoring/collector';
+import { MetricsCollector } from './metrics/collector';
 import { SampleStore } from '../monitoring/sample-store';
 import { connName } from '../strongswan/tunnel-model';
 import { WorkerConfig } from './worker-config';
