@@ -23,7 +23,7 @@ export interface AppConfig {
   logLevel: 'error' | 'warn' | 'log' | 'debug';
   /** LOG_FORMAT: json (one object a line, for a log pipeline) or text (default). */
   logFormat: LogFormat;
-  /** Alert evaluation and webhook delivery (src/alerts/alert-settings.ts). */
+  /** Alert evaluation and webhook delivery (src/config/alert-settings.ts). */
   alerts: AlertSettings;
   /** GET /metrics takes an operator API key, or this scrape-only bearer token when set. */
   metricsToken: string | null;
