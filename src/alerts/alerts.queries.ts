@@ -117,11 +117,14 @@ export class AlertTemplateQueries {
     return { gateways, tunnels };
   }
 
-  /** Binds a tenant's gateway or tunnel to the template (null unbinds); false when there is no such resource. */
+  /**
+   * Binds a tenant's gateway or tunnel to the template (null unbinds); false when there is no such
+   * resource. updated_at moves as TypeORM's update moves it (the console's change feed watches it).
+   */
   async bind(tenantId: string, kind: 'gateway' | 'tunnel', resourceId: string, templateId: string | null): Promise<boolean> {
     const table = kind === 'gateway' ? 'vpn_gateways' : 'vpn_tunnels';
     const rows: { id: string }[] = await this.m.query(
-      `UPDATE ${table} SET alert_template_id = $3 WHERE id = $1 AND tenant_id = $2 RETURNING id`, [resourceId, tenantId, templateId]);
+      `UPDATE ${table} SET alert_template_id = $3, updated_at = CURRENT_TIMESTAMP WHERE id = $1 AND tenant_id = $2 RETURNING id`, [resourceId, tenantId, templateId]);
     return returnedRows(rows).length > 0;
   }
 }
