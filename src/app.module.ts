@@ -4,8 +4,8 @@ import { AuditController } from './audit/audit.controller';
 import { AuditInterceptor } from './audit/audit.interceptor';
 import { AuditService } from './audit/audit.service';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ALERT_CONTROLLERS, ALERT_PROVIDERS } from './alerts/alerts.module';
-import { BILLING_CONTROLLERS, BILLING_PROVIDERS } from './billing/billing.module';
+import { ALERT_HISTORY_CONTROLLERS, ALERT_PROVIDERS, ALERT_TEMPLATE_CONTROLLERS } from './alerts/alerts.wiring';
+import { BILLING_CONTROLLERS, BILLING_PROVIDERS } from './billing/billing.wiring';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { AuthThrottle, RateLimiter } from './auth/rate-limiter';
 import { MeController } from './auth/me.controller';
@@ -16,7 +16,7 @@ import { OverviewController } from './live/overview.controller';
 import { OverviewService } from './live/overview.service';
 import { TenantsService } from './auth/tenants.service';
 import { HttpErrorFilter } from './common/http-error.filter';
-import { SecretBox } from './common/secret-box';
+import { SECRET_BOX, SecretBox } from './common/secret-box';
 import { APP_CONFIG, AppConfig } from './config/config';
 import { dataSourceOptions } from './database/data-source';
 import { ENTITIES } from './database/entities';
@@ -24,10 +24,11 @@ import { HealthController } from './health/health.controller';
 import { INVENTORY_CONTROLLERS } from './inventory/inventory.controller';
 import { InventoryService } from './inventory/inventory.service';
 import { JobDispatcher } from './jobs/job-dispatcher';
-import { MONITORING_CONTROLLERS, MONITORING_PROVIDERS } from './monitoring';
-import { GatewayHostsController } from './negotiation/gateway-hosts.controller';
-import { GatewayHostsService } from './negotiation/gateway-hosts.service';
-import { GatewayPlacementService } from './negotiation/gateway-placement.service';
+import { MONITORING_CONTROLLERS, MONITORING_PROVIDERS } from './monitoring/monitoring.wiring';
+import { GatewayHostsController } from './hosts/gateway-hosts.controller';
+import { GatewayHostsService } from './hosts/gateway-hosts.service';
+import { GatewayPlacementService } from './hosts/gateway-placement.service';
+import { GatewayAlertTemplateController, TunnelAlertTemplateController } from './vpn/alert-bindings.controller';
 import { GatewaysController } from './vpn/gateways/gateways.controller';
 import { GatewaysService } from './vpn/gateways/gateways.service';
 import { PeersController } from './vpn/peers/peers.controller';
@@ -37,7 +38,7 @@ import { RemoteConfigController } from './remote-config/remote-config.controller
 import { AgentController } from './routes/agent.controller';
 import { AgentsAdminController } from './routes/agents-admin.controller';
 import { RoutesService } from './routes/routes.service';
-import { SECRET_BOX, TunnelsService } from './vpn/tunnels/tunnels.service';
+import { TunnelsService } from './vpn/tunnels/tunnels.service';
 
 @Module({})
 export class AppModule {
@@ -45,7 +46,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl)), TypeOrmModule.forFeature(ENTITIES)],
-      controllers: [HealthController, MeController, ChangesController, OverviewController, TenantsController, ...INVENTORY_CONTROLLERS, GatewaysController, PeersController, TunnelsController, RemoteConfigController, AgentController, AgentsAdminController, GatewayHostsController, ...ALERT_CONTROLLERS, ...MONITORING_CONTROLLERS, ...BILLING_CONTROLLERS, AuditController],
+      controllers: [HealthController, MeController, ChangesController, OverviewController, TenantsController, ...INVENTORY_CONTROLLERS, GatewaysController, PeersController, TunnelsController, RemoteConfigController, AgentController, AgentsAdminController, GatewayHostsController, ...ALERT_TEMPLATE_CONTROLLERS, GatewayAlertTemplateController, TunnelAlertTemplateController, ...ALERT_HISTORY_CONTROLLERS, ...MONITORING_CONTROLLERS, ...BILLING_CONTROLLERS, AuditController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: SECRET_BOX, useValue: new SecretBox(config.secretsKey) },

@@ -2,15 +2,10 @@
 // (TypeORM), a logger captures it with its parameters, PostgreSQL explains each statement.
 import { DataSource, Logger } from 'typeorm';
 import { resolveListQuery } from '../../src/common/list-query';
-import { SecretBox } from '../../src/common/secret-box';
 import { dataSourceOptions } from '../../src/database/data-source';
-import { RoutesService } from '../../src/routes/routes.service';
-import { JobDispatcher } from '../../src/jobs/job-dispatcher';
-import { PEER_SORT, PeersService } from '../../src/vpn/peers/peers.service';
-import { PeerGateway } from '../../src/vpn/peers/peer-gateway.entity';
+import { PEER_SORT, PeerQueries } from '../../src/vpn/peers/peers.queries';
 import { TunnelListQueryDto } from '../../src/vpn/tunnels/tunnel.dto';
-import { TUNNEL_SORT, TunnelsService } from '../../src/vpn/tunnels/tunnels.service';
-import { VpnTunnel } from '../../src/vpn/tunnels/vpn-tunnel.entity';
+import { TUNNEL_SORT, TunnelQueries } from '../../src/vpn/tunnels/tunnels.queries';
 
 export interface Explained {
   /** Which statement: the page's ids, the total (count), or the page's rows with their joins. */
@@ -47,11 +42,10 @@ export async function listStatements(url: string, tenantId: string, kind: ListKi
       capture.queries = [];
       capture.on = true;
       if (kind === 'tunnels') {
-        // Only list() is used: it needs neither the secret box, the job queue nor the route notifier.
-        const svc = new TunnelsService(ds, ds.getRepository(VpnTunnel), null as unknown as SecretBox, null as unknown as JobDispatcher, null as unknown as RoutesService);
-        await svc.list(tenantId, resolveListQuery(query, TUNNEL_SORT), query as unknown as TunnelListQueryDto);
+        // TunnelsService.list is this query module's list, unchanged.
+        await new TunnelQueries(ds).list(tenantId, resolveListQuery(query, TUNNEL_SORT), query as unknown as TunnelListQueryDto);
       } else {
-        await new PeersService(ds, ds.getRepository(PeerGateway)).list(tenantId, resolveListQuery(query, PEER_SORT));
+        await new PeerQueries(ds).list(tenantId, resolveListQuery(query, PEER_SORT));
       }
       capture.on = false;
       out.push(capture.queries.filter((x) => /^\s*SELECT/i.test(x.sql)));

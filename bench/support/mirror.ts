@@ -15,7 +15,7 @@ import { run } from '../../src/negotiation/host/exec';
 import { LabNames } from '../../src/negotiation/host/lab-names';
 import { isAlive, sleep, tailFile, terminate } from '../../src/negotiation/host/process-files';
 import { viciVersion } from '../../src/negotiation/host/vici-probe';
-import { IKE_DEFAULTS, IPSEC_DEFAULTS } from '../../src/vpn/policy/policy';
+import { IKE_DEFAULTS, IPSEC_DEFAULTS } from '../../src/policy/policy';
 
 const CHARON = '/usr/lib/ipsec/charon';
 const LAUNCH = 'mount -t tmpfs none /var/run && STRONGSWAN_CONF="$1" exec "$2"';

@@ -7,7 +7,7 @@ import { Client } from 'pg';
 import { createBenchDatabase } from './bench-env';
 import { hashApiKey } from '../../src/config/config';
 import { SecretBox } from '../../src/common/secret-box';
-import { checkIkePolicy, checkIpsecPolicy } from '../../src/vpn/policy/policy';
+import { checkIkePolicy, checkIpsecPolicy } from '../../src/policy/policy';
 
 export const TUNNELS_PER_GATEWAY = 20; // the spec's limit, also per peer
 export const SUBNETS = 50;

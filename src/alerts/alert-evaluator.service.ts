@@ -6,7 +6,8 @@ import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { evaluateRule, INITIAL_STATE, sameState } from './alert-evaluation';
 import { METRICS, ruleKey } from './alert-metrics';
-import { AlertSettings, periodMs } from './alert-settings';
+import { AlertSettings, periodMs } from '../config/alert-settings';
+import { AlertEvaluatorQueries } from './alerts.queries';
 import { observeGateways, observeTunnels } from './alert-sources';
 import { AlertStore, stateKey } from './alert-store';
 import { WebhookSender } from './webhook-sender.service';
@@ -74,14 +75,7 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async claim(period: number, now: Date): Promise<boolean> {
-    const rows: unknown[] = await this.db.query(
-      `INSERT INTO alert_evaluator (id, period, claimed_by, claimed_at) VALUES ('main', $1, $2, $3)
-       ON CONFLICT (id) DO UPDATE SET period = EXCLUDED.period, claimed_by = EXCLUDED.claimed_by, claimed_at = EXCLUDED.claimed_at
-       WHERE alert_evaluator.period < EXCLUDED.period
-       RETURNING id`,
-      [period, this.replica, now],
-    );
-    return rows.length === 1;
+    return new AlertEvaluatorQueries(this.db).claimPeriod(period, this.replica, now);
   }
 
   private async evaluatePeriod(period: number, now: Date): Promise<EvaluationReport> {

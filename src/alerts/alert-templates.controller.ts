@@ -4,7 +4,8 @@ import { CurrentPrincipal, Principal, Roles, tenantOf } from '../auth/principal'
 import { ApiErrors } from '../common/api-errors.decorator';
 import { ListQueryDto, resolveListQuery } from '../common/list-query';
 import { AlertTemplateDto, AlertTemplatePageDto, CreateAlertTemplateDto, UpdateAlertTemplateDto } from './alert-template.dto';
-import { AlertTemplatesService, TEMPLATE_SORT, templateView } from './alert-templates.service';
+import { AlertTemplatesService, templateView } from './alert-templates.service';
+import { TEMPLATE_SORT } from './alerts.queries';
 
 @ApiTags('alert-templates')
 @ApiBearerAuth()

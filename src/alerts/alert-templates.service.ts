@@ -1,22 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { Conflict, NotFound, ValidationFailed } from '../common/errors';
 import { newId } from '../common/ids';
-import { pageQuery } from '../common/list';
 import { Page, ResolvedListQuery } from '../common/list-query';
-import { SecretBox } from '../common/secret-box';
+import { SECRET_BOX, SecretBox } from '../common/secret-box';
 import { Violation, violation } from '../common/violations';
-import { VpnGateway } from '../vpn/gateways/vpn-gateway.entity';
-import { SECRET_BOX } from '../vpn/tunnels/tunnels.service';
-import { VpnTunnel } from '../vpn/tunnels/vpn-tunnel.entity';
 import { ALERT_ID_PREFIX, AlertTemplate, StoredChannel } from './alert.entities';
 import { AlertTemplateDto, CreateAlertTemplateDto, UpdateAlertTemplateDto } from './alert-template.dto';
+import { AlertTemplateQueries, isUniqueViolation } from './alerts.queries';
 import { defaultTemplateId } from './default-template';
 import { ChannelInput, ChannelType, checkChannels, checkRules } from './template-rules';
-
-export const TEMPLATE_SORT = { createdAt: 'a.created_at', name: 'a.name', updatedAt: 'a.updated_at' };
 
 /** The API's view: webhook secrets are never shown, only that one is set. */
 export function templateView(t: AlertTemplate): AlertTemplateDto {
@@ -27,7 +22,6 @@ export function templateView(t: AlertTemplate): AlertTemplateDto {
   };
 }
 
-const isUniqueViolation = (err: unknown) => err instanceof QueryFailedError && (err as QueryFailedError & { code?: string }).code === '23505';
 const nameTaken = (name: string) => new Conflict('name_taken', `an alert template named ${name} exists`, [violation('name', 'unique', name, `an alert template named ${name} exists: choose another name`)]);
 
 @Injectable()
@@ -35,13 +29,12 @@ export class AlertTemplatesService {
   constructor(@InjectDataSource() private readonly db: DataSource, @Inject(SECRET_BOX) private readonly secrets: SecretBox, @Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
   async list(tenantId: string, q: ResolvedListQuery): Promise<Page<AlertTemplate>> {
-    await defaultTemplateId(this.db.manager, tenantId);
-    const qb = this.db.getRepository(AlertTemplate).createQueryBuilder('a').where('a.tenant_id = :tenantId', { tenantId });
-    return pageQuery(qb, q, ['a.name', 'a.id', 'a.description']);
+    await defaultTemplateId(this.db, tenantId);
+    return new AlertTemplateQueries(this.db).list(tenantId, q);
   }
 
   async get(tenantId: string, id: string): Promise<AlertTemplate> {
-    const t = await this.db.getRepository(AlertTemplate).findOne({ where: { id, tenantId } });
+    const t = await new AlertTemplateQueries(this.db).find(tenantId, id);
     if (!t) throw new NotFound('alert template', id);
     return t;
   }
@@ -53,11 +46,12 @@ export class AlertTemplatesService {
     if (problems.length || !rules.ok || !channels.ok) throw new ValidationFailed(problems);
     const id = newId(ALERT_ID_PREFIX.template);
     await this.db.transaction(async (m) => {
+      const tx = new AlertTemplateQueries(m);
       // The default exists before the tenant's first own template, so it can always take its name.
       await defaultTemplateId(m, tenantId);
-      if (await m.exists(AlertTemplate, { where: { tenantId, name: dto.name } })) throw nameTaken(dto.name);
-      if (dto.isDefault) await m.update(AlertTemplate, { tenantId, isDefault: true }, { isDefault: false });
-      await m.insert(AlertTemplate, {
+      if (await tx.nameTaken(tenantId, dto.name)) throw nameTaken(dto.name);
+      if (dto.isDefault) await tx.clearDefault(tenantId);
+      await tx.insert({
         id, tenantId, name: dto.name, description: dto.description ?? '', isDefault: dto.isDefault === true,
         rules: rules.value, channels: this.store(channels.value, []),
       });
@@ -69,7 +63,8 @@ export class AlertTemplatesService {
 
   async update(tenantId: string, id: string, dto: UpdateAlertTemplateDto): Promise<AlertTemplate> {
     await this.db.transaction(async (m) => {
-      const t = await this.lock(m, tenantId, id, 'pessimistic_write');
+      const tx = new AlertTemplateQueries(m);
+      const t = await tx.lock(tenantId, id, 'pessimistic_write');
       if (!t) throw new NotFound('alert template', id);
       const existing = new Map<string, ChannelType>(t.channels.map((c) => [c.id, c.type]));
       const rules = dto.rules === undefined ? null : checkRules(dto.rules);
@@ -79,9 +74,9 @@ export class AlertTemplatesService {
         problems.push(violation('isDefault', 'default_required', false, 'a tenant always has a default template: make another template the default instead'));
       }
       if (problems.length) throw new ValidationFailed(problems);
-      if (dto.name !== undefined && dto.name !== t.name && (await m.exists(AlertTemplate, { where: { tenantId, name: dto.name } }))) throw nameTaken(dto.name);
-      if (dto.isDefault && !t.isDefault) await m.update(AlertTemplate, { tenantId, isDefault: true }, { isDefault: false });
-      await m.update(AlertTemplate, { id }, {
+      if (dto.name !== undefined && dto.name !== t.name && (await tx.nameTaken(tenantId, dto.name))) throw nameTaken(dto.name);
+      if (dto.isDefault && !t.isDefault) await tx.clearDefault(tenantId);
+      await tx.update(id, {
         ...(dto.name !== undefined && { name: dto.name }),
         ...(dto.description !== undefined && { description: dto.description }),
         ...(dto.isDefault && { isDefault: true }),
@@ -98,20 +93,20 @@ export class AlertTemplatesService {
   /** Refused for the default template and for a template bound to gateways or tunnels (409 names them). */
   async remove(tenantId: string, id: string): Promise<void> {
     await this.db.transaction(async (m) => {
-      const t = await this.lock(m, tenantId, id, 'pessimistic_write');
+      const tx = new AlertTemplateQueries(m);
+      const t = await tx.lock(tenantId, id, 'pessimistic_write');
       if (!t) throw new NotFound('alert template', id);
       if (t.isDefault) {
         throw new Conflict('default_template', `alert template ${id} is the tenant's default and cannot be deleted`, [
           violation('id', 'not_default', id, `alert template ${id} is the default template: make another template the default first`)]);
       }
-      const gateways = await m.find(VpnGateway, { where: { tenantId, alertTemplateId: id }, select: { id: true, name: true }, order: { id: 'ASC' } });
-      const tunnels = await m.find(VpnTunnel, { where: { tenantId, alertTemplateId: id }, select: { id: true, name: true }, order: { id: 'ASC' } });
+      const { gateways, tunnels } = await tx.boundTo(tenantId, id);
       if (gateways.length || tunnels.length) {
         const users = [...gateways.map((g) => `VPN gateway ${g.id} (${g.name})`), ...tunnels.map((x) => `VPN tunnel ${x.id} (${x.name})`)];
         const message = `alert template ${id} is in use by ${users.join(', ')}: bind them to another template first`;
         throw new Conflict('template_in_use', message, [violation('id', 'not_in_use', id, message)]);
       }
-      await m.delete(AlertTemplate, { id });
+      await tx.delete(id);
     });
   }
 
@@ -121,17 +116,12 @@ export class AlertTemplatesService {
    */
   async bind(tenantId: string, kind: 'gateway' | 'tunnel', resourceId: string, templateId: string | null): Promise<void> {
     await this.db.transaction(async (m) => {
-      if (templateId !== null && !(await this.lock(m, tenantId, templateId, 'pessimistic_read'))) {
+      const tx = new AlertTemplateQueries(m);
+      if (templateId !== null && !(await tx.lock(tenantId, templateId, 'pessimistic_read'))) {
         throw new ValidationFailed([violation('alertTemplateId', 'exists', templateId, `alert template ${templateId} does not exist`)]);
       }
-      const entity = kind === 'gateway' ? VpnGateway : VpnTunnel;
-      const result = await m.update(entity, { id: resourceId, tenantId }, { alertTemplateId: templateId });
-      if (!result.affected) throw new NotFound(kind === 'gateway' ? 'VPN gateway' : 'VPN tunnel', resourceId);
+      if (!(await tx.bind(tenantId, kind, resourceId, templateId))) throw new NotFound(kind === 'gateway' ? 'VPN gateway' : 'VPN tunnel', resourceId);
     });
-  }
-
-  private lock(m: EntityManager, tenantId: string, id: string, mode: 'pessimistic_write' | 'pessimistic_read'): Promise<AlertTemplate | null> {
-    return m.createQueryBuilder(AlertTemplate, 'a').setLock(mode).where('a.id = :id AND a.tenant_id = :tenantId', { id, tenantId }).getOne();
   }
 
   /** Seals new secrets; a webhook named by the id of a stored one keeps its secret unless given a new one. */

@@ -3,7 +3,8 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swa
 import { CurrentPrincipal, Principal, Roles, tenantOf } from '../auth/principal';
 import { ApiErrors } from '../common/api-errors.decorator';
 import { resolveListQuery } from '../common/list-query';
-import { ALERT_SORT, alertView, AlertHistoryService, DELIVERY_SORT, deliveryView, NOTIFICATION_SORT, notificationView } from './alert-history.service';
+import { alertView, AlertHistoryService, deliveryView, notificationView } from './alert-history.service';
+import { ALERT_SORT, DELIVERY_SORT, NOTIFICATION_SORT } from './alerts.queries';
 import {
   AlertDto, AlertListQueryDto, AlertPageDto, DeliveryListQueryDto, NotificationDto, NotificationListQueryDto, NotificationPageDto, ReadAllResultDto, WebhookDeliveryPageDto,
 } from './alerts.dto';

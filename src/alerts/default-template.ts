@@ -1,15 +1,17 @@
 // Every tenant has one default template ("tunnel down for 3 periods", console channel), created
 // lazily the first time the tenant lists templates or creates a template, gateway or tunnel. New
 // gateways and tunnels are bound to it. Callable inside the caller's transaction.
-import { EntityManager } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { newId } from '../common/ids';
+import { managerOf } from '../database/manager';
 import { DEFAULT_RULE } from './alert-metrics';
 import { ALERT_ID_PREFIX, AlertTemplate, StoredChannel } from './alert.entities';
 
 export const DEFAULT_TEMPLATE_NAME = 'Default';
 export const DEFAULT_TEMPLATE_DESCRIPTION = 'Created for every tenant: a tunnel down for 3 periods notifies in the console';
 
-export async function defaultTemplateId(m: EntityManager, tenantId: string): Promise<string> {
+export async function defaultTemplateId(db: DataSource | EntityManager, tenantId: string): Promise<string> {
+  const m = managerOf(db);
   const existing = await m.findOne(AlertTemplate, { where: { tenantId, isDefault: true }, select: { id: true } });
   if (existing) return existing.id;
   const id = newId(ALERT_ID_PREFIX.template);

@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { SecretBox } from '../common/secret-box';
+import { SECRET_BOX, SecretBox } from '../common/secret-box';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { SECRET_BOX } from '../vpn/tunnels/tunnels.service';
-import { AlertSettings } from './alert-settings';
+import { AlertSettings } from '../config/alert-settings';
+import { ClaimedDelivery, WebhookDeliveryQueries } from './alerts.queries';
 import { DELIVERY_HEADER, deliveryOutcome, EVENT_HEADER, signBody, SIGNATURE_HEADER } from './webhook-signature';
 import { describeError, unavailableDependency } from '../common/dependency-errors';
 import { EgressRefused, egressProblem, guardedLookup } from './webhook-egress';
@@ -17,16 +17,6 @@ export const NO_ANSWER = 'the receiver did not answer (connection failed or time
 
 const POLL_MS = 1000;
 const BATCH = 20;
-
-interface ClaimedDelivery {
-  id: string;
-  url: string;
-  body: string;
-  event: string;
-  secret_sealed: string;
-  attempts: number;
-  max_attempts: number;
-}
 
 /**
  * Drains `webhook_deliveries`: every replica polls; a due delivery is claimed with FOR UPDATE SKIP
@@ -85,13 +75,7 @@ export class WebhookSender implements OnApplicationBootstrap, OnModuleDestroy {
   /** One pass: claims up to a batch of due deliveries and attempts each once. Returns how many. */
   async deliverDue(now: Date = new Date()): Promise<number> {
     const leaseUntil = new Date(now.getTime() + this.settings.webhookTimeoutMs + 5000);
-    const [rows] = (await this.db.query(
-      `UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = $2
-        WHERE id IN (SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $1
-                      ORDER BY next_attempt_at LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)
-        RETURNING id, url, body, event, secret_sealed, attempts, max_attempts`,
-      [now, leaseUntil],
-    )) as [ClaimedDelivery[], number];
+    const rows = await new WebhookDeliveryQueries(this.db).claimDue(now, leaseUntil, BATCH);
     await Promise.all(rows.map((d) => this.attempt(d, now)));
     return rows.length;
   }
@@ -114,10 +98,10 @@ export class WebhookSender implements OnApplicationBootstrap, OnModuleDestroy {
     const patch = outcome.kind === 'delivered' ? { ...base, status: 'delivered', deliveredAt: new Date(), nextAttemptAt: null }
       : outcome.kind === 'failed' ? { ...base, status: 'failed', nextAttemptAt: null }
         : { ...base, nextAttemptAt: new Date(Math.max(now.getTime(), Date.now()) + outcome.delayMs) };
-    await this.db.query(
-      `UPDATE webhook_deliveries SET status = COALESCE($2, status), delivered_at = $3, next_attempt_at = $4, last_status_code = $5, last_error = $6 WHERE id = $1`,
-      [d.id, 'status' in patch ? patch.status : null, 'deliveredAt' in patch ? patch.deliveredAt : null, patch.nextAttemptAt, patch.lastStatusCode, patch.lastError],
-    );
+    await new WebhookDeliveryQueries(this.db).recordAttempt(d.id, {
+      status: 'status' in patch ? patch.status : null, deliveredAt: 'deliveredAt' in patch ? patch.deliveredAt : null,
+      nextAttemptAt: patch.nextAttemptAt, lastStatusCode: patch.lastStatusCode, lastError: patch.lastError,
+    });
     if (outcome.kind === 'failed') this.logger.warn(`webhook ${d.id} to ${d.url} failed after ${d.attempts} attempts: ${error}`);
   }
 

@@ -8,7 +8,8 @@ import { resolveLang } from '../exports/locale';
 import { ApiXlsxExport, streamWorkbook } from '../exports/workbook-stream';
 import { AUDIT_SHEET } from './audit-sheet';
 import { AuditEventPageDto, AuditExportQueryDto, AuditListQueryDto } from './audit.dto';
-import { AUDIT_SORT, AuditService } from './audit.service';
+import { AUDIT_SORT } from './audit.queries';
+import { AuditService } from './audit.service';
 
 @ApiTags('audit')
 @ApiBearerAuth()

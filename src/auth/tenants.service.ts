@@ -1,24 +1,22 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, IsNull, Repository } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig, hashApiKey } from '../config/config';
 import { Conflict, NotFound } from '../common/errors';
 import { ID_PREFIX, newId, newSecretToken } from '../common/ids';
 import { Page, ResolvedListQuery } from '../common/list-query';
 import { ApiKey, Role } from './api-key.entity';
 import { Tenant } from './tenant.entity';
+import { TenantQueries } from './tenants.queries';
 
 export const DEMO_TENANT_NAME = 'demo';
-/** Serialises bootstrap across API replicas starting together ("vpnboot" in ASCII). */
-const BOOTSTRAP_LOCK_KEY = '33337666652041076';
 
 @Injectable()
 export class TenantsService {
   private readonly logger = new Logger(TenantsService.name);
 
   constructor(
-    @InjectRepository(Tenant) private readonly tenants: Repository<Tenant>,
-    @InjectRepository(ApiKey) private readonly keys: Repository<ApiKey>,
+    @InjectDataSource() private readonly db: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -26,41 +24,39 @@ export class TenantsService {
   async bootstrap(): Promise<void> {
     // Several replicas starting at once each checked "no demo tenant yet" and inserted it: one won,
     // the others crashed on the unique name. One bootstrap at a time, in one transaction.
-    await this.tenants.manager.transaction(async (m) => {
-      await m.query(`SELECT pg_advisory_xact_lock(${BOOTSTRAP_LOCK_KEY}::bigint)`);
-      await this.ensureKey(m, this.config.adminApiKey, 'admin', null, 'bootstrap admin');
+    await this.db.transaction(async (m) => {
+      const tx = new TenantQueries(m);
+      await tx.lockBootstrap();
+      await this.ensureKey(tx, this.config.adminApiKey, 'admin', null, 'bootstrap admin');
       if (this.config.demoApiKey) {
-        let demo = await m.findOne(Tenant, { where: { name: DEMO_TENANT_NAME } });
-        if (!demo) demo = await m.save(m.create(Tenant, { id: newId(ID_PREFIX.tenant), name: DEMO_TENANT_NAME }));
-        await this.ensureKey(m, this.config.demoApiKey, 'tenant', demo.id, 'demo');
+        let demo = await tx.tenantNamed(DEMO_TENANT_NAME);
+        if (!demo) demo = await tx.saveTenant({ id: newId(ID_PREFIX.tenant), name: DEMO_TENANT_NAME });
+        await this.ensureKey(tx, this.config.demoApiKey, 'tenant', demo.id, 'demo');
       }
     });
   }
 
-  private async ensureKey(m: EntityManager, key: string, role: Role, tenantId: string | null, name: string): Promise<void> {
+  private async ensureKey(tx: TenantQueries, key: string, role: Role, tenantId: string | null, name: string): Promise<void> {
     const keyHash = hashApiKey(key);
-    const existing = await m.findOne(ApiKey, { where: { keyHash } });
+    const existing = await tx.keyWithHash(keyHash);
     if (existing) return;
-    await m.insert(ApiKey, { id: newId(ID_PREFIX.apiKey), role, tenantId, name, keyHash, keyPrefix: key.slice(0, 8), revokedAt: null });
+    await tx.insertKey({ id: newId(ID_PREFIX.apiKey), role, tenantId, name, keyHash, keyPrefix: key.slice(0, 8), revokedAt: null });
     this.logger.log(`created ${role} API key "${name}" (${key.slice(0, 8)}…)`);
   }
 
   async create(name: string): Promise<Tenant> {
-    if (await this.tenants.findOne({ where: { name } })) {
+    if (await new TenantQueries(this.db).tenantNamed(name)) {
       throw new Conflict('name_taken', `a tenant named ${name} exists`, [{ field: 'name', rule: 'unique', value: name, message: `a tenant named ${name} exists` }]);
     }
-    return this.tenants.save(this.tenants.create({ id: newId(ID_PREFIX.tenant), name }));
+    return new TenantQueries(this.db).saveTenant({ id: newId(ID_PREFIX.tenant), name });
   }
 
-  async list(q: ResolvedListQuery): Promise<Page<Tenant>> {
-    const qb = this.tenants.createQueryBuilder('t');
-    if (q.like) qb.where('(t.name ILIKE :like OR t.id ILIKE :like)', { like: q.like });
-    const [items, total] = await qb.orderBy(q.sortColumn, q.order).offset(q.offset).limit(q.limit).getManyAndCount();
-    return { items, total, offset: q.offset, limit: q.limit };
+  list(q: ResolvedListQuery): Promise<Page<Tenant>> {
+    return new TenantQueries(this.db).list(q);
   }
 
   async get(id: string): Promise<Tenant> {
-    const tenant = await this.tenants.findOne({ where: { id } });
+    const tenant = await new TenantQueries(this.db).tenant(id);
     if (!tenant) throw new NotFound('tenant', id);
     return tenant;
   }
@@ -69,17 +65,15 @@ export class TenantsService {
   async issueKey(tenantId: string, name: string): Promise<{ key: ApiKey; secret: string }> {
     await this.get(tenantId);
     const secret = newSecretToken('vpnk');
-    const key = this.keys.create({ id: newId(ID_PREFIX.apiKey), role: 'tenant', tenantId, name, keyHash: hashApiKey(secret), keyPrefix: secret.slice(0, 8), revokedAt: null });
-    await this.keys.insert(key);
+    const key = await new TenantQueries(this.db).insertKey({ id: newId(ID_PREFIX.apiKey), role: 'tenant', tenantId, name, keyHash: hashApiKey(secret), keyPrefix: secret.slice(0, 8), revokedAt: null });
     return { key, secret };
   }
 
   listKeys(tenantId: string): Promise<ApiKey[]> {
-    return this.keys.find({ where: { tenantId }, order: { createdAt: 'ASC' } });
+    return new TenantQueries(this.db).keys(tenantId);
   }
 
   async revokeKey(tenantId: string, keyId: string): Promise<void> {
-    const result = await this.keys.update({ id: keyId, tenantId, revokedAt: IsNull() }, { revokedAt: new Date() });
-    if (!result.affected) throw new NotFound('API key', keyId);
+    if (!(await new TenantQueries(this.db).revokeKey(tenantId, keyId))) throw new NotFound('API key', keyId);
   }
 }

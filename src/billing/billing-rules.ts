@@ -1,7 +1,7 @@
 // Pure billing rules: money arithmetic, renewal periods and what the sweep does to a gateway.
 import { Violation, violation } from '../common/violations';
 import { checkPeriod, expiryFrom } from '../vpn/gateways/gateway-rules';
-import { ChargeType } from '../vpn/states';
+import { ChargeType } from '../common/states';
 
 /** Largest unit price the operator may set (minor units): keeps every amount an exact integer. */
 export const MAX_UNIT_PRICE = 1_000_000_000_000;

@@ -3,7 +3,7 @@
 // (123.45) with a number format, beside the currency, as a finance department reads them.
 import { assertWordsForEveryCode, Localized } from '../exports/locale';
 import { SheetDef } from '../exports/sheet';
-import { CHARGE_TYPE_WORDS } from '../exports/vpn-sheets';
+import { CHARGE_TYPE_WORDS } from '../vpn/vpn-sheets';
 import { LEDGER_KINDS, LedgerEntry, LedgerKind, Order, ORDER_KINDS, OrderKind } from './billing.entities';
 
 export const ORDER_KIND_WORDS: Record<OrderKind, Localized> = {

@@ -10,6 +10,7 @@ import { VpnGateway } from '../vpn/gateways/vpn-gateway.entity';
 import { sendNotice } from './billing-notices';
 import { formatMoney, releaseAt, sweepAction } from './billing-rules';
 import { expireGateway, lockGateway, releaseGateway, renewGateway } from './gateway-lifecycle';
+import { BillingQueries } from './billing.queries';
 import { billingSettings } from './ledger';
 import { describeError, unavailableDependency } from '../common/dependency-errors';
 
@@ -65,7 +66,7 @@ export class BillingSweeper implements OnApplicationBootstrap, OnModuleDestroy {
     let intervalMs = OFF_RECHECK_MS;
     let enabled = false;
     try {
-      const s = await billingSettings(this.db.manager);
+      const s = await billingSettings(this.db);
       enabled = s.sweepIntervalSeconds > 0;
       if (enabled) intervalMs = s.sweepIntervalSeconds * 1000;
     } catch (err) {
@@ -85,19 +86,13 @@ export class BillingSweeper implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async sweep(now: Date = new Date()): Promise<SweepReport> {
-    const s = await billingSettings(this.db.manager);
+    const s = await billingSettings(this.db);
     const report: SweepReport = { checked: 0, notified: 0, autoRenewed: 0, autoRenewFailed: 0, expired: 0, released: 0 };
     const horizon = new Date(now.getTime() + Math.max(s.noticeLeadHours * 3_600_000, s.autoRenewLeadMinutes * 60_000));
     const retentionStart = new Date(now.getTime() - s.retentionHours * 3_600_000);
     let after = '';
     for (;;) {
-      const due: { id: string }[] = await this.db.query(
-        `SELECT id FROM vpn_gateways
-          WHERE id > $1 AND expires_at IS NOT NULL AND resource_state <> 'deleting'
-            AND ((resource_state <> 'expired' AND expires_at <= $2) OR (resource_state = 'expired' AND expired_at <= $3))
-          ORDER BY id LIMIT ${BATCH}`,
-        [after, horizon, retentionStart],
-      );
+      const due = await new BillingQueries(this.db).gatewaysDue(after, horizon, retentionStart, BATCH);
       for (const { id } of due) {
         report.checked++;
         await this.sweepOne(id, now, report).catch((err) => this.logger.warn(`billing sweep of ${id}: ${(err as Error).message}`));

@@ -14,7 +14,8 @@ import {
 } from './billing.dto';
 import { ApiPaymentRequired } from './api-payment-required';
 import { BillingSweeper } from './billing-sweeper.service';
-import { BillingService, LEDGER_SORT, ORDER_SORT } from './billing.service';
+import { LEDGER_SORT, ORDER_SORT } from './billing.queries';
+import { BillingService } from './billing.service';
 import { RenewalsService } from './renewals.service';
 
 export const orderView = (o: Order): OrderDto => ({

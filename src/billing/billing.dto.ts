@@ -3,7 +3,7 @@ import { Type } from 'class-transformer';
 import { Allow, ArrayMaxSize, IsArray, IsIn, IsInt, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { ListQueryDto } from '../common/list-query';
 import { ExportLangDto } from '../exports/export-query';
-import { CHARGE_TYPES, ChargeType } from '../vpn/states';
+import { CHARGE_TYPES, ChargeType } from '../common/states';
 import { LEDGER_KINDS, ORDER_KINDS } from './billing.entities';
 import { MAX_TOP_UP, MAX_UNIT_PRICE } from './billing-rules';
 import { IsIsoDateTime, Optional } from '../common/validators';

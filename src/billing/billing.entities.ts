@@ -2,7 +2,7 @@ import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typ
 import { Tenant } from '../auth/tenant.entity';
 import { CreatedAt, IdColumn, RefColumn, UpdatedAt } from '../database/columns';
 import { MachineType } from '../inventory/inventory.entities';
-import { ChargeType } from '../vpn/states';
+import { ChargeType } from '../common/states';
 
 // Money is an integer number of minor units (fen, cents) with its ISO 4217 currency, stored as
 // bigint: never a float. pg returns bigint as a string; the transformer makes it a JS number

@@ -2,9 +2,9 @@
 // renew (charge, push expires_at, restore an expired gateway), expire, release. The caller
 // dispatches the worker's job and wakes the route agents after the commit.
 import { EntityManager } from 'typeorm';
-import { finalizeGatewayDeletion } from '../vpn/gateways/gateways.service';
+import { finalizeGatewayDeletion } from '../vpn/gateways/gateways.queries';
 import { VpnGateway } from '../vpn/gateways/vpn-gateway.entity';
-import { finalizeTunnelDeletion } from '../vpn/tunnels/tunnel-pairs';
+import { finalizeTunnelDeletion } from '../vpn/tunnels/tunnels.queries';
 import { VpnTunnel } from '../vpn/tunnels/vpn-tunnel.entity';
 import { Order, OrderKind } from './billing.entities';
 import { renewalPeriod } from './billing-rules';

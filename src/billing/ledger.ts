@@ -3,11 +3,12 @@
 // entry and the new balance can never interleave with another purchase, renewal or top-up.
 // Lock order everywhere: resource rows (external IP, subnet, gateway) first, the account last.
 import { HttpStatus } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { Conflict, DomainError } from '../common/errors';
 import { newId } from '../common/ids';
+import { managerOf } from '../database/manager';
 import { violation } from '../common/violations';
-import { ChargeType } from '../vpn/states';
+import { ChargeType } from '../common/states';
 import { Account, BILLING_ID_PREFIX, BillingSettings, LedgerEntry, LedgerKind, Order, OrderKind, Price } from './billing.entities';
 import { formatMoney, orderAmount } from './billing-rules';
 
@@ -24,7 +25,9 @@ export class InsufficientBalance extends DomainError {
 
 export const SETTINGS_ID = 'main';
 
-export async function billingSettings(m: EntityManager): Promise<BillingSettings> {
+/** The settings row, created with the defaults on first read. Runs on a transaction's manager or on its own. */
+export async function billingSettings(db: DataSource | EntityManager): Promise<BillingSettings> {
+  const m = managerOf(db);
   const s = await m.findOne(BillingSettings, { where: { id: SETTINGS_ID } });
   if (s) return s;
   await m.createQueryBuilder().insert().into(BillingSettings).values({ id: SETTINGS_ID }).orIgnore().execute();
@@ -79,8 +82,8 @@ function currencyMismatch(priced: string, account: string): Conflict {
 }
 
 /** The price of one unit, or 409 not_for_sale: a machine type without a price is not sold. */
-export async function priceOf(m: EntityManager, machineTypeId: string, chargeType: ChargeType): Promise<Price> {
-  const price = await m.findOne(Price, { where: { machineTypeId, chargeType } });
+export async function priceOf(db: DataSource | EntityManager, machineTypeId: string, chargeType: ChargeType): Promise<Price> {
+  const price = await managerOf(db).findOne(Price, { where: { machineTypeId, chargeType } });
   if (!price) {
     const message = `machine type ${machineTypeId} has no ${chargeType} price, so it cannot be bought ${chargeType}: choose another charge type or ask the operator to price it`;
     throw new Conflict('not_for_sale', message, [violation('chargeType', 'priced', chargeType, message)]);

@@ -23,3 +23,6 @@ export class SecretBox {
     return Buffer.concat([decipher.update(Buffer.from(body, 'base64')), decipher.final()]).toString('utf8');
   }
 }
+
+/** The Nest token of the API's SecretBox (sealing PSKs and webhook secrets). */
+export const SECRET_BOX = Symbol('SECRET_BOX');

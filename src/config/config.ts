@@ -3,7 +3,7 @@
 import { createHash } from 'crypto';
 import { existsSync } from 'fs';
 import { dirname, join } from 'path';
-import { AlertSettings, readAlertSettings } from '../alerts/alert-settings';
+import { AlertSettings, readAlertSettings } from './alert-settings';
 import { LogFormat, readLogSettings } from '../common/structured-log';
 
 export type DataPlane = 'libipsec' | 'kernel';
@@ -23,7 +23,7 @@ export interface AppConfig {
   logLevel: 'error' | 'warn' | 'log' | 'debug';
   /** LOG_FORMAT: json (one object a line, for a log pipeline) or text (default). */
   logFormat: LogFormat;
-  /** Alert evaluation and webhook delivery (src/alerts/alert-settings.ts). */
+  /** Alert evaluation and webhook delivery (src/config/alert-settings.ts). */
   alerts: AlertSettings;
   /** GET /metrics takes an operator API key, or this scrape-only bearer token when set. */
   metricsToken: string | null;

@@ -1,10 +1,8 @@
 // Query parameters of the export routes: exactly the list's search, filters and sort (no paging:
 // `offset`/`limit` answer 400 like any unknown parameter), plus the language of the workbook.
-import { ApiPropertyOptional, IntersectionType, OmitType } from '@nestjs/swagger';
+// Each feature declares its own export queries from these (vpn/vpn-export.dto.ts, billing.dto.ts).
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn } from 'class-validator';
-import { ListQueryDto } from '../common/list-query';
-import { GatewayListQueryDto } from '../vpn/gateways/gateway.dto';
-import { TunnelListQueryDto, TunnelLogQueryDto } from '../vpn/tunnels/tunnel.dto';
 import { Lang, LANGS } from './locale';
 import { Optional } from '../common/validators';
 
@@ -13,10 +11,5 @@ export class ExportLangDto {
   @Optional() @IsIn(LANGS) lang?: Lang;
 }
 
-const PAGING = ['offset', 'limit'] as const;
-
-export class GatewayExportQueryDto extends IntersectionType(OmitType(GatewayListQueryDto, PAGING), ExportLangDto) {}
-export class PeerExportQueryDto extends IntersectionType(OmitType(ListQueryDto, PAGING), ExportLangDto) {}
-export class TunnelExportQueryDto extends IntersectionType(OmitType(TunnelListQueryDto, PAGING), ExportLangDto) {}
-/** A tunnel's connection log: the log tab's filters (kind, result, reasonCode, from/to, q, collapse), no paging. */
-export class TunnelLogExportQueryDto extends IntersectionType(OmitType(TunnelLogQueryDto, PAGING), ExportLangDto) {}
+/** The list query's paging fields, which an export's query omits. */
+export const PAGING = ['offset', 'limit'] as const;

@@ -1,6 +1,6 @@
 import { cellValue, columnLetter, contentDisposition, headerOf, numFmtOf, rowValues, SheetDef, worksheetName } from './sheet';
-import { CONNECTION_STATE_WORDS, GATEWAY_SHEET, PEER_SHEET, TUNNEL_SHEET } from './vpn-sheets';
-import { CONNECTION_STATES, GATEWAY_STATES } from '../vpn/states';
+import { CONNECTION_STATE_WORDS, GATEWAY_SHEET, PEER_SHEET, TUNNEL_SHEET } from '../vpn/vpn-sheets';
+import { CONNECTION_STATES, GATEWAY_STATES } from '../common/states';
 
 interface Order { id: string; amount: string | number | null; at: Date | string | null; status: string; note?: string }
 const ORDER_SHEET: SheetDef<Order> = {

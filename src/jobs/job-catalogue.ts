@@ -20,6 +20,20 @@ export interface JobPayloads {
 
 export type JobPayload<N extends JobName> = JobPayloads[N];
 
+/** What an IKE probe of one port heard (negotiation/host/ike-probe.ts). */
+export type ProbeResult = 'answered' | 'silent' | 'unreachable';
+
+/** The return value of a `tunnel.diagnose` job: the host's view of the tunnel. */
+export interface TunnelProbe {
+  hostId: string;
+  /** The gateway runs on this host with a charon answering VICI. */
+  gatewayServed: boolean;
+  /** null: the peer is 0.0.0.0 (no address to ask). */
+  peer: { address: string; udp500: ProbeResult; udp4500: ProbeResult } | null;
+  /** The tunnel's SAs in the gateway's charon: IKE state, installed children, counters before/after. */
+  sas: { ikeState: string | null; childrenInstalled: number; bytesBefore: number; bytesAfter: number; windowMs: number } | null;
+}
+
 export function hostQueueName(hostId: string): string {
   return `host.${hostId}`;
 }

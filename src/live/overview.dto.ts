@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { AlertDto } from '../alerts/alerts.dto';
-import { CONNECTION_STATES, ConnectionState } from '../vpn/states';
+import { CONNECTION_STATES, ConnectionState } from '../common/states';
 
 export class OverviewFailureDto {
   @ApiProperty() code: string;

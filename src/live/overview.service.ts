@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { Alert } from '../alerts/alert.entities';
 import { alertView } from '../alerts/alert-history.service';
-import { CONNECTION_STATES, GATEWAY_STATES } from '../vpn/states';
+import { CONNECTION_STATES, GATEWAY_STATES } from '../common/states';
 import { OverviewDto, OverviewGatewayDto, OverviewTunnelDto } from './overview.dto';
+import { OverviewQueries } from './live.queries';
 
-const FAILING = `(t.connection_state IN ('phase1_failed', 'phase2_failed') OR (t.connection_state = 'connecting' AND t.disconnected_at IS NOT NULL) OR t.resource_state = 'error')`;
 const EXPIRY_DAYS = 7;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- pg's rows are untyped; the DTO mappings below give them their types
@@ -23,22 +22,7 @@ export class OverviewService {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   async forTenant(tenantId: string): Promise<OverviewDto> {
-    const q = <T = SqlRow>(sql: string, params: unknown[] = [tenantId]): Promise<T[]> => this.db.query(sql, params);
-    const [tunnelCounts, gatewayCounts, failing, failingTotal, gateways, tunnels, peers, vpcs, alerts] = await Promise.all([
-      q<{ s: string; n: string }>('SELECT connection_state AS s, count(*) AS n FROM vpn_tunnels WHERE tenant_id = $1 GROUP BY 1'),
-      q<{ s: string; n: string }>('SELECT resource_state AS s, count(*) AS n FROM vpn_gateways WHERE tenant_id = $1 GROUP BY 1'),
-      q(`SELECT t.id, t.name, t.connection_state, t.resource_state, t.failure_code, t.failure_message, t.state_changed_at, t.connected_at, t.disconnected_at,
-                g.id AS gateway_id, g.name AS gateway_name, p.id AS peer_id, p.name AS peer_name, p.ip_address AS peer_ip
-           FROM vpn_tunnels t JOIN vpn_gateways g ON g.id = t.gateway_id JOIN peer_gateways p ON p.id = t.peer_id
-          WHERE t.tenant_id = $1 AND ${FAILING} ORDER BY t.state_changed_at DESC, t.id LIMIT 20`),
-      q<{ n: string }>(`SELECT count(*) AS n FROM vpn_tunnels t WHERE t.tenant_id = $1 AND ${FAILING}`),
-      q(`SELECT g.id, g.name, g.resource_state, g.state_reason, e.address, g.vpc_id, g.expires_at, g.auto_renew, g.charge_type
-           FROM vpn_gateways g JOIN external_ips e ON e.id = g.external_ip_id WHERE g.tenant_id = $1 ORDER BY g.name, g.id`),
-      q('SELECT id, name, gateway_id, peer_id, connection_state FROM vpn_tunnels WHERE tenant_id = $1 ORDER BY name, id'),
-      q('SELECT id, name, ip_address FROM peer_gateways WHERE tenant_id = $1 ORDER BY name, id'),
-      q('SELECT DISTINCT v.id, v.name, v.cidr FROM vpcs v JOIN vpn_gateways g ON g.vpc_id = v.id WHERE g.tenant_id = $1 ORDER BY v.name, v.id'),
-      this.db.getRepository(Alert).find({ where: { tenantId }, order: { firedAt: 'DESC' }, take: 5 }),
-    ]);
+    const [tunnelCounts, gatewayCounts, failing, failingTotal, gateways, tunnels, peers, vpcs, alerts] = await new OverviewQueries(this.db).forTenant(tenantId);
     const count = (rows: { s: string; n: string }[], states: readonly string[]) =>
       Object.fromEntries(states.map((s) => [s, Number(rows.find((r) => r.s === s)?.n ?? 0)]));
     const soon = Date.now() + EXPIRY_DAYS * 86_400_000;

@@ -6,6 +6,7 @@ import { GatewaysService } from '../vpn/gateways/gateways.service';
 import { TunnelsService } from '../vpn/tunnels/tunnels.service';
 import { GatewayMetricsDto, GatewaySeriesDto, MetricsQueryDto, TunnelMetricsDto, TunnelSeriesDto } from './metrics.dto';
 import { MetricsWindow, resolveWindow } from './metrics-window';
+import { MonitoringQueries } from './monitoring.queries';
 import { GATEWAY_SERIES, seriesSqlFor, TUNNEL_SERIES } from './series-sql';
 import type { Aggregate } from './series-sql';
 
@@ -45,7 +46,7 @@ export class MonitoringService {
   }
 
   private async series(sql: string, names: string[], id: string, w: MetricsWindow): Promise<Record<string, Point[]>> {
-    const rows: Record<string, number>[] = await this.db.query(sql, [id, w.stepSeconds, w.from, w.to]);
+    const rows = await new MonitoringQueries(this.db).series(sql, id, w);
     const out: Record<string, Point[]> = {};
     for (const name of names) out[name] = rows.map((r) => [r.ts, r[name]]);
     return out;

@@ -8,12 +8,13 @@ import { GatewayHostRuntime } from './host/gateway-host';
 import { GatewayPlacement } from './host/gateway-network';
 import { preloadTunnels } from './tunnel-preload';
 import { KeyedMutex } from './keyed-mutex';
-import { OwnershipFence } from './host-lease';
+import { OwnershipFence } from '../hosts/host-lease';
 import { ClaimedGateway, NegotiationStore } from './negotiation-store';
 import { FencedStore } from './state-writer';
 import { RetryTimings } from './retry-policy';
 import { TunnelStateStore } from './tunnel-negotiator';
-import { probeTunnel, TunnelProbe } from './tunnel-probe';
+import { TunnelProbe } from '../jobs/job-catalogue';
+import { probeTunnel } from './tunnel-probe';
 import type { ViciLogger } from '../vici';
 
 export interface HostControllerOptions {

@@ -14,12 +14,12 @@ import { hostQueueName, JOB_NAMES, JobName, JobPayloads } from '../jobs/job-cata
 import { HostController } from './host-controller';
 import { GatewayHostRuntime } from './host/gateway-host';
 import { hostTag } from './host/gateway-names';
-import { FenceGuard, HostLease } from './host-lease';
+import { FenceGuard, HostLease } from '../hosts/host-lease';
 import { createNetworkDriver } from './host/network-driver-factory';
 import { publishRoutesChanged } from '../routes/route-notifier';
 import { NegotiationStore } from './negotiation-store';
 import { StateWriter, WriteBehindStore } from './state-writer';
-import { MetricsCollector } from '../monitoring/collector';
+import { MetricsCollector } from './metrics/collector';
 import { SampleStore } from '../monitoring/sample-store';
 import { connName } from '../strongswan/tunnel-model';
 import { WorkerConfig } from './worker-config';

@@ -7,19 +7,20 @@ import { DataSource, In, IsNull, Not } from 'typeorm';
 import { firstHost } from '../common/cidr';
 import { unavailableDependency } from '../common/dependency-errors';
 import { SecretBox } from '../common/secret-box';
+import { returnedRows } from '../database/manager';
 import { ExternalIp, Subnet, Vpc } from '../inventory/inventory.entities';
 import { RenderableTunnel } from '../strongswan/tunnel-model';
 import { VpnGateway } from '../vpn/gateways/vpn-gateway.entity';
-import { finalizeGatewayDeletion } from '../vpn/gateways/gateways.service';
-import { ConnectionState } from '../vpn/states';
-import { finalizeTunnelDeletion } from '../vpn/tunnels/tunnel-pairs';
+import { finalizeGatewayDeletion } from '../vpn/gateways/gateways.queries';
+import { ConnectionState } from '../common/states';
+import { finalizeTunnelDeletion } from '../vpn/tunnels/tunnels.queries';
 import { toRenderable } from '../vpn/tunnels/renderable';
 import { PairState, VpnTunnel } from '../vpn/tunnels/vpn-tunnel.entity';
-import { GatewayHost } from './gateway-host.entity';
-import { GatewayMoveReason } from './gateway-move.entity';
-import { claimShare, LEASE_EXPIRED, OwnershipFence, PLACEABLE } from './host-lease';
+import { GatewayHost } from '../hosts/gateway-host.entity';
+import { GatewayMoveReason } from '../hosts/gateway-move.entity';
+import { claimShare, LEASE_EXPIRED, OwnershipFence, PLACEABLE } from '../hosts/host-lease';
 import { SegmentPlacement } from './host/vxlan-network-driver';
-import { TunnelEvent, TunnelEventKind } from './tunnel-event.entity';
+import { TunnelEvent, TunnelEventKind } from '../vpn/tunnels/tunnel-event.entity';
 
 export interface DesiredTunnel {
   render: RenderableTunnel;
@@ -404,9 +405,4 @@ function FENCED(n: number): string {
 
 function fenceParams(fence: OwnershipFence | undefined): [string | null, number | null] {
   return fence ? [fence.hostId, fence.epoch] : [null, null];
-}
-
-/** TypeORM returns [rows, count] for UPDATE ... RETURNING on postgres. */
-function returnedRows<T>(rows: T[]): T[] {
-  return Array.isArray(rows[0]) ? (rows[0] as unknown as T[]) : rows;
 }

@@ -1,9 +1,9 @@
 // The spec's retry policy as a pure state machine: a failed negotiation is retried; after 3
 // failed tries the tunnel shows phase 1 / phase 2 failed, and the platform keeps retrying every
 // 12 seconds until it connects or is deleted (docs/spec.md, "States").
-import { ConnectionState } from '../vpn/states';
+import { ConnectionState } from '../common/states';
 import { FailureReason } from './failure-reasons';
-import { DpdAction } from '../vpn/policy/tunnel-options';
+import { DpdAction } from '../policy/tunnel-options';
 
 export interface RetryTimings {
   /** Tries before the state turns to phase1_failed / phase2_failed. */

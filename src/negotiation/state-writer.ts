@@ -4,11 +4,11 @@
 // back-off, so the stored state converges once it returns. Writes are guarded by configVersion in
 // SQL, so a late one never overwrites a newer configuration's state.
 import { describeError, unavailableDependency } from '../common/dependency-errors';
-import { ConnectionState } from '../vpn/states';
+import { ConnectionState } from '../common/states';
 import { PairState } from '../vpn/tunnels/vpn-tunnel.entity';
 import { NegotiationStore, StoredFailure, TunnelEventInput } from './negotiation-store';
 import type { TunnelStateStore } from './tunnel-negotiator';
-import { OwnershipFence } from './host-lease';
+import { OwnershipFence } from '../hosts/host-lease';
 
 export interface StateWriterOptions {
   /** Delays between tries of a write PostgreSQL refused for being away; the last repeats. */

@@ -13,7 +13,7 @@ import { canInitiate, connName, optionsOf, RenderableTunnel, subnetPairs, usesPa
 import { childNames, renderLoadConn, renderLoadShared, sharedSecretId } from '../strongswan/vici-conn';
 import { ControlResult, ViciCommands } from '../vici';
 import { PairState } from '../vpn/tunnels/vpn-tunnel.entity';
-import { childProposalList, ikeProposalList } from '../vpn/policy/policy';
+import { childProposalList, ikeProposalList } from '../policy/policy';
 import {
   classifyFailure, FailureContext, FailureReason, IkeFlavour, pfsMismatch, rekeyFailed, remoteDeletedChildSa, versionOrModeMismatch,
 } from './failure-reasons';

@@ -4,19 +4,9 @@
 import { join } from 'node:path';
 import { ViciCommands, ViciSession } from '../vici';
 import { run } from './host/exec';
-import { ProbeResult } from './host/ike-probe';
+import { ProbeResult, TunnelProbe } from '../jobs/job-catalogue';
 import { connName, isAnyPeer } from '../strongswan/tunnel-model';
 import { DesiredTunnel } from './negotiation-store';
-
-export interface TunnelProbe {
-  hostId: string;
-  /** The gateway runs on this host with a charon answering VICI. */
-  gatewayServed: boolean;
-  /** null: the peer is 0.0.0.0 (no address to ask). */
-  peer: { address: string; udp500: ProbeResult; udp4500: ProbeResult } | null;
-  /** The tunnel's SAs in the gateway's charon: IKE state, installed children, counters before/after. */
-  sas: { ikeState: string | null; childrenInstalled: number; bytesBefore: number; bytesAfter: number; windowMs: number } | null;
-}
 
 const PROBE_SCRIPT = join(__dirname, 'host', 'ike-probe.js');
 

@@ -4,7 +4,7 @@
 // crypto map entry, interface, routes. Pure.
 import {
   DhGroup, EncryptionAlgorithm, IkeAuthAlgorithm, IkeProposal, IpsecAuthAlgorithm, IpsecProposal, PfsGroup, ikeProposals, ipsecProposals, isAead,
-} from '../vpn/policy/policy';
+} from '../policy/policy';
 import { NotExpressible, RenderableTunnel, assertRenderable, keyword, optionsOf } from '../strongswan/tunnel-model';
 import { checklist, cidrParts, commentBlock, idIsIp, objectName, remotePairs, remoteView, routerDpd } from './remote-view';
 

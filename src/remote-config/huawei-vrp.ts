@@ -1,7 +1,7 @@
 // Huawei VRP (AR routers V200R008 and later; H3C Comware 5 uses the same objects) configuration for
 // the remote device: acl / ike proposal / ike peer / ipsec proposal / ipsec policy, applied to the
 // internet-facing interface, plus static routes. Pure.
-import { DhGroup, EncryptionAlgorithm, IkeAuthAlgorithm, IpsecAuthAlgorithm, PfsGroup, ikeProposals, ipsecProposals } from '../vpn/policy/policy';
+import { DhGroup, EncryptionAlgorithm, IkeAuthAlgorithm, IpsecAuthAlgorithm, PfsGroup, ikeProposals, ipsecProposals } from '../policy/policy';
 import { NotExpressible, RenderableTunnel, assertRenderable, keyword, optionsOf } from '../strongswan/tunnel-model';
 import { checklist, cidrParts, commentBlock, idIsIp, remotePairs, remoteView, routerDpd } from './remote-view';
 

@@ -2,7 +2,7 @@
 // libreswan differs from strongSwan's ipsec.conf: ikev2=insist|no instead of keyexchange=,
 // `;` before the DH group in ike=/phase2alg=, pfs=no, phase2=esp|ah, @ before FQDN ids, and
 // leftsubnets={...} for several subnets. Pure.
-import { DhGroup, EncryptionAlgorithm, IkeAuthAlgorithm, IkeProposal, IpsecAuthAlgorithm, IpsecProposal, ikeProposals, ipsecProposals } from '../vpn/policy/policy';
+import { DhGroup, EncryptionAlgorithm, IkeAuthAlgorithm, IkeProposal, IpsecAuthAlgorithm, IpsecProposal, ikeProposals, ipsecProposals } from '../policy/policy';
 import { formatPsk } from '../strongswan/ipsec-conf';
 import { NotExpressible, REMOTE_MSS_SENTENCE, RenderableTunnel, assertRenderable, connName, linuxMssClampNote, optionsOf, seconds } from '../strongswan/tunnel-model';
 import { checklist, commentBlock, idIsIp, remoteView } from './remote-view';

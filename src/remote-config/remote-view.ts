@@ -2,7 +2,7 @@
 // vendor file, plus the facts all vendor renderers share: the checklist in each file's header,
 // netmasks, names. Pure: no framework, no I/O.
 import { maskOf, parseCidr, intToIp, isIpv4 } from '../common/cidr';
-import { DH_KEYWORD, DhGroup, PfsGroup, isAead } from '../vpn/policy/policy';
+import { DH_KEYWORD, DhGroup, PfsGroup, isAead } from '../policy/policy';
 import { RenderableTunnel, commentSafe, connName, isAnyPeer, optionsOf, platformDpdNote } from '../strongswan/tunnel-model';
 
 export interface RemoteView {

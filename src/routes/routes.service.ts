@@ -2,32 +2,27 @@ import { pushErrorCode, PushErrorCode } from './push-errors';
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import IORedis from 'ioredis';
-import { DataSource, In, IsNull, Not } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig, hashApiKey } from '../config/config';
 import { NotFound, Unauthorized } from '../common/errors';
 import { newSecretToken } from '../common/ids';
-import { Subnet } from '../inventory/inventory.entities';
-import { VpnGateway } from '../vpn/gateways/vpn-gateway.entity';
-import { VpnTunnel } from '../vpn/tunnels/vpn-tunnel.entity';
 import { AgentTarget } from './agent-target.entity';
 import { desiredRoutes, RoutingSubnet, RoutingTunnel, TargetRoutes } from './desired-routes';
 import { publishRoutesChanged, RouteChangeListener } from './route-notifier';
+import { RouteQueries } from './routes.queries';
 
 /** How long a tunnel's routes outlive its leaving `connected` (see desired-routes.ts). */
 export const ROUTE_HOLD_DOWN_MS = 60_000;
 export const MAX_WAIT_SECONDS = 30;
 export const RECENT_ROUTING_MAX_AGE_MS = 2_000;
 
-interface VpcRoutingRow {
-  id: string; gateway_id: string; subnet_id: string; private_ip: string; local_subnet_ids: string[]; remote_cidrs: string[];
-  connection_state: string; resource_state: string; gateway_state: string; disconnected_at: Date | null;
-  pair_states: RoutingTunnel['pairStates'];
-}
-
 export interface VpcRouting {
   tunnels: RoutingTunnel[];
   subnets: RoutingSubnet[];
 }
+
+/** What a tunnel's route push status needs of the tunnel. */
+export type PushedTunnel = { gatewayId: string; localSubnetIds: string[]; connectionState: string; resourceState: string; disconnectedAt: Date | null };
 
 @Injectable()
 export class RoutesService implements OnModuleInit, OnModuleDestroy {
@@ -64,14 +59,11 @@ export class RoutesService implements OnModuleInit, OnModuleDestroy {
 
   async vpcRouting(vpcId: string): Promise<VpcRouting> {
     // Only the columns routing needs (not the policies): a VPC may hold thousands of tunnels.
-    const rows = await this.db.query(
-      `SELECT t.id, t.gateway_id, g.subnet_id, g.private_ip, t.local_subnet_ids, t.remote_cidrs, t.connection_state,
-              t.resource_state, g.resource_state AS gateway_state, t.disconnected_at, t.pair_states
-         FROM vpn_tunnels t JOIN vpn_gateways g ON g.id = t.gateway_id WHERE g.vpc_id = $1`, [vpcId]);
-    const subnets = await this.db.getRepository(Subnet).find({ where: { vpcId }, select: { id: true, cidr: true } });
+    const rows = await new RouteQueries(this.db).vpcTunnels(vpcId);
+    const subnets = await new RouteQueries(this.db).vpcSubnets(vpcId);
     return {
       subnets,
-      tunnels: rows.map((t: VpcRoutingRow) => ({
+      tunnels: rows.map((t) => ({
         id: t.id, gatewayId: t.gateway_id, gatewaySubnetId: t.subnet_id, gatewayPrivateIp: t.private_ip,
         localSubnetIds: t.local_subnet_ids, remoteCidrs: t.remote_cidrs, connectionState: t.connection_state,
         // A deleting or expired gateway carries no traffic: its tunnels' routes go at once (no hold-down).
@@ -89,7 +81,7 @@ export class RoutesService implements OnModuleInit, OnModuleDestroy {
 
   async authenticate(token: string | undefined): Promise<AgentTarget> {
     if (!token) throw new Unauthorized('an agent token is required: Authorization: Bearer <token>');
-    const target = await this.db.getRepository(AgentTarget).findOne({ where: { tokenHash: hashApiKey(token) } });
+    const target = await new RouteQueries(this.db).targetWithToken(hashApiKey(token));
     if (!target) throw new Unauthorized('the agent token is unknown or revoked');
     return target;
   }
@@ -99,7 +91,7 @@ export class RoutesService implements OnModuleInit, OnModuleDestroy {
    * routes change (or a hold-down ends) and the set really differs, or when the wait is over.
    */
   async poll(target: AgentTarget, version: string | undefined, waitSeconds: number, agentVersion: string | undefined): Promise<TargetRoutes> {
-    await this.db.getRepository(AgentTarget).update({ id: target.id }, { lastCheckInAt: new Date(), ...(agentVersion && { agentVersion: agentVersion.slice(0, 32) }) });
+    await new RouteQueries(this.db).updateTarget(target.id, { lastCheckInAt: new Date(), ...(agentVersion && { agentVersion: agentVersion.slice(0, 32) }) });
     const deadline = Date.now() + Math.min(Math.max(waitSeconds, 0), MAX_WAIT_SECONDS) * 1000;
     for (;;) {
       // Noted before reading: a change landing during the read wakes the wait below at once.
@@ -130,7 +122,7 @@ export class RoutesService implements OnModuleInit, OnModuleDestroy {
   }
 
   async report(target: AgentTarget, appliedVersion: string, agentVersion: string, error: string | null): Promise<void> {
-    await this.db.getRepository(AgentTarget).update({ id: target.id }, {
+    await new RouteQueries(this.db).updateTarget(target.id, {
       appliedVersion: appliedVersion.slice(0, 32), agentVersion: agentVersion.slice(0, 32),
       lastError: error ? error.slice(0, 1000) : null, lastReportAt: new Date(), lastCheckInAt: new Date(),
     });
@@ -139,13 +131,13 @@ export class RoutesService implements OnModuleInit, OnModuleDestroy {
   // --- tokens (operators) --------------------------------------------------------------------
 
   async issueInstanceToken(instanceId: string): Promise<string> {
-    const target = await this.db.getRepository(AgentTarget).findOne({ where: { instanceId } });
+    const target = await new RouteQueries(this.db).instanceTarget(instanceId);
     if (!target) throw new NotFound('instance', instanceId);
     return this.issue(target);
   }
 
   async issueRouterToken(vpcId: string): Promise<string> {
-    const target = await this.db.getRepository(AgentTarget).findOne({ where: { vpcId, kind: 'vpc_router' } });
+    const target = await new RouteQueries(this.db).routerTarget(vpcId);
     if (!target) throw new NotFound('VPC', vpcId);
     return this.issue(target);
   }
@@ -153,18 +145,16 @@ export class RoutesService implements OnModuleInit, OnModuleDestroy {
   private async issue(target: AgentTarget): Promise<string> {
     // A new token replaces the old one: rotation and re-issue are the same operation.
     const token = newSecretToken('vpna');
-    await this.db.getRepository(AgentTarget).update({ id: target.id }, { tokenHash: hashApiKey(token), tokenPrefix: token.slice(0, 8), tokenIssuedAt: new Date() });
+    await new RouteQueries(this.db).updateTarget(target.id, { tokenHash: hashApiKey(token), tokenPrefix: token.slice(0, 8), tokenIssuedAt: new Date() });
     return token;
   }
 
   async revokeInstanceToken(instanceId: string): Promise<void> {
-    const r = await this.db.getRepository(AgentTarget).update({ instanceId, tokenHash: Not(IsNull()) }, { tokenHash: null, tokenPrefix: null });
-    if (!r.affected) throw new NotFound('agent token of instance', instanceId);
+    if (!(await new RouteQueries(this.db).revokeToken({ instanceId }))) throw new NotFound('agent token of instance', instanceId);
   }
 
   async revokeRouterToken(vpcId: string): Promise<void> {
-    const r = await this.db.getRepository(AgentTarget).update({ vpcId, kind: 'vpc_router', tokenHash: Not(IsNull()) }, { tokenHash: null, tokenPrefix: null });
-    if (!r.affected) throw new NotFound('router agent token of VPC', vpcId);
+    if (!(await new RouteQueries(this.db).revokeToken({ vpcId, kind: 'vpc_router' }))) throw new NotFound('router agent token of VPC', vpcId);
   }
 
   // --- status ------------------------------------------------------------------------------
@@ -172,7 +162,7 @@ export class RoutesService implements OnModuleInit, OnModuleDestroy {
   /** Operator view: every agent with its check-in and whether it applied its current routes. */
   async agents(filter: { vpcId?: string; tenantId?: string }) {
     const where = { ...(filter.vpcId && { vpcId: filter.vpcId }), ...(filter.tenantId && { tenantId: filter.tenantId }) };
-    const targets = await this.db.getRepository(AgentTarget).find({ where, relations: { instance: true }, order: { vpcId: 'ASC', id: 'ASC' } });
+    const targets = await new RouteQueries(this.db).targets(where);
     const routing = new Map<string, RecentRouting>();
     for (const vpcId of new Set(targets.map((t) => t.vpcId))) routing.set(vpcId, await this.recentRouting(vpcId));
     return targets.map((t) => {
@@ -207,17 +197,10 @@ export class RoutesService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Per tunnel: the targets that must carry its routes, and which of them have them. */
-  async pushStatus(tunnel: VpnTunnel) {
-    const gateway = await this.db.getRepository(VpnGateway).findOneOrFail({ where: { id: tunnel.gatewayId } });
+  async pushStatus(tunnel: PushedTunnel) {
+    const gateway = await new RouteQueries(this.db).gatewayPlace(tunnel.gatewayId);
     const recent = await this.recentRouting(gateway.vpcId);
-    const concerned = await this.db.getRepository(AgentTarget).find({
-      where: [
-        { vpcId: gateway.vpcId, kind: 'instance', subnetId: In(tunnel.localSubnetIds.length ? tunnel.localSubnetIds : ['']) },
-        ...(tunnel.localSubnetIds.some((s) => s !== gateway.subnetId) ? [{ vpcId: gateway.vpcId, kind: 'vpc_router' as const }] : []),
-      ],
-      relations: { instance: true },
-      order: { id: 'ASC' },
-    });
+    const concerned = await new RouteQueries(this.db).targetsCarrying(gateway, tunnel.localSubnetIds);
     const failed: { targetId: string; name: string; error: string; errorCode: PushErrorCode }[] = [];
     const pending: { targetId: string; name: string }[] = [];
     const instances: { targetId: string; name: string; status: 'applied' | 'pending' | 'failed'; error: string | null; errorCode: PushErrorCode | null }[] = [];

@@ -1,6 +1,6 @@
 // The downloadable strongSwan ipsec.conf (the seed's section 13.5.3 form) and its ipsec.secrets
 // line, from either side's point of view. Pure: text from arguments only.
-import { DH_KEYWORD, childProposalList, ikeProposalList } from '../vpn/policy/policy';
+import { DH_KEYWORD, childProposalList, ikeProposalList } from '../policy/policy';
 import {
   RenderableTunnel,
   assertRenderable,

@@ -2,8 +2,8 @@
 // (names, subnet pairs, timers) so the VICI config and the downloadable ipsec.conf never drift.
 // Pure: no framework, no I/O.
 import { isFqdn, isIpv4, normalizeCidr } from '../common/cidr';
-import { IkePolicy, IpsecPolicy } from '../vpn/policy/policy';
-import { DEFAULT_TUNNEL_OPTIONS, TunnelOptions } from '../vpn/policy/tunnel-options';
+import { IkePolicy, IpsecPolicy } from '../policy/policy';
+import { DEFAULT_TUNNEL_OPTIONS, TunnelOptions } from '../policy/tunnel-options';
 
 export interface RenderableTunnel {
   id: string; // e.g. 'vpntnl-k3j9x2ab': used in conn and child names

@@ -1,7 +1,7 @@
 // The VICI `load-conn` / `load-shared` messages for one tunnel (docs/vici.md, "load-conn for a PSK site-to-site tunnel"). Pure: the
 // worker sends what these return; nothing here talks to charon.
 import { ViciSection } from '../vici/message';
-import { childProposalList, ikeProposalList } from '../vpn/policy/policy';
+import { childProposalList, ikeProposalList } from '../policy/policy';
 import {
   RenderableTunnel,
   assertRenderable,

@@ -5,7 +5,7 @@ import { randomBytes } from 'crypto';
 import IORedis from 'ioredis';
 import { Client } from 'pg';
 import { hostQueueName } from '../../src/jobs/job-catalogue';
-import { LEGACY_LIVENESS_SECONDS } from '../../src/negotiation/host-lease';
+import { LEGACY_LIVENESS_SECONDS } from '../../src/hosts/host-lease';
 import { startTestApi, TestApi } from '../support/api';
 import { client, createTenantWorld, gatewayBody, TenantWorld } from '../support/fixtures';
 import { TEST_REDIS_URL } from '../support/env';

@@ -6,8 +6,7 @@ import { createServer, Server } from 'http';
 import { AddressInfo } from 'net';
 import { Client } from 'pg';
 import { WebhookSender } from '../../src/alerts/webhook-sender.service';
-import { SecretBox } from '../../src/common/secret-box';
-import { SECRET_BOX } from '../../src/vpn/tunnels/tunnels.service';
+import { SECRET_BOX, SecretBox } from '../../src/common/secret-box';
 import { startTestApi, TestApi } from '../support/api';
 import { client, createTenantWorld, TenantWorld } from '../support/fixtures';
 

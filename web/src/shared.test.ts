@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { weakChoices, type IkePolicy, type IpsecPolicy } from '../../src/vpn/policy/policy';
+import { weakChoices, type IkePolicy, type IpsecPolicy } from '../../src/policy/policy';
 import {
   DH_GROUPS, DPD_ACTIONS, DPD_DELAY_RANGE, DPD_TIMEOUT_RANGE, ENCRYPTION_ALGORITHMS, IKE_AUTH_ALGORITHMS, IKE_EXCHANGE_MODES, IKE_VERSIONS, INITIATOR_MODES, IPSEC_AUTH_ALGORITHMS, IPSEC_PROTOCOLS, PFS_GROUPS, TCP_MSS_RANGE,
 } from './shared';

@@ -6,8 +6,7 @@
 // prints {"udp500": "answered"|"silent"|"unreachable", "udp4500": ...}.
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-
-export type ProbeResult = 'answered' | 'silent' | 'unreachable';
+import type { ProbeResult } from '../../jobs/job-catalogue';
 
 function transform(type: number, id: number, last: boolean, attrs: Buffer = Buffer.alloc(0)): Buffer {
   const t = Buffer.alloc(8);

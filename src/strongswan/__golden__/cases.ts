@@ -1,6 +1,6 @@
 // The inputs of the golden files (and of the real-strongSwan e2e check): one tunnel per IKE/IPsec
 // combination that matters. Test data only.
-import { IKE_DEFAULTS, IPSEC_DEFAULTS, IkePolicy, IpsecPolicy } from '../../vpn/policy/policy';
+import { IKE_DEFAULTS, IPSEC_DEFAULTS, IkePolicy, IpsecPolicy } from '../../policy/policy';
 import { RenderableTunnel } from '../tunnel-model';
 
 export type TunnelOverrides = Partial<Omit<RenderableTunnel, 'ike' | 'ipsec'>> & { ike?: Partial<IkePolicy>; ipsec?: Partial<IpsecPolicy> };

@@ -1,5 +1,5 @@
 import { allocatePrivateIp, checkPeriod, checkPlacement, expiryFrom, PERIOD_RANGE, PlacementFacts } from './gateway-rules';
-import { ChargeType } from '../states';
+import { ChargeType } from '../../common/states';
 
 const facts = (over: { vpc?: Partial<PlacementFacts['vpc']>; subnet?: Partial<PlacementFacts['subnet']>; externalIp?: Partial<PlacementFacts['externalIp']> } = {}): PlacementFacts => ({
   vpc: { id: 'vpc-1', dataCenterId: 'dc-east', ...over.vpc },

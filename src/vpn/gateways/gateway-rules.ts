@@ -1,7 +1,7 @@
 // Pure rules for placing a VPN gateway (docs/spec.md, "VPN gateway").
 import { intToIp, ipToInt, parseCidr } from '../../common/cidr';
 import { Violation, violation } from '../../common/violations';
-import { ChargeType } from '../states';
+import { ChargeType } from '../../common/states';
 
 export interface PlacementFacts {
   vpc: { id: string; dataCenterId: string };

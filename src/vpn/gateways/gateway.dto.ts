@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsString, Length, MaxLength } from 'class-validator';
 import { ListQueryDto } from '../../common/list-query';
-import { CHARGE_TYPES, ChargeType, GATEWAY_STATES, GatewayState } from '../states';
+import { CHARGE_TYPES, ChargeType, GATEWAY_STATES, GatewayState } from '../../common/states';
 import { NullClears, Optional } from '../../common/validators';
 
 export class CreateGatewayDto {

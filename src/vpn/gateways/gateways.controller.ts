@@ -6,11 +6,12 @@ import { ApiPaymentRequired } from '../../billing/api-payment-required';
 import { ApiErrors } from '../../common/api-errors.decorator';
 import { resolveListQuery } from '../../common/list-query';
 import { BatchDeleteDto, BatchDeleteResultDto, CreateGatewayDto, GatewayDto, GatewayListQueryDto, GatewayPageDto, UpdateGatewayDto } from './gateway.dto';
-import { GATEWAY_SORT, GatewaysService, gatewayView } from './gateways.service';
+import { GATEWAY_SORT } from './gateways.queries';
+import { GatewaysService, gatewayView } from './gateways.service';
 import { GatewayLogPageDto, GatewayLogQueryDto } from './gateway-log';
-import { GatewayExportQueryDto } from '../../exports/export-query';
+import { GatewayExportQueryDto } from '../vpn-export.dto';
 import { resolveLang } from '../../exports/locale';
-import { GATEWAY_SHEET } from '../../exports/vpn-sheets';
+import { GATEWAY_SHEET } from '../vpn-sheets';
 import { ApiXlsxExport, streamWorkbook } from '../../exports/workbook-stream';
 
 @ApiTags('vpn-gateways')

@@ -2,8 +2,8 @@ import { Column, Entity, Index, JoinColumn, ManyToOne } from 'typeorm';
 import { Tenant } from '../../auth/tenant.entity';
 import { CreatedAt, IdColumn, RefColumn, UpdatedAt } from '../../database/columns';
 import { ExternalIp, MachineType, Subnet, Vpc } from '../../inventory/inventory.entities';
-import { GatewayHost } from '../../negotiation/gateway-host.entity';
-import { ChargeType, GatewayState } from '../states';
+import { GatewayHost } from '../../hosts/gateway-host.entity';
+import { ChargeType, GatewayState } from '../../common/states';
 
 @Entity('vpn_gateways')
 @Index(['tenantId', 'createdAt'])

@@ -6,10 +6,11 @@ import { ApiErrors } from '../../common/api-errors.decorator';
 import { ListQueryDto, resolveListQuery } from '../../common/list-query';
 import { BatchDeleteDto, BatchDeleteResultDto, UpdateNameRemarkDto } from '../gateways/gateway.dto';
 import { CreatePeerDto, PeerDto, PeerPageDto } from './peer.dto';
-import { PEER_SORT, PeersService, peerView } from './peers.service';
-import { PeerExportQueryDto } from '../../exports/export-query';
+import { PEER_SORT } from './peers.queries';
+import { PeersService, peerView } from './peers.service';
+import { PeerExportQueryDto } from '../vpn-export.dto';
 import { resolveLang } from '../../exports/locale';
-import { PEER_SHEET } from '../../exports/vpn-sheets';
+import { PEER_SHEET } from '../vpn-sheets';
 import { ApiXlsxExport, streamWorkbook } from '../../exports/workbook-stream';
 
 @ApiTags('peer-gateways')

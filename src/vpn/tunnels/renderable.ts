@@ -1,6 +1,6 @@
 import { RenderableTunnel } from '../../strongswan/tunnel-model';
 import { VpnTunnel } from './vpn-tunnel.entity';
-import { tunnelOptionsOf } from '../policy/tunnel-options';
+import { tunnelOptionsOf } from '../../policy/tunnel-options';
 
 /** A stored tunnel (with gateway.externalIp and peer loaded) as the strongSwan renderers need it. */
 export function toRenderable(t: VpnTunnel, cidrOfSubnet: (id: string) => string | undefined, psk: string): RenderableTunnel {

@@ -2,7 +2,7 @@
 // engineer would look, each pass/fail/warn/skip with what was seen and what to do. The host-side
 // facts (does the peer answer IKE from the gateway's namespace, the SAs and their counters) come
 // from the gateway host's worker (negotiation/tunnel-probe.ts); the rest from the database. Pure.
-import type { TunnelProbe } from '../../negotiation/tunnel-probe';
+import type { TunnelProbe } from '../../jobs/job-catalogue';
 
 export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip';
 export const DIAGNOSIS_CHECKS = ['gateway_running', 'host_answers', 'peer_answers_ike', 'last_attempt', 'sa_established', 'traffic', 'routes_applied'] as const;

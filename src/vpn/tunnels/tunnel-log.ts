@@ -1,5 +1,5 @@
 import { DataSource, In } from 'typeorm';
-import { TunnelEvent } from '../../negotiation/tunnel-event.entity';
+import { TunnelEvent } from './tunnel-event.entity';
 import type { TunnelLogEntryDto, TunnelLogQueryDto } from './tunnel.dto';
 import { parseIsoDateTime } from '../../common/validators';
 

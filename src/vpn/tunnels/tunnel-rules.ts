@@ -4,7 +4,7 @@ import { cidrsOverlap, hasHostBits, normalizeCidr, parseCidr, remoteCidrProblem 
 import { Checked, Violation, violation } from '../../common/violations';
 import type { VpnTunnel } from './vpn-tunnel.entity';
 import { ANY_PEER, INITIATOR_MODES, InitiatorMode } from '../../strongswan/tunnel-model';
-import { charonOptionsChanged, checkTunnelOptions, tunnelOptionsOf, TunnelOptionsInput } from '../policy/tunnel-options';
+import { charonOptionsChanged, checkTunnelOptions, tunnelOptionsOf, TunnelOptionsInput } from '../../policy/tunnel-options';
 
 export const MAX_TUNNELS_PER_GATEWAY = 20;
 export const MAX_TUNNELS_PER_PEER = 20;

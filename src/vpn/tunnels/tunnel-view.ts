@@ -3,9 +3,9 @@ import { TunnelDto } from './tunnel.dto';
 import { ANY_PEER } from '../../strongswan/tunnel-model';
 import { VpnTunnel } from './vpn-tunnel.entity';
 import { tenantFailureMessage } from '../tenant-reasons';
-import { weakChoices } from '../policy/policy';
+import { weakChoices } from '../../policy/policy';
 import { WAITING_FOR_REMOTE } from '../../negotiation/failure-reasons';
-import { tunnelOptionsOf } from '../policy/tunnel-options';
+import { tunnelOptionsOf } from '../../policy/tunnel-options';
 
 /** The API's view of a tunnel (never the PSK unless passed explicitly). */
 export function tunnelView(t: VpnTunnel, subnets: Map<string, Subnet>, psk?: string): TunnelDto {

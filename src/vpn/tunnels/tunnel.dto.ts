@@ -4,15 +4,15 @@ import { Allow, IsBooleanString, IsIn, IsInt, IsObject, IsString, Length, Max, M
 import { ListQueryDto, MAX_OFFSET } from '../../common/list-query';
 import {
   DH_GROUPS, ENCRYPTION_ALGORITHMS, IKE_AUTH_ALGORITHMS, IKE_EXCHANGE_MODES, IKE_VERSIONS, IPSEC_AUTH_ALGORITHMS, IPSEC_PROTOCOLS, PFS_GROUPS,
-} from '../policy/policy';
-import { TUNNEL_EVENT_KINDS, TunnelEventKind } from '../../negotiation/tunnel-event.entity';
-import { CONNECTION_STATES, ConnectionState, RESOURCE_STATES, ResourceState } from '../states';
+} from '../../policy/policy';
+import { TUNNEL_EVENT_KINDS, TunnelEventKind } from './tunnel-event.entity';
+import { CONNECTION_STATES, ConnectionState, RESOURCE_STATES, ResourceState } from '../../common/states';
 import { AddressRefDto, CidrRefDto } from '../gateways/gateway.dto';
 import { RoutePushStatusDto } from '../../routes/routes.dto';
 import { DEFAULT_VENDOR, VENDOR_IDS, VendorId } from '../../remote-config/vendors';
 import { IsIsoDateTime, Optional } from '../../common/validators';
 import { INITIATOR_MODES } from '../../strongswan/tunnel-model';
-import { DEFAULT_TUNNEL_OPTIONS, DPD_ACTIONS, DPD_DELAY_RANGE, DPD_TIMEOUT_RANGE, TCP_MSS_RANGE } from '../policy/tunnel-options';
+import { DEFAULT_TUNNEL_OPTIONS, DPD_ACTIONS, DPD_DELAY_RANGE, DPD_TIMEOUT_RANGE, TCP_MSS_RANGE } from '../../policy/tunnel-options';
 
 // Policy fields are checked by the pure validators in policy.ts (one place for the spec's rules);
 // the DTOs only let them through and document them.

@@ -1,118 +1,65 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, EntityManager, In, Repository, SelectQueryBuilder } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { Conflict, NotFound, ValidationFailed } from '../../common/errors';
 import { ID_PREFIX, newId } from '../../common/ids';
-import { pageByIds } from '../../common/list';
-import { keysetRawRows } from '../../exports/keyset';
-import type { TunnelExportRow, TunnelLogExportRow } from '../../exports/vpn-sheets';
+import type { TunnelExportRow, TunnelLogExportRow } from '../vpn-sheets';
 import { Page, ResolvedListQuery } from '../../common/list-query';
-import { SecretBox } from '../../common/secret-box';
+import { SECRET_BOX, SecretBox } from '../../common/secret-box';
 import { Violation, violation } from '../../common/violations';
-import { Subnet, Vpc } from '../../inventory/inventory.entities';
+import { Subnet } from '../../inventory/inventory.entities';
 import { JobDispatcher } from '../../jobs/job-dispatcher';
 import { RoutesService } from '../../routes/routes.service';
 import { defaultTemplateId } from '../../alerts/default-template';
 import { tenantFailureMessage } from '../tenant-reasons';
-import { VpnGateway } from '../gateways/vpn-gateway.entity';
-import { PeerGateway } from '../peers/peer-gateway.entity';
-import { checkIkePolicy, checkIpsecPolicy, IkePolicy, IpsecPolicy } from '../policy/policy';
+import { checkIkePolicy, checkIpsecPolicy, IkePolicy, IpsecPolicy } from '../../policy/policy';
 import { checkInitiatorMode, checkOptionsEdit, checkPsk, checkTunnelSubnets, MAX_TUNNELS_PER_GATEWAY, MAX_TUNNELS_PER_PEER, remoteMustUpdate } from './tunnel-rules';
-import { checkTunnelOptions } from '../policy/tunnel-options';
+import { checkTunnelOptions } from '../../policy/tunnel-options';
 import { tunnelLogPage } from './tunnel-log';
 import { CreateTunnelDto, TunnelListQueryDto, TunnelLogQueryDto, UpdateIkePolicyDto, UpdateSubnetsDto, UpdateTunnelOptionsDto } from './tunnel.dto';
 import { VpnTunnel } from './vpn-tunnel.entity';
-import { finalizeTunnelDeletion, TunnelPairs } from './tunnel-pairs';
-
-export const SECRET_BOX = Symbol('SECRET_BOX');
+import { finalizeTunnelDeletion, TunnelFilters, TunnelPairs, TunnelQueries } from './tunnels.queries';
 
 /** An edit's outcome: the tunnel, and whether the remote device must load its new configuration. */
 export interface TunnelEdit {
   tunnel: VpnTunnel;
   remoteMustUpdate: boolean;
 }
-export const TUNNEL_SORT = { createdAt: 't.created_at', name: 't.name', connectionState: 't.connection_state', resourceState: 't.resource_state', stateChangedAt: 't.state_changed_at' };
-type TunnelFilters = Pick<TunnelListQueryDto, 'gatewayId' | 'peerId' | 'resourceState' | 'connectionState'>;
 
 @Injectable()
 export class TunnelsService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    @InjectRepository(VpnTunnel) private readonly tunnels: Repository<VpnTunnel>,
     @Inject(SECRET_BOX) private readonly secrets: SecretBox,
     private readonly jobs: JobDispatcher,
     private readonly routes: RoutesService,
   ) {}
 
-  private query(tenantId: string) {
-    return this.tunnels
-      .createQueryBuilder('t')
-      .innerJoinAndSelect('t.gateway', 'g')
-      .innerJoinAndSelect('g.externalIp', 'eip')
-      .innerJoinAndSelect('t.peer', 'p')
-      .where('t.tenant_id = :tenantId', { tenantId });
-  }
-
   async list(tenantId: string, q: ResolvedListQuery, f: TunnelListQueryDto): Promise<Page<VpnTunnel>> {
-    // Filters, search and sort are all on vpn_tunnels: page and count ids without the joins, then
-    // load the page's rows with them (sorting a thousand search hits joined is what made it slow).
-    const scope = this.filtered(this.tunnels.createQueryBuilder('t').where('t.tenant_id = :tenantId', { tenantId }), tenantId, q, f);
-    return pageByIds(scope, q, (ids) => this.listRows(tenantId, ids));
-  }
-
-  /** A page's tunnels with what the list shows of their gateway and peer (name and IP), not whole rows to read and hydrate. */
-  private listRows(tenantId: string, ids: string[]): Promise<VpnTunnel[]> {
-    return this.tunnels.createQueryBuilder('t')
-      .innerJoin('t.gateway', 'g').addSelect(['g.id', 'g.name'])
-      .innerJoin('g.externalIp', 'eip').addSelect(['eip.id', 'eip.address'])
-      .innerJoin('t.peer', 'p').addSelect(['p.id', 'p.name', 'p.ipAddress'])
-      .where('t.tenant_id = :tenantId', { tenantId }).andWhere('t.id IN (:...ids)', { ids }).getMany();
+    return new TunnelQueries(this.db).list(tenantId, q, f);
   }
 
   /** Every tunnel the list would show, in its order, a page at a time: the Excel export's columns only (no PSK). */
   exportRows(tenantId: string, q: ResolvedListQuery, f: TunnelFilters): AsyncIterable<TunnelExportRow> {
-    return keysetRawRows<TunnelExportRow>(() => this.filtered(this.query(tenantId), tenantId, q, f).select('t.id', 'id').addSelect('t.name', 'name')
-      .addSelect('g.name', 'gatewayName').addSelect('eip.address', 'gatewayIp').addSelect('p.name', 'peerName').addSelect('p.ip_address', 'peerIp')
-      .addSelect('t.created_at', 'createdAt').addSelect('t.resource_state', 'resourceState').addSelect('t.connection_state', 'connectionState'), { ...q, like: null }, []);
-  }
-
-  /** The list's scope, filters and search (the search is not pageQuery's: see below). */
-  private filtered(qb: SelectQueryBuilder<VpnTunnel>, tenantId: string, q: Pick<ResolvedListQuery, 'like'>, f: TunnelFilters) {
-    if (f.gatewayId) qb.andWhere('t.gateway_id = :gatewayId', { gatewayId: f.gatewayId });
-    if (f.peerId) qb.andWhere('t.peer_id = :peerId', { peerId: f.peerId });
-    if (f.resourceState) qb.andWhere('t.resource_state = :rs', { rs: f.resourceState });
-    if (f.connectionState) qb.andWhere('t.connection_state = :cs', { cs: f.connectionState });
-    if (q.like) {
-      // The search as conditions on vpn_tunnels alone, so PostgreSQL can OR four indexes (trigram on
-      // name and id, btree on gateway_id and peer_id) instead of testing every joined row. Same matches
-      // as ILIKE over t.name, t.id, g.name, eip.address, p.name, p.ip_address.
-      qb.andWhere(`(t.name ILIKE :like OR t.id ILIKE :like
-        OR t.gateway_id = ANY(ARRAY(SELECT sg.id FROM vpn_gateways sg JOIN external_ips se ON se.id = sg.external_ip_id
-                                    WHERE sg.tenant_id = :tenantId AND (sg.name ILIKE :like OR se.address ILIKE :like)))
-        OR t.peer_id = ANY(ARRAY(SELECT sp.id FROM peer_gateways sp WHERE sp.tenant_id = :tenantId AND (sp.name ILIKE :like OR sp.ip_address ILIKE :like))))`, { like: q.like });
-    }
-    return qb;
+    return new TunnelQueries(this.db).exportRows(tenantId, q, f);
   }
 
   async get(tenantId: string, id: string): Promise<VpnTunnel> {
-    const tunnel = await this.query(tenantId).andWhere('t.id = :id', { id }).getOne();
+    const tunnel = await new TunnelQueries(this.db).find(tenantId, id);
     if (!tunnel) throw new NotFound('VPN tunnel', id);
     return tunnel;
   }
 
   /** The plaintext key, for the detail endpoint on explicit request and for config rendering. */
   async revealPsk(tenantId: string, id: string): Promise<string> {
-    const row = await this.tunnels.createQueryBuilder('t').addSelect('t.psk_sealed', 't_psk_sealed')
-      .where('t.id = :id AND t.tenant_id = :tenantId', { id, tenantId }).getOne();
-    if (!row) throw new NotFound('VPN tunnel', id);
-    return this.secrets.open(row.pskSealed);
+    const sealed = await new TunnelQueries(this.db).sealedPsk(tenantId, id);
+    if (sealed === null) throw new NotFound('VPN tunnel', id);
+    return this.secrets.open(sealed);
   }
 
   /** Subnet refs (id, name, cidr) of the given ids, for views. */
-  async subnetsById(ids: string[]): Promise<Map<string, Subnet>> {
-    if (!ids.length) return new Map();
-    const rows = await this.db.getRepository(Subnet).find({ where: { id: In([...new Set(ids)]) } });
-    return new Map(rows.map((s) => [s.id, s]));
+  subnetsById(ids: string[]): Promise<Map<string, Subnet>> {
+    return new TunnelQueries(this.db).subnetsById(ids);
   }
 
   async logs(tenantId: string, id: string, q: TunnelLogQueryDto) {
@@ -142,14 +89,15 @@ export class TunnelsService {
   }
 
   async create(tenantId: string, dto: CreateTunnelDto): Promise<VpnTunnel> {
-    const gateway = await this.db.getRepository(VpnGateway).findOne({ where: { id: dto.gatewayId, tenantId }, relations: { externalIp: true } });
-    const peer = await this.db.getRepository(PeerGateway).findOne({ where: { id: dto.peerId, tenantId } });
+    const reads = new TunnelQueries(this.db);
+    const gateway = await reads.tenantGateway(tenantId, dto.gatewayId);
+    const peer = await reads.tenantPeer(tenantId, dto.peerId);
     const absent: Violation[] = [];
     if (!gateway) absent.push(violation('gatewayId', 'exists', dto.gatewayId, `VPN gateway ${dto.gatewayId} does not exist`));
     if (!peer) absent.push(violation('peerId', 'exists', dto.peerId, `peer gateway ${dto.peerId} does not exist`));
     if (absent.length) throw new ValidationFailed(absent);
 
-    const vpc = await this.vpcWithSubnets(gateway!.vpcId);
+    const vpc = await reads.vpcWithSubnets(gateway!.vpcId);
     const subnets = checkTunnelSubnets(dto, vpc);
     const ike = checkIkePolicy(dto.ikePolicy ?? {}, { gatewayIp: gateway!.externalIp!.address, peerIp: peer!.ipAddress });
     const ipsec = checkIpsecPolicy(dto.ipsecPolicy ?? {});
@@ -163,9 +111,10 @@ export class TunnelsService {
 
     const id = newId(ID_PREFIX.tunnel);
     await this.db.transaction(async (m) => {
+      const tx = new TunnelQueries(m);
       // Lock order gateway -> peer everywhere, so concurrent creates and deletes cannot deadlock.
-      const g = await m.createQueryBuilder(VpnGateway, 'g').setLock('pessimistic_write').where('g.id = :id', { id: gateway!.id }).getOne();
-      const p = await m.createQueryBuilder(PeerGateway, 'p').setLock('pessimistic_write').where('p.id = :id', { id: peer!.id }).getOne();
+      const g = await tx.lockGateway(gateway!.id);
+      const p = await tx.lockPeer(peer!.id);
       // Deleted by a concurrent request after the checks above.
       if (!g) throw new Conflict('reference_deleted', `VPN gateway ${gateway!.id} was deleted while the tunnel was being created`, [violation('gatewayId', 'exists', gateway!.id, `VPN gateway ${gateway!.id} was just deleted`)]);
       if (!p) throw new Conflict('reference_deleted', `peer gateway ${peer!.id} was deleted while the tunnel was being created`, [violation('peerId', 'exists', peer!.id, `peer gateway ${peer!.id} was just deleted`)]);
@@ -177,37 +126,30 @@ export class TunnelsService {
       if (p.tunnelCount >= MAX_TUNNELS_PER_PEER) {
         throw new Conflict('tunnel_limit', `peer gateway ${p.id} already has ${MAX_TUNNELS_PER_PEER} tunnels`, [violation('peerId', 'max_20_tunnels_per_peer', p.id, `peer gateway ${p.id} already has ${MAX_TUNNELS_PER_PEER} tunnels, the maximum`)]);
       }
-      await assertIdentityFree(m, g.id, p.ipAddress, ike.value);
-      await m.insert(VpnTunnel, {
+      await tx.assertIdentityFree(g.id, p.ipAddress, ike.value);
+      await tx.insert({
         id, tenantId, name: dto.name, remark: dto.remark ?? '', gatewayId: g.id, peerId: p.id,
         localSubnetIds: subnets.value.localSubnetIds, remoteCidrs: subnets.value.remoteCidrs, pskSealed: this.secrets.seal(dto.psk as string),
         ikePolicy: ike.value, ipsecPolicy: ipsec.value, initiatorMode: mode.value, ...options.value, resourceState: 'creating', connectionState: 'connecting', configVersion: 1,
         appliedVersion: null, failureCode: null, failureMessage: null, alertTemplateId: await defaultTemplateId(m, tenantId), connectedAt: null, disconnectedAt: null,
       });
       await new TunnelPairs(m).claim(vpc.id, id, subnets.value);
-      await m.increment(VpnGateway, { id: g.id }, 'tunnelCount', 1);
-      await m.increment(PeerGateway, { id: p.id }, 'tunnelCount', 1);
+      await tx.countOn(g.id, p.id);
     });
     await this.jobs.dispatch(gateway!.hostId, 'tunnel.sync', { tunnelId: id, configVersion: 1 });
     return this.get(tenantId, id);
   }
 
-  private async vpcWithSubnets(vpcId: string): Promise<{ id: string; cidr: string; subnets: Subnet[] }> {
-    const vpc = await this.db.getRepository(Vpc).findOneOrFail({ where: { id: vpcId } });
-    const subnets = await this.db.getRepository(Subnet).find({ where: { vpcId } });
-    return { id: vpc.id, cidr: vpc.cidr, subnets };
-  }
-
   async rename(tenantId: string, id: string, dto: { name?: string; remark?: string }): Promise<VpnTunnel> {
-    const result = await this.tunnels.update({ id, tenantId }, { ...(dto.name !== undefined && { name: dto.name }), ...(dto.remark !== undefined && { remark: dto.remark }) });
-    if (!result.affected) throw new NotFound('VPN tunnel', id);
+    const found = await new TunnelQueries(this.db).update(tenantId, id, { ...(dto.name !== undefined && { name: dto.name }), ...(dto.remark !== undefined && { remark: dto.remark }) });
+    if (!found) throw new NotFound('VPN tunnel', id);
     return this.get(tenantId, id);
   }
 
   async updateSubnets(tenantId: string, id: string, dto: UpdateSubnetsDto): Promise<TunnelEdit> {
     return this.reconfigure(tenantId, id, async (m, t) => {
-      const gateway = await m.findOneOrFail(VpnGateway, { where: { id: t.gatewayId } });
-      const vpc = await this.vpcWithSubnets(gateway.vpcId);
+      const gateway = await new TunnelQueries(m).gateway(t.gatewayId);
+      const vpc = await new TunnelQueries(this.db).vpcWithSubnets(gateway.vpcId);
       const checked = checkTunnelSubnets(dto, vpc);
       if (!checked.ok) throw new ValidationFailed(checked.violations);
       await new TunnelPairs(m).replace(vpc.id, t.id, checked.value);
@@ -218,14 +160,15 @@ export class TunnelsService {
   async updateIkePolicy(tenantId: string, id: string, dto: UpdateIkePolicyDto): Promise<TunnelEdit> {
     return this.reconfigure(tenantId, id, async (m, t) => {
       const { psk, ...policy } = dto;
-      const gateway = await m.findOneOrFail(VpnGateway, { where: { id: t.gatewayId }, relations: { externalIp: true } });
-      const peer = await m.findOneOrFail(PeerGateway, { where: { id: t.peerId } });
+      const tx = new TunnelQueries(m);
+      const gateway = await tx.gateway(t.gatewayId, true);
+      const peer = await tx.peer(t.peerId);
       // The body is the policy itself: its fields are named without the `ikePolicy.` prefix.
       const checked = checkIkePolicy(policy, { gatewayIp: gateway.externalIp!.address, peerIp: peer.ipAddress }, t.ikePolicy, '');
       const problems = [...(checked.ok ? [] : checked.violations), ...(psk === undefined ? [] : checkPsk(psk))];
       if (problems.length || !checked.ok) throw new ValidationFailed(problems);
       // The gateway's row is locked by reconfigure (the identity check needs that lock).
-      await assertIdentityFree(m, gateway.id, peer.ipAddress, checked.value, t.id, 'remoteId');
+      await tx.assertIdentityFree(gateway.id, peer.ipAddress, checked.value, t.id, 'remoteId');
       return { ikePolicy: checked.value as IkePolicy, ...(psk !== undefined && { pskSealed: this.secrets.seal(psk as string) }) };
     });
   }
@@ -241,7 +184,7 @@ export class TunnelsService {
   /** Tunnel options (issue 16): initiator mode, DPD, fragmentation reconnect like an edit; the MSS clamp alone applies in place. */
   async updateOptions(tenantId: string, id: string, dto: UpdateTunnelOptionsDto): Promise<TunnelEdit> {
     return this.reconfigure(tenantId, id, async (m, t) => {
-      const peer = await m.findOneOrFail(PeerGateway, { where: { id: t.peerId } });
+      const peer = await new TunnelQueries(m).peer(t.peerId);
       const edit = checkOptionsEdit(dto, t, peer.ipAddress);
       if (!edit.ok) throw new ValidationFailed(edit.violations);
       return edit.value.reconnect ? edit.value.patch : { ...edit.value.patch, [IN_PLACE]: true };
@@ -268,25 +211,26 @@ export class TunnelsService {
     await this.db.transaction(async (m) => {
       // The one lock order (gateway -> peer -> tunnel, as create and delete take them): the tunnel's
       // gateway first, then the tunnel. Locking the tunnel first deadlocked against a delete.
-      const ref = await m.findOne(VpnTunnel, { where: { id, tenantId }, select: { id: true, gatewayId: true } });
+      const tx = new TunnelQueries(m);
+      const ref = await tx.gatewayRef(tenantId, id);
       if (!ref) throw new NotFound('VPN tunnel', id);
-      await m.createQueryBuilder(VpnGateway, 'g').setLock('pessimistic_write').where('g.id = :id', { id: ref.gatewayId }).getOne();
-      const t = await m.createQueryBuilder(VpnTunnel, 't').setLock('pessimistic_write').where('t.id = :id AND t.tenant_id = :tenantId', { id, tenantId }).getOne();
+      await tx.lockGateway(ref.gatewayId);
+      const t = await tx.lockTunnel(tenantId, id);
       if (!t) throw new NotFound('VPN tunnel', id);
       if (t.resourceState === 'deleting') throw new Conflict('tunnel_deleting', `VPN tunnel ${id} is being deleted`);
       const { [IN_PLACE]: inPlace, ...patch } = await change(m, t);
       mustUpdate = remoteMustUpdate(t, patch);
-      const gateway = await m.findOneOrFail(VpnGateway, { where: { id: t.gatewayId } });
+      const gateway = await tx.gateway(t.gatewayId);
       hostId = gateway.hostId;
       vpcId = gateway.vpcId;
       if (inPlace) {
         // Nothing charon has changes: same version, the worker re-syncs the gateway's namespace.
         version = t.configVersion;
-        await m.update(VpnTunnel, { id }, patch);
+        await tx.update(tenantId, id, patch);
         return;
       }
       version = t.configVersion + 1;
-      await m.update(VpnTunnel, { id }, {
+      await tx.update(tenantId, id, {
         ...patch, configVersion: version, connectionState: 'connecting', failureCode: null, failureMessage: null, failurePhase: null, failureTries: null, failureAt: null, pairStates: null, connectedAt: null,
         ...((t.connectionState !== 'connecting' || t.failureCode) && { stateChangedAt: new Date() }),
         // Reconnecting after an edit starts the routes' hold-down rather than withdrawing them.
@@ -306,7 +250,8 @@ export class TunnelsService {
     const deleting: { id: string; hostId: string | null }[] = [];
     const vpcIds = new Set<string>();
     await this.db.transaction(async (m) => {
-      const rows = await m.find(VpnTunnel, { where: { id: In(unique.length ? unique : ['']), tenantId }, relations: { gateway: true }, order: { id: 'ASC' } });
+      const tx = new TunnelQueries(m);
+      const rows = await tx.withGateways(tenantId, unique);
       const notFound = unique.filter((id) => !rows.some((r) => r.id === id));
       if (notFound.length) {
         if (unique.length === 1) throw new NotFound('VPN tunnel', notFound[0]);
@@ -315,10 +260,10 @@ export class TunnelsService {
       // Take every lock up front in the global order (gateways, then peers, each sorted by id).
       const gatewayIds = [...new Set(rows.map((t) => t.gatewayId))].sort();
       const peerIds = [...new Set(rows.map((t) => t.peerId))].sort();
-      for (const gid of gatewayIds) await m.createQueryBuilder(VpnGateway, 'g').setLock('pessimistic_write').where('g.id = :gid', { gid }).getOne();
-      for (const pid of peerIds) await m.createQueryBuilder(PeerGateway, 'p').setLock('pessimistic_write').where('p.id = :pid', { pid }).getOne();
+      for (const gid of gatewayIds) await tx.lockGateway(gid);
+      for (const pid of peerIds) await tx.lockPeer(pid);
       // Then the tunnels themselves, re-read under the locks: a concurrent delete may have won.
-      const locked = rows.length ? await m.createQueryBuilder(VpnTunnel, 't').setLock('pessimistic_write').where('t.id IN (:...ids)', { ids: rows.map((r) => r.id) }).orderBy('t.id').getMany() : [];
+      const locked = await tx.lockTunnels(rows.map((r) => r.id));
       const gone = rows.filter((r) => !locked.some((l) => l.id === r.id));
       if (gone.length) {
         if (unique.length === 1) throw new NotFound('VPN tunnel', gone[0].id);
@@ -327,7 +272,7 @@ export class TunnelsService {
       for (const t of rows) vpcIds.add(t.gateway!.vpcId);
       for (const t of rows) {
         if (t.gateway!.hostId) {
-          await m.update(VpnTunnel, { id: t.id }, { resourceState: 'deleting' });
+          await tx.update(tenantId, t.id, { resourceState: 'deleting' });
           deleting.push({ id: t.id, hostId: t.gateway!.hostId });
         } else {
           await finalizeTunnelDeletion(m, t.id);
@@ -342,26 +287,6 @@ export class TunnelsService {
   }
 }
 
-
-/**
- * Two tunnels of one gateway towards the same peer address with the same (local id, remote id)
- * cannot both come up: charon picks the IKE config (and the PSK) by addresses and ids, so the
- * second tunnel's CHILD_SA lands on the first one's IKE SA and is refused. Checked under the
- * gateway's row lock.
- */
-async function assertIdentityFree(m: EntityManager, gatewayId: string, peerIp: string, ike: IkePolicy, exceptTunnelId?: string, field = 'ikePolicy.remoteId'): Promise<void> {
-  const clash: { id: string; name: string }[] = await m.query(
-    `SELECT t.id, t.name FROM vpn_tunnels t JOIN peer_gateways p ON p.id = t.peer_id
-      WHERE t.gateway_id = $1 AND p.ip_address = $2 AND t.ike_policy->>'localId' = $3 AND t.ike_policy->>'remoteId' = $4
-        AND ($5::varchar IS NULL OR t.id <> $5) LIMIT 1`,
-    [gatewayId, peerIp, ike.localId, ike.remoteId, exceptTunnelId ?? null],
-  );
-  if (clash.length) {
-    const message = `tunnel ${clash[0].id} (${clash[0].name}) already connects this gateway to ${peerIp} with local id ${ike.localId} and remote id ${ike.remoteId}: ` +
-      'add the subnets to that tunnel, or give this one different IKE ids';
-    throw new Conflict('ike_identity_in_use', message, [violation(field, 'ike_identity_unique_per_gateway_and_peer', ike.remoteId, message)]);
-  }
-}
 
 const LOG_EXPORT_PAGE = 200;
 

@@ -2,10 +2,10 @@ import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typ
 import { Tenant } from '../../auth/tenant.entity';
 import { CreatedAt, IdColumn, RefColumn, UpdatedAt } from '../../database/columns';
 import { Subnet, Vpc } from '../../inventory/inventory.entities';
-import { IkePolicy, IpsecPolicy } from '../policy/policy';
+import { IkePolicy, IpsecPolicy } from '../../policy/policy';
 import { InitiatorMode } from '../../strongswan/tunnel-model';
-import { DpdOptions } from '../policy/tunnel-options';
-import { ConnectionState, ResourceState } from '../states';
+import { DpdOptions } from '../../policy/tunnel-options';
+import { ConnectionState, ResourceState } from '../../common/states';
 import { VpnGateway } from '../gateways/vpn-gateway.entity';
 import { PeerGateway } from '../peers/peer-gateway.entity';
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { PLACEABLE } from './host-lease';
+import { HostQueries } from './hosts.queries';
 
 @Injectable()
 export class GatewayPlacementService {
@@ -11,16 +11,7 @@ export class GatewayPlacementService {
    * The host with the most spare capacity among those holding a valid lease (by the database's
    * clock) and not cordoned or draining, or null (the gateway then waits for one).
    */
-  async pickHost(): Promise<string | null> {
-    const rows: { id: string }[] = await this.db.query(
-      `SELECT h.id FROM gateway_hosts h
-         LEFT JOIN vpn_gateways g ON g.host_id = h.id
-        WHERE ${PLACEABLE}
-        GROUP BY h.id, h.capacity
-       HAVING count(g.id) < h.capacity
-        ORDER BY h.capacity - count(g.id) DESC, h.id
-        LIMIT 1`,
-    );
-    return rows[0]?.id ?? null;
+  pickHost(): Promise<string | null> {
+    return new HostQueries(this.db).mostSpareHost();
   }
 }

@@ -1,9 +1,9 @@
 // The Excel sheets of the VPN lists: the spec's list columns (docs/spec.md), headers and state words in
 // the console's words (the UCloudStack guide's, for Chinese). No PSK column, ever.
-import { CHARGE_TYPES, CONNECTION_STATES, ChargeType, ConnectionState, GATEWAY_STATES, GatewayState, RESOURCE_STATES, ResourceState } from '../vpn/states';
-import { assertWordsForEveryCode, Localized } from './locale';
-import type { TunnelEventKind } from '../negotiation/tunnel-event.entity';
-import { SheetDef } from './sheet';
+import { CHARGE_TYPES, CONNECTION_STATES, ChargeType, ConnectionState, GATEWAY_STATES, GatewayState, RESOURCE_STATES, ResourceState } from '../common/states';
+import { assertWordsForEveryCode, Localized } from '../exports/locale';
+import type { TunnelEventKind } from './tunnels/tunnel-event.entity';
+import { SheetDef } from '../exports/sheet';
 
 export const RESOURCE_STATE_WORDS: Record<ResourceState, Localized> = {
   creating: { zh: '创建中', en: 'Creating' },

@@ -4,13 +4,13 @@ import { Body, Controller, Param, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Principal, Roles, tenantOf } from '../auth/principal';
 import { ApiErrors } from '../common/api-errors.decorator';
-import { GatewayDto } from '../vpn/gateways/gateway.dto';
-import { GatewaysService, gatewayView } from '../vpn/gateways/gateways.service';
-import { TunnelDto } from '../vpn/tunnels/tunnel.dto';
-import { tunnelView } from '../vpn/tunnels/tunnel-view';
-import { TunnelsService } from '../vpn/tunnels/tunnels.service';
-import { BindAlertTemplateDto } from './alert-template.dto';
-import { AlertTemplatesService } from './alert-templates.service';
+import { GatewayDto } from './gateways/gateway.dto';
+import { GatewaysService, gatewayView } from './gateways/gateways.service';
+import { TunnelDto } from './tunnels/tunnel.dto';
+import { tunnelView } from './tunnels/tunnel-view';
+import { TunnelsService } from './tunnels/tunnels.service';
+import { BindAlertTemplateDto } from '../alerts/alert-template.dto';
+import { AlertTemplatesService } from '../alerts/alert-templates.service';
 
 const DESCRIPTION = 'alertTemplateId: a template of this tenant (another tenant\'s answers 400, rule exists), or null for no alerts. ' +
   'Open alerts of the previous template end as `cleared` at the next evaluation, without a notification.';

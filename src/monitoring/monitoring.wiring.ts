@@ -1,4 +1,4 @@
-// The monitoring module's API side, wired into AppModule (the worker side is collector.ts).
+// The monitoring feature's API side, spread into AppModule (the worker side is negotiation/metrics/collector.ts).
 import { MonitoringController } from './monitoring.controller';
 import { MonitoringService } from './monitoring.service';
 import { PrometheusController } from './prometheus.controller';

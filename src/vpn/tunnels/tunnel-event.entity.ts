@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
-import { VpnTunnel } from '../vpn/tunnels/vpn-tunnel.entity';
+import { VpnTunnel } from './vpn-tunnel.entity';
 
 export const TUNNEL_EVENT_KINDS = ['attempt', 'connected', 'down', 'rekey', 'config', 'deleted', 'failover'] as const;
 export type TunnelEventKind = (typeof TUNNEL_EVENT_KINDS)[number];

@@ -1,7 +1,7 @@
 // IKE (phase 1) and IPsec (phase 2) policy: the spec's algorithm tables, defaults, validation and
 // the proposal strings strongSwan understands. Pure: no framework, no I/O.
-import { isFqdn, isIpv4 } from '../../common/cidr';
-import { Checked, Violation, violation } from '../../common/violations';
+import { isFqdn, isIpv4 } from '../common/cidr';
+import { Checked, Violation, violation } from '../common/violations';
 
 export const IKE_VERSIONS = ['v1', 'v2'] as const;
 // The spec's tables, extended (issue 16) with SHA-2 384/512, AES-GCM (16-byte ICV), the elliptic

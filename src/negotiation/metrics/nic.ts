@@ -1,7 +1,7 @@
 // A gateway's external NIC counters, read inside its namespace (`ip -n <gatewayId> -s -j link`).
-import { run } from '../negotiation/host/exec';
-import { GATEWAY_EXTERNAL_IFACE } from '../negotiation/host/gateway-names';
-import { Traffic } from './rates';
+import { run } from '../host/exec';
+import { GATEWAY_EXTERNAL_IFACE } from '../host/gateway-names';
+import { Traffic } from '../../monitoring/rates';
 
 /** Parses `ip -s -j link show <iface>`: rx is "in" (from the internet), tx is "out". */
 export function parseLinkStats(json: string, iface: string): Traffic {

@@ -4,12 +4,12 @@
 // Stored counters are monotonic totals (continued from the latest stored sample after a worker
 // restart); rates are the period's traffic over the time between two looks at that gateway.
 import { performance } from 'perf_hooks';
-import { describeError } from '../common/dependency-errors';
-import type { IkeSaEntry } from '../vici';
+import { describeError } from '../../common/dependency-errors';
+import type { IkeSaEntry } from '../../vici';
 import { NicReader, readExternalNic } from './nic';
-import { accumulate, NO_TRAFFIC, nicTraffic, SaBaseline, toRates, Traffic, tunnelTraffic, utilization } from './rates';
-import { tunnelSaViews } from './sa-view';
-import { GatewaySampleRow, MonitoredGatewayRow, SampleStore, TunnelSampleRow } from './sample-store';
+import { accumulate, NO_TRAFFIC, nicTraffic, SaBaseline, toRates, Traffic, tunnelTraffic, utilization } from '../../monitoring/rates';
+import { tunnelSaViews } from '../../monitoring/sa-view';
+import { GatewaySampleRow, MonitoredGatewayRow, SampleStore, TunnelSampleRow } from '../../monitoring/sample-store';
 
 /** What the collector needs from a gateway's agent (GatewayAgent implements it). */
 export interface MonitoredGateway {

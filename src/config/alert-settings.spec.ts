@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../config/config';
+import { ConfigError, loadConfig } from './config';
 import { periodMs } from './alert-settings';
 
 const GOOD = { DATABASE_URL: 'postgres://u@h/db', REDIS_URL: 'redis://r:6379/0', SECRETS_KEY: '0'.repeat(64), ADMIN_API_KEY: 'a'.repeat(24) };

@@ -1,7 +1,7 @@
 import { charonOptionsChanged, checkTunnelOptions, DEFAULT_TUNNEL_OPTIONS, tunnelOptionsOf } from './tunnel-options';
-import { checkOptionsEdit } from '../tunnels/tunnel-rules';
-import { dpdActionOf, renderLoadConn } from '../../strongswan/vici-conn';
-import { tunnel } from '../../strongswan/__golden__/cases';
+import { checkOptionsEdit } from '../vpn/tunnels/tunnel-rules';
+import { dpdActionOf, renderLoadConn } from '../strongswan/vici-conn';
+import { tunnel } from '../strongswan/__golden__/cases';
 
 describe('tunnel options (issue 16)', () => {
   it('defaults: the seed\'s 8 s / 13 s, restart, fragmentation on, no clamp', () => {

@@ -1,7 +1,7 @@
-import type { ChildSaInfo, IkeSaEntry } from '../vici';
+import type { ChildSaInfo, IkeSaEntry } from '../../vici';
 import { MetricsCollector, MonitoredGateway } from './collector';
-import { Traffic } from './rates';
-import { GatewaySampleRow, SampleStore, TunnelSampleRow } from './sample-store';
+import { Traffic } from '../../monitoring/rates';
+import { GatewaySampleRow, SampleStore, TunnelSampleRow } from '../../monitoring/sample-store';
 
 const P = 'ipsvpn_';
 

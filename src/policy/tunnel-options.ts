@@ -1,7 +1,7 @@
 // Tunnel options (issue 16): dead peer detection, IKE fragmentation and a TCP MSS clamp, as pure
 // types, defaults and the validator. The renderers and the gateway's namespace read these, and the
 // console runs this file as it is (web/src/shared.ts): no Node API here.
-import { Checked, Violation, violation } from '../../common/violations';
+import { Checked, Violation, violation } from '../common/violations';
 
 /**
  * What the platform's end does when it declares the peer dead: clear (drop the SAs and wait for

@@ -1,4 +1,4 @@
-import { Checked, Violation } from '../../common/violations';
+import { Checked, Violation } from '../common/violations';
 import {
   checkIkePolicy,
   checkIpsecPolicy,

@@ -1,0 +1,61 @@
+import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { Page, ResolvedListQuery } from '../common/list-query';
+import { managerOf } from '../database/manager';
+import { ApiKey } from './api-key.entity';
+import { Tenant } from './tenant.entity';
+
+/** Serialises bootstrap across API replicas starting together ("vpnboot" in ASCII). */
+const BOOTSTRAP_LOCK_KEY = '33337666652041076';
+
+/** What TenantsService reads and writes: tenants and their API keys. */
+export class TenantQueries {
+  private readonly m: EntityManager;
+  constructor(db: DataSource | EntityManager) {
+    this.m = managerOf(db);
+  }
+
+  /** Holds the bootstrap's advisory lock until the transaction ends. */
+  async lockBootstrap(): Promise<void> {
+    await this.m.query(`SELECT pg_advisory_xact_lock(${BOOTSTRAP_LOCK_KEY}::bigint)`);
+  }
+
+  tenantNamed(name: string): Promise<Tenant | null> {
+    return this.m.findOne(Tenant, { where: { name } });
+  }
+
+  tenant(id: string): Promise<Tenant | null> {
+    return this.m.findOne(Tenant, { where: { id } });
+  }
+
+  saveTenant(row: Pick<Tenant, 'id' | 'name'>): Promise<Tenant> {
+    return this.m.save(this.m.create(Tenant, row));
+  }
+
+  async list(q: ResolvedListQuery): Promise<Page<Tenant>> {
+    const qb = this.m.getRepository(Tenant).createQueryBuilder('t');
+    if (q.like) qb.where('(t.name ILIKE :like OR t.id ILIKE :like)', { like: q.like });
+    const [items, total] = await qb.orderBy(q.sortColumn, q.order).offset(q.offset).limit(q.limit).getManyAndCount();
+    return { items, total, offset: q.offset, limit: q.limit };
+  }
+
+  keyWithHash(keyHash: string): Promise<ApiKey | null> {
+    return this.m.findOne(ApiKey, { where: { keyHash } });
+  }
+
+  /** Inserts the key and returns it as created (the secret itself is never stored). */
+  async insertKey(row: Pick<ApiKey, 'id' | 'role' | 'tenantId' | 'name' | 'keyHash' | 'keyPrefix' | 'revokedAt'>): Promise<ApiKey> {
+    const key = this.m.create(ApiKey, row);
+    await this.m.insert(ApiKey, key);
+    return key;
+  }
+
+  keys(tenantId: string): Promise<ApiKey[]> {
+    return this.m.find(ApiKey, { where: { tenantId }, order: { createdAt: 'ASC' } });
+  }
+
+  /** Revokes a tenant's live key; false when there is no such live key. */
+  async revokeKey(tenantId: string, keyId: string): Promise<boolean> {
+    const result = await this.m.update(ApiKey, { id: keyId, tenantId, revokedAt: IsNull() }, { revokedAt: new Date() });
+    return !!result.affected;
+  }
+}

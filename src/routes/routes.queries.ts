@@ -1,0 +1,79 @@
+import { DataSource, EntityManager, EntityNotFoundError, FindOptionsWhere, In, IsNull, Not } from 'typeorm';
+import { Subnet } from '../inventory/inventory.entities';
+import { AgentTarget } from './agent-target.entity';
+import { RoutingTunnel } from './desired-routes';
+
+/** A VPC's tunnel as routing reads it (only the columns routing needs, not the policies). */
+export interface VpcRoutingRow {
+  id: string; gateway_id: string; subnet_id: string; private_ip: string; local_subnet_ids: string[]; remote_cidrs: string[];
+  connection_state: string; resource_state: string; gateway_state: string; disconnected_at: Date | null;
+  pair_states: RoutingTunnel['pairStates'];
+}
+
+/**
+ * What RoutesService reads and writes: the VPC's tunnels and subnets, and the route agents'
+ * targets. Runs on whatever it is given that has getRepository and query (DataSource or manager).
+ */
+export class RouteQueries {
+  constructor(private readonly db: DataSource | EntityManager) {}
+
+  vpcTunnels(vpcId: string): Promise<VpcRoutingRow[]> {
+    return this.db.query(
+      `SELECT t.id, t.gateway_id, g.subnet_id, g.private_ip, t.local_subnet_ids, t.remote_cidrs, t.connection_state,
+              t.resource_state, g.resource_state AS gateway_state, t.disconnected_at, t.pair_states
+         FROM vpn_tunnels t JOIN vpn_gateways g ON g.id = t.gateway_id WHERE g.vpc_id = $1`, [vpcId]);
+  }
+
+  vpcSubnets(vpcId: string): Promise<Pick<Subnet, 'id' | 'cidr'>[]> {
+    return this.db.getRepository(Subnet).find({ where: { vpcId }, select: { id: true, cidr: true } });
+  }
+
+  targetWithToken(tokenHash: string): Promise<AgentTarget | null> {
+    return this.db.getRepository(AgentTarget).findOne({ where: { tokenHash } });
+  }
+
+  instanceTarget(instanceId: string): Promise<AgentTarget | null> {
+    return this.db.getRepository(AgentTarget).findOne({ where: { instanceId } });
+  }
+
+  routerTarget(vpcId: string): Promise<AgentTarget | null> {
+    return this.db.getRepository(AgentTarget).findOne({ where: { vpcId, kind: 'vpc_router' } });
+  }
+
+  async updateTarget(id: string, patch: Partial<AgentTarget>): Promise<void> {
+    await this.db.getRepository(AgentTarget).update({ id }, patch);
+  }
+
+  /** Clears the token of the target(s) matched; false when none had one. */
+  async revokeToken(where: FindOptionsWhere<AgentTarget>): Promise<boolean> {
+    const r = await this.db.getRepository(AgentTarget).update({ ...where, tokenHash: Not(IsNull()) }, { tokenHash: null, tokenPrefix: null });
+    return !!r.affected;
+  }
+
+  /** Targets with their instances, by VPC then id. */
+  targets(where: FindOptionsWhere<AgentTarget>): Promise<AgentTarget[]> {
+    return this.db.getRepository(AgentTarget).find({ where, relations: { instance: true }, order: { vpcId: 'ASC', id: 'ASC' } });
+  }
+
+  /** The gateway's VPC and subnet (EntityNotFoundError, a 404, when a race removed it). */
+  async gatewayPlace(gatewayId: string): Promise<{ vpcId: string; subnetId: string }> {
+    const [g]: { vpc_id: string; subnet_id: string }[] = await this.db.query('SELECT vpc_id, subnet_id FROM vpn_gateways WHERE id = $1', [gatewayId]);
+    if (!g) throw new EntityNotFoundError('VpnGateway', { id: gatewayId });
+    return { vpcId: g.vpc_id, subnetId: g.subnet_id };
+  }
+
+  /**
+   * The targets that must carry a tunnel's routes (with their instances, by id): the instances of
+   * its local subnets, and the VPC's router when a local subnet is not the gateway's own.
+   */
+  targetsCarrying(gateway: { vpcId: string; subnetId: string }, localSubnetIds: string[]): Promise<AgentTarget[]> {
+    return this.db.getRepository(AgentTarget).find({
+      where: [
+        { vpcId: gateway.vpcId, kind: 'instance', subnetId: In(localSubnetIds.length ? localSubnetIds : ['']) },
+        ...(localSubnetIds.some((s) => s !== gateway.subnetId) ? [{ vpcId: gateway.vpcId, kind: 'vpc_router' as const }] : []),
+      ],
+      relations: { instance: true },
+      order: { id: 'ASC' },
+    });
+  }
+}
