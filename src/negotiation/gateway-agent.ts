@@ -3,7 +3,7 @@
 import { connName } from '../strongswan/tunnel-model';
 import { IkeSaEntry, ViciCommands, ViciEventStream, ViciLogger, ViciSection, ViciSession, ViciSubscription } from '../vici';
 import { describeRekey } from './rekey-events';
-import { flavourOfParsedRequest, IkeFlavour } from './failure-reasons';
+import { flavourOfParsedRequest, IkeFlavour } from '../strongswan/failure-reasons';
 import { syncGatewayRoutes, syncSubnetAnchors } from './gateway-routes';
 import { MssClamp, syncMssClamps } from './mss-clamp';
 import { optionsOf } from '../strongswan/tunnel-model';

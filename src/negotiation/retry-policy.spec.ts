@@ -1,4 +1,4 @@
-import { FailureReason } from './failure-reasons';
+import { FailureReason } from '../strongswan/failure-reasons';
 import { INITIAL, onDown, onFailure, onSuccess, SPEC_RETRY } from './retry-policy';
 
 const phase1: FailureReason = { phase: 1, code: 'psk_mismatch_or_id_mismatch', message: 'x' };

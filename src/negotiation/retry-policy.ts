@@ -2,7 +2,7 @@
 // failed tries the tunnel shows phase 1 / phase 2 failed, and the platform keeps retrying every
 // 12 seconds until it connects or is deleted (docs/spec.md, "States").
 import { ConnectionState } from '../common/states';
-import { FailureReason } from './failure-reasons';
+import { FailureReason } from '../strongswan/failure-reasons';
 import { DpdAction } from '../policy/tunnel-options';
 
 export interface RetryTimings {

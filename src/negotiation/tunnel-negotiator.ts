@@ -16,7 +16,7 @@ import { PairState } from '../vpn/tunnels/vpn-tunnel.entity';
 import { childProposalList, ikeProposalList } from '../policy/policy';
 import {
   classifyFailure, FailureContext, FailureReason, IkeFlavour, pfsMismatch, rekeyFailed, remoteDeletedChildSa, versionOrModeMismatch,
-} from './failure-reasons';
+} from '../strongswan/failure-reasons';
 import { Decision, INITIAL, NegotiationState, onDown, onFailure, onSuccess, RetryTimings } from './retry-policy';
 import { DesiredTunnel, NegotiationStore, StoredFailure, TunnelEventInput } from './negotiation-store';
 

@@ -2,7 +2,7 @@
 // console's tables"): the policy tables, defaults, limits, weak set and recommended preset
 // (src/policy/policy.ts), the IPv4/CIDR rules (src/common/cidr.ts), the initiator modes
 // (src/strongswan/tunnel-model.ts), the tunnel options' ranges and defaults
-// (src/policy/tunnel-options.ts) and the failure codes (src/negotiation/failure-reasons.ts).
+// (src/policy/tunnel-options.ts) and the failure codes (src/strongswan/failure-reasons.ts).
 // This file is the console's one door into ../src: nothing in web/src declares those tables again
 // (shared.test.ts fails if one returns).
 import type { Schemas } from './api/client';
@@ -18,7 +18,7 @@ export type { DhGroup, EncryptionAlgorithm, IkeAuthAlgorithm, IkeVersion, IpsecA
 export { cidrsOverlap, isFqdn, isIpv4, normalizeCidr, parseCidr, peerAddressProblem, remoteCidrProblem, type Cidr } from '../../src/common/cidr';
 export { ANY_PEER, INITIATOR_MODES, type InitiatorMode } from '../../src/strongswan/tunnel-model';
 export { DEFAULT_TUNNEL_OPTIONS, DPD_ACTIONS, DPD_DELAY_RANGE, DPD_TIMEOUT_RANGE, TCP_MSS_RANGE, type DpdAction } from '../../src/policy/tunnel-options';
-export { FAILURE_CODES, WAITING_FOR_REMOTE, type FailureCode } from '../../src/negotiation/failure-reasons';
+export { FAILURE_CODES, WAITING_FOR_REMOTE, type FailureCode } from '../../src/strongswan/failure-reasons';
 
 // The generated client (sdk/schema.d.ts, from the OpenAPI document the server writes from the same
 // module) must name the same values: a drift on either side fails the console's type-check here.

@@ -4,7 +4,7 @@ import { ANY_PEER } from '../../strongswan/tunnel-model';
 import { VpnTunnel } from './vpn-tunnel.entity';
 import { tenantFailureMessage } from '../tenant-reasons';
 import { weakChoices } from '../../policy/policy';
-import { WAITING_FOR_REMOTE } from '../../negotiation/failure-reasons';
+import { WAITING_FOR_REMOTE } from '../../strongswan/failure-reasons';
 import { tunnelOptionsOf } from '../../policy/tunnel-options';
 
 /** The API's view of a tunnel (never the PSK unless passed explicitly). */
