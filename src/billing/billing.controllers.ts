@@ -12,7 +12,7 @@ import {
   AccountDto, BillingSettingsDto, GatewayDeletePreviewDto, LedgerEntryDto, LedgerExportQueryDto, LedgerListQueryDto, OrderExportQueryDto, LedgerPageDto, LedgerResultDto, OrderDto, OrderListQueryDto, OrderPageDto, PriceListDto,
   PriceListQueryDto, PutPricesDto, QuoteDto, QuoteRequestDto, RefundDto, RenewDto, RenewResultDto, SweepReportDto, TopUpDto, UpdateBillingSettingsDto, UsageDto, UsageQueryDto,
 } from './billing.dto';
-import { ApiPaymentRequired } from './api-payment-required';
+import { ApiPaymentRequired } from '../common/api-payment-required';
 import { BillingSweeper } from './billing-sweeper.service';
 import { LEDGER_SORT, ORDER_SORT } from './billing.queries';
 import { BillingService } from './billing.service';

@@ -4,6 +4,12 @@ import { AccountController, BillingController, GatewayBillingController, LedgerC
 import { BillingService } from './billing.service';
 import { BillingSweeper } from './billing-sweeper.service';
 import { RenewalsService } from './renewals.service';
+import { chargeGateway } from './ledger';
+import { GATEWAY_CHARGER, GatewayCharger } from '../vpn/gateways/gateway-charger';
 
 export const BILLING_CONTROLLERS = [PricesController, GatewayBillingController, OrdersController, LedgerController, AccountController, TenantAccountsController, BillingController];
-export const BILLING_PROVIDERS = [BillingService, RenewalsService, BillingSweeper];
+export const BILLING_PROVIDERS = [
+  BillingService, RenewalsService, BillingSweeper,
+  // The gateway purchase's charge, injected into vpn/'s GatewaysService (vpn/ does not import billing/).
+  { provide: GATEWAY_CHARGER, useValue: chargeGateway satisfies GatewayCharger },
+];

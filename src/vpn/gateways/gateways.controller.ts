@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Q
 import { Response } from 'express';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Principal, Roles, tenantOf } from '../../auth/principal';
-import { ApiPaymentRequired } from '../../billing/api-payment-required';
+import { ApiPaymentRequired } from '../../common/api-payment-required';
 import { ApiErrors } from '../../common/api-errors.decorator';
 import { resolveListQuery } from '../../common/list-query';
 import { BatchDeleteDto, BatchDeleteResultDto, CreateGatewayDto, GatewayDto, GatewayListQueryDto, GatewayPageDto, UpdateGatewayDto } from './gateway.dto';

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { gatewayLogPage, GatewayLogPageDto, GatewayLogQueryDto } from './gateway-log';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { tenantGatewayReason } from '../tenant-reasons';
@@ -12,7 +12,7 @@ import { Subnet } from '../../inventory/inventory.entities';
 import { JobDispatcher } from '../../jobs/job-dispatcher';
 import { GatewayPlacementService } from '../../hosts/gateway-placement.service';
 import { defaultTemplateId } from '../../alerts/default-template';
-import { chargeGateway } from '../../billing/ledger';
+import { GATEWAY_CHARGER, GatewayCharger } from './gateway-charger';
 import { CreateGatewayDto, GatewayDto, GatewayListQueryDto, UpdateGatewayDto } from './gateway.dto';
 import { allocatePrivateIp, checkPeriod, checkPlacement, expiryFrom } from './gateway-rules';
 import { finalizeGatewayDeletion, GatewayQueries } from './gateways.queries';
@@ -38,6 +38,7 @@ export class GatewaysService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly jobs: JobDispatcher,
     private readonly placement: GatewayPlacementService,
+    @Inject(GATEWAY_CHARGER) private readonly chargeGateway: GatewayCharger,
   ) {}
 
   async list(tenantId: string, q: ResolvedListQuery, f: GatewayListQueryDto): Promise<Page<VpnGateway>> {
@@ -97,9 +98,9 @@ export class GatewaysService {
         createdAt: now, expiresAt,
       });
       await tx.bindExternalIp(eip!.id, id);
-      // Paid in the same transaction (billing/ledger.ts): a refused charge leaves no gateway, no
+      // Paid in the same transaction (gateway-charger.ts): a refused charge leaves no gateway, no
       // bound address, no order and no ledger entry.
-      await chargeGateway(m, {
+      await this.chargeGateway(m, {
         tenantId, gateway: { id, name: dto.name, machineTypeId: dto.machineTypeId, chargeType: dto.chargeType },
         kind: 'purchase', period, periodStart: now, periodEnd: expiresAt,
       });

@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiResponse } from '@nestjs/swagger';
-import { ErrorBodyDto } from '../common/http-error.filter';
+import { ErrorBodyDto } from './http-error.filter';
 
 /** 402 insufficient_balance: `violations[0].value` holds needed, available, shortfall and currency. */
 export const ApiPaymentRequired = () =>
