@@ -12,6 +12,7 @@ import { FencedStore } from './state-writer';
 import { RetryTimings } from './retry-policy';
 import { TunnelStateStore } from './tunnel-negotiator';
 import { probeTunnel, TunnelProbe } from './tunnel-probe';
+import { defaultReconcileConcurrency } from './worker-config';
 
 export interface HostControllerOptions {
   hostId: string;
@@ -36,7 +37,7 @@ export interface HostControllerOptions {
   log(message: string): void;
 }
 
-export const DEFAULT_RECONCILE_CONCURRENCY = 4;
+export const DEFAULT_RECONCILE_CONCURRENCY = defaultReconcileConcurrency();
 /** A moved gateway whose tunnels have not all reconnected by then is no longer watched. */
 const MOVE_WATCH_MS = 5 * 60_000;
 

@@ -4,7 +4,7 @@
 import { namespaceExists, setNamespaceSysctls } from './gateway-namespace';
 import { assertPlacement, GatewayNetworkDriver, gatewayMac, GatewayPlacement, gatewaySysctls, subnetPrefixLength } from './gateway-network';
 import { GATEWAY_EXTERNAL_IFACE, GATEWAY_VPC_IFACE } from './gateway-names';
-import { deleteLink, ensureVethPair, getLink, linksWithAlias, replaceRoute, setAddresses, setMacAddress, setMaster } from './ip-link';
+import { deleteLink, getLink, ipBatch, LinkInfo, ownAddresses, showAll } from './ip-link';
 import { LabNames } from './lab-names';
 
 export interface LabNetworkDriverOptions {
@@ -29,6 +29,12 @@ export class LabNetworkDriver implements GatewayNetworkDriver {
     this.hostTag = options.hostTag;
   }
 
+  /**
+   * Reads the three namespaces once (one `ip -j` process each, at the same time), then writes only
+   * what differs, one `ip -batch` per namespace: a fresh gateway costs 8 processes instead of ~30
+   * (one per link, address, MAC, master and route), a converged one 3 reads and no write. The
+   * reconciler attaches every gateway on every pass, so the converged case is the common one.
+   */
   async attach(p: GatewayPlacement, namespace: string): Promise<void> {
     assertPlacement(p);
     const inetNs = this.names.inetNamespace;
@@ -36,33 +42,79 @@ export class LabNetworkDriver implements GatewayNetworkDriver {
     const bridge = this.names.subnetBridge(p.subnetId);
     const port = this.names.gatewayPort(p.gatewayId, this.hostTag);
     if (!namespaceExists(namespace)) throw new Error(`gateway namespace ${namespace} does not exist`);
-    if (!(await getLink(inetNs, this.names.inetBridge))) {
+    const [[gwLinks, gwRoutes], [inetLinks], [vpcLinks]] = await Promise.all([
+      showAll(namespace, ['addr show', 'route show']) as Promise<[LinkInfo[], { dst: string; gateway?: string; dev?: string }[]]>,
+      showAll(inetNs, ['link show']).catch(() => [[]]) as Promise<[LinkInfo[]]>,
+      showAll(vpcNs, ['link show']).catch(() => [[]]) as Promise<[LinkInfo[]]>,
+    ]);
+    if (!inetLinks.some((l) => l.ifname === this.names.inetBridge)) {
       throw new Error(`lab internet segment missing (namespace ${inetNs}, bridge ${this.names.inetBridge}): run 'lab up'`);
     }
-    if (!(await getLink(vpcNs, bridge))) {
+    if (!vpcLinks.some((l) => l.ifname === bridge)) {
       throw new Error(`lab subnet bridge ${bridge} for ${p.subnetId} missing in namespace ${vpcNs}: run 'lab up' with this inventory`);
     }
+    const legs: Leg[] = [
+      { iface: GATEWAY_EXTERNAL_IFACE, peerNs: inetNs, peerLinks: inetLinks, bridge: this.names.inetBridge, address: `${p.externalIp}/${p.externalPrefixLength}` },
+      { iface: GATEWAY_VPC_IFACE, peerNs: vpcNs, peerLinks: vpcLinks, bridge, address: `${p.privateIp}/${subnetPrefixLength(p.subnetCidr)}` },
+    ];
+    const gwCommands: string[] = [];
+    const peerCommands = new Map<string, string[]>([[inetNs, []], [vpcNs, []]]);
+    const create: string[] = [];
+    const lo = gwLinks.find((l) => l.ifname === 'lo');
+    if (lo && !lo.flags?.includes('UP')) gwCommands.push('link set dev lo up');
+    for (const leg of legs) {
+      const out = peerCommands.get(leg.peerNs)!;
+      // Take over: no other copy of this gateway stays plugged in (a veth pair goes with either end).
+      for (const other of leg.peerLinks) if (other.ifalias === p.gatewayId && other.ifname !== port) out.push(`link del dev ${other.ifname}`);
+      let a = gwLinks.find((l) => l.ifname === leg.iface);
+      let b = leg.peerLinks.find((l) => l.ifname === port);
+      if (b?.ifalias && b.ifalias !== p.gatewayId) {
+        throw new Error(`interface ${port} in ${leg.peerNs} belongs to '${b.ifalias}', not '${p.gatewayId}' (short-name collision)`);
+      }
+      const paired = a && b && a.link_index === b.ifindex && b.link_index === a.ifindex;
+      if (!paired) {
+        // Half a pair or two unrelated links: start over (created in place, never in our namespace).
+        if (a) gwCommands.unshift(`link del dev ${leg.iface}`);
+        if (b) out.unshift(`link del dev ${port}`);
+        create.push(`link add ${leg.iface} netns ${namespace} type veth peer name ${port} netns ${leg.peerNs}`);
+        a = undefined;
+        b = undefined;
+      }
+      const mac = gatewayMac(p.gatewayId, leg.iface);
+      if (a?.address?.toLowerCase() !== mac) gwCommands.push(`link set dev ${leg.iface} address ${mac}`);
+      if (!a?.flags?.includes('UP')) gwCommands.push(`link set dev ${leg.iface} up`);
+      const present = a ? ownAddresses(a) : [];
+      for (const cidr of present) if (cidr !== leg.address) gwCommands.push(`addr del ${cidr} dev ${leg.iface}`);
+      if (!present.includes(leg.address)) gwCommands.push(`addr add ${leg.address} dev ${leg.iface}`);
+      if (b?.ifalias !== p.gatewayId) out.push(`link set dev ${port} alias ${p.gatewayId}`);
+      if (b?.master !== leg.bridge) out.push(`link set dev ${port} master ${leg.bridge}`);
+      if (!b?.flags?.includes('UP')) out.push(`link set dev ${port} up`);
+    }
+    // The default route out of the external leg; the rest of the VPC behind its router (the
+    // gateway's own subnet stays on-link). Replaced only when different: a route change makes charon roam.
+    const routes: [string, string, string][] = [['default', p.externalRouterIp, GATEWAY_EXTERNAL_IFACE], [p.vpcCidr, p.subnetRouterIp, GATEWAY_VPC_IFACE]];
+    for (const [dst, via, dev] of routes) {
+      if (!gwRoutes.some((r) => r.dst === dst && r.gateway === via && r.dev === dev)) gwCommands.push(`route replace ${dst} via ${via} dev ${dev}`);
+    }
 
-    // Take over: no other copy of this gateway stays plugged in.
-    await deleteOtherPorts(inetNs, p.gatewayId, port);
-    await deleteOtherPorts(vpcNs, p.gatewayId, port);
-
-    // External leg on the internet bridge.
-    await ensureVethPair({ namespace, name: GATEWAY_EXTERNAL_IFACE }, { namespace: inetNs, name: port }, p.gatewayId);
-    await setMacAddress(namespace, GATEWAY_EXTERNAL_IFACE, gatewayMac(p.gatewayId, GATEWAY_EXTERNAL_IFACE));
-    await setMaster(inetNs, port, this.names.inetBridge);
-    await setAddresses(namespace, GATEWAY_EXTERNAL_IFACE, [`${p.externalIp}/${p.externalPrefixLength}`]);
-
-    // VPC leg on the subnet's bridge.
-    await ensureVethPair({ namespace, name: GATEWAY_VPC_IFACE }, { namespace: vpcNs, name: port }, p.gatewayId);
-    await setMacAddress(namespace, GATEWAY_VPC_IFACE, gatewayMac(p.gatewayId, GATEWAY_VPC_IFACE));
-    await setMaster(vpcNs, port, bridge);
-    await setAddresses(namespace, GATEWAY_VPC_IFACE, [`${p.privateIp}/${subnetPrefixLength(p.subnetCidr)}`]);
-
-    await setNamespaceSysctls(namespace, gatewaySysctls([GATEWAY_EXTERNAL_IFACE, GATEWAY_VPC_IFACE]));
-    await replaceRoute(namespace, 'default', p.externalRouterIp, GATEWAY_EXTERNAL_IFACE);
-    // The rest of the VPC is behind its router; the gateway's own subnet stays on-link.
-    await replaceRoute(namespace, p.vpcCidr, p.subnetRouterIp, GATEWAY_VPC_IFACE);
+    // Teardown of stale ports first (they may hold the names we create), then the new pairs.
+    for (const [ns, commands] of peerCommands) {
+      const deletes = commands.filter((c) => c.startsWith('link del'));
+      await ipBatch(ns, deletes);
+      peerCommands.set(ns, commands.filter((c) => !c.startsWith('link del')));
+    }
+    const gwDeletes = gwCommands.filter((c) => c.startsWith('link del'));
+    await ipBatch(namespace, gwDeletes);
+    if (create.length) {
+      // Forwarding and loose reverse-path filtering before the legs exist: new interfaces take the
+      // namespace's defaults (gatewaySysctls), so one call serves the links made below.
+      await setNamespaceSysctls(namespace, gatewaySysctls([]));
+      await ipBatch(null, create);
+    }
+    await Promise.all([
+      ipBatch(namespace, gwCommands.filter((c) => !c.startsWith('link del'))),
+      ...[...peerCommands].map(([ns, commands]) => ipBatch(ns, commands)),
+    ]);
   }
 
   async detach(p: GatewayPlacement, namespace: string): Promise<void> {
@@ -84,11 +136,12 @@ export class LabNetworkDriver implements GatewayNetworkDriver {
   }
 }
 
-// Every port tagged with this gateway's id but another name: another host's copy.
-async function deleteOtherPorts(namespace: string, gatewayId: string, keep: string): Promise<void> {
-  for (const link of await linksWithAlias(namespace, gatewayId)) {
-    if (link.ifname !== keep) await deleteLink(namespace, link.ifname);
-  }
+interface Leg {
+  iface: string;
+  peerNs: string;
+  peerLinks: LinkInfo[];
+  bridge: string;
+  address: string;
 }
 
 // Only delete a port tagged with this gateway's id: never another gateway's colliding short name.
