@@ -5,7 +5,7 @@ import { renderLoadConn, renderLoadShared } from '../strongswan/vici-conn';
 import { IkeSaEntry, ViciCommands, ViciEventStream, ViciSection, ViciSession, ViciSubscription } from '../vici';
 import { describeRekey } from './rekey-events';
 import { flavourOfParsedRequest, IkeFlavour } from './failure-reasons';
-import { syncGatewayRoutes, syncSubnetAnchors } from './gateway-routes';
+import { syncGatewayRouting } from './gateway-routes';
 import { GATEWAY_VPC_IFACE } from './host/gateway-names';
 import { KeyedLimiter } from './keyed-mutex';
 import { DesiredTunnel, NegotiationStore } from './negotiation-store';
@@ -176,18 +176,24 @@ export class GatewayAgent {
   async applyTunnel(desired: DesiredTunnel, force = false): Promise<void> {
     this.remoteCidrs.set(desired.render.id, desired.render.remoteCidrs);
     this.localCidrs.set(desired.render.id, desired.render.localCidrs);
-    await this.syncRoutes();
-    await this.negotiator(desired.render.id).apply(desired, { force });
+    const negotiator = this.negotiator(desired.render.id);
+    if (!force && negotiator.version === desired.configVersion) return this.syncRoutes();
+    // The routes (an `ip` process or two) and charon's loading at the same time; the initiation
+    // after both (libipsec needs the subnet's anchor address when it installs the CHILD_SA).
+    const [routes, loaded] = await Promise.allSettled([this.syncRoutes(), this.loadTunnels([desired])]);
+    if (routes.status === 'rejected') throw routes.reason;
+    await negotiator.apply(desired, { force, preloaded: loaded.status === 'fulfilled' });
   }
 
   /** Remote subnets of every tunnel on this gateway, routed into the TUN device. */
   private readonly remoteCidrs = new Map<string, string[]>();
-  /** Local subnets of every tunnel: each needs an address of the gateway (see syncSubnetAnchors). */
+  /** Local subnets of every tunnel: each needs an address of the gateway (gateway-routes.ts). */
   private readonly localCidrs = new Map<string, string[]>();
 
   async syncRoutes(): Promise<void> {
-    await syncSubnetAnchors(this.namespace, GATEWAY_VPC_IFACE, this.o.subnetCidr, [...this.localCidrs.values()].flat());
-    await syncGatewayRoutes(this.namespace, GATEWAY_VPC_IFACE, this.o.privateIp, [...this.remoteCidrs.values()].flat());
+    await syncGatewayRouting(this.namespace, GATEWAY_VPC_IFACE, {
+      ownSubnet: this.o.subnetCidr, srcIp: this.o.privateIp, localCidrs: [...this.localCidrs.values()].flat(), remoteCidrs: [...this.remoteCidrs.values()].flat(),
+    });
   }
 
   async removeTunnel(tunnelId: string): Promise<void> {
@@ -259,13 +265,18 @@ export class GatewayAgent {
   private async loadInOnePass(tunnels: DesiredTunnel[]): Promise<Set<string>> {
     if (tunnels.length < 2) return new Set();
     try {
-      for (const d of tunnels) await this.commands.loadShared(renderLoadShared(d.render));
-      await this.commands.loadConn(Object.assign({}, ...tunnels.map((d) => renderLoadConn(d.render, { keyingtries: 1 }))));
+      await this.loadTunnels(tunnels);
       return new Set(tunnels.map((d) => d.render.id));
     } catch (err) {
       this.log(`${this.o.gatewayId}: loading ${tunnels.length} tunnels in one pass failed (${(err as Error).message}); loading them one by one`);
       return new Set();
     }
+  }
+
+  /** The tunnels' secrets, then their connections in one message. Throws what charon refused. */
+  private async loadTunnels(tunnels: DesiredTunnel[]): Promise<void> {
+    for (const d of tunnels) await this.commands.loadShared(renderLoadShared(d.render));
+    await this.commands.loadConn(Object.assign({}, ...tunnels.map((d) => renderLoadConn(d.render, { keyingtries: 1 }))));
   }
 
   /** charon went away: negotiators ignore it until reloadAll (no false failures meanwhile). */

@@ -69,7 +69,11 @@ export function ownAddresses(link: LinkInfo): string[] {
   return (link.addr_info ?? []).filter((a) => a.family === 'inet' && (!a.label || a.label === link.ifname)).map((a) => `${a.local}/${a.prefixlen}`);
 }
 
-/** Several `ip -j` listings of one namespace (`addr show`, `route show table 252`...) from ONE process. */
+/**
+ * Several `ip -j` listings of one namespace (`addr show`, `route show table 252`...) from ONE
+ * process. An `addr show` must come first: after a `link show` in the same batch, iproute2 5.10
+ * lists the links without their addresses.
+ */
 export async function showAll(namespace: string, commands: readonly string[]): Promise<unknown[][]> {
   const { stdout } = await run('ip', ['-n', namespace, '-j', '-batch', '-'], { input: `${commands.join('\n')}\n` });
   const arrays = stdout.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as unknown[]);
