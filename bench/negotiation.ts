@@ -393,7 +393,7 @@ async function cold(s: Setup, plans: { plan: TunnelPlan; g: number }[]) {
   // Tunnels torn down while coming up (DPD give-ups, a charon restarted under load): target 0.
   const downEvents = Number((await product.sql<{ n: string }>(`SELECT count(*) AS n FROM tunnel_events WHERE kind = 'down' AND at >= to_timestamp($1 / 1000.0)`, [wallStart]))[0].n);
   const charonRestarts = (product.logTail('worker', 1_000_000).match(/restarted by the worker|exited unexpectedly/g) ?? []).length;
-  const ratio = bare && bare.failed === 0 ? round(seconds / bare.seconds, 2) : null;
+  const ratio = bare && bare.failed === 0 && connected === total ? round(seconds / bare.seconds, 2) : null;
   const result = {
     gateways: GATEWAYS, tunnels: total, connected, seconds: round(seconds, 2), timedOut: connected < total, timeoutSeconds: COLD_TIMEOUT_MS / 1000,
     bare, ratio, targetSeconds: TARGET_COLD_SECONDS, targetRatio: TARGET_RATIO,

@@ -120,10 +120,11 @@ export class BareGateways {
     } finally {
       closeSync(out);
     }
-    const deadline = Date.now() + 30_000;
+    // Generous: 50 charons start at once here, beside other gateways' swanctl processes.
+    const deadline = Date.now() + 180_000;
     for (;;) {
       try {
-        await viciVersion(paths.viciSocket, 1000);
+        await viciVersion(paths.viciSocket, 5000);
         break;
       } catch (e) {
         if (Date.now() > deadline) throw new Error(`bare charon ${g} did not answer VICI: ${(e as Error).message}`);
