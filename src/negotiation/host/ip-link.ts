@@ -48,13 +48,6 @@ export async function linkNames(namespace: string): Promise<string[]> {
   return (JSON.parse(stdout) as LinkInfo[]).map((l) => l.ifname);
 }
 
-/** Every link in the namespace whose alias is `alias` (none when the namespace is gone). */
-export async function linksWithAlias(namespace: string, alias: string): Promise<LinkInfo[]> {
-  if (!namespaceExists(namespace)) return [];
-  const { stdout } = await run('ip', ['-n', namespace, '-j', 'link', 'show']);
-  return (JSON.parse(stdout) as LinkInfo[]).filter((l) => l.ifalias === alias);
-}
-
 async function getAddresses(namespace: string, name: string): Promise<string[] | null> {
   const info = await showJson(namespace, 'addr', name);
   return info ? ownAddresses(info) : null;
