@@ -67,13 +67,8 @@ export class GatewayHostRuntime {
       const charon = this.charonFor(id);
       // A charon still running in a namespace that vanished serves nothing: start over.
       if (recreated && charon.isRunning()) await charon.stop();
-      // charon starts while the namespace is plugged in: it follows links and addresses as they
-      // come (kernel-netlink), and its start-up (plugins, TUN device, VICI) overlaps the `ip` work.
-      const attached = this.options.network.attach(placement, ns);
-      const started = charon.start();
-      const [attach, start] = await Promise.allSettled([attached, started]);
-      if (attach.status === 'rejected') throw attach.reason;
-      if (start.status === 'rejected') throw start.reason;
+      await this.options.network.attach(placement, ns);
+      await charon.start();
       return { viciSocket: charon.viciSocket };
     });
   }
