@@ -59,9 +59,14 @@ function firstHost(cidr: string): string {
   return parts.join('.');
 }
 
-export function renderMirrorConf(dir: string, threads: number): string {
+export function renderMirrorConf(dir: string, threads: number, sites = 1): string {
   return `# strongswan.conf of the benchmark's mirror (remote side), written by bench/negotiation.ts
 charon {
+  # The mirror stands for ${sites} sites, each with its own charon: each would ask for COOKIEs past
+  # its own 10 half-open IKE_SAs (strongSwan's default), so the mirror does past ${sites} x 10.
+  # block_threshold (half-open IKE_SAs per peer address) is per peer already: the default, 5.
+  cookie_threshold = ${10 * sites}
+  block_threshold = 5
   install_routes = no
   # Every CHILD_SA makes libipsec add a route, and every route change makes charon "roam": send a
   # MOBIKE address update on ALL its IKE SAs. Fine for a site with 20 SAs; a storm for a mirror
@@ -155,7 +160,7 @@ export class Mirror {
 
     mkdirSync(this.dir, { recursive: true });
     const conf = join(this.dir, 'strongswan.conf');
-    writeFileSync(conf, renderMirrorConf(this.dir, this.o.threads ?? 32));
+    writeFileSync(conf, renderMirrorConf(this.dir, this.o.threads ?? 32, this.o.addresses.length));
     const out = openSync(join(this.dir, 'charon.out'), 'a');
     try {
       // Niced up: it stands for 50 remote sites that would each have their own CPU. Starved of CPU

@@ -1,18 +1,28 @@
 // One VPN gateway's charon seen from the worker: a command session, an event subscription on its
 // own connection, and a negotiator per tunnel. Events are routed to tunnels by connection name.
 import { connName } from '../strongswan/tunnel-model';
+import { renderLoadConn, renderLoadShared } from '../strongswan/vici-conn';
 import { IkeSaEntry, ViciCommands, ViciEventStream, ViciLogger, ViciSection, ViciSession, ViciSubscription } from '../vici';
 import { describeRekey } from './rekey-events';
 import { flavourOfParsedRequest, IkeFlavour } from '../strongswan/failure-reasons';
-import { syncGatewayRoutes, syncSubnetAnchors } from './gateway-routes';
+import { syncGatewayRouting } from './gateway-routes';
 import { MssClamp, syncMssClamps } from './mss-clamp';
 import { optionsOf } from '../strongswan/tunnel-model';
 import { GATEWAY_VPC_IFACE } from './host/gateway-names';
+import { KeyedLimiter } from './keyed-mutex';
 import { DesiredTunnel, NegotiationStore } from './negotiation-store';
 import { RetryTimings } from './retry-policy';
 import { NegotiatorDeps, TunnelNegotiator, TunnelStateStore } from './tunnel-negotiator';
 
 const CONN_PREFIX = connName('');
+/**
+ * Initiations in flight from one gateway to one peer address. A responder counts our IKE_SA_INITs
+ * as half-open until IKE_AUTH completes; charon drops a peer's new ones past \`block_threshold\`
+ * (5 per address by default) and asks every initiator for COOKIEs past \`cookie_threshold\` (10 in
+ * all). A gateway starting 20 tunnels to one site at once looked like a flood: tries failed or
+ * paid an extra round trip. Four stay under both (docs/operations.md, IKE flood thresholds).
+ */
+export const INITIATIONS_PER_PEER = 4;
 // charon's lines before an IKE_SA has a connection's name that explain a refusal (proposal.c,
 // ike_init.c, ike_auth.c, phase1.c): kept per peer address for the tunnel's failure reason.
 const REFUSAL_LINE = /^(received proposals: |configured proposals: |received proposals unacceptable|no acceptable proposal found|looking for peer configs matching |no matching peer config found|no peer config found)/;
@@ -48,6 +58,7 @@ export class GatewayAgent {
   /** Lines of unmatched IKE_SAs that say why a peer's try was refused (its proposals, its id), by address. */
   private readonly peerRefusals = new Map<string, { line: string; at: number }[]>();
 
+  private readonly initiations = new KeyedLimiter(INITIATIONS_PER_PEER);
   private closed = false;
   /** What fails after close() (sessions torn down under a running step) is not worth a line. */
   private readonly log = (message: string): void => {
@@ -144,6 +155,7 @@ export class GatewayAgent {
     return {
       commands: this.commands,
       withSession: (fn) => this.withSession(fn),
+      paced: (peerIp, fn) => this.initiations.run(peerIp, fn),
       store: this.o.tunnelStore ?? this.o.store,
       timings: this.o.timings,
       initiateTimeoutMs: this.o.initiateTimeoutMs,
@@ -166,13 +178,18 @@ export class GatewayAgent {
   /** Loads the tunnels whose version charon does not have yet (or all, with force). */
   async applyTunnel(desired: DesiredTunnel, force = false): Promise<void> {
     this.track(desired);
-    await this.syncRoutes();
-    await this.negotiator(desired.render.id).apply(desired, { force });
+    const negotiator = this.negotiator(desired.render.id);
+    if (!force && negotiator.version === desired.configVersion) return this.syncRoutes();
+    // The routes (an `ip` process or two) and charon's loading at the same time; the initiation
+    // after both (libipsec needs the subnet's anchor address when it installs the CHILD_SA).
+    const [routes, loaded] = await Promise.allSettled([this.syncRoutes(), this.loadTunnels([desired])]);
+    if (routes.status === 'rejected') throw routes.reason;
+    await negotiator.apply(desired, { force, preloaded: loaded.status === 'fulfilled' });
   }
 
   /** Remote subnets of every tunnel on this gateway, routed into the TUN device. */
   private readonly remoteCidrs = new Map<string, string[]>();
-  /** Local subnets of every tunnel: each needs an address of the gateway (see syncSubnetAnchors). */
+  /** Local subnets of every tunnel: each needs an address of the gateway (gateway-routes.ts). */
   private readonly localCidrs = new Map<string, string[]>();
   /** The tunnels' TCP MSS clamps (mss-clamp.ts), by tunnel. */
   private readonly mssClamps = new Map<string, MssClamp>();
@@ -188,8 +205,9 @@ export class GatewayAgent {
   }
 
   async syncRoutes(): Promise<void> {
-    await syncSubnetAnchors(this.namespace, GATEWAY_VPC_IFACE, this.o.subnetCidr, [...this.localCidrs.values()].flat());
-    await syncGatewayRoutes(this.namespace, GATEWAY_VPC_IFACE, this.o.privateIp, [...this.remoteCidrs.values()].flat());
+    await syncGatewayRouting(this.namespace, GATEWAY_VPC_IFACE, {
+      ownSubnet: this.o.subnetCidr, srcIp: this.o.privateIp, localCidrs: [...this.localCidrs.values()].flat(), remoteCidrs: [...this.remoteCidrs.values()].flat(),
+    });
     await this.syncMss().catch((err) => this.log(`${this.o.gatewayId}: TCP MSS clamp sync failed: ${(err as Error).message}`));
   }
 
@@ -233,26 +251,57 @@ export class GatewayAgent {
     else await this.syncMss().catch((err) => this.log(`${this.o.gatewayId}: TCP MSS clamp sync failed: ${(err as Error).message}`));
     const loaded = new Set(await this.commands.getConns());
     const wanted = new Set(desired.map((d) => d.render.id));
-    for (const d of desired) {
+    type Action = 'adopt' | 'apply' | 'audit';
+    const actionOf = (d: DesiredTunnel): Action => {
       const n = this.negotiators.get(d.render.id);
       const missing = !loaded.has(connName(d.render.id));
+      if (!n && !missing && d.appliedVersion === d.configVersion) return 'adopt';
+      return !n || n.version !== d.configVersion || missing ? 'apply' : 'audit';
+    };
+    const actions = desired.map((d) => ({ d, action: actionOf(d) }));
+    const preloaded = await this.loadInOnePass(actions.filter((a) => a.action === 'apply').map((a) => a.d));
+    for (const { d, action } of actions) {
+      const n = this.negotiators.get(d.render.id);
       // Not applyTunnel: the routes of every desired tunnel were synced once above. A re-sync per
       // tunnel cost 4-5 `ip` processes each (1.8 s instead of 0.3-0.6 s for a gateway's 20 tunnels),
       // and each re-sync changes routes, which makes charon roam and send MOBIKE updates on the SAs
       // already up: under load those timed out and tore SAs down (bench/negotiation.ts).
-      if (!n && !missing && d.appliedVersion === d.configVersion) {
+      if (action === 'adopt') {
         await this.negotiator(d.render.id).adopt(d).catch((err) => this.log(`${d.render.id}: adopting failed: ${(err as Error).message}`));
-      } else if (!n || n.version !== d.configVersion || missing) {
-        await this.negotiator(d.render.id).apply(d, { force: missing });
+      } else if (action === 'apply') {
+        await this.negotiator(d.render.id).apply(d, { force: !loaded.has(connName(d.render.id)), preloaded: preloaded.has(d.render.id) });
       } else {
         // Not awaited: an audit that finds a tunnel to confirm may wait on its rekey check.
-        void n.audit(d.storedConnection).catch((err) => this.log(`${d.render.id}: audit failed: ${(err as Error).message}`));
+        void n!.audit(d.storedConnection).catch((err) => this.log(`${d.render.id}: audit failed: ${(err as Error).message}`));
       }
     }
     for (const name of loaded) {
       if (name.startsWith(CONN_PREFIX) && !wanted.has(name.slice(CONN_PREFIX.length))) await this.removeTunnel(name.slice(CONN_PREFIX.length));
     }
     for (const id of [...this.negotiators.keys()]) if (!wanted.has(id)) await this.removeTunnel(id);
+  }
+
+  /**
+   * Every secret, then every connection in ONE load-conn message (charon takes several), before
+   * any of them initiates: a gateway's 20 tunnels cost 21 VICI round trips instead of 40, and none
+   * of them waits behind the first tunnels' key exchanges for charon's attention. The ids loaded;
+   * none when charon refuses the batch (each tunnel is then loaded alone, to report its own error).
+   */
+  private async loadInOnePass(tunnels: DesiredTunnel[]): Promise<Set<string>> {
+    if (tunnels.length < 2) return new Set();
+    try {
+      await this.loadTunnels(tunnels);
+      return new Set(tunnels.map((d) => d.render.id));
+    } catch (err) {
+      this.log(`${this.o.gatewayId}: loading ${tunnels.length} tunnels in one pass failed (${(err as Error).message}); loading them one by one`);
+      return new Set();
+    }
+  }
+
+  /** The tunnels' secrets, then their connections in one message. Throws what charon refused. */
+  private async loadTunnels(tunnels: DesiredTunnel[]): Promise<void> {
+    for (const d of tunnels) await this.commands.loadShared(renderLoadShared(d.render));
+    await this.commands.loadConn(Object.assign({}, ...tunnels.map((d) => renderLoadConn(d.render, { keyingtries: 1 }))));
   }
 
   /** charon went away: negotiators ignore it until reloadAll (no false failures meanwhile). */

@@ -3,7 +3,7 @@
 // unreachable default: a gateway never forwards VPC traffic to the internet (the seed's FAQ), while
 // charon's own IKE packets still use the main table's default route. The worker owns these routes
 // (charon's install_routes is off) and marks them with its routing protocol number.
-import { run } from './host/exec';
+import { ipBatch, LinkInfo, showAll } from './host/ip-link';
 
 export const GATEWAY_ROUTE_PROTO = '252';
 export const GATEWAY_ROUTE_TABLE = '252';
@@ -14,49 +14,62 @@ export interface RouteSync {
   removed: string[];
 }
 
-async function ipsecDevice(namespace: string): Promise<string | null> {
-  const { stdout } = await run('ip', ['-n', namespace, '-o', 'link', 'show']);
-  const match = /^\d+: (ipsec\d+)[:@]/m.exec(stdout);
-  return match ? match[1] : null;
+interface RouteEntry { dst: string; dev?: string; type?: string }
+interface RuleEntry { priority: number; iif?: string; table?: string }
+
+/** What a sync needs to know of the namespace, read by ONE process. */
+async function readRouting(namespace: string, vpcIface: string) {
+  const [addrs, rules, links, routes, unreachable] = await showAll(namespace, [
+    `addr show dev ${vpcIface}`, `rule show priority ${RULE_PRIORITY}`, 'link show',
+    `route show table ${GATEWAY_ROUTE_TABLE} proto ${GATEWAY_ROUTE_PROTO}`, `route show table ${GATEWAY_ROUTE_TABLE} type unreachable`,
+  ]) as [LinkInfo[], RuleEntry[], LinkInfo[], RouteEntry[], RouteEntry[]];
+  return {
+    vpcLink: addrs[0] ?? null,
+    policy: rules.some((r) => r.iif === vpcIface && r.table === GATEWAY_ROUTE_TABLE),
+    unreachableDefault: unreachable.some((r) => r.dst === 'default'),
+    device: links.find((l) => /^ipsec\d+$/.test(l.ifname))?.ifname ?? null,
+    routes: routes.map((r) => ({ cidr: r.dst.includes('/') ? r.dst : `${r.dst}/32`, dev: r.dev })),
+  };
 }
 
-/** Traffic from the VPC leg uses the tunnel table; nothing else is forwarded. Idempotent. */
-async function ensureVpcPolicy(namespace: string, vpcIface: string): Promise<void> {
-  const { stdout } = await run('ip', ['-n', namespace, 'rule', 'show', 'priority', RULE_PRIORITY]);
-  if (!stdout.includes(`iif ${vpcIface} lookup ${GATEWAY_ROUTE_TABLE}`)) {
-    await run('ip', ['-n', namespace, 'rule', 'add', 'priority', RULE_PRIORITY, 'iif', vpcIface, 'lookup', GATEWAY_ROUTE_TABLE]);
-  }
-  await run('ip', ['-n', namespace, 'route', 'replace', 'unreachable', 'default', 'table', GATEWAY_ROUTE_TABLE]);
-}
-
-/** Makes the tunnel table's routes into the TUN device exactly `cidrs`. */
-export async function syncGatewayRoutes(namespace: string, vpcIface: string, srcIp: string, cidrs: Iterable<string>): Promise<RouteSync> {
-  await ensureVpcPolicy(namespace, vpcIface);
-  const device = await ipsecDevice(namespace);
-  if (!device) return { added: [], removed: [] }; // charon not (yet) up: the next sync installs them
-  const wanted = new Set(cidrs);
-  const { stdout } = await run('ip', ['-n', namespace, '-o', 'route', 'show', 'table', GATEWAY_ROUTE_TABLE, 'proto', GATEWAY_ROUTE_PROTO]);
-  const present = new Map<string, string>();
-  for (const line of stdout.split('\n').filter(Boolean)) {
-    const [dest] = line.split(' ');
-    present.set(dest.includes('/') ? dest : `${dest}/32`, line);
-  }
+/**
+ * The gateway's routing for its tunnels, in one read and at most one `ip -batch` (it ran 5 or more
+ * `ip` processes per sync, one per tunnel change and per gateway on every reconcile pass):
+ *  - traffic from the VPC leg uses the tunnel table, whose default is unreachable (nothing else is
+ *    forwarded);
+ *  - the tunnel table's routes into the TUN device are exactly the tunnels' remote subnets (once
+ *    charon made the device: the next sync installs them otherwise);
+ *  - the VPC leg holds the network address of every other local subnet (ANCHOR_LABEL_SUFFIX says why).
+ */
+export async function syncGatewayRouting(namespace: string, vpcIface: string, o: { ownSubnet: string; srcIp: string; localCidrs: Iterable<string>; remoteCidrs: Iterable<string> }): Promise<RouteSync> {
+  const state = await readRouting(namespace, vpcIface);
+  const commands: string[] = [];
+  if (!state.policy) commands.push(`rule add priority ${RULE_PRIORITY} iif ${vpcIface} lookup ${GATEWAY_ROUTE_TABLE}`);
+  if (!state.unreachableDefault) commands.push(`route replace unreachable default table ${GATEWAY_ROUTE_TABLE}`);
+  const label = `${vpcIface}${ANCHOR_LABEL_SUFFIX}`;
+  const wantedAnchors = new Set([...o.localCidrs].filter((c) => c !== o.ownSubnet).map((c) => `${c.split('/')[0]}/32`));
+  const presentAnchors = new Set((state.vpcLink?.addr_info ?? []).filter((a) => a.family === 'inet' && a.label === label).map((a) => `${a.local}/${a.prefixlen}`));
+  for (const addr of wantedAnchors) if (!presentAnchors.has(addr)) commands.push(`addr add ${addr} dev ${vpcIface} label ${label}`);
+  for (const addr of presentAnchors) if (!wantedAnchors.has(addr)) commands.push(`addr del ${addr} dev ${vpcIface}`);
   const added: string[] = [];
   const removed: string[] = [];
-  for (const cidr of wanted) {
-    if (present.get(cidr)?.includes(`dev ${device}`)) continue;
-    await run('ip', ['-n', namespace, 'route', 'replace', cidr, 'dev', device, 'src', srcIp, 'table', GATEWAY_ROUTE_TABLE, 'proto', GATEWAY_ROUTE_PROTO]);
-    added.push(cidr);
+  if (state.device) {
+    const wanted = new Set(o.remoteCidrs);
+    const present = new Map(state.routes.map((r) => [r.cidr, r.dev]));
+    for (const cidr of wanted) {
+      if (present.get(cidr) === state.device) continue;
+      commands.push(`route replace ${cidr} dev ${state.device} src ${o.srcIp} table ${GATEWAY_ROUTE_TABLE} proto ${GATEWAY_ROUTE_PROTO}`);
+      added.push(cidr);
+    }
+    for (const cidr of present.keys()) {
+      if (wanted.has(cidr)) continue;
+      commands.push(`route del ${cidr} table ${GATEWAY_ROUTE_TABLE} proto ${GATEWAY_ROUTE_PROTO}`);
+      removed.push(cidr);
+    }
   }
-  for (const cidr of present.keys()) {
-    if (wanted.has(cidr)) continue;
-    await run('ip', ['-n', namespace, 'route', 'del', cidr, 'table', GATEWAY_ROUTE_TABLE, 'proto', GATEWAY_ROUTE_PROTO]).catch(() => undefined);
-    removed.push(cidr);
-  }
+  await ipBatch(namespace, commands);
   return { added, removed };
 }
-
-const ANCHOR_LABEL_SUFFIX = ':t';
 
 /**
  * charon 5.9's libipsec refuses a CHILD_SA whose local subnet holds no address of the host ("error
@@ -64,15 +77,4 @@ const ANCHOR_LABEL_SUFFIX = ':t';
  * subnets besides its own, so it holds each such subnet's network address (unused by instances) as
  * a /32 on its VPC leg, labelled as ours. Anchors of subnets no tunnel uses any more are removed.
  */
-export async function syncSubnetAnchors(namespace: string, vpcIface: string, ownSubnet: string, localCidrs: Iterable<string>): Promise<void> {
-  const label = `${vpcIface}${ANCHOR_LABEL_SUFFIX}`;
-  const wanted = new Set([...localCidrs].filter((c) => c !== ownSubnet).map((c) => `${c.split('/')[0]}/32`));
-  const { stdout } = await run('ip', ['-n', namespace, '-o', '-4', 'addr', 'show', 'label', label]);
-  const present = new Set(stdout.split('\n').filter(Boolean).map((l) => /inet (\S+)/.exec(l)?.[1]).filter((a): a is string => !!a));
-  for (const addr of wanted) {
-    if (!present.has(addr)) await run('ip', ['-n', namespace, 'addr', 'add', addr, 'dev', vpcIface, 'label', label]);
-  }
-  for (const addr of present) {
-    if (!wanted.has(addr)) await run('ip', ['-n', namespace, 'addr', 'del', addr, 'dev', vpcIface]).catch(() => undefined);
-  }
-}
+const ANCHOR_LABEL_SUFFIX = ':t';

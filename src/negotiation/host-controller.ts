@@ -16,6 +16,7 @@ import { TunnelStateStore } from './tunnel-negotiator';
 import { TunnelProbe } from '../jobs/job-catalogue';
 import { probeTunnel } from './tunnel-probe';
 import type { ViciLogger } from '../vici';
+import { defaultReconcileConcurrency } from './worker-config';
 
 export interface HostControllerOptions {
   hostId: string;
@@ -42,7 +43,7 @@ export interface HostControllerOptions {
   viciLogger?: ViciLogger;
 }
 
-export const DEFAULT_RECONCILE_CONCURRENCY = 4;
+export const DEFAULT_RECONCILE_CONCURRENCY = defaultReconcileConcurrency();
 /** A moved gateway whose tunnels have not all reconnected by then is no longer watched. */
 const MOVE_WATCH_MS = 5 * 60_000;
 

@@ -56,4 +56,23 @@ describe('StateWriter', () => {
     await w.idle();
     expect(stored).toEqual(['state1', 'pairs2', 'event2']);
   });
+
+  it('runs at most maxConcurrent writes at once across tunnels, every tunnel still in order', async () => {
+    const w = new StateWriter({ maxConcurrent: 3, log: () => undefined });
+    let running = 0;
+    let peak = 0;
+    const stored: string[] = [];
+    const write = (v: string) => async () => {
+      running++;
+      peak = Math.max(peak, running);
+      await new Promise((r) => setTimeout(r, 2));
+      stored.push(v);
+      running--;
+    };
+    for (let t = 0; t < 20; t++) for (const v of ['connecting', 'connected']) w.enqueue(`t${t}`, v, write(`t${t}:${v}`));
+    await w.idle();
+    expect(peak).toBe(3);
+    expect(stored).toHaveLength(40);
+    for (let t = 0; t < 20; t++) expect(stored.indexOf(`t${t}:connecting`)).toBeLessThan(stored.indexOf(`t${t}:connected`));
+  });
 });

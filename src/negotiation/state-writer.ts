@@ -9,12 +9,15 @@ import { PairState } from '../vpn/tunnels/vpn-tunnel.entity';
 import { NegotiationStore, StoredFailure, TunnelEventInput } from './negotiation-store';
 import type { TunnelStateStore } from './tunnel-negotiator';
 import { OwnershipFence } from '../hosts/host-lease';
+import { KeyedLimiter } from './keyed-mutex';
 
 export interface StateWriterOptions {
   /** Delays between tries of a write PostgreSQL refused for being away; the last repeats. */
   retryDelaysMs?: readonly number[];
   /** Queued writes per tunnel; beyond it the oldest droppable ones (event records) go. */
   maxQueuedPerKey?: number;
+  /** Writes running at once, all tunnels together (default DEFAULT_CONCURRENT_WRITES). */
+  maxConcurrent?: number;
   log(message: string): void;
 }
 
@@ -34,6 +37,13 @@ export interface EnqueueOptions {
 }
 
 export const DEFAULT_WRITE_RETRY_DELAYS_MS = [200, 500, 1000, 2000, 3000] as const;
+/**
+ * Below the worker's pool of 10 PostgreSQL connections, with room for syncs and the reconciler.
+ * A cold start queues ~5 writes for each of 1,000 tunnels at once: handed to the pool together,
+ * they waited there past its 5 s connect timeout on a busy host, counted as an outage and went
+ * into back-off. Waiting their turn here is not an outage.
+ */
+export const DEFAULT_CONCURRENT_WRITES = 6;
 
 export class StateWriter {
   private readonly queues = new Map<string, Write[]>();
@@ -41,8 +51,11 @@ export class StateWriter {
   private failingSince = 0;
   private lastOutageLog = 0;
   private closed = false;
+  private readonly slots: KeyedLimiter;
 
-  constructor(private readonly o: StateWriterOptions) {}
+  constructor(private readonly o: StateWriterOptions) {
+    this.slots = new KeyedLimiter(o.maxConcurrent ?? DEFAULT_CONCURRENT_WRITES);
+  }
 
   /** Queues a write for `key` (a tunnel id); never throws, never waits. */
   enqueue(key: string, label: string, run: () => Promise<unknown>, opts: EnqueueOptions = {}): void {
@@ -93,7 +106,7 @@ export class StateWriter {
     while (queue.length && !this.closed) {
       const write = queue[0];
       try {
-        await write.run();
+        await this.slots.run('', () => write.run());
         queue.shift();
         attempt = 0;
         this.recovered();

@@ -28,6 +28,8 @@ export interface NegotiatorDeps {
   commands: ViciCommands;
   /** A short-lived session for one blocking initiate, so a silent peer never holds up others. */
   withSession<T>(fn: (c: ViciCommands) => Promise<T>): Promise<T>;
+  /** Runs an initiation in its turn among this gateway's to the same peer address (default: at once). */
+  paced?<T>(peerIp: string, fn: () => Promise<T>): Promise<T>;
   store: TunnelStateStore;
   timings: RetryTimings;
   initiateTimeoutMs: number;
@@ -120,8 +122,12 @@ export class TunnelNegotiator {
     return this.state.connection === 'connected' && this.rekeyFailure !== null;
   }
 
-  /** Loads the tunnel at this version into charon and (re)starts negotiating. */
-  async apply(desired: DesiredTunnel, opts: { force?: boolean } = {}): Promise<void> {
+  /**
+   * Loads the tunnel at this version into charon and (re)starts negotiating. With `preloaded` the
+   * caller has just loaded this version's secret and connection itself (a gateway's tunnels in one
+   * pass: GatewayAgent.converge).
+   */
+  async apply(desired: DesiredTunnel, opts: { force?: boolean; preloaded?: boolean } = {}): Promise<void> {
     const previous = this.desired;
     if (!opts.force && previous && previous.configVersion === desired.configVersion) return;
     this.desired = desired;
@@ -130,8 +136,10 @@ export class TunnelNegotiator {
     const t = desired.render;
     this.quiet = true;
     try {
-      await this.deps.commands.loadShared(renderLoadShared(t));
-      await this.deps.commands.loadConn(renderLoadConn(t, { keyingtries: 1 }));
+      if (!opts.preloaded) {
+        await this.deps.commands.loadShared(renderLoadShared(t));
+        await this.deps.commands.loadConn(renderLoadConn(t, { keyingtries: 1 }));
+      }
       // A replaced config only affects new SAs: drop the old ones so the new proposal is used.
       if (previous) await this.terminate();
     } catch (err) {
@@ -367,13 +375,16 @@ export class TunnelNegotiator {
     const before = await this.saState();
     const missing = childNames(desired.render).filter((c) => !before.installed.has(c));
     const results: ControlResult[] = [];
-    for (const child of missing) {
-      const r = await this.deps.withSession((c) =>
-        c.initiate({ child, ike: this.conn, timeout: this.deps.initiateTimeoutMs, loglevel: 1, timeoutMs: this.deps.initiateTimeoutMs + 5000 }),
-      );
-      results.push(r);
-      if (!r.success) break;
-    }
+    const initiate = async () => {
+      for (const child of missing) {
+        const r = await this.deps.withSession((c) =>
+          c.initiate({ child, ike: this.conn, timeout: this.deps.initiateTimeoutMs, loglevel: 1, timeoutMs: this.deps.initiateTimeoutMs + 5000 }),
+        );
+        results.push(r);
+        if (!r.success) break;
+      }
+    };
+    await (this.deps.paced ? this.deps.paced(desired.render.peerIp, initiate) : initiate());
     if (this.stopped || this.desired !== desired) return; // re-configured meanwhile
     const controlLines = results.flatMap((r) => r.log.map((l) => `[${l.group}] ${l.msg}`));
     // charon's lines about this tunnel during the attempt: an initiate that joined an IKE_SA charon

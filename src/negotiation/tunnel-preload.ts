@@ -5,7 +5,7 @@
 // is the address move plus one IKE exchange, not a charon start and a configuration load.
 import { renderLoadConn, renderLoadShared } from '../strongswan/vici-conn';
 import { ViciCommands, ViciSession } from '../vici';
-import { syncGatewayRoutes, syncSubnetAnchors } from './gateway-routes';
+import { syncGatewayRouting } from './gateway-routes';
 import { GATEWAY_VPC_IFACE } from './host/gateway-names';
 import { DesiredTunnel } from './negotiation-store';
 
@@ -21,8 +21,9 @@ export interface PreloadTarget {
 export async function preloadTunnels(target: PreloadTarget, desired: DesiredTunnel[]): Promise<number> {
   const live = desired.filter((d) => d.resourceState !== 'deleting');
   // The agent's route sync after the move then finds them in place (GatewayAgent.syncRoutes).
-  await syncSubnetAnchors(target.namespace, GATEWAY_VPC_IFACE, target.subnetCidr, live.flatMap((d) => d.render.localCidrs));
-  await syncGatewayRoutes(target.namespace, GATEWAY_VPC_IFACE, target.privateIp, live.flatMap((d) => d.render.remoteCidrs));
+  await syncGatewayRouting(target.namespace, GATEWAY_VPC_IFACE, {
+    ownSubnet: target.subnetCidr, srcIp: target.privateIp, localCidrs: live.flatMap((d) => d.render.localCidrs), remoteCidrs: live.flatMap((d) => d.render.remoteCidrs),
+  });
   const session = new ViciSession({ socketPath: target.viciSocket, timeoutMs: 30_000, reconnect: false });
   await session.connect();
   try {

@@ -1,4 +1,4 @@
-import { hostname } from 'os';
+import { availableParallelism, hostname } from 'os';
 import { ConfigError, Env, intSetting, readSharedSettings } from '../config/config';
 import { LogFormat } from '../common/structured-log';
 import { DataPlane } from './host/charon-config';
@@ -26,6 +26,14 @@ function readVxlanSettings(env: Env, problems: string[]): VxlanSettings {
   return { publicBridge, underlayInterface, localIp, peers, group, port: intSetting(env, 'VXLAN_PORT', 4789, 1, 65535, problems), hostNamespace };
 }
 
+/**
+ * Gateways provisioned at once, from the host's cores: a gateway's provisioning mostly waits (on
+ * `ip`, charon's start-up, PostgreSQL), so four per core keep the cores busy without a pile-up of
+ * 50 charons starting together on a small host (2 cores: 8; capped at 32).
+ */
+export function defaultReconcileConcurrency(cores = availableParallelism()): number {
+  return Math.min(32, Math.max(4, 4 * cores));
+}
 export interface WorkerConfig {
   databaseUrl: string;
   redisUrl: string;
@@ -89,7 +97,7 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     leaseTtlMs: intSetting(env, 'HOST_LEASE_TTL_MS', 4000, 1000, 300_000, problems),
     leaseFenceMarginMs: intSetting(env, 'HOST_LEASE_FENCE_MARGIN_MS', 500, 0, 60_000, problems),
     jobConcurrency: intSetting(env, 'JOB_CONCURRENCY', 8, 1, 64, problems),
-    reconcileConcurrency: intSetting(env, 'RECONCILE_CONCURRENCY', 4, 1, 32, problems),
+    reconcileConcurrency: intSetting(env, 'RECONCILE_CONCURRENCY', defaultReconcileConcurrency(), 1, 32, problems),
     metricsIntervalMs: intSetting(env, 'METRICS_INTERVAL_MS', 10_000, 500, 3_600_000, problems),
     metricsRetentionDays: intSetting(env, 'METRICS_RETENTION_DAYS', 30, 1, 3650, problems),
     metricsPruneIntervalMs: intSetting(env, 'METRICS_PRUNE_INTERVAL_MS', 3_600_000, 10_000, 86_400_000, problems),

@@ -63,11 +63,11 @@ export class GatewayHostRuntime {
       const recreated = !namespaceExists(ns);
       // Saved first, so that even a half-done attach can be detached by a later removeGateway.
       this.savePlacement(placement);
-      await ensureNamespace(ns);
-      await this.options.network.attach(placement, ns);
+      if (recreated) await ensureNamespace(ns);
       const charon = this.charonFor(id);
       // A charon still running in a namespace that vanished serves nothing: start over.
       if (recreated && charon.isRunning()) await charon.stop();
+      await this.options.network.attach(placement, ns);
       await charon.start();
       return { viciSocket: charon.viciSocket };
     });

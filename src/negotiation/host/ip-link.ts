@@ -13,7 +13,7 @@ export interface LinkInfo {
   address?: string;
   flags?: string[];
   operstate?: string;
-  addr_info?: { family: string; local: string; prefixlen: number }[];
+  addr_info?: { family: string; local: string; prefixlen: number; label?: string }[];
 }
 
 export interface LinkEnd {
@@ -57,8 +57,34 @@ export async function linksWithAlias(namespace: string, alias: string): Promise<
 
 async function getAddresses(namespace: string, name: string): Promise<string[] | null> {
   const info = await showJson(namespace, 'addr', name);
-  if (!info) return null;
-  return (info.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`);
+  return info ? ownAddresses(info) : null;
+}
+
+/**
+ * The link's own IPv4 addresses: not those under another label (the subnet anchors gateway-routes.ts
+ * adds as `eth1:t`), which belong to whoever labelled them. Counting them made every attach delete
+ * the anchors and the next route sync add them back: address churn charon saw on every reconcile.
+ */
+export function ownAddresses(link: LinkInfo): string[] {
+  return (link.addr_info ?? []).filter((a) => a.family === 'inet' && (!a.label || a.label === link.ifname)).map((a) => `${a.local}/${a.prefixlen}`);
+}
+
+/**
+ * Several `ip -j` listings of one namespace (`addr show`, `route show table 252`...) from ONE
+ * process. An `addr show` must come first: after a `link show` in the same batch, iproute2 5.10
+ * lists the links without their addresses.
+ */
+export async function showAll(namespace: string, commands: readonly string[]): Promise<unknown[][]> {
+  const { stdout } = await run('ip', ['-n', namespace, '-j', '-batch', '-'], { input: `${commands.join('\n')}\n` });
+  const arrays = stdout.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as unknown[]);
+  if (arrays.length !== commands.length) throw new Error(`ip -batch in ${namespace}: ${arrays.length} listings for ${commands.length} commands`);
+  return arrays;
+}
+
+/** `ip` commands as ONE batch (one process, stops at the first error), in a namespace or (null) ours. */
+export async function ipBatch(namespace: string | null, commands: readonly string[]): Promise<void> {
+  if (!commands.length) return;
+  await run('ip', [...(namespace ? ['-n', namespace] : []), '-batch', '-'], { input: `${commands.join('\n')}\n` });
 }
 
 export async function deleteLink(namespace: string, name: string): Promise<void> {
