@@ -12,7 +12,9 @@ function fakeFetch(status: number, body: string, calls: Call[] = []): typeof fet
 describe('parseDesiredState', () => {
   it('accepts the contract and clamps pollAfterSeconds', () => {
     expect(parseDesiredState({ version: 'v1', routes: [{ destination: '172.16.1.0/24', via: '10.1.1.254' }], pollAfterSeconds: -3 })).toEqual({
-      version: 'v1', routes: [{ destination: '172.16.1.0/24', via: '10.1.1.254' }], pollAfterSeconds: 0,
+      version: 'v1',
+      routes: [{ destination: '172.16.1.0/24', via: '10.1.1.254' }],
+      pollAfterSeconds: 0,
     });
     expect(parseDesiredState({ version: 'v2', routes: [] }).pollAfterSeconds).toBe(0);
   });
@@ -54,7 +56,12 @@ describe('AgentApiClient', () => {
     await expect(broken.fetchRoutes(undefined, 0)).rejects.toThrow(ApiError);
     const notJson = new AgentApiClient({ ...opts, fetchImpl: fakeFetch(200, '<html>') });
     await expect(notJson.fetchRoutes(undefined, 0)).rejects.toThrow('not JSON');
-    const down = new AgentApiClient({ ...opts, fetchImpl: (async () => { throw Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } }); }) as unknown as typeof fetch });
+    const down = new AgentApiClient({
+      ...opts,
+      fetchImpl: (async () => {
+        throw Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
+      }) as unknown as typeof fetch,
+    });
     const err = await down.fetchRoutes('v1', 1).catch((e) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect(err.message).toBe('GET /api/v1/agent/routes: ECONNREFUSED');
@@ -68,18 +75,26 @@ describe('AgentApiClient over node:http (the default, no fetch)', () => {
     const seen: { method?: string; url?: string; auth?: string; body: string }[] = [];
     const server = createServer((req, res) => {
       let body = '';
-      req.on('data', (c) => (body += c)).on('end', () => {
-        seen.push({ method: req.method, url: req.url, auth: req.headers.authorization, body });
-        if (req.url?.includes('wait=30')) return; // never answered: the caller aborts
-        if (req.method === 'POST') return res.writeHead(204).end();
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ version: 'v7', routes: [{ destination: '172.16.0.0/24', via: '10.0.0.1' }], pollAfterSeconds: 2 }));
-      });
+      req
+        .on('data', (c) => (body += c))
+        .on('end', () => {
+          seen.push({ method: req.method, url: req.url, auth: req.headers.authorization, body });
+          if (req.url?.includes('wait=30')) return; // never answered: the caller aborts
+          if (req.method === 'POST') return res.writeHead(204).end();
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ version: 'v7', routes: [{ destination: '172.16.0.0/24', via: '10.0.0.1' }], pollAfterSeconds: 2 }));
+        });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as { port: number }).port;
     try {
       const c = new AgentApiClient({ apiUrl: `http://127.0.0.1:${port}`, token: () => 'tok-2', agentVersion: '1.2.3' });
-      await expect(c.fetchRoutes('v 6', 1)).resolves.toEqual({ version: 'v7', routes: [{ destination: '172.16.0.0/24', via: '10.0.0.1' }], pollAfterSeconds: 2 });
+      await expect(c.fetchRoutes('v 6', 1)).resolves.toEqual({
+        version: 'v7',
+        routes: [{ destination: '172.16.0.0/24', via: '10.0.0.1' }],
+        pollAfterSeconds: 2,
+      });
       await c.report({ appliedVersion: 'v7', agentVersion: '1.2.3', error: 'ip: ü' });
       expect(seen[0]).toEqual({ method: 'GET', url: '/api/v1/agent/routes?version=v+6&wait=1', auth: 'Bearer tok-2', body: '' });
       expect(seen[1]).toMatchObject({ method: 'POST', url: '/api/v1/agent/report', auth: 'Bearer tok-2' });
@@ -92,7 +107,9 @@ describe('AgentApiClient over node:http (the default, no fetch)', () => {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
     }
-    const refused = await new AgentApiClient({ apiUrl: `http://127.0.0.1:${port}`, token: () => 'tok-2', agentVersion: '1' }).fetchRoutes(undefined, 0).catch((e) => e);
+    const refused = await new AgentApiClient({ apiUrl: `http://127.0.0.1:${port}`, token: () => 'tok-2', agentVersion: '1' })
+      .fetchRoutes(undefined, 0)
+      .catch((e) => e);
     expect(refused).toBeInstanceOf(ApiError);
     expect(refused.message).toBe('GET /api/v1/agent/routes: ECONNREFUSED');
   });

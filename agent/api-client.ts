@@ -22,7 +22,10 @@ export interface Report {
 
 // 401/403: the token is unknown or revoked. Keep the routes, retry slowly.
 export class AuthError extends Error {
-  constructor(readonly status: number, detail: string) {
+  constructor(
+    readonly status: number,
+    detail: string,
+  ) {
     super(`HTTP ${status}${detail ? `: ${detail}` : ''}`);
     this.name = 'AuthError';
   }
@@ -30,7 +33,10 @@ export class AuthError extends Error {
 
 // The API could not be reached or answered something unusable: back off and retry.
 export class ApiError extends Error {
-  constructor(message: string, readonly status?: number) {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
     super(message);
     this.name = 'ApiError';
   }
@@ -63,7 +69,10 @@ export function parseDesiredState(body: unknown): DesiredState {
 function detailOf(text: string): string {
   try {
     const j = JSON.parse(text) as { code?: unknown; message?: unknown };
-    return [j.code, j.message].filter((x) => typeof x === 'string').join(': ').slice(0, 200);
+    return [j.code, j.message]
+      .filter((x) => typeof x === 'string')
+      .join(': ')
+      .slice(0, 200);
   } catch {
     return text.trim().slice(0, 200);
   }
@@ -115,13 +124,14 @@ export class AgentApiClient {
     } catch (e) {
       if (signal?.aborted) throw e; // stopping: not an API problem
       const err = e as Error & { cause?: { code?: string; message?: string } };
-      const why = timeout.aborted ? `no answer within ${Math.round(timeoutMs / 1000)} s` : err.cause?.code ?? err.cause?.message ?? err.message;
+      const why = timeout.aborted ? `no answer within ${Math.round(timeoutMs / 1000)} s` : (err.cause?.code ?? err.cause?.message ?? err.message);
       throw new ApiError(`${method} ${path.split('?')[0]}: ${why}`);
     }
     const text = await res.text().catch(() => '');
     if (res.status === 401 || res.status === 403) throw new AuthError(res.status, detailOf(text));
     // 200 for GET, 204 for the report; any 2xx is accepted for the report.
-    if (res.status !== ok && !(ok === 204 && res.ok)) throw new ApiError(`${method} ${path.split('?')[0]}: HTTP ${res.status} ${detailOf(text)}`.trim(), res.status);
+    if (res.status !== ok && !(ok === 204 && res.ok))
+      throw new ApiError(`${method} ${path.split('?')[0]}: HTTP ${res.status} ${detailOf(text)}`.trim(), res.status);
     return text;
   }
 }

@@ -25,7 +25,11 @@ describe('parseAgentArgs', () => {
 
   it('parses proto, wait, netns and once', () => {
     expect(parseAgentArgs([...base, '--proto', '250', '--wait', '0', '--netns', 'ns-1', '--once', '--auth-retry', '2'], {})).toMatchObject({
-      proto: 250, waitSeconds: 0, netns: 'ns-1', once: true, authRetrySeconds: 2,
+      proto: 250,
+      waitSeconds: 0,
+      netns: 'ns-1',
+      once: true,
+      authRetrySeconds: 2,
     });
   });
 

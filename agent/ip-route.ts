@@ -17,7 +17,10 @@ export interface RouteTable {
 
 // What `ip` printed when a command failed: the text an operator needs in the report.
 export class IpError extends Error {
-  constructor(readonly args: readonly string[], readonly stderr: string) {
+  constructor(
+    readonly args: readonly string[],
+    readonly stderr: string,
+  ) {
     super(`ip ${args.join(' ')}: ${stderr || 'failed'}`);
     this.name = 'IpError';
   }
@@ -81,7 +84,10 @@ export function parseBatchErrors(stderr: string, lineCount: number): (string | n
 export class IpRouteTable implements RouteTable {
   private readonly nsArgs: string[];
 
-  constructor(readonly proto: number, readonly netns?: string) {
+  constructor(
+    readonly proto: number,
+    readonly netns?: string,
+  ) {
     this.nsArgs = netns ? ['-n', netns] : [];
   }
 

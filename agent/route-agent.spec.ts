@@ -56,7 +56,17 @@ function make(o: { stateFile?: string } = {}) {
   const table = new FakeTable();
   const api = new FakeApi();
   const lines: string[] = [];
-  const agent = new RouteAgent({ api, table, agentVersion: '1.0.0', waitSeconds: 0, stateFile: o.stateFile, log: (l) => lines.push(l), backoff: new Backoff({ initialMs: 1, maxMs: 2 }), authRetryMs: 1, minPollIntervalMs: 1 });
+  const agent = new RouteAgent({
+    api,
+    table,
+    agentVersion: '1.0.0',
+    waitSeconds: 0,
+    stateFile: o.stateFile,
+    log: (l) => lines.push(l),
+    backoff: new Backoff({ initialMs: 1, maxMs: 2 }),
+    authRetryMs: 1,
+    minPollIntervalMs: 1,
+  });
   return { table, api, lines, agent };
 }
 

@@ -136,7 +136,10 @@ export class RouteAgent {
       }
       attempted = !isEmptyDiff(diff);
       // Add before removing: a changed set never leaves a gap it does not have to.
-      const changes: RouteChange[] = [...diff.replace.map((route) => ({ op: 'replace' as const, route })), ...diff.remove.map((route) => ({ op: 'remove' as const, route }))];
+      const changes: RouteChange[] = [
+        ...diff.replace.map((route) => ({ op: 'replace' as const, route })),
+        ...diff.remove.map((route) => ({ op: 'remove' as const, route })),
+      ];
       const outcomes = changes.length ? await this.o.table.apply(changes) : [];
       changes.forEach((c, i) => {
         const failed = outcomes[i];
@@ -191,7 +194,9 @@ export class RouteAgent {
       errors.push((e as Error).message);
     }
     if (restored || errors.length) {
-      this.log(`API not reached yet: restored ${restored} route(s) of version ${this.lastState.version} from the state file${errors.length ? `; errors: ${errors.join('; ')}` : ''}`);
+      this.log(
+        `API not reached yet: restored ${restored} route(s) of version ${this.lastState.version} from the state file${errors.length ? `; errors: ${errors.join('; ')}` : ''}`,
+      );
     }
   }
 

@@ -71,26 +71,40 @@ function listQueryOf(path: string): Record<string, string | number> {
  * distinct request), run alone through a pool of 8, at concurrency 1 and 8, without HTTP, auth,
  * ORM or JSON. What the API adds is the difference.
  */
-async function sqlAlone(url: string, tenantId: string, call: Call, total: number): Promise<{ concurrency1: { p50Ms: number; p99Ms: number }; concurrency8: { p50Ms: number; p99Ms: number }; statements: number }> {
+async function sqlAlone(
+  url: string,
+  tenantId: string,
+  call: Call,
+  total: number,
+): Promise<{ concurrency1: { p50Ms: number; p99Ms: number }; concurrency8: { p50Ms: number; p99Ms: number }; statements: number }> {
   const DISTINCT = 60; // the scenarios' requests repeat with this period (12 or 50 pages x 5 terms)
-  const requests = await listStatements(url, tenantId, 'tunnels', Array.from({ length: DISTINCT }, (_, i) => listQueryOf(call(i).path)));
+  const requests = await listStatements(
+    url,
+    tenantId,
+    'tunnels',
+    Array.from({ length: DISTINCT }, (_, i) => listQueryOf(call(i).path)),
+  );
   const pool = new Pool({ connectionString: url, max: 8 });
   try {
     const run = async (n: number, concurrency: number) => {
       const latencies: number[] = [];
       let next = 0;
-      await Promise.all(Array.from({ length: concurrency }, async () => {
-        while (next < n) {
-          const statements = requests[next++ % DISTINCT];
-          const t0 = performance.now();
-          // As the service issues them: the page's ids and the count side by side, then the rows.
-          const firstRows = statements.findIndex((st, i) => i > 0 && !/^\s*SELECT COUNT\(/i.test(st.sql) && statements.slice(0, i).some((x) => !/^\s*SELECT COUNT\(/i.test(x.sql)));
-          const together = firstRows < 0 ? statements : statements.slice(0, firstRows);
-          await Promise.all(together.map((st) => pool.query(st.sql, st.params)));
-          for (const st of firstRows < 0 ? [] : statements.slice(firstRows)) await pool.query(st.sql, st.params);
-          latencies.push(performance.now() - t0);
-        }
-      }));
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (next < n) {
+            const statements = requests[next++ % DISTINCT];
+            const t0 = performance.now();
+            // As the service issues them: the page's ids and the count side by side, then the rows.
+            const firstRows = statements.findIndex(
+              (st, i) => i > 0 && !/^\s*SELECT COUNT\(/i.test(st.sql) && statements.slice(0, i).some((x) => !/^\s*SELECT COUNT\(/i.test(x.sql)),
+            );
+            const together = firstRows < 0 ? statements : statements.slice(0, firstRows);
+            await Promise.all(together.map((st) => pool.query(st.sql, st.params)));
+            for (const st of firstRows < 0 ? [] : statements.slice(firstRows)) await pool.query(st.sql, st.params);
+            latencies.push(performance.now() - t0);
+          }
+        }),
+      );
       latencies.sort((a, b) => a - b);
       return { p50Ms: round(percentile(latencies, 50)), p99Ms: round(percentile(latencies, 99)) };
     };
@@ -118,7 +132,10 @@ function listScenarios(s: Seeded): Record<string, { call: Call; probe: string }>
     tunnelsUnsearchedFirstPage: { call: () => ({ path: tunnels }), probe: tunnels },
     tunnelsUnsearchedDeepOffset: { call: (i) => ({ path: `${tunnels}&offset=${5000 + page(i, 50)}` }), probe: `${tunnels}&offset=5000` },
     tunnelDetail: { call: (i) => ({ path: `/api/v1/vpn-tunnels/${s.tunnelIds[i % s.tunnelIds.length]}` }), probe: '' },
-    peersSearchByName: { call: (i) => ({ path: `/api/v1/peer-gateways?limit=20&q=${PARTNERS[i % PARTNERS.length]}` }), probe: `/api/v1/peer-gateways?limit=20&q=${PARTNERS[0]}` },
+    peersSearchByName: {
+      call: (i) => ({ path: `/api/v1/peer-gateways?limit=20&q=${PARTNERS[i % PARTNERS.length]}` }),
+      probe: `/api/v1/peer-gateways?limit=20&q=${PARTNERS[0]}`,
+    },
   };
 }
 
@@ -128,10 +145,16 @@ function listScenarios(s: Seeded): Record<string, { call: Call; probe: string }>
  *  (409 ike_identity_in_use otherwise): every create names a remote id of its own. */
 function createCall(s: Seeded): Call {
   return (k) => ({
-    method: 'POST', expect: 201, path: '/api/v1/vpn-tunnels',
+    method: 'POST',
+    expect: 201,
+    path: '/api/v1/vpn-tunnels',
     body: {
-      name: `bench-new-${String(k).padStart(3, '0')}`, gatewayId: s.spareGateways[k % SPARE], peerId: s.sparePeers[(k % SPARE + Math.floor(k / SPARE)) % SPARE],
-      localSubnetIds: [s.createSubnetId], remoteCidrs: [`192.168.${k}.0/24`], psk: `Bench.Create-Key.${k}`,
+      name: `bench-new-${String(k).padStart(3, '0')}`,
+      gatewayId: s.spareGateways[k % SPARE],
+      peerId: s.sparePeers[((k % SPARE) + Math.floor(k / SPARE)) % SPARE],
+      localSubnetIds: [s.createSubnetId],
+      remoteCidrs: [`192.168.${k}.0/24`],
+      psk: `Bench.Create-Key.${k}`,
       ikePolicy: { remoteId: `site-${k}.bench.example` },
     },
   });
@@ -165,8 +188,11 @@ async function measureSize(gateways: number, withCreates: boolean, log: (msg: st
 
   log('starting the API');
   const api = await startApi({
-    DATABASE_URL: url, REDIS_URL, SECRETS_KEY: secretsKey.toString('hex'),
-    ADMIN_API_KEY: `bench-admin-${randomBytes(16).toString('hex')}`, LOG_LEVEL: 'warn',
+    DATABASE_URL: url,
+    REDIS_URL,
+    SECRETS_KEY: secretsKey.toString('hex'),
+    ADMIN_API_KEY: `bench-admin-${randomBytes(16).toString('hex')}`,
+    LOG_LEVEL: 'warn',
   });
   cleanups.push(api.stop);
   const http = new Client(api.base, tenantKey);
@@ -184,16 +210,20 @@ async function measureSize(gateways: number, withCreates: boolean, log: (msg: st
     const concurrent = await http.run(CONCURRENT, 8, call, report(name));
     const apiCpuMsPerRequest = round((cpuMs(api.pid) - cpu0) / CONCURRENT);
     list[name] = { matches, sequential, concurrent: { ...concurrent, apiCpuMsPerRequest }, loadAvg1mAtEnd: load1m() };
-    log(`${name}: matches ${matches ?? '-'}, p99 ${sequential.p99Ms} ms (c=1), ${concurrent.p99Ms} ms (c=8), ${concurrent.perSecond} req/s (c=8), API CPU ${apiCpuMsPerRequest} ms/request, load ${list[name].loadAvg1mAtEnd}`);
+    log(
+      `${name}: matches ${matches ?? '-'}, p99 ${sequential.p99Ms} ms (c=1), ${concurrent.p99Ms} ms (c=8), ${concurrent.perSecond} req/s (c=8), API CPU ${apiCpuMsPerRequest} ms/request, load ${list[name].loadAvg1mAtEnd}`,
+    );
   }
 
-  log('the searched lists\' SQL alone');
+  log("the searched lists' SQL alone");
   for (const name of SEARCHED) {
     const base = await sqlAlone(url, s.tenantId, listScenarios(s)[name].call, CONCURRENT);
     const l = list[name];
     l.sqlAlone = base;
     l.ratio = { concurrency1: round(l.sequential.p99Ms / base.concurrency1.p99Ms), concurrency8: round(l.concurrent.p99Ms / base.concurrency8.p99Ms) };
-    log(`${name}: SQL alone p99 ${base.concurrency1.p99Ms} ms (c=1), ${base.concurrency8.p99Ms} ms (c=8); API/SQL ${l.ratio.concurrency1}x, ${l.ratio.concurrency8}x`);
+    log(
+      `${name}: SQL alone p99 ${base.concurrency1.p99Ms} ms (c=1), ${base.concurrency8.p99Ms} ms (c=8); API/SQL ${l.ratio.concurrency1}x, ${l.ratio.concurrency8}x`,
+    );
   }
 
   log('explaining the searched list queries');
@@ -217,9 +247,14 @@ async function measureSize(gateways: number, withCreates: boolean, log: (msg: st
     const created = await http.run(CREATES, 4, createCall(s), report('create'));
     const verify = new Pg({ connectionString: url });
     await verify.connect();
-    const v = (await verify.query(`SELECT (SELECT count(*) FROM vpn_tunnels)::int AS tunnels,
+    const v = (
+      await verify.query(
+        `SELECT (SELECT count(*) FROM vpn_tunnels)::int AS tunnels,
         (SELECT count(*) FROM vpn_gateways WHERE id = ANY($1) AND tunnel_count = (SELECT count(*) FROM vpn_tunnels t WHERE t.gateway_id = vpn_gateways.id))::int AS gw_ok,
-        (SELECT max(tunnel_count) FROM vpn_gateways)::int AS gmax, (SELECT max(tunnel_count) FROM peer_gateways)::int AS pmax`, [s.spareGateways])).rows[0];
+        (SELECT max(tunnel_count) FROM vpn_gateways)::int AS gmax, (SELECT max(tunnel_count) FROM peer_gateways)::int AS pmax`,
+        [s.spareGateways],
+      )
+    ).rows[0];
     await verify.end();
     createErrors = created.errors;
     consistent = v.tunnels === s.tunnels + CREATES - created.errors && v.gw_ok === SPARE && v.gmax <= 20 && v.pmax <= 20;
@@ -239,7 +274,8 @@ async function measureSize(gateways: number, withCreates: boolean, log: (msg: st
       worstSearchedP99Ms: { concurrency1: worst('sequential'), concurrency8: worst('concurrent') },
       loadAvg1mAtEnd: load1m(),
     },
-    failed: listErrors > 0 || createErrors > 0 || !consistent ? `${listErrors} list errors, ${createErrors} failed creates, counts consistent: ${consistent}` : null,
+    failed:
+      listErrors > 0 || createErrors > 0 || !consistent ? `${listErrors} list errors, ${createErrors} failed creates, counts consistent: ${consistent}` : null,
   };
 }
 
@@ -260,13 +296,16 @@ async function main(): Promise<number> {
     }
     const [first] = sizes;
     const last = sizes[sizes.length - 1];
-    const scale = sizes.length > 1
-      ? {
-          from: first.tunnelsStored, to: last.tunnelsStored, limit: TARGET_SCALE_RATIO,
-          ratioConcurrency1: round(last.worstSearchedP99Ms.concurrency1.p99Ms / first.worstSearchedP99Ms.concurrency1.p99Ms),
-          ratioConcurrency8: round(last.worstSearchedP99Ms.concurrency8.p99Ms / first.worstSearchedP99Ms.concurrency8.p99Ms),
-        }
-      : null;
+    const scale =
+      sizes.length > 1
+        ? {
+            from: first.tunnelsStored,
+            to: last.tunnelsStored,
+            limit: TARGET_SCALE_RATIO,
+            ratioConcurrency1: round(last.worstSearchedP99Ms.concurrency1.p99Ms / first.worstSearchedP99Ms.concurrency1.p99Ms),
+            ratioConcurrency8: round(last.worstSearchedP99Ms.concurrency8.p99Ms / first.worstSearchedP99Ms.concurrency8.p99Ms),
+          }
+        : null;
     const target = {
       listSearchP99Ms: TARGET_P99_MS,
       measuredOn: `worst p99 of the searched tunnel lists with ${first.tunnelsStored} tunnels stored`,

@@ -122,7 +122,10 @@ async function measure(context: BrowserContext, base: string): Promise<Run> {
         apiListMs: list ? list.responseEnd - list.startTime : null,
         transferredKb: Math.round(transferred / 1024),
         transferredBytes: transferred,
-        timeline: [['document', 0, Math.round(nav?.responseEnd ?? 0)], ...resources.map((e) => [e.name.replace(w.location.origin, ''), Math.round(e.startTime), Math.round(e.responseEnd)])] as [string, number, number][],
+        timeline: [
+          ['document', 0, Math.round(nav?.responseEnd ?? 0)],
+          ...resources.map((e) => [e.name.replace(w.location.origin, ''), Math.round(e.startTime), Math.round(e.responseEnd)]),
+        ] as [string, number, number][],
       };
     });
     return { ...inPage, ...cpu };
@@ -133,7 +136,8 @@ async function measure(context: BrowserContext, base: string): Promise<Run> {
 
 async function main(): Promise<number> {
   checkBuild();
-  if (!existsSync(join(WEB_ROOT, 'index.html'))) throw new Error(`${WEB_ROOT}/index.html is missing: build the console first (cd web && npm install && npm run build)`);
+  if (!existsSync(join(WEB_ROOT, 'index.html')))
+    throw new Error(`${WEB_ROOT}/index.html is missing: build the console first (cd web && npm install && npm run build)`);
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
   if (TUNNELS % TUNNELS_PER_GATEWAY) throw new Error(`BENCH_TUNNELS must be a multiple of ${TUNNELS_PER_GATEWAY}`);
   const { cleanups, cleanup } = cleanupOnExit(log);
@@ -141,15 +145,27 @@ async function main(): Promise<number> {
   const started = Date.now();
   try {
     const machine = machineInfo();
-    const { url, secretsKey, tenantKey, seeded: s } = await seededDatabase('vpn_bench_console_', { gateways: TUNNELS / TUNNELS_PER_GATEWAY, spare: 0 }, cleanups, log);
+    const {
+      url,
+      secretsKey,
+      tenantKey,
+      seeded: s,
+    } = await seededDatabase('vpn_bench_console_', { gateways: TUNNELS / TUNNELS_PER_GATEWAY, spare: 0 }, cleanups, log);
 
     log(`starting the API serving ${WEB_ROOT}`);
     const api = await startApi({
-      DATABASE_URL: url, REDIS_URL, SECRETS_KEY: secretsKey.toString('hex'), WEB_ROOT,
-      ADMIN_API_KEY: `bench-admin-${randomBytes(16).toString('hex')}`, LOG_LEVEL: 'warn', ALERT_EVALUATION_INTERVAL_MS: '0',
+      DATABASE_URL: url,
+      REDIS_URL,
+      SECRETS_KEY: secretsKey.toString('hex'),
+      WEB_ROOT,
+      ADMIN_API_KEY: `bench-admin-${randomBytes(16).toString('hex')}`,
+      LOG_LEVEL: 'warn',
+      ALERT_EVALUATION_INTERVAL_MS: '0',
     });
     cleanups.push(api.stop);
-    const listed = (await (await fetch(`${api.base}/api/v1/vpn-tunnels?limit=1`, { headers: { Authorization: `Bearer ${tenantKey}` } })).json()) as { total: number };
+    const listed = (await (await fetch(`${api.base}/api/v1/vpn-tunnels?limit=1`, { headers: { Authorization: `Bearer ${tenantKey}` } })).json()) as {
+      total: number;
+    };
     const total = listed.total;
     if (total !== TUNNELS) throw new Error(`the API lists ${total} tunnels, expected ${TUNNELS}`);
 
@@ -158,12 +174,15 @@ async function main(): Promise<number> {
     const newContext = async () => {
       const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-US' });
       // Logged in as the console's login page leaves it (web/src/auth.ts): key and role in sessionStorage.
-      await context.addInitScript(([key]) => {
-        const w = globalThis as any;
-        w.sessionStorage.setItem('vpnConsole.apiKey', key);
-        w.sessionStorage.setItem('vpnConsole.role', 'tenant');
-        w.localStorage.setItem('vpnConsole.lang', 'en');
-      }, [tenantKey] as const);
+      await context.addInitScript(
+        ([key]) => {
+          const w = globalThis as any;
+          w.sessionStorage.setItem('vpnConsole.apiKey', key);
+          w.sessionStorage.setItem('vpnConsole.role', 'tenant');
+          w.localStorage.setItem('vpnConsole.lang', 'en');
+        },
+        [tenantKey] as const,
+      );
       await context.addInitScript(rowsObserver, ROWS);
       return context;
     };
@@ -206,13 +225,28 @@ async function main(): Promise<number> {
       runs: RUNS,
       p50Ms: coldFigures.p50Ms,
       p95Ms: coldFigures.p95Ms,
-      cold: { ...coldFigures, rowsShown: cold[0]?.rows, mainThreadP50Ms: figures(cold.map((r) => r.mainThreadMs)).p50Ms, scriptP50Ms: figures(cold.map((r) => r.scriptMs)).p50Ms, styleP50Ms: figures(cold.map((r) => r.styleMs)).p50Ms, layoutP50Ms: figures(cold.map((r) => r.layoutMs)).p50Ms, firstRunTimeline: cold[0]?.timeline, domContentLoadedP50Ms: figures(cold.map((r) => r.domContentLoadedMs)).p50Ms, apiListP50Ms: figures(cold.map((r) => r.apiListMs ?? NaN)).p50Ms, transferredKb: cold[0]?.transferredKb },
+      cold: {
+        ...coldFigures,
+        rowsShown: cold[0]?.rows,
+        mainThreadP50Ms: figures(cold.map((r) => r.mainThreadMs)).p50Ms,
+        scriptP50Ms: figures(cold.map((r) => r.scriptMs)).p50Ms,
+        styleP50Ms: figures(cold.map((r) => r.styleMs)).p50Ms,
+        layoutP50Ms: figures(cold.map((r) => r.layoutMs)).p50Ms,
+        firstRunTimeline: cold[0]?.timeline,
+        domContentLoadedP50Ms: figures(cold.map((r) => r.domContentLoadedMs)).p50Ms,
+        apiListP50Ms: figures(cold.map((r) => r.apiListMs ?? NaN)).p50Ms,
+        transferredKb: cold[0]?.transferredKb,
+      },
       warm: { ...figures(warm.map((r) => r.rowsMs)), mainThreadP50Ms: figures(warm.map((r) => r.mainThreadMs)).p50Ms, transferredKb: warm[0]?.transferredKb },
       browser: `chromium ${browser.version()} headless`,
       machine: { ...machine, loadAvg1mAtEnd: Math.round(loadavg()[0] * 100) / 100 },
       seedMs: s.seedMs,
       runMs: Date.now() - started,
-      coldBytes: { measured: 'sum of transferSize of the navigation and every resource until the rows show (compressed, headers included)', min: coldBytes[0], max: coldBytes[coldBytes.length - 1] },
+      coldBytes: {
+        measured: 'sum of transferSize of the navigation and every resource until the rows show (compressed, headers included)',
+        min: coldBytes[0],
+        max: coldBytes[coldBytes.length - 1],
+      },
       target: { ms: TARGET_MS, on: 'cold p95', met: coldFigures.p95Ms < TARGET_MS, bytes: TARGET_BYTES, bytesOn: 'every cold load', bytesMet },
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -104,14 +104,21 @@ function plainRoutes(op: 'add' | 'del'): void {
   sh('ip', ['-n', NS.routerB, 'route', op, '10.201.0.0/24', 'via', '192.0.2.1']);
 }
 
-interface BareCharon { child: ChildProcess; dir: string; uri: string; pid: () => number | null }
+interface BareCharon {
+  child: ChildProcess;
+  dir: string;
+  uri: string;
+  pid: () => number | null;
+}
 
 async function startBareCharon(ns: string, side: 'a' | 'b'): Promise<BareCharon> {
   const dir = mkdtempSync(join(tmpdir(), `dataplane-${side}-`));
   dirs.push(dir);
   // The gateway's plugin list, in its order; routes into libipsec's TUN installed by charon here
   // (the worker installs them itself on a gateway: same routes, same table).
-  writeFileSync(join(dir, 'strongswan.conf'), `charon {
+  writeFileSync(
+    join(dir, 'strongswan.conf'),
+    `charon {
   load = ${charonPlugins('libipsec').join(' ')}
   install_routes = yes
   filelog { main { path = ${dir}/charon.log
@@ -122,8 +129,13 @@ async function startBareCharon(ns: string, side: 'a' | 'b'): Promise<BareCharon>
     vici { load = yes
       socket = unix://${dir}/charon.vici } }
 }
-`);
-  const child = spawn('ip', ['netns', 'exec', ns, 'unshare', '-m', 'sh', '-c', `mount -t tmpfs none /var/run && STRONGSWAN_CONF=${dir}/strongswan.conf exec ${CHARON}`], { stdio: 'ignore' });
+`,
+  );
+  const child = spawn(
+    'ip',
+    ['netns', 'exec', ns, 'unshare', '-m', 'sh', '-c', `mount -t tmpfs none /var/run && STRONGSWAN_CONF=${dir}/strongswan.conf exec ${CHARON}`],
+    { stdio: 'ignore' },
+  );
   children.push(child);
   const uri = `unix://${dir}/charon.vici`;
   const deadline = Date.now() + 10_000;
@@ -137,7 +149,7 @@ async function startBareCharon(ns: string, side: 'a' | 'b'): Promise<BareCharon>
     }
   }
   // `ip netns exec`, `unshare` (no --fork) and `sh -c 'exec'` each exec: the child is charon.
-  const pid = () => (child.exitCode === null ? child.pid ?? null : null);
+  const pid = () => (child.exitCode === null ? (child.pid ?? null) : null);
   return { child, dir, uri, pid };
 }
 
@@ -145,7 +157,9 @@ function loadBareConnection(c: BareCharon, side: 'a' | 'b', esp: string): void {
   const [me, peer] = side === 'a' ? ['192.0.2.1', '192.0.2.2'] : ['192.0.2.2', '192.0.2.1'];
   const [mine, theirs] = side === 'a' ? ['10.201.0.0/24', '10.202.0.0/24'] : ['10.202.0.0/24', '10.201.0.0/24'];
   const file = join(c.dir, 'swanctl.conf');
-  writeFileSync(file, `connections {
+  writeFileSync(
+    file,
+    `connections {
   dp {
     version = 2
     local_addrs = ${me}
@@ -166,7 +180,8 @@ function loadBareConnection(c: BareCharon, side: 'a' | 'b', esp: string): void {
 secrets { ike-dp { id-a = 192.0.2.1
   id-b = 192.0.2.2
   secret = "dataplane-bench-only" } }
-`);
+`,
+  );
   sh('swanctl', ['--load-all', '--file', file, '--uri', c.uri]);
 }
 
@@ -174,7 +189,9 @@ secrets { ike-dp { id-a = 192.0.2.1
 function cpuSeconds(pid: number | null): number | null {
   if (!pid) return null;
   try {
-    const f = sh('cat', [`/proc/${pid}/stat`]).split(') ')[1].split(' ');
+    const f = sh('cat', [`/proc/${pid}/stat`])
+      .split(') ')[1]
+      .split(' ');
     return (Number(f[11]) + Number(f[12])) / 100;
   } catch {
     return null;
@@ -217,27 +234,49 @@ async function measureProduct(): Promise<Record<string, unknown>> {
     const vpc = inv.vpcs[0];
     const eips = await product.ok('GET', '/api/v1/external-ips?limit=100');
     const eip = eips.items.find((e: { boundTo?: unknown }) => !e.boundTo);
-    const gw = await product.ok('POST', '/api/v1/vpn-gateways', { name: 'dp-gw', machineTypeId: inv.machineType.id, vpcId: vpc.id, subnetId: vpc.subnets[0].id, externalIpId: eip.id, chargeType: 'hourly' });
+    const gw = await product.ok('POST', '/api/v1/vpn-gateways', {
+      name: 'dp-gw',
+      machineTypeId: inv.machineType.id,
+      vpcId: vpc.id,
+      subnetId: vpc.subnets[0].id,
+      externalIpId: eip.id,
+      chargeType: 'hourly',
+    });
     await product.waitFor(async () => (await product.ok('GET', `/api/v1/vpn-gateways/${gw.id}`)).resourceState === 'running', 60_000, 'gateway running');
     const siteIp = '203.0.113.77';
     const siteSubnet = '172.16.77.0/24';
     const peer = await product.ok('POST', '/api/v1/peer-gateways', { name: 'dp-site', ipAddress: siteIp });
-    const tunnel = await product.ok('POST', '/api/v1/vpn-tunnels', { name: 'dp', gatewayId: gw.id, peerId: peer.id, localSubnetIds: [vpc.subnets[0].id], remoteCidrs: [siteSubnet], psk: 'dataplane.Bench-1' });
+    const tunnel = await product.ok('POST', '/api/v1/vpn-tunnels', {
+      name: 'dp',
+      gatewayId: gw.id,
+      peerId: peer.id,
+      localSubnetIds: [vpc.subnets[0].id],
+      remoteCidrs: [siteSubnet],
+      psk: 'dataplane.Bench-1',
+    });
     const download = await product.request('GET', `/api/v1/vpn-tunnels/${tunnel.id}/config?side=remote`);
     const { conf, secrets } = splitConfigBundle(download.text);
     await product.lab.addSite({ name: 'dp', publicIp: siteIp, subnet: siteSubnet, conf, secrets });
-    await product.waitFor(async () => (await product.ok('GET', `/api/v1/vpn-tunnels/${tunnel.id}`)).connectionState === 'connected', 60_000, 'tunnel connected');
+    await product.waitFor(
+      async () => (await product.ok('GET', `/api/v1/vpn-tunnels/${tunnel.id}`)).connectionState === 'connected',
+      60_000,
+      'tunnel connected',
+    );
     const names = new LabNames(prefix);
     const vm = names.instanceNamespace('vm-a1');
     const siteHost = names.siteHostNamespace('dp');
-    await product.waitFor(async () => {
-      try {
-        inNs(vm, ['ping', '-c', '1', '-W', '1', '172.16.77.10']);
-        return true;
-      } catch {
-        return false;
-      }
-    }, 60_000, 'a ping from vm-a1 to the site host');
+    await product.waitFor(
+      async () => {
+        try {
+          inNs(vm, ['ping', '-c', '1', '-W', '1', '172.16.77.10']);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      60_000,
+      'a ping from vm-a1 to the site host',
+    );
     return { esp: 'aes128-sha1 (the default IPsec policy)', ...(await best('product aes128-sha1', () => iperf(vm, siteHost, '172.16.77.10'))) };
   } finally {
     await product.stop();
@@ -248,7 +287,13 @@ async function main(): Promise<void> {
   checkBuild();
   ensureIperf();
   const startedAt = new Date().toISOString();
-  const out: Record<string, unknown> = { bench: 'dataplane', startedAt, machine: { cpus: cpus().length, loadAvg1mAtStart: round(loadavg()[0], 2) }, seconds: SECONDS, repeats: REPEATS };
+  const out: Record<string, unknown> = {
+    bench: 'dataplane',
+    startedAt,
+    machine: { cpus: cpus().length, loadAvg1mAtStart: round(loadavg()[0], 2) },
+    seconds: SECONDS,
+    repeats: REPEATS,
+  };
   try {
     buildNamespaces();
     plainRoutes('add');

@@ -45,7 +45,14 @@ const TARGET_RSS_MIB = 150;
 
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 
-interface Download { status: number; seconds: number; firstByteMs: number; bytes: number; body: Buffer; contentType: string | null }
+interface Download {
+  status: number;
+  seconds: number;
+  firstByteMs: number;
+  bytes: number;
+  body: Buffer;
+  contentType: string | null;
+}
 
 async function download(url: string, key: string): Promise<Download> {
   const started = performance.now();
@@ -88,8 +95,11 @@ async function main(): Promise<number> {
 
     log('starting the API');
     const api = await startApi({
-      DATABASE_URL: url, REDIS_URL, SECRETS_KEY: secretsKey.toString('hex'),
-      ADMIN_API_KEY: `bench-admin-${randomBytes(16).toString('hex')}`, LOG_LEVEL: 'warn',
+      DATABASE_URL: url,
+      REDIS_URL,
+      SECRETS_KEY: secretsKey.toString('hex'),
+      ADMIN_API_KEY: `bench-admin-${randomBytes(16).toString('hex')}`,
+      LOG_LEVEL: 'warn',
       ...(env.BENCH_API_NODE_OPTIONS ? { NODE_OPTIONS: env.BENCH_API_NODE_OPTIONS } : {}),
     });
     cleanups.push(api.stop);
@@ -105,7 +115,9 @@ async function main(): Promise<number> {
     const baselineKb = statusKb(api.pid, 'VmRSS');
     const peakReset = resetPeak(api.pid);
     let sampledMaxKb = 0;
-    const sampler = setInterval(() => { sampledMaxKb = Math.max(sampledMaxKb, statusKb(api.pid, 'VmRSS') ?? 0); }, 10);
+    const sampler = setInterval(() => {
+      sampledMaxKb = Math.max(sampledMaxKb, statusKb(api.pid, 'VmRSS') ?? 0);
+    }, 10);
 
     const runs: Omit<Download, 'body'>[] = [];
     const bodies: Buffer[] = [];
@@ -164,8 +176,9 @@ async function main(): Promise<number> {
         exportDeltaMet: exportDeltaMiB !== null && exportDeltaMiB < TARGET_RSS_MIB,
         absolutePeakMet: apiPeakRssMiB !== null && apiPeakRssMiB < TARGET_RSS_MIB,
         met: seconds < TARGET_SECONDS && apiPeakRssMiB !== null && apiPeakRssMiB < TARGET_RSS_MIB,
-        measuredOn: `slowest of ${RUNS} full downloads of ${s.tunnels} tunnels; memory: the whole API process's peak RSS during them `
-          + '(exportDeltaMet: the peak over the idle API\'s RSS, what exporting itself costs)',
+        measuredOn:
+          `slowest of ${RUNS} full downloads of ${s.tunnels} tunnels; memory: the whole API process's peak RSS during them ` +
+          "(exportDeltaMet: the peak over the idle API's RSS, what exporting itself costs)",
       },
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -46,17 +46,28 @@ const EXTRA_EIPS = ['198.51.100.50', '198.51.100.99'];
 const WORKER_ENV: Record<string, string> = {
   RECONCILE_INTERVAL_MS: '5000',
   HOST_CAPACITY: '100',
-  ...Object.fromEntries((env.BENCH_WORKER_ENV ?? '').split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string])),
+  ...Object.fromEntries(
+    (env.BENCH_WORKER_ENV ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((kv) => kv.split('=') as [string, string]),
+  ),
 };
 
 const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 23)}] ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ipPlus = (base: string, n: number) => intToIp(ipToInt(base) + n);
-const stats = (xs: number[]) => (xs.length ? { n: xs.length, p50: round(percentile(xs, 50), 2), p95: round(percentile(xs, 95), 2), max: round(Math.max(...xs), 2) } : { n: 0 });
+const stats = (xs: number[]) =>
+  xs.length ? { n: xs.length, p50: round(percentile(xs, 50), 2), p95: round(percentile(xs, 95), 2), max: round(Math.max(...xs), 2) } : { n: 0 };
 
 const product = new BenchProduct({ labPrefix: PREFIX, dirPrefix: 'failover-bench-', dbPrefix: 'vpn_bench_fo_', workerEnv: WORKER_ENV });
 const gatewayCount = Math.max(GATEWAYS, 1) + 1; // the single-gateway case uses its own, the last
-const mirror = new Mirror({ names: new LabNames(PREFIX), addresses: Array.from({ length: gatewayCount }, (_, g) => ipPlus(PEER_BASE, g)), prefixLength: 24, router: '203.0.113.1' });
+const mirror = new Mirror({
+  names: new LabNames(PREFIX),
+  addresses: Array.from({ length: gatewayCount }, (_, g) => ipPlus(PEER_BASE, g)),
+  prefixLength: 24,
+  router: '203.0.113.1',
+});
 let hostA = '';
 let hostB = '';
 
@@ -70,11 +81,16 @@ async function setup(): Promise<Setup> {
   const inv = product.inventory;
   const vpc = inv.vpcs.find((v) => v.name === 'demo-vpc-a')!;
   const extra = Array.from({ length: ipToInt(EXTRA_EIPS[1]) - ipToInt(EXTRA_EIPS[0]) + 1 }, (_, i) => ipPlus(EXTRA_EIPS[0], i));
-  await pool(extra, 4, (address) => product.ok('POST', '/api/v1/external-ips', { tenantId: inv.tenantId, dataCenterId: inv.dataCenter.id, address }, product.adminKey));
+  await pool(extra, 4, (address) =>
+    product.ok('POST', '/api/v1/external-ips', { tenantId: inv.tenantId, dataCenterId: inv.dataCenter.id, address }, product.adminKey),
+  );
   const eipId = new Map<string, string>();
   for (const e of (await product.ok('GET', '/api/v1/external-ips?limit=100&sort=address&order=asc')).items) eipId.set(e.address, e.id);
-  const peerId = await pool(Array.from({ length: gatewayCount }, (_, g) => g), 4, async (g) =>
-    (await product.ok('POST', '/api/v1/peer-gateways', { name: `bf-peer-${g}`, ipAddress: ipPlus(PEER_BASE, g) })).id as string);
+  const peerId = await pool(
+    Array.from({ length: gatewayCount }, (_, g) => g),
+    4,
+    async (g) => (await product.ok('POST', '/api/v1/peer-gateways', { name: `bf-peer-${g}`, ipAddress: ipPlus(PEER_BASE, g) })).id as string,
+  );
   return { subnets: vpc.subnets.map((s) => ({ id: s.id, cidr: s.cidr })), eipId, peerId };
 }
 
@@ -82,26 +98,54 @@ async function setup(): Promise<Setup> {
 function plansOf(s: Setup, g: number, n: number): TunnelPlan[] {
   return Array.from({ length: n }, (_, i) => {
     const k = g * PER_GATEWAY + i;
-    return { mirrorId: `bf-g${g}-t${i}`, gatewayIp: ipPlus(EIP_BASE, g), peerIp: ipPlus(PEER_BASE, g), localCidr: s.subnets[g % 2].cidr, remoteCidr: `172.${16 + (k >> 8)}.${k & 255}.0/24`,
-      psk: `bench.g${g}t${i}-Key`, localId: ipPlus(EIP_BASE, g), remoteId: `t${i}.g${g}.bench.example` };
+    return {
+      mirrorId: `bf-g${g}-t${i}`,
+      gatewayIp: ipPlus(EIP_BASE, g),
+      peerIp: ipPlus(PEER_BASE, g),
+      localCidr: s.subnets[g % 2].cidr,
+      remoteCidr: `172.${16 + (k >> 8)}.${k & 255}.0/24`,
+      psk: `bench.g${g}t${i}-Key`,
+      localId: ipPlus(EIP_BASE, g),
+      remoteId: `t${i}.g${g}.bench.example`,
+    };
   });
 }
 
 async function createGateway(s: Setup, g: number, plans: TunnelPlan[]): Promise<string> {
   const gw = await product.ok('POST', '/api/v1/vpn-gateways', {
-    name: `bf-gw-${g}`, machineTypeId: product.inventory.machineType.id, vpcId: product.inventory.vpcs[0].id, subnetId: s.subnets[g % 2].id, externalIpId: s.eipId.get(ipPlus(EIP_BASE, g)), chargeType: 'hourly',
+    name: `bf-gw-${g}`,
+    machineTypeId: product.inventory.machineType.id,
+    vpcId: product.inventory.vpcs[0].id,
+    subnetId: s.subnets[g % 2].id,
+    externalIpId: s.eipId.get(ipPlus(EIP_BASE, g)),
+    chargeType: 'hourly',
   });
-  await pool(plans, 4, (p) => product.ok('POST', '/api/v1/vpn-tunnels', {
-    name: p.mirrorId, gatewayId: gw.id, peerId: s.peerId[g], localSubnetIds: [s.subnets[g % 2].id], remoteCidrs: [p.remoteCidr], psk: p.psk, ikePolicy: { localId: p.localId, remoteId: p.remoteId },
-  }));
+  await pool(plans, 4, (p) =>
+    product.ok('POST', '/api/v1/vpn-tunnels', {
+      name: p.mirrorId,
+      gatewayId: gw.id,
+      peerId: s.peerId[g],
+      localSubnetIds: [s.subnets[g % 2].id],
+      remoteCidrs: [p.remoteCidr],
+      psk: p.psk,
+      ikePolicy: { localId: p.localId, remoteId: p.remoteId },
+    }),
+  );
   return gw.id;
 }
 
 async function waitAllConnected(gatewayIds: string[], what: string): Promise<void> {
-  await product.waitFor(async () => {
-    const [r] = await product.sql<{ n: string }>(`SELECT count(*) AS n FROM vpn_tunnels WHERE gateway_id = ANY($1) AND connection_state <> 'connected'`, [gatewayIds]);
-    return Number(r.n) === 0;
-  }, TIMEOUT_MS, what, 250);
+  await product.waitFor(
+    async () => {
+      const [r] = await product.sql<{ n: string }>(`SELECT count(*) AS n FROM vpn_tunnels WHERE gateway_id = ANY($1) AND connection_state <> 'connected'`, [
+        gatewayIds,
+      ]);
+      return Number(r.n) === 0;
+    },
+    TIMEOUT_MS,
+    what,
+    250,
+  );
 }
 
 /**
@@ -112,9 +156,12 @@ async function killAndMeasure(victim: string, moved: string[]) {
   const [{ t0 }] = await product.sql<{ t0: string }>('SELECT now()::text AS t0');
   const load = loadavg()[0];
   await product.labHosts().kill(victim);
-  const query = () => product.sql<{ gateway_id: string; s: number | null }>(
-    `SELECT t.gateway_id, extract(epoch FROM t.connected_at - $2::timestamptz)::float8 AS s FROM vpn_tunnels t JOIN vpn_gateways g ON g.id = t.gateway_id
-      WHERE t.gateway_id = ANY($1) AND g.host_id <> $3 AND t.connection_state = 'connected' AND t.connected_at > $2::timestamptz`, [moved, t0, victim]);
+  const query = () =>
+    product.sql<{ gateway_id: string; s: number | null }>(
+      `SELECT t.gateway_id, extract(epoch FROM t.connected_at - $2::timestamptz)::float8 AS s FROM vpn_tunnels t JOIN vpn_gateways g ON g.id = t.gateway_id
+      WHERE t.gateway_id = ANY($1) AND g.host_id <> $3 AND t.connection_state = 'connected' AND t.connected_at > $2::timestamptz`,
+      [moved, t0, victim],
+    );
   let rows: { gateway_id: string; s: number | null }[] = [];
   let expected = -1;
   const started = Date.now();
@@ -128,12 +175,24 @@ async function killAndMeasure(victim: string, moved: string[]) {
   const byGateway = new Map<string, number[]>();
   for (const r of rows) byGateway.set(r.gateway_id, [...(byGateway.get(r.gateway_id) ?? []), Number(r.s)]);
   const perGateway = [...byGateway.entries()].filter(([, xs]) => xs.length === expected / moved.length).map(([, xs]) => Math.max(...xs));
-  return { loadAvg1mAtKill: round(load, 2), tunnels: expected, reconnected: rows.length, perTunnelSeconds: stats(perTunnel), perGatewayAllConnectedSeconds: stats(perGateway), allSeconds: perTunnel.length ? round(Math.max(...perTunnel), 2) : null };
+  return {
+    loadAvg1mAtKill: round(load, 2),
+    tunnels: expected,
+    reconnected: rows.length,
+    perTunnelSeconds: stats(perTunnel),
+    perGatewayAllConnectedSeconds: stats(perGateway),
+    allSeconds: perTunnel.length ? round(Math.max(...perTunnel), 2) : null,
+  };
 }
 
 async function reviveAndWait(id: string): Promise<void> {
   product.labHosts().revive(id);
-  await product.waitFor(async () => (await product.sql('SELECT 1 FROM gateway_hosts WHERE id = $1 AND lease_expires_at > now()', [id])).length === 1, 30_000, `${id} back`, 100);
+  await product.waitFor(
+    async () => (await product.sql('SELECT 1 FROM gateway_hosts WHERE id = $1 AND lease_expires_at > now()', [id])).length === 1,
+    30_000,
+    `${id} back`,
+    100,
+  );
   await sleep(2000); // its stale copies removed
 }
 
@@ -152,8 +211,17 @@ async function single(s: Setup) {
     await reviveAndWait(owner);
   }
   const all = rounds.flatMap((x) => (x.allSeconds === null ? [] : [x.allSeconds]));
-  await product.ok('POST', '/api/v1/vpn-tunnels/batch-delete', { ids: (await product.sql<{ id: string }>('SELECT id FROM vpn_tunnels WHERE gateway_id = $1', [id])).map((x) => x.id) });
-  return { tunnels: SINGLE_TUNNELS, rounds, allConnectedSeconds: stats(all), perTunnelP95Seconds: stats(rounds.map((x) => x.perTunnelSeconds.p95 ?? 0)), targetP95Seconds: 10, met: rounds.every((x) => (x.perTunnelSeconds.p95 ?? Infinity) <= 10) };
+  await product.ok('POST', '/api/v1/vpn-tunnels/batch-delete', {
+    ids: (await product.sql<{ id: string }>('SELECT id FROM vpn_tunnels WHERE gateway_id = $1', [id])).map((x) => x.id),
+  });
+  return {
+    tunnels: SINGLE_TUNNELS,
+    rounds,
+    allConnectedSeconds: stats(all),
+    perTunnelP95Seconds: stats(rounds.map((x) => x.perTunnelSeconds.p95 ?? 0)),
+    targetP95Seconds: 10,
+    met: rounds.every((x) => (x.perTunnelSeconds.p95 ?? Infinity) <= 10),
+  };
 }
 
 async function fleet(s: Setup) {
@@ -171,7 +239,16 @@ async function fleet(s: Setup) {
   await sleep(3000);
   const m = await killAndMeasure(victim, moved);
   log(`fleet: ${JSON.stringify(m)}`);
-  return { gateways: GATEWAYS, tunnelsPerGateway: PER_GATEWAY, placement: Object.fromEntries(placed.map((p) => [p.host_id, Number(p.n)])), movedGateways: moved.length, ...m, targetAllSeconds: 60, met: m.allSeconds !== null && m.reconnected === m.tunnels && m.allSeconds <= 60, ids };
+  return {
+    gateways: GATEWAYS,
+    tunnelsPerGateway: PER_GATEWAY,
+    placement: Object.fromEntries(placed.map((p) => [p.host_id, Number(p.n)])),
+    movedGateways: moved.length,
+    ...m,
+    targetAllSeconds: 60,
+    met: m.allSeconds !== null && m.reconnected === m.tunnels && m.allSeconds <= 60,
+    ids,
+  };
 }
 
 async function drain(ids: string[]) {
@@ -180,7 +257,12 @@ async function drain(ids: string[]) {
   const [{ t0 }] = await product.sql<{ t0: string }>('SELECT now()::text AS t0');
   const load = loadavg()[0];
   await product.ok('POST', `/api/v1/gateway-hosts/${from}/drain`, undefined, product.adminKey);
-  await product.waitFor(async () => (await product.sql('SELECT 1 FROM vpn_gateways WHERE host_id = $1', [from])).length === 0, TIMEOUT_MS * 3, 'the drain to finish', 500);
+  await product.waitFor(
+    async () => (await product.sql('SELECT 1 FROM vpn_gateways WHERE host_id = $1', [from])).length === 0,
+    TIMEOUT_MS * 3,
+    'the drain to finish',
+    500,
+  );
   await waitAllConnected(ids, 'every drained tunnel connected');
   await sleep(2000);
   // The outage of a move: from the claim (the old copy serves until then) to its last tunnel's
@@ -188,7 +270,9 @@ async function drain(ids: string[]) {
   // the make-before-break change; before it, it trailed by up to a lease tick).
   const moves = await product.sql<{ gateway_id: string; to_host_id: string; s: number | null }>(
     `SELECT m.gateway_id, m.to_host_id, (SELECT extract(epoch FROM max(t.connected_at) - m.moved_at)::float8 FROM vpn_tunnels t WHERE t.gateway_id = m.gateway_id AND t.connected_at >= m.moved_at) AS s
-       FROM gateway_moves m WHERE m.reason = 'drain' AND m.from_host_id = $1 AND m.moved_at >= $2::timestamptz ORDER BY m.moved_at`, [from, t0]);
+       FROM gateway_moves m WHERE m.reason = 'drain' AND m.from_host_id = $1 AND m.moved_at >= $2::timestamptz ORDER BY m.moved_at`,
+    [from, t0],
+  );
   const [{ total }] = await product.sql<{ total: number }>(`SELECT extract(epoch FROM now() - $1::timestamptz)::float8 AS total`, [t0]);
   const outages = moves.flatMap((m) => (m.s === null ? [] : [Number(m.s)]));
   const steps = takeOverSteps([...new Set(moves.map((m) => m.to_host_id))]);
@@ -196,11 +280,26 @@ async function drain(ids: string[]) {
     const step = steps.get(m.gateway_id);
     const outage = m.s === null ? null : round(Number(m.s), 2);
     // The outage is the take-over (claim, plug, agent, tunnels initiating) plus the IKE exchanges.
-    return { gateway: m.gateway_id, outageSeconds: outage, preparedBeforeMoveMs: step?.preparedMs ?? null, servingAfterMoveMs: step?.servingMs ?? null,
-      ikeSeconds: outage !== null && step ? round(outage - step.servingMs / 1000, 2) : null };
+    return {
+      gateway: m.gateway_id,
+      outageSeconds: outage,
+      preparedBeforeMoveMs: step?.preparedMs ?? null,
+      servingAfterMoveMs: step?.servingMs ?? null,
+      ikeSeconds: outage !== null && step ? round(outage - step.servingMs / 1000, 2) : null,
+    };
   });
-  return { from, loadAvg1mAtStart: round(load, 2), loadAvg1mAtEnd: round(loadavg()[0], 2), gateways: moves.length, outageSecondsPerGateway: stats(outages), unmeasured: moves.length - outages.length,
-    totalSeconds: round(Number(total), 1), targetP95Seconds: 3, met: outages.length > 0 && percentile(outages, 95) <= 3, perGateway };
+  return {
+    from,
+    loadAvg1mAtStart: round(load, 2),
+    loadAvg1mAtEnd: round(loadavg()[0], 2),
+    gateways: moves.length,
+    outageSecondsPerGateway: stats(outages),
+    unmeasured: moves.length - outages.length,
+    totalSeconds: round(Number(total), 1),
+    targetP95Seconds: 3,
+    met: outages.length > 0 && percentile(outages, 95) <= 3,
+    perGateway,
+  };
 }
 
 /** What the new owners' logs say of each take-over (HostController: "taken over from ..."). */
@@ -209,7 +308,9 @@ function takeOverSteps(hosts: string[]): Map<string, { preparedMs: number | null
   for (const id of hosts) {
     const log = product.labHosts().get(id)?.log;
     if (!log || !existsSync(log)) continue;
-    for (const m of readFileSync(log, 'utf8').matchAll(/gateway (vpngw-\S+) taken over from \S+: (?:prepared in (\d+) ms[^,]*, )?(?:not prepared, )?serving here .*? (\d+) ms after the move/g)) {
+    for (const m of readFileSync(log, 'utf8').matchAll(
+      /gateway (vpngw-\S+) taken over from \S+: (?:prepared in (\d+) ms[^,]*, )?(?:not prepared, )?serving here .*? (\d+) ms after the move/g,
+    )) {
       found.set(m[1], { preparedMs: m[2] ? Number(m[2]) : null, servingMs: Number(m[3]) });
     }
   }
@@ -235,7 +336,12 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 
 async function main(): Promise<void> {
   checkBuild();
-  const out: Record<string, unknown> = { bench: 'failover', startedAt: new Date().toISOString(), machine: { cpus: cpus().length, loadAvg1mAtStart: round(loadavg()[0], 2) }, workerEnv: WORKER_ENV };
+  const out: Record<string, unknown> = {
+    bench: 'failover',
+    startedAt: new Date().toISOString(),
+    machine: { cpus: cpus().length, loadAvg1mAtStart: round(loadavg()[0], 2) },
+    workerEnv: WORKER_ENV,
+  };
   try {
     log(`starting the product (lab prefix ${PREFIX})`);
     await product.start();

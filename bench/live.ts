@@ -45,10 +45,15 @@ async function timed(base: string, path: string, key: string, pid: number) {
   const apiCpuMsPerRequest = (cpuMs(pid) - cpu0) / REQUESTS;
   const s = [...ms].sort((a, b) => a - b);
   return {
-    path, requests: REQUESTS, bodyBytes: bytes, p50Ms: round(pct(s, 50)), p95Ms: round(pct(s, 95)), maxMs: round(s[s.length - 1]),
+    path,
+    requests: REQUESTS,
+    bodyBytes: bytes,
+    p50Ms: round(pct(s, 50)),
+    p95Ms: round(pct(s, 95)),
+    maxMs: round(s[s.length - 1]),
     apiCpuMsPerRequest: round(apiCpuMsPerRequest),
     perTabPerHour: { requests: 3600 / POLL_S, bodyKb: Math.round(((3600 / POLL_S) * bytes) / 1024) },
-    apiCpuShareFor100Tabs: `${round((100 / POLL_S) * apiCpuMsPerRequest / 10, 1)} % of one core`,
+    apiCpuShareFor100Tabs: `${round(((100 / POLL_S) * apiCpuMsPerRequest) / 10, 1)} % of one core`,
   };
 }
 
@@ -59,8 +64,12 @@ async function main(): Promise<number> {
   try {
     const { url, secretsKey, tenantKey } = await seededDatabase('vpn_bench_live_', { gateways: TUNNELS / TUNNELS_PER_GATEWAY, spare: 0 }, cleanups, log);
     const api = await startApi({
-      DATABASE_URL: url, REDIS_URL, SECRETS_KEY: secretsKey.toString('hex'),
-      ADMIN_API_KEY: `bench-admin-${randomBytes(16).toString('hex')}`, LOG_LEVEL: 'warn', ALERT_EVALUATION_INTERVAL_MS: '0',
+      DATABASE_URL: url,
+      REDIS_URL,
+      SECRETS_KEY: secretsKey.toString('hex'),
+      ADMIN_API_KEY: `bench-admin-${randomBytes(16).toString('hex')}`,
+      LOG_LEVEL: 'warn',
+      ALERT_EVALUATION_INTERVAL_MS: '0',
     });
     cleanups.push(api.stop);
 
@@ -73,7 +82,9 @@ async function main(): Promise<number> {
     await db.connect();
     cleanups.push(() => db.end());
     const [{ id: tenantId }] = (await db.query('SELECT tenant_id AS id FROM vpn_tunnels LIMIT 1')).rows;
-    const plan = (await db.query(`EXPLAIN (ANALYZE, FORMAT JSON) SELECT count(*), max(updated_at) FROM vpn_tunnels WHERE tenant_id = $1`, [tenantId])).rows[0]['QUERY PLAN'][0];
+    const plan = (await db.query(`EXPLAIN (ANALYZE, FORMAT JSON) SELECT count(*), max(updated_at) FROM vpn_tunnels WHERE tenant_id = $1`, [tenantId])).rows[0][
+      'QUERY PLAN'
+    ][0];
 
     // A state change reaches a tab within one poll: the worst case is one interval plus one refetch.
     const result = {

@@ -72,8 +72,10 @@ async function seedSamples(pg: Pg, hours: number): Promise<{ tunnelRows: number;
   log('VACUUM ANALYZE');
   await pg.query('VACUUM ANALYZE tunnel_samples');
   await pg.query('VACUUM ANALYZE gateway_samples');
-  const counts = (await pg.query(`SELECT (SELECT count(*) FROM tunnel_samples)::int AS t, (SELECT count(*) FROM gateway_samples)::int AS g,
-      pg_total_relation_size('tunnel_samples') / 1048576 AS mb`)).rows[0];
+  const counts = (
+    await pg.query(`SELECT (SELECT count(*) FROM tunnel_samples)::int AS t, (SELECT count(*) FROM gateway_samples)::int AS g,
+      pg_total_relation_size('tunnel_samples') / 1048576 AS mb`)
+  ).rows[0];
   return { tunnelRows: counts.t, gatewayRows: counts.g, ms: Date.now() - started, tableMb: Number(counts.mb) };
 }
 
@@ -93,7 +95,14 @@ async function main(): Promise<number> {
   const { cleanups, cleanup } = cleanupOnExit(log);
   const started = Date.now();
   try {
-    const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', memGb: round(totalmem() / 2 ** 30), freeGbAtStart: round(freemem() / 2 ** 30), loadAvg1mAtStart: round(loadavg()[0], 2), node: process.version };
+    const machine = {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? '',
+      memGb: round(totalmem() / 2 ** 30),
+      freeGbAtStart: round(freemem() / 2 ** 30),
+      loadAvg1mAtStart: round(loadavg()[0], 2),
+      node: process.version,
+    };
     const { url, secretsKey, tenantKey, seeded: s } = await seededDatabase('vpn_bench_metrics_', { gateways: TUNNELS / 20, spare: 0 }, cleanups, log);
     log(`seeded ${s.tunnels} tunnels; seeding ${HOURS} h of ${INTERVAL_S}-s samples`);
     const pg = new Pg({ connectionString: url });
@@ -118,13 +127,18 @@ async function main(): Promise<number> {
     // (each request touches that tunnel's 8,640 rows on ~8,640 heap pages: never a re-read of the last).
     log('SQL alone');
     const sql = seriesSqlFor('tunnel');
-    const win = (step: number) => { const to = new Date(); return [new Date(Math.floor((to.getTime() - 86400_000) / (step * 1000)) * step * 1000), to]; };
+    const win = (step: number) => {
+      const to = new Date();
+      return [new Date(Math.floor((to.getTime() - 86400_000) / (step * 1000)) * step * 1000), to];
+    };
     const firstTouch = await timed(Math.min(REQUESTS, ids.length), (i) => pg.query(sql, [ids[i], 240, ...win(240)]));
     const repeated = await timed(REQUESTS, (i) => pg.query(sql, [ids[i % 20], 240, ...win(240)]));
     const explain = (await pg.query(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, [ids[ids.length - 1], 240, ...win(240)])).rows.map((r) => r['QUERY PLAN'] as string);
 
     log('API');
-    const call = (kind: 'vpn-tunnels' | 'vpn-gateways', list: string[]) => (i: number) => ({ path: `/api/v1/${kind}/${list[i % list.length]}/metrics?range=1d` });
+    const call = (kind: 'vpn-tunnels' | 'vpn-gateways', list: string[]) => (i: number) => ({
+      path: `/api/v1/${kind}/${list[i % list.length]}/metrics?range=1d`,
+    });
     const onError = (status: number, text: string) => log(`unexpected ${status}: ${text.slice(0, 200)}`);
     await http.run(30, 2, call('vpn-tunnels', ids.slice(-30)), onError); // warm-up (JIT, pools)
     const apiTunnel = await http.run(REQUESTS, 1, (i) => call('vpn-tunnels', ids)(i + 500), onError);
@@ -139,13 +153,32 @@ async function main(): Promise<number> {
     const store = new SampleStore(db);
     const tunnelsOf = (await store.gatewaysOfHost(s.hostId)).flatMap((g) => g.tunnelIds.map((id) => ({ id, g })));
     const rates = { bpsIn: 123456.7, bpsOut: 234567.8, ppsIn: 12.5, ppsOut: 25 };
-    const rows: TunnelSampleRow[] = tunnelsOf.map(({ id, g }) => ({ tunnelId: id, tenantId: g.tenantId, gatewayId: g.id, health: 1, totals: { bytesIn: 1e9, bytesOut: 2e9, packetsIn: 1e6, packetsOut: 2e6 }, ...rates, ikeState: 'ESTABLISHED', childState: 'INSTALLED' }));
-    const gws = [...new Map(tunnelsOf.map(({ g }) => [g.id, g])).values()].map((g) => ({ gatewayId: g.id, tenantId: g.tenantId, totals: { bytesIn: 1, bytesOut: 2, packetsIn: 3, packetsOut: 4 }, ...rates, txUtilization: 0.002 }));
+    const rows: TunnelSampleRow[] = tunnelsOf.map(({ id, g }) => ({
+      tunnelId: id,
+      tenantId: g.tenantId,
+      gatewayId: g.id,
+      health: 1,
+      totals: { bytesIn: 1e9, bytesOut: 2e9, packetsIn: 1e6, packetsOut: 2e6 },
+      ...rates,
+      ikeState: 'ESTABLISHED',
+      childState: 'INSTALLED',
+    }));
+    const gws = [...new Map(tunnelsOf.map(({ g }) => [g.id, g])).values()].map((g) => ({
+      gatewayId: g.id,
+      tenantId: g.tenantId,
+      totals: { bytesIn: 1, bytesOut: 2, packetsIn: 3, packetsOut: 4 },
+      ...rates,
+      txUtilization: 0.002,
+    }));
     const base = Date.now() + 60_000;
     const insertRound = await timed(30, (i) => store.insertRound(new Date(base + i * INTERVAL_S * 1000), gws, rows));
     const scrape = await timed(20, async () => (await fetch(`${api.base}/metrics`, operator)).text());
     const scrapeText = await (await fetch(`${api.base}/metrics`, operator)).text();
-    const pruneExplain = (await pg.query(`EXPLAIN SELECT ctid FROM tunnel_samples WHERE tenant_id = ANY(ARRAY(SELECT id FROM tenants)) AND at < now() - make_interval(days => 1) LIMIT 50000`)).rows.map((r) => r['QUERY PLAN'] as string);
+    const pruneExplain = (
+      await pg.query(
+        `EXPLAIN SELECT ctid FROM tunnel_samples WHERE tenant_id = ANY(ARRAY(SELECT id FROM tenants)) AND at < now() - make_interval(days => 1) LIMIT 50000`,
+      )
+    ).rows.map((r) => r['QUERY PLAN'] as string);
 
     const met = apiTunnel.p95Ms < TARGET_MS && firstTouch.p95 < TARGET_MS;
     const result = {
@@ -155,9 +188,17 @@ async function main(): Promise<number> {
       answer: { range: '1d', stepSeconds: sample.stepSeconds, pointsPerSeries: sample.series.bpsIn.length, series: 9 },
       sqlAlone: { tunnel1dEachTunnelOnceMs: firstTouch, tunnel1dSameTwentyTunnelsMs: repeated, explainAnalyze: explain },
       api: {
-        tunnel1dSequential: apiTunnel, tunnel1dConcurrency4: apiTunnelC4, gateway1dSequential: apiGateway, tunnel1hSequential: apiTunnel1h,
+        tunnel1dSequential: apiTunnel,
+        tunnel1dConcurrency4: apiTunnelC4,
+        gateway1dSequential: apiGateway,
+        tunnel1hSequential: apiTunnel1h,
       },
-      writePath: { statement: 'one INSERT (gateway rows in a data-modifying CTE) per round', tunnelRowsPerRound: rows.length, gatewayRowsPerRound: gws.length, insertRoundMs: insertRound },
+      writePath: {
+        statement: 'one INSERT (gateway rows in a data-modifying CTE) per round',
+        tunnelRowsPerRound: rows.length,
+        gatewayRowsPerRound: gws.length,
+        insertRoundMs: insertRound,
+      },
       scrape: { ms: scrape, bytes: scrapeText.length, tunnelSeries: scrapeText.split('\n').filter((l) => l.startsWith('vpn_tunnel_up{')).length },
       retentionPlan: pruneExplain,
       target: { ms: TARGET_MS, measuredOn: 'p95 of GET /api/v1/vpn-tunnels/{id}/metrics?range=1d (concurrency 1) and of its SQL alone', met },

@@ -80,7 +80,12 @@ const WORKER_ENV: Record<string, string> = {
   RECONCILE_INTERVAL_MS: '5000',
   HOST_LEASE_RENEW_MS: '1000',
   HOST_CAPACITY: '100',
-  ...Object.fromEntries((env.BENCH_WORKER_ENV ?? '').split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string])),
+  ...Object.fromEntries(
+    (env.BENCH_WORKER_ENV ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((kv) => kv.split('=') as [string, string]),
+  ),
 };
 
 const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 23)}] ${msg}\n`);
@@ -88,7 +93,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ipPlus = (base: string, n: number) => intToIp(ipToInt(base) + n);
 
 const product = new BenchProduct({ labPrefix: PREFIX, workerEnv: WORKER_ENV });
-const mirror = new Mirror({ names: new LabNames(PREFIX), addresses: Array.from({ length: Math.max(GATEWAYS, 1) }, (_, g) => ipPlus(PEER_BASE, g)), prefixLength: 24, router: '203.0.113.1' });
+const mirror = new Mirror({
+  names: new LabNames(PREFIX),
+  addresses: Array.from({ length: Math.max(GATEWAYS, 1) }, (_, g) => ipPlus(PEER_BASE, g)),
+  prefixLength: 24,
+  router: '203.0.113.1',
+});
 
 interface Setup {
   subnets: { id: string; cidr: string }[];
@@ -101,37 +111,68 @@ async function setup(): Promise<Setup> {
   const vpc = inv.vpcs.find((v) => v.name === 'demo-vpc-a')!;
   // The demo tenant owns 198.51.100.10-49: register 50-99 so that 50 gateways (+1 warm) fit.
   const extra = Array.from({ length: ipToInt(EXTRA_EIPS[1]) - ipToInt(EXTRA_EIPS[0]) + 1 }, (_, i) => ipPlus(EXTRA_EIPS[0], i));
-  await pool(extra, 4, (address) => product.ok('POST', '/api/v1/external-ips', { tenantId: inv.tenantId, dataCenterId: inv.dataCenter.id, address }, product.adminKey));
+  await pool(extra, 4, (address) =>
+    product.ok('POST', '/api/v1/external-ips', { tenantId: inv.tenantId, dataCenterId: inv.dataCenter.id, address }, product.adminKey),
+  );
   const eipId = new Map<string, string>();
   const eips = await product.ok('GET', '/api/v1/external-ips?limit=100&sort=address&order=asc');
   for (const e of eips.items) eipId.set(e.address, e.id);
-  const peerId = await pool(Array.from({ length: Math.max(GATEWAYS, 1) }, (_, g) => g), 4, async (g) =>
-    (await product.ok('POST', '/api/v1/peer-gateways', { name: `bn-peer-${g}`, ipAddress: ipPlus(PEER_BASE, g) })).id as string);
+  const peerId = await pool(
+    Array.from({ length: Math.max(GATEWAYS, 1) }, (_, g) => g),
+    4,
+    async (g) => (await product.ok('POST', '/api/v1/peer-gateways', { name: `bn-peer-${g}`, ipAddress: ipPlus(PEER_BASE, g) })).id as string,
+  );
   return { subnets: vpc.subnets.map((s) => ({ id: s.id, cidr: s.cidr })), eipId, peerId };
 }
 
 function gatewayBody(s: Setup, name: string, eip: string, subnetIndex: number) {
   const id = s.eipId.get(eip);
   if (!id) throw new Error(`external IP ${eip} is not registered`);
-  return { name, machineTypeId: product.inventory.machineType.id, vpcId: product.inventory.vpcs[0].id, subnetId: s.subnets[subnetIndex].id, externalIpId: id, chargeType: 'hourly' };
+  return {
+    name,
+    machineTypeId: product.inventory.machineType.id,
+    vpcId: product.inventory.vpcs[0].id,
+    subnetId: s.subnets[subnetIndex].id,
+    externalIpId: id,
+    chargeType: 'hourly',
+  };
 }
 
 function tunnelBody(plan: TunnelPlan, gatewayId: string, peerId: string, s: Setup) {
   const subnet = s.subnets.find((x) => x.cidr === plan.localCidr)!;
-  return { name: plan.mirrorId, gatewayId, peerId, localSubnetIds: [subnet.id], remoteCidrs: [plan.remoteCidr], psk: plan.psk, ikePolicy: { localId: plan.localId, remoteId: plan.remoteId } };
+  return {
+    name: plan.mirrorId,
+    gatewayId,
+    peerId,
+    localSubnetIds: [subnet.id],
+    remoteCidrs: [plan.remoteCidr],
+    psk: plan.psk,
+    ikePolicy: { localId: plan.localId, remoteId: plan.remoteId },
+  };
 }
 
 async function waitGateway(id: string, timeoutMs = 60_000): Promise<any> {
   let gw: any;
-  await product.waitFor(async () => (gw = await product.ok('GET', `/api/v1/vpn-gateways/${id}`)).resourceState === 'running', timeoutMs, `gateway ${id} running`, 100);
+  await product.waitFor(
+    async () => (gw = await product.ok('GET', `/api/v1/vpn-gateways/${id}`)).resourceState === 'running',
+    timeoutMs,
+    `gateway ${id} running`,
+    100,
+  );
   return gw;
 }
 
 /** The warm tunnels: all on one gateway (WARM_EIP), towards the first peer address. */
 function planWarm(s: Setup): TunnelPlan[] {
   return Array.from({ length: WARM }, (_, i) => ({
-    mirrorId: `bn-warm-${i}`, gatewayIp: WARM_EIP, peerIp: PEER_BASE, localCidr: s.subnets[localSubnet(0, i)].cidr, remoteCidr: `172.20.${i}.0/24`, psk: `bench.warm-Key${i}`,
-    localId: WARM_EIP, remoteId: `t${i}.warm.bench.example`,
+    mirrorId: `bn-warm-${i}`,
+    gatewayIp: WARM_EIP,
+    peerIp: PEER_BASE,
+    localCidr: s.subnets[localSubnet(0, i)].cidr,
+    remoteCidr: `172.20.${i}.0/24`,
+    psk: `bench.warm-Key${i}`,
+    localId: WARM_EIP,
+    remoteId: `t${i}.warm.bench.example`,
   }));
 }
 
@@ -144,7 +185,10 @@ function planWarm(s: Setup): TunnelPlan[] {
  * up and the connect-time rekey (IKEv2 PFS check) done (charon's own VICI events, seen by the
  * bench), the worker deciding `connected` (connected_at), the state stored, the client's poll.
  */
-async function createAndConnect(body: object, watch: ChildWatch | null): Promise<{ id: string; totalMs: number; postMs: number; stages: Record<string, number | null> }> {
+async function createAndConnect(
+  body: object,
+  watch: ChildWatch | null,
+): Promise<{ id: string; totalMs: number; postMs: number; stages: Record<string, number | null> }> {
   const wall0 = Date.now();
   const t0 = performance.now();
   const t = await product.ok('POST', '/api/v1/vpn-tunnels', body);
@@ -157,13 +201,23 @@ async function createAndConnect(body: object, watch: ChildWatch | null): Promise
   }
   const seenMs = performance.now() - t0;
   const [row] = await product.sql<{ connected: number; written: number }>(
-    `SELECT extract(epoch FROM connected_at) * 1000 AS connected, extract(epoch FROM updated_at) * 1000 AS written FROM vpn_tunnels WHERE id = $1`, [t.id]);
-  const [config] = await product.sql<{ at: number }>(`SELECT extract(epoch FROM min(at)) * 1000 AS at FROM tunnel_events WHERE tunnel_id = $1 AND kind = 'config'`, [t.id]);
+    `SELECT extract(epoch FROM connected_at) * 1000 AS connected, extract(epoch FROM updated_at) * 1000 AS written FROM vpn_tunnels WHERE id = $1`,
+    [t.id],
+  );
+  const [config] = await product.sql<{ at: number }>(
+    `SELECT extract(epoch FROM min(at)) * 1000 AS at FROM tunnel_events WHERE tunnel_id = $1 AND kind = 'config'`,
+    [t.id],
+  );
   const since = (ms: number | null | undefined) => (ms === null || ms === undefined || Number.isNaN(Number(ms)) ? null : round(Number(ms) - wall0, 1));
   const stages = {
-    postAnswered: round(postMs, 1), jobActive: since(await jobActiveAt(jobId('tunnel.sync', { tunnelId: t.id, configVersion: 1 }))),
-    configLoaded: since(config?.at), childUp: since(watch?.upAt(t.id)), connectTimeRekeyDone: since(watch?.rekeyAt(t.id)),
-    connectedDecided: since(row?.connected), stateStored: since(row?.written), seenByPoll: round(seenMs, 1),
+    postAnswered: round(postMs, 1),
+    jobActive: since(await jobActiveAt(jobId('tunnel.sync', { tunnelId: t.id, configVersion: 1 }))),
+    configLoaded: since(config?.at),
+    childUp: since(watch?.upAt(t.id)),
+    connectTimeRekeyDone: since(watch?.rekeyAt(t.id)),
+    connectedDecided: since(row?.connected),
+    stateStored: since(row?.written),
+    seenByPoll: round(seenMs, 1),
   };
   return { id: t.id, totalMs: stages.stateStored ?? seenMs, postMs, stages };
 }
@@ -219,10 +273,12 @@ class ChildWatch {
 /** Per stage, the p50 over the tunnels (ms from the POST). */
 function stageSummary(all: Record<string, number | null>[]): Record<string, number | null> {
   const keys = Object.keys(all[0] ?? {});
-  return Object.fromEntries(keys.map((k) => {
-    const v = all.map((s) => s[k]).filter((x): x is number => x !== null);
-    return [k, v.length ? round(percentile(v, 50), 1) : null];
-  }));
+  return Object.fromEntries(
+    keys.map((k) => {
+      const v = all.map((s) => s[k]).filter((x): x is number => x !== null);
+      return [k, v.length ? round(percentile(v, 50), 1) : null];
+    }),
+  );
 }
 
 async function deleteGateway(gatewayId: string, tunnelIds: string[]): Promise<void> {
@@ -260,9 +316,16 @@ async function warm(s: Setup, plans: TunnelPlan[]) {
   await mirror.unload(plans);
   const p50 = percentile(totals, 50);
   return {
-    tunnels: WARM, measuredTo: 'connected state stored (vpn_tunnels.updated_at): no poll interval in it', pollMs: POLL_MS,
-    totalMs: summary(totals), stagesP50MsFromPost: stageSummary(stages), postMs: summary(posts),
-    targetP50Ms: TARGET_CONNECT_P50_MS, met: p50 <= TARGET_CONNECT_P50_MS, loadAvg1mAtStart: round(load, 2), loadAvg1mAtEnd: round(loadavg()[0], 2),
+    tunnels: WARM,
+    measuredTo: 'connected state stored (vpn_tunnels.updated_at): no poll interval in it',
+    pollMs: POLL_MS,
+    totalMs: summary(totals),
+    stagesP50MsFromPost: stageSummary(stages),
+    postMs: summary(posts),
+    targetP50Ms: TARGET_CONNECT_P50_MS,
+    met: p50 <= TARGET_CONNECT_P50_MS,
+    loadAvg1mAtStart: round(load, 2),
+    loadAvg1mAtEnd: round(loadavg()[0], 2),
     samplesMs: totals.map((x) => Math.round(x)),
   };
 }
@@ -273,20 +336,35 @@ async function warm(s: Setup, plans: TunnelPlan[]) {
  */
 function planNoisy(s: Setup): TunnelPlan[] {
   return Array.from({ length: NOISY }, (_, i) => ({
-    mirrorId: `bn-noisy-${i}`, gatewayIp: NOISY_EIP, peerIp: PEER_BASE, localCidr: s.subnets[0].cidr, remoteCidr: `172.22.${i}.0/24`, psk: `bench.noisy-Key${i}`,
-    localId: NOISY_EIP, remoteId: `t${i}.noisy.bench.example`,
+    mirrorId: `bn-noisy-${i}`,
+    gatewayIp: NOISY_EIP,
+    peerIp: PEER_BASE,
+    localCidr: s.subnets[0].cidr,
+    remoteCidr: `172.22.${i}.0/24`,
+    psk: `bench.noisy-Key${i}`,
+    localId: NOISY_EIP,
+    remoteId: `t${i}.noisy.bench.example`,
   }));
 }
 
 async function noisyNeighbours(s: Setup, plans: TunnelPlan[], quietP50Ms: number | null) {
   const gw = await waitGateway((await product.ok('POST', '/api/v1/vpn-gateways', gatewayBody(s, 'bn-noisy', NOISY_EIP, 0))).id);
-  const silentIds = await pool(Array.from({ length: SILENT_TUNNELS }, (_, i) => i), 4, async (i) => {
-    const peer = await product.ok('POST', '/api/v1/peer-gateways', { name: `bn-silent-${i}`, ipAddress: ipPlus(SILENT_PEER_BASE, i) });
-    const t = await product.ok('POST', '/api/v1/vpn-tunnels', {
-      name: `bn-silent-${i}`, gatewayId: gw.id, peerId: peer.id, localSubnetIds: [s.subnets[0].id], remoteCidrs: [`172.21.${i}.0/24`], psk: `bench.silent-Key${i}`,
-    });
-    return t.id as string;
-  });
+  const silentIds = await pool(
+    Array.from({ length: SILENT_TUNNELS }, (_, i) => i),
+    4,
+    async (i) => {
+      const peer = await product.ok('POST', '/api/v1/peer-gateways', { name: `bn-silent-${i}`, ipAddress: ipPlus(SILENT_PEER_BASE, i) });
+      const t = await product.ok('POST', '/api/v1/vpn-tunnels', {
+        name: `bn-silent-${i}`,
+        gatewayId: gw.id,
+        peerId: peer.id,
+        localSubnetIds: [s.subnets[0].id],
+        remoteCidrs: [`172.21.${i}.0/24`],
+        psk: `bench.silent-Key${i}`,
+      });
+      return t.id as string;
+    },
+  );
   // Every silent tunnel is in a try by now (each holds a charon thread for up to 9.5 s).
   await sleep(3000);
   await mirror.load(plans);
@@ -298,14 +376,23 @@ async function noisyNeighbours(s: Setup, plans: TunnelPlan[], quietP50Ms: number
     await product.ok('DELETE', `/api/v1/vpn-tunnels/${r.id}`);
     await product.waitFor(async () => (await product.request('GET', `/api/v1/vpn-tunnels/${r.id}`)).status === 404, 60_000, 'noisy tunnel deleted');
   }
-  const silentStates = await product.sql<{ state: string; n: string }>(`SELECT connection_state AS state, count(*) AS n FROM vpn_tunnels WHERE id = ANY($1) GROUP BY 1`, [silentIds]);
+  const silentStates = await product.sql<{ state: string; n: string }>(
+    `SELECT connection_state AS state, count(*) AS n FROM vpn_tunnels WHERE id = ANY($1) GROUP BY 1`,
+    [silentIds],
+  );
   await deleteGateway(gw.id, silentIds);
   await mirror.unload(plans);
   const p50 = percentile(totals, 50);
   const ratio = quietP50Ms ? round(p50 / quietP50Ms, 2) : null;
   return {
-    silentTunnels: SILENT_TUNNELS, tunnels: NOISY, totalMs: summary(totals), quietP50Ms: quietP50Ms === null ? null : Math.round(quietP50Ms), ratioToQuiet: ratio,
-    targetRatio: 2, met: ratio !== null && ratio <= 2, silentStates: Object.fromEntries(silentStates.map((x) => [x.state, Number(x.n)])),
+    silentTunnels: SILENT_TUNNELS,
+    tunnels: NOISY,
+    totalMs: summary(totals),
+    quietP50Ms: quietP50Ms === null ? null : Math.round(quietP50Ms),
+    ratioToQuiet: ratio,
+    targetRatio: 2,
+    met: ratio !== null && ratio <= 2,
+    silentStates: Object.fromEntries(silentStates.map((x) => [x.state, Number(x.n)])),
     charonRestarts: (product.logTail('worker', 100_000).match(/restarted by the worker|exited unexpectedly/g) ?? []).length,
     samplesMs: totals.map((x) => Math.round(x)),
   };
@@ -317,8 +404,19 @@ function planCold(s: Setup): { plan: TunnelPlan; g: number }[] {
   for (let g = 0; g < GATEWAYS; g++) {
     for (let i = 0; i < PER_GATEWAY; i++) {
       const k = g * PER_GATEWAY + i; // unique remote /24 in the VPC: 172.16.0.0 - 172.19.231.0
-      plans.push({ g, plan: { mirrorId: `bn-g${g}-t${i}`, gatewayIp: ipPlus('198.51.100.10', g), peerIp: ipPlus(PEER_BASE, g), localCidr: s.subnets[localSubnet(g % 2, i)].cidr, remoteCidr: `172.${16 + (k >> 8)}.${k & 255}.0/24`,
-        psk: `bench.g${g}t${i}-Key`, localId: ipPlus('198.51.100.10', g), remoteId: `t${i}.g${g}.bench.example` } });
+      plans.push({
+        g,
+        plan: {
+          mirrorId: `bn-g${g}-t${i}`,
+          gatewayIp: ipPlus('198.51.100.10', g),
+          peerIp: ipPlus(PEER_BASE, g),
+          localCidr: s.subnets[localSubnet(g % 2, i)].cidr,
+          remoteCidr: `172.${16 + (k >> 8)}.${k & 255}.0/24`,
+          psk: `bench.g${g}t${i}-Key`,
+          localId: ipPlus('198.51.100.10', g),
+          remoteId: `t${i}.g${g}.bench.example`,
+        },
+      });
     }
   }
   return plans;
@@ -331,8 +429,11 @@ async function cold(s: Setup, plans: { plan: TunnelPlan; g: number }[]) {
   await product.markHostStale();
   let t = performance.now();
   // One at a time: concurrent purchases in one subnet race for the same private IP (the API answers 500).
-  const gateways = await pool(Array.from({ length: GATEWAYS }, (_, g) => g), 1, (g) =>
-    product.ok('POST', '/api/v1/vpn-gateways', gatewayBody(s, `bn-gw-${g}`, ipPlus('198.51.100.10', g), g % 2)));
+  const gateways = await pool(
+    Array.from({ length: GATEWAYS }, (_, g) => g),
+    1,
+    (g) => product.ok('POST', '/api/v1/vpn-gateways', gatewayBody(s, `bn-gw-${g}`, ipPlus('198.51.100.10', g), g % 2)),
+  );
   const unplaced = gateways.filter((g) => g.stateReason === 'waiting for a gateway host').length;
   if (unplaced !== GATEWAYS) throw new Error(`only ${unplaced}/${GATEWAYS} gateways wait unplaced: is another live host registered?`);
   const createGatewaysMs = performance.now() - t;
@@ -385,24 +486,43 @@ async function cold(s: Setup, plans: { plan: TunnelPlan; g: number }[]) {
       lastLog = performance.now();
       const m = charonMemory(product.gatewaysDir);
       peakCharonKb = Math.max(peakCharonKb, m.totalRssKb);
-      log(`cold start ${round((performance.now() - t0) / 1000)} s: ${connected}/${total} connected, ${m.count} charons, worker RSS ${mib(statusKb(workerPid, 'VmRSS'))} MiB`);
+      log(
+        `cold start ${round((performance.now() - t0) / 1000)} s: ${connected}/${total} connected, ${m.count} charons, worker RSS ${mib(statusKb(workerPid, 'VmRSS'))} MiB`,
+      );
     }
   }
   const seconds = (performance.now() - t0) / 1000;
   const charons = charonMemory(product.gatewaysDir);
   // Tunnels torn down while coming up (DPD give-ups, a charon restarted under load): target 0.
-  const downEvents = Number((await product.sql<{ n: string }>(`SELECT count(*) AS n FROM tunnel_events WHERE kind = 'down' AND at >= to_timestamp($1 / 1000.0)`, [wallStart]))[0].n);
+  const downEvents = Number(
+    (await product.sql<{ n: string }>(`SELECT count(*) AS n FROM tunnel_events WHERE kind = 'down' AND at >= to_timestamp($1 / 1000.0)`, [wallStart]))[0].n,
+  );
   const charonRestarts = (product.logTail('worker', 1_000_000).match(/restarted by the worker|exited unexpectedly/g) ?? []).length;
   const ratio = bare && bare.failed === 0 && connected === total ? round(seconds / bare.seconds, 2) : null;
   const result = {
-    gateways: GATEWAYS, tunnels: total, connected, seconds: round(seconds, 2), timedOut: connected < total, timeoutSeconds: COLD_TIMEOUT_MS / 1000,
-    bare, ratio, targetSeconds: TARGET_COLD_SECONDS, targetRatio: TARGET_RATIO,
+    gateways: GATEWAYS,
+    tunnels: total,
+    connected,
+    seconds: round(seconds, 2),
+    timedOut: connected < total,
+    timeoutSeconds: COLD_TIMEOUT_MS / 1000,
+    bare,
+    ratio,
+    targetSeconds: TARGET_COLD_SECONDS,
+    targetRatio: TARGET_RATIO,
     met: connected === total && seconds <= TARGET_COLD_SECONDS && (ratio === null || ratio <= TARGET_RATIO) && downEvents === 0 && charonRestarts === 0,
-    downEvents, charonRestarts,
-    heartbeatSeconds: round(heartbeatMs / 1000, 2), loadAvg1mAtStart: round(load, 2), loadAvg1mPeak: round(peakLoad, 2), loadAvg1mAtEnd: round(loadavg()[0], 2),
+    downEvents,
+    charonRestarts,
+    heartbeatSeconds: round(heartbeatMs / 1000, 2),
+    loadAvg1mAtStart: round(load, 2),
+    loadAvg1mPeak: round(peakLoad, 2),
+    loadAvg1mAtEnd: round(loadavg()[0], 2),
     memory: {
-      workerPeakRssMiB: mib(statusKb(workerPid, 'VmHWM')), workerRssEndMiB: mib(statusKb(workerPid, 'VmRSS')),
-      charonCount: charons.count, charonTotalRssMiB: mib(charons.totalRssKb), charonMaxRssMiB: mib(charons.maxRssKb),
+      workerPeakRssMiB: mib(statusKb(workerPid, 'VmHWM')),
+      workerRssEndMiB: mib(statusKb(workerPid, 'VmRSS')),
+      charonCount: charons.count,
+      charonTotalRssMiB: mib(charons.totalRssKb),
+      charonMaxRssMiB: mib(charons.maxRssKb),
       charonTotalRssPeakSampledMiB: mib(Math.max(peakCharonKb, charons.totalRssKb)),
       workerPlusCharonsMiB: mib((statusKb(workerPid, 'VmHWM') ?? 0) + charons.totalRssKb),
       mirrorCharonRssMiB: mib(mirror.pid ? statusKb(mirror.pid, 'VmRSS') : null),
@@ -417,24 +537,27 @@ async function cold(s: Setup, plans: { plan: TunnelPlan; g: number }[]) {
 
 /** Per gateway: its charon's pid and the CHILD_SAs it has installed (name#uniqueid). */
 async function charonSnapshot(gatewayIds: string[]): Promise<Map<string, { pid: number; children: Set<string> }>> {
-  return new Map(await pool(gatewayIds, 4, async (id) => {
-    const pid = Number(readFileSync(join(product.gatewaysDir, id, 'charon.pid'), 'utf8').trim());
-    const session = new ViciSession({ socketPath: join(product.gatewaysDir, id, 'charon.vici'), timeoutMs: 30_000, reconnect: false });
-    await session.connect();
-    try {
-      const sas = await new ViciCommands(session).listSas();
-      const children = new Set(sas.flatMap((sa) => sa.children.filter((c) => c.state === 'INSTALLED').map((c) => `${c.name}#${c.uniqueid}`)));
-      return [id, { pid, children }] as const;
-    } finally {
-      await session.close().catch(() => undefined);
-    }
-  }));
+  return new Map(
+    await pool(gatewayIds, 4, async (id) => {
+      const pid = Number(readFileSync(join(product.gatewaysDir, id, 'charon.pid'), 'utf8').trim());
+      const session = new ViciSession({ socketPath: join(product.gatewaysDir, id, 'charon.vici'), timeoutMs: 30_000, reconnect: false });
+      await session.connect();
+      try {
+        const sas = await new ViciCommands(session).listSas();
+        const children = new Set(sas.flatMap((sa) => sa.children.filter((c) => c.state === 'INSTALLED').map((c) => `${c.name}#${c.uniqueid}`)));
+        return [id, { pid, children }] as const;
+      } finally {
+        await session.close().catch(() => undefined);
+      }
+    }),
+  );
 }
 
 /** 4. A worker restart (kill, start, one reconcile pass) with every tunnel up: what it tears down. */
 async function workerRestart(signal: 'SIGKILL' | 'SIGTERM') {
   const gatewayIds = (await product.sql<{ id: string }>(`SELECT id FROM vpn_gateways WHERE name LIKE 'bn-gw-%' ORDER BY id`)).map((r) => r.id);
-  const connectedAt = async () => new Map((await product.sql<{ id: string; at: string | null }>(`SELECT id, connected_at::text AS at FROM vpn_tunnels`)).map((r) => [r.id, r.at]));
+  const connectedAt = async () =>
+    new Map((await product.sql<{ id: string; at: string | null }>(`SELECT id, connected_at::text AS at FROM vpn_tunnels`)).map((r) => [r.id, r.at]));
   const before = await charonSnapshot(gatewayIds);
   const atBefore = await connectedAt();
   const since = (await product.sql<{ now: string }>('SELECT now()::text AS now'))[0].now;
@@ -455,11 +578,21 @@ async function workerRestart(signal: 'SIGKILL' | 'SIGTERM') {
     if (a.pid !== b.pid) charonsReplaced++;
     for (const c of b.children) if (!a.children.has(c)) tornDown++;
   }
-  const downEvents = Number((await product.sql<{ n: string }>(`SELECT count(*) AS n FROM tunnel_events WHERE kind = 'down' AND at > $1::timestamptz`, [since]))[0].n);
+  const downEvents = Number(
+    (await product.sql<{ n: string }>(`SELECT count(*) AS n FROM tunnel_events WHERE kind = 'down' AND at > $1::timestamptz`, [since]))[0].n,
+  );
   const connected = Number((await product.sql<{ n: string }>(`SELECT count(*) AS n FROM vpn_tunnels WHERE connection_state = 'connected'`))[0].n);
   return {
-    signal, gateways: gatewayIds.length, childSasBefore, childSasTornDown: tornDown, target: 0, met: tornDown === 0,
-    charonsReplaced, connectedAtChanged: [...atBefore].filter(([id, at]) => atAfter.get(id) !== at).length, downEvents, connectedAfter: connected,
+    signal,
+    gateways: gatewayIds.length,
+    childSasBefore,
+    childSasTornDown: tornDown,
+    target: 0,
+    met: tornDown === 0,
+    charonsReplaced,
+    connectedAtChanged: [...atBefore].filter(([id, at]) => atAfter.get(id) !== at).length,
+    downEvents,
+    connectedAfter: connected,
     seconds: round((performance.now() - t0) / 1000, 1),
   };
 }
@@ -467,21 +600,26 @@ async function workerRestart(signal: 'SIGKILL' | 'SIGTERM') {
 /** Where the cold start's time went, from the worker's own records (connected_at, tunnel events). */
 async function profile(wallStart: number) {
   const rel = (ms: number) => round((ms - wallStart) / 1000, 2);
-  const connectedAt = (await product.sql<{ ms: number }>(`SELECT extract(epoch FROM connected_at) * 1000 AS ms FROM vpn_tunnels WHERE connection_state = 'connected'`)).map((r) => Number(r.ms));
+  const connectedAt = (
+    await product.sql<{ ms: number }>(`SELECT extract(epoch FROM connected_at) * 1000 AS ms FROM vpn_tunnels WHERE connection_state = 'connected'`)
+  ).map((r) => Number(r.ms));
   const perGateway = await product.sql<{ first_load: number; last_load: number; last_connected: number | null }>(
     `SELECT extract(epoch FROM min(e.at)) * 1000 AS first_load, extract(epoch FROM max(e.at)) * 1000 AS last_load,
             extract(epoch FROM max(t.connected_at)) * 1000 AS last_connected
        FROM vpn_tunnels t JOIN tunnel_events e ON e.tunnel_id = t.id AND e.kind = 'config' AND e.result = 'success'
-      GROUP BY t.gateway_id ORDER BY 1`);
+      GROUP BY t.gateway_id ORDER BY 1`,
+  );
   const firstLoads = perGateway.map((r) => Number(r.first_load));
   const gaps = firstLoads.slice(1).map((x, i) => x - firstLoads[i]);
   const loadSpans = perGateway.map((r) => Number(r.last_load) - Number(r.first_load));
   const attempts = await product.sql<{ result: string; reason: string | null; n: string }>(
-    `SELECT result, reason_code AS reason, count(*) AS n FROM tunnel_events WHERE kind = 'attempt' GROUP BY 1, 2 ORDER BY 3 DESC`);
+    `SELECT result, reason_code AS reason, count(*) AS n FROM tunnel_events WHERE kind = 'attempt' GROUP BY 1, 2 ORDER BY 3 DESC`,
+  );
   const kinds = await product.sql<{ kind: string; n: string }>(`SELECT kind, count(*) AS n FROM tunnel_events GROUP BY 1 ORDER BY 1`);
   const failures = await product.sql<{ at: number; reason: string; message: string; lines: string[] }>(
     `SELECT extract(epoch FROM at) * 1000 AS at, reason_code AS reason, message, lines FROM tunnel_events
-      WHERE kind = 'attempt' AND result = 'failure' ORDER BY at LIMIT 3`);
+      WHERE kind = 'attempt' AND result = 'failure' ORDER BY at LIMIT 3`,
+  );
   const states = await product.sql<{ state: string; n: string }>(`SELECT connection_state AS state, count(*) AS n FROM vpn_tunnels GROUP BY 1`);
   return {
     connectedAtSeconds: Object.fromEntries([10, 25, 50, 75, 90, 100].map((p) => [`p${p}`, connectedAt.length ? rel(percentile(connectedAt, p)) : null])),
@@ -517,7 +655,13 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 async function main(): Promise<void> {
   checkBuild();
   const startedAt = new Date().toISOString();
-  const out: Record<string, unknown> = { bench: 'negotiation', startedAt, machine: { cpus: cpus().length, loadAvg1mAtStart: round(loadavg()[0], 2) }, workerEnv: WORKER_ENV, crossSubnet: CROSS_SUBNET };
+  const out: Record<string, unknown> = {
+    bench: 'negotiation',
+    startedAt,
+    machine: { cpus: cpus().length, loadAvg1mAtStart: round(loadavg()[0], 2) },
+    workerEnv: WORKER_ENV,
+    crossSubnet: CROSS_SUBNET,
+  };
   try {
     log(`starting the product (lab prefix ${PREFIX})`);
     await product.start();

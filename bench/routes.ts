@@ -56,7 +56,12 @@ const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOStri
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // Own directory and database prefixes: other benchmarks' clean-ups remove 'vpn-bench-*' leftovers.
-const product = new BenchProduct({ labPrefix: PREFIX, dirPrefix: 'routes-bench-', dbPrefix: 'vpn_bench_routes_', workerEnv: { RECONCILE_INTERVAL_MS: '5000', HOST_LEASE_RENEW_MS: '1000' } });
+const product = new BenchProduct({
+  labPrefix: PREFIX,
+  dirPrefix: 'routes-bench-',
+  dbPrefix: 'vpn_bench_routes_',
+  workerEnv: { RECONCILE_INTERVAL_MS: '5000', HOST_LEASE_RENEW_MS: '1000' },
+});
 const names = new LabNames(PREFIX);
 const fleet = new Fleet(product, names, join(product.dir, 'fleet'));
 let pg: Client | null = null;
@@ -69,21 +74,39 @@ async function createGateway(): Promise<any> {
   const eips = await product.ok('GET', '/api/v1/external-ips?limit=100&sort=address&order=asc');
   const eip = eips.items.find((e: any) => !e.boundTo);
   const gw = await product.ok('POST', '/api/v1/vpn-gateways', {
-    name: 'br-gw', machineTypeId: inv.machineType.id, vpcId: inv.vpcs[0].id, subnetId: inv.vpcs[0].subnets[0].id, externalIpId: eip.id, chargeType: 'hourly',
+    name: 'br-gw',
+    machineTypeId: inv.machineType.id,
+    vpcId: inv.vpcs[0].id,
+    subnetId: inv.vpcs[0].subnets[0].id,
+    externalIpId: eip.id,
+    chargeType: 'hourly',
   });
   gatewayId = gw.id; // its namespace is named by it
   let last: any;
-  await product.waitFor(async () => (last = await product.ok('GET', `/api/v1/vpn-gateways/${gw.id}`)).resourceState === 'running', 60_000, `gateway ${gw.id} running`, 100);
+  await product.waitFor(
+    async () => (last = await product.ok('GET', `/api/v1/vpn-gateways/${gw.id}`)).resourceState === 'running',
+    60_000,
+    `gateway ${gw.id} running`,
+    100,
+  );
   return last;
 }
 
 /** Every agent of the fleet reported since `sinceWall` (a freshly started agent reports once). */
 async function waitAllReported(sinceWall: number, timeoutMs: number): Promise<void> {
   const ids = fleet.instances.map((i) => i.targetId);
-  await product.waitFor(async () => {
-    const { rows } = await pg!.query(`SELECT count(*)::int AS n FROM agent_targets WHERE id = ANY($1) AND last_report_at >= to_timestamp($2 / 1000.0)`, [ids, sinceWall]);
-    return rows[0].n === ids.length;
-  }, timeoutMs, `all ${ids.length} agents to report`, 100);
+  await product.waitFor(
+    async () => {
+      const { rows } = await pg!.query(`SELECT count(*)::int AS n FROM agent_targets WHERE id = ANY($1) AND last_report_at >= to_timestamp($2 / 1000.0)`, [
+        ids,
+        sinceWall,
+      ]);
+      return rows[0].n === ids.length;
+    },
+    timeoutMs,
+    `all ${ids.length} agents to report`,
+    100,
+  );
 }
 
 /** The API's own view (GET /agents) must agree with the version we wait for. */
@@ -91,8 +114,11 @@ async function crossCheck(c: RoundContext, cidr: string, version: string): Promi
   const agents: any[] = await product.ok('GET', `/api/v1/agents?vpcId=${c.vpcId}`, undefined, product.adminKey);
   const mine = new Set(fleet.instances.map((i) => i.targetId));
   const seen = agents.filter((a) => mine.has(a.id));
-  const wrong = seen.filter((a) => a.desiredVersion !== version || !a.upToDate || JSON.stringify(a.routes) !== JSON.stringify([{ destination: cidr, via: c.tunnel.gatewayPrivateIp }]));
-  if (seen.length !== mine.size || wrong.length) throw new Error(`GET /agents disagrees: ${seen.length} agents listed, ${wrong.length} differ (e.g. ${JSON.stringify(wrong[0])})`);
+  const wrong = seen.filter(
+    (a) => a.desiredVersion !== version || !a.upToDate || JSON.stringify(a.routes) !== JSON.stringify([{ destination: cidr, via: c.tunnel.gatewayPrivateIp }]),
+  );
+  if (seen.length !== mine.size || wrong.length)
+    throw new Error(`GET /agents disagrees: ${seen.length} agents listed, ${wrong.length} differ (e.g. ${JSON.stringify(wrong[0])})`);
   log(`GET /agents agrees: ${seen.length} agents up to date with version ${version}`);
 }
 
@@ -117,7 +143,12 @@ async function runMode(c: RoundContext, mode: AgentMode, index: number) {
     namespacesVerified: r.namespacesVerified,
     loadAvg1mAtStart,
     loadAvg1mAtEnd: round(loadavg()[0], 2),
-    cpuMsPerChange: { api: r.apply.meanCpuMsDuringPhase.api, agents: r.apply.meanCpuMsDuringPhase.agents, withdrawApi: r.withdraw.meanCpuMsDuringPhase.api, withdrawAgents: r.withdraw.meanCpuMsDuringPhase.agents },
+    cpuMsPerChange: {
+      api: r.apply.meanCpuMsDuringPhase.api,
+      agents: r.apply.meanCpuMsDuringPhase.agents,
+      withdrawApi: r.withdraw.meanCpuMsDuringPhase.api,
+      withdrawAgents: r.withdraw.meanCpuMsDuringPhase.agents,
+    },
     agentsStartToAllReportedMs: startMs,
     agentMemoryMiB: mib(rssKb),
     agentMemoryIs: mode === 'process' ? `sum of ${INSTANCES} agent processes' RSS` : 'RSS of the bench process holding all agents',
@@ -142,7 +173,9 @@ function cleanup(): Promise<void> {
       connection.disconnect();
     }
     // Should the run's directory (lab state, gateway dirs) have gone missing, the names are known.
-    const left = [...(gatewayId ? [gatewayId] : []), ...fabricNamespaces(names, product.inventory ?? null).reverse(), names.inetNamespace].filter(namespaceExists);
+    const left = [...(gatewayId ? [gatewayId] : []), ...fabricNamespaces(names, product.inventory ?? null).reverse(), names.inetNamespace].filter(
+      namespaceExists,
+    );
     for (const ns of left) await removeNamespace(ns, { killProcesses: true }).catch((e) => log(`namespace ${ns}: ${(e as Error).message}`));
     if (left.length) log(`removed leftover namespaces: ${left.join(', ')}`);
   })();
@@ -160,11 +193,17 @@ async function main(): Promise<void> {
   checkBuild();
   const out: Record<string, unknown> = { bench: 'routes', startedAt: new Date().toISOString(), instances: INSTANCES, rounds: ROUNDS };
   const machine = {
-    cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', memoryMiB: Math.round(totalmem() / 2 ** 20), freeMemoryMiBAtStart: Math.round(freemem() / 2 ** 20),
-    kernel: release(), node: process.version, loadAvg1mAtStart: round(loadavg()[0], 2),
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? '',
+    memoryMiB: Math.round(totalmem() / 2 ** 20),
+    freeMemoryMiBAtStart: Math.round(freemem() / 2 ** 20),
+    kernel: release(),
+    node: process.version,
+    loadAvg1mAtStart: round(loadavg()[0], 2),
   };
   try {
-    if (!MODES.length || MODES.some((m) => m !== 'library' && m !== 'process')) throw new Error(`BENCH_AGENT_MODES: library and/or process, not '${env.BENCH_AGENT_MODES}'`);
+    if (!MODES.length || MODES.some((m) => m !== 'library' && m !== 'process'))
+      throw new Error(`BENCH_AGENT_MODES: library and/or process, not '${env.BENCH_AGENT_MODES}'`);
     let t = Date.now();
     log(`starting the product (lab prefix ${PREFIX}, host ${product.hostId}, dir ${product.dir})`);
     await product.start();
@@ -176,7 +215,12 @@ async function main(): Promise<void> {
     const subnet = vpc.subnets[0];
     const peer = await product.ok('POST', '/api/v1/peer-gateways', { name: 'br-peer', ipAddress: '203.0.113.250' });
     const tunnel = await product.ok('POST', '/api/v1/vpn-tunnels', {
-      name: 'br-tunnel', gatewayId: gw.id, peerId: peer.id, localSubnetIds: [subnet.id], remoteCidrs: ['172.20.250.0/24'], psk: 'bench.Routes-Key1',
+      name: 'br-tunnel',
+      gatewayId: gw.id,
+      peerId: peer.id,
+      localSubnetIds: [subnet.id],
+      remoteCidrs: ['172.20.250.0/24'],
+      psk: 'bench.Routes-Key1',
     });
     const productMs = Date.now() - t;
     log(`gateway ${gw.id} (${gw.privateIp}) and tunnel ${tunnel.id} ready in ${productMs} ms; worker killed`);
@@ -189,13 +233,27 @@ async function main(): Promise<void> {
     await pg.connect();
     redis = new IORedis(product.redisUrl, { maxRetriesPerRequest: 1 });
     const c: RoundContext = {
-      fleet, pg, redis, apiPid: product.apiPid!, vpcId: vpc.id,
+      fleet,
+      pg,
+      redis,
+      apiPid: product.apiPid!,
+      vpcId: vpc.id,
       subnets: vpc.subnets.map((s) => ({ id: s.id, cidr: s.cidr })),
       tunnel: {
-        id: tunnel.id, gatewayId: gw.id, gatewaySubnetId: gw.subnetId ?? subnet.id, gatewayPrivateIp: gw.privateIp, localSubnetIds: [subnet.id],
-        remoteCidrs: [], connectionState: 'connecting', resourceState: 'running', disconnectedAt: null,
+        id: tunnel.id,
+        gatewayId: gw.id,
+        gatewaySubnetId: gw.subnetId ?? subnet.id,
+        gatewayPrivateIp: gw.privateIp,
+        localSubnetIds: [subnet.id],
+        remoteCidrs: [],
+        connectionState: 'connecting',
+        resourceState: 'running',
+        disconnectedAt: null,
       },
-      pollMs: num('BENCH_POLL_MS', 20), settleMs: num('BENCH_SETTLE_MS', 500), timeoutMs: num('BENCH_TIMEOUT_MS', 60_000), verifySample: num('BENCH_VERIFY', 5),
+      pollMs: num('BENCH_POLL_MS', 20),
+      settleMs: num('BENCH_SETTLE_MS', 500),
+      timeoutMs: num('BENCH_TIMEOUT_MS', 60_000),
+      verifySample: num('BENCH_VERIFY', 5),
       explainMs: num('BENCH_EXPLAIN_MS', 10_000),
     };
     if (expectedVersion(c, null) === expectedVersion(c, '172.20.0.0/24')) throw new Error('route versions do not change with the routes');
@@ -206,13 +264,18 @@ async function main(): Promise<void> {
     let baseline: Record<string, unknown> | null = null;
     let ratio: Record<string, { p50: number; p95: number }> | null = null;
     if (env.BENCH_PROFILE !== '0') {
-      log('profile: the API alone (raw long polls), the agents\' ip work alone, one netlink process for all');
+      log("profile: the API alone (raw long polls), the agents' ip work alone, one netlink process for all");
       const loadAvg1mAtStart = round(loadavg()[0], 2);
       const fanOut = await serverFanOut(c, 5, 150);
       const netlink = await netlinkAlone(c, 5);
       profile = { serverFanOut: fanOut, ipWork: await ipWork(c, 3), netlinkAlone: netlink, loadAvg1mAtStart, loadAvg1mAtEnd: round(loadavg()[0], 2) };
       const sumMs = round(fanOut.lastAnswerMs.p50Ms + Math.max(netlink.addAllMs.p50Ms, netlink.deleteAllMs.p50Ms));
-      baseline = { is: 'server fan-out alone (last long poll answered, p50) + one netlink process for all instances (p50 of add and delete, the slower)', serverFanOutMs: fanOut.lastAnswerMs.p50Ms, netlinkAllMs: Math.max(netlink.addAllMs.p50Ms, netlink.deleteAllMs.p50Ms), sumMs };
+      baseline = {
+        is: 'server fan-out alone (last long poll answered, p50) + one netlink process for all instances (p50 of add and delete, the slower)',
+        serverFanOutMs: fanOut.lastAnswerMs.p50Ms,
+        netlinkAllMs: Math.max(netlink.addAllMs.p50Ms, netlink.deleteAllMs.p50Ms),
+        sumMs,
+      };
       ratio = Object.fromEntries(results.map((r) => [r.agentMode, { p50: round(r.apply.p50Ms / sumMs, 2), p95: round(r.apply.p95Ms / sumMs, 2) }]));
     }
     Object.assign(out, {
@@ -227,7 +290,8 @@ async function main(): Promise<void> {
       [first.agentMode]: first,
       ...Object.fromEntries(others.map((r) => [r.agentMode, r])),
       profile,
-      pollMs: c.pollMs, settleMs: c.settleMs,
+      pollMs: c.pollMs,
+      settleMs: c.settleMs,
       setupMs: { product: productMs, fleet: fleetMs },
       machine,
     });

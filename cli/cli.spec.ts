@@ -46,22 +46,41 @@ it('durations', () => {
   expect(() => parseDuration('soon', '--timeout')).toThrow(UsageError);
 });
 
-it('errors: the API\'s violations with field and rule, exit 1; usage exit 2', () => {
-  const e = new ApiError(400, { code: 'validation_failed', message: 'bad', violations: [{ field: 'ipsecPolicy.pfsGroup', rule: 'one_of', message: 'must be one of …' }] });
-  expect(describeError(e)).toEqual({ exitCode: EXIT.error, lines: ['error: bad (HTTP 400, validation_failed)', '  ipsecPolicy.pfsGroup: must be one of … [rule: one_of]'] });
+it("errors: the API's violations with field and rule, exit 1; usage exit 2", () => {
+  const e = new ApiError(400, {
+    code: 'validation_failed',
+    message: 'bad',
+    violations: [{ field: 'ipsecPolicy.pfsGroup', rule: 'one_of', message: 'must be one of …' }],
+  });
+  expect(describeError(e)).toEqual({
+    exitCode: EXIT.error,
+    lines: ['error: bad (HTTP 400, validation_failed)', '  ipsecPolicy.pfsGroup: must be one of … [rule: one_of]'],
+  });
   expect(describeError(new UsageError('x')).exitCode).toBe(EXIT.usage);
 });
 
 it('plan text: changes field by field, PSKs masked, and says when nothing changes', () => {
   const plan: Plan = {
     steps: [
-      { op: 'change', kind: 'tunnel', name: 't', id: 'vpntnl-1', spec: {} as never, fields: [{ field: 'ipsecPolicy.pfsGroup', from: 2, to: 14 }, { field: 'psk', from: '(secret)', to: '(changed)', secret: true }] },
+      {
+        op: 'change',
+        kind: 'tunnel',
+        name: 't',
+        id: 'vpntnl-1',
+        spec: {} as never,
+        fields: [
+          { field: 'ipsecPolicy.pfsGroup', from: 2, to: 14 },
+          { field: 'psk', from: '(secret)', to: '(changed)', secret: true },
+        ],
+      },
       { op: 'delete', kind: 'peer', name: 'old', id: 'rgw-1', fields: [] },
     ],
     blocked: [],
     unmanaged: [],
   };
-  expect(formatPlan(plan, 'site.yaml')).toBe('~ tunnel t (vpntnl-1)\n    ipsecPolicy.pfsGroup: 2 -> 14\n    psk: (secret) -> (changed)\n- peer old (rgw-1)\nPlan: 0 to create, 1 to change, 1 to delete.\n');
+  expect(formatPlan(plan, 'site.yaml')).toBe(
+    '~ tunnel t (vpntnl-1)\n    ipsecPolicy.pfsGroup: 2 -> 14\n    psk: (secret) -> (changed)\n- peer old (rgw-1)\nPlan: 0 to create, 1 to change, 1 to delete.\n',
+  );
   expect(formatPlan({ steps: [], blocked: [], unmanaged: [] }, 'site.yaml')).toBe('No changes: the tenant matches site.yaml.\n');
 });
 
@@ -76,7 +95,8 @@ it('completion scripts list every command (bash and zsh), and refuse another she
 });
 
 describe('wait progress', () => {
-  const tunnel = (connectionState: string, failure: object | null = null) => ({ id: 'vpntnl-1', name: 't', resourceState: 'running', connectionState, failure }) as never;
+  const tunnel = (connectionState: string, failure: object | null = null) =>
+    ({ id: 'vpntnl-1', name: 't', resourceState: 'running', connectionState, failure }) as never;
   const stream = (isTTY: boolean) => {
     const out: string[] = [];
     return { out, s: { isTTY, write: (t: string) => out.push(t) } as unknown as NodeJS.WriteStream };

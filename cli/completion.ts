@@ -14,7 +14,10 @@ interface Words {
 function words(program: Command): Words {
   const out: Words = { flags: new Map(), subcommands: new Map() };
   const walk = (cmd: Command, path: string) => {
-    out.subcommands.set(path, cmd.commands.map((c) => c.name()));
+    out.subcommands.set(
+      path,
+      cmd.commands.map((c) => c.name()),
+    );
     for (const c of cmd.commands) {
       const p = path ? `${path} ${c.name()}` : c.name();
       out.flags.set(p, c.options.map((o) => o.long ?? o.short ?? '').filter(Boolean));

@@ -53,7 +53,11 @@ export const gateways: Kind<Gateway> = {
   ],
   list: async (vpn, f, page) => {
     const vpcId = f.vpc ? (await resolveVpc(vpn, f.vpc)).id : undefined;
-    return vpn.call(vpn.api.GET('/api/v1/vpn-gateways', { params: { query: { ...page, q: f.q, sort: f.sort, order: f.order, vpcId, resourceState: f.state as Gateway['resourceState'] } } }));
+    return vpn.call(
+      vpn.api.GET('/api/v1/vpn-gateways', {
+        params: { query: { ...page, q: f.q, sort: f.sort, order: f.order, vpcId, resourceState: f.state as Gateway['resourceState'] } },
+      }),
+    );
   },
   get: (vpn, id) => vpn.call(vpn.api.GET('/api/v1/vpn-gateways/{id}', { params: { path: { id } } })),
   remove: (vpn, id) => vpn.call(vpn.api.DELETE('/api/v1/vpn-gateways/{id}', { params: { path: { id } } })),
@@ -93,7 +97,16 @@ export const tunnels: Kind<Tunnel> = {
   list: async (vpn, f, page) => {
     const gatewayId = f.gateway ? (await resolve(vpn, gateways, f.gateway)).id : undefined;
     const peerId = f.peer ? (await resolve(vpn, peers, f.peer)).id : undefined;
-    const query = { ...page, q: f.q, sort: f.sort, order: f.order, gatewayId, peerId, resourceState: f.state as Tunnel['resourceState'], connectionState: f.connection as Tunnel['connectionState'] };
+    const query = {
+      ...page,
+      q: f.q,
+      sort: f.sort,
+      order: f.order,
+      gatewayId,
+      peerId,
+      resourceState: f.state as Tunnel['resourceState'],
+      connectionState: f.connection as Tunnel['connectionState'],
+    };
     return vpn.call(vpn.api.GET('/api/v1/vpn-tunnels', { params: { query } }));
   },
   get: (vpn, id) => vpn.call(vpn.api.GET('/api/v1/vpn-tunnels/{id}', { params: { path: { id }, query: {} } })),
@@ -147,17 +160,29 @@ export const singular = (kind: { name: string }) => kind.name.replace(/s$/, '');
 /** Inventory the operator registered for the tenant (VPCs, subnets, external IPs, machine types): read by name. */
 export async function resolveVpc(vpn: VpnClient, nameOrId: string): Promise<Schemas['VpcDto']> {
   const all = await listAll((page) => vpn.call(vpn.api.GET('/api/v1/vpcs', { params: { query: { ...page, q: nameOrId } } })));
-  return pick(all.filter((v) => v.id === nameOrId || v.name === nameOrId), 'VPC', nameOrId);
+  return pick(
+    all.filter((v) => v.id === nameOrId || v.name === nameOrId),
+    'VPC',
+    nameOrId,
+  );
 }
 
 export async function resolveSubnet(vpn: VpnClient, vpcId: string, nameOrId: string): Promise<Schemas['SubnetDto']> {
   const all = await listAll((page) => vpn.call(vpn.api.GET('/api/v1/subnets', { params: { query: { ...page, vpcId } } })));
-  return pick(all.filter((s) => s.id === nameOrId || s.name === nameOrId || s.cidr === nameOrId), `subnet of VPC ${vpcId}`, nameOrId);
+  return pick(
+    all.filter((s) => s.id === nameOrId || s.name === nameOrId || s.cidr === nameOrId),
+    `subnet of VPC ${vpcId}`,
+    nameOrId,
+  );
 }
 
 export async function resolveMachineType(vpn: VpnClient, nameOrId: string): Promise<Schemas['MachineTypeDto']> {
   const all = await listAll((page) => vpn.call(vpn.api.GET('/api/v1/machine-types', { params: { query: { ...page } } })));
-  return pick(all.filter((m) => m.id === nameOrId || m.name === nameOrId), 'machine type', nameOrId);
+  return pick(
+    all.filter((m) => m.id === nameOrId || m.name === nameOrId),
+    'machine type',
+    nameOrId,
+  );
 }
 
 /** An external IP by address or id; `auto`: the first one bound to nothing (and not in `taken`). */
@@ -168,7 +193,11 @@ export async function resolveExternalIp(vpn: VpnClient, addressOrId: string, tak
     if (!free) throw new CliError('externalIp auto: every external IP of the tenant is bound; ask the operator for another');
     return free;
   }
-  return pick(all.filter((e) => e.id === addressOrId || e.address === addressOrId), 'external IP', addressOrId);
+  return pick(
+    all.filter((e) => e.id === addressOrId || e.address === addressOrId),
+    'external IP',
+    addressOrId,
+  );
 }
 
 function pick<T extends { id: string }>(found: T[], what: string, key: string): T {

@@ -31,7 +31,14 @@ function writeToken(path: string, token: string): void {
 }
 
 function startA(): AgentProcess {
-  agentA = spawnAgent({ apiUrl: api.url, tokenFile: file('a.token'), stateFile: file('a.json'), netns: net.ns, logFile: file('a.log'), extra: ['--wait', '5', '--auth-retry', '1'] });
+  agentA = spawnAgent({
+    apiUrl: api.url,
+    tokenFile: file('a.token'),
+    stateFile: file('a.json'),
+    netns: net.ns,
+    logFile: file('a.log'),
+    extra: ['--wait', '5', '--auth-retry', '1'],
+  });
   agents.push(agentA);
   return agentA;
 }
@@ -40,7 +47,8 @@ async function expectRoutes(want: string[], timeoutMs = 10_000): Promise<void> {
   await waitFor(`routes ${want.join(', ')}`, async () => JSON.stringify(await ours()) === JSON.stringify(want), timeoutMs, 100);
 }
 
-const reportOf = (target: string, version: string) => waitFor(`a report of ${version}`, async () => api.reportsFor(target).find((x) => x.appliedVersion === version && x.error === null));
+const reportOf = (target: string, version: string) =>
+  waitFor(`a report of ${version}`, async () => api.reportsFor(target).find((x) => x.appliedVersion === version && x.error === null));
 const foreignSurvives = async () => expect(await routeLines(net.ns)).toContain('192.0.2.0/24 via 10.99.0.2 proto 4');
 
 beforeAll(async () => {
@@ -150,7 +158,14 @@ describe('route agent against a fake API', () => {
     const B = 'instance:b';
     await run('ip', ['-n', net.peer, 'route', 'add', '172.16.50.0/24', 'via', '10.99.0.1', 'proto', '201']);
     writeToken(file('b.token'), 'agt_never_issued');
-    const b = spawnAgent({ apiUrl: api.url, tokenFile: file('b.token'), stateFile: file('b.json'), netns: net.peer, logFile: file('b.log'), extra: ['--auth-retry', '1'] });
+    const b = spawnAgent({
+      apiUrl: api.url,
+      tokenFile: file('b.token'),
+      stateFile: file('b.json'),
+      netns: net.peer,
+      logFile: file('b.log'),
+      extra: ['--auth-retry', '1'],
+    });
     agents.push(b);
     await waitFor('the 401', async () => (b.log().match(/refused the agent token/g) ?? []).length >= 2, 10_000);
     expect(await routeLines(net.peer, 201)).toEqual(['172.16.50.0/24 via 10.99.0.1']);

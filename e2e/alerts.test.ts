@@ -14,7 +14,12 @@ const product = new Product({ labPrefix: uniqueLabPrefix('el'), workerEnv: { ALE
 const SITE = { name: 'hq', publicIp: '203.0.113.81', subnet: '172.16.81.0/24' };
 const SECRET = 'e2e-webhook-secret-0123';
 
-interface Call { at: number; headers: IncomingHttpHeaders; body: string; json: any }
+interface Call {
+  at: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+  json: any;
+}
 const calls: Call[] = [];
 let receiver: Server;
 let hookUrl = '';
@@ -46,14 +51,20 @@ afterAll(async () => {
 it('2. site down: one signed firing webhook after health 0 for 3 periods; site back and reconnected: one resolved', async () => {
   const peer = await product.ok('POST', '/api/v1/peer-gateways', { name: 'hq', ipAddress: SITE.publicIp });
   const tunnel = await product.ok('POST', '/api/v1/vpn-tunnels', {
-    name: 'to-hq', gatewayId: gw.id, peerId: peer.id, localSubnetIds: [product.inventory.vpcs[0].subnets[0].id], remoteCidrs: [SITE.subnet], psk: 'alerts.Key-1',
+    name: 'to-hq',
+    gatewayId: gw.id,
+    peerId: peer.id,
+    localSubnetIds: [product.inventory.vpcs[0].subnets[0].id],
+    remoteCidrs: [SITE.subnet],
+    psk: 'alerts.Key-1',
   });
   expect(tunnel.alertTemplateId).toMatch(/^alt-/); // the tenant's default template
   await product.addSiteFromDownload(tunnel.id, SITE);
   await product.waitForTunnel(tunnel.id, ['connected']);
 
   const template = await product.ok('POST', '/api/v1/alert-templates', {
-    name: 'pager', rules: [{ metric: 'tunnel_health', comparator: 'lt', threshold: 1, periods: 3 }],
+    name: 'pager',
+    rules: [{ metric: 'tunnel_health', comparator: 'lt', threshold: 1, periods: 3 }],
     channels: [{ type: 'webhook', url: hookUrl, secret: SECRET }, { type: 'console' }],
   });
   const bound = await product.ok('PUT', `/api/v1/vpn-tunnels/${tunnel.id}/alert-template`, { alertTemplateId: template.id });
@@ -82,10 +93,19 @@ it('2. site down: one signed firing webhook after health 0 for 3 periods; site b
   for (const c of calls) {
     expect(verifySignature(SECRET, c.body, c.headers['x-vpn-signature'] as string)).toBe(true);
     expect(c.headers['x-vpn-delivery']).toBe(c.json.deliveryId);
-    expect(c.json).toMatchObject({ template: { id: template.id, name: 'pager' }, alert: { metric: 'tunnel_health', comparator: 'lt', threshold: 1, periods: 3, resource: { type: 'tunnel', id: tunnel.id, name: 'to-hq' } } });
+    expect(c.json).toMatchObject({
+      template: { id: template.id, name: 'pager' },
+      alert: { metric: 'tunnel_health', comparator: 'lt', threshold: 1, periods: 3, resource: { type: 'tunnel', id: tunnel.id, name: 'to-hq' } },
+    });
   }
   expect(firing.json.alert).toMatchObject({ state: 'firing', value: 0, resolvedAt: null });
-  expect(resolved.json.alert).toMatchObject({ id: firing.json.alert.id, state: 'resolved', value: 1, firedAt: firing.json.alert.firedAt, resolvedAt: expect.any(String) });
+  expect(resolved.json.alert).toMatchObject({
+    id: firing.json.alert.id,
+    state: 'resolved',
+    value: 1,
+    firedAt: firing.json.alert.firedAt,
+    resolvedAt: expect.any(String),
+  });
   expect(resolved.headers['x-vpn-delivery']).not.toBe(firing.headers['x-vpn-delivery']);
 
   // The same incident in the history, the console and the delivery log.
@@ -94,5 +114,8 @@ it('2. site down: one signed firing webhook after health 0 for 3 periods; site b
   const notes = await product.ok('GET', `/api/v1/notifications?resourceId=${tunnel.id}`);
   expect(notes.items.filter((n: any) => n.alertId === firing.json.alert.id).map((n: any) => n.event)).toEqual(['resolved', 'firing']);
   const deliveries = await product.ok('GET', `/api/v1/webhook-deliveries?alertId=${firing.json.alert.id}`);
-  expect(deliveries.items.map((d: any) => [d.event, d.status, d.attempts]).sort()).toEqual([['firing', 'delivered', 1], ['resolved', 'delivered', 1]]);
+  expect(deliveries.items.map((d: any) => [d.event, d.status, d.attempts]).sort()).toEqual([
+    ['firing', 'delivered', 1],
+    ['resolved', 'delivered', 1],
+  ]);
 });

@@ -20,7 +20,9 @@ const admin = async (method: string, path: string, body?: unknown) => {
   return r.body;
 };
 const sweep = () => admin('POST', '/api/v1/billing/sweep');
-const vpcLegMac = async (gatewayId: string) => JSON.parse((await product.vmExec('vm-a1', ['ip', '-n', product.gatewayNamespace(gatewayId), '-j', 'link', 'show', 'dev', 'eth1'])).stdout)[0].address as string;
+const vpcLegMac = async (gatewayId: string) =>
+  JSON.parse((await product.vmExec('vm-a1', ['ip', '-n', product.gatewayNamespace(gatewayId), '-j', 'link', 'show', 'dev', 'eth1'])).stdout)[0]
+    .address as string;
 /** Traffic flows through the tunnel: a ping from the VPC instance answers (one lost packet under load is not a failure). */
 const reachesSite = () => product.waitFor(() => product.vmPings('vm-a1', SITE_HOST, 1), 30_000, 'vm-a1 to reach the site through the tunnel', 200);
 
@@ -34,13 +36,24 @@ it('expiry stops the gateway, a renewal restores it and its tunnel reconnects; r
   expect(quote).toMatchObject({ quantity: 1, period: 2, amount: quote.unitPrice * 2, affordable: true });
   const eip = (await product.ok('GET', '/api/v1/external-ips?limit=100&sort=address&order=asc')).items.find((e: any) => !e.boundTo);
   const bought = await product.ok('POST', '/api/v1/vpn-gateways', {
-    name: 'bx-gw', machineTypeId: inv.machineType.id, vpcId: vpc.id, subnetId: vpc.subnets[0].id, externalIpId: eip.id, chargeType: 'hourly', period: 2,
+    name: 'bx-gw',
+    machineTypeId: inv.machineType.id,
+    vpcId: vpc.id,
+    subnetId: vpc.subnets[0].id,
+    externalIpId: eip.id,
+    chargeType: 'hourly',
+    period: 2,
   });
   expect((await product.ok('GET', '/api/v1/account')).balance).toBe(start - quote.amount);
   const gw = await product.waitForGateway(bought.id);
   const peer = await product.ok('POST', '/api/v1/peer-gateways', { name: 'bx-peer', ipAddress: SITE.publicIp });
   const tunnel = await product.ok('POST', '/api/v1/vpn-tunnels', {
-    name: 'bx-tunnel', gatewayId: gw.id, peerId: peer.id, localSubnetIds: [vpc.subnets[0].id], remoteCidrs: [SITE.subnet], psk: 'Billing.Key-2026',
+    name: 'bx-tunnel',
+    gatewayId: gw.id,
+    peerId: peer.id,
+    localSubnetIds: [vpc.subnets[0].id],
+    remoteCidrs: [SITE.subnet],
+    psk: 'Billing.Key-2026',
   });
   await product.addSiteFromDownload(tunnel.id, SITE);
   await product.waitForTunnel(tunnel.id, ['connected'], 60_000);
@@ -53,14 +66,20 @@ it('expiry stops the gateway, a renewal restores it and its tunnel reconnects; r
   expect((await sweep()).expired).toBe(1);
   expect((await sweep()).expired).toBe(0);
   expect((await product.ok('GET', `/api/v1/vpn-gateways/${gw.id}`)).resourceState).toBe('expired');
-  await product.waitFor(async () => !existsSync(product.viciSocket(gw.id)), 30_000, 'the expired gateway\'s charon to stop');
+  await product.waitFor(async () => !existsSync(product.viciSocket(gw.id)), 30_000, "the expired gateway's charon to stop");
   // The worker writes tunnel states behind (never awaited on the data path): under load the write
   // lands a moment after charon has stopped.
   let down: any;
-  await product.waitFor(async () => {
-    down = await product.ok('GET', `/api/v1/vpn-tunnels/${tunnel.id}`);
-    return down.failure?.code === 'gateway_expired';
-  }, 15_000, 'the tunnel to show gateway_expired').catch(() => undefined);
+  await product
+    .waitFor(
+      async () => {
+        down = await product.ok('GET', `/api/v1/vpn-tunnels/${tunnel.id}`);
+        return down.failure?.code === 'gateway_expired';
+      },
+      15_000,
+      'the tunnel to show gateway_expired',
+    )
+    .catch(() => undefined);
   expect(down).toMatchObject({ connectionState: 'connecting', failure: { code: 'gateway_expired' } });
   await product.waitFor(async () => (await product.agentRoutes('vm-a1')).length === 0, 30_000, 'the route to be withdrawn');
   expect(await product.vmPings('vm-a1', SITE_HOST, 1)).toBe(false);
@@ -82,7 +101,10 @@ it('expiry stops the gateway, a renewal restores it and its tunnel reconnects; r
   expect(await vpcLegMac(gw.id)).toBe(macBefore);
   expect(await product.agentRoutes('vm-a1')).toEqual([`${SITE.subnet} via ${gw.privateIp}`]);
   const ledger = (await product.ok('GET', `/api/v1/ledger?gatewayId=${gw.id}&sort=createdAt&order=asc`)).items;
-  expect(ledger.map((l: any) => [l.kind, l.amount])).toEqual([['charge', -quote.amount], ['charge', -quote.unitPrice]]);
+  expect(ledger.map((l: any) => [l.kind, l.amount])).toEqual([
+    ['charge', -quote.amount],
+    ['charge', -quote.unitPrice],
+  ]);
 
   // Release at the end of retention: gateway and tunnel deleted, namespace gone, address free.
   await product.sql("UPDATE vpn_gateways SET expires_at = now() - interval '1 second' WHERE id = $1", [gw.id]);

@@ -33,7 +33,8 @@ const ids: { gateway?: string; peer?: string; tunnel?: string } = {};
 const downloads = () => join(product.dir, 'downloads');
 
 beforeAll(async () => {
-  if (!existsSync(join(ROOT, 'web', 'dist', 'index.html'))) throw new Error('web/dist is missing: build the console first (cd web && npm install && npm run build; npm test does it)');
+  if (!existsSync(join(ROOT, 'web', 'dist', 'index.html')))
+    throw new Error('web/dist is missing: build the console first (cd web && npm install && npm run build; npm test does it)');
   await product.start();
   mkdirSync(downloads(), { recursive: true });
   b = web();
@@ -155,8 +156,17 @@ it('creates the tunnel with the wizard (default policies)', async () => {
 async function downloadRemoteConfig(file: string) {
   await page().goto('/vpn-tunnels');
   await row('tunnel-table', NAMES.tunnel).getByTestId('row-download-config').click();
-  await page().getByTestId('config-side').getByText(/remote|对端/i).first().click();
-  if (await page().getByTestId('config-vendor').isVisible().catch(() => false)) {
+  await page()
+    .getByTestId('config-side')
+    .getByText(/remote|对端/i)
+    .first()
+    .click();
+  if (
+    await page()
+      .getByTestId('config-vendor')
+      .isVisible()
+      .catch(() => false)
+  ) {
     await pickOption(page(), 'config-vendor', /strongSwan \(ipsec\.conf/);
   }
   return b.download(() => page().getByTestId('config-download-submit').click(), join(downloads(), file));
@@ -181,10 +191,14 @@ it('opens the detail page and the monitoring chart draws the samples', async () 
   // Traffic for the chart, and samples (one a second, in 10 s buckets over the last hour) to draw:
   // at least three buckets, so the bandwidth chart has a line, not a lone point.
   await product.vmExec('vm-a1', ['ping', '-q', '-c', '20', '-i', '0.05', '-s', '800', SITE_HOST], { check: false });
-  await product.waitFor(async () => {
-    const m = await product.ok('GET', `/api/v1/vpn-tunnels/${ids.tunnel}/metrics?range=1h`);
-    return m.series.bpsIn.length >= 3 && m.series.bpsIn.some((p: number[]) => p[1] > 0);
-  }, 60_000, 'three buckets of tunnel samples in the chart API, one with traffic');
+  await product.waitFor(
+    async () => {
+      const m = await product.ok('GET', `/api/v1/vpn-tunnels/${ids.tunnel}/metrics?range=1h`);
+      return m.series.bpsIn.length >= 3 && m.series.bpsIn.some((p: number[]) => p[1] > 0);
+    },
+    60_000,
+    'three buckets of tunnel samples in the chart API, one with traffic',
+  );
   await page().goto('/vpn-tunnels');
   await row('tunnel-table', NAMES.tunnel).getByTestId('tunnel-link').click();
   await page().waitForURL(`**/vpn-tunnels/${ids.tunnel}`, { waitUntil: 'commit' });
@@ -197,25 +211,33 @@ it('opens the detail page and the monitoring chart draws the samples', async () 
   // and markers. Grid lines and labels are grey, so an empty chart has none. The x axis spans the
   // whole hour, so a minute of samples is a short line at the right edge of the plot.
   expect((await chart.innerText()).trim()).toBe('');
-  const coloured = await chart.locator('canvas').first().evaluate((c: any) => {
-    const ratio = c.width / c.clientWidth;
-    const ctx = c.getContext('2d');
-    const [x0, y0] = [Math.round(75 * ratio), Math.round(40 * ratio)];
-    const { data } = ctx.getImageData(x0, y0, c.width - x0 - Math.round(4 * ratio), c.height - y0 - Math.round(32 * ratio));
-    let n = 0;
-    for (let i = 0; i < data.length; i += 4) if (data[i + 3] > 0 && Math.max(data[i], data[i + 1], data[i + 2]) - Math.min(data[i], data[i + 1], data[i + 2]) > 60) n++;
-    return n;
-  });
+  const coloured = await chart
+    .locator('canvas')
+    .first()
+    .evaluate((c: any) => {
+      const ratio = c.width / c.clientWidth;
+      const ctx = c.getContext('2d');
+      const [x0, y0] = [Math.round(75 * ratio), Math.round(40 * ratio)];
+      const { data } = ctx.getImageData(x0, y0, c.width - x0 - Math.round(4 * ratio), c.height - y0 - Math.round(32 * ratio));
+      let n = 0;
+      for (let i = 0; i < data.length; i += 4)
+        if (data[i + 3] > 0 && Math.max(data[i], data[i + 1], data[i + 2]) - Math.min(data[i], data[i + 1], data[i + 2]) > 60) n++;
+      return n;
+    });
   expect(coloured).toBeGreaterThan(40);
   await b.screenshot('08-tunnel-detail-monitoring');
 
   // 6 hours: the x axis ECharts draws spans the whole window (the samples cover a minute of it),
   // the step is shown, and "custom" clears the charts until a window is chosen.
   await page().getByTestId('metrics-range').getByText(catalogues().en['metrics.6h'], { exact: true }).click();
-  await page().waitForFunction(() => {
-    const el = (globalThis as any).document.querySelector('[data-testid="chart-bps"]');
-    return el && Number(el.dataset.xMax) - Number(el.dataset.xMin) > 5 * 3600_000;
-  }, undefined, { timeout: 15_000 });
+  await page().waitForFunction(
+    () => {
+      const el = (globalThis as any).document.querySelector('[data-testid="chart-bps"]');
+      return el && Number(el.dataset.xMax) - Number(el.dataset.xMin) > 5 * 3600_000;
+    },
+    undefined,
+    { timeout: 15_000 },
+  );
   const span = await chart.evaluate((el: any) => [Number(el.dataset.xMin), Number(el.dataset.xMax)]);
   expect(span[1] - span[0]).toBeGreaterThanOrEqual(6 * 3600_000 - 60_000);
   expect(span[1] - span[0]).toBeLessThanOrEqual(6 * 3600_000 + 60_000);
@@ -280,7 +302,15 @@ it('diagnoses the connected tunnel from its page, and checks a pasted remote con
   const result = page().getByTestId('diagnose-result');
   await result.waitFor({ timeout: 20_000 });
   const checks = await result.getByTestId('diagnose-check').evaluateAll((els: any[]) => els.map((e) => [e.dataset.check, e.dataset.status]));
-  expect(checks.map(([id]: string[]) => id)).toEqual(['gateway_running', 'host_answers', 'peer_answers_ike', 'last_attempt', 'sa_established', 'traffic', 'routes_applied']);
+  expect(checks.map(([id]: string[]) => id)).toEqual([
+    'gateway_running',
+    'host_answers',
+    'peer_answers_ike',
+    'last_attempt',
+    'sa_established',
+    'traffic',
+    'routes_applied',
+  ]);
   for (const [id, status] of checks) expect([id, id === 'traffic' && status === 'warn' ? 'pass' : status]).toEqual([id, 'pass']);
   await b.screenshot('09b-tunnel-diagnose');
   await page().keyboard.press('Escape');
@@ -355,12 +385,24 @@ it('the policy editors: AES-GCM with DH 20, the recommended preset, an extra pro
   await ipsec.waitFor({ state: 'hidden' });
 
   const edited = await product.ok('GET', `/api/v1/vpn-tunnels/${ids.tunnel}`);
-  expect(edited.ikePolicy).toMatchObject({ encryptionAlgorithm: 'aes256gcm16', authAlgorithm: 'sha2-384', dhGroup: 20, additionalProposals: [{ encryptionAlgorithm: 'aes128', authAlgorithm: 'sha1', dhGroup: 2 }] });
-  expect(edited.ipsecPolicy).toMatchObject({ encryptionAlgorithm: 'aes256gcm16', authAlgorithm: null, pfsGroup: 19, additionalProposals: [{ encryptionAlgorithm: 'aes256', authAlgorithm: 'sha1', pfsGroup: 2 }] });
+  expect(edited.ikePolicy).toMatchObject({
+    encryptionAlgorithm: 'aes256gcm16',
+    authAlgorithm: 'sha2-384',
+    dhGroup: 20,
+    additionalProposals: [{ encryptionAlgorithm: 'aes128', authAlgorithm: 'sha1', dhGroup: 2 }],
+  });
+  expect(edited.ipsecPolicy).toMatchObject({
+    encryptionAlgorithm: 'aes256gcm16',
+    authAlgorithm: null,
+    pfsGroup: 19,
+    additionalProposals: [{ encryptionAlgorithm: 'aes256', authAlgorithm: 'sha1', pfsGroup: 2 }],
+  });
   // Only the second proposals are weak now.
   expect(edited.weak.map((w: any) => w.field).sort()).toEqual([
-    'ikePolicy.additionalProposals.0.authAlgorithm', 'ikePolicy.additionalProposals.0.dhGroup',
-    'ipsecPolicy.additionalProposals.0.authAlgorithm', 'ipsecPolicy.additionalProposals.0.pfsGroup',
+    'ikePolicy.additionalProposals.0.authAlgorithm',
+    'ikePolicy.additionalProposals.0.dhGroup',
+    'ipsecPolicy.additionalProposals.0.authAlgorithm',
+    'ipsecPolicy.additionalProposals.0.pfsGroup',
   ]);
   expect(await page().getByTestId('ike-additional').innerText()).toBe('aes128 / sha1 / DH 2');
 
@@ -407,10 +449,14 @@ it('response-only: the remote with its new file brings the tunnel up (the config
   await page().getByTestId('reconnect').click();
   await page().locator('.ant-message-notice', { hasText: catalogues().en['tunnel.reconnectQueued'] }).waitFor();
   await b.screenshot('09e-tunnel-reconnect');
-  await product.waitFor(async () => {
-    const t = await product.ok('GET', `/api/v1/vpn-tunnels/${ids.tunnel}`);
-    return t.connectionState === 'connected' && Date.parse(t.connectedAt) > Date.parse(before);
-  }, 60_000, 'connected again after Reconnect (the remote re-initiated)');
+  await product.waitFor(
+    async () => {
+      const t = await product.ok('GET', `/api/v1/vpn-tunnels/${ids.tunnel}`);
+      return t.connectionState === 'connected' && Date.parse(t.connectedAt) > Date.parse(before);
+    },
+    60_000,
+    'connected again after Reconnect (the remote re-initiated)',
+  );
   const logs = await product.ok('GET', `/api/v1/vpn-tunnels/${ids.tunnel}/logs?limit=20`);
   // Nothing of the platform's own since it became response-only: the remote initiated every time.
   expect(logs.items.filter((e: any) => e.kind === 'attempt' && Date.parse(e.at) > Date.parse(before))).toEqual([]);
@@ -499,12 +545,16 @@ it('the overview lists it among the failing tunnels, with why', async () => {
 it('the connection log collapses the repeated attempts and filters by reason', async () => {
   // The platform retries the silent peer: wait until the log holds a run of identical failures.
   let reason = '';
-  await product.waitFor(async () => {
-    const log = await product.ok('GET', `/api/v1/vpn-tunnels/${ids.tunnel}/logs?collapse=true&result=failure`);
-    const run = log.items.find((e: any) => e.repeats >= 2 && e.reasonCode);
-    reason = run?.reasonCode ?? '';
-    return !!run;
-  }, 120_000, 'two identical failed attempts in the log');
+  await product.waitFor(
+    async () => {
+      const log = await product.ok('GET', `/api/v1/vpn-tunnels/${ids.tunnel}/logs?collapse=true&result=failure`);
+      const run = log.items.find((e: any) => e.repeats >= 2 && e.reasonCode);
+      reason = run?.reasonCode ?? '';
+      return !!run;
+    },
+    120_000,
+    'two identical failed attempts in the log',
+  );
   await page().goto(`/vpn-tunnels/${ids.tunnel}`);
   await openTab(catalogues().en['logs.title']);
   const repeats = page().getByTestId('log-repeats').first();
@@ -585,10 +635,14 @@ async function tourLanguages(browser: ConsoleBrowser, pages: { name: string; pat
   for (const p of pages) {
     await browser.page.goto(p.path);
     if (p.ready) {
-      await browser.page.getByTestId(p.ready).first().waitFor().catch(async (err) => {
-        await browser.screenshot(`${p.name}-not-ready`);
-        throw new Error(`${p.path}: ${p.ready} never showed (screenshot ${p.name}-not-ready.png): ${err.message.split('\n')[0]}`);
-      });
+      await browser.page
+        .getByTestId(p.ready)
+        .first()
+        .waitFor()
+        .catch(async (err) => {
+          await browser.screenshot(`${p.name}-not-ready`);
+          throw new Error(`${p.path}: ${p.ready} never showed (screenshot ${p.name}-not-ready.png): ${err.message.split('\n')[0]}`);
+        });
     }
     await settle(browser.page);
     for (const lang of ['zh', 'en'] as const) {
@@ -621,8 +675,15 @@ it('every tenant page fits 1024 px: no horizontal overflow (the side menu collap
     const overflowing: string[] = [];
     for (const p of TENANT_PAGES()) {
       await visit(b, p);
-      const [scroll, client] = await page().evaluate(() => [(globalThis as any).document.documentElement.scrollWidth, (globalThis as any).document.documentElement.clientWidth]);
-      const tables = await page().evaluate(() => [...(globalThis as any).document.querySelectorAll('.ant-table-content, .ant-table-body')].filter((e: any) => e.scrollWidth > e.clientWidth + 1).length);
+      const [scroll, client] = await page().evaluate(() => [
+        (globalThis as any).document.documentElement.scrollWidth,
+        (globalThis as any).document.documentElement.clientWidth,
+      ]);
+      const tables = await page().evaluate(
+        () =>
+          [...(globalThis as any).document.querySelectorAll('.ant-table-content, .ant-table-body')].filter((e: any) => e.scrollWidth > e.clientWidth + 1)
+            .length,
+      );
       if (scroll > client || tables) overflowing.push(`${p.path}: document ${scroll} > ${client}, ${tables} table(s) scrolling sideways`);
       if (p.name === 'gateway-list' || p.name === 'tunnel-list') await b.screenshot(`${p.name}-1024`);
     }
@@ -671,20 +732,40 @@ it('axe-core finds no critical or serious violation on any main page', async () 
     await visit(b, p);
     const r = await new AxeBuilder({ page: page() }).analyze();
     for (const v of r.violations.filter((x) => x.impact === 'critical' || x.impact === 'serious')) {
-      report.push(`${p.path}: ${v.impact} ${v.id} (${v.nodes.length}): ${v.nodes.slice(0, 2).map((n) => n.target.join(' ')).join(' | ')}`);
+      report.push(
+        `${p.path}: ${v.impact} ${v.id} (${v.nodes.length}): ${v.nodes
+          .slice(0, 2)
+          .map((n) => n.target.join(' '))
+          .join(' | ')}`,
+      );
     }
   }
   // The dialogs, open: each puts the keyboard on its first field, and passes axe too.
   const dialogs = [
     { name: 'renew', path: '/vpn-gateways', open: () => row('gateway-table', NAMES.gateway).getByTestId('renew').click(), field: 'renew-period' },
-    { name: 'ipsec editor', path: `/vpn-tunnels/${ids.tunnel}`, open: async () => { await openTab(catalogues().en['tunnel.policies']); await page().getByTestId('edit-ipsec').click(); }, field: 'ipsec-fields' },
-    { name: 'config download', path: '/vpn-tunnels', open: () => row('tunnel-table', NAMES.tunnel).getByTestId('row-download-config').click(), field: 'config-vendor' },
+    {
+      name: 'ipsec editor',
+      path: `/vpn-tunnels/${ids.tunnel}`,
+      open: async () => {
+        await openTab(catalogues().en['tunnel.policies']);
+        await page().getByTestId('edit-ipsec').click();
+      },
+      field: 'ipsec-fields',
+    },
+    {
+      name: 'config download',
+      path: '/vpn-tunnels',
+      open: () => row('tunnel-table', NAMES.tunnel).getByTestId('row-download-config').click(),
+      field: 'config-vendor',
+    },
   ];
   const unfocused: string[] = [];
   for (const d of dialogs) {
     await visit(b, { path: d.path, ready: null });
     await d.open();
-    const modal = page().locator('.ant-modal-wrap:not([style*="display: none"])', { has: page().getByTestId(d.field) }).last();
+    const modal = page()
+      .locator('.ant-modal-wrap:not([style*="display: none"])', { has: page().getByTestId(d.field) })
+      .last();
     await modal.getByTestId(d.field).first().waitFor();
     await settle(page());
     // Once the dialog has finished opening (antd focuses the dialog box first), the first field has the keyboard.
@@ -692,11 +773,20 @@ it('axe-core finds no critical or serious violation on any main page', async () 
       const el = (globalThis as any).document.activeElement;
       return !!el && /^(INPUT|TEXTAREA)$/.test(el.tagName) && !!el.closest('.ant-modal-body');
     };
-    if (d.name !== 'config download' && !(await page().waitForFunction(inBody, undefined, { timeout: 5000 }).then(() => true, () => false))) {
+    if (
+      d.name !== 'config download' &&
+      !(await page()
+        .waitForFunction(inBody, undefined, { timeout: 5000 })
+        .then(
+          () => true,
+          () => false,
+        ))
+    ) {
       unfocused.push(`${d.name}: ${await page().evaluate(() => (globalThis as any).document.activeElement?.outerHTML.slice(0, 120) ?? 'nothing')}`);
     }
     const r = await new AxeBuilder({ page: page() }).include('.ant-modal').analyze();
-    for (const v of r.violations.filter((x) => x.impact === 'critical' || x.impact === 'serious')) report.push(`${d.name} dialog: ${v.impact} ${v.id} (${v.nodes.length})`);
+    for (const v of r.violations.filter((x) => x.impact === 'critical' || x.impact === 'serious'))
+      report.push(`${d.name} dialog: ${v.impact} ${v.id} (${v.nodes.length})`);
     await page().keyboard.press('Escape');
     await modal.waitFor({ state: 'hidden' });
   }
@@ -717,7 +807,8 @@ it('operator pages in both languages', async () => {
     for (const p of OPERATOR_PAGES) {
       await visit(op, p);
       const r = await new AxeBuilder({ page: op.page }).analyze();
-      for (const v of r.violations.filter((x) => x.impact === 'critical' || x.impact === 'serious')) report.push(`${p.path}: ${v.impact} ${v.id} (${v.nodes.length})`);
+      for (const v of r.violations.filter((x) => x.impact === 'critical' || x.impact === 'serious'))
+        report.push(`${p.path}: ${v.impact} ${v.id} (${v.nodes.length})`);
     }
     // The tenant's drawer: its API-key table fits (no sideways scrolling), and passes axe.
     await visit(op, { path: '/operator/tenants', ready: 'tenant-table' });
@@ -725,9 +816,14 @@ it('operator pages in both languages', async () => {
     const keys = op.page.getByTestId('api-key-table');
     await keys.locator('tr.ant-table-row').first().waitFor();
     await settle(op.page);
-    expect(await keys.evaluate((el: any) => [...el.querySelectorAll('.ant-table-content, .ant-table-body')].filter((e: any) => e.scrollWidth > e.clientWidth + 1).length)).toBe(0);
+    expect(
+      await keys.evaluate(
+        (el: any) => [...el.querySelectorAll('.ant-table-content, .ant-table-body')].filter((e: any) => e.scrollWidth > e.clientWidth + 1).length,
+      ),
+    ).toBe(0);
     const drawer = await new AxeBuilder({ page: op.page }).include('.ant-drawer').analyze();
-    for (const v of drawer.violations.filter((x) => x.impact === 'critical' || x.impact === 'serious')) report.push(`tenant drawer: ${v.impact} ${v.id} (${v.nodes.length})`);
+    for (const v of drawer.violations.filter((x) => x.impact === 'critical' || x.impact === 'serious'))
+      report.push(`tenant drawer: ${v.impact} ${v.id} (${v.nodes.length})`);
     // Filters live in the URL: a shared link to the ledger's top-ups opens that tab, filtered, and a reload keeps it.
     // (The tour left the page in English; navigating away closes the drawer.)
     for (const load of [() => op.page.goto('/billing?tab=ledger&ledgerKind=top_up'), () => op.page.reload()]) {
@@ -803,7 +899,17 @@ afterAll(() => {
   if (process.env.UPDATE_SCREENSHOTS !== '1') return;
   const out = join(ROOT, 'docs', 'screenshots');
   mkdirSync(out, { recursive: true });
-  for (const [from, to] of [['07-tunnel-list-connected', 'tunnel-list'], ['08-tunnel-detail-monitoring', 'tunnel-detail'], ['02-gateway-wizard', 'gateway-wizard'], ['tunnel-list-zh', 'tunnel-list-zh'], ['12-overview', 'overview'], ['13-tunnel-log-collapsed', 'tunnel-log'], ['gateway-list-1024', 'gateway-list-1024'], ['11-tunnel-list-down', 'tunnel-list-down'], ['14-gateway-delete-forfeit', 'gateway-delete-forfeit']]) {
+  for (const [from, to] of [
+    ['07-tunnel-list-connected', 'tunnel-list'],
+    ['08-tunnel-detail-monitoring', 'tunnel-detail'],
+    ['02-gateway-wizard', 'gateway-wizard'],
+    ['tunnel-list-zh', 'tunnel-list-zh'],
+    ['12-overview', 'overview'],
+    ['13-tunnel-log-collapsed', 'tunnel-log'],
+    ['gateway-list-1024', 'gateway-list-1024'],
+    ['11-tunnel-list-down', 'tunnel-list-down'],
+    ['14-gateway-delete-forfeit', 'gateway-delete-forfeit'],
+  ]) {
     const src = join(ROOT, 'artifacts', 'screenshots', `${from}.png`);
     if (existsSync(src)) copyFileSync(src, join(out, `${to}.png`));
   }

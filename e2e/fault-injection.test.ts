@@ -60,7 +60,10 @@ class ApiWatcher {
     this.loop = (async () => {
       while (this.running) {
         try {
-          const res = await fetch(`${product.baseUrl}/api/v1/vpn-tunnels?limit=20`, { headers: { Authorization: `Bearer ${product.tenantKey}` }, signal: AbortSignal.timeout(8000) });
+          const res = await fetch(`${product.baseUrl}/api/v1/vpn-tunnels?limit=20`, {
+            headers: { Authorization: `Bearer ${product.tenantKey}` },
+            signal: AbortSignal.timeout(8000),
+          });
           this.statuses.set(res.status, (this.statuses.get(res.status) ?? 0) + 1);
           const text = await res.text();
           if (res.status >= 500 && res.status !== 503) this.bad.push(`${new Date().toISOString()} ${res.status} ${text.slice(0, 200)}`);
@@ -157,7 +160,12 @@ beforeAll(async () => {
     const cidr = `172.16.${70 + n}.0/24`;
     const peer = await product.ok('POST', '/api/v1/peer-gateways', { name: `fault-site${n}`, ipAddress: ip });
     const t = await product.ok('POST', '/api/v1/vpn-tunnels', {
-      name: `fault-t${n}`, gatewayId: gw.id, peerId: peer.id, localSubnetIds: [product.inventory.vpcs[0].subnets[0].id], remoteCidrs: [cidr], psk: `fault-${n}.Key`,
+      name: `fault-t${n}`,
+      gatewayId: gw.id,
+      peerId: peer.id,
+      localSubnetIds: [product.inventory.vpcs[0].subnets[0].id],
+      remoteCidrs: [cidr],
+      psk: `fault-${n}.Key`,
     });
     // The third remote only answers: it never initiates, so only our side can bring it back.
     const edit = n === 3 ? (b: { conf: string; secrets: string }) => ({ ...b, conf: b.conf.replace(/auto=start/g, 'auto=add') }) : undefined;
@@ -197,12 +205,17 @@ it('kill -9 of the API, the worker, charon, Redis and PostgreSQL, one by one and
   const pidBefore = charonPid();
   // Settled first: right after connecting, the connect-time rekey's old CHILD_SA is still listed.
   let settled = '';
-  await product.waitFor(async () => {
-    const now = JSON.stringify([...(await charonView()).entries()]);
-    const same = now === settled;
-    settled = now;
-    return same;
-  }, 30_000, 'charon\'s SAs to settle', 3000);
+  await product.waitFor(
+    async () => {
+      const now = JSON.stringify([...(await charonView()).entries()]);
+      const same = now === settled;
+      settled = now;
+      return same;
+    },
+    30_000,
+    "charon's SAs to settle",
+    3000,
+  );
   const saBefore = await charonView();
   const connectedAtBefore = (await product.ok('GET', '/api/v1/vpn-tunnels?limit=50')).items.map((t: any) => [t.id, t.connectedAt]);
   const worker = await phase('worker', async () => {
@@ -226,18 +239,24 @@ it('kill -9 of the API, the worker, charon, Redis and PostgreSQL, one by one and
   const charonFrom = new Date();
   await phase('charon', async () => {
     process.kill(charonPid(), 'SIGKILL');
-    await product.waitFor(async () => {
-      try {
-        return charonPid() !== pidBefore;
-      } catch {
-        return false;
-      }
-    }, 30_000, 'charon restarted');
+    await product.waitFor(
+      async () => {
+        try {
+          return charonPid() !== pidBefore;
+        } catch {
+          return false;
+        }
+      },
+      30_000,
+      'charon restarted',
+    );
     return Date.now();
   });
 
   const charonEvents = await product.sql<{ kind: string; result: string | null; reason_code: string | null; message: string }>(
-    `SELECT kind, result, reason_code, message FROM tunnel_events WHERE tunnel_id = ANY($1) AND at >= $2 AND kind IN ('attempt', 'down') ORDER BY id`, [tunnels.map((t) => t.id), charonFrom]);
+    `SELECT kind, result, reason_code, message FROM tunnel_events WHERE tunnel_id = ANY($1) AND at >= $2 AND kind IN ('attempt', 'down') ORDER BY id`,
+    [tunnels.map((t) => t.id), charonFrom],
+  );
   expect(charonEvents.filter((e) => e.result === 'failure' && e.kind === 'attempt')).toEqual([]);
   expect(charonEvents.filter((e) => e.reason_code === 'charon_restarted').length).toBe(tunnels.length);
 
@@ -251,7 +270,12 @@ it('kill -9 of the API, the worker, charon, Redis and PostgreSQL, one by one and
     extraPeer = peer.id;
     const started = Date.now();
     const created = await product.request('POST', '/api/v1/vpn-tunnels', {
-      name: 'during-redis', gatewayId: gw.id, peerId: peer.id, localSubnetIds: [product.inventory.vpcs[0].subnets[0].id], remoteCidrs: ['172.16.99.0/24'], psk: 'during-redis.Key',
+      name: 'during-redis',
+      gatewayId: gw.id,
+      peerId: peer.id,
+      localSubnetIds: [product.inventory.vpcs[0].subnets[0].id],
+      remoteCidrs: ['172.16.99.0/24'],
+      psk: 'during-redis.Key',
     });
     expect(created.status).toBe(201);
     expect(Date.now() - started).toBeLessThan(3000);
@@ -259,7 +283,11 @@ it('kill -9 of the API, the worker, charon, Redis and PostgreSQL, one by one and
     const read = await product.request('GET', `/api/v1/vpn-tunnels/${tunnels[0].id}`);
     expect(read.status).toBe(200);
     // The worker's reconciler loads it without the job.
-    await product.waitFor(async () => (await withVici(product.viciSocket(gw.id), (c) => c.getConns())).includes(`ipsvpn_${extra}`), 20_000, 'the tunnel made during the Redis outage to be loaded');
+    await product.waitFor(
+      async () => (await withVici(product.viciSocket(gw.id), (c) => c.getConns())).includes(`ipsvpn_${extra}`),
+      20_000,
+      'the tunnel made during the Redis outage to be loaded',
+    );
     const deleting = Date.now();
     const deleted = await product.request('DELETE', `/api/v1/vpn-tunnels/${extra}`);
     expect([200, 202, 204]).toContain(deleted.status);
@@ -269,7 +297,11 @@ it('kill -9 of the API, the worker, charon, Redis and PostgreSQL, one by one and
     return Date.now();
   });
   expect(total(redisFault.lost)).toBe(0);
-  await product.waitFor(async () => (await product.sql('SELECT 1 FROM vpn_tunnels WHERE id = $1', [extra])).length === 0, 30_000, 'the tunnel deleted during the Redis outage to be gone');
+  await product.waitFor(
+    async () => (await product.sql('SELECT 1 FROM vpn_tunnels WHERE id = $1', [extra])).length === 0,
+    30_000,
+    'the tunnel deleted during the Redis outage to be gone',
+  );
   await product.ok('DELETE', `/api/v1/peer-gateways/${extraPeer}`);
   expect(await product.sql('SELECT id FROM peer_gateways WHERE id = $1', [extraPeer])).toEqual([]);
 
@@ -296,10 +328,18 @@ it('kill -9 of the API, the worker, charon, Redis and PostgreSQL, one by one and
   expect(p3.lostBetween(pgBack - 10_000, pgBack)).toBe(0);
   // What the worker saw during the outage was kept and stored once PostgreSQL returned, within the
   // same 15 s: the answer-only tunnel's drop and reconnection, stamped with when they happened.
-  await product.waitFor(async () => {
-    const rows = await product.sql<{ kind: string }>(`SELECT kind FROM tunnel_events WHERE tunnel_id = $1 AND at > $2 AND at < $3`, [tunnels[2].id, new Date(pgDown), new Date(pgBack)]);
-    return rows.some((r) => r.kind === 'down') && rows.some((r) => r.kind === 'attempt' || r.kind === 'connected');
-  }, Math.max(1000, pgBack + 15_000 - Date.now()), 'the events of the outage to be stored');
+  await product.waitFor(
+    async () => {
+      const rows = await product.sql<{ kind: string }>(`SELECT kind FROM tunnel_events WHERE tunnel_id = $1 AND at > $2 AND at < $3`, [
+        tunnels[2].id,
+        new Date(pgDown),
+        new Date(pgBack),
+      ]);
+      return rows.some((r) => r.kind === 'down') && rows.some((r) => r.kind === 'attempt' || r.kind === 'connected');
+    },
+    Math.max(1000, pgBack + 15_000 - Date.now()),
+    'the events of the outage to be stored',
+  );
   await expectStoredEqualsCharon();
   expect(product.logs('worker')).toMatch(/state writer: PostgreSQL unavailable .*tunnel state writes kept/);
   expect(product.logs('worker')).toMatch(/state writer: PostgreSQL is back/);
@@ -336,11 +376,19 @@ it('kill -9 of the API, the worker, charon, Redis and PostgreSQL, one by one and
   await expectStoredEqualsCharon();
 
   // No duplicate connection or SA in charon: one IKE_SA and one CHILD_SA per tunnel, once settled.
-  await product.waitFor(async () => {
-    const conns = await withVici(product.viciSocket(gw.id), (c) => c.getConns());
-    const view = await charonView();
-    return conns.length === tunnels.length && new Set(conns).size === conns.length && tunnels.every((t) => view.get(t.id)!.ike === 1 && view.get(t.id)!.children.length === 1);
-  }, 30_000, 'one IKE_SA and one CHILD_SA per tunnel in charon');
+  await product.waitFor(
+    async () => {
+      const conns = await withVici(product.viciSocket(gw.id), (c) => c.getConns());
+      const view = await charonView();
+      return (
+        conns.length === tunnels.length &&
+        new Set(conns).size === conns.length &&
+        tunnels.every((t) => view.get(t.id)!.ike === 1 && view.get(t.id)!.children.length === 1)
+      );
+    },
+    30_000,
+    'one IKE_SA and one CHILD_SA per tunnel in charon',
+  );
 
   // Every row intact.
   expect(await rows()).toEqual(before);
@@ -353,8 +401,11 @@ it('kill -9 of the API, the worker, charon, Redis and PostgreSQL, one by one and
 
 async function expectStoredEqualsCharon(): Promise<void> {
   const view = await charonView();
-  const stored = await product.sql<{ id: string; connection_state: string }>('SELECT id, connection_state FROM vpn_tunnels WHERE id = ANY($1)', [tunnels.map((t) => t.id)]);
-  for (const row of stored) expect({ id: row.id, state: row.connection_state }).toEqual({ id: row.id, state: view.get(row.id)!.children.length ? 'connected' : 'not connected' });
+  const stored = await product.sql<{ id: string; connection_state: string }>('SELECT id, connection_state FROM vpn_tunnels WHERE id = ANY($1)', [
+    tunnels.map((t) => t.id),
+  ]);
+  for (const row of stored)
+    expect({ id: row.id, state: row.connection_state }).toEqual({ id: row.id, state: view.get(row.id)!.children.length ? 'connected' : 'not connected' });
 }
 
 function shuffle<T>(a: T[]): T[] {

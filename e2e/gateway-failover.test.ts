@@ -26,7 +26,12 @@ const remoteRoutes = () => product.agentRoutes('vm-a1');
 /** The internet bridge's ports of each gateway (tagged with its id) and the ports its MAC was learnt on. */
 async function externalLegs(): Promise<Map<string, { ports: string[]; plugged: string[]; fdbPorts: string[] }>> {
   const inet = product.lab.names.inetNamespace;
-  const links = JSON.parse((await run('ip', ['-n', inet, '-j', 'link', 'show'])).stdout) as { ifname: string; ifalias?: string; master?: string; flags?: string[] }[];
+  const links = JSON.parse((await run('ip', ['-n', inet, '-j', 'link', 'show'])).stdout) as {
+    ifname: string;
+    ifalias?: string;
+    master?: string;
+    flags?: string[];
+  }[];
   const fdb = JSON.parse((await run('bridge', ['-n', inet, '-j', 'fdb', 'show', 'br', 'inet0'])).stdout) as { mac: string; ifname: string }[];
   const legs = new Map<string, { ports: string[]; plugged: string[]; fdbPorts: string[] }>();
   for (const g of gws) {
@@ -46,7 +51,12 @@ async function tunnelTo(n: number, gw: any, anyPeer: boolean) {
   const subnet = `172.16.${70 + n}.0/24`;
   const peer = await product.ok('POST', '/api/v1/peer-gateways', { name: `fo-site${n}`, ipAddress: anyPeer ? '0.0.0.0' : ip });
   const t = await product.ok('POST', '/api/v1/vpn-tunnels', {
-    name: `fo-t${n}`, gatewayId: gw.id, peerId: peer.id, localSubnetIds: [product.inventory.vpcs[0].subnets[0].id], remoteCidrs: [subnet], psk: `failover-${n}.Key`,
+    name: `fo-t${n}`,
+    gatewayId: gw.id,
+    peerId: peer.id,
+    localSubnetIds: [product.inventory.vpcs[0].subnets[0].id],
+    remoteCidrs: [subnet],
+    psk: `failover-${n}.Key`,
     ...(anyPeer ? { ikePolicy: { remoteId: ip } } : {}),
   });
   await product.addSiteFromDownload(t.id, { name: `fo${n}`, publicIp: ip, subnet });
@@ -55,13 +65,17 @@ async function tunnelTo(n: number, gw: any, anyPeer: boolean) {
 
 /** Every tunnel connected, and (for the listed gateways) reconnected by their new owner: its failover record. */
 async function waitReconnected(moved: string[], since: number, timeoutMs: number): Promise<void> {
-  await product.waitFor(async () => {
-    for (const t of tunnels) {
-      if ((await product.ok('GET', `/api/v1/vpn-tunnels/${t.id}`)).connectionState !== 'connected') return false;
-      if (moved.includes(t.gatewayId) && !(await failoverEvents(t.id)).some((e) => Date.parse(e.at) >= since)) return false;
-    }
-    return true;
-  }, timeoutMs, 'every tunnel connected on its new host');
+  await product.waitFor(
+    async () => {
+      for (const t of tunnels) {
+        if ((await product.ok('GET', `/api/v1/vpn-tunnels/${t.id}`)).connectionState !== 'connected') return false;
+        if (moved.includes(t.gatewayId) && !(await failoverEvents(t.id)).some((e) => Date.parse(e.at) >= since)) return false;
+      }
+      return true;
+    },
+    timeoutMs,
+    'every tunnel connected on its new host',
+  );
 }
 
 async function expectPings(): Promise<void> {
@@ -147,7 +161,11 @@ it('b. the killed host revives: its stale copies go before it serves anything, n
     expect(logs.filter((e: any) => Date.parse(e.at) >= revivedAt.getTime() && e.kind !== 'rekey')).toEqual([]);
   }
   expect(await Promise.all(gws.map((g) => hostOf(g.id)))).toEqual([hostB, hostB, hostB]);
-  await product.waitFor(async () => (await product.sql('SELECT 1 FROM gateway_hosts WHERE id = $1 AND lease_expires_at > now()', [hostA])).length === 1, 20_000, 'A to hold its lease again');
+  await product.waitFor(
+    async () => (await product.sql('SELECT 1 FROM gateway_hosts WHERE id = $1 AND lease_expires_at > now()', [hostA])).length === 1,
+    20_000,
+    'A to hold its lease again',
+  );
 }, 90_000);
 
 it('c. a frozen host loses its gateways after the lease TTL, never two copies on the wire; unfrozen it fences itself', async () => {
@@ -174,7 +192,9 @@ it('c. a frozen host loses its gateways after the lease TTL, never two copies on
         // Two copies answer when two ports are plugged in (in the bridge and up) or the bridge
         // learnt the gateway's MAC on two: the taker builds its own port unplugged before it
         // unplugs the frozen copy's and plugs its own, so two tagged ports may exist meanwhile.
-        for (const [id, l] of legs) if (l.plugged.length > 1 || l.fdbPorts.length > 1) violations.push(`${new Date(at).toISOString()} ${id}: plugged ${l.plugged} of ports ${l.ports}, fdb ${l.fdbPorts}`);
+        for (const [id, l] of legs)
+          if (l.plugged.length > 1 || l.fdbPorts.length > 1)
+            violations.push(`${new Date(at).toISOString()} ${id}: plugged ${l.plugged} of ports ${l.ports}, fdb ${l.fdbPorts}`);
       }
       await new Promise((r) => setTimeout(r, Math.max(0, start + (k + 1) * 100 - Date.now())));
     }
@@ -182,11 +202,17 @@ it('c. a frozen host loses its gateways after the lease TTL, never two copies on
   const platform = tunnels.filter((t) => !t.anyPeer);
   await product.waitFor(async () => (await Promise.all(gws.map((g) => hostOf(g.id)))).every((h) => h === hostA), 30_000, 'the gateways to move to A');
   const movedAt = Date.now();
-  await product.waitFor(async () => {
-    for (const t of platform) if (!(await failoverEvents(t.id)).some((e) => Date.parse(e.at) >= frozenAt)) return false;
-    return true;
-  }, 60_000, 'the tunnels the platform initiates to reconnect on A');
-  process.stderr.write(`freeze: gateways moved ${((movedAt - frozenAt) / 1000).toFixed(1)} s after the freeze (TTL ${TTL_MS} ms), tunnels connected after ${((Date.now() - frozenAt) / 1000).toFixed(1)} s\n`);
+  await product.waitFor(
+    async () => {
+      for (const t of platform) if (!(await failoverEvents(t.id)).some((e) => Date.parse(e.at) >= frozenAt)) return false;
+      return true;
+    },
+    60_000,
+    'the tunnels the platform initiates to reconnect on A',
+  );
+  process.stderr.write(
+    `freeze: gateways moved ${((movedAt - frozenAt) / 1000).toFixed(1)} s after the freeze (TTL ${TTL_MS} ms), tunnels connected after ${((Date.now() - frozenAt) / 1000).toFixed(1)} s\n`,
+  );
   await expectPingsOf(platform);
 
   // Unfrozen: B finds its lease lapsed, fences, then removes the copies it no longer owns.
@@ -197,7 +223,9 @@ it('c. a frozen host loses its gateways after the lease TTL, never two copies on
   sampling = false;
   await sampler;
   const sampledS = (Date.now() - fenceAt) / 1000;
-  process.stderr.write(`freeze: ${samples} samples of the internet bridge in ${sampledS.toFixed(1)} s after the fence time, ${violations.length} with two copies\n`);
+  process.stderr.write(
+    `freeze: ${samples} samples of the internet bridge in ${sampledS.toFixed(1)} s after the fence time, ${violations.length} with two copies\n`,
+  );
   expect(samples).toBeGreaterThan(sampledS * 5);
   expect(violations).toEqual([]);
   // B unplugged what it lost by itself: by its watchdog (fence), or at its first renewal (moved away).
@@ -214,7 +242,11 @@ async function expectPingsOf(list: typeof tunnels): Promise<void> {
 }
 
 it('d. a drain moves every gateway off a host, one at a time, tunnels connected', async () => {
-  await product.waitFor(async () => (await product.sql('SELECT 1 FROM gateway_hosts WHERE id = $1 AND lease_expires_at > now()', [hostB])).length === 1, 20_000, 'B to hold its lease again');
+  await product.waitFor(
+    async () => (await product.sql('SELECT 1 FROM gateway_hosts WHERE id = $1 AND lease_expires_at > now()', [hostB])).length === 1,
+    20_000,
+    'B to hold its lease again',
+  );
   // Sampled every 100 ms through the drain: never two plugged copies of one gateway, and the
   // taker's copy exists (prepared, not plugged) before the move.
   const violations: string[] = [];
@@ -234,15 +266,23 @@ it('d. a drain moves every gateway off a host, one at a time, tunnels connected'
   const started = await product.ok('POST', `/api/v1/gateway-hosts/${hostA}/drain`, undefined, product.adminKey);
   expect(started).toMatchObject({ id: hostA, cordoned: true, drain: { remaining: 3, done: false } });
   const platform = tunnels.filter((t) => !t.anyPeer);
-  await product.waitFor(async () => {
-    const a = (await product.ok('GET', '/api/v1/gateway-hosts', undefined, product.adminKey)).find((h: any) => h.id === hostA);
-    return a.drain.done === true;
-  }, 120_000, 'the drain to finish');
+  await product.waitFor(
+    async () => {
+      const a = (await product.ok('GET', '/api/v1/gateway-hosts', undefined, product.adminKey)).find((h: any) => h.id === hostA);
+      return a.drain.done === true;
+    },
+    120_000,
+    'the drain to finish',
+  );
   expect(await Promise.all(gws.map((g) => hostOf(g.id)))).toEqual([hostB, hostB, hostB]);
-  await product.waitFor(async () => {
-    for (const t of platform) if (!(await failoverEvents(t.id)).some((e) => Date.parse(e.at) >= startedAt && /was drained/.test(e.message))) return false;
-    return true;
-  }, 60_000, 'the drained tunnels to reconnect on B');
+  await product.waitFor(
+    async () => {
+      for (const t of platform) if (!(await failoverEvents(t.id)).some((e) => Date.parse(e.at) >= startedAt && /was drained/.test(e.message))) return false;
+      return true;
+    },
+    60_000,
+    'the drained tunnels to reconnect on B',
+  );
   // One at a time: no two drain moves overlap (each waited for the previous one's tunnels).
   const moves = await product.sql(`SELECT moved_at, reconnected_at FROM gateway_moves WHERE reason = 'drain' AND from_host_id = $1 ORDER BY moved_at`, [hostA]);
   expect(moves).toHaveLength(3);

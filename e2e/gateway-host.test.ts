@@ -135,7 +135,7 @@ test('a site tunnel to the gateway carries traffic to a VPC instance (libipsec f
   }
 });
 
-test('listLocalGateways reports only this runtime\'s gateways unless told to claim all', async () => {
+test("listLocalGateways reports only this runtime's gateways unless told to claim all", async () => {
   const foreign = uniqueGatewayId();
   await ensureNamespace(foreign);
   try {

@@ -67,14 +67,25 @@ test('two remote sites build an IKEv2 PSK tunnel and route their LANs through it
       bConf: join(dir, 'b.conf'),
       secrets: join(dir, 'ipsec.secrets'),
     };
-    writeFileSync(files.aConf, siteConf({ name: 'a-to-b', left: '203.0.113.10', leftSubnet: '172.16.1.0/24', right: '203.0.113.20', rightSubnet: '172.16.2.0/24', auto: 'start' }));
-    writeFileSync(files.bConf, siteConf({ name: 'b-to-a', left: '203.0.113.20', leftSubnet: '172.16.2.0/24', right: '203.0.113.10', rightSubnet: '172.16.1.0/24', auto: 'add' }));
+    writeFileSync(
+      files.aConf,
+      siteConf({ name: 'a-to-b', left: '203.0.113.10', leftSubnet: '172.16.1.0/24', right: '203.0.113.20', rightSubnet: '172.16.2.0/24', auto: 'start' }),
+    );
+    writeFileSync(
+      files.bConf,
+      siteConf({ name: 'b-to-a', left: '203.0.113.20', leftSubnet: '172.16.2.0/24', right: '203.0.113.10', rightSubnet: '172.16.1.0/24', auto: 'add' }),
+    );
     writeFileSync(files.secrets, secrets);
 
     // The responder first, so the initiator's first IKE_SA_INIT is answered.
     await lab.addSite({ name: 'b', publicIp: '203.0.113.20', subnet: '172.16.2.0/24', confFile: files.bConf, secretsFile: files.secrets });
     await lab.addSite({ name: 'a', publicIp: '203.0.113.10', subnet: '172.16.1.0/24', confFile: files.aConf, secretsFile: files.secrets });
-    expect(lab.listSites().map((s) => s.name).sort()).toEqual(['a', 'b']);
+    expect(
+      lab
+        .listSites()
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual(['a', 'b']);
     expect(existsSync(`/etc/netns/${prefix}-site-a/ipsec.conf`)).toBe(true);
 
     const status = await waitFor('the CHILD_SA at site a', async () => {
@@ -96,8 +107,11 @@ test('two remote sites build an IKEv2 PSK tunnel and route their LANs through it
   }
 });
 
-test('down removes every namespace, /etc/netns entry and daemon of this lab and the gateway namespaces plugged into it, and no other lab\'s', async () => {
-  const pids = lab.listSites().map((s) => s.pid).filter((p): p is number => Boolean(p));
+test("down removes every namespace, /etc/netns entry and daemon of this lab and the gateway namespaces plugged into it, and no other lab's", async () => {
+  const pids = lab
+    .listSites()
+    .map((s) => s.pid)
+    .filter((p): p is number => Boolean(p));
   expect(pids.length).toBe(2);
   // Gateway namespaces: one plugged into this lab as the worker plugs them (its port on the lab's
   // internet bridge), one plugged into nothing (whose? another lab's host may have lost power: the

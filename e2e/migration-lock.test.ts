@@ -50,14 +50,24 @@ it('three APIs started together on an empty database all become ready, and each 
   try {
     for (let i = 0; i < 3; i++) {
       const port = await freePort();
-      const child = spawn(process.execPath, [...API_NODE_FLAGS, join(REPO_ROOT, 'dist/src/main.js')], { env: { ...shared, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [...API_NODE_FLAGS, join(REPO_ROOT, 'dist/src/main.js')], {
+        env: { ...shared, PORT: String(port) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       const output: string[] = [];
       const stdout: string[] = [];
       child.stdout!.on('data', (d) => (output.push(String(d)), stdout.push(String(d))));
       child.stderr!.on('data', (d) => output.push(String(d)));
       apis.push({ child, port, output, stdout });
     }
-    const waiting = async () => Number((await holder.query(`SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`)).rows[0].n);
+    const waiting = async () =>
+      Number(
+        (
+          await holder.query(
+            `SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+          )
+        ).rows[0].n,
+      );
     const deadline = Date.now() + 60_000;
     while ((await waiting()) < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     expect(await waiting()).toBe(3);
@@ -77,8 +87,13 @@ it('three APIs started together on an empty database all become ready, and each 
     // LOG_FORMAT=json: every line the API wrote is one JSON object with time, level and message.
     const lines = apis.flatMap((p) => p.stdout.join('').split('\n').filter(Boolean));
     expect(lines.length).toBeGreaterThan(10);
-    for (const line of lines) expect(JSON.parse(line)).toEqual(expect.objectContaining({ time: expect.any(String), level: expect.stringMatching(/^(log|warn|error|debug)$/), message: expect.any(String) }));
-    expect(lines.map((l) => JSON.parse(l)).filter((e) => e.context === 'Migrations')).toEqual([expect.objectContaining({ migrations: MIGRATIONS.map((m) => m.name) })]);
+    for (const line of lines)
+      expect(JSON.parse(line)).toEqual(
+        expect.objectContaining({ time: expect.any(String), level: expect.stringMatching(/^(log|warn|error|debug)$/), message: expect.any(String) }),
+      );
+    expect(lines.map((l) => JSON.parse(l)).filter((e) => e.context === 'Migrations')).toEqual([
+      expect.objectContaining({ migrations: MIGRATIONS.map((m) => m.name) }),
+    ]);
   } finally {
     for (const p of apis) p.child.kill('SIGKILL');
     await holder.end().catch(() => undefined);

@@ -25,7 +25,12 @@ beforeAll(async () => {
   gw = await product.createGateway('mon-gw');
   const peer = await product.ok('POST', '/api/v1/peer-gateways', { name: 'mon-site', ipAddress: SITE.publicIp });
   tunnel = await product.ok('POST', '/api/v1/vpn-tunnels', {
-    name: 'to-mon', gatewayId: gw.id, peerId: peer.id, localSubnetIds: [product.inventory.vpcs[0].subnets[0].id], remoteCidrs: [SITE.subnet], psk: 'monitor.Key-1',
+    name: 'to-mon',
+    gatewayId: gw.id,
+    peerId: peer.id,
+    localSubnetIds: [product.inventory.vpcs[0].subnets[0].id],
+    remoteCidrs: [SITE.subnet],
+    psk: 'monitor.Key-1',
   });
   await product.addSiteFromDownload(tunnel.id, SITE);
   await product.waitForTunnel(tunnel.id, ['connected']);
@@ -57,7 +62,8 @@ async function pingFor(ms: number): Promise<void> {
   }
 }
 
-const latestSampleAt = async () => (await product.sql<{ at: Date }>('SELECT max(at) AS at FROM tunnel_samples WHERE tunnel_id = $1', [tunnel.id]))[0].at?.getTime() ?? 0;
+const latestSampleAt = async () =>
+  (await product.sql<{ at: Date }>('SELECT max(at) AS at FROM tunnel_samples WHERE tunnel_id = $1', [tunnel.id]))[0].at?.getTime() ?? 0;
 
 /** Waits until samples taken after `t` exist (so the period holding `t` is stored). */
 async function sampledAfter(t: number): Promise<void> {
@@ -65,20 +71,28 @@ async function sampledAfter(t: number): Promise<void> {
 }
 
 async function samplesSince(since: Date) {
-  const tunnels = await product.sql('SELECT at, health, bps_in, bps_out, pps_in, pps_out, bytes_in::float8 AS bytes_in, bytes_out::float8 AS bytes_out FROM tunnel_samples WHERE tunnel_id = $1 AND at >= $2 ORDER BY at', [tunnel.id, since]);
-  const gateways = await product.sql('SELECT rx_bps, tx_bps, rx_pps, tx_pps, tx_bytes::float8 AS tx_bytes FROM gateway_samples WHERE gateway_id = $1 AND at >= $2 ORDER BY at', [gw.id, since]);
+  const tunnels = await product.sql(
+    'SELECT at, health, bps_in, bps_out, pps_in, pps_out, bytes_in::float8 AS bytes_in, bytes_out::float8 AS bytes_out FROM tunnel_samples WHERE tunnel_id = $1 AND at >= $2 ORDER BY at',
+    [tunnel.id, since],
+  );
+  const gateways = await product.sql(
+    'SELECT rx_bps, tx_bps, rx_pps, tx_pps, tx_bytes::float8 AS tx_bytes FROM gateway_samples WHERE gateway_id = $1 AND at >= $2 ORDER BY at',
+    [gw.id, since],
+  );
   return { tunnels, gateways };
 }
 
 function expectSaneAndMonotonic(s: Awaited<ReturnType<typeof samplesSince>>) {
-  for (const x of s.tunnels) for (const v of [x.bps_in, x.bps_out, x.pps_in, x.pps_out]) {
-    expect(v).toBeGreaterThanOrEqual(0);
-    expect(v).toBeLessThan(SANE_BPS);
-  }
-  for (const x of s.gateways) for (const v of [x.rx_bps, x.tx_bps, x.rx_pps, x.tx_pps]) {
-    expect(v).toBeGreaterThanOrEqual(0);
-    expect(v).toBeLessThan(SANE_BPS);
-  }
+  for (const x of s.tunnels)
+    for (const v of [x.bps_in, x.bps_out, x.pps_in, x.pps_out]) {
+      expect(v).toBeGreaterThanOrEqual(0);
+      expect(v).toBeLessThan(SANE_BPS);
+    }
+  for (const x of s.gateways)
+    for (const v of [x.rx_bps, x.tx_bps, x.rx_pps, x.tx_pps]) {
+      expect(v).toBeGreaterThanOrEqual(0);
+      expect(v).toBeLessThan(SANE_BPS);
+    }
   const out = s.tunnels.map((x: any) => x.bytes_out);
   expect(out.every((v: number, i: number) => i === 0 || v >= out[i - 1])).toBe(true);
 }
@@ -88,7 +102,11 @@ it('1. pings through the tunnel show up in the stored samples, the metrics API a
   await product.waitFor(async () => (await scrape('vpn_tunnel_up', label)) === 1, 20_000, 'the tunnel to be up in /metrics');
   const startedAt = new Date();
   await sleep(1500);
-  const before = { out: await scrape('vpn_tunnel_transmit_bytes_total', label), in: await scrape('vpn_tunnel_receive_bytes_total', label), nic: await scrape('vpn_gateway_transmit_bytes_total', `gateway="${gw.id}"`) };
+  const before = {
+    out: await scrape('vpn_tunnel_transmit_bytes_total', label),
+    in: await scrape('vpn_tunnel_receive_bytes_total', label),
+    nic: await scrape('vpn_gateway_transmit_bytes_total', `gateway="${gw.id}"`),
+  };
   const received = await ping(200, '0.01');
   expect(received).toBeGreaterThanOrEqual(190);
   const pingEnd = Date.now();
@@ -96,11 +114,18 @@ it('1. pings through the tunnel show up in the stored samples, the metrics API a
   // Wait for the 10-s bucket holding the end of the ping to be complete (the chart averages over buckets).
   await sampledAfter(Math.ceil(pingEnd / 10_000) * 10_000);
 
-  const after = { out: await scrape('vpn_tunnel_transmit_bytes_total', label), in: await scrape('vpn_tunnel_receive_bytes_total', label), nic: await scrape('vpn_gateway_transmit_bytes_total', `gateway="${gw.id}"`) };
+  const after = {
+    out: await scrape('vpn_tunnel_transmit_bytes_total', label),
+    in: await scrape('vpn_tunnel_receive_bytes_total', label),
+    nic: await scrape('vpn_gateway_transmit_bytes_total', `gateway="${gw.id}"`),
+  };
   // The issue asks for the right order of magnitude. Under heavy load the counters have come out up
   // to ~10% short of the bytes ping saw answered (under investigation: see docs/monitoring.md).
   if (after.out - before.out < 0.5 * sent) {
-    const rows = await product.sql('SELECT at, bytes_out::float8, bps_out, health, ike_state, child_state FROM tunnel_samples WHERE tunnel_id = $1 AND at > $2 ORDER BY at', [tunnel.id, new Date(startedAt.getTime() - 60_000)]);
+    const rows = await product.sql(
+      'SELECT at, bytes_out::float8, bps_out, health, ike_state, child_state FROM tunnel_samples WHERE tunnel_id = $1 AND at > $2 ORDER BY at',
+      [tunnel.id, new Date(startedAt.getTime() - 60_000)],
+    );
     throw new Error(`counted ${after.out - before.out} of ${sent} bytes sent: ${JSON.stringify({ before, after, rows })}`);
   }
   expect(after.out - before.out).toBeGreaterThanOrEqual(0.5 * sent);
@@ -174,11 +199,15 @@ it('3. rekeys are in the connection log, and the rates stay sane across them', a
   }
   await traffic;
   let rekeys: any[] = [];
-  await product.waitFor(async () => {
-    const logs = await product.ok('GET', `/api/v1/vpn-tunnels/${tunnel.id}/logs?limit=20`);
-    rekeys = logs.items.filter((e: any) => e.kind === 'rekey' && Date.parse(e.at) >= since.getTime() - 1000);
-    return rekeys.length >= 2;
-  }, 20_000, 'two rekey events');
+  await product.waitFor(
+    async () => {
+      const logs = await product.ok('GET', `/api/v1/vpn-tunnels/${tunnel.id}/logs?limit=20`);
+      rekeys = logs.items.filter((e: any) => e.kind === 'rekey' && Date.parse(e.at) >= since.getTime() - 1000);
+      return rekeys.length >= 2;
+    },
+    20_000,
+    'two rekey events',
+  );
   expect(rekeys.map((e) => e.message).join('\n')).toMatch(/CHILD_SA ipsvpn_\S+ rekeyed \(SPIs/);
   expect(rekeys.map((e) => e.message).join('\n')).toMatch(/IKE_SA rekeyed \(#\d+ -> #\d+\)/);
   expect((await product.ok('GET', `/api/v1/vpn-tunnels/${tunnel.id}`)).connectionState).toBe('connected');
@@ -194,10 +223,14 @@ it('4. a peer that goes silent is detected by DPD: a down event in the log, heal
   const inet = new LabNames(PREFIX).inetNamespace;
   await run('ip', ['-n', inet, 'route', 'add', 'blackhole', `${SITE.publicIp}/32`]);
   try {
-    await product.waitFor(async () => {
-      const logs = await product.ok('GET', `/api/v1/vpn-tunnels/${tunnel.id}/logs?limit=10`);
-      return logs.items.some((e: any) => e.kind === 'down' && Date.parse(e.at) >= since.getTime());
-    }, 60_000, 'a down event');
+    await product.waitFor(
+      async () => {
+        const logs = await product.ok('GET', `/api/v1/vpn-tunnels/${tunnel.id}/logs?limit=10`);
+        return logs.items.some((e: any) => e.kind === 'down' && Date.parse(e.at) >= since.getTime());
+      },
+      60_000,
+      'a down event',
+    );
     const logs = await product.ok('GET', `/api/v1/vpn-tunnels/${tunnel.id}/logs?limit=10`);
     const down = logs.items.find((e: any) => e.kind === 'down');
     expect(down.message).toMatch(/dead peer detection/);

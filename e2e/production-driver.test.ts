@@ -97,7 +97,7 @@ afterAll(async () => {
   await forceCleanupPrefix(prefix);
 }, 90_000);
 
-it('a gateway on the VXLAN fabric carries an instance\'s ping through a tunnel to a lab site; detach leaves nothing behind', async () => {
+it("a gateway on the VXLAN fabric carries an instance's ping through a tunnel to a lab site; detach leaves nothing behind", async () => {
   const inv = product.inventory;
   const vpc = inv.vpcs[0];
   const subnet = vpc.subnets[0];
@@ -109,9 +109,18 @@ it('a gateway on the VXLAN fabric carries an instance\'s ping through a tunnel t
   const inet = new LabNames(prefix);
   await ip(inet.inetNamespace, 'neigh', 'replace', eip.address, 'lladdr', '02:00:00:00:00:99', 'dev', inet.inetBridge, 'nud', 'stale');
 
-  const gw = await product.waitForGateway((await product.ok('POST', '/api/v1/vpn-gateways', {
-    name: 'pd-gw', machineTypeId: inv.machineType.id, vpcId: vpc.id, subnetId: subnet.id, externalIpId: eip.id, chargeType: 'hourly',
-  })).id);
+  const gw = await product.waitForGateway(
+    (
+      await product.ok('POST', '/api/v1/vpn-gateways', {
+        name: 'pd-gw',
+        machineTypeId: inv.machineType.id,
+        vpcId: vpc.id,
+        subnetId: subnet.id,
+        externalIpId: eip.id,
+        chargeType: 'hourly',
+      })
+    ).id,
+  );
   expect(gw.externalIp.address).toBe(eip.address);
 
   // On the gateway host: the segment (VTEP on the bridge) and the gateway's two legs.
@@ -128,7 +137,12 @@ it('a gateway on the VXLAN fabric carries an instance\'s ping through a tunnel t
   expect(await instancePings(gw.privateIp, 2)).toBe(true);
   const peer = await product.ok('POST', '/api/v1/peer-gateways', { name: 'pd-site', ipAddress: SITE.publicIp });
   const tunnel = await product.ok('POST', '/api/v1/vpn-tunnels', {
-    name: 'pd-tunnel', gatewayId: gw.id, peerId: peer.id, localSubnetIds: [subnet.id], remoteCidrs: [SITE.subnet], psk: 'pd.Secret-Key-1',
+    name: 'pd-tunnel',
+    gatewayId: gw.id,
+    peerId: peer.id,
+    localSubnetIds: [subnet.id],
+    remoteCidrs: [SITE.subnet],
+    psk: 'pd.Secret-Key-1',
   });
   await product.addSiteFromDownload(tunnel.id, SITE);
   await product.waitForTunnel(tunnel.id, ['connected'], 90_000);

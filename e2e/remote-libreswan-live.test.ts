@@ -23,11 +23,22 @@ async function gatewayTunnel(site: { name: string; publicIp: string; subnet: str
   const vpc = inv.vpcs[0];
   const eip = (await product.ok('GET', '/api/v1/external-ips?limit=100')).items.find((e: any) => !e.boundTo);
   const gw = await product.ok('POST', '/api/v1/vpn-gateways', {
-    name: `${site.name}-gw`, machineTypeId: inv.machineType.id, vpcId: vpc.id, subnetId: vpc.subnets[0].id, externalIpId: eip.id, chargeType: 'hourly',
+    name: `${site.name}-gw`,
+    machineTypeId: inv.machineType.id,
+    vpcId: vpc.id,
+    subnetId: vpc.subnets[0].id,
+    externalIpId: eip.id,
+    chargeType: 'hourly',
   });
   await product.waitForGateway(gw.id);
   const peer = await product.ok('POST', '/api/v1/peer-gateways', { name: `${site.name}-peer`, ipAddress: site.publicIp });
-  const tunnel = await product.ok('POST', '/api/v1/vpn-tunnels', { gatewayId: gw.id, peerId: peer.id, localSubnetIds: [vpc.subnets[0].id], remoteCidrs: [site.subnet], ...tunnelBody });
+  const tunnel = await product.ok('POST', '/api/v1/vpn-tunnels', {
+    gatewayId: gw.id,
+    peerId: peer.id,
+    localSubnetIds: [vpc.subnets[0].id],
+    remoteCidrs: [site.subnet],
+    ...tunnelBody,
+  });
   return { gw, tunnel };
 }
 
@@ -41,17 +52,22 @@ function libreswanSite(site: { name: string; publicIp: string; subnet: string },
 /** The platform gateway's ESTABLISHED IKE SA, once there is one. */
 async function establishedIkeSa(gatewayId: string): Promise<any> {
   let ike: any;
-  await product.waitFor(async () => {
-    const sas = await withVici(product.viciSocket(gatewayId), (c) => c.listSas()).catch(() => []);
-    ike = sas.find((s) => s.sa.state === 'ESTABLISHED');
-    return !!ike;
-  }, 60_000, 'an ESTABLISHED IKE SA on the platform gateway');
+  await product.waitFor(
+    async () => {
+      const sas = await withVici(product.viciSocket(gatewayId), (c) => c.listSas()).catch(() => []);
+      ike = sas.find((s) => s.sa.state === 'ESTABLISHED');
+      return !!ike;
+    },
+    60_000,
+    'an ESTABLISHED IKE SA on the platform gateway',
+  );
   return ike;
 }
 
 it('pluto, configured from the libreswan download, negotiates the IKE SA and chooses the CHILD_SA proposal', async () => {
   const { gw, tunnel } = await gatewayTunnel(SITE, {
-    name: 'to-libreswan', psk: 'Libreswan.Live-14',
+    name: 'to-libreswan',
+    psk: 'Libreswan.Live-14',
     ikePolicy: { version: 'v2', encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-256', dhGroup: 14 },
     ipsecPolicy: { encryptionAlgorithm: 'aes256', authAlgorithm: 'sha1', pfsGroup: 14 },
   });
@@ -65,11 +81,23 @@ it('pluto, configured from the libreswan download, negotiates the IKE SA and cho
 
   // The platform side: an IKE SA established with the file's proposal.
   const ike = await establishedIkeSa(gw.id);
-  expect(ike.sa).toMatchObject({ version: '2', 'encr-alg': 'AES_CBC', 'encr-keysize': '256', 'integ-alg': 'HMAC_SHA2_256_128', 'prf-alg': 'PRF_HMAC_SHA2_256', 'dh-group': 'MODP_2048', 'remote-host': SITE.publicIp });
+  expect(ike.sa).toMatchObject({
+    version: '2',
+    'encr-alg': 'AES_CBC',
+    'encr-keysize': '256',
+    'integ-alg': 'HMAC_SHA2_256_128',
+    'prf-alg': 'PRF_HMAC_SHA2_256',
+    'dh-group': 'MODP_2048',
+    'remote-host': SITE.publicIp,
+  });
 
   // pluto's side: it authenticated us, chose the file's ESP proposal, and the kernel refused the SA.
   const plutoLog = join(site.dir, 'pluto.log');
-  await product.waitFor(async () => /chosen from remote proposals 1:ESP:ENCR=AES_CBC_256;INTEG=HMAC_SHA1_96/.test(readFileSync(plutoLog, 'utf8')), 30_000, 'pluto to choose the ESP proposal');
+  await product.waitFor(
+    async () => /chosen from remote proposals 1:ESP:ENCR=AES_CBC_256;INTEG=HMAC_SHA1_96/.test(readFileSync(plutoLog, 'utf8')),
+    30_000,
+    'pluto to choose the ESP proposal',
+  );
   const log = readFileSync(plutoLog, 'utf8');
   expect(log).toMatch(/established IKE SA; authenticated peer using authby=secret/);
   expect(log).toMatch(/netlink response for Add SA esp\.\S+: Protocol not supported/);
@@ -77,10 +105,11 @@ it('pluto, configured from the libreswan download, negotiates the IKE SA and cho
   expect((await product.ok('GET', `/api/v1/vpn-tunnels/${tunnel.id}`)).connectionState).not.toBe('connected');
 });
 
-it('the same with issue 16\'s algorithms: IKEv2 AES-GCM 256 / PRF SHA-384 / ECP 384 and ESP AES-GCM 256 / PFS ECP 384', async () => {
+it("the same with issue 16's algorithms: IKEv2 AES-GCM 256 / PRF SHA-384 / ECP 384 and ESP AES-GCM 256 / PFS ECP 384", async () => {
   const site = { name: 'lsw-gcm', publicIp: '203.0.113.85', subnet: '172.16.85.0/24' };
   const { gw, tunnel } = await gatewayTunnel(site, {
-    name: 'to-libreswan-gcm', psk: 'Libreswan.Live-20',
+    name: 'to-libreswan-gcm',
+    psk: 'Libreswan.Live-20',
     ikePolicy: { version: 'v2', encryptionAlgorithm: 'aes256gcm16', authAlgorithm: 'sha2-384', dhGroup: 20 },
     ipsecPolicy: { encryptionAlgorithm: 'aes256gcm16', pfsGroup: 20 },
   });
@@ -89,8 +118,19 @@ it('the same with issue 16\'s algorithms: IKEv2 AES-GCM 256 / PRF SHA-384 / ECP 
   expect(text).toMatch(/^\s+phase2alg=aes_gcm256;dh20$/m);
   const lab = await libreswanSite(site, text);
   const ike = await establishedIkeSa(gw.id);
-  expect(ike.sa).toMatchObject({ version: '2', 'encr-alg': 'AES_GCM_16', 'encr-keysize': '256', 'prf-alg': 'PRF_HMAC_SHA2_384', 'dh-group': 'ECP_384', 'remote-host': site.publicIp });
+  expect(ike.sa).toMatchObject({
+    version: '2',
+    'encr-alg': 'AES_GCM_16',
+    'encr-keysize': '256',
+    'prf-alg': 'PRF_HMAC_SHA2_384',
+    'dh-group': 'ECP_384',
+    'remote-host': site.publicIp,
+  });
   const plutoLog = join(lab.dir, 'pluto.log');
-  await product.waitFor(async () => /chosen from remote proposals 1:ESP:ENCR=AES_GCM/.test(readFileSync(plutoLog, 'utf8')), 30_000, 'pluto to choose the AES-GCM ESP proposal');
+  await product.waitFor(
+    async () => /chosen from remote proposals 1:ESP:ENCR=AES_GCM/.test(readFileSync(plutoLog, 'utf8')),
+    30_000,
+    'pluto to choose the AES-GCM ESP proposal',
+  );
   expect(readFileSync(plutoLog, 'utf8')).toMatch(/established IKE SA; authenticated peer using authby=secret/);
 });

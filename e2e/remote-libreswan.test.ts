@@ -78,7 +78,11 @@ const SUPPORTED: Record<string, RenderableTunnel> = {
   }),
   'ikev2-pfs-off-aes192': tunnel({ ike: { dhGroup: 5, encryptionAlgorithm: 'aes192' }, ipsec: { pfsGroup: 'disable', encryptionAlgorithm: 'aes192' } }),
   'ikev2-ah-dh14': tunnel({ ike: { dhGroup: 14 }, ipsec: { protocol: 'ah', encryptionAlgorithm: null, pfsGroup: 14 } }),
-  'ikev2-any-peer-fqdn-ids': tunnel({ peerIp: '0.0.0.0', ike: { dhGroup: 5, localId: 'vpn.example.com', remoteId: 'branch.example.org' }, ipsec: { pfsGroup: 5 } }),
+  'ikev2-any-peer-fqdn-ids': tunnel({
+    peerIp: '0.0.0.0',
+    ike: { dhGroup: 5, localId: 'vpn.example.com', remoteId: 'branch.example.org' },
+    ipsec: { pfsGroup: 5 },
+  }),
   // Issue 16: AES-GCM (the hash is the PRF), SHA-2 384/512, ECP and curve25519 groups.
   'ikev2-gcm256-prfsha384-dh20': tunnel({
     ike: { encryptionAlgorithm: 'aes256gcm16', authAlgorithm: 'sha2-384', dhGroup: 20 },

@@ -32,7 +32,12 @@ it('swanctl export: loaded into a charon/swanctl site, the tunnel connects and c
   const gw = await product.createGateway('vs-gw');
   const peer = await product.ok('POST', '/api/v1/peer-gateways', { name: 'swanctl-site', ipAddress: SITE_IP });
   const tunnel = await product.ok('POST', '/api/v1/vpn-tunnels', {
-    name: 'to-swanctl-site', gatewayId: gw.id, peerId: peer.id, localSubnetIds: [vpc.subnets[0].id], remoteCidrs: [SITE_SUBNET], psk: PSK,
+    name: 'to-swanctl-site',
+    gatewayId: gw.id,
+    peerId: peer.id,
+    localSubnetIds: [vpc.subnets[0].id],
+    remoteCidrs: [SITE_SUBNET],
+    psk: PSK,
     ikePolicy: { dhGroup: 14, encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-256' },
     ipsecPolicy: { pfsGroup: 14, encryptionAlgorithm: 'aes256' },
   });
@@ -83,7 +88,10 @@ it('every swanctl golden file loads into the real charon (connections and secret
       const file = join(dir, f);
       writeFileSync(file, text, { mode: 0o600 });
       const r = await product.siteExec('swanctl-a', ['swanctl', '--load-all', '--noprompt', '--file', file], { router: true, check: false });
-      expect({ f, out: r.stdout }).toEqual({ f, out: expect.stringMatching(/loaded connection 'ipsvpn_vpntnl-k3j9x2ab'[\s\S]*successfully loaded 1 connections, [01] unloaded/) });
+      expect({ f, out: r.stdout }).toEqual({
+        f,
+        out: expect.stringMatching(/loaded connection 'ipsvpn_vpntnl-k3j9x2ab'[\s\S]*successfully loaded 1 connections, [01] unloaded/),
+      });
       expect(r.stdout).toContain("loaded ike secret 'ike-ipsvpn_vpntnl-k3j9x2ab'");
       expect(r.stdout).not.toMatch(/failed|invalid/i);
     }

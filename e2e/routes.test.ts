@@ -27,10 +27,15 @@ async function reconfigureSite() {
   await product.siteExec(SITE.name, ['ip', 'addr', 'add', '172.16.62.1/24', 'dev', 'lo'], { router: true }).catch(() => undefined);
 }
 
-it('1. a connected tunnel\'s routes reach every instance of its local subnets and no other; edits change exactly the difference; delete withdraws', async () => {
+it("1. a connected tunnel's routes reach every instance of its local subnets and no other; edits change exactly the difference; delete withdraws", async () => {
   const peer = await product.ok('POST', '/api/v1/peer-gateways', { name: 'idc', ipAddress: SITE.publicIp });
   tunnel = await product.ok('POST', '/api/v1/vpn-tunnels', {
-    name: 'to-idc', gatewayId: gw.id, peerId: peer.id, localSubnetIds: [a1.id], remoteCidrs: [SITE.subnet], psk: 'routes.Key-1',
+    name: 'to-idc',
+    gatewayId: gw.id,
+    peerId: peer.id,
+    localSubnetIds: [a1.id],
+    remoteCidrs: [SITE.subnet],
+    psk: 'routes.Key-1',
   });
   await reconfigureSite();
   await product.waitForTunnel(tunnel.id, ['connected']);

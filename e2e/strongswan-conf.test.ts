@@ -77,7 +77,13 @@ suite('rendered strongSwan configs against real strongSwan 5.9', () => {
     if (t.ipsec.protocol === 'ah') {
       // Negotiation succeeds; libipsec implements ESP only, so the AH SA cannot be installed here
       // ("IPsec SA: protocol not supported"). A kernel with AH (and no NAT) installs it.
-      const integrity = { md5: 'HMAC_MD5_96', sha1: 'HMAC_SHA1_96', 'sha2-256': 'HMAC_SHA2_256_128', 'sha2-384': 'HMAC_SHA2_384_192', 'sha2-512': 'HMAC_SHA2_512_256' }[t.ipsec.authAlgorithm as string];
+      const integrity = {
+        md5: 'HMAC_MD5_96',
+        sha1: 'HMAC_SHA1_96',
+        'sha2-256': 'HMAC_SHA2_256_128',
+        'sha2-384': 'HMAC_SHA2_384_192',
+        'sha2-512': 'HMAC_SHA2_512_256',
+      }[t.ipsec.authAlgorithm as string];
       expect(integrity).toBeDefined();
       await waitFor(`AH proposal ${integrity} selected`, async () => lab.platform.log().includes(`selected proposal: AH:${integrity}`) || undefined);
       return;
@@ -121,7 +127,11 @@ suite('rendered strongSwan configs against real strongSwan 5.9', () => {
     const sides = all.map((t) => (t.id.endsWith('p0') ? 'platform' : 'remote') as 'platform' | 'remote');
     const conf = all.map((t, i) => renderConfigBundle(t, sides[i])).join('\n');
     const secrets = all.map((t, i) => renderIpsecSecrets(t, sides[i])).join('');
-    await lab.platform.startStarter(conf, secrets, all.flatMap((t) => childNames(t)));
+    await lab.platform.startStarter(
+      conf,
+      secrets,
+      all.flatMap((t) => childNames(t)),
+    );
     expect(lab.platform.output).not.toMatch(/deprecated|parsing error|unknown keyword/i);
   });
 

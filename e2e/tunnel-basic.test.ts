@@ -21,12 +21,22 @@ it('IKEv2 defaults: the tunnel connects and a VPC instance pings the remote host
   const eips = await product.ok('GET', `/api/v1/external-ips?limit=100`);
   const eip = eips.items.find((e: any) => !e.boundTo);
   const gw = await product.ok('POST', '/api/v1/vpn-gateways', {
-    name: 'e2e-gw', machineTypeId: inv.machineType.id, vpcId: vpc.id, subnetId: vpc.subnets[0].id, externalIpId: eip.id, chargeType: 'hourly',
+    name: 'e2e-gw',
+    machineTypeId: inv.machineType.id,
+    vpcId: vpc.id,
+    subnetId: vpc.subnets[0].id,
+    externalIpId: eip.id,
+    chargeType: 'hourly',
   });
   await product.waitForGateway(gw.id);
   const peer = await product.ok('POST', '/api/v1/peer-gateways', { name: 'site-a', ipAddress: SITE_IP });
   const tunnel = await product.ok('POST', '/api/v1/vpn-tunnels', {
-    name: 'to-site-a', gatewayId: gw.id, peerId: peer.id, localSubnetIds: [vpc.subnets[0].id], remoteCidrs: [SITE_SUBNET], psk: PSK,
+    name: 'to-site-a',
+    gatewayId: gw.id,
+    peerId: peer.id,
+    localSubnetIds: [vpc.subnets[0].id],
+    remoteCidrs: [SITE_SUBNET],
+    psk: PSK,
   });
 
   const download = await product.request('GET', `/api/v1/vpn-tunnels/${tunnel.id}/config?side=remote`);
@@ -50,8 +60,17 @@ it('IKEv2 defaults: the tunnel connects and a VPC instance pings the remote host
 
   // The worker's health file, as the Helm chart's liveness probe judges it: fresh, the lease held,
   // the gateway served with its charon running.
-  const health = await run(process.execPath, [join(__dirname, '..', 'dist', 'src', 'cli', 'worker-health.js'), '--file', join(product.gatewaysDir, 'worker-health.json'), '--require-lease']);
-  expect(JSON.parse(health.stdout)).toMatchObject({ ok: true, problems: [], health: { lease: { held: true, fenced: false }, gateways: { served: 1, charonsRunning: 1 } } });
+  const health = await run(process.execPath, [
+    join(__dirname, '..', 'dist', 'src', 'cli', 'worker-health.js'),
+    '--file',
+    join(product.gatewaysDir, 'worker-health.json'),
+    '--require-lease',
+  ]);
+  expect(JSON.parse(health.stdout)).toMatchObject({
+    ok: true,
+    problems: [],
+    health: { lease: { held: true, fenced: false }, gateways: { served: 1, charonsRunning: 1 } },
+  });
 
   // The PSK went to charon in a load-shared request, which the worker logged redacted, and nowhere else.
   const workerLog = product.logs('worker');

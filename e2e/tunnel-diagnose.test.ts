@@ -22,24 +22,43 @@ it('fails "peer answers IKE" for a silent peer and passes every check for a conn
   const vpc = inv.vpcs[0];
   const eip = (await product.ok('GET', '/api/v1/external-ips?limit=100')).items.find((e: any) => !e.boundTo);
   const gw = await product.ok('POST', '/api/v1/vpn-gateways', {
-    name: 'dn-gw', machineTypeId: inv.machineType.id, vpcId: vpc.id, subnetId: vpc.subnets[0].id, externalIpId: eip.id, chargeType: 'hourly',
+    name: 'dn-gw',
+    machineTypeId: inv.machineType.id,
+    vpcId: vpc.id,
+    subnetId: vpc.subnets[0].id,
+    externalIpId: eip.id,
+    chargeType: 'hourly',
   });
   await product.waitForGateway(gw.id);
 
   const silentPeer = await product.ok('POST', '/api/v1/peer-gateways', { name: 'silent', ipAddress: SILENT_PEER });
   const silent = await product.ok('POST', '/api/v1/vpn-tunnels', {
-    name: 'to-nowhere', gatewayId: gw.id, peerId: silentPeer.id, localSubnetIds: [vpc.subnets[0].id], remoteCidrs: ['172.16.231.0/24'], psk: 'Diagnose.Silent-1',
+    name: 'to-nowhere',
+    gatewayId: gw.id,
+    peerId: silentPeer.id,
+    localSubnetIds: [vpc.subnets[0].id],
+    remoteCidrs: ['172.16.231.0/24'],
+    psk: 'Diagnose.Silent-1',
   });
   const s = await diagnose(silent.id);
   expect(s.gateway_running.status).toBe('pass');
   expect(s.host_answers.status).toBe('pass');
-  expect(s.peer_answers_ike).toMatchObject({ status: 'fail', detail: expect.stringContaining(`nothing answered IKE from ${SILENT_PEER}`), advice: expect.stringContaining('UDP 500 and 4500') });
+  expect(s.peer_answers_ike).toMatchObject({
+    status: 'fail',
+    detail: expect.stringContaining(`nothing answered IKE from ${SILENT_PEER}`),
+    advice: expect.stringContaining('UDP 500 and 4500'),
+  });
   expect(s.sa_established.status).toBe('fail');
   expect(s.routes_applied.status).toBe('skip');
 
   const peer = await product.ok('POST', '/api/v1/peer-gateways', { name: 'site', ipAddress: SITE.publicIp });
   const tunnel = await product.ok('POST', '/api/v1/vpn-tunnels', {
-    name: 'to-site', gatewayId: gw.id, peerId: peer.id, localSubnetIds: [vpc.subnets[0].id], remoteCidrs: [SITE.subnet], psk: 'Diagnose.Site-2',
+    name: 'to-site',
+    gatewayId: gw.id,
+    peerId: peer.id,
+    localSubnetIds: [vpc.subnets[0].id],
+    remoteCidrs: [SITE.subnet],
+    psk: 'Diagnose.Site-2',
   });
   await product.addSiteFromDownload(tunnel.id, SITE);
   await product.waitForTunnel(tunnel.id, ['connected'], 60_000);
@@ -49,7 +68,13 @@ it('fails "peer answers IKE" for a silent peer and passes every check for a conn
   const c = await diagnose(tunnel.id);
   await ping;
   expect(Object.fromEntries(Object.entries(c).map(([id, check]: [string, any]) => [id, check.status]))).toEqual({
-    gateway_running: 'pass', host_answers: 'pass', peer_answers_ike: 'pass', last_attempt: 'pass', sa_established: 'pass', traffic: 'pass', routes_applied: 'pass',
+    gateway_running: 'pass',
+    host_answers: 'pass',
+    peer_answers_ike: 'pass',
+    last_attempt: 'pass',
+    sa_established: 'pass',
+    traffic: 'pass',
+    routes_applied: 'pass',
   });
   expect(c.traffic.detail).toMatch(/^\d+ bytes crossed the tunnel in 2 s$/);
 });

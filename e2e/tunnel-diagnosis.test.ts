@@ -23,7 +23,15 @@ afterAll(() => product.stop(), 60_000);
 
 async function tunnel(name: string, peerIp: string, remoteCidrs: string[], extra: object = {}) {
   const peer = await product.ok('POST', '/api/v1/peer-gateways', { name, ipAddress: peerIp });
-  return product.ok('POST', '/api/v1/vpn-tunnels', { name, gatewayId: gw.id, peerId: peer.id, localSubnetIds: [subnetA1.id], remoteCidrs, psk: `diag-${name}.Key`, ...extra });
+  return product.ok('POST', '/api/v1/vpn-tunnels', {
+    name,
+    gatewayId: gw.id,
+    peerId: peer.id,
+    localSubnetIds: [subnetA1.id],
+    remoteCidrs,
+    psk: `diag-${name}.Key`,
+    ...extra,
+  });
 }
 
 const logsOf = async (id: string) => (await product.ok('GET', `/api/v1/vpn-tunnels/${id}/logs?limit=100`)).items as any[];
@@ -78,13 +86,17 @@ it('2b. a remote that refuses a later rekey: a failure with its reason, a log en
   const entries = (await logsOf(t.id)).filter((e) => Date.parse(e.at) >= rekeyedAt - 1000);
   expect(entries.some((e) => e.result === 'failure' && e.reasonCode)).toBe(true);
   // The tenant's default template (tunnel health < 1 for 3 periods) fires.
-  await product.waitFor(async () => {
-    const alerts = await product.ok('GET', `/api/v1/alerts?resourceId=${t.id}`);
-    return alerts.items.some((a: any) => a.state === 'firing');
-  }, 60_000, 'a firing alert for the tunnel');
+  await product.waitFor(
+    async () => {
+      const alerts = await product.ok('GET', `/api/v1/alerts?resourceId=${t.id}`);
+      return alerts.items.some((a: any) => a.state === 'firing');
+    },
+    60_000,
+    'a firing alert for the tunnel',
+  );
 });
 
-it('3. IKEv1, two remote subnets, one missing on the remote: SA counts stay equal to the pairs up, the working pair\'s routes and ping never stop, the API shows 1 of 2', async () => {
+it("3. IKEv1, two remote subnets, one missing on the remote: SA counts stay equal to the pairs up, the working pair's routes and ping never stop, the API shows 1 of 2", async () => {
   const t = await tunnel('half', '203.0.113.53', ['172.16.53.0/24', '172.16.54.0/24'], { ikePolicy: { version: 'v1', exchangeMode: 'main' } });
   await product.addSiteFromDownload(t.id, { name: 'half', publicIp: '203.0.113.53', subnet: '172.16.53.0/24' }, (b) => ({
     // The remote admin has not added the second subnet yet: its conn for that pair is missing. The
@@ -118,7 +130,9 @@ it('3. IKEv1, two remote subnets, one missing on the remote: SA counts stay equa
   expect((await product.agentRoutes('vm-a1')).some((r) => r.startsWith('172.16.54.0/24'))).toBe(false);
   const logs = await logsOf(t.id);
   // Every failed try is the missing pair's (shown in full when one is not).
-  const otherFailures = logs.filter((e) => e.kind === 'attempt' && e.result === 'failure' && Date.parse(e.at) >= siteAnswering && e.reasonCode !== 'traffic_selectors_mismatch');
+  const otherFailures = logs.filter(
+    (e) => e.kind === 'attempt' && e.result === 'failure' && Date.parse(e.at) >= siteAnswering && e.reasonCode !== 'traffic_selectors_mismatch',
+  );
   expect(logs.filter((e) => e.kind === 'attempt' && e.result === 'failure' && Date.parse(e.at) >= siteAnswering).length).toBeGreaterThan(3);
   expect(otherFailures.map((e) => ({ at: e.at, reasonCode: e.reasonCode, message: e.message, lines: e.lines?.slice(-6) }))).toEqual([]);
   const list = await product.ok('GET', `/api/v1/vpn-tunnels?q=${t.id}`);
@@ -132,8 +146,11 @@ it('4. an IKEv1 remote against an IKEv2 tunnel: ike_version_or_mode_mismatch', a
     secrets: b.secrets,
   }));
   const failed = await product.waitForTunnel(t.id, ['phase1_failed'], 60_000);
-  await product.waitFor(async () => (await product.ok('GET', `/api/v1/vpn-tunnels/${t.id}`)).failure?.code === 'ike_version_or_mode_mismatch', 40_000,
-    `the version mismatch (last: ${JSON.stringify(failed.failure)})`);
+  await product.waitFor(
+    async () => (await product.ok('GET', `/api/v1/vpn-tunnels/${t.id}`)).failure?.code === 'ike_version_or_mode_mismatch',
+    40_000,
+    `the version mismatch (last: ${JSON.stringify(failed.failure)})`,
+  );
   const shown = await product.ok('GET', `/api/v1/vpn-tunnels/${t.id}`);
   expect(shown.failure.message).toContain('the remote initiates with IKEv1 main mode, but this tunnel uses IKEv2');
 });

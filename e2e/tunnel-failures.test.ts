@@ -17,7 +17,15 @@ afterAll(() => product.stop(), 60_000);
 
 async function tunnel(name: string, peerIp: string, remote: string, extra: object = {}) {
   const peer = await product.ok('POST', '/api/v1/peer-gateways', { name, ipAddress: peerIp });
-  return product.ok('POST', '/api/v1/vpn-tunnels', { name, gatewayId: gw.id, peerId: peer.id, localSubnetIds: [subnetA1.id], remoteCidrs: [remote], psk: `right-${name}.Key`, ...extra });
+  return product.ok('POST', '/api/v1/vpn-tunnels', {
+    name,
+    gatewayId: gw.id,
+    peerId: peer.id,
+    localSubnetIds: [subnetA1.id],
+    remoteCidrs: [remote],
+    psk: `right-${name}.Key`,
+    ...extra,
+  });
 }
 
 it('d. a PSK mismatch ends in phase1_failed with the PSK/id reason after 3 tries; fixing the remote heals it by the 12 s retry', async () => {
@@ -63,7 +71,7 @@ it('d. a PSK mismatch ends in phase1_failed with the PSK/id reason after 3 tries
   expect(Date.now() - fixedAt).toBeLessThan(30_000);
 });
 
-it('d. a remote that identifies itself with another id than the tunnel\'s remote id: remote_id_mismatch, told apart from a wrong PSK (issue 16)', async () => {
+it("d. a remote that identifies itself with another id than the tunnel's remote id: remote_id_mismatch, told apart from a wrong PSK (issue 16)", async () => {
   const t = await tunnel('badid', '203.0.113.44', '172.16.44.0/24');
   expect(t.ikePolicy.remoteId).toBe('203.0.113.44');
   const site = await product.addSiteFromDownload(t.id, { name: 'badid', publicIp: '203.0.113.44', subnet: '172.16.44.0/24' }, (b) => ({

@@ -25,7 +25,13 @@ afterAll(async () => {
 async function tunnelWithSite(name: string, siteIp: string, remoteCidr: string, extra: object) {
   const peer = await product.ok('POST', '/api/v1/peer-gateways', { name, ipAddress: siteIp });
   const tunnel = await product.ok('POST', '/api/v1/vpn-tunnels', {
-    name, gatewayId: gw.id, peerId: peer.id, localSubnetIds: [subnetA1], remoteCidrs: [remoteCidr], psk: `psk-${name}.1`, ...extra,
+    name,
+    gatewayId: gw.id,
+    peerId: peer.id,
+    localSubnetIds: [subnetA1],
+    remoteCidrs: [remoteCidr],
+    psk: `psk-${name}.1`,
+    ...extra,
   });
   await product.addSiteFromDownload(tunnel.id, { name, publicIp: siteIp, subnet: remoteCidr });
   return tunnel;
@@ -50,13 +56,19 @@ let dpdTunnel: any;
 it('a tunnel with a TCP MSS clamp has its rule in the gateway namespace; a clamp edit applies in place (same version, no reconnect)', async () => {
   // IKEv1, so that dpd_timeout is charon's (IKEv2 declares a peer dead by its retransmissions).
   dpdTunnel = await tunnelWithSite('dpd', '203.0.113.51', '172.16.51.0/24', {
-    ikePolicy: { version: 'v1', exchangeMode: 'main' }, dpd: { delaySeconds: 2, timeoutSeconds: 6, action: 'restart' }, tcpMssClamp: 1300,
+    ikePolicy: { version: 'v1', exchangeMode: 'main' },
+    dpd: { delaySeconds: 2, timeoutSeconds: 6, action: 'restart' },
+    tcpMssClamp: 1300,
   });
   await product.waitForTunnel(dpdTunnel.id, ['connected'], 90_000);
   expect(await product.waitForPing('vm-a1', '172.16.51.10')).toBe(true);
   const table = await mssTable();
-  expect(table).toContain(`ip daddr 172.16.51.0/24 tcp flags syn / syn,rst tcp option maxseg size > 1300 tcp option maxseg size set 1300 comment "${dpdTunnel.id}"`);
-  expect(table).toContain(`ip saddr 172.16.51.0/24 tcp flags syn / syn,rst tcp option maxseg size > 1300 tcp option maxseg size set 1300 comment "${dpdTunnel.id}"`);
+  expect(table).toContain(
+    `ip daddr 172.16.51.0/24 tcp flags syn / syn,rst tcp option maxseg size > 1300 tcp option maxseg size set 1300 comment "${dpdTunnel.id}"`,
+  );
+  expect(table).toContain(
+    `ip saddr 172.16.51.0/24 tcp flags syn / syn,rst tcp option maxseg size > 1300 tcp option maxseg size set 1300 comment "${dpdTunnel.id}"`,
+  );
 
   const edited = await product.ok('PUT', `/api/v1/vpn-tunnels/${dpdTunnel.id}/options`, { tcpMssClamp: 1200 });
   expect(edited).toMatchObject({ tcpMssClamp: 1200, configVersion: 1, connectionState: 'connected', remoteMustUpdate: false });
@@ -77,10 +89,14 @@ it('DPD restart with custom timers (2 s / 6 s): a silent site is declared dead w
   const silencedAt = Date.now();
   await silenceSite('dpd', true);
   let down: any;
-  await product.waitFor(async () => {
-    down = (await logs(dpdTunnel.id)).find((e) => e.kind === 'down' && Date.parse(e.at) > silencedAt);
-    return Boolean(down);
-  }, 40_000, 'the DPD down entry');
+  await product.waitFor(
+    async () => {
+      down = (await logs(dpdTunnel.id)).find((e) => e.kind === 'down' && Date.parse(e.at) > silencedAt);
+      return Boolean(down);
+    },
+    40_000,
+    'the DPD down entry',
+  );
   const tookMs = Date.parse(down.at) - silencedAt;
   process.stderr.write(`[options] the silent site was declared dead ${tookMs} ms after its traffic stopped (dpd 2 s / 6 s)\n`);
   // Not before the custom timeout could expire (less a ping interval and the poll), and well before
@@ -91,7 +107,11 @@ it('DPD restart with custom timers (2 s / 6 s): a silent site is declared dead w
   await pinging;
 
   // restart: the platform initiates again at once (its tries fail while the site is silent).
-  await product.waitFor(async () => (await logs(dpdTunnel.id)).some((e) => e.kind === 'attempt' && Date.parse(e.at) >= Date.parse(down.at)), 30_000, 'a try after the down');
+  await product.waitFor(
+    async () => (await logs(dpdTunnel.id)).some((e) => e.kind === 'attempt' && Date.parse(e.at) >= Date.parse(down.at)),
+    30_000,
+    'a try after the down',
+  );
   await silenceSite('dpd', false);
   await product.waitForTunnel(dpdTunnel.id, ['connected'], 90_000);
   expect(await product.waitForPing('vm-a1', '172.16.51.10', 30_000)).toBe(true);
@@ -99,7 +119,8 @@ it('DPD restart with custom timers (2 s / 6 s): a silent site is declared dead w
 
 it('DPD hold: after a silent site is declared dead the platform does not initiate again by itself; the tunnel comes back when the site does', async () => {
   const tunnel = await tunnelWithSite('hold', '203.0.113.53', '172.16.53.0/24', {
-    ikePolicy: { version: 'v1', exchangeMode: 'main' }, dpd: { delaySeconds: 2, timeoutSeconds: 6, action: 'hold' },
+    ikePolicy: { version: 'v1', exchangeMode: 'main' },
+    dpd: { delaySeconds: 2, timeoutSeconds: 6, action: 'hold' },
   });
   await product.waitForTunnel(tunnel.id, ['connected'], 90_000);
   expect(await product.waitForPing('vm-a1', '172.16.53.10')).toBe(true);
@@ -109,10 +130,14 @@ it('DPD hold: after a silent site is declared dead the platform does not initiat
   await silenceSite('hold', true);
   try {
     let down: any;
-    await product.waitFor(async () => {
-      down = (await logs(tunnel.id)).find((e) => e.kind === 'down' && Date.parse(e.at) > silencedAt);
-      return Boolean(down);
-    }, 40_000, 'the DPD down entry');
+    await product.waitFor(
+      async () => {
+        down = (await logs(tunnel.id)).find((e) => e.kind === 'down' && Date.parse(e.at) > silencedAt);
+        return Boolean(down);
+      },
+      40_000,
+      'the DPD down entry',
+    );
     expect(down.message).toContain('dpd action hold');
     // With restart the worker would try at once (the test above); with hold it leaves the tunnel to
     // charon's trap and the remote: no try of its own while the site stays silent.
@@ -128,8 +153,11 @@ it('DPD hold: after a silent site is declared dead the platform does not initiat
 it('IKE fragmentation: off, charon does not announce it (no FRAG_SUP); turned on, it does, and the remote must update', async () => {
   const tunnel = await tunnelWithSite('nofrag', '203.0.113.52', '172.16.52.0/24', { ikeFragmentation: false });
   await product.waitForTunnel(tunnel.id, ['connected'], 90_000);
-  const initRequests = async (version: number) => (await logs(tunnel.id))
-    .filter((e) => e.kind === 'attempt' && e.configVersion === version).flatMap((e) => e.lines as string[]).filter((l) => /generating IKE_SA_INIT request/.test(l));
+  const initRequests = async (version: number) =>
+    (await logs(tunnel.id))
+      .filter((e) => e.kind === 'attempt' && e.configVersion === version)
+      .flatMap((e) => e.lines as string[])
+      .filter((l) => /generating IKE_SA_INIT request/.test(l));
   const before = await initRequests(1);
   expect(before.length).toBeGreaterThan(0);
   expect(before.join('\n')).not.toContain('N(FRAG_SUP)');

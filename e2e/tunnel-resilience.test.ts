@@ -20,7 +20,12 @@ async function tunnelToSite(n: number) {
   const cidr = `172.16.${50 + n}.0/24`;
   const peer = await product.ok('POST', '/api/v1/peer-gateways', { name: `site${n}`, ipAddress: ip });
   const t = await product.ok('POST', '/api/v1/vpn-tunnels', {
-    name: `t${n}`, gatewayId: gw.id, peerId: peer.id, localSubnetIds: [product.inventory.vpcs[0].subnets[0].id], remoteCidrs: [cidr], psk: `resilient-${n}.Key`,
+    name: `t${n}`,
+    gatewayId: gw.id,
+    peerId: peer.id,
+    localSubnetIds: [product.inventory.vpcs[0].subnets[0].id],
+    remoteCidrs: [cidr],
+    psk: `resilient-${n}.Key`,
   });
   await product.addSiteFromDownload(t.id, { name: `site${n}`, publicIp: ip, subnet: cidr });
   return t;
@@ -29,12 +34,19 @@ async function tunnelToSite(n: number) {
 const charonPid = () => Number(readFileSync(join(product.dir, 'gateways', gw.id, 'charon.pid'), 'utf8').trim());
 
 async function expectConverged(tunnelIds: string[]) {
-  const wanted = tunnelIds.map((id) => `ipsvpn_${id}`).sort().join(',');
+  const wanted = tunnelIds
+    .map((id) => `ipsvpn_${id}`)
+    .sort()
+    .join(',');
   let conns: string[] = [];
-  await product.waitFor(async () => {
-    conns = await withVici(product.viciSocket(gw.id), (c) => c.getConns());
-    return [...conns].sort().join(',') === wanted;
-  }, 60_000, 'charon to hold exactly the tunnels');
+  await product.waitFor(
+    async () => {
+      conns = await withVici(product.viciSocket(gw.id), (c) => c.getConns());
+      return [...conns].sort().join(',') === wanted;
+    },
+    60_000,
+    'charon to hold exactly the tunnels',
+  );
   for (const id of tunnelIds) await product.waitForTunnel(id, ['connected'], 90_000);
   expect(new Set(conns).size).toBe(conns.length);
   for (const n of [1, 2, 3].slice(0, tunnelIds.length)) expect(await product.waitForPing('vm-a1', `172.16.${50 + n}.10`)).toBe(true);
@@ -47,13 +59,17 @@ it('i. a SIGKILLed charon is restarted and its tunnels reloaded; a SIGKILLed wor
 
   const before = charonPid();
   process.kill(before, 'SIGKILL');
-  await product.waitFor(async () => {
-    try {
-      return charonPid() !== before;
-    } catch {
-      return false;
-    }
-  }, 30_000, 'charon restarted');
+  await product.waitFor(
+    async () => {
+      try {
+        return charonPid() !== before;
+      } catch {
+        return false;
+      }
+    },
+    30_000,
+    'charon restarted',
+  );
   await expectConverged([t1.id, t2.id]);
 
   product.killWorker('SIGKILL');

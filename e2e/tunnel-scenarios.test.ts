@@ -21,7 +21,13 @@ afterAll(() => product.stop(), 60_000);
 async function tunnelWithSite(name: string, siteIp: string, remoteCidrs: string[], policies: object = {}) {
   const peer = await product.ok('POST', '/api/v1/peer-gateways', { name, ipAddress: siteIp });
   const tunnel = await product.ok('POST', '/api/v1/vpn-tunnels', {
-    name, gatewayId: gw.id, peerId: peer.id, localSubnetIds: [subnetA1], remoteCidrs, psk: `psk-${name}.1`, ...policies,
+    name,
+    gatewayId: gw.id,
+    peerId: peer.id,
+    localSubnetIds: [subnetA1],
+    remoteCidrs,
+    psk: `psk-${name}.1`,
+    ...policies,
   });
   await product.addSiteFromDownload(tunnel.id, { name, publicIp: siteIp, subnet: remoteCidrs[0] });
   return tunnel;
@@ -30,7 +36,7 @@ async function tunnelWithSite(name: string, siteIp: string, remoteCidrs: string[
 /** The route to the remote subnets is pushed by vm-a1's agent once the tunnel is connected. */
 const routeAndPing = (_cidrs: string[], target: string) => product.waitForPing('vm-a1', target);
 
-it('b. IKEv1 main mode with two remote subnets (the seed\'s public-cloud scenario): both reachable', async () => {
+it("b. IKEv1 main mode with two remote subnets (the seed's public-cloud scenario): both reachable", async () => {
   const remotes = ['10.23.0.0/16', '10.25.0.0/16'];
   const tunnel = await tunnelWithSite('ucloud', '203.0.113.31', remotes, { ikePolicy: { version: 'v1', exchangeMode: 'main' } });
   // The site's second network: an address of the site router inside 10.25.0.0/16. It is added after
@@ -48,14 +54,48 @@ it('b. IKEv1 main mode with two remote subnets (the seed\'s public-cloud scenari
 
 it.each([
   ['v1-aggr', '203.0.113.32', '172.16.32.0/24', { ikePolicy: { version: 'v1', exchangeMode: 'aggressive' }, ipsecPolicy: { pfsGroup: 'disable' } }],
-  ['dh14', '203.0.113.33', '172.16.33.0/24', { ikePolicy: { dhGroup: 14, encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-256' }, ipsecPolicy: { pfsGroup: 14, encryptionAlgorithm: 'aes256' } }],
+  [
+    'dh14',
+    '203.0.113.33',
+    '172.16.33.0/24',
+    { ikePolicy: { dhGroup: 14, encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-256' }, ipsecPolicy: { pfsGroup: 14, encryptionAlgorithm: 'aes256' } },
+  ],
   ['dh24', '203.0.113.34', '172.16.34.0/24', { ikePolicy: { dhGroup: 24 }, ipsecPolicy: { pfsGroup: 24 } }],
   // The weakest the spec allows: the gateway's short plugin list must still carry them.
-  ['3des-md5-dh1', '203.0.113.37', '172.16.37.0/24', { ikePolicy: { encryptionAlgorithm: '3des', authAlgorithm: 'md5', dhGroup: 1 }, ipsecPolicy: { encryptionAlgorithm: '3des', authAlgorithm: 'md5', pfsGroup: 1 } }],
+  [
+    '3des-md5-dh1',
+    '203.0.113.37',
+    '172.16.37.0/24',
+    {
+      ikePolicy: { encryptionAlgorithm: '3des', authAlgorithm: 'md5', dhGroup: 1 },
+      ipsecPolicy: { encryptionAlgorithm: '3des', authAlgorithm: 'md5', pfsGroup: 1 },
+    },
+  ],
   // Issue 16: AES-GCM with a SHA-384 PRF and ECP 384, curve25519, IKEv1 with SHA-2 512.
-  ['gcm256-sha384-dh20', '203.0.113.38', '172.16.38.0/24', { ikePolicy: { encryptionAlgorithm: 'aes256gcm16', authAlgorithm: 'sha2-384', dhGroup: 20 }, ipsecPolicy: { encryptionAlgorithm: 'aes256gcm16', pfsGroup: 20 } }],
-  ['curve25519', '203.0.113.39', '172.16.39.0/24', { ikePolicy: { encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-512', dhGroup: 31 }, ipsecPolicy: { encryptionAlgorithm: 'aes128gcm16', pfsGroup: 31 } }],
-  ['v1-sha512-dh14', '203.0.113.40', '172.16.40.0/24', { ikePolicy: { version: 'v1', exchangeMode: 'main', encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-512', dhGroup: 14 }, ipsecPolicy: { encryptionAlgorithm: 'aes128', authAlgorithm: 'sha2-256', pfsGroup: 14 } }],
+  [
+    'gcm256-sha384-dh20',
+    '203.0.113.38',
+    '172.16.38.0/24',
+    {
+      ikePolicy: { encryptionAlgorithm: 'aes256gcm16', authAlgorithm: 'sha2-384', dhGroup: 20 },
+      ipsecPolicy: { encryptionAlgorithm: 'aes256gcm16', pfsGroup: 20 },
+    },
+  ],
+  [
+    'curve25519',
+    '203.0.113.39',
+    '172.16.39.0/24',
+    { ikePolicy: { encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-512', dhGroup: 31 }, ipsecPolicy: { encryptionAlgorithm: 'aes128gcm16', pfsGroup: 31 } },
+  ],
+  [
+    'v1-sha512-dh14',
+    '203.0.113.40',
+    '172.16.40.0/24',
+    {
+      ikePolicy: { version: 'v1', exchangeMode: 'main', encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-512', dhGroup: 14 },
+      ipsecPolicy: { encryptionAlgorithm: 'aes128', authAlgorithm: 'sha2-256', pfsGroup: 14 },
+    },
+  ],
 ])('c. %s connects and carries traffic', async (name, ip, cidr, policies) => {
   const tunnel = await tunnelWithSite(name, ip, [cidr], policies);
   await product.waitForTunnel(tunnel.id, ['connected']);
@@ -76,9 +116,23 @@ it('c. two proposals per phase where the peer accepts only the second (issue 16)
   const name = 'second-only';
   const peer = await product.ok('POST', '/api/v1/peer-gateways', { name, ipAddress: '203.0.113.42' });
   const tunnel = await product.ok('POST', '/api/v1/vpn-tunnels', {
-    name, gatewayId: gw.id, peerId: peer.id, localSubnetIds: [subnetA1], remoteCidrs: ['172.16.42.0/24'], psk: `psk-${name}.1`,
-    ikePolicy: { encryptionAlgorithm: 'aes128gcm16', authAlgorithm: 'sha2-256', dhGroup: 19, additionalProposals: [{ encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-256', dhGroup: 14 }] },
-    ipsecPolicy: { encryptionAlgorithm: 'aes128gcm16', pfsGroup: 19, additionalProposals: [{ encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-256', pfsGroup: 14 }] },
+    name,
+    gatewayId: gw.id,
+    peerId: peer.id,
+    localSubnetIds: [subnetA1],
+    remoteCidrs: ['172.16.42.0/24'],
+    psk: `psk-${name}.1`,
+    ikePolicy: {
+      encryptionAlgorithm: 'aes128gcm16',
+      authAlgorithm: 'sha2-256',
+      dhGroup: 19,
+      additionalProposals: [{ encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-256', dhGroup: 14 }],
+    },
+    ipsecPolicy: {
+      encryptionAlgorithm: 'aes128gcm16',
+      pfsGroup: 19,
+      additionalProposals: [{ encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-256', pfsGroup: 14 }],
+    },
   });
   // The remote administrator keeps only the second proposal of each phase.
   await product.addSiteFromDownload(tunnel.id, { name, publicIp: '203.0.113.42', subnet: '172.16.42.0/24' }, (b) => {
@@ -112,15 +166,27 @@ it('c. AH is proposed and, where the data plane cannot carry AH, fails visibly i
 it('c. a peer offering aes256/sha256/modp2048 against the defaults: the reason names its proposal, ours, and what to set (issue 16)', async () => {
   const name = 'offers-other';
   const peer = await product.ok('POST', '/api/v1/peer-gateways', { name, ipAddress: '203.0.113.43' });
-  const tunnel = await product.ok('POST', '/api/v1/vpn-tunnels', { name, gatewayId: gw.id, peerId: peer.id, localSubnetIds: [subnetA1], remoteCidrs: ['172.16.43.0/24'], psk: `psk-${name}.1` });
+  const tunnel = await product.ok('POST', '/api/v1/vpn-tunnels', {
+    name,
+    gatewayId: gw.id,
+    peerId: peer.id,
+    localSubnetIds: [subnetA1],
+    remoteCidrs: ['172.16.43.0/24'],
+    psk: `psk-${name}.1`,
+  });
   await product.addSiteFromDownload(tunnel.id, { name, publicIp: '203.0.113.43', subnet: '172.16.43.0/24' }, (b) => ({
-    conf: b.conf.replace(/^(\s*)ike=.*$/m, '$1ike=aes256-sha256-modp2048!'), secrets: b.secrets,
+    conf: b.conf.replace(/^(\s*)ike=.*$/m, '$1ike=aes256-sha256-modp2048!'),
+    secrets: b.secrets,
   }));
   // The site initiates too: as its responder, charon logs what it offered (before the IKE_SA has our conn's name).
-  await product.waitFor(async () => {
-    const t = await product.ok('GET', `/api/v1/vpn-tunnels/${tunnel.id}`);
-    return t.failure?.code === 'ike_proposal_mismatch' && /peer offered/.test(t.failure.message);
-  }, 60_000, 'a proposal failure naming what the peer offered');
+  await product.waitFor(
+    async () => {
+      const t = await product.ok('GET', `/api/v1/vpn-tunnels/${tunnel.id}`);
+      return t.failure?.code === 'ike_proposal_mismatch' && /peer offered/.test(t.failure.message);
+    },
+    60_000,
+    'a proposal failure naming what the peer offered',
+  );
   const t = await product.ok('GET', `/api/v1/vpn-tunnels/${tunnel.id}`);
   expect(t.failure.message).toContain('The peer offered AES_CBC_256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048');
   expect(t.failure.message).toMatch(/this tunnel accepts AES_CBC_128\/HMAC_SHA1_96\/PRF_HMAC_SHA1\/MODP_1024: set ike=aes128-sha1-modp1024 on the peer/);
@@ -154,7 +220,7 @@ it('h. editing the IPsec policy reconnects with the new proposal', async () => {
   expect(child['encr-keysize']).toBe('256');
 });
 
-it('g. VPC to VPC: two platform gateways, each the other\'s peer, connect and carry traffic', async () => {
+it("g. VPC to VPC: two platform gateways, each the other's peer, connect and carry traffic", async () => {
   const gwB = await product.createGateway('vpc-b-gw', 1, 0);
   const vpcA = product.inventory.vpcs[0];
   const vpcB = product.inventory.vpcs[1];
@@ -162,8 +228,22 @@ it('g. VPC to VPC: two platform gateways, each the other\'s peer, connect and ca
   const peerToB = await product.ok('POST', '/api/v1/peer-gateways', { name: 'to-b', ipAddress: gwB.externalIp.address });
   const peerToA = await product.ok('POST', '/api/v1/peer-gateways', { name: 'to-a', ipAddress: gw.externalIp.address });
   const common = { psk: 'vpc2vpc.Key' };
-  const aToB = await product.ok('POST', '/api/v1/vpn-tunnels', { name: 'a-to-b', gatewayId: gw.id, peerId: peerToB.id, localSubnetIds: [vpcA.subnets[0].id], remoteCidrs: [vpcB.subnets[0].cidr], ...common });
-  const bToA = await product.ok('POST', '/api/v1/vpn-tunnels', { name: 'b-to-a', gatewayId: gwB.id, peerId: peerToA.id, localSubnetIds: [vpcB.subnets[0].id], remoteCidrs: [vpcA.subnets[0].cidr], ...common });
+  const aToB = await product.ok('POST', '/api/v1/vpn-tunnels', {
+    name: 'a-to-b',
+    gatewayId: gw.id,
+    peerId: peerToB.id,
+    localSubnetIds: [vpcA.subnets[0].id],
+    remoteCidrs: [vpcB.subnets[0].cidr],
+    ...common,
+  });
+  const bToA = await product.ok('POST', '/api/v1/vpn-tunnels', {
+    name: 'b-to-a',
+    gatewayId: gwB.id,
+    peerId: peerToA.id,
+    localSubnetIds: [vpcB.subnets[0].id],
+    remoteCidrs: [vpcA.subnets[0].cidr],
+    ...common,
+  });
   await product.waitForTunnel(aToB.id, ['connected']);
   await product.waitForTunnel(bToA.id, ['connected']);
   // Both VPCs' instances get their routes from their own agents.

@@ -14,8 +14,18 @@ const LIVE = 12;
 const SILENT = 8;
 const SOAK_MS = 110_000;
 const PING_INTERVAL_S = 0.2;
-const live = Array.from({ length: LIVE }, (_, i) => ({ name: `live${i + 1}`, publicIp: `203.0.113.${101 + i}`, subnet: `172.17.${1 + i}.0/24`, host: `172.17.${1 + i}.10` }));
-const silent = Array.from({ length: SILENT }, (_, i) => ({ name: `silent${i + 1}`, publicIp: `203.0.113.${121 + i}`, subnet: `172.17.${21 + i}.0/24`, host: `172.17.${21 + i}.10` }));
+const live = Array.from({ length: LIVE }, (_, i) => ({
+  name: `live${i + 1}`,
+  publicIp: `203.0.113.${101 + i}`,
+  subnet: `172.17.${1 + i}.0/24`,
+  host: `172.17.${1 + i}.10`,
+}));
+const silent = Array.from({ length: SILENT }, (_, i) => ({
+  name: `silent${i + 1}`,
+  publicIp: `203.0.113.${121 + i}`,
+  subnet: `172.17.${21 + i}.0/24`,
+  host: `172.17.${21 + i}.10`,
+}));
 let gw: any;
 const tunnels = new Map<string, any>();
 
@@ -28,7 +38,12 @@ afterAll(() => product.stop(), 60_000);
 async function createTunnel(site: { name: string; publicIp: string; subnet: string }) {
   const peer = await product.ok('POST', '/api/v1/peer-gateways', { name: site.name, ipAddress: site.publicIp });
   const t = await product.ok('POST', '/api/v1/vpn-tunnels', {
-    name: site.name, gatewayId: gw.id, peerId: peer.id, localSubnetIds: [product.inventory.vpcs[0].subnets[0].id], remoteCidrs: [site.subnet], psk: `soak-${site.name}.Key`,
+    name: site.name,
+    gatewayId: gw.id,
+    peerId: peer.id,
+    localSubnetIds: [product.inventory.vpcs[0].subnets[0].id],
+    remoteCidrs: [site.subnet],
+    psk: `soak-${site.name}.Key`,
   });
   tunnels.set(site.name, t);
   return t;
@@ -54,7 +69,10 @@ it('20 tunnels, 8 of them to silent peers: no charon restart, no lost ping on th
   let bringUp: Promise<number[]> | null = null;
   while (Date.now() - started < SOAK_MS - 2000) {
     const t0 = Date.now();
-    await viciVersion(product.viciSocket(gw.id), 2000).then(() => viciMs.push(Date.now() - t0), () => viciFailures++);
+    await viciVersion(product.viciSocket(gw.id), 2000).then(
+      () => viciMs.push(Date.now() - t0),
+      () => viciFailures++,
+    );
     // After 75 s (every silent tunnel is phase1_failed by then), 4 of the 8 sites come up.
     if (!bringUp && Date.now() - started > 75_000) {
       console.log(`soak: bringing 4 sites up at ${new Date().toISOString()}`);
@@ -115,8 +133,10 @@ async function bringUpFour(): Promise<number[]> {
     await product.addSiteFromDownload(t.id, site);
     added.push({ id: t.id, at: Date.now() });
   }
-  return Promise.all(added.map(async ({ id, at }) => {
-    await product.waitForTunnel(id, ['connected'], 30_000);
-    return (Date.now() - at) / 1000;
-  }));
+  return Promise.all(
+    added.map(async ({ id, at }) => {
+      await product.waitForTunnel(id, ['connected'], 30_000);
+      return (Date.now() - at) / 1000;
+    }),
+  );
 }

@@ -1,23 +1,7 @@
 // The VICI client against real charon 5.9.8 daemons in throw-away network namespaces (root).
 // Addresses are TEST-NET only: 192.0.2.0/24 outside, 198.51.100.0/24 inside the tunnel.
-import {
-  ViciCommandError,
-  ViciCommands,
-  ViciEventStream,
-  ViciSection,
-  ViciSession,
-  ViciUnknownCommandError,
-  ViciUnknownEventError,
-} from '../src/vici';
-import {
-  addAddress,
-  cleanupAll,
-  createNamespace,
-  execIn,
-  linkNamespaces,
-  startCharon,
-  TestCharon,
-} from './support/test-charon';
+import { ViciCommandError, ViciCommands, ViciEventStream, ViciSection, ViciSession, ViciUnknownCommandError, ViciUnknownEventError } from '../src/vici';
+import { addAddress, cleanupAll, createNamespace, execIn, linkNamespaces, startCharon, TestCharon } from './support/test-charon';
 
 jest.setTimeout(60_000);
 
@@ -115,8 +99,10 @@ describe('one charon', () => {
     ['an unknown option', { bogus: 'yes' }, 'unknown option: bogus, config discarded'],
     ['a bad value', { version: 'seven' }, 'invalid value for: version, config discarded'],
     ['a list sent as a key-value', { local_addrs: '192.0.2.1' as unknown as string[] }, 'unknown option: local_addrs, config discarded'],
-  ])('load-conn with %s gives ViciCommandError with charon\'s errmsg', async (_label, patch, errmsg) => {
-    const err = await vici.loadConn('bad', { ...pskConn('192.0.2.1', '198.51.100.2', '198.51.100.0/26', '198.51.100.64/26'), ...patch }).catch((e: unknown) => e);
+  ])("load-conn with %s gives ViciCommandError with charon's errmsg", async (_label, patch, errmsg) => {
+    const err = await vici
+      .loadConn('bad', { ...pskConn('192.0.2.1', '198.51.100.2', '198.51.100.0/26', '198.51.100.64/26'), ...patch })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ViciCommandError);
     expect((err as ViciCommandError).errmsg).toBe(errmsg);
     expect(await vici.getConns()).not.toContain('bad');
@@ -130,12 +116,14 @@ describe('one charon', () => {
     expect(result.success).toBe(false);
     expect(result.errmsg).toBe("establishing CHILD_SA 'net' failed");
     const messages = result.log.map((l) => l.msg);
-    expect(messages).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^initiating IKE_SA dead\[\d+\] to 192\.0\.2\.200$/),
-      'retransmit 1 of request with message ID 0',
-      'giving up after 1 retransmits',
-      'establishing IKE_SA failed, peer not responding',
-    ]));
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^initiating IKE_SA dead\[\d+\] to 192\.0\.2\.200$/),
+        'retransmit 1 of request with message ID 0',
+        'giving up after 1 retransmits',
+        'establishing IKE_SA failed, peer not responding',
+      ]),
+    );
     expect(result.log[0]).toMatchObject({ group: 'IKE', level: 0, ikesaName: 'dead' });
     expect(result.log[0].ikesaUniqueid).toMatch(/^\d+$/);
     expect(await vici.listSas({ noblock: true })).toEqual([]);
@@ -194,13 +182,21 @@ describe('a real tunnel between two charons', () => {
     expect(result.errmsg).toBeUndefined();
     expect(result.success).toBe(true);
     const messages = result.log.map((l) => l.msg);
-    expect(messages).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^IKE_SA site\[\d+\] established between 192\.0\.2\.1\[192\.0\.2\.1\]\.\.\.192\.0\.2\.2\[192\.0\.2\.2\]$/),
-      expect.stringMatching(/^CHILD_SA net\{\d+\} established with SPIs \w+_i \w+_o and TS 198\.51\.100\.0\/26 === 198\.51\.100\.64\/26$/),
-    ]));
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^IKE_SA site\[\d+\] established between 192\.0\.2\.1\[192\.0\.2\.1\]\.\.\.192\.0\.2\.2\[192\.0\.2\.2\]$/),
+        expect.stringMatching(/^CHILD_SA net\{\d+\} established with SPIs \w+_i \w+_o and TS 198\.51\.100\.0\/26 === 198\.51\.100\.64\/26$/),
+      ]),
+    );
 
     const ikeUp = await until('ike-updown on A', () => seenA.find(([n, m]) => n === 'ike-updown' && m.up === 'yes'));
-    expect(ikeUp[1].site).toMatchObject({ state: 'ESTABLISHED', initiator: 'yes', 'local-host': '192.0.2.1', 'remote-host': '192.0.2.2', 'dh-group': 'MODP_2048' });
+    expect(ikeUp[1].site).toMatchObject({
+      state: 'ESTABLISHED',
+      initiator: 'yes',
+      'local-host': '192.0.2.1',
+      'remote-host': '192.0.2.2',
+      'dh-group': 'MODP_2048',
+    });
     const childUp = await until('child-updown on A', () => seenA.find(([n, m]) => n === 'child-updown' && m.up === 'yes'));
     const children = Object.values((childUp[1].site as ViciSection)['child-sas'] as ViciSection) as ViciSection[];
     expect(children).toEqual([expect.objectContaining({ name: 'net', state: 'INSTALLED', protocol: 'ESP', mode: 'TUNNEL' })]);
@@ -215,9 +211,14 @@ describe('a real tunnel between two charons', () => {
     expect(sas).toHaveLength(1);
     expect(sas[0].name).toBe('site');
     expect(sas[0].sa).toMatchObject({ state: 'ESTABLISHED', version: '2', 'encr-alg': 'AES_CBC', 'encr-keysize': '128', 'integ-alg': 'HMAC_SHA2_256_128' });
-    expect(sas[0].children).toEqual([expect.objectContaining({
-      name: 'net', state: 'INSTALLED', 'local-ts': ['198.51.100.0/26'], 'remote-ts': ['198.51.100.64/26'],
-    })]);
+    expect(sas[0].children).toEqual([
+      expect.objectContaining({
+        name: 'net',
+        state: 'INSTALLED',
+        'local-ts': ['198.51.100.0/26'],
+        'remote-ts': ['198.51.100.64/26'],
+      }),
+    ]);
     expect(Object.keys(sas[0].sa['child-sas'])).toEqual([`net-${sas[0].children[0].uniqueid}`]);
     expect(await viciA.listSas({ ikeId: sas[0].sa.uniqueid })).toHaveLength(1);
     expect(await viciA.listSas({ ike: 'other' })).toEqual([]);

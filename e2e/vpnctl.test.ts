@@ -18,10 +18,21 @@ afterAll(() => product.stop(), 60_000);
 
 function vpnctl(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [join(REPO_ROOT, 'bin', 'vpnctl.js'), ...args], {
-      env: { PATH: process.env.PATH ?? '', HOME: product.dir, VPNCTL_API_URL: product.baseUrl, VPNCTL_API_KEY: product.tenantKey, SITE_PSK: 'Cli.e2e-Secret' },
-      timeout: 180_000,
-    }, (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: unknown }).code ?? -1) : 0, stdout, stderr }));
+    execFile(
+      process.execPath,
+      [join(REPO_ROOT, 'bin', 'vpnctl.js'), ...args],
+      {
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: product.dir,
+          VPNCTL_API_URL: product.baseUrl,
+          VPNCTL_API_KEY: product.tenantKey,
+          SITE_PSK: 'Cli.e2e-Secret',
+        },
+        timeout: 180_000,
+      },
+      (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: unknown }).code ?? -1) : 0, stdout, stderr }),
+    );
   });
 }
 
@@ -92,7 +103,10 @@ tunnels:
   } finally {
     follow.kill();
   }
-  const lines = followed.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id: string; kind: string });
+  const lines = followed
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { id: string; kind: string });
   expect(new Set(lines.map((l) => l.id)).size).toBe(lines.length); // each entry once
   expect(lines.slice(1).map((l) => l.kind)).toContain('config');
 

@@ -109,7 +109,12 @@ async function agents(lab: Lab, args: ParsedArgs, sub: string | undefined, name:
 // The worker next to this CLI (dist/lab/cli.js -> dist/src/worker.js), with the shell's
 // environment (DATABASE_URL, REDIS_URL, SECRETS_KEY...: `source .run/secrets.env` after npm start).
 async function host(lab: Lab, args: ParsedArgs, sub: string | undefined, id: string | undefined): Promise<number> {
-  const hosts = new LabHosts({ dir: join(lab.store.dir, 'hosts'), prefix: lab.prefix, workerScript: resolve(__dirname, '../src/worker.js'), baseEnv: process.env });
+  const hosts = new LabHosts({
+    dir: join(lab.store.dir, 'hosts'),
+    prefix: lab.prefix,
+    workerScript: resolve(__dirname, '../src/worker.js'),
+    baseEnv: process.env,
+  });
   if (!sub || sub === 'list') {
     for (const h of hosts.list()) console.log(`${h.id}\t${h.condition}\tpid ${h.pid}\tlog ${h.log}`);
     return 0;

@@ -24,10 +24,26 @@ describe('lab route agents', () => {
 
   it('passes the token as a file and the namespace as --netns', () => {
     const argv = agentArgv('/repo/dist/agent/main.js', {
-      name: 'vm-a1', kind: 'instance', targetId: 'i', namespace: 'vl-vm-vm-a1', apiUrl: 'http://127.0.0.1:8080',
-      tokenFile: '/s/agents/vm-a1.token', stateFile: '/s/agents/vm-a1.json', logFile: '/s/agents/vm-a1.log',
+      name: 'vm-a1',
+      kind: 'instance',
+      targetId: 'i',
+      namespace: 'vl-vm-vm-a1',
+      apiUrl: 'http://127.0.0.1:8080',
+      tokenFile: '/s/agents/vm-a1.token',
+      stateFile: '/s/agents/vm-a1.json',
+      logFile: '/s/agents/vm-a1.log',
     });
-    expect(argv).toEqual(['/repo/dist/agent/main.js', '--api-url', 'http://127.0.0.1:8080', '--token-file', '/s/agents/vm-a1.token', '--state-file', '/s/agents/vm-a1.json', '--netns', 'vl-vm-vm-a1']);
+    expect(argv).toEqual([
+      '/repo/dist/agent/main.js',
+      '--api-url',
+      'http://127.0.0.1:8080',
+      '--token-file',
+      '/s/agents/vm-a1.token',
+      '--state-file',
+      '/s/agents/vm-a1.json',
+      '--netns',
+      'vl-vm-vm-a1',
+    ]);
   });
 
   it('formats the status', () => {

@@ -9,7 +9,12 @@ export interface LabApiOptions {
 export type ApiItem = Record<string, unknown> & { id: string };
 
 export class LabApiError extends Error {
-  constructor(readonly method: string, readonly path: string, readonly status: number, readonly body: string) {
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    readonly status: number,
+    readonly body: string,
+  ) {
     super(`${method} ${path} -> HTTP ${status}${body ? `: ${body.slice(0, 500)}` : ''}`);
     this.name = 'LabApiError';
   }

@@ -62,10 +62,7 @@ export async function ensureVpcs(names: LabNames, state: LabState, inventory: La
 // Namespaces of an inventory (to drop those of a previous inventory when ids changed).
 export function fabricNamespaces(names: LabNames, inventory: LabInventory | null): string[] {
   if (!inventory) return [];
-  return inventory.vpcs.flatMap((vpc) => [
-    names.vpcNamespace(vpc.id),
-    ...vpc.subnets.flatMap((s) => s.instances.map((i) => names.instanceNamespace(i.name))),
-  ]);
+  return inventory.vpcs.flatMap((vpc) => [names.vpcNamespace(vpc.id), ...vpc.subnets.flatMap((s) => s.instances.map((i) => names.instanceNamespace(i.name)))]);
 }
 
 export async function removeNamespaces(namespaces: readonly string[]): Promise<void> {

@@ -164,7 +164,9 @@ function signal(pid: number, sig: NodeJS.Signals): boolean {
 
 function gatewayDirs(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() && /^vpngw-/.test(e.name)).map((e) => e.name);
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && /^vpngw-/.test(e.name))
+    .map((e) => e.name);
 }
 
 function readPid(file: string): number | null {

@@ -65,9 +65,7 @@ export function demoInventory(): LabInventory {
         id: 'vpc-lab00002',
         name: 'demo-vpc-c',
         cidr: '192.168.0.0/16',
-        subnets: [
-          { id: 'subnet-lab00021', name: 'demo-subnet-c1', cidr: '192.168.1.0/24', instances: [{ name: 'vm-c1', privateIp: '192.168.1.10' }] },
-        ],
+        subnets: [{ id: 'subnet-lab00021', name: 'demo-subnet-c1', cidr: '192.168.1.0/24', instances: [{ name: 'vm-c1', privateIp: '192.168.1.10' }] }],
       },
     ],
     externalIps: range('198.51.100.10', '198.51.100.49'),

@@ -9,7 +9,13 @@ function fakeApi(seedDemoTenant: boolean) {
   const calls: string[] = [];
   const balances: Record<string, number> = {};
   const prefixes: Record<string, string> = {
-    'data-centers': 'dc', 'machine-types': 'mt', tenants: 'tenant', vpcs: 'vpc', subnets: 'subnet', instances: 'inst', 'external-ips': 'eip',
+    'data-centers': 'dc',
+    'machine-types': 'mt',
+    tenants: 'tenant',
+    vpcs: 'vpc',
+    subnets: 'subnet',
+    instances: 'inst',
+    'external-ips': 'eip',
   };
   if (seedDemoTenant) store.tenants = [{ id: 'tenant-00000001', name: 'demo' }];
   const fetchImpl = (async (url: string, init: RequestInit) => {

@@ -47,7 +47,10 @@ export async function registerInventory(api: LabApiClient, desired: LabInventory
     const v = note(
       `VPC ${vpc.name}`,
       await api.findOrCreate('vpcs', { q: vpc.name, tenantId }, (i) => i.name === vpc.name && (refId(i, 'tenant') ?? tenantId) === tenantId, {
-        tenantId, dataCenterId: dc.id, name: vpc.name, cidr: vpc.cidr,
+        tenantId,
+        dataCenterId: dc.id,
+        name: vpc.name,
+        cidr: vpc.cidr,
       }),
     );
     if (typeof v.cidr === 'string' && v.cidr !== vpc.cidr) {
@@ -58,7 +61,9 @@ export async function registerInventory(api: LabApiClient, desired: LabInventory
       const s = note(
         `subnet ${subnet.name}`,
         await api.findOrCreate('subnets', { q: subnet.name, tenantId }, (i) => i.name === subnet.name && refId(i, 'vpc') === v.id, {
-          vpcId: v.id, name: subnet.name, cidr: subnet.cidr,
+          vpcId: v.id,
+          name: subnet.name,
+          cidr: subnet.cidr,
         }),
       );
       subnet.id = s.id;
@@ -66,7 +71,9 @@ export async function registerInventory(api: LabApiClient, desired: LabInventory
         const i = note(
           `instance ${instance.name}`,
           await api.findOrCreate('instances', { q: instance.name, tenantId }, (x) => x.name === instance.name && refId(x, 'subnet') === s.id, {
-            subnetId: s.id, name: instance.name, privateIp: instance.privateIp,
+            subnetId: s.id,
+            name: instance.name,
+            privateIp: instance.privateIp,
           }),
         );
         instance.id = i.id;
@@ -88,7 +95,11 @@ export const LAB_BALANCE = 100_000_000;
 // operator's own prices are kept) and tops the demo tenant up when it runs low.
 async function fundDemo(api: LabApiClient, machineTypeId: string, tenantId: string, created: string[]): Promise<void> {
   const listed = await api.get(`prices?machineTypeId=${encodeURIComponent(machineTypeId)}`);
-  const priced = new Set(((listed.items as { chargeType?: string; machineTypeId?: string }[] | undefined) ?? []).filter((p) => p.machineTypeId === machineTypeId).map((p) => p.chargeType));
+  const priced = new Set(
+    ((listed.items as { chargeType?: string; machineTypeId?: string }[] | undefined) ?? [])
+      .filter((p) => p.machineTypeId === machineTypeId)
+      .map((p) => p.chargeType),
+  );
   const missing = Object.entries(LAB_PRICES).filter(([chargeType]) => !priced.has(chargeType));
   if (missing.length) {
     await api.put('prices', { items: missing.map(([chargeType, unitPrice]) => ({ machineTypeId, chargeType, unitPrice })) });

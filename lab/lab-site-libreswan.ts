@@ -35,8 +35,11 @@ export class LibreswanSiteDaemon extends SiteProcess implements SiteDaemon {
   protected get script(): string {
     const libexec = libreswanLibexec();
     return [
-      'mount -t tmpfs none /var/run', 'mkdir -p /run/pluto',
-      'mount -t tmpfs none /usr/libexec', 'mkdir /usr/libexec/ipsec', `mount --bind '${libexec}' /usr/libexec/ipsec`,
+      'mount -t tmpfs none /var/run',
+      'mkdir -p /run/pluto',
+      'mount -t tmpfs none /usr/libexec',
+      'mkdir /usr/libexec/ipsec',
+      `mount --bind '${libexec}' /usr/libexec/ipsec`,
       'exec /usr/libexec/ipsec/pluto --nofork --stderrlog --nssdir /etc/ipsec.d',
     ].join(' && ');
   }

@@ -66,7 +66,7 @@ export class Lab {
   async up(options: UpOptions = {}): Promise<UpResult> {
     const state = this.loadState() ?? emptyState(this.prefix);
     let result: UpResult;
-    const api = options.register ?? true ? this.apiClient('registering the inventory') : null;
+    const api = (options.register ?? true) ? this.apiClient('registering the inventory') : null;
     if (api) {
       const r = await registerInventory(api, demoInventory());
       result = { inventory: r.inventory, created: r.created, newTenantApiKey: r.newTenantApiKey, warnings: [] };

@@ -7,7 +7,9 @@ export class TunnelInitiatorMode1796511326690 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE "vpn_tunnels" ADD "initiator_mode" character varying(16) NOT NULL DEFAULT 'bidirectional'`);
-    await q.query(`UPDATE "vpn_tunnels" t SET "initiator_mode" = 'response-only' FROM "peer_gateways" p WHERE p."id" = t."peer_id" AND p."ip_address" = '0.0.0.0'`);
+    await q.query(
+      `UPDATE "vpn_tunnels" t SET "initiator_mode" = 'response-only' FROM "peer_gateways" p WHERE p."id" = t."peer_id" AND p."ip_address" = '0.0.0.0'`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -16,4 +16,20 @@ import { TunnelInitiatorMode1796511326690 } from './1796511326690-TunnelInitiato
 import { GatewayHostLeases1796512195513 } from './1796512195513-GatewayHostLeases';
 import { TunnelOptions1796513400000 } from './1796513400000-TunnelOptions';
 
-export const MIGRATIONS: Function[] = [Initial1795310251105, TunnelEvents1795310552459, SearchIndexes1795400000000, RouteAgents1795400001000, Monitoring1795400002000, Alerts1795400003000, MonitoringTwo1795400004000, Billing1795400010000, NegotiationDetail1795400020000, StateChangedAt1795400030000, AuditEvents1796426601597, SubnetVni1796508873278, TunnelInitiatorMode1796511326690, GatewayHostLeases1796512195513, TunnelOptions1796513400000];
+export const MIGRATIONS: Function[] = [
+  Initial1795310251105,
+  TunnelEvents1795310552459,
+  SearchIndexes1795400000000,
+  RouteAgents1795400001000,
+  Monitoring1795400002000,
+  Alerts1795400003000,
+  MonitoringTwo1795400004000,
+  Billing1795400010000,
+  NegotiationDetail1795400020000,
+  StateChangedAt1795400030000,
+  AuditEvents1796426601597,
+  SubnetVni1796508873278,
+  TunnelInitiatorMode1796511326690,
+  GatewayHostLeases1796512195513,
+  TunnelOptions1796513400000,
+];

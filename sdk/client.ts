@@ -37,7 +37,9 @@ export class WaitTimeout extends Error {
     readonly wanted: ConnectionState,
     readonly timeoutMs: number,
   ) {
-    super(`tunnel ${last.id} is ${last.connectionState}${last.failure ? ` (${last.failure.code})` : ''}, not ${wanted}, after ${Math.round(timeoutMs / 1000)} s`);
+    super(
+      `tunnel ${last.id} is ${last.connectionState}${last.failure ? ` (${last.failure.code})` : ''}, not ${wanted}, after ${Math.round(timeoutMs / 1000)} s`,
+    );
     this.name = 'WaitTimeout';
   }
 }

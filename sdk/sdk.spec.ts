@@ -8,7 +8,11 @@ const ROOT = join(__dirname, '..');
 
 // The same flags as package.json's gen:sdk (a field with a default stays optional in a request).
 it('sdk/schema.d.ts is the one generated from docs/openapi.json (regenerate: npm run gen:sdk)', () => {
-  const generated = execFileSync(join(ROOT, 'node_modules', '.bin', 'openapi-typescript'), [join(ROOT, 'docs', 'openapi.json'), '--default-non-nullable', 'false'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const generated = execFileSync(
+    join(ROOT, 'node_modules', '.bin', 'openapi-typescript'),
+    [join(ROOT, 'docs', 'openapi.json'), '--default-non-nullable', 'false'],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+  );
   expect(readFileSync(join(__dirname, 'schema.d.ts'), 'utf8')).toBe(generated);
 });
 
@@ -20,7 +24,12 @@ describe('call', () => {
   });
 
   it('throws ApiError carrying the error body, its code and violations', async () => {
-    const body = { statusCode: 400, code: 'validation_failed', message: 'psk is too long', violations: [{ field: 'psk', rule: 'length', message: 'psk is too long' }] };
+    const body = {
+      statusCode: 400,
+      code: 'validation_failed',
+      message: 'psk is too long',
+      violations: [{ field: 'psk', rule: 'length', message: 'psk is too long' }],
+    };
     const err = await call(Promise.resolve({ error: body, response: response(400) })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect(err).toMatchObject({ status: 400, code: 'validation_failed', message: 'psk is too long' });

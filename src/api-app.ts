@@ -11,13 +11,18 @@ import { consoleMiddleware } from './web/console-static';
 import { securityHeaders } from './web/security-headers';
 
 const LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
-  error: ['fatal', 'error'], warn: ['fatal', 'error', 'warn'], log: ['fatal', 'error', 'warn', 'log'], debug: ['fatal', 'error', 'warn', 'log', 'debug'],
+  error: ['fatal', 'error'],
+  warn: ['fatal', 'error', 'warn'],
+  log: ['fatal', 'error', 'warn', 'log'],
+  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
 };
 
 export function openApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('IPsec VPN console API')
-    .setDescription('Site-to-site IPsec VPN as a service: VPN gateways, peer gateways, tunnels, inventory. Errors share one body: `code`, `message` and `violations` (field, rule, value).')
+    .setDescription(
+      'Site-to-site IPsec VPN as a service: VPN gateways, peer gateways, tunnels, inventory. Errors share one body: `code`, `message` and `violations` (field, rule, value).',
+    )
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key' })
     .addServer('/', 'This API (paths are absolute)')

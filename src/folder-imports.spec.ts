@@ -124,7 +124,10 @@ describe('folder imports', () => {
     expect(arrows.length).toBeGreaterThan(100);
     const explain = (pair: string) => {
       const [a, b] = pair.split(' <-> ');
-      return `${pair}: ${arrows.filter((x) => (x.from === a && x.to === b) || (x.from === b && x.to === a)).map((x) => x.via).join(', ')}`;
+      return `${pair}: ${arrows
+        .filter((x) => (x.from === a && x.to === b) || (x.from === b && x.to === a))
+        .map((x) => x.via)
+        .join(', ')}`;
     };
     expect(twoWay(arrows).map(explain)).toEqual(KNOWN_TWO_WAY.map(explain));
     expect(cycles(arrows)).toEqual(KNOWN_CYCLES);

@@ -13,7 +13,22 @@ const SRC = __dirname;
 const TYPEORM_ALLOWED = new Set(['DataSource', 'EntityManager']);
 const NEST_TYPEORM_ALLOWED = new Set(['InjectDataSource']);
 /** Query-builder and repository calls, whatever the receiver is named. */
-const QUERY_CALLS = new Set(['query', 'createQueryBuilder', 'getRepository', 'setLock', 'andWhere', 'orWhere', 'getOne', 'getMany', 'getRawMany', 'getRawOne', 'getManyAndCount', 'getCount', 'innerJoinAndSelect', 'leftJoinAndSelect']);
+const QUERY_CALLS = new Set([
+  'query',
+  'createQueryBuilder',
+  'getRepository',
+  'setLock',
+  'andWhere',
+  'orWhere',
+  'getOne',
+  'getMany',
+  'getRawMany',
+  'getRawOne',
+  'getManyAndCount',
+  'getCount',
+  'innerJoinAndSelect',
+  'leftJoinAndSelect',
+]);
 const SQL = /\b(SELECT\s|INSERT\s+INTO\b|UPDATE\s+\w+\s+SET\b|DELETE\s+FROM\b|FOR\s+UPDATE\b|ILIKE\b)/;
 
 export function queryLayerViolations(fileName: string, text: string): string[] {
@@ -27,14 +42,16 @@ export function queryLayerViolations(fileName: string, text: string): string[] {
     if ((ts.isParameter(n) || ts.isPropertyDeclaration(n)) && ts.isIdentifier(n.name) && typedAsManager(n.type)) managers.add(n.name.text);
     if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && n.expression.name.text === 'transaction') {
       for (const arg of n.arguments) {
-        if ((ts.isArrowFunction(arg) || ts.isFunctionExpression(arg)) && arg.parameters[0] && ts.isIdentifier(arg.parameters[0].name)) managers.add(arg.parameters[0].name.text);
+        if ((ts.isArrowFunction(arg) || ts.isFunctionExpression(arg)) && arg.parameters[0] && ts.isIdentifier(arg.parameters[0].name))
+          managers.add(arg.parameters[0].name.text);
       }
     }
     ts.forEachChild(n, collect);
   };
   collect(sf);
   const isManager = (e: ts.Expression): boolean =>
-    (ts.isIdentifier(e) && managers.has(e.text)) || (ts.isPropertyAccessExpression(e) && e.expression.kind === ts.SyntaxKind.ThisKeyword && managers.has(e.name.text));
+    (ts.isIdentifier(e) && managers.has(e.text)) ||
+    (ts.isPropertyAccessExpression(e) && e.expression.kind === ts.SyntaxKind.ThisKeyword && managers.has(e.name.text));
   const visit = (n: ts.Node): void => {
     if (ts.isImportDeclaration(n) && ts.isStringLiteral(n.moduleSpecifier)) {
       const from = n.moduleSpecifier.text;
@@ -46,11 +63,15 @@ export function queryLayerViolations(fileName: string, text: string): string[] {
       }
     }
     if (ts.isPropertyAccessExpression(n)) {
-      if (isManager(n.expression) && n.name.text !== 'transaction') at(n, `uses ${n.getText(sf)} (a DataSource/EntityManager: only .transaction is the service's)`);
+      if (isManager(n.expression) && n.name.text !== 'transaction')
+        at(n, `uses ${n.getText(sf)} (a DataSource/EntityManager: only .transaction is the service's)`);
       if (n.name.text === 'manager') at(n, `uses ${n.getText(sf)}`);
       if (QUERY_CALLS.has(n.name.text) && ts.isCallExpression(n.parent) && n.parent.expression === n) at(n, `calls .${n.name.text}()`);
     }
-    if ((ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n) || ts.isTemplateHead(n) || ts.isTemplateMiddle(n) || ts.isTemplateTail(n)) && SQL.test(n.text)) {
+    if (
+      (ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n) || ts.isTemplateHead(n) || ts.isTemplateMiddle(n) || ts.isTemplateTail(n)) &&
+      SQL.test(n.text)
+    ) {
       at(n, `holds SQL: ${n.text.trim().slice(0, 60)}`);
     }
     ts.forEachChild(n, visit);
@@ -81,17 +102,19 @@ describe('query layer', () => {
       '}',
     ].join('\n');
     const v = queryLayerViolations('sample.service.ts', sample);
-    expect(v).toEqual(expect.arrayContaining([
-      expect.stringContaining(':1: imports In from typeorm'),
-      expect.stringContaining(':1: imports Repository from typeorm'),
-      expect.stringContaining(':2: imports InjectRepository from @nestjs/typeorm'),
-      expect.stringContaining(':5: uses this.db.query'),
-      expect.stringContaining(':5: holds SQL'),
-      expect.stringContaining(':6: uses tx.findOne'),
-      expect.stringContaining(':7: calls .createQueryBuilder()'),
-      expect.stringContaining(':7: calls .getMany()'),
-      expect.stringContaining(':8: uses em.update'),
-    ]));
+    expect(v).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining(':1: imports In from typeorm'),
+        expect.stringContaining(':1: imports Repository from typeorm'),
+        expect.stringContaining(':2: imports InjectRepository from @nestjs/typeorm'),
+        expect.stringContaining(':5: uses this.db.query'),
+        expect.stringContaining(':5: holds SQL'),
+        expect.stringContaining(':6: uses tx.findOne'),
+        expect.stringContaining(':7: calls .createQueryBuilder()'),
+        expect.stringContaining(':7: calls .getMany()'),
+        expect.stringContaining(':8: uses em.update'),
+      ]),
+    );
     expect(v.filter((x) => x.includes(':6:'))).toHaveLength(1);
   });
 

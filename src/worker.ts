@@ -19,7 +19,11 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({ level: config.logLevel, format: config.logFormat, context: 'worker' });
   // PostgreSQL away at start is waited for, not a reason to exit (a wrong key still is).
-  await untilAvailable('worker: PostgreSQL (secrets key check)', () => assertSecretsKeyOpensStoredKeys(config.databaseUrl, config.secretsKey), (m) => logger.warn(m));
+  await untilAvailable(
+    'worker: PostgreSQL (secrets key check)',
+    () => assertSecretsKeyOpensStoredKeys(config.databaseUrl, config.secretsKey),
+    (m) => logger.warn(m),
+  );
   const worker = new HostWorker(config, logger);
   const stop = async (signal: string) => {
     // The charons and their SAs stay up: the next worker (a restart, an upgrade) takes them over.

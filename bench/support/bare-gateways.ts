@@ -26,11 +26,13 @@ const LAUNCH = 'mount -t tmpfs none /var/run && STRONGSWAN_CONF="$1" exec "$2"';
 /** A VICI message as swanctl.conf text (sections nest, lists are comma-separated, values quoted). */
 export function swanctlConf(section: ViciSection, indent = ''): string {
   const quote = (v: string) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-  return Object.entries(section).map(([k, v]) => {
-    if (typeof v === 'string') return `${indent}${k} = ${quote(v)}\n`;
-    if (Array.isArray(v)) return `${indent}${k} = ${quote(v.join(','))}\n`;
-    return `${indent}${k} {\n${swanctlConf(v, `${indent}  `)}${indent}}\n`;
-  }).join('');
+  return Object.entries(section)
+    .map(([k, v]) => {
+      if (typeof v === 'string') return `${indent}${k} = ${quote(v)}\n`;
+      if (Array.isArray(v)) return `${indent}${k} = ${quote(v.join(','))}\n`;
+      return `${indent}${k} {\n${swanctlConf(v, `${indent}  `)}${indent}}\n`;
+    })
+    .join('');
 }
 
 function firstHost(cidr: string): string {
@@ -41,7 +43,9 @@ function firstHost(cidr: string): string {
 
 function exec(cmd: string, args: string[], timeoutMs = 60_000): Promise<{ ok: boolean; out: string }> {
   return new Promise((resolve) => {
-    execFile(cmd, args, { timeout: timeoutMs, encoding: 'utf8', maxBuffer: 4 * 1024 * 1024 }, (err, stdout, stderr) => resolve({ ok: !err, out: `${stdout}${stderr}` }));
+    execFile(cmd, args, { timeout: timeoutMs, encoding: 'utf8', maxBuffer: 4 * 1024 * 1024 }, (err, stdout, stderr) =>
+      resolve({ ok: !err, out: `${stdout}${stderr}` }),
+    );
   });
 }
 
@@ -73,25 +77,32 @@ export class BareGateways {
     let lastLoaded = 0;
     let initiated = 0;
     const failures: string[] = [];
-    await Promise.all([...byGateway].map(async ([g, tunnels]) => {
-      const uri = await this.startGateway(g, tunnels);
-      lastLoaded = Math.max(lastLoaded, performance.now() - t0);
-      // The same pacing as the product: INITIATIONS_PER_PEER at a time towards one peer address.
-      await pool(tunnels, INITIATIONS_PER_PEER, async (plan) => {
-        const t = platformView(plan);
-        for (const child of childNames(t)) {
-          const r = await exec('swanctl', ['--initiate', '--uri', uri, '--ike', connName(t.id), '--child', child, '--timeout', '30'], 40_000);
-          if (!r.ok) {
-            failures.push(`${child}: ${r.out.trim().split('\n').slice(-2).join(' | ')}`);
-            return;
+    await Promise.all(
+      [...byGateway].map(async ([g, tunnels]) => {
+        const uri = await this.startGateway(g, tunnels);
+        lastLoaded = Math.max(lastLoaded, performance.now() - t0);
+        // The same pacing as the product: INITIATIONS_PER_PEER at a time towards one peer address.
+        await pool(tunnels, INITIATIONS_PER_PEER, async (plan) => {
+          const t = platformView(plan);
+          for (const child of childNames(t)) {
+            const r = await exec('swanctl', ['--initiate', '--uri', uri, '--ike', connName(t.id), '--child', child, '--timeout', '30'], 40_000);
+            if (!r.ok) {
+              failures.push(`${child}: ${r.out.trim().split('\n').slice(-2).join(' | ')}`);
+              return;
+            }
+            initiated++;
           }
-          initiated++;
-        }
-      });
-    }));
+        });
+      }),
+    );
     return {
-      gateways: byGateway.size, tunnels: plans.length, initiated, failed: failures.length, seconds: Math.round(performance.now() - t0) / 1000,
-      allLoadedSeconds: Math.round(lastLoaded) / 1000, failureExamples: failures.slice(0, 3),
+      gateways: byGateway.size,
+      tunnels: plans.length,
+      initiated,
+      failed: failures.length,
+      seconds: Math.round(performance.now() - t0) / 1000,
+      allLoadedSeconds: Math.round(lastLoaded) / 1000,
+      failureExamples: failures.slice(0, 3),
     };
   }
 
@@ -107,7 +118,9 @@ export class BareGateways {
     // libipsec wants an address of the host inside each local traffic selector (as the product's anchors).
     const locals = [...new Set(tunnels.map((t) => t.localCidr))].map((c) => `addr add ${firstHost(c)}/32 dev lo`);
     await ipBatch(ns, [
-      `addr add ${tunnels[0].gatewayIp}/${this.o.prefixLength} dev eth0`, 'link set dev eth0 up', ...locals,
+      `addr add ${tunnels[0].gatewayIp}/${this.o.prefixLength} dev eth0`,
+      'link set dev eth0 up',
+      ...locals,
       `route replace default via ${this.o.routerIp} dev eth0`,
     ]);
     const id = `vpngw-bare${g}`;
@@ -116,7 +129,9 @@ export class BareGateways {
     writeFileSync(paths.conf, renderCharonConf({ gatewayId: id, paths }));
     const out = openSync(paths.output, 'a');
     try {
-      this.children.push(spawn('ip', ['netns', 'exec', ns, 'unshare', '-m', 'sh', '-c', LAUNCH, 'sh', paths.conf, CHARON], { stdio: ['ignore', out, out], detached: true }));
+      this.children.push(
+        spawn('ip', ['netns', 'exec', ns, 'unshare', '-m', 'sh', '-c', LAUNCH, 'sh', paths.conf, CHARON], { stdio: ['ignore', out, out], detached: true }),
+      );
     } finally {
       closeSync(out);
     }
@@ -150,9 +165,11 @@ export class BareGateways {
 
   /** Stops the charons (their SAs are deleted at the mirror), removes namespaces, ports and files. */
   async stop(): Promise<void> {
-    await Promise.all(this.children.map(async (c) => {
-      if (c.pid && isAlive(c.pid)) await terminate(c.pid, 5000);
-    }));
+    await Promise.all(
+      this.children.map(async (c) => {
+        if (c.pid && isAlive(c.pid)) await terminate(c.pid, 5000);
+      }),
+    );
     await Promise.all(this.ports.map((p) => deleteLink(this.o.names.inetNamespace, p).catch(() => undefined)));
     await Promise.all(this.namespaces.map((n) => removeNamespace(n, { killProcesses: true }).catch(() => undefined)));
     if (!process.env.KEEP_BENCH_DIR) rmSync(this.dir, { recursive: true, force: true });

@@ -51,9 +51,10 @@ export async function createBenchDatabase(prefix: string): Promise<{ name: strin
 export function cleanupOnExit(log: (msg: string) => void): { cleanups: (() => Promise<void>)[]; cleanup: () => Promise<void> } {
   const cleanups: (() => Promise<void>)[] = [];
   let cleaning: Promise<void> | null = null;
-  const cleanup = () => (cleaning ??= (async () => {
-    for (const f of cleanups.reverse()) await f().catch((err) => log(`cleanup: ${err}`));
-  })());
+  const cleanup = () =>
+    (cleaning ??= (async () => {
+      for (const f of cleanups.reverse()) await f().catch((err) => log(`cleanup: ${err}`));
+    })());
   const onSignal = (sig: NodeJS.Signals) => {
     log(`${sig}: cleaning up`);
     void cleanup().then(() => process.exit(sig === 'SIGTERM' ? 143 : 130));
@@ -67,7 +68,7 @@ export function runBench(main: () => Promise<number>, log: (msg: string) => void
   main().then(
     (code) => process.exit(code),
     (err) => {
-      log(`error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+      log(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       process.exit(1);
     },
   );

@@ -17,8 +17,13 @@ export interface BenchProductOptions {
 export class BenchProduct extends ProductProcesses {
   constructor(o: BenchProductOptions) {
     super({
-      labPrefix: o.labPrefix, workerEnv: o.workerEnv, dirPrefix: o.dirPrefix ?? 'vpn-bench-', hostIdPrefix: 'bench-', redisDb: 12,
-      keepDirVariable: 'KEEP_BENCH_DIR', createDatabase: () => createBenchDatabase(o.dbPrefix ?? 'vpn_bench_neg_'),
+      labPrefix: o.labPrefix,
+      workerEnv: o.workerEnv,
+      dirPrefix: o.dirPrefix ?? 'vpn-bench-',
+      hostIdPrefix: 'bench-',
+      redisDb: 12,
+      keepDirVariable: 'KEEP_BENCH_DIR',
+      createDatabase: () => createBenchDatabase(o.dbPrefix ?? 'vpn_bench_neg_'),
     });
   }
 
@@ -30,14 +35,22 @@ export class BenchProduct extends ProductProcesses {
   workerSettings(): Record<string, number> {
     const c = loadWorkerConfig(this.env);
     return {
-      jobConcurrency: c.jobConcurrency, reconcileConcurrency: c.reconcileConcurrency, reconcileIntervalMs: c.reconcileIntervalMs,
-      leaseRenewMs: c.leaseRenewMs, leaseTtlMs: c.leaseTtlMs, quickRetryMs: c.quickRetryMs, retryIntervalMs: c.retryIntervalMs,
-      initiateTimeoutMs: c.initiateTimeoutMs, capacity: c.capacity,
+      jobConcurrency: c.jobConcurrency,
+      reconcileConcurrency: c.reconcileConcurrency,
+      reconcileIntervalMs: c.reconcileIntervalMs,
+      leaseRenewMs: c.leaseRenewMs,
+      leaseTtlMs: c.leaseTtlMs,
+      quickRetryMs: c.quickRetryMs,
+      retryIntervalMs: c.retryIntervalMs,
+      initiateTimeoutMs: c.initiateTimeoutMs,
+      capacity: c.capacity,
     };
   }
 
   /** Makes the API see this host as dead at once (instead of waiting for its lease to expire). */
   async markHostStale(): Promise<void> {
-    await this.sql(`UPDATE gateway_hosts SET last_seen_at = now() - interval '1 hour', lease_expires_at = now() - interval '1 hour' WHERE id = $1`, [this.hostId]);
+    await this.sql(`UPDATE gateway_hosts SET last_seen_at = now() - interval '1 hour', lease_expires_at = now() - interval '1 hour' WHERE id = $1`, [
+      this.hostId,
+    ]);
   }
 }

@@ -32,7 +32,12 @@ class Capture implements Logger {
 export type ListKind = 'tunnels' | 'peers';
 
 /** The SELECT statements (SQL and parameters) one list request of the service issues, in order. */
-export async function listStatements(url: string, tenantId: string, kind: ListKind, queries: Record<string, string | number>[]): Promise<{ sql: string; params: unknown[] }[][]> {
+export async function listStatements(
+  url: string,
+  tenantId: string,
+  kind: ListKind,
+  queries: Record<string, string | number>[],
+): Promise<{ sql: string; params: unknown[] }[][]> {
   const capture = new Capture();
   const ds = new DataSource(dataSourceOptions(url, { logging: ['query'], logger: capture }));
   await ds.initialize();

@@ -29,7 +29,10 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 export class Client {
-  constructor(private readonly base: string, private readonly key: string) {}
+  constructor(
+    private readonly base: string,
+    private readonly key: string,
+  ) {}
 
   /** One request; the body is read fully so the latency covers the whole response. */
   async request(method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
@@ -81,10 +84,17 @@ export class Client {
     const wallMs = performance.now() - started;
     latencies.sort((a, b) => a - b);
     return {
-      requests: total, concurrency, errors, unexpected,
-      p50Ms: round(percentile(latencies, 50)), p95Ms: round(percentile(latencies, 95)), p99Ms: round(percentile(latencies, 99)),
-      maxMs: round(latencies[latencies.length - 1]), meanMs: round(latencies.reduce((a, b) => a + b, 0) / latencies.length),
-      perSecond: round((total / wallMs) * 1000), wallMs: Math.round(wallMs),
+      requests: total,
+      concurrency,
+      errors,
+      unexpected,
+      p50Ms: round(percentile(latencies, 50)),
+      p95Ms: round(percentile(latencies, 95)),
+      p99Ms: round(percentile(latencies, 99)),
+      maxMs: round(latencies[latencies.length - 1]),
+      meanMs: round(latencies.reduce((a, b) => a + b, 0) / latencies.length),
+      perSecond: round((total / wallMs) * 1000),
+      wallMs: Math.round(wallMs),
     };
   }
 }

@@ -38,7 +38,13 @@ export interface TunnelPlan {
 /** The platform's view of the tunnel, as the worker renders it from the database. */
 export function platformView(p: TunnelPlan): RenderableTunnel {
   return {
-    id: p.mirrorId, name: p.mirrorId, gatewayIp: p.gatewayIp, peerIp: p.peerIp, localCidrs: [p.localCidr], remoteCidrs: [p.remoteCidr], psk: p.psk,
+    id: p.mirrorId,
+    name: p.mirrorId,
+    gatewayIp: p.gatewayIp,
+    peerIp: p.peerIp,
+    localCidrs: [p.localCidr],
+    remoteCidrs: [p.remoteCidr],
+    psk: p.psk,
     ike: { ...IKE_DEFAULTS, exchangeMode: null, localId: p.localId, remoteId: p.remoteId },
     ipsec: { ...IPSEC_DEFAULTS },
   };
@@ -47,7 +53,11 @@ export function platformView(p: TunnelPlan): RenderableTunnel {
 /** The remote's view: sides, subnets and ids swapped; same key and policies. */
 export function mirrored(t: RenderableTunnel): RenderableTunnel {
   return {
-    ...t, gatewayIp: t.peerIp, peerIp: t.gatewayIp, localCidrs: t.remoteCidrs, remoteCidrs: t.localCidrs,
+    ...t,
+    gatewayIp: t.peerIp,
+    peerIp: t.gatewayIp,
+    localCidrs: t.remoteCidrs,
+    remoteCidrs: t.localCidrs,
     ike: { ...t.ike, localId: t.ike.remoteId, remoteId: t.ike.localId },
   };
 }
@@ -166,7 +176,11 @@ export class Mirror {
       // Niced up: it stands for 50 remote sites that would each have their own CPU. Starved of CPU
       // on this 2-core host, it answered too late and the platform's 9.5 s retransmit limit tore
       // SAs down, so the run measured the mirror instead of the platform.
-      this.child = spawn('nice', ['-n', String(this.o.nice ?? -10), 'ip', 'netns', 'exec', this.namespace, 'unshare', '-m', 'sh', '-c', LAUNCH, 'sh', conf, CHARON], { stdio: ['ignore', out, out] });
+      this.child = spawn(
+        'nice',
+        ['-n', String(this.o.nice ?? -10), 'ip', 'netns', 'exec', this.namespace, 'unshare', '-m', 'sh', '-c', LAUNCH, 'sh', conf, CHARON],
+        { stdio: ['ignore', out, out] },
+      );
     } finally {
       closeSync(out);
     }
@@ -226,7 +240,9 @@ export class Mirror {
     const [names, values] = stdout.split('\n').filter((l) => l.startsWith('Udp:'));
     const keys = names.split(/\s+/).slice(1);
     const nums = values.split(/\s+/).slice(1).map(Number);
-    return Object.fromEntries(keys.map((k, i) => [k, nums[i]]).filter(([k]) => ['InDatagrams', 'InErrors', 'RcvbufErrors', 'OutDatagrams'].includes(k as string)));
+    return Object.fromEntries(
+      keys.map((k, i) => [k, nums[i]]).filter(([k]) => ['InDatagrams', 'InErrors', 'RcvbufErrors', 'OutDatagrams'].includes(k as string)),
+    );
   }
 
   logTail(lines = 20): string {

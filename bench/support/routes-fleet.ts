@@ -39,7 +39,11 @@ export class Fleet {
   private children: ChildProcess[] = [];
   private libraryLogs: WriteStream[] = [];
 
-  constructor(private readonly product: BenchProduct, private readonly names: LabNames, private readonly dir: string) {}
+  constructor(
+    private readonly product: BenchProduct,
+    private readonly names: LabNames,
+    private readonly dir: string,
+  ) {}
 
   /** Registers `count` instances from `firstIp` in the VPC's first subnet, plugs them in, issues tokens. */
   async create(count: number, firstIp: string): Promise<void> {
@@ -49,7 +53,9 @@ export class Fleet {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const specs = Array.from({ length: count }, (_, i) => ({ name: `rb-${String(i).padStart(3, '0')}`, privateIp: intToIp(ipToInt(firstIp) + i) }));
     const created = await pool(specs, 4, (s) => this.product.ok('POST', '/api/v1/instances', { subnetId: subnet.id, ...s }, this.product.adminKey));
-    const targets = await this.product.sql<{ id: string; instance_id: string }>('SELECT id, instance_id FROM agent_targets WHERE instance_id = ANY($1)', [created.map((c) => c.id)]);
+    const targets = await this.product.sql<{ id: string; instance_id: string }>('SELECT id, instance_id FROM agent_targets WHERE instance_id = ANY($1)', [
+      created.map((c) => c.id),
+    ]);
     const targetOf = new Map(targets.map((t) => [t.instance_id, t.id]));
     specs.forEach((s, i) => {
       const namespace = this.names.instanceNamespace(s.name);
@@ -86,7 +92,12 @@ export class Fleet {
       const out = openSync(i.agent.logFile, 'a');
       try {
         // As lab-agents.ts starts them, but as our children (stopped by pid at the end).
-        this.children.push(spawn(process.execPath, agentArgv(script, i.agent), { stdio: ['ignore', out, out], env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' } }));
+        this.children.push(
+          spawn(process.execPath, agentArgv(script, i.agent), {
+            stdio: ['ignore', out, out],
+            env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
+          }),
+        );
       } finally {
         closeSync(out);
       }

@@ -66,11 +66,13 @@ export async function ipWork(c: RoundContext, repeats: number) {
   const del: number[] = [];
   const step = async (change: RouteChange) => {
     const t0 = performance.now();
-    await Promise.all(tables.map(async (t) => {
-      await t.list();
-      const [failed] = await t.apply([change]);
-      if (failed) throw new Error(failed);
-    }));
+    await Promise.all(
+      tables.map(async (t) => {
+        await t.list();
+        const [failed] = await t.apply([change]);
+        if (failed) throw new Error(failed);
+      }),
+    );
     return performance.now() - t0;
   };
   for (let k = 0; k < repeats; k++) {

@@ -51,12 +51,19 @@ export function expectedVersion(c: RoundContext, remoteCidr: string | null): str
 }
 
 /** Waits until every instance target of the fleet reports `version`; throws on an agent error or timeout. */
-export async function waitForVersion(c: RoundContext, version: string, sinceWall: number, t0: number): Promise<{ ms: number; reportsMs: number[]; names: string[] }> {
+export async function waitForVersion(
+  c: RoundContext,
+  version: string,
+  sinceWall: number,
+  t0: number,
+): Promise<{ ms: number; reportsMs: number[]; names: string[] }> {
   const ids = c.fleet.instances.map((i) => i.targetId);
   for (;;) {
     const { rows } = await c.pg.query<{ name: string; ok: boolean; last_error: string | null; rep: string | null }>(
       `SELECT i.name, a.applied_version = $2 AS ok, a.last_error, extract(epoch FROM a.last_report_at) * 1000 AS rep
-         FROM agent_targets a JOIN instances i ON i.id = a.instance_id WHERE a.id = ANY($1)`, [ids, version]);
+         FROM agent_targets a JOIN instances i ON i.id = a.instance_id WHERE a.id = ANY($1)`,
+      [ids, version],
+    );
     const now = performance.now();
     if (rows.length === ids.length && rows.every((r) => r.ok)) {
       return { ms: now - t0, reportsMs: rows.map((r) => Number(r.rep) - sinceWall), names: rows.map((r) => r.name) };
@@ -82,7 +89,11 @@ function appliedLogMs(c: RoundContext, version: string, sinceWall: number): numb
     } catch {
       return null;
     }
-    const at = text.split('\n').filter((l) => l.includes(needle)).map((l) => Date.parse(l.slice(0, 24))).filter((t) => t >= sinceWall - 5);
+    const at = text
+      .split('\n')
+      .filter((l) => l.includes(needle))
+      .map((l) => Date.parse(l.slice(0, 24)))
+      .filter((t) => t >= sinceWall - 5);
     if (!at.length) return null;
     out.push(at[0] - sinceWall);
   }
@@ -98,7 +109,8 @@ async function verify(c: RoundContext, expected: string[]): Promise<number> {
     const ns = c.fleet.instances[k].namespace;
     const { stdout } = await run('ip', ['-n', ns, '-j', 'route', 'show', 'proto', '201']);
     const got = (JSON.parse(stdout || '[]') as { dst: string; gateway?: string }[]).map((r) => `${r.dst} via ${r.gateway}`).sort();
-    if (JSON.stringify(got) !== JSON.stringify(expected)) throw new Error(`${ns}: routes of proto 201 are ${JSON.stringify(got)}, expected ${JSON.stringify(expected)}`);
+    if (JSON.stringify(got) !== JSON.stringify(expected))
+      throw new Error(`${ns}: routes of proto 201 are ${JSON.stringify(got)}, expected ${JSON.stringify(expected)}`);
   }
   return picks.size;
 }
@@ -109,11 +121,17 @@ async function verify(c: RoundContext, expected: string[]): Promise<number> {
  */
 export async function changeTunnel(c: RoundContext, remoteCidr: string | null): Promise<void> {
   if (remoteCidr) {
-    await c.pg.query(`UPDATE vpn_tunnels SET remote_cidrs = ARRAY[$2]::varchar[], connection_state = 'connected', resource_state = 'running',
-        connected_at = now(), disconnected_at = NULL, failure_code = NULL, failure_message = NULL, updated_at = now() WHERE id = $1`, [c.tunnel.id, remoteCidr]);
+    await c.pg.query(
+      `UPDATE vpn_tunnels SET remote_cidrs = ARRAY[$2]::varchar[], connection_state = 'connected', resource_state = 'running',
+        connected_at = now(), disconnected_at = NULL, failure_code = NULL, failure_message = NULL, updated_at = now() WHERE id = $1`,
+      [c.tunnel.id, remoteCidr],
+    );
   } else {
-    await c.pg.query(`UPDATE vpn_tunnels SET connection_state = 'phase1_failed', disconnected_at = now() - interval '1 hour',
-        failure_code = 'bench', failure_message = 'bench: withdrawn', updated_at = now() WHERE id = $1`, [c.tunnel.id]);
+    await c.pg.query(
+      `UPDATE vpn_tunnels SET connection_state = 'phase1_failed', disconnected_at = now() - interval '1 hour',
+        failure_code = 'bench', failure_message = 'bench: withdrawn', updated_at = now() WHERE id = $1`,
+      [c.tunnel.id],
+    );
   }
   await publishRoutesChanged(c.redis, c.vpcId);
 }
@@ -136,7 +154,9 @@ async function phase(c: RoundContext, remoteCidr: string | null, version: string
     const agent = c.fleet.instances.find((i) => i.name === done.names[k])!;
     let lines: string[] = [];
     try {
-      lines = readFileSync(agent.agent.logFile, 'utf8').split('\n').filter((l) => Date.parse(l.slice(0, 24)) >= wall0 - 40_000);
+      lines = readFileSync(agent.agent.logFile, 'utf8')
+        .split('\n')
+        .filter((l) => Date.parse(l.slice(0, 24)) >= wall0 - 40_000);
     } catch {
       // no log
     }
@@ -171,7 +191,9 @@ export async function measure(c: RoundContext, rounds: number, base: number, aft
     apply.push(up.p);
     withdraw.push(down.p);
     verified += up.verified + down.verified;
-    log(`round ${r + 1}/${rounds}: ${cidr} applied in ${up.p.ms} ms (last report ${up.p.lastReportMs} ms), withdrawn in ${down.p.ms} ms (last report ${down.p.lastReportMs} ms)`);
+    log(
+      `round ${r + 1}/${rounds}: ${cidr} applied in ${up.p.ms} ms (last report ${up.p.lastReportMs} ms), withdrawn in ${down.p.ms} ms (last report ${down.p.lastReportMs} ms)`,
+    );
   }
   return { apply: figures(apply), withdraw: figures(withdraw), namespacesVerified: verified };
 }
@@ -181,7 +203,11 @@ function figures(ps: Phase[]) {
   const s = summary(ms);
   const mean = (xs: (number | null)[]) => (xs.every((x) => x !== null) ? round((xs as number[]).reduce((a, b) => a + b, 0) / xs.length) : null);
   return {
-    p50Ms: s.p50, p95Ms: s.p95, maxMs: s.max, minMs: s.min, meanMs: s.mean,
+    p50Ms: s.p50,
+    p95Ms: s.p95,
+    maxMs: s.max,
+    minMs: s.min,
+    meanMs: s.mean,
     samplesMs: ms.map((x) => Math.round(x)),
     lastReportMs: summary(ps.map((p) => p.lastReportMs)),
     perAgent: {

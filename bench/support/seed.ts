@@ -14,17 +14,75 @@ export const SUBNETS = 50;
 
 /** Site names: a tunnel name starts with one, so `q=<site>` matches about tunnels/SITES.length rows. */
 export const SITES = [
-  'frankfurt', 'amsterdam', 'london', 'paris', 'madrid', 'milan', 'zurich', 'vienna', 'warsaw', 'prague',
-  'stockholm', 'oslo', 'helsinki', 'dublin', 'lisbon', 'brussels', 'munich', 'hamburg', 'berlin', 'lyon',
-  'barcelona', 'rome', 'athens', 'istanbul', 'dubai', 'mumbai', 'singapore', 'tokyo', 'osaka', 'seoul',
-  'sydney', 'melbourne', 'toronto', 'montreal', 'chicago', 'dallas', 'denver', 'seattle', 'boston', 'atlanta',
+  'frankfurt',
+  'amsterdam',
+  'london',
+  'paris',
+  'madrid',
+  'milan',
+  'zurich',
+  'vienna',
+  'warsaw',
+  'prague',
+  'stockholm',
+  'oslo',
+  'helsinki',
+  'dublin',
+  'lisbon',
+  'brussels',
+  'munich',
+  'hamburg',
+  'berlin',
+  'lyon',
+  'barcelona',
+  'rome',
+  'athens',
+  'istanbul',
+  'dubai',
+  'mumbai',
+  'singapore',
+  'tokyo',
+  'osaka',
+  'seoul',
+  'sydney',
+  'melbourne',
+  'toronto',
+  'montreal',
+  'chicago',
+  'dallas',
+  'denver',
+  'seattle',
+  'boston',
+  'atlanta',
 ];
 const PURPOSES = ['erp', 'backup', 'voip', 'sap', 'office', 'pos', 'dr', 'cctv'];
 const REGIONS = ['eu-central', 'eu-west', 'eu-north', 'us-east', 'us-west', 'ap-south', 'ap-east', 'sa-east'];
 export const PARTNERS = [
-  'acme', 'globex', 'initech', 'umbrella', 'hooli', 'vandelay', 'wayne', 'stark', 'wonka', 'tyrell',
-  'cyberdyne', 'soylent', 'gringotts', 'oscorp', 'aperture', 'monarch', 'dunder', 'sterling', 'pied', 'massive',
-  'nakatomi', 'weyland', 'zorg', 'virtucon', 'krusty',
+  'acme',
+  'globex',
+  'initech',
+  'umbrella',
+  'hooli',
+  'vandelay',
+  'wayne',
+  'stark',
+  'wonka',
+  'tyrell',
+  'cyberdyne',
+  'soylent',
+  'gringotts',
+  'oscorp',
+  'aperture',
+  'monarch',
+  'dunder',
+  'sterling',
+  'pied',
+  'massive',
+  'nakatomi',
+  'weyland',
+  'zorg',
+  'virtucon',
+  'krusty',
 ];
 const DEVICES = ['asa', 'fortigate', 'paloalto', 'srx', 'mikrotik'];
 
@@ -70,34 +128,50 @@ export async function seed(url: string, opts: { secretsKey: Buffer; apiKey: stri
     await c.query('BEGIN');
     await c.query(HELPERS);
     await c.query(`INSERT INTO tenants (id, name) VALUES ($1, 'bench')`, [tenantId]);
-    await c.query(`INSERT INTO api_keys (id, tenant_id, role, name, key_hash, key_prefix) VALUES ('key-bench0001', $1, 'tenant', 'bench', $2, $3)`,
-      [tenantId, hashApiKey(opts.apiKey), opts.apiKey.slice(0, 8)]);
+    await c.query(`INSERT INTO api_keys (id, tenant_id, role, name, key_hash, key_prefix) VALUES ('key-bench0001', $1, 'tenant', 'bench', $2, $3)`, [
+      tenantId,
+      hashApiKey(opts.apiKey),
+      opts.apiKey.slice(0, 8),
+    ]);
     await c.query(`INSERT INTO data_centers (id, name, region) VALUES ('dc-bench0001', 'fra1', 'eu-central')`);
     await c.query(`INSERT INTO machine_types (id, name, architecture) VALUES ('mt-bench0001', 'vpn.large', 'x86_64')`);
     await c.query(`INSERT INTO vpcs (id, tenant_id, data_center_id, name, cidr) VALUES ($1, $2, 'dc-bench0001', 'prod', '10.0.0.0/8')`, [vpcId, tenantId]);
-    await c.query(`INSERT INTO subnets (id, tenant_id, vpc_id, name, cidr)
+    await c.query(
+      `INSERT INTO subnets (id, tenant_id, vpc_id, name, cidr)
       SELECT pg_temp.bid('subnet', s), $1, $2, 'app-' || lpad(s::text, 2, '0'), '10.0.' || s || '.0/24' FROM generate_series(1, ${SUBNETS}) s
-      UNION ALL SELECT 'subnet-benchgw01', $1, $2, 'vpn-gateways', '10.255.0.0/16'`, [tenantId, vpcId]);
+      UNION ALL SELECT 'subnet-benchgw01', $1, $2, 'vpn-gateways', '10.255.0.0/16'`,
+      [tenantId, vpcId],
+    );
     await c.query(`INSERT INTO gateway_hosts (id, hostname, capacity, last_seen_at) VALUES ($1, 'bench-host', 10000, now())`, [hostId]);
     // Gateway addresses: 198.51.100.x .. 198.51.110.x, 50 per /24 (q=198.51.100. hits 50 gateways),
     // plus 20 unbound addresses.
-    await c.query(`INSERT INTO external_ips (id, tenant_id, data_center_id, address, prefix_length, router_ip, bound_to)
+    await c.query(
+      `INSERT INTO external_ips (id, tenant_id, data_center_id, address, prefix_length, router_ip, bound_to)
       SELECT pg_temp.bid('eip', j), $1, 'dc-bench0001', '198.51.' || (100 + j / 50) || '.' || (10 + j % 50), 24,
              '198.51.' || (100 + j / 50) || '.1', CASE WHEN j < $2 THEN pg_temp.bid('vpngw', j) END
-      FROM generate_series(0, $2 + 19) j`, [tenantId, allGw]);
-    await c.query(`INSERT INTO vpn_gateways (id, tenant_id, name, remark, machine_type_id, vpc_id, subnet_id, external_ip_id, private_ip,
+      FROM generate_series(0, $2 + 19) j`,
+      [tenantId, allGw],
+    );
+    await c.query(
+      `INSERT INTO vpn_gateways (id, tenant_id, name, remark, machine_type_id, vpc_id, subnet_id, external_ip_id, private_ip,
         charge_type, resource_state, host_id, tunnel_count, created_at, expires_at, updated_at)
       SELECT pg_temp.bid('vpngw', j), $1, ($3::text[])[1 + j % 8] || '-vpngw-' || lpad(j::text, 3, '0'), '', 'mt-bench0001', $2,
              'subnet-benchgw01', pg_temp.bid('eip', j), '10.255.' || (j / 250) || '.' || (j % 250 + 2), 'monthly', 'running', $4, 0,
              now() - (j || ' hours')::interval, now() + interval '30 days', now()
-      FROM generate_series(0, $5 - 1) j`, [tenantId, vpcId, REGIONS, hostId, allGw]);
-    await c.query(`INSERT INTO peer_gateways (id, tenant_id, name, remark, ip_address, tunnel_count, created_at, updated_at)
+      FROM generate_series(0, $5 - 1) j`,
+      [tenantId, vpcId, REGIONS, hostId, allGw],
+    );
+    await c.query(
+      `INSERT INTO peer_gateways (id, tenant_id, name, remark, ip_address, tunnel_count, created_at, updated_at)
       SELECT pg_temp.bid('rgw', p), $1, ($2::text[])[1 + p % 25] || '-' || ($3::text[])[1 + (p / 25) % 5] || '-' || lpad(p::text, 3, '0'), '',
              '203.0.' || (113 + p / 200) || '.' || (p % 200 + 20), 0, now() - (p || ' hours')::interval, now()
-      FROM generate_series(0, $4 - 1) p`, [tenantId, PARTNERS, DEVICES, peers + spare]);
+      FROM generate_series(0, $4 - 1) p`,
+      [tenantId, PARTNERS, DEVICES, peers + spare],
+    );
     // Tunnel i: gateway i/20, peer i%peers; one or two local subnets; a unique 172.16-31 /26 remote
     // (and a 100.64/10 one for every 5th); ~85% connected, some connecting, some failed.
-    await c.query(`INSERT INTO vpn_tunnels (id, tenant_id, name, remark, gateway_id, peer_id, local_subnet_ids, remote_cidrs, psk_sealed,
+    await c.query(
+      `INSERT INTO vpn_tunnels (id, tenant_id, name, remark, gateway_id, peer_id, local_subnet_ids, remote_cidrs, psk_sealed,
         ike_policy, ipsec_policy, resource_state, connection_state, failure_code, failure_message, config_version, applied_version,
         connected_at, created_at, updated_at)
       SELECT pg_temp.bid('vpntnl', s.i), $1,
@@ -120,9 +194,13 @@ export async function seed(url: string, opts: { secretsKey: Buffer; apiKey: stri
           (s.h % 100 BETWEEN 85 AND 91, 'connecting', NULL, NULL),
           (s.h % 100 BETWEEN 92 AND 96, 'phase1_failed', 'psk_mismatch_or_id_mismatch', 'The peer rejected the pre-shared key or the IDs'),
           (s.h % 100 >= 97, 'phase2_failed', 'ipsec_proposal_mismatch', 'The peer accepted no IPsec proposal')) v(hit, cs, code, msg) WHERE v.hit) st`,
-      [tenantId, SITES, PURPOSES, psk, JSON.stringify({ ...ike.value, localId: '', remoteId: '' }), JSON.stringify(ipsec.value), tunnels, peers]);
-    await c.query(`INSERT INTO vpn_tunnel_pairs (vpc_id, local_subnet_id, remote_cidr, tunnel_id)
-      SELECT $1, l, r, t.id FROM vpn_tunnels t, unnest(t.local_subnet_ids) l, unnest(t.remote_cidrs) r`, [vpcId]);
+      [tenantId, SITES, PURPOSES, psk, JSON.stringify({ ...ike.value, localId: '', remoteId: '' }), JSON.stringify(ipsec.value), tunnels, peers],
+    );
+    await c.query(
+      `INSERT INTO vpn_tunnel_pairs (vpc_id, local_subnet_id, remote_cidr, tunnel_id)
+      SELECT $1, l, r, t.id FROM vpn_tunnels t, unnest(t.local_subnet_ids) l, unnest(t.remote_cidrs) r`,
+      [vpcId],
+    );
     // Counts from the rows themselves, then checked against the spec's limits.
     await c.query(`UPDATE vpn_gateways g SET tunnel_count = n FROM (SELECT gateway_id, count(*) n FROM vpn_tunnels GROUP BY 1) x WHERE x.gateway_id = g.id`);
     await c.query(`UPDATE peer_gateways p SET tunnel_count = n FROM (SELECT peer_id, count(*) n FROM vpn_tunnels GROUP BY 1) x WHERE x.peer_id = p.id`);
@@ -134,7 +212,10 @@ export async function seed(url: string, opts: { secretsKey: Buffer; apiKey: stri
     }
     const ids = async (sql: string) => (await c.query(sql)).rows.map((r) => r.id as string);
     const seeded: Seeded = {
-      tenantId, hostId, vpcId, tunnels,
+      tenantId,
+      hostId,
+      vpcId,
+      tunnels,
       tunnelIds: await ids(`SELECT id FROM vpn_tunnels ORDER BY md5(id) LIMIT 500`),
       spareGateways: await ids(`SELECT id FROM vpn_gateways WHERE tunnel_count = 0 ORDER BY id`),
       sparePeers: await ids(`SELECT id FROM peer_gateways WHERE tunnel_count = 0 ORDER BY id`),
@@ -164,7 +245,10 @@ export async function seededDatabase(
 ): Promise<{ url: string; secretsKey: Buffer; tenantKey: string; seeded: Seeded }> {
   const { name, url, drop } = await createBenchDatabase(prefix);
   log(`created database ${name}`);
-  cleanups.push(async () => { await drop(); log(`dropped ${name}`); });
+  cleanups.push(async () => {
+    await drop();
+    log(`dropped ${name}`);
+  });
   const secretsKey = randomBytes(32);
   const tenantKey = `bench_${randomBytes(24).toString('base64url')}`;
   log(`seeding ${opts.gateways * TUNNELS_PER_GATEWAY} tunnels`);

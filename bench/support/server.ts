@@ -18,13 +18,13 @@ export function checkBuild(): void {
     throw new Error(`${MAIN_JS} is missing: compile first with \`npx tsc -p tsconfig.build.json\``);
   }
   const built = statSync(MAIN_JS).mtimeMs;
-  const newest = (dir: string): number => readdirSync(dir, { withFileTypes: true }).reduce((max, e) => {
-    const p = join(dir, e.name);
-    return Math.max(max, e.isDirectory() ? newest(p) : e.name.endsWith('.ts') ? statSync(p).mtimeMs : 0);
-  }, 0);
+  const newest = (dir: string): number =>
+    readdirSync(dir, { withFileTypes: true }).reduce((max, e) => {
+      const p = join(dir, e.name);
+      return Math.max(max, e.isDirectory() ? newest(p) : e.name.endsWith('.ts') ? statSync(p).mtimeMs : 0);
+    }, 0);
   if (!process.env.BENCH_API_MAIN && newest(join(ROOT, 'src')) > built) log('warning: src/ has changed since dist/ was built; figures are for the old build');
 }
-
 
 export interface RunningApi {
   base: string;
@@ -39,14 +39,26 @@ export async function startApi(env: Record<string, string>, timeoutMs = 60_000):
   const child: ChildProcess = spawn(process.execPath, [...API_NODE_FLAGS, MAIN_JS], {
     cwd: ROOT,
     // Benches measure speed, not throttling: the per-tenant rate limit is lifted unless a bench sets it.
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', TENANT_RATE_LIMIT_PER_MINUTE: '100000000', AUTH_FAILURE_LIMIT: '1000000', ...env, PORT: String(port) },
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'production',
+      TENANT_RATE_LIMIT_PER_MINUTE: '100000000',
+      AUTH_FAILURE_LIMIT: '1000000',
+      ...env,
+      PORT: String(port),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   // The API's own output goes to our stderr: stdout is reserved for the JSON result.
   child.stdout!.on('data', (d) => process.stderr.write(`[api] ${d}`));
   child.stderr!.on('data', (d) => process.stderr.write(`[api] ${d}`));
   let exited: number | null = null;
-  const gone = new Promise<void>((resolve) => child.once('exit', (code, signal) => { exited = code ?? (signal ? 128 : 1); resolve(); }));
+  const gone = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      exited = code ?? (signal ? 128 : 1);
+      resolve();
+    }),
+  );
 
   const stop = async () => {
     if (exited !== null) return;

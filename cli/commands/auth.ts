@@ -25,7 +25,9 @@ export function authCommands(program: Command): void {
       const vpn = createVpnClient({ baseUrl: apiUrl, apiKey });
       const me = await vpn.call(vpn.api.GET('/api/v1/me'));
       const path = saveCredentials({ apiUrl, apiKey });
-      print(`Logged in to ${apiUrl} as ${me.role === 'admin' ? 'the operator' : `tenant ${me.tenantName} (${me.tenantId})`} with key ${me.keyName}; saved in ${path}`);
+      print(
+        `Logged in to ${apiUrl} as ${me.role === 'admin' ? 'the operator' : `tenant ${me.tenantName} (${me.tenantId})`} with key ${me.keyName}; saved in ${path}`,
+      );
     });
 
   program
@@ -37,9 +39,15 @@ export function authCommands(program: Command): void {
       const creds = loadCredentials();
       const me = await client().call(client().api.GET('/api/v1/me'));
       const row = { apiUrl: creds.apiUrl, ...me, config: process.env.VPNCTL_API_KEY ? 'environment' : configPath() };
-      print(render(row, format, [
-        { header: 'API', value: (r) => r.apiUrl }, { header: 'ROLE', value: (r) => r.role }, { header: 'TENANT', value: (r) => r.tenantName },
-        { header: 'TENANT ID', value: (r) => r.tenantId }, { header: 'KEY', value: (r) => r.keyName }, { header: 'FROM', value: (r) => r.config },
-      ]));
+      print(
+        render(row, format, [
+          { header: 'API', value: (r) => r.apiUrl },
+          { header: 'ROLE', value: (r) => r.role },
+          { header: 'TENANT', value: (r) => r.tenantName },
+          { header: 'TENANT ID', value: (r) => r.tenantId },
+          { header: 'KEY', value: (r) => r.keyName },
+          { header: 'FROM', value: (r) => r.config },
+        ]),
+      );
     });
 }

@@ -21,7 +21,7 @@ export function resourceCommands(program: Command): void {
     .argument('<kind>', 'gateways | peers | tunnels | alert-templates')
     .argument('[name-or-id]')
     .option('-o, --output <format>', 'table|json|yaml', 'table')
-    .option('-q, --search <text>', 'Fuzzy search over name, id and addresses (as the console\'s search box)')
+    .option('-q, --search <text>', "Fuzzy search over name, id and addresses (as the console's search box)")
     .option('--gateway <name-or-id>', 'tunnels: of this gateway')
     .option('--peer <name-or-id>', 'tunnels: to this peer')
     .option('--vpc <name-or-id>', 'gateways: in this VPC')
@@ -74,7 +74,7 @@ export function resourceCommands(program: Command): void {
 
   create
     .command('peer')
-    .description('A peer gateway: the remote device\'s public address')
+    .description("A peer gateway: the remote device's public address")
     .requiredOption('--name <name>')
     .requiredOption('--ip <address>', 'Public IPv4 address; 0.0.0.0 accepts any (the remote initiates)')
     .option('--remark <text>')
@@ -82,20 +82,24 @@ export function resourceCommands(program: Command): void {
     .action(async (o: { name: string; ip: string; remark?: string; output: string }) => {
       const format = outputFormat(o.output, 'table');
       const vpn = client();
-      const p = await vpn.call(vpn.api.POST('/api/v1/peer-gateways', { body: { name: o.name, ipAddress: o.ip, ...(o.remark !== undefined ? { remark: o.remark } : {}) } }));
+      const p = await vpn.call(
+        vpn.api.POST('/api/v1/peer-gateways', { body: { name: o.name, ipAddress: o.ip, ...(o.remark !== undefined ? { remark: o.remark } : {}) } }),
+      );
       print(render(p, format, peers.columns));
     });
 
-  gatewayBuyOptions(create.command('gateway').description('Buy a VPN gateway (same as `gateway buy`): shows the quote and asks to confirm'))
-    .action(async (o: BuyFlags) => buyGateway(o));
+  gatewayBuyOptions(create.command('gateway').description('Buy a VPN gateway (same as `gateway buy`): shows the quote and asks to confirm')).action(
+    async (o: BuyFlags) => buyGateway(o),
+  );
 
-  tunnelCreateOptions(create.command('tunnel').description('A tunnel between a gateway and a peer, with its IKE and IPsec policies'))
-    .action(async (o: TunnelFlags) => {
+  tunnelCreateOptions(create.command('tunnel').description('A tunnel between a gateway and a peer, with its IKE and IPsec policies')).action(
+    async (o: TunnelFlags) => {
       const format = outputFormat(o.output, 'table');
       const vpn = client();
       const t = await vpn.call(vpn.api.POST('/api/v1/vpn-tunnels', { body: await tunnelBody(vpn, o) }));
       print(render(t, format, tunnels.columns));
-    });
+    },
+  );
 
   create
     .command('alert-template')
@@ -106,25 +110,37 @@ export function resourceCommands(program: Command): void {
     .option('--webhook <url>', 'A webhook channel (repeatable)', collect, [])
     .option('--webhook-secret <secret>', 'Signing secret for the webhooks')
     .option('--console', 'A console channel (notifications in the console)')
-    .option('--default', 'Make it the tenant\'s default template')
+    .option('--default', "Make it the tenant's default template")
     .option('-o, --output <format>', 'table|json|yaml', 'table')
-    .action(async (o: { name: string; description?: string; rule: string[]; webhook: string[]; webhookSecret?: string; console?: boolean; default?: boolean; output: string }) => {
-      const format = outputFormat(o.output, 'table');
-      if (!o.rule.length) throw new UsageError('give at least one --rule metric:comparator:threshold:periods');
-      const rules = o.rule.map((r) => {
-        const [metric, comparator, threshold, periods, ...rest] = r.split(':');
-        if (rest.length || periods === undefined || Number.isNaN(Number(threshold))) throw new UsageError(`--rule must be metric:comparator:threshold:periods (got ${r})`);
-        return { metric, comparator, threshold: Number(threshold), periods: intFlag(periods, '--rule periods') };
-      });
-      const channels = [
-        ...o.webhook.map((url) => ({ type: 'webhook' as const, url, ...(o.webhookSecret ? { secret: o.webhookSecret } : {}) })),
-        ...(o.console ? [{ type: 'console' as const }] : []),
-      ];
-      const vpn = client();
-      const body = { name: o.name, rules, channels, ...(o.description ? { description: o.description } : {}), ...(o.default ? { isDefault: true } : {}) };
-      const t = await vpn.call(vpn.api.POST('/api/v1/alert-templates', { body: body as Schemas['CreateAlertTemplateDto'] }));
-      print(render(t, format, alertTemplates.columns));
-    });
+    .action(
+      async (o: {
+        name: string;
+        description?: string;
+        rule: string[];
+        webhook: string[];
+        webhookSecret?: string;
+        console?: boolean;
+        default?: boolean;
+        output: string;
+      }) => {
+        const format = outputFormat(o.output, 'table');
+        if (!o.rule.length) throw new UsageError('give at least one --rule metric:comparator:threshold:periods');
+        const rules = o.rule.map((r) => {
+          const [metric, comparator, threshold, periods, ...rest] = r.split(':');
+          if (rest.length || periods === undefined || Number.isNaN(Number(threshold)))
+            throw new UsageError(`--rule must be metric:comparator:threshold:periods (got ${r})`);
+          return { metric, comparator, threshold: Number(threshold), periods: intFlag(periods, '--rule periods') };
+        });
+        const channels = [
+          ...o.webhook.map((url) => ({ type: 'webhook' as const, url, ...(o.webhookSecret ? { secret: o.webhookSecret } : {}) })),
+          ...(o.console ? [{ type: 'console' as const }] : []),
+        ];
+        const vpn = client();
+        const body = { name: o.name, rules, channels, ...(o.description ? { description: o.description } : {}), ...(o.default ? { isDefault: true } : {}) };
+        const t = await vpn.call(vpn.api.POST('/api/v1/alert-templates', { body: body as Schemas['CreateAlertTemplateDto'] }));
+        print(render(t, format, alertTemplates.columns));
+      },
+    );
 }
 
 export interface TunnelFlags {
@@ -158,7 +174,7 @@ export function tunnelCreateOptions(cmd: Command): Command {
     .option('--remark <text>')
     .requiredOption('--gateway <name-or-id>')
     .requiredOption('--peer <name-or-id>')
-    .option('--local-subnet <name-cidr-or-id>', 'A subnet of the gateway\'s VPC (repeatable)', collect, [])
+    .option('--local-subnet <name-cidr-or-id>', "A subnet of the gateway's VPC (repeatable)", collect, [])
     .option('--remote-cidr <cidr>', 'A remote subnet (repeatable)', collect, [])
     .option('--psk <key>', 'Pre-shared key (visible in the process list: prefer --psk-stdin)')
     .option('--psk-stdin', 'Read the pre-shared key from standard input')
@@ -189,17 +205,29 @@ async function tunnelBody(vpn: VpnClient, o: TunnelFlags): Promise<Schemas['Crea
   const localSubnetIds = o.localSubnet.map((s) => subnets.find((x) => x.id === s || x.name === s || x.cidr === s)?.id ?? s);
   const defined = <T extends object>(obj: T) => Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined));
   const ike = defined({
-    version: o.ikeVersion, authAlgorithm: o.ikeAuth, encryptionAlgorithm: o.ikeEncryption, exchangeMode: o.ikeExchangeMode,
+    version: o.ikeVersion,
+    authAlgorithm: o.ikeAuth,
+    encryptionAlgorithm: o.ikeEncryption,
+    exchangeMode: o.ikeExchangeMode,
     dhGroup: o.ikeDhGroup === undefined ? undefined : groupFlag(o.ikeDhGroup, '--ike-dh-group', false),
-    localId: o.ikeLocalId, remoteId: o.ikeRemoteId, lifetimeSeconds: o.ikeLifetime === undefined ? undefined : intFlag(o.ikeLifetime, '--ike-lifetime'),
+    localId: o.ikeLocalId,
+    remoteId: o.ikeRemoteId,
+    lifetimeSeconds: o.ikeLifetime === undefined ? undefined : intFlag(o.ikeLifetime, '--ike-lifetime'),
   });
   const ipsec = defined({
-    protocol: o.ipsecProtocol, authAlgorithm: o.ipsecAuth, encryptionAlgorithm: o.ipsecEncryption,
+    protocol: o.ipsecProtocol,
+    authAlgorithm: o.ipsecAuth,
+    encryptionAlgorithm: o.ipsecEncryption,
     pfsGroup: o.ipsecPfsGroup === undefined ? undefined : groupFlag(o.ipsecPfsGroup, '--ipsec-pfs-group', true),
     lifetimeSeconds: o.ipsecLifetime === undefined ? undefined : intFlag(o.ipsecLifetime, '--ipsec-lifetime'),
   });
   return {
-    name: o.name, gatewayId: gateway.id, peerId: peer.id, localSubnetIds, remoteCidrs: o.remoteCidr, psk,
+    name: o.name,
+    gatewayId: gateway.id,
+    peerId: peer.id,
+    localSubnetIds,
+    remoteCidrs: o.remoteCidr,
+    psk,
     ...(o.remark !== undefined ? { remark: o.remark } : {}),
     ...(Object.keys(ike).length ? { ikePolicy: ike as Schemas['IkePolicyDto'] } : {}),
     ...(Object.keys(ipsec).length ? { ipsecPolicy: ipsec as Schemas['IpsecPolicyDto'] } : {}),

@@ -8,7 +8,11 @@ import { parseDuration } from '../durations';
 import { CliError, UsageError } from '../errors';
 
 function blockedError(plan: Plan): CliError {
-  return new CliError(`${plan.blocked.length} field(s) cannot change in place`, 1, plan.blocked.map((b) => `${b.kind} ${b.name}: ${b.field} [rule: immutable]`));
+  return new CliError(
+    `${plan.blocked.length} field(s) cannot change in place`,
+    1,
+    plan.blocked.map((b) => `${b.kind} ${b.name}: ${b.field} [rule: immutable]`),
+  );
 }
 
 export function siteCommands(program: Command): void {
@@ -16,7 +20,7 @@ export function siteCommands(program: Command): void {
     .command('plan')
     .description('What apply would create, change (field by field, PSKs masked) and, with --prune, delete')
     .requiredOption('-f, --file <site.yaml>', 'The site file (- for standard input)')
-    .option('--prune', 'Also delete the tenant\'s peers, gateways and tunnels the file does not name')
+    .option('--prune', "Also delete the tenant's peers, gateways and tunnels the file does not name")
     .option('-o, --output <format>', 'text | json', 'text')
     .action(async (o: { file: string; prune?: boolean; output: string }) => {
       if (o.output !== 'text' && o.output !== 'json') throw new UsageError(`-o must be text or json for plan (got ${o.output})`);
@@ -32,7 +36,7 @@ export function siteCommands(program: Command): void {
     .command('apply')
     .description('Make the tenant match the file: create, change (and with --prune delete), then wait for its tunnels')
     .requiredOption('-f, --file <site.yaml>', 'The site file (- for standard input)')
-    .option('--prune', 'Also delete the tenant\'s peers, gateways and tunnels the file does not name')
+    .option('--prune', "Also delete the tenant's peers, gateways and tunnels the file does not name")
     .option('--no-wait', 'Do not wait for the tunnels to connect')
     .option('--timeout <duration>', 'How long to wait for the tunnels (and deletions)', '5m')
     .option('-y, --yes', 'Apply without asking (required when not on a terminal)')

@@ -20,14 +20,14 @@ function logLine(e: LogEntry): string {
 }
 
 export function tunnelCommands(program: Command): void {
-  const tunnel = program.command('tunnel').description('Tunnel actions: the remote side\'s configuration, the connection log, waiting for a state');
+  const tunnel = program.command('tunnel').description("Tunnel actions: the remote side's configuration, the connection log, waiting for a state");
 
   tunnel
     .command('config')
     .description('The configuration for a side of the tunnel (stdout, or --out FILE)')
     .argument('<name-or-id>')
     .option('--side <side>', 'remote (the remote device) or platform (strongswan-ipsec only)', 'remote')
-    .option('--vendor <vendor>', 'strongswan-ipsec | strongswan-swanctl | libreswan | cisco-ios | huawei (default: the API\'s)')
+    .option('--vendor <vendor>', "strongswan-ipsec | strongswan-swanctl | libreswan | cisco-ios | huawei (default: the API's)")
     .option('--out <file>', 'Write to this file (mode 600: it holds the PSK)')
     .action(async (nameOrId: string, o: { side: string; vendor?: string; out?: string }) => {
       const vpn = client();
@@ -63,9 +63,22 @@ export function tunnelCommands(program: Command): void {
         else for (const e of fresh) print(logLine(e));
       };
       // Following, every poll asks for all entries since the newest seen (the page's maximum).
-      const read = async (from?: string) => (await vpn.call(vpn.api.GET('/api/v1/vpn-tunnels/{id}/logs', {
-        params: { path: { id: t.id }, query: { limit: from ? 200 : limit, ...(o.kind ? { kind: o.kind } : {}), ...(o.result ? { result: o.result } : {}), ...(from ? { from } : {}) } as never },
-      }))).items;
+      const read = async (from?: string) =>
+        (
+          await vpn.call(
+            vpn.api.GET('/api/v1/vpn-tunnels/{id}/logs', {
+              params: {
+                path: { id: t.id },
+                query: {
+                  limit: from ? 200 : limit,
+                  ...(o.kind ? { kind: o.kind } : {}),
+                  ...(o.result ? { result: o.result } : {}),
+                  ...(from ? { from } : {}),
+                } as never,
+              },
+            }),
+          )
+        ).items;
       const first = await read();
       show(first);
       let newest = first[0]?.at;

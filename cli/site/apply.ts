@@ -54,10 +54,16 @@ export async function applyPlan(vpn: VpnClient, site: SiteSpec, current: Current
   if (opts.wait) await waitForSite(vpn, site, opts);
 }
 
-async function create(vpn: VpnClient, step: Extract<Step, { op: 'create' }>, ids: { peer: Map<string, string>; gateway: Map<string, string> }): Promise<string> {
+async function create(
+  vpn: VpnClient,
+  step: Extract<Step, { op: 'create' }>,
+  ids: { peer: Map<string, string>; gateway: Map<string, string> },
+): Promise<string> {
   if (step.kind === 'peer') {
     const s = step.spec;
-    return (await vpn.call(vpn.api.POST('/api/v1/peer-gateways', { body: { name: s.name, ipAddress: s.ipAddress, ...(s.remark ? { remark: s.remark } : {}) } }))).id;
+    return (
+      await vpn.call(vpn.api.POST('/api/v1/peer-gateways', { body: { name: s.name, ipAddress: s.ipAddress, ...(s.remark ? { remark: s.remark } : {}) } }))
+    ).id;
   }
   if (step.kind === 'gateway') {
     const g = await vpn.call(vpn.api.POST('/api/v1/vpn-gateways', { body: { name: step.name, ...step.body } }));
@@ -71,8 +77,15 @@ async function create(vpn: VpnClient, step: Extract<Step, { op: 'create' }>, ids
   const peerId = ids.peer.get(s.peer);
   if (!gatewayId || !peerId) throw new CliError(`tunnel ${s.name}: gateway ${s.gateway} or peer ${s.peer} does not exist`);
   const body = {
-    name: s.name, gatewayId, peerId, localSubnetIds: step.localSubnetIds, remoteCidrs: s.remoteCidrs, psk: s.psk,
-    ...(s.remark ? { remark: s.remark } : {}), ...(s.ikePolicy ? { ikePolicy: s.ikePolicy } : {}), ...(s.ipsecPolicy ? { ipsecPolicy: s.ipsecPolicy } : {}),
+    name: s.name,
+    gatewayId,
+    peerId,
+    localSubnetIds: step.localSubnetIds,
+    remoteCidrs: s.remoteCidrs,
+    psk: s.psk,
+    ...(s.remark ? { remark: s.remark } : {}),
+    ...(s.ikePolicy ? { ikePolicy: s.ikePolicy } : {}),
+    ...(s.ipsecPolicy ? { ipsecPolicy: s.ipsecPolicy } : {}),
     ...tunnelOptions(s),
   } as const;
   return (await vpn.call(vpn.api.POST('/api/v1/vpn-tunnels', { body: body as never }))).id;
@@ -87,13 +100,20 @@ async function change(vpn: VpnClient, step: Extract<Step, { op: 'change' }>): Pr
   }
   if (step.kind === 'gateway') {
     const s = step.spec as GatewaySpec;
-    await vpn.call(vpn.api.PATCH('/api/v1/vpn-gateways/{id}', { params: path, body: { ...(touched('remark') ? { remark: s.remark } : {}), ...(touched('autoRenew') ? { autoRenew: s.autoRenew } : {}) } }));
+    await vpn.call(
+      vpn.api.PATCH('/api/v1/vpn-gateways/{id}', {
+        params: path,
+        body: { ...(touched('remark') ? { remark: s.remark } : {}), ...(touched('autoRenew') ? { autoRenew: s.autoRenew } : {}) },
+      }),
+    );
     return;
   }
   const s = step.spec as TunnelSpec;
   if (touched('remark')) await vpn.call(vpn.api.PATCH('/api/v1/vpn-tunnels/{id}', { params: path, body: { remark: s.remark } }));
   if (touched('localSubnets') || touched('remoteCidrs')) {
-    await vpn.call(vpn.api.PUT('/api/v1/vpn-tunnels/{id}/subnets', { params: path, body: { localSubnetIds: step.localSubnetIds ?? [], remoteCidrs: s.remoteCidrs } }));
+    await vpn.call(
+      vpn.api.PUT('/api/v1/vpn-tunnels/{id}/subnets', { params: path, body: { localSubnetIds: step.localSubnetIds ?? [], remoteCidrs: s.remoteCidrs } }),
+    );
   }
   if (touched('ikePolicy') || touched('psk')) {
     const body = { ...(touched('ikePolicy') ? s.ikePolicy : {}), ...(touched('psk') ? { psk: s.psk } : {}) };
@@ -135,7 +155,9 @@ async function waitUntilGone(vpn: VpnClient, tunnelIds: string[], timeoutMs: num
 async function waitForSite(vpn: VpnClient, site: SiteSpec, opts: ApplyOptions): Promise<void> {
   const deadline = Date.now() + opts.timeoutMs;
   for (const spec of site.tunnels) {
-    const found = (await vpn.call(vpn.api.GET('/api/v1/vpn-tunnels', { params: { query: { q: spec.name, limit: 100 } } }))).items.find((t) => t.name === spec.name);
+    const found = (await vpn.call(vpn.api.GET('/api/v1/vpn-tunnels', { params: { query: { q: spec.name, limit: 100 } } }))).items.find(
+      (t) => t.name === spec.name,
+    );
     if (!found) throw new CliError(`tunnel ${spec.name} was not found after apply`);
     const progress = progressPrinter();
     try {

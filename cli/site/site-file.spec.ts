@@ -34,11 +34,13 @@ tunnels:
     ipsecPolicy: { pfsGroup: 3, colour: red }
 `;
   const e = failure(() => parseSite(text, 'site.yaml', {}));
-  expect(e.details).toEqual(expect.arrayContaining([
-    'tunnels[0].localSubnets: must NOT have fewer than 1 items [rule: minItems]',
-    'tunnels[0].ipsecPolicy.pfsGroup: must be equal to one of the allowed values: 1, 2, 5, 14, 24, 19, 20, 21, 31, disable [rule: enum]',
-    'tunnels[0].ipsecPolicy: must NOT have additional properties: colour [rule: additionalProperties]',
-  ]));
+  expect(e.details).toEqual(
+    expect.arrayContaining([
+      'tunnels[0].localSubnets: must NOT have fewer than 1 items [rule: minItems]',
+      'tunnels[0].ipsecPolicy.pfsGroup: must be equal to one of the allowed values: 1, 2, 5, 14, 24, 19, 20, 21, 31, disable [rule: enum]',
+      'tunnels[0].ipsecPolicy: must NOT have additional properties: colour [rule: additionalProperties]',
+    ]),
+  );
 });
 
 it('refuses a name given twice, an unset variable and a file that is not YAML', () => {
@@ -49,11 +51,15 @@ it('refuses a name given twice, an unset variable and a file that is not YAML', 
   expect(failure(() => parseSite('a: [', 'f', {})).message).toMatch(/^f is not valid YAML/);
 });
 
-it('the schema\'s policy enums are the API\'s (docs/openapi.json)', () => {
+it("the schema's policy enums are the API's (docs/openapi.json)", () => {
   const api = JSON.parse(readFileSync(join(ROOT, 'docs', 'openapi.json'), 'utf8')).components.schemas;
   const tunnel = schema.properties.tunnels.items.properties;
   const enums = (props: Record<string, { enum?: unknown[]; oneOf?: { enum: unknown[] }[] }>) =>
-    Object.fromEntries(Object.entries(props).filter(([, p]) => p.enum || p.oneOf).map(([k, p]) => [k, p.enum ?? p.oneOf!.flatMap((o) => o.enum)]));
+    Object.fromEntries(
+      Object.entries(props)
+        .filter(([, p]) => p.enum || p.oneOf)
+        .map(([k, p]) => [k, p.enum ?? p.oneOf!.flatMap((o) => o.enum)]),
+    );
   expect(enums(tunnel.ikePolicy.properties as never)).toEqual(enums(api.IkePolicyDto.properties));
   expect(enums(tunnel.ipsecPolicy.properties as never)).toEqual(enums(api.IpsecPolicyDto.properties));
   expect(Object.keys(tunnel.ikePolicy.properties).sort()).toEqual(Object.keys(api.IkePolicyDto.properties).sort());
@@ -69,8 +75,10 @@ it('tunnel options (issue 16): dpd, ikeFragmentation and tcpMssClamp are read; o
   const site = parseSite(`${base} dpd: { delaySeconds: 3, timeoutSeconds: 10, action: hold }, ikeFragmentation: false, tcpMssClamp: null }\n`, 'f', {});
   expect(site.tunnels[0]).toMatchObject({ dpd: { delaySeconds: 3, timeoutSeconds: 10, action: 'hold' }, ikeFragmentation: false, tcpMssClamp: null });
   const bad = failure(() => parseSite(`${base} dpd: { action: none }, tcpMssClamp: 9000 }\n`, 'f', {})).details;
-  expect(bad).toEqual(expect.arrayContaining([
-    'tunnels[0].dpd.action: must be equal to one of the allowed values: clear, hold, restart [rule: enum]',
-    'tunnels[0].tcpMssClamp: must be <= 1460 [rule: maximum]',
-  ]));
+  expect(bad).toEqual(
+    expect.arrayContaining([
+      'tunnels[0].dpd.action: must be equal to one of the allowed values: clear, hold, restart [rule: enum]',
+      'tunnels[0].tcpMssClamp: must be <= 1460 [rule: maximum]',
+    ]),
+  );
 });

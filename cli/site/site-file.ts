@@ -86,9 +86,17 @@ export function parseSite(text: string, source: string, env: NodeJS.ProcessEnv =
   }
   if (!validate(raw)) {
     const details = (validate.errors ?? []).map((e) => {
-      const field = e.instancePath.replace(/^\//, '').replace(/\/(\d+)(?=\/|$)/g, '[$1]').replace(/\//g, '.') || '(file)';
-      const extra = e.keyword === 'enum' ? `: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`
-        : e.keyword === 'additionalProperties' ? `: ${(e.params as { additionalProperty: string }).additionalProperty}` : '';
+      const field =
+        e.instancePath
+          .replace(/^\//, '')
+          .replace(/\/(\d+)(?=\/|$)/g, '[$1]')
+          .replace(/\//g, '.') || '(file)';
+      const extra =
+        e.keyword === 'enum'
+          ? `: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`
+          : e.keyword === 'additionalProperties'
+            ? `: ${(e.params as { additionalProperty: string }).additionalProperty}`
+            : '';
       return `${field}: ${e.message}${extra} [rule: ${e.keyword}]`;
     });
     throw new CliError(`${source} does not match the site file schema (docs/cli.md)`, 1, details);

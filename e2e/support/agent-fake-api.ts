@@ -153,7 +153,11 @@ export class FakeAgentApi {
       return send(res, 200, { items: this.inventory.get(path) });
     }
     if (req.method === 'POST') {
-      const kind = path.split('/').pop()!.replace(/s$/, '').replace(/[^a-z]/g, '');
+      const kind = path
+        .split('/')
+        .pop()!
+        .replace(/s$/, '')
+        .replace(/[^a-z]/g, '');
       const item = { ...(raw ? JSON.parse(raw) : {}), id: `${kind}-${randomBytes(4).toString('hex')}`, key: `key-${randomBytes(8).toString('hex')}` };
       this.inventory.set(path, [...items, item]);
       return send(res, 201, item);

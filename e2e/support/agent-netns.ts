@@ -63,10 +63,14 @@ export interface AgentProcess {
 export function spawnAgent(o: { apiUrl: string; tokenFile: string; stateFile: string; netns: string; logFile: string; extra?: string[] }): AgentProcess {
   if (!existsSync(AGENT_SCRIPT)) throw new Error(`${AGENT_SCRIPT} is missing: build first (the e2e global setup does)`);
   const out = openSync(o.logFile, 'a');
-  const child = spawn(process.execPath, [AGENT_SCRIPT, '--api-url', o.apiUrl, '--token-file', o.tokenFile, '--state-file', o.stateFile, '--netns', o.netns, ...(o.extra ?? [])], {
-    stdio: ['ignore', out, out],
-    env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
-  });
+  const child = spawn(
+    process.execPath,
+    [AGENT_SCRIPT, '--api-url', o.apiUrl, '--token-file', o.tokenFile, '--state-file', o.stateFile, '--netns', o.netns, ...(o.extra ?? [])],
+    {
+      stdio: ['ignore', out, out],
+      env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
+    },
+  );
   closeSync(out);
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return {

@@ -51,9 +51,12 @@ export class ConsoleBrowser {
     });
     this.context.setDefaultTimeout(15_000);
     if (this.o.lang) {
-      await this.context.addInitScript(([k, v]) => {
-        if (!(globalThis as any).localStorage.getItem(k)) (globalThis as any).localStorage.setItem(k, v);
-      }, [STORAGE.lang, this.o.lang] as const);
+      await this.context.addInitScript(
+        ([k, v]) => {
+          if (!(globalThis as any).localStorage.getItem(k)) (globalThis as any).localStorage.setItem(k, v);
+        },
+        [STORAGE.lang, this.o.lang] as const,
+      );
     }
     this.page = await this.context.newPage();
     this.page.on('pageerror', (e) => {
@@ -63,7 +66,8 @@ export class ConsoleBrowser {
     this.page.on('console', (m) => {
       // Failed requests are logged with their URL below instead.
       if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) this.errors.push(`console: ${m.text()}`);
-      if (/Content Security Policy|Refused to (load|execute|apply|connect|frame|evaluate)/i.test(m.text())) this.cspViolations.push(`${this.page.url()}: ${m.text()}`);
+      if (/Content Security Policy|Refused to (load|execute|apply|connect|frame|evaluate)/i.test(m.text()))
+        this.cspViolations.push(`${this.page.url()}: ${m.text()}`);
     });
     this.page.on('response', (r) => {
       if (r.status() >= 400) this.errors.push(`${r.status()} ${r.request().method()} ${r.url().replace(this.o.baseUrl, '')}`);
@@ -82,13 +86,16 @@ export class ConsoleBrowser {
 
   /** Skips the form: the session the login page would have stored (for pages tested after the login test). */
   async presetSession(apiKey: string, role: 'tenant' | 'operator'): Promise<void> {
-    await this.context!.addInitScript(([k, r, keyName, roleName]) => {
-      const s = (globalThis as any).sessionStorage;
-      if (!s.getItem(keyName)) {
-        s.setItem(keyName, k);
-        s.setItem(roleName, r);
-      }
-    }, [apiKey, role, STORAGE.apiKey, STORAGE.role] as const);
+    await this.context!.addInitScript(
+      ([k, r, keyName, roleName]) => {
+        const s = (globalThis as any).sessionStorage;
+        if (!s.getItem(keyName)) {
+          s.setItem(keyName, k);
+          s.setItem(roleName, r);
+        }
+      },
+      [apiKey, role, STORAGE.apiKey, STORAGE.role] as const,
+    );
   }
 
   /** Switches the language with the header's switch (a segmented 中文 | EN control; the choice is kept in localStorage). */
@@ -96,7 +103,11 @@ export class ConsoleBrowser {
     const page = this.page;
     const current = await page.evaluate((k) => (globalThis as any).localStorage.getItem(k), STORAGE.lang).catch(() => null);
     if (current === lang && (await page.getByTestId('lang-switch').count()) === 0) return;
-    await page.getByTestId('lang-switch').first().getByText(lang === 'zh' ? '中文' : 'EN', { exact: true }).click();
+    await page
+      .getByTestId('lang-switch')
+      .first()
+      .getByText(lang === 'zh' ? '中文' : 'EN', { exact: true })
+      .click();
     await page.waitForFunction(([k, l]) => (globalThis as any).localStorage.getItem(k) === l, [STORAGE.lang, lang] as const);
     await page.waitForFunction((l) => (globalThis as any).document.documentElement.lang === (l === 'zh' ? 'zh-CN' : 'en'), lang);
   }
@@ -143,11 +154,16 @@ export class ConsoleBrowser {
 async function settled(el: Locator): Promise<void> {
   // (Runs in the page; the tests compile without the DOM library, hence the local type.)
   type Animated = { getAnimations(o: { subtree: boolean }): { effect: { getTiming(): { iterations?: number } } | null; finished: Promise<unknown> }[] };
-  await el.evaluate((node) =>
-    Promise.all((node as unknown as Animated).getAnimations({ subtree: true })
-      .filter((a) => a.effect?.getTiming().iterations !== Infinity)
-      .map((a) => a.finished.catch(() => undefined))),
-  ).catch(() => undefined);
+  await el
+    .evaluate((node) =>
+      Promise.all(
+        (node as unknown as Animated)
+          .getAnimations({ subtree: true })
+          .filter((a) => a.effect?.getTiming().iterations !== Infinity)
+          .map((a) => a.finished.catch(() => undefined)),
+      ),
+    )
+    .catch(() => undefined);
 }
 
 /**
@@ -167,8 +183,13 @@ export async function pickOption(page: Page, testId: string, label: string | Reg
     await settled(dropdown);
     await option.click({ timeout: 10_000 });
   } catch (err) {
-    const offered = await dropdown.locator('.ant-select-item-option').allInnerTexts().catch(() => []);
-    throw new Error(`no option ${label} in select ${testId} (offered: ${offered.join(' | ') || 'none'}): ${(err as Error).message.split('\n')[0]}`, { cause: err });
+    const offered = await dropdown
+      .locator('.ant-select-item-option')
+      .allInnerTexts()
+      .catch(() => []);
+    throw new Error(`no option ${label} in select ${testId} (offered: ${offered.join(' | ') || 'none'}): ${(err as Error).message.split('\n')[0]}`, {
+      cause: err,
+    });
   }
   if (o.multiple) await page.keyboard.press('Escape');
   else {
@@ -183,7 +204,11 @@ export async function pickOption(page: Page, testId: string, label: string | Reg
 
 /** Waits until nothing on the page is loading (antd spinners gone) and animations have ended. */
 export async function settle(page: Page): Promise<void> {
-  await page.waitForFunction(() => !(globalThis as any).document.querySelector('.ant-spin-spinning, .ant-skeleton-active, .ant-btn-loading'), undefined, { timeout: 15_000 }).catch(() => undefined);
+  await page
+    .waitForFunction(() => !(globalThis as any).document.querySelector('.ant-spin-spinning, .ant-skeleton-active, .ant-btn-loading'), undefined, {
+      timeout: 15_000,
+    })
+    .catch(() => undefined);
   await page.waitForTimeout(300);
 }
 
@@ -250,7 +275,10 @@ export function languageProblems(text: string, lang: Lang, cat: { en: Catalogue;
   const namespaces = [...new Set(Object.keys(cat.en).map((k) => k.split('.')[0]))];
   const keyRe = new RegExp(`(?<![A-Za-z0-9_.-])(?:${namespaces.map(escapeRe).join('|')})\\.[A-Za-z0-9_]+(?:\\.[A-Za-z0-9_]+)*`, 'g');
   for (const m of text.matchAll(keyRe)) problems.push(`raw message key "${m[0]}"`);
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !SWITCH_LABELS.includes(l));
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !SWITCH_LABELS.includes(l));
   if (lang === 'en') {
     for (const l of lines) if (HAN.test(l.replace(/中文/g, ''))) problems.push(`Chinese text on the English page: "${l.slice(0, 80)}"`);
   } else {
@@ -270,9 +298,52 @@ export function languageProblems(text: string, lang: Lang, cat: { en: Catalogue;
  * algorithm (vpntnl-…, 198.51.100.7, aes128, sha1) and passes too.
  */
 const LATIN_ALLOWED = [
-  'EN', 'bps', 'Kbps', 'Mbps', 'Gbps', 'pps', 'Kpps', 'Mpps', 'UTC', 'GMT', 'CNY', 'MB', 'GB',
-  'IKE', 'IKEv', 'IPsec', 'ESP', 'AH', 'PSK', 'DH', 'PFS', 'AES', 'SHA', 'MD', 'DES', 'CIDR', 'VPC', 'VPN', 'IP', 'ID', 'FQDN', 'DPD', 'SA',
-  'strongSwan', 'libreswan', 'swanctl', 'Cisco', 'IOS', 'Huawei', 'charon', 'ESTABLISHED', 'INSTALLED', 'modp', 'ecp', 'main', 'aggressive',
+  'EN',
+  'bps',
+  'Kbps',
+  'Mbps',
+  'Gbps',
+  'pps',
+  'Kpps',
+  'Mpps',
+  'UTC',
+  'GMT',
+  'CNY',
+  'MB',
+  'GB',
+  'IKE',
+  'IKEv',
+  'IPsec',
+  'ESP',
+  'AH',
+  'PSK',
+  'DH',
+  'PFS',
+  'AES',
+  'SHA',
+  'MD',
+  'DES',
+  'CIDR',
+  'VPC',
+  'VPN',
+  'IP',
+  'ID',
+  'FQDN',
+  'DPD',
+  'SA',
+  'strongSwan',
+  'libreswan',
+  'swanctl',
+  'Cisco',
+  'IOS',
+  'Huawei',
+  'charon',
+  'ESTABLISHED',
+  'INSTALLED',
+  'modp',
+  'ecp',
+  'main',
+  'aggressive',
 ];
 
 export function latinWords(text: string, data: string[] = []): string[] {

@@ -63,7 +63,19 @@ export async function spawnStaleCharon(namespace: string, dir: string): Promise<
   const conf = join(dir, 'strongswan.conf');
   const child = spawn(
     'ip',
-    ['netns', 'exec', namespace, 'unshare', '-m', 'sh', '-c', 'mount -t tmpfs none /var/run && STRONGSWAN_CONF="$1" exec "$2"', 'sh', conf, '/usr/lib/ipsec/charon'],
+    [
+      'netns',
+      'exec',
+      namespace,
+      'unshare',
+      '-m',
+      'sh',
+      '-c',
+      'mount -t tmpfs none /var/run && STRONGSWAN_CONF="$1" exec "$2"',
+      'sh',
+      conf,
+      '/usr/lib/ipsec/charon',
+    ],
     { detached: true, stdio: 'ignore' },
   );
   child.unref();

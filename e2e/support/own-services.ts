@@ -10,7 +10,11 @@ import { freePort } from '../../test/support/product-processes';
 
 /** The newest installed PostgreSQL's binaries (Debian: /usr/lib/postgresql/<major>/bin). */
 const PG_BIN = (() => {
-  const majors = existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql').filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(b) - Number(a)) : [];
+  const majors = existsSync('/usr/lib/postgresql')
+    ? readdirSync('/usr/lib/postgresql')
+        .filter((d) => /^\d+$/.test(d))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
   return `/usr/lib/postgresql/${majors[0] ?? '15'}/bin`;
 })();
 
@@ -55,7 +59,12 @@ export class OwnPostgres {
    */
   async init(): Promise<void> {
     chownSync(this.dir, this.uid, this.gid);
-    execFileSync(`${PG_BIN}/initdb`, ['-D', join(this.dir, 'data'), '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync'], { uid: this.uid, gid: this.gid, stdio: 'ignore', cwd: this.dir });
+    execFileSync(`${PG_BIN}/initdb`, ['-D', join(this.dir, 'data'), '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync'], {
+      uid: this.uid,
+      gid: this.gid,
+      stdio: 'ignore',
+      cwd: this.dir,
+    });
     this.port = await freePort();
     await this.start();
     const c = new Client({ connectionString: this.url('postgres') });
@@ -67,19 +76,39 @@ export class OwnPostgres {
   async start(): Promise<void> {
     const log = openSync(join(this.dir, 'postgres.log'), 'a');
     try {
-      this.proc = spawn(`${PG_BIN}/postgres`, [
-        '-D', join(this.dir, 'data'), '-p', String(this.port), '-k', this.dir,
-        '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'shared_buffers=32MB',
-      ], { uid: this.uid, gid: this.gid, detached: true, stdio: ['ignore', log, log], cwd: this.dir });
+      this.proc = spawn(
+        `${PG_BIN}/postgres`,
+        [
+          '-D',
+          join(this.dir, 'data'),
+          '-p',
+          String(this.port),
+          '-k',
+          this.dir,
+          '-c',
+          'listen_addresses=127.0.0.1',
+          '-c',
+          'fsync=off',
+          '-c',
+          'full_page_writes=off',
+          '-c',
+          'shared_buffers=32MB',
+        ],
+        { uid: this.uid, gid: this.gid, detached: true, stdio: ['ignore', log, log], cwd: this.dir },
+      );
     } finally {
       closeSync(log);
     }
-    await until('the test PostgreSQL', async () => {
-      const c = new Client({ connectionString: this.url('postgres'), connectionTimeoutMillis: 1000 });
-      await c.connect();
-      await c.end();
-      return true;
-    }, 30_000);
+    await until(
+      'the test PostgreSQL',
+      async () => {
+        const c = new Client({ connectionString: this.url('postgres'), connectionTimeoutMillis: 1000 });
+        await c.connect();
+        await c.end();
+        return true;
+      },
+      30_000,
+    );
   }
 
   /** kill -9 of the postmaster and every backend. */
@@ -108,8 +137,18 @@ export class OwnRedis {
 
   async start(): Promise<void> {
     if (!this.port) this.port = await freePort();
-    this.proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir], { detached: true, stdio: 'ignore' });
-    await until('the test Redis', async () => execFileSync('redis-cli', ['-p', String(this.port), 'ping'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().includes('PONG'), 15_000);
+    this.proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir], {
+      detached: true,
+      stdio: 'ignore',
+    });
+    await until(
+      'the test Redis',
+      async () =>
+        execFileSync('redis-cli', ['-p', String(this.port), 'ping'], { stdio: ['ignore', 'pipe', 'ignore'] })
+          .toString()
+          .includes('PONG'),
+      15_000,
+    );
   }
 
   async kill(): Promise<void> {

@@ -41,9 +41,16 @@ export class Product extends ProductProcesses {
   private readonly pings: ChildProcess[] = [];
 
   constructor(o: ProductOptions) {
-    super({ ...o, dirPrefix: 'vpn-e2e-', hostIdPrefix: 'e2e-', redisDb: 13, keepDirVariable: 'KEEP_E2E_DIR', createDatabase: o.createDatabase ?? createTestDatabase,
+    super({
+      ...o,
+      dirPrefix: 'vpn-e2e-',
+      hostIdPrefix: 'e2e-',
+      redisDb: 13,
+      keepDirVariable: 'KEEP_E2E_DIR',
+      createDatabase: o.createDatabase ?? createTestDatabase,
       // A test's peers go with it: waiting for charon's goodbyes cost ~4 s a file.
-      workerStopGraceMs: 500 });
+      workerStopGraceMs: 500,
+    });
   }
 
   async start(): Promise<void> {
@@ -55,10 +62,14 @@ export class Product extends ProductProcesses {
   async waitForTunnel(id: string, states: string[], timeoutMs = 60_000): Promise<any> {
     let tunnel: any;
     try {
-      await this.waitFor(async () => {
-        tunnel = await this.ok('GET', `/api/v1/vpn-tunnels/${id}`);
-        return states.includes(tunnel.connectionState);
-      }, timeoutMs, `tunnel ${id} to be ${states.join('/')}`);
+      await this.waitFor(
+        async () => {
+          tunnel = await this.ok('GET', `/api/v1/vpn-tunnels/${id}`);
+          return states.includes(tunnel.connectionState);
+        },
+        timeoutMs,
+        `tunnel ${id} to be ${states.join('/')}`,
+      );
     } catch (err) {
       const log = await this.request('GET', `/api/v1/vpn-tunnels/${id}/logs?limit=3`).catch(() => null);
       const lines = (log?.body?.items ?? []).map((e: any) => `${e.kind} ${e.result} ${e.reasonCode}\n    ${e.lines.join('\n    ')}`).join('\n  ');
@@ -69,10 +80,14 @@ export class Product extends ProductProcesses {
 
   async waitForGateway(id: string, state = 'running', timeoutMs = 60_000): Promise<any> {
     let gw: any;
-    await this.waitFor(async () => {
-      gw = await this.ok('GET', `/api/v1/vpn-gateways/${id}`);
-      return gw.resourceState === state;
-    }, timeoutMs, `gateway ${id} to be ${state} (last: ${gw?.resourceState} ${gw?.stateReason})`);
+    await this.waitFor(
+      async () => {
+        gw = await this.ok('GET', `/api/v1/vpn-gateways/${id}`);
+        return gw.resourceState === state;
+      },
+      timeoutMs,
+      `gateway ${id} to be ${state} (last: ${gw?.resourceState} ${gw?.stateReason})`,
+    );
     return gw;
   }
 
@@ -99,11 +114,15 @@ export class Product extends ProductProcesses {
     this.pings.push(child);
     let out = '';
     child.stdout!.on('data', (d) => (out += d));
-    return new Promise((resolve) => child.on('exit', () => {
-      const m = /(\d+) packets transmitted, (\d+) received/.exec(out);
-      const lostAt = [...out.matchAll(/^\[(\d+\.\d+)\] no answer yet for icmp_seq=(\d+)/gm)].map((x) => `${new Date(Number(x[1]) * 1000).toISOString()} seq ${x[2]}`);
-      resolve({ sent: m ? Number(m[1]) : 0, received: m ? Number(m[2]) : 0, lostAt });
-    }));
+    return new Promise((resolve) =>
+      child.on('exit', () => {
+        const m = /(\d+) packets transmitted, (\d+) received/.exec(out);
+        const lostAt = [...out.matchAll(/^\[(\d+\.\d+)\] no answer yet for icmp_seq=(\d+)/gm)].map(
+          (x) => `${new Date(Number(x[1]) * 1000).toISOString()} seq ${x[2]}`,
+        );
+        resolve({ sent: m ? Number(m[1]) : 0, received: m ? Number(m[2]) : 0, lostAt });
+      }),
+    );
   }
 
   override async stop(): Promise<void> {
@@ -124,7 +143,11 @@ export class Product extends ProductProcesses {
   /** The routes the instance's agent installed (its routing protocol 201). */
   async agentRoutes(instance: string): Promise<string[]> {
     const r = await this.vmExec(instance, ['ip', '-o', 'route', 'show', 'proto', '201']);
-    return r.stdout.split('\n').filter(Boolean).map((l) => l.split(' ').slice(0, 3).join(' ')).sort();
+    return r.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split(' ').slice(0, 3).join(' '))
+      .sort();
   }
 
   viciSocket(gatewayId: string): string {
@@ -137,13 +160,22 @@ export class Product extends ProductProcesses {
     const eips = await this.ok('GET', '/api/v1/external-ips?limit=100&sort=address&order=asc');
     const eip = eips.items.find((e: any) => !e.boundTo);
     const gw = await this.ok('POST', '/api/v1/vpn-gateways', {
-      name, machineTypeId: this.inventory.machineType.id, vpcId: vpc.id, subnetId: vpc.subnets[subnetIndex].id, externalIpId: eip.id, chargeType: 'hourly',
+      name,
+      machineTypeId: this.inventory.machineType.id,
+      vpcId: vpc.id,
+      subnetId: vpc.subnets[subnetIndex].id,
+      externalIpId: eip.id,
+      chargeType: 'hourly',
     });
     return this.waitForGateway(gw.id);
   }
 
   /** A remote site configured from the tunnel's downloaded remote-side file, optionally edited. */
-  async addSiteFromDownload(tunnelId: string, site: { name: string; publicIp: string; subnet: string }, edit?: (b: { conf: string; secrets: string }) => { conf: string; secrets: string }) {
+  async addSiteFromDownload(
+    tunnelId: string,
+    site: { name: string; publicIp: string; subnet: string },
+    edit?: (b: { conf: string; secrets: string }) => { conf: string; secrets: string },
+  ) {
     const download = await this.request('GET', `/api/v1/vpn-tunnels/${tunnelId}/config?side=remote`);
     if (download.status !== 200) throw new Error(`config download: ${download.status} ${download.text}`);
     let bundle = splitConfigBundle(download.text);

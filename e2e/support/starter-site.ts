@@ -22,7 +22,10 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
 export class Site {
   private proc: ChildProcess | null = null;
   output = '';
-  constructor(readonly ns: string, readonly dir: string) {}
+  constructor(
+    readonly ns: string,
+    readonly dir: string,
+  ) {}
 
   get socket(): string {
     return join(this.dir, 'charon.vici');
@@ -32,7 +35,9 @@ export class Site {
     rmSync(this.dir, { recursive: true, force: true });
     mkdirSync(this.dir, { recursive: true });
     const conf = join(this.dir, 'strongswan.conf');
-    writeFileSync(conf, `starter { config_file = ${join(this.dir, 'ipsec.conf')} }
+    writeFileSync(
+      conf,
+      `starter { config_file = ${join(this.dir, 'ipsec.conf')} }
 charon {
   install_routes = yes
   i_dont_care_about_security_and_use_aggressive_mode_psk = yes
@@ -46,7 +51,8 @@ charon {
     vici { socket = unix://${this.socket} }
   }
 }
-`);
+`,
+    );
     return conf;
   }
 
@@ -124,7 +130,9 @@ const LAB_DIR = '/tmp/strongswan-conf-e2e-';
 
 /** Labs left by a test process that was killed (its pid is in the name): stop and delete them. */
 export function reapStaleLabs(): void {
-  const namespaces = sh('ip', 'netns', 'list').split('\n').map((l) => l.split(' ')[0]);
+  const namespaces = sh('ip', 'netns', 'list')
+    .split('\n')
+    .map((l) => l.split(' ')[0]);
   const tags = new Set(namespaces.map((ns) => /^(ssc\d+)[pr]$/.exec(ns)?.[1]).filter((t): t is string => !!t && existsSync(LAB_DIR + t)));
   for (const tag of tags) {
     try {
@@ -159,7 +167,10 @@ export function createLab(tag: string, gatewayIp: string, remoteIp: string, loca
     sh('ip', 'netns', 'add', pns);
     sh('ip', 'netns', 'add', rns);
     sh('ip', 'link', 'add', `${tag}p0`, 'netns', pns, 'type', 'veth', 'peer', 'name', `${tag}r0`, 'netns', rns);
-    for (const [ns, dev, me, other, cidrs] of [[pns, `${tag}p0`, gatewayIp, remoteIp, localCidrs], [rns, `${tag}r0`, remoteIp, gatewayIp, remoteCidrs]] as const) {
+    for (const [ns, dev, me, other, cidrs] of [
+      [pns, `${tag}p0`, gatewayIp, remoteIp, localCidrs],
+      [rns, `${tag}r0`, remoteIp, gatewayIp, remoteCidrs],
+    ] as const) {
       const ip = (...a: string[]) => sh('ip', '-n', ns, ...a);
       ip('link', 'set', 'lo', 'up');
       ip('link', 'set', dev, 'up');

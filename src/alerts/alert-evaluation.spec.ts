@@ -6,9 +6,18 @@ const down3: AlertRule = DEFAULT_RULE; // tunnel_health lt 1 for 3 periods
 
 describe('comparators', () => {
   it.each([
-    ['lt', 0, true], ['lt', 1, false], ['le', 1, true], ['le', 2, false],
-    ['gt', 2, true], ['gt', 1, false], ['ge', 1, true], ['ge', 0, false],
-    ['eq', 1, true], ['eq', 0, false], ['ne', 0, true], ['ne', 1, false],
+    ['lt', 0, true],
+    ['lt', 1, false],
+    ['le', 1, true],
+    ['le', 2, false],
+    ['gt', 2, true],
+    ['gt', 1, false],
+    ['ge', 1, true],
+    ['ge', 0, false],
+    ['eq', 1, true],
+    ['eq', 0, false],
+    ['ne', 0, true],
+    ['ne', 1, false],
   ] as const)('%s 1 with %d -> %p', (comparator, value, expected) => {
     expect(breaches(value, { comparator, threshold: 1 })).toBe(expected);
   });
@@ -59,34 +68,41 @@ describe('flapping: no alert storm', () => {
     // down 3, up 1, down 3, up 1: two incidents, each one firing and one resolved.
     expect(eventsOver(down3, [0, 0, 0, 1, 0, 0, 0, 1]).events).toEqual(['firing', 'resolved', 'firing', 'resolved']);
     // Flapping faster than N periods never fires at all.
-    expect(eventsOver(down3, Array.from({ length: 40 }, (_, i) => (i % 3 === 2 ? 1 : 0))).events).toEqual([]);
+    expect(
+      eventsOver(
+        down3,
+        Array.from({ length: 40 }, (_, i) => (i % 3 === 2 ? 1 : 0)),
+      ).events,
+    ).toEqual([]);
   });
 
   it('property: events alternate firing/resolved, start with firing, and each firing follows N breaches', () => {
-    fc.assert(fc.property(
-      fc.integer({ min: 1, max: 6 }),
-      fc.constantFrom(...COMPARATORS),
-      fc.array(fc.oneof(fc.constant(null), fc.integer({ min: 0, max: 3 })), { maxLength: 80 }),
-      (periods, comparator, values) => {
-        const rule: AlertRule = { metric: 'tunnel_bps_in', comparator, threshold: 1, periods };
-        let state = INITIAL_STATE;
-        let run = 0; // consecutive breaching values, gaps skipped
-        let last: string | null = null;
-        for (const v of values) {
-          const r = evaluateRule(state, v, rule);
-          if (v !== null) run = breaches(v, rule) ? run + 1 : 0;
-          if (r.event) {
-            expect(r.event).not.toBe(last);
-            if (r.event === 'firing') expect(run).toBe(periods);
-            if (r.event === 'resolved') expect(run).toBe(0);
-            last = r.event;
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 6 }),
+        fc.constantFrom(...COMPARATORS),
+        fc.array(fc.oneof(fc.constant(null), fc.integer({ min: 0, max: 3 })), { maxLength: 80 }),
+        (periods, comparator, values) => {
+          const rule: AlertRule = { metric: 'tunnel_bps_in', comparator, threshold: 1, periods };
+          let state = INITIAL_STATE;
+          let run = 0; // consecutive breaching values, gaps skipped
+          let last: string | null = null;
+          for (const v of values) {
+            const r = evaluateRule(state, v, rule);
+            if (v !== null) run = breaches(v, rule) ? run + 1 : 0;
+            if (r.event) {
+              expect(r.event).not.toBe(last);
+              if (r.event === 'firing') expect(run).toBe(periods);
+              if (r.event === 'resolved') expect(run).toBe(0);
+              last = r.event;
+            }
+            if (last === null || last === 'resolved') expect(r.next.status).toBe('ok');
+            state = r.next;
           }
-          if (last === null || last === 'resolved') expect(r.next.status).toBe('ok');
-          state = r.next;
-        }
-        if (last !== null) expect(['firing', 'resolved']).toContain(last);
-      },
-    ));
+          if (last !== null) expect(['firing', 'resolved']).toContain(last);
+        },
+      ),
+    );
   });
 });
 

@@ -37,7 +37,11 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
   private running: Promise<unknown> | null = null;
   private stopped = false;
 
-  constructor(@InjectDataSource() private readonly db: DataSource, @Inject(APP_CONFIG) config: AppConfig, private readonly sender: WebhookSender) {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly sender: WebhookSender,
+  ) {
     this.settings = config.alerts;
     this.store = new AlertStore(db);
   }
@@ -56,14 +60,21 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
     if (this.stopped) return;
     const p = this.settings.evaluationIntervalMs;
     // Just after the next boundary: replicas agree on the period, and periods are evenly spaced.
-    this.timer = setTimeout(() => {
-      this.running = this.evaluate(new Date())
-        .catch((err) => (unavailableDependency(err) ? this.logger.warn(`evaluation skipped: ${describeError(err)}`) : this.logger.error(`evaluation failed: ${(err as Error).stack ?? err}`)))
-        .finally(() => {
-          this.running = null;
-          this.schedule();
-        });
-    }, p - (Date.now() % p) + 50);
+    this.timer = setTimeout(
+      () => {
+        this.running = this.evaluate(new Date())
+          .catch((err) =>
+            unavailableDependency(err)
+              ? this.logger.warn(`evaluation skipped: ${describeError(err)}`)
+              : this.logger.error(`evaluation failed: ${(err as Error).stack ?? err}`),
+          )
+          .finally(() => {
+            this.running = null;
+            this.schedule();
+          });
+      },
+      p - (Date.now() % p) + 50,
+    );
     this.timer.unref();
   }
 
@@ -102,7 +113,18 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
         const result = evaluateRule(prev, value, rule);
         if (!result.event && sameState(prev, result.next)) continue; // nothing to write
         try {
-          const r = await this.store.apply({ period, now, observation: o, template, rule, ruleKey: key, stored, result, value, maxAttempts: this.settings.webhookMaxAttempts });
+          const r = await this.store.apply({
+            period,
+            now,
+            observation: o,
+            template,
+            rule,
+            ruleKey: key,
+            stored,
+            result,
+            value,
+            maxAttempts: this.settings.webhookMaxAttempts,
+          });
           if (r.applied && result.event) report.transitions++;
           deliveries += r.deliveries;
         } catch (err) {

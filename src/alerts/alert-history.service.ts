@@ -9,26 +9,54 @@ import { AlertDto, AlertListQueryDto, DeliveryListQueryDto, NotificationDto, Not
 
 export function alertView(a: Alert): AlertDto {
   return {
-    id: a.id, state: a.state, resolution: a.resolution, rule: a.rule, templateId: a.templateId, templateName: a.templateName,
+    id: a.id,
+    state: a.state,
+    resolution: a.resolution,
+    rule: a.rule,
+    templateId: a.templateId,
+    templateName: a.templateName,
     resource: { type: a.resourceType, id: a.resourceId, name: a.resourceName },
-    value: a.value, resolvedValue: a.resolvedValue, firedAt: a.firedAt, resolvedAt: a.resolvedAt,
+    value: a.value,
+    resolvedValue: a.resolvedValue,
+    firedAt: a.firedAt,
+    resolvedAt: a.resolvedAt,
   };
 }
 
 /** A notification with, for alert events, the alert's resource name, template name and rule (names, not ids). */
 export function notificationView(n: Notification, alert?: Alert): NotificationDto {
   return {
-    id: n.id, event: n.event, alertId: n.alertId, resourceType: n.resourceType, resourceId: n.resourceId,
-    message: n.message, read: n.read, readAt: n.readAt, createdAt: n.createdAt,
-    resourceName: alert?.resourceName ?? null, templateName: alert?.templateName ?? null, rule: alert?.rule ?? null,
+    id: n.id,
+    event: n.event,
+    alertId: n.alertId,
+    resourceType: n.resourceType,
+    resourceId: n.resourceId,
+    message: n.message,
+    read: n.read,
+    readAt: n.readAt,
+    createdAt: n.createdAt,
+    resourceName: alert?.resourceName ?? null,
+    templateName: alert?.templateName ?? null,
+    rule: alert?.rule ?? null,
   };
 }
 
 export function deliveryView(d: WebhookDelivery): WebhookDeliveryDto {
   return {
-    id: d.id, alertId: d.alertId, templateId: d.templateId, channelId: d.channelId, event: d.event, url: d.url, status: d.status,
-    attempts: d.attempts, maxAttempts: d.maxAttempts, nextAttemptAt: d.status === 'pending' ? d.nextAttemptAt : null,
-    lastStatusCode: d.lastStatusCode, lastError: d.lastError, createdAt: d.createdAt, deliveredAt: d.deliveredAt,
+    id: d.id,
+    alertId: d.alertId,
+    templateId: d.templateId,
+    channelId: d.channelId,
+    event: d.event,
+    url: d.url,
+    status: d.status,
+    attempts: d.attempts,
+    maxAttempts: d.maxAttempts,
+    nextAttemptAt: d.status === 'pending' ? d.nextAttemptAt : null,
+    lastStatusCode: d.lastStatusCode,
+    lastError: d.lastError,
+    createdAt: d.createdAt,
+    deliveredAt: d.deliveredAt,
   };
 }
 
@@ -51,7 +79,11 @@ export class AlertHistoryService {
     return a;
   }
 
-  async notifications(tenantId: string, q: ResolvedListQuery, f: NotificationListQueryDto): Promise<Page<Notification> & { unreadCount: number; alerts: Map<string, Alert> }> {
+  async notifications(
+    tenantId: string,
+    q: ResolvedListQuery,
+    f: NotificationListQueryDto,
+  ): Promise<Page<Notification> & { unreadCount: number; alerts: Map<string, Alert> }> {
     const page = await this.rows.notifications(tenantId, q, f);
     const unreadCount = await this.rows.unreadCount(tenantId);
     return { ...page, unreadCount, alerts: await this.alertsOf(tenantId, page.items) };

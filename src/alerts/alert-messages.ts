@@ -18,9 +18,10 @@ const RESOURCE_LABEL: Record<ResourceType, string> = { gateway: 'VPN gateway', t
 
 export function alertMessage(event: AlertEvent, a: AlertFacts): string {
   const what = `${RESOURCE_LABEL[a.resource.type]} ${a.resource.name} (${a.resource.id})`;
-  const text = event === 'firing'
-    ? `[firing] ${what}: ${describeRule(a.rule)} (value ${a.value})`
-    : `[resolved] ${what}: ${describeRule(a.rule)} no longer holds (value ${a.value})`;
+  const text =
+    event === 'firing'
+      ? `[firing] ${what}: ${describeRule(a.rule)} (value ${a.value})`
+      : `[resolved] ${what}: ${describeRule(a.rule)} no longer holds (value ${a.value})`;
   return text.length > 512 ? `${text.slice(0, 509)}...` : text;
 }
 

@@ -13,7 +13,12 @@ export interface MetricInfo {
 
 /** Every metric a rule may name. Tunnel metrics apply to bound tunnels, gateway metrics to bound gateways. */
 export const METRICS = {
-  tunnel_health: { resource: 'tunnel', description: 'tunnel health: 1 when every CHILD_SA is installed (connected) and its last rekey did not fail, else 0', min: 0, max: 1 },
+  tunnel_health: {
+    resource: 'tunnel',
+    description: 'tunnel health: 1 when every CHILD_SA is installed (connected) and its last rekey did not fail, else 0',
+    min: 0,
+    max: 1,
+  },
   tunnel_bps_in: { resource: 'tunnel', description: 'tunnel inbound bandwidth, bits/s', min: 0, max: null },
   tunnel_bps_out: { resource: 'tunnel', description: 'tunnel outbound bandwidth, bits/s', min: 0, max: null },
   tunnel_pps_in: { resource: 'tunnel', description: 'tunnel inbound packets/s', min: 0, max: null },
@@ -22,8 +27,14 @@ export const METRICS = {
   gateway_tx_bps: { resource: 'gateway', description: 'gateway external NIC transmit bandwidth, bits/s', min: 0, max: null },
   gateway_rx_pps: { resource: 'gateway', description: 'gateway external NIC receive packets/s', min: 0, max: null },
   gateway_tx_pps: { resource: 'gateway', description: 'gateway external NIC transmit packets/s', min: 0, max: null },
-  gateway_tx_utilization: { resource: 'gateway', description: 'outbound bandwidth utilisation, a fraction 0..1 of the gateway\'s bandwidth', min: 0, max: 1 },
-  gateway_failovers: { resource: 'gateway', description: 'failovers of the gateway in the evaluation period: moves to another gateway host after its host was lost (an operator\'s drain does not count)', min: 0, max: null },
+  gateway_tx_utilization: { resource: 'gateway', description: "outbound bandwidth utilisation, a fraction 0..1 of the gateway's bandwidth", min: 0, max: 1 },
+  gateway_failovers: {
+    resource: 'gateway',
+    description:
+      "failovers of the gateway in the evaluation period: moves to another gateway host after its host was lost (an operator's drain does not count)",
+    min: 0,
+    max: null,
+  },
 } as const satisfies Record<string, MetricInfo>;
 
 export type Metric = keyof typeof METRICS;
@@ -51,12 +62,18 @@ export const DEFAULT_RULE: AlertRule = { metric: 'tunnel_health', comparator: 'l
 /** True when the value is on the alerting side of the threshold. */
 export function breaches(value: number, rule: Pick<AlertRule, 'comparator' | 'threshold'>): boolean {
   switch (rule.comparator) {
-    case 'lt': return value < rule.threshold;
-    case 'le': return value <= rule.threshold;
-    case 'gt': return value > rule.threshold;
-    case 'ge': return value >= rule.threshold;
-    case 'eq': return value === rule.threshold;
-    case 'ne': return value !== rule.threshold;
+    case 'lt':
+      return value < rule.threshold;
+    case 'le':
+      return value <= rule.threshold;
+    case 'gt':
+      return value > rule.threshold;
+    case 'ge':
+      return value >= rule.threshold;
+    case 'eq':
+      return value === rule.threshold;
+    case 'ne':
+      return value !== rule.threshold;
   }
 }
 

@@ -46,30 +46,61 @@ export class AlertStore {
     return this.db.transaction(async (m) => {
       const { result, observation: o, stored, now } = t;
       const event = result.event;
-      const alertId = event === 'firing' ? newId(ALERT_ID_PREFIX.alert) : event === 'resolved' ? null : stored?.alertId ?? null;
+      const alertId = event === 'firing' ? newId(ALERT_ID_PREFIX.alert) : event === 'resolved' ? null : (stored?.alertId ?? null);
       const fields = { status: result.next.status, breaches: result.next.breaches, lastValue: t.value, lastPeriod: String(t.period), alertId };
       if (stored) {
-        const res = await m.createQueryBuilder().update(AlertState).set(fields)
-          .where('resource_id = :r AND template_id = :tpl AND rule_key = :k AND last_period < :p', { r: o.resourceId, tpl: t.template.id, k: t.ruleKey, p: t.period })
+        const res = await m
+          .createQueryBuilder()
+          .update(AlertState)
+          .set(fields)
+          .where('resource_id = :r AND template_id = :tpl AND rule_key = :k AND last_period < :p', {
+            r: o.resourceId,
+            tpl: t.template.id,
+            k: t.ruleKey,
+            p: t.period,
+          })
           .execute();
         if (!res.affected) return { applied: false, deliveries: 0 };
       } else {
-        const res = await m.createQueryBuilder().insert().into(AlertState)
+        const res = await m
+          .createQueryBuilder()
+          .insert()
+          .into(AlertState)
           .values({ resourceId: o.resourceId, templateId: t.template.id, ruleKey: t.ruleKey, tenantId: o.tenantId, resourceType: o.resourceType, ...fields })
-          .orIgnore().returning('resource_id').execute();
+          .orIgnore()
+          .returning('resource_id')
+          .execute();
         if (!(res.raw as unknown[]).length) return { applied: false, deliveries: 0 };
       }
       if (!event) return { applied: true, deliveries: 0 };
 
       const facts: AlertFacts = {
-        id: '', tenantId: o.tenantId, template: { id: t.template.id, name: t.template.name }, rule: t.rule,
-        resource: { type: o.resourceType, id: o.resourceId, name: o.resourceName }, value: t.value as number, firedAt: now, resolvedAt: null,
+        id: '',
+        tenantId: o.tenantId,
+        template: { id: t.template.id, name: t.template.name },
+        rule: t.rule,
+        resource: { type: o.resourceType, id: o.resourceId, name: o.resourceName },
+        value: t.value as number,
+        firedAt: now,
+        resolvedAt: null,
       };
       if (event === 'firing') {
         facts.id = alertId!;
         await m.insert(Alert, {
-          id: facts.id, tenantId: o.tenantId, templateId: t.template.id, templateName: t.template.name, rule: t.rule, resourceType: o.resourceType,
-          resourceId: o.resourceId, resourceName: o.resourceName, state: 'firing', resolution: null, value: facts.value, resolvedValue: null, firedAt: now, resolvedAt: null,
+          id: facts.id,
+          tenantId: o.tenantId,
+          templateId: t.template.id,
+          templateName: t.template.name,
+          rule: t.rule,
+          resourceType: o.resourceType,
+          resourceId: o.resourceId,
+          resourceName: o.resourceName,
+          state: 'firing',
+          resolution: null,
+          value: facts.value,
+          resolvedValue: null,
+          firedAt: now,
+          resolvedAt: null,
         });
       } else {
         const open = stored?.alertId ? await m.findOne(Alert, { where: { id: stored.alertId } }) : null;
@@ -82,15 +113,37 @@ export class AlertStore {
       for (const channel of t.template.channels) {
         if (channel.type === 'console') {
           await m.insert(Notification, {
-            id: newId(ALERT_ID_PREFIX.notification), tenantId: o.tenantId, alertId: facts.id, event, resourceType: o.resourceType,
-            resourceId: o.resourceId, message: alertMessage(event, facts), read: false, readAt: null, createdAt: now,
+            id: newId(ALERT_ID_PREFIX.notification),
+            tenantId: o.tenantId,
+            alertId: facts.id,
+            event,
+            resourceType: o.resourceType,
+            resourceId: o.resourceId,
+            message: alertMessage(event, facts),
+            read: false,
+            readAt: null,
+            createdAt: now,
           });
         } else {
           const id = newId(ALERT_ID_PREFIX.delivery);
           await m.insert(WebhookDelivery, {
-            id, tenantId: o.tenantId, alertId: facts.id, templateId: t.template.id, channelId: channel.id, event, url: channel.url,
-            body: webhookBody(event, id, facts, now), secretSealed: channel.secretSealed, status: 'pending', attempts: 0,
-            maxAttempts: t.maxAttempts, nextAttemptAt: now, lastStatusCode: null, lastError: null, createdAt: now, deliveredAt: null,
+            id,
+            tenantId: o.tenantId,
+            alertId: facts.id,
+            templateId: t.template.id,
+            channelId: channel.id,
+            event,
+            url: channel.url,
+            body: webhookBody(event, id, facts, now),
+            secretSealed: channel.secretSealed,
+            status: 'pending',
+            attempts: 0,
+            maxAttempts: t.maxAttempts,
+            nextAttemptAt: now,
+            lastStatusCode: null,
+            lastError: null,
+            createdAt: now,
+            deliveredAt: null,
           });
           deliveries++;
         }

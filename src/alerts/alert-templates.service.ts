@@ -16,17 +16,29 @@ import { ChannelInput, ChannelType, checkChannels, checkRules } from './template
 /** The API's view: webhook secrets are never shown, only that one is set. */
 export function templateView(t: AlertTemplate): AlertTemplateDto {
   return {
-    id: t.id, name: t.name, description: t.description, isDefault: t.isDefault, rules: t.rules,
+    id: t.id,
+    name: t.name,
+    description: t.description,
+    isDefault: t.isDefault,
+    rules: t.rules,
     channels: t.channels.map((c) => (c.type === 'webhook' ? { id: c.id, type: c.type, url: c.url, secretSet: true } : { id: c.id, type: c.type })),
-    createdAt: t.createdAt, updatedAt: t.updatedAt,
+    createdAt: t.createdAt,
+    updatedAt: t.updatedAt,
   };
 }
 
-const nameTaken = (name: string) => new Conflict('name_taken', `an alert template named ${name} exists`, [violation('name', 'unique', name, `an alert template named ${name} exists: choose another name`)]);
+const nameTaken = (name: string) =>
+  new Conflict('name_taken', `an alert template named ${name} exists`, [
+    violation('name', 'unique', name, `an alert template named ${name} exists: choose another name`),
+  ]);
 
 @Injectable()
 export class AlertTemplatesService {
-  constructor(@InjectDataSource() private readonly db: DataSource, @Inject(SECRET_BOX) private readonly secrets: SecretBox, @Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(SECRET_BOX) private readonly secrets: SecretBox,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   async list(tenantId: string, q: ResolvedListQuery): Promise<Page<AlertTemplate>> {
     await defaultTemplateId(this.db, tenantId);
@@ -45,48 +57,57 @@ export class AlertTemplatesService {
     const problems = [...(rules.ok ? [] : rules.violations), ...(channels.ok ? [] : channels.violations)];
     if (problems.length || !rules.ok || !channels.ok) throw new ValidationFailed(problems);
     const id = newId(ALERT_ID_PREFIX.template);
-    await this.db.transaction(async (m) => {
-      const tx = new AlertTemplateQueries(m);
-      // The default exists before the tenant's first own template, so it can always take its name.
-      await defaultTemplateId(m, tenantId);
-      if (await tx.nameTaken(tenantId, dto.name)) throw nameTaken(dto.name);
-      if (dto.isDefault) await tx.clearDefault(tenantId);
-      await tx.insert({
-        id, tenantId, name: dto.name, description: dto.description ?? '', isDefault: dto.isDefault === true,
-        rules: rules.value, channels: this.store(channels.value, []),
+    await this.db
+      .transaction(async (m) => {
+        const tx = new AlertTemplateQueries(m);
+        // The default exists before the tenant's first own template, so it can always take its name.
+        await defaultTemplateId(m, tenantId);
+        if (await tx.nameTaken(tenantId, dto.name)) throw nameTaken(dto.name);
+        if (dto.isDefault) await tx.clearDefault(tenantId);
+        await tx.insert({
+          id,
+          tenantId,
+          name: dto.name,
+          description: dto.description ?? '',
+          isDefault: dto.isDefault === true,
+          rules: rules.value,
+          channels: this.store(channels.value, []),
+        });
+      })
+      .catch((err) => {
+        throw isUniqueViolation(err) ? nameTaken(dto.name) : err;
       });
-    }).catch((err) => {
-      throw isUniqueViolation(err) ? nameTaken(dto.name) : err;
-    });
     return this.get(tenantId, id);
   }
 
   async update(tenantId: string, id: string, dto: UpdateAlertTemplateDto): Promise<AlertTemplate> {
-    await this.db.transaction(async (m) => {
-      const tx = new AlertTemplateQueries(m);
-      const t = await tx.lock(tenantId, id, 'pessimistic_write');
-      if (!t) throw new NotFound('alert template', id);
-      const existing = new Map<string, ChannelType>(t.channels.map((c) => [c.id, c.type]));
-      const rules = dto.rules === undefined ? null : checkRules(dto.rules);
-      const channels = dto.channels === undefined ? null : checkChannels(dto.channels, existing, 'channels', this.config.webhookAllowPrivate);
-      const problems: Violation[] = [...(rules && !rules.ok ? rules.violations : []), ...(channels && !channels.ok ? channels.violations : [])];
-      if (dto.isDefault === false && t.isDefault) {
-        problems.push(violation('isDefault', 'default_required', false, 'a tenant always has a default template: make another template the default instead'));
-      }
-      if (problems.length) throw new ValidationFailed(problems);
-      if (dto.name !== undefined && dto.name !== t.name && (await tx.nameTaken(tenantId, dto.name))) throw nameTaken(dto.name);
-      if (dto.isDefault && !t.isDefault) await tx.clearDefault(tenantId);
-      await tx.update(id, {
-        ...(dto.name !== undefined && { name: dto.name }),
-        ...(dto.description !== undefined && { description: dto.description }),
-        ...(dto.isDefault && { isDefault: true }),
-        ...(rules?.ok && { rules: rules.value }),
-        ...(channels?.ok && { channels: this.store(channels.value, t.channels) }),
-        updatedAt: new Date(),
+    await this.db
+      .transaction(async (m) => {
+        const tx = new AlertTemplateQueries(m);
+        const t = await tx.lock(tenantId, id, 'pessimistic_write');
+        if (!t) throw new NotFound('alert template', id);
+        const existing = new Map<string, ChannelType>(t.channels.map((c) => [c.id, c.type]));
+        const rules = dto.rules === undefined ? null : checkRules(dto.rules);
+        const channels = dto.channels === undefined ? null : checkChannels(dto.channels, existing, 'channels', this.config.webhookAllowPrivate);
+        const problems: Violation[] = [...(rules && !rules.ok ? rules.violations : []), ...(channels && !channels.ok ? channels.violations : [])];
+        if (dto.isDefault === false && t.isDefault) {
+          problems.push(violation('isDefault', 'default_required', false, 'a tenant always has a default template: make another template the default instead'));
+        }
+        if (problems.length) throw new ValidationFailed(problems);
+        if (dto.name !== undefined && dto.name !== t.name && (await tx.nameTaken(tenantId, dto.name))) throw nameTaken(dto.name);
+        if (dto.isDefault && !t.isDefault) await tx.clearDefault(tenantId);
+        await tx.update(id, {
+          ...(dto.name !== undefined && { name: dto.name }),
+          ...(dto.description !== undefined && { description: dto.description }),
+          ...(dto.isDefault && { isDefault: true }),
+          ...(rules?.ok && { rules: rules.value }),
+          ...(channels?.ok && { channels: this.store(channels.value, t.channels) }),
+          updatedAt: new Date(),
+        });
+      })
+      .catch((err) => {
+        throw isUniqueViolation(err) ? nameTaken(dto.name ?? '') : err;
       });
-    }).catch((err) => {
-      throw isUniqueViolation(err) ? nameTaken(dto.name ?? '') : err;
-    });
     return this.get(tenantId, id);
   }
 
@@ -98,7 +119,8 @@ export class AlertTemplatesService {
       if (!t) throw new NotFound('alert template', id);
       if (t.isDefault) {
         throw new Conflict('default_template', `alert template ${id} is the tenant's default and cannot be deleted`, [
-          violation('id', 'not_default', id, `alert template ${id} is the default template: make another template the default first`)]);
+          violation('id', 'not_default', id, `alert template ${id} is the default template: make another template the default first`),
+        ]);
       }
       const { gateways, tunnels } = await tx.boundTo(tenantId, id);
       if (gateways.length || tunnels.length) {

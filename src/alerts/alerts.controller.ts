@@ -6,7 +6,15 @@ import { resolveListQuery } from '../common/list-query';
 import { alertView, AlertHistoryService, deliveryView, notificationView } from './alert-history.service';
 import { ALERT_SORT, DELIVERY_SORT, NOTIFICATION_SORT } from './alerts.queries';
 import {
-  AlertDto, AlertListQueryDto, AlertPageDto, DeliveryListQueryDto, NotificationDto, NotificationListQueryDto, NotificationPageDto, ReadAllResultDto, WebhookDeliveryPageDto,
+  AlertDto,
+  AlertListQueryDto,
+  AlertPageDto,
+  DeliveryListQueryDto,
+  NotificationDto,
+  NotificationListQueryDto,
+  NotificationPageDto,
+  ReadAllResultDto,
+  WebhookDeliveryPageDto,
 } from './alerts.dto';
 
 @ApiTags('alerts')
@@ -17,7 +25,10 @@ export class AlertsController {
   constructor(private readonly history: AlertHistoryService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Alert history: firing and resolved alerts, newest first', description: `Sort by ${Object.keys(ALERT_SORT).join(', ')}; q searches resource name and ID, template name.` })
+  @ApiOperation({
+    summary: 'Alert history: firing and resolved alerts, newest first',
+    description: `Sort by ${Object.keys(ALERT_SORT).join(', ')}; q searches resource name and ID, template name.`,
+  })
   @ApiOkResponse({ type: AlertPageDto })
   @ApiErrors(400)
   async list(@CurrentPrincipal() p: Principal, @Query() query: AlertListQueryDto): Promise<AlertPageDto> {

@@ -17,7 +17,12 @@ export class AlertResourceDto {
 export class AlertDto {
   @ApiProperty({ example: 'alert-k3j9x2ab' }) id: string;
   @ApiProperty({ enum: ['firing', 'resolved'] }) state: string;
-  @ApiProperty({ type: String, nullable: true, enum: ['recovered', 'cleared'], description: 'recovered: the metric came back (notified); cleared: the rule, binding or resource went away (not notified)' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    enum: ['recovered', 'cleared'],
+    description: 'recovered: the metric came back (notified); cleared: the rule, binding or resource went away (not notified)',
+  })
   resolution: string | null;
   @ApiProperty({ type: AlertRuleDto }) rule: AlertRuleDto;
   @ApiProperty() templateId: string;
@@ -45,13 +50,17 @@ export class AlertPageDto {
 
 export class NotificationDto {
   @ApiProperty({ example: 'ntf-k3j9x2ab' }) id: string;
-  @ApiProperty({ enum: NOTIFICATION_EVENTS, description: 'firing/resolved: an alert (alertId is the alert); the others: billing notices (alertId is the notice)' }) event: string;
+  @ApiProperty({
+    enum: NOTIFICATION_EVENTS,
+    description: 'firing/resolved: an alert (alertId is the alert); the others: billing notices (alertId is the notice)',
+  })
+  event: string;
   @ApiProperty() alertId: string;
   @ApiProperty({ enum: RESOURCE_TYPES }) resourceType: string;
   @ApiProperty() resourceId: string;
   @ApiProperty({ example: 'VPN tunnel to-idc (vpntnl-k3j9x2ab): tunnel_health < 1 for 3 consecutive periods (value 0)' }) message: string;
-  @ApiProperty({ type: String, nullable: true, description: 'Alert events: the resource\'s name when the alert fired' }) resourceName: string | null;
-  @ApiProperty({ type: String, nullable: true, description: 'Alert events: the alert template\'s name' }) templateName: string | null;
+  @ApiProperty({ type: String, nullable: true, description: "Alert events: the resource's name when the alert fired" }) resourceName: string | null;
+  @ApiProperty({ type: String, nullable: true, description: "Alert events: the alert template's name" }) templateName: string | null;
   @ApiProperty({ type: AlertRuleDto, nullable: true, description: 'Alert events: the rule that fired' }) rule: AlertRuleDto | null;
   @ApiProperty() read: boolean;
   @ApiProperty({ type: Date, nullable: true }) readAt: Date | null;
@@ -68,7 +77,7 @@ export class NotificationPageDto {
   @ApiProperty() total: number;
   @ApiProperty() offset: number;
   @ApiProperty() limit: number;
-  @ApiProperty({ description: 'Unread notifications of the tenant (whatever the filter): the console\'s badge' }) unreadCount: number;
+  @ApiProperty({ description: "Unread notifications of the tenant (whatever the filter): the console's badge" }) unreadCount: number;
 }
 
 export class ReadAllResultDto {

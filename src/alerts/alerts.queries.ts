@@ -111,9 +111,13 @@ export class AlertTemplateQueries {
   /** The tenant's gateways and tunnels (id, name, in id order) bound to the template. */
   async boundTo(tenantId: string, templateId: string): Promise<{ gateways: { id: string; name: string }[]; tunnels: { id: string; name: string }[] }> {
     const gateways: { id: string; name: string }[] = await this.m.query(
-      'SELECT id, name FROM vpn_gateways WHERE tenant_id = $1 AND alert_template_id = $2 ORDER BY id ASC', [tenantId, templateId]);
+      'SELECT id, name FROM vpn_gateways WHERE tenant_id = $1 AND alert_template_id = $2 ORDER BY id ASC',
+      [tenantId, templateId],
+    );
     const tunnels: { id: string; name: string }[] = await this.m.query(
-      'SELECT id, name FROM vpn_tunnels WHERE tenant_id = $1 AND alert_template_id = $2 ORDER BY id ASC', [tenantId, templateId]);
+      'SELECT id, name FROM vpn_tunnels WHERE tenant_id = $1 AND alert_template_id = $2 ORDER BY id ASC',
+      [tenantId, templateId],
+    );
     return { gateways, tunnels };
   }
 
@@ -124,7 +128,9 @@ export class AlertTemplateQueries {
   async bind(tenantId: string, kind: 'gateway' | 'tunnel', resourceId: string, templateId: string | null): Promise<boolean> {
     const table = kind === 'gateway' ? 'vpn_gateways' : 'vpn_tunnels';
     const rows: { id: string }[] = await this.m.query(
-      `UPDATE ${table} SET alert_template_id = $3, updated_at = CURRENT_TIMESTAMP WHERE id = $1 AND tenant_id = $2 RETURNING id`, [resourceId, tenantId, templateId]);
+      `UPDATE ${table} SET alert_template_id = $3, updated_at = CURRENT_TIMESTAMP WHERE id = $1 AND tenant_id = $2 RETURNING id`,
+      [resourceId, tenantId, templateId],
+    );
     return returnedRows(rows).length > 0;
   }
 }
@@ -163,7 +169,10 @@ export class WebhookDeliveryQueries {
   }
 
   /** An attempt's outcome; a null status keeps the stored one (still pending). */
-  async recordAttempt(id: string, o: { status: string | null; deliveredAt: Date | null; nextAttemptAt: Date | null; lastStatusCode: number | null; lastError: string | null }): Promise<void> {
+  async recordAttempt(
+    id: string,
+    o: { status: string | null; deliveredAt: Date | null; nextAttemptAt: Date | null; lastStatusCode: number | null; lastError: string | null },
+  ): Promise<void> {
     await this.m.query(
       `UPDATE webhook_deliveries SET status = COALESCE($2, status), delivered_at = $3, next_attempt_at = $4, last_status_code = $5, last_error = $6 WHERE id = $1`,
       [id, o.status, o.deliveredAt, o.nextAttemptAt, o.lastStatusCode, o.lastError],

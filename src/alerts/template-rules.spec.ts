@@ -43,7 +43,8 @@ describe('channels', () => {
 
   it('accepts a console channel and webhooks over http(s)', () => {
     expect(checkChannels([{ type: 'console' }, hook, { ...hook, url: 'http://127.0.0.1:9000/hook' }], new Map(), 'channels', true)).toEqual({
-      ok: true, value: [{ type: 'console' }, hook, { ...hook, url: 'http://127.0.0.1:9000/hook' }],
+      ok: true,
+      value: [{ type: 'console' }, hook, { ...hook, url: 'http://127.0.0.1:9000/hook' }],
     });
     expect(checkChannels([])).toEqual({ ok: true, value: [] });
   });
@@ -67,8 +68,14 @@ describe('channels', () => {
   });
 
   it('a stored webhook named by id keeps its secret when it is left out', () => {
-    const existing = new Map([['chn-1', 'webhook' as const], ['chn-2', 'console' as const]]);
-    expect(checkChannels([{ id: 'chn-1', type: 'webhook', url: hook.url }], existing)).toEqual({ ok: true, value: [{ id: 'chn-1', type: 'webhook', url: hook.url }] });
+    const existing = new Map([
+      ['chn-1', 'webhook' as const],
+      ['chn-2', 'console' as const],
+    ]);
+    expect(checkChannels([{ id: 'chn-1', type: 'webhook', url: hook.url }], existing)).toEqual({
+      ok: true,
+      value: [{ id: 'chn-1', type: 'webhook', url: hook.url }],
+    });
     expect(violationsOf(checkChannels([{ id: 'chn-2', type: 'webhook', url: hook.url }], existing))).toEqual([
       expect.objectContaining({ field: 'channels.0.id', rule: 'exists' }),
       expect.objectContaining({ field: 'channels.0.secret', rule: 'required' }),

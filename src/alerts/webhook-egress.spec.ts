@@ -2,10 +2,12 @@ import { egressProblem, guardedLookup, urlHostProblem } from './webhook-egress';
 
 describe('egressProblem', () => {
   it.each(['127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.10.10', '100.64.0.1', '::1', 'fe80::1', 'fd00::1', '::ffff:127.0.0.1'])(
-    'refuses %s unless private receivers are allowed', (ip) => {
+    'refuses %s unless private receivers are allowed',
+    (ip) => {
       expect(egressProblem(ip, false)).toMatch(/private, loopback or link-local/);
       expect(egressProblem(ip, true)).toBeNull();
-    });
+    },
+  );
 
   it.each(['169.254.169.254', '0.0.0.0', '224.0.0.1', '255.255.255.255', '::', 'ff02::1', '::ffff:169.254.169.254'])('refuses %s always', (ip) => {
     expect(egressProblem(ip, true)).not.toBeNull();
@@ -30,7 +32,8 @@ describe('urlHostProblem (at save time)', () => {
 
 describe('guardedLookup', () => {
   it('refuses a name that resolves to a loopback address, and resolves it when allowed', async () => {
-    const run = (allow: boolean) => new Promise<unknown>((resolve) => guardedLookup(allow)('localhost', { family: 4 }, (err, address) => resolve(err ?? address)));
+    const run = (allow: boolean) =>
+      new Promise<unknown>((resolve) => guardedLookup(allow)('localhost', { family: 4 }, (err, address) => resolve(err ?? address)));
     expect(await run(false)).toMatchObject({ code: 'EGRESS_REFUSED' });
     expect(await run(true)).toBe('127.0.0.1');
   });

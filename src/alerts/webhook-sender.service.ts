@@ -35,7 +35,11 @@ export class WebhookSender implements OnApplicationBootstrap, OnModuleDestroy {
 
   private readonly allowPrivate: boolean;
 
-  constructor(@InjectDataSource() private readonly db: DataSource, @Inject(APP_CONFIG) config: AppConfig, @Inject(SECRET_BOX) private readonly secrets: SecretBox) {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(SECRET_BOX) private readonly secrets: SecretBox,
+  ) {
     this.settings = config.alerts;
     this.allowPrivate = config.webhookAllowPrivate;
   }
@@ -59,17 +63,19 @@ export class WebhookSender implements OnApplicationBootstrap, OnModuleDestroy {
       this.again = true;
       return;
     }
-    this.running = this.deliverDue().catch((err) => {
-      if (unavailableDependency(err)) this.logger.warn(`webhook delivery skipped: ${describeError(err)}`);
-      else this.logger.error(`webhook delivery failed: ${(err as Error).message}`);
-      return 0;
-    }).finally(() => {
-      this.running = null;
-      if (this.again) {
-        this.again = false;
-        this.kick();
-      }
-    });
+    this.running = this.deliverDue()
+      .catch((err) => {
+        if (unavailableDependency(err)) this.logger.warn(`webhook delivery skipped: ${describeError(err)}`);
+        else this.logger.error(`webhook delivery failed: ${(err as Error).message}`);
+        return 0;
+      })
+      .finally(() => {
+        this.running = null;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
   }
 
   /** One pass: claims up to a batch of due deliveries and attempts each once. Returns how many. */
@@ -91,16 +97,24 @@ export class WebhookSender implements OnApplicationBootstrap, OnModuleDestroy {
       // What the tenant's record says: refused, reset, unresolvable and timed out all read the
       // same, or the deliveries would map which internal ports answer. The log keeps the detail.
       error = e instanceof EgressRefused ? `refused by the platform's egress policy: ${e.message}` : NO_ANSWER;
-      this.logger.warn(`webhook ${d.id} to ${d.url}: ${e.name === 'TimeoutError' ? `no answer within ${this.settings.webhookTimeoutMs} ms` : e.code ?? e.message}`);
+      this.logger.warn(
+        `webhook ${d.id} to ${d.url}: ${e.name === 'TimeoutError' ? `no answer within ${this.settings.webhookTimeoutMs} ms` : (e.code ?? e.message)}`,
+      );
     }
     const outcome = deliveryOutcome(status, d.attempts, d.max_attempts, this.settings.webhookRetryBaseMs);
     const base = { lastStatusCode: status, lastError: error?.slice(0, 512) ?? null };
-    const patch = outcome.kind === 'delivered' ? { ...base, status: 'delivered', deliveredAt: new Date(), nextAttemptAt: null }
-      : outcome.kind === 'failed' ? { ...base, status: 'failed', nextAttemptAt: null }
-        : { ...base, nextAttemptAt: new Date(Math.max(now.getTime(), Date.now()) + outcome.delayMs) };
+    const patch =
+      outcome.kind === 'delivered'
+        ? { ...base, status: 'delivered', deliveredAt: new Date(), nextAttemptAt: null }
+        : outcome.kind === 'failed'
+          ? { ...base, status: 'failed', nextAttemptAt: null }
+          : { ...base, nextAttemptAt: new Date(Math.max(now.getTime(), Date.now()) + outcome.delayMs) };
     await new WebhookDeliveryQueries(this.db).recordAttempt(d.id, {
-      status: 'status' in patch ? patch.status : null, deliveredAt: 'deliveredAt' in patch ? patch.deliveredAt : null,
-      nextAttemptAt: patch.nextAttemptAt, lastStatusCode: patch.lastStatusCode, lastError: patch.lastError,
+      status: 'status' in patch ? patch.status : null,
+      deliveredAt: 'deliveredAt' in patch ? patch.deliveredAt : null,
+      nextAttemptAt: patch.nextAttemptAt,
+      lastStatusCode: patch.lastStatusCode,
+      lastError: patch.lastError,
     });
     if (outcome.kind === 'failed') this.logger.warn(`webhook ${d.id} to ${d.url} failed after ${d.attempts} attempts: ${error}`);
   }
@@ -114,22 +128,26 @@ export class WebhookSender implements OnApplicationBootstrap, OnModuleDestroy {
     if (literal) return Promise.reject(new EgressRefused(`${host} is ${literal}`));
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
-      const req = send(url, {
-        method: 'POST',
-        lookup: guardedLookup(this.allowPrivate) as never,
-        timeout: this.settings.webhookTimeoutMs,
-        headers: {
-          'Content-Type': 'application/json',
-          'Content-Length': Buffer.byteLength(d.body),
-          'User-Agent': 'vpn-console-alerts/1',
-          [SIGNATURE_HEADER]: signBody(this.secrets.open(d.secret_sealed), d.body),
-          [DELIVERY_HEADER]: d.id,
-          [EVENT_HEADER]: d.event,
+      const req = send(
+        url,
+        {
+          method: 'POST',
+          lookup: guardedLookup(this.allowPrivate) as never,
+          timeout: this.settings.webhookTimeoutMs,
+          headers: {
+            'Content-Type': 'application/json',
+            'Content-Length': Buffer.byteLength(d.body),
+            'User-Agent': 'vpn-console-alerts/1',
+            [SIGNATURE_HEADER]: signBody(this.secrets.open(d.secret_sealed), d.body),
+            [DELIVERY_HEADER]: d.id,
+            [EVENT_HEADER]: d.event,
+          },
         },
-      }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       const deadline = setTimeout(() => req.destroy(Object.assign(new Error('timeout'), { name: 'TimeoutError' })), this.settings.webhookTimeoutMs);
       req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { name: 'TimeoutError' })));
       req.on('error', (err) => reject(err));

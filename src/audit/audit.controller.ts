@@ -18,7 +18,10 @@ export class AuditController {
   constructor(private readonly audit: AuditService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Audit log: every state-changing call (who, what, when, result); tenants see their own, operators all', description: 'Sort: at (default, newest first). q searches route, resource id, key id and client address.' })
+  @ApiOperation({
+    summary: 'Audit log: every state-changing call (who, what, when, result); tenants see their own, operators all',
+    description: 'Sort: at (default, newest first). q searches route, resource id, key id and client address.',
+  })
   @ApiOkResponse({ type: AuditEventPageDto })
   @ApiErrors(400)
   list(@CurrentPrincipal() p: Principal, @Query() q: AuditListQueryDto): Promise<AuditEventPageDto> {
@@ -26,10 +29,18 @@ export class AuditController {
   }
 
   @Get('export.xlsx')
-  @ApiOperation({ summary: 'Download the audit log as Excel', description: 'The list\'s filters and sort, no paging; lang=zh|en (default: Accept-Language, else zh).' })
+  @ApiOperation({
+    summary: 'Download the audit log as Excel',
+    description: "The list's filters and sort, no paging; lang=zh|en (default: Accept-Language, else zh).",
+  })
   @ApiXlsxExport('The audit log')
   @ApiErrors(400)
-  async export(@CurrentPrincipal() p: Principal, @Query() q: AuditExportQueryDto, @Headers('accept-language') acceptLanguage: string | undefined, @Res() res: Response): Promise<void> {
+  async export(
+    @CurrentPrincipal() p: Principal,
+    @Query() q: AuditExportQueryDto,
+    @Headers('accept-language') acceptLanguage: string | undefined,
+    @Res() res: Response,
+  ): Promise<void> {
     const rows = this.audit.exportRows(p, resolveListQuery(q, AUDIT_SORT, 'at'), q);
     await streamWorkbook(res, AUDIT_SHEET, rows, { lang: resolveLang(q.lang, acceptLanguage) });
   }

@@ -8,7 +8,11 @@ import { AUDIT_RESULTS } from './audit-event.entity';
 export const AUDIT_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
 export class AuditListQueryDto extends ListQueryDto {
-  @ApiPropertyOptional({ description: 'Operators: one tenant\'s events (tenants always see only their own)' }) @Optional() @IsString() @MaxLength(32) tenantId?: string;
+  @ApiPropertyOptional({ description: "Operators: one tenant's events (tenants always see only their own)" })
+  @Optional()
+  @IsString()
+  @MaxLength(32)
+  tenantId?: string;
   @ApiPropertyOptional({ description: 'The API key that made the calls' }) @Optional() @IsString() @MaxLength(32) keyId?: string;
   @ApiPropertyOptional({ example: 'vpn-tunnels' }) @Optional() @IsString() @MaxLength(48) resource?: string;
   @ApiPropertyOptional() @Optional() @IsString() @MaxLength(64) resourceId?: string;

@@ -36,7 +36,12 @@ export class AuditInterceptor implements NestInterceptor {
       method: req.method as string,
       route: cut(route, 128),
       resource: cut(/^\/api\/v1\/([^/]+)/.exec(route)?.[1] ?? route, 48),
-      resourceIds: Array.isArray(req.body?.ids) ? (req.body.ids as unknown[]).filter((i): i is string => typeof i === 'string').slice(0, MAX_IDS).map((i) => cut(i, 64)) : null,
+      resourceIds: Array.isArray(req.body?.ids)
+        ? (req.body.ids as unknown[])
+            .filter((i): i is string => typeof i === 'string')
+            .slice(0, MAX_IDS)
+            .map((i) => cut(i, 64))
+        : null,
     };
     const fromParams = params.length ? cut(params[params.length - 1], 64) : null;
     const status = Reflect.getMetadata(HTTP_CODE_METADATA, context.getHandler()) ?? (req.method === 'POST' ? HttpStatus.CREATED : HttpStatus.OK);
@@ -48,7 +53,9 @@ export class AuditInterceptor implements NestInterceptor {
       }),
       catchError((err: unknown) => {
         const e = toErrorBody(err);
-        return from(this.audit.record({ ...base, resourceId: fromParams, statusCode: e.statusCode, result: 'failure', errorCode: cut(e.code, 48) })).pipe(concatMap(() => throwError(() => err)));
+        return from(this.audit.record({ ...base, resourceId: fromParams, statusCode: e.statusCode, result: 'failure', errorCode: cut(e.code, 48) })).pipe(
+          concatMap(() => throwError(() => err)),
+        );
       }),
     );
   }

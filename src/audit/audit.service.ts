@@ -15,11 +15,17 @@ export class AuditService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Audit');
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(@InjectDataSource() private readonly db: DataSource, @Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   onApplicationBootstrap(): void {
     // Every replica sweeps; the DELETE is idempotent.
-    this.timer = setInterval(() => void this.sweep().catch((err) => this.logger.warn(`audit retention sweep failed: ${(err as Error).message}`)), RETENTION_SWEEP_MS);
+    this.timer = setInterval(
+      () => void this.sweep().catch((err) => this.logger.warn(`audit retention sweep failed: ${(err as Error).message}`)),
+      RETENTION_SWEEP_MS,
+    );
     this.timer.unref();
   }
 

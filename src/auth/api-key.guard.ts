@@ -46,7 +46,10 @@ export class ApiKeyGuard implements CanActivate {
     if (key.tenantId) {
       const hit = await this.limiter.hit(`tenant:${key.tenantId}`, 60);
       if (hit && hit.count > this.config.rateLimits.tenantPerMinute) {
-        throw new TooManyRequests(`this tenant sent more than ${this.config.rateLimits.tenantPerMinute} requests in a minute: retry in ${hit.retryAfterSeconds} s`, hit.retryAfterSeconds);
+        throw new TooManyRequests(
+          `this tenant sent more than ${this.config.rateLimits.tenantPerMinute} requests in a minute: retry in ${hit.retryAfterSeconds} s`,
+          hit.retryAfterSeconds,
+        );
       }
     }
     return true;

@@ -21,7 +21,7 @@ export class MeController {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   @Get()
-  @ApiOperation({ summary: 'Who this API key is: its role and tenant (the console\'s login reads it)' })
+  @ApiOperation({ summary: "Who this API key is: its role and tenant (the console's login reads it)" })
   @ApiOkResponse({ type: MeDto })
   async me(@CurrentPrincipal() p: Principal): Promise<MeDto> {
     const key = await this.db.getRepository(ApiKey).findOne({ where: { id: p.keyId }, select: { id: true, name: true } });

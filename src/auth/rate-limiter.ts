@@ -76,7 +76,10 @@ export function clientAddress(request: { ip?: string; socket?: { remoteAddress?:
 export class AuthThrottle {
   private readonly logger = new Logger('Auth');
 
-  constructor(private readonly limiter: RateLimiter, @Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    private readonly limiter: RateLimiter,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   /** 429 before the credential is even checked, for a client that used up its failures. */
   async assertNotBlocked(client: string): Promise<void> {

@@ -7,7 +7,11 @@ import { Roles } from './principal';
 import { TenantsService } from './tenants.service';
 
 class CreateTenantDto {
-  @ApiProperty({ example: 'acme' }) @IsString() @Length(1, 64) @Matches(/^[a-z0-9][a-z0-9-]*$/, { message: 'name must be lowercase letters, digits and hyphens' }) name: string;
+  @ApiProperty({ example: 'acme' })
+  @IsString()
+  @Length(1, 64)
+  @Matches(/^[a-z0-9][a-z0-9-]*$/, { message: 'name must be lowercase letters, digits and hyphens' })
+  name: string;
 }
 class CreateApiKeyDto {
   @ApiProperty({ example: 'ci' }) @IsString() @Length(1, 64) name: string;
@@ -35,7 +39,11 @@ class IssuedApiKeyDto extends ApiKeyDto {
 }
 
 const keyView = (k: { id: string; name: string; keyPrefix: string; createdAt: Date; revokedAt: Date | null }): ApiKeyDto => ({
-  id: k.id, name: k.name, keyPrefix: k.keyPrefix, createdAt: k.createdAt, revokedAt: k.revokedAt,
+  id: k.id,
+  name: k.name,
+  keyPrefix: k.keyPrefix,
+  createdAt: k.createdAt,
+  revokedAt: k.revokedAt,
 });
 
 @ApiTags('tenants')

@@ -46,7 +46,9 @@ export class TenantsService {
 
   async create(name: string): Promise<Tenant> {
     if (await new TenantQueries(this.db).tenantNamed(name)) {
-      throw new Conflict('name_taken', `a tenant named ${name} exists`, [{ field: 'name', rule: 'unique', value: name, message: `a tenant named ${name} exists` }]);
+      throw new Conflict('name_taken', `a tenant named ${name} exists`, [
+        { field: 'name', rule: 'unique', value: name, message: `a tenant named ${name} exists` },
+      ]);
     }
     return new TenantQueries(this.db).saveTenant({ id: newId(ID_PREFIX.tenant), name });
   }
@@ -65,7 +67,15 @@ export class TenantsService {
   async issueKey(tenantId: string, name: string): Promise<{ key: ApiKey; secret: string }> {
     await this.get(tenantId);
     const secret = newSecretToken('vpnk');
-    const key = await new TenantQueries(this.db).insertKey({ id: newId(ID_PREFIX.apiKey), role: 'tenant', tenantId, name, keyHash: hashApiKey(secret), keyPrefix: secret.slice(0, 8), revokedAt: null });
+    const key = await new TenantQueries(this.db).insertKey({
+      id: newId(ID_PREFIX.apiKey),
+      role: 'tenant',
+      tenantId,
+      name,
+      keyHash: hashApiKey(secret),
+      keyPrefix: secret.slice(0, 8),
+      revokedAt: null,
+    });
     return { key, secret };
   }
 

@@ -17,18 +17,37 @@ export interface NoticeGateway {
 
 /** Writes the notice and its notifications; false when this notice was already sent. */
 export async function sendNotice(
-  m: EntityManager, g: NoticeGateway, kind: NoticeKind, expiresAt: Date, message: string, webhookMaxAttempts: number, now = new Date(),
+  m: EntityManager,
+  g: NoticeGateway,
+  kind: NoticeKind,
+  expiresAt: Date,
+  message: string,
+  webhookMaxAttempts: number,
+  now = new Date(),
 ): Promise<{ sent: boolean; deliveries: number }> {
   const id = newId(BILLING_ID_PREFIX.notice);
   const text = message.length > 512 ? `${message.slice(0, 509)}...` : message;
-  const inserted = await m.createQueryBuilder().insert().into(BillingNotice)
+  const inserted = await m
+    .createQueryBuilder()
+    .insert()
+    .into(BillingNotice)
     .values({ id, tenantId: g.tenantId, gatewayId: g.id, kind, expiresAt, message: text, createdAt: now })
-    .orIgnore().returning('id').execute();
+    .orIgnore()
+    .returning('id')
+    .execute();
   if (!(inserted.raw as unknown[]).length) return { sent: false, deliveries: 0 };
 
   await m.insert(Notification, {
-    id: newId(ALERT_ID_PREFIX.notification), tenantId: g.tenantId, alertId: id, event: kind as never, resourceType: 'gateway',
-    resourceId: g.id, message: text, read: false, readAt: null, createdAt: now,
+    id: newId(ALERT_ID_PREFIX.notification),
+    tenantId: g.tenantId,
+    alertId: id,
+    event: kind as never,
+    resourceType: 'gateway',
+    resourceId: g.id,
+    message: text,
+    read: false,
+    readAt: null,
+    createdAt: now,
   });
   const template = g.alertTemplateId
     ? await m.findOne(AlertTemplate, { where: { id: g.alertTemplateId } })
@@ -38,13 +57,32 @@ export async function sendNotice(
     if (channel.type !== 'webhook') continue;
     const deliveryId = newId(ALERT_ID_PREFIX.delivery);
     const body = JSON.stringify({
-      event: `billing.${kind}`, deliveryId, tenantId: g.tenantId, createdAt: now.toISOString(),
-      notice: { id, kind, expiresAt: expiresAt.toISOString() }, resource: { type: 'gateway', id: g.id, name: g.name }, message: text,
+      event: `billing.${kind}`,
+      deliveryId,
+      tenantId: g.tenantId,
+      createdAt: now.toISOString(),
+      notice: { id, kind, expiresAt: expiresAt.toISOString() },
+      resource: { type: 'gateway', id: g.id, name: g.name },
+      message: text,
     });
     await m.insert(WebhookDelivery, {
-      id: deliveryId, tenantId: g.tenantId, alertId: id, templateId: template!.id, channelId: channel.id, event: kind as never, url: channel.url,
-      body, secretSealed: channel.secretSealed, status: 'pending', attempts: 0, maxAttempts: webhookMaxAttempts, nextAttemptAt: now,
-      lastStatusCode: null, lastError: null, createdAt: now, deliveredAt: null,
+      id: deliveryId,
+      tenantId: g.tenantId,
+      alertId: id,
+      templateId: template!.id,
+      channelId: channel.id,
+      event: kind as never,
+      url: channel.url,
+      body,
+      secretSealed: channel.secretSealed,
+      status: 'pending',
+      attempts: 0,
+      maxAttempts: webhookMaxAttempts,
+      nextAttemptAt: now,
+      lastStatusCode: null,
+      lastError: null,
+      createdAt: now,
+      deliveredAt: null,
     });
     deliveries++;
   }

@@ -1,8 +1,24 @@
-import { checkCurrency, checkMinor, checkRenewalPeriod, formatMoney, orderAmount, renewalPeriod, sweepAction, SweepGateway, unusedValue } from './billing-rules';
+import {
+  checkCurrency,
+  checkMinor,
+  checkRenewalPeriod,
+  formatMoney,
+  orderAmount,
+  renewalPeriod,
+  sweepAction,
+  SweepGateway,
+  unusedValue,
+} from './billing-rules';
 
 const at = (iso: string) => new Date(iso);
 const settings = { retentionHours: 168, noticeLeadHours: 24, autoRenewLeadMinutes: 10 };
-const gw = (over: Partial<SweepGateway> = {}): SweepGateway => ({ resourceState: 'running', autoRenew: false, expiresAt: at('2026-01-10T12:00:00Z'), expiredAt: null, ...over });
+const gw = (over: Partial<SweepGateway> = {}): SweepGateway => ({
+  resourceState: 'running',
+  autoRenew: false,
+  expiresAt: at('2026-01-10T12:00:00Z'),
+  expiredAt: null,
+  ...over,
+});
 
 describe('money', () => {
   it('formats minor units with two decimals (zero for JPY)', () => {
@@ -30,9 +46,17 @@ describe('money', () => {
 
 describe('renewal', () => {
   it.each([
-    ['hourly', 1, true], ['hourly', 24, true], ['hourly', 25, false], ['hourly', 0, false],
-    ['monthly', 1, true], ['monthly', 11, true], ['monthly', 12, false],
-    ['yearly', 1, true], ['yearly', 5, true], ['yearly', 6, false], ['yearly', 2.5, false],
+    ['hourly', 1, true],
+    ['hourly', 24, true],
+    ['hourly', 25, false],
+    ['hourly', 0, false],
+    ['monthly', 1, true],
+    ['monthly', 11, true],
+    ['monthly', 12, false],
+    ['yearly', 1, true],
+    ['yearly', 5, true],
+    ['yearly', 6, false],
+    ['yearly', 2.5, false],
   ] as const)('%s %d valid=%s', (chargeType, period, ok) => {
     const v = checkRenewalPeriod(chargeType, period);
     expect(v.length === 0).toBe(ok);

@@ -19,7 +19,9 @@ export function formatMoney(minor: number, currency: string): string {
 }
 
 export function checkCurrency(currency: unknown, field = 'currency'): Violation[] {
-  return typeof currency === 'string' && /^[A-Z]{3}$/.test(currency) ? [] : [violation(field, 'iso_4217', currency, `${field} must be a three-letter ISO 4217 code in capitals, e.g. CNY or USD`)];
+  return typeof currency === 'string' && /^[A-Z]{3}$/.test(currency)
+    ? []
+    : [violation(field, 'iso_4217', currency, `${field} must be a three-letter ISO 4217 code in capitals, e.g. CNY or USD`)];
 }
 
 export function checkMinor(value: unknown, field: string, min: number, max: number): Violation[] {
@@ -38,7 +40,8 @@ export function orderAmount(unitPrice: number, period: number): number {
 
 /** A renewal uses the gateway's own charge type, with the purchase ranges. */
 export function checkRenewalPeriod(chargeType: ChargeType, period: unknown): Violation[] {
-  if (typeof period !== 'number') return [violation('period', 'period_range', period, 'period is required: a whole number of units of the gateway\'s charge type')];
+  if (typeof period !== 'number')
+    return [violation('period', 'period_range', period, "period is required: a whole number of units of the gateway's charge type")];
   return checkPeriod(chargeType, period);
 }
 

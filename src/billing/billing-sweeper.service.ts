@@ -76,7 +76,11 @@ export class BillingSweeper implements OnApplicationBootstrap, OnModuleDestroy {
     this.timer = setTimeout(() => {
       this.timer = null;
       this.running = (enabled ? this.sweep() : Promise.resolve())
-        .catch((err) => (unavailableDependency(err) ? this.logger.warn(`billing sweep skipped: ${describeError(err)}`) : this.logger.error(`billing sweep failed: ${(err as Error).stack ?? err}`)))
+        .catch((err) =>
+          unavailableDependency(err)
+            ? this.logger.warn(`billing sweep skipped: ${describeError(err)}`)
+            : this.logger.error(`billing sweep failed: ${(err as Error).stack ?? err}`),
+        )
         .finally(() => {
           this.running = null;
           void this.schedule();
@@ -121,7 +125,10 @@ export class BillingSweeper implements OnApplicationBootstrap, OnModuleDestroy {
       };
       const who = `VPN gateway ${g.name} (${g.id})`;
       if (action === 'notify_expiring') {
-        await notice('expiring', `${who} expires at ${expiresAt.toISOString()}: renew it${g.autoRenew ? ' (auto-renewal is on: keep the balance sufficient)' : ''} to keep it running`);
+        await notice(
+          'expiring',
+          `${who} expires at ${expiresAt.toISOString()}: renew it${g.autoRenew ? ' (auto-renewal is on: keep the balance sufficient)' : ''} to keep it running`,
+        );
       } else if (action === 'auto_renew') {
         try {
           const order = await renewGateway(m, g, 'auto_renewal', 1, now, `auto_renewal:${g.id}:${expiresAt.toISOString()}`);
@@ -142,21 +149,38 @@ export class BillingSweeper implements OnApplicationBootstrap, OnModuleDestroy {
       } else if (action === 'release') {
         const tunnels = await releaseGateway(m, g);
         report.released++;
-        await notice('released', `${who} was released at the end of its retention period${tunnels.length ? ` with its tunnels ${tunnels.join(', ')}` : ''}; its external IP is free`);
-        after.push(() => this.jobs.dispatch(g.hostId, 'gateway.sync', { gatewayId: g.id }), () => this.routes.changed(g.vpcId));
+        await notice(
+          'released',
+          `${who} was released at the end of its retention period${tunnels.length ? ` with its tunnels ${tunnels.join(', ')}` : ''}; its external IP is free`,
+        );
+        after.push(
+          () => this.jobs.dispatch(g.hostId, 'gateway.sync', { gatewayId: g.id }),
+          () => this.routes.changed(g.vpcId),
+        );
       }
     });
     for (const fn of after) await fn().catch((err) => this.logger.warn(`after sweeping ${id}: ${(err as Error).message}`));
   }
 
   private async expire(
-    m: EntityManager, g: VpnGateway, now: Date, retentionHours: number,
-    notice: (kind: 'expired', message: string) => Promise<void>, report: SweepReport, after: (() => Promise<void>)[],
+    m: EntityManager,
+    g: VpnGateway,
+    now: Date,
+    retentionHours: number,
+    notice: (kind: 'expired', message: string) => Promise<void>,
+    report: SweepReport,
+    after: (() => Promise<void>)[],
   ): Promise<void> {
     const until = releaseAt(now, retentionHours);
     await expireGateway(m, g, now, until);
     report.expired++;
-    await notice('expired', `VPN gateway ${g.name} (${g.id}) expired and was stopped: its tunnels are down. Renew it before ${until.toISOString()} or it is released`);
-    after.push(() => this.jobs.dispatch(g.hostId, 'gateway.sync', { gatewayId: g.id }), () => this.routes.changed(g.vpcId));
+    await notice(
+      'expired',
+      `VPN gateway ${g.name} (${g.id}) expired and was stopped: its tunnels are down. Renew it before ${until.toISOString()} or it is released`,
+    );
+    after.push(
+      () => this.jobs.dispatch(g.hostId, 'gateway.sync', { gatewayId: g.id }),
+      () => this.routes.changed(g.vpcId),
+    );
   }
 }

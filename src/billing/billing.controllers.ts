@@ -9,8 +9,31 @@ import { ApiXlsxExport, streamWorkbook } from '../exports/workbook-stream';
 import { LEDGER_SHEET, ORDER_SHEET } from './billing-sheets';
 import { LedgerEntry, Order } from './billing.entities';
 import {
-  AccountDto, BillingSettingsDto, GatewayDeletePreviewDto, LedgerEntryDto, LedgerExportQueryDto, LedgerListQueryDto, OrderExportQueryDto, LedgerPageDto, LedgerResultDto, OrderDto, OrderListQueryDto, OrderPageDto, PriceListDto,
-  PriceListQueryDto, PutPricesDto, QuoteDto, QuoteRequestDto, RefundDto, RenewDto, RenewResultDto, SweepReportDto, TopUpDto, UpdateBillingSettingsDto, UsageDto, UsageQueryDto,
+  AccountDto,
+  BillingSettingsDto,
+  GatewayDeletePreviewDto,
+  LedgerEntryDto,
+  LedgerExportQueryDto,
+  LedgerListQueryDto,
+  OrderExportQueryDto,
+  LedgerPageDto,
+  LedgerResultDto,
+  OrderDto,
+  OrderListQueryDto,
+  OrderPageDto,
+  PriceListDto,
+  PriceListQueryDto,
+  PutPricesDto,
+  QuoteDto,
+  QuoteRequestDto,
+  RefundDto,
+  RenewDto,
+  RenewResultDto,
+  SweepReportDto,
+  TopUpDto,
+  UpdateBillingSettingsDto,
+  UsageDto,
+  UsageQueryDto,
 } from './billing.dto';
 import { ApiPaymentRequired } from '../common/api-payment-required';
 import { BillingSweeper } from './billing-sweeper.service';
@@ -19,14 +42,35 @@ import { BillingService } from './billing.service';
 import { RenewalsService } from './renewals.service';
 
 export const orderView = (o: Order): OrderDto => ({
-  id: o.id, tenantId: o.tenantId, kind: o.kind, gatewayId: o.gatewayId, gatewayName: o.gatewayName, machineTypeId: o.machineTypeId, chargeType: o.chargeType,
-  quantity: o.quantity, period: o.period, unitPrice: o.unitPrice, amount: o.amount, currency: o.currency, refundedAmount: o.refundedAmount,
-  periodStart: o.periodStart, periodEnd: o.periodEnd, createdAt: o.createdAt,
+  id: o.id,
+  tenantId: o.tenantId,
+  kind: o.kind,
+  gatewayId: o.gatewayId,
+  gatewayName: o.gatewayName,
+  machineTypeId: o.machineTypeId,
+  chargeType: o.chargeType,
+  quantity: o.quantity,
+  period: o.period,
+  unitPrice: o.unitPrice,
+  amount: o.amount,
+  currency: o.currency,
+  refundedAmount: o.refundedAmount,
+  periodStart: o.periodStart,
+  periodEnd: o.periodEnd,
+  createdAt: o.createdAt,
 });
 
 export const ledgerView = (l: LedgerEntry): LedgerEntryDto => ({
-  id: l.id, tenantId: l.tenantId, kind: l.kind, amount: l.amount, balanceAfter: l.balanceAfter, currency: l.currency, orderId: l.orderId, gatewayId: l.gatewayId,
-  description: l.description, createdAt: l.createdAt,
+  id: l.id,
+  tenantId: l.tenantId,
+  kind: l.kind,
+  amount: l.amount,
+  balanceAfter: l.balanceAfter,
+  currency: l.currency,
+  orderId: l.orderId,
+  gatewayId: l.gatewayId,
+  description: l.description,
+  createdAt: l.createdAt,
 });
 
 @ApiTags('billing')
@@ -57,7 +101,10 @@ export class PricesController {
 @ApiBearerAuth()
 @Controller('api/v1/vpn-gateways')
 export class GatewayBillingController {
-  constructor(private readonly billing: BillingService, private readonly renewals: RenewalsService) {}
+  constructor(
+    private readonly billing: BillingService,
+    private readonly renewals: RenewalsService,
+  ) {}
 
   @Post('quote')
   @HttpCode(200)
@@ -70,7 +117,9 @@ export class GatewayBillingController {
 
   @Get(':id/delete-preview')
   @Roles('tenant')
-  @ApiOperation({ summary: 'Before deleting a gateway: the paid time left, its pro-rata value, and what deleting refunds (nothing: the time is forfeited) and forfeits' })
+  @ApiOperation({
+    summary: 'Before deleting a gateway: the paid time left, its pro-rata value, and what deleting refunds (nothing: the time is forfeited) and forfeits',
+  })
   @ApiOkResponse({ type: GatewayDeletePreviewDto })
   @ApiErrors(404)
   deletePreview(@CurrentPrincipal() p: Principal, @Param('id') id: string): Promise<GatewayDeletePreviewDto> {
@@ -97,7 +146,10 @@ export class OrdersController {
   constructor(private readonly billing: BillingService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Orders (purchases and renewals), newest first; operators see every tenant (?tenantId= filters)', description: `Sort by ${Object.keys(ORDER_SORT).join(', ')}; q searches order id, gateway id and name.` })
+  @ApiOperation({
+    summary: 'Orders (purchases and renewals), newest first; operators see every tenant (?tenantId= filters)',
+    description: `Sort by ${Object.keys(ORDER_SORT).join(', ')}; q searches order id, gateway id and name.`,
+  })
   @ApiOkResponse({ type: OrderPageDto })
   @ApiErrors(400)
   async list(@CurrentPrincipal() p: Principal, @Query() q: OrderListQueryDto): Promise<OrderPageDto> {
@@ -106,17 +158,26 @@ export class OrdersController {
   }
 
   @Get('export.xlsx')
-  @ApiOperation({ summary: 'Download the orders as Excel', description: 'The list\'s filters (from/to period, kind, gatewayId, tenantId for operators, q) and sort, no paging; lang=zh|en (default: Accept-Language, else zh). Amounts in the currency\'s unit.' })
+  @ApiOperation({
+    summary: 'Download the orders as Excel',
+    description:
+      "The list's filters (from/to period, kind, gatewayId, tenantId for operators, q) and sort, no paging; lang=zh|en (default: Accept-Language, else zh). Amounts in the currency's unit.",
+  })
   @ApiXlsxExport('The orders')
   @ApiErrors(400)
-  async export(@CurrentPrincipal() p: Principal, @Query() q: OrderExportQueryDto, @Headers('accept-language') acceptLanguage: string | undefined, @Res() res: Response): Promise<void> {
+  async export(
+    @CurrentPrincipal() p: Principal,
+    @Query() q: OrderExportQueryDto,
+    @Headers('accept-language') acceptLanguage: string | undefined,
+    @Res() res: Response,
+  ): Promise<void> {
     const rows = this.billing.exportOrders(p, resolveListQuery(q, ORDER_SORT), q);
     await streamWorkbook(res, ORDER_SHEET, rows, { lang: resolveLang(q.lang, acceptLanguage) });
   }
 
   @Post(':id/refunds')
   @Roles('admin')
-  @ApiOperation({ summary: 'Refund (part of) an order to its tenant\'s balance (operators); never more than was paid' })
+  @ApiOperation({ summary: "Refund (part of) an order to its tenant's balance (operators); never more than was paid" })
   @ApiCreatedResponse({ type: LedgerResultDto })
   @ApiErrors(400, 404, 409)
   async refund(@Param('id') id: string, @Body() body: RefundDto): Promise<LedgerResultDto> {
@@ -132,7 +193,10 @@ export class LedgerController {
   constructor(private readonly billing: BillingService) {}
 
   @Get()
-  @ApiOperation({ summary: 'The account ledger (append-only: top-ups, charges, refunds, each with the balance after it); operators see every tenant', description: `Sort by ${Object.keys(LEDGER_SORT).join(', ')}.` })
+  @ApiOperation({
+    summary: 'The account ledger (append-only: top-ups, charges, refunds, each with the balance after it); operators see every tenant',
+    description: `Sort by ${Object.keys(LEDGER_SORT).join(', ')}.`,
+  })
   @ApiOkResponse({ type: LedgerPageDto })
   @ApiErrors(400)
   async list(@CurrentPrincipal() p: Principal, @Query() q: LedgerListQueryDto): Promise<LedgerPageDto> {
@@ -141,10 +205,19 @@ export class LedgerController {
   }
 
   @Get('export.xlsx')
-  @ApiOperation({ summary: 'Download the ledger as Excel', description: 'The list\'s filters (from/to period, kind, gatewayId, tenantId for operators, q) and sort, no paging; lang=zh|en (default: Accept-Language, else zh). Amounts in the currency\'s unit.' })
+  @ApiOperation({
+    summary: 'Download the ledger as Excel',
+    description:
+      "The list's filters (from/to period, kind, gatewayId, tenantId for operators, q) and sort, no paging; lang=zh|en (default: Accept-Language, else zh). Amounts in the currency's unit.",
+  })
   @ApiXlsxExport('The ledger')
   @ApiErrors(400)
-  async export(@CurrentPrincipal() p: Principal, @Query() q: LedgerExportQueryDto, @Headers('accept-language') acceptLanguage: string | undefined, @Res() res: Response): Promise<void> {
+  async export(
+    @CurrentPrincipal() p: Principal,
+    @Query() q: LedgerExportQueryDto,
+    @Headers('accept-language') acceptLanguage: string | undefined,
+    @Res() res: Response,
+  ): Promise<void> {
     const rows = this.billing.exportLedger(p, resolveListQuery(q, LEDGER_SORT), q);
     await streamWorkbook(res, LEDGER_SHEET, rows, { lang: resolveLang(q.lang, acceptLanguage) });
   }
@@ -158,7 +231,7 @@ export class AccountController {
   constructor(private readonly billing: BillingService) {}
 
   @Get()
-  @ApiOperation({ summary: 'The tenant\'s balance (minor units)' })
+  @ApiOperation({ summary: "The tenant's balance (minor units)" })
   @ApiOkResponse({ type: AccountDto })
   @ApiErrors()
   get(@CurrentPrincipal() p: Principal): Promise<AccountDto> {
@@ -174,7 +247,7 @@ export class TenantAccountsController {
   constructor(private readonly billing: BillingService) {}
 
   @Get(':id/account')
-  @ApiOperation({ summary: 'A tenant\'s balance (operators)' })
+  @ApiOperation({ summary: "A tenant's balance (operators)" })
   @ApiOkResponse({ type: AccountDto })
   @ApiErrors(404)
   get(@Param('id') id: string): Promise<AccountDto> {
@@ -182,7 +255,7 @@ export class TenantAccountsController {
   }
 
   @Post(':id/top-ups')
-  @ApiOperation({ summary: 'Top up a tenant\'s balance (operators); an idempotencyKey makes a retry harmless' })
+  @ApiOperation({ summary: "Top up a tenant's balance (operators); an idempotencyKey makes a retry harmless" })
   @ApiCreatedResponse({ type: LedgerResultDto })
   @ApiErrors(400, 404, 409)
   async topUp(@Param('id') id: string, @Body() body: TopUpDto): Promise<LedgerResultDto> {
@@ -195,11 +268,14 @@ export class TenantAccountsController {
 @ApiBearerAuth()
 @Controller('api/v1/billing')
 export class BillingController {
-  constructor(private readonly billing: BillingService, private readonly sweeper: BillingSweeper) {}
+  constructor(
+    private readonly billing: BillingService,
+    private readonly sweeper: BillingSweeper,
+  ) {}
 
   @Get('usage')
   @Roles('admin')
-  @ApiOperation({ summary: 'Every tenant\'s balance, gateways by state, orders and money moved in a period (operators)' })
+  @ApiOperation({ summary: "Every tenant's balance, gateways by state, orders and money moved in a period (operators)" })
   @ApiOkResponse({ type: UsageDto })
   @ApiErrors(400)
   usage(@Query() q: UsageQueryDto): Promise<UsageDto> {
@@ -238,5 +314,9 @@ export class BillingController {
 }
 
 const settingsView = (s: BillingSettingsDto): BillingSettingsDto => ({
-  retentionHours: s.retentionHours, noticeLeadHours: s.noticeLeadHours, autoRenewLeadMinutes: s.autoRenewLeadMinutes, sweepIntervalSeconds: s.sweepIntervalSeconds, currency: s.currency,
+  retentionHours: s.retentionHours,
+  noticeLeadHours: s.noticeLeadHours,
+  autoRenewLeadMinutes: s.autoRenewLeadMinutes,
+  sweepIntervalSeconds: s.sweepIntervalSeconds,
+  currency: s.currency,
 });

@@ -30,14 +30,25 @@ export class PriceListQueryDto {
 export class PriceEntryDto {
   @ApiProperty({ example: 'mt-k3j9x2ab' }) @IsString() @MaxLength(32) machineTypeId: string;
   @ApiProperty({ enum: CHARGE_TYPES }) @IsIn(CHARGE_TYPES) chargeType: ChargeType;
-  @ApiProperty({ type: Number, nullable: true, example: 20000, description: `${MINOR}; 0 is free; null removes the price (the machine type is then not sold this way)`, maximum: MAX_UNIT_PRICE })
-  @Allow() unitPrice: number | null;
-  @ApiPropertyOptional({ example: 'CNY', description: 'ISO 4217; default: the billing settings\' currency' }) @Optional() @IsString() currency?: string;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    example: 20000,
+    description: `${MINOR}; 0 is free; null removes the price (the machine type is then not sold this way)`,
+    maximum: MAX_UNIT_PRICE,
+  })
+  @Allow()
+  unitPrice: number | null;
+  @ApiPropertyOptional({ example: 'CNY', description: "ISO 4217; default: the billing settings' currency" }) @Optional() @IsString() currency?: string;
 }
 
 export class PutPricesDto {
   @ApiProperty({ type: [PriceEntryDto], description: 'Entries to set (upsert per machine type and charge type); entries not named stay as they are' })
-  @IsArray() @ArrayMaxSize(300) @ValidateNested({ each: true }) @Type(() => PriceEntryDto) items: PriceEntryDto[];
+  @IsArray()
+  @ArrayMaxSize(300)
+  @ValidateNested({ each: true })
+  @Type(() => PriceEntryDto)
+  items: PriceEntryDto[];
 }
 
 export class QuoteRequestDto {
@@ -54,7 +65,7 @@ export class QuoteDto {
   @ApiProperty({ example: 60000, description: `unitPrice x period, ${MINOR}` }) amount: number;
   @ApiProperty({ example: 'CNY' }) currency: string;
   @ApiProperty({ description: 'When a gateway bought now would expire' }) expiresAt: Date;
-  @ApiProperty({ type: Number, nullable: true, description: 'The tenant\'s balance (null for operators)' }) balance: number | null;
+  @ApiProperty({ type: Number, nullable: true, description: "The tenant's balance (null for operators)" }) balance: number | null;
   @ApiProperty({ type: Boolean, nullable: true, description: 'Whether the balance covers the amount (null for operators)' }) affordable: boolean | null;
 }
 
@@ -63,7 +74,7 @@ export class OrderDto {
   @ApiProperty() tenantId: string;
   @ApiProperty({ enum: ORDER_KINDS }) kind: string;
   @ApiProperty() gatewayId: string;
-  @ApiProperty({ description: 'The gateway\'s name when ordered' }) gatewayName: string;
+  @ApiProperty({ description: "The gateway's name when ordered" }) gatewayName: string;
   @ApiProperty() machineTypeId: string;
   @ApiProperty({ enum: CHARGE_TYPES }) chargeType: ChargeType;
   @ApiProperty({ example: 1 }) quantity: number;
@@ -128,9 +139,13 @@ export class AccountDto {
 
 export class TopUpDto {
   @ApiProperty({ example: 100000, description: `${MINOR}; positive`, minimum: 1, maximum: MAX_TOP_UP }) @Allow() amount: number;
-  @ApiPropertyOptional({ example: 'CNY', description: 'Must be the account\'s currency (default: it)' }) @Optional() @IsString() currency?: string;
+  @ApiPropertyOptional({ example: 'CNY', description: "Must be the account's currency (default: it)" }) @Optional() @IsString() currency?: string;
   @ApiPropertyOptional({ maxLength: 200, example: 'bank transfer 2026-11-21' }) @Optional() @IsString() @MaxLength(200) description?: string;
-  @ApiPropertyOptional({ maxLength: 100, description: 'A retry with the same key tops up once' }) @Optional() @IsString() @Matches(/^[\w.:-]{1,100}$/, { message: 'idempotencyKey must be 1-100 letters, digits, _ . : -' }) idempotencyKey?: string;
+  @ApiPropertyOptional({ maxLength: 100, description: 'A retry with the same key tops up once' })
+  @Optional()
+  @IsString()
+  @Matches(/^[\w.:-]{1,100}$/, { message: 'idempotencyKey must be 1-100 letters, digits, _ . : -' })
+  idempotencyKey?: string;
 }
 
 export class RefundDto {
@@ -144,21 +159,23 @@ export class LedgerResultDto {
 }
 
 export class RenewDto {
-  @ApiProperty({ example: 1, description: 'Units of the gateway\'s charge type: hourly 1-24, monthly 1-11, yearly 1-5' }) @Allow() period: number;
+  @ApiProperty({ example: 1, description: "Units of the gateway's charge type: hourly 1-24, monthly 1-11, yearly 1-5" }) @Allow() period: number;
 }
 
 export class RenewResultDto {
   @ApiProperty({ type: OrderDto }) order: OrderDto;
   @ApiProperty({ description: 'The new expiry' }) expiresAt: Date;
-  @ApiProperty({ description: 'The gateway\'s state after the renewal (an expired gateway starts again: creating)' }) resourceState: string;
+  @ApiProperty({ description: "The gateway's state after the renewal (an expired gateway starts again: creating)" }) resourceState: string;
   @ApiProperty({ description: MINOR }) balance: number;
 }
 
 export class BillingSettingsDto {
-  @ApiProperty({ example: 168, description: 'Hours an expired gateway is kept (stopped) before it is released', minimum: 0, maximum: 8760 }) retentionHours: number;
+  @ApiProperty({ example: 168, description: 'Hours an expired gateway is kept (stopped) before it is released', minimum: 0, maximum: 8760 })
+  retentionHours: number;
   @ApiProperty({ example: 24, description: 'Hours before expiry the "expires soon" notice goes out', minimum: 0, maximum: 720 }) noticeLeadHours: number;
   @ApiProperty({ example: 10, description: 'Minutes before expiry auto-renewal is charged', minimum: 0, maximum: 1440 }) autoRenewLeadMinutes: number;
-  @ApiProperty({ example: 60, description: 'Seconds between sweeps in each API process; 0 = only POST /billing/sweep', minimum: 0, maximum: 86400 }) sweepIntervalSeconds: number;
+  @ApiProperty({ example: 60, description: 'Seconds between sweeps in each API process; 0 = only POST /billing/sweep', minimum: 0, maximum: 86400 })
+  sweepIntervalSeconds: number;
   @ApiProperty({ example: 'CNY', description: 'Currency of new accounts and of prices set without one' }) currency: string;
 }
 
@@ -184,7 +201,8 @@ export class TenantUsageDto {
   @ApiProperty() tenantName: string;
   @ApiProperty({ description: MINOR }) balance: number;
   @ApiProperty() currency: string;
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' }, description: 'Gateways by state', example: { running: 2, expired: 1 } }) gateways: Record<string, number>;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' }, description: 'Gateways by state', example: { running: 2, expired: 1 } })
+  gateways: Record<string, number>;
   @ApiProperty({ description: 'Orders in the period' }) orders: number;
   @ApiProperty({ description: `Charged in the period, ${MINOR}` }) charged: number;
   @ApiProperty({ description: `Refunded in the period, ${MINOR}` }) refunded: number;
@@ -212,9 +230,17 @@ export class GatewayDeletePreviewDto {
   @ApiProperty({ enum: CHARGE_TYPES }) chargeType: ChargeType;
   @ApiProperty({ type: Date, nullable: true }) expiresAt: Date | null;
   @ApiProperty({ description: 'Paid time left, in seconds (0 for an expired gateway)' }) remainingSeconds: number;
-  @ApiProperty({ example: 13333, description: `The pro-rata value of that time: what was paid (less refunds) times the share of each paid period still ahead, ${MINOR}` }) unusedValue: number;
+  @ApiProperty({
+    example: 13333,
+    description: `The pro-rata value of that time: what was paid (less refunds) times the share of each paid period still ahead, ${MINOR}`,
+  })
+  unusedValue: number;
   @ApiProperty({ example: 0, description: `What deleting refunds, ${MINOR}: always 0 (the policy)` }) refund: number;
   @ApiProperty({ example: 13333, description: `What deleting forfeits, ${MINOR}: unusedValue - refund` }) forfeited: number;
   @ApiProperty({ example: 'CNY' }) currency: string;
-  @ApiProperty({ enum: ['forfeit'], description: 'forfeit: deleting ends the paid time without a refund (docs/billing.md); an operator can still refund an order' }) policy: 'forfeit';
+  @ApiProperty({
+    enum: ['forfeit'],
+    description: 'forfeit: deleting ends the paid time without a refund (docs/billing.md); an operator can still refund an order',
+  })
+  policy: 'forfeit';
 }

@@ -18,7 +18,15 @@ const LEDGER_SEARCH = ['l.id', 'l.order_id', 'l.gateway_id', 'l.description'];
 
 /** One tenant's usage row of the operator's view (amounts as PostgreSQL returns them: text). */
 export interface UsageRow {
-  id: string; name: string; balance: string | null; currency: string | null; gateways: Record<string, number> | null; orders: string; charged: string; refunded: string; topped_up: string;
+  id: string;
+  name: string;
+  balance: string | null;
+  currency: string | null;
+  gateways: Record<string, number> | null;
+  orders: string;
+  charged: string;
+  refunded: string;
+  topped_up: string;
 }
 
 /** What BillingService reads and writes (the ledger's own statements are in ledger.ts). */
@@ -58,8 +66,11 @@ export class BillingQueries {
 
   /** The gateway's orders whose paid period runs past `now`. */
   ordersRunningAfter(tenantId: string, gatewayId: string, now: Date): Promise<Order[]> {
-    return this.m.getRepository(Order).createQueryBuilder('o')
-      .where('o.gateway_id = :id AND o.tenant_id = :tenantId AND o.period_end > :now', { id: gatewayId, tenantId, now }).getMany();
+    return this.m
+      .getRepository(Order)
+      .createQueryBuilder('o')
+      .where('o.gateway_id = :id AND o.tenant_id = :tenantId AND o.period_end > :now', { id: gatewayId, tenantId, now })
+      .getMany();
   }
 
   account(tenantId: string): Promise<Account | null> {

@@ -11,8 +11,19 @@ import { checkPeriod, expiryFrom } from '../vpn/gateways/gateway-rules';
 import { Account, BillingSettings, LedgerEntry, Order } from './billing.entities';
 import { BillingQueries } from './billing.queries';
 import {
-  AccountDto, GatewayDeletePreviewDto, LedgerListQueryDto, OrderListQueryDto, PriceDto, PutPricesDto, QuoteDto, QuoteRequestDto, RefundDto, TopUpDto, UpdateBillingSettingsDto,
-  UsageDto, UsageQueryDto,
+  AccountDto,
+  GatewayDeletePreviewDto,
+  LedgerListQueryDto,
+  OrderListQueryDto,
+  PriceDto,
+  PutPricesDto,
+  QuoteDto,
+  QuoteRequestDto,
+  RefundDto,
+  TopUpDto,
+  UpdateBillingSettingsDto,
+  UsageDto,
+  UsageQueryDto,
 } from './billing.dto';
 import { checkCurrency, checkMinor, formatMoney, MAX_TOP_UP, MAX_UNIT_PRICE, orderAmount, unusedValue } from './billing-rules';
 import { billingSettings, lockAccount, post, priceOf } from './ledger';
@@ -32,7 +43,14 @@ export class BillingService {
 
   async prices(machineTypeId?: string): Promise<PriceDto[]> {
     const rows = await this.rows.prices(machineTypeId);
-    return rows.map((p) => ({ machineTypeId: p.machineTypeId, machineTypeName: p.machineType!.name, chargeType: p.chargeType, unitPrice: p.unitPrice, currency: p.currency, updatedAt: p.updatedAt }));
+    return rows.map((p) => ({
+      machineTypeId: p.machineTypeId,
+      machineTypeName: p.machineType!.name,
+      chargeType: p.chargeType,
+      unitPrice: p.unitPrice,
+      currency: p.currency,
+      updatedAt: p.updatedAt,
+    }));
   }
 
   /** Sets the named entries (all or nothing); `unitPrice: null` stops selling that way. */
@@ -45,7 +63,8 @@ export class BillingService {
       const problems: Violation[] = [];
       const seen = new Set<string>();
       dto.items.forEach((item, i) => {
-        if (!known.has(item.machineTypeId)) problems.push(violation(`items[${i}].machineTypeId`, 'exists', item.machineTypeId, `machine type ${item.machineTypeId} does not exist`));
+        if (!known.has(item.machineTypeId))
+          problems.push(violation(`items[${i}].machineTypeId`, 'exists', item.machineTypeId, `machine type ${item.machineTypeId} does not exist`));
         if (item.unitPrice !== null) problems.push(...checkMinor(item.unitPrice, `items[${i}].unitPrice`, 0, MAX_UNIT_PRICE));
         if (item.currency !== undefined) problems.push(...checkCurrency(item.currency, `items[${i}].currency`));
         const key = `${item.machineTypeId}/${item.chargeType}`;
@@ -57,7 +76,12 @@ export class BillingService {
         if (item.unitPrice === null) {
           await tx.deletePrice(item.machineTypeId, item.chargeType);
         } else {
-          await tx.putPrice({ machineTypeId: item.machineTypeId, chargeType: item.chargeType, unitPrice: item.unitPrice, currency: item.currency ?? settings.currency });
+          await tx.putPrice({
+            machineTypeId: item.machineTypeId,
+            chargeType: item.chargeType,
+            unitPrice: item.unitPrice,
+            currency: item.currency ?? settings.currency,
+          });
         }
       }
     });
@@ -75,8 +99,15 @@ export class BillingService {
     const amount = orderAmount(price.unitPrice, period);
     const balance = p.tenantId ? (await this.account(p.tenantId)).balance : null;
     return {
-      quantity: 1, chargeType: dto.chargeType, unitPrice: price.unitPrice, period, amount, currency: price.currency,
-      expiresAt: expiryFrom(now, dto.chargeType, period), balance, affordable: balance === null ? null : balance >= amount,
+      quantity: 1,
+      chargeType: dto.chargeType,
+      unitPrice: price.unitPrice,
+      period,
+      amount,
+      currency: price.currency,
+      expiresAt: expiryFrom(now, dto.chargeType, period),
+      balance,
+      affordable: balance === null ? null : balance >= amount,
     };
   }
 
@@ -91,9 +122,13 @@ export class BillingService {
     const value = unusedValue(paid, now);
     const expiresAt = g.expiresAt ?? null;
     return {
-      gatewayId, chargeType: g.chargeType, expiresAt,
+      gatewayId,
+      chargeType: g.chargeType,
+      expiresAt,
       remainingSeconds: expiresAt && g.resourceState !== 'expired' ? Math.max(0, Math.floor((expiresAt.getTime() - now.getTime()) / 1000)) : 0,
-      unusedValue: value, refund: 0, forfeited: value,
+      unusedValue: value,
+      refund: 0,
+      forfeited: value,
       currency: paid[0]?.currency ?? (await this.account(tenantId)).currency,
       policy: 'forfeit',
     };
@@ -124,7 +159,10 @@ export class BillingService {
     return this.db.transaction(async (m) => {
       const account = await lockAccount(m, tenantId);
       const { entry } = await post(m, account, {
-        kind: 'top_up', amount: dto.amount, currency: dto.currency ?? account.currency, description: dto.description ?? 'top-up by the operator',
+        kind: 'top_up',
+        amount: dto.amount,
+        currency: dto.currency ?? account.currency,
+        description: dto.description ?? 'top-up by the operator',
         idempotencyKey: dto.idempotencyKey ? `top_up:${tenantId}:${dto.idempotencyKey}` : null,
       });
       return { entry, account: accountView(account) };
@@ -139,11 +177,18 @@ export class BillingService {
       if (!order) throw new NotFound('order', orderId);
       const left = order.amount - order.refundedAmount;
       const amount = dto.amount ?? left;
-      if (left <= 0) throw new Conflict('order_refunded', `order ${orderId} is already refunded in full`, [violation('id', 'refundable', orderId, `order ${orderId} is already refunded in full`)]);
+      if (left <= 0)
+        throw new Conflict('order_refunded', `order ${orderId} is already refunded in full`, [
+          violation('id', 'refundable', orderId, `order ${orderId} is already refunded in full`),
+        ]);
       assertValid(checkMinor(amount, 'amount', 1, left));
       const account = await lockAccount(m, order.tenantId);
       const { entry } = await post(m, account, {
-        kind: 'refund', amount, currency: order.currency, orderId: order.id, gatewayId: order.gatewayId,
+        kind: 'refund',
+        amount,
+        currency: order.currency,
+        orderId: order.id,
+        gatewayId: order.gatewayId,
         description: `refund of ${formatMoney(amount, order.currency)} for order ${order.id}${dto.reason ? `: ${dto.reason}` : ''}`,
       });
       await tx.setRefunded(order.id, order.refundedAmount + amount);
@@ -176,10 +221,18 @@ export class BillingService {
     const rows = await this.rows.usage(from, to, f.tenantId ?? null);
     const currency = (await billingSettings(this.db)).currency;
     return {
-      from, to,
+      from,
+      to,
       items: rows.map((r) => ({
-        tenantId: r.id, tenantName: r.name, balance: Number(r.balance ?? 0), currency: r.currency ?? currency, gateways: r.gateways ?? {},
-        orders: Number(r.orders), charged: Number(r.charged), refunded: Number(r.refunded), toppedUp: Number(r.topped_up),
+        tenantId: r.id,
+        tenantName: r.name,
+        balance: Number(r.balance ?? 0),
+        currency: r.currency ?? currency,
+        gateways: r.gateways ?? {},
+        orders: Number(r.orders),
+        charged: Number(r.charged),
+        refunded: Number(r.refunded),
+        toppedUp: Number(r.topped_up),
       })),
     };
   }

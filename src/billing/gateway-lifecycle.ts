@@ -23,11 +23,23 @@ export async function lockGateway(m: EntityManager, id: string, opts: { tenantId
  * `creating` (the worker provisions it again and reconnects its tunnels). Null when the
  * idempotency key was used before (nothing charged, nothing moved).
  */
-export async function renewGateway(m: EntityManager, g: VpnGateway, kind: OrderKind, period: number, now: Date, idempotencyKey: string | null = null): Promise<Order | null> {
+export async function renewGateway(
+  m: EntityManager,
+  g: VpnGateway,
+  kind: OrderKind,
+  period: number,
+  now: Date,
+  idempotencyKey: string | null = null,
+): Promise<Order | null> {
   const { start, end } = renewalPeriod(g.expiresAt, now, g.chargeType, period);
   const order = await chargeGateway(m, {
-    tenantId: g.tenantId, gateway: { id: g.id, name: g.name, machineTypeId: g.machineTypeId, chargeType: g.chargeType },
-    kind, period, periodStart: start, periodEnd: end, idempotencyKey,
+    tenantId: g.tenantId,
+    gateway: { id: g.id, name: g.name, machineTypeId: g.machineTypeId, chargeType: g.chargeType },
+    kind,
+    period,
+    periodStart: start,
+    periodEnd: end,
+    idempotencyKey,
   });
   if (!order) return null;
   if (g.resourceState === 'expired') {
@@ -43,14 +55,27 @@ export async function renewGateway(m: EntityManager, g: VpnGateway, kind: OrderK
 
 /** Stops a gateway for non-payment: state `expired`; its tunnels go down and their routes go. */
 export async function expireGateway(m: EntityManager, g: VpnGateway, now: Date, releaseAt: Date): Promise<void> {
-  await m.update(VpnGateway, { id: g.id }, {
-    resourceState: 'expired', expiredAt: now,
-    stateReason: `expired at ${g.expiresAt!.toISOString()}: renew before ${releaseAt.toISOString()} or it is released`,
-  });
-  await m.createQueryBuilder().update(VpnTunnel)
+  await m.update(
+    VpnGateway,
+    { id: g.id },
+    {
+      resourceState: 'expired',
+      expiredAt: now,
+      stateReason: `expired at ${g.expiresAt!.toISOString()}: renew before ${releaseAt.toISOString()} or it is released`,
+    },
+  );
+  await m
+    .createQueryBuilder()
+    .update(VpnTunnel)
     .set({
-      connectionState: 'connecting', failureCode: EXPIRED_FAILURE_CODE, failureMessage: 'the VPN gateway expired: renew it to reconnect',
-      failurePhase: null, failureTries: null, failureAt: now, pairStates: null, connectedAt: null,
+      connectionState: 'connecting',
+      failureCode: EXPIRED_FAILURE_CODE,
+      failureMessage: 'the VPN gateway expired: renew it to reconnect',
+      failurePhase: null,
+      failureTries: null,
+      failureAt: now,
+      pairStates: null,
+      connectedAt: null,
       disconnectedAt: () => "CASE WHEN connection_state = 'connected' THEN now() ELSE disconnected_at END",
       stateChangedAt: () => 'now()',
     })
@@ -65,4 +90,3 @@ export async function releaseGateway(m: EntityManager, g: VpnGateway): Promise<s
   await finalizeGatewayDeletion(m, g.id);
   return tunnels.map((t) => t.id);
 }
-

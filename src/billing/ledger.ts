@@ -67,8 +67,16 @@ export async function post(m: EntityManager, account: Account, mv: Movement): Pr
   if (mv.amount < 0 && account.balance + mv.amount < 0) throw new InsufficientBalance(-mv.amount, account.balance, account.currency);
   const balanceAfter = account.balance + mv.amount;
   const entry = m.create(LedgerEntry, {
-    id: newId(BILLING_ID_PREFIX.ledger), tenantId: account.tenantId, kind: mv.kind, amount: mv.amount, balanceAfter, currency: account.currency,
-    orderId: mv.orderId ?? null, gatewayId: mv.gatewayId ?? null, description: mv.description.slice(0, 256), idempotencyKey: mv.idempotencyKey ?? null,
+    id: newId(BILLING_ID_PREFIX.ledger),
+    tenantId: account.tenantId,
+    kind: mv.kind,
+    amount: mv.amount,
+    balanceAfter,
+    currency: account.currency,
+    orderId: mv.orderId ?? null,
+    gatewayId: mv.gatewayId ?? null,
+    description: mv.description.slice(0, 256),
+    idempotencyKey: mv.idempotencyKey ?? null,
   });
   await m.insert(LedgerEntry, entry);
   await m.update(Account, { tenantId: account.tenantId }, { balance: balanceAfter });
@@ -115,15 +123,32 @@ export async function chargeGateway(m: EntityManager, c: GatewayCharge): Promise
   if (price.currency !== account.currency) throw currencyMismatch(price.currency, account.currency);
   if (account.balance < amount) throw new InsufficientBalance(amount, account.balance, account.currency);
   const order = m.create(Order, {
-    id: newId(BILLING_ID_PREFIX.order), tenantId: c.tenantId, kind: c.kind, gatewayId: c.gateway.id, gatewayName: c.gateway.name,
-    machineTypeId: c.gateway.machineTypeId, chargeType: c.gateway.chargeType, quantity: 1, period: c.period, unitPrice: price.unitPrice,
-    amount, currency: price.currency, refundedAmount: 0, periodStart: c.periodStart, periodEnd: c.periodEnd,
+    id: newId(BILLING_ID_PREFIX.order),
+    tenantId: c.tenantId,
+    kind: c.kind,
+    gatewayId: c.gateway.id,
+    gatewayName: c.gateway.name,
+    machineTypeId: c.gateway.machineTypeId,
+    chargeType: c.gateway.chargeType,
+    quantity: 1,
+    period: c.period,
+    unitPrice: price.unitPrice,
+    amount,
+    currency: price.currency,
+    refundedAmount: 0,
+    periodStart: c.periodStart,
+    periodEnd: c.periodEnd,
   });
   await m.insert(Order, order);
   const what = c.kind === 'purchase' ? 'purchase' : c.kind === 'renewal' ? 'renewal' : 'auto-renewal';
   await post(m, account, {
-    kind: 'charge', amount: -amount, currency: price.currency, orderId: order.id, gatewayId: c.gateway.id,
-    description: `${what} of ${c.gateway.name} (${c.gateway.id}): ${c.period} x ${c.gateway.chargeType}`, idempotencyKey: c.idempotencyKey ?? null,
+    kind: 'charge',
+    amount: -amount,
+    currency: price.currency,
+    orderId: order.id,
+    gatewayId: c.gateway.id,
+    description: `${what} of ${c.gateway.name} (${c.gateway.id}): ${c.period} x ${c.gateway.chargeType}`,
+    idempotencyKey: c.idempotencyKey ?? null,
   });
   return order;
 }

@@ -20,7 +20,10 @@ export interface RenewResult {
 /** A tenant renews one gateway (the gateway only: its tunnels and address are not charged). */
 @Injectable()
 export class RenewalsService {
-  constructor(@InjectDataSource() private readonly db: DataSource, private readonly jobs: JobDispatcher) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly jobs: JobDispatcher,
+  ) {}
 
   async renew(tenantId: string, gatewayId: string, dto: RenewDto, now = new Date()): Promise<RenewResult> {
     let hostId: string | null = null;

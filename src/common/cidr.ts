@@ -63,7 +63,7 @@ export function cidrSize(cidr: Cidr): number {
 export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
   const prefix = Math.min(a.prefix, b.prefix);
   const mask = maskOf(prefix);
-  return ((a.network & mask) >>> 0) === ((b.network & mask) >>> 0);
+  return (a.network & mask) >>> 0 === (b.network & mask) >>> 0;
 }
 
 /** True when `inner` lies entirely inside `outer`. */
@@ -72,7 +72,7 @@ export function cidrContains(outer: Cidr, inner: Cidr): boolean {
 }
 
 export function cidrContainsIp(cidr: Cidr, ip: string): boolean {
-  return ((ipToInt(ip) & maskOf(cidr.prefix)) >>> 0) === cidr.network;
+  return (ipToInt(ip) & maskOf(cidr.prefix)) >>> 0 === cidr.network;
 }
 
 /**
@@ -92,7 +92,11 @@ export function peerAddressProblem(ip: string): 'invalid_ipv4' | 'loopback' | 'm
 
 // Ranges a remote subnet may not touch: nothing there is reachable through a tunnel.
 const NOT_ROUTABLE: [string, 'unspecified' | 'loopback' | 'link_local' | 'multicast' | 'broadcast'][] = [
-  ['0.0.0.0/8', 'unspecified'], ['127.0.0.0/8', 'loopback'], ['169.254.0.0/16', 'link_local'], ['224.0.0.0/4', 'multicast'], ['255.255.255.255/32', 'broadcast'],
+  ['0.0.0.0/8', 'unspecified'],
+  ['127.0.0.0/8', 'loopback'],
+  ['169.254.0.0/16', 'link_local'],
+  ['224.0.0.0/4', 'multicast'],
+  ['255.255.255.255/32', 'broadcast'],
 ];
 
 /**
@@ -109,9 +113,5 @@ export function remoteCidrProblem(cidr: Cidr): { rule: string; range: string } |
 export function isFqdn(text: string): boolean {
   if (text.length > 253 || isIpv4(text)) return false;
   const labels = text.replace(/\.$/, '').split('.');
-  return (
-    labels.length >= 2 &&
-    labels.every((l) => /^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/.test(l)) &&
-    /[a-zA-Z]/.test(labels[labels.length - 1])
-  );
+  return labels.length >= 2 && labels.every((l) => /^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/.test(l)) && /[a-zA-Z]/.test(labels[labels.length - 1]);
 }

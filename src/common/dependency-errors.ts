@@ -9,7 +9,8 @@ const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'
  */
 const PG_UNAVAILABLE = /^(08...|57P0[123])$/;
 /** node-postgres and pg-pool messages when the server went away or never answered. */
-const PG_MESSAGES = /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down|in recovery mode)|terminating connection due to/i;
+const PG_MESSAGES =
+  /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down|in recovery mode)|terminating connection due to/i;
 const REDIS_MESSAGES = /Connection is closed|Stream isn't writeable|enableOfflineQueue|MaxRetriesPerRequestError|Reached the max retries per request limit/i;
 
 export type Dependency = 'PostgreSQL' | 'Redis';

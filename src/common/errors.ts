@@ -53,7 +53,10 @@ export function assertValid(violations: Violation[]): void {
 
 /** 429: the caller sent too much; `retryAfterSeconds` becomes the Retry-After header. */
 export class TooManyRequests extends DomainError {
-  constructor(message: string, readonly retryAfterSeconds: number) {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
     super(HttpStatus.TOO_MANY_REQUESTS, 'too_many_requests', message);
   }
 }

@@ -16,7 +16,9 @@ function respond(exception: unknown) {
       out.body = b;
     },
   };
-  const host = { switchToHttp: () => ({ getResponse: () => res, getRequest: () => ({ method: 'GET', url: '/api/v1/vpn-tunnels' }) }) } as unknown as ArgumentsHost;
+  const host = {
+    switchToHttp: () => ({ getResponse: () => res, getRequest: () => ({ method: 'GET', url: '/api/v1/vpn-tunnels' }) }),
+  } as unknown as ArgumentsHost;
   new HttpErrorFilter().catch(exception, host);
   return out;
 }
@@ -32,7 +34,10 @@ describe('HttpErrorFilter and dependency outages', () => {
   it.each([
     ['refused', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })],
     ['terminated', new Error('Connection terminated unexpectedly')],
-    ['admin shutdown (TypeORM QueryFailedError)', Object.assign(new Error('terminating connection due to administrator command'), { name: 'QueryFailedError', driverError: { code: '57P01' } })],
+    [
+      'admin shutdown (TypeORM QueryFailedError)',
+      Object.assign(new Error('terminating connection due to administrator command'), { name: 'QueryFailedError', driverError: { code: '57P01' } }),
+    ],
     ['pool connect timeout', new Error('timeout exceeded when trying to connect')],
   ])('%s -> 503 service_unavailable with Retry-After, no stack logged', (_name, err) => {
     errors.length = 0;

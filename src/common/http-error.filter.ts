@@ -13,8 +13,16 @@ export class ViolationDto implements Violation {
   rule: string;
   // Any JSON value: the schema names the types instead of leaving a bare `object`.
   @ApiProperty({
-    oneOf: [{ type: 'string', nullable: true }, { type: 'number' }, { type: 'boolean' }, { type: 'array', items: {} }, { type: 'object', additionalProperties: true }],
-    required: false, example: 3, description: 'The offending value (secrets are never echoed; absent when there is none)',
+    oneOf: [
+      { type: 'string', nullable: true },
+      { type: 'number' },
+      { type: 'boolean' },
+      { type: 'array', items: {} },
+      { type: 'object', additionalProperties: true },
+    ],
+    required: false,
+    example: 3,
+    description: 'The offending value (secrets are never echoed; absent when there is none)',
   })
   value: unknown;
   @ApiProperty({ example: 'ikePolicy.dhGroup must be one of 1, 2, 5, 14, 24' })
@@ -75,13 +83,22 @@ function fromDatabase(exception: unknown): ErrorBodyDto | null {
   const err = exception.driverError as { code?: string; detail?: string };
   if (err.code === '23505') {
     // "Key (subnet_id, private_ip)=(…) already exists.": the last column is the one the caller chose.
-    const columns = /^Key \(([^)]*)\)=/.exec(err.detail ?? '')?.[1]?.split(',').map((c) => c.trim()) ?? [];
+    const columns =
+      /^Key \(([^)]*)\)=/
+        .exec(err.detail ?? '')?.[1]
+        ?.split(',')
+        .map((c) => c.trim()) ?? [];
     const field = (columns[columns.length - 1] ?? 'id').replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
     const message = `${field} is already used by another resource`;
     return { statusCode: 409, code: 'duplicate', message, violations: [{ field, rule: 'unique', value: undefined, message }] };
   }
   if (err.code === '23503') {
-    return { statusCode: 409, code: 'reference_changed', message: 'a resource this request refers to was removed, or is still referenced, by a concurrent change: reload and try again', violations: [] };
+    return {
+      statusCode: 409,
+      code: 'reference_changed',
+      message: 'a resource this request refers to was removed, or is still referenced, by a concurrent change: reload and try again',
+      violations: [],
+    };
   }
   if (err.code === '40P01' || err.code === '40001') {
     return { statusCode: 409, code: 'concurrent_update', message: 'a concurrent change to the same resources won: reload and try again', violations: [] };
@@ -119,7 +136,12 @@ export function toErrorBody(exception: unknown): ErrorBodyDto {
   let dbBody: ErrorBodyDto | null;
   let dependency: string | null;
   if (exception instanceof DomainError) {
-    return { statusCode: exception.status, code: exception.code, message: truncate(exception.message, MAX_MESSAGE_CHARS), violations: exception.violations.slice(0, MAX_VIOLATIONS).map(redact) };
+    return {
+      statusCode: exception.status,
+      code: exception.code,
+      message: truncate(exception.message, MAX_MESSAGE_CHARS),
+      violations: exception.violations.slice(0, MAX_VIOLATIONS).map(redact),
+    };
   } else if (exception instanceof HttpException) {
     const status = exception.getStatus();
     const code = status === HttpStatus.NOT_FOUND ? 'not_found' : status === HttpStatus.PAYLOAD_TOO_LARGE ? 'payload_too_large' : 'http_error';

@@ -34,7 +34,11 @@ describe('resolveListQuery', () => {
     expect(resolveListQuery(q(), SORTABLE, 'name').sortColumn).toBe('g.name');
   });
 
-  it.each([['desc', 'DESC'], ['asc', 'ASC'], [undefined, 'DESC']] as const)('order %p -> %s', (order, sql) => {
+  it.each([
+    ['desc', 'DESC'],
+    ['asc', 'ASC'],
+    [undefined, 'DESC'],
+  ] as const)('order %p -> %s', (order, sql) => {
     expect(resolveListQuery(q({ order }), SORTABLE).order).toBe(sql);
   });
 

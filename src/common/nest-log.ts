@@ -15,10 +15,22 @@ export class NestStructuredLogger implements LoggerService {
     target[level](text, stack ? { stack } : undefined);
   }
 
-  log(message: unknown, ...params: unknown[]): void { this.at('log', message, params); }
-  error(message: unknown, ...params: unknown[]): void { this.at('error', message, params); }
-  warn(message: unknown, ...params: unknown[]): void { this.at('warn', message, params); }
-  debug(message: unknown, ...params: unknown[]): void { this.at('debug', message, params); }
-  verbose(message: unknown, ...params: unknown[]): void { this.at('debug', message, params); }
-  fatal(message: unknown, ...params: unknown[]): void { this.at('error', message, params); }
+  log(message: unknown, ...params: unknown[]): void {
+    this.at('log', message, params);
+  }
+  error(message: unknown, ...params: unknown[]): void {
+    this.at('error', message, params);
+  }
+  warn(message: unknown, ...params: unknown[]): void {
+    this.at('warn', message, params);
+  }
+  debug(message: unknown, ...params: unknown[]): void {
+    this.at('debug', message, params);
+  }
+  verbose(message: unknown, ...params: unknown[]): void {
+    this.at('debug', message, params);
+  }
+  fatal(message: unknown, ...params: unknown[]): void {
+    this.at('error', message, params);
+  }
 }

@@ -21,8 +21,14 @@ describe('operation ids', () => {
 
   it('give every operation a summary and mark operations without security as public', () => {
     const doc = completeOperations({
-      openapi: '3.0.0', info: { title: 't', version: '1' },
-      paths: { '/a': { get: { operationId: 'getHealth', responses: {} }, post: { operationId: 'createThing', summary: 'Own', security: [{ bearer: [] }], responses: {} } } },
+      openapi: '3.0.0',
+      info: { title: 't', version: '1' },
+      paths: {
+        '/a': {
+          get: { operationId: 'getHealth', responses: {} },
+          post: { operationId: 'createThing', summary: 'Own', security: [{ bearer: [] }], responses: {} },
+        },
+      },
     });
     expect(doc.paths['/a'].get).toMatchObject({ summary: 'Get health', security: [] });
     expect(doc.paths['/a'].post).toMatchObject({ summary: 'Own', security: [{ bearer: [] }] });

@@ -105,7 +105,10 @@ const ACRONYMS: Record<string, string> = { vpn: 'VPN', ip: 'IP', ips: 'IPs', ike
 
 /** `listVpnTunnels` -> "List VPN tunnels": the summary of an operation that has none of its own. */
 export function summaryFromOperationId(id: string): string {
-  const words = id.split(/(?=[A-Z])/).map((w) => w.toLowerCase()).map((w) => ACRONYMS[w] ?? w);
+  const words = id
+    .split(/(?=[A-Z])/)
+    .map((w) => w.toLowerCase())
+    .map((w) => ACRONYMS[w] ?? w);
   return words.map((w, i) => (i === 0 ? w[0].toUpperCase() + w.slice(1) : w)).join(' ');
 }
 

@@ -10,7 +10,9 @@ const capture = (options: Parameters<typeof createLogger>[0] = {}) => {
 it('writes one JSON object a line with time, level, context, message and fields', () => {
   const { logger, lines } = capture({ format: 'json', context: 'worker' });
   logger.log('gateway vpngw-1 attached', { gatewayId: 'vpngw-1' });
-  expect(lines).toEqual([{ level: 'log', line: '{"time":"2026-01-02T03:04:05.000Z","level":"log","context":"worker","message":"gateway vpngw-1 attached","gatewayId":"vpngw-1"}' }]);
+  expect(lines).toEqual([
+    { level: 'log', line: '{"time":"2026-01-02T03:04:05.000Z","level":"log","context":"worker","message":"gateway vpngw-1 attached","gatewayId":"vpngw-1"}' },
+  ]);
 });
 
 it('keeps a message with quotes and newlines one parseable line', () => {
@@ -44,7 +46,7 @@ it('reads LOG_LEVEL and LOG_FORMAT, naming a bad value', () => {
   expect(problems).toEqual(['LOG_LEVEL must be one of error, warn, log, debug', 'LOG_FORMAT must be json or text']);
 });
 
-it('Nest\'s lines go through it: the context from Nest\'s last argument, an error\'s stack as a field', () => {
+it("Nest's lines go through it: the context from Nest's last argument, an error's stack as a field", () => {
   const { logger, lines } = capture({ format: 'json' });
   const nest = new NestStructuredLogger(logger);
   nest.log('Mapped {/api/v1/vpcs, GET} route', 'RouterExplorer');

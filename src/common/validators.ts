@@ -40,11 +40,14 @@ export const ISO_DATE_TIME_MESSAGE = 'must be an ISO 8601 date or date-time, e.g
 
 /** A strict ISO 8601 calendar date or date-time (see parseIsoDateTime). */
 export function IsIsoDateTime(options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy({
-    name: 'iso8601',
-    validator: {
-      validate: (value) => parseIsoDateTime(value) !== null,
-      defaultMessage: (args) => `${args?.property} ${ISO_DATE_TIME_MESSAGE}`,
+  return ValidateBy(
+    {
+      name: 'iso8601',
+      validator: {
+        validate: (value) => parseIsoDateTime(value) !== null,
+        defaultMessage: (args) => `${args?.property} ${ISO_DATE_TIME_MESSAGE}`,
+      },
     },
-  }, options);
+    options,
+  );
 }

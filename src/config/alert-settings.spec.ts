@@ -14,11 +14,24 @@ const problemsOf = (env: Record<string, string>): string[] => {
 
 describe('alert settings', () => {
   it('defaults: evaluate every 10 s, samples fresh for 30 s, 5 webhook attempts from 2 s', () => {
-    expect(loadConfig(GOOD).alerts).toEqual({ evaluationIntervalMs: 10_000, sampleMaxAgeMs: 30_000, webhookMaxAttempts: 5, webhookRetryBaseMs: 2000, webhookTimeoutMs: 5000 });
+    expect(loadConfig(GOOD).alerts).toEqual({
+      evaluationIntervalMs: 10_000,
+      sampleMaxAgeMs: 30_000,
+      webhookMaxAttempts: 5,
+      webhookRetryBaseMs: 2000,
+      webhookTimeoutMs: 5000,
+    });
   });
 
   it('reads every setting; 0 turns the timers off but periods keep the default length', () => {
-    const s = loadConfig({ ...GOOD, ALERT_EVALUATION_INTERVAL_MS: '0', ALERT_SAMPLE_MAX_AGE_MS: '20000', WEBHOOK_MAX_ATTEMPTS: '3', WEBHOOK_RETRY_BASE_MS: '500', WEBHOOK_TIMEOUT_MS: '1000' }).alerts;
+    const s = loadConfig({
+      ...GOOD,
+      ALERT_EVALUATION_INTERVAL_MS: '0',
+      ALERT_SAMPLE_MAX_AGE_MS: '20000',
+      WEBHOOK_MAX_ATTEMPTS: '3',
+      WEBHOOK_RETRY_BASE_MS: '500',
+      WEBHOOK_TIMEOUT_MS: '1000',
+    }).alerts;
     expect(s).toEqual({ evaluationIntervalMs: 0, sampleMaxAgeMs: 20_000, webhookMaxAttempts: 3, webhookRetryBaseMs: 500, webhookTimeoutMs: 1000 });
     expect(periodMs(s)).toBe(10_000);
     expect(periodMs({ ...s, evaluationIntervalMs: 2000 })).toBe(2000);

@@ -46,8 +46,19 @@ describe('loadConfig', () => {
   });
 
   it('reads the rate limits, the proxy trust and the webhook egress setting, and names a bad one', () => {
-    const config = loadConfig({ ...GOOD, AUTH_FAILURE_LIMIT: '5', AUTH_FAILURE_WINDOW_SECONDS: '60', TENANT_RATE_LIMIT_PER_MINUTE: '100', TRUST_PROXY: 'loopback', WEBHOOK_ALLOW_PRIVATE: 'true' });
-    expect(config).toMatchObject({ rateLimits: { authFailures: 5, authWindowSeconds: 60, tenantPerMinute: 100 }, trustProxy: 'loopback', webhookAllowPrivate: true });
+    const config = loadConfig({
+      ...GOOD,
+      AUTH_FAILURE_LIMIT: '5',
+      AUTH_FAILURE_WINDOW_SECONDS: '60',
+      TENANT_RATE_LIMIT_PER_MINUTE: '100',
+      TRUST_PROXY: 'loopback',
+      WEBHOOK_ALLOW_PRIVATE: 'true',
+    });
+    expect(config).toMatchObject({
+      rateLimits: { authFailures: 5, authWindowSeconds: 60, tenantPerMinute: 100 },
+      trustProxy: 'loopback',
+      webhookAllowPrivate: true,
+    });
     expect(() => loadConfig({ ...GOOD, TENANT_RATE_LIMIT_PER_MINUTE: '0' })).toThrow(/TENANT_RATE_LIMIT_PER_MINUTE must be an integer 1\.\.100000000/);
     expect(() => loadConfig({ ...GOOD, WEBHOOK_ALLOW_PRIVATE: 'yes' })).toThrow(/WEBHOOK_ALLOW_PRIVATE must be true or false/);
     expect(loadConfig({ ...GOOD, TRUST_PROXY: '2' }).trustProxy).toBe(2);
@@ -65,10 +76,9 @@ describe('loadConfig', () => {
     expect(defaultWebRoot(join(root, 'dist', 'src', 'config'))).toBe(join(root, 'web', 'dist'));
   });
 
-  it.each([
-    ['postgres://u@h/db'],
-    ['postgresql://u:p@h:5432/db'],
-  ])('accepts DATABASE_URL %s', (url) => expect(loadConfig({ ...GOOD, DATABASE_URL: url }).databaseUrl).toBe(url));
+  it.each([['postgres://u@h/db'], ['postgresql://u:p@h:5432/db']])('accepts DATABASE_URL %s', (url) =>
+    expect(loadConfig({ ...GOOD, DATABASE_URL: url }).databaseUrl).toBe(url),
+  );
 
   it.each([['redis://localhost:6379'], ['rediss://secure:6380/1']])('accepts REDIS_URL %s', (url) => {
     expect(loadConfig({ ...GOOD, REDIS_URL: url }).redisUrl).toBe(url);

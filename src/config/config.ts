@@ -130,7 +130,23 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const auditRetentionDays = intSetting(env, 'AUDIT_RETENTION_DAYS', 400, 1, 36_500, problems);
 
   if (problems.length) throw new ConfigError(problems);
-  return { port, databaseUrl, redisUrl, secretsKey, adminApiKey, demoApiKey, webRoot: env.WEB_ROOT || defaultWebRoot(), logLevel, logFormat, alerts, metricsToken: env.METRICS_TOKEN || null, rateLimits, trustProxy, webhookAllowPrivate, auditRetentionDays };
+  return {
+    port,
+    databaseUrl,
+    redisUrl,
+    secretsKey,
+    adminApiKey,
+    demoApiKey,
+    webRoot: env.WEB_ROOT || defaultWebRoot(),
+    logLevel,
+    logFormat,
+    alerts,
+    metricsToken: env.METRICS_TOKEN || null,
+    rateLimits,
+    trustProxy,
+    webhookAllowPrivate,
+    auditRetentionDays,
+  };
 }
 
 /** The repository this code runs from, sources or dist/ alike: the first folder up with a package.json. */

@@ -14,4 +14,26 @@ import { PeerGateway } from '../vpn/peers/peer-gateway.entity';
 import { TunnelPair, VpnTunnel } from '../vpn/tunnels/vpn-tunnel.entity';
 
 /** Every entity, in one list shared by the API, the worker, the migration tools and the tests. */
-export const ENTITIES = [Tenant, ApiKey, DataCenter, MachineType, Vpc, Subnet, ExternalIp, Instance, GatewayHost, VpnGateway, PeerGateway, VpnTunnel, TunnelPair, TunnelEvent, GatewayMove, AgentTarget, TunnelSample, GatewaySample, ...ALERT_ENTITIES, ...BILLING_ENTITIES, AuditEvent];
+export const ENTITIES = [
+  Tenant,
+  ApiKey,
+  DataCenter,
+  MachineType,
+  Vpc,
+  Subnet,
+  ExternalIp,
+  Instance,
+  GatewayHost,
+  VpnGateway,
+  PeerGateway,
+  VpnTunnel,
+  TunnelPair,
+  TunnelEvent,
+  GatewayMove,
+  AgentTarget,
+  TunnelSample,
+  GatewaySample,
+  ...ALERT_ENTITIES,
+  ...BILLING_ENTITIES,
+  AuditEvent,
+];

@@ -8,7 +8,9 @@ import { Optional } from '../common/validators';
 
 export class ExportLangDto {
   @ApiPropertyOptional({ enum: LANGS, description: 'Language of headers and state words; default: from Accept-Language (zh or en), else zh' })
-  @Optional() @IsIn(LANGS) lang?: Lang;
+  @Optional()
+  @IsIn(LANGS)
+  lang?: Lang;
 }
 
 /** The list query's paging fields, which an export's query omits. */

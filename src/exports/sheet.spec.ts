@@ -2,7 +2,13 @@ import { cellValue, columnLetter, contentDisposition, headerOf, numFmtOf, rowVal
 import { CONNECTION_STATE_WORDS, GATEWAY_SHEET, PEER_SHEET, TUNNEL_SHEET } from '../vpn/vpn-sheets';
 import { CONNECTION_STATES, GATEWAY_STATES } from '../common/states';
 
-interface Order { id: string; amount: string | number | null; at: Date | string | null; status: string; note?: string }
+interface Order {
+  id: string;
+  amount: string | number | null;
+  at: Date | string | null;
+  status: string;
+  note?: string;
+}
 const ORDER_SHEET: SheetDef<Order> = {
   title: { zh: '订单', en: 'Orders' },
   fileName: 'orders',
@@ -68,13 +74,15 @@ describe('contentDisposition', () => {
   const at = new Date('2026-11-22T04:03:46Z');
 
   it('has an ASCII filename and a UTF-8 filename* with the localized title', () => {
-    expect(contentDisposition(TUNNEL_SHEET, 'zh', at))
-      .toBe(`attachment; filename="vpn-tunnels-2026-11-22.xlsx"; filename*=UTF-8''VPN%E9%9A%A7%E9%81%93-2026-11-22.xlsx`);
-    expect(contentDisposition(TUNNEL_SHEET, 'en', at))
-      .toBe(`attachment; filename="vpn-tunnels-2026-11-22.xlsx"; filename*=UTF-8''VPN%20tunnels-2026-11-22.xlsx`);
+    expect(contentDisposition(TUNNEL_SHEET, 'zh', at)).toBe(
+      `attachment; filename="vpn-tunnels-2026-11-22.xlsx"; filename*=UTF-8''VPN%E9%9A%A7%E9%81%93-2026-11-22.xlsx`,
+    );
+    expect(contentDisposition(TUNNEL_SHEET, 'en', at)).toBe(
+      `attachment; filename="vpn-tunnels-2026-11-22.xlsx"; filename*=UTF-8''VPN%20tunnels-2026-11-22.xlsx`,
+    );
   });
 
-  it("escapes what RFC 5987 does not allow in filename* and what would break the quoted filename", () => {
+  it('escapes what RFC 5987 does not allow in filename* and what would break the quoted filename', () => {
     const header = contentDisposition({ title: { zh: "it's (a) *test*!", en: '' }, fileName: 'a "b"; c' }, 'zh', at);
     expect(header).toBe(`attachment; filename="a-b-c-2026-11-22.xlsx"; filename*=UTF-8''it%27s%20%28a%29%20%2Atest%2A%21-2026-11-22.xlsx`);
   });
@@ -87,10 +95,30 @@ describe('the VPN sheets', () => {
     expect(gatewayState?.type === 'enum' && Object.keys(gatewayState.words).sort()).toEqual([...GATEWAY_STATES].sort());
   });
 
-  it('use the guide\'s words for the tunnel list', () => {
-    const t = { name: 'to-idc', id: 'vpntnl-1', gatewayName: 'gw', gatewayIp: '198.51.100.10', peerName: 'idc', peerIp: '203.0.113.9',
-      createdAt: new Date(0), resourceState: 'running', connectionState: 'phase1_failed', pskSealed: 'v1:secret' };
-    expect(TUNNEL_SHEET.columns.map((c) => headerOf(c, 'zh'))).toEqual(['名称', '资源 ID', 'VPN 网关', 'VPN 网关 IP', '对端网关', '对端网关 IP', '创建时间 (UTC)', '资源状态', '连接状态']);
+  it("use the guide's words for the tunnel list", () => {
+    const t = {
+      name: 'to-idc',
+      id: 'vpntnl-1',
+      gatewayName: 'gw',
+      gatewayIp: '198.51.100.10',
+      peerName: 'idc',
+      peerIp: '203.0.113.9',
+      createdAt: new Date(0),
+      resourceState: 'running',
+      connectionState: 'phase1_failed',
+      pskSealed: 'v1:secret',
+    };
+    expect(TUNNEL_SHEET.columns.map((c) => headerOf(c, 'zh'))).toEqual([
+      '名称',
+      '资源 ID',
+      'VPN 网关',
+      'VPN 网关 IP',
+      '对端网关',
+      '对端网关 IP',
+      '创建时间 (UTC)',
+      '资源状态',
+      '连接状态',
+    ]);
     expect(rowValues(TUNNEL_SHEET, t, 'zh')).toEqual(['to-idc', 'vpntnl-1', 'gw', '198.51.100.10', 'idc', '203.0.113.9', new Date(0), '运行', '阶段 1 失败']);
     expect(rowValues(TUNNEL_SHEET, t, 'en').slice(7)).toEqual(['Running', 'Phase 1 failed']);
   });
@@ -102,9 +130,32 @@ describe('the VPN sheets', () => {
   });
 
   it('gateway rows: refs with CIDR, charge type words, empty expiry', () => {
-    const g = { name: 'gw', id: 'vpngw-1', vpcName: 'prod', vpcCidr: '10.1.0.0/16', subnetName: 's1', subnetCidr: '10.1.1.0/24', externalIp: '198.51.100.10',
-      tunnelCount: 3, createdAt: new Date(0), expiresAt: null, chargeType: 'hourly', resourceState: 'expired' };
-    expect(rowValues(GATEWAY_SHEET, g, 'zh')).toEqual(['gw', 'vpngw-1', 'prod (10.1.0.0/16)', 's1 (10.1.1.0/24)', '198.51.100.10', 3, new Date(0), null, '按时', '已过期']);
+    const g = {
+      name: 'gw',
+      id: 'vpngw-1',
+      vpcName: 'prod',
+      vpcCidr: '10.1.0.0/16',
+      subnetName: 's1',
+      subnetCidr: '10.1.1.0/24',
+      externalIp: '198.51.100.10',
+      tunnelCount: 3,
+      createdAt: new Date(0),
+      expiresAt: null,
+      chargeType: 'hourly',
+      resourceState: 'expired',
+    };
+    expect(rowValues(GATEWAY_SHEET, g, 'zh')).toEqual([
+      'gw',
+      'vpngw-1',
+      'prod (10.1.0.0/16)',
+      's1 (10.1.1.0/24)',
+      '198.51.100.10',
+      3,
+      new Date(0),
+      null,
+      '按时',
+      '已过期',
+    ]);
     expect(rowValues(GATEWAY_SHEET, g, 'en').slice(8)).toEqual(['Hourly', 'Expired']);
     // A reference that is gone (left join): an empty cell, not "null (null)".
     expect(rowValues(GATEWAY_SHEET, { ...g, vpcName: null, vpcCidr: null, externalIp: null }, 'en').slice(2, 5)).toEqual([null, 's1 (10.1.1.0/24)', null]);

@@ -11,13 +11,24 @@ interface ColumnBase<R> {
   /** Reads the column's value from a row (default: `row[key]`). */
   value?: (row: R) => unknown;
 }
-export interface TextColumn<R> extends ColumnBase<R> { type: 'text' }
+export interface TextColumn<R> extends ColumnBase<R> {
+  type: 'text';
+}
 /** Numbers, or numeric strings (PostgreSQL `numeric` arrives as a string): written as Excel numbers. */
-export interface NumberColumn<R> extends ColumnBase<R> { type: 'number'; numFmt?: string }
+export interface NumberColumn<R> extends ColumnBase<R> {
+  type: 'number';
+  numFmt?: string;
+}
 /** Dates (or ISO strings) written as Excel dates in UTC; the header says so. */
-export interface DateColumn<R> extends ColumnBase<R> { type: 'date'; numFmt?: string }
+export interface DateColumn<R> extends ColumnBase<R> {
+  type: 'date';
+  numFmt?: string;
+}
 /** Stored codes written as words of the chosen language; an unknown code is written as is. */
-export interface EnumColumn<R> extends ColumnBase<R> { type: 'enum'; words: Record<string, Localized> }
+export interface EnumColumn<R> extends ColumnBase<R> {
+  type: 'enum';
+  words: Record<string, Localized>;
+}
 export type Column<R> = TextColumn<R> | NumberColumn<R> | DateColumn<R> | EnumColumn<R>;
 
 export interface SheetDef<R> {
@@ -76,7 +87,10 @@ export function rowValues<R>(sheet: SheetDef<R>, row: R, lang: Lang): CellValue[
 
 /** Excel refuses sheet names over 31 characters or with any of : \ / ? * [ ]. */
 export function worksheetName(title: string): string {
-  const clean = title.replace(/[:\\/?*[\]]/g, ' ').trim().slice(0, 31);
+  const clean = title
+    .replace(/[:\\/?*[\]]/g, ' ')
+    .trim()
+    .slice(0, 31);
   return clean || 'Sheet1';
 }
 

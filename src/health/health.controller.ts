@@ -14,7 +14,8 @@ class HealthDto {
 }
 
 class ReadyDto extends HealthDto {
-  @ApiProperty({ enum: ['up', 'down'], description: 'every migration this build knows is applied (down: an older schema, or the database is away)' }) migrations: 'up' | 'down';
+  @ApiProperty({ enum: ['up', 'down'], description: 'every migration this build knows is applied (down: an older schema, or the database is away)' })
+  migrations: 'up' | 'down';
 }
 
 class LiveDto {
@@ -26,7 +27,10 @@ const within = <T>(p: Promise<T>, ms: number) => Promise.race([p, new Promise<ne
 @ApiTags('health')
 @Controller()
 export class HealthController {
-  constructor(@InjectDataSource() private readonly db: DataSource, private readonly jobs: JobDispatcher) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly jobs: JobDispatcher,
+  ) {}
 
   /** Liveness: the process answers (the event loop runs). Never looks at dependencies: a PostgreSQL outage must not restart every API. */
   @Public()
@@ -42,7 +46,13 @@ export class HealthController {
   @ApiOkResponse({ type: ReadyDto })
   @ApiServiceUnavailableResponse({ type: ReadyDto })
   async ready(@Res({ passthrough: true }) res: Response): Promise<ReadyDto> {
-    const [health, migrations] = await Promise.all([this.dependencies(), within(this.migrationsAtHead(), 2000).then((ok) => (ok ? ('up' as const) : ('down' as const)), () => 'down' as const)]);
+    const [health, migrations] = await Promise.all([
+      this.dependencies(),
+      within(this.migrationsAtHead(), 2000).then(
+        (ok) => (ok ? ('up' as const) : ('down' as const)),
+        () => 'down' as const,
+      ),
+    ]);
     const status = health.status === 'ok' && migrations === 'up' ? 'ok' : 'degraded';
     res.status(status === 'ok' ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
     return { ...health, status, migrations };
@@ -60,8 +70,14 @@ export class HealthController {
 
   private async dependencies(): Promise<HealthDto> {
     const [database, redis] = await Promise.all([
-      within(this.db.query('SELECT 1'), 2000).then(() => 'up' as const, () => 'down' as const),
-      within(this.jobs.ping(), 2000).then((ok) => (ok ? ('up' as const) : ('down' as const)), () => 'down' as const),
+      within(this.db.query('SELECT 1'), 2000).then(
+        () => 'up' as const,
+        () => 'down' as const,
+      ),
+      within(this.jobs.ping(), 2000).then(
+        (ok) => (ok ? ('up' as const) : ('down' as const)),
+        () => 'down' as const,
+      ),
     ]);
     const status = database === 'up' && redis === 'up' ? 'ok' : 'degraded';
     return { status, database, redis };

@@ -16,7 +16,8 @@ export class GatewayHostsController {
   @Get()
   @ApiOperation({
     summary: 'Every gateway host: lease, capacity, gateways per state, tunnels, failovers, cordon and drain, job queue depth (operators)',
-    description: 'A host is live while it holds its lease (renewed about every second, expiring after `livenessSeconds`); once it expires, live hosts take its gateways over. New gateways go to live hosts that are not cordoned. `queue` is null when Redis did not answer within 3 s.',
+    description:
+      'A host is live while it holds its lease (renewed about every second, expiring after `livenessSeconds`); once it expires, live hosts take its gateways over. New gateways go to live hosts that are not cordoned. `queue` is null when Redis did not answer within 3 s.',
   })
   @ApiOkResponse({ type: [GatewayHostDto] })
   @ApiErrors()
@@ -46,7 +47,7 @@ export class GatewayHostsController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'Drain a host: cordon it and move its gateways to other hosts, one at a time',
-    description: 'Each gateway moves once the previous one\'s tunnels are connected again; `drain` in the host list shows the progress.',
+    description: "Each gateway moves once the previous one's tunnels are connected again; `drain` in the host list shows the progress.",
   })
   @ApiOkResponse({ type: GatewayHostDto })
   @ApiErrors(404)
@@ -56,7 +57,7 @@ export class GatewayHostsController {
 
   @Get(':id/failed-jobs')
   @ApiOperation({
-    summary: 'The host queue\'s failed jobs with the worker\'s error, newest first (operators; the hosts page\'s drill-down)',
+    summary: "The host queue's failed jobs with the worker's error, newest first (operators; the hosts page's drill-down)",
     description: 'At most 50 of the last 100 the queue keeps. `available` is false when Redis did not answer within 3 s.',
   })
   @ApiOkResponse({ type: GatewayHostFailedJobsDto })

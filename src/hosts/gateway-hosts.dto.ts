@@ -41,7 +41,7 @@ export class GatewayHostDrainDto {
 /** Gateways moved onto and off the host (failovers after a lost lease, and drains). */
 export class GatewayHostFailoversDto {
   @ApiProperty({ description: 'Gateways taken over from other hosts whose lease expired' }) in: number;
-  @ApiProperty({ description: 'Gateways other hosts took over after this host\'s lease expired' }) out: number;
+  @ApiProperty({ description: "Gateways other hosts took over after this host's lease expired" }) out: number;
   @ApiProperty({ type: Date, nullable: true, description: 'The last failover onto or off the host' }) lastAt: Date | null;
 }
 
@@ -49,10 +49,14 @@ export class GatewayHostDto {
   @ApiProperty({ example: 'gw-host-1' }) id: string;
   @ApiProperty({ example: 'vpn-node-1' }) hostname: string;
   @ApiProperty({ description: 'How many gateways may be placed on the host' }) capacity: number;
-  @ApiProperty({ type: Date, description: 'The worker\'s last heartbeat' }) lastSeenAt: Date;
-  @ApiProperty({ description: 'The host holds its lease (`leaseExpiresAt` is in the future): it serves its gateways. Once it expires, live hosts take them over' }) live: boolean;
-  @ApiProperty({ example: 4, description: 'The lease TTL in seconds (30 for a host that never held a lease: judged by its heartbeat)' }) livenessSeconds: number;
-  @ApiProperty({ type: Date, nullable: true, description: 'Until when the host\'s lease holds (renewed about every second)' }) leaseExpiresAt: Date | null;
+  @ApiProperty({ type: Date, description: "The worker's last heartbeat" }) lastSeenAt: Date;
+  @ApiProperty({
+    description: 'The host holds its lease (`leaseExpiresAt` is in the future): it serves its gateways. Once it expires, live hosts take them over',
+  })
+  live: boolean;
+  @ApiProperty({ example: 4, description: 'The lease TTL in seconds (30 for a host that never held a lease: judged by its heartbeat)' })
+  livenessSeconds: number;
+  @ApiProperty({ type: Date, nullable: true, description: "Until when the host's lease holds (renewed about every second)" }) leaseExpiresAt: Date | null;
   @ApiProperty({ description: 'No new gateways are placed on the host (an operator cordoned it, or it is draining)' }) cordoned: boolean;
   @ApiProperty({ type: GatewayHostDrainDto, nullable: true, description: 'null unless the host is draining' }) drain: GatewayHostDrainDto | null;
   @ApiProperty({ description: 'Tunnels of the gateways placed on the host' }) tunnels: number;
@@ -60,7 +64,8 @@ export class GatewayHostDto {
   @ApiProperty({ type: GatewayHostFailoversDto }) failovers: GatewayHostFailoversDto;
   @ApiProperty({ type: GatewayHostGatewaysDto }) gateways: GatewayHostGatewaysDto;
   @ApiProperty({ type: GatewayHostQueueDto, nullable: true, description: 'null when Redis did not answer in time' }) queue: GatewayHostQueueDto | null;
-  @ApiProperty({ type: [GatewayHostProblemDto], description: 'Gateways and tunnels in state error on this host (at most 50), newest first' }) problems: GatewayHostProblemDto[];
+  @ApiProperty({ type: [GatewayHostProblemDto], description: 'Gateways and tunnels in state error on this host (at most 50), newest first' })
+  problems: GatewayHostProblemDto[];
 }
 
 /** A job of the host's queue that failed after its attempts (GET /gateway-hosts/{id}/failed-jobs). */
@@ -68,7 +73,7 @@ export class GatewayHostFailedJobDto {
   @ApiProperty({ example: 'tunnel.sync.vpntnl-abc.v3' }) id: string;
   @ApiProperty({ enum: ['gateway.sync', 'gateway.delete', 'tunnel.sync', 'tunnel.delete'] }) name: string;
   @ApiProperty({ type: String, nullable: true, description: 'The gateway or tunnel the job was for' }) resourceId: string | null;
-  @ApiProperty({ type: String, nullable: true, description: 'The worker\'s error (host internals included): operators only' }) failedReason: string | null;
+  @ApiProperty({ type: String, nullable: true, description: "The worker's error (host internals included): operators only" }) failedReason: string | null;
   @ApiProperty() attemptsMade: number;
   @ApiProperty({ type: Date, description: 'When the job was queued' }) queuedAt: Date;
   @ApiProperty({ type: Date, nullable: true, description: 'When its last attempt failed' }) failedAt: Date | null;

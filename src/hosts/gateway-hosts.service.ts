@@ -28,7 +28,10 @@ export class GatewayHostsService {
     const { hosts, counts, problems } = await new HostQueries(this.db).overview();
     let queues: Map<string, Record<string, number>> | null = null;
     try {
-      queues = await this.jobs.jobCountsOf(hosts.map((h) => h.id), QUEUE_TIMEOUT_MS);
+      queues = await this.jobs.jobCountsOf(
+        hosts.map((h) => h.id),
+        QUEUE_TIMEOUT_MS,
+      );
     } catch (err) {
       this.logger.warn(`reading queue depths failed: ${(err as Error).message}`);
     }
@@ -49,14 +52,15 @@ export class GatewayHostsService {
         livenessSeconds: h.lease_ttl_ms ? Math.ceil(h.lease_ttl_ms / 1000) : LEGACY_LIVENESS_SECONDS,
         leaseExpiresAt: h.lease_expires_at,
         cordoned: h.cordoned || h.drain_started_at !== null,
-        drain: h.drain_started_at
-          ? { startedAt: h.drain_started_at, moved: Number(h.drained), remaining: gateways.total, done: gateways.total === 0 }
-          : null,
+        drain: h.drain_started_at ? { startedAt: h.drain_started_at, moved: Number(h.drained), remaining: gateways.total, done: gateways.total === 0 } : null,
         tunnels: Number(h.tunnels),
         tunnelsConnected: Number(h.connected),
         failovers: { in: Number(h.f_in), out: Number(h.f_out), lastAt: h.f_last },
         gateways,
-        problems: problems.filter((p) => p.host_id === h.id).slice(0, 50).map((p) => ({ kind: p.kind, id: p.id, tenantId: p.tenant_id, reason: p.reason })),
+        problems: problems
+          .filter((p) => p.host_id === h.id)
+          .slice(0, 50)
+          .map((p) => ({ kind: p.kind, id: p.id, tenantId: p.tenant_id, reason: p.reason })),
         queue: q
           ? {
               name: hostQueueName(h.id),
@@ -103,15 +107,17 @@ export class GatewayHostsService {
       return {
         queue,
         available: true,
-        jobs: jobs.filter((j) => j).map((j) => ({
-          id: String(j.id),
-          name: j.name,
-          resourceId: (j.data as { gatewayId?: string; tunnelId?: string } | null)?.tunnelId ?? (j.data as { gatewayId?: string } | null)?.gatewayId ?? null,
-          failedReason: j.failedReason ?? null,
-          attemptsMade: j.attemptsMade,
-          queuedAt: new Date(j.timestamp),
-          failedAt: j.finishedOn ? new Date(j.finishedOn) : null,
-        })),
+        jobs: jobs
+          .filter((j) => j)
+          .map((j) => ({
+            id: String(j.id),
+            name: j.name,
+            resourceId: (j.data as { gatewayId?: string; tunnelId?: string } | null)?.tunnelId ?? (j.data as { gatewayId?: string } | null)?.gatewayId ?? null,
+            failedReason: j.failedReason ?? null,
+            attemptsMade: j.attemptsMade,
+            queuedAt: new Date(j.timestamp),
+            failedAt: j.finishedOn ? new Date(j.finishedOn) : null,
+          })),
       };
     } catch (err) {
       this.logger.warn(`reading ${queue}'s failed jobs failed: ${(err as Error).message}`);

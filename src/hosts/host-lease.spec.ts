@@ -87,7 +87,7 @@ describe('FenceGuard: self-fence on a missed renewal', () => {
   });
 });
 
-describe('claimShare: spreading a lost host\'s gateways over the live hosts', () => {
+describe("claimShare: spreading a lost host's gateways over the live hosts", () => {
   it('takes an equal share, rounded up, within spare capacity', () => {
     expect(claimShare(25, 1, 50)).toBe(25);
     expect(claimShare(25, 2, 50)).toBe(13);

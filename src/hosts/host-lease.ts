@@ -21,7 +21,10 @@ export class HostLease {
   private validUntil = -Infinity;
   private everHeld = false;
 
-  constructor(private readonly settings: LeaseSettings, private readonly now: LeaseClock = monotonicMs) {
+  constructor(
+    private readonly settings: LeaseSettings,
+    private readonly now: LeaseClock = monotonicMs,
+  ) {
     if (settings.fenceMarginMs >= settings.ttlMs) throw new Error('the fence margin must be shorter than the lease TTL');
   }
 

@@ -5,8 +5,21 @@ import { LEASE_HELD, PLACEABLE } from './host-lease';
 
 /** A host's row of the operator's list, with its tunnel and failover counts (counts as PostgreSQL's text). */
 export interface HostRow {
-  id: string; hostname: string; capacity: number; last_seen_at: Date; live: boolean; lease_expires_at: Date | null; lease_ttl_ms: number | null;
-  cordoned: boolean; drain_started_at: Date | null; tunnels: string; connected: string; f_in: string; f_out: string; f_last: Date | null; drained: string;
+  id: string;
+  hostname: string;
+  capacity: number;
+  last_seen_at: Date;
+  live: boolean;
+  lease_expires_at: Date | null;
+  lease_ttl_ms: number | null;
+  cordoned: boolean;
+  drain_started_at: Date | null;
+  tunnels: string;
+  connected: string;
+  f_in: string;
+  f_out: string;
+  f_last: Date | null;
+  drained: string;
 }
 
 /** The API's reads and writes of the gateway host registry (`gateway_hosts`): placement, the operator's list, cordon and drain. */

@@ -31,7 +31,13 @@ function IsVni(): PropertyDecorator {
     },
   });
 }
-const VNI_PROPERTY = { example: 10101, minimum: VNI_MIN, maximum: VNI_MAX, type: Number, description: 'VXLAN network identifier of the segment carrying the subnet on the gateway hosts (the vxlan network driver); unique' };
+const VNI_PROPERTY = {
+  example: 10101,
+  minimum: VNI_MIN,
+  maximum: VNI_MAX,
+  type: Number,
+  description: 'VXLAN network identifier of the segment carrying the subnet on the gateway hosts (the vxlan network driver); unique',
+};
 
 export class CreateSubnetDto {
   @ApiProperty({ example: 'vpc-k3j9x2ab' }) @IsString() vpcId: string;
@@ -40,15 +46,24 @@ export class CreateSubnetDto {
   @ApiPropertyOptional({ ...VNI_PROPERTY }) @Optional() @IsVni() vni?: number;
 }
 export class UpdateSubnetDto {
-  @ApiProperty({ ...VNI_PROPERTY, nullable: true, description: `${VNI_PROPERTY.description}; null clears it. Refused while a VPN gateway sits in the subnet (its host would keep the old segment).` })
-  @ValidateIf((_o, v) => v !== null) @IsVni() vni: number | null;
+  @ApiProperty({
+    ...VNI_PROPERTY,
+    nullable: true,
+    description: `${VNI_PROPERTY.description}; null clears it. Refused while a VPN gateway sits in the subnet (its host would keep the old segment).`,
+  })
+  @ValidateIf((_o, v) => v !== null)
+  @IsVni()
+  vni: number | null;
 }
 export class CreateExternalIpDto {
   @ApiProperty({ example: 'tenant-k3j9x2ab' }) @IsString() tenantId: string;
   @ApiProperty({ example: 'dc-k3j9x2ab' }) @IsString() dataCenterId: string;
   @ApiProperty({ example: '198.51.100.10' }) @IsIP(4) address: string;
   @ApiPropertyOptional({ example: 24, default: 24 }) @Optional() @IsInt() @Min(8) @Max(32) prefixLength?: number;
-  @ApiPropertyOptional({ example: '198.51.100.1', description: 'Upstream router; defaults to the first address of the segment' }) @Optional() @IsIP(4) routerIp?: string;
+  @ApiPropertyOptional({ example: '198.51.100.1', description: 'Upstream router; defaults to the first address of the segment' })
+  @Optional()
+  @IsIP(4)
+  routerIp?: string;
 }
 export class CreateInstanceDto {
   @ApiProperty({ example: 'subnet-k3j9x2ab' }) @IsString() subnetId: string;
@@ -64,36 +79,59 @@ export class InventoryListQueryDto extends ListQueryDto {
 }
 
 export class DataCenterDto {
-  @ApiProperty() id: string; @ApiProperty() name: string; @ApiProperty() region: string; @ApiProperty() createdAt: Date;
+  @ApiProperty() id: string;
+  @ApiProperty() name: string;
+  @ApiProperty() region: string;
+  @ApiProperty() createdAt: Date;
 }
 export class MachineTypeDto {
-  @ApiProperty() id: string; @ApiProperty() name: string; @ApiProperty() architecture: string; @ApiProperty() createdAt: Date;
+  @ApiProperty() id: string;
+  @ApiProperty() name: string;
+  @ApiProperty() architecture: string;
+  @ApiProperty() createdAt: Date;
 }
 export class VpcDto {
-  @ApiProperty() id: string; @ApiProperty() tenantId: string; @ApiProperty() dataCenterId: string;
-  @ApiProperty() name: string; @ApiProperty() cidr: string; @ApiProperty() createdAt: Date;
+  @ApiProperty() id: string;
+  @ApiProperty() tenantId: string;
+  @ApiProperty() dataCenterId: string;
+  @ApiProperty() name: string;
+  @ApiProperty() cidr: string;
+  @ApiProperty() createdAt: Date;
 }
 export class SubnetDto {
-  @ApiProperty() id: string; @ApiProperty() tenantId: string; @ApiProperty() vpcId: string;
-  @ApiProperty() name: string; @ApiProperty() cidr: string;
+  @ApiProperty() id: string;
+  @ApiProperty() tenantId: string;
+  @ApiProperty() vpcId: string;
+  @ApiProperty() name: string;
+  @ApiProperty() cidr: string;
   @ApiProperty({ type: Number, nullable: true, description: 'VXLAN network identifier (null: not on a VXLAN fabric)' }) vni: number | null;
   @ApiProperty() createdAt: Date;
 }
 export class ExternalIpDto {
-  @ApiProperty() id: string; @ApiProperty() tenantId: string; @ApiProperty() dataCenterId: string;
-  @ApiProperty() address: string; @ApiProperty() prefixLength: number; @ApiProperty({ type: String, nullable: true }) routerIp: string | null;
+  @ApiProperty() id: string;
+  @ApiProperty() tenantId: string;
+  @ApiProperty() dataCenterId: string;
+  @ApiProperty() address: string;
+  @ApiProperty() prefixLength: number;
+  @ApiProperty({ type: String, nullable: true }) routerIp: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'The VPN gateway holding the address' }) boundTo: string | null;
   @ApiProperty() createdAt: Date;
 }
 export class InstanceDto {
-  @ApiProperty() id: string; @ApiProperty() tenantId: string; @ApiProperty() subnetId: string;
-  @ApiProperty() name: string; @ApiProperty() privateIp: string; @ApiProperty() createdAt: Date;
+  @ApiProperty() id: string;
+  @ApiProperty() tenantId: string;
+  @ApiProperty() subnetId: string;
+  @ApiProperty() name: string;
+  @ApiProperty() privateIp: string;
+  @ApiProperty() createdAt: Date;
 }
 
 function pageOf<T>(item: new () => T, name: string) {
   class PageDto {
     @ApiProperty({ type: [item] }) @Type(() => item) items: T[];
-    @ApiProperty() total: number; @ApiProperty() offset: number; @ApiProperty() limit: number;
+    @ApiProperty() total: number;
+    @ApiProperty() offset: number;
+    @ApiProperty() limit: number;
   }
   Object.defineProperty(PageDto, 'name', { value: name });
   return PageDto;

@@ -8,7 +8,14 @@ import { DataCenter, ExternalIp, Instance, MachineType, Subnet, Vpc } from './in
 
 export type InventoryFilters = Pick<InventoryListQueryDto, 'tenantId' | 'vpcId' | 'subnetId' | 'dataCenterId'>;
 export type InventoryKind = 'dataCenter' | 'machineType' | 'vpc' | 'subnet' | 'externalIp' | 'instance';
-const TABLES: Record<InventoryKind, EntityTarget<{ id: string }>> = { dataCenter: DataCenter, machineType: MachineType, vpc: Vpc, subnet: Subnet, externalIp: ExternalIp, instance: Instance };
+const TABLES: Record<InventoryKind, EntityTarget<{ id: string }>> = {
+  dataCenter: DataCenter,
+  machineType: MachineType,
+  vpc: Vpc,
+  subnet: Subnet,
+  externalIp: ExternalIp,
+  instance: Instance,
+};
 
 /** What InventoryService reads and writes. */
 export class InventoryQueries {
@@ -54,9 +61,22 @@ export class InventoryQueries {
    * Where the route agent of a VPC router or an instance reports (routes/ owns the table; inventory
    * only adds a target with each VPC and instance).
    */
-  async insertAgentTarget(t: { id: string; tenantId: string; kind: 'instance' | 'vpc_router'; vpcId: string; subnetId: string | null; instanceId: string | null }): Promise<void> {
-    await this.m.query('INSERT INTO agent_targets (id, tenant_id, kind, vpc_id, subnet_id, instance_id) VALUES ($1, $2, $3, $4, $5, $6)',
-      [t.id, t.tenantId, t.kind, t.vpcId, t.subnetId, t.instanceId]);
+  async insertAgentTarget(t: {
+    id: string;
+    tenantId: string;
+    kind: 'instance' | 'vpc_router';
+    vpcId: string;
+    subnetId: string | null;
+    instanceId: string | null;
+  }): Promise<void> {
+    await this.m.query('INSERT INTO agent_targets (id, tenant_id, kind, vpc_id, subnet_id, instance_id) VALUES ($1, $2, $3, $4, $5, $6)', [
+      t.id,
+      t.tenantId,
+      t.kind,
+      t.vpcId,
+      t.subnetId,
+      t.instanceId,
+    ]);
   }
 
   /** The VPC's row, locked: subnet creates in one VPC are serialised on it. */

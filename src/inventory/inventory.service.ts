@@ -7,12 +7,22 @@ import { Conflict, NotFound, ValidationFailed } from '../common/errors';
 import { ID_PREFIX, newId } from '../common/ids';
 import { Page, ResolvedListQuery } from '../common/list-query';
 import { violation } from '../common/violations';
-import { CreateDataCenterDto, CreateExternalIpDto, CreateInstanceDto, CreateMachineTypeDto, CreateSubnetDto, CreateVpcDto, UpdateSubnetDto } from './inventory.dto';
+import {
+  CreateDataCenterDto,
+  CreateExternalIpDto,
+  CreateInstanceDto,
+  CreateMachineTypeDto,
+  CreateSubnetDto,
+  CreateVpcDto,
+  UpdateSubnetDto,
+} from './inventory.dto';
 import { DataCenter, ExternalIp, Instance, MachineType, Subnet, Vpc } from './inventory.entities';
 import { InventoryFilters, InventoryKind, InventoryQueries } from './inventory.queries';
 
-const unique = (field: string, value: unknown, what: string) => new Conflict('duplicate', `${what} already exists`, [violation(field, 'unique', value, `${what} already exists`)]);
-const missing = (field: string, value: unknown, what: string) => new ValidationFailed([violation(field, 'exists', value, `${what} ${String(value)} does not exist`)]);
+const unique = (field: string, value: unknown, what: string) =>
+  new Conflict('duplicate', `${what} already exists`, [violation(field, 'unique', value, `${what} already exists`)]);
+const missing = (field: string, value: unknown, what: string) =>
+  new ValidationFailed([violation(field, 'exists', value, `${what} ${String(value)} does not exist`)]);
 
 /** Inventory: operators register it, tenants read their own. Reads are tenant-scoped here. */
 @Injectable()
@@ -42,7 +52,14 @@ export class InventoryService {
     if (!(await this.rows.dataCenterExists(dto.dataCenterId))) throw missing('dataCenterId', dto.dataCenterId, 'data center');
     const vpc = await this.rows.saveVpc({ id: newId(ID_PREFIX.vpc), tenantId: dto.tenantId, dataCenterId: dto.dataCenterId, name: dto.name, cidr });
     // The VPC's router carries routes for subnets other than a gateway's own (routes/).
-    await this.rows.insertAgentTarget({ id: newId(ID_PREFIX.agentTarget), tenantId: vpc.tenantId, kind: 'vpc_router', vpcId: vpc.id, subnetId: null, instanceId: null });
+    await this.rows.insertAgentTarget({
+      id: newId(ID_PREFIX.agentTarget),
+      tenantId: vpc.tenantId,
+      kind: 'vpc_router',
+      vpcId: vpc.id,
+      subnetId: null,
+      instanceId: null,
+    });
     return vpc;
   }
 
@@ -61,7 +78,10 @@ export class InventoryService {
       if (!locked) throw missing('vpcId', dto.vpcId, 'VPC');
       const siblings = await tx.subnetsOf(vpc.id);
       const clash = siblings.find((s) => cidrsOverlap(parseCidr(s.cidr)!, parseCidr(cidr)!));
-      if (clash) throw new Conflict('subnet_overlap', `${cidr} overlaps subnet ${clash.id} (${clash.cidr})`, [violation('cidr', 'no_overlap_with_subnets', dto.cidr, `${cidr} overlaps subnet ${clash.id} (${clash.cidr})`)]);
+      if (clash)
+        throw new Conflict('subnet_overlap', `${cidr} overlaps subnet ${clash.id} (${clash.cidr})`, [
+          violation('cidr', 'no_overlap_with_subnets', dto.cidr, `${cidr} overlaps subnet ${clash.id} (${clash.cidr})`),
+        ]);
       if (dto.vni !== undefined) await this.assertVniFree(tx, dto.vni, null);
       return tx.saveSubnet({ id: newId(ID_PREFIX.subnet), tenantId: vpc.tenantId, vpcId: vpc.id, name: dto.name, cidr, vni: dto.vni ?? null });
     });
@@ -76,7 +96,10 @@ export class InventoryService {
       if (subnet.vni === dto.vni) return subnet;
       // A placed gateway's host keeps the segment it attached to: moving it needs a re-placement, not an edit.
       const n = await tx.gatewaysInSubnet(id);
-      if (n > 0) throw new Conflict('subnet_in_use', `${id} has ${n} VPN gateway(s): its VNI cannot change under them`, [violation('vni', 'no_gateways_in_subnet', dto.vni, `subnet ${id} has VPN gateways; delete them before changing its VNI`)]);
+      if (n > 0)
+        throw new Conflict('subnet_in_use', `${id} has ${n} VPN gateway(s): its VNI cannot change under them`, [
+          violation('vni', 'no_gateways_in_subnet', dto.vni, `subnet ${id} has VPN gateways; delete them before changing its VNI`),
+        ]);
       if (dto.vni !== null) await this.assertVniFree(tx, dto.vni, id);
       subnet.vni = dto.vni;
       return tx.saveSubnet(subnet);
@@ -86,7 +109,9 @@ export class InventoryService {
   private async assertVniFree(tx: InventoryQueries, vni: number, exceptSubnetId: string | null): Promise<void> {
     const other = await tx.subnetWithVni(vni);
     if (other && other.id !== exceptSubnetId) {
-      throw new Conflict('duplicate', `VNI ${vni} already carries subnet ${other.id}`, [violation('vni', 'unique', vni, `VNI ${vni} already carries subnet ${other.id}`)]);
+      throw new Conflict('duplicate', `VNI ${vni} already carries subnet ${other.id}`, [
+        violation('vni', 'unique', vni, `VNI ${vni} already carries subnet ${other.id}`),
+      ]);
     }
   }
 
@@ -96,7 +121,15 @@ export class InventoryService {
     if (await this.rows.externalIpWithAddress(dto.address)) throw unique('address', dto.address, `external IP ${dto.address}`);
     const prefixLength = dto.prefixLength ?? 24;
     const routerIp = dto.routerIp ?? firstHost(`${dto.address}/${prefixLength}`);
-    return this.rows.saveExternalIp({ id: newId(ID_PREFIX.externalIp), tenantId: dto.tenantId, dataCenterId: dto.dataCenterId, address: dto.address, prefixLength, routerIp, boundTo: null });
+    return this.rows.saveExternalIp({
+      id: newId(ID_PREFIX.externalIp),
+      tenantId: dto.tenantId,
+      dataCenterId: dto.dataCenterId,
+      address: dto.address,
+      prefixLength,
+      routerIp,
+      boundTo: null,
+    });
   }
 
   async createInstance(dto: CreateInstanceDto): Promise<Instance> {
@@ -105,11 +138,26 @@ export class InventoryService {
     const cidr = parseCidr(subnet.cidr)!;
     const n = ipToInt(dto.privateIp);
     if (!cidrContainsIp(cidr, dto.privateIp) || n === cidr.network || n === cidr.network + 2 ** (32 - cidr.prefix) - 1 || n === cidr.network + 1) {
-      throw new ValidationFailed([violation('privateIp', 'host_in_subnet', dto.privateIp, `privateIp must be a host address of ${subnet.cidr} other than its router (.1)`)]);
+      throw new ValidationFailed([
+        violation('privateIp', 'host_in_subnet', dto.privateIp, `privateIp must be a host address of ${subnet.cidr} other than its router (.1)`),
+      ]);
     }
     if (await this.rows.instanceAt(subnet.id, dto.privateIp)) throw unique('privateIp', dto.privateIp, `an instance with ${dto.privateIp}`);
-    const instance = await this.rows.saveInstance({ id: newId(ID_PREFIX.instance), tenantId: subnet.tenantId, subnetId: subnet.id, name: dto.name, privateIp: dto.privateIp });
-    await this.rows.insertAgentTarget({ id: newId(ID_PREFIX.agentTarget), tenantId: subnet.tenantId, kind: 'instance', vpcId: subnet.vpcId, subnetId: subnet.id, instanceId: instance.id });
+    const instance = await this.rows.saveInstance({
+      id: newId(ID_PREFIX.instance),
+      tenantId: subnet.tenantId,
+      subnetId: subnet.id,
+      name: dto.name,
+      privateIp: dto.privateIp,
+    });
+    await this.rows.insertAgentTarget({
+      id: newId(ID_PREFIX.agentTarget),
+      tenantId: subnet.tenantId,
+      kind: 'instance',
+      vpcId: subnet.vpcId,
+      subnetId: subnet.id,
+      instanceId: instance.id,
+    });
     return instance;
   }
 
@@ -155,7 +203,9 @@ export class InventoryService {
       await this.rows.delete(kind, id);
     } catch (err) {
       if ((err as { code?: string }).code === '23503') {
-        throw new Conflict('in_use', `${id} is still referenced (by a VPN gateway, tunnel, subnet or instance): remove those first`, [violation('id', 'not_referenced', id, `${id} is still in use`)]);
+        throw new Conflict('in_use', `${id} is still referenced (by a VPN gateway, tunnel, subnet or instance): remove those first`, [
+          violation('id', 'not_referenced', id, `${id} is still in use`),
+        ]);
       }
       throw err;
     }

@@ -91,11 +91,25 @@ export class JobDispatcher implements OnModuleDestroy {
     const deadline = Date.now() + timeoutMs;
     const within = <T>(p: Promise<T>, what: string) => {
       let timer: NodeJS.Timeout | undefined;
-      return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${timeoutMs} ms`)), Math.max(0, deadline - Date.now()))))]).finally(() => clearTimeout(timer));
+      return Promise.race([
+        p,
+        new Promise<never>(
+          (_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${timeoutMs} ms`)), Math.max(0, deadline - Date.now()))),
+        ),
+      ]).finally(() => clearTimeout(timer));
     };
     await within(events.waitUntilReady(), 'queue events');
     // Kept a minute after completion, so the answer is still there if the event beat our listener.
-    const job = await within(this.queue(hostId).add(name, payload, { jobId: jobId(name, payload), attempts: 1, priority: 1, removeOnComplete: { age: 60 }, removeOnFail: { age: 60 } }), 'enqueue');
+    const job = await within(
+      this.queue(hostId).add(name, payload, {
+        jobId: jobId(name, payload),
+        attempts: 1,
+        priority: 1,
+        removeOnComplete: { age: 60 },
+        removeOnFail: { age: 60 },
+      }),
+      'enqueue',
+    );
     return within(job.waitUntilFinished(events, timeoutMs), hostQueueName(hostId));
   }
 
@@ -119,7 +133,10 @@ export class JobDispatcher implements OnModuleDestroy {
    * operator's hosts page. Rejects when Redis has not answered within `timeoutMs`, as jobCountsOf.
    */
   failedJobs(hostId: string, limit: number, timeoutMs: number): Promise<Job[]> {
-    return Promise.race([this.queue(hostId).getFailed(0, limit - 1), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), timeoutMs).unref())]);
+    return Promise.race([
+      this.queue(hostId).getFailed(0, limit - 1),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), timeoutMs).unref()),
+    ]);
   }
 
   async ping(): Promise<boolean> {

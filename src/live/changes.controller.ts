@@ -5,7 +5,8 @@ import { ChangesService } from './changes.service';
 
 export class ChangeVersionsDto {
   @ApiProperty({
-    type: 'object', additionalProperties: { type: 'string' },
+    type: 'object',
+    additionalProperties: { type: 'string' },
     example: { tunnels: '1000.1796312345678901', gateways: '50.1796312345600000', peers: '50.1796312300000000', alerts: '3.1796312000000000.0' },
     description: 'Tenants: tunnels, gateways, peers, alerts. Operators: gateways, hosts, tenants. Opaque: compare for equality only.',
   })
@@ -21,7 +22,7 @@ export class ChangesController {
   @Get()
   @ApiOperation({
     summary: 'A version per topic, for the console\'s "changed since" poll',
-    description: 'Poll it (the console: every 3 s while visible) and fetch a list or detail again only when its topic\'s version changed.',
+    description: "Poll it (the console: every 3 s while visible) and fetch a list or detail again only when its topic's version changed.",
   })
   @ApiOkResponse({ type: ChangeVersionsDto })
   async get(@CurrentPrincipal() p: Principal): Promise<ChangeVersionsDto> {

@@ -12,7 +12,9 @@ export class OverviewController {
   constructor(private readonly overview: OverviewService) {}
 
   @Get()
-  @ApiOperation({ summary: 'The landing page: counts by state, tunnels failing now with reasons, gateways expiring within 7 days, recent alerts, the topology' })
+  @ApiOperation({
+    summary: 'The landing page: counts by state, tunnels failing now with reasons, gateways expiring within 7 days, recent alerts, the topology',
+  })
   @ApiOkResponse({ type: OverviewDto })
   get(@CurrentPrincipal() p: Principal): Promise<OverviewDto> {
     return this.overview.forTenant(tenantOf(p));

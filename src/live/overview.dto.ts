@@ -63,14 +63,28 @@ export class TopologyDto {
 }
 
 export class OverviewDto {
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' }, description: 'Tunnels per connection state (every state present, 0 when none)', example: { connecting: 3, connected: 950, phase1_failed: 40, phase2_failed: 7 } })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'integer' },
+    description: 'Tunnels per connection state (every state present, 0 when none)',
+    example: { connecting: 3, connected: 950, phase1_failed: 40, phase2_failed: 7 },
+  })
   tunnelsByState: Record<string, number>;
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' }, description: 'Gateways per resource state (every state present)', example: { creating: 0, running: 50, deleting: 0, error: 0, expired: 0 } })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'integer' },
+    description: 'Gateways per resource state (every state present)',
+    example: { creating: 0, running: 50, deleting: 0, error: 0, expired: 0 },
+  })
   gatewaysByState: Record<string, number>;
-  @ApiProperty({ type: [OverviewTunnelDto], description: 'Failing now: phase 1/2 failed, or connecting after having been connected; most recent change first, at most 20' })
+  @ApiProperty({
+    type: [OverviewTunnelDto],
+    description: 'Failing now: phase 1/2 failed, or connecting after having been connected; most recent change first, at most 20',
+  })
   failing: OverviewTunnelDto[];
   @ApiProperty({ description: 'How many tunnels are failing in all' }) failingTotal: number;
-  @ApiProperty({ type: [OverviewGatewayDto], description: 'Gateways expiring within 7 days or already expired, soonest first, at most 10' }) expiringSoon: OverviewGatewayDto[];
+  @ApiProperty({ type: [OverviewGatewayDto], description: 'Gateways expiring within 7 days or already expired, soonest first, at most 10' })
+  expiringSoon: OverviewGatewayDto[];
   @ApiProperty({ type: [AlertDto], description: 'The 5 most recent alerts' }) recentAlerts: AlertDto[];
   @ApiProperty({ type: TopologyDto, description: 'VPCs -> gateways -> tunnels -> peers, for the topology (every gateway, tunnel and peer of the tenant)' })
   topology: TopologyDto;

@@ -12,8 +12,15 @@ const EXPIRY_DAYS = 7;
 type SqlRow = Record<string, any>;
 
 const gatewayView = (g: SqlRow): OverviewGatewayDto => ({
-  id: g.id, name: g.name, resourceState: g.resource_state, stateReason: g.state_reason, externalIp: g.address, vpcId: g.vpc_id,
-  expiresAt: g.expires_at, autoRenew: g.auto_renew, chargeType: g.charge_type,
+  id: g.id,
+  name: g.name,
+  resourceState: g.resource_state,
+  stateReason: g.state_reason,
+  externalIp: g.address,
+  vpcId: g.vpc_id,
+  expiresAt: g.expires_at,
+  autoRenew: g.auto_renew,
+  chargeType: g.charge_type,
 });
 
 /** The console's landing page in one answer: counts, what is failing now, what expires, recent alerts, the topology. */
@@ -30,10 +37,19 @@ export class OverviewService {
       tunnelsByState: count(tunnelCounts, CONNECTION_STATES),
       gatewaysByState: count(gatewayCounts, GATEWAY_STATES),
       failing: failing.map((t): OverviewTunnelDto => ({
-        id: t.id, name: t.name, connectionState: t.connection_state, resourceState: t.resource_state,
+        id: t.id,
+        name: t.name,
+        connectionState: t.connection_state,
+        resourceState: t.resource_state,
         failure: t.failure_code ? { code: t.failure_code, message: t.failure_message ?? '' } : null,
-        stateChangedAt: t.state_changed_at, connectedAt: t.connected_at, disconnectedAt: t.disconnected_at,
-        gatewayId: t.gateway_id, gatewayName: t.gateway_name, peerId: t.peer_id, peerName: t.peer_name, peerIp: t.peer_ip,
+        stateChangedAt: t.state_changed_at,
+        connectedAt: t.connected_at,
+        disconnectedAt: t.disconnected_at,
+        gatewayId: t.gateway_id,
+        gatewayName: t.gateway_name,
+        peerId: t.peer_id,
+        peerName: t.peer_name,
+        peerIp: t.peer_ip,
       })),
       failingTotal: Number(failingTotal[0]?.n ?? 0),
       expiringSoon: gateways

@@ -34,7 +34,11 @@ describe('resolveWindow', () => {
   });
 
   it('from/to: the smallest readable step within 360 points, from aligned down to it; to defaults to now', () => {
-    expect(ok({ from: '2025-03-10T12:00:00Z', to: '2025-03-10T12:05:00Z' })).toEqual({ from: new Date('2025-03-10T12:00:00Z'), to: new Date('2025-03-10T12:05:00Z'), stepSeconds: 10 });
+    expect(ok({ from: '2025-03-10T12:00:00Z', to: '2025-03-10T12:05:00Z' })).toEqual({
+      from: new Date('2025-03-10T12:00:00Z'),
+      to: new Date('2025-03-10T12:05:00Z'),
+      stepSeconds: 10,
+    });
     expect(ok({ from: '2025-03-01T00:00:00Z', to: '2025-03-08T00:00:00Z' }).stepSeconds).toBe(1800); // 7 d / 360 = 1680 s
     expect(ok({ from: '2025-02-07T12:34:56Z', to: '2025-03-10T12:34:56Z' }).stepSeconds).toBe(10800); // 31 days
     expect(ok({ from: '2025-03-10T12:30:00Z' }).to).toEqual(NOW);
@@ -52,11 +56,13 @@ describe('resolveWindow', () => {
 
   it('property: any valid window has at most 360 buckets and an aligned from not after the requested one', () => {
     const t0 = Date.parse('2020-01-01T00:00:00Z');
-    fc.assert(fc.property(fc.integer({ min: 0, max: 1e11 }), fc.integer({ min: 1, max: 31 * 86400_000 }), (start, span) => {
-      const from = new Date(t0 + start);
-      const to = new Date(t0 + start + span);
-      const w = ok({ from: from.toISOString(), to: to.toISOString() });
-      return bucketCount(w.from.getTime(), to.getTime(), w.stepSeconds) <= MAX_POINTS && w.from <= from && w.stepSeconds >= 10;
-    }));
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1e11 }), fc.integer({ min: 1, max: 31 * 86400_000 }), (start, span) => {
+        const from = new Date(t0 + start);
+        const to = new Date(t0 + start + span);
+        const w = ok({ from: from.toISOString(), to: to.toISOString() });
+        return bucketCount(w.from.getTime(), to.getTime(), w.stepSeconds) <= MAX_POINTS && w.from <= from && w.stepSeconds >= 10;
+      }),
+    );
   });
 });

@@ -52,7 +52,8 @@ export function resolveWindow(q: WindowQuery, now: Date): Checked<MetricsWindow>
   if (q.range !== undefined && !Object.prototype.hasOwnProperty.call(PRESET_RANGES, q.range)) {
     problems.push(violation('range', 'one_of', q.range, `range must be one of ${RANGE_NAMES.join(', ')}`));
   }
-  if (q.to !== undefined && q.from === undefined) problems.push(violation('to', 'requires_from', q.to, 'to needs from: give from (and optionally to), or range'));
+  if (q.to !== undefined && q.from === undefined)
+    problems.push(violation('to', 'requires_from', q.to, 'to needs from: give from (and optionally to), or range'));
   if (problems.length) return { ok: false, violations: problems };
 
   if (q.from === undefined) {
@@ -68,7 +69,10 @@ export function resolveWindow(q: WindowQuery, now: Date): Checked<MetricsWindow>
   if (problems.length) return { ok: false, violations: problems };
   if (!(fromMs < toMs)) return { ok: false, violations: [violation('from', 'before_to', q.from, 'from must be earlier than to')] };
   if (toMs - fromMs > MAX_SPAN_DAYS * 86400_000) {
-    return { ok: false, violations: [violation('to', `max_${MAX_SPAN_DAYS}_days`, q.to ?? now.toISOString(), `from and to may be at most ${MAX_SPAN_DAYS} days apart`)] };
+    return {
+      ok: false,
+      violations: [violation('to', `max_${MAX_SPAN_DAYS}_days`, q.to ?? now.toISOString(), `from and to may be at most ${MAX_SPAN_DAYS} days apart`)],
+    };
   }
   const stepSeconds = STEPS.find((s) => s >= MIN_STEP_SECONDS && bucketCount(fromMs, toMs, s) <= MAX_POINTS) ?? STEPS[STEPS.length - 1];
   return { ok: true, value: { from: new Date(floorTo(fromMs, stepSeconds)), to: new Date(toMs), stepSeconds } };

@@ -5,9 +5,10 @@ import { ApiErrors } from '../common/api-errors.decorator';
 import { GatewayMetricsDto, MetricsQueryDto, TunnelMetricsDto } from './metrics.dto';
 import { MonitoringService } from './monitoring.service';
 
-const WINDOW = 'range=1h|6h|12h|1d (default 1h, ending now) or from/to (ISO 8601, from < to, at most 31 days). '
-  + 'Series hold at most 360 points: 1h at 10 s, 6h at 60 s, 12h at 120 s, 1d at 240 s; custom windows the smallest readable step that fits. '
-  + 'Samples are taken every 10 s by the gateway host and kept 30 days (operator settings).';
+const WINDOW =
+  'range=1h|6h|12h|1d (default 1h, ending now) or from/to (ISO 8601, from < to, at most 31 days). ' +
+  'Series hold at most 360 points: 1h at 10 s, 6h at 60 s, 12h at 120 s, 1d at 240 s; custom windows the smallest readable step that fits. ' +
+  'Samples are taken every 10 s by the gateway host and kept 30 days (operator settings).';
 
 @ApiBearerAuth()
 @Roles('tenant')
@@ -26,7 +27,10 @@ export class MonitoringController {
 
   @Get('vpn-gateways/:id/metrics')
   @ApiTags('vpn-gateways')
-  @ApiOperation({ summary: 'Gateway external NIC traffic for charts: bits/s and packets/s received and sent, outbound utilisation of its bandwidth', description: WINDOW })
+  @ApiOperation({
+    summary: 'Gateway external NIC traffic for charts: bits/s and packets/s received and sent, outbound utilisation of its bandwidth',
+    description: WINDOW,
+  })
   @ApiOkResponse({ type: GatewayMetricsDto })
   @ApiErrors(400, 404)
   gateway(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() query: MetricsQueryDto): Promise<GatewayMetricsDto> {

@@ -5,7 +5,12 @@ import { LEASE_HELD } from '../hosts/host-lease';
 import { MetricsWindow } from './metrics-window';
 import { LatestGatewaySample, LatestTunnelSample, MetricsSnapshot } from './prometheus-metrics';
 
-const traffic = (r: Record<string, string>, i: string, o: string, pi: string, po: string) => ({ bytesIn: Number(r[i]), bytesOut: Number(r[o]), packetsIn: Number(r[pi]), packetsOut: Number(r[po]) });
+const traffic = (r: Record<string, string>, i: string, o: string, pi: string, po: string) => ({
+  bytesIn: Number(r[i]),
+  bytesOut: Number(r[o]),
+  packetsIn: Number(r[pi]),
+  packetsOut: Number(r[po]),
+});
 
 /** The samples' reads: the API's series and the /metrics exposition's snapshot. */
 export class MonitoringQueries {
@@ -37,9 +42,18 @@ export class MonitoringQueries {
       [staleAfterSeconds],
     );
     return rows.map((r) => ({
-      tunnelId: r.id, tenantId: r.tenant_id, gatewayId: r.gateway_id, at: Number(r.at), health: Number(r.health),
+      tunnelId: r.id,
+      tenantId: r.tenant_id,
+      gatewayId: r.gateway_id,
+      at: Number(r.at),
+      health: Number(r.health),
       totals: traffic(r, 'bytes_in', 'bytes_out', 'packets_in', 'packets_out'),
-      bpsIn: Number(r.bps_in), bpsOut: Number(r.bps_out), ppsIn: Number(r.pps_in), ppsOut: Number(r.pps_out), ikeState: r.ike_state, childState: r.child_state,
+      bpsIn: Number(r.bps_in),
+      bpsOut: Number(r.bps_out),
+      ppsIn: Number(r.pps_in),
+      ppsOut: Number(r.pps_out),
+      ikeState: r.ike_state,
+      childState: r.child_state,
     }));
   }
 
@@ -55,9 +69,16 @@ export class MonitoringQueries {
       [staleAfterSeconds],
     );
     return rows.map((r) => ({
-      gatewayId: r.id, tenantId: r.tenant_id, at: Number(r.at), bandwidthMbps: Number(r.bandwidth_mbps),
+      gatewayId: r.id,
+      tenantId: r.tenant_id,
+      at: Number(r.at),
+      bandwidthMbps: Number(r.bandwidth_mbps),
       totals: traffic(r, 'rx_bytes', 'tx_bytes', 'rx_packets', 'tx_packets'),
-      bpsIn: Number(r.rx_bps), bpsOut: Number(r.tx_bps), ppsIn: Number(r.rx_pps), ppsOut: Number(r.tx_pps), txUtilization: Number(r.tx_utilization),
+      bpsIn: Number(r.rx_bps),
+      bpsOut: Number(r.tx_bps),
+      ppsIn: Number(r.rx_pps),
+      ppsOut: Number(r.tx_pps),
+      txUtilization: Number(r.tx_utilization),
     }));
   }
 

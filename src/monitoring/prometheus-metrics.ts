@@ -63,29 +63,43 @@ export class VpnMetrics {
     txBps: this.gauge('vpn_tunnel_transmit_bits_per_second', 'Outbound rate over the latest collection period', TUNNEL),
     rxPps: this.gauge('vpn_tunnel_receive_packets_per_second', 'Inbound packet rate over the latest collection period', TUNNEL),
     txPps: this.gauge('vpn_tunnel_transmit_packets_per_second', 'Outbound packet rate over the latest collection period', TUNNEL),
-    sa: this.gauge('vpn_tunnel_sa_state_info', 'Always 1; the labels carry the IKE_SA and CHILD_SA states of the latest sample ("none": no SA)', [...TUNNEL, 'ike_state', 'child_state']),
+    sa: this.gauge('vpn_tunnel_sa_state_info', 'Always 1; the labels carry the IKE_SA and CHILD_SA states of the latest sample ("none": no SA)', [
+      ...TUNNEL,
+      'ike_state',
+      'child_state',
+    ]),
     at: this.gauge('vpn_tunnel_sample_timestamp_seconds', 'When the latest sample was taken (Unix time)', TUNNEL),
   };
 
   private readonly g = {
-    rxBytes: this.counter('vpn_gateway_receive_bytes_total', 'Bytes received on the gateway\'s external NIC, since monitoring began', GATEWAY),
-    txBytes: this.counter('vpn_gateway_transmit_bytes_total', 'Bytes sent on the gateway\'s external NIC, since monitoring began', GATEWAY),
+    rxBytes: this.counter('vpn_gateway_receive_bytes_total', "Bytes received on the gateway's external NIC, since monitoring began", GATEWAY),
+    txBytes: this.counter('vpn_gateway_transmit_bytes_total', "Bytes sent on the gateway's external NIC, since monitoring began", GATEWAY),
     rxPackets: this.counter('vpn_gateway_receive_packets_total', 'Packets received on the external NIC', GATEWAY),
     txPackets: this.counter('vpn_gateway_transmit_packets_total', 'Packets sent on the external NIC', GATEWAY),
     rxBps: this.gauge('vpn_gateway_receive_bits_per_second', 'External NIC inbound rate over the latest collection period', GATEWAY),
     txBps: this.gauge('vpn_gateway_transmit_bits_per_second', 'External NIC outbound rate over the latest collection period', GATEWAY),
     rxPps: this.gauge('vpn_gateway_receive_packets_per_second', 'External NIC inbound packet rate', GATEWAY),
     txPps: this.gauge('vpn_gateway_transmit_packets_per_second', 'External NIC outbound packet rate', GATEWAY),
-    util: this.gauge('vpn_gateway_transmit_utilization_ratio', 'Outbound rate / the gateway\'s bandwidth (may exceed 1 where nothing shapes the traffic)', GATEWAY),
-    bandwidth: this.gauge('vpn_gateway_bandwidth_bits_per_second', 'The gateway\'s bandwidth (bandwidthMbps x 10^6)', GATEWAY),
+    util: this.gauge(
+      'vpn_gateway_transmit_utilization_ratio',
+      "Outbound rate / the gateway's bandwidth (may exceed 1 where nothing shapes the traffic)",
+      GATEWAY,
+    ),
+    bandwidth: this.gauge('vpn_gateway_bandwidth_bits_per_second', "The gateway's bandwidth (bandwidthMbps x 10^6)", GATEWAY),
     at: this.gauge('vpn_gateway_sample_timestamp_seconds', 'When the latest sample was taken (Unix time)', GATEWAY),
   };
 
-  private readonly queueJobs = this.gauge('vpn_job_queue_jobs', 'Jobs in a gateway host\'s BullMQ queue by state', ['host', 'queue', 'state']);
+  private readonly queueJobs = this.gauge('vpn_job_queue_jobs', "Jobs in a gateway host's BullMQ queue by state", ['host', 'queue', 'state']);
   private readonly hostSeen = this.gauge('vpn_gateway_host_last_seen_timestamp_seconds', 'Last heartbeat of a gateway host (Unix time)', ['host']);
-  private readonly hostLease = this.gauge('vpn_gateway_host_lease_held', '1 while a gateway host holds its lease (it serves its gateways), 0 once it expired', ['host']);
-  private readonly failovers = this.counter('vpn_gateway_failovers_total', 'Gateways other hosts took over after this host\'s lease expired', ['host']);
-  private readonly sourceUp = this.gauge('vpn_metrics_source_up', '1 when this scrape could read the source (database: samples and hosts; redis: queue depths)', ['source']);
+  private readonly hostLease = this.gauge('vpn_gateway_host_lease_held', '1 while a gateway host holds its lease (it serves its gateways), 0 once it expired', [
+    'host',
+  ]);
+  private readonly failovers = this.counter('vpn_gateway_failovers_total', "Gateways other hosts took over after this host's lease expired", ['host']);
+  private readonly sourceUp = this.gauge(
+    'vpn_metrics_source_up',
+    '1 when this scrape could read the source (database: samples and hosts; redis: queue depths)',
+    ['source'],
+  );
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });

@@ -15,7 +15,8 @@ export class PrometheusController {
   @Get('metrics')
   @ApiOperation({
     summary: 'Prometheus exposition: per-tunnel and per-gateway traffic and health, queue depths, process metrics',
-    description: 'Operators only: `Authorization: Bearer <operator API key>`, or the scrape-only METRICS_TOKEN when the operator sets one. Metric names: docs/monitoring.md.',
+    description:
+      'Operators only: `Authorization: Bearer <operator API key>`, or the scrape-only METRICS_TOKEN when the operator sets one. Metric names: docs/monitoring.md.',
   })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Prometheus text format 0.0.4' })

@@ -16,7 +16,8 @@ import { LatestGatewaySample, LatestTunnelSample, MetricsSnapshot, VpnMetrics } 
 export const STALE_AFTER_SECONDS = 300;
 const SOURCE_TIMEOUT_MS = 3000;
 
-const within = <T>(p: Promise<T>, ms: number) => Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())]);
+const within = <T>(p: Promise<T>, ms: number) =>
+  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())]);
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
 @Injectable()
@@ -66,7 +67,10 @@ export class PrometheusService {
       this.logger.warn(`reading samples failed: ${(err as Error).message}`);
     }
     try {
-      const counts = await this.jobs.jobCountsOf(snapshot.hosts.map((h) => h.host), SOURCE_TIMEOUT_MS);
+      const counts = await this.jobs.jobCountsOf(
+        snapshot.hosts.map((h) => h.host),
+        SOURCE_TIMEOUT_MS,
+      );
       snapshot.queues = snapshot.hosts.map((h) => ({ host: h.host, queue: hostQueueName(h.host), counts: counts.get(h.host) ?? {} }));
     } catch (err) {
       snapshot.sources.redis = false;

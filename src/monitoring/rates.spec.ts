@@ -2,7 +2,12 @@ import fc from 'fast-check';
 import { accumulate, counterIncrease, installedWithin, nicTraffic, NO_TRAFFIC, SaCounters, toRates, Traffic, tunnelTraffic, utilization } from './rates';
 
 const sa = (key: string, bytes: number, installedSecondsAgo: number | null = 100, packets = Math.floor(bytes / 100)): SaCounters => ({
-  key, installedSecondsAgo, bytesIn: bytes, bytesOut: bytes * 2, packetsIn: packets, packetsOut: packets * 2,
+  key,
+  installedSecondsAgo,
+  bytesIn: bytes,
+  bytesOut: bytes * 2,
+  packetsIn: packets,
+  packetsOut: packets * 2,
 });
 
 /** Runs a sequence of listings 10 s apart; returns each period's traffic. */
@@ -23,7 +28,10 @@ describe('tunnelTraffic', () => {
   });
 
   it('sums the SAs of a tunnel (IKEv1: one CHILD_SA per subnet pair)', () => {
-    const [, t] = run([[sa('1:a', 1000), sa('2:b', 500)], [sa('1:a', 1600, 110), sa('2:b', 900, 110)]]);
+    const [, t] = run([
+      [sa('1:a', 1000), sa('2:b', 500)],
+      [sa('1:a', 1600, 110), sa('2:b', 900, 110)],
+    ]);
     expect(t.bytesIn).toBe(1000);
   });
 
@@ -83,20 +91,24 @@ describe('tunnelTraffic', () => {
   });
 
   it('property: for any sequence of listings (rekeys, restarts, resets), every period is >= 0 and no period exceeds what the SAs carried since the last look', () => {
-    const listing = fc.array(fc.record({ key: fc.constantFrom('a', 'b', 'c', 'd'), bytes: fc.nat(1e9), age: fc.option(fc.nat(100), { nil: null }) }), { maxLength: 4 });
-    fc.assert(fc.property(fc.array(listing, { maxLength: 12 }), fc.integer({ min: 1, max: 30 }), (seq, elapsed) => {
-      let baseline: Map<string, Traffic> | null = null;
-      for (const l of seq) {
-        const current = l.map((x) => sa(x.key, x.bytes, x.age));
-        const { traffic, baseline: next } = tunnelTraffic(baseline, current, elapsed);
-        const first = new Map<string, number>();
-        for (const c of current) if (!first.has(c.key)) first.set(c.key, c.bytesIn);
-        const bound = [...first.values()].reduce((s, n) => s + n, 0); // all counters of the listed SAs
-        if (traffic.bytesIn < 0 || traffic.packetsOut < 0 || traffic.bytesIn > bound) return false;
-        baseline = next;
-      }
-      return true;
-    }));
+    const listing = fc.array(fc.record({ key: fc.constantFrom('a', 'b', 'c', 'd'), bytes: fc.nat(1e9), age: fc.option(fc.nat(100), { nil: null }) }), {
+      maxLength: 4,
+    });
+    fc.assert(
+      fc.property(fc.array(listing, { maxLength: 12 }), fc.integer({ min: 1, max: 30 }), (seq, elapsed) => {
+        let baseline: Map<string, Traffic> | null = null;
+        for (const l of seq) {
+          const current = l.map((x) => sa(x.key, x.bytes, x.age));
+          const { traffic, baseline: next } = tunnelTraffic(baseline, current, elapsed);
+          const first = new Map<string, number>();
+          for (const c of current) if (!first.has(c.key)) first.set(c.key, c.bytesIn);
+          const bound = [...first.values()].reduce((s, n) => s + n, 0); // all counters of the listed SAs
+          if (traffic.bytesIn < 0 || traffic.packetsOut < 0 || traffic.bytesIn > bound) return false;
+          baseline = next;
+        }
+        return true;
+      }),
+    );
   });
 });
 

@@ -62,7 +62,11 @@ export function installedWithin(installedSecondsAgo: number | null, elapsedSecon
  * The traffic a tunnel carried since the previous look, and the baseline for the next one.
  * `previous` null: the first look at this tunnel (nothing to compare with): no traffic.
  */
-export function tunnelTraffic(previous: SaBaseline | null, current: readonly SaCounters[], elapsedSeconds: number): { traffic: Traffic; baseline: Map<string, Traffic & { missed?: number }> } {
+export function tunnelTraffic(
+  previous: SaBaseline | null,
+  current: readonly SaCounters[],
+  elapsedSeconds: number,
+): { traffic: Traffic; baseline: Map<string, Traffic & { missed?: number }> } {
   const baseline = new Map<string, Traffic & { missed?: number }>();
   let traffic: Traffic = { ...NO_TRAFFIC };
   for (const sa of current) {
@@ -71,7 +75,13 @@ export function tunnelTraffic(previous: SaBaseline | null, current: readonly SaC
     if (!previous || !(elapsedSeconds > 0)) continue;
     const before = previous.get(sa.key);
     const grew = before && FIELDS.every((f) => sa[f] >= before[f]);
-    if (before && grew) traffic = add(traffic, { bytesIn: sa.bytesIn - before.bytesIn, bytesOut: sa.bytesOut - before.bytesOut, packetsIn: sa.packetsIn - before.packetsIn, packetsOut: sa.packetsOut - before.packetsOut });
+    if (before && grew)
+      traffic = add(traffic, {
+        bytesIn: sa.bytesIn - before.bytesIn,
+        bytesOut: sa.bytesOut - before.bytesOut,
+        packetsIn: sa.packetsIn - before.packetsIn,
+        packetsOut: sa.packetsOut - before.packetsOut,
+      });
     else if (installedWithin(sa.installedSecondsAgo, elapsedSeconds)) traffic = add(traffic, counters(sa));
     // else: an SA older than the period that we did not see (or whose counter went backwards): 0
   }

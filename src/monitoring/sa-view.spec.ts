@@ -8,7 +8,13 @@ function child(name: string, uniqueid: string, state: string, extra: Record<stri
 }
 
 const counters = (spi: string, bytes: number, age = 50) => ({
-  'spi-in': spi, 'spi-out': `${spi}o`, 'bytes-in': String(bytes), 'packets-in': String(bytes / 100), 'bytes-out': String(bytes * 2), 'packets-out': String(bytes / 50), 'install-time': String(age),
+  'spi-in': spi,
+  'spi-out': `${spi}o`,
+  'bytes-in': String(bytes),
+  'packets-in': String(bytes / 100),
+  'bytes-out': String(bytes * 2),
+  'packets-out': String(bytes / 50),
+  'install-time': String(age),
 });
 
 function ike(tunnel: string, state: string, children: ChildSaInfo[], uniqueid = '1'): IkeSaEntry {
@@ -20,7 +26,9 @@ describe('tunnelSaViews', () => {
   it('an established tunnel with its child installed: healthy, counters keyed by unique id and SPIs', () => {
     const views = tunnelSaViews([ike('t1', 'ESTABLISHED', [child('ipsvpn_t1', '3', 'INSTALLED', counters('c1', 1000))])], P, new Map([['t1', ['ipsvpn_t1']]]));
     expect(views.get('t1')).toEqual({
-      health: 1, ikeState: 'ESTABLISHED', childState: 'INSTALLED',
+      health: 1,
+      ikeState: 'ESTABLISHED',
+      childState: 'INSTALLED',
       sas: [{ key: '3:c1:c1o', installedSecondsAgo: 50, bytesIn: 1000, bytesOut: 2000, packetsIn: 10, packetsOut: 20 }],
     });
   });
@@ -33,7 +41,9 @@ describe('tunnelSaViews', () => {
   });
 
   it('during a rekey both CHILD_SAs are listed with their counters (rates.ts counts each once)', () => {
-    const entries = [ike('t3', 'ESTABLISHED', [child('ipsvpn_t3', '6', 'REKEYED', counters('old', 900)), child('ipsvpn_t3', '7', 'INSTALLED', counters('new', 10, 1))])];
+    const entries = [
+      ike('t3', 'ESTABLISHED', [child('ipsvpn_t3', '6', 'REKEYED', counters('old', 900)), child('ipsvpn_t3', '7', 'INSTALLED', counters('new', 10, 1))]),
+    ];
     const v = tunnelSaViews(entries, P, new Map([['t3', ['ipsvpn_t3']]])).get('t3')!;
     expect(v.health).toBe(1);
     expect(v.sas.map((s) => s.key)).toEqual(['6:old:oldo', '7:new:newo']);
@@ -41,7 +51,14 @@ describe('tunnelSaViews', () => {
 
   it('a tunnel without SAs is down with no states; connecting shows the IKE state; other connections are ignored', () => {
     const entries = [ike('t5', 'CONNECTING', []), { ...ike('x', 'ESTABLISHED', []), name: 'someone-else' }];
-    const views = tunnelSaViews(entries, P, new Map([['t4', ['ipsvpn_t4']], ['t5', ['ipsvpn_t5']]]));
+    const views = tunnelSaViews(
+      entries,
+      P,
+      new Map([
+        ['t4', ['ipsvpn_t4']],
+        ['t5', ['ipsvpn_t5']],
+      ]),
+    );
     expect(views.get('t4')).toEqual({ health: 0, ikeState: null, childState: null, sas: [] });
     expect(views.get('t5')).toMatchObject({ health: 0, ikeState: 'CONNECTING', childState: null });
     expect([...views.keys()].sort()).toEqual(['t4', 't5']);

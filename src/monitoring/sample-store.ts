@@ -54,15 +54,21 @@ export class SampleStore {
   /** The counters of each resource's latest sample (monotonic totals continue from there). */
   async lastTotals(table: 'tunnel_samples' | 'gateway_samples', ids: string[]): Promise<Map<string, Traffic>> {
     if (!ids.length) return new Map();
-    const [key, cols] = table === 'tunnel_samples'
-      ? ['tunnel_id', 'bytes_in, bytes_out, packets_in, packets_out']
-      : ['gateway_id', 'rx_bytes AS bytes_in, tx_bytes AS bytes_out, rx_packets AS packets_in, tx_packets AS packets_out'];
+    const [key, cols] =
+      table === 'tunnel_samples'
+        ? ['tunnel_id', 'bytes_in, bytes_out, packets_in, packets_out']
+        : ['gateway_id', 'rx_bytes AS bytes_in, tx_bytes AS bytes_out, rx_packets AS packets_in, tx_packets AS packets_out'];
     const rows: { id: string; bytes_in: string; bytes_out: string; packets_in: string; packets_out: string }[] = await this.db.query(
       `SELECT r.id, s.* FROM unnest($1::varchar[]) AS r(id)
         CROSS JOIN LATERAL (SELECT ${cols} FROM ${table} WHERE ${key} = r.id ORDER BY at DESC LIMIT 1) s`,
       [ids],
     );
-    return new Map(rows.map((r) => [r.id, { bytesIn: Number(r.bytes_in), bytesOut: Number(r.bytes_out), packetsIn: Number(r.packets_in), packetsOut: Number(r.packets_out) }]));
+    return new Map(
+      rows.map((r) => [
+        r.id,
+        { bytesIn: Number(r.bytes_in), bytesOut: Number(r.bytes_out), packetsIn: Number(r.packets_in), packetsOut: Number(r.packets_out) },
+      ]),
+    );
   }
 
   /** One statement for the whole round: gateway rows in a data-modifying CTE, tunnel rows in the main INSERT. */
@@ -86,12 +92,31 @@ export class SampleStore {
        ON CONFLICT DO NOTHING`,
       [
         at,
-        g.map((r) => r.gatewayId), g.map((r) => r.tenantId),
-        g.map((r) => int(r.totals.bytesIn)), g.map((r) => int(r.totals.bytesOut)), g.map((r) => int(r.totals.packetsIn)), g.map((r) => int(r.totals.packetsOut)),
-        g.map((r) => r.bpsIn), g.map((r) => r.bpsOut), g.map((r) => r.ppsIn), g.map((r) => r.ppsOut), g.map((r) => r.txUtilization),
-        t.map((r) => r.tunnelId), t.map((r) => r.tenantId), t.map((r) => r.gatewayId), t.map((r) => r.health),
-        t.map((r) => int(r.totals.bytesIn)), t.map((r) => int(r.totals.bytesOut)), t.map((r) => int(r.totals.packetsIn)), t.map((r) => int(r.totals.packetsOut)),
-        t.map((r) => r.bpsIn), t.map((r) => r.bpsOut), t.map((r) => r.ppsIn), t.map((r) => r.ppsOut), t.map((r) => r.ikeState), t.map((r) => r.childState),
+        g.map((r) => r.gatewayId),
+        g.map((r) => r.tenantId),
+        g.map((r) => int(r.totals.bytesIn)),
+        g.map((r) => int(r.totals.bytesOut)),
+        g.map((r) => int(r.totals.packetsIn)),
+        g.map((r) => int(r.totals.packetsOut)),
+        g.map((r) => r.bpsIn),
+        g.map((r) => r.bpsOut),
+        g.map((r) => r.ppsIn),
+        g.map((r) => r.ppsOut),
+        g.map((r) => r.txUtilization),
+        t.map((r) => r.tunnelId),
+        t.map((r) => r.tenantId),
+        t.map((r) => r.gatewayId),
+        t.map((r) => r.health),
+        t.map((r) => int(r.totals.bytesIn)),
+        t.map((r) => int(r.totals.bytesOut)),
+        t.map((r) => int(r.totals.packetsIn)),
+        t.map((r) => int(r.totals.packetsOut)),
+        t.map((r) => r.bpsIn),
+        t.map((r) => r.bpsOut),
+        t.map((r) => r.ppsIn),
+        t.map((r) => r.ppsOut),
+        t.map((r) => r.ikeState),
+        t.map((r) => r.childState),
       ],
     );
   }

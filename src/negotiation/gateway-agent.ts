@@ -25,7 +25,8 @@ const CONN_PREFIX = connName('');
 export const INITIATIONS_PER_PEER = 4;
 // charon's lines before an IKE_SA has a connection's name that explain a refusal (proposal.c,
 // ike_init.c, ike_auth.c, phase1.c): kept per peer address for the tunnel's failure reason.
-const REFUSAL_LINE = /^(received proposals: |configured proposals: |received proposals unacceptable|no acceptable proposal found|looking for peer configs matching |no matching peer config found|no peer config found)/;
+const REFUSAL_LINE =
+  /^(received proposals: |configured proposals: |received proposals unacceptable|no acceptable proposal found|looking for peer configs matching |no matching peer config found|no peer config found)/;
 
 export interface GatewayAgentOptions {
   gatewayId: string;
@@ -68,7 +69,12 @@ export class GatewayAgent {
   constructor(private readonly o: GatewayAgentOptions) {
     this.session = new ViciSession({ socketPath: o.viciSocket, timeoutMs: 30_000, reconnect: { initialDelayMs: 200, maxDelayMs: 5000 }, logger: o.viciLogger });
     this.commands = new ViciCommands(this.session);
-    this.events = new ViciEventStream({ socketPath: o.viciSocket, timeoutMs: 30_000, reconnect: { initialDelayMs: 200, maxDelayMs: 5000 }, logger: o.viciLogger });
+    this.events = new ViciEventStream({
+      socketPath: o.viciSocket,
+      timeoutMs: 30_000,
+      reconnect: { initialDelayMs: 200, maxDelayMs: 5000 },
+      logger: o.viciLogger,
+    });
   }
 
   get gatewayId(): string {
@@ -206,7 +212,10 @@ export class GatewayAgent {
 
   async syncRoutes(): Promise<void> {
     await syncGatewayRouting(this.namespace, GATEWAY_VPC_IFACE, {
-      ownSubnet: this.o.subnetCidr, srcIp: this.o.privateIp, localCidrs: [...this.localCidrs.values()].flat(), remoteCidrs: [...this.remoteCidrs.values()].flat(),
+      ownSubnet: this.o.subnetCidr,
+      srcIp: this.o.privateIp,
+      localCidrs: [...this.localCidrs.values()].flat(),
+      remoteCidrs: [...this.remoteCidrs.values()].flat(),
     });
     await this.syncMss().catch((err) => this.log(`${this.o.gatewayId}: TCP MSS clamp sync failed: ${(err as Error).message}`));
   }
@@ -267,7 +276,9 @@ export class GatewayAgent {
       // and each re-sync changes routes, which makes charon roam and send MOBIKE updates on the SAs
       // already up: under load those timed out and tore SAs down (bench/negotiation.ts).
       if (action === 'adopt') {
-        await this.negotiator(d.render.id).adopt(d).catch((err) => this.log(`${d.render.id}: adopting failed: ${(err as Error).message}`));
+        await this.negotiator(d.render.id)
+          .adopt(d)
+          .catch((err) => this.log(`${d.render.id}: adopting failed: ${(err as Error).message}`));
       } else if (action === 'apply') {
         await this.negotiator(d.render.id).apply(d, { force: !loaded.has(connName(d.render.id)), preloaded: preloaded.has(d.render.id) });
       } else {

@@ -14,15 +14,26 @@ export interface RouteSync {
   removed: string[];
 }
 
-interface RouteEntry { dst: string; dev?: string; type?: string }
-interface RuleEntry { priority: number; iif?: string; table?: string }
+interface RouteEntry {
+  dst: string;
+  dev?: string;
+  type?: string;
+}
+interface RuleEntry {
+  priority: number;
+  iif?: string;
+  table?: string;
+}
 
 /** What a sync needs to know of the namespace, read by ONE process. */
 async function readRouting(namespace: string, vpcIface: string) {
-  const [addrs, rules, links, routes, unreachable] = await showAll(namespace, [
-    `addr show dev ${vpcIface}`, `rule show priority ${RULE_PRIORITY}`, 'link show',
-    `route show table ${GATEWAY_ROUTE_TABLE} proto ${GATEWAY_ROUTE_PROTO}`, `route show table ${GATEWAY_ROUTE_TABLE} type unreachable`,
-  ]) as [LinkInfo[], RuleEntry[], LinkInfo[], RouteEntry[], RouteEntry[]];
+  const [addrs, rules, links, routes, unreachable] = (await showAll(namespace, [
+    `addr show dev ${vpcIface}`,
+    `rule show priority ${RULE_PRIORITY}`,
+    'link show',
+    `route show table ${GATEWAY_ROUTE_TABLE} proto ${GATEWAY_ROUTE_PROTO}`,
+    `route show table ${GATEWAY_ROUTE_TABLE} type unreachable`,
+  ])) as [LinkInfo[], RuleEntry[], LinkInfo[], RouteEntry[], RouteEntry[]];
   return {
     vpcLink: addrs[0] ?? null,
     policy: rules.some((r) => r.iif === vpcIface && r.table === GATEWAY_ROUTE_TABLE),
@@ -41,14 +52,20 @@ async function readRouting(namespace: string, vpcIface: string) {
  *    charon made the device: the next sync installs them otherwise);
  *  - the VPC leg holds the network address of every other local subnet (ANCHOR_LABEL_SUFFIX says why).
  */
-export async function syncGatewayRouting(namespace: string, vpcIface: string, o: { ownSubnet: string; srcIp: string; localCidrs: Iterable<string>; remoteCidrs: Iterable<string> }): Promise<RouteSync> {
+export async function syncGatewayRouting(
+  namespace: string,
+  vpcIface: string,
+  o: { ownSubnet: string; srcIp: string; localCidrs: Iterable<string>; remoteCidrs: Iterable<string> },
+): Promise<RouteSync> {
   const state = await readRouting(namespace, vpcIface);
   const commands: string[] = [];
   if (!state.policy) commands.push(`rule add priority ${RULE_PRIORITY} iif ${vpcIface} lookup ${GATEWAY_ROUTE_TABLE}`);
   if (!state.unreachableDefault) commands.push(`route replace unreachable default table ${GATEWAY_ROUTE_TABLE}`);
   const label = `${vpcIface}${ANCHOR_LABEL_SUFFIX}`;
   const wantedAnchors = new Set([...o.localCidrs].filter((c) => c !== o.ownSubnet).map((c) => `${c.split('/')[0]}/32`));
-  const presentAnchors = new Set((state.vpcLink?.addr_info ?? []).filter((a) => a.family === 'inet' && a.label === label).map((a) => `${a.local}/${a.prefixlen}`));
+  const presentAnchors = new Set(
+    (state.vpcLink?.addr_info ?? []).filter((a) => a.family === 'inet' && a.label === label).map((a) => `${a.local}/${a.prefixlen}`),
+  );
   for (const addr of wantedAnchors) if (!presentAnchors.has(addr)) commands.push(`addr add ${addr} dev ${vpcIface} label ${label}`);
   for (const addr of presentAnchors) if (!wantedAnchors.has(addr)) commands.push(`addr del ${addr} dev ${vpcIface}`);
   const added: string[] = [];

@@ -60,9 +60,11 @@ export class HostController {
   constructor(private readonly o: HostControllerOptions) {
     o.runtime.onCharonRestart((gatewayId) => {
       o.log(`charon of ${gatewayId} restarted: reloading its tunnels`);
-      void this.mutex.run(gatewayId, async () => {
-        await this.agents.get(gatewayId)?.agent.reloadAll();
-      }).catch((err) => o.log(`reload of ${gatewayId} failed: ${(err as Error).message}`));
+      void this.mutex
+        .run(gatewayId, async () => {
+          await this.agents.get(gatewayId)?.agent.reloadAll();
+        })
+        .catch((err) => o.log(`reload of ${gatewayId} failed: ${(err as Error).message}`));
     });
     // A restart drops every SA of the gateway: each of its tunnels' logs says so, and why.
     o.runtime.onCharonRestartNotice((gatewayId, reason) => {
@@ -73,7 +75,9 @@ export class HostController {
       held?.agent.suspendAll();
       for (const tunnelId of held?.agent.tunnelIds() ?? []) {
         void this.tunnelStoreFor(held!.fence).recordEvent(tunnelId, {
-          kind: 'down', result: 'failure', reasonCode: 'charon_restarted',
+          kind: 'down',
+          result: 'failure',
+          reasonCode: 'charon_restarted',
           message: `The gateway's IKE daemon was restarted (${reason}); every tunnel of the gateway renegotiates.`,
         });
       }
@@ -114,7 +118,19 @@ export class HostController {
       const placement = prepared ?? (await this.o.store.placement(g));
       const { viciSocket } = prepared ? await this.o.runtime.takeOverPrepared(placement) : await this.o.runtime.ensureGateway(placement);
       if (!held) {
-        const agent = new GatewayAgent({ gatewayId, namespace: this.o.runtime.namespaceOf(gatewayId), privateIp: g.privateIp, subnetCidr: placement.subnetCidr, viciSocket, store: this.o.store, tunnelStore: this.tunnelStoreFor(fence), timings: this.o.timings, initiateTimeoutMs: this.o.initiateTimeoutMs, log: this.o.log, viciLogger: this.o.viciLogger });
+        const agent = new GatewayAgent({
+          gatewayId,
+          namespace: this.o.runtime.namespaceOf(gatewayId),
+          privateIp: g.privateIp,
+          subnetCidr: placement.subnetCidr,
+          viciSocket,
+          store: this.o.store,
+          tunnelStore: this.tunnelStoreFor(fence),
+          timings: this.o.timings,
+          initiateTimeoutMs: this.o.initiateTimeoutMs,
+          log: this.o.log,
+          viciLogger: this.o.viciLogger,
+        });
         await agent.start();
         held = { agent, fence };
         this.agents.set(gatewayId, held);
@@ -127,7 +143,10 @@ export class HostController {
     const agent = held.agent;
     const desired = await this.o.store.desiredTunnels(gatewayId);
     for (const d of desired.filter((t) => t.resourceState === 'deleting')) await this.deleteTunnelOn(agent, d.render.id);
-    await agent.converge(desired.filter((t) => t.resourceState !== 'deleting'), { routesInPlace: !!prepared });
+    await agent.converge(
+      desired.filter((t) => t.resourceState !== 'deleting'),
+      { routesInPlace: !!prepared },
+    );
   }
 
   deleteGateway(gatewayId: string): Promise<void> {
@@ -188,7 +207,16 @@ export class HostController {
     const [desired] = await this.o.store.desiredTunnels(gatewayId, [tunnelId]);
     if (!desired) return null;
     const runtime = this.o.runtime;
-    return probeTunnel({ hostId: this.o.hostId, namespaceOf: (g) => runtime.namespaceOf(g), viciSocketOf: (g) => runtime.viciSocketOf(g), isCharonRunning: (g) => runtime.isCharonRunning(g) }, gatewayId, desired);
+    return probeTunnel(
+      {
+        hostId: this.o.hostId,
+        namespaceOf: (g) => runtime.namespaceOf(g),
+        viciSocketOf: (g) => runtime.viciSocketOf(g),
+        isCharonRunning: (g) => runtime.isCharonRunning(g),
+      },
+      gatewayId,
+      desired,
+    );
   }
 
   private async deleteTunnelOn(agent: GatewayAgent | undefined, tunnelId: string): Promise<void> {
@@ -215,9 +243,11 @@ export class HostController {
       if (wanted.has(local)) continue;
       // Asked again under the gateway's mutex: a drain's copy being prepared (or just taken over)
       // is not placed here when `mine` was read, and must not be removed.
-      await this.mutex.run(local, async () => {
-        if ((await this.o.store.gateway(local))?.hostId !== this.o.hostId) await this.forgetLocked(local);
-      }).catch((err) => this.o.log(`cleanup ${local}: ${(err as Error).message}`));
+      await this.mutex
+        .run(local, async () => {
+          if ((await this.o.store.gateway(local))?.hostId !== this.o.hostId) await this.forgetLocked(local);
+        })
+        .catch((err) => this.o.log(`cleanup ${local}: ${(err as Error).message}`));
     }
     await this.syncAll(mine.map((g) => g.id));
   }
@@ -228,14 +258,16 @@ export class HostController {
   private async syncAll(ids: string[], concurrency = this.o.reconcileConcurrency ?? DEFAULT_RECONCILE_CONCURRENCY): Promise<void> {
     const queue = [...ids];
     const workers = Math.min(queue.length, Math.max(1, concurrency));
-    await Promise.all(Array.from({ length: workers }, async () => {
-      for (let id = queue.shift(); id; id = queue.shift()) {
-        const gatewayId = id;
-        await this.syncGateway(gatewayId).catch((err) => {
-          if (!this.stopping) this.o.log(`sync ${gatewayId}: ${describeError(err)}`);
-        });
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: workers }, async () => {
+        for (let id = queue.shift(); id; id = queue.shift()) {
+          const gatewayId = id;
+          await this.syncGateway(gatewayId).catch((err) => {
+            if (!this.stopping) this.o.log(`sync ${gatewayId}: ${describeError(err)}`);
+          });
+        }
+      }),
+    );
   }
 
   /**
@@ -250,18 +282,26 @@ export class HostController {
     const claimed = opts.cordoned ? [] : await this.o.store.claimOrphaned(this.o.hostId, this.o.capacity);
     for (const c of claimed) this.movedHere(c);
     // Not awaited: a tick must not wait for provisioning (the next tick renews the lease meanwhile).
-    if (claimed.length) void this.syncAll(claimed.map((c) => c.gatewayId), Math.max(8, this.o.reconcileConcurrency ?? DEFAULT_RECONCILE_CONCURRENCY));
+    if (claimed.length)
+      void this.syncAll(
+        claimed.map((c) => c.gatewayId),
+        Math.max(8, this.o.reconcileConcurrency ?? DEFAULT_RECONCILE_CONCURRENCY),
+      );
     if (!opts.cordoned && !this.handingOver) {
       this.handingOver = true;
       void this.takeDrained()
-        .catch((err) => { if (!this.stopping) this.o.log(`drain hand-over: ${describeError(err)}`); })
+        .catch((err) => {
+          if (!this.stopping) this.o.log(`drain hand-over: ${describeError(err)}`);
+        })
         .finally(() => (this.handingOver = false));
     }
     await this.watchMoves();
   }
 
   private movedHere(c: ClaimedGateway): void {
-    this.o.log(`gateway ${c.gatewayId} moved here from ${c.fromHostId ?? '(none)'} (${c.reason === 'drain' ? 'drain' : 'its lease expired'}), epoch ${c.epoch}`);
+    this.o.log(
+      `gateway ${c.gatewayId} moved here from ${c.fromHostId ?? '(none)'} (${c.reason === 'drain' ? 'drain' : 'its lease expired'}), epoch ${c.epoch}`,
+    );
     this.moves.set(c.gatewayId, { move: c, since: Date.now() });
   }
 
@@ -285,7 +325,10 @@ export class HostController {
         try {
           const placement = await this.o.store.placement(g);
           const { viciSocket } = await this.o.runtime.prepareGateway(placement);
-          await preloadTunnels({ namespace: this.o.runtime.namespaceOf(g.id), viciSocket, privateIp: g.privateIp, subnetCidr: placement.subnetCidr }, await this.o.store.desiredTunnels(g.id));
+          await preloadTunnels(
+            { namespace: this.o.runtime.namespaceOf(g.id), viciSocket, privateIp: g.privateIp, subnetCidr: placement.subnetCidr },
+            await this.o.store.desiredTunnels(g.id),
+          );
           prepared = placement;
         } catch (err) {
           this.o.log(`preparing ${g.id} before its move failed (${describeError(err)}): it moves unprepared`);
@@ -298,7 +341,9 @@ export class HostController {
       this.movedHere(claim);
       const movedAt = Date.now();
       await this.syncGatewayLocked(g.id, prepared);
-      this.o.log(`gateway ${g.id} taken over from ${next.fromHostId}: ${prepared ? `prepared in ${preparedMs} ms while it served there, ` : 'not prepared, '}serving here (plugged in, tunnels initiating) ${Date.now() - movedAt} ms after the move`);
+      this.o.log(
+        `gateway ${g.id} taken over from ${next.fromHostId}: ${prepared ? `prepared in ${preparedMs} ms while it served there, ` : 'not prepared, '}serving here (plugged in, tunnels initiating) ${Date.now() - movedAt} ms after the move`,
+      );
     });
   }
 
@@ -310,7 +355,8 @@ export class HostController {
       const held = this.agents.get(id);
       this.agents.delete(id);
       // Unplugged at once, not after whatever holds the gateway's mutex (a sync, a negotiation step).
-      void this.o.runtime.fenceGateway(id)
+      void this.o.runtime
+        .fenceGateway(id)
         .then(() => held?.agent.close())
         .then(() => this.mutex.run(id, () => this.forgetLocked(id)))
         .catch((err) => this.o.log(`cleanup ${id}: ${(err as Error).message}`));

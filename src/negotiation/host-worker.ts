@@ -66,26 +66,38 @@ export class HostWorker {
   private readonly warn = (m: string) => this.logger.warn(m);
   private readonly depLog = throttledLog((m) => this.warn(m));
 
-  constructor(private readonly config: WorkerConfig, private readonly logger: StructuredLogger = createLogger({ context: 'worker' })) {}
+  constructor(
+    private readonly config: WorkerConfig,
+    private readonly logger: StructuredLogger = createLogger({ context: 'worker' }),
+  ) {}
 
   async start(): Promise<void> {
     const c = this.config;
     const cancelled = () => this.stopping;
     // PostgreSQL unreachable at start: wait for it (charons left running keep their SAs meanwhile).
     // A bounded connect so a dead server is noticed, not waited on for the TCP timeout.
-    this.db = await untilAvailable('worker: PostgreSQL', async () => {
-      const db = new DataSource(dataSourceOptions(c.databaseUrl, { extra: { max: 10, connectionTimeoutMillis: 5000 } }));
-      await db.initialize();
-      return db;
-    }, this.warn, { cancelled });
+    this.db = await untilAvailable(
+      'worker: PostgreSQL',
+      async () => {
+        const db = new DataSource(dataSourceOptions(c.databaseUrl, { extra: { max: 10, connectionTimeoutMillis: 5000 } }));
+        await db.initialize();
+        return db;
+      },
+      this.warn,
+      { cancelled },
+    );
     // Route notifications are best effort and must never wait: no offline queue (a publish while
     // Redis is away fails at once instead of waiting for a reconnect; the agents' long polls
     // time out and read again anyway).
     this.publisher = new IORedis(c.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 });
     this.publisher.on('error', (e) => this.depLog('redis-publisher', `route notifications: ${describeError(e, 'Redis')} (tunnels are not affected)`));
-    this.leaseDb = new DataSource(dataSourceOptions(c.databaseUrl, { extra: { max: 1, connectionTimeoutMillis: Math.min(2000, c.leaseTtlMs), statement_timeout: c.leaseTtlMs } }));
+    this.leaseDb = new DataSource(
+      dataSourceOptions(c.databaseUrl, { extra: { max: 1, connectionTimeoutMillis: Math.min(2000, c.leaseTtlMs), statement_timeout: c.leaseTtlMs } }),
+    );
     await untilAvailable('worker: PostgreSQL (lease)', () => this.leaseDb.initialize(), this.warn, { cancelled });
-    const store = (this.store = new NegotiationStore(this.db, new SecretBox(c.secretsKey), (vpcId) => publishRoutesChanged(this.publisher, vpcId).catch(() => undefined)));
+    const store = (this.store = new NegotiationStore(this.db, new SecretBox(c.secretsKey), (vpcId) =>
+      publishRoutesChanged(this.publisher, vpcId).catch(() => undefined),
+    ));
     this.writer = new StateWriter({ log: this.log });
     const tunnelStore = new WriteBehindStore(store, this.writer);
     this.lease = new HostLease({ ttlMs: c.leaseTtlMs, fenceMarginMs: c.leaseFenceMarginMs });
@@ -94,13 +106,26 @@ export class HostWorker {
 
     // The charon supervisor writes at its own levels (a replaced or crashed charon is a warning).
     const tag = hostTag(c.hostId);
-    const runtime = new GatewayHostRuntime({ network: createNetworkDriver(c, tag), baseDir: c.gatewaysDir, dataPlane: c.dataPlane, logger: this.logger, hostTag: tag });
+    const runtime = new GatewayHostRuntime({
+      network: createNetworkDriver(c, tag),
+      baseDir: c.gatewaysDir,
+      dataPlane: c.dataPlane,
+      logger: this.logger,
+      hostTag: tag,
+    });
     this.runtime = runtime;
     this.controller = new HostController({
-      hostId: c.hostId, capacity: c.capacity, db: this.db, store, runtime,
-      tunnelStoreFor: (fence) => tunnelStore.fenced(fence), leaseValid: () => this.lease.isValid(),
+      hostId: c.hostId,
+      capacity: c.capacity,
+      db: this.db,
+      store,
+      runtime,
+      tunnelStoreFor: (fence) => tunnelStore.fenced(fence),
+      leaseValid: () => this.lease.isValid(),
       timings: { triesBeforeFailed: 3, quickRetryMs: c.quickRetryMs, failedRetryMs: c.retryIntervalMs },
-      initiateTimeoutMs: c.initiateTimeoutMs, reconcileConcurrency: c.reconcileConcurrency, log: this.log,
+      initiateTimeoutMs: c.initiateTimeoutMs,
+      reconcileConcurrency: c.reconcileConcurrency,
+      log: this.log,
       // VICI requests at debug only when debug is on: rendering them (secrets redacted) costs on every command.
       viciLogger: { warn: this.warn, ...(this.logger.enabled('debug') ? { debug: (m: string) => this.logger.debug(m) } : {}) },
     });
@@ -140,8 +165,14 @@ export class HostWorker {
     this.timers.push(setInterval(() => this.watchLease(), Math.min(100, c.leaseRenewMs)));
     this.timers.push(setInterval(() => void this.reconcile(), c.reconcileIntervalMs));
     this.metrics = new MetricsCollector({
-      hostId: c.hostId, store: new SampleStore(this.db), gateways: () => this.controller.runningAgents(), connPrefix: connName(''),
-      intervalMs: c.metricsIntervalMs, retentionDays: c.metricsRetentionDays, pruneIntervalMs: c.metricsPruneIntervalMs, log: this.log,
+      hostId: c.hostId,
+      store: new SampleStore(this.db),
+      gateways: () => this.controller.runningAgents(),
+      connPrefix: connName(''),
+      intervalMs: c.metricsIntervalMs,
+      retentionDays: c.metricsRetentionDays,
+      pruneIntervalMs: c.metricsPruneIntervalMs,
+      log: this.log,
     });
     this.metrics.start();
     this.log(`gateway host ${c.hostId} ready (queue ${hostQueueName(c.hostId)})`);
@@ -192,7 +223,8 @@ export class HostWorker {
     }
     if (this.claiming || this.fence.isFenced() || !this.lease.isValid()) return;
     this.claiming = true;
-    void this.controller.leaseTick({ cordoned: this.cordoned })
+    void this.controller
+      .leaseTick({ cordoned: this.cordoned })
       .catch((err) => this.depLog('claim', `claiming lost hosts' gateways: ${describeError(err)}`))
       .finally(() => (this.claiming = false));
   }
@@ -204,7 +236,9 @@ export class HostWorker {
     const evidence = this.othersRenewing && Date.now() - this.othersRenewing.at < 1000 ? this.othersRenewing.others : null;
     const next = this.fence.next(evidence);
     if (next === 'hold') {
-      this.warn('lease lapsed (not renewed in time) but no other host is renewing either (PostgreSQL down for all?): still serving; fencing as soon as another host renews');
+      this.warn(
+        'lease lapsed (not renewed in time) but no other host is renewing either (PostgreSQL down for all?): still serving; fencing as soon as another host renews',
+      );
     } else if (next === 'fence') {
       this.warn(`lease lapsed (not renewed in time): fencing, this host stops serving its gateways`);
       void this.controller.fenceAll().then(() => this.log('fenced: every gateway unplugged, its charon stopped'));
@@ -218,7 +252,9 @@ export class HostWorker {
     const agents = this.controller.runningAgents();
     try {
       writeWorkerHealth(workerHealthPath(this.config.gatewaysDir), {
-        hostId: this.config.hostId, pid: process.pid, writtenAt: new Date().toISOString(),
+        hostId: this.config.hostId,
+        pid: process.pid,
+        writtenAt: new Date().toISOString(),
         lease: { held: this.lease.isValid(), msLeft: Math.max(0, Math.round(this.lease.msLeft())), fenced: this.fence.isFenced() },
         gateways: { served: agents.length, charonsRunning: agents.filter((a) => this.runtime.isCharonRunning(a.gatewayId)).length },
       });
@@ -230,7 +266,8 @@ export class HostWorker {
   /** One reconcile at a time; a tick that finds one running skips. */
   reconcile(): Promise<void> {
     if (!this.reconciling) {
-      this.reconciling = this.controller.reconcile({ claim: !this.cordoned })
+      this.reconciling = this.controller
+        .reconcile({ claim: !this.cordoned })
         .catch((err) => this.depLog('reconcile', `reconcile failed: ${describeError(err)}`))
         .finally(() => (this.reconciling = null));
     }

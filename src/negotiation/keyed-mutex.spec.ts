@@ -7,14 +7,15 @@ describe('KeyedLimiter', () => {
     let peak = 0;
     const order: number[] = [];
     const releases: (() => void)[] = [];
-    const task = (key: string, n: number) => limiter.run(key, async () => {
-      running.set(key, (running.get(key) ?? 0) + 1);
-      if (key === 'a') peak = Math.max(peak, running.get(key)!);
-      order.push(n);
-      await new Promise<void>((r) => releases.push(r));
-      running.set(key, running.get(key)! - 1);
-      return n;
-    });
+    const task = (key: string, n: number) =>
+      limiter.run(key, async () => {
+        running.set(key, (running.get(key) ?? 0) + 1);
+        if (key === 'a') peak = Math.max(peak, running.get(key)!);
+        order.push(n);
+        await new Promise<void>((r) => releases.push(r));
+        running.set(key, running.get(key)! - 1);
+        return n;
+      });
     const all = [task('a', 1), task('a', 2), task('a', 3), task('a', 4), task('b', 5)];
     await new Promise((r) => setImmediate(r));
     expect(order).toEqual([1, 2, 5]);
@@ -34,7 +35,11 @@ describe('KeyedLimiter', () => {
 
   it('frees the slot of a task that throws', async () => {
     const limiter = new KeyedLimiter(1);
-    await expect(limiter.run('a', async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    await expect(
+      limiter.run('a', async () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     await expect(limiter.run('a', async () => 'next')).resolves.toBe('next');
   });
 });

@@ -6,9 +6,11 @@ export class KeyedMutex {
     const previous = this.tails.get(key) ?? Promise.resolve();
     const next = previous.catch(() => undefined).then(task);
     this.tails.set(key, next);
-    void next.finally(() => {
-      if (this.tails.get(key) === next) this.tails.delete(key);
-    }).catch(() => undefined);
+    void next
+      .finally(() => {
+        if (this.tails.get(key) === next) this.tails.delete(key);
+      })
+      .catch(() => undefined);
     return next;
   }
 }

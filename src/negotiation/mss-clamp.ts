@@ -25,7 +25,14 @@ export function renderMssClampScript(clamps: MssClamp[]): string {
     });
   });
   if (rules.length) {
-    lines.push(`table inet ${MSS_TABLE} {`, '  chain forward {', '    type filter hook forward priority mangle; policy accept;', ...rules.map((r) => `    ${r}`), '  }', '}');
+    lines.push(
+      `table inet ${MSS_TABLE} {`,
+      '  chain forward {',
+      '    type filter hook forward priority mangle; policy accept;',
+      ...rules.map((r) => `    ${r}`),
+      '  }',
+      '}',
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -41,7 +48,10 @@ export async function syncMssClamps(namespace: string, clamps: MssClamp[]): Prom
   } catch (err) {
     const missing = err instanceof ExecError && /nft.*(No such file|not found)|exec of "nft" failed/i.test(err.message);
     if (missing && !clamps.length) return false;
-    if (missing) throw new Error(`the TCP MSS clamp needs nftables on this host (apt-get install nftables): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    if (missing)
+      throw new Error(`the TCP MSS clamp needs nftables on this host (apt-get install nftables): ${err instanceof Error ? err.message : String(err)}`, {
+        cause: err,
+      });
     throw err;
   }
 }

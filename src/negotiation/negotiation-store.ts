@@ -107,9 +107,13 @@ export class NegotiationStore {
     );
     const share = claimShare(Number(counts.orphans), Number(counts.live), capacity - Number(counts.mine));
     if (share === 0) return [];
-    return this.moveGateways(hostId, 'lease_expired', share,
+    return this.moveGateways(
+      hostId,
+      'lease_expired',
+      share,
       `SELECT g.id, g.host_id FROM vpn_gateways g JOIN gateway_hosts h ON h.id = g.host_id
-        WHERE ${LEASE_EXPIRED} ORDER BY md5(g.id || $1) LIMIT $2 FOR UPDATE OF g SKIP LOCKED`);
+        WHERE ${LEASE_EXPIRED} ORDER BY md5(g.id || $1) LIMIT $2 FOR UPDATE OF g SKIP LOCKED`,
+    );
   }
 
   /**
@@ -140,20 +144,35 @@ export class NegotiationStore {
     return this.db.transaction(async (m) => {
       const draining: { id: string }[] = await m.query(
         `SELECT id FROM gateway_hosts WHERE drain_started_at IS NOT NULL AND id <> $1 AND ($2::varchar IS NULL OR id = (SELECT host_id FROM vpn_gateways WHERE id = $2))
-          ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED`, [hostId, gatewayId]);
+          ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED`,
+        [hostId, gatewayId],
+      );
       if (!draining.length) return [];
       const busy: unknown[] = await m.query(
-        `SELECT 1 FROM gateway_moves WHERE reason = 'drain' AND from_host_id = $1 AND reconnected_at IS NULL AND moved_at > now() - interval '30 seconds'`, [draining[0].id]);
+        `SELECT 1 FROM gateway_moves WHERE reason = 'drain' AND from_host_id = $1 AND reconnected_at IS NULL AND moved_at > now() - interval '30 seconds'`,
+        [draining[0].id],
+      );
       if (busy.length) return [];
-      return this.moveGateways(hostId, 'drain', 1,
+      return this.moveGateways(
+        hostId,
+        'drain',
+        1,
         `SELECT g.id, g.host_id FROM vpn_gateways g WHERE g.host_id = $4 AND ($5::varchar IS NULL OR g.id = $5) ORDER BY g.id LIMIT $2 FOR UPDATE OF g SKIP LOCKED`,
-        [draining[0].id, gatewayId], (q, p) => m.query(q, p));
+        [draining[0].id, gatewayId],
+        (q, p) => m.query(q, p),
+      );
     });
   }
 
   /** Moves the gateways `pick` selects ($1 this host, $2 the limit, $4... `extra`) here, recording each move. */
-  private async moveGateways(hostId: string, reason: GatewayMoveReason, limit: number, pick: string, extra: unknown[] = [],
-    query: <Row>(sql: string, params: unknown[]) => Promise<Row[]> = (q, p) => this.db.query(q, p)): Promise<ClaimedGateway[]> {
+  private async moveGateways(
+    hostId: string,
+    reason: GatewayMoveReason,
+    limit: number,
+    pick: string,
+    extra: unknown[] = [],
+    query: <Row>(sql: string, params: unknown[]) => Promise<Row[]> = (q, p) => this.db.query(q, p),
+  ): Promise<ClaimedGateway[]> {
     const rows: { id: string; from_host: string | null; epoch: number; move_id: string }[] = await query(
       `WITH picked AS (${pick}),
             moved AS (UPDATE vpn_gateways g SET host_id = $1, host_epoch = g.host_epoch + 1 FROM picked WHERE g.id = picked.id
@@ -199,7 +218,15 @@ export class NegotiationStore {
                        SELECT id, 'failover', 'success', $5, 'The gateway moved from host ' || $6 || ' to host ' || $3 || ' ' || $7 || '; reconnected in ' || round(secs::numeric, 1) || ' s.' FROM fresh RETURNING 1)
        SELECT (SELECT count(*) FROM vpn_tunnels t WHERE t.gateway_id = $2 AND t.resource_state <> 'deleting' AND t.connection_state <> 'connected') AS waiting,
               (SELECT count(*) FROM logged) AS logged`,
-      [move.moveId, move.gatewayId, fence.hostId, fence.epoch, move.reason === 'drain' ? 'gateway_drained' : 'host_lease_expired', move.fromHostId ?? '(none)', why],
+      [
+        move.moveId,
+        move.gatewayId,
+        fence.hostId,
+        fence.epoch,
+        move.reason === 'drain' ? 'gateway_drained' : 'host_lease_expired',
+        move.fromHostId ?? '(none)',
+        why,
+      ],
     );
     return Number(rows[0]?.waiting ?? 0);
   }
@@ -212,7 +239,9 @@ export class NegotiationStore {
     await this.db.query(
       `UPDATE gateway_moves m SET reconnected_at = coalesce(
          (SELECT max(t.connected_at) FROM vpn_tunnels t WHERE t.gateway_id = m.gateway_id AND t.connected_at >= m.moved_at), now())
-        WHERE m.id = $1 AND m.reconnected_at IS NULL`, [moveId]);
+        WHERE m.id = $1 AND m.reconnected_at IS NULL`,
+      [moveId],
+    );
   }
 
   gatewaysOfHost(hostId: string): Promise<VpnGateway[]> {
@@ -244,10 +273,12 @@ export class NegotiationStore {
 
   async setGatewayState(id: string, state: VpnGateway['resourceState'], reason: string | null, fence?: OwnershipFence): Promise<void> {
     // Never over a delete or an expiry (billing) that landed while the worker was busy.
-    await this.db.getRepository(VpnGateway).update(
-      { id, resourceState: Not(In(['deleting', 'expired'])), ...(fence ? { hostId: fence.hostId, hostEpoch: fence.epoch } : {}) },
-      { resourceState: state, stateReason: reason },
-    );
+    await this.db
+      .getRepository(VpnGateway)
+      .update(
+        { id, resourceState: Not(In(['deleting', 'expired'])), ...(fence ? { hostId: fence.hostId, hostEpoch: fence.epoch } : {}) },
+        { resourceState: state, stateReason: reason },
+      );
   }
 
   finishGatewayDeletion(id: string): Promise<void> {
@@ -255,7 +286,9 @@ export class NegotiationStore {
   }
 
   async finishTunnelDeletion(id: string): Promise<void> {
-    const row: { vpc_id: string }[] = await this.db.query('SELECT g.vpc_id FROM vpn_tunnels t JOIN vpn_gateways g ON g.id = t.gateway_id WHERE t.id = $1', [id]);
+    const row: { vpc_id: string }[] = await this.db.query('SELECT g.vpc_id FROM vpn_tunnels t JOIN vpn_gateways g ON g.id = t.gateway_id WHERE t.id = $1', [
+      id,
+    ]);
     await this.db.transaction((m) => finalizeTunnelDeletion(m, id));
     if (row[0]) this.notifyRoutes(row[0].vpc_id);
   }
@@ -307,7 +340,14 @@ export class NegotiationStore {
    * connected_at, and the VPC's route agents are told to look again. A failure is stamped with the
    * time the negotiator saw it (`at`: a write kept through a PostgreSQL outage lands later).
    */
-  async setConnection(tunnelId: string, version: number, state: ConnectionState, failure: StoredFailure | null, at: Date = new Date(), fence?: OwnershipFence): Promise<boolean> {
+  async setConnection(
+    tunnelId: string,
+    version: number,
+    state: ConnectionState,
+    failure: StoredFailure | null,
+    at: Date = new Date(),
+    fence?: OwnershipFence,
+  ): Promise<boolean> {
     const rows: { vpc_id: string }[] = await this.db.query(
       `UPDATE vpn_tunnels t SET connection_state = $3::varchar, failure_code = $4, failure_message = $5, failure_phase = $6, failure_tries = $7,
               failure_at = CASE WHEN $4::varchar IS NULL THEN NULL ELSE $8::timestamptz END, updated_at = now(),
@@ -318,7 +358,17 @@ export class NegotiationStore {
          FROM vpn_gateways g
         WHERE t.id = $1 AND t.config_version = $2 AND g.id = t.gateway_id AND ${FENCED(9)}
         RETURNING g.vpc_id`,
-      [tunnelId, version, state, failure?.code ?? null, failure?.message.slice(0, 1000) ?? null, failure?.phase ?? null, failure?.tries ?? null, at, ...fenceParams(fence)],
+      [
+        tunnelId,
+        version,
+        state,
+        failure?.code ?? null,
+        failure?.message.slice(0, 1000) ?? null,
+        failure?.phase ?? null,
+        failure?.tries ?? null,
+        at,
+        ...fenceParams(fence),
+      ],
     );
     const updated = returnedRows(rows);
     if (!updated.length) return false;
@@ -337,7 +387,15 @@ export class NegotiationStore {
               state_changed_at = CASE WHEN t.failure_code IS DISTINCT FROM $3::varchar THEN now() ELSE t.state_changed_at END
          FROM vpn_gateways g
         WHERE t.id = $1 AND t.config_version = $2 AND t.connection_state = 'connected' AND g.id = t.gateway_id AND ${FENCED(7)}`,
-      [tunnelId, version, failure?.code ?? null, failure?.message.slice(0, 1000) ?? null, failure?.phase ?? null, failure?.tries ?? null, ...fenceParams(fence)],
+      [
+        tunnelId,
+        version,
+        failure?.code ?? null,
+        failure?.message.slice(0, 1000) ?? null,
+        failure?.phase ?? null,
+        failure?.tries ?? null,
+        ...fenceParams(fence),
+      ],
     );
   }
 
@@ -359,18 +417,29 @@ export class NegotiationStore {
     if (fence && !(await this.owns(tunnelId, fence))) return;
     // A tunnel deleted meanwhile has no log to write to: the FK refuses, which is fine. PostgreSQL
     // being away is not fine: the caller (the state writer) keeps the event and retries.
-    await this.db.getRepository(TunnelEvent).insert({
-      tunnelId, kind: e.kind, result: e.result ?? null, phase: e.phase ?? null, reasonCode: e.reasonCode ?? null,
-      message: e.message?.slice(0, 1000) ?? null, configVersion: e.configVersion ?? null, lines: (e.lines ?? []).slice(-200),
-      ...(e.at ? { at: e.at } : {}),
-    }).catch((err) => {
-      if (unavailableDependency(err)) throw err;
-    });
+    await this.db
+      .getRepository(TunnelEvent)
+      .insert({
+        tunnelId,
+        kind: e.kind,
+        result: e.result ?? null,
+        phase: e.phase ?? null,
+        reasonCode: e.reasonCode ?? null,
+        message: e.message?.slice(0, 1000) ?? null,
+        configVersion: e.configVersion ?? null,
+        lines: (e.lines ?? []).slice(-200),
+        ...(e.at ? { at: e.at } : {}),
+      })
+      .catch((err) => {
+        if (unavailableDependency(err)) throw err;
+      });
   }
 
   private async owns(tunnelId: string, fence: OwnershipFence): Promise<boolean> {
     const rows: unknown[] = await this.db.query(
-      'SELECT 1 FROM vpn_tunnels t JOIN vpn_gateways g ON g.id = t.gateway_id WHERE t.id = $1 AND g.host_id = $2 AND g.host_epoch = $3', [tunnelId, fence.hostId, fence.epoch]);
+      'SELECT 1 FROM vpn_tunnels t JOIN vpn_gateways g ON g.id = t.gateway_id WHERE t.id = $1 AND g.host_id = $2 AND g.host_epoch = $3',
+      [tunnelId, fence.hostId, fence.epoch],
+    );
     return rows.length > 0;
   }
 
@@ -396,7 +465,6 @@ export interface ClaimedGateway {
   moveId: string;
   reason: GatewayMoveReason;
 }
-
 
 /** The fence condition on `g` (vpn_gateways) with the host at $n and the epoch at $n+1; no fence: always true. */
 function FENCED(n: number): string {

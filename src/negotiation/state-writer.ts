@@ -138,7 +138,9 @@ export class StateWriter {
 
   private recovered(): void {
     if (!this.failingSince) return;
-    this.o.log(`state writer: PostgreSQL is back after ${Math.round((Date.now() - this.failingSince) / 1000)} s; writing ${this.pending()} kept tunnel state writes`);
+    this.o.log(
+      `state writer: PostgreSQL is back after ${Math.round((Date.now() - this.failingSince) / 1000)} s; writing ${this.pending()} kept tunnel state writes`,
+    );
     this.failingSince = 0;
     this.lastOutageLog = 0;
   }
@@ -151,7 +153,11 @@ export class StateWriter {
  * through an outage during which the gateway moved is ignored when PostgreSQL returns.
  */
 export class WriteBehindStore implements TunnelStateStore {
-  constructor(private readonly store: NegotiationStore, private readonly writer: StateWriter, private readonly fence?: OwnershipFence) {}
+  constructor(
+    private readonly store: NegotiationStore,
+    private readonly writer: StateWriter,
+    private readonly fence?: OwnershipFence,
+  ) {}
 
   /** The same writer for one gateway under one ownership epoch. */
   fenced(fence: OwnershipFence): WriteBehindStore {
@@ -187,7 +193,10 @@ export class WriteBehindStore implements TunnelStateStore {
 
 /** NegotiationStore's tunnel writes for one gateway under one ownership epoch, written at once. */
 export class FencedStore implements TunnelStateStore {
-  constructor(private readonly store: NegotiationStore, private readonly fence: OwnershipFence) {}
+  constructor(
+    private readonly store: NegotiationStore,
+    private readonly fence: OwnershipFence,
+  ) {}
 
   markApplied(tunnelId: string, version: number): Promise<void> {
     return this.store.markApplied(tunnelId, version, this.fence);

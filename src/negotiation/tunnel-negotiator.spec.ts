@@ -25,8 +25,13 @@ class FakeCharon {
   commands(): ViciCommands {
     const ok = async () => ({ success: true, log: [], response: {} });
     return {
-      loadShared: ok, loadConn: ok, terminate: ok, unloadConn: ok, unloadShared: ok,
-      listSas: async () => (this.installed.size ? [{ name: 'x', sa: { state: 'ESTABLISHED' }, children: [...this.installed].map((name) => ({ name, state: 'INSTALLED' })) }] : []),
+      loadShared: ok,
+      loadConn: ok,
+      terminate: ok,
+      unloadConn: ok,
+      unloadShared: ok,
+      listSas: async () =>
+        this.installed.size ? [{ name: 'x', sa: { state: 'ESTABLISHED' }, children: [...this.installed].map((name) => ({ name, state: 'INSTALLED' })) }] : [],
       initiate: async ({ child }: { child: string }): Promise<ControlResult> => {
         this.initiates.push(child);
         const result = this.initiateResult(child);
@@ -65,8 +70,14 @@ function recordingStore() {
 function negotiator(charon: FakeCharon, store: NegotiationStore, extra: Partial<ConstructorParameters<typeof TunnelNegotiator>[1]> = {}, id = v1Two.id) {
   const commands = charon.commands();
   return new TunnelNegotiator(id, {
-    commands, withSession: (fn) => fn(commands), store,
-    timings: { triesBeforeFailed: 3, quickRetryMs: 20, failedRetryMs: 60 }, initiateTimeoutMs: 1000, rekeyCheckTimeoutMs: 200, log: () => undefined, ...extra,
+    commands,
+    withSession: (fn) => fn(commands),
+    store,
+    timings: { triesBeforeFailed: 3, quickRetryMs: 20, failedRetryMs: 60 },
+    initiateTimeoutMs: 1000,
+    rekeyCheckTimeoutMs: 200,
+    log: () => undefined,
+    ...extra,
   });
 }
 
@@ -148,7 +159,15 @@ describe('TunnelNegotiator', () => {
 
   it('a retry initiates only the children that are down: the installed pair is never duplicated', async () => {
     const charon = new FakeCharon();
-    charon.initiateResult = (child) => (child === child2 ? { success: false, errmsg: 'establishing CHILD_SA failed', log: [{ group: 'IKE', level: 1, msg: 'received INVALID_ID_INFORMATION error notify' }], response: {} } : { success: true, log: [], response: {} });
+    charon.initiateResult = (child) =>
+      child === child2
+        ? {
+            success: false,
+            errmsg: 'establishing CHILD_SA failed',
+            log: [{ group: 'IKE', level: 1, msg: 'received INVALID_ID_INFORMATION error notify' }],
+            response: {},
+          }
+        : { success: true, log: [], response: {} };
     const { store, states, pairs } = recordingStore();
     n = negotiator(charon, store);
     await n.apply({ render: v1Two, configVersion: 1, appliedVersion: null, resourceState: 'running' } as any);
@@ -157,7 +176,10 @@ describe('TunnelNegotiator', () => {
     expect(charon.initiates.filter((c) => c === child2).length).toBeGreaterThanOrEqual(4);
     expect(states.at(-1)).toEqual({ connection: 'phase2_failed', failure: { code: 'traffic_selectors_mismatch' } });
     // The pair that is up is recorded as up, the other as down: routes follow pairs.
-    expect(pairs.at(-1)).toEqual([{ local: v1Two.localCidrs[0], remote: '10.23.0.0/16', up: true }, { local: v1Two.localCidrs[0], remote: '10.25.0.0/16', up: false }]);
+    expect(pairs.at(-1)).toEqual([
+      { local: v1Two.localCidrs[0], remote: '10.23.0.0/16', up: true },
+      { local: v1Two.localCidrs[0], remote: '10.25.0.0/16', up: false },
+    ]);
   });
 
   it('IKEv2: a connect-time rekey the remote refuses (PFS mismatch) is a phase 2 failure naming PFS, never "connected"', async () => {
@@ -202,7 +224,12 @@ describe('TunnelNegotiator', () => {
 
   it('a phase 1 refusal from a peer seen initiating IKEv1 is reported as a version mismatch', async () => {
     const charon = new FakeCharon();
-    charon.initiateResult = () => ({ success: false, errmsg: 'establishing CHILD_SA failed', log: [{ group: 'IKE', level: 1, msg: 'received NO_PROPOSAL_CHOSEN notify error' }], response: {} });
+    charon.initiateResult = () => ({
+      success: false,
+      errmsg: 'establishing CHILD_SA failed',
+      log: [{ group: 'IKE', level: 1, msg: 'received NO_PROPOSAL_CHOSEN notify error' }],
+      response: {},
+    });
     const { store, states } = recordingStore();
     n = negotiator(charon, store, { peerFlavour: () => 'IKEv1 main mode' }, v2.id);
     await n.apply({ render: v2, configVersion: 1, appliedVersion: null, resourceState: 'running' } as any);
@@ -210,7 +237,7 @@ describe('TunnelNegotiator', () => {
     expect(states.at(-1)).toEqual({ connection: 'phase1_failed', failure: { code: 'ike_version_or_mode_mismatch' } });
   });
 
-  it('a failed reauthentication drops the tunnel\'s SAs and says why; the reconnect then shows the reason', async () => {
+  it("a failed reauthentication drops the tunnel's SAs and says why; the reconnect then shows the reason", async () => {
     const charon = new FakeCharon();
     const terminated: string[] = [];
     const commands = charon.commands();
@@ -221,7 +248,12 @@ describe('TunnelNegotiator', () => {
     };
     const { store, events } = recordingStore();
     n = new TunnelNegotiator(v1Two.id, {
-      commands, withSession: (fn) => fn(commands), store, timings: { triesBeforeFailed: 3, quickRetryMs: 20, failedRetryMs: 60 }, initiateTimeoutMs: 1000, log: () => undefined,
+      commands,
+      withSession: (fn) => fn(commands),
+      store,
+      timings: { triesBeforeFailed: 3, quickRetryMs: 20, failedRetryMs: 60 },
+      initiateTimeoutMs: 1000,
+      log: () => undefined,
     });
     await n.apply({ render: v1Two, configVersion: 1, appliedVersion: null, resourceState: 'running' } as any);
     await settle(50);
@@ -234,32 +266,35 @@ describe('TunnelNegotiator', () => {
     expect(events.find((e) => e.kind === 'rekey')!.message).toMatch(/^Reauthenticating the IKE_SA .* failed/);
   });
 
-  it.each(['clear', 'hold'] as const)('DPD action %s: a tunnel that went down is not re-initiated by the worker (nor by the audit) until the next version', async (action) => {
-    const charon = new FakeCharon();
-    const { store, events } = recordingStore();
-    const t = { ...v2, options: { dpd: { delaySeconds: 3, timeoutSeconds: 10, action }, ikeFragmentation: true, tcpMssClamp: null } };
-    n = negotiator(charon, store, {}, v2.id);
-    takesRekeys(charon);
-    await n.apply({ render: t, configVersion: 1, appliedVersion: null, resourceState: 'running' } as any);
-    await settle(100);
-    expect(n.connection).toBe('connected');
-    (n as any).connectedAt = Date.now() - 60_000; // long up: a down, not a connect-time flap
-    charon.installed.clear();
-    await n.onSaEvent(false);
-    await n.audit('connecting');
-    await settle(100);
-    expect(charon.initiates).toHaveLength(1);
-    expect(events.find((e) => e.kind === 'down')?.message).toContain(`dpd action ${action}`);
-    // The remote (or charon's trap) brings it back: followed as usual.
-    charon.installed.add(childNames(t)[0]);
-    await n.onSaEvent(true);
-    expect(n.connection).toBe('connected');
-    // The next version initiates again.
-    charon.installed.clear();
-    await n.apply({ render: t, configVersion: 2, appliedVersion: 1, resourceState: 'running' } as any);
-    await settle(100);
-    expect(charon.initiates).toHaveLength(2);
-  });
+  it.each(['clear', 'hold'] as const)(
+    'DPD action %s: a tunnel that went down is not re-initiated by the worker (nor by the audit) until the next version',
+    async (action) => {
+      const charon = new FakeCharon();
+      const { store, events } = recordingStore();
+      const t = { ...v2, options: { dpd: { delaySeconds: 3, timeoutSeconds: 10, action }, ikeFragmentation: true, tcpMssClamp: null } };
+      n = negotiator(charon, store, {}, v2.id);
+      takesRekeys(charon);
+      await n.apply({ render: t, configVersion: 1, appliedVersion: null, resourceState: 'running' } as any);
+      await settle(100);
+      expect(n.connection).toBe('connected');
+      (n as any).connectedAt = Date.now() - 60_000; // long up: a down, not a connect-time flap
+      charon.installed.clear();
+      await n.onSaEvent(false);
+      await n.audit('connecting');
+      await settle(100);
+      expect(charon.initiates).toHaveLength(1);
+      expect(events.find((e) => e.kind === 'down')?.message).toContain(`dpd action ${action}`);
+      // The remote (or charon's trap) brings it back: followed as usual.
+      charon.installed.add(childNames(t)[0]);
+      await n.onSaEvent(true);
+      expect(n.connection).toBe('connected');
+      // The next version initiates again.
+      charon.installed.clear();
+      await n.apply({ render: t, configVersion: 2, appliedVersion: 1, resourceState: 'running' } as any);
+      await settle(100);
+      expect(charon.initiates).toHaveLength(2);
+    },
+  );
 
   it('DPD action restart (the default): a tunnel that went down is re-initiated at once', async () => {
     const charon = new FakeCharon();
@@ -326,7 +361,12 @@ describe('TunnelNegotiator', () => {
       const charon = new FakeCharon();
       const { store } = recordingStore();
       n = negotiator(charon, store, { timings: { triesBeforeFailed: 3, quickRetryMs: 20, failedRetryMs: 60_000 } }, v2.id);
-      charon.initiateResult = () => ({ success: false, errmsg: 'establishing CHILD_SA failed', log: [{ group: 'IKE', level: 1, msg: 'giving up after 2 retransmits' }], response: {} });
+      charon.initiateResult = () => ({
+        success: false,
+        errmsg: 'establishing CHILD_SA failed',
+        log: [{ group: 'IKE', level: 1, msg: 'giving up after 2 retransmits' }],
+        response: {},
+      });
       await n.apply({ render: v2, configVersion: 1, appliedVersion: null, resourceState: 'running' } as any);
       await settle(150); // 3 tries, then the 60 s retry is pending
       const tries = charon.initiates.length;
@@ -375,7 +415,14 @@ describe('TunnelNegotiator', () => {
       }
       charon.installed.add(childNames(v2)[0]);
       const { store, states, events } = recordingStore();
-      n = new TunnelNegotiator(v2.id, { commands, withSession: (fn) => fn(commands), store, timings: { triesBeforeFailed: 3, quickRetryMs: 20, failedRetryMs: 60 }, initiateTimeoutMs: 1000, log: () => undefined });
+      n = new TunnelNegotiator(v2.id, {
+        commands,
+        withSession: (fn) => fn(commands),
+        store,
+        timings: { triesBeforeFailed: 3, quickRetryMs: 20, failedRetryMs: 60 },
+        initiateTimeoutMs: 1000,
+        log: () => undefined,
+      });
       await n.adopt({ render: v2, configVersion: 1, appliedVersion: 1, resourceState: 'running', storedConnection: 'connected' });
       await settle(50);
       expect(n.connection).toBe('connected');
@@ -406,16 +453,29 @@ describe('TunnelNegotiator', () => {
 
   it('a proposal refusal names what the peer offered in its own try (seen as responder before the conn was named) and what this tunnel accepts (issue 16)', async () => {
     const charon = new FakeCharon();
-    charon.initiateResult = () => ({ success: false, errmsg: 'establishing CHILD_SA failed', log: [{ group: 'IKE', msg: 'received NO_PROPOSAL_CHOSEN notify error' }], response: {} } as unknown as ControlResult);
+    charon.initiateResult = () =>
+      ({
+        success: false,
+        errmsg: 'establishing CHILD_SA failed',
+        log: [{ group: 'IKE', msg: 'received NO_PROPOSAL_CHOSEN notify error' }],
+        response: {},
+      }) as unknown as ControlResult;
     const { store, events } = recordingStore();
-    const peerLines = (ip: string) => ip === v2.peerIp
-      ? ['[CFG] received proposals: IKE:AES_CBC_256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048', '[CFG] configured proposals: IKE:AES_CBC_128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024', '[IKE] received proposals unacceptable']
-      : [];
+    const peerLines = (ip: string) =>
+      ip === v2.peerIp
+        ? [
+            '[CFG] received proposals: IKE:AES_CBC_256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048',
+            '[CFG] configured proposals: IKE:AES_CBC_128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024',
+            '[IKE] received proposals unacceptable',
+          ]
+        : [];
     n = negotiator(charon, store, { peerLines }, v2.id);
     await n.apply({ render: v2, configVersion: 1, appliedVersion: null, resourceState: 'running' } as any);
     await settle(30);
     const attempt = events.find((e) => e.kind === 'attempt' && e.result === 'failure');
     expect(attempt).toMatchObject({ reasonCode: 'ike_proposal_mismatch' });
-    expect(attempt!.message).toContain('The peer offered AES_CBC_256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048; this tunnel accepts AES_CBC_128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024: set ike=aes128-sha1-modp1024 on the peer');
+    expect(attempt!.message).toContain(
+      'The peer offered AES_CBC_256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048; this tunnel accepts AES_CBC_128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024: set ike=aes128-sha1-modp1024 on the peer',
+    );
   });
 });

@@ -15,7 +15,14 @@ import { ControlResult, ViciCommands } from '../vici';
 import { PairState } from '../vpn/tunnels/vpn-tunnel.entity';
 import { childProposalList, ikeProposalList } from '../policy/policy';
 import {
-  classifyFailure, FailureContext, FailureReason, IkeFlavour, pfsMismatch, rekeyFailed, remoteDeletedChildSa, versionOrModeMismatch,
+  classifyFailure,
+  FailureContext,
+  FailureReason,
+  IkeFlavour,
+  pfsMismatch,
+  rekeyFailed,
+  remoteDeletedChildSa,
+  versionOrModeMismatch,
 } from '../strongswan/failure-reasons';
 import { Decision, INITIAL, NegotiationState, onDown, onFailure, onSuccess, RetryTimings } from './retry-policy';
 import { DesiredTunnel, NegotiationStore, StoredFailure, TunnelEventInput } from './negotiation-store';
@@ -103,7 +110,10 @@ export class TunnelNegotiator {
   /** Down with DPD action clear or hold: the worker leaves it to the remote (or charon's trap) until the next version. */
   private parked = false;
 
-  constructor(readonly tunnelId: string, private readonly deps: NegotiatorDeps) {}
+  constructor(
+    readonly tunnelId: string,
+    private readonly deps: NegotiatorDeps,
+  ) {}
 
   get version(): number | null {
     return this.desired?.configVersion ?? null;
@@ -159,8 +169,12 @@ export class TunnelNegotiator {
     this.write('applied version', () => this.deps.store.markApplied(this.tunnelId, desired.configVersion));
     this.write('connection state', () => this.deps.store.setConnection(this.tunnelId, desired.configVersion, 'connecting', null, at));
     this.event({
-      kind: 'config', result: 'success', configVersion: desired.configVersion,
-      message: canInitiate(t) ? `configuration v${desired.configVersion} loaded; initiating` : `configuration v${desired.configVersion} loaded; waiting for the remote to initiate (${t.peerIp === '0.0.0.0' ? 'peer 0.0.0.0' : 'response-only'})`,
+      kind: 'config',
+      result: 'success',
+      configVersion: desired.configVersion,
+      message: canInitiate(t)
+        ? `configuration v${desired.configVersion} loaded; initiating`
+        : `configuration v${desired.configVersion} loaded; waiting for the remote to initiate (${t.peerIp === '0.0.0.0' ? 'peer 0.0.0.0' : 'response-only'})`,
     });
     if (!canInitiate(t)) await this.onSaEvent(false);
   }
@@ -187,13 +201,18 @@ export class TunnelNegotiator {
         // Up before this process started: not a connect-time flap, and not a new connection.
         this.state = { connection: 'connected', failedTries: 0, failure: null };
         this.connectedAt = Date.now() - FLAP_WINDOW_MS;
-        if (desired.storedConnection !== 'connected') this.write('connection state', () => this.deps.store.setConnection(this.tunnelId, desired.configVersion, 'connected', null, new Date()));
+        if (desired.storedConnection !== 'connected')
+          this.write('connection state', () => this.deps.store.setConnection(this.tunnelId, desired.configVersion, 'connected', null, new Date()));
         return;
       }
       if (canInitiate(desired.render)) this.schedule(0);
       if (desired.storedConnection === 'connected') {
         this.write('connection state', () => this.deps.store.setConnection(this.tunnelId, desired.configVersion, 'connecting', null, new Date()));
-        this.event({ kind: 'down', message: 'the IPsec SA was down when the worker took the gateway over; reconnecting', configVersion: desired.configVersion });
+        this.event({
+          kind: 'down',
+          message: 'the IPsec SA was down when the worker took the gateway over; reconnecting',
+          configVersion: desired.configVersion,
+        });
       }
     });
   }
@@ -360,8 +379,12 @@ export class TunnelNegotiator {
       }
       const { action } = optionsOf(desired.render).dpd;
       this.parked = action !== 'restart' && canInitiate(desired.render);
-      const next = action === 'clear' ? 'dpd action clear: waiting for the remote to initiate'
-        : action === 'hold' ? 'dpd action hold: traffic to the remote subnets brings it back' : 'reconnecting';
+      const next =
+        action === 'clear'
+          ? 'dpd action clear: waiting for the remote to initiate'
+          : action === 'hold'
+            ? 'dpd action hold: traffic to the remote subnets brings it back'
+            : 'reconnecting';
       await this.report(onDown(action), { kind: 'down', message: `the IPsec SA went down (dead peer detection, remote delete or expiry); ${next}` });
     }
   }
@@ -397,7 +420,7 @@ export class TunnelNegotiator {
     const sas = await this.saState();
     this.reportPairs(sas.installed);
     if (sas.allInstalled) {
-      const message = failed ? 'IKE and IPsec SAs established (by the remote\'s initiation)' : 'IKE and IPsec SAs established';
+      const message = failed ? "IKE and IPsec SAs established (by the remote's initiation)" : 'IKE and IPsec SAs established';
       await this.confirmConnected({ kind: 'attempt', result: 'success', message, lines }, lines);
       return;
     }
@@ -407,7 +430,14 @@ export class TunnelNegotiator {
     let reason = failed ? classifyFailure([...peerLines, ...lines], ctx, failed.errmsg, sas.ikeEstablished) : remoteDeletedChildSa(ctx);
     const seen = this.deps.peerFlavour?.(desired.render.peerIp) ?? null;
     reason = versionOrModeMismatch(reason, flavourOf(desired.render), seen);
-    await this.report(onFailure(this.state, reason, this.deps.timings), { kind: 'attempt', result: 'failure', phase: reason.phase, reasonCode: reason.code, message: reason.message, lines });
+    await this.report(onFailure(this.state, reason, this.deps.timings), {
+      kind: 'attempt',
+      result: 'failure',
+      phase: reason.phase,
+      reasonCode: reason.code,
+      message: reason.message,
+      lines,
+    });
   }
 
   /**
@@ -426,7 +456,12 @@ export class TunnelNegotiator {
         await this.terminate();
         this.quiet = false;
         await this.report(onFailure(this.state, reason, this.deps.timings), {
-          kind: 'attempt', result: 'failure', phase: 2, reasonCode: reason.code, message: reason.message, lines: [...attemptLines, ...check.lines],
+          kind: 'attempt',
+          result: 'failure',
+          phase: 2,
+          reasonCode: reason.code,
+          message: reason.message,
+          lines: [...attemptLines, ...check.lines],
         });
         return;
       }
@@ -462,7 +497,15 @@ export class TunnelNegotiator {
     const reason = rekeyFailed(what, recent);
     const first = this.rekeyFailure === null;
     this.rekeyFailure = reason;
-    this.event({ kind: 'rekey', result: 'failure', phase: reason.phase, reasonCode: reason.code, message: reason.message, lines: recent, configVersion: desired.configVersion });
+    this.event({
+      kind: 'rekey',
+      result: 'failure',
+      phase: reason.phase,
+      reasonCode: reason.code,
+      message: reason.message,
+      lines: recent,
+      configVersion: desired.configVersion,
+    });
     if (first) this.write('rekey failure', () => this.deps.store.setDegraded(this.tunnelId, desired.configVersion, { ...reason, tries: 1 }));
   }
 
@@ -479,7 +522,12 @@ export class TunnelNegotiator {
     const reason = classified.code === 'unknown' ? rekeyFailed('IKE_SA', recent) : classified;
     await this.terminate();
     this.event({
-      kind: 'rekey', result: 'failure', phase: 1, reasonCode: reason.code, configVersion: desired.configVersion, lines: recent,
+      kind: 'rekey',
+      result: 'failure',
+      phase: 1,
+      reasonCode: reason.code,
+      configVersion: desired.configVersion,
+      lines: recent,
       message: `Reauthenticating the IKE_SA (the rekey of IKEv1) failed: ${reason.message}`,
     });
   }
@@ -509,8 +557,8 @@ export class TunnelNegotiator {
   private writeState(at: Date): void {
     const desired = this.desired!;
     const s = this.state;
-    const failure: StoredFailure | null = s.connection === 'connected' || !s.failure ? null
-      : { code: s.failure.code, message: s.failure.message, phase: s.failure.phase, tries: s.failedTries };
+    const failure: StoredFailure | null =
+      s.connection === 'connected' || !s.failure ? null : { code: s.failure.code, message: s.failure.message, phase: s.failure.phase, tries: s.failedTries };
     this.write('connection state', () => this.deps.store.setConnection(this.tunnelId, desired.configVersion, s.connection, failure, at));
   }
 
@@ -556,8 +604,13 @@ export class TunnelNegotiator {
 
 function failureContext(t: RenderableTunnel): FailureContext {
   return {
-    localCidrs: t.localCidrs, remoteCidrs: t.remoteCidrs, localId: t.ike.localId, remoteId: t.ike.remoteId,
-    ikeProposals: ikeProposalList(t.ike), childProposals: childProposalList(t.ipsec), childProtocol: t.ipsec.protocol,
+    localCidrs: t.localCidrs,
+    remoteCidrs: t.remoteCidrs,
+    localId: t.ike.localId,
+    remoteId: t.ike.remoteId,
+    ikeProposals: ikeProposalList(t.ike),
+    childProposals: childProposalList(t.ipsec),
+    childProtocol: t.ipsec.protocol,
   };
 }
 

@@ -22,7 +22,10 @@ export async function preloadTunnels(target: PreloadTarget, desired: DesiredTunn
   const live = desired.filter((d) => d.resourceState !== 'deleting');
   // The agent's route sync after the move then finds them in place (GatewayAgent.syncRoutes).
   await syncGatewayRouting(target.namespace, GATEWAY_VPC_IFACE, {
-    ownSubnet: target.subnetCidr, srcIp: target.privateIp, localCidrs: live.flatMap((d) => d.render.localCidrs), remoteCidrs: live.flatMap((d) => d.render.remoteCidrs),
+    ownSubnet: target.subnetCidr,
+    srcIp: target.privateIp,
+    localCidrs: live.flatMap((d) => d.render.localCidrs),
+    remoteCidrs: live.flatMap((d) => d.render.remoteCidrs),
   });
   const session = new ViciSession({ socketPath: target.viciSocket, timeoutMs: 30_000, reconnect: false });
   await session.connect();

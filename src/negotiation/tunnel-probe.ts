@@ -30,7 +30,9 @@ export async function probeTunnel(deps: TunnelProbeDeps, gatewayId: string, desi
   const served = deps.isCharonRunning(gatewayId);
   const peerCheck = async () => {
     if (isAnyPeer(t)) return null;
-    const { stdout } = await run('ip', ['netns', 'exec', deps.namespaceOf(gatewayId), process.execPath, PROBE_SCRIPT, t.peerIp, t.ike.version], { timeoutMs: 10_000 });
+    const { stdout } = await run('ip', ['netns', 'exec', deps.namespaceOf(gatewayId), process.execPath, PROBE_SCRIPT, t.peerIp, t.ike.version], {
+      timeoutMs: 10_000,
+    });
     return { address: t.peerIp, ...(JSON.parse(stdout) as { udp500: ProbeResult; udp4500: ProbeResult }) };
   };
   const saCheck = async () => {

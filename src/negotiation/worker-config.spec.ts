@@ -18,9 +18,24 @@ it('defaults to the lab driver, without vxlan settings', () => {
   expect(c.vxlan).toBeNull();
 });
 
-it('reads the vxlan driver\'s host settings', () => {
-  const c = loadWorkerConfig({ ...base, NETWORK_DRIVER: 'vxlan', PUBLIC_BRIDGE: 'br-public', VXLAN_UNDERLAY_IFACE: 'bond0.200', VXLAN_LOCAL_IP: '10.20.0.11', VXLAN_PEERS: '10.20.0.21, 10.20.0.22' });
-  expect(c.vxlan).toEqual({ publicBridge: 'br-public', underlayInterface: 'bond0.200', localIp: '10.20.0.11', peers: ['10.20.0.21', '10.20.0.22'], group: null, port: 4789, hostNamespace: null });
+it("reads the vxlan driver's host settings", () => {
+  const c = loadWorkerConfig({
+    ...base,
+    NETWORK_DRIVER: 'vxlan',
+    PUBLIC_BRIDGE: 'br-public',
+    VXLAN_UNDERLAY_IFACE: 'bond0.200',
+    VXLAN_LOCAL_IP: '10.20.0.11',
+    VXLAN_PEERS: '10.20.0.21, 10.20.0.22',
+  });
+  expect(c.vxlan).toEqual({
+    publicBridge: 'br-public',
+    underlayInterface: 'bond0.200',
+    localIp: '10.20.0.11',
+    peers: ['10.20.0.21', '10.20.0.22'],
+    group: null,
+    port: 4789,
+    hostNamespace: null,
+  });
 });
 
 it.each([

@@ -11,16 +11,22 @@ const IFNAME = /^[A-Za-z0-9_.-]{1,15}$/;
 /** The vxlan driver's host settings (PUBLIC_BRIDGE, VXLAN_*); null with NETWORK_DRIVER=lab. */
 function readVxlanSettings(env: Env, problems: string[]): VxlanSettings {
   const publicBridge = env.PUBLIC_BRIDGE ?? '';
-  if (!IFNAME.test(publicBridge)) problems.push('PUBLIC_BRIDGE must name the host bridge carrying the public network (1-15 of A-Z a-z 0-9 _ . -) with NETWORK_DRIVER=vxlan');
+  if (!IFNAME.test(publicBridge))
+    problems.push('PUBLIC_BRIDGE must name the host bridge carrying the public network (1-15 of A-Z a-z 0-9 _ . -) with NETWORK_DRIVER=vxlan');
   const underlayInterface = env.VXLAN_UNDERLAY_IFACE ?? '';
-  if (!IFNAME.test(underlayInterface)) problems.push('VXLAN_UNDERLAY_IFACE must name the underlay interface (1-15 of A-Z a-z 0-9 _ . -) with NETWORK_DRIVER=vxlan');
+  if (!IFNAME.test(underlayInterface))
+    problems.push('VXLAN_UNDERLAY_IFACE must name the underlay interface (1-15 of A-Z a-z 0-9 _ . -) with NETWORK_DRIVER=vxlan');
   const localIp = env.VXLAN_LOCAL_IP || null;
   if (localIp && !IPV4.test(localIp)) problems.push('VXLAN_LOCAL_IP must be an IPv4 address');
-  const peers = (env.VXLAN_PEERS ?? '').split(',').map((x) => x.trim()).filter(Boolean);
-  if (peers.some((x) => !IPV4.test(x))) problems.push('VXLAN_PEERS must be comma-separated IPv4 addresses (the compute hosts\' VTEPs)');
+  const peers = (env.VXLAN_PEERS ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+  if (peers.some((x) => !IPV4.test(x))) problems.push("VXLAN_PEERS must be comma-separated IPv4 addresses (the compute hosts' VTEPs)");
   const group = env.VXLAN_GROUP || null;
-  if (group && !(IPV4.test(group) && Number(group.split('.')[0]) >= 224 && Number(group.split('.')[0]) <= 239)) problems.push('VXLAN_GROUP must be an IPv4 multicast address (224.0.0.0-239.255.255.255)');
-  if ((peers.length > 0) === !!group) problems.push('exactly one of VXLAN_PEERS and VXLAN_GROUP is required with NETWORK_DRIVER=vxlan');
+  if (group && !(IPV4.test(group) && Number(group.split('.')[0]) >= 224 && Number(group.split('.')[0]) <= 239))
+    problems.push('VXLAN_GROUP must be an IPv4 multicast address (224.0.0.0-239.255.255.255)');
+  if (peers.length > 0 === !!group) problems.push('exactly one of VXLAN_PEERS and VXLAN_GROUP is required with NETWORK_DRIVER=vxlan');
   const hostNamespace = env.VXLAN_HOST_NETNS || null;
   if (hostNamespace && !/^[A-Za-z0-9_.-]{1,64}$/.test(hostNamespace)) problems.push('VXLAN_HOST_NETNS must be a network namespace name');
   return { publicBridge, underlayInterface, localIp, peers, group, port: intSetting(env, 'VXLAN_PORT', 4789, 1, 65535, problems), hostNamespace };
@@ -73,7 +79,11 @@ export interface WorkerConfig {
 export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
   const problems: string[] = [];
   const shared = readSharedSettings(env, problems);
-  const hostId = env.HOST_ID ?? hostname().toLowerCase().replace(/[^a-z0-9-]/g, '-');
+  const hostId =
+    env.HOST_ID ??
+    hostname()
+      .toLowerCase()
+      .replace(/[^a-z0-9-]/g, '-');
   if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(hostId)) problems.push('HOST_ID must be 1-63 lowercase letters, digits and hyphens');
   const networkDriver = (env.NETWORK_DRIVER ?? 'lab') as NetworkDriverName;
   if (!['lab', 'vxlan'].includes(networkDriver)) problems.push('NETWORK_DRIVER must be lab or vxlan');

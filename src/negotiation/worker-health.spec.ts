@@ -5,7 +5,12 @@ import { judgeWorkerHealth, WorkerHealth, writeWorkerHealth } from './worker-hea
 
 const at = Date.parse('2026-12-05T10:00:00Z');
 const health = (over: Partial<WorkerHealth> = {}): WorkerHealth => ({
-  hostId: 'h1', pid: 1, writtenAt: new Date(at).toISOString(), lease: { held: true, msLeft: 3000, fenced: false }, gateways: { served: 2, charonsRunning: 2 }, ...over,
+  hostId: 'h1',
+  pid: 1,
+  writtenAt: new Date(at).toISOString(),
+  lease: { held: true, msLeft: 3000, fenced: false },
+  gateways: { served: 2, charonsRunning: 2 },
+  ...over,
 });
 
 describe('worker health', () => {

@@ -45,6 +45,7 @@ export function judgeWorkerHealth(h: WorkerHealth, nowMs: number, maxAgeMs: numb
   const problems: string[] = [];
   const age = nowMs - Date.parse(h.writtenAt);
   if (!(age <= maxAgeMs)) problems.push(`health file not rewritten for ${Math.round(age / 1000)} s (limit ${maxAgeMs / 1000} s): the worker is stuck or gone`);
-  if (requireLease && (!h.lease.held || h.lease.fenced)) problems.push(h.lease.fenced ? 'fenced: the lease lapsed and another host renews, this host serves nothing' : 'the lease is not held');
+  if (requireLease && (!h.lease.held || h.lease.fenced))
+    problems.push(h.lease.fenced ? 'fenced: the lease lapsed and another host renews, this host serves nothing' : 'the lease is not held');
   return { ok: problems.length === 0, problems };
 }

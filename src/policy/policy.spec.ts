@@ -64,7 +64,14 @@ describe('checkIkePolicy defaults', () => {
   });
 
   it('exposes the same defaults as constants', () => {
-    expect(IKE_DEFAULTS).toEqual({ version: 'v2', authAlgorithm: 'sha1', encryptionAlgorithm: 'aes128', exchangeMode: 'main', dhGroup: 2, lifetimeSeconds: 86400 });
+    expect(IKE_DEFAULTS).toEqual({
+      version: 'v2',
+      authAlgorithm: 'sha1',
+      encryptionAlgorithm: 'aes128',
+      exchangeMode: 'main',
+      dhGroup: 2,
+      lifetimeSeconds: 86400,
+    });
   });
 
   it('defaults the mode to main for IKEv1', () => {
@@ -182,7 +189,9 @@ describe('checkIkePolicy rejects values outside the table', () => {
   });
 
   it('reports every broken rule, not only the first', () => {
-    const fields = bad(checkIkePolicy({ version: 'v9', authAlgorithm: 'x', encryptionAlgorithm: 'y', dhGroup: 7, lifetimeSeconds: 1 }, IDS)).map((v) => v.field);
+    const fields = bad(checkIkePolicy({ version: 'v9', authAlgorithm: 'x', encryptionAlgorithm: 'y', dhGroup: 7, lifetimeSeconds: 1 }, IDS)).map(
+      (v) => v.field,
+    );
     expect(fields.sort()).toEqual(
       ['ikePolicy.authAlgorithm', 'ikePolicy.dhGroup', 'ikePolicy.encryptionAlgorithm', 'ikePolicy.lifetimeSeconds', 'ikePolicy.version'].sort(),
     );
@@ -244,9 +253,7 @@ describe('IKE identities: IP or FQDN', () => {
     'rejects %p with ip_or_fqdn',
     (id) => {
       for (const field of ['localId', 'remoteId']) {
-        expect(bad(checkIkePolicy({ [field]: id }, IDS))).toEqual([
-          expect.objectContaining({ field: `ikePolicy.${field}`, rule: 'ip_or_fqdn', value: id }),
-        ]);
+        expect(bad(checkIkePolicy({ [field]: id }, IDS))).toEqual([expect.objectContaining({ field: `ikePolicy.${field}`, rule: 'ip_or_fqdn', value: id })]);
       }
     },
   );
@@ -254,9 +261,7 @@ describe('IKE identities: IP or FQDN', () => {
 
 describe('a 0.0.0.0 peer ("any address")', () => {
   it('requires a real remoteId: the default 0.0.0.0 is refused', () => {
-    expect(bad(checkIkePolicy({}, ANY_PEER))).toEqual([
-      expect.objectContaining({ field: 'ikePolicy.remoteId', rule: 'remote_id_required_for_any_peer' }),
-    ]);
+    expect(bad(checkIkePolicy({}, ANY_PEER))).toEqual([expect.objectContaining({ field: 'ikePolicy.remoteId', rule: 'remote_id_required_for_any_peer' })]);
   });
 
   it.each(['0.0.0.0', ''])('refuses remoteId %p', (remoteId) => {
@@ -306,7 +311,10 @@ describe('editing an IKE policy (`current` given)', () => {
   });
 
   it('still validates the new values', () => {
-    expect(bad(checkIkePolicy({ encryptionAlgorithm: 'blowfish' }, IDS, storedIke()))[0]).toMatchObject({ field: 'ikePolicy.encryptionAlgorithm', rule: 'one_of' });
+    expect(bad(checkIkePolicy({ encryptionAlgorithm: 'blowfish' }, IDS, storedIke()))[0]).toMatchObject({
+      field: 'ikePolicy.encryptionAlgorithm',
+      rule: 'one_of',
+    });
   });
 });
 
@@ -368,7 +376,13 @@ describe('checkIpsecPolicy', () => {
 
   describe('AH authenticates only', () => {
     it('stores encryptionAlgorithm null', () => {
-      expect(ok(checkIpsecPolicy({ protocol: 'ah' }))).toEqual({ protocol: 'ah', authAlgorithm: 'sha1', encryptionAlgorithm: null, pfsGroup: 2, lifetimeSeconds: 86400 });
+      expect(ok(checkIpsecPolicy({ protocol: 'ah' }))).toEqual({
+        protocol: 'ah',
+        authAlgorithm: 'sha1',
+        encryptionAlgorithm: null,
+        pfsGroup: 2,
+        lifetimeSeconds: 86400,
+      });
     });
 
     it.each(['aes128', '3des', 'nonsense'])('refuses encryptionAlgorithm %p with no_encryption_with_ah', (enc) => {
@@ -393,7 +407,11 @@ describe('checkIpsecPolicy', () => {
   describe('ESP with AES-GCM has no separate integrity algorithm', () => {
     it('stores authAlgorithm null', () => {
       expect(ok(checkIpsecPolicy({ encryptionAlgorithm: 'aes256gcm16', pfsGroup: 20 }))).toEqual({
-        protocol: 'esp', authAlgorithm: null, encryptionAlgorithm: 'aes256gcm16', pfsGroup: 20, lifetimeSeconds: 86400,
+        protocol: 'esp',
+        authAlgorithm: null,
+        encryptionAlgorithm: 'aes256gcm16',
+        pfsGroup: 20,
+        lifetimeSeconds: 86400,
       });
     });
 
@@ -411,7 +429,9 @@ describe('checkIpsecPolicy', () => {
 
     it('AH keeps its integrity (GCM is an ESP cipher)', () => {
       expect(ok(checkIpsecPolicy({ protocol: 'ah', authAlgorithm: 'sha2-512' }, ok(checkIpsecPolicy({ encryptionAlgorithm: 'aes256gcm16' }))))).toMatchObject({
-        protocol: 'ah', authAlgorithm: 'sha2-512', encryptionAlgorithm: null,
+        protocol: 'ah',
+        authAlgorithm: 'sha2-512',
+        encryptionAlgorithm: null,
       });
     });
   });
@@ -472,7 +492,15 @@ describe('proposal strings', () => {
 
   it('maps every DH group to its strongSwan keyword', () => {
     expect(DH_KEYWORD).toEqual({
-      1: 'modp768', 2: 'modp1024', 5: 'modp1536', 14: 'modp2048', 24: 'modp2048s256', 19: 'ecp256', 20: 'ecp384', 21: 'ecp521', 31: 'curve25519',
+      1: 'modp768',
+      2: 'modp1024',
+      5: 'modp1536',
+      14: 'modp2048',
+      24: 'modp2048s256',
+      19: 'ecp256',
+      20: 'ecp384',
+      21: 'ecp521',
+      31: 'curve25519',
     });
   });
 });
@@ -483,7 +511,10 @@ describe('weak choices (issue 16)', () => {
 
   it('flags the spec defaults: sha1 and DH 2 in both phases', () => {
     expect(weakChoices(ike(), ipsec()).map((w) => `${w.field}=${w.value}`)).toEqual([
-      'ikePolicy.authAlgorithm=sha1', 'ikePolicy.dhGroup=2', 'ipsecPolicy.authAlgorithm=sha1', 'ipsecPolicy.pfsGroup=2',
+      'ikePolicy.authAlgorithm=sha1',
+      'ikePolicy.dhGroup=2',
+      'ipsecPolicy.authAlgorithm=sha1',
+      'ipsecPolicy.pfsGroup=2',
     ]);
   });
 
@@ -502,7 +533,9 @@ describe('weak choices (issue 16)', () => {
   it('flags phase 2 alone: md5, 3des, PFS 5; AH has no cipher, PFS off and GCM have nothing to flag', () => {
     const sound = ike({ authAlgorithm: 'sha2-512', dhGroup: 20 });
     expect(weakChoices(sound, ipsec({ authAlgorithm: 'md5', encryptionAlgorithm: '3des', pfsGroup: 5 })).map((w) => w.field)).toEqual([
-      'ipsecPolicy.authAlgorithm', 'ipsecPolicy.encryptionAlgorithm', 'ipsecPolicy.pfsGroup',
+      'ipsecPolicy.authAlgorithm',
+      'ipsecPolicy.encryptionAlgorithm',
+      'ipsecPolicy.pfsGroup',
     ]);
     expect(weakChoices(sound, ipsec({ protocol: 'ah', authAlgorithm: 'sha2-384', pfsGroup: 'disable' }))).toEqual([]);
     expect(weakChoices(sound, ipsec({ encryptionAlgorithm: 'aes256gcm16', pfsGroup: 31 }))).toEqual([]);
@@ -541,31 +574,52 @@ describe('several proposals per phase (issue 16)', () => {
 
   it.each([
     [{ additionalProposals: 'aes256' }, 'ikePolicy.additionalProposals', 'proposal_list'],
-    [{ additionalProposals: [second, { ...second, dhGroup: 19 }, { ...second, dhGroup: 20 }, { ...second, dhGroup: 21 }, { ...second, dhGroup: 31 }] }, 'ikePolicy.additionalProposals', 'proposal_list'],
+    [
+      { additionalProposals: [second, { ...second, dhGroup: 19 }, { ...second, dhGroup: 20 }, { ...second, dhGroup: 21 }, { ...second, dhGroup: 31 }] },
+      'ikePolicy.additionalProposals',
+      'proposal_list',
+    ],
     [{ additionalProposals: [7] }, 'ikePolicy.additionalProposals.0', 'proposal_object'],
     [{ additionalProposals: [{ encryptionAlgorithm: 'aes256', dhGroup: 14 }] }, 'ikePolicy.additionalProposals.0.authAlgorithm', 'required'],
     [{ additionalProposals: [{ ...second, dhGroup: 3 }] }, 'ikePolicy.additionalProposals.0.dhGroup', 'one_of'],
     [{ additionalProposals: [second, second] }, 'ikePolicy.additionalProposals.1', 'duplicate_proposal'],
     [{ additionalProposals: [{ encryptionAlgorithm: 'aes128', authAlgorithm: 'sha1', dhGroup: 2 }] }, 'ikePolicy.additionalProposals.0', 'duplicate_proposal'],
-    [{ version: 'v1', additionalProposals: [{ ...second, encryptionAlgorithm: 'aes256gcm16' }] }, 'ikePolicy.additionalProposals.0.encryptionAlgorithm', 'aead_only_for_ikev2'],
+    [
+      { version: 'v1', additionalProposals: [{ ...second, encryptionAlgorithm: 'aes256gcm16' }] },
+      'ikePolicy.additionalProposals.0.encryptionAlgorithm',
+      'aead_only_for_ikev2',
+    ],
     [{ version: 'v1', exchangeMode: 'aggressive', additionalProposals: [second] }, 'ikePolicy.additionalProposals', 'one_proposal_in_aggressive_mode'],
   ] as [Record<string, unknown>, string, string][])('IKE %p -> %s %s', (input, field, rule) => {
     expect(bad(checkIkePolicy(input, IDS))).toEqual([expect.objectContaining({ field, rule })]);
   });
 
   it('IPsec: ESP proposals follow the GCM rule, AH ones carry no cipher; rendered in order', () => {
-    const esp = ok(checkIpsecPolicy({ encryptionAlgorithm: 'aes256gcm16', pfsGroup: 20, additionalProposals: [{ encryptionAlgorithm: 'aes128', authAlgorithm: 'sha2-256', pfsGroup: 20 }] }));
+    const esp = ok(
+      checkIpsecPolicy({
+        encryptionAlgorithm: 'aes256gcm16',
+        pfsGroup: 20,
+        additionalProposals: [{ encryptionAlgorithm: 'aes128', authAlgorithm: 'sha2-256', pfsGroup: 20 }],
+      }),
+    );
     expect(childProposalList(esp)).toEqual(['aes256gcm16-ecp384', 'aes128-sha256-ecp384']);
     expect(bad(checkIpsecPolicy({ additionalProposals: [{ encryptionAlgorithm: 'aes128gcm16', authAlgorithm: 'sha1', pfsGroup: 2 }] }))).toEqual([
       expect.objectContaining({ field: 'ipsecPolicy.additionalProposals.0.authAlgorithm', rule: 'no_integrity_with_aead' }),
     ]);
     const ah = ok(checkIpsecPolicy({ protocol: 'ah', additionalProposals: [{ authAlgorithm: 'sha2-512', pfsGroup: 'disable' }] }));
     expect(childProposalList(ah)).toEqual(['sha1-modp1024', 'sha512']);
-    expect(bad(checkIpsecPolicy({ protocol: 'ah', additionalProposals: [{ encryptionAlgorithm: 'aes128', authAlgorithm: 'md5', pfsGroup: 2 }] }))[0].rule).toBe('no_encryption_with_ah');
+    expect(bad(checkIpsecPolicy({ protocol: 'ah', additionalProposals: [{ encryptionAlgorithm: 'aes128', authAlgorithm: 'md5', pfsGroup: 2 }] }))[0].rule).toBe(
+      'no_encryption_with_ah',
+    );
   });
 
   it('flags weak choices in every proposal, naming its index', () => {
-    const ike = ok(checkIkePolicy({ authAlgorithm: 'sha2-256', dhGroup: 14, additionalProposals: [{ encryptionAlgorithm: '3des', authAlgorithm: 'sha2-256', dhGroup: 14 }] }, IDS));
+    const ike = ok(
+      checkIkePolicy(
+        { authAlgorithm: 'sha2-256', dhGroup: 14, additionalProposals: [{ encryptionAlgorithm: '3des', authAlgorithm: 'sha2-256', dhGroup: 14 }] },
+        IDS,
+      ),
+    );
     const ipsec = ok(checkIpsecPolicy({ authAlgorithm: 'sha2-256', pfsGroup: 14 }));
     expect(weakChoices(ike, ipsec).map((w) => w.field)).toEqual(['ikePolicy.additionalProposals.0.encryptionAlgorithm']);
   });

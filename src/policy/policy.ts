@@ -82,7 +82,10 @@ export function ikeProposals(ike: IkePolicy): IkeProposal[] {
 
 /** Every IPsec proposal of the policy, the first first. */
 export function ipsecProposals(ipsec: IpsecPolicy): IpsecProposal[] {
-  return [{ encryptionAlgorithm: ipsec.encryptionAlgorithm, authAlgorithm: ipsec.authAlgorithm, pfsGroup: ipsec.pfsGroup }, ...(ipsec.additionalProposals ?? [])];
+  return [
+    { encryptionAlgorithm: ipsec.encryptionAlgorithm, authAlgorithm: ipsec.authAlgorithm, pfsGroup: ipsec.pfsGroup },
+    ...(ipsec.additionalProposals ?? []),
+  ];
 }
 
 export type IkePolicyInput = Partial<Record<keyof IkePolicy, unknown>>;
@@ -112,13 +115,7 @@ export interface IdContext {
   peerIp: string;
 }
 
-function oneOf<T extends string | number>(
-  field: string,
-  value: unknown,
-  allowed: readonly T[],
-  fallback: T,
-  problems: Violation[],
-): T {
+function oneOf<T extends string | number>(field: string, value: unknown, allowed: readonly T[], fallback: T, problems: Violation[]): T {
   if (value === undefined || value === null) return fallback;
   if (!(allowed as readonly unknown[]).includes(value)) {
     problems.push(violation(field, 'one_of', value, `${field} must be one of ${allowed.join(', ')}`));
@@ -130,9 +127,7 @@ function oneOf<T extends string | number>(
 function lifetime(field: string, value: unknown, problems: Violation[]): number {
   if (value === undefined || value === null) return LIFETIME_MAX_SECONDS;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < LIFETIME_MIN_SECONDS || value > LIFETIME_MAX_SECONDS) {
-    problems.push(
-      violation(field, 'lifetime_range', value, `${field} must be an integer from ${LIFETIME_MIN_SECONDS} to ${LIFETIME_MAX_SECONDS} seconds`),
-    );
+    problems.push(violation(field, 'lifetime_range', value, `${field} must be an integer from ${LIFETIME_MIN_SECONDS} to ${LIFETIME_MAX_SECONDS} seconds`));
   }
   return value as number;
 }
@@ -168,7 +163,14 @@ function checkAdditional<P extends object>(
 ): P[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value) || value.length > MAX_ADDITIONAL_PROPOSALS) {
-    problems.push(violation(field, 'proposal_list', value, `${field} must be a list of at most ${MAX_ADDITIONAL_PROPOSALS} proposals (objects), offered after the first in order`));
+    problems.push(
+      violation(
+        field,
+        'proposal_list',
+        value,
+        `${field} must be a list of at most ${MAX_ADDITIONAL_PROPOSALS} proposals (objects), offered after the first in order`,
+      ),
+    );
     return [];
   }
   const seen = [JSON.stringify(first)];
@@ -183,7 +185,8 @@ function checkAdditional<P extends object>(
     const p = item(raw as Record<string, unknown>, at);
     const key = JSON.stringify(p);
     // (A proposal with a broken field is reported for that field, not compared.)
-    if (problems.length === before && seen.includes(key)) problems.push(violation(at, 'duplicate_proposal', raw, `${at} repeats an earlier proposal of this phase`));
+    if (problems.length === before && seen.includes(key))
+      problems.push(violation(at, 'duplicate_proposal', raw, `${at} repeats an earlier proposal of this phase`));
     seen.push(key);
     out.push(p);
   });
@@ -209,8 +212,12 @@ export function checkIkePolicy(input: IkePolicyInput, ids: IdContext, current?: 
   if (version === 'v1' && isAead(encryptionAlgorithm)) {
     // RFC 5282 defines AES-GCM for IKEv2's SK payload only; IKEv1 (and charon's IKEv1) has no AEAD.
     problems.push(
-      violation(f('encryptionAlgorithm'), 'aead_only_for_ikev2', encryptionAlgorithm,
-        `${f('encryptionAlgorithm')} ${encryptionAlgorithm} (AES-GCM) exists for IKEv2 only: choose version v2, or a CBC cipher (aes128, aes192, aes256) for IKEv1`),
+      violation(
+        f('encryptionAlgorithm'),
+        'aead_only_for_ikev2',
+        encryptionAlgorithm,
+        `${f('encryptionAlgorithm')} ${encryptionAlgorithm} (AES-GCM) exists for IKEv2 only: choose version v2, or a CBC cipher (aes128, aes192, aes256) for IKEv1`,
+      ),
     );
   }
 
@@ -223,7 +230,9 @@ export function checkIkePolicy(input: IkePolicyInput, ids: IdContext, current?: 
   }
 
   const additionalProposals = checkAdditional<IkeProposal>(
-    f('additionalProposals'), input.additionalProposals === undefined ? current?.additionalProposals : input.additionalProposals, problems,
+    f('additionalProposals'),
+    input.additionalProposals === undefined ? current?.additionalProposals : input.additionalProposals,
+    problems,
     (item, field) => {
       const p: IkeProposal = {
         encryptionAlgorithm: required(`${field}.encryptionAlgorithm`, item.encryptionAlgorithm, ENCRYPTION_ALGORITHMS, problems),
@@ -231,7 +240,14 @@ export function checkIkePolicy(input: IkePolicyInput, ids: IdContext, current?: 
         dhGroup: required(`${field}.dhGroup`, item.dhGroup, DH_GROUPS, problems),
       };
       if (version === 'v1' && isAead(p.encryptionAlgorithm)) {
-        problems.push(violation(`${field}.encryptionAlgorithm`, 'aead_only_for_ikev2', p.encryptionAlgorithm, `${field}.encryptionAlgorithm ${p.encryptionAlgorithm} (AES-GCM) exists for IKEv2 only`));
+        problems.push(
+          violation(
+            `${field}.encryptionAlgorithm`,
+            'aead_only_for_ikev2',
+            p.encryptionAlgorithm,
+            `${field}.encryptionAlgorithm ${p.encryptionAlgorithm} (AES-GCM) exists for IKEv2 only`,
+          ),
+        );
       }
       return p;
     },
@@ -239,8 +255,14 @@ export function checkIkePolicy(input: IkePolicyInput, ids: IdContext, current?: 
   );
   if (additionalProposals.length && exchangeMode === 'aggressive') {
     // The first message of Aggressive Mode carries the KE payload: one proposal (libreswan insists on it).
-    problems.push(violation(f('additionalProposals'), 'one_proposal_in_aggressive_mode', input.additionalProposals ?? additionalProposals,
-      'IKEv1 aggressive mode negotiates exactly one proposal: leave additionalProposals out (or empty), or use main mode'));
+    problems.push(
+      violation(
+        f('additionalProposals'),
+        'one_proposal_in_aggressive_mode',
+        input.additionalProposals ?? additionalProposals,
+        'IKEv1 aggressive mode negotiates exactly one proposal: leave additionalProposals out (or empty), or use main mode',
+      ),
+    );
   }
 
   const localId = identity(f('localId'), input.localId === undefined ? (current ? current.localId : undefined) : input.localId, ids.gatewayIp, problems);
@@ -248,15 +270,29 @@ export function checkIkePolicy(input: IkePolicyInput, ids: IdContext, current?: 
   const remoteId = identity(f('remoteId'), input.remoteId === undefined ? (current ? current.remoteId : undefined) : input.remoteId, remoteDefault, problems);
   if (ids.peerIp === '0.0.0.0' && (remoteId === '0.0.0.0' || !remoteId)) {
     problems.push(
-      violation(f('remoteId'), 'remote_id_required_for_any_peer', input.remoteId ?? null,
-        'the peer gateway is 0.0.0.0 (any address): set remoteId to the real address or FQDN the remote device uses as its local id'),
+      violation(
+        f('remoteId'),
+        'remote_id_required_for_any_peer',
+        input.remoteId ?? null,
+        'the peer gateway is 0.0.0.0 (any address): set remoteId to the real address or FQDN the remote device uses as its local id',
+      ),
     );
   }
 
   if (problems.length) return { ok: false, violations: problems };
   return {
     ok: true,
-    value: { version, authAlgorithm, encryptionAlgorithm, exchangeMode, dhGroup, localId, remoteId, lifetimeSeconds, ...(additionalProposals.length ? { additionalProposals } : {}) },
+    value: {
+      version,
+      authAlgorithm,
+      encryptionAlgorithm,
+      exchangeMode,
+      dhGroup,
+      localId,
+      remoteId,
+      lifetimeSeconds,
+      ...(additionalProposals.length ? { additionalProposals } : {}),
+    },
   };
 }
 
@@ -273,34 +309,68 @@ export function checkIpsecPolicy(input: IpsecPolicyInput, current?: IpsecPolicy,
 
   let encryptionAlgorithm: EncryptionAlgorithm | null = null;
   if (protocol === 'esp') {
-    encryptionAlgorithm = oneOf(f('encryptionAlgorithm'), pick('encryptionAlgorithm') ?? IPSEC_DEFAULTS.encryptionAlgorithm, ENCRYPTION_ALGORITHMS, IPSEC_DEFAULTS.encryptionAlgorithm, problems);
+    encryptionAlgorithm = oneOf(
+      f('encryptionAlgorithm'),
+      pick('encryptionAlgorithm') ?? IPSEC_DEFAULTS.encryptionAlgorithm,
+      ENCRYPTION_ALGORITHMS,
+      IPSEC_DEFAULTS.encryptionAlgorithm,
+      problems,
+    );
   } else if (input.encryptionAlgorithm !== undefined && input.encryptionAlgorithm !== null) {
-    problems.push(violation(f('encryptionAlgorithm'), 'no_encryption_with_ah', input.encryptionAlgorithm, 'AH only authenticates: leave encryptionAlgorithm out, or choose protocol esp'));
+    problems.push(
+      violation(
+        f('encryptionAlgorithm'),
+        'no_encryption_with_ah',
+        input.encryptionAlgorithm,
+        'AH only authenticates: leave encryptionAlgorithm out, or choose protocol esp',
+      ),
+    );
   }
 
   let authAlgorithm: IpsecAuthAlgorithm | null = null;
   if (!isAead(encryptionAlgorithm)) {
-    authAlgorithm = oneOf(f('authAlgorithm'), pick('authAlgorithm') ?? IPSEC_DEFAULTS.authAlgorithm, IPSEC_AUTH_ALGORITHMS, IPSEC_DEFAULTS.authAlgorithm, problems);
+    authAlgorithm = oneOf(
+      f('authAlgorithm'),
+      pick('authAlgorithm') ?? IPSEC_DEFAULTS.authAlgorithm,
+      IPSEC_AUTH_ALGORITHMS,
+      IPSEC_DEFAULTS.authAlgorithm,
+      problems,
+    );
   } else if (input.authAlgorithm !== undefined && input.authAlgorithm !== null) {
     // A stored integrity algorithm is dropped silently when the cipher becomes GCM; one sent with it is a misunderstanding.
     problems.push(
-      violation(f('authAlgorithm'), 'no_integrity_with_aead', input.authAlgorithm,
-        `${encryptionAlgorithm} (AES-GCM) authenticates the packets itself: leave authAlgorithm out, or choose a CBC cipher`),
+      violation(
+        f('authAlgorithm'),
+        'no_integrity_with_aead',
+        input.authAlgorithm,
+        `${encryptionAlgorithm} (AES-GCM) authenticates the packets itself: leave authAlgorithm out, or choose a CBC cipher`,
+      ),
     );
   }
 
   const additionalProposals = checkAdditional<IpsecProposal>(
-    f('additionalProposals'), input.additionalProposals === undefined ? current?.additionalProposals : input.additionalProposals, problems,
+    f('additionalProposals'),
+    input.additionalProposals === undefined ? current?.additionalProposals : input.additionalProposals,
+    problems,
     (item, field) => {
       let enc: EncryptionAlgorithm | null = null;
       if (protocol === 'esp') enc = required(`${field}.encryptionAlgorithm`, item.encryptionAlgorithm, ENCRYPTION_ALGORITHMS, problems);
       else if (item.encryptionAlgorithm !== undefined && item.encryptionAlgorithm !== null) {
-        problems.push(violation(`${field}.encryptionAlgorithm`, 'no_encryption_with_ah', item.encryptionAlgorithm, 'AH only authenticates: leave encryptionAlgorithm out'));
+        problems.push(
+          violation(`${field}.encryptionAlgorithm`, 'no_encryption_with_ah', item.encryptionAlgorithm, 'AH only authenticates: leave encryptionAlgorithm out'),
+        );
       }
       let auth: IpsecAuthAlgorithm | null = null;
       if (!isAead(enc)) auth = required(`${field}.authAlgorithm`, item.authAlgorithm, IPSEC_AUTH_ALGORITHMS, problems);
       else if (item.authAlgorithm !== undefined && item.authAlgorithm !== null) {
-        problems.push(violation(`${field}.authAlgorithm`, 'no_integrity_with_aead', item.authAlgorithm, `${enc} (AES-GCM) authenticates the packets itself: leave authAlgorithm out`));
+        problems.push(
+          violation(
+            `${field}.authAlgorithm`,
+            'no_integrity_with_aead',
+            item.authAlgorithm,
+            `${enc} (AES-GCM) authenticates the packets itself: leave authAlgorithm out`,
+          ),
+        );
       }
       return { encryptionAlgorithm: enc, authAlgorithm: auth, pfsGroup: required(`${field}.pfsGroup`, item.pfsGroup, PFS_GROUPS, problems) };
     },
@@ -308,18 +378,34 @@ export function checkIpsecPolicy(input: IpsecPolicyInput, current?: IpsecPolicy,
   );
 
   if (problems.length) return { ok: false, violations: problems };
-  return { ok: true, value: { protocol, authAlgorithm, encryptionAlgorithm, pfsGroup, lifetimeSeconds, ...(additionalProposals.length ? { additionalProposals } : {}) } };
+  return {
+    ok: true,
+    value: { protocol, authAlgorithm, encryptionAlgorithm, pfsGroup, lifetimeSeconds, ...(additionalProposals.length ? { additionalProposals } : {}) },
+  };
 }
 
 // --- strongSwan proposal keywords -------------------------------------------------------------
 
 const ENCRYPTION_KEYWORD: Record<EncryptionAlgorithm, string> = {
-  '3des': '3des', aes128: 'aes128', aes192: 'aes192', aes256: 'aes256', aes128gcm16: 'aes128gcm16', aes256gcm16: 'aes256gcm16',
+  '3des': '3des',
+  aes128: 'aes128',
+  aes192: 'aes192',
+  aes256: 'aes256',
+  aes128gcm16: 'aes128gcm16',
+  aes256gcm16: 'aes256gcm16',
 };
 // strongSwan's sha256/384/512 are HMAC_SHA2_*_128/192/256 (RFC 4868), which every vendor uses too.
 const INTEGRITY_KEYWORD: Record<IkeAuthAlgorithm, string> = { md5: 'md5', sha1: 'sha1', 'sha2-256': 'sha256', 'sha2-384': 'sha384', 'sha2-512': 'sha512' };
 export const DH_KEYWORD: Record<DhGroup, string> = {
-  1: 'modp768', 2: 'modp1024', 5: 'modp1536', 14: 'modp2048', 24: 'modp2048s256', 19: 'ecp256', 20: 'ecp384', 21: 'ecp521', 31: 'curve25519',
+  1: 'modp768',
+  2: 'modp1024',
+  5: 'modp1536',
+  14: 'modp2048',
+  24: 'modp2048s256',
+  19: 'ecp256',
+  20: 'ecp384',
+  21: 'ecp521',
+  31: 'curve25519',
 };
 
 /**

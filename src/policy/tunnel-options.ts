@@ -66,7 +66,8 @@ export function checkTunnelOptions(input: TunnelOptionsInput, current: TunnelOpt
     } else {
       const d = input.dpd as Record<string, unknown>;
       const unknownKeys = Object.keys(d).filter((k) => !['delaySeconds', 'timeoutSeconds', 'action'].includes(k));
-      for (const k of unknownKeys) problems.push(violation(`dpd.${k}`, 'unknown_field', d[k], `dpd.${k} is not an option: dpd takes delaySeconds, timeoutSeconds and action`));
+      for (const k of unknownKeys)
+        problems.push(violation(`dpd.${k}`, 'unknown_field', d[k], `dpd.${k} is not an option: dpd takes delaySeconds, timeoutSeconds and action`));
       const delay = d.delaySeconds === undefined ? dpd.delaySeconds : integerIn('dpd.delaySeconds', d.delaySeconds, DPD_DELAY_RANGE, problems);
       const timeout = d.timeoutSeconds === undefined ? dpd.timeoutSeconds : integerIn('dpd.timeoutSeconds', d.timeoutSeconds, DPD_TIMEOUT_RANGE, problems);
       let action = dpd.action;
@@ -77,8 +78,14 @@ export function checkTunnelOptions(input: TunnelOptionsInput, current: TunnelOpt
       if (delay !== null && timeout !== null) {
         if (timeout <= delay) {
           const field = d.timeoutSeconds !== undefined ? 'dpd.timeoutSeconds' : 'dpd.delaySeconds';
-          problems.push(violation(field, 'timeout_greater_than_delay', field === 'dpd.timeoutSeconds' ? timeout : delay,
-            `dpd.timeoutSeconds (${timeout}) must be greater than dpd.delaySeconds (${delay}): the peer is declared dead only after at least one check went unanswered`));
+          problems.push(
+            violation(
+              field,
+              'timeout_greater_than_delay',
+              field === 'dpd.timeoutSeconds' ? timeout : delay,
+              `dpd.timeoutSeconds (${timeout}) must be greater than dpd.delaySeconds (${delay}): the peer is declared dead only after at least one check went unanswered`,
+            ),
+          );
         }
         dpd = { delaySeconds: delay, timeoutSeconds: timeout, action };
       }
@@ -105,7 +112,9 @@ export function checkTunnelOptions(input: TunnelOptionsInput, current: TunnelOpt
  */
 export function charonOptionsChanged(before: TunnelOptions, after: TunnelOptions): boolean {
   const [a, b] = [before.dpd, after.dpd];
-  return a.delaySeconds !== b.delaySeconds || a.timeoutSeconds !== b.timeoutSeconds || a.action !== b.action || before.ikeFragmentation !== after.ikeFragmentation;
+  return (
+    a.delaySeconds !== b.delaySeconds || a.timeoutSeconds !== b.timeoutSeconds || a.action !== b.action || before.ikeFragmentation !== after.ikeFragmentation
+  );
 }
 
 /** The options of a stored tunnel (columns added by a migration: older rows carry the defaults). */

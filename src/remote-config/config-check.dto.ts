@@ -9,11 +9,20 @@ export const MAX_CONFIG_CHARS = 64_000; // under the JSON body limit (100 kB), s
 const FIELDS = Object.keys(CHECK_FIELDS);
 
 export class CheckRemoteConfigDto {
-  @ApiProperty({ maxLength: MAX_CONFIG_CHARS, description: 'The remote device\'s configuration as text (pasted or a file\'s contents). A pre-shared key in it is compared with the tunnel\'s, never stored, logged or echoed.' })
-  @IsString() @MinLength(1) @MaxLength(MAX_CONFIG_CHARS) config: string;
+  @ApiProperty({
+    maxLength: MAX_CONFIG_CHARS,
+    description:
+      "The remote device's configuration as text (pasted or a file's contents). A pre-shared key in it is compared with the tunnel's, never stored, logged or echoed.",
+  })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(MAX_CONFIG_CHARS)
+  config: string;
 
-  @ApiPropertyOptional({ enum: VENDOR_IDS, description: 'The text\'s format; detected from the text when left out' })
-  @Optional() @IsIn(VENDOR_IDS) format?: VendorId;
+  @ApiPropertyOptional({ enum: VENDOR_IDS, description: "The text's format; detected from the text when left out" })
+  @Optional()
+  @IsIn(VENDOR_IDS)
+  format?: VendorId;
 }
 
 export class RemoteConfigFindingDto {
@@ -22,7 +31,7 @@ export class RemoteConfigFindingDto {
   @ApiProperty({ type: String, nullable: true, example: '14', description: 'What the text says (null: nothing); never the PSK' }) yours: string | null;
   @ApiProperty({ type: String, nullable: true, example: '2', description: 'What this tunnel needs; never the PSK' }) expected: string | null;
   @ApiProperty({ type: [Number], description: 'Lines of the text that set it (1-based); empty when it is missing' }) lines: number[];
-  @ApiProperty({ example: 'replace: proposals = aes128-sha1-modp1024', description: 'The line(s) of the tunnel\'s own export to write instead' }) fix: string;
+  @ApiProperty({ example: 'replace: proposals = aes128-sha1-modp1024', description: "The line(s) of the tunnel's own export to write instead" }) fix: string;
 }
 
 export class RemoteConfigCheckDto {

@@ -40,14 +40,22 @@ const ALSO: Partial<Record<VendorId, Partial<Record<CheckField, CheckField[]>>>>
 };
 
 describe.each([...VENDOR_IDS])('check of a %s configuration', (vendor) => {
-  it.each([['IKEv2', v2], ['IKEv1 main, two remote subnets', v1], ['IKEv1 aggressive', CASES['ikev1-aggressive-fqdn']], ['0.0.0.0 peer', CASES['ikev2-any-peer']]])('finds nothing wrong in our own export (%s)', (_name, t) => {
+  it.each([
+    ['IKEv2', v2],
+    ['IKEv1 main, two remote subnets', v1],
+    ['IKEv1 aggressive', CASES['ikev1-aggressive-fqdn']],
+    ['0.0.0.0 peer', CASES['ikev2-any-peer']],
+  ])('finds nothing wrong in our own export (%s)', (_name, t) => {
     const text = renderRemoteConfig(vendor, t);
     const result = checkRemoteConfig(t, text);
     expect(result).toMatchObject({ format: vendor, detected: true, findings: [] });
     expect(result.checked.length).toBeGreaterThan(8);
   });
 
-  describe.each([['IKEv2', v2], ['IKEv1', v1]])('%s: one field changed in the file reports exactly that field', (_name, base) => {
+  describe.each([
+    ['IKEv2', v2],
+    ['IKEv1', v1],
+  ])('%s: one field changed in the file reports exactly that field', (_name, base) => {
     it.each(MUTATIONS)('%s', (field, mutate) => {
       const result = checkRemoteConfig(base, renderRemoteConfig(vendor, mutate(base)));
       if (NOT_IN_FILE[vendor]?.includes(field)) {
@@ -87,13 +95,27 @@ describe('checkRemoteConfig', () => {
     const line = text.split('\n').findIndex((l) => l.includes('aes256-sha2_256-modp2048')) + 1;
     expect(result.findings).toEqual([
       { field: 'ikeEncryption', label: 'IKE encryption', yours: 'aes256', expected: 'aes128', lines: [line], fix: 'replace: proposals = aes128-sha1-modp1024' },
-      { field: 'ikeIntegrity', label: 'IKE integrity / PRF', yours: 'sha2-256', expected: 'sha1', lines: [line], fix: 'replace: proposals = aes128-sha1-modp1024' },
+      {
+        field: 'ikeIntegrity',
+        label: 'IKE integrity / PRF',
+        yours: 'sha2-256',
+        expected: 'sha1',
+        lines: [line],
+        fix: 'replace: proposals = aes128-sha1-modp1024',
+      },
       { field: 'dhGroup', label: 'IKE DH group', yours: '14', expected: '2', lines: [line], fix: 'replace: proposals = aes128-sha1-modp1024' },
     ]);
   });
 
   it('reads left and right swapped as one finding', () => {
-    const swapped = { ...v2, peerIp: v2.gatewayIp, gatewayIp: v2.peerIp, ike: { ...v2.ike, localId: v2.ike.remoteId, remoteId: v2.ike.localId }, localCidrs: v2.remoteCidrs, remoteCidrs: v2.localCidrs };
+    const swapped = {
+      ...v2,
+      peerIp: v2.gatewayIp,
+      gatewayIp: v2.peerIp,
+      ike: { ...v2.ike, localId: v2.ike.remoteId, remoteId: v2.ike.localId },
+      localCidrs: v2.remoteCidrs,
+      remoteCidrs: v2.localCidrs,
+    };
     const result = checkRemoteConfig(v2, renderRemoteConfig('strongswan-ipsec', swapped));
     expect(result.findings.map((f) => f.label)).toEqual([
       "this device's subnets and the platform's (VPC) subnets are swapped",
@@ -111,7 +133,10 @@ describe('checkRemoteConfig', () => {
 
   it('hand-written syntax variants read as the same choice', () => {
     const ours = renderRemoteConfig('strongswan-ipsec', v2);
-    const variant = ours.replace(/ike=aes128-sha1-modp1024!/, 'ike = aes128-sha1-modp1024').replace(/ikelifetime=86400s/, 'ikelifetime=24h').replace(/lifetime=86400s/, 'lifetime=1440m');
+    const variant = ours
+      .replace(/ike=aes128-sha1-modp1024!/, 'ike = aes128-sha1-modp1024')
+      .replace(/ikelifetime=86400s/, 'ikelifetime=24h')
+      .replace(/lifetime=86400s/, 'lifetime=1440m');
     expect(checkRemoteConfig(v2, variant).findings).toEqual([]);
   });
 

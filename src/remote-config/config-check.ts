@@ -72,13 +72,29 @@ export class UnreadableConfigError extends Error {
 // ---------------------------------------------------------------- canonical values
 
 const DH_BY_KEYWORD: Record<string, string> = {
-  modp768: '1', modp1024: '2', modp1536: '5', modp2048: '14', modp3072: '15', modp4096: '16', modp2048s256: '24',
-  modp1024s160: '22', modp2048s224: '23', ecp256: '19', ecp384: '20', ecp521: '21', curve25519: '31', x25519: '31',
+  modp768: '1',
+  modp1024: '2',
+  modp1536: '5',
+  modp2048: '14',
+  modp3072: '15',
+  modp4096: '16',
+  modp2048s256: '24',
+  modp1024s160: '22',
+  modp2048s224: '23',
+  ecp256: '19',
+  ecp384: '20',
+  ecp521: '21',
+  curve25519: '31',
+  x25519: '31',
 };
 
 /** aes128/aes-128/aes-cbc-128/aes → aes128; sha/sha1/hmac-sha1-96 → sha1; sha256/sha2_256/hmac-sha2-256 → sha2-256. */
 export function canonicalAlgorithm(raw: string): string {
-  const a = raw.toLowerCase().trim().replace(/^hmac-/, '').replace(/^prf(?=[a-z])/, '');
+  const a = raw
+    .toLowerCase()
+    .trim()
+    .replace(/^hmac-/, '')
+    .replace(/^prf(?=[a-z])/, '');
   const cbc = /^aes(?:-cbc)?-?(128|192|256)$/.exec(a);
   if (cbc) return `aes${cbc[1]}`;
   if (a === 'aes' || a === 'aes-cbc') return 'aes128';
@@ -116,9 +132,9 @@ function wildcardCidr(addr: string, wildcard?: string): string {
   if (addr === 'any') return '0.0.0.0/0';
   if (!wildcard) return `${addr}/32`;
   const w = wildcard.split('.').map(Number);
-  const mask = (((~((w[0] << 24) | (w[1] << 16) | (w[2] << 8) | w[3])) >>> 0) >>> 0);
+  const mask = (~((w[0] << 24) | (w[1] << 16) | (w[2] << 8) | w[3]) >>> 0) >>> 0;
   let prefix = 0;
-  while (prefix < 32 && ((mask >>> (31 - prefix)) & 1)) prefix++;
+  while (prefix < 32 && (mask >>> (31 - prefix)) & 1) prefix++;
   return maskOf(prefix) >>> 0 === mask ? cidr(`${addr}/${prefix}`) : `${addr} ${wildcard}`;
 }
 
@@ -130,8 +146,15 @@ function unquote(v: string): string {
 /** One strongSwan/libreswan proposal list (`aes128-sha1-modp1024!,aes256-sha256`, `aes128-sha1;modp1024`). */
 function proposalSettings(list: string, fields: { enc: CheckField; integ: CheckField; dh: CheckField }, at: Omit<Setting, 'field' | 'value'>): Setting[] {
   const out: Setting[] = [];
-  for (const proposal of list.replace(/!$/, '').split(',').map((p) => p.trim().replace(/!$/, '')).filter(Boolean)) {
-    for (const token of proposal.split(/[-;+]/).map((t) => t.trim().toLowerCase()).filter(Boolean)) {
+  for (const proposal of list
+    .replace(/!$/, '')
+    .split(',')
+    .map((p) => p.trim().replace(/!$/, ''))
+    .filter(Boolean)) {
+    for (const token of proposal
+      .split(/[-;+]/)
+      .map((t) => t.trim().toLowerCase())
+      .filter(Boolean)) {
       if (DH_BY_KEYWORD[token] || /^(modp|ecp|curve|x448|x25519|dh\d)/.test(token)) out.push({ ...at, field: fields.dh, value: canonicalDh(token) });
       else if (/^(prf|md5|sha|aesxcbc|aescmac)/.test(token)) out.push({ ...at, field: fields.integ, value: canonicalAlgorithm(token) });
       else if (token === 'null' || token === 'none') continue;
@@ -227,11 +250,19 @@ function readIpsecConf(text: string, flavour: 'strongswan' | 'libreswan'): Setti
         break;
       case 'leftsubnet':
       case 'leftsubnets':
-        for (const c of value.replace(/[{}]/g, ' ').split(/[\s,]+/).filter(Boolean)) set('mySubnets', cidr(c));
+        for (const c of value
+          .replace(/[{}]/g, ' ')
+          .split(/[\s,]+/)
+          .filter(Boolean))
+          set('mySubnets', cidr(c));
         break;
       case 'rightsubnet':
       case 'rightsubnets':
-        for (const c of value.replace(/[{}]/g, ' ').split(/[\s,]+/).filter(Boolean)) set('platformSubnets', cidr(c));
+        for (const c of value
+          .replace(/[{}]/g, ' ')
+          .split(/[\s,]+/)
+          .filter(Boolean))
+          set('platformSubnets', cidr(c));
         break;
       case 'dpddelay':
       case 'dpdtimeout':
@@ -270,7 +301,12 @@ function readSwanctl(text: string): Setting[] {
     const value = unquote(kv[2]);
     const at = { line: l.n, text: l.text };
     const set = (field: CheckField, v: string) => out.push({ ...at, field, value: v });
-    const list = (field: CheckField, f: (s: string) => string = (s) => s) => value.split(',').map((s) => s.trim()).filter(Boolean).forEach((v) => set(field, f(v)));
+    const list = (field: CheckField, f: (s: string) => string = (s) => s) =>
+      value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+        .forEach((v) => set(field, f(v)));
     switch (key) {
       case 'connections.version':
         set('ikeVersion', value === '1' ? 'v1' : value === '2' ? 'v2' : value);
@@ -372,8 +408,7 @@ function readCiscoIos(text: string): Setting[] {
           const bits = /^\d+$/.test(words[i + 1] ?? '') ? words[++i] : null;
           set('ikeEncryption', canonicalAlgorithm(bits ? `${word}-${bits}` : word));
         }
-      }
-      else if ((m = /^(?:integrity|hash|prf) (.+)$/.exec(t))) for (const a of m[1].split(/\s+/)) set('ikeIntegrity', canonicalAlgorithm(a));
+      } else if ((m = /^(?:integrity|hash|prf) (.+)$/.exec(t))) for (const a of m[1].split(/\s+/)) set('ikeIntegrity', canonicalAlgorithm(a));
       else if ((m = /^group (.+)$/.exec(t))) for (const g of m[1].split(/\s+/)) set('dhGroup', canonicalDh(g));
       else if ((m = /^lifetime (\d+)$/.exec(t))) set('ikeLifetime', m[1]);
     } else if (/^crypto ikev2 profile|^crypto isakmp profile/.test(section)) {
@@ -390,7 +425,8 @@ function readCiscoIos(text: string): Setting[] {
       else if ((m = /^address (\S+)/.exec(t))) set('platformAddress', m[1]);
     } else if (/^ip access-list/.test(section)) {
       if ((m = /^(?:\d+ )?permit ip (host \S+|any|\S+ \S+) (host \S+|any|\S+ \S+)$/.exec(t))) {
-        const side = (s: string) => (s.startsWith('host ') ? wildcardCidr(s.slice(5)) : s === 'any' ? wildcardCidr('any') : wildcardCidr(s.split(' ')[0], s.split(' ')[1]));
+        const side = (s: string) =>
+          s.startsWith('host ') ? wildcardCidr(s.slice(5)) : s === 'any' ? wildcardCidr('any') : wildcardCidr(s.split(' ')[0], s.split(' ')[1]);
         set('mySubnets', side(m[1]));
         set('platformSubnets', side(m[2]));
       }
@@ -419,7 +455,8 @@ function readHuaweiVrp(text: string): Setting[] {
     let m: RegExpExecArray | null;
     if (/^ike proposal/.test(section)) {
       if ((m = /^encryption-algorithm (\S+)/.exec(t))) set('ikeEncryption', canonicalAlgorithm(m[1]));
-      else if ((m = /^(authentication-algorithm|integrity-algorithm|prf) (\S+)/.exec(t))) set('ikeIntegrity', `${m[1].split('-')[0]}:${canonicalAlgorithm(m[2])}`);
+      else if ((m = /^(authentication-algorithm|integrity-algorithm|prf) (\S+)/.exec(t)))
+        set('ikeIntegrity', `${m[1].split('-')[0]}:${canonicalAlgorithm(m[2])}`);
       else if ((m = /^dh (\S+)/.exec(t))) set('dhGroup', canonicalDh(m[1]));
       else if ((m = /^sa duration (\d+)/.exec(t))) set('ikeLifetime', m[1]);
     } else if (/^ike peer/.test(section)) {
@@ -464,7 +501,8 @@ export function readSettings(format: CheckFormat, text: string): Setting[] {
   const settings = readFormat(format, text);
   // IKEv1 without an aggressive-mode setting is main mode: said, so that a file that adds one differs.
   const v1 = settings.find((s) => s.field === 'ikeVersion' && s.value === 'v1');
-  if (v1 && !settings.some((s) => s.field === 'exchangeMode')) settings.push({ field: 'exchangeMode', value: 'main', line: v1.line, text: 'main mode (no aggressive-mode setting)' });
+  if (v1 && !settings.some((s) => s.field === 'exchangeMode'))
+    settings.push({ field: 'exchangeMode', value: 'main', line: v1.line, text: 'main mode (no aggressive-mode setting)' });
   return settings;
 }
 
@@ -511,7 +549,10 @@ function uniqueLines(settings: Setting[], field: CheckField): Setting[] {
 export function checkRemoteConfig(tunnel: RenderableTunnel, text: string, format?: CheckFormat): CheckResult {
   const detected = detectFormat(text);
   const used = format ?? detected;
-  if (!used) throw new UnreadableConfigError('the text is not in a format this check reads (strongSwan ipsec.conf or swanctl.conf, libreswan ipsec.conf, Cisco IOS, Huawei VRP / H3C Comware 5)');
+  if (!used)
+    throw new UnreadableConfigError(
+      'the text is not in a format this check reads (strongSwan ipsec.conf or swanctl.conf, libreswan ipsec.conf, Cisco IOS, Huawei VRP / H3C Comware 5)',
+    );
   const expected = readSettings(used, renderRemoteConfig(used, tunnel, 'remote'));
   const yours = readSettings(used, text);
   if (yours.length === 0) throw new UnreadableConfigError(`no setting of a ${used} configuration was found in the text`);
@@ -529,8 +570,12 @@ export function checkRemoteConfig(tunnel: RenderableTunnel, text: string, format
       expected: secret ? null : want.join(', '),
       lines: uniqueLines(yours, field).map((s) => s.line),
       fix: secret
-        ? have.length ? 'the pre-shared key differs from this tunnel\'s: copy it again from the downloaded file' : 'no pre-shared key found: add the secrets line of the downloaded file'
-        : `${have.length ? 'replace' : 'add'}: ${uniqueLines(expected, field).map((s) => s.text).join(' | ')}`,
+        ? have.length
+          ? "the pre-shared key differs from this tunnel's: copy it again from the downloaded file"
+          : 'no pre-shared key found: add the secrets line of the downloaded file'
+        : `${have.length ? 'replace' : 'add'}: ${uniqueLines(expected, field)
+            .map((s) => s.text)
+            .join(' | ')}`,
     });
   }
   return { format: used, detected: !format || format === detected, checked, findings: settle(findings) };
@@ -543,18 +588,30 @@ export function checkRemoteConfig(tunnel: RenderableTunnel, text: string, format
  */
 function settle(findings: CheckFinding[]): CheckFinding[] {
   const version = findings.find((f) => f.field === 'ikeVersion');
-  if (version) return [{ ...version, fix: `${version.fix} (the file is written for another IKE version: download it again for this tunnel; other differences are not listed)` }];
+  if (version)
+    return [
+      { ...version, fix: `${version.fix} (the file is written for another IKE version: download it again for this tunnel; other differences are not listed)` },
+    ];
   const swapped = (a: CheckField, b: CheckField) => {
     const fa = findings.find((f) => f.field === a);
     const fb = findings.find((f) => f.field === b);
     return fa && fb && fa.yours !== null && fa.yours === fb.expected && fb.yours === fa.expected ? [fa, fb] : null;
   };
-  for (const [a, b] of [['myAddress', 'platformAddress'], ['myId', 'platformId'], ['mySubnets', 'platformSubnets']] as const) {
+  for (const [a, b] of [
+    ['myAddress', 'platformAddress'],
+    ['myId', 'platformId'],
+    ['mySubnets', 'platformSubnets'],
+  ] as const) {
     const pair = swapped(a, b);
     if (pair) {
       const [fa, fb] = pair;
       findings = findings.filter((f) => f !== fa && f !== fb);
-      findings.unshift({ ...fa, label: `${fa.label} and ${fb.label} are swapped`, lines: [...new Set([...fa.lines, ...fb.lines])].sort((x, y) => x - y), fix: `this device is the local (left) side: ${fa.fix}; ${fb.fix}` });
+      findings.unshift({
+        ...fa,
+        label: `${fa.label} and ${fb.label} are swapped`,
+        lines: [...new Set([...fa.lines, ...fb.lines])].sort((x, y) => x - y),
+        fix: `this device is the local (left) side: ${fa.fix}; ${fb.fix}`,
+      });
     }
   }
   return findings;

@@ -12,13 +12,30 @@ const ENC: Partial<Record<EncryptionAlgorithm, string>> = { '3des': '3des', aes1
 const IKE_AUTH: Record<IkeAuthAlgorithm, string> = { md5: 'md5', sha1: 'sha1', 'sha2-256': 'sha2-256', 'sha2-384': 'sha2-384', 'sha2-512': 'sha2-512' };
 // IKEv2 only: the integrity and PRF algorithms matching the authentication algorithm.
 const IKEV2_INTEG: Record<IkeAuthAlgorithm, string> = {
-  md5: 'hmac-md5-96', sha1: 'hmac-sha1-96', 'sha2-256': 'hmac-sha2-256', 'sha2-384': 'hmac-sha2-384', 'sha2-512': 'hmac-sha2-512',
+  md5: 'hmac-md5-96',
+  sha1: 'hmac-sha1-96',
+  'sha2-256': 'hmac-sha2-256',
+  'sha2-384': 'hmac-sha2-384',
+  'sha2-512': 'hmac-sha2-512',
 };
 const IKEV2_PRF: Record<IkeAuthAlgorithm, string> = {
-  md5: 'hmac-md5', sha1: 'hmac-sha1', 'sha2-256': 'hmac-sha2-256', 'sha2-384': 'hmac-sha2-384', 'sha2-512': 'hmac-sha2-512',
+  md5: 'hmac-md5',
+  sha1: 'hmac-sha1',
+  'sha2-256': 'hmac-sha2-256',
+  'sha2-384': 'hmac-sha2-384',
+  'sha2-512': 'hmac-sha2-512',
 };
 const IPSEC_AUTH: Record<IpsecAuthAlgorithm, string> = { md5: 'md5', sha1: 'sha1', 'sha2-256': 'sha2-256', 'sha2-384': 'sha2-384', 'sha2-512': 'sha2-512' };
-const GROUPS: Partial<Record<DhGroup, string>> = { 1: 'group1', 2: 'group2', 5: 'group5', 14: 'group14', 24: 'group24', 19: 'group19', 20: 'group20', 21: 'group21' };
+const GROUPS: Partial<Record<DhGroup, string>> = {
+  1: 'group1',
+  2: 'group2',
+  5: 'group5',
+  14: 'group14',
+  24: 'group24',
+  19: 'group19',
+  20: 'group20',
+  21: 'group21',
+};
 
 function enc(alg: EncryptionAlgorithm, phase: string): string {
   return keyword(VENDOR, ENC, alg, `${phase} encryption ${alg} (AES-GCM)`);
@@ -61,23 +78,29 @@ export function renderHuaweiVrp(t: RenderableTunnel): string {
     'Lines starting with # are comments (skip them when typing). Paste the rest in `system-view`. Adapt first:',
     `- ${EXAMPLE_INTERFACE}: your internet-facing interface;`,
     `- acl ${ACL_NUMBER} and ike proposal ${IKE_PROPOSAL}: numbers not used by other policies on this device;`,
-    '- <next hop>: your internet gateway, for the routes to the platform\'s subnets;',
-    '- NAT: exclude the acl\'s traffic from the interface\'s nat outbound rule (deny it in the NAT acl).',
+    "- <next hop>: your internet gateway, for the routes to the platform's subnets;",
+    "- NAT: exclude the acl's traffic from the interface's nat outbound rule (deny it in the NAT acl).",
     'Older VRP (before V200R008) names the algorithms aes-cbc-128 / 3des-cbc and takes the IKE version as',
     '`ike peer <name> v1|v2`; adapt those lines there.',
   ];
   if (t.ike.dhGroup === 24 || t.ipsec.pfsGroup === 24) notes.push('DH group 24 is not offered by every VRP release: `dh ?` lists the groups yours has.');
-  if (t.ike.dhGroup === 1 || t.ipsec.pfsGroup === 1) notes.push('DH group 1 is considered insecure; recent VRP releases warn or need `undo crypto weak-algorithm disable`.');
+  if (t.ike.dhGroup === 1 || t.ipsec.pfsGroup === 1)
+    notes.push('DH group 1 is considered insecure; recent VRP releases warn or need `undo crypto weak-algorithm disable`.');
   if (t.ipsec.pfsGroup === 'disable') notes.push('PFS is off: no `pfs` in the ipsec policy.');
   if (myIdIsIp && v.myAddress !== v.myId) {
-    notes.push(`IP id: VRP sends its interface address; the platform expects ${v.myId}, so that must be the interface's address (no NAT in front), or change the tunnel's remote id to an FQDN.`);
+    notes.push(
+      `IP id: VRP sends its interface address; the platform expects ${v.myId}, so that must be the interface's address (no NAT in front), or change the tunnel's remote id to an FQDN.`,
+    );
   }
   if (!myIdIsIp) notes.push(`This device identifies itself by FQDN ${v.myId} (local-id-type fqdn).`);
   const options = optionsOf(t);
   const dpd = routerDpd(t);
   if (dpd.note) notes.push(dpd.note);
   if (v1 && options.ikeFragmentation) notes.push('IKE fragmentation: the platform offers it; VRP fragments IKEv2 only (the tunnel works without it).');
-  if (options.tcpMssClamp !== null) notes.push(`TCP MSS clamp ${options.tcpMssClamp}: the platform clamps TCP through the tunnel in its gateway; \`tcp adjust-mss\` on the interface does it here.`);
+  if (options.tcpMssClamp !== null)
+    notes.push(
+      `TCP MSS clamp ${options.tcpMssClamp}: the platform clamps TCP through the tunnel in its gateway; \`tcp adjust-mss\` on the interface does it here.`,
+    );
 
   const acl = section(
     `acl number ${ACL_NUMBER}`,
@@ -116,15 +139,18 @@ export function renderHuaweiVrp(t: RenderableTunnel): string {
   ]);
   const phase2 = ipsecProposals(t.ipsec);
   // One `pfs` per ipsec policy: every phase 2 proposal must use the same group.
-  if (new Set(phase2.map((p) => p.pfsGroup)).size > 1) throw new NotExpressible(VENDOR, 'phase 2 proposals with different PFS groups (an ipsec policy has one `pfs`)');
+  if (new Set(phase2.map((p) => p.pfsGroup)).size > 1)
+    throw new NotExpressible(VENDOR, 'phase 2 proposals with different PFS groups (an ipsec policy has one `pfs`)');
   // Names stay within VRP's 15 characters: the first keeps the tunnel's name, then p2-<id>, p3-<id>.
   const proposalName = (i: number) => (i === 0 ? name : `p${i + 1}-${name.slice('ipsvpn-'.length)}`);
-  const ipsecProposal = phase2.flatMap((p, i) => section(`ipsec proposal ${proposalName(i)}`, [
-    `transform ${t.ipsec.protocol}`,
-    `${t.ipsec.protocol} authentication-algorithm ${IPSEC_AUTH[p.authAlgorithm ?? 'sha1']}`,
-    t.ipsec.protocol === 'esp' ? `esp encryption-algorithm ${enc(p.encryptionAlgorithm ?? 'aes128', 'the ESP')}` : null,
-    'encapsulation-mode tunnel',
-  ]));
+  const ipsecProposal = phase2.flatMap((p, i) =>
+    section(`ipsec proposal ${proposalName(i)}`, [
+      `transform ${t.ipsec.protocol}`,
+      `${t.ipsec.protocol} authentication-algorithm ${IPSEC_AUTH[p.authAlgorithm ?? 'sha1']}`,
+      t.ipsec.protocol === 'esp' ? `esp encryption-algorithm ${enc(p.encryptionAlgorithm ?? 'aes128', 'the ESP')}` : null,
+      'encapsulation-mode tunnel',
+    ]),
+  );
   const policy = section(`ipsec policy ${name} 10 isakmp`, [
     `security acl ${ACL_NUMBER}`,
     `ike-peer ${name}`,
@@ -132,7 +158,10 @@ export function renderHuaweiVrp(t: RenderableTunnel): string {
     pfs(t.ipsec.pfsGroup),
     `sa duration time-based ${t.ipsec.lifetimeSeconds}`,
   ]);
-  const iface = section(`interface ${EXAMPLE_INTERFACE}`, [options.tcpMssClamp !== null ? `tcp adjust-mss ${options.tcpMssClamp}` : null, `ipsec policy ${name}`]);
+  const iface = section(`interface ${EXAMPLE_INTERFACE}`, [
+    options.tcpMssClamp !== null ? `tcp adjust-mss ${options.tcpMssClamp}` : null,
+    `ipsec policy ${name}`,
+  ]);
   const routes = v.platformSubnets.map((c) => {
     const p = cidrParts(c);
     return `ip route-static ${p.network} ${p.prefix} <next hop>`;
@@ -142,7 +171,7 @@ export function renderHuaweiVrp(t: RenderableTunnel): string {
     ...commentBlock('#', notes),
     '#',
     'system-view',
-    '# Traffic to protect: this side\'s subnets to the platform\'s subnets.',
+    "# Traffic to protect: this side's subnets to the platform's subnets.",
     ...acl,
     '# Phase 1.',
     ...ikeProposal,
@@ -151,7 +180,7 @@ export function renderHuaweiVrp(t: RenderableTunnel): string {
     ...ipsecProposal,
     ...policy,
     ...iface,
-    '# Routes to the platform\'s subnets, out of the interface with the ipsec policy.',
+    "# Routes to the platform's subnets, out of the interface with the ipsec policy.",
     ...routes,
     'return',
     '',

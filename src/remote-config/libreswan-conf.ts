@@ -4,13 +4,27 @@
 // leftsubnets={...} for several subnets. Pure.
 import { DhGroup, EncryptionAlgorithm, IkeAuthAlgorithm, IkeProposal, IpsecAuthAlgorithm, IpsecProposal, ikeProposals, ipsecProposals } from '../policy/policy';
 import { formatPsk } from '../strongswan/ipsec-conf';
-import { NotExpressible, REMOTE_MSS_SENTENCE, RenderableTunnel, assertRenderable, connName, linuxMssClampNote, optionsOf, seconds } from '../strongswan/tunnel-model';
+import {
+  NotExpressible,
+  REMOTE_MSS_SENTENCE,
+  RenderableTunnel,
+  assertRenderable,
+  connName,
+  linuxMssClampNote,
+  optionsOf,
+  seconds,
+} from '../strongswan/tunnel-model';
 import { checklist, commentBlock, idIsIp, remoteView } from './remote-view';
 
 // Checked with libreswan 4.10's algparse: `aes_gcm256-sha2_384;dh20` (IKEv2: the hash is the PRF
 // with GCM), `aes_gcm256;dh20` for ESP, dh19/20/21/31.
 const ENC: Record<EncryptionAlgorithm, string> = {
-  '3des': '3des', aes128: 'aes128', aes192: 'aes192', aes256: 'aes256', aes128gcm16: 'aes_gcm128', aes256gcm16: 'aes_gcm256',
+  '3des': '3des',
+  aes128: 'aes128',
+  aes192: 'aes192',
+  aes256: 'aes256',
+  aes128gcm16: 'aes_gcm128',
+  aes256gcm16: 'aes_gcm256',
 };
 const IKE_INTEG: Record<IkeAuthAlgorithm, string> = { md5: 'md5', sha1: 'sha1', 'sha2-256': 'sha2_256', 'sha2-384': 'sha2_384', 'sha2-512': 'sha2_512' };
 const ESP_INTEG: Record<IpsecAuthAlgorithm, string> = { md5: 'md5', sha1: 'sha1', 'sha2-256': 'sha2_256', 'sha2-384': 'sha2_384', 'sha2-512': 'sha2_512' };
@@ -113,7 +127,7 @@ export function renderLibreswanConf(t: RenderableTunnel): string {
     header.push('');
     header.push('WARNING: a stock libreswan cannot negotiate this tunnel as configured:');
     for (const l of limits) header.push(`- ${l}`);
-    header.push('Change the tunnel\'s DH group / PFS group on the platform to 5 or 14 (both ends must match),');
+    header.push("Change the tunnel's DH group / PFS group on the platform to 5 or 14 (both ends must match),");
     header.push('or use a libreswan built with these groups. As rendered, pluto refuses to load this conn.');
   }
 

@@ -6,7 +6,7 @@ import { DEFAULT_VENDOR, VENDOR_IDS, VENDORS } from './vendors';
 export class RemoteConfigVendorDto {
   @ApiProperty({ enum: VENDOR_IDS, description: 'The value of `vendor` in GET /api/v1/vpn-tunnels/{id}/config' }) id: string;
   @ApiProperty() name: string;
-  @ApiProperty({ example: '{tunnelId}-swanctl.conf', description: 'The download\'s file name; {tunnelId} (and {side}) are filled in' }) fileNamePattern: string;
+  @ApiProperty({ example: '{tunnelId}-swanctl.conf', description: "The download's file name; {tunnelId} (and {side}) are filled in" }) fileNamePattern: string;
   @ApiProperty({ example: 'conf' }) extension: string;
   @ApiProperty({ example: 'text/plain; charset=utf-8' }) contentType: string;
   @ApiProperty({ description: 'Device / software versions the file is written for' }) versions: string;
@@ -25,7 +25,10 @@ export class RemoteConfigVendorListDto {
 @Controller('api/v1/remote-config')
 export class RemoteConfigController {
   @Get('vendors')
-  @ApiOperation({ summary: 'Remote devices a tunnel\'s configuration can be downloaded for', description: 'See docs/remote-configs.md for what each file assumes.' })
+  @ApiOperation({
+    summary: "Remote devices a tunnel's configuration can be downloaded for",
+    description: 'See docs/remote-configs.md for what each file assumes.',
+  })
   @ApiOkResponse({ type: RemoteConfigVendorListDto })
   @ApiErrors()
   vendors(): RemoteConfigVendorListDto {

@@ -10,8 +10,12 @@ describe('remote view and helpers', () => {
   it('swaps the platform and the remote device', () => {
     const v = remoteView(tunnel({ ike: { remoteId: 'office.example.net' } }));
     expect(v).toEqual({
-      myAddress: '203.0.113.20', myId: 'office.example.net', mySubnets: ['10.23.0.0/16'],
-      platformAddress: '198.51.100.10', platformId: '198.51.100.10', platformSubnets: ['10.0.192.0/20'],
+      myAddress: '203.0.113.20',
+      myId: 'office.example.net',
+      mySubnets: ['10.23.0.0/16'],
+      platformAddress: '198.51.100.10',
+      platformId: '198.51.100.10',
+      platformSubnets: ['10.0.192.0/20'],
     });
     expect(remoteView(tunnel({ peerIp: '0.0.0.0', ike: { remoteId: '203.0.113.77' } })).myAddress).toBeNull();
   });

@@ -89,9 +89,10 @@ export function routerDpd(t: RenderableTunnel): { interval: number; retry: numbe
   const { delaySeconds, timeoutSeconds } = optionsOf(t).dpd;
   const interval = Math.min(3600, Math.max(10, delaySeconds));
   const retry = Math.min(60, Math.max(2, timeoutSeconds - delaySeconds));
-  const note = interval !== delaySeconds
-    ? `DPD: the platform checks after ${delaySeconds} s idle and declares the peer dead after ${timeoutSeconds} s; this device's shortest DPD interval is 10 s. DPD is each end's own: the tunnel works with both.`
-    : null;
+  const note =
+    interval !== delaySeconds
+      ? `DPD: the platform checks after ${delaySeconds} s idle and declares the peer dead after ${timeoutSeconds} s; this device's shortest DPD interval is 10 s. DPD is each end's own: the tunnel works with both.`
+      : null;
   return { interval, retry, note };
 }
 

@@ -2,7 +2,16 @@
 // connection the platform loads over VICI, mirrored (local/remote, subnets, ids swapped), with the
 // remote's own behaviour (it always comes back by itself). Pure.
 import { formatPsk } from '../strongswan/ipsec-conf';
-import { REMOTE_MSS_SENTENCE, RenderableTunnel, assertRenderable, canInitiate, connName, linuxMssClampNote, subnetPairs, usesPairChildren } from '../strongswan/tunnel-model';
+import {
+  REMOTE_MSS_SENTENCE,
+  RenderableTunnel,
+  assertRenderable,
+  canInitiate,
+  connName,
+  linuxMssClampNote,
+  subnetPairs,
+  usesPairChildren,
+} from '../strongswan/tunnel-model';
 import { childSaSettings, ikeSaSettings, ikeVersionSettings } from '../strongswan/vici-conn';
 import { ViciSection } from '../vici/message';
 import { checklist, commentBlock, remoteView } from './remote-view';
@@ -79,12 +88,5 @@ export function renderSwanctlConf(t: RenderableTunnel): string {
   if (t.ipsec.pfsGroup === 'disable') header.push('PFS is off: no DH group in the child proposal.');
   header.push(...linuxMssClampNote(t, v.platformSubnets, `${REMOTE_MSS_SENTENCE} (swanctl.conf has no keyword for it):`));
 
-  return [
-    ...commentBlock('#', header),
-    '',
-    ...renderBlock('connections', { [name]: conn }, 0),
-    '',
-    ...renderBlock('secrets', secrets, 0),
-    '',
-  ].join('\n');
+  return [...commentBlock('#', header), '', ...renderBlock('connections', { [name]: conn }, 0), '', ...renderBlock('secrets', secrets, 0), ''].join('\n');
 }

@@ -32,7 +32,8 @@ export const VENDORS: readonly RemoteConfigVendor[] = [
     extension: 'conf',
     contentType: 'text/plain; charset=utf-8',
     versions: 'strongSwan 5.x with the starter (`ipsec` command)',
-    notes: 'The seed\'s format. side=remote (default) is ready for the remote device; side=platform is the platform\'s view. The ipsec.secrets line is at the end, commented out.',
+    notes:
+      "The seed's format. side=remote (default) is ready for the remote device; side=platform is the platform's view. The ipsec.secrets line is at the end, commented out.",
     sides: ['remote', 'platform'],
   },
   {
@@ -52,7 +53,8 @@ export const VENDORS: readonly RemoteConfigVendor[] = [
     extension: 'conf',
     contentType: 'text/plain; charset=utf-8',
     versions: 'libreswan 3.x and 4.x (checked with 4.10)',
-    notes: 'A conn for /etc/ipsec.d/ and a commented secrets line. libreswan 4.x has no DH groups 1 and 2 and, by default, no 24: the file warns when the tunnel uses them. IKEv1 needs ikev1-policy=accept in libreswan 4.x.',
+    notes:
+      'A conn for /etc/ipsec.d/ and a commented secrets line. libreswan 4.x has no DH groups 1 and 2 and, by default, no 24: the file warns when the tunnel uses them. IKEv1 needs ikev1-policy=accept in libreswan 4.x.',
     sides: ['remote'],
   },
   {
@@ -62,7 +64,8 @@ export const VENDORS: readonly RemoteConfigVendor[] = [
     extension: 'txt',
     contentType: 'text/plain; charset=utf-8',
     versions: 'IKEv1: IOS 12.4 or later; IKEv2: IOS 15.1 / IOS XE 3.3 or later',
-    notes: 'Commands for `configure terminal`: isakmp policy/keyring/profile (IKEv1) or ikev2 proposal/policy/keyring/profile (IKEv2), transform-set, ACL, crypto map. Replace the interface name and the route next hop.',
+    notes:
+      'Commands for `configure terminal`: isakmp policy/keyring/profile (IKEv1) or ikev2 proposal/policy/keyring/profile (IKEv2), transform-set, ACL, crypto map. Replace the interface name and the route next hop.',
     sides: ['remote'],
   },
   {
@@ -72,7 +75,8 @@ export const VENDORS: readonly RemoteConfigVendor[] = [
     extension: 'txt',
     contentType: 'text/plain; charset=utf-8',
     versions: 'Huawei AR V200R008 or later; H3C Comware 5 with minor keyword differences (not Comware 7)',
-    notes: 'Commands for `system-view`: acl, ike proposal, ike peer, ipsec proposal, ipsec policy. Replace the interface name, the acl/proposal numbers if taken, and the route next hop.',
+    notes:
+      'Commands for `system-view`: acl, ike proposal, ike peer, ipsec proposal, ipsec policy. Replace the interface name, the acl/proposal numbers if taken, and the route next hop.',
     sides: ['remote'],
   },
 ];

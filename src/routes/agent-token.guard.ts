@@ -11,7 +11,10 @@ const bearer = (header?: string) => (header ? /^Bearer\s+(\S+)$/i.exec(header)?.
  */
 @Injectable()
 export class AgentTokenGuard implements CanActivate {
-  constructor(private readonly routes: RoutesService, private readonly throttle: AuthThrottle) {}
+  constructor(
+    private readonly routes: RoutesService,
+    private readonly throttle: AuthThrottle,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest();

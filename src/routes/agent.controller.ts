@@ -20,7 +20,11 @@ export class AgentController {
   @ApiOperation({ summary: 'Desired routes of the calling instance; long-polls while `version` is current (up to `wait` s)' })
   @ApiOkResponse({ type: AgentRoutesDto })
   @ApiErrors(400)
-  async desired(@CurrentAgentTarget() target: AgentTarget, @Headers('x-agent-version') agentVersion: string | undefined, @Query() q: AgentRoutesQueryDto): Promise<AgentRoutesDto> {
+  async desired(
+    @CurrentAgentTarget() target: AgentTarget,
+    @Headers('x-agent-version') agentVersion: string | undefined,
+    @Query() q: AgentRoutesQueryDto,
+  ): Promise<AgentRoutesDto> {
     const r = await this.routes.poll(target, q.version, q.wait ?? 0, agentVersion);
     return { version: r.version, routes: r.routes, pollAfterSeconds: 0 };
   }

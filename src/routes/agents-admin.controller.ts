@@ -21,7 +21,7 @@ export class AgentsAdminController {
   constructor(private readonly routes: RoutesService) {}
 
   @Post('instances/:id/agent-token')
-  @ApiOperation({ summary: 'Issue (or rotate) the instance\'s route agent token; shown once' })
+  @ApiOperation({ summary: "Issue (or rotate) the instance's route agent token; shown once" })
   @ApiCreatedResponse({ type: AgentTokenDto })
   @ApiErrors(404)
   async issueInstance(@Param('id') id: string): Promise<AgentTokenDto> {
@@ -36,7 +36,7 @@ export class AgentsAdminController {
   }
 
   @Post('vpcs/:id/router-token')
-  @ApiOperation({ summary: 'Issue (or rotate) the token of the VPC router\'s agent; shown once' })
+  @ApiOperation({ summary: "Issue (or rotate) the token of the VPC router's agent; shown once" })
   @ApiCreatedResponse({ type: AgentTokenDto })
   @ApiErrors(404)
   async issueRouter(@Param('id') id: string): Promise<AgentTokenDto> {

@@ -10,13 +10,21 @@ const HOLD = 60_000;
 
 function tunnel(over: Partial<RoutingTunnel> = {}): RoutingTunnel {
   return {
-    id: 'vpntnl-a', gatewayId: 'gw1', gatewaySubnetId: 's1', gatewayPrivateIp: '10.1.1.254', localSubnetIds: ['s1'],
-    remoteCidrs: ['172.16.1.0/24'], connectionState: 'connected', resourceState: 'running', disconnectedAt: null, ...over,
+    id: 'vpntnl-a',
+    gatewayId: 'gw1',
+    gatewaySubnetId: 's1',
+    gatewayPrivateIp: '10.1.1.254',
+    localSubnetIds: ['s1'],
+    remoteCidrs: ['172.16.1.0/24'],
+    connectionState: 'connected',
+    resourceState: 'running',
+    disconnectedAt: null,
+    ...over,
   };
 }
 
 describe('desiredRoutes', () => {
-  it('an instance of a local subnet on the gateway\'s own subnet routes every remote CIDR via the gateway', () => {
+  it("an instance of a local subnet on the gateway's own subnet routes every remote CIDR via the gateway", () => {
     const r = desiredRoutes({ kind: 'instance', subnetId: 's1' }, [tunnel({ remoteCidrs: ['172.16.1.0/24', '172.16.2.0/24'] })], subnets, now, HOLD);
     expect(r.routes).toEqual([
       { destination: '172.16.1.0/24', via: '10.1.1.254' },
@@ -57,9 +65,19 @@ describe('desiredRoutes', () => {
       { local: '10.1.2.0/24', remote: '172.16.1.0/24', up: false },
       { local: '10.1.2.0/24', remote: '172.16.2.0/24', up: true },
     ];
-    const partial = tunnel({ localSubnetIds: ['s1', 's2'], remoteCidrs: ['172.16.1.0/24', '172.16.2.0/24'], connectionState: 'phase2_failed', disconnectedAt: new Date(now.getTime() - HOLD), pairStates });
-    expect(desiredRoutes({ kind: 'instance', subnetId: 's1' }, [partial], subnets, now, HOLD).routes).toEqual([{ destination: '172.16.1.0/24', via: '10.1.1.254' }]);
-    expect(desiredRoutes({ kind: 'instance', subnetId: 's2' }, [partial], subnets, now, HOLD).routes).toEqual([{ destination: '172.16.2.0/24', via: '10.1.2.1' }]);
+    const partial = tunnel({
+      localSubnetIds: ['s1', 's2'],
+      remoteCidrs: ['172.16.1.0/24', '172.16.2.0/24'],
+      connectionState: 'phase2_failed',
+      disconnectedAt: new Date(now.getTime() - HOLD),
+      pairStates,
+    });
+    expect(desiredRoutes({ kind: 'instance', subnetId: 's1' }, [partial], subnets, now, HOLD).routes).toEqual([
+      { destination: '172.16.1.0/24', via: '10.1.1.254' },
+    ]);
+    expect(desiredRoutes({ kind: 'instance', subnetId: 's2' }, [partial], subnets, now, HOLD).routes).toEqual([
+      { destination: '172.16.2.0/24', via: '10.1.2.1' },
+    ]);
     expect(desiredRoutes({ kind: 'vpc_router' }, [partial], subnets, now, HOLD).routes).toEqual([{ destination: '172.16.2.0/24', via: '10.1.1.254' }]);
     // Within the hold-down every route stays; a deleted tunnel keeps none, whatever its pairs say.
     const blip = { ...partial, disconnectedAt: new Date(now.getTime() - 1000) };
@@ -88,7 +106,10 @@ describe('desiredRoutes', () => {
   });
 
   it('the version depends on the set, not on its order', () => {
-    const x = [{ destination: 'a', via: '1' }, { destination: 'b', via: '2' }];
+    const x = [
+      { destination: 'a', via: '1' },
+      { destination: 'b', via: '2' },
+    ];
     expect(routeVersion(x)).toBe(routeVersion([...x].reverse()));
     expect(routeVersion(x)).not.toBe(routeVersion([x[0]]));
     expect(routeVersion([{ destination: 'a', via: '1' }])).not.toBe(routeVersion([{ destination: 'a', via: '3' }]));

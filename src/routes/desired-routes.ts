@@ -122,6 +122,9 @@ export function desiredRoutes(target: RouteTargetRef, tunnels: RoutingTunnel[], 
 
 /** A short digest of the route set: equal sets, equal versions, whatever the order. */
 export function routeVersion(routes: Route[]): string {
-  const canonical = routes.map((r) => `${r.destination}>${r.via}`).sort().join(',');
+  const canonical = routes
+    .map((r) => `${r.destination}>${r.via}`)
+    .sort()
+    .join(',');
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }

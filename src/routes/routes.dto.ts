@@ -16,7 +16,11 @@ export class AgentRoutesDto {
 }
 
 export class AgentRoutesQueryDto {
-  @ApiPropertyOptional({ description: 'The version the agent has; the server waits while it is current' }) @Optional() @IsString() @MaxLength(32) version?: string;
+  @ApiPropertyOptional({ description: 'The version the agent has; the server waits while it is current' })
+  @Optional()
+  @IsString()
+  @MaxLength(32)
+  version?: string;
   @ApiPropertyOptional({ minimum: 0, maximum: 30, default: 0 }) @Optional() @Type(() => Number) @IsInt() @Min(0) @Max(30) wait?: number;
 }
 
@@ -24,7 +28,11 @@ export class AgentReportDto {
   @ApiProperty() @IsString() @MaxLength(32) appliedVersion: string;
   @ApiProperty({ example: '1.0.0' }) @IsString() @MaxLength(32) agentVersion: string;
   @ApiPropertyOptional({ type: String, nullable: true, description: 'What failed while applying, or null' })
-  @Optional() @ValidateIf((_, v) => v !== null) @IsString() @MaxLength(1000) error?: string | null;
+  @Optional()
+  @ValidateIf((_, v) => v !== null)
+  @IsString()
+  @MaxLength(1000)
+  error?: string | null;
 }
 
 export class AgentTokenDto {
@@ -34,14 +42,14 @@ export class AgentTokenDto {
 }
 
 class RouteCandidateDto {
-  @ApiProperty({ description: 'Next hop: the gateway\'s private IP' }) via: string;
+  @ApiProperty({ description: "Next hop: the gateway's private IP" }) via: string;
   @ApiProperty() tunnelId: string;
 }
 
 class RouteConflictDto {
   @ApiProperty({ example: '172.16.1.0/24' }) destination: string;
   @ApiProperty({ type: [RouteCandidateDto] }) candidates: RouteCandidateDto[];
-  @ApiProperty({ description: 'The next hop installed (the oldest tunnel\'s)' }) chosen: string;
+  @ApiProperty({ description: "The next hop installed (the oldest tunnel's)" }) chosen: string;
 }
 
 export class AgentStatusDto {
@@ -59,7 +67,8 @@ export class AgentStatusDto {
   @ApiProperty({ description: 'Applied the current routes without error' }) upToDate: boolean;
   @ApiProperty({ type: String, nullable: true }) lastError: string | null;
   @ApiProperty({ type: [RouteDto] }) routes: RouteDto[];
-  @ApiProperty({ description: 'Destinations claimed by several gateways (impossible by the pair rule; reported, not flapped)', type: [RouteConflictDto] }) conflicts: RouteConflictDto[];
+  @ApiProperty({ description: 'Destinations claimed by several gateways (impossible by the pair rule; reported, not flapped)', type: [RouteConflictDto] })
+  conflicts: RouteConflictDto[];
 }
 
 class PushTargetDto {
@@ -67,7 +76,7 @@ class PushTargetDto {
   @ApiProperty() name: string;
 }
 class PushFailureDto extends PushTargetDto {
-  @ApiProperty({ description: 'What the agent reported (ip\'s own words)' }) error: string;
+  @ApiProperty({ description: "What the agent reported (ip's own words)" }) error: string;
   @ApiProperty({ enum: PUSH_ERROR_CODES, description: 'The error as a code the console translates' }) errorCode: PushErrorCode;
 }
 class PushInstanceDto extends PushTargetDto {
@@ -76,12 +85,16 @@ class PushInstanceDto extends PushTargetDto {
   @ApiProperty({ type: String, nullable: true, enum: PUSH_ERROR_CODES }) errorCode: PushErrorCode | null;
 }
 export class RoutePushStatusDto {
-  @ApiProperty({ description: 'Instances (and the VPC router) that must carry the tunnel\'s routes' }) targets: number;
+  @ApiProperty({ description: "Instances (and the VPC router) that must carry the tunnel's routes" }) targets: number;
   @ApiProperty({ description: 'How many applied their current routes' }) applied: number;
   @ApiProperty({ type: [PushFailureDto] }) failed: PushFailureDto[];
   @ApiProperty({ type: [PushTargetDto] }) pending: PushTargetDto[];
   @ApiProperty({ type: [PushInstanceDto], description: 'Every target with its own status' }) instances: PushInstanceDto[];
-  @ApiProperty({ enum: ['routed', 'hold_down', 'not_connected'], description: 'routed: the tunnel is connected and its routes are wanted; hold_down: it dropped and its routes stay for holdDownSecondsLeft; not_connected: no routes are pushed' })
+  @ApiProperty({
+    enum: ['routed', 'hold_down', 'not_connected'],
+    description:
+      'routed: the tunnel is connected and its routes are wanted; hold_down: it dropped and its routes stay for holdDownSecondsLeft; not_connected: no routes are pushed',
+  })
   routing: 'routed' | 'hold_down' | 'not_connected';
   @ApiProperty({ type: Number, nullable: true }) holdDownSecondsLeft: number | null;
 }

@@ -5,8 +5,16 @@ import { RoutingTunnel } from './desired-routes';
 
 /** A VPC's tunnel as routing reads it (only the columns routing needs, not the policies). */
 export interface VpcRoutingRow {
-  id: string; gateway_id: string; subnet_id: string; private_ip: string; local_subnet_ids: string[]; remote_cidrs: string[];
-  connection_state: string; resource_state: string; gateway_state: string; disconnected_at: Date | null;
+  id: string;
+  gateway_id: string;
+  subnet_id: string;
+  private_ip: string;
+  local_subnet_ids: string[];
+  remote_cidrs: string[];
+  connection_state: string;
+  resource_state: string;
+  gateway_state: string;
+  disconnected_at: Date | null;
   pair_states: RoutingTunnel['pairStates'];
 }
 
@@ -21,7 +29,9 @@ export class RouteQueries {
     return this.db.query(
       `SELECT t.id, t.gateway_id, g.subnet_id, g.private_ip, t.local_subnet_ids, t.remote_cidrs, t.connection_state,
               t.resource_state, g.resource_state AS gateway_state, t.disconnected_at, t.pair_states
-         FROM vpn_tunnels t JOIN vpn_gateways g ON g.id = t.gateway_id WHERE g.vpc_id = $1`, [vpcId]);
+         FROM vpn_tunnels t JOIN vpn_gateways g ON g.id = t.gateway_id WHERE g.vpc_id = $1`,
+      [vpcId],
+    );
   }
 
   vpcSubnets(vpcId: string): Promise<Pick<Subnet, 'id' | 'cidr'>[]> {

@@ -9,10 +9,21 @@ const subnets = [{ id: 's1', cidr: '10.1.1.0/24' }];
 function routing(remote: string | null): VpcRouting {
   return {
     subnets,
-    tunnels: remote ? [{
-      id: 't1', gatewayId: 'g1', gatewaySubnetId: 's1', gatewayPrivateIp: '10.1.1.254', localSubnetIds: ['s1'], remoteCidrs: [remote],
-      connectionState: 'connected', resourceState: 'running', disconnectedAt: null,
-    }] : [],
+    tunnels: remote
+      ? [
+          {
+            id: 't1',
+            gatewayId: 'g1',
+            gatewaySubnetId: 's1',
+            gatewayPrivateIp: '10.1.1.254',
+            localSubnetIds: ['s1'],
+            remoteCidrs: [remote],
+            connectionState: 'connected',
+            resourceState: 'running',
+            disconnectedAt: null,
+          },
+        ]
+      : [],
   };
 }
 

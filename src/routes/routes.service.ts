@@ -33,7 +33,10 @@ export class RoutesService implements OnModuleInit, OnModuleDestroy {
   /** Status views' reads of a VPC's routing (see recentRouting). */
   private readonly recentReads = new Map<string, { generation: number; readAt: number; read: Promise<RecentRouting> }>();
 
-  constructor(@InjectDataSource() private readonly db: DataSource, @Inject(APP_CONFIG) config: AppConfig) {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
     this.listener = new RouteChangeListener(config.redisUrl);
     this.publisher = new IORedis(config.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
     this.publisher.on('error', () => undefined);
@@ -64,8 +67,13 @@ export class RoutesService implements OnModuleInit, OnModuleDestroy {
     return {
       subnets,
       tunnels: rows.map((t) => ({
-        id: t.id, gatewayId: t.gateway_id, gatewaySubnetId: t.subnet_id, gatewayPrivateIp: t.private_ip,
-        localSubnetIds: t.local_subnet_ids, remoteCidrs: t.remote_cidrs, connectionState: t.connection_state,
+        id: t.id,
+        gatewayId: t.gateway_id,
+        gatewaySubnetId: t.subnet_id,
+        gatewayPrivateIp: t.private_ip,
+        localSubnetIds: t.local_subnet_ids,
+        remoteCidrs: t.remote_cidrs,
+        connectionState: t.connection_state,
         // A deleting or expired gateway carries no traffic: its tunnels' routes go at once (no hold-down).
         resourceState: t.gateway_state === 'deleting' || t.gateway_state === 'expired' ? t.gateway_state : t.resource_state,
         disconnectedAt: t.disconnected_at,
@@ -123,8 +131,11 @@ export class RoutesService implements OnModuleInit, OnModuleDestroy {
 
   async report(target: AgentTarget, appliedVersion: string, agentVersion: string, error: string | null): Promise<void> {
     await new RouteQueries(this.db).updateTarget(target.id, {
-      appliedVersion: appliedVersion.slice(0, 32), agentVersion: agentVersion.slice(0, 32),
-      lastError: error ? error.slice(0, 1000) : null, lastReportAt: new Date(), lastCheckInAt: new Date(),
+      appliedVersion: appliedVersion.slice(0, 32),
+      agentVersion: agentVersion.slice(0, 32),
+      lastError: error ? error.slice(0, 1000) : null,
+      lastReportAt: new Date(),
+      lastCheckInAt: new Date(),
     });
   }
 
@@ -168,10 +179,21 @@ export class RoutesService implements OnModuleInit, OnModuleDestroy {
     return targets.map((t) => {
       const desired = routing.get(t.vpcId)!.routesOf(t);
       return {
-        id: t.id, kind: t.kind, vpcId: t.vpcId, subnetId: t.subnetId, instanceId: t.instanceId, instanceName: t.instance?.name ?? null,
-        tokenIssued: !!t.tokenHash, agentVersion: t.agentVersion, lastCheckInAt: t.lastCheckInAt, appliedVersion: t.appliedVersion,
-        desiredVersion: desired.version, upToDate: t.appliedVersion === desired.version && !t.lastError, lastError: t.lastError,
-        routes: desired.routes, conflicts: desired.conflicts,
+        id: t.id,
+        kind: t.kind,
+        vpcId: t.vpcId,
+        subnetId: t.subnetId,
+        instanceId: t.instanceId,
+        instanceName: t.instance?.name ?? null,
+        tokenIssued: !!t.tokenHash,
+        agentVersion: t.agentVersion,
+        lastCheckInAt: t.lastCheckInAt,
+        appliedVersion: t.appliedVersion,
+        desiredVersion: desired.version,
+        upToDate: t.appliedVersion === desired.version && !t.lastError,
+        lastError: t.lastError,
+        routes: desired.routes,
+        conflicts: desired.conflicts,
       };
     });
   }
@@ -224,8 +246,21 @@ export class RoutesService implements OnModuleInit, OnModuleDestroy {
     const now = Date.now();
     const holdLeftMs = tunnel.connectionState !== 'connected' && tunnel.disconnectedAt ? ROUTE_HOLD_DOWN_MS - (now - tunnel.disconnectedAt.getTime()) : 0;
     const routable = tunnel.resourceState !== 'deleting' && tunnel.resourceState !== 'error'; // as isRoutable
-    const routing = tunnel.connectionState === 'connected' && routable ? 'routed' as const : holdLeftMs > 0 && routable ? 'hold_down' as const : 'not_connected' as const;
-    return { targets: concerned.length, applied, failed, pending, instances, routing, holdDownSecondsLeft: routing === 'hold_down' ? Math.ceil(holdLeftMs / 1000) : null };
+    const routing =
+      tunnel.connectionState === 'connected' && routable
+        ? ('routed' as const)
+        : holdLeftMs > 0 && routable
+          ? ('hold_down' as const)
+          : ('not_connected' as const);
+    return {
+      targets: concerned.length,
+      applied,
+      failed,
+      pending,
+      instances,
+      routing,
+      holdDownSecondsLeft: routing === 'hold_down' ? Math.ceil(holdLeftMs / 1000) : null,
+    };
   }
 }
 
@@ -233,7 +268,10 @@ export class RoutesService implements OnModuleInit, OnModuleDestroy {
 class RecentRouting {
   private readonly byTarget = new Map<string, TargetRoutes>();
 
-  constructor(private readonly routing: VpcRouting, private readonly service: Pick<RoutesService, 'routesOf'>) {}
+  constructor(
+    private readonly routing: VpcRouting,
+    private readonly service: Pick<RoutesService, 'routesOf'>,
+  ) {}
 
   routesOf(target: AgentTarget, now = new Date()): TargetRoutes {
     const key = target.kind === 'instance' ? `instance:${target.subnetId}` : 'vpc_router';

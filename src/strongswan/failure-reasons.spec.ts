@@ -1,18 +1,41 @@
-import { classifyFailure, FailureContext, flavourOfParsedRequest, pfsMismatch, presentedId, proposalsSeen, rekeyFailed, versionOrModeMismatch } from './failure-reasons';
+import {
+  classifyFailure,
+  FailureContext,
+  flavourOfParsedRequest,
+  pfsMismatch,
+  presentedId,
+  proposalsSeen,
+  rekeyFailed,
+  versionOrModeMismatch,
+} from './failure-reasons';
 
-const ctx: FailureContext = { localCidrs: ['10.1.1.0/24'], remoteCidrs: ['172.16.1.0/24', '172.16.2.0/24'], localId: '198.51.100.10', remoteId: '203.0.113.10' };
+const ctx: FailureContext = {
+  localCidrs: ['10.1.1.0/24'],
+  remoteCidrs: ['172.16.1.0/24', '172.16.2.0/24'],
+  localId: '198.51.100.10',
+  remoteId: '203.0.113.10',
+};
 const IKE_UP = 'IKE_SA vpntnl-abc[3] established between 198.51.100.10[198.51.100.10]...203.0.113.10[203.0.113.10]';
 
 describe('classifyFailure', () => {
   it.each([
     [['received AUTHENTICATION_FAILED notify error'], 'psk_mismatch_or_id_mismatch', 1],
     // As the responder charon found the peer's config and the key failed: the PSK alone (issue 16).
-    [['tried 1 shared key for \'198.51.100.10\' - \'203.0.113.10\', but MAC mismatched'], 'psk_mismatch', 1],
+    [["tried 1 shared key for '198.51.100.10' - '203.0.113.10', but MAC mismatched"], 'psk_mismatch', 1],
     [['invalid HASH_V1 payload length, decryption failed?'], 'psk_mismatch_or_id_mismatch', 1],
     [['calculated HASH does not match HASH payload'], 'psk_mismatch_or_id_mismatch', 1],
     // IKEv1 initiator, seen in the lab: the remote's notify is encrypted with other keys, then our retransmits go unanswered.
-    [['message parsing failed', 'ignore malformed INFORMATIONAL request', 'INFORMATIONAL_V1 request with message ID 3938840781 processing failed',
-      'giving up after 2 retransmits', 'establishing IKE_SA failed, peer not responding'], 'psk_mismatch_or_id_mismatch', 1],
+    [
+      [
+        'message parsing failed',
+        'ignore malformed INFORMATIONAL request',
+        'INFORMATIONAL_V1 request with message ID 3938840781 processing failed',
+        'giving up after 2 retransmits',
+        'establishing IKE_SA failed, peer not responding',
+      ],
+      'psk_mismatch_or_id_mismatch',
+      1,
+    ],
     [['received NO_PROPOSAL_CHOSEN notify error'], 'ike_proposal_mismatch', 1],
     [['received proposals unacceptable'], 'ike_proposal_mismatch', 1],
     [['retransmit 2 of request with message ID 0', 'giving up after 2 retransmits', 'establishing IKE_SA failed, peer not responding'], 'peer_unreachable', 1],
@@ -39,8 +62,11 @@ describe('classifyFailure', () => {
     expect(r.message).toContain('local id must be 203.0.113.10');
   });
 
-  it('an IKE SA that is up (though not in this attempt\'s log) makes a failure phase 2', () => {
-    expect(classifyFailure(['received NO_PROPOSAL_CHOSEN notify, no CHILD_SA built'], ctx, '', true)).toMatchObject({ code: 'ipsec_proposal_mismatch', phase: 2 });
+  it("an IKE SA that is up (though not in this attempt's log) makes a failure phase 2", () => {
+    expect(classifyFailure(['received NO_PROPOSAL_CHOSEN notify, no CHILD_SA built'], ctx, '', true)).toMatchObject({
+      code: 'ipsec_proposal_mismatch',
+      phase: 2,
+    });
     expect(classifyFailure(['establishing CHILD_SA failed'], ctx, '', true).phase).toBe(2);
   });
 
@@ -51,7 +77,7 @@ describe('classifyFailure', () => {
   });
 });
 
-describe('reasons beyond one attempt\'s lines', () => {
+describe("reasons beyond one attempt's lines", () => {
   it('a retransmitted request whose answer came is not an unreachable peer', () => {
     const r = classifyFailure(['retransmit 1 of request with message ID 1', IKE_UP, 'received TS_UNACCEPTABLE notify, no CHILD_SA built'], ctx);
     expect(r).toMatchObject({ code: 'traffic_selectors_mismatch', phase: 2 });
@@ -103,27 +129,45 @@ describe('what the peer offered and what we accept (issue 16)', () => {
     '[IKE] received proposals unacceptable',
   ];
 
-  it('names the peer\'s proposal, ours, and the line to set on the peer', () => {
+  it("names the peer's proposal, ours, and the line to set on the peer", () => {
     const r = classifyFailure(ikeRefused, withOurs);
     expect(r).toMatchObject({ code: 'ike_proposal_mismatch', phase: 1 });
     expect(r.message).toBe(
       'Phase 1: no common IKE proposal. The peer offered AES_CBC_256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048; ' +
-      'this tunnel accepts AES_CBC_128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024: set ike=aes128-sha1-modp1024 on the peer ' +
-      '(strongSwan syntax; the downloadable configuration has it for each vendor) or change the IKE policy here.',
+        'this tunnel accepts AES_CBC_128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024: set ike=aes128-sha1-modp1024 on the peer ' +
+        '(strongSwan syntax; the downloadable configuration has it for each vendor) or change the IKE policy here.',
     );
   });
 
   it('with several proposals on either side, lists them all', () => {
-    const seen = proposalsSeen(['[CFG] received proposals: IKE:AES_GCM_16_256/PRF_HMAC_SHA2_384/ECP_384, IKE:AES_CBC_256/HMAC_SHA2_512_256/PRF_HMAC_SHA2_512/CURVE_25519',
-      '[CFG] configured proposals: IKE:AES_CBC_128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024'], 1);
-    expect(seen).toEqual({ received: 'AES_GCM_16_256/PRF_HMAC_SHA2_384/ECP_384, AES_CBC_256/HMAC_SHA2_512_256/PRF_HMAC_SHA2_512/CURVE_25519', configured: 'AES_CBC_128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024' });
+    const seen = proposalsSeen(
+      [
+        '[CFG] received proposals: IKE:AES_GCM_16_256/PRF_HMAC_SHA2_384/ECP_384, IKE:AES_CBC_256/HMAC_SHA2_512_256/PRF_HMAC_SHA2_512/CURVE_25519',
+        '[CFG] configured proposals: IKE:AES_CBC_128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024',
+      ],
+      1,
+    );
+    expect(seen).toEqual({
+      received: 'AES_GCM_16_256/PRF_HMAC_SHA2_384/ECP_384, AES_CBC_256/HMAC_SHA2_512_256/PRF_HMAC_SHA2_512/CURVE_25519',
+      configured: 'AES_CBC_128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024',
+    });
   });
 
   it('phase 2: the ESP proposals of a CHILD_SA the peer asked for', () => {
-    const r = classifyFailure([IKE_UP, '[CFG] received proposals: ESP:AES_GCM_16_256/ECP_384/NO_EXT_SEQ', '[CFG] configured proposals: ESP:AES_CBC_128/HMAC_SHA1_96/MODP_1024/NO_EXT_SEQ',
-      '[IKE] no acceptable proposal found', '[IKE] failed to establish CHILD_SA, keeping IKE_SA'], withOurs);
+    const r = classifyFailure(
+      [
+        IKE_UP,
+        '[CFG] received proposals: ESP:AES_GCM_16_256/ECP_384/NO_EXT_SEQ',
+        '[CFG] configured proposals: ESP:AES_CBC_128/HMAC_SHA1_96/MODP_1024/NO_EXT_SEQ',
+        '[IKE] no acceptable proposal found',
+        '[IKE] failed to establish CHILD_SA, keeping IKE_SA',
+      ],
+      withOurs,
+    );
     expect(r).toMatchObject({ code: 'ipsec_proposal_mismatch', phase: 2 });
-    expect(r.message).toContain('The peer offered AES_GCM_16_256/ECP_384/NO_EXT_SEQ; this tunnel accepts AES_CBC_128/HMAC_SHA1_96/MODP_1024/NO_EXT_SEQ: set esp=aes128-sha1-modp1024 on the peer');
+    expect(r.message).toContain(
+      'The peer offered AES_GCM_16_256/ECP_384/NO_EXT_SEQ; this tunnel accepts AES_CBC_128/HMAC_SHA1_96/MODP_1024/NO_EXT_SEQ: set esp=aes128-sha1-modp1024 on the peer',
+    );
     expect(r.message).toContain('change the IPsec policy here');
     // An IKE line does not answer a phase 2 question, nor the reverse.
     expect(proposalsSeen(ikeRefused, 2)).toBeNull();
@@ -131,8 +175,10 @@ describe('what the peer offered and what we accept (issue 16)', () => {
 
   it('as the initiator only the refusal is seen: it says which proposals of ours were refused', () => {
     const r = classifyFailure(['[IKE] received NO_PROPOSAL_CHOSEN notify error'], withOurs);
-    expect(r.message).toBe('Phase 1: no common IKE proposal: the peer refused this tunnel\'s proposals (aes128-sha1-modp1024): set ike=aes128-sha1-modp1024 on the peer ' +
-      '(strongSwan syntax; the downloadable configuration has it for each vendor) or change the IKE policy here.');
+    expect(r.message).toBe(
+      "Phase 1: no common IKE proposal: the peer refused this tunnel's proposals (aes128-sha1-modp1024): set ike=aes128-sha1-modp1024 on the peer " +
+        '(strongSwan syntax; the downloadable configuration has it for each vendor) or change the IKE policy here.',
+    );
   });
 
   it('keeps a long list readable', () => {
@@ -141,23 +187,36 @@ describe('what the peer offered and what we accept (issue 16)', () => {
   });
 });
 
-describe('a wrong remote id and a wrong PSK are told apart where charon\'s lines allow (issue 16)', () => {
+describe("a wrong remote id and a wrong PSK are told apart where charon's lines allow (issue 16)", () => {
   it('an identity that matches no connection (IKEv2 responder) is remote_id_mismatch, naming the id the peer sent', () => {
-    const lines = ['[CFG] looking for peer configs matching 198.51.100.10[198.51.100.10]...203.0.113.10[wrong.example.net]', '[CFG] no matching peer config found'];
+    const lines = [
+      '[CFG] looking for peer configs matching 198.51.100.10[198.51.100.10]...203.0.113.10[wrong.example.net]',
+      '[CFG] no matching peer config found',
+    ];
     expect(presentedId(lines)).toBe('wrong.example.net');
     const r = classifyFailure(lines, ctx);
     expect(r).toMatchObject({ code: 'remote_id_mismatch', phase: 1 });
-    expect(r.message).toBe('Phase 1: the peer identified itself as wrong.example.net, which matches no connection here. This tunnel expects the remote id 203.0.113.10 ' +
-      '(and the peer must expect 198.51.100.10 as this side\'s id): set the peer\'s local id to 203.0.113.10, or change this tunnel\'s remote id.');
+    expect(r.message).toBe(
+      'Phase 1: the peer identified itself as wrong.example.net, which matches no connection here. This tunnel expects the remote id 203.0.113.10 ' +
+        "(and the peer must expect 198.51.100.10 as this side's id): set the peer's local id to 203.0.113.10, or change this tunnel's remote id.",
+    );
   });
 
   it('IKEv1 responder: "no peer config found" is remote_id_mismatch too', () => {
     expect(classifyFailure(['[IKE] no peer config found'], ctx).code).toBe('remote_id_mismatch');
   });
 
-  it('the peer\'s config was found and the MAC failed (IKEv2 responder): psk_mismatch', () => {
-    const r = classifyFailure(['[CFG] looking for peer configs matching 198.51.100.10[198.51.100.10]...203.0.113.10[203.0.113.10]', '[CFG]   candidate "ipsvpn_vpntnl-abc", match: 1/1/28 (me/other/ike)',
-      '[CFG] selected peer config \'ipsvpn_vpntnl-abc\'', '[IKE] tried 1 shared key for \'198.51.100.10\' - \'203.0.113.10\', but MAC mismatched', '[ENC] generating IKE_AUTH response 1 [ N(AUTH_FAILED) ]'], ctx);
+  it("the peer's config was found and the MAC failed (IKEv2 responder): psk_mismatch", () => {
+    const r = classifyFailure(
+      [
+        '[CFG] looking for peer configs matching 198.51.100.10[198.51.100.10]...203.0.113.10[203.0.113.10]',
+        '[CFG]   candidate "ipsvpn_vpntnl-abc", match: 1/1/28 (me/other/ike)',
+        "[CFG] selected peer config 'ipsvpn_vpntnl-abc'",
+        "[IKE] tried 1 shared key for '198.51.100.10' - '203.0.113.10', but MAC mismatched",
+        '[ENC] generating IKE_AUTH response 1 [ N(AUTH_FAILED) ]',
+      ],
+      ctx,
+    );
     expect(r.code).toBe('psk_mismatch');
     expect(r.message).toContain('pre-shared key differs');
   });

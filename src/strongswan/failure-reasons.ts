@@ -48,18 +48,53 @@ interface Rule {
 
 // Order matters: the first rule whose pattern appears wins, most specific first.
 const RULES: Rule[] = [
-  { code: 'traffic_selectors_mismatch', phase: 'any', patterns: [/TS_UNACCEPTABLE/, /INVALID_ID_INFORMATION/, /traffic selectors .* unacceptable/i, /no matching CHILD_SA config found/] },
-  { code: 'ipsec_proposal_mismatch', phase: 2, patterns: [/NO_PROPOSAL_CHOSEN notify, no CHILD_SA built/, /no acceptable proposal found/, /no matching proposal found, sending NO_PROPOSAL_CHOSEN/] },
+  {
+    code: 'traffic_selectors_mismatch',
+    phase: 'any',
+    patterns: [/TS_UNACCEPTABLE/, /INVALID_ID_INFORMATION/, /traffic selectors .* unacceptable/i, /no matching CHILD_SA config found/],
+  },
+  {
+    code: 'ipsec_proposal_mismatch',
+    phase: 2,
+    patterns: [/NO_PROPOSAL_CHOSEN notify, no CHILD_SA built/, /no acceptable proposal found/, /no matching proposal found, sending NO_PROPOSAL_CHOSEN/],
+  },
   // What the responder's lines can tell apart (issue 16): the peer's identity matches no connection
   // (ike_auth.c / phase1.c), or it matched and the key is wrong (psk_authenticator.c). As the
   // initiator we only read the peer's AUTHENTICATION_FAILED, which says neither: the combined code.
   { code: 'remote_id_mismatch', phase: 1, patterns: [/no matching peer config found/, /^(\[\w+\] )?no peer config found/] },
   { code: 'psk_mismatch', phase: 1, patterns: [/tried \d+ shared keys? for .*, but MAC mismatched/] },
-  { code: 'psk_mismatch_or_id_mismatch', phase: 1, patterns: [/AUTHENTICATION_FAILED/, /MAC mismatched/, /no shared key found/, /calculated HASH does not match/, /decryption failed\?/, /peer authentication failed/, /tried \d+ shared key/,
-    // IKEv1 initiator: the peer's encrypted error notify cannot be decrypted, so the keys (the PSK) differ.
-    /INFORMATIONAL_V1 request with message ID \d+ processing failed/] },
-  { code: 'ike_version_or_mode_mismatch', phase: 1, patterns: [/INVALID_MAJOR_VERSION/, /unsupported IKE version/, /Aggressive Mode PSK disabled/, /AGGRESSIVE mode .* not allowed/i, /received .* IKEv1 .* while expecting IKEv2/i, /INVALID_EXCHANGE_TYPE/] },
-  { code: 'ike_proposal_mismatch', phase: 1, patterns: [/NO_PROPOSAL_CHOSEN/, /received proposals unacceptable/, /no proposal found/, /INVALID_KE_PAYLOAD.*\bnot\b/] },
+  {
+    code: 'psk_mismatch_or_id_mismatch',
+    phase: 1,
+    patterns: [
+      /AUTHENTICATION_FAILED/,
+      /MAC mismatched/,
+      /no shared key found/,
+      /calculated HASH does not match/,
+      /decryption failed\?/,
+      /peer authentication failed/,
+      /tried \d+ shared key/,
+      // IKEv1 initiator: the peer's encrypted error notify cannot be decrypted, so the keys (the PSK) differ.
+      /INFORMATIONAL_V1 request with message ID \d+ processing failed/,
+    ],
+  },
+  {
+    code: 'ike_version_or_mode_mismatch',
+    phase: 1,
+    patterns: [
+      /INVALID_MAJOR_VERSION/,
+      /unsupported IKE version/,
+      /Aggressive Mode PSK disabled/,
+      /AGGRESSIVE mode .* not allowed/i,
+      /received .* IKEv1 .* while expecting IKEv2/i,
+      /INVALID_EXCHANGE_TYPE/,
+    ],
+  },
+  {
+    code: 'ike_proposal_mismatch',
+    phase: 1,
+    patterns: [/NO_PROPOSAL_CHOSEN/, /received proposals unacceptable/, /no proposal found/, /INVALID_KE_PAYLOAD.*\bnot\b/],
+  },
   // Not a lone "retransmit N of request": a try whose first packet was lost and whose answer then
   // came (a refusal, say) retransmitted too, and was misread as an unreachable peer.
   { code: 'peer_unreachable', phase: 1, patterns: [/giving up after \d+ retransmits/, /peer not responding/] },
@@ -97,9 +132,11 @@ export function versionOrModeMismatch(reason: FailureReason, ours: IkeFlavour, s
   if (!seen || seen === ours || reason.phase !== 1) return reason;
   if (!['ike_proposal_mismatch', 'psk_mismatch_or_id_mismatch', 'remote_id_mismatch', 'peer_unreachable', 'unknown'].includes(reason.code)) return reason;
   return {
-    code: 'ike_version_or_mode_mismatch', phase: 1,
-    message: `Phase 1: the remote initiates with ${seen}, but this tunnel uses ${ours}. Set the same IKE version ` +
-      '(and, for IKEv1, the same negotiation mode) on both sides: change the tunnel\'s IKE policy or the remote\'s configuration.',
+    code: 'ike_version_or_mode_mismatch',
+    phase: 1,
+    message:
+      `Phase 1: the remote initiates with ${seen}, but this tunnel uses ${ours}. Set the same IKE version ` +
+      "(and, for IKEv1, the same negotiation mode) on both sides: change the tunnel's IKE policy or the remote's configuration.",
   };
 }
 
@@ -110,8 +147,10 @@ export function versionOrModeMismatch(reason: FailureReason, ours: IkeFlavour, s
 export function pfsMismatch(pfs: string): FailureReason {
   const ours = pfs === 'disable' ? 'no PFS' : `PFS with DH group ${pfs}`;
   return {
-    code: 'ipsec_proposal_mismatch', phase: 2,
-    message: `Phase 2: the IPsec SA came up but the remote refused to rekey it: the PFS setting differs. This tunnel uses ${ours}; ` +
+    code: 'ipsec_proposal_mismatch',
+    phase: 2,
+    message:
+      `Phase 2: the IPsec SA came up but the remote refused to rekey it: the PFS setting differs. This tunnel uses ${ours}; ` +
       'set the same PFS group (or disable PFS) on the remote, then download its new configuration.',
   };
 }
@@ -124,8 +163,10 @@ export function rekeyFailed(what: 'IKE_SA' | 'CHILD_SA', lines: string[]): Failu
     ? `the remote refused the ${what === 'IKE_SA' ? 'IKE proposal (its algorithms or DH group changed?)' : 'IPsec proposal (its algorithms or PFS group changed?)'}`
     : 'the remote did not complete it';
   return {
-    code: refused ? (what === 'IKE_SA' ? 'ike_proposal_mismatch' : 'ipsec_proposal_mismatch') : 'rekey_failed', phase,
-    message: `The tunnel is up, but rekeying its ${what} failed: ${why}. charon retries; traffic flows until the SA expires, then the tunnel goes down. ` +
+    code: refused ? (what === 'IKE_SA' ? 'ike_proposal_mismatch' : 'ipsec_proposal_mismatch') : 'rekey_failed',
+    phase,
+    message:
+      `The tunnel is up, but rekeying its ${what} failed: ${why}. charon retries; traffic flows until the SA expires, then the tunnel goes down. ` +
       'Check that the remote still has the configuration downloaded from the platform.',
   };
 }
@@ -159,7 +200,10 @@ export function proposalsSeen(lines: string[], phase: 1 | 2): ProposalsSeen | nu
   for (let i = lines.length - 1; i >= 0; i--) {
     const m = /received proposals: (.*)$/.exec(lines[i]);
     if (!m || !proto.test(m[1])) continue;
-    const conf = lines.slice(i + 1, i + 3).map((l) => /configured proposals: (.*)$/.exec(l)).find(Boolean);
+    const conf = lines
+      .slice(i + 1, i + 3)
+      .map((l) => /configured proposals: (.*)$/.exec(l))
+      .find(Boolean);
     return { received: plainProposals(m[1]), configured: conf ? plainProposals(conf[1]) : null };
   }
   return null;
@@ -195,9 +239,11 @@ export function presentedId(lines: string[]): string | null {
 
 function remoteIdMessage(c: FailureContext, lines: string[]): string {
   const id = presentedId(lines);
-  const said = id ? `the peer identified itself as ${id}, which matches no connection here` : 'the peer\'s identity matches no connection here';
-  return `Phase 1: ${said}. This tunnel expects the remote id ${c.remoteId} (and the peer must expect ${c.localId} as this side's id): ` +
-    `set the peer's local id to ${c.remoteId}, or change this tunnel's remote id.`;
+  const said = id ? `the peer identified itself as ${id}, which matches no connection here` : "the peer's identity matches no connection here";
+  return (
+    `Phase 1: ${said}. This tunnel expects the remote id ${c.remoteId} (and the peer must expect ${c.localId} as this side's id): ` +
+    `set the peer's local id to ${c.remoteId}, or change this tunnel's remote id.`
+  );
 }
 
 const MESSAGES: Record<FailureCode, (c: FailureContext, errmsg: string) => string> = {
@@ -205,13 +251,12 @@ const MESSAGES: Record<FailureCode, (c: FailureContext, errmsg: string) => strin
     `Phase 1: the peer refused authentication. Check that both sides use the same pre-shared key, and that the ids are mirrored: ` +
     `the remote's local id must be ${c.remoteId} and its remote id ${c.localId}.`,
   psk_mismatch: () =>
-    'Phase 1: the peer\'s identity matched this tunnel but its pre-shared key differs. Set the same pre-shared key on both sides ' +
+    "Phase 1: the peer's identity matched this tunnel but its pre-shared key differs. Set the same pre-shared key on both sides " +
     '(edit it here, or load the downloaded configuration on the peer).',
   remote_id_mismatch: (c) => remoteIdMessage(c, []),
   ike_proposal_mismatch: () =>
     'Phase 1: no common IKE proposal. Set the same IKE version, authentication and encryption algorithms and DH group on both sides.',
-  ike_version_or_mode_mismatch: () =>
-    'Phase 1: the IKE version or the IKEv1 negotiation mode (main/aggressive) differs between the two sides.',
+  ike_version_or_mode_mismatch: () => 'Phase 1: the IKE version or the IKEv1 negotiation mode (main/aggressive) differs between the two sides.',
   peer_unreachable: () =>
     'Phase 1: the peer does not answer. Check that the remote gateway is up and reachable, that UDP 500 and 4500 (and ESP) are open, ' +
     'and, if the remote is behind NAT without a fixed address, use a peer gateway of 0.0.0.0 and let the remote initiate.',

@@ -23,20 +23,40 @@ describe('renderIpsecConf', () => {
   it("platform side is the seed's form: left = the platform gateway", () => {
     const c = conn(renderIpsecConf(CASES['ikev2-defaults'], 'platform'), NAME);
     expect(c).toMatchObject({
-      keyingtries: '3', authby: 'psk', auto: 'start', type: 'tunnel', keyexchange: 'ikev2',
-      esp: 'aes128-sha1-modp1024!', ike: 'aes128-sha1-modp1024!', ikelifetime: '86400s', lifetime: '86400s',
-      left: '198.51.100.10', leftid: '198.51.100.10', leftsubnet: '10.0.192.0/20',
-      right: '203.0.113.20', rightid: '203.0.113.20', rightsubnet: '10.23.0.0/16',
-      dpddelay: '8s', dpdtimeout: '13s',
+      keyingtries: '3',
+      authby: 'psk',
+      auto: 'start',
+      type: 'tunnel',
+      keyexchange: 'ikev2',
+      esp: 'aes128-sha1-modp1024!',
+      ike: 'aes128-sha1-modp1024!',
+      ikelifetime: '86400s',
+      lifetime: '86400s',
+      left: '198.51.100.10',
+      leftid: '198.51.100.10',
+      leftsubnet: '10.0.192.0/20',
+      right: '203.0.113.20',
+      rightid: '203.0.113.20',
+      rightsubnet: '10.23.0.0/16',
+      dpddelay: '8s',
+      dpdtimeout: '13s',
     });
   });
 
   it('remote side swaps left/right, ids and subnets, and never gives up', () => {
     const c = conn(renderIpsecConf(CASES['ikev1-aggressive-fqdn'], 'remote'), NAME);
     expect(c).toMatchObject({
-      left: '203.0.113.20', leftid: 'office.example.net', leftsubnet: '10.23.0.0/16',
-      right: '198.51.100.10', rightid: '198.51.100.10', rightsubnet: '10.0.192.0/20',
-      auto: 'start', keyingtries: '%forever', dpdaction: 'restart', keyexchange: 'ikev1', aggressive: 'yes',
+      left: '203.0.113.20',
+      leftid: 'office.example.net',
+      leftsubnet: '10.23.0.0/16',
+      right: '198.51.100.10',
+      rightid: '198.51.100.10',
+      rightsubnet: '10.0.192.0/20',
+      auto: 'start',
+      keyingtries: '%forever',
+      dpdaction: 'restart',
+      keyexchange: 'ikev1',
+      aggressive: 'yes',
     });
   });
 
@@ -76,7 +96,10 @@ describe('renderIpsecConf', () => {
       const pairs = [1, 2].map((n) => conn(text, `${NAME}-${n}`));
       for (const p of pairs) expect(p).toMatchObject({ also: NAME, auto: 'start' });
       const [l, r] = side === 'platform' ? ['leftsubnet', 'rightsubnet'] : ['rightsubnet', 'leftsubnet'];
-      expect(pairs.map((p) => [p[l], p[r]])).toEqual([['10.0.192.0/20', '10.23.0.0/16'], ['10.0.192.0/20', '10.25.0.0/16']]);
+      expect(pairs.map((p) => [p[l], p[r]])).toEqual([
+        ['10.0.192.0/20', '10.23.0.0/16'],
+        ['10.0.192.0/20', '10.25.0.0/16'],
+      ]);
     }
   });
 
@@ -84,7 +107,12 @@ describe('renderIpsecConf', () => {
     const t = CASES['ikev2-any-peer'];
     expect(conn(renderIpsecConf(t, 'platform'), NAME)).toMatchObject({ right: '%any', rightid: '203.0.113.77', auto: 'add', dpdaction: 'clear' });
     expect(conn(renderIpsecConf(t, 'remote'), NAME)).toMatchObject({
-      left: '%defaultroute', leftid: '203.0.113.77', right: '198.51.100.10', rightid: '198.51.100.10', auto: 'start', closeaction: 'restart',
+      left: '%defaultroute',
+      leftid: '203.0.113.77',
+      right: '198.51.100.10',
+      rightid: '198.51.100.10',
+      auto: 'start',
+      closeaction: 'restart',
     });
     expect(conn(renderIpsecConf(CASES['ikev2-defaults'], 'remote'), NAME)).not.toHaveProperty('closeaction');
   });
@@ -123,14 +151,20 @@ describe('renderIpsecSecrets', () => {
 
   // strongSwan's parser: a quoted secret runs to the next quote of the same kind, no escapes;
   // 0x... is hex. Any PSK the spec allows must come back byte for byte.
-  it('round-trips every PSK the spec allows through strongSwan\'s secret syntax', () => {
-    const pskChar = fc.integer({ min: 0x21, max: 0x7e }).filter((c) => c !== 0x3f).map((c) => String.fromCharCode(c));
+  it("round-trips every PSK the spec allows through strongSwan's secret syntax", () => {
+    const pskChar = fc
+      .integer({ min: 0x21, max: 0x7e })
+      .filter((c) => c !== 0x3f)
+      .map((c) => String.fromCharCode(c));
     fc.assert(
-      fc.property(fc.array(pskChar, { minLength: 1, maxLength: 128 }).map((a) => a.join('')), (psk) => {
-        const out = formatPsk(psk);
-        const parsed = out.startsWith('"') ? out.slice(1, out.indexOf('"', 1)) : Buffer.from(out.slice(2), 'hex').toString('latin1');
-        expect(parsed).toBe(psk);
-      }),
+      fc.property(
+        fc.array(pskChar, { minLength: 1, maxLength: 128 }).map((a) => a.join('')),
+        (psk) => {
+          const out = formatPsk(psk);
+          const parsed = out.startsWith('"') ? out.slice(1, out.indexOf('"', 1)) : Buffer.from(out.slice(2), 'hex').toString('latin1');
+          expect(parsed).toBe(psk);
+        },
+      ),
     );
   });
 });

@@ -84,7 +84,7 @@ function headerLines(t: RenderableTunnel, side: Side): string[] {
       : `# left = this device (the peer gateway), right = the platform's VPN gateway ${t.gatewayIp}.`,
   ];
   if (side === 'platform') {
-    lines.push('# This is the platform\'s view. On your device swap left/right, leftid/rightid and');
+    lines.push("# This is the platform's view. On your device swap left/right, leftid/rightid and");
     lines.push('# leftsubnet/rightsubnet, or download the remote-side file instead.');
   } else {
     lines.push('# Copy the conn section(s) into /etc/ipsec.conf and the secrets line into /etc/ipsec.secrets.');
@@ -106,9 +106,14 @@ function headerLines(t: RenderableTunnel, side: Side): string[] {
     lines.push('# Aggressive mode: a strongSwan responder needs charon.i_dont_care_about_security_and_use_aggressive_mode_psk=yes.');
   }
   if (side === 'remote') lines.push(...platformDpdNote(t).map((l) => `# The platform's side: ${l}.`));
-  const mss = side === 'platform'
-    ? linuxMssClampNote(t, t.remoteCidrs, 'the platform\'s gateway clamps the MSS of TCP connections through this tunnel to it, as these rules do (ipsec.conf has no keyword for it):')
-    : linuxMssClampNote(t, t.localCidrs, `${REMOTE_MSS_SENTENCE} (ipsec.conf has no keyword for it):`);
+  const mss =
+    side === 'platform'
+      ? linuxMssClampNote(
+          t,
+          t.remoteCidrs,
+          "the platform's gateway clamps the MSS of TCP connections through this tunnel to it, as these rules do (ipsec.conf has no keyword for it):",
+        )
+      : linuxMssClampNote(t, t.localCidrs, `${REMOTE_MSS_SENTENCE} (ipsec.conf has no keyword for it):`);
   lines.push(...mss.map((l) => `# ${l}`));
   return lines;
 }

@@ -131,7 +131,10 @@ export function assertRenderable(t: RenderableTunnel): void {
   if (!TUNNEL_ID.test(t.id)) problems.push(`tunnel id '${t.id}' must be letters, digits, '-' or '_'`);
   if (!isIpv4(t.gatewayIp) || t.gatewayIp === ANY_PEER) problems.push(`gatewayIp '${t.gatewayIp}' is not an IPv4 address`);
   if (!isIpv4(t.peerIp)) problems.push(`peerIp '${t.peerIp}' is not an IPv4 address`);
-  for (const [field, list] of [['localCidrs', t.localCidrs], ['remoteCidrs', t.remoteCidrs]] as const) {
+  for (const [field, list] of [
+    ['localCidrs', t.localCidrs],
+    ['remoteCidrs', t.remoteCidrs],
+  ] as const) {
     if (!list.length) problems.push(`${field} is empty`);
     for (const c of list) if (normalizeCidr(c) !== c) problems.push(`${field} entry '${c}' is not a normalised CIDR`);
   }
@@ -171,10 +174,12 @@ export function linuxMssClampNote(t: RenderableTunnel, towards: string[], senten
 export function platformDpdNote(t: RenderableTunnel): string[] {
   const { action } = optionsOf(t).dpd;
   if (!canInitiate(t) || action === 'restart') return [];
-  return [action === 'clear'
-    ? 'after dead peer detection the platform drops the tunnel and waits (dpd action clear): this device must start it again'
-    : 'after dead peer detection the platform waits for traffic from its side before initiating (dpd action hold): this device should start it again'];
+  return [
+    action === 'clear'
+      ? 'after dead peer detection the platform drops the tunnel and waits (dpd action clear): this device must start it again'
+      : 'after dead peer detection the platform waits for traffic from its side before initiating (dpd action hold): this device should start it again',
+  ];
 }
 
 /** What the remote's own files say about the platform's clamp (every vendor's header). */
-export const REMOTE_MSS_SENTENCE = 'the platform\'s gateway clamps the MSS of TCP connections through this tunnel to it; clamp on this side too';
+export const REMOTE_MSS_SENTENCE = "the platform's gateway clamps the MSS of TCP connections through this tunnel to it; clamp on this side too";

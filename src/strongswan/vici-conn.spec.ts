@@ -72,7 +72,9 @@ describe('renderLoadConn', () => {
     [14, 'aes256-sha256-modp2048', 'aes256-sha1-modp2048'],
     [24, 'aes256-sha256-modp2048s256', 'aes256-sha1-modp2048s256'],
   ] as const)('DH %s with aes256/sha2-256', (dh, ike, esp) => {
-    const msg = renderLoadConn(tunnel({ ike: { encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-256', dhGroup: dh }, ipsec: { encryptionAlgorithm: 'aes256', pfsGroup: dh } }));
+    const msg = renderLoadConn(
+      tunnel({ ike: { encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-256', dhGroup: dh }, ipsec: { encryptionAlgorithm: 'aes256', pfsGroup: dh } }),
+    );
     expect(conn(msg).proposals).toEqual([ike]);
     expect(child(msg, 'ipsvpn_vpntnl-k3j9x2ab').esp_proposals).toEqual([esp]);
   });
@@ -85,11 +87,19 @@ describe('renderLoadConn', () => {
   });
 
   it('by default charon never starts a tunnel itself: the worker initiates', () => {
-    expect(child(renderLoadConn(CASES['ikev2-defaults']), 'ipsvpn_vpntnl-k3j9x2ab')).toMatchObject({ start_action: 'none', dpd_action: 'clear', close_action: 'none' });
+    expect(child(renderLoadConn(CASES['ikev2-defaults']), 'ipsvpn_vpntnl-k3j9x2ab')).toMatchObject({
+      start_action: 'none',
+      dpd_action: 'clear',
+      close_action: 'none',
+    });
   });
 
   it('autoStart lets charon start and restart a tunnel with a known peer', () => {
-    expect(child(renderLoadConn(CASES['ikev2-defaults'], { autoStart: true }), 'ipsvpn_vpntnl-k3j9x2ab')).toMatchObject({ start_action: 'start', dpd_action: 'restart', close_action: 'start' });
+    expect(child(renderLoadConn(CASES['ikev2-defaults'], { autoStart: true }), 'ipsvpn_vpntnl-k3j9x2ab')).toMatchObject({
+      start_action: 'start',
+      dpd_action: 'restart',
+      close_action: 'start',
+    });
   });
 
   it('a 0.0.0.0 peer: remote_addrs %any, and the platform never initiates, even with autoStart', () => {
@@ -127,7 +137,12 @@ describe('renderLoadConn', () => {
 
 describe('renderLoadShared', () => {
   it('is keyed by the two ids, with a per-tunnel id for unload-shared', () => {
-    expect(renderLoadShared(CASES['ikev2-defaults'])).toEqual({ id: 'ipsvpn_vpntnl-k3j9x2ab-psk', type: 'IKE', data: 'ucloud.1231', owners: ['198.51.100.10', '203.0.113.20'] });
+    expect(renderLoadShared(CASES['ikev2-defaults'])).toEqual({
+      id: 'ipsvpn_vpntnl-k3j9x2ab-psk',
+      type: 'IKE',
+      data: 'ucloud.1231',
+      owners: ['198.51.100.10', '203.0.113.20'],
+    });
     expect(sharedSecretId('vpntnl-k3j9x2ab')).toBe('ipsvpn_vpntnl-k3j9x2ab-psk');
   });
 

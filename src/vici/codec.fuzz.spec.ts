@@ -19,16 +19,10 @@ const valueArb = fc.oneof(
 );
 
 const sectionArb: fc.Arbitrary<ViciSection> = fc.letrec<{ section: ViciSection }>((tie) => ({
-  section: fc.dictionary(
-    longNameArb,
-    fc.oneof(
-      { depthSize: 'small', withCrossShrink: true },
-      valueArb,
-      fc.array(valueArb, { maxLength: 5 }),
-      tie('section'),
-    ),
-    { maxKeys: 6, noNullPrototype: true },
-  ),
+  section: fc.dictionary(longNameArb, fc.oneof({ depthSize: 'small', withCrossShrink: true }, valueArb, fc.array(valueArb, { maxLength: 5 }), tie('section')), {
+    maxKeys: 6,
+    noNullPrototype: true,
+  }),
 })).section;
 
 const packetArb: fc.Arbitrary<ViciPacket> = fc.oneof(
@@ -46,8 +40,9 @@ const packetArb: fc.Arbitrary<ViciPacket> = fc.oneof(
 const tokenArb = fc.oneof(
   nameArb.map((n) => Buffer.concat([Buffer.of(1, n.length), Buffer.from(n, 'latin1')])),
   fc.constant(Buffer.of(2)),
-  fc.tuple(nameArb, fc.uint8Array({ maxLength: 8 })).map(([n, v]) =>
-    Buffer.concat([Buffer.of(3, n.length), Buffer.from(n, 'latin1'), Buffer.of(0, v.length), Buffer.from(v)])),
+  fc
+    .tuple(nameArb, fc.uint8Array({ maxLength: 8 }))
+    .map(([n, v]) => Buffer.concat([Buffer.of(3, n.length), Buffer.from(n, 'latin1'), Buffer.of(0, v.length), Buffer.from(v)])),
   nameArb.map((n) => Buffer.concat([Buffer.of(4, n.length), Buffer.from(n, 'latin1')])),
   fc.uint8Array({ maxLength: 8 }).map((v) => Buffer.concat([Buffer.of(5, 0, v.length), Buffer.from(v)])),
   fc.constant(Buffer.of(6)),
@@ -55,8 +50,7 @@ const tokenArb = fc.oneof(
 );
 
 function hasIndexKey(section: ViciSection): boolean {
-  return Object.entries(section).some(([k, v]) =>
-    /^(0|[1-9]\d*)$/.test(k) || (typeof v === 'object' && !Array.isArray(v) && hasIndexKey(v)));
+  return Object.entries(section).some(([k, v]) => /^(0|[1-9]\d*)$/.test(k) || (typeof v === 'object' && !Array.isArray(v) && hasIndexKey(v)));
 }
 
 /** Runs `fn`; returns the error code, or 'ok'. Any non-protocol exception fails the property. */
@@ -103,51 +97,66 @@ function readAll(chunks: Buffer[]): { packets: ViciPacket[]; end: string } {
 
 describe('codec properties', () => {
   it('(a) decode(encode(m)) === m for arbitrary valid messages', () => {
-    fc.assert(fc.property(sectionArb, (m) => {
-      expect(decodeMessage(encodeMessage(m))).toEqual(m);
-    }), { numRuns: runs(300) });
+    fc.assert(
+      fc.property(sectionArb, (m) => {
+        expect(decodeMessage(encodeMessage(m))).toEqual(m);
+      }),
+      { numRuns: runs(300) },
+    );
   });
 
   it('(a) decode(encode(p)) === p for arbitrary packets, framed and streamed', () => {
-    fc.assert(fc.property(fc.array(packetArb, { maxLength: 4 }), fc.array(fc.nat(), { maxLength: 6 }), (ps, cuts) => {
-      const stream = Buffer.concat(ps.map((p) => encodeFrame(p)));
-      const { packets, end } = readAll(split(stream, cuts));
-      expect(end).toBe('ok');
-      // read back binary-safe (latin1), re-encoding must reproduce the stream byte for byte
-      expect(Buffer.concat(packets.map((p) => encodeFrame(p, { encoding: 'latin1' }))).equals(stream)).toBe(true);
-      expect(ps.map((p) => decodePacket(encodePacket(p)))).toEqual(ps);
-    }), { numRuns: runs(200) });
+    fc.assert(
+      fc.property(fc.array(packetArb, { maxLength: 4 }), fc.array(fc.nat(), { maxLength: 6 }), (ps, cuts) => {
+        const stream = Buffer.concat(ps.map((p) => encodeFrame(p)));
+        const { packets, end } = readAll(split(stream, cuts));
+        expect(end).toBe('ok');
+        // read back binary-safe (latin1), re-encoding must reproduce the stream byte for byte
+        expect(Buffer.concat(packets.map((p) => encodeFrame(p, { encoding: 'latin1' }))).equals(stream)).toBe(true);
+        expect(ps.map((p) => decodePacket(encodePacket(p)))).toEqual(ps);
+      }),
+      { numRuns: runs(200) },
+    );
   });
 
   it('(a) encode(decode(bytes)) === bytes for every byte string the decoder accepts (latin1, up to JS key order)', () => {
     let accepted = 0;
-    fc.assert(fc.property(fc.array(tokenArb, { maxLength: 12 }), (tokens) => {
-      const bytes = Buffer.concat(tokens);
-      let decoded: ViciSection | undefined;
-      const result = outcome(() => (decoded = decodeMessage(bytes, { encoding: 'latin1' })));
-      if (result === 'ok' && decoded) {
-        accepted++;
-        const again = encodeMessage(decoded, { encoding: 'latin1' });
-        expect(decodeMessage(again, { encoding: 'latin1' })).toEqual(decoded);
-        // JS objects list integer-like keys ("0", "17") first, so only then can the order change
-        if (!hasIndexKey(decoded)) expect(again.equals(bytes)).toBe(true);
-      }
-    }), { numRuns: runs(2000) });
+    fc.assert(
+      fc.property(fc.array(tokenArb, { maxLength: 12 }), (tokens) => {
+        const bytes = Buffer.concat(tokens);
+        let decoded: ViciSection | undefined;
+        const result = outcome(() => (decoded = decodeMessage(bytes, { encoding: 'latin1' })));
+        if (result === 'ok' && decoded) {
+          accepted++;
+          const again = encodeMessage(decoded, { encoding: 'latin1' });
+          expect(decodeMessage(again, { encoding: 'latin1' })).toEqual(decoded);
+          // JS objects list integer-like keys ("0", "17") first, so only then can the order change
+          if (!hasIndexKey(decoded)) expect(again.equals(bytes)).toBe(true);
+        }
+      }),
+      { numRuns: runs(2000) },
+    );
     expect(accepted).toBeGreaterThan(20); // the generator must exercise the success path too
   });
 });
 
 describe('decoder fuzzing', () => {
   it('(b) arbitrary bytes as a packet payload: a packet or a ViciProtocolError', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), fc.constantFrom<'utf8' | 'latin1'>('utf8', 'latin1'), (bytes, encoding) => {
-      outcome(() => decodePacket(Buffer.from(bytes), { encoding }));
-    }), { numRuns: runs(3000) });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), fc.constantFrom<'utf8' | 'latin1'>('utf8', 'latin1'), (bytes, encoding) => {
+        outcome(() => decodePacket(Buffer.from(bytes), { encoding }));
+      }),
+      { numRuns: runs(3000) },
+    );
   });
 
   it('(b) arbitrary bytes through the frame reader, in arbitrary chunks', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 128 }), fc.array(fc.nat(), { maxLength: 8 }), (bytes, cuts) => {
-      readAll(split(Buffer.from(bytes), cuts));
-    }), { numRuns: runs(2000) });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 128 }), fc.array(fc.nat(), { maxLength: 8 }), (bytes, cuts) => {
+        readAll(split(Buffer.from(bytes), cuts));
+      }),
+      { numRuns: runs(2000) },
+    );
   });
 
   const mutation = fc.oneof(
@@ -172,23 +181,29 @@ describe('decoder fuzzing', () => {
   }
 
   it('(b) mutated valid frames: packets or a ViciProtocolError, the same for any chunking', () => {
-    fc.assert(fc.property(
-      fc.array(packetArb, { minLength: 1, maxLength: 3 }),
-      fc.array(mutation, { minLength: 1, maxLength: 4 }),
-      fc.array(fc.nat(), { maxLength: 8 }),
-      (ps, ms, cuts) => {
-        const stream = mutate(Buffer.concat(ps.map((p) => encodeFrame(p))), ms);
-        const whole = readAll([stream]);
-        const chunked = readAll(split(stream, cuts));
-        expect(chunked.end).toBe(whole.end);
-        expect(chunked.packets).toEqual(whole.packets);
-      },
-    ), { numRuns: runs(1500) });
+    fc.assert(
+      fc.property(
+        fc.array(packetArb, { minLength: 1, maxLength: 3 }),
+        fc.array(mutation, { minLength: 1, maxLength: 4 }),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        (ps, ms, cuts) => {
+          const stream = mutate(Buffer.concat(ps.map((p) => encodeFrame(p))), ms);
+          const whole = readAll([stream]);
+          const chunked = readAll(split(stream, cuts));
+          expect(chunked.end).toBe(whole.end);
+          expect(chunked.packets).toEqual(whole.packets);
+        },
+      ),
+      { numRuns: runs(1500) },
+    );
   });
 
   it('(b) mutated payloads straight into decodePacket', () => {
-    fc.assert(fc.property(packetArb, fc.array(mutation, { minLength: 1, maxLength: 3 }), (p, ms) => {
-      outcome(() => decodePacket(mutate(encodePacket(p), ms)));
-    }), { numRuns: runs(2000) });
+    fc.assert(
+      fc.property(packetArb, fc.array(mutation, { minLength: 1, maxLength: 3 }), (p, ms) => {
+        outcome(() => decodePacket(mutate(encodePacket(p), ms)));
+      }),
+      { numRuns: runs(2000) },
+    );
   });
 });

@@ -1,14 +1,4 @@
-import {
-  decodeMessage,
-  decodePacket,
-  encodeFrame,
-  encodeMessage,
-  encodePacket,
-  MAX_DEPTH,
-  MAX_PAYLOAD,
-  PacketType,
-  ViciPacket,
-} from './codec';
+import { decodeMessage, decodePacket, encodeFrame, encodeMessage, encodePacket, MAX_DEPTH, MAX_PAYLOAD, PacketType, ViciPacket } from './codec';
 import { ViciProtocolError } from './errors';
 import type { ViciSection } from './message';
 
@@ -55,13 +45,18 @@ describe('message elements', () => {
     ['empty section', { s: {} }],
     ['empty name', { '': 'v' }],
     ['nested sections', { a: { b: { c: { d: 'deep', l: ['1', '2'] } }, e: 'f' }, g: ['h'] }],
-    ['charon-like load-conn', {
-      site: {
-        version: '2', local_addrs: ['192.0.2.1'], proposals: ['aes128-sha256-modp2048'],
-        local: { auth: 'psk', id: '192.0.2.1' },
-        children: { net: { local_ts: ['10.1.0.0/24', '10.3.0.0/24'], start_action: 'none' } },
+    [
+      'charon-like load-conn',
+      {
+        site: {
+          version: '2',
+          local_addrs: ['192.0.2.1'],
+          proposals: ['aes128-sha256-modp2048'],
+          local: { auth: 'psk', id: '192.0.2.1' },
+          children: { net: { local_ts: ['10.1.0.0/24', '10.3.0.0/24'], start_action: 'none' } },
+        },
       },
-    }],
+    ],
     ['utf8 values', { msg: 'déjà vu – 東京 🚀' }],
   ])('round-trips %s', (_label, m) => {
     expect(decodeMessage(encodeMessage(m))).toEqual(m);
@@ -111,8 +106,11 @@ describe('message elements', () => {
 describe('packets', () => {
   const cases: Array<[string, ViciPacket, Buffer]> = [
     ['CMD_REQUEST', { type: PacketType.CMD_REQUEST, name: 'version', message: {} }, msg(Buffer.of(0), name('version'))],
-    ['CMD_REQUEST with message', { type: PacketType.CMD_REQUEST, name: 'unload-conn', message: { name: 'x' } },
-      msg(Buffer.of(0), name('unload-conn'), KV('name', 'x'))],
+    [
+      'CMD_REQUEST with message',
+      { type: PacketType.CMD_REQUEST, name: 'unload-conn', message: { name: 'x' } },
+      msg(Buffer.of(0), name('unload-conn'), KV('name', 'x')),
+    ],
     ['CMD_RESPONSE', { type: PacketType.CMD_RESPONSE, message: { success: 'yes' } }, msg(Buffer.of(1), KV('success', 'yes'))],
     ['CMD_RESPONSE empty', { type: PacketType.CMD_RESPONSE, message: {} }, Buffer.of(1)],
     ['CMD_UNKNOWN', { type: PacketType.CMD_UNKNOWN }, Buffer.of(2)],
@@ -120,8 +118,11 @@ describe('packets', () => {
     ['EVENT_UNREGISTER', { type: PacketType.EVENT_UNREGISTER, name: 'log' }, msg(Buffer.of(4), name('log'))],
     ['EVENT_CONFIRM', { type: PacketType.EVENT_CONFIRM }, Buffer.of(5)],
     ['EVENT_UNKNOWN', { type: PacketType.EVENT_UNKNOWN }, Buffer.of(6)],
-    ['EVENT', { type: PacketType.EVENT, name: 'list-sa', message: { site: { state: 'ESTABLISHED' } } },
-      msg(Buffer.of(7), name('list-sa'), SS('site'), KV('state', 'ESTABLISHED'), SE)],
+    [
+      'EVENT',
+      { type: PacketType.EVENT, name: 'list-sa', message: { site: { state: 'ESTABLISHED' } } },
+      msg(Buffer.of(7), name('list-sa'), SS('site'), KV('state', 'ESTABLISHED'), SE),
+    ],
   ];
 
   it.each(cases)('%s encodes to the exact bytes and decodes back', (_label, packet, bytes) => {
@@ -157,7 +158,7 @@ describe('encoder rejects what charon could not parse', () => {
     ['value of 65536 bytes', () => encodeMessage({ k: 'v'.repeat(65536) }), 'value_too_long'],
     ['list item of 65536 bytes', () => encodeMessage({ l: ['v'.repeat(65536)] }), 'value_too_long'],
     ['value of 65536 bytes after utf8', () => encodeMessage({ k: 'é'.repeat(32768) }), 'value_too_long'],
-    ['non-ASCII name', () => encodeMessage({ 'clé': 'v' }), 'invalid_name'],
+    ['non-ASCII name', () => encodeMessage({ clé: 'v' }), 'invalid_name'],
     ['non-ASCII packet name', () => encodePacket({ type: PacketType.CMD_REQUEST, name: 'ünload', message: {} }), 'invalid_name'],
     ['number value', () => encodeMessage({ k: 5 } as unknown as ViciSection), 'invalid_value'],
     ['null value', () => encodeMessage({ k: null } as unknown as ViciSection), 'invalid_value'],

@@ -42,8 +42,14 @@ export type ViciPacket =
 
 // [named, carries a message] per packet type, indexed by type code
 const PACKET_SHAPE: ReadonlyArray<readonly [boolean, boolean]> = [
-  [true, true], [false, true], [false, false], [true, false],
-  [true, false], [false, false], [false, false], [true, true],
+  [true, true],
+  [false, true],
+  [false, false],
+  [true, false],
+  [true, false],
+  [false, false],
+  [false, false],
+  [true, true],
 ];
 
 export interface CodecOptions {

@@ -174,7 +174,11 @@ export class ViciCommands {
    * the outcome later, as a `child-rekey`/`ike-rekey` event or, when it fails, in its log.
    */
   async rekey(options: RekeyOptions): Promise<{ matches: number }> {
-    const r = await this.mutate('rekey', build({ child: options.child, ike: options.ike, 'child-id': options.childId, 'ike-id': options.ikeId, reauth: options.reauth }), options);
+    const r = await this.mutate(
+      'rekey',
+      build({ child: options.child, ike: options.ike, 'child-id': options.childId, 'ike-id': options.ikeId, reauth: options.reauth }),
+      options,
+    );
     return { matches: Number(str(r, 'matches') ?? 0) || 0 };
   }
 

@@ -3,14 +3,7 @@
 // replies, and unregistering a streamed command's event could cancel a subscription.
 import type { ViciSection } from './message';
 import { ViciSession } from './session';
-import type {
-  ConnectionChange,
-  RequestOptions,
-  SessionState,
-  ViciEventHandler,
-  ViciSessionOptions,
-  ViciSubscription,
-} from './session-types';
+import type { ConnectionChange, RequestOptions, SessionState, ViciEventHandler, ViciSessionOptions, ViciSubscription } from './session-types';
 
 export class ViciEventStream {
   private readonly session: ViciSession;

@@ -107,9 +107,11 @@ describe('FrameReader', () => {
     const reader = new FrameReader();
     reader.push(Buffer.concat([stream, header(1), Buffer.of(42)]));
     const got: ViciPacket[] = [];
-    expect(errorCode(() => {
-      for (let p = reader.next(); p; p = reader.next()) got.push(p);
-    })).toBe('unknown_packet');
+    expect(
+      errorCode(() => {
+        for (let p = reader.next(); p; p = reader.next()) got.push(p);
+      }),
+    ).toBe('unknown_packet');
     expect(got).toEqual(packets);
   });
 });

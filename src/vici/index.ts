@@ -50,14 +50,5 @@ export type {
 export { ViciEventStream } from './event-stream';
 export { ViciCommands, parseControlLog } from './commands';
 export type { InitiateOptions, ListSasFilter, SharedSecret, TerminateOptions } from './commands';
-export type {
-  ChildSaInfo,
-  ConnEntry,
-  ControlLogLine,
-  ControlResult,
-  IkeSaEntry,
-  IkeSaInfo,
-  StatsInfo,
-  VersionInfo,
-} from './types';
+export type { ChildSaInfo, ConnEntry, ControlLogLine, ControlResult, IkeSaEntry, IkeSaInfo, StatsInfo, VersionInfo } from './types';
 export { REDACTED, redactSecrets } from './redact';

@@ -8,11 +8,7 @@ export const REDACTED = '<redacted>';
 export function redactSecrets(message: ViciSection): ViciSection {
   const out: ViciSection = {};
   for (const [key, value] of Object.entries(message)) {
-    const copy: ViciValue = SECRET_KEYS.has(key.toLowerCase())
-      ? REDACTED
-      : typeof value === 'string' || Array.isArray(value)
-        ? value
-        : redactSecrets(value);
+    const copy: ViciValue = SECRET_KEYS.has(key.toLowerCase()) ? REDACTED : typeof value === 'string' || Array.isArray(value) ? value : redactSecrets(value);
     Object.defineProperty(out, key, { value: copy, enumerable: true, writable: true, configurable: true });
   }
   return out;

@@ -1,11 +1,5 @@
 import { PacketType } from './codec';
-import {
-  ViciConnectionError,
-  ViciProtocolError,
-  ViciTimeoutError,
-  ViciUnknownCommandError,
-  ViciUnknownEventError,
-} from './errors';
+import { ViciConnectionError, ViciProtocolError, ViciTimeoutError, ViciUnknownCommandError, ViciUnknownEventError } from './errors';
 import type { ViciSection } from './message';
 import { ViciSession } from './session';
 import { FakeViciServer } from './testing/fake-vici-server';
@@ -187,7 +181,10 @@ describe('ViciSession streamed commands', () => {
     const result = await session.streamedRequest('list-sas', 'list-sa', { noblock: 'yes' }, { onEvent: (m) => seen.push(m) });
     expect(result.events).toEqual([{ a: { state: 'ESTABLISHED' } }, { b: { state: 'CONNECTING' } }]);
     expect(seen).toEqual(result.events);
-    expect(subscribed).toEqual([['ike-updown', { early: 'yes' }], ['ike-updown', { up: 'yes' }]]);
+    expect(subscribed).toEqual([
+      ['ike-updown', { early: 'yes' }],
+      ['ike-updown', { up: 'yes' }],
+    ]);
     const types = fake.clients[0].received.map((p) => p.type);
     expect(types).toEqual([
       PacketType.EVENT_REGISTER, // ike-updown (subscription)
@@ -215,7 +212,18 @@ describe('ViciSession streamed commands', () => {
       c.event('list-sa', { a: {} });
       c.respond({});
     });
-    await expect(session.streamedRequest('list-sas', 'list-sa', {}, { onEvent: () => { throw new Error('boom'); } })).rejects.toThrow('boom');
+    await expect(
+      session.streamedRequest(
+        'list-sas',
+        'list-sa',
+        {},
+        {
+          onEvent: () => {
+            throw new Error('boom');
+          },
+        },
+      ),
+    ).rejects.toThrow('boom');
     await expect(session.request('version')).resolves.toHaveProperty('daemon', 'charon');
     expect(fake.clients).toHaveLength(1);
   });

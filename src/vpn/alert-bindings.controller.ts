@@ -12,7 +12,8 @@ import { TunnelsService } from './tunnels/tunnels.service';
 import { BindAlertTemplateDto } from '../alerts/alert-template.dto';
 import { AlertTemplatesService } from '../alerts/alert-templates.service';
 
-const DESCRIPTION = 'alertTemplateId: a template of this tenant (another tenant\'s answers 400, rule exists), or null for no alerts. ' +
+const DESCRIPTION =
+  "alertTemplateId: a template of this tenant (another tenant's answers 400, rule exists), or null for no alerts. " +
   'Open alerts of the previous template end as `cleared` at the next evaluation, without a notification.';
 
 @ApiTags('vpn-gateways')
@@ -20,7 +21,10 @@ const DESCRIPTION = 'alertTemplateId: a template of this tenant (another tenant\
 @Roles('tenant')
 @Controller('api/v1/vpn-gateways')
 export class GatewayAlertTemplateController {
-  constructor(private readonly templates: AlertTemplatesService, private readonly gateways: GatewaysService) {}
+  constructor(
+    private readonly templates: AlertTemplatesService,
+    private readonly gateways: GatewaysService,
+  ) {}
 
   @Put(':id/alert-template')
   @ApiOperation({ summary: 'Bind the gateway to an alert template', description: DESCRIPTION })
@@ -39,7 +43,10 @@ export class GatewayAlertTemplateController {
 @Roles('tenant')
 @Controller('api/v1/vpn-tunnels')
 export class TunnelAlertTemplateController {
-  constructor(private readonly templates: AlertTemplatesService, private readonly tunnels: TunnelsService) {}
+  constructor(
+    private readonly templates: AlertTemplatesService,
+    private readonly tunnels: TunnelsService,
+  ) {}
 
   @Put(':id/alert-template')
   @ApiOperation({ summary: 'Bind the tunnel to an alert template (does not reconnect)', description: DESCRIPTION })

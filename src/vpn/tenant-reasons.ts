@@ -6,7 +6,8 @@
 const TENANT_SAFE_GATEWAY_REASONS = [/^waiting for a gateway host$/, /^renewed: starting again$/, /^expired at \S+: renew before \S+ or it is released$/];
 
 export const GATEWAY_FAILED_FOR_TENANT = 'the platform could not start this gateway; the operator has been alerted (quote the gateway id to support)';
-export const CONFIG_REJECTED_FOR_TENANT = 'the gateway could not load this tunnel\'s configuration; the operator has been alerted (quote the tunnel id to support). Editing the tunnel retries';
+export const CONFIG_REJECTED_FOR_TENANT =
+  "the gateway could not load this tunnel's configuration; the operator has been alerted (quote the tunnel id to support). Editing the tunnel retries";
 
 /** The gateway's state reason as its tenant sees it. */
 export function tenantGatewayReason(reason: string | null): string | null {

@@ -31,7 +31,12 @@ export const CHARGE_TYPE_WORDS: Record<ChargeType, Localized> = {
   yearly: { zh: '按年', en: 'Yearly' },
 };
 
-assertWordsForEveryCode([RESOURCE_STATES, RESOURCE_STATE_WORDS], [GATEWAY_STATES, GATEWAY_STATE_WORDS], [CONNECTION_STATES, CONNECTION_STATE_WORDS], [CHARGE_TYPES, CHARGE_TYPE_WORDS]);
+assertWordsForEveryCode(
+  [RESOURCE_STATES, RESOURCE_STATE_WORDS],
+  [GATEWAY_STATES, GATEWAY_STATE_WORDS],
+  [CONNECTION_STATES, CONNECTION_STATE_WORDS],
+  [CHARGE_TYPES, CHARGE_TYPE_WORDS],
+);
 
 const NAME = { zh: '名称', en: 'Name' };
 const RESOURCE_ID = { zh: '资源 ID', en: 'ID' };
@@ -41,12 +46,36 @@ const withCidr = (name: string | null, cidr: string | null) => (cidr ? `${name ?
 
 // The rows the services select for an export (flat, only these columns: keysetRawRows).
 export interface GatewayExportRow {
-  id: string; name: string; vpcName: string | null; vpcCidr: string | null; subnetName: string | null; subnetCidr: string | null;
-  externalIp: string | null; tunnelCount: number; createdAt: Date; expiresAt: Date | null; chargeType: string; resourceState: string;
+  id: string;
+  name: string;
+  vpcName: string | null;
+  vpcCidr: string | null;
+  subnetName: string | null;
+  subnetCidr: string | null;
+  externalIp: string | null;
+  tunnelCount: number;
+  createdAt: Date;
+  expiresAt: Date | null;
+  chargeType: string;
+  resourceState: string;
 }
-export interface PeerExportRow { id: string; name: string; ipAddress: string; tunnelCount: number; createdAt: Date }
+export interface PeerExportRow {
+  id: string;
+  name: string;
+  ipAddress: string;
+  tunnelCount: number;
+  createdAt: Date;
+}
 export interface TunnelExportRow {
-  id: string; name: string; gatewayName: string; gatewayIp: string; peerName: string; peerIp: string; createdAt: Date; resourceState: string; connectionState: string;
+  id: string;
+  name: string;
+  gatewayName: string;
+  gatewayIp: string;
+  peerName: string;
+  peerIp: string;
+  createdAt: Date;
+  resourceState: string;
+  connectionState: string;
 }
 
 export const GATEWAY_SHEET: SheetDef<GatewayExportRow> = {
@@ -96,8 +125,16 @@ export const TUNNEL_SHEET: SheetDef<TunnelExportRow> = {
 
 /** A connection-log entry as the log API answers it (GET /vpn-tunnels/:id/logs). */
 export interface TunnelLogExportRow {
-  at: Date; firstAt: Date; repeats: number; kind: string; result: string | null; phase: number | null;
-  reasonCode: string | null; message: string | null; configVersion: number | null; lines: string[];
+  at: Date;
+  firstAt: Date;
+  repeats: number;
+  kind: string;
+  result: string | null;
+  phase: number | null;
+  reasonCode: string | null;
+  message: string | null;
+  configVersion: number | null;
+  lines: string[];
 }
 
 export const TUNNEL_EVENT_KIND_WORDS: Record<TunnelEventKind, Localized> = {

@@ -27,7 +27,7 @@ it.each([
   expect(res.body.violations).toEqual([expect.objectContaining({ field: 'ipAddress', rule })]);
 });
 
-it('refuses another tenant\'s external IP as a peer; its own stay allowed (VPC to VPC)', async () => {
+it("refuses another tenant's external IP as a peer; its own stay allowed (VPC to VPC)", async () => {
   for (const ipAddress of [other.externalIps[0], other.externalIps[1]]) {
     const res = await t.post('/api/v1/peer-gateways', { name: 'p', ipAddress });
     expect(res.status).toBe(400);
@@ -49,7 +49,7 @@ it.each([
   ['239.1.0.0/16', 'not_multicast'],
   ['255.255.255.255/32', 'not_broadcast'],
 ])('refuses the remote CIDR %s (%s)', async (cidr, rule) => {
-  const gw = (await t.ok(t.get('/api/v1/vpn-gateways'))).items[0] ?? await t.ok(t.post('/api/v1/vpn-gateways', gatewayBody(w)), 201);
+  const gw = (await t.ok(t.get('/api/v1/vpn-gateways'))).items[0] ?? (await t.ok(t.post('/api/v1/vpn-gateways', gatewayBody(w)), 201));
   const peer = await t.ok(t.post('/api/v1/peer-gateways', { name: `site-${cidr}`, ipAddress: '203.0.113.44' }), 201);
   const res = await t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peer.id, w, { remoteCidrs: [cidr] }));
   expect(res.status).toBe(400);

@@ -14,7 +14,11 @@ beforeAll(async () => {
   w = await createTenantWorld(api, 'routed', 1);
   other = await createTenantWorld(api, 'other', 2);
   const admin = client(api, api.adminKey);
-  for (const [name, subnet, ip] of [['vm-a', 0, '10.1.1.10'], ['vm-b', 1, '10.1.2.10'], ['vm-c', 2, '10.1.3.10']] as const) {
+  for (const [name, subnet, ip] of [
+    ['vm-a', 0, '10.1.1.10'],
+    ['vm-b', 1, '10.1.2.10'],
+    ['vm-c', 2, '10.1.3.10'],
+  ] as const) {
     instanceIds[name] = (await admin.ok(admin.post('/api/v1/instances', { subnetId: w.subnetIds[subnet], name, privateIp: ip }), 201)).id;
   }
   instanceIds.foreign = (await admin.ok(admin.post('/api/v1/instances', { subnetId: other.subnetIds[0], name: 'x', privateIp: '10.2.1.10' }), 201)).id;
@@ -54,11 +58,17 @@ it('tokens: 401 without or with an unknown token; a rotated or revoked token sto
   expect((await admin.post('/api/v1/instances/inst-nothere/agent-token')).status).toBe(404);
 });
 
-it('routes follow connected tunnels of the instance\'s subnet only; the long poll wakes on a change', async () => {
+it("routes follow connected tunnels of the instance's subnet only; the long poll wakes on a change", async () => {
   const t = client(api, w.key);
   const gw = await t.ok(t.post('/api/v1/vpn-gateways', gatewayBody(w)), 201);
   const peer = await t.ok(t.post('/api/v1/peer-gateways', { name: 'p', ipAddress: '203.0.113.5' }), 201);
-  const tunnel = await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peer.id, w, { localSubnetIds: [w.subnetIds[0], w.subnetIds[1]], remoteCidrs: ['172.16.1.0/24', '172.16.2.0/24'] })), 201);
+  const tunnel = await t.ok(
+    t.post(
+      '/api/v1/vpn-tunnels',
+      tunnelBody(gw.id, peer.id, w, { localSubnetIds: [w.subnetIds[0], w.subnetIds[1]], remoteCidrs: ['172.16.1.0/24', '172.16.2.0/24'] }),
+    ),
+    201,
+  );
   const a = agent(await issue('vm-a'));
   const b = agent(await issue('vm-b'));
   const c = agent(await issue('vm-c'));
@@ -73,7 +83,7 @@ it('routes follow connected tunnels of the instance\'s subnet only; the long pol
   const waiting = a.routes(`?version=${before.body.version}&wait=10`);
   await new Promise((r) => setTimeout(r, 300));
   await db.query("UPDATE vpn_tunnels SET connection_state = 'connected' WHERE id = $1", [tunnel.id]);
-  await (api.app.get((await import('../../src/routes/routes.service')).RoutesService)).changed(w.vpcId);
+  await api.app.get((await import('../../src/routes/routes.service')).RoutesService).changed(w.vpcId);
   const woke = await waiting;
   expect(Date.now() - started).toBeLessThan(5000);
   expect(woke.body.routes).toEqual([
@@ -96,7 +106,13 @@ it('routes follow connected tunnels of the instance\'s subnet only; the long pol
   // Each instance with its status, the error as a code the console translates, and the routing state.
   expect(detail.routePush.routing).toBe('routed');
   expect(detail.routePush.failed[0].errorCode).toBe('network_unreachable');
-  expect(detail.routePush.instances.map((i: any) => [i.name, i.status, i.errorCode]).sort()).toEqual([['router of ' + w.vpcId, 'pending', null], ['vm-a', 'applied', null], ['vm-b', 'failed', 'network_unreachable']].sort());
+  expect(detail.routePush.instances.map((i: any) => [i.name, i.status, i.errorCode]).sort()).toEqual(
+    [
+      ['router of ' + w.vpcId, 'pending', null],
+      ['vm-a', 'applied', null],
+      ['vm-b', 'failed', 'network_unreachable'],
+    ].sort(),
+  );
   // Dropped: the routes stay for the hold-down, and the detail says how long.
   await db.query("UPDATE vpn_tunnels SET connection_state = 'connecting', disconnected_at = now() - interval '10 seconds' WHERE id = $1", [tunnel.id]);
   const held = (await t.ok(t.get(`/api/v1/vpn-tunnels/${tunnel.id}`))).routePush;

@@ -23,7 +23,10 @@ let clock = Math.ceil(Date.now() / PERIOD) * PERIOD;
 let gatewayId: string;
 let peerId: string;
 
-interface Received { headers: IncomingMessage['headers']; body: string }
+interface Received {
+  headers: IncomingMessage['headers'];
+  body: string;
+}
 const received: Received[] = [];
 const answers: number[] = []; // statuses to answer, in order; 204 when empty
 let server: Server;
@@ -34,7 +37,9 @@ async function period(): Promise<void> {
   clock += PERIOD;
   expect(await evaluator.evaluate(new Date(clock))).not.toBeNull();
 }
-const periods = async (n: number) => { for (let i = 0; i < n; i++) await period(); };
+const periods = async (n: number) => {
+  for (let i = 0; i < n; i++) await period();
+};
 const setConnection = (id: string, state: string) => db.query('UPDATE vpn_tunnels SET connection_state = $2 WHERE id = $1', [id, state]);
 const alertsOf = async (resourceId: string) => (await c.ok(c.get(`/api/v1/alerts?resourceId=${resourceId}&sort=firedAt&order=asc`))).items;
 const notificationsOf = async (resourceId: string) => (await c.ok(c.get(`/api/v1/notifications?resourceId=${resourceId}&limit=100`))).items;
@@ -42,7 +47,17 @@ const notificationsOf = async (resourceId: string) => (await c.ok(c.get(`/api/v1
 let tunnelCount = 0;
 async function newTunnel(templateId?: string): Promise<string> {
   tunnelCount++;
-  const t = await c.ok(c.post('/api/v1/vpn-tunnels', tunnelBody(gatewayId, peerId, w, { name: `t${tunnelCount}`, remoteCidrs: [`172.16.${tunnelCount}.0/24`], ikePolicy: { localId: `gw${tunnelCount}.example.com` } })), 201);
+  const t = await c.ok(
+    c.post(
+      '/api/v1/vpn-tunnels',
+      tunnelBody(gatewayId, peerId, w, {
+        name: `t${tunnelCount}`,
+        remoteCidrs: [`172.16.${tunnelCount}.0/24`],
+        ikePolicy: { localId: `gw${tunnelCount}.example.com` },
+      }),
+    ),
+    201,
+  );
   if (templateId) await c.ok(c.put(`/api/v1/vpn-tunnels/${t.id}/alert-template`, { alertTemplateId: templateId }));
   return t.id;
 }
@@ -91,15 +106,26 @@ describe('the default template on a tunnel (health from the connection state, no
     await period();
     const [alert] = await alertsOf(tunnel);
     expect(alert).toMatchObject({
-      state: 'firing', resolution: null, value: 0, resolvedAt: null, templateName: 'Default',
-      rule: { metric: 'tunnel_health', comparator: 'lt', threshold: 1, periods: 3 }, resource: { type: 'tunnel', id: tunnel, name: 't1' },
+      state: 'firing',
+      resolution: null,
+      value: 0,
+      resolvedAt: null,
+      templateName: 'Default',
+      rule: { metric: 'tunnel_health', comparator: 'lt', threshold: 1, periods: 3 },
+      resource: { type: 'tunnel', id: tunnel, name: 't1' },
     });
     await periods(10); // still down: no storm
     expect(await alertsOf(tunnel)).toHaveLength(1);
     const notes = await notificationsOf(tunnel);
-    expect(notes).toEqual([expect.objectContaining({ event: 'firing', alertId: alert.id, read: false, message: expect.stringContaining('[firing] VPN tunnel t1') })]);
+    expect(notes).toEqual([
+      expect.objectContaining({ event: 'firing', alertId: alert.id, read: false, message: expect.stringContaining('[firing] VPN tunnel t1') }),
+    ]);
     // Names, not ids: the resource and the template, and the rule that fired (the console words them).
-    expect(notes[0]).toMatchObject({ resourceName: 't1', templateName: alert.templateName, rule: { metric: alert.rule.metric, comparator: alert.rule.comparator } });
+    expect(notes[0]).toMatchObject({
+      resourceName: 't1',
+      templateName: alert.templateName,
+      rule: { metric: alert.rule.metric, comparator: alert.rule.comparator },
+    });
   });
 
   it('resolves at the first healthy period, once; the history keeps the incident', async () => {
@@ -140,11 +166,17 @@ describe('the default template on a tunnel (health from the connection state, no
 
 describe('samples', () => {
   it('a fresh sample wins over the connection state; a stale one does not', async () => {
-    const tmpl = await c.ok(c.post('/api/v1/alert-templates', { name: 'samples', rules: [{ metric: 'tunnel_health', comparator: 'lt', threshold: 1, periods: 2 }] }), 201);
+    const tmpl = await c.ok(
+      c.post('/api/v1/alert-templates', { name: 'samples', rules: [{ metric: 'tunnel_health', comparator: 'lt', threshold: 1, periods: 2 }] }),
+      201,
+    );
     const tunnel = await newTunnel(tmpl.id); // connecting: down by its state
-    const sample = (at: number, health: number) => db.query(
-      `INSERT INTO tunnel_samples (tunnel_id, at, tenant_id, gateway_id, health, bytes_in, bytes_out, packets_in, packets_out, bps_in, bps_out, pps_in, pps_out)
-       VALUES ($1, $2, $3, $4, $5, 0, 0, 0, 0, 0, 0, 0, 0)`, [tunnel, new Date(at), w.tenantId, gatewayId, health]);
+    const sample = (at: number, health: number) =>
+      db.query(
+        `INSERT INTO tunnel_samples (tunnel_id, at, tenant_id, gateway_id, health, bytes_in, bytes_out, packets_in, packets_out, bps_in, bps_out, pps_in, pps_out)
+       VALUES ($1, $2, $3, $4, $5, 0, 0, 0, 0, 0, 0, 0, 0)`,
+        [tunnel, new Date(at), w.tenantId, gatewayId, health],
+      );
     for (let i = 0; i < 3; i++) {
       await sample(clock + PERIOD - 1000, 1); // the collector says the CHILD_SA is installed
       await period();
@@ -155,20 +187,32 @@ describe('samples', () => {
   });
 
   it('gateway rules read gateway samples; without samples nothing is judged', async () => {
-    const tmpl = await c.ok(c.post('/api/v1/alert-templates', {
-      name: 'busy', rules: [{ metric: 'gateway_tx_utilization', comparator: 'ge', threshold: 0.8, periods: 2 }, { metric: 'tunnel_health', comparator: 'lt', threshold: 1, periods: 1 }],
-    }), 201);
+    const tmpl = await c.ok(
+      c.post('/api/v1/alert-templates', {
+        name: 'busy',
+        rules: [
+          { metric: 'gateway_tx_utilization', comparator: 'ge', threshold: 0.8, periods: 2 },
+          { metric: 'tunnel_health', comparator: 'lt', threshold: 1, periods: 1 },
+        ],
+      }),
+      201,
+    );
     await c.ok(c.put(`/api/v1/vpn-gateways/${gatewayId}/alert-template`, { alertTemplateId: tmpl.id }));
     await periods(3);
     expect(await alertsOf(gatewayId)).toEqual([]); // tunnel rules never apply to a gateway
-    const sample = (u: number) => db.query(
-      `INSERT INTO gateway_samples (gateway_id, at, tenant_id, rx_bytes, tx_bytes, rx_packets, tx_packets, rx_bps, tx_bps, rx_pps, tx_pps, tx_utilization)
-       VALUES ($1, $2, $3, 0, 0, 0, 0, 0, 0, 0, 0, $4)`, [gatewayId, new Date(clock + PERIOD - 500), w.tenantId, u]);
+    const sample = (u: number) =>
+      db.query(
+        `INSERT INTO gateway_samples (gateway_id, at, tenant_id, rx_bytes, tx_bytes, rx_packets, tx_packets, rx_bps, tx_bps, rx_pps, tx_pps, tx_utilization)
+       VALUES ($1, $2, $3, 0, 0, 0, 0, 0, 0, 0, 0, $4)`,
+        [gatewayId, new Date(clock + PERIOD - 500), w.tenantId, u],
+      );
     for (const u of [0.9, 0.5, 0.85, 0.95]) {
       await sample(u);
       await period();
     }
-    expect(await alertsOf(gatewayId)).toEqual([expect.objectContaining({ state: 'firing', value: 0.95, rule: expect.objectContaining({ metric: 'gateway_tx_utilization' }) })]);
+    expect(await alertsOf(gatewayId)).toEqual([
+      expect.objectContaining({ state: 'firing', value: 0.95, rule: expect.objectContaining({ metric: 'gateway_tx_utilization' }) }),
+    ]);
   });
 });
 
@@ -177,9 +221,14 @@ describe('webhooks', () => {
   let tunnel: string;
 
   it('one signed POST per transition; a failed attempt is retried with back-off; every attempt recorded', async () => {
-    const tmpl = await c.ok(c.post('/api/v1/alert-templates', {
-      name: 'hook', rules: [{ metric: 'tunnel_health', comparator: 'lt', threshold: 1, periods: 3 }], channels: [{ type: 'webhook', url: hookUrl, secret: SECRET }],
-    }), 201);
+    const tmpl = await c.ok(
+      c.post('/api/v1/alert-templates', {
+        name: 'hook',
+        rules: [{ metric: 'tunnel_health', comparator: 'lt', threshold: 1, periods: 3 }],
+        channels: [{ type: 'webhook', url: hookUrl, secret: SECRET }],
+      }),
+      201,
+    );
     tmplId = tmpl.id;
     tunnel = await newTunnel(tmpl.id);
     received.length = 0;
@@ -202,8 +251,20 @@ describe('webhooks', () => {
     expect(verifySignature('another-secret-value', first.body, first.headers['x-vpn-signature'] as string)).toBe(false);
     const body = JSON.parse(first.body);
     expect(body).toMatchObject({
-      event: 'firing', deliveryId: first.headers['x-vpn-delivery'], tenantId: w.tenantId, template: { id: tmpl.id, name: 'hook' },
-      alert: { state: 'firing', metric: 'tunnel_health', comparator: 'lt', threshold: 1, periods: 3, value: 0, resource: { type: 'tunnel', id: tunnel }, resolvedAt: null },
+      event: 'firing',
+      deliveryId: first.headers['x-vpn-delivery'],
+      tenantId: w.tenantId,
+      template: { id: tmpl.id, name: 'hook' },
+      alert: {
+        state: 'firing',
+        metric: 'tunnel_health',
+        comparator: 'lt',
+        threshold: 1,
+        periods: 3,
+        value: 0,
+        resource: { type: 'tunnel', id: tunnel },
+        resolvedAt: null,
+      },
     });
     const delivered = (await c.ok(c.get(`/api/v1/webhook-deliveries?alertId=${body.alert.id}`))).items;
     expect(delivered).toEqual([expect.objectContaining({ status: 'delivered', attempts: 2, lastStatusCode: 204, lastError: null, nextAttemptAt: null })]);
@@ -253,17 +314,26 @@ it('each period is evaluated once, whatever the number of replicas', async () =>
 
 describe('gateway failovers', () => {
   it('gateway_failovers counts the moves after a lost host in the period (a drain does not count); the next quiet period resolves', async () => {
-    const tmpl = await c.ok(c.post('/api/v1/alert-templates', { name: 'failover', rules: [{ metric: 'gateway_failovers', comparator: 'ge', threshold: 1, periods: 1 }] }), 201);
+    const tmpl = await c.ok(
+      c.post('/api/v1/alert-templates', { name: 'failover', rules: [{ metric: 'gateway_failovers', comparator: 'ge', threshold: 1, periods: 1 }] }),
+      201,
+    );
     const moved = (await c.ok(c.post('/api/v1/vpn-gateways', gatewayBody(w, 1)), 201)).id;
     await c.ok(c.put(`/api/v1/vpn-gateways/${moved}/alert-template`, { alertTemplateId: tmpl.id }));
-    const move = (reason: string, at: number) => db.query(
-      `INSERT INTO gateway_moves (gateway_id, from_host_id, to_host_id, reason, epoch, moved_at) VALUES ($1, 'host-a', 'host-b', $2, 2, $3)`, [moved, reason, new Date(at)]);
+    const move = (reason: string, at: number) =>
+      db.query(`INSERT INTO gateway_moves (gateway_id, from_host_id, to_host_id, reason, epoch, moved_at) VALUES ($1, 'host-a', 'host-b', $2, 2, $3)`, [
+        moved,
+        reason,
+        new Date(at),
+      ]);
     await move('drain', clock + PERIOD - 2000);
     await period();
     expect(await alertsOf(moved)).toEqual([]);
     await move('lease_expired', clock + PERIOD - 2000);
     await period();
-    expect(await alertsOf(moved)).toEqual([expect.objectContaining({ state: 'firing', value: 1, rule: expect.objectContaining({ metric: 'gateway_failovers' }) })]);
+    expect(await alertsOf(moved)).toEqual([
+      expect.objectContaining({ state: 'firing', value: 1, rule: expect.objectContaining({ metric: 'gateway_failovers' }) }),
+    ]);
     await period(); // the failover is in an earlier period now
     expect(await alertsOf(moved)).toEqual([expect.objectContaining({ state: 'resolved', resolvedValue: 0 })]);
   });

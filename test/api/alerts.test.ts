@@ -32,7 +32,10 @@ describe('the default template', () => {
     expect(first.total).toBe(1);
     for (const other of others) expect(other.items.map((t: { id: string }) => t.id)).toEqual([first.items[0].id]);
     expect(first.items[0]).toMatchObject({
-      name: 'Default', isDefault: true, rules: [rule()], channels: [{ type: 'console' }],
+      name: 'Default',
+      isDefault: true,
+      rules: [rule()],
+      channels: [{ type: 'console' }],
     });
     expect(first.items[0].id).toMatch(/^alt-/);
   });
@@ -69,7 +72,10 @@ describe('CRUD and validation', () => {
   it('reports every broken field of a template at once, with rule and value, never echoing the secret', async () => {
     const res = await ca.post('/api/v1/alert-templates', {
       name: 'bad',
-      rules: [{ metric: 'cpu_load', comparator: '<', threshold: 'one', periods: 0 }, rule({ metric: 'gateway_tx_utilization', comparator: 'gt', threshold: 80 })],
+      rules: [
+        { metric: 'cpu_load', comparator: '<', threshold: 'one', periods: 0 },
+        rule({ metric: 'gateway_tx_utilization', comparator: 'gt', threshold: 80 }),
+      ],
       channels: [hook({ url: 'ftp://example.com/x', secret: 'short secret' }), { type: 'sms' }],
     });
     expect(res.status).toBe(400);
@@ -101,11 +107,21 @@ describe('CRUD and validation', () => {
   });
 
   it('creates, reads, lists, updates and deletes; the webhook secret is stored sealed and never returned', async () => {
-    const created = await ca.ok(ca.post('/api/v1/alert-templates', {
-      name: 'prod', description: 'production', rules: [rule({ periods: 2 }), rule({ metric: 'gateway_tx_utilization', comparator: 'ge', threshold: 0.8 })],
-      channels: [hook(), { type: 'console' }],
-    }), 201);
-    expect(created).toMatchObject({ name: 'prod', description: 'production', isDefault: false, channels: [{ type: 'webhook', url: 'https://hooks.example.com/vpn', secretSet: true }, { type: 'console' }] });
+    const created = await ca.ok(
+      ca.post('/api/v1/alert-templates', {
+        name: 'prod',
+        description: 'production',
+        rules: [rule({ periods: 2 }), rule({ metric: 'gateway_tx_utilization', comparator: 'ge', threshold: 0.8 })],
+        channels: [hook(), { type: 'console' }],
+      }),
+      201,
+    );
+    expect(created).toMatchObject({
+      name: 'prod',
+      description: 'production',
+      isDefault: false,
+      channels: [{ type: 'webhook', url: 'https://hooks.example.com/vpn', secretSet: true }, { type: 'console' }],
+    });
     expect(JSON.stringify(created)).not.toContain(SECRET);
     const read = await ca.ok(ca.get(`/api/v1/alert-templates/${created.id}`));
     expect(read).toEqual(created);
@@ -120,10 +136,17 @@ describe('CRUD and validation', () => {
 
     // Keep the webhook (by id, no secret), drop the console channel, rename.
     const webhookId = created.channels[0].id;
-    const updated = await ca.ok(ca.patch(`/api/v1/alert-templates/${created.id}`, { name: 'prod-2', channels: [{ id: webhookId, type: 'webhook', url: 'https://hooks.example.com/v2' }] }));
+    const updated = await ca.ok(
+      ca.patch(`/api/v1/alert-templates/${created.id}`, {
+        name: 'prod-2',
+        channels: [{ id: webhookId, type: 'webhook', url: 'https://hooks.example.com/v2' }],
+      }),
+    );
     expect(updated).toMatchObject({ name: 'prod-2', channels: [{ id: webhookId, type: 'webhook', url: 'https://hooks.example.com/v2', secretSet: true }] });
     expect(updated.rules).toEqual(created.rules);
-    const unknownId = await ca.patch(`/api/v1/alert-templates/${created.id}`, { channels: [{ id: 'chn-nope', type: 'webhook', url: 'https://x.example.com' }] });
+    const unknownId = await ca.patch(`/api/v1/alert-templates/${created.id}`, {
+      channels: [{ id: 'chn-nope', type: 'webhook', url: 'https://x.example.com' }],
+    });
     expect(unknownId.status).toBe(400);
     expect(unknownId.body.violations.map((v: any) => v.field)).toEqual(['channels.0.id', 'channels.0.secret']);
 
@@ -137,7 +160,9 @@ describe('CRUD and validation', () => {
     expect(again.status).toBe(409);
     expect(again.body).toMatchObject({ code: 'name_taken', violations: [{ field: 'name', rule: 'unique', value: 'dup' }] });
     await cb.ok(cb.post('/api/v1/alert-templates', { name: 'dup', rules: [rule()] }), 201);
-    const renamed = await ca.patch(`/api/v1/alert-templates/${(await ca.ok(ca.get('/api/v1/alert-templates'))).items.find((t: any) => t.isDefault).id}`, { name: 'dup' });
+    const renamed = await ca.patch(`/api/v1/alert-templates/${(await ca.ok(ca.get('/api/v1/alert-templates'))).items.find((t: any) => t.isDefault).id}`, {
+      name: 'dup',
+    });
     expect(renamed.status).toBe(409);
   });
 

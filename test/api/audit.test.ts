@@ -34,7 +34,14 @@ it('records each write (success and failure) with key, tenant, route, resource i
   const tunnel = await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peer.id, w, { psk: PSK })), 201);
   await t.ok(t.put(`/api/v1/vpn-tunnels/${tunnel.id}/ike-policy`, { psk: `${PSK}-2` }));
   await t.ok(t.patch(`/api/v1/vpn-tunnels/${tunnel.id}`, { name: 'renamed' }));
-  await t.ok(t.post('/api/v1/alert-templates', { name: 'h', rules: [{ metric: 'tunnel_health', comparator: 'lt', threshold: 1, periods: 3 }], channels: [{ type: 'webhook', url: 'http://127.0.0.1:9/x', secret: HOOK_SECRET }] }), 201);
+  await t.ok(
+    t.post('/api/v1/alert-templates', {
+      name: 'h',
+      rules: [{ metric: 'tunnel_health', comparator: 'lt', threshold: 1, periods: 3 }],
+      channels: [{ type: 'webhook', url: 'http://127.0.0.1:9/x', secret: HOOK_SECRET }],
+    }),
+    201,
+  );
   expect((await t.post('/api/v1/peer-gateways', { name: 'bad', ipAddress: '127.0.0.1' })).status).toBe(400);
   expect((await t.delete('/api/v1/peer-gateways/rgw-nothere')).status).toBe(404);
   await t.ok(t.get('/api/v1/vpn-tunnels')); // reads are not audited
@@ -42,15 +49,17 @@ it('records each write (success and failure) with key, tenant, route, resource i
 
   const mine = await events(t);
   const summary = mine.map((e: any) => `${e.method} ${e.route} ${e.resourceId} ${e.statusCode} ${e.result}`);
-  expect(summary).toEqual(expect.arrayContaining([
-    `POST /api/v1/vpn-gateways ${gw.id} 201 success`,
-    `POST /api/v1/peer-gateways ${peer.id} 201 success`,
-    `POST /api/v1/vpn-tunnels ${tunnel.id} 201 success`,
-    `PUT /api/v1/vpn-tunnels/:id/ike-policy ${tunnel.id} 200 success`,
-    `PATCH /api/v1/vpn-tunnels/:id ${tunnel.id} 200 success`,
-    'POST /api/v1/peer-gateways null 400 failure',
-    'DELETE /api/v1/peer-gateways/:id rgw-nothere 404 failure',
-  ]));
+  expect(summary).toEqual(
+    expect.arrayContaining([
+      `POST /api/v1/vpn-gateways ${gw.id} 201 success`,
+      `POST /api/v1/peer-gateways ${peer.id} 201 success`,
+      `POST /api/v1/vpn-tunnels ${tunnel.id} 201 success`,
+      `PUT /api/v1/vpn-tunnels/:id/ike-policy ${tunnel.id} 200 success`,
+      `PATCH /api/v1/vpn-tunnels/:id ${tunnel.id} 200 success`,
+      'POST /api/v1/peer-gateways null 400 failure',
+      'DELETE /api/v1/peer-gateways/:id rgw-nothere 404 failure',
+    ]),
+  );
   expect(mine).toHaveLength(8);
   expect(mine.every((e: any) => e.tenantId === w.tenantId && e.role === 'tenant' && e.keyId && e.clientAddress)).toBe(true);
   expect(mine.find((e: any) => e.statusCode === 400)).toMatchObject({ errorCode: 'validation_failed', resource: 'peer-gateways' });
@@ -91,12 +100,15 @@ it('pages and filters like the other lists', async () => {
   expect((await t.get('/api/v1/audit-events?sort=keyId')).status).toBe(400);
 });
 
-it('exports the tenant\'s own events to Excel', async () => {
-  const res = await t.get('/api/v1/audit-events/export.xlsx?lang=en').buffer(true).parse((r: any, cb: any) => {
-    const chunks: Buffer[] = [];
-    r.on('data', (c: Buffer) => chunks.push(c));
-    r.on('end', () => cb(null, Buffer.concat(chunks)));
-  });
+it("exports the tenant's own events to Excel", async () => {
+  const res = await t
+    .get('/api/v1/audit-events/export.xlsx?lang=en')
+    .buffer(true)
+    .parse((r: any, cb: any) => {
+      const chunks: Buffer[] = [];
+      r.on('data', (c: Buffer) => chunks.push(c));
+      r.on('end', () => cb(null, Buffer.concat(chunks)));
+    });
   expect(res.status).toBe(200);
   const wb = new ExcelJS.Workbook();
   await wb.xlsx.load(res.body);

@@ -33,11 +33,14 @@ const setExpiry = (id: string, at: Date) => db.query('UPDATE vpn_gateways SET ex
 
 /** An .xlsx download's first sheet as rows of cell values (row 1 = headers). */
 async function sheet(key: string, path: string) {
-  const res = await client(api, key).get(path).buffer(true).parse((r: any, cb: (err: Error | null, body: Buffer) => void) => {
-    const chunks: Buffer[] = [];
-    r.on('data', (d: Buffer) => chunks.push(d));
-    r.on('end', () => cb(null, Buffer.concat(chunks)));
-  });
+  const res = await client(api, key)
+    .get(path)
+    .buffer(true)
+    .parse((r: any, cb: (err: Error | null, body: Buffer) => void) => {
+      const chunks: Buffer[] = [];
+      r.on('data', (d: Buffer) => chunks.push(d));
+      r.on('end', () => cb(null, Buffer.concat(chunks)));
+    });
   if (res.status !== 200) throw new Error(`${path}: ${res.status} ${(res.body as Buffer).toString()}`);
   const wb = new ExcelJS.Workbook();
   await wb.xlsx.load(res.body as any);
@@ -70,7 +73,11 @@ afterAll(async () => {
 describe('prices', () => {
   it('operators set prices in integer minor units; everyone reads them; tenants cannot write', async () => {
     const list = await c.ok(c.get(`/api/v1/prices?machineTypeId=${w.machineTypeId}`));
-    expect(list.items.map((p: any) => [p.chargeType, p.unitPrice, p.currency])).toEqual([['hourly', 100, 'CNY'], ['monthly', 20000, 'CNY'], ['yearly', 200000, 'CNY']]);
+    expect(list.items.map((p: any) => [p.chargeType, p.unitPrice, p.currency])).toEqual([
+      ['hourly', 100, 'CNY'],
+      ['monthly', 20000, 'CNY'],
+      ['yearly', 200000, 'CNY'],
+    ]);
     const denied = await c.put('/api/v1/prices', { items: [] });
     expect(denied.status).toBe(403);
   });
@@ -86,7 +93,11 @@ describe('prices', () => {
     });
     expect(res.status).toBe(400);
     expect(res.body.violations.map((v: any) => [v.field, v.rule])).toEqual([
-      ['items[0].unitPrice', 'minor_units'], ['items[1].machineTypeId', 'exists'], ['items[2].currency', 'iso_4217'], ['items[3].unitPrice', 'minor_units'], ['items[3]', 'unique'],
+      ['items[0].unitPrice', 'minor_units'],
+      ['items[1].machineTypeId', 'exists'],
+      ['items[2].currency', 'iso_4217'],
+      ['items[3].unitPrice', 'minor_units'],
+      ['items[3]', 'unique'],
     ]);
     const list = await c.ok(c.get(`/api/v1/prices?machineTypeId=${w.machineTypeId}`));
     expect(list.items.find((p: any) => p.chargeType === 'hourly').unitPrice).toBe(FIXTURE_PRICES.hourly);
@@ -127,7 +138,17 @@ describe('quote, order, balance', () => {
     const orders = await c.ok(c.get(`/api/v1/orders?gatewayId=${gw.id}`));
     expect(orders.items).toHaveLength(1);
     const order = orders.items[0];
-    expect(order).toMatchObject({ kind: 'purchase', gatewayId: gw.id, gatewayName: gw.name, quantity: 1, chargeType: 'yearly', period: 2, unitPrice: 200000, amount: 400000, currency: 'CNY' });
+    expect(order).toMatchObject({
+      kind: 'purchase',
+      gatewayId: gw.id,
+      gatewayName: gw.name,
+      quantity: 1,
+      chargeType: 'yearly',
+      period: 2,
+      unitPrice: 200000,
+      amount: 400000,
+      currency: 'CNY',
+    });
     expect(new Date(order.periodEnd).toISOString()).toBe(new Date(gw.expiresAt).toISOString());
     const ledger = await c.ok(c.get(`/api/v1/ledger?gatewayId=${gw.id}`));
     expect(ledger.items).toEqual([expect.objectContaining({ kind: 'charge', amount: -400000, balanceAfter: start - 400000, orderId: order.id })]);
@@ -154,7 +175,11 @@ describe('quote, order, balance', () => {
     expect(res.body.code).toBe('insufficient_balance');
     expect(res.body.message).toContain('200.00 CNY');
     expect(res.body.message).toContain('150.00 CNY');
-    expect(res.body.violations[0]).toMatchObject({ field: 'balance', rule: 'covers_amount', value: { needed: 20000, available: 15000, shortfall: 5000, currency: 'CNY' } });
+    expect(res.body.violations[0]).toMatchObject({
+      field: 'balance',
+      rule: 'covers_amount',
+      value: { needed: 20000, available: 15000, shortfall: 5000, currency: 'CNY' },
+    });
     expect(await snapshot()).toEqual(before);
     // The address was not reserved: the same purchase goes through once the balance covers it.
     expect((await cp.ok(cp.post('/api/v1/vpn-gateways/quote', { machineTypeId: poor.machineTypeId, chargeType: 'monthly' }))).affordable).toBe(false);
@@ -171,7 +196,7 @@ describe('quote, order, balance', () => {
   });
 
   it('the ledger is append-only in the database', async () => {
-    await expect(db.query("UPDATE ledger_entries SET amount = 0 WHERE tenant_id = $1", [w.tenantId])).rejects.toThrow(/append-only/);
+    await expect(db.query('UPDATE ledger_entries SET amount = 0 WHERE tenant_id = $1', [w.tenantId])).rejects.toThrow(/append-only/);
     await expect(db.query('DELETE FROM ledger_entries WHERE tenant_id = $1', [w.tenantId])).rejects.toThrow(/append-only/);
   });
 
@@ -236,7 +261,7 @@ describe('renewal', () => {
     expect(await balance()).toBe(start - unit * max);
   });
 
-  it('another tenant\'s gateway is not found; operators cannot renew', async () => {
+  it("another tenant's gateway is not found; operators cannot renew", async () => {
     const gw = await buyGateway();
     const other = await createTenantWorld(api, 'stranger', 6, 1);
     const co = client(api, other.key);
@@ -259,8 +284,14 @@ describe('delete preview (docs/billing.md "Deleting": the paid time is forfeited
 
     // Two thirds of a 30-day period ahead, and a renewal not started yet (counts whole).
     await c.ok(c.post(`/api/v1/vpn-gateways/${gw.id}/renew`, { period: 1 }));
-    await db.query(`UPDATE orders SET period_start = now() - interval '10 days', period_end = now() + interval '20 days' WHERE gateway_id = $1 AND kind = 'purchase'`, [gw.id]);
-    await db.query(`UPDATE orders SET period_start = now() + interval '20 days', period_end = now() + interval '50 days' WHERE gateway_id = $1 AND kind = 'renewal'`, [gw.id]);
+    await db.query(
+      `UPDATE orders SET period_start = now() - interval '10 days', period_end = now() + interval '20 days' WHERE gateway_id = $1 AND kind = 'purchase'`,
+      [gw.id],
+    );
+    await db.query(
+      `UPDATE orders SET period_start = now() + interval '20 days', period_end = now() + interval '50 days' WHERE gateway_id = $1 AND kind = 'renewal'`,
+      [gw.id],
+    );
     const later = await c.ok(c.get(`/api/v1/vpn-gateways/${gw.id}/delete-preview`));
     const expected = Math.floor((monthly * 2) / 3) + monthly;
     expect(Math.abs(later.unusedValue - expected)).toBeLessThanOrEqual(2);
@@ -277,7 +308,10 @@ describe('delete preview (docs/billing.md "Deleting": the paid time is forfeited
   it('an expired gateway has nothing left; another tenant gets 404, operators 403', async () => {
     const gw = await buyGateway({ chargeType: 'hourly' });
     await db.query(`UPDATE orders SET period_start = now() - interval '2 hours', period_end = now() - interval '1 hour' WHERE gateway_id = $1`, [gw.id]);
-    await db.query(`UPDATE vpn_gateways SET resource_state = 'expired', expires_at = now() - interval '1 hour', expired_at = now() - interval '1 hour' WHERE id = $1`, [gw.id]);
+    await db.query(
+      `UPDATE vpn_gateways SET resource_state = 'expired', expires_at = now() - interval '1 hour', expired_at = now() - interval '1 hour' WHERE id = $1`,
+      [gw.id],
+    );
     expect(await c.ok(c.get(`/api/v1/vpn-gateways/${gw.id}/delete-preview`))).toMatchObject({ remainingSeconds: 0, unusedValue: 0, forfeited: 0, refund: 0 });
     const other = await createTenantWorld(api, 'peeker', 11, 1);
     const res = await client(api, other.key).get(`/api/v1/vpn-gateways/${gw.id}/delete-preview`);
@@ -289,13 +323,23 @@ describe('delete preview (docs/billing.md "Deleting": the paid time is forfeited
 
 describe('the sweep', () => {
   it('expires a due gateway (tunnels down, routes withdrawn), a renewal restores it, and its notices go out once', async () => {
-    const template = await c.ok(c.post('/api/v1/alert-templates', { name: 'billing-hooks', rules: [{ metric: 'tunnel_health', comparator: 'lt', threshold: 1, periods: 3 }], channels: [{ type: 'webhook', url: 'https://hooks.example.com/bill', secret: SECRET }] }), 201);
+    const template = await c.ok(
+      c.post('/api/v1/alert-templates', {
+        name: 'billing-hooks',
+        rules: [{ metric: 'tunnel_health', comparator: 'lt', threshold: 1, periods: 3 }],
+        channels: [{ type: 'webhook', url: 'https://hooks.example.com/bill', secret: SECRET }],
+      }),
+      201,
+    );
     const gw = await buyGateway({ chargeType: 'hourly' });
     await c.ok(c.put(`/api/v1/vpn-gateways/${gw.id}/alert-template`, { alertTemplateId: template.id }));
     const peer = await c.ok(c.post('/api/v1/peer-gateways', { name: 'site-x', ipAddress: '203.0.113.77' }), 201);
     const tunnel = await c.ok(c.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peer.id, w, { remoteCidrs: ['172.16.77.0/24'] })), 201);
     await db.query("UPDATE vpn_tunnels SET connection_state = 'connected' WHERE id = $1", [tunnel.id]);
-    const watched = async () => (await observeTunnels({ query: async (sql: string, p: unknown[]) => (await db.query(sql, p)).rows } as never, new Date(), 60_000)).map((o) => o.resourceId);
+    const watched = async () =>
+      (await observeTunnels({ query: async (sql: string, p: unknown[]) => (await db.query(sql, p)).rows } as never, new Date(), 60_000)).map(
+        (o) => o.resourceId,
+      );
     expect(await watched()).toContain(tunnel.id);
     expect(await routesTo(w.subnetIds[0])).toEqual(['172.16.77.0/24']);
 
@@ -345,7 +389,7 @@ describe('the sweep', () => {
     expect((await c.ok(c.get(`/api/v1/vpn-tunnels/${tunnel.id}`))).failure).toBeNull();
   });
 
-  it('the operator\'s sweep is not for tenants', async () => {
+  it("the operator's sweep is not for tenants", async () => {
     expect((await c.post('/api/v1/billing/sweep')).status).toBe(403);
   });
 
@@ -442,7 +486,7 @@ describe('operator views and settings', () => {
     expect(theirs.items.every((l: any) => l.tenantId === w.tenantId)).toBe(true);
   });
 
-  it('orders and the ledger download as Excel, with the list\'s period filter, in zh or en', async () => {
+  it("orders and the ledger download as Excel, with the list's period filter, in zh or en", async () => {
     const from = new Date(Date.now() - 60_000).toISOString();
     const old = await buyGateway({ chargeType: 'hourly' });
     await db.query("UPDATE orders SET created_at = now() - interval '1 day' WHERE gateway_id = $1", [old.id]);

@@ -17,7 +17,12 @@ it('30 parallel creates on one gateway leave exactly 20 tunnels and 10 clear err
   const gw = await t.ok(t.post('/api/v1/vpn-gateways', gatewayBody(w)), 201);
   const peers = await Promise.all([0, 1].map((i) => t.ok(t.post('/api/v1/peer-gateways', { name: `p${i}`, ipAddress: `203.0.113.${i + 1}` }), 201)));
   const results = await Promise.all(
-    Array.from({ length: 30 }, (_, i) => t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peers[i % 2].id, w, { name: `t${i}`, remoteCidrs: [`172.16.${i}.0/24`], ikePolicy: { remoteId: `site${i}.example.com` } }))),
+    Array.from({ length: 30 }, (_, i) =>
+      t.post(
+        '/api/v1/vpn-tunnels',
+        tunnelBody(gw.id, peers[i % 2].id, w, { name: `t${i}`, remoteCidrs: [`172.16.${i}.0/24`], ikePolicy: { remoteId: `site${i}.example.com` } }),
+      ),
+    ),
   );
   const created = results.filter((r) => r.status === 201);
   const refused = results.filter((r) => r.status !== 201);
@@ -36,7 +41,17 @@ it('30 parallel creates through one peer (spread over gateways) leave exactly 20
   for (const i of [1, 2]) gws.push(await t.ok(t.post('/api/v1/vpn-gateways', gatewayBody(w, i, { subnetId: w.subnetIds[1] })), 201));
   const peer = await t.ok(t.post('/api/v1/peer-gateways', { name: 'shared', ipAddress: '203.0.113.99' }), 201);
   const results = await Promise.all(
-    Array.from({ length: 30 }, (_, i) => t.post('/api/v1/vpn-tunnels', tunnelBody(gws[i % 2].id, peer.id, w, { name: `u${i}`, localSubnetIds: [w.subnetIds[1]], remoteCidrs: [`172.17.${i}.0/24`], ikePolicy: { remoteId: `office${i}.example.com` } }))),
+    Array.from({ length: 30 }, (_, i) =>
+      t.post(
+        '/api/v1/vpn-tunnels',
+        tunnelBody(gws[i % 2].id, peer.id, w, {
+          name: `u${i}`,
+          localSubnetIds: [w.subnetIds[1]],
+          remoteCidrs: [`172.17.${i}.0/24`],
+          ikePolicy: { remoteId: `office${i}.example.com` },
+        }),
+      ),
+    ),
   );
   expect(results.filter((r) => r.status === 201)).toHaveLength(20);
   const refused = results.filter((r) => r.status !== 201);
@@ -47,8 +62,14 @@ it('30 parallel creates through one peer (spread over gateways) leave exactly 20
 
 it('parallel creates of the same (local, remote) pair in one VPC: exactly one wins', async () => {
   const gw = await t.ok(t.post('/api/v1/vpn-gateways', gatewayBody(w, 3, { subnetId: w.subnetIds[2] })), 201);
-  const peers = await Promise.all(Array.from({ length: 8 }, (_, i) => t.ok(t.post('/api/v1/peer-gateways', { name: `q${i}`, ipAddress: `203.0.113.${100 + i}` }), 201)));
-  const results = await Promise.all(peers.map((p, i) => t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, p.id, w, { name: `dup${i}`, localSubnetIds: [w.subnetIds[2]], remoteCidrs: ['192.168.50.0/24'] }))));
+  const peers = await Promise.all(
+    Array.from({ length: 8 }, (_, i) => t.ok(t.post('/api/v1/peer-gateways', { name: `q${i}`, ipAddress: `203.0.113.${100 + i}` }), 201)),
+  );
+  const results = await Promise.all(
+    peers.map((p, i) =>
+      t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, p.id, w, { name: `dup${i}`, localSubnetIds: [w.subnetIds[2]], remoteCidrs: ['192.168.50.0/24'] })),
+    ),
+  );
   expect(results.filter((r) => r.status === 201)).toHaveLength(1);
   for (const r of results.filter((r) => r.status !== 201)) {
     expect(r.status).toBe(409);
@@ -57,7 +78,9 @@ it('parallel creates of the same (local, remote) pair in one VPC: exactly one wi
 });
 
 it('parallel gateway purchases of one external IP: exactly one binds it', async () => {
-  const results = await Promise.all(Array.from({ length: 6 }, (_, i) => t.post('/api/v1/vpn-gateways', { ...gatewayBody(w, 0), name: `g${i}`, externalIpId: w.externalIpIds[4] })));
+  const results = await Promise.all(
+    Array.from({ length: 6 }, (_, i) => t.post('/api/v1/vpn-gateways', { ...gatewayBody(w, 0), name: `g${i}`, externalIpId: w.externalIpIds[4] })),
+  );
   expect(results.filter((r) => r.status === 201)).toHaveLength(1);
   for (const r of results.filter((r) => r.status !== 201)) expect(r.body.violations[0]).toMatchObject({ field: 'externalIpId', rule: 'external_ip_unbound' });
 });
@@ -66,9 +89,13 @@ it('parallel gateway purchases in one subnet get distinct private addresses', as
   const admin = client(api, api.adminKey);
   const ips = [];
   for (let i = 0; i < 4; i++) {
-    ips.push((await admin.ok(admin.post('/api/v1/external-ips', { tenantId: w.tenantId, dataCenterId: w.dataCenterId, address: `198.51.100.${200 + i}` }), 201)).id);
+    ips.push(
+      (await admin.ok(admin.post('/api/v1/external-ips', { tenantId: w.tenantId, dataCenterId: w.dataCenterId, address: `198.51.100.${200 + i}` }), 201)).id,
+    );
   }
-  const results = await Promise.all(ips.map((eip, i) => t.post('/api/v1/vpn-gateways', { ...gatewayBody(w, 0), name: `par${i}`, subnetId: w.subnetIds[2], externalIpId: eip })));
+  const results = await Promise.all(
+    ips.map((eip, i) => t.post('/api/v1/vpn-gateways', { ...gatewayBody(w, 0), name: `par${i}`, subnetId: w.subnetIds[2], externalIpId: eip })),
+  );
   expect(results.map((r) => r.status)).toEqual([201, 201, 201, 201]);
   expect(new Set(results.map((r) => r.body.privateIp)).size).toBe(4);
 });

@@ -23,18 +23,26 @@ beforeAll(async () => {
   await pg.query(`INSERT INTO tenants (id, name) VALUES ($1, 'keyset'), ('tenant-keyset02', 'other')`, [TENANT]);
   await pg.query(`INSERT INTO data_centers (id, name, region) VALUES ('dc-keyset01', 'dc', 'r')`);
   // 37 peers: 4 names (ties), created_at in microseconds with ties every third row.
-  await pg.query(`INSERT INTO peer_gateways (id, tenant_id, name, remark, ip_address, tunnel_count, created_at, updated_at)
+  await pg.query(
+    `INSERT INTO peer_gateways (id, tenant_id, name, remark, ip_address, tunnel_count, created_at, updated_at)
     SELECT 'rgw-k' || lpad(i::text, 4, '0'), $1, (ARRAY['alpha', 'Beta', 'gamma', 'beta'])[1 + i % 4], '',
            '203.0.113.' || (1 + i % 5), i % 3,
            timestamptz '2026-01-01 00:00:00.000001+00' + ((i / 3) * 1001) * interval '1 microsecond', now()
-    FROM generate_series(0, 36) i`, [TENANT]);
+    FROM generate_series(0, 36) i`,
+    [TENANT],
+  );
   // Another tenant's peer: never in the rows.
-  await pg.query(`INSERT INTO peer_gateways (id, tenant_id, name, remark, ip_address, tunnel_count) VALUES ('rgw-other01', 'tenant-keyset02', 'alpha', '', '203.0.113.1', 0)`);
+  await pg.query(
+    `INSERT INTO peer_gateways (id, tenant_id, name, remark, ip_address, tunnel_count) VALUES ('rgw-other01', 'tenant-keyset02', 'alpha', '', '203.0.113.1', 0)`,
+  );
   // 29 external IPs: router_ip NULL for every fourth, otherwise one of three values (ties).
-  await pg.query(`INSERT INTO external_ips (id, tenant_id, data_center_id, address, prefix_length, router_ip)
+  await pg.query(
+    `INSERT INTO external_ips (id, tenant_id, data_center_id, address, prefix_length, router_ip)
     SELECT 'eip-k' || lpad(i::text, 4, '0'), $1, 'dc-keyset01', '198.51.100.' || (10 + i), 24,
            CASE WHEN i % 4 = 0 THEN NULL ELSE '198.51.100.' || (i % 3 + 1) END
-    FROM generate_series(0, 28) i`, [TENANT]);
+    FROM generate_series(0, 28) i`,
+    [TENANT],
+  );
 });
 afterAll(async () => {
   await pg?.end();

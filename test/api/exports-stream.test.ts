@@ -10,7 +10,12 @@ import { get, IncomingMessage, Server } from 'http';
 import { SheetDef } from '../../src/exports/sheet';
 import { streamWorkbook } from '../../src/exports/workbook-stream';
 
-interface Row { n: number; label: string; at: Date; state: string }
+interface Row {
+  n: number;
+  label: string;
+  at: Date;
+  state: string;
+}
 const SHEET: SheetDef<Row> = {
   title: { zh: '测试', en: 'Test' },
   fileName: 'test',
@@ -22,7 +27,12 @@ const SHEET: SheetDef<Row> = {
   ],
 };
 // Labels that do not compress away, so the stream carries real bytes.
-const row = (n: number): Row => ({ n, label: `row ${n} ${createHash('sha512').update(String(n)).digest('hex')}`, at: new Date(Date.UTC(2026, 0, 1) + n * 1000), state: 'up' });
+const row = (n: number): Row => ({
+  n,
+  label: `row ${n} ${createHash('sha512').update(String(n)).digest('hex')}`,
+  at: new Date(Date.UTC(2026, 0, 1) + n * 1000),
+  state: 'up',
+});
 
 /** An instrumented row source: how many rows were taken, and whether it was closed. */
 function source(opts: { limit?: number; failAt?: number } = {}) {
@@ -124,7 +134,7 @@ it('a paused client stops the source (memory stays bounded); a client that leave
   // The writer fills the socket and the kernel's buffers, then waits: production stalls.
   await until(() => src.state.produced > 0);
   let last = -1;
-  for (const deadline = Date.now() + 20_000; src.state.produced !== last; ) {
+  for (const deadline = Date.now() + 20_000; src.state.produced !== last;) {
     if (Date.now() > deadline) throw new Error(`still producing: ${src.state.produced} rows`);
     last = src.state.produced;
     await new Promise((r) => setTimeout(r, 250));

@@ -21,11 +21,15 @@ let betaTunnelId: string;
 
 /** GET with the raw body as a Buffer (an .xlsx, or an error's JSON). */
 async function download(c: ReturnType<typeof client>, path: string, headers: Record<string, string> = {}) {
-  const res = await c.get(path).set(headers).buffer(true).parse((r: any, cb: (err: Error | null, body: Buffer) => void) => {
-    const chunks: Buffer[] = [];
-    r.on('data', (d: Buffer) => chunks.push(d));
-    r.on('end', () => cb(null, Buffer.concat(chunks)));
-  });
+  const res = await c
+    .get(path)
+    .set(headers)
+    .buffer(true)
+    .parse((r: any, cb: (err: Error | null, body: Buffer) => void) => {
+      const chunks: Buffer[] = [];
+      r.on('data', (d: Buffer) => chunks.push(d));
+      r.on('end', () => cb(null, Buffer.concat(chunks)));
+    });
   return { status: res.status as number, headers: res.headers as Record<string, string>, body: res.body as Buffer };
 }
 
@@ -84,12 +88,24 @@ beforeAll(async () => {
 afterAll(() => api?.close());
 
 describe('VPN tunnels export', () => {
-  it('a filtered, sorted list in English: headers, row count, cell values, the list\'s order', async () => {
+  it("a filtered, sorted list in English: headers, row count, cell values, the list's order", async () => {
     const query = 'connectionState=connected&sort=name&order=asc';
     const { ws, header, data, res } = await sheet(ca, `/api/v1/vpn-tunnels/export.xlsx?${query}&lang=en`);
-    expect(res.headers['content-disposition']).toMatch(/^attachment; filename="vpn-tunnels-\d{4}-\d\d-\d\d\.xlsx"; filename\*=UTF-8''VPN%20tunnels-\d{4}-\d\d-\d\d\.xlsx$/);
+    expect(res.headers['content-disposition']).toMatch(
+      /^attachment; filename="vpn-tunnels-\d{4}-\d\d-\d\d\.xlsx"; filename\*=UTF-8''VPN%20tunnels-\d{4}-\d\d-\d\d\.xlsx$/,
+    );
     expect(ws.name).toBe('VPN tunnels');
-    expect(header).toEqual(['Name', 'ID', 'VPN gateway', 'VPN gateway IP', 'Peer gateway', 'Peer gateway IP', 'Created (UTC)', 'Resource state', 'Connection state']);
+    expect(header).toEqual([
+      'Name',
+      'ID',
+      'VPN gateway',
+      'VPN gateway IP',
+      'Peer gateway',
+      'Peer gateway IP',
+      'Created (UTC)',
+      'Resource state',
+      'Connection state',
+    ]);
     expect(data).toHaveLength(3);
 
     const list = await ca.ok(ca.get(`/api/v1/vpn-tunnels?${query}&limit=100`));
@@ -117,7 +133,10 @@ describe('VPN tunnels export', () => {
 
     const byDefault = await sheet(ca, '/api/v1/vpn-tunnels/export.xlsx?connectionState=connecting');
     expect(byDefault.header).toEqual(zhHeader);
-    expect(byDefault.data.map((r) => r.slice(7))).toEqual([['创建中', '连接中'], ['创建中', '连接中']]);
+    expect(byDefault.data.map((r) => r.slice(7))).toEqual([
+      ['创建中', '连接中'],
+      ['创建中', '连接中'],
+    ]);
 
     const english = await sheet(ca, '/api/v1/vpn-tunnels/export.xlsx?connectionState=connecting', { 'Accept-Language': 'en-US,en;q=0.9' });
     expect(english.header[0]).toBe('Name');
@@ -159,7 +178,7 @@ describe('VPN tunnels export', () => {
 });
 
 describe('VPN gateways and peer gateways exports', () => {
-  it('gateways: the spec\'s columns, refs, numbers, dates and words; the state filter', async () => {
+  it("gateways: the spec's columns, refs, numbers, dates and words; the state filter", async () => {
     const { header, data } = await sheet(ca, '/api/v1/vpn-gateways/export.xlsx?resourceState=running&lang=en');
     expect(header).toEqual(['Name', 'ID', 'VPC', 'Subnet', 'External IP', 'Tunnels', 'Created (UTC)', 'Expires (UTC)', 'Charge type', 'State']);
     expect(data).toHaveLength(1);
@@ -171,7 +190,11 @@ describe('VPN gateways and peer gateways exports', () => {
 
     const zh = await sheet(ca, '/api/v1/vpn-gateways/export.xlsx?sort=name&order=asc&lang=zh');
     expect(zh.header).toEqual(['名称', '资源 ID', 'VPC', '子网', '外网 IP', '隧道数量', '创建时间 (UTC)', '过期时间 (UTC)', '计费方式', '状态']);
-    expect(zh.data.map((r) => [r[0], r[8], r[9]])).toEqual([['gw-0', '按月', '创建中'], ['gw-1', '按月', '运行'], ['gw-2', '按时', '创建中']]);
+    expect(zh.data.map((r) => [r[0], r[8], r[9]])).toEqual([
+      ['gw-0', '按月', '创建中'],
+      ['gw-1', '按月', '运行'],
+      ['gw-2', '按时', '创建中'],
+    ]);
   });
 
   it('peers: search, sort and columns', async () => {
@@ -188,7 +211,7 @@ describe('VPN gateways and peer gateways exports', () => {
 });
 
 describe('bad parameters and access', () => {
-  it.each(['vpn-tunnels', 'vpn-gateways', 'peer-gateways'])('%s: the list\'s 400 for a bad sort; 400 for paging and an unknown lang', async (path) => {
+  it.each(['vpn-tunnels', 'vpn-gateways', 'peer-gateways'])("%s: the list's 400 for a bad sort; 400 for paging and an unknown lang", async (path) => {
     const json = async (q: string) => {
       const res = await download(ca, `/api/v1/${path}/export.xlsx?${q}`);
       expect(res.status).toBe(400);

@@ -17,7 +17,17 @@ const FIXTURE_WEBHOOK_SECRET = 'fixture-webhook-secret-0123456789';
 // The two operations whose purpose is to hand the caller its own PSK back.
 const REVEALS_PSK = new Set(['GET /api/v1/vpn-tunnels/{id}', 'GET /api/v1/vpn-tunnels/{id}/config']);
 
-type Schema = { $ref?: string; type?: string; properties?: Record<string, Schema>; items?: Schema; enum?: unknown[]; example?: unknown; default?: unknown; minimum?: number; required?: string[] };
+type Schema = {
+  $ref?: string;
+  type?: string;
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  enum?: unknown[];
+  example?: unknown;
+  default?: unknown;
+  minimum?: number;
+  required?: string[];
+};
 type Op = { method: string; path: string; params: { name: string; in: 'path' | 'query' }[]; body: Schema | null };
 type Target = { where: 'path' | 'query' | 'body'; field: string };
 
@@ -38,21 +48,83 @@ const operations: Op[] = Object.entries(doc.paths as Record<string, Record<strin
 const deep = (n: number) => `@@deep${n}@@`;
 const spliceDeep = (json: string) => json.replace(/"@@deep(\d+)@@"/g, (_m, n) => '['.repeat(Number(n)) + ']'.repeat(Number(n)));
 const ODD_STRINGS = [
-  '', ' ', 'a\u0000b', '\u0000', 'x'.repeat(5000), '1e21', '9223372036854775808', '-9223372036854775809', '-1', '1.5', 'NaN', 'Infinity', '0x10',
-  'toString', '__proto__', 'constructor', 'hasOwnProperty', 'prototype',
-  '2009-W53-7', '2009-123', '2021-02-30T00:00:00Z', '0000-00-00', '9999-12-31T23:59:60Z', '+275760-09-13T00:00:00Z', '2025-13-01', '1970-01-01T00:00:00+25:00',
-  "' OR 1=1 --", '"; DROP TABLE vpn_tunnels; --', '<script>alert(1)</script>', '${7*7}', '{{7*7}}', '../../../etc/passwd', '%00', '%', '_', '\\',
-  '0.0.0.0/0', '255.255.255.255', '127.0.0.1', '169.254.169.254', '10.0.0.0/33', '::1', '999.1.1.1', 'http://169.254.169.254/latest/meta-data/',
-  '😀'.repeat(100), '\u202e', 'tunnel_health', 'v1', 'monthly', 'true', 'null', 'undefined', '[]', '{}',
+  '',
+  ' ',
+  'a\u0000b',
+  '\u0000',
+  'x'.repeat(5000),
+  '1e21',
+  '9223372036854775808',
+  '-9223372036854775809',
+  '-1',
+  '1.5',
+  'NaN',
+  'Infinity',
+  '0x10',
+  'toString',
+  '__proto__',
+  'constructor',
+  'hasOwnProperty',
+  'prototype',
+  '2009-W53-7',
+  '2009-123',
+  '2021-02-30T00:00:00Z',
+  '0000-00-00',
+  '9999-12-31T23:59:60Z',
+  '+275760-09-13T00:00:00Z',
+  '2025-13-01',
+  '1970-01-01T00:00:00+25:00',
+  "' OR 1=1 --",
+  '"; DROP TABLE vpn_tunnels; --',
+  '<script>alert(1)</script>',
+  '${7*7}',
+  '{{7*7}}',
+  '../../../etc/passwd',
+  '%00',
+  '%',
+  '_',
+  '\\',
+  '0.0.0.0/0',
+  '255.255.255.255',
+  '127.0.0.1',
+  '169.254.169.254',
+  '10.0.0.0/33',
+  '::1',
+  '999.1.1.1',
+  'http://169.254.169.254/latest/meta-data/',
+  '😀'.repeat(100),
+  '\u202e',
+  'tunnel_health',
+  'v1',
+  'monthly',
+  'true',
+  'null',
+  'undefined',
+  '[]',
+  '{}',
 ];
 const ODD_NUMBERS = [0, -1, 1, 1.5, -0.5, 1e21, 2 ** 63, -(2 ** 63), 2 ** 31, Number.MAX_SAFE_INTEGER + 2, 1e308, -1e308, 5e-324];
 const jsonValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.constantFrom<unknown>(...ODD_STRINGS),
   fc.constantFrom<unknown>(...ODD_NUMBERS),
-  fc.constantFrom<unknown>(null, true, false, [], {}, [null], [1, 'a'], { a: 1 }, ['x'.repeat(300)], Array.from({ length: 3000 }, (_, i) => `id-${i}`)),
   fc.constantFrom<unknown>(
-    JSON.parse('{"__proto__": {"polluted": true}}'), { constructor: { prototype: { polluted: true } } }, { toString: 1, valueOf: 'x' },
-    { type: 'webhook', url: 'http://127.0.0.1:1/', secret: CANARY, psk: CANARY }, [{ type: 'webhook', url: 'http://x', secret: CANARY }],
+    null,
+    true,
+    false,
+    [],
+    {},
+    [null],
+    [1, 'a'],
+    { a: 1 },
+    ['x'.repeat(300)],
+    Array.from({ length: 3000 }, (_, i) => `id-${i}`),
+  ),
+  fc.constantFrom<unknown>(
+    JSON.parse('{"__proto__": {"polluted": true}}'),
+    { constructor: { prototype: { polluted: true } } },
+    { toString: 1, valueOf: 'x' },
+    { type: 'webhook', url: 'http://127.0.0.1:1/', secret: CANARY, psk: CANARY },
+    [{ type: 'webhook', url: 'http://x', secret: CANARY }],
     [{ metric: 'toString', comparator: '__proto__', threshold: 1e21, periods: null }],
   ),
   fc.constantFrom<unknown>(deep(50), deep(5000)),
@@ -74,7 +146,12 @@ const SWEEP: { json: unknown; text: unknown }[] = [
   { json: Array.from({ length: 3000 }, (_, i) => `id-${i}`), text: ['1', '2'] },
 ];
 // Query and path values are strings (or repeated keys).
-const textValue: fc.Arbitrary<unknown> = fc.oneof(fc.constantFrom<unknown>(...ODD_STRINGS), fc.constantFrom<unknown>(...ODD_NUMBERS.map(String)), fc.string({ maxLength: 40 }), fc.constant(['1', '2']));
+const textValue: fc.Arbitrary<unknown> = fc.oneof(
+  fc.constantFrom<unknown>(...ODD_STRINGS),
+  fc.constantFrom<unknown>(...ODD_NUMBERS.map(String)),
+  fc.string({ maxLength: 40 }),
+  fc.constant(['1', '2']),
+);
 
 // ---- the world the requests act on ----------------------------------------------------------
 let api: TestApi;
@@ -104,10 +181,12 @@ function baselineBody(s: Schema): Record<string, unknown> {
 /** Bodies the schema alone cannot make valid. */
 function knownBody(op: Op): Record<string, unknown> | null {
   const key = `${op.method} ${op.path}`;
-  if (key === 'POST /api/v1/vpn-tunnels') return tunnelBody(ids.gatewayId, ids.peerId, w, { remoteCidrs: ['172.31.9.0/24'], ikePolicy: { remoteId: 'fuzz.example.com' } });
+  if (key === 'POST /api/v1/vpn-tunnels')
+    return tunnelBody(ids.gatewayId, ids.peerId, w, { remoteCidrs: ['172.31.9.0/24'], ikePolicy: { remoteId: 'fuzz.example.com' } });
   if (key === 'POST /api/v1/vpn-gateways') return gatewayBody(w, 2);
   if (key.endsWith('batch-delete')) return { ids: ['absent-k3j9x2ab'] };
-  if (key === 'POST /api/v1/alert-templates') return { name: 'fuzz', rules: [{ metric: 'tunnel_health', comparator: 'lt', threshold: 1, periods: 3 }], channels: [{ type: 'console' }] };
+  if (key === 'POST /api/v1/alert-templates')
+    return { name: 'fuzz', rules: [{ metric: 'tunnel_health', comparator: 'lt', threshold: 1, periods: 3 }], channels: [{ type: 'console' }] };
   if (key === 'PUT /api/v1/prices') return { items: [{ machineTypeId: w.machineTypeId, chargeType: 'monthly', unitPrice: 20_000 }] };
   if (key === 'POST /api/v1/vpn-gateways/{id}/renew') return { period: 1 };
   if (key === 'PUT /api/v1/vpn-tunnels/{id}/subnets') return { localSubnetIds: [w.subnetIds[0]], remoteCidrs: ['172.16.1.0/24'] };
@@ -115,7 +194,11 @@ function knownBody(op: Op): Record<string, unknown> | null {
   if (key === 'PUT /api/v1/vpn-tunnels/{id}/ipsec-policy') return { pfsGroup: 14 };
   if (key === 'POST /api/v1/agent/report') return { appliedVersion: '1', agentVersion: '1.0.0', error: null };
   if (key === 'PATCH /api/v1/alert-templates/{id}') {
-    return { description: 'fuzzed', rules: [{ metric: 'tunnel_health', comparator: 'lt', threshold: 1, periods: 3 }], channels: [{ type: 'webhook', url: 'http://127.0.0.1:9/hook', secret: FIXTURE_WEBHOOK_SECRET }] };
+    return {
+      description: 'fuzzed',
+      rules: [{ metric: 'tunnel_health', comparator: 'lt', threshold: 1, periods: 3 }],
+      channels: [{ type: 'webhook', url: 'http://127.0.0.1:9/hook', secret: FIXTURE_WEBHOOK_SECRET }],
+    };
   }
   if (key === 'POST /api/v1/vpn-gateways/quote') return { machineTypeId: w.machineTypeId, chargeType: 'monthly', period: 1 };
   return null;
@@ -125,13 +208,26 @@ function knownBody(op: Op): Record<string, unknown> | null {
 function pathValue(op: Op, name: string): string {
   // The instance's agent token is what the /agent/* operations authenticate with: never rotate or revoke it.
   if (op.path === '/api/v1/instances/{id}/agent-token') return 'absent-k3j9x2ab';
-  if (op.method === 'DELETE' && !op.path.endsWith('-token')) return name === 'keyId' ? 'key-absent00' : op.path.includes('/tenants/') ? ids.tenantId : 'absent-k3j9x2ab';
+  if (op.method === 'DELETE' && !op.path.endsWith('-token'))
+    return name === 'keyId' ? 'key-absent00' : op.path.includes('/tenants/') ? ids.tenantId : 'absent-k3j9x2ab';
   if (name === 'keyId') return ids.keyId;
   const resource = /\/api\/v1\/([a-z-]+)\/\{id\}/.exec(op.path)?.[1] ?? '';
-  return ({
-    tenants: ids.tenantId, vpcs: ids.vpcId, instances: ids.instanceId, 'vpn-gateways': ids.gatewayId, 'peer-gateways': ids.peerId, 'vpn-tunnels': ids.tunnelId,
-    'alert-templates': ids.templateId, alerts: 'absent-k3j9x2ab', notifications: 'absent-k3j9x2ab', orders: ids.orderId,
-  } as Record<string, string>)[resource] ?? 'absent-k3j9x2ab';
+  return (
+    (
+      {
+        tenants: ids.tenantId,
+        vpcs: ids.vpcId,
+        instances: ids.instanceId,
+        'vpn-gateways': ids.gatewayId,
+        'peer-gateways': ids.peerId,
+        'vpn-tunnels': ids.tunnelId,
+        'alert-templates': ids.templateId,
+        alerts: 'absent-k3j9x2ab',
+        notifications: 'absent-k3j9x2ab',
+        orders: ids.orderId,
+      } as Record<string, string>
+    )[resource] ?? 'absent-k3j9x2ab'
+  );
 }
 
 function fieldsOf(op: Op, body: Record<string, unknown> | null): Target[] {
@@ -159,7 +255,14 @@ function setPath(obj: Record<string, any>, dotted: string, value: unknown): void
   Object.defineProperty(at, parts[parts.length - 1], { value, enumerable: true, writable: true, configurable: true });
 }
 
-interface Prepared { op: Op; key: string; pathIds: Record<string, string>; body: Record<string, unknown> | null; fields: Target[]; baselineFields: Set<string> }
+interface Prepared {
+  op: Op;
+  key: string;
+  pathIds: Record<string, string>;
+  body: Record<string, unknown> | null;
+  fields: Target[];
+  baselineFields: Set<string>;
+}
 
 async function send(p: Prepared, mutate?: { target: Target; value: unknown }) {
   const params = { ...p.pathIds };
@@ -169,14 +272,17 @@ async function send(p: Prepared, mutate?: { target: Target; value: unknown }) {
   if (mutate?.target.where === 'query') query[mutate.target.field] = mutate.value;
   if (mutate?.target.where === 'body') setPath(body ?? {}, mutate.target.field, mutate.value);
   const url = p.op.path.replace(/\{(\w+)\}/g, (_m, n) => encodeURIComponent(params[n]));
-  const qs = Object.entries(query).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => `${encodeURIComponent(k)}=${encodeURIComponent(String(x))}`)).join('&');
+  const qs = Object.entries(query)
+    .flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => `${encodeURIComponent(k)}=${encodeURIComponent(String(x))}`))
+    .join('&');
   let req = (api.http() as any)[p.op.method.toLowerCase()](qs ? `${url}?${qs}` : url).set('Authorization', `Bearer ${p.key}`);
   if (body) req = req.set('Content-Type', 'application/json').send(spliceDeep(JSON.stringify(body)));
   return req;
 }
 
 const names = (violations: unknown) => (Array.isArray(violations) ? violations.map((v: any) => String(v?.field)) : []);
-const covers = (named: string, field: string) => named === field || named.startsWith(`${field}.`) || named.startsWith(`${field}[`) || field.startsWith(`${named}.`);
+const covers = (named: string, field: string) =>
+  named === field || named.startsWith(`${field}.`) || named.startsWith(`${field}[`) || field.startsWith(`${named}.`);
 
 beforeAll(async () => {
   api = await startTestApi({ WEBHOOK_ALLOW_PRIVATE: 'true' });
@@ -186,18 +292,35 @@ beforeAll(async () => {
   const gw = await t.ok(t.post('/api/v1/vpn-gateways', gatewayBody(w)), 201);
   const peer = await t.ok(t.post('/api/v1/peer-gateways', { name: 'peer', ipAddress: '203.0.113.10' }), 201);
   const tunnel = await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peer.id, w, { psk: FIXTURE_PSK })), 201);
-  const template = await t.ok(t.post('/api/v1/alert-templates', {
-    name: 'hooks', rules: [{ metric: 'tunnel_health', comparator: 'lt', threshold: 1, periods: 3 }],
-    channels: [{ type: 'webhook', url: 'http://127.0.0.1:9/hook', secret: FIXTURE_WEBHOOK_SECRET }],
-  }), 201);
+  const template = await t.ok(
+    t.post('/api/v1/alert-templates', {
+      name: 'hooks',
+      rules: [{ metric: 'tunnel_health', comparator: 'lt', threshold: 1, periods: 3 }],
+      channels: [{ type: 'webhook', url: 'http://127.0.0.1:9/hook', secret: FIXTURE_WEBHOOK_SECRET }],
+    }),
+    201,
+  );
   const instance = await admin.ok(admin.post('/api/v1/instances', { subnetId: w.subnetIds[0], name: 'vm', privateIp: '10.1.1.10' }), 201);
   agentToken = (await admin.ok(admin.post(`/api/v1/instances/${instance.id}/agent-token`), 201)).token;
   const keys = await admin.ok(admin.get(`/api/v1/tenants/${w.tenantId}/api-keys`));
   const orders = await t.ok(t.get('/api/v1/orders'));
   ids = {
-    tenantId: w.tenantId, dataCenterId: w.dataCenterId, machineTypeId: w.machineTypeId, vpcId: w.vpcId, subnetId: w.subnetIds[0], externalIpId: w.externalIpIds[3],
-    gatewayId: gw.id, peerId: peer.id, tunnelId: tunnel.id, templateId: template.id, instanceId: instance.id, keyId: keys.items?.[0]?.id ?? keys[0]?.id, orderId: orders.items[0].id,
-    resourceId: tunnel.id, alertId: 'absent-k3j9x2ab', alertTemplateId: template.id,
+    tenantId: w.tenantId,
+    dataCenterId: w.dataCenterId,
+    machineTypeId: w.machineTypeId,
+    vpcId: w.vpcId,
+    subnetId: w.subnetIds[0],
+    externalIpId: w.externalIpIds[3],
+    gatewayId: gw.id,
+    peerId: peer.id,
+    tunnelId: tunnel.id,
+    templateId: template.id,
+    instanceId: instance.id,
+    keyId: keys.items?.[0]?.id ?? keys[0]?.id,
+    orderId: orders.items[0].id,
+    resourceId: tunnel.id,
+    alertId: 'absent-k3j9x2ab',
+    alertTemplateId: template.id,
   };
 });
 afterAll(() => api?.close());
@@ -207,10 +330,17 @@ it(`${REQUESTS} hostile requests over every operation: no 5xx, 400s name the fie
   const prepared: Prepared[] = [];
   for (const op of operations) {
     const pathIds = Object.fromEntries(op.params.filter((p) => p.in === 'path').map((p) => [p.name, pathValue(op, p.name)]));
-    const body = op.body ? knownBody(op) ?? baselineBody(op.body) : null;
-    const p: Prepared = { op, key: op.path.startsWith('/api/v1/agent/') ? agentToken : w.key, pathIds, body, fields: fieldsOf(op, body), baselineFields: new Set() };
+    const body = op.body ? (knownBody(op) ?? baselineBody(op.body)) : null;
+    const p: Prepared = {
+      op,
+      key: op.path.startsWith('/api/v1/agent/') ? agentToken : w.key,
+      pathIds,
+      body,
+      fields: fieldsOf(op, body),
+      baselineFields: new Set(),
+    };
     let res = await send(p);
-    if (res.status === 403) res = await send((p.key = api.adminKey, p));
+    if (res.status === 403) res = await send(((p.key = api.adminKey), p));
     expect(res.status).toBeLessThan(500);
     if (res.status === 400) p.baselineFields = new Set(names(res.body.violations));
     prepared.push(p);
@@ -221,16 +351,19 @@ it(`${REQUESTS} hostile requests over every operation: no 5xx, 400s name the fie
   // then random (operation, field, value) triples from a fixed seed up to REQUESTS in all.
   type Case = { i: number; target: Target; json: unknown; text: unknown };
   const cases: Case[] = prepared.flatMap((p, i) => p.fields.flatMap((target) => SWEEP.map((v) => ({ i, target, json: v.json, text: v.text }))));
-  cases.push(...fc.sample(
-    fc.integer({ min: 0, max: prepared.length - 1 }).chain((i) =>
-      fc.record({
-        i: fc.constant(i),
-        target: fc.constantFrom(...prepared[i].fields),
-        json: jsonValue,
-        text: textValue,
-      })),
-    { seed: SEED, numRuns: Math.max(0, REQUESTS - cases.length) },
-  ));
+  cases.push(
+    ...fc.sample(
+      fc.integer({ min: 0, max: prepared.length - 1 }).chain((i) =>
+        fc.record({
+          i: fc.constant(i),
+          target: fc.constantFrom(...prepared[i].fields),
+          json: jsonValue,
+          text: textValue,
+        }),
+      ),
+      { seed: SEED, numRuns: Math.max(0, REQUESTS - cases.length) },
+    ),
+  );
 
   const failures: string[] = [];
   let fiveHundreds = 0;
@@ -259,7 +392,9 @@ it(`${REQUESTS} hostile requests over every operation: no 5xx, 400s name the fie
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   if (failures.length) {
     const distinct = [...new Set(failures)];
-    throw new Error(`${failures.length} of ${cases.length} requests failed (${fiveHundreds} answered 5xx); first ${Math.min(60, distinct.length)}:\n${distinct.slice(0, 60).join('\n')}`);
+    throw new Error(
+      `${failures.length} of ${cases.length} requests failed (${fiveHundreds} answered 5xx); first ${Math.min(60, distinct.length)}:\n${distinct.slice(0, 60).join('\n')}`,
+    );
   }
   expect(cases.length).toBeGreaterThanOrEqual(10_000);
 }, 600_000);

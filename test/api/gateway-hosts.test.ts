@@ -36,7 +36,8 @@ beforeAll(async () => {
        ($3, 'node-idle', 50, now(), now() + interval '1 hour', 4000)`,
     [FRESH, STALE, IDLE, LEGACY_LIVENESS_SECONDS],
   );
-  const place = (id: string, host: string, state: string) => pg.query('UPDATE vpn_gateways SET host_id = $2, resource_state = $3 WHERE id = $1', [id, host, state]);
+  const place = (id: string, host: string, state: string) =>
+    pg.query('UPDATE vpn_gateways SET host_id = $2, resource_state = $3 WHERE id = $1', [id, host, state]);
   await place(ids[0], FRESH, 'running');
   await place(ids[1], FRESH, 'running');
   await place(ids[2], FRESH, 'error');
@@ -66,7 +67,14 @@ describe('GET /api/v1/gateway-hosts', () => {
     const byId = Object.fromEntries(hosts.map((h: { id: string }) => [h.id, h]));
 
     expect(byId[FRESH]).toMatchObject({
-      hostname: 'node-fresh', capacity: 10, live: true, livenessSeconds: 4, cordoned: false, drain: null, tunnels: 0, tunnelsConnected: 0,
+      hostname: 'node-fresh',
+      capacity: 10,
+      live: true,
+      livenessSeconds: 4,
+      cordoned: false,
+      drain: null,
+      tunnels: 0,
+      tunnelsConnected: 0,
       failovers: { in: 0, out: 0, lastAt: null },
       gateways: { total: 3, running: 2, error: 1, creating: 0, deleting: 0, expired: 0 },
       queue: { name: `host.${FRESH}`, depth: 3, waiting: 2, delayed: 1, active: 0, prioritized: 0, waitingChildren: 0, failed: 0 },
@@ -77,7 +85,9 @@ describe('GET /api/v1/gateway-hosts', () => {
     expect(Date.parse(byId[FRESH].leaseExpiresAt)).toBeGreaterThan(Date.now());
 
     expect(byId[STALE]).toMatchObject({
-      hostname: 'node-stale', capacity: 3, live: false,
+      hostname: 'node-stale',
+      capacity: 3,
+      live: false,
       gateways: { total: 2, creating: 1, expired: 1, running: 0, deleting: 0, error: 0 },
       queue: { depth: 0, waiting: 0 },
     });
@@ -96,7 +106,7 @@ describe('GET /api/v1/gateway-hosts', () => {
     expect(again.find((h: { id: string }) => h.id === IDLE).live).toBe(true);
   });
 
-  it('a gateway that failed on its host: the operator reads the host\'s words, the tenant an actionable reason', async () => {
+  it("a gateway that failed on its host: the operator reads the host's words, the tenant an actionable reason", async () => {
     const LAB = "provisioning failed: lab internet segment missing (namespace vl-inet, bridge vl-br0): run 'lab up'";
     const [{ id }] = (await pg.query(`SELECT id FROM vpn_gateways WHERE host_id = $1 AND resource_state = 'error'`, [FRESH])).rows;
     await pg.query('UPDATE vpn_gateways SET state_reason = $2 WHERE id = $1', [id, LAB]);
@@ -148,7 +158,7 @@ describe('GET /api/v1/gateway-hosts', () => {
 });
 
 describe('GET /api/v1/gateway-hosts/{id}/failed-jobs', () => {
-  it('lists the host queue\'s failed jobs with the worker\'s error and what they were for, newest first', async () => {
+  it("lists the host queue's failed jobs with the worker's error and what they were for, newest first", async () => {
     const staleQueue = new Queue(hostQueueName(STALE), { connection: redis });
     const consumer = new IORedis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
     try {
@@ -156,9 +166,13 @@ describe('GET /api/v1/gateway-hosts/{id}/failed-jobs', () => {
       await staleQueue.add('gateway.sync', { gatewayId: 'vpngw-failing' }, { jobId: `f2-${suffix}`, attempts: 1 });
       // A worker whose every job fails, as a host whose charon refuses (no worker of the product runs in this tier).
       let failed = 0;
-      const worker = new Worker(hostQueueName(STALE), async (job) => {
-        throw new Error(`cannot apply ${job.name}: charon refused the configuration`);
-      }, { connection: consumer, autorun: false });
+      const worker = new Worker(
+        hostQueueName(STALE),
+        async (job) => {
+          throw new Error(`cannot apply ${job.name}: charon refused the configuration`);
+        },
+        { connection: consumer, autorun: false },
+      );
       const allFailed = new Promise<void>((resolve) => worker.on('failed', () => (++failed === 2 ? resolve() : undefined)));
       void worker.run();
       await allFailed;
@@ -197,7 +211,11 @@ it('with Redis unreachable the hosts are still listed, their queues as unknown (
   try {
     const c = new Client({ connectionString: down.databaseUrl });
     await c.connect();
-    await c.query(`INSERT INTO gateway_hosts (id, hostname, capacity, last_seen_at, lease_expires_at) VALUES ('gh-lonely', 'node', 5, now(), now() + interval '1 hour')`).finally(() => c.end());
+    await c
+      .query(
+        `INSERT INTO gateway_hosts (id, hostname, capacity, last_seen_at, lease_expires_at) VALUES ('gh-lonely', 'node', 5, now(), now() + interval '1 hour')`,
+      )
+      .finally(() => c.end());
     const admin = client(down, down.adminKey);
     const hosts = await admin.ok(admin.get('/api/v1/gateway-hosts'));
     expect(hosts).toEqual([expect.objectContaining({ id: 'gh-lonely', live: true, queue: null, gateways: expect.objectContaining({ total: 0 }) })]);

@@ -48,7 +48,7 @@ it('places new gateways only on hosts holding a lease', async () => {
   expect(placed.rows.map((r) => r.host_id)).toEqual(gateways.map(() => A));
 });
 
-it('a lost host\'s gateways go to the live hosts in shares, each with a new epoch and a move record; a late write from the old owner is ignored', async () => {
+it("a lost host's gateways go to the live hosts in shares, each with a new epoch and a move record; a late write from the old owner is ignored", async () => {
   const before = await row('SELECT host_epoch FROM vpn_gateways WHERE id = $1', [gateways[0]]);
   // A serves gateway 0 under its epoch: its writes land.
   expect(await store.setConnection(tunnelId, version, 'connected', null, new Date(), { hostId: A, epoch: before.host_epoch })).toBe(true);
@@ -73,7 +73,9 @@ it('a lost host\'s gateways go to the live hosts in shares, each with a new epoc
   expect(moves.rows).toHaveLength(5);
   // The moved gateway's connected tunnel is down until the new owner says otherwise (the old one
   // could not): its routes' hold-down starts at the move.
-  const reset = await row('SELECT connection_state, connected_at, disconnected_at > now() - interval \'1 minute\' AS recent FROM vpn_tunnels WHERE id = $1', [tunnelId]);
+  const reset = await row("SELECT connection_state, connected_at, disconnected_at > now() - interval '1 minute' AS recent FROM vpn_tunnels WHERE id = $1", [
+    tunnelId,
+  ]);
   expect(reset).toMatchObject({ connection_state: 'connecting', connected_at: null, recent: true });
 
   // The old owner's late writes (a write-behind queue flushing after a freeze) change nothing.
@@ -141,7 +143,7 @@ it('a drain moves one gateway at a time, the next only once the previous reconne
   drainedFirst = first[0].gatewayId;
 });
 
-it('a gateway\'s log lists its moves newest first, in the tenant\'s own words; another tenant gets 404, a bad filter 400', async () => {
+it("a gateway's log lists its moves newest first, in the tenant's own words; another tenant gets 404, a bad filter 400", async () => {
   const t = client(api, w.key);
   const page = await t.ok(t.get(`/api/v1/vpn-gateways/${drainedFirst}/logs`));
   expect(page.total).toBe(2);

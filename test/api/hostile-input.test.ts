@@ -62,16 +62,28 @@ it('5,000 levels of JSON: 400 on every JSON route, and 401 first on /agent/repor
   const res = await api.http().post('/api/v1/peer-gateways').set('Authorization', `Bearer ${w.key}`).set('Content-Type', 'application/json').send(deep);
   expect(res.status).toBe(400);
   expect(fields(res)[0]).toMatch(/^name/);
-  const agent = await api.http().post('/api/v1/agent/report').set('Content-Type', 'application/json').send('{"appliedVersion":' + '['.repeat(5000) + ']'.repeat(5000) + '}');
+  const agent = await api
+    .http()
+    .post('/api/v1/agent/report')
+    .set('Content-Type', 'application/json')
+    .send('{"appliedVersion":' + '['.repeat(5000) + ']'.repeat(5000) + '}');
   expect(agent.status).toBe(401);
   // The 100 KB body limit holds.
-  const big = await api.http().post('/api/v1/peer-gateways').set('Authorization', `Bearer ${w.key}`).send({ name: 'x', remark: 'y'.repeat(200_000), ipAddress: '203.0.113.5' });
+  const big = await api
+    .http()
+    .post('/api/v1/peer-gateways')
+    .set('Authorization', `Bearer ${w.key}`)
+    .send({ name: 'x', remark: 'y'.repeat(200_000), ipAddress: '203.0.113.5' });
   expect(big.status).toBe(413);
 });
 
 it('a webhook secret inside channels is never echoed; a 55 KB batch delete gets a small error', async () => {
   const channels = Array.from({ length: 11 }, () => ({ type: 'webhook', url: 'http://127.0.0.1:9/x', secret: SECRET }));
-  const res = await t.post('/api/v1/alert-templates', { name: 'x', rules: [{ metric: 'tunnel_health', comparator: 'lt', threshold: 1, periods: 3 }], channels });
+  const res = await t.post('/api/v1/alert-templates', {
+    name: 'x',
+    rules: [{ metric: 'tunnel_health', comparator: 'lt', threshold: 1, periods: 3 }],
+    channels,
+  });
   expect(res.status).toBe(400);
   expect(fields(res)).toContain('channels');
   expect(res.text).not.toContain(SECRET);

@@ -92,7 +92,7 @@ describe('GET /api/v1/changes and stateChangedAt', () => {
     expect(res.body.items[0].id).toBe(tunnelId);
   });
 
-  it('gives operators their own topics and never a tenant\'s', async () => {
+  it("gives operators their own topics and never a tenant's", async () => {
     const v = await versions(api.adminKey);
     expect(Object.keys(v).sort()).toEqual(['gateways', 'hosts', 'tenants']);
     expect(v.gateways.startsWith('1.')).toBe(true);
@@ -115,8 +115,11 @@ describe('GET /api/v1/vpn-tunnels/{id}/logs: collapse and filters', () => {
     for (let i = 0; i < 2; i++) rows.push([700 + i * 12, 'attempt', 'failure', 'psk_mismatch_or_id_mismatch', 'AUTHENTICATION_FAILED from 203.0.113.20']);
     for (let i = 0; i < 3; i++) rows.push([800 + i * 12, 'attempt', 'failure', 'peer_unreachable', 'the peer does not answer']);
     for (const [s, kind, result, reason, message] of rows) {
-      await ds.query(`INSERT INTO tunnel_events (tunnel_id, at, kind, result, phase, reason_code, message, config_version, lines)
-                      VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8)`, [tunnelId, new Date(base + s * 1000), kind, result, result ? 1 : null, reason, message, [`line for ${message}`]]);
+      await ds.query(
+        `INSERT INTO tunnel_events (tunnel_id, at, kind, result, phase, reason_code, message, config_version, lines)
+                      VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8)`,
+        [tunnelId, new Date(base + s * 1000), kind, result, result ? 1 : null, reason, message, [`line for ${message}`]],
+      );
     }
   });
   const logs = (query: string) => t.ok(t.get(`/api/v1/vpn-tunnels/${tunnelId}/logs?${query}`));
@@ -124,7 +127,12 @@ describe('GET /api/v1/vpn-tunnels/{id}/logs: collapse and filters', () => {
   it('collapse=true folds each run of identical attempts into one entry with its count and first time', async () => {
     const page = await logs('collapse=true');
     expect(page.total).toBe(4);
-    expect(page.items.map((e: any) => [e.reasonCode, e.repeats])).toEqual([['peer_unreachable', 3], ['psk_mismatch_or_id_mismatch', 2], ['peer_unreachable', 40], [null, 1]]);
+    expect(page.items.map((e: any) => [e.reasonCode, e.repeats])).toEqual([
+      ['peer_unreachable', 3],
+      ['psk_mismatch_or_id_mismatch', 2],
+      ['peer_unreachable', 40],
+      [null, 1],
+    ]);
     const run = page.items[2];
     expect(run.firstAt).toBe(new Date(base + 120_000).toISOString());
     expect(run.at).toBe(new Date(base + (120 + 39 * 12) * 1000).toISOString());
@@ -148,7 +156,12 @@ describe('GET /api/v1/vpn-tunnels/{id}/logs: collapse and filters', () => {
   });
 
   it('refuses a bad filter with a 400 naming the field', async () => {
-    for (const [query, field] of [['kind=nope', 'kind'], ['result=maybe', 'result'], ['from=yesterday', 'from'], ['collapse=yes', 'collapse']]) {
+    for (const [query, field] of [
+      ['kind=nope', 'kind'],
+      ['result=maybe', 'result'],
+      ['from=yesterday', 'from'],
+      ['collapse=yes', 'collapse'],
+    ]) {
       const res = await t.get(`/api/v1/vpn-tunnels/${tunnelId}/logs?${query}`);
       expect(res.status).toBe(400);
       expect(res.body.violations.map((v: any) => v.field)).toContain(field);
@@ -157,11 +170,14 @@ describe('GET /api/v1/vpn-tunnels/{id}/logs: collapse and filters', () => {
 
   /** The export's first sheet as rows of cell values (row 1 = headers). */
   async function exported(query: string, id = tunnelId) {
-    const res = await t.get(`/api/v1/vpn-tunnels/${id}/logs/export.xlsx?${query}`).buffer(true).parse((r: any, cb: (err: Error | null, body: Buffer) => void) => {
-      const chunks: Buffer[] = [];
-      r.on('data', (d: Buffer) => chunks.push(d));
-      r.on('end', () => cb(null, Buffer.concat(chunks)));
-    });
+    const res = await t
+      .get(`/api/v1/vpn-tunnels/${id}/logs/export.xlsx?${query}`)
+      .buffer(true)
+      .parse((r: any, cb: (err: Error | null, body: Buffer) => void) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (d: Buffer) => chunks.push(d));
+        r.on('end', () => cb(null, Buffer.concat(chunks)));
+      });
     if (res.status !== 200) throw new Error(`${query}: ${res.status} ${res.body.toString()}`);
     expect(res.headers['content-type']).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
     const wb = new ExcelJS.Workbook();
@@ -172,9 +188,20 @@ describe('GET /api/v1/vpn-tunnels/{id}/logs: collapse and filters', () => {
     return { name: ws.name, header: rows[0].map(String), data: rows.slice(1), disposition: String(res.headers['content-disposition']) };
   }
 
-  it('exports the log to Excel with the log tab\'s filters and collapse: one row per entry, newest first', async () => {
+  it("exports the log to Excel with the log tab's filters and collapse: one row per entry, newest first", async () => {
     const all = await exported('lang=en');
-    expect(all.header).toEqual(['Time (UTC)', 'First at (UTC)', 'Repeats', 'Kind', 'Result', 'Phase', 'Reason code', 'Message', 'Configuration version', 'charon lines']);
+    expect(all.header).toEqual([
+      'Time (UTC)',
+      'First at (UTC)',
+      'Repeats',
+      'Kind',
+      'Result',
+      'Phase',
+      'Reason code',
+      'Message',
+      'Configuration version',
+      'charon lines',
+    ]);
     expect(all.data).toHaveLength(46);
     expect(all.disposition).toMatch(/filename="tunnel-log-\d{4}-\d{2}-\d{2}\.xlsx"/);
     // Collapsed and filtered exactly as the page: the three runs of failures, with their counts.
@@ -191,7 +218,10 @@ describe('GET /api/v1/vpn-tunnels/{id}/logs: collapse and filters', () => {
     const byReason = await exported('reasonCode=psk_mismatch_or_id_mismatch&lang=zh');
     expect(byReason.name).toBe('连接日志');
     expect(byReason.header[3]).toBe('类型');
-    expect(byReason.data.map((r) => [r[3], r[4]])).toEqual([['协商', '失败'], ['协商', '失败']]);
+    expect(byReason.data.map((r) => [r[3], r[4]])).toEqual([
+      ['协商', '失败'],
+      ['协商', '失败'],
+    ]);
     expect((await exported(`q=authentication_failed&to=${new Date(base + 60_000).toISOString()}`)).data).toHaveLength(0);
   });
 
@@ -199,17 +229,25 @@ describe('GET /api/v1/vpn-tunnels/{id}/logs: collapse and filters', () => {
     const peer = await t.ok(t.post('/api/v1/peer-gateways', { name: 'log-peer-long', ipAddress: '203.0.113.21' }), 201);
     const id = (await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(logGatewayId, peer.id, w, { name: 'log-long', remoteCidrs: ['172.16.10.0/24'] })), 201)).id;
     const ds = api.app.get<DataSource>(getDataSourceToken());
-    await ds.query(`INSERT INTO tunnel_events (tunnel_id, at, kind, result, phase, reason_code, message, config_version, lines)
+    await ds.query(
+      `INSERT INTO tunnel_events (tunnel_id, at, kind, result, phase, reason_code, message, config_version, lines)
                     SELECT $1, $2::timestamptz + n * interval '1 second', 'attempt', 'failure', 1, 'peer_unreachable', 'try ' || n, 1, ARRAY['line ' || n]
-                      FROM generate_series(1, 450) n`, [id, new Date(base)]);
+                      FROM generate_series(1, 450) n`,
+      [id, new Date(base)],
+    );
     const sheet = await exported('lang=en&kind=attempt', id);
     expect(sheet.data).toHaveLength(450);
     expect(sheet.data.map((r) => r[7])).toEqual(Array.from({ length: 450 }, (_, i) => `try ${450 - i}`));
     expect((await exported('lang=en&kind=attempt&collapse=true', id)).data.map((r) => r[2])).toEqual([450]);
   });
 
-  it('the export refuses bad filters and paging with a 400 naming the field, and another tenant\'s tunnel with a 404', async () => {
-    for (const [query, field] of [['kind=nope', 'kind'], ['from=yesterday', 'from'], ['offset=20', 'offset'], ['lang=fr', 'lang']]) {
+  it("the export refuses bad filters and paging with a 400 naming the field, and another tenant's tunnel with a 404", async () => {
+    for (const [query, field] of [
+      ['kind=nope', 'kind'],
+      ['from=yesterday', 'from'],
+      ['offset=20', 'offset'],
+      ['lang=fr', 'lang'],
+    ]) {
       const res = await t.get(`/api/v1/vpn-tunnels/${tunnelId}/logs/export.xlsx?${query}`);
       expect(res.status).toBe(400);
       expect(res.body.violations.map((v: any) => v.field)).toContain(field);
@@ -231,7 +269,12 @@ describe('GET /api/v1/overview', () => {
     const failed = tunnels.filter((x: any) => x.connectionState === 'phase1_failed');
     expect(failed.length).toBeGreaterThan(0);
     expect(o.failingTotal).toBe(failed.length);
-    expect(o.failing[0]).toMatchObject({ id: failed[0].id, connectionState: 'phase1_failed', failure: { code: 'psk_mismatch_or_id_mismatch' }, peerIp: '203.0.113.10' });
+    expect(o.failing[0]).toMatchObject({
+      id: failed[0].id,
+      connectionState: 'phase1_failed',
+      failure: { code: 'psk_mismatch_or_id_mismatch' },
+      peerIp: '203.0.113.10',
+    });
     // A gateway expiring in 2 days shows; one in 20 days does not.
     const gateways = (await t.ok(t.get('/api/v1/vpn-gateways'))).items;
     await ds.query(`UPDATE vpn_gateways SET expires_at = now() + interval '2 days' WHERE id = $1`, [gateways[0].id]);
@@ -246,14 +289,21 @@ describe('GET /api/v1/overview', () => {
 
   it('a tunnel that dropped and is reconnecting is failing; one negotiating for the first time is not', async () => {
     const ds = api.app.get<DataSource>(getDataSourceToken());
-    const [fresh] = await ds.query(`SELECT id, config_version FROM vpn_tunnels WHERE tenant_id = $1 AND connection_state = 'connecting' AND disconnected_at IS NULL ORDER BY id LIMIT 1`, [w.tenantId]);
+    const [fresh] = await ds.query(
+      `SELECT id, config_version FROM vpn_tunnels WHERE tenant_id = $1 AND connection_state = 'connecting' AND disconnected_at IS NULL ORDER BY id LIMIT 1`,
+      [w.tenantId],
+    );
     const failing = async () => (await t.ok(t.get('/api/v1/overview'))).failing.map((x: any) => x.id);
     expect(await failing()).not.toContain(fresh.id);
     await store.setConnection(fresh.id, fresh.config_version, 'connected', null);
     await store.setConnection(fresh.id, fresh.config_version, 'connecting', null);
     const o = await t.ok(t.get('/api/v1/overview'));
     expect(o.failing.map((x: any) => x.id)).toContain(fresh.id);
-    expect(o.failing.find((x: any) => x.id === fresh.id)).toMatchObject({ connectionState: 'connecting', connectedAt: null, disconnectedAt: expect.any(String) });
+    expect(o.failing.find((x: any) => x.id === fresh.id)).toMatchObject({
+      connectionState: 'connecting',
+      connectedAt: null,
+      disconnectedAt: expect.any(String),
+    });
   });
 
   it('is a tenant page: operators get 403', async () => {

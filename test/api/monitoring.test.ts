@@ -40,9 +40,12 @@ beforeAll(async () => {
        FROM generate_series(0, 719) AS i`,
     [tunnelId, a.tenantId, NOW, gatewayId],
   );
-  await pg.query(`INSERT INTO tunnel_samples (tunnel_id, at, tenant_id, gateway_id, health, bytes_in, bytes_out, packets_in, packets_out, bps_in, bps_out, pps_in, pps_out, ike_state, child_state)
+  await pg.query(
+    `INSERT INTO tunnel_samples (tunnel_id, at, tenant_id, gateway_id, health, bytes_in, bytes_out, packets_in, packets_out, bps_in, bps_out, pps_in, pps_out, ike_state, child_state)
      VALUES ($1, now() - interval '3 days', $2, $3, 1, 1, 1, 1, 1, 999999, 999999, 1, 1, 'ESTABLISHED', 'INSTALLED'),
-            ($4, now() - interval '10 minutes', $2, $3, 1, 5, 5, 5, 5, 5, 5, 5, 5, 'ESTABLISHED', 'INSTALLED')`, [tunnelId, a.tenantId, gatewayId, staleTunnelId]);
+            ($4, now() - interval '10 minutes', $2, $3, 1, 5, 5, 5, 5, 5, 5, 5, 5, 'ESTABLISHED', 'INSTALLED')`,
+    [tunnelId, a.tenantId, gatewayId, staleTunnelId],
+  );
   await pg.query(
     `INSERT INTO gateway_samples (gateway_id, at, tenant_id, rx_bytes, tx_bytes, rx_packets, tx_packets, rx_bps, tx_bps, rx_pps, tx_pps, tx_utilization)
      SELECT $1, to_timestamp($3 / 1000.0) - make_interval(secs => i * 10), $2, (360 - i) * 1000, (360 - i) * 62500, 360 - i, 360 - i, 800, 50000000, 0.1, 0.1, 0.5
@@ -86,7 +89,7 @@ describe('GET /api/v1/vpn-tunnels/{id}/metrics', () => {
     expect(health.some((v: number) => v > 0 && v < 1)).toBe(true);
   });
 
-  it('agg=max: each bucket\'s peak instead of its average (the outage minutes read as up in a 4-min bucket), and agg is checked', async () => {
+  it("agg=max: each bucket's peak instead of its average (the outage minutes read as up in a 4-min bucket), and agg is checked", async () => {
     const avg = await ca.ok(ca.get(`/api/v1/vpn-tunnels/${tunnelId}/metrics?range=1d`));
     const max = await ca.ok(ca.get(`/api/v1/vpn-tunnels/${tunnelId}/metrics?range=1d&agg=max`));
     expect(avg.aggregate).toBe('avg');
@@ -197,7 +200,7 @@ describe('GET /metrics', () => {
   });
 });
 
-describe('the worker\'s sample SQL', () => {
+describe("the worker's sample SQL", () => {
   let db: DataSource;
   beforeAll(async () => {
     db = new DataSource(dataSourceOptions(api.databaseUrl));
@@ -212,9 +215,22 @@ describe('the worker\'s sample SQL', () => {
     expect(totals.get(tunnelId)).toEqual({ bytesIn: 7_200_000, bytesOut: 14_400_000, packetsIn: 7200, packetsOut: 14_400 });
     const at = new Date(NOW + 10_000);
     const rates = { bpsIn: 1.5, bpsOut: 2.5, ppsIn: 0.25, ppsOut: 0 };
-    await store.insertRound(at,
+    await store.insertRound(
+      at,
       [{ gatewayId, tenantId: a.tenantId, totals: { bytesIn: 1, bytesOut: 2, packetsIn: 3, packetsOut: 4 }, ...rates, txUtilization: 0.01 }],
-      [{ tunnelId, tenantId: a.tenantId, gatewayId, health: 1, totals: { bytesIn: 7_300_000, bytesOut: 14_400_000, packetsIn: 7201, packetsOut: 14_400 }, ...rates, ikeState: 'ESTABLISHED', childState: null }]);
+      [
+        {
+          tunnelId,
+          tenantId: a.tenantId,
+          gatewayId,
+          health: 1,
+          totals: { bytesIn: 7_300_000, bytesOut: 14_400_000, packetsIn: 7201, packetsOut: 14_400 },
+          ...rates,
+          ikeState: 'ESTABLISHED',
+          childState: null,
+        },
+      ],
+    );
     const { rows } = await pg.query('SELECT bytes_in, bps_in, child_state FROM tunnel_samples WHERE tunnel_id = $1 AND at = $2', [tunnelId, at]);
     expect(rows).toEqual([{ bytes_in: '7300000', bps_in: 1.5, child_state: null }]);
     expect((await store.lastTotals('gateway_samples', [gatewayId])).get(gatewayId)).toEqual({ bytesIn: 1, bytesOut: 2, packetsIn: 3, packetsOut: 4 });
@@ -230,7 +246,11 @@ describe('the worker\'s sample SQL', () => {
     expect(await count()).toBe(before - 1);
     // The (tenant_id, at) index can serve it (on this tiny table the planner rightly prefers a scan; bench/metrics.ts shows the plan at size).
     await pg.query('SET enable_seqscan = off');
-    const plan = (await pg.query(`EXPLAIN SELECT ctid FROM tunnel_samples WHERE tenant_id = ANY(ARRAY(SELECT id FROM tenants)) AND at < now() - interval '30 days'`)).rows.map((r) => r['QUERY PLAN']).join('\n');
+    const plan = (
+      await pg.query(`EXPLAIN SELECT ctid FROM tunnel_samples WHERE tenant_id = ANY(ARRAY(SELECT id FROM tenants)) AND at < now() - interval '30 days'`)
+    ).rows
+      .map((r) => r['QUERY PLAN'])
+      .join('\n');
     await pg.query('RESET enable_seqscan');
     expect(plan).toMatch(/Index Cond: \(\(\(tenant_id\)::text = ANY .* AND \(at < /);
     expect(plan).toContain('IDX_68cea6ff3ded296825ed6af69b');

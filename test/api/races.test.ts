@@ -24,7 +24,13 @@ it('a tunnel delete racing its edits is either done or refused with 409, never 5
   const peer = await t.ok(t.post('/api/v1/peer-gateways', { name: 'edits', ipAddress: '203.0.113.50' }), 201);
   const statuses: number[] = [];
   for (let round = 0; round < 12; round++) {
-    const tunnel = await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peer.id, w, { name: `r${round}`, remoteCidrs: [`172.20.${round}.0/24`], ikePolicy: { remoteId: `r${round}.example.com` } })), 201);
+    const tunnel = await t.ok(
+      t.post(
+        '/api/v1/vpn-tunnels',
+        tunnelBody(gw.id, peer.id, w, { name: `r${round}`, remoteCidrs: [`172.20.${round}.0/24`], ikePolicy: { remoteId: `r${round}.example.com` } }),
+      ),
+      201,
+    );
     const path = `/api/v1/vpn-tunnels/${tunnel.id}`;
     const [del, ...edits] = await Promise.all([
       t.delete(path),
@@ -48,7 +54,7 @@ it('a tunnel delete racing its edits is either done or refused with 409, never 5
   expect((await t.ok(t.get(`/api/v1/peer-gateways/${peer.id}`))).tunnelCount).toBe(left);
 });
 
-it('a tunnel create racing its peer\'s delete answers 201 or 4xx; a created tunnel keeps its peer', async () => {
+it("a tunnel create racing its peer's delete answers 201 or 4xx; a created tunnel keeps its peer", async () => {
   for (let round = 0; round < 10; round++) {
     const peer = await t.ok(t.post('/api/v1/peer-gateways', { name: `gone${round}`, ipAddress: `203.0.113.${120 + round}` }), 201);
     const [create, del] = await Promise.all([
@@ -90,12 +96,16 @@ it('parallel duplicate creates of every inventory kind: one 201, the rest 409 na
 });
 
 it('parallel overlapping subnets in one VPC: exactly one is created', async () => {
-  const results = await Promise.all(['10.1.48.0/24', '10.1.48.0/23', '10.1.48.0/22', '10.1.48.0/21'].map((cidr, i) => admin.post('/api/v1/subnets', { vpcId: w.vpcId, name: `o${i}`, cidr })));
+  const results = await Promise.all(
+    ['10.1.48.0/24', '10.1.48.0/23', '10.1.48.0/22', '10.1.48.0/21'].map((cidr, i) => admin.post('/api/v1/subnets', { vpcId: w.vpcId, name: `o${i}`, cidr })),
+  );
   expect(results.filter((r) => r.status === 201)).toHaveLength(1);
   for (const r of results.filter((x) => x.status !== 201)) {
     expect(r.status).toBe(409);
     expect(r.body.violations[0]).toMatchObject({ field: 'cidr', rule: 'no_overlap_with_subnets' });
   }
-  const subnets = (await admin.ok(admin.get(`/api/v1/subnets?vpcId=${w.vpcId}&limit=100`))).items.filter((s: { cidr: string }) => s.cidr.startsWith('10.1.48.') || s.cidr === '10.1.48.0/21');
+  const subnets = (await admin.ok(admin.get(`/api/v1/subnets?vpcId=${w.vpcId}&limit=100`))).items.filter(
+    (s: { cidr: string }) => s.cidr.startsWith('10.1.48.') || s.cidr === '10.1.48.0/21',
+  );
   expect(subnets).toHaveLength(1);
 });

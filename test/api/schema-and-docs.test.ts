@@ -40,7 +40,8 @@ describe('with the API', () => {
       if (!node || typeof node !== 'object') return;
       const s = node as Record<string, unknown>;
       if (s.type === 'object' && !s.properties && !s.additionalProperties && !s.allOf) problems.push(`bare object at ${path}`);
-      if (Array.isArray(s.enum) && typeof s.type === 'string' && s.enum.some((v) => typeof v !== (s.type === 'string' ? 'string' : 'number'))) problems.push(`mixed enum at ${path}`);
+      if (Array.isArray(s.enum) && typeof s.type === 'string' && s.enum.some((v) => typeof v !== (s.type === 'string' ? 'string' : 'number')))
+        problems.push(`mixed enum at ${path}`);
       for (const [k, v] of Object.entries(s)) walk(v, `${path}/${k}`);
     };
     walk(doc, '#');
@@ -48,14 +49,18 @@ describe('with the API', () => {
     const ids = Object.values(doc.paths).flatMap((item) => Object.values(item).map((op) => (op as { operationId: string }).operationId));
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids.filter((id) => !/^[a-z]+[A-Z][A-Za-z]*$/.test(id))).toEqual([]);
-    expect(ids).toEqual(expect.arrayContaining(['listVpnTunnels', 'createVpnTunnel', 'getVpnTunnel', 'deleteVpnTunnel', 'listPeerGateways', 'createVpnGateway']));
+    expect(ids).toEqual(
+      expect.arrayContaining(['listVpnTunnels', 'createVpnTunnel', 'getVpnTunnel', 'deleteVpnTunnel', 'listPeerGateways', 'createVpnGateway']),
+    );
   });
 
   it('serves the OpenAPI document and Swagger UI without a key', async () => {
     const doc = await api.http().get('/api/docs-json');
     expect(doc.status).toBe(200);
     expect(doc.body.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/api/v1/vpn-gateways', '/api/v1/peer-gateways', '/api/v1/vpn-tunnels', '/api/v1/vpn-tunnels/{id}/ike-policy']));
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/vpn-gateways', '/api/v1/peer-gateways', '/api/v1/vpn-tunnels', '/api/v1/vpn-tunnels/{id}/ike-policy']),
+    );
     expect(doc.body.components.schemas.ErrorBodyDto.properties).toHaveProperty('violations');
     const ui = await api.http().get('/api/docs');
     expect(ui.status).toBe(200);

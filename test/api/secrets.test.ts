@@ -16,10 +16,11 @@ let captured = '';
 const originals = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
 
 beforeAll(async () => {
-  const capture = (orig: typeof process.stdout.write) => ((chunk: any, ...rest: any[]) => {
-    captured += String(chunk);
-    return orig(chunk, ...rest);
-  }) as typeof process.stdout.write;
+  const capture = (orig: typeof process.stdout.write) =>
+    ((chunk: any, ...rest: any[]) => {
+      captured += String(chunk);
+      return orig(chunk, ...rest);
+    }) as typeof process.stdout.write;
   process.stdout.write = capture(originals.out);
   process.stderr.write = capture(originals.err);
   // The production logger (as src/main.ts builds it) with every level on and every field written

@@ -15,7 +15,8 @@ beforeAll(async () => {
 });
 afterAll(() => api?.close());
 
-const vniOf = async (subnetId: string) => (await admin.ok(admin.get(`/api/v1/subnets?vpcId=${w.vpcId}&limit=100`))).items.find((s: any) => s.id === subnetId).vni;
+const vniOf = async (subnetId: string) =>
+  (await admin.ok(admin.get(`/api/v1/subnets?vpcId=${w.vpcId}&limit=100`))).items.find((s: any) => s.id === subnetId).vni;
 
 it('is null until set; operators set it, read it back, and clear it', async () => {
   expect(await vniOf(w.subnetIds[1])).toBeNull();
@@ -31,9 +32,7 @@ it('is set when the subnet is created', async () => {
   expect(s.vni).toBe(1);
 });
 
-it.each([
-  [0], [16_777_216], [1.5], ['7'], [undefined],
-])('refuses vni %p with 400 naming the field and the rule, changing nothing', async (vni) => {
+it.each([[0], [16_777_216], [1.5], ['7'], [undefined]])('refuses vni %p with 400 naming the field and the rule, changing nothing', async (vni) => {
   await admin.ok(admin.patch(`/api/v1/subnets/${w.subnetIds[2]}`, { vni: 4242 }));
   const res = await admin.patch(`/api/v1/subnets/${w.subnetIds[2]}`, vni === undefined ? {} : { vni });
   expect(res.status).toBe(400);

@@ -11,7 +11,10 @@ let w: TenantWorld;
 let other: TenantWorld;
 
 beforeAll(async () => {
-  api = await startTestApi({ AUTH_FAILURE_LIMIT: '3', AUTH_FAILURE_WINDOW_SECONDS: '2', TENANT_RATE_LIMIT_PER_MINUTE: '40', TRUST_PROXY: 'loopback' }, ['warn', 'error']);
+  api = await startTestApi({ AUTH_FAILURE_LIMIT: '3', AUTH_FAILURE_WINDOW_SECONDS: '2', TENANT_RATE_LIMIT_PER_MINUTE: '40', TRUST_PROXY: 'loopback' }, [
+    'warn',
+    'error',
+  ]);
   // The other suites' wrong keys count against 127.0.0.1 in the shared Redis: the setup calls
   // from an address of its own.
   const setupClient = `198.18.250.${randomBytes(1)[0]}`;

@@ -16,7 +16,14 @@ afterAll(() => api?.close());
 describe('VPN gateways', () => {
   it('creates a gateway in the VPC with an unbound external IP and a private address', async () => {
     const gw = await t.ok(t.post('/api/v1/vpn-gateways', gatewayBody(w, 0)), 201);
-    expect(gw).toMatchObject({ name: 'gw-0', resourceState: 'creating', chargeType: 'monthly', tunnelCount: 0, vpc: { id: w.vpcId }, externalIp: { address: w.externalIps[0] } });
+    expect(gw).toMatchObject({
+      name: 'gw-0',
+      resourceState: 'creating',
+      chargeType: 'monthly',
+      tunnelCount: 0,
+      vpc: { id: w.vpcId },
+      externalIp: { address: w.externalIps[0] },
+    });
     expect(gw.privateIp).toBe('10.1.1.254');
     expect(new Date(gw.expiresAt).getTime()).toBeGreaterThan(Date.now() + 27 * 86400_000);
     const eips = await t.ok(t.get(`/api/v1/external-ips?q=${w.externalIps[0]}`));
@@ -110,12 +117,26 @@ describe('VPN tunnels', () => {
       localSubnets: [{ id: w.subnetIds[0], cidr: '10.1.1.0/24' }],
       gateway: { id: gw.id, ip: w.externalIps[2] },
       peer: { id: peer.id, ip: '203.0.113.50' },
-      ikePolicy: { version: 'v2', authAlgorithm: 'sha1', encryptionAlgorithm: 'aes128', exchangeMode: null, dhGroup: 2, localId: w.externalIps[2], remoteId: '203.0.113.50', lifetimeSeconds: 86400 },
+      ikePolicy: {
+        version: 'v2',
+        authAlgorithm: 'sha1',
+        encryptionAlgorithm: 'aes128',
+        exchangeMode: null,
+        dhGroup: 2,
+        localId: w.externalIps[2],
+        remoteId: '203.0.113.50',
+        lifetimeSeconds: 86400,
+      },
       ipsecPolicy: { protocol: 'esp', authAlgorithm: 'sha1', encryptionAlgorithm: 'aes128', pfsGroup: 2, lifetimeSeconds: 86400 },
     });
     expect(tunnel.psk).toBeUndefined();
     // The spec's defaults are accepted but flagged (issue 16).
-    expect(tunnel.weak.map((x: any) => `${x.field}=${x.value}`)).toEqual(['ikePolicy.authAlgorithm=sha1', 'ikePolicy.dhGroup=2', 'ipsecPolicy.authAlgorithm=sha1', 'ipsecPolicy.pfsGroup=2']);
+    expect(tunnel.weak.map((x: any) => `${x.field}=${x.value}`)).toEqual([
+      'ikePolicy.authAlgorithm=sha1',
+      'ikePolicy.dhGroup=2',
+      'ipsecPolicy.authAlgorithm=sha1',
+      'ipsecPolicy.pfsGroup=2',
+    ]);
     expect(tunnel.weak[1].reason).toContain('modp1024');
     const detail = await t.ok(t.get(`/api/v1/vpn-tunnels/${tunnel.id}`));
     expect(detail.psk).toBeUndefined();
@@ -127,18 +148,25 @@ describe('VPN tunnels', () => {
 
   it('reports every broken rule of a bad create at once, and stores nothing', async () => {
     const before = (await t.ok(t.get('/api/v1/vpn-tunnels'))).total;
-    const res = await t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peer.id, w, {
-      remoteCidrs: ['10.1.1.0/25', 'nonsense'],
-      psk: 'has space?',
-      ikePolicy: { version: 'v2', exchangeMode: 'aggressive', dhGroup: 3 },
-      ipsecPolicy: { protocol: 'ah', encryptionAlgorithm: 'aes128', lifetimeSeconds: 100 },
-    }));
+    const res = await t.post(
+      '/api/v1/vpn-tunnels',
+      tunnelBody(gw.id, peer.id, w, {
+        remoteCidrs: ['10.1.1.0/25', 'nonsense'],
+        psk: 'has space?',
+        ikePolicy: { version: 'v2', exchangeMode: 'aggressive', dhGroup: 3 },
+        ipsecPolicy: { protocol: 'ah', encryptionAlgorithm: 'aes128', lifetimeSeconds: 100 },
+      }),
+    );
     expect(res.status).toBe(400);
     const rules = res.body.violations.map((v: any) => `${v.field}:${v.rule}`).sort();
     expect(rules).toEqual([
-      'ikePolicy.dhGroup:one_of', 'ikePolicy.exchangeMode:mode_only_for_ikev1',
-      'ipsecPolicy.encryptionAlgorithm:no_encryption_with_ah', 'ipsecPolicy.lifetimeSeconds:lifetime_range',
-      'psk:charset', 'remoteCidrs[0]:no_overlap_with_local', 'remoteCidrs[1]:cidr',
+      'ikePolicy.dhGroup:one_of',
+      'ikePolicy.exchangeMode:mode_only_for_ikev1',
+      'ipsecPolicy.encryptionAlgorithm:no_encryption_with_ah',
+      'ipsecPolicy.lifetimeSeconds:lifetime_range',
+      'psk:charset',
+      'remoteCidrs[0]:no_overlap_with_local',
+      'remoteCidrs[1]:cidr',
     ]);
     expect(JSON.stringify(res.body)).not.toContain('has space?');
     expect((await t.ok(t.get('/api/v1/vpn-tunnels'))).total).toBe(before);
@@ -158,13 +186,24 @@ describe('VPN tunnels', () => {
     const res = await t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, any.id, w, { remoteCidrs: ['172.20.0.0/16'] }));
     expect(res.status).toBe(400);
     expect(res.body.violations[0]).toMatchObject({ field: 'ikePolicy.remoteId', rule: 'remote_id_required_for_any_peer' });
-    const ok = await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, any.id, w, { remoteCidrs: ['172.20.0.0/16'], ikePolicy: { remoteId: 'office.example.com' } })), 201);
+    const ok = await t.ok(
+      t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, any.id, w, { remoteCidrs: ['172.20.0.0/16'], ikePolicy: { remoteId: 'office.example.com' } })),
+      201,
+    );
     expect(ok.ikePolicy.remoteId).toBe('office.example.com');
   });
 
   it('separate edits of subnets, IKE and IPsec bump the version and reconnect; rename does not', async () => {
-    const tunnel = await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peer.id, w, { name: 'edit-me', remoteCidrs: ['172.30.0.0/16'], ikePolicy: { remoteId: 'edit-me.example.com' } })), 201);
-    const s = await t.ok(t.put(`/api/v1/vpn-tunnels/${tunnel.id}/subnets`, { localSubnetIds: [w.subnetIds[0], w.subnetIds[1]], remoteCidrs: ['172.30.0.0/16', '172.31.0.0/16'] }));
+    const tunnel = await t.ok(
+      t.post(
+        '/api/v1/vpn-tunnels',
+        tunnelBody(gw.id, peer.id, w, { name: 'edit-me', remoteCidrs: ['172.30.0.0/16'], ikePolicy: { remoteId: 'edit-me.example.com' } }),
+      ),
+      201,
+    );
+    const s = await t.ok(
+      t.put(`/api/v1/vpn-tunnels/${tunnel.id}/subnets`, { localSubnetIds: [w.subnetIds[0], w.subnetIds[1]], remoteCidrs: ['172.30.0.0/16', '172.31.0.0/16'] }),
+    );
     expect(s).toMatchObject({ configVersion: 2, connectionState: 'connecting', remoteCidrs: ['172.30.0.0/16', '172.31.0.0/16'] });
     expect(s.localSubnets.map((l: any) => l.cidr)).toEqual(['10.1.1.0/24', '10.1.2.0/24']);
     const ike = await t.ok(t.put(`/api/v1/vpn-tunnels/${tunnel.id}/ike-policy`, { version: 'v1', dhGroup: 14, psk: 'N3w-Key' }));
@@ -180,7 +219,10 @@ describe('VPN tunnels', () => {
   });
 
   it('modern cryptography (issue 16): AES-GCM, SHA-2 384/512, ECP and curve25519; GCM refused with IKEv1; a vendor that cannot say a setting answers 409 naming it', async () => {
-    const modern = { ikePolicy: { encryptionAlgorithm: 'aes256gcm16', authAlgorithm: 'sha2-384', dhGroup: 20, remoteId: 'modern.example.com' }, ipsecPolicy: { encryptionAlgorithm: 'aes256gcm16', pfsGroup: 20 } };
+    const modern = {
+      ikePolicy: { encryptionAlgorithm: 'aes256gcm16', authAlgorithm: 'sha2-384', dhGroup: 20, remoteId: 'modern.example.com' },
+      ipsecPolicy: { encryptionAlgorithm: 'aes256gcm16', pfsGroup: 20 },
+    };
     const tunnel = await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peer.id, w, { name: 'modern', remoteCidrs: ['172.24.0.0/16'], ...modern })), 201);
     expect(tunnel.ikePolicy).toMatchObject({ version: 'v2', encryptionAlgorithm: 'aes256gcm16', authAlgorithm: 'sha2-384', dhGroup: 20 });
     expect(tunnel.ipsecPolicy).toMatchObject({ protocol: 'esp', encryptionAlgorithm: 'aes256gcm16', authAlgorithm: null, pfsGroup: 20 });
@@ -212,17 +254,38 @@ describe('VPN tunnels', () => {
     expect(ciscoCurve.body.message).toContain('DH group 31 (curve25519)');
   });
 
-  it('several proposals per phase (issue 16): today\'s single-proposal body is unchanged, further ones are listed in order', async () => {
-    const tunnel = await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peer.id, w, {
-      name: 'proposals', remoteCidrs: ['172.23.0.0/16'],
-      ikePolicy: { remoteId: 'proposals.example.com', dhGroup: 14, additionalProposals: [{ encryptionAlgorithm: 'aes256gcm16', authAlgorithm: 'sha2-384', dhGroup: 20 }] },
-    })), 201);
-    expect(tunnel.ikePolicy).toMatchObject({ encryptionAlgorithm: 'aes128', authAlgorithm: 'sha1', dhGroup: 14, additionalProposals: [{ encryptionAlgorithm: 'aes256gcm16', authAlgorithm: 'sha2-384', dhGroup: 20 }] });
+  it("several proposals per phase (issue 16): today's single-proposal body is unchanged, further ones are listed in order", async () => {
+    const tunnel = await t.ok(
+      t.post(
+        '/api/v1/vpn-tunnels',
+        tunnelBody(gw.id, peer.id, w, {
+          name: 'proposals',
+          remoteCidrs: ['172.23.0.0/16'],
+          ikePolicy: {
+            remoteId: 'proposals.example.com',
+            dhGroup: 14,
+            additionalProposals: [{ encryptionAlgorithm: 'aes256gcm16', authAlgorithm: 'sha2-384', dhGroup: 20 }],
+          },
+        }),
+      ),
+      201,
+    );
+    expect(tunnel.ikePolicy).toMatchObject({
+      encryptionAlgorithm: 'aes128',
+      authAlgorithm: 'sha1',
+      dhGroup: 14,
+      additionalProposals: [{ encryptionAlgorithm: 'aes256gcm16', authAlgorithm: 'sha2-384', dhGroup: 20 }],
+    });
     expect(tunnel.ipsecPolicy.additionalProposals).toEqual([]);
     const conf = await t.get(`/api/v1/vpn-tunnels/${tunnel.id}/config?vendor=strongswan-swanctl`);
     expect(conf.text).toContain('proposals = aes128-sha1-modp2048,aes256gcm16-prfsha384-ecp384');
 
-    const edited = await t.ok(t.put(`/api/v1/vpn-tunnels/${tunnel.id}/ipsec-policy`, { pfsGroup: 14, additionalProposals: [{ encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-256', pfsGroup: 19 }] }));
+    const edited = await t.ok(
+      t.put(`/api/v1/vpn-tunnels/${tunnel.id}/ipsec-policy`, {
+        pfsGroup: 14,
+        additionalProposals: [{ encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-256', pfsGroup: 19 }],
+      }),
+    );
     expect(edited.ipsecPolicy.additionalProposals).toEqual([{ encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-256', pfsGroup: 19 }]);
     expect(edited.ikePolicy.additionalProposals).toHaveLength(1); // untouched by the IPsec edit
     // A crypto map entry has one `set pfs`: Cisco cannot say two PFS groups.
@@ -230,14 +293,16 @@ describe('VPN tunnels', () => {
     expect(cisco.status).toBe(409);
     expect(cisco.body.message).toContain('different PFS groups');
 
-    const dup = await t.put(`/api/v1/vpn-tunnels/${tunnel.id}/ike-policy`, { additionalProposals: [{ encryptionAlgorithm: 'aes128', authAlgorithm: 'sha1', dhGroup: 14 }] });
+    const dup = await t.put(`/api/v1/vpn-tunnels/${tunnel.id}/ike-policy`, {
+      additionalProposals: [{ encryptionAlgorithm: 'aes128', authAlgorithm: 'sha1', dhGroup: 14 }],
+    });
     expect(dup.status).toBe(400);
     expect(dup.body.violations[0]).toMatchObject({ field: 'additionalProposals.0', rule: 'duplicate_proposal' });
     const cleared = await t.ok(t.put(`/api/v1/vpn-tunnels/${tunnel.id}/ike-policy`, { additionalProposals: null }));
     expect(cleared.ikePolicy.additionalProposals).toEqual([]);
   });
 
-  it('reconnect now (issue 16): a new version of the same configuration, back to connecting with the failure cleared, and a tunnel.sync for the gateway\'s host', async () => {
+  it("reconnect now (issue 16): a new version of the same configuration, back to connecting with the failure cleared, and a tunnel.sync for the gateway's host", async () => {
     const { Client } = await import('pg');
     const { Queue } = await import('bullmq');
     const IORedis = (await import('ioredis')).default;
@@ -252,11 +317,27 @@ describe('VPN tunnels', () => {
       // The tunnels' gateway on a host (for this test only): its jobs then land in that host's queue.
       await sql.query(`INSERT INTO gateway_hosts (id, hostname, capacity, last_seen_at) VALUES ($1, 'node-reconnect', 10, now())`, [host]);
       await sql.query(`UPDATE vpn_gateways SET host_id = $2 WHERE id = $1`, [gw.id, host]);
-      const tunnel = await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peer.id, w, { name: 'reconnect', remoteCidrs: ['172.22.0.0/16'], ikePolicy: { remoteId: 'reconnect.example.com' } })), 201);
-      await sql.query(`UPDATE vpn_tunnels SET connection_state = 'phase1_failed', failure_code = 'peer_unreachable', failure_message = 'x', failure_phase = 1, failure_tries = 4 WHERE id = $1`, [tunnel.id]);
+      const tunnel = await t.ok(
+        t.post(
+          '/api/v1/vpn-tunnels',
+          tunnelBody(gw.id, peer.id, w, { name: 'reconnect', remoteCidrs: ['172.22.0.0/16'], ikePolicy: { remoteId: 'reconnect.example.com' } }),
+        ),
+        201,
+      );
+      await sql.query(
+        `UPDATE vpn_tunnels SET connection_state = 'phase1_failed', failure_code = 'peer_unreachable', failure_message = 'x', failure_phase = 1, failure_tries = 4 WHERE id = $1`,
+        [tunnel.id],
+      );
 
       const again = await t.ok(t.post(`/api/v1/vpn-tunnels/${tunnel.id}/reconnect`, {}));
-      expect(again).toMatchObject({ configVersion: 2, connectionState: 'connecting', failure: null, remoteMustUpdate: false, ikePolicy: tunnel.ikePolicy, ipsecPolicy: tunnel.ipsecPolicy });
+      expect(again).toMatchObject({
+        configVersion: 2,
+        connectionState: 'connecting',
+        failure: null,
+        remoteMustUpdate: false,
+        ikePolicy: tunnel.ikePolicy,
+        ipsecPolicy: tunnel.ipsecPolicy,
+      });
       const job = await queue.getJob(`tunnel.sync.${tunnel.id}.v2`);
       expect(job?.name).toBe('tunnel.sync');
       expect(job?.data).toEqual({ tunnelId: tunnel.id, configVersion: 2 });
@@ -277,7 +358,18 @@ describe('VPN tunnels', () => {
   });
 
   it('initiator mode (issue 16): response-only towards a known peer, always so for 0.0.0.0; changing it reconnects and the remote must follow', async () => {
-    const tunnel = await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peer.id, w, { name: 'responder', remoteCidrs: ['172.21.0.0/16'], ikePolicy: { remoteId: 'responder.example.com' }, initiatorMode: 'response-only' })), 201);
+    const tunnel = await t.ok(
+      t.post(
+        '/api/v1/vpn-tunnels',
+        tunnelBody(gw.id, peer.id, w, {
+          name: 'responder',
+          remoteCidrs: ['172.21.0.0/16'],
+          ikePolicy: { remoteId: 'responder.example.com' },
+          initiatorMode: 'response-only',
+        }),
+      ),
+      201,
+    );
     expect(tunnel.initiatorMode).toBe('response-only');
     const swanctl = await t.get(`/api/v1/vpn-tunnels/${tunnel.id}/config?vendor=strongswan-swanctl`);
     expect(swanctl.text).toContain('the tunnel is response-only');
@@ -290,25 +382,57 @@ describe('VPN tunnels', () => {
     expect(badValue.body.violations[0]).toMatchObject({ field: 'initiatorMode', rule: 'one_of' });
 
     const any = await t.ok(t.post('/api/v1/peer-gateways', { name: 'anywhere', ipAddress: '0.0.0.0' }), 201);
-    const refused = await t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, any.id, w, { name: 'any-bidi', remoteCidrs: ['172.19.0.0/16'], ikePolicy: { remoteId: 'anywhere.example.com' }, initiatorMode: 'bidirectional' }));
+    const refused = await t.post(
+      '/api/v1/vpn-tunnels',
+      tunnelBody(gw.id, any.id, w, {
+        name: 'any-bidi',
+        remoteCidrs: ['172.19.0.0/16'],
+        ikePolicy: { remoteId: 'anywhere.example.com' },
+        initiatorMode: 'bidirectional',
+      }),
+    );
     expect(refused.status).toBe(400);
     expect(refused.body.violations[0]).toMatchObject({ field: 'initiatorMode', rule: 'any_peer_is_response_only' });
-    const anyTunnel = await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, any.id, w, { name: 'any-default', remoteCidrs: ['172.19.0.0/16'], ikePolicy: { remoteId: 'anywhere.example.com' } })), 201);
+    const anyTunnel = await t.ok(
+      t.post(
+        '/api/v1/vpn-tunnels',
+        tunnelBody(gw.id, any.id, w, { name: 'any-default', remoteCidrs: ['172.19.0.0/16'], ikePolicy: { remoteId: 'anywhere.example.com' } }),
+      ),
+      201,
+    );
     expect(anyTunnel.initiatorMode).toBe('response-only');
     expect((await t.get(`/api/v1/vpn-tunnels/${tunnel.id}`)).body.configVersion).toBe(2);
   });
 
   it('tunnel options (issue 16): dpd, ikeFragmentation, tcpMssClamp on create and PUT .../options; an MSS-only edit keeps the version, a fragmentation edit needs the remote', async () => {
-    const plain = await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peer.id, w, { name: 'opts-default', remoteCidrs: ['192.168.78.0/24'], ikePolicy: { remoteId: 'opts-default.example.com' } })), 201);
+    const plain = await t.ok(
+      t.post(
+        '/api/v1/vpn-tunnels',
+        tunnelBody(gw.id, peer.id, w, { name: 'opts-default', remoteCidrs: ['192.168.78.0/24'], ikePolicy: { remoteId: 'opts-default.example.com' } }),
+      ),
+      201,
+    );
     expect(plain).toMatchObject({ dpd: { delaySeconds: 8, timeoutSeconds: 13, action: 'restart' }, ikeFragmentation: true, tcpMssClamp: null });
 
     const body = tunnelBody(gw.id, peer.id, w, {
-      name: 'opts', remoteCidrs: ['192.168.77.0/24'], ikePolicy: { remoteId: 'opts.example.com' },
-      dpd: { delaySeconds: 3, timeoutSeconds: 10, action: 'hold' }, ikeFragmentation: false, tcpMssClamp: 1300,
+      name: 'opts',
+      remoteCidrs: ['192.168.77.0/24'],
+      ikePolicy: { remoteId: 'opts.example.com' },
+      dpd: { delaySeconds: 3, timeoutSeconds: 10, action: 'hold' },
+      ikeFragmentation: false,
+      tcpMssClamp: 1300,
     });
     const tunnel = await t.ok(t.post('/api/v1/vpn-tunnels', body), 201);
-    expect(tunnel).toMatchObject({ dpd: { delaySeconds: 3, timeoutSeconds: 10, action: 'hold' }, ikeFragmentation: false, tcpMssClamp: 1300, configVersion: 1 });
-    expect(await t.ok(t.get(`/api/v1/vpn-tunnels/${tunnel.id}`))).toMatchObject({ dpd: { delaySeconds: 3, timeoutSeconds: 10, action: 'hold' }, tcpMssClamp: 1300 });
+    expect(tunnel).toMatchObject({
+      dpd: { delaySeconds: 3, timeoutSeconds: 10, action: 'hold' },
+      ikeFragmentation: false,
+      tcpMssClamp: 1300,
+      configVersion: 1,
+    });
+    expect(await t.ok(t.get(`/api/v1/vpn-tunnels/${tunnel.id}`))).toMatchObject({
+      dpd: { delaySeconds: 3, timeoutSeconds: 10, action: 'hold' },
+      tcpMssClamp: 1300,
+    });
 
     // Every export renders the options.
     const cisco = (await t.get(`/api/v1/vpn-tunnels/${tunnel.id}/config?vendor=cisco-ios`)).text;
@@ -325,10 +449,22 @@ describe('VPN tunnels', () => {
 
     // The clamp alone: applied in place, no new version, nothing for the remote.
     const mss = await t.ok(t.put(`/api/v1/vpn-tunnels/${tunnel.id}/options`, { tcpMssClamp: 1200 }));
-    expect(mss).toMatchObject({ tcpMssClamp: 1200, configVersion: 1, remoteMustUpdate: false, dpd: { delaySeconds: 3, timeoutSeconds: 10, action: 'hold' }, ikeFragmentation: false, initiatorMode: 'bidirectional' });
+    expect(mss).toMatchObject({
+      tcpMssClamp: 1200,
+      configVersion: 1,
+      remoteMustUpdate: false,
+      dpd: { delaySeconds: 3, timeoutSeconds: 10, action: 'hold' },
+      ikeFragmentation: false,
+      initiatorMode: 'bidirectional',
+    });
     // DPD is charon's (a new version) but each end's own: the remote need not follow. A partial dpd keeps the rest.
     const dpd = await t.ok(t.put(`/api/v1/vpn-tunnels/${tunnel.id}/options`, { dpd: { action: 'restart' } }));
-    expect(dpd).toMatchObject({ dpd: { delaySeconds: 3, timeoutSeconds: 10, action: 'restart' }, configVersion: 2, remoteMustUpdate: false, tcpMssClamp: 1200 });
+    expect(dpd).toMatchObject({
+      dpd: { delaySeconds: 3, timeoutSeconds: 10, action: 'restart' },
+      configVersion: 2,
+      remoteMustUpdate: false,
+      tcpMssClamp: 1200,
+    });
     // Fragmentation is offered by each end: the remote must load its new file.
     const frag = await t.ok(t.put(`/api/v1/vpn-tunnels/${tunnel.id}/options`, { ikeFragmentation: true, tcpMssClamp: null }));
     expect(frag).toMatchObject({ ikeFragmentation: true, tcpMssClamp: null, configVersion: 3, remoteMustUpdate: true });
@@ -337,25 +473,46 @@ describe('VPN tunnels', () => {
     expect(same).toMatchObject({ configVersion: 3, remoteMustUpdate: false });
 
     // Bad input: a 400 naming the field and the rule, nothing stored.
-    const bad = await t.put(`/api/v1/vpn-tunnels/${tunnel.id}/options`, { dpd: { delaySeconds: 20, timeoutSeconds: 15 }, tcpMssClamp: 9000, ikeFragmentation: 'yes' });
+    const bad = await t.put(`/api/v1/vpn-tunnels/${tunnel.id}/options`, {
+      dpd: { delaySeconds: 20, timeoutSeconds: 15 },
+      tcpMssClamp: 9000,
+      ikeFragmentation: 'yes',
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.violations.map((v: any) => [v.field, v.rule])).toEqual([
-      ['dpd.timeoutSeconds', 'timeout_greater_than_delay'], ['ikeFragmentation', 'boolean'], ['tcpMssClamp', 'integer_536_to_1460'],
+      ['dpd.timeoutSeconds', 'timeout_greater_than_delay'],
+      ['ikeFragmentation', 'boolean'],
+      ['tcpMssClamp', 'integer_536_to_1460'],
     ]);
-    const badCreate = await t.post('/api/v1/vpn-tunnels', { ...body, name: 'opts-bad', remoteCidrs: ['192.168.79.0/24'], ikePolicy: { remoteId: 'opts-bad.example.com' }, dpd: { action: 'none' } });
+    const badCreate = await t.post('/api/v1/vpn-tunnels', {
+      ...body,
+      name: 'opts-bad',
+      remoteCidrs: ['192.168.79.0/24'],
+      ikePolicy: { remoteId: 'opts-bad.example.com' },
+      dpd: { action: 'none' },
+    });
     expect(badCreate.status).toBe(400);
     expect(badCreate.body.violations[0]).toMatchObject({ field: 'dpd.action', rule: 'one_of' });
     expect(await t.ok(t.get(`/api/v1/vpn-tunnels/${tunnel.id}`))).toMatchObject({ configVersion: 3, tcpMssClamp: null, dpd: { action: 'restart' } });
   });
 
   it('edits say whether the remote must download its configuration again (issue 11)', async () => {
-    const tunnel = await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peer.id, w, { name: 'remote-follows', remoteCidrs: ['172.28.0.0/16'], ikePolicy: { remoteId: 'follows.example.com' } })), 201);
+    const tunnel = await t.ok(
+      t.post(
+        '/api/v1/vpn-tunnels',
+        tunnelBody(gw.id, peer.id, w, { name: 'remote-follows', remoteCidrs: ['172.28.0.0/16'], ikePolicy: { remoteId: 'follows.example.com' } }),
+      ),
+      201,
+    );
     expect(tunnel.remoteMustUpdate).toBeUndefined();
     const same = await t.ok(t.put(`/api/v1/vpn-tunnels/${tunnel.id}/ipsec-policy`, tunnel.ipsecPolicy));
     expect(same.remoteMustUpdate).toBe(false);
     expect((await t.ok(t.put(`/api/v1/vpn-tunnels/${tunnel.id}/ipsec-policy`, { pfsGroup: 14 }))).remoteMustUpdate).toBe(true);
     expect((await t.ok(t.put(`/api/v1/vpn-tunnels/${tunnel.id}/ike-policy`, { psk: 'An0ther-Key' }))).remoteMustUpdate).toBe(true);
-    expect((await t.ok(t.put(`/api/v1/vpn-tunnels/${tunnel.id}/subnets`, { localSubnetIds: [w.subnetIds[0]], remoteCidrs: ['172.28.0.0/16', '172.27.0.0/16'] }))).remoteMustUpdate).toBe(true);
+    expect(
+      (await t.ok(t.put(`/api/v1/vpn-tunnels/${tunnel.id}/subnets`, { localSubnetIds: [w.subnetIds[0]], remoteCidrs: ['172.28.0.0/16', '172.27.0.0/16'] })))
+        .remoteMustUpdate,
+    ).toBe(true);
   });
 
   it('shows a failure with its phase, tries and time, the subnet pairs up, and a 0.0.0.0 peer waiting for its remote (issue 11)', async () => {
@@ -363,20 +520,51 @@ describe('VPN tunnels', () => {
     const sql = new Client({ connectionString: api.databaseUrl });
     await sql.connect();
     try {
-      const tunnel = await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peer.id, w, { name: 'pairs', localSubnetIds: [w.subnetIds[0], w.subnetIds[1]], remoteCidrs: ['172.26.0.0/16'], ikePolicy: { version: 'v1', remoteId: 'pairs.example.com' } })), 201);
-      expect(tunnel.subnetPairs).toEqual({ total: 2, up: 0, down: [{ localCidr: '10.1.1.0/24', remoteCidr: '172.26.0.0/16' }, { localCidr: '10.1.2.0/24', remoteCidr: '172.26.0.0/16' }] });
+      const tunnel = await t.ok(
+        t.post(
+          '/api/v1/vpn-tunnels',
+          tunnelBody(gw.id, peer.id, w, {
+            name: 'pairs',
+            localSubnetIds: [w.subnetIds[0], w.subnetIds[1]],
+            remoteCidrs: ['172.26.0.0/16'],
+            ikePolicy: { version: 'v1', remoteId: 'pairs.example.com' },
+          }),
+        ),
+        201,
+      );
+      expect(tunnel.subnetPairs).toEqual({
+        total: 2,
+        up: 0,
+        down: [
+          { localCidr: '10.1.1.0/24', remoteCidr: '172.26.0.0/16' },
+          { localCidr: '10.1.2.0/24', remoteCidr: '172.26.0.0/16' },
+        ],
+      });
       // What the worker writes when one of the two IKEv1 pairs is up and the other failed 4 times.
       await sql.query(
         `UPDATE vpn_tunnels SET connection_state = 'phase2_failed', failure_code = 'traffic_selectors_mismatch', failure_message = 'Phase 2: ...',
                 failure_phase = 2, failure_tries = 4, failure_at = '2026-12-01T10:00:00Z', pair_states = $2 WHERE id = $1`,
-        [tunnel.id, JSON.stringify([{ local: '10.1.1.0/24', remote: '172.26.0.0/16', up: true }, { local: '10.1.2.0/24', remote: '172.26.0.0/16', up: false }])]);
+        [
+          tunnel.id,
+          JSON.stringify([
+            { local: '10.1.1.0/24', remote: '172.26.0.0/16', up: true },
+            { local: '10.1.2.0/24', remote: '172.26.0.0/16', up: false },
+          ]),
+        ],
+      );
       const shown = await t.ok(t.get(`/api/v1/vpn-tunnels/${tunnel.id}`));
       expect(shown.failure).toEqual({ code: 'traffic_selectors_mismatch', message: 'Phase 2: ...', phase: 2, tries: 4, at: '2026-12-01T10:00:00.000Z' });
       expect(shown.subnetPairs).toEqual({ total: 2, up: 1, down: [{ localCidr: '10.1.2.0/24', remoteCidr: '172.26.0.0/16' }] });
       expect(shown.connectedAt).toBeNull();
 
       const any = await t.ok(t.post('/api/v1/peer-gateways', { name: 'nat-waiting', ipAddress: '0.0.0.0' }), 201);
-      const waiting = await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, any.id, w, { name: 'waiting', remoteCidrs: ['172.25.0.0/16'], ikePolicy: { remoteId: 'branch.example.com' } })), 201);
+      const waiting = await t.ok(
+        t.post(
+          '/api/v1/vpn-tunnels',
+          tunnelBody(gw.id, any.id, w, { name: 'waiting', remoteCidrs: ['172.25.0.0/16'], ikePolicy: { remoteId: 'branch.example.com' } }),
+        ),
+        201,
+      );
       await sql.query(`UPDATE vpn_tunnels SET resource_state = 'running', disconnected_at = '2026-12-02T08:00:00Z' WHERE id = $1`, [waiting.id]);
       const w8 = await t.ok(t.get(`/api/v1/vpn-tunnels/${waiting.id}`));
       expect(w8.failure).toMatchObject({ code: 'waiting_for_remote', phase: 1, at: '2026-12-02T08:00:00.000Z' });
@@ -390,9 +578,18 @@ describe('VPN tunnels', () => {
   it('refuses a second tunnel between the same gateway and peer with the same IKE ids (charon could not tell them apart)', async () => {
     const res = await t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peer.id, w, { name: 'same-ids', remoteCidrs: ['172.29.0.0/16'] }));
     expect(res.status).toBe(409);
-    expect(res.body).toMatchObject({ code: 'ike_identity_in_use', violations: [{ field: 'ikePolicy.remoteId', rule: 'ike_identity_unique_per_gateway_and_peer' }] });
+    expect(res.body).toMatchObject({
+      code: 'ike_identity_in_use',
+      violations: [{ field: 'ikePolicy.remoteId', rule: 'ike_identity_unique_per_gateway_and_peer' }],
+    });
     expect(res.body.message).toMatch(/add the subnets to that tunnel, or give this one different IKE ids/);
-    await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peer.id, w, { name: 'other-ids', remoteCidrs: ['172.29.0.0/16'], ikePolicy: { remoteId: 'branch.example.com' } })), 201);
+    await t.ok(
+      t.post(
+        '/api/v1/vpn-tunnels',
+        tunnelBody(gw.id, peer.id, w, { name: 'other-ids', remoteCidrs: ['172.29.0.0/16'], ikePolicy: { remoteId: 'branch.example.com' } }),
+      ),
+      201,
+    );
   });
 
   it('tunnel list pages carry the total of all matches, on every page and past the last one', async () => {

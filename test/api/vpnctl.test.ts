@@ -26,13 +26,18 @@ let dir: string;
 /** Runs vpnctl as a separate process (asynchronously: the API answers from this same process). */
 function vpnctl(args: string[], env: Record<string, string> = {}, input?: string): Promise<Run> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [VPNCTL, ...args], {
-      env: { PATH: process.env.PATH ?? '', HOME: dir, VPNCTL_CONFIG: join(dir, 'config.json'), ...env },
-      timeout: 60_000,
-    }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    const child = execFile(
+      process.execPath,
+      [VPNCTL, ...args],
+      {
+        env: { PATH: process.env.PATH ?? '', HOME: dir, VPNCTL_CONFIG: join(dir, 'config.json'), ...env },
+        timeout: 60_000,
+      },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
     if (input !== undefined) child.stdin?.end(input);
   });
 }
@@ -95,22 +100,72 @@ describe('create from flags, get, describe, delete', () => {
     const unconfirmed = await vpnctl(['gateway', 'buy', '--name', 'gw-a', '--vpc', 'vpc', '--subnet', 's1', '--machine-type', w.machineTypeId], as(w));
     expect(unconfirmed.code).toBe(2);
     expect(unconfirmed.stderr).toContain('--yes');
-    const gw = await vpnctl(['gateway', 'buy', '--name', 'gw-a', '--vpc', 'vpc', '--subnet', 's1', '--external-ip', w.externalIps[0], '--machine-type', w.machineTypeId, '--yes'], as(w));
+    const gw = await vpnctl(
+      ['gateway', 'buy', '--name', 'gw-a', '--vpc', 'vpc', '--subnet', 's1', '--external-ip', w.externalIps[0], '--machine-type', w.machineTypeId, '--yes'],
+      as(w),
+    );
     expect(gw.stderr).toBe('');
     expect(gw.code).toBe(0);
     expect(gw.stdout).toMatch(/Price: 200\.00 CNY \(monthly/);
     expect(gw.stdout).toMatch(/gw-a +creating +vpc +s1 +198\.51\.100\./);
 
-    const tunnel = await vpnctl([
-      'create', 'tunnel', '--name', 'to-hq', '--gateway', 'gw-a', '--peer', 'hq', '--local-subnet', 's1', '--local-subnet', '10.13.2.0/24',
-      '--remote-cidr', '172.16.43.0/24', '--psk-stdin', '--ike-version', 'v1', '--ike-exchange-mode', 'aggressive', '--ike-dh-group', '14',
-      '--ike-auth', 'sha2-256', '--ike-encryption', 'aes256', '--ike-lifetime', '28800', '--ike-remote-id', 'hq.example.com',
-      '--ipsec-pfs-group', 'disable', '--ipsec-auth', 'md5', '--ipsec-encryption', 'aes192', '--ipsec-lifetime', '7200', '-o', 'json',
-    ], as(w), 'Cli.Secret-43\n');
+    const tunnel = await vpnctl(
+      [
+        'create',
+        'tunnel',
+        '--name',
+        'to-hq',
+        '--gateway',
+        'gw-a',
+        '--peer',
+        'hq',
+        '--local-subnet',
+        's1',
+        '--local-subnet',
+        '10.13.2.0/24',
+        '--remote-cidr',
+        '172.16.43.0/24',
+        '--psk-stdin',
+        '--ike-version',
+        'v1',
+        '--ike-exchange-mode',
+        'aggressive',
+        '--ike-dh-group',
+        '14',
+        '--ike-auth',
+        'sha2-256',
+        '--ike-encryption',
+        'aes256',
+        '--ike-lifetime',
+        '28800',
+        '--ike-remote-id',
+        'hq.example.com',
+        '--ipsec-pfs-group',
+        'disable',
+        '--ipsec-auth',
+        'md5',
+        '--ipsec-encryption',
+        'aes192',
+        '--ipsec-lifetime',
+        '7200',
+        '-o',
+        'json',
+      ],
+      as(w),
+      'Cli.Secret-43\n',
+    );
     expect(tunnel.stderr).toBe('');
     expect(tunnel.code).toBe(0);
     const created = JSON.parse(tunnel.stdout);
-    expect(created.ikePolicy).toMatchObject({ version: 'v1', exchangeMode: 'aggressive', dhGroup: 14, authAlgorithm: 'sha2-256', encryptionAlgorithm: 'aes256', lifetimeSeconds: 28800, remoteId: 'hq.example.com' });
+    expect(created.ikePolicy).toMatchObject({
+      version: 'v1',
+      exchangeMode: 'aggressive',
+      dhGroup: 14,
+      authAlgorithm: 'sha2-256',
+      encryptionAlgorithm: 'aes256',
+      lifetimeSeconds: 28800,
+      remoteId: 'hq.example.com',
+    });
     expect(created.ipsecPolicy).toMatchObject({ pfsGroup: 'disable', authAlgorithm: 'md5', encryptionAlgorithm: 'aes192', lifetimeSeconds: 7200 });
     expect(created.localSubnets.map((s: { name: string }) => s.name).sort()).toEqual(['s1', 's2']);
 
@@ -127,8 +182,28 @@ describe('create from flags, get, describe, delete', () => {
     expect(described.stdout).toMatch(/^id: rgw-/);
   });
 
-  it('a bad field: exit 1 with the field and the rule from the API\'s error body; nothing created', async () => {
-    const bad = await vpnctl(['create', 'tunnel', '--name', 'bad', '--gateway', 'gw-a', '--peer', 'hq', '--local-subnet', 's3', '--remote-cidr', '172.16.44.0/24', '--psk', 'x', '--ike-dh-group', '3'], as(w));
+  it("a bad field: exit 1 with the field and the rule from the API's error body; nothing created", async () => {
+    const bad = await vpnctl(
+      [
+        'create',
+        'tunnel',
+        '--name',
+        'bad',
+        '--gateway',
+        'gw-a',
+        '--peer',
+        'hq',
+        '--local-subnet',
+        's3',
+        '--remote-cidr',
+        '172.16.44.0/24',
+        '--psk',
+        'x',
+        '--ike-dh-group',
+        '3',
+      ],
+      as(w),
+    );
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/ikePolicy\.dhGroup: .*\[rule: one_of\]/);
     const none = await vpnctl(['get', 'tunnels', '-q', 'bad', '-o', 'json'], as(w));
@@ -155,7 +230,24 @@ describe('create from flags, get, describe, delete', () => {
   });
 
   it('creates an alert template from flags and gets it by name', async () => {
-    const created = await vpnctl(['create', 'alert-template', '--name', 'down-3', '--rule', 'tunnel_health:lt:1:3', '--webhook', 'https://hooks.example.com/vpn', '--webhook-secret', 'a-signing-secret-0123', '--console', '-o', 'json'], as(w));
+    const created = await vpnctl(
+      [
+        'create',
+        'alert-template',
+        '--name',
+        'down-3',
+        '--rule',
+        'tunnel_health:lt:1:3',
+        '--webhook',
+        'https://hooks.example.com/vpn',
+        '--webhook-secret',
+        'a-signing-secret-0123',
+        '--console',
+        '-o',
+        'json',
+      ],
+      as(w),
+    );
     expect(created.stderr).toBe('');
     expect(created.code).toBe(0);
     expect(JSON.parse(created.stdout)).toMatchObject({ name: 'down-3', rules: [{ metric: 'tunnel_health', comparator: 'lt', threshold: 1, periods: 3 }] });
@@ -163,7 +255,7 @@ describe('create from flags, get, describe, delete', () => {
     expect(got.stdout).toMatch(/down-3 +- +tunnel_health lt 1 x3 +webhook,console/);
   });
 
-  it('tunnel config prints the remote side\'s file; delete removes the tunnel', async () => {
+  it("tunnel config prints the remote side's file; delete removes the tunnel", async () => {
     const conf = await vpnctl(['tunnel', 'config', 'to-hq', '--side', 'remote', '--vendor', 'strongswan-ipsec'], as(w));
     expect(conf.code).toBe(0);
     expect(conf.stdout).toContain('conn ');
@@ -187,9 +279,13 @@ describe('plan and apply a site file', () => {
 peers:
   - name: branch
     ipAddress: 203.0.113.45
-${withSecond ? `  - name: branch-b
+${
+  withSecond
+    ? `  - name: branch-b
     ipAddress: 203.0.113.46
-` : ''}gateways:
+`
+    : ''
+}gateways:
   - name: gw-site
     vpc: vpc
     subnet: s1
@@ -205,18 +301,25 @@ tunnels:
     psk: \${BRANCH_PSK}
     ikePolicy: { version: v2, dhGroup: 14, lifetimeSeconds: 28800 }
     ipsecPolicy: { pfsGroup: ${pfs} }
-${options}${withSecond ? `  - name: to-branch-b
+${options}${
+    withSecond
+      ? `  - name: to-branch-b
     gateway: gw-site
     peer: branch-b
     localSubnets: [s2]
     remoteCidrs: [172.16.46.0/24]
     psk: \${BRANCH_PSK}
-` : ''}`;
+`
+      : ''
+  }`;
   const env = () => ({ ...as(w), BRANCH_PSK: 'Site.Secret-45' });
   const planJson = async (path: string, extra: string[] = []) => {
     const r = await vpnctl(['plan', '-f', path, '-o', 'json', ...extra], env());
     expect(r.stderr).toBe('');
-    return JSON.parse(r.stdout) as { steps: { op: string; kind: string; name: string; fields: { field: string; from?: unknown; to: unknown }[] }[]; unmanaged: unknown[] };
+    return JSON.parse(r.stdout) as {
+      steps: { op: string; kind: string; name: string; fields: { field: string; from?: unknown; to: unknown }[] }[];
+      unmanaged: unknown[];
+    };
   };
 
   beforeAll(async () => {
@@ -234,7 +337,13 @@ ${options}${withSecond ? `  - name: to-branch-b
     expect(text.stdout).not.toContain('Site.Secret-45');
     expect(text.stdout).toContain('Plan: 5 to create, 0 to change, 0 to delete.');
     const plan = await planJson(site);
-    expect(plan.steps.map((s) => `${s.op} ${s.kind} ${s.name}`)).toEqual(['create peer branch', 'create peer branch-b', 'create gateway gw-site', 'create tunnel to-branch', 'create tunnel to-branch-b']);
+    expect(plan.steps.map((s) => `${s.op} ${s.kind} ${s.name}`)).toEqual([
+      'create peer branch',
+      'create peer branch-b',
+      'create gateway gw-site',
+      'create tunnel to-branch',
+      'create tunnel to-branch-b',
+    ]);
   });
 
   it('apply creates in dependency order; a second apply has nothing to change', async () => {
@@ -253,7 +362,9 @@ ${options}${withSecond ? `  - name: to-branch-b
   it('an edited policy field shows exactly that field in plan, and apply changes it', async () => {
     const edited = file('site-pfs.yaml', siteYaml(14));
     const plan = await planJson(edited);
-    expect(plan.steps).toEqual([{ op: 'change', kind: 'tunnel', name: 'to-branch', id: expect.stringMatching(/^vpntnl-/), fields: [{ field: 'ipsecPolicy.pfsGroup', from: 2, to: 14 }] }]);
+    expect(plan.steps).toEqual([
+      { op: 'change', kind: 'tunnel', name: 'to-branch', id: expect.stringMatching(/^vpntnl-/), fields: [{ field: 'ipsecPolicy.pfsGroup', from: 2, to: 14 }] },
+    ]);
     const apply = await vpnctl(['apply', '-f', edited, '--no-wait', '--yes'], env());
     expect(apply.code).toBe(0);
     expect(apply.stdout).toContain('changed tunnel to-branch: ipsecPolicy.pfsGroup');
@@ -263,22 +374,38 @@ ${options}${withSecond ? `  - name: to-branch-b
   it('tunnel options (issue 16) in a site file: plan shows the fields that differ, apply sets them through PUT .../options', async () => {
     const edited = file('site-options.yaml', siteYaml(14, true, '    dpd: { delaySeconds: 5 }\n    tcpMssClamp: 1300\n'));
     const plan = await planJson(edited);
-    expect(plan.steps).toEqual([{ op: 'change', kind: 'tunnel', name: 'to-branch', id: expect.stringMatching(/^vpntnl-/), fields: [
-      { field: 'dpd.delaySeconds', from: 8, to: 5 }, { field: 'tcpMssClamp', from: null, to: 1300 },
-    ] }]);
+    expect(plan.steps).toEqual([
+      {
+        op: 'change',
+        kind: 'tunnel',
+        name: 'to-branch',
+        id: expect.stringMatching(/^vpntnl-/),
+        fields: [
+          { field: 'dpd.delaySeconds', from: 8, to: 5 },
+          { field: 'tcpMssClamp', from: null, to: 1300 },
+        ],
+      },
+    ]);
     const apply = await vpnctl(['apply', '-f', edited, '--no-wait', '--yes'], env());
     expect(apply.code).toBe(0);
     const tunnels = await client(api, w.key).ok(client(api, w.key).get('/api/v1/vpn-tunnels?q=to-branch&sort=name'));
-    expect(tunnels.items.find((t: any) => t.name === 'to-branch')).toMatchObject({ dpd: { delaySeconds: 5, timeoutSeconds: 13, action: 'restart' }, tcpMssClamp: 1300, ikeFragmentation: true });
+    expect(tunnels.items.find((t: any) => t.name === 'to-branch')).toMatchObject({
+      dpd: { delaySeconds: 5, timeoutSeconds: 13, action: 'restart' },
+      tcpMssClamp: 1300,
+      ikeFragmentation: true,
+    });
     expect((await planJson(edited)).steps).toEqual([]);
   });
 
   it('two new gateways with externalIp auto get two different addresses', async () => {
-    const two = file('site-two.yaml', `apiVersion: vpnctl/v1
+    const two = file(
+      'site-two.yaml',
+      `apiVersion: vpnctl/v1
 gateways:
   - { name: gw-x, vpc: vpc, subnet: s2, externalIp: auto, machineType: ${w.machineTypeId}, chargeType: hourly }
   - { name: gw-y, vpc: vpc, subnet: s3, externalIp: auto, machineType: ${w.machineTypeId}, chargeType: hourly }
-`);
+`,
+    );
     const plan = await planJson(two);
     const addresses = plan.steps.filter((s) => s.kind === 'gateway').map((s) => s.fields.find((f) => f.field === 'externalIp')!.to);
     expect(addresses).toHaveLength(2);
@@ -295,7 +422,10 @@ gateways:
     const dropped = file('site-dropped.yaml', siteYaml(14, false));
     const plain = await planJson(dropped);
     expect(plain.steps).toEqual([]);
-    expect(plain.unmanaged).toEqual([{ kind: 'tunnel', name: 'to-branch-b', id: expect.any(String) }, { kind: 'peer', name: 'branch-b', id: expect.any(String) }]);
+    expect(plain.unmanaged).toEqual([
+      { kind: 'tunnel', name: 'to-branch-b', id: expect.any(String) },
+      { kind: 'peer', name: 'branch-b', id: expect.any(String) },
+    ]);
     const pruning = await planJson(dropped, ['--prune']);
     expect(pruning.steps.map((s) => `${s.op} ${s.kind} ${s.name}`)).toEqual(['delete tunnel to-branch-b', 'delete peer branch-b']);
     const apply = await vpnctl(['apply', '-f', dropped, '--prune', '--no-wait', '--yes'], env());

@@ -146,7 +146,12 @@ describe('security headers', () => {
   });
 
   it('API answers (success, 401, 404) and the docs carry them too', async () => {
-    for (const [path, status] of [['/healthz', 200], ['/api/v1/vpcs', 401], ['/api/v1/nothing', 404], ['/api/docs/', 200]] as const) {
+    for (const [path, status] of [
+      ['/healthz', 200],
+      ['/api/v1/vpcs', 401],
+      ['/api/v1/nothing', 404],
+      ['/api/docs/', 200],
+    ] as const) {
       const res = await api.http().get(path);
       expect(res.status).toBe(status);
       common(res.headers);
@@ -155,7 +160,7 @@ describe('security headers', () => {
 });
 
 describe('precompressed assets', () => {
-  it('sends the brotli copy to a browser that accepts br, with the asset\'s type and long cache', async () => {
+  it("sends the brotli copy to a browser that accepts br, with the asset's type and long cache", async () => {
     const res = await api.http().get('/assets/big-C0mpr3ss.js').set('Accept-Encoding', 'gzip, deflate, br');
     expect(res.status).toBe(200);
     expect(res.headers['content-encoding']).toBe('br');

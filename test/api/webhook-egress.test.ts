@@ -37,14 +37,16 @@ afterAll(async () => {
 });
 
 it.each(['http://127.0.0.1:9/hook', 'http://169.254.169.254/latest/meta-data/', 'http://10.0.0.5/x', 'http://[::1]/x', 'http://localhost:8080/x'])(
-  'refuses a template whose webhook is %s (400 naming the url, nothing stored)', async (url) => {
+  'refuses a template whose webhook is %s (400 naming the url, nothing stored)',
+  async (url) => {
     const before = (await c.ok(c.get('/api/v1/alert-templates'))).total;
     const res = await c.post('/api/v1/alert-templates', { name: `t-${url.length}`, rules: RULES, channels: [{ type: 'webhook', url, secret: SECRET }] });
     expect(res.status).toBe(400);
     expect(res.body.violations).toEqual([expect.objectContaining({ field: 'channels.0.url', rule: 'public_address' })]);
     expect(JSON.stringify(res.body)).not.toContain(SECRET);
     expect((await c.ok(c.get('/api/v1/alert-templates'))).total).toBe(before);
-  });
+  },
+);
 
 it('at delivery, a receiver on 127.0.0.1 is not contacted and the record says why (not "connection refused")', async () => {
   const db = new Client({ connectionString: api.databaseUrl });

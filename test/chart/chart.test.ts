@@ -12,7 +12,14 @@ const CHART = join(ROOT, 'charts', 'vpn-console');
 const PRODUCTION_VALUES = join(CHART, 'examples', 'production-values.yaml');
 const HELM = process.env.HELM ?? join(ROOT, '.cache', 'helm', 'helm', 'helm');
 
-type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; annotations?: Record<string, string> }; spec?: any; data?: any; stringData?: any };
+type K8sObject = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; annotations?: Record<string, string> };
+  spec?: any;
+  data?: any;
+  stringData?: any;
+};
 
 function helm(args: string[]): string {
   return execFileSync(HELM, args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -39,7 +46,14 @@ beforeAll(() => {
 });
 
 it('the schema validator rejects a wrong object (the check below can fail)', () => {
-  const [r] = validate([{ apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'x' }, spec: { selector: {}, template: { spec: { hostNetwork: 'yes', containers: [{ name: 'w' }] } } } }]);
+  const [r] = validate([
+    {
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: 'x' },
+      spec: { selector: {}, template: { spec: { hostNetwork: 'yes', containers: [{ name: 'w' }] } } },
+    },
+  ]);
   expect(r.error).toMatch(/hostNetwork must be boolean/);
 });
 
@@ -72,7 +86,9 @@ describe.each([
     expect(env).toMatchObject({ NETWORK_DRIVER: 'vxlan', PUBLIC_BRIDGE: 'br-public' });
     // HOST_ID comes from the node's hostname (hostNetwork), sanitised by the worker.
     expect(pod.containers[0].env.find((e: any) => e.name === 'HOST_ID')).toBeUndefined();
-    expect(pod.containers[0].volumeMounts).toEqual(expect.arrayContaining([expect.objectContaining({ mountPath: '/var/run/netns', mountPropagation: 'Bidirectional' })]));
+    expect(pod.containers[0].volumeMounts).toEqual(
+      expect.arrayContaining([expect.objectContaining({ mountPath: '/var/run/netns', mountPropagation: 'Bidirectional' })]),
+    );
     // Liveness: the worker's health file, judged by the CLI the image carries.
     expect(pod.containers[0].livenessProbe.exec.command).toEqual(['node', 'dist/src/cli/worker-health.js', '--max-age-ms', '15000']);
   });

@@ -62,7 +62,15 @@ export async function createTenantWorld(api: TestApi, name: string, octet = 1, e
 }
 
 export function gatewayBody(w: TenantWorld, i = 0, extra: object = {}) {
-  return { name: `gw-${i}`, machineTypeId: w.machineTypeId, vpcId: w.vpcId, subnetId: w.subnetIds[0], externalIpId: w.externalIpIds[i], chargeType: 'monthly', ...extra };
+  return {
+    name: `gw-${i}`,
+    machineTypeId: w.machineTypeId,
+    vpcId: w.vpcId,
+    subnetId: w.subnetIds[0],
+    externalIpId: w.externalIpIds[i],
+    chargeType: 'monthly',
+    ...extra,
+  };
 }
 
 export function tunnelBody(gatewayId: string, peerId: string, w: TenantWorld, extra: object = {}) {

@@ -106,7 +106,8 @@ export class ProductProcesses {
 
   /** Database, API and lab; the worker is the caller's to start (a benchmark times its cold start). */
   async startWithoutWorker(): Promise<void> {
-    if (!existsSync(join(REPO_ROOT, 'dist/src/main.js'))) throw new Error('dist/ is missing: run `npx tsc -p tsconfig.build.json` first (the test command builds it)');
+    if (!existsSync(join(REPO_ROOT, 'dist/src/main.js')))
+      throw new Error('dist/ is missing: run `npx tsc -p tsconfig.build.json` first (the test command builds it)');
     const db = await this.o.createDatabase();
     this.dropDb = db.drop;
     this.dbUrl = db.url;
@@ -171,7 +172,12 @@ export class ProductProcesses {
 
   /** Further gateway hosts on this machine (lab/lab-hosts.ts), with this product's settings. */
   labHosts(): LabHosts {
-    this.hostsControl ??= new LabHosts({ dir: join(this.dir, 'hosts'), prefix: this.o.labPrefix, workerScript: join(REPO_ROOT, 'dist/src/worker.js'), baseEnv: this.env });
+    this.hostsControl ??= new LabHosts({
+      dir: join(this.dir, 'hosts'),
+      prefix: this.o.labPrefix,
+      workerScript: join(REPO_ROOT, 'dist/src/worker.js'),
+      baseEnv: this.env,
+    });
     return this.hostsControl;
   }
 
@@ -182,7 +188,12 @@ export class ProductProcesses {
       this.extraHosts.push(id);
       this.extraGatewayDirs.push(h.gatewaysDir);
     }
-    await this.waitFor(async () => (await this.sql('SELECT 1 FROM gateway_hosts WHERE id = $1 AND lease_expires_at > now()', [id])).length === 1, 30_000, `host ${id} to hold its lease`, 100);
+    await this.waitFor(
+      async () => (await this.sql('SELECT 1 FROM gateway_hosts WHERE id = $1 AND lease_expires_at > now()', [id])).length === 1,
+      30_000,
+      `host ${id} to hold its lease`,
+      100,
+    );
     return h;
   }
 
@@ -272,7 +283,10 @@ export class ProductProcesses {
 
   /** Removes everything, also after a failure; safe to call twice. */
   async stop(): Promise<void> {
-    for (const id of this.extraHosts) await this.labHosts().kill(id).catch((e) => process.stderr.write(`host ${id}: ${(e as Error).message}\n`));
+    for (const id of this.extraHosts)
+      await this.labHosts()
+        .kill(id)
+        .catch((e) => process.stderr.write(`host ${id}: ${(e as Error).message}\n`));
     const worker = this.worker;
     this.killWorker('SIGTERM');
     if (worker) await waitExit(worker, this.o.workerStopGraceMs ?? 15_000);

@@ -67,7 +67,14 @@ export function App() {
       <AntApp>
         <BrowserRouter>
           <Routes>
-            <Route path="/login" element={<Suspense fallback={fallback}><LoginPage /></Suspense>} />
+            <Route
+              path="/login"
+              element={
+                <Suspense fallback={fallback}>
+                  <LoginPage />
+                </Suspense>
+              }
+            />
             <Route
               element={
                 <RequireAuth>
@@ -75,21 +82,126 @@ export function App() {
                 </RequireAuth>
               }
             >
-              <Route path="/overview" element={tenant(<Suspense fallback={fallback}><Overview /></Suspense>)} />
-              <Route path="/vpn-gateways" element={tenant(<Suspense fallback={fallback}><GatewayList /></Suspense>)} />
-              <Route path="/vpn-gateways/new" element={tenant(<Suspense fallback={fallback}><GatewayCreate /></Suspense>)} />
-              <Route path="/vpn-gateways/:id" element={tenant(<Suspense fallback={fallback}><GatewayDetail /></Suspense>)} />
-              <Route path="/peer-gateways" element={tenant(<Suspense fallback={fallback}><PeerList /></Suspense>)} />
-              <Route path="/vpn-tunnels" element={tenant(<Suspense fallback={fallback}><TunnelList /></Suspense>)} />
-              <Route path="/vpn-tunnels/new" element={tenant(<Suspense fallback={fallback}><TunnelCreate /></Suspense>)} />
-              <Route path="/vpn-tunnels/:id" element={tenant(<Suspense fallback={fallback}><TunnelDetail /></Suspense>)} />
-              <Route path="/alert-templates" element={tenant(<Suspense fallback={fallback}><AlertTemplates /></Suspense>)} />
-              <Route path="/alerts" element={tenant(<Suspense fallback={fallback}><AlertHistory /></Suspense>)} />
-              <Route path="/billing" element={<Suspense fallback={fallback}><Billing /></Suspense>} />
-              <Route path="/operator/tenants" element={operator(<Suspense fallback={fallback}><Tenants /></Suspense>)} />
-              <Route path="/operator/inventory" element={operator(<Suspense fallback={fallback}><Inventory /></Suspense>)} />
-              <Route path="/operator/prices" element={operator(<Suspense fallback={fallback}><Prices /></Suspense>)} />
-              <Route path="/operator/hosts" element={operator(<Suspense fallback={fallback}><Hosts /></Suspense>)} />
+              <Route
+                path="/overview"
+                element={tenant(
+                  <Suspense fallback={fallback}>
+                    <Overview />
+                  </Suspense>,
+                )}
+              />
+              <Route
+                path="/vpn-gateways"
+                element={tenant(
+                  <Suspense fallback={fallback}>
+                    <GatewayList />
+                  </Suspense>,
+                )}
+              />
+              <Route
+                path="/vpn-gateways/new"
+                element={tenant(
+                  <Suspense fallback={fallback}>
+                    <GatewayCreate />
+                  </Suspense>,
+                )}
+              />
+              <Route
+                path="/vpn-gateways/:id"
+                element={tenant(
+                  <Suspense fallback={fallback}>
+                    <GatewayDetail />
+                  </Suspense>,
+                )}
+              />
+              <Route
+                path="/peer-gateways"
+                element={tenant(
+                  <Suspense fallback={fallback}>
+                    <PeerList />
+                  </Suspense>,
+                )}
+              />
+              <Route
+                path="/vpn-tunnels"
+                element={tenant(
+                  <Suspense fallback={fallback}>
+                    <TunnelList />
+                  </Suspense>,
+                )}
+              />
+              <Route
+                path="/vpn-tunnels/new"
+                element={tenant(
+                  <Suspense fallback={fallback}>
+                    <TunnelCreate />
+                  </Suspense>,
+                )}
+              />
+              <Route
+                path="/vpn-tunnels/:id"
+                element={tenant(
+                  <Suspense fallback={fallback}>
+                    <TunnelDetail />
+                  </Suspense>,
+                )}
+              />
+              <Route
+                path="/alert-templates"
+                element={tenant(
+                  <Suspense fallback={fallback}>
+                    <AlertTemplates />
+                  </Suspense>,
+                )}
+              />
+              <Route
+                path="/alerts"
+                element={tenant(
+                  <Suspense fallback={fallback}>
+                    <AlertHistory />
+                  </Suspense>,
+                )}
+              />
+              <Route
+                path="/billing"
+                element={
+                  <Suspense fallback={fallback}>
+                    <Billing />
+                  </Suspense>
+                }
+              />
+              <Route
+                path="/operator/tenants"
+                element={operator(
+                  <Suspense fallback={fallback}>
+                    <Tenants />
+                  </Suspense>,
+                )}
+              />
+              <Route
+                path="/operator/inventory"
+                element={operator(
+                  <Suspense fallback={fallback}>
+                    <Inventory />
+                  </Suspense>,
+                )}
+              />
+              <Route
+                path="/operator/prices"
+                element={operator(
+                  <Suspense fallback={fallback}>
+                    <Prices />
+                  </Suspense>,
+                )}
+              />
+              <Route
+                path="/operator/hosts"
+                element={operator(
+                  <Suspense fallback={fallback}>
+                    <Hosts />
+                  </Suspense>,
+                )}
+              />
               <Route path="*" element={<Navigate to={home(getRole())} replace />} />
             </Route>
           </Routes>

@@ -5,14 +5,34 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { weakChoices, type IkePolicy, type IpsecPolicy } from '../../src/policy/policy';
 import {
-  DH_GROUPS, DPD_ACTIONS, DPD_DELAY_RANGE, DPD_TIMEOUT_RANGE, ENCRYPTION_ALGORITHMS, IKE_AUTH_ALGORITHMS, IKE_EXCHANGE_MODES, IKE_VERSIONS, INITIATOR_MODES, IPSEC_AUTH_ALGORITHMS, IPSEC_PROTOCOLS, PFS_GROUPS, TCP_MSS_RANGE,
+  DH_GROUPS,
+  DPD_ACTIONS,
+  DPD_DELAY_RANGE,
+  DPD_TIMEOUT_RANGE,
+  ENCRYPTION_ALGORITHMS,
+  IKE_AUTH_ALGORITHMS,
+  IKE_EXCHANGE_MODES,
+  IKE_VERSIONS,
+  INITIATOR_MODES,
+  IPSEC_AUTH_ALGORITHMS,
+  IPSEC_PROTOCOLS,
+  PFS_GROUPS,
+  TCP_MSS_RANGE,
 } from './shared';
 import { weakLabels } from './pages/tunnels/policyFields';
 
 const SRC = __dirname;
 /** The part of a schema property this test reads. */
-interface SchemaProperty { enum?: unknown[]; oneOf?: SchemaProperty[]; items?: SchemaProperty; minimum?: number; maximum?: number }
-const openapi = JSON.parse(readFileSync(join(SRC, '..', '..', 'docs', 'openapi.json'), 'utf8')) as { components: { schemas: Record<string, { properties: Record<string, SchemaProperty> }> } };
+interface SchemaProperty {
+  enum?: unknown[];
+  oneOf?: SchemaProperty[];
+  items?: SchemaProperty;
+  minimum?: number;
+  maximum?: number;
+}
+const openapi = JSON.parse(readFileSync(join(SRC, '..', '..', 'docs', 'openapi.json'), 'utf8')) as {
+  components: { schemas: Record<string, { properties: Record<string, SchemaProperty> }> };
+};
 const schema = (name: string) => openapi.components.schemas[name].properties;
 /** An enum of the document, its oneOf branches (pfsGroup: integers, then "disable") joined. */
 const values = (p: SchemaProperty): unknown[] => (p.oneOf ? p.oneOf.flatMap(values) : p.items ? values(p.items) : (p.enum ?? []));
@@ -25,8 +45,8 @@ function sources(dir: string): { path: string; text: string }[] {
   });
 }
 
-describe('one source for the console\'s tables', () => {
-  it('the OpenAPI document the console\'s client is generated from lists the shared module\'s values, in its order', () => {
+describe("one source for the console's tables", () => {
+  it("the OpenAPI document the console's client is generated from lists the shared module's values, in its order", () => {
     const expected: [string, string, readonly unknown[]][] = [
       ['IkePolicyViewDto', 'version', IKE_VERSIONS],
       ['IkePolicyViewDto', 'authAlgorithm', IKE_AUTH_ALGORITHMS],
@@ -59,12 +79,14 @@ describe('one source for the console\'s tables', () => {
     const base = { version: 'v2', exchangeMode: null, localId: 'a', remoteId: 'b', lifetimeSeconds: 3600 } as const;
     const strongIke: IkePolicy = { ...base, encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-256', dhGroup: 19 };
     const strongIpsec: IpsecPolicy = { protocol: 'esp', encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-256', pfsGroup: 19, lifetimeSeconds: 3600 };
-    for (const auth of IKE_AUTH_ALGORITHMS) expect([auth, weakLabels({ auth }).length > 0]).toEqual([auth, weakChoices({ ...strongIke, authAlgorithm: auth }, strongIpsec).length > 0]);
-    for (const enc of ENCRYPTION_ALGORITHMS) expect([enc, weakLabels({ encryption: enc }).length > 0]).toEqual([enc, weakChoices({ ...strongIke, encryptionAlgorithm: enc }, strongIpsec).length > 0]);
+    for (const auth of IKE_AUTH_ALGORITHMS)
+      expect([auth, weakLabels({ auth }).length > 0]).toEqual([auth, weakChoices({ ...strongIke, authAlgorithm: auth }, strongIpsec).length > 0]);
+    for (const enc of ENCRYPTION_ALGORITHMS)
+      expect([enc, weakLabels({ encryption: enc }).length > 0]).toEqual([enc, weakChoices({ ...strongIke, encryptionAlgorithm: enc }, strongIpsec).length > 0]);
     for (const g of DH_GROUPS) expect([g, weakLabels({ group: g }).length > 0]).toEqual([g, weakChoices({ ...strongIke, dhGroup: g }, strongIpsec).length > 0]);
   });
 
-  it('no console file re-declares the tables, and only shared.ts reaches into the server\'s sources', () => {
+  it("no console file re-declares the tables, and only shared.ts reaches into the server's sources", () => {
     // Signatures of a hand copy: an algorithm or DH table, the IPv4 pattern, the failure-code list.
     const copies = /'aes128gcm16'|'sha2-384'|modp1024|ecp384|25\[0-5\]|'psk_mismatch_or_id_mismatch'|'ike_proposal_mismatch'|'response-only'\s*\]/;
     const found: string[] = [];

@@ -6,13 +6,40 @@
 // This file is the console's one door into ../src: nothing in web/src declares those tables again
 // (shared.test.ts fails if one returns).
 import type { Schemas } from './api/client';
-import type { DhGroup, EncryptionAlgorithm, IkeAuthAlgorithm, IkeExchangeMode, IkeVersion, IpsecAuthAlgorithm, IpsecProtocol, PfsGroup } from '../../src/policy/policy';
+import type {
+  DhGroup,
+  EncryptionAlgorithm,
+  IkeAuthAlgorithm,
+  IkeExchangeMode,
+  IkeVersion,
+  IpsecAuthAlgorithm,
+  IpsecProtocol,
+  PfsGroup,
+} from '../../src/policy/policy';
 import type { InitiatorMode } from '../../src/strongswan/tunnel-model';
 import type { DpdAction } from '../../src/policy/tunnel-options';
 
 export {
-  AEAD_ALGORITHMS, DH_GROUPS, DH_KEYWORD, ENCRYPTION_ALGORITHMS, IKE_AUTH_ALGORITHMS, IKE_DEFAULTS, IKE_EXCHANGE_MODES, IKE_VERSIONS, IPSEC_AUTH_ALGORITHMS,
-  IPSEC_DEFAULTS, IPSEC_PROTOCOLS, isAead, LIFETIME_MAX_SECONDS, LIFETIME_MIN_SECONDS, MAX_ADDITIONAL_PROPOSALS, PFS_GROUPS, RECOMMENDED, WEAK_CIPHER, WEAK_GROUP, WEAK_HASH,
+  AEAD_ALGORITHMS,
+  DH_GROUPS,
+  DH_KEYWORD,
+  ENCRYPTION_ALGORITHMS,
+  IKE_AUTH_ALGORITHMS,
+  IKE_DEFAULTS,
+  IKE_EXCHANGE_MODES,
+  IKE_VERSIONS,
+  IPSEC_AUTH_ALGORITHMS,
+  IPSEC_DEFAULTS,
+  IPSEC_PROTOCOLS,
+  isAead,
+  LIFETIME_MAX_SECONDS,
+  LIFETIME_MIN_SECONDS,
+  MAX_ADDITIONAL_PROPOSALS,
+  PFS_GROUPS,
+  RECOMMENDED,
+  WEAK_CIPHER,
+  WEAK_GROUP,
+  WEAK_HASH,
 } from '../../src/policy/policy';
 export type { DhGroup, EncryptionAlgorithm, IkeAuthAlgorithm, IkeVersion, IpsecAuthAlgorithm, PfsGroup } from '../../src/policy/policy';
 export { cidrsOverlap, isFqdn, isIpv4, normalizeCidr, parseCidr, peerAddressProblem, remoteCidrProblem, type Cidr } from '../../src/common/cidr';

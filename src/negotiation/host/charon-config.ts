@@ -80,10 +80,26 @@ export interface CharonConfOptions {
  */
 export function charonPlugins(dataPlane: DataPlane): string[] {
   return [
-    'random', 'nonce', 'drbg', 'openssl', 'aes', 'sha1', 'sha2', 'md5', 'hmac', 'gmp', 'kdf', 'curve25519',
-    'pem', 'pkcs1', 'pubkey', 'x509',
+    'random',
+    'nonce',
+    'drbg',
+    'openssl',
+    'aes',
+    'sha1',
+    'sha2',
+    'md5',
+    'hmac',
+    'gmp',
+    'kdf',
+    'curve25519',
+    'pem',
+    'pkcs1',
+    'pubkey',
+    'x509',
     ...(dataPlane === 'libipsec' ? ['kernel-libipsec'] : []),
-    'kernel-netlink', 'socket-default', 'vici',
+    'kernel-netlink',
+    'socket-default',
+    'vici',
   ];
 }
 

@@ -4,12 +4,16 @@
 import { spawn, ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import {
-  assertCharonPaths, charonPaths, CharonPaths, DataPlane, DEFAULT_CHARON_PATH, DEFAULT_GATEWAYS_DIR,
-  renderCharonConf, RetransmitSettings,
+  assertCharonPaths,
+  charonPaths,
+  CharonPaths,
+  DataPlane,
+  DEFAULT_CHARON_PATH,
+  DEFAULT_GATEWAYS_DIR,
+  renderCharonConf,
+  RetransmitSettings,
 } from './charon-config';
-import {
-  isAlive, processMentions, readPidFile, removeFile, rotateIfLarge, sleep, tailFile, terminate,
-} from './process-files';
+import { isAlive, processMentions, readPidFile, removeFile, rotateIfLarge, sleep, tailFile, terminate } from './process-files';
 import { viciVersion } from './vici-probe';
 import { createLogger, StructuredLogger } from '../../common/structured-log';
 
@@ -210,11 +214,15 @@ export class CharonProcess {
       if (!this.unansweredSince) this.unansweredSince = now;
       const unansweredMs = now - this.unansweredSince;
       if (unansweredMs < this.o.wedgedAfterMs) {
-        this.o.logger.warn(`charon ${this.gatewayId} is busy: VICI did not answer within ${this.o.probeTimeoutMs} ms (unanswered for ${unansweredMs} ms); keeping it`);
+        this.o.logger.warn(
+          `charon ${this.gatewayId} is busy: VICI did not answer within ${this.o.probeTimeoutMs} ms (unanswered for ${unansweredMs} ms); keeping it`,
+        );
         return null;
       }
       if (now - this.lastForcedRestartAt < this.o.minForcedRestartIntervalMs) {
-        this.o.logger.warn(`charon ${this.gatewayId}: VICI unanswered for ${unansweredMs} ms, but it was restarted less than ${this.o.minForcedRestartIntervalMs} ms ago; keeping it`);
+        this.o.logger.warn(
+          `charon ${this.gatewayId}: VICI unanswered for ${unansweredMs} ms, but it was restarted less than ${this.o.minForcedRestartIntervalMs} ms ago; keeping it`,
+        );
         return null;
       }
       return `VICI unanswered for ${Math.round(unansweredMs / 1000)} s while the process runs`;
@@ -247,11 +255,10 @@ export class CharonProcess {
     const out = openSync(this.paths.output, 'a');
     let child: ChildProcess;
     try {
-      child = spawn(
-        'ip',
-        ['netns', 'exec', this.o.namespace, 'unshare', '-m', 'sh', '-c', LAUNCH_SCRIPT, 'sh', this.paths.conf, this.o.charonPath],
-        { detached: true, stdio: ['ignore', out, out] },
-      );
+      child = spawn('ip', ['netns', 'exec', this.o.namespace, 'unshare', '-m', 'sh', '-c', LAUNCH_SCRIPT, 'sh', this.paths.conf, this.o.charonPath], {
+        detached: true,
+        stdio: ['ignore', out, out],
+      });
     } finally {
       closeSync(out);
     }

@@ -92,7 +92,9 @@ export function probeIke(address: string, port: 500 | 4500, version: 'v1' | 'v2'
     const timer = setTimeout(() => finish('silent'), timeoutMs);
     socket.on('message', () => finish('answered'));
     // A connected UDP socket reports an ICMP port unreachable as ECONNREFUSED.
-    socket.on('error', (e: NodeJS.ErrnoException) => finish(e.code === 'ECONNREFUSED' || e.code === 'EHOSTUNREACH' || e.code === 'ENETUNREACH' ? 'unreachable' : 'silent'));
+    socket.on('error', (e: NodeJS.ErrnoException) =>
+      finish(e.code === 'ECONNREFUSED' || e.code === 'EHOSTUNREACH' || e.code === 'ENETUNREACH' ? 'unreachable' : 'silent'),
+    );
     socket.connect(port, address, () => socket.send(datagram, (err) => err && finish('unreachable')));
   });
 }

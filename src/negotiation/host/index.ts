@@ -7,9 +7,7 @@ export { LabNetworkDriver } from './lab-network-driver';
 export type { LabNetworkDriverOptions } from './lab-network-driver';
 export { CharonProcess, defaultHostLogger } from './charon-process';
 export type { CharonProcessOptions, HostLogger } from './charon-process';
-export {
-  renderCharonConf, charonPaths, DEFAULT_RETRANSMIT, retransmitGiveUpSeconds, DEFAULT_CHARON_PATH, DEFAULT_GATEWAYS_DIR,
-} from './charon-config';
+export { renderCharonConf, charonPaths, DEFAULT_RETRANSMIT, retransmitGiveUpSeconds, DEFAULT_CHARON_PATH, DEFAULT_GATEWAYS_DIR } from './charon-config';
 export type { CharonPaths, DataPlane, RetransmitSettings } from './charon-config';
 export { LabNames, DEFAULT_LAB_PREFIX } from './lab-names';
 export { viciVersion } from './vici-probe';

@@ -76,7 +76,10 @@ export function ownAddresses(link: LinkInfo): string[] {
  */
 export async function showAll(namespace: string, commands: readonly string[]): Promise<unknown[][]> {
   const { stdout } = await run('ip', ['-n', namespace, '-j', '-batch', '-'], { input: `${commands.join('\n')}\n` });
-  const arrays = stdout.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as unknown[]);
+  const arrays = stdout
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as unknown[]);
   if (arrays.length !== commands.length) throw new Error(`ip -batch in ${namespace}: ${arrays.length} listings for ${commands.length} commands`);
   return arrays;
 }

@@ -44,7 +44,9 @@ export class LabNetworkDriver implements GatewayNetworkDriver {
       throw new Error(`lab internet segment missing (namespace ${inetNs}, bridge ${this.names.inetBridge}): run 'lab up'`);
     }
     if (!(await getLink(vpcNs, this.names.subnetBridge(p.subnetId)))) {
-      throw new Error(`lab subnet bridge ${this.names.subnetBridge(p.subnetId)} for ${p.subnetId} missing in namespace ${vpcNs}: run 'lab up' with this inventory`);
+      throw new Error(
+        `lab subnet bridge ${this.names.subnetBridge(p.subnetId)} for ${p.subnetId} missing in namespace ${vpcNs}: run 'lab up' with this inventory`,
+      );
     }
 
     // External leg, facing the internet bridge.

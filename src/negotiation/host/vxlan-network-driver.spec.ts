@@ -1,12 +1,44 @@
-import { gatewayHostPorts, gratuitousArpArgv, HostObservation, planAttach, planDetach, SegmentPlacement, segmentBridge, segmentVtep, Step, VxlanSettings } from './vxlan-network-driver';
+import {
+  gatewayHostPorts,
+  gratuitousArpArgv,
+  HostObservation,
+  planAttach,
+  planDetach,
+  SegmentPlacement,
+  segmentBridge,
+  segmentVtep,
+  Step,
+  VxlanSettings,
+} from './vxlan-network-driver';
 
-const settings: VxlanSettings = { publicBridge: 'br-public', underlayInterface: 'ul0', localIp: '192.0.2.1', peers: ['192.0.2.2', '192.0.2.3'], group: null, port: 4789, hostNamespace: null };
+const settings: VxlanSettings = {
+  publicBridge: 'br-public',
+  underlayInterface: 'ul0',
+  localIp: '192.0.2.1',
+  peers: ['192.0.2.2', '192.0.2.3'],
+  group: null,
+  port: 4789,
+  hostNamespace: null,
+};
 const placement = (gatewayId = 'vpngw-aaaa1111', vni: number | null = 5001): SegmentPlacement => ({
-  gatewayId, externalIp: '198.51.100.10', externalPrefixLength: 24, externalRouterIp: '198.51.100.1', vpcId: 'vpc-1', vpcCidr: '10.1.0.0/16',
-  subnetId: 'subnet-1', subnetCidr: '10.1.1.0/24', subnetRouterIp: '10.1.1.1', privateIp: '10.1.1.250', vni,
+  gatewayId,
+  externalIp: '198.51.100.10',
+  externalPrefixLength: 24,
+  externalRouterIp: '198.51.100.1',
+  vpcId: 'vpc-1',
+  vpcCidr: '10.1.0.0/16',
+  subnetId: 'subnet-1',
+  subnetCidr: '10.1.1.0/24',
+  subnetRouterIp: '10.1.1.1',
+  privateIp: '10.1.1.250',
+  vni,
 });
 const bareHost = (): HostObservation => ({
-  links: [{ ifname: 'lo', flags: ['UP'] }, { ifname: 'ul0', flags: ['UP'] }, { ifname: 'br-public', flags: ['UP'], linkinfo: { info_kind: 'bridge' } }],
+  links: [
+    { ifname: 'lo', flags: ['UP'] },
+    { ifname: 'ul0', flags: ['UP'] },
+    { ifname: 'br-public', flags: ['UP'], linkinfo: { info_kind: 'bridge' } },
+  ],
   floodDestinations: [],
   gatewayLinks: ['lo'],
 });
@@ -19,7 +51,11 @@ function apply(obs: HostObservation, steps: Step[]): HostObservation {
     const cmd = `${tool} ${args.slice(0, 2).join(' ')}`;
     if (cmd === 'ip link add') {
       const [, , name, , kind] = args;
-      const l = { ifname: name, flags: [] as string[], linkinfo: { info_kind: kind, info_data: kind === 'vxlan' ? { id: Number(args[args.indexOf('id') + 1]) } : undefined } };
+      const l = {
+        ifname: name,
+        flags: [] as string[],
+        linkinfo: { info_kind: kind, info_data: kind === 'vxlan' ? { id: Number(args[args.indexOf('id') + 1]) } : undefined },
+      };
       next.links.push(l);
       if (kind === 'veth') next.gatewayLinks.push(args[args.indexOf('name') + 1]);
       if (kind === 'vxlan') next.floodDestinations = [];
@@ -125,15 +161,23 @@ describe('planAttach', () => {
     const built = apply(bareHost(), planAttach(p, p.gatewayId, settings, bareHost()));
     const ports = gatewayHostPorts(p.gatewayId);
     const halfPair = { ...built, gatewayLinks: ['lo', 'eth1'] };
-    expect(text(planAttach(p, p.gatewayId, settings, halfPair)).slice(0, 2)).toEqual([`ip link del ${ports.external}`, `ip link add ${ports.external} type veth peer name eth0 netns vpngw-aaaa1111`]);
+    expect(text(planAttach(p, p.gatewayId, settings, halfPair)).slice(0, 2)).toEqual([
+      `ip link del ${ports.external}`,
+      `ip link add ${ports.external} type veth peer name eth0 netns vpngw-aaaa1111`,
+    ]);
     const wrongVni = structuredClone(built);
     wrongVni.links.find((l) => l.ifname === 'vxlan5001')!.linkinfo = { info_kind: 'vxlan', info_data: { id: 9 } };
-    expect(text(planAttach(p, p.gatewayId, settings, wrongVni)).slice(0, 2)).toEqual(['ip link del vxlan5001', 'ip link add vxlan5001 type vxlan id 5001 dev ul0 dstport 4789 local 192.0.2.1']);
+    expect(text(planAttach(p, p.gatewayId, settings, wrongVni)).slice(0, 2)).toEqual([
+      'ip link del vxlan5001',
+      'ip link add vxlan5001 type vxlan id 5001 dev ul0 dstport 4789 local 192.0.2.1',
+    ]);
   });
 
   it('refuses: no VNI (naming the subnet and how to set it), a missing bridge or underlay, a port owned by another gateway', () => {
     const p = placement();
-    expect(() => planAttach(placement('vpngw-aaaa1111', null), p.gatewayId, settings, bareHost())).toThrow(/subnet subnet-1 has no VNI.*PATCH \/api\/v1\/subnets\/subnet-1/);
+    expect(() => planAttach(placement('vpngw-aaaa1111', null), p.gatewayId, settings, bareHost())).toThrow(
+      /subnet subnet-1 has no VNI.*PATCH \/api\/v1\/subnets\/subnet-1/,
+    );
     expect(() => planAttach(p, p.gatewayId, { ...settings, publicBridge: 'br-x' }, bareHost())).toThrow(/public bridge br-x missing.*PUBLIC_BRIDGE/);
     expect(() => planAttach(p, p.gatewayId, { ...settings, underlayInterface: 'bond9' }, bareHost())).toThrow(/underlay interface bond9 missing/);
     const taken = bareHost();
@@ -154,7 +198,7 @@ describe('planDetach', () => {
     expect(planDetach(p, gone)).toEqual([]);
   });
 
-  it('keeps the segment while another gateway uses it, and never deletes another gateway\'s port', () => {
+  it("keeps the segment while another gateway uses it, and never deletes another gateway's port", () => {
     const a = placement('vpngw-aaaa1111');
     const b = placement('vpngw-bbbb2222');
     let host = apply(bareHost(), planAttach(a, a.gatewayId, settings, bareHost()));
@@ -171,7 +215,7 @@ describe('planDetach', () => {
   });
 });
 
-it('names stay within the kernel\'s 15 characters for the largest VNI and any gateway id', () => {
+it("names stay within the kernel's 15 characters for the largest VNI and any gateway id", () => {
   expect(segmentBridge(16_777_215).length).toBeLessThanOrEqual(15);
   expect(segmentVtep(16_777_215).length).toBeLessThanOrEqual(15);
   const ports = gatewayHostPorts('vpngw-' + 'x'.repeat(40));
@@ -179,6 +223,21 @@ it('names stay within the kernel\'s 15 characters for the largest VNI and any ga
   expect(ports.external).not.toBe(gatewayHostPorts('vpngw-' + 'x'.repeat(39)).external);
 });
 
-it('takes the external IP over with unsolicited (gratuitous) ARP from the gateway\'s external leg', () => {
-  expect(gratuitousArpArgv('vpngw-aaaa1111', '198.51.100.10')).toEqual(['ip', 'netns', 'exec', 'vpngw-aaaa1111', 'arping', '-q', '-U', '-c', '2', '-w', '3', '-I', 'eth0', '198.51.100.10']);
+it("takes the external IP over with unsolicited (gratuitous) ARP from the gateway's external leg", () => {
+  expect(gratuitousArpArgv('vpngw-aaaa1111', '198.51.100.10')).toEqual([
+    'ip',
+    'netns',
+    'exec',
+    'vpngw-aaaa1111',
+    'arping',
+    '-q',
+    '-U',
+    '-c',
+    '2',
+    '-w',
+    '3',
+    '-I',
+    'eth0',
+    '198.51.100.10',
+  ]);
 });

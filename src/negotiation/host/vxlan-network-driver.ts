@@ -84,7 +84,9 @@ const isUp = (l: HostLink | undefined) => !!l?.flags?.includes('UP');
 export function vniOf(p: SegmentPlacement): number {
   const vni = p.vni;
   if (vni === undefined || vni === null) {
-    throw new Error(`subnet ${p.subnetId} has no VNI: an operator sets it (PATCH /api/v1/subnets/${p.subnetId} {"vni": N}) before gateways can be placed in it on a VXLAN host`);
+    throw new Error(
+      `subnet ${p.subnetId} has no VNI: an operator sets it (PATCH /api/v1/subnets/${p.subnetId} {"vni": N}) before gateways can be placed in it on a VXLAN host`,
+    );
   }
   if (!Number.isInteger(vni) || vni < 1 || vni > VNI_MAX) throw new Error(`subnet ${p.subnetId} has an invalid VNI ${vni}`);
   return vni;
@@ -120,8 +122,21 @@ export function planAttach(p: SegmentPlacement, namespace: string, s: VxlanSetti
   if (!vtepRight) {
     steps.push({
       tool: 'ip',
-      args: ['link', 'add', vtep, 'type', 'vxlan', 'id', String(vni), 'dev', s.underlayInterface, 'dstport', String(s.port),
-        ...(s.localIp ? ['local', s.localIp] : []), ...(s.group ? ['group', s.group] : [])],
+      args: [
+        'link',
+        'add',
+        vtep,
+        'type',
+        'vxlan',
+        'id',
+        String(vni),
+        'dev',
+        s.underlayInterface,
+        'dstport',
+        String(s.port),
+        ...(s.localIp ? ['local', s.localIp] : []),
+        ...(s.group ? ['group', s.group] : []),
+      ],
     });
   }
   if (!vtepRight || existingVtep?.master !== bridge) steps.push({ tool: 'ip', args: ['link', 'set', vtep, 'master', bridge] });
@@ -138,7 +153,10 @@ export function planAttach(p: SegmentPlacement, namespace: string, s: VxlanSetti
 
   // The gateway's legs: veth pairs from the host into its namespace.
   const ports = gatewayHostPorts(p.gatewayId);
-  for (const [hostEnd, inner, master] of [[ports.external, GATEWAY_EXTERNAL_IFACE, s.publicBridge], [ports.vpc, GATEWAY_VPC_IFACE, bridge]] as const) {
+  for (const [hostEnd, inner, master] of [
+    [ports.external, GATEWAY_EXTERNAL_IFACE, s.publicBridge],
+    [ports.vpc, GATEWAY_VPC_IFACE, bridge],
+  ] as const) {
     const host = link(hostEnd);
     assertOwned(host, p.gatewayId);
     const paired = !!host && obs.gatewayLinks.includes(inner);

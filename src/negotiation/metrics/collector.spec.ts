@@ -7,8 +7,16 @@ const P = 'ipsvpn_';
 
 function listing(tunnel: string, children: { id: string; spi: string; bytes: number; age: number }[]): IkeSaEntry[] {
   const kids = children.map((c) => ({
-    name: `${P}${tunnel}`, uniqueid: c.id, state: 'INSTALLED', 'spi-in': c.spi, 'spi-out': `${c.spi}o`, 'install-time': String(c.age),
-    'bytes-in': String(c.bytes), 'bytes-out': String(c.bytes), 'packets-in': String(c.bytes / 1000), 'packets-out': String(c.bytes / 1000),
+    name: `${P}${tunnel}`,
+    uniqueid: c.id,
+    state: 'INSTALLED',
+    'spi-in': c.spi,
+    'spi-out': `${c.spi}o`,
+    'install-time': String(c.age),
+    'bytes-in': String(c.bytes),
+    'bytes-out': String(c.bytes),
+    'packets-in': String(c.bytes / 1000),
+    'packets-out': String(c.bytes / 1000),
   })) as unknown as ChildSaInfo[];
   return [{ name: `${P}${tunnel}`, sa: { state: 'ESTABLISHED' } as IkeSaEntry['sa'], children: kids }];
 }
@@ -45,8 +53,16 @@ describe('MetricsCollector', () => {
       expectedChildren: () => new Map([['t1', [`${P}t1`]]]),
     };
     const c = new MetricsCollector({
-      hostId: 'h', store: store as unknown as SampleStore, gateways: () => [gw], connPrefix: P, intervalMs: 10_000, retentionDays: 30, pruneIntervalMs: 3_600_000,
-      readNic: async () => nic, now: () => clock, log: () => undefined,
+      hostId: 'h',
+      store: store as unknown as SampleStore,
+      gateways: () => [gw],
+      connPrefix: P,
+      intervalMs: 10_000,
+      retentionDays: 30,
+      pruneIntervalMs: 3_600_000,
+      readNic: async () => nic,
+      now: () => clock,
+      log: () => undefined,
     });
     const step = async (s: IkeSaEntry[] | Error, n: Traffic) => {
       clock += 10_000;
@@ -76,7 +92,8 @@ describe('MetricsCollector', () => {
     // the namespace was recreated: NIC counters went back: 0, not negative
     const r5 = await step(listing('t1', [{ id: '1', spi: 'b', bytes: 30_000, age: 14 }]), nicAt(5_000));
     expect(r5.gateways[0]).toMatchObject({ bpsIn: 0, bpsOut: 0, totals: { bytesIn: 300_000 } });
-    for (const r of store.rounds) for (const t of [...r.tunnels, ...r.gateways]) expect(Math.min(t.bpsIn, t.bpsOut, t.ppsIn, t.ppsOut)).toBeGreaterThanOrEqual(0);
+    for (const r of store.rounds)
+      for (const t of [...r.tunnels, ...r.gateways]) expect(Math.min(t.bpsIn, t.bpsOut, t.ppsIn, t.ppsOut)).toBeGreaterThanOrEqual(0);
   });
 
   it('skips a tick while a round is still running', async () => {
@@ -84,8 +101,15 @@ describe('MetricsCollector', () => {
     let release!: () => void;
     const gw: MonitoredGateway = { gatewayId: 'vpngw-1', listSas: () => new Promise((r) => (release = () => r([]))), expectedChildren: () => new Map() };
     const c = new MetricsCollector({
-      hostId: 'h', store: store as unknown as SampleStore, gateways: () => [gw], connPrefix: P, intervalMs: 10_000, retentionDays: 30, pruneIntervalMs: 3_600_000,
-      readNic: async () => ({ bytesIn: 0, bytesOut: 0, packetsIn: 0, packetsOut: 0 }), log: () => undefined,
+      hostId: 'h',
+      store: store as unknown as SampleStore,
+      gateways: () => [gw],
+      connPrefix: P,
+      intervalMs: 10_000,
+      retentionDays: 30,
+      pruneIntervalMs: 3_600_000,
+      readNic: async () => ({ bytesIn: 0, bytesOut: 0, packetsIn: 0, packetsOut: 0 }),
+      log: () => undefined,
     });
     const first = c.tick();
     const second = c.tick();

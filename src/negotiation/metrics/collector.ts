@@ -82,9 +82,11 @@ export class MetricsCollector {
 
   start(): void {
     this.timers.push(setInterval(() => void this.tick(), this.o.intervalMs));
-    const prune = () => void this.o.store.prune(this.o.retentionDays)
-      .then((n) => n && this.o.log(`metrics retention: deleted ${n} samples older than ${this.o.retentionDays} days`))
-      .catch((err) => this.o.log(`metrics retention failed: ${(err as Error).message}`));
+    const prune = () =>
+      void this.o.store
+        .prune(this.o.retentionDays)
+        .then((n) => n && this.o.log(`metrics retention: deleted ${n} samples older than ${this.o.retentionDays} days`))
+        .catch((err) => this.o.log(`metrics retention failed: ${(err as Error).message}`));
     this.timers.push(setTimeout(prune, Math.min(60_000, this.o.pruneIntervalMs)));
     this.timers.push(setInterval(prune, this.o.pruneIntervalMs));
   }
@@ -144,7 +146,12 @@ export class MetricsCollector {
   }
 
   /** A failed listing (charon restarting): the tunnels are reported down, their baselines kept. */
-  private tunnelSamples(g: MonitoredGatewayRow, expected: Map<string, string[]>, degraded: Set<string>, sas: { list: IkeSaEntry[]; at: number } | null): TunnelSampleRow[] {
+  private tunnelSamples(
+    g: MonitoredGatewayRow,
+    expected: Map<string, string[]>,
+    degraded: Set<string>,
+    sas: { list: IkeSaEntry[]; at: number } | null,
+  ): TunnelSampleRow[] {
     const views = sas ? tunnelSaViews(sas.list, this.o.connPrefix, expected) : null;
     return g.tunnelIds.map((tunnelId) => {
       const s = this.tunnels.get(tunnelId)!;
@@ -158,8 +165,14 @@ export class MetricsCollector {
         s.lastAt = sas.at;
       }
       return {
-        tunnelId, tenantId: g.tenantId, gatewayId: g.id, health: degraded.has(tunnelId) ? 0 : view?.health ?? 0, totals: s.total, ...rates,
-        ikeState: view?.ikeState ?? null, childState: view?.childState ?? null,
+        tunnelId,
+        tenantId: g.tenantId,
+        gatewayId: g.id,
+        health: degraded.has(tunnelId) ? 0 : (view?.health ?? 0),
+        totals: s.total,
+        ...rates,
+        ikeState: view?.ikeState ?? null,
+        childState: view?.childState ?? null,
       };
     });
   }

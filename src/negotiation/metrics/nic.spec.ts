@@ -1,6 +1,8 @@
 import { parseLinkStats } from './nic';
 
-const SAMPLE = JSON.stringify([{ ifindex: 2, ifname: 'eth0', mtu: 1500, stats64: { rx: { bytes: 5070, packets: 26, errors: 0 }, tx: { bytes: 9000, packets: 31, errors: 0 } } }]);
+const SAMPLE = JSON.stringify([
+  { ifindex: 2, ifname: 'eth0', mtu: 1500, stats64: { rx: { bytes: 5070, packets: 26, errors: 0 }, tx: { bytes: 9000, packets: 31, errors: 0 } } },
+]);
 
 describe('parseLinkStats', () => {
   it('reads rx as in and tx as out', () => {

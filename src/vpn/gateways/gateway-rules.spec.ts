@@ -1,7 +1,9 @@
 import { allocatePrivateIp, checkPeriod, checkPlacement, expiryFrom, PERIOD_RANGE, PlacementFacts } from './gateway-rules';
 import { ChargeType } from '../../common/states';
 
-const facts = (over: { vpc?: Partial<PlacementFacts['vpc']>; subnet?: Partial<PlacementFacts['subnet']>; externalIp?: Partial<PlacementFacts['externalIp']> } = {}): PlacementFacts => ({
+const facts = (
+  over: { vpc?: Partial<PlacementFacts['vpc']>; subnet?: Partial<PlacementFacts['subnet']>; externalIp?: Partial<PlacementFacts['externalIp']> } = {},
+): PlacementFacts => ({
   vpc: { id: 'vpc-1', dataCenterId: 'dc-east', ...over.vpc },
   subnet: { id: 'subnet-1', vpcId: 'vpc-1', ...over.subnet },
   externalIp: { id: 'eip-1', address: '198.51.100.10', dataCenterId: 'dc-east', boundTo: null, ...over.externalIp },

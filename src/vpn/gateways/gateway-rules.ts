@@ -17,10 +17,14 @@ export function checkPlacement(f: PlacementFacts): { invalid: Violation[]; confl
     invalid.push(violation('subnetId', 'subnet_in_vpc', f.subnet.id, `subnet ${f.subnet.id} is not in VPC ${f.vpc.id}`));
   }
   if (f.externalIp.dataCenterId !== f.vpc.dataCenterId) {
-    invalid.push(violation('externalIpId', 'same_data_center', f.externalIp.id, `external IP ${f.externalIp.address} is in another data center than VPC ${f.vpc.id}`));
+    invalid.push(
+      violation('externalIpId', 'same_data_center', f.externalIp.id, `external IP ${f.externalIp.address} is in another data center than VPC ${f.vpc.id}`),
+    );
   }
   if (f.externalIp.boundTo) {
-    conflicts.push(violation('externalIpId', 'external_ip_unbound', f.externalIp.id, `external IP ${f.externalIp.address} is already bound to ${f.externalIp.boundTo}`));
+    conflicts.push(
+      violation('externalIpId', 'external_ip_unbound', f.externalIp.id, `external IP ${f.externalIp.address} is already bound to ${f.externalIp.boundTo}`),
+    );
   }
   return { invalid, conflicts };
 }

@@ -11,7 +11,7 @@ export class CreateGatewayDto {
   @ApiProperty({ example: 'mt-k3j9x2ab' }) @IsString() machineTypeId: string;
   @ApiProperty({ example: 'vpc-k3j9x2ab' }) @IsString() vpcId: string;
   @ApiProperty({ example: 'subnet-k3j9x2ab', description: 'The subnet of the VPC the gateway sits in' }) @IsString() subnetId: string;
-  @ApiProperty({ example: 'eip-k3j9x2ab', description: 'An unbound external IP of the VPC\'s data center' }) @IsString() externalIpId: string;
+  @ApiProperty({ example: 'eip-k3j9x2ab', description: "An unbound external IP of the VPC's data center" }) @IsString() externalIpId: string;
   @ApiProperty({ enum: CHARGE_TYPES, example: 'monthly' }) @IsIn(CHARGE_TYPES) chargeType: ChargeType;
   @ApiPropertyOptional({ example: 1, default: 1, description: 'hourly 1-24, monthly 1-11, yearly 1-5' }) @Optional() @IsInt() period?: number;
 }
@@ -22,11 +22,20 @@ export class UpdateNameRemarkDto {
 }
 
 export class UpdateGatewayDto extends UpdateNameRemarkDto {
-  @ApiPropertyOptional({ description: 'Renew automatically (1 unit of the charge type) shortly before expiry, when the balance allows' }) @Optional() @IsBoolean() autoRenew?: boolean;
+  @ApiPropertyOptional({ description: 'Renew automatically (1 unit of the charge type) shortly before expiry, when the balance allows' })
+  @Optional()
+  @IsBoolean()
+  autoRenew?: boolean;
 }
 
 export class BatchDeleteDto {
-  @ApiProperty({ type: [String], example: ['vpngw-k3j9x2ab'], minItems: 1, maxItems: 1000 }) @IsArray() @ArrayMinSize(1) @ArrayMaxSize(1000) @IsString({ each: true }) @MaxLength(64, { each: true }) ids: string[];
+  @ApiProperty({ type: [String], example: ['vpngw-k3j9x2ab'], minItems: 1, maxItems: 1000 })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(1000)
+  @IsString({ each: true })
+  @MaxLength(64, { each: true })
+  ids: string[];
 }
 
 export class BatchDeleteResultDto {
@@ -59,16 +68,18 @@ export class GatewayDto {
   @ApiProperty({ type: CidrRefDto }) vpc: CidrRefDto;
   @ApiProperty({ type: CidrRefDto }) subnet: CidrRefDto;
   @ApiProperty({ type: AddressRefDto }) externalIp: AddressRefDto;
-  @ApiProperty({ description: 'The gateway\'s address in its subnet: the next hop of pushed routes' }) privateIp: string;
+  @ApiProperty({ description: "The gateway's address in its subnet: the next hop of pushed routes" }) privateIp: string;
   @ApiProperty({ enum: CHARGE_TYPES }) chargeType: ChargeType;
-  @ApiProperty({ enum: GATEWAY_STATES, description: 'expired: stopped for non-payment (tunnels down, routes withdrawn) until renewed or released' }) resourceState: GatewayState;
+  @ApiProperty({ enum: GATEWAY_STATES, description: 'expired: stopped for non-payment (tunnels down, routes withdrawn) until renewed or released' })
+  resourceState: GatewayState;
   @ApiProperty({ type: String, nullable: true }) stateReason: string | null;
   @ApiProperty() tunnelCount: number;
   @ApiProperty({ type: String, nullable: true }) alertTemplateId: string | null;
   @ApiProperty() createdAt: Date;
   @ApiProperty({ type: Date, nullable: true }) expiresAt: Date | null;
   @ApiProperty({ description: 'Renewed automatically before expiry when the balance allows' }) autoRenew: boolean;
-  @ApiProperty({ type: Date, nullable: true, description: 'When it expired (state expired); released at the end of the retention period' }) expiredAt: Date | null;
+  @ApiProperty({ type: Date, nullable: true, description: 'When it expired (state expired); released at the end of the retention period' })
+  expiredAt: Date | null;
 }
 
 export class GatewayPageDto {

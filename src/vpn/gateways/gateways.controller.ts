@@ -32,10 +32,18 @@ export class GatewaysController {
 
   // Declared before ':id', which would otherwise take "export.xlsx" for an id.
   @Get('export.xlsx')
-  @ApiOperation({ summary: 'Download the whole list as Excel', description: `The list's q, filters and sort (${Object.keys(GATEWAY_SORT).join(', ')}), no paging; lang=zh|en (default: Accept-Language, else zh).` })
+  @ApiOperation({
+    summary: 'Download the whole list as Excel',
+    description: `The list's q, filters and sort (${Object.keys(GATEWAY_SORT).join(', ')}), no paging; lang=zh|en (default: Accept-Language, else zh).`,
+  })
   @ApiXlsxExport('The VPN gateways')
   @ApiErrors(400)
-  async export(@CurrentPrincipal() p: Principal, @Query() query: GatewayExportQueryDto, @Headers('accept-language') acceptLanguage: string | undefined, @Res() res: Response): Promise<void> {
+  async export(
+    @CurrentPrincipal() p: Principal,
+    @Query() query: GatewayExportQueryDto,
+    @Headers('accept-language') acceptLanguage: string | undefined,
+    @Res() res: Response,
+  ): Promise<void> {
     const rows = this.gateways.exportRows(tenantOf(p), resolveListQuery(query, GATEWAY_SORT), query);
     await streamWorkbook(res, GATEWAY_SHEET, rows, { lang: resolveLang(query.lang, acceptLanguage) });
   }
@@ -57,7 +65,11 @@ export class GatewaysController {
   }
 
   @Get(':id/logs')
-  @ApiOperation({ summary: 'The gateway\'s log: its moves between gateway hosts (a failover after its host was lost, a drain) and how long its tunnels took to reconnect (newest first)', description: 'Filters reasonCode and from/to combine. Each tunnel\'s connection log has the same failover as an entry of its own.' })
+  @ApiOperation({
+    summary:
+      "The gateway's log: its moves between gateway hosts (a failover after its host was lost, a drain) and how long its tunnels took to reconnect (newest first)",
+    description: "Filters reasonCode and from/to combine. Each tunnel's connection log has the same failover as an entry of its own.",
+  })
   @ApiOkResponse({ type: GatewayLogPageDto })
   @ApiErrors(400, 404)
   async logs(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() query: GatewayLogQueryDto): Promise<GatewayLogPageDto> {

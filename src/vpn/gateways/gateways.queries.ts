@@ -21,7 +21,8 @@ export class GatewayQueries {
   }
 
   private query(tenantId: string) {
-    return this.m.getRepository(VpnGateway)
+    return this.m
+      .getRepository(VpnGateway)
       .createQueryBuilder('g')
       .leftJoinAndSelect('g.vpc', 'vpc')
       .leftJoinAndSelect('g.subnet', 'subnet')
@@ -42,10 +43,24 @@ export class GatewayQueries {
 
   /** Every gateway the list would show, in its order, a page at a time: the Excel export's columns only. */
   exportRows(tenantId: string, q: ResolvedListQuery, f: GatewayFilters): AsyncIterable<GatewayExportRow> {
-    return keysetRawRows<GatewayExportRow>(() => this.filtered(tenantId, f).select('g.id', 'id').addSelect('g.name', 'name')
-      .addSelect('vpc.name', 'vpcName').addSelect('vpc.cidr', 'vpcCidr').addSelect('subnet.name', 'subnetName').addSelect('subnet.cidr', 'subnetCidr')
-      .addSelect('eip.address', 'externalIp').addSelect('g.tunnel_count', 'tunnelCount').addSelect('g.created_at', 'createdAt')
-      .addSelect('g.expires_at', 'expiresAt').addSelect('g.charge_type', 'chargeType').addSelect('g.resource_state', 'resourceState'), q, GATEWAY_SEARCH);
+    return keysetRawRows<GatewayExportRow>(
+      () =>
+        this.filtered(tenantId, f)
+          .select('g.id', 'id')
+          .addSelect('g.name', 'name')
+          .addSelect('vpc.name', 'vpcName')
+          .addSelect('vpc.cidr', 'vpcCidr')
+          .addSelect('subnet.name', 'subnetName')
+          .addSelect('subnet.cidr', 'subnetCidr')
+          .addSelect('eip.address', 'externalIp')
+          .addSelect('g.tunnel_count', 'tunnelCount')
+          .addSelect('g.created_at', 'createdAt')
+          .addSelect('g.expires_at', 'expiresAt')
+          .addSelect('g.charge_type', 'chargeType')
+          .addSelect('g.resource_state', 'resourceState'),
+      q,
+      GATEWAY_SEARCH,
+    );
   }
 
   /** One tenant's gateway with its VPC, subnet and address, or null. */
@@ -97,8 +112,12 @@ export class GatewayQueries {
 
   /** A tenant's gateways of these ids, locked in id order. */
   lockTenantGateways(tenantId: string, ids: string[]): Promise<VpnGateway[]> {
-    return this.m.createQueryBuilder(VpnGateway, 'g').setLock('pessimistic_write')
-      .where('g.tenant_id = :tenantId AND g.id IN (:...ids)', { tenantId, ids: ids.length ? ids : [''] }).orderBy('g.id').getMany();
+    return this.m
+      .createQueryBuilder(VpnGateway, 'g')
+      .setLock('pessimistic_write')
+      .where('g.tenant_id = :tenantId AND g.id IN (:...ids)', { tenantId, ids: ids.length ? ids : [''] })
+      .orderBy('g.id')
+      .getMany();
   }
 
   /** The tunnels (id, name, gateway) on these gateways, in id order. */

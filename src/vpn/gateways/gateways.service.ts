@@ -22,13 +22,23 @@ const missing = (field: string, value: string, what: string) => violation(field,
 
 export function gatewayView(g: VpnGateway): GatewayDto {
   return {
-    id: g.id, name: g.name, remark: g.remark, machineTypeId: g.machineTypeId,
+    id: g.id,
+    name: g.name,
+    remark: g.remark,
+    machineTypeId: g.machineTypeId,
     vpc: { id: g.vpcId, name: g.vpc?.name ?? '', cidr: g.vpc?.cidr ?? '' },
     subnet: { id: g.subnetId, name: g.subnet?.name ?? '', cidr: g.subnet?.cidr ?? '' },
     externalIp: { id: g.externalIpId, address: g.externalIp?.address ?? '' },
-    privateIp: g.privateIp, chargeType: g.chargeType, resourceState: g.resourceState, stateReason: tenantGatewayReason(g.stateReason),
-    tunnelCount: g.tunnelCount, alertTemplateId: g.alertTemplateId, createdAt: g.createdAt, expiresAt: g.expiresAt,
-    autoRenew: g.autoRenew, expiredAt: g.expiredAt,
+    privateIp: g.privateIp,
+    chargeType: g.chargeType,
+    resourceState: g.resourceState,
+    stateReason: tenantGatewayReason(g.stateReason),
+    tunnelCount: g.tunnelCount,
+    alertTemplateId: g.alertTemplateId,
+    createdAt: g.createdAt,
+    expiresAt: g.expiresAt,
+    autoRenew: g.autoRenew,
+    expiredAt: g.expiredAt,
   };
 }
 
@@ -92,17 +102,34 @@ export class GatewaysService {
       const now = new Date();
       const expiresAt = expiryFrom(now, dto.chargeType, period);
       await tx.insert({
-        id, tenantId, name: dto.name, remark: dto.remark ?? '', machineTypeId: dto.machineTypeId, vpcId: vpc!.id, subnetId: subnet!.id,
-        externalIpId: eip!.id, privateIp, chargeType: dto.chargeType, resourceState: 'creating',
-        stateReason: hostId ? null : 'waiting for a gateway host', hostId, tunnelCount: 0, alertTemplateId: await defaultTemplateId(m, tenantId),
-        createdAt: now, expiresAt,
+        id,
+        tenantId,
+        name: dto.name,
+        remark: dto.remark ?? '',
+        machineTypeId: dto.machineTypeId,
+        vpcId: vpc!.id,
+        subnetId: subnet!.id,
+        externalIpId: eip!.id,
+        privateIp,
+        chargeType: dto.chargeType,
+        resourceState: 'creating',
+        stateReason: hostId ? null : 'waiting for a gateway host',
+        hostId,
+        tunnelCount: 0,
+        alertTemplateId: await defaultTemplateId(m, tenantId),
+        createdAt: now,
+        expiresAt,
       });
       await tx.bindExternalIp(eip!.id, id);
       // Paid in the same transaction (gateway-charger.ts): a refused charge leaves no gateway, no
       // bound address, no order and no ledger entry.
       await this.chargeGateway(m, {
-        tenantId, gateway: { id, name: dto.name, machineTypeId: dto.machineTypeId, chargeType: dto.chargeType },
-        kind: 'purchase', period, periodStart: now, periodEnd: expiresAt,
+        tenantId,
+        gateway: { id, name: dto.name, machineTypeId: dto.machineTypeId, chargeType: dto.chargeType },
+        kind: 'purchase',
+        period,
+        periodStart: now,
+        periodEnd: expiresAt,
       });
     });
     await this.jobs.dispatch(hostId, 'gateway.sync', { gatewayId: id });
@@ -113,13 +140,18 @@ export class GatewaysService {
     // Two purchases in one subnet must not pick the same address: serialise on the subnet row.
     await tx.lockSubnet(subnet.id);
     const ip = allocatePrivateIp(subnet.cidr, await tx.privateIpsIn(subnet.id));
-    if (!ip) throw new Conflict('subnet_full', `subnet ${subnet.id} has no free address for the gateway`, [violation('subnetId', 'free_address', subnet.id, `subnet ${subnet.cidr} is full: choose another subnet`)]);
+    if (!ip)
+      throw new Conflict('subnet_full', `subnet ${subnet.id} has no free address for the gateway`, [
+        violation('subnetId', 'free_address', subnet.id, `subnet ${subnet.cidr} is full: choose another subnet`),
+      ]);
     return ip;
   }
 
   async update(tenantId: string, id: string, dto: UpdateGatewayDto): Promise<VpnGateway> {
     const found = await new GatewayQueries(this.db).update(tenantId, id, {
-      ...(dto.name !== undefined && { name: dto.name }), ...(dto.remark !== undefined && { remark: dto.remark }), ...(dto.autoRenew !== undefined && { autoRenew: dto.autoRenew }),
+      ...(dto.name !== undefined && { name: dto.name }),
+      ...(dto.remark !== undefined && { remark: dto.remark }),
+      ...(dto.autoRenew !== undefined && { autoRenew: dto.autoRenew }),
     });
     if (!found) throw new NotFound('VPN gateway', id);
     return this.get(tenantId, id);
@@ -143,10 +175,12 @@ export class GatewaysService {
       }
       const tunnels = await tx.tunnelsOn(unique);
       if (tunnels.length) {
-        const problems = rows.filter((g) => tunnels.some((t) => t.gatewayId === g.id)).map((g) => {
-          const names = tunnels.filter((t) => t.gatewayId === g.id).map((t) => `${t.id} (${t.name})`);
-          return violation('id', 'no_tunnels', g.id, `VPN gateway ${g.id} still has tunnels: ${names.join(', ')}; delete them first`);
-        });
+        const problems = rows
+          .filter((g) => tunnels.some((t) => t.gatewayId === g.id))
+          .map((g) => {
+            const names = tunnels.filter((t) => t.gatewayId === g.id).map((t) => `${t.id} (${t.name})`);
+            return violation('id', 'no_tunnels', g.id, `VPN gateway ${g.id} still has tunnels: ${names.join(', ')}; delete them first`);
+          });
         throw new Conflict('gateway_has_tunnels', problems.map((p) => p.message).join('; '), problems);
       }
       for (const g of rows) {

@@ -6,8 +6,12 @@ import { Optional } from '../../common/validators';
 export class CreatePeerDto {
   @ApiProperty({ example: 'idc-shanghai' }) @IsString() @Length(1, 64) name: string;
   @ApiPropertyOptional({ maxLength: 256 }) @Optional() @IsString() @MaxLength(256) remark?: string;
-  @ApiProperty({ example: '203.0.113.7', description: 'Public IPv4 of the remote VPN device (or its fixed SNAT address); 0.0.0.0 = any address, the remote must initiate' })
-  @IsString() ipAddress: string;
+  @ApiProperty({
+    example: '203.0.113.7',
+    description: 'Public IPv4 of the remote VPN device (or its fixed SNAT address); 0.0.0.0 = any address, the remote must initiate',
+  })
+  @IsString()
+  ipAddress: string;
 }
 
 export class PeerDto {

@@ -31,10 +31,18 @@ export class PeersController {
 
   // Declared before ':id', which would otherwise take "export.xlsx" for an id.
   @Get('export.xlsx')
-  @ApiOperation({ summary: 'Download the whole list as Excel', description: `The list's q and sort (${Object.keys(PEER_SORT).join(', ')}), no paging; lang=zh|en (default: Accept-Language, else zh).` })
+  @ApiOperation({
+    summary: 'Download the whole list as Excel',
+    description: `The list's q and sort (${Object.keys(PEER_SORT).join(', ')}), no paging; lang=zh|en (default: Accept-Language, else zh).`,
+  })
   @ApiXlsxExport('The peer gateways')
   @ApiErrors(400)
-  async export(@CurrentPrincipal() p: Principal, @Query() query: PeerExportQueryDto, @Headers('accept-language') acceptLanguage: string | undefined, @Res() res: Response): Promise<void> {
+  async export(
+    @CurrentPrincipal() p: Principal,
+    @Query() query: PeerExportQueryDto,
+    @Headers('accept-language') acceptLanguage: string | undefined,
+    @Res() res: Response,
+  ): Promise<void> {
     const rows = this.peers.exportRows(tenantOf(p), resolveListQuery(query, PEER_SORT));
     await streamWorkbook(res, PEER_SHEET, rows, { lang: resolveLang(query.lang, acceptLanguage) });
   }

@@ -28,8 +28,17 @@ export class PeerQueries {
 
   /** Every peer the list would show, in its order, a page at a time: the Excel export's columns only. */
   exportRows(tenantId: string, q: ResolvedListQuery): AsyncIterable<PeerExportRow> {
-    return keysetRawRows<PeerExportRow>(() => this.filtered(tenantId).select('p.id', 'id').addSelect('p.name', 'name').addSelect('p.ip_address', 'ipAddress')
-      .addSelect('p.tunnel_count', 'tunnelCount').addSelect('p.created_at', 'createdAt'), q, PEER_SEARCH);
+    return keysetRawRows<PeerExportRow>(
+      () =>
+        this.filtered(tenantId)
+          .select('p.id', 'id')
+          .addSelect('p.name', 'name')
+          .addSelect('p.ip_address', 'ipAddress')
+          .addSelect('p.tunnel_count', 'tunnelCount')
+          .addSelect('p.created_at', 'createdAt'),
+      q,
+      PEER_SEARCH,
+    );
   }
 
   find(tenantId: string, id: string): Promise<PeerGateway | null> {
@@ -53,8 +62,12 @@ export class PeerQueries {
 
   /** A tenant's peers of these ids, locked in id order. */
   lockTenantPeers(tenantId: string, ids: string[]): Promise<PeerGateway[]> {
-    return this.m.createQueryBuilder(PeerGateway, 'p').setLock('pessimistic_write')
-      .where('p.tenant_id = :tenantId AND p.id IN (:...ids)', { tenantId, ids: ids.length ? ids : [''] }).orderBy('p.id').getMany();
+    return this.m
+      .createQueryBuilder(PeerGateway, 'p')
+      .setLock('pessimistic_write')
+      .where('p.tenant_id = :tenantId AND p.id IN (:...ids)', { tenantId, ids: ids.length ? ids : [''] })
+      .orderBy('p.id')
+      .getMany();
   }
 
   /** The tunnels (id, name, peer) of these peers, in id order. */

@@ -13,7 +13,12 @@ import { checkPeerIp } from './peer-rules';
 import { PeerQueries } from './peers.queries';
 
 export const peerView = (p: PeerGateway): PeerDto => ({
-  id: p.id, name: p.name, remark: p.remark, ipAddress: p.ipAddress, tunnelCount: p.tunnelCount, createdAt: p.createdAt,
+  id: p.id,
+  name: p.name,
+  remark: p.remark,
+  ipAddress: p.ipAddress,
+  tunnelCount: p.tunnelCount,
+  createdAt: p.createdAt,
 });
 
 @Injectable()
@@ -40,7 +45,14 @@ export class PeersService {
     const problems = checkPeerIp(dto.ipAddress);
     // Another tenant's gateway address is not this tenant's remote site (its own are: VPC to VPC).
     if (!problems.length && (await rows.isOtherTenantsExternalIp(tenantId, dto.ipAddress))) {
-      problems.push(violation('ipAddress', 'not_platform_address', dto.ipAddress, 'ipAddress is an external IP this platform gave another tenant: give the address of your remote VPN device'));
+      problems.push(
+        violation(
+          'ipAddress',
+          'not_platform_address',
+          dto.ipAddress,
+          'ipAddress is an external IP this platform gave another tenant: give the address of your remote VPN device',
+        ),
+      );
     }
     if (problems.length) throw new ValidationFailed(problems);
     const id = newId(ID_PREFIX.peer);
@@ -49,7 +61,10 @@ export class PeersService {
   }
 
   async update(tenantId: string, id: string, dto: UpdateNameRemarkDto): Promise<PeerGateway> {
-    const found = await new PeerQueries(this.db).update(tenantId, id, { ...(dto.name !== undefined && { name: dto.name }), ...(dto.remark !== undefined && { remark: dto.remark }) });
+    const found = await new PeerQueries(this.db).update(tenantId, id, {
+      ...(dto.name !== undefined && { name: dto.name }),
+      ...(dto.remark !== undefined && { remark: dto.remark }),
+    });
     if (!found) throw new NotFound('peer gateway', id);
     return this.get(tenantId, id);
   }
@@ -67,10 +82,12 @@ export class PeersService {
       }
       const tunnels = await tx.tunnelsOf(unique);
       if (tunnels.length) {
-        const problems = rows.filter((p) => tunnels.some((t) => t.peerId === p.id)).map((p) => {
-          const names = tunnels.filter((t) => t.peerId === p.id).map((t) => `${t.id} (${t.name})`);
-          return violation('id', 'no_tunnels', p.id, `peer gateway ${p.id} still has tunnels: ${names.join(', ')}; delete them first`);
-        });
+        const problems = rows
+          .filter((p) => tunnels.some((t) => t.peerId === p.id))
+          .map((p) => {
+            const names = tunnels.filter((t) => t.peerId === p.id).map((t) => `${t.id} (${t.name})`);
+            return violation('id', 'no_tunnels', p.id, `peer gateway ${p.id} still has tunnels: ${names.join(', ')}; delete them first`);
+          });
         throw new Conflict('peer_has_tunnels', problems.map((p) => p.message).join('; '), problems);
       }
       await tx.delete(tenantId, unique);

@@ -12,7 +12,11 @@ const SAME = ['kind', 'result', 'phase', 'reason_code', 'config_version'].map((c
  * entries folded into one (gaps and islands: a run starts where an entry differs from the one
  * before it). Filters apply first, so "failed 40 times since 21:02" counts matching entries only.
  */
-export async function tunnelLogPage(db: DataSource, tunnelId: string, q: TunnelLogQueryDto): Promise<{ items: TunnelLogEntryDto[]; total: number; offset: number; limit: number }> {
+export async function tunnelLogPage(
+  db: DataSource,
+  tunnelId: string,
+  q: TunnelLogQueryDto,
+): Promise<{ items: TunnelLogEntryDto[]; total: number; offset: number; limit: number }> {
   const offset = q.offset ?? 0;
   const limit = q.limit ?? 20;
   const params: unknown[] = [tunnelId];
@@ -42,10 +46,21 @@ export async function tunnelLogPage(db: DataSource, tunnelId: string, q: TunnelL
   const items = groups.flatMap((g) => {
     const e = byId.get(String(g.id));
     if (!e) return [];
-    return [{
-      id: String(e.id), at: e.at, kind: e.kind, result: e.result, phase: e.phase, reasonCode: e.reasonCode, message: e.message,
-      configVersion: e.configVersion, lines: e.lines, repeats: g.repeats, firstAt: g.first_at,
-    }];
+    return [
+      {
+        id: String(e.id),
+        at: e.at,
+        kind: e.kind,
+        result: e.result,
+        phase: e.phase,
+        reasonCode: e.reasonCode,
+        message: e.message,
+        configVersion: e.configVersion,
+        lines: e.lines,
+        repeats: g.repeats,
+        firstAt: g.first_at,
+      },
+    ];
   });
   // count(*) OVER () is per page row; an offset past the end has no row to carry it.
   const total = groups.length ? Number(groups[0].total) : offset > 0 ? await countGroups(db, where, params.slice(0, -2), starts) : 0;

@@ -152,7 +152,9 @@ describe('checkTunnelSubnets', () => {
 
     it('rejects a subnet of another VPC', () => {
       const other = { cidr: '172.31.0.0/16', subnets: [{ id: 'subnet-x', cidr: '172.31.0.0/24' }] };
-      expect(bad(checkTunnelSubnets({ localSubnetIds: ['subnet-a'], remoteCidrs: ['192.168.0.0/24'] }, other))[0]).toMatchObject({ rule: 'subnet_of_gateway_vpc' });
+      expect(bad(checkTunnelSubnets({ localSubnetIds: ['subnet-a'], remoteCidrs: ['192.168.0.0/24'] }, other))[0]).toMatchObject({
+        rule: 'subnet_of_gateway_vpc',
+      });
     });
 
     it('rejects duplicates', () => {
@@ -325,11 +327,19 @@ describe('initiator mode (issue 16)', () => {
 
   it('refuses unknown values and bidirectional towards 0.0.0.0, naming the field and rule', () => {
     expect(bad(checkInitiatorMode('passive', '203.0.113.5'))).toEqual([expect.objectContaining({ field: 'initiatorMode', rule: 'one_of', value: 'passive' })]);
-    expect(bad(checkInitiatorMode('bidirectional', '0.0.0.0'))).toEqual([expect.objectContaining({ field: 'initiatorMode', rule: 'any_peer_is_response_only' })]);
+    expect(bad(checkInitiatorMode('bidirectional', '0.0.0.0'))).toEqual([
+      expect.objectContaining({ field: 'initiatorMode', rule: 'any_peer_is_response_only' }),
+    ]);
   });
 
   it('changing it is something the remote must follow (its file brings the tunnel back when the platform closes it)', () => {
-    const before = { localSubnetIds: ['s'], remoteCidrs: ['10.0.0.0/8'], ikePolicy: {} as any, ipsecPolicy: {} as any, initiatorMode: 'bidirectional' as const };
+    const before = {
+      localSubnetIds: ['s'],
+      remoteCidrs: ['10.0.0.0/8'],
+      ikePolicy: {} as any,
+      ipsecPolicy: {} as any,
+      initiatorMode: 'bidirectional' as const,
+    };
     expect(remoteMustUpdate(before, { initiatorMode: 'response-only' })).toBe(true);
     expect(remoteMustUpdate(before, { initiatorMode: 'bidirectional' })).toBe(false);
   });

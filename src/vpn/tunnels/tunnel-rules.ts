@@ -26,7 +26,9 @@ export function checkPsk(psk: unknown, field = 'psk'): Violation[] {
     // Name the offending character class, never the key itself.
     const bad = [...psk].find((c) => !PSK_CHARSET.test(c)) ?? '';
     const what = bad === ' ' ? 'a space' : bad === '?' ? "'?'" : 'a non-printable or non-ASCII character';
-    return [violation(field, 'charset', '<redacted>', `${field} may use letters, digits and printable special characters except '?' and space; it contains ${what}`)];
+    return [
+      violation(field, 'charset', '<redacted>', `${field} may use letters, digits and printable special characters except '?' and space; it contains ${what}`),
+    ];
   }
   return [];
 }
@@ -90,9 +92,10 @@ export function checkTunnelSubnets(input: TunnelSubnetsInput, vpc: { cidr: strin
       const cidr = parseCidr(normal)!;
       const unroutable = remoteCidrProblem(cidr);
       if (unroutable) {
-        const why = unroutable.rule === 'not_default_route'
-          ? `${normal} would send all traffic into the tunnel: list the remote site's subnets instead`
-          : `${normal} overlaps ${unroutable.range} (${unroutable.rule.slice(4).replace('_', '-')}), which is not reachable through a tunnel`;
+        const why =
+          unroutable.rule === 'not_default_route'
+            ? `${normal} would send all traffic into the tunnel: list the remote site's subnets instead`
+            : `${normal} overlaps ${unroutable.range} (${unroutable.rule.slice(4).replace('_', '-')}), which is not reachable through a tunnel`;
         problems.push(violation(field, unroutable.rule, raw, why));
         return;
       }
@@ -107,7 +110,9 @@ export function checkTunnelSubnets(input: TunnelSubnetsInput, vpc: { cidr: strin
         return;
       }
       if (vpcCidr && cidrsOverlap(cidr, vpcCidr)) {
-        problems.push(violation(field, 'no_overlap_with_vpc', raw, `${normal} overlaps the VPC ${vpc.cidr}: its instances would route their own traffic into the tunnel`));
+        problems.push(
+          violation(field, 'no_overlap_with_vpc', raw, `${normal} overlaps the VPC ${vpc.cidr}: its instances would route their own traffic into the tunnel`),
+        );
         return;
       }
       remoteCidrs.push(normal);
@@ -151,7 +156,8 @@ export function remoteMustUpdate(
   // stores the policies' keys in its own order.
   // The initiator mode changes what the remote's file does when the platform closes the tunnel;
   // IKE fragmentation is offered by each end (DPD and the MSS clamp are each end's own).
-  const negotiated = (t: typeof before) => JSON.parse(JSON.stringify([t.localSubnetIds, t.remoteCidrs, t.ikePolicy, t.ipsecPolicy, t.initiatorMode ?? null, t.ikeFragmentation ?? true]));
+  const negotiated = (t: typeof before) =>
+    JSON.parse(JSON.stringify([t.localSubnetIds, t.remoteCidrs, t.ikePolicy, t.ipsecPolicy, t.initiatorMode ?? null, t.ikeFragmentation ?? true]));
   return !isDeepStrictEqual(negotiated(before), negotiated({ ...before, ...patch }));
 }
 
@@ -166,7 +172,17 @@ export function checkInitiatorMode(value: unknown, peerIp: string, field = 'init
     return { ok: false, violations: [violation(field, 'one_of', value, `${field} must be one of ${INITIATOR_MODES.join(', ')}`)] };
   }
   if (anyPeer && value === 'bidirectional') {
-    return { ok: false, violations: [violation(field, 'any_peer_is_response_only', value, 'the peer gateway is 0.0.0.0 (any address): the platform cannot initiate, so the tunnel is response-only')] };
+    return {
+      ok: false,
+      violations: [
+        violation(
+          field,
+          'any_peer_is_response_only',
+          value,
+          'the peer gateway is 0.0.0.0 (any address): the platform cannot initiate, so the tunnel is response-only',
+        ),
+      ],
+    };
   }
   return { ok: true, value: value as InitiatorMode };
 }

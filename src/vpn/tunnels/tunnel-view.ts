@@ -38,14 +38,24 @@ export function tunnelView(t: VpnTunnel, subnets: Map<string, Subnet>, psk?: str
 }
 
 function failureView(t: VpnTunnel): TunnelDto['failure'] {
-  if (t.failureCode) return { code: t.failureCode, message: tenantFailureMessage(t.failureCode, t.failureMessage) ?? '', phase: t.failurePhase ?? 1, tries: t.failureTries ?? 0, at: t.failureAt };
+  if (t.failureCode)
+    return {
+      code: t.failureCode,
+      message: tenantFailureMessage(t.failureCode, t.failureMessage) ?? '',
+      phase: t.failurePhase ?? 1,
+      tries: t.failureTries ?? 0,
+      at: t.failureAt,
+    };
   // A 0.0.0.0 peer or a response-only tunnel is never initiated: until the remote does, say so and when it was last there.
   const anyPeer = t.peer?.ipAddress === ANY_PEER;
   if ((anyPeer || t.initiatorMode === 'response-only') && t.connectionState === 'connecting' && t.resourceState === 'running') {
     const lastSeen = t.disconnectedAt ? `last connected ${t.disconnectedAt.toISOString()}` : 'it has not connected yet';
     const why = anyPeer ? 'the peer gateway is 0.0.0.0, so the platform cannot' : 'the tunnel is response-only, so the platform does not';
     return {
-      code: WAITING_FOR_REMOTE, phase: 1, tries: 0, at: t.disconnectedAt,
+      code: WAITING_FOR_REMOTE,
+      phase: 1,
+      tries: 0,
+      at: t.disconnectedAt,
       message: `Waiting for the remote to initiate (${why}): ${lastSeen}. Check that the remote device is up and configured with this tunnel.`,
     };
   }

@@ -18,7 +18,20 @@ import { CurrentPrincipal, Principal, Roles, tenantOf } from '../../auth/princip
 import { ApiErrors } from '../../common/api-errors.decorator';
 import { resolveListQuery } from '../../common/list-query';
 import { BatchDeleteDto, BatchDeleteResultDto, UpdateNameRemarkDto } from '../gateways/gateway.dto';
-import { ConfigQueryDto, CreateTunnelDto, IpsecPolicyDto, TunnelLogPageDto, TunnelLogQueryDto, TunnelDetailQueryDto, TunnelDto, TunnelListQueryDto, TunnelPageDto, UpdateIkePolicyDto, UpdateSubnetsDto, UpdateTunnelOptionsDto } from './tunnel.dto';
+import {
+  ConfigQueryDto,
+  CreateTunnelDto,
+  IpsecPolicyDto,
+  TunnelLogPageDto,
+  TunnelLogQueryDto,
+  TunnelDetailQueryDto,
+  TunnelDto,
+  TunnelListQueryDto,
+  TunnelPageDto,
+  UpdateIkePolicyDto,
+  UpdateSubnetsDto,
+  UpdateTunnelOptionsDto,
+} from './tunnel.dto';
 import { tunnelView } from './tunnel-view';
 import { TUNNEL_SORT } from './tunnels.queries';
 import { TunnelEdit, TunnelsService } from './tunnels.service';
@@ -31,14 +44,19 @@ import { VpnTunnel } from './vpn-tunnel.entity';
 /** How long a diagnose waits for the gateway host: its probe takes ~3 s, a busy queue adds to it. */
 const DIAGNOSE_TIMEOUT_MS = 15_000;
 
-const RECONNECTS = 'Saving reconnects the tunnel: its connection state goes back to connecting. The answer\'s remoteMustUpdate says whether the remote device must download its new configuration.';
+const RECONNECTS =
+  "Saving reconnects the tunnel: its connection state goes back to connecting. The answer's remoteMustUpdate says whether the remote device must download its new configuration.";
 
 @ApiTags('vpn-tunnels')
 @ApiBearerAuth()
 @Roles('tenant')
 @Controller('api/v1/vpn-tunnels')
 export class TunnelsController {
-  constructor(private readonly tunnels: TunnelsService, private readonly routes: RoutesService, private readonly jobs: JobDispatcher) {}
+  constructor(
+    private readonly tunnels: TunnelsService,
+    private readonly routes: RoutesService,
+    private readonly jobs: JobDispatcher,
+  ) {}
 
   private async view(t: VpnTunnel, psk?: string): Promise<TunnelDto> {
     return tunnelView(t, await this.tunnels.subnetsById(t.localSubnetIds), psk);
@@ -51,7 +69,10 @@ export class TunnelsController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List VPN tunnels', description: `Sort by ${Object.keys(TUNNEL_SORT).join(', ')}; q searches name, ID, gateway and peer names and IPs.` })
+  @ApiOperation({
+    summary: 'List VPN tunnels',
+    description: `Sort by ${Object.keys(TUNNEL_SORT).join(', ')}; q searches name, ID, gateway and peer names and IPs.`,
+  })
   @ApiOkResponse({ type: TunnelPageDto })
   @ApiErrors(400)
   async list(@CurrentPrincipal() p: Principal, @Query() query: TunnelListQueryDto): Promise<TunnelPageDto> {
@@ -62,16 +83,24 @@ export class TunnelsController {
 
   // Declared before ':id', which would otherwise take "export.xlsx" for an id.
   @Get('export.xlsx')
-  @ApiOperation({ summary: 'Download the whole list as Excel (never the PSK)', description: `The list's q, filters and sort (${Object.keys(TUNNEL_SORT).join(', ')}), no paging; lang=zh|en (default: Accept-Language, else zh).` })
+  @ApiOperation({
+    summary: 'Download the whole list as Excel (never the PSK)',
+    description: `The list's q, filters and sort (${Object.keys(TUNNEL_SORT).join(', ')}), no paging; lang=zh|en (default: Accept-Language, else zh).`,
+  })
   @ApiXlsxExport('The VPN tunnels')
   @ApiErrors(400)
-  async export(@CurrentPrincipal() p: Principal, @Query() query: TunnelExportQueryDto, @Headers('accept-language') acceptLanguage: string | undefined, @Res() res: Response): Promise<void> {
+  async export(
+    @CurrentPrincipal() p: Principal,
+    @Query() query: TunnelExportQueryDto,
+    @Headers('accept-language') acceptLanguage: string | undefined,
+    @Res() res: Response,
+  ): Promise<void> {
     const rows = this.tunnels.exportRows(tenantOf(p), resolveListQuery(query, TUNNEL_SORT), query);
     await streamWorkbook(res, TUNNEL_SHEET, rows, { lang: resolveLang(query.lang, acceptLanguage) });
   }
 
   @Post()
-  @ApiOperation({ summary: 'Create a tunnel; IKE and IPsec policies default to the spec\'s values' })
+  @ApiOperation({ summary: "Create a tunnel; IKE and IPsec policies default to the spec's values" })
   @ApiCreatedResponse({ type: TunnelDto })
   @ApiErrors(400, 409)
   async create(@CurrentPrincipal() p: Principal, @Body() body: CreateTunnelDto): Promise<TunnelDto> {
@@ -91,10 +120,11 @@ export class TunnelsController {
 
   @Get(':id/config')
   @ApiOperation({
-    summary: 'Download the remote device\'s configuration for the tunnel (strongSwan, libreswan, Cisco IOS, Huawei)',
-    description: 'vendor (default strongswan-ipsec, the seed\'s ipsec.conf with the ipsec.secrets line): see GET /api/v1/remote-config/vendors. '
-      + 'side applies to strongswan-ipsec only: remote (default) is ready for the remote device (left/right, subnets and ids swapped); platform is the platform\'s view, as in the seed. '
-      + 'Every file is written from the remote device\'s point of view and contains the pre-shared key.',
+    summary: "Download the remote device's configuration for the tunnel (strongSwan, libreswan, Cisco IOS, Huawei)",
+    description:
+      "vendor (default strongswan-ipsec, the seed's ipsec.conf with the ipsec.secrets line): see GET /api/v1/remote-config/vendors. " +
+      "side applies to strongswan-ipsec only: remote (default) is ready for the remote device (left/right, subnets and ids swapped); platform is the platform's view, as in the seed. " +
+      "Every file is written from the remote device's point of view and contains the pre-shared key.",
   })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'The configuration file, as an attachment' })
@@ -102,7 +132,14 @@ export class TunnelsController {
   async config(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() query: ConfigQueryDto, @Res() res: Response): Promise<void> {
     const vendor = vendorById(query.vendor ?? DEFAULT_VENDOR)!;
     if (query.side && !vendor.sides.includes(query.side)) {
-      throw new ValidationFailed([violation('side', 'side_only_for_strongswan_ipsec', query.side, `side=${query.side} applies to vendor strongswan-ipsec only; leave side out for ${vendor.id}`)]);
+      throw new ValidationFailed([
+        violation(
+          'side',
+          'side_only_for_strongswan_ipsec',
+          query.side,
+          `side=${query.side} applies to vendor strongswan-ipsec only; leave side out for ${vendor.id}`,
+        ),
+      ]);
     }
     const tenantId = tenantOf(p);
     const tunnel = await this.tunnels.get(tenantId, id);
@@ -110,7 +147,11 @@ export class TunnelsController {
     const side = query.side ?? 'remote';
     let text: string;
     try {
-      text = renderRemoteConfig(vendor.id, toRenderable(tunnel, (s) => subnets.get(s)?.cidr, await this.tunnels.revealPsk(tenantId, id)), side);
+      text = renderRemoteConfig(
+        vendor.id,
+        toRenderable(tunnel, (s) => subnets.get(s)?.cidr, await this.tunnels.revealPsk(tenantId, id)),
+        side,
+      );
     } catch (err) {
       // A setting this vendor's language cannot say (e.g. AES-GCM on Huawei): named, so the user can choose.
       if (err instanceof NotExpressible) throw new Conflict('vendor_cannot_express', err.message);
@@ -148,9 +189,15 @@ export class TunnelsController {
     }
     const routes = await this.routes.pushStatus(tunnel);
     const checks = diagnosisChecklist({
-      gatewayState: gateway.resourceState, gatewayReason: gateway.stateReason, gatewayIp: gateway.externalIp!.address, peerIp: tunnel.peer!.ipAddress,
-      connectionState: tunnel.connectionState, failure: tunnel.failureCode ? { code: tunnel.failureCode, message: tunnel.failureMessage ?? '' } : null,
-      probe, hostProblem, routes,
+      gatewayState: gateway.resourceState,
+      gatewayReason: gateway.stateReason,
+      gatewayIp: gateway.externalIp!.address,
+      peerIp: tunnel.peer!.ipAddress,
+      connectionState: tunnel.connectionState,
+      failure: tunnel.failureCode ? { code: tunnel.failureCode, message: tunnel.failureMessage ?? '' } : null,
+      probe,
+      hostProblem,
+      routes,
     });
     return { ranAt: new Date().toISOString(), checks };
   }
@@ -158,8 +205,9 @@ export class TunnelsController {
   @Post(':id/check-remote-config')
   @HttpCode(200)
   @ApiOperation({
-    summary: 'Check a remote device\'s configuration text against the tunnel',
-    description: 'Reads strongSwan ipsec.conf or swanctl.conf, libreswan ipsec.conf, Cisco IOS and Huawei VRP / H3C Comware 5 (the formats of GET .../config) and compares it with what that download would say for this tunnel: every difference (version, mode, proposals, PFS, lifetimes, addresses, ids, subnets, DPD, the PSK when present, left/right swapped) with the lines it came from and the line to write instead. A text in none of those formats is a 400, not a guess. Changes nothing.',
+    summary: "Check a remote device's configuration text against the tunnel",
+    description:
+      'Reads strongSwan ipsec.conf or swanctl.conf, libreswan ipsec.conf, Cisco IOS and Huawei VRP / H3C Comware 5 (the formats of GET .../config) and compares it with what that download would say for this tunnel: every difference (version, mode, proposals, PFS, lifetimes, addresses, ids, subnets, DPD, the PSK when present, left/right swapped) with the lines it came from and the line to write instead. A text in none of those formats is a 400, not a guess. Changes nothing.',
   })
   @ApiOkResponse({ type: RemoteConfigCheckDto })
   @ApiErrors(400, 404, 409)
@@ -179,7 +227,11 @@ export class TunnelsController {
   }
 
   @Get(':id/logs')
-  @ApiOperation({ summary: 'Connection log: negotiation attempts with result, reason and charon\'s lines; outages; config changes (newest first)', description: 'Filters kind, result, reasonCode, from/to and q (text) combine; collapse=true folds consecutive identical entries into one with repeats and firstAt.' })
+  @ApiOperation({
+    summary: "Connection log: negotiation attempts with result, reason and charon's lines; outages; config changes (newest first)",
+    description:
+      'Filters kind, result, reasonCode, from/to and q (text) combine; collapse=true folds consecutive identical entries into one with repeats and firstAt.',
+  })
   @ApiOkResponse({ type: TunnelLogPageDto })
   @ApiErrors(400, 404)
   async logs(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() query: TunnelLogQueryDto): Promise<TunnelLogPageDto> {
@@ -187,10 +239,20 @@ export class TunnelsController {
   }
 
   @Get(':id/logs/export.xlsx')
-  @ApiOperation({ summary: 'Download the connection log as Excel', description: 'The log\'s filters (kind, result, reasonCode, from/to, q) and collapse, every matching entry newest first, no paging; lang=zh|en (default: Accept-Language, else zh).' })
-  @ApiXlsxExport('The tunnel\'s connection log')
+  @ApiOperation({
+    summary: 'Download the connection log as Excel',
+    description:
+      "The log's filters (kind, result, reasonCode, from/to, q) and collapse, every matching entry newest first, no paging; lang=zh|en (default: Accept-Language, else zh).",
+  })
+  @ApiXlsxExport("The tunnel's connection log")
   @ApiErrors(400, 404)
-  async exportLogs(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() query: TunnelLogExportQueryDto, @Headers('accept-language') acceptLanguage: string | undefined, @Res() res: Response): Promise<void> {
+  async exportLogs(
+    @CurrentPrincipal() p: Principal,
+    @Param('id') id: string,
+    @Query() query: TunnelLogExportQueryDto,
+    @Headers('accept-language') acceptLanguage: string | undefined,
+    @Res() res: Response,
+  ): Promise<void> {
     const rows = await this.tunnels.logExportRows(tenantOf(p), id, query);
     await streamWorkbook(res, TUNNEL_LOG_SHEET, rows, { lang: resolveLang(query.lang, acceptLanguage) });
   }
@@ -241,9 +303,10 @@ export class TunnelsController {
   @Post(':id/reconnect')
   @HttpCode(200)
   @ApiOperation({
-    summary: 'Reconnect now: drop the tunnel\'s SAs and negotiate again at once, without editing it',
-    description: 'Queues the gateway\'s sync of the unchanged configuration as a new configVersion: the tunnel goes back to connecting and its failure is cleared until the new try reports. '
-      + 'For a 0.0.0.0 peer the platform cannot initiate: its SAs are dropped and the remote brings the tunnel back. remoteMustUpdate is false.',
+    summary: "Reconnect now: drop the tunnel's SAs and negotiate again at once, without editing it",
+    description:
+      "Queues the gateway's sync of the unchanged configuration as a new configVersion: the tunnel goes back to connecting and its failure is cleared until the new try reports. " +
+      'For a 0.0.0.0 peer the platform cannot initiate: its SAs are dropped and the remote brings the tunnel back. remoteMustUpdate is false.',
   })
   @ApiOkResponse({ type: TunnelDto })
   @ApiErrors(404, 409)

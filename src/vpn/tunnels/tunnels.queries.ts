@@ -14,7 +14,13 @@ import { TunnelSubnets } from './tunnel-rules';
 import { TunnelListQueryDto } from './tunnel.dto';
 import { TunnelPair, VpnTunnel } from './vpn-tunnel.entity';
 
-export const TUNNEL_SORT = { createdAt: 't.created_at', name: 't.name', connectionState: 't.connection_state', resourceState: 't.resource_state', stateChangedAt: 't.state_changed_at' };
+export const TUNNEL_SORT = {
+  createdAt: 't.created_at',
+  name: 't.name',
+  connectionState: 't.connection_state',
+  resourceState: 't.resource_state',
+  stateChangedAt: 't.state_changed_at',
+};
 export type TunnelFilters = Pick<TunnelListQueryDto, 'gatewayId' | 'peerId' | 'resourceState' | 'connectionState'>;
 
 /** What TunnelsService reads and writes: the SQL of tunnels, their lock order and their checks under lock. */
@@ -25,7 +31,8 @@ export class TunnelQueries {
   }
 
   private query(tenantId: string) {
-    return this.m.getRepository(VpnTunnel)
+    return this.m
+      .getRepository(VpnTunnel)
       .createQueryBuilder('t')
       .innerJoinAndSelect('t.gateway', 'g')
       .innerJoinAndSelect('g.externalIp', 'eip')
@@ -42,18 +49,37 @@ export class TunnelQueries {
 
   /** A page's tunnels with what the list shows of their gateway and peer (name and IP), not whole rows to read and hydrate. */
   private listRows(tenantId: string, ids: string[]): Promise<VpnTunnel[]> {
-    return this.m.getRepository(VpnTunnel).createQueryBuilder('t')
-      .innerJoin('t.gateway', 'g').addSelect(['g.id', 'g.name'])
-      .innerJoin('g.externalIp', 'eip').addSelect(['eip.id', 'eip.address'])
-      .innerJoin('t.peer', 'p').addSelect(['p.id', 'p.name', 'p.ipAddress'])
-      .where('t.tenant_id = :tenantId', { tenantId }).andWhere('t.id IN (:...ids)', { ids }).getMany();
+    return this.m
+      .getRepository(VpnTunnel)
+      .createQueryBuilder('t')
+      .innerJoin('t.gateway', 'g')
+      .addSelect(['g.id', 'g.name'])
+      .innerJoin('g.externalIp', 'eip')
+      .addSelect(['eip.id', 'eip.address'])
+      .innerJoin('t.peer', 'p')
+      .addSelect(['p.id', 'p.name', 'p.ipAddress'])
+      .where('t.tenant_id = :tenantId', { tenantId })
+      .andWhere('t.id IN (:...ids)', { ids })
+      .getMany();
   }
 
   /** Every tunnel the list would show, in its order, a page at a time: the Excel export's columns only (no PSK). */
   exportRows(tenantId: string, q: ResolvedListQuery, f: TunnelFilters): AsyncIterable<TunnelExportRow> {
-    return keysetRawRows<TunnelExportRow>(() => this.filtered(this.query(tenantId), tenantId, q, f).select('t.id', 'id').addSelect('t.name', 'name')
-      .addSelect('g.name', 'gatewayName').addSelect('eip.address', 'gatewayIp').addSelect('p.name', 'peerName').addSelect('p.ip_address', 'peerIp')
-      .addSelect('t.created_at', 'createdAt').addSelect('t.resource_state', 'resourceState').addSelect('t.connection_state', 'connectionState'), { ...q, like: null }, []);
+    return keysetRawRows<TunnelExportRow>(
+      () =>
+        this.filtered(this.query(tenantId), tenantId, q, f)
+          .select('t.id', 'id')
+          .addSelect('t.name', 'name')
+          .addSelect('g.name', 'gatewayName')
+          .addSelect('eip.address', 'gatewayIp')
+          .addSelect('p.name', 'peerName')
+          .addSelect('p.ip_address', 'peerIp')
+          .addSelect('t.created_at', 'createdAt')
+          .addSelect('t.resource_state', 'resourceState')
+          .addSelect('t.connection_state', 'connectionState'),
+      { ...q, like: null },
+      [],
+    );
   }
 
   /** The list's scope, filters and search (the search is not pageQuery's: see below). */
@@ -66,10 +92,13 @@ export class TunnelQueries {
       // The search as conditions on vpn_tunnels alone, so PostgreSQL can OR four indexes (trigram on
       // name and id, btree on gateway_id and peer_id) instead of testing every joined row. Same matches
       // as ILIKE over t.name, t.id, g.name, eip.address, p.name, p.ip_address.
-      qb.andWhere(`(t.name ILIKE :like OR t.id ILIKE :like
+      qb.andWhere(
+        `(t.name ILIKE :like OR t.id ILIKE :like
         OR t.gateway_id = ANY(ARRAY(SELECT sg.id FROM vpn_gateways sg JOIN external_ips se ON se.id = sg.external_ip_id
                                     WHERE sg.tenant_id = :tenantId AND (sg.name ILIKE :like OR se.address ILIKE :like)))
-        OR t.peer_id = ANY(ARRAY(SELECT sp.id FROM peer_gateways sp WHERE sp.tenant_id = :tenantId AND (sp.name ILIKE :like OR sp.ip_address ILIKE :like))))`, { like: q.like });
+        OR t.peer_id = ANY(ARRAY(SELECT sp.id FROM peer_gateways sp WHERE sp.tenant_id = :tenantId AND (sp.name ILIKE :like OR sp.ip_address ILIKE :like))))`,
+        { like: q.like },
+      );
     }
     return qb;
   }
@@ -81,8 +110,12 @@ export class TunnelQueries {
 
   /** The sealed pre-shared key (a column never selected otherwise), or null when there is no such tunnel. */
   async sealedPsk(tenantId: string, id: string): Promise<string | null> {
-    const row = await this.m.getRepository(VpnTunnel).createQueryBuilder('t').addSelect('t.psk_sealed', 't_psk_sealed')
-      .where('t.id = :id AND t.tenant_id = :tenantId', { id, tenantId }).getOne();
+    const row = await this.m
+      .getRepository(VpnTunnel)
+      .createQueryBuilder('t')
+      .addSelect('t.psk_sealed', 't_psk_sealed')
+      .where('t.id = :id AND t.tenant_id = :tenantId', { id, tenantId })
+      .getOne();
     return row ? row.pskSealed : null;
   }
 
@@ -133,7 +166,9 @@ export class TunnelQueries {
 
   /** The tunnels of these ids, locked, in id order (after every gateway and peer lock). */
   lockTunnels(ids: string[]): Promise<VpnTunnel[]> {
-    return ids.length ? this.m.createQueryBuilder(VpnTunnel, 't').setLock('pessimistic_write').where('t.id IN (:...ids)', { ids }).orderBy('t.id').getMany() : Promise.resolve([]);
+    return ids.length
+      ? this.m.createQueryBuilder(VpnTunnel, 't').setLock('pessimistic_write').where('t.id IN (:...ids)', { ids }).orderBy('t.id').getMany()
+      : Promise.resolve([]);
   }
 
   /** Which gateway a tenant's tunnel is on (read before locking that gateway), or null. */
@@ -176,7 +211,8 @@ export class TunnelQueries {
       [gatewayId, peerIp, ike.localId, ike.remoteId, exceptTunnelId ?? null],
     );
     if (clash.length) {
-      const message = `tunnel ${clash[0].id} (${clash[0].name}) already connects this gateway to ${peerIp} with local id ${ike.localId} and remote id ${ike.remoteId}: ` +
+      const message =
+        `tunnel ${clash[0].id} (${clash[0].name}) already connects this gateway to ${peerIp} with local id ${ike.localId} and remote id ${ike.remoteId}: ` +
         'add the subnets to that tunnel, or give this one different IKE ids';
       throw new Conflict('ike_identity_in_use', message, [violation(field, 'ike_identity_unique_per_gateway_and_peer', ike.remoteId, message)]);
     }
@@ -195,7 +231,12 @@ export class TunnelPairs {
     if (taken.length) {
       const problems = taken.map((p) => {
         const local = s.localCidrs[s.localSubnetIds.indexOf(p.localSubnetId)];
-        return violation('remoteCidrs', 'pair_unique_in_vpc', p.remoteCidr, `the pair ${local} -> ${p.remoteCidr} is already used by tunnel ${p.tunnelId} in this VPC`);
+        return violation(
+          'remoteCidrs',
+          'pair_unique_in_vpc',
+          p.remoteCidr,
+          `the pair ${local} -> ${p.remoteCidr} is already used by tunnel ${p.tunnelId} in this VPC`,
+        );
       });
       throw new Conflict('pair_in_use', problems.map((p) => p.message).join('; '), problems);
     }

@@ -13,7 +13,15 @@ import { RoutesService } from '../../routes/routes.service';
 import { defaultTemplateId } from '../../alerts/default-template';
 import { tenantFailureMessage } from '../tenant-reasons';
 import { checkIkePolicy, checkIpsecPolicy, IkePolicy, IpsecPolicy } from '../../policy/policy';
-import { checkInitiatorMode, checkOptionsEdit, checkPsk, checkTunnelSubnets, MAX_TUNNELS_PER_GATEWAY, MAX_TUNNELS_PER_PEER, remoteMustUpdate } from './tunnel-rules';
+import {
+  checkInitiatorMode,
+  checkOptionsEdit,
+  checkPsk,
+  checkTunnelSubnets,
+  MAX_TUNNELS_PER_GATEWAY,
+  MAX_TUNNELS_PER_PEER,
+  remoteMustUpdate,
+} from './tunnel-rules';
 import { checkTunnelOptions } from '../../policy/tunnel-options';
 import { tunnelLogPage } from './tunnel-log';
 import { CreateTunnelDto, TunnelListQueryDto, TunnelLogQueryDto, UpdateIkePolicyDto, UpdateSubnetsDto, UpdateTunnelOptionsDto } from './tunnel.dto';
@@ -104,7 +112,11 @@ export class TunnelsService {
     const mode = checkInitiatorMode(dto.initiatorMode, peer!.ipAddress);
     const options = checkTunnelOptions(dto);
     const problems = [
-      ...(subnets.ok ? [] : subnets.violations), ...checkPsk(dto.psk), ...(ike.ok ? [] : ike.violations), ...(ipsec.ok ? [] : ipsec.violations), ...(mode.ok ? [] : mode.violations),
+      ...(subnets.ok ? [] : subnets.violations),
+      ...checkPsk(dto.psk),
+      ...(ike.ok ? [] : ike.violations),
+      ...(ipsec.ok ? [] : ipsec.violations),
+      ...(mode.ok ? [] : mode.violations),
       ...(options.ok ? [] : options.violations),
     ];
     if (problems.length || !subnets.ok || !ike.ok || !ipsec.ok || !mode.ok || !options.ok) throw new ValidationFailed(problems);
@@ -116,22 +128,56 @@ export class TunnelsService {
       const g = await tx.lockGateway(gateway!.id);
       const p = await tx.lockPeer(peer!.id);
       // Deleted by a concurrent request after the checks above.
-      if (!g) throw new Conflict('reference_deleted', `VPN gateway ${gateway!.id} was deleted while the tunnel was being created`, [violation('gatewayId', 'exists', gateway!.id, `VPN gateway ${gateway!.id} was just deleted`)]);
-      if (!p) throw new Conflict('reference_deleted', `peer gateway ${peer!.id} was deleted while the tunnel was being created`, [violation('peerId', 'exists', peer!.id, `peer gateway ${peer!.id} was just deleted`)]);
-      if (g.resourceState === 'deleting') throw new Conflict('gateway_deleting', `VPN gateway ${g.id} is being deleted`, [violation('gatewayId', 'gateway_usable', g.id, `VPN gateway ${g.id} is being deleted`)]);
-      if (g.resourceState === 'expired') throw new Conflict('gateway_expired', `VPN gateway ${g.id} has expired: renew it before adding tunnels`, [violation('gatewayId', 'gateway_usable', g.id, `VPN gateway ${g.id} has expired: renew it before adding tunnels`)]);
+      if (!g)
+        throw new Conflict('reference_deleted', `VPN gateway ${gateway!.id} was deleted while the tunnel was being created`, [
+          violation('gatewayId', 'exists', gateway!.id, `VPN gateway ${gateway!.id} was just deleted`),
+        ]);
+      if (!p)
+        throw new Conflict('reference_deleted', `peer gateway ${peer!.id} was deleted while the tunnel was being created`, [
+          violation('peerId', 'exists', peer!.id, `peer gateway ${peer!.id} was just deleted`),
+        ]);
+      if (g.resourceState === 'deleting')
+        throw new Conflict('gateway_deleting', `VPN gateway ${g.id} is being deleted`, [
+          violation('gatewayId', 'gateway_usable', g.id, `VPN gateway ${g.id} is being deleted`),
+        ]);
+      if (g.resourceState === 'expired')
+        throw new Conflict('gateway_expired', `VPN gateway ${g.id} has expired: renew it before adding tunnels`, [
+          violation('gatewayId', 'gateway_usable', g.id, `VPN gateway ${g.id} has expired: renew it before adding tunnels`),
+        ]);
       if (g.tunnelCount >= MAX_TUNNELS_PER_GATEWAY) {
-        throw new Conflict('tunnel_limit', `VPN gateway ${g.id} already has ${MAX_TUNNELS_PER_GATEWAY} tunnels`, [violation('gatewayId', 'max_20_tunnels_per_gateway', g.id, `VPN gateway ${g.id} already has ${MAX_TUNNELS_PER_GATEWAY} tunnels, the maximum`)]);
+        throw new Conflict('tunnel_limit', `VPN gateway ${g.id} already has ${MAX_TUNNELS_PER_GATEWAY} tunnels`, [
+          violation('gatewayId', 'max_20_tunnels_per_gateway', g.id, `VPN gateway ${g.id} already has ${MAX_TUNNELS_PER_GATEWAY} tunnels, the maximum`),
+        ]);
       }
       if (p.tunnelCount >= MAX_TUNNELS_PER_PEER) {
-        throw new Conflict('tunnel_limit', `peer gateway ${p.id} already has ${MAX_TUNNELS_PER_PEER} tunnels`, [violation('peerId', 'max_20_tunnels_per_peer', p.id, `peer gateway ${p.id} already has ${MAX_TUNNELS_PER_PEER} tunnels, the maximum`)]);
+        throw new Conflict('tunnel_limit', `peer gateway ${p.id} already has ${MAX_TUNNELS_PER_PEER} tunnels`, [
+          violation('peerId', 'max_20_tunnels_per_peer', p.id, `peer gateway ${p.id} already has ${MAX_TUNNELS_PER_PEER} tunnels, the maximum`),
+        ]);
       }
       await tx.assertIdentityFree(g.id, p.ipAddress, ike.value);
       await tx.insert({
-        id, tenantId, name: dto.name, remark: dto.remark ?? '', gatewayId: g.id, peerId: p.id,
-        localSubnetIds: subnets.value.localSubnetIds, remoteCidrs: subnets.value.remoteCidrs, pskSealed: this.secrets.seal(dto.psk as string),
-        ikePolicy: ike.value, ipsecPolicy: ipsec.value, initiatorMode: mode.value, ...options.value, resourceState: 'creating', connectionState: 'connecting', configVersion: 1,
-        appliedVersion: null, failureCode: null, failureMessage: null, alertTemplateId: await defaultTemplateId(m, tenantId), connectedAt: null, disconnectedAt: null,
+        id,
+        tenantId,
+        name: dto.name,
+        remark: dto.remark ?? '',
+        gatewayId: g.id,
+        peerId: p.id,
+        localSubnetIds: subnets.value.localSubnetIds,
+        remoteCidrs: subnets.value.remoteCidrs,
+        pskSealed: this.secrets.seal(dto.psk as string),
+        ikePolicy: ike.value,
+        ipsecPolicy: ipsec.value,
+        initiatorMode: mode.value,
+        ...options.value,
+        resourceState: 'creating',
+        connectionState: 'connecting',
+        configVersion: 1,
+        appliedVersion: null,
+        failureCode: null,
+        failureMessage: null,
+        alertTemplateId: await defaultTemplateId(m, tenantId),
+        connectedAt: null,
+        disconnectedAt: null,
       });
       await new TunnelPairs(m).claim(vpc.id, id, subnets.value);
       await tx.countOn(g.id, p.id);
@@ -141,7 +187,10 @@ export class TunnelsService {
   }
 
   async rename(tenantId: string, id: string, dto: { name?: string; remark?: string }): Promise<VpnTunnel> {
-    const found = await new TunnelQueries(this.db).update(tenantId, id, { ...(dto.name !== undefined && { name: dto.name }), ...(dto.remark !== undefined && { remark: dto.remark }) });
+    const found = await new TunnelQueries(this.db).update(tenantId, id, {
+      ...(dto.name !== undefined && { name: dto.name }),
+      ...(dto.remark !== undefined && { remark: dto.remark }),
+    });
     if (!found) throw new NotFound('VPN tunnel', id);
     return this.get(tenantId, id);
   }
@@ -202,7 +251,11 @@ export class TunnelsService {
   }
 
   /** An edit of subnets, policies or options: new config version, back to `connecting`, a sync job (an IN_PLACE patch: only the row and a sync job). */
-  private async reconfigure(tenantId: string, id: string, change: (m: EntityManager, t: VpnTunnel) => Promise<Partial<VpnTunnel> & { [IN_PLACE]?: true }>): Promise<TunnelEdit> {
+  private async reconfigure(
+    tenantId: string,
+    id: string,
+    change: (m: EntityManager, t: VpnTunnel) => Promise<Partial<VpnTunnel> & { [IN_PLACE]?: true }>,
+  ): Promise<TunnelEdit> {
     let hostId: string | null = null;
     let reconnected = false;
     let vpcId = '';
@@ -231,7 +284,16 @@ export class TunnelsService {
       }
       version = t.configVersion + 1;
       await tx.update(tenantId, id, {
-        ...patch, configVersion: version, connectionState: 'connecting', failureCode: null, failureMessage: null, failurePhase: null, failureTries: null, failureAt: null, pairStates: null, connectedAt: null,
+        ...patch,
+        configVersion: version,
+        connectionState: 'connecting',
+        failureCode: null,
+        failureMessage: null,
+        failurePhase: null,
+        failureTries: null,
+        failureAt: null,
+        pairStates: null,
+        connectedAt: null,
         ...((t.connectionState !== 'connecting' || t.failureCode) && { stateChangedAt: new Date() }),
         // Reconnecting after an edit starts the routes' hold-down rather than withdrawing them.
         ...(t.connectionState === 'connected' && { disconnectedAt: new Date() }),
@@ -286,7 +348,6 @@ export class TunnelsService {
     return { deleted, deleting: deleting.map((t) => t.id) };
   }
 }
-
 
 const LOG_EXPORT_PAGE = 200;
 

@@ -7,7 +7,17 @@ import { errorText } from './errors';
 import { templateName } from './systemText';
 
 /** The alert template of a gateway or tunnel, changeable in place. */
-export function AlertTemplateBinding({ kind, id, value, onChanged }: { kind: 'gateway' | 'tunnel'; id: string; value: string | null | undefined; onChanged: () => void }) {
+export function AlertTemplateBinding({
+  kind,
+  id,
+  value,
+  onChanged,
+}: {
+  kind: 'gateway' | 'tunnel';
+  id: string;
+  value: string | null | undefined;
+  onChanged: () => void;
+}) {
   const { t } = useTranslation();
   const { message } = App.useApp();
   const [templates, setTemplates] = useState<Schemas['AlertTemplateDto'][]>([]);

@@ -3,7 +3,19 @@ import { useTranslation } from 'react-i18next';
 import { errorText } from './errors';
 
 /** Inline edit of a name or remark: saves through `save`, shows the API's message when refused. */
-export function EditableText({ value, save, testId, max, required }: { value: string | null | undefined; save: (v: string) => Promise<unknown>; testId: string; max: number; required?: boolean }) {
+export function EditableText({
+  value,
+  save,
+  testId,
+  max,
+  required,
+}: {
+  value: string | null | undefined;
+  save: (v: string) => Promise<unknown>;
+  testId: string;
+  max: number;
+  required?: boolean;
+}) {
   const { t } = useTranslation();
   const { message } = App.useApp();
   return (

@@ -79,12 +79,7 @@ export function MetricsPanel({ load }: { load: (w: MetricsWindow, agg: Aggregate
           ]}
         />
         {range === 'custom' && (
-          <DatePicker.RangePicker
-            data-testid="metrics-custom"
-            showTime
-            value={custom}
-            onChange={(v) => setCustom(v && v[0] && v[1] ? [v[0], v[1]] : null)}
-          />
+          <DatePicker.RangePicker data-testid="metrics-custom" showTime value={custom} onChange={(v) => setCustom(v && v[0] && v[1] ? [v[0], v[1]] : null)} />
         )}
         <Segmented
           data-testid="metrics-agg"
@@ -99,7 +94,12 @@ export function MetricsPanel({ load }: { load: (w: MetricsWindow, agg: Aggregate
       </Space>
       {data && (
         <Typography.Paragraph type="secondary" data-testid="metrics-step" data-step={data.stepSeconds} data-from={data.from} data-to={data.to}>
-          {t('metrics.window', { from: fmtTime(new Date(data.from).toISOString()), to: fmtTime(new Date(data.to).toISOString()), step: fmtStep(data.stepSeconds, t), agg: t(`metrics.${agg}`) })}
+          {t('metrics.window', {
+            from: fmtTime(new Date(data.from).toISOString()),
+            to: fmtTime(new Date(data.to).toISOString()),
+            step: fmtStep(data.stepSeconds, t),
+            agg: t(`metrics.${agg}`),
+          })}
         </Typography.Paragraph>
       )}
       {error && <Alert type="error" showIcon message={error} style={{ marginBottom: 16 }} />}
@@ -151,16 +151,31 @@ function Chart({ spec, stepSeconds, from, to, noData }: { spec: ChartSpec; stepS
         legend: { top: 0 },
         grid: { left: 80, right: 16, top: 32, bottom: 28 },
         xAxis: timeAxis({ from, to }),
-        yAxis: valueAxis(spec.unit, spec.series.flatMap((s) => s.points.map((p) => p[1]))),
+        yAxis: valueAxis(
+          spec.unit,
+          spec.series.flatMap((s) => s.points.map((p) => p[1])),
+        ),
         series: spec.series.map((s) => {
           const data = withGaps(s.points, stepSeconds * 1000);
-          return { name: s.name, type: 'line', ...symbolOptions(data), connectNulls: false, step: spec.unit === 'health' ? 'end' : undefined, areaStyle: { opacity: 0.08 }, data };
+          return {
+            name: s.name,
+            type: 'line',
+            ...symbolOptions(data),
+            connectNulls: false,
+            step: spec.unit === 'health' ? 'end' : undefined,
+            areaStyle: { opacity: 0.08 },
+            data,
+          };
         }),
       },
       true,
     );
     // The axis ECharts actually drew, for the browser test ("the x axis spans the chosen window").
-    const axis = (chart.current as unknown as { getModel?: () => { getComponent: (k: string, i: number) => { axis?: { scale: { getExtent: () => number[] } } } } } | null)?.getModel?.().getComponent('xAxis', 0)?.axis;
+    const axis = (
+      chart.current as unknown as { getModel?: () => { getComponent: (k: string, i: number) => { axis?: { scale: { getExtent: () => number[] } } } } } | null
+    )
+      ?.getModel?.()
+      .getComponent('xAxis', 0)?.axis;
     const box = el.current?.parentElement;
     if (axis && box) [box.dataset.xMin, box.dataset.xMax] = axis.scale.getExtent().map(String);
   }, [spec, stepSeconds, from, to]);
@@ -168,7 +183,9 @@ function Chart({ spec, stepSeconds, from, to, noData }: { spec: ChartSpec; stepS
     <div style={{ position: 'relative' }} data-testid={`chart-${spec.id}`}>
       <div ref={el} style={{ height: 240 }} />
       {empty && (
-        <div style={{ position: 'absolute', inset: 0, display: 'flex', alignItems: 'center', justifyContent: 'center', color: '#999', pointerEvents: 'none' }}>{noData}</div>
+        <div style={{ position: 'absolute', inset: 0, display: 'flex', alignItems: 'center', justifyContent: 'center', color: '#999', pointerEvents: 'none' }}>
+          {noData}
+        </div>
       )}
     </div>
   );

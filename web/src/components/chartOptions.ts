@@ -68,8 +68,17 @@ export function timeAxis(window: { from: number; to: number }) {
 export type Unit = 'bps' | 'pps' | 'ratio' | 'health';
 
 const SCALES: Record<Unit, { div: number; label: string }[]> = {
-  bps: [{ div: 1, label: 'bps' }, { div: 1e3, label: 'Kbps' }, { div: 1e6, label: 'Mbps' }, { div: 1e9, label: 'Gbps' }],
-  pps: [{ div: 1, label: 'pps' }, { div: 1e3, label: 'Kpps' }, { div: 1e6, label: 'Mpps' }],
+  bps: [
+    { div: 1, label: 'bps' },
+    { div: 1e3, label: 'Kbps' },
+    { div: 1e6, label: 'Mbps' },
+    { div: 1e9, label: 'Gbps' },
+  ],
+  pps: [
+    { div: 1, label: 'pps' },
+    { div: 1e3, label: 'Kpps' },
+    { div: 1e6, label: 'Mpps' },
+  ],
   ratio: [{ div: 0.01, label: '%' }],
   health: [{ div: 0.01, label: '%' }],
 };

@@ -18,11 +18,7 @@ export function fieldPath(field: string): (string | number)[] {
  * Puts each violation on its form field (when the form has it, or `alias` maps it) and returns
  * the violations no field took.
  */
-export function applyViolations(
-  form: FormInstance,
-  violations: Violation[],
-  alias: Record<string, (string | number)[]> = {},
-): Violation[] {
+export function applyViolations(form: FormInstance, violations: Violation[], alias: Record<string, (string | number)[]> = {}): Violation[] {
   const byField = new Map<string, { name: (string | number)[]; errors: string[] }>();
   const rest: Violation[] = [];
   const known = new Set(Object.keys(flatten(form.getFieldsValue(true))));

@@ -3,7 +3,9 @@
 
 /** Focuses the first enabled input, text area or select inside `root` (a dialog's body). */
 export function focusFirstField(root: ParentNode | null | undefined): void {
-  const field = root?.querySelector<HTMLElement>('input:not([disabled]):not([type="hidden"]):not([readonly]), textarea:not([disabled]), input[role="combobox"]:not([disabled])');
+  const field = root?.querySelector<HTMLElement>(
+    'input:not([disabled]):not([type="hidden"]):not([readonly]), textarea:not([disabled]), input[role="combobox"]:not([disabled])',
+  );
   field?.focus();
 }
 

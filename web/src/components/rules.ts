@@ -47,7 +47,12 @@ export function remoteCidrProblems(lines: string[], localCidrs: string[], vpcCid
       continue;
     }
     const unroutable = remoteCidrProblem(c);
-    if (unroutable) problems.push(unroutable.rule === 'not_default_route' ? t('validation.defaultRoute', { value: line }) : t('validation.unroutable', { value: line, range: unroutable.range }));
+    if (unroutable)
+      problems.push(
+        unroutable.rule === 'not_default_route'
+          ? t('validation.defaultRoute', { value: line })
+          : t('validation.unroutable', { value: line, range: unroutable.range }),
+      );
     else if (seen.some((s) => cidrsOverlap(s, c))) problems.push(t('validation.remoteOverlap', { value: line }));
     else if (locals.some((l) => cidrsOverlap(l, c))) problems.push(t('validation.localOverlap', { value: line }));
     else if (vpc && cidrsOverlap(vpc, c)) problems.push(t('validation.vpcOverlap', { value: line, vpc: vpcCidr }));

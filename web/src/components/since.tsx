@@ -13,7 +13,14 @@ export function Since({ at, testId }: { at: string | null | undefined; testId?: 
   const now = useNow(15_000);
   if (!at) return <>-</>;
   const s = Math.max(0, Math.round((now - dayjs(at).valueOf()) / 1000));
-  const text = s < 60 ? t('time.seconds', { count: s }) : s < 3600 ? t('time.minutes', { count: Math.floor(s / 60) }) : s < 86400 ? t('time.hours', { count: Math.floor(s / 3600) }) : t('time.days', { count: Math.floor(s / 86400) });
+  const text =
+    s < 60
+      ? t('time.seconds', { count: s })
+      : s < 3600
+        ? t('time.minutes', { count: Math.floor(s / 60) })
+        : s < 86400
+          ? t('time.hours', { count: Math.floor(s / 3600) })
+          : t('time.days', { count: Math.floor(s / 86400) });
   return (
     <span data-testid={testId} data-at={at} title={fmtTime(at)}>
       {text}

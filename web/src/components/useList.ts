@@ -63,7 +63,6 @@ export function useList<T>(
 
   useLive(opts.live, () => void load(true));
 
-
   return {
     data,
     loading,

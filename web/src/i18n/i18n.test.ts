@@ -9,7 +9,13 @@ import { flatten, usedKeys } from './keys';
 import { DPD_ACTIONS, FAILURE_CODES, IKE_EXCHANGE_MODES, INITIATOR_MODES, WAITING_FOR_REMOTE, type peerAddressProblem } from '../shared';
 
 // Every problem the server's peer-address rule names (a new one fails the console's type-check here).
-const PEER_ADDRESS_PROBLEMS: Record<NonNullable<ReturnType<typeof peerAddressProblem>>, true> = { invalid_ipv4: true, loopback: true, multicast: true, broadcast: true, link_local: true };
+const PEER_ADDRESS_PROBLEMS: Record<NonNullable<ReturnType<typeof peerAddressProblem>>, true> = {
+  invalid_ipv4: true,
+  loopback: true,
+  multicast: true,
+  broadcast: true,
+  link_local: true,
+};
 // The tunnel's reasons: the worker's codes and the view's own.
 const REASONS = [...FAILURE_CODES, WAITING_FOR_REMOTE];
 
@@ -20,7 +26,8 @@ function sources(dir: string): { path: string; text: string }[] {
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) out.push(...sources(p));
-    else if (/\.tsx?$/.test(name) && !/\.test\.tsx?$/.test(name) && !name.endsWith('.d.ts')) out.push({ path: relative(SRC, p), text: readFileSync(p, 'utf8') });
+    else if (/\.tsx?$/.test(name) && !/\.test\.tsx?$/.test(name) && !name.endsWith('.d.ts'))
+      out.push({ path: relative(SRC, p), text: readFileSync(p, 'utf8') });
   }
   return out;
 }
@@ -72,7 +79,19 @@ describe('message catalogue', () => {
       faq: REASONS,
       failureTitle: REASONS,
       'validation.peerIp': Object.keys(PEER_ADDRESS_PROBLEMS),
-      'alert.metrics': ['tunnel_health', 'tunnel_bps_in', 'tunnel_bps_out', 'tunnel_pps_in', 'tunnel_pps_out', 'gateway_rx_bps', 'gateway_tx_bps', 'gateway_rx_pps', 'gateway_tx_pps', 'gateway_tx_utilization', 'gateway_failovers'],
+      'alert.metrics': [
+        'tunnel_health',
+        'tunnel_bps_in',
+        'tunnel_bps_out',
+        'tunnel_pps_in',
+        'tunnel_pps_out',
+        'gateway_rx_bps',
+        'gateway_tx_bps',
+        'gateway_rx_pps',
+        'gateway_tx_pps',
+        'gateway_tx_utilization',
+        'gateway_failovers',
+      ],
       'alert.comparators': ['lt', 'le', 'gt', 'ge', 'eq', 'ne'],
       'alert.states': ['firing', 'resolved'],
       'alert.channelTypes': ['webhook', 'console'],
@@ -85,7 +104,8 @@ describe('message catalogue', () => {
       'op.queueStates': ['waiting', 'active', 'delayed', 'prioritized', 'waitingChildren', 'failed'],
     };
     const missing: string[] = [];
-    for (const [prefix, values] of Object.entries(enums)) for (const v of values) if (!enKeys.has(`${prefix}.${v}`) && !enKeys.has(`${prefix}.${v}_other`)) missing.push(`${prefix}.${v}`);
+    for (const [prefix, values] of Object.entries(enums))
+      for (const v of values) if (!enKeys.has(`${prefix}.${v}`) && !enKeys.has(`${prefix}.${v}_other`)) missing.push(`${prefix}.${v}`);
     expect(missing).toEqual([]);
   });
 });

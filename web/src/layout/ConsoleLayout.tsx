@@ -148,7 +148,17 @@ export function ConsoleLayout() {
       </Header>
       <Layout>
         {/* Below 1200 px the menu collapses to its icons (the tables keep their width); the trigger opens it. */}
-        <Sider width={208} theme="light" breakpoint="xl" collapsible collapsed={collapsed} onCollapse={setCollapsed} collapsedWidth={64} style={{ borderRight: '1px solid #f0f0f0' }} data-testid="side-sider">
+        <Sider
+          width={208}
+          theme="light"
+          breakpoint="xl"
+          collapsible
+          collapsed={collapsed}
+          onCollapse={setCollapsed}
+          collapsedWidth={64}
+          style={{ borderRight: '1px solid #f0f0f0' }}
+          data-testid="side-sider"
+        >
           <Menu data-testid="side-menu" mode="inline" selectedKeys={[selected]} items={items} onClick={(e) => navigate(e.key)} style={{ borderRight: 0 }} />
         </Sider>
         <Layout style={{ padding: '0 24px 24px' }}>

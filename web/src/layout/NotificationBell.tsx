@@ -69,7 +69,14 @@ export function NotificationBell() {
         />
       )}
       <div style={{ display: 'flex', justifyContent: 'space-between', marginTop: 8 }}>
-        <Typography.Link onClick={() => { setOpen(false); navigate('/alerts'); }}>{t('notify.history')}</Typography.Link>
+        <Typography.Link
+          onClick={() => {
+            setOpen(false);
+            navigate('/alerts');
+          }}
+        >
+          {t('notify.history')}
+        </Typography.Link>
         <Button
           size="small"
           disabled={!unread}

@@ -35,12 +35,17 @@ export default function AlertHistory() {
       render: (_, a) => (
         <span>
           {t(`alert.resourceTypes.${a.resource.type}`)}:{' '}
-          <Link to={a.resource.type === 'gateway' ? `/vpn-gateways/${a.resource.id}` : `/vpn-tunnels/${a.resource.id}`}>{a.resource.name || a.resource.id}</Link>
+          <Link to={a.resource.type === 'gateway' ? `/vpn-gateways/${a.resource.id}` : `/vpn-tunnels/${a.resource.id}`}>
+            {a.resource.name || a.resource.id}
+          </Link>
         </span>
       ),
     },
     { title: t('alert.rule'), render: (_, a) => ruleText(a.rule, t) },
-    { title: t('alert.value'), render: (_, a) => (a.state === 'resolved' && a.resolvedValue !== null && a.resolvedValue !== undefined ? `${a.value} → ${a.resolvedValue}` : a.value) },
+    {
+      title: t('alert.value'),
+      render: (_, a) => (a.state === 'resolved' && a.resolvedValue !== null && a.resolvedValue !== undefined ? `${a.value} → ${a.resolvedValue}` : a.value),
+    },
     { title: t('alert.template'), dataIndex: 'templateName', render: (v: string) => templateName(v, t) },
     { title: t('alert.firedAt'), dataIndex: 'firedAt', render: (v: string) => fmtTime(v) },
     { title: t('alert.resolvedAt'), dataIndex: 'resolvedAt', render: (v: string | null) => fmtTime(v) },
@@ -54,17 +59,28 @@ export default function AlertHistory() {
         onReload={list.reload}
         extra={
           <>
-            <Select aria-label={t('alert.state')} allowClear placeholder={t('alert.state')} style={{ width: 140 }} value={state} onChange={setState} options={(['firing', 'resolved'] as const).map((s) => ({ value: s, label: t(`alert.states.${s}`) }))} />
-            <Select aria-label={t('alert.resource')} allowClear placeholder={t('alert.resource')} style={{ width: 140 }} value={resourceType} onChange={setResourceType} options={(['gateway', 'tunnel'] as const).map((s) => ({ value: s, label: t(`alert.resourceTypes.${s}`) }))} />
+            <Select
+              aria-label={t('alert.state')}
+              allowClear
+              placeholder={t('alert.state')}
+              style={{ width: 140 }}
+              value={state}
+              onChange={setState}
+              options={(['firing', 'resolved'] as const).map((s) => ({ value: s, label: t(`alert.states.${s}`) }))}
+            />
+            <Select
+              aria-label={t('alert.resource')}
+              allowClear
+              placeholder={t('alert.resource')}
+              style={{ width: 140 }}
+              value={resourceType}
+              onChange={setResourceType}
+              options={(['gateway', 'tunnel'] as const).map((s) => ({ value: s, label: t(`alert.resourceTypes.${s}`) }))}
+            />
           </>
         }
       />
-      <Table<Alert>
-        data-testid="alert-table"
-        {...listTableProps(list, t)}
-        columns={columns}
-        locale={{ emptyText: t('alert.historyEmpty') }}
-      />
+      <Table<Alert> data-testid="alert-table" {...listTableProps(list, t)} columns={columns} locale={{ emptyText: t('alert.historyEmpty') }} />
     </>
   );
 }

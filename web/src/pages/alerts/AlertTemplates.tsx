@@ -15,7 +15,19 @@ import { ruleText } from '../../components/ruleText';
 type Template = Schemas['AlertTemplateDto'];
 type Rule = Schemas['AlertRuleDto'];
 
-export const METRICS: Rule['metric'][] = ['tunnel_health', 'tunnel_bps_in', 'tunnel_bps_out', 'tunnel_pps_in', 'tunnel_pps_out', 'gateway_rx_bps', 'gateway_tx_bps', 'gateway_rx_pps', 'gateway_tx_pps', 'gateway_tx_utilization', 'gateway_failovers'];
+export const METRICS: Rule['metric'][] = [
+  'tunnel_health',
+  'tunnel_bps_in',
+  'tunnel_bps_out',
+  'tunnel_pps_in',
+  'tunnel_pps_out',
+  'gateway_rx_bps',
+  'gateway_tx_bps',
+  'gateway_rx_pps',
+  'gateway_tx_pps',
+  'gateway_tx_utilization',
+  'gateway_failovers',
+];
 export const COMPARATORS: Rule['comparator'][] = ['lt', 'le', 'gt', 'ge', 'eq', 'ne'];
 const BOUNDED: Partial<Record<Rule['metric'], number>> = { tunnel_health: 1, gateway_tx_utilization: 1 };
 export { ruleText };
@@ -93,19 +105,23 @@ export default function AlertTemplates() {
       <Typography.Title level={4}>{t('menu.alertTemplates')}</Typography.Title>
       <Typography.Paragraph type="secondary">{t('alert.intro')}</Typography.Paragraph>
       <ListToolbar onCreate={() => setEditing('new')} createLabel={t('alert.create')} onSearch={list.search} onReload={list.reload} />
-      <Table<Template>
-        data-testid="alert-template-table"
-        {...listTableProps(list, t)}
-        columns={columns}
-        locale={{ emptyText: t('alert.empty') }}
+      <Table<Template> data-testid="alert-template-table" {...listTableProps(list, t)} columns={columns} locale={{ emptyText: t('alert.empty') }} />
+      <TemplateDrawer
+        template={editing}
+        onClose={(changed) => {
+          setEditing(null);
+          if (changed) void list.reload();
+        }}
       />
-      <TemplateDrawer template={editing} onClose={(changed) => { setEditing(null); if (changed) void list.reload(); }} />
     </>
   );
 }
 
 /** The template body as the form holds it (secretSet: a stored webhook secret the form does not show). */
-type FormValues = Omit<Schemas['CreateAlertTemplateDto'], 'isDefault' | 'channels'> & { isDefault: boolean; channels: (Schemas['ChannelInputDto'] & { secretSet?: boolean })[] };
+type FormValues = Omit<Schemas['CreateAlertTemplateDto'], 'isDefault' | 'channels'> & {
+  isDefault: boolean;
+  channels: (Schemas['ChannelInputDto'] & { secretSet?: boolean })[];
+};
 
 function TemplateDrawer({ template, onClose }: { template: Template | 'new' | null; onClose: (changed: boolean) => void }) {
   const { t } = useTranslation();
@@ -116,14 +132,31 @@ function TemplateDrawer({ template, onClose }: { template: Template | 'new' | nu
   useEffect(() => {
     if (!template) return;
     form.resetFields();
-    if (template === 'new') form.setFieldsValue({ name: '', isDefault: false, rules: [{ metric: 'tunnel_health', comparator: 'lt', threshold: 1, periods: 3 }], channels: [{ type: 'console' }] });
-    else form.setFieldsValue({ name: template.name, description: template.description ?? '', isDefault: template.isDefault, rules: template.rules, channels: template.channels.map((c) => ({ id: c.id, type: c.type, url: c.url, secretSet: c.secretSet })) });
+    if (template === 'new')
+      form.setFieldsValue({
+        name: '',
+        isDefault: false,
+        rules: [{ metric: 'tunnel_health', comparator: 'lt', threshold: 1, periods: 3 }],
+        channels: [{ type: 'console' }],
+      });
+    else
+      form.setFieldsValue({
+        name: template.name,
+        description: template.description ?? '',
+        isDefault: template.isDefault,
+        rules: template.rules,
+        channels: template.channels.map((c) => ({ id: c.id, type: c.type, url: c.url, secretSet: c.secretSet })),
+      });
   }, [template, form]);
 
   const { busy, submit } = useSubmit(form, async (v) => {
     // type/id of a channel are not form items: read them from the whole store.
     const all = form.getFieldsValue(true) as FormValues;
-    const channels = (all.channels ?? []).map((c) => ({ ...(c.id ? { id: c.id } : {}), type: c.type, ...(c.type === 'webhook' ? { url: c.url, ...(c.secret ? { secret: c.secret } : {}) } : {}) }));
+    const channels = (all.channels ?? []).map((c) => ({
+      ...(c.id ? { id: c.id } : {}),
+      type: c.type,
+      ...(c.type === 'webhook' ? { url: c.url, ...(c.secret ? { secret: c.secret } : {}) } : {}),
+    }));
     const body = { name: v.name, description: v.description ?? '', isDefault: v.isDefault, rules: v.rules, channels };
     if (template === 'new') await call(api.POST('/api/v1/alert-templates', { body }));
     else if (template) await call(api.PATCH('/api/v1/alert-templates/{id}', { params: { path: { id: template.id } }, body }));
@@ -158,13 +191,28 @@ function TemplateDrawer({ template, onClose }: { template: Template | 'new' | nu
           <Switch />
         </Form.Item>
         <Card size="small" title={t('alert.rules')} style={{ marginBottom: 16 }}>
-          <Form.List name="rules" rules={[{ validator: async (_r, v: unknown[]) => { if (!v || v.length < 1 || v.length > 20) throw new Error(t('alert.rulesCount')); } }]}>
+          <Form.List
+            name="rules"
+            rules={[
+              {
+                validator: async (_r, v: unknown[]) => {
+                  if (!v || v.length < 1 || v.length > 20) throw new Error(t('alert.rulesCount'));
+                },
+              },
+            ]}
+          >
             {(fields, { add, remove }, { errors }) => (
               <>
                 {fields.map((f) => (
                   <RuleRow key={f.key} name={f.name} onRemove={() => remove(f.name)} />
                 ))}
-                <Button type="dashed" icon={<PlusOutlined />} onClick={() => add({ metric: 'tunnel_health', comparator: 'lt', threshold: 1, periods: 3 })} block data-testid="add-rule">
+                <Button
+                  type="dashed"
+                  icon={<PlusOutlined />}
+                  onClick={() => add({ metric: 'tunnel_health', comparator: 'lt', threshold: 1, periods: 3 })}
+                  block
+                  data-testid="add-rule"
+                >
                   {t('alert.addRule')}
                 </Button>
                 <Form.ErrorList errors={errors} />
@@ -211,14 +259,20 @@ function RuleRow({ name, onRemove }: { name: number; onRemove: () => void }) {
       </Form.Item>
       <Form.Item
         name={[name, 'threshold']}
-        rules={[{ required: true, message: t('validation.required') }, { type: 'number', min: 0, max, message: max !== undefined ? t('alert.thresholdRange', { max }) : t('alert.thresholdMin') }]}
+        rules={[
+          { required: true, message: t('validation.required') },
+          { type: 'number', min: 0, max, message: max !== undefined ? t('alert.thresholdRange', { max }) : t('alert.thresholdMin') },
+        ]}
         style={{ width: 120, marginBottom: 0 }}
       >
         <InputNumber placeholder={t('alert.threshold')} style={{ width: '100%' }} />
       </Form.Item>
       <Form.Item
         name={[name, 'periods']}
-        rules={[{ required: true, message: t('validation.required') }, { type: 'integer', min: 1, max: 60, message: t('alert.periodsRange') }]}
+        rules={[
+          { required: true, message: t('validation.required') },
+          { type: 'integer', min: 1, max: 60, message: t('alert.periodsRange') },
+        ]}
         style={{ width: 150, marginBottom: 0 }}
       >
         <InputNumber min={1} max={60} precision={0} addonAfter={t('alert.periodsUnit')} style={{ width: '100%' }} />
@@ -243,7 +297,11 @@ function ChannelRow({ name, onRemove }: { name: number; onRemove: () => void }) 
         <>
           <Form.Item
             name={[name, 'url']}
-            rules={[{ required: true, message: t('alert.urlRule') }, { type: 'url', message: t('alert.urlRule') }, { pattern: /^https?:\/\//i, message: t('alert.urlRule') }]}
+            rules={[
+              { required: true, message: t('alert.urlRule') },
+              { type: 'url', message: t('alert.urlRule') },
+              { pattern: /^https?:\/\//i, message: t('alert.urlRule') },
+            ]}
             style={{ width: 300, marginBottom: 0 }}
           >
             <Input placeholder="https://example.com/hook" />
@@ -261,7 +319,11 @@ function ChannelRow({ name, onRemove }: { name: number; onRemove: () => void }) 
           </Form.Item>
         </>
       )}
-      {type === 'console' && <Typography.Text type="secondary" style={{ lineHeight: '32px' }}>{t('alert.consoleHint')}</Typography.Text>}
+      {type === 'console' && (
+        <Typography.Text type="secondary" style={{ lineHeight: '32px' }}>
+          {t('alert.consoleHint')}
+        </Typography.Text>
+      )}
       <Button type="text" danger icon={<DeleteOutlined />} onClick={onRemove} aria-label={t('common.delete')} />
     </Space>
   );

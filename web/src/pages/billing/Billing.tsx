@@ -23,7 +23,10 @@ export default function Billing() {
   // The open tab and each list's search and kind live in the URL (?tab=ledger&ledgerKind=refund).
   const [url, setUrl] = useUrlParams(['tab'] as const);
   useEffect(() => {
-    if (!operator) void call(api.GET('/api/v1/account')).then(setAccount).catch(() => undefined);
+    if (!operator)
+      void call(api.GET('/api/v1/account'))
+        .then(setAccount)
+        .catch(() => undefined);
   }, [operator]);
 
   return (
@@ -77,7 +80,17 @@ function OrdersTab({ operator }: { operator: boolean }) {
         onReload={list.reload}
         onExport={() => exp.run({ q, kind })}
         exporting={exp.busy}
-        extra={<Select aria-label={t('billing.kind')} allowClear placeholder={t('billing.kind')} style={{ width: 160 }} value={kind} onChange={setKind} options={(['purchase', 'renewal', 'auto_renewal'] as const).map((k) => ({ value: k, label: t(`billing.orderKinds.${k}`) }))} />}
+        extra={
+          <Select
+            aria-label={t('billing.kind')}
+            allowClear
+            placeholder={t('billing.kind')}
+            style={{ width: 160 }}
+            value={kind}
+            onChange={setKind}
+            options={(['purchase', 'renewal', 'auto_renewal'] as const).map((k) => ({ value: k, label: t(`billing.orderKinds.${k}`) }))}
+          />
+        }
       />
       <Table<Order> data-testid="order-table" {...listTableProps(list, t)} columns={columns} locale={{ emptyText: t('billing.noOrders') }} />
     </>
@@ -95,7 +108,11 @@ function LedgerTab({ operator }: { operator: boolean }) {
   const columns: TableColumnsType<LedgerEntry> = [
     { title: t('common.createdAt'), dataIndex: 'createdAt', render: (v: string) => fmtTime(v) },
     ...(operator ? [{ title: t('billing.tenant'), dataIndex: 'tenantId' }] : []),
-    { title: t('billing.kind'), dataIndex: 'kind', render: (v: LedgerEntry['kind']) => <Tag color={v === 'charge' ? 'orange' : 'green'}>{t(`billing.ledgerKinds.${v}`)}</Tag> },
+    {
+      title: t('billing.kind'),
+      dataIndex: 'kind',
+      render: (v: LedgerEntry['kind']) => <Tag color={v === 'charge' ? 'orange' : 'green'}>{t(`billing.ledgerKinds.${v}`)}</Tag>,
+    },
     { title: t('billing.amount'), render: (_, e) => <span style={{ color: e.amount < 0 ? '#cf1322' : '#389e0d' }}>{money(e.amount, e.currency)}</span> },
     { title: t('billing.balanceAfter'), render: (_, e) => money(e.balanceAfter, e.currency) },
     { title: t('billing.orderId'), dataIndex: 'orderId', render: (v: string | null) => v ?? '-' },
@@ -109,7 +126,17 @@ function LedgerTab({ operator }: { operator: boolean }) {
         onReload={list.reload}
         onExport={() => exp.run({ q, kind })}
         exporting={exp.busy}
-        extra={<Select aria-label={t('billing.kind')} allowClear placeholder={t('billing.kind')} style={{ width: 160 }} value={kind} onChange={setKind} options={(['top_up', 'charge', 'refund'] as const).map((k) => ({ value: k, label: t(`billing.ledgerKinds.${k}`) }))} />}
+        extra={
+          <Select
+            aria-label={t('billing.kind')}
+            allowClear
+            placeholder={t('billing.kind')}
+            style={{ width: 160 }}
+            value={kind}
+            onChange={setKind}
+            options={(['top_up', 'charge', 'refund'] as const).map((k) => ({ value: k, label: t(`billing.ledgerKinds.${k}`) }))}
+          />
+        }
       />
       <Table<LedgerEntry> data-testid="ledger-table" {...listTableProps(list, t)} columns={columns} locale={{ emptyText: t('billing.noLedger') }} />
     </>
@@ -131,7 +158,10 @@ function UsageTab() {
   const columns: TableColumnsType<Usage> = [
     { title: t('billing.tenant'), render: (_, u) => `${u.tenantName} (${u.tenantId})` },
     { title: t('billing.balance'), render: (_, u) => money(u.balance, u.currency) },
-    { title: t('menu.gateways'), render: (_, u) => Object.entries(u.gateways).map(([s, n]) => <Tag key={s}>{`${t(`state.resource.${s}`, { defaultValue: s })}: ${n}`}</Tag>) },
+    {
+      title: t('menu.gateways'),
+      render: (_, u) => Object.entries(u.gateways).map(([s, n]) => <Tag key={s}>{`${t(`state.resource.${s}`, { defaultValue: s })}: ${n}`}</Tag>),
+    },
     { title: t('billing.orders'), dataIndex: 'orders' },
     { title: t('billing.charged'), render: (_, u) => money(u.charged, u.currency) },
     { title: t('billing.refunded'), render: (_, u) => money(u.refunded, u.currency) },
@@ -158,7 +188,9 @@ function SettingsTab() {
   const { message } = App.useApp();
   const [form] = Form.useForm<Schemas['BillingSettingsDto']>();
   useEffect(() => {
-    void call(api.GET('/api/v1/billing/settings')).then((s) => form.setFieldsValue(s)).catch(() => undefined);
+    void call(api.GET('/api/v1/billing/settings'))
+      .then((s) => form.setFieldsValue(s))
+      .catch(() => undefined);
   }, [form]);
   const { busy, submit: save } = useSubmit(form, async (v) => {
     form.setFieldsValue(await call(api.PUT('/api/v1/billing/settings', { body: v })));
@@ -169,7 +201,14 @@ function SettingsTab() {
       <Row gutter={16}>
         {INT_SETTINGS.map(({ name, label, max }) => (
           <Col span={12} key={name}>
-            <Form.Item name={name} label={t(label)} rules={[{ required: true, message: t('validation.required') }, { type: 'integer', min: 0, max, message: t('billing.intRange', { min: 0, max }) }]}>
+            <Form.Item
+              name={name}
+              label={t(label)}
+              rules={[
+                { required: true, message: t('validation.required') },
+                { type: 'integer', min: 0, max, message: t('billing.intRange', { min: 0, max }) },
+              ]}
+            >
               <InputNumber style={{ width: '100%' }} precision={0} />
             </Form.Item>
           </Col>

@@ -48,7 +48,9 @@ export default function GatewayCreate() {
         if (p.items.length === 1 && !form.getFieldValue('machineTypeId')) form.setFieldValue('machineTypeId', p.items[0].id);
       })
       .catch(() => undefined);
-    void call(api.GET('/api/v1/vpcs', { params: { query: { limit: 1000 } } })).then((p) => setVpcs(p.items)).catch(() => undefined);
+    void call(api.GET('/api/v1/vpcs', { params: { query: { limit: 1000 } } }))
+      .then((p) => setVpcs(p.items))
+      .catch(() => undefined);
   }, [form]);
 
   const vpc = vpcs.find((v) => v.id === vpcId);
@@ -56,8 +58,12 @@ export default function GatewayCreate() {
     setSubnets([]);
     setIps([]);
     if (!vpc) return;
-    void call(api.GET('/api/v1/subnets', { params: { query: { vpcId: vpc.id, limit: 1000 } } })).then((p) => setSubnets(p.items)).catch(() => undefined);
-    void call(api.GET('/api/v1/external-ips', { params: { query: { dataCenterId: vpc.dataCenterId, limit: 1000 } } })).then((p) => setIps(p.items)).catch(() => undefined);
+    void call(api.GET('/api/v1/subnets', { params: { query: { vpcId: vpc.id, limit: 1000 } } }))
+      .then((p) => setSubnets(p.items))
+      .catch(() => undefined);
+    void call(api.GET('/api/v1/external-ips', { params: { query: { dataCenterId: vpc.dataCenterId, limit: 1000 } } }))
+      .then((p) => setIps(p.items))
+      .catch(() => undefined);
   }, [vpc]);
 
   useEffect(() => {
@@ -94,7 +100,16 @@ export default function GatewayCreate() {
     try {
       const g = await call(
         api.POST('/api/v1/vpn-gateways', {
-          body: { name: v.name, remark: v.remark || undefined, machineTypeId: v.machineTypeId, vpcId: v.vpcId, subnetId: v.subnetId, externalIpId: v.externalIpId, chargeType: v.chargeType, period: v.period },
+          body: {
+            name: v.name,
+            remark: v.remark || undefined,
+            machineTypeId: v.machineTypeId,
+            vpcId: v.vpcId,
+            subnetId: v.subnetId,
+            externalIpId: v.externalIpId,
+            chargeType: v.chargeType,
+            period: v.period,
+          },
         }),
       );
       void message.success(t('gateway.created', { name: g.name }));
@@ -116,13 +131,22 @@ export default function GatewayCreate() {
   return (
     <>
       <Typography.Title level={4}>{t('gateway.create')}</Typography.Title>
-      <Steps current={step} style={{ maxWidth: 640, margin: '8px 0 24px' }} items={[{ title: t('gateway.stepPlacement') }, { title: t('gateway.stepBilling') }]} />
+      <Steps
+        current={step}
+        style={{ maxWidth: 640, margin: '8px 0 24px' }}
+        items={[{ title: t('gateway.stepPlacement') }, { title: t('gateway.stepBilling') }]}
+      />
       <Row gutter={24}>
         <Col xs={24} lg={15}>
           <Form form={form} layout="vertical" initialValues={{ chargeType: 'monthly', period: 1 }} data-testid="gateway-form">
             <div style={{ display: step === 0 ? 'block' : 'none' }}>
               <Form.Item name="machineTypeId" label={t('gateway.machineType')} rules={[{ required: true, message: t('validation.required') }]}>
-                <Radio.Group data-testid="machine-type" optionType="button" buttonStyle="solid" options={machineTypes.map((m) => ({ value: m.id, label: `${m.name} (${m.architecture})` }))} />
+                <Radio.Group
+                  data-testid="machine-type"
+                  optionType="button"
+                  buttonStyle="solid"
+                  options={machineTypes.map((m) => ({ value: m.id, label: `${m.name} (${m.architecture})` }))}
+                />
               </Form.Item>
               {!machineTypes.length && <Alert type="info" showIcon message={t('gateway.noMachineTypes')} style={{ marginBottom: 16 }} />}
               <Form.Item name="vpcId" label={t('gateway.vpc')} rules={[{ required: true, message: t('validation.required') }]} extra={t('gateway.vpcHint')}>
@@ -134,9 +158,19 @@ export default function GatewayCreate() {
                 />
               </Form.Item>
               <Form.Item name="subnetId" label={t('gateway.subnet')} rules={[{ required: true, message: t('validation.required') }]}>
-                <Select data-testid="subnet-select" placeholder={t('common.select')} disabled={!vpc} options={subnets.map((s) => ({ value: s.id, label: `${s.name} (${s.cidr})` }))} />
+                <Select
+                  data-testid="subnet-select"
+                  placeholder={t('common.select')}
+                  disabled={!vpc}
+                  options={subnets.map((s) => ({ value: s.id, label: `${s.name} (${s.cidr})` }))}
+                />
               </Form.Item>
-              <Form.Item name="externalIpId" label={t('gateway.externalIp')} rules={[{ required: true, message: t('validation.required') }]} extra={t('gateway.externalIpHint')}>
+              <Form.Item
+                name="externalIpId"
+                label={t('gateway.externalIp')}
+                rules={[{ required: true, message: t('validation.required') }]}
+                extra={t('gateway.externalIpHint')}
+              >
                 <Select
                   data-testid="external-ip-select"
                   showSearch
@@ -210,8 +244,14 @@ export default function GatewayCreate() {
               </Typography.Text>
             </div>
             {quote && quote.balance !== null && (
-              <Typography.Paragraph type={quote.affordable === false ? 'danger' : 'secondary'} style={{ marginTop: 8, marginBottom: 0 }} data-testid="quote-balance">
-                {quote.affordable === false ? t('gateway.insufficient', { balance: money(quote.balance, quote.currency) }) : t('gateway.balance', { balance: money(quote.balance, quote.currency) })}
+              <Typography.Paragraph
+                type={quote.affordable === false ? 'danger' : 'secondary'}
+                style={{ marginTop: 8, marginBottom: 0 }}
+                data-testid="quote-balance"
+              >
+                {quote.affordable === false
+                  ? t('gateway.insufficient', { balance: money(quote.balance, quote.currency) })
+                  : t('gateway.balance', { balance: money(quote.balance, quote.currency) })}
               </Typography.Paragraph>
             )}
             {quoteError && <Alert type="warning" showIcon message={quoteError} style={{ marginTop: 8 }} data-testid="quote-error" />}

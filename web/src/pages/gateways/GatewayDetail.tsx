@@ -21,7 +21,12 @@ export default function GatewayDetail() {
   const { id = '' } = useParams();
   const { t } = useTranslation();
   const navigate = useNavigate();
-  const { data: g, error, reload: load, set: setG } = useResource<Gateway>(id, () => call(api.GET('/api/v1/vpn-gateways/{id}', { params: { path: { id } } })), ['gateways']);
+  const {
+    data: g,
+    error,
+    reload: load,
+    set: setG,
+  } = useResource<Gateway>(id, () => call(api.GET('/api/v1/vpn-gateways/{id}', { params: { path: { id } } })), ['gateways']);
   const [renewing, setRenewing] = useState(false);
   const { message } = App.useApp();
   const { confirmDelete } = useGatewayDelete(() => navigate('/vpn-gateways'));
@@ -31,7 +36,6 @@ export default function GatewayDetail() {
       .then((p) => setMachineTypes(p.items))
       .catch(() => undefined);
   }, []);
-
 
   if (error instanceof ApiError && error.status === 404) {
     return <Result status="404" title={t('common.notFound')} extra={<Button onClick={() => navigate('/vpn-gateways')}>{t('common.back')}</Button>} />;
@@ -51,9 +55,30 @@ export default function GatewayDetail() {
       to: Date.parse(m.to),
       stepSeconds: m.stepSeconds,
       charts: [
-        { id: 'bps', title: t('metrics.nicBps'), unit: 'bps' as const, series: [{ name: t('metrics.in'), points: s.rxBps }, { name: t('metrics.out'), points: s.txBps }] },
-        { id: 'pps', title: t('metrics.nicPps'), unit: 'pps' as const, series: [{ name: t('metrics.in'), points: s.rxPps }, { name: t('metrics.out'), points: s.txPps }] },
-        { id: 'util', title: t('metrics.txUtil', { mbps: m.bandwidthMbps }), unit: 'ratio' as const, series: [{ name: t('metrics.out'), points: s.txUtilization }] },
+        {
+          id: 'bps',
+          title: t('metrics.nicBps'),
+          unit: 'bps' as const,
+          series: [
+            { name: t('metrics.in'), points: s.rxBps },
+            { name: t('metrics.out'), points: s.txBps },
+          ],
+        },
+        {
+          id: 'pps',
+          title: t('metrics.nicPps'),
+          unit: 'pps' as const,
+          series: [
+            { name: t('metrics.in'), points: s.rxPps },
+            { name: t('metrics.out'), points: s.txPps },
+          ],
+        },
+        {
+          id: 'util',
+          title: t('metrics.txUtil', { mbps: m.bandwidthMbps }),
+          unit: 'ratio' as const,
+          series: [{ name: t('metrics.out'), points: s.txUtilization }],
+        },
       ],
     };
   };
@@ -91,7 +116,9 @@ export default function GatewayDetail() {
           }
         />
       )}
-      {g.resourceState === 'error' && g.stateReason && <Alert type="error" showIcon message={gatewayReason(g.stateReason, t)} style={{ marginBottom: 16 }} data-testid="state-reason" />}
+      {g.resourceState === 'error' && g.stateReason && (
+        <Alert type="error" showIcon message={gatewayReason(g.stateReason, t)} style={{ marginBottom: 16 }} data-testid="state-reason" />
+      )}
       <Tabs
         items={[
           {
@@ -166,7 +193,13 @@ export default function GatewayDetail() {
           { key: 'metrics', label: t('metrics.title'), children: <MetricsPanel load={metrics} /> },
         ]}
       />
-      <RenewModal gateway={renewing ? g : null} onClose={(changed) => { setRenewing(false); if (changed) void load(); }} />
+      <RenewModal
+        gateway={renewing ? g : null}
+        onClose={(changed) => {
+          setRenewing(false);
+          if (changed) void load();
+        }}
+      />
     </>
   );
 }

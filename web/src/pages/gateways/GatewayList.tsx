@@ -23,11 +23,14 @@ export default function GatewayList() {
   const exporter = useExport('vpn-gateways', 'vpn-gateways.xlsx');
   const [renewing, setRenewing] = useState<Gateway | null>(null);
   const [q, setQ, clearSearch] = useUrlSearch();
-  const list = useList<Gateway>(async (p) => (await takeFirstPage<Page<Gateway>>('/api/v1/vpn-gateways', p)) ?? call(api.GET('/api/v1/vpn-gateways', { params: { query: p } })), {
-    initial: () => (q ? null : firstPageNow<Page<Gateway>>('/api/v1/vpn-gateways')),
-    filters: { q },
-    live: ['gateways'],
-  });
+  const list = useList<Gateway>(
+    async (p) => (await takeFirstPage<Page<Gateway>>('/api/v1/vpn-gateways', p)) ?? call(api.GET('/api/v1/vpn-gateways', { params: { query: p } })),
+    {
+      initial: () => (q ? null : firstPageNow<Page<Gateway>>('/api/v1/vpn-gateways')),
+      filters: { q },
+      live: ['gateways'],
+    },
+  );
   const { confirmDelete, confirmBatchDelete } = useGatewayDelete(() => {
     setSelected([]);
     void list.reload();
@@ -120,9 +123,29 @@ export default function GatewayList() {
         {...listTableProps(list, t)}
         columns={columns}
         rowSelection={{ selectedRowKeys: selected, onChange: (keys) => setSelected(keys as string[]) }}
-        locale={{ emptyText: <ListEmpty filtered={!!q} onClear={clearSearch} firstUse=<><div>{t('gateway.empty')}</div><div>{t('tunnel.firstUse')} <Link to="/vpn-gateways/new">{t('gateway.create')}</Link> → <Link to="/peer-gateways">{t('menu.peers')}</Link> → <Link to="/vpn-tunnels/new">{t('tunnel.create')}</Link></div></> /> }}
+        locale={{
+          emptyText: (
+            <ListEmpty
+              filtered={!!q}
+              onClear={clearSearch}
+              firstUse=<>
+                <div>{t('gateway.empty')}</div>
+                <div>
+                  {t('tunnel.firstUse')} <Link to="/vpn-gateways/new">{t('gateway.create')}</Link> → <Link to="/peer-gateways">{t('menu.peers')}</Link> →{' '}
+                  <Link to="/vpn-tunnels/new">{t('tunnel.create')}</Link>
+                </div>
+              </>
+            />
+          ),
+        }}
       />
-      <RenewModal gateway={renewing} onClose={(changed) => { setRenewing(null); if (changed) void list.reload(); }} />
+      <RenewModal
+        gateway={renewing}
+        onClose={(changed) => {
+          setRenewing(null);
+          if (changed) void list.reload();
+        }}
+      />
     </>
   );
 }

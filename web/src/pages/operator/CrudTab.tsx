@@ -72,9 +72,25 @@ export function CrudTab<T extends { id: string; name?: string; address?: string 
 
   return (
     <>
-      <ListToolbar onCreate={() => setOpen(true)} createLabel={props.createLabel} onSearch={(v) => setUrl(searchKey, v)} searchDefault={q} onReload={list.reload} extra={props.extra} />
+      <ListToolbar
+        onCreate={() => setOpen(true)}
+        createLabel={props.createLabel}
+        onSearch={(v) => setUrl(searchKey, v)}
+        searchDefault={q}
+        onReload={list.reload}
+        extra={props.extra}
+      />
       <Table<T> data-testid={props.testId} {...listTableProps(list, t)} columns={columns} />
-      <Modal open={open} title={props.createLabel} onOk={submit} onCancel={() => setOpen(false)} okText={t('common.create')} cancelText={t('common.cancel')} confirmLoading={busy} forceRender>
+      <Modal
+        open={open}
+        title={props.createLabel}
+        onOk={submit}
+        onCancel={() => setOpen(false)}
+        okText={t('common.create')}
+        cancelText={t('common.cancel')}
+        confirmLoading={busy}
+        forceRender
+      >
         <Form form={form} layout="vertical">
           {props.fields(form)}
         </Form>

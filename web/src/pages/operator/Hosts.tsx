@@ -37,7 +37,9 @@ export default function Hosts() {
         .then((r) => r.json() as Promise<{ status: string; database: string; redis: string }>)
         .then(setHealth)
         .catch(() => setHealth(null)),
-      call(api.GET('/api/v1/agents')).then(setAgents).catch(() => undefined),
+      call(api.GET('/api/v1/agents'))
+        .then(setAgents)
+        .catch(() => undefined),
     ]).finally(() => setLoading(false));
   };
   useEffect(() => {
@@ -46,7 +48,9 @@ export default function Hosts() {
   useLive(['hosts', 'gateways'], load);
 
   const now = Date.now();
-  const up = (s: string | undefined) => <Badge status={s === 'up' || s === 'ok' ? 'success' : 'error'} text={s === 'up' || s === 'ok' ? t('op.up') : t('op.down')} />;
+  const up = (s: string | undefined) => (
+    <Badge status={s === 'up' || s === 'ok' ? 'success' : 'error'} text={s === 'up' || s === 'ok' ? t('op.up') : t('op.down')} />
+  );
   const columns: TableColumnsType<Host> = [
     {
       title: t('op.host'),
@@ -78,9 +82,22 @@ export default function Hosts() {
     {
       title: t('op.gatewaysByState'),
       render: (_, h) => {
-        const tags = RESOURCE_STATES.filter((s) => h.gateways[s] > 0).map((s) => <Tag key={s} color={s === 'error' ? 'error' : undefined}>{`${t(`state.resource.${s}`)}: ${h.gateways[s]}`}</Tag>);
-        if (h.problems.length) tags.push(<Tag key="problems" color="error" data-testid="host-problem-count">{t('op.drill.inError', { count: h.problems.length })}</Tag>);
-        return tags.length ? <Space size={[0, 4]} wrap>{tags}</Space> : '-';
+        const tags = RESOURCE_STATES.filter((s) => h.gateways[s] > 0).map((s) => (
+          <Tag key={s} color={s === 'error' ? 'error' : undefined}>{`${t(`state.resource.${s}`)}: ${h.gateways[s]}`}</Tag>
+        ));
+        if (h.problems.length)
+          tags.push(
+            <Tag key="problems" color="error" data-testid="host-problem-count">
+              {t('op.drill.inError', { count: h.problems.length })}
+            </Tag>,
+          );
+        return tags.length ? (
+          <Space size={[0, 4]} wrap>
+            {tags}
+          </Space>
+        ) : (
+          '-'
+        );
       },
     },
     {
@@ -112,7 +129,9 @@ export default function Hosts() {
         ) : (
           <Space direction="vertical" size={0}>
             <Tag color="warning">{t('op.no')}</Tag>
-            <Typography.Text type="secondary" data-testid="agent-why">{agentWhy(a, t)}</Typography.Text>
+            <Typography.Text type="secondary" data-testid="agent-why">
+              {agentWhy(a, t)}
+            </Typography.Text>
           </Space>
         ),
     },

@@ -16,10 +16,18 @@ function useRefs() {
   const [vpcs, setVpcs] = useState<Schemas['VpcDto'][]>([]);
   const [subnets, setSubnets] = useState<Schemas['SubnetDto'][]>([]);
   const reload = () => {
-    void call(api.GET('/api/v1/tenants', { params: { query: { limit: 1000 } } })).then((p) => setTenants(p.items)).catch(() => undefined);
-    void call(api.GET('/api/v1/data-centers', { params: { query: { limit: 1000 } } })).then((p) => setDcs(p.items)).catch(() => undefined);
-    void call(api.GET('/api/v1/vpcs', { params: { query: { limit: 1000 } } })).then((p) => setVpcs(p.items)).catch(() => undefined);
-    void call(api.GET('/api/v1/subnets', { params: { query: { limit: 1000 } } })).then((p) => setSubnets(p.items)).catch(() => undefined);
+    void call(api.GET('/api/v1/tenants', { params: { query: { limit: 1000 } } }))
+      .then((p) => setTenants(p.items))
+      .catch(() => undefined);
+    void call(api.GET('/api/v1/data-centers', { params: { query: { limit: 1000 } } }))
+      .then((p) => setDcs(p.items))
+      .catch(() => undefined);
+    void call(api.GET('/api/v1/vpcs', { params: { query: { limit: 1000 } } }))
+      .then((p) => setVpcs(p.items))
+      .catch(() => undefined);
+    void call(api.GET('/api/v1/subnets', { params: { query: { limit: 1000 } } }))
+      .then((p) => setSubnets(p.items))
+      .catch(() => undefined);
   };
   useEffect(reload, []);
   return { tenants, dcs, vpcs, subnets, reload };
@@ -34,8 +42,16 @@ export default function Inventory() {
   const setTab = (k: string) => setUrl('tab', k);
   const name = (list: Ref[], id: string) => list.find((x) => x.id === id)?.name ?? id;
   const req = [{ required: true, message: t('validation.required') }];
-  const cidrRule = { validator: async (_r: unknown, v: string | undefined) => { if (v && !parseCidr(v)) throw new Error(t('validation.cidr', { value: v })); } };
-  const ipRule = { validator: async (_r: unknown, v: string | undefined) => { if (v && !isIpv4(v)) throw new Error(t('op.ipRule')); } };
+  const cidrRule = {
+    validator: async (_r: unknown, v: string | undefined) => {
+      if (v && !parseCidr(v)) throw new Error(t('validation.cidr', { value: v }));
+    },
+  };
+  const ipRule = {
+    validator: async (_r: unknown, v: string | undefined) => {
+      if (v && !isIpv4(v)) throw new Error(t('op.ipRule'));
+    },
+  };
   const tenantSelect = <Select showSearch optionFilterProp="label" options={refs.tenants.map((x) => ({ value: x.id, label: `${x.name} (${x.id})` }))} />;
   const dcSelect = <Select options={refs.dcs.map((x) => ({ value: x.id, label: x.name }))} />;
   const created = { title: t('common.createdAt'), dataIndex: 'createdAt', render: (v: string) => fmtTime(v) };
@@ -60,12 +76,21 @@ export default function Inventory() {
               <CrudTab<Schemas['DataCenterDto']>
                 testId="dc-table"
                 load={(p) => call(api.GET('/api/v1/data-centers', { params: { query: p } }))}
-                columns={[{ title: t('common.name'), dataIndex: 'name' }, { title: t('common.id'), dataIndex: 'id' }, { title: t('op.region'), dataIndex: 'region' }, created]}
+                columns={[
+                  { title: t('common.name'), dataIndex: 'name' },
+                  { title: t('common.id'), dataIndex: 'id' },
+                  { title: t('op.region'), dataIndex: 'region' },
+                  created,
+                ]}
                 createLabel={t('op.createDataCenter')}
                 fields={() => (
                   <>
-                    <Form.Item name="name" label={t('common.name')} rules={nameRules(t)}><Input /></Form.Item>
-                    <Form.Item name="region" label={t('op.region')} rules={req}><Input placeholder="cn-shanghai" /></Form.Item>
+                    <Form.Item name="name" label={t('common.name')} rules={nameRules(t)}>
+                      <Input />
+                    </Form.Item>
+                    <Form.Item name="region" label={t('op.region')} rules={req}>
+                      <Input placeholder="cn-shanghai" />
+                    </Form.Item>
                   </>
                 )}
                 create={(v) => after(call(api.POST('/api/v1/data-centers', { body: v as Schemas['CreateDataCenterDto'] })))}
@@ -80,12 +105,21 @@ export default function Inventory() {
               <CrudTab<Schemas['MachineTypeDto']>
                 testId="machine-type-table"
                 load={(p) => call(api.GET('/api/v1/machine-types', { params: { query: p } }))}
-                columns={[{ title: t('common.name'), dataIndex: 'name' }, { title: t('common.id'), dataIndex: 'id' }, { title: t('op.architecture'), dataIndex: 'architecture' }, created]}
+                columns={[
+                  { title: t('common.name'), dataIndex: 'name' },
+                  { title: t('common.id'), dataIndex: 'id' },
+                  { title: t('op.architecture'), dataIndex: 'architecture' },
+                  created,
+                ]}
                 createLabel={t('op.createMachineType')}
                 fields={() => (
                   <>
-                    <Form.Item name="name" label={t('common.name')} rules={nameRules(t)}><Input /></Form.Item>
-                    <Form.Item name="architecture" label={t('op.architecture')} rules={req}><Input placeholder="x86_64" /></Form.Item>
+                    <Form.Item name="name" label={t('common.name')} rules={nameRules(t)}>
+                      <Input />
+                    </Form.Item>
+                    <Form.Item name="architecture" label={t('op.architecture')} rules={req}>
+                      <Input placeholder="x86_64" />
+                    </Form.Item>
                   </>
                 )}
                 create={(v) => call(api.POST('/api/v1/machine-types', { body: v as Schemas['CreateMachineTypeDto'] }))}
@@ -111,10 +145,18 @@ export default function Inventory() {
                 createLabel={t('op.createVpc')}
                 fields={() => (
                   <>
-                    <Form.Item name="tenantId" label={t('billing.tenant')} rules={req}>{tenantSelect}</Form.Item>
-                    <Form.Item name="dataCenterId" label={t('op.dataCenter')} rules={req}>{dcSelect}</Form.Item>
-                    <Form.Item name="name" label={t('common.name')} rules={nameRules(t)}><Input /></Form.Item>
-                    <Form.Item name="cidr" label={t('op.cidr')} rules={[...req, cidrRule]}><Input placeholder="10.1.0.0/16" /></Form.Item>
+                    <Form.Item name="tenantId" label={t('billing.tenant')} rules={req}>
+                      {tenantSelect}
+                    </Form.Item>
+                    <Form.Item name="dataCenterId" label={t('op.dataCenter')} rules={req}>
+                      {dcSelect}
+                    </Form.Item>
+                    <Form.Item name="name" label={t('common.name')} rules={nameRules(t)}>
+                      <Input />
+                    </Form.Item>
+                    <Form.Item name="cidr" label={t('op.cidr')} rules={[...req, cidrRule]}>
+                      <Input placeholder="10.1.0.0/16" />
+                    </Form.Item>
                   </>
                 )}
                 create={(v) => after(call(api.POST('/api/v1/vpcs', { body: v as Schemas['CreateVpcDto'] })))}
@@ -142,8 +184,12 @@ export default function Inventory() {
                     <Form.Item name="vpcId" label={t('gateway.vpc')} rules={req}>
                       <Select showSearch optionFilterProp="label" options={refs.vpcs.map((x) => ({ value: x.id, label: `${x.name} (${x.cidr})` }))} />
                     </Form.Item>
-                    <Form.Item name="name" label={t('common.name')} rules={nameRules(t)}><Input /></Form.Item>
-                    <Form.Item name="cidr" label={t('op.cidr')} rules={[...req, cidrRule]}><Input placeholder="10.1.1.0/24" /></Form.Item>
+                    <Form.Item name="name" label={t('common.name')} rules={nameRules(t)}>
+                      <Input />
+                    </Form.Item>
+                    <Form.Item name="cidr" label={t('op.cidr')} rules={[...req, cidrRule]}>
+                      <Input placeholder="10.1.1.0/24" />
+                    </Form.Item>
                   </>
                 )}
                 create={(v) => after(call(api.POST('/api/v1/subnets', { body: v as Schemas['CreateSubnetDto'] })))}
@@ -170,13 +216,21 @@ export default function Inventory() {
                 createLabel={t('op.createExternalIp')}
                 fields={() => (
                   <>
-                    <Form.Item name="tenantId" label={t('billing.tenant')} rules={req}>{tenantSelect}</Form.Item>
-                    <Form.Item name="dataCenterId" label={t('op.dataCenter')} rules={req}>{dcSelect}</Form.Item>
-                    <Form.Item name="address" label={t('op.address')} rules={[...req, ipRule]}><Input placeholder="198.51.100.10" /></Form.Item>
+                    <Form.Item name="tenantId" label={t('billing.tenant')} rules={req}>
+                      {tenantSelect}
+                    </Form.Item>
+                    <Form.Item name="dataCenterId" label={t('op.dataCenter')} rules={req}>
+                      {dcSelect}
+                    </Form.Item>
+                    <Form.Item name="address" label={t('op.address')} rules={[...req, ipRule]}>
+                      <Input placeholder="198.51.100.10" />
+                    </Form.Item>
                     <Form.Item name="prefixLength" label={t('op.prefixLength')} rules={[{ type: 'integer', min: 8, max: 32, message: t('op.prefixRule') }]}>
                       <InputNumber min={8} max={32} placeholder="24" />
                     </Form.Item>
-                    <Form.Item name="routerIp" label={t('op.routerIp')} rules={[ipRule]} extra={t('op.routerIpHint')}><Input /></Form.Item>
+                    <Form.Item name="routerIp" label={t('op.routerIp')} rules={[ipRule]} extra={t('op.routerIpHint')}>
+                      <Input />
+                    </Form.Item>
                   </>
                 )}
                 create={(v) => call(api.POST('/api/v1/external-ips', { body: v as Schemas['CreateExternalIpDto'] }))}
@@ -205,8 +259,12 @@ export default function Inventory() {
                     <Form.Item name="subnetId" label={t('gateway.subnet')} rules={req}>
                       <Select showSearch optionFilterProp="label" options={refs.subnets.map((x) => ({ value: x.id, label: `${x.name} (${x.cidr})` }))} />
                     </Form.Item>
-                    <Form.Item name="name" label={t('common.name')} rules={nameRules(t)}><Input /></Form.Item>
-                    <Form.Item name="privateIp" label={t('op.privateIp')} rules={[...req, ipRule]}><Input placeholder="10.1.1.10" /></Form.Item>
+                    <Form.Item name="name" label={t('common.name')} rules={nameRules(t)}>
+                      <Input />
+                    </Form.Item>
+                    <Form.Item name="privateIp" label={t('op.privateIp')} rules={[...req, ipRule]}>
+                      <Input placeholder="10.1.1.10" />
+                    </Form.Item>
                   </>
                 )}
                 create={(v) => call(api.POST('/api/v1/instances', { body: v as Schemas['CreateInstanceDto'] }))}

@@ -46,7 +46,13 @@ export default function Prices() {
   const save = async () => {
     setBusy(true);
     try {
-      const items = rows.flatMap((r) => CHARGE_TYPES.map((c) => ({ machineTypeId: r.machineType.id, chargeType: c, unitPrice: r[c] === null || r[c] === undefined ? null : Math.round((r[c] as number) * 100) })));
+      const items = rows.flatMap((r) =>
+        CHARGE_TYPES.map((c) => ({
+          machineTypeId: r.machineType.id,
+          chargeType: c,
+          unitPrice: r[c] === null || r[c] === undefined ? null : Math.round((r[c] as number) * 100),
+        })),
+      );
       await call(api.PUT('/api/v1/prices', { body: { items } }));
       void message.success(t('common.saved'));
       await load();

@@ -51,7 +51,17 @@ export default function Tenants() {
       <Typography.Title level={4}>{t('menu.tenants')}</Typography.Title>
       <ListToolbar onCreate={() => setCreating(true)} createLabel={t('op.createTenant')} onSearch={setQ} searchDefault={q} onReload={list.reload} />
       <Table<Tenant> data-testid="tenant-table" {...listTableProps(list, t)} columns={columns} />
-      <Modal open={creating} title={t('op.createTenant')} onOk={create} onCancel={() => setCreating(false)} okText={t('common.create')} cancelText={t('common.cancel')} confirmLoading={busy} forceRender afterOpenChange={(open) => open && document.querySelector<HTMLInputElement>('.ant-modal [data-testid="name-input"]')?.focus()}>
+      <Modal
+        open={creating}
+        title={t('op.createTenant')}
+        onOk={create}
+        onCancel={() => setCreating(false)}
+        okText={t('common.create')}
+        cancelText={t('common.cancel')}
+        confirmLoading={busy}
+        forceRender
+        afterOpenChange={(open) => open && document.querySelector<HTMLInputElement>('.ant-modal [data-testid="name-input"]')?.focus()}
+      >
         <Form form={form} layout="vertical">
           <Form.Item name="name" label={t('common.name')} rules={nameRules(t)}>
             <Input data-testid="name-input" />
@@ -97,7 +107,12 @@ function TenantDrawer({ tenant, onClose }: { tenant: Tenant | null; onClose: () 
 
   const { submit: topUp } = useSubmit(topUpForm, async (v) => {
     if (!tenant) return;
-    await call(api.POST('/api/v1/tenants/{id}/top-ups', { params: { path: { id: tenant.id } }, body: { amount: Math.round(v.amount * 100), description: v.description || undefined } }));
+    await call(
+      api.POST('/api/v1/tenants/{id}/top-ups', {
+        params: { path: { id: tenant.id } },
+        body: { amount: Math.round(v.amount * 100), description: v.description || undefined },
+      }),
+    );
     void message.success(t('op.toppedUp'));
     topUpForm.resetFields();
     load();
@@ -144,7 +159,13 @@ function TenantDrawer({ tenant, onClose }: { tenant: Tenant | null; onClose: () 
       </Descriptions>
       <Typography.Title level={5}>{t('op.topUp')}</Typography.Title>
       <Form form={topUpForm} layout="inline" style={{ marginBottom: 24 }}>
-        <Form.Item name="amount" rules={[{ required: true, message: t('validation.required') }, { type: 'number', min: 0.01, message: t('op.amountRule') }]}>
+        <Form.Item
+          name="amount"
+          rules={[
+            { required: true, message: t('validation.required') },
+            { type: 'number', min: 0.01, message: t('op.amountRule') },
+          ]}
+        >
           <InputNumber min={0.01} precision={2} placeholder={t('op.amount', { currency: account?.currency ?? '' })} style={{ width: 200 }} />
         </Form.Item>
         <Form.Item name="description" rules={[{ max: 200, message: t('validation.remarkRule') }]}>

@@ -19,7 +19,12 @@ type Failing = Schemas['OverviewTunnelDto'];
 type Gw = Schemas['OverviewGatewayDto'];
 type AlertRow = Schemas['AlertDto'];
 
-export const STATE_COLOUR: Record<ConnectionState, string> = { connected: '#237804', connecting: '#0958d9', phase1_failed: '#cf1322', phase2_failed: '#ad4e00' };
+export const STATE_COLOUR: Record<ConnectionState, string> = {
+  connected: '#237804',
+  connecting: '#0958d9',
+  phase1_failed: '#cf1322',
+  phase2_failed: '#ad4e00',
+};
 
 export default function Overview() {
   const { t } = useTranslation();
@@ -42,7 +47,14 @@ export default function Overview() {
   if (!data) return <Spin />;
 
   const failingColumns: TableColumnsType<Failing> = [
-    { title: t('tunnel.nameId'), render: (_, x) => <Link to={`/vpn-tunnels/${x.id}`} data-testid="tunnel-link">{x.name}</Link> },
+    {
+      title: t('tunnel.nameId'),
+      render: (_, x) => (
+        <Link to={`/vpn-tunnels/${x.id}`} data-testid="tunnel-link">
+          {x.name}
+        </Link>
+      ),
+    },
     { title: t('tunnel.connectionState'), render: (_, x) => <ConnStateTag state={x.connectionState} /> },
     {
       title: t('overview.reason'),
@@ -52,7 +64,14 @@ export default function Overview() {
     },
     { title: t('tunnel.stateSince'), render: (_, x) => <Since at={x.stateChangedAt} /> },
     { title: t('tunnel.gateway'), render: (_, x) => x.gatewayName, responsive: ['xl'] },
-    { title: t('tunnel.peer'), render: (_, x) => <span>{x.peerName} <span className="sub">{x.peerIp}</span></span> },
+    {
+      title: t('tunnel.peer'),
+      render: (_, x) => (
+        <span>
+          {x.peerName} <span className="sub">{x.peerIp}</span>
+        </span>
+      ),
+    },
   ];
   const expiringColumns: TableColumnsType<Gw> = [
     { title: t('gateway.nameId'), render: (_, g) => <Link to={`/vpn-gateways/${g.id}`}>{g.name}</Link> },
@@ -83,29 +102,50 @@ export default function Overview() {
         <Col span={24}>
           <Space wrap data-testid="gateway-counts">
             <Typography.Text type="secondary">{t('menu.gateways')}:</Typography.Text>
-            {[...RESOURCE_STATES].filter((s) => (gwCounts[s] ?? 0) > 0).map((s) => (
-              <span key={s}>
-                <ResourceStateTag state={s} /> {gwCounts[s]}
-              </span>
-            ))}
+            {[...RESOURCE_STATES]
+              .filter((s) => (gwCounts[s] ?? 0) > 0)
+              .map((s) => (
+                <span key={s}>
+                  <ResourceStateTag state={s} /> {gwCounts[s]}
+                </span>
+              ))}
           </Space>
         </Col>
         <Col span={24}>
           <Card size="small" title={t('overview.failing', { count: data.failingTotal })} data-testid="overview-failing">
-            <Table<Failing> rowKey="id" size="small" pagination={false} dataSource={data.failing} columns={failingColumns} locale={{ emptyText: t('overview.noneFailing') }} />
-            {data.failingTotal > data.failing.length && (
-              <Link to="/vpn-tunnels">{t('overview.more', { count: data.failingTotal - data.failing.length })}</Link>
-            )}
+            <Table<Failing>
+              rowKey="id"
+              size="small"
+              pagination={false}
+              dataSource={data.failing}
+              columns={failingColumns}
+              locale={{ emptyText: t('overview.noneFailing') }}
+            />
+            {data.failingTotal > data.failing.length && <Link to="/vpn-tunnels">{t('overview.more', { count: data.failingTotal - data.failing.length })}</Link>}
           </Card>
         </Col>
         <Col xs={24} xl={12}>
           <Card size="small" title={t('overview.expiring')} data-testid="overview-expiring">
-            <Table<Gw> rowKey="id" size="small" pagination={false} dataSource={data.expiringSoon} columns={expiringColumns} locale={{ emptyText: t('overview.noneExpiring') }} />
+            <Table<Gw>
+              rowKey="id"
+              size="small"
+              pagination={false}
+              dataSource={data.expiringSoon}
+              columns={expiringColumns}
+              locale={{ emptyText: t('overview.noneExpiring') }}
+            />
           </Card>
         </Col>
         <Col xs={24} xl={12}>
           <Card size="small" title={t('overview.alerts')} extra={<Link to="/alerts">{t('menu.alerts')}</Link>} data-testid="overview-alerts">
-            <Table<AlertRow> rowKey="id" size="small" pagination={false} dataSource={data.recentAlerts} columns={alertColumns} locale={{ emptyText: t('overview.noAlerts') }} />
+            <Table<AlertRow>
+              rowKey="id"
+              size="small"
+              pagination={false}
+              dataSource={data.recentAlerts}
+              columns={alertColumns}
+              locale={{ emptyText: t('overview.noAlerts') }}
+            />
           </Card>
         </Col>
         <Col span={24}>
@@ -137,24 +177,36 @@ function Topology({ topology }: { topology: OverviewData['topology'] }) {
           <Typography.Text strong>
             {v.name} <span className="sub">{v.cidr}</span>
           </Typography.Text>
-          {topology.gateways.filter((g) => g.vpcId === v.id).map((g) => {
-            const tunnels = topology.tunnels.filter((x) => x.gatewayId === g.id);
-            return (
-              <div key={g.id} className="topo-gateway" data-testid="topo-gateway">
-                <Link to={`/vpn-gateways/${g.id}`}>{g.name}</Link> <span className="sub">{g.externalIp}</span> <ResourceStateTag state={g.resourceState as never} />
-                <span className="topo-tunnels">
-                  {tunnels.map((x) => {
-                    const peer = peers.get(x.peerId);
-                    const label = `${x.name} → ${peer?.name ?? ''} ${peer?.ipAddress ?? ''}: ${t(`state.connection.${x.connectionState}`)}`;
-                    return (
-                      <Link key={x.id} to={`/vpn-tunnels/${x.id}`} className="topo-dot" title={label} aria-label={label} data-testid="topo-tunnel" data-state={x.connectionState} style={{ background: STATE_COLOUR[x.connectionState] }} />
-                    );
-                  })}
-                  {!tunnels.length && <span className="sub">{t('overview.noTunnels')}</span>}
-                </span>
-              </div>
-            );
-          })}
+          {topology.gateways
+            .filter((g) => g.vpcId === v.id)
+            .map((g) => {
+              const tunnels = topology.tunnels.filter((x) => x.gatewayId === g.id);
+              return (
+                <div key={g.id} className="topo-gateway" data-testid="topo-gateway">
+                  <Link to={`/vpn-gateways/${g.id}`}>{g.name}</Link> <span className="sub">{g.externalIp}</span>{' '}
+                  <ResourceStateTag state={g.resourceState as never} />
+                  <span className="topo-tunnels">
+                    {tunnels.map((x) => {
+                      const peer = peers.get(x.peerId);
+                      const label = `${x.name} → ${peer?.name ?? ''} ${peer?.ipAddress ?? ''}: ${t(`state.connection.${x.connectionState}`)}`;
+                      return (
+                        <Link
+                          key={x.id}
+                          to={`/vpn-tunnels/${x.id}`}
+                          className="topo-dot"
+                          title={label}
+                          aria-label={label}
+                          data-testid="topo-tunnel"
+                          data-state={x.connectionState}
+                          style={{ background: STATE_COLOUR[x.connectionState] }}
+                        />
+                      );
+                    })}
+                    {!tunnels.length && <span className="sub">{t('overview.noTunnels')}</span>}
+                  </span>
+                </div>
+              );
+            })}
         </div>
       ))}
     </div>

@@ -23,11 +23,14 @@ export default function PeerList() {
   const exporter = useExport('peer-gateways', 'peer-gateways.xlsx');
   const [editing, setEditing] = useState<Peer | 'new' | null>(null);
   const [q, setQ, clearSearch] = useUrlSearch();
-  const list = useList<Peer>(async (p) => (await takeFirstPage<Page<Peer>>('/api/v1/peer-gateways', p)) ?? call(api.GET('/api/v1/peer-gateways', { params: { query: p } })), {
-    initial: () => (q ? null : firstPageNow<Page<Peer>>('/api/v1/peer-gateways')),
-    filters: { q },
-    live: ['peers'],
-  });
+  const list = useList<Peer>(
+    async (p) => (await takeFirstPage<Page<Peer>>('/api/v1/peer-gateways', p)) ?? call(api.GET('/api/v1/peer-gateways', { params: { query: p } })),
+    {
+      initial: () => (q ? null : firstPageNow<Page<Peer>>('/api/v1/peer-gateways')),
+      filters: { q },
+      live: ['peers'],
+    },
+  );
 
   const blocked = useDeleteGuard('peerId', { title: t('peer.deleteBlockedTitle'), body: t('peer.deleteBlocked') });
   const confirmDelete = useConfirmDelete();
@@ -36,7 +39,10 @@ export default function PeerList() {
     if (!peers.length || (await blocked(peers))) return;
     confirmDelete({
       title: t('peer.deleteTitle'),
-      content: peers.length === 1 ? t('peer.deleteConfirm', { name: `${peers[0].name} (${peers[0].id})` }) : t('common.batchDeleteConfirm', { count: peers.length, names: peers.map((p) => p.name).join(', ') }),
+      content:
+        peers.length === 1
+          ? t('peer.deleteConfirm', { name: `${peers[0].name} (${peers[0].id})` })
+          : t('common.batchDeleteConfirm', { count: peers.length, names: peers.map((p) => p.name).join(', ') }),
       run: async () => {
         if (peers.length === 1) await call(api.DELETE('/api/v1/peer-gateways/{id}', { params: { path: { id: peers[0].id } } }));
         else await call(api.POST('/api/v1/peer-gateways/batch-delete', { body: { ids: peers.map((p) => p.id) } }));
@@ -94,9 +100,29 @@ export default function PeerList() {
         {...listTableProps(list, t)}
         columns={columns}
         rowSelection={{ selectedRowKeys: selected, onChange: (keys) => setSelected(keys as string[]) }}
-        locale={{ emptyText: <ListEmpty filtered={!!q} onClear={clearSearch} firstUse=<><div>{t('peer.empty')}</div><div>{t('tunnel.firstUse')} <Link to="/vpn-gateways/new">{t('gateway.create')}</Link> → <Link to="/peer-gateways">{t('menu.peers')}</Link> → <Link to="/vpn-tunnels/new">{t('tunnel.create')}</Link></div></> /> }}
+        locale={{
+          emptyText: (
+            <ListEmpty
+              filtered={!!q}
+              onClear={clearSearch}
+              firstUse=<>
+                <div>{t('peer.empty')}</div>
+                <div>
+                  {t('tunnel.firstUse')} <Link to="/vpn-gateways/new">{t('gateway.create')}</Link> → <Link to="/peer-gateways">{t('menu.peers')}</Link> →{' '}
+                  <Link to="/vpn-tunnels/new">{t('tunnel.create')}</Link>
+                </div>
+              </>
+            />
+          ),
+        }}
       />
-      <PeerModal peer={editing} onClose={(changed) => { setEditing(null); if (changed) void list.reload(); }} />
+      <PeerModal
+        peer={editing}
+        onClose={(changed) => {
+          setEditing(null);
+          if (changed) void list.reload();
+        }}
+      />
     </>
   );
 }

@@ -72,7 +72,13 @@ export function ConfigDownloadModal({ tunnel, onClose }: { tunnel: { id: string;
       <Form layout="vertical">
         {vendors.length > 0 && (
           <Form.Item label={t('tunnel.vendor')}>
-            <Select data-testid="config-vendor" aria-label={t('tunnel.vendor')} value={vendor} onChange={setVendor} options={vendors.map((v) => ({ value: v.id, label: vendorName(v.id, v.name, t) }))} />
+            <Select
+              data-testid="config-vendor"
+              aria-label={t('tunnel.vendor')}
+              value={vendor}
+              onChange={setVendor}
+              options={vendors.map((v) => ({ value: v.id, label: vendorName(v.id, v.name, t) }))}
+            />
           </Form.Item>
         )}
         {sideApplies && (

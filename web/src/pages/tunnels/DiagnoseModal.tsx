@@ -42,11 +42,19 @@ export function DiagnoseModal({ tunnel, onClose }: { tunnel: { id: string; name:
       title={t('diagnose.title', { name: tunnel?.name ?? '' })}
       onCancel={onClose}
       footer={[
-        <Button key="again" disabled={busy || !tunnel} onClick={() => tunnel && run(tunnel.id)} data-testid="diagnose-again">{t('diagnose.again')}</Button>,
-        <Button key="close" type="primary" onClick={onClose}>{t('diagnose.close')}</Button>,
+        <Button key="again" disabled={busy || !tunnel} onClick={() => tunnel && run(tunnel.id)} data-testid="diagnose-again">
+          {t('diagnose.again')}
+        </Button>,
+        <Button key="close" type="primary" onClick={onClose}>
+          {t('diagnose.close')}
+        </Button>,
       ]}
     >
-      {busy && <Space><Spin /> {t('diagnose.running')}</Space>}
+      {busy && (
+        <Space>
+          <Spin /> {t('diagnose.running')}
+        </Space>
+      )}
       {error && <Alert type="error" showIcon message={error} data-testid="diagnose-error" />}
       {result && (
         <List
@@ -55,14 +63,21 @@ export function DiagnoseModal({ tunnel, onClose }: { tunnel: { id: string; name:
           renderItem={(c) => (
             <List.Item data-testid="diagnose-check" data-check={c.id} data-status={c.status}>
               <List.Item.Meta
-                title={<Space><Tag color={STATUS_COLOR[c.status]}>{t(`diagnose.status.${c.status}`)}</Tag>{t(`diagnose.checks.${c.id}`)}</Space>}
+                title={
+                  <Space>
+                    <Tag color={STATUS_COLOR[c.status]}>{t(`diagnose.status.${c.status}`)}</Tag>
+                    {t(`diagnose.checks.${c.id}`)}
+                  </Space>
+                }
                 description={
                   english ? (
                     <>
                       <div>{c.detail}</div>
                       {c.advice && c.status !== 'pass' && <Typography.Text type="secondary">{c.advice}</Typography.Text>}
                     </>
-                  ) : c.status === 'pass' || c.status === 'skip' ? null : <Typography.Text type="secondary">{t(`diagnose.advice.${c.id}`)}</Typography.Text>
+                  ) : c.status === 'pass' || c.status === 'skip' ? null : (
+                    <Typography.Text type="secondary">{t(`diagnose.advice.${c.id}`)}</Typography.Text>
+                  )
                 }
               />
             </List.Item>

@@ -15,7 +15,17 @@ import { PskField } from './PskField';
 type Tunnel = Schemas['TunnelDto'];
 export type Editor = 'subnets' | 'ike' | 'ipsec' | 'options' | null;
 
-export function PolicyEditors({ tunnel, editor, gatewayVpc, onClose }: { tunnel: Tunnel; editor: Editor; gatewayVpc?: { id: string; cidr: string }; onClose: (saved?: Tunnel) => void }) {
+export function PolicyEditors({
+  tunnel,
+  editor,
+  gatewayVpc,
+  onClose,
+}: {
+  tunnel: Tunnel;
+  editor: Editor;
+  gatewayVpc?: { id: string; cidr: string };
+  onClose: (saved?: Tunnel) => void;
+}) {
   const { t } = useTranslation();
   const { message } = App.useApp();
   const [form] = Form.useForm();
@@ -30,13 +40,16 @@ export function PolicyEditors({ tunnel, editor, gatewayVpc, onClose }: { tunnel:
     form.resetFields();
     if (editor === 'subnets') form.setFieldsValue({ localSubnetIds: tunnel.localSubnets.map((s) => s.id), remoteCidrs: tunnel.remoteCidrs.join('\n') });
     if (editor === 'ike') form.setFieldsValue({ ikePolicy: { ...tunnel.ikePolicy, exchangeMode: tunnel.ikePolicy.exchangeMode ?? 'main' }, psk: undefined });
-    if (editor === 'ipsec') form.setFieldsValue({ ipsecPolicy: { ...tunnel.ipsecPolicy, encryptionAlgorithm: tunnel.ipsecPolicy.encryptionAlgorithm ?? undefined } });
+    if (editor === 'ipsec')
+      form.setFieldsValue({ ipsecPolicy: { ...tunnel.ipsecPolicy, encryptionAlgorithm: tunnel.ipsecPolicy.encryptionAlgorithm ?? undefined } });
     if (editor === 'options') form.setFieldsValue(optionsForm(tunnel));
   }, [editor, tunnel.id, form]); // eslint-disable-line react-hooks/exhaustive-deps
 
   useEffect(() => {
     if (editor !== 'subnets' || !gatewayVpc) return;
-    void call(api.GET('/api/v1/subnets', { params: { query: { vpcId: gatewayVpc.id, limit: 1000 } } })).then((p) => setSubnets(p.items)).catch(() => undefined);
+    void call(api.GET('/api/v1/subnets', { params: { query: { vpcId: gatewayVpc.id, limit: 1000 } } }))
+      .then((p) => setSubnets(p.items))
+      .catch(() => undefined);
   }, [editor, gatewayVpc]);
   const localCidrs = useMemo(() => subnets.filter((s) => (localIds ?? []).includes(s.id)).map((s) => s.cidr), [subnets, localIds]);
 
@@ -44,13 +57,23 @@ export function PolicyEditors({ tunnel, editor, gatewayVpc, onClose }: { tunnel:
   const policyAlias = (prefix: string, fields: string[], proposalFields: string[]) =>
     Object.fromEntries([
       ...fields.map((k) => [k, [prefix, k]]),
-      ...Array.from({ length: MAX_ADDITIONAL_PROPOSALS }, (_, i) => proposalFields.map((k) => [`additionalProposals.${i}.${k}`, [prefix, 'additionalProposals', i, k]])).flat(),
+      ...Array.from({ length: MAX_ADDITIONAL_PROPOSALS }, (_, i) =>
+        proposalFields.map((k) => [`additionalProposals.${i}.${k}`, [prefix, 'additionalProposals', i, k]]),
+      ).flat(),
     ]);
   const alias: Record<string, (string | number)[]> =
     editor === 'ike'
-      ? policyAlias('ikePolicy', ['version', 'authAlgorithm', 'encryptionAlgorithm', 'exchangeMode', 'dhGroup', 'localId', 'remoteId', 'lifetimeSeconds'], ['encryptionAlgorithm', 'authAlgorithm', 'dhGroup'])
+      ? policyAlias(
+          'ikePolicy',
+          ['version', 'authAlgorithm', 'encryptionAlgorithm', 'exchangeMode', 'dhGroup', 'localId', 'remoteId', 'lifetimeSeconds'],
+          ['encryptionAlgorithm', 'authAlgorithm', 'dhGroup'],
+        )
       : editor === 'ipsec'
-        ? policyAlias('ipsecPolicy', ['protocol', 'authAlgorithm', 'encryptionAlgorithm', 'pfsGroup', 'lifetimeSeconds'], ['encryptionAlgorithm', 'authAlgorithm', 'pfsGroup'])
+        ? policyAlias(
+            'ipsecPolicy',
+            ['protocol', 'authAlgorithm', 'encryptionAlgorithm', 'pfsGroup', 'lifetimeSeconds'],
+            ['encryptionAlgorithm', 'authAlgorithm', 'pfsGroup'],
+          )
         : editor === 'options'
           ? {}
           : { remoteCidrs: ['remoteCidrs'], localSubnetIds: ['localSubnetIds'] };
@@ -60,7 +83,12 @@ export function PolicyEditors({ tunnel, editor, gatewayVpc, onClose }: { tunnel:
       const path = { params: { path: { id: tunnel.id } } };
       let saved: Tunnel;
       if (editor === 'subnets') {
-        saved = await call(api.PUT('/api/v1/vpn-tunnels/{id}/subnets', { ...path, body: { localSubnetIds: v.localSubnetIds as string[], remoteCidrs: splitLines(v.remoteCidrs as string) } }));
+        saved = await call(
+          api.PUT('/api/v1/vpn-tunnels/{id}/subnets', {
+            ...path,
+            body: { localSubnetIds: v.localSubnetIds as string[], remoteCidrs: splitLines(v.remoteCidrs as string) },
+          }),
+        );
       } else if (editor === 'ike') {
         const body: Record<string, unknown> = { ...ikeBody(v.ikePolicy as IkeForm) };
         if (v.psk) body.psk = v.psk;
@@ -80,7 +108,8 @@ export function PolicyEditors({ tunnel, editor, gatewayVpc, onClose }: { tunnel:
     alias,
   );
 
-  const title = editor === 'subnets' ? t('tunnel.editSubnets') : editor === 'ike' ? t('tunnel.editIke') : editor === 'ipsec' ? t('tunnel.editIpsec') : t('options.edit');
+  const title =
+    editor === 'subnets' ? t('tunnel.editSubnets') : editor === 'ike' ? t('tunnel.editIke') : editor === 'ipsec' ? t('tunnel.editIpsec') : t('options.edit');
   return (
     <Modal
       open={!!editor}
@@ -95,50 +124,61 @@ export function PolicyEditors({ tunnel, editor, gatewayVpc, onClose }: { tunnel:
       forceRender
       afterOpenChange={focusFirstOnOpen(bodyRef)}
     >
-      <Alert type="warning" showIcon message={editor === 'options' ? t('options.reconnectWarning') : t('tunnel.reconnectWarning')} style={{ marginBottom: 16 }} data-testid="reconnect-warning" />
+      <Alert
+        type="warning"
+        showIcon
+        message={editor === 'options' ? t('options.reconnectWarning') : t('tunnel.reconnectWarning')}
+        style={{ marginBottom: 16 }}
+        data-testid="reconnect-warning"
+      />
       <div ref={bodyRef}>
-      <Form form={form} layout="vertical">
-        {editor === 'subnets' && (
-          <>
-            <Form.Item
-              name="localSubnetIds"
-              label={t('tunnel.localSubnets')}
-              rules={[
-                { required: true, type: 'array', min: 1, message: t('validation.localCount') },
-                { type: 'array', max: 20, message: t('validation.localCount') },
-              ]}
-            >
-              <Select data-testid="local-subnets" mode="multiple" optionFilterProp="label" options={subnets.map((s) => ({ value: s.id, label: `${s.name} (${s.cidr})` }))} />
-            </Form.Item>
-            <Form.Item
-              name="remoteCidrs"
-              label={t('tunnel.remoteSubnets')}
-              extra={t('tunnel.remoteSubnetsHint')}
-              dependencies={['localSubnetIds']}
-              rules={[
-                { required: true, message: t('validation.remoteCount') },
-                {
-                  validator: async (_r, v: string | undefined) => {
-                    const problems = remoteCidrProblems(splitLines(v), localCidrs, gatewayVpc?.cidr, t);
-                    if (problems.length) throw new Error(problems.join('; '));
+        <Form form={form} layout="vertical">
+          {editor === 'subnets' && (
+            <>
+              <Form.Item
+                name="localSubnetIds"
+                label={t('tunnel.localSubnets')}
+                rules={[
+                  { required: true, type: 'array', min: 1, message: t('validation.localCount') },
+                  { type: 'array', max: 20, message: t('validation.localCount') },
+                ]}
+              >
+                <Select
+                  data-testid="local-subnets"
+                  mode="multiple"
+                  optionFilterProp="label"
+                  options={subnets.map((s) => ({ value: s.id, label: `${s.name} (${s.cidr})` }))}
+                />
+              </Form.Item>
+              <Form.Item
+                name="remoteCidrs"
+                label={t('tunnel.remoteSubnets')}
+                extra={t('tunnel.remoteSubnetsHint')}
+                dependencies={['localSubnetIds']}
+                rules={[
+                  { required: true, message: t('validation.remoteCount') },
+                  {
+                    validator: async (_r, v: string | undefined) => {
+                      const problems = remoteCidrProblems(splitLines(v), localCidrs, gatewayVpc?.cidr, t);
+                      if (problems.length) throw new Error(problems.join('; '));
+                    },
                   },
-                },
-              ]}
-            >
-              <Input.TextArea data-testid="remote-cidrs" rows={4} />
-            </Form.Item>
-          </>
-        )}
-        {editor === 'ike' && (
-          <>
-            <IkePolicyFields gatewayIp={tunnel.gateway.ip} peerIp={tunnel.peer.ip} />
-            <PskField required={false} />
-            <Alert type="info" showIcon message={t('tunnel.pskKeepHint')} />
-          </>
-        )}
-        {editor === 'ipsec' && <IpsecPolicyFields ikeVersion={tunnel.ikePolicy.version} />}
-        {editor === 'options' && <OptionsFields peerIp={tunnel.peer.ip} />}
-      </Form>
+                ]}
+              >
+                <Input.TextArea data-testid="remote-cidrs" rows={4} />
+              </Form.Item>
+            </>
+          )}
+          {editor === 'ike' && (
+            <>
+              <IkePolicyFields gatewayIp={tunnel.gateway.ip} peerIp={tunnel.peer.ip} />
+              <PskField required={false} />
+              <Alert type="info" showIcon message={t('tunnel.pskKeepHint')} />
+            </>
+          )}
+          {editor === 'ipsec' && <IpsecPolicyFields ikeVersion={tunnel.ikePolicy.version} />}
+          {editor === 'options' && <OptionsFields peerIp={tunnel.peer.ip} />}
+        </Form>
       </div>
     </Modal>
   );

@@ -19,7 +19,8 @@ export function PskField({ name = 'psk', required = true }: { name?: string; req
             { max: PSK_MAX, message: t('tunnel.pskRule', { max: PSK_MAX }) },
             {
               validator: async (_r: unknown, v: string | undefined) => {
-                if (v && !PSK_CHARSET.test(v)) throw new Error(v.includes('?') || v.includes(' ') ? t('tunnel.pskBadChar') : t('tunnel.pskRule', { max: PSK_MAX }));
+                if (v && !PSK_CHARSET.test(v))
+                  throw new Error(v.includes('?') || v.includes(' ') ? t('tunnel.pskBadChar') : t('tunnel.pskRule', { max: PSK_MAX }));
               },
             },
           ]}
@@ -42,7 +43,11 @@ export function PskField({ name = 'psk', required = true }: { name?: string; req
           aria-label={t('tunnel.pskCopy')}
           onClick={() => {
             const v = form.getFieldValue(name) as string | undefined;
-            if (v) void navigator.clipboard?.writeText(v).then(() => message.success(t('tunnel.pskCopied')), () => undefined);
+            if (v)
+              void navigator.clipboard?.writeText(v).then(
+                () => message.success(t('tunnel.pskCopied')),
+                () => undefined,
+              );
           }}
         >
           {t('tunnel.pskCopy')}

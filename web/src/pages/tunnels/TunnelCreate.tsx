@@ -10,7 +10,11 @@ import { PskField } from './PskField';
 import { OPTIONS_DEFAULTS, OptionsFields, optionsBody, type OptionsForm } from './optionsFields';
 
 /** The create body as the form holds it: remote CIDRs one per line, policies as form fields. */
-type Values = Omit<Schemas['CreateTunnelDto'], 'remoteCidrs' | 'ikePolicy' | 'ipsecPolicy' | 'initiatorMode' | 'dpd' | 'ikeFragmentation' | 'tcpMssClamp'> & { remoteCidrs: string; ikePolicy: IkeForm; ipsecPolicy: IpsecForm } & OptionsForm;
+type Values = Omit<Schemas['CreateTunnelDto'], 'remoteCidrs' | 'ikePolicy' | 'ipsecPolicy' | 'initiatorMode' | 'dpd' | 'ikeFragmentation' | 'tcpMssClamp'> & {
+  remoteCidrs: string;
+  ikePolicy: IkeForm;
+  ipsecPolicy: IpsecForm;
+} & OptionsForm;
 
 const STEP1: (keyof Values)[] = ['name', 'remark', 'gatewayId', 'peerId', 'localSubnetIds', 'remoteCidrs', 'psk'];
 
@@ -30,8 +34,12 @@ export default function TunnelCreate() {
   const localIds = Form.useWatch('localSubnetIds', form);
 
   useEffect(() => {
-    void call(api.GET('/api/v1/vpn-gateways', { params: { query: { limit: 1000 } } })).then((p) => setGateways(p.items)).catch(() => undefined);
-    void call(api.GET('/api/v1/peer-gateways', { params: { query: { limit: 1000 } } })).then((p) => setPeers(p.items)).catch(() => undefined);
+    void call(api.GET('/api/v1/vpn-gateways', { params: { query: { limit: 1000 } } }))
+      .then((p) => setGateways(p.items))
+      .catch(() => undefined);
+    void call(api.GET('/api/v1/peer-gateways', { params: { query: { limit: 1000 } } }))
+      .then((p) => setPeers(p.items))
+      .catch(() => undefined);
     const g = search.get('gatewayId');
     if (g) form.setFieldValue('gatewayId', g);
   }, [form, search]);
@@ -41,7 +49,9 @@ export default function TunnelCreate() {
   useEffect(() => {
     setSubnets([]);
     if (!gateway) return;
-    void call(api.GET('/api/v1/subnets', { params: { query: { vpcId: gateway.vpc.id, limit: 1000 } } })).then((p) => setSubnets(p.items)).catch(() => undefined);
+    void call(api.GET('/api/v1/subnets', { params: { query: { vpcId: gateway.vpc.id, limit: 1000 } } }))
+      .then((p) => setSubnets(p.items))
+      .catch(() => undefined);
   }, [gateway]);
 
   const localCidrs = useMemo(() => subnets.filter((s) => (localIds ?? []).includes(s.id)).map((s) => s.cidr), [subnets, localIds]);
@@ -110,10 +120,19 @@ export default function TunnelCreate() {
               optionFilterProp="label"
               placeholder={t('common.select')}
               onChange={() => form.setFieldsValue({ localSubnetIds: [] })}
-              options={gateways.map((g) => ({ value: g.id, label: `${g.name} (${g.externalIp?.address ?? '-'}) · ${g.vpc.name}`, disabled: g.tunnelCount >= 20 || g.resourceState === 'deleting' }))}
+              options={gateways.map((g) => ({
+                value: g.id,
+                label: `${g.name} (${g.externalIp?.address ?? '-'}) · ${g.vpc.name}`,
+                disabled: g.tunnelCount >= 20 || g.resourceState === 'deleting',
+              }))}
             />
           </Form.Item>
-          <Form.Item name="peerId" label={t('tunnel.peer')} rules={[{ required: true, message: t('validation.required') }]} extra={peer?.ipAddress === '0.0.0.0' ? t('peer.anyHint') : undefined}>
+          <Form.Item
+            name="peerId"
+            label={t('tunnel.peer')}
+            rules={[{ required: true, message: t('validation.required') }]}
+            extra={peer?.ipAddress === '0.0.0.0' ? t('peer.anyHint') : undefined}
+          >
             <Select
               data-testid="peer-select"
               showSearch

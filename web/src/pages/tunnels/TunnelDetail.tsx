@@ -31,7 +31,12 @@ export default function TunnelDetail() {
   const { message } = App.useApp();
   const confirmDelete = useConfirmDelete();
   const navigate = useNavigate();
-  const { data: x, error, reload: load, set: setX } = useResource<Tunnel>(id, () => call(api.GET('/api/v1/vpn-tunnels/{id}', { params: { path: { id } } })), ['tunnels']);
+  const {
+    data: x,
+    error,
+    reload: load,
+    set: setX,
+  } = useResource<Tunnel>(id, () => call(api.GET('/api/v1/vpn-tunnels/{id}', { params: { path: { id } } })), ['tunnels']);
   const [vpc, setVpc] = useState<{ id: string; cidr: string } | undefined>(undefined);
   const [editor, setEditor] = useState<Editor>(null);
   const [configOpen, setConfigOpen] = useState(false);
@@ -101,8 +106,24 @@ export default function TunnelDetail() {
       to: Date.parse(m.to),
       stepSeconds: m.stepSeconds,
       charts: [
-        { id: 'bps', title: t('metrics.tunnelBps'), unit: 'bps' as const, series: [{ name: t('metrics.in'), points: s.bpsIn }, { name: t('metrics.out'), points: s.bpsOut }] },
-        { id: 'pps', title: t('metrics.tunnelPps'), unit: 'pps' as const, series: [{ name: t('metrics.in'), points: s.ppsIn }, { name: t('metrics.out'), points: s.ppsOut }] },
+        {
+          id: 'bps',
+          title: t('metrics.tunnelBps'),
+          unit: 'bps' as const,
+          series: [
+            { name: t('metrics.in'), points: s.bpsIn },
+            { name: t('metrics.out'), points: s.bpsOut },
+          ],
+        },
+        {
+          id: 'pps',
+          title: t('metrics.tunnelPps'),
+          unit: 'pps' as const,
+          series: [
+            { name: t('metrics.in'), points: s.ppsIn },
+            { name: t('metrics.out'), points: s.ppsOut },
+          ],
+        },
         { id: 'health', title: t('metrics.health'), unit: 'health' as const, series: [{ name: t('metrics.health'), points: s.health }] },
       ],
     };
@@ -132,7 +153,14 @@ export default function TunnelDetail() {
           <Button icon={<DownloadOutlined />} data-testid="download-config" onClick={() => setConfigOpen(true)}>
             {t('tunnel.downloadConfig')}
           </Button>
-          <Button icon={<SyncOutlined />} data-testid="reconnect" loading={reconnecting} onClick={reconnect} disabled={x.resourceState !== 'running'} title={t('tunnel.reconnectHint')}>
+          <Button
+            icon={<SyncOutlined />}
+            data-testid="reconnect"
+            loading={reconnecting}
+            onClick={reconnect}
+            disabled={x.resourceState !== 'running'}
+            title={t('tunnel.reconnectHint')}
+          >
             {t('tunnel.reconnect')}
           </Button>
           <Button icon={<MedicineBoxOutlined />} data-testid="diagnose" onClick={() => setDiagnoseOpen(true)}>
@@ -167,7 +195,10 @@ export default function TunnelDetail() {
       {x.connectionState === 'connecting' && !failure && <Alert type="info" showIcon style={{ marginBottom: 16 }} message={t('faq.connecting')} />}
       {x.subnetPairs.total > 1 && x.subnetPairs.up > 0 && x.subnetPairs.up < x.subnetPairs.total && (
         <Alert
-          type="warning" showIcon style={{ marginBottom: 16 }} data-testid="subnet-pairs"
+          type="warning"
+          showIcon
+          style={{ marginBottom: 16 }}
+          data-testid="subnet-pairs"
           message={t('tunnel.pairsUp', { up: x.subnetPairs.up, total: x.subnetPairs.total })}
           description={x.subnetPairs.down.map((p) => `${p.localCidr} ↔ ${p.remoteCidr}`).join(', ')}
         />
@@ -218,7 +249,9 @@ export default function TunnelDetail() {
                       {routePush.routing !== 'not_connected' &&
                         routePush.instances.map((i) => (
                           <div key={i.targetId} data-testid="route-push-instance" data-status={i.status}>
-                            <Tag color={i.status === 'applied' ? 'success' : i.status === 'failed' ? 'error' : 'processing'}>{t(`tunnel.pushStatus.${i.status}`)}</Tag>
+                            <Tag color={i.status === 'applied' ? 'success' : i.status === 'failed' ? 'error' : 'processing'}>
+                              {t(`tunnel.pushStatus.${i.status}`)}
+                            </Tag>
                             {i.name.startsWith('router of ') ? t('tunnel.vpcRouter') : i.name}
                             {i.errorCode && (
                               <span className="sub" title={i.error ?? undefined}>
@@ -246,7 +279,9 @@ export default function TunnelDetail() {
                     type="warning"
                     showIcon
                     data-testid="tunnel-weak"
-                    message={t('policy.weakWarning', { list: [...new Set(x.weak.map((w) => (typeof w.value === 'number' ? `DH ${w.value}` : w.value)))].join(', ') })}
+                    message={t('policy.weakWarning', {
+                      list: [...new Set(x.weak.map((w) => (typeof w.value === 'number' ? `DH ${w.value}` : w.value)))].join(', '),
+                    })}
                   />
                 )}
                 <Card size="small" title={t('tunnel.subnets')} extra={editBtn('subnets', 'edit-subnets')}>
@@ -270,7 +305,9 @@ export default function TunnelDetail() {
                 <Card size="small" title={t('policy.ikeTitle')} extra={editBtn('ike', 'edit-ike')}>
                   <Descriptions column={{ xs: 1, md: 2 }} size="small" data-testid="tunnel-ike">
                     <Descriptions.Item label={t('policy.ikeVersion')}>{ike.version === 'v1' ? 'IKEv1' : 'IKEv2'}</Descriptions.Item>
-                    <Descriptions.Item label={t('policy.exchangeMode')}>{ike.version === 'v1' && ike.exchangeMode ? t(`policy.mode.${ike.exchangeMode}`) : '-'}</Descriptions.Item>
+                    <Descriptions.Item label={t('policy.exchangeMode')}>
+                      {ike.version === 'v1' && ike.exchangeMode ? t(`policy.mode.${ike.exchangeMode}`) : '-'}
+                    </Descriptions.Item>
                     <Descriptions.Item label={t('policy.auth')}>{ike.authAlgorithm}</Descriptions.Item>
                     <Descriptions.Item label={t('policy.encryption')}>{ike.encryptionAlgorithm}</Descriptions.Item>
                     <Descriptions.Item label={t('policy.dhGroup')}>{ike.dhGroup}</Descriptions.Item>
@@ -278,7 +315,9 @@ export default function TunnelDetail() {
                     <Descriptions.Item label={t('policy.localId')}>{ike.localId}</Descriptions.Item>
                     <Descriptions.Item label={t('policy.remoteId')}>{ike.remoteId}</Descriptions.Item>
                     <Descriptions.Item label={t('policy.additionalProposals')}>
-                      <span data-testid="ike-additional">{ike.additionalProposals.length ? ike.additionalProposals.map((p) => proposalText(p, t)).join('; ') : t('policy.noAdditional')}</span>
+                      <span data-testid="ike-additional">
+                        {ike.additionalProposals.length ? ike.additionalProposals.map((p) => proposalText(p, t)).join('; ') : t('policy.noAdditional')}
+                      </span>
                     </Descriptions.Item>
                     <Descriptions.Item label={t('tunnel.psk')}>
                       {psk === null ? (

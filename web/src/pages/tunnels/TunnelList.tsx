@@ -46,7 +46,9 @@ export default function TunnelList() {
   const gatewayId = search.get('gatewayId') ?? undefined;
   const peerId = search.get('peerId') ?? undefined;
   const q = search.get('q') ?? undefined;
-  const connFilter = (CONNECTION_STATES as string[]).includes(search.get('connectionState') ?? '') ? (search.get('connectionState') as ConnectionState) : undefined;
+  const connFilter = (CONNECTION_STATES as string[]).includes(search.get('connectionState') ?? '')
+    ? (search.get('connectionState') as ConnectionState)
+    : undefined;
   const setParam = (name: string, value: string | undefined) =>
     setSearch((s) => {
       const next = new URLSearchParams(s);
@@ -55,11 +57,14 @@ export default function TunnelList() {
       return next;
     });
   const filtered = !!(gatewayId || peerId || q || connFilter);
-  const list = useList<Tunnel>(async (p) => (await takeFirstPage<Page<Tunnel>>('/api/v1/vpn-tunnels', p)) ?? call(api.GET('/api/v1/vpn-tunnels', { params: { query: p } })), {
-    initial: () => (filtered ? null : firstPageNow<Page<Tunnel>>('/api/v1/vpn-tunnels')),
-    live: ['tunnels'],
-    filters: { connectionState: connFilter, gatewayId, peerId, q },
-  });
+  const list = useList<Tunnel>(
+    async (p) => (await takeFirstPage<Page<Tunnel>>('/api/v1/vpn-tunnels', p)) ?? call(api.GET('/api/v1/vpn-tunnels', { params: { query: p } })),
+    {
+      initial: () => (filtered ? null : firstPageNow<Page<Tunnel>>('/api/v1/vpn-tunnels')),
+      live: ['tunnels'],
+      filters: { connectionState: connFilter, gatewayId, peerId, q },
+    },
+  );
 
   const remove = (tunnels: Tunnel[]) => {
     if (!tunnels.length) return;
@@ -113,7 +118,13 @@ export default function TunnelList() {
     },
     // Columns by priority (issue 17): the creation time only on wide screens, the resource state from 1200 px.
     { title: t('common.createdAt'), dataIndex: 'createdAt', sorter: true, responsive: ['xxl'], render: (v: string) => fmtTime(v) },
-    { title: t('tunnel.resourceState'), dataIndex: 'resourceState', sorter: true, responsive: ['xl'], render: (_, x) => <ResourceStateTag state={x.resourceState} /> },
+    {
+      title: t('tunnel.resourceState'),
+      dataIndex: 'resourceState',
+      sorter: true,
+      responsive: ['xl'],
+      render: (_, x) => <ResourceStateTag state={x.resourceState} />,
+    },
     {
       title: t('tunnel.connectionState'),
       dataIndex: 'connectionState',
@@ -122,9 +133,13 @@ export default function TunnelList() {
         <div>
           <ConnStateTag state={x.connectionState} reason={failureMessage(x)} />
           {x.subnetPairs.total > 1 && x.subnetPairs.up > 0 && x.subnetPairs.up < x.subnetPairs.total && (
-            <Tag color="warning" data-testid="pairs-partial">{t('tunnel.pairsShort', { up: x.subnetPairs.up, total: x.subnetPairs.total })}</Tag>
+            <Tag color="warning" data-testid="pairs-partial">
+              {t('tunnel.pairsShort', { up: x.subnetPairs.up, total: x.subnetPairs.total })}
+            </Tag>
           )}
-          <div className="sub" data-testid="state-reason">{stateReason(x, t)}</div>
+          <div className="sub" data-testid="state-reason">
+            {stateReason(x, t)}
+          </div>
         </div>
       ),
     },
@@ -160,21 +175,28 @@ export default function TunnelList() {
         exporting={exporter.busy}
         extra={
           <>
-          {(gatewayId || peerId) && (
-            <Tag closable onClose={() => { setParam('gatewayId', undefined); setParam('peerId', undefined); }} data-testid="list-filter">
-              {gatewayId ? `${t('tunnel.gateway')}: ${gatewayId}` : `${t('tunnel.peer')}: ${peerId}`}
-            </Tag>
-          )}
-          <Select
-            data-testid="conn-filter"
-            aria-label={t('tunnel.connectionState')}
-            allowClear
-            placeholder={t('tunnel.connectionState')}
-            style={{ width: 180 }}
-            value={connFilter}
-            onChange={(v) => setParam('connectionState', v)}
-            options={CONNECTION_STATES.map((s) => ({ value: s, label: t(`state.connection.${s}`) }))}
-          />
+            {(gatewayId || peerId) && (
+              <Tag
+                closable
+                onClose={() => {
+                  setParam('gatewayId', undefined);
+                  setParam('peerId', undefined);
+                }}
+                data-testid="list-filter"
+              >
+                {gatewayId ? `${t('tunnel.gateway')}: ${gatewayId}` : `${t('tunnel.peer')}: ${peerId}`}
+              </Tag>
+            )}
+            <Select
+              data-testid="conn-filter"
+              aria-label={t('tunnel.connectionState')}
+              allowClear
+              placeholder={t('tunnel.connectionState')}
+              style={{ width: 180 }}
+              value={connFilter}
+              onChange={(v) => setParam('connectionState', v)}
+              options={CONNECTION_STATES.map((s) => ({ value: s, label: t(`state.connection.${s}`) }))}
+            />
           </>
         }
         onExport={() => exporter.run({ q, connectionState: connFilter, gatewayId, peerId })}

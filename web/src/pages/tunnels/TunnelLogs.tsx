@@ -110,8 +110,26 @@ export function TunnelLogs({ tunnelId }: { tunnelId: string }) {
           <Switch size="small" checked={collapse} onChange={setCollapse} data-testid="log-collapse" aria-label={t('logs.collapse')} />
           <Typography.Text>{t('logs.collapse')}</Typography.Text>
         </Space>
-        <Select aria-label={t('logs.kind')} data-testid="log-kind" allowClear placeholder={t('logs.kind')} style={{ width: 130 }} value={kind} onChange={setKind} options={KINDS.map((k) => ({ value: k, label: t(`logs.kinds.${k}`) }))} />
-        <Select aria-label={t('logs.result')} data-testid="log-result" allowClear placeholder={t('logs.result')} style={{ width: 110 }} value={result} onChange={setResult} options={(['success', 'failure'] as const).map((r) => ({ value: r, label: t(`logs.results.${r}`) }))} />
+        <Select
+          aria-label={t('logs.kind')}
+          data-testid="log-kind"
+          allowClear
+          placeholder={t('logs.kind')}
+          style={{ width: 130 }}
+          value={kind}
+          onChange={setKind}
+          options={KINDS.map((k) => ({ value: k, label: t(`logs.kinds.${k}`) }))}
+        />
+        <Select
+          aria-label={t('logs.result')}
+          data-testid="log-result"
+          allowClear
+          placeholder={t('logs.result')}
+          style={{ width: 110 }}
+          value={result}
+          onChange={setResult}
+          options={(['success', 'failure'] as const).map((r) => ({ value: r, label: t(`logs.results.${r}`) }))}
+        />
         <Select
           aria-label={t('logs.reason')}
           data-testid="log-reason-filter"
@@ -123,13 +141,28 @@ export function TunnelLogs({ tunnelId }: { tunnelId: string }) {
           popupMatchSelectWidth={false}
           options={FAILURE_CODES.map((r) => ({ value: r, label: t(`failureTitle.${r}`) }))}
         />
-        <DatePicker.RangePicker showTime size="middle" value={range} onChange={(v) => setRange(v && v[0] && v[1] ? [v[0], v[1]] : null)} data-testid="log-range" />
-        <Input.Search aria-label={t('logs.search')} data-testid="log-search" allowClear placeholder={t('logs.search')} style={{ width: 220 }} onSearch={(v) => setQ(v.trim() || undefined)} />
+        <DatePicker.RangePicker
+          showTime
+          size="middle"
+          value={range}
+          onChange={(v) => setRange(v && v[0] && v[1] ? [v[0], v[1]] : null)}
+          data-testid="log-range"
+        />
+        <Input.Search
+          aria-label={t('logs.search')}
+          data-testid="log-search"
+          allowClear
+          placeholder={t('logs.search')}
+          style={{ width: 220 }}
+          onSearch={(v) => setQ(v.trim() || undefined)}
+        />
         <Button
           icon={<DownloadOutlined />}
           data-testid="log-export"
           loading={exporter.busy}
-          onClick={() => exporter.run({ collapse: String(collapse), kind, result, reasonCode, q, from: range?.[0].toISOString(), to: range?.[1].toISOString() })}
+          onClick={() =>
+            exporter.run({ collapse: String(collapse), kind, result, reasonCode, q, from: range?.[0].toISOString(), to: range?.[1].toISOString() })
+          }
         >
           {t('common.excel')}
         </Button>

@@ -5,7 +5,17 @@ import { useEffect } from 'react';
 import { Col, Form, InputNumber, Radio, Row, Select, Switch } from 'antd';
 import { useTranslation } from 'react-i18next';
 import type { Schemas } from '../../api/client';
-import { ANY_PEER, DEFAULT_TUNNEL_OPTIONS, DPD_ACTIONS, DPD_DELAY_RANGE, DPD_TIMEOUT_RANGE, INITIATOR_MODES, TCP_MSS_RANGE, type DpdAction, type InitiatorMode } from '../../shared';
+import {
+  ANY_PEER,
+  DEFAULT_TUNNEL_OPTIONS,
+  DPD_ACTIONS,
+  DPD_DELAY_RANGE,
+  DPD_TIMEOUT_RANGE,
+  INITIATOR_MODES,
+  TCP_MSS_RANGE,
+  type DpdAction,
+  type InitiatorMode,
+} from '../../shared';
 
 type Tunnel = Schemas['TunnelDto'];
 
@@ -44,7 +54,12 @@ export function OptionsFields({ peerIp }: { peerIp?: string }) {
   useEffect(() => {
     if (anyPeer) form.setFieldValue('initiatorMode', 'response-only');
   }, [anyPeer, form]);
-  const range = (r: { min: number; max: number }) => ({ type: 'integer' as const, min: r.min, max: r.max, message: t('validation.integerRange', { min: r.min, max: r.max }) });
+  const range = (r: { min: number; max: number }) => ({
+    type: 'integer' as const,
+    min: r.min,
+    max: r.max,
+    message: t('validation.integerRange', { min: r.min, max: r.max }),
+  });
   return (
     <Row gutter={16} data-testid="options-fields">
       <Col span={24}>
@@ -55,11 +70,20 @@ export function OptionsFields({ peerIp }: { peerIp?: string }) {
           extra={anyPeer ? t('options.anyPeerResponseOnly') : t(`options.modeHint.${mode ?? 'bidirectional'}`)}
           rules={[{ required: true }]}
         >
-          <Radio.Group data-testid="initiator-mode-input" disabled={anyPeer} options={INITIATOR_MODES.map((m) => ({ value: m, label: t(`options.mode.${m}`) }))} />
+          <Radio.Group
+            data-testid="initiator-mode-input"
+            disabled={anyPeer}
+            options={INITIATOR_MODES.map((m) => ({ value: m, label: t(`options.mode.${m}`) }))}
+          />
         </Form.Item>
       </Col>
       <Col xs={24} md={8}>
-        <Form.Item name={['dpd', 'delaySeconds']} label={t('options.dpdDelay')} tooltip={t('options.help.dpdDelay')} rules={[{ required: true, message: t('validation.required') }, range(DPD_DELAY_RANGE)]}>
+        <Form.Item
+          name={['dpd', 'delaySeconds']}
+          label={t('options.dpdDelay')}
+          tooltip={t('options.help.dpdDelay')}
+          rules={[{ required: true, message: t('validation.required') }, range(DPD_DELAY_RANGE)]}
+        >
           <InputNumber data-testid="dpd-delay" {...seconds(t)} />
         </Form.Item>
       </Col>

@@ -5,38 +5,83 @@ import { ikeBody, ipsecBody, weakLabels } from './policyFields';
 describe('policy bodies sent to the API', () => {
   it('ESP with AES-GCM sends no authAlgorithm (GCM authenticates itself; the API refuses one)', () => {
     expect(ipsecBody({ protocol: 'esp', authAlgorithm: 'sha1', encryptionAlgorithm: 'aes256gcm16', pfsGroup: 20, lifetimeSeconds: 3600 })).toEqual({
-      protocol: 'esp', encryptionAlgorithm: 'aes256gcm16', pfsGroup: 20, lifetimeSeconds: 3600, additionalProposals: [],
+      protocol: 'esp',
+      encryptionAlgorithm: 'aes256gcm16',
+      pfsGroup: 20,
+      lifetimeSeconds: 3600,
+      additionalProposals: [],
     });
   });
 
   it('ESP with a CBC cipher sends its integrity, AH sends no encryption', () => {
-    expect(ipsecBody({ protocol: 'esp', authAlgorithm: 'sha2-512', encryptionAlgorithm: 'aes256', pfsGroup: 31, lifetimeSeconds: 3600 })).toMatchObject({ authAlgorithm: 'sha2-512', encryptionAlgorithm: 'aes256' });
+    expect(ipsecBody({ protocol: 'esp', authAlgorithm: 'sha2-512', encryptionAlgorithm: 'aes256', pfsGroup: 31, lifetimeSeconds: 3600 })).toMatchObject({
+      authAlgorithm: 'sha2-512',
+      encryptionAlgorithm: 'aes256',
+    });
     expect(ipsecBody({ protocol: 'ah', authAlgorithm: 'sha2-384', encryptionAlgorithm: null, pfsGroup: 19, lifetimeSeconds: 3600 })).toEqual({
-      protocol: 'ah', authAlgorithm: 'sha2-384', pfsGroup: 19, lifetimeSeconds: 3600, additionalProposals: [],
+      protocol: 'ah',
+      authAlgorithm: 'sha2-384',
+      pfsGroup: 19,
+      lifetimeSeconds: 3600,
+      additionalProposals: [],
     });
   });
 
   it('IKEv2 AES-GCM keeps its PRF in authAlgorithm', () => {
-    expect(ikeBody({ version: 'v2', authAlgorithm: 'sha2-384', encryptionAlgorithm: 'aes256gcm16', exchangeMode: null, dhGroup: 20, lifetimeSeconds: 86400 })).toEqual({
-      version: 'v2', authAlgorithm: 'sha2-384', encryptionAlgorithm: 'aes256gcm16', dhGroup: 20, lifetimeSeconds: 86400, additionalProposals: [],
+    expect(
+      ikeBody({ version: 'v2', authAlgorithm: 'sha2-384', encryptionAlgorithm: 'aes256gcm16', exchangeMode: null, dhGroup: 20, lifetimeSeconds: 86400 }),
+    ).toEqual({
+      version: 'v2',
+      authAlgorithm: 'sha2-384',
+      encryptionAlgorithm: 'aes256gcm16',
+      dhGroup: 20,
+      lifetimeSeconds: 86400,
+      additionalProposals: [],
     });
   });
 
   it('additional proposals go in order, each in the shape its phase takes (no integrity with GCM, no encryption with AH)', () => {
     expect(
       ikeBody({
-        version: 'v2', authAlgorithm: 'sha2-256', encryptionAlgorithm: 'aes256gcm16', exchangeMode: null, dhGroup: 19, lifetimeSeconds: 86400,
-        additionalProposals: [{ encryptionAlgorithm: 'aes128', authAlgorithm: 'sha1', dhGroup: 2 }, { encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-512', dhGroup: 14 }],
+        version: 'v2',
+        authAlgorithm: 'sha2-256',
+        encryptionAlgorithm: 'aes256gcm16',
+        exchangeMode: null,
+        dhGroup: 19,
+        lifetimeSeconds: 86400,
+        additionalProposals: [
+          { encryptionAlgorithm: 'aes128', authAlgorithm: 'sha1', dhGroup: 2 },
+          { encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-512', dhGroup: 14 },
+        ],
       }).additionalProposals,
-    ).toEqual([{ encryptionAlgorithm: 'aes128', authAlgorithm: 'sha1', dhGroup: 2 }, { encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-512', dhGroup: 14 }]);
+    ).toEqual([
+      { encryptionAlgorithm: 'aes128', authAlgorithm: 'sha1', dhGroup: 2 },
+      { encryptionAlgorithm: 'aes256', authAlgorithm: 'sha2-512', dhGroup: 14 },
+    ]);
     expect(
       ipsecBody({
-        protocol: 'esp', encryptionAlgorithm: 'aes256gcm16', authAlgorithm: null, pfsGroup: 19, lifetimeSeconds: 3600,
-        additionalProposals: [{ encryptionAlgorithm: 'aes256', authAlgorithm: 'sha1', pfsGroup: 2 }, { encryptionAlgorithm: 'aes128gcm16', authAlgorithm: 'sha1', pfsGroup: 'disable' }],
+        protocol: 'esp',
+        encryptionAlgorithm: 'aes256gcm16',
+        authAlgorithm: null,
+        pfsGroup: 19,
+        lifetimeSeconds: 3600,
+        additionalProposals: [
+          { encryptionAlgorithm: 'aes256', authAlgorithm: 'sha1', pfsGroup: 2 },
+          { encryptionAlgorithm: 'aes128gcm16', authAlgorithm: 'sha1', pfsGroup: 'disable' },
+        ],
       }).additionalProposals,
-    ).toEqual([{ encryptionAlgorithm: 'aes256', authAlgorithm: 'sha1', pfsGroup: 2 }, { encryptionAlgorithm: 'aes128gcm16', pfsGroup: 'disable' }]);
+    ).toEqual([
+      { encryptionAlgorithm: 'aes256', authAlgorithm: 'sha1', pfsGroup: 2 },
+      { encryptionAlgorithm: 'aes128gcm16', pfsGroup: 'disable' },
+    ]);
     expect(
-      ipsecBody({ protocol: 'ah', authAlgorithm: 'sha2-256', pfsGroup: 14, lifetimeSeconds: 3600, additionalProposals: [{ encryptionAlgorithm: 'aes128', authAlgorithm: 'sha1', pfsGroup: 2 }] }).additionalProposals,
+      ipsecBody({
+        protocol: 'ah',
+        authAlgorithm: 'sha2-256',
+        pfsGroup: 14,
+        lifetimeSeconds: 3600,
+        additionalProposals: [{ encryptionAlgorithm: 'aes128', authAlgorithm: 'sha1', pfsGroup: 2 }],
+      }).additionalProposals,
     ).toEqual([{ authAlgorithm: 'sha1', pfsGroup: 2 }]);
   });
 });

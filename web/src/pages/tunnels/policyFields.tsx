@@ -7,9 +7,30 @@ import { Alert, Button, Col, Form, Input, InputNumber, Row, Select, Typography }
 import { useTranslation } from 'react-i18next';
 import type { Schemas } from '../../api/client';
 import {
-  DH_GROUPS, DH_KEYWORD, ENCRYPTION_ALGORITHMS, IKE_AUTH_ALGORITHMS, IKE_DEFAULTS as POLICY_IKE_DEFAULTS, IKE_EXCHANGE_MODES, IKE_VERSIONS, IPSEC_AUTH_ALGORITHMS,
-  IPSEC_DEFAULTS as POLICY_IPSEC_DEFAULTS, IPSEC_PROTOCOLS, isAead, isFqdn, isIpv4, LIFETIME_MAX_SECONDS, LIFETIME_MIN_SECONDS, MAX_ADDITIONAL_PROPOSALS, PFS_GROUPS,
-  RECOMMENDED, WEAK_CIPHER, WEAK_GROUP, WEAK_HASH, type DhGroup, type EncryptionAlgorithm, type IkeAuthAlgorithm,
+  DH_GROUPS,
+  DH_KEYWORD,
+  ENCRYPTION_ALGORITHMS,
+  IKE_AUTH_ALGORITHMS,
+  IKE_DEFAULTS as POLICY_IKE_DEFAULTS,
+  IKE_EXCHANGE_MODES,
+  IKE_VERSIONS,
+  IPSEC_AUTH_ALGORITHMS,
+  IPSEC_DEFAULTS as POLICY_IPSEC_DEFAULTS,
+  IPSEC_PROTOCOLS,
+  isAead,
+  isFqdn,
+  isIpv4,
+  LIFETIME_MAX_SECONDS,
+  LIFETIME_MIN_SECONDS,
+  MAX_ADDITIONAL_PROPOSALS,
+  PFS_GROUPS,
+  RECOMMENDED,
+  WEAK_CIPHER,
+  WEAK_GROUP,
+  WEAK_HASH,
+  type DhGroup,
+  type EncryptionAlgorithm,
+  type IkeAuthAlgorithm,
 } from '../../shared';
 
 type Ike = Schemas['IkePolicyViewDto'];
@@ -37,7 +58,13 @@ function WeakWarning({ labels, onRecommended, testId }: { labels: string[]; onRe
   return (
     <Col span={24}>
       {labels.length > 0 && (
-        <Alert type="warning" showIcon style={{ marginBottom: 12 }} data-testid={`${testId}-weak`} message={t('policy.weakWarning', { list: labels.join(', ') })} />
+        <Alert
+          type="warning"
+          showIcon
+          style={{ marginBottom: 12 }}
+          data-testid={`${testId}-weak`}
+          message={t('policy.weakWarning', { list: labels.join(', ') })}
+        />
       )}
       <Button size="small" style={{ marginBottom: 12 }} data-testid={`${testId}-recommended`} onClick={onRecommended}>
         {t('policy.useRecommended')}
@@ -90,7 +117,11 @@ export function ikeBody(v: IkeForm): Schemas['IkePolicyDto'] {
     encryptionAlgorithm: v.encryptionAlgorithm,
     dhGroup: v.dhGroup,
     lifetimeSeconds: v.lifetimeSeconds,
-    additionalProposals: (v.additionalProposals ?? []).map((p) => ({ encryptionAlgorithm: p.encryptionAlgorithm, authAlgorithm: p.authAlgorithm, dhGroup: p.dhGroup })),
+    additionalProposals: (v.additionalProposals ?? []).map((p) => ({
+      encryptionAlgorithm: p.encryptionAlgorithm,
+      authAlgorithm: p.authAlgorithm,
+      dhGroup: p.dhGroup,
+    })),
   };
   if (v.version === 'v1') body.exchangeMode = v.exchangeMode ?? 'main';
   if (v.localId?.trim()) body.localId = v.localId.trim();
@@ -118,7 +149,12 @@ export function ipsecBody(v: IpsecForm): Schemas['IpsecPolicyDto'] {
 
 const lifetimeRules = (t: T) => [
   { required: true, message: t('validation.required') },
-  { type: 'integer' as const, min: LIFETIME_MIN_SECONDS, max: LIFETIME_MAX_SECONDS, message: t('validation.lifetime', { min: LIFETIME_MIN_SECONDS, max: LIFETIME_MAX_SECONDS }) },
+  {
+    type: 'integer' as const,
+    min: LIFETIME_MIN_SECONDS,
+    max: LIFETIME_MAX_SECONDS,
+    message: t('validation.lifetime', { min: LIFETIME_MIN_SECONDS, max: LIFETIME_MAX_SECONDS }),
+  },
 ];
 
 /** A proposal that repeats the first or an earlier one: the API refuses it (duplicate_proposal), say so on the row. */
@@ -146,7 +182,8 @@ export function IkePolicyFields({ prefix = 'ikePolicy', gatewayIp, peerIp }: { p
   // IKEv1 aggressive mode negotiates exactly one proposal (the API refuses more).
   const oneProposal = version === 'v1' && mode === 'aggressive';
   useEffect(() => {
-    if (oneProposal && (form.getFieldValue([prefix, 'additionalProposals']) as unknown[] | undefined)?.length) form.setFieldValue([prefix, 'additionalProposals'], []);
+    if (oneProposal && (form.getFieldValue([prefix, 'additionalProposals']) as unknown[] | undefined)?.length)
+      form.setFieldValue([prefix, 'additionalProposals'], []);
   }, [oneProposal, form, prefix]);
   const idRule = (required: boolean) => [
     ...(required ? [{ required: true, message: t('tunnel.remoteIdRequiredShort') }] : []),
@@ -164,7 +201,10 @@ export function IkePolicyFields({ prefix = 'ikePolicy', gatewayIp, peerIp }: { p
     <Row gutter={16} data-testid="ike-fields">
       <WeakWarning
         testId="ike"
-        labels={weakOfPhase([{ auth, encryption, group }, ...extra.map((p) => ({ auth: p?.authAlgorithm, encryption: p?.encryptionAlgorithm, group: p?.dhGroup }))])}
+        labels={weakOfPhase([
+          { auth, encryption, group },
+          ...extra.map((p) => ({ auth: p?.authAlgorithm, encryption: p?.encryptionAlgorithm, group: p?.dhGroup })),
+        ])}
         onRecommended={() => {
           for (const [k, v] of Object.entries(RECOMMENDED[version ?? 'v2'].ike)) form.setFieldValue([prefix, k], v);
         }}
@@ -176,7 +216,13 @@ export function IkePolicyFields({ prefix = 'ikePolicy', gatewayIp, peerIp }: { p
       </Col>
       <Col xs={24} md={12}>
         {version === 'v1' && (
-          <Form.Item name={[prefix, 'exchangeMode']} label={t('policy.exchangeMode')} tooltip={t('policy.help.exchangeMode')} rules={[{ required: true }]} extra={t('policy.modeHint')}>
+          <Form.Item
+            name={[prefix, 'exchangeMode']}
+            label={t('policy.exchangeMode')}
+            tooltip={t('policy.help.exchangeMode')}
+            rules={[{ required: true }]}
+            extra={t('policy.modeHint')}
+          >
             <Select data-testid="ike-mode" options={IKE_EXCHANGE_MODES.map((m) => ({ value: m, label: t(`policy.mode.${m}`) }))} />
           </Form.Item>
         )}
@@ -197,12 +243,24 @@ export function IkePolicyFields({ prefix = 'ikePolicy', gatewayIp, peerIp }: { p
         </Form.Item>
       </Col>
       <Col xs={24} md={12}>
-        <Form.Item name={[prefix, 'lifetimeSeconds']} label={t('policy.lifetime')} tooltip={t('policy.help.ikeLifetime')} rules={lifetimeRules(t)} extra={t('policy.lifetimeHint', { min: LIFETIME_MIN_SECONDS, max: LIFETIME_MAX_SECONDS })}>
+        <Form.Item
+          name={[prefix, 'lifetimeSeconds']}
+          label={t('policy.lifetime')}
+          tooltip={t('policy.help.ikeLifetime')}
+          rules={lifetimeRules(t)}
+          extra={t('policy.lifetimeHint', { min: LIFETIME_MIN_SECONDS, max: LIFETIME_MAX_SECONDS })}
+        >
           <InputNumber data-testid="ike-lifetime" precision={0} style={{ width: '100%' }} addonAfter={t('policy.seconds')} />
         </Form.Item>
       </Col>
       <Col xs={24} md={12}>
-        <Form.Item name={[prefix, 'localId']} label={t('policy.localId')} tooltip={t('policy.help.localId')} rules={idRule(false)} extra={t('policy.localIdHint', { ip: gatewayIp ?? '-' })}>
+        <Form.Item
+          name={[prefix, 'localId']}
+          label={t('policy.localId')}
+          tooltip={t('policy.help.localId')}
+          rules={idRule(false)}
+          extra={t('policy.localIdHint', { ip: gatewayIp ?? '-' })}
+        >
           <Input data-testid="ike-local-id" placeholder={gatewayIp} />
         </Form.Item>
       </Col>
@@ -240,7 +298,12 @@ export function IkePolicyFields({ prefix = 'ikePolicy', gatewayIp, peerIp }: { p
                 <Form.Item
                   name={[name, 'dhGroup']}
                   label={t('policy.dhGroup')}
-                  dependencies={[[prefix, 'encryptionAlgorithm'], [prefix, 'authAlgorithm'], [prefix, 'dhGroup'], [prefix, 'additionalProposals']]}
+                  dependencies={[
+                    [prefix, 'encryptionAlgorithm'],
+                    [prefix, 'authAlgorithm'],
+                    [prefix, 'dhGroup'],
+                    [prefix, 'additionalProposals'],
+                  ]}
                   rules={[{ required: true, message: t('validation.required') }, duplicateRule(t, prefix, index, ikeKey)]}
                 >
                   <Select data-testid={`ike-extra-${index}-dh`} options={DH_GROUPS.map((v) => ({ value: v, label: groupLabel(v) }))} />
@@ -258,7 +321,13 @@ export function IkePolicyFields({ prefix = 'ikePolicy', gatewayIp, peerIp }: { p
  * The ordered list of proposals after the first: numbered rows (2, 3, ...), each removable, at most
  * MAX_ADDITIONAL_PROPOSALS. A new row starts from the first proposal's values, to be changed.
  */
-function ProposalList({ prefix, testId, disabledHint, seed, children }: {
+function ProposalList({
+  prefix,
+  testId,
+  disabledHint,
+  seed,
+  children,
+}: {
   prefix: string;
   testId: string;
   disabledHint?: string;
@@ -330,7 +399,8 @@ export function IpsecPolicyFields({ prefix = 'ipsecPolicy', ikeVersion }: { pref
     // Leaving AES-GCM (stored without integrity): preselect the default integrity again.
     if (protocol && !gcm && !form.getFieldValue([prefix, 'authAlgorithm'])) form.setFieldValue([prefix, 'authAlgorithm'], POLICY_IPSEC_DEFAULTS.authAlgorithm);
   }, [ah, gcm, protocol, form, prefix]);
-  const ipsecKey = (p: Record<string, unknown> | undefined) => JSON.stringify([ah ? null : p?.encryptionAlgorithm, isAead(p?.encryptionAlgorithm as EncryptionAlgorithm) && !ah ? null : p?.authAlgorithm, p?.pfsGroup]);
+  const ipsecKey = (p: Record<string, unknown> | undefined) =>
+    JSON.stringify([ah ? null : p?.encryptionAlgorithm, isAead(p?.encryptionAlgorithm as EncryptionAlgorithm) && !ah ? null : p?.authAlgorithm, p?.pfsGroup]);
   const pfsOptions = PFS_GROUPS.map((v) => ({ value: v, label: v === 'disable' ? t('policy.pfsDisable') : groupLabel(v) }));
   return (
     <Row gutter={16} data-testid="ipsec-fields">
@@ -338,25 +408,50 @@ export function IpsecPolicyFields({ prefix = 'ipsecPolicy', ikeVersion }: { pref
         testId="ipsec"
         labels={weakOfPhase([
           { auth: gcm ? null : auth, encryption: ah ? null : encryption, group: pfs },
-          ...extra.map((p) => ({ auth: !ah && isAead(p?.encryptionAlgorithm) ? null : p?.authAlgorithm, encryption: ah ? null : p?.encryptionAlgorithm, group: p?.pfsGroup })),
+          ...extra.map((p) => ({
+            auth: !ah && isAead(p?.encryptionAlgorithm) ? null : p?.authAlgorithm,
+            encryption: ah ? null : p?.encryptionAlgorithm,
+            group: p?.pfsGroup,
+          })),
         ])}
         onRecommended={() => {
           for (const [k, v] of Object.entries(RECOMMENDED[ikeVersion ?? formIkeVersion ?? 'v2'].ipsec)) form.setFieldValue([prefix, k], v);
         }}
       />
       <Col xs={24} md={12}>
-        <Form.Item name={[prefix, 'protocol']} label={t('policy.protocol')} tooltip={t('policy.help.protocol')} rules={[{ required: true }]} extra={ah ? t('policy.ahHint') : undefined}>
+        <Form.Item
+          name={[prefix, 'protocol']}
+          label={t('policy.protocol')}
+          tooltip={t('policy.help.protocol')}
+          rules={[{ required: true }]}
+          extra={ah ? t('policy.ahHint') : undefined}
+        >
           <Select data-testid="ipsec-protocol" options={IPSEC_PROTOCOLS.map((v) => ({ value: v, label: v.toUpperCase() }))} />
         </Form.Item>
       </Col>
       <Col xs={24} md={12}>
         <Form.Item name={[prefix, 'authAlgorithm']} label={t('policy.auth')} tooltip={t('policy.help.ipsecAuth')} rules={gcm ? [] : [{ required: true }]}>
-          <Select data-testid="ipsec-auth" disabled={gcm} placeholder={gcm ? t('policy.authInGcm') : undefined} options={IPSEC_AUTH_ALGORITHMS.map((v) => ({ value: v, label: v }))} />
+          <Select
+            data-testid="ipsec-auth"
+            disabled={gcm}
+            placeholder={gcm ? t('policy.authInGcm') : undefined}
+            options={IPSEC_AUTH_ALGORITHMS.map((v) => ({ value: v, label: v }))}
+          />
         </Form.Item>
       </Col>
       <Col xs={24} md={12}>
-        <Form.Item name={[prefix, 'encryptionAlgorithm']} label={t('policy.encryption')} tooltip={t('policy.help.ipsecEncryption')} rules={ah ? [] : [{ required: true }]}>
-          <Select data-testid="ipsec-encryption" disabled={ah} placeholder={ah ? t('policy.noEncryptionAh') : undefined} options={ENCRYPTION_ALGORITHMS.map((v) => ({ value: v, label: v }))} />
+        <Form.Item
+          name={[prefix, 'encryptionAlgorithm']}
+          label={t('policy.encryption')}
+          tooltip={t('policy.help.ipsecEncryption')}
+          rules={ah ? [] : [{ required: true }]}
+        >
+          <Select
+            data-testid="ipsec-encryption"
+            disabled={ah}
+            placeholder={ah ? t('policy.noEncryptionAh') : undefined}
+            options={ENCRYPTION_ALGORITHMS.map((v) => ({ value: v, label: v }))}
+          />
         </Form.Item>
       </Col>
       <Col xs={24} md={12}>
@@ -365,18 +460,32 @@ export function IpsecPolicyFields({ prefix = 'ipsecPolicy', ikeVersion }: { pref
         </Form.Item>
       </Col>
       <Col xs={24} md={12}>
-        <Form.Item name={[prefix, 'lifetimeSeconds']} label={t('policy.lifetime')} tooltip={t('policy.help.ipsecLifetime')} rules={lifetimeRules(t)} extra={t('policy.lifetimeHint', { min: LIFETIME_MIN_SECONDS, max: LIFETIME_MAX_SECONDS })}>
+        <Form.Item
+          name={[prefix, 'lifetimeSeconds']}
+          label={t('policy.lifetime')}
+          tooltip={t('policy.help.ipsecLifetime')}
+          rules={lifetimeRules(t)}
+          extra={t('policy.lifetimeHint', { min: LIFETIME_MIN_SECONDS, max: LIFETIME_MAX_SECONDS })}
+        >
           <InputNumber data-testid="ipsec-lifetime" precision={0} style={{ width: '100%' }} addonAfter={t('policy.seconds')} />
         </Form.Item>
       </Col>
       <Col span={24}>
-        <ProposalList prefix={prefix} testId="ipsec" seed={(f) => ({ encryptionAlgorithm: f.encryptionAlgorithm, authAlgorithm: f.authAlgorithm, pfsGroup: f.pfsGroup })}>
+        <ProposalList
+          prefix={prefix}
+          testId="ipsec"
+          seed={(f) => ({ encryptionAlgorithm: f.encryptionAlgorithm, authAlgorithm: f.authAlgorithm, pfsGroup: f.pfsGroup })}
+        >
           {(name, index) => {
             const rowGcm = !ah && isAead(extra[index]?.encryptionAlgorithm);
             return (
               <>
                 <Col xs={24} md={8}>
-                  <Form.Item name={[name, 'encryptionAlgorithm']} label={t('policy.encryption')} rules={ah ? [] : [{ required: true, message: t('validation.required') }]}>
+                  <Form.Item
+                    name={[name, 'encryptionAlgorithm']}
+                    label={t('policy.encryption')}
+                    rules={ah ? [] : [{ required: true, message: t('validation.required') }]}
+                  >
                     <Select
                       data-testid={`ipsec-extra-${index}-encryption`}
                       disabled={ah}
@@ -386,7 +495,11 @@ export function IpsecPolicyFields({ prefix = 'ipsecPolicy', ikeVersion }: { pref
                   </Form.Item>
                 </Col>
                 <Col xs={24} md={8}>
-                  <Form.Item name={[name, 'authAlgorithm']} label={t('policy.auth')} rules={rowGcm ? [] : [{ required: true, message: t('validation.required') }]}>
+                  <Form.Item
+                    name={[name, 'authAlgorithm']}
+                    label={t('policy.auth')}
+                    rules={rowGcm ? [] : [{ required: true, message: t('validation.required') }]}
+                  >
                     <Select
                       data-testid={`ipsec-extra-${index}-auth`}
                       disabled={rowGcm}
@@ -399,7 +512,12 @@ export function IpsecPolicyFields({ prefix = 'ipsecPolicy', ikeVersion }: { pref
                   <Form.Item
                     name={[name, 'pfsGroup']}
                     label={t('policy.pfs')}
-                    dependencies={[[prefix, 'encryptionAlgorithm'], [prefix, 'authAlgorithm'], [prefix, 'pfsGroup'], [prefix, 'additionalProposals']]}
+                    dependencies={[
+                      [prefix, 'encryptionAlgorithm'],
+                      [prefix, 'authAlgorithm'],
+                      [prefix, 'pfsGroup'],
+                      [prefix, 'additionalProposals'],
+                    ]}
                     rules={[{ required: true, message: t('validation.required') }, duplicateRule(t, prefix, index, ipsecKey)]}
                   >
                     <Select data-testid={`ipsec-extra-${index}-pfs`} options={pfsOptions} />
@@ -415,7 +533,10 @@ export function IpsecPolicyFields({ prefix = 'ipsecPolicy', ikeVersion }: { pref
 }
 
 /** "aes128 / sha1 / DH 2" (IKE) or "aes256gcm16 / PFS 19" (IPsec): a proposal in one line for the detail page. */
-export function proposalText(p: { encryptionAlgorithm?: string | null; authAlgorithm?: string | null; dhGroup?: number; pfsGroup?: number | string }, t: T): string {
+export function proposalText(
+  p: { encryptionAlgorithm?: string | null; authAlgorithm?: string | null; dhGroup?: number; pfsGroup?: number | string },
+  t: T,
+): string {
   const group = p.dhGroup !== undefined ? `DH ${p.dhGroup}` : p.pfsGroup === 'disable' ? t('policy.pfsOff') : `PFS ${p.pfsGroup}`;
   return [p.encryptionAlgorithm, p.authAlgorithm, group].filter(Boolean).join(' / ');
 }
