@@ -1,11 +1,11 @@
 // One VPN gateway's charon seen from the worker: a command session, an event subscription on its
 // own connection, and a negotiator per tunnel. Events are routed to tunnels by connection name.
 import { connName } from '../strongswan/tunnel-model';
-import { renderLoadConn, renderLoadShared } from '../strongswan/vici-conn';
 import { IkeSaEntry, ViciCommands, ViciEventStream, ViciLogger, ViciSection, ViciSession, ViciSubscription } from '../vici';
 import { describeRekey } from './rekey-events';
 import { flavourOfParsedRequest, IkeFlavour } from '../strongswan/failure-reasons';
 import { syncGatewayRouting } from './gateway-routes';
+import { loadTunnelsInOneMessage } from './tunnel-preload';
 import { MssClamp, syncMssClamps } from './mss-clamp';
 import { optionsOf } from '../strongswan/tunnel-model';
 import { GATEWAY_VPC_IFACE } from './host/gateway-names';
@@ -217,16 +217,23 @@ export class GatewayAgent {
       localCidrs: [...this.localCidrs.values()].flat(),
       remoteCidrs: [...this.remoteCidrs.values()].flat(),
     });
-    await this.syncMss().catch((err) => this.log(`${this.o.gatewayId}: TCP MSS clamp sync failed: ${(err as Error).message}`));
+    await this.syncMss();
   }
 
-  /** Rewrites the clamp table when it changed (one `nft` run; none on a gateway without clamps). */
+  /**
+   * Rewrites the clamp table when it changed (one `nft` run; none on a gateway without clamps). A
+   * failure is logged, not thrown: the tunnels work without their clamp, and the next sync retries.
+   */
   private async syncMss(): Promise<void> {
     const clamps = [...this.mssClamps.values()].sort((a, b) => a.tunnelId.localeCompare(b.tunnelId));
     const key = JSON.stringify(clamps);
     if (key === this.mssWritten) return;
-    await syncMssClamps(this.namespace, clamps);
-    this.mssWritten = key;
+    try {
+      await syncMssClamps(this.namespace, clamps);
+      this.mssWritten = key;
+    } catch (err) {
+      this.log(`${this.o.gatewayId}: TCP MSS clamp sync failed: ${(err as Error).message}`);
+    }
   }
 
   async removeTunnel(tunnelId: string): Promise<void> {
@@ -257,7 +264,7 @@ export class GatewayAgent {
     // A drain's prepared copy has its routes (tunnel-preload.ts): its tunnels initiate without
     // waiting; only the MSS clamp table, which the preload does not write, is synced.
     if (!opts.routesInPlace) await this.syncRoutes();
-    else await this.syncMss().catch((err) => this.log(`${this.o.gatewayId}: TCP MSS clamp sync failed: ${(err as Error).message}`));
+    else await this.syncMss();
     const loaded = new Set(await this.commands.getConns());
     const wanted = new Set(desired.map((d) => d.render.id));
     type Action = 'adopt' | 'apply' | 'audit';
@@ -310,9 +317,8 @@ export class GatewayAgent {
   }
 
   /** The tunnels' secrets, then their connections in one message. Throws what charon refused. */
-  private async loadTunnels(tunnels: DesiredTunnel[]): Promise<void> {
-    for (const d of tunnels) await this.commands.loadShared(renderLoadShared(d.render));
-    await this.commands.loadConn(Object.assign({}, ...tunnels.map((d) => renderLoadConn(d.render, { keyingtries: 1 }))));
+  private loadTunnels(tunnels: DesiredTunnel[]): Promise<void> {
+    return loadTunnelsInOneMessage(this.commands, tunnels);
   }
 
   /** charon went away: negotiators ignore it until reloadAll (no false failures meanwhile). */

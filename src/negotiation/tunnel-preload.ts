@@ -30,16 +30,20 @@ export async function preloadTunnels(target: PreloadTarget, desired: DesiredTunn
   const session = new ViciSession({ socketPath: target.viciSocket, timeoutMs: 30_000, reconnect: false });
   await session.connect();
   try {
-    const commands = new ViciCommands(session);
-    let loaded = 0;
-    for (const d of live) {
-      await commands.loadShared(renderLoadShared(d.render));
-      // keyingtries 1: the same connection the tunnel's negotiator loads (it retries by itself).
-      await commands.loadConn(renderLoadConn(d.render, { keyingtries: 1 }));
-      loaded++;
-    }
-    return loaded;
+    await loadTunnelsInOneMessage(new ViciCommands(session), live);
+    return live.length;
   } finally {
     await session.close().catch(() => undefined);
   }
+}
+
+/**
+ * The tunnels' secrets, then their connections in ONE load-conn message (charon takes several), as
+ * the gateway's agent loads them (keyingtries 1: the negotiators retry by themselves). Throws what
+ * charon refused.
+ */
+export async function loadTunnelsInOneMessage(commands: ViciCommands, tunnels: DesiredTunnel[]): Promise<void> {
+  if (!tunnels.length) return;
+  for (const d of tunnels) await commands.loadShared(renderLoadShared(d.render));
+  await commands.loadConn(Object.assign({}, ...tunnels.map((d) => renderLoadConn(d.render, { keyingtries: 1 }))));
 }
