@@ -5,9 +5,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, Max, Min } from 'class-validator';
-import { DataSource } from 'typeorm';
 import { MAX_OFFSET } from '../../common/list-query';
 import { IsIsoDateTime, Optional, parseIsoDateTime } from '../../common/validators';
+import type { GatewayMoveRow, GatewayQueries } from './gateways.queries';
 
 export const GATEWAY_LOG_KINDS = ['failover'] as const;
 /** The same reason codes as the tunnels' failover entries. */
@@ -51,45 +51,24 @@ export class GatewayLogPageDto {
   @ApiProperty() limit: number;
 }
 
-interface MoveRow {
-  id: string;
-  moved_at: Date;
-  reason: string;
-  from_host_id: string | null;
-  to_host_id: string;
-  reconnected_at: Date | null;
-  secs: number | null;
-  total: string;
-}
-
 /** One page of the gateway's log, newest first. */
-export async function gatewayLogPage(db: DataSource, gatewayId: string, q: GatewayLogQueryDto): Promise<GatewayLogPageDto> {
+export async function gatewayLogPage(queries: GatewayQueries, gatewayId: string, q: GatewayLogQueryDto): Promise<GatewayLogPageDto> {
   const offset = q.offset ?? 0;
   const limit = q.limit ?? 20;
-  const params: unknown[] = [gatewayId];
-  const where = ['gateway_id = $1'];
-  const add = (sql: string, value: unknown) => {
-    params.push(value);
-    where.push(sql.replace('?', `$${params.length}`));
-  };
-  if (q.reasonCode) add('reason = ?', q.reasonCode === 'gateway_drained' ? 'drain' : 'lease_expired');
-  if (q.from) add('moved_at >= ?', parseIsoDateTime(q.from));
-  if (q.to) add('moved_at <= ?', parseIsoDateTime(q.to));
-  params.push(offset, limit);
-  const rows: MoveRow[] = await db.query(
-    `SELECT id, moved_at, reason, from_host_id, to_host_id, reconnected_at, extract(epoch FROM reconnected_at - moved_at)::float8 AS secs, count(*) OVER () AS total
-       FROM gateway_moves WHERE ${where.join(' AND ')} ORDER BY moved_at DESC, id DESC OFFSET $${params.length - 1} LIMIT $${params.length}`,
-    params,
+  const { rows, total } = await queries.moves(
+    gatewayId,
+    {
+      ...(q.reasonCode && { reason: q.reasonCode === 'gateway_drained' ? 'drain' : 'lease_expired' }),
+      ...(q.from && { from: parseIsoDateTime(q.from) }),
+      ...(q.to && { to: parseIsoDateTime(q.to) }),
+    },
+    offset,
+    limit,
   );
-  const total = rows.length
-    ? Number(rows[0].total)
-    : offset > 0
-      ? Number((await db.query(`SELECT count(*) AS n FROM gateway_moves WHERE ${where.join(' AND ')}`, params.slice(0, -2)))[0].n)
-      : 0;
   return { items: rows.map(entry), total, offset, limit };
 }
 
-function entry(r: MoveRow): GatewayLogEntryDto {
+function entry(r: GatewayMoveRow): GatewayLogEntryDto {
   const from = r.from_host_id ?? '(none)';
   const why = r.reason === 'drain' ? `while ${from} was drained` : `after ${from}'s lease expired`;
   const secs = r.secs === null ? null : Math.round(r.secs * 10) / 10;

@@ -14,10 +14,51 @@ const GATEWAY_SEARCH = ['g.name', 'g.id', 'eip.address', 'g.private_ip', 'vpc.na
 type GatewayFilters = Pick<GatewayListQueryDto, 'vpcId' | 'resourceState'>;
 
 /** What GatewaysService reads and writes: the SQL of gateways and the locks a purchase and a delete take. */
+/** A row of gateway_moves as the gateway's log reads it (secs: moved -> every tunnel connected again). */
+export interface GatewayMoveRow {
+  id: string;
+  moved_at: Date;
+  reason: string;
+  from_host_id: string | null;
+  to_host_id: string;
+  reconnected_at: Date | null;
+  secs: number | null;
+}
+
 export class GatewayQueries {
   private readonly m: EntityManager;
   constructor(db: DataSource | EntityManager) {
     this.m = managerOf(db);
+  }
+
+  /** The gateway's moves (its log), newest first, and how many match the filters. */
+  async moves(
+    gatewayId: string,
+    f: { reason?: 'drain' | 'lease_expired'; from?: Date | null; to?: Date | null },
+    offset: number,
+    limit: number,
+  ): Promise<{ rows: GatewayMoveRow[]; total: number }> {
+    const params: unknown[] = [gatewayId];
+    const where = ['gateway_id = $1'];
+    const add = (sql: string, value: unknown) => {
+      params.push(value);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (f.reason) add('reason = ?', f.reason);
+    if (f.from !== undefined) add('moved_at >= ?', f.from);
+    if (f.to !== undefined) add('moved_at <= ?', f.to);
+    params.push(offset, limit);
+    const rows: (GatewayMoveRow & { total: string })[] = await this.m.query(
+      `SELECT id, moved_at, reason, from_host_id, to_host_id, reconnected_at, extract(epoch FROM reconnected_at - moved_at)::float8 AS secs, count(*) OVER () AS total
+         FROM gateway_moves WHERE ${where.join(' AND ')} ORDER BY moved_at DESC, id DESC OFFSET $${params.length - 1} LIMIT $${params.length}`,
+      params,
+    );
+    const total = rows.length
+      ? Number(rows[0].total)
+      : offset > 0
+        ? Number((await this.m.query(`SELECT count(*) AS n FROM gateway_moves WHERE ${where.join(' AND ')}`, params.slice(0, -2)))[0].n)
+        : 0;
+    return { rows, total };
   }
 
   private query(tenantId: string) {

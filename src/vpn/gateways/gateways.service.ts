@@ -68,7 +68,7 @@ export class GatewaysService {
 
   async logs(tenantId: string, id: string, q: GatewayLogQueryDto): Promise<GatewayLogPageDto> {
     await this.get(tenantId, id);
-    return gatewayLogPage(this.db, id, q);
+    return gatewayLogPage(new GatewayQueries(this.db), id, q);
   }
 
   async create(tenantId: string, dto: CreateGatewayDto): Promise<VpnGateway> {
