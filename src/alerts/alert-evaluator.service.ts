@@ -8,8 +8,8 @@ import { evaluateRule, INITIAL_STATE, sameState } from './alert-evaluation';
 import { METRICS, ruleKey } from './alert-metrics';
 import { AlertSettings, periodMs } from '../config/alert-settings';
 import { AlertEvaluatorQueries } from './alerts.queries';
-import { observeGateways, observeTunnels } from './alert-sources';
-import { AlertStore, stateKey } from './alert-store';
+import { observeGateways, observeTunnels } from './alert-sources.queries';
+import { AlertStore, stateKey } from './alert-store.queries';
 import { WebhookSender } from './webhook-sender.service';
 import { describeError, unavailableDependency } from '../common/dependency-errors';
 

@@ -3,7 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { NotFound } from '../common/errors';
 import { Page, ResolvedListQuery } from '../common/list-query';
-import { Alert, Notification, WebhookDelivery } from './alert.entities';
+import { Alert } from './alert.entity';
+import { Notification } from './notification.entity';
+import { WebhookDelivery } from './webhook-delivery.entity';
 import { AlertHistoryQueries } from './alerts.queries';
 import { AlertDto, AlertListQueryDto, DeliveryListQueryDto, NotificationDto, NotificationListQueryDto, WebhookDeliveryDto } from './alerts.dto';
 

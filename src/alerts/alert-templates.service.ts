@@ -3,14 +3,14 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { DataSource } from 'typeorm';
 import { Conflict, NotFound, ValidationFailed } from '../common/errors';
-import { newId } from '../common/ids';
+import { ID_PREFIX, newId } from '../common/ids';
 import { Page, ResolvedListQuery } from '../common/list-query';
 import { SECRET_BOX, SecretBox } from '../common/secret-box';
 import { Violation, violation } from '../common/violations';
-import { ALERT_ID_PREFIX, AlertTemplate, StoredChannel } from './alert.entities';
+import { AlertTemplate, StoredChannel } from './alert-template.entity';
 import { AlertTemplateDto, CreateAlertTemplateDto, UpdateAlertTemplateDto } from './alert-template.dto';
 import { AlertTemplateQueries, isUniqueViolation } from './alerts.queries';
-import { defaultTemplateId } from './default-template';
+import { defaultTemplateId } from './default-template.queries';
 import { ChannelInput, ChannelType, checkChannels, checkRules } from './template-rules';
 
 /** The API's view: webhook secrets are never shown, only that one is set. */
@@ -56,7 +56,7 @@ export class AlertTemplatesService {
     const channels = checkChannels(dto.channels ?? [], new Map(), 'channels', this.config.webhookAllowPrivate);
     const problems = [...(rules.ok ? [] : rules.violations), ...(channels.ok ? [] : channels.violations)];
     if (problems.length || !rules.ok || !channels.ok) throw new ValidationFailed(problems);
-    const id = newId(ALERT_ID_PREFIX.template);
+    const id = newId(ID_PREFIX.alertTemplate);
     await this.db
       .transaction(async (m) => {
         const tx = new AlertTemplateQueries(m);
@@ -149,7 +149,7 @@ export class AlertTemplatesService {
   /** Seals new secrets; a webhook named by the id of a stored one keeps its secret unless given a new one. */
   private store(channels: ChannelInput[], previous: StoredChannel[]): StoredChannel[] {
     return channels.map((c) => {
-      const id = c.id ?? newId(ALERT_ID_PREFIX.channel);
+      const id = c.id ?? newId(ID_PREFIX.alertChannel);
       if (c.type === 'console') return { id, type: 'console' };
       const old = previous.find((p) => p.id === c.id && p.type === 'webhook') as Extract<StoredChannel, { type: 'webhook' }> | undefined;
       return { id, type: 'webhook', url: c.url, secretSealed: c.secret !== undefined ? this.secrets.seal(c.secret) : old!.secretSealed };

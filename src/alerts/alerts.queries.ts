@@ -1,8 +1,11 @@
 import { DataSource, EntityManager, In, QueryFailedError } from 'typeorm';
-import { pageQuery } from '../common/list';
+import { pageQuery } from '../common/list.queries';
 import { Page, ResolvedListQuery } from '../common/list-query';
 import { managerOf, returnedRows } from '../database/manager';
-import { Alert, AlertTemplate, Notification, WebhookDelivery } from './alert.entities';
+import { Alert } from './alert.entity';
+import { AlertTemplate } from './alert-template.entity';
+import { Notification } from './notification.entity';
+import { WebhookDelivery } from './webhook-delivery.entity';
 import { AlertListQueryDto, DeliveryListQueryDto, NotificationListQueryDto } from './alerts.dto';
 
 export const ALERT_SORT = { firedAt: 'a.fired_at', resolvedAt: 'a.resolved_at' };

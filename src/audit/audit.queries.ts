@@ -1,9 +1,9 @@
 import { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
-import { pageQuery } from '../common/list';
+import { pageQuery } from '../common/list.queries';
 import { Page, ResolvedListQuery } from '../common/list-query';
 import { parseIsoDateTime } from '../common/validators';
 import { managerOf } from '../database/manager';
-import { keysetRows } from '../exports/keyset';
+import { keysetRows } from '../exports/keyset.queries';
 import { AuditEvent } from './audit-event.entity';
 import { AuditListQueryDto } from './audit.dto';
 

@@ -1,18 +1,19 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, Repository } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig, hashApiKey } from '../config/config';
 import { AuthThrottle, clientAddress, RateLimiter } from './rate-limiter';
 import { Forbidden, TooManyRequests, Unauthorized } from '../common/errors';
-import { ApiKey, Role } from './api-key.entity';
+import { Role } from './api-key.entity';
+import { TenantQueries } from './tenants.queries';
 import { IS_PUBLIC, Principal, ROLES } from './principal';
 
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    @InjectRepository(ApiKey) private readonly keys: Repository<ApiKey>,
+    @InjectDataSource() private readonly db: DataSource,
     private readonly throttle: AuthThrottle,
     private readonly limiter: RateLimiter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -29,7 +30,7 @@ export class ApiKeyGuard implements CanActivate {
 
     const client = clientAddress(request);
     await this.throttle.assertNotBlocked(client);
-    const key = await this.keys.findOne({ where: { keyHash: hashApiKey(match[1]), revokedAt: IsNull() } });
+    const key = await new TenantQueries(this.db).liveKeyWithHash(hashApiKey(match[1]));
     if (!key) {
       await this.throttle.failed(client, match[1], 'API key');
       throw new Unauthorized('the API key is unknown or revoked');

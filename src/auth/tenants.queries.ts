@@ -38,6 +38,15 @@ export class TenantQueries {
     return { items, total, offset: q.offset, limit: q.limit };
   }
 
+  /** The unrevoked key with this hash: what a request's bearer token authenticates as. */
+  liveKeyWithHash(keyHash: string): Promise<ApiKey | null> {
+    return this.m.findOne(ApiKey, { where: { keyHash, revokedAt: IsNull() } });
+  }
+
+  keyNamed(id: string): Promise<Pick<ApiKey, 'id' | 'name'> | null> {
+    return this.m.findOne(ApiKey, { where: { id }, select: { id: true, name: true } });
+  }
+
   keyWithHash(keyHash: string): Promise<ApiKey | null> {
     return this.m.findOne(ApiKey, { where: { keyHash } });
   }

@@ -4,7 +4,8 @@
 import { assertWordsForEveryCode, Localized } from '../exports/locale';
 import { SheetDef } from '../exports/sheet';
 import { CHARGE_TYPE_WORDS } from '../vpn/vpn-sheets';
-import { LEDGER_KINDS, LedgerEntry, LedgerKind, Order, ORDER_KINDS, OrderKind } from './billing.entities';
+import { LEDGER_KINDS, LedgerEntry, LedgerKind } from './ledger-entry.entity';
+import { Order, ORDER_KINDS, OrderKind } from './order.entity';
 
 export const ORDER_KIND_WORDS: Record<OrderKind, Localized> = {
   purchase: { zh: '新购', en: 'Purchase' },

@@ -7,11 +7,11 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { JobDispatcher } from '../jobs/job-dispatcher';
 import { RoutesService } from '../routes/routes.service';
 import { VpnGateway } from '../vpn/gateways/vpn-gateway.entity';
-import { sendNotice } from './billing-notices';
+import { sendNotice } from './billing-notices.queries';
 import { formatMoney, releaseAt, sweepAction } from './billing-rules';
-import { expireGateway, lockGateway, releaseGateway, renewGateway } from './gateway-lifecycle';
+import { expireGateway, lockGateway, releaseGateway, renewGateway } from './gateway-lifecycle.queries';
 import { BillingQueries } from './billing.queries';
-import { billingSettings } from './ledger';
+import { billingSettings } from './ledger.queries';
 import { describeError, unavailableDependency } from '../common/dependency-errors';
 
 export interface SweepReport {

@@ -7,7 +7,8 @@ import { resolveListQuery } from '../common/list-query';
 import { resolveLang } from '../exports/locale';
 import { ApiXlsxExport, streamWorkbook } from '../exports/workbook-stream';
 import { LEDGER_SHEET, ORDER_SHEET } from './billing-sheets';
-import { LedgerEntry, Order } from './billing.entities';
+import { LedgerEntry } from './ledger-entry.entity';
+import { Order } from './order.entity';
 import {
   AccountDto,
   BillingSettingsDto,

@@ -4,7 +4,8 @@ import { Allow, ArrayMaxSize, IsArray, IsIn, IsInt, IsString, Matches, Max, MaxL
 import { ListQueryDto } from '../common/list-query';
 import { ExportLangDto } from '../exports/export-query';
 import { CHARGE_TYPES, ChargeType } from '../common/states';
-import { LEDGER_KINDS, ORDER_KINDS } from './billing.entities';
+import { LEDGER_KINDS } from './ledger-entry.entity';
+import { ORDER_KINDS } from './order.entity';
 import { MAX_TOP_UP, MAX_UNIT_PRICE } from './billing-rules';
 import { IsIsoDateTime, Optional } from '../common/validators';
 

@@ -1,14 +1,18 @@
 import { DataSource, EntityManager, In, SelectQueryBuilder } from 'typeorm';
 import { Tenant } from '../auth/tenant.entity';
-import { pageQuery } from '../common/list';
+import { pageQuery } from '../common/list.queries';
 import { Page, ResolvedListQuery } from '../common/list-query';
 import { parseIsoDateTime } from '../common/validators';
 import { managerOf } from '../database/manager';
-import { keysetRows } from '../exports/keyset';
-import { MachineType } from '../inventory/inventory.entities';
+import { keysetRows } from '../exports/keyset.queries';
+import { MachineType } from '../inventory/machine-type.entity';
 import { VpnGateway } from '../vpn/gateways/vpn-gateway.entity';
 import { ChargeType } from '../common/states';
-import { Account, BillingSettings, LedgerEntry, Order, Price } from './billing.entities';
+import { Account } from './account.entity';
+import { BillingSettings } from './billing-settings.entity';
+import { LedgerEntry } from './ledger-entry.entity';
+import { Order } from './order.entity';
+import { Price } from './price.entity';
 import { BillingListQueryDto, LedgerListQueryDto, OrderListQueryDto } from './billing.dto';
 
 export const ORDER_SORT = { createdAt: 'o.created_at', amount: 'o.amount', periodEnd: 'o.period_end' };
@@ -29,7 +33,7 @@ export interface UsageRow {
   topped_up: string;
 }
 
-/** What BillingService reads and writes (the ledger's own statements are in ledger.ts). */
+/** What BillingService reads and writes (the ledger's own statements are in ledger.queries.ts). */
 export class BillingQueries {
   private readonly m: EntityManager;
   constructor(db: DataSource | EntityManager) {

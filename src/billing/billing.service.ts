@@ -8,7 +8,10 @@ import { Page, ResolvedListQuery } from '../common/list-query';
 import { Violation, violation } from '../common/violations';
 import { parseIsoDateTime } from '../common/validators';
 import { checkPeriod, expiryFrom } from '../vpn/gateways/gateway-rules';
-import { Account, BillingSettings, LedgerEntry, Order } from './billing.entities';
+import { Account } from './account.entity';
+import { BillingSettings } from './billing-settings.entity';
+import { LedgerEntry } from './ledger-entry.entity';
+import { Order } from './order.entity';
 import { BillingQueries } from './billing.queries';
 import {
   AccountDto,
@@ -26,7 +29,7 @@ import {
   UsageQueryDto,
 } from './billing.dto';
 import { checkCurrency, checkMinor, formatMoney, MAX_TOP_UP, MAX_UNIT_PRICE, orderAmount, unusedValue } from './billing-rules';
-import { billingSettings, lockAccount, post, priceOf } from './ledger';
+import { billingSettings, lockAccount, post, priceOf } from './ledger.queries';
 
 export const accountView = (a: Account): AccountDto => ({ tenantId: a.tenantId, balance: a.balance, currency: a.currency, updatedAt: a.updatedAt ?? null });
 

@@ -12,7 +12,7 @@ import {
 import { BillingService } from './billing.service';
 import { BillingSweeper } from './billing-sweeper.service';
 import { RenewalsService } from './renewals.service';
-import { chargeGateway } from './ledger';
+import { chargeGateway } from './ledger.queries';
 import { GATEWAY_CHARGER, GatewayCharger } from '../vpn/gateways/gateway-charger';
 
 export const BILLING_CONTROLLERS = [

@@ -4,11 +4,11 @@ import { DataSource } from 'typeorm';
 import { Conflict, NotFound, ValidationFailed } from '../common/errors';
 import { violation } from '../common/violations';
 import { JobDispatcher } from '../jobs/job-dispatcher';
-import { Order } from './billing.entities';
+import { Order } from './order.entity';
 import { RenewDto } from './billing.dto';
 import { checkRenewalPeriod } from './billing-rules';
-import { lockGateway, renewGateway } from './gateway-lifecycle';
-import { lockAccount } from './ledger';
+import { lockGateway, renewGateway } from './gateway-lifecycle.queries';
+import { lockAccount } from './ledger.queries';
 
 export interface RenewResult {
   order: Order;

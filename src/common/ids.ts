@@ -17,6 +17,14 @@ export const ID_PREFIX = {
   peer: 'rgw',
   tunnel: 'vpntnl',
   agentTarget: 'agt',
+  alertTemplate: 'alt',
+  alertChannel: 'chn',
+  alert: 'alert',
+  notification: 'ntf',
+  webhookDelivery: 'dlv',
+  order: 'ord',
+  ledgerEntry: 'led',
+  billingNotice: 'bnt',
 } as const;
 
 export function newId(prefix: string, length = 8): string {

@@ -9,7 +9,7 @@
 //      words ({ code: { zh, en } }); dates become Excel dates in UTC (the header says "(UTC)");
 //      numeric strings (PostgreSQL numeric) become numbers; null/undefined/'' an empty cell.
 //   2. Produce the rows as an AsyncIterable read page by page from PostgreSQL, in the list's order:
-//      keysetRawRows() (keyset.ts) for a builder that select()s just the exported columns (fast),
+//      keysetRawRows() (keyset.queries.ts) for a builder that select()s just the exported columns (fast),
 //      or keysetRows() for entities.
 //   3. In the controller, validate the query first (bad parameters must answer 400 before the
 //      download starts), then `await streamWorkbook(res, SHEET, rows, { lang: resolveLang(q.lang, al) })`

@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { Public } from '../auth/principal';
+import { HealthQueries } from './health.queries';
 import { JobDispatcher } from '../jobs/job-dispatcher';
 import { MIGRATIONS } from '../../migrations';
 
@@ -70,7 +71,7 @@ export class HealthController {
 
   private async dependencies(): Promise<HealthDto> {
     const [database, redis] = await Promise.all([
-      within(this.db.query('SELECT 1'), 2000).then(
+      within(new HealthQueries(this.db).ping(), 2000).then(
         () => 'up' as const,
         () => 'down' as const,
       ),
@@ -84,8 +85,7 @@ export class HealthController {
   }
 
   private async migrationsAtHead(): Promise<boolean> {
-    const rows: { name: string }[] = await this.db.query('SELECT name FROM migrations');
-    const applied = new Set(rows.map((r) => r.name));
+    const applied = await new HealthQueries(this.db).appliedMigrations();
     return MIGRATIONS.every((m) => applied.has(m.name));
   }
 }

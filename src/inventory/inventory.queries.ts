@@ -1,10 +1,15 @@
 import { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import { Tenant } from '../auth/tenant.entity';
-import { pageQuery } from '../common/list';
+import { pageQuery } from '../common/list.queries';
 import { Page, ResolvedListQuery } from '../common/list-query';
 import { managerOf } from '../database/manager';
 import { InventoryListQueryDto } from './inventory.dto';
-import { DataCenter, ExternalIp, Instance, MachineType, Subnet, Vpc } from './inventory.entities';
+import { DataCenter } from './data-center.entity';
+import { ExternalIp } from './external-ip.entity';
+import { Instance } from './instance.entity';
+import { MachineType } from './machine-type.entity';
+import { Subnet } from './subnet.entity';
+import { Vpc } from './vpc.entity';
 
 export type InventoryFilters = Pick<InventoryListQueryDto, 'tenantId' | 'vpcId' | 'subnetId' | 'dataCenterId'>;
 export type InventoryKind = 'dataCenter' | 'machineType' | 'vpc' | 'subnet' | 'externalIp' | 'instance';

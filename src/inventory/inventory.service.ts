@@ -16,7 +16,12 @@ import {
   CreateVpcDto,
   UpdateSubnetDto,
 } from './inventory.dto';
-import { DataCenter, ExternalIp, Instance, MachineType, Subnet, Vpc } from './inventory.entities';
+import { DataCenter } from './data-center.entity';
+import { ExternalIp } from './external-ip.entity';
+import { Instance } from './instance.entity';
+import { MachineType } from './machine-type.entity';
+import { Subnet } from './subnet.entity';
+import { Vpc } from './vpc.entity';
 import { InventoryFilters, InventoryKind, InventoryQueries } from './inventory.queries';
 
 const unique = (field: string, value: unknown, what: string) =>

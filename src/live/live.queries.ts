@@ -1,5 +1,5 @@
 import { DataSource, EntityManager } from 'typeorm';
-import { Alert } from '../alerts/alert.entities';
+import { Alert } from '../alerts/alert.entity';
 import { managerOf } from '../database/manager';
 
 /** A version per topic: it changes whenever something a page of that topic shows has changed. */

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsString } from 'class-validator';
-import { Aggregate, AGGREGATES } from './series-sql';
+import { Aggregate, AGGREGATES } from './series.queries';
 import { MAX_POINTS, MAX_SPAN_DAYS, RANGE_NAMES } from './metrics-window';
 import { Optional } from '../common/validators';
 

@@ -19,7 +19,7 @@ export class MonitoringQueries {
     this.m = managerOf(db);
   }
 
-  /** Runs one of series-sql.ts's statements for a resource over the window: a row per step. */
+  /** Runs one of series.queries.ts's statements for a resource over the window: a row per step. */
   series(sql: string, id: string, w: MetricsWindow): Promise<Record<string, number>[]> {
     return this.m.query(sql, [id, w.stepSeconds, w.from, w.to]);
   }

@@ -7,8 +7,8 @@ import { TunnelsService } from '../vpn/tunnels/tunnels.service';
 import { GatewayMetricsDto, GatewaySeriesDto, MetricsQueryDto, TunnelMetricsDto, TunnelSeriesDto } from './metrics.dto';
 import { MetricsWindow, resolveWindow } from './metrics-window';
 import { MonitoringQueries } from './monitoring.queries';
-import { GATEWAY_SERIES, seriesSqlFor, TUNNEL_SERIES } from './series-sql';
-import type { Aggregate } from './series-sql';
+import { GATEWAY_SERIES, seriesSqlFor, TUNNEL_SERIES } from './series.queries';
+import type { Aggregate } from './series.queries';
 
 type Point = [number, number];
 

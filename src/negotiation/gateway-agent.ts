@@ -10,7 +10,7 @@ import { MssClamp, syncMssClamps } from './mss-clamp';
 import { optionsOf } from '../strongswan/tunnel-model';
 import { GATEWAY_VPC_IFACE } from './host/gateway-names';
 import { KeyedLimiter } from './keyed-mutex';
-import { DesiredTunnel, NegotiationStore } from './negotiation-store';
+import { DesiredTunnel, NegotiationStore } from './negotiation.queries';
 import { RetryTimings } from './retry-policy';
 import { NegotiatorDeps, TunnelNegotiator, TunnelStateStore } from './tunnel-negotiator';
 

@@ -2,14 +2,13 @@
 // Desired state is read from PostgreSQL each time, so a duplicate, late or lost job is harmless.
 import { DataSource } from 'typeorm';
 import { describeError } from '../common/dependency-errors';
-import { VpnTunnel } from '../vpn/tunnels/vpn-tunnel.entity';
 import { GatewayAgent } from './gateway-agent';
 import { GatewayHostRuntime } from './host/gateway-host';
 import { GatewayPlacement } from './host/gateway-network';
 import { preloadTunnels } from './tunnel-preload';
 import { KeyedMutex } from './keyed-mutex';
 import { OwnershipFence } from '../hosts/host-lease';
-import { ClaimedGateway, NegotiationStore } from './negotiation-store';
+import { ClaimedGateway, NegotiationStore } from './negotiation.queries';
 import { FencedStore } from './state-writer';
 import { RetryTimings } from './retry-policy';
 import { TunnelStateStore } from './tunnel-negotiator';
@@ -225,8 +224,7 @@ export class HostController {
   }
 
   private async gatewayOf(tunnelId: string): Promise<string | null> {
-    const t = await this.o.db.getRepository(VpnTunnel).findOne({ where: { id: tunnelId }, select: { id: true, gatewayId: true } });
-    return t?.gatewayId ?? null;
+    return this.o.store.gatewayOfTunnel(tunnelId);
   }
 
   /**

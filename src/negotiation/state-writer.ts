@@ -6,7 +6,7 @@
 import { describeError, unavailableDependency } from '../common/dependency-errors';
 import { ConnectionState } from '../common/states';
 import { PairState } from '../vpn/tunnels/vpn-tunnel.entity';
-import { NegotiationStore, StoredFailure, TunnelEventInput } from './negotiation-store';
+import { NegotiationStore, StoredFailure, TunnelEventInput } from './negotiation.queries';
 import type { TunnelStateStore } from './tunnel-negotiator';
 import { OwnershipFence } from '../hosts/host-lease';
 import { KeyedLimiter } from './keyed-mutex';

@@ -4,7 +4,7 @@
 import { tunnel } from '../strongswan/__golden__/cases';
 import { childNames } from '../strongswan/vici-conn';
 import { ControlResult, ViciCommands } from '../vici';
-import { NegotiationStore } from './negotiation-store';
+import { NegotiationStore } from './negotiation.queries';
 import { TunnelNegotiator } from './tunnel-negotiator';
 
 const v1Two = tunnel({ ike: { version: 'v1', exchangeMode: 'main' }, remoteCidrs: ['10.23.0.0/16', '10.25.0.0/16'] });

@@ -25,7 +25,7 @@ import {
   versionOrModeMismatch,
 } from '../strongswan/failure-reasons';
 import { Decision, INITIAL, NegotiationState, onDown, onFailure, onSuccess, RetryTimings } from './retry-policy';
-import { DesiredTunnel, NegotiationStore, StoredFailure, TunnelEventInput } from './negotiation-store';
+import { DesiredTunnel, NegotiationStore, StoredFailure, TunnelEventInput } from './negotiation.queries';
 
 /** What the negotiator writes about its tunnel (NegotiationStore, or its write-behind front). */
 export type TunnelStateStore = Pick<NegotiationStore, 'markApplied' | 'markTunnelError' | 'setConnection' | 'setDegraded' | 'setPairStates' | 'recordEvent'>;

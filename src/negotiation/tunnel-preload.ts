@@ -7,7 +7,7 @@ import { renderLoadConn, renderLoadShared } from '../strongswan/vici-conn';
 import { ViciCommands, ViciSession } from '../vici';
 import { syncGatewayRouting } from './gateway-routes';
 import { GATEWAY_VPC_IFACE } from './host/gateway-names';
-import { DesiredTunnel } from './negotiation-store';
+import { DesiredTunnel } from './negotiation.queries';
 
 export interface PreloadTarget {
   namespace: string;

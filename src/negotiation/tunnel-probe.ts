@@ -6,7 +6,7 @@ import { ViciCommands, ViciSession } from '../vici';
 import { run } from './host/exec';
 import { ProbeResult, TunnelProbe } from '../jobs/job-catalogue';
 import { connName, isAnyPeer } from '../strongswan/tunnel-model';
-import { DesiredTunnel } from './negotiation-store';
+import { DesiredTunnel } from './negotiation.queries';
 
 const PROBE_SCRIPT = join(__dirname, 'host', 'ike-probe.js');
 

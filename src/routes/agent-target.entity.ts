@@ -1,6 +1,7 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne } from 'typeorm';
 import { CreatedAt, IdColumn, RefColumn } from '../database/columns';
-import { Instance, Vpc } from '../inventory/inventory.entities';
+import { Instance } from '../inventory/instance.entity';
+import { Vpc } from '../inventory/vpc.entity';
 
 export const AGENT_TARGET_KINDS = ['instance', 'vpc_router'] as const;
 export type AgentTargetKind = (typeof AGENT_TARGET_KINDS)[number];

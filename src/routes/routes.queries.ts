@@ -1,5 +1,5 @@
 import { DataSource, EntityManager, EntityNotFoundError, FindOptionsWhere, In, IsNull, Not } from 'typeorm';
-import { Subnet } from '../inventory/inventory.entities';
+import { Subnet } from '../inventory/subnet.entity';
 import { AgentTarget } from './agent-target.entity';
 import { RoutingTunnel } from './desired-routes';
 

@@ -1,7 +1,7 @@
 // Billing against the real database: prices, quotes, orders, the balance and its ledger, refusals
 // that change nothing, renewal ranges, and the sweep (expiry, auto-renewal, notices, release),
 // driven by moving expires_at in the database and calling POST /billing/sweep (no sleeping).
-import { observeTunnels } from '../../src/alerts/alert-sources';
+import { observeTunnels } from '../../src/alerts/alert-sources.queries';
 import * as ExcelJS from 'exceljs';
 import { Client } from 'pg';
 import { desiredRoutes } from '../../src/routes/desired-routes';

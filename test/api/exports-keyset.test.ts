@@ -5,8 +5,8 @@
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { keysetRawRows, keysetRows } from '../../src/exports/keyset';
-import { ExternalIp } from '../../src/inventory/inventory.entities';
+import { keysetRawRows, keysetRows } from '../../src/exports/keyset.queries';
+import { ExternalIp } from '../../src/inventory/external-ip.entity';
 import { PeerGateway } from '../../src/vpn/peers/peer-gateway.entity';
 import { startTestApi, TestApi } from '../support/api';
 

@@ -5,7 +5,7 @@ import { randomBytes } from 'crypto';
 import * as ExcelJS from 'exceljs';
 import { DataSource } from 'typeorm';
 import { SecretBox } from '../../src/common/secret-box';
-import { NegotiationStore } from '../../src/negotiation/negotiation-store';
+import { NegotiationStore } from '../../src/negotiation/negotiation.queries';
 import { startTestApi, TestApi } from '../support/api';
 import { client, createTenantWorld, gatewayBody, TenantWorld, tunnelBody } from '../support/fixtures';
 

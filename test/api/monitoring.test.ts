@@ -4,7 +4,7 @@
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../src/database/data-source';
-import { SampleStore } from '../../src/monitoring/sample-store';
+import { SampleStore } from '../../src/monitoring/sample-store.queries';
 import { startTestApi, TestApi } from '../support/api';
 import { client, createTenantWorld, gatewayBody, TenantWorld, tunnelBody } from '../support/fixtures';
 

@@ -1,7 +1,7 @@
 import type { ChildSaInfo, IkeSaEntry } from '../../vici';
 import { MetricsCollector, MonitoredGateway } from './collector';
 import { Traffic } from '../../monitoring/rates';
-import { GatewaySampleRow, SampleStore, TunnelSampleRow } from '../../monitoring/sample-store';
+import { GatewaySampleRow, SampleStore, TunnelSampleRow } from '../../monitoring/sample-store.queries';
 
 const P = 'ipsvpn_';
 

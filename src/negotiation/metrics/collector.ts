@@ -9,7 +9,7 @@ import type { IkeSaEntry } from '../../vici';
 import { NicReader, readExternalNic } from './nic';
 import { accumulate, NO_TRAFFIC, nicTraffic, SaBaseline, toRates, Traffic, tunnelTraffic, utilization } from '../../monitoring/rates';
 import { tunnelSaViews } from '../../monitoring/sa-view';
-import { GatewaySampleRow, MonitoredGatewayRow, SampleStore, TunnelSampleRow } from '../../monitoring/sample-store';
+import { GatewaySampleRow, MonitoredGatewayRow, SampleStore, TunnelSampleRow } from '../../monitoring/sample-store.queries';
 
 /** What the collector needs from a gateway's agent (GatewayAgent implements it). */
 export interface MonitoredGateway {

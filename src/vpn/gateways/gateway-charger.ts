@@ -1,6 +1,6 @@
 // A gateway purchase is paid in the purchase's own transaction: a refused charge leaves no gateway,
 // no bound address, no order and no ledger entry. Billing provides the charge (billing.wiring.ts
-// binds GATEWAY_CHARGER to ledger.ts's chargeGateway), so vpn/ does not import billing/, which
+// binds GATEWAY_CHARGER to ledger.queries.ts's chargeGateway), so vpn/ does not import billing/, which
 // imports vpn/ for the gateways it renews and expires (folder-imports.spec.ts keeps that one-way).
 import { EntityManager } from 'typeorm';
 import { ChargeType } from '../../common/states';

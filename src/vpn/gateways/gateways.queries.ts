@@ -1,10 +1,14 @@
 import { DataSource, EntityManager, In } from 'typeorm';
-import { pageQuery } from '../../common/list';
+import { pageQuery } from '../../common/list.queries';
 import { managerOf } from '../../database/manager';
 import { Page, ResolvedListQuery } from '../../common/list-query';
-import { keysetRawRows } from '../../exports/keyset';
+import { keysetRawRows } from '../../exports/keyset.queries';
 import type { GatewayExportRow } from '../vpn-sheets';
-import { ExternalIp, Instance, MachineType, Subnet, Vpc } from '../../inventory/inventory.entities';
+import { ExternalIp } from '../../inventory/external-ip.entity';
+import { Instance } from '../../inventory/instance.entity';
+import { MachineType } from '../../inventory/machine-type.entity';
+import { Subnet } from '../../inventory/subnet.entity';
+import { Vpc } from '../../inventory/vpc.entity';
 import { VpnTunnel } from '../tunnels/vpn-tunnel.entity';
 import { GatewayListQueryDto } from './gateway.dto';
 import { VpnGateway } from './vpn-gateway.entity';

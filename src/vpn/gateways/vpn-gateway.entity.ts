@@ -1,7 +1,10 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne } from 'typeorm';
 import { Tenant } from '../../auth/tenant.entity';
 import { CreatedAt, IdColumn, RefColumn, UpdatedAt } from '../../database/columns';
-import { ExternalIp, MachineType, Subnet, Vpc } from '../../inventory/inventory.entities';
+import { ExternalIp } from '../../inventory/external-ip.entity';
+import { MachineType } from '../../inventory/machine-type.entity';
+import { Subnet } from '../../inventory/subnet.entity';
+import { Vpc } from '../../inventory/vpc.entity';
 import { GatewayHost } from '../../hosts/gateway-host.entity';
 import { ChargeType, GatewayState } from '../../common/states';
 

@@ -1,10 +1,10 @@
 import { DataSource, EntityManager, In, Not } from 'typeorm';
-import { pageQuery } from '../../common/list';
+import { pageQuery } from '../../common/list.queries';
 import { Page, ResolvedListQuery } from '../../common/list-query';
 import { managerOf } from '../../database/manager';
-import { keysetRawRows } from '../../exports/keyset';
+import { keysetRawRows } from '../../exports/keyset.queries';
 import type { PeerExportRow } from '../vpn-sheets';
-import { ExternalIp } from '../../inventory/inventory.entities';
+import { ExternalIp } from '../../inventory/external-ip.entity';
 import { VpnTunnel } from '../tunnels/vpn-tunnel.entity';
 import { PeerGateway } from './peer-gateway.entity';
 

@@ -1,4 +1,4 @@
-import { Subnet } from '../../inventory/inventory.entities';
+import { Subnet } from '../../inventory/subnet.entity';
 import { TunnelDto } from './tunnel.dto';
 import { ANY_PEER } from '../../strongswan/tunnel-model';
 import { VpnTunnel } from './vpn-tunnel.entity';

@@ -1,18 +1,20 @@
 import { DataSource, EntityManager, In, Not, SelectQueryBuilder } from 'typeorm';
 import { Conflict } from '../../common/errors';
-import { pageByIds } from '../../common/list';
+import { pageByIds } from '../../common/list.queries';
 import { managerOf } from '../../database/manager';
 import { Page, ResolvedListQuery } from '../../common/list-query';
 import { violation } from '../../common/violations';
-import { keysetRawRows } from '../../exports/keyset';
+import { keysetRawRows } from '../../exports/keyset.queries';
 import type { TunnelExportRow } from '../vpn-sheets';
-import { Subnet, Vpc } from '../../inventory/inventory.entities';
+import { Subnet } from '../../inventory/subnet.entity';
+import { Vpc } from '../../inventory/vpc.entity';
 import { VpnGateway } from '../gateways/vpn-gateway.entity';
 import { PeerGateway } from '../peers/peer-gateway.entity';
 import { IkePolicy } from '../../policy/policy';
 import { TunnelSubnets } from './tunnel-rules';
 import { TunnelListQueryDto } from './tunnel.dto';
-import { TunnelPair, VpnTunnel } from './vpn-tunnel.entity';
+import { TunnelPair } from './tunnel-pair.entity';
+import { VpnTunnel } from './vpn-tunnel.entity';
 
 export const TUNNEL_SORT = {
   createdAt: 't.created_at',

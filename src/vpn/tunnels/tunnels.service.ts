@@ -7,10 +7,10 @@ import type { TunnelExportRow, TunnelLogExportRow } from '../vpn-sheets';
 import { Page, ResolvedListQuery } from '../../common/list-query';
 import { SECRET_BOX, SecretBox } from '../../common/secret-box';
 import { Violation, violation } from '../../common/violations';
-import { Subnet } from '../../inventory/inventory.entities';
+import { Subnet } from '../../inventory/subnet.entity';
 import { JobDispatcher } from '../../jobs/job-dispatcher';
 import { RoutesService } from '../../routes/routes.service';
-import { defaultTemplateId } from '../../alerts/default-template';
+import { defaultTemplateId } from '../../alerts/default-template.queries';
 import { tenantFailureMessage } from '../tenant-reasons';
 import { checkIkePolicy, checkIpsecPolicy, IkePolicy, IpsecPolicy } from '../../policy/policy';
 import {
@@ -23,7 +23,7 @@ import {
   remoteMustUpdate,
 } from './tunnel-rules';
 import { checkTunnelOptions } from '../../policy/tunnel-options';
-import { tunnelLogPage } from './tunnel-log';
+import { tunnelLogPage } from './tunnel-log.queries';
 import { CreateTunnelDto, TunnelListQueryDto, TunnelLogQueryDto, UpdateIkePolicyDto, UpdateSubnetsDto, UpdateTunnelOptionsDto } from './tunnel.dto';
 import { VpnTunnel } from './vpn-tunnel.entity';
 import { finalizeTunnelDeletion, TunnelFilters, TunnelPairs, TunnelQueries } from './tunnels.queries';

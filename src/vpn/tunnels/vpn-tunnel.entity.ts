@@ -1,7 +1,6 @@
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, JoinColumn, ManyToOne } from 'typeorm';
 import { Tenant } from '../../auth/tenant.entity';
 import { CreatedAt, IdColumn, RefColumn, UpdatedAt } from '../../database/columns';
-import { Subnet, Vpc } from '../../inventory/inventory.entities';
 import { IkePolicy, IpsecPolicy } from '../../policy/policy';
 import { InitiatorMode } from '../../strongswan/tunnel-model';
 import { DpdOptions } from '../../policy/tunnel-options';
@@ -69,19 +68,4 @@ export class VpnTunnel {
   @Column({ type: 'timestamptz', default: () => 'now()' }) stateChangedAt: Date;
   @CreatedAt() createdAt: Date;
   @UpdatedAt() updatedAt: Date;
-}
-
-/**
- * One row per (local subnet, remote CIDR) of a tunnel. The primary key makes the spec's rule
- * "a pair exists in only one tunnel of a VPC" hold even when two creates race.
- */
-@Entity('vpn_tunnel_pairs')
-export class TunnelPair {
-  @PrimaryColumn({ type: 'varchar', length: 32 }) vpcId: string;
-  @ManyToOne(() => Vpc, { onDelete: 'RESTRICT' }) @JoinColumn({ name: 'vpc_id' }) vpc?: Vpc;
-  @PrimaryColumn({ type: 'varchar', length: 32 }) localSubnetId: string;
-  @ManyToOne(() => Subnet, { onDelete: 'RESTRICT' }) @JoinColumn({ name: 'local_subnet_id' }) localSubnet?: Subnet;
-  @PrimaryColumn({ type: 'varchar', length: 18 }) remoteCidr: string;
-  @Column(RefColumn()) @Index() tunnelId: string;
-  @ManyToOne(() => VpnTunnel, { onDelete: 'CASCADE' }) @JoinColumn({ name: 'tunnel_id' }) tunnel?: VpnTunnel;
 }

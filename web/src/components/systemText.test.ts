@@ -1,5 +1,5 @@
 // Text the API writes in English into stored rows, shown in the page's language: every gateway
-// state reason a tenant can read (src/vpn/tenant-reasons.ts, src/billing/gateway-lifecycle.ts,
+// state reason a tenant can read (src/vpn/tenant-reasons.ts, src/billing/gateway-lifecycle.queries.ts,
 // src/vpn/gateways/gateways.service.ts) and every remote-configuration vendor (src/remote-config/vendors.ts).
 import i18next from 'i18next';
 import { describe, expect, it } from 'vitest';

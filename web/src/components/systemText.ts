@@ -3,7 +3,7 @@
 import type { TFunction } from 'i18next';
 import { fmtTime } from './format';
 
-const DEFAULT_TEMPLATE_NAME = 'Default'; // src/alerts/default-template.ts
+const DEFAULT_TEMPLATE_NAME = 'Default'; // src/alerts/default-template.queries.ts
 const DEFAULT_TEMPLATE_DESCRIPTION = 'Created for every tenant: a tunnel down for 3 periods notifies in the console';
 
 export function templateName(name: string, t: TFunction): string {

@@ -2,12 +2,16 @@
 // row, the console notification and the webhook deliveries (an outbox the sender drains), so a
 // crash never leaves an alert without its notifications or notifies twice.
 import { DataSource, In } from 'typeorm';
-import { newId } from '../common/ids';
+import { ID_PREFIX, newId } from '../common/ids';
 import { Evaluation } from './alert-evaluation';
 import { AlertFacts, alertMessage, webhookBody } from './alert-messages';
 import { AlertRule } from './alert-metrics';
-import { Alert, ALERT_ID_PREFIX, AlertState, AlertTemplate, Notification, WebhookDelivery } from './alert.entities';
-import { Observation } from './alert-sources';
+import { Alert } from './alert.entity';
+import { AlertState } from './alert-state.entity';
+import { AlertTemplate } from './alert-template.entity';
+import { Notification } from './notification.entity';
+import { WebhookDelivery } from './webhook-delivery.entity';
+import { Observation } from './alert-sources.queries';
 
 export interface Transition {
   period: number;
@@ -46,7 +50,7 @@ export class AlertStore {
     return this.db.transaction(async (m) => {
       const { result, observation: o, stored, now } = t;
       const event = result.event;
-      const alertId = event === 'firing' ? newId(ALERT_ID_PREFIX.alert) : event === 'resolved' ? null : (stored?.alertId ?? null);
+      const alertId = event === 'firing' ? newId(ID_PREFIX.alert) : event === 'resolved' ? null : (stored?.alertId ?? null);
       const fields = { status: result.next.status, breaches: result.next.breaches, lastValue: t.value, lastPeriod: String(t.period), alertId };
       if (stored) {
         const res = await m
@@ -113,7 +117,7 @@ export class AlertStore {
       for (const channel of t.template.channels) {
         if (channel.type === 'console') {
           await m.insert(Notification, {
-            id: newId(ALERT_ID_PREFIX.notification),
+            id: newId(ID_PREFIX.notification),
             tenantId: o.tenantId,
             alertId: facts.id,
             event,
@@ -125,7 +129,7 @@ export class AlertStore {
             createdAt: now,
           });
         } else {
-          const id = newId(ALERT_ID_PREFIX.delivery);
+          const id = newId(ID_PREFIX.webhookDelivery);
           await m.insert(WebhookDelivery, {
             id,
             tenantId: o.tenantId,

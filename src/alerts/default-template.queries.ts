@@ -2,10 +2,10 @@
 // lazily the first time the tenant lists templates or creates a template, gateway or tunnel. New
 // gateways and tunnels are bound to it. Callable inside the caller's transaction.
 import { DataSource, EntityManager } from 'typeorm';
-import { newId } from '../common/ids';
+import { ID_PREFIX, newId } from '../common/ids';
 import { managerOf } from '../database/manager';
 import { DEFAULT_RULE } from './alert-metrics';
-import { ALERT_ID_PREFIX, AlertTemplate, StoredChannel } from './alert.entities';
+import { AlertTemplate, StoredChannel } from './alert-template.entity';
 
 export const DEFAULT_TEMPLATE_NAME = 'Default';
 export const DEFAULT_TEMPLATE_DESCRIPTION = 'Created for every tenant: a tunnel down for 3 periods notifies in the console';
@@ -14,8 +14,8 @@ export async function defaultTemplateId(db: DataSource | EntityManager, tenantId
   const m = managerOf(db);
   const existing = await m.findOne(AlertTemplate, { where: { tenantId, isDefault: true }, select: { id: true } });
   if (existing) return existing.id;
-  const id = newId(ALERT_ID_PREFIX.template);
-  const channels: StoredChannel[] = [{ id: newId(ALERT_ID_PREFIX.channel), type: 'console' }];
+  const id = newId(ID_PREFIX.alertTemplate);
+  const channels: StoredChannel[] = [{ id: newId(ID_PREFIX.alertChannel), type: 'console' }];
   // Two first requests may race: the loser inserts nothing and reads the winner's row. Its conflict
   // can surface on either unique index (one default per tenant; names unique per tenant), so the
   // ON CONFLICT names none (a bench's concurrent first creates got a 500 from the name index).

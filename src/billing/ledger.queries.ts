@@ -5,11 +5,15 @@
 import { HttpStatus } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { Conflict, DomainError } from '../common/errors';
-import { newId } from '../common/ids';
+import { ID_PREFIX, newId } from '../common/ids';
 import { managerOf } from '../database/manager';
 import { violation } from '../common/violations';
 import { ChargeType } from '../common/states';
-import { Account, BILLING_ID_PREFIX, BillingSettings, LedgerEntry, LedgerKind, Order, OrderKind, Price } from './billing.entities';
+import { Account } from './account.entity';
+import { BillingSettings } from './billing-settings.entity';
+import { LedgerEntry, LedgerKind } from './ledger-entry.entity';
+import { Order, OrderKind } from './order.entity';
+import { Price } from './price.entity';
 import { formatMoney, orderAmount } from './billing-rules';
 
 /** 402: the balance does not cover the order. The violation's value says how much is missing. */
@@ -67,7 +71,7 @@ export async function post(m: EntityManager, account: Account, mv: Movement): Pr
   if (mv.amount < 0 && account.balance + mv.amount < 0) throw new InsufficientBalance(-mv.amount, account.balance, account.currency);
   const balanceAfter = account.balance + mv.amount;
   const entry = m.create(LedgerEntry, {
-    id: newId(BILLING_ID_PREFIX.ledger),
+    id: newId(ID_PREFIX.ledgerEntry),
     tenantId: account.tenantId,
     kind: mv.kind,
     amount: mv.amount,
@@ -123,7 +127,7 @@ export async function chargeGateway(m: EntityManager, c: GatewayCharge): Promise
   if (price.currency !== account.currency) throw currencyMismatch(price.currency, account.currency);
   if (account.balance < amount) throw new InsufficientBalance(amount, account.balance, account.currency);
   const order = m.create(Order, {
-    id: newId(BILLING_ID_PREFIX.order),
+    id: newId(ID_PREFIX.order),
     tenantId: c.tenantId,
     kind: c.kind,
     gatewayId: c.gateway.id,

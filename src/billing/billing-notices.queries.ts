@@ -4,9 +4,11 @@
 // A notice is recorded once per gateway, kind and expiry (unique index), inside the caller's
 // transaction: two sweeps, or a sweep run twice, notify once.
 import { EntityManager } from 'typeorm';
-import { ALERT_ID_PREFIX, AlertTemplate, Notification, WebhookDelivery } from '../alerts/alert.entities';
-import { newId } from '../common/ids';
-import { BILLING_ID_PREFIX, BillingNotice, NoticeKind } from './billing.entities';
+import { AlertTemplate } from '../alerts/alert-template.entity';
+import { Notification } from '../alerts/notification.entity';
+import { WebhookDelivery } from '../alerts/webhook-delivery.entity';
+import { ID_PREFIX, newId } from '../common/ids';
+import { BillingNotice, NoticeKind } from './billing-notice.entity';
 
 export interface NoticeGateway {
   id: string;
@@ -25,7 +27,7 @@ export async function sendNotice(
   webhookMaxAttempts: number,
   now = new Date(),
 ): Promise<{ sent: boolean; deliveries: number }> {
-  const id = newId(BILLING_ID_PREFIX.notice);
+  const id = newId(ID_PREFIX.billingNotice);
   const text = message.length > 512 ? `${message.slice(0, 509)}...` : message;
   const inserted = await m
     .createQueryBuilder()
@@ -38,7 +40,7 @@ export async function sendNotice(
   if (!(inserted.raw as unknown[]).length) return { sent: false, deliveries: 0 };
 
   await m.insert(Notification, {
-    id: newId(ALERT_ID_PREFIX.notification),
+    id: newId(ID_PREFIX.notification),
     tenantId: g.tenantId,
     alertId: id,
     event: kind as never,
@@ -55,7 +57,7 @@ export async function sendNotice(
   let deliveries = 0;
   for (const channel of template?.channels ?? []) {
     if (channel.type !== 'webhook') continue;
-    const deliveryId = newId(ALERT_ID_PREFIX.delivery);
+    const deliveryId = newId(ID_PREFIX.webhookDelivery);
     const body = JSON.stringify({
       event: `billing.${kind}`,
       deliveryId,

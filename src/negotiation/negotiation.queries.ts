@@ -8,7 +8,9 @@ import { firstHost } from '../common/cidr';
 import { unavailableDependency } from '../common/dependency-errors';
 import { SecretBox } from '../common/secret-box';
 import { returnedRows } from '../database/manager';
-import { ExternalIp, Subnet, Vpc } from '../inventory/inventory.entities';
+import { ExternalIp } from '../inventory/external-ip.entity';
+import { Subnet } from '../inventory/subnet.entity';
+import { Vpc } from '../inventory/vpc.entity';
 import { RenderableTunnel } from '../strongswan/tunnel-model';
 import { VpnGateway } from '../vpn/gateways/vpn-gateway.entity';
 import { finalizeGatewayDeletion } from '../vpn/gateways/gateways.queries';
@@ -61,6 +63,12 @@ export class NegotiationStore {
   /** Never awaited: a Redis outage must not hold up a state write (nor what follows it). */
   private notifyRoutes(vpcId: string): void {
     void this.routesChanged(vpcId).catch(() => undefined);
+  }
+
+  /** The gateway a tunnel belongs to (null when the tunnel is gone). */
+  async gatewayOfTunnel(tunnelId: string): Promise<string | null> {
+    const t = await this.db.getRepository(VpnTunnel).findOne({ where: { id: tunnelId }, select: { id: true, gatewayId: true } });
+    return t?.gatewayId ?? null;
   }
 
   /**

@@ -6,9 +6,9 @@ import { finalizeGatewayDeletion } from '../vpn/gateways/gateways.queries';
 import { VpnGateway } from '../vpn/gateways/vpn-gateway.entity';
 import { finalizeTunnelDeletion } from '../vpn/tunnels/tunnels.queries';
 import { VpnTunnel } from '../vpn/tunnels/vpn-tunnel.entity';
-import { Order, OrderKind } from './billing.entities';
+import { Order, OrderKind } from './order.entity';
 import { renewalPeriod } from './billing-rules';
-import { chargeGateway } from './ledger';
+import { chargeGateway } from './ledger.queries';
 
 export const EXPIRED_FAILURE_CODE = 'gateway_expired';
 
