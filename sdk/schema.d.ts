@@ -3345,7 +3345,7 @@ export interface components {
             gatewayId: string;
             /**
              * @description The gateway's bandwidth (Mbit/s), the base of txUtilization
-             * @example 400
+             * @example 300
              */
             bandwidthMbps: number;
             series: components["schemas"]["GatewaySeriesDto"];
