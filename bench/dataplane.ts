@@ -10,13 +10,17 @@
 //  - bare/<esp>: the same namespaces with a charon in each router (the gateway's own plugin list
 //    and libipsec, connections loaded with swanctl), one per ESP proposal of BENCH_BARE_ESP
 //    ("aes128-sha1,aes128gcm16");
-//  - product: a VPC instance -> the product's gateway -> the lab internet -> a lab site built from
-//    the downloaded remote config -> the site's host, with the tunnel's default policies (ESP
-//    aes128/sha1), unless BENCH_SKIP_PRODUCT=1.
-// ratio = product / bare with the same ESP proposal. Also: the load average and the charons' CPU.
+//  - product/<esp>: a VPC instance -> the product's gateway -> the lab internet -> a lab site built
+//    from the downloaded remote config -> the site's host, one tunnel (and site) per ESP proposal of
+//    BENCH_PRODUCT_ESP (the same as BENCH_BARE_ESP by default; aes128-sha1 is the default IPsec
+//    policy, aes128gcm16 a policy with encryptionAlgorithm aes128gcm16), unless BENCH_SKIP_PRODUCT=1.
+// ratio = product / bare with the same ESP proposal (ratio.productOverBare is the default
+// proposal's, ratio.perProposal each one's). Also: the load average, each charon's CPU share and
+// its CPU per 100 MB carried (cpuMsPer100MB: what a core pays per byte, which load on a shared
+// machine disturbs less than the rate does).
 // Exit status 0 measured (the 90 % target is reported, not enforced), 1 failure.
 import { ChildProcess, execFileSync, spawn } from 'child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { cpus, loadavg, tmpdir } from 'os';
 import { join } from 'path';
 import { splitConfigBundle } from '../lab/config-bundle';
@@ -31,6 +35,15 @@ const env = process.env;
 const SECONDS = num('BENCH_SECONDS', 10);
 const REPEATS = num('BENCH_REPEATS', 2);
 const BARE_ESP = (env.BENCH_BARE_ESP ?? 'aes128-sha1,aes128gcm16').split(',').filter(Boolean);
+const PRODUCT_ESP = (env.BENCH_PRODUCT_ESP ?? BARE_ESP.join(',')).split(',').filter(Boolean);
+const DEFAULT_ESP = 'aes128-sha1';
+// The product's IPsec policy for each proposal the bench knows (IKEv2, the default IKE policy).
+const PRODUCT_POLICIES: Record<string, Record<string, string> | undefined> = {
+  'aes128-sha1': undefined, // the default IPsec policy
+  aes128gcm16: { encryptionAlgorithm: 'aes128gcm16' },
+  'aes256-sha256': { encryptionAlgorithm: 'aes256', authAlgorithm: 'sha256' },
+  aes256gcm16: { encryptionAlgorithm: 'aes256gcm16' },
+};
 const CHARON = '/usr/lib/ipsec/charon';
 const TARGET_RATIO = 0.9;
 const tag = Math.random().toString(36).slice(2, 7);
@@ -52,26 +65,131 @@ function ensureIperf(): void {
   }
 }
 
-/** One iperf3 TCP stream from `clientNs` to `server` (an iperf3 -s runs in `serverNs`); bits/s received. */
-async function iperf(clientNs: string, serverNs: string, server: string): Promise<number> {
+/** One iperf3 TCP stream from `clientNs` to `server` (an iperf3 -s runs in `serverNs`); bits/s and bytes received. */
+async function iperf(clientNs: string, serverNs: string, server: string): Promise<{ bps: number; bytes: number; mss?: number }> {
   const srv = spawn('ip', ['netns', 'exec', serverNs, 'iperf3', '-s', '-1', '-B', server], { stdio: 'ignore' });
   children.push(srv);
   await sleep(300);
   try {
     const out = inNs(clientNs, ['iperf3', '-c', server, '-t', String(SECONDS), '-J']);
-    const result = JSON.parse(out) as { end?: { sum_received?: { bits_per_second?: number } }; error?: string };
+    const result = JSON.parse(out) as {
+      start?: { tcp_mss_default?: number };
+      end?: { sum_received?: { bits_per_second?: number; bytes?: number } };
+      error?: string;
+    };
     if (result.error || !result.end?.sum_received?.bits_per_second) throw new Error(`iperf3: ${result.error ?? out.slice(0, 300)}`);
-    return result.end.sum_received.bits_per_second;
+    return { bps: result.end.sum_received.bits_per_second, bytes: result.end.sum_received.bytes ?? 0, mss: result.start?.tcp_mss_default };
   } finally {
     srv.kill('SIGKILL');
   }
 }
 
-async function best(what: string, run: () => Promise<number>): Promise<{ mbitPerSecond: number; runs: number[] }> {
+interface Figure {
+  mbitPerSecond: number;
+  runs: number[];
+  /** Per charon (by role): its CPU share over the repeats (100 = one core) and CPU ms per 100 MB carried. */
+  charons?: Record<string, { cpuPercent: number | null; cpuMsPer100MB: number | null }>;
+  /** The sender's TCP MSS (iperf3) and the packets libipsec's TUN device on the sending side took: how big a packet each ESP packet carried. */
+  senderMss?: number;
+  tun?: { packets: number; bytesPerPacket: number };
+  /** Cores each command name used meanwhile on the whole machine (other runs included): who competed. */
+  coresByCommand?: Record<string, number>;
+}
+
+/** CPU seconds (user + system) of every process on the machine so far, summed by command name. */
+function cpuByCommand(): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(comm, (out.get(comm) ?? 0) + (Number(f[11]) + Number(f[12])) / 100);
+    } catch {
+      /* exited */
+    }
+  }
+  return out;
+}
+
+/** Who took the machine's CPU between two cpuByCommand() snapshots: the top commands, in cores. */
+function cpuShares(before: Map<string, number>, after: Map<string, number>, wallSeconds: number): Record<string, number> {
+  const used = [...after].map(([comm, t]) => [comm, (t - (before.get(comm) ?? 0)) / wallSeconds] as const).filter(([, c]) => c >= 0.02);
+  return Object.fromEntries(
+    used
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 8)
+      .map(([comm, c]) => [comm, round(c, 2)]),
+  );
+}
+
+/** tx+rx packets and bytes of a device in a namespace (libipsec's TUN: what charon read and wrote). */
+function linkCounters(ns: string, dev: string): { packets: number; bytes: number } | null {
+  try {
+    const [link] = JSON.parse(sh('ip', ['-n', ns, '-j', '-s', 'link', 'show', 'dev', dev])) as {
+      stats64: Record<'rx' | 'tx', { packets: number; bytes: number }>;
+    }[];
+    const { rx, tx } = link.stats64;
+    return { packets: rx.packets + tx.packets, bytes: rx.bytes + tx.bytes };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Best of REPEATS iperf3 runs; with `charons` (role -> pid), each one's CPU over all the runs:
+ * the share of a core and the CPU ms it spent per 100 MB the runs carried.
+ */
+async function best(
+  what: string,
+  run: () => Promise<{ bps: number; bytes: number; mss?: number }>,
+  charons: Record<string, number | null> = {},
+  tun?: { ns: string; dev: string },
+): Promise<Figure> {
   const runs: number[] = [];
-  for (let i = 0; i < REPEATS; i++) runs.push(round((await run()) / 1e6, 1));
-  log(`${what}: ${runs.join(', ')} Mbit/s`);
-  return { mbitPerSecond: Math.max(...runs), runs };
+  const before = Object.fromEntries(Object.entries(charons).map(([role, pid]) => [role, cpuSeconds(pid)]));
+  const tunBefore = tun ? linkCounters(tun.ns, tun.dev) : null;
+  const machineBefore = cpuByCommand();
+  const t0 = Date.now();
+  let bytes = 0;
+  let mss: number | undefined;
+  for (let i = 0; i < REPEATS; i++) {
+    const r = await run();
+    runs.push(round(r.bps / 1e6, 1));
+    bytes += r.bytes;
+    mss = r.mss ?? mss;
+  }
+  const tunAfter = tun ? linkCounters(tun.ns, tun.dev) : null;
+  const tunUse =
+    tunBefore && tunAfter && tunAfter.packets > tunBefore.packets
+      ? { packets: tunAfter.packets - tunBefore.packets, bytesPerPacket: round((tunAfter.bytes - tunBefore.bytes) / (tunAfter.packets - tunBefore.packets), 0) }
+      : undefined;
+  const wall = (Date.now() - t0) / 1000;
+  // Exited processes (iperf3) drop out of the snapshot: this is who else was running meanwhile.
+  const machineCores = cpuShares(machineBefore, cpuByCommand(), wall);
+  const usage: Figure['charons'] = {};
+  for (const [role, pid] of Object.entries(charons)) {
+    const [b, a] = [before[role], cpuSeconds(pid)];
+    const cpu = b === null || a === null ? null : a - b;
+    usage[role] = {
+      cpuPercent: cpu === null ? null : round((100 * cpu) / wall, 0),
+      cpuMsPer100MB: cpu === null || bytes === 0 ? null : round((cpu * 1000) / (bytes / 1e8), 0),
+    };
+  }
+  const cpuText = Object.entries(usage)
+    .map(([role, u]) => `${role} ${u.cpuPercent}% ${u.cpuMsPer100MB} ms/100MB`)
+    .join(', ');
+  const tunText = tunUse ? `, TUN ${tunUse.packets} packets of ${tunUse.bytesPerPacket} B on average, MSS ${mss}` : '';
+  log(`${what}: ${runs.join(', ')} Mbit/s${cpuText ? ` (${cpuText}${tunText})` : ''}; cores by command: ${JSON.stringify(machineCores)}`);
+  return {
+    mbitPerSecond: Math.max(...runs),
+    runs,
+    ...(Object.keys(charons).length ? { charons: usage } : {}),
+    ...(mss ? { senderMss: mss } : {}),
+    ...(tunUse ? { tun: tunUse } : {}),
+    coresByCommand: machineCores,
+  };
 }
 
 // --- the four namespaces: hostA 10.201.0.10 - routerA - 192.0.2.1/.2 - routerB - hostB 10.202.0.10
@@ -207,13 +325,12 @@ async function measureBare(): Promise<Record<string, unknown>> {
       loadBareConnection(a, 'a', esp);
       loadBareConnection(b, 'b', esp);
       sh('swanctl', ['--initiate', '--child', 'dp', '--uri', a.uri, '--timeout', '10']);
-      const before = [cpuSeconds(a.pid()), cpuSeconds(b.pid())];
-      const t0 = Date.now();
-      const figure = await best(`bare ${esp}`, () => iperf(NS.hostA, NS.hostB, '10.202.0.10'));
-      const wall = (Date.now() - t0) / 1000;
-      const after = [cpuSeconds(a.pid()), cpuSeconds(b.pid())];
-      const busy = (i: number) => (before[i] === null || after[i] === null ? null : round((100 * (after[i]! - before[i]!)) / wall, 0));
-      out[esp] = { ...figure, senderCharonCpuPercent: busy(0), receiverCharonCpuPercent: busy(1) };
+      out[esp] = await best(
+        `bare ${esp}`,
+        () => iperf(NS.hostA, NS.hostB, '10.202.0.10'),
+        { sender: a.pid(), receiver: b.pid() },
+        { ns: NS.routerA, dev: 'ipsec0' },
+      );
     } finally {
       for (const c of [a, b]) {
         c.child.kill('SIGKILL');
@@ -224,9 +341,23 @@ async function measureBare(): Promise<Record<string, unknown>> {
   return out;
 }
 
-async function measureProduct(): Promise<Record<string, unknown>> {
+/** The pid of the charon in a namespace (the lab site's, started by its starter), or null. */
+function charonIn(ns: string): number | null {
+  const pids = sh('ip', ['netns', 'pids', ns]).split(/\s+/).filter(Boolean);
+  for (const pid of pids) {
+    try {
+      if (sh('cat', [`/proc/${pid}/comm`]).trim() === 'charon') return Number(pid);
+    } catch {
+      /* gone */
+    }
+  }
+  return null;
+}
+
+async function measureProduct(): Promise<Record<string, Figure & { esp: string }>> {
   const prefix = `dp${tag.slice(0, 5)}`;
   const product = new BenchProduct({ labPrefix: prefix, dirPrefix: 'dataplane-bench-', dbPrefix: 'vpn_bench_dp_' });
+  const out: Record<string, Figure & { esp: string }> = {};
   try {
     await product.start();
     await product.startWorker();
@@ -243,41 +374,66 @@ async function measureProduct(): Promise<Record<string, unknown>> {
       chargeType: 'hourly',
     });
     await product.waitFor(async () => (await product.ok('GET', `/api/v1/vpn-gateways/${gw.id}`)).resourceState === 'running', 60_000, 'gateway running');
-    const siteIp = '203.0.113.77';
-    const siteSubnet = '172.16.77.0/24';
-    const peer = await product.ok('POST', '/api/v1/peer-gateways', { name: 'dp-site', ipAddress: siteIp });
-    const tunnel = await product.ok('POST', '/api/v1/vpn-tunnels', {
-      name: 'dp',
-      gatewayId: gw.id,
-      peerId: peer.id,
-      localSubnetIds: [vpc.subnets[0].id],
-      remoteCidrs: [siteSubnet],
-      psk: 'dataplane.Bench-1',
-    });
-    const download = await product.request('GET', `/api/v1/vpn-tunnels/${tunnel.id}/config?side=remote`);
-    const { conf, secrets } = splitConfigBundle(download.text);
-    await product.lab.addSite({ name: 'dp', publicIp: siteIp, subnet: siteSubnet, conf, secrets });
-    await product.waitFor(
-      async () => (await product.ok('GET', `/api/v1/vpn-tunnels/${tunnel.id}`)).connectionState === 'connected',
-      60_000,
-      'tunnel connected',
-    );
     const names = new LabNames(prefix);
     const vm = names.instanceNamespace('vm-a1');
-    const siteHost = names.siteHostNamespace('dp');
-    await product.waitFor(
-      async () => {
-        try {
-          inNs(vm, ['ping', '-c', '1', '-W', '1', '172.16.77.10']);
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      60_000,
-      'a ping from vm-a1 to the site host',
-    );
-    return { esp: 'aes128-sha1 (the default IPsec policy)', ...(await best('product aes128-sha1', () => iperf(vm, siteHost, '172.16.77.10'))) };
+    const gatewayCharon = () => {
+      try {
+        return Number(sh('cat', [join(product.gatewaysDir, gw.id, 'charon.pid')]).trim()) || null;
+      } catch {
+        return null;
+      }
+    };
+    // One tunnel and one lab site per proposal, on the same gateway, measured one after the other.
+    for (const [i, esp] of PRODUCT_ESP.entries()) {
+      if (!(esp in PRODUCT_POLICIES))
+        throw new Error(`BENCH_PRODUCT_ESP: no product IPsec policy known for '${esp}' (known: ${Object.keys(PRODUCT_POLICIES).join(', ')})`);
+      const policy = PRODUCT_POLICIES[esp];
+      const siteName = `dp${i}`;
+      const siteIp = `203.0.113.${77 + i}`;
+      const siteSubnet = `172.16.${77 + i}.0/24`;
+      const siteHostIp = `172.16.${77 + i}.10`;
+      const peer = await product.ok('POST', '/api/v1/peer-gateways', { name: `dp-site-${i}`, ipAddress: siteIp });
+      const tunnel = await product.ok('POST', '/api/v1/vpn-tunnels', {
+        name: `dp-${i}`,
+        gatewayId: gw.id,
+        peerId: peer.id,
+        localSubnetIds: [vpc.subnets[0].id],
+        remoteCidrs: [siteSubnet],
+        psk: 'dataplane.Bench-1',
+        ...(policy ? { ipsecPolicy: policy } : {}),
+      });
+      const download = await product.request('GET', `/api/v1/vpn-tunnels/${tunnel.id}/config?side=remote`);
+      const { conf, secrets } = splitConfigBundle(download.text);
+      await product.lab.addSite({ name: siteName, publicIp: siteIp, subnet: siteSubnet, conf, secrets });
+      await product.waitFor(
+        async () => (await product.ok('GET', `/api/v1/vpn-tunnels/${tunnel.id}`)).connectionState === 'connected',
+        60_000,
+        `tunnel ${esp} connected`,
+      );
+      await product.waitFor(
+        async () => {
+          try {
+            inNs(vm, ['ping', '-c', '1', '-W', '1', siteHostIp]);
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        60_000,
+        `a ping from vm-a1 to the ${esp} site's host`,
+      );
+      const figure = await best(
+        `product ${esp}`,
+        () => iperf(vm, names.siteHostNamespace(siteName), siteHostIp),
+        {
+          gateway: gatewayCharon(),
+          site: charonIn(names.siteRouterNamespace(siteName)),
+        },
+        { ns: product.gatewayNamespace(gw.id), dev: 'ipsec0' },
+      );
+      out[esp] = { esp: policy ? `${esp} (IPsec policy ${JSON.stringify(policy)})` : `${esp} (the default IPsec policy)`, ...figure };
+    }
+    return out;
   } finally {
     await product.stop();
   }
@@ -314,8 +470,10 @@ async function main(): Promise<void> {
   if (env.BENCH_SKIP_PRODUCT !== '1') {
     const product = await measureProduct();
     out.product = product;
-    const bare = (out.bare as Record<string, { mbitPerSecond: number }>)['aes128-sha1'];
-    if (bare) out.ratio = { productOverBare: round((product.mbitPerSecond as number) / bare.mbitPerSecond, 2), target: TARGET_RATIO };
+    const bare = out.bare as Record<string, Figure>;
+    const perProposal: Record<string, number> = {};
+    for (const esp of Object.keys(product)) if (bare[esp]) perProposal[esp] = round(product[esp].mbitPerSecond / bare[esp].mbitPerSecond, 2);
+    out.ratio = { productOverBare: perProposal[DEFAULT_ESP] ?? null, perProposal, target: TARGET_RATIO };
   }
   out.machine = { ...(out.machine as object), loadAvg1mAtEnd: round(loadavg()[0], 2) };
   process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);

@@ -6,6 +6,7 @@ import { join } from 'path';
 import { run } from '../src/negotiation/host/exec';
 import { LabNames } from '../src/negotiation/host/lab-names';
 import { ViciSession } from '../src/vici';
+import { DEFAULT_GATEWAY_BANDWIDTH_MBPS } from '../src/vpn/gateways/vpn-gateway.entity';
 import { Product } from './support/product';
 import { uniqueLabPrefix } from './support/lab-fixtures';
 
@@ -151,10 +152,10 @@ it('1. pings through the tunnel show up in the stored samples, the metrics API a
   expect(m.series.health[m.series.health.length - 1][1]).toBe(1);
 
   const g = await product.ok('GET', `/api/v1/vpn-gateways/${gw.id}/metrics?from=${startedAt.toISOString()}`);
-  expect(g.bandwidthMbps).toBe(100);
+  expect(g.bandwidthMbps).toBe(DEFAULT_GATEWAY_BANDWIDTH_MBPS);
   const peakTx = Math.max(...g.series.txBps.map(([, v]: number[]) => v));
   expect(peakTx).toBeGreaterThan(0);
-  expect(Math.max(...g.series.txUtilization.map(([, v]: number[]) => v))).toBeCloseTo(peakTx / 100_000_000, 9);
+  expect(Math.max(...g.series.txUtilization.map(([, v]: number[]) => v))).toBeCloseTo(peakTx / (DEFAULT_GATEWAY_BANDWIDTH_MBPS * 1_000_000), 9);
   expectSaneAndMonotonic(await samplesSince(startedAt));
 });
 

@@ -43,5 +43,8 @@ describe('lab site configuration', () => {
     expect(conf).toContain('i_dont_care_about_security_and_use_aggressive_mode_psk = yes');
     expect(conf).toContain('path = /var/lib/vpn-console/lab/sites/hq/charon.log');
     expect(conf).not.toContain('retransmit');
+    // forecast's unfiltered packet socket would wake charon for every packet (no broadcast addresses in the lab).
+    expect(conf).toMatch(/forecast \{\n\s+load = no/);
+    expect(conf.indexOf('forecast')).toBeGreaterThan(conf.indexOf('include /etc/strongswan.d/charon/*.conf'));
   });
 });

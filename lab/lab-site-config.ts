@@ -4,8 +4,14 @@ import { hostAddress, internetRouterFor } from './lab-inventory';
 
 // A stock Debian strongswan.conf plus what this machine needs: kernel-libipsec (no ESP in the
 // kernel) enabled after the include, the aggressive-mode PSK flag (a site may be configured for
-// IKEv1 aggressive mode) and a log file of its own. Retransmission stays at charon's defaults:
-// the site plays a remote administrator's untuned strongSwan.
+// IKEv1 aggressive mode) and a log file of its own. Retransmission, plugin order and the rest stay
+// at charon's defaults: the site plays a remote administrator's untuned strongSwan. One exception,
+// an artefact of the lab and not of a real remote: Debian loads the forecast plugin (multicast and
+// broadcast forwarding for road warriors, which no site uses), whose AF_PACKET socket filters
+// in the kernel only when an interface has a broadcast address. The lab's addresses have none
+// (`ip addr add` without `brd`), so every IP packet in the router namespace woke charon's watcher and
+// a pool thread: the site's charon spent ~1.6x the CPU per byte of the gateway's and capped the
+// product's data plane (docs/operations.md, data plane). A real host's addresses carry a broadcast.
 export function renderSiteStrongswanConf(siteName: string, logFile: string): string {
   return `# strongswan.conf of lab site ${siteName}, written by the lab.
 charon {
@@ -29,6 +35,9 @@ charon {
     include /etc/strongswan.d/charon/*.conf
     kernel-libipsec {
       load = yes
+    }
+    forecast {
+      load = no
     }
   }
 }

@@ -3344,8 +3344,8 @@ export interface components {
             aggregate: "avg" | "max";
             gatewayId: string;
             /**
-             * @description The gateway's bandwidth, the base of txUtilization
-             * @example 100
+             * @description The gateway's bandwidth (Mbit/s), the base of txUtilization
+             * @example 300
              */
             bandwidthMbps: number;
             series: components["schemas"]["GatewaySeriesDto"];

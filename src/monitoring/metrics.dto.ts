@@ -3,6 +3,7 @@ import { IsIn, IsString } from 'class-validator';
 import { Aggregate, AGGREGATES } from './series.queries';
 import { MAX_POINTS, MAX_SPAN_DAYS, RANGE_NAMES } from './metrics-window';
 import { Optional } from '../common/validators';
+import { DEFAULT_GATEWAY_BANDWIDTH_MBPS } from '../vpn/gateways/vpn-gateway.entity';
 
 // The window rules (one form or the other, from < to, 31 days) are checked by resolveWindow
 // (metrics-window.ts) so that every broken rule is reported at once; the DTO documents them.
@@ -84,6 +85,7 @@ export class TunnelMetricsDto extends MetricsWindowDto {
 
 export class GatewayMetricsDto extends MetricsWindowDto {
   @ApiProperty() gatewayId: string;
-  @ApiProperty({ description: "The gateway's bandwidth, the base of txUtilization", example: 100 }) bandwidthMbps: number;
+  @ApiProperty({ description: "The gateway's bandwidth (Mbit/s), the base of txUtilization", example: DEFAULT_GATEWAY_BANDWIDTH_MBPS })
+  bandwidthMbps: number;
   @ApiProperty({ type: GatewaySeriesDto }) series: GatewaySeriesDto;
 }

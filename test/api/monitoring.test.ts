@@ -5,6 +5,7 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../src/database/data-source';
 import { SampleStore } from '../../src/monitoring/sample-store.queries';
+import { DEFAULT_GATEWAY_BANDWIDTH_MBPS } from '../../src/vpn/gateways/vpn-gateway.entity';
 import { startTestApi, TestApi } from '../support/api';
 import { client, createTenantWorld, gatewayBody, TenantWorld, tunnelBody } from '../support/fixtures';
 
@@ -145,10 +146,26 @@ describe('GET /api/v1/vpn-tunnels/{id}/metrics', () => {
   });
 });
 
+describe('a gateway bandwidth above what one charon carries', () => {
+  it('is not for sale: a create or an edit naming bandwidthMbps is refused with the field named, nothing stored', async () => {
+    const created = await ca.post('/api/v1/vpn-gateways', { ...gatewayBody(a), name: 'bw-gw', bandwidthMbps: 1000 });
+    expect(created.status).toBe(400);
+    expect(created.body.violations).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'bandwidthMbps', rule: 'whitelistValidation' })]));
+    const edited = await ca.patch(`/api/v1/vpn-gateways/${gatewayId}`, { bandwidthMbps: 1000 });
+    expect(edited.status).toBe(400);
+    expect(edited.body.violations).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'bandwidthMbps', rule: 'whitelistValidation' })]));
+    const rows = await pg.query('SELECT name, bandwidth_mbps FROM vpn_gateways WHERE tenant_id = $1 ORDER BY name', [a.tenantId]);
+    expect(rows.rows.map((r: { name: string }) => r.name)).not.toContain('bw-gw');
+    expect(rows.rows.every((r: { bandwidth_mbps: number }) => r.bandwidth_mbps === DEFAULT_GATEWAY_BANDWIDTH_MBPS)).toBe(true);
+  });
+});
+
 describe('GET /api/v1/vpn-gateways/{id}/metrics', () => {
   it('NIC rates and utilisation of the gateway bandwidth', async () => {
     const m = await ca.ok(ca.get(`/api/v1/vpn-gateways/${gatewayId}/metrics?range=6h`));
-    expect(m).toMatchObject({ gatewayId, bandwidthMbps: 100, stepSeconds: 60 });
+    // A new gateway is sold with what one charon carries (issue 20), no longer the 100 Mbit/s placeholder.
+    expect(DEFAULT_GATEWAY_BANDWIDTH_MBPS).toBe(300);
+    expect(m).toMatchObject({ gatewayId, bandwidthMbps: DEFAULT_GATEWAY_BANDWIDTH_MBPS, stepSeconds: 60 });
     expect(m.series.txBps.every(([, v]: number[]) => v === 50_000_000)).toBe(true);
     expect(m.series.txUtilization[0][1]).toBe(0.5);
     expect(Object.keys(m.series).sort()).toEqual(['rxBps', 'rxBytes', 'rxPackets', 'rxPps', 'txBps', 'txBytes', 'txPackets', 'txPps', 'txUtilization']);
@@ -176,7 +193,9 @@ describe('GET /metrics', () => {
     expect(res.text).toContain(`vpn_tunnel_sa_state_info{${l},ike_state="ESTABLISHED",child_state="INSTALLED"} 1`);
     expect(res.text).not.toContain(staleTunnelId); // its latest sample is 10 minutes old
     expect(res.text).toContain(`vpn_gateway_transmit_utilization_ratio{tenant="${a.tenantId}",gateway="${gatewayId}"} 0.5`);
-    expect(res.text).toContain(`vpn_gateway_bandwidth_bits_per_second{tenant="${a.tenantId}",gateway="${gatewayId}"} 100000000`);
+    expect(res.text).toContain(
+      `vpn_gateway_bandwidth_bits_per_second{tenant="${a.tenantId}",gateway="${gatewayId}"} ${DEFAULT_GATEWAY_BANDWIDTH_MBPS * 1_000_000}`,
+    );
     expect(res.text).toMatch(/vpn_gateway_host_last_seen_timestamp_seconds\{host="mon-host-1"\} \d+/);
     expect(res.text).toContain('vpn_job_queue_jobs{host="mon-host-1",queue="host.mon-host-1",state="waiting"} 0');
     expect(res.text).toContain('vpn_metrics_source_up{source="database"} 1');

@@ -45,8 +45,10 @@ describe('charon configuration', () => {
     expect(conf.split('{').length).toBe(conf.split('}').length);
   });
 
-  it('puts openssl before the portable crypto plugins (the first registered implementation wins)', () => {
+  it('puts aesni, then openssl, before the portable crypto plugins (the first registered implementation wins)', () => {
     const load = charonPlugins('libipsec');
+    expect(load.indexOf('aesni')).toBeGreaterThan(-1);
+    expect(load.indexOf('aesni')).toBeLessThan(load.indexOf('openssl'));
     for (const software of ['aes', 'sha1', 'sha2', 'md5', 'hmac', 'gmp']) {
       expect(load.indexOf('openssl')).toBeLessThan(load.indexOf(software));
     }

@@ -73,16 +73,21 @@ export interface CharonConfOptions {
  * The plugins a PSK gateway needs, instead of the stock ~74 (test vectors run at every start, LDAP,
  * PKCS#11, TPM, EAP, forecast, farp...): 9 MiB a charon instead of 17. The crypto covers every
  * algorithm of the spec (3DES/AES, MD5/SHA-1/SHA-2, MODP 768 to 2048/256 through gmp and openssl).
- * Order is priority: charon's crypto factory hands out the first registered implementation, so
- * openssl (AES-NI, assembler SHA) comes before strongSwan's portable C plugins, which stay as the
- * fallback for anything openssl refuses. libipsec's ESP uses the same factory: with the software
- * plugins first, one tunnel carried about a third less (docs/operations.md, data plane).
+ * Order is priority: charon's crypto factory hands out the first registered implementation.
+ * aesni comes first: it keeps each SA's expanded AES key and GHASH tables, where openssl's crypter
+ * (OpenSSL 3) fetches the cipher and expands the key again for every packet; libipsec's ESP uses
+ * this factory, and with aesni first a charon spends ~5 % less CPU per byte on AES-CBC and ~15 %
+ * less on AES-GCM (docs/operations.md, data plane). aesni loads nothing on a CPU without AES-NI.
+ * openssl (AES-NI, SHA-NI HMAC, the DH groups) then comes before strongSwan's portable C plugins,
+ * which stay as the fallback for anything openssl refuses: with the software plugins first, one
+ * tunnel carried about a third less.
  */
 export function charonPlugins(dataPlane: DataPlane): string[] {
   return [
     'random',
     'nonce',
     'drbg',
+    'aesni',
     'openssl',
     'aes',
     'sha1',

@@ -8,6 +8,14 @@ import { Vpc } from '../../inventory/vpc.entity';
 import { GatewayHost } from '../../hosts/gateway-host.entity';
 import { ChargeType, GatewayState } from '../../common/states';
 
+/**
+ * What one gateway (one charon, kernel-libipsec, the default ESP aes128-sha1) carries on one core,
+ * measured by bench/dataplane.ts (docs/operations.md, "Sizing a gateway"): the bandwidth every
+ * gateway is sold with. Not an input of the API: nobody buys more than one charon carries
+ * (docs/decisions.md, "The data plane and a gateway's bandwidth"). Migration 1796520000000 sets the column default.
+ */
+export const DEFAULT_GATEWAY_BANDWIDTH_MBPS = 300;
+
 @Entity('vpn_gateways')
 @Index(['tenantId', 'createdAt'])
 @Index(['subnetId', 'privateIp'], { unique: true })
@@ -41,7 +49,7 @@ export class VpnGateway {
   @Column({ type: 'integer', default: 0 }) hostEpoch: number;
   @Column(RefColumn({ nullable: true })) alertTemplateId: string | null;
   /** Outbound bandwidth the gateway is sold with (Mbit/s): the base of its utilisation metric. */
-  @Column({ type: 'integer', default: 100 }) bandwidthMbps: number;
+  @Column({ type: 'integer', default: DEFAULT_GATEWAY_BANDWIDTH_MBPS }) bandwidthMbps: number;
   /** Maintained under the gateway's row lock, so the 20-tunnel limit holds under concurrency. */
   @Column({ type: 'integer', default: 0 }) tunnelCount: number;
   @CreatedAt() createdAt: Date;
