@@ -186,11 +186,25 @@ export class GatewayAgent {
     this.track(desired);
     const negotiator = this.negotiator(desired.render.id);
     if (!force && negotiator.version === desired.configVersion) return this.syncRoutes();
-    // The routes (an `ip` process or two) and charon's loading at the same time; the initiation
-    // after both (libipsec needs the subnet's anchor address when it installs the CHILD_SA).
-    const [routes, loaded] = await Promise.allSettled([this.syncRoutes(), this.loadTunnels([desired])]);
-    if (routes.status === 'rejected') throw routes.reason;
-    await negotiator.apply(desired, { force, preloaded: loaded.status === 'fulfilled' });
+    // The routes (an `ip` process or two) and charon's loading at the same time. libipsec needs
+    // the local subnet's anchor address when it installs the CHILD_SA, so the initiation waits for
+    // the routes only when the tunnel needs an anchor the last sync did not leave in place; the
+    // routes into the TUN device only carry traffic, and `connected` is reported once they are
+    // synced (routesReady). The job still ends with the sync, under the gateway's mutex, and fails
+    // (BullMQ retries it) if the sync did.
+    const anchored = this.anchorsInPlace(desired); // before the sync below forgets what it knew
+    const routes = this.syncRoutes();
+    routes.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+    const load = this.loadTunnels([desired]);
+    const [routesFirst, loaded] = await Promise.allSettled([anchored ? Promise.resolve() : routes, load]);
+    if (routesFirst.status === 'rejected') throw routesFirst.reason;
+    await negotiator.apply(desired, { force, preloaded: loaded.status === 'fulfilled', routesReady: routes });
+    await routes;
+  }
+
+  /** Whether every local subnet of the tunnel is the gateway's own or holds its anchor since the last route sync. */
+  private anchorsInPlace(d: DesiredTunnel): boolean {
+    return d.render.localCidrs.every((c) => c === this.o.subnetCidr || this.anchored.has(c));
   }
 
   /** Remote subnets of every tunnel on this gateway, routed into the TUN device. */
@@ -199,6 +213,8 @@ export class GatewayAgent {
   private readonly localCidrs = new Map<string, string[]>();
   /** The tunnels' TCP MSS clamps (mss-clamp.ts), by tunnel. */
   private readonly mssClamps = new Map<string, MssClamp>();
+  /** Local subnets whose anchor address the last successful route sync left on the VPC leg. */
+  private anchored = new Set<string>();
   /** What the namespace's clamp table last held: null before the first sync (a previous worker may have left one). */
   private mssWritten: string | null = null;
 
@@ -211,12 +227,16 @@ export class GatewayAgent {
   }
 
   async syncRoutes(): Promise<void> {
+    const localCidrs = [...this.localCidrs.values()].flat();
+    // Unknown until this sync succeeds (a failed batch may have left any anchor out).
+    this.anchored = new Set();
     await syncGatewayRouting(this.namespace, GATEWAY_VPC_IFACE, {
       ownSubnet: this.o.subnetCidr,
       srcIp: this.o.privateIp,
-      localCidrs: [...this.localCidrs.values()].flat(),
+      localCidrs,
       remoteCidrs: [...this.remoteCidrs.values()].flat(),
     });
+    this.anchored = new Set(localCidrs);
     await this.syncMss();
   }
 

@@ -179,12 +179,18 @@ export class HostController {
   }
 
   async syncTunnel(tunnelId: string): Promise<void> {
-    const gatewayId = await this.gatewayOf(tunnelId);
-    if (!gatewayId) return; // deleted meanwhile
+    // One statement reads the tunnel and names its gateway (the mutex key). It is used under the
+    // mutex only when no gateway task started since it was read; otherwise it is read again there,
+    // so a job that waited never applies what an earlier task may have superseded.
+    const startsBefore = this.mutex.started;
+    const first = await this.o.store.desiredTunnel(tunnelId);
+    if (!first) return; // deleted meanwhile
+    const { gatewayId } = first;
     await this.mutex.run(gatewayId, async () => {
       const agent = this.agents.get(gatewayId)?.agent;
       if (!agent) return this.syncGatewayLocked(gatewayId); // provisions and converges everything
-      const [desired] = await this.o.store.desiredTunnels(gatewayId, [tunnelId]);
+      const fresh = this.mutex.started === startsBefore + 1 ? first : await this.o.store.desiredTunnel(tunnelId);
+      const desired = fresh?.desired;
       if (!desired) return;
       if (desired.resourceState === 'deleting') return this.deleteTunnelOn(agent, tunnelId);
       await agent.applyTunnel(desired);

@@ -1,10 +1,17 @@
 /** Runs tasks one at a time per key (one gateway's changes never interleave). */
 export class KeyedMutex {
   private readonly tails = new Map<string, Promise<unknown>>();
+  /** Tasks started so far, all keys together: a caller that read state before run() can tell whether another task ran since. */
+  started = 0;
 
   run<T>(key: string, task: () => Promise<T>): Promise<T> {
     const previous = this.tails.get(key) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(task);
+    const next = previous
+      .catch(() => undefined)
+      .then(() => {
+        this.started++;
+        return task();
+      });
     this.tails.set(key, next);
     void next
       .finally(() => {

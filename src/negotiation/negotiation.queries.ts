@@ -3,7 +3,7 @@
 // state of a newer one. Writes about a gateway and its tunnels may carry an OwnershipFence (the
 // host and the epoch it claimed the gateway under): then they land only while the gateway is still
 // that host's under that epoch, so a late write from a previous owner is ignored, never an error.
-import { DataSource, In, IsNull, Not } from 'typeorm';
+import { DataSource, In, IsNull, Not, SelectQueryBuilder } from 'typeorm';
 import { firstHost } from '../common/cidr';
 import { unavailableDependency } from '../common/dependency-errors';
 import { SecretBox } from '../common/secret-box';
@@ -22,7 +22,7 @@ import { GatewayHost } from '../hosts/gateway-host.entity';
 import { GatewayMoveReason } from '../hosts/gateway-move.entity';
 import { claimShare, LEASE_EXPIRED, OwnershipFence, PLACEABLE } from '../hosts/host-lease';
 import { SegmentPlacement } from './host/vxlan-network-driver';
-import { TunnelEvent, TunnelEventKind } from '../vpn/tunnels/tunnel-event.entity';
+import { TunnelEventKind } from '../vpn/tunnels/tunnel-event.entity';
 
 export interface DesiredTunnel {
   render: RenderableTunnel;
@@ -303,27 +303,53 @@ export class NegotiationStore {
 
   /** Everything needed to configure charon for the gateway's tunnels (PSKs decrypted in memory). */
   async desiredTunnels(gatewayId: string, tunnelIds?: string[]): Promise<DesiredTunnel[]> {
-    const rows = await this.db
-      .getRepository(VpnTunnel)
-      .createQueryBuilder('t')
-      .addSelect('t.psk_sealed', 't_psk_sealed')
-      .innerJoinAndSelect('t.gateway', 'g')
-      .innerJoinAndSelect('g.externalIp', 'eip')
-      .innerJoinAndSelect('t.peer', 'p')
-      .where('t.gateway_id = :gatewayId', { gatewayId })
-      .andWhere(tunnelIds ? 't.id IN (:...ids)' : '1=1', { ids: tunnelIds?.length ? tunnelIds : [''] })
+    return (
+      await this.readDesired((q) =>
+        q.where('t.gateway_id = :gatewayId', { gatewayId }).andWhere(tunnelIds ? 't.id IN (:...ids)' : '1=1', { ids: tunnelIds?.length ? tunnelIds : [''] }),
+      )
+    ).map((r) => r.desired);
+  }
+
+  /**
+   * One tunnel and the gateway it belongs to, in one query (a job's first read: the tunnel's
+   * gateway says which mutex to take, so no separate look-up of the gateway first). Null: deleted.
+   */
+  async desiredTunnel(tunnelId: string): Promise<{ gatewayId: string; desired: DesiredTunnel } | null> {
+    const [row] = await this.readDesired((q) => q.where('t.id = :tunnelId', { tunnelId }));
+    return row ?? null;
+  }
+
+  /** The tunnels with their gateway, external IP, peer and local subnets' CIDRs: one statement. */
+  private async readDesired(
+    filter: (q: SelectQueryBuilder<VpnTunnel>) => SelectQueryBuilder<VpnTunnel>,
+  ): Promise<{ gatewayId: string; desired: DesiredTunnel }[]> {
+    const { entities, raw } = await filter(
+      this.db
+        .getRepository(VpnTunnel)
+        .createQueryBuilder('t')
+        .addSelect('t.psk_sealed', 't_psk_sealed')
+        // The local subnets' CIDRs in the same statement (id and CIDR pairs; a subnet gone is left out, as before).
+        .addSelect("(SELECT coalesce(json_object_agg(s.id, s.cidr), '{}') FROM subnets s WHERE s.id = ANY(t.local_subnet_ids))", 't_subnet_cidrs')
+        .innerJoinAndSelect('t.gateway', 'g')
+        .innerJoinAndSelect('g.externalIp', 'eip')
+        .innerJoinAndSelect('t.peer', 'p'),
+    )
       .orderBy('t.id')
-      .getMany();
-    const subnetIds = [...new Set(rows.flatMap((t) => t.localSubnetIds))];
-    const subnets = subnetIds.length ? await this.db.getRepository(Subnet).find({ where: { id: In(subnetIds) } }) : [];
-    const cidrOf = new Map(subnets.map((s) => [s.id, s.cidr]));
-    return rows.map((t) => ({
-      configVersion: t.configVersion,
-      appliedVersion: t.appliedVersion,
-      resourceState: t.resourceState,
-      storedConnection: t.connectionState,
-      render: toRenderable(t, (id) => cidrOf.get(id), this.secrets.open(t.pskSealed)),
-    }));
+      .getRawAndEntities();
+    const cidrsOf = new Map((raw as { t_id: string; t_subnet_cidrs: Record<string, string> }[]).map((r) => [r.t_id, r.t_subnet_cidrs]));
+    return entities.map((t) => {
+      const cidrs = cidrsOf.get(t.id) ?? {};
+      return {
+        gatewayId: t.gatewayId,
+        desired: {
+          configVersion: t.configVersion,
+          appliedVersion: t.appliedVersion,
+          resourceState: t.resourceState,
+          storedConnection: t.connectionState,
+          render: toRenderable(t, (id) => cidrs[id], this.secrets.open(t.pskSealed)),
+        },
+      };
+    });
   }
 
   async markApplied(tunnelId: string, version: number, fence?: OwnershipFence): Promise<void> {
@@ -347,6 +373,8 @@ export class NegotiationStore {
    * Leaving `connected` stamps disconnected_at (the routes' hold-down starts there) and clears
    * connected_at, and the VPC's route agents are told to look again. A failure is stamped with the
    * time the negotiator saw it (`at`: a write kept through a PostgreSQL outage lands later).
+   * With `event`, the connection log's line about it is inserted by the same statement (as
+   * recordEvent would, at `at`): one round trip, and no reader sees the state without its line.
    */
   async setConnection(
     tunnelId: string,
@@ -355,9 +383,28 @@ export class NegotiationStore {
     failure: StoredFailure | null,
     at: Date = new Date(),
     fence?: OwnershipFence,
+    event?: TunnelEventInput,
   ): Promise<boolean> {
+    const logged = event
+      ? `WITH logged AS (
+           INSERT INTO tunnel_events (tunnel_id, kind, result, phase, reason_code, message, config_version, lines, at)
+           SELECT $1::varchar, $11, $12, $13, $14, $15, $16, $17::text[], $8::timestamptz
+            WHERE EXISTS (SELECT 1 FROM vpn_tunnels t JOIN vpn_gateways g ON g.id = t.gateway_id WHERE t.id = $1::varchar AND ${FENCED(9)}))
+         `
+      : '';
+    const eventParams = event
+      ? [
+          event.kind,
+          event.result ?? null,
+          event.phase ?? null,
+          event.reasonCode ?? null,
+          event.message?.slice(0, 1000) ?? null,
+          event.configVersion ?? null,
+          (event.lines ?? []).slice(-200),
+        ]
+      : [];
     const rows: { vpc_id: string }[] = await this.db.query(
-      `UPDATE vpn_tunnels t SET connection_state = $3::varchar, failure_code = $4, failure_message = $5, failure_phase = $6, failure_tries = $7,
+      `${logged}UPDATE vpn_tunnels t SET connection_state = $3::varchar, failure_code = $4, failure_message = $5, failure_phase = $6, failure_tries = $7,
               failure_at = CASE WHEN $4::varchar IS NULL THEN NULL ELSE $8::timestamptz END, updated_at = now(),
               connected_at = CASE WHEN $3::varchar <> 'connected' THEN NULL
                                   WHEN t.connection_state = 'connected' AND t.connected_at IS NOT NULL THEN t.connected_at ELSE $8::timestamptz END,
@@ -376,6 +423,7 @@ export class NegotiationStore {
         failure?.tries ?? null,
         at,
         ...fenceParams(fence),
+        ...eventParams,
       ],
     );
     const updated = returnedRows(rows);
@@ -421,34 +469,33 @@ export class NegotiationStore {
   }
 
   async recordEvent(tunnelId: string, e: TunnelEventInput, fence?: OwnershipFence): Promise<void> {
-    // A previous owner's late events would interleave with the new owner's: dropped.
-    if (fence && !(await this.owns(tunnelId, fence))) return;
+    // A previous owner's late events would interleave with the new owner's: dropped (the ownership
+    // test is part of the INSERT: one round trip on the way to every state write queued behind it).
     // A tunnel deleted meanwhile has no log to write to: the FK refuses, which is fine. PostgreSQL
     // being away is not fine: the caller (the state writer) keeps the event and retries.
     await this.db
-      .getRepository(TunnelEvent)
-      .insert({
-        tunnelId,
-        kind: e.kind,
-        result: e.result ?? null,
-        phase: e.phase ?? null,
-        reasonCode: e.reasonCode ?? null,
-        message: e.message?.slice(0, 1000) ?? null,
-        configVersion: e.configVersion ?? null,
-        lines: (e.lines ?? []).slice(-200),
-        ...(e.at ? { at: e.at } : {}),
-      })
+      .query(
+        `INSERT INTO tunnel_events (tunnel_id, kind, result, phase, reason_code, message, config_version, lines, at)
+         SELECT $1::varchar, $2, $3, $4, $5, $6, $7, $8::text[], coalesce($9::timestamptz, now())
+          WHERE $10::varchar IS NULL
+             OR EXISTS (SELECT 1 FROM vpn_tunnels t JOIN vpn_gateways g ON g.id = t.gateway_id
+                         WHERE t.id = $1::varchar AND g.host_id = $10::varchar AND g.host_epoch = $11::int)`,
+        [
+          tunnelId,
+          e.kind,
+          e.result ?? null,
+          e.phase ?? null,
+          e.reasonCode ?? null,
+          e.message?.slice(0, 1000) ?? null,
+          e.configVersion ?? null,
+          (e.lines ?? []).slice(-200),
+          e.at ?? null,
+          ...fenceParams(fence),
+        ],
+      )
       .catch((err) => {
         if (unavailableDependency(err)) throw err;
       });
-  }
-
-  private async owns(tunnelId: string, fence: OwnershipFence): Promise<boolean> {
-    const rows: unknown[] = await this.db.query(
-      'SELECT 1 FROM vpn_tunnels t JOIN vpn_gateways g ON g.id = t.gateway_id WHERE t.id = $1 AND g.host_id = $2 AND g.host_epoch = $3',
-      [tunnelId, fence.hostId, fence.epoch],
-    );
-    return rows.length > 0;
   }
 
   hostIsRegistered(hostId: string): Promise<boolean> {

@@ -177,6 +177,21 @@ export class WriteBehindStore implements TunnelStateStore {
     return true;
   }
 
+  async setConnectionWithEvent(
+    tunnelId: string,
+    version: number,
+    state: ConnectionState,
+    failure: StoredFailure | null,
+    at: Date,
+    event: TunnelEventInput,
+  ): Promise<boolean> {
+    // One statement (NegotiationStore.setConnection with its event): the state never waits behind its own log line.
+    this.writer.enqueue(tunnelId, `${tunnelId} ${state} (event ${event.kind})`, () =>
+      this.store.setConnection(tunnelId, version, state, failure, at, this.fence, event),
+    );
+    return true;
+  }
+
   async setDegraded(tunnelId: string, version: number, failure: StoredFailure | null): Promise<void> {
     this.writer.enqueue(tunnelId, `${tunnelId} degraded`, () => this.store.setDegraded(tunnelId, version, failure, this.fence));
   }
@@ -208,6 +223,17 @@ export class FencedStore implements TunnelStateStore {
 
   setConnection(tunnelId: string, version: number, state: ConnectionState, failure: StoredFailure | null, at: Date = new Date()): Promise<boolean> {
     return this.store.setConnection(tunnelId, version, state, failure, at, this.fence);
+  }
+
+  setConnectionWithEvent(
+    tunnelId: string,
+    version: number,
+    state: ConnectionState,
+    failure: StoredFailure | null,
+    at: Date,
+    event: TunnelEventInput,
+  ): Promise<boolean> {
+    return this.store.setConnection(tunnelId, version, state, failure, at, this.fence, event);
   }
 
   setDegraded(tunnelId: string, version: number, failure: StoredFailure | null): Promise<void> {

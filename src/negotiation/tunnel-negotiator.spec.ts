@@ -478,4 +478,89 @@ describe('TunnelNegotiator', () => {
       'The peer offered AES_CBC_256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048; this tunnel accepts AES_CBC_128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024: set ike=aes128-sha1-modp1024 on the peer',
     );
   });
+
+  describe('the path to connected (issue 20)', () => {
+    /** The charon whose listings are counted, in order with the initiates. */
+    function countingCharon() {
+      const charon = new FakeCharon();
+      const calls: string[] = [];
+      const commands = charon.commands();
+      const counted = {
+        ...commands,
+        listSas: async (...a: unknown[]) => {
+          calls.push('listSas');
+          return (commands.listSas as (...x: unknown[]) => Promise<unknown>)(...a);
+        },
+        initiate: async (...a: unknown[]) => {
+          calls.push('initiate');
+          return (commands.initiate as (...x: unknown[]) => Promise<unknown>)(...a);
+        },
+      } as unknown as ViciCommands;
+      charon.commands = () => counted;
+      return { charon, calls };
+    }
+
+    it('a newly loaded tunnel initiates without listing SAs first; one applied before is listed first, so an installed child is not initiated twice', async () => {
+      const { charon, calls } = countingCharon();
+      takesRekeys(charon);
+      const { store, states } = recordingStore();
+      n = negotiator(charon, store, {}, v2.id);
+      await n.apply({ render: v2, configVersion: 1, appliedVersion: null, resourceState: 'running' } as any);
+      await settle(30);
+      expect(states.at(-1)).toEqual({ connection: 'connected', failure: null });
+      expect(calls.slice(0, 2)).toEqual(['initiate', 'listSas']);
+      n.stop();
+
+      // A worker that meets a charon loaded at an earlier applied version: its SAs may be up.
+      const again = countingCharon();
+      again.charon.installed.add(childNames(v2)[0]);
+      takesRekeys(again.charon);
+      n = negotiator(again.charon, recordingStore().store, {}, v2.id);
+      await n.apply({ render: v2, configVersion: 2, appliedVersion: 1, resourceState: 'running' } as any);
+      await n.onSaEvent(false);
+      await settle(30);
+      expect(again.calls[0]).toBe('listSas');
+      expect(again.charon.initiates).toEqual([]);
+    });
+
+    it('reports connected only once the route sync given to apply has settled, failed or not', async () => {
+      for (const outcome of ['synced', 'failed'] as const) {
+        const charon = new FakeCharon();
+        takesRekeys(charon);
+        const { store, states } = recordingStore();
+        n = negotiator(charon, store, {}, v2.id);
+        let settleRoutes!: () => void;
+        const routesReady = new Promise<void>((resolve, reject) => (settleRoutes = outcome === 'synced' ? resolve : () => reject(new Error('ip failed'))));
+        routesReady.catch(() => undefined);
+        await n.apply({ render: v2, configVersion: 1, appliedVersion: null, resourceState: 'running' } as any, { routesReady });
+        await settle(30);
+        expect(charon.installed.size).toBe(1);
+        expect(states.some((s) => s.connection === 'connected')).toBe(false);
+        settleRoutes();
+        await settle(10);
+        expect(states.at(-1)).toEqual({ connection: 'connected', failure: null });
+        n.stop();
+      }
+    });
+
+    it("writes the state and its log line in one call when the store can, the line's time being the state's", async () => {
+      const charon = new FakeCharon();
+      takesRekeys(charon);
+      const { store, events, states } = recordingStore();
+      const together: { connection: string; kind: string; sameTime: boolean }[] = [];
+      Object.assign(store, {
+        setConnectionWithEvent: async (_id: string, _v: number, connection: string, _f: unknown, at: Date, e: { kind: string; at: Date }) => {
+          together.push({ connection, kind: e.kind, sameTime: e.at === at });
+          return true;
+        },
+      });
+      n = negotiator(charon, store, {}, v2.id);
+      await n.apply({ render: v2, configVersion: 1, appliedVersion: null, resourceState: 'running' } as any);
+      await settle(30);
+      expect(together).toEqual([{ connection: 'connected', kind: 'attempt', sameTime: true }]);
+      // Only what has no state change beside it goes alone: the configuration's line.
+      expect(events.map((e) => e.kind)).toEqual(['config']);
+      expect(states.map((s) => s.connection)).toEqual(['connecting']);
+    });
+  });
 });

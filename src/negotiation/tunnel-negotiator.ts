@@ -12,6 +12,7 @@
 import { canInitiate, connName, optionsOf, RenderableTunnel, subnetPairs, usesPairChildren } from '../strongswan/tunnel-model';
 import { childNames, renderLoadConn, renderLoadShared, sharedSecretId } from '../strongswan/vici-conn';
 import { ControlResult, ViciCommands } from '../vici';
+import { ConnectionState } from '../common/states';
 import { PairState } from '../vpn/tunnels/vpn-tunnel.entity';
 import { childProposalList, ikeProposalList } from '../policy/policy';
 import {
@@ -28,7 +29,20 @@ import { Decision, INITIAL, NegotiationState, onDown, onFailure, onSuccess, Retr
 import { DesiredTunnel, NegotiationStore, StoredFailure, TunnelEventInput } from './negotiation.queries';
 
 /** What the negotiator writes about its tunnel (NegotiationStore, or its write-behind front). */
-export type TunnelStateStore = Pick<NegotiationStore, 'markApplied' | 'markTunnelError' | 'setConnection' | 'setDegraded' | 'setPairStates' | 'recordEvent'>;
+export type TunnelStateStore = Pick<NegotiationStore, 'markApplied' | 'markTunnelError' | 'setConnection' | 'setDegraded' | 'setPairStates' | 'recordEvent'> & {
+  /**
+   * The connection state and the log line saying why, in one write (the worker's stores). Without
+   * it the negotiator records the line, then writes the state.
+   */
+  setConnectionWithEvent?(
+    tunnelId: string,
+    version: number,
+    state: ConnectionState,
+    failure: StoredFailure | null,
+    at: Date,
+    event: TunnelEventInput,
+  ): Promise<boolean>;
+};
 
 export interface NegotiatorDeps {
   /** The gateway's long-lived command session (load/unload/list/rekey). */
@@ -109,6 +123,13 @@ export class TunnelNegotiator {
   private pairKey: string | null = null;
   /** Down with DPD action clear or hold: the worker leaves it to the remote (or charon's trap) until the next version. */
   private parked = false;
+  /** The gateway's route sync started with this version's apply: `connected` is reported once it settled. */
+  private routesReady: Promise<unknown> | null = null;
+  /**
+   * The configuration was just loaded and charon holds no SA of it from before: the first try needs
+   * no listing to know which children are missing (all of them), one VICI round trip less.
+   */
+  private freshlyLoaded = false;
 
   constructor(
     readonly tunnelId: string,
@@ -135,14 +156,17 @@ export class TunnelNegotiator {
   /**
    * Loads the tunnel at this version into charon and (re)starts negotiating. With `preloaded` the
    * caller has just loaded this version's secret and connection itself (a gateway's tunnels in one
-   * pass: GatewayAgent.converge).
+   * pass: GatewayAgent.converge). With `routesReady` the gateway's routes are still being synced:
+   * the tunnel is reported `connected` only once that settled (traffic needs them).
    */
-  async apply(desired: DesiredTunnel, opts: { force?: boolean; preloaded?: boolean } = {}): Promise<void> {
+  async apply(desired: DesiredTunnel, opts: { force?: boolean; preloaded?: boolean; routesReady?: Promise<unknown> } = {}): Promise<void> {
     const previous = this.desired;
     if (!opts.force && previous && previous.configVersion === desired.configVersion) return;
     this.desired = desired;
     this.stopped = false;
     this.clearTimer();
+    // Set again once this version is loaded (a refused load leaves whatever charon had).
+    this.freshlyLoaded = false;
     const t = desired.render;
     this.quiet = true;
     try {
@@ -164,6 +188,10 @@ export class TunnelNegotiator {
     this.rekeyFailure = null;
     this.pairKey = null;
     this.parked = false;
+    this.routesReady = opts.routesReady ?? null;
+    // Only when charon cannot hold SAs of this tunnel from before: we dropped them just now, or no
+    // version was ever applied (a worker that took over a loaded charon may meet earlier SAs).
+    this.freshlyLoaded = previous !== null || desired.appliedVersion === null;
     if (canInitiate(t)) this.schedule(0);
     const at = new Date();
     this.write('applied version', () => this.deps.store.markApplied(this.tunnelId, desired.configVersion));
@@ -190,6 +218,8 @@ export class TunnelNegotiator {
     this.stopped = false;
     this.quiet = false;
     this.clearTimer();
+    this.freshlyLoaded = false;
+    this.routesReady = null;
     this.state = { ...INITIAL };
     this.rekeyFailure = null;
     this.pairKey = null;
@@ -395,7 +425,11 @@ export class TunnelNegotiator {
     // Only the children that are not up: re-initiating an installed one would leave a duplicate
     // SA beside it until it expires (IKEv1 multi-subnet retries leaked ~300 an hour).
     const started = Date.now();
-    const before = await this.saState();
+    // A remote that initiated meanwhile makes ours join or duplicate its IKE_SA, as it could
+    // between a listing and our initiate: the SAs are read after the try either way.
+    const fresh = this.freshlyLoaded;
+    this.freshlyLoaded = false;
+    const before: Pick<SaState, 'installed'> = fresh ? { installed: new Set() } : await this.saState();
     const missing = childNames(desired.render).filter((c) => !before.installed.has(c));
     const results: ControlResult[] = [];
     const initiate = async () => {
@@ -466,6 +500,12 @@ export class TunnelNegotiator {
         return;
       }
       if (check.outcome === 'timeout') this.deps.log(`${this.tunnelId}: the connect-time rekey had no outcome within its wait; taken as passed`);
+    }
+    if (this.routesReady) {
+      // Settled either way: a failed sync fails the job, which BullMQ retries; the SAs are up.
+      await this.routesReady.catch(() => undefined);
+      this.routesReady = null;
+      if (this.stopped || this.desired !== desired) return;
     }
     await this.report(onSuccess(), event);
   }
@@ -549,17 +589,27 @@ export class TunnelNegotiator {
     if (d.next.connection !== 'connected') this.rekeyFailure = null;
     this.schedule(d.retryInMs);
     const at = new Date();
-    this.event({ ...event, configVersion: desired.configVersion }, at);
-    if (changed || d.next.connection !== 'connecting') this.writeState(at);
+    const line = { ...event, configVersion: desired.configVersion };
+    if (changed || d.next.connection !== 'connecting') this.writeState(at, line);
+    else this.event(line, at);
   }
 
-  /** The connection state this negotiator holds, written (version-guarded) in the background. */
-  private writeState(at: Date): void {
+  /**
+   * The connection state this negotiator holds, written (version-guarded) in the background; with
+   * `event`, the log line about it goes first (in the same statement when the store can).
+   */
+  private writeState(at: Date, event?: TunnelEventInput): void {
     const desired = this.desired!;
     const s = this.state;
     const failure: StoredFailure | null =
       s.connection === 'connected' || !s.failure ? null : { code: s.failure.code, message: s.failure.message, phase: s.failure.phase, tries: s.failedTries };
-    this.write('connection state', () => this.deps.store.setConnection(this.tunnelId, desired.configVersion, s.connection, failure, at));
+    const store = this.deps.store;
+    if (event && store.setConnectionWithEvent) {
+      this.write('connection state', () => store.setConnectionWithEvent!(this.tunnelId, desired.configVersion, s.connection, failure, at, { ...event, at }));
+      return;
+    }
+    if (event) this.event(event, at);
+    this.write('connection state', () => store.setConnection(this.tunnelId, desired.configVersion, s.connection, failure, at));
   }
 
   /** IKEv1 with one child per subnet pair: which pairs are up, written when it changes. */

@@ -5,7 +5,7 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import { randomBytes } from 'crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { SecretBox } from '../../src/common/secret-box';
+import { SECRET_BOX, SecretBox } from '../../src/common/secret-box';
 import { NegotiationStore } from '../../src/negotiation/negotiation.queries';
 import { startTestApi, TestApi } from '../support/api';
 import { client, createTenantWorld, gatewayBody, TenantWorld, tunnelBody } from '../support/fixtures';
@@ -105,6 +105,60 @@ it("a lost host's gateways go to the live hosts in shares, each with a new epoch
   // Logged once per move.
   await store.recordReconnections(claim, fresh);
   expect((await row(`SELECT count(*)::int AS n FROM tunnel_events WHERE tunnel_id = $1 AND kind = 'failover'`, [tunnelId])).n).toBe(1);
+});
+
+it("a state and its log line in one write (issue 20): both land under the owner's epoch, neither under a stale one", async () => {
+  const owner = await row('SELECT host_id, host_epoch FROM vpn_gateways WHERE id = $1', [gateways[0]]);
+  const fence = { hostId: owner.host_id, epoch: owner.host_epoch };
+  const stale = { hostId: owner.host_id, epoch: owner.host_epoch - 1 };
+  const lines = (tag: string) => row(`SELECT count(*)::int AS n FROM tunnel_events WHERE tunnel_id = $1 AND message = $2`, [tunnelId, tag]);
+  const failure = { code: 'peer_unreachable', message: 'no answer', phase: 1, tries: 2 };
+  const at = new Date(Date.now() - 5000);
+  expect(await store.setConnection(tunnelId, version, 'phase1_failed', failure, at, stale, { kind: 'attempt', result: 'failure', message: 'stale-line' })).toBe(
+    false,
+  );
+  expect((await lines('stale-line')).n).toBe(0);
+  await store.recordEvent(tunnelId, { kind: 'down', message: 'stale-line' }, stale);
+  expect((await lines('stale-line')).n).toBe(0);
+
+  const event = {
+    kind: 'attempt' as const,
+    result: 'failure' as const,
+    phase: 1,
+    reasonCode: 'peer_unreachable',
+    message: 'owner-line',
+    configVersion: version,
+    lines: ['[IKE] a', '[IKE] b'],
+  };
+  expect(await store.setConnection(tunnelId, version, 'phase1_failed', failure, at, fence, event)).toBe(true);
+  const logged = await row(
+    `SELECT kind, result, phase, reason_code, config_version, lines, at FROM tunnel_events WHERE tunnel_id = $1 AND message = 'owner-line'`,
+    [tunnelId],
+  );
+  expect(logged).toMatchObject({
+    kind: 'attempt',
+    result: 'failure',
+    phase: 1,
+    reason_code: 'peer_unreachable',
+    config_version: version,
+    lines: ['[IKE] a', '[IKE] b'],
+  });
+  expect(new Date(logged.at).getTime()).toBe(at.getTime());
+  const t = await row('SELECT connection_state, failure_code, failure_at FROM vpn_tunnels WHERE id = $1', [tunnelId]);
+  expect(t).toMatchObject({ connection_state: 'phase1_failed', failure_code: 'peer_unreachable' });
+  expect(new Date(t.failure_at).getTime()).toBe(at.getTime());
+  // A newer configuration version: the state is not written, the line (as recordEvent's) still is.
+  expect(await store.setConnection(tunnelId, version + 1, 'connected', null, new Date(), fence, { kind: 'attempt', message: 'newer-line' })).toBe(false);
+  expect((await lines('newer-line')).n).toBe(1);
+  // The worker's first read of a job: the tunnel with its gateway, in one statement.
+  // With the API's key: the PSK is opened as the worker opens it.
+  const reader = new NegotiationStore(api.app.get<DataSource>(getDataSourceToken()), api.app.get<SecretBox>(SECRET_BOX));
+  const found = await reader.desiredTunnel(tunnelId);
+  expect(found).toMatchObject({ gatewayId: gateways[0], desired: { configVersion: version, render: { id: tunnelId, localCidrs: ['10.1.1.0/24'] } } });
+  expect(found!.desired.render.psk).toBe(tunnelBody('', '', w).psk);
+  expect(await reader.desiredTunnel('vpntnl-none')).toBeNull();
+  const [sameByGateway] = await reader.desiredTunnels(gateways[0], [tunnelId]);
+  expect(sameByGateway).toEqual(found!.desired);
 });
 
 it('an expired host gets no new gateways; a renewed lease makes it placeable again', async () => {

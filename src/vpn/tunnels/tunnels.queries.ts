@@ -146,8 +146,7 @@ export class TunnelQueries {
   }
 
   async vpcWithSubnets(vpcId: string): Promise<{ id: string; cidr: string; subnets: Subnet[] }> {
-    const vpc = await this.m.findOneOrFail(Vpc, { where: { id: vpcId } });
-    const subnets = await this.m.find(Subnet, { where: { vpcId } });
+    const [vpc, subnets] = await Promise.all([this.m.findOneOrFail(Vpc, { where: { id: vpcId } }), this.m.find(Subnet, { where: { vpcId } })]);
     return { id: vpc.id, cidr: vpc.cidr, subnets };
   }
 

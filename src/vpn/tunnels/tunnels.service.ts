@@ -98,8 +98,8 @@ export class TunnelsService {
 
   async create(tenantId: string, dto: CreateTunnelDto): Promise<VpnTunnel> {
     const reads = new TunnelQueries(this.db);
-    const gateway = await reads.tenantGateway(tenantId, dto.gatewayId);
-    const peer = await reads.tenantPeer(tenantId, dto.peerId);
+    // Independent reads at once (two pool connections): a POST's time is on its tunnel's way to connected.
+    const [gateway, peer] = await Promise.all([reads.tenantGateway(tenantId, dto.gatewayId), reads.tenantPeer(tenantId, dto.peerId)]);
     const absent: Violation[] = [];
     if (!gateway) absent.push(violation('gatewayId', 'exists', dto.gatewayId, `VPN gateway ${dto.gatewayId} does not exist`));
     if (!peer) absent.push(violation('peerId', 'exists', dto.peerId, `peer gateway ${dto.peerId} does not exist`));
