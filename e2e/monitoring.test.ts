@@ -4,7 +4,7 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { run } from '../src/negotiation/host/exec';
-import { LabNames } from '../src/negotiation/host/lab-names';
+import { LabNames } from '../lab/lab-names';
 import { ViciSession } from '../src/vici';
 import { Product } from './support/product';
 import { uniqueLabPrefix } from './support/lab-fixtures';

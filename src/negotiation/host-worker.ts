@@ -15,7 +15,7 @@ import { HostController } from './host-controller';
 import { GatewayHostRuntime } from './host/gateway-host';
 import { hostTag } from './host/gateway-names';
 import { FenceGuard, HostLease } from '../hosts/host-lease';
-import { createNetworkDriver } from './host/network-driver-factory';
+import { createNetworkDriver } from './host/network-drivers';
 import { publishRoutesChanged } from '../routes/route-notifier';
 import { NegotiationStore } from './negotiation-store';
 import { StateWriter, WriteBehindStore } from './state-writer';

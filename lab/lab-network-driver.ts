@@ -1,16 +1,32 @@
 // The LAB network driver: wires a gateway's namespace into the lab's emulated internet and VPC
-// bridges (lab/), found from a GatewayPlacement alone through the lab's names. Chosen by
-// NETWORK_DRIVER=lab (network-driver-factory.ts); production hosts use the VXLAN driver.
-import { namespaceExists, setNamespaceSysctls } from './gateway-namespace';
-import { assertPlacement, GatewayNetworkDriver, gatewayMac, GatewayPlacement, gatewaySysctls, subnetPrefixLength } from './gateway-network';
-import { GATEWAY_EXTERNAL_IFACE, GATEWAY_VPC_IFACE } from './gateway-names';
-import { deleteLink, ensureVethPair, getLink, linksWithAlias, plugIntoBridge, replaceRoute, setAddresses, setMacAddress } from './ip-link';
+// bridges, found from a GatewayPlacement alone through the lab's names (lab-names.ts). Registered
+// as NETWORK_DRIVER=lab by the lab's worker (lab-worker.ts); production hosts use the VXLAN driver.
+import { namespaceExists, setNamespaceSysctls } from '../src/negotiation/host/gateway-namespace';
+import {
+  assertPlacement,
+  GatewayNetworkDriver,
+  gatewayMac,
+  GatewayPlacement,
+  gatewaySysctls,
+  subnetPrefixLength,
+} from '../src/negotiation/host/gateway-network';
+import { GATEWAY_EXTERNAL_IFACE, GATEWAY_VPC_IFACE } from '../src/negotiation/host/gateway-names';
+import {
+  deleteLink,
+  ensureVethPair,
+  getLink,
+  linksWithAlias,
+  plugIntoBridge,
+  replaceRoute,
+  setAddresses,
+  setMacAddress,
+} from '../src/negotiation/host/ip-link';
 import { LabNames } from './lab-names';
 
 export interface LabNetworkDriverOptions {
   // The lab's namespace prefix (see lab-names.ts); 'vl' for the demo lab.
   prefix?: string;
-  // This host's tag (lab-names hostTag): in its ports' names, so several hosts share the lab's bridges.
+  // This host's tag (gateway-names hostTag): in its ports' names, so several hosts share the lab's bridges.
   hostTag?: string;
 }
 
