@@ -25,7 +25,7 @@ import { cpus, loadavg, tmpdir } from 'os';
 import { join } from 'path';
 import { splitConfigBundle } from '../lab/config-bundle';
 import { charonPlugins } from '../src/negotiation/host/charon-config';
-import { LabNames } from '../src/negotiation/host/lab-names';
+import { LabNames } from '../lab/lab-names';
 import { BenchProduct } from './support/bench-product';
 import { num } from './support/bench-env';
 import { round } from './support/proc-stats';

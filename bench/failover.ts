@@ -26,7 +26,7 @@
 import { existsSync, readFileSync } from 'fs';
 import { cpus, loadavg } from 'os';
 import { intToIp, ipToInt } from '../src/common/cidr';
-import { LabNames } from '../src/negotiation/host/lab-names';
+import { LabNames } from '../lab/lab-names';
 import { BenchProduct } from './support/bench-product';
 import { Mirror, TunnelPlan } from './support/mirror';
 import { percentile, pool, round } from './support/proc-stats';

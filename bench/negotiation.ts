@@ -38,7 +38,7 @@ import { cpus, loadavg } from 'os';
 import { intToIp, ipToInt } from '../src/common/cidr';
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { LabNames } from '../src/negotiation/host/lab-names';
+import { LabNames } from '../lab/lab-names';
 import IORedis from 'ioredis';
 import { ViciCommands, ViciEventStream, ViciSession } from '../src/vici';
 import { hostQueueName, jobId } from '../src/jobs/job-catalogue';

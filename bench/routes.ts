@@ -35,7 +35,7 @@ import { Client } from 'pg';
 import { hostQueueName } from '../src/jobs/job-catalogue';
 import { fabricNamespaces } from '../lab/lab-fabric';
 import { namespaceExists, removeNamespace } from '../src/negotiation/host/gateway-namespace';
-import { LabNames } from '../src/negotiation/host/lab-names';
+import { LabNames } from '../lab/lab-names';
 import { BenchProduct } from './support/bench-product';
 import { mib, round } from './support/proc-stats';
 import { AgentMode, Fleet } from './support/routes-fleet';

@@ -11,7 +11,7 @@ import ExcelJS from 'exceljs';
 import { copyFileSync, existsSync, mkdirSync } from 'fs';
 import { join } from 'path';
 import { run } from '../src/negotiation/host/exec';
-import { LabNames } from '../src/negotiation/host/lab-names';
+import { LabNames } from '../lab/lab-names';
 import { withVici } from './support/vici';
 import { catalogues, ConsoleBrowser, languageProblems, latinWords, pickOption, ROOT, settle, visibleStrings } from './support/browser';
 import { uniqueLabPrefix } from './support/lab-fixtures';

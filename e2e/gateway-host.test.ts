@@ -8,7 +8,7 @@ import { run } from '../src/negotiation/host/exec';
 import { GatewayHostRuntime } from '../src/negotiation/host/gateway-host';
 import { ensureNamespace, namespaceExists, removeNamespace } from '../src/negotiation/host/gateway-namespace';
 import { GatewayPlacement } from '../src/negotiation/host/gateway-network';
-import { LabNetworkDriver } from '../src/negotiation/host/lab-network-driver';
+import { LabNetworkDriver } from '../lab/lab-network-driver';
 import { HostLogger } from '../src/negotiation/host/charon-process';
 import { isAlive, readPidFile } from '../src/negotiation/host/process-files';
 import { viciVersion } from '../src/negotiation/host/vici-probe';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Lab } from '../lab/lab';
 import { run } from '../src/negotiation/host/exec';
 import { namespaceExists, removeNamespace } from '../src/negotiation/host/gateway-namespace';
-import { LabNames } from '../src/negotiation/host/lab-names';
+import { LabNames } from '../lab/lab-names';
 import { isAlive } from '../src/negotiation/host/process-files';
 import { forceCleanupPrefix, namespacesWithPrefix, tempDir, uniqueLabPrefix, waitFor } from './support/lab-fixtures';
 

@@ -4,7 +4,7 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { run } from '../src/negotiation/host/exec';
-import { LabNames } from '../src/negotiation/host/lab-names';
+import { LabNames } from '../lab/lab-names';
 import { ViciSession } from '../src/vici';
 import { DEFAULT_GATEWAY_BANDWIDTH_MBPS } from '../src/vpn/gateways/vpn-gateway.entity';
 import { Product } from './support/product';

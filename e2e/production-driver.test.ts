@@ -11,7 +11,7 @@
 //                                                  [compute host: vxlanN ─ vxbrN ─ instance 10.1.1.77]
 import { randomInt } from 'crypto';
 import { gatewayMac } from '../src/negotiation/host/gateway-network';
-import { LabNames } from '../src/negotiation/host/lab-names';
+import { LabNames } from '../lab/lab-names';
 import { gatewayHostPorts, segmentBridge, segmentVtep } from '../src/negotiation/host/vxlan-network-driver';
 import { run } from '../src/negotiation/host/exec';
 import { forceCleanupPrefix, uniqueLabPrefix } from './support/lab-fixtures';

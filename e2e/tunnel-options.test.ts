@@ -3,7 +3,7 @@
 // gateway's namespace that follows the tunnel; IKE fragmentation is what charon announces.
 // Remote sites run strongSwan's starter with the file downloaded from the API (side=remote).
 import { run } from '../src/negotiation/host/exec';
-import { LabNames } from '../src/negotiation/host/lab-names';
+import { LabNames } from '../lab/lab-names';
 import { Product } from './support/product';
 import { uniqueLabPrefix } from './support/lab-fixtures';
 

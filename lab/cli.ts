@@ -106,13 +106,13 @@ async function agents(lab: Lab, args: ParsedArgs, sub: string | undefined, name:
   return 0;
 }
 
-// The worker next to this CLI (dist/lab/cli.js -> dist/src/worker.js), with the shell's
+// The lab's worker next to this CLI (dist/lab/cli.js -> dist/lab/lab-worker.js), with the shell's
 // environment (DATABASE_URL, REDIS_URL, SECRETS_KEY...: `source .run/secrets.env` after npm start).
 async function host(lab: Lab, args: ParsedArgs, sub: string | undefined, id: string | undefined): Promise<number> {
   const hosts = new LabHosts({
     dir: join(lab.store.dir, 'hosts'),
     prefix: lab.prefix,
-    workerScript: resolve(__dirname, '../src/worker.js'),
+    workerScript: resolve(__dirname, 'lab-worker.js'),
     baseEnv: process.env,
   });
   if (!sub || sub === 'list') {

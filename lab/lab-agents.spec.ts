@@ -1,4 +1,4 @@
-import { LabNames } from '../src/negotiation/host/lab-names';
+import { LabNames } from './lab-names';
 import { agentArgv, agentTargets, formatAgents } from './lab-agents';
 import { demoInventory } from './lab-inventory';
 

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LabNames } from '../src/negotiation/host/lab-names';
+import { LabNames } from './lab-names';
 import { isAlive, processMentions, rotateIfLarge, sleep, tailFile, terminate } from '../src/negotiation/host/process-files';
 import { LabApiClient, LabApiError } from './lab-api';
 import { LabInventory } from './lab-inventory';

@@ -3,7 +3,7 @@
 import { ensureNamespace, removeNamespace, setNamespaceSysctls } from '../src/negotiation/host/gateway-namespace';
 import { gatewayMac } from '../src/negotiation/host/gateway-network';
 import { ensureBridge, ensureVethPair, replaceRoute, setAddresses, setMacAddress, setMaster } from '../src/negotiation/host/ip-link';
-import { LabNames } from '../src/negotiation/host/lab-names';
+import { LabNames } from './lab-names';
 import { hostAddress, INTERNET_ROUTER_CIDRS, LabInventory, prefixLength } from './lab-inventory';
 import { LabState, recordNamespace } from './lab-state';
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { charonPaths } from '../src/negotiation/host/charon-config';
 import { GatewayPlacement } from '../src/negotiation/host/gateway-network';
 import { deleteLink, getLink } from '../src/negotiation/host/ip-link';
-import { LabNames } from '../src/negotiation/host/lab-names';
+import { LabNames } from './lab-names';
 import { hostTag } from '../src/negotiation/host/gateway-names';
 
 export interface LabHostState {
@@ -29,7 +29,7 @@ export interface LabHostsOptions {
   /** Where each host keeps its gateways directory, log and state (`<dir>/<id>/`). */
   dir: string;
   prefix: string;
-  /** The compiled worker (dist/src/worker.js). */
+  /** The compiled lab worker (dist/lab/lab-worker.js: the worker with the lab's network driver). */
   workerScript: string;
   /** The environment every worker gets (database, Redis, secrets key...). */
   baseEnv: Record<string, string | undefined>;

@@ -3,7 +3,7 @@
 import { rmSync } from 'node:fs';
 import { ensureNamespace, removeNamespace, setNamespaceSysctls } from '../src/negotiation/host/gateway-namespace';
 import { deleteLink, ensureVethPair, getLink, replaceRoute, setAddresses, setMaster } from '../src/negotiation/host/ip-link';
-import { LabNames } from '../src/negotiation/host/lab-names';
+import { LabNames } from './lab-names';
 import { ROUTER_SYSCTLS } from './lab-fabric';
 import { prefixLength } from './lab-inventory';
 import { SiteAddressing } from './lab-site-config';

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { run, ExecResult } from '../src/negotiation/host/exec';
 import { listNamespaces, namespaceExists, namespacePids, removeNamespace } from '../src/negotiation/host/gateway-namespace';
 import { getLink, linkNames } from '../src/negotiation/host/ip-link';
-import { assertSiteName, DEFAULT_LAB_PREFIX, LabNames } from '../src/negotiation/host/lab-names';
+import { assertSiteName, DEFAULT_LAB_PREFIX, LabNames } from './lab-names';
 import { isAlive } from '../src/negotiation/host/process-files';
 import { AgentSummary, LabAgents } from './lab-agents';
 import { LabApiClient } from './lab-api';

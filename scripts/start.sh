@@ -77,7 +77,7 @@ LAB_API_URL="http://127.0.0.1:$PORT" node dist/lab/cli.js up >"$RUN_DIR/lab.log"
 log "starting the gateway-host worker (log: .run/worker.log)"
 : >"$RUN_DIR/worker.log"
 export HOST_ID="${HOST_ID:-local}"
-supervise worker "$RUN_DIR/worker.log" node dist/src/worker.js
+supervise worker "$RUN_DIR/worker.log" node dist/lab/lab-worker.js
 
 cat <<INFO
 

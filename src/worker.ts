@@ -1,46 +1,5 @@
-import 'reflect-metadata';
-import { untilAvailable } from './common/dependency-wait';
-import { createLogger } from './common/structured-log';
-import { ConfigError } from './config/config';
-import { assertSecretsKeyOpensStoredKeys, SecretsKeyMismatch } from './database/secrets-key-check';
-import { HostWorker } from './negotiation/host-worker';
-import { loadWorkerConfig } from './negotiation/worker-config';
+// The production gateway-host worker (Dockerfile.worker): the network drivers of src/ only
+// (NETWORK_DRIVER=vxlan). The development lab starts lab/lab-worker.ts instead.
+import { runWorkerProcess } from './worker-process';
 
-async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadWorkerConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(2);
-    }
-    throw err;
-  }
-  const logger = createLogger({ level: config.logLevel, format: config.logFormat, context: 'worker' });
-  // PostgreSQL away at start is waited for, not a reason to exit (a wrong key still is).
-  await untilAvailable(
-    'worker: PostgreSQL (secrets key check)',
-    () => assertSecretsKeyOpensStoredKeys(config.databaseUrl, config.secretsKey),
-    (m) => logger.warn(m),
-  );
-  const worker = new HostWorker(config, logger);
-  const stop = async (signal: string) => {
-    // The charons and their SAs stay up: the next worker (a restart, an upgrade) takes them over.
-    logger.log(`${signal}: stopping (gateway charons keep running for the next worker)`);
-    await worker.stop({ keepCharons: true });
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
-  await worker.start();
-}
-
-main().catch((err) => {
-  if (err instanceof SecretsKeyMismatch) {
-    console.error(err.message);
-    process.exit(2);
-  }
-  console.error(err);
-  process.exit(1);
-});
+runWorkerProcess();

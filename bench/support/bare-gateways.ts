@@ -12,7 +12,7 @@ import { INITIATIONS_PER_PEER } from '../../src/negotiation/gateway-agent';
 import { charonPaths, renderCharonConf } from '../../src/negotiation/host/charon-config';
 import { ensureNamespace, removeNamespace } from '../../src/negotiation/host/gateway-namespace';
 import { deleteLink, ipBatch } from '../../src/negotiation/host/ip-link';
-import { LabNames } from '../../src/negotiation/host/lab-names';
+import { LabNames } from '../../lab/lab-names';
 import { isAlive, sleep, terminate } from '../../src/negotiation/host/process-files';
 import { viciVersion } from '../../src/negotiation/host/vici-probe';
 import { childNames, connName, renderLoadConn, renderLoadShared } from '../../src/strongswan/vici-conn';

@@ -12,7 +12,7 @@ import { ViciCommands, ViciSection, ViciSession } from '../../src/vici';
 import { ensureNamespace, removeNamespace, setNamespaceSysctls } from '../../src/negotiation/host/gateway-namespace';
 import { deleteLink, ensureVethPair, getLink, replaceRoute, setMaster } from '../../src/negotiation/host/ip-link';
 import { run } from '../../src/negotiation/host/exec';
-import { LabNames } from '../../src/negotiation/host/lab-names';
+import { LabNames } from '../../lab/lab-names';
 import { isAlive, sleep, tailFile, terminate } from '../../src/negotiation/host/process-files';
 import { viciVersion } from '../../src/negotiation/host/vici-probe';
 import { IKE_DEFAULTS, IPSEC_DEFAULTS } from '../../src/policy/policy';

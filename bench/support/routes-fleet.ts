@@ -15,7 +15,7 @@ import { ensureVpcs, removeNamespaces } from '../../lab/lab-fabric';
 import { LabInventory } from '../../lab/lab-inventory';
 import { AgentState, emptyState } from '../../lab/lab-state';
 import { intToIp, ipToInt } from '../../src/common/cidr';
-import { LabNames } from '../../src/negotiation/host/lab-names';
+import { LabNames } from '../../lab/lab-names';
 import { BenchProduct } from './bench-product';
 import { pool, statusKb } from './proc-stats';
 

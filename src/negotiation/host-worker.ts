@@ -15,7 +15,7 @@ import { HostController } from './host-controller';
 import { GatewayHostRuntime } from './host/gateway-host';
 import { hostTag } from './host/gateway-names';
 import { FenceGuard, HostLease } from '../hosts/host-lease';
-import { createNetworkDriver } from './host/network-driver-factory';
+import { createNetworkDriver } from './host/network-drivers';
 import { publishRoutesChanged } from '../routes/route-notifier';
 import { NegotiationStore } from './negotiation.queries';
 import { StateWriter, WriteBehindStore } from './state-writer';
@@ -143,6 +143,12 @@ export class HostWorker {
     // BullMQ's connection retries for ever: a Redis outage delays jobs (the reconciler catches up).
     this.redis = new IORedis(c.redisUrl, { maxRetriesPerRequest: null });
     this.redis.on('error', (e) => this.depLog('redis-jobs', `job queue: ${describeError(e, 'Redis')}; jobs wait, the reconciler converges meanwhile`));
+    // The lease is renewed (and watched) from here on, the first pass included: a cold start's first
+    // reconcile of a full host outlasts the lease's TTL, and with no renewal meanwhile every gateway
+    // after the first few was refused ("this host's lease is not valid") until the next pass.
+    this.timers.push(setInterval(() => void this.leaseTick(), c.leaseRenewMs));
+    // The watchdog needs nothing but the clock: a host cut off from PostgreSQL still fences in time.
+    this.timers.push(setInterval(() => this.watchLease(), Math.min(100, c.leaseRenewMs)));
     // Converge first (namespaces, charons, tunnels), then take jobs: a job never finds a half-started host.
     await this.reconcile();
     this.worker = new Worker(
@@ -157,12 +163,9 @@ export class HostWorker {
     this.worker.on('failed', (job, err) => this.warn(`job ${job?.id} failed: ${describeError(err)}`));
     this.worker.on('error', (err) => this.depLog('redis-worker', `job queue: ${describeError(err, 'Redis')}`));
 
-    this.timers.push(setInterval(() => void this.leaseTick(), c.leaseRenewMs));
     // The liveness file: rewritten on its own timer, so a stuck event loop (not a slow database) shows.
     this.timers.push(setInterval(() => this.writeHealth(), c.leaseRenewMs));
     this.writeHealth();
-    // The watchdog needs nothing but the clock: a host cut off from PostgreSQL still fences in time.
-    this.timers.push(setInterval(() => this.watchLease(), Math.min(100, c.leaseRenewMs)));
     this.timers.push(setInterval(() => void this.reconcile(), c.reconcileIntervalMs));
     this.metrics = new MetricsCollector({
       hostId: c.hostId,

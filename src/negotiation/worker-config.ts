@@ -51,10 +51,11 @@ export interface WorkerConfig {
   /** Gateways this host accepts. */
   capacity: number;
   gatewaysDir: string;
-  /** How gateways are plugged into the public network and the VPCs: the lab's bridges, or a VXLAN fabric. */
+  /**
+   * How gateways are plugged into the public network and the VPCs: a VXLAN fabric, or the lab's
+   * bridges (only in the lab's worker, lab/lab-worker.ts, which also reads LAB_PREFIX): see host/network-drivers.ts.
+   */
   networkDriver: NetworkDriverName;
-  /** The lab driver's namespace prefix. */
-  labPrefix: string;
   /** The vxlan driver's host settings; null with the lab driver. */
   vxlan: VxlanSettings | null;
   dataPlane: DataPlane;
@@ -96,7 +97,6 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     capacity: intSetting(env, 'HOST_CAPACITY', 50, 1, 1000, problems),
     gatewaysDir: env.GATEWAYS_DIR ?? '/var/lib/vpn-console/gateways',
     networkDriver,
-    labPrefix: env.LAB_PREFIX ?? 'vl',
     vxlan,
     dataPlane,
     retryIntervalMs: intSetting(env, 'RETRY_INTERVAL_MS', 12_000, 100, 600_000, problems),

@@ -21,6 +21,8 @@ import { gatewayNamespace, hostTag } from '../../src/negotiation/host/gateway-na
 
 /** The repository root, whether this runs from its sources (jest) or compiled (dist/, the benches). */
 export const REPO_ROOT = repositoryRoot(__dirname) ?? process.cwd();
+/** The worker the lab, the end-to-end tests and the benches run: the production worker plus the lab's network driver. */
+export const LAB_WORKER = 'dist/lab/lab-worker.js';
 
 export interface ProductProcessOptions {
   labPrefix: string;
@@ -164,7 +166,7 @@ export class ProductProcesses {
    * (gateways are then placed on it).
    */
   async startWorker(opts: { wait?: boolean } = {}): Promise<void> {
-    const worker = this.spawnLogged('worker', 'dist/src/worker.js');
+    const worker = this.spawnLogged('worker', LAB_WORKER);
     this.worker = worker;
     if (opts.wait === false) return;
     await this.waitFor(async () => worker.exitCode === null && (await this.hostSeenWithin(10)), 30_000, 'worker heartbeat', 20);
@@ -175,7 +177,7 @@ export class ProductProcesses {
     this.hostsControl ??= new LabHosts({
       dir: join(this.dir, 'hosts'),
       prefix: this.o.labPrefix,
-      workerScript: join(REPO_ROOT, 'dist/src/worker.js'),
+      workerScript: join(REPO_ROOT, LAB_WORKER),
       baseEnv: this.env,
     });
     return this.hostsControl;

@@ -26,7 +26,7 @@ export interface GatewayHostRuntimeOptions {
   // someone else's gateways, and the reconciler would delete them. A directory is written before
   // the namespace is created and removed after it is deleted, so our own gateways always have one.
   claimForeignNamespaces?: boolean;
-  // The host's tag (lab-names hostTag): gateway namespaces are then `<gatewayId>.<tag>`, so another
+  // The host's tag (gateway-names hostTag): gateway namespaces are then `<gatewayId>.<tag>`, so another
   // host's copy of the same gateway on this machine (the lab) is a different namespace.
   hostTag?: string;
 }

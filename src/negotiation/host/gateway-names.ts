@@ -1,6 +1,6 @@
 // The names a gateway host gives what it creates for a gateway, in the lab and in production alike:
 // the gateway's namespace on this host, its interfaces inside it, and interface-name limits.
-// The lab's own names (its internet, VPC fabric, sites) are in lab-names.ts.
+// The lab's own names (its internet, VPC fabric, sites) are in lab/lab-names.ts.
 import { createHash } from 'node:crypto';
 
 export const MAX_IFNAME = 15;

@@ -1,6 +1,6 @@
 // Where a gateway sits on the network, and the driver interface that plugs its namespace in:
-// lab-network-driver.ts (the lab's emulated internet and VPC bridges) and vxlan-network-driver.ts
-// (a host's public bridge and the VPC's VXLAN segments), chosen by network-driver-factory.ts.
+// vxlan-network-driver.ts (a host's public bridge and the VPC's VXLAN segments) and the lab's
+// lab/lab-network-driver.ts (its emulated internet and VPC bridges), chosen in network-drivers.ts.
 import { createHash } from 'crypto';
 
 export interface GatewayPlacement {

@@ -3,7 +3,7 @@
 // Namespace names carry the lab prefix; interface names live inside a namespace, so they only need
 // to be unique there and <= 15 characters (IFNAMSIZ - 1).
 import { createHash } from 'node:crypto';
-import { assertIfName } from './gateway-names';
+import { assertIfName } from '../src/negotiation/host/gateway-names';
 
 export const DEFAULT_LAB_PREFIX = 'vl';
 

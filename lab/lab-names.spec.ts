@@ -1,5 +1,5 @@
 import { assertLabPrefix, LabNames, shortId, shortName } from './lab-names';
-import { assertIfName, gatewayNamespace, hostTag, MAX_IFNAME } from './gateway-names';
+import { assertIfName, gatewayNamespace, hostTag, MAX_IFNAME } from '../src/negotiation/host/gateway-names';
 
 describe('lab names', () => {
   const names = new LabNames('vl');
