@@ -15,6 +15,7 @@ import { SubnetVni1796508873278 } from './1796508873278-SubnetVni';
 import { TunnelInitiatorMode1796511326690 } from './1796511326690-TunnelInitiatorMode';
 import { GatewayHostLeases1796512195513 } from './1796512195513-GatewayHostLeases';
 import { TunnelOptions1796513400000 } from './1796513400000-TunnelOptions';
+import { ListIndexes1796605000000 } from './1796605000000-ListIndexes';
 
 export const MIGRATIONS: Function[] = [
   Initial1795310251105,
@@ -32,4 +33,5 @@ export const MIGRATIONS: Function[] = [
   TunnelInitiatorMode1796511326690,
   GatewayHostLeases1796512195513,
   TunnelOptions1796513400000,
+  ListIndexes1796605000000,
 ];
