@@ -16,6 +16,7 @@ import { TunnelInitiatorMode1796511326690 } from './1796511326690-TunnelInitiato
 import { GatewayHostLeases1796512195513 } from './1796512195513-GatewayHostLeases';
 import { TunnelOptions1796513400000 } from './1796513400000-TunnelOptions';
 import { GatewayBandwidth1796520000000 } from './1796520000000-GatewayBandwidth';
+import { ListIndexes1796605000000 } from './1796605000000-ListIndexes';
 
 export const MIGRATIONS: Function[] = [
   Initial1795310251105,
@@ -34,4 +35,5 @@ export const MIGRATIONS: Function[] = [
   GatewayHostLeases1796512195513,
   TunnelOptions1796513400000,
   GatewayBandwidth1796520000000,
+  ListIndexes1796605000000,
 ];

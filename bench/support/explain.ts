@@ -53,7 +53,7 @@ export async function listStatements(
         await new PeerQueries(ds).list(tenantId, resolveListQuery(query, PEER_SORT));
       }
       capture.on = false;
-      out.push(capture.queries.filter((x) => /^\s*SELECT/i.test(x.sql)));
+      out.push(capture.queries.filter((x) => /^\s*(SELECT|WITH)\b/i.test(x.sql)));
     }
     return out;
   } finally {

@@ -4,6 +4,8 @@ import { CreatedAt, IdColumn, RefColumn } from '../database/columns';
 import { DataCenter } from './data-center.entity';
 
 @Entity('external_ips')
+// Trigram index for the searches by address (ILIKE '%q%'), created by migration ListIndexes.
+@Index('IDX_external_ips_address_trgm', { synchronize: false })
 export class ExternalIp {
   @IdColumn() id: string;
   @Column(RefColumn()) @Index() tenantId: string;

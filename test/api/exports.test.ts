@@ -257,3 +257,40 @@ describe('bad parameters and access', () => {
     expect((await ca.ok(ca.get(`/api/v1/vpn-tunnels/${tunnels[0].id}`))).id).toBe(tunnels[0].id);
   });
 });
+
+describe("VPN tunnel list search (issue 20: one statement for page, total and rows; the export's rows are the same)", () => {
+  const names = async (query: string) => {
+    const list = await ca.ok(ca.get(`/api/v1/vpn-tunnels?${query}&sort=name&order=asc&limit=100`));
+    const { data } = await sheet(ca, `/api/v1/vpn-tunnels/export.xlsx?${query}&sort=name&order=asc&lang=en`);
+    expect(data.map((r) => r[1])).toEqual(list.items.map((t: any) => t.id));
+    expect(list.items).toHaveLength(list.total);
+    return list.items.map((t: any) => t.name);
+  };
+
+  it('q matches the name and id, the gateway name and IP, the peer name and IP, case-insensitively, within the tenant', async () => {
+    expect(await names('q=T-1-')).toEqual(['t-1-0', 't-1-1']);
+    expect(await names(`q=${tunnels[3].id.slice(-6).toUpperCase()}`)).toEqual([tunnels[3].name]);
+    expect(await names('q=GW-2')).toEqual(['t-2-0', 't-2-1']);
+    expect(await names(`q=${a.externalIps[0]}`)).toEqual(['t-0-0', 't-0-1']);
+    expect(await names('q=198.51.100.2')).toEqual(['t-0-0', 't-0-1', 't-1-0', 't-1-1', 't-2-0', 't-2-1']);
+    expect(await names('q=Beijing')).toEqual(['t-0-1', 't-1-1', 't-2-1']);
+    expect(await names('q=203.0.113.9')).toEqual(['t-0-0', 't-1-0', 't-2-0']);
+    // Another tenant's tunnel, gateway address and peer are never matched; LIKE wildcards are literal.
+    for (const q of ['t-beta', 'idc-beta', b.externalIps[0], '%25', '_']) expect(await names(`q=${q}`)).toEqual([]);
+  });
+
+  it('search, filters, sort and paging together: the exact total on every page, the same order as the whole list', async () => {
+    expect(await names('q=beijing&connectionState=connected')).toEqual(['t-1-1']);
+    expect(await names(`q=idc&gatewayId=${gateways[2].id}`)).toEqual(['t-2-0', 't-2-1']);
+    const page = await ca.ok(ca.get('/api/v1/vpn-tunnels?q=idc&sort=name&order=desc&limit=2&offset=2'));
+    expect(page).toMatchObject({ total: 6, offset: 2, limit: 2 });
+    expect(page.items.map((t: any) => t.name)).toEqual(['t-1-1', 't-1-0']);
+    expect(page.items[0]).toMatchObject({
+      gateway: { id: gateways[1].id, name: 'gw-1', ip: a.externalIps[1] },
+      peer: { id: peers[1].id, name: 'idc-beijing', ip: '203.0.113.10' },
+    });
+    expect(page.items[0].localSubnets).toEqual([{ id: a.subnetIds[0], name: 's1', cidr: '10.1.1.0/24' }]);
+    expect(await ca.ok(ca.get('/api/v1/vpn-tunnels?q=idc&limit=2&offset=6'))).toMatchObject({ total: 6, items: [] });
+    expect(await ca.ok(ca.get('/api/v1/vpn-tunnels?q=no-such&limit=2&offset=0'))).toMatchObject({ total: 0, items: [] });
+  });
+});

@@ -18,6 +18,8 @@ export const DEFAULT_GATEWAY_BANDWIDTH_MBPS = 300;
 
 @Entity('vpn_gateways')
 @Index(['tenantId', 'createdAt'])
+// Trigram index for the searches (ILIKE '%q%'), created by migration ListIndexes: TypeORM cannot express the operator class.
+@Index('IDX_vpn_gateways_name_trgm', { synchronize: false })
 @Index(['subnetId', 'privateIp'], { unique: true })
 export class VpnGateway {
   @IdColumn() id: string;

@@ -4,6 +4,9 @@ import { CreatedAt, IdColumn, RefColumn, UpdatedAt } from '../../database/column
 
 @Entity('peer_gateways')
 @Index(['tenantId', 'createdAt'])
+// Trigram indexes for the searches (ILIKE '%q%'), created by migration ListIndexes: TypeORM cannot express the operator class.
+@Index('IDX_peer_gateways_name_trgm', { synchronize: false })
+@Index('IDX_peer_gateways_ip_address_trgm', { synchronize: false })
 export class PeerGateway {
   @IdColumn() id: string;
   @Column(RefColumn()) tenantId: string;

@@ -1,4 +1,4 @@
-import { Subnet } from '../../inventory/subnet.entity';
+import type { SubnetRef } from './tunnels.queries';
 import { TunnelDto } from './tunnel.dto';
 import { ANY_PEER } from '../../strongswan/tunnel-model';
 import { VpnTunnel } from './vpn-tunnel.entity';
@@ -8,7 +8,7 @@ import { WAITING_FOR_REMOTE } from '../../strongswan/failure-reasons';
 import { tunnelOptionsOf } from '../../policy/tunnel-options';
 
 /** The API's view of a tunnel (never the PSK unless passed explicitly). */
-export function tunnelView(t: VpnTunnel, subnets: Map<string, Subnet>, psk?: string): TunnelDto {
+export function tunnelView(t: VpnTunnel, subnets: Map<string, SubnetRef>, psk?: string): TunnelDto {
   return {
     id: t.id,
     name: t.name,
@@ -62,7 +62,7 @@ function failureView(t: VpnTunnel): TunnelDto['failure'] {
   return null;
 }
 
-function subnetPairsView(t: VpnTunnel, subnets: Map<string, Subnet>): TunnelDto['subnetPairs'] {
+function subnetPairsView(t: VpnTunnel, subnets: Map<string, SubnetRef>): TunnelDto['subnetPairs'] {
   const locals = t.localSubnetIds.map((id) => subnets.get(id)?.cidr ?? '');
   const pairs = locals.flatMap((localCidr) => t.remoteCidrs.map((remoteCidr) => ({ localCidr, remoteCidr })));
   const isUp = (p: { localCidr: string; remoteCidr: string }) =>

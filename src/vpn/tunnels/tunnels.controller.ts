@@ -76,8 +76,7 @@ export class TunnelsController {
   @ApiOkResponse({ type: TunnelPageDto })
   @ApiErrors(400)
   async list(@CurrentPrincipal() p: Principal, @Query() query: TunnelListQueryDto): Promise<TunnelPageDto> {
-    const page = await this.tunnels.list(tenantOf(p), resolveListQuery(query, TUNNEL_SORT), query);
-    const subnets = await this.tunnels.subnetsById(page.items.flatMap((t) => t.localSubnetIds));
+    const { subnets, ...page } = await this.tunnels.list(tenantOf(p), resolveListQuery(query, TUNNEL_SORT), query);
     return { ...page, items: page.items.map((t) => tunnelView(t, subnets)) };
   }
 

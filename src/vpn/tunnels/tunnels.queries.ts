@@ -1,11 +1,11 @@
 import { DataSource, EntityManager, In, Not, SelectQueryBuilder } from 'typeorm';
 import { Conflict } from '../../common/errors';
-import { pageByIds } from '../../common/list.queries';
 import { managerOf } from '../../database/manager';
 import { Page, ResolvedListQuery } from '../../common/list-query';
 import { violation } from '../../common/violations';
 import { keysetRawRows } from '../../exports/keyset.queries';
 import type { TunnelExportRow } from '../vpn-sheets';
+import { ExternalIp } from '../../inventory/external-ip.entity';
 import { Subnet } from '../../inventory/subnet.entity';
 import { Vpc } from '../../inventory/vpc.entity';
 import { VpnGateway } from '../gateways/vpn-gateway.entity';
@@ -25,6 +25,68 @@ export const TUNNEL_SORT = {
 };
 export type TunnelFilters = Pick<TunnelListQueryDto, 'gatewayId' | 'peerId' | 'resourceState' | 'connectionState'>;
 
+/**
+ * The list's search as conditions on vpn_tunnels `t` alone (tenant and pattern given as SQL
+ * placeholders): ILIKE over the tunnel's name and id, its gateway's name and address, its peer's
+ * name and address. The gateways and peers that match are looked up first (trigram indexes on each
+ * of those columns, migration ListIndexes; a gateway by name and by address as two lookups,
+ * an OR across the join would read every gateway of the tenant), so PostgreSQL ORs four indexes on
+ * vpn_tunnels (trigram on name and id, btree on gateway_id and peer_id) instead of testing every row.
+ */
+export function searchCondition(tenant: string, like: string): string {
+  return `(t.name ILIKE ${like} OR t.id ILIKE ${like}
+    OR t.gateway_id = ANY(ARRAY(SELECT sg.id FROM vpn_gateways sg WHERE sg.tenant_id = ${tenant} AND sg.name ILIKE ${like}
+                                UNION SELECT sg.id FROM external_ips se JOIN vpn_gateways sg ON sg.external_ip_id = se.id
+                                WHERE sg.tenant_id = ${tenant} AND se.address ILIKE ${like}))
+    OR t.peer_id = ANY(ARRAY(SELECT sp.id FROM peer_gateways sp WHERE sp.tenant_id = ${tenant} AND (sp.name ILIKE ${like} OR sp.ip_address ILIKE ${like}))))`;
+}
+
+/** A subnet as a tunnel's view shows it. */
+export type SubnetRef = Pick<Subnet, 'id' | 'name' | 'cidr'>;
+
+/** A page of the tunnel list with the subnets its tunnels name. */
+export interface TunnelPage extends Page<VpnTunnel> {
+  subnets: Map<string, SubnetRef>;
+}
+
+// The page's rows: every column the entity selects (never psk_sealed), what the list shows of the
+// gateway and peer, and the tunnel's local subnets. `pg` is the page's (id, sort key).
+const LIST_COLUMNS = `t.id, t.tenant_id AS "tenantId", t.name, t.remark, t.gateway_id AS "gatewayId", t.peer_id AS "peerId",
+  t.local_subnet_ids AS "localSubnetIds", t.remote_cidrs AS "remoteCidrs", t.ike_policy AS "ikePolicy", t.ipsec_policy AS "ipsecPolicy",
+  t.initiator_mode AS "initiatorMode", t.dpd, t.ike_fragmentation AS "ikeFragmentation", t.tcp_mss_clamp AS "tcpMssClamp",
+  t.resource_state AS "resourceState", t.connection_state AS "connectionState", t.failure_code AS "failureCode",
+  t.failure_message AS "failureMessage", t.failure_phase AS "failurePhase", t.failure_tries AS "failureTries", t.failure_at AS "failureAt",
+  t.pair_states AS "pairStates", t.config_version AS "configVersion", t.applied_version AS "appliedVersion",
+  t.alert_template_id AS "alertTemplateId", t.connected_at AS "connectedAt", t.disconnected_at AS "disconnectedAt",
+  t.state_changed_at AS "stateChangedAt", t.created_at AS "createdAt", t.updated_at AS "updatedAt",
+  g.name AS "gatewayName", g.external_ip_id AS "gatewayIpId", e.address AS "gatewayIp", p.name AS "peerName", p.ip_address AS "peerIp",
+  (SELECT json_agg(json_build_object('id', s.id, 'name', s.name, 'cidr', s.cidr)) FROM subnets s WHERE s.id = ANY(t.local_subnet_ids)) AS subnets`;
+const LIST_JOINS = `JOIN vpn_tunnels t ON t.id = pg.id JOIN vpn_gateways g ON g.id = t.gateway_id
+  JOIN external_ips e ON e.id = g.external_ip_id JOIN peer_gateways p ON p.id = t.peer_id`;
+
+type TunnelListRow = Omit<VpnTunnel, 'pskSealed' | 'gateway' | 'peer' | 'tenant'> & {
+  total: number;
+  gatewayName: string;
+  gatewayIpId: string;
+  gatewayIp: string;
+  peerName: string;
+  peerIp: string;
+  subnets: SubnetRef[] | null;
+};
+
+/** A list row as the entity the views read: the gateway and peer carry only what the list shows. */
+function listItem(r: TunnelListRow): VpnTunnel {
+  const { total: _total, gatewayName, gatewayIpId, gatewayIp, peerName, peerIp, subnets: _subnets, ...tunnel } = r;
+  return Object.assign(new VpnTunnel(), tunnel, {
+    gateway: Object.assign(new VpnGateway(), {
+      id: r.gatewayId,
+      name: gatewayName,
+      externalIp: Object.assign(new ExternalIp(), { id: gatewayIpId, address: gatewayIp }),
+    }),
+    peer: Object.assign(new PeerGateway(), { id: r.peerId, name: peerName, ipAddress: peerIp }),
+  });
+}
+
 /** What TunnelsService reads and writes: the SQL of tunnels, their lock order and their checks under lock. */
 export class TunnelQueries {
   private readonly m: EntityManager;
@@ -42,27 +104,46 @@ export class TunnelQueries {
       .where('t.tenant_id = :tenantId', { tenantId });
   }
 
-  async list(tenantId: string, q: ResolvedListQuery, f: TunnelFilters): Promise<Page<VpnTunnel>> {
-    // Filters, search and sort are all on vpn_tunnels: page and count ids without the joins, then
-    // load the page's rows with them (sorting a thousand search hits joined is what made it slow).
-    const scope = this.filtered(this.m.getRepository(VpnTunnel).createQueryBuilder('t').where('t.tenant_id = :tenantId', { tenantId }), tenantId, q, f);
-    return pageByIds(scope, q, (ids) => this.listRows(tenantId, ids));
-  }
-
-  /** A page's tunnels with what the list shows of their gateway and peer (name and IP), not whole rows to read and hydrate. */
-  private listRows(tenantId: string, ids: string[]): Promise<VpnTunnel[]> {
-    return this.m
-      .getRepository(VpnTunnel)
-      .createQueryBuilder('t')
-      .innerJoin('t.gateway', 'g')
-      .addSelect(['g.id', 'g.name'])
-      .innerJoin('g.externalIp', 'eip')
-      .addSelect(['eip.id', 'eip.address'])
-      .innerJoin('t.peer', 'p')
-      .addSelect(['p.id', 'p.name', 'p.ipAddress'])
-      .where('t.tenant_id = :tenantId', { tenantId })
-      .andWhere('t.id IN (:...ids)', { ids })
-      .getMany();
+  /**
+   * One page of the list, its exact total and the page's subnets in ONE statement (decisions.md,
+   * "The tunnel list in one statement"). A search's matches (id and sort key) are materialised
+   * once, then counted and sorted: PostgreSQL finds them through the trigram and foreign-key
+   * indexes instead of walking the sort index and testing the search on every row it passes. An
+   * unsearched list walks the sort index to the page and counts beside it. Only the page's rows
+   * are joined to what the list shows of their gateway, peer and subnets.
+   */
+  async list(tenantId: string, q: ResolvedListQuery, f: TunnelFilters): Promise<TunnelPage> {
+    const params: unknown[] = [tenantId];
+    const param = (value: unknown) => `$${params.push(value)}`;
+    const where = ['t.tenant_id = $1'];
+    if (f.gatewayId) where.push(`t.gateway_id = ${param(f.gatewayId)}`);
+    if (f.peerId) where.push(`t.peer_id = ${param(f.peerId)}`);
+    if (f.resourceState) where.push(`t.resource_state = ${param(f.resourceState)}`);
+    if (f.connectionState) where.push(`t.connection_state = ${param(f.connectionState)}`);
+    if (q.like) where.push(searchCondition('$1', param(q.like)));
+    const scope = where.join(' AND ');
+    const scopeParams = [...params];
+    const [dir, sort] = [q.order, q.sortColumn];
+    const page = `LIMIT ${param(q.limit)} OFFSET ${param(q.offset)}`;
+    const rows: TunnelListRow[] = await this.m.query(
+      q.like
+        ? `WITH m AS MATERIALIZED (SELECT t.id, ${sort} AS k FROM vpn_tunnels t WHERE ${scope})
+          SELECT (SELECT count(*) FROM m)::int AS total, ${LIST_COLUMNS}
+          FROM (SELECT id, k FROM m ORDER BY k ${dir}, id ${dir} ${page}) pg ${LIST_JOINS}
+          ORDER BY pg.k ${dir}, pg.id ${dir}`
+        : `SELECT (SELECT count(*) FROM vpn_tunnels t WHERE ${scope})::int AS total, ${LIST_COLUMNS}
+          FROM (SELECT t.id, ${sort} AS k FROM vpn_tunnels t WHERE ${scope} ORDER BY ${sort} ${dir}, t.id ${dir} ${page}) pg ${LIST_JOINS}
+          ORDER BY pg.k ${dir}, pg.id ${dir}`,
+      params,
+    );
+    // Past the last page no row carries the total: count alone (an empty first page has none).
+    let total = rows[0]?.total ?? 0;
+    if (!rows.length && q.offset > 0) {
+      total = ((await this.m.query(`SELECT count(*)::int AS total FROM vpn_tunnels t WHERE ${scope}`, scopeParams)) as { total: number }[])[0].total;
+    }
+    const subnets = new Map<string, SubnetRef>();
+    for (const r of rows) for (const s of r.subnets ?? []) subnets.set(s.id, s);
+    return { items: rows.map(listItem), total, offset: q.offset, limit: q.limit, subnets };
   }
 
   /** Every tunnel the list would show, in its order, a page at a time: the Excel export's columns only (no PSK). */
@@ -94,13 +175,7 @@ export class TunnelQueries {
       // The search as conditions on vpn_tunnels alone, so PostgreSQL can OR four indexes (trigram on
       // name and id, btree on gateway_id and peer_id) instead of testing every joined row. Same matches
       // as ILIKE over t.name, t.id, g.name, eip.address, p.name, p.ip_address.
-      qb.andWhere(
-        `(t.name ILIKE :like OR t.id ILIKE :like
-        OR t.gateway_id = ANY(ARRAY(SELECT sg.id FROM vpn_gateways sg JOIN external_ips se ON se.id = sg.external_ip_id
-                                    WHERE sg.tenant_id = :tenantId AND (sg.name ILIKE :like OR se.address ILIKE :like)))
-        OR t.peer_id = ANY(ARRAY(SELECT sp.id FROM peer_gateways sp WHERE sp.tenant_id = :tenantId AND (sp.name ILIKE :like OR sp.ip_address ILIKE :like))))`,
-        { like: q.like },
-      );
+      qb.andWhere(searchCondition(':tenantId', ':like'), { like: q.like });
     }
     return qb;
   }

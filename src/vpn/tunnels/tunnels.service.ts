@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Conflict, NotFound, ValidationFailed } from '../../common/errors';
 import { ID_PREFIX, newId } from '../../common/ids';
 import type { TunnelExportRow, TunnelLogExportRow } from '../vpn-sheets';
-import { Page, ResolvedListQuery } from '../../common/list-query';
+import { ResolvedListQuery } from '../../common/list-query';
 import { SECRET_BOX, SecretBox } from '../../common/secret-box';
 import { Violation, violation } from '../../common/violations';
 import { Subnet } from '../../inventory/subnet.entity';
@@ -26,7 +26,7 @@ import { checkTunnelOptions } from '../../policy/tunnel-options';
 import { tunnelLogPage } from './tunnel-log.queries';
 import { CreateTunnelDto, TunnelListQueryDto, TunnelLogQueryDto, UpdateIkePolicyDto, UpdateSubnetsDto, UpdateTunnelOptionsDto } from './tunnel.dto';
 import { VpnTunnel } from './vpn-tunnel.entity';
-import { finalizeTunnelDeletion, TunnelFilters, TunnelPairs, TunnelQueries } from './tunnels.queries';
+import { finalizeTunnelDeletion, TunnelFilters, TunnelPage, TunnelPairs, TunnelQueries } from './tunnels.queries';
 
 /** An edit's outcome: the tunnel, and whether the remote device must load its new configuration. */
 export interface TunnelEdit {
@@ -43,7 +43,7 @@ export class TunnelsService {
     private readonly routes: RoutesService,
   ) {}
 
-  async list(tenantId: string, q: ResolvedListQuery, f: TunnelListQueryDto): Promise<Page<VpnTunnel>> {
+  async list(tenantId: string, q: ResolvedListQuery, f: TunnelListQueryDto): Promise<TunnelPage> {
     return new TunnelQueries(this.db).list(tenantId, q, f);
   }
 

@@ -16,7 +16,8 @@ export interface PairState {
 }
 
 @Entity('vpn_tunnels')
-@Index(['tenantId', 'createdAt'])
+// The list's default order (newest first, then id) read from the index alone, however deep the page.
+@Index(['tenantId', 'createdAt', 'id'])
 // Trigram indexes for the list search (ILIKE '%q%'), created by migration SearchIndexes: TypeORM cannot express the operator class.
 @Index('IDX_vpn_tunnels_name_trgm', { synchronize: false })
 @Index('IDX_vpn_tunnels_id_trgm', { synchronize: false })
