@@ -5,6 +5,8 @@ import json
 import os
 import shutil
 import socket
+import subprocess
+import sys
 import tempfile
 import threading
 import unittest
@@ -273,6 +275,19 @@ class Server(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
+
+
+class Footprint(unittest.TestCase):
+    def test_a_plain_http_api_does_not_load_ssl_and_https_does(self):
+        here = os.path.dirname(os.path.abspath(__file__))
+        code = (
+            'import sys; sys.path.insert(0, %r); import route_agent as a; c = a.import_http_client(%s); '
+            'print("ssl" in sys.modules and sys.modules["ssl"] is not None, hasattr(c, "HTTPSConnection"), "ssl" in sys.modules)'
+        )
+        plain = subprocess.run([sys.executable, '-c', code % (here, 'False')], capture_output=True, text=True, check=True).stdout.split()
+        self.assertEqual(plain, ['False', 'False', 'False'])  # and the blocking entry is gone again
+        tls = subprocess.run([sys.executable, '-c', code % (here, 'True')], capture_output=True, text=True, check=True).stdout.split()
+        self.assertEqual(tls, ['True', 'True', 'True'])
 
 
 class ApiClientOverHttp(unittest.TestCase):
