@@ -1,5 +1,6 @@
-// ESLint for the server package: the API and worker (src), the route agent, lab, CLI, benches,
-// migrations and the tests. web/ (the console) has its own config. Run: `npx eslint .`
+// ESLint for the server package: the API and worker (src), lab, CLI, benches, migrations and the
+// tests. The route agent (agent/) is Python and not linted here: `npm run test:agent` tests it.
+// web/ (the console) has its own config. Run: `npx eslint .`
 import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
@@ -31,21 +32,6 @@ export default defineConfig(
               group: ['**/lab/**', '**/e2e/**', '**/test/**', '**/bench/**'],
               message: 'src/ is the product; the lab, tests and benches are its harness and may import it, not the other way round.',
             },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    // The route agent runs with plain Node on tenants' instances: of the server it takes only the dependency-free logger.
-    files: ['agent/**/*.ts'],
-    ignores: ['agent/**/*.spec.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            { regex: '^\\.\\./src/(?!common/structured-log$)', message: 'the route agent ships alone: only src/common/structured-log may be shared.' },
           ],
         },
       ],

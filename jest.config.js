@@ -26,13 +26,7 @@ module.exports = {
     {
       ...common,
       displayName: 'unit',
-      testMatch: [
-        '<rootDir>/src/**/*.spec.ts',
-        '<rootDir>/agent/**/*.spec.ts',
-        '<rootDir>/lab/**/*.spec.ts',
-        '<rootDir>/sdk/**/*.spec.ts',
-        '<rootDir>/cli/**/*.spec.ts',
-      ],
+      testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/lab/**/*.spec.ts', '<rootDir>/sdk/**/*.spec.ts', '<rootDir>/cli/**/*.spec.ts'],
     },
     {
       ...common,

@@ -12,21 +12,20 @@
 //    negotiation: the push path starts at the database state), a peer and a tunnel whose local
 //    subnet is that subnet;
 //  - registers the instances (10.1.1.20 on), plugs a namespace per instance into the subnet
-//    bridge as the lab does, issues each a token and runs a real route agent for each;
+//    bridge as the lab does, issues each a token and runs a real route agent for each (the lab's
+//    own: python3 agent/route_agent.py --netns, one process per instance);
 //  - per round: UPDATE the tunnel to connected with a fresh remote CIDR + publish on Redis (what the
 //    worker does), time until all agents reported the version the API computes; verify the route in
 //    a few namespaces; then withdraw (phase1_failed, hold-down over) and time that too.
-// Agents run in each mode of BENCH_AGENT_MODES (default "library,process"): library = RouteAgent
-// objects in this process built as agent/main.ts builds them; process = the CLI, one node each.
 //
-// Environment (optional): BENCH_INSTANCES 100, BENCH_ROUNDS 10, BENCH_AGENT_MODES library,process,
-// BENCH_POLL_MS 20, BENCH_SETTLE_MS 500, BENCH_TIMEOUT_MS 60000, BENCH_VERIFY 5 (namespaces checked
-// per phase), BENCH_EXPLAIN_MS 10000 (slower phases record their slowest agent's log), BENCH_PROFILE=0 (skip the profile and the baseline: API fan-out alone, agents' ip work alone, one netlink process for all), KEEP_BENCH_DIR=1. Exit status: 0 measured (the target is reported), 1 failure.
+// Environment (optional): BENCH_INSTANCES 100, BENCH_ROUNDS 10, BENCH_POLL_MS 20, BENCH_SETTLE_MS 500, BENCH_TIMEOUT_MS 60000, BENCH_VERIFY 5 (namespaces checked
+// per phase), BENCH_EXPLAIN_MS 10000 (slower phases record their slowest agent's log), BENCH_PROFILE=0 (skip the profile and the baseline: API fan-out alone, one netlink process for all), KEEP_BENCH_DIR=1. Exit status: 0 measured (the target is reported), 1 failure.
 //
 // The baseline, from the same run: the server's fan-out alone (raw long polls answered) plus one
 // netlink process doing the kernel work of all instances (bench/support/netlink-routes.py);
-// `ratio` = the first mode's apply p50 / p95 over that sum. `cpuMsPerChange` is the CPU the API and
-// the agents used per change. Target: apply and withdraw p95 <= 150 ms with 100 instances.
+// `ratio` = apply p50 / p95 over that sum. `cpuMsPerChange` is the CPU the API and the agents used
+// per change; `agentMemoryMiB` the agents' RSS (each, and their sum). Targets: apply and withdraw
+// p95 <= 150 ms with 100 instances; an agent <= 25 MiB RSS.
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
 import { cpus, freemem, loadavg, release, totalmem } from 'os';
@@ -37,9 +36,9 @@ import { fabricNamespaces } from '../lab/lab-fabric';
 import { namespaceExists, removeNamespace } from '../src/negotiation/host/gateway-namespace';
 import { LabNames } from '../lab/lab-names';
 import { BenchProduct } from './support/bench-product';
-import { mib, round } from './support/proc-stats';
-import { AgentMode, Fleet } from './support/routes-fleet';
-import { ipWork, netlinkAlone, serverFanOut } from './support/routes-profile';
+import { mib, percentile, round } from './support/proc-stats';
+import { Fleet } from './support/routes-fleet';
+import { netlinkAlone, serverFanOut } from './support/routes-profile';
 import { expectedVersion, measure, RoundContext } from './support/routes-rounds';
 import { checkBuild } from './support/server';
 import { num } from './support/bench-env';
@@ -47,10 +46,10 @@ import { num } from './support/bench-env';
 const env = process.env;
 const INSTANCES = num('BENCH_INSTANCES', 100);
 const ROUNDS = num('BENCH_ROUNDS', 10);
-const MODES = (env.BENCH_AGENT_MODES ?? 'library,process').split(',').filter(Boolean) as AgentMode[];
 const PREFIX = 'br';
 const FIRST_IP = '10.1.1.20';
 const TARGET_P95_MS = 150;
+const TARGET_AGENT_RSS_MIB = 25;
 
 const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 23)}] ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -122,24 +121,29 @@ async function crossCheck(c: RoundContext, cidr: string, version: string): Promi
   log(`GET /agents agrees: ${seen.length} agents up to date with version ${version}`);
 }
 
-async function runMode(c: RoundContext, mode: AgentMode, index: number) {
-  log(`mode ${mode}: starting ${INSTANCES} agents`);
+async function runAgents(c: RoundContext) {
+  log(`starting ${INSTANCES} agents`);
   const loadAvg1mAtStart = round(loadavg()[0], 2);
   const started = Date.now();
-  await fleet.start(mode);
+  await fleet.start();
   await waitAllReported(started, 120_000);
   const startMs = Date.now() - started;
   await sleep(1000);
-  log(`mode ${mode}: all agents reported in ${startMs} ms; warm-up round`);
-  await measure(c, 1, 200 + index, (cidr, version) => crossCheck(c, cidr, version)); // JIT, pools; not recorded
-  const rssKb = fleet.agentRssKb();
-  const r = await measure(c, ROUNDS, index * 50);
+  log(`all agents reported in ${startMs} ms; warm-up round`);
+  await measure(c, 1, 200, (cidr, version) => crossCheck(c, cidr, version)); // pools, caches; not recorded
+  const rss = fleet.agentRssKb();
+  const r = await measure(c, ROUNDS, 0);
   await fleet.stop();
+  const perAgentMiB = { p50: mib(percentile(rss, 50)), max: mib(Math.max(...rss)) };
   return {
-    agentMode: mode,
     apply: r.apply,
     withdraw: r.withdraw,
-    target: { p95Ms: TARGET_P95_MS, met: r.apply.p95Ms < TARGET_P95_MS && r.withdraw.p95Ms < TARGET_P95_MS },
+    target: {
+      p95Ms: TARGET_P95_MS,
+      met: r.apply.p95Ms < TARGET_P95_MS && r.withdraw.p95Ms < TARGET_P95_MS,
+      agentRssMiB: TARGET_AGENT_RSS_MIB,
+      agentRssMet: (perAgentMiB.max ?? Infinity) <= TARGET_AGENT_RSS_MIB,
+    },
     namespacesVerified: r.namespacesVerified,
     loadAvg1mAtStart,
     loadAvg1mAtEnd: round(loadavg()[0], 2),
@@ -150,8 +154,7 @@ async function runMode(c: RoundContext, mode: AgentMode, index: number) {
       withdrawAgents: r.withdraw.meanCpuMsDuringPhase.agents,
     },
     agentsStartToAllReportedMs: startMs,
-    agentMemoryMiB: mib(rssKb),
-    agentMemoryIs: mode === 'process' ? `sum of ${INSTANCES} agent processes' RSS` : 'RSS of the bench process holding all agents',
+    agentMemoryMiB: { perAgent: perAgentMiB, sum: mib(rss.reduce((a, b) => a + b, 0)), agents: rss.length },
   };
 }
 
@@ -202,8 +205,6 @@ async function main(): Promise<void> {
     loadAvg1mAtStart: round(loadavg()[0], 2),
   };
   try {
-    if (!MODES.length || MODES.some((m) => m !== 'library' && m !== 'process'))
-      throw new Error(`BENCH_AGENT_MODES: library and/or process, not '${env.BENCH_AGENT_MODES}'`);
     let t = Date.now();
     log(`starting the product (lab prefix ${PREFIX}, host ${product.hostId}, dir ${product.dir})`);
     await product.start();
@@ -257,18 +258,16 @@ async function main(): Promise<void> {
       explainMs: num('BENCH_EXPLAIN_MS', 10_000),
     };
     if (expectedVersion(c, null) === expectedVersion(c, '172.20.0.0/24')) throw new Error('route versions do not change with the routes');
-    const results = [];
-    for (const [i, mode] of MODES.entries()) results.push(await runMode(c, mode, i));
-    const [first, ...others] = results;
+    const agents = await runAgents(c);
     let profile: Record<string, unknown> | null = null;
     let baseline: Record<string, unknown> | null = null;
-    let ratio: Record<string, { p50: number; p95: number }> | null = null;
+    let ratio: { p50: number; p95: number } | null = null;
     if (env.BENCH_PROFILE !== '0') {
-      log("profile: the API alone (raw long polls), the agents' ip work alone, one netlink process for all");
+      log('profile: the API alone (raw long polls), one netlink process for all');
       const loadAvg1mAtStart = round(loadavg()[0], 2);
       const fanOut = await serverFanOut(c, 5, 150);
       const netlink = await netlinkAlone(c, 5);
-      profile = { serverFanOut: fanOut, ipWork: await ipWork(c, 3), netlinkAlone: netlink, loadAvg1mAtStart, loadAvg1mAtEnd: round(loadavg()[0], 2) };
+      profile = { serverFanOut: fanOut, netlinkAlone: netlink, loadAvg1mAtStart, loadAvg1mAtEnd: round(loadavg()[0], 2) };
       const sumMs = round(fanOut.lastAnswerMs.p50Ms + Math.max(netlink.addAllMs.p50Ms, netlink.deleteAllMs.p50Ms));
       baseline = {
         is: 'server fan-out alone (last long poll answered, p50) + one netlink process for all instances (p50 of add and delete, the slower)',
@@ -276,19 +275,19 @@ async function main(): Promise<void> {
         netlinkAllMs: Math.max(netlink.addAllMs.p50Ms, netlink.deleteAllMs.p50Ms),
         sumMs,
       };
-      ratio = Object.fromEntries(results.map((r) => [r.agentMode, { p50: round(r.apply.p50Ms / sumMs, 2), p95: round(r.apply.p95Ms / sumMs, 2) }]));
+      ratio = { p50: round(agents.apply.p50Ms / sumMs, 2), p95: round(agents.apply.p95Ms / sumMs, 2) };
     }
     Object.assign(out, {
-      agentMode: first.agentMode,
-      apply: first.apply,
-      withdraw: first.withdraw,
-      target: { ...first.target, allModesMet: results.every((r) => r.target.met), byMode: Object.fromEntries(results.map((r) => [r.agentMode, r.target.met])) },
+      apply: agents.apply,
+      withdraw: agents.withdraw,
+      target: agents.target,
       baseline,
       ratio,
-      cpuMsPerChange: Object.fromEntries(results.map((r) => [r.agentMode, r.cpuMsPerChange])),
-      loadAvg1m: { atStart: first.loadAvg1mAtStart, atEnd: round(loadavg()[0], 2) },
-      [first.agentMode]: first,
-      ...Object.fromEntries(others.map((r) => [r.agentMode, r])),
+      cpuMsPerChange: agents.cpuMsPerChange,
+      agentMemoryMiB: agents.agentMemoryMiB,
+      loadAvg1m: { atStart: agents.loadAvg1mAtStart, atEnd: round(loadavg()[0], 2) },
+      agentsStartToAllReportedMs: agents.agentsStartToAllReportedMs,
+      namespacesVerified: agents.namespacesVerified,
       profile,
       pollMs: c.pollMs,
       settleMs: c.settleMs,

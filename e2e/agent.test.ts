@@ -1,4 +1,4 @@
-// The route agent for real (compiled dist/agent/main.js, real `ip`, real namespaces) against a
+// The route agent for real (agent/route_agent.py under python3, real netlink, real namespaces) against a
 // fake API served from this test: convergence, foreign routes left alone, outages, 401, restarts;
 // then the lab running one agent per instance and VPC router.
 import { chmodSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';

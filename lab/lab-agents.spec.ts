@@ -23,7 +23,7 @@ describe('lab route agents', () => {
   });
 
   it('passes the token as a file and the namespace as --netns', () => {
-    const argv = agentArgv('/repo/dist/agent/main.js', {
+    const argv = agentArgv('/repo/agent/route_agent.py', {
       name: 'vm-a1',
       kind: 'instance',
       targetId: 'i',
@@ -34,7 +34,7 @@ describe('lab route agents', () => {
       logFile: '/s/agents/vm-a1.log',
     });
     expect(argv).toEqual([
-      '/repo/dist/agent/main.js',
+      '/repo/agent/route_agent.py',
       '--api-url',
       'http://127.0.0.1:8080',
       '--token-file',

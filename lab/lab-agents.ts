@@ -1,7 +1,7 @@
 // Route agents for the lab's instances and VPC routers. Each agent runs in the HOST namespace and
-// acts on its target's namespace with `ip -n <ns>` (agent --netns): the lab's namespaces have no
-// path to the API on the host's 127.0.0.1, and this keeps the instances' own network untouched.
-// On a real VM the agent runs on the instance itself, without --netns.
+// acts on its target's namespace through a netlink socket opened inside it (agent --netns): the
+// lab's namespaces have no path to the API on the host's 127.0.0.1, and this keeps the instances'
+// own network untouched. On a real VM the agent runs on the instance itself, without --netns.
 import { spawn } from 'node:child_process';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -44,12 +44,19 @@ export function agentArgv(script: string, a: AgentState): string[] {
   return [script, '--api-url', a.apiUrl, '--token-file', a.tokenFile, '--state-file', a.stateFile, '--netns', a.namespace];
 }
 
-// dist/agent/main.js, whether the lab runs compiled (dist/lab) or from source under jest (lab/).
+// agent/route_agent.py (one file, nothing to build), whether the lab runs compiled (dist/lab) or
+// from source under jest (lab/).
 export function agentScript(): string {
-  const candidates = [join(__dirname, '..', 'agent', 'main.js'), join(__dirname, '..', 'dist', 'agent', 'main.js')];
+  const candidates = [join(__dirname, '..', 'agent', 'route_agent.py'), join(__dirname, '..', '..', 'agent', 'route_agent.py')];
   const found = candidates.find((c) => existsSync(c));
-  if (!found) throw new Error(`the route agent is not built (${candidates[1]}): run 'npm run build'`);
+  if (!found) throw new Error(`the route agent is missing (${candidates.join(' or ')})`);
   return found;
+}
+
+// The system's python3, as on an instance (Debian's, 3.11 on Debian 12): not a version manager's
+// shim found first in PATH, which would start a different interpreter (and a shell before it).
+export function agentInterpreter(): string {
+  return existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 }
 
 export class LabAgents {
@@ -111,7 +118,7 @@ export class LabAgents {
     const out = openSync(a.logFile, 'a');
     let pid: number | undefined;
     try {
-      const child = spawn(process.execPath, agentArgv(agentScript(), a), {
+      const child = spawn(agentInterpreter(), agentArgv(agentScript(), a), {
         detached: true,
         stdio: ['ignore', out, out],
         env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },

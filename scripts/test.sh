@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: installs what is missing, starts PostgreSQL and Redis if
-# they are not running, type-checks, lints (ESLint, Prettier), then runs unit, API and end-to-end tests (real services,
+# they are not running, type-checks, lints (ESLint, Prettier), then runs unit (TypeScript, and the Python route agent's), API and end-to-end tests (real services,
 # real charon, network namespaces). Lint and format checks come first: they fail in a minute, not after the long tiers.
 source "$(dirname "$0")/lib.sh"
 ensure_system_packages
@@ -19,6 +19,8 @@ log "OpenAPI document lint (Redocly, redocly.yaml)"
 npm run --silent lint:openapi
 log "unit tests"
 npx jest --selectProjects unit --ci
+log "route agent unit tests (Python standard library, the system's python3 as on an instance)"
+/usr/bin/python3 -m unittest discover -s agent
 ensure_helm
 log "Helm chart (helm lint, helm template, Kubernetes schemas)"
 npx jest --selectProjects chart --ci

@@ -1,16 +1,13 @@
 // The instances of the route benchmark and their route agents. Each instance is registered through
 // the operator API, gets a namespace plugged into the lab VPC's subnet bridge by the lab's own
 // ensureVpcs (lab-fabric.ts: veth eth0 <-> port on the bridge, its address, default via .1), and
-// an agent token written to a 0600 file. Agents run either
-//  - as the CLI (node dist/agent/main.js --netns ...), one process each, exactly as the lab runs
-//    them (lab-agents.ts agentArgv/agentScript), or
-//  - in this process: one RouteAgent per instance, configured by the CLI's own flag parser from the
-//    same argv and built as agent/main.ts builds it (same AgentApiClient, IpRouteTable, RouteAgent).
+// an agent token written to a 0600 file. Agents run as the lab runs them (lab-agents.ts
+// agentInterpreter/agentArgv/agentScript: python3 agent/route_agent.py --netns ...), one process
+// each, as this process's children.
 import { ChildProcess, spawn } from 'child_process';
-import { closeSync, createWriteStream, mkdirSync, openSync, readFileSync, WriteStream, writeFileSync } from 'fs';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
-import { AGENT_VERSION, AgentApiClient, IpRouteTable, parseAgentArgs, RouteAgent } from '../../agent';
-import { agentArgv, agentScript } from '../../lab/lab-agents';
+import { agentArgv, agentInterpreter, agentScript } from '../../lab/lab-agents';
 import { ensureVpcs, removeNamespaces } from '../../lab/lab-fabric';
 import { LabInventory } from '../../lab/lab-inventory';
 import { AgentState, emptyState } from '../../lab/lab-state';
@@ -18,8 +15,6 @@ import { intToIp, ipToInt } from '../../src/common/cidr';
 import { LabNames } from '../../lab/lab-names';
 import { BenchProduct } from './bench-product';
 import { pool, statusKb } from './proc-stats';
-
-export type AgentMode = 'library' | 'process';
 
 export interface FleetInstance {
   name: string;
@@ -35,9 +30,7 @@ const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOStri
 export class Fleet {
   readonly instances: FleetInstance[] = [];
   private namespaces: string[] = [];
-  private library: { agent: RouteAgent; done: Promise<void> }[] = [];
   private children: ChildProcess[] = [];
-  private libraryLogs: WriteStream[] = [];
 
   constructor(
     private readonly product: BenchProduct,
@@ -76,24 +69,15 @@ export class Fleet {
   }
 
   /** Starts one agent per instance; resolves when all of them are running (not yet applied). */
-  async start(mode: AgentMode): Promise<void> {
-    if (mode === 'library') {
-      for (const i of this.instances) {
-        // The CLI's log line (main.ts), into the file the CLI's output would go to.
-        const out = createWriteStream(i.agent.logFile, { flags: 'a' });
-        this.libraryLogs.push(out);
-        const agent = libraryAgent(agentArgv(agentScript(), i.agent).slice(1), (line) => out.write(`${new Date().toISOString()} ${line}\n`));
-        this.library.push({ agent, done: agent.start() });
-      }
-      return;
-    }
+  async start(): Promise<void> {
     const script = agentScript();
+    const python = agentInterpreter();
     for (const i of this.instances) {
       const out = openSync(i.agent.logFile, 'a');
       try {
         // As lab-agents.ts starts them, but as our children (stopped by pid at the end).
         this.children.push(
-          spawn(process.execPath, agentArgv(script, i.agent), {
+          spawn(python, agentArgv(script, i.agent), {
             stdio: ['ignore', out, out],
             env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
           }),
@@ -109,28 +93,20 @@ export class Fleet {
 
   /** Stops every agent of this run (routes stay in place, as with SIGTERM). */
   async stop(): Promise<void> {
-    for (const a of this.library) a.agent.stop();
-    await Promise.all(this.library.map((a) => a.done.catch(() => undefined)));
-    this.library = [];
-    for (const out of this.libraryLogs) out.end();
-    this.libraryLogs = [];
     const children = this.children;
     this.children = [];
     await Promise.all(children.map((c) => stopChild(c)));
   }
 
-  /** RSS of the agents: the processes' sum, or this process (library mode). */
-  agentRssKb(): number | null {
-    if (this.children.length) return this.children.reduce((sum, c) => sum + (statusKb(c.pid!, 'VmRSS') ?? 0), 0);
-    return this.library.length ? statusKb(process.pid, 'VmRSS') : null;
+  /** RSS of each agent process (KiB). */
+  agentRssKb(): number[] {
+    return this.children.map((c) => statusKb(c.pid!, 'VmRSS') ?? 0);
   }
 
-  /** CPU seconds (user + system) the agent processes used so far, `ip` children excluded. */
+  /** CPU ms (user + system) the agent processes used so far. */
   agentCpuMs(): number | null {
-    if (this.children.length) return this.children.reduce((sum, c) => sum + (procCpuMs(c.pid!) ?? 0), 0);
-    if (!this.library.length) return null;
-    const u = process.cpuUsage();
-    return (u.user + u.system) / 1000;
+    if (!this.children.length) return null;
+    return this.children.reduce((sum, c) => sum + (procCpuMs(c.pid!) ?? 0), 0);
   }
 
   async remove(): Promise<void> {
@@ -138,24 +114,6 @@ export class Fleet {
     await removeNamespaces(this.namespaces);
     this.namespaces = [];
   }
-}
-
-/** agent/main.ts's construction of the agent, from the CLI's argv (without the script). */
-function libraryAgent(argv: string[], logLine: (line: string) => void): RouteAgent {
-  const config = parseAgentArgs(argv, {});
-  if (config === 'help' || !config.tokenFile) throw new Error('agent argv without a token file');
-  const tokenFile = config.tokenFile;
-  // main.ts tokenSource(): the file is re-read on every request.
-  const api = new AgentApiClient({ apiUrl: config.apiUrl, token: () => readFileSync(tokenFile, 'utf8').trim(), agentVersion: AGENT_VERSION });
-  return new RouteAgent({
-    api,
-    table: new IpRouteTable(config.proto, config.netns),
-    agentVersion: AGENT_VERSION,
-    waitSeconds: config.waitSeconds,
-    authRetryMs: config.authRetrySeconds * 1000,
-    stateFile: config.stateFile,
-    log: logLine,
-  });
 }
 
 /** utime + stime of a process from /proc/<pid>/stat, in ms (null when gone). */

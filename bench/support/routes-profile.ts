@@ -1,18 +1,14 @@
 // Where a round's time goes, measured apart (no agents running):
 //  - serverFanOut: the API alone. One long poll per instance token, parked on the current version,
 //    as the agents' are; then the tunnel change; time until each poll has its answer.
-//  - ipWork: the agents' kernel work alone. Per instance what an agent does for a change: list
-//    the table (one `ip -N -j route show`) and apply the change (one `ip -batch`), all instances at
-//    once from this process (as the library agents do), through the agent's own IpRouteTable.
 //  - netlinkAlone: the bare kernel work. One process (netlink-routes.py, Debian's python3) adds,
 //    then deletes, the route in every namespace through one netlink socket per namespace: no `ip`
 //    process, no HTTP. Fan-out + this is the floor a change can reach.
 import { execFile } from 'child_process';
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { IpRouteTable } from '../../agent';
-import { RouteChange } from '../../agent/ip-route';
 import { percentile, round } from './proc-stats';
+import { agentInterpreter } from '../../lab/lab-agents';
 import { ROOT } from './server';
 import { changeTunnel, expectedVersion, RoundContext } from './routes-rounds';
 
@@ -55,38 +51,11 @@ export async function serverFanOut(c: RoundContext, rounds: number, base: number
   return { polls: tokens.length, phases: last.length, lastAnswerMs: spread(last), medianAnswerMs: spread(median) };
 }
 
-/**
- * `repeats` x (add one route in every namespace, then delete it), each step all namespaces at once,
- * as an agent does a change: one listing and one `ip -batch`, two processes per instance.
- */
-export async function ipWork(c: RoundContext, repeats: number) {
-  const tables = c.fleet.instances.map((i) => new IpRouteTable(201, i.namespace));
-  const route = { destination: '172.21.0.0/24', via: c.tunnel.gatewayPrivateIp };
-  const add: number[] = [];
-  const del: number[] = [];
-  const step = async (change: RouteChange) => {
-    const t0 = performance.now();
-    await Promise.all(
-      tables.map(async (t) => {
-        await t.list();
-        const [failed] = await t.apply([change]);
-        if (failed) throw new Error(failed);
-      }),
-    );
-    return performance.now() - t0;
-  };
-  for (let k = 0; k < repeats; k++) {
-    add.push(await step({ op: 'replace', route }));
-    del.push(await step({ op: 'remove', route: { destination: route.destination, metric: 0 } }));
-  }
-  return { namespaces: tables.length, ipProcessesPerStep: tables.length * 2, addAllMs: spread(add), deleteAllMs: spread(del) };
-}
-
 const NETLINK_SCRIPT = join(ROOT, 'bench', 'support', 'netlink-routes.py');
 
 function netlinkAll(op: 'add' | 'del', cidr: string, via: string, namespaces: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
-    execFile('python3', [NETLINK_SCRIPT, op, cidr, via, '201', ...namespaces], { encoding: 'utf8' }, (error, stdout, stderr) => {
+    execFile(agentInterpreter(), [NETLINK_SCRIPT, op, cidr, via, '201', ...namespaces], { encoding: 'utf8' }, (error, stdout, stderr) => {
       if (error) return reject(new Error(`netlink-routes.py ${op}: ${stderr || stdout || error.message}`));
       resolve((JSON.parse(stdout) as { ms: number }).ms);
     });

@@ -1,13 +1,12 @@
 // Namespaces and processes for the route agent's e2e test: a pair of namespaces joined by a veth
-// (so a `via` is on-link), route listings, and the compiled agent run as a real process.
+// (so a `via` is on-link), route listings, and the agent (agent/route_agent.py) run as a real
+// process by the system's python3, as the lab runs it.
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { agentInterpreter, agentScript } from '../../lab/lab-agents';
 import { run } from '../../src/negotiation/host/exec';
 import { ensureNamespace, removeNamespace } from '../../src/negotiation/host/gateway-namespace';
-
-export const AGENT_SCRIPT = join(__dirname, '..', '..', 'dist', 'agent', 'main.js');
 
 export interface TestNetwork {
   ns: string; // 10.99.0.1/24 on a0
@@ -61,11 +60,10 @@ export interface AgentProcess {
 }
 
 export function spawnAgent(o: { apiUrl: string; tokenFile: string; stateFile: string; netns: string; logFile: string; extra?: string[] }): AgentProcess {
-  if (!existsSync(AGENT_SCRIPT)) throw new Error(`${AGENT_SCRIPT} is missing: build first (the e2e global setup does)`);
   const out = openSync(o.logFile, 'a');
   const child = spawn(
-    process.execPath,
-    [AGENT_SCRIPT, '--api-url', o.apiUrl, '--token-file', o.tokenFile, '--state-file', o.stateFile, '--netns', o.netns, ...(o.extra ?? [])],
+    agentInterpreter(),
+    [agentScript(), '--api-url', o.apiUrl, '--token-file', o.tokenFile, '--state-file', o.stateFile, '--netns', o.netns, ...(o.extra ?? [])],
     {
       stdio: ['ignore', out, out],
       env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },

@@ -1,7 +1,7 @@
-// One logger for the API, the worker and the route agent: levels (LOG_LEVEL: error, warn, log,
-// debug) and one line per entry, as JSON (LOG_FORMAT=json: {"time","level","context","message",
-// ...fields}, for a log pipeline) or as text (LOG_FORMAT=text, the default: for a terminal).
-// No imports: the route agent, which runs on tenants' instances with plain Node, uses it too.
+// One logger for the API and the worker: levels (LOG_LEVEL: error, warn, log, debug) and one line
+// per entry, as JSON (LOG_FORMAT=json: {"time","level","context","message", ...fields}, for a log
+// pipeline) or as text (LOG_FORMAT=text, the default: for a terminal). The route agent (Python,
+// agent/route_agent.py) writes the same lines with the same two variables.
 
 export type LogLevelName = 'error' | 'warn' | 'log' | 'debug';
 export type LogFormat = 'json' | 'text';

@@ -15,6 +15,11 @@ import { RouteQueries } from './routes.queries';
 export const ROUTE_HOLD_DOWN_MS = 60_000;
 export const MAX_WAIT_SECONDS = 30;
 export const RECENT_ROUTING_MAX_AGE_MS = 2_000;
+/**
+ * A long poll records the agent's check-in unless its report or a poll did within this time: after
+ * a change every agent reports and polls again at once, and the second write said nothing new.
+ */
+export const CHECK_IN_RESOLUTION_MS = 10_000;
 
 export interface VpcRouting {
   tunnels: RoutingTunnel[];
@@ -99,12 +104,18 @@ export class RoutesService implements OnModuleInit, OnModuleDestroy {
    * routes change (or a hold-down ends) and the set really differs, or when the wait is over.
    */
   async poll(target: AgentTarget, version: string | undefined, waitSeconds: number, agentVersion: string | undefined): Promise<TargetRoutes> {
-    await new RouteQueries(this.db).updateTarget(target.id, { lastCheckInAt: new Date(), ...(agentVersion && { agentVersion: agentVersion.slice(0, 32) }) });
+    const reportedVersion = agentVersion?.slice(0, 32);
+    const checkedIn = target.lastCheckInAt ? Date.now() - target.lastCheckInAt.getTime() : Infinity;
+    if (checkedIn >= CHECK_IN_RESOLUTION_MS || checkedIn < 0 || (reportedVersion && reportedVersion !== target.agentVersion)) {
+      await new RouteQueries(this.db).updateTarget(target.id, { lastCheckInAt: new Date(), ...(reportedVersion && { agentVersion: reportedVersion }) });
+    }
     const deadline = Date.now() + Math.min(Math.max(waitSeconds, 0), MAX_WAIT_SECONDS) * 1000;
     for (;;) {
       // Noted before reading: a change landing during the read wakes the wait below at once.
       const generation = this.listener.generation(target.vpcId);
-      const current = this.routesOf(target, await this.sharedVpcRouting(target.vpcId, generation));
+      // One read (and one computation per subnet) serves every poll of the VPC at this generation:
+      // after a change all its agents are answered, report and poll again within moments.
+      const current = (await this.recentRouting(target.vpcId, generation)).routesOf(target);
       const remaining = deadline - Date.now();
       if (current.version !== version || remaining <= 0) return current;
       const untilHoldDown = current.holdDownEndsAt ? current.holdDownEndsAt.getTime() - Date.now() + 50 : remaining;
@@ -130,12 +141,10 @@ export class RoutesService implements OnModuleInit, OnModuleDestroy {
   }
 
   async report(target: AgentTarget, appliedVersion: string, agentVersion: string, error: string | null): Promise<void> {
-    await new RouteQueries(this.db).updateTarget(target.id, {
+    await new RouteQueries(this.db).recordReport(target.id, {
       appliedVersion: appliedVersion.slice(0, 32),
       agentVersion: agentVersion.slice(0, 32),
       lastError: error ? error.slice(0, 1000) : null,
-      lastReportAt: new Date(),
-      lastCheckInAt: new Date(),
     });
   }
 
@@ -199,13 +208,13 @@ export class RoutesService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * A VPC's routing for status views (a tunnel's detail asks it on every load): one read reused
-   * while this process hears of no change in the VPC, for at most RECENT_ROUTING_MAX_AGE_MS (a lost
-   * Redis message costs that much staleness), with each target's routes computed once per read and
-   * again only when a hold-down it depends on ends. Agents' long polls do not use it.
+   * A VPC's routing for agents' long polls and status views (a tunnel's detail asks it on every
+   * load): one read reused while this process hears of no change in the VPC, for at most
+   * RECENT_ROUTING_MAX_AGE_MS (a lost Redis message costs that much staleness on top of the parked
+   * polls it fails to wake), with each target's routes computed once per read and again only when
+   * a hold-down it depends on ends.
    */
-  private recentRouting(vpcId: string): Promise<RecentRouting> {
-    const generation = this.listener.generation(vpcId);
+  private recentRouting(vpcId: string, generation = this.listener.generation(vpcId)): Promise<RecentRouting> {
     const now = Date.now();
     const hit = this.recentReads.get(vpcId);
     if (hit && hit.generation === generation && now - hit.readAt < RECENT_ROUTING_MAX_AGE_MS) return hit.read;
