@@ -302,7 +302,7 @@ async function drain(ids: string[]) {
   };
 }
 
-/** What the new owners' logs say of each take-over (HostController: "taken over from ..."). */
+/** What the new owners' logs say of each take-over (HostSupervisor: "taken over from ..."). */
 function takeOverSteps(hosts: string[]): Map<string, { preparedMs: number | null; servingMs: number }> {
   const found = new Map<string, { preparedMs: number | null; servingMs: number }>();
   for (const id of hosts) {

@@ -35,7 +35,7 @@ import { PeersController } from './vpn/peers/peers.controller';
 import { PeersService } from './vpn/peers/peers.service';
 import { TunnelsController } from './vpn/tunnels/tunnels.controller';
 import { RemoteConfigController } from './remote-config/remote-config.controller';
-import { AgentController } from './routes/agent.controller';
+import { RouteAgentController } from './routes/route-agent.controller';
 import { AgentsAdminController } from './routes/agents-admin.controller';
 import { RoutesService } from './routes/routes.service';
 import { TunnelsService } from './vpn/tunnels/tunnels.service';
@@ -57,7 +57,7 @@ export class AppModule {
         PeersController,
         TunnelsController,
         RemoteConfigController,
-        AgentController,
+        RouteAgentController,
         AgentsAdminController,
         GatewayHostsController,
         ...ALERT_TEMPLATE_CONTROLLERS,

@@ -8,7 +8,7 @@ import { ChildProcess, execFile, spawn } from 'child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { INITIATIONS_PER_PEER } from '../../src/negotiation/gateway-agent';
+import { INITIATIONS_PER_PEER } from '../../src/negotiation/gateway-negotiator';
 import { charonPaths, renderCharonConf } from '../../src/negotiation/host/charon-config';
 import { ensureNamespace, removeNamespace } from '../../src/negotiation/host/gateway-namespace';
 import { deleteLink, ipBatch } from '../../src/negotiation/host/ip-link';

@@ -11,7 +11,7 @@ import { createLogger, StructuredLogger } from '../common/structured-log';
 import { SecretBox } from '../common/secret-box';
 import { dataSourceOptions } from '../database/data-source';
 import { hostQueueName, JOB_NAMES, JobName, JobPayloads } from '../jobs/job-catalogue';
-import { HostController } from './host-controller';
+import { HostSupervisor } from './host-supervisor';
 import { GatewayHostRuntime } from './host/gateway-host';
 import { hostTag } from './host/gateway-names';
 import { FenceGuard, HostLease } from '../hosts/host-lease';
@@ -45,7 +45,7 @@ export class HostWorker {
   private redis!: IORedis;
   private publisher!: IORedis;
   private worker!: Worker;
-  private controller!: HostController;
+  private supervisor!: HostSupervisor;
   private runtime!: GatewayHostRuntime;
   private timers: NodeJS.Timeout[] = [];
   private reconciling: Promise<void> | null = null;
@@ -87,7 +87,7 @@ export class HostWorker {
       { cancelled },
     );
     // Route notifications are best effort and must never wait: no offline queue (a publish while
-    // Redis is away fails at once instead of waiting for a reconnect; the agents' long polls
+    // Redis is away fails at once instead of waiting for a reconnect; the route agents' long polls
     // time out and read again anyway).
     this.publisher = new IORedis(c.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 });
     this.publisher.on('error', (e) => this.depLog('redis-publisher', `route notifications: ${describeError(e, 'Redis')} (tunnels are not affected)`));
@@ -114,7 +114,7 @@ export class HostWorker {
       hostTag: tag,
     });
     this.runtime = runtime;
-    this.controller = new HostController({
+    this.supervisor = new HostSupervisor({
       hostId: c.hostId,
       capacity: c.capacity,
       db: this.db,
@@ -132,11 +132,11 @@ export class HostWorker {
 
     // The typed catalogue: every job name has a handler, or the process refuses to start.
     const handlers: Handlers = {
-      'gateway.sync': (p) => this.controller.syncGateway(p.gatewayId),
-      'gateway.delete': (p) => this.controller.deleteGateway(p.gatewayId),
-      'tunnel.sync': (p) => this.controller.syncTunnel(p.tunnelId),
-      'tunnel.delete': (p) => this.controller.deleteTunnel(p.tunnelId),
-      'tunnel.diagnose': (p) => this.controller.diagnoseTunnel(p.tunnelId),
+      'gateway.sync': (p) => this.supervisor.syncGateway(p.gatewayId),
+      'gateway.delete': (p) => this.supervisor.deleteGateway(p.gatewayId),
+      'tunnel.sync': (p) => this.supervisor.syncTunnel(p.tunnelId),
+      'tunnel.delete': (p) => this.supervisor.deleteTunnel(p.tunnelId),
+      'tunnel.diagnose': (p) => this.supervisor.diagnoseTunnel(p.tunnelId),
     };
     for (const name of JOB_NAMES) if (!handlers[name]) throw new Error(`no handler for job ${name}`);
 
@@ -170,7 +170,7 @@ export class HostWorker {
     this.metrics = new MetricsCollector({
       hostId: c.hostId,
       store: new SampleStore(this.db),
-      gateways: () => this.controller.runningAgents(),
+      gateways: () => this.supervisor.runningNegotiators(),
       connPrefix: connName(''),
       intervalMs: c.metricsIntervalMs,
       retentionDays: c.metricsRetentionDays,
@@ -226,7 +226,7 @@ export class HostWorker {
     }
     if (this.claiming || this.fence.isFenced() || !this.lease.isValid()) return;
     this.claiming = true;
-    void this.controller
+    void this.supervisor
       .leaseTick({ cordoned: this.cordoned })
       .catch((err) => this.depLog('claim', `claiming lost hosts' gateways: ${describeError(err)}`))
       .finally(() => (this.claiming = false));
@@ -244,7 +244,7 @@ export class HostWorker {
       );
     } else if (next === 'fence') {
       this.warn(`lease lapsed (not renewed in time): fencing, this host stops serving its gateways`);
-      void this.controller.fenceAll().then(() => this.log('fenced: every gateway unplugged, its charon stopped'));
+      void this.supervisor.fenceAll().then(() => this.log('fenced: every gateway unplugged, its charon stopped'));
     } else if (next === 'resume') {
       this.log('lease renewed again: serving the gateways still placed here, removing the others');
       void this.reconcile();
@@ -252,14 +252,14 @@ export class HostWorker {
   }
 
   private writeHealth(): void {
-    const agents = this.controller.runningAgents();
+    const negotiators = this.supervisor.runningNegotiators();
     try {
       writeWorkerHealth(workerHealthPath(this.config.gatewaysDir), {
         hostId: this.config.hostId,
         pid: process.pid,
         writtenAt: new Date().toISOString(),
         lease: { held: this.lease.isValid(), msLeft: Math.max(0, Math.round(this.lease.msLeft())), fenced: this.fence.isFenced() },
-        gateways: { served: agents.length, charonsRunning: agents.filter((a) => this.runtime.isCharonRunning(a.gatewayId)).length },
+        gateways: { served: negotiators.length, charonsRunning: negotiators.filter((a) => this.runtime.isCharonRunning(a.gatewayId)).length },
       });
     } catch (err) {
       this.depLog('health', `health file: ${describeError(err)}`);
@@ -269,7 +269,7 @@ export class HostWorker {
   /** One reconcile at a time; a tick that finds one running skips. */
   reconcile(): Promise<void> {
     if (!this.reconciling) {
-      this.reconciling = this.controller
+      this.reconciling = this.supervisor
         .reconcile({ claim: !this.cordoned })
         .catch((err) => this.depLog('reconcile', `reconcile failed: ${describeError(err)}`))
         .finally(() => (this.reconciling = null));
@@ -286,7 +286,7 @@ export class HostWorker {
     for (const t of this.timers) clearInterval(t);
     await this.metrics?.stop();
     await this.worker?.close();
-    await this.controller?.shutdown(opts);
+    await this.supervisor?.shutdown(opts);
     // What PostgreSQL has not taken yet gets a moment; the rest is lost (the next worker's
     // reconciler rewrites each tunnel's state from charon).
     if (this.writer) await Promise.race([this.writer.idle(), new Promise((r) => setTimeout(r, 2000).unref())]);

@@ -156,7 +156,7 @@ export class TunnelNegotiator {
   /**
    * Loads the tunnel at this version into charon and (re)starts negotiating. With `preloaded` the
    * caller has just loaded this version's secret and connection itself (a gateway's tunnels in one
-   * pass: GatewayAgent.converge). With `routesReady` the gateway's routes are still being synced:
+   * pass: GatewayNegotiator.converge). With `routesReady` the gateway's routes are still being synced:
    * the tunnel is reported `connected` only once that settled (traffic needs them).
    */
   async apply(desired: DesiredTunnel, opts: { force?: boolean; preloaded?: boolean; routesReady?: Promise<unknown> } = {}): Promise<void> {

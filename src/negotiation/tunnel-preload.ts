@@ -1,7 +1,7 @@
 // A planned move's new copy of a gateway gets its tunnels' routes, connections and secrets before
-// it takes the gateway over: loaded exactly as the gateway's agent and negotiators load them, not
-// initiated (the copy is not plugged in yet). After the move the gateway's agent finds them loaded at the version last
-// applied and adopts them (GatewayAgent.converge), which initiates at once: the outage of the move
+// it takes the gateway over: loaded exactly as the gateway's negotiator and its tunnels' negotiators load them, not
+// initiated (the copy is not plugged in yet). After the move the gateway's negotiator finds them loaded at the version last
+// applied and adopts them (GatewayNegotiator.converge), which initiates at once: the outage of the move
 // is the address move plus one IKE exchange, not a charon start and a configuration load.
 import { renderLoadConn, renderLoadShared } from '../strongswan/vici-conn';
 import { ViciCommands, ViciSession } from '../vici';
@@ -20,7 +20,7 @@ export interface PreloadTarget {
 /** Returns how many tunnels were loaded. */
 export async function preloadTunnels(target: PreloadTarget, desired: DesiredTunnel[]): Promise<number> {
   const live = desired.filter((d) => d.resourceState !== 'deleting');
-  // The agent's route sync after the move then finds them in place (GatewayAgent.syncRoutes).
+  // The negotiator's route sync after the move then finds them in place (GatewayNegotiator.syncRoutes).
   await syncGatewayRouting(target.namespace, GATEWAY_VPC_IFACE, {
     ownSubnet: target.subnetCidr,
     srcIp: target.privateIp,
@@ -39,7 +39,7 @@ export async function preloadTunnels(target: PreloadTarget, desired: DesiredTunn
 
 /**
  * The tunnels' secrets, then their connections in ONE load-conn message (charon takes several), as
- * the gateway's agent loads them (keyingtries 1: the negotiators retry by themselves). Throws what
+ * the gateway's negotiator loads them (keyingtries 1: the negotiators retry by themselves). Throws what
  * charon refused.
  */
 export async function loadTunnelsInOneMessage(commands: ViciCommands, tunnels: DesiredTunnel[]): Promise<void> {

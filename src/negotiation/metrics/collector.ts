@@ -11,7 +11,7 @@ import { accumulate, NO_TRAFFIC, nicTraffic, SaBaseline, toRates, Traffic, tunne
 import { tunnelSaViews } from '../../monitoring/sa-view';
 import { GatewaySampleRow, MonitoredGatewayRow, SampleStore, TunnelSampleRow } from '../../monitoring/sample-store.queries';
 
-/** What the collector needs from a gateway's agent (GatewayAgent implements it). */
+/** What the collector needs from a gateway's negotiator (GatewayNegotiator implements it). */
 export interface MonitoredGateway {
   readonly gatewayId: string;
   /** The gateway's namespace on this host (default: its id). */
@@ -111,17 +111,17 @@ export class MetricsCollector {
 
   async collectOnce(): Promise<RoundResult> {
     const at = new Date();
-    const agents = new Map(this.o.gateways().map((a) => [a.gatewayId, a]));
-    const rows = (await this.o.store.gatewaysOfHost(this.o.hostId)).filter((g) => agents.has(g.id));
+    const negotiators = new Map(this.o.gateways().map((a) => [a.gatewayId, a]));
+    const rows = (await this.o.store.gatewaysOfHost(this.o.hostId)).filter((g) => negotiators.has(g.id));
     await this.loadTotals(rows);
     const listTimeoutMs = Math.min(5000, Math.max(1000, this.o.intervalMs));
     const observed = await mapLimit(rows, 8, async (g) => {
-      const agent = agents.get(g.id)!;
+      const negotiator = negotiators.get(g.id)!;
       const [sas, nic] = await Promise.allSettled([
-        agent.listSas(listTimeoutMs).then((list) => ({ list, at: this.now() })),
-        this.readNic(agent.namespace ?? g.id).then((counters) => ({ counters, at: this.now() })),
+        negotiator.listSas(listTimeoutMs).then((list) => ({ list, at: this.now() })),
+        this.readNic(negotiator.namespace ?? g.id).then((counters) => ({ counters, at: this.now() })),
       ]);
-      return { g, expected: agent.expectedChildren(), degraded: agent.degradedTunnels?.() ?? new Set<string>(), sas, nic };
+      return { g, expected: negotiator.expectedChildren(), degraded: negotiator.degradedTunnels?.() ?? new Set<string>(), sas, nic };
     });
     const gatewayRows: GatewaySampleRow[] = [];
     const tunnelRows: TunnelSampleRow[] = [];

@@ -28,7 +28,7 @@ export const INITIATIONS_PER_PEER = 4;
 const REFUSAL_LINE =
   /^(received proposals: |configured proposals: |received proposals unacceptable|no acceptable proposal found|looking for peer configs matching |no matching peer config found|no peer config found)/;
 
-export interface GatewayAgentOptions {
+export interface GatewayNegotiatorOptions {
   gatewayId: string;
   /** The namespace of this host's copy of the gateway (default: the gateway id). */
   namespace?: string;
@@ -46,7 +46,7 @@ export interface GatewayAgentOptions {
   viciLogger?: ViciLogger;
 }
 
-export class GatewayAgent {
+export class GatewayNegotiator {
   private readonly session: ViciSession;
   private readonly commands: ViciCommands;
   private readonly events: ViciEventStream;
@@ -66,7 +66,7 @@ export class GatewayAgent {
     if (!this.closed) this.o.log(message);
   };
 
-  constructor(private readonly o: GatewayAgentOptions) {
+  constructor(private readonly o: GatewayNegotiatorOptions) {
     this.session = new ViciSession({ socketPath: o.viciSocket, timeoutMs: 30_000, reconnect: { initialDelayMs: 200, maxDelayMs: 5000 }, logger: o.viciLogger });
     this.commands = new ViciCommands(this.session);
     this.events = new ViciEventStream({

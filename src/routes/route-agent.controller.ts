@@ -13,7 +13,7 @@ import { AgentTokenGuard, CurrentAgentTarget } from './agent-token.guard';
 @Public()
 @UseGuards(AgentTokenGuard)
 @Controller('api/v1/agent')
-export class AgentController {
+export class RouteAgentController {
   constructor(private readonly routes: RoutesService) {}
 
   @Get('routes')

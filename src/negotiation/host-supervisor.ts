@@ -2,7 +2,7 @@
 // Desired state is read from PostgreSQL each time, so a duplicate, late or lost job is harmless.
 import { DataSource } from 'typeorm';
 import { describeError } from '../common/dependency-errors';
-import { GatewayAgent } from './gateway-agent';
+import { GatewayNegotiator } from './gateway-negotiator';
 import { GatewayHostRuntime } from './host/gateway-host';
 import { GatewayPlacement } from './host/gateway-network';
 import { preloadTunnels } from './tunnel-preload';
@@ -17,7 +17,7 @@ import { probeTunnel } from './tunnel-probe';
 import type { ViciLogger } from '../vici';
 import { defaultReconcileConcurrency } from './worker-config';
 
-export interface HostControllerOptions {
+export interface HostSupervisorOptions {
   hostId: string;
   capacity: number;
   db: DataSource;
@@ -46,8 +46,8 @@ export const DEFAULT_RECONCILE_CONCURRENCY = defaultReconcileConcurrency();
 /** A moved gateway whose tunnels have not all reconnected by then is no longer watched. */
 const MOVE_WATCH_MS = 5 * 60_000;
 
-export class HostController {
-  private readonly agents = new Map<string, { agent: GatewayAgent; fence: OwnershipFence }>();
+export class HostSupervisor {
+  private readonly negotiators = new Map<string, { negotiator: GatewayNegotiator; fence: OwnershipFence }>();
   /** Gateways this host took over, until every tunnel connected again (their logs get the failover). */
   private readonly moves = new Map<string, { move: ClaimedGateway; since: number }>();
   private readonly mutex = new KeyedMutex();
@@ -56,12 +56,12 @@ export class HostController {
   /** A drain's planned move is under way here (one at a time). */
   private handingOver = false;
 
-  constructor(private readonly o: HostControllerOptions) {
+  constructor(private readonly o: HostSupervisorOptions) {
     o.runtime.onCharonRestart((gatewayId) => {
       o.log(`charon of ${gatewayId} restarted: reloading its tunnels`);
       void this.mutex
         .run(gatewayId, async () => {
-          await this.agents.get(gatewayId)?.agent.reloadAll();
+          await this.negotiators.get(gatewayId)?.negotiator.reloadAll();
         })
         .catch((err) => o.log(`reload of ${gatewayId} failed: ${(err as Error).message}`));
     });
@@ -70,9 +70,9 @@ export class HostController {
       o.log(`charon of ${gatewayId} restarted: ${reason}`);
       // Until its tunnels are reloaded, what fails against the old or new charon is not a failure
       // of theirs ("CHILD_SA config not found" from a charon that lost its config).
-      const held = this.agents.get(gatewayId);
-      held?.agent.suspendAll();
-      for (const tunnelId of held?.agent.tunnelIds() ?? []) {
+      const held = this.negotiators.get(gatewayId);
+      held?.negotiator.suspendAll();
+      for (const tunnelId of held?.negotiator.tunnelIds() ?? []) {
         void this.tunnelStoreFor(held!.fence).recordEvent(tunnelId, {
           kind: 'down',
           result: 'failure',
@@ -106,18 +106,18 @@ export class HostController {
     // own it by now): the next sync after a renewal does.
     if (!this.leaseValid()) throw new Error(`not serving ${gatewayId}: this host's lease is not valid`);
     const fence: OwnershipFence = { hostId: this.o.hostId, epoch: g.hostEpoch };
-    let held = this.agents.get(gatewayId);
+    let held = this.negotiators.get(gatewayId);
     if (held && held.fence.epoch !== fence.epoch) {
-      // Moved away and back: the old agent writes under a stale epoch.
-      this.agents.delete(gatewayId);
-      await held.agent.close();
+      // Moved away and back: the old negotiator writes under a stale epoch.
+      this.negotiators.delete(gatewayId);
+      await held.negotiator.close();
       held = undefined;
     }
     try {
       const placement = prepared ?? (await this.o.store.placement(g));
       const { viciSocket } = prepared ? await this.o.runtime.takeOverPrepared(placement) : await this.o.runtime.ensureGateway(placement);
       if (!held) {
-        const agent = new GatewayAgent({
+        const negotiator = new GatewayNegotiator({
           gatewayId,
           namespace: this.o.runtime.namespaceOf(gatewayId),
           privateIp: g.privateIp,
@@ -130,19 +130,19 @@ export class HostController {
           log: this.o.log,
           viciLogger: this.o.viciLogger,
         });
-        await agent.start();
-        held = { agent, fence };
-        this.agents.set(gatewayId, held);
+        await negotiator.start();
+        held = { negotiator, fence };
+        this.negotiators.set(gatewayId, held);
       }
       if (g.resourceState !== 'running' || g.stateReason) await this.o.store.setGatewayState(gatewayId, 'running', null, fence);
     } catch (err) {
       await this.o.store.setGatewayState(gatewayId, 'error', `provisioning failed: ${(err as Error).message}`.slice(0, 500), fence);
       throw err; // BullMQ retries the job with back-off
     }
-    const agent = held.agent;
+    const negotiator = held.negotiator;
     const desired = await this.o.store.desiredTunnels(gatewayId);
-    for (const d of desired.filter((t) => t.resourceState === 'deleting')) await this.deleteTunnelOn(agent, d.render.id);
-    await agent.converge(
+    for (const d of desired.filter((t) => t.resourceState === 'deleting')) await this.deleteTunnelOn(negotiator, d.render.id);
+    await negotiator.converge(
       desired.filter((t) => t.resourceState !== 'deleting'),
       { routesInPlace: !!prepared },
     );
@@ -164,17 +164,17 @@ export class HostController {
    * again). Only touches the host when something is still running there.
    */
   private async stopExpiredLocked(gatewayId: string): Promise<void> {
-    if (!this.agents.has(gatewayId) && !(await this.o.runtime.listLocalGateways()).includes(gatewayId)) return;
+    if (!this.negotiators.has(gatewayId) && !(await this.o.runtime.listLocalGateways()).includes(gatewayId)) return;
     this.o.log(`gateway ${gatewayId} expired: stopping it`);
     await this.forgetLocked(gatewayId);
   }
 
-  /** Stop serving a gateway here: close the agent, remove namespace and charon. */
+  /** Stop serving a gateway here: close the negotiator, remove namespace and charon. */
   private async forgetLocked(gatewayId: string): Promise<void> {
-    const held = this.agents.get(gatewayId);
-    this.agents.delete(gatewayId);
+    const held = this.negotiators.get(gatewayId);
+    this.negotiators.delete(gatewayId);
     this.moves.delete(gatewayId);
-    await held?.agent.close();
+    await held?.negotiator.close();
     await this.o.runtime.removeGateway(gatewayId);
   }
 
@@ -187,13 +187,13 @@ export class HostController {
     if (!first) return; // deleted meanwhile
     const { gatewayId } = first;
     await this.mutex.run(gatewayId, async () => {
-      const agent = this.agents.get(gatewayId)?.agent;
-      if (!agent) return this.syncGatewayLocked(gatewayId); // provisions and converges everything
+      const negotiator = this.negotiators.get(gatewayId)?.negotiator;
+      if (!negotiator) return this.syncGatewayLocked(gatewayId); // provisions and converges everything
       const fresh = this.mutex.started === startsBefore + 1 ? first : await this.o.store.desiredTunnel(tunnelId);
       const desired = fresh?.desired;
       if (!desired) return;
-      if (desired.resourceState === 'deleting') return this.deleteTunnelOn(agent, tunnelId);
-      await agent.applyTunnel(desired);
+      if (desired.resourceState === 'deleting') return this.deleteTunnelOn(negotiator, tunnelId);
+      await negotiator.applyTunnel(desired);
     });
   }
 
@@ -201,14 +201,14 @@ export class HostController {
     const gatewayId = await this.gatewayOf(tunnelId);
     if (!gatewayId) return;
     await this.mutex.run(gatewayId, async () => {
-      await this.deleteTunnelOn(this.agents.get(gatewayId)?.agent, tunnelId);
+      await this.deleteTunnelOn(this.negotiators.get(gatewayId)?.negotiator, tunnelId);
     });
   }
 
   /** The host's checks for a tunnel of a gateway served here (null: not served here, or deleted). */
   async diagnoseTunnel(tunnelId: string): Promise<TunnelProbe | null> {
     const gatewayId = await this.gatewayOf(tunnelId);
-    if (!gatewayId || !this.agents.has(gatewayId)) return null;
+    if (!gatewayId || !this.negotiators.has(gatewayId)) return null;
     const [desired] = await this.o.store.desiredTunnels(gatewayId, [tunnelId]);
     if (!desired) return null;
     const runtime = this.o.runtime;
@@ -224,8 +224,8 @@ export class HostController {
     );
   }
 
-  private async deleteTunnelOn(agent: GatewayAgent | undefined, tunnelId: string): Promise<void> {
-    await agent?.removeTunnel(tunnelId);
+  private async deleteTunnelOn(negotiator: GatewayNegotiator | undefined, tunnelId: string): Promise<void> {
+    await negotiator?.removeTunnel(tunnelId);
     await this.o.store.finishTunnelDeletion(tunnelId);
   }
 
@@ -353,15 +353,15 @@ export class HostController {
 
   /** Copies here of gateways PostgreSQL places elsewhere now (a drain, a failover while we were away). */
   private async dropMovedAway(): Promise<void> {
-    const present = [...this.agents.keys()];
+    const present = [...this.negotiators.keys()];
     for (const id of await this.o.store.notOwned(this.o.hostId, present)) {
       this.o.log(`gateway ${id} is no longer placed here (moved away): unplugging and removing this host's copy`);
-      const held = this.agents.get(id);
-      this.agents.delete(id);
+      const held = this.negotiators.get(id);
+      this.negotiators.delete(id);
       // Unplugged at once, not after whatever holds the gateway's mutex (a sync, a negotiation step).
       void this.o.runtime
         .fenceGateway(id)
-        .then(() => held?.agent.close())
+        .then(() => held?.negotiator.close())
         .then(() => this.mutex.run(id, () => this.forgetLocked(id)))
         .catch((err) => this.o.log(`cleanup ${id}: ${(err as Error).message}`));
     }
@@ -369,7 +369,7 @@ export class HostController {
 
   private async watchMoves(): Promise<void> {
     for (const [gatewayId, { move, since }] of [...this.moves]) {
-      const held = this.agents.get(gatewayId);
+      const held = this.negotiators.get(gatewayId);
       if (!held) continue; // still being provisioned
       const waiting = await this.o.store.recordReconnections(move, held.fence);
       if (waiting === 0) {
@@ -387,16 +387,16 @@ export class HostController {
    * dead PostgreSQL must not delay the fence (a sync that gets further re-checks the lease).
    */
   async fenceAll(): Promise<void> {
-    const ids = new Set([...this.agents.keys(), ...(await this.o.runtime.listLocalGateways())]);
-    const held = [...this.agents.values()];
-    this.agents.clear();
+    const ids = new Set([...this.negotiators.keys(), ...(await this.o.runtime.listLocalGateways())]);
+    const held = [...this.negotiators.values()];
+    this.negotiators.clear();
     await Promise.all([...ids].map((id) => this.o.runtime.fenceGateway(id).catch((err) => this.o.log(`fence ${id}: ${(err as Error).message}`))));
-    await Promise.all(held.map((h) => h.agent.close().catch(() => undefined)));
+    await Promise.all(held.map((h) => h.negotiator.close().catch(() => undefined)));
   }
 
-  /** The gateways with a running agent on this host (the metrics collector's sources). */
-  runningAgents(): GatewayAgent[] {
-    return [...this.agents.values()].map((h) => h.agent);
+  /** The gateways with a running negotiator on this host (the metrics collector's sources). */
+  runningNegotiators(): GatewayNegotiator[] {
+    return [...this.negotiators.values()].map((h) => h.negotiator);
   }
 
   /**
@@ -405,8 +405,8 @@ export class HostController {
    */
   async shutdown(opts: { keepCharons?: boolean } = {}): Promise<void> {
     this.stopping = true;
-    for (const held of this.agents.values()) await held.agent.close();
-    this.agents.clear();
+    for (const held of this.negotiators.values()) await held.negotiator.close();
+    this.negotiators.clear();
     if (opts.keepCharons) this.o.runtime.detachAll();
     else await this.o.runtime.stopAll();
   }
