@@ -52,13 +52,7 @@ export class JobDispatcher implements OnModuleDestroy {
     const id = jobId(name, payload);
     // Left running past the timeout: if Redis comes back, the job still lands (its id is
     // deterministic, so a duplicate collapses).
-    const add = this.queue(hostId).add(name, payload, {
-      jobId: id,
-      removeOnComplete: true,
-      removeOnFail: 100,
-      attempts: 5,
-      backoff: { type: 'exponential', delay: 1000 },
-    });
+    const add = this.addReplacingFailed(hostId, name, payload, id);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`Redis did not take the job within ${timeoutMs} ms`)), timeoutMs);
@@ -72,6 +66,24 @@ export class JobDispatcher implements OnModuleDestroy {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * BullMQ answers an add whose id it still holds with that job, whatever its state, and a failed
+   * job is kept (the last 100, for the operators' list of failed jobs). Job ids are deterministic
+   * (`gateway.sync.<gateway>`, `tunnel.sync.<tunnel>.v<version>`), so once one had failed for good
+   * the next identical dispatch (the gateway's next change, an MSS-only edit at the same version)
+   * was dropped until the reconciler's pass. A pending duplicate still collapses; a failed one is
+   * replaced by the new job.
+   */
+  private async addReplacingFailed<N extends JobName>(hostId: string, name: N, payload: JobPayloads[N], id: string): Promise<void> {
+    const queue = this.queue(hostId);
+    const opts = { jobId: id, removeOnComplete: true, removeOnFail: 100, attempts: 5, backoff: { type: 'exponential', delay: 1000 } };
+    const job = await queue.add(name, payload, opts);
+    if ((await job.getState()) !== 'failed') return;
+    this.logger.log(`job ${id} had failed (${job.failedReason ?? 'no reason kept'}): replaced by this dispatch`);
+    await job.remove();
+    await queue.add(name, payload, opts);
   }
 
   /**
