@@ -18,25 +18,6 @@ export interface VpcRoutingRow {
   pair_states: RoutingTunnel['pairStates'];
 }
 
-/** An agent_targets row as PostgreSQL returns it. */
-interface AgentTargetRow {
-  id: string;
-  tenant_id: string;
-  kind: AgentTarget['kind'];
-  vpc_id: string;
-  subnet_id: string | null;
-  instance_id: string | null;
-  token_hash: string | null;
-  token_prefix: string | null;
-  token_issued_at: Date | null;
-  agent_version: string | null;
-  last_check_in_at: Date | null;
-  applied_version: string | null;
-  last_error: string | null;
-  last_report_at: Date | null;
-  created_at: Date;
-}
-
 /**
  * What RoutesService reads and writes: the VPC's tunnels and subnets, and the route agents'
  * targets. Runs on whatever it is given that has getRepository and query (DataSource or manager).
@@ -62,30 +43,15 @@ export class RouteQueries {
    * builder and hydration (every agent request runs it: three per agent and route change).
    */
   async targetWithToken(tokenHash: string): Promise<AgentTarget | null> {
-    const [r]: AgentTargetRow[] = await this.db.query(
-      `SELECT id, tenant_id, kind, vpc_id, subnet_id, instance_id, token_hash, token_prefix, token_issued_at, agent_version,
-              last_check_in_at, applied_version, last_error, last_report_at, created_at
+    const [row]: Partial<AgentTarget>[] = await this.db.query(
+      `SELECT id, tenant_id AS "tenantId", kind, vpc_id AS "vpcId", subnet_id AS "subnetId", instance_id AS "instanceId",
+              token_hash AS "tokenHash", token_prefix AS "tokenPrefix", token_issued_at AS "tokenIssuedAt", agent_version AS "agentVersion",
+              last_check_in_at AS "lastCheckInAt", applied_version AS "appliedVersion", last_error AS "lastError",
+              last_report_at AS "lastReportAt", created_at AS "createdAt"
          FROM agent_targets WHERE token_hash = $1`,
       [tokenHash],
     );
-    if (!r) return null;
-    return Object.assign(new AgentTarget(), {
-      id: r.id,
-      tenantId: r.tenant_id,
-      kind: r.kind,
-      vpcId: r.vpc_id,
-      subnetId: r.subnet_id,
-      instanceId: r.instance_id,
-      tokenHash: r.token_hash,
-      tokenPrefix: r.token_prefix,
-      tokenIssuedAt: r.token_issued_at,
-      agentVersion: r.agent_version,
-      lastCheckInAt: r.last_check_in_at,
-      appliedVersion: r.applied_version,
-      lastError: r.last_error,
-      lastReportAt: r.last_report_at,
-      createdAt: r.created_at,
-    });
+    return row ? Object.assign(new AgentTarget(), row) : null;
   }
 
   /** An agent's report (and check-in), as one plain statement: every agent reports every change. */

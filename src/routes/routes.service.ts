@@ -34,7 +34,6 @@ export class RoutesService implements OnModuleInit, OnModuleDestroy {
   private readonly listener: RouteChangeListener;
   private readonly publisher: IORedis;
   /** Reads of a VPC's routing in progress, with the generation they started at. */
-  private readonly routingReads = new Map<string, { generation: number; read: Promise<VpcRouting> }>();
   /** Status views' reads of a VPC's routing (see recentRouting). */
   private readonly recentReads = new Map<string, { generation: number; readAt: number; read: Promise<RecentRouting> }>();
 
@@ -123,23 +122,6 @@ export class RoutesService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  /**
-   * vpcRouting, with one read shared by the polls that ask for the same VPC while it runs and
-   * know of no later change (a change wakes a VPC's waiting polls all at once). A read started
-   * at the same generation sees every change this process has heard of, as a new read would.
-   */
-  private sharedVpcRouting(vpcId: string, generation: number): Promise<VpcRouting> {
-    const running = this.routingReads.get(vpcId);
-    if (running && running.generation === generation) return running.read;
-    const read = this.vpcRouting(vpcId);
-    this.routingReads.set(vpcId, { generation, read });
-    const forget = () => {
-      if (this.routingReads.get(vpcId)?.read === read) this.routingReads.delete(vpcId);
-    };
-    read.then(forget, forget);
-    return read;
-  }
-
   async report(target: AgentTarget, appliedVersion: string, agentVersion: string, error: string | null): Promise<void> {
     await new RouteQueries(this.db).recordReport(target.id, {
       appliedVersion: appliedVersion.slice(0, 32),
@@ -212,14 +194,15 @@ export class RoutesService implements OnModuleInit, OnModuleDestroy {
    * load): one read reused while this process hears of no change in the VPC, for at most
    * RECENT_ROUTING_MAX_AGE_MS (a lost Redis message costs that much staleness on top of the parked
    * polls it fails to wake), with each target's routes computed once per read and again only when
-   * a hold-down it depends on ends.
+   * a hold-down it depends on ends. A read in flight is shared the same way: the polls a change
+   * wakes all at once make one read.
    */
   private recentRouting(vpcId: string, generation = this.listener.generation(vpcId)): Promise<RecentRouting> {
     const now = Date.now();
     const hit = this.recentReads.get(vpcId);
     if (hit && hit.generation === generation && now - hit.readAt < RECENT_ROUTING_MAX_AGE_MS) return hit.read;
     for (const [id, e] of this.recentReads) if (now - e.readAt >= RECENT_ROUTING_MAX_AGE_MS) this.recentReads.delete(id);
-    const entry = { generation, readAt: now, read: this.sharedVpcRouting(vpcId, generation).then((routing) => new RecentRouting(routing, this)) };
+    const entry = { generation, readAt: now, read: this.vpcRouting(vpcId).then((routing) => new RecentRouting(routing, this)) };
     this.recentReads.set(vpcId, entry);
     entry.read.catch(() => {
       if (this.recentReads.get(vpcId) === entry) this.recentReads.delete(vpcId);
