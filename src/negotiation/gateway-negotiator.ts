@@ -38,8 +38,8 @@ export interface GatewayNegotiatorOptions {
   subnetCidr: string;
   viciSocket: string;
   store: NegotiationStore;
-  /** Where negotiators write (the worker's write-behind front of `store`); default `store`. */
-  tunnelStore?: TunnelStateStore;
+  /** Where negotiators write: `store` under this host's fence (FencedStore, or the worker's write-behind front). */
+  tunnelStore: TunnelStateStore;
   timings: RetryTimings;
   initiateTimeoutMs: number;
   log(message: string): void;
@@ -162,7 +162,7 @@ export class GatewayNegotiator {
       commands: this.commands,
       withSession: (fn) => this.withSession(fn),
       paced: (peerIp, fn) => this.initiations.run(peerIp, fn),
-      store: this.o.tunnelStore ?? this.o.store,
+      store: this.o.tunnelStore,
       timings: this.o.timings,
       initiateTimeoutMs: this.o.initiateTimeoutMs,
       peerFlavour: (ip) => this.peerFlavour(ip),

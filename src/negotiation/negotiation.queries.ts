@@ -387,22 +387,11 @@ export class NegotiationStore {
   ): Promise<boolean> {
     const logged = event
       ? `WITH logged AS (
-           INSERT INTO tunnel_events (tunnel_id, kind, result, phase, reason_code, message, config_version, lines, at)
+           INSERT INTO tunnel_events (tunnel_id, ${EVENT_COLUMNS}, at)
            SELECT $1::varchar, $11, $12, $13, $14, $15, $16, $17::text[], $8::timestamptz
             WHERE EXISTS (SELECT 1 FROM vpn_tunnels t JOIN vpn_gateways g ON g.id = t.gateway_id WHERE t.id = $1::varchar AND ${FENCED(9)}))
          `
       : '';
-    const eventParams = event
-      ? [
-          event.kind,
-          event.result ?? null,
-          event.phase ?? null,
-          event.reasonCode ?? null,
-          event.message?.slice(0, 1000) ?? null,
-          event.configVersion ?? null,
-          (event.lines ?? []).slice(-200),
-        ]
-      : [];
     const rows: { vpc_id: string }[] = await this.db.query(
       `${logged}UPDATE vpn_tunnels t SET connection_state = $3::varchar, failure_code = $4, failure_message = $5, failure_phase = $6, failure_tries = $7,
               failure_at = CASE WHEN $4::varchar IS NULL THEN NULL ELSE $8::timestamptz END, updated_at = now(),
@@ -423,7 +412,7 @@ export class NegotiationStore {
         failure?.tries ?? null,
         at,
         ...fenceParams(fence),
-        ...eventParams,
+        ...(event ? eventValues(event) : []),
       ],
     );
     const updated = returnedRows(rows);
@@ -475,23 +464,12 @@ export class NegotiationStore {
     // being away is not fine: the caller (the state writer) keeps the event and retries.
     await this.db
       .query(
-        `INSERT INTO tunnel_events (tunnel_id, kind, result, phase, reason_code, message, config_version, lines, at)
+        `INSERT INTO tunnel_events (tunnel_id, ${EVENT_COLUMNS}, at)
          SELECT $1::varchar, $2, $3, $4, $5, $6, $7, $8::text[], coalesce($9::timestamptz, now())
           WHERE $10::varchar IS NULL
              OR EXISTS (SELECT 1 FROM vpn_tunnels t JOIN vpn_gateways g ON g.id = t.gateway_id
                          WHERE t.id = $1::varchar AND g.host_id = $10::varchar AND g.host_epoch = $11::int)`,
-        [
-          tunnelId,
-          e.kind,
-          e.result ?? null,
-          e.phase ?? null,
-          e.reasonCode ?? null,
-          e.message?.slice(0, 1000) ?? null,
-          e.configVersion ?? null,
-          (e.lines ?? []).slice(-200),
-          e.at ?? null,
-          ...fenceParams(fence),
-        ],
+        [tunnelId, ...eventValues(e), e.at ?? null, ...fenceParams(fence)],
       )
       .catch((err) => {
         if (unavailableDependency(err)) throw err;
@@ -524,6 +502,21 @@ export interface ClaimedGateway {
 /** The fence condition on `g` (vpn_gateways) with the host at $n and the epoch at $n+1; no fence: always true. */
 function FENCED(n: number): string {
   return `($${n}::varchar IS NULL OR (g.host_id = $${n}::varchar AND g.host_epoch = $${n + 1}::int))`;
+}
+
+/** The connection log's columns a line writes besides tunnel_id and at, in eventValues' order. */
+const EVENT_COLUMNS = 'kind, result, phase, reason_code, message, config_version, lines';
+
+function eventValues(e: TunnelEventInput): unknown[] {
+  return [
+    e.kind,
+    e.result ?? null,
+    e.phase ?? null,
+    e.reasonCode ?? null,
+    e.message?.slice(0, 1000) ?? null,
+    e.configVersion ?? null,
+    (e.lines ?? []).slice(-200),
+  ];
 }
 
 function fenceParams(fence: OwnershipFence | undefined): [string | null, number | null] {

@@ -172,21 +172,16 @@ export class WriteBehindStore implements TunnelStateStore {
     this.writer.enqueue(tunnelId, `${tunnelId} config error`, () => this.store.markTunnelError(tunnelId, version, message, this.fence));
   }
 
-  async setConnection(tunnelId: string, version: number, state: ConnectionState, failure: StoredFailure | null, at: Date = new Date()): Promise<boolean> {
-    this.writer.enqueue(tunnelId, `${tunnelId} ${state}`, () => this.store.setConnection(tunnelId, version, state, failure, at, this.fence));
-    return true;
-  }
-
-  async setConnectionWithEvent(
+  async setConnection(
     tunnelId: string,
     version: number,
     state: ConnectionState,
     failure: StoredFailure | null,
-    at: Date,
-    event: TunnelEventInput,
+    at: Date = new Date(),
+    event?: TunnelEventInput,
   ): Promise<boolean> {
-    // One statement (NegotiationStore.setConnection with its event): the state never waits behind its own log line.
-    this.writer.enqueue(tunnelId, `${tunnelId} ${state} (event ${event.kind})`, () =>
+    // With its event, one statement: the state never waits behind its own log line.
+    this.writer.enqueue(tunnelId, event ? `${tunnelId} ${state} (event ${event.kind})` : `${tunnelId} ${state}`, () =>
       this.store.setConnection(tunnelId, version, state, failure, at, this.fence, event),
     );
     return true;
@@ -221,17 +216,13 @@ export class FencedStore implements TunnelStateStore {
     return this.store.markTunnelError(tunnelId, version, message, this.fence);
   }
 
-  setConnection(tunnelId: string, version: number, state: ConnectionState, failure: StoredFailure | null, at: Date = new Date()): Promise<boolean> {
-    return this.store.setConnection(tunnelId, version, state, failure, at, this.fence);
-  }
-
-  setConnectionWithEvent(
+  setConnection(
     tunnelId: string,
     version: number,
     state: ConnectionState,
     failure: StoredFailure | null,
-    at: Date,
-    event: TunnelEventInput,
+    at: Date = new Date(),
+    event?: TunnelEventInput,
   ): Promise<boolean> {
     return this.store.setConnection(tunnelId, version, state, failure, at, this.fence, event);
   }

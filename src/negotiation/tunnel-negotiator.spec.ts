@@ -4,8 +4,7 @@
 import { tunnel } from '../strongswan/__golden__/cases';
 import { childNames } from '../strongswan/vici-conn';
 import { ControlResult, ViciCommands } from '../vici';
-import { NegotiationStore } from './negotiation.queries';
-import { TunnelNegotiator } from './tunnel-negotiator';
+import { TunnelNegotiator, TunnelStateStore } from './tunnel-negotiator';
 
 const v1Two = tunnel({ ike: { version: 'v1', exchangeMode: 'main' }, remoteCidrs: ['10.23.0.0/16', '10.25.0.0/16'] });
 const [child1, child2] = childNames(v1Two);
@@ -57,17 +56,18 @@ function recordingStore() {
     markApplied: async () => undefined,
     markTunnelError: async () => undefined,
     recordEvent: async (_id: string, e: any) => void events.push(e),
-    setConnection: async (_id: string, _v: number, connection: string, failure: any) => {
+    setConnection: async (_id: string, _v: number, connection: string, failure: any, _at?: Date, event?: any) => {
+      if (event) events.push(event);
       states.push({ connection, failure: failure && { code: failure.code } });
       return true;
     },
     setDegraded: async (_id: string, _v: number, failure: any) => void degraded.push(failure),
     setPairStates: async (_id: string, _v: number, p: unknown) => void pairs.push(p),
-  } as unknown as NegotiationStore;
+  } as unknown as TunnelStateStore;
   return { store, events, states, degraded, pairs };
 }
 
-function negotiator(charon: FakeCharon, store: NegotiationStore, extra: Partial<ConstructorParameters<typeof TunnelNegotiator>[1]> = {}, id = v1Two.id) {
+function negotiator(charon: FakeCharon, store: TunnelStateStore, extra: Partial<ConstructorParameters<typeof TunnelNegotiator>[1]> = {}, id = v1Two.id) {
   const commands = charon.commands();
   return new TunnelNegotiator(id, {
     commands,
@@ -543,14 +543,15 @@ describe('TunnelNegotiator', () => {
       }
     });
 
-    it("writes the state and its log line in one call when the store can, the line's time being the state's", async () => {
+    it("writes the state and its log line in one call, the line's time being the state's", async () => {
       const charon = new FakeCharon();
       takesRekeys(charon);
       const { store, events, states } = recordingStore();
       const together: { connection: string; kind: string; sameTime: boolean }[] = [];
       Object.assign(store, {
-        setConnectionWithEvent: async (_id: string, _v: number, connection: string, _f: unknown, at: Date, e: { kind: string; at: Date }) => {
-          together.push({ connection, kind: e.kind, sameTime: e.at === at });
+        setConnection: async (_id: string, _v: number, connection: string, _f: unknown, at: Date, e?: { kind: string; at: Date }) => {
+          if (e) together.push({ connection, kind: e.kind, sameTime: e.at === at });
+          else states.push({ connection, failure: null });
           return true;
         },
       });

@@ -29,18 +29,15 @@ import { Decision, INITIAL, NegotiationState, onDown, onFailure, onSuccess, Retr
 import { DesiredTunnel, NegotiationStore, StoredFailure, TunnelEventInput } from './negotiation.queries';
 
 /** What the negotiator writes about its tunnel (NegotiationStore, or its write-behind front). */
-export type TunnelStateStore = Pick<NegotiationStore, 'markApplied' | 'markTunnelError' | 'setConnection' | 'setDegraded' | 'setPairStates' | 'recordEvent'> & {
-  /**
-   * The connection state and the log line saying why, in one write (the worker's stores). Without
-   * it the negotiator records the line, then writes the state.
-   */
-  setConnectionWithEvent?(
+export type TunnelStateStore = Pick<NegotiationStore, 'markApplied' | 'markTunnelError' | 'setDegraded' | 'setPairStates' | 'recordEvent'> & {
+  /** The connection state, and with `event` the log line saying why, in one write (NegotiationStore.setConnection under a fence). */
+  setConnection(
     tunnelId: string,
     version: number,
     state: ConnectionState,
     failure: StoredFailure | null,
-    at: Date,
-    event: TunnelEventInput,
+    at?: Date,
+    event?: TunnelEventInput,
   ): Promise<boolean>;
 };
 
@@ -596,20 +593,16 @@ export class TunnelNegotiator {
 
   /**
    * The connection state this negotiator holds, written (version-guarded) in the background; with
-   * `event`, the log line about it goes first (in the same statement when the store can).
+   * `event`, the log line about it in the same statement, at the state's time.
    */
   private writeState(at: Date, event?: TunnelEventInput): void {
     const desired = this.desired!;
     const s = this.state;
     const failure: StoredFailure | null =
       s.connection === 'connected' || !s.failure ? null : { code: s.failure.code, message: s.failure.message, phase: s.failure.phase, tries: s.failedTries };
-    const store = this.deps.store;
-    if (event && store.setConnectionWithEvent) {
-      this.write('connection state', () => store.setConnectionWithEvent!(this.tunnelId, desired.configVersion, s.connection, failure, at, { ...event, at }));
-      return;
-    }
-    if (event) this.event(event, at);
-    this.write('connection state', () => store.setConnection(this.tunnelId, desired.configVersion, s.connection, failure, at));
+    this.write('connection state', () =>
+      this.deps.store.setConnection(this.tunnelId, desired.configVersion, s.connection, failure, at, event && { ...event, at }),
+    );
   }
 
   /** IKEv1 with one child per subnet pair: which pairs are up, written when it changes. */
