@@ -165,18 +165,13 @@ export class TunnelQueries {
     );
   }
 
-  /** The list's scope, filters and search (the search is not pageQuery's: see below). */
+  /** The export's filters and search: the same conditions as `list` builds, for keysetRawRows' query builder. */
   private filtered(qb: SelectQueryBuilder<VpnTunnel>, tenantId: string, q: Pick<ResolvedListQuery, 'like'>, f: TunnelFilters) {
     if (f.gatewayId) qb.andWhere('t.gateway_id = :gatewayId', { gatewayId: f.gatewayId });
     if (f.peerId) qb.andWhere('t.peer_id = :peerId', { peerId: f.peerId });
     if (f.resourceState) qb.andWhere('t.resource_state = :rs', { rs: f.resourceState });
     if (f.connectionState) qb.andWhere('t.connection_state = :cs', { cs: f.connectionState });
-    if (q.like) {
-      // The search as conditions on vpn_tunnels alone, so PostgreSQL can OR four indexes (trigram on
-      // name and id, btree on gateway_id and peer_id) instead of testing every joined row. Same matches
-      // as ILIKE over t.name, t.id, g.name, eip.address, p.name, p.ip_address.
-      qb.andWhere(searchCondition(':tenantId', ':like'), { like: q.like });
-    }
+    if (q.like) qb.andWhere(searchCondition(':tenantId', ':like'), { like: q.like });
     return qb;
   }
 
