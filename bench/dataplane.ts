@@ -9,15 +9,20 @@
 //  - veth: host A -> router A -> router B -> host B, plain routing (four namespaces, no IPsec);
 //  - bare/<esp>: the same namespaces with a charon in each router (the gateway's own plugin list
 //    and libipsec, connections loaded with swanctl), one per ESP proposal of BENCH_BARE_ESP
-//    ("aes128-sha1,aes128gcm16");
+//    ("aes128-sha1,aes128gcm16"), their ESP-in-UDP on one veth between the routers;
+//  - bareThroughRouter/<esp>: the same pair with its ESP-in-UDP routed through a fifth namespace
+//    built like the lab's internet (a bridge holding each public /24's .1, forwarding between them),
+//    the network the product's tunnel crosses. On one machine that hop's forwarding runs inline in
+//    the sending charon's sendmsg and is charged to it: this baseline shows what the lab's network
+//    costs, apart from what the product costs;
 //  - product/<esp>: a VPC instance -> the product's gateway -> the lab internet -> a lab site built
 //    from the downloaded remote config -> the site's host, one tunnel (and site) per ESP proposal of
 //    BENCH_PRODUCT_ESP (the same as BENCH_BARE_ESP by default; aes128-sha1 is the default IPsec
 //    policy, aes128gcm16 a policy with encryptionAlgorithm aes128gcm16), unless BENCH_SKIP_PRODUCT=1.
 // ratio = product / bare with the same ESP proposal (ratio.productOverBare is the default
-// proposal's, ratio.perProposal each one's). Also: the load average, each charon's CPU share and
-// its CPU per 100 MB carried (cpuMsPer100MB: what a core pays per byte, which load on a shared
-// machine disturbs less than the rate does).
+// proposal's, ratio.perProposal each one's; ratio.sameNetwork the same against bareThroughRouter).
+// Also: the load average, each charon's CPU share and its CPU per 100 MB carried (cpuMsPer100MB:
+// what a core pays per byte, which load on a shared machine disturbs less than the rate does).
 // Exit status 0 measured (the 90 % target is reported, not enforced), 1 failure.
 import { ChildProcess, execFileSync, spawn } from 'child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
@@ -47,7 +52,7 @@ const PRODUCT_POLICIES: Record<string, Record<string, string> | undefined> = {
 const CHARON = '/usr/lib/ipsec/charon';
 const TARGET_RATIO = 0.9;
 const tag = Math.random().toString(36).slice(2, 7);
-const NS = { hostA: `dpha-${tag}`, routerA: `dpra-${tag}`, routerB: `dprb-${tag}`, hostB: `dphb-${tag}` };
+const NS = { hostA: `dpha-${tag}`, routerA: `dpra-${tag}`, routerB: `dprb-${tag}`, hostB: `dphb-${tag}`, internet: `dpin-${tag}` };
 
 const log = (m: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 23)}] ${m}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -192,29 +197,40 @@ async function best(
   };
 }
 
-// --- the four namespaces: hostA 10.201.0.10 - routerA - 192.0.2.1/.2 - routerB - hostB 10.202.0.10
+// --- hostA 10.201.0.10 - routerA - 192.0.2.1/.2 - routerB - hostB 10.202.0.10, and the routers'
+// second way to each other: routerA 198.51.100.2 - internet (bridge, .1 of both) - 203.0.113.2 routerB
 function buildNamespaces(): void {
   for (const ns of Object.values(NS)) {
     sh('ip', ['netns', 'add', ns]);
     sh('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
   }
   let links = 0;
-  const veth = (a: string, aIp: string, b: string, bIp: string) => {
+  /** A veth pair from a to b; without bIp, b's end is a port of b's bridge `inet0`. */
+  const veth = (a: string, aIp: string, b: string, bIp?: string) => {
     links++;
     const ia = `v${tag}${links}a`;
     const ib = `v${tag}${links}b`;
     sh('ip', ['-n', a, 'link', 'add', ia, 'type', 'veth', 'peer', 'name', ib, 'netns', b]);
     sh('ip', ['-n', a, 'addr', 'add', aIp, 'dev', ia]);
-    sh('ip', ['-n', b, 'addr', 'add', bIp, 'dev', ib]);
+    sh('ip', ['-n', b, ...(bIp ? ['addr', 'add', bIp, 'dev', ib] : ['link', 'set', ib, 'master', 'inet0'])]);
     sh('ip', ['-n', a, 'link', 'set', ia, 'up']);
     sh('ip', ['-n', b, 'link', 'set', ib, 'up']);
   };
   veth(NS.hostA, '10.201.0.10/24', NS.routerA, '10.201.0.1/24');
   veth(NS.routerA, '192.0.2.1/24', NS.routerB, '192.0.2.2/24');
   veth(NS.routerB, '10.202.0.1/24', NS.hostB, '10.202.0.10/24');
+  // Like the lab's internet: one bridge with both routers' gateway addresses, routing between them.
+  sh('ip', ['-n', NS.internet, 'link', 'add', 'inet0', 'type', 'bridge']);
+  sh('ip', ['-n', NS.internet, 'addr', 'add', '198.51.100.1/24', 'dev', 'inet0']);
+  sh('ip', ['-n', NS.internet, 'addr', 'add', '203.0.113.1/24', 'dev', 'inet0']);
+  sh('ip', ['-n', NS.internet, 'link', 'set', 'inet0', 'up']);
+  veth(NS.routerA, '198.51.100.2/24', NS.internet);
+  veth(NS.routerB, '203.0.113.2/24', NS.internet);
+  sh('ip', ['-n', NS.routerA, 'route', 'add', '203.0.113.0/24', 'via', '198.51.100.1']);
+  sh('ip', ['-n', NS.routerB, 'route', 'add', '198.51.100.0/24', 'via', '203.0.113.1']);
   sh('ip', ['-n', NS.hostA, 'route', 'add', 'default', 'via', '10.201.0.1']);
   sh('ip', ['-n', NS.hostB, 'route', 'add', 'default', 'via', '10.202.0.1']);
-  for (const r of [NS.routerA, NS.routerB]) inNs(r, ['sysctl', '-qw', 'net.ipv4.ip_forward=1']);
+  for (const r of [NS.routerA, NS.routerB, NS.internet]) inNs(r, ['sysctl', '-qw', 'net.ipv4.ip_forward=1']);
 }
 
 function plainRoutes(op: 'add' | 'del'): void {
@@ -271,8 +287,13 @@ async function startBareCharon(ns: string, side: 'a' | 'b'): Promise<BareCharon>
   return { child, dir, uri, pid };
 }
 
-function loadBareConnection(c: BareCharon, side: 'a' | 'b', esp: string): void {
-  const [me, peer] = side === 'a' ? ['192.0.2.1', '192.0.2.2'] : ['192.0.2.2', '192.0.2.1'];
+/** The routers' public addresses (a, b): on the veth between them, or on each side of the internet namespace. */
+const BARE_NETWORKS = { direct: ['192.0.2.1', '192.0.2.2'], throughRouter: ['198.51.100.2', '203.0.113.2'] } as const;
+type BareNetwork = keyof typeof BARE_NETWORKS;
+
+function loadBareConnection(c: BareCharon, side: 'a' | 'b', esp: string, network: BareNetwork): void {
+  const [ipA, ipB] = BARE_NETWORKS[network];
+  const [me, peer] = side === 'a' ? [ipA, ipB] : [ipB, ipA];
   const [mine, theirs] = side === 'a' ? ['10.201.0.0/24', '10.202.0.0/24'] : ['10.202.0.0/24', '10.201.0.0/24'];
   const file = join(c.dir, 'swanctl.conf');
   writeFileSync(
@@ -295,8 +316,8 @@ function loadBareConnection(c: BareCharon, side: 'a' | 'b', esp: string): void {
       start_action = none } }
   }
 }
-secrets { ike-dp { id-a = 192.0.2.1
-  id-b = 192.0.2.2
+secrets { ike-dp { id-a = ${ipA}
+  id-b = ${ipB}
   secret = "dataplane-bench-only" } }
 `,
   );
@@ -316,17 +337,18 @@ function cpuSeconds(pid: number | null): number | null {
   }
 }
 
-async function measureBare(): Promise<Record<string, unknown>> {
-  const out: Record<string, unknown> = {};
-  for (const esp of BARE_ESP) {
+/** Each proposal over each network, the two networks one after the other (load drifts less between them). */
+async function measureBare(): Promise<Record<BareNetwork, Record<string, Figure>>> {
+  const out: Record<BareNetwork, Record<string, Figure>> = { direct: {}, throughRouter: {} };
+  for (const [esp, network] of BARE_ESP.flatMap((e) => (Object.keys(BARE_NETWORKS) as BareNetwork[]).map((n) => [e, n] as const))) {
     const a = await startBareCharon(NS.routerA, 'a');
     const b = await startBareCharon(NS.routerB, 'b');
     try {
-      loadBareConnection(a, 'a', esp);
-      loadBareConnection(b, 'b', esp);
+      loadBareConnection(a, 'a', esp, network);
+      loadBareConnection(b, 'b', esp, network);
       sh('swanctl', ['--initiate', '--child', 'dp', '--uri', a.uri, '--timeout', '10']);
-      out[esp] = await best(
-        `bare ${esp}`,
+      out[network][esp] = await best(
+        `bare ${esp} (${network})`,
         () => iperf(NS.hostA, NS.hostB, '10.202.0.10'),
         { sender: a.pid(), receiver: b.pid() },
         { ns: NS.routerA, dev: 'ipsec0' },
@@ -455,7 +477,9 @@ async function main(): Promise<void> {
     plainRoutes('add');
     out.veth = await best('veth', () => iperf(NS.hostA, NS.hostB, '10.202.0.10'));
     plainRoutes('del');
-    out.bare = await measureBare();
+    const bare = await measureBare();
+    out.bare = bare.direct;
+    out.bareThroughRouter = bare.throughRouter;
   } finally {
     for (const c of children) c.kill('SIGKILL');
     for (const ns of Object.values(NS)) {
@@ -470,10 +494,16 @@ async function main(): Promise<void> {
   if (env.BENCH_SKIP_PRODUCT !== '1') {
     const product = await measureProduct();
     out.product = product;
-    const bare = out.bare as Record<string, Figure>;
-    const perProposal: Record<string, number> = {};
-    for (const esp of Object.keys(product)) if (bare[esp]) perProposal[esp] = round(product[esp].mbitPerSecond / bare[esp].mbitPerSecond, 2);
-    out.ratio = { productOverBare: perProposal[DEFAULT_ESP] ?? null, perProposal, target: TARGET_RATIO };
+    const ratios = (bare: Record<string, Figure>) => {
+      const perProposal: Record<string, number> = {};
+      for (const esp of Object.keys(product)) if (bare[esp]) perProposal[esp] = round(product[esp].mbitPerSecond / bare[esp].mbitPerSecond, 2);
+      return { productOverBare: perProposal[DEFAULT_ESP] ?? null, perProposal };
+    };
+    out.ratio = {
+      ...ratios(out.bare as Record<string, Figure>),
+      target: TARGET_RATIO,
+      sameNetwork: ratios(out.bareThroughRouter as Record<string, Figure>),
+    };
   }
   out.machine = { ...(out.machine as object), loadAvg1mAtEnd: round(loadavg()[0], 2) };
   process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
