@@ -22,7 +22,8 @@
 // ratio = product / bare with the same ESP proposal (ratio.productOverBare is the default
 // proposal's, ratio.perProposal each one's; ratio.sameNetwork the same against bareThroughRouter).
 // Also: the load average, each charon's CPU share and its CPU per 100 MB carried (cpuMsPer100MB:
-// what a core pays per byte, which load on a shared machine disturbs less than the rate does).
+// what a core pays per byte, which load on a shared machine disturbs less than the rate does), and
+// its threads' context switches per TUN packet (switchesPerTunPacket: what that cost follows).
 // Exit status 0 measured (the 90 % target is reported, not enforced), 1 failure.
 import { ChildProcess, execFileSync, spawn } from 'child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
@@ -93,7 +94,7 @@ interface Figure {
   mbitPerSecond: number;
   runs: number[];
   /** Per charon (by role): its CPU share over the repeats (100 = one core) and CPU ms per 100 MB carried. */
-  charons?: Record<string, { cpuPercent: number | null; cpuMsPer100MB: number | null }>;
+  charons?: Record<string, { cpuPercent: number | null; cpuMsPer100MB: number | null; switchesPerTunPacket?: number }>;
   /** The sender's TCP MSS (iperf3) and the packets libipsec's TUN device on the sending side took: how big a packet each ESP packet carried. */
   senderMss?: number;
   tun?: { packets: number; bytesPerPacket: number };
@@ -154,6 +155,7 @@ async function best(
 ): Promise<Figure> {
   const runs: number[] = [];
   const before = Object.fromEntries(Object.entries(charons).map(([role, pid]) => [role, cpuSeconds(pid)]));
+  const switchesBefore = Object.fromEntries(Object.entries(charons).map(([role, pid]) => [role, contextSwitches(pid)]));
   const tunBefore = tun ? linkCounters(tun.ns, tun.dev) : null;
   const machineBefore = cpuByCommand();
   const t0 = Date.now();
@@ -177,13 +179,15 @@ async function best(
   for (const [role, pid] of Object.entries(charons)) {
     const [b, a] = [before[role], cpuSeconds(pid)];
     const cpu = b === null || a === null ? null : a - b;
+    const [sb, sa] = [switchesBefore[role], contextSwitches(pid)];
     usage[role] = {
       cpuPercent: cpu === null ? null : round((100 * cpu) / wall, 0),
       cpuMsPer100MB: cpu === null || bytes === 0 ? null : round((cpu * 1000) / (bytes / 1e8), 0),
+      ...(sb !== null && sa !== null && tunUse ? { switchesPerTunPacket: round((sa - sb) / tunUse.packets, 2) } : {}),
     };
   }
   const cpuText = Object.entries(usage)
-    .map(([role, u]) => `${role} ${u.cpuPercent}% ${u.cpuMsPer100MB} ms/100MB`)
+    .map(([role, u]) => `${role} ${u.cpuPercent}% ${u.cpuMsPer100MB} ms/100MB ${u.switchesPerTunPacket ?? '-'} switches/TUN packet`)
     .join(', ');
   const tunText = tunUse ? `, TUN ${tunUse.packets} packets of ${tunUse.bytesPerPacket} B on average, MSS ${mss}` : '';
   log(`${what}: ${runs.join(', ')} Mbit/s${cpuText ? ` (${cpuText}${tunText})` : ''}; cores by command: ${JSON.stringify(machineCores)}`);
@@ -332,6 +336,24 @@ function cpuSeconds(pid: number | null): number | null {
       .split(') ')[1]
       .split(' ');
     return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Context switches (voluntary and not) of all a process's threads so far. libipsec hands every
+ * packet between threads through queues: how often they sleep per packet moves its CPU per byte
+ * more than anything else on the path (quiet against loaded machine, one run against the next).
+ */
+function contextSwitches(pid: number | null): number | null {
+  if (!pid) return null;
+  try {
+    let total = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      for (const m of readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8').matchAll(/ctxt_switches:\s+(\d+)/g)) total += Number(m[1]);
+    }
+    return total;
   } catch {
     return null;
   }
