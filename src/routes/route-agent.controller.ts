@@ -17,7 +17,11 @@ export class RouteAgentController {
   constructor(private readonly routes: RoutesService) {}
 
   @Get('routes')
-  @ApiOperation({ summary: 'Desired routes of the calling instance; long-polls while `version` is current (up to `wait` s)' })
+  @ApiOperation({
+    summary: 'Desired routes of the calling instance; long-polls while `version` is current (up to `wait` s)',
+    description:
+      'With `appliedVersion` (and `error`) the request also carries the report of what the agent applied: one request per route change instead of a report and the next poll.',
+  })
   @ApiOkResponse({ type: AgentRoutesDto })
   @ApiErrors(400)
   async desired(
@@ -25,13 +29,17 @@ export class RouteAgentController {
     @Headers('x-agent-version') agentVersion: string | undefined,
     @Query() q: AgentRoutesQueryDto,
   ): Promise<AgentRoutesDto> {
-    const r = await this.routes.poll(target, q.version, q.wait ?? 0, agentVersion);
+    const report = q.appliedVersion !== undefined ? { appliedVersion: q.appliedVersion, error: q.error ?? null } : undefined;
+    const r = await this.routes.poll(target, q.version, q.wait ?? 0, agentVersion, report);
     return { version: r.version, routes: r.routes, pollAfterSeconds: 0 };
   }
 
   @Post('report')
   @HttpCode(204)
-  @ApiOperation({ summary: 'The version the agent applied, and what failed' })
+  @ApiOperation({
+    summary: 'The version the agent applied, and what failed',
+    description: 'Agents from 0.3.0 send this on their next long poll instead (`appliedVersion`, `error` of `GET /api/v1/agent/routes`).',
+  })
   @ApiNoContentResponse()
   @ApiErrors(400)
   async report(@CurrentAgentTarget() target: AgentTarget, @Body() body: AgentReportDto): Promise<void> {

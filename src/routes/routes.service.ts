@@ -102,10 +102,19 @@ export class RoutesService implements OnModuleInit, OnModuleDestroy {
    * The agent's long poll: answers at once when its version is stale, otherwise when the VPC's
    * routes change (or a hold-down ends) and the set really differs, or when the wait is over.
    */
-  async poll(target: AgentTarget, version: string | undefined, waitSeconds: number, agentVersion: string | undefined): Promise<TargetRoutes> {
+  async poll(
+    target: AgentTarget,
+    version: string | undefined,
+    waitSeconds: number,
+    agentVersion: string | undefined,
+    report?: { appliedVersion: string; error: string | null },
+  ): Promise<TargetRoutes> {
     const reportedVersion = agentVersion?.slice(0, 32);
     const checkedIn = target.lastCheckInAt ? Date.now() - target.lastCheckInAt.getTime() : Infinity;
-    if (checkedIn >= CHECK_IN_RESOLUTION_MS || checkedIn < 0 || (reportedVersion && reportedVersion !== target.agentVersion)) {
+    if (report) {
+      // The report riding on the poll is its check-in too (one write, as POST /report makes).
+      await this.report(target, report.appliedVersion, reportedVersion ?? null, report.error);
+    } else if (checkedIn >= CHECK_IN_RESOLUTION_MS || checkedIn < 0 || (reportedVersion && reportedVersion !== target.agentVersion)) {
       await new RouteQueries(this.db).updateTarget(target.id, { lastCheckInAt: new Date(), ...(reportedVersion && { agentVersion: reportedVersion }) });
     }
     const deadline = Date.now() + Math.min(Math.max(waitSeconds, 0), MAX_WAIT_SECONDS) * 1000;
@@ -122,10 +131,11 @@ export class RoutesService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  async report(target: AgentTarget, appliedVersion: string, agentVersion: string, error: string | null): Promise<void> {
+  /** An agent's report; without `agentVersion` (a poll without X-Agent-Version) the stored one stays. */
+  async report(target: AgentTarget, appliedVersion: string, agentVersion: string | null, error: string | null): Promise<void> {
     await new RouteQueries(this.db).recordReport(target.id, {
       appliedVersion: appliedVersion.slice(0, 32),
-      agentVersion: agentVersion.slice(0, 32),
+      agentVersion: agentVersion?.slice(0, 32) ?? null,
       lastError: error ? error.slice(0, 1000) : null,
     });
   }
