@@ -7,7 +7,11 @@ import { RoutesService } from './routes.service';
 import { AgentTarget } from './agent-target.entity';
 import { AgentTokenGuard, CurrentAgentTarget } from './agent-token.guard';
 
-/** What instance (and VPC router) agents call, with their own token rather than an API key. */
+/**
+ * What instance (and VPC router) agents call, with their own token rather than an API key. The
+ * plain case of `GET routes` is answered before Nest's pipeline (agent-routes-fast-path.ts); its
+ * errors, and the contract's description, are this controller's.
+ */
 @ApiTags('agent')
 @ApiBearerAuth()
 @Public()
@@ -29,9 +33,7 @@ export class RouteAgentController {
     @Headers('x-agent-version') agentVersion: string | undefined,
     @Query() q: AgentRoutesQueryDto,
   ): Promise<AgentRoutesDto> {
-    const report = q.appliedVersion !== undefined ? { appliedVersion: q.appliedVersion, error: q.error ?? null } : undefined;
-    const r = await this.routes.poll(target, q.version, q.wait ?? 0, agentVersion, report);
-    return { version: r.version, routes: r.routes, pollAfterSeconds: 0 };
+    return this.routes.agentPoll(target, q, agentVersion);
   }
 
   @Post('report')

@@ -10,6 +10,7 @@ import { AgentTarget } from './agent-target.entity';
 import { desiredRoutes, RoutingSubnet, RoutingTunnel, TargetRoutes } from './desired-routes';
 import { publishRoutesChanged, RouteChangeListener } from './route-notifier';
 import { RouteQueries } from './routes.queries';
+import { AgentRoutesDto, AgentRoutesQueryDto } from './routes.dto';
 
 /** How long a tunnel's routes outlive its leaving `connected` (see desired-routes.ts). */
 export const ROUTE_HOLD_DOWN_MS = 60_000;
@@ -96,6 +97,13 @@ export class RoutesService implements OnModuleInit, OnModuleDestroy {
     const target = await new RouteQueries(this.db).targetWithToken(hashApiKey(token));
     if (!target) throw new Unauthorized('the agent token is unknown or revoked');
     return target;
+  }
+
+  /** GET /api/v1/agent/routes: the report it may carry, then the long poll. */
+  async agentPoll(target: AgentTarget, q: AgentRoutesQueryDto, agentVersion: string | undefined): Promise<AgentRoutesDto> {
+    const report = q.appliedVersion !== undefined ? { appliedVersion: q.appliedVersion, error: q.error ?? null } : undefined;
+    const r = await this.poll(target, q.version, q.wait ?? 0, agentVersion, report);
+    return { version: r.version, routes: r.routes, pollAfterSeconds: 0 };
   }
 
   /**

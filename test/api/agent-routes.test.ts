@@ -199,3 +199,37 @@ it('a report on the poll with bad parameters names the field and records nothing
   }
   expect((await db.query('SELECT applied_version, last_error FROM agent_targets WHERE instance_id = $1', [instanceIds['vm-c']])).rows[0]).toEqual(before);
 });
+
+it("the long poll's plain case is answered beside Nest's pipeline; anything else is passed on to the controller, as before", async () => {
+  const { AgentTokenGuard } = await import('../../src/routes/agent-token.guard');
+  const token = await issue('vm-b');
+  const guard = jest.spyOn(AgentTokenGuard.prototype, 'canActivate');
+  try {
+    const poll = (q: string, auth = `Bearer ${token}`) => api.http().get(`/api/v1/agent/routes${q}`).set('Authorization', auth).set('X-Agent-Version', '0.3.0');
+    const plain = await poll('');
+    expect(plain.status).toBe(200);
+    expect(Object.keys(plain.body)).toEqual(['version', 'routes', 'pollAfterSeconds']);
+    const reported = await poll(`?version=${plain.body.version}&wait=0&appliedVersion=${plain.body.version}`);
+    expect(reported.body).toEqual(plain.body);
+    expect((await db.query('SELECT applied_version FROM agent_targets WHERE instance_id = $1', [instanceIds['vm-b']])).rows[0].applied_version).toBe(
+      plain.body.version,
+    );
+    expect(plain.headers['content-type']).toMatch(/^application\/json/);
+    expect(plain.headers['x-content-type-options']).toBe('nosniff'); // the security headers still apply
+    expect(guard).not.toHaveBeenCalled();
+    // The controller answers the rest, with its errors.
+    const cases: [string, string, number][] = [
+      ['?wait=31', `Bearer ${token}`, 400],
+      ['', 'Bearer unknown-token-0123456789', 401],
+      ['', '', 401],
+    ];
+    for (const [q, auth, status] of cases) {
+      guard.mockClear();
+      const res = await poll(q, auth);
+      expect({ q, status: res.status, code: res.body.code }).toEqual({ q, status, code: status === 400 ? 'validation_failed' : 'unauthorized' });
+      expect(guard).toHaveBeenCalledTimes(1);
+    }
+  } finally {
+    guard.mockRestore();
+  }
+});
