@@ -18,7 +18,7 @@ import sys
 import time
 from urllib.parse import quote, urlsplit, urlunsplit
 
-AGENT_VERSION = '0.2.0'  # sent as X-Agent-Version and in reports; bump with the agent's behaviour
+AGENT_VERSION = '0.3.0'  # sent as X-Agent-Version and in reports; bump with the agent's behaviour
 
 # --- configuration --------------------------------------------------------------------------
 
@@ -770,7 +770,7 @@ def import_http_client(tls):
 
 
 class HttpTransport:
-    """One kept-alive HTTP(S) connection (a report and the next long poll share it); http.client is
+    """One kept-alive HTTP(S) connection (every long poll of the agent uses it); http.client is
     imported on first use. A request that fails on a reused connection before any answer is sent
     again once on a new one (the server may have closed it while idle)."""
 
@@ -799,14 +799,18 @@ class HttpTransport:
             self.conn.close()
             self.conn = None
 
-    def request(self, method, path, headers, body, timeout):
-        """-> (status, text). Raises OSError/http.client errors, socket.timeout."""
+    def request(self, method, path, headers, body, timeout, sent=None):
+        """-> (status, text). Raises OSError/http.client errors, socket.timeout. `sent` is called
+        once, as soon as the request is on its way (work that can overlap the server's)."""
         http_client = import_http_client(self.url.scheme == 'https')
         full = self.url.path.rstrip('/') + path
         for attempt in (0, 1):
             conn = self._connection(timeout)
             try:
                 conn.request(method, full, body=body, headers=headers)
+                if sent is not None:
+                    sent, then = None, sent
+                    then()
                 res = conn.getresponse()
                 data = res.read(MAX_BODY_BYTES + 1)
                 if len(data) > MAX_BODY_BYTES:
@@ -835,30 +839,31 @@ class AgentApiClient:
         self.transport = transport or HttpTransport(api_url)
         self.grace_s = grace_s
 
-    def fetch_routes(self, version, wait_seconds):
-        query = ''
+    def fetch_routes(self, version, wait_seconds, report=None, sent=None):
+        """The desired routes; with `report` ({appliedVersion, error}), the outcome of the last apply
+        rides on this request (one request per change instead of a report and a poll). `sent`: see
+        HttpTransport.request."""
+        params = []
         if version is not None:
-            query = '?version=%s&wait=%d' % (quote(version, safe='').replace('%20', '+'), wait_seconds)
+            params += [('version', version), ('wait', str(wait_seconds))]
+        if report is not None:
+            params.append(('appliedVersion', report['appliedVersion']))
+            if report.get('error') is not None:
+                params.append(('error', report['error']))
+        query = '&'.join('%s=%s' % (k, quote(v, safe='')) for k, v in params)
         timeout = (wait_seconds if version is not None else 0) + self.grace_s
-        text = self._request('GET', '/api/v1/agent/routes' + query, None, timeout, 200)
+        text = self._request('GET', '/api/v1/agent/routes' + ('?' + query if query else ''), timeout, sent)
         try:
             body = json.loads(text)
         except ValueError:
             raise ApiError('routes answer is not JSON')
         return parse_desired_state(body)
 
-    def report(self, report):
-        self._request('POST', '/api/v1/agent/report', report, self.grace_s, 204)
-
-    def _request(self, method, path, payload, timeout, ok):
+    def _request(self, method, path, timeout, sent=None):
         where = '%s %s' % (method, path.split('?')[0])
         try:
             headers = {'Authorization': 'Bearer %s' % self.token(), 'X-Agent-Version': self.agent_version}
-            body = None
-            if payload is not None:
-                body = json.dumps(payload, ensure_ascii=False, separators=(',', ':')).encode('utf-8')
-                headers['Content-Type'] = 'application/json'
-            status, text = self.transport.request(method, path, headers, body, timeout)
+            status, text = self.transport.request(method, path, headers, None, timeout, sent)
         except ApiError as e:
             raise ApiError('%s: %s' % (where, e))
         except socket.timeout:
@@ -869,8 +874,7 @@ class AgentApiClient:
             raise ApiError('%s: %s' % (where, str(e) or type(e).__name__))
         if status in (401, 403):
             raise AuthError(status, detail_of(text))
-        # 200 for GET, 204 for the report; any 2xx is accepted for the report.
-        if status != ok and not (ok == 204 and 200 <= status < 300):
+        if status != 200:
             raise ApiError(('%s: HTTP %d %s' % (where, status, detail_of(text))).strip(), status)
         return text
 
@@ -973,7 +977,9 @@ class RouteAgent:
         self.desired_version = None  # the last version the API sent
         self.applied_version = None  # the last version fully applied
         self.last_state = None
-        self.last_report = None
+        self.last_report = None  # the last report the API acknowledged (its JSON)
+        self.pending_report = None  # (report, its JSON): rides on the next request for the routes
+        self.unsaved_state = None  # (version, routes) applied, for the state file once that request is sent
         self.reached_api = False
         self.restored = False
         self.converged_once = False
@@ -1011,11 +1017,30 @@ class RouteAgent:
         self._wait(self._sleep, seconds)
 
     def run_once(self):
-        """Fetches the current desired state at once and converges to it. Raises when the API fails."""
-        state = self._wait(self.api.fetch_routes, None, 0)
+        """Fetches the current desired state at once, converges to it and reports the outcome (on a
+        request that does not wait). Raises when the API fails."""
+        state = self._fetch(None, 0)
         self.reached_api = True
         self.desired_version = state['version']
-        return self.converge(state)
+        result = self.converge(state)
+        if self.pending_report:
+            self._fetch(state['version'], 0)
+        self._save_unsaved_state()
+        return result
+
+    def _fetch(self, version, wait_seconds):
+        """The desired routes, carrying the pending report: acknowledged once the API answered. The
+        state file is written while the API records the report (the API and the console wait on
+        the report; the file matters only at the next start), or at the latest when this ends."""
+        pending = self.pending_report
+        try:
+            state = self._wait(self.api.fetch_routes, version, wait_seconds, pending and pending[0], self._save_unsaved_state)
+        finally:
+            self._save_unsaved_state()
+        if pending is not None and self.pending_report is pending:
+            self.last_report = pending[1]
+            self.pending_report = None
+        return state
 
     def start(self):
         """Runs until stop(). Routes stay in place when it ends."""
@@ -1028,7 +1053,7 @@ class RouteAgent:
                 try:
                     asked = self.desired_version
                     t0 = time.monotonic()
-                    state = self._wait(self.api.fetch_routes, asked, self.wait_seconds)
+                    state = self._fetch(asked, self.wait_seconds)
                     if self.backoff.failures > 0:
                         self.log('API reachable again after %d failed tries' % self.backoff.failures)
                     self.backoff.reset()
@@ -1053,6 +1078,7 @@ class RouteAgent:
                         self.sleep(delay)
         except Stop:
             pass
+        self._save_unsaved_state()
         self.log('stopped; routes left in place')
 
     def converge(self, state):
@@ -1087,28 +1113,18 @@ class RouteAgent:
         if attempted or not result.ok or version_moved or not self.converged_once:
             self.log(describe(result, len(routes)))
         self.converged_once = True
-        try:
-            self._report_if_needed(result, attempted or version_moved)
-        finally:
-            # After the report: the API waits on it, and a state file one version behind only
-            # matters if the API is unreachable at the next start (the file is not fsynced either).
-            if result.ok and (version_moved or attempted):
-                self._save_state(state['version'], routes)
+        self._queue_report(result, attempted or version_moved)
+        if result.ok and (version_moved or attempted):
+            self.unsaved_state = (state['version'], routes)
         return result
 
-    def _report_if_needed(self, result, attempted):
+    def _queue_report(self, result, attempted):
+        """The report goes with the next request for the routes (the long poll that follows at once);
+        one that failed to go is replaced by the newer outcome, never lost."""
         error = '; '.join(result.errors)[:MAX_ERROR_CHARS] if result.errors else None
-        report = {'appliedVersion': self.applied_version or '', 'agentVersion': self.agent_version, 'error': error}
+        report = {'appliedVersion': self.applied_version or '', 'error': error}
         key = _json(report)
-        if not attempted and key == self.last_report:
-            return
-        try:
-            self._wait(self.api.report, report)
-            self.last_report = key
-        except Exception as e:
-            self.last_report = None  # sent again after the next poll
-            if not self.stopped:
-                self.warn('report of version %s failed: %s' % (report['appliedVersion'] or '(none)', e))
+        self.pending_report = None if not attempted and key == self.last_report else (report, key)
 
     def _restore_from_state_file(self):
         """Before the API was ever reached in this run (e.g. the instance rebooted during an outage),
@@ -1131,6 +1147,11 @@ class RouteAgent:
         if restored or errors:
             self.log('API not reached yet: restored %d route(s) of version %s from the state file%s'
                      % (restored, self.last_state['version'], '; errors: ' + '; '.join(errors) if errors else ''))
+
+    def _save_unsaved_state(self):
+        if self.unsaved_state is not None:
+            self._save_state(*self.unsaved_state)
+            self.unsaved_state = None
 
     def _save_state(self, version, routes):
         if not self.state_file:

@@ -10,6 +10,7 @@ import sys
 import tempfile
 import threading
 import unittest
+from urllib.parse import parse_qs, urlsplit
 
 from route_agent import (
     AgentApiClient,
@@ -66,14 +67,15 @@ class FakeApi:
         self.fail = None
         self.asked = []
 
-    def fetch_routes(self, version, wait):
+    def fetch_routes(self, version, wait, report=None, sent=None):
         self.asked.append(version)
         if self.fail:
             raise self.fail
+        if sent is not None:
+            sent()
+        if report is not None:
+            self.reports.append(report)
         return dict(self.state)
-
-    def report(self, report):
-        self.reports.append(report)
 
 
 class Harness:
@@ -118,7 +120,7 @@ class Converge(unittest.TestCase):
         self.assertEqual(res.added, ['172.16.2.0/24 via 10.1.1.254', '172.16.1.0/24 via 10.1.1.254'])
         self.assertEqual(res.removed, ['172.16.9.0/24'])
         self.assertEqual(sorted(h.table.owned), ['172.16.1.0/24', '172.16.2.0/24'])
-        self.assertEqual(h.api.reports, [{'appliedVersion': 'v1', 'agentVersion': '1.0.0', 'error': None}])
+        self.assertEqual(h.api.reports, [{'appliedVersion': 'v1', 'error': None}])
         with open(state_file) as f:
             saved = json.load(f)
         self.assertEqual((saved['version'], saved['routes']), ('v1', [r('172.16.1.0/24'), r('172.16.2.0/24')]))
@@ -160,7 +162,7 @@ class Converge(unittest.TestCase):
         h.table.list = broken
         h.api.state = {'version': 'v3', 'routes': [r('172.16.1.0/24')], 'pollAfterSeconds': 0}
         self.assertFalse(h.agent.run_once().ok)
-        self.assertEqual(h.api.reports[-1], {'appliedVersion': '', 'agentVersion': '1.0.0', 'error': 'netlink: no answer from the kernel within 10 s'})
+        self.assertEqual(h.api.reports[-1], {'appliedVersion': '', 'error': 'netlink: no answer from the kernel within 10 s'})
 
 
 class Start(unittest.TestCase):
@@ -192,6 +194,55 @@ class Start(unittest.TestCase):
         # The long poll asks for the version it has: first none, then v5.
         self.assertEqual(h.api.asked[-2:], [None, 'v5'])
 
+    def test_the_report_rides_on_the_next_long_poll_and_one_that_did_not_go_goes_with_the_next(self):
+        state_file = os.path.join(self.dir, 'ride.json')
+        h = Harness(state_file)
+        h.api.state = {'version': 'v1', 'routes': [r('172.16.1.0/24')], 'pollAfterSeconds': 0}
+        polls = []
+        fetch = h.api.fetch_routes
+        saved = []  # the state file's version before each request went, and once it was sent
+
+        def saved_version():
+            return (load_state_file(state_file) or {}).get('version')
+
+        def recording(version, wait, report=None, sent=None):
+            polls.append((version, report))
+            before = saved_version()
+            if report == {'appliedVersion': 'v2', 'error': None} and polls.count((version, report)) == 1:
+                raise ApiError('GET /api/v1/agent/routes: ECONNRESET')  # the first poll carrying v2's report
+
+            def then():
+                sent()
+                saved.append((before, saved_version()))
+
+            return fetch(version, wait, report, then)
+
+        h.api.fetch_routes = recording
+
+        def change():
+            h.api.state = {'version': 'v2', 'routes': [r('172.16.2.0/24')], 'pollAfterSeconds': 0}
+
+        # v1 applied -> its report goes with the poll for v1 -> unchanged answer (sleep: change) ->
+        # v2 applied -> the poll carrying its report fails (back-off sleep) -> it goes with the next.
+        h.steps = [change, lambda: None]
+        h.agent.start()
+        self.assertEqual(
+            polls,
+            [
+                (None, None),
+                ('v1', {'appliedVersion': 'v1', 'error': None}),
+                ('v1', None),
+                ('v2', {'appliedVersion': 'v2', 'error': None}),
+                ('v2', {'appliedVersion': 'v2', 'error': None}),
+            ],
+        )
+        self.assertEqual(h.api.reports, [{'appliedVersion': 'v1', 'error': None}, {'appliedVersion': 'v2', 'error': None}])
+        # Written while the request carrying the report was on its way, not before it left; the
+        # request that failed wrote it when it ended.
+        self.assertEqual(saved[:2], [(None, None), (None, 'v1')])
+        self.assertEqual(saved[-1], ('v2', 'v2'))
+        self.assertEqual(h.table.owned, {'172.16.2.0/24': '10.1.1.254'})
+
     def test_restores_the_last_applied_routes_from_the_state_file_while_the_api_is_unreachable_at_start(self):
         state_file = os.path.join(self.dir, 's2.json')
         save_state_file(state_file, {'version': 'v7', 'routes': [r('172.16.7.0/24')], 'appliedAt': ''})
@@ -209,7 +260,7 @@ class Start(unittest.TestCase):
     def test_a_signal_ends_a_wait_at_once(self):
         h = Harness()
 
-        def parked(version, wait):
+        def parked(version, wait, report=None, sent=None):
             h.agent.interrupt()  # as the SIGTERM handler does while the long poll waits
             raise AssertionError('not reached')
 
@@ -302,19 +353,21 @@ class ApiClientOverHttp(unittest.TestCase):
         self.addCleanup(self.server.shutdown)
         self.url = 'http://127.0.0.1:%d' % self.server.server_address[1]
 
-    def test_long_polls_and_reports_over_one_kept_alive_connection(self):
-        Server.answers = {'GET': (200, json.dumps({'version': 'v7', 'routes': [r('172.16.0.0/24', '10.0.0.1')], 'pollAfterSeconds': 2})), 'POST': (204, '')}
+    def test_long_polls_with_the_report_riding_on_them_over_one_kept_alive_connection(self):
+        Server.answers = {'GET': (200, json.dumps({'version': 'v7', 'routes': [r('172.16.0.0/24', '10.0.0.1')], 'pollAfterSeconds': 2}))}
         tokens = iter(['tok-1', 'tok-2', 'tok-3'])
         c = AgentApiClient(self.url + '/', lambda: next(tokens), '1.2.3')
         self.addCleanup(c.transport.close)
         self.assertEqual(c.fetch_routes('v 6', 1), {'version': 'v7', 'routes': [r('172.16.0.0/24', '10.0.0.1')], 'pollAfterSeconds': 2})
-        c.report({'appliedVersion': 'v7', 'agentVersion': '1.2.3', 'error': 'ip: ü'})
-        c.fetch_routes(None, 25)
-        first, report, plain = Server.seen
-        self.assertEqual((first['method'], first['path'], first['auth'], first['version']), ('GET', '/api/v1/agent/routes?version=v+6&wait=1', 'Bearer tok-1', '1.2.3'))
-        self.assertEqual((report['method'], report['path'], report['auth']), ('POST', '/api/v1/agent/report', 'Bearer tok-2'))
-        self.assertEqual(json.loads(report['body']), {'appliedVersion': 'v7', 'agentVersion': '1.2.3', 'error': 'ip: ü'})
-        self.assertEqual((plain['path'], plain['auth']), ('/api/v1/agent/routes', 'Bearer tok-3'))  # the token file re-read each time
+        c.fetch_routes('v7', 25, {'appliedVersion': 'v7', 'error': 'ip: ü&x=1'})
+        c.fetch_routes(None, 25, {'appliedVersion': '', 'error': None})
+        first, reporting, plain = Server.seen
+        self.assertEqual((first['method'], first['path'], first['auth'], first['version']), ('GET', '/api/v1/agent/routes?version=v%206&wait=1', 'Bearer tok-1', '1.2.3'))
+        self.assertEqual((reporting['method'], reporting['auth'], reporting['body']), ('GET', 'Bearer tok-2', ''))
+        self.assertEqual(reporting['path'], '/api/v1/agent/routes?version=v7&wait=25&appliedVersion=v7&error=ip%3A%20%C3%BC%26x%3D1')
+        self.assertEqual(parse_qs(urlsplit(reporting['path']).query), {'version': ['v7'], 'wait': ['25'], 'appliedVersion': ['v7'], 'error': ['ip: ü&x=1']})
+        # Nothing applied yet and no error: an empty appliedVersion, no error parameter.
+        self.assertEqual((plain['path'], plain['auth']), ('/api/v1/agent/routes?appliedVersion=', 'Bearer tok-3'))  # the token file re-read each time
         self.assertEqual(len({s['peer'] for s in Server.seen}), 1)  # one connection
 
     def test_tells_a_refused_token_from_other_failures_without_the_token_in_the_message(self):

@@ -869,7 +869,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Desired routes of the calling instance; long-polls while `version` is current (up to `wait` s) */
+        /**
+         * Desired routes of the calling instance; long-polls while `version` is current (up to `wait` s)
+         * @description With `appliedVersion` (and `error`) the request also carries the report of what the agent applied: one request per route change instead of a report and the next poll.
+         */
         get: operations["getAgentRoutes"];
         put?: never;
         post?: never;
@@ -888,7 +891,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** The version the agent applied, and what failed */
+        /**
+         * The version the agent applied, and what failed
+         * @description Agents from 0.3.0 send this on their next long poll instead (`appliedVersion`, `error` of `GET /api/v1/agent/routes`).
+         */
         post: operations["reportAgentStatus"];
         delete?: never;
         options?: never;
@@ -7199,6 +7205,10 @@ export interface operations {
                 /** @description The version the agent has; the server waits while it is current */
                 version?: string;
                 wait?: number;
+                /** @description The agent's report, riding on the poll: the version it last applied in full ('' for none yet), recorded (with X-Agent-Version) as `POST /api/v1/agent/report` records it, before the poll waits */
+                appliedVersion?: string;
+                /** @description With `appliedVersion`: what failed while applying (absent: nothing failed) */
+                error?: string;
             };
             header?: never;
             path?: never;

@@ -7,6 +7,7 @@ import { createValidationPipe } from './common/http-error.filter';
 import { InputGuardPipe } from './common/input-guard.pipe';
 import { completeOperations, operationId } from './common/operation-ids';
 import { AppConfig } from './config/config';
+import { agentRoutesFastPath } from './routes/agent-routes-fast-path';
 import { consoleMiddleware } from './web/console-static';
 import { securityHeaders } from './web/security-headers';
 
@@ -47,6 +48,8 @@ export async function createApiApp(config: AppConfig, opts: { logger?: LogLevel[
   SwaggerModule.setup('api/docs', app, openApiDocument(app), { jsonDocumentUrl: 'api/docs-json' });
   // The web console at / (before the routes: it passes /api, /metrics and /health* through).
   app.use(consoleMiddleware(config.webRoot));
+  // Agents' long polls, before Nest's router: the plain case only (see agent-routes-fast-path.ts).
+  app.use(agentRoutesFastPath(app));
   await app.get(TenantsService).bootstrap();
   return app;
 }

@@ -1,5 +1,5 @@
 // A stand-in for the console API, as route agents and the lab see it: the agent contract (long
-// poll, reports, 401 for unknown tokens), token issuance for instances and VPC routers, and a
+// poll, reports on the poll or POSTed, 401 for unknown tokens), token issuance for instances and VPC routers, and a
 // permissive inventory (a create is stored with a new id, a list returns every stored item of
 // that resource) so `Lab.up()` runs and a second `up` finds what the first created.
 import { randomBytes } from 'node:crypto';
@@ -118,6 +118,12 @@ export class FakeAgentApi {
       const t = this.targets.get(target)!;
       if (req.method === 'GET' && path === 'agent/routes') {
         this.routeRequests.push({ target, query: url.search });
+        // The report of agents from 0.3.0 rides on the poll (agentVersion: X-Agent-Version).
+        const applied = url.searchParams.get('appliedVersion');
+        if (applied !== null) {
+          const header = req.headers['x-agent-version'] as string | undefined;
+          this.reports.push({ target, appliedVersion: applied, agentVersion: header ?? '', error: url.searchParams.get('error'), header });
+        }
         const version = url.searchParams.get('version');
         const wait = Math.min(Number(url.searchParams.get('wait') ?? 0) || 0, 30);
         if (version === null || version !== `v${t.version}` || wait === 0) return send(res, 200, this.body(t));

@@ -3,7 +3,7 @@ import { AgentTarget } from './agent-target.entity';
 import { RoutesService } from './routes.service';
 import { AuthThrottle, clientAddress } from '../auth/rate-limiter';
 
-const bearer = (header?: string) => (header ? /^Bearer\s+(\S+)$/i.exec(header)?.[1] : undefined);
+export const bearer = (header?: string) => (header ? /^Bearer\s+(\S+)$/i.exec(header)?.[1] : undefined);
 
 /**
  * Agents authenticate with their own token. As a guard it runs before any pipe, so a caller

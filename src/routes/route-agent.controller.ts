@@ -7,7 +7,11 @@ import { RoutesService } from './routes.service';
 import { AgentTarget } from './agent-target.entity';
 import { AgentTokenGuard, CurrentAgentTarget } from './agent-token.guard';
 
-/** What instance (and VPC router) agents call, with their own token rather than an API key. */
+/**
+ * What instance (and VPC router) agents call, with their own token rather than an API key. The
+ * plain case of `GET routes` is answered before Nest's pipeline (agent-routes-fast-path.ts); its
+ * errors, and the contract's description, are this controller's.
+ */
 @ApiTags('agent')
 @ApiBearerAuth()
 @Public()
@@ -17,7 +21,11 @@ export class RouteAgentController {
   constructor(private readonly routes: RoutesService) {}
 
   @Get('routes')
-  @ApiOperation({ summary: 'Desired routes of the calling instance; long-polls while `version` is current (up to `wait` s)' })
+  @ApiOperation({
+    summary: 'Desired routes of the calling instance; long-polls while `version` is current (up to `wait` s)',
+    description:
+      'With `appliedVersion` (and `error`) the request also carries the report of what the agent applied: one request per route change instead of a report and the next poll.',
+  })
   @ApiOkResponse({ type: AgentRoutesDto })
   @ApiErrors(400)
   async desired(
@@ -25,13 +33,15 @@ export class RouteAgentController {
     @Headers('x-agent-version') agentVersion: string | undefined,
     @Query() q: AgentRoutesQueryDto,
   ): Promise<AgentRoutesDto> {
-    const r = await this.routes.poll(target, q.version, q.wait ?? 0, agentVersion);
-    return { version: r.version, routes: r.routes, pollAfterSeconds: 0 };
+    return this.routes.agentPoll(target, q, agentVersion);
   }
 
   @Post('report')
   @HttpCode(204)
-  @ApiOperation({ summary: 'The version the agent applied, and what failed' })
+  @ApiOperation({
+    summary: 'The version the agent applied, and what failed',
+    description: 'Agents from 0.3.0 send this on their next long poll instead (`appliedVersion`, `error` of `GET /api/v1/agent/routes`).',
+  })
   @ApiNoContentResponse()
   @ApiErrors(400)
   async report(@CurrentAgentTarget() target: AgentTarget, @Body() body: AgentReportDto): Promise<void> {

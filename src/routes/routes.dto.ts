@@ -1,7 +1,7 @@
 import { PUSH_ERROR_CODES, PushErrorCode } from './push-errors';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsString, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { IsInt, IsString, Max, MaxLength, Min, ValidateBy, ValidateIf } from 'class-validator';
 import { Optional } from '../common/validators';
 
 export class RouteDto {
@@ -22,6 +22,27 @@ export class AgentRoutesQueryDto {
   @MaxLength(32)
   version?: string;
   @ApiPropertyOptional({ minimum: 0, maximum: 30, default: 0 }) @Optional() @Type(() => Number) @IsInt() @Min(0) @Max(30) wait?: number;
+  @ApiPropertyOptional({
+    maxLength: 32,
+    description:
+      "The agent's report, riding on the poll: the version it last applied in full ('' for none yet), recorded (with X-Agent-Version) as `POST /api/v1/agent/report` records it, before the poll waits",
+  })
+  @Optional()
+  @IsString()
+  @MaxLength(32)
+  appliedVersion?: string;
+  @ApiPropertyOptional({ maxLength: 1000, description: 'With `appliedVersion`: what failed while applying (absent: nothing failed)' })
+  @Optional()
+  @IsString()
+  @MaxLength(1000)
+  @ValidateBy({
+    name: 'with_applied_version',
+    validator: {
+      validate: (_: unknown, a) => (a?.object as AgentRoutesQueryDto).appliedVersion !== undefined,
+      defaultMessage: () => 'error is part of a report: send it with appliedVersion',
+    },
+  })
+  error?: string;
 }
 
 export class AgentReportDto {

@@ -40,7 +40,7 @@ export class RouteQueries {
 
   /**
    * The target an agent token authenticates: one plain statement, not the repository's query
-   * builder and hydration (every agent request runs it: three per agent and route change).
+   * builder and hydration (every agent request runs it: one per agent and route change).
    */
   async targetWithToken(tokenHash: string): Promise<AgentTarget | null> {
     const [row]: Partial<AgentTarget>[] = await this.db.query(
@@ -55,9 +55,10 @@ export class RouteQueries {
   }
 
   /** An agent's report (and check-in), as one plain statement: every agent reports every change. */
-  async recordReport(id: string, r: { appliedVersion: string; agentVersion: string; lastError: string | null }): Promise<void> {
+  async recordReport(id: string, r: { appliedVersion: string; agentVersion: string | null; lastError: string | null }): Promise<void> {
     await this.db.query(
-      `UPDATE agent_targets SET applied_version = $2, agent_version = $3, last_error = $4, last_report_at = now(), last_check_in_at = now() WHERE id = $1`,
+      `UPDATE agent_targets SET applied_version = $2, agent_version = COALESCE($3, agent_version), last_error = $4, last_report_at = now(),
+              last_check_in_at = now() WHERE id = $1`,
       [id, r.appliedVersion, r.agentVersion, r.lastError],
     );
   }

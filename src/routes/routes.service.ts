@@ -10,6 +10,7 @@ import { AgentTarget } from './agent-target.entity';
 import { desiredRoutes, RoutingSubnet, RoutingTunnel, TargetRoutes } from './desired-routes';
 import { publishRoutesChanged, RouteChangeListener } from './route-notifier';
 import { RouteQueries } from './routes.queries';
+import { AgentRoutesDto, AgentRoutesQueryDto } from './routes.dto';
 
 /** How long a tunnel's routes outlive its leaving `connected` (see desired-routes.ts). */
 export const ROUTE_HOLD_DOWN_MS = 60_000;
@@ -98,14 +99,30 @@ export class RoutesService implements OnModuleInit, OnModuleDestroy {
     return target;
   }
 
+  /** GET /api/v1/agent/routes: the report it may carry, then the long poll. */
+  async agentPoll(target: AgentTarget, q: AgentRoutesQueryDto, agentVersion: string | undefined): Promise<AgentRoutesDto> {
+    const report = q.appliedVersion !== undefined ? { appliedVersion: q.appliedVersion, error: q.error ?? null } : undefined;
+    const r = await this.poll(target, q.version, q.wait ?? 0, agentVersion, report);
+    return { version: r.version, routes: r.routes, pollAfterSeconds: 0 };
+  }
+
   /**
    * The agent's long poll: answers at once when its version is stale, otherwise when the VPC's
    * routes change (or a hold-down ends) and the set really differs, or when the wait is over.
    */
-  async poll(target: AgentTarget, version: string | undefined, waitSeconds: number, agentVersion: string | undefined): Promise<TargetRoutes> {
+  async poll(
+    target: AgentTarget,
+    version: string | undefined,
+    waitSeconds: number,
+    agentVersion: string | undefined,
+    report?: { appliedVersion: string; error: string | null },
+  ): Promise<TargetRoutes> {
     const reportedVersion = agentVersion?.slice(0, 32);
     const checkedIn = target.lastCheckInAt ? Date.now() - target.lastCheckInAt.getTime() : Infinity;
-    if (checkedIn >= CHECK_IN_RESOLUTION_MS || checkedIn < 0 || (reportedVersion && reportedVersion !== target.agentVersion)) {
+    if (report) {
+      // The report riding on the poll is its check-in too (one write, as POST /report makes).
+      await this.report(target, report.appliedVersion, reportedVersion ?? null, report.error);
+    } else if (checkedIn >= CHECK_IN_RESOLUTION_MS || checkedIn < 0 || (reportedVersion && reportedVersion !== target.agentVersion)) {
       await new RouteQueries(this.db).updateTarget(target.id, { lastCheckInAt: new Date(), ...(reportedVersion && { agentVersion: reportedVersion }) });
     }
     const deadline = Date.now() + Math.min(Math.max(waitSeconds, 0), MAX_WAIT_SECONDS) * 1000;
@@ -122,10 +139,11 @@ export class RoutesService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  async report(target: AgentTarget, appliedVersion: string, agentVersion: string, error: string | null): Promise<void> {
+  /** An agent's report; without `agentVersion` (a poll without X-Agent-Version) the stored one stays. */
+  async report(target: AgentTarget, appliedVersion: string, agentVersion: string | null, error: string | null): Promise<void> {
     await new RouteQueries(this.db).recordReport(target.id, {
       appliedVersion: appliedVersion.slice(0, 32),
-      agentVersion: agentVersion.slice(0, 32),
+      agentVersion: agentVersion?.slice(0, 32) ?? null,
       lastError: error ? error.slice(0, 1000) : null,
     });
   }

@@ -143,3 +143,93 @@ it('a report with a bad body names the field', async () => {
   expect(res.status).toBe(400);
   expect(res.body.violations[0]).toMatchObject({ field: 'appliedVersion' });
 });
+
+it("a report riding on the long poll is recorded before it waits, as POST /report records it; an old agent's POST still works", async () => {
+  const token = await issue('vm-c');
+  const a = agent(token);
+  const first = await a.routes();
+  const readTarget = async () =>
+    (await db.query('SELECT applied_version, agent_version, last_error, last_report_at FROM agent_targets WHERE instance_id = $1', [instanceIds['vm-c']]))
+      .rows[0];
+
+  // The poll carries the report and parks (nothing changes): the report is in the table meanwhile.
+  const parked = api
+    .http()
+    .get(`/api/v1/agent/routes?version=${first.body.version}&wait=2&appliedVersion=${first.body.version}`)
+    .set('Authorization', `Bearer ${token}`)
+    .set('X-Agent-Version', '0.3.0')
+    .then((res) => res);
+  await new Promise((r) => setTimeout(r, 500));
+  const reported = await readTarget();
+  expect(reported).toMatchObject({ applied_version: first.body.version, agent_version: '0.3.0', last_error: null });
+  expect(Date.now() - new Date(reported.last_report_at).getTime()).toBeLessThan(2000);
+  const answered = await parked;
+  expect(answered.status).toBe(200);
+  expect(answered.body.version).toBe(first.body.version); // the wait ran out: the report did not end it
+
+  // With an error (any characters), without a wait; without X-Agent-Version the stored one stays.
+  const failed = await api
+    .http()
+    .get(`/api/v1/agent/routes?appliedVersion=&error=${encodeURIComponent('RTNETLINK answers: Network is unreachable & ü')}`)
+    .set('Authorization', `Bearer ${token}`);
+  expect(failed.status).toBe(200);
+  expect(await readTarget()).toMatchObject({ applied_version: '', agent_version: '0.3.0', last_error: 'RTNETLINK answers: Network is unreachable & ü' });
+  const admin = client(api, api.adminKey);
+  const listed = (await admin.ok(admin.get(`/api/v1/agents?vpcId=${w.vpcId}`))).find((x: any) => x.instanceName === 'vm-c');
+  expect(listed).toMatchObject({ upToDate: false, lastError: 'RTNETLINK answers: Network is unreachable & ü' });
+
+  // A deployed agent's report (POST) keeps working beside it.
+  expect((await a.report({ appliedVersion: first.body.version, agentVersion: '0.2.0', error: null })).status).toBe(204);
+  expect(await readTarget()).toMatchObject({ applied_version: first.body.version, agent_version: '0.2.0', last_error: null });
+});
+
+it('a report on the poll with bad parameters names the field and records nothing', async () => {
+  const token = await issue('vm-c');
+  const poll = (q: string) => api.http().get(`/api/v1/agent/routes${q}`).set('Authorization', `Bearer ${token}`).set('X-Agent-Version', '0.3.0');
+  const before = (await db.query('SELECT applied_version, last_error FROM agent_targets WHERE instance_id = $1', [instanceIds['vm-c']])).rows[0];
+  for (const [q, field] of [
+    [`?appliedVersion=${'v'.repeat(33)}`, 'appliedVersion'],
+    [`?appliedVersion=v1&error=${'e'.repeat(1001)}`, 'error'],
+    ['?error=boom', 'error'], // an error is part of a report: without appliedVersion it is refused
+    ['?appliedVersion=v1&appliedVersion=v2', 'appliedVersion'],
+  ] as const) {
+    const res = await poll(q);
+    expect({ q: q.slice(0, 40), status: res.status }).toEqual({ q: q.slice(0, 40), status: 400 });
+    expect(res.body.violations.map((v: any) => v.field)).toContain(field);
+  }
+  expect((await db.query('SELECT applied_version, last_error FROM agent_targets WHERE instance_id = $1', [instanceIds['vm-c']])).rows[0]).toEqual(before);
+});
+
+it("the long poll's plain case is answered beside Nest's pipeline; anything else is passed on to the controller, as before", async () => {
+  const { AgentTokenGuard } = await import('../../src/routes/agent-token.guard');
+  const token = await issue('vm-b');
+  const guard = jest.spyOn(AgentTokenGuard.prototype, 'canActivate');
+  try {
+    const poll = (q: string, auth = `Bearer ${token}`) => api.http().get(`/api/v1/agent/routes${q}`).set('Authorization', auth).set('X-Agent-Version', '0.3.0');
+    const plain = await poll('');
+    expect(plain.status).toBe(200);
+    expect(Object.keys(plain.body)).toEqual(['version', 'routes', 'pollAfterSeconds']);
+    const reported = await poll(`?version=${plain.body.version}&wait=0&appliedVersion=${plain.body.version}`);
+    expect(reported.body).toEqual(plain.body);
+    expect((await db.query('SELECT applied_version FROM agent_targets WHERE instance_id = $1', [instanceIds['vm-b']])).rows[0].applied_version).toBe(
+      plain.body.version,
+    );
+    expect(plain.headers['content-type']).toMatch(/^application\/json/);
+    expect(plain.headers['x-content-type-options']).toBe('nosniff'); // the security headers still apply
+    expect(guard).not.toHaveBeenCalled();
+    // The controller answers the rest, with its errors.
+    const cases: [string, string, number][] = [
+      ['?wait=31', `Bearer ${token}`, 400],
+      ['', 'Bearer unknown-token-0123456789', 401],
+      ['', '', 401],
+    ];
+    for (const [q, auth, status] of cases) {
+      guard.mockClear();
+      const res = await poll(q, auth);
+      expect({ q, status: res.status, code: res.body.code }).toEqual({ q, status, code: status === 400 ? 'validation_failed' : 'unauthorized' });
+      expect(guard).toHaveBeenCalledTimes(1);
+    }
+  } finally {
+    guard.mockRestore();
+  }
+});
