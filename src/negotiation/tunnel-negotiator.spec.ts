@@ -556,7 +556,7 @@ describe('TunnelNegotiator', () => {
       }
     });
 
-    it("writes the state and its log line in one call, the line's time being the state's", async () => {
+    it("writes each state and its log line in one call, the line's time being the state's (the configuration's line with `connecting`)", async () => {
       const charon = new FakeCharon();
       takesRekeys(charon);
       const { store, events, states } = recordingStore();
@@ -571,10 +571,13 @@ describe('TunnelNegotiator', () => {
       n = negotiator(charon, store, {}, v2.id);
       await n.apply({ render: v2, configVersion: 1, appliedVersion: null, resourceState: 'running' } as any);
       await settle(30);
-      expect(together).toEqual([{ connection: 'connected', kind: 'attempt', sameTime: true }]);
-      // Only what has no state change beside it goes alone: the configuration's line.
-      expect(events.map((e) => e.kind)).toEqual(['config']);
-      expect(states.map((s) => s.connection)).toEqual(['connecting']);
+      expect(together).toEqual([
+        { connection: 'connecting', kind: 'config', sameTime: true },
+        { connection: 'connected', kind: 'attempt', sameTime: true },
+      ]);
+      // Nothing on this path goes alone: no line without its state, no state without its line.
+      expect(events).toEqual([]);
+      expect(states).toEqual([]);
     });
   });
 });

@@ -196,15 +196,17 @@ export class TunnelNegotiator {
     if (canInitiate(t)) this.schedule(0);
     const at = new Date();
     this.write('applied version', () => this.deps.store.markApplied(this.tunnelId, desired.configVersion));
-    this.write('connection state', () => this.deps.store.setConnection(this.tunnelId, desired.configVersion, 'connecting', null, at));
-    this.event({
+    // The state and the log line saying why in one statement (one write less on the way to the next state).
+    const loaded: TunnelEventInput = {
       kind: 'config',
       result: 'success',
       configVersion: desired.configVersion,
       message: canInitiate(t)
         ? `configuration v${desired.configVersion} loaded; initiating`
         : `configuration v${desired.configVersion} loaded; waiting for the remote to initiate (${t.peerIp === '0.0.0.0' ? 'peer 0.0.0.0' : 'response-only'})`,
-    });
+      at,
+    };
+    this.write('connection state', () => this.deps.store.setConnection(this.tunnelId, desired.configVersion, 'connecting', null, at, loaded));
     if (!canInitiate(t)) await this.onSaEvent(false);
   }
 
