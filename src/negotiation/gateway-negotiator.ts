@@ -193,9 +193,11 @@ export class GatewayNegotiator {
     // synced (routesReady). The job still ends with the sync, under the gateway's mutex, and fails
     // (BullMQ retries it) if the sync did.
     const anchored = this.anchorsInPlace(desired); // before the sync below forgets what it knew
+    // The load's request is written first: the sync's `ip` process forks the worker, which blocks
+    // its event loop for milliseconds, better spent while charon parses the configuration.
+    const load = this.loadTunnels([desired]);
     const routes = this.syncRoutes();
     routes.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
-    const load = this.loadTunnels([desired]);
     const [routesFirst, loaded] = await Promise.allSettled([anchored ? Promise.resolve() : routes, load]);
     if (routesFirst.status === 'rejected') throw routesFirst.reason;
     await negotiator.apply(desired, { force, preloaded: loaded.status === 'fulfilled', routesReady: routes });

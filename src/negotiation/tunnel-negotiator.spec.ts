@@ -500,7 +500,7 @@ describe('TunnelNegotiator', () => {
       return { charon, calls };
     }
 
-    it('a newly loaded tunnel initiates without listing SAs first; one applied before is listed first, so an installed child is not initiated twice', async () => {
+    it('a newly loaded tunnel initiates without listing SAs first (nor after, once its rekey says it is up); one applied before is listed first, so an installed child is not initiated twice', async () => {
       const { charon, calls } = countingCharon();
       takesRekeys(charon);
       const { store, states } = recordingStore();
@@ -508,7 +508,8 @@ describe('TunnelNegotiator', () => {
       await n.apply({ render: v2, configVersion: 1, appliedVersion: null, resourceState: 'running' } as any);
       await settle(30);
       expect(states.at(-1)).toEqual({ connection: 'connected', failure: null });
-      expect(calls.slice(0, 2)).toEqual(['initiate', 'listSas']);
+      expect(calls).toEqual(['initiate']);
+      expect(charon.rekeys).toEqual(childNames(v2));
       n.stop();
 
       // A worker that meets a charon loaded at an earlier applied version: its SAs may be up.
@@ -521,6 +522,18 @@ describe('TunnelNegotiator', () => {
       await settle(30);
       expect(again.calls[0]).toBe('listSas');
       expect(again.charon.initiates).toEqual([]);
+    });
+
+    it('IKEv2: a CHILD_SA the remote deletes right after the initiate (its rekey reaches nothing) is listed and reported down, never connected', async () => {
+      const { charon, calls } = countingCharon();
+      charon.onInitiated = async (child) => void charon.installed.delete(child);
+      const { store, states, events } = recordingStore();
+      n = negotiator(charon, store, {}, v2.id);
+      await n.apply({ render: v2, configVersion: 1, appliedVersion: null, resourceState: 'running' } as any);
+      await settle(30);
+      expect(calls.slice(0, 2)).toEqual(['initiate', 'listSas']);
+      expect(states.map((s) => s.connection)).not.toContain('connected');
+      expect(events.find((e) => e.kind === 'attempt')).toMatchObject({ result: 'failure', reasonCode: 'remote_deleted_child_sa' });
     });
 
     it('reports connected only once the route sync given to apply has settled, failed or not', async () => {
@@ -543,7 +556,7 @@ describe('TunnelNegotiator', () => {
       }
     });
 
-    it("writes the state and its log line in one call, the line's time being the state's", async () => {
+    it("writes each state and its log line in one call, the line's time being the state's (the configuration's line with `connecting`)", async () => {
       const charon = new FakeCharon();
       takesRekeys(charon);
       const { store, events, states } = recordingStore();
@@ -558,10 +571,13 @@ describe('TunnelNegotiator', () => {
       n = negotiator(charon, store, {}, v2.id);
       await n.apply({ render: v2, configVersion: 1, appliedVersion: null, resourceState: 'running' } as any);
       await settle(30);
-      expect(together).toEqual([{ connection: 'connected', kind: 'attempt', sameTime: true }]);
-      // Only what has no state change beside it goes alone: the configuration's line.
-      expect(events.map((e) => e.kind)).toEqual(['config']);
-      expect(states.map((s) => s.connection)).toEqual(['connecting']);
+      expect(together).toEqual([
+        { connection: 'connecting', kind: 'config', sameTime: true },
+        { connection: 'connected', kind: 'attempt', sameTime: true },
+      ]);
+      // Nothing on this path goes alone: no line without its state, no state without its line.
+      expect(events).toEqual([]);
+      expect(states).toEqual([]);
     });
   });
 });

@@ -257,9 +257,13 @@ export class TunnelQueries {
     await this.m.insert(VpnTunnel, row);
   }
 
+  /** One more tunnel on the gateway and on the peer, in one statement (both rows are locked already). */
   async countOn(gatewayId: string, peerId: string): Promise<void> {
-    await this.m.increment(VpnGateway, { id: gatewayId }, 'tunnelCount', 1);
-    await this.m.increment(PeerGateway, { id: peerId }, 'tunnelCount', 1);
+    await this.m.query(
+      `WITH g AS (UPDATE vpn_gateways SET tunnel_count = tunnel_count + 1 WHERE id = $1)
+       UPDATE peer_gateways SET tunnel_count = tunnel_count + 1 WHERE id = $2`,
+      [gatewayId, peerId],
+    );
   }
 
   /** Updates a tenant's tunnel; false when there is none. */
