@@ -9,13 +9,16 @@
 //     (vpn_tunnels.updated_at), not from the client's poll, with the time of each stage on the way
 //     (job taken, configuration loaded, CHILD_SA up, connect-time rekey, connected decided, stored).
 //     Target p50 <= 40 ms.
-//  2. coldStart1000: BENCH_GATEWAYS x BENCH_TUNNELS_PER_GATEWAY tunnels created while no worker runs;
+//  2. coldStart1000: BENCH_GATEWAYS x BENCH_TUNNELS_PER_GATEWAY tunnels created while no worker runs,
+//     served by BENCH_HOSTS gateway hosts (workers, each with a capacity of its equal share, so each
+//     claims GATEWAYS / HOSTS of them; issue 20's 5,000: BENCH_GATEWAYS=250 BENCH_HOSTS=2);
 //     first the same gateways and tunnels WITHOUT the product (`bare`: a namespace and a charon with
 //     the gateway's strongswan.conf per gateway, `swanctl --load-all` / `--initiate`, the same mirror;
 //     bench/support/bare-gateways.ts), then the worker starts and we time until all are connected (or
-//     BENCH_COLD_TIMEOUT_MS passes): `ratio` = product / bare (target 1.5, and 15 s), the `down`
-//     events and charon restarts during it (target 0), the load average at start, peak and end, the
-//     worker's peak RSS (VmHWM) and its charons' RSS at the end.
+//     BENCH_COLD_TIMEOUT_MS passes): `ratio` = product / bare (target 1.5, and 15 s for 1,000 tunnels,
+//     60 s for 5,000), the `down` events and charon restarts during it (target 0), the load average
+//     at start, peak and end, per host the worker's peak RSS (VmHWM, target 300 MiB) and its
+//     charons' RSS, PSS and anonymous memory at the end (target 12 MiB RSS per charon).
 //  3. noisyNeighbours: createToConnected again, one tunnel at a time, on a gateway whose other 19
 //     tunnels go to silent peers (203.0.113.200-218: nothing answers, each try holds a charon
 //     thread for 9.5 s); the target is a p50 within 2x of the quiet figure of 1.
@@ -23,20 +26,22 @@
 //     the worker is killed (SIGKILL, then again with SIGTERM) and started again; counts the
 //     CHILD_SAs (by charon's unique id) that were up before and are gone after a reconcile pass,
 //     the charons replaced and the tunnels whose connectedAt changed. Target 0 (issue 12).
-// The remote side is ONE "mirror" namespace on the lab internet (203.0.113.100-149) with ONE
-// charon holding every tunnel's mirrored connection (bench/support/mirror.ts). Gateway g
-// (198.51.100.10+g) has 20 tunnels to peer g (203.0.113.100+g); they carry distinct IKE remote ids
+// The remote side is ONE "mirror" namespace on the lab internet (203.0.113.100-199, then more of
+// the lab's TEST-NETs past 100 gateways) with ONE charon holding every tunnel's mirrored connection
+// (bench/support/mirror.ts). Gateway g (198.51.100.10+g, then 192.0.2.x past 245) has 20 tunnels to
+// peer g (203.0.113.100+g, see peerAddress); they carry distinct IKE remote ids
 // (t<i>.g<g>.bench.example): the API refuses two tunnels of one gateway to one peer address with
 // the same ids, because charon picks the config and the key by addresses and ids.
 //
-// Environment (all optional): BENCH_GATEWAYS 50, BENCH_TUNNELS_PER_GATEWAY 20, BENCH_WARM_TUNNELS 20,
+// Environment (all optional): BENCH_GATEWAYS 50, BENCH_TUNNELS_PER_GATEWAY 20, BENCH_HOSTS 1, BENCH_WARM_TUNNELS 20,
 // BENCH_POLL_MS 25, BENCH_COLD_TIMEOUT_MS 300000, BENCH_NOISY_TUNNELS 10, BENCH_SKIP_WARM=1, BENCH_SKIP_COLD=1, BENCH_SKIP_BARE=1,
 // BENCH_SKIP_NOISY=1, BENCH_SKIP_RESTART=1, BENCH_SAME_SUBNET=1,
 // BENCH_WORKER_ENV='JOB_CONCURRENCY=8,RECONCILE_INTERVAL_MS=5000' (extra worker settings),
 // KEEP_BENCH_DIR=1 (keep logs). Exit status: 0 measured (targets are reported, not enforced), 1 failure.
 import { cpus, loadavg } from 'os';
+import { internetRouterFor } from '../lab/lab-inventory';
 import { intToIp, ipToInt } from '../src/common/cidr';
-import { readFileSync } from 'fs';
+import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { LabNames } from '../lab/lab-names';
 import IORedis from 'ioredis';
@@ -47,13 +52,15 @@ import { BenchProduct } from './support/bench-product';
 import { Mirror, TunnelPlan } from './support/mirror';
 import { BareGateways, BareResult } from './support/bare-gateways';
 import { run } from '../src/negotiation/host/exec';
-import { charonMemory, mib, percentile, pool, round, statusKb, summary } from './support/proc-stats';
+import { tailFile } from '../src/negotiation/host/process-files';
+import { charonMemory, charonSmaps, mib, percentile, pool, round, statusKb, summary } from './support/proc-stats';
 import { checkBuild } from './support/server';
 import { num } from './support/bench-env';
 
 const env = process.env;
 const GATEWAYS = num('BENCH_GATEWAYS', 50);
 const PER_GATEWAY = num('BENCH_TUNNELS_PER_GATEWAY', 20);
+const HOSTS = num('BENCH_HOSTS', 1);
 const WARM = num('BENCH_WARM_TUNNELS', 20);
 const POLL_MS = num('BENCH_POLL_MS', 25);
 const COLD_TIMEOUT_MS = num('BENCH_COLD_TIMEOUT_MS', 300_000);
@@ -63,13 +70,14 @@ const SILENT_PEER_BASE = '203.0.113.200';
 const SILENT_TUNNELS = 19;
 const PREFIX = 'bn';
 const PEER_BASE = '203.0.113.100';
-/** The lab internet's router on the gateways' segment (198.51.100.0/24: its first address). */
-const GATEWAY_ROUTER = '198.51.100.1';
-const TARGET_COLD_SECONDS = 15;
+/** Issue 20: 1,000 tunnels within 15 s, 5,000 (over 2 hosts) within 60 s. */
+const TARGET_COLD_SECONDS = GATEWAYS * PER_GATEWAY > 1000 ? 60 : 15;
+const TARGET_WORKER_RSS_MIB = 300;
+const TARGET_CHARON_RSS_MIB = 12;
 const TARGET_CONNECT_P50_MS = 40;
 /** Product over bare strongSwan doing the same work in the same run (issue 20). */
 const TARGET_RATIO = 1.5;
-const EXTRA_EIPS = ['198.51.100.50', '198.51.100.99'];
+const DEMO_EIPS = ['198.51.100.10', '198.51.100.49'];
 const WARM_EIP = '198.51.100.99';
 // Local subnet of a tunnel: alternating between the VPC's two subnets, or (BENCH_SAME_SUBNET=1)
 // always the gateway's own. The former needs the gateway to hold an address in each served subnet
@@ -79,7 +87,8 @@ const localSubnet = (gatewaySubnet: number, i: number) => (CROSS_SUBNET ? i % 2 
 const WORKER_ENV: Record<string, string> = {
   RECONCILE_INTERVAL_MS: '5000',
   HOST_LEASE_RENEW_MS: '1000',
-  HOST_CAPACITY: '100',
+  // Each host's equal share: whichever starts first, the gateways split evenly between them.
+  HOST_CAPACITY: String(Math.max(1, Math.ceil(GATEWAYS / HOSTS))),
   ...Object.fromEntries(
     (env.BENCH_WORKER_ENV ?? '')
       .split(',')
@@ -92,10 +101,28 @@ const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOStri
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ipPlus = (base: string, n: number) => intToIp(ipToInt(base) + n);
 
+/**
+ * Gateway g's external IP: 198.51.100.10-254, then 192.0.2.10-129 (the lab internet routes the
+ * three TEST-NETs; 250 gateways do not fit one /24). The demo tenant owns 198.51.100.10-49.
+ */
+function gatewayAddress(g: number): string {
+  if (g < 245) return ipPlus('198.51.100.10', g);
+  if (g < 365) return ipPlus('192.0.2.10', g - 245);
+  throw new Error(`gateway ${g}: the bench has addresses for 365 gateways`);
+}
+
+/** Peer g's address (the mirror holds them all): 203.0.113.100-199, 203.0.113.2-99, then 192.0.2.130-254; 203.0.113.200-218 are the silent peers. */
+function peerAddress(g: number): string {
+  if (g < 100) return ipPlus(PEER_BASE, g);
+  if (g < 198) return ipPlus('203.0.113.2', g - 100);
+  if (g < 323) return ipPlus('192.0.2.130', g - 198);
+  throw new Error(`peer ${g}: the bench has addresses for 323 peers`);
+}
+
 const product = new BenchProduct({ labPrefix: PREFIX, workerEnv: WORKER_ENV });
 const mirror = new Mirror({
   names: new LabNames(PREFIX),
-  addresses: Array.from({ length: Math.max(GATEWAYS, 1) }, (_, g) => ipPlus(PEER_BASE, g)),
+  addresses: Array.from({ length: Math.max(GATEWAYS, 1) }, (_, g) => peerAddress(g)),
   prefixLength: 24,
   router: '203.0.113.1',
 });
@@ -109,18 +136,21 @@ interface Setup {
 async function setup(): Promise<Setup> {
   const inv = product.inventory;
   const vpc = inv.vpcs.find((v) => v.name === 'demo-vpc-a')!;
-  // The demo tenant owns 198.51.100.10-49: register 50-99 so that 50 gateways (+1 warm) fit.
-  const extra = Array.from({ length: ipToInt(EXTRA_EIPS[1]) - ipToInt(EXTRA_EIPS[0]) + 1 }, (_, i) => ipPlus(EXTRA_EIPS[0], i));
-  await pool(extra, 4, (address) =>
-    product.ok('POST', '/api/v1/external-ips', { tenantId: inv.tenantId, dataCenterId: inv.dataCenter.id, address }, product.adminKey),
+  // The demo tenant owns 198.51.100.10-49: register the rest of the gateways' addresses (and the warm and noisy ones).
+  const demo = (a: string) => ipToInt(a) >= ipToInt(DEMO_EIPS[0]) && ipToInt(a) <= ipToInt(DEMO_EIPS[1]);
+  const wanted = new Set([...Array.from({ length: GATEWAYS }, (_, g) => gatewayAddress(g)), WARM_EIP, NOISY_EIP]);
+  await pool(
+    [...wanted].filter((a) => !demo(a)),
+    4,
+    (address) => product.ok('POST', '/api/v1/external-ips', { tenantId: inv.tenantId, dataCenterId: inv.dataCenter.id, address }, product.adminKey),
   );
   const eipId = new Map<string, string>();
-  const eips = await product.ok('GET', '/api/v1/external-ips?limit=100&sort=address&order=asc');
+  const eips = await product.ok('GET', '/api/v1/external-ips?limit=1000&sort=address&order=asc');
   for (const e of eips.items) eipId.set(e.address, e.id);
   const peerId = await pool(
     Array.from({ length: Math.max(GATEWAYS, 1) }, (_, g) => g),
     4,
-    async (g) => (await product.ok('POST', '/api/v1/peer-gateways', { name: `bn-peer-${g}`, ipAddress: ipPlus(PEER_BASE, g) })).id as string,
+    async (g) => (await product.ok('POST', '/api/v1/peer-gateways', { name: `bn-peer-${g}`, ipAddress: peerAddress(g) })).id as string,
   );
   return { subnets: vpc.subnets.map((s) => ({ id: s.id, cidr: s.cidr })), eipId, peerId };
 }
@@ -398,22 +428,22 @@ async function noisyNeighbours(s: Setup, plans: TunnelPlan[], quietP50Ms: number
   };
 }
 
-/** Gateway g (198.51.100.10+g) has PER_GATEWAY tunnels to peer g (203.0.113.100+g), distinct IKE ids. */
+/** Gateway g (gatewayAddress) has PER_GATEWAY tunnels to peer g (peerAddress), distinct IKE ids. */
 function planCold(s: Setup): { plan: TunnelPlan; g: number }[] {
   const plans: { plan: TunnelPlan; g: number }[] = [];
   for (let g = 0; g < GATEWAYS; g++) {
     for (let i = 0; i < PER_GATEWAY; i++) {
-      const k = g * PER_GATEWAY + i; // unique remote /24 in the VPC: 172.16.0.0 - 172.19.231.0
+      const k = g * PER_GATEWAY + i; // unique remote /24 in the VPC: 172.16.0.0 - 172.19.231.0 (1,000), 172.35.135.0 (5,000)
       plans.push({
         g,
         plan: {
           mirrorId: `bn-g${g}-t${i}`,
-          gatewayIp: ipPlus('198.51.100.10', g),
-          peerIp: ipPlus(PEER_BASE, g),
+          gatewayIp: gatewayAddress(g),
+          peerIp: peerAddress(g),
           localCidr: s.subnets[localSubnet(g % 2, i)].cidr,
           remoteCidr: `172.${16 + (k >> 8)}.${k & 255}.0/24`,
           psk: `bench.g${g}t${i}-Key`,
-          localId: ipPlus('198.51.100.10', g),
+          localId: gatewayAddress(g),
           remoteId: `t${i}.g${g}.bench.example`,
         },
       });
@@ -432,7 +462,7 @@ async function cold(s: Setup, plans: { plan: TunnelPlan; g: number }[]) {
   const gateways = await pool(
     Array.from({ length: GATEWAYS }, (_, g) => g),
     1,
-    (g) => product.ok('POST', '/api/v1/vpn-gateways', gatewayBody(s, `bn-gw-${g}`, ipPlus('198.51.100.10', g), g % 2)),
+    (g) => product.ok('POST', '/api/v1/vpn-gateways', gatewayBody(s, `bn-gw-${g}`, gatewayAddress(g), g % 2)),
   );
   const unplaced = gateways.filter((g) => g.stateReason === 'waiting for a gateway host').length;
   if (unplaced !== GATEWAYS) throw new Error(`only ${unplaced}/${GATEWAYS} gateways wait unplaced: is another live host registered?`);
@@ -448,12 +478,13 @@ async function cold(s: Setup, plans: { plan: TunnelPlan; g: number }[]) {
   const count = async () => (await product.ok('GET', '/api/v1/vpn-tunnels?connectionState=connected&limit=1')).total as number;
   if ((await count()) !== 0) throw new Error('tunnels are connected before the worker started');
 
+  const neighbourTableRaised = raiseNeighbourTable(GATEWAYS);
   // The baseline, in this run: the same gateways and tunnels without the product.
   let bare: (BareResult & { loadAvg1mAtStart: number }) | null = null;
   if (!env.BENCH_SKIP_BARE) {
     await sleep(1000);
     const bareLoad = loadavg()[0];
-    const gateways = new BareGateways({ names: new LabNames(PREFIX), prefix: PREFIX, routerIp: GATEWAY_ROUTER, prefixLength: 24 });
+    const gateways = new BareGateways({ names: new LabNames(PREFIX), prefix: PREFIX, routerOf: (ip) => internetRouterFor(ip) });
     try {
       log(`bare baseline: ${GATEWAYS} charons, ${total} tunnels (swanctl --load-all / --initiate)`);
       bare = { ...(await gateways.run(plans)), loadAvg1mAtStart: round(bareLoad, 2) };
@@ -472,9 +503,21 @@ async function cold(s: Setup, plans: { plan: TunnelPlan; g: number }[]) {
   let peakLoad = load;
   const wallStart = Date.now();
   const t0 = performance.now();
-  await product.startWorker();
+  // Every host at once; each claims its share (HOST_CAPACITY) of the unplaced gateways.
+  const extraHosts = Array.from({ length: HOSTS - 1 }, (_, i) => `${product.hostId}-h${i + 2}`);
+  await Promise.all([product.startWorker(), ...extraHosts.map((id) => product.addHost(id, { LOG_LEVEL: 'log' }))]);
   const heartbeatMs = performance.now() - t0;
-  const workerPid = product.workerPid!;
+  const hosts = [
+    { id: product.hostId, pid: product.workerPid!, gatewaysDir: product.gatewaysDir, log: () => product.logTail('worker', 1_000_000) },
+    ...extraHosts.map((id) => {
+      const h = product.labHosts().get(id)!;
+      return { id, pid: h.pid, gatewaysDir: h.gatewaysDir, log: () => tailFile(h.log, 1_000_000) };
+    }),
+  ];
+  const charonsNow = () => {
+    const per = hosts.map((h) => charonMemory(h.gatewaysDir));
+    return { count: per.reduce((n, m) => n + m.count, 0), totalRssKb: per.reduce((n, m) => n + m.totalRssKb, 0) };
+  };
   let connected = 0;
   let lastLog = 0;
   let peakCharonKb = 0;
@@ -484,24 +527,42 @@ async function cold(s: Setup, plans: { plan: TunnelPlan; g: number }[]) {
     peakLoad = Math.max(peakLoad, loadavg()[0]);
     if (performance.now() - lastLog > 5000) {
       lastLog = performance.now();
-      const m = charonMemory(product.gatewaysDir);
+      const m = charonsNow();
       peakCharonKb = Math.max(peakCharonKb, m.totalRssKb);
       log(
-        `cold start ${round((performance.now() - t0) / 1000)} s: ${connected}/${total} connected, ${m.count} charons, worker RSS ${mib(statusKb(workerPid, 'VmRSS'))} MiB`,
+        `cold start ${round((performance.now() - t0) / 1000)} s: ${connected}/${total} connected, ${m.count} charons, worker RSS ${hosts.map((h) => mib(statusKb(h.pid, 'VmRSS'))).join(' / ')} MiB`,
       );
     }
   }
   const seconds = (performance.now() - t0) / 1000;
-  const charons = charonMemory(product.gatewaysDir);
+  const charons = charonsNow();
+  const perHost = await Promise.all(
+    hosts.map(async (h) => {
+      const smaps = charonSmaps(h.gatewaysDir);
+      const [{ n }] = await product.sql<{ n: string }>('SELECT count(*) AS n FROM vpn_gateways WHERE host_id = $1', [h.id]);
+      return {
+        host: h.id,
+        gateways: Number(n),
+        workerPeakRssMiB: mib(statusKb(h.pid, 'VmHWM')),
+        workerRssEndMiB: mib(statusKb(h.pid, 'VmRSS')),
+        charons: smaps,
+        charonRestarts: (h.log().match(/restarted by the worker|exited unexpectedly/g) ?? []).length,
+      };
+    }),
+  );
   // Tunnels torn down while coming up (DPD give-ups, a charon restarted under load): target 0.
   const downEvents = Number(
     (await product.sql<{ n: string }>(`SELECT count(*) AS n FROM tunnel_events WHERE kind = 'down' AND at >= to_timestamp($1 / 1000.0)`, [wallStart]))[0].n,
   );
-  const charonRestarts = (product.logTail('worker', 1_000_000).match(/restarted by the worker|exited unexpectedly/g) ?? []).length;
+  const charonRestarts = perHost.reduce((n, h) => n + h.charonRestarts, 0);
   const ratio = bare && bare.failed === 0 && connected === total ? round(seconds / bare.seconds, 2) : null;
+  const workerPeakRssMiB = Math.max(...perHost.map((h) => h.workerPeakRssMiB ?? 0));
+  const charonMaxRssMiB = Math.max(...perHost.map((h) => h.charons.rssMiB.max));
   const result = {
     gateways: GATEWAYS,
+    hosts: HOSTS,
     tunnels: total,
+    neighbourTableRaised,
     connected,
     seconds: round(seconds, 2),
     timedOut: connected < total,
@@ -511,6 +572,11 @@ async function cold(s: Setup, plans: { plan: TunnelPlan; g: number }[]) {
     targetSeconds: TARGET_COLD_SECONDS,
     targetRatio: TARGET_RATIO,
     met: connected === total && seconds <= TARGET_COLD_SECONDS && (ratio === null || ratio <= TARGET_RATIO) && downEvents === 0 && charonRestarts === 0,
+    memoryTargets: {
+      workerRssMiB: TARGET_WORKER_RSS_MIB,
+      charonRssMiB: TARGET_CHARON_RSS_MIB,
+      met: workerPeakRssMiB <= TARGET_WORKER_RSS_MIB && charonMaxRssMiB <= TARGET_CHARON_RSS_MIB,
+    },
     downEvents,
     charonRestarts,
     heartbeatSeconds: round(heartbeatMs / 1000, 2),
@@ -518,14 +584,15 @@ async function cold(s: Setup, plans: { plan: TunnelPlan; g: number }[]) {
     loadAvg1mPeak: round(peakLoad, 2),
     loadAvg1mAtEnd: round(loadavg()[0], 2),
     memory: {
-      workerPeakRssMiB: mib(statusKb(workerPid, 'VmHWM')),
-      workerRssEndMiB: mib(statusKb(workerPid, 'VmRSS')),
+      workerPeakRssMiB,
       charonCount: charons.count,
       charonTotalRssMiB: mib(charons.totalRssKb),
-      charonMaxRssMiB: mib(charons.maxRssKb),
+      charonMaxRssMiB,
       charonTotalRssPeakSampledMiB: mib(Math.max(peakCharonKb, charons.totalRssKb)),
-      workerPlusCharonsMiB: mib((statusKb(workerPid, 'VmHWM') ?? 0) + charons.totalRssKb),
+      // What the charons really take from the host: shared libraries' pages counted once (PSS).
+      charonTotalPssMiB: round(perHost.reduce((n, h) => n + h.charons.totalPssMiB, 0)),
       mirrorCharonRssMiB: mib(mirror.pid ? statusKb(mirror.pid, 'VmRSS') : null),
+      perHost,
     },
     setup: { createGatewaysMs: Math.round(createGatewaysMs), createTunnelsMs: Math.round(createTunnelsMs), mirrorLoadMs: Math.round(mirrorLoadMs) },
     profile: await profile(wallStart),
@@ -555,7 +622,10 @@ async function charonSnapshot(gatewayIds: string[]): Promise<Map<string, { pid: 
 
 /** 4. A worker restart (kill, start, one reconcile pass) with every tunnel up: what it tears down. */
 async function workerRestart(signal: 'SIGKILL' | 'SIGTERM') {
-  const gatewayIds = (await product.sql<{ id: string }>(`SELECT id FROM vpn_gateways WHERE name LIKE 'bn-gw-%' ORDER BY id`)).map((r) => r.id);
+  // The restarted worker's gateways (with BENCH_HOSTS > 1 the others stay on their hosts).
+  const gatewayIds = (
+    await product.sql<{ id: string }>(`SELECT id FROM vpn_gateways WHERE name LIKE 'bn-gw-%' AND host_id = $1 ORDER BY id`, [product.hostId])
+  ).map((r) => r.id);
   const connectedAt = async () =>
     new Map((await product.sql<{ id: string; at: string | null }>(`SELECT id, connected_at::text AS at FROM vpn_tunnels`)).map((r) => [r.id, r.at]));
   const before = await charonSnapshot(gatewayIds);
@@ -635,10 +705,32 @@ async function profile(wallStart: number) {
   };
 }
 
+/**
+ * The kernel's ARP cache is one table for every namespace (its gc_thresh* live in the host's
+ * namespace only), and the lab puts every host's gateways, the internet's router and the mirror in
+ * one kernel: ~4 entries per gateway. Past gc_thresh3 (1,024 by default, ~250 gateways) the kernel
+ * refuses new entries ("neighbor table overflow") and packets are dropped, which a real gateway
+ * host (its own kernel, ~2 entries per gateway) does not meet. Raised for the run, restored after.
+ */
+const NEIGH = '/proc/sys/net/ipv4/neigh/default/gc_thresh';
+const neighBefore: Record<number, string> = {};
+function raiseNeighbourTable(gateways: number): Record<string, number> | null {
+  const need = 4 * gateways + 512;
+  if (Number(readFileSync(`${NEIGH}3`, 'utf8')) >= need) return null;
+  const set = { 1: need / 4, 2: need / 2, 3: need };
+  for (const [n, v] of Object.entries(set)) {
+    neighBefore[Number(n)] = readFileSync(`${NEIGH}${n}`, 'utf8').trim();
+    writeFileSync(`${NEIGH}${n}`, String(Math.ceil(v)));
+  }
+  log(`ARP cache thresholds raised for ${gateways} gateways: ${JSON.stringify(set)} (were ${JSON.stringify(neighBefore)})`);
+  return { gcThresh1: Math.ceil(set[1]), gcThresh2: Math.ceil(set[2]), gcThresh3: set[3] };
+}
+
 let cleaning: Promise<void> | null = null;
 function cleanup(): Promise<void> {
   cleaning ??= (async () => {
     log('cleaning up');
+    for (const [n, v] of Object.entries(neighBefore)) writeFileSync(`${NEIGH}${n}`, v);
     await mirror.stop().catch((e) => log(`mirror stop: ${(e as Error).message}`));
     await product.stop().catch((e) => log(`product stop: ${(e as Error).message}`));
   })();

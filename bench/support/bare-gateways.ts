@@ -67,7 +67,8 @@ export class BareGateways {
   private readonly namespaces: string[] = [];
   private readonly ports: string[] = [];
 
-  constructor(private readonly o: { names: LabNames; prefix: string; routerIp: string; prefixLength: number }) {}
+  /** `routerOf`: a gateway address's router and prefix on the lab internet. */
+  constructor(private readonly o: { names: LabNames; prefix: string; routerOf: (ip: string) => { router: string; prefixLength: number } }) {}
 
   /** Brings up every gateway of `plans` (grouped by `g`) and initiates every tunnel; resolves when all answered. */
   async run(plans: { plan: TunnelPlan; g: number }[]): Promise<BareResult> {
@@ -117,12 +118,8 @@ export class BareGateways {
     await ipBatch(names.inetNamespace, [`link set dev ${port} master ${names.inetBridge}`, `link set dev ${port} up`]);
     // libipsec wants an address of the host inside each local traffic selector (as the product's anchors).
     const locals = [...new Set(tunnels.map((t) => t.localCidr))].map((c) => `addr add ${firstHost(c)}/32 dev lo`);
-    await ipBatch(ns, [
-      `addr add ${tunnels[0].gatewayIp}/${this.o.prefixLength} dev eth0`,
-      'link set dev eth0 up',
-      ...locals,
-      `route replace default via ${this.o.routerIp} dev eth0`,
-    ]);
+    const { router, prefixLength } = this.o.routerOf(tunnels[0].gatewayIp);
+    await ipBatch(ns, [`addr add ${tunnels[0].gatewayIp}/${prefixLength} dev eth0`, 'link set dev eth0 up', ...locals, `route replace default via ${router} dev eth0`]);
     const id = `vpngw-bare${g}`;
     const paths = charonPaths(this.dir, id);
     mkdirSync(paths.dir, { recursive: true });

@@ -46,6 +46,38 @@ export function charonMemory(gatewaysDir: string): CharonMemory {
   return { count: rss.length, totalRssKb: rss.reduce((a, b) => a + b, 0), maxRssKb: Math.max(0, ...rss) };
 }
 
+/**
+ * Each charon's memory from /proc/<pid>/smaps_rollup: RSS counts every shared library page it maps
+ * (libcrypto, libc...) in full in every charon; PSS divides those among the processes sharing them,
+ * so the charons' PSS summed is what they take from the host. Anonymous: its own heap and stacks.
+ */
+export function charonSmaps(gatewaysDir: string) {
+  const rows = charonPids(gatewaysDir).flatMap((pid) => {
+    try {
+      const f = Object.fromEntries(
+        [...readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8').matchAll(/^(\w+):\s+(\d+) kB/gm)].map((m) => [m[1], Number(m[2])] as const),
+      );
+      return [{ rss: f.Rss, pss: f.Pss, pssAnon: f.Pss_Anon, pssFile: f.Pss_File, anon: f.Anonymous, threads: readdirSync(`/proc/${pid}/task`).length }];
+    } catch {
+      return []; // gone meanwhile
+    }
+  });
+  const stat = (k: 'rss' | 'pss' | 'pssAnon' | 'pssFile' | 'anon') => {
+    const xs = rows.map((r) => r[k] / 1024);
+    return { p50: round(percentile(xs, 50), 2), max: round(Math.max(0, ...xs), 2) };
+  };
+  return {
+    count: rows.length,
+    rssMiB: stat('rss'),
+    pssMiB: stat('pss'),
+    anonymousMiB: stat('anon'),
+    pssFileMiB: stat('pssFile'),
+    totalRssMiB: round(rows.reduce((n, r) => n + r.rss, 0) / 1024),
+    totalPssMiB: round(rows.reduce((n, r) => n + r.pss, 0) / 1024),
+    threads: rows.length ? rows[0].threads : null,
+  };
+}
+
 export const mib = (kb: number | null): number | null => (kb === null ? null : Math.round((kb / 1024) * 10) / 10);
 
 /** Nearest-rank percentile of an unsorted sample. */

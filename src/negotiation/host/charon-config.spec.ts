@@ -1,4 +1,4 @@
-import { assertCharonPaths, charonPaths, charonPlugins, DEFAULT_RETRANSMIT, renderCharonConf, retransmitGiveUpSeconds } from './charon-config';
+import { assertCharonPaths, CHARON_THREADS, charonPaths, charonPlugins, DEFAULT_RETRANSMIT, renderCharonConf, retransmitGiveUpSeconds } from './charon-config';
 
 describe('charon configuration', () => {
   const paths = charonPaths('/var/lib/vpn-console/gateways', 'vpngw-ab12cd34');
@@ -33,12 +33,16 @@ describe('charon configuration', () => {
     expect(load).toEqual(expect.arrayContaining(['kernel-libipsec', 'kernel-netlink', 'socket-default', 'vici', 'openssl', 'gmp', 'random', 'nonce']));
     expect(load).not.toContain('test-vectors');
     expect(load).not.toContain('stroke');
+    // PSK only: no certificate or key parsers mapped into every charon.
+    for (const unused of ['x509', 'pem', 'pkcs1', 'pubkey']) expect(load).not.toContain(unused);
+    expect(conf).toMatch(/openssl \{\n\s+load_legacy = no/);
     expect(conf).toContain('socket = unix:///var/lib/vpn-console/gateways/vpngw-ab12cd34/charon.vici');
     expect(conf).toContain('path = /var/lib/vpn-console/gateways/vpngw-ab12cd34/charon.log');
     expect(conf).toMatch(/ike = 1\n\s+cfg = 1\n\s+knl = 0/);
     expect(conf).toContain('install_routes = no');
-    // 20 blocking initiates must leave threads for VICI: the stock 16 starved (issue 11).
-    expect(conf).toMatch(/^ {2}threads = 48$/m);
+    // 20 blocking initiates + 10 long-lived jobs must leave threads for VICI: the stock 16 starved (issue 11).
+    expect(CHARON_THREADS).toBeGreaterThanOrEqual(20 + 10 + 8);
+    expect(conf).toMatch(new RegExp(`^ {2}threads = ${CHARON_THREADS}$`, 'm'));
     expect(conf).toContain('i_dont_care_about_security_and_use_aggressive_mode_psk = yes');
     expect(conf).toContain('retransmit_tries = 2\n  retransmit_timeout = 2\n  retransmit_base = 1.5');
     expect(conf).toContain('gives up after 9.5 s');

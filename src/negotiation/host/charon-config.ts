@@ -71,7 +71,9 @@ export interface CharonConfOptions {
 
 /**
  * The plugins a PSK gateway needs, instead of the stock ~74 (test vectors run at every start, LDAP,
- * PKCS#11, TPM, EAP, forecast, farp...): 9 MiB a charon instead of 17. The crypto covers every
+ * PKCS#11, TPM, EAP, forecast, farp...): 9 MiB a charon instead of 17. No certificate or key
+ * parsers (x509, pem, pkcs1, pubkey): every tunnel authenticates with a PSK loaded over VICI, and
+ * each mapped plugin is ~50 KiB of every charon's RSS. The crypto covers every
  * algorithm of the spec (3DES/AES, MD5/SHA-1/SHA-2, MODP 768 to 2048/256 through gmp and openssl).
  * Order is priority: charon's crypto factory hands out the first registered implementation.
  * aesni comes first: it keeps each SA's expanded AES key and GHASH tables, where openssl's crypter
@@ -97,10 +99,6 @@ export function charonPlugins(dataPlane: DataPlane): string[] {
     'gmp',
     'kdf',
     'curve25519',
-    'pem',
-    'pkcs1',
-    'pubkey',
-    'x509',
     ...(dataPlane === 'libipsec' ? ['kernel-libipsec'] : []),
     'kernel-netlink',
     'socket-default',
@@ -112,12 +110,14 @@ export function charonPlugins(dataPlane: DataPlane): string[] {
  * charon's thread pool. Every VICI request is served by a pool thread, and a blocking `initiate`
  * holds its thread until the try ends (up to the 9.5 s give-up above for a silent peer). The
  * worker runs at most one initiate per tunnel at a time and a gateway has at most 20 tunnels
- * (docs/spec.md), so 20 threads may be parked in initiates; about 8 more are held for good by the
- * receiver, the scheduler, the watcher, netlink and libipsec's ESP/TUN loops; the rest serve
- * VICI (list-sas, events, the liveness probe), DPD and IKE messages. The stock 16 starved with
- * 8 silent peers: VICI stopped answering and the worker restarted a charon that was only busy.
+ * (docs/spec.md), so 20 threads may be parked in initiates; 10 more are held for good by the
+ * receiver, the sender, the scheduler, the watcher, netlink and libipsec's ESP/TUN loops
+ * (`swanctl --stats` with 20 tunnels up: 10 working); the other 10 serve VICI (list-sas, events,
+ * the liveness probe), DPD and IKE messages. The stock 16 starved with 8 silent peers (10 + 8 > 16):
+ * VICI stopped answering and the worker restarted a charon that was only busy. Each thread costs
+ * ~30 KiB of RSS (its stack's touched pages and its share of malloc's arenas): 48 were 0.25 MiB more.
  */
-export const CHARON_THREADS = 48;
+export const CHARON_THREADS = 40;
 
 export function renderCharonConf(o: CharonConfOptions): string {
   const r = o.retransmit ?? DEFAULT_RETRANSMIT;
@@ -127,7 +127,7 @@ export function renderCharonConf(o: CharonConfOptions): string {
 charon {
   # An explicit list; a plugin in it is still skipped if its own 'load' says no (below).
   load = ${charonPlugins(dataPlane).join(' ')}
-  # 20 tunnels parked in blocking initiates + ~8 long-lived jobs + VICI, DPD and IKE (charon-config.ts).
+  # 20 tunnels parked in blocking initiates + 10 long-lived jobs + VICI, DPD and IKE (charon-config.ts).
   threads = ${CHARON_THREADS}
   # The worker routes remote subnets into libipsec's TUN device itself (gateway-routes.ts): charon
   # would refuse a CHILD_SA whose local subnet holds no address of the gateway (a VPC subnet other
@@ -159,6 +159,10 @@ charon {
     # After the include, or the stock 'load = no' would win.
     kernel-libipsec {
       load = ${dataPlane === 'libipsec' ? 'yes' : 'no'}
+    }
+    # OpenSSL 3's legacy provider (single DES, Blowfish, MD4...) serves no algorithm of ours: ~0.25 MiB per charon.
+    openssl {
+      load_legacy = no
     }
     vici {
       load = yes

@@ -256,6 +256,8 @@ export class CharonProcess {
     let child: ChildProcess;
     try {
       child = spawn('ip', ['netns', 'exec', this.o.namespace, 'unshare', '-m', 'sh', '-c', LAUNCH_SCRIPT, 'sh', this.paths.conf, this.o.charonPath], {
+        // None of the worker's environment (database URL, secrets key): charon parses the internet's packets.
+        env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
         detached: true,
         stdio: ['ignore', out, out],
       });
