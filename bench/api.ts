@@ -1,7 +1,9 @@
 // API benchmark: list/create throughput and latency of the real API with 10,000 tunnels stored,
 // beside the same lists' SQL run alone through a pool of the API's kind (the baseline: `ratio` =
-// API p99 / SQL-alone p99 at the same concurrency), with the API's CPU per request and the load
-// average, so a figure taken on a busy machine can be read for what it is.
+// API p99 / SQL-alone p99 at the same concurrency), with the CPU one request costs at concurrency 8
+// (the API, the database's PostgreSQL backends, this client: `cpuPerRequest`, with the least mean
+// latency that CPU allows on the machine's cores) and the load average, so a figure taken on a busy
+// machine can be read for what it is.
 //
 // Run (no npm scripts needed; PostgreSQL and Redis must be running):
 //   npx tsc -p tsconfig.build.json && node dist/bench/api.js
