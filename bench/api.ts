@@ -1,7 +1,9 @@
 // API benchmark: list/create throughput and latency of the real API with 10,000 tunnels stored,
 // beside the same lists' SQL run alone through a pool of the API's kind (the baseline: `ratio` =
-// API p99 / SQL-alone p99 at the same concurrency), with the API's CPU per request and the load
-// average, so a figure taken on a busy machine can be read for what it is.
+// API p99 / SQL-alone p99 at the same concurrency), with the CPU one request costs at concurrency 8
+// (the API, the database's PostgreSQL backends, this client: `cpuPerRequest`, with the least mean
+// latency that CPU allows on the machine's cores) and the load average, so a figure taken on a busy
+// machine can be read for what it is.
 //
 // Run (no npm scripts needed; PostgreSQL and Redis must be running):
 //   npx tsc -p tsconfig.build.json && node dist/bench/api.js
@@ -29,13 +31,13 @@
 // Exit status: 0 measured; 1 failure or any unexpected status; 3 target missed (when enforced).
 import { randomBytes } from 'crypto';
 import { readFileSync } from 'fs';
-import { loadavg } from 'os';
+import { cpus, loadavg } from 'os';
 import { performance } from 'perf_hooks';
 import { Client as Pg, Pool } from 'pg';
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
 import { hostQueueName } from '../src/jobs/job-catalogue';
-import { Explained, explainList, listStatements } from './support/explain';
+import { Explained, explainList, listStatements, runSelect } from './support/explain';
 import { Call, Client, Figures, percentile } from './support/load';
 import { PARTNERS, seededDatabase, Seeded } from './support/seed';
 import { checkBuild, startApi } from './support/server';
@@ -59,6 +61,47 @@ function cpuMs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10; // clock ticks of 10 ms
 }
 
+/** CPU time (user + system) of the whole machine (every core), in ms: what else ran beside the bench shows as the difference. */
+function machineCpuMs(): number {
+  const [, user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
+  return (user + nice + system + irq + softirq + steal) * 10;
+}
+
+/** CPU time (ms) of the PostgreSQL backends serving the bench database (the API's pool), by pid; `probe` itself excluded. */
+async function backendCpuMs(probe: Pg): Promise<Map<number, number>> {
+  const { rows } = await probe.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+  const out = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      out.set(pid, cpuMs(pid));
+    } catch {
+      // the backend exited meanwhile
+    }
+  }
+  return out;
+}
+
+/**
+ * Where the CPU of one request at concurrency 8 goes: the API process, the PostgreSQL backends of
+ * the bench database and this client (fetch, reading the body), against the machine's cores. With
+ * every core busy, 8 requests in flight cannot average less than 8 x (CPU per request) / cores.
+ */
+function cpuBudget(requests: number, api: number, postgres: number, client: number, machine: number) {
+  const cores = cpus().length;
+  const total = api + postgres + client;
+  return {
+    apiMs: round(api / requests),
+    postgresMs: round(postgres / requests),
+    clientMs: round(client / requests),
+    totalMs: round(total / requests),
+    /** CPU of everything else on the machine meanwhile (other processes, the kernel), per request. */
+    otherMs: round(Math.max(0, machine - total) / requests),
+    cores,
+    /** The least mean latency at concurrency 8 the bench's own CPU allows on these cores. */
+    floorMeanMsAtConcurrency8: round((8 * total) / requests / cores),
+  };
+}
+
 /** The list query of a bench request, as the API's DTO would read it. */
 function listQueryOf(path: string): Record<string, string | number> {
   const q: Record<string, string | number> = Object.fromEntries(new URL(path, 'http://bench').searchParams);
@@ -67,16 +110,21 @@ function listQueryOf(path: string): Record<string, string | number> {
 }
 
 /**
- * The baseline: the SELECTs the service issues for each request of a scenario (captured once per
- * distinct request), run alone through a pool of 8, at concurrency 1 and 8, without HTTP, auth,
- * ORM or JSON. What the API adds is the difference.
+ * The baseline: the SELECTs the service issues for each request of a scenario (built once per
+ * distinct request), run alone through a pool of 8 the way the service runs them (a search's on a
+ * generic plan), at concurrency 1 and 8, without HTTP, auth or JSON. What the API adds is the difference.
  */
 async function sqlAlone(
   url: string,
   tenantId: string,
   call: Call,
   total: number,
-): Promise<{ concurrency1: { p50Ms: number; p99Ms: number }; concurrency8: { p50Ms: number; p99Ms: number }; statements: number }> {
+  probe: Pg,
+): Promise<{
+  concurrency1: { p50Ms: number; p99Ms: number };
+  concurrency8: { p50Ms: number; p99Ms: number; postgresCpuMsPerRequest: number };
+  statements: number;
+}> {
   const DISTINCT = 60; // the scenarios' requests repeat with this period (12 or 50 pages x 5 terms)
   const requests = await listStatements(
     url,
@@ -94,13 +142,12 @@ async function sqlAlone(
           while (next < n) {
             const statements = requests[next++ % DISTINCT];
             const t0 = performance.now();
-            // As the service issues them: the page's ids and the count side by side, then the rows.
-            const firstRows = statements.findIndex(
-              (st, i) => i > 0 && !/^\s*SELECT COUNT\(/i.test(st.sql) && statements.slice(0, i).some((x) => !/^\s*SELECT COUNT\(/i.test(x.sql)),
-            );
-            const together = firstRows < 0 ? statements : statements.slice(0, firstRows);
-            await Promise.all(together.map((st) => pool.query(st.sql, st.params)));
-            for (const st of firstRows < 0 ? [] : statements.slice(firstRows)) await pool.query(st.sql, st.params);
+            const client = await pool.connect();
+            try {
+              for (const st of statements) await runSelect(client, st);
+            } finally {
+              client.release();
+            }
             latencies.push(performance.now() - t0);
           }
         }),
@@ -109,7 +156,12 @@ async function sqlAlone(
       return { p50Ms: round(percentile(latencies, 50)), p99Ms: round(percentile(latencies, 99)) };
     };
     await run(50, 4); // warm-up
-    return { concurrency1: await run(Math.min(total, SEQUENTIAL), 1), concurrency8: await run(total, 8), statements: requests[0].length };
+    const concurrency1 = await run(Math.min(total, SEQUENTIAL), 1);
+    const pg0 = await backendCpuMs(probe);
+    const concurrency8 = await run(total, 8);
+    const pg1 = await backendCpuMs(probe);
+    const postgresCpuMsPerRequest = round([...pg1].reduce((sum, [pid, ms]) => sum + ms - (pg0.get(pid) ?? 0), 0) / total);
+    return { concurrency1, concurrency8: { ...concurrency8, postgresCpuMsPerRequest }, statements: requests[0].length };
   } finally {
     await pool.end();
   }
@@ -163,7 +215,7 @@ function createCall(s: Seeded): Call {
 type ListFigures = {
   matches: number | null;
   sequential: Figures;
-  concurrent: Figures & { apiCpuMsPerRequest: number };
+  concurrent: Figures & { apiCpuMsPerRequest: number; cpuPerRequest: ReturnType<typeof cpuBudget> };
   loadAvg1mAtEnd: number;
   sqlAlone?: Awaited<ReturnType<typeof sqlAlone>>;
   ratio?: { concurrency1: number; concurrency8: number };
@@ -202,27 +254,35 @@ async function measureSize(gateways: number, withCreates: boolean, log: (msg: st
   };
 
   const list: Record<string, ListFigures> = {};
-  for (const [name, { call, probe }] of Object.entries(listScenarios(s))) {
-    const matches = probe ? (await http.json<{ total: number }>(probe)).total : null;
+  const probe = new Pg({ connectionString: url });
+  await probe.connect();
+  cleanups.push(() => probe.end());
+  for (const [name, { call, probe: path }] of Object.entries(listScenarios(s))) {
+    const matches = path ? (await http.json<{ total: number }>(path)).total : null;
     await http.run(50, 4, call, report(name)); // warm-up: JIT, connection pools, PostgreSQL caches
     const sequential = await http.run(SEQUENTIAL, 1, call, report(name));
-    const cpu0 = cpuMs(api.pid);
+    const [api0, pg0, client0, machine0] = [cpuMs(api.pid), await backendCpuMs(probe), process.cpuUsage(), machineCpuMs()];
     const concurrent = await http.run(CONCURRENT, 8, call, report(name));
-    const apiCpuMsPerRequest = round((cpuMs(api.pid) - cpu0) / CONCURRENT);
-    list[name] = { matches, sequential, concurrent: { ...concurrent, apiCpuMsPerRequest }, loadAvg1mAtEnd: load1m() };
+    const [api1, pg1, client1, machine1] = [cpuMs(api.pid), await backendCpuMs(probe), process.cpuUsage(client0), machineCpuMs()];
+    // A backend opened during the run counts from 0; one that closed during it is missed (the pool keeps them 10 s).
+    const postgres = [...pg1].reduce((sum, [pid, ms]) => sum + ms - (pg0.get(pid) ?? 0), 0);
+    const cpuPerRequest = cpuBudget(CONCURRENT, api1 - api0, postgres, (client1.user + client1.system) / 1000, machine1 - machine0);
+    list[name] = { matches, sequential, concurrent: { ...concurrent, apiCpuMsPerRequest: cpuPerRequest.apiMs, cpuPerRequest }, loadAvg1mAtEnd: load1m() };
     log(
-      `${name}: matches ${matches ?? '-'}, p99 ${sequential.p99Ms} ms (c=1), ${concurrent.p99Ms} ms (c=8), ${concurrent.perSecond} req/s (c=8), API CPU ${apiCpuMsPerRequest} ms/request, load ${list[name].loadAvg1mAtEnd}`,
+      `${name}: matches ${matches ?? '-'}, p99 ${sequential.p99Ms} ms (c=1), ${concurrent.p99Ms} ms (c=8), ${concurrent.perSecond} req/s (c=8), ` +
+        `CPU ms/request: API ${cpuPerRequest.apiMs}, PostgreSQL ${cpuPerRequest.postgresMs}, client ${cpuPerRequest.clientMs} ` +
+        `(floor of the mean at c=8 on ${cpuPerRequest.cores} cores: ${cpuPerRequest.floorMeanMsAtConcurrency8} ms; others ${cpuPerRequest.otherMs}), load ${list[name].loadAvg1mAtEnd}`,
     );
   }
 
   log("the searched lists' SQL alone");
   for (const name of SEARCHED) {
-    const base = await sqlAlone(url, s.tenantId, listScenarios(s)[name].call, CONCURRENT);
+    const base = await sqlAlone(url, s.tenantId, listScenarios(s)[name].call, CONCURRENT, probe);
     const l = list[name];
     l.sqlAlone = base;
     l.ratio = { concurrency1: round(l.sequential.p99Ms / base.concurrency1.p99Ms), concurrency8: round(l.concurrent.p99Ms / base.concurrency8.p99Ms) };
     log(
-      `${name}: SQL alone p99 ${base.concurrency1.p99Ms} ms (c=1), ${base.concurrency8.p99Ms} ms (c=8); API/SQL ${l.ratio.concurrency1}x, ${l.ratio.concurrency8}x`,
+      `${name}: SQL alone p99 ${base.concurrency1.p99Ms} ms (c=1), ${base.concurrency8.p99Ms} ms (c=8), PostgreSQL CPU ${base.concurrency8.postgresCpuMsPerRequest} ms/request; API/SQL ${l.ratio.concurrency1}x, ${l.ratio.concurrency8}x`,
     );
   }
 

@@ -1,11 +1,13 @@
-// EXPLAIN ANALYZE of the exact SQL the API runs for a list: the real service builds the query
-// (TypeORM), a logger captures it with its parameters, PostgreSQL explains each statement.
+// EXPLAIN ANALYZE of the exact SQL the API runs for a list: the tunnel list's statement from the
+// query module's own builder, the peers' captured by a logger from the real service (TypeORM),
+// then PostgreSQL explains each statement.
+import { Client as Pg } from 'pg';
 import { DataSource, Logger } from 'typeorm';
 import { resolveListQuery } from '../../src/common/list-query';
 import { dataSourceOptions } from '../../src/database/data-source';
 import { PEER_SORT, PeerQueries } from '../../src/vpn/peers/peers.queries';
 import { TunnelListQueryDto } from '../../src/vpn/tunnels/tunnel.dto';
-import { TUNNEL_SORT, TunnelQueries } from '../../src/vpn/tunnels/tunnels.queries';
+import { genericPlanName, SqlClient, TUNNEL_SORT, tunnelListStatement, withGenericPlan } from '../../src/vpn/tunnels/tunnels.queries';
 
 export interface Explained {
   /** Which statement: the page's ids, the total (count), or the page's rows with their joins. */
@@ -31,27 +33,33 @@ class Capture implements Logger {
 
 export type ListKind = 'tunnels' | 'peers';
 
+/** A SELECT of a list request; `genericPlan`: the service runs it prepared, on a generic plan. */
+export interface ListSelect {
+  sql: string;
+  params: unknown[];
+  genericPlan?: boolean;
+}
+
+/** Runs a list's SELECT the way the service does (on a connection of its own when prepared). */
+export async function runSelect(client: SqlClient, st: ListSelect): Promise<unknown[]> {
+  return st.genericPlan ? withGenericPlan(client, st.sql, st.params) : (await client.query({ text: st.sql, values: st.params } as never)).rows;
+}
+
 /** The SELECT statements (SQL and parameters) one list request of the service issues, in order. */
-export async function listStatements(
-  url: string,
-  tenantId: string,
-  kind: ListKind,
-  queries: Record<string, string | number>[],
-): Promise<{ sql: string; params: unknown[] }[][]> {
+export async function listStatements(url: string, tenantId: string, kind: ListKind, queries: Record<string, string | number>[]): Promise<ListSelect[][]> {
+  if (kind === 'tunnels') {
+    // The service's one statement (a page past the last, which also counts alone, is not benched).
+    return queries.map((query) => [tunnelListStatement(tenantId, resolveListQuery(query, TUNNEL_SORT), query as unknown as TunnelListQueryDto)]);
+  }
   const capture = new Capture();
   const ds = new DataSource(dataSourceOptions(url, { logging: ['query'], logger: capture }));
   await ds.initialize();
   try {
-    const out: { sql: string; params: unknown[] }[][] = [];
+    const out: ListSelect[][] = [];
     for (const query of queries) {
       capture.queries = [];
       capture.on = true;
-      if (kind === 'tunnels') {
-        // TunnelsService.list is this query module's list, unchanged.
-        await new TunnelQueries(ds).list(tenantId, resolveListQuery(query, TUNNEL_SORT), query as unknown as TunnelListQueryDto);
-      } else {
-        await new PeerQueries(ds).list(tenantId, resolveListQuery(query, PEER_SORT));
-      }
+      await new PeerQueries(ds).list(tenantId, resolveListQuery(query, PEER_SORT));
       capture.on = false;
       out.push(capture.queries.filter((x) => /^\s*(SELECT|WITH)\b/i.test(x.sql)));
     }
@@ -64,16 +72,29 @@ export async function listStatements(
 // The first SELECT that is not a count pages the ids; later ones load the page's rows.
 const isCount = (sql: string) => /^\s*SELECT COUNT\(/i.test(sql);
 
-/** Runs the service's list once, then EXPLAIN (ANALYZE, BUFFERS) on each SELECT it issued. */
+/**
+ * EXPLAIN (ANALYZE, BUFFERS) of each SELECT a list request issues, as the service runs it: a
+ * prepared statement's generic plan through EXECUTE, any other planned for its values. Each runs
+ * 3 times first, so the figures are a warm connection's (a new backend plans several times slower).
+ */
 export async function explainList(url: string, tenantId: string, kind: ListKind, query: Record<string, string | number>): Promise<Explained[]> {
   const [statements] = await listStatements(url, tenantId, kind, [query]);
-  const ds = new DataSource(dataSourceOptions(url));
-  await ds.initialize();
+  const c = new Pg({ connectionString: url });
+  await c.connect();
   try {
     const out: Explained[] = [];
     let paged = false;
     for (const q of statements) {
-      const rows: { 'QUERY PLAN': string }[] = await ds.query(`EXPLAIN (ANALYZE, BUFFERS) ${q.sql}`, q.params);
+      for (let i = 0; i < 3; i++) await runSelect(c, q);
+      // EXECUTE is a utility statement: its values are written out, not bound.
+      const args = q.params.map((v) => (typeof v === 'number' ? String(v) : c.escapeLiteral(String(v)))).join(', ');
+      if (q.genericPlan) await c.query('BEGIN READ ONLY; SET LOCAL plan_cache_mode = force_generic_plan');
+      const rows = (
+        q.genericPlan
+          ? await c.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) EXECUTE ${genericPlanName(q.sql)}(${args})`)
+          : await c.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${q.sql}`, q.params)
+      ).rows;
+      if (q.genericPlan) await c.query('COMMIT');
       const plan = rows.map((r) => r['QUERY PLAN']);
       const ms = (label: string) => Number(/([\d.]+) ms/.exec(plan.find((l) => l.startsWith(label)) ?? '')?.[1] ?? NaN);
       const statement = isCount(q.sql) ? 'count' : paged ? 'rows' : 'page';
@@ -82,6 +103,6 @@ export async function explainList(url: string, tenantId: string, kind: ListKind,
     }
     return out;
   } finally {
-    await ds.destroy();
+    await c.end();
   }
 }

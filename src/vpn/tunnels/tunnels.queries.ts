@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { DataSource, EntityManager, In, Not, SelectQueryBuilder } from 'typeorm';
 import { Conflict } from '../../common/errors';
 import { managerOf } from '../../database/manager';
@@ -87,6 +88,81 @@ function listItem(r: TunnelListRow): VpnTunnel {
   });
 }
 
+/** A list's statement: its SQL and values, whether it runs on a generic plan, and its count alone (past the last page). */
+export interface ListStatement {
+  sql: string;
+  params: unknown[];
+  genericPlan: boolean;
+  countSql: string;
+  countParams: unknown[];
+}
+
+/**
+ * The tunnel list's statement: page, exact total, rows, gateway/peer names and subnets together.
+ * A search's matches (id and sort key) are materialised once, then counted and sorted: PostgreSQL
+ * finds them through the trigram and foreign-key indexes instead of walking the sort index and
+ * testing the search on every row it passes. An unsearched list walks the sort index to the page
+ * and counts beside it. Only the page's rows are joined to what the list shows.
+ *
+ * A search runs on a generic plan (`genericPlan`): its shape does not depend on the term (a
+ * BitmapOr of the four indexes, a top-N sort of the matches), and parsing and planning a statement
+ * of ten table references cost as much PostgreSQL CPU as executing it. An unsearched page is
+ * planned for its values: a generic plan cannot know that OFFSET 5000 LIMIT 20 is best read along
+ * the sort index.
+ */
+export function tunnelListStatement(tenantId: string, q: ResolvedListQuery, f: TunnelFilters): ListStatement {
+  const params: unknown[] = [tenantId];
+  const param = (value: unknown) => `$${params.push(value)}`;
+  const where = ['t.tenant_id = $1'];
+  if (f.gatewayId) where.push(`t.gateway_id = ${param(f.gatewayId)}`);
+  if (f.peerId) where.push(`t.peer_id = ${param(f.peerId)}`);
+  if (f.resourceState) where.push(`t.resource_state = ${param(f.resourceState)}`);
+  if (f.connectionState) where.push(`t.connection_state = ${param(f.connectionState)}`);
+  if (q.like) where.push(searchCondition('$1', param(q.like)));
+  const scope = where.join(' AND ');
+  const countParams = [...params];
+  const [dir, sort] = [q.order, q.sortColumn];
+  const page = `LIMIT ${param(q.limit)} OFFSET ${param(q.offset)}`;
+  const sql = q.like
+    ? `WITH m AS MATERIALIZED (SELECT t.id, ${sort} AS k FROM vpn_tunnels t WHERE ${scope})
+          SELECT (SELECT count(*) FROM m)::int AS total, ${LIST_COLUMNS}
+          FROM (SELECT id, k FROM m ORDER BY k ${dir}, id ${dir} ${page}) pg ${LIST_JOINS}
+          ORDER BY pg.k ${dir}, pg.id ${dir}`
+    : `SELECT (SELECT count(*) FROM vpn_tunnels t WHERE ${scope})::int AS total, ${LIST_COLUMNS}
+          FROM (SELECT t.id, ${sort} AS k FROM vpn_tunnels t WHERE ${scope} ORDER BY ${sort} ${dir}, t.id ${dir} ${page}) pg ${LIST_JOINS}
+          ORDER BY pg.k ${dir}, pg.id ${dir}`;
+  return { sql, params, genericPlan: !!q.like, countSql: `SELECT count(*)::int AS total FROM vpn_tunnels t WHERE ${scope}`, countParams };
+}
+
+/** The prepared statement's name on a connection: one per statement text. */
+export function genericPlanName(sql: string): string {
+  return `generic_${createHash('sha1').update(sql).digest('hex')}`;
+}
+
+/** What `withGenericPlan` needs of a connection: node-postgres' client. */
+export interface SqlClient {
+  query(q: string | { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+}
+
+/**
+ * Runs a statement as a prepared statement of the connection (named after its text) on a generic
+ * plan: parsed and planned once per connection, then only bound and executed. PostgreSQL's own
+ * choice (plan_cache_mode auto) keeps planning a statement whose generic plan it estimates a
+ * little dearer, so the mode is set for this one transaction (SET LOCAL: nothing outlives it).
+ */
+export async function withGenericPlan<T>(client: SqlClient, sql: string, params: unknown[]): Promise<T[]> {
+  const name = genericPlanName(sql);
+  await client.query('BEGIN READ ONLY; SET LOCAL plan_cache_mode = force_generic_plan');
+  try {
+    const { rows } = await client.query({ name, text: sql, values: params });
+    await client.query('COMMIT');
+    return rows as T[];
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}
+
 /** What TunnelsService reads and writes: the SQL of tunnels, their lock order and their checks under lock. */
 export class TunnelQueries {
   private readonly m: EntityManager;
@@ -106,44 +182,33 @@ export class TunnelQueries {
 
   /**
    * One page of the list, its exact total and the page's subnets in ONE statement (decisions.md,
-   * "The tunnel list in one statement"). A search's matches (id and sort key) are materialised
-   * once, then counted and sorted: PostgreSQL finds them through the trigram and foreign-key
-   * indexes instead of walking the sort index and testing the search on every row it passes. An
-   * unsearched list walks the sort index to the page and counts beside it. Only the page's rows
-   * are joined to what the list shows of their gateway, peer and subnets.
+   * "The tunnel list in one statement"); a search's statement runs on a cached generic plan
+   * (`withGenericPlan`). Past the last page no row carries the total: it is counted alone.
    */
   async list(tenantId: string, q: ResolvedListQuery, f: TunnelFilters): Promise<TunnelPage> {
-    const params: unknown[] = [tenantId];
-    const param = (value: unknown) => `$${params.push(value)}`;
-    const where = ['t.tenant_id = $1'];
-    if (f.gatewayId) where.push(`t.gateway_id = ${param(f.gatewayId)}`);
-    if (f.peerId) where.push(`t.peer_id = ${param(f.peerId)}`);
-    if (f.resourceState) where.push(`t.resource_state = ${param(f.resourceState)}`);
-    if (f.connectionState) where.push(`t.connection_state = ${param(f.connectionState)}`);
-    if (q.like) where.push(searchCondition('$1', param(q.like)));
-    const scope = where.join(' AND ');
-    const scopeParams = [...params];
-    const [dir, sort] = [q.order, q.sortColumn];
-    const page = `LIMIT ${param(q.limit)} OFFSET ${param(q.offset)}`;
-    const rows: TunnelListRow[] = await this.m.query(
-      q.like
-        ? `WITH m AS MATERIALIZED (SELECT t.id, ${sort} AS k FROM vpn_tunnels t WHERE ${scope})
-          SELECT (SELECT count(*) FROM m)::int AS total, ${LIST_COLUMNS}
-          FROM (SELECT id, k FROM m ORDER BY k ${dir}, id ${dir} ${page}) pg ${LIST_JOINS}
-          ORDER BY pg.k ${dir}, pg.id ${dir}`
-        : `SELECT (SELECT count(*) FROM vpn_tunnels t WHERE ${scope})::int AS total, ${LIST_COLUMNS}
-          FROM (SELECT t.id, ${sort} AS k FROM vpn_tunnels t WHERE ${scope} ORDER BY ${sort} ${dir}, t.id ${dir} ${page}) pg ${LIST_JOINS}
-          ORDER BY pg.k ${dir}, pg.id ${dir}`,
-      params,
-    );
+    const statement = tunnelListStatement(tenantId, q, f);
+    const rows = await this.run<TunnelListRow>(statement);
     // Past the last page no row carries the total: count alone (an empty first page has none).
     let total = rows[0]?.total ?? 0;
     if (!rows.length && q.offset > 0) {
-      total = ((await this.m.query(`SELECT count(*)::int AS total FROM vpn_tunnels t WHERE ${scope}`, scopeParams)) as { total: number }[])[0].total;
+      total = ((await this.m.query(statement.countSql, statement.countParams)) as { total: number }[])[0].total;
     }
     const subnets = new Map<string, SubnetRef>();
     for (const r of rows) for (const s of r.subnets ?? []) subnets.set(s.id, s);
     return { items: rows.map(listItem), total, offset: q.offset, limit: q.limit, subnets };
+  }
+
+  /** A list statement as it is meant to run: on a connection of its own with a cached generic plan, or planned for its values. */
+  private async run<T>(st: ListStatement): Promise<T[]> {
+    // Inside a caller's transaction the statement takes that transaction's connection, planned as usual.
+    if (!st.genericPlan || this.m.queryRunner) return (await this.m.query(st.sql, st.params)) as T[];
+    const runner = this.m.connection.createQueryRunner();
+    try {
+      this.m.connection.logger.logQuery(st.sql, st.params, runner);
+      return await withGenericPlan<T>((await runner.connect()) as SqlClient, st.sql, st.params);
+    } finally {
+      await runner.release();
+    }
   }
 
   /** Every tunnel the list would show, in its order, a page at a time: the Excel export's columns only (no PSK). */
