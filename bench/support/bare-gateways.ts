@@ -119,7 +119,12 @@ export class BareGateways {
     // libipsec wants an address of the host inside each local traffic selector (as the product's anchors).
     const locals = [...new Set(tunnels.map((t) => t.localCidr))].map((c) => `addr add ${firstHost(c)}/32 dev lo`);
     const { router, prefixLength } = this.o.routerOf(tunnels[0].gatewayIp);
-    await ipBatch(ns, [`addr add ${tunnels[0].gatewayIp}/${prefixLength} dev eth0`, 'link set dev eth0 up', ...locals, `route replace default via ${router} dev eth0`]);
+    await ipBatch(ns, [
+      `addr add ${tunnels[0].gatewayIp}/${prefixLength} dev eth0`,
+      'link set dev eth0 up',
+      ...locals,
+      `route replace default via ${router} dev eth0`,
+    ]);
     const id = `vpngw-bare${g}`;
     const paths = charonPaths(this.dir, id);
     mkdirSync(paths.dir, { recursive: true });
