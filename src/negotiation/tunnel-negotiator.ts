@@ -89,10 +89,6 @@ const REKEY_FAILED = /^(CHILD_SA|IKE_SA) rekeying failed/;
 const REAUTH_FAILED = /^reauthentication failed/;
 
 type RekeyOutcome = 'rekeyed' | 'refused' | 'timeout';
-interface RekeyCheck {
-  outcome: RekeyOutcome;
-  lines: string[];
-}
 interface SaState {
   ikeEstablished: boolean;
   allInstalled: boolean;
@@ -452,18 +448,13 @@ export class TunnelNegotiator {
     const ownLines = this.linesSince(started);
     const lines = controlLines.length ? controlLines : ownLines;
     const failed = results.find((r) => !r.success);
-    // IKEv2 (one CHILD_SA) that charon reports up: the connect-time rekey (the PFS check) at once.
-    // A CHILD_SA it rekeyed, or whose rekey the remote refused, is installed: no listing is needed
-    // to know it. Otherwise (no outcome) the listing says.
-    const check = !failed && desired.render.ike.version === 'v2' ? await this.rekeyCheck() : undefined;
-    if (this.stopped || this.desired !== desired) return;
     // charon answers success once a CHILD_SA is up; the remote may have deleted it since, or
     // brought it up itself meanwhile (both sides initiate: charon then refuses ours as a duplicate).
-    const sas = check && check.outcome !== 'timeout' ? this.checkedState() : await this.saState();
+    const sas = await this.saState();
     this.reportPairs(sas.installed);
     if (sas.allInstalled) {
       const message = failed ? "IKE and IPsec SAs established (by the remote's initiation)" : 'IKE and IPsec SAs established';
-      await this.confirmConnected({ kind: 'attempt', result: 'success', message, lines }, lines, check);
+      await this.confirmConnected({ kind: 'attempt', result: 'success', message, lines }, lines);
       return;
     }
     const ctx = failureContext(desired.render);
@@ -487,10 +478,10 @@ export class TunnelNegotiator {
    * exchange, so a PFS mismatch would only show at the first rekey, a day later: rekey it now
    * (make-before-break, traffic unaffected) and treat a refusal as the phase 2 failure it is.
    */
-  private async confirmConnected(event: TunnelEventInput, attemptLines: string[], checked?: RekeyCheck): Promise<void> {
+  private async confirmConnected(event: TunnelEventInput, attemptLines: string[]): Promise<void> {
     const desired = this.desired!;
     if (desired.render.ike.version === 'v2') {
-      const check = checked ?? (await this.rekeyCheck());
+      const check = await this.rekeyCheck();
       if (this.stopped || this.desired !== desired) return;
       if (check.outcome === 'refused') {
         const reason = pfsMismatch(String(desired.render.ipsec.pfsGroup));
@@ -518,7 +509,7 @@ export class TunnelNegotiator {
     await this.report(onSuccess(), event);
   }
 
-  private async rekeyCheck(): Promise<RekeyCheck> {
+  private async rekeyCheck(): Promise<{ outcome: RekeyOutcome; lines: string[] }> {
     const since = Date.now();
     const outcome = new Promise<RekeyOutcome>((resolve) => {
       const timer = setTimeout(() => resolve('timeout'), this.deps.rekeyCheckTimeoutMs ?? DEFAULT_REKEY_CHECK_TIMEOUT_MS);
@@ -646,11 +637,6 @@ export class TunnelNegotiator {
   /** charon's lines about this tunnel since `since`, as the connection log shows them. */
   private linesSince(since: number): string[] {
     return this.lines.filter((l) => l.at >= since).map((l) => `[${l.group}] ${l.msg}`);
-  }
-
-  /** An IKEv2 tunnel whose CHILD_SA the connect-time rekey reached: that one CHILD_SA installed. */
-  private checkedState(): SaState {
-    return { ikeEstablished: true, allInstalled: true, installed: new Set(childNames(this.desired!.render)) };
   }
 
   private async saState(): Promise<SaState> {
