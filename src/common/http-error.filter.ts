@@ -155,22 +155,26 @@ export function toErrorBody(exception: unknown): ErrorBodyDto {
   return { statusCode: 500, code: 'internal_error', message: 'internal error', violations: [] };
 }
 
+const errorLogger = new Logger('HttpError');
+
+/** Renders an error as the API answers every error: the filter's body, headers and log line. */
+export function sendError(req: { method?: string; url?: string }, res: Response, exception: unknown): void {
+  const body = toErrorBody(exception);
+  if (body.statusCode === 503) {
+    // One warning line, no stack: the dependency's name and what failed.
+    errorLogger.warn(`${req.method} ${req.url}: ${describeError(exception)}`);
+    res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+  }
+  // Never echo internals (they may hold SQL or secrets); log the stack server-side.
+  if (body.statusCode === 500) errorLogger.error(exception instanceof Error ? exception.stack : String(exception));
+  if (exception instanceof TooManyRequests) res.setHeader('Retry-After', String(exception.retryAfterSeconds));
+  res.status(body.statusCode).json(body);
+}
+
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
-  private readonly logger = new Logger('HttpError');
-
   catch(exception: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<Response>();
-    const body = toErrorBody(exception);
-    if (body.statusCode === 503) {
-      // One warning line, no stack: the dependency's name and what failed.
-      const req = host.switchToHttp().getRequest<{ method?: string; url?: string }>();
-      this.logger.warn(`${req.method} ${req.url}: ${describeError(exception)}`);
-      res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
-    }
-    // Never echo internals (they may hold SQL or secrets); log the stack server-side.
-    if (body.statusCode === 500) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
-    if (exception instanceof TooManyRequests) res.setHeader('Retry-After', String(exception.retryAfterSeconds));
-    res.status(body.statusCode).json(body);
+    const http = host.switchToHttp();
+    sendError(http.getRequest<{ method?: string; url?: string }>(), http.getResponse<Response>(), exception);
   }
 }

@@ -1,7 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { AuthThrottle, clientAddress } from '../auth/rate-limiter';
-import { createValidationPipe } from '../common/http-error.filter';
+import { createValidationPipe, sendError } from '../common/http-error.filter';
 import { InputGuardPipe } from '../common/input-guard.pipe';
 import { Unauthorized } from '../common/errors';
 import { bearer } from './agent-token.guard';
@@ -16,7 +16,7 @@ export const AGENT_ROUTES_PATH = '/api/v1/agent/routes';
  * observable around the handler) was a third of its CPU. Only the plain case is answered here,
  * with the same steps RouteAgentController takes (the agent token guard's throttle check and
  * token look-up, the same validation pipes, RoutesService.poll): anything else (no token, an
- * unknown one, a throttled client, a query that does not validate, an error) is passed on to that
+ * unknown one, a throttled client, a query that does not validate) is passed on to that
  * controller, which answers it as it always did. So the contract, its errors and its OpenAPI
  * description stay the controller's.
  */
@@ -46,7 +46,13 @@ export function agentRoutesFastPath(app: INestApplication): (req: Request, res: 
     } catch {
       return false;
     }
-    res.status(200).json(await routes.agentPoll(target, q, req.headers['x-agent-version'] as string | undefined));
+    // Past validation the request is this handler's: an error is answered here, as the API's filter
+    // answers it, not handed on (the controller would record the report and wait a second time).
+    try {
+      res.status(200).json(await routes.agentPoll(target, q, req.headers['x-agent-version'] as string | undefined));
+    } catch (err) {
+      if (!res.headersSent) sendError(req, res, err);
+    }
     return true;
   }
 
