@@ -4,8 +4,11 @@
 // Run (root; PostgreSQL and Redis running for the product leg; iperf3 from Debian's package):
 //   npx tsc -p tsconfig.build.json && node dist/bench/dataplane.js > dataplane.json
 //
-// Prints ONE JSON object on stdout; progress goes to stderr. Every figure is one TCP stream of
-// iperf3 for BENCH_SECONDS (10), the receiver's rate, best of BENCH_REPEATS (2). Paths:
+// Prints ONE JSON object on stdout; progress goes to stderr. Every run is one TCP stream of iperf3
+// for BENCH_SECONDS (10), the receiver's rate. The product's tunnels are set up first and held;
+// then BENCH_REPEATS (3) rounds each run every path of a proposal once, one after the other (the
+// order reversed every other round), so that a load moving under the bench moves under every path
+// alike. A figure is the median of its rounds (`best` and `runs` beside it). Paths:
 //  - veth: host A -> router A -> router B -> host B, plain routing (four namespaces, no IPsec);
 //  - bare/<esp>: the same namespaces with a charon in each router (the gateway's own plugin list
 //    and libipsec, connections loaded with swanctl), one per ESP proposal of BENCH_BARE_ESP
@@ -19,8 +22,9 @@
 //    from the downloaded remote config -> the site's host, one tunnel (and site) per ESP proposal of
 //    BENCH_PRODUCT_ESP (the same as BENCH_BARE_ESP by default; aes128-sha1 is the default IPsec
 //    policy, aes128gcm16 a policy with encryptionAlgorithm aes128gcm16), unless BENCH_SKIP_PRODUCT=1.
-// ratio = product / bare with the same ESP proposal (ratio.productOverBare is the default
-// proposal's, ratio.perProposal each one's; ratio.sameNetwork the same against bareThroughRouter).
+// ratio = product / bare with the same ESP proposal, the median of the rounds' ratios (each round's
+// in ratio.perRound; ratio.productOverBare is the default proposal's, ratio.perProposal each
+// one's; ratio.sameNetwork the same against bareThroughRouter).
 // Also: the load average, each charon's CPU share and its CPU per 100 MB carried (cpuMsPer100MB:
 // what a core pays per byte, which load on a shared machine disturbs less than the rate does), and
 // its threads' context switches per TUN packet (switchesPerTunPacket: what that cost follows).
@@ -39,7 +43,7 @@ import { checkBuild } from './support/server';
 
 const env = process.env;
 const SECONDS = num('BENCH_SECONDS', 10);
-const REPEATS = num('BENCH_REPEATS', 2);
+const REPEATS = num('BENCH_REPEATS', 3);
 const BARE_ESP = (env.BENCH_BARE_ESP ?? 'aes128-sha1,aes128gcm16').split(',').filter(Boolean);
 const PRODUCT_ESP = (env.BENCH_PRODUCT_ESP ?? BARE_ESP.join(',')).split(',').filter(Boolean);
 const DEFAULT_ESP = 'aes128-sha1';
@@ -72,12 +76,12 @@ function ensureIperf(): void {
 }
 
 /** One iperf3 TCP stream from `clientNs` to `server` (an iperf3 -s runs in `serverNs`); bits/s and bytes received. */
-async function iperf(clientNs: string, serverNs: string, server: string): Promise<{ bps: number; bytes: number; mss?: number }> {
+async function iperf(clientNs: string, serverNs: string, server: string, clientArgs: string[] = []): Promise<{ bps: number; bytes: number; mss?: number }> {
   const srv = spawn('ip', ['netns', 'exec', serverNs, 'iperf3', '-s', '-1', '-B', server], { stdio: 'ignore' });
   children.push(srv);
   await sleep(300);
   try {
-    const out = inNs(clientNs, ['iperf3', '-c', server, '-t', String(SECONDS), '-J']);
+    const out = inNs(clientNs, ['iperf3', '-c', server, '-t', String(SECONDS), '-J', ...clientArgs]);
     const result = JSON.parse(out) as {
       start?: { tcp_mss_default?: number };
       end?: { sum_received?: { bits_per_second?: number; bytes?: number } };
@@ -90,16 +94,35 @@ async function iperf(clientNs: string, serverNs: string, server: string): Promis
   }
 }
 
+/** One iperf3 stream with what the charons and the TUN did meanwhile. */
+interface Run {
+  bps: number;
+  bytes: number;
+  mss?: number;
+  wall: number;
+  /** Per role: CPU seconds and context switches of the charon during the stream. */
+  cpu: Record<string, number | null>;
+  switches: Record<string, number | null>;
+  tun?: { packets: number; bytes: number };
+  cores: Record<string, number>;
+  /** CPU seconds of other processes of interest (the product's worker and API) during the stream. */
+  othersCpu: Record<string, number | null>;
+}
+
 interface Figure {
+  /** The median of the rounds' rates (Mbit/s): what the ratios use. */
   mbitPerSecond: number;
+  best: number;
   runs: number[];
-  /** Per charon (by role): its CPU share over the repeats (100 = one core) and CPU ms per 100 MB carried. */
+  /** Per charon (by role): its CPU share over the runs (100 = one core) and CPU ms per 100 MB carried. */
   charons?: Record<string, { cpuPercent: number | null; cpuMsPer100MB: number | null; switchesPerTunPacket?: number }>;
   /** The sender's TCP MSS (iperf3) and the packets libipsec's TUN device on the sending side took: how big a packet each ESP packet carried. */
   senderMss?: number;
   tun?: { packets: number; bytesPerPacket: number };
-  /** Cores each command name used meanwhile on the whole machine (other runs included): who competed. */
+  /** Cores each command name used meanwhile on the whole machine (other runs included), mean of the runs: who competed. */
   coresByCommand?: Record<string, number>;
+  /** The product's own processes' share of a core meanwhile (100 = one core): what they took from the charons. */
+  productProcessesCpuPercent?: Record<string, number | null>;
 }
 
 /** CPU seconds (user + system) of every process on the machine so far, summed by command name. */
@@ -143,61 +166,96 @@ function linkCounters(ns: string, dev: string): { packets: number; bytes: number
   }
 }
 
-/**
- * Best of REPEATS iperf3 runs; with `charons` (role -> pid), each one's CPU over all the runs:
- * the share of a core and the CPU ms it spent per 100 MB the runs carried.
- */
-async function best(
+/** One stream of `run`; with `charons` (role -> pid) their CPU and context switches, with `tun` its packets. */
+async function measureRun(
   what: string,
   run: () => Promise<{ bps: number; bytes: number; mss?: number }>,
   charons: Record<string, number | null> = {},
   tun?: { ns: string; dev: string },
-): Promise<Figure> {
-  const runs: number[] = [];
-  const before = Object.fromEntries(Object.entries(charons).map(([role, pid]) => [role, cpuSeconds(pid)]));
-  const switchesBefore = Object.fromEntries(Object.entries(charons).map(([role, pid]) => [role, contextSwitches(pid)]));
+  others: Record<string, number | null> = {},
+): Promise<Run> {
+  const roles = Object.entries(charons);
+  const othersBefore = Object.entries(others).map(([, pid]) => cpuSeconds(pid));
+  const cpuBefore = roles.map(([, pid]) => cpuSeconds(pid));
+  const switchesBefore = roles.map(([, pid]) => contextSwitches(pid));
   const tunBefore = tun ? linkCounters(tun.ns, tun.dev) : null;
   const machineBefore = cpuByCommand();
   const t0 = Date.now();
-  let bytes = 0;
-  let mss: number | undefined;
-  for (let i = 0; i < REPEATS; i++) {
-    const r = await run();
-    runs.push(round(r.bps / 1e6, 1));
-    bytes += r.bytes;
-    mss = r.mss ?? mss;
-  }
-  const tunAfter = tun ? linkCounters(tun.ns, tun.dev) : null;
-  const tunUse =
-    tunBefore && tunAfter && tunAfter.packets > tunBefore.packets
-      ? { packets: tunAfter.packets - tunBefore.packets, bytesPerPacket: round((tunAfter.bytes - tunBefore.bytes) / (tunAfter.packets - tunBefore.packets), 0) }
-      : undefined;
+  const r = await run();
   const wall = (Date.now() - t0) / 1000;
+  const tunAfter = tun ? linkCounters(tun.ns, tun.dev) : null;
   // Exited processes (iperf3) drop out of the snapshot: this is who else was running meanwhile.
-  const machineCores = cpuShares(machineBefore, cpuByCommand(), wall);
-  const usage: Figure['charons'] = {};
-  for (const [role, pid] of Object.entries(charons)) {
-    const [b, a] = [before[role], cpuSeconds(pid)];
-    const cpu = b === null || a === null ? null : a - b;
-    const [sb, sa] = [switchesBefore[role], contextSwitches(pid)];
-    usage[role] = {
+  const cores = cpuShares(machineBefore, cpuByCommand(), wall);
+  const delta = (a: number | null, b: number | null) => (a === null || b === null ? null : b - a);
+  const out: Run = {
+    ...r,
+    wall,
+    cpu: Object.fromEntries(roles.map(([role, pid], i) => [role, delta(cpuBefore[i], cpuSeconds(pid))])),
+    switches: Object.fromEntries(roles.map(([role, pid], i) => [role, delta(switchesBefore[i], contextSwitches(pid))])),
+    ...(tunBefore && tunAfter ? { tun: { packets: tunAfter.packets - tunBefore.packets, bytes: tunAfter.bytes - tunBefore.bytes } } : {}),
+    cores,
+    othersCpu: Object.fromEntries(Object.entries(others).map(([role, pid], i) => [role, delta(othersBefore[i], cpuSeconds(pid))])),
+  };
+  const cpuText = roles
+    .map(([role]) => {
+      const c = out.cpu[role];
+      const sw = out.switches[role];
+      const perPacket = sw !== null && out.tun?.packets ? round(sw / out.tun.packets, 2) : '-';
+      return `${role} ${c === null ? '-' : round((100 * c) / wall, 0)}% ${c === null || !r.bytes ? '-' : round((c * 1000) / (r.bytes / 1e8), 0)} ms/100MB ${perPacket} switches/TUN packet`;
+    })
+    .join(', ');
+  const othersText = Object.entries(out.othersCpu)
+    .map(([role, c]) => `${role} ${c === null ? '-' : round((100 * c) / wall, 1)}%`)
+    .join(', ');
+  log(
+    `${what}: ${round(r.bps / 1e6, 1)} Mbit/s${cpuText ? ` (${cpuText})` : ''}${othersText ? `; ${othersText}` : ''}; cores by command: ${JSON.stringify(cores)}`,
+  );
+  return out;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** The runs of one path, summed: median and best rate, each charon's CPU per byte over all of them. */
+function summarize(runs: Run[]): Figure {
+  const rates = runs.map((r) => round(r.bps / 1e6, 1));
+  const bytes = runs.reduce((a, r) => a + r.bytes, 0);
+  const wall = runs.reduce((a, r) => a + r.wall, 0);
+  const tunPackets = runs.every((r) => r.tun) ? runs.reduce((a, r) => a + r.tun!.packets, 0) : 0;
+  const tunBytes = runs.reduce((a, r) => a + (r.tun?.bytes ?? 0), 0);
+  const roles = Object.keys(runs[0]?.cpu ?? {});
+  const sum = (xs: (number | null)[]) => (xs.some((x) => x === null) ? null : xs.reduce<number>((a, x) => a + (x as number), 0));
+  const charons: Figure['charons'] = {};
+  for (const role of roles) {
+    const cpu = sum(runs.map((r) => r.cpu[role]));
+    const sw = sum(runs.map((r) => r.switches[role]));
+    charons[role] = {
       cpuPercent: cpu === null ? null : round((100 * cpu) / wall, 0),
       cpuMsPer100MB: cpu === null || bytes === 0 ? null : round((cpu * 1000) / (bytes / 1e8), 0),
-      ...(sb !== null && sa !== null && tunUse ? { switchesPerTunPacket: round((sa - sb) / tunUse.packets, 2) } : {}),
+      ...(sw !== null && tunPackets ? { switchesPerTunPacket: round(sw / tunPackets, 2) } : {}),
     };
   }
-  const cpuText = Object.entries(usage)
-    .map(([role, u]) => `${role} ${u.cpuPercent}% ${u.cpuMsPer100MB} ms/100MB ${u.switchesPerTunPacket ?? '-'} switches/TUN packet`)
-    .join(', ');
-  const tunText = tunUse ? `, TUN ${tunUse.packets} packets of ${tunUse.bytesPerPacket} B on average, MSS ${mss}` : '';
-  log(`${what}: ${runs.join(', ')} Mbit/s${cpuText ? ` (${cpuText}${tunText})` : ''}; cores by command: ${JSON.stringify(machineCores)}`);
+  const cores: Record<string, number> = {};
+  for (const r of runs) for (const [comm, c] of Object.entries(r.cores)) cores[comm] = (cores[comm] ?? 0) + c / runs.length;
+  const mss = runs.find((r) => r.mss)?.mss;
+  const others = Object.keys(runs[0]?.othersCpu ?? {});
+  const othersCpu = Object.fromEntries(
+    others.map((role) => {
+      const cpu = sum(runs.map((r) => r.othersCpu[role]));
+      return [role, cpu === null ? null : round((100 * cpu) / wall, 1)];
+    }),
+  );
   return {
-    mbitPerSecond: Math.max(...runs),
-    runs,
-    ...(Object.keys(charons).length ? { charons: usage } : {}),
+    mbitPerSecond: round(median(rates), 1),
+    best: Math.max(...rates),
+    runs: rates,
+    ...(roles.length ? { charons } : {}),
     ...(mss ? { senderMss: mss } : {}),
-    ...(tunUse ? { tun: tunUse } : {}),
-    coresByCommand: machineCores,
+    ...(tunPackets ? { tun: { packets: tunPackets, bytesPerPacket: round(tunBytes / tunPackets, 0) } } : {}),
+    coresByCommand: Object.fromEntries(Object.entries(cores).map(([k, v]) => [k, round(v, 2)])),
+    ...(others.length ? { productProcessesCpuPercent: othersCpu } : {}),
   };
 }
 
@@ -359,30 +417,26 @@ function contextSwitches(pid: number | null): number | null {
   }
 }
 
-/** Each proposal over each network, the two networks one after the other (load drifts less between them). */
-async function measureBare(): Promise<Record<BareNetwork, Record<string, Figure>>> {
-  const out: Record<BareNetwork, Record<string, Figure>> = { direct: {}, throughRouter: {} };
-  for (const [esp, network] of BARE_ESP.flatMap((e) => (Object.keys(BARE_NETWORKS) as BareNetwork[]).map((n) => [e, n] as const))) {
-    const a = await startBareCharon(NS.routerA, 'a');
-    const b = await startBareCharon(NS.routerB, 'b');
-    try {
-      loadBareConnection(a, 'a', esp, network);
-      loadBareConnection(b, 'b', esp, network);
-      sh('swanctl', ['--initiate', '--child', 'dp', '--uri', a.uri, '--timeout', '10']);
-      out[network][esp] = await best(
-        `bare ${esp} (${network})`,
-        () => iperf(NS.hostA, NS.hostB, '10.202.0.10'),
-        { sender: a.pid(), receiver: b.pid() },
-        { ns: NS.routerA, dev: 'ipsec0' },
-      );
-    } finally {
-      for (const c of [a, b]) {
-        c.child.kill('SIGKILL');
-        await new Promise((r) => (c.child.exitCode !== null ? r(null) : c.child.once('exit', r)));
-      }
+/** One stream through a fresh bare charon pair with `esp` over `network` (started, initiated, stopped). */
+async function bareRun(esp: string, network: BareNetwork): Promise<Run> {
+  const a = await startBareCharon(NS.routerA, 'a');
+  const b = await startBareCharon(NS.routerB, 'b');
+  try {
+    loadBareConnection(a, 'a', esp, network);
+    loadBareConnection(b, 'b', esp, network);
+    sh('swanctl', ['--initiate', '--child', 'dp', '--uri', a.uri, '--timeout', '10']);
+    return await measureRun(
+      `bare ${esp} (${network})`,
+      () => iperf(NS.hostA, NS.hostB, '10.202.0.10'),
+      { sender: a.pid(), receiver: b.pid() },
+      { ns: NS.routerA, dev: 'ipsec0' },
+    );
+  } finally {
+    for (const c of [a, b]) {
+      c.child.kill('SIGKILL');
+      await new Promise((r) => (c.child.exitCode !== null ? r(null) : c.child.once('exit', r)));
     }
   }
-  return out;
 }
 
 /** The pid of the charon in a namespace (the lab site's, started by its starter), or null. */
@@ -398,89 +452,107 @@ function charonIn(ns: string): number | null {
   return null;
 }
 
-async function measureProduct(): Promise<Record<string, Figure & { esp: string }>> {
-  const prefix = `dp${tag.slice(0, 5)}`;
-  const product = new BenchProduct({ labPrefix: prefix, dirPrefix: 'dataplane-bench-', dbPrefix: 'vpn_bench_dp_' });
-  const out: Record<string, Figure & { esp: string }> = {};
-  try {
-    await product.start();
-    await product.startWorker();
-    const inv = product.inventory;
-    const vpc = inv.vpcs[0];
-    const eips = await product.ok('GET', '/api/v1/external-ips?limit=100');
-    const eip = eips.items.find((e: { boundTo?: unknown }) => !e.boundTo);
-    const gw = await product.ok('POST', '/api/v1/vpn-gateways', {
-      name: 'dp-gw',
-      machineTypeId: inv.machineType.id,
-      vpcId: vpc.id,
-      subnetId: vpc.subnets[0].id,
-      externalIpId: eip.id,
-      chargeType: 'hourly',
-    });
-    await product.waitFor(async () => (await product.ok('GET', `/api/v1/vpn-gateways/${gw.id}`)).resourceState === 'running', 60_000, 'gateway running');
-    const names = new LabNames(prefix);
-    const vm = names.instanceNamespace('vm-a1');
-    const gatewayCharon = () => {
-      try {
-        return Number(sh('cat', [join(product.gatewaysDir, gw.id, 'charon.pid')]).trim()) || null;
-      } catch {
-        return null;
-      }
-    };
-    // One tunnel and one lab site per proposal, on the same gateway, measured one after the other.
-    for (const [i, esp] of PRODUCT_ESP.entries()) {
-      if (!(esp in PRODUCT_POLICIES))
-        throw new Error(`BENCH_PRODUCT_ESP: no product IPsec policy known for '${esp}' (known: ${Object.keys(PRODUCT_POLICIES).join(', ')})`);
-      const policy = PRODUCT_POLICIES[esp];
-      const siteName = `dp${i}`;
-      const siteIp = `203.0.113.${77 + i}`;
-      const siteSubnet = `172.16.${77 + i}.0/24`;
-      const siteHostIp = `172.16.${77 + i}.10`;
-      const peer = await product.ok('POST', '/api/v1/peer-gateways', { name: `dp-site-${i}`, ipAddress: siteIp });
-      const tunnel = await product.ok('POST', '/api/v1/vpn-tunnels', {
-        name: `dp-${i}`,
-        gatewayId: gw.id,
-        peerId: peer.id,
-        localSubnetIds: [vpc.subnets[0].id],
-        remoteCidrs: [siteSubnet],
-        psk: 'dataplane.Bench-1',
-        ...(policy ? { ipsecPolicy: policy } : {}),
-      });
-      const download = await product.request('GET', `/api/v1/vpn-tunnels/${tunnel.id}/config?side=remote`);
-      const { conf, secrets } = splitConfigBundle(download.text);
-      await product.lab.addSite({ name: siteName, publicIp: siteIp, subnet: siteSubnet, conf, secrets });
-      await product.waitFor(
-        async () => (await product.ok('GET', `/api/v1/vpn-tunnels/${tunnel.id}`)).connectionState === 'connected',
-        60_000,
-        `tunnel ${esp} connected`,
-      );
-      await product.waitFor(
-        async () => {
-          try {
-            inNs(vm, ['ping', '-c', '1', '-W', '1', siteHostIp]);
-            return true;
-          } catch {
-            return false;
-          }
-        },
-        60_000,
-        `a ping from vm-a1 to the ${esp} site's host`,
-      );
-      const figure = await best(
-        `product ${esp}`,
-        () => iperf(vm, names.siteHostNamespace(siteName), siteHostIp),
-        {
-          gateway: gatewayCharon(),
-          site: charonIn(names.siteRouterNamespace(siteName)),
-        },
-        { ns: product.gatewayNamespace(gw.id), dev: 'ipsec0' },
-      );
-      out[esp] = { esp: policy ? `${esp} (IPsec policy ${JSON.stringify(policy)})` : `${esp} (the default IPsec policy)`, ...figure };
+interface ProductTunnel {
+  esp: string;
+  /** The policy the tunnel was created with, as the JSON says it. */
+  policy: string;
+  /** By path: one stream through the tunnel (`product`, and with BENCH_PRODUCT_VARIANTS=1 `productFromGateway`, `productReverse`). */
+  runs: Record<string, () => Promise<Run>>;
+}
+
+/**
+ * The product with one gateway and one tunnel (and lab site) per proposal of PRODUCT_ESP, every
+ * tunnel connected and pinged, held up for the rounds: each `run` is one stream through it.
+ */
+async function setUpProduct(product: BenchProduct, labPrefix: string): Promise<ProductTunnel[]> {
+  const out: ProductTunnel[] = [];
+  await product.start();
+  await product.startWorker();
+  const inv = product.inventory;
+  const vpc = inv.vpcs[0];
+  const eips = await product.ok('GET', '/api/v1/external-ips?limit=100');
+  const eip = eips.items.find((e: { boundTo?: unknown }) => !e.boundTo);
+  const gw = await product.ok('POST', '/api/v1/vpn-gateways', {
+    name: 'dp-gw',
+    machineTypeId: inv.machineType.id,
+    vpcId: vpc.id,
+    subnetId: vpc.subnets[0].id,
+    externalIpId: eip.id,
+    chargeType: 'hourly',
+  });
+  await product.waitFor(async () => (await product.ok('GET', `/api/v1/vpn-gateways/${gw.id}`)).resourceState === 'running', 60_000, 'gateway running');
+  const names = new LabNames(labPrefix);
+  const vm = names.instanceNamespace('vm-a1');
+  const gatewayCharon = () => {
+    try {
+      return Number(sh('cat', [join(product.gatewaysDir, gw.id, 'charon.pid')]).trim()) || null;
+    } catch {
+      return null;
     }
-    return out;
-  } finally {
-    await product.stop();
+  };
+  // One tunnel and one lab site per proposal, on the same gateway, all held up for the rounds.
+  for (const [i, esp] of PRODUCT_ESP.entries()) {
+    if (!(esp in PRODUCT_POLICIES))
+      throw new Error(`BENCH_PRODUCT_ESP: no product IPsec policy known for '${esp}' (known: ${Object.keys(PRODUCT_POLICIES).join(', ')})`);
+    const policy = PRODUCT_POLICIES[esp];
+    const siteName = `dp${i}`;
+    const siteIp = `203.0.113.${77 + i}`;
+    const siteSubnet = `172.16.${77 + i}.0/24`;
+    const siteHostIp = `172.16.${77 + i}.10`;
+    const peer = await product.ok('POST', '/api/v1/peer-gateways', { name: `dp-site-${i}`, ipAddress: siteIp });
+    const tunnel = await product.ok('POST', '/api/v1/vpn-tunnels', {
+      name: `dp-${i}`,
+      gatewayId: gw.id,
+      peerId: peer.id,
+      localSubnetIds: [vpc.subnets[0].id],
+      remoteCidrs: [siteSubnet],
+      psk: 'dataplane.Bench-1',
+      ...(policy ? { ipsecPolicy: policy } : {}),
+    });
+    const download = await product.request('GET', `/api/v1/vpn-tunnels/${tunnel.id}/config?side=remote`);
+    const { conf, secrets } = splitConfigBundle(download.text);
+    await product.lab.addSite({ name: siteName, publicIp: siteIp, subnet: siteSubnet, conf, secrets });
+    await product.waitFor(
+      async () => (await product.ok('GET', `/api/v1/vpn-tunnels/${tunnel.id}`)).connectionState === 'connected',
+      60_000,
+      `tunnel ${esp} connected`,
+    );
+    await product.waitFor(
+      async () => {
+        try {
+          inNs(vm, ['ping', '-c', '1', '-W', '1', siteHostIp]);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      60_000,
+      `a ping from vm-a1 to the ${esp} site's host`,
+    );
+    const gatewayCharonAndSite = () => ({ gateway: gatewayCharon(), site: charonIn(names.siteRouterNamespace(siteName)) });
+    const tun = { ns: product.gatewayNamespace(gw.id), dev: 'ipsec0' };
+    const productProcesses = () => ({ worker: product.workerPid, api: product.apiPid });
+    const stream =
+      (what: string, clientArgs: string[], clientNs = vm) =>
+      () =>
+        measureRun(what, () => iperf(clientNs, names.siteHostNamespace(siteName), siteHostIp, clientArgs), gatewayCharonAndSite(), tun, productProcesses());
+    out.push({
+      esp,
+      policy: policy ? `${esp} (IPsec policy ${JSON.stringify(policy)})` : `${esp} (the default IPsec policy)`,
+      runs: {
+        product: stream(`product ${esp}`, []),
+        // Diagnostics: without the VPC hop (from the gateway's own address in the subnet), and
+        // the other way round (the site's host sends, the gateway's charon receives).
+        ...(env.BENCH_PRODUCT_VARIANTS === '1'
+          ? {
+              productFromGateway: stream(`product ${esp} from the gateway`, ['-B', gw.privateIp], product.gatewayNamespace(gw.id)),
+              productReverse: stream(`product ${esp} reversed`, ['-R']),
+            }
+          : {}),
+      },
+    });
   }
+  return out;
 }
 
 async function main(): Promise<void> {
@@ -494,14 +566,52 @@ async function main(): Promise<void> {
     seconds: SECONDS,
     repeats: REPEATS,
   };
+  const prefix = `dp${tag.slice(0, 5)}`;
+  const product = env.BENCH_SKIP_PRODUCT === '1' ? null : new BenchProduct({ labPrefix: prefix, dirPrefix: 'dataplane-bench-', dbPrefix: 'vpn_bench_dp_' });
+  const runs = new Map<string, Run[]>();
+  const add = (path: string, r: Run) => runs.set(path, [...(runs.get(path) ?? []), r]);
   try {
     buildNamespaces();
     plainRoutes('add');
-    out.veth = await best('veth', () => iperf(NS.hostA, NS.hostB, '10.202.0.10'));
+    out.veth = summarize([await measureRun('veth', () => iperf(NS.hostA, NS.hostB, '10.202.0.10'))]);
     plainRoutes('del');
-    const bare = await measureBare();
-    out.bare = bare.direct;
-    out.bareThroughRouter = bare.throughRouter;
+    const tunnels = product ? await setUpProduct(product, prefix) : [];
+    // Interleaved rounds: every path of a proposal once per round, the order reversed every other
+    // round, so that the load moving under a run moves under every path alike and each round's
+    // ratio compares streams measured within the same minute.
+    for (let round_ = 0; round_ < REPEATS; round_++) {
+      for (const esp of [...new Set([...BARE_ESP, ...PRODUCT_ESP])]) {
+        const legs: [string, () => Promise<Run>][] = [];
+        if (BARE_ESP.includes(esp)) for (const n of Object.keys(BARE_NETWORKS) as BareNetwork[]) legs.push([`${n}/${esp}`, () => bareRun(esp, n)]);
+        const tunnel = tunnels.find((t) => t.esp === esp);
+        if (tunnel) for (const [kind, run] of Object.entries(tunnel.runs)) legs.push([`${kind}/${esp}`, run]);
+        if (round_ % 2) legs.reverse();
+        for (const [path, leg] of legs) add(path, await leg());
+      }
+    }
+    const figures = (kind: string) =>
+      Object.fromEntries([...runs].filter(([path]) => path.startsWith(`${kind}/`)).map(([path, r]) => [path.slice(kind.length + 1), summarize(r)]));
+    out.bare = figures('direct');
+    out.bareThroughRouter = figures('throughRouter');
+    if (product) {
+      const productFigures = figures('product');
+      out.product = Object.fromEntries(tunnels.map((t) => [t.esp, { esp: t.policy, ...productFigures[t.esp] }]));
+      for (const kind of ['productFromGateway', 'productReverse']) if ([...runs.keys()].some((k) => k.startsWith(`${kind}/`))) out[kind] = figures(kind);
+      /** Per proposal: the median of the rounds' product / bare ratios, and each round's. */
+      const ratios = (kind: string) => {
+        const perProposal: Record<string, number> = {};
+        const perRound: Record<string, number[]> = {};
+        for (const t of tunnels) {
+          const bare = runs.get(`${kind}/${t.esp}`);
+          const prod = runs.get(`product/${t.esp}`);
+          if (!bare || !prod) continue;
+          perRound[t.esp] = prod.map((p, i) => round(p.bps / bare[i].bps, 2));
+          perProposal[t.esp] = round(median(perRound[t.esp]), 2);
+        }
+        return { productOverBare: perProposal[DEFAULT_ESP] ?? null, perProposal, perRound };
+      };
+      out.ratio = { ...ratios('direct'), target: TARGET_RATIO, sameNetwork: ratios('throughRouter') };
+    }
   } finally {
     for (const c of children) c.kill('SIGKILL');
     for (const ns of Object.values(NS)) {
@@ -512,20 +622,7 @@ async function main(): Promise<void> {
       }
     }
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  }
-  if (env.BENCH_SKIP_PRODUCT !== '1') {
-    const product = await measureProduct();
-    out.product = product;
-    const ratios = (bare: Record<string, Figure>) => {
-      const perProposal: Record<string, number> = {};
-      for (const esp of Object.keys(product)) if (bare[esp]) perProposal[esp] = round(product[esp].mbitPerSecond / bare[esp].mbitPerSecond, 2);
-      return { productOverBare: perProposal[DEFAULT_ESP] ?? null, perProposal };
-    };
-    out.ratio = {
-      ...ratios(out.bare as Record<string, Figure>),
-      target: TARGET_RATIO,
-      sameNetwork: ratios(out.bareThroughRouter as Record<string, Figure>),
-    };
+    await product?.stop();
   }
   out.machine = { ...(out.machine as object), loadAvg1mAtEnd: round(loadavg()[0], 2) };
   process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
