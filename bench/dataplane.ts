@@ -28,6 +28,11 @@
 // Also: the load average, each charon's CPU share and its CPU per 100 MB carried (cpuMsPer100MB:
 // what a core pays per byte, which load on a shared machine disturbs less than the rate does), and
 // its threads' context switches per TUN packet (switchesPerTunPacket: what that cost follows).
+// Diagnostics (off by default): BENCH_PRODUCT_VARIANTS=1 (above); BENCH_PRODUCT_RESPONSE_ONLY=1
+// creates the tunnels response-only (the gateway never initiates: one IKE_SA and one CHILD_SA per
+// tunnel instead of the two a both-ends initiation leaves); BENCH_SYSCALLS=1 counts each charon's
+// system calls by name during every stream (`perf stat` on syscall tracepoints) and logs them per
+// TUN packet: futex calls per packet are how often libipsec's queues handed a packet to a sleeping thread.
 // Exit status 0 measured (the 90 % target is reported, not enforced), 1 failure.
 import { ChildProcess, execFileSync, spawn } from 'child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
@@ -166,6 +171,46 @@ function linkCounters(ns: string, dev: string): { packets: number; bytes: number
   }
 }
 
+const TRACED_SYSCALLS = [
+  'futex',
+  'poll',
+  'ppoll',
+  'select',
+  'pselect6',
+  'epoll_wait',
+  'read',
+  'write',
+  'readv',
+  'writev',
+  'recvfrom',
+  'recvmsg',
+  'sendto',
+  'sendmsg',
+  'ioctl',
+];
+
+/** BENCH_SYSCALLS=1 (diagnostic): counts a process's system calls by name with `perf stat` while a stream runs. */
+function startSyscallCount(role: string, pid: number | null): { stop: () => Promise<Record<string, number>> } | null {
+  if (!pid) return null;
+  const file = join(tmpdir(), `dataplane-syscalls-${tag}-${role}.csv`);
+  const events = TRACED_SYSCALLS.map((n) => `syscalls:sys_enter_${n}`).join(',');
+  const p = spawn('perf', ['stat', '-x', ',', '-o', file, '-e', events, '-p', String(pid)], { stdio: 'ignore' });
+  return {
+    stop: async () => {
+      p.kill('SIGINT');
+      await new Promise((r) => (p.exitCode !== null ? r(null) : p.once('exit', r)));
+      const counts: Record<string, number> = {};
+      for (const line of readFileSync(file, 'utf8').split('\n')) {
+        const [value, , event] = line.split(',');
+        const m = /sys_enter_(\w+)/.exec(event ?? '');
+        if (m && /^\d+$/.test(value)) counts[m[1]] = Number(value);
+      }
+      rmSync(file, { force: true });
+      return counts;
+    },
+  };
+}
+
 /** One stream of `run`; with `charons` (role -> pid) their CPU and context switches, with `tun` its packets. */
 async function measureRun(
   what: string,
@@ -180,8 +225,10 @@ async function measureRun(
   const switchesBefore = roles.map(([, pid]) => contextSwitches(pid));
   const tunBefore = tun ? linkCounters(tun.ns, tun.dev) : null;
   const machineBefore = cpuByCommand();
+  const tracers = env.BENCH_SYSCALLS === '1' ? roles.map(([role, pid]) => startSyscallCount(role, pid)) : [];
   const t0 = Date.now();
   const r = await run();
+  const syscalls = await Promise.all(tracers.map((t) => t?.stop()));
   const wall = (Date.now() - t0) / 1000;
   const tunAfter = tun ? linkCounters(tun.ns, tun.dev) : null;
   // Exited processes (iperf3) drop out of the snapshot: this is who else was running meanwhile.
@@ -204,6 +251,16 @@ async function measureRun(
       return `${role} ${c === null ? '-' : round((100 * c) / wall, 0)}% ${c === null || !r.bytes ? '-' : round((c * 1000) / (r.bytes / 1e8), 0)} ms/100MB ${perPacket} switches/TUN packet`;
     })
     .join(', ');
+  for (const [i, [role]] of roles.entries()) {
+    const counts = syscalls[i];
+    if (!counts || !out.tun?.packets) continue;
+    const perPacket = Object.entries(counts)
+      .filter(([, n]) => n > 0)
+      .sort((a, b) => b[1] - a[1])
+      .map(([name, n]) => `${name} ${round(n / out.tun!.packets, 2)}`)
+      .join(', ');
+    log(`  ${role}: syscalls per TUN packet: ${perPacket}`);
+  }
   const othersText = Object.entries(out.othersCpu)
     .map(([role, c]) => `${role} ${c === null ? '-' : round((100 * c) / wall, 1)}%`)
     .join(', ');
@@ -507,6 +564,7 @@ async function setUpProduct(product: BenchProduct, labPrefix: string): Promise<P
       localSubnetIds: [vpc.subnets[0].id],
       remoteCidrs: [siteSubnet],
       psk: 'dataplane.Bench-1',
+      ...(env.BENCH_PRODUCT_RESPONSE_ONLY === '1' ? { initiatorMode: 'response-only' } : {}),
       ...(policy ? { ipsecPolicy: policy } : {}),
     });
     const download = await product.request('GET', `/api/v1/vpn-tunnels/${tunnel.id}/config?side=remote`);
