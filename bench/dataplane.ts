@@ -412,8 +412,14 @@ type BareNetwork = keyof typeof BARE_NETWORKS;
 
 function loadBareConnection(c: BareCharon, side: 'a' | 'b', esp: string, network: BareNetwork): void {
   const [ipA, ipB] = BARE_NETWORKS[network];
+  loadBareConnectionAt(c, side, esp, { ipA, ipB, subnetA: '10.201.0.0/24', subnetB: '10.202.0.0/24' });
+}
+
+/** The bare pair's connection between any two addresses and subnets (side a initiates). */
+function loadBareConnectionAt(c: BareCharon, side: 'a' | 'b', esp: string, at: { ipA: string; ipB: string; subnetA: string; subnetB: string }): void {
+  const { ipA, ipB } = at;
   const [me, peer] = side === 'a' ? [ipA, ipB] : [ipB, ipA];
-  const [mine, theirs] = side === 'a' ? ['10.201.0.0/24', '10.202.0.0/24'] : ['10.202.0.0/24', '10.201.0.0/24'];
+  const [mine, theirs] = side === 'a' ? [at.subnetA, at.subnetB] : [at.subnetB, at.subnetA];
   const file = join(c.dir, 'swanctl.conf');
   writeFileSync(
     file,
@@ -513,6 +519,12 @@ interface ProductTunnel {
   esp: string;
   /** The policy the tunnel was created with, as the JSON says it. */
   policy: string;
+  /**
+   * BENCH_BARE_IN_PRODUCT=1 (diagnostic, destructive, run last): stops the worker, the gateway's
+   * and the site's charons, starts the bare pair's charons in their namespaces with the bare
+   * connection between the same addresses and subnets, and returns a stream through them.
+   */
+  swapToBare?: () => Promise<() => Promise<Run>>;
   /** By path: one stream through the tunnel (`product`, and with BENCH_PRODUCT_VARIANTS=1 `productFromGateway`, `productReverse`). */
   runs: Record<string, () => Promise<Run>>;
 }
@@ -594,8 +606,40 @@ async function setUpProduct(product: BenchProduct, labPrefix: string): Promise<P
       (what: string, clientArgs: string[], clientNs = vm) =>
       () =>
         measureRun(what, () => iperf(clientNs, names.siteHostNamespace(siteName), siteHostIp, clientArgs), gatewayCharonAndSite(), tun, productProcesses());
+    const swapToBare = async () => {
+      product.killWorker('SIGKILL');
+      const site = charonIn(names.siteRouterNamespace(siteName));
+      // The site's starter restarts a charon that dies: it goes first.
+      const starter = site ? Number(readFileSync(`/proc/${site}/stat`, 'utf8').split(') ')[1].split(' ')[1]) : null;
+      for (const pid of [starter, site, gatewayCharon()]) {
+        try {
+          if (pid) process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
+      await sleep(1000);
+      const a = await startBareCharon(product.gatewayNamespace(gw.id), 'a');
+      const b = await startBareCharon(names.siteRouterNamespace(siteName), 'b');
+      const at = { ipA: eip.address as string, ipB: siteIp, subnetA: vpc.subnets[0].cidr as string, subnetB: siteSubnet };
+      loadBareConnectionAt(a, 'a', esp, at);
+      loadBareConnectionAt(b, 'b', esp, at);
+      sh('swanctl', ['--initiate', '--child', 'dp', '--uri', a.uri, '--timeout', '10']);
+      // The product's routes into its TUN went with its charon; the bare pair's own go to table 220.
+      // The VPC's traffic (iif of the subnet) is looked up in the gateway's table 252, whose default is unreachable.
+      sh('ip', ['-n', product.gatewayNamespace(gw.id), 'route', 'replace', siteSubnet, 'dev', 'ipsec0', 'table', '252']);
+      sh('ip', ['-n', names.siteRouterNamespace(siteName), 'route', 'replace', at.subnetA, 'dev', 'ipsec0']);
+      return () =>
+        measureRun(
+          `bare charons in the product's namespaces ${esp}`,
+          () => iperf(vm, names.siteHostNamespace(siteName), siteHostIp),
+          { gateway: a.pid(), site: b.pid() },
+          tun,
+        );
+    };
     out.push({
       esp,
+      ...(env.BENCH_BARE_IN_PRODUCT === '1' ? { swapToBare } : {}),
       policy: policy ? `${esp} (IPsec policy ${JSON.stringify(policy)})` : `${esp} (the default IPsec policy)`,
       runs: {
         product: stream(`product ${esp}`, []),
@@ -647,6 +691,14 @@ async function main(): Promise<void> {
         for (const [path, leg] of legs) add(path, await leg());
       }
     }
+    const swap = tunnels.find((t) => t.swapToBare && t.esp === DEFAULT_ESP) ?? tunnels.find((t) => t.swapToBare);
+    if (swap?.swapToBare) {
+      const run = await swap.swapToBare();
+      for (let i = 0; i < REPEATS; i++) {
+        add(`bareInProduct/${swap.esp}`, await run());
+        add(`direct/${swap.esp}`, await bareRun(swap.esp, 'direct'));
+      }
+    }
     const figures = (kind: string) =>
       Object.fromEntries([...runs].filter(([path]) => path.startsWith(`${kind}/`)).map(([path, r]) => [path.slice(kind.length + 1), summarize(r)]));
     out.bare = figures('direct');
@@ -654,7 +706,8 @@ async function main(): Promise<void> {
     if (product) {
       const productFigures = figures('product');
       out.product = Object.fromEntries(tunnels.map((t) => [t.esp, { esp: t.policy, ...productFigures[t.esp] }]));
-      for (const kind of ['productFromGateway', 'productReverse']) if ([...runs.keys()].some((k) => k.startsWith(`${kind}/`))) out[kind] = figures(kind);
+      for (const kind of ['productFromGateway', 'productReverse', 'bareInProduct'])
+        if ([...runs.keys()].some((k) => k.startsWith(`${kind}/`))) out[kind] = figures(kind);
       /** Per proposal: the median of the rounds' product / bare ratios, and each round's. */
       const ratios = (kind: string) => {
         const perProposal: Record<string, number> = {};
