@@ -11,7 +11,8 @@
 // alike. A figure is the median of its rounds (`best` and `runs` beside it). Paths:
 //  - veth: host A -> router A -> router B -> host B, plain routing (four namespaces, no IPsec);
 //  - bare/<esp>: the same namespaces with a charon in each router (the gateway's own plugin list
-//    and libipsec, connections loaded with swanctl), one per ESP proposal of BENCH_BARE_ESP
+//    and libipsec, connections loaded with swanctl, each charon in a session of its own as a
+//    daemon runs), one per ESP proposal of BENCH_BARE_ESP
 //    ("aes128-sha1,aes128gcm16"), their ESP-in-UDP on one veth between the routers;
 //  - bareThroughRouter/<esp>: the same pair with its ESP-in-UDP routed through a fifth namespace
 //    built like the lab's internet (a bridge holding each public /24's .1, forwarding between them),
@@ -37,9 +38,9 @@
 import { ChildProcess, execFileSync, spawn } from 'child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { cpus, loadavg, tmpdir } from 'os';
-import { join } from 'path';
+import { basename, dirname, join } from 'path';
 import { splitConfigBundle } from '../lab/config-bundle';
-import { charonPlugins } from '../src/negotiation/host/charon-config';
+import { charonPaths, charonPlugins, renderCharonConf } from '../src/negotiation/host/charon-config';
 import { LabNames } from '../lab/lab-names';
 import { BenchProduct } from './support/bench-product';
 import { num } from './support/bench-env';
@@ -364,14 +365,28 @@ interface BareCharon {
   pid: () => number | null;
 }
 
-async function startBareCharon(ns: string, side: 'a' | 'b'): Promise<BareCharon> {
+/**
+ * BENCH_BARE_VARIANTS (diagnostic, comma-separated), extra bare paths on the one veth:
+ * `gatewayConf` runs the sending charon with the gateway's own rendered strongswan.conf
+ * (renderCharonConf: threads, retransmission, log, install_routes = no with the route added as
+ * the worker does); `productParams` gives both ends the product tunnel's negotiated parameters
+ * (IKE and ESP with MODP1024 PFS, DPD every 8 s) and rekeys the CHILD_SA once after the initiate,
+ * as the product's connect-time PFS check does.
+ */
+type BareVariant = 'plain' | 'gatewayConf' | 'productParams';
+const BARE_VARIANTS = (env.BENCH_BARE_VARIANTS ?? '').split(',').filter(Boolean) as BareVariant[];
+
+async function startBareCharon(ns: string, side: 'a' | 'b', variant: BareVariant = 'plain'): Promise<BareCharon> {
   const dir = mkdtempSync(join(tmpdir(), `dataplane-${side}-`));
   dirs.push(dir);
-  // The gateway's plugin list, in its order; routes into libipsec's TUN installed by charon here
-  // (the worker installs them itself on a gateway: same routes, same table).
-  writeFileSync(
-    join(dir, 'strongswan.conf'),
-    `charon {
+  if (variant === 'gatewayConf' && side === 'a') {
+    writeFileSync(join(dir, 'strongswan.conf'), renderCharonConf({ gatewayId: 'bench', paths: charonPaths(dirname(dir), basename(dir)) }));
+  } else
+    writeFileSync(
+      // The gateway's plugin list, in its order; routes into libipsec's TUN installed by charon here
+      // (the worker installs them itself on a gateway: same routes, same table).
+      join(dir, 'strongswan.conf'),
+      `charon {
   load = ${charonPlugins('libipsec').join(' ')}
   install_routes = yes
   filelog { main { path = ${dir}/charon.log
@@ -383,11 +398,16 @@ async function startBareCharon(ns: string, side: 'a' | 'b'): Promise<BareCharon>
       socket = unix://${dir}/charon.vici } }
 }
 `,
-  );
+    );
   const child = spawn(
     'ip',
     ['netns', 'exec', ns, 'unshare', '-m', 'sh', '-c', `mount -t tmpfs none /var/run && STRONGSWAN_CONF=${dir}/strongswan.conf exec ${CHARON}`],
-    { stdio: 'ignore' },
+    // In a session of its own, as every daemon runs (systemd starts a service with setsid) and as
+    // the worker starts a gateway's charon and the lab a site's: with the kernel's autogroups (on
+    // by default) a session is a scheduling group, and a charon sharing the bench's session with
+    // both iperf3 ends is scheduled unlike any deployed one (docs/operations.md, data plane).
+    // BENCH_BARE_SHARED_SESSION=1 keeps them in the bench's session, as before 2026-12-06 12:00.
+    { stdio: 'ignore', detached: env.BENCH_BARE_SHARED_SESSION !== '1' },
   );
   children.push(child);
   const uri = `unix://${dir}/charon.vici`;
@@ -410,13 +430,19 @@ async function startBareCharon(ns: string, side: 'a' | 'b'): Promise<BareCharon>
 const BARE_NETWORKS = { direct: ['192.0.2.1', '192.0.2.2'], throughRouter: ['198.51.100.2', '203.0.113.2'] } as const;
 type BareNetwork = keyof typeof BARE_NETWORKS;
 
-function loadBareConnection(c: BareCharon, side: 'a' | 'b', esp: string, network: BareNetwork): void {
+function loadBareConnection(c: BareCharon, side: 'a' | 'b', esp: string, network: BareNetwork, productParams = false): void {
   const [ipA, ipB] = BARE_NETWORKS[network];
-  loadBareConnectionAt(c, side, esp, { ipA, ipB, subnetA: '10.201.0.0/24', subnetB: '10.202.0.0/24' });
+  loadBareConnectionAt(c, side, esp, { ipA, ipB, subnetA: '10.201.0.0/24', subnetB: '10.202.0.0/24' }, productParams);
 }
 
 /** The bare pair's connection between any two addresses and subnets (side a initiates). */
-function loadBareConnectionAt(c: BareCharon, side: 'a' | 'b', esp: string, at: { ipA: string; ipB: string; subnetA: string; subnetB: string }): void {
+function loadBareConnectionAt(
+  c: BareCharon,
+  side: 'a' | 'b',
+  esp: string,
+  at: { ipA: string; ipB: string; subnetA: string; subnetB: string },
+  productParams = false,
+): void {
   const { ipA, ipB } = at;
   const [me, peer] = side === 'a' ? [ipA, ipB] : [ipB, ipA];
   const [mine, theirs] = side === 'a' ? [at.subnetA, at.subnetB] : [at.subnetB, at.subnetA];
@@ -428,8 +454,8 @@ function loadBareConnectionAt(c: BareCharon, side: 'a' | 'b', esp: string, at: {
     version = 2
     local_addrs = ${me}
     remote_addrs = ${peer}
-    proposals = aes128-sha1-modp2048
-    mobike = no
+    proposals = aes128-sha1-${productParams ? 'modp1024' : 'modp2048'}
+    mobike = no${productParams ? '\n    dpd_delay = 8s' : ''}
     local { auth = psk
       id = ${me} }
     remote { auth = psk
@@ -437,7 +463,7 @@ function loadBareConnectionAt(c: BareCharon, side: 'a' | 'b', esp: string, at: {
     children { dp {
       local_ts = ${mine}
       remote_ts = ${theirs}
-      esp_proposals = ${esp}
+      esp_proposals = ${productParams ? `${esp}-modp1024` : esp}
       start_action = none } }
   }
 }
@@ -481,15 +507,20 @@ function contextSwitches(pid: number | null): number | null {
 }
 
 /** One stream through a fresh bare charon pair with `esp` over `network` (started, initiated, stopped). */
-async function bareRun(esp: string, network: BareNetwork): Promise<Run> {
-  const a = await startBareCharon(NS.routerA, 'a');
-  const b = await startBareCharon(NS.routerB, 'b');
+async function bareRun(esp: string, network: BareNetwork, variant: BareVariant = 'plain'): Promise<Run> {
+  const a = await startBareCharon(NS.routerA, 'a', variant);
+  const b = await startBareCharon(NS.routerB, 'b', variant);
   try {
-    loadBareConnection(a, 'a', esp, network);
-    loadBareConnection(b, 'b', esp, network);
+    loadBareConnection(a, 'a', esp, network, variant === 'productParams');
+    loadBareConnection(b, 'b', esp, network, variant === 'productParams');
     sh('swanctl', ['--initiate', '--child', 'dp', '--uri', a.uri, '--timeout', '10']);
+    if (variant === 'gatewayConf') sh('ip', ['-n', NS.routerA, 'route', 'replace', '10.202.0.0/24', 'dev', 'ipsec0']);
+    if (variant === 'productParams') {
+      sh('swanctl', ['--rekey', '--child', 'dp', '--uri', a.uri]);
+      await sleep(1500);
+    }
     return await measureRun(
-      `bare ${esp} (${network})`,
+      `bare ${esp} (${network}${variant === 'plain' ? '' : `, ${variant}`})`,
       () => iperf(NS.hostA, NS.hostB, '10.202.0.10'),
       { sender: a.pid(), receiver: b.pid() },
       { ns: NS.routerA, dev: 'ipsec0' },
@@ -685,6 +716,7 @@ async function main(): Promise<void> {
       for (const esp of [...new Set([...BARE_ESP, ...PRODUCT_ESP])]) {
         const legs: [string, () => Promise<Run>][] = [];
         if (BARE_ESP.includes(esp)) for (const n of Object.keys(BARE_NETWORKS) as BareNetwork[]) legs.push([`${n}/${esp}`, () => bareRun(esp, n)]);
+        if (BARE_ESP.includes(esp)) for (const v of BARE_VARIANTS) legs.push([`direct+${v}/${esp}`, () => bareRun(esp, 'direct', v)]);
         const tunnel = tunnels.find((t) => t.esp === esp);
         if (tunnel) for (const [kind, run] of Object.entries(tunnel.runs)) legs.push([`${kind}/${esp}`, run]);
         if (round_ % 2) legs.reverse();
@@ -703,11 +735,11 @@ async function main(): Promise<void> {
       Object.fromEntries([...runs].filter(([path]) => path.startsWith(`${kind}/`)).map(([path, r]) => [path.slice(kind.length + 1), summarize(r)]));
     out.bare = figures('direct');
     out.bareThroughRouter = figures('throughRouter');
+    for (const kind of ['productFromGateway', 'productReverse', 'bareInProduct', ...BARE_VARIANTS.map((v) => `direct+${v}`)])
+      if ([...runs.keys()].some((k) => k.startsWith(`${kind}/`))) out[kind] = figures(kind);
     if (product) {
       const productFigures = figures('product');
       out.product = Object.fromEntries(tunnels.map((t) => [t.esp, { esp: t.policy, ...productFigures[t.esp] }]));
-      for (const kind of ['productFromGateway', 'productReverse', 'bareInProduct'])
-        if ([...runs.keys()].some((k) => k.startsWith(`${kind}/`))) out[kind] = figures(kind);
       /** Per proposal: the median of the rounds' product / bare ratios, and each round's. */
       const ratios = (kind: string) => {
         const perProposal: Record<string, number> = {};
