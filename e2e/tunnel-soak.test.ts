@@ -84,6 +84,8 @@ it('20 tunnels, 8 of them to silent peers: no charon restart, no lost ping on th
   const ping = await Promise.all(results);
 
   const lost = ping.map((p, i) => ({ site: live[i].name, lost: p.sent - p.received, sent: p.sent }));
+  // A ping that sent (almost) nothing exited early: say why, at the time it did.
+  for (const [i, p] of ping.entries()) if (p.sent <= count * 0.9) console.log(`soak: ping to ${live[i].name} exited ${p.exitCode}: ${p.stderr}`);
   console.log(`soak: started ${new Date(started).toISOString()}, losses at ${JSON.stringify(ping.map((p) => p.lostAt))}`);
   const figures = { viciProbes: viciMs.length, viciFailures, viciP99Ms: p99(viciMs), viciMaxMs: Math.max(...viciMs), lostPings: lost, connectSeconds };
   console.log(`soak figures: ${JSON.stringify(figures)}`);

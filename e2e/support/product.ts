@@ -35,6 +35,9 @@ export interface PingResult {
   received: number;
   /** When a reply was missing (ping's "no answer yet"), ISO time and sequence number. */
   lostAt: string[];
+  /** ping's exit code and what it said on stderr: why it sent nothing, when it did not. */
+  exitCode: number | null;
+  stderr: string;
 }
 
 export class Product extends ProductProcesses {
@@ -110,17 +113,19 @@ export class Product extends ProductProcesses {
   /** A ping of `count` packets every `intervalS` running in the background (stopped by stop()). */
   backgroundPing(instance: string, target: string, count: number, intervalS = 0.2): Promise<PingResult> {
     const [bin, ...args] = this.lab.vmExecArgv(instance, ['ping', '-n', '-D', '-O', '-c', String(count), '-i', String(intervalS), '-W', '1', target]);
-    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.pings.push(child);
     let out = '';
+    let stderr = '';
     child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (stderr += d));
     return new Promise((resolve) =>
-      child.on('exit', () => {
+      child.on('close', (exitCode) => {
         const m = /(\d+) packets transmitted, (\d+) received/.exec(out);
         const lostAt = [...out.matchAll(/^\[(\d+\.\d+)\] no answer yet for icmp_seq=(\d+)/gm)].map(
           (x) => `${new Date(Number(x[1]) * 1000).toISOString()} seq ${x[2]}`,
         );
-        resolve({ sent: m ? Number(m[1]) : 0, received: m ? Number(m[2]) : 0, lostAt });
+        resolve({ sent: m ? Number(m[1]) : 0, received: m ? Number(m[2]) : 0, lostAt, exitCode, stderr: stderr.trim() });
       }),
     );
   }
