@@ -50,6 +50,8 @@ async function mssTable(): Promise<string> {
 }
 
 const logs = async (id: string) => (await product.ok('GET', `/api/v1/vpn-tunnels/${id}/logs?limit=200`)).items as any[];
+/** The first `down` entry after `since` (the log lists newest first: a loaded poll may also see later ones, from the tries that follow). */
+const firstDownAfter = async (id: string, since: number) => (await logs(id)).filter((e) => e.kind === 'down' && Date.parse(e.at) > since).at(-1);
 
 let dpdTunnel: any;
 
@@ -91,7 +93,7 @@ it('DPD restart with custom timers (2 s / 6 s): a silent site is declared dead w
   let down: any;
   await product.waitFor(
     async () => {
-      down = (await logs(dpdTunnel.id)).find((e) => e.kind === 'down' && Date.parse(e.at) > silencedAt);
+      down = await firstDownAfter(dpdTunnel.id, silencedAt);
       return Boolean(down);
     },
     40_000,
@@ -133,7 +135,7 @@ it('DPD hold: after a silent site is declared dead the platform does not initiat
     let down: any;
     await product.waitFor(
       async () => {
-        down = (await logs(tunnel.id)).find((e) => e.kind === 'down' && Date.parse(e.at) > silencedAt);
+        down = await firstDownAfter(tunnel.id, silencedAt);
         return Boolean(down);
       },
       40_000,
