@@ -4,7 +4,7 @@
 import { tunnel } from '../strongswan/__golden__/cases';
 import { childNames } from '../strongswan/vici-conn';
 import { ControlResult, ViciCommands } from '../vici';
-import { TunnelNegotiator, TunnelStateStore } from './tunnel-negotiator';
+import { rekeyTargetOf, TunnelNegotiator, TunnelStateStore } from './tunnel-negotiator';
 
 const v1Two = tunnel({ ike: { version: 'v1', exchangeMode: 'main' }, remoteCidrs: ['10.23.0.0/16', '10.25.0.0/16'] });
 const [child1, child2] = childNames(v1Two);
@@ -16,6 +16,8 @@ class FakeCharon {
   refused = new Set<string>();
   initiates: string[] = [];
   rekeys: string[] = [];
+  /** Every rekey request as sent (child name or child-id). */
+  rekeyRequests: { child?: string; childId?: string | number }[] = [];
   onInitiated: (child: string) => Promise<void> = async () => undefined;
   /** What the remote does with a rekey: by default it takes it (charon then sends child-rekey). */
   onRekey: (child: string) => void = () => undefined;
@@ -38,7 +40,9 @@ class FakeCharon {
         await this.onInitiated(child);
         return result;
       },
-      rekey: async ({ child }: { child: string }) => {
+      rekey: async (o: { child?: string; childId?: string | number }) => {
+        this.rekeyRequests.push(o);
+        const child = o.child ?? [...this.installed][0];
         this.rekeys.push(child);
         setImmediate(() => this.onRekey(child));
         return { matches: this.installed.has(child) ? 1 : 0 };
@@ -198,6 +202,51 @@ describe('TunnelNegotiator', () => {
     const failure = events.filter((e) => e.result === 'failure').at(-1)!;
     expect(failure.message).toMatch(/PFS setting differs/);
     expect(failure.lines!.join('\n')).toMatch(/NO_PROPOSAL_CHOSEN/);
+  });
+
+  it('IKEv2: the connect-time rekey renews one CHILD_SA by its id, the one on our own IKE_SA, when both ends initiated', async () => {
+    const charon = new FakeCharon();
+    const [name] = childNames(v2);
+    const child = (uniqueid: string) => ({ name, uniqueid, state: 'INSTALLED' });
+    // The remote's IKE_SA (two children: its own and a newer one) and ours (one).
+    charon.commands = ((base) => () => ({
+      ...base(),
+      listSas: async () =>
+        charon.installed.size
+          ? [
+              { name: 'x', sa: { state: 'ESTABLISHED', uniqueid: '1' }, children: [child('1'), child('3')] },
+              { name: 'x', sa: { state: 'ESTABLISHED', uniqueid: '2', initiator: 'yes' }, children: [child('2')] },
+            ]
+          : [],
+    }))(charon.commands.bind(charon)) as typeof charon.commands;
+    const { store, states } = recordingStore();
+    n = negotiator(charon, store, {}, v2.id);
+    takesRekeys(charon);
+    await n.apply({ render: v2, configVersion: 1, appliedVersion: null, resourceState: 'running' } as any);
+    await settle(100);
+    expect(states.at(-1)).toEqual({ connection: 'connected', failure: null });
+    expect(charon.rekeyRequests).toEqual([{ childId: '2' }]);
+  });
+
+  it('rekeyTargetOf: a CHILD_SA on an IKE_SA we initiated first, else the newest; none when nothing is installed', () => {
+    const sa = (uniqueid: string, initiator: boolean, children: [string, string, string][]) => ({
+      name: 'c',
+      sa: { uniqueid, state: 'ESTABLISHED', ...(initiator ? { initiator: 'yes' } : {}) },
+      children: children.map(([name, uniqueid, state]) => ({ name, uniqueid, state })),
+    });
+    const remote = sa('1', false, [
+      ['a', '5', 'INSTALLED'],
+      ['a', '9', 'INSTALLED'],
+      ['b', '12', 'INSTALLED'],
+    ]);
+    const ours = sa('2', true, [
+      ['a', '7', 'INSTALLED'],
+      ['a', '8', 'REKEYING'],
+    ]);
+    expect(rekeyTargetOf([remote, ours] as any, 'a')).toBe('7');
+    expect(rekeyTargetOf([remote] as any, 'a')).toBe('9');
+    expect(rekeyTargetOf([sa('3', true, [['a', '4', 'REKEYING']])] as any, 'a')).toBeUndefined();
+    expect(rekeyTargetOf([], 'a')).toBeUndefined();
   });
 
   it('IKEv2: a rekey the remote takes connects; a later failed rekey shows beside "connected" until one succeeds', async () => {

@@ -11,7 +11,7 @@
 // away), and the next retry is scheduled before anything is written.
 import { canInitiate, connName, optionsOf, RenderableTunnel, subnetPairs, usesPairChildren } from '../strongswan/tunnel-model';
 import { childNames, renderLoadConn, renderLoadShared, sharedSecretId } from '../strongswan/vici-conn';
-import { ControlResult, ViciCommands } from '../vici';
+import { ControlResult, IkeSaEntry, ViciCommands } from '../vici';
 import { ConnectionState } from '../common/states';
 import { PairState } from '../vpn/tunnels/vpn-tunnel.entity';
 import { childProposalList, ikeProposalList } from '../policy/policy';
@@ -93,6 +93,8 @@ interface SaState {
   ikeEstablished: boolean;
   allInstalled: boolean;
   installed: Set<string>;
+  /** The one CHILD_SA the connect-time rekey renews (rekeyTargetOf). */
+  rekeyTarget?: string;
 }
 
 export class TunnelNegotiator {
@@ -398,7 +400,7 @@ export class TunnelNegotiator {
     if (sas.allInstalled && this.state.connection !== 'connected') {
       this.clearTimer();
       this.parked = false;
-      await this.confirmConnected({ kind: 'connected', message: up ? 'CHILD_SA up (charon event)' : 'CHILD_SA installed' }, []);
+      await this.confirmConnected({ kind: 'connected', message: up ? 'CHILD_SA up (charon event)' : 'CHILD_SA installed' }, [], sas.rekeyTarget);
     } else if (!sas.allInstalled && this.state.connection === 'connected') {
       if (Date.now() - this.connectedAt < FLAP_WINDOW_MS) {
         const reason = remoteDeletedChildSa(failureContext(desired.render));
@@ -454,7 +456,7 @@ export class TunnelNegotiator {
     this.reportPairs(sas.installed);
     if (sas.allInstalled) {
       const message = failed ? "IKE and IPsec SAs established (by the remote's initiation)" : 'IKE and IPsec SAs established';
-      await this.confirmConnected({ kind: 'attempt', result: 'success', message, lines }, lines);
+      await this.confirmConnected({ kind: 'attempt', result: 'success', message, lines }, lines, sas.rekeyTarget);
       return;
     }
     const ctx = failureContext(desired.render);
@@ -478,10 +480,10 @@ export class TunnelNegotiator {
    * exchange, so a PFS mismatch would only show at the first rekey, a day later: rekey it now
    * (make-before-break, traffic unaffected) and treat a refusal as the phase 2 failure it is.
    */
-  private async confirmConnected(event: TunnelEventInput, attemptLines: string[]): Promise<void> {
+  private async confirmConnected(event: TunnelEventInput, attemptLines: string[], rekeyTarget: string | undefined): Promise<void> {
     const desired = this.desired!;
     if (desired.render.ike.version === 'v2') {
-      const check = await this.rekeyCheck();
+      const check = await this.rekeyCheck(rekeyTarget);
       if (this.stopped || this.desired !== desired) return;
       if (check.outcome === 'refused') {
         const reason = pfsMismatch(String(desired.render.ipsec.pfsGroup));
@@ -509,7 +511,13 @@ export class TunnelNegotiator {
     await this.report(onSuccess(), event);
   }
 
-  private async rekeyCheck(): Promise<{ outcome: RekeyOutcome; lines: string[] }> {
+  /**
+   * Rekeys one CHILD_SA, `childId` (charon's unique id) when the listing named one, else every
+   * CHILD_SA of the tunnel's first child name. One is enough to prove the PFS group; by name,
+   * with both ends initiating (2-3 CHILD_SAs of the same name), it sent that many CREATE_CHILD_SAs
+   * at a remote that had just built them.
+   */
+  private async rekeyCheck(childId: string | undefined): Promise<{ outcome: RekeyOutcome; lines: string[] }> {
     const since = Date.now();
     const outcome = new Promise<RekeyOutcome>((resolve) => {
       const timer = setTimeout(() => resolve('timeout'), this.deps.rekeyCheckTimeoutMs ?? DEFAULT_REKEY_CHECK_TIMEOUT_MS);
@@ -519,7 +527,7 @@ export class TunnelNegotiator {
       };
     });
     try {
-      const { matches } = await this.deps.commands.rekey({ child: childNames(this.desired!.render)[0] });
+      const { matches } = await this.deps.commands.rekey(childId ? { childId } : { child: childNames(this.desired!.render)[0] });
       if (!matches) this.rekeyWaiter?.('timeout');
     } catch (err) {
       this.deps.log(`${this.tunnelId}: connect-time rekey not sent: ${(err as Error).message}`);
@@ -643,8 +651,26 @@ export class TunnelNegotiator {
     // Not noblock: charon would skip an IKE SA busy right after an initiate and we would read "down".
     const sas = (await this.deps.commands.listSas({ ike: this.conn })).filter((s) => s.sa.state === 'ESTABLISHED');
     const installed = new Set(sas.flatMap((s) => s.children.filter((c) => c.state === 'INSTALLED').map((c) => c.name)));
-    return { ikeEstablished: sas.length > 0, allInstalled: childNames(this.desired!.render).every((n) => installed.has(n)), installed };
+    const names = childNames(this.desired!.render);
+    return { ikeEstablished: sas.length > 0, allInstalled: names.every((n) => installed.has(n)), installed, rekeyTarget: rekeyTargetOf(sas, names[0]) };
   }
+}
+
+/**
+ * The CHILD_SA named `child` the connect-time rekey renews: one on an IKE_SA this gateway
+ * initiated, else the newest. A CHILD_SA on the remote's IKE_SA is the one the remote may still be
+ * processing (it sent the IKE_AUTH whose answer built it); on our own, the remote's part ended
+ * with its answer.
+ */
+export function rekeyTargetOf(sas: IkeSaEntry[], child: string): string | undefined {
+  const candidates = sas.flatMap((s) =>
+    // list-sas says initiator=yes on an IKE_SA this charon initiated.
+    s.children
+      .filter((c) => c.name === child && c.state === 'INSTALLED' && c.uniqueid)
+      .map((c) => ({ ours: s.sa.initiator === 'yes', id: Number(c.uniqueid) })),
+  );
+  candidates.sort((a, b) => Number(b.ours) - Number(a.ours) || b.id - a.id);
+  return candidates[0] && String(candidates[0].id);
 }
 
 function failureContext(t: RenderableTunnel): FailureContext {
