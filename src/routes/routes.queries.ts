@@ -38,22 +38,6 @@ export class RouteQueries {
     return this.db.getRepository(Subnet).find({ where: { vpcId }, select: { id: true, cidr: true } });
   }
 
-  /**
-   * The target an agent token authenticates: one plain statement, not the repository's query
-   * builder and hydration (every agent request runs it: one per agent and route change).
-   */
-  async targetWithToken(tokenHash: string): Promise<AgentTarget | null> {
-    const [row]: Partial<AgentTarget>[] = await this.db.query(
-      `SELECT id, tenant_id AS "tenantId", kind, vpc_id AS "vpcId", subnet_id AS "subnetId", instance_id AS "instanceId",
-              token_hash AS "tokenHash", token_prefix AS "tokenPrefix", token_issued_at AS "tokenIssuedAt", agent_version AS "agentVersion",
-              last_check_in_at AS "lastCheckInAt", applied_version AS "appliedVersion", last_error AS "lastError",
-              last_report_at AS "lastReportAt", created_at AS "createdAt"
-         FROM agent_targets WHERE token_hash = $1`,
-      [tokenHash],
-    );
-    return row ? Object.assign(new AgentTarget(), row) : null;
-  }
-
   /** An agent's report (and check-in), as one plain statement: every agent reports every change. */
   async recordReport(id: string, r: { appliedVersion: string; agentVersion: string | null; lastError: string | null }): Promise<void> {
     await this.db.query(
