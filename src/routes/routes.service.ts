@@ -46,7 +46,7 @@ export class RoutesService implements OnModuleInit, OnModuleDestroy {
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.listener = new RouteChangeListener(config.redisUrl);
-    this.reports = new ReportBatch(db);
+    this.reports = new ReportBatch((entries) => new RouteQueries(db).targetsWithTokens(entries));
     this.publisher = new IORedis(config.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
     this.publisher.on('error', () => undefined);
   }
