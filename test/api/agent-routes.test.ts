@@ -234,6 +234,15 @@ it("the long poll is answered beside Nest's pipeline, its errors too, with the c
       expect(guard).toHaveBeenCalledTimes(1);
       expect({ q, status: viaController.status, body: viaController.body }).toEqual({ q, status: res.status, body: res.body });
     }
+    // The security headers are the ones every other answer carries (the fast path runs before helmet).
+    const other = await api.http().get('/api/v1/vpcs');
+    const named = (r: { headers: Record<string, string> }) =>
+      Object.fromEntries(Object.entries(r.headers).filter(([k]) => !['date', 'etag', 'content-length', 'connection', 'keep-alive'].includes(k)));
+    expect(named(plain)).toEqual(named(other));
+    expect(Object.keys(named(plain)).length).toBeGreaterThan(10);
+    // The same query twice (the second from the kept validation) answers the same.
+    const again = await poll(`?version=${plain.body.version}&wait=0`);
+    expect((await poll(`?version=${plain.body.version}&wait=0`)).body).toEqual(again.body);
     expect((await db.query('SELECT applied_version FROM agent_targets WHERE instance_id = $1', [instanceIds['vm-b']])).rows[0].applied_version).toBe(
       plain.body.version,
     ); // the refused report was not recorded
