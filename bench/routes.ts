@@ -19,7 +19,8 @@
 //    a few namespaces; then withdraw (phase1_failed, hold-down over) and time that too.
 //
 // Environment (optional): BENCH_INSTANCES 100, BENCH_ROUNDS 10, BENCH_POLL_MS 20, BENCH_SETTLE_MS 500, BENCH_TIMEOUT_MS 60000, BENCH_VERIFY 5 (namespaces checked
-// per phase), BENCH_EXPLAIN_MS 10000 (slower phases record their slowest agent's log), BENCH_PROFILE=0 (skip the profile and the baseline: API fan-out alone, one netlink process for all), KEEP_BENCH_DIR=1. Exit status: 0 measured (the target is reported), 1 failure.
+// per phase), BENCH_EXPLAIN_MS 10000 (slower phases record their slowest agent's log), BENCH_PROFILE=0 (skip the profile and the baseline: API fan-out alone, one netlink process for all), KEEP_BENCH_DIR=1,
+// BENCH_API_CPU_PROF=<dir> (the API under V8's CPU profiler, a .cpuprofile of the whole run written there when it stops; not for figures). Exit status: 0 measured (the target is reported), 1 failure.
 //
 // The baseline, from the same run: the server's fan-out alone (raw long polls answered) plus one
 // netlink process doing the kernel work of all instances (bench/support/netlink-routes.py);

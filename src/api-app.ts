@@ -42,14 +42,15 @@ export async function createApiApp(config: AppConfig, opts: { logger?: LogLevel[
   app.getHttpAdapter().getInstance().disable('x-powered-by');
   // Behind a load balancer, the client address (throttling, logs) comes from X-Forwarded-For.
   if (config.trustProxy) app.getHttpAdapter().getInstance().set('trust proxy', config.trustProxy);
+  // Agents' long polls first, before Nest's router (see agent-routes-fast-path.ts): it sets the
+  // same security headers itself.
+  app.use(agentRoutesFastPath(app));
   app.use(securityHeaders());
   app.useGlobalPipes(new InputGuardPipe(), createValidationPipe());
   app.enableShutdownHooks();
   SwaggerModule.setup('api/docs', app, openApiDocument(app), { jsonDocumentUrl: 'api/docs-json' });
   // The web console at / (before the routes: it passes /api, /metrics and /health* through).
   app.use(consoleMiddleware(config.webRoot));
-  // Agents' long polls, before Nest's router: the plain case only (see agent-routes-fast-path.ts).
-  app.use(agentRoutesFastPath(app));
   await app.get(TenantsService).bootstrap();
   return app;
 }

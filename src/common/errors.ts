@@ -60,3 +60,16 @@ export class TooManyRequests extends DomainError {
     super(HttpStatus.TOO_MANY_REQUESTS, 'too_many_requests', message);
   }
 }
+
+/**
+ * 503: a dependency failed while answering; the filter adds Retry-After. `cause` (logged, never
+ * sent) is what failed: the body says only which dependency.
+ */
+export class ServiceUnavailable extends DomainError {
+  constructor(
+    dependency: 'PostgreSQL' | 'Redis',
+    readonly cause?: unknown,
+  ) {
+    super(HttpStatus.SERVICE_UNAVAILABLE, 'service_unavailable', `${dependency} is unavailable; retry in a few seconds`);
+  }
+}

@@ -3,7 +3,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { Response } from 'express';
 import { EntityNotFoundError, QueryFailedError } from 'typeorm';
 import { describeError, unavailableDependency } from './dependency-errors';
-import { DomainError, TooManyRequests, ValidationFailed } from './errors';
+import { DomainError, ServiceUnavailable, TooManyRequests, ValidationFailed } from './errors';
 import { Violation } from './violations';
 
 export class ViolationDto implements Violation {
@@ -162,7 +162,8 @@ export function sendError(req: { method?: string; url?: string }, res: Response,
   const body = toErrorBody(exception);
   if (body.statusCode === 503) {
     // One warning line, no stack: the dependency's name and what failed.
-    errorLogger.warn(`${req.method} ${req.url}: ${describeError(exception)}`);
+    const cause = exception instanceof ServiceUnavailable && exception.cause ? exception.cause : exception;
+    errorLogger.warn(`${req.method} ${req.url}: ${describeError(cause)}`);
     res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
   }
   // Never echo internals (they may hold SQL or secrets); log the stack server-side.

@@ -2,6 +2,7 @@ import { DataSource, EntityManager, EntityNotFoundError, FindOptionsWhere, In, I
 import { Subnet } from '../inventory/subnet.entity';
 import { AgentTarget } from './agent-target.entity';
 import { RoutingTunnel } from './desired-routes';
+import type { AgentReport } from './report-batch';
 
 /** A VPC's tunnel as routing reads it (only the columns routing needs, not the policies). */
 export interface VpcRoutingRow {
@@ -17,6 +18,12 @@ export interface VpcRoutingRow {
   disconnected_at: Date | null;
   pair_states: RoutingTunnel['pairStates'];
 }
+
+/** An agent target's columns as the entity's properties (plain statements, no hydration). */
+const TARGET_COLUMNS = `id, tenant_id AS "tenantId", kind, vpc_id AS "vpcId", subnet_id AS "subnetId", instance_id AS "instanceId",
+  token_hash AS "tokenHash", token_prefix AS "tokenPrefix", token_issued_at AS "tokenIssuedAt", agent_version AS "agentVersion",
+  last_check_in_at AS "lastCheckInAt", applied_version AS "appliedVersion", last_error AS "lastError",
+  last_report_at AS "lastReportAt", created_at AS "createdAt"`;
 
 /**
  * What RoutesService reads and writes: the VPC's tunnels and subnets, and the route agents'
@@ -39,19 +46,30 @@ export class RouteQueries {
   }
 
   /**
-   * The target an agent token authenticates: one plain statement, not the repository's query
-   * builder and hydration (every agent request runs it: one per agent and route change).
+   * The targets of these agent token hashes (those found, each with its hash), recording the
+   * reports given in the same statement (a report is the poll's check-in too, as recordReport);
+   * one plain statement for many look-ups (report-batch.ts).
    */
-  async targetWithToken(tokenHash: string): Promise<AgentTarget | null> {
-    const [row]: Partial<AgentTarget>[] = await this.db.query(
-      `SELECT id, tenant_id AS "tenantId", kind, vpc_id AS "vpcId", subnet_id AS "subnetId", instance_id AS "instanceId",
-              token_hash AS "tokenHash", token_prefix AS "tokenPrefix", token_issued_at AS "tokenIssuedAt", agent_version AS "agentVersion",
-              last_check_in_at AS "lastCheckInAt", applied_version AS "appliedVersion", last_error AS "lastError",
-              last_report_at AS "lastReportAt", created_at AS "createdAt"
-         FROM agent_targets WHERE token_hash = $1`,
-      [tokenHash],
+  async targetsWithTokens(entries: { tokenHash: string; report: AgentReport | null }[]): Promise<AgentTarget[]> {
+    const rows: Partial<AgentTarget>[] = await this.db.query(
+      `WITH r AS (SELECT * FROM unnest($1::char(64)[], $2::bool[], $3::text[], $4::text[], $5::text[]) AS r(hash, reported, applied, agent_version, error)),
+       u AS (UPDATE agent_targets t
+                SET applied_version = r.applied, agent_version = COALESCE(r.agent_version, t.agent_version), last_error = r.error,
+                    last_report_at = now(), last_check_in_at = now()
+               FROM r WHERE t.token_hash = r.hash AND r.reported
+             RETURNING t.*)
+       SELECT ${TARGET_COLUMNS} FROM u
+       UNION ALL
+       SELECT ${TARGET_COLUMNS} FROM agent_targets WHERE token_hash IN (SELECT hash FROM r WHERE NOT reported)`,
+      [
+        entries.map((e) => e.tokenHash),
+        entries.map((e) => !!e.report),
+        entries.map((e) => e.report?.appliedVersion ?? null),
+        entries.map((e) => e.report?.agentVersion ?? null),
+        entries.map((e) => e.report?.lastError ?? null),
+      ],
     );
-    return row ? Object.assign(new AgentTarget(), row) : null;
+    return rows.map((row) => Object.assign(new AgentTarget(), row));
   }
 
   /** An agent's report (and check-in), as one plain statement: every agent reports every change. */

@@ -4,13 +4,14 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import IORedis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig, hashApiKey } from '../config/config';
-import { NotFound, Unauthorized } from '../common/errors';
+import { NotFound } from '../common/errors';
 import { newSecretToken } from '../common/ids';
 import { AgentTarget } from './agent-target.entity';
 import { desiredRoutes, RoutingSubnet, RoutingTunnel, TargetRoutes } from './desired-routes';
 import { publishRoutesChanged, RouteChangeListener } from './route-notifier';
 import { RouteQueries } from './routes.queries';
 import { AgentRoutesDto, AgentRoutesQueryDto } from './routes.dto';
+import { AgentReport, ReportBatch } from './report-batch';
 
 /** How long a tunnel's routes outlive its leaving `connected` (see desired-routes.ts). */
 export const ROUTE_HOLD_DOWN_MS = 60_000;
@@ -37,12 +38,15 @@ export class RoutesService implements OnModuleInit, OnModuleDestroy {
   /** Reads of a VPC's routing in progress, with the generation they started at. */
   /** Status views' reads of a VPC's routing (see recentRouting). */
   private readonly recentReads = new Map<string, { generation: number; readAt: number; read: Promise<RecentRouting> }>();
+  /** Agent token look-ups, one statement per event-loop turn. */
+  private readonly reports: ReportBatch;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.listener = new RouteChangeListener(config.redisUrl);
+    this.reports = new ReportBatch((entries) => new RouteQueries(db).targetsWithTokens(entries));
     this.publisher = new IORedis(config.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
     this.publisher.on('error', () => undefined);
   }
@@ -92,17 +96,32 @@ export class RoutesService implements OnModuleInit, OnModuleDestroy {
     return desiredRoutes(ref, routing.tunnels, routing.subnets, now, ROUTE_HOLD_DOWN_MS);
   }
 
-  async authenticate(token: string | undefined): Promise<AgentTarget> {
-    if (!token) throw new Unauthorized('an agent token is required: Authorization: Bearer <token>');
-    const target = await new RouteQueries(this.db).targetWithToken(hashApiKey(token));
-    if (!target) throw new Unauthorized('the agent token is unknown or revoked');
-    return target;
+  /**
+   * The target of an agent token, null when none has it; with `report` (a poll's), the report is
+   * recorded by the same statement, batched with the other look-ups of this event-loop turn
+   * (report-batch.ts). Rejects with the database's error when the statement failed.
+   */
+  targetOfToken(token: string, report: AgentReport | null = null): Promise<AgentTarget | null> {
+    return this.reports.lookUp(hashApiKey(token), report);
   }
 
-  /** GET /api/v1/agent/routes: the report it may carry, then the long poll. */
-  async agentPoll(target: AgentTarget, q: AgentRoutesQueryDto, agentVersion: string | undefined): Promise<AgentRoutesDto> {
+  /** The report a poll carries (its query and X-Agent-Version), as stored; undefined without one. */
+  static pollReport(q: AgentRoutesQueryDto, agentVersion: string | undefined): AgentReport | undefined {
+    if (q.appliedVersion === undefined) return undefined;
+    return {
+      appliedVersion: q.appliedVersion.slice(0, 32),
+      agentVersion: agentVersion?.slice(0, 32) ?? null,
+      lastError: q.error ? q.error.slice(0, 1000) : null,
+    };
+  }
+
+  /**
+   * GET /api/v1/agent/routes: the report it may carry, then the long poll. `reported`: the token's
+   * look-up recorded the report already (agentTargetOf with the poll's report).
+   */
+  async agentPoll(target: AgentTarget, q: AgentRoutesQueryDto, agentVersion: string | undefined, reported = false): Promise<AgentRoutesDto> {
     const report = q.appliedVersion !== undefined ? { appliedVersion: q.appliedVersion, error: q.error ?? null } : undefined;
-    const r = await this.poll(target, q.version, q.wait ?? 0, agentVersion, report);
+    const r = await this.poll(target, q.version, q.wait ?? 0, agentVersion, report, reported);
     return { version: r.version, routes: r.routes, pollAfterSeconds: 0 };
   }
 
@@ -116,12 +135,13 @@ export class RoutesService implements OnModuleInit, OnModuleDestroy {
     waitSeconds: number,
     agentVersion: string | undefined,
     report?: { appliedVersion: string; error: string | null },
+    reported = false,
   ): Promise<TargetRoutes> {
     const reportedVersion = agentVersion?.slice(0, 32);
     const checkedIn = target.lastCheckInAt ? Date.now() - target.lastCheckInAt.getTime() : Infinity;
     if (report) {
       // The report riding on the poll is its check-in too (one write, as POST /report makes).
-      await this.report(target, report.appliedVersion, reportedVersion ?? null, report.error);
+      if (!reported) await this.report(target, report.appliedVersion, reportedVersion ?? null, report.error);
     } else if (checkedIn >= CHECK_IN_RESOLUTION_MS || checkedIn < 0 || (reportedVersion && reportedVersion !== target.agentVersion)) {
       await new RouteQueries(this.db).updateTarget(target.id, { lastCheckInAt: new Date(), ...(reportedVersion && { agentVersion: reportedVersion }) });
     }

@@ -44,3 +44,20 @@ export function securityHeaders() {
     crossOriginEmbedderPolicy: false,
   });
 }
+
+/**
+ * The headers securityHeaders() sets, as name/value pairs, for a handler that answers before it
+ * runs (agent-routes-fast-path.ts: its 12 middlewares on every agent poll). Taken from helmet
+ * itself, once, so the two cannot drift: every header our configuration sets is static.
+ */
+export function securityHeaderValues(): [string, string][] {
+  const headers = new Map<string, string>();
+  const res = {
+    setHeader: (name: string, value: unknown) => headers.set(name, String(value)),
+    removeHeader: (name: string) => headers.delete(name),
+  };
+  let done = false;
+  securityHeaders()({} as never, res as never, () => (done = true));
+  if (!done) throw new Error('helmet did not complete synchronously');
+  return [...headers];
+}

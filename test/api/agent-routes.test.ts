@@ -200,12 +200,13 @@ it('a report on the poll with bad parameters names the field and records nothing
   expect((await db.query('SELECT applied_version, last_error FROM agent_targets WHERE instance_id = $1', [instanceIds['vm-c']])).rows[0]).toEqual(before);
 });
 
-it("the long poll's plain case is answered beside Nest's pipeline; anything else is passed on to the controller, as before", async () => {
+it("the long poll is answered beside Nest's pipeline, its errors too, with the controller's answers", async () => {
   const { AgentTokenGuard } = await import('../../src/routes/agent-token.guard');
   const token = await issue('vm-b');
   const guard = jest.spyOn(AgentTokenGuard.prototype, 'canActivate');
   try {
-    const poll = (q: string, auth = `Bearer ${token}`) => api.http().get(`/api/v1/agent/routes${q}`).set('Authorization', auth).set('X-Agent-Version', '0.3.0');
+    const poll = (q: string, auth = `Bearer ${token}`, path = '/api/v1/agent/routes') =>
+      api.http().get(`${path}${q}`).set('Authorization', auth).set('X-Agent-Version', '0.3.0');
     const plain = await poll('');
     expect(plain.status).toBe(200);
     expect(Object.keys(plain.body)).toEqual(['version', 'routes', 'pollAfterSeconds']);
@@ -216,19 +217,39 @@ it("the long poll's plain case is answered beside Nest's pipeline; anything else
     );
     expect(plain.headers['content-type']).toMatch(/^application\/json/);
     expect(plain.headers['x-content-type-options']).toBe('nosniff'); // the security headers still apply
-    expect(guard).not.toHaveBeenCalled();
-    // The controller answers the rest, with its errors.
+    // The errors too, each as the controller answers it (its route also takes a trailing slash,
+    // which the fast path leaves to it): the same status, body and Retry-After.
     const cases: [string, string, number][] = [
       ['?wait=31', `Bearer ${token}`, 400],
+      ['?wait=31', 'Bearer unknown-token-0123456789', 401], // authentication before validation
       ['', 'Bearer unknown-token-0123456789', 401],
       ['', '', 401],
+      ['?appliedVersion=v1&error=x&error=y', `Bearer ${token}`, 400],
     ];
     for (const [q, auth, status] of cases) {
-      guard.mockClear();
       const res = await poll(q, auth);
       expect({ q, status: res.status, code: res.body.code }).toEqual({ q, status, code: status === 400 ? 'validation_failed' : 'unauthorized' });
+      guard.mockClear();
+      const viaController = await poll(q, auth, '/api/v1/agent/routes/');
       expect(guard).toHaveBeenCalledTimes(1);
+      expect({ q, status: viaController.status, body: viaController.body }).toEqual({ q, status: res.status, body: res.body });
     }
+    // The security headers are the ones every other answer carries (the fast path runs before helmet).
+    const other = await api.http().get('/api/v1/vpcs');
+    const named = (r: { headers: Record<string, string> }) =>
+      Object.fromEntries(Object.entries(r.headers).filter(([k]) => !['date', 'etag', 'content-length', 'connection', 'keep-alive'].includes(k)));
+    expect(named(plain)).toEqual(named(other));
+    expect(Object.keys(named(plain)).length).toBeGreaterThan(10);
+    // The same query twice (the second from the kept validation) answers the same.
+    const again = await poll(`?version=${plain.body.version}&wait=0`);
+    expect((await poll(`?version=${plain.body.version}&wait=0`)).body).toEqual(again.body);
+    expect((await db.query('SELECT applied_version FROM agent_targets WHERE instance_id = $1', [instanceIds['vm-b']])).rows[0].applied_version).toBe(
+      plain.body.version,
+    ); // the refused report was not recorded
+    guard.mockClear();
+    await poll('');
+    await poll('?wait=31');
+    expect(guard).not.toHaveBeenCalled();
   } finally {
     guard.mockRestore();
   }

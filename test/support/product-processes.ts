@@ -8,7 +8,7 @@ import { randomBytes } from 'crypto';
 import { createWriteStream, existsSync, mkdtempSync, readdirSync, rmSync } from 'fs';
 import { createServer } from 'net';
 import { tmpdir } from 'os';
-import { join } from 'path';
+import { join, resolve } from 'path';
 import { Client } from 'pg';
 import { Lab } from '../../lab/lab';
 import { LabInventory } from '../../lab/lab-inventory';
@@ -144,7 +144,7 @@ export class ProductProcesses {
 
   private spawnLogged(name: string, script: string): ChildProcess {
     const log = createWriteStream(join(this.dir, `${name}.log`), { flags: 'a' });
-    const flags = script === 'dist/src/main.js' ? API_NODE_FLAGS : [];
+    const flags = script === 'dist/src/main.js' ? [...API_NODE_FLAGS, ...apiProfileFlags()] : [];
     // The API logs warnings and up (Nest's route lines are noise here); the worker's operational
     // lines are what the tests read (LOG_LEVEL applies to both since the structured logger).
     const env = name === 'worker' ? { ...this.env, LOG_LEVEL: this.o.workerEnv?.LOG_LEVEL ?? 'log' } : this.env;
@@ -310,6 +310,18 @@ export class ProductProcesses {
     if (!process.env[this.o.keepDirVariable]) rmSync(this.dir, { recursive: true, force: true });
     else process.stderr.write(`kept ${this.dir}\n`);
   }
+}
+
+/**
+ * BENCH_API_CPU_PROF=<dir>: the API runs with V8's CPU profiler and writes a .cpuprofile into that
+ * directory when it stops (open it in Chrome's DevTools or speedscope). A bench switch: the
+ * profiler costs CPU itself, so figures of such a run are not comparable.
+ */
+function apiProfileFlags(): string[] {
+  const dir = process.env.BENCH_API_CPU_PROF;
+  if (!dir) return [];
+  const preload = join(REPO_ROOT, 'dist/bench/support/cpu-prof-exit.js');
+  return ['--cpu-prof', `--cpu-prof-dir=${resolve(dir)}`, '--require', preload];
 }
 
 /** Waits for the child to exit; kills it after `timeoutMs`. True when it exited by itself. */
