@@ -83,14 +83,15 @@ export interface CharonConfOptions {
  * spec offers and is the first (for AES the second) implementation of each: 3DES and AES-CBC,
  * AES-GCM, HMAC-MD5/SHA-1/SHA-2 as integrity and as PRFs, the hashers, MODP 768 to 2048/256,
  * ECP 256/384/521 and curve25519. kdf stays: openssl's KDF_PRF (IKEv2's SKEYSEED) refuses every
- * HMAC PRF at creation under OpenSSL 3 ("KDF_PRF with PRF_HMAC_SHA1 not supported", no IKEv2 SA
- * comes up), and charon then takes the next registered one, kdf's.
+ * HMAC PRF at creation under OpenSSL 3 ("KDF_PRF with PRF_HMAC_SHA1 not supported"), charon then
+ * takes the next registered one, kdf's, and without it no IKEv2 SA comes up.
  * Left out (issue 20): strongSwan's portable aes sha1 sha2 md5 hmac gmp curve25519, which would
  * only serve what openssl refuses, and for the offered algorithms it refuses nothing else
  * (`swanctl --list-algs` names the same provider for every algorithm with and without them), and
- * drbg, whose DRBGs only post-quantum key exchanges use. e2e/charon-algorithms.test.ts negotiates every offered algorithm, both IKE versions, and
- * carries traffic through this list, with and without aesni (a CPU without AES-NI); the eight were
- * ~0.4 MiB of every charon's RSS (docs/operations.md, Benchmarks).
+ * drbg, whose DRBGs only post-quantum key exchanges use. e2e/charon-algorithms.test.ts negotiates
+ * every offered algorithm, both IKE versions, and carries traffic through this list, with and
+ * without aesni (a CPU without AES-NI); the eight were ~0.5 MiB of every charon's RSS
+ * (docs/operations.md, Benchmarks).
  */
 export function charonPlugins(dataPlane: DataPlane): string[] {
   return ['random', 'nonce', 'aesni', 'openssl', 'kdf', ...(dataPlane === 'libipsec' ? ['kernel-libipsec'] : []), 'kernel-netlink', 'socket-default', 'vici'];
