@@ -83,6 +83,9 @@ export interface StartCharonOptions {
   /** Extra lines inside `charon { ... }` (e.g. retransmit settings). */
   charonSettings?: string;
   startTimeoutMs?: number;
+  /** A whole strongswan.conf instead of the test one (given the charon's directory); it must put the
+   * VICI socket at <dir>/charon.vici and should log to <dir>/charon.log. */
+  strongswanConf?: (dir: string) => string;
 }
 
 function strongswanConf(dir: string, extra: string): string {
@@ -123,7 +126,7 @@ export async function startCharon(ns: string, options: StartCharonOptions = {}):
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vicitest-'));
   dirs.add(dir);
   const conf = path.join(dir, 'strongswan.conf');
-  fs.writeFileSync(conf, strongswanConf(dir, options.charonSettings ?? ''));
+  fs.writeFileSync(conf, options.strongswanConf ? options.strongswanConf(dir) : strongswanConf(dir, options.charonSettings ?? ''));
   const socketPath = path.join(dir, 'charon.vici');
   const logPath = path.join(dir, 'charon.log');
   const script = `mount -t tmpfs none /var/run && STRONGSWAN_CONF=${conf} exec ${CHARON}`;

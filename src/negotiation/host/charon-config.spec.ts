@@ -30,7 +30,7 @@ describe('charon configuration', () => {
     // A listed plugin whose own setting says no is skipped: the stock 'load = no' must be overridden.
     expect(conf).toMatch(/kernel-libipsec \{\n\s+load = yes/);
     const load = conf.match(/^ {2}load = (.*)$/m)![1].split(' ');
-    expect(load).toEqual(expect.arrayContaining(['kernel-libipsec', 'kernel-netlink', 'socket-default', 'vici', 'openssl', 'gmp', 'random', 'nonce']));
+    expect(load).toEqual(expect.arrayContaining(['kernel-libipsec', 'kernel-netlink', 'socket-default', 'vici', 'aesni', 'openssl', 'kdf', 'random', 'nonce']));
     expect(load).not.toContain('test-vectors');
     expect(load).not.toContain('stroke');
     // PSK only: no certificate or key parsers mapped into every charon.
@@ -49,13 +49,14 @@ describe('charon configuration', () => {
     expect(conf.split('{').length).toBe(conf.split('}').length);
   });
 
-  it('puts aesni, then openssl, before the portable crypto plugins (the first registered implementation wins)', () => {
+  it('puts aesni, then openssl, then kdf (the first registered implementation wins), and no portable fallbacks', () => {
     const load = charonPlugins('libipsec');
     expect(load.indexOf('aesni')).toBeGreaterThan(-1);
     expect(load.indexOf('aesni')).toBeLessThan(load.indexOf('openssl'));
-    for (const software of ['aes', 'sha1', 'sha2', 'md5', 'hmac', 'gmp']) {
-      expect(load.indexOf('openssl')).toBeLessThan(load.indexOf(software));
-    }
+    // openssl's KDF_PRF refuses every HMAC PRF under OpenSSL 3: kdf's must come after it, and stay.
+    expect(load.indexOf('openssl')).toBeLessThan(load.indexOf('kdf'));
+    // Everything these served comes from openssl (e2e/charon-algorithms.test.ts): ~50 KiB each per charon.
+    for (const software of ['aes', 'sha1', 'sha2', 'md5', 'hmac', 'gmp', 'curve25519', 'drbg']) expect(load).not.toContain(software);
   });
 
   it('keeps the data plane a setting', () => {

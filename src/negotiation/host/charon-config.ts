@@ -73,37 +73,28 @@ export interface CharonConfOptions {
  * The plugins a PSK gateway needs, instead of the stock ~74 (test vectors run at every start, LDAP,
  * PKCS#11, TPM, EAP, forecast, farp...): 9 MiB a charon instead of 17. No certificate or key
  * parsers (x509, pem, pkcs1, pubkey): every tunnel authenticates with a PSK loaded over VICI, and
- * each mapped plugin is ~50 KiB of every charon's RSS. The crypto covers every
- * algorithm of the spec (3DES/AES, MD5/SHA-1/SHA-2, MODP 768 to 2048/256 through gmp and openssl).
+ * each mapped plugin is ~50 KiB of every charon's RSS.
  * Order is priority: charon's crypto factory hands out the first registered implementation.
  * aesni comes first: it keeps each SA's expanded AES key and GHASH tables, where openssl's crypter
  * (OpenSSL 3) fetches the cipher and expands the key again for every packet; libipsec's ESP uses
  * this factory, and with aesni first a charon spends ~5 % less CPU per byte on AES-CBC and ~15 %
  * less on AES-GCM (docs/operations.md, data plane). aesni loads nothing on a CPU without AES-NI.
- * openssl (AES-NI, SHA-NI HMAC, the DH groups) then comes before strongSwan's portable C plugins,
- * which stay as the fallback for anything openssl refuses: with the software plugins first, one
- * tunnel carried about a third less.
+ * openssl (OpenSSL 3's default provider, legacy provider off) then registers every algorithm the
+ * spec offers and is the first (for AES the second) implementation of each: 3DES and AES-CBC,
+ * AES-GCM, HMAC-MD5/SHA-1/SHA-2 as integrity and as PRFs, the hashers, MODP 768 to 2048/256,
+ * ECP 256/384/521 and curve25519. kdf stays: openssl's KDF_PRF (IKEv2's SKEYSEED) refuses every
+ * HMAC PRF at creation under OpenSSL 3 ("KDF_PRF with PRF_HMAC_SHA1 not supported"), charon then
+ * takes the next registered one, kdf's, and without it no IKEv2 SA comes up.
+ * Left out (issue 20): strongSwan's portable aes sha1 sha2 md5 hmac gmp curve25519, which would
+ * only serve what openssl refuses, and for the offered algorithms it refuses nothing else
+ * (`swanctl --list-algs` names the same provider for every algorithm with and without them), and
+ * drbg, whose DRBGs only post-quantum key exchanges use. e2e/charon-algorithms.test.ts negotiates
+ * every offered algorithm, both IKE versions, and carries traffic through this list, with and
+ * without aesni (a CPU without AES-NI); the eight were ~0.5 MiB of every charon's RSS
+ * (docs/operations.md, Benchmarks).
  */
 export function charonPlugins(dataPlane: DataPlane): string[] {
-  return [
-    'random',
-    'nonce',
-    'drbg',
-    'aesni',
-    'openssl',
-    'aes',
-    'sha1',
-    'sha2',
-    'md5',
-    'hmac',
-    'gmp',
-    'kdf',
-    'curve25519',
-    ...(dataPlane === 'libipsec' ? ['kernel-libipsec'] : []),
-    'kernel-netlink',
-    'socket-default',
-    'vici',
-  ];
+  return ['random', 'nonce', 'aesni', 'openssl', 'kdf', ...(dataPlane === 'libipsec' ? ['kernel-libipsec'] : []), 'kernel-netlink', 'socket-default', 'vici'];
 }
 
 /**
