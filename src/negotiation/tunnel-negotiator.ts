@@ -82,8 +82,8 @@ const LOG_LINES_KEPT = 200;
 /**
  * The lines that explain a failed rekey or reauthentication: its exchange and retransmissions.
  * Also how long charon's lines are kept, unless a running step (a try, the rekey check) reads them
- * later: a tunnel retrying against a silent peer for hours held 200 lines, ~31 MiB per 1,000
- * tunnels of a worker's heap (issue 20).
+ * later: kept whatever their age, a tunnel retrying against a silent peer held 200 lines after
+ * 15-20 minutes, ~28 MiB of a worker's heap per 1,000 tunnels (issue 20, bench/retry-storm.ts).
  */
 export const RECENT_LINES_MS = 30_000;
 /** The sweep of a quiet tunnel's old lines waits this much past the oldest's expiry (fewer timers). */
