@@ -569,12 +569,14 @@ describe('TunnelNegotiator', () => {
   });
 
   describe("charon's lines are kept 30 s, or while a step reads them (issue 20: a worker's heap under a retry storm)", () => {
-    /** Date.now() as the negotiator reads it, `skew` ms ahead of the real clock. */
+    /** Date.now() as the negotiator reads it: `skew` ms ahead of the real clock, or of `frozen` when set. */
     let skew = 0;
+    let frozen: number | null = null;
     beforeEach(() => {
       skew = 0;
+      frozen = null;
       const realNow = Date.now.bind(Date);
-      jest.spyOn(Date, 'now').mockImplementation(() => realNow() + skew);
+      jest.spyOn(Date, 'now').mockImplementation(() => (frozen ?? realNow()) + skew);
     });
     afterEach(() => {
       jest.restoreAllMocks();
@@ -583,6 +585,7 @@ describe('TunnelNegotiator', () => {
 
     it('holds the last 30 s of a tunnel that logs a line a second for 5 minutes, not 200 lines', () => {
       n = negotiator(new FakeCharon(), recordingStore().store, {}, v2.id);
+      frozen = Date.now(); // only the simulated seconds pass, not the test's own milliseconds
       for (let s = 0; s < 300; s++) {
         skew = s * 1000;
         n.onLogLine(`sending retransmit ${s % 5} of request message ID 0, seq 1`);
@@ -664,6 +667,7 @@ describe('TunnelNegotiator', () => {
       await n.apply({ render: v2, configVersion: 1, appliedVersion: null, resourceState: 'running' } as any);
       await settle(50);
       expect(n.connection).toBe('connected');
+      frozen = Date.now();
       skew = 3_600_000;
       n.onLogLine('received NO_PROPOSAL_CHOSEN notify, no CHILD_SA built');
       skew += RECENT_LINES_MS - 1000;
