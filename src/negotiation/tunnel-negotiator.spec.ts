@@ -4,7 +4,7 @@
 import { tunnel } from '../strongswan/__golden__/cases';
 import { childNames } from '../strongswan/vici-conn';
 import { ControlResult, ViciCommands } from '../vici';
-import { RECENT_LINES_MS, TunnelNegotiator, TunnelStateStore } from './tunnel-negotiator';
+import { TunnelNegotiator, TunnelStateStore } from './tunnel-negotiator';
 
 const v1Two = tunnel({ ike: { version: 'v1', exchangeMode: 'main' }, remoteCidrs: ['10.23.0.0/16', '10.25.0.0/16'] });
 const [child1, child2] = childNames(v1Two);
@@ -569,6 +569,12 @@ describe('TunnelNegotiator', () => {
   });
 
   describe("charon's lines are kept 30 s, or while a step reads them (issue 20: a worker's heap under a retry storm)", () => {
+    /** The negotiator's RECENT_LINES_MS: what a failed rekey's diagnosis reads, and how long lines are kept. */
+    const RECENT_LINES_MS = 30_000;
+    /** Waits (real time) until `check` holds, at most 2 s: a cold run is slower than a fixed settle. */
+    async function until(check: () => boolean): Promise<void> {
+      for (let waited = 0; !check() && waited < 2000; waited += 10) await settle(10);
+    }
     /** Date.now() as the negotiator reads it: `skew` ms ahead of the real clock, or of `frozen` when set. */
     let skew = 0;
     let frozen: number | null = null;
@@ -621,7 +627,7 @@ describe('TunnelNegotiator', () => {
       const { store, events } = recordingStore();
       n = negotiator(charon, store, { timings: { triesBeforeFailed: 3, quickRetryMs: 60_000, failedRetryMs: 60_000 } }, v2.id);
       await n.apply({ render: v2, configVersion: 1, appliedVersion: null, resourceState: 'running' } as any);
-      await settle(30);
+      await until(() => events.some((e) => e.kind === 'attempt'));
       const attempt = events.find((e) => e.kind === 'attempt')!;
       const held = n.heldLines;
       n.stop();
@@ -648,7 +654,7 @@ describe('TunnelNegotiator', () => {
         n!.onLogLine('received NO_PROPOSAL_CHOSEN notify, no CHILD_SA built');
       };
       await n.apply({ render: v2, configVersion: 1, appliedVersion: null, resourceState: 'running' } as any);
-      await settle(50);
+      await until(() => events.some((e) => e.result === 'failure'));
       expect(states.at(-1)).toEqual({ connection: 'connecting', failure: { code: 'ipsec_proposal_mismatch' } });
       const failure = events.find((e) => e.result === 'failure')!;
       expect(failure.message).toMatch(/PFS setting differs/);
@@ -665,7 +671,7 @@ describe('TunnelNegotiator', () => {
       const { store, events } = recordingStore();
       n = negotiator(charon, store, {}, v2.id);
       await n.apply({ render: v2, configVersion: 1, appliedVersion: null, resourceState: 'running' } as any);
-      await settle(50);
+      await until(() => n!.connection === 'connected');
       expect(n.connection).toBe('connected');
       frozen = Date.now();
       skew = 3_600_000;

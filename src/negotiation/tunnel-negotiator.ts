@@ -85,7 +85,7 @@ const LOG_LINES_KEPT = 200;
  * later: kept whatever their age, a tunnel retrying against a silent peer held 200 lines after
  * 15-20 minutes, ~28 MiB of a worker's heap per 1,000 tunnels (issue 20, bench/retry-storm.ts).
  */
-export const RECENT_LINES_MS = 30_000;
+const RECENT_LINES_MS = 30_000;
 /** The sweep of a quiet tunnel's old lines waits this much past the oldest's expiry (fewer timers). */
 const LINE_SWEEP_SLACK_MS = 1000;
 
@@ -537,15 +537,8 @@ export class TunnelNegotiator {
 
   private async rekeyCheck(): Promise<{ outcome: RekeyOutcome; lines: string[] }> {
     const since = Date.now();
+    // Its lines are kept until it has read them, however long it waits (nothing below throws).
     const release = this.keepLinesFrom(since);
-    try {
-      return await this.rekeyCheckFrom(since);
-    } finally {
-      release();
-    }
-  }
-
-  private async rekeyCheckFrom(since: number): Promise<{ outcome: RekeyOutcome; lines: string[] }> {
     const outcome = new Promise<RekeyOutcome>((resolve) => {
       const timer = setTimeout(() => resolve('timeout'), this.deps.rekeyCheckTimeoutMs ?? DEFAULT_REKEY_CHECK_TIMEOUT_MS);
       this.rekeyWaiter = (o) => {
@@ -562,7 +555,9 @@ export class TunnelNegotiator {
     }
     const result = await outcome;
     this.rekeyWaiter = null;
-    return { outcome: result, lines: this.linesSince(since) };
+    const lines = this.linesSince(since);
+    release();
+    return { outcome: result, lines };
   }
 
   private onRekeyFailed(what: 'IKE_SA' | 'CHILD_SA'): void {
