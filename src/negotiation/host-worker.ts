@@ -23,7 +23,7 @@ import { MetricsCollector } from './metrics/collector';
 import { SampleStore } from '../monitoring/sample-store.queries';
 import { connName } from '../strongswan/tunnel-model';
 import { WorkerConfig } from './worker-config';
-import { workerHealthPath, writeWorkerHealth } from './worker-health';
+import { workerHealthPath, workerMemory, writeWorkerHealth } from './worker-health';
 
 // A handler's result is the job's return value (only tunnel.diagnose has one: the API waits for it).
 type Handlers = { [N in JobName]: (payload: JobPayloads[N]) => Promise<unknown> };
@@ -260,6 +260,7 @@ export class HostWorker {
         writtenAt: new Date().toISOString(),
         lease: { held: this.lease.isValid(), msLeft: Math.max(0, Math.round(this.lease.msLeft())), fenced: this.fence.isFenced() },
         gateways: { served: negotiators.length, charonsRunning: negotiators.filter((a) => this.runtime.isCharonRunning(a.gatewayId)).length },
+        memory: workerMemory(),
       });
     } catch (err) {
       this.depLog('health', `health file: ${describeError(err)}`);

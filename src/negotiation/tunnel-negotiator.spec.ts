@@ -616,4 +616,123 @@ describe('TunnelNegotiator', () => {
       expect(states).toEqual([]);
     });
   });
+
+  describe("charon's lines are kept 30 s, or while a step reads them (issue 20: a worker's heap under a retry storm)", () => {
+    /** The negotiator's RECENT_LINES_MS: what a failed rekey's diagnosis reads, and how long lines are kept. */
+    const RECENT_LINES_MS = 30_000;
+    /** Waits (real time) until `check` holds, at most 2 s: a cold run is slower than a fixed settle. */
+    async function until(check: () => boolean): Promise<void> {
+      for (let waited = 0; !check() && waited < 2000; waited += 10) await settle(10);
+    }
+    /** Date.now() as the negotiator reads it: `skew` ms ahead of the real clock, or of `frozen` when set. */
+    let skew = 0;
+    let frozen: number | null = null;
+    beforeEach(() => {
+      skew = 0;
+      frozen = null;
+      const realNow = Date.now.bind(Date);
+      jest.spyOn(Date, 'now').mockImplementation(() => (frozen ?? realNow()) + skew);
+    });
+    afterEach(() => {
+      jest.restoreAllMocks();
+      jest.useRealTimers();
+    });
+
+    it('holds the last 30 s of a tunnel that logs a line a second for 5 minutes, not 200 lines', () => {
+      n = negotiator(new FakeCharon(), recordingStore().store, {}, v2.id);
+      frozen = Date.now(); // only the simulated seconds pass, not the test's own milliseconds
+      for (let s = 0; s < 300; s++) {
+        skew = s * 1000;
+        n.onLogLine(`sending retransmit ${s % 5} of request message ID 0, seq 1`);
+      }
+      expect(n.heldLines).toBe(RECENT_LINES_MS / 1000 + 1);
+    });
+
+    it("drops a quiet tunnel's lines once they are 30 s old, without waiting for another line", () => {
+      jest.useFakeTimers({ now: Date.now() });
+      jest.spyOn(Date, 'now'); // the fake clock, still counted
+      n = negotiator(new FakeCharon(), recordingStore().store, {}, v2.id);
+      n.onLogLine('initiating IKE_SA');
+      jest.advanceTimersByTime(10_000);
+      n.onLogLine('sending packet');
+      jest.advanceTimersByTime(RECENT_LINES_MS - 10_000 - 1);
+      expect(n.heldLines).toBe(2);
+      jest.advanceTimersByTime(2000);
+      expect(n.heldLines).toBe(1);
+      jest.advanceTimersByTime(10_000);
+      expect(n.heldLines).toBe(0);
+    });
+
+    /** A try that fails on its own lines (initiate's log is empty), `inside` ms passing between them. */
+    async function slowFailedTry(inside: number) {
+      skew = 0;
+      const charon = new FakeCharon();
+      charon.initiateResult = () => ({ success: false, errmsg: 'establishing CHILD_SA failed', log: [], response: {} }) as unknown as ControlResult;
+      charon.onInitiated = async () => {
+        n!.onLogLine('received NO_PROPOSAL_CHOSEN notify error');
+        skew += inside; // the try goes on (its turn among the peer's, retransmits)
+        n!.onLogLine('establishing IKE_SA failed');
+      };
+      const { store, events } = recordingStore();
+      n = negotiator(charon, store, { timings: { triesBeforeFailed: 3, quickRetryMs: 60_000, failedRetryMs: 60_000 } }, v2.id);
+      await n.apply({ render: v2, configVersion: 1, appliedVersion: null, resourceState: 'running' } as any);
+      await until(() => events.some((e) => e.kind === 'attempt'));
+      const attempt = events.find((e) => e.kind === 'attempt')!;
+      const held = n.heldLines;
+      n.stop();
+      return { attempt: { result: attempt.result, reasonCode: attempt.reasonCode, message: attempt.message, lines: attempt.lines }, held };
+    }
+
+    it('a try that takes longer than 30 s reads every line of it: the same diagnosis as a quick one; then they may go', async () => {
+      const quick = await slowFailedTry(0);
+      expect(quick.attempt).toMatchObject({ result: 'failure', reasonCode: 'ike_proposal_mismatch' });
+      expect(quick.attempt.lines).toEqual(['[IKE] received NO_PROPOSAL_CHOSEN notify error', '[IKE] establishing IKE_SA failed']);
+      const slow = await slowFailedTry(RECENT_LINES_MS + 10_000);
+      expect(slow.attempt).toEqual(quick.attempt);
+      // Once the try has read them, the first line (40 s old) is not kept for anyone.
+      expect(slow.held).toBe(1);
+    });
+
+    it('the connect-time rekey check reads every line of it however long it waits (its PFS diagnosis unchanged)', async () => {
+      const charon = new FakeCharon();
+      const { store, events, states } = recordingStore();
+      n = negotiator(charon, store, { timings: { triesBeforeFailed: 3, quickRetryMs: 60_000, failedRetryMs: 60_000 } }, v2.id);
+      charon.onRekey = () => {
+        n!.onLogLine('sending CREATE_CHILD_SA request 2 [ N(REKEY_SA) SA No KE TSi TSr ]');
+        skew += RECENT_LINES_MS + 10_000;
+        n!.onLogLine('received NO_PROPOSAL_CHOSEN notify, no CHILD_SA built');
+      };
+      await n.apply({ render: v2, configVersion: 1, appliedVersion: null, resourceState: 'running' } as any);
+      await until(() => events.some((e) => e.result === 'failure'));
+      expect(states.at(-1)).toEqual({ connection: 'connecting', failure: { code: 'ipsec_proposal_mismatch' } });
+      const failure = events.find((e) => e.result === 'failure')!;
+      expect(failure.message).toMatch(/PFS setting differs/);
+      expect(failure.lines).toEqual([
+        '[IKE] sending CREATE_CHILD_SA request 2 [ N(REKEY_SA) SA No KE TSi TSr ]',
+        '[IKE] received NO_PROPOSAL_CHOSEN notify, no CHILD_SA built',
+      ]);
+      expect(n.heldLines).toBe(1);
+    });
+
+    it("a failed rekey's diagnosis still reads the last 30 s of lines", async () => {
+      const charon = new FakeCharon();
+      takesRekeys(charon);
+      const { store, events } = recordingStore();
+      n = negotiator(charon, store, {}, v2.id);
+      await n.apply({ render: v2, configVersion: 1, appliedVersion: null, resourceState: 'running' } as any);
+      await until(() => n!.connection === 'connected');
+      expect(n.connection).toBe('connected');
+      frozen = Date.now();
+      skew = 3_600_000;
+      n.onLogLine('received NO_PROPOSAL_CHOSEN notify, no CHILD_SA built');
+      skew += RECENT_LINES_MS - 1000;
+      n.onLogLine('CHILD_SA rekeying failed, trying again in 15 seconds');
+      const rekey = events.find((e) => e.kind === 'rekey')!;
+      expect(rekey).toMatchObject({ result: 'failure', reasonCode: 'ipsec_proposal_mismatch' });
+      expect(rekey.lines).toEqual([
+        '[IKE] received NO_PROPOSAL_CHOSEN notify, no CHILD_SA built',
+        '[IKE] CHILD_SA rekeying failed, trying again in 15 seconds',
+      ]);
+    });
+  });
 });

@@ -77,9 +77,17 @@ export interface TunnelLogLine {
  */
 export const FLAP_WINDOW_MS = 10_000;
 export const DEFAULT_REKEY_CHECK_TIMEOUT_MS = 10_000;
+/** At most this many of charon's lines per tunnel, whatever their age (a flood of lines). */
 const LOG_LINES_KEPT = 200;
-/** The lines that explain a failed rekey or reauthentication: its exchange and retransmissions. */
+/**
+ * The lines that explain a failed rekey or reauthentication: its exchange and retransmissions.
+ * Also how long charon's lines are kept, unless a running step (a try, the rekey check) reads them
+ * later: kept whatever their age, a tunnel retrying against a silent peer held 200 lines after
+ * 15-20 minutes, ~28 MiB of a worker's heap per 1,000 tunnels (issue 20, bench/retry-storm.ts).
+ */
 const RECENT_LINES_MS = 30_000;
+/** The sweep of a quiet tunnel's old lines waits this much past the oldest's expiry (fewer timers). */
+const LINE_SWEEP_SLACK_MS = 1000;
 
 /** charon's lines that end a rekey of ours without a new SA. */
 const REKEY_REFUSED = /CHILD_SA rekeying failed|no CHILD_SA built|not contained in any of our proposals|already retried with DH group/;
@@ -113,8 +121,12 @@ export class TunnelNegotiator {
   private connectedAt = 0;
   /** The failed tries before the last connect: a flap continues that count instead of resetting it. */
   private triesBeforeConnect = 0;
-  /** charon's recent lines about this tunnel, newest last. */
+  /** charon's recent lines about this tunnel, newest last: the last RECENT_LINES_MS, and what `readers` keep. */
   private readonly lines: TunnelLogLine[] = [];
+  /** The running steps that will read charon's lines: each keeps the lines from its start on. */
+  private readonly readers: number[] = [];
+  /** Drops a quiet tunnel's lines once they are too old (set while lines are held). */
+  private lineSweep: NodeJS.Timeout | null = null;
   private rekeyWaiter: ((o: RekeyOutcome) => void) | null = null;
   /** A rekey of the established tunnel failed: shown beside `connected` until a rekey succeeds. */
   private rekeyFailure: FailureReason | null = null;
@@ -308,7 +320,7 @@ export class TunnelNegotiator {
   /** A line charon logged about this tunnel (the gateway's `log` event stream). */
   onLogLine(msg: string, group = 'IKE', at = Date.now()): void {
     this.lines.push({ at, group, msg });
-    if (this.lines.length > LOG_LINES_KEPT) this.lines.splice(0, this.lines.length - LOG_LINES_KEPT);
+    this.pruneLines();
     if (this.stopped || this.quiet || !this.desired) return;
     if (this.rekeyWaiter) {
       if (REKEY_REFUSED.test(msg)) this.rekeyWaiter('refused');
@@ -332,9 +344,15 @@ export class TunnelNegotiator {
     if (this.desired) await this.apply(this.desired, { force: true });
   }
 
+  /** How many of charon's lines this negotiator holds (the retry-storm bench reads the heap's). */
+  get heldLines(): number {
+    return this.lines.length;
+  }
+
   async remove(): Promise<void> {
     this.stopped = true;
     this.clearTimer();
+    this.clearLineSweep();
     this.quiet = true;
     await this.terminate();
     await this.deps.commands.unloadConn(this.conn).catch(() => undefined);
@@ -344,6 +362,7 @@ export class TunnelNegotiator {
   stop(): void {
     this.stopped = true;
     this.clearTimer();
+    this.clearLineSweep();
     this.rekeyWaiter?.('timeout');
   }
 
@@ -430,24 +449,31 @@ export class TunnelNegotiator {
     // between a listing and our initiate: the SAs are read after the try either way.
     const fresh = this.freshlyLoaded;
     this.freshlyLoaded = false;
-    const before: Pick<SaState, 'installed'> = fresh ? { installed: new Set() } : await this.saState();
-    const missing = childNames(desired.render).filter((c) => !before.installed.has(c));
     const results: ControlResult[] = [];
-    const initiate = async () => {
-      for (const child of missing) {
-        const r = await this.deps.withSession((c) =>
-          c.initiate({ child, ike: this.conn, timeout: this.deps.initiateTimeoutMs, loglevel: 1, timeoutMs: this.deps.initiateTimeoutMs + 5000 }),
-        );
-        results.push(r);
-        if (!r.success) break;
-      }
-    };
-    await (this.deps.paced ? this.deps.paced(desired.render.peerIp, initiate) : initiate());
-    if (this.stopped || this.desired !== desired) return; // re-configured meanwhile
-    const controlLines = results.flatMap((r) => r.log.map((l) => `[${l.group}] ${l.msg}`));
     // charon's lines about this tunnel during the attempt: an initiate that joined an IKE_SA charon
-    // was already negotiating (re-establishing after a failed reauthentication) streams none.
-    const ownLines = this.linesSince(started);
+    // was already negotiating (re-establishing after a failed reauthentication) streams none. Kept
+    // however long the try takes (its turn among the peer's, the initiate's timeout).
+    let ownLines: string[];
+    const release = this.keepLinesFrom(started);
+    try {
+      const before: Pick<SaState, 'installed'> = fresh ? { installed: new Set() } : await this.saState();
+      const missing = childNames(desired.render).filter((c) => !before.installed.has(c));
+      const initiate = async () => {
+        for (const child of missing) {
+          const r = await this.deps.withSession((c) =>
+            c.initiate({ child, ike: this.conn, timeout: this.deps.initiateTimeoutMs, loglevel: 1, timeoutMs: this.deps.initiateTimeoutMs + 5000 }),
+          );
+          results.push(r);
+          if (!r.success) break;
+        }
+      };
+      await (this.deps.paced ? this.deps.paced(desired.render.peerIp, initiate) : initiate());
+      if (this.stopped || this.desired !== desired) return; // re-configured meanwhile
+      ownLines = this.linesSince(started);
+    } finally {
+      release();
+    }
+    const controlLines = results.flatMap((r) => r.log.map((l) => `[${l.group}] ${l.msg}`));
     const lines = controlLines.length ? controlLines : ownLines;
     const failed = results.find((r) => !r.success);
     // charon answers success once a CHILD_SA is up; the remote may have deleted it since, or
@@ -519,6 +545,8 @@ export class TunnelNegotiator {
    */
   private async rekeyCheck(childId: string | undefined): Promise<{ outcome: RekeyOutcome; lines: string[] }> {
     const since = Date.now();
+    // Its lines are kept until it has read them, however long it waits (nothing below throws).
+    const release = this.keepLinesFrom(since);
     const outcome = new Promise<RekeyOutcome>((resolve) => {
       const timer = setTimeout(() => resolve('timeout'), this.deps.rekeyCheckTimeoutMs ?? DEFAULT_REKEY_CHECK_TIMEOUT_MS);
       this.rekeyWaiter = (o) => {
@@ -535,7 +563,9 @@ export class TunnelNegotiator {
     }
     const result = await outcome;
     this.rekeyWaiter = null;
-    return { outcome: result, lines: this.linesSince(since) };
+    const lines = this.linesSince(since);
+    release();
+    return { outcome: result, lines };
   }
 
   private onRekeyFailed(what: 'IKE_SA' | 'CHILD_SA'): void {
@@ -645,6 +675,47 @@ export class TunnelNegotiator {
   /** charon's lines about this tunnel since `since`, as the connection log shows them. */
   private linesSince(since: number): string[] {
     return this.lines.filter((l) => l.at >= since).map((l) => `[${l.group}] ${l.msg}`);
+  }
+
+  /**
+   * A step that will read charon's lines from `since` on (linesSince) keeps them until it calls the
+   * returned release, however long it runs; only then may they age out.
+   */
+  private keepLinesFrom(since: number): () => void {
+    this.readers.push(since);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.readers.splice(this.readers.indexOf(since), 1);
+      this.pruneLines();
+    };
+  }
+
+  /**
+   * Drops the lines no reader needs: older than RECENT_LINES_MS (what a rekey failure's diagnosis
+   * reads, at once) and older than every running step's start; then the oldest past LOG_LINES_KEPT.
+   */
+  private pruneLines(now = Date.now()): void {
+    let keepFrom = now - RECENT_LINES_MS;
+    for (const since of this.readers) keepFrom = Math.min(keepFrom, since);
+    let drop = 0;
+    while (drop < this.lines.length && this.lines[drop].at < keepFrom) drop++;
+    drop = Math.max(drop, this.lines.length - LOG_LINES_KEPT);
+    if (drop > 0) this.lines.splice(0, drop);
+    // A reader's release prunes again; otherwise the oldest line's expiry does.
+    if (this.lineSweep || !this.lines.length || this.readers.length) return;
+    const due = Math.max(0, this.lines[0].at + RECENT_LINES_MS - now) + LINE_SWEEP_SLACK_MS;
+    this.lineSweep = setTimeout(() => {
+      this.lineSweep = null;
+      this.pruneLines();
+    }, due);
+    this.lineSweep.unref();
+  }
+
+  private clearLineSweep(): void {
+    if (this.lineSweep) clearTimeout(this.lineSweep);
+    this.lineSweep = null;
   }
 
   private async saState(): Promise<SaState> {

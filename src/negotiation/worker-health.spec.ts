@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { judgeWorkerHealth, WorkerHealth, writeWorkerHealth } from './worker-health';
+import { judgeWorkerHealth, WorkerHealth, workerMemory, writeWorkerHealth } from './worker-health';
 
 const at = Date.parse('2026-12-05T10:00:00Z');
 const health = (over: Partial<WorkerHealth> = {}): WorkerHealth => ({
@@ -10,6 +10,7 @@ const health = (over: Partial<WorkerHealth> = {}): WorkerHealth => ({
   writtenAt: new Date(at).toISOString(),
   lease: { held: true, msLeft: 3000, fenced: false },
   gateways: { served: 2, charonsRunning: 2 },
+  memory: { rssBytes: 150 * 2 ** 20, heapUsedBytes: 40 * 2 ** 20 },
   ...over,
 });
 
@@ -27,6 +28,15 @@ describe('worker health', () => {
     expect(judgeWorkerHealth(health({ lease: { held: false, msLeft: 0, fenced: false } }), at, 15_000, true).problems).toEqual(['the lease is not held']);
     // A charon down is the worker's to restart: reported, not a verdict.
     expect(judgeWorkerHealth(health({ gateways: { served: 2, charonsRunning: 1 } }), at, 15_000, true).ok).toBe(true);
+  });
+
+  it("carries the worker's memory: its RSS and V8's heap in use, in bytes, never a verdict", () => {
+    const m = workerMemory();
+    expect(m).toEqual({ rssBytes: expect.any(Number), heapUsedBytes: expect.any(Number) });
+    // Bytes, not MiB or KiB: this jest process holds tens of MiB of heap, and its heap lives in its RSS.
+    expect(m.heapUsedBytes).toBeGreaterThan(2 ** 20);
+    expect(m.rssBytes).toBeGreaterThan(m.heapUsedBytes);
+    expect(judgeWorkerHealth(health({ memory: { rssBytes: 2 ** 40, heapUsedBytes: 2 ** 39 } }), at, 15_000, true).ok).toBe(true);
   });
 
   it('writes the file whole', () => {

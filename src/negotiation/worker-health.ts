@@ -12,6 +12,18 @@ export interface WorkerHealth {
   lease: { held: boolean; msLeft: number; fenced: boolean };
   /** Gateways this worker serves, and how many of their charons are running (supervised). */
   gateways: { served: number; charonsRunning: number };
+  /**
+   * The worker's own memory when written, in bytes: its resident set and V8's heap in use (live
+   * objects and garbage not yet collected). Issue 20's limit is 300 MiB of RSS at 5,000 tunnels;
+   * reported, not judged (a big worker is not a stuck one).
+   */
+  memory: { rssBytes: number; heapUsedBytes: number };
+}
+
+/** The figures of WorkerHealth.memory for this process. */
+export function workerMemory(): WorkerHealth['memory'] {
+  const m = process.memoryUsage();
+  return { rssBytes: m.rss, heapUsedBytes: m.heapUsed };
 }
 
 export const WORKER_HEALTH_FILE = 'worker-health.json';
