@@ -88,6 +88,9 @@ tunnels:
   });
   let followed = '';
   follow.stdout?.on('data', (d: Buffer) => (followed += d.toString()));
+  // Its first page (the newest entry) printed before the edit: on a loaded machine the CLI took
+  // longer to start than the edit took to log, and then had nothing newer to follow.
+  await product.waitFor(async () => followed.includes('\n'), 15_000, 'vpnctl tunnel logs --follow to print its first entry');
   const edited = await vpnctl(['apply', '-f', file, '--yes', '--timeout', '90s']);
   expect(edited.stderr).toBe('');
   expect(edited.code).toBe(0);
