@@ -40,7 +40,7 @@
 // KEEP_BENCH_DIR=1 (keep logs). Exit status: 0 measured (targets are reported, not enforced), 1 failure.
 import { cpus, loadavg } from 'os';
 import { internetRouterFor } from '../lab/lab-inventory';
-import { intToIp, ipToInt } from '../src/common/cidr';
+import { ipToInt } from '../src/common/cidr';
 import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { LabNames } from '../lab/lab-names';
@@ -55,7 +55,7 @@ import { run } from '../src/negotiation/host/exec';
 import { tailFile } from '../src/negotiation/host/process-files';
 import { charonMemory, charonSmaps, mib, percentile, pool, round, statusKb, summary } from './support/proc-stats';
 import { checkBuild } from './support/server';
-import { num } from './support/bench-env';
+import { gatewayAddress, ipPlus, num } from './support/bench-env';
 
 const env = process.env;
 const GATEWAYS = num('BENCH_GATEWAYS', 50);
@@ -99,17 +99,6 @@ const WORKER_ENV: Record<string, string> = {
 
 const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 23)}] ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const ipPlus = (base: string, n: number) => intToIp(ipToInt(base) + n);
-
-/**
- * Gateway g's external IP: 198.51.100.10-254, then 192.0.2.10-129 (the lab internet routes the
- * three TEST-NETs; 250 gateways do not fit one /24). The demo tenant owns 198.51.100.10-49.
- */
-function gatewayAddress(g: number): string {
-  if (g < 245) return ipPlus('198.51.100.10', g);
-  if (g < 365) return ipPlus('192.0.2.10', g - 245);
-  throw new Error(`gateway ${g}: the bench has addresses for 365 gateways`);
-}
 
 /** Peer g's address (the mirror holds them all): 203.0.113.100-199, 203.0.113.2-99, then 192.0.2.130-254; 203.0.113.200-218 are the silent peers. */
 function peerAddress(g: number): string {

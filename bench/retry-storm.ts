@@ -33,10 +33,10 @@
 import { loadavg } from 'os';
 import { readFileSync, writeFileSync } from 'fs';
 import { join, resolve } from 'path';
-import { intToIp, ipToInt } from '../src/common/cidr';
+import { ipToInt } from '../src/common/cidr';
 import { listNamespaces } from '../src/negotiation/host/gateway-namespace';
 import { BenchProduct } from './support/bench-product';
-import { cleanupOnExit, machineInfo, num, runBench } from './support/bench-env';
+import { cleanupOnExit, gatewayAddress, ipPlus, machineInfo, num, runBench } from './support/bench-env';
 import { Inspector } from './support/inspector';
 import { charonMemory, mib, percentile, pool, round, statusKb } from './support/proc-stats';
 import { checkBuild, freePort, ROOT } from './support/server';
@@ -62,14 +62,6 @@ const NEGOTIATOR_MODULE = join(ROOT, 'dist', 'src', 'negotiation', 'tunnel-negot
 
 const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 23)}] ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const ipPlus = (base: string, n: number) => intToIp(ipToInt(base) + n);
-
-/** Gateway g's external IP: 198.51.100.10-254, then 192.0.2.10-129 (as bench/negotiation.ts). */
-function gatewayAddress(g: number): string {
-  if (g < 245) return ipPlus('198.51.100.10', g);
-  if (g < 365) return ipPlus('192.0.2.10', g - 245);
-  throw new Error(`gateway ${g}: the bench has addresses for 365 gateways`);
-}
 
 /** Per sample: what the worker holds, after a forced GC. */
 async function sample(inspector: Inspector, workerPid: number, gatewaysDir: string, t0: number, attemptsSince: () => Promise<number>) {

@@ -3,9 +3,23 @@
 import { randomBytes } from 'crypto';
 import { cpus, loadavg } from 'os';
 import { Client as Pg } from 'pg';
+import { intToIp, ipToInt } from '../../src/common/cidr';
 import { runMigrations } from '../../src/database/data-source';
 
 const env = process.env;
+
+/** The address `n` after `base`. */
+export const ipPlus = (base: string, n: number): string => intToIp(ipToInt(base) + n);
+
+/**
+ * Gateway g's external IP: 198.51.100.10-254, then 192.0.2.10-129 (the lab internet routes the
+ * three TEST-NETs; 250 gateways do not fit one /24). The demo tenant owns 198.51.100.10-49.
+ */
+export function gatewayAddress(g: number): string {
+  if (g < 245) return ipPlus('198.51.100.10', g);
+  if (g < 365) return ipPlus('192.0.2.10', g - 245);
+  throw new Error(`gateway ${g}: the bench has addresses for 365 gateways`);
+}
 
 /** A numeric setting from the environment, or the fallback. */
 export const num = (name: string, fallback: number): number => (env[name] ? Number(env[name]) : fallback);
