@@ -16,6 +16,8 @@ class FakeCharon {
   refused = new Set<string>();
   initiates: string[] = [];
   rekeys: string[] = [];
+  /** The IKE_SAs listed while a child is installed (default: one IKE_SA holding them). */
+  ikeSas: (() => unknown[]) | null = null;
   /** Every rekey request as sent (child name or child-id). */
   rekeyRequests: { child?: string; childId?: string | number }[] = [];
   onInitiated: (child: string) => Promise<void> = async () => undefined;
@@ -32,7 +34,9 @@ class FakeCharon {
       unloadConn: ok,
       unloadShared: ok,
       listSas: async () =>
-        this.installed.size ? [{ name: 'x', sa: { state: 'ESTABLISHED' }, children: [...this.installed].map((name) => ({ name, state: 'INSTALLED' })) }] : [],
+        !this.installed.size
+          ? []
+          : (this.ikeSas?.() ?? [{ name: 'x', sa: { state: 'ESTABLISHED' }, children: [...this.installed].map((name) => ({ name, state: 'INSTALLED' })) }]),
       initiate: async ({ child }: { child: string }): Promise<ControlResult> => {
         this.initiates.push(child);
         const result = this.initiateResult(child);
@@ -209,16 +213,10 @@ describe('TunnelNegotiator', () => {
     const [name] = childNames(v2);
     const child = (uniqueid: string) => ({ name, uniqueid, state: 'INSTALLED' });
     // The remote's IKE_SA (two children: its own and a newer one) and ours (one).
-    charon.commands = ((base) => () => ({
-      ...base(),
-      listSas: async () =>
-        charon.installed.size
-          ? [
-              { name: 'x', sa: { state: 'ESTABLISHED', uniqueid: '1' }, children: [child('1'), child('3')] },
-              { name: 'x', sa: { state: 'ESTABLISHED', uniqueid: '2', initiator: 'yes' }, children: [child('2')] },
-            ]
-          : [],
-    }))(charon.commands.bind(charon)) as typeof charon.commands;
+    charon.ikeSas = () => [
+      { name: 'x', sa: { state: 'ESTABLISHED', uniqueid: '1' }, children: [child('1'), child('3')] },
+      { name: 'x', sa: { state: 'ESTABLISHED', uniqueid: '2', initiator: 'yes' }, children: [child('2')] },
+    ];
     const { store, states } = recordingStore();
     n = negotiator(charon, store, {}, v2.id);
     takesRekeys(charon);
