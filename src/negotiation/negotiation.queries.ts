@@ -371,7 +371,10 @@ export class NegotiationStore {
   /**
    * Returns false when the row moved on (newer version, deleted): the caller then stops reporting.
    * Leaving `connected` stamps disconnected_at (the routes' hold-down starts there) and clears
-   * connected_at, and the VPC's route agents are told to look again. A failure is stamped with the
+   * connected_at. Only entering or leaving `connected` changes the tunnel's routes, so only then are
+   * the VPC's route agents told to look again: every other write (a retry's `connecting`, a failure
+   * under `down`) would make each API replica re-read the whole VPC's routing for nothing, once per
+   * try of every failing tunnel (docs/decisions.md, "Route notifications"). A failure is stamped with the
    * time the negotiator saw it (`at`: a write kept through a PostgreSQL outage lands later).
    * With `event`, the connection log's line about it is inserted by the same statement (as
    * recordEvent would, at `at`): one round trip, and no reader sees the state without its line.
@@ -386,22 +389,24 @@ export class NegotiationStore {
     event?: TunnelEventInput,
   ): Promise<boolean> {
     const logged = event
-      ? `WITH logged AS (
+      ? `, logged AS (
            INSERT INTO tunnel_events (tunnel_id, ${EVENT_COLUMNS}, at)
            SELECT $1::varchar, $11, $12, $13, $14, $15, $16, $17::text[], $8::timestamptz
-            WHERE EXISTS (SELECT 1 FROM vpn_tunnels t JOIN vpn_gateways g ON g.id = t.gateway_id WHERE t.id = $1::varchar AND ${FENCED(9)}))
-         `
+            WHERE EXISTS (SELECT 1 FROM vpn_tunnels t JOIN vpn_gateways g ON g.id = t.gateway_id WHERE t.id = $1::varchar AND ${FENCED(9)}))`
       : '';
-    const rows: { vpc_id: string }[] = await this.db.query(
-      `${logged}UPDATE vpn_tunnels t SET connection_state = $3::varchar, failure_code = $4, failure_message = $5, failure_phase = $6, failure_tries = $7,
+    // The state before this write, read under the row's lock (the latest committed one, not this
+    // statement's snapshot): what decides whether the routes changed.
+    const rows: { vpc_id: string; was_connected: boolean }[] = await this.db.query(
+      `WITH previous AS (SELECT connection_state = 'connected' AS was_connected FROM vpn_tunnels WHERE id = $1 FOR UPDATE)${logged}
+       UPDATE vpn_tunnels t SET connection_state = $3::varchar, failure_code = $4, failure_message = $5, failure_phase = $6, failure_tries = $7,
               failure_at = CASE WHEN $4::varchar IS NULL THEN NULL ELSE $8::timestamptz END, updated_at = now(),
               connected_at = CASE WHEN $3::varchar <> 'connected' THEN NULL
                                   WHEN t.connection_state = 'connected' AND t.connected_at IS NOT NULL THEN t.connected_at ELSE $8::timestamptz END,
               disconnected_at = CASE WHEN t.connection_state = 'connected' AND $3::varchar <> 'connected' THEN $8::timestamptz ELSE t.disconnected_at END,
               state_changed_at = CASE WHEN t.connection_state <> $3::varchar OR t.failure_code IS DISTINCT FROM $4::varchar THEN $8::timestamptz ELSE t.state_changed_at END
-         FROM vpn_gateways g
+         FROM vpn_gateways g, previous p
         WHERE t.id = $1 AND t.config_version = $2 AND g.id = t.gateway_id AND ${FENCED(9)}
-        RETURNING g.vpc_id`,
+        RETURNING g.vpc_id, p.was_connected`,
       [
         tunnelId,
         version,
@@ -417,7 +422,7 @@ export class NegotiationStore {
     );
     const updated = returnedRows(rows);
     if (!updated.length) return false;
-    this.notifyRoutes(updated[0].vpc_id);
+    if (updated[0].was_connected !== (state === 'connected')) this.notifyRoutes(updated[0].vpc_id);
     return true;
   }
 

@@ -1,5 +1,10 @@
 // The agent API: tokens, tenant isolation, the desired routes and the long poll.
+import { getDataSourceToken } from '@nestjs/typeorm';
+import { randomBytes } from 'crypto';
 import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { SecretBox } from '../../src/common/secret-box';
+import { NegotiationStore } from '../../src/negotiation/negotiation.queries';
 import { startTestApi, TestApi } from '../support/api';
 import { client, createTenantWorld, gatewayBody, TenantWorld, tunnelBody } from '../support/fixtures';
 
@@ -253,4 +258,49 @@ it("the long poll is answered beside Nest's pipeline, its errors too, with the c
   } finally {
     guard.mockRestore();
   }
+});
+
+it("the worker's state writes wake the VPC's route agents only when a tunnel enters or leaves connected", async () => {
+  const t = client(api, w.key);
+  const gw = await t.ok(t.post('/api/v1/vpn-gateways', gatewayBody(w, 1)), 201);
+  const peer = await t.ok(t.post('/api/v1/peer-gateways', { name: 'notify', ipAddress: '203.0.113.77' }), 201);
+  const tunnel = await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peer.id, w, { remoteCidrs: ['172.18.1.0/24'] })), 201);
+  const told: string[] = [];
+  const store = new NegotiationStore(api.app.get<DataSource>(getDataSourceToken()), new SecretBox(randomBytes(32)), async (vpcId) => {
+    told.push(vpcId);
+  });
+  const v = tunnel.configVersion;
+  const failure = { code: 'peer_unreachable', message: 'no answer', phase: 1, tries: 1 };
+  const event = { kind: 'attempt' as const, result: 'failure' as const, reasonCode: 'peer_unreachable', message: 'no answer' };
+  // Each step: the write, and whether the VPC's agents were told (the routes changed).
+  const steps: [string, () => Promise<boolean>, boolean][] = [
+    ['connecting (from connecting)', () => store.setConnection(tunnel.id, v, 'connecting', null), false],
+    ['a failed try, with its log line', () => store.setConnection(tunnel.id, v, 'connecting', failure, new Date(), undefined, event), false],
+    ['phase1_failed', () => store.setConnection(tunnel.id, v, 'phase1_failed', { ...failure, tries: 3 }), false],
+    ['connected', () => store.setConnection(tunnel.id, v, 'connected', null), true],
+    ['connected again (a rekey)', () => store.setConnection(tunnel.id, v, 'connected', null), false],
+    ['phase2_failed (leaving connected)', () => store.setConnection(tunnel.id, v, 'phase2_failed', failure), true],
+    ['connecting after it', () => store.setConnection(tunnel.id, v, 'connecting', null), false],
+    [
+      'connected, with its log line',
+      () => store.setConnection(tunnel.id, v, 'connected', null, new Date(), undefined, { kind: 'connected', result: 'success' }),
+      true,
+    ],
+  ];
+  const seen: { name: string; told: boolean }[] = [];
+  for (const [name, write] of steps) {
+    told.length = 0;
+    expect(await write()).toBe(true);
+    seen.push({ name, told: told.length > 0 });
+    expect(told.every((vpc) => vpc === w.vpcId)).toBe(true);
+  }
+  expect(seen).toEqual(steps.map(([name, , expected]) => ({ name, told: expected })));
+  // A write for another version changes nothing and tells nobody.
+  told.length = 0;
+  expect(await store.setConnection(tunnel.id, v + 1, 'phase1_failed', failure)).toBe(false);
+  expect(told).toEqual([]);
+  expect((await t.ok(t.get(`/api/v1/vpn-tunnels/${tunnel.id}`))).connectionState).toBe('connected');
+  // The log lines of the writes that carried one are there.
+  const lines = (await db.query('SELECT kind FROM tunnel_events WHERE tunnel_id = $1 ORDER BY at', [tunnel.id])).rows.map((r) => r.kind);
+  expect(lines).toEqual(expect.arrayContaining(['attempt', 'connected']));
 });
