@@ -44,7 +44,7 @@ import { charonPaths, charonPlugins, renderCharonConf } from '../src/negotiation
 import { LabNames } from '../lab/lab-names';
 import { BenchProduct } from './support/bench-product';
 import { num } from './support/bench-env';
-import { round } from './support/proc-stats';
+import { cpuSnapshot, CpuSnapshot, cpuSpent, round } from './support/proc-stats';
 import { checkBuild } from './support/server';
 
 const env = process.env;
@@ -131,32 +131,12 @@ interface Figure {
   productProcessesCpuPercent?: Record<string, number | null>;
 }
 
-/** CPU seconds (user + system) of every process on the machine so far, summed by command name. */
-function cpuByCommand(): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(comm, (out.get(comm) ?? 0) + (Number(f[11]) + Number(f[12])) / 100);
-    } catch {
-      /* exited */
-    }
-  }
-  return out;
-}
-
-/** Who took the machine's CPU between two cpuByCommand() snapshots: the top commands, in cores. */
-function cpuShares(before: Map<string, number>, after: Map<string, number>, wallSeconds: number): Record<string, number> {
-  const used = [...after].map(([comm, t]) => [comm, (t - (before.get(comm) ?? 0)) / wallSeconds] as const).filter(([, c]) => c >= 0.02);
-  return Object.fromEntries(
-    used
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, 8)
-      .map(([comm, c]) => [comm, round(c, 2)]),
-  );
+/** Who took the machine's CPU between two snapshots: the top commands, in cores. */
+function cpuShares(before: CpuSnapshot, after: CpuSnapshot, wallSeconds: number): Record<string, number> {
+  const used = Object.entries(cpuSpent(before, after).byLabel)
+    .map(([comm, s]) => [comm, s / wallSeconds] as const)
+    .filter(([, c]) => c >= 0.02);
+  return Object.fromEntries(used.slice(0, 8).map(([comm, c]) => [comm, round(c, 2)]));
 }
 
 /** tx+rx packets and bytes of a device in a namespace (libipsec's TUN: what charon read and wrote). */
@@ -225,7 +205,7 @@ async function measureRun(
   const cpuBefore = roles.map(([, pid]) => cpuSeconds(pid));
   const switchesBefore = roles.map(([, pid]) => contextSwitches(pid));
   const tunBefore = tun ? linkCounters(tun.ns, tun.dev) : null;
-  const machineBefore = cpuByCommand();
+  const machineBefore = cpuSnapshot();
   const tracers = env.BENCH_SYSCALLS === '1' ? roles.map(([role, pid]) => startSyscallCount(role, pid)) : [];
   const t0 = Date.now();
   const r = await run();
@@ -233,7 +213,7 @@ async function measureRun(
   const wall = (Date.now() - t0) / 1000;
   const tunAfter = tun ? linkCounters(tun.ns, tun.dev) : null;
   // Exited processes (iperf3) drop out of the snapshot: this is who else was running meanwhile.
-  const cores = cpuShares(machineBefore, cpuByCommand(), wall);
+  const cores = cpuShares(machineBefore, cpuSnapshot(), wall);
   const delta = (a: number | null, b: number | null) => (a === null || b === null ? null : b - a);
   const out: Run = {
     ...r,

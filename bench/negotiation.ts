@@ -53,7 +53,7 @@ import { Mirror, TunnelPlan } from './support/mirror';
 import { BareGateways, BareResult } from './support/bare-gateways';
 import { run } from '../src/negotiation/host/exec';
 import { tailFile } from '../src/negotiation/host/process-files';
-import { charonMemory, charonSmaps, mib, percentile, pool, round, statusKb, summary } from './support/proc-stats';
+import { charonMemory, charonSmaps, cpuSnapshot, cpuSpent, mib, percentile, pool, round, statusKb, summary } from './support/proc-stats';
 import { checkBuild } from './support/server';
 import { gatewayAddress, ipPlus, num } from './support/bench-env';
 
@@ -468,15 +468,32 @@ async function cold(s: Setup, plans: { plan: TunnelPlan; g: number }[]) {
   if ((await count()) !== 0) throw new Error('tunnels are connected before the worker started');
 
   const neighbourTableRaised = raiseNeighbourTable(GATEWAYS);
+  // Where the machine's CPU goes in each phase (core-seconds), by component.
+  const workerPids = new Set<number>();
+  const component = ({ pid, comm }: { pid: number; comm: string }): string | null => {
+    if (workerPids.has(pid)) return 'worker';
+    if (pid === product.apiPid) return 'api';
+    if (pid === mirror.pid) return 'mirror charon';
+    if (pid === process.pid) return 'bench';
+    if (comm === 'charon') return 'gateway charons';
+    if (comm === 'postgres') return 'postgresql';
+    if (comm === 'python3') return 'route agents (lab)';
+    return null;
+  };
+  // The worker's `ip` processes (and the bench's swanctl) are reaped by them: counted with them.
+  const withReaped = (label: string) => label === 'worker' || label === 'bench';
   // The baseline, in this run: the same gateways and tunnels without the product.
-  let bare: (BareResult & { loadAvg1mAtStart: number }) | null = null;
+  let bare: (BareResult & { loadAvg1mAtStart: number; cpuCoreSeconds: ReturnType<typeof cpuSpent> }) | null = null;
   if (!env.BENCH_SKIP_BARE) {
     await sleep(1000);
     const bareLoad = loadavg()[0];
     const gateways = new BareGateways({ names: new LabNames(PREFIX), prefix: PREFIX, routerOf: (ip) => internetRouterFor(ip) });
     try {
       log(`bare baseline: ${GATEWAYS} charons, ${total} tunnels (swanctl --load-all / --initiate)`);
-      bare = { ...(await gateways.run(plans)), loadAvg1mAtStart: round(bareLoad, 2) };
+      const cpuBefore = cpuSnapshot();
+      const result = await gateways.run(plans);
+      bare = { ...result, loadAvg1mAtStart: round(bareLoad, 2), cpuCoreSeconds: cpuSpent(cpuBefore, cpuSnapshot(), component, withReaped) };
+      log(`bare baseline CPU (core-seconds): ${JSON.stringify(bare.cpuCoreSeconds)}`);
       log(`bare baseline: ${bare.initiated}/${total} up in ${bare.seconds} s (${bare.failed} failed)`);
     } finally {
       await gateways.stop();
@@ -490,6 +507,7 @@ async function cold(s: Setup, plans: { plan: TunnelPlan; g: number }[]) {
   await sleep(1000); // let the machine settle after the bulk creation
   const load = loadavg()[0];
   let peakLoad = load;
+  const cpuBefore = cpuSnapshot();
   const wallStart = Date.now();
   const t0 = performance.now();
   // Every host at once; each claims its share (HOST_CAPACITY) of the unplaced gateways.
@@ -524,6 +542,9 @@ async function cold(s: Setup, plans: { plan: TunnelPlan; g: number }[]) {
     }
   }
   const seconds = (performance.now() - t0) / 1000;
+  for (const h of hosts) workerPids.add(h.pid);
+  const cpuCoreSeconds = cpuSpent(cpuBefore, cpuSnapshot(), component, withReaped);
+  log(`cold start CPU (core-seconds): ${JSON.stringify(cpuCoreSeconds)}`);
   const charons = charonsNow();
   const perHost = await Promise.all(
     hosts.map(async (h) => {
@@ -572,6 +593,9 @@ async function cold(s: Setup, plans: { plan: TunnelPlan; g: number }[]) {
     loadAvg1mAtStart: round(load, 2),
     loadAvg1mPeak: round(peakLoad, 2),
     loadAvg1mAtEnd: round(loadavg()[0], 2),
+    // What the start cost the machine, beside bare.cpuCoreSeconds: on 2 cores nothing finishes
+    // sooner than machine / 2 seconds.
+    cpuCoreSeconds,
     memory: {
       workerPeakRssMiB,
       charonCount: charons.count,

@@ -113,3 +113,66 @@ export async function pool<T, R>(items: T[], limit: number, fn: (item: T, index:
   await Promise.all(workers);
   return out;
 }
+
+/** Every live process's CPU (user + system seconds; `reaped`: its waited-for children's too), by pid and start time. */
+export interface CpuSnapshot {
+  /** The machine's busy seconds so far, all cores (/proc/stat: everything but idle and iowait). */
+  busySeconds: number;
+  processes: Map<string, { pid: number; comm: string; seconds: number; reaped: number }>;
+}
+
+const TICKS = 100; // USER_HZ: /proc's clock ticks per second on Linux
+
+export function cpuSnapshot(): CpuSnapshot {
+  const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
+  // user nice system idle iowait irq softirq steal
+  const busySeconds = (ticks[0] + ticks[1] + ticks[2] + ticks[5] + ticks[6] + ticks[7]) / TICKS;
+  const processes: CpuSnapshot['processes'] = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // Fields from the 3rd: utime 14, stime 15, cutime 16, cstime 17, starttime 22.
+      processes.set(`${entry}:${f[19]}`, {
+        pid: Number(entry),
+        comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
+        seconds: (Number(f[11]) + Number(f[12])) / TICKS,
+        reaped: (Number(f[13]) + Number(f[14])) / TICKS,
+      });
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return { busySeconds, processes };
+}
+
+/**
+ * Core-seconds spent between two snapshots, by what `labelOf` calls each process (null: by its
+ * command name). A process started meanwhile counts whole; one that exited meanwhile is lost, unless
+ * `withReaped` says its parent's label takes what the parent waited for (a worker's `ip` processes).
+ * `unattributed` is the machine's busy time no live process accounts for (exited processes, the
+ * kernel's own work).
+ */
+export function cpuSpent(
+  before: CpuSnapshot,
+  after: CpuSnapshot,
+  labelOf: (p: { pid: number; comm: string }) => string | null = () => null,
+  withReaped: (label: string) => boolean = () => false,
+): { machine: number; byLabel: Record<string, number>; unattributed: number } {
+  const byLabel = new Map<string, number>();
+  for (const [key, p] of after.processes) {
+    const label = labelOf(p) ?? p.comm;
+    const was = before.processes.get(key);
+    const spent = p.seconds - (was?.seconds ?? 0) + (withReaped(label) ? p.reaped - (was?.reaped ?? 0) : 0);
+    if (spent > 0) byLabel.set(label, (byLabel.get(label) ?? 0) + spent);
+  }
+  const machine = after.busySeconds - before.busySeconds;
+  const attributed = [...byLabel.values()].reduce((a, b) => a + b, 0);
+  const top = [...byLabel].filter(([, s]) => s >= 0.05).sort((a, b) => b[1] - a[1]);
+  return {
+    machine: round(machine, 2),
+    byLabel: Object.fromEntries(top.map(([l, s]) => [l, round(s, 2)])),
+    unattributed: round(Math.max(0, machine - attributed), 2),
+  };
+}
