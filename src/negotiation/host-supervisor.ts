@@ -99,7 +99,10 @@ export class HostSupervisor {
   /** `prepared`: the placement of a copy prepareGateway built for a drain's move; only the take-over remains. */
   private async syncGatewayLocked(gatewayId: string, prepared?: GatewayPlacement): Promise<void> {
     const g = await this.o.store.gateway(gatewayId);
-    if (!g || g.hostId !== this.o.hostId) return this.forgetLocked(gatewayId);
+    if (!g || g.hostId !== this.o.hostId) {
+      if (this.negotiators.has(gatewayId)) this.o.log(`gateway ${gatewayId} is ${g ? 'no longer placed here' : 'gone'}: removing this host's copy`);
+      return this.forgetLocked(gatewayId);
+    }
     if (g.resourceState === 'deleting') return this.deleteGatewayLocked(gatewayId);
     if (g.resourceState === 'expired') return this.stopExpiredLocked(gatewayId);
     // Without a valid lease this host must not take the gateway's addresses (another host may
@@ -249,7 +252,11 @@ export class HostSupervisor {
       // is not placed here when `mine` was read, and must not be removed.
       await this.mutex
         .run(local, async () => {
-          if ((await this.o.store.gateway(local))?.hostId !== this.o.hostId) await this.forgetLocked(local);
+          const g = await this.o.store.gateway(local);
+          if (g?.hostId === this.o.hostId) return;
+          // Its legs are unplugged already (a fence, a claimer's take-over, dropMovedAway) or were never plugged.
+          this.o.log(`gateway ${local} is ${g ? 'placed on another host' : 'gone'}: removing this host's stale copy`);
+          await this.forgetLocked(local);
         })
         .catch((err) => this.o.log(`cleanup ${local}: ${(err as Error).message}`));
     }
@@ -351,8 +358,11 @@ export class HostSupervisor {
     });
   }
 
-  /** Copies here of gateways PostgreSQL places elsewhere now (a drain, a failover while we were away). */
-  private async dropMovedAway(): Promise<void> {
+  /**
+   * Unplugs (at once) and removes the copies here of gateways PostgreSQL places elsewhere now (a
+   * drain, a failover while this host was away); resolves once every unplug has started.
+   */
+  async dropMovedAway(): Promise<void> {
     const present = [...this.negotiators.keys()];
     for (const id of await this.o.store.notOwned(this.o.hostId, present)) {
       this.o.log(`gateway ${id} is no longer placed here (moved away): unplugging and removing this host's copy`);
