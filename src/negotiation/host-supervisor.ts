@@ -51,6 +51,8 @@ export class HostSupervisor {
   /** Gateways this host took over, until every tunnel connected again (their logs get the failover). */
   private readonly moves = new Map<string, { move: ClaimedGateway; since: number }>();
   private readonly mutex = new KeyedMutex();
+  /** Copies dropMovedAway is unplugging and removing (reconcile leaves them to it). */
+  private readonly removing = new Set<string>();
   /** Shutting down: a reconcile cut short by it is not worth a line. */
   private stopping = false;
   /** A drain's planned move is under way here (one at a time). */
@@ -247,7 +249,7 @@ export class HostSupervisor {
     const mine = await this.o.store.gatewaysOfHost(this.o.hostId);
     const wanted = new Set(mine.map((g) => g.id));
     for (const local of await this.o.runtime.listLocalGateways()) {
-      if (wanted.has(local)) continue;
+      if (wanted.has(local) || this.removing.has(local)) continue;
       // Asked again under the gateway's mutex: a drain's copy being prepared (or just taken over)
       // is not placed here when `mine` was read, and must not be removed.
       await this.mutex
@@ -368,12 +370,14 @@ export class HostSupervisor {
       this.o.log(`gateway ${id} is no longer placed here (moved away): unplugging and removing this host's copy`);
       const held = this.negotiators.get(id);
       this.negotiators.delete(id);
+      this.removing.add(id);
       // Unplugged at once, not after whatever holds the gateway's mutex (a sync, a negotiation step).
       void this.o.runtime
         .fenceGateway(id)
         .then(() => held?.negotiator.close())
         .then(() => this.mutex.run(id, () => this.forgetLocked(id)))
-        .catch((err) => this.o.log(`cleanup ${id}: ${(err as Error).message}`));
+        .catch((err) => this.o.log(`cleanup ${id}: ${(err as Error).message}`))
+        .finally(() => this.removing.delete(id));
     }
   }
 
