@@ -367,6 +367,8 @@ export class HostSupervisor {
   async dropMovedAway(): Promise<void> {
     const present = [...this.negotiators.keys()];
     for (const id of await this.o.store.notOwned(this.o.hostId, present)) {
+      // A concurrent call (a lease tick beside the ownership check after a revival) took it already.
+      if (!this.negotiators.has(id) || this.removing.has(id)) continue;
       this.o.log(`gateway ${id} is no longer placed here (moved away): unplugging and removing this host's copy`);
       const held = this.negotiators.get(id);
       this.negotiators.delete(id);
