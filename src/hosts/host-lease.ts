@@ -200,27 +200,6 @@ export class HostLease {
   }
 }
 
-/** The upsert of a lease renewal; returns the host's cordon and drain flags. */
-export const RENEW_LEASE_SQL = `INSERT INTO gateway_hosts (id, hostname, capacity, last_seen_at, lease_expires_at, lease_ttl_ms) VALUES ($1, $2, $3, now(), now() + make_interval(secs => $4::float8 / 1000), $4)
-       ON CONFLICT (id) DO UPDATE SET hostname = EXCLUDED.hostname, capacity = EXCLUDED.capacity, lease_expires_at = EXCLUDED.lease_expires_at, lease_ttl_ms = EXCLUDED.lease_ttl_ms,
-         -- the "last seen" time moves every 5 s, not every renewal (the console's change feed watches it)
-         last_seen_at = CASE WHEN gateway_hosts.last_seen_at < now() - interval '5 seconds' THEN now() ELSE gateway_hosts.last_seen_at END
-       RETURNING cordoned, drain_started_at IS NOT NULL AS draining`;
-
-export interface HostFlags {
-  cordoned: boolean;
-  draining: boolean;
-}
-
-/** Renews a host's lease through `query` (a TypeORM DataSource or a node-postgres client). */
-export async function renewLeaseWith(
-  query: (sql: string, params: unknown[]) => Promise<{ cordoned: boolean; draining: boolean }[]>,
-  host: { hostId: string; hostname: string; capacity: number; ttlMs: number },
-): Promise<HostFlags> {
-  const rows = await query(RENEW_LEASE_SQL, [host.hostId, host.hostname, host.capacity, host.ttlMs]);
-  return { cordoned: rows[0]?.cordoned ?? false, draining: rows[0]?.draining ?? false };
-}
-
 /**
  * Fencing state of a worker. The lease lapsing means "this host could not reach PostgreSQL in
  * time", which also happens when PostgreSQL is down for every host: then nobody can claim the

@@ -6,7 +6,8 @@
 // whose main thread hangs must still lose its lease. Started by LeaseRenewer (lease-renewer.ts).
 import { Client } from 'pg';
 import { isMainThread, parentPort, workerData } from 'worker_threads';
-import { HostLease, monotonicMs, renewLeaseWith, SharedLeaseState } from './host-lease';
+import { HostLease, monotonicMs, SharedLeaseState } from './host-lease';
+import { renewLeaseOn } from './host-lease.queries';
 
 export interface LeaseThreadData {
   leaseThread: true;
@@ -76,14 +77,8 @@ async function run(d: LeaseThreadData): Promise<void> {
           });
           client = c;
         }
-        const via = client;
         const sentAt = lease.renewalStarted();
-        const flags = await renewLeaseWith(async (sql, params) => (await via.query(sql, params)).rows, {
-          hostId: d.hostId,
-          hostname: d.hostname,
-          capacity: d.capacity,
-          ttlMs: d.ttlMs,
-        });
+        const flags = await renewLeaseOn(client, { hostId: d.hostId, hostname: d.hostname, capacity: d.capacity, ttlMs: d.ttlMs });
         state.setFlags(flags);
         post({ type: 'renewed', revival: lease.renewed(sentAt) });
       } catch (err) {

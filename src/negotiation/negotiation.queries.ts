@@ -20,7 +20,8 @@ import { toRenderable } from '../vpn/tunnels/renderable';
 import { PairState, VpnTunnel } from '../vpn/tunnels/vpn-tunnel.entity';
 import { GatewayHost } from '../hosts/gateway-host.entity';
 import { GatewayMoveReason } from '../hosts/gateway-move.entity';
-import { claimShare, HostFlags, LEASE_EXPIRED, OwnershipFence, PLACEABLE, renewLeaseWith } from '../hosts/host-lease';
+import { claimShare, LEASE_EXPIRED, OwnershipFence, PLACEABLE } from '../hosts/host-lease';
+import { HostFlags, hostFlags, RENEW_LEASE_SQL, renewLeaseParams } from '../hosts/host-lease.queries';
 import { SegmentPlacement } from './host/vxlan-network-driver';
 import { TunnelEventKind } from '../vpn/tunnels/tunnel-event.entity';
 
@@ -75,10 +76,10 @@ export class NegotiationStore {
    * Registers the host and renews its lease until now() + ttl by the database's clock (the one
    * clock every host agrees on). Says whether an operator cordoned or is draining the host. The
    * worker renews on its lease thread (RENEW_LEASE_SQL on its own connection); this is the same
-   * statement for the tests and tools that run without one.
+   * statement (host-lease.queries.ts) for the tests and tools that run without one.
    */
-  renewLease(hostId: string, hostname: string, capacity: number, ttlMs: number): Promise<HostFlags> {
-    return renewLeaseWith((sql, params) => this.db.query(sql, params), { hostId, hostname, capacity, ttlMs });
+  async renewLease(hostId: string, hostname: string, capacity: number, ttlMs: number): Promise<HostFlags> {
+    return hostFlags(await this.db.query(RENEW_LEASE_SQL, renewLeaseParams({ hostId, hostname, capacity, ttlMs })));
   }
 
   /** Takes gateways that no host serves yet (created while no worker was up): a new epoch each. */
