@@ -114,7 +114,12 @@ export class HostWorker {
       lease: this.lease,
       onRenewed: () => this.leaseRenewed(),
       onFailed: (err) =>
-        this.depLog('lease', `lease: ${describeError(err)} (${Math.max(0, Math.round(this.lease.msLeft()))} ms before this host may fence itself)`),
+        this.depLog(
+          'lease',
+          this.lease.msLeft() > -Infinity // held before
+            ? `lease: ${describeError(err)} (${Math.max(0, Math.round(this.lease.msLeft()))} ms before this host may fence itself)`
+            : `worker: lease: ${describeError(err)}; retrying every ${c.leaseRenewMs} ms`,
+        ),
       warn: this.warn,
     });
     // The thread renews from here on, the first pass of reconcile included: a cold start's first
@@ -122,7 +127,12 @@ export class HostWorker {
     // after the first few was refused ("this host's lease is not valid") until the next pass.
     this.renewer.start();
     // PostgreSQL away: waited for (the failures are logged); a wrong setting fails the start.
-    await this.renewer.firstRenewal((err) => !!unavailableDependency(err));
+    await this.renewer
+      .firstRenewal((err) => !!unavailableDependency(err))
+      .catch(async (err) => {
+        await this.renewer?.stop();
+        throw err;
+      });
 
     // The charon supervisor writes at its own levels (a replaced or crashed charon is a warning).
     const tag = hostTag(c.hostId);
@@ -260,6 +270,7 @@ export class HostWorker {
       void this.supervisor
         .fenceAll()
         .then(() => this.log('fenced: every gateway unplugged, its charon stopped'))
+        .catch((err) => this.warn(`fencing: ${describeError(err)}`))
         .finally(() => (this.fencing = false));
     } else if (next === 'resume') {
       this.log('lease renewed again: serving the gateways still placed here, removing the others');
