@@ -3,7 +3,7 @@
 // other host, pings pass, the instances' routes never go; b. the killed host revives and removes
 // its stale copies, nothing flaps; c. freeze a host: after its lease the gateways run elsewhere
 // and at no 100 ms sample after the fence time are two copies of a gateway on the internet
-// bridge; unfrozen, the old host fences itself; d. a drain moves every gateway off a host.
+// bridge; unfrozen, the old host unplugs what it lost by itself; d. a drain moves every gateway off a host.
 import { ChildProcess, spawn } from 'child_process';
 import { readFileSync } from 'fs';
 import { gatewayMac } from '../src/negotiation/host/gateway-network';
@@ -203,7 +203,7 @@ it('b. the killed host revives: its stale copies go before it serves anything, n
   );
 }, 90_000);
 
-it('c. a frozen host loses its gateways after the lease TTL, never two copies on the wire; unfrozen it fences itself', async () => {
+it('c. a frozen host loses its gateways after the lease TTL, never two copies on the wire; unfrozen it unplugs them by itself', async () => {
   const frozenAt = Date.now();
   product.labHosts().freeze(hostB);
   // The fence time: when B's last renewal expires (the database's clock, read as an age here).
@@ -250,7 +250,9 @@ it('c. a frozen host loses its gateways after the lease TTL, never two copies on
   );
   await expectPingsOf(platform);
 
-  // Unfrozen: B finds its lease lapsed, fences, then removes the copies it no longer owns.
+  // Unfrozen: B's watchdog finds its lease lapsed and fences, or (usually) its lease thread renews
+  // first, and that renewal, sent after the lease had run out, counts only once B unplugged the
+  // copies it no longer owns; either way B removes them.
   const tagB = hostTag(hostB);
   product.labHosts().revive(hostB);
   await product.waitFor(async () => gws.every((g) => !namespaceExists(gatewayNamespace(g.id, tagB))), 30_000, 'B to remove its stale copies');

@@ -1,4 +1,5 @@
-import { claimShare, FenceGuard, HostLease } from './host-lease';
+import { Worker } from 'worker_threads';
+import { claimShare, FenceGuard, HostLease, maxMainStallMs, monotonicMs, SharedLeaseState } from './host-lease';
 
 function clock(start = 1000) {
   let now = start;
@@ -30,6 +31,30 @@ describe('HostLease', () => {
     lease.renewed(newer);
     lease.renewed(older);
     expect(lease.msLeft()).toBe(4000);
+  });
+
+  it('a renewal sent after the lease ran out (the renewer was frozen too) is a revival: not held until ownership was checked', () => {
+    const c = clock();
+    const lease = new HostLease({ ttlMs: 4000, fenceMarginMs: 500 }, c.now);
+    expect(lease.renewed(lease.renewalStarted())).toBe(false); // the first renewal is no revival
+    c.advance(3499);
+    expect(lease.renewed(lease.renewalStarted())).toBe(false); // in time
+    c.advance(3500); // the whole process stopped for longer than the lease
+    const sentAt = lease.renewalStarted();
+    c.advance(5);
+    expect(lease.renewed(sentAt)).toBe(true);
+    expect(lease.lapsed()).toBe(false);
+    expect(lease.msLeft()).toBe(3495);
+    expect(lease.revivalUnchecked()).toBe(true);
+    expect(lease.isValid()).toBe(false);
+    // A second revival while the first is being checked stays unchecked after that check.
+    const upTo = lease.revivalCheckStarted();
+    c.advance(3500);
+    expect(lease.renewed(lease.renewalStarted())).toBe(true);
+    lease.revivalChecked(upTo);
+    expect(lease.isValid()).toBe(false);
+    lease.revivalChecked(lease.revivalCheckStarted());
+    expect(lease.isValid()).toBe(true);
   });
 
   it('refuses a margin that leaves no lease', () => {
@@ -64,8 +89,11 @@ describe('FenceGuard: self-fence on a missed renewal', () => {
     expect(guard.isFenced()).toBe(true);
     c.advance(10_000);
     expect(guard.next(true)).toBe('none');
-    // A renewal gets through: serve again (the worker first rereads which gateways are its own).
-    lease.renewed(lease.renewalStarted());
+    // A renewal gets through: a revival, so not held until the worker checked which gateways are
+    // still its own; then serve again.
+    expect(lease.renewed(lease.renewalStarted())).toBe(true);
+    expect(guard.next(true)).toBe('none');
+    lease.revivalChecked(lease.revivalCheckStarted());
     expect(guard.next(true)).toBe('resume');
     expect(guard.isFenced()).toBe(false);
     expect(guard.next(true)).toBe('none');
@@ -100,5 +128,53 @@ describe("claimShare: spreading a lost host's gateways over the live hosts", () 
     expect(claimShare(10, 2, 0)).toBe(0);
     expect(claimShare(10, 2, -3)).toBe(0);
     expect(claimShare(10, 0, 4)).toBe(4);
+  });
+});
+
+describe('SharedLeaseState: the lease between the lease thread and the main thread', () => {
+  it('two HostLeases over one state: what one renews the other sees, the deadline only moves forward', () => {
+    const c = clock();
+    const state = new SharedLeaseState();
+    const renewer = new HostLease({ ttlMs: 4000, fenceMarginMs: 500 }, c.now, state);
+    const main = new HostLease({ ttlMs: 4000, fenceMarginMs: 500 }, c.now, new SharedLeaseState(state.buffer));
+    expect(main.isValid()).toBe(false);
+    expect(main.lapsed()).toBe(false); // never held
+    renewer.renewed(c.now());
+    expect(main.isValid()).toBe(true);
+    expect(main.msLeft()).toBe(3500);
+    renewer.renewed(c.now() - 1000);
+    expect(main.msLeft()).toBe(3500);
+    state.setFlags({ cordoned: true, draining: false });
+    expect(new SharedLeaseState(state.buffer).flags()).toEqual({ cordoned: true, draining: false });
+    expect(state.renewals()).toBe(2);
+    expect(state.mainBeat()).toBe(-Infinity);
+    state.beat(1234.5);
+    expect(state.mainBeat()).toBe(1234.5);
+  });
+
+  it('another thread reads the same clock and writes into the same buffer', async () => {
+    const state = new SharedLeaseState();
+    // A plain script thread reading CLOCK_MONOTONIC as monotonicMs does: the same time as here.
+    const worker = new Worker(
+      `const { workerData, parentPort } = require('worker_threads');
+       const [s, ns] = process.hrtime();
+       const now = s * 1000 + ns / 1e6;
+       const t = new BigInt64Array(workerData, 0, 2);
+       Atomics.store(t, 0, BigInt(Math.floor((now + 4000) * 1000)));
+       parentPort.postMessage(now);`,
+      { eval: true, workerData: state.buffer },
+    );
+    const before = monotonicMs();
+    const seen = await new Promise<number>((resolve, reject) => worker.once('message', resolve).once('error', reject));
+    const after = monotonicMs();
+    await worker.terminate();
+    expect(seen).toBeGreaterThanOrEqual(before);
+    expect(seen).toBeLessThanOrEqual(after);
+    expect(state.validUntil()).toBeCloseTo(seen + 4000, 2);
+  });
+
+  it('the main-stall guard: at least 30 s and five TTLs', () => {
+    expect(maxMainStallMs(4000)).toBe(30_000);
+    expect(maxMainStallMs(10_000)).toBe(50_000);
   });
 });

@@ -4,6 +4,10 @@
 // that, so the worker's deadline always falls before the database's. Past its deadline (less a
 // margin for the fence itself to take effect) the worker stops serving its gateways by itself:
 // another host may claim them as soon as the database says the lease expired.
+//
+// The renewals run on a thread of their own (lease-renewer.ts), so a main event loop held for
+// seconds (CPU starvation, a long GC) does not lose the lease; the thread and the main thread share
+// the lease's state through a SharedArrayBuffer (SharedLeaseState) and one clock (monotonicMs).
 
 export interface LeaseSettings {
   /** How long a renewal keeps the lease (HOST_LEASE_TTL_MS). */
@@ -14,16 +18,124 @@ export interface LeaseSettings {
 
 export type LeaseClock = () => number;
 
-/** A monotonic clock: wall-clock steps (NTP) must not move the deadline. */
-export const monotonicMs: LeaseClock = () => performance.now();
+/**
+ * A monotonic clock shared by every thread of the process (CLOCK_MONOTONIC, in ms): wall-clock
+ * steps (NTP) must not move the deadline. Not performance.now(): each worker thread counts that
+ * from its own start, so a deadline the lease thread computed would mean another time here.
+ */
+export const monotonicMs: LeaseClock = () => {
+  const [s, ns] = process.hrtime();
+  return s * 1000 + ns / 1e6;
+};
+
+/**
+ * The main thread's stall beyond which the lease thread stops renewing: a worker whose main thread
+ * hangs (a deadlock, an endless loop) must still lose its lease and be failed over. Far above any
+ * stall from load or GC (seconds), and never below five TTLs.
+ */
+export function maxMainStallMs(ttlMs: number): number {
+  return Math.max(30_000, 5 * ttlMs);
+}
+
+/** A timestamp slot that was never written ("never renewed", "never checked"). */
+const NEVER = -(2n ** 63n);
+const VALID_UNTIL = 0; // BigInt64 slots, microseconds of monotonicMs
+const MAIN_BEAT = 1;
+const CORDONED = 0; // Int32 slots
+const DRAINING = 1;
+const REVIVALS = 2;
+const REVIVALS_CHECKED = 3;
+const RENEWALS = 4;
+
+/**
+ * The lease's state in shared memory, read and written with Atomics from both threads: when the
+ * lease holds until (written by the renewing thread), the main thread's heartbeat, the host's
+ * flags from the last renewal, and the revivals (renewals that got through after the lease had run
+ * out) the main thread has not checked yet. Built on the main thread, passed to the lease thread.
+ */
+export class SharedLeaseState {
+  private readonly times: BigInt64Array;
+  private readonly ints: Int32Array;
+
+  constructor(readonly buffer: SharedArrayBuffer = SharedLeaseState.allocate()) {
+    this.times = new BigInt64Array(buffer, 0, 2);
+    this.ints = new Int32Array(buffer, 16, 5);
+  }
+
+  static allocate(): SharedArrayBuffer {
+    const buffer = new SharedArrayBuffer(16 + 5 * 4);
+    new BigInt64Array(buffer, 0, 2).fill(NEVER);
+    return buffer;
+  }
+
+  private static read(v: bigint): number {
+    return v === NEVER ? -Infinity : Number(v) / 1000;
+  }
+
+  validUntil(): number {
+    return SharedLeaseState.read(Atomics.load(this.times, VALID_UNTIL));
+  }
+
+  /** Moves the deadline forward only (a late answer to an older renewal never shortens it). */
+  extend(until: number): void {
+    const next = BigInt(Math.floor(until * 1000));
+    for (let cur = Atomics.load(this.times, VALID_UNTIL); cur < next;) {
+      const seen = Atomics.compareExchange(this.times, VALID_UNTIL, cur, next);
+      if (seen === cur) return;
+      cur = seen;
+    }
+  }
+
+  /** The main thread's last heartbeat (its event loop ran then). */
+  mainBeat(): number {
+    return SharedLeaseState.read(Atomics.load(this.times, MAIN_BEAT));
+  }
+
+  beat(now: number): void {
+    Atomics.store(this.times, MAIN_BEAT, BigInt(Math.floor(now * 1000)));
+  }
+
+  flags(): { cordoned: boolean; draining: boolean } {
+    return { cordoned: Atomics.load(this.ints, CORDONED) === 1, draining: Atomics.load(this.ints, DRAINING) === 1 };
+  }
+
+  setFlags(f: { cordoned: boolean; draining: boolean }): void {
+    Atomics.store(this.ints, CORDONED, f.cordoned ? 1 : 0);
+    Atomics.store(this.ints, DRAINING, f.draining ? 1 : 0);
+  }
+
+  /** Successful renewals so far (the tests watch it). */
+  renewals(): number {
+    return Atomics.load(this.ints, RENEWALS);
+  }
+
+  countRenewal(): void {
+    Atomics.add(this.ints, RENEWALS, 1);
+  }
+
+  revived(): void {
+    Atomics.add(this.ints, REVIVALS, 1);
+  }
+
+  /** The revivals so far; pass it to revivalsChecked() once ownership was checked after them. */
+  revivals(): number {
+    return Atomics.load(this.ints, REVIVALS);
+  }
+
+  revivalsChecked(upTo: number): void {
+    Atomics.store(this.ints, REVIVALS_CHECKED, upTo);
+  }
+
+  revivalUnchecked(): boolean {
+    return Atomics.load(this.ints, REVIVALS) !== Atomics.load(this.ints, REVIVALS_CHECKED);
+  }
+}
 
 export class HostLease {
-  private validUntil = -Infinity;
-  private everHeld = false;
-
   constructor(
     private readonly settings: LeaseSettings,
     private readonly now: LeaseClock = monotonicMs,
+    readonly state: SharedLeaseState = new SharedLeaseState(),
   ) {
     if (settings.fenceMarginMs >= settings.ttlMs) throw new Error('the fence margin must be shorter than the lease TTL');
   }
@@ -33,25 +145,58 @@ export class HostLease {
     return this.now();
   }
 
-  /** A renewal sent at `sentAt` succeeded: the lease holds until sentAt + ttl (less the margin). */
-  renewed(sentAt: number): void {
-    this.everHeld = true;
-    this.validUntil = Math.max(this.validUntil, sentAt + this.settings.ttlMs - this.settings.fenceMarginMs);
+  /**
+   * A renewal sent at `sentAt` succeeded: the lease holds until sentAt + ttl (less the margin).
+   * When the lease had run out before it was sent (the renewing thread was frozen, or PostgreSQL
+   * away) the database may have expired it and other hosts may have claimed gateways served here:
+   * the renewal is then a revival, and the lease counts as held only once the main thread checked
+   * which gateways are still placed here (revivalChecked). Returns whether it was a revival.
+   */
+  renewed(sentAt: number): boolean {
+    const before = this.state.validUntil();
+    const revival = before > -Infinity && sentAt >= before;
+    // The revival is counted BEFORE the deadline moves: a reader that sees the new deadline sees it.
+    if (revival) this.state.revived();
+    this.state.extend(sentAt + this.settings.ttlMs - this.settings.fenceMarginMs);
+    this.state.countRenewal();
+    return revival;
   }
 
-  /** The host may serve (and take over) gateways: its lease is held and not near its end. */
+  /**
+   * The host may serve (and take over) gateways: its lease is held and not near its end, and no
+   * revival waits for its ownership check.
+   */
   isValid(): boolean {
-    return this.now() < this.validUntil;
+    const until = this.state.validUntil(); // read before the revivals (see renewed)
+    return !this.state.revivalUnchecked() && this.now() < until;
   }
 
   /** Milliseconds until the worker must fence (negative: overdue). */
   msLeft(): number {
-    return this.validUntil - this.now();
+    return this.state.validUntil() - this.now();
   }
 
-  /** The lease was held and has now run out without a renewal: stop serving. */
+  /** The lease was held and its deadline has passed without a renewal: stop serving. */
   lapsed(): boolean {
-    return this.everHeld && !this.isValid();
+    const until = this.state.validUntil();
+    return until > -Infinity && this.now() >= until;
+  }
+
+  /** A renewal revived the lease after it had run out, and the main thread has not checked ownership since. */
+  revivalUnchecked(): boolean {
+    return this.state.revivalUnchecked();
+  }
+
+  /**
+   * Call before checking which gateways are still placed here; once that check is done (copies of
+   * gateways placed elsewhere unplugged), pass its result to revivalChecked().
+   */
+  revivalCheckStarted(): number {
+    return this.state.revivals();
+  }
+
+  revivalChecked(upTo: number): void {
+    this.state.revivalsChecked(upTo);
   }
 }
 

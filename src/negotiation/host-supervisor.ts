@@ -51,6 +51,8 @@ export class HostSupervisor {
   /** Gateways this host took over, until every tunnel connected again (their logs get the failover). */
   private readonly moves = new Map<string, { move: ClaimedGateway; since: number }>();
   private readonly mutex = new KeyedMutex();
+  /** Copies dropMovedAway is unplugging and removing (reconcile leaves them to it). */
+  private readonly removing = new Set<string>();
   /** Shutting down: a reconcile cut short by it is not worth a line. */
   private stopping = false;
   /** A drain's planned move is under way here (one at a time). */
@@ -99,7 +101,10 @@ export class HostSupervisor {
   /** `prepared`: the placement of a copy prepareGateway built for a drain's move; only the take-over remains. */
   private async syncGatewayLocked(gatewayId: string, prepared?: GatewayPlacement): Promise<void> {
     const g = await this.o.store.gateway(gatewayId);
-    if (!g || g.hostId !== this.o.hostId) return this.forgetLocked(gatewayId);
+    if (!g || g.hostId !== this.o.hostId) {
+      if (this.negotiators.has(gatewayId)) this.o.log(`gateway ${gatewayId} is ${g ? 'no longer placed here' : 'gone'}: removing this host's copy`);
+      return this.forgetLocked(gatewayId);
+    }
     if (g.resourceState === 'deleting') return this.deleteGatewayLocked(gatewayId);
     if (g.resourceState === 'expired') return this.stopExpiredLocked(gatewayId);
     // Without a valid lease this host must not take the gateway's addresses (another host may
@@ -244,12 +249,16 @@ export class HostSupervisor {
     const mine = await this.o.store.gatewaysOfHost(this.o.hostId);
     const wanted = new Set(mine.map((g) => g.id));
     for (const local of await this.o.runtime.listLocalGateways()) {
-      if (wanted.has(local)) continue;
+      if (wanted.has(local) || this.removing.has(local)) continue;
       // Asked again under the gateway's mutex: a drain's copy being prepared (or just taken over)
       // is not placed here when `mine` was read, and must not be removed.
       await this.mutex
         .run(local, async () => {
-          if ((await this.o.store.gateway(local))?.hostId !== this.o.hostId) await this.forgetLocked(local);
+          const g = await this.o.store.gateway(local);
+          if (g?.hostId === this.o.hostId) return;
+          // Its legs are unplugged already (a fence, a claimer's take-over, dropMovedAway) or were never plugged.
+          this.o.log(`gateway ${local} is ${g ? 'placed on another host' : 'gone'}: removing this host's stale copy`);
+          await this.forgetLocked(local);
         })
         .catch((err) => this.o.log(`cleanup ${local}: ${(err as Error).message}`));
     }
@@ -351,19 +360,26 @@ export class HostSupervisor {
     });
   }
 
-  /** Copies here of gateways PostgreSQL places elsewhere now (a drain, a failover while we were away). */
-  private async dropMovedAway(): Promise<void> {
+  /**
+   * Unplugs (at once) and removes the copies here of gateways PostgreSQL places elsewhere now (a
+   * drain, a failover while this host was away); resolves once every unplug has started.
+   */
+  async dropMovedAway(): Promise<void> {
     const present = [...this.negotiators.keys()];
     for (const id of await this.o.store.notOwned(this.o.hostId, present)) {
+      // A concurrent call (a lease tick beside the ownership check after a revival) took it already.
+      if (!this.negotiators.has(id) || this.removing.has(id)) continue;
       this.o.log(`gateway ${id} is no longer placed here (moved away): unplugging and removing this host's copy`);
       const held = this.negotiators.get(id);
       this.negotiators.delete(id);
+      this.removing.add(id);
       // Unplugged at once, not after whatever holds the gateway's mutex (a sync, a negotiation step).
       void this.o.runtime
         .fenceGateway(id)
         .then(() => held?.negotiator.close())
         .then(() => this.mutex.run(id, () => this.forgetLocked(id)))
-        .catch((err) => this.o.log(`cleanup ${id}: ${(err as Error).message}`));
+        .catch((err) => this.o.log(`cleanup ${id}: ${(err as Error).message}`))
+        .finally(() => this.removing.delete(id));
     }
   }
 

@@ -5,7 +5,7 @@ import IORedis from 'ioredis';
 import { createHash } from 'crypto';
 import { hostname } from 'os';
 import { DataSource } from 'typeorm';
-import { describeError } from '../common/dependency-errors';
+import { describeError, unavailableDependency } from '../common/dependency-errors';
 import { throttledLog, untilAvailable } from '../common/dependency-wait';
 import { createLogger, StructuredLogger } from '../common/structured-log';
 import { SecretBox } from '../common/secret-box';
@@ -15,6 +15,7 @@ import { HostSupervisor } from './host-supervisor';
 import { GatewayHostRuntime } from './host/gateway-host';
 import { hostTag } from './host/gateway-names';
 import { FenceGuard, HostLease } from '../hosts/host-lease';
+import { LeaseRenewer } from '../hosts/lease-renewer';
 import { createNetworkDriver } from './host/network-drivers';
 import { publishRoutesChanged } from '../routes/route-notifier';
 import { NegotiationStore } from './negotiation.queries';
@@ -37,11 +38,12 @@ const LEASE_EVIDENCE_RENEWALS = 2;
 export class HostWorker {
   private db!: DataSource;
   /**
-   * The lease's own connection: renewals must never queue behind the state writes and reconciles
-   * that fill the main pool when many tunnels come up at once (both hosts lost their leases under
-   * a 1,000-tunnel start when they shared it).
+   * The lease's own thread and connection: renewals must never queue behind the state writes and
+   * reconciles that fill the main pool when many tunnels come up at once (both hosts lost their
+   * leases under a 1,000-tunnel start when they shared it), nor behind a main event loop held for
+   * seconds at load 20 (a 5,000-tunnel bench: the lease lapsed and the host fenced itself).
    */
-  private leaseDb!: DataSource;
+  private renewer: LeaseRenewer | null = null;
   private redis!: IORedis;
   private publisher!: IORedis;
   private worker!: Worker;
@@ -55,9 +57,11 @@ export class HostWorker {
   private lease!: HostLease;
   private fence!: FenceGuard;
   private store!: NegotiationStore;
-  private renewing = false;
   private claiming = false;
-  private cordoned = false;
+  /** A fence is being applied: the watchdog waits for it before anything resumes. */
+  private fencing = false;
+  /** Checking which gateways are still placed here after a revival of the lease; the revivals it was logged for; no retry before. */
+  private ownershipCheck = { running: false, logged: 0, notBefore: 0 };
   /** Whether another host of this database is renewing its lease (Redis), checked after our lease lapsed; see FenceGuard. */
   private othersRenewing: { at: number; others: boolean } | null = null;
   private checkingOthers = false;
@@ -91,10 +95,6 @@ export class HostWorker {
     // time out and read again anyway).
     this.publisher = new IORedis(c.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 });
     this.publisher.on('error', (e) => this.depLog('redis-publisher', `route notifications: ${describeError(e, 'Redis')} (tunnels are not affected)`));
-    this.leaseDb = new DataSource(
-      dataSourceOptions(c.databaseUrl, { extra: { max: 1, connectionTimeoutMillis: Math.min(2000, c.leaseTtlMs), statement_timeout: c.leaseTtlMs } }),
-    );
-    await untilAvailable('worker: PostgreSQL (lease)', () => this.leaseDb.initialize(), this.warn, { cancelled });
     const store = (this.store = new NegotiationStore(this.db, new SecretBox(c.secretsKey), (vpcId) =>
       publishRoutesChanged(this.publisher, vpcId).catch(() => undefined),
     ));
@@ -102,7 +102,37 @@ export class HostWorker {
     const tunnelStore = new WriteBehindStore(store, this.writer);
     this.lease = new HostLease({ ttlMs: c.leaseTtlMs, fenceMarginMs: c.leaseFenceMarginMs });
     this.fence = new FenceGuard(this.lease);
-    await untilAvailable('worker: lease', () => this.renewLease(), this.warn, { cancelled });
+    this.renewer = new LeaseRenewer({
+      databaseUrl: c.databaseUrl,
+      hostId: c.hostId,
+      hostname: hostname(),
+      capacity: c.capacity,
+      renewMs: c.leaseRenewMs,
+      ttlMs: c.leaseTtlMs,
+      fenceMarginMs: c.leaseFenceMarginMs,
+      maxMainStallMs: c.leaseMaxMainStallMs,
+      lease: this.lease,
+      onRenewed: () => this.leaseRenewed(),
+      onFailed: (err) =>
+        this.depLog(
+          'lease',
+          this.lease.msLeft() > -Infinity // held before
+            ? `lease: ${describeError(err)} (${Math.max(0, Math.round(this.lease.msLeft()))} ms before this host may fence itself)`
+            : `worker: lease: ${describeError(err)}; retrying every ${c.leaseRenewMs} ms`,
+        ),
+      warn: this.warn,
+    });
+    // The thread renews from here on, the first pass of reconcile included: a cold start's first
+    // reconcile of a full host outlasts the lease's TTL, and with no renewal meanwhile every gateway
+    // after the first few was refused ("this host's lease is not valid") until the next pass.
+    this.renewer.start();
+    // PostgreSQL away: waited for (the failures are logged); a wrong setting fails the start.
+    await this.renewer
+      .firstRenewal((err) => !!unavailableDependency(err))
+      .catch(async (err) => {
+        await this.renewer?.stop();
+        throw err;
+      });
 
     // The charon supervisor writes at its own levels (a replaced or crashed charon is a warning).
     const tag = hostTag(c.hostId);
@@ -143,10 +173,6 @@ export class HostWorker {
     // BullMQ's connection retries for ever: a Redis outage delays jobs (the reconciler catches up).
     this.redis = new IORedis(c.redisUrl, { maxRetriesPerRequest: null });
     this.redis.on('error', (e) => this.depLog('redis-jobs', `job queue: ${describeError(e, 'Redis')}; jobs wait, the reconciler converges meanwhile`));
-    // The lease is renewed (and watched) from here on, the first pass included: a cold start's first
-    // reconcile of a full host outlasts the lease's TTL, and with no renewal meanwhile every gateway
-    // after the first few was refused ("this host's lease is not valid") until the next pass.
-    this.timers.push(setInterval(() => void this.leaseTick(), c.leaseRenewMs));
     // The watchdog needs nothing but the clock: a host cut off from PostgreSQL still fences in time.
     this.timers.push(setInterval(() => this.watchLease(), Math.min(100, c.leaseRenewMs)));
     // Converge first (namespaces, charons, tunnels), then take jobs: a job never finds a half-started host.
@@ -181,16 +207,19 @@ export class HostWorker {
     this.log(`gateway host ${c.hostId} ready (queue ${hostQueueName(c.hostId)})`);
   }
 
-  /** Renews the lease; the lease counts from when the renewal was sent (before the database's now()). */
-  private async renewLease(): Promise<void> {
-    const c = this.config;
-    const sentAt = this.lease.renewalStarted();
-    const flags = await this.store.renewLease(c.hostId, hostname(), c.capacity, c.leaseTtlMs, this.leaseDb);
-    this.lease.renewed(sentAt);
+  /**
+   * A renewal succeeded (the lease thread wrote it into the shared state): leave the evidence other
+   * hosts' watchdogs look for, then claim. Driven by the thread's message, not a main-thread timer:
+   * the mark must mean a renewal got through, and claims follow a fresh renewal.
+   */
+  private leaseRenewed(): void {
+    if (this.stopping) return;
     this.othersRenewing = null;
-    this.cordoned = flags.cordoned || flags.draining;
     // Best effort (no offline queue): the evidence other hosts' watchdogs look for.
-    void this.publisher.set(`${this.leaseMarkPrefix()}${c.hostId}`, '1', 'PX', c.leaseRenewMs * LEASE_EVIDENCE_RENEWALS).catch(() => undefined);
+    void this.publisher
+      .set(`${this.leaseMarkPrefix()}${this.config.hostId}`, '1', 'PX', this.config.leaseRenewMs * LEASE_EVIDENCE_RENEWALS)
+      .catch(() => undefined);
+    if (this.supervisor) this.leaseTick();
   }
 
   /** Lease marks are per database: other products sharing the Redis are not our peers. */
@@ -210,30 +239,23 @@ export class HostWorker {
   }
 
   /**
-   * Renew (never two at once), then (lease valid) claim lost hosts' gateways and drop copies that
-   * moved away. The claim work runs beside the renewals, so a slow claim never delays the next one.
+   * After a renewal (lease valid): claim lost hosts' gateways and drop copies that moved away. The
+   * claim work runs beside the renewals, so a slow claim never delays the next one.
    */
-  private async leaseTick(): Promise<void> {
-    if (this.renewing || this.stopping) return;
-    this.renewing = true;
-    try {
-      await this.renewLease();
-      this.watchLease();
-    } catch (err) {
-      this.depLog('lease', `lease: ${describeError(err)} (${Math.max(0, Math.round(this.lease.msLeft()))} ms before this host may fence itself)`);
-    } finally {
-      this.renewing = false;
-    }
-    if (this.claiming || this.fence.isFenced() || !this.lease.isValid()) return;
+  private leaseTick(): void {
+    this.watchLease();
+    if (this.claiming || this.stopping || this.fence.isFenced() || !this.lease.isValid()) return;
     this.claiming = true;
+    const { cordoned, draining } = this.renewer!.flags();
     void this.supervisor
-      .leaseTick({ cordoned: this.cordoned })
+      .leaseTick({ cordoned: cordoned || draining })
       .catch((err) => this.depLog('claim', `claiming lost hosts' gateways: ${describeError(err)}`))
       .finally(() => (this.claiming = false));
   }
 
   private watchLease(): void {
-    if (this.stopping) return;
+    // A fence under way finishes first: nothing resumes on a half-fenced host.
+    if (this.stopping || this.fencing) return;
     if (this.lease.lapsed() && !this.fence.isFenced()) this.checkOthersRenewing();
     // Only an answer younger than a second counts (a check from before a freeze does not).
     const evidence = this.othersRenewing && Date.now() - this.othersRenewing.at < 1000 ? this.othersRenewing.others : null;
@@ -244,11 +266,42 @@ export class HostWorker {
       );
     } else if (next === 'fence') {
       this.warn(`lease lapsed (not renewed in time): fencing, this host stops serving its gateways`);
-      void this.supervisor.fenceAll().then(() => this.log('fenced: every gateway unplugged, its charon stopped'));
+      this.fencing = true;
+      void this.supervisor
+        .fenceAll()
+        .then(() => this.log('fenced: every gateway unplugged, its charon stopped'))
+        .catch((err) => this.warn(`fencing: ${describeError(err)}`))
+        .finally(() => (this.fencing = false));
     } else if (next === 'resume') {
       this.log('lease renewed again: serving the gateways still placed here, removing the others');
       void this.reconcile();
     }
+    if (this.lease.revivalUnchecked()) this.checkOwnership();
+  }
+
+  /**
+   * The lease thread renewed the lease after it had run out (the whole process was frozen, or
+   * PostgreSQL was away for longer than the TTL): the database may have expired it meanwhile and
+   * other hosts may have claimed gateways served here. Until the copies of those are unplugged the
+   * lease does not count as held (HostLease.isValid), so nothing is served, synced or claimed on
+   * the strength of that renewal; the watchdog keeps its say (it fences when it saw the lapse and
+   * another host renews).
+   */
+  private checkOwnership(): void {
+    const check = this.ownershipCheck;
+    if (check.running || !this.supervisor || Date.now() < check.notBefore) return;
+    check.running = true;
+    const upTo = this.lease.revivalCheckStarted();
+    if (check.logged !== upTo) this.log('lease renewed after it had run out: unplugging the gateways placed elsewhere meanwhile before serving');
+    check.logged = upTo;
+    void this.supervisor
+      .dropMovedAway()
+      .then(() => this.lease.revivalChecked(upTo))
+      .catch((err) => {
+        check.notBefore = Date.now() + this.config.leaseRenewMs;
+        this.depLog('ownership', `checking which gateways are still placed here: ${describeError(err)} (nothing new is served meanwhile)`);
+      })
+      .finally(() => (check.running = false));
   }
 
   private writeHealth(): void {
@@ -270,8 +323,9 @@ export class HostWorker {
   /** One reconcile at a time; a tick that finds one running skips. */
   reconcile(): Promise<void> {
     if (!this.reconciling) {
+      const { cordoned, draining } = this.renewer!.flags();
       this.reconciling = this.supervisor
-        .reconcile({ claim: !this.cordoned })
+        .reconcile({ claim: !(cordoned || draining) })
         .catch((err) => this.depLog('reconcile', `reconcile failed: ${describeError(err)}`))
         .finally(() => (this.reconciling = null));
     }
@@ -285,6 +339,8 @@ export class HostWorker {
   async stop(opts: { keepCharons?: boolean } = {}): Promise<void> {
     this.stopping = true;
     for (const t of this.timers) clearInterval(t);
+    // No renewal from here on (as before: a stopping worker's lease runs out, the next one renews).
+    await this.renewer?.stop();
     await this.metrics?.stop();
     await this.worker?.close();
     await this.supervisor?.shutdown(opts);
@@ -295,6 +351,5 @@ export class HostWorker {
     this.redis?.disconnect();
     this.publisher?.disconnect();
     await this.db?.destroy();
-    if (this.leaseDb?.isInitialized) await this.leaseDb.destroy();
   }
 }

@@ -21,6 +21,7 @@ import { PairState, VpnTunnel } from '../vpn/tunnels/vpn-tunnel.entity';
 import { GatewayHost } from '../hosts/gateway-host.entity';
 import { GatewayMoveReason } from '../hosts/gateway-move.entity';
 import { claimShare, LEASE_EXPIRED, OwnershipFence, PLACEABLE } from '../hosts/host-lease';
+import { HostFlags, hostFlags, RENEW_LEASE_SQL, renewLeaseParams } from '../hosts/host-lease.queries';
 import { SegmentPlacement } from './host/vxlan-network-driver';
 import { TunnelEventKind } from '../vpn/tunnels/tunnel-event.entity';
 
@@ -73,19 +74,12 @@ export class NegotiationStore {
 
   /**
    * Registers the host and renews its lease until now() + ttl by the database's clock (the one
-   * clock every host agrees on). Says whether an operator cordoned or is draining the host. `via`:
-   * the worker's lease connection (never queued behind other queries).
+   * clock every host agrees on). Says whether an operator cordoned or is draining the host. The
+   * worker renews on its lease thread (RENEW_LEASE_SQL on its own connection); this is the same
+   * statement (host-lease.queries.ts) for the tests and tools that run without one.
    */
-  async renewLease(hostId: string, hostname: string, capacity: number, ttlMs: number, via: Pick<DataSource, 'query'> = this.db): Promise<HostFlags> {
-    const rows: { cordoned: boolean; draining: boolean }[] = await via.query(
-      `INSERT INTO gateway_hosts (id, hostname, capacity, last_seen_at, lease_expires_at, lease_ttl_ms) VALUES ($1, $2, $3, now(), now() + make_interval(secs => $4::float8 / 1000), $4)
-       ON CONFLICT (id) DO UPDATE SET hostname = EXCLUDED.hostname, capacity = EXCLUDED.capacity, lease_expires_at = EXCLUDED.lease_expires_at, lease_ttl_ms = EXCLUDED.lease_ttl_ms,
-         -- the "last seen" time moves every 5 s, not every renewal (the console's change feed watches it)
-         last_seen_at = CASE WHEN gateway_hosts.last_seen_at < now() - interval '5 seconds' THEN now() ELSE gateway_hosts.last_seen_at END
-       RETURNING cordoned, drain_started_at IS NOT NULL AS draining`,
-      [hostId, hostname, capacity, ttlMs],
-    );
-    return { cordoned: rows[0]?.cordoned ?? false, draining: rows[0]?.draining ?? false };
+  async renewLease(hostId: string, hostname: string, capacity: number, ttlMs: number): Promise<HostFlags> {
+    return hostFlags(await this.db.query(RENEW_LEASE_SQL, renewLeaseParams({ hostId, hostname, capacity, ttlMs })));
   }
 
   /** Takes gateways that no host serves yet (created while no worker was up): a new epoch each. */
@@ -488,11 +482,6 @@ export class NegotiationStore {
   unplacedCount(): Promise<number> {
     return this.db.getRepository(VpnGateway).count({ where: { hostId: IsNull() } });
   }
-}
-
-export interface HostFlags {
-  cordoned: boolean;
-  draining: boolean;
 }
 
 /** A gateway this host just took over, with its new epoch and the move's record. */

@@ -50,3 +50,10 @@ it.each([
 ])('refuses %p naming the setting', (env, message) => {
   expect(problems(env as Record<string, string>).join('\n')).toMatch(message);
 });
+
+it("the lease thread's main-stall guard: 30 s or five TTLs by default, never below the TTL", () => {
+  expect(loadWorkerConfig(base).leaseMaxMainStallMs).toBe(30_000);
+  expect(loadWorkerConfig({ ...base, HOST_LEASE_TTL_MS: '10000' }).leaseMaxMainStallMs).toBe(50_000);
+  expect(loadWorkerConfig({ ...base, HOST_LEASE_MAX_MAIN_STALL_MS: '5000' }).leaseMaxMainStallMs).toBe(5000);
+  expect(problems({ HOST_LEASE_MAX_MAIN_STALL_MS: '3000' }).join('\n')).toMatch(/HOST_LEASE_MAX_MAIN_STALL_MS must be at least HOST_LEASE_TTL_MS/);
+});

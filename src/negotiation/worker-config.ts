@@ -3,6 +3,7 @@ import { ConfigError, Env, intSetting, readSharedSettings } from '../config/conf
 import { LogFormat } from '../common/structured-log';
 import { DataPlane } from './host/charon-config';
 import { VxlanSettings } from './host/vxlan-network-driver';
+import { maxMainStallMs } from '../hosts/host-lease';
 
 export type NetworkDriverName = 'lab' | 'vxlan';
 const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
@@ -68,6 +69,11 @@ export interface WorkerConfig {
   leaseTtlMs: number;
   /** The worker fences itself this long before its own (conservative) view of the lease's end. */
   leaseFenceMarginMs: number;
+  /**
+   * The lease thread stops renewing once the main thread has been stalled this long (a hung worker
+   * must still lose its lease); default maxMainStallMs(leaseTtlMs): 30 s, or five TTLs.
+   */
+  leaseMaxMainStallMs: number;
   jobConcurrency: number;
   /** Gateways one reconcile pass syncs at the same time (a cold start of a full host). */
   reconcileConcurrency: number;
@@ -106,6 +112,7 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     leaseRenewMs: intSetting(env, 'HOST_LEASE_RENEW_MS', 1000, 200, 30_000, problems),
     leaseTtlMs: intSetting(env, 'HOST_LEASE_TTL_MS', 4000, 1000, 300_000, problems),
     leaseFenceMarginMs: intSetting(env, 'HOST_LEASE_FENCE_MARGIN_MS', 500, 0, 60_000, problems),
+    leaseMaxMainStallMs: 0, // below: its default follows the TTL
     jobConcurrency: intSetting(env, 'JOB_CONCURRENCY', 8, 1, 64, problems),
     reconcileConcurrency: intSetting(env, 'RECONCILE_CONCURRENCY', defaultReconcileConcurrency(), 1, 32, problems),
     metricsIntervalMs: intSetting(env, 'METRICS_INTERVAL_MS', 10_000, 500, 3_600_000, problems),
@@ -116,6 +123,8 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
   if (!problems.length && config.leaseRenewMs * 2 + config.leaseFenceMarginMs > config.leaseTtlMs) {
     problems.push('HOST_LEASE_TTL_MS must be at least 2 x HOST_LEASE_RENEW_MS + HOST_LEASE_FENCE_MARGIN_MS');
   }
+  config.leaseMaxMainStallMs = intSetting(env, 'HOST_LEASE_MAX_MAIN_STALL_MS', maxMainStallMs(config.leaseTtlMs), 1000, 3_600_000, problems);
+  if (!problems.length && config.leaseMaxMainStallMs < config.leaseTtlMs) problems.push('HOST_LEASE_MAX_MAIN_STALL_MS must be at least HOST_LEASE_TTL_MS');
   if (problems.length) throw new ConfigError(problems);
   return config;
 }

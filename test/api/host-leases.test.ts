@@ -1,13 +1,26 @@
 // Gateway host leases and ownership epochs, where PostgreSQL decides: a write under a stale epoch
 // is ignored (not an error), lost hosts' gateways are claimed in shares within capacity with a new
 // epoch and a move record each, a drain moves one gateway at a time, placement follows the lease.
+// And a real worker's lease (its renewal thread) while its main thread is held.
 import { getDataSourceToken } from '@nestjs/typeorm';
+import { ChildProcess, spawn } from 'child_process';
 import { randomBytes } from 'crypto';
+import { mkdtempSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
+import { Worker } from 'worker_threads';
+import { registerLabNetworkDriver } from '../../lab/lab-worker';
 import { SECRET_BOX, SecretBox } from '../../src/common/secret-box';
+import { createLogger } from '../../src/common/structured-log';
+import { HostLease } from '../../src/hosts/host-lease';
+import { HostWorker } from '../../src/negotiation/host-worker';
 import { NegotiationStore } from '../../src/negotiation/negotiation.queries';
+import { loadWorkerConfig } from '../../src/negotiation/worker-config';
 import { startTestApi, TestApi } from '../support/api';
+import { createTestDatabase } from '../support/database';
+import { TEST_REDIS_URL } from '../support/env';
 import { client, createTenantWorld, gatewayBody, TenantWorld, tunnelBody } from '../support/fixtures';
 
 let api: TestApi;
@@ -214,4 +227,162 @@ it("a gateway's log lists its moves newest first, in the tenant's own words; ano
   const other = await createTenantWorld(api, 'leases-other', 2, 1);
   const o = client(api, other.key);
   expect((await o.get(`/api/v1/vpn-gateways/${drainedFirst}/logs`)).status).toBe(404);
+});
+
+describe("a worker's lease while its main thread is held (issue 20: no tunnel torn down by load)", () => {
+  // A database of its own: these workers claim whatever is unplaced, and there must be nothing.
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  const dirs: string[] = [];
+  const running: HostWorker[] = [];
+  const samplers: ChildProcess[] = [];
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    registerLabNetworkDriver();
+  });
+  afterAll(async () => {
+    for (const s of samplers) s.kill();
+    for (const w of running) await w.stop();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    await db?.drop();
+  });
+
+  /** A real worker (no gateways), its log lines kept; TTL 2 s, renewed every 500 ms. */
+  async function startWorker(hostId: string, env: Record<string, string> = {}) {
+    const dir = mkdtempSync(join(tmpdir(), 'lease-worker-'));
+    dirs.push(dir);
+    const config = loadWorkerConfig({
+      DATABASE_URL: db.url,
+      REDIS_URL: TEST_REDIS_URL,
+      SECRETS_KEY: randomBytes(32).toString('hex'),
+      HOST_ID: hostId,
+      GATEWAYS_DIR: dir,
+      HOST_LEASE_TTL_MS: '2000',
+      HOST_LEASE_RENEW_MS: '500',
+      HOST_LEASE_FENCE_MARGIN_MS: '250',
+      ...env,
+    });
+    const lines: string[] = [];
+    const worker = new HostWorker(config, createLogger({ level: 'log', context: 'worker', write: (line) => lines.push(line) }));
+    await worker.start();
+    running.push(worker);
+    // Its view of the lease (what the watchdog and every sync read).
+    const lease = (worker as unknown as { lease: HostLease }).lease;
+    return { worker, lease, lines };
+  }
+
+  /**
+   * Another process asks PostgreSQL every 100 ms whether the host holds its lease (the database's
+   * clock decides; this process's event loop is about to be held). stop() gives the answers.
+   */
+  async function sampleLease(hostId: string): Promise<{ stop: () => Promise<string> }> {
+    const child = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const { Client } = require('pg');
+         const c = new Client({ connectionString: process.argv[1] });
+         c.connect().then(() => setInterval(() => c.query('SELECT lease_expires_at > now() AS held FROM gateway_hosts WHERE id = $1', [process.argv[2]])
+           .then((r) => process.stdout.write(r.rows[0]?.held ? '1' : '0'), () => process.stdout.write('e')), 100));`,
+        db.url,
+        hostId,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    samplers.push(child);
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    for (let i = 0; out.length < 3; i++) {
+      if (i === 100) throw new Error('the sampler printed nothing in 10 s');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const before = out.length;
+    return {
+      stop: async () => {
+        await new Promise((r) => setTimeout(r, 300)); // what it printed while this thread was held
+        child.kill();
+        return out.slice(before);
+      },
+    };
+  }
+
+  /** Holds this (the worker's main) thread: nothing on its event loop runs meanwhile. */
+  function holdMainThread(ms: number): void {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      // busy
+    }
+  }
+
+  it('holds the lease through 5 s of a held main thread with a 2 s TTL: never lapsed, in the database or in its own view', async () => {
+    const host = `lease-held-${sfx}`;
+    const { lease, lines } = await startWorker(host);
+    expect(lease.isValid()).toBe(true);
+    const sampler = await sampleLease(host);
+    holdMainThread(5000);
+    // Read before any timer or message of the worker's runs: what its watchdog sees first.
+    const lapsedAfter = lease.lapsed();
+    const validAfter = lease.isValid();
+    const samples = await sampler.stop();
+    expect(samples.length).toBeGreaterThan(25);
+    expect(samples).toMatch(/^1+$/);
+    expect({ lapsedAfter, validAfter }).toEqual({ lapsedAfter: false, validAfter: true });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(lines.join('\n')).not.toMatch(/lease lapsed|fencing|lease:/);
+  }, 30_000);
+
+  it('stops renewing once the main thread is held past HOST_LEASE_MAX_MAIN_STALL_MS (a hung worker is failed over); awake, serves again only after checking ownership', async () => {
+    const host = `lease-hung-${sfx}`;
+    const { lease, lines } = await startWorker(host, { HOST_LEASE_MAX_MAIN_STALL_MS: '2000' });
+    const sampler = await sampleLease(host);
+    holdMainThread(6000);
+    const lapsedAfter = lease.lapsed();
+    const samples = await sampler.stop();
+    expect(lapsedAfter).toBe(true);
+    // Held for the stall guard and a TTL, then lapsed (until the thread renews again, awake).
+    expect(samples).toMatch(/^1+0{5,}1*$/);
+    await waitUntil(() => lease.isValid(), 5000);
+    const log = lines.join('\n');
+    expect(log).toMatch(/the main thread was stalled for over 2 s \(more than 2 s\): the lease thread stopped renewing/);
+    expect(log).toMatch(/lease renewed after it had run out: unplugging the gateways placed elsewhere meanwhile before serving/);
+    expect(await heldInDb(host)).toBe(true);
+  }, 30_000);
+
+  it('survives its lease thread dying: restarted, the lease never lapses; stop() ends the thread and the renewals', async () => {
+    const host = `lease-crash-${sfx}`;
+    const { worker, lease, lines } = await startWorker(host);
+    const renewer = (worker as unknown as { renewer: { thread: Worker | null } }).renewer;
+    await renewer.thread!.terminate();
+    const renewals = lease.state.renewals();
+    const sampler = await sampleLease(host);
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(await sampler.stop()).toMatch(/^1+$/);
+    expect(lines.join('\n')).toMatch(/lease thread exited \(code 1\): restarting it in 500 ms \(\d+ ms before this host may fence itself\)/);
+    expect(lease.state.renewals()).toBeGreaterThan(renewals + 2);
+    expect(lease.isValid()).toBe(true);
+
+    await worker.stop();
+    running.splice(running.indexOf(worker), 1);
+    expect(renewer.thread).toBeNull();
+    const stopped = lease.state.renewals();
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(lease.state.renewals()).toBe(stopped);
+    expect(await heldInDb(host)).toBe(false);
+  }, 30_000);
+
+  async function heldInDb(hostId: string): Promise<boolean> {
+    const c = new Client({ connectionString: db.url });
+    await c.connect();
+    try {
+      return (await c.query('SELECT lease_expires_at > now() AS held FROM gateway_hosts WHERE id = $1', [hostId])).rows[0]?.held === true;
+    } finally {
+      await c.end();
+    }
+  }
+
+  async function waitUntil(ok: () => boolean, ms: number): Promise<void> {
+    for (const until = Date.now() + ms; !ok();) {
+      if (Date.now() > until) throw new Error(`not within ${ms} ms`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
 });
