@@ -94,7 +94,12 @@ export class RateLimiter implements OnModuleInit, OnModuleDestroy {
   async admit(peekKey: string, limit: number, hitKey: string, windowSeconds: number): Promise<{ peeked: Hit; hit: Hit | null } | null> {
     try {
       if (this.redis.status === 'wait') await this.redis.connect();
-      const [f, fttl, n, ttl] = await this.redis.rateAdmit(`vpn-console:rate:${peekKey}`, `vpn-console:rate:${hitKey}`, String(windowSeconds * 1000), String(limit));
+      const [f, fttl, n, ttl] = await this.redis.rateAdmit(
+        `vpn-console:rate:${peekKey}`,
+        `vpn-console:rate:${hitKey}`,
+        String(windowSeconds * 1000),
+        String(limit),
+      );
       const peeked = { count: f, retryAfterSeconds: Math.max(1, Math.ceil(fttl / 1000)) };
       return { peeked, hit: n === undefined ? null : { count: n, retryAfterSeconds: Math.max(1, Math.ceil(ttl! / 1000)) } };
     } catch (err) {

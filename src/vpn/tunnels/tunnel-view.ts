@@ -47,15 +47,7 @@ export type TunnelViewColumns = Pick<
 
 /** The API's view of a tunnel (never the PSK unless passed explicitly). */
 export function tunnelView(t: VpnTunnel, subnets: Map<string, SubnetRef>, psk?: string): TunnelDto {
-  return viewOf(
-    t,
-    t.gateway?.name ?? '',
-    t.gateway?.externalIp?.address ?? '',
-    t.peer?.name ?? '',
-    t.peer?.ipAddress ?? '',
-    subnets,
-    psk,
-  );
+  return viewOf(t, t.gateway?.name ?? '', t.gateway?.externalIp?.address ?? '', t.peer?.name ?? '', t.peer?.ipAddress ?? '', subnets, psk);
 }
 
 /** A list row's view: the same answer as `tunnelView` of the tunnel, built from the row as read. */
