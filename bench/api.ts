@@ -26,6 +26,8 @@
 //   BENCH_CREATES        200   tunnel creates at concurrency 4 (at most 200: 10 spare gateways/peers x 20)
 //   BENCH_EXPLAIN=1      also print the full query plans to stderr
 //   BENCH_ENFORCE_TARGET=1  exit 3 when the p99 target is missed (default: report only)
+//   BENCH_API_CPU_PROF=<dir>  the API under V8's CPU profiler: a .cpuprofile of the whole run written
+//                        there when it stops (the profiler costs CPU: not for figures)
 // Targets (the searched tunnel lists' worst p99): <= 15 ms at concurrency 1, <= 50 ms at concurrency
 // 8, and at the largest size no more than 2x the first size's.
 // Exit status: 0 measured; 1 failure or any unexpected status; 3 target missed (when enforced).

@@ -3,7 +3,7 @@ import { API_NODE_FLAGS } from '../../src/config/api-node-flags';
 import { ChildProcess, spawn } from 'child_process';
 import { existsSync, readdirSync, statSync } from 'fs';
 import { join } from 'path';
-import { freePort, REPO_ROOT } from '../../test/support/product-processes';
+import { apiProfileFlags, freePort, REPO_ROOT } from '../../test/support/product-processes';
 
 export { freePort };
 export const ROOT = REPO_ROOT;
@@ -33,10 +33,10 @@ export interface RunningApi {
   stop: () => Promise<void>;
 }
 
-/** Spawns the API with the given environment and waits until /healthz answers 200. */
+/** Spawns the API with the given environment and waits until /healthz answers 200 (under V8's CPU profiler with BENCH_API_CPU_PROF=<dir>). */
 export async function startApi(env: Record<string, string>, timeoutMs = 60_000): Promise<RunningApi> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [...API_NODE_FLAGS, MAIN_JS], {
+  const child: ChildProcess = spawn(process.execPath, [...API_NODE_FLAGS, ...apiProfileFlags(), MAIN_JS], {
     cwd: ROOT,
     // Benches measure speed, not throttling: the per-tenant rate limit is lifted unless a bench sets it.
     env: {

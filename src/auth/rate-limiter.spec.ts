@@ -11,6 +11,7 @@ describe('RateLimiter without Redis', () => {
     expect(await limiter.hit('tenant:t1', 60)).toBeNull();
     expect(await limiter.hit('tenant:t1', 60)).toBeNull();
     expect(await limiter.peek('authfail:1.2.3.4')).toBeNull();
+    expect(await limiter.admit('authfail:1.2.3.4', 3, 'tenant:t1', 60)).toBeNull();
     expect(Date.now() - started).toBeLessThan(3000);
     expect(warn).toHaveBeenCalledTimes(1);
     await limiter.onModuleDestroy();

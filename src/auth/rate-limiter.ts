@@ -18,10 +18,23 @@ return {n, ttl}`;
 const PEEK = `local n = redis.call('GET', KEYS[1])
 return {tonumber(n) or 0, redis.call('PTTL', KEYS[1])}`;
 
-/** The two scripts as ioredis commands (EVALSHA, the script's text only when Redis lacks it). */
+// An authenticated request's two checks in one round trip (were a PEEK and a HIT, two scripts on
+// every request): the client's failures so far and, unless they block it, one count against the
+// tenant's budget. Returns [failures, their ms left] or [failures, ms left, count, ms left].
+const ADMIT = `local f = tonumber(redis.call('GET', KEYS[1])) or 0
+local fttl = redis.call('PTTL', KEYS[1])
+if f >= tonumber(ARGV[2]) then return {f, fttl} end
+local n = redis.call('INCR', KEYS[2])
+if n == 1 then redis.call('PEXPIRE', KEYS[2], ARGV[1]) end
+local ttl = redis.call('PTTL', KEYS[2])
+if ttl < 0 then redis.call('PEXPIRE', KEYS[2], ARGV[1]); ttl = tonumber(ARGV[1]) end
+return {f, fttl, n, ttl}`;
+
+/** The scripts as ioredis commands (EVALSHA, the script's text only when Redis lacks it). */
 type LimiterRedis = IORedis & {
   rateHit(key: string, windowMs: string): Promise<[number, number]>;
   ratePeek(key: string): Promise<[number, number]>;
+  rateAdmit(peekKey: string, hitKey: string, windowMs: string, limit: string): Promise<[number, number] | [number, number, number, number]>;
 };
 
 export interface Hit {
@@ -47,6 +60,7 @@ export class RateLimiter implements OnModuleInit, OnModuleDestroy {
     });
     redis.defineCommand('rateHit', { numberOfKeys: 1, lua: HIT });
     redis.defineCommand('ratePeek', { numberOfKeys: 1, lua: PEEK });
+    redis.defineCommand('rateAdmit', { numberOfKeys: 2, lua: ADMIT });
     redis.on('error', () => undefined);
     this.redis = redis as LimiterRedis;
   }
@@ -67,11 +81,37 @@ export class RateLimiter implements OnModuleInit, OnModuleDestroy {
       const [count, ttl] = await this.redis.rateHit(`vpn-console:rate:${key}`, String(windowSeconds * 1000));
       return { count, retryAfterSeconds: Math.max(1, Math.ceil(ttl / 1000)) };
     } catch (err) {
-      if (Date.now() - this.lastWarning > 60_000) {
-        this.lastWarning = Date.now();
-        this.logger.warn(`rate limits not enforced: Redis did not answer (${(err as Error).message})`);
-      }
+      this.warnUnavailable(err);
       return null;
+    }
+  }
+
+  /**
+   * `peek(peekKey)` and, when its count is below `limit`, `hit(hitKey, windowSeconds)`, in one
+   * round trip: `hit` is null when the peeked count reached the limit (nothing counted); null
+   * altogether when Redis did not answer.
+   */
+  async admit(peekKey: string, limit: number, hitKey: string, windowSeconds: number): Promise<{ peeked: Hit; hit: Hit | null } | null> {
+    try {
+      if (this.redis.status === 'wait') await this.redis.connect();
+      const [f, fttl, n, ttl] = await this.redis.rateAdmit(
+        `vpn-console:rate:${peekKey}`,
+        `vpn-console:rate:${hitKey}`,
+        String(windowSeconds * 1000),
+        String(limit),
+      );
+      const peeked = { count: f, retryAfterSeconds: Math.max(1, Math.ceil(fttl / 1000)) };
+      return { peeked, hit: n === undefined ? null : { count: n, retryAfterSeconds: Math.max(1, Math.ceil(ttl! / 1000)) } };
+    } catch (err) {
+      this.warnUnavailable(err);
+      return null;
+    }
+  }
+
+  private warnUnavailable(err: unknown): void {
+    if (Date.now() - this.lastWarning > 60_000) {
+      this.lastWarning = Date.now();
+      this.logger.warn(`rate limits not enforced: Redis did not answer (${(err as Error).message})`);
     }
   }
 
@@ -102,9 +142,23 @@ export class AuthThrottle {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** 429 before the credential is even checked, for a client that used up its failures. */
+  /** 429 whatever the credential, for a client that used up its failures. */
   async assertNotBlocked(client: string): Promise<void> {
-    const seen = await this.limiter.peek(`authfail:${client}`);
+    this.refuseBlocked(await this.limiter.peek(`authfail:${client}`));
+  }
+
+  /**
+   * A valid tenant key's request: 429 when its client is blocked (as `assertNotBlocked`, nothing
+   * counted), else one request counted against `budgetKey`'s window, returned. One round trip.
+   */
+  async admit(client: string, budgetKey: string, windowSeconds: number): Promise<Hit | null> {
+    const r = await this.limiter.admit(`authfail:${client}`, this.config.rateLimits.authFailures, budgetKey, windowSeconds);
+    if (!r) return null;
+    this.refuseBlocked(r.peeked);
+    return r.hit;
+  }
+
+  private refuseBlocked(seen: Hit | null): void {
     if (seen && seen.count >= this.config.rateLimits.authFailures) {
       throw new TooManyRequests(`too many failed authentications from this address: retry in ${seen.retryAfterSeconds} s`, seen.retryAfterSeconds);
     }

@@ -9,6 +9,7 @@ import { createTenantWorld, TenantWorld } from '../support/fixtures';
 let api: TestApi;
 let w: TenantWorld;
 let other: TenantWorld;
+let setup: TestApi;
 
 beforeAll(async () => {
   api = await startTestApi({ AUTH_FAILURE_LIMIT: '3', AUTH_FAILURE_WINDOW_SECONDS: '2', TENANT_RATE_LIMIT_PER_MINUTE: '40', TRUST_PROXY: 'loopback' }, [
@@ -18,7 +19,7 @@ beforeAll(async () => {
   // The other suites' wrong keys count against 127.0.0.1 in the shared Redis: the setup calls
   // from an address of its own.
   const setupClient = `198.18.250.${randomBytes(1)[0]}`;
-  const setup = { ...api, http: () => request.agent(api.app.getHttpServer()).set('X-Forwarded-For', setupClient) } as unknown as TestApi;
+  setup = { ...api, http: () => request.agent(api.app.getHttpServer()).set('X-Forwarded-For', setupClient) } as unknown as TestApi;
   w = await createTenantWorld(setup, 'throttle', 1);
   other = await createTenantWorld(setup, 'unthrottled', 2);
 });
@@ -66,4 +67,18 @@ it('a tenant over its per-minute budget gets 429 + Retry-After; other tenants an
   expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(60);
   expect((await as('198.51.100.7', other.key)).status).toBe(200);
   expect((await as('198.51.100.7', api.adminKey)).status).toBe(200);
+});
+
+it("a blocked client's requests with a valid key are refused without counting against the tenant's budget", async () => {
+  // The block check and the budget's count are one Redis script: a refused request must not be counted.
+  const third = await createTenantWorld(setup, 'blocked-budget', 3);
+  const client = someClient();
+  for (let i = 0; i < 3; i++) expect((await as(client, `guess-${randomBytes(16).toString('hex')}`)).status).toBe(401);
+  const blocked: number[] = [];
+  for (let i = 0; i < 45; i++) blocked.push((await as(client, third.key)).status);
+  expect(new Set(blocked)).toEqual(new Set([429]));
+  // Budget 40 a minute: had the 45 refused requests counted, none of these would get through.
+  const elsewhere: number[] = [];
+  for (let i = 0; i < 30; i++) elsewhere.push((await as(`198.18.${randomBytes(1)[0]}.9`, third.key)).status);
+  expect(new Set(elsewhere)).toEqual(new Set([200]));
 });

@@ -570,6 +570,14 @@ describe('VPN tunnels', () => {
       expect(w8.failure).toMatchObject({ code: 'waiting_for_remote', phase: 1, at: '2026-12-02T08:00:00.000Z' });
       expect(w8.failure.message).toContain('last connected 2026-12-02T08:00:00.000Z');
       expect(w8.disconnectedAt).toBe('2026-12-02T08:00:00.000Z');
+      // The list builds each row's view from the row as read (tunnelListView), the detail from the
+      // entity (tunnelView): a failure, pairs up and down, a waiting 0.0.0.0 peer read the same in both
+      // (the detail adds its route push).
+      for (const { routePush, ...detail } of [shown, w8]) {
+        expect(routePush).toBeDefined();
+        const listed = await t.ok(t.get(`/api/v1/vpn-tunnels?q=${detail.id}`));
+        expect(listed.items).toEqual([detail]);
+      }
     } finally {
       await sql.end();
     }

@@ -317,7 +317,7 @@ export class ProductProcesses {
  * directory when it stops (open it in Chrome's DevTools or speedscope). A bench switch: the
  * profiler costs CPU itself, so figures of such a run are not comparable.
  */
-function apiProfileFlags(): string[] {
+export function apiProfileFlags(): string[] {
   const dir = process.env.BENCH_API_CPU_PROF;
   if (!dir) return [];
   const preload = join(REPO_ROOT, 'dist/bench/support/cpu-prof-exit.js');

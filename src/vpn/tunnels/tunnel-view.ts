@@ -7,14 +7,69 @@ import { weakChoices } from '../../policy/policy';
 import { WAITING_FOR_REMOTE } from '../../strongswan/failure-reasons';
 import { tunnelOptionsOf } from '../../policy/tunnel-options';
 
+/** The tunnel's own columns its view reads (a list row carries these and no more). */
+export type TunnelViewColumns = Pick<
+  VpnTunnel,
+  | 'id'
+  | 'name'
+  | 'remark'
+  | 'gatewayId'
+  | 'peerId'
+  | 'localSubnetIds'
+  | 'remoteCidrs'
+  | 'ikePolicy'
+  | 'ipsecPolicy'
+  | 'initiatorMode'
+  | 'dpd'
+  | 'ikeFragmentation'
+  | 'tcpMssClamp'
+  | 'resourceState'
+  | 'connectionState'
+  | 'failureCode'
+  | 'failureMessage'
+  | 'failurePhase'
+  | 'failureTries'
+  | 'failureAt'
+  | 'pairStates'
+  | 'configVersion'
+  | 'alertTemplateId'
+  | 'connectedAt'
+  | 'disconnectedAt'
+  | 'stateChangedAt'
+  | 'createdAt'
+> & {
+  /** What the view shows of the tunnel's gateway and peer ('' when not loaded). */
+  gatewayName: string;
+  gatewayIp: string;
+  peerName: string;
+  peerIp: string;
+};
+
 /** The API's view of a tunnel (never the PSK unless passed explicitly). */
 export function tunnelView(t: VpnTunnel, subnets: Map<string, SubnetRef>, psk?: string): TunnelDto {
+  return viewOf(t, t.gateway?.name ?? '', t.gateway?.externalIp?.address ?? '', t.peer?.name ?? '', t.peer?.ipAddress ?? '', subnets, psk);
+}
+
+/** A list row's view: the same answer as `tunnelView` of the tunnel, built from the row as read. */
+export function tunnelListView(r: TunnelViewColumns, subnets: Map<string, SubnetRef>): TunnelDto {
+  return viewOf(r, r.gatewayName ?? '', r.gatewayIp ?? '', r.peerName ?? '', r.peerIp ?? '', subnets);
+}
+
+function viewOf(
+  t: Omit<TunnelViewColumns, 'gatewayName' | 'gatewayIp' | 'peerName' | 'peerIp'>,
+  gatewayName: string,
+  gatewayIp: string,
+  peerName: string,
+  peerIp: string,
+  subnets: Map<string, SubnetRef>,
+  psk?: string,
+): TunnelDto {
   return {
     id: t.id,
     name: t.name,
     remark: t.remark,
-    gateway: { id: t.gatewayId, name: t.gateway?.name ?? '', ip: t.gateway?.externalIp?.address ?? '' },
-    peer: { id: t.peerId, name: t.peer?.name ?? '', ip: t.peer?.ipAddress ?? '' },
+    gateway: { id: t.gatewayId, name: gatewayName, ip: gatewayIp },
+    peer: { id: t.peerId, name: peerName, ip: peerIp },
     localSubnets: t.localSubnetIds.map((id) => ({ id, name: subnets.get(id)?.name ?? '', cidr: subnets.get(id)?.cidr ?? '' })),
     remoteCidrs: t.remoteCidrs,
     // Stored without the key when there is one proposal; the API always lists them.
@@ -25,7 +80,7 @@ export function tunnelView(t: VpnTunnel, subnets: Map<string, SubnetRef>, psk?: 
     weak: weakChoices(t.ikePolicy, t.ipsecPolicy),
     resourceState: t.resourceState,
     connectionState: t.connectionState,
-    failure: failureView(t),
+    failure: failureView(t, peerIp),
     configVersion: t.configVersion,
     alertTemplateId: t.alertTemplateId,
     connectedAt: t.connectedAt,
@@ -37,7 +92,9 @@ export function tunnelView(t: VpnTunnel, subnets: Map<string, SubnetRef>, psk?: 
   };
 }
 
-function failureView(t: VpnTunnel): TunnelDto['failure'] {
+type ViewedColumns = Omit<TunnelViewColumns, 'gatewayName' | 'gatewayIp' | 'peerName' | 'peerIp'>;
+
+function failureView(t: ViewedColumns, peerIp: string): TunnelDto['failure'] {
   if (t.failureCode)
     return {
       code: t.failureCode,
@@ -47,7 +104,7 @@ function failureView(t: VpnTunnel): TunnelDto['failure'] {
       at: t.failureAt,
     };
   // A 0.0.0.0 peer or a response-only tunnel is never initiated: until the remote does, say so and when it was last there.
-  const anyPeer = t.peer?.ipAddress === ANY_PEER;
+  const anyPeer = peerIp === ANY_PEER;
   if ((anyPeer || t.initiatorMode === 'response-only') && t.connectionState === 'connecting' && t.resourceState === 'running') {
     const lastSeen = t.disconnectedAt ? `last connected ${t.disconnectedAt.toISOString()}` : 'it has not connected yet';
     const why = anyPeer ? 'the peer gateway is 0.0.0.0, so the platform cannot' : 'the tunnel is response-only, so the platform does not';
@@ -62,7 +119,7 @@ function failureView(t: VpnTunnel): TunnelDto['failure'] {
   return null;
 }
 
-function subnetPairsView(t: VpnTunnel, subnets: Map<string, SubnetRef>): TunnelDto['subnetPairs'] {
+function subnetPairsView(t: ViewedColumns, subnets: Map<string, SubnetRef>): TunnelDto['subnetPairs'] {
   const locals = t.localSubnetIds.map((id) => subnets.get(id)?.cidr ?? '');
   const pairs = locals.flatMap((localCidr) => t.remoteCidrs.map((remoteCidr) => ({ localCidr, remoteCidr })));
   const isUp = (p: { localCidr: string; remoteCidr: string }) =>

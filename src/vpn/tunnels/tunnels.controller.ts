@@ -32,7 +32,7 @@ import {
   UpdateSubnetsDto,
   UpdateTunnelOptionsDto,
 } from './tunnel.dto';
-import { tunnelView } from './tunnel-view';
+import { tunnelListView, tunnelView } from './tunnel-view';
 import { TUNNEL_SORT } from './tunnels.queries';
 import { TunnelEdit, TunnelsService } from './tunnels.service';
 import { TunnelExportQueryDto, TunnelLogExportQueryDto } from '../vpn-export.dto';
@@ -77,7 +77,7 @@ export class TunnelsController {
   @ApiErrors(400)
   async list(@CurrentPrincipal() p: Principal, @Query() query: TunnelListQueryDto): Promise<TunnelPageDto> {
     const { subnets, ...page } = await this.tunnels.list(tenantOf(p), resolveListQuery(query, TUNNEL_SORT), query);
-    return { ...page, items: page.items.map((t) => tunnelView(t, subnets)) };
+    return { ...page, items: page.items.map((r) => tunnelListView(r, subnets)) };
   }
 
   // Declared before ':id', which would otherwise take "export.xlsx" for an id.
