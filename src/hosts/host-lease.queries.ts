@@ -1,9 +1,9 @@
 // The lease renewal's statement: the worker's lease thread runs it on its own node-postgres
-// connection (lease-renewer-thread.ts), NegotiationStore.renewLease on a DataSource; one statement.
+// connection (lease-renewer-thread.ts); it is the only place a lease is renewed.
 import type { ClientBase } from 'pg';
 
 /** The upsert of a lease renewal: registers the host, moves its lease to now() + ttl (database clock). */
-export const RENEW_LEASE_SQL = `INSERT INTO gateway_hosts (id, hostname, capacity, last_seen_at, lease_expires_at, lease_ttl_ms) VALUES ($1, $2, $3, now(), now() + make_interval(secs => $4::float8 / 1000), $4)
+const RENEW_LEASE_SQL = `INSERT INTO gateway_hosts (id, hostname, capacity, last_seen_at, lease_expires_at, lease_ttl_ms) VALUES ($1, $2, $3, now(), now() + make_interval(secs => $4::float8 / 1000), $4)
        ON CONFLICT (id) DO UPDATE SET hostname = EXCLUDED.hostname, capacity = EXCLUDED.capacity, lease_expires_at = EXCLUDED.lease_expires_at, lease_ttl_ms = EXCLUDED.lease_ttl_ms,
          -- the "last seen" time moves every 5 s, not every renewal (the console's change feed watches it)
          last_seen_at = CASE WHEN gateway_hosts.last_seen_at < now() - interval '5 seconds' THEN now() ELSE gateway_hosts.last_seen_at END
@@ -22,14 +22,8 @@ export interface LeaseHolder {
   ttlMs: number;
 }
 
-export const renewLeaseParams = (h: LeaseHolder): unknown[] => [h.hostId, h.hostname, h.capacity, h.ttlMs];
-
-export function hostFlags(rows: { cordoned: boolean; draining: boolean }[]): HostFlags {
+/** Renews the lease on a node-postgres connection (the lease thread's; the tests' own). */
+export async function renewLeaseOn(client: Pick<ClientBase, 'query'>, h: LeaseHolder): Promise<HostFlags> {
+  const { rows } = await client.query<HostFlags>(RENEW_LEASE_SQL, [h.hostId, h.hostname, h.capacity, h.ttlMs]);
   return { cordoned: rows[0]?.cordoned ?? false, draining: rows[0]?.draining ?? false };
-}
-
-/** Renews the lease on a node-postgres connection (the lease thread's). */
-export async function renewLeaseOn(client: Pick<ClientBase, 'query'>, holder: LeaseHolder): Promise<HostFlags> {
-  const { rows } = await client.query<{ cordoned: boolean; draining: boolean }>(RENEW_LEASE_SQL, renewLeaseParams(holder));
-  return hostFlags(rows);
 }

@@ -21,7 +21,6 @@ import { PairState, VpnTunnel } from '../vpn/tunnels/vpn-tunnel.entity';
 import { GatewayHost } from '../hosts/gateway-host.entity';
 import { GatewayMoveReason } from '../hosts/gateway-move.entity';
 import { claimShare, LEASE_EXPIRED, OwnershipFence, PLACEABLE } from '../hosts/host-lease';
-import { HostFlags, hostFlags, RENEW_LEASE_SQL, renewLeaseParams } from '../hosts/host-lease.queries';
 import { SegmentPlacement } from './host/vxlan-network-driver';
 import { TunnelEventKind } from '../vpn/tunnels/tunnel-event.entity';
 
@@ -70,16 +69,6 @@ export class NegotiationStore {
   async gatewayOfTunnel(tunnelId: string): Promise<string | null> {
     const t = await this.db.getRepository(VpnTunnel).findOne({ where: { id: tunnelId }, select: { id: true, gatewayId: true } });
     return t?.gatewayId ?? null;
-  }
-
-  /**
-   * Registers the host and renews its lease until now() + ttl by the database's clock (the one
-   * clock every host agrees on). Says whether an operator cordoned or is draining the host. The
-   * worker renews on its lease thread (RENEW_LEASE_SQL on its own connection); this is the same
-   * statement (host-lease.queries.ts) for the tests and tools that run without one.
-   */
-  async renewLease(hostId: string, hostname: string, capacity: number, ttlMs: number): Promise<HostFlags> {
-    return hostFlags(await this.db.query(RENEW_LEASE_SQL, renewLeaseParams({ hostId, hostname, capacity, ttlMs })));
   }
 
   /** Takes gateways that no host serves yet (created while no worker was up): a new epoch each. */

@@ -15,6 +15,7 @@ import { registerLabNetworkDriver } from '../../lab/lab-worker';
 import { SECRET_BOX, SecretBox } from '../../src/common/secret-box';
 import { createLogger } from '../../src/common/structured-log';
 import { HostLease } from '../../src/hosts/host-lease';
+import { renewLeaseOn } from '../../src/hosts/host-lease.queries';
 import { HostWorker } from '../../src/negotiation/host-worker';
 import { NegotiationStore } from '../../src/negotiation/negotiation.queries';
 import { loadWorkerConfig } from '../../src/negotiation/worker-config';
@@ -33,6 +34,8 @@ const gateways: string[] = [];
 let tunnelId: string;
 let version: number;
 let drainedFirst: string;
+/** A host's lease renewed as the worker's lease thread renews it (60 s: it outlives the file). */
+const renew = (hostId: string, capacity: number) => renewLeaseOn(pg, { hostId, hostname: hostId, capacity, ttlMs: 60_000 });
 
 beforeAll(async () => {
   api = await startTestApi();
@@ -40,7 +43,7 @@ beforeAll(async () => {
   store = new NegotiationStore(api.app.get<DataSource>(getDataSourceToken()), new SecretBox(randomBytes(32)));
   pg = new Client({ connectionString: api.databaseUrl });
   await pg.connect();
-  for (const id of [A, B, C]) await store.renewLease(id, id, id === A ? 10 : 3, 60_000);
+  for (const id of [A, B, C]) await renew(id, id === A ? 10 : 3);
   const t = client(api, w.key);
   // Placed on the host with the most spare capacity: A (10) takes all five.
   for (let i = 0; i < 5; i++) gateways.push((await t.ok(t.post('/api/v1/vpn-gateways', gatewayBody(w, i, { name: `gw-${i}` })), 201)).id);
@@ -176,14 +179,14 @@ it("a state and its log line in one write (issue 20): both land under the owner'
 
 it('an expired host gets no new gateways; a renewed lease makes it placeable again', async () => {
   await pg.query(`UPDATE gateway_hosts SET lease_expires_at = now() - interval '1 second' WHERE id = ANY($1)`, [[B, C]]);
-  await store.renewLease(A, A, 10, 60_000);
+  await renew(A, 10);
   const host = await row(`SELECT lease_expires_at > now() AS held FROM gateway_hosts WHERE id = $1`, [A]);
   expect(host.held).toBe(true);
 });
 
 it('a drain moves one gateway at a time, the next only once the previous reconnected', async () => {
-  await store.renewLease(B, B, 3, 60_000);
-  await store.renewLease(C, C, 3, 60_000);
+  await renew(B, 3);
+  await renew(C, 3);
   const onCNow = (await pg.query('SELECT id FROM vpn_gateways WHERE host_id = $1', [C])).rows.map((r) => r.id as string);
   expect(onCNow).toHaveLength(2);
   await pg.query('UPDATE gateway_hosts SET cordoned = true, drain_started_at = now() WHERE id = $1', [C]);
