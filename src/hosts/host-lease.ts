@@ -153,8 +153,7 @@ export class HostLease {
    * which gateways are still placed here (revivalChecked). Returns whether it was a revival.
    */
   renewed(sentAt: number): boolean {
-    const before = this.state.validUntil();
-    const revival = before > -Infinity && sentAt >= before;
+    const revival = this.everHeld() && sentAt >= this.state.validUntil();
     // The revival is counted BEFORE the deadline moves: a reader that sees the new deadline sees it.
     if (revival) this.state.revived();
     this.state.extend(sentAt + this.settings.ttlMs - this.settings.fenceMarginMs);
@@ -176,10 +175,14 @@ export class HostLease {
     return this.state.validUntil() - this.now();
   }
 
+  /** A renewal ever got through (this process held the lease at some point). */
+  everHeld(): boolean {
+    return this.state.validUntil() > -Infinity;
+  }
+
   /** The lease was held and its deadline has passed without a renewal: stop serving. */
   lapsed(): boolean {
-    const until = this.state.validUntil();
-    return until > -Infinity && this.now() >= until;
+    return this.everHeld() && this.now() >= this.state.validUntil();
   }
 
   /** A renewal revived the lease after it had run out, and the main thread has not checked ownership since. */

@@ -7,18 +7,19 @@
 import { Client } from 'pg';
 import { isMainThread, parentPort, workerData } from 'worker_threads';
 import { HostLease, monotonicMs, SharedLeaseState } from './host-lease';
-import { renewLeaseOn } from './host-lease.queries';
+import { LeaseHolder, renewLeaseOn } from './host-lease.queries';
 
-export interface LeaseThreadData {
-  leaseThread: true;
+/** How the lease thread renews: whose lease, where, how often, and when it stops (the main thread stalled). */
+export interface LeaseThreadSettings extends LeaseHolder {
   databaseUrl: string;
-  hostId: string;
-  hostname: string;
-  capacity: number;
   renewMs: number;
-  ttlMs: number;
   fenceMarginMs: number;
   maxMainStallMs: number;
+}
+
+/** The thread's workerData: its settings and the lease's shared state (SharedLeaseState's buffer). */
+export interface LeaseThreadData extends LeaseThreadSettings {
+  leaseThread: true;
   buffer: SharedArrayBuffer;
 }
 
@@ -78,7 +79,7 @@ async function run(d: LeaseThreadData): Promise<void> {
           client = c;
         }
         const sentAt = lease.renewalStarted();
-        const flags = await renewLeaseOn(client, { hostId: d.hostId, hostname: d.hostname, capacity: d.capacity, ttlMs: d.ttlMs });
+        const flags = await renewLeaseOn(client, d);
         state.setFlags(flags);
         post({ type: 'renewed', revival: lease.renewed(sentAt) });
       } catch (err) {

@@ -6,18 +6,10 @@ import { join } from 'path';
 import { Worker } from 'worker_threads';
 import { describeError } from '../common/dependency-errors';
 import { HostLease, monotonicMs } from './host-lease';
-import type { LeaseThreadCommand, LeaseThreadData, LeaseThreadMessage } from './lease-renewer-thread';
+import type { LeaseThreadCommand, LeaseThreadData, LeaseThreadMessage, LeaseThreadSettings } from './lease-renewer-thread';
 
-export interface LeaseRenewerOptions {
-  databaseUrl: string;
-  hostId: string;
-  hostname: string;
-  capacity: number;
-  renewMs: number;
-  ttlMs: number;
-  fenceMarginMs: number;
-  /** The lease thread stops renewing once the main thread's heartbeat is older (maxMainStallMs()). */
-  maxMainStallMs: number;
+/** The thread's settings (LeaseThreadSettings: maxMainStallMs from maxMainStallMs()), and the main thread's side. */
+export interface LeaseRenewerOptions extends LeaseThreadSettings {
   /** The main thread's view; the thread writes into its shared state. */
   lease: HostLease;
   /** A renewal succeeded (on the main thread, after the shared state says so). */
@@ -84,18 +76,9 @@ export class LeaseRenewer {
 
   private spawn(): void {
     const o = this.o;
-    const thread = spawnThread({
-      leaseThread: true,
-      databaseUrl: o.databaseUrl,
-      hostId: o.hostId,
-      hostname: o.hostname,
-      capacity: o.capacity,
-      renewMs: o.renewMs,
-      ttlMs: o.ttlMs,
-      fenceMarginMs: o.fenceMarginMs,
-      maxMainStallMs: o.maxMainStallMs,
-      buffer: o.lease.state.buffer,
-    });
+    // The settings only: the callbacks and the lease object stay on this thread.
+    const { lease, onRenewed: _onRenewed, onFailed: _onFailed, warn: _warn, beatMs: _beatMs, ...settings } = o;
+    const thread = spawnThread({ leaseThread: true, ...settings, buffer: lease.state.buffer });
     this.thread = thread;
     // The worker process's exit never waits for the thread (stop() ends it anyway).
     thread.unref();

@@ -116,7 +116,7 @@ export class HostWorker {
       onFailed: (err) =>
         this.depLog(
           'lease',
-          this.lease.msLeft() > -Infinity // held before
+          this.lease.everHeld()
             ? `lease: ${describeError(err)} (${Math.max(0, Math.round(this.lease.msLeft()))} ms before this host may fence itself)`
             : `worker: lease: ${describeError(err)}; retrying every ${c.leaseRenewMs} ms`,
         ),
@@ -246,9 +246,8 @@ export class HostWorker {
     this.watchLease();
     if (this.claiming || this.stopping || this.fence.isFenced() || !this.lease.isValid()) return;
     this.claiming = true;
-    const { cordoned, draining } = this.renewer!.flags();
     void this.supervisor
-      .leaseTick({ cordoned: cordoned || draining })
+      .leaseTick({ cordoned: this.cordoned() })
       .catch((err) => this.depLog('claim', `claiming lost hosts' gateways: ${describeError(err)}`))
       .finally(() => (this.claiming = false));
   }
@@ -320,12 +319,17 @@ export class HostWorker {
     }
   }
 
+  /** An operator cordoned or is draining this host (the last renewal said so): it takes no new gateways. */
+  private cordoned(): boolean {
+    const { cordoned, draining } = this.renewer!.flags();
+    return cordoned || draining;
+  }
+
   /** One reconcile at a time; a tick that finds one running skips. */
   reconcile(): Promise<void> {
     if (!this.reconciling) {
-      const { cordoned, draining } = this.renewer!.flags();
       this.reconciling = this.supervisor
-        .reconcile({ claim: !(cordoned || draining) })
+        .reconcile({ claim: !this.cordoned() })
         .catch((err) => this.depLog('reconcile', `reconcile failed: ${describeError(err)}`))
         .finally(() => (this.reconciling = null));
     }
