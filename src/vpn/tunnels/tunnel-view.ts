@@ -7,8 +7,8 @@ import { weakChoices } from '../../policy/policy';
 import { WAITING_FOR_REMOTE } from '../../strongswan/failure-reasons';
 import { tunnelOptionsOf } from '../../policy/tunnel-options';
 
-/** The tunnel's own columns its view reads (a list row carries these and no more). */
-export type TunnelViewColumns = Pick<
+/** The tunnel's own columns its view reads. */
+type ViewedColumns = Pick<
   VpnTunnel,
   | 'id'
   | 'name'
@@ -37,7 +37,10 @@ export type TunnelViewColumns = Pick<
   | 'disconnectedAt'
   | 'stateChangedAt'
   | 'createdAt'
-> & {
+>;
+
+/** What a list row carries for its view: the tunnel's viewed columns, its gateway's and peer's name and address. */
+export type TunnelViewColumns = ViewedColumns & {
   /** What the view shows of the tunnel's gateway and peer ('' when not loaded). */
   gatewayName: string;
   gatewayIp: string;
@@ -56,7 +59,7 @@ export function tunnelListView(r: TunnelViewColumns, subnets: Map<string, Subnet
 }
 
 function viewOf(
-  t: Omit<TunnelViewColumns, 'gatewayName' | 'gatewayIp' | 'peerName' | 'peerIp'>,
+  t: ViewedColumns,
   gatewayName: string,
   gatewayIp: string,
   peerName: string,
@@ -91,8 +94,6 @@ function viewOf(
     ...(psk !== undefined && { psk }),
   };
 }
-
-type ViewedColumns = Omit<TunnelViewColumns, 'gatewayName' | 'gatewayIp' | 'peerName' | 'peerIp'>;
 
 function failureView(t: ViewedColumns, peerIp: string): TunnelDto['failure'] {
   if (t.failureCode)
