@@ -304,3 +304,35 @@ it("the worker's state writes wake the VPC's route agents only when a tunnel ent
   const lines = (await db.query('SELECT kind FROM tunnel_events WHERE tunnel_id = $1 ORDER BY at', [tunnel.id])).rows.map((r) => r.kind);
   expect(lines).toEqual(expect.arrayContaining(['attempt', 'connected']));
 });
+
+it('state writes racing on one tunnel, and failures on many at once: one notification per flip, none for failures', async () => {
+  const t = client(api, w.key);
+  const gw = await t.ok(t.post('/api/v1/vpn-gateways', gatewayBody(w, 2)), 201);
+  const told: string[] = [];
+  const store = new NegotiationStore(api.app.get<DataSource>(getDataSourceToken()), new SecretBox(randomBytes(32)), async (vpcId) => {
+    told.push(vpcId);
+  });
+  const tunnels = [];
+  for (let i = 0; i < 6; i++) {
+    const peer = await t.ok(t.post('/api/v1/peer-gateways', { name: `race-${i}`, ipAddress: `203.0.113.${90 + i}` }), 201);
+    tunnels.push(await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, peer.id, w, { remoteCidrs: [`172.19.${i}.0/24`] })), 201));
+  }
+  const [one] = tunnels;
+  const failure = { code: 'peer_unreachable', message: 'no answer', phase: 1, tries: 1 };
+  // Eight workers' worth of the same news at once (each on its own connection of the pool): the
+  // tunnel entered `connected` once, so the agents are told once, whichever write got there first.
+  expect(await Promise.all(Array.from({ length: 8 }, () => store.setConnection(one.id, one.configVersion, 'connected', null)))).toEqual(Array(8).fill(true));
+  expect(told).toEqual([w.vpcId]);
+  told.length = 0;
+  expect(await Promise.all(Array.from({ length: 8 }, () => store.setConnection(one.id, one.configVersion, 'phase1_failed', failure)))).toEqual(
+    Array(8).fill(true),
+  );
+  expect(told).toEqual([w.vpcId]);
+  // Every tunnel failing its tries at once, three rounds of them: nobody's routes changed.
+  told.length = 0;
+  for (let round = 0; round < 3; round++)
+    await Promise.all(tunnels.map((x) => store.setConnection(x.id, x.configVersion, 'connecting', { ...failure, tries: round + 1 })));
+  expect(told).toEqual([]);
+  const states = (await db.query('SELECT connection_state FROM vpn_tunnels WHERE id = ANY($1)', [tunnels.map((x) => x.id)])).rows;
+  expect(states.map((r) => r.connection_state)).toEqual(Array(6).fill('connecting'));
+});
