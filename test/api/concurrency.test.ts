@@ -60,21 +60,40 @@ it('30 parallel creates through one peer (spread over gateways) leave exactly 20
   expect((await t.ok(t.get(`/api/v1/peer-gateways/${peer.id}`))).tunnelCount).toBe(20);
 });
 
-it('parallel creates of the same (local, remote) pair in one VPC: exactly one wins', async () => {
-  const gw = await t.ok(t.post('/api/v1/vpn-gateways', gatewayBody(w, 3, { subnetId: w.subnetIds[2] })), 201);
+it('parallel creates of the same (local, remote) pair in one VPC, over four gateways: exactly one wins, every loser names it', async () => {
+  // Four gateways of one VPC: their creates hold different gateway locks, so the pair index itself decides.
+  const admin = client(api, api.adminKey);
+  const eips = [w.externalIpIds[3]];
+  for (let i = 0; i < 3; i++) {
+    eips.push(
+      (await admin.ok(admin.post('/api/v1/external-ips', { tenantId: w.tenantId, dataCenterId: w.dataCenterId, address: `198.51.100.${220 + i}` }), 201)).id,
+    );
+  }
+  const gws: any[] = [];
+  for (const [i, eip] of eips.entries()) {
+    gws.push(await t.ok(t.post('/api/v1/vpn-gateways', { ...gatewayBody(w, 3, { subnetId: w.subnetIds[2] }), name: `pair-gw${i}`, externalIpId: eip }), 201));
+  }
   const peers = await Promise.all(
     Array.from({ length: 8 }, (_, i) => t.ok(t.post('/api/v1/peer-gateways', { name: `q${i}`, ipAddress: `203.0.113.${100 + i}` }), 201)),
   );
   const results = await Promise.all(
     peers.map((p, i) =>
-      t.post('/api/v1/vpn-tunnels', tunnelBody(gw.id, p.id, w, { name: `dup${i}`, localSubnetIds: [w.subnetIds[2]], remoteCidrs: ['192.168.50.0/24'] })),
+      t.post(
+        '/api/v1/vpn-tunnels',
+        tunnelBody(gws[i % 4].id, p.id, w, { name: `dup${i}`, localSubnetIds: [w.subnetIds[2]], remoteCidrs: ['192.168.50.0/24'] }),
+      ),
     ),
   );
-  expect(results.filter((r) => r.status === 201)).toHaveLength(1);
+  const winners = results.filter((r) => r.status === 201);
+  expect(winners).toHaveLength(1);
   for (const r of results.filter((r) => r.status !== 201)) {
     expect(r.status).toBe(409);
     expect(r.body.code).toBe('pair_in_use');
+    // A loser that met the winner's insert in flight names the holder too (it once said only "another tunnel").
+    expect(r.body.violations[0].message).toContain(`already used by tunnel ${winners[0].body.id}`);
   }
+  const counts = await Promise.all(gws.map(async (g) => (await t.ok(t.get(`/api/v1/vpn-gateways/${g.id}`))).tunnelCount));
+  expect(counts.reduce((a, b) => a + b, 0)).toBe(1);
 });
 
 it('parallel gateway purchases of one external IP: exactly one binds it', async () => {

@@ -70,6 +70,12 @@ describe('tunnel sub-resources and references', () => {
     const t1 = await cb.post('/api/v1/vpn-tunnels', tunnelBody(owned.gateway, peerB, b));
     expect(t1.status).toBe(400);
     expect(t1.body.violations[0]).toMatchObject({ field: 'gatewayId', rule: 'exists' });
+    // Its own gateway with the other tenant's peer: the peer does not exist for it, and nothing is stored.
+    const gatewayB = (await cb.ok(cb.post('/api/v1/vpn-gateways', gatewayBody(b)), 201)).id;
+    const t2 = await cb.post('/api/v1/vpn-tunnels', tunnelBody(gatewayB, owned.peer, b));
+    expect(t2.status).toBe(400);
+    expect(t2.body.violations).toEqual([expect.objectContaining({ field: 'peerId', rule: 'exists', value: owned.peer })]);
+    expect((await cb.ok(cb.get(`/api/v1/vpn-gateways/${gatewayB}`))).tunnelCount).toBe(0);
     const g = await cb.post('/api/v1/vpn-gateways', { ...gatewayBody(b), vpcId: a.vpcId, subnetId: a.subnetIds[0], externalIpId: a.externalIpIds[1] });
     expect(g.status).toBe(400);
     expect(g.body.violations.map((v: any) => v.field).sort()).toEqual(['externalIpId', 'subnetId', 'vpcId']);

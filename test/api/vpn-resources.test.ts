@@ -177,8 +177,14 @@ describe('VPN tunnels', () => {
     const res = await t.post('/api/v1/vpn-tunnels', tunnelBody(gw2.id, peer.id, w, { remoteCidrs: ['172.16.1.0/24'] }));
     expect(res.status).toBe(409);
     expect(res.body).toMatchObject({ code: 'pair_in_use', violations: [{ field: 'remoteCidrs', rule: 'pair_unique_in_vpc', value: '172.16.1.0/24' }] });
-    // Another remote CIDR from the same subnet is fine.
-    await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw2.id, peer.id, w, { remoteCidrs: ['172.16.2.0/24'] })), 201);
+    const holder = (await t.ok(t.get('/api/v1/vpn-tunnels?limit=100'))).items.find((x: any) => x.remoteCidrs.includes('172.16.1.0/24')).id;
+    expect(res.body.violations[0].message).toContain(`already used by tunnel ${holder}`);
+    // One pair taken among free ones: the whole create is refused and no pair of it is kept.
+    const partly = await t.post('/api/v1/vpn-tunnels', tunnelBody(gw2.id, peer.id, w, { remoteCidrs: ['172.16.3.0/24', '172.16.1.0/24', '172.16.4.0/24'] }));
+    expect(partly.status).toBe(409);
+    expect(partly.body.violations).toEqual([expect.objectContaining({ rule: 'pair_unique_in_vpc', value: '172.16.1.0/24' })]);
+    // Another remote CIDR from the same subnet is fine (and so are the free ones the refused create listed).
+    await t.ok(t.post('/api/v1/vpn-tunnels', tunnelBody(gw2.id, peer.id, w, { remoteCidrs: ['172.16.2.0/24', '172.16.3.0/24', '172.16.4.0/24'] })), 201);
   });
 
   it('requires a real remote id for a 0.0.0.0 peer', async () => {

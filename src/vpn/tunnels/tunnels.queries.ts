@@ -11,7 +11,7 @@ import { Vpc } from '../../inventory/vpc.entity';
 import { VpnGateway } from '../gateways/vpn-gateway.entity';
 import { PeerGateway } from '../peers/peer-gateway.entity';
 import { IkePolicy } from '../../policy/policy';
-import { TunnelSubnets } from './tunnel-rules';
+import { TunnelSubnets, VpcSubnetRef } from './tunnel-rules';
 import { TunnelListQueryDto } from './tunnel.dto';
 import type { TunnelViewColumns } from './tunnel-view';
 import { TunnelPair } from './tunnel-pair.entity';
@@ -76,6 +76,12 @@ export type TunnelListRow = TunnelViewColumns & {
 };
 
 /** A list's statement: its SQL and values, whether it runs on a generic plan, and its count alone (past the last page). */
+/** A create's checks before its transaction (TunnelQueries.creationContext). */
+export interface CreationContext {
+  gateway: { id: string; hostId: string | null; address: string; vpc: { id: string; cidr: string; subnets: VpcSubnetRef[] } } | null;
+  peer: { id: string; ipAddress: string } | null;
+}
+
 export interface ListStatement {
   sql: string;
   params: unknown[];
@@ -250,13 +256,23 @@ export class TunnelQueries {
     return new Map(rows.map((s) => [s.id, s]));
   }
 
-  /** A tenant's gateway with its external address, or null. */
-  tenantGateway(tenantId: string, id: string): Promise<VpnGateway | null> {
-    return this.m.findOne(VpnGateway, { where: { id, tenantId }, relations: { externalIp: true } });
-  }
-
-  tenantPeer(tenantId: string, id: string): Promise<PeerGateway | null> {
-    return this.m.findOne(PeerGateway, { where: { id, tenantId } });
+  /**
+   * What a create checks before its transaction, in ONE round trip (it took four, two of them one
+   * after the other, on the POST's way to the worker): the tenant's gateway with its address and its
+   * VPC's subnets, and the tenant's peer; null for either that is not the tenant's.
+   */
+  async creationContext(tenantId: string, gatewayId: string, peerId: string): Promise<CreationContext> {
+    const [row] = (await this.m.query(
+      `SELECT
+         (SELECT json_build_object('id', g.id, 'hostId', g.host_id, 'address', e.address,
+                   'vpc', json_build_object('id', v.id, 'cidr', v.cidr,
+                     'subnets', (SELECT coalesce(json_agg(json_build_object('id', s.id, 'cidr', s.cidr) ORDER BY s.id), '[]'::json) FROM subnets s WHERE s.vpc_id = v.id)))
+            FROM vpn_gateways g JOIN external_ips e ON e.id = g.external_ip_id JOIN vpcs v ON v.id = g.vpc_id
+           WHERE g.id = $2 AND g.tenant_id = $1) AS gateway,
+         (SELECT json_build_object('id', p.id, 'ipAddress', p.ip_address) FROM peer_gateways p WHERE p.id = $3 AND p.tenant_id = $1) AS peer`,
+      [tenantId, gatewayId, peerId],
+    )) as CreationContext[];
+    return row;
   }
 
   gateway(id: string, withAddress = false): Promise<VpnGateway> {
@@ -350,35 +366,38 @@ export class TunnelQueries {
 export class TunnelPairs {
   constructor(private readonly m: EntityManager) {}
 
+  /**
+   * Claims the pairs, or throws pair_in_use naming the tunnels that hold them. The insert comes
+   * first (one round trip when nothing clashes, the common case); a pair another tunnel holds, or
+   * one a concurrent create is inserting (the insert waits for it), is skipped, and only then are
+   * the holders read for the message.
+   */
   async claim(vpcId: string, tunnelId: string, s: TunnelSubnets): Promise<void> {
+    const locals = s.localSubnetIds.flatMap((id) => s.remoteCidrs.map(() => id));
+    const remotes = s.localSubnetIds.flatMap(() => s.remoteCidrs);
+    const inserted = (await this.m.query(
+      `INSERT INTO vpn_tunnel_pairs (vpc_id, local_subnet_id, remote_cidr, tunnel_id)
+       SELECT $1, l, r, $2 FROM unnest($3::varchar[], $4::varchar[]) AS x(l, r)
+       ON CONFLICT DO NOTHING RETURNING remote_cidr`,
+      [vpcId, tunnelId, locals, remotes],
+    )) as unknown[];
+    if (inserted.length === locals.length) return;
     const taken = await this.m.find(TunnelPair, {
       where: { vpcId, localSubnetId: In(s.localSubnetIds), remoteCidr: In(s.remoteCidrs), tunnelId: Not(tunnelId) },
       order: { localSubnetId: 'ASC', remoteCidr: 'ASC' },
     });
-    if (taken.length) {
-      const problems = taken.map((p) => {
-        const local = s.localCidrs[s.localSubnetIds.indexOf(p.localSubnetId)];
-        return violation(
-          'remoteCidrs',
-          'pair_unique_in_vpc',
-          p.remoteCidr,
-          `the pair ${local} -> ${p.remoteCidr} is already used by tunnel ${p.tunnelId} in this VPC`,
-        );
-      });
-      throw new Conflict('pair_in_use', problems.map((p) => p.message).join('; '), problems);
-    }
-    const rows = s.localSubnetIds.flatMap((localSubnetId) => s.remoteCidrs.map((remoteCidr) => ({ vpcId, localSubnetId, remoteCidr, tunnelId })));
-    try {
-      await this.m.insert(TunnelPair, rows);
-    } catch (err) {
-      // A concurrent create claimed a pair between our check and our insert.
-      if ((err as { code?: string }).code === '23505') {
-        throw new Conflict('pair_in_use', 'a (local subnet, remote CIDR) pair of this tunnel was just taken by another tunnel in this VPC', [
-          violation('remoteCidrs', 'pair_unique_in_vpc', s.remoteCidrs, 'a pair of this tunnel is already used by another tunnel in this VPC'),
-        ]);
-      }
-      throw err;
-    }
+    const problems = taken.length
+      ? taken.map((p) => {
+          const local = s.localCidrs[s.localSubnetIds.indexOf(p.localSubnetId)];
+          return violation(
+            'remoteCidrs',
+            'pair_unique_in_vpc',
+            p.remoteCidr,
+            `the pair ${local} -> ${p.remoteCidr} is already used by tunnel ${p.tunnelId} in this VPC`,
+          );
+        })
+      : [violation('remoteCidrs', 'pair_unique_in_vpc', s.remoteCidrs, 'a pair of this tunnel is already used by another tunnel in this VPC')];
+    throw new Conflict('pair_in_use', problems.map((p) => p.message).join('; '), problems);
   }
 
   async replace(vpcId: string, tunnelId: string, s: TunnelSubnets): Promise<void> {

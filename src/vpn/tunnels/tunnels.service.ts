@@ -97,17 +97,16 @@ export class TunnelsService {
   }
 
   async create(tenantId: string, dto: CreateTunnelDto): Promise<VpnTunnel> {
-    const reads = new TunnelQueries(this.db);
-    // Independent reads at once (two pool connections): a POST's time is on its tunnel's way to connected.
-    const [gateway, peer] = await Promise.all([reads.tenantGateway(tenantId, dto.gatewayId), reads.tenantPeer(tenantId, dto.peerId)]);
+    // A POST's time is on its tunnel's way to connected: what it checks is read in one round trip.
+    const { gateway, peer } = await new TunnelQueries(this.db).creationContext(tenantId, dto.gatewayId, dto.peerId);
     const absent: Violation[] = [];
     if (!gateway) absent.push(violation('gatewayId', 'exists', dto.gatewayId, `VPN gateway ${dto.gatewayId} does not exist`));
     if (!peer) absent.push(violation('peerId', 'exists', dto.peerId, `peer gateway ${dto.peerId} does not exist`));
     if (absent.length) throw new ValidationFailed(absent);
 
-    const vpc = await reads.vpcWithSubnets(gateway!.vpcId);
+    const vpc = gateway!.vpc;
     const subnets = checkTunnelSubnets(dto, vpc);
-    const ike = checkIkePolicy(dto.ikePolicy ?? {}, { gatewayIp: gateway!.externalIp!.address, peerIp: peer!.ipAddress });
+    const ike = checkIkePolicy(dto.ikePolicy ?? {}, { gatewayIp: gateway!.address, peerIp: peer!.ipAddress });
     const ipsec = checkIpsecPolicy(dto.ipsecPolicy ?? {});
     const mode = checkInitiatorMode(dto.initiatorMode, peer!.ipAddress);
     const options = checkTunnelOptions(dto);
