@@ -38,6 +38,7 @@ import { performance } from 'perf_hooks';
 import { Client as Pg, Pool } from 'pg';
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
+import { genericPlanPoolConfig } from '../src/database/generic-plans';
 import { hostQueueName } from '../src/jobs/job-catalogue';
 import { Explained, explainList, listStatements, runSelect } from './support/explain';
 import { Call, Client, Figures, percentile } from './support/load';
@@ -135,6 +136,7 @@ async function sqlAlone(
     Array.from({ length: DISTINCT }, (_, i) => listQueryOf(call(i).path)),
   );
   const pool = new Pool({ connectionString: url, max: 8 });
+  const generic = new Pool(genericPlanPoolConfig(url, 8));
   try {
     const run = async (n: number, concurrency: number) => {
       const latencies: number[] = [];
@@ -144,12 +146,8 @@ async function sqlAlone(
           while (next < n) {
             const statements = requests[next++ % DISTINCT];
             const t0 = performance.now();
-            const client = await pool.connect();
-            try {
-              for (const st of statements) await runSelect(client, st);
-            } finally {
-              client.release();
-            }
+            // Each statement on a session of its pool, as the service runs them.
+            for (const st of statements) await runSelect({ plain: pool, generic }, st);
             latencies.push(performance.now() - t0);
           }
         }),
@@ -166,6 +164,7 @@ async function sqlAlone(
     return { concurrency1, concurrency8: { ...concurrency8, postgresCpuMsPerRequest }, statements: requests[0].length };
   } finally {
     await pool.end();
+    await generic.end();
   }
 }
 

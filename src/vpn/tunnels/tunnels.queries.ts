@@ -1,6 +1,6 @@
-import { createHash } from 'crypto';
 import { DataSource, EntityManager, In, Not, SelectQueryBuilder } from 'typeorm';
 import { Conflict } from '../../common/errors';
+import { GenericPlans } from '../../database/generic-plans';
 import { managerOf } from '../../database/manager';
 import { Page, ResolvedListQuery } from '../../common/list-query';
 import { violation } from '../../common/violations';
@@ -121,35 +121,6 @@ export function tunnelListStatement(tenantId: string, q: ResolvedListQuery, f: T
   return { sql, params, genericPlan: !!q.like, countSql: `SELECT count(*)::int AS total FROM vpn_tunnels t WHERE ${scope}`, countParams };
 }
 
-/** The prepared statement's name on a connection: one per statement text. */
-export function genericPlanName(sql: string): string {
-  return `generic_${createHash('sha1').update(sql).digest('hex')}`;
-}
-
-/** What `withGenericPlan` needs of a connection: node-postgres' client. */
-export interface SqlClient {
-  query(q: string | { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
-}
-
-/**
- * Runs a statement as a prepared statement of the connection (named after its text) on a generic
- * plan: parsed and planned once per connection, then only bound and executed. PostgreSQL's own
- * choice (plan_cache_mode auto) keeps planning a statement whose generic plan it estimates a
- * little dearer, so the mode is set for this one transaction (SET LOCAL: nothing outlives it).
- */
-export async function withGenericPlan<T>(client: SqlClient, sql: string, params: unknown[]): Promise<T[]> {
-  const name = genericPlanName(sql);
-  await client.query('BEGIN READ ONLY; SET LOCAL plan_cache_mode = force_generic_plan');
-  try {
-    const { rows } = await client.query({ name, text: sql, values: params });
-    await client.query('COMMIT');
-    return rows as T[];
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  }
-}
-
 /** What TunnelsService reads and writes: the SQL of tunnels, their lock order and their checks under lock. */
 export class TunnelQueries {
   private readonly m: EntityManager;
@@ -169,12 +140,13 @@ export class TunnelQueries {
 
   /**
    * One page of the list, its exact total and the page's subnets in ONE statement (decisions.md,
-   * "The tunnel list in one statement"); a search's statement runs on a cached generic plan
-   * (`withGenericPlan`). Past the last page no row carries the total: it is counted alone.
+   * "The tunnel list in one statement"); a search's statement runs on a cached generic plan, on the
+   * generic-plan pool's sessions (`GenericPlans`). Past the last page no row carries the total: it
+   * is counted alone.
    */
-  async list(tenantId: string, q: ResolvedListQuery, f: TunnelFilters): Promise<TunnelPage> {
+  async list(tenantId: string, q: ResolvedListQuery, f: TunnelFilters, plans: GenericPlans): Promise<TunnelPage> {
     const statement = tunnelListStatement(tenantId, q, f);
-    const rows = await this.run<TunnelListRow>(statement);
+    const rows = await this.run<TunnelListRow>(statement, plans);
     // Past the last page no row carries the total: count alone (an empty first page has none).
     let total = rows[0]?.total ?? 0;
     if (!rows.length && q.offset > 0) {
@@ -185,17 +157,12 @@ export class TunnelQueries {
     return { items: rows, total, offset: q.offset, limit: q.limit, subnets };
   }
 
-  /** A list statement as it is meant to run: on a connection of its own with a cached generic plan, or planned for its values. */
-  private async run<T>(st: ListStatement): Promise<T[]> {
+  /** A list statement as it is meant to run: prepared on a generic-plan session, or planned for its values. */
+  private async run<T>(st: ListStatement, plans: GenericPlans): Promise<T[]> {
     // Inside a caller's transaction the statement takes that transaction's connection, planned as usual.
     if (!st.genericPlan || this.m.queryRunner) return (await this.m.query(st.sql, st.params)) as T[];
-    const runner = this.m.connection.createQueryRunner();
-    try {
-      this.m.connection.logger.logQuery(st.sql, st.params, runner);
-      return await withGenericPlan<T>((await runner.connect()) as SqlClient, st.sql, st.params);
-    } finally {
-      await runner.release();
-    }
+    this.m.connection.logger.logQuery(st.sql, st.params);
+    return plans.query<T>(st.sql, st.params);
   }
 
   /** Every tunnel the list would show, in its order, a page at a time: the Excel export's columns only (no PSK). */
