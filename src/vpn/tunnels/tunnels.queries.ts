@@ -31,15 +31,18 @@ export type TunnelFilters = Pick<TunnelListQueryDto, 'gatewayId' | 'peerId' | 'r
  * placeholders): ILIKE over the tunnel's name and id, its gateway's name and address, its peer's
  * name and address. The gateways and peers that match are looked up first (trigram indexes on each
  * of those columns, migration ListIndexes; a gateway by name and by address as two lookups,
- * an OR across the join would read every gateway of the tenant), so PostgreSQL ORs four indexes on
- * vpn_tunnels (trigram on name and id, btree on gateway_id and peer_id) instead of testing every row.
+ * an OR across the join would read every gateway of the tenant, and a peer by name and by address
+ * as two lookups too, an OR of two ILIKEs is planned as a scan of every peer of the tenant), so
+ * PostgreSQL ORs four indexes on vpn_tunnels (trigram on name and id, btree on gateway_id and
+ * peer_id) instead of testing every row.
  */
 export function searchCondition(tenant: string, like: string): string {
   return `(t.name ILIKE ${like} OR t.id ILIKE ${like}
     OR t.gateway_id = ANY(ARRAY(SELECT sg.id FROM vpn_gateways sg WHERE sg.tenant_id = ${tenant} AND sg.name ILIKE ${like}
                                 UNION SELECT sg.id FROM external_ips se JOIN vpn_gateways sg ON sg.external_ip_id = se.id
                                 WHERE sg.tenant_id = ${tenant} AND se.address ILIKE ${like}))
-    OR t.peer_id = ANY(ARRAY(SELECT sp.id FROM peer_gateways sp WHERE sp.tenant_id = ${tenant} AND (sp.name ILIKE ${like} OR sp.ip_address ILIKE ${like}))))`;
+    OR t.peer_id = ANY(ARRAY(SELECT sp.id FROM peer_gateways sp WHERE sp.tenant_id = ${tenant} AND sp.name ILIKE ${like}
+                             UNION SELECT sp.id FROM peer_gateways sp WHERE sp.tenant_id = ${tenant} AND sp.ip_address ILIKE ${like})))`;
 }
 
 /** A subnet as a tunnel's view shows it. */
