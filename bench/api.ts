@@ -13,7 +13,7 @@
 //   node dist/bench/api.js > bench.json
 // It creates a throwaway database vpn_bench_<timestamp>, migrates and seeds it with SQL (one tenant,
 // 500 gateways x 20 tunnels, 500 peers x 20 tunnels, plus spare gateways/peers), starts the compiled
-// API (dist/src/main.js) as a child process on a free port, measures with Node's fetch (keep-alive),
+// API (dist/src/main.js) as a child process on a free port, measures with node:http (keep-alive),
 // EXPLAINs the searched list query, then stops the API and drops the database (also on failure).
 //
 // Environment (all optional):
@@ -86,7 +86,7 @@ async function backendCpuMs(probe: Pg): Promise<Map<number, number>> {
 
 /**
  * Where the CPU of one request at concurrency 8 goes: the API process, the PostgreSQL backends of
- * the bench database and this client (fetch, reading the body), against the machine's cores. With
+ * the bench database and this client (sending, reading the body), against the machine's cores. With
  * every core busy, 8 requests in flight cannot average less than 8 x (CPU per request) / cores.
  */
 function cpuBudget(requests: number, api: number, postgres: number, client: number, machine: number) {
