@@ -32,7 +32,7 @@ export function percentile(sorted: number[], p: number): number {
 /**
  * The bench's HTTP client: node:http with a keep-alive agent (one socket per request in flight,
  * reused). It shares the machine's cores with the API and PostgreSQL, so it should cost little:
- * Node's fetch (undici) cost 0.6-1.4 ms of CPU a request here against ~0.2-0.3 ms for this
+ * Node's fetch (undici) cost 0.76-1.91 ms of CPU a searched request here against 0.26-0.92 ms for this
  * (docs/operations.md, issue 20 lists). The latency still covers the whole answer, body read.
  */
 export class Client {
