@@ -13,7 +13,7 @@
 //   node dist/bench/api.js > bench.json
 // It creates a throwaway database vpn_bench_<timestamp>, migrates and seeds it with SQL (one tenant,
 // 500 gateways x 20 tunnels, 500 peers x 20 tunnels, plus spare gateways/peers), starts the compiled
-// API (dist/src/main.js) as a child process on a free port, measures with Node's fetch (keep-alive),
+// API (dist/src/main.js) as a child process on a free port, measures with node:http (keep-alive),
 // EXPLAINs the searched list query, then stops the API and drops the database (also on failure).
 //
 // Environment (all optional):
@@ -38,6 +38,7 @@ import { performance } from 'perf_hooks';
 import { Client as Pg, Pool } from 'pg';
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
+import { genericPlanPoolConfig } from '../src/database/generic-plans';
 import { hostQueueName } from '../src/jobs/job-catalogue';
 import { Explained, explainList, listStatements, runSelect } from './support/explain';
 import { Call, Client, Figures, percentile } from './support/load';
@@ -85,7 +86,7 @@ async function backendCpuMs(probe: Pg): Promise<Map<number, number>> {
 
 /**
  * Where the CPU of one request at concurrency 8 goes: the API process, the PostgreSQL backends of
- * the bench database and this client (fetch, reading the body), against the machine's cores. With
+ * the bench database and this client (sending, reading the body), against the machine's cores. With
  * every core busy, 8 requests in flight cannot average less than 8 x (CPU per request) / cores.
  */
 function cpuBudget(requests: number, api: number, postgres: number, client: number, machine: number) {
@@ -135,6 +136,7 @@ async function sqlAlone(
     Array.from({ length: DISTINCT }, (_, i) => listQueryOf(call(i).path)),
   );
   const pool = new Pool({ connectionString: url, max: 8 });
+  const generic = new Pool(genericPlanPoolConfig(url, 8));
   try {
     const run = async (n: number, concurrency: number) => {
       const latencies: number[] = [];
@@ -144,12 +146,8 @@ async function sqlAlone(
           while (next < n) {
             const statements = requests[next++ % DISTINCT];
             const t0 = performance.now();
-            const client = await pool.connect();
-            try {
-              for (const st of statements) await runSelect(client, st);
-            } finally {
-              client.release();
-            }
+            // Each statement on a session of its pool, as the service runs them.
+            for (const st of statements) await runSelect({ plain: pool, generic }, st);
             latencies.push(performance.now() - t0);
           }
         }),
@@ -166,6 +164,7 @@ async function sqlAlone(
     return { concurrency1, concurrency8: { ...concurrency8, postgresCpuMsPerRequest }, statements: requests[0].length };
   } finally {
     await pool.end();
+    await generic.end();
   }
 }
 

@@ -20,6 +20,7 @@ import { SECRET_BOX, SecretBox } from './common/secret-box';
 import { APP_CONFIG, AppConfig } from './config/config';
 import { dataSourceOptions } from './database/data-source';
 import { ENTITIES } from './database/entities';
+import { GenericPlans } from './database/generic-plans';
 import { HealthController } from './health/health.controller';
 import { INVENTORY_CONTROLLERS } from './inventory/inventory.controller';
 import { InventoryService } from './inventory/inventory.service';
@@ -71,6 +72,7 @@ export class AppModule {
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: SECRET_BOX, useValue: new SecretBox(config.secretsKey) },
+        { provide: GenericPlans, useFactory: () => new GenericPlans(config.databaseUrl) },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
         { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },

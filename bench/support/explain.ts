@@ -5,9 +5,10 @@ import { Client as Pg } from 'pg';
 import { DataSource, Logger } from 'typeorm';
 import { resolveListQuery } from '../../src/common/list-query';
 import { dataSourceOptions } from '../../src/database/data-source';
+import { genericPlanName, genericPlanPoolConfig } from '../../src/database/generic-plans';
 import { PEER_SORT, PeerQueries } from '../../src/vpn/peers/peers.queries';
 import { TunnelListQueryDto } from '../../src/vpn/tunnels/tunnel.dto';
-import { genericPlanName, SqlClient, TUNNEL_SORT, tunnelListStatement, withGenericPlan } from '../../src/vpn/tunnels/tunnels.queries';
+import { TUNNEL_SORT, tunnelListStatement } from '../../src/vpn/tunnels/tunnels.queries';
 
 export interface Explained {
   /** Which statement: the page's ids, the total (count), or the page's rows with their joins. */
@@ -40,9 +41,22 @@ export interface ListSelect {
   genericPlan?: boolean;
 }
 
-/** Runs a list's SELECT the way the service does (on a connection of its own when prepared). */
-export async function runSelect(client: SqlClient, st: ListSelect): Promise<unknown[]> {
-  return st.genericPlan ? withGenericPlan(client, st.sql, st.params) : (await client.query({ text: st.sql, values: st.params } as never)).rows;
+/** What runs a statement: a pg client or pool. */
+export interface SqlRunner {
+  query(q: { name?: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+}
+
+/** Where a list's SELECTs run: plain sessions, and sessions of the generic-plan pool's kind (`genericPlanPoolConfig`). */
+export interface ListClients {
+  plain: SqlRunner;
+  generic: SqlRunner;
+}
+
+/** Runs a list's SELECT the way the service does: prepared on a generic-plan session, or planned for its values. */
+export async function runSelect(c: ListClients, st: ListSelect): Promise<unknown[]> {
+  return st.genericPlan
+    ? (await c.generic.query({ name: genericPlanName(st.sql), text: st.sql, values: st.params })).rows
+    : (await c.plain.query({ text: st.sql, values: st.params })).rows;
 }
 
 /** The SELECT statements (SQL and parameters) one list request of the service issues, in order. */
@@ -79,22 +93,21 @@ const isCount = (sql: string) => /^\s*SELECT COUNT\(/i.test(sql);
  */
 export async function explainList(url: string, tenantId: string, kind: ListKind, query: Record<string, string | number>): Promise<Explained[]> {
   const [statements] = await listStatements(url, tenantId, kind, [query]);
-  const c = new Pg({ connectionString: url });
-  await c.connect();
+  const c = { plain: new Pg({ connectionString: url }), generic: new Pg(genericPlanPoolConfig(url)) };
+  await c.plain.connect();
+  await c.generic.connect();
   try {
     const out: Explained[] = [];
     let paged = false;
     for (const q of statements) {
       for (let i = 0; i < 3; i++) await runSelect(c, q);
       // EXECUTE is a utility statement: its values are written out, not bound.
-      const args = q.params.map((v) => (typeof v === 'number' ? String(v) : c.escapeLiteral(String(v)))).join(', ');
-      if (q.genericPlan) await c.query('BEGIN READ ONLY; SET LOCAL plan_cache_mode = force_generic_plan');
+      const args = q.params.map((v) => (typeof v === 'number' ? String(v) : c.plain.escapeLiteral(String(v)))).join(', ');
       const rows = (
         q.genericPlan
-          ? await c.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) EXECUTE ${genericPlanName(q.sql)}(${args})`)
-          : await c.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${q.sql}`, q.params)
+          ? await c.generic.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) EXECUTE ${genericPlanName(q.sql)}(${args})`)
+          : await c.plain.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${q.sql}`, q.params)
       ).rows;
-      if (q.genericPlan) await c.query('COMMIT');
       const plan = rows.map((r) => r['QUERY PLAN']);
       const ms = (label: string) => Number(/([\d.]+) ms/.exec(plan.find((l) => l.startsWith(label)) ?? '')?.[1] ?? NaN);
       const statement = isCount(q.sql) ? 'count' : paged ? 'rows' : 'page';
@@ -103,6 +116,7 @@ export async function explainList(url: string, tenantId: string, kind: ListKind,
     }
     return out;
   } finally {
-    await c.end();
+    await c.plain.end();
+    await c.generic.end();
   }
 }

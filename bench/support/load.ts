@@ -1,4 +1,5 @@
 // Load generation and latency statistics for the API benchmark (bench/api.ts).
+import { Agent, request as httpRequest } from 'http';
 import { performance } from 'perf_hooks';
 
 export interface Figures {
@@ -28,20 +29,44 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
 }
 
+/**
+ * The bench's HTTP client: node:http with a keep-alive agent (one socket per request in flight,
+ * reused). It shares the machine's cores with the API and PostgreSQL, so it should cost little:
+ * Node's fetch (undici) cost 0.76-1.91 ms of CPU a searched request here against 0.26-0.92 ms for this
+ * (docs/operations.md, issue 20 lists). The latency still covers the whole answer, body read.
+ */
 export class Client {
+  private readonly agent = new Agent({ keepAlive: true });
+  private readonly host: string;
+  private readonly port: number;
+  private readonly prefix: string;
+
   constructor(
-    private readonly base: string,
+    base: string,
     private readonly key: string,
-  ) {}
+  ) {
+    const url = new URL(base);
+    if (url.protocol !== 'http:') throw new Error(`the bench client speaks plain http, not ${url.protocol} (${base})`);
+    this.host = url.hostname;
+    this.port = Number(url.port || 80);
+    this.prefix = url.pathname.replace(/\/$/, '');
+  }
 
   /** One request; the body is read fully so the latency covers the whole response. */
-  async request(method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
-    const res = await fetch(this.base + path, {
-      method,
-      headers: { authorization: `Bearer ${this.key}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
+  request(method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const headers: Record<string, string | number> = { authorization: `Bearer ${this.key}` };
+    if (payload !== undefined) Object.assign(headers, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
+    return new Promise((resolve, reject) => {
+      const req = httpRequest({ host: this.host, port: this.port, method, path: this.prefix + path, headers, agent: this.agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(payload);
     });
-    return { status: res.status, text: await res.text() };
   }
 
   async json<T>(path: string): Promise<T> {
@@ -51,7 +76,7 @@ export class Client {
   }
 
   /**
-   * `total` requests, `concurrency` in flight at a time (Node's fetch keeps connections alive).
+   * `total` requests, `concurrency` in flight at a time (on kept-alive connections).
    * Every request's latency counts; a network error or an unexpected status counts as an error.
    */
   async run(total: number, concurrency: number, call: Call, onError?: (status: number, text: string) => void): Promise<Figures> {

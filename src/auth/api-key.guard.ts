@@ -1,19 +1,18 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig, hashApiKey } from '../config/config';
 import { AuthThrottle, clientAddress, Hit } from './rate-limiter';
 import { Forbidden, TooManyRequests, Unauthorized } from '../common/errors';
 import { Role } from './api-key.entity';
-import { TenantQueries } from './tenants.queries';
+import { GenericPlans } from '../database/generic-plans';
+import { liveKeyWithHash } from './tenants.queries';
 import { IS_PUBLIC, Principal, ROLES } from './principal';
 
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly plans: GenericPlans,
     private readonly throttle: AuthThrottle,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -28,7 +27,7 @@ export class ApiKeyGuard implements CanActivate {
     if (!match) throw new Unauthorized();
 
     const client = clientAddress(request);
-    const key = await new TenantQueries(this.db).liveKeyWithHash(hashApiKey(match[1]));
+    const key = await liveKeyWithHash(this.plans, hashApiKey(match[1]));
     if (!key) {
       // A blocked client gets its 429 whatever the key (no validity oracle), and is not counted again.
       await this.throttle.assertNotBlocked(client);

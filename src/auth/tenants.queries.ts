@@ -1,11 +1,26 @@
 import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { Page, ResolvedListQuery } from '../common/list-query';
+import { GenericPlans } from '../database/generic-plans';
 import { managerOf } from '../database/manager';
 import { ApiKey } from './api-key.entity';
 import { Tenant } from './tenant.entity';
 
 /** Serialises bootstrap across API replicas starting together ("vpnboot" in ASCII). */
 const BOOTSTRAP_LOCK_KEY = '33337666652041076';
+
+/**
+ * The unrevoked key with this hash: what a request's bearer token authenticates as. Every request
+ * pays it, so it is plain SQL (TypeORM's findOne cost ~0.3 ms of CPU more per request), prepared
+ * once per session of the generic-plan pool (a unique-index lookup whatever the hash: its plan does
+ * not depend on the value, and PostgreSQL parses and plans it once per session instead of per request).
+ */
+export async function liveKeyWithHash(plans: GenericPlans, keyHash: string): Promise<Pick<ApiKey, 'id' | 'role' | 'tenantId'> | undefined> {
+  const rows = await plans.query<Pick<ApiKey, 'id' | 'role' | 'tenantId'>>(
+    'SELECT id, role, tenant_id AS "tenantId" FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL',
+    [keyHash],
+  );
+  return rows[0];
+}
 
 /** What TenantsService reads and writes: tenants and their API keys. */
 export class TenantQueries {
@@ -36,18 +51,6 @@ export class TenantQueries {
     if (q.like) qb.where('(t.name ILIKE :like OR t.id ILIKE :like)', { like: q.like });
     const [items, total] = await qb.orderBy(q.sortColumn, q.order).offset(q.offset).limit(q.limit).getManyAndCount();
     return { items, total, offset: q.offset, limit: q.limit };
-  }
-
-  /**
-   * The unrevoked key with this hash: what a request's bearer token authenticates as. Every request
-   * pays it, so it is plain SQL (TypeORM's findOne cost ~0.3 ms of CPU more per request).
-   */
-  async liveKeyWithHash(keyHash: string): Promise<Pick<ApiKey, 'id' | 'role' | 'tenantId'> | undefined> {
-    const rows: Pick<ApiKey, 'id' | 'role' | 'tenantId'>[] = await this.m.query(
-      'SELECT id, role, tenant_id AS "tenantId" FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL',
-      [keyHash],
-    );
-    return rows[0];
   }
 
   keyNamed(id: string): Promise<Pick<ApiKey, 'id' | 'name'> | null> {

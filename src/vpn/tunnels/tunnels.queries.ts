@@ -1,6 +1,6 @@
-import { createHash } from 'crypto';
 import { DataSource, EntityManager, In, Not, SelectQueryBuilder } from 'typeorm';
 import { Conflict } from '../../common/errors';
+import { GenericPlans } from '../../database/generic-plans';
 import { managerOf } from '../../database/manager';
 import { Page, ResolvedListQuery } from '../../common/list-query';
 import { violation } from '../../common/violations';
@@ -31,15 +31,18 @@ export type TunnelFilters = Pick<TunnelListQueryDto, 'gatewayId' | 'peerId' | 'r
  * placeholders): ILIKE over the tunnel's name and id, its gateway's name and address, its peer's
  * name and address. The gateways and peers that match are looked up first (trigram indexes on each
  * of those columns, migration ListIndexes; a gateway by name and by address as two lookups,
- * an OR across the join would read every gateway of the tenant), so PostgreSQL ORs four indexes on
- * vpn_tunnels (trigram on name and id, btree on gateway_id and peer_id) instead of testing every row.
+ * an OR across the join would read every gateway of the tenant, and a peer by name and by address
+ * as two lookups too, an OR of two ILIKEs is planned as a scan of every peer of the tenant), so
+ * PostgreSQL ORs four indexes on vpn_tunnels (trigram on name and id, btree on gateway_id and
+ * peer_id) instead of testing every row.
  */
 export function searchCondition(tenant: string, like: string): string {
   return `(t.name ILIKE ${like} OR t.id ILIKE ${like}
     OR t.gateway_id = ANY(ARRAY(SELECT sg.id FROM vpn_gateways sg WHERE sg.tenant_id = ${tenant} AND sg.name ILIKE ${like}
                                 UNION SELECT sg.id FROM external_ips se JOIN vpn_gateways sg ON sg.external_ip_id = se.id
                                 WHERE sg.tenant_id = ${tenant} AND se.address ILIKE ${like}))
-    OR t.peer_id = ANY(ARRAY(SELECT sp.id FROM peer_gateways sp WHERE sp.tenant_id = ${tenant} AND (sp.name ILIKE ${like} OR sp.ip_address ILIKE ${like}))))`;
+    OR t.peer_id = ANY(ARRAY(SELECT sp.id FROM peer_gateways sp WHERE sp.tenant_id = ${tenant} AND sp.name ILIKE ${like}
+                             UNION SELECT sp.id FROM peer_gateways sp WHERE sp.tenant_id = ${tenant} AND sp.ip_address ILIKE ${like})))`;
 }
 
 /** A subnet as a tunnel's view shows it. */
@@ -127,35 +130,6 @@ export function tunnelListStatement(tenantId: string, q: ResolvedListQuery, f: T
   return { sql, params, genericPlan: !!q.like, countSql: `SELECT count(*)::int AS total FROM vpn_tunnels t WHERE ${scope}`, countParams };
 }
 
-/** The prepared statement's name on a connection: one per statement text. */
-export function genericPlanName(sql: string): string {
-  return `generic_${createHash('sha1').update(sql).digest('hex')}`;
-}
-
-/** What `withGenericPlan` needs of a connection: node-postgres' client. */
-export interface SqlClient {
-  query(q: string | { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
-}
-
-/**
- * Runs a statement as a prepared statement of the connection (named after its text) on a generic
- * plan: parsed and planned once per connection, then only bound and executed. PostgreSQL's own
- * choice (plan_cache_mode auto) keeps planning a statement whose generic plan it estimates a
- * little dearer, so the mode is set for this one transaction (SET LOCAL: nothing outlives it).
- */
-export async function withGenericPlan<T>(client: SqlClient, sql: string, params: unknown[]): Promise<T[]> {
-  const name = genericPlanName(sql);
-  await client.query('BEGIN READ ONLY; SET LOCAL plan_cache_mode = force_generic_plan');
-  try {
-    const { rows } = await client.query({ name, text: sql, values: params });
-    await client.query('COMMIT');
-    return rows as T[];
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  }
-}
-
 /** What TunnelsService reads and writes: the SQL of tunnels, their lock order and their checks under lock. */
 export class TunnelQueries {
   private readonly m: EntityManager;
@@ -175,12 +149,13 @@ export class TunnelQueries {
 
   /**
    * One page of the list, its exact total and the page's subnets in ONE statement (decisions.md,
-   * "The tunnel list in one statement"); a search's statement runs on a cached generic plan
-   * (`withGenericPlan`). Past the last page no row carries the total: it is counted alone.
+   * "The tunnel list in one statement"); a search's statement runs on a cached generic plan, on the
+   * generic-plan pool's sessions (`GenericPlans`). Past the last page no row carries the total: it
+   * is counted alone.
    */
-  async list(tenantId: string, q: ResolvedListQuery, f: TunnelFilters): Promise<TunnelPage> {
+  async list(tenantId: string, q: ResolvedListQuery, f: TunnelFilters, plans: GenericPlans): Promise<TunnelPage> {
     const statement = tunnelListStatement(tenantId, q, f);
-    const rows = await this.run<TunnelListRow>(statement);
+    const rows = await this.run<TunnelListRow>(statement, plans);
     // Past the last page no row carries the total: count alone (an empty first page has none).
     let total = rows[0]?.total ?? 0;
     if (!rows.length && q.offset > 0) {
@@ -191,17 +166,12 @@ export class TunnelQueries {
     return { items: rows, total, offset: q.offset, limit: q.limit, subnets };
   }
 
-  /** A list statement as it is meant to run: on a connection of its own with a cached generic plan, or planned for its values. */
-  private async run<T>(st: ListStatement): Promise<T[]> {
+  /** A list statement as it is meant to run: prepared on a generic-plan session, or planned for its values. */
+  private async run<T>(st: ListStatement, plans: GenericPlans): Promise<T[]> {
     // Inside a caller's transaction the statement takes that transaction's connection, planned as usual.
     if (!st.genericPlan || this.m.queryRunner) return (await this.m.query(st.sql, st.params)) as T[];
-    const runner = this.m.connection.createQueryRunner();
-    try {
-      this.m.connection.logger.logQuery(st.sql, st.params, runner);
-      return await withGenericPlan<T>((await runner.connect()) as SqlClient, st.sql, st.params);
-    } finally {
-      await runner.release();
-    }
+    this.m.connection.logger.logQuery(st.sql, st.params);
+    return plans.query<T>(st.sql, st.params);
   }
 
   /** Every tunnel the list would show, in its order, a page at a time: the Excel export's columns only (no PSK). */

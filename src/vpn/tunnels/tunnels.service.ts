@@ -7,6 +7,7 @@ import type { TunnelExportRow, TunnelLogExportRow } from '../vpn-sheets';
 import { ResolvedListQuery } from '../../common/list-query';
 import { SECRET_BOX, SecretBox } from '../../common/secret-box';
 import { Violation, violation } from '../../common/violations';
+import { GenericPlans } from '../../database/generic-plans';
 import { Subnet } from '../../inventory/subnet.entity';
 import { JobDispatcher } from '../../jobs/job-dispatcher';
 import { RoutesService } from '../../routes/routes.service';
@@ -41,10 +42,11 @@ export class TunnelsService {
     @Inject(SECRET_BOX) private readonly secrets: SecretBox,
     private readonly jobs: JobDispatcher,
     private readonly routes: RoutesService,
+    private readonly plans: GenericPlans,
   ) {}
 
   async list(tenantId: string, q: ResolvedListQuery, f: TunnelListQueryDto): Promise<TunnelPage> {
-    return new TunnelQueries(this.db).list(tenantId, q, f);
+    return new TunnelQueries(this.db).list(tenantId, q, f, this.plans);
   }
 
   /** Every tunnel the list would show, in its order, a page at a time: the Excel export's columns only (no PSK). */
