@@ -284,6 +284,21 @@ it('d. a drain moves every gateway off a host, one at a time, tunnels connected'
     20_000,
     'B to hold its lease again',
   );
+  // The drain prepares a copy only of a gateway that runs (make before break): one still in
+  // `error` on A after phase c (a failed sync waits for the reconciler's next pass) moves
+  // unprepared, by design. So the drain starts once A runs every gateway; any other state seen
+  // meanwhile is printed, a CI log's only trace of it.
+  const seen = new Set<string>();
+  await product.waitFor(
+    async () => {
+      const rows = await product.sql(`SELECT id, resource_state, state_reason FROM vpn_gateways WHERE id = ANY($1)`, [gws.map((g) => g.id)]);
+      for (const r of rows as any[]) if (r.resource_state !== 'running') seen.add(`${r.id} ${r.resource_state}: ${r.state_reason ?? ''}`);
+      return rows.every((r: any) => r.resource_state === 'running');
+    },
+    30_000,
+    'every gateway running on A before the drain',
+  );
+  if (seen.size) process.stderr.write(`drain: before it, A's gateways were not all running: ${[...seen].join('; ')}\n`);
   // Sampled every 100 ms through the drain: never two plugged copies of one gateway.
   const violations: string[] = [];
   let sampling = true;
@@ -339,7 +354,18 @@ it('d. a drain moves every gateway off a host, one at a time, tunnels connected'
   expect(violations).toEqual([]);
   // Make before break: B prepared each copy while A served it, then took it over.
   const bLog = readFileSync(product.labHosts().get(hostB)!.log, 'utf8');
-  for (const g of gws) expect(bLog).toMatch(new RegExp(`gateway ${g.id} taken over from ${hostA}: prepared in \\d+ ms while it served there`));
+  const aLog = readFileSync(product.labHosts().get(hostA)!.log, 'utf8');
+  for (const g of gws) {
+    const takeOver = bLog.split('\n').find((l) => l.includes(`gateway ${g.id} taken over from ${hostA}: `));
+    // With A's lines about the gateway beside it: why it was not prepared, if it was not.
+    expect({
+      takeOver,
+      aLines: takeOver && /: prepared in \d+ ms while it served there/.test(takeOver) ? [] : aLog.split('\n').filter((l) => l.includes(g.id)),
+    }).toEqual({
+      takeOver: expect.stringMatching(/: prepared in \d+ ms while it served there/),
+      aLines: [],
+    });
+  }
   const events = linkEvents.stop();
   for (const [id, l] of await externalLegs()) {
     const bPort = l.plugged[0];

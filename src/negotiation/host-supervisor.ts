@@ -347,6 +347,12 @@ export class HostSupervisor {
           this.o.log(`preparing ${g.id} before its move failed (${describeError(err)}): it moves unprepared`);
         }
       }
+      // Said in the take-over's line: a copy is prepared only for a gateway that runs.
+      const unpreparedBecause = prepared
+        ? ''
+        : g.resourceState === 'running'
+          ? ' (its preparation failed)'
+          : ` (it was ${g.resourceState}${g.stateReason ? `: ${g.stateReason}` : ''})`;
       const preparedMs = Date.now() - started;
       if (!this.leaseValid()) return this.o.runtime.removeGateway(g.id);
       const [claim] = await this.o.store.claimDrained(this.o.hostId, this.o.capacity, g.id);
@@ -355,7 +361,7 @@ export class HostSupervisor {
       const movedAt = Date.now();
       await this.syncGatewayLocked(g.id, prepared);
       this.o.log(
-        `gateway ${g.id} taken over from ${next.fromHostId}: ${prepared ? `prepared in ${preparedMs} ms while it served there, ` : 'not prepared, '}serving here (plugged in, tunnels initiating) ${Date.now() - movedAt} ms after the move`,
+        `gateway ${g.id} taken over from ${next.fromHostId}: ${prepared ? `prepared in ${preparedMs} ms while it served there, ` : `not prepared${unpreparedBecause}, `}serving here (plugged in, tunnels initiating) ${Date.now() - movedAt} ms after the move`,
       );
     });
   }
