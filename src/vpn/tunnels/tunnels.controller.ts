@@ -103,7 +103,8 @@ export class TunnelsController {
   @ApiCreatedResponse({ type: TunnelDto })
   @ApiErrors(400, 409)
   async create(@CurrentPrincipal() p: Principal, @Body() body: CreateTunnelDto): Promise<TunnelDto> {
-    return this.view(await this.tunnels.create(tenantOf(p), body));
+    const { tunnel, subnets } = await this.tunnels.create(tenantOf(p), body);
+    return tunnelListView(tunnel, subnets);
   }
 
   @Get(':id')

@@ -11,7 +11,7 @@ import { Vpc } from '../../inventory/vpc.entity';
 import { VpnGateway } from '../gateways/vpn-gateway.entity';
 import { PeerGateway } from '../peers/peer-gateway.entity';
 import { IkePolicy } from '../../policy/policy';
-import { TunnelSubnets, VpcSubnetRef } from './tunnel-rules';
+import { TunnelSubnets } from './tunnel-rules';
 import { TunnelListQueryDto } from './tunnel.dto';
 import type { TunnelViewColumns } from './tunnel-view';
 import { TunnelPair } from './tunnel-pair.entity';
@@ -81,8 +81,8 @@ export type TunnelListRow = TunnelViewColumns & {
 /** A list's statement: its SQL and values, whether it runs on a generic plan, and its count alone (past the last page). */
 /** A create's checks before its transaction (TunnelQueries.creationContext). */
 export interface CreationContext {
-  gateway: { id: string; hostId: string | null; address: string; vpc: { id: string; cidr: string; subnets: VpcSubnetRef[] } } | null;
-  peer: { id: string; ipAddress: string } | null;
+  gateway: { id: string; hostId: string | null; name: string; address: string; vpc: { id: string; cidr: string; subnets: SubnetRef[] } } | null;
+  peer: { id: string; name: string; ipAddress: string } | null;
 }
 
 export interface ListStatement {
@@ -234,12 +234,12 @@ export class TunnelQueries {
   async creationContext(tenantId: string, gatewayId: string, peerId: string): Promise<CreationContext> {
     const [row] = (await this.m.query(
       `SELECT
-         (SELECT json_build_object('id', g.id, 'hostId', g.host_id, 'address', e.address,
+         (SELECT json_build_object('id', g.id, 'hostId', g.host_id, 'name', g.name, 'address', e.address,
                    'vpc', json_build_object('id', v.id, 'cidr', v.cidr,
-                     'subnets', (SELECT coalesce(json_agg(json_build_object('id', s.id, 'cidr', s.cidr) ORDER BY s.id), '[]'::json) FROM subnets s WHERE s.vpc_id = v.id)))
+                     'subnets', (SELECT coalesce(json_agg(json_build_object('id', s.id, 'name', s.name, 'cidr', s.cidr) ORDER BY s.id), '[]'::json) FROM subnets s WHERE s.vpc_id = v.id)))
             FROM vpn_gateways g JOIN external_ips e ON e.id = g.external_ip_id JOIN vpcs v ON v.id = g.vpc_id
            WHERE g.id = $2 AND g.tenant_id = $1) AS gateway,
-         (SELECT json_build_object('id', p.id, 'ipAddress', p.ip_address) FROM peer_gateways p WHERE p.id = $3 AND p.tenant_id = $1) AS peer`,
+         (SELECT json_build_object('id', p.id, 'name', p.name, 'ipAddress', p.ip_address) FROM peer_gateways p WHERE p.id = $3 AND p.tenant_id = $1) AS peer`,
       [tenantId, gatewayId, peerId],
     )) as CreationContext[];
     return row;
@@ -291,8 +291,10 @@ export class TunnelQueries {
   }
 
   /** A new tunnel, counted on its gateway and peer (whose rows the caller holds locked). */
-  async insert(row: Partial<VpnTunnel> & Pick<VpnTunnel, 'id' | 'gatewayId' | 'peerId'>): Promise<void> {
-    await this.m.insert(VpnTunnel, row);
+  /** Inserts the tunnel and gives its row as stored: what was written with the columns PostgreSQL filled in (RETURNING). */
+  async insert(row: Partial<VpnTunnel> & Pick<VpnTunnel, 'id' | 'gatewayId' | 'peerId'>): Promise<VpnTunnel> {
+    const { generatedMaps } = await this.m.insert(VpnTunnel, row);
+    return Object.assign(new VpnTunnel(), row, generatedMaps[0]);
   }
 
   /** One more tunnel on the gateway and on the peer, in one statement (both rows are locked already). */

@@ -27,7 +27,8 @@ import { checkTunnelOptions } from '../../policy/tunnel-options';
 import { tunnelLogPage } from './tunnel-log.queries';
 import { CreateTunnelDto, TunnelListQueryDto, TunnelLogQueryDto, UpdateIkePolicyDto, UpdateSubnetsDto, UpdateTunnelOptionsDto } from './tunnel.dto';
 import { VpnTunnel } from './vpn-tunnel.entity';
-import { finalizeTunnelDeletion, TunnelFilters, TunnelPage, TunnelPairs, TunnelQueries } from './tunnels.queries';
+import { finalizeTunnelDeletion, SubnetRef, TunnelFilters, TunnelPage, TunnelPairs, TunnelQueries } from './tunnels.queries';
+import type { TunnelViewColumns } from './tunnel-view';
 
 /** An edit's outcome: the tunnel, and whether the remote device must load its new configuration. */
 export interface TunnelEdit {
@@ -98,7 +99,12 @@ export class TunnelsService {
     })();
   }
 
-  async create(tenantId: string, dto: CreateTunnelDto): Promise<VpnTunnel> {
+  /**
+   * The answer is built from the row as inserted and what the checks read, not read back: a re-read
+   * after the job's dispatch took the API's CPU (two statements, TypeORM's hydration) while the
+   * worker loaded the tunnel on the same cores.
+   */
+  async create(tenantId: string, dto: CreateTunnelDto): Promise<{ tunnel: TunnelViewColumns; subnets: Map<string, SubnetRef> }> {
     // A POST's time is on its tunnel's way to connected: what it checks is read in one round trip.
     const { gateway, peer } = await new TunnelQueries(this.db).creationContext(tenantId, dto.gatewayId, dto.peerId);
     const absent: Violation[] = [];
@@ -123,7 +129,7 @@ export class TunnelsService {
     if (problems.length || !subnets.ok || !ike.ok || !ipsec.ok || !mode.ok || !options.ok) throw new ValidationFailed(problems);
 
     const id = newId(ID_PREFIX.tunnel);
-    await this.db.transaction(async (m) => {
+    const stored = await this.db.transaction(async (m) => {
       const tx = new TunnelQueries(m);
       // Lock order gateway -> peer everywhere, so concurrent creates and deletes cannot deadlock.
       const g = await tx.lockGateway(gateway!.id);
@@ -156,7 +162,7 @@ export class TunnelsService {
         ]);
       }
       await tx.assertIdentityFree(g.id, p.ipAddress, ike.value);
-      await tx.insert({
+      const row = await tx.insert({
         id,
         tenantId,
         name: dto.name,
@@ -182,9 +188,13 @@ export class TunnelsService {
       });
       await new TunnelPairs(m).claim(vpc.id, id, subnets.value);
       await tx.countOn(g.id, p.id);
+      return row;
     });
     await this.jobs.dispatch(gateway!.hostId, 'tunnel.sync', { tunnelId: id, configVersion: 1 });
-    return this.get(tenantId, id);
+    return {
+      tunnel: { ...stored, gatewayName: gateway!.name, gatewayIp: gateway!.address, peerName: peer!.name, peerIp: peer!.ipAddress },
+      subnets: new Map(vpc.subnets.map((s) => [s.id, s])),
+    };
   }
 
   async rename(tenantId: string, id: string, dto: { name?: string; remark?: string }): Promise<VpnTunnel> {
