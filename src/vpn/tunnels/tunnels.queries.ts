@@ -291,10 +291,14 @@ export class TunnelQueries {
   }
 
   /** A new tunnel, counted on its gateway and peer (whose rows the caller holds locked). */
-  /** Inserts the tunnel and gives its row as stored: what was written with the columns PostgreSQL filled in (RETURNING). */
+  /**
+   * Inserts the tunnel and gives its row as stored: what was written with the columns PostgreSQL
+   * filled in (RETURNING), without the sealed key (like every read here but `sealedPsk`).
+   */
   async insert(row: Partial<VpnTunnel> & Pick<VpnTunnel, 'id' | 'gatewayId' | 'peerId'>): Promise<VpnTunnel> {
     const { generatedMaps } = await this.m.insert(VpnTunnel, row);
-    return Object.assign(new VpnTunnel(), row, generatedMaps[0]);
+    const { pskSealed: _sealed, ...stored } = row;
+    return Object.assign(new VpnTunnel(), stored, generatedMaps[0]);
   }
 
   /** One more tunnel on the gateway and on the peer, in one statement (both rows are locked already). */
