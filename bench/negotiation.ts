@@ -13,7 +13,7 @@
 //     served by BENCH_HOSTS gateway hosts (workers, each with a capacity of its equal share, so each
 //     claims GATEWAYS / HOSTS of them; issue 20's 5,000: BENCH_GATEWAYS=250 BENCH_HOSTS=2);
 //     first the same gateways and tunnels WITHOUT the product (`bare`: a namespace and a charon with
-//     the gateway's strongswan.conf per gateway, `swanctl --load-all` / `--initiate`, the same mirror;
+//     the gateway's strongswan.conf per gateway, `swanctl --load-all` / `--initiate`, the same mirrors;
 //     bench/support/bare-gateways.ts), then the worker starts and we time until all are connected (or
 //     BENCH_COLD_TIMEOUT_MS passes): `ratio` = product / bare (target 1.5, and 15 s for 1,000 tunnels,
 //     60 s for 5,000), the `down` events and charon restarts during it (target 0), the load average
@@ -26,14 +26,17 @@
 //     the worker is killed (SIGKILL, then again with SIGTERM) and started again; counts the
 //     CHILD_SAs (by charon's unique id) that were up before and are gone after a reconcile pass,
 //     the charons replaced and the tunnels whose connectedAt changed. Target 0 (issue 12).
-// The remote side is ONE "mirror" namespace on the lab internet (203.0.113.100-199, then more of
-// the lab's TEST-NETs past 100 gateways) with ONE charon holding every tunnel's mirrored connection
-// (bench/support/mirror.ts). Gateway g (198.51.100.10+g, then 192.0.2.x past 245) has 20 tunnels to
+// The remote side is "mirror" namespaces on the lab internet (203.0.113.100-199, then more of the
+// lab's TEST-NETs past 100 gateways), each with ONE charon holding the mirrored connections of the
+// tunnels towards its BENCH_PEERS_PER_MIRROR peers (50: the 50-gateway run has one mirror, the
+// 250-gateway run five; bench/support/mirror.ts). Gateway g (198.51.100.10+g, then 192.0.2.x past 245) has 20 tunnels to
 // peer g (203.0.113.100+g, see peerAddress); they carry distinct IKE remote ids
 // (t<i>.g<g>.bench.example): the API refuses two tunnels of one gateway to one peer address with
 // the same ids, because charon picks the config and the key by addresses and ids.
 //
 // Environment (all optional): BENCH_GATEWAYS 50, BENCH_TUNNELS_PER_GATEWAY 20, BENCH_HOSTS 1, BENCH_WARM_TUNNELS 20,
+// BENCH_PEERS_PER_MIRROR 50, BENCH_BARE_STARTS (bare charons started at a time; default the worker's
+// RECONCILE_CONCURRENCY x BENCH_HOSTS, as the product provisions; 0 = all at once),
 // BENCH_POLL_MS 25, BENCH_COLD_TIMEOUT_MS 300000, BENCH_NOISY_TUNNELS 10, BENCH_SKIP_WARM=1, BENCH_SKIP_COLD=1, BENCH_SKIP_BARE=1,
 // BENCH_SKIP_NOISY=1, BENCH_SKIP_RESTART=1, BENCH_SAME_SUBNET=1,
 // BENCH_WORKER_ENV='JOB_CONCURRENCY=8,RECONCILE_INTERVAL_MS=5000' (extra worker settings),
@@ -49,13 +52,14 @@ import { ViciCommands, ViciEventStream, ViciSession } from '../src/vici';
 import { hostQueueName, jobId } from '../src/jobs/job-catalogue';
 import { connName } from '../src/strongswan/tunnel-model';
 import { BenchProduct } from './support/bench-product';
-import { Mirror, TunnelPlan } from './support/mirror';
+import { MirrorSet, TunnelPlan } from './support/mirror';
 import { BareGateways, BareResult } from './support/bare-gateways';
 import { run } from '../src/negotiation/host/exec';
 import { tailFile } from '../src/negotiation/host/process-files';
 import { charonMemory, charonSmaps, cpuSnapshot, cpuSpent, mib, percentile, pool, round, statusKb, summary } from './support/proc-stats';
 import { checkBuild } from './support/server';
 import { gatewayAddress, ipPlus, num } from './support/bench-env';
+import { defaultReconcileConcurrency } from '../src/negotiation/worker-config';
 
 const env = process.env;
 const GATEWAYS = num('BENCH_GATEWAYS', 50);
@@ -70,6 +74,12 @@ const SILENT_PEER_BASE = '203.0.113.200';
 const SILENT_TUNNELS = 19;
 const PREFIX = 'bn';
 const PEER_BASE = '203.0.113.100';
+/**
+ * Peers (remote sites) one mirror charon answers for. One charon for 250 sites on these 2 cores
+ * answered too late once thousands of IKE_SAs were in flight (the retries snowballed: 1,660 of
+ * 5,000 in 300 s); for 50 (1,000 tunnels) it keeps up (docs/operations.md).
+ */
+const PEERS_PER_MIRROR = num('BENCH_PEERS_PER_MIRROR', 50);
 /** Issue 20: 1,000 tunnels within 15 s, 5,000 (over 2 hosts) within 60 s. */
 const TARGET_COLD_SECONDS = GATEWAYS * PER_GATEWAY > 1000 ? 60 : 15;
 const TARGET_WORKER_RSS_MIB = 300;
@@ -109,12 +119,18 @@ function peerAddress(g: number): string {
 }
 
 const product = new BenchProduct({ labPrefix: PREFIX, workerEnv: WORKER_ENV });
-const mirror = new Mirror({
+const mirror = new MirrorSet({
   names: new LabNames(PREFIX),
   addresses: Array.from({ length: Math.max(GATEWAYS, 1) }, (_, g) => peerAddress(g)),
   prefixLength: 24,
-  router: '203.0.113.1',
+  routerOf: (address) => internetRouterFor(address).router,
+  peersPerMirror: PEERS_PER_MIRROR,
 });
+/**
+ * Bare charons started at a time: as many as the product's hosts provision at a time (each worker
+ * RECONCILE_CONCURRENCY gateways). All 250 at once, one never answered VICI (docs/operations.md).
+ */
+const BARE_STARTS = num('BENCH_BARE_STARTS', Number(WORKER_ENV.RECONCILE_CONCURRENCY ?? defaultReconcileConcurrency()) * HOSTS);
 
 interface Setup {
   subnets: { id: string; cidr: string }[];
@@ -473,7 +489,7 @@ async function cold(s: Setup, plans: { plan: TunnelPlan; g: number }[]) {
   const component = ({ pid, comm }: { pid: number; comm: string }): string | null => {
     if (workerPids.has(pid)) return 'worker';
     if (pid === product.apiPid) return 'api';
-    if (pid === mirror.pid) return 'mirror charon';
+    if (mirror.pids.includes(pid)) return 'mirror charons';
     if (pid === process.pid) return 'bench';
     if (comm === 'charon') return 'gateway charons';
     if (comm === 'postgres') return 'postgresql';
@@ -488,15 +504,19 @@ async function cold(s: Setup, plans: { plan: TunnelPlan; g: number }[]) {
     await sleep(1000);
     const bareLoad = loadavg()[0];
     const gateways = new BareGateways({ names: new LabNames(PREFIX), prefix: PREFIX, routerOf: (ip) => internetRouterFor(ip) });
+    bareRunning = gateways;
     try {
-      log(`bare baseline: ${GATEWAYS} charons, ${total} tunnels (swanctl --load-all / --initiate)`);
+      log(`bare baseline: ${GATEWAYS} charons (${BARE_STARTS || 'all'} started at a time), ${total} tunnels (swanctl --load-all / --initiate)`);
       const cpuBefore = cpuSnapshot();
-      const result = await gateways.run(plans);
+      const result = await gateways.run(plans, { startConcurrency: BARE_STARTS, log });
       bare = { ...result, loadAvg1mAtStart: round(bareLoad, 2), cpuCoreSeconds: cpuSpent(cpuBefore, cpuSnapshot(), component, withReaped) };
       log(`bare baseline CPU (core-seconds): ${JSON.stringify(bare.cpuCoreSeconds)}`);
-      log(`bare baseline: ${bare.initiated}/${total} up in ${bare.seconds} s (${bare.failed} failed)`);
+      log(
+        `bare baseline: ${bare.initiated}/${total} up in ${bare.seconds} s (${bare.failed} failed; ${bare.slowToAnswer} charons slow to answer the bench's probe; the bench's event loop delay ${JSON.stringify(bare.benchEventLoopDelayMs)} ms)`,
+      );
     } finally {
       await gateways.stop();
+      bareRunning = null;
     }
     // The product's gateways take the same addresses with other MACs; the mirror forgets the bare SAs.
     await run('ip', ['-n', new LabNames(PREFIX).inetNamespace, 'neigh', 'flush', 'all']).catch(() => undefined);
@@ -604,7 +624,8 @@ async function cold(s: Setup, plans: { plan: TunnelPlan; g: number }[]) {
       charonTotalRssPeakSampledMiB: mib(Math.max(peakCharonKb, charons.totalRssKb)),
       // What the charons really take from the host: shared libraries' pages counted once (PSS).
       charonTotalPssMiB: round(perHost.reduce((n, h) => n + h.charons.totalPssMiB, 0)),
-      mirrorCharonRssMiB: mib(mirror.pid ? statusKb(mirror.pid, 'VmRSS') : null),
+      mirrorCharons: mirror.mirrors.length,
+      mirrorCharonRssMiB: mirror.pids.map((pid) => mib(statusKb(pid, 'VmRSS'))),
       perHost,
     },
     setup: { createGatewaysMs: Math.round(createGatewaysMs), createTunnelsMs: Math.round(createTunnelsMs), mirrorLoadMs: Math.round(mirrorLoadMs) },
@@ -739,11 +760,14 @@ function raiseNeighbourTable(gateways: number): Record<string, number> | null {
   return { gcThresh1: Math.ceil(set[1]), gcThresh2: Math.ceil(set[2]), gcThresh3: set[3] };
 }
 
+/** The bare baseline's gateways while they run (a signal then stops them too). */
+let bareRunning: BareGateways | null = null;
 let cleaning: Promise<void> | null = null;
 function cleanup(): Promise<void> {
   cleaning ??= (async () => {
     log('cleaning up');
     for (const [n, v] of Object.entries(neighBefore)) writeFileSync(`${NEIGH}${n}`, v);
+    await bareRunning?.stop().catch((e) => log(`bare gateways stop: ${(e as Error).message}`));
     await mirror.stop().catch((e) => log(`mirror stop: ${(e as Error).message}`));
     await product.stop().catch((e) => log(`product stop: ${(e as Error).message}`));
   })();
@@ -766,6 +790,7 @@ async function main(): Promise<void> {
     machine: { cpus: cpus().length, loadAvg1mAtStart: round(loadavg()[0], 2) },
     workerEnv: WORKER_ENV,
     crossSubnet: CROSS_SUBNET,
+    mirrors: { charons: mirror.mirrors.length, peersPerMirror: PEERS_PER_MIRROR },
   };
   try {
     log(`starting the product (lab prefix ${PREFIX})`);
@@ -778,7 +803,7 @@ async function main(): Promise<void> {
     const noisyPlans = env.BENCH_SKIP_NOISY ? [] : planNoisy(s);
     // Every plan now: the mirror holds an address in each remote subnet before its charon starts.
     await mirror.start([...warmPlans, ...noisyPlans, ...coldPlans.map((p) => p.plan)]);
-    log(`mirror ${mirror.namespace} up with ${GATEWAYS} addresses; ${s.eipId.size} external IPs registered`);
+    log(`mirrors ${mirror.namespaces.join(', ')} up with ${GATEWAYS} addresses (${PEERS_PER_MIRROR} each at most); ${s.eipId.size} external IPs registered`);
     if (warmPlans.length) out.createToConnected = await warm(s, warmPlans);
     if (noisyPlans.length) {
       const quiet = out.createToConnected as { totalMs: { p50: number } } | undefined;

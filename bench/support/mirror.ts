@@ -1,7 +1,9 @@
-// The benchmark's remote side: ONE namespace on the lab's internet bridge holding every remote
-// public address, with ONE charon that answers for all of them. Each platform tunnel gets its
-// mirrored connection loaded over VICI (sides, subnets and ids swapped, start_action none: the
-// mirror only responds). 50 legacy-starter sites would cost 50 charons on a 2-core machine.
+// The benchmark's remote side: a namespace on the lab's internet bridge holding remote public
+// addresses, with ONE charon that answers for all of them. Each platform tunnel gets its mirrored
+// connection loaded over VICI (sides, subnets and ids swapped, start_action none: the mirror only
+// responds). 50 legacy-starter sites would cost 50 charons on a 2-core machine. MirrorSet spreads
+// more sites over several such mirrors (one per `peersPerMirror` addresses): one charon standing
+// for 250 sites answered too late and the run measured its retries, not the product.
 import { ChildProcess, spawn } from 'child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
@@ -120,6 +122,8 @@ export interface MirrorOptions {
   router: string; // 203.0.113.1
   threads?: number;
   nice?: number; // scheduling priority of the mirror charon (default -10)
+  /** Which mirror of a MirrorSet (0: the names a single mirror has always had). */
+  index?: number;
 }
 
 export class Mirror {
@@ -131,8 +135,9 @@ export class Mirror {
   private commands: ViciCommands | null = null;
 
   constructor(private readonly o: MirrorOptions) {
-    this.namespace = `${o.names.prefix}-mirror`;
-    this.port = `m${o.names.prefix}mirror`.slice(0, 15);
+    const i = o.index ?? 0;
+    this.namespace = `${o.names.prefix}-mirror${i ? i + 1 : ''}`;
+    this.port = i ? `m${o.names.prefix}mirror`.slice(0, 12) + String(i + 1) : `m${o.names.prefix}mirror`.slice(0, 15);
   }
 
   get viciSocket(): string {
@@ -141,6 +146,11 @@ export class Mirror {
 
   get pid(): number | null {
     return this.child?.pid ?? null;
+  }
+
+  /** The remote public addresses this mirror holds. */
+  get addresses(): readonly string[] {
+    return this.o.addresses;
   }
 
   /**
@@ -265,5 +275,78 @@ export class Mirror {
     await deleteLink(this.o.names.inetNamespace, this.port).catch(() => undefined);
     await removeNamespace(this.namespace, { killProcesses: true }).catch(() => undefined);
     if (!process.env.KEEP_BENCH_DIR) rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Several mirrors, each holding `peersPerMirror` consecutive peer addresses (and the tunnels towards
+ * them), behind the one Mirror's interface. With 50 per mirror the 50-gateway run keeps its one mirror.
+ */
+export class MirrorSet {
+  readonly mirrors: Mirror[];
+  private readonly byAddress = new Map<string, Mirror>();
+
+  constructor(o: Omit<MirrorOptions, 'router' | 'index'> & { peersPerMirror: number; routerOf: (address: string) => string }) {
+    const per = Math.max(1, o.peersPerMirror);
+    const chunks: string[][] = [];
+    for (let i = 0; i < o.addresses.length; i += per) chunks.push(o.addresses.slice(i, i + per));
+    // The default route's next hop must be on a connected network: the router of the chunk's first address.
+    this.mirrors = chunks.map((addresses, index) => new Mirror({ ...o, addresses, index, router: o.routerOf(addresses[0]) }));
+    for (const m of this.mirrors) for (const a of m.addresses) this.byAddress.set(a, m);
+  }
+
+  get pids(): number[] {
+    return this.mirrors.map((m) => m.pid).filter((p): p is number => p !== null);
+  }
+
+  get namespaces(): string[] {
+    return this.mirrors.map((m) => m.namespace);
+  }
+
+  private split(plans: TunnelPlan[]): [Mirror, TunnelPlan[]][] {
+    const out = new Map<Mirror, TunnelPlan[]>(this.mirrors.map((m) => [m, []]));
+    for (const p of plans) {
+      const m = this.byAddress.get(p.peerIp);
+      if (!m) throw new Error(`no mirror holds peer address ${p.peerIp}`);
+      out.get(m)!.push(p);
+    }
+    return [...out];
+  }
+
+  /** Starts every mirror (in parallel) with the plans towards its addresses. */
+  async start(plans: TunnelPlan[]): Promise<void> {
+    await Promise.all(this.split(plans).map(([m, own]) => m.start(own)));
+  }
+
+  async load(plans: TunnelPlan[]): Promise<void> {
+    await Promise.all(this.split(plans).map(([m, own]) => (own.length ? m.load(own) : undefined)));
+  }
+
+  async unload(plans: TunnelPlan[]): Promise<void> {
+    await Promise.all(this.split(plans).map(([m, own]) => (own.length ? m.unload(own) : undefined)));
+  }
+
+  async conns(): Promise<number> {
+    return (await Promise.all(this.mirrors.map((m) => m.conns()))).reduce((a, b) => a + b, 0);
+  }
+
+  async installedChildren(): Promise<number> {
+    return (await Promise.all(this.mirrors.map((m) => m.installedChildren()))).reduce((a, b) => a + b, 0);
+  }
+
+  /** The mirrors' UDP counters, summed. */
+  async udpStats(): Promise<Record<string, number>> {
+    const all = await Promise.all(this.mirrors.map((m) => m.udpStats()));
+    const sum: Record<string, number> = {};
+    for (const s of all) for (const [k, v] of Object.entries(s)) sum[k] = (sum[k] ?? 0) + v;
+    return sum;
+  }
+
+  logTail(lines = 20): string {
+    return this.mirrors.map((m) => `--- ${m.namespace} ---\n${m.logTail(lines)}`).join('\n');
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.mirrors.map((m) => m.stop()));
   }
 }
