@@ -53,7 +53,7 @@ export function tunnelView(t: VpnTunnel, subnets: Map<string, SubnetRef>, psk?: 
   return viewOf(t, t.gateway?.name ?? '', t.gateway?.externalIp?.address ?? '', t.peer?.name ?? '', t.peer?.ipAddress ?? '', subnets, psk);
 }
 
-/** A list row's view: the same answer as `tunnelView` of the tunnel, built from the row as read. */
+/** A list row's view, and a create's answer: the same as `tunnelView` of the tunnel, built from the row as read (or just inserted). */
 export function tunnelListView(r: TunnelViewColumns, subnets: Map<string, SubnetRef>): TunnelDto {
   return viewOf(r, r.gatewayName ?? '', r.gatewayIp ?? '', r.peerName ?? '', r.peerIp ?? '', subnets);
 }
