@@ -40,6 +40,7 @@ export class BenchProduct extends ProductProcesses {
       reconcileIntervalMs: c.reconcileIntervalMs,
       leaseRenewMs: c.leaseRenewMs,
       leaseTtlMs: c.leaseTtlMs,
+      leaseMaxMainStallMs: c.leaseMaxMainStallMs,
       quickRetryMs: c.quickRetryMs,
       retryIntervalMs: c.retryIntervalMs,
       initiateTimeoutMs: c.initiateTimeoutMs,
