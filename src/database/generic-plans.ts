@@ -29,7 +29,7 @@ export function genericPlanName(sql: string): string {
  * where PostgreSQL plans for the values (plan_cache_mode auto).
  */
 export class GenericPlans implements OnApplicationShutdown {
-  readonly pool: Pool;
+  private readonly pool: Pool;
 
   constructor(url: string, max?: number) {
     this.pool = new Pool(genericPlanPoolConfig(url, max));

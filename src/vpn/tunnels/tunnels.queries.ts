@@ -78,13 +78,13 @@ export type TunnelListRow = TunnelViewColumns & {
   subnets: SubnetRef[] | null;
 };
 
-/** A list's statement: its SQL and values, whether it runs on a generic plan, and its count alone (past the last page). */
 /** A create's checks before its transaction (TunnelQueries.creationContext). */
 export interface CreationContext {
   gateway: { id: string; hostId: string | null; name: string; address: string; vpc: { id: string; cidr: string; subnets: SubnetRef[] } } | null;
   peer: { id: string; name: string; ipAddress: string } | null;
 }
 
+/** A list's statement: its SQL and values, whether it runs on a generic plan, and its count alone (past the last page). */
 export interface ListStatement {
   sql: string;
   params: unknown[];
@@ -290,7 +290,6 @@ export class TunnelQueries {
     return this.m.find(VpnTunnel, { where: { id: In(ids.length ? ids : ['']), tenantId }, relations: { gateway: true }, order: { id: 'ASC' } });
   }
 
-  /** A new tunnel, counted on its gateway and peer (whose rows the caller holds locked). */
   /**
    * Inserts the tunnel and gives its row as stored: what was written with the columns PostgreSQL
    * filled in (RETURNING), without the sealed key (like every read here but `sealedPsk`).
