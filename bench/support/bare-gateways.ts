@@ -12,6 +12,7 @@ import { tmpdir } from 'os';
 import { IntervalHistogram, monitorEventLoopDelay } from 'perf_hooks';
 import { join } from 'path';
 import { INITIATIONS_PER_PEER } from '../../src/negotiation/gateway-negotiator';
+import { KeyedLimiter } from '../../src/negotiation/keyed-mutex';
 import { charonPaths, renderCharonConf } from '../../src/negotiation/host/charon-config';
 import { ensureNamespace, removeNamespace } from '../../src/negotiation/host/gateway-namespace';
 import { deleteLink, ipBatch } from '../../src/negotiation/host/ip-link';
@@ -58,23 +59,6 @@ function loopDelayMs(h: IntervalHistogram): { p50: number; p99: number; max: num
   return { p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max) };
 }
 
-/** Runs at most `n` of the tasks given to it at a time, the others in the order they came. */
-function limiter(n: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let running = 0;
-  const waiting: (() => void)[] = [];
-  return async <T>(task: () => Promise<T>): Promise<T> => {
-    if (running >= n) await new Promise<void>((r) => waiting.push(r));
-    else running++;
-    try {
-      return await task();
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else running--;
-    }
-  };
-}
-
 export interface BareResult {
   gateways: number;
   tunnels: number;
@@ -118,7 +102,7 @@ export class BareGateways {
     const byGateway = new Map<number, TunnelPlan[]>();
     for (const { plan, g } of plans) byGateway.set(g, [...(byGateway.get(g) ?? []), plan]);
     const startConcurrency = o.startConcurrency ?? 0;
-    const startSlot = limiter(startConcurrency > 0 ? startConcurrency : byGateway.size);
+    const starts = new KeyedLimiter(startConcurrency > 0 ? startConcurrency : byGateway.size);
     const loopDelay = monitorEventLoopDelay({ resolution: 20 });
     loopDelay.enable();
     this.loopDelay = loopDelay;
@@ -128,7 +112,7 @@ export class BareGateways {
     const failures: string[] = [];
     await Promise.all(
       [...byGateway].map(async ([g, tunnels]) => {
-        const uri = await startSlot(() => this.startGateway(g, tunnels));
+        const uri = await starts.run('start', () => this.startGateway(g, tunnels));
         lastLoaded = Math.max(lastLoaded, performance.now() - t0);
         // The same pacing as the product: INITIATIONS_PER_PEER at a time towards one peer address.
         await pool(tunnels, INITIATIONS_PER_PEER, async (plan) => {
