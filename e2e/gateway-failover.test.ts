@@ -355,16 +355,12 @@ it('d. a drain moves every gateway off a host, one at a time, tunnels connected'
   // Make before break: B prepared each copy while A served it, then took it over.
   const bLog = readFileSync(product.labHosts().get(hostB)!.log, 'utf8');
   const aLog = readFileSync(product.labHosts().get(hostA)!.log, 'utf8');
+  const preparedThere = /: prepared in \d+ ms while it served there/;
   for (const g of gws) {
     const takeOver = bLog.split('\n').find((l) => l.includes(`gateway ${g.id} taken over from ${hostA}: `));
     // With A's lines about the gateway beside it: why it was not prepared, if it was not.
-    expect({
-      takeOver,
-      aLines: takeOver && /: prepared in \d+ ms while it served there/.test(takeOver) ? [] : aLog.split('\n').filter((l) => l.includes(g.id)),
-    }).toEqual({
-      takeOver: expect.stringMatching(/: prepared in \d+ ms while it served there/),
-      aLines: [],
-    });
+    const aLines = takeOver && preparedThere.test(takeOver) ? [] : aLog.split('\n').filter((l) => l.includes(g.id));
+    expect({ takeOver, aLines }).toEqual({ takeOver: expect.stringMatching(preparedThere), aLines: [] });
   }
   const events = linkEvents.stop();
   for (const [id, l] of await externalLegs()) {
