@@ -34,6 +34,11 @@ it('30 parallel creates on one gateway leave exactly 20 tunnels and 10 clear err
   }
   expect((await t.ok(t.get(`/api/v1/vpn-gateways/${gw.id}`))).tunnelCount).toBe(20);
   expect((await t.ok(t.get(`/api/v1/vpn-tunnels?gatewayId=${gw.id}`))).total).toBe(20);
+  // Each winner's answer (built from its own insert, not read back) is its tunnel as a read shows it, amid 29 other creates.
+  for (const r of created) {
+    const { routePush: _progress, ...detail } = await t.ok(t.get(`/api/v1/vpn-tunnels/${r.body.id}`));
+    expect(r.body).toEqual(detail);
+  }
 });
 
 it('30 parallel creates through one peer (spread over gateways) leave exactly 20', async () => {
