@@ -19,7 +19,7 @@ import { LeaseRenewer } from '../hosts/lease-renewer';
 import { createNetworkDriver } from './host/network-drivers';
 import { publishRoutesChanged } from '../routes/route-notifier';
 import { NegotiationStore } from './negotiation.queries';
-import { StateWriter, WriteBehindStore } from './state-writer';
+import { StateWriter, tunnelStateWriter, WriteBehindStore } from './state-writer';
 import { MetricsCollector } from './metrics/collector';
 import { SampleStore } from '../monitoring/sample-store.queries';
 import { connName } from '../strongswan/tunnel-model';
@@ -98,8 +98,8 @@ export class HostWorker {
     const store = (this.store = new NegotiationStore(this.db, new SecretBox(c.secretsKey), (vpcId) =>
       publishRoutesChanged(this.publisher, vpcId).catch(() => undefined),
     ));
-    this.writer = new StateWriter({ log: this.log });
-    const tunnelStore = new WriteBehindStore(store, this.writer);
+    this.writer = tunnelStateWriter(store, this.log);
+    const tunnelStore = new WriteBehindStore(this.writer);
     this.lease = new HostLease({ ttlMs: c.leaseTtlMs, fenceMarginMs: c.leaseFenceMarginMs });
     this.fence = new FenceGuard(this.lease);
     this.renewer = new LeaseRenewer({

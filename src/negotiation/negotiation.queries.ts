@@ -336,19 +336,11 @@ export class NegotiationStore {
   }
 
   async markApplied(tunnelId: string, version: number, fence?: OwnershipFence): Promise<void> {
-    await this.db.query(
-      `UPDATE vpn_tunnels t SET applied_version = $2, resource_state = 'running', pair_states = NULL, updated_at = now()
-         FROM vpn_gateways g WHERE t.id = $1 AND t.config_version = $2 AND t.resource_state <> 'deleting' AND g.id = t.gateway_id AND ${FENCED(3)}`,
-      [tunnelId, version, ...fenceParams(fence)],
-    );
+    await this.writeTunnels([{ kind: 'applied', tunnelId, version, fence }]);
   }
 
   async markTunnelError(tunnelId: string, version: number, message: string, fence?: OwnershipFence): Promise<void> {
-    await this.db.query(
-      `UPDATE vpn_tunnels t SET resource_state = 'error', failure_code = 'config_rejected', failure_message = $3, state_changed_at = now(), updated_at = now()
-         FROM vpn_gateways g WHERE t.id = $1 AND t.config_version = $2 AND t.resource_state <> 'deleting' AND g.id = t.gateway_id AND ${FENCED(4)}`,
-      [tunnelId, version, message.slice(0, 1000), ...fenceParams(fence)],
-    );
+    await this.writeTunnels([{ kind: 'config_error', tunnelId, version, message, fence }]);
   }
 
   /**
@@ -371,42 +363,7 @@ export class NegotiationStore {
     fence?: OwnershipFence,
     event?: TunnelEventInput,
   ): Promise<boolean> {
-    const logged = event
-      ? `, logged AS (
-           INSERT INTO tunnel_events (tunnel_id, ${EVENT_COLUMNS}, at)
-           SELECT $1::varchar, $11, $12, $13, $14, $15, $16, $17::text[], $8::timestamptz
-            WHERE EXISTS (SELECT 1 FROM vpn_tunnels t JOIN vpn_gateways g ON g.id = t.gateway_id WHERE t.id = $1::varchar AND ${FENCED(9)}))`
-      : '';
-    // The state before this write, read under the row's lock (the latest committed one, not this
-    // statement's snapshot): what decides whether the routes changed.
-    const rows: { vpc_id: string; was_connected: boolean }[] = await this.db.query(
-      `WITH previous AS (SELECT connection_state = 'connected' AS was_connected FROM vpn_tunnels WHERE id = $1 FOR UPDATE)${logged}
-       UPDATE vpn_tunnels t SET connection_state = $3::varchar, failure_code = $4, failure_message = $5, failure_phase = $6, failure_tries = $7,
-              failure_at = CASE WHEN $4::varchar IS NULL THEN NULL ELSE $8::timestamptz END, updated_at = now(),
-              connected_at = CASE WHEN $3::varchar <> 'connected' THEN NULL
-                                  WHEN t.connection_state = 'connected' AND t.connected_at IS NOT NULL THEN t.connected_at ELSE $8::timestamptz END,
-              disconnected_at = CASE WHEN t.connection_state = 'connected' AND $3::varchar <> 'connected' THEN $8::timestamptz ELSE t.disconnected_at END,
-              state_changed_at = CASE WHEN t.connection_state <> $3::varchar OR t.failure_code IS DISTINCT FROM $4::varchar THEN $8::timestamptz ELSE t.state_changed_at END
-         FROM vpn_gateways g, previous p
-        WHERE t.id = $1 AND t.config_version = $2 AND g.id = t.gateway_id AND ${FENCED(9)}
-        RETURNING g.vpc_id, p.was_connected`,
-      [
-        tunnelId,
-        version,
-        state,
-        failure?.code ?? null,
-        failure?.message.slice(0, 1000) ?? null,
-        failure?.phase ?? null,
-        failure?.tries ?? null,
-        at,
-        ...fenceParams(fence),
-        ...(event ? eventValues(event) : []),
-      ],
-    );
-    const updated = returnedRows(rows);
-    if (!updated.length) return false;
-    if (updated[0].was_connected !== (state === 'connected')) this.notifyRoutes(updated[0].vpc_id);
-    return true;
+    return (await this.writeTunnels([{ kind: 'connection', tunnelId, version, state, failure, at, fence, event }])).has(tunnelId);
   }
 
   /**
@@ -414,54 +371,74 @@ export class NegotiationStore {
    * since its SAs still carry traffic until they expire. Only while it is still connected.
    */
   async setDegraded(tunnelId: string, version: number, failure: StoredFailure | null, fence?: OwnershipFence): Promise<void> {
-    await this.db.query(
-      `UPDATE vpn_tunnels t SET failure_code = $3, failure_message = $4, failure_phase = $5, failure_tries = $6,
-              failure_at = CASE WHEN $3::varchar IS NULL THEN NULL ELSE now() END, updated_at = now(),
-              state_changed_at = CASE WHEN t.failure_code IS DISTINCT FROM $3::varchar THEN now() ELSE t.state_changed_at END
-         FROM vpn_gateways g
-        WHERE t.id = $1 AND t.config_version = $2 AND t.connection_state = 'connected' AND g.id = t.gateway_id AND ${FENCED(7)}`,
-      [
-        tunnelId,
-        version,
-        failure?.code ?? null,
-        failure?.message.slice(0, 1000) ?? null,
-        failure?.phase ?? null,
-        failure?.tries ?? null,
-        ...fenceParams(fence),
-      ],
-    );
+    await this.writeTunnels([{ kind: 'degraded', tunnelId, version, failure, fence }]);
   }
 
   /** Which subnet pairs have their CHILD_SA installed (IKEv1, one child per pair); routes follow them. */
   async setPairStates(tunnelId: string, version: number, pairs: PairState[] | null, fence?: OwnershipFence): Promise<void> {
-    const rows: { vpc_id: string }[] = await this.db.query(
-      `UPDATE vpn_tunnels t SET pair_states = $3::jsonb, updated_at = now()
-         FROM vpn_gateways g
-        WHERE t.id = $1 AND t.config_version = $2 AND g.id = t.gateway_id AND ${FENCED(4)}
-        RETURNING g.vpc_id`,
-      [tunnelId, version, pairs === null ? null : JSON.stringify(pairs), ...fenceParams(fence)],
-    );
-    const updated = returnedRows(rows);
-    if (updated.length) this.notifyRoutes(updated[0].vpc_id);
+    await this.writeTunnels([{ kind: 'pairs', tunnelId, version, pairs, fence }]);
   }
 
+  /**
+   * A line of the tunnel's connection log. A previous owner's late lines would interleave with the
+   * new owner's: dropped (the ownership test is part of the INSERT). A tunnel deleted meanwhile
+   * has no log to write to: nothing is written, which is fine. PostgreSQL being away is not fine:
+   * the caller (the state writer) keeps the line and retries.
+   */
   async recordEvent(tunnelId: string, e: TunnelEventInput, fence?: OwnershipFence): Promise<void> {
-    // A previous owner's late events would interleave with the new owner's: dropped (the ownership
-    // test is part of the INSERT: one round trip on the way to every state write queued behind it).
-    // A tunnel deleted meanwhile has no log to write to: the FK refuses, which is fine. PostgreSQL
-    // being away is not fine: the caller (the state writer) keeps the event and retries.
-    await this.db
-      .query(
-        `INSERT INTO tunnel_events (tunnel_id, ${EVENT_COLUMNS}, at)
-         SELECT $1::varchar, $2, $3, $4, $5, $6, $7, $8::text[], coalesce($9::timestamptz, now())
-          WHERE $10::varchar IS NULL
-             OR EXISTS (SELECT 1 FROM vpn_tunnels t JOIN vpn_gateways g ON g.id = t.gateway_id
-                         WHERE t.id = $1::varchar AND g.host_id = $10::varchar AND g.host_epoch = $11::int)`,
-        [tunnelId, ...eventValues(e), e.at ?? null, ...fenceParams(fence)],
-      )
-      .catch((err) => {
-        if (unavailableDependency(err)) throw err;
-      });
+    await this.writeTunnels([{ kind: 'event', tunnelId, event: e, fence }]).catch((err) => {
+      if (unavailableDependency(err)) throw err; // a deletion racing the INSERT (its FK) is not
+    });
+  }
+
+  /**
+   * Stores writes about tunnels: one statement per kind of write for all the tunnels at once (the
+   * worker's state writer hands over hundreds when a host starts), so a cold start does not queue
+   * thousands of round trips behind each other. Writes about one tunnel land in the order given
+   * (a tunnel's second write goes in a later statement than its first). Every statement locks its
+   * tunnels' rows in id order first, as the API's multi-tunnel transactions do: no deadlock
+   * between them. Returns the tunnels whose row a write changed (see setConnection).
+   */
+  async writeTunnels(writes: readonly TunnelWrite[]): Promise<Set<string>> {
+    const changed = new Set<string>();
+    const routes = new Set<string>();
+    for (const round of roundsOfDistinctTunnels(writes)) {
+      for (const kind of TUNNEL_WRITE_KINDS) {
+        const these = round.filter((w) => w.kind === kind);
+        if (!these.length) continue;
+        const rows = await this.writeStatement(TUNNEL_WRITE_SQL[kind], JSON.stringify(these.map(writeRecord)));
+        for (const r of rows) {
+          changed.add(r.id);
+          if (r.routes) routes.add(r.vpc_id);
+        }
+      }
+    }
+    for (const vpcId of routes) this.notifyRoutes(vpcId);
+    return changed;
+  }
+
+  /**
+   * One statement of writeTunnels, in its own transaction with bitmap scans off. The tunnels are
+   * found by id (`= ANY` of the ids, TARGETS), and the id also has a trigram index (the lists'
+   * search) that PostgreSQL can use for equality, but only through a bitmap scan. With the table's
+   * statistics off (never analysed: a fresh database), it took that index for 250 ids: 97,000
+   * buffers and 13 s for one statement, against 2-3 ms by primary key. Without bitmap scans the
+   * primary key is the only index left for the lookup, whatever the statistics say.
+   */
+  private async writeStatement(sql: string, json: string): Promise<{ id: string; vpc_id: string; routes: boolean }[]> {
+    const runner = this.db.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.query('BEGIN; SET LOCAL enable_bitmapscan = off');
+      const rows: { id: string; vpc_id: string; routes: boolean }[] = returnedRows(await runner.query(sql, [json]));
+      await runner.query('COMMIT');
+      return rows;
+    } catch (err) {
+      await runner.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      await runner.release();
+    }
   }
 
   hostIsRegistered(hostId: string): Promise<boolean> {
@@ -482,26 +459,121 @@ export interface ClaimedGateway {
   reason: GatewayMoveReason;
 }
 
-/** The fence condition on `g` (vpn_gateways) with the host at $n and the epoch at $n+1; no fence: always true. */
-function FENCED(n: number): string {
-  return `($${n}::varchar IS NULL OR (g.host_id = $${n}::varchar AND g.host_epoch = $${n + 1}::int))`;
+/** One write about one tunnel (NegotiationStore.writeTunnels); `fence`: only under that owner and epoch. */
+export type TunnelWrite = { tunnelId: string; fence?: OwnershipFence } & (
+  | { kind: 'applied'; version: number }
+  | { kind: 'config_error'; version: number; message: string }
+  | { kind: 'connection'; version: number; state: ConnectionState; failure: StoredFailure | null; at: Date; event?: TunnelEventInput }
+  | { kind: 'degraded'; version: number; failure: StoredFailure | null }
+  | { kind: 'pairs'; version: number; pairs: PairState[] | null }
+  | { kind: 'event'; event: TunnelEventInput }
+);
+type TunnelWriteKind = TunnelWrite['kind'];
+
+/** The writes in rounds where each tunnel appears at most once, its writes in the order given. */
+function roundsOfDistinctTunnels(writes: readonly TunnelWrite[]): TunnelWrite[][] {
+  const rounds: TunnelWrite[][] = [];
+  const seen = new Map<string, number>();
+  for (const w of writes) {
+    const n = seen.get(w.tunnelId) ?? 0;
+    seen.set(w.tunnelId, n + 1);
+    (rounds[n] ??= []).push(w);
+  }
+  return rounds;
 }
 
-/** The connection log's columns a line writes besides tunnel_id and at, in eventValues' order. */
-const EVENT_COLUMNS = 'kind, result, phase, reason_code, message, config_version, lines';
-
-function eventValues(e: TunnelEventInput): unknown[] {
-  return [
-    e.kind,
-    e.result ?? null,
-    e.phase ?? null,
-    e.reasonCode ?? null,
-    e.message?.slice(0, 1000) ?? null,
-    e.configVersion ?? null,
-    (e.lines ?? []).slice(-200),
-  ];
+/** A write as one element of the JSON array the statements read with jsonb_to_recordset (RECORDS). */
+function writeRecord(w: TunnelWrite): Record<string, unknown> {
+  const base = { id: w.tunnelId, host_id: w.fence?.hostId ?? null, epoch: w.fence?.epoch ?? null };
+  switch (w.kind) {
+    case 'applied':
+      return { ...base, version: w.version };
+    case 'config_error':
+      return { ...base, version: w.version, message: w.message.slice(0, 1000) };
+    case 'connection':
+      return { ...base, version: w.version, state: w.state, ...failureRecord(w.failure), at: w.at.toISOString(), ...(w.event ? eventRecord(w.event) : {}) };
+    case 'degraded':
+      return { ...base, version: w.version, ...failureRecord(w.failure) };
+    case 'pairs':
+      return { ...base, version: w.version, pairs: w.pairs };
+    case 'event':
+      return { ...base, ...eventRecord(w.event), at: w.event.at?.toISOString() ?? null };
+  }
 }
 
-function fenceParams(fence: OwnershipFence | undefined): [string | null, number | null] {
-  return fence ? [fence.hostId, fence.epoch] : [null, null];
+function failureRecord(f: StoredFailure | null): Record<string, unknown> {
+  return { code: f?.code ?? null, message: f?.message.slice(0, 1000) ?? null, phase: f?.phase ?? null, tries: f?.tries ?? null };
 }
+
+function eventRecord(e: TunnelEventInput): Record<string, unknown> {
+  return {
+    e_kind: e.kind,
+    e_result: e.result ?? null,
+    e_phase: e.phase ?? null,
+    e_reason: e.reasonCode ?? null,
+    e_message: e.message?.slice(0, 1000) ?? null,
+    e_version: e.configVersion ?? null,
+    e_lines: (e.lines ?? []).slice(-200),
+  };
+}
+
+/** The writes ($1, writeRecord's JSON array) as rows `i`, with their fence (host_id, epoch). */
+const RECORDS = (columns: string) => `i AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(id varchar, host_id varchar, epoch int, ${columns}))`;
+const EVENT_RECORD = 'e_kind varchar, e_result varchar, e_phase int, e_reason varchar, e_message text, e_version int, e_lines text[]';
+/**
+ * `w`: the writes whose tunnel is there and whose fence holds, each with its gateway's VPC and
+ * whether the tunnel was connected. With `lock`, the tunnels' rows are locked in id order first
+ * (the API's multi-tunnel transactions lock in that order too: no deadlock), and `was_connected`
+ * is read under the lock: the latest committed state, not this statement's snapshot, decides
+ * whether the routes changed. The rows are found by primary key (`= ANY` of the ids) and joined
+ * in memory: with the tables never analysed (a host's first start), a plan that joined the
+ * writes to the gateways first looked up tunnels 62,500 times for 250 writes.
+ */
+const TARGETS = (lock: boolean) => `locked AS MATERIALIZED (
+      SELECT t.id, t.gateway_id, t.connection_state = 'connected' AS was_connected FROM vpn_tunnels t
+       WHERE t.id = ANY (ARRAY(SELECT i.id FROM i))${lock ? ' ORDER BY t.id FOR UPDATE OF t' : ''}),
+    gw AS MATERIALIZED (SELECT g.id, g.vpc_id, g.host_id, g.host_epoch FROM vpn_gateways g WHERE g.id = ANY (ARRAY(SELECT l.gateway_id FROM locked l))),
+    w AS MATERIALIZED (
+      SELECT i.*, l.was_connected, g.vpc_id FROM i JOIN locked l ON l.id = i.id JOIN gw g ON g.id = l.gateway_id
+       WHERE i.host_id IS NULL OR (g.host_id = i.host_id AND g.host_epoch = i.epoch))`;
+/** Each write's tunnel at the configuration version the write was made for. */
+const SAME_VERSION = 'FROM w WHERE t.id = w.id AND t.config_version = w.version';
+const LOG_LINES = (at: string) => `INSERT INTO tunnel_events (tunnel_id, kind, result, phase, reason_code, message, config_version, lines, at)
+  SELECT w.id, w.e_kind, w.e_result, w.e_phase, w.e_reason, w.e_message, w.e_version, coalesce(w.e_lines, '{}'), ${at} FROM w WHERE w.e_kind IS NOT NULL`;
+
+/** One statement per kind; each returns the rows it changed as (id, vpc_id, routes: whether the VPC's routes may have changed). */
+const TUNNEL_WRITE_SQL: Record<TunnelWriteKind, string> = {
+  applied: `WITH ${RECORDS('version int')}, ${TARGETS(true)}
+    UPDATE vpn_tunnels t SET applied_version = w.version, resource_state = 'running', pair_states = NULL, updated_at = now()
+      ${SAME_VERSION} AND t.resource_state <> 'deleting'
+    RETURNING t.id, w.vpc_id, false AS routes`,
+  config_error: `WITH ${RECORDS('version int, message text')}, ${TARGETS(true)}
+    UPDATE vpn_tunnels t SET resource_state = 'error', failure_code = 'config_rejected', failure_message = w.message, state_changed_at = now(), updated_at = now()
+      ${SAME_VERSION} AND t.resource_state <> 'deleting'
+    RETURNING t.id, w.vpc_id, false AS routes`,
+  // With its event, the line goes in by the same statement (whatever the version: a log line).
+  connection: `WITH ${RECORDS(`version int, state varchar, code varchar, message text, phase int, tries int, at timestamptz, ${EVENT_RECORD}`)}, ${TARGETS(true)},
+    logged AS (${LOG_LINES('w.at')})
+    UPDATE vpn_tunnels t SET connection_state = w.state, failure_code = w.code, failure_message = w.message, failure_phase = w.phase, failure_tries = w.tries,
+           failure_at = CASE WHEN w.code IS NULL THEN NULL ELSE w.at END, updated_at = now(),
+           connected_at = CASE WHEN w.state <> 'connected' THEN NULL
+                               WHEN t.connection_state = 'connected' AND t.connected_at IS NOT NULL THEN t.connected_at ELSE w.at END,
+           disconnected_at = CASE WHEN t.connection_state = 'connected' AND w.state <> 'connected' THEN w.at ELSE t.disconnected_at END,
+           state_changed_at = CASE WHEN t.connection_state <> w.state OR t.failure_code IS DISTINCT FROM w.code THEN w.at ELSE t.state_changed_at END
+      ${SAME_VERSION}
+    RETURNING t.id, w.vpc_id, w.was_connected <> (w.state = 'connected') AS routes`,
+  degraded: `WITH ${RECORDS('version int, code varchar, message text, phase int, tries int')}, ${TARGETS(true)}
+    UPDATE vpn_tunnels t SET failure_code = w.code, failure_message = w.message, failure_phase = w.phase, failure_tries = w.tries,
+           failure_at = CASE WHEN w.code IS NULL THEN NULL ELSE now() END, updated_at = now(),
+           state_changed_at = CASE WHEN t.failure_code IS DISTINCT FROM w.code THEN now() ELSE t.state_changed_at END
+      ${SAME_VERSION} AND t.connection_state = 'connected'
+    RETURNING t.id, w.vpc_id, false AS routes`,
+  pairs: `WITH ${RECORDS('version int, pairs jsonb')}, ${TARGETS(true)}
+    UPDATE vpn_tunnels t SET pair_states = w.pairs, updated_at = now()
+      ${SAME_VERSION}
+    RETURNING t.id, w.vpc_id, true AS routes`,
+  event: `WITH ${RECORDS(`at timestamptz, ${EVENT_RECORD}`)}, ${TARGETS(false)}
+    ${LOG_LINES('coalesce(w.at, now())')}
+    RETURNING tunnel_id AS id, NULL AS vpc_id, false AS routes`,
+};
+const TUNNEL_WRITE_KINDS = Object.keys(TUNNEL_WRITE_SQL) as TunnelWriteKind[];
