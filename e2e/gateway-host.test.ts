@@ -61,10 +61,10 @@ afterAll(async () => {
 });
 
 test('ensureGateway is idempotent and the gateway reaches the internet and its VPC', async () => {
-  const first = await runtime.ensureGateway(placement);
+  const first = await runtime.ensureGateway(placement, { takeOver: true });
   const pid = readPidFile(pidFile)!;
   seenPids.push(pid);
-  const second = await runtime.ensureGateway(placement);
+  const second = await runtime.ensureGateway(placement, { takeOver: false }); // a later sync's
   expect(second).toEqual(first);
   expect(first.viciSocket).toBe(join(baseDir, gatewayId, 'charon.vici'));
   expect(readPidFile(pidFile)).toBe(pid); // the same charon, not a new one
@@ -81,17 +81,17 @@ test('ensureGateway is idempotent and the gateway reaches the internet and its V
   expect(stdout.split('\n').filter(Boolean)).toEqual(['1', '0']);
 });
 
-test('attach repairs what went missing', async () => {
+test("a later sync's repair restores what went missing (no other copy is plugged)", async () => {
   await run('ip', ['-n', gatewayId, 'link', 'del', 'eth1']);
-  await runtime.ensureGateway(placement);
+  await runtime.ensureGateway(placement, { takeOver: false });
   await inGateway(['ping', '-c', '1', '-W', '1', '10.1.1.10']);
 });
 
 test('two gateways whose ids end alike are refused, not cross-wired', async () => {
   const twin = `vpngw-x${gatewayId.slice('vpngw-'.length)}`; // same last 8 characters
-  await expect(runtime.ensureGateway({ ...placement, gatewayId: twin, externalIp: '198.51.100.12', privateIp: '10.1.1.249' })).rejects.toThrow(
-    /short-name collision/,
-  );
+  await expect(
+    runtime.ensureGateway({ ...placement, gatewayId: twin, externalIp: '198.51.100.12', privateIp: '10.1.1.249' }, { takeOver: true }),
+  ).rejects.toThrow(/short-name collision/);
   await runtime.removeGateway(twin);
   expect(namespaceExists(twin)).toBe(false);
   await inGateway(['ping', '-c', '1', '-W', '1', '198.51.100.1']); // the first one's port survived
@@ -160,7 +160,7 @@ test('a charon left running by a previous worker is taken over when it runs our 
 
   // Issue 12: the next worker keeps it (its SAs with it) instead of killing it.
   runtime = new GatewayHostRuntime(options); // the new worker process
-  await runtime.ensureGateway(placement);
+  await runtime.ensureGateway(placement, { takeOver: true });
   expect(readPidFile(pidFile)).toBe(stale);
   expect(isAlive(stale)).toBe(true);
   expect(runtime.isCharonRunning(gatewayId)).toBe(true);
@@ -179,7 +179,7 @@ test('a charon left running by a previous worker is taken over when it runs our 
   runtime.detachAll();
   writeFileSync(join(baseDir, gatewayId, 'strongswan.conf'), '# an older configuration\n', { flag: 'a' });
   runtime = new GatewayHostRuntime(options);
-  await runtime.ensureGateway(placement);
+  await runtime.ensureGateway(placement, { takeOver: true });
   const pid = readPidFile(pidFile)!;
   seenPids.push(pid);
   expect(pid).not.toBe(replacement);

@@ -55,12 +55,13 @@ interface Plan {
  * and the subnet bridge, tagged (ifalias) with the gateway id. `prepare` builds a copy that is
  * not plugged in (its ports down, outside the bridges); taking the gateway over deletes the other
  * hosts' plugged ports tagged with its id (a veth pair goes with either end, so the old copy's
- * eth0/eth1 vanish too) before plugging this host's.
+ * eth0/eth1 vanish too) before plugging this host's. `repair` (an owner's later syncs) deletes
+ * nothing of another copy and plugs this host's port only on a bridge where no other copy's is.
  *
  * Each call reads the three namespaces once (one `ip -j` process each, at the same time) and writes
  * only what differs, one `ip -batch` per namespace: a new gateway's attach costs 9 processes
  * (3 reads, the pairs, 3 batches, the sysctls, a carrier check) instead of ~30, a converged one 3 reads and no
- * write. The reconciler attaches every gateway on every pass, so the converged case is the common
+ * write. The reconciler repairs every gateway on every pass, so the converged case is the common
  * one, and a cold start's provisioning of 50 gateways competes with their first negotiations for
  * the same cores.
  */
@@ -82,11 +83,25 @@ export class LabNetworkDriver implements GatewayNetworkDriver {
   }
 
   /** `prepare`, with the take-over's unplugging and plugging in the same batches. */
-  async attach(p: GatewayPlacement, namespace: string): Promise<void> {
+  attach(p: GatewayPlacement, namespace: string): Promise<void> {
+    return this.prepareAnd(p, namespace, (leg, port) => takeOverCommands(leg, p.gatewayId, port, true));
+  }
+
+  /**
+   * `prepare`, and this host's port plugged on a bridge where it is not and no other copy's port
+   * is (in the bridge, or up): another copy is never deleted, even one this host's owner read
+   * says should not be there (that read may be stale: a drain's claimer may just have taken over).
+   */
+  repair(p: GatewayPlacement, namespace: string): Promise<void> {
+    return this.prepareAnd(p, namespace, (leg, port) => (pluggedOthers(leg, p.gatewayId, port).length ? [] : plugCommands(leg, port, true)));
+  }
+
+  /** The prepare plan with `extra` commands appended to each bridge namespace's batch. */
+  private async prepareAnd(p: GatewayPlacement, namespace: string, extra: (leg: Leg, port: string) => string[]): Promise<void> {
     const plan = await this.plan(p, namespace);
     let plugs = 0;
     for (const leg of plan.legs) {
-      const commands = takeOverCommands(leg, p.gatewayId, plan.port, true);
+      const commands = extra(leg, plan.port);
       plugs += commands.filter((c) => c.includes(' master ')).length;
       plan.writes.get(leg.peerNs)!.push(...commands);
     }
@@ -240,15 +255,21 @@ export class LabNetworkDriver implements GatewayNetworkDriver {
  * one command), unless `lazy` and it already is.
  */
 function takeOverCommands(leg: Leg, gatewayId: string, port: string, lazy: boolean): string[] {
-  const commands: string[] = [];
-  for (const link of leg.peerLinks) {
-    if (link.ifalias === gatewayId && link.ifname !== port && (link.master || link.flags?.includes('UP'))) commands.push(`link del dev ${link.ifname}`);
-  }
-  // `lazy` (attach): skipped when the read shows this port plugged already; a port this call
-  // (re)creates is new whatever the read said, and is plugged.
+  return [...pluggedOthers(leg, gatewayId, port).map((l) => `link del dev ${l.ifname}`), ...plugCommands(leg, port, lazy)];
+}
+
+/** The ports of other copies of this gateway on the leg's bridge namespace that are plugged in (in a bridge, or up). */
+function pluggedOthers(leg: Leg, gatewayId: string, port: string): LinkInfo[] {
+  return leg.peerLinks.filter((l) => l.ifalias === gatewayId && l.ifname !== port && (l.master || l.flags?.includes('UP')));
+}
+
+/**
+ * Plugs this host's port (master and up in one command). `lazy` (attach, repair): skipped when the
+ * read shows it plugged already; a port this call (re)creates is new whatever the read said, and is plugged.
+ */
+function plugCommands(leg: Leg, port: string, lazy: boolean): string[] {
   const own = leg.fresh ? undefined : leg.peerLinks.find((l) => l.ifname === port);
-  if (!lazy || !own || own.master !== leg.bridge || !own.flags?.includes('UP')) commands.push(`link set dev ${port} master ${leg.bridge} up`);
-  return commands;
+  return !lazy || !own || own.master !== leg.bridge || !own.flags?.includes('UP') ? [`link set dev ${port} master ${leg.bridge} up`] : [];
 }
 
 /**

@@ -120,7 +120,11 @@ export class HostSupervisor {
     }
     try {
       const placement = prepared ?? (await this.o.store.placement(g));
-      const { viciSocket } = prepared ? await this.o.runtime.takeOverPrepared(placement) : await this.o.runtime.ensureGateway(placement);
+      // Only this host's first sync at the gateway's epoch takes its addresses over (other copies
+      // unplugged, this one plugged and announced): the owner read above may be stale by the
+      // attach (a drain's claimer may just have taken the gateway over), and a later sync's
+      // take-over would unplug the new owner's copy. Later syncs only repair this host's copy.
+      const { viciSocket } = prepared ? await this.o.runtime.takeOverPrepared(placement) : await this.o.runtime.ensureGateway(placement, { takeOver: !held });
       if (!held) {
         const negotiator = new GatewayNegotiator({
           gatewayId,

@@ -53,9 +53,11 @@ export class GatewayHostRuntime {
     return gatewayNamespace(gatewayId, this.options.hostTag);
   }
 
-  // Idempotent: namespace, network attachment (taking the gateway's addresses over from any other
-  // copy) and a running charon; repairs what is missing. Only for the gateway's current owner.
-  async ensureGateway(placement: GatewayPlacement): Promise<{ viciSocket: string }> {
+  // Idempotent: namespace, network attachment and a running charon; repairs what is missing. Only
+  // for the gateway's current owner. `takeOver` (its first sync at the gateway's epoch): the
+  // driver's attach takes the gateway's addresses over from any other copy; without, its repair
+  // leaves every other copy alone (GatewayNetworkDriver).
+  async ensureGateway(placement: GatewayPlacement, opts: { takeOver: boolean }): Promise<{ viciSocket: string }> {
     assertPlacement(placement);
     const id = placement.gatewayId;
     const ns = this.namespaceOf(id);
@@ -67,7 +69,8 @@ export class GatewayHostRuntime {
       const charon = this.charonFor(id);
       // A charon still running in a namespace that vanished serves nothing: start over.
       if (recreated && charon.isRunning()) await charon.stop();
-      await this.options.network.attach(placement, ns);
+      if (opts.takeOver) await this.options.network.attach(placement, ns);
+      else await this.options.network.repair(placement, ns);
       await charon.start();
       return { viciSocket: charon.viciSocket };
     });

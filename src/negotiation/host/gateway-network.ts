@@ -22,6 +22,17 @@ export interface GatewayPlacement {
  * that came back): only the current owner's copy may be reachable, so `attach` takes the
  * gateway's addresses over from wherever else they are attached (a floating-IP move), and
  * `release` lets them go without the control plane (a host fencing itself).
+ *
+ * A copy is "plugged" when it can answer for the gateway's addresses. The lab driver sees every
+ * host's copy (they share the lab's bridges): a port tagged with the gateway id that is in its
+ * bridge or up. The VXLAN driver sees only this host's copy (its legs' host ends in their bridges);
+ * another host's copy is on another machine, unplugged by that host itself (its lease tick or its
+ * fence), and the address follows the last gratuitous ARP.
+ *
+ * The supervisor takes over (`attach`, or `takeOver` for a drain's prepared copy) only on a host's
+ * first sync of a gateway at its current epoch; its later syncs `repair`: the owner they read may
+ * be stale by the time they reach the driver (a drain's claimer may just have taken the gateway
+ * over), so they must never unplug another copy nor announce this one.
  */
 export interface GatewayNetworkDriver {
   /**
@@ -35,9 +46,19 @@ export interface GatewayNetworkDriver {
    * Converges the namespace's links, addresses, routes and sysctls and takes the gateway's
    * external IP (and VPC address) over: any other host's attachment of them is removed before
    * this one is plugged (after doing what `prepare` does, if not done yet). Called only by the
-   * gateway's current owner; safe to repeat.
+   * gateway's current owner, on its first sync at the gateway's epoch (later syncs `repair`);
+   * safe to repeat.
    */
   attach(placement: GatewayPlacement, namespace: string): Promise<void>;
+  /**
+   * A later sync's converge, by a host that already serves the gateway at this epoch: what
+   * `prepare` does, then plugs this host's copy in only if it is not and no other copy is plugged
+   * (its own was lost: a deleted port, a recreated namespace). Never unplugs another copy, never
+   * announces the address (no gratuitous ARP). The VXLAN driver cannot see other hosts' copies:
+   * it re-plugs this host's legs when they are unplugged, which a drain's take-over (on the
+   * claimer's machine) never causes here. Safe to repeat; a converged copy costs no write.
+   */
+  repair(placement: GatewayPlacement, namespace: string): Promise<void>;
   /**
    * The last step of `attach`, for a copy `prepare` just built (a drain's move, right after the
    * claim): unplugs every other copy and plugs this one, nothing else, so the move's outage is

@@ -246,11 +246,24 @@ export class VxlanNetworkDriver implements GatewayNetworkDriver {
     await this.takeOver(placement, namespace);
   }
 
+  /**
+   * `prepare`, and this host's legs plugged into their bridges if they are not (a recreated
+   * namespace, a deleted port), without announcing the external IP: another host's copy is not
+   * visible from here, and a drain's take-over (on the claimer's machine) never unplugs this one,
+   * so a legit owner gets its lost legs back while a stale owner's converged copy stays as it is
+   * and never pulls the address back by a gratuitous ARP (its host unplugs it at its lease tick).
+   */
+  async repair(placement: GatewayPlacement, namespace: string): Promise<void> {
+    const p = placement as SegmentPlacement;
+    await this.prepare(p, namespace);
+    await this.runSteps(planAttach(p, namespace, this.s, await this.observe(p, namespace)));
+  }
+
   /** Plugs the legs into their bridges and announces the external IP (other hosts' copies are theirs to unplug). */
   async takeOver(placement: GatewayPlacement, namespace: string): Promise<void> {
     const p = placement as SegmentPlacement;
     await this.runSteps(planAttach(p, namespace, this.s, await this.observe(p, namespace)));
-    // Every take-over announces the external IP (cheap, and it is how the address moves hosts).
+    // Every take-over announces the external IP (it is how the address moves hosts); a repair never does.
     const [cmd, ...args] = gratuitousArpArgv(namespace, p.externalIp);
     await run(cmd, args, { timeoutMs: 10_000 });
   }
