@@ -48,6 +48,8 @@ interface Host {
   supervisor: HostSupervisor;
 }
 const hosts: Host[] = [];
+/** Hosts whose lease the test has let lapse. */
+const lapsed = new Set<string>();
 
 function startHost(id: string, db: DataSource): Host {
   const baseDir = tempDir(`drain-race-${id}`);
@@ -64,6 +66,7 @@ function startHost(id: string, db: DataSource): Host {
     timings: { triesBeforeFailed: 3, quickRetryMs: 1000, failedRetryMs: 12_000 },
     initiateTimeoutMs: 5000,
     reconcileConcurrency: 1,
+    leaseValid: () => !lapsed.has(id),
     log: (m) => lines.push(`${id}: ${m}`),
   });
   const h = { id, runtime, store, supervisor };
@@ -161,4 +164,34 @@ it("a drain's take-over that lands between the draining host's owner read and it
   expect(await legs(b)).toEqual(taken);
   expect(await legs(a)).toEqual({ inet: null, vpc: null });
   expect(lines.filter((l) => l.startsWith(`${B}: `) && l.includes('taken over from'))).toEqual([expect.stringContaining('prepared in')]);
+});
+
+it("a fence that lands while the owner's sync is between its lease check and the driver is not undone by that sync", async () => {
+  // Continues from the drain above: B serves the gateway (its copy plugged, a negotiator held).
+  const b = hosts.find((h) => h.id === B)!;
+  expect(await legs(b)).toEqual({ inet: expect.objectContaining({ plugged: true }), vpc: expect.objectContaining({ plugged: true }) });
+  // B's next reconcile of the gateway: after its lease check, B's lease lapses and B fences
+  // itself (unplugs every copy, stops the charons, drops the negotiators), as its worker does.
+  const placement = b.store.placement.bind(b.store);
+  b.store.placement = async (g) => {
+    b.store.placement = placement;
+    lapsed.add(B);
+    await b.supervisor.fenceAll();
+    return placement(g);
+  };
+  await expect(b.supervisor.syncGateway(gatewayId)).rejects.toThrow(/lease lapsed or the gateway left it during the sync/);
+
+  // The sync went on to the driver (a repair plugs an unplugged copy back) but unplugged it again
+  // and registered nothing: a fenced host serves nothing. The gateway is not in error for it.
+  const after = await legs(b);
+  expect([after.inet?.plugged ?? false, after.vpc?.plugged ?? false]).toEqual([false, false]);
+  expect(b.runtime.isCharonRunning(gatewayId)).toBe(false);
+  expect(b.supervisor.runningNegotiators()).toEqual([]);
+  expect((await pg.query('SELECT resource_state FROM vpn_gateways WHERE id = $1', [gatewayId])).rows[0].resource_state).toBe('running');
+
+  // Renewed, B's next sync serves the gateway again (its first sync at the epoch: a take-over).
+  lapsed.delete(B);
+  await b.supervisor.syncGateway(gatewayId);
+  expect(await legs(b)).toEqual({ inet: expect.objectContaining({ plugged: true }), vpc: expect.objectContaining({ plugged: true }) });
+  expect(b.supervisor.runningNegotiators()).toHaveLength(1);
 });

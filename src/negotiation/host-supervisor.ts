@@ -46,8 +46,17 @@ export const DEFAULT_RECONCILE_CONCURRENCY = defaultReconcileConcurrency();
 /** A moved gateway whose tunnels have not all reconnected by then is no longer watched. */
 const MOVE_WATCH_MS = 5 * 60_000;
 
+/** A gateway's negotiator on this host and the ownership it writes under. */
+interface HeldNegotiator {
+  negotiator: GatewayNegotiator;
+  fence: OwnershipFence;
+}
+
+/** A sync that found, after the driver, that this host may no longer serve the gateway. */
+class ServingLost extends Error {}
+
 export class HostSupervisor {
-  private readonly negotiators = new Map<string, { negotiator: GatewayNegotiator; fence: OwnershipFence }>();
+  private readonly negotiators = new Map<string, HeldNegotiator>();
   /** Gateways this host took over, until every tunnel connected again (their logs get the failover). */
   private readonly moves = new Map<string, { move: ClaimedGateway; since: number }>();
   private readonly mutex = new KeyedMutex();
@@ -125,6 +134,7 @@ export class HostSupervisor {
       // attach (a drain's claimer may just have taken the gateway over), and a later sync's
       // take-over would unplug the new owner's copy. Later syncs only repair this host's copy.
       const { viciSocket } = prepared ? await this.o.runtime.takeOverPrepared(placement) : await this.o.runtime.ensureGateway(placement, { takeOver: !held });
+      await this.stillServing(gatewayId, held);
       if (!held) {
         const negotiator = new GatewayNegotiator({
           gatewayId,
@@ -140,12 +150,18 @@ export class HostSupervisor {
           viciLogger: this.o.viciLogger,
         });
         await negotiator.start();
+        await this.stillServing(gatewayId, undefined).catch(async (err) => {
+          await negotiator.close();
+          throw err;
+        });
         held = { negotiator, fence };
         this.negotiators.set(gatewayId, held);
       }
       if (g.resourceState !== 'running' || g.stateReason) await this.o.store.setGatewayState(gatewayId, 'running', null, fence);
     } catch (err) {
-      await this.o.store.setGatewayState(gatewayId, 'error', `provisioning failed: ${(err as Error).message}`.slice(0, 500), fence);
+      if (!(err instanceof ServingLost)) {
+        await this.o.store.setGatewayState(gatewayId, 'error', `provisioning failed: ${(err as Error).message}`.slice(0, 500), fence);
+      }
       throw err; // BullMQ retries the job with back-off
     }
     const negotiator = held.negotiator;
@@ -155,6 +171,20 @@ export class HostSupervisor {
       desired.filter((t) => t.resourceState !== 'deleting'),
       { routesInPlace: !!prepared },
     );
+  }
+
+  /**
+   * A fence (fenceAll: the lease lapsed) or a move away (dropMovedAway) does not wait for the
+   * gateway's mutex, so it may run while a sync is between its lease check and the driver: that
+   * sync would then plug the copy in again (and register a negotiator) on a host that must not
+   * serve it. So after the driver, and before a negotiator is registered, the sync checks again
+   * that the lease is valid and that nothing took its negotiator meanwhile; if not, it unplugs
+   * what it just plugged and gives up (not an error of the gateway: the next sync decides).
+   */
+  private async stillServing(gatewayId: string, held: HeldNegotiator | undefined): Promise<void> {
+    if (this.leaseValid() && this.negotiators.get(gatewayId) === held) return;
+    await this.o.runtime.fenceGateway(gatewayId);
+    throw new ServingLost(`not serving ${gatewayId}: this host's lease lapsed or the gateway left it during the sync; its copy is unplugged again`);
   }
 
   deleteGateway(gatewayId: string): Promise<void> {
@@ -410,7 +440,7 @@ export class HostSupervisor {
    * The lease lapsed: stop serving every gateway at once, without PostgreSQL or Redis. Addresses
    * are unplugged first, then charons stopped; namespaces stay until the reconciler learns (after
    * a renewal) which gateways are still ours. Not under the gateways' mutexes: a sync stuck on a
-   * dead PostgreSQL must not delay the fence (a sync that gets further re-checks the lease).
+   * dead PostgreSQL must not delay the fence (a sync that gets past the driver checks again: stillServing).
    */
   async fenceAll(): Promise<void> {
     const ids = new Set([...this.negotiators.keys(), ...(await this.o.runtime.listLocalGateways())]);
