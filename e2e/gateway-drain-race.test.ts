@@ -19,6 +19,7 @@ import { run } from '../src/negotiation/host/exec';
 import { GatewayHostRuntime } from '../src/negotiation/host/gateway-host';
 import { gatewayNamespace, hostTag } from '../src/negotiation/host/gateway-names';
 import { ensureNamespace, namespaceExists } from '../src/negotiation/host/gateway-namespace';
+import { getLink } from '../src/negotiation/host/ip-link';
 import { NegotiationStore } from '../src/negotiation/negotiation.queries';
 import { startTestApi, TestApi } from '../test/support/api';
 import { client, createTenantWorld, gatewayBody, TenantWorld } from '../test/support/fixtures';
@@ -76,13 +77,7 @@ function startHost(id: string, db: DataSource): Host {
 
 /** This host's port of the gateway on a bridge namespace: its ifindex and whether it is plugged (in the bridge and up). */
 async function port(h: Host, ns: string, bridge: string): Promise<{ ifindex: number; plugged: boolean } | null> {
-  const links = JSON.parse((await run('ip', ['-n', ns, '-j', 'link', 'show'])).stdout) as {
-    ifname: string;
-    ifindex: number;
-    master?: string;
-    flags?: string[];
-  }[];
-  const l = links.find((x) => x.ifname === names.gatewayPort(gatewayId, hostTag(h.id)));
+  const l = await getLink(ns, names.gatewayPort(gatewayId, hostTag(h.id)));
   return l ? { ifindex: l.ifindex, plugged: l.master === bridge && !!l.flags?.includes('UP') } : null;
 }
 const legs = async (h: Host) => ({ inet: await port(h, names.inetNamespace, names.inetBridge), vpc: await port(h, vpcNs, subnetBridge) });

@@ -425,20 +425,11 @@ export class NegotiationStore {
    * buffers and 13 s for one statement, against 2-3 ms by primary key. Without bitmap scans the
    * primary key is the only index left for the lookup, whatever the statistics say.
    */
-  private async writeStatement(sql: string, json: string): Promise<{ id: string; vpc_id: string; routes: boolean }[]> {
-    const runner = this.db.createQueryRunner();
-    await runner.connect();
-    try {
-      await runner.query('BEGIN; SET LOCAL enable_bitmapscan = off');
-      const rows: { id: string; vpc_id: string; routes: boolean }[] = returnedRows(await runner.query(sql, [json]));
-      await runner.query('COMMIT');
-      return rows;
-    } catch (err) {
-      await runner.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      await runner.release();
-    }
+  private writeStatement(sql: string, json: string): Promise<{ id: string; vpc_id: string; routes: boolean }[]> {
+    return this.db.transaction(async (m) => {
+      await m.query('SET LOCAL enable_bitmapscan = off');
+      return returnedRows(await m.query(sql, [json]));
+    });
   }
 
   hostIsRegistered(hostId: string): Promise<boolean> {

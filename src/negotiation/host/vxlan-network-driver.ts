@@ -254,18 +254,22 @@ export class VxlanNetworkDriver implements GatewayNetworkDriver {
    * and never pulls the address back by a gratuitous ARP (its host unplugs it at its lease tick).
    */
   async repair(placement: GatewayPlacement, namespace: string): Promise<void> {
-    const p = placement as SegmentPlacement;
-    await this.prepare(p, namespace);
-    await this.runSteps(planAttach(p, namespace, this.s, await this.observe(p, namespace)));
+    await this.prepare(placement, namespace);
+    await this.plug(placement as SegmentPlacement, namespace);
   }
 
   /** Plugs the legs into their bridges and announces the external IP (other hosts' copies are theirs to unplug). */
   async takeOver(placement: GatewayPlacement, namespace: string): Promise<void> {
     const p = placement as SegmentPlacement;
-    await this.runSteps(planAttach(p, namespace, this.s, await this.observe(p, namespace)));
+    await this.plug(p, namespace);
     // Every take-over announces the external IP (it is how the address moves hosts); a repair never does.
     const [cmd, ...args] = gratuitousArpArgv(namespace, p.externalIp);
     await run(cmd, args, { timeoutMs: 10_000 });
+  }
+
+  /** This host's legs plugged into their bridges where they are not (what is plugged stays). */
+  private async plug(p: SegmentPlacement, namespace: string): Promise<void> {
+    await this.runSteps(planAttach(p, namespace, this.s, await this.observe(p, namespace)));
   }
 
   /** The gateway's side of its legs: MACs, addresses, sysctls, routes. */
