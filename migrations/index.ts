@@ -17,6 +17,7 @@ import { GatewayHostLeases1796512195513 } from './1796512195513-GatewayHostLease
 import { TunnelOptions1796513400000 } from './1796513400000-TunnelOptions';
 import { GatewayBandwidth1796520000000 } from './1796520000000-GatewayBandwidth';
 import { ListIndexes1796605000000 } from './1796605000000-ListIndexes';
+import { TunnelIdSearchIndex1796606000000 } from './1796606000000-TunnelIdSearchIndex';
 
 export const MIGRATIONS: Function[] = [
   Initial1795310251105,
@@ -36,4 +37,5 @@ export const MIGRATIONS: Function[] = [
   TunnelOptions1796513400000,
   GatewayBandwidth1796520000000,
   ListIndexes1796605000000,
+  TunnelIdSearchIndex1796606000000,
 ];

@@ -418,18 +418,14 @@ export class NegotiationStore {
   }
 
   /**
-   * One statement of writeTunnels, in its own transaction with bitmap scans off. The tunnels are
-   * found by id (`= ANY` of the ids, TARGETS), and the id also has a trigram index (the lists'
-   * search) that PostgreSQL can use for equality, but only through a bitmap scan. With the table's
-   * statistics off (never analysed: a fresh database), it took that index for 250 ids: 97,000
-   * buffers and 13 s for one statement, against 2-3 ms by primary key. Without bitmap scans the
-   * primary key is the only index left for the lookup, whatever the statistics say.
+   * One statement of writeTunnels, alone (no transaction around it). The tunnels are found by id
+   * (`= ANY` of the ids, TARGETS), and only the primary key can serve that: the lists' trigram index
+   * for the id is on lower(id) (migration TunnelIdSearchIndex). When it was on id itself, pg_trgm
+   * offered it for equality too, and with the table never analysed (a fresh database) PostgreSQL
+   * took it for 250 ids: 97,000 buffers and 13 s for one statement, against 2-3 ms by primary key.
    */
-  private writeStatement(sql: string, json: string): Promise<{ id: string; vpc_id: string; routes: boolean }[]> {
-    return this.db.transaction(async (m) => {
-      await m.query('SET LOCAL enable_bitmapscan = off');
-      return returnedRows(await m.query(sql, [json]));
-    });
+  private async writeStatement(sql: string, json: string): Promise<{ id: string; vpc_id: string; routes: boolean }[]> {
+    return returnedRows(await this.db.query(sql, [json]));
   }
 
   hostIsRegistered(hostId: string): Promise<boolean> {
@@ -533,7 +529,7 @@ const LOG_LINES = (at: string) => `INSERT INTO tunnel_events (tunnel_id, kind, r
   SELECT w.id, w.e_kind, w.e_result, w.e_phase, w.e_reason, w.e_message, w.e_version, coalesce(w.e_lines, '{}'), ${at} FROM w WHERE w.e_kind IS NOT NULL`;
 
 /** One statement per kind; each returns the rows it changed as (id, vpc_id, routes: whether the VPC's routes may have changed). */
-const TUNNEL_WRITE_SQL: Record<TunnelWriteKind, string> = {
+export const TUNNEL_WRITE_SQL: Record<TunnelWriteKind, string> = {
   applied: `WITH ${RECORDS('version int')}, ${TARGETS(true)}
     UPDATE vpn_tunnels t SET applied_version = w.version, resource_state = 'running', pair_states = NULL, updated_at = now()
       ${SAME_VERSION} AND t.resource_state <> 'deleting'

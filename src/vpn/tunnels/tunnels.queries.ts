@@ -33,11 +33,13 @@ export type TunnelFilters = Pick<TunnelListQueryDto, 'gatewayId' | 'peerId' | 'r
  * of those columns, migration ListIndexes; a gateway by name and by address as two lookups,
  * an OR across the join would read every gateway of the tenant, and a peer by name and by address
  * as two lookups too, an OR of two ILIKEs is planned as a scan of every peer of the tenant), so
- * PostgreSQL ORs four indexes on vpn_tunnels (trigram on name and id, btree on gateway_id and
- * peer_id) instead of testing every row.
+ * PostgreSQL ORs four indexes on vpn_tunnels (trigram on name and on lower(id), btree on gateway_id
+ * and peer_id) instead of testing every row. The id is searched as `lower(t.id)` (ids are lowercase:
+ * the same matches), the expression its trigram index is on (migration TunnelIdSearchIndex): an
+ * index on id itself would also serve equality, and lookups by id must only ever take the primary key.
  */
 export function searchCondition(tenant: string, like: string): string {
-  return `(t.name ILIKE ${like} OR t.id ILIKE ${like}
+  return `(t.name ILIKE ${like} OR lower(t.id) ILIKE ${like}
     OR t.gateway_id = ANY(ARRAY(SELECT sg.id FROM vpn_gateways sg WHERE sg.tenant_id = ${tenant} AND sg.name ILIKE ${like}
                                 UNION SELECT sg.id FROM external_ips se JOIN vpn_gateways sg ON sg.external_ip_id = se.id
                                 WHERE sg.tenant_id = ${tenant} AND se.address ILIKE ${like}))

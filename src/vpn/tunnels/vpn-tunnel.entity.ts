@@ -18,9 +18,12 @@ export interface PairState {
 @Entity('vpn_tunnels')
 // The list's default order (newest first, then id) read from the index alone, however deep the page.
 @Index(['tenantId', 'createdAt', 'id'])
-// Trigram indexes for the list search (ILIKE '%q%'), created by migration SearchIndexes: TypeORM cannot express the operator class.
+// Trigram indexes for the list search (ILIKE '%q%'), created by migrations SearchIndexes (name) and
+// TunnelIdSearchIndex (lower(id)): TypeORM cannot express the operator class. The id's is on lower(id),
+// which the search names (`lower(t.id) ILIKE`), so that no lookup by id (`=`, `= ANY`, `IN`) can use it:
+// pg_trgm's GIN also serves `=`, and an unanalysed table's planner took it over the primary key.
 @Index('IDX_vpn_tunnels_name_trgm', { synchronize: false })
-@Index('IDX_vpn_tunnels_id_trgm', { synchronize: false })
+@Index('IDX_vpn_tunnels_id_lower_trgm', { synchronize: false })
 export class VpnTunnel {
   @IdColumn() id: string;
   @Column(RefColumn()) tenantId: string;
