@@ -4,7 +4,8 @@ import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Lab } from '../lab/lab';
 import { run } from '../src/negotiation/host/exec';
-import { namespaceExists, removeNamespace } from '../src/negotiation/host/gateway-namespace';
+import { ensureNamespace, namespaceExists, removeNamespace } from '../src/negotiation/host/gateway-namespace';
+import { deleteLink, ensureVethPair, replaceRoute, setAddresses, setMaster } from '../src/negotiation/host/ip-link';
 import { LabNames } from '../lab/lab-names';
 import { isAlive } from '../src/negotiation/host/process-files';
 import { forceCleanupPrefix, namespacesWithPrefix, tempDir, uniqueLabPrefix, waitFor } from './support/lab-fixtures';
@@ -56,6 +57,38 @@ test('up without the API builds the region; instances route across subnets', asy
   expect(stdout).toMatch(/2 received/);
   // VPCs are isolated: no route from one VPC to another outside a tunnel.
   await expect(lab.vmExec('vm-a1', ['ping', '-c', '1', '-W', '1', '192.168.1.10'])).rejects.toThrow();
+});
+
+test('the lab internet never redirects: a host of one public /24 reaches another /24 through the router, not around it', async () => {
+  // Two hosts that do not forward (they accept ICMP redirects, as the benchmark's mirror does), in
+  // two of the internet's /24s on its one bridge. A redirect would make the first send straight to
+  // the second's MAC from then on, and keep sending there after that address moves to another MAC.
+  const names = new LabNames(prefix);
+  const hosts = [
+    { ns: `${prefix}-rx1`, port: `${prefix}rx1`, cidr: '192.0.2.250/24', router: '192.0.2.1' },
+    { ns: `${prefix}-rx2`, port: `${prefix}rx2`, cidr: '198.51.100.250/24', router: '198.51.100.1' },
+  ];
+  try {
+    for (const h of hosts) {
+      await ensureNamespace(h.ns);
+      await ensureVethPair({ namespace: h.ns, name: 'eth0' }, { namespace: names.inetNamespace, name: h.port });
+      await setMaster(names.inetNamespace, h.port, names.inetBridge);
+      await setAddresses(h.ns, 'eth0', [h.cidr]);
+      await replaceRoute(h.ns, 'default', h.router, 'eth0');
+    }
+    const { stdout } = await run('ip', ['netns', 'exec', hosts[0].ns, 'ping', '-c', '3', '-i', '0.2', '-W', '1', '198.51.100.250']);
+    expect(stdout).toMatch(/3 received/);
+    // Still through the router: no redirected route, no neighbour entry for the other /24's host.
+    const route = (await run('ip', ['-n', hosts[0].ns, 'route', 'get', '198.51.100.250'])).stdout;
+    expect(route).toContain('via 192.0.2.1');
+    expect(route).not.toContain('redirected');
+    expect((await run('ip', ['-n', hosts[0].ns, 'neigh', 'show', '198.51.100.250'])).stdout.trim()).toBe('');
+  } finally {
+    for (const h of hosts) {
+      await deleteLink(names.inetNamespace, h.port).catch(() => undefined);
+      await removeNamespace(h.ns).catch(() => undefined);
+    }
+  }
 });
 
 test('two remote sites build an IKEv2 PSK tunnel and route their LANs through it', async () => {

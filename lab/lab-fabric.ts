@@ -7,11 +7,22 @@ import { LabNames } from './lab-names';
 import { hostAddress, INTERNET_ROUTER_CIDRS, LabInventory, prefixLength } from './lab-inventory';
 import { LabState, recordNamespace } from './lab-state';
 
-// A router namespace forwards and, being a lab, does not filter on reverse paths.
+/**
+ * A router namespace forwards and, being a lab, does not filter on reverse paths. Nor does it send
+ * ICMP redirects: the lab internet's three public /24s share one bridge, so the router would tell a
+ * host of one (a bench mirror, any host that does not forward) that an address of another is on
+ * its own link. That host then sends straight to the MAC its own neighbour table remembers for the
+ * address, which a gateway started since under another MAC never receives: the benchmark's mirror
+ * answered the product's first IKE_SA_INITs to the MACs of the bare-strongSwan baseline's gateways
+ * for 5-10 s (docs/operations.md). A real internet never hands a remote site a shortcut like that.
+ * `all` and each interface are ORed for redirects: `default` covers the bridges made afterwards.
+ */
 export const ROUTER_SYSCTLS = {
   'net.ipv4.ip_forward': 1,
   'net.ipv4.conf.all.rp_filter': 0,
   'net.ipv4.conf.default.rp_filter': 0,
+  'net.ipv4.conf.all.send_redirects': 0,
+  'net.ipv4.conf.default.send_redirects': 0,
 };
 
 /**
@@ -29,8 +40,9 @@ export async function ensureInternet(names: LabNames, state: LabState): Promise<
   const ns = names.inetNamespace;
   await ensureNamespace(ns);
   recordNamespace(state, ns);
-  await setNamespaceSysctls(ns, ROUTER_SYSCTLS);
   await ensureRouterBridge(ns, names.inetBridge);
+  // The bridge's own key too: it may predate the namespace's default (a lab an older build brought up).
+  await setNamespaceSysctls(ns, { ...ROUTER_SYSCTLS, [`net.ipv4.conf.${names.inetBridge}.send_redirects`]: 0 });
   await setAddresses(ns, names.inetBridge, INTERNET_ROUTER_CIDRS);
 }
 
