@@ -56,7 +56,7 @@ import { MirrorSet, TunnelPlan } from './support/mirror';
 import { BareGateways, BareResult } from './support/bare-gateways';
 import { run } from '../src/negotiation/host/exec';
 import { tailFile } from '../src/negotiation/host/process-files';
-import { charonMemory, charonSmaps, cpuSnapshot, cpuSpent, mib, percentile, pool, round, statusKb, summary } from './support/proc-stats';
+import { charonMemory, charonSmaps, cpuSnapshot, cpuSpent, ikeInitRestarts, mib, percentile, pool, round, statusKb, summary } from './support/proc-stats';
 import { checkBuild } from './support/server';
 import { gatewayAddress, ipPlus, num } from './support/bench-env';
 import { defaultReconcileConcurrency } from '../src/negotiation/worker-config';
@@ -609,6 +609,8 @@ async function cold(s: Setup, plans: { plan: TunnelPlan; g: number }[]) {
     },
     downEvents,
     charonRestarts,
+    // COOKIE round trips the mirror asked of the product's gateways (bare.ikeInitRestarts: of the baseline's).
+    ikeInitRestarts: hosts.reduce((n, h) => n + ikeInitRestarts(h.gatewaysDir), 0),
     heartbeatSeconds: round(heartbeatMs / 1000, 2),
     loadAvg1mAtStart: round(load, 2),
     loadAvg1mPeak: round(peakLoad, 2),

@@ -21,7 +21,7 @@ import { isAlive, sleep, tailFile, terminate } from '../../src/negotiation/host/
 import { viciVersion } from '../../src/negotiation/host/vici-probe';
 import { childNames, connName, renderLoadConn, renderLoadShared } from '../../src/strongswan/vici-conn';
 import { ViciSection } from '../../src/vici';
-import { pool } from './proc-stats';
+import { ikeInitRestarts, pool } from './proc-stats';
 import { platformView, TunnelPlan } from './mirror';
 
 const CHARON = '/usr/lib/ipsec/charon';
@@ -70,6 +70,8 @@ export interface BareResult {
   allLoadedSeconds: number;
   /** Gateways started at a time (0: all at once). */
   startConcurrency: number;
+  /** IKE_SA_INITs the mirror answered with a COOKIE first (proc-stats ikeInitRestarts). */
+  ikeInitRestarts: number;
   /** Charons that went 30 s without answering the bench's VICI probe (diagnosed in the log). */
   slowToAnswer: number;
   /**
@@ -136,6 +138,7 @@ export class BareGateways {
       seconds: Math.round(performance.now() - t0) / 1000,
       allLoadedSeconds: Math.round(lastLoaded) / 1000,
       startConcurrency,
+      ikeInitRestarts: ikeInitRestarts(this.dir),
       slowToAnswer: this.silent.size,
       benchEventLoopDelayMs: loopDelayMs(loopDelay),
       failureExamples: failures.slice(0, 3),

@@ -74,10 +74,12 @@ function firstHost(cidr: string): string {
 export function renderMirrorConf(dir: string, threads: number, sites = 1): string {
   return `# strongswan.conf of the benchmark's mirror (remote side), written by bench/negotiation.ts
 charon {
-  # The mirror stands for ${sites} sites, each with its own charon: each would ask for COOKIEs past
-  # its own 10 half-open IKE_SAs (strongSwan's default), so the mirror does past ${sites} x 10.
-  # block_threshold (half-open IKE_SAs per peer address) is per peer already: the default, 5.
-  cookie_threshold = ${10 * sites}
+  # The mirror stands for ${sites} sites, each with its own charon: each would ask everyone for
+  # COOKIEs past its own 30 half-open IKE_SAs (strongSwan 5.9's default), so the mirror does past
+  # ${sites} x 30. The per-peer-address thresholds are per peer already: strongSwan's defaults, a
+  # COOKIE past 3 half-open (cookie_threshold_ip) and a drop past 5 (block_threshold).
+  cookie_threshold = ${30 * sites}
+  cookie_threshold_ip = 3
   block_threshold = 5
   install_routes = no
   # Every CHILD_SA makes libipsec add a route, and every route change makes charon "roam": send a

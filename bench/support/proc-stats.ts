@@ -41,6 +41,28 @@ export interface CharonMemory {
   maxRssKb: number;
 }
 
+/**
+ * IKE_SA_INITs restarted by the responder's answer, in the charon logs under `gatewaysDir` (one
+ * directory per gateway): charon logs "initiating IKE_SA name[n]" again when it re-sends with a
+ * COOKIE (or another DH group). A responder asks for COOKIEs when an initiator looks like a flood
+ * (docs/operations.md, IKE flood thresholds): what the product's pacing must avoid.
+ */
+export function ikeInitRestarts(gatewaysDir: string): number {
+  let restarts = 0;
+  for (const gateway of readdirSync(gatewaysDir)) {
+    let log: string;
+    try {
+      log = readFileSync(join(gatewaysDir, gateway, 'charon.log'), 'utf8');
+    } catch {
+      continue;
+    }
+    const seen = new Map<string, number>();
+    for (const m of log.matchAll(/ initiating IKE_SA (\S+\[\d+\])/g)) seen.set(m[1], (seen.get(m[1]) ?? 0) + 1);
+    for (const n of seen.values()) restarts += n - 1;
+  }
+  return restarts;
+}
+
 export function charonMemory(gatewaysDir: string): CharonMemory {
   const rss = charonPids(gatewaysDir).map((pid) => statusKb(pid, 'VmRSS') ?? 0);
   return { count: rss.length, totalRssKb: rss.reduce((a, b) => a + b, 0), maxRssKb: Math.max(0, ...rss) };
