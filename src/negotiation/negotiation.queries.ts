@@ -406,7 +406,9 @@ export class NegotiationStore {
       for (const kind of TUNNEL_WRITE_KINDS) {
         const these = round.filter((w) => w.kind === kind);
         if (!these.length) continue;
-        const rows = await this.writeStatement(TUNNEL_WRITE_SQL[kind], JSON.stringify(these.map(writeRecord)));
+        const rows: { id: string; vpc_id: string; routes: boolean }[] = returnedRows(
+          await this.db.query(TUNNEL_WRITE_SQL[kind], [JSON.stringify(these.map(writeRecord))]),
+        );
         for (const r of rows) {
           changed.add(r.id);
           if (r.routes) routes.add(r.vpc_id);
@@ -415,17 +417,6 @@ export class NegotiationStore {
     }
     for (const vpcId of routes) this.notifyRoutes(vpcId);
     return changed;
-  }
-
-  /**
-   * One statement of writeTunnels, alone (no transaction around it). The tunnels are found by id
-   * (`= ANY` of the ids, TARGETS), and only the primary key can serve that: the lists' trigram index
-   * for the id is on lower(id) (migration TunnelIdSearchIndex). When it was on id itself, pg_trgm
-   * offered it for equality too, and with the table never analysed (a fresh database) PostgreSQL
-   * took it for 250 ids: 97,000 buffers and 13 s for one statement, against 2-3 ms by primary key.
-   */
-  private async writeStatement(sql: string, json: string): Promise<{ id: string; vpc_id: string; routes: boolean }[]> {
-    return returnedRows(await this.db.query(sql, [json]));
   }
 
   hostIsRegistered(hostId: string): Promise<boolean> {
@@ -514,7 +505,9 @@ const EVENT_RECORD = 'e_kind varchar, e_result varchar, e_phase int, e_reason va
  * is read under the lock: the latest committed state, not this statement's snapshot, decides
  * whether the routes changed. The rows are found by primary key (`= ANY` of the ids) and joined
  * in memory: with the tables never analysed (a host's first start), a plan that joined the
- * writes to the gateways first looked up tunnels 62,500 times for 250 writes.
+ * writes to the gateways first looked up tunnels 62,500 times for 250 writes. The primary key is
+ * the only index an `= ANY` on the id can use: the lists' trigram index is on lower(id) (migration
+ * TunnelIdSearchIndex; on id itself, pg_trgm served equality too, 13 s a statement unanalysed).
  */
 const TARGETS = (lock: boolean) => `locked AS MATERIALIZED (
       SELECT t.id, t.gateway_id, t.connection_state = 'connected' AS was_connected FROM vpn_tunnels t
