@@ -10,10 +10,12 @@ import { Pool, PoolConfig } from 'pg';
  */
 export const GENERIC_PLAN_SESSION = '-c plan_cache_mode=force_generic_plan -c default_transaction_read_only=on';
 export const GENERIC_PLAN_APPLICATION = 'vpn-api generic plans';
+/** The worker's (NegotiationStore's job read). */
+export const WORKER_GENERIC_PLAN_APPLICATION = 'vpn-worker generic plans';
 
 /** The pool's settings: a small pool beside TypeORM's (20), the same bounded connect. */
-export function genericPlanPoolConfig(url: string, max = 8): PoolConfig {
-  return { connectionString: url, max, connectionTimeoutMillis: 5000, options: GENERIC_PLAN_SESSION, application_name: GENERIC_PLAN_APPLICATION };
+export function genericPlanPoolConfig(url: string, max = 8, application = GENERIC_PLAN_APPLICATION): PoolConfig {
+  return { connectionString: url, max, connectionTimeoutMillis: 5000, options: GENERIC_PLAN_SESSION, application_name: application };
 }
 
 /** The prepared statement's name on a connection: one per statement text. */
@@ -31,10 +33,11 @@ export function genericPlanName(sql: string): string {
 export class GenericPlans implements OnApplicationShutdown {
   private readonly pool: Pool;
 
-  constructor(url: string, max?: number) {
-    this.pool = new Pool(genericPlanPoolConfig(url, max));
+  constructor(url: string, o: { max?: number; application?: string; warn?: (message: string) => void } = {}) {
+    this.pool = new Pool(genericPlanPoolConfig(url, o.max, o.application));
+    const warn = o.warn ?? ((m: string) => new Logger(GenericPlans.name).warn(m));
     // An idle session that breaks (PostgreSQL restarted) is dropped by the pool; the next query reconnects.
-    this.pool.on('error', (err) => new Logger(GenericPlans.name).warn(`an idle generic-plan session failed: ${err.message}`));
+    this.pool.on('error', (err) => warn(`an idle generic-plan session failed: ${err.message}`));
   }
 
   async query<T>(sql: string, params: unknown[]): Promise<T[]> {

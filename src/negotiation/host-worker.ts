@@ -10,6 +10,7 @@ import { throttledLog, untilAvailable } from '../common/dependency-wait';
 import { createLogger, StructuredLogger } from '../common/structured-log';
 import { SecretBox } from '../common/secret-box';
 import { dataSourceOptions } from '../database/data-source';
+import { GenericPlans, WORKER_GENERIC_PLAN_APPLICATION } from '../database/generic-plans';
 import { hostQueueName, JOB_NAMES, JobName, JobPayloads } from '../jobs/job-catalogue';
 import { HostSupervisor } from './host-supervisor';
 import { GatewayHostRuntime } from './host/gateway-host';
@@ -37,6 +38,7 @@ const LEASE_EVIDENCE_RENEWALS = 2;
 
 export class HostWorker {
   private db!: DataSource;
+  private plans: GenericPlans | null = null;
   /**
    * The lease's own thread and connection: renewals must never queue behind the state writes and
    * reconciles that fill the main pool when many tunnels come up at once (both hosts lost their
@@ -95,8 +97,13 @@ export class HostWorker {
     // time out and read again anyway).
     this.publisher = new IORedis(c.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 });
     this.publisher.on('error', (e) => this.depLog('redis-publisher', `route notifications: ${describeError(e, 'Redis')} (tunnels are not affected)`));
-    const store = (this.store = new NegotiationStore(this.db, new SecretBox(c.secretsKey), (vpcId) =>
-      publishRoutesChanged(this.publisher, vpcId).catch(() => undefined),
+    // Every job's first read, prepared once per session (a job holds one for ~1 ms of its run; 8 run at once).
+    this.plans = new GenericPlans(c.databaseUrl, { max: 4, application: WORKER_GENERIC_PLAN_APPLICATION, warn: this.warn });
+    const store = (this.store = new NegotiationStore(
+      this.db,
+      new SecretBox(c.secretsKey),
+      (vpcId) => publishRoutesChanged(this.publisher, vpcId).catch(() => undefined),
+      this.plans,
     ));
     this.writer = tunnelStateWriter(store, this.log);
     const tunnelStore = new WriteBehindStore(this.writer);
@@ -354,6 +361,7 @@ export class HostWorker {
     this.writer?.close();
     this.redis?.disconnect();
     this.publisher?.disconnect();
+    await this.plans?.end();
     await this.db?.destroy();
   }
 }

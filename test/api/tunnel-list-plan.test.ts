@@ -19,7 +19,7 @@ beforeAll(async () => {
   probe = new Client({ connectionString: api.databaseUrl });
   await probe.connect();
   // One session, so every query below runs on the one whose prepared statements it reads.
-  plans = new GenericPlans(api.databaseUrl, 1);
+  plans = new GenericPlans(api.databaseUrl, { max: 1 });
 });
 
 afterAll(async () => {

@@ -7,7 +7,7 @@ import { CheckRemoteConfigDto, RemoteConfigCheckDto } from '../../remote-config/
 import { NotExpressible, RenderError } from '../../strongswan/tunnel-model';
 import { Conflict, ValidationFailed } from '../../common/errors';
 import { violation } from '../../common/violations';
-import { toRenderable } from './renderable';
+import { renderSourceOf, toRenderable } from './renderable';
 import { randomUUID } from 'crypto';
 import { JobDispatcher } from '../../jobs/job-dispatcher';
 import type { TunnelProbe } from '../../jobs/job-catalogue';
@@ -149,7 +149,7 @@ export class TunnelsController {
     try {
       text = renderRemoteConfig(
         vendor.id,
-        toRenderable(tunnel, (s) => subnets.get(s)?.cidr, await this.tunnels.revealPsk(tenantId, id)),
+        toRenderable(renderSourceOf(tunnel), (s) => subnets.get(s)?.cidr, await this.tunnels.revealPsk(tenantId, id)),
         side,
       );
     } catch (err) {
@@ -215,7 +215,7 @@ export class TunnelsController {
     const tenantId = tenantOf(p);
     const tunnel = await this.tunnels.get(tenantId, id);
     const subnets = await this.tunnels.subnetsById(tunnel.localSubnetIds);
-    const renderable = toRenderable(tunnel, (s) => subnets.get(s)?.cidr, await this.tunnels.revealPsk(tenantId, id));
+    const renderable = toRenderable(renderSourceOf(tunnel), (s) => subnets.get(s)?.cidr, await this.tunnels.revealPsk(tenantId, id));
     try {
       return checkRemoteConfig(renderable, body.config, body.format);
     } catch (err) {
