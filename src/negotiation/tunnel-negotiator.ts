@@ -108,7 +108,8 @@ interface SaState {
 export class TunnelNegotiator {
   private desired: DesiredTunnel | null = null;
   private state: NegotiationState = { ...INITIAL };
-  private timer: NodeJS.Timeout | null = null;
+  /** Cancels the pending try (null: none pending). */
+  private timer: (() => void) | null = null;
   /** A step (attempt or SA re-read) is running: others wait for it or are folded into it. */
   private busy = false;
   /** An attempt was due while a step ran: it starts when the step ends. */
@@ -373,7 +374,7 @@ export class TunnelNegotiator {
   private schedule(ms: number | null): void {
     this.clearTimer();
     if (ms === null || this.stopped || !this.desired || !canInitiate(this.desired.render)) return;
-    this.timer = setTimeout(() => {
+    const due = () => {
       this.timer = null;
       if (this.busy) {
         this.attemptDue = true;
@@ -385,11 +386,20 @@ export class TunnelNegotiator {
         this.deps.log(`${this.tunnelId}: attempt interrupted (${(err as Error).message}); retrying in ${this.deps.timings.quickRetryMs} ms`);
         if (!this.timer && !this.quiet) this.schedule(this.deps.timings.quickRetryMs);
       });
-    }, ms);
+    };
+    // Now means after this turn's I/O callbacks, not setTimeout's 1 ms at least: a new tunnel's
+    // first try is on its way to connected.
+    if (ms === 0) {
+      const immediate = setImmediate(due);
+      this.timer = () => clearImmediate(immediate);
+    } else {
+      const timeout = setTimeout(due, ms);
+      this.timer = () => clearTimeout(timeout);
+    }
   }
 
   private clearTimer(): void {
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.();
     this.timer = null;
   }
 
