@@ -61,7 +61,7 @@ export interface PreparedReads {
  * What charon needs of a tunnel: only the columns the worker uses (the entity with its gateway,
  * address and peer was 70 columns through TypeORM's query builder, ~1 ms of the worker's CPU per
  * job before PostgreSQL saw it), the local subnets' CIDRs beside them (id to CIDR; a subnet gone
- * is left out). Named as `TunnelRenderSource` and `DesiredTunnel` name them.
+ * is left out), named as `DesiredRow` names them.
  */
 const DESIRED_SELECT = `SELECT t.id, t.name, t.gateway_id AS "gatewayId", eip.address AS "gatewayIp", p.ip_address AS "peerIp",
   t.local_subnet_ids AS "localSubnetIds", t.remote_cidrs AS "remoteCidrs", t.ike_policy AS "ikePolicy", t.ipsec_policy AS "ipsecPolicy",
@@ -90,7 +90,7 @@ export class NegotiationStore {
     private readonly secrets: SecretBox,
     /** Tells the API's route long-polls that a VPC's routes may have changed. */
     private readonly routesChanged: (vpcId: string) => Promise<void> = async () => undefined,
-    /** Where the statements run on every job run: the worker's prepared statements (GenericPlans); by default TypeORM's pool. */
+    /** Where a job's first read runs: the worker's prepared statements (GenericPlans); TypeORM's pool by default. */
     private readonly prepared: PreparedReads = { query: (sql, params) => db.query(sql, params) },
   ) {}
 
