@@ -2,7 +2,7 @@
 // in-process (no Redis: the listener is never started, the publisher connects lazily).
 import { AgentTarget } from './agent-target.entity';
 import { RouteChangeListener } from './route-notifier';
-import { RoutesService, VpcRouting } from './routes.service';
+import { BURST_READ_INTERVAL_MS, RoutesService, VpcRouting } from './routes.service';
 
 const subnets = [{ id: 's1', cidr: '10.1.1.0/24' }];
 
@@ -92,5 +92,40 @@ describe('RoutesService.poll', () => {
     listener.notify('vpc-1');
     expect((await service.poll(target, undefined, 0, undefined)).routes[0].destination).toBe('172.16.2.0/24');
     expect(read.mock.calls.length - parked).toBe(2);
+  });
+
+  it('a burst of changes is read at most once per BURST_READ_INTERVAL_MS, the first change at once', async () => {
+    const before = service.routesOf(target, routing(null));
+    let state = routing(null);
+    const started: number[] = [];
+    jest.spyOn(service, 'vpcRouting').mockImplementation(async () => {
+      started.push(Date.now());
+      await new Promise((r) => setTimeout(r, 5));
+      return state;
+    });
+    await service.poll(target, undefined, 0, undefined); // the VPC read once, a while ago
+    await new Promise((r) => setTimeout(r, BURST_READ_INTERVAL_MS + 20));
+    const reads = started.length;
+    // A change after a quiet spell: read at once.
+    const first = service.poll(target, before.version, 5, undefined);
+    await new Promise((r) => setTimeout(r, 10)); // parked
+    state = routing('172.16.1.0/24');
+    const changedAt = Date.now();
+    listener.notify('vpc-1');
+    expect((await first).routes).toHaveLength(1);
+    expect(started.length - reads).toBe(1);
+    expect(started[started.length - 1] - changedAt).toBeLessThan(BURST_READ_INTERVAL_MS / 2);
+    // Ten more changes within 20 ms, each waking polls: one read more, not ten, and it sees the last.
+    const polls: Promise<{ routes: unknown[] }>[] = [];
+    for (let i = 2; i <= 11; i++) {
+      state = routing(`172.16.${i}.0/24`);
+      listener.notify('vpc-1');
+      polls.push(service.poll(target, undefined, 0, undefined));
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    const answers = await Promise.all(polls);
+    expect(started.length - reads).toBe(2);
+    expect(started[started.length - 1] - started[started.length - 2]).toBeGreaterThanOrEqual(BURST_READ_INTERVAL_MS - 1);
+    expect(answers.every((a) => JSON.stringify(a.routes) === JSON.stringify([{ destination: '172.16.11.0/24', via: '10.1.1.254' }]))).toBe(true);
   });
 });

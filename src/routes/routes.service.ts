@@ -18,6 +18,12 @@ export const ROUTE_HOLD_DOWN_MS = 60_000;
 export const MAX_WAIT_SECONDS = 30;
 export const RECENT_ROUTING_MAX_AGE_MS = 2_000;
 /**
+ * A VPC's routing is read at most once per this while its routes keep changing (a host's tunnels
+ * connecting, one state write after another): the first change after a quiet spell is read at
+ * once, the changes of a burst wait for one read together.
+ */
+export const BURST_READ_INTERVAL_MS = 50;
+/**
  * A long poll records the agent's check-in unless its report or a poll did within this time: after
  * a change every agent reports and polls again at once, and the second write said nothing new.
  */
@@ -35,8 +41,7 @@ export type PushedTunnel = { gatewayId: string; localSubnetIds: string[]; connec
 export class RoutesService implements OnModuleInit, OnModuleDestroy {
   private readonly listener: RouteChangeListener;
   private readonly publisher: IORedis;
-  /** Reads of a VPC's routing in progress, with the generation they started at. */
-  /** Status views' reads of a VPC's routing (see recentRouting). */
+  /** Per VPC, its last read of the routing (or the next, in a burst): the generation it has and when it starts (see recentRouting). */
   private readonly recentReads = new Map<string, { generation: number; readAt: number; read: Promise<RecentRouting> }>();
   /** Agent token look-ups, one statement per event-loop turn. */
   private readonly reports: ReportBatch;
@@ -233,14 +238,26 @@ export class RoutesService implements OnModuleInit, OnModuleDestroy {
    * RECENT_ROUTING_MAX_AGE_MS (a lost Redis message costs that much staleness on top of the parked
    * polls it fails to wake), with each target's routes computed once per read and again only when
    * a hold-down it depends on ends. A read in flight is shared the same way: the polls a change
-   * wakes all at once make one read.
+   * wakes all at once make one read. While changes keep coming (BURST_READ_INTERVAL_MS) the next
+   * read waits for the interval, and the changes announced before it starts share it.
    */
   private recentRouting(vpcId: string, generation = this.listener.generation(vpcId)): Promise<RecentRouting> {
     const now = Date.now();
     const hit = this.recentReads.get(vpcId);
-    if (hit && hit.generation === generation && now - hit.readAt < RECENT_ROUTING_MAX_AGE_MS) return hit.read;
+    if (hit && now - hit.readAt < RECENT_ROUTING_MAX_AGE_MS) {
+      // A read that started after this generation's change was announced has it.
+      if (hit.generation >= generation) return hit.read;
+      // One not started yet will have it too: it now stands for this generation.
+      if (now < hit.readAt) {
+        hit.generation = generation;
+        return hit.read;
+      }
+    }
     for (const [id, e] of this.recentReads) if (now - e.readAt >= RECENT_ROUTING_MAX_AGE_MS) this.recentReads.delete(id);
-    const entry = { generation, readAt: now, read: this.vpcRouting(vpcId).then((routing) => new RecentRouting(routing, this)) };
+    // In a burst, the next read starts BURST_READ_INTERVAL_MS after the last one started.
+    const wait = hit ? Math.max(0, hit.readAt + BURST_READ_INTERVAL_MS - now) : 0;
+    const start = wait ? new Promise<void>((resolve) => setTimeout(resolve, wait)) : Promise.resolve();
+    const entry = { generation, readAt: now + wait, read: start.then(() => this.vpcRouting(vpcId)).then((routing) => new RecentRouting(routing, this)) };
     this.recentReads.set(vpcId, entry);
     entry.read.catch(() => {
       if (this.recentReads.get(vpcId) === entry) this.recentReads.delete(vpcId);
