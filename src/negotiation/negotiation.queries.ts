@@ -7,6 +7,7 @@ import { DataSource, In, IsNull, Not } from 'typeorm';
 import { firstHost } from '../common/cidr';
 import { unavailableDependency } from '../common/dependency-errors';
 import { SecretBox } from '../common/secret-box';
+import { GenericPlans } from '../database/generic-plans';
 import { returnedRows } from '../database/manager';
 import { ExternalIp } from '../inventory/external-ip.entity';
 import { Subnet } from '../inventory/subnet.entity';
@@ -52,11 +53,6 @@ export interface TunnelEventInput {
   at?: Date;
 }
 
-/** Runs a read-only statement (GenericPlans: prepared once per session). */
-export interface PreparedReads {
-  query<T>(sql: string, params: unknown[]): Promise<T[]>;
-}
-
 /**
  * What charon needs of a tunnel: only the columns the worker uses (the entity with its gateway,
  * address and peer was 70 columns through TypeORM's query builder, ~1 ms of the worker's CPU per
@@ -91,7 +87,7 @@ export class NegotiationStore {
     /** Tells the API's route long-polls that a VPC's routes may have changed. */
     private readonly routesChanged: (vpcId: string) => Promise<void> = async () => undefined,
     /** Where a job's first read runs: the worker's prepared statements (GenericPlans); TypeORM's pool by default. */
-    private readonly prepared: PreparedReads = { query: (sql, params) => db.query(sql, params) },
+    private readonly prepared: Pick<GenericPlans, 'query'> = { query: (sql, params) => db.query(sql, params) },
   ) {}
 
   /** Never awaited: a Redis outage must not hold up a state write (nor what follows it). */
@@ -320,10 +316,12 @@ export class NegotiationStore {
 
   /** Everything needed to configure charon for the gateway's tunnels (PSKs decrypted in memory). */
   async desiredTunnels(gatewayId: string, tunnelIds?: string[]): Promise<DesiredTunnel[]> {
-    const rows = tunnelIds
-      ? await this.db.query(`${DESIRED_SELECT} WHERE t.gateway_id = $1 AND t.id = ANY($2) ORDER BY t.id`, [gatewayId, tunnelIds])
-      : await this.db.query(`${DESIRED_SELECT} WHERE t.gateway_id = $1 ORDER BY t.id`, [gatewayId]);
-    return (rows as DesiredRow[]).map((r) => this.desiredOf(r));
+    const byId = tunnelIds ? ' AND t.id = ANY($2)' : '';
+    const rows: DesiredRow[] = await this.db.query(
+      `${DESIRED_SELECT} WHERE t.gateway_id = $1${byId} ORDER BY t.id`,
+      tunnelIds ? [gatewayId, tunnelIds] : [gatewayId],
+    );
+    return rows.map((r) => this.desiredOf(r));
   }
 
   /**
