@@ -352,12 +352,18 @@ it('d. a drain moves every gateway off a host, one at a time, tunnels connected'
   sampling = false;
   await sampler;
   expect(violations).toEqual([]);
-  // Make before break: B prepared each copy while A served it, then took it over.
-  const bLog = readFileSync(product.labHosts().get(hostB)!.log, 'utf8');
+  // Make before break: B prepared each copy while A served it, then took it over. B writes a
+  // take-over's line once its sync of the gateway ended, after the claim that ends the drain; no
+  // tunnel of the 0.0.0.0 peer's gateway says when that was, so its line is waited for.
+  const takeOverOf = (id: string) =>
+    readFileSync(product.labHosts().get(hostB)!.log, 'utf8')
+      .split('\n')
+      .find((l) => l.includes(`gateway ${id} taken over from ${hostA}: `));
+  await product.waitFor(async () => gws.every((g) => takeOverOf(g.id)), 15_000, "B's take-over line of every gateway").catch(() => undefined);
   const aLog = readFileSync(product.labHosts().get(hostA)!.log, 'utf8');
   const preparedThere = /: prepared in \d+ ms while it served there/;
   for (const g of gws) {
-    const takeOver = bLog.split('\n').find((l) => l.includes(`gateway ${g.id} taken over from ${hostA}: `));
+    const takeOver = takeOverOf(g.id);
     // With A's lines about the gateway beside it: why it was not prepared, if it was not.
     const aLines = takeOver && preparedThere.test(takeOver) ? [] : aLog.split('\n').filter((l) => l.includes(g.id));
     expect({ takeOver, aLines }).toEqual({ takeOver: expect.stringMatching(preparedThere), aLines: [] });
